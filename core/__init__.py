@@ -1,0 +1,1 @@
+"""The domain of IOP Companion: plain Python, importable without Streamlit."""

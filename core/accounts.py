@@ -1,0 +1,196 @@
+"""Accounts, roles and caseloads: who exists, who is whose therapist, who may log in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from core import auth
+from core.access import Action, Actor, Category, authorize, record, require_role
+from core.errors import ValidationError
+from core.models import AppUser, CaseloadAssignment, FamilyLink, Role, utcnow
+
+USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+NAME_MAX = 80
+ADMIN_CREATABLE_ROLES = (Role.PARTICIPANT, Role.THERAPIST, Role.ADMIN)
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    id: int
+    username: str
+    name: str
+    email: str
+    role: Role
+    is_active: bool
+    therapist: str
+    last_login_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    id: int
+    name: str
+    username: str
+    started_on: date | None = None
+
+
+def validate_new_account(session: Session, *, username: str, name: str, email: str,
+                         role: str, password: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not USERNAME_RE.match(username):
+        errors["username"] = ("Use 3–40 characters: lower-case letters, digits, dot, dash or "
+                              "underscore, starting with a letter or digit.")
+    elif auth.find_user(session, username):
+        errors["username"] = "That username is taken. Try another."
+    if not name.strip():
+        errors["name"] = "Enter the person's name."
+    elif len(name.strip()) > NAME_MAX:
+        errors["name"] = f"Keep the name under {NAME_MAX} characters."
+    if email:
+        if len(email) > 254 or not EMAIL_RE.match(email):
+            errors["email"] = "That doesn't look like an email address."
+        elif session.exec(select(AppUser.id).where(func.lower(AppUser.email) == email)).first():
+            errors["email"] = "Another account already uses this email."
+    if role not in {r.value for r in Role}:
+        errors["role"] = "Choose a role."
+    problem = auth.password_problem(password)
+    if problem:
+        errors["password"] = problem
+    return errors
+
+
+def create_account(session: Session, actor: Actor, *, username: str, name: str, email: str = "",
+                   role: str, password: str, rounds: int, therapist_id: int | None = None,
+                   is_demo: bool = False) -> AppUser:
+    """Create an account in the admin's program (and, for a participant, their caseload)."""
+    require_role(session, actor, Role.ADMIN, what="accounts")
+    username, email = username.strip().lower(), email.strip().lower()
+    errors = validate_new_account(session, username=username, name=name, email=email, role=role,
+                                  password=password)
+    if role == Role.FAMILY.value:
+        errors["role"] = "Family members join through a participant's invitation."
+    if therapist_id is not None and role == Role.PARTICIPANT.value:
+        therapist = session.get(AppUser, therapist_id)
+        if therapist is None or therapist.role != Role.THERAPIST.value or not therapist.is_active:
+            errors["therapist"] = "Choose an active therapist."
+    if errors:
+        raise ValidationError(errors)
+    user = AppUser(username=username, name=name.strip(), email=email or None, role=role,
+                   password_hash=auth.hash_password(password, rounds=rounds),
+                   program_id=actor.program_id, is_demo=is_demo)
+    session.add(user)
+    session.flush()
+    if therapist_id is not None and role == Role.PARTICIPANT.value:
+        session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapist_id,
+                                       assigned_by_id=actor.id))
+    record(session, actor, category=Category.PROFILE, action="create",
+           participant_id=user.id if role == Role.PARTICIPANT.value else None,
+           detail=f"created {role} account {username}")
+    return user
+
+
+def assign_therapist(session: Session, actor: Actor, *, participant_id: int, therapist_id: int) -> None:
+    """Put a participant on a therapist's caseload (moving them off any other)."""
+    authorize(session, actor, participant_id, Category.PROFILE, Action.WRITE,
+              detail=f"assign to therapist {therapist_id}")
+    participant = session.get(AppUser, participant_id)
+    therapist = session.get(AppUser, therapist_id)
+    if participant is None or participant.role != Role.PARTICIPANT.value:
+        raise ValidationError.one("participant", "Choose a participant.")
+    if therapist is None or therapist.role != Role.THERAPIST.value or not therapist.is_active:
+        raise ValidationError.one("therapist", "Choose an active therapist.")
+    current = session.exec(select(CaseloadAssignment).where(
+        CaseloadAssignment.participant_id == participant_id)).first()
+    if current is None:
+        current = CaseloadAssignment(participant_id=participant_id, therapist_id=therapist_id)
+    current.therapist_id, current.assigned_at, current.assigned_by_id = therapist_id, utcnow(), actor.id
+    session.add(current)
+    session.commit()
+
+
+def set_active(session: Session, actor: Actor, *, user_id: int, active: bool) -> AppUser:
+    """Deactivate (or reactivate) an account; deactivation ends its logins everywhere."""
+    require_role(session, actor, Role.ADMIN, what="accounts")
+    user = session.get(AppUser, user_id)
+    if user is None:
+        raise ValidationError.one("user", "No such account.")
+    if user.id == actor.id and not active:
+        raise ValidationError.one("user", "You can't deactivate your own account.")
+    user.is_active = active
+    if not active:
+        user.sessions_valid_after = utcnow()
+    session.add(user)
+    record(session, actor, category=Category.PROFILE, action="deactivate" if not active else "activate",
+           participant_id=user.id if user.role == Role.PARTICIPANT.value else None,
+           detail=user.username)
+    return user
+
+
+def list_accounts(session: Session, actor: Actor, *, role: str | None = None,
+                  search: str = "") -> list[AccountRow]:
+    """Accounts of the admin's program, with each participant's therapist, in one query."""
+    require_role(session, actor, Role.ADMIN, what="accounts")
+    therapist = AppUser.__table__.alias("therapist")
+    query = (
+        select(AppUser, therapist.c.name)
+        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id, isouter=True)
+        .join(therapist, therapist.c.id == CaseloadAssignment.therapist_id, isouter=True)
+        .where(AppUser.program_id == actor.program_id)
+        .order_by(AppUser.role, AppUser.name)
+    )
+    if role:
+        query = query.where(AppUser.role == role)
+    if search.strip():
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(or_(func.lower(AppUser.name).like(pattern), AppUser.username.like(pattern)))
+    rows = [AccountRow(id=u.id, username=u.username, name=u.name, email=u.email or "",
+                       role=Role(u.role), is_active=u.is_active, therapist=t or "",
+                       last_login_at=u.last_login_at)
+            for u, t in session.exec(query)]
+    record(session, actor, category="accounts", action="read", detail=f"listed {len(rows)} accounts")
+    return rows
+
+
+def people(session: Session, *, program_id: int | None, role: Role) -> list[PersonRef]:
+    """Active people of one role in a program, for pickers (names only, no clinical data)."""
+    query = select(AppUser).where(AppUser.role == role.value, AppUser.is_active == True,  # noqa: E712
+                                  AppUser.program_id == program_id).order_by(AppUser.name)
+    return [PersonRef(u.id, u.name, u.username) for u in session.exec(query)]
+
+
+def caseload_for(session: Session, actor: Actor) -> list[PersonRef]:
+    """The therapist's own participants, and nobody else's."""
+    require_role(session, actor, Role.THERAPIST, what="caseload")
+    query = (select(AppUser).join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
+             .where(CaseloadAssignment.therapist_id == actor.id, AppUser.is_active == True)  # noqa: E712
+             .order_by(AppUser.name))
+    rows = [PersonRef(u.id, u.name, u.username, u.started_on) for u in session.exec(query)]
+    record(session, actor, category="caseload", action="read", detail=f"listed {len(rows)} participants")
+    return rows
+
+
+def therapist_of(session: Session, actor: Actor, participant_id: int) -> PersonRef | None:
+    authorize(session, actor, participant_id, Category.PROFILE, Action.READ, detail="therapist")
+    therapist = session.exec(select(AppUser).join(
+        CaseloadAssignment, CaseloadAssignment.therapist_id == AppUser.id).where(
+        CaseloadAssignment.participant_id == participant_id)).first()
+    return PersonRef(therapist.id, therapist.name, therapist.username) if therapist else None
+
+
+def linked_participants(session: Session, actor: Actor) -> list[tuple[PersonRef, str]]:
+    """For a family member: the participants they are connected to, and how."""
+    require_role(session, actor, Role.FAMILY, what="family links")
+    query = (select(AppUser, FamilyLink.relationship)
+             .join(FamilyLink, FamilyLink.participant_id == AppUser.id)
+             .where(FamilyLink.family_id == actor.id).order_by(AppUser.name))
+    return [(PersonRef(u.id, u.name, u.username, u.started_on), rel) for u, rel in session.exec(query)]
+
+
+def load_actor(session: Session, user_id: int) -> AppUser | None:
+    return session.get(AppUser, user_id)

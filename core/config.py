@@ -1,0 +1,108 @@
+"""One settings object, read from the environment first, then `.streamlit/secrets.toml`.
+
+Core never imports Streamlit, so the secrets file is read here with `tomllib`; the keys are the
+lower-case forms of the environment variable names without the `IOP_` prefix.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_COOKIE_KEY = "iop-companion-demo-cookie-key-not-a-secret"
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or unusable; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    cookie_key: str
+    cookie_name: str
+    cookie_expiry_days: float
+    demo_mode: bool
+    bcrypt_rounds: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _read_secrets(path: Path) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def _truthy(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(environ: dict | None = None, secrets_path: Path | None = None) -> Settings:
+    """Build settings; outside demo mode, refuse the default cookie key."""
+    env = os.environ if environ is None else environ
+    path = secrets_path or Path(env.get("IOP_SECRETS_FILE", PROJECT_ROOT / ".streamlit" / "secrets.toml"))
+    secrets = _read_secrets(path)
+
+    def get(env_name: str, key: str, default=None):
+        if env.get(env_name) not in (None, ""):
+            return env[env_name]
+        return secrets.get(key, default)
+
+    cookie_key = get("IOP_COOKIE_KEY", "cookie_key")
+    configured = bool(secrets) or cookie_key is not None
+    demo_raw = get("IOP_DEMO_MODE", "demo_mode")
+    demo_mode = (not configured) if demo_raw is None else _truthy(demo_raw)
+
+    if cookie_key in (None, "", DEFAULT_COOKIE_KEY):
+        if not demo_mode:
+            raise ConfigError(
+                "Demo mode is off but no cookie key is set. Set IOP_COOKIE_KEY (or cookie_key in "
+                ".streamlit/secrets.toml) to a long random string."
+            )
+        cookie_key = DEFAULT_COOKIE_KEY
+    elif len(str(cookie_key)) < 32 and not demo_mode:
+        raise ConfigError("The cookie key is too short: use at least 32 random characters.")
+
+    database_url = get("DATABASE_URL", "database_url")
+    if not database_url:
+        data_dir = Path(get("IOP_DATA_DIR", "data_dir", DEFAULT_DATA_DIR))
+        database_url = f"sqlite:///{data_dir / 'iop.db'}"
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    try:
+        expiry = float(get("IOP_COOKIE_EXPIRY_DAYS", "cookie_expiry_days", 7))
+        rounds = int(get("IOP_BCRYPT_ROUNDS", "bcrypt_rounds", 12))
+    except ValueError as exc:
+        raise ConfigError(f"A numeric setting is not a number: {exc}") from exc
+    if not 4 <= rounds <= 16:
+        raise ConfigError("IOP_BCRYPT_ROUNDS must be between 4 and 16.")
+
+    return Settings(
+        database_url=str(database_url),
+        cookie_key=str(cookie_key),
+        cookie_name=str(get("IOP_COOKIE_NAME", "cookie_name", "iop_companion_login")),
+        cookie_expiry_days=expiry,
+        demo_mode=demo_mode,
+        bcrypt_rounds=rounds,
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    """The process-wide settings (tests call `settings.cache_clear()` after changing the env)."""
+    return load_settings()

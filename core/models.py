@@ -1,0 +1,126 @@
+"""Tables of IOP Companion. Timestamps are UTC-aware; convert to a person's zone at the edge.
+
+Input validation lives beside each capability (table models do not validate ranges).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    PARTICIPANT = "participant"
+    THERAPIST = "therapist"
+    FAMILY = "family"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"participant": "Participant", "therapist": "Therapist",
+                "family": "Family member", "admin": "Program admin"}[self.value]
+
+
+class Program(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120)
+    timezone: str = Field(default="America/New_York", max_length=64)
+    schedule: str = Field(default="", max_length=200)
+    length_weeks: int = 10
+    substance_use_tracking: bool = False
+    crisis_region: str = Field(default="US", max_length=8)
+    # Local additions to the region's crisis resources: [{"name", "detail", "call", "text"}].
+    local_crisis_resources: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AppUser(SQLModel, table=True):
+    """A person who can log in. (`user` is reserved in PostgreSQL.)"""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=40, unique=True, index=True)
+    name: str = Field(max_length=80)
+    email: str | None = Field(default=None, max_length=254, unique=True)
+    role: str = Field(max_length=16, index=True)
+    password_hash: str = Field(max_length=100)
+    program_id: int | None = Field(default=None, foreign_key="program.id")
+    timezone: str | None = Field(default=None, max_length=64)
+    started_on: date | None = None  # participants: first day in the program
+    is_active: bool = True
+    is_demo: bool = False
+    failed_attempts: int = 0
+    last_failed_at: datetime | None = None
+    locked_until: datetime | None = None
+    # Login cookies issued before this moment are refused (set by logout and password change).
+    sessions_valid_after: datetime = Field(default_factory=utcnow)
+    last_login_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CaseloadAssignment(SQLModel, table=True):
+    """A participant's therapist: one at a time, so a participant appears in one caseload."""
+
+    __tablename__ = "caseload_assignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", unique=True)
+    therapist_id: int = Field(foreign_key="app_user.id", index=True)
+    assigned_at: datetime = Field(default_factory=utcnow)
+    assigned_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+
+
+class FamilyLink(SQLModel, table=True):
+    """A family member connected to a participant; what they may see is in ConsentGrant."""
+
+    __tablename__ = "family_link"
+    __table_args__ = (UniqueConstraint("family_id", "participant_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="app_user.id", index=True)
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    relationship: str = Field(default="", max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConsentGrant(SQLModel, table=True):
+    """One participant's consent for one family member to see one category, until it ends."""
+
+    __tablename__ = "consent_grant"
+    __table_args__ = (Index("ix_consent_lookup", "participant_id", "family_id", "category"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id")
+    family_id: int = Field(foreign_key="app_user.id")
+    category: str = Field(max_length=32)
+    granted_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to whose data, and whether it was allowed (HIPAA audit controls)."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_participant_at", "participant_id", "at"),
+        Index("ix_audit_actor_at", "actor_id", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    actor_role: str = Field(max_length=16)
+    participant_id: int | None = Field(default=None, foreign_key="app_user.id")
+    category: str = Field(max_length=32)
+    action: str = Field(max_length=16)
+    allowed: bool = True
+    detail: str = Field(default="", max_length=300)

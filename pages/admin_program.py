@@ -1,0 +1,41 @@
+"""Admin: the program's local crisis lines (the region's defaults are always shown too)."""
+
+import streamlit as st
+
+from core.models import Role
+from ui import auth
+
+actor = auth.guard(Role.ADMIN)
+
+from core import program as programs  # noqa: E402 - the guard comes first
+from core.db import session_scope  # noqa: E402
+from core.errors import ValidationError  # noqa: E402
+
+st.title("Program")
+with session_scope() as session:
+    current = programs.program_of(session, actor)
+if current is None:
+    st.warning("Your account is not attached to a program.")
+    st.stop()
+st.write(f"**{current.name}** · {current.schedule} · {current.length_weeks} weeks")
+
+st.subheader("Local crisis lines")
+st.caption("Shown above the region's lines (for the US: 988, Crisis Text Line, 911) on every "
+           "screen, including the login screen. Give a number to call, to text, or both.")
+columns = ["name", "detail", "call", "text"]
+edited = st.data_editor(
+    [{c: r.get(c, "") for c in columns} for r in current.local_crisis_resources] or
+    [{c: "" for c in columns}],
+    num_rows="dynamic", width="stretch", key="crisis_editor",
+    column_config={"name": "Name", "detail": "What it is", "call": "Call", "text": "Text"})
+if st.button("Save crisis lines", type="primary", width="stretch"):
+    rows = [{c: (row.get(c) or "").strip() for c in columns} for row in edited
+            if any((row.get(c) or "").strip() for c in columns)]
+    try:
+        with session_scope() as session:
+            programs.set_local_crisis_resources(session, actor, rows)
+        st.cache_data.clear()
+        st.success("Saved. Everyone sees the new lines on their next tap.")
+    except ValidationError as exc:
+        for message in dict.fromkeys(exc.fields.values()):
+            st.error(message)

@@ -1,0 +1,134 @@
+"""Real-browser fixtures: the real server (`streamlit run`) on a fresh seeded database, and
+Debian's Chromium at a 390×844 phone viewport. Screenshots go to $IOP_ARTIFACTS/screenshots."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
+         "is_mobile": True, "has_touch": True}
+DEMO_PASSWORD = "iop-demo-2026"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """One `streamlit run app.py` process on its own seeded SQLite database."""
+
+    def __init__(self, data_dir: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "IOP_DATA_DIR": str(data_dir), "IOP_BCRYPT_ROUNDS": "4",
+                    "IOP_SECRETS_FILE": str(data_dir / "none.toml")}
+        for name in ("DATABASE_URL", "IOP_COOKIE_KEY", "IOP_DEMO_MODE"):
+            self.env.pop(name, None)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        for step in (["-m", "alembic", "upgrade", "head"], ["-m", "core.seed"]):
+            subprocess.run([sys.executable, *step], cwd=ROOT, env=self.env, check=True,
+                           capture_output=True)
+        self.log = open(data_dir / "server.log", "w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(self.port),
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1).read() == b"ok":
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"streamlit did not start; see {data_dir / 'server.log'}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    folder = Path(os.environ.get("IOP_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = Server(tmp_path_factory.mktemp("server"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(**PHONE)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished the current run (never a fixed sleep)."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           state="attached")
+    page.wait_for_timeout(100)  # let the last deltas paint (not a wait for state)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           state="attached")
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp']")
+    settle(page)
+
+
+def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Log in").click()
+    settle(page)
+
+
+def login_cookie(page, timeout_s: float = 15) -> list[dict]:
+    """The re-login cookie, once the browser has stored it (set by a component after the run)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = [c for c in page.context.cookies() if c["name"] == "iop_companion_login"]
+        if found:
+            return found
+        page.wait_for_timeout(100)
+    return []

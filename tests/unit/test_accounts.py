@@ -1,0 +1,89 @@
+import pytest
+from sqlmodel import select
+
+from core import accounts, auth
+from core.access import Actor
+from core.errors import AccessDenied, ValidationError
+from core.models import AppUser, AuditEvent, CaseloadAssignment, Role
+
+
+def act(session, username):
+    return Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
+
+
+def new(session, who="admin", **fields):
+    data = dict(username="newbie", name="New Person", email="", role="participant",
+                password="long enough", rounds=4)
+    data.update(fields)
+    return accounts.create_account(session, act(session, who), **data)
+
+
+def test_admin_creates_a_participant_on_a_caseload(session, demo):
+    rivera = act(session, "dr.rivera")
+    user = new(session, username="  NewBie ", therapist_id=rivera.id, email="New@Example.org")
+    assert user.username == "newbie" and user.email == "new@example.org"
+    assert auth.check_password("long enough", user.password_hash)
+    assert [p.username for p in accounts.caseload_for(session, rivera)].count("newbie") == 1
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "create")).one().participant_id == user.id
+
+
+@pytest.mark.parametrize("fields, field", [
+    ({"username": "alex"}, "username"),
+    ({"username": "a"}, "username"),
+    ({"username": "has space"}, "username"),
+    ({"name": "  "}, "name"),
+    ({"email": "not-an-email"}, "email"),
+    ({"email": "ALEX@demo.iop.example"}, "email"),
+    ({"password": "short"}, "password"),
+    ({"role": "family"}, "role"),
+    ({"role": "wizard"}, "role"),
+])
+def test_bad_account_input_names_the_field(session, demo, fields, field):
+    with pytest.raises(ValidationError) as caught:
+        new(session, **fields)
+    assert field in caught.value.fields
+
+
+def test_only_admins_create_accounts(session, demo):
+    with pytest.raises(AccessDenied):
+        new(session, who="dr.rivera")
+
+
+def test_reassigning_moves_a_participant_between_caseloads(session, demo):
+    admin, rivera, chen = act(session, "admin"), act(session, "dr.rivera"), act(session, "dr.chen")
+    alex = act(session, "alex")
+    accounts.assign_therapist(session, admin, participant_id=alex.id, therapist_id=chen.id)
+    assert "alex" not in [p.username for p in accounts.caseload_for(session, rivera)]
+    assert "alex" in [p.username for p in accounts.caseload_for(session, chen)]
+    assert len(session.exec(select(CaseloadAssignment).where(
+        CaseloadAssignment.participant_id == alex.id)).all()) == 1
+    with pytest.raises(ValidationError):
+        accounts.assign_therapist(session, admin, participant_id=alex.id, therapist_id=alex.id)
+
+
+def test_caseload_holds_only_my_participants(session, demo):
+    rivera = accounts.caseload_for(session, act(session, "dr.rivera"))
+    chen = accounts.caseload_for(session, act(session, "dr.chen"))
+    assert len(rivera) == len(chen) == 6
+    assert not {p.id for p in rivera} & {p.id for p in chen}
+    with pytest.raises(AccessDenied):
+        accounts.caseload_for(session, act(session, "alex"))
+
+
+def test_deactivation_ends_logins_and_is_reversible(session, demo):
+    admin = act(session, "admin")
+    alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
+    logged_in_at = alex.sessions_valid_after
+    accounts.set_active(session, admin, user_id=alex.id, active=False)
+    assert not auth.session_is_valid(alex, logged_in_at, demo_mode=True)
+    accounts.set_active(session, admin, user_id=alex.id, active=True)
+    assert alex.is_active
+    with pytest.raises(ValidationError):
+        accounts.set_active(session, admin, user_id=admin.id, active=False)
+
+
+def test_list_accounts_filters_and_shows_therapists(session, demo):
+    admin = act(session, "admin")
+    rows = accounts.list_accounts(session, admin, role=Role.PARTICIPANT.value)
+    assert len(rows) == 12 and all(r.therapist.startswith("Dr.") for r in rows)
+    assert sorted(r.username for r in accounts.list_accounts(session, admin, search="okafor")) == ["dana", "jamie.okafor"]

@@ -1,0 +1,69 @@
+from collections import Counter
+from datetime import date
+
+import pytest
+from sqlmodel import Session, select
+
+from core import program, seed
+from core.access import Actor
+from core.errors import ValidationError
+from core.models import AppUser, CaseloadAssignment, FamilyLink
+
+
+def test_demo_seed_has_every_role_and_a_caseload_for_everyone(session, demo):
+    roles = Counter(u.role for u in session.exec(select(AppUser)))
+    assert roles == {"admin": 1, "therapist": 2, "participant": 12, "family": 3}
+    assert len(session.exec(select(CaseloadAssignment)).all()) == 12
+    assert len(session.exec(select(FamilyLink)).all()) == 3
+    assert all(u.is_demo for u in session.exec(select(AppUser)))
+
+
+def test_demo_seed_is_deterministic(engine, session):
+    seed.seed_demo(session, rounds=4, today=date(2026, 11, 23))
+    first = [(u.username, u.started_on) for u in session.exec(select(AppUser).order_by(AppUser.id))]
+    for table in ("consent_grant", "family_link", "caseload_assignment", "audit_event", "app_user", "program"):
+        session.connection().exec_driver_sql(f"DELETE FROM {table}")
+    session.commit()
+    seed.seed_demo(session, rounds=4, today=date(2026, 11, 23))
+    second = [(u.username, u.started_on) for u in session.exec(select(AppUser).order_by(AppUser.id))]
+    assert first == second
+    assert len({s for _, s in first if s}) > 2  # participants started in different weeks
+
+
+def test_seed_command_refuses_outside_demo_mode(database_url, monkeypatch, capsys, engine):
+    monkeypatch.setenv("IOP_COOKIE_KEY", "k" * 40)
+    from core import config
+
+    config.settings.cache_clear()
+    assert seed.main() == 0
+    assert "demo mode is off" in capsys.readouterr().out
+    with Session(engine) as s:
+        assert seed.is_empty(s)
+
+
+def test_seed_command_seeds_once(database_url, engine, capsys):
+    assert seed.main() == 0 and seed.main() == 0
+    out = capsys.readouterr().out
+    assert "seeded" in out and "skipped" in out
+
+
+def test_crisis_resources_are_local_then_regional(session, demo):
+    lines = program.crisis_resources_for(session, None)
+    assert lines[0].name == "Program after-hours line"
+    assert [r.call or r.text for r in lines[1:]] == ["988", "741741", "911"]
+
+
+def test_admin_edits_local_crisis_lines_with_checks(session, demo):
+    admin = Actor.of(session.exec(select(AppUser).where(AppUser.username == "admin")).one())
+    program.set_local_crisis_resources(session, admin, [
+        {"name": "Mobile crisis team", "detail": "County team, 24/7", "call": "(555) 010-9999"}])
+    assert program.crisis_resources_for(session, admin.program_id)[0].name == "Mobile crisis team"
+    with pytest.raises(ValidationError) as caught:
+        program.set_local_crisis_resources(session, admin, [{"name": "", "call": "call me"}])
+    assert set(caught.value.fields) == {"name_0", "call_0"}
+
+
+def test_week_in_program():
+    assert program.week_in_program(date(2026, 11, 1), date(2026, 11, 1)) == 1
+    assert program.week_in_program(date(2026, 11, 1), date(2026, 11, 8)) == 2
+    assert program.week_in_program(None, date(2026, 11, 8)) is None

@@ -1,0 +1,1 @@
+"""Streamlit pieces shared by pages: login and guards, crisis help, layout and form helpers."""

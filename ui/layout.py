@@ -1,0 +1,59 @@
+"""Page set-up, the chrome around every logged-in screen, and the calm error boundary."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.access import Actor
+from core.errors import AccessDenied
+from ui import crisis
+
+log = logging.getLogger("iop")
+
+DB_DOWN = ("We can't reach our records right now. Nothing you see here was lost — please try "
+           "again in a minute. If you need help now, the crisis lines are above.")
+UNEXPECTED = ("Something went wrong on our side and has been logged. Please try again; "
+              "if it keeps happening, tell your program.")
+
+
+# Phone first: less empty space above the content, and the invisible cookie components
+# (streamlit-authenticator's) take no room in the layout.
+_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 3rem; }
+.st-key-auth_components, .st-key-init, .st-key-set, .st-key-delete { display: none; }
+</style>"""
+
+
+def is_database_error(exc: BaseException) -> bool:
+    return isinstance(exc, SQLAlchemyError)
+
+
+def configure_page(title: str = "IOP Companion") -> None:
+    st.set_page_config(page_title=title, page_icon=":material/spa:", layout="centered",
+                       initial_sidebar_state="collapsed")
+    st.html(_CSS)
+
+
+def chrome(actor: Actor) -> None:
+    """What every logged-in screen has: crisis help at the top, who you are in the sidebar."""
+    crisis.crisis_button(actor.program_id)
+    with st.sidebar:
+        st.caption(f"Logged in as **{actor.name}** · {actor.role.label}")
+
+
+def run_safely(action: Callable[[], None]) -> None:
+    """Run a page; turn failures into calm messages (logged with the traceback, never shown)."""
+    try:
+        action()
+    except AccessDenied as exc:
+        st.warning(str(exc))
+    except SQLAlchemyError:
+        log.exception("database error")
+        st.error(DB_DOWN)
+    except Exception:  # noqa: BLE001 - the last line of defence before a traceback reaches a person
+        log.exception("unexpected error")
+        st.error(UNEXPECTED)

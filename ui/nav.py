@@ -1,0 +1,23 @@
+"""Which screens each role has. app.py builds the navigation from this on every rerun."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.models import Role
+
+ACCOUNT = ("pages/account.py", "My account", ":material/settings:")
+PAGES: dict[Role, list[tuple[str, str, str]]] = {
+    Role.PARTICIPANT: [("pages/today.py", "Today", ":material/wb_sunny:"), ACCOUNT],
+    Role.THERAPIST: [("pages/caseload.py", "Caseload", ":material/groups:"), ACCOUNT],
+    Role.FAMILY: [("pages/family.py", "Family home", ":material/home:"), ACCOUNT],
+    Role.ADMIN: [("pages/admin_accounts.py", "Accounts", ":material/manage_accounts:"),
+                 ("pages/admin_assign.py", "Caseloads", ":material/link:"),
+                 ("pages/admin_audit.py", "Audit log", ":material/policy:"),
+                 ("pages/admin_program.py", "Program", ":material/local_hospital:"), ACCOUNT],
+}
+
+
+def pages_for(role: Role) -> list[st.Page]:
+    return [st.Page(path, title=title, icon=icon, default=index == 0)
+            for index, (path, title, icon) in enumerate(PAGES[role])]
