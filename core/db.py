@@ -58,3 +58,29 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+def _insert_for(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def upsert(session: Session, model, values: dict, *, conflict: list[str], update: list[str]) -> int:
+    """Insert a row, or update `update` columns of the row with the same `conflict` key.
+
+    One statement, so two saves at the same moment (a double tap, two devices) make one row.
+    Returns the row's id.
+    """
+    stmt = _insert_for(session)(model).values(**values)
+    stmt = stmt.on_conflict_do_update(index_elements=conflict,
+                                      set_={c: getattr(stmt.excluded, c) for c in update})
+    return session.execute(stmt.returning(model.id)).scalar_one()
+
+
+def insert_if_absent(session: Session, model, values: dict, *, conflict: list[str]) -> int | None:
+    """Insert a row unless one with the same `conflict` key exists; the new id, or None."""
+    stmt = _insert_for(session)(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    return session.execute(stmt.returning(model.id)).scalar_one_or_none()

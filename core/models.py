@@ -124,3 +124,74 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=16)
     allowed: bool = True
     detail: str = Field(default="", max_length=300)
+
+
+class DiaryTarget(SQLModel, table=True):
+    """A behaviour the program tracks urges for. Retired targets keep their history."""
+
+    __tablename__ = "diary_target"
+    __table_args__ = (UniqueConstraint("program_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    key: str = Field(max_length=40)
+    label: str = Field(max_length=60)
+    position: int = 0
+    active: bool = True
+
+
+class DiaryCard(SQLModel, table=True):
+    """One participant's card for one day (in their time zone). One per day, enforced here."""
+
+    __tablename__ = "diary_card"
+    __table_args__ = (UniqueConstraint("participant_id", "day", name="uq_diary_card_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    day: date
+    mood: int
+    sadness: int | None = None
+    anxiety: int | None = None
+    anger: int | None = None
+    shame: int | None = None
+    joy: int | None = None
+    craving: int | None = None
+    sleep_hours: float | None = None
+    medication: str | None = Field(default=None, max_length=16)
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    note: str = Field(default="", max_length=2000)
+    late: bool = False           # filled in after its day
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DiaryUrge(SQLModel, table=True):
+    __tablename__ = "diary_urge"
+    __table_args__ = (UniqueConstraint("card_id", "target_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="diary_card.id", index=True)
+    target_id: int = Field(foreign_key="diary_target.id")
+    urge: int | None = None
+    acted: bool = False
+
+
+class Alert(SQLModel, table=True):
+    """A risk signal for the participant's therapist; it stays open until resolved."""
+
+    __table_args__ = (
+        UniqueConstraint("participant_id", "trigger", "source_key", name="uq_alert_source"),
+        Index("ix_alert_open", "participant_id", "resolved_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id")
+    trigger: str = Field(max_length=40)
+    severity: str = Field(max_length=16)
+    source_key: str = Field(max_length=60)   # e.g. "diary:2026-11-23": one alert per source
+    detail: str = Field(default="", max_length=300)
+    opened_at: datetime = Field(default_factory=utcnow)
+    acknowledged_at: datetime | None = None
+    acknowledged_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    acknowledgement: str = Field(default="", max_length=1000)
+    resolved_at: datetime | None = None

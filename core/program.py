@@ -32,7 +32,7 @@ REGION_CRISIS_RESOURCES: dict[str, tuple[CrisisResource, ...]] = {
     ),
 }
 NOT_MONITORED = ("This app is not watched in real time. Your therapist will see what you "
-                 "entered, but not right away. If you need help now, use the lines above.")
+                 "entered, but not right away. If you need help now, call or text a crisis line.")
 MAX_LOCAL_RESOURCES = 8
 _PHONE_CHARS = set("0123456789+-() ")
 

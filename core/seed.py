@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import random
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from core import auth
+from core import auth, clinical
 from core.access import Category
 from core.config import ConfigError, settings
-from core.models import AppUser, CaseloadAssignment, ConsentGrant, FamilyLink, Program, Role, utcnow
+from core.diary import ensure_default_targets
+from core.models import (Alert, AppUser, CaseloadAssignment, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
+                         FamilyLink, Program, Role, utcnow)
+from core.skills import catalogue
 
 SEED = 20261123
 DEMO_PASSWORD = "iop-demo-2026"
@@ -92,8 +95,92 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
                 participant_id=patient.id, family_id=relative.id, category=category.value,
                 granted_at=now - timedelta(days=120 if expired else 10),
                 expires_at=now - timedelta(days=30) if expired else now + timedelta(days=80)))
+    ensure_default_targets(session, program.id)
+    seed_diary_history(session, rng, program, participants, today)
     session.commit()
     return program
+
+
+NOTES = (
+    "Rough day at work. Used paced breathing in the car before going in.",
+    "Slept badly. Called my sister, which helped more than I expected.",
+    "Group tonight was hard but good.",
+    "Felt proud that I said no without over-explaining.",
+    "Cravings were loud after dinner. Surfed it for ten minutes and it passed.",
+    "Quiet day. Went for a walk.",
+    "Argument with my partner. Tried DEAR MAN, partly worked.",
+)
+
+
+def _clamp(value: float, low: int, high: int) -> int:
+    return max(low, min(high, round(value)))
+
+
+def _day_values(rng: random.Random, trajectory: str, progress: float) -> dict:
+    """One day's plausible numbers for a trajectory; `progress` runs 0 (start) to 1 (today)."""
+    base_mood = {"improving": 3 + 4 * progress, "flat": 5, "worsening": 6 - 3.5 * progress,
+                 "risk": 3.5 - 1.5 * progress, "dual_diagnosis": 3.5 + 2.5 * progress}[trajectory]
+    mood = _clamp(base_mood + rng.gauss(0, 1), 0, 10)
+    low = (10 - mood) / 2
+    values = {
+        "mood": mood,
+        "sadness": _clamp(low + rng.gauss(0, 0.8), 0, 5), "anxiety": _clamp(low + rng.gauss(0, 1), 0, 5),
+        "anger": _clamp(rng.gauss(1.5, 1), 0, 5), "shame": _clamp(low - 0.5 + rng.gauss(0, 1), 0, 5),
+        "joy": _clamp(mood / 2 + rng.gauss(0, 0.8), 0, 5),
+        "sleep_hours": round(max(3.0, min(10.0, 5.5 + mood / 4 + rng.gauss(0, 0.8))) * 2) / 2,
+        "medication": rng.choices(["yes", "no", "not_prescribed"], [8, 1, 0])[0],
+    }
+    suicidal = self_harm = 0
+    if trajectory == "worsening":
+        suicidal = _clamp(progress * 3 + rng.gauss(0, 0.7), 0, 3)
+    if trajectory == "risk":
+        self_harm = _clamp(1 + 2.2 * progress + rng.gauss(0, 0.8), 0, 5)
+        suicidal = _clamp(1 + progress + rng.gauss(0, 0.8), 0, 5)
+    substance = _clamp(4 - 3 * progress + rng.gauss(0, 0.8), 0, 5) if trajectory == "dual_diagnosis" else 0
+    values["urges"] = {"suicidal_thoughts": (suicidal, False),
+                       "self_harm": (self_harm, trajectory == "risk" and self_harm >= 5),
+                       "substance_use": (substance, substance >= 4 and rng.random() < 0.5)}
+    values["craving"] = (_clamp(8 - 4 * progress + rng.gauss(0, 1), 0, 10)
+                         if trajectory == "dual_diagnosis" else _clamp(rng.gauss(1, 1), 0, 10))
+    return values
+
+
+def seed_diary_history(session: Session, rng: random.Random, program: Program,
+                       participants: dict[str, AppUser], today: date) -> None:
+    """Cards from each participant's first day to yesterday; today is left for the demo user."""
+    targets = {t.key: t.id for t in session.exec(select(DiaryTarget).where(DiaryTarget.program_id == program.id))}
+    skill_ids = [s.id for m in catalogue() for s in m.skills]
+    for username, user in participants.items():
+        trajectory = trajectory_of(username)
+        span = (today - user.started_on).days
+        adherence = {"improving": 0.9, "flat": 0.75, "worsening": 0.8, "risk": 0.85,
+                     "dual_diagnosis": 0.85}[trajectory]
+        for offset in range(span):
+            day = user.started_on + timedelta(days=offset)
+            progress = offset / max(span - 1, 1)
+            recent_gap = trajectory == "worsening" and (today - day).days <= 4
+            if recent_gap or rng.random() > adherence:
+                continue  # a missed day (the worsening ones have stopped checking in lately)
+            values = _day_values(rng, trajectory, progress)
+            used = rng.sample(skill_ids, k=_clamp(rng.gauss(1 + 3 * progress if trajectory != "flat" else 1.5, 1), 0, 5))
+            card = DiaryCard(participant_id=user.id, day=day, mood=values["mood"],
+                             **{k: values[k] for k in clinical.EMOTIONS}, sleep_hours=values["sleep_hours"],
+                             medication=values["medication"], skills=used,
+                             craving=values["craving"] if program.substance_use_tracking else None,
+                             note=rng.choice(NOTES) if rng.random() < 0.3 else "",
+                             late=rng.random() < 0.1)
+            session.add(card)
+            session.flush()
+            for key, (urge, acted) in values["urges"].items():
+                session.add(DiaryUrge(card_id=card.id, target_id=targets[key], urge=urge, acted=acted))
+            for trigger, detail in clinical.diary_risks(values["urges"]):
+                old = (today - day).days > 7
+                opened = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=23)
+                session.add(Alert(participant_id=user.id, trigger=trigger.key, severity=trigger.severity.value,
+                                  source_key=f"diary:{day}", detail=detail, opened_at=opened,
+                                  acknowledged_at=opened + timedelta(hours=14) if old else None,
+                                  acknowledgement="Reviewed in individual session; safety plan updated." if old else "",
+                                  resolved_at=opened + timedelta(hours=14) if old else None))
 
 
 def main() -> int:

@@ -7,7 +7,8 @@ from ui import auth
 
 actor = auth.guard(Role.ADMIN)
 
-from core import program as programs  # noqa: E402 - the guard comes first
+from core import diary  # noqa: E402 - the guard comes first
+from core import program as programs  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 
@@ -39,3 +40,25 @@ if st.button("Save crisis lines", type="primary", width="stretch"):
     except ValidationError as exc:
         for message in dict.fromkeys(exc.fields.values()):
             st.error(message)
+
+st.subheader("Diary-card urges")
+st.caption("Every card asks about urges to these behaviours. Retiring one removes it from new cards; "
+           "what people already recorded is kept.")
+with session_scope() as session:
+    targets = diary.targets_for(session, actor.program_id, include_retired=True)
+for target in targets:
+    name, action = st.columns([3, 1], vertical_alignment="center")
+    name.write(target.label if target.active else f"~~{target.label}~~ (retired)")
+    if action.button("Retire" if target.active else "Restore", key=f"target_{target.id}", width="stretch"):
+        with session_scope() as session:
+            diary.set_target_active(session, actor, target_id=target.id, active=not target.active)
+        st.rerun()
+with st.form("add_target", clear_on_submit=False):
+    label = st.text_input("Add a behaviour", max_chars=diary.TARGET_LABEL_MAX, placeholder="e.g. Gambling")
+    if st.form_submit_button("Add to the card", width="stretch"):
+        try:
+            with session_scope() as session:
+                diary.add_target(session, actor, label=label)
+            st.rerun()
+        except ValidationError as exc:
+            st.error(exc.fields["label"])

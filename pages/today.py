@@ -1,4 +1,4 @@
-"""Participant home: where today starts."""
+"""Participant home: today's diary card, one thumb, under a minute."""
 
 import streamlit as st
 
@@ -7,23 +7,56 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from datetime import date  # noqa: E402 - the guard comes first
-
+from core import diary  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
-from core.program import participant_overview, week_in_program  # noqa: E402
-from ui import greetings  # noqa: E402
+from core.errors import ValidationError  # noqa: E402
+from core.program import participant_overview, program_of, week_in_program  # noqa: E402
+from core.skills import catalogue  # noqa: E402
+from ui import greetings, risk  # noqa: E402
+from ui.diary import card_form, day_label  # noqa: E402
+from ui.forms import FieldErrors  # noqa: E402
 
 with session_scope() as session:
     overview = participant_overview(session, actor, actor.id)
+    program = program_of(session, actor)
+    targets = diary.targets_for(session, actor.program_id)
+    today = diary.today_for(session, actor.id)
 
 st.title(greetings.hello(actor.name))
-week = week_in_program(overview.started_on, date.today())
+week = week_in_program(overview.started_on, today)
 if week:
-    st.write(f"Week {min(week, overview.length_weeks)} of {overview.length_weeks} in "
-             f"**{overview.program_name}**.")
-st.write(f"Group meets {overview.schedule}." if overview.schedule else "")
-if overview.therapist_name:
-    st.write(f"Your therapist is **{overview.therapist_name}**.")
-else:
-    st.info("You don't have a therapist assigned yet. The program will let you know who it is.")
-st.caption("If things get hard between sessions, the crisis help button at the top is always there.")
+    st.caption(f"Week {min(week, overview.length_weeks)} of {overview.length_weeks} · {overview.program_name}")
+
+days = diary.fillable_days(today)
+day = st.segmented_control("Diary card for", days, format_func=lambda d: day_label(d, today),
+                           default=today, key="card_day", width="stretch") or today
+with session_scope() as session:
+    existing = diary.card_for_day(session, actor, actor.id, day)
+if existing:
+    st.caption(f"You filled in this card; changes are welcome until it is {diary.clinical.LATE_WINDOW_DAYS} "
+               "days old.")
+elif day != today:
+    st.caption("Filling in a past day is fine — it will be marked as filled in late.")
+
+errors = FieldErrors()
+entered = card_form(day=day, existing=existing, targets=targets,
+                    craving_on=bool(program and program.substance_use_tracking), modules=catalogue(),
+                    errors=errors)
+if entered is not None:
+    try:
+        with session_scope() as session:
+            result = diary.save_card(session, actor, participant_id=actor.id, day=day, card=entered)
+            streak = diary.streak(diary.recent_days_with_cards(session, actor, actor.id, today), today)
+    except ValidationError as exc:
+        errors.show(exc.fields)
+        st.error("Nothing was saved yet — fix the marked answer and tap Save again. Everything you "
+                 "entered is still here.")
+    else:
+        if result.risks:
+            risk.risk_panel(actor, result.risks)
+        st.success(("Saved. " if result.created else "Changes saved. ") + "Thank you for checking in.",
+                   icon=":material/check_circle:")
+        st.write(greetings.streak_sentence(streak))
+        who = overview.therapist_name or "Your therapist"
+        st.caption(f"{who} will see this card when they review your week: your ratings, the skills you "
+                   "used and your note.")

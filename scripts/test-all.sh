@@ -8,7 +8,7 @@ export IOP_ARTIFACTS="${IOP_ARTIFACTS:-$PWD/test-artifacts}"
 mkdir -p "$IOP_ARTIFACTS"
 
 echo "== 1/2 all tests on SQLite =="
-$BIN/python -m pytest -q
+$BIN/python -m pytest -q --basetemp="$IOP_ARTIFACTS/tmp-sqlite"
 
 echo "== 2/2 database tests on PostgreSQL =="
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -22,4 +22,4 @@ as_pg "$PGBIN/initdb" -D "$PGROOT/data" -U postgres --auth=trust >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/log" -w start \
   -o "-p $PGPORT -k $PGROOT -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" >/dev/null
 export TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres"
-$BIN/python -m pytest -q -m db
+$BIN/python -m pytest -q -m db --basetemp="$IOP_ARTIFACTS/tmp-postgres"

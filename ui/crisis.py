@@ -40,9 +40,13 @@ def _lines(program_id: int | None, fallback: bool) -> list[CrisisResource]:
     return list(REGION_CRISIS_RESOURCES["US"])
 
 
-def _render(program_id: int | None, fallback: bool = False) -> None:
+def resource_list(program_id: int | None, fallback: bool = False) -> None:
     for resource in _lines(program_id, fallback):
         st.markdown(f"**{resource.name}**  \n{resource.detail}  \n{_links(resource)}")
+
+
+def _render(program_id: int | None, fallback: bool = False) -> None:
+    resource_list(program_id, fallback)
     st.caption(NOT_MONITORED)
 
 

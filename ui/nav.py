@@ -8,7 +8,8 @@ from core.models import Role
 
 ACCOUNT = ("pages/account.py", "My account", ":material/settings:")
 PAGES: dict[Role, list[tuple[str, str, str]]] = {
-    Role.PARTICIPANT: [("pages/today.py", "Today", ":material/wb_sunny:"), ACCOUNT],
+    Role.PARTICIPANT: [("pages/today.py", "Today", ":material/wb_sunny:"),
+                       ("pages/my_cards.py", "My cards", ":material/calendar_view_week:"), ACCOUNT],
     Role.THERAPIST: [("pages/caseload.py", "Caseload", ":material/groups:"), ACCOUNT],
     Role.FAMILY: [("pages/family.py", "Family home", ":material/home:"), ACCOUNT],
     Role.ADMIN: [("pages/admin_accounts.py", "Accounts", ":material/manage_accounts:"),

@@ -7,7 +7,7 @@ from ui.nav import PAGES
 from core.models import Role
 
 HOMES = {
-    "alex": ("Good", "Your therapist is **Dr. Elena Rivera**."),
+    "alex": ("Good", "Evening Adult IOP"),
     "dr.rivera": ("Caseload", "6 participants assigned to you."),
     "pat.morgan": ("Hello, Pat", "Mood trend (weekly averages)"),
     "admin": ("Accounts", None),
@@ -33,7 +33,8 @@ def test_each_demo_role_logs_in_to_its_home(app, username):
 
 
 # The title each page shows first, so a test can tell which page rendered.
-PAGE_TITLES = {"pages/today.py": "Good ", "pages/caseload.py": "Caseload", "pages/family.py": "Hello, ",
+PAGE_TITLES = {"pages/today.py": "Good ", "pages/my_cards.py": "My cards", "pages/caseload.py": "Caseload",
+               "pages/family.py": "Hello, ",
                "pages/account.py": "My account", "pages/admin_accounts.py": "Accounts",
                "pages/admin_assign.py": "Caseloads", "pages/admin_audit.py": "Audit log",
                "pages/admin_program.py": "Program"}

@@ -6,7 +6,7 @@ from tests.e2e.conftest import PHONE, log_in, login_cookie, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
-HOMES = {"alex": "Your therapist is", "dr.rivera": "participants assigned to you",
+HOMES = {"alex": "Overall mood today", "dr.rivera": "participants assigned to you",
          "pat.morgan": "They share with you", "admin": "Search by name or username"}
 
 

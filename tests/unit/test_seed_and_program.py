@@ -2,7 +2,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from core import program, seed
 from core.access import Actor
@@ -21,8 +21,8 @@ def test_demo_seed_has_every_role_and_a_caseload_for_everyone(session, demo):
 def test_demo_seed_is_deterministic(engine, session):
     seed.seed_demo(session, rounds=4, today=date(2026, 11, 23))
     first = [(u.username, u.started_on) for u in session.exec(select(AppUser).order_by(AppUser.id))]
-    for table in ("consent_grant", "family_link", "caseload_assignment", "audit_event", "app_user", "program"):
-        session.connection().exec_driver_sql(f"DELETE FROM {table}")
+    for table in reversed(SQLModel.metadata.sorted_tables):
+        session.connection().exec_driver_sql(f'DELETE FROM "{table.name}"')
     session.commit()
     seed.seed_demo(session, rounds=4, today=date(2026, 11, 23))
     second = [(u.username, u.started_on) for u in session.exec(select(AppUser).order_by(AppUser.id))]

@@ -1,0 +1,315 @@
+"""The daily diary card: one per participant per day, in their own time zone.
+
+Today's card can be edited and the previous LATE_WINDOW_DAYS days filled in late; older days are
+read-only. Saving is one upsert, so a double tap or two devices never make two cards. Urges that
+cross the thresholds in core.clinical open alerts for the therapist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, select
+
+from core import clinical
+from core.access import Action, Actor, Category, authorize, record, require_role
+from core.alerts import open_alerts
+from core.db import upsert
+from core.errors import ValidationError
+from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, utcnow
+from core.skills import skills_by_id
+
+
+@dataclass(frozen=True)
+class Target:
+    id: int
+    key: str
+    label: str
+    active: bool
+
+
+@dataclass
+class CardInput:
+    """What the form sends. Ranges are checked by `validate`, not trusted from the widgets."""
+
+    mood: int | None
+    emotions: dict[str, int | None] = field(default_factory=dict)
+    urges: dict[str, tuple[int | None, bool]] = field(default_factory=dict)  # target key -> (urge, acted)
+    craving: int | None = None
+    skills: list[str] = field(default_factory=list)
+    sleep_hours: float | None = None
+    medication: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CardView:
+    day: date
+    mood: int
+    emotions: dict[str, int | None]
+    urges: dict[str, tuple[int | None, bool]]
+    craving: int | None
+    skills: list[str]
+    sleep_hours: float | None
+    medication: str | None
+    note: str
+    late: bool
+    updated_at: datetime
+
+    def as_input(self) -> CardInput:
+        return CardInput(mood=self.mood, emotions=dict(self.emotions), urges=dict(self.urges),
+                         craving=self.craving, skills=list(self.skills), sleep_hours=self.sleep_hours,
+                         medication=self.medication, note=self.note)
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    created: bool
+    late: bool
+    risks: list[str]          # what fired, in plain words (empty: no risk)
+    new_alerts: int
+
+
+# --- time ----------------------------------------------------------------------------------
+
+def participant_zone(session: Session, participant_id: int) -> ZoneInfo:
+    row = session.exec(select(AppUser.timezone, Program.timezone)
+                       .join(Program, Program.id == AppUser.program_id, isouter=True)
+                       .where(AppUser.id == participant_id)).first()
+    for name in (row or (None, None)):
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def today_for(session: Session, participant_id: int, now: datetime | None = None) -> date:
+    """The participant's own calendar day (a card at 11 pm belongs to that evening)."""
+    return (now or utcnow()).astimezone(participant_zone(session, participant_id)).date()
+
+
+def fillable_days(today: date) -> list[date]:
+    return [today - timedelta(days=n) for n in range(clinical.LATE_WINDOW_DAYS + 1)]
+
+
+# --- targets -------------------------------------------------------------------------------
+
+def ensure_default_targets(session: Session, program_id: int) -> None:
+    existing = set(session.exec(select(DiaryTarget.key).where(DiaryTarget.program_id == program_id)))
+    for position, (key, label) in enumerate(clinical.DEFAULT_TARGETS):
+        if key not in existing:
+            session.add(DiaryTarget(program_id=program_id, key=key, label=label, position=position))
+    session.flush()
+
+
+def targets_for(session: Session, program_id: int | None, *, include_retired: bool = False) -> list[Target]:
+    query = select(DiaryTarget).where(DiaryTarget.program_id == program_id).order_by(
+        DiaryTarget.position, DiaryTarget.id)
+    if not include_retired:
+        query = query.where(DiaryTarget.active == True)  # noqa: E712
+    return [Target(t.id, t.key, t.label, t.active) for t in session.exec(query)]
+
+
+TARGET_LABEL_MAX = 60
+
+
+def add_target(session: Session, actor: Actor, *, label: str) -> Target:
+    """A program-specific behaviour to track urges for (e.g. gambling, restricting food)."""
+    require_role(session, actor, Role.ADMIN, what="diary targets")
+    label = " ".join(label.split())
+    if not label or len(label) > TARGET_LABEL_MAX:
+        raise ValidationError.one("label", f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.")
+    key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40] or "target"
+    existing = targets_for(session, actor.program_id, include_retired=True)
+    if any(t.key == key or t.label.lower() == label.lower() for t in existing):
+        raise ValidationError.one("label", "The card already has this behaviour (perhaps retired: restore it).")
+    target = DiaryTarget(program_id=actor.program_id, key=key, label=label, position=len(existing))
+    session.add(target)
+    record(session, actor, category="diary targets", action="create", detail=label)
+    return Target(target.id, target.key, target.label, target.active)
+
+
+def set_target_active(session: Session, actor: Actor, *, target_id: int, active: bool) -> None:
+    """Retire a target from the card (its history stays) or bring it back."""
+    require_role(session, actor, Role.ADMIN, what="diary targets")
+    target = session.get(DiaryTarget, target_id)
+    if target is None or target.program_id != actor.program_id:
+        raise ValidationError.one("target", "No such behaviour on your program's card.")
+    target.active = active
+    session.add(target)
+    record(session, actor, category="diary targets", action="restore" if active else "retire", detail=target.label)
+
+
+# --- validation ----------------------------------------------------------------------------
+
+def _check_range(errors: dict, name: str, value, low, high, label: str, required: bool = False) -> None:
+    if value is None:
+        if required:
+            errors[name] = f"Choose your {label} ({low}–{high})."
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        errors[name] = f"{label.capitalize()} goes from {low} to {high}."
+
+
+def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    _check_range(errors, "mood", card.mood, clinical.MOOD_MIN, clinical.MOOD_MAX, "mood", required=True)
+    if isinstance(card.mood, float):
+        errors["mood"] = "Mood is a whole number from 0 to 10."
+    for key, value in card.emotions.items():
+        if key not in clinical.EMOTIONS:
+            errors[key] = f"Unknown emotion {key!r}."
+        else:
+            _check_range(errors, key, value, clinical.EMOTION_MIN, clinical.EMOTION_MAX,
+                         clinical.EMOTIONS[key].lower())
+    known = {t.key for t in targets}
+    for key, (urge, acted) in card.urges.items():
+        if key not in known:
+            errors[f"urge_{key}"] = "This urge is not on your program's card."
+            continue
+        _check_range(errors, f"urge_{key}", urge, clinical.URGE_MIN, clinical.URGE_MAX, "urge")
+        if not isinstance(acted, bool):
+            errors[f"urge_{key}"] = "Say yes or no for 'acted on it'."
+    if card.craving is not None and not craving_on:
+        errors["craving"] = "Craving is not tracked in your program."
+    _check_range(errors, "craving", card.craving, clinical.CRAVING_MIN, clinical.CRAVING_MAX, "craving")
+    _check_range(errors, "sleep_hours", card.sleep_hours, clinical.SLEEP_MIN_HOURS,
+                 clinical.SLEEP_MAX_HOURS, "hours of sleep")
+    if card.medication is not None and card.medication not in clinical.MEDICATION_CHOICES:
+        errors["medication"] = "Choose yes, no or not prescribed."
+    unknown = [s for s in card.skills if s not in skills_by_id()]
+    if unknown:
+        errors["skills"] = f"Unknown skill: {', '.join(map(str, unknown[:3]))}."
+    if not isinstance(card.note, str) or len(card.note) > clinical.NOTE_MAX_CHARS:
+        errors["note"] = (f"Your note is {len(card.note):,} characters; the limit is "
+                          f"{clinical.NOTE_MAX_CHARS:,}. Shorten it a little — nothing is lost yet.")
+    return errors
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def save_card(session: Session, actor: Actor, *, participant_id: int, day: date, card: CardInput,
+              now: datetime | None = None) -> SaveResult:
+    """Create or update the card for `day`; open alerts for what crosses the risk thresholds."""
+    authorize(session, actor, participant_id, Category.DIARY, Action.WRITE, detail=f"card {day}")
+    now = now or utcnow()
+    today = today_for(session, participant_id, now)
+    if day > today:
+        raise ValidationError.one("day", "That day hasn't happened yet.")
+    if day not in fillable_days(today):
+        raise ValidationError.one("day", f"Cards can be filled in up to {clinical.LATE_WINDOW_DAYS} days "
+                                         "late; older days are kept as they are.")
+    participant = session.get(AppUser, participant_id)
+    program = session.get(Program, participant.program_id) if participant.program_id else None
+    craving_on = bool(program and program.substance_use_tracking)
+    targets = targets_for(session, participant.program_id)
+    errors = validate(card, targets=targets, craving_on=craving_on)
+    if errors:
+        raise ValidationError(errors)
+
+    existed = session.exec(select(DiaryCard.id).where(DiaryCard.participant_id == participant_id,
+                                                      DiaryCard.day == day)).first() is not None
+    emotions = {key: card.emotions.get(key) for key in clinical.EMOTIONS}
+    values = dict(participant_id=participant_id, day=day, mood=int(card.mood), **emotions,
+                  craving=card.craving, sleep_hours=card.sleep_hours, medication=card.medication,
+                  skills=list(dict.fromkeys(card.skills)), note=card.note.strip(), late=day < today,
+                  created_at=now, updated_at=now)
+    card_id = upsert(session, DiaryCard, values, conflict=["participant_id", "day"],
+                     update=[*emotions, "mood", "craving", "sleep_hours", "medication", "skills", "note",
+                             "updated_at"])
+    by_key = {t.key: t for t in targets}
+    for key, (urge, acted) in card.urges.items():
+        upsert(session, DiaryUrge, {"card_id": card_id, "target_id": by_key[key].id, "urge": urge,
+                                    "acted": bool(acted)},
+               conflict=["card_id", "target_id"], update=["urge", "acted"])
+    fired = clinical.diary_risks(card.urges)
+    new_alerts = open_alerts(session, actor, participant_id=participant_id, source_key=f"diary:{day}",
+                             fired=fired)
+    session.commit()
+    return SaveResult(created=not existed, late=day < today, risks=[text for _, text in fired],
+                      new_alerts=len(new_alerts))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def cards_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> list[CardView]:
+    """Cards from `start` to `end` inclusive, oldest first; two queries whatever the range.
+
+    The DIARY category includes the card's private note: only the participant and their
+    therapist ever hold it (family access is never granted to DIARY).
+    """
+    authorize(session, actor, participant_id, Category.DIARY, Action.READ, detail=f"{start}..{end}")
+    cards = session.exec(select(DiaryCard).where(DiaryCard.participant_id == participant_id,
+                                                 DiaryCard.day >= start, DiaryCard.day <= end)
+                         .order_by(DiaryCard.day)).all()
+    urges: dict[int, dict[str, tuple[int | None, bool]]] = {c.id: {} for c in cards}
+    if cards:
+        rows = session.exec(select(DiaryUrge.card_id, DiaryTarget.key, DiaryUrge.urge, DiaryUrge.acted)
+                            .join(DiaryTarget, DiaryTarget.id == DiaryUrge.target_id)
+                            .where(DiaryUrge.card_id.in_(list(urges))))
+        for card_id, key, urge, acted in rows:
+            urges[card_id][key] = (urge, acted)
+    return [CardView(day=c.day, mood=c.mood, emotions={k: getattr(c, k) for k in clinical.EMOTIONS},
+                     urges=urges[c.id], craving=c.craving, skills=list(c.skills or []),
+                     sleep_hours=c.sleep_hours, medication=c.medication, note=c.note, late=c.late,
+                     updated_at=c.updated_at) for c in cards]
+
+
+def card_for_day(session: Session, actor: Actor, participant_id: int, day: date) -> CardView | None:
+    found = cards_between(session, actor, participant_id, day, day)
+    return found[0] if found else None
+
+
+def streak(days_with_cards: set[date], today: date) -> int:
+    """Days in a row with a card, ending today (or yesterday, while today is still open)."""
+    day = today if today in days_with_cards else today - timedelta(days=1)
+    count = 0
+    while day in days_with_cards:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def recent_days_with_cards(session: Session, actor: Actor, participant_id: int, today: date,
+                           days: int = 60) -> set[date]:
+    authorize(session, actor, participant_id, Category.DIARY, Action.READ, detail="days with cards")
+    return set(session.exec(select(DiaryCard.day).where(DiaryCard.participant_id == participant_id,
+                                                        DiaryCard.day > today - timedelta(days=days))))
+
+
+CSV_EMOTIONS = list(clinical.EMOTIONS)
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """A note starting with = + - @ would run as a formula in a spreadsheet: keep it as text."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def cards_csv(session: Session, actor: Actor, participant_id: int, *, targets: list[Target]) -> str:
+    """Every card as CSV, one row per day: what 'download my data' gives."""
+    cards = cards_between(session, actor, participant_id, date.min, date.max)
+    names = skills_by_id()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["date", "late", "mood", *CSV_EMOTIONS,
+                     *[f"urge_{t.key}" for t in targets], *[f"acted_{t.key}" for t in targets],
+                     "craving", "sleep_hours", "medication", "skills", "note"])
+    for c in cards:
+        urges = [c.urges.get(t.key, (None, False)) for t in targets]
+        writer.writerow([c.day.isoformat(), "yes" if c.late else "no", c.mood,
+                         *[_blank(c.emotions.get(k)) for k in CSV_EMOTIONS],
+                         *[_blank(urge) for urge, _ in urges], *["yes" if acted else "no" for _, acted in urges],
+                         _blank(c.craving), _blank(c.sleep_hours), c.medication or "",
+                         "; ".join(names[s].name if s in names else s for s in c.skills), _spreadsheet_safe(c.note)])
+    return out.getvalue()

@@ -1,0 +1,56 @@
+"""Participant: my past diary cards, a week at a time, and all of them as CSV."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from core.models import Role
+from ui import auth
+
+actor = auth.guard(Role.PARTICIPANT)
+
+from core import diary  # noqa: E402 - the guard comes first
+from core.db import session_scope  # noqa: E402
+from core.program import program_of  # noqa: E402
+from core.skills import skills_by_id  # noqa: E402
+from ui.diary import week_grid  # noqa: E402
+
+st.title("My cards")
+with session_scope() as session:
+    today = diary.today_for(session, actor.id)
+    program = program_of(session, actor)
+    targets = diary.targets_for(session, actor.program_id, include_retired=True)
+
+# Seven days ending today (or a whole number of weeks earlier): the week a person remembers.
+weeks_back = st.session_state.setdefault("weeks_back", 0)
+end = today - timedelta(weeks=weeks_back)
+start = end - timedelta(days=6)
+with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="center"):
+    if st.button("", icon=":material/chevron_left:", help="Earlier week", key="earlier"):
+        st.session_state.weeks_back += 1
+        st.rerun()
+    st.markdown(f"**{start:%b} {start.day} – {end:%b} {end.day}**")
+    if st.button("", icon=":material/chevron_right:", help="Later week", key="later", disabled=weeks_back == 0):
+        st.session_state.weeks_back -= 1
+        st.rerun()
+
+with session_scope() as session:
+    cards = diary.cards_between(session, actor, actor.id, start, end)
+if not cards:
+    st.info("No cards in these seven days. That's okay — today is a fine day to start again.")
+else:
+    st.html(week_grid(cards, start, targets, craving_on=bool(program and program.substance_use_tracking)))
+    names = skills_by_id()
+    for card in cards:
+        if card.note or card.skills:
+            st.markdown(f"**{card.day:%A %b} {card.day.day}**{' · filled in late' if card.late else ''}")
+            if card.skills:
+                st.caption("Skills: " + ", ".join(names[s].name for s in card.skills if s in names))
+            if card.note:
+                st.text(card.note)  # plain text, never Markdown or HTML
+
+st.divider()
+with session_scope() as session:
+    csv_text = diary.cards_csv(session, actor, actor.id, targets=targets)
+st.download_button("Download all my cards (CSV)", csv_text, file_name="my-diary-cards.csv",
+                   mime="text/csv", icon=":material/download:", width="stretch")

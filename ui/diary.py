@@ -1,0 +1,136 @@
+"""The diary card form and the week grid, as Streamlit pieces. Rules live in core.diary."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+
+import streamlit as st
+
+from core import clinical
+from core.diary import CardInput, CardView, Target
+from core.skills import Module, skills_by_id
+from ui.forms import FieldErrors
+
+SCALE_0_5 = list(range(clinical.URGE_MIN, clinical.URGE_MAX + 1))
+SCALE_0_10 = list(range(clinical.MOOD_MIN, clinical.MOOD_MAX + 1))
+
+
+def day_label(day: date, today: date) -> str:
+    if day == today:
+        return "Today"
+    if day == today - timedelta(days=1):
+        return "Yesterday"
+    return f"{day:%a %b} {day.day}"
+
+
+def card_form(*, day: date, existing: CardView | None, targets: list[Target], craving_on: bool,
+              modules: tuple[Module, ...], errors: FieldErrors) -> CardInput | None:
+    """Draw the card (prefilled from `existing`); return what was entered when Save is tapped."""
+    start = existing.as_input() if existing else CardInput(mood=None)
+    k = day.isoformat()
+    with st.form(f"diary_{k}", clear_on_submit=False, border=False):
+        mood = st.pills("**Overall mood today** · 0 = worst, 10 = best", SCALE_0_10, default=start.mood,
+                        key=f"mood_{k}")
+        errors.slot("mood")
+
+        st.markdown("**Emotions at their strongest** · 0 = none, 5 = extreme")
+        emotions = {}
+        for key, label in clinical.EMOTIONS.items():
+            emotions[key] = st.segmented_control(label, SCALE_0_5, default=start.emotions.get(key),
+                                                 key=f"{key}_{k}", width="stretch")
+            errors.slot(key)
+
+        st.markdown("**Urges** · 0 = none, 5 = extreme")
+        urges = {}
+        for target in targets:
+            urge, acted = start.urges.get(target.key, (None, False))
+            value = st.segmented_control(target.label, SCALE_0_5, default=urge, key=f"urge_{target.key}_{k}",
+                                         width="stretch")
+            did = st.toggle("Acted on it", value=acted, key=f"acted_{target.key}_{k}")
+            urges[target.key] = (value, did)
+            errors.slot(f"urge_{target.key}")
+
+        craving = None
+        if craving_on:
+            craving = st.pills("**Craving** · 0 = none, 10 = strongest", SCALE_0_10, default=start.craving,
+                               key=f"craving_{k}")
+            errors.slot("craving")
+
+        chosen = set(start.skills)
+        with st.expander(f"**Skills I used today**{f' · {len(chosen)} chosen' if chosen else ''}"):
+            skills: list[str] = []
+            for module in modules:
+                picked = st.pills(module.name, [s.id for s in module.skills], selection_mode="multi",
+                                  default=[s.id for s in module.skills if s.id in chosen],
+                                  format_func=lambda sid: skills_by_id()[sid].name, key=f"skills_{module.id}_{k}")
+                skills.extend(picked)
+        errors.slot("skills")
+
+        sleep = st.number_input("Hours of sleep last night", min_value=clinical.SLEEP_MIN_HOURS,
+                                max_value=clinical.SLEEP_MAX_HOURS, step=0.5, value=start.sleep_hours,
+                                placeholder="Tap to enter", key=f"sleep_{k}")
+        errors.slot("sleep_hours")
+        medication = st.segmented_control("Took medication as prescribed", list(clinical.MEDICATION_CHOICES),
+                                          format_func=clinical.MEDICATION_CHOICES.get, default=start.medication,
+                                          key=f"medication_{k}", width="stretch")
+        errors.slot("medication")
+        note = st.text_area("Private note", value=start.note, max_chars=clinical.NOTE_MAX_CHARS,
+                            placeholder="Anything you want to remember or tell your therapist",
+                            help="Only you and your therapist can read this.", key=f"note_{k}")
+        errors.slot("note")
+        # One label and key whatever the card's state: a button whose identity changed between
+        # runs would drop the tap that submitted it.
+        saved = st.form_submit_button("Save my card", type="primary", width="stretch", key=f"save_{k}")
+    if not saved:
+        return None
+    return CardInput(mood=mood, emotions=emotions, urges=urges, craving=craving, skills=skills,
+                     sleep_hours=sleep, medication=medication, note=note or "")
+
+
+CALM, WARM = "47, 111, 115", "214, 110, 60"   # teal for good things, orange for intensity
+EMPTY_CELL = '<td class="empty">·</td>'
+
+
+def _cell(value: float | None, high: float, hue: str, text: str | None = None) -> str:
+    """One heat-coloured cell; stronger colour for a higher value. Text is escaped."""
+    if value is None:
+        return EMPTY_CELL
+    alpha = 0.10 + 0.6 * min(max(value / high, 0), 1)
+    return f'<td style="background: rgba({hue}, {alpha:.2f})">{html.escape(text or f"{value:g}")}</td>'
+
+
+def _urge_cell(card: CardView | None, key: str) -> str:
+    urge, acted = card.urges.get(key, (None, False)) if card else (None, False)
+    if urge is None and not acted:
+        return EMPTY_CELL
+    text = f"{'' if urge is None else urge}{' ✔' if acted else ''}".strip()
+    return _cell(urge or 0, clinical.URGE_MAX, WARM, text)
+
+
+def week_grid(cards: list[CardView], week_start: date, targets: list[Target], craving_on: bool) -> str:
+    """The paper card's grid: fields down the side, the week's days across. Escaped HTML."""
+    by_day = {c.day: c for c in cards}
+    days = [week_start + timedelta(days=n) for n in range(7)]
+    week = [by_day.get(d) for d in days]
+
+    def row(label: str, value, high: float, hue: str) -> tuple[str, list[str]]:
+        return label, [_cell(value(c) if c else None, high, hue) for c in week]
+
+    rows = [row("Mood", lambda c: c.mood, clinical.MOOD_MAX, CALM)]
+    rows += [row(label.split(" /")[0], lambda c, k=key: c.emotions.get(k), clinical.EMOTION_MAX,
+                 CALM if key == "joy" else WARM) for key, label in clinical.EMOTIONS.items()]
+    rows += [(f"{t.label} urge", [_urge_cell(c, t.key) for c in week]) for t in targets]
+    if craving_on:
+        rows.append(row("Craving", lambda c: c.craving, clinical.CRAVING_MAX, WARM))
+    rows.append(row("Skills used", lambda c: len(c.skills), 5, CALM))
+    rows.append(row("Sleep (h)", lambda c: c.sleep_hours, 9, CALM))
+    head = "".join(f"<th>{d:%a}<br>{d.day}</th>" for d in days)
+    body = "".join(f"<tr><th class='f'>{html.escape(name)}</th>{''.join(cells)}</tr>" for name, cells in rows)
+    return f"""<style>
+.iop-grid {{ width: 100%; border-collapse: collapse; font-size: 0.8rem; table-layout: fixed; }}
+.iop-grid th, .iop-grid td {{ border: 1px solid #dde3e2; padding: 4px 2px; text-align: center; }}
+.iop-grid th.f {{ text-align: left; width: 6.5rem; font-weight: 600; overflow-wrap: anywhere; }}
+.iop-grid td.empty {{ color: #9aa5a6; }}
+</style><table class="iop-grid"><thead><tr><th class="f"></th>{head}</tr></thead><tbody>{body}</tbody></table>
+<p style="font-size:0.75rem;color:#5b6b6d">✔ = acted on the urge · · = no card, or not rated</p>"""
