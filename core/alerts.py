@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from core.access import Actor, Category, record
-from core.clinical import UrgeTrigger
+from core.clinical import CheckupTrigger, UrgeTrigger
 from core.db import insert_if_absent
 from core.models import Alert, utcnow
 
 
 def open_alerts(session: Session, actor: Actor, *, participant_id: int, source_key: str,
-                fired: list[tuple[UrgeTrigger, str]]) -> list[int]:
+                fired: list[tuple[UrgeTrigger | CheckupTrigger, str]]) -> list[int]:
     """Open one alert per fired trigger and source; saving the same thing twice opens none more."""
     opened = []
     for trigger, detail in fired:

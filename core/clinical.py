@@ -80,3 +80,95 @@ def diary_risks(urges: dict[str, tuple[int | None, bool]]) -> list[tuple[UrgeTri
         elif trigger.min_urge is not None and urge is not None and urge >= trigger.min_urge:
             fired.append((trigger, trigger.description.format(urge=urge)))
     return fired
+
+
+# --- Weekly check-ups (PHQ-9, GAD-7, craving scale) ------------------------------------------
+CHECKUP_INTERVAL_DAYS = 7     # default; a program may change it
+CHECKUP_LATE_DAYS = 2         # a check-up may be taken up to this many days after it falls due
+
+# (lowest total, band) in ascending order; a total belongs to the last band whose floor it reaches.
+PHQ9_BANDS = ((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Moderately severe"), (20, "Severe"))
+GAD7_BANDS = ((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Severe"))
+PACS_BANDS = ((0, "Low"), (15, "High"))   # 15+: best balance of sensitivity and specificity
+MAX_TOTAL = {"phq9": 27, "gad7": 21, "pacs": 30}
+BANDS = {"phq9": PHQ9_BANDS, "gad7": GAD7_BANDS, "pacs": PACS_BANDS}
+
+PHQ9_RELIABLE_CHANGE = 5      # points (Löwe 2004: 2 standard errors of measurement)
+GAD7_RELIABLE_CHANGE = 4      # points (Toussaint 2020, MCID)
+RELIABLE_CHANGE = {"phq9": PHQ9_RELIABLE_CHANGE, "gad7": GAD7_RELIABLE_CHANGE}
+PHQ9_RESPONSE_DROP = 0.5      # response: at least a 50% drop from intake...
+PHQ9_RESPONSE_MAX = 9         # ...and a total of 9 or less
+PHQ9_ITEM9_INDEX = 8          # "Thoughts that you would be better off dead..." (0-based)
+PHQ9_ITEM9_ALERT_MIN = 1      # any answer above "Not at all" alerts a clinician, whatever the total
+PHQ9_WORSENING_POINTS = 5     # worse than intake by this much opens a "worsening" alert
+
+# Plain words for the participant, by band.
+BAND_WORDS = {
+    "Minimal": "Few or no symptoms right now.",
+    "Mild": "Some symptoms — worth keeping an eye on.",
+    "Moderate": "A noticeable amount — your therapist will look at this with you.",
+    "Moderately severe": "A lot to carry right now — your therapist will talk this through with you.",
+    "Severe": "Very hard right now — your therapist will talk this through with you soon.",
+    "Low": "Craving was on the lower side this week.",
+    "High": "Craving was strong this week — worth talking over with your therapist.",
+}
+
+
+BAND_MAX_CHARS = 32          # the column size; a test checks every band fits
+
+
+def band(kind: str, total: int) -> str:
+    found = BANDS[kind][0][1]
+    for floor, name in BANDS[kind]:
+        if total >= floor:
+            found = name
+    return found
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a total compares with the intake total."""
+
+    from_intake: int | None          # positive = worse
+    reliable_worse: bool = False
+    reliable_better: bool = False
+    response: bool = False           # PHQ-9 only
+
+
+def change_from_intake(kind: str, intake: int | None, total: int) -> Change:
+    if intake is None:
+        return Change(None)
+    diff = total - intake
+    threshold = RELIABLE_CHANGE.get(kind)
+    response = (kind == "phq9" and intake > 0 and total <= PHQ9_RESPONSE_MAX
+                and (intake - total) >= PHQ9_RESPONSE_DROP * intake)
+    return Change(diff, reliable_worse=bool(threshold) and diff >= threshold,
+                  reliable_better=bool(threshold) and -diff >= threshold, response=response)
+
+
+@dataclass(frozen=True)
+class CheckupTrigger:
+    key: str
+    severity: Severity
+    description: str
+
+
+PHQ9_ITEM9 = CheckupTrigger("phq9_item9", Severity.URGENT,
+                            "PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered "
+                            "'{answer}'")
+PHQ9_WORSENING = CheckupTrigger("phq9_worsening", Severity.REVIEW,
+                                "PHQ-9 total {total} is {diff} points worse than at intake ({intake})")
+
+
+def checkup_risks(kind: str, answers: list[int], total: int, intake: int | None,
+                  choices: list[str]) -> list[tuple[CheckupTrigger, str]]:
+    """The alerts a submitted check-up opens."""
+    fired = []
+    if kind == "phq9":
+        item9 = answers[PHQ9_ITEM9_INDEX]
+        if item9 >= PHQ9_ITEM9_ALERT_MIN:
+            fired.append((PHQ9_ITEM9, PHQ9_ITEM9.description.format(answer=choices[item9])))
+        if intake is not None and total - intake >= PHQ9_WORSENING_POINTS:
+            fired.append((PHQ9_WORSENING, PHQ9_WORSENING.description.format(
+                total=total, diff=total - intake, intake=intake)))
+    return fired

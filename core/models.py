@@ -35,6 +35,7 @@ class Program(SQLModel, table=True):
     schedule: str = Field(default="", max_length=200)
     length_weeks: int = 10
     substance_use_tracking: bool = False
+    checkup_interval_days: int = Field(default=7, sa_column_kwargs={"server_default": "7"})
     crisis_region: str = Field(default="US", max_length=8)
     # Local additions to the region's crisis resources: [{"name", "detail", "call", "text"}].
     local_crisis_resources: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -195,3 +196,52 @@ class Alert(SQLModel, table=True):
     acknowledged_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     acknowledgement: str = Field(default="", max_length=1000)
     resolved_at: datetime | None = None
+
+
+class Checkup(SQLModel, table=True):
+    """One completed questionnaire. `slot_key` is the schedule slot it fills ("p0" = intake,
+    "p1" the first week after, "extra-12" a therapist's extra request), one per slot."""
+
+    __table_args__ = (
+        UniqueConstraint("participant_id", "kind", "slot_key", name="uq_checkup_slot"),
+        Index("ix_checkup_participant_kind_day", "participant_id", "kind", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id")
+    kind: str = Field(max_length=8)                  # phq9 | gad7 | pacs
+    slot_key: str = Field(max_length=24)
+    day: date                                        # the participant's own calendar day
+    answers: list[int] = Field(sa_column=Column(JSON, nullable=False))
+    function_answer: int | None = None               # "how difficult": not scored
+    total: int
+    band: str = Field(max_length=32)
+    late: bool = False
+    taken_at: datetime = Field(default_factory=utcnow)
+
+
+class CheckupRequest(SQLModel, table=True):
+    """A therapist's request for an extra check-up outside the weekly schedule."""
+
+    __tablename__ = "checkup_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    kind: str = Field(max_length=8)
+    requested_by_id: int = Field(foreign_key="app_user.id")
+    requested_at: datetime = Field(default_factory=utcnow)
+    fulfilled_by_id: int | None = Field(default=None, foreign_key="checkup.id")
+
+
+class SafetyPlanVersion(SQLModel, table=True):
+    """One saved version of a participant's safety plan; the newest is the plan. Never edited."""
+
+    __tablename__ = "safety_plan_version"
+    __table_args__ = (UniqueConstraint("participant_id", "version", name="uq_safety_plan_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    version: int
+    content: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int = Field(foreign_key="app_user.id")

@@ -132,3 +132,19 @@ def participant_overview(session: Session, actor: Actor, participant_id: int) ->
         name=user.name, program_name=program.name if program else "",
         schedule=program.schedule if program else "", length_weeks=program.length_weeks if program else 0,
         therapist_name=therapist_name, started_on=user.started_on)
+
+
+CHECKUP_INTERVAL_RANGE = (3, 28)
+
+
+def set_checkup_interval(session: Session, actor: Actor, days: int) -> Program:
+    """How often weekly check-ups fall due (admin only); counts from each participant's intake."""
+    require_role(session, actor, Role.ADMIN, what="program")
+    low, high = CHECKUP_INTERVAL_RANGE
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+        raise ValidationError.one("interval", f"Choose between {low} and {high} days.")
+    program = session.get(Program, actor.program_id)
+    program.checkup_interval_days = days
+    session.add(program)
+    record(session, actor, category="program", action="write", detail=f"check-up interval {days} days")
+    return program

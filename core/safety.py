@@ -1,14 +1,187 @@
-"""Safety planning (the Stanley-Brown steps, described in our own words)."""
+"""Safety planning (the Stanley-Brown steps, described in our own words), versioned.
+
+Every save adds a version (who, when); the newest is the plan. A save names the version it was
+based on, so when two people edit at once the second is told and keeps their text.
+"""
 
 from __future__ import annotations
 
-# (title, what the step asks of you) — in the order a person works through them in a crisis.
-SAFETY_PLAN_STEPS: tuple[tuple[str, str], ...] = (
-    ("My warning signs", "the thoughts, moods or situations that tell me a crisis may be building."),
-    ("Things I can do on my own", "to take my mind off things for a while: a walk, music, a shower."),
-    ("People and places that distract me", "company or a setting that helps, without having to explain."),
-    ("People I can ask for help", "someone I trust who I can tell how I really feel."),
-    ("Professionals and crisis lines", "my therapist, the program's after-hours line, 988."),
-    ("Making my space safer", "putting distance between me and anything I could use to hurt myself."),
-    ("My reasons for living", "what matters most to me, even on the hardest days."),
+import html
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from core.access import Action, Actor, Category, authorize
+from core.errors import ValidationError
+from core.models import AppUser, SafetyPlanVersion, utcnow
+
+# (key, title, what the step asks of you) — in the order a person works through them in a crisis.
+STEPS: tuple[tuple[str, str, str], ...] = (
+    ("warning_signs", "My warning signs",
+     "the thoughts, moods or situations that tell me a crisis may be building."),
+    ("coping_alone", "Things I can do on my own", "to take my mind off things for a while: a walk, music, a shower."),
+    ("distractions", "People and places that distract me", "company or a setting that helps, without having to explain."),
+    ("help_contacts", "People I can ask for help", "someone I trust who I can tell how I really feel."),
+    ("professionals", "Professionals and crisis lines", "my therapist, the program's after-hours line, 988."),
+    ("safer_environment", "Making my space safer",
+     "putting distance between me and anything I could use to hurt myself."),
+    ("reasons_for_living", "My reasons for living", "what matters most to me, even on the hardest days."),
 )
+SAFETY_PLAN_STEPS = tuple((title, prompt) for _, title, prompt in STEPS)
+STEP_TITLES = {key: title for key, title, _ in STEPS}
+CONTACT_STEPS = ("help_contacts", "professionals")   # items are {"name", "phone"}
+ITEM_MAX_CHARS = 200
+ITEMS_PER_STEP = 12
+PHONE_RE = re.compile(r"^\+?[\d\s().-]{3,20}$")
+
+
+class PlanConflict(Exception):
+    """Someone saved a newer version since this edit began; `current` is that version."""
+
+    def __init__(self, current: "Plan"):
+        self.current = current
+        super().__init__(f"The plan was changed by {current.updated_by} at {current.updated_at:%H:%M}.")
+
+
+@dataclass(frozen=True)
+class Plan:
+    version: int
+    content: dict
+    updated_at: datetime
+    updated_by: str
+
+    def items(self, key: str) -> list:
+        return list(self.content.get(key, []))
+
+
+def phone_flag(phone: str) -> str | None:
+    """A number that can't be dialled is kept but flagged, so nothing typed is lost."""
+    if phone and not PHONE_RE.match(phone.strip()):
+        return f"“{phone}” doesn't look like a phone number — check it before you need it."
+    return None
+
+
+def tel(phone: str) -> str:
+    return re.sub(r"[^\d+]", "", phone)
+
+
+def clean(content: dict) -> tuple[dict, dict[str, str], list[str]]:
+    """Normalise a submitted plan; return (content, errors, flags). Blank lines are dropped."""
+    out, errors, flags = {}, {}, []
+    for key, title, _ in STEPS:
+        raw = content.get(key) or []
+        if key in CONTACT_STEPS:
+            items = [{"name": str(i.get("name") or "").strip(), "phone": str(i.get("phone") or "").strip()}
+                     for i in raw if isinstance(i, dict)]
+            items = [i for i in items if i["name"] or i["phone"]]
+            for i in items:
+                if not i["name"]:
+                    errors[key] = f"{title}: give each number a name."
+                if len(i["name"]) > 60 or len(i["phone"]) > 30:
+                    errors[key] = f"{title}: keep names under 60 and numbers under 30 characters."
+                if flag := phone_flag(i["phone"]):
+                    flags.append(flag)
+        else:
+            items = [str(i).strip() for i in raw if str(i).strip()]
+            if any(len(i) > ITEM_MAX_CHARS for i in items):
+                errors[key] = f"{title}: keep each line under {ITEM_MAX_CHARS} characters."
+        if len(items) > ITEMS_PER_STEP:
+            errors[key] = f"{title}: up to {ITEMS_PER_STEP} lines; the most important ones first."
+        out[key] = items
+    return out, errors, flags
+
+
+def _plan(row: SafetyPlanVersion, author: str) -> Plan:
+    return Plan(row.version, row.content, row.created_at, author)
+
+
+def current_plan(session: Session, actor: Actor, participant_id: int) -> Plan | None:
+    authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ, detail="current")
+    row = session.exec(select(SafetyPlanVersion, AppUser.name)
+                       .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
+                       .where(SafetyPlanVersion.participant_id == participant_id)
+                       .order_by(SafetyPlanVersion.version.desc())).first()
+    return _plan(*row) if row else None
+
+
+@dataclass(frozen=True)
+class Saved:
+    plan: Plan
+    flags: list[str]
+
+
+def save_plan(session: Session, actor: Actor, *, participant_id: int, content: dict,
+              base_version: int | None) -> Saved:
+    """Save a new version. Raises PlanConflict if someone saved since `base_version`."""
+    authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.WRITE, detail="save")
+    cleaned, errors, flags = clean(content)
+    if errors:
+        raise ValidationError(errors)
+    latest = session.exec(select(SafetyPlanVersion.version).where(
+        SafetyPlanVersion.participant_id == participant_id).order_by(SafetyPlanVersion.version.desc())).first()
+    if latest != base_version:
+        raise PlanConflict(current_plan(session, actor, participant_id))
+    row = SafetyPlanVersion(participant_id=participant_id, version=(latest or 0) + 1, content=cleaned,
+                            created_by_id=actor.id, created_at=utcnow())
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:  # the same version was saved a moment ago by someone else
+        session.rollback()
+        raise PlanConflict(current_plan(session, actor, participant_id)) from None
+    return Saved(_plan(row, actor.name), flags)
+
+
+@dataclass(frozen=True)
+class Change:
+    version: int
+    at: datetime
+    by: str
+    summary: list[str]          # "Reasons for living: added “my dog Pepper”"
+
+
+def _describe(item) -> str:
+    return f"{item['name']} {item['phone']}".strip() if isinstance(item, dict) else str(item)
+
+
+def history(session: Session, actor: Actor, participant_id: int) -> list[Change]:
+    """Every version, newest first, with what changed from the one before."""
+    authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ, detail="history")
+    rows = session.exec(select(SafetyPlanVersion, AppUser.name)
+                        .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
+                        .where(SafetyPlanVersion.participant_id == participant_id)
+                        .order_by(SafetyPlanVersion.version)).all()
+    changes, before = [], {}
+    for row, author in rows:
+        summary = []
+        for key, title, _ in STEPS:
+            old = [_describe(i) for i in before.get(key, [])]
+            new = [_describe(i) for i in row.content.get(key, [])]
+            summary += [f"{title}: added “{i}”" for i in new if i not in old]
+            summary += [f"{title}: removed “{i}”" for i in old if i not in new]
+        changes.append(Change(row.version, row.created_at, author, summary or ["No changes to the steps"]))
+        before = row.content
+    return list(reversed(changes))
+
+
+def printable(plan: Plan | None, *, name: str, resources: list) -> str:
+    """A self-contained page to print or keep in the phone's files (all text escaped)."""
+    e = html.escape
+    parts = [f"<h1>Safety plan — {e(name)}</h1>"]
+    for number, (key, title, prompt) in enumerate(STEPS, start=1):
+        items = plan.items(key) if plan else []
+        lines = "".join(f"<li>{e(_describe(i))}</li>" for i in items) or "<li class='blank'>&nbsp;</li>" * 3
+        parts.append(f"<h2>{number}. {e(title)}</h2><p class='prompt'>{e(prompt)}</p><ul>{lines}</ul>")
+    parts.append("<h2>Crisis lines</h2><ul>" + "".join(
+        f"<li><b>{e(r.name)}</b> — {e(r.detail)}</li>" for r in resources) + "</ul>")
+    when = f"Version {plan.version}, {plan.updated_at:%B %d, %Y}" if plan else "Blank plan"
+    parts.append(f"<p class='prompt'>{e(when)}. If you are in danger now, call 911.</p>")
+    style = ("body{font-family:system-ui,sans-serif;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1f2a2e}"
+             "h1{font-size:1.5rem}h2{font-size:1.1rem;margin-bottom:.2rem}.prompt{color:#5b6b6d;margin-top:0}"
+             "li.blank{border-bottom:1px solid #999;list-style:none;height:1.6rem}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' "
+            f"content='width=device-width'><title>Safety plan</title><style>{style}</style></head>"
+            f"<body>{''.join(parts)}</body></html>")

@@ -16,8 +16,8 @@ from core import auth, clinical
 from core.access import Category
 from core.config import ConfigError, settings
 from core.diary import ensure_default_targets
-from core.models import (Alert, AppUser, CaseloadAssignment, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
-                         FamilyLink, Program, Role, utcnow)
+from core.models import (Alert, AppUser, CaseloadAssignment, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
+                         FamilyLink, Program, Role, SafetyPlanVersion, utcnow)
 from core.skills import catalogue
 
 SEED = 20261123
@@ -97,6 +97,8 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
                 expires_at=now - timedelta(days=30) if expired else now + timedelta(days=80)))
     ensure_default_targets(session, program.id)
     seed_diary_history(session, rng, program, participants, today)
+    seed_checkups(session, rng, program, participants, today)
+    seed_safety_plans(session, participants, therapists)
     session.commit()
     return program
 
@@ -181,6 +183,95 @@ def seed_diary_history(session: Session, rng: random.Random, program: Program,
                                   acknowledged_at=opened + timedelta(hours=14) if old else None,
                                   acknowledgement="Reviewed in individual session; safety plan updated." if old else "",
                                   resolved_at=opened + timedelta(hours=14) if old else None))
+
+
+# (total at intake, total now) per trajectory; GAD-7 follows at about three quarters.
+PHQ9_PATHS = {"improving": (16, 7), "flat": (11, 11), "worsening": (9, 17), "risk": (17, 19),
+              "dual_diagnosis": (14, 9)}
+PACS_PATHS = {"dual_diagnosis": (22, 12)}
+
+
+def _spread(rng: random.Random, total: int, items: int, most: int) -> list[int]:
+    """Answers that add up to `total`, each between 0 and `most`."""
+    answers = [0] * items
+    for _ in range(min(total, items * most)):
+        answers[rng.choice([i for i in range(items) if answers[i] < most])] += 1
+    return answers
+
+
+def seed_checkups(session: Session, rng: random.Random, program: Program,
+                  participants: dict[str, AppUser], today: date) -> None:
+    """Weekly PHQ-9, GAD-7 and craving scale from intake; Dana's latest PHQ-9 has item 9 > 0."""
+    from core.checkups import questionnaires
+
+    item9_choices = list(questionnaires()["phq9"].items[clinical.PHQ9_ITEM9_INDEX].choices)
+    for username, user in participants.items():
+        trajectory = trajectory_of(username)
+        weeks = (today - user.started_on).days // program.checkup_interval_days
+        intakes: dict[str, int] = {}
+        for k in range(weeks + 1):
+            day = user.started_on + timedelta(days=k * program.checkup_interval_days)
+            if day >= today or (k > 0 and rng.random() < 0.1):
+                continue  # today's is left for the demo; now and then a week is missed
+            progress = k / max(weeks, 1)
+            start, end = PHQ9_PATHS[trajectory]
+            phq = _clamp(start + (end - start) * progress + rng.gauss(0, 1.2), 0, 26)
+            pacs_start, pacs_end = PACS_PATHS.get(trajectory, (4, 3))
+            totals = {"phq9": phq, "gad7": _clamp(phq * 0.75 + rng.gauss(0, 1), 0, 21),
+                      "pacs": _clamp(pacs_start + (pacs_end - pacs_start) * progress + rng.gauss(0, 1.5), 0, 30)}
+            for kind, total in list(totals.items()):
+                if kind == "pacs" and not program.substance_use_tracking:
+                    continue
+                items, most = {"phq9": (9, 3), "gad7": (7, 3), "pacs": (5, 6)}[kind]
+                answers = _spread(rng, total, items - (kind == "phq9"), most)
+                if kind == "phq9":
+                    latest = k == weeks or day + timedelta(days=program.checkup_interval_days) >= today
+                    answers.append(1 if trajectory == "risk" and latest else 0)
+                total = sum(answers)
+                session.add(Checkup(participant_id=user.id, kind=kind, slot_key=f"p{k}", day=day,
+                                    answers=answers, total=total, band=clinical.band(kind, total),
+                                    taken_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)))
+                intake = intakes.get(kind)
+                intakes.setdefault(kind, total)
+                for trigger, detail in clinical.checkup_risks(kind, answers, total, intake, item9_choices):
+                    session.add(Alert(participant_id=user.id, trigger=trigger.key, severity=trigger.severity.value,
+                                      source_key=f"{kind}:p{k}", detail=detail,
+                                      opened_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)))
+
+
+DEMO_PLANS = {
+    "dana": {
+        "warning_signs": ["Staying in bed past noon", "Telling myself nobody would notice", "Skipping group"],
+        "coping_alone": ["Cold water on my face, then paced breathing", "Walk around the block with music on"],
+        "distractions": ["The library on Elm Street", "Coffee with Jamie"],
+        "help_contacts": [{"name": "Jamie (partner)", "phone": "555-0118"},
+                          {"name": "Aunt Rosa", "phone": "555-0176"}],
+        "professionals": [{"name": "Dr. Marcus Chen", "phone": "555-0142"}],
+        "safer_environment": ["Jamie keeps my medication and gives me the week's doses"],
+        "reasons_for_living": ["My nephew's laugh", "Finishing my nursing course"],
+    },
+    "alex": {
+        "warning_signs": ["Not sleeping", "Cancelling plans"],
+        "coping_alone": ["Paced breathing, in 4 out 6", "A hot shower"],
+        "help_contacts": [{"name": "Pat (mum)", "phone": "555-0100"}],
+        "professionals": [{"name": "Dr. Elena Rivera", "phone": "555-0142"}],
+        "reasons_for_living": ["My dog Pepper"],
+    },
+}
+
+
+def seed_safety_plans(session: Session, participants: dict[str, AppUser], therapists: list[AppUser]) -> None:
+    """Plans written with the therapist (version 1), then added to by the participant (version 2)."""
+    by_id = {t.id: t for t in therapists}
+    for username, content in DEMO_PLANS.items():
+        user = participants[username]
+        therapist_id = session.exec(select(CaseloadAssignment.therapist_id).where(
+            CaseloadAssignment.participant_id == user.id)).one()
+        first = {k: v[:-1] if len(v) > 1 else v for k, v in content.items()}
+        session.add(SafetyPlanVersion(participant_id=user.id, version=1, content=first,
+                                      created_by_id=by_id[therapist_id].id, created_at=utcnow() - timedelta(days=14)))
+        session.add(SafetyPlanVersion(participant_id=user.id, version=2, content=content,
+                                      created_by_id=user.id, created_at=utcnow() - timedelta(days=3)))
 
 
 def main() -> int:

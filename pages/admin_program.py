@@ -41,6 +41,19 @@ if st.button("Save crisis lines", type="primary", width="stretch"):
         for message in dict.fromkeys(exc.fields.values()):
             st.error(message)
 
+st.subheader("Check-ups")
+with st.form("checkup_interval"):
+    low, high = programs.CHECKUP_INTERVAL_RANGE
+    days = st.number_input("A check-up falls due every … days (counted from each person's intake)",
+                           min_value=low, max_value=high, value=current.checkup_interval_days, step=1)
+    if st.form_submit_button("Save", width="stretch"):
+        try:
+            with session_scope() as session:
+                programs.set_checkup_interval(session, actor, int(days))
+            st.success(f"Check-ups now fall due every {int(days)} days.")
+        except ValidationError as exc:
+            st.error(exc.fields["interval"])
+
 st.subheader("Diary-card urges")
 st.caption("Every card asks about urges to these behaviours. Retiring one removes it from new cards; "
            "what people already recorded is kept.")

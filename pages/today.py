@@ -7,7 +7,9 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import diary  # noqa: E402 - the guard comes first
+from datetime import datetime  # noqa: E402 - the guard comes first
+
+from core import checkups, diary  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from core.program import participant_overview, program_of, week_in_program  # noqa: E402
@@ -20,12 +22,20 @@ with session_scope() as session:
     overview = participant_overview(session, actor, actor.id)
     program = program_of(session, actor)
     targets = diary.targets_for(session, actor.program_id)
-    today = diary.today_for(session, actor.id)
+    zone = diary.participant_zone(session, actor.id)
+    today = datetime.now(zone).date()
+    due = [s for s in checkups.statuses(session, actor, actor.id, today) if s.is_due]
 
-st.title(greetings.hello(actor.name))
+st.title(greetings.hello(actor.name, datetime.now(zone)))
 week = week_in_program(overview.started_on, today)
 if week:
     st.caption(f"Week {min(week, overview.length_weeks)} of {overview.length_weeks} · {overview.program_name}")
+
+if due:
+    names = greetings.plain_list([checkups.questionnaires()[s.kind].name for s in due])
+    with st.container(border=True):
+        st.write(f"Your weekly check-up is ready: {names}. It takes a few minutes.")
+        st.page_link("pages/checkups.py", label="Take it now", icon=":material/checklist:")
 
 days = diary.fillable_days(today)
 day = st.segmented_control("Diary card for", days, format_func=lambda d: day_label(d, today),

@@ -7,13 +7,19 @@ export PYTHONDONTWRITEBYTECODE=1
 export IOP_ARTIFACTS="${IOP_ARTIFACTS:-$PWD/test-artifacts}"
 mkdir -p "$IOP_ARTIFACTS"
 
-echo "== 1/2 all tests on SQLite =="
-$BIN/python -m pytest -q --basetemp="$IOP_ARTIFACTS/tmp-sqlite"
+# IOP_TEST_PHASES="postgres" (or "sqlite") runs one phase only, for a quicker local check.
+PHASES="${IOP_TEST_PHASES:-sqlite postgres}"
 
-echo "== 2/2 database tests on PostgreSQL =="
+if [[ " $PHASES " == *" sqlite "* ]]; then
+  echo "== all tests on SQLite =="
+  $BIN/python -m pytest -q --basetemp="$IOP_ARTIFACTS/tmp-sqlite"
+fi
+[[ " $PHASES " == *" postgres "* ]] || exit 0
+
+echo "== database tests again on PostgreSQL =="
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 PGROOT=$(mktemp -d /tmp/iop-pg.XXXXXX)
-PGPORT=${PGPORT:-55432}
+PGPORT=${PGPORT:-$($BIN/python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$PGROOT"
 stop_pg() { as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGROOT"; }

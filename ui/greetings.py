@@ -18,3 +18,8 @@ def streak_sentence(days_in_a_row: int) -> str:
     if days_in_a_row >= 2:
         return f"{days_in_a_row} days in a row. Keep going, one day at a time."
     return "Every card counts, and this one is done."
+
+
+def plain_list(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

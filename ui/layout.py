@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.access import Actor
 from core.errors import AccessDenied
+from core.models import Role
 from ui import crisis
 
 log = logging.getLogger("iop")
@@ -39,8 +40,14 @@ def configure_page(title: str = "IOP Companion") -> None:
 
 
 def chrome(actor: Actor) -> None:
-    """What every logged-in screen has: crisis help at the top, who you are in the sidebar."""
-    crisis.crisis_button(actor.program_id)
+    """What every logged-in screen has: crisis help at the top (and, for a participant, their
+    safety plan one tap away beside it), who you are in the sidebar."""
+    if actor.role is Role.PARTICIPANT:
+        with st.container(horizontal=True, key="crisis_bar"):
+            crisis.crisis_button(actor.program_id)
+            st.page_link("pages/safety_plan.py", label="My safety plan", icon=":material/health_and_safety:")
+    else:
+        crisis.crisis_button(actor.program_id)
     with st.sidebar:
         st.caption(f"Logged in as **{actor.name}** · {actor.role.label}")
 

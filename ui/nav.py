@@ -9,8 +9,11 @@ from core.models import Role
 ACCOUNT = ("pages/account.py", "My account", ":material/settings:")
 PAGES: dict[Role, list[tuple[str, str, str]]] = {
     Role.PARTICIPANT: [("pages/today.py", "Today", ":material/wb_sunny:"),
-                       ("pages/my_cards.py", "My cards", ":material/calendar_view_week:"), ACCOUNT],
-    Role.THERAPIST: [("pages/caseload.py", "Caseload", ":material/groups:"), ACCOUNT],
+                       ("pages/my_cards.py", "My cards", ":material/calendar_view_week:"),
+                       ("pages/checkups.py", "Check-ups", ":material/checklist:"),
+                       ("pages/safety_plan.py", "My safety plan", ":material/health_and_safety:"), ACCOUNT],
+    Role.THERAPIST: [("pages/caseload.py", "Caseload", ":material/groups:"),
+                     ("pages/safety_plans.py", "Safety plans", ":material/health_and_safety:"), ACCOUNT],
     Role.FAMILY: [("pages/family.py", "Family home", ":material/home:"), ACCOUNT],
     Role.ADMIN: [("pages/admin_accounts.py", "Accounts", ":material/manage_accounts:"),
                  ("pages/admin_assign.py", "Caseloads", ":material/link:"),

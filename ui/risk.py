@@ -6,8 +6,10 @@ import streamlit as st
 
 from core.access import Actor
 from core.program import NOT_MONITORED
-from core.safety import SAFETY_PLAN_STEPS
+from core import safety
+from core.db import session_scope
 from ui import crisis
+from ui import safety as plan_ui
 
 
 def risk_panel(actor: Actor, risks: list[str]) -> None:
@@ -19,7 +21,6 @@ def risk_panel(actor: Actor, risks: list[str]) -> None:
         st.markdown("**If you might act on these thoughts, reach someone now:**")
         crisis.resource_list(actor.program_id)
         st.markdown("**Your safety plan** — work through it, one step at a time:")
-        for number, (title, prompt) in enumerate(SAFETY_PLAN_STEPS, start=1):
-            st.markdown(f"{number}. **{title}** — {prompt}")
-        st.caption("You and your therapist can write your own plan together; until then, these are "
-                   "the steps it follows.")
+        with session_scope() as session:
+            plan = safety.current_plan(session, actor, actor.id)
+        plan_ui.show(plan)

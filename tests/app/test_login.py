@@ -33,7 +33,9 @@ def test_each_demo_role_logs_in_to_its_home(app, username):
 
 
 # The title each page shows first, so a test can tell which page rendered.
-PAGE_TITLES = {"pages/today.py": "Good ", "pages/my_cards.py": "My cards", "pages/caseload.py": "Caseload",
+PAGE_TITLES = {"pages/today.py": "Good ", "pages/my_cards.py": "My cards", "pages/checkups.py": "Check-ups",
+               "pages/safety_plan.py": "My safety plan", "pages/safety_plans.py": "Safety plans",
+               "pages/caseload.py": "Caseload",
                "pages/family.py": "Hello, ",
                "pages/account.py": "My account", "pages/admin_accounts.py": "Accounts",
                "pages/admin_assign.py": "Caseloads", "pages/admin_audit.py": "Audit log",

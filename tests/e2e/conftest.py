@@ -92,12 +92,22 @@ def server(tmp_path_factory):
     srv.stop()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    setattr(item, f"rep_{call.when}", outcome.get_result())
+
+
 @pytest.fixture
-def phone(browser):
+def phone(browser, request, artifacts):
+    """A phone-sized page; if the test fails, a screenshot of what the person saw is kept."""
     context = browser.new_context(**PHONE)
     context.set_default_timeout(20_000)
     page = context.new_page()
     yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
     context.close()
 
 
@@ -116,10 +126,12 @@ def open_app(page, url: str) -> None:
     settle(page)
 
 
-def log_in(page, username: str, password: str = DEMO_PASSWORD) -> None:
+def log_in(page, username: str, password: str = DEMO_PASSWORD, *, succeeds: bool = True) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Log in").click()
+    if succeeds:  # the login form goes away once the person's home has been drawn
+        page.get_by_role("button", name="Log in").wait_for(state="detached")
     settle(page)
 
 

@@ -3,7 +3,7 @@ shows the crisis lines at once; the week grid fits the screen."""
 
 import pytest
 
-from tests.e2e.conftest import log_in, open_app, settle
+from tests.e2e.conftest import log_in, login_cookie, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -39,6 +39,7 @@ def test_fill_a_card_with_taps_and_see_it_in_the_week(server, phone, artifacts):
     phone.screenshot(path=artifacts / "diary-card-saved.png")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
+    assert login_cookie(phone)  # opening a URL starts a new session: it needs the login cookie
     phone.goto(f"{server.url}/my_cards")
     settle(phone)
     grid = phone.locator("table.iop-grid")

@@ -86,7 +86,7 @@ def test_a_copied_cookie_stops_working_after_logout(server, browser, phone):
 
 def test_wrong_password_message_at_phone_width(server, phone, artifacts):
     open_app(phone, server.url)
-    log_in(phone, "gray", "not my password")
+    log_in(phone, "gray", "not my password", succeeds=False)
     phone.get_by_text("don't match").wait_for()
     assert phone.get_by_label("Username").input_value() == "gray"
     phone.screenshot(path=artifacts / "login-wrong-password.png")

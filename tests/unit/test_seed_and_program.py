@@ -67,3 +67,16 @@ def test_week_in_program():
     assert program.week_in_program(date(2026, 11, 1), date(2026, 11, 1)) == 1
     assert program.week_in_program(date(2026, 11, 1), date(2026, 11, 8)) == 2
     assert program.week_in_program(None, date(2026, 11, 8)) is None
+
+
+def test_admin_sets_the_checkup_interval_within_range(session, demo):
+    from core.errors import AccessDenied
+
+    admin = Actor.of(session.exec(select(AppUser).where(AppUser.username == "admin")).one())
+    assert program.set_checkup_interval(session, admin, 14).checkup_interval_days == 14
+    for bad in (2, 29, "7"):
+        with pytest.raises(ValidationError):
+            program.set_checkup_interval(session, admin, bad)
+    therapist = Actor.of(session.exec(select(AppUser).where(AppUser.username == "dr.chen")).one())
+    with pytest.raises(AccessDenied):
+        program.set_checkup_interval(session, therapist, 7)

@@ -1,0 +1,240 @@
+"""Weekly check-ups (PHQ-9, GAD-7, and a craving scale where the program tracks substance use).
+
+Due at intake, then every `checkup_interval_days` from the intake day; each can be taken up to
+CHECKUP_LATE_DAYS late, once per slot (enforced in the database), plus any extra one a therapist
+asks for. Scoring and alert rules are in core.clinical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+import yaml
+from sqlmodel import Session, select
+
+from core import clinical
+from core.access import Action, Actor, Category, authorize
+from core.alerts import open_alerts
+from core.db import insert_if_absent
+from core.diary import today_for
+from core.errors import AccessDenied, ValidationError
+from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
+from core.skills import CONTENT, CatalogueError
+
+QUESTIONNAIRE_FILE = CONTENT / "questionnaires.yaml"
+KINDS = ("phq9", "gad7", "pacs")
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    kind: str
+    name: str
+    title: str
+    about: str
+    attribution: str
+    stem: str
+    items: tuple[Item, ...]
+    function_item: str | None
+    function_choices: tuple[str, ...]
+
+
+def load_questionnaires(path=QUESTIONNAIRE_FILE) -> dict[str, Questionnaire]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise CatalogueError(f"{path.name}: cannot be read ({exc})") from exc
+    found = {}
+    for kind in KINDS:
+        q = data.get(kind) if isinstance(data, dict) else None
+        if not isinstance(q, dict) or not q.get("items"):
+            raise CatalogueError(f"{path.name}: {kind} is missing or has no items")
+        shared = tuple(q.get("choices") or ())
+        items = []
+        for raw in q["items"]:
+            text, choices = (raw, shared) if isinstance(raw, str) else (raw.get("text"), tuple(raw.get("choices") or ()))
+            if not text or len(choices) < 2:
+                raise CatalogueError(f"{path.name}: an item of {kind} lacks its text or choices")
+            items.append(Item(text, choices))
+        total = sum(len(i.choices) - 1 for i in items)
+        if total != clinical.MAX_TOTAL[kind]:
+            raise CatalogueError(f"{path.name}: {kind} items add up to {total}, expected {clinical.MAX_TOTAL[kind]}")
+        found[kind] = Questionnaire(kind, q["name"], q["title"], q["about"], q["attribution"], q["stem"],
+                                    tuple(items), q.get("function_item"), tuple(q.get("function_choices") or ()))
+    return found
+
+
+@lru_cache(maxsize=1)
+def questionnaires() -> dict[str, Questionnaire]:
+    return load_questionnaires()
+
+
+def kinds_for(program: Program | None) -> list[str]:
+    return ["phq9", "gad7", *(["pacs"] if program and program.substance_use_tracking else [])]
+
+
+# --- schedule -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Status:
+    kind: str
+    due_slot: str | None        # the slot to fill now, or None when nothing is due
+    due_day: date | None
+    late: bool
+    next_day: date | None       # when the next one falls due (when nothing is due now)
+    extra_request_id: int | None = None
+
+    @property
+    def is_due(self) -> bool:
+        return self.due_slot is not None
+
+
+def _status(kind: str, regular: list[Checkup], open_request: CheckupRequest | None, today: date,
+            interval: int) -> Status:
+    if open_request is not None:
+        return Status(kind, f"extra-{open_request.id}", today, False, None, open_request.id)
+    if not regular:
+        return Status(kind, "p0", today, False, None)
+    intake_day = min(c.day for c in regular)
+    taken = {c.slot_key for c in regular}
+    k = max((today - intake_day).days // interval, 0)
+    slot_day = intake_day + timedelta(days=k * interval)
+    if f"p{k}" not in taken and k > 0 and (today - slot_day).days <= clinical.CHECKUP_LATE_DAYS:
+        return Status(kind, f"p{k}", slot_day, today > slot_day, None)
+    return Status(kind, None, None, False, slot_day + timedelta(days=interval))
+
+
+def statuses(session: Session, actor: Actor, participant_id: int, today: date | None = None) -> list[Status]:
+    """What is due now for each of the program's questionnaires; two queries."""
+    authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ, detail="schedule")
+    user = session.get(AppUser, participant_id)
+    program = session.get(Program, user.program_id) if user.program_id else None
+    today = today or today_for(session, participant_id)
+    interval = program.checkup_interval_days if program else clinical.CHECKUP_INTERVAL_DAYS
+    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id)).all()
+    requests = session.exec(select(CheckupRequest).where(CheckupRequest.participant_id == participant_id,
+                                                         CheckupRequest.fulfilled_by_id == None)  # noqa: E711
+                            .order_by(CheckupRequest.id)).all()
+    return [_status(kind, [r for r in rows if r.kind == kind and r.slot_key.startswith("p")],
+                    next((q for q in requests if q.kind == kind), None), today, interval)
+            for kind in kinds_for(program)]
+
+
+# --- submitting -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Result:
+    kind: str
+    total: int
+    band: str
+    change: clinical.Change
+    risks: list[str]
+    new_alerts: int
+
+    @property
+    def words(self) -> str:
+        return clinical.BAND_WORDS.get(self.band, "")
+
+
+def _intake_total(session: Session, participant_id: int, kind: str) -> int | None:
+    return session.exec(select(Checkup.total).where(Checkup.participant_id == participant_id,
+                                                    Checkup.kind == kind, Checkup.slot_key == "p0")).first()
+
+
+def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, answers: list[int | None],
+           function_answer: int | None = None, now: datetime | None = None) -> Result:
+    """Score and save a completed check-up; open alerts (PHQ-9 item 9, worsening) at once."""
+    authorize(session, actor, participant_id, Category.CHECKUPS, Action.WRITE, detail=f"submit {kind}")
+    if actor.role is not Role.PARTICIPANT:
+        raise AccessDenied("Check-ups are answered by the participant themselves.")
+    now = now or utcnow()
+    today = today_for(session, participant_id, now)
+    status = next((s for s in statuses(session, actor, participant_id, today) if s.kind == kind), None)
+    if status is None:
+        raise ValidationError.one("kind", "This check-up is not part of your program.")
+    if not status.is_due:
+        when = f" The next one is on {status.next_day:%A, %B} {status.next_day.day}." if status.next_day else ""
+        raise ValidationError.one("kind", "You've already done this week's check-up." + when)
+    q = questionnaires()[kind]
+    errors = {}
+    if len(answers) != len(q.items):
+        raise ValidationError.one("answers", f"Expected {len(q.items)} answers.")
+    for index, (answer, item) in enumerate(zip(answers, q.items)):
+        if answer is None:
+            errors[f"item_{index}"] = "Please answer this one too."
+        elif isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(item.choices):
+            errors[f"item_{index}"] = f"Choose one of the {len(item.choices)} answers."
+    if function_answer is not None and not (isinstance(function_answer, int)
+                                            and 0 <= function_answer < len(q.function_choices)):
+        errors["function"] = "Choose one of the answers."
+    if errors:
+        raise ValidationError(errors)
+
+    total = sum(answers)
+    band = clinical.band(kind, total)
+    intake = None if status.due_slot == "p0" else _intake_total(session, participant_id, kind)
+    checkup_id = insert_if_absent(session, Checkup, {
+        "participant_id": participant_id, "kind": kind, "slot_key": status.due_slot, "day": today,
+        "answers": list(answers), "function_answer": function_answer, "total": total, "band": band,
+        "late": status.late, "taken_at": now}, conflict=["participant_id", "kind", "slot_key"])
+    if checkup_id is None:
+        raise ValidationError.one("kind", "This check-up was already saved — thank you.")
+    if status.extra_request_id:
+        request = session.get(CheckupRequest, status.extra_request_id)
+        request.fulfilled_by_id = checkup_id
+        session.add(request)
+    choices = list(q.items[clinical.PHQ9_ITEM9_INDEX].choices) if kind == "phq9" else []
+    fired = clinical.checkup_risks(kind, list(answers), total, intake, choices)
+    new = open_alerts(session, actor, participant_id=participant_id, source_key=f"{kind}:{status.due_slot}",
+                      fired=fired)
+    session.commit()
+    return Result(kind, total, band, clinical.change_from_intake(kind, intake, total),
+                  [text for trigger, text in fired if trigger.severity is clinical.Severity.URGENT], len(new))
+
+
+def request_extra(session: Session, actor: Actor, *, participant_id: int, kind: str) -> None:
+    """A therapist asks for one more check-up before the next weekly one."""
+    authorize(session, actor, participant_id, Category.CHECKUPS, Action.WRITE, detail=f"request extra {kind}")
+    if actor.role is not Role.THERAPIST:
+        raise AccessDenied("Only the participant's therapist can ask for an extra check-up.")
+    if kind not in KINDS:
+        raise ValidationError.one("kind", "Unknown check-up.")
+    pending = session.exec(select(CheckupRequest.id).where(
+        CheckupRequest.participant_id == participant_id, CheckupRequest.kind == kind,
+        CheckupRequest.fulfilled_by_id == None)).first()  # noqa: E711
+    if pending is not None:
+        raise ValidationError.one("kind", "An extra check-up is already waiting for them.")
+    session.add(CheckupRequest(participant_id=participant_id, kind=kind, requested_by_id=actor.id))
+    session.commit()
+
+
+# --- reading --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Past:
+    day: date
+    kind: str
+    total: int
+    band: str
+    answers: list[int]
+    function_answer: int | None
+    late: bool
+    change: clinical.Change
+
+
+def history(session: Session, actor: Actor, participant_id: int, kind: str) -> list[Past]:
+    """Every check-up of one kind, oldest first, with item answers (participant and therapist)."""
+    authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ, detail=f"history {kind}")
+    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id, Checkup.kind == kind)
+                        .order_by(Checkup.day, Checkup.id)).all()
+    intake = next((r.total for r in rows if r.slot_key == "p0"), None)
+    return [Past(r.day, r.kind, r.total, r.band, list(r.answers), r.function_answer, r.late,
+                 clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total))
+            for r in rows]

@@ -1,0 +1,35 @@
+"""Participant: my safety plan, the crisis lines, an offline copy, and who changed what."""
+
+import streamlit as st
+
+from core.models import Role
+from ui import auth
+
+actor = auth.guard(Role.PARTICIPANT)
+
+from core import safety  # noqa: E402 - the guard comes first
+from core.db import session_scope  # noqa: E402
+from core.program import crisis_resources_for  # noqa: E402
+from ui import crisis  # noqa: E402
+from ui import safety as plan_ui  # noqa: E402
+
+st.title("My safety plan")
+st.caption("Work down the steps, one at a time, until you feel safer. Step 5 and the lines below "
+           "are always there.")
+crisis.resources_panel(actor.program_id, expanded=False)
+with session_scope() as session:
+    plan = safety.current_plan(session, actor, actor.id)
+    resources = crisis_resources_for(session, actor.program_id)
+
+viewing, editing, changes = st.tabs(["My plan", "Edit", "Changes"])
+with viewing:
+    plan_ui.show(plan, resources)
+    st.download_button("Keep a copy (printable page)", safety.printable(plan, name=actor.name, resources=resources),
+                       file_name="my-safety-plan.html", mime="text/html", icon=":material/download:",
+                       width="stretch")
+with editing:
+    st.caption("Your therapist can see and edit this plan with you. Every change is kept.")
+    plan_ui.editor(actor, actor.id, plan, key="plan_edit")
+with changes:
+    with session_scope() as session:
+        plan_ui.history(safety.history(session, actor, actor.id))

@@ -1,0 +1,33 @@
+"""Therapist: the safety plans of my caseload — read, edit with the participant, see changes."""
+
+import streamlit as st
+
+from core.models import Role
+from ui import auth
+
+actor = auth.guard(Role.THERAPIST)
+
+from core import accounts, safety  # noqa: E402 - the guard comes first
+from core.db import session_scope  # noqa: E402
+from core.program import crisis_resources_for  # noqa: E402
+from ui import safety as plan_ui  # noqa: E402
+
+st.title("Safety plans")
+with session_scope() as session:
+    caseload = accounts.caseload_for(session, actor)
+if not caseload:
+    st.info("No participants are assigned to you yet.")
+    st.stop()
+person = st.selectbox("Participant", caseload, format_func=lambda p: p.name, key="plan_person")
+with session_scope() as session:
+    plan = safety.current_plan(session, actor, person.id)
+    changes = safety.history(session, actor, person.id)
+if plan:
+    st.caption(f"Version {plan.version}, last changed by {plan.updated_by} on {plan.updated_at:%b %d, %Y}.")
+viewing, editing, history = st.tabs(["Plan", "Edit", f"Changes ({len(changes)})"])
+with viewing, session_scope() as session:
+    plan_ui.show(plan, crisis_resources_for(session, actor.program_id))
+with editing:
+    plan_ui.editor(actor, person.id, plan, key=f"plan_edit_{person.id}")
+with history:
+    plan_ui.history(changes)

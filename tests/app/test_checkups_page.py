@@ -1,0 +1,72 @@
+"""Taking a PHQ-9 through the real app script."""
+
+from sqlmodel import select
+
+from core.models import Alert, AppUser
+from tests.app.conftest import log_in, texts
+
+
+def open_checkups(app, username):
+    log_in(app, username)
+    app.switch_page("pages/checkups.py").run()
+    assert app.title[0].value == "Check-ups"
+    return app
+
+
+def answer(app, kind, values, function=None):
+    for index, value in enumerate(values):
+        if value is not None:
+            next(r for r in app.radio if r.key == f"{kind}_item_{index}").set_value(value)
+    if function is not None:
+        next(r for r in app.radio if r.key == f"{kind}_function").set_value(function)
+    next(b for b in app.button if b.label == "Submit check-up").click()
+    return app.run()
+
+
+def test_home_says_a_checkup_is_ready(app):
+    log_in(app, "alex")
+    assert "Your weekly check-up is ready: PHQ-9, GAD-7 and Craving scale" in texts(app)
+
+
+def test_take_a_phq9_and_see_the_score_in_plain_words(app):
+    open_checkups(app, "alex")
+    answer(app, "phq9", [1, 1, 2, 1, 0, 1, 1, 0, 0], function=1)
+    assert not app.exception
+    shown = texts(app)
+    assert "PHQ-9: 7 of 27 — Mild" in shown
+    assert "Some symptoms" in shown
+    assert "less than half your starting score" in shown  # 16 at intake -> 7: a response
+
+
+def test_a_missing_answer_is_marked_and_the_others_are_kept(app):
+    open_checkups(app, "bailey")
+    answer(app, "phq9", [1, 1, None, 1, 0, 1, 1, 0, 0])
+    assert any("Please answer this one too" in e.value for e in app.error)
+    assert next(r for r in app.radio if r.key == "phq9_item_0").value == 1
+
+
+def test_item9_shows_the_crisis_panel_and_alerts_the_therapist(app, session):
+    open_checkups(app, "gray")
+    answer(app, "phq9", [1, 1, 1, 1, 0, 1, 0, 0, 2])
+    shown = texts(app)
+    assert "You don't have to get through this alone" in shown and "988" in shown
+    gray = session.exec(select(AppUser).where(AppUser.username == "gray")).one()
+    session.expire_all()
+    assert session.exec(select(Alert).where(Alert.participant_id == gray.id,
+                                            Alert.trigger == "phq9_item9")).first() is not None
+
+
+def test_therapist_asks_for_an_extra_checkup_and_the_participant_sees_it(app, session):
+    from core import checkups
+    from core.access import Actor
+
+    log_in(app, "dr.rivera")
+    alex_row = next(o for o in app.selectbox[0].options if o.startswith("Alex"))
+    app.selectbox[0].select(alex_row)
+    next(b for b in app.button if b.label == "Ask for it").click()
+    app.run()
+    assert any("extra PHQ-9" in s.value for s in app.success)
+    alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
+    session.expire_all()
+    phq9 = next(s for s in checkups.statuses(session, alex, alex.id) if s.kind == "phq9")
+    assert phq9.extra_request_id is not None

@@ -1,0 +1,37 @@
+"""On a phone: from any screen, one tap reaches the safety plan and the crisis lines."""
+
+import pytest
+
+from tests.e2e.conftest import log_in, open_app, settle
+
+pytestmark = pytest.mark.e2e
+
+
+def go_to(phone, screen: str) -> None:
+    """Open the menu (at phone width it hides behind the sidebar button), pick a screen, close it."""
+    phone.get_by_test_id("stExpandSidebarButton").click()
+    phone.get_by_test_id("stSidebar").get_by_role("link", name=screen).click()
+    settle(phone)
+    phone.get_by_test_id("stSidebarHeader").get_by_role("button").click()
+    phone.get_by_test_id("stExpandSidebarButton").wait_for()
+
+
+def test_one_tap_from_every_participant_screen_to_the_plan(server, phone, artifacts):
+    open_app(phone, server.url)
+    log_in(phone, "dana")
+    for screen in ("Today", "My cards", "Check-ups", "My account"):
+        if screen != "Today":
+            go_to(phone, screen)
+        link = phone.locator(".st-key-crisis_bar").get_by_role("link", name="My safety plan")
+        link.wait_for()   # times out (and fails) if a screen lacks it
+        phone.locator(".st-key-crisis_bar [data-testid='stPopoverButton']").wait_for()
+    link.click()
+    settle(phone)
+    phone.get_by_text("Jamie (partner)").first.wait_for()
+    hrefs = [a.get_attribute("href") for a in phone.locator("[data-testid='stMain'] a").all()]
+    assert "tel:5550118" in hrefs and "sms:5550118" in hrefs
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    phone.screenshot(path=artifacts / "safety-plan.png", full_page=True)
+    phone.get_by_text("Need help right now? Crisis lines").click()
+    phone.get_by_text("988 Suicide & Crisis Lifeline").first.wait_for()
+    phone.screenshot(path=artifacts / "safety-plan-crisis-lines.png")

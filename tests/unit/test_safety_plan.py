@@ -1,0 +1,101 @@
+"""The safety plan: versions with who and when, no edit lost between two editors, access by role."""
+
+import pytest
+from sqlmodel import select
+
+from core import safety
+from core.access import Actor
+from core.errors import AccessDenied, ValidationError
+from core.models import AppUser
+
+
+def act(session, username) -> Actor:
+    return Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
+
+
+PLAN = {"warning_signs": ["Not sleeping", "  ", "Skipping meals"],
+        "help_contacts": [{"name": "Sam (sister)", "phone": "555-0100"}, {"name": "", "phone": ""}],
+        "reasons_for_living": ["My dog Pepper"]}
+
+
+def test_first_save_then_versions_with_who_and_what_changed(session, demo):
+    casey, rivera = act(session, "casey"), act(session, "dr.rivera")
+    assert safety.current_plan(session, casey, casey.id) is None
+    first = safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=None)
+    assert first.plan.version == 1 and first.flags == []
+    assert first.plan.items("warning_signs") == ["Not sleeping", "Skipping meals"]   # blanks dropped
+    assert first.plan.items("help_contacts") == [{"name": "Sam (sister)", "phone": "555-0100"}]
+
+    second = dict(PLAN, reasons_for_living=["My dog Pepper", "Seeing my niece grow up"])
+    safety.save_plan(session, rivera, participant_id=casey.id, content=second, base_version=1)
+    changes = safety.history(session, casey, casey.id)
+    assert [c.version for c in changes] == [2, 1]
+    assert changes[0].by == "Dr. Elena Rivera"
+    assert changes[0].summary == ["My reasons for living: added “Seeing my niece grow up”"]
+    assert safety.current_plan(session, casey, casey.id).updated_by == "Dr. Elena Rivera"
+
+
+def test_a_stale_save_is_refused_and_names_the_newer_version(session, demo):
+    casey, rivera = act(session, "casey"), act(session, "dr.rivera")
+    safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=None)
+    safety.save_plan(session, rivera, participant_id=casey.id, content=PLAN, base_version=1)
+    with pytest.raises(safety.PlanConflict) as conflict:
+        safety.save_plan(session, casey, participant_id=casey.id, content={"warning_signs": ["mine"]},
+                         base_version=1)
+    assert conflict.value.current.version == 2 and conflict.value.current.updated_by == "Dr. Elena Rivera"
+    # Seeing the newer one, the participant saves on top of it: nothing is lost, both are versions.
+    safety.save_plan(session, casey, participant_id=casey.id, content={"warning_signs": ["mine"]}, base_version=2)
+    assert len(safety.history(session, casey, casey.id)) == 3
+
+
+def test_two_first_saves_at_once_make_one_version_one(session, demo):
+    casey = act(session, "casey")
+    safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=None)
+    with pytest.raises(safety.PlanConflict):
+        safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=None)
+
+
+def test_bad_numbers_are_kept_but_flagged_and_long_lines_refused(session, demo):
+    casey = act(session, "casey")
+    saved = safety.save_plan(session, casey, participant_id=casey.id, base_version=None,
+                             content={"help_contacts": [{"name": "Jo", "phone": "call me maybe"}]})
+    assert saved.plan.items("help_contacts") == [{"name": "Jo", "phone": "call me maybe"}]
+    assert "doesn't look like a phone number" in saved.flags[0]
+    with pytest.raises(ValidationError) as caught:
+        safety.save_plan(session, casey, participant_id=casey.id, base_version=1,
+                         content={"warning_signs": ["x" * (safety.ITEM_MAX_CHARS + 1)]})
+    assert "warning_signs" in caught.value.fields
+    with pytest.raises(ValidationError, match="give each number a name"):
+        safety.save_plan(session, casey, participant_id=casey.id, base_version=1,
+                         content={"help_contacts": [{"name": "", "phone": "555-0100"}]})
+
+
+@pytest.mark.parametrize("who, can_read, can_write", [
+    ("casey", True, True), ("dr.rivera", True, True), ("dr.chen", False, False),
+    ("pat.morgan", False, False), ("admin", False, False), ("bailey", False, False)])
+def test_access_by_role(session, demo, who, can_read, can_write):
+    casey = act(session, "casey")
+    safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=None)
+    other = act(session, who)
+    if can_read:
+        assert safety.current_plan(session, other, casey.id).version == 1
+    else:
+        with pytest.raises(AccessDenied):
+            safety.current_plan(session, other, casey.id)
+    if can_write:
+        safety.save_plan(session, other, participant_id=casey.id, content=PLAN, base_version=1)
+    else:
+        with pytest.raises(AccessDenied):
+            safety.save_plan(session, other, participant_id=casey.id, content=PLAN, base_version=1)
+
+
+def test_printable_copy_escapes_and_lists_every_step():
+    plan = safety.Plan(1, {"warning_signs": ["<script>alert(1)</script>"],
+                           "help_contacts": [{"name": "Sam", "phone": "555-0100"}]}, safety.utcnow(), "Alex")
+    from core.program import REGION_CRISIS_RESOURCES
+
+    page = safety.printable(plan, name="Alex Morgan", resources=list(REGION_CRISIS_RESOURCES["US"]))
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert all(title in page for _, title, _ in safety.STEPS)
+    assert "Sam 555-0100" in page and "988" in page
+    assert "Crisis lines" in safety.printable(None, name="Alex", resources=[])

@@ -1,0 +1,100 @@
+"""The safety plan on screen: read it (tap to call), edit it, see its history."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import streamlit as st
+
+from core import safety
+from core.access import Actor
+from core.db import session_scope
+from core.errors import ValidationError
+from core.safety import CONTACT_STEPS, STEPS, Plan, PlanConflict
+
+
+def _contact_line(item: dict) -> str:
+    phone = item.get("phone", "")
+    name = item.get("name", "")
+    if not phone:
+        return f"- {name}"
+    number = safety.tel(phone)
+    flag = " ⚠️ check this number" if safety.phone_flag(phone) else ""
+    return (f"- **{name}** · [:material/call: Call](tel:{quote(number)}) · "
+            f"[:material/sms: Text](sms:{quote(number)}) · {phone}{flag}")
+
+
+def show(plan: Plan | None, resources: list | None = None) -> None:
+    """The plan, step by step, in the order to work through it; step 5 ends with the program's
+    crisis lines (`resources`), which are always part of it."""
+    if plan is None:
+        st.info("There's no written plan yet. These are its steps — you can fill them in here, or "
+                "with your therapist at your next session.")
+    for number, (key, title, prompt) in enumerate(STEPS, start=1):
+        st.markdown(f"**{number}. {title}**")
+        items = plan.items(key) if plan else []
+        if key == "professionals" and resources:
+            items = [*items, *({"name": r.name, "phone": r.call or r.text} for r in resources)]
+        if not items:
+            st.caption(prompt[0].upper() + prompt[1:])
+        elif key in CONTACT_STEPS:
+            st.markdown("\n".join(_contact_line(i) for i in items))
+        else:
+            for item in items:
+                st.text(f"• {item}")  # their own words, as plain text
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) -> None:
+    """Edit every step; on save, a new version. A conflicting save keeps what was typed."""
+    base = plan.version if plan else None
+    if st.session_state.get(f"{key}_base") is None or st.session_state.get(f"{key}_reset"):
+        st.session_state[f"{key}_base"] = base
+        st.session_state.pop(f"{key}_reset", None)
+    with st.form(key, clear_on_submit=False, border=False):
+        edited: dict = {}
+        for number, (step, title, prompt) in enumerate(STEPS, start=1):
+            current = plan.items(step) if plan else []
+            if step in CONTACT_STEPS:
+                st.markdown(f"**{number}. {title}** — {prompt}")
+                rows = st.data_editor(current or [{"name": "", "phone": ""}], num_rows="dynamic",
+                                      column_config={"name": "Name", "phone": "Phone"},
+                                      key=f"{key}_{step}", width="stretch")
+                edited[step] = rows
+            else:
+                text = st.text_area(f"**{number}. {title}** — one per line", "\n".join(current),
+                                    placeholder=prompt[0].upper() + prompt[1:], key=f"{key}_{step}")
+                edited[step] = _lines(text)
+        saved = st.form_submit_button("Save my plan" if actor.id == participant_id else "Save plan",
+                                      type="primary", width="stretch", key=f"{key}_save")
+    if not saved:
+        return
+    try:
+        with session_scope() as session:
+            result = safety.save_plan(session, actor, participant_id=participant_id, content=edited,
+                                      base_version=st.session_state[f"{key}_base"])
+    except ValidationError as exc:
+        for message in exc.fields.values():
+            st.error(message)
+        st.caption("Nothing was saved yet; everything you typed is still here.")
+    except PlanConflict as conflict:
+        st.warning(f"{conflict.current.updated_by} saved a newer version at "
+                   f"{conflict.current.updated_at:%H:%M} while you were editing. Your text is still "
+                   "here: compare it with theirs below, then tap Save again to keep yours.")
+        show(conflict.current)
+        st.session_state[f"{key}_base"] = conflict.current.version
+    else:
+        st.session_state[f"{key}_base"] = result.plan.version
+        st.success(f"Saved (version {result.plan.version}).")
+        for flag in result.flags:
+            st.warning(flag)
+
+
+def history(changes: list[safety.Change]) -> None:
+    for change in changes:
+        st.markdown(f"**Version {change.version}** · {change.by} · {change.at:%b %d, %Y %H:%M} UTC")
+        for line in change.summary:
+            st.text(f"  {line}")
