@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from core.errors import AccessDenied
@@ -131,6 +132,22 @@ def record(session: Session, actor: Actor | None, *, category: str, action: str,
         allowed=allowed, detail=detail[:300],
     ))
     session.commit()
+
+
+def record_many(session: Session, actor: Actor, participant_ids: list[int], *, category: str, action: str,
+                detail: str = "") -> None:
+    """One audit event per participant shown in a list, written in a single statement.
+
+    For lists whose rows were already limited by the query itself (a caseload joined on the
+    therapist's assignments), so access is decided there and the view is still recorded.
+    """
+    if participant_ids:
+        now = utcnow()
+        session.execute(insert(AuditEvent.__table__), [
+            {"at": now, "actor_id": actor.id, "actor_role": actor.role.value, "participant_id": pid,
+             "category": str(category), "action": str(action), "allowed": True, "detail": detail[:300]}
+            for pid in participant_ids])
+        session.commit()
 
 
 def authorize(session: Session, actor: Actor, participant_id: int, category: Category,

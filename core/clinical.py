@@ -82,6 +82,11 @@ def diary_risks(urges: dict[str, tuple[int | None, bool]]) -> list[tuple[UrgeTri
     return fired
 
 
+# --- Caseload flags ------------------------------------------------------------------------------
+MISSED_CARD_DAYS = 3          # no card for this many days opens a "missed check-in" alert
+MOOD_DROP_FLAG = 1.5          # 7-day mood average this much below the week before: "worsening"
+
+
 # --- Weekly check-ups (PHQ-9, GAD-7, craving scale) ------------------------------------------
 CHECKUP_INTERVAL_DAYS = 7     # default; a program may change it
 CHECKUP_LATE_DAYS = 2         # a check-up may be taken up to this many days after it falls due

@@ -84,3 +84,9 @@ def insert_if_absent(session: Session, model, values: dict, *, conflict: list[st
     """Insert a row unless one with the same `conflict` key exists; the new id, or None."""
     stmt = _insert_for(session)(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
     return session.execute(stmt.returning(model.id)).scalar_one_or_none()
+
+
+def insert_many_if_absent(session: Session, model, rows: list[dict], *, conflict: list[str]) -> None:
+    """Insert many rows in one statement, skipping those whose `conflict` key already exists."""
+    if rows:
+        session.execute(_insert_for(session)(model).values(rows).on_conflict_do_nothing(index_elements=conflict))

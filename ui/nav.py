@@ -13,6 +13,7 @@ PAGES: dict[Role, list[tuple[str, str, str]]] = {
                        ("pages/checkups.py", "Check-ups", ":material/checklist:"),
                        ("pages/safety_plan.py", "My safety plan", ":material/health_and_safety:"), ACCOUNT],
     Role.THERAPIST: [("pages/caseload.py", "Caseload", ":material/groups:"),
+                     ("pages/alerts.py", "Alerts", ":material/notifications_active:"),
                      ("pages/safety_plans.py", "Safety plans", ":material/health_and_safety:"), ACCOUNT],
     Role.FAMILY: [("pages/family.py", "Family home", ":material/home:"), ACCOUNT],
     Role.ADMIN: [("pages/admin_accounts.py", "Accounts", ":material/manage_accounts:"),

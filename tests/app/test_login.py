@@ -8,7 +8,7 @@ from core.models import Role
 
 HOMES = {
     "alex": ("Good", "Evening Adult IOP"),
-    "dr.rivera": ("Caseload", "6 participants assigned to you."),
+    "dr.rivera": ("Caseload", "6 participants assigned to you"),
     "pat.morgan": ("Hello, Pat", "Mood trend (weekly averages)"),
     "admin": ("Accounts", None),
 }
@@ -35,7 +35,7 @@ def test_each_demo_role_logs_in_to_its_home(app, username):
 # The title each page shows first, so a test can tell which page rendered.
 PAGE_TITLES = {"pages/today.py": "Good ", "pages/my_cards.py": "My cards", "pages/checkups.py": "Check-ups",
                "pages/safety_plan.py": "My safety plan", "pages/safety_plans.py": "Safety plans",
-               "pages/caseload.py": "Caseload",
+               "pages/caseload.py": "Caseload", "pages/alerts.py": "Alerts",
                "pages/family.py": "Hello, ",
                "pages/account.py": "My account", "pages/admin_accounts.py": "Accounts",
                "pages/admin_assign.py": "Caseloads", "pages/admin_audit.py": "Audit log",

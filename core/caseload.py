@@ -1,0 +1,125 @@
+"""The therapist's caseload, ordered by what needs attention, in a fixed number of queries.
+
+Each part of a row comes from one aggregate statement (people, cards, check-ups, alerts), so the
+page costs the same whether a therapist has five participants or fifty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, select
+
+from core import clinical
+from core.access import Actor, Category, record_many, require_role
+from core.alerts import raise_missed_checkins
+from core.models import Alert, AppUser, CaseloadAssignment, Checkup, DiaryCard, Role
+
+
+@dataclass(frozen=True)
+class Row:
+    participant_id: int
+    name: str
+    started_on: date | None
+    last_card: date | None
+    mood_7d: float | None
+    mood_prev_7d: float | None
+    cards_14d: int
+    phq9: int | None
+    phq9_band: str | None
+    phq9_change: int | None       # latest minus intake (positive = worse)
+    gad7: int | None
+    gad7_band: str | None
+    open_alerts: int
+    urgent_alerts: int
+
+    def missed(self, today: date) -> bool:
+        last = self.last_card or self.started_on
+        return last is not None and (today - last).days >= clinical.MISSED_CARD_DAYS
+
+    @property
+    def worsening(self) -> bool:
+        phq_worse = self.phq9_change is not None and self.phq9_change >= clinical.PHQ9_RELIABLE_CHANGE
+        mood_down = (self.mood_7d is not None and self.mood_prev_7d is not None
+                     and self.mood_prev_7d - self.mood_7d >= clinical.MOOD_DROP_FLAG)
+        return phq_worse or mood_down
+
+    @property
+    def mood_direction(self) -> str:
+        if self.mood_7d is None or self.mood_prev_7d is None:
+            return ""
+        diff = self.mood_7d - self.mood_prev_7d
+        return "↑" if diff >= 0.5 else "↓" if diff <= -0.5 else "→"
+
+    def adherence(self, today: date) -> int:
+        """% of the last 14 days (fewer, for someone newer) with a card."""
+        days = 14 if self.started_on is None else max(min(14, (today - self.started_on).days), 1)
+        return round(100 * min(self.cards_14d, days) / days)
+
+    def needs(self, today: date) -> str:
+        if self.urgent_alerts:
+            return "Urgent alert"
+        if self.open_alerts:
+            return "Open alert"
+        if self.missed(today):
+            return "No card 3+ days"
+        if self.worsening:
+            return "Worsening"
+        return ""
+
+
+def needs_order(today: date):
+    """Open alerts first (urgent before others), then missed check-ins, then worsening, then name."""
+    def key(row: Row):
+        return (0 if row.urgent_alerts else 1 if row.open_alerts else 2,
+                0 if row.missed(today) else 1, 0 if row.worsening else 1, row.name)
+    return key
+
+
+def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
+    require_role(session, actor, Role.THERAPIST, what="caseload")
+    raise_missed_checkins(session, actor, today)
+    people = session.exec(
+        select(AppUser.id, AppUser.name, AppUser.started_on)
+        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
+        .where(CaseloadAssignment.therapist_id == actor.id, AppUser.is_active == True)  # noqa: E712
+    ).all()
+    ids = [p.id for p in people]
+    if not ids:
+        return []
+    week_ago, fortnight_ago = today - timedelta(days=7), today - timedelta(days=14)
+    cards = {r[0]: r for r in session.exec(
+        select(DiaryCard.participant_id, func.max(DiaryCard.day),
+               func.avg(case((DiaryCard.day > week_ago, DiaryCard.mood))),
+               func.avg(case((and_(DiaryCard.day <= week_ago, DiaryCard.day > fortnight_ago), DiaryCard.mood))),
+               func.count(case((DiaryCard.day > fortnight_ago, 1))))
+        .where(DiaryCard.participant_id.in_(ids)).group_by(DiaryCard.participant_id))}
+    ranked = (select(Checkup.participant_id, Checkup.kind, Checkup.total, Checkup.band,
+                     func.row_number().over(partition_by=(Checkup.participant_id, Checkup.kind),
+                                            order_by=(Checkup.day.desc(), Checkup.id.desc())).label("rn"),
+                     func.max(case((Checkup.slot_key == "p0", Checkup.total))).over(
+                         partition_by=(Checkup.participant_id, Checkup.kind)).label("intake"))
+              .where(Checkup.participant_id.in_(ids), Checkup.kind.in_(("phq9", "gad7"))).subquery())
+    latest = {(r.participant_id, r.kind): r for r in session.execute(select(ranked).where(ranked.c.rn == 1))}
+    alerts = {r[0]: r for r in session.exec(
+        select(Alert.participant_id, func.count(),
+               func.count(case((Alert.severity == clinical.Severity.URGENT.value, 1))))
+        .where(Alert.participant_id.in_(ids), Alert.resolved_at == None)  # noqa: E711
+        .group_by(Alert.participant_id))}
+    record_many(session, actor, ids, category=Category.PROFILE, action="read", detail="caseload summary")
+
+    rows = []
+    for p in people:
+        c, a = cards.get(p.id), alerts.get(p.id)
+        phq, gad = latest.get((p.id, "phq9")), latest.get((p.id, "gad7"))
+        rows.append(Row(
+            participant_id=p.id, name=p.name, started_on=p.started_on,
+            last_card=c[1] if c else None, mood_7d=float(c[2]) if c and c[2] is not None else None,
+            mood_prev_7d=float(c[3]) if c and c[3] is not None else None, cards_14d=c[4] if c else 0,
+            phq9=phq.total if phq else None, phq9_band=phq.band if phq else None,
+            phq9_change=phq.total - phq.intake if phq and phq.intake is not None else None,
+            gad7=gad.total if gad else None, gad7_band=gad.band if gad else None,
+            open_alerts=a[1] if a else 0, urgent_alerts=a[2] if a else 0))
+    return sorted(rows, key=needs_order(today))
