@@ -145,5 +145,27 @@ def main() -> int:
     return 0
 
 
+
+@dataclass(frozen=True)
+class PastAlert:
+    opened_at: datetime
+    severity: str
+    detail: str
+    acknowledgement: str
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+
+
+def history(session: Session, actor: Actor, participant_id: int) -> list[PastAlert]:
+    """Every alert for one participant, newest first (open and resolved)."""
+    authorize(session, actor, participant_id, Category.ALERTS, Action.READ, detail="history")
+    acker = AppUser.__table__.alias("acker")
+    rows = session.exec(select(Alert, acker.c.name)
+                        .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)
+                        .where(Alert.participant_id == participant_id)
+                        .order_by(Alert.opened_at.desc())).all()
+    return [PastAlert(a.opened_at, a.severity, a.detail, a.acknowledgement, by, a.resolved_at) for a, by in rows]
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -291,7 +291,7 @@ def _blank(value):
     return "" if value is None else value
 
 
-def _spreadsheet_safe(text: str) -> str:
+def spreadsheet_safe(text: str) -> str:
     """A note starting with = + - @ would run as a formula in a spreadsheet: keep it as text."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
@@ -311,5 +311,5 @@ def cards_csv(session: Session, actor: Actor, participant_id: int, *, targets: l
                          *[_blank(c.emotions.get(k)) for k in CSV_EMOTIONS],
                          *[_blank(urge) for urge, _ in urges], *["yes" if acted else "no" for _, acted in urges],
                          _blank(c.craving), _blank(c.sleep_hours), c.medication or "",
-                         "; ".join(names[s].name if s in names else s for s in c.skills), _spreadsheet_safe(c.note)])
+                         "; ".join(names[s].name if s in names else s for s in c.skills), spreadsheet_safe(c.note)])
     return out.getvalue()

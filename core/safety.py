@@ -143,7 +143,7 @@ class Change:
     summary: list[str]          # "Reasons for living: added “my dog Pepper”"
 
 
-def _describe(item) -> str:
+def describe(item) -> str:
     return f"{item['name']} {item['phone']}".strip() if isinstance(item, dict) else str(item)
 
 
@@ -158,8 +158,8 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[Change]
     for row, author in rows:
         summary = []
         for key, title, _ in STEPS:
-            old = [_describe(i) for i in before.get(key, [])]
-            new = [_describe(i) for i in row.content.get(key, [])]
+            old = [describe(i) for i in before.get(key, [])]
+            new = [describe(i) for i in row.content.get(key, [])]
             summary += [f"{title}: added “{i}”" for i in new if i not in old]
             summary += [f"{title}: removed “{i}”" for i in old if i not in new]
         changes.append(Change(row.version, row.created_at, author, summary or ["No changes to the steps"]))
@@ -173,7 +173,7 @@ def printable(plan: Plan | None, *, name: str, resources: list) -> str:
     parts = [f"<h1>Safety plan — {e(name)}</h1>"]
     for number, (key, title, prompt) in enumerate(STEPS, start=1):
         items = plan.items(key) if plan else []
-        lines = "".join(f"<li>{e(_describe(i))}</li>" for i in items) or "<li class='blank'>&nbsp;</li>" * 3
+        lines = "".join(f"<li>{e(describe(i))}</li>" for i in items) or "<li class='blank'>&nbsp;</li>" * 3
         parts.append(f"<h2>{number}. {e(title)}</h2><p class='prompt'>{e(prompt)}</p><ul>{lines}</ul>")
     parts.append("<h2>Crisis lines</h2><ul>" + "".join(
         f"<li><b>{e(r.name)}</b> — {e(r.detail)}</li>" for r in resources) + "</ul>")

@@ -45,14 +45,14 @@ def score(total, band) -> str:
 st.dataframe(
     [{"Participant": r.name,
       "Needs": r.needs(today) or "—",
-      "Week": week_in_program(r.started_on, today),
+      "Week": str(week_in_program(r.started_on, today) or "—"),
       "Last card": "never" if r.last_card is None else
                    ("today" if r.last_card == today else f"{(today - r.last_card).days} d ago"),
       "Mood 7d": "—" if r.mood_7d is None else f"{r.mood_7d:.1f} {r.mood_direction}",
       "Cards 14d": f"{r.adherence(today)}%",
       "PHQ-9": score(r.phq9, r.phq9_band),
       "GAD-7": score(r.gad7, r.gad7_band),
-      "Alerts": r.open_alerts or ""} for r in shown],
+      "Alerts": str(r.open_alerts) if r.open_alerts else ""} for r in shown],
     hide_index=True, width="stretch",
     column_config={"Participant": st.column_config.TextColumn(pinned=True),
                    "Needs": st.column_config.TextColumn(width="medium")})

@@ -50,7 +50,12 @@ else:
                 st.text(card.note)  # plain text, never Markdown or HTML
 
 st.divider()
-with session_scope() as session:
-    csv_text = diary.cards_csv(session, actor, actor.id, targets=targets)
-st.download_button("Download all my cards (CSV)", csv_text, file_name="my-diary-cards.csv",
+
+
+def all_cards_csv() -> str:
+    with session_scope() as session:
+        return diary.cards_csv(session, actor, actor.id, targets=targets)
+
+
+st.download_button("Download all my cards (CSV)", all_cards_csv, file_name="my-diary-cards.csv",
                    mime="text/csv", icon=":material/download:", width="stretch")

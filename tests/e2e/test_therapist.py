@@ -25,3 +25,33 @@ def test_caseload_and_inbox(server, browser, artifacts, width, height):
         page.screenshot(path=artifacts / f"therapist-alerts-{width}.png", full_page=True)
     finally:
         context.close()
+
+
+def test_review_at_a_desk(server, browser, artifacts):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        open_app(page, server.url)
+        log_in(page, "dr.rivera")
+        page.get_by_role("link", name="Review").click()
+        settle(page)
+        page.locator("table.iop-grid").wait_for()
+        page.locator(".js-plotly-plot").first.wait_for()
+        page.screenshot(path=artifacts / "therapist-review-1280.png", full_page=True)
+    finally:
+        context.close()
+
+
+def test_my_progress_on_a_phone(server, phone, artifacts):
+    open_app(phone, server.url)
+    log_in(phone, "alex")
+    phone.get_by_test_id("stExpandSidebarButton").click()
+    phone.get_by_test_id("stSidebar").get_by_role("link", name="My progress").click()
+    settle(phone)
+    phone.locator(".js-plotly-plot").first.wait_for()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    phone.get_by_test_id("stSidebarHeader").get_by_role("button").click()
+    phone.screenshot(path=artifacts / "participant-progress-390.png")
+    phone.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
+    phone.screenshot(path=artifacts / "participant-progress-390-urges.png")

@@ -1,0 +1,173 @@
+"""Plotly figure builders: pure functions of the data, readable on a 390 px phone.
+
+Few traces, large fonts, dates on the x axis, the Okabe-Ito colour-blind-safe palette, and a
+clear empty state. Pages render them with the mode bar hidden (`CHART_CONFIG`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+import plotly.graph_objects as go
+
+from core import clinical
+from core.skills import skills_by_id
+
+# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
+BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, GREY = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
+CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+BAND_SHADES = ["rgba(0,158,115,0.10)", "rgba(240,228,66,0.16)", "rgba(230,159,0,0.14)",
+               "rgba(213,94,0,0.14)", "rgba(204,121,167,0.16)"]
+
+
+def _layout(fig: go.Figure, title: str, *, height: int = 280, y_title: str = "", y_range=None) -> go.Figure:
+    fig.update_layout(title={"text": title, "font": {"size": 17}}, template="simple_white", height=height,
+                      margin={"l": 40, "r": 12, "t": 48, "b": 36}, font={"size": 14},
+                      legend={"orientation": "h", "y": -0.2, "x": 0}, hovermode="x unified")
+    fig.update_xaxes(tickformat="%b %d", nticks=6)
+    fig.update_yaxes(title=y_title, range=y_range, fixedrange=True)
+    return fig
+
+
+def empty(title: str, message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font={"size": 15, "color": GREY},
+                       xref="paper", yref="paper", x=0.5, y=0.5)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height=180)
+
+
+def _rolling(days: list[date], values: list[float], window: int = 7) -> list[float | None]:
+    """Mean of the values within the last `window` calendar days (missing days don't count)."""
+    out = []
+    for day in days:
+        recent = [v for d, v in zip(days, values) if day - timedelta(days=window) < d <= day]
+        out.append(round(sum(recent) / len(recent), 2) if recent else None)
+    return out
+
+
+def mood(cards) -> go.Figure:
+    if not cards:
+        return empty("Mood", "No diary cards yet")
+    days, moods = [c.day for c in cards], [c.mood for c in cards]
+    fig = go.Figure([
+        go.Scatter(x=days, y=moods, mode="markers", name="Daily mood", marker={"color": SKY, "size": 8}),
+        go.Scatter(x=days, y=_rolling(days, moods), mode="lines", name="7-day average",
+                   line={"color": BLUE, "width": 3}),
+    ])
+    return _layout(fig, "Mood (0–10)", y_range=[-0.5, 10.5])
+
+
+def emotions(cards, keys: list[str] | None = None) -> go.Figure:
+    keys = keys or list(clinical.EMOTIONS)
+    if not cards:
+        return empty("Emotions", "No diary cards yet")
+    colours = dict(zip(clinical.EMOTIONS, (BLUE, ORANGE, VERMILION, PURPLE, GREEN)))
+    fig = go.Figure([go.Scatter(x=[c.day for c in cards], y=[c.emotions.get(k) for c in cards], mode="lines+markers",
+                                name=clinical.EMOTIONS[k], line={"color": colours[k], "width": 2}, connectgaps=False)
+                     for k in keys])
+    return _layout(fig, "Emotions at their strongest (0–5)", y_range=[-0.3, 5.3])
+
+
+def urges_acted_skills(cards, target_labels: dict[str, str]) -> go.Figure:
+    """The DBT picture: the day's strongest urge, whether it was acted on, and skills used."""
+    if not cards:
+        return empty("Urges and skills", "No diary cards yet")
+    days = [c.day for c in cards]
+    strongest = [max([u for u, _ in c.urges.values() if u is not None], default=None) for c in cards]
+    acted_days = [c.day for c in cards if any(a for _, a in c.urges.values())]
+    acted_labels = [", ".join(target_labels.get(k, k) for k, (_, a) in c.urges.items() if a)
+                    for c in cards if any(a for _, a in c.urges.values())]
+    fig = go.Figure([
+        go.Bar(x=days, y=strongest, name="Strongest urge (0–5)", marker={"color": ORANGE}),
+        go.Scatter(x=days, y=[len(c.skills) for c in cards], name="Skills used", mode="lines+markers",
+                   line={"color": GREEN, "width": 3}),
+        go.Scatter(x=acted_days, y=[5.6] * len(acted_days), name="Acted on an urge", mode="markers",
+                   marker={"symbol": "x", "color": VERMILION, "size": 11}, text=acted_labels,
+                   hovertemplate="%{text}<extra>acted</extra>"),
+    ])
+    return _layout(fig, "Urges, acting on them, and skills", y_range=[0, 6.2])
+
+
+def skills_by_module(cards) -> go.Figure:
+    """Skills used per week (from the diary card), stacked by module."""
+    names = skills_by_id()
+    weeks: dict[date, Counter] = defaultdict(Counter)
+    for c in cards:
+        week = c.day - timedelta(days=c.day.weekday())
+        weeks[week].update(names[s].module_name for s in c.skills if s in names)
+    if not any(weeks.values()):
+        return empty("Skills by module", "No skills recorded yet")
+    modules = sorted({m for counts in weeks.values() for m in counts})
+    palette = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY]
+    order = sorted(weeks)
+    fig = go.Figure([go.Bar(x=order, y=[weeks[w][m] for w in order], name=m, marker={"color": palette[i % 6]})
+                     for i, m in enumerate(modules)])
+    fig.update_layout(barmode="stack")
+    return _layout(fig, "Skills used per week, by module", height=320)
+
+
+def checkup_trajectory(kind: str, past) -> go.Figure:
+    """Totals over time on shaded severity bands, with reliable-change markers against intake."""
+    name = {"phq9": "PHQ-9", "gad7": "GAD-7", "pacs": "Craving scale"}[kind]
+    if not past:
+        return empty(name, "No check-ups yet")
+    top = clinical.MAX_TOTAL[kind]
+    fig = go.Figure()
+    bands = clinical.BANDS[kind]
+    for i, (floor, label) in enumerate(bands):
+        ceiling = bands[i + 1][0] if i + 1 < len(bands) else top + 0.5
+        fig.add_hrect(y0=floor - 0.5 if floor else -0.5, y1=ceiling - 0.5, fillcolor=BAND_SHADES[i % 5],
+                      line_width=0, annotation_text=label, annotation_position="top left",
+                      annotation_font={"size": 11, "color": GREY})
+    fig.add_trace(go.Scatter(x=[p.day for p in past], y=[p.total for p in past], mode="lines+markers",
+                             name=name, line={"color": BLUE, "width": 3}, marker={"size": 9}))
+    better = [p for p in past if p.change.reliable_better]
+    worse = [p for p in past if p.change.reliable_worse]
+    if better:
+        fig.add_trace(go.Scatter(x=[p.day for p in better], y=[p.total for p in better], mode="markers",
+                                 name="Reliably better", marker={"symbol": "triangle-down", "size": 14, "color": GREEN}))
+    if worse:
+        fig.add_trace(go.Scatter(x=[p.day for p in worse], y=[p.total for p in worse], mode="markers",
+                                 name="Reliably worse", marker={"symbol": "triangle-up", "size": 14, "color": VERMILION}))
+    return _layout(fig, f"{name} (0–{top})", height=300, y_range=[-0.5, top + 0.5])
+
+
+def adherence(cards, start: date, end: date) -> go.Figure:
+    """Days with a card, week by week (Monday-based weeks)."""
+    if start > end:
+        return empty("Diary cards per week", "Nothing yet")
+    counts: Counter = Counter(c.day - timedelta(days=c.day.weekday()) for c in cards)
+    first = start - timedelta(days=start.weekday())
+    weeks = [first + timedelta(weeks=n) for n in range((end - first).days // 7 + 1)]
+    fig = go.Figure([go.Bar(x=weeks, y=[counts.get(w, 0) for w in weeks], marker={"color": GREEN},
+                            name="Days with a card")])
+    return _layout(fig, "Days with a diary card, per week", height=240, y_range=[0, 7.5])
+
+
+def encouragement(cards, today: date) -> list[str]:
+    """Short, factual, encouraging sentences; never a count of missed days."""
+    if not cards:
+        return ["Your charts will grow from your first diary card."]
+    last7 = [c for c in cards if today - timedelta(days=7) < c.day <= today]
+    prev7 = [c for c in cards if today - timedelta(days=14) < c.day <= today - timedelta(days=7)]
+    lines = []
+    skill_days = sum(1 for c in last7 if c.skills)
+    if skill_days:
+        lines.append(f"You used skills on {skill_days} of the last 7 days.")
+    if last7 and prev7:
+        now, before = (sum(c.mood for c in group) / len(group) for group in (last7, prev7))
+        if now - before >= 0.5:
+            lines.append(f"Your mood this week averaged {now:.1f}, up from {before:.1f} the week before.")
+        else:
+            lines.append(f"Your mood this week averaged {now:.1f}.")
+    acted_before = sum(1 for c in prev7 if any(a for _, a in c.urges.values()))
+    acted_now = sum(1 for c in last7 if any(a for _, a in c.urges.values()))
+    if acted_before and acted_now < acted_before:
+        lines.append("You acted on urges less often this week than last — the gap is widening.")
+    lines.append(f"{len(cards)} diary card{'s' if len(cards) != 1 else ''} so far. Each one helps you and "
+                 "your therapist see the pattern.")
+    return lines

@@ -1,0 +1,41 @@
+"""Participant: my progress — mood, emotions, urges and skills, check-ups — in plain words."""
+
+from datetime import timedelta
+
+import streamlit as st
+
+from core.models import Role
+from ui import auth
+
+actor = auth.guard(Role.PARTICIPANT)
+
+from core import charts, checkups, diary  # noqa: E402 - the guard comes first
+from core.db import session_scope  # noqa: E402
+from core.program import participant_overview  # noqa: E402
+
+st.title("My progress")
+period = st.segmented_control("Show", ["2 weeks", "4 weeks", "Whole program"], default="2 weeks",
+                              key="progress_period", width="stretch") or "2 weeks"
+with session_scope() as session:
+    today = diary.today_for(session, actor.id)
+    overview = participant_overview(session, actor, actor.id)
+    start = {"2 weeks": today - timedelta(days=13), "4 weeks": today - timedelta(days=27)}.get(
+        period, overview.started_on or today - timedelta(weeks=12))
+    cards = diary.cards_between(session, actor, actor.id, start, today)
+    recent = diary.cards_between(session, actor, actor.id, today - timedelta(days=13), today)
+    targets = {t.key: t.label for t in diary.targets_for(session, actor.program_id, include_retired=True)}
+    kinds = [s.kind for s in checkups.statuses(session, actor, actor.id, today)]
+    past = {k: checkups.history(session, actor, actor.id, k) for k in kinds}
+
+for line in charts.encouragement(recent, today):
+    st.write(line)
+for figure in (charts.mood(cards), charts.urges_acted_skills(cards, targets), charts.emotions(cards),
+               charts.skills_by_module(cards), charts.adherence(cards, start, today)):
+    st.plotly_chart(figure, config=charts.CHART_CONFIG, width="stretch")
+for kind in kinds:
+    if past[kind] and start > past[kind][0].day:
+        shown = [p for p in past[kind] if p.day >= start] or past[kind][-1:]
+    else:
+        shown = past[kind]
+    st.plotly_chart(charts.checkup_trajectory(kind, shown), config=charts.CHART_CONFIG, width="stretch")
+st.caption("Triangles mark a change since your first check-up that is bigger than day-to-day ups and downs.")

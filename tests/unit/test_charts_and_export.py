@@ -1,0 +1,104 @@
+"""Chart builders on real (seeded) and empty data; the record export round trip."""
+
+import csv
+import io
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+
+from core import charts, checkups, diary, export
+from core.access import Actor
+from core.errors import AccessDenied
+from core.models import AppUser
+
+TODAY = date.today()
+
+
+def act(session, username) -> Actor:
+    return Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
+
+
+@pytest.fixture
+def eli(session, demo):
+    who = act(session, "eli")
+    cards = diary.cards_between(session, who, who.id, TODAY - timedelta(weeks=12), TODAY)
+    past = {k: checkups.history(session, who, who.id, k) for k in checkups.KINDS}
+    return cards, past
+
+
+def test_builders_draw_the_seeded_history(eli):
+    cards, past = eli
+    fig = charts.mood(cards)
+    assert [t.name for t in fig.data] == ["Daily mood", "7-day average"]
+    assert len(fig.data[0].x) == len(cards) and max(fig.data[1].y) <= 10
+    assert len(charts.emotions(cards).data) == 5
+    urges = charts.urges_acted_skills(cards, {"substance_use": "Substance use"})
+    assert [t.name for t in urges.data] == ["Strongest urge (0–5)", "Skills used", "Acted on an urge"]
+    assert len(urges.data[2].x) >= 1      # the dual-diagnosis demo acted on substance urges sometimes
+    assert charts.skills_by_module(cards).layout.barmode == "stack"
+    trajectory = charts.checkup_trajectory("phq9", past["phq9"])
+    assert trajectory.data[0].y == tuple(p.total for p in past["phq9"])
+    assert len(trajectory.layout.shapes) == 5   # the five PHQ-9 severity bands
+    weeks = charts.adherence(cards, cards[0].day, TODAY)
+    assert sum(weeks.data[0].y) == len(cards)
+
+
+def test_builders_have_an_empty_state():
+    for fig in (charts.mood([]), charts.emotions([]), charts.urges_acted_skills([], {}),
+                charts.skills_by_module([]), charts.checkup_trajectory("gad7", [])):
+        assert not fig.data and fig.layout.annotations[0].text
+
+
+def test_rolling_average_counts_calendar_days_not_cards():
+    days = [date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 10)]
+    assert charts._rolling(days, [2, 4, 9]) == [2, 3, 9]
+
+
+def test_charts_stay_small_for_a_phone(eli):
+    cards, _ = eli
+    assert len(charts.mood(cards).to_json()) < 40_000
+
+
+def test_encouragement_is_factual_and_never_counts_missed_days(eli):
+    cards, _ = eli
+    lines = charts.encouragement(cards, TODAY)
+    assert lines and not any("miss" in line.lower() for line in lines)
+    assert charts.encouragement([], TODAY) == ["Your charts will grow from your first diary card."]
+
+
+def test_the_record_zip_round_trips(session, demo):
+    dana = act(session, "dana")
+    data = export.record_zip(session, act(session, "dr.chen"), dana.id)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert set(archive.namelist()) == {"diary_cards.csv", "checkups.csv", "alerts.csv", "safety_plan.csv", "README.txt"}
+    cards = list(csv.DictReader(io.StringIO(archive.read("diary_cards.csv").decode())))
+    assert len(cards) == len(diary.cards_between(session, dana, dana.id, date.min, date.max))
+    rows = list(csv.DictReader(io.StringIO(archive.read("checkups.csv").decode())))
+    assert {r["questionnaire"] for r in rows} == {"phq9", "gad7", "pacs"}
+    alerts_csv = archive.read("alerts.csv").decode()
+    assert "PHQ-9 item 9" in alerts_csv
+    assert "Jamie (partner)" in archive.read("safety_plan.csv").decode()
+
+
+def test_only_the_caseload_therapist_exports(session, demo):
+    dana = act(session, "dana")
+    for outsider in ("dr.rivera", "pat.morgan", "admin"):
+        with pytest.raises(AccessDenied):
+            export.record_zip(session, act(session, outsider), dana.id)
+
+
+def test_printable_report_has_summary_charts_and_escaped_notes(session, demo):
+    from core import report
+
+    dana = act(session, "dana")
+    chen = act(session, "dr.chen")
+    diary.save_card(session, dana, participant_id=dana.id, day=diary.today_for(session, dana.id),
+                    card=diary.CardInput(mood=4, note="<b>not bold</b>"))
+    page = report.progress_report(session, chen, dana.id, diary.today_for(session, dana.id))
+    assert "Progress report — Dana Okafor" in page and "PHQ-9:" in page
+    assert page.count("class='chart'") == 4 and "plotly" in page
+    assert "&lt;b&gt;not bold&lt;/b&gt;" in page and "<b>not bold</b>" not in page
+    with pytest.raises(AccessDenied):
+        report.progress_report(session, act(session, "dr.rivera"), dana.id, TODAY)
