@@ -171,3 +171,17 @@ def encouragement(cards, today: date) -> list[str]:
     lines.append(f"{len(cards)} diary card{'s' if len(cards) != 1 else ''} so far. Each one helps you and "
                  "your therapist see the pattern.")
     return lines
+
+
+def weekly(title: str, weeks: list[date], series: dict[str, list], *, y_range=None, bars: bool = False) -> go.Figure:
+    """Week-by-week summaries (what family members see): averages or counts, never daily values."""
+    if not any(v is not None and v != 0 for values in series.values() for v in values):
+        return empty(title, "Nothing recorded in these weeks")
+    palette = [BLUE, ORANGE, GREEN]
+    traces = [go.Bar(x=weeks, y=values, name=name, marker={"color": palette[i % 3]}) if bars else
+              go.Scatter(x=weeks, y=values, name=name, mode="lines+markers", connectgaps=True,
+                         line={"color": palette[i % 3], "width": 3}, marker={"size": 9})
+              for i, (name, values) in enumerate(series.items())]
+    fig = _layout(go.Figure(traces), title, height=260, y_range=y_range)
+    fig.update_xaxes(title="Week of")
+    return fig

@@ -105,6 +105,29 @@ class ConsentGrant(SQLModel, table=True):
     granted_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None
+    # 42 CFR Part 2 elements, recorded for substance-use data (§2.31): the rest are implied by
+    # the row (patient, recipient, what, expiry) or fixed by the program (who discloses).
+    purpose: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    signature: str = Field(default="", max_length=120,      # the participant's typed full name
+                           sa_column_kwargs={"server_default": ""})
+    signed_at: datetime | None = None
+
+
+class FamilyInvitation(SQLModel, table=True):
+    """A one-time code a participant gives a family member; only its hash is stored."""
+
+    __tablename__ = "family_invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=80)
+    relationship: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    family_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class AuditEvent(SQLModel, table=True):

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from core.access import Action, Actor, Category, authorize
 from core.errors import ValidationError
-from core.models import AppUser, SafetyPlanVersion, utcnow
+from core.models import AppUser, Role, SafetyPlanVersion, utcnow
 
 # (key, title, what the step asks of you) — in the order a person works through them in a crisis.
 STEPS: tuple[tuple[str, str, str], ...] = (
@@ -68,9 +68,13 @@ def tel(phone: str) -> str:
     return re.sub(r"[^\d+]", "", phone)
 
 
+SHARED_STEPS = "shared_steps"   # the steps a family member with safety-plan consent may see
+
+
 def clean(content: dict) -> tuple[dict, dict[str, str], list[str]]:
     """Normalise a submitted plan; return (content, errors, flags). Blank lines are dropped."""
     out, errors, flags = {}, {}, []
+    out[SHARED_STEPS] = [k for k in content.get(SHARED_STEPS) or [] if k in STEP_TITLES]
     for key, title, _ in STEPS:
         raw = content.get(key) or []
         if key in CONTACT_STEPS:
@@ -99,12 +103,19 @@ def _plan(row: SafetyPlanVersion, author: str) -> Plan:
 
 
 def current_plan(session: Session, actor: Actor, participant_id: int) -> Plan | None:
+    """The newest version. A family member (with consent) gets only the steps marked shareable."""
     authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ, detail="current")
     row = session.exec(select(SafetyPlanVersion, AppUser.name)
                        .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
                        .where(SafetyPlanVersion.participant_id == participant_id)
                        .order_by(SafetyPlanVersion.version.desc())).first()
-    return _plan(*row) if row else None
+    if row is None:
+        return None
+    plan = _plan(*row)
+    if actor.role is Role.FAMILY:
+        shared = set(plan.content.get(SHARED_STEPS, []))
+        return Plan(plan.version, {k: v for k, v in plan.content.items() if k in shared}, plan.updated_at, "")
+    return plan
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,9 @@ def save_plan(session: Session, actor: Actor, *, participant_id: int, content: d
         SafetyPlanVersion.participant_id == participant_id).order_by(SafetyPlanVersion.version.desc())).first()
     if latest != base_version:
         raise PlanConflict(current_plan(session, actor, participant_id))
+    if actor.id != participant_id:   # only the participant decides what family may see
+        previous = current_plan(session, actor, participant_id)
+        cleaned[SHARED_STEPS] = previous.content.get(SHARED_STEPS, []) if previous else []
     row = SafetyPlanVersion(participant_id=participant_id, version=(latest or 0) + 1, content=cleaned,
                             created_by_id=actor.id, created_at=utcnow())
     session.add(row)

@@ -36,7 +36,7 @@ PARTICIPANTS = (
 # username, name, participant, relationship, consented categories, consent state
 FAMILY = (
     ("pat.morgan", "Pat Morgan", "alex", "Parent",
-     (Category.ATTENDANCE, Category.MOOD_TREND, Category.PRACTICE_COUNTS), "active"),
+     (Category.MOOD_TREND, Category.PRACTICE_COUNTS), "active"),
     ("jamie.okafor", "Jamie Okafor", "dana", "Partner", (), "none"),
     ("robin.thompson", "Robin Thompson", "kai", "Sibling", (Category.MOOD_TREND,), "expired"),
 )

@@ -1,4 +1,4 @@
-"""Family home: who I support, and exactly what they have chosen to share with me."""
+"""Family home: exactly what each person I support has chosen to share, and how to help."""
 
 import streamlit as st
 
@@ -7,29 +7,68 @@ from ui import auth
 
 actor = auth.guard(Role.FAMILY)
 
-from core.accounts import linked_participants  # noqa: E402 - the guard comes first
+from datetime import date  # noqa: E402 - the guard comes first
+
+from core import charts, safety, sharing  # noqa: E402
+from ui import safety as plan_ui  # noqa: E402
+from core.access import Category  # noqa: E402
 from core.db import session_scope  # noqa: E402
-from core.sharing import shared_with_me  # noqa: E402
+from core.skills import CONTENT  # noqa: E402
 
 st.title(f"Hello, {actor.name.split()[0]}")
+today = date.today()
 with session_scope() as session:
-    links = linked_participants(session, actor)
-    shared = shared_with_me(session, actor)
+    people = sharing.shared_with_me(session, actor)
 
-if not links:
+if not people:
     st.info("You are not connected to anyone yet. A participant can invite you from their app.")
-for person, relationship in links:
-    st.subheader(person.name)
+for participant_id, name, relationship, shared in people:
+    first = name.split()[0]
+    st.subheader(name)
     if relationship:
         st.caption(f"You are connected as: {relationship}")
-    mine = [s for s in shared if s.participant_id == person.id]
-    if mine:
-        st.write("They share with you:")
-        for item in mine:
-            st.write(f"- {item.label} — until {item.expires_at:%b %d, %Y}")
-    else:
-        st.write(f"{person.name.split()[0]} isn't sharing anything with you right now. That's "
-                 "their choice to make, and it can change at any time.")
+    if not shared:
+        st.write(f"{first} isn't sharing anything with you right now. That's their choice to make, and "
+                 "it can change at any time.")
+        continue
+    st.caption("Shared with you: " + "; ".join(f"{sharing.CATEGORY_LABELS[c]} (until {until:%b %d, %Y})"
+                                               for c, until in shared.items()))
+    with session_scope() as session:
+        if Category.MOOD_TREND in shared:
+            weeks, values = sharing.mood_trend(session, actor, participant_id, today)
+            st.plotly_chart(charts.weekly(f"{first}'s mood, weekly average (0–10)", weeks, {"Mood": values},
+                                          y_range=[0, 10.5]), config=charts.CHART_CONFIG, width="stretch")
+        if Category.PRACTICE_COUNTS in shared:
+            weeks, values = sharing.practice_counts(session, actor, participant_id, today)
+            st.plotly_chart(charts.weekly("Skills practised per week", weeks, {"Skills": values}, bars=True),
+                            config=charts.CHART_CONFIG, width="stretch")
+        if Category.CHECKUP_TOTALS in shared:
+            totals = sharing.checkup_totals(session, actor, participant_id)
+            if totals:
+                st.dataframe([{"Date": f"{d:%b %d}", "Check-up": {"phq9": "PHQ-9 (mood)", "gad7": "GAD-7 (worry)"}[k],
+                               "Score": t, "Range": b} for d, k, t, b in totals[-8:]], hide_index=True, width="stretch")
+            else:
+                st.caption("No check-ups yet.")
+        if Category.SAFETY_PLAN in shared:
+            plan = safety.current_plan(session, actor, participant_id)
+            st.markdown(f"**Parts of {first}'s safety plan they chose to share**")
+            if plan and plan.content:
+                plan_ui.show(plan, only_shared=True)
+            else:
+                st.caption("No steps are marked for sharing yet.")
+        if Category.SUBSTANCE_USE in shared:
+            weeks, craving, urges = sharing.substance_use(session, actor, participant_id, today)
+            st.plotly_chart(charts.weekly("Craving and use urges, weekly average", weeks,
+                                          {"Craving (0–10)": craving, "Use urge (0–5)": urges}, y_range=[0, 10.5]),
+                            config=charts.CHART_CONFIG, width="stretch")
+            st.caption(sharing.REDISCLOSURE_NOTICE)
+
 st.divider()
+st.subheader("For families")
+sections = (CONTENT / "family.md").read_text(encoding="utf-8").split("## ")[1:]
+for section in sections:
+    title, _, body = section.partition("\n")
+    with st.expander(title.strip()):
+        st.markdown(body.strip())
 st.caption("Everything here is read-only. Supporting someone in treatment is hard work — "
            "the crisis lines at the top are for you too.")

@@ -10,7 +10,7 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import accounts, alerts, charts, checkups, diary, export, report  # noqa: E402 - the guard comes first
+from core import accounts, alerts, charts, checkups, diary, export, report, sharing  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.errors import AccessDenied  # noqa: E402
 from core.program import program_of  # noqa: E402
@@ -75,6 +75,14 @@ for kind, history in past.items():
         st.dataframe([{"Item": item.text, "Answer": item.choices[answer]}
                       for item, answer in zip(definitions[kind].items, latest.answers)],
                      hide_index=True, width="stretch")
+
+with session_scope() as session:
+    connected = sharing.family_of(session, actor, chosen_id)
+if connected:
+    st.caption("Family connected: " + "; ".join(
+        f"{m.name}{f' ({m.relationship})' if m.relationship else ''} sees "
+        + (", ".join(sharing.CATEGORY_LABELS[c].lower() for c in m.active) or "nothing now")
+        for m in connected))
 
 st.subheader("Alerts")
 if not alert_history:

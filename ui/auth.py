@@ -20,6 +20,7 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 from core import accounts, auth
 from core.access import Actor
 from core.config import settings
+from core.errors import ValidationError
 from core.db import session_scope
 from core.models import Role, utcnow
 from ui import crisis
@@ -147,6 +148,33 @@ def login_screen() -> None:
             st.session_state.pop("login_password", None)
             st.rerun()
     st.caption("Forgot your password? Ask your program's front desk or your therapist to reset it.")
+    with st.expander("I have an invitation code (family members)"):
+        _join_with_invitation()
+
+
+def _join_with_invitation() -> None:
+    from core import sharing
+    from ui.forms import FieldErrors
+
+    errors = FieldErrors()
+    with st.form("join", clear_on_submit=False, border=False):
+        code = st.text_input("Invitation code", placeholder="e.g. 4F2A-09BC-77D1", key="join_code")
+        errors.slot("code")
+        username = st.text_input("Choose a username", key="join_username", autocomplete="username")
+        errors.slot("username")
+        password = st.text_input("Choose a password", type="password", key="join_password",
+                                 autocomplete="new-password", help="8 to 72 characters.")
+        errors.slot("password")
+        joined = st.form_submit_button("Create my account", width="stretch")
+    if joined:
+        try:
+            with session_scope() as session:
+                user = sharing.redeem_invitation(session, code=code, username=username, password=password,
+                                                 rounds=settings().bcrypt_rounds)
+            st.success(f"Welcome, {user.name.split()[0]}. Your account is ready: log in above with "
+                       f"username {user.username}.")
+        except ValidationError as exc:
+            errors.show(exc.fields)
 
 
 def logout(actor: Actor) -> None:

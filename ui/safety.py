@@ -24,13 +24,15 @@ def _contact_line(item: dict) -> str:
             f"[:material/sms: Text](sms:{quote(number)}) · {phone}{flag}")
 
 
-def show(plan: Plan | None, resources: list | None = None) -> None:
+def show(plan: Plan | None, resources: list | None = None, *, only_shared: bool = False) -> None:
     """The plan, step by step, in the order to work through it; step 5 ends with the program's
     crisis lines (`resources`), which are always part of it."""
     if plan is None:
         st.info("There's no written plan yet. These are its steps — you can fill them in here, or "
                 "with your therapist at your next session.")
     for number, (key, title, prompt) in enumerate(STEPS, start=1):
+        if only_shared and key not in plan.content:
+            continue
         st.markdown(f"**{number}. {title}**")
         items = plan.items(key) if plan else []
         if key == "professionals" and resources:
@@ -68,6 +70,11 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
                 text = st.text_area(f"**{number}. {title}** — one per line", "\n".join(current),
                                     placeholder=prompt[0].upper() + prompt[1:], key=f"{key}_{step}")
                 edited[step] = _lines(text)
+        if actor.id == participant_id:
+            edited[safety.SHARED_STEPS] = st.multiselect(
+                "Steps family may see, if you share your safety plan with them",
+                [key for key, _, _ in STEPS], default=plan.content.get(safety.SHARED_STEPS, []) if plan else [],
+                format_func=safety.STEP_TITLES.get, key=f"{key}_shared")
         saved = st.form_submit_button("Save my plan" if actor.id == participant_id else "Save plan",
                                       type="primary", width="stretch", key=f"{key}_save")
     if not saved:

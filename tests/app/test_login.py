@@ -36,7 +36,7 @@ def test_each_demo_role_logs_in_to_its_home(app, username):
 PAGE_TITLES = {"pages/today.py": "Good ", "pages/my_cards.py": "My cards", "pages/checkups.py": "Check-ups",
                "pages/safety_plan.py": "My safety plan", "pages/safety_plans.py": "Safety plans",
                "pages/caseload.py": "Caseload", "pages/alerts.py": "Alerts",
-               "pages/progress.py": "My progress", "pages/review.py": "Participant review",
+               "pages/progress.py": "My progress", "pages/sharing.py": "Family sharing", "pages/review.py": "Participant review",
                "pages/family.py": "Hello, ",
                "pages/account.py": "My account", "pages/admin_accounts.py": "Accounts",
                "pages/admin_assign.py": "Caseloads", "pages/admin_audit.py": "Audit log",

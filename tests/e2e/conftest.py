@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -71,6 +72,8 @@ class Server:
 def artifacts() -> Path:
     folder = Path(os.environ.get("IOP_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("FAILED-*.png"):   # from an earlier run
+        stale.unlink()
     print(f"\nscreenshots: {folder}")
     return folder
 
@@ -127,11 +130,19 @@ def open_app(page, url: str) -> None:
 
 
 def log_in(page, username: str, password: str = DEMO_PASSWORD, *, succeeds: bool = True) -> None:
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Log in").click()
+    button = page.get_by_role("button", name="Log in")
+    button.click()
     if succeeds:  # the login form goes away once the person's home has been drawn
-        page.get_by_role("button", name="Log in").wait_for(state="detached")
+        try:
+            button.wait_for(state="detached", timeout=8_000)
+        except PlaywrightTimeout:
+            # Seen once under load on a freshly started server: the first tap was lost (no
+            # error shown, form still filled). Tap again, as a person would, and wait in full.
+            if page.get_by_text("don't match").count() == 0 and button.is_visible():
+                button.click()
+            button.wait_for(state="detached")
     settle(page)
 
 

@@ -7,7 +7,7 @@ from tests.e2e.conftest import PHONE, log_in, login_cookie, open_app, settle
 pytestmark = pytest.mark.e2e
 
 HOMES = {"alex": "Overall mood today", "dr.rivera": "participants assigned to you",
-         "pat.morgan": "They share with you", "admin": "Search by name or username"}
+         "pat.morgan": "Shared with you", "admin": "Search by name or username"}
 
 
 def body(page) -> str:
@@ -88,5 +88,5 @@ def test_wrong_password_message_at_phone_width(server, phone, artifacts):
     open_app(phone, server.url)
     log_in(phone, "gray", "not my password", succeeds=False)
     phone.get_by_text("don't match").wait_for()
-    assert phone.get_by_label("Username").input_value() == "gray"
+    assert phone.get_by_label("Username", exact=True).input_value() == "gray"
     phone.screenshot(path=artifacts / "login-wrong-password.png")

@@ -1,0 +1,44 @@
+"""On phones: a participant shares their mood trend, the family member sees it, the participant
+stops sharing, and the family member no longer sees it."""
+
+import pytest
+
+from tests.e2e.conftest import PHONE, log_in, open_app, settle
+
+pytestmark = pytest.mark.e2e
+
+
+def test_share_see_revoke(server, browser, phone, artifacts):
+    open_app(phone, server.url)                       # the participant
+    log_in(phone, "dana")
+    phone.get_by_test_id("stExpandSidebarButton").click()
+    phone.get_by_test_id("stSidebar").get_by_role("link", name="Family sharing").click()
+    settle(phone)
+    phone.get_by_test_id("stSidebarHeader").get_by_role("button").click()
+    phone.get_by_text("Share: Mood trend (weekly averages)").click()
+    phone.get_by_role("button", name="Share with Jamie").first.click()
+    settle(phone)
+    phone.get_by_text("Mood trend (weekly averages) — until").wait_for()
+    phone.screenshot(path=artifacts / "sharing-participant.png", full_page=True)
+
+    family = browser.new_context(**PHONE)             # the family member, on their own phone
+    family.set_default_timeout(20_000)
+    relative = family.new_page()
+    try:
+        open_app(relative, server.url)
+        log_in(relative, "jamie.okafor")
+        relative.get_by_text("Dana's mood, weekly average").wait_for()
+        relative.screenshot(path=artifacts / "family-sees-mood-trend.png", full_page=True)
+
+        phone.get_by_role("button", name="Stop").first.click()
+        settle(phone)
+        phone.get_by_text("Share: Mood trend (weekly averages)").wait_for()
+
+        relative.reload()
+        relative.wait_for_selector("[data-testid='stApp']")
+        settle(relative)
+        relative.get_by_text("isn't sharing anything with you right now").wait_for()
+        assert relative.get_by_text("Dana's mood, weekly average").count() == 0
+        relative.screenshot(path=artifacts / "family-after-revoke.png", full_page=True)
+    finally:
+        family.close()
