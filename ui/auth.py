@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -70,7 +70,10 @@ def current_actor() -> Actor | None:
             user = accounts.load_actor(session, user_id)
             if auth.session_is_valid(user, st.session_state[LOGGED_IN_AT], demo_mode=config.demo_mode):
                 authenticator = _authenticator({"usernames": {}})
-                if st.session_state.pop(PENDING_COOKIE, False):
+                if st.session_state.get(PENDING_COOKIE):
+                    # Rendered on every run of a password-login session, not once: a quick tap
+                    # after logging in could unmount a one-off component before the browser
+                    # stored the cookie, and a reload would then ask for the password again.
                     authenticator.cookie_controller.set_cookie()
                 st.session_state["_authenticator"] = authenticator
                 return Actor.of(user)
@@ -123,7 +126,7 @@ def _try_login(username: str, password: str) -> str | None:
         auth.record_successful_login(session, username)
     st.session_state.pop("logout", None)
     _start_session(user.id, utcnow())
-    st.session_state[PENDING_COOKIE] = True  # set on the next run, so the browser gets it
+    st.session_state[PENDING_COOKIE] = True  # the cookie is set from the next run on
     return None
 
 
@@ -192,9 +195,15 @@ def logout(actor: Actor) -> None:
 def after_password_change(valid_after: datetime) -> None:
     """Keep this session (and give it a fresh cookie); every other login has ended."""
     st.session_state[LOGGED_IN_AT] = valid_after
+    st.session_state[PENDING_COOKIE] = True  # and a fresh cookie on every run from now on
     authenticator: stauth.Authenticate | None = st.session_state.get("_authenticator")
     if authenticator is not None:
-        authenticator.cookie_controller.set_cookie()
+        # This run's cookie was issued before the change, so it is already refused: write a new
+        # one now (its own component key; the per-run one may already be on the page).
+        model = authenticator.cookie_controller.cookie_model
+        model.exp_date = model._set_exp_date()
+        model.cookie_manager.set(model.cookie_name, model._token_encode(), key="set_after_password_change",
+                                 expires_at=datetime.now() + timedelta(days=model.cookie_expiry_days))
 
 
 @contextmanager

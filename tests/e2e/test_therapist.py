@@ -35,8 +35,9 @@ def test_review_at_a_desk(server, browser, artifacts):
         open_app(page, server.url)
         log_in(page, "dr.rivera")
         page.get_by_role("link", name="Review").click()
+        page.get_by_text("Participant review").first.wait_for()
         settle(page)
-        page.locator("table.iop-grid").wait_for()
+        page.locator("table.iop-grid").wait_for(timeout=45_000)   # eight charts and a grid
         page.locator(".js-plotly-plot").first.wait_for()
         page.screenshot(path=artifacts / "therapist-review-1280.png", full_page=True)
     finally:
