@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import log_in, open_app, settle
+from tests.e2e.conftest import log_in, login_cookie, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -34,10 +34,11 @@ def test_review_at_a_desk(server, browser, artifacts):
     try:
         open_app(page, server.url)
         log_in(page, "dr.rivera")
-        page.get_by_role("link", name="Review").click()
-        page.get_by_text("Participant review").first.wait_for()
+        assert login_cookie(page)
+        page.goto(f"{server.url}/review")          # a therapist's bookmark
+        page.get_by_text("Participant review").first.wait_for(timeout=60_000)
         settle(page)
-        page.locator("table.iop-grid").wait_for(timeout=45_000)   # eight charts and a grid
+        page.locator("table.iop-grid").wait_for(timeout=60_000)   # eight charts and a grid
         page.locator(".js-plotly-plot").first.wait_for()
         page.screenshot(path=artifacts / "therapist-review-1280.png", full_page=True)
     finally:
