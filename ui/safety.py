@@ -53,9 +53,9 @@ def _lines(text: str) -> list[str]:
 def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) -> None:
     """Edit every step; on save, a new version. A conflicting save keeps what was typed."""
     base = plan.version if plan else None
-    if st.session_state.get(f"{key}_base") is None or st.session_state.get(f"{key}_reset"):
-        st.session_state[f"{key}_base"] = base
-        st.session_state.pop(f"{key}_reset", None)
+    # The version this edit began from, kept across reruns: if someone saves a newer one meanwhile
+    # (even the first version of a new plan), this save is told instead of silently going on top.
+    st.session_state.setdefault(f"{key}_base", base)
     with st.form(key, clear_on_submit=False, border=False):
         edited: dict = {}
         for number, (step, title, prompt) in enumerate(STEPS, start=1):
