@@ -4,7 +4,9 @@ import logging
 
 import streamlit as st
 
+from core.checkups import questionnaires
 from core.config import ConfigError, settings
+from core.skills import CatalogueError, catalogue
 from ui import auth, crisis, layout, nav
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -14,6 +16,14 @@ try:
     settings()
 except ConfigError as exc:
     st.error(f"IOP Companion is not configured safely, so it will not start: {exc}")
+    st.stop()
+
+try:  # the content files are checked once per process (both loaders cache), naming a broken file
+    catalogue()
+    questionnaires()
+except CatalogueError as exc:
+    st.error(f"IOP Companion's content has a problem, so it will not start: {exc}")
+    crisis.resources_panel(program_id=None, fallback=True)
     st.stop()
 
 actor = None

@@ -23,7 +23,8 @@ class Category(StrEnum):
     PROFILE = "profile"                  # name, program, therapist assignment
     DIARY = "diary"                      # diary cards (daily values)
     NOTES = "notes"                      # free text: private to participant and therapist
-    SKILLS = "skills"                    # practice log, thought records, homework
+    SKILLS = "skills"                    # practice log, thought records, favourites
+    HOMEWORK = "homework"                # skills a therapist assigns
     CHECKUPS = "checkups"                # questionnaire answers, item by item
     SAFETY_PLAN = "safety_plan"
     ALERTS = "alerts"
@@ -47,8 +48,10 @@ FAMILY_SHAREABLE = frozenset({
 })
 # A therapist reads everything on their caseload and writes only what care needs them to.
 THERAPIST_WRITES = frozenset({
-    Category.SAFETY_PLAN, Category.ALERTS, Category.SKILLS, Category.ATTENDANCE, Category.CHECKUPS,
+    Category.SAFETY_PLAN, Category.ALERTS, Category.HOMEWORK, Category.ATTENDANCE, Category.CHECKUPS,
 })
+# What the therapist sets for a participant; the participant reads it but does not change it.
+PARTICIPANT_READ_ONLY = frozenset({Category.HOMEWORK, Category.ATTENDANCE})
 # A program admin manages accounts, not clinical content (minimum necessary).
 ADMIN_READS = frozenset({Category.PROFILE})
 ADMIN_WRITES = frozenset({Category.PROFILE})
@@ -97,7 +100,11 @@ def has_active_consent(session: Session, *, family_id: int, participant_id: int,
 def _decide(session: Session, actor: Actor, participant_id: int, category: Category,
             action: Action) -> tuple[bool, str]:
     if actor.role is Role.PARTICIPANT:
-        return actor.id == participant_id, "own record only"
+        if actor.id != participant_id:
+            return False, "own record only"
+        if action is Action.WRITE and category in PARTICIPANT_READ_ONLY:
+            return False, "this is set by your therapist"
+        return True, ""
     if actor.role is Role.THERAPIST:
         if not _is_on_caseload(session, actor.id, participant_id):
             return False, "not on this therapist's caseload"

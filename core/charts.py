@@ -92,22 +92,59 @@ def urges_acted_skills(cards, target_labels: dict[str, str]) -> go.Figure:
     return _layout(fig, "Urges, acting on them, and skills", y_range=[0, 6.2])
 
 
-def skills_by_module(cards) -> go.Figure:
-    """Skills used per week (from the diary card), stacked by module."""
+def _module_stack(title: str, used: list[tuple[date, str]], empty_message: str) -> go.Figure:
+    """(day, skill id) pairs counted per Monday-based week, stacked by module."""
     names = skills_by_id()
     weeks: dict[date, Counter] = defaultdict(Counter)
-    for c in cards:
-        week = c.day - timedelta(days=c.day.weekday())
-        weeks[week].update(names[s].module_name for s in c.skills if s in names)
+    for day, skill_id in used:
+        if skill_id in names:
+            weeks[day - timedelta(days=day.weekday())][names[skill_id].module_name] += 1
     if not any(weeks.values()):
-        return empty("Skills by module", "No skills recorded yet")
+        return empty(title, empty_message)
     modules = sorted({m for counts in weeks.values() for m in counts})
     palette = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY]
     order = sorted(weeks)
     fig = go.Figure([go.Bar(x=order, y=[weeks[w][m] for w in order], name=m, marker={"color": palette[i % 6]})
                      for i, m in enumerate(modules)])
     fig.update_layout(barmode="stack")
-    return _layout(fig, "Skills used per week, by module", height=320)
+    return _layout(fig, title, height=320)
+
+
+def skills_by_module(cards) -> go.Figure:
+    """Skills ticked on the diary card, per week, stacked by module."""
+    return _module_stack("Skills used per week, by module", [(c.day, s) for c in cards for s in c.skills],
+                         "No skills recorded yet")
+
+
+def practice_by_module(practised: list[tuple[date, str]]) -> go.Figure:
+    """Logged practice (practice log and thought records) per week, stacked by module."""
+    return _module_stack("Skills practised per week, by module", practised, "No practice logged yet")
+
+
+def helpfulness(entries, top: int = 6) -> go.Figure:
+    """Average distress before and after practice, for the most-practised skills: the drop is the help."""
+    rated = [e for e in entries if e.distress_after is not None]
+    if not rated:
+        return empty("Did practice help?", "No practice with a before and after rating yet")
+    by_skill: dict[str, list] = defaultdict(list)
+    for e in rated:
+        by_skill[e.skill_name].append(e)
+    chosen = sorted(by_skill, key=lambda n: (-len(by_skill[n]), n))[:top][::-1]
+    before = [round(sum(e.distress_before for e in by_skill[n]) / len(by_skill[n]), 1) for n in chosen]
+    after = [round(sum(e.distress_after for e in by_skill[n]) / len(by_skill[n]), 1) for n in chosen]
+    labels = [f"{n} ({len(by_skill[n])}×)" for n in chosen]
+    fig = go.Figure()
+    for label, b, a in zip(labels, before, after):
+        fig.add_trace(go.Scatter(x=[b, a], y=[label, label], mode="lines", line={"color": GREY, "width": 3},
+                                 showlegend=False, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=before, y=labels, mode="markers", name="Before", marker={"color": ORANGE, "size": 13}))
+    fig.add_trace(go.Scatter(x=after, y=labels, mode="markers", name="After", marker={"color": BLUE, "size": 13,
+                                                                                        "symbol": "diamond"}))
+    fig = _layout(fig, "Distress before → after practice (0–10)", height=120 + 40 * len(chosen))
+    fig.update_xaxes(range=[-0.5, 10.5], tickformat="", nticks=0, dtick=2, fixedrange=True)
+    fig.update_layout(hovermode="closest", margin={"l": 8, "r": 12, "t": 48, "b": 36})
+    fig.update_yaxes(automargin=True)
+    return fig
 
 
 def checkup_trajectory(kind: str, past) -> go.Figure:
@@ -148,7 +185,7 @@ def adherence(cards, start: date, end: date) -> go.Figure:
     return _layout(fig, "Days with a diary card, per week", height=240, y_range=[0, 7.5])
 
 
-def encouragement(cards, today: date) -> list[str]:
+def encouragement(cards, today: date, practice=()) -> list[str]:
     """Short, factual, encouraging sentences; never a count of missed days."""
     if not cards:
         return ["Your charts will grow from your first diary card."]
@@ -168,6 +205,12 @@ def encouragement(cards, today: date) -> list[str]:
     acted_now = sum(1 for c in last7 if any(a for _, a in c.urges.values()))
     if acted_before and acted_now < acted_before:
         lines.append("You acted on urges less often this week than last — the gap is widening.")
+    week = [p for p in practice if today - timedelta(days=7) < p.day <= today]
+    rated = [p.drop for p in week if p.drop is not None]
+    if week:
+        lines.append(f"You logged skills practice {len(week)} time{'s' if len(week) != 1 else ''} this week"
+                     + (f"; your distress fell by {sum(rated) / len(rated):.1f} points on average." if rated
+                        and sum(rated) > 0 else "."))
     lines.append(f"{len(cards)} diary card{'s' if len(cards) != 1 else ''} so far. Each one helps you and "
                  "your therapist see the pattern.")
     return lines

@@ -177,3 +177,30 @@ def checkup_risks(kind: str, answers: list[int], total: int, intake: int | None,
             fired.append((PHQ9_WORSENING, PHQ9_WORSENING.description.format(
                 total=total, diff=total - intake, intake=intake)))
     return fired
+
+
+# --- Skills practice and coping tools -------------------------------------------------------------
+DISTRESS_MIN, DISTRESS_MAX = 0, 10      # distress (or an urge's strength) before and after practice
+HELPED_CHOICES = {"yes": "Yes", "a_bit": "A bit", "no": "No"}
+PRACTICE_SITUATION_MAX = 120
+PRACTICE_NOTE_MAX = 1000
+PRACTICE_EDIT_DAYS = 0                  # an entry can be changed on the day it was logged only
+STILL_STRONG_AFTER = 7                  # an urge this strong after surfing: point to the safety plan
+# CBT thought record (seven columns); emotions and belief are rated 0–100 %.
+THOUGHT_INTENSITY_MIN, THOUGHT_INTENSITY_MAX = 0, 100
+THOUGHT_EMOTIONS_MAX = 3
+THOUGHT_LIMITS = {"situation": 300, "automatic_thought": 500, "evidence_for": 1000,
+                  "evidence_against": 1000, "balanced_thought": 500, "emotion": 40}
+HOMEWORK_NOTE_MAX = 300
+# Paced breathing: (label, seconds in, seconds hold, seconds out). Longer out-breaths calm the body.
+BREATHING_PATTERNS = (("In 4 · out 6", 4, 0, 6), ("In 4 · out 4", 4, 0, 4), ("In 4 · hold 7 · out 8", 4, 7, 8))
+BREATHING_MINUTES = (1, 2, 3, 5)
+URGE_SURF_MINUTES = (3, 5, 10)
+# Words in a skills search that may mean danger: the safety plan and crisis lines come first.
+CRISIS_SEARCH_WORDS = ("suicide", "suicidal", "kill myself", "end it", "die", "dying", "self harm", "self-harm",
+                       "hurt myself", "cutting", "overdose", "hopeless", "no way out")
+
+
+def search_suggests_crisis(query: str) -> bool:
+    text = " " + " ".join(query.lower().replace("-", " ").split()) + " "
+    return any(f" {w.replace('-', ' ')} " in text for w in CRISIS_SEARCH_WORDS)

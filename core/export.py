@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from core import alerts, checkups, diary, safety
+from core import alerts, checkups, diary, practice, safety
 from core.access import Actor
 from core.models import AppUser
 
@@ -23,7 +23,8 @@ def _csv(header: list[str], rows: list[list]) -> str:
 
 
 def record_zip(session: Session, actor: Actor, participant_id: int) -> bytes:
-    """diary_cards.csv, checkups.csv, alerts.csv, safety_plan.csv — each read through the gate."""
+    """diary_cards.csv, checkups.csv, alerts.csv, safety_plan.csv, practice_log.csv, thought_records.csv,
+    homework.csv — each read through the gate."""
     user = session.get(AppUser, participant_id)
     targets = diary.targets_for(session, user.program_id if user else None, include_retired=True)
     files = {"diary_cards.csv": diary.cards_csv(session, actor, participant_id, targets=targets)}
@@ -45,6 +46,20 @@ def record_zip(session: Session, actor: Actor, participant_id: int) -> bytes:
             for item in plan.items(key):
                 plan_rows.append([plan.version, title, safety.describe(item)])
     files["safety_plan.csv"] = _csv(["version", "step", "entry"], plan_rows)
+    files["practice_log.csv"] = practice.practice_csv(session, actor, participant_id)
+    files["thought_records.csv"] = _csv(
+        ["date", "situation", "emotions_before_after", "automatic_thought", "evidence_for", "evidence_against",
+         "balanced_thought", "belief_in_balanced"],
+        [[r.day.isoformat(), r.situation, "; ".join(f"{m['name']} {m['before']}->{'' if m.get('after') is None else m['after']}"
+                                                      for m in r.emotions),
+          r.automatic_thought, r.evidence_for, r.evidence_against, r.balanced_thought,
+          "" if r.balanced_belief is None else r.balanced_belief]
+         for r in reversed(practice.thought_records(session, actor, participant_id))])
+    files["homework.csv"] = _csv(["assigned", "skill", "assigned_by", "due", "note", "done"],
+                                 [[h.assigned_on.isoformat(), h.skill_name, h.assigned_by,
+                                   h.due_on.isoformat() if h.due_on else "", h.note,
+                                   h.done_on.isoformat() if h.done_on else ""]
+                                  for h in practice.homework_for(session, actor, participant_id)])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():

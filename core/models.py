@@ -268,3 +268,93 @@ class SafetyPlanVersion(SQLModel, table=True):
     content: dict = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     created_by_id: int = Field(foreign_key="app_user.id")
+
+
+class PracticeEntry(SQLModel, table=True):
+    """One time a participant practised a skill: how distressed before and after, did it help.
+
+    `entry_key` is made when the form opens, so a double tap or a resent form saves one row.
+    Editable on the participant's own day it was logged; after that it is kept as it is.
+    """
+
+    __tablename__ = "practice_entry"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "entry_key", name="uq_practice_entry_key"),
+        Index("ix_practice_participant_day", "participant_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id")
+    entry_key: str = Field(max_length=40)
+    skill_id: str = Field(max_length=40)
+    day: date                                   # the participant's own calendar day
+    situation: str = Field(default="", max_length=120)
+    distress_before: int                        # 0–10 (an urge's strength for urge surfing)
+    distress_after: int | None = None
+    helped: str | None = Field(default=None, max_length=8)   # yes | a_bit | no
+    note: str = Field(default="", max_length=1000)
+    tool: str = Field(default="", max_length=16)             # which interactive tool logged it, if any
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ThoughtRecord(SQLModel, table=True):
+    """A CBT seven-column thought record. Private to the participant and their therapist."""
+
+    __tablename__ = "thought_record"
+    __table_args__ = (UniqueConstraint("participant_id", "entry_key", name="uq_thought_record_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    entry_key: str = Field(max_length=40)
+    day: date
+    situation: str = Field(max_length=300)
+    # [{"name": "anxious", "before": 80, "after": 50}]: intensity 0–100 before and after
+    emotions: list[dict] = Field(sa_column=Column(JSON, nullable=False))
+    automatic_thought: str = Field(max_length=500)
+    evidence_for: str = Field(default="", max_length=1000)
+    evidence_against: str = Field(default="", max_length=1000)
+    balanced_thought: str = Field(default="", max_length=500)
+    balanced_belief: int | None = None          # 0–100
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Homework(SQLModel, table=True):
+    """A skill a therapist asked a participant to practise. Done once practice is logged after it."""
+
+    __table_args__ = (UniqueConstraint("participant_id", "skill_id", "assigned_on", name="uq_homework_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    skill_id: str = Field(max_length=40)
+    assigned_by_id: int = Field(foreign_key="app_user.id")
+    assigned_on: date
+    assigned_at: datetime = Field(default_factory=utcnow)
+    due_on: date | None = None
+    note: str = Field(default="", max_length=300)
+    removed_at: datetime | None = None
+
+
+class FavouriteSkill(SQLModel, table=True):
+    __tablename__ = "favourite_skill"
+    __table_args__ = (UniqueConstraint("participant_id", "skill_id", name="uq_favourite_skill"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    skill_id: str = Field(max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Attendance(SQLModel, table=True):
+    """Whether a participant came to a program session, recorded by their therapist."""
+
+    __table_args__ = (UniqueConstraint("participant_id", "day", "session_kind", name="uq_attendance_session"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    day: date
+    session_kind: str = Field(max_length=16)    # group | individual | family
+    status: str = Field(max_length=16)          # attended | late | excused | missed
+    recorded_by_id: int = Field(foreign_key="app_user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)

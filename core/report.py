@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from core import charts, checkups, clinical, diary
+from core import charts, checkups, clinical, diary, practice
 from core.access import Actor
 from core.program import participant_overview
 
@@ -34,7 +34,13 @@ def progress_report(session: Session, actor: Actor, participant_id: int, today: 
                       " — reliably worse" if last.change.reliable_worse else "")
             lines.append(f"{checkups.questionnaires()[kind].name}: {first.total} at intake ({first.day}) → "
                          f"{last.total} {last.band.lower()} on {last.day}{marker}.")
-    figures = [charts.mood(cards), charts.urges_acted_skills(cards, targets)]
+    entries = practice.practice_between(session, actor, participant_id, start, today)
+    rated = [p for p in entries if p.drop is not None]
+    if entries:
+        lines.append(f"Skills practice logged: {len(entries)} times"
+                     + (f"; distress fell by {sum(p.drop for p in rated) / len(rated):.1f} points on average."
+                        if rated else "."))
+    figures = [charts.mood(cards), charts.urges_acted_skills(cards, targets), charts.helpfulness(entries)]
     figures += [charts.checkup_trajectory(k, past[k]) for k in ("phq9", "gad7") if past[k]]
     static = {"displayModeBar": False, "staticPlot": True}
     plots = "".join(f"<div class='chart'>{fig.to_html(full_html=False, include_plotlyjs=i == 0, config=static)}</div>"

@@ -17,7 +17,8 @@ from core.access import Category
 from core.config import ConfigError, settings
 from core.diary import ensure_default_targets
 from core.models import (Alert, AppUser, CaseloadAssignment, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
-                         FamilyLink, Program, Role, SafetyPlanVersion, utcnow)
+                         FamilyLink, FavouriteSkill, Homework, PracticeEntry, Program, Role, SafetyPlanVersion,
+                         ThoughtRecord, utcnow)
 from core.skills import catalogue
 
 SEED = 20261123
@@ -99,6 +100,8 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
     seed_diary_history(session, rng, program, participants, today)
     seed_checkups(session, rng, program, participants, today)
     seed_safety_plans(session, participants, therapists)
+    seed_practice(session, participants, today)
+    seed_homework(session, participants, today)
     session.commit()
     return program
 
@@ -272,6 +275,97 @@ def seed_safety_plans(session: Session, participants: dict[str, AppUser], therap
                                       created_by_id=by_id[therapist_id].id, created_at=utcnow() - timedelta(days=14)))
         session.add(SafetyPlanVersion(participant_id=user.id, version=2, content=content,
                                       created_by_id=user.id, created_at=utcnow() - timedelta(days=3)))
+
+
+SITUATIONS = ("after work", "before group", "argument at home", "couldn't sleep", "craving after dinner",
+              "worrying about money", "hard phone call", "alone in the evening", "stressful meeting")
+# How much practice lowers distress, by trajectory (the lowest and highest drop).
+PRACTICE_DROPS = {"improving": (2, 4), "flat": (1, 2), "worsening": (0, 1), "risk": (1, 2), "dual_diagnosis": (2, 3)}
+TOOL_OF = {"tipp": "breathing", "urge_surfing": "urge_surfing", "observe": "grounding"}
+THOUGHTS = (
+    ("Friend didn't reply to my message all day", "anxious", "They're fed up with me", "They usually reply fast",
+     "They told me this week is busy at work", "They're probably busy; I can ask tomorrow"),
+    ("Made a mistake in a report at work", "ashamed", "I'm useless at this job", "My manager pointed it out",
+     "I've had good feedback on other reports", "One mistake doesn't cancel what I do well"),
+    ("Family dinner went quiet when I arrived", "sad", "Everyone is disappointed in me", "Nobody asked about my week",
+     "My brother hugged me when I left", "People may be unsure what to say; it isn't proof they're disappointed"),
+)
+
+
+def _evening(day: date, hour: int = 23) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=hour)
+
+
+def seed_practice(session: Session, participants: dict[str, AppUser], today: date) -> None:
+    """Practice entries on days whose card lists skills (one of that day's skills), with distress
+    falling more for those who are improving; a few thought records; two favourites for Alex."""
+    rng = random.Random(SEED + 4)   # its own stream: adding practice doesn't change the cards
+    for username, user in participants.items():
+        trajectory = trajectory_of(username)
+        low, high = PRACTICE_DROPS[trajectory]
+        cards = session.exec(select(DiaryCard.day, DiaryCard.mood, DiaryCard.skills).where(
+            DiaryCard.participant_id == user.id).order_by(DiaryCard.day)).all()
+        for n, (day, mood, skills) in enumerate(cards):
+            if not skills or rng.random() > 0.45:
+                continue
+            skill_id = rng.choice(skills)
+            before = _clamp(10 - mood + rng.gauss(0, 1), 2, 10)
+            after = max(0, before - rng.randint(low, high))
+            drop = before - after
+            session.add(PracticeEntry(
+                participant_id=user.id, entry_key=f"seed-{n}", skill_id=skill_id, day=day,
+                situation=rng.choice(SITUATIONS), distress_before=before, distress_after=after,
+                helped="yes" if drop >= 3 else "a_bit" if drop >= 1 else "no", tool=TOOL_OF.get(skill_id, ""),
+                created_at=_evening(day), updated_at=_evening(day)))
+        if trajectory in ("improving", "flat") and cards:
+            for n, (situation, emotion, thought, evidence_for, against, balanced) in enumerate(THOUGHTS[:2]):
+                day = cards[len(cards) * (n + 1) // 3 - 1][0]
+                before = rng.randint(60, 90)
+                session.add(ThoughtRecord(
+                    participant_id=user.id, entry_key=f"seed-{n}", day=day, situation=situation,
+                    emotions=[{"name": emotion, "before": before, "after": before - rng.randint(15, 40)}],
+                    automatic_thought=thought, evidence_for=evidence_for, evidence_against=against,
+                    balanced_thought=balanced, balanced_belief=rng.randint(50, 80),
+                    created_at=_evening(day), updated_at=_evening(day)))
+    for skill_id in ("tipp", "wise_mind"):
+        session.add(FavouriteSkill(participant_id=participants["alex"].id, skill_id=skill_id))
+
+
+# participant, skill, assigned (days ago), due (days from today, or None), note, practised since
+HOMEWORK = (
+    ("alex", "dear_man", 6, -2, "Try it on the conversation with your manager.", True),
+    ("alex", "opposite_action", 1, 4, "When you want to stay in bed, do the opposite, small steps.", False),
+    ("casey", "behavioural_activation", 7, -2, "Plan one small enjoyable thing each day.", False),
+    ("dana", "tipp", 3, 2, "Paced breathing each evening, even on calm days.", False),
+    ("eli", "urge_surfing", 5, 1, "Use the urge surfing tool when a craving hits.", True),
+    ("bailey", "thought_record", 4, 2, "One thought record about work worries.", True),
+    ("kai", "play_the_tape", 2, 5, "", False),
+)
+
+
+def seed_homework(session: Session, participants: dict[str, AppUser], today: date) -> None:
+    for username, skill_id, ago, due, note, practised in HOMEWORK:
+        user = participants[username]
+        therapist_id = session.exec(select(CaseloadAssignment.therapist_id).where(
+            CaseloadAssignment.participant_id == user.id)).one()
+        assigned = today - timedelta(days=ago)
+        session.add(Homework(participant_id=user.id, skill_id=skill_id, assigned_by_id=therapist_id,
+                             assigned_on=assigned, assigned_at=_evening(assigned, 19), note=note,
+                             due_on=today + timedelta(days=due) if due is not None else None))
+        if practised:
+            day = assigned + timedelta(days=1)
+            if skill_id == "thought_record":
+                situation, emotion, thought, evidence_for, against, balanced = THOUGHTS[2]
+                session.add(ThoughtRecord(
+                    participant_id=user.id, entry_key="seed-homework", day=day, situation=situation,
+                    emotions=[{"name": emotion, "before": 70, "after": 40}], automatic_thought=thought,
+                    evidence_for=evidence_for, evidence_against=against, balanced_thought=balanced,
+                    balanced_belief=60, created_at=_evening(day), updated_at=_evening(day)))
+            else:
+                session.add(PracticeEntry(
+                    participant_id=user.id, entry_key="seed-homework", skill_id=skill_id, day=day,
+                    situation="homework", distress_before=6, distress_after=3, helped="yes",
+                    tool=TOOL_OF.get(skill_id, ""), created_at=_evening(day), updated_at=_evening(day)))
 
 
 def main() -> int:

@@ -9,7 +9,7 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import charts, checkups, diary  # noqa: E402 - the guard comes first
+from core import charts, checkups, diary, practice  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.program import participant_overview  # noqa: E402
 
@@ -26,11 +26,14 @@ with session_scope() as session:
     targets = {t.key: t.label for t in diary.targets_for(session, actor.program_id, include_retired=True)}
     kinds = [s.kind for s in checkups.statuses(session, actor, actor.id, today)]
     past = {k: checkups.history(session, actor, actor.id, k) for k in kinds}
+    entries = practice.practice_between(session, actor, actor.id, start, today)
+    records = practice.thought_records(session, actor, actor.id, start, today)
 
-for line in charts.encouragement(recent, today):
+for line in charts.encouragement(recent, today, entries):
     st.write(line)
 for figure in (charts.mood(cards), charts.urges_acted_skills(cards, targets), charts.emotions(cards),
-               charts.skills_by_module(cards), charts.adherence(cards, start, today)):
+               charts.skills_by_module(cards), charts.practice_by_module(practice.practised_per_day(entries, records)),
+               charts.helpfulness(entries), charts.adherence(cards, start, today)):
     st.plotly_chart(figure, config=charts.CHART_CONFIG, width="stretch")
 for kind in kinds:
     if past[kind] and start > past[kind][0].day:

@@ -10,11 +10,14 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import accounts, alerts, charts, checkups, diary, export, report, sharing  # noqa: E402 - the guard comes first
+from core import accounts, alerts, charts, checkups, diary, export, practice, report, sharing  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
-from core.errors import AccessDenied  # noqa: E402
+from core.errors import AccessDenied, ValidationError  # noqa: E402
 from core.program import program_of  # noqa: E402
+from core.skills import skills_by_id  # noqa: E402
+from ui import skills as skills_ui  # noqa: E402
 from ui.diary import week_grid  # noqa: E402
+from ui.forms import FieldErrors  # noqa: E402
 
 st.title("Participant review")
 with session_scope() as session:
@@ -62,6 +65,62 @@ labels = {t.key: t.label for t in targets}
 for figure in (charts.mood(span), charts.urges_acted_skills(span, labels), charts.emotions(span),
                charts.skills_by_module(span), charts.adherence(span, today - timedelta(weeks=8), today)):
     st.plotly_chart(figure, config=charts.CHART_CONFIG, width="stretch")
+
+st.subheader("Homework")
+with session_scope() as session:
+    homework = practice.homework_for(session, actor, chosen_id)
+    patient_today = diary.today_for(session, chosen_id)
+    entries = practice.practice_between(session, actor, chosen_id, today - timedelta(weeks=8), today)
+    records = practice.thought_records(session, actor, chosen_id, today - timedelta(weeks=8), today)
+if not homework:
+    st.caption("No homework set.")
+for h in homework:
+    with st.container(border=True, horizontal=True, vertical_alignment="center"):
+        st.markdown(f"**{h.skill_name}** · {h.status(patient_today)}" + (f"  \n{h.note}" if h.note else ""))
+        if not h.done and st.button("Remove", key=f"remove_hw_{h.id}", icon=":material/close:"):
+            with session_scope() as session:
+                practice.remove_homework(session, actor, participant_id=chosen_id, homework_id=h.id)
+            st.rerun()
+with st.expander("Assign a skill as homework", icon=":material/assignment_add:"):
+    hw_errors = FieldErrors()
+    with st.form("assign_homework", border=False):
+        skill_ids = list(skills_by_id())
+        hw_skill = st.selectbox("Skill", skill_ids, index=None, format_func=skills_ui.skill_label,
+                                placeholder="Choose a skill", key="hw_skill")
+        hw_errors.slot("skill")
+        hw_due = st.date_input("Due (optional)", value=None, min_value=patient_today, format="YYYY-MM-DD", key="hw_due")
+        hw_errors.slot("due_on")
+        hw_note = st.text_input("Note for the participant (optional)", max_chars=300, key="hw_note")
+        hw_errors.slot("note")
+        assign = st.form_submit_button("Assign", type="primary", width="stretch")
+    if assign:
+        try:
+            with session_scope() as session:
+                practice.assign_homework(session, actor, participant_id=chosen_id, skill_id=hw_skill or "",
+                                         due_on=hw_due, note=hw_note or "")
+        except ValidationError as exc:
+            hw_errors.show(exc.fields)
+        else:
+            st.success(f"Assigned {skills_by_id()[hw_skill].name}. It shows first in their skills library.")
+
+st.subheader("Skills practice")
+st.plotly_chart(charts.helpfulness(entries), config=charts.CHART_CONFIG, width="stretch")
+st.plotly_chart(charts.practice_by_module(practice.practised_per_day(entries, records)), config=charts.CHART_CONFIG,
+                width="stretch")
+this_week = [e for e in entries if week_start <= e.day <= week_end]
+if this_week:
+    st.markdown(f"**Practice logged this week** · {len(this_week)}")
+    skills_ui.practice_table(this_week)
+else:
+    st.caption("No practice logged in this week.")
+earlier = [e for e in entries if e.day < week_start or e.day > week_end]
+if earlier:
+    with st.expander(f"Other practice, last 8 weeks · {len(earlier)}"):
+        skills_ui.practice_table(earlier)
+st.markdown(f"**Thought records, last 8 weeks** · {len(records)}")
+for r in records:
+    with st.expander(f"{r.day:%a %b} {r.day.day} · {r.situation[:50]}", expanded=week_start <= r.day <= week_end):
+        skills_ui.thought_record_view(r)
 
 st.subheader("Check-ups")
 definitions = checkups.questionnaires()

@@ -36,3 +36,22 @@ def test_unsafe_production_config_refuses_to_start(monkeypatch):
     assert not at.exception
     assert "not configured safely" in at.error[0].value
     assert not at.text_input  # no login form
+
+
+def test_a_broken_skills_file_stops_the_app_with_its_name_and_the_crisis_lines(monkeypatch, tmp_path):
+    from core import skills
+
+    broken = tmp_path / "skills.yaml"
+    broken.write_text("modules:\n  - id: mindfulness\n    name: Mindfulness\n    skills: []\n")
+    monkeypatch.setattr(skills, "CATALOGUE_FILE", broken)
+    monkeypatch.setattr(skills.load_catalogue, "__defaults__", (broken,))
+    skills.catalogue.cache_clear()
+    skills.skills_by_id.cache_clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+        assert not at.exception
+        assert "skills.yaml: module 'mindfulness' has no skills" in at.error[0].value
+        assert "988" in texts(at) and not at.text_input
+    finally:
+        skills.catalogue.cache_clear()
+        skills.skills_by_id.cache_clear()

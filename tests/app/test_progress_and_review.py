@@ -43,3 +43,27 @@ def test_opening_someone_elses_participant_by_url_is_refused_and_audited(app, se
     refused = session.exec(select(AuditEvent).where(AuditEvent.participant_id == alex.id,
                                                     AuditEvent.allowed == False)).all()  # noqa: E712
     assert refused
+
+
+def test_review_shows_homework_practice_and_thought_records_and_assigns_homework(app, session):
+    from core.models import Homework
+
+    log_in(app, "dr.chen")
+    app.switch_page("pages/review.py").run()     # Bailey: first on dr.chen's caseload
+    assert app.selectbox[0].value.name.startswith("Bailey")
+    shown = texts(app)
+    assert "**Thought record** · Done" in shown                   # the demo's homework, done by a thought record
+    assert "Thought records, last 8 weeks" in shown
+    assert any("Automatic thought" in m.value for m in app.markdown)
+    assert any("Distress before" in c.proto.spec for c in app.get("plotly_chart"))   # the helpfulness chart
+
+    app.button(key="FormSubmitter:assign_homework-Assign").click().run()      # no skill chosen
+    assert "Choose a skill from the list." in [e.value for e in app.error]
+    app.selectbox(key="hw_skill").select("halt")
+    app.text_input(key="hw_note").input("After work, before the drive home")
+    app.button(key="FormSubmitter:assign_homework-Assign").click().run()
+    assert not app.exception
+    assert "Assigned HALT" in texts(app)
+    bailey = app.selectbox[0].value.id
+    saved = session.exec(select(Homework).where(Homework.participant_id == bailey, Homework.skill_id == "halt")).one()
+    assert saved.note == "After work, before the drive home" and saved.removed_at is None

@@ -53,6 +53,16 @@ CASES = [
     ("pat.morgan", "bailey", Category.MOOD_TREND, R, False),    # not their person
     ("jamie.okafor", "dana", Category.MOOD_TREND, R, False),    # no consent
     ("robin.thompson", "kai", Category.MOOD_TREND, R, False),   # consent expired
+    ("alex", "alex", Category.SKILLS, W, True),              # own practice log
+    ("alex", "alex", Category.HOMEWORK, R, True),
+    ("alex", "alex", Category.HOMEWORK, W, False),           # homework is set by the therapist
+    ("alex", "alex", Category.ATTENDANCE, W, False),         # so is attendance
+    ("dr.rivera", "alex", Category.SKILLS, R, True),         # reads practice and thought records
+    ("dr.rivera", "alex", Category.SKILLS, W, False),        # but doesn't log practice for them
+    ("dr.rivera", "alex", Category.HOMEWORK, W, True),
+    ("dr.rivera", "alex", Category.ATTENDANCE, W, True),
+    ("dr.rivera", "bailey", Category.HOMEWORK, W, False),    # not on her caseload
+    ("pat.morgan", "alex", Category.SKILLS, R, False),       # thought records are never shared
     ("admin", "alex", Category.PROFILE, R, True),
     ("admin", "alex", Category.PROFILE, W, True),
     ("admin", "alex", Category.DIARY, R, False),                # minimum necessary

@@ -45,9 +45,25 @@ def test_builders_draw_the_seeded_history(eli):
     assert sum(weeks.data[0].y) == len(cards)
 
 
+def test_practice_charts_show_modules_per_week_and_the_drop_in_distress(session, demo):
+    from core import practice
+
+    eli = act(session, "eli")
+    entries = practice.practice_between(session, eli, eli.id, date.min, TODAY)
+    records = practice.thought_records(session, eli, eli.id)
+    stacked = charts.practice_by_module(practice.practised_per_day(entries, records))
+    assert stacked.layout.barmode == "stack"
+    assert sum(sum(t.y) for t in stacked.data) == len(entries) + len(records)
+    helped = charts.helpfulness(entries)
+    before, after = helped.data[-2], helped.data[-1]
+    assert (before.name, after.name) == ("Before", "After") and 1 <= len(before.y) <= 6
+    assert all(a <= b for a, b in zip(after.x, before.x))   # the demo's practice lowers distress
+
+
 def test_builders_have_an_empty_state():
     for fig in (charts.mood([]), charts.emotions([]), charts.urges_acted_skills([], {}),
-                charts.skills_by_module([]), charts.checkup_trajectory("gad7", [])):
+                charts.skills_by_module([]), charts.checkup_trajectory("gad7", []),
+                charts.practice_by_module([]), charts.helpfulness([])):
         assert not fig.data and fig.layout.annotations[0].text
 
 
@@ -72,7 +88,11 @@ def test_the_record_zip_round_trips(session, demo):
     dana = act(session, "dana")
     data = export.record_zip(session, act(session, "dr.chen"), dana.id)
     archive = zipfile.ZipFile(io.BytesIO(data))
-    assert set(archive.namelist()) == {"diary_cards.csv", "checkups.csv", "alerts.csv", "safety_plan.csv", "README.txt"}
+    assert set(archive.namelist()) == {"diary_cards.csv", "checkups.csv", "alerts.csv", "safety_plan.csv",
+                                       "practice_log.csv", "thought_records.csv", "homework.csv", "README.txt"}
+    practice_rows = list(csv.DictReader(io.StringIO(archive.read("practice_log.csv").decode())))
+    assert practice_rows and all(r["skill"] and r["distress_before"] for r in practice_rows)
+    assert "TIPP" in archive.read("homework.csv").decode()        # Dana's homework from the demo
     cards = list(csv.DictReader(io.StringIO(archive.read("diary_cards.csv").decode())))
     assert len(cards) == len(diary.cards_between(session, dana, dana.id, date.min, date.max))
     rows = list(csv.DictReader(io.StringIO(archive.read("checkups.csv").decode())))
@@ -98,7 +118,8 @@ def test_printable_report_has_summary_charts_and_escaped_notes(session, demo):
                     card=diary.CardInput(mood=4, note="<b>not bold</b>"))
     page = report.progress_report(session, chen, dana.id, diary.today_for(session, dana.id))
     assert "Progress report — Dana Okafor" in page and "PHQ-9:" in page
-    assert page.count("class='chart'") == 4 and "plotly" in page
+    assert page.count("class='chart'") == 5 and "plotly" in page
+    assert "Skills practice logged:" in page
     assert "&lt;b&gt;not bold&lt;/b&gt;" in page and "<b>not bold</b>" not in page
     with pytest.raises(AccessDenied):
         report.progress_report(session, act(session, "dr.rivera"), dana.id, TODAY)

@@ -80,3 +80,27 @@ def test_admin_sets_the_checkup_interval_within_range(session, demo):
     therapist = Actor.of(session.exec(select(AppUser).where(AppUser.username == "dr.chen")).one())
     with pytest.raises(AccessDenied):
         program.set_checkup_interval(session, therapist, 7)
+
+
+def test_demo_practice_matches_the_cards_and_homework_has_every_status(session, demo):
+    from core import practice
+    from core.models import DiaryCard, PracticeEntry, ThoughtRecord
+
+    cards = {(c.participant_id, c.day): set(c.skills) for c in session.exec(select(DiaryCard))}
+    entries = session.exec(select(PracticeEntry).where(PracticeEntry.entry_key != "seed-homework")).all()
+    assert len(entries) > 100
+    assert all(e.skill_id in cards[(e.participant_id, e.day)] for e in entries)   # a skill that day's card lists
+    assert all(e.distress_after <= e.distress_before for e in entries)
+    assert session.exec(select(ThoughtRecord)).first() is not None
+
+    def user(name):
+        return Actor.of(session.exec(select(AppUser).where(AppUser.username == name)).one())
+
+    today = date.today()
+    alex = {h.skill_id: h for h in practice.homework_for(session, user("dr.rivera"), user("alex").id)}
+    assert alex["dear_man"].done and not alex["opposite_action"].done
+    casey = practice.homework_for(session, user("dr.rivera"), user("casey").id)
+    assert casey[0].overdue(today)
+    bailey = practice.homework_for(session, user("dr.chen"), user("bailey").id)
+    assert bailey[0].skill_id == "thought_record" and bailey[0].done
+    assert practice.favourites(session, user("alex"), user("alex").id) == ["tipp", "wise_mind"]

@@ -1,0 +1,378 @@
+"""Skills practice: the practice log, CBT thought records, favourites and homework.
+
+A practice entry or thought record is saved under a key made when its form opened, so a double
+tap saves once; it can be changed on the participant's own day it was logged. Homework is a
+skill a therapist assigns; it is done once the participant logs practice of that skill (or, for
+the thought record, saves one) after the assignment.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session, select
+
+from core import clinical
+from core.access import Action, Actor, Category, authorize
+from core.db import insert_if_absent, upsert
+from core.diary import spreadsheet_safe, today_for
+from core.errors import ValidationError
+from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, utcnow
+from core.skills import skills_by_id
+
+
+def new_entry_key() -> str:
+    """Made when a form opens; saving twice with the same key changes one row."""
+    return uuid.uuid4().hex
+
+
+def _too_long(errors: dict, name: str, value: str, limit: int, label: str) -> None:
+    if not isinstance(value, str):
+        errors[name] = f"{label} must be text."
+    elif len(value) > limit:
+        errors[name] = (f"{label} is {len(value):,} characters; the limit is {limit:,}. "
+                        "Shorten it a little — nothing is lost yet.")
+
+
+def _rating(errors: dict, name: str, value, low: int, high: int, label: str, *, required: bool) -> None:
+    if value is None:
+        if required:
+            errors[name] = f"Choose {label} ({low}–{high})."
+    elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors[name] = f"{label.capitalize()} goes from {low} to {high}."
+
+
+def _check_skill(errors: dict, skill_id) -> None:
+    if skill_id not in skills_by_id():
+        errors["skill"] = "Choose a skill from the list." if not skill_id else f"Unknown skill {skill_id!r}."
+
+
+def _editable_day(existing_day: date | None, today: date) -> None:
+    if existing_day is not None and existing_day < today - timedelta(days=clinical.PRACTICE_EDIT_DAYS):
+        raise ValidationError.one("day", "This entry is from an earlier day and is kept as it was. "
+                                         "Log a new one instead.")
+
+
+# --- practice log ----------------------------------------------------------------------------
+
+@dataclass
+class PracticeInput:
+    skill_id: str
+    distress_before: int | None
+    distress_after: int | None = None
+    helped: str | None = None
+    situation: str = ""
+    note: str = ""
+    tool: str = ""
+
+
+@dataclass(frozen=True)
+class PracticeView:
+    id: int
+    entry_key: str
+    skill_id: str
+    skill_name: str
+    module_name: str
+    day: date
+    situation: str
+    distress_before: int
+    distress_after: int | None
+    helped: str | None
+    note: str
+    tool: str
+    created_at: datetime
+
+    @property
+    def drop(self) -> int | None:
+        return None if self.distress_after is None else self.distress_before - self.distress_after
+
+    def as_input(self) -> PracticeInput:
+        return PracticeInput(self.skill_id, self.distress_before, self.distress_after, self.helped,
+                             self.situation, self.note, self.tool)
+
+
+def validate_practice(entry: PracticeInput) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    _check_skill(errors, entry.skill_id)
+    low, high = clinical.DISTRESS_MIN, clinical.DISTRESS_MAX
+    _rating(errors, "distress_before", entry.distress_before, low, high, "how strong it was before", required=True)
+    _rating(errors, "distress_after", entry.distress_after, low, high, "how strong it was after", required=False)
+    if entry.helped is not None and entry.helped not in clinical.HELPED_CHOICES:
+        errors["helped"] = "Choose yes, a bit or no."
+    _too_long(errors, "situation", entry.situation, clinical.PRACTICE_SITUATION_MAX, "The situation")
+    _too_long(errors, "note", entry.note, clinical.PRACTICE_NOTE_MAX, "Your note")
+    return errors
+
+
+def _view(row: PracticeEntry) -> PracticeView:
+    skill = skills_by_id().get(row.skill_id)
+    return PracticeView(row.id, row.entry_key, row.skill_id, skill.name if skill else row.skill_id,
+                        skill.module_name if skill else "", row.day, row.situation, row.distress_before,
+                        row.distress_after, row.helped, row.note, row.tool, row.created_at)
+
+
+def save_practice(session: Session, actor: Actor, *, participant_id: int, entry_key: str, entry: PracticeInput,
+                  now: datetime | None = None) -> PracticeView:
+    """Log a practice, or change the one saved under `entry_key` today."""
+    authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE, detail=f"practice {entry.skill_id}")
+    errors = validate_practice(entry)
+    if not entry_key or len(entry_key) > 40:
+        errors["form"] = "This form has expired; open it again."
+    if errors:
+        raise ValidationError(errors)
+    now = now or utcnow()
+    today = today_for(session, participant_id, now)
+    existing = session.exec(select(PracticeEntry).where(PracticeEntry.participant_id == participant_id,
+                                                        PracticeEntry.entry_key == entry_key)).first()
+    _editable_day(existing.day if existing else None, today)
+    values = dict(participant_id=participant_id, entry_key=entry_key, skill_id=entry.skill_id, day=today,
+                  situation=entry.situation.strip(), distress_before=entry.distress_before,
+                  distress_after=entry.distress_after, helped=entry.helped, note=entry.note.strip(),
+                  tool=entry.tool, created_at=now, updated_at=now)
+    entry_id = upsert(session, PracticeEntry, values, conflict=["participant_id", "entry_key"],
+                      update=["skill_id", "situation", "distress_before", "distress_after", "helped", "note",
+                              "updated_at"])
+    session.commit()
+    return _view(session.get(PracticeEntry, entry_id, populate_existing=True))
+
+
+def practice_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> list[PracticeView]:
+    """Entries logged from `start` to `end` inclusive, newest first; one query."""
+    authorize(session, actor, participant_id, Category.SKILLS, Action.READ, detail=f"practice {start}..{end}")
+    rows = session.exec(select(PracticeEntry).where(PracticeEntry.participant_id == participant_id,
+                                                    PracticeEntry.day >= start, PracticeEntry.day <= end)
+                        .order_by(PracticeEntry.day.desc(), PracticeEntry.created_at.desc())).all()
+    return [_view(r) for r in rows]
+
+
+def practice_csv(session: Session, actor: Actor, participant_id: int) -> str:
+    entries = practice_between(session, actor, participant_id, date.min, date.max)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["date", "skill", "module", "situation", "distress_before", "distress_after", "helped",
+                     "tool", "note"])
+    for e in reversed(entries):
+        writer.writerow([e.day.isoformat(), e.skill_name, e.module_name, spreadsheet_safe(e.situation),
+                         e.distress_before, "" if e.distress_after is None else e.distress_after,
+                         clinical.HELPED_CHOICES.get(e.helped, ""), e.tool, spreadsheet_safe(e.note)])
+    return out.getvalue()
+
+
+# --- thought records -------------------------------------------------------------------------
+
+@dataclass
+class ThoughtInput:
+    situation: str
+    emotions: list[tuple[str, int | None, int | None]] = field(default_factory=list)  # name, before, after
+    automatic_thought: str = ""
+    evidence_for: str = ""
+    evidence_against: str = ""
+    balanced_thought: str = ""
+    balanced_belief: int | None = None
+
+
+@dataclass(frozen=True)
+class ThoughtView:
+    id: int
+    entry_key: str
+    day: date
+    situation: str
+    emotions: list[dict]
+    automatic_thought: str
+    evidence_for: str
+    evidence_against: str
+    balanced_thought: str
+    balanced_belief: int | None
+    created_at: datetime
+
+    def as_input(self) -> ThoughtInput:
+        return ThoughtInput(self.situation, [(e["name"], e.get("before"), e.get("after")) for e in self.emotions],
+                            self.automatic_thought, self.evidence_for, self.evidence_against,
+                            self.balanced_thought, self.balanced_belief)
+
+
+def validate_thought(record: ThoughtInput) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    limits = clinical.THOUGHT_LIMITS
+    low, high = clinical.THOUGHT_INTENSITY_MIN, clinical.THOUGHT_INTENSITY_MAX
+    if not record.situation.strip():
+        errors["situation"] = "Say in a few words what happened."
+    if not record.automatic_thought.strip():
+        errors["automatic_thought"] = "Write the thought that went through your mind."
+    for name in ("situation", "automatic_thought", "evidence_for", "evidence_against", "balanced_thought"):
+        _too_long(errors, name, getattr(record, name), limits[name], "This answer")
+    named = [e for e in record.emotions if e[0].strip()]
+    if not named:
+        errors["emotions"] = "Name at least one emotion and how strong it was."
+    if len(named) > clinical.THOUGHT_EMOTIONS_MAX:
+        errors["emotions"] = f"Up to {clinical.THOUGHT_EMOTIONS_MAX} emotions."
+    for i, (name, before, after) in enumerate(named):
+        _too_long(errors, f"emotion_{i}", name, limits["emotion"], "An emotion's name")
+        _rating(errors, f"emotion_{i}", before, low, high, f"how strong {name.strip() or 'it'} was", required=True)
+        _rating(errors, f"emotion_{i}_after", after, low, high, f"how strong {name.strip()} is now", required=False)
+    _rating(errors, "balanced_belief", record.balanced_belief, low, high, "how much you believe it", required=False)
+    return errors
+
+
+def _thought_view(row: ThoughtRecord) -> ThoughtView:
+    return ThoughtView(row.id, row.entry_key, row.day, row.situation, list(row.emotions), row.automatic_thought,
+                       row.evidence_for, row.evidence_against, row.balanced_thought, row.balanced_belief,
+                       row.created_at)
+
+
+def save_thought_record(session: Session, actor: Actor, *, participant_id: int, entry_key: str,
+                        record: ThoughtInput, now: datetime | None = None) -> ThoughtView:
+    authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE, detail="thought record")
+    errors = validate_thought(record)
+    if errors:
+        raise ValidationError(errors)
+    now = now or utcnow()
+    today = today_for(session, participant_id, now)
+    existing = session.exec(select(ThoughtRecord.day).where(ThoughtRecord.participant_id == participant_id,
+                                                            ThoughtRecord.entry_key == entry_key)).first()
+    _editable_day(existing, today)
+    emotions = [{"name": " ".join(n.split()), "before": b, "after": a} for n, b, a in record.emotions if n.strip()]
+    values = dict(participant_id=participant_id, entry_key=entry_key, day=today, situation=record.situation.strip(),
+                  emotions=emotions, automatic_thought=record.automatic_thought.strip(),
+                  evidence_for=record.evidence_for.strip(), evidence_against=record.evidence_against.strip(),
+                  balanced_thought=record.balanced_thought.strip(), balanced_belief=record.balanced_belief,
+                  created_at=now, updated_at=now)
+    record_id = upsert(session, ThoughtRecord, values, conflict=["participant_id", "entry_key"],
+                       update=["situation", "emotions", "automatic_thought", "evidence_for", "evidence_against",
+                               "balanced_thought", "balanced_belief", "updated_at"])
+    session.commit()
+    return _thought_view(session.get(ThoughtRecord, record_id, populate_existing=True))
+
+
+def thought_records(session: Session, actor: Actor, participant_id: int, start: date = date.min,
+                    end: date = date.max) -> list[ThoughtView]:
+    """Newest first. Free text: only the participant and their therapist (never family)."""
+    authorize(session, actor, participant_id, Category.SKILLS, Action.READ, detail=f"thought records {start}..{end}")
+    rows = session.exec(select(ThoughtRecord).where(ThoughtRecord.participant_id == participant_id,
+                                                    ThoughtRecord.day >= start, ThoughtRecord.day <= end)
+                        .order_by(ThoughtRecord.day.desc(), ThoughtRecord.created_at.desc())).all()
+    return [_thought_view(r) for r in rows]
+
+
+def practised_per_day(entries: list[PracticeView], records: list[ThoughtView]) -> list[tuple[date, str]]:
+    """(day, skill id) for every practice, counting a thought record as practice of that skill."""
+    return [(e.day, e.skill_id) for e in entries] + [(r.day, "thought_record") for r in records]
+
+
+# --- favourites ------------------------------------------------------------------------------
+
+def favourites(session: Session, actor: Actor, participant_id: int) -> list[str]:
+    authorize(session, actor, participant_id, Category.SKILLS, Action.READ, detail="favourites")
+    known = skills_by_id()
+    return [s for s in session.exec(select(FavouriteSkill.skill_id).where(
+        FavouriteSkill.participant_id == participant_id).order_by(FavouriteSkill.created_at)) if s in known]
+
+
+def set_favourite(session: Session, actor: Actor, participant_id: int, skill_id: str, on: bool) -> None:
+    authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE,
+              detail=f"{'add' if on else 'remove'} favourite {skill_id}")
+    errors: dict[str, str] = {}
+    _check_skill(errors, skill_id)
+    if errors:
+        raise ValidationError(errors)
+    if on:
+        insert_if_absent(session, FavouriteSkill, {"participant_id": participant_id, "skill_id": skill_id,
+                                                   "created_at": utcnow()}, conflict=["participant_id", "skill_id"])
+    else:
+        session.execute(delete(FavouriteSkill).where(FavouriteSkill.participant_id == participant_id,
+                                                     FavouriteSkill.skill_id == skill_id))
+    session.commit()
+
+
+# --- homework --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HomeworkView:
+    id: int
+    skill_id: str
+    skill_name: str
+    assigned_by: str
+    assigned_on: date
+    due_on: date | None
+    note: str
+    done_on: date | None          # the day practice was first logged after the assignment
+
+    @property
+    def done(self) -> bool:
+        return self.done_on is not None
+
+    def overdue(self, today: date) -> bool:
+        return not self.done and self.due_on is not None and self.due_on < today
+
+    def status(self, today: date) -> str:
+        if self.done:
+            return f"Done {self.done_on:%b} {self.done_on.day}"
+        if self.due_on is None:
+            return "To do"
+        return f"{'Was due' if self.overdue(today) else 'Due'} {self.due_on:%a %b} {self.due_on.day}"
+
+
+def assign_homework(session: Session, actor: Actor, *, participant_id: int, skill_id: str,
+                    due_on: date | None = None, note: str = "", now: datetime | None = None) -> HomeworkView:
+    """A therapist asks a participant on their caseload to practise a skill."""
+    authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE, detail=f"assign {skill_id}")
+    now = now or utcnow()
+    today = today_for(session, participant_id, now)
+    errors: dict[str, str] = {}
+    _check_skill(errors, skill_id)
+    if due_on is not None and due_on < today:
+        errors["due_on"] = "The due date has already passed; choose today or later."
+    _too_long(errors, "note", note, clinical.HOMEWORK_NOTE_MAX, "The note")
+    if errors:
+        raise ValidationError(errors)
+    # Assigning the same skill twice on one day (a double tap) updates the first assignment.
+    upsert(session, Homework, dict(participant_id=participant_id, skill_id=skill_id, assigned_by_id=actor.id,
+                                   assigned_on=today, assigned_at=now, due_on=due_on, note=note.strip(),
+                                   removed_at=None),
+           conflict=["participant_id", "skill_id", "assigned_on"], update=["due_on", "note", "removed_at"])
+    session.commit()
+    return next(h for h in homework_for(session, actor, participant_id) if h.skill_id == skill_id)
+
+
+def remove_homework(session: Session, actor: Actor, *, participant_id: int, homework_id: int) -> None:
+    authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE, detail=f"remove {homework_id}")
+    row = session.get(Homework, homework_id)
+    if row is None or row.participant_id != participant_id:
+        raise ValidationError.one("homework", "No such homework for this participant.")
+    row.removed_at = utcnow()
+    session.add(row)
+    session.commit()
+
+
+def homework_for(session: Session, actor: Actor, participant_id: int, *, include_done: bool = True) -> list[HomeworkView]:
+    """Current homework, to-do first (soonest due first), then done (newest first). Three queries."""
+    authorize(session, actor, participant_id, Category.HOMEWORK, Action.READ)
+    rows = session.exec(select(Homework, AppUser.name).join(AppUser, AppUser.id == Homework.assigned_by_id)
+                        .where(Homework.participant_id == participant_id, Homework.removed_at == None)  # noqa: E711
+                        ).all()
+    if not rows:
+        return []
+    since = min(h.assigned_at for h, _ in rows)
+    skill_ids = {h.skill_id for h, _ in rows}
+    practised = list(session.exec(select(PracticeEntry.skill_id, PracticeEntry.created_at, PracticeEntry.day).where(
+        PracticeEntry.participant_id == participant_id, PracticeEntry.created_at >= since,
+        PracticeEntry.skill_id.in_(skill_ids))))
+    if "thought_record" in skill_ids:
+        practised += [("thought_record", at, day) for at, day in session.exec(
+            select(ThoughtRecord.created_at, ThoughtRecord.day).where(
+                ThoughtRecord.participant_id == participant_id, ThoughtRecord.created_at >= since))]
+    names = skills_by_id()
+    views = []
+    for h, by in rows:
+        done = [day for skill_id, at, day in practised if skill_id == h.skill_id and at >= h.assigned_at]
+        views.append(HomeworkView(h.id, h.skill_id, names[h.skill_id].name if h.skill_id in names else h.skill_id,
+                                  by, h.assigned_on, h.due_on, h.note, min(done) if done else None))
+    todo = sorted((v for v in views if not v.done), key=lambda v: (v.due_on or date.max, v.assigned_on))
+    done = sorted((v for v in views if v.done), key=lambda v: v.done_on, reverse=True)
+    return todo + (done if include_done else [])
+

@@ -1,0 +1,59 @@
+"""Participant: the practice log — log a practice, browse and change today's, thought records,
+what helped, and a CSV download."""
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from core.models import Role
+from ui import auth
+
+actor = auth.guard(Role.PARTICIPANT)
+
+from core import charts, practice  # noqa: E402 - the guard comes first
+from core.db import session_scope  # noqa: E402
+from core.diary import participant_zone, today_for  # noqa: E402
+from ui import skills as ui  # noqa: E402
+
+st.title("Practice log")
+with st.expander("Log a practice", icon=":material/add_circle:", expanded=True):
+    ui.practice_form(actor, key="practice_new")
+
+period = st.segmented_control("Show", ["2 weeks", "4 weeks", "Everything"], default="2 weeks", key="practice_period",
+                              width="stretch") or "2 weeks"
+with session_scope() as session:
+    today = today_for(session, actor.id)
+    zone = participant_zone(session, actor.id)
+    start = {"2 weeks": today - timedelta(days=13), "4 weeks": today - timedelta(days=27)}.get(period, date.min)
+    entries = practice.practice_between(session, actor, actor.id, start, today)
+    records = practice.thought_records(session, actor, actor.id, start, today)
+
+if not entries and not records:
+    st.info("Nothing logged in this time yet. Each practice you log shows here, with what helped.")
+else:
+    st.plotly_chart(charts.helpfulness(entries), config=charts.CHART_CONFIG, width="stretch")
+    st.plotly_chart(charts.practice_by_module(practice.practised_per_day(entries, records)),
+                    config=charts.CHART_CONFIG, width="stretch")
+    ui.practice_table(entries)
+    for entry in (e for e in entries if e.day == today):
+        with st.expander(f"Change today's {entry.skill_name} ({entry.created_at.astimezone(zone):%H:%M})"):
+            ui.practice_form(actor, key=f"edit_{entry.id}", existing=entry)
+
+if records:
+    st.subheader("Thought records")
+    for r in records:
+        with st.expander(f"{r.day:%a %b} {r.day.day} · {r.situation[:40]}"):
+            ui.thought_record_view(r)
+            if r.day == today:
+                ui.thought_record_tool(actor, key=f"edit_thought_{r.id}", existing=r)
+st.page_link("pages/tools.py", label="Write a new thought record", query_params={"tool": "thought_record"},
+             icon=":material/psychology:")
+
+
+def build_csv() -> str:
+    with session_scope() as session:
+        return practice.practice_csv(session, actor, actor.id)
+
+
+st.download_button("Download my practice log (CSV)", build_csv, file_name="my-practice-log.csv", mime="text/csv",
+                   icon=":material/download:", width="stretch")

@@ -1,0 +1,64 @@
+"""Participant: the skills library — homework first, search, favourites, modules — and one skill's page."""
+
+import streamlit as st
+
+from core.models import Role
+from ui import auth
+
+actor = auth.guard(Role.PARTICIPANT)
+
+from core import clinical, practice  # noqa: E402 - the guard comes first
+from core.db import session_scope  # noqa: E402
+from core.diary import today_for  # noqa: E402
+from core.skills import search, skill, skills_by_id  # noqa: E402
+from ui import crisis  # noqa: E402
+from ui import skills as ui  # noqa: E402
+
+with session_scope() as session:
+    today = today_for(session, actor.id)
+    homework = practice.homework_for(session, actor, actor.id)
+    favourites = practice.favourites(session, actor, actor.id)
+
+opened = skill(st.query_params.get("skill", ""))
+if opened:
+    if st.button("All skills", icon=":material/arrow_back:", key="back"):
+        del st.query_params["skill"]
+        st.rerun()
+    assigned = next((h for h in homework if h.skill_id == opened.id and not h.done), None)
+    ui.skill_page(actor, opened, favourite=opened.id in favourites, homework=assigned, today=today)
+    st.stop()
+
+st.title("Skills")
+todo = [h for h in homework if not h.done]
+if todo:
+    st.subheader("From your therapist")
+    ui.homework_list(todo, today)
+
+query = st.text_input("Find a skill", placeholder="e.g. can't sleep, craving, angry at someone", key="skill_search",
+                      icon=":material/search:")
+if query.strip():
+    if clinical.search_suggests_crisis(query):
+        with st.container(border=True):
+            st.markdown("**If you are thinking about hurting yourself, please reach someone now.**")
+            st.page_link("pages/safety_plan.py", label="Open my safety plan", icon=":material/health_and_safety:")
+            crisis.resource_list(actor.program_id)
+    found = search(query)
+    st.caption(f"{len(found)} skill{'s' if len(found) != 1 else ''} for “{query.strip()}”" if found else
+               "No skill matches those words. Try a feeling or a situation, like “worried” or “craving”.")
+    for s in found[:8]:
+        ui.skill_button(s, "found")
+
+if favourites:
+    st.subheader("Favourites")
+    for skill_id in favourites:
+        ui.skill_button(skills_by_id()[skill_id], "fav")
+
+st.subheader("Coping tools")
+st.page_link("pages/tools.py", label="Breathing, grounding, urge surfing, thought record", icon=":material/self_improvement:")
+
+st.subheader("All skills")
+ui.module_browser()
+done = [h for h in homework if h.done]
+if done:
+    with st.expander(f"Homework done · {len(done)}"):
+        ui.homework_list(done, today, link=False)

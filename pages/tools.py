@@ -1,0 +1,19 @@
+"""Participant: the interactive coping tools, usable on a phone without leaving the page."""
+
+import streamlit as st
+
+from core.models import Role
+from ui import auth
+
+actor = auth.guard(Role.PARTICIPANT)
+
+from core.skills import TOOLS  # noqa: E402 - the guard comes first
+from ui import skills as ui  # noqa: E402
+
+st.title("Coping tools")
+wanted = st.query_params.get("tool")
+tool = st.segmented_control("Tool", list(TOOLS), format_func=TOOLS.get, key="tool_choice", width="stretch",
+                            default=wanted if wanted in TOOLS else "breathing", label_visibility="collapsed")
+if tool:
+    st.query_params["tool"] = tool
+    ui.TOOL_WIDGETS[tool](actor, key=f"tool_{tool}")

@@ -1,0 +1,425 @@
+"""Skills screens as Streamlit pieces: the skill page, the practice form, homework, and the four
+interactive coping tools. Rules and storage live in core.practice and core.skills."""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import date
+
+import streamlit as st
+
+from core import clinical, practice
+from core.access import Actor
+from core.db import session_scope
+from core.errors import ValidationError
+from core.practice import HomeworkView, PracticeInput, PracticeView, ThoughtInput
+from core.skills import TOOLS, Skill, catalogue, skill_for_tool, skills_by_id
+from ui import crisis
+from ui.forms import FieldErrors
+
+SCALE_0_10 = list(range(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX + 1))
+
+
+def _show_flash(key: str) -> dict | None:
+    """What the last save of this form said, shown once where the form is."""
+    saved = st.session_state.pop(f"{key}_flash", None)
+    if saved:
+        st.success(saved["message"], icon=":material/check_circle:")
+    return saved
+
+
+def _entry_key(key: str, existing_key: str | None = None) -> str:
+    """The form's saving key: fixed for an existing entry, made once for a new one."""
+    if existing_key:
+        return existing_key
+    return st.session_state.setdefault(f"{key}_entry", practice.new_entry_key())
+
+
+def _form_done(key: str, message: str, *, reset: str | None = None, **extra) -> None:
+    """After a save: a fresh form (a new entry), the message shown once, a tool started over."""
+    st.session_state.pop(f"{key}_entry", None)
+    st.session_state[f"{key}_flash"] = {"message": message, **extra}
+    if reset:
+        st.session_state.pop(reset, None)
+    st.rerun()
+
+
+# --- practice log ----------------------------------------------------------------------------
+
+def skill_label(skill_id: str) -> str:
+    s = skills_by_id()[skill_id]
+    return f"{s.name} · {s.module_name}"
+
+
+def practice_form(actor: Actor, *, key: str, skill_id: str | None = None, existing: PracticeView | None = None,
+                  tool: str = "", before: int | None = None, after: int | None = None, reset: str | None = None) -> None:
+    """Log a practice (or change one from today). Keeps what was typed if it can't be saved.
+
+    `reset` names a tool's state to clear once saved, so the tool starts over.
+    """
+    saved_before = _show_flash(key)
+    if saved_before:
+        still_strong_help(actor, saved_before.get("after") if saved_before.get("tool") == "urge_surfing" else None)
+    start = existing.as_input() if existing else PracticeInput(skill_id or "", before, after, tool=tool)
+    entry_key = _entry_key(key, existing.entry_key if existing else None)
+    k = f"{key}_{entry_key[:8]}"
+    errors = FieldErrors()
+    with st.form(f"practice_{k}", border=False):
+        chosen = start.skill_id
+        if skill_id is None:
+            ids = list(skills_by_id())
+            chosen = st.selectbox("Skill", ids, index=ids.index(start.skill_id) if start.skill_id in ids else None,
+                                  format_func=skill_label, placeholder="Choose a skill", key=f"skill_{k}")
+            errors.slot("skill")
+        situation = st.text_input("Situation (a few words)", value=start.situation,
+                                  max_chars=clinical.PRACTICE_SITUATION_MAX,
+                                  placeholder="e.g. before a hard phone call", key=f"situation_{k}")
+        errors.slot("situation")
+        what = "Urge" if start.tool == "urge_surfing" else "Distress"
+        distress_before = st.pills(f"**{what} before** · 0 = none, 10 = the most", SCALE_0_10,
+                                   default=start.distress_before, key=f"before_{k}")
+        errors.slot("distress_before")
+        distress_after = st.pills(f"**{what} after**", SCALE_0_10, default=start.distress_after, key=f"after_{k}")
+        errors.slot("distress_after")
+        helped = st.segmented_control("Did it help?", list(clinical.HELPED_CHOICES),
+                                      format_func=clinical.HELPED_CHOICES.get, default=start.helped,
+                                      key=f"helped_{k}", width="stretch")
+        errors.slot("helped")
+        note = st.text_area("Note (optional)", value=start.note, max_chars=clinical.PRACTICE_NOTE_MAX,
+                            help="Only you and your therapist can read this.", key=f"note_{k}")
+        errors.slot("note")
+        saved = st.form_submit_button("Save practice", type="primary", width="stretch", key=f"save_{k}")
+    if not saved:
+        return
+    entry = PracticeInput(chosen or "", distress_before, distress_after, helped, situation or "", note or "",
+                          start.tool)
+    try:
+        with session_scope() as session:
+            view = practice.save_practice(session, actor, participant_id=actor.id, entry_key=entry_key, entry=entry)
+    except ValidationError as exc:
+        errors.show(exc.fields)
+        st.error("Not saved yet — fix the marked answer and tap Save again. What you entered is still here.")
+        return
+    _form_done(key, f"Practice of {view.skill_name} saved." + (
+        f" It went from {view.distress_before} to {view.distress_after}." if view.drop else ""),
+        reset=reset, tool=view.tool, after=view.distress_after)
+
+
+def practice_table(entries: list[PracticeView]) -> None:
+    st.dataframe([{"Day": f"{e.day:%a %b} {e.day.day}", "Skill": e.skill_name, "Situation": e.situation,
+                   "Before": str(e.distress_before), "After": "" if e.distress_after is None else str(e.distress_after),
+                   "Helped": clinical.HELPED_CHOICES.get(e.helped, ""), "Note": e.note} for e in entries],
+                 hide_index=True, width="stretch")
+
+
+def thought_record_view(r: practice.ThoughtView) -> None:
+    feelings = "; ".join(f"{e['name']} {e['before']}%" + (f" → {e['after']}%" if e.get("after") is not None else "")
+                         for e in r.emotions)
+    st.markdown(f"**Situation:** {r.situation}")
+    st.markdown(f"**Emotions:** {feelings}")
+    st.markdown(f"**Automatic thought:** {r.automatic_thought}")
+    for label, text in (("Evidence for", r.evidence_for), ("Evidence against", r.evidence_against)):
+        if text:
+            st.markdown(f"**{label}:** {text}")
+    if r.balanced_thought:
+        belief = f" (believe it {r.balanced_belief}%)" if r.balanced_belief is not None else ""
+        st.markdown(f"**Balanced thought:** {r.balanced_thought}{belief}")
+
+
+# --- homework --------------------------------------------------------------------------------
+
+def homework_list(items: list[HomeworkView], today: date, *, link: bool = True) -> None:
+    for h in items:
+        with st.container(border=True):
+            icon = ":material/task_alt:" if h.done else ":material/assignment:"
+            st.markdown(f"{icon} **{h.skill_name}** · {h.status(today)}")
+            if h.note:
+                st.caption(f"{h.assigned_by}: {h.note}")
+            if link and not h.done:
+                st.page_link("pages/skills.py", label="Open the skill", query_params={"skill": h.skill_id},
+                             icon=":material/arrow_forward:")
+
+
+# --- the skill page --------------------------------------------------------------------------
+
+def skill_page(actor: Actor, skill: Skill, *, favourite: bool, homework: HomeworkView | None, today: date) -> None:
+    st.caption(skill.module_name)
+    st.title(skill.name)
+    st.markdown(f"*{skill.summary}*")
+    if homework and not homework.done:
+        st.info(f"Your therapist asked you to practise this · {homework.status(today)}"
+                + (f"\n\n{homework.note}" if homework.note else ""), icon=":material/assignment:")
+    if st.toggle("Favourite", value=favourite, key=f"fav_{skill.id}") != favourite:
+        with session_scope() as session:
+            practice.set_favourite(session, actor, actor.id, skill.id, not favourite)
+        st.rerun()
+    st.subheader("When it helps")
+    st.write(skill.when)
+    st.subheader("Steps")
+    st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(skill.steps, 1)))
+    if skill.caution:
+        st.warning(skill.caution, icon=":material/medical_information:")
+    st.subheader("Try it")
+    st.write(skill.practice)
+    if skill.tool:
+        with st.container(border=True):
+            TOOL_WIDGETS[skill.tool](actor, key=f"{skill.id}_tool")
+    if skill.tool != "thought_record":
+        with st.expander("Log a practice of this skill", icon=":material/edit_note:"):
+            practice_form(actor, key=f"log_{skill.id}", skill_id=skill.id)
+
+
+def skill_button(skill: Skill, key: str) -> None:
+    st.button(skill.name, key=f"{key}_{skill.id}", width="stretch", help=skill.summary,
+              on_click=_open_skill, args=(skill.id,))
+
+
+def _open_skill(skill_id: str) -> None:
+    st.query_params["skill"] = skill_id
+
+
+def module_browser() -> None:
+    for module in catalogue():
+        with st.expander(f"**{module.name}** · {len(module.skills)} skills"):
+            st.caption(module.intro)
+            for s in module.skills:
+                skill_button(s, f"mod_{module.id}")
+
+
+# --- interactive tools -----------------------------------------------------------------------
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _timer_state(key: str) -> dict:
+    return st.session_state.setdefault(key, {"started": None, "seconds": 0, "finished": None})
+
+
+def _start(key: str, seconds: int) -> None:
+    st.session_state[key] = {"started": time.time(), "seconds": seconds, "finished": None}
+
+
+def _stop(key: str) -> None:
+    state = st.session_state[key]
+    state["finished"] = min(time.time() - state["started"], state["seconds"]) if state["started"] else 0
+    state["started"] = None
+
+
+def breathing_phase(elapsed: float, pattern: tuple[str, int, int, int]) -> tuple[str, int, float]:
+    """What to do `elapsed` seconds in: ("Breathe in", seconds left in this phase, fullness 0–1)."""
+    _, inhale, hold, exhale = pattern
+    t = elapsed % (inhale + hold + exhale)
+    if t < inhale:
+        return "Breathe in", math.ceil(inhale - t), t / inhale
+    if t < inhale + hold:
+        return "Hold", math.ceil(inhale + hold - t), 1.0
+    return "Breathe out", math.ceil(inhale + hold + exhale - t), 1 - (t - inhale - hold) / exhale
+
+
+def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
+    """Paced breathing with a visible countdown. Only this part reruns while it counts down."""
+    st.markdown("#### :material/air: Paced breathing")
+    state = _timer_state(key)
+    running = state["started"] is not None
+
+    @st.fragment(run_every=1 if running else None)
+    def countdown() -> None:
+        state = st.session_state[key]
+        if state["started"] is None:
+            pattern_label = st.segmented_control("Rhythm", [p[0] for p in clinical.BREATHING_PATTERNS],
+                                                 default=clinical.BREATHING_PATTERNS[0][0], key=f"{key}_pattern",
+                                                 width="stretch")
+            minutes = st.segmented_control("Minutes", clinical.BREATHING_MINUTES, default=2, key=f"{key}_minutes",
+                                           format_func=lambda m: f"{m} min", width="stretch")
+            st.session_state[f"{key}_rhythm"] = pattern_label or clinical.BREATHING_PATTERNS[0][0]
+            if st.button("Start breathing", type="primary", width="stretch", key=f"{key}_start",
+                         icon=":material/play_arrow:"):
+                _start(key, 60 * (minutes or 2))
+                st.rerun()
+            if state["finished"] is not None:
+                st.success(f"You breathed for {_clock(state['finished'])}. Notice how your body feels now.",
+                           icon=":material/spa:")
+            return
+        pattern = next(p for p in clinical.BREATHING_PATTERNS if p[0] == st.session_state[f"{key}_rhythm"])
+        elapsed = time.time() - state["started"]
+        if elapsed >= state["seconds"]:
+            _stop(key)
+            st.rerun()
+        phase, left, fullness = breathing_phase(elapsed, pattern)
+        st.markdown(f"<div style='text-align:center;font-size:2rem;font-weight:600' data-testid='breath-phase'>"
+                    f"{phase} · {left}</div>", unsafe_allow_html=True)
+        st.progress(fullness)
+        st.caption(f"{_clock(state['seconds'] - elapsed)} left · {pattern[0]}")
+        if st.button("Stop", width="stretch", key=f"{key}_stop", icon=":material/stop:"):
+            _stop(key)
+            st.rerun()
+
+    countdown()
+    if state["finished"]:
+        with st.expander("Log this practice", icon=":material/edit_note:"):
+            practice_form(actor, key=f"{key}_log", skill_id=skill_for_tool("breathing").id, tool="breathing",
+                          reset=key)
+
+
+GROUNDING = (("5", "things you can **see**", "Look around slowly. Name each one to yourself, even small things."),
+             ("4", "things you can **feel**", "Your feet on the floor, the chair, your clothes, the air on your skin."),
+             ("3", "things you can **hear**", "Near and far: a fan, traffic, your own breathing."),
+             ("2", "things you can **smell**", "Move if you need to. If nothing comes, name two smells you like."),
+             ("1", "thing you can **taste**", "Or take a sip of water and notice it."))
+
+
+def grounding_tool(actor: Actor, *, key: str = "grounding") -> None:
+    """5-4-3-2-1 grounding, one step at a time; nothing typed here is stored."""
+    st.markdown("#### :material/landscape: 5-4-3-2-1 grounding")
+
+    def go(step: int) -> None:
+        st.session_state[f"{key}_step"] = step
+
+    @st.fragment
+    def steps() -> None:
+        step = st.session_state.setdefault(f"{key}_step", 0)
+        if step >= len(GROUNDING):
+            st.success("You've come back to the present moment. Take one slow breath.", icon=":material/spa:")
+            st.button("Start again", key=f"{key}_again", width="stretch", on_click=go, args=(0,))
+            with st.expander("Log this practice", icon=":material/edit_note:"):
+                practice_form(actor, key=f"{key}_log", skill_id=skill_for_tool("grounding").id, tool="grounding")
+            return
+        number, what, hint = GROUNDING[step]
+        st.progress((step + 1) / len(GROUNDING), text=f"Step {step + 1} of {len(GROUNDING)}")
+        st.markdown(f"### Notice {number} {what}")
+        st.caption(hint)
+        st.text_area("Name them here if it helps (not saved)", key=f"{key}_notes_{step}", height=80)
+        back, forward = st.columns(2)
+        back.button("Back", key=f"{key}_back", width="stretch", disabled=step == 0, on_click=go, args=(step - 1,))
+        forward.button("Next", key=f"{key}_next", type="primary", width="stretch", on_click=go, args=(step + 1,))
+
+    steps()
+
+
+SURF_PROMPTS = ("Notice where you feel the urge in your body. Just notice it.",
+                "Breathe slowly. Let the breath move around the feeling.",
+                "Watch it like a wave: rising, peaking, and slowly falling.",
+                "You don't have to act on it, and you don't have to fight it.",
+                "If your mind wanders to the urge's story, come back to your body.",
+                "Notice any change in size, shape or strength. Urges pass.")
+
+
+def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
+    """Rate the urge, ride it with a timer, rate it again, and save the practice."""
+    st.markdown("#### :material/waves: Urge surfing")
+    state = _timer_state(key)
+    running = state["started"] is not None
+
+    @st.fragment(run_every=1 if running else None)
+    def timer() -> None:
+        state = st.session_state[key]
+        if state["started"] is None and state["finished"] is None:
+            st.pills("**How strong is the urge right now?** · 0 = none, 10 = the most", SCALE_0_10,
+                     key=f"{key}_before")
+            minutes = st.segmented_control("Ride it for", clinical.URGE_SURF_MINUTES, default=5,
+                                           format_func=lambda m: f"{m} min", key=f"{key}_minutes", width="stretch")
+            if st.button("Start", type="primary", width="stretch", key=f"{key}_start", icon=":material/play_arrow:"):
+                _start(key, 60 * (minutes or 5))
+                st.rerun()
+            return
+        if state["started"] is not None:
+            elapsed = time.time() - state["started"]
+            if elapsed >= state["seconds"]:
+                _stop(key)
+                st.rerun()
+            st.markdown(f"### {SURF_PROMPTS[int(elapsed // 20) % len(SURF_PROMPTS)]}")
+            st.progress(min(elapsed / state["seconds"], 1.0))
+            st.caption(f"{_clock(state['seconds'] - elapsed)} left")
+            if st.button("I'm done", width="stretch", key=f"{key}_stop", icon=":material/stop:"):
+                _stop(key)
+                st.rerun()
+
+    timer()
+    if state["finished"] is not None:
+        st.write(f"You rode the urge for {_clock(state['finished'])}. How strong is it now? Saving this "
+                 "keeps a record of what helps.")
+        practice_form(actor, key=f"{key}_log", skill_id=skill_for_tool("urge_surfing").id, tool="urge_surfing",
+                      before=st.session_state.get(f"{key}_before"), reset=key)
+    else:
+        _show_saved_surf(actor, key)
+
+
+def _show_saved_surf(actor: Actor, key: str) -> None:
+    saved = _show_flash(f"{key}_log")
+    if saved:
+        still_strong_help(actor, saved.get("after"))
+
+
+def still_strong_help(actor: Actor, after: int | None) -> None:
+    """After practice, an urge still this strong: the safety plan and crisis lines, not a lecture."""
+    if after is not None and after >= clinical.STILL_STRONG_AFTER:
+        with st.container(border=True):
+            st.markdown("**Still strong?** That happens, and it will pass. You don't have to ride it alone.")
+            st.page_link("pages/safety_plan.py", label="Open my safety plan", icon=":material/health_and_safety:")
+            crisis.resource_list(actor.program_id)
+
+
+def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practice.ThoughtView | None = None) -> None:
+    """The seven-column CBT thought record, saved to the participant's record."""
+    st.markdown("#### :material/psychology: Thought record")
+    _show_flash(key)
+    start = existing.as_input() if existing else ThoughtInput("")
+    entry_key = _entry_key(key, existing.entry_key if existing else None)
+    k = f"{key}_{entry_key[:8]}"
+    rows = (start.emotions + [("", None, None)] * clinical.THOUGHT_EMOTIONS_MAX)[:clinical.THOUGHT_EMOTIONS_MAX]
+    errors = FieldErrors()
+    low, high = clinical.THOUGHT_INTENSITY_MIN, clinical.THOUGHT_INTENSITY_MAX
+    limits = clinical.THOUGHT_LIMITS
+    with st.form(f"thought_{k}", border=False):
+        situation = st.text_area("1 · Situation: what happened, where, with whom?", value=start.situation,
+                                 max_chars=limits["situation"], height=80, key=f"situation_{k}")
+        errors.slot("situation")
+        st.markdown("**2 · Emotions** and how strong each was (0–100)")
+        entered = []
+        for i, (name, before, _) in enumerate(rows):
+            left, right = st.columns([3, 2])
+            entered.append([left.text_input(f"Emotion {i + 1}", value=name, max_chars=limits["emotion"],
+                                            placeholder="e.g. anxious" if i == 0 else "(optional)", key=f"em{i}_{k}"),
+                            right.number_input("Strength", low, high, value=before, step=5, placeholder="0–100",
+                                               key=f"em{i}b_{k}")])
+            errors.slot(f"emotion_{i}")
+        errors.slot("emotions")
+        automatic = st.text_area("3 · Automatic thought: what went through your mind? (the 'hot' one)",
+                                 value=start.automatic_thought, max_chars=limits["automatic_thought"], height=80,
+                                 key=f"auto_{k}")
+        errors.slot("automatic_thought")
+        evidence_for = st.text_area("4 · Evidence for the thought", value=start.evidence_for,
+                                    max_chars=limits["evidence_for"], height=80, key=f"for_{k}")
+        evidence_against = st.text_area("5 · Evidence against the thought", value=start.evidence_against,
+                                        max_chars=limits["evidence_against"], height=80, key=f"against_{k}")
+        balanced = st.text_area("6 · A more balanced thought", value=start.balanced_thought,
+                                max_chars=limits["balanced_thought"], height=80, key=f"balanced_{k}")
+        belief = st.number_input("How much do you believe it? (0–100)", low, high, value=start.balanced_belief,
+                                 step=5, placeholder="0–100", key=f"belief_{k}")
+        errors.slot("balanced_belief")
+        st.markdown("**7 · Re-rate your emotions now** (0–100)")
+        for i, (name, _, after) in enumerate(rows):
+            entered[i].append(st.number_input(f"Emotion {i + 1} now", low, high, value=after, step=5,
+                                              placeholder="0–100", key=f"em{i}a_{k}"))
+            errors.slot(f"emotion_{i}_after")
+        saved = st.form_submit_button("Save thought record", type="primary", width="stretch", key=f"save_{k}")
+    if not saved:
+        return
+    record = ThoughtInput(situation or "", [(n or "", b, a) for n, b, a in entered], automatic or "",
+                          evidence_for or "", evidence_against or "", balanced or "", belief)
+    try:
+        with session_scope() as session:
+            practice.save_thought_record(session, actor, participant_id=actor.id, entry_key=entry_key, record=record)
+    except ValidationError as exc:
+        errors.show(exc.fields)
+        st.error("Not saved yet — fix the marked answer and tap Save again. What you wrote is still here.")
+        return
+    _form_done(key, "Thought record saved. Your therapist can go through it with you.")
+
+
+TOOL_WIDGETS = {"breathing": breathing_tool, "grounding": grounding_tool, "urge_surfing": urge_surfing_tool,
+                "thought_record": thought_record_tool}
+assert set(TOOL_WIDGETS) == set(TOOLS)
