@@ -23,7 +23,7 @@ from sqlmodel import Session, SQLModel, select  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 from streamlit_authenticator.models.cookie_model import CookieModel  # noqa: E402
 
-from core import diary  # noqa: E402
+from core import diary, practice  # noqa: E402
 from core.access import Actor  # noqa: E402
 from core.db import get_engine  # noqa: E402
 from core.models import AppUser  # noqa: E402
@@ -53,7 +53,8 @@ def main() -> None:
     at.button[0].click()
     at.run()
     print(f"{'screen (AppTest rerun, SQLite)':40} {'median ms':>10} {'max ms':>8}")
-    for page in ("pages/today.py", "pages/my_cards.py", "pages/account.py"):
+    for page in ("pages/today.py", "pages/my_cards.py", "pages/skills.py", "pages/practice.py", "pages/progress.py",
+                 "pages/account.py"):
         at.switch_page(page).run()
         med, worst = median_ms(at.run)
         print(f"{page:40} {med:10.1f} {worst:8.1f}")
@@ -69,6 +70,12 @@ def main() -> None:
             start = today - diary.timedelta(weeks=weeks)
             med, worst = median_ms(lambda: diary.cards_between(session, alex, alex.id, start, today))
             print(f"{f'diary.cards_between, {weeks} week(s)':40} {med:10.1f} {worst:8.1f}")
+        entry = practice.PracticeInput("tipp", 7, 3, "yes", "bench")
+        med, worst = median_ms(lambda: practice.save_practice(session, alex, participant_id=alex.id,
+                                                              entry_key="bench", entry=entry))
+        print(f"{'practice.save_practice (upsert)':40} {med:10.1f} {worst:8.1f}")
+        med, worst = median_ms(lambda: practice.homework_for(session, alex, alex.id))
+        print(f"{'practice.homework_for (3 queries)':40} {med:10.1f} {worst:8.1f}")
 
 
 if __name__ == "__main__":

@@ -204,3 +204,9 @@ CRISIS_SEARCH_WORDS = ("suicide", "suicidal", "kill myself", "end it", "die", "d
 def search_suggests_crisis(query: str) -> bool:
     text = " " + " ".join(query.lower().replace("-", " ").split()) + " "
     return any(f" {w.replace('-', ' ')} " in text for w in CRISIS_SEARCH_WORDS)
+
+# --- Attendance -----------------------------------------------------------------------------------
+SESSION_KINDS = {"group": "Group", "individual": "Individual", "family": "Family session"}
+ATTENDANCE_STATUSES = {"attended": "Attended", "late": "Late", "excused": "Excused", "missed": "Missed"}
+ATTENDED = frozenset({"attended", "late"})      # what counts as coming to a session
+ATTENDANCE_BACKFILL_DAYS = 14                   # a session can be recorded up to this many days later

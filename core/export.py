@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from core import alerts, checkups, diary, practice, safety
+from core import alerts, attendance, checkups, diary, practice, safety
 from core.access import Actor
 from core.models import AppUser
 
@@ -24,7 +24,7 @@ def _csv(header: list[str], rows: list[list]) -> str:
 
 def record_zip(session: Session, actor: Actor, participant_id: int) -> bytes:
     """diary_cards.csv, checkups.csv, alerts.csv, safety_plan.csv, practice_log.csv, thought_records.csv,
-    homework.csv — each read through the gate."""
+    homework.csv, attendance.csv — each read through the gate."""
     user = session.get(AppUser, participant_id)
     targets = diary.targets_for(session, user.program_id if user else None, include_retired=True)
     files = {"diary_cards.csv": diary.cards_csv(session, actor, participant_id, targets=targets)}
@@ -60,6 +60,9 @@ def record_zip(session: Session, actor: Actor, participant_id: int) -> bytes:
                                    h.due_on.isoformat() if h.due_on else "", h.note,
                                    h.done_on.isoformat() if h.done_on else ""]
                                   for h in practice.homework_for(session, actor, participant_id)])
+    files["attendance.csv"] = _csv(["date", "session", "status"],
+                                   [[r.day.isoformat(), r.session_kind, r.status]
+                                    for r in reversed(attendance.history(session, actor, participant_id))])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():

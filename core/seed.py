@@ -16,7 +16,7 @@ from core import auth, clinical
 from core.access import Category
 from core.config import ConfigError, settings
 from core.diary import ensure_default_targets
-from core.models import (Alert, AppUser, CaseloadAssignment, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
+from core.models import (Alert, AppUser, Attendance, CaseloadAssignment, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
                          FamilyLink, FavouriteSkill, Homework, PracticeEntry, Program, Role, SafetyPlanVersion,
                          ThoughtRecord, utcnow)
 from core.skills import catalogue
@@ -37,7 +37,7 @@ PARTICIPANTS = (
 # username, name, participant, relationship, consented categories, consent state
 FAMILY = (
     ("pat.morgan", "Pat Morgan", "alex", "Parent",
-     (Category.MOOD_TREND, Category.PRACTICE_COUNTS), "active"),
+     (Category.ATTENDANCE, Category.MOOD_TREND, Category.PRACTICE_COUNTS), "active"),
     ("jamie.okafor", "Jamie Okafor", "dana", "Partner", (), "none"),
     ("robin.thompson", "Robin Thompson", "kai", "Sibling", (Category.MOOD_TREND,), "expired"),
 )
@@ -102,6 +102,7 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
     seed_safety_plans(session, participants, therapists)
     seed_practice(session, participants, today)
     seed_homework(session, participants, today)
+    seed_attendance(session, participants, today)
     session.commit()
     return program
 
@@ -366,6 +367,35 @@ def seed_homework(session: Session, participants: dict[str, AppUser], today: dat
                     participant_id=user.id, entry_key="seed-homework", skill_id=skill_id, day=day,
                     situation="homework", distress_before=6, distress_after=3, helped="yes",
                     tool=TOOL_OF.get(skill_id, ""), created_at=_evening(day), updated_at=_evening(day)))
+
+
+GROUP_DAYS = (0, 2, 3)          # Mon, Wed, Thu: the demo program's schedule
+INDIVIDUAL_DAY = 1              # Tuesday
+ATTENDS = {"improving": 0.93, "flat": 0.85, "worsening": 0.85, "risk": 0.8, "dual_diagnosis": 0.85}
+
+
+def seed_attendance(session: Session, participants: dict[str, AppUser], today: date) -> None:
+    """Group three evenings a week and a weekly individual session, recorded by the therapist;
+    those who are worsening have missed the last week."""
+    rng = random.Random(SEED + 5)
+    for username, user in participants.items():
+        trajectory = trajectory_of(username)
+        therapist_id = session.exec(select(CaseloadAssignment.therapist_id).where(
+            CaseloadAssignment.participant_id == user.id)).one()
+        for offset in range((today - user.started_on).days):
+            day = user.started_on + timedelta(days=offset)
+            kind = ("group" if day.weekday() in GROUP_DAYS else "individual" if day.weekday() == INDIVIDUAL_DAY
+                    else None)
+            if kind is None:
+                continue
+            roll = rng.random()
+            if trajectory == "worsening" and (today - day).days <= 7:
+                status = "missed"
+            else:
+                status = ("attended" if roll < ATTENDS[trajectory] else "late" if roll < ATTENDS[trajectory] + 0.04
+                          else "excused" if roll < ATTENDS[trajectory] + 0.08 else "missed")
+            session.add(Attendance(participant_id=user.id, day=day, session_kind=kind, status=status,
+                                   recorded_by_id=therapist_id, recorded_at=_evening(day, 23)))
 
 
 def main() -> int:

@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from core import accounts, auth
+from core import accounts, auth, clinical
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.errors import ValidationError
-from core.models import (AppUser, AuditEvent, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
-                         FamilyInvitation, FamilyLink, Role, utcnow)
+from core.models import (AppUser, Attendance, AuditEvent, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
+                         FamilyInvitation, FamilyLink, PracticeEntry, Role, ThoughtRecord, utcnow)
 
 CATEGORY_LABELS = {
     Category.ATTENDANCE: "Attendance",
@@ -30,9 +30,9 @@ CATEGORY_LABELS = {
     Category.SAFETY_PLAN: "Safety plan (shared parts)",
     Category.SUBSTANCE_USE: "Substance use (cravings, use urges)",
 }
-# What the app can show family today (attendance is not recorded in the app yet).
-OFFERED = (Category.MOOD_TREND, Category.PRACTICE_COUNTS, Category.CHECKUP_TOTALS, Category.SAFETY_PLAN,
-           Category.SUBSTANCE_USE)
+# What a participant can choose to share, in the order the Sharing page lists it.
+OFFERED = (Category.ATTENDANCE, Category.MOOD_TREND, Category.PRACTICE_COUNTS, Category.CHECKUP_TOTALS,
+           Category.SAFETY_PLAN, Category.SUBSTANCE_USE)
 DEFAULT_CONSENT_DAYS = 90
 INVITATION_DAYS = 7
 FAMILY_WEEKS = 8
@@ -232,12 +232,28 @@ def mood_trend(session: Session, actor: Actor, participant_id: int, today: date)
     return weeks, _weekly(list(rows), weeks, "avg")
 
 
-def practice_counts(session: Session, actor: Actor, participant_id: int, today: date) -> tuple[list[date], list]:
+def practice_counts(session: Session, actor: Actor, participant_id: int, today: date) -> tuple[list[date], list, list]:
+    """Per week: skills ticked on diary cards, and practice sessions logged (counts only, no text)."""
     authorize(session, actor, participant_id, Category.PRACTICE_COUNTS, Action.READ)
     weeks = _weeks(today)
     rows = session.exec(select(DiaryCard.day, DiaryCard.skills).where(
         DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0])).all()
-    return weeks, _weekly([(day, len(skills or [])) for day, skills in rows], weeks, "sum")
+    logged = [*session.exec(select(PracticeEntry.day).where(PracticeEntry.participant_id == participant_id,
+                                                            PracticeEntry.day >= weeks[0])),
+              *session.exec(select(ThoughtRecord.day).where(ThoughtRecord.participant_id == participant_id,
+                                                            ThoughtRecord.day >= weeks[0]))]
+    return (weeks, _weekly([(day, len(skills or [])) for day, skills in rows], weeks, "sum"),
+            _weekly([(day, 1) for day in logged], weeks, "sum"))
+
+
+def attendance_weekly(session: Session, actor: Actor, participant_id: int, today: date) -> tuple[list[date], list, list]:
+    """Per week: program sessions attended, and sessions held (excused absences left out)."""
+    authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ)
+    weeks = _weeks(today)
+    rows = session.exec(select(Attendance.day, Attendance.status).where(
+        Attendance.participant_id == participant_id, Attendance.day >= weeks[0])).all()
+    return (weeks, _weekly([(day, 1) for day, status in rows if status in clinical.ATTENDED], weeks, "sum"),
+            _weekly([(day, 1) for day, status in rows if status != "excused"], weeks, "sum"))
 
 
 def checkup_totals(session: Session, actor: Actor, participant_id: int) -> list[tuple[date, str, int, str]]:

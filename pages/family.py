@@ -38,10 +38,15 @@ for participant_id, name, relationship, shared in people:
             weeks, values = sharing.mood_trend(session, actor, participant_id, today)
             st.plotly_chart(charts.weekly(f"{first}'s mood, weekly average (0–10)", weeks, {"Mood": values},
                                           y_range=[0, 10.5]), config=charts.CHART_CONFIG, width="stretch")
+        if Category.ATTENDANCE in shared:
+            weeks, came, held = sharing.attendance_weekly(session, actor, participant_id, today)
+            st.plotly_chart(charts.weekly("Program sessions per week", weeks, {"Attended": came, "Held": held},
+                                          bars=True), config=charts.CHART_CONFIG, width="stretch")
         if Category.PRACTICE_COUNTS in shared:
-            weeks, values = sharing.practice_counts(session, actor, participant_id, today)
-            st.plotly_chart(charts.weekly("Skills practised per week", weeks, {"Skills": values}, bars=True),
-                            config=charts.CHART_CONFIG, width="stretch")
+            weeks, ticked, logged = sharing.practice_counts(session, actor, participant_id, today)
+            st.plotly_chart(charts.weekly("Skills practice per week", weeks,
+                                          {"Skills used (diary card)": ticked, "Practice sessions logged": logged},
+                                          bars=True), config=charts.CHART_CONFIG, width="stretch")
         if Category.CHECKUP_TOTALS in shared:
             totals = sharing.checkup_totals(session, actor, participant_id)
             if totals:

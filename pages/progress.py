@@ -9,7 +9,7 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import charts, checkups, diary, practice  # noqa: E402 - the guard comes first
+from core import attendance, charts, checkups, diary, practice  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.program import participant_overview  # noqa: E402
 
@@ -28,9 +28,12 @@ with session_scope() as session:
     past = {k: checkups.history(session, actor, actor.id, k) for k in kinds}
     entries = practice.practice_between(session, actor, actor.id, start, today)
     records = practice.thought_records(session, actor, actor.id, start, today)
+    sessions = attendance.history(session, actor, actor.id, start, today)
 
 for line in charts.encouragement(recent, today, entries):
     st.write(line)
+if sessions:
+    st.write(attendance.summary(sessions, you=True))
 for figure in (charts.mood(cards), charts.urges_acted_skills(cards, targets), charts.emotions(cards),
                charts.skills_by_module(cards), charts.practice_by_module(practice.practised_per_day(entries, records)),
                charts.helpfulness(entries), charts.adherence(cards, start, today)):

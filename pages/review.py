@@ -10,7 +10,7 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import accounts, alerts, charts, checkups, diary, export, practice, report, sharing  # noqa: E402 - the guard comes first
+from core import accounts, alerts, attendance, charts, checkups, diary, export, practice, report, sharing  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.errors import AccessDenied, ValidationError  # noqa: E402
 from core.program import program_of  # noqa: E402
@@ -65,6 +65,14 @@ labels = {t.key: t.label for t in targets}
 for figure in (charts.mood(span), charts.urges_acted_skills(span, labels), charts.emotions(span),
                charts.skills_by_module(span), charts.adherence(span, today - timedelta(weeks=8), today)):
     st.plotly_chart(figure, config=charts.CHART_CONFIG, width="stretch")
+
+st.subheader("Attendance")
+with session_scope() as session:
+    sessions = attendance.history(session, actor, chosen_id, today - timedelta(weeks=8), today)
+st.write(attendance.summary(sessions) + (" (last 8 weeks)" if sessions else ""))
+if sessions:
+    with st.expander("Sessions, newest first"):
+        st.markdown("\n".join(f"- {r.describe()}" for r in sessions))
 
 st.subheader("Homework")
 with session_scope() as session:

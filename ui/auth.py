@@ -8,6 +8,7 @@ ourselves so the typed username is known (for lockout) and browsers may offer sa
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,6 +32,7 @@ USER_ID = "iop_user_id"
 LOGGED_IN_AT = "iop_logged_in_at"
 PENDING_COOKIE = "iop_pending_cookie"
 NOTICE = "iop_notice"
+NOTICE_SECONDS = 30   # a notice stays through the reruns the cookie components cause after it
 LIBRARY_KEYS = ("name", "username", "authentication_status", "email", "roles")
 
 # Set by app.py around pg.run(): the actor it validated in this very script run.
@@ -53,6 +55,12 @@ def _forget_session() -> None:
     for key in (USER_ID, LOGGED_IN_AT, PENDING_COOKIE, *LIBRARY_KEYS):
         st.session_state.pop(key, None)
     st.session_state["logout"] = True
+
+
+def _notice(message: str) -> None:
+    """A message for the login screen, kept for NOTICE_SECONDS: the cookie components rerun the
+    script right after a logout, and a one-run message would vanish before it is read."""
+    st.session_state[NOTICE] = (message, time.monotonic())
 
 
 def current_actor() -> Actor | None:
@@ -78,7 +86,7 @@ def current_actor() -> Actor | None:
                 st.session_state["_authenticator"] = authenticator
                 return Actor.of(user)
             _forget_session()
-            st.session_state[NOTICE] = "You have been signed out. Please log in again."
+            _notice("You have been signed out. Please log in again.")
 
         authenticator = _authenticator({"usernames": {}})
         st.session_state["_authenticator"] = authenticator
@@ -135,8 +143,11 @@ def login_screen() -> None:
     crisis.crisis_button(None)  # the same place as on every other screen
     st.title("IOP Companion")
     st.write("Your diary card, skills and check-ups, between sessions.")
-    if notice := st.session_state.pop(NOTICE, None):
-        st.info(notice)
+    message, shown_from = st.session_state.get(NOTICE) or ("", 0.0)
+    if message and time.monotonic() - shown_from < NOTICE_SECONDS:
+        st.info(message)
+    else:
+        st.session_state.pop(NOTICE, None)
     with st.form("login", clear_on_submit=False, enter_to_submit=True):
         username = st.text_input("Username", key="login_username", autocomplete="username")
         password = st.text_input("Password", type="password", key="login_password",
@@ -144,6 +155,7 @@ def login_screen() -> None:
         message_slot = st.empty()
         submitted = st.form_submit_button("Log in", type="primary", width="stretch")
     if submitted:
+        st.session_state.pop(NOTICE, None)
         message = _try_login(username, password)
         if message:
             message_slot.error(message)
@@ -189,7 +201,7 @@ def logout(actor: Actor) -> None:
         authenticator.authentication_controller.logout()
         authenticator.cookie_controller.delete_cookie()
     _forget_session()
-    st.session_state[NOTICE] = "You are logged out."
+    _notice("You are logged out.")
 
 
 def after_password_change(valid_after: datetime) -> None:

@@ -20,6 +20,7 @@ PAGES: dict[Role, list[tuple[str, str, str]]] = {
     Role.THERAPIST: [("pages/caseload.py", "Caseload", ":material/groups:"),
                      ("pages/alerts.py", "Alerts", ":material/notifications_active:"),
                      ("pages/review.py", "Review", ":material/monitoring:"),
+                     ("pages/attendance.py", "Attendance", ":material/how_to_reg:"),
                      ("pages/safety_plans.py", "Safety plans", ":material/health_and_safety:"), ACCOUNT],
     Role.FAMILY: [("pages/family.py", "Family home", ":material/home:"), ACCOUNT],
     Role.ADMIN: [("pages/admin_accounts.py", "Accounts", ":material/manage_accounts:"),

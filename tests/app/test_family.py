@@ -17,17 +17,18 @@ def test_family_home_shows_only_what_is_shared_and_no_notes(app):
     assert not app.exception
     shown = texts(app)
     assert "Mood trend (weekly averages)" in shown and "For families" in shown
-    assert sum(1 for _ in app.get("plotly_chart")) == 2          # mood trend + practice counts
+    assert "Attendance" in shown and "Program sessions per week" in " ".join(c.proto.spec for c in app.get("plotly_chart"))
+    assert sum(1 for _ in app.get("plotly_chart")) == 3          # attendance, mood trend, practice counts
     assert "Went for a walk" not in shown and not app.text_area     # no notes, nothing to write
 
 
 def test_revoking_removes_it_on_the_next_rerun(app, session):
     log_in(app, "pat.morgan")
-    assert sum(1 for _ in app.get("plotly_chart")) == 2
+    assert sum(1 for _ in app.get("plotly_chart")) == 3
     sharing.revoke(session, actor(session, "alex"), family_id=actor(session, "pat.morgan").id,
                    category=Category.MOOD_TREND)
     app.run()
-    assert sum(1 for _ in app.get("plotly_chart")) == 1
+    assert sum(1 for _ in app.get("plotly_chart")) == 2
     assert "Mood trend" not in texts(app)
 
 
@@ -53,4 +54,4 @@ def test_participant_shares_from_the_sharing_page(app, session):
     session.expire_all()
     alex = actor(session, "alex")
     shared = sharing.family_of(session, alex, alex.id)[0].active
-    assert set(shared) == {Category.MOOD_TREND, Category.PRACTICE_COUNTS, Category.CHECKUP_TOTALS}
+    assert set(shared) == {Category.ATTENDANCE, Category.MOOD_TREND, Category.PRACTICE_COUNTS, Category.CHECKUP_TOTALS}

@@ -38,7 +38,7 @@ PAGE_TITLES = {"pages/today.py": "Good ", "pages/my_cards.py": "My cards", "page
                "pages/caseload.py": "Caseload", "pages/alerts.py": "Alerts",
                "pages/progress.py": "My progress", "pages/sharing.py": "Family sharing", "pages/review.py": "Participant review",
                "pages/family.py": "Hello, ", "pages/skills.py": "Skills", "pages/tools.py": "Coping tools",
-               "pages/practice.py": "Practice log",
+               "pages/practice.py": "Practice log", "pages/attendance.py": "Attendance",
                "pages/account.py": "My account", "pages/admin_accounts.py": "Accounts",
                "pages/admin_assign.py": "Caseloads", "pages/admin_audit.py": "Audit log",
                "pages/admin_program.py": "Program"}

@@ -29,7 +29,7 @@ def allowed(session, who, whose, category, action):
 
 
 # Demo: alex, casey, eli... are on dr.rivera's caseload (even index); bailey, dana... on dr.chen's.
-# pat.morgan (alex's parent) has active consent for mood trend and practice counts;
+# pat.morgan (alex's parent) has active consent for attendance, mood trend and practice counts;
 # jamie.okafor (dana) none; robin.thompson (kai) an expired mood-trend consent.
 CASES = [
     ("alex", "alex", Category.DIARY, W, True),
@@ -45,7 +45,7 @@ CASES = [
     ("dr.chen", "bailey", Category.CHECKUPS, R, True),
     ("pat.morgan", "alex", Category.MOOD_TREND, R, True),
     ("pat.morgan", "alex", Category.PRACTICE_COUNTS, R, True),
-    ("pat.morgan", "alex", Category.ATTENDANCE, R, False),             # not consented
+    ("pat.morgan", "alex", Category.ATTENDANCE, R, True),
     ("pat.morgan", "alex", Category.CHECKUP_TOTALS, R, False),  # not consented
     ("pat.morgan", "alex", Category.NOTES, R, False),           # never shareable
     ("pat.morgan", "alex", Category.DIARY, R, False),

@@ -89,10 +89,12 @@ def test_the_record_zip_round_trips(session, demo):
     data = export.record_zip(session, act(session, "dr.chen"), dana.id)
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert set(archive.namelist()) == {"diary_cards.csv", "checkups.csv", "alerts.csv", "safety_plan.csv",
-                                       "practice_log.csv", "thought_records.csv", "homework.csv", "README.txt"}
+                                       "practice_log.csv", "thought_records.csv", "homework.csv", "attendance.csv",
+                                       "README.txt"}
     practice_rows = list(csv.DictReader(io.StringIO(archive.read("practice_log.csv").decode())))
     assert practice_rows and all(r["skill"] and r["distress_before"] for r in practice_rows)
     assert "TIPP" in archive.read("homework.csv").decode()        # Dana's homework from the demo
+    assert "group,attended" in archive.read("attendance.csv").decode()
     cards = list(csv.DictReader(io.StringIO(archive.read("diary_cards.csv").decode())))
     assert len(cards) == len(diary.cards_between(session, dana, dana.id, date.min, date.max))
     rows = list(csv.DictReader(io.StringIO(archive.read("checkups.csv").decode())))

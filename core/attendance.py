@@ -1,0 +1,111 @@
+"""Program attendance: the therapist records who came to each session (group, individual,
+family). One row per participant, day and kind of session, so recording twice updates it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, func
+from sqlmodel import Session, select
+
+from core import clinical
+from core.access import Action, Actor, Category, authorize, record_many, require_role
+from core.db import upsert
+from core.errors import ValidationError
+from core.models import Attendance, CaseloadAssignment, Role, utcnow
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    day: date
+    session_kind: str
+    status: str
+
+    @property
+    def attended(self) -> bool:
+        return self.status in clinical.ATTENDED
+
+    def describe(self) -> str:
+        return (f"{self.day:%a %b} {self.day.day} · {clinical.SESSION_KINDS.get(self.session_kind, self.session_kind)}"
+                f" · {clinical.ATTENDANCE_STATUSES.get(self.status, self.status)}")
+
+
+def record_session(session: Session, actor: Actor, *, day: date, session_kind: str, statuses: dict[int, str],
+                   today: date) -> int:
+    """Save who came to one session; each participant is checked at the gate. Returns rows saved."""
+    errors = {}
+    if session_kind not in clinical.SESSION_KINDS:
+        errors["session_kind"] = "Choose group, individual or family session."
+    if day > today:
+        errors["day"] = "That session hasn't happened yet."
+    elif day < today - timedelta(days=clinical.ATTENDANCE_BACKFILL_DAYS):
+        errors["day"] = f"Sessions can be recorded up to {clinical.ATTENDANCE_BACKFILL_DAYS} days later."
+    unknown = [s for s in statuses.values() if s not in clinical.ATTENDANCE_STATUSES]
+    if unknown:
+        errors["status"] = f"Unknown attendance status {unknown[0]!r}."
+    if errors:
+        raise ValidationError(errors)
+    for participant_id in statuses:
+        authorize(session, actor, participant_id, Category.ATTENDANCE, Action.WRITE, detail=f"{session_kind} {day}")
+    now = utcnow()
+    for participant_id, status in statuses.items():
+        upsert(session, Attendance, dict(participant_id=participant_id, day=day, session_kind=session_kind,
+                                         status=status, recorded_by_id=actor.id, recorded_at=now),
+               conflict=["participant_id", "day", "session_kind"], update=["status", "recorded_by_id", "recorded_at"])
+    session.commit()
+    return len(statuses)
+
+
+def recorded(session: Session, actor: Actor, participant_ids: list[int], *, day: date,
+             session_kind: str) -> dict[int, str]:
+    """What is already recorded for one session, for the roll call form (one query)."""
+    for participant_id in participant_ids:
+        authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, detail=f"{session_kind} {day}")
+    if not participant_ids:
+        return {}
+    return dict(session.exec(select(Attendance.participant_id, Attendance.status).where(
+        Attendance.participant_id.in_(participant_ids), Attendance.day == day,
+        Attendance.session_kind == session_kind)).all())
+
+
+def history(session: Session, actor: Actor, participant_id: int, start: date = date.min,
+            end: date = date.max) -> list[SessionRecord]:
+    """One participant's sessions, newest first."""
+    authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, detail=f"{start}..{end}")
+    rows = session.exec(select(Attendance.day, Attendance.session_kind, Attendance.status).where(
+        Attendance.participant_id == participant_id, Attendance.day >= start, Attendance.day <= end)
+        .order_by(Attendance.day.desc(), Attendance.session_kind)).all()
+    return [SessionRecord(*row) for row in rows]
+
+
+def summary(records: list[SessionRecord], *, you: bool = False) -> str:
+    """'Came to 9 of 10 sessions (1 excused).' Excused absences don't count against anyone."""
+    if not records:
+        return "No sessions recorded yet."
+    if you:
+        return "You c" + summary(records)[1:].replace(" sessions", " program sessions", 1)
+    came = sum(1 for r in records if r.attended)
+    excused = sum(1 for r in records if r.status == "excused")
+    held = len(records) - excused
+    return (f"Came to {came} of {held} session{'s' if held != 1 else ''}"
+            + (f" ({excused} excused)." if excused else "."))
+
+
+def caseload_rates(session: Session, actor: Actor, start: date) -> dict[int, tuple[int, int]]:
+    """(sessions attended, sessions held) since `start` for everyone on the therapist's caseload.
+
+    One aggregate query joined on the therapist's own assignments, so nobody else's rows can
+    appear; every participant shown is recorded in the audit log.
+    """
+    require_role(session, actor, Role.THERAPIST, what="attendance")
+    came = func.sum(case((Attendance.status.in_(tuple(clinical.ATTENDED)), 1), else_=0))
+    held = func.sum(case((Attendance.status != "excused", 1), else_=0))
+    rows = session.execute(
+        select(Attendance.participant_id, came, held)
+        .join(CaseloadAssignment, CaseloadAssignment.participant_id == Attendance.participant_id)
+        .where(CaseloadAssignment.therapist_id == actor.id, Attendance.day >= start)
+        .group_by(Attendance.participant_id)).all()
+    rates = {pid: (int(c or 0), int(h or 0)) for pid, c, h in rows}
+    record_many(session, actor, list(rates), category=Category.ATTENDANCE, action="read", detail=f"rates since {start}")
+    return rates

@@ -1,0 +1,65 @@
+"""Therapist: take the roll for a session — who came to group, individual or family session."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from core.models import Role
+from ui import auth
+
+actor = auth.guard(Role.THERAPIST)
+
+from core import accounts, attendance, clinical  # noqa: E402 - the guard comes first
+from core.db import session_scope  # noqa: E402
+from core.errors import ValidationError  # noqa: E402
+from core.program import program_of  # noqa: E402
+
+st.title("Attendance")
+with session_scope() as session:
+    caseload = accounts.caseload_for(session, actor)
+    program = program_of(session, actor)
+today = datetime.now(ZoneInfo(program.timezone if program else "UTC")).date()
+if not caseload:
+    st.info("No participants are assigned to you yet.")
+    st.stop()
+
+day = st.date_input("Session date", value=today, min_value=today - timedelta(days=clinical.ATTENDANCE_BACKFILL_DAYS),
+                    max_value=today, format="YYYY-MM-DD", key="attendance_day")
+kind = st.segmented_control("Session", list(clinical.SESSION_KINDS), format_func=clinical.SESSION_KINDS.get,
+                            default="group", key="attendance_kind", width="stretch") or "group"
+with session_scope() as session:
+    already = attendance.recorded(session, actor, [p.id for p in caseload], day=day, session_kind=kind)
+
+st.caption(f"{clinical.SESSION_KINDS[kind]} on {day:%a %b} {day.day}: {len(already)} of {len(caseload)} recorded. "
+           "Leave someone blank if they weren't expected at this session.")
+with st.form(f"roll_{day}_{kind}", border=False):
+    chosen = {}
+    for person in caseload:
+        chosen[person.id] = st.segmented_control(person.name, list(clinical.ATTENDANCE_STATUSES),
+                                                 format_func=clinical.ATTENDANCE_STATUSES.get,
+                                                 default=already.get(person.id), key=f"roll_{person.id}_{day}_{kind}",
+                                                 width="stretch")
+    save = st.form_submit_button("Save attendance", type="primary", width="stretch")
+if save:
+    statuses = {pid: status for pid, status in chosen.items() if status}
+    if not statuses:
+        st.warning("Choose a status for at least one person.")
+    else:
+        try:
+            with session_scope() as session:
+                saved = attendance.record_session(session, actor, day=day, session_kind=kind, statuses=statuses,
+                                                  today=today)
+        except ValidationError as exc:
+            st.error(" ".join(exc.fields.values()))
+        else:
+            st.success(f"Saved attendance for {saved} participant{'s' if saved != 1 else ''}.",
+                       icon=":material/check_circle:")
+
+st.subheader("Last 4 weeks")
+with session_scope() as session:
+    rates = attendance.caseload_rates(session, actor, today - timedelta(weeks=4))
+st.dataframe([{"Participant": p.name,
+               "Attended": f"{rates[p.id][0]} of {rates[p.id][1]}" if p.id in rates else "none recorded",
+               "Rate": f"{round(100 * rates[p.id][0] / rates[p.id][1])}%" if rates.get(p.id, (0, 0))[1] else ""}
+              for p in caseload], hide_index=True, width="stretch")
