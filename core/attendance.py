@@ -79,17 +79,16 @@ def history(session: Session, actor: Actor, participant_id: int, start: date = d
     return [SessionRecord(*row) for row in rows]
 
 
-def summary(records: list[SessionRecord], *, you: bool = False) -> str:
+def summary(records: list[SessionRecord], *, you: bool = False, period: str = "") -> str:
     """'Came to 9 of 10 sessions (1 excused).' Excused absences don't count against anyone."""
     if not records:
         return "No sessions recorded yet."
-    if you:
-        return "You c" + summary(records)[1:].replace(" sessions", " program sessions", 1)
     came = sum(1 for r in records if r.attended)
     excused = sum(1 for r in records if r.status == "excused")
     held = len(records) - excused
-    return (f"Came to {came} of {held} session{'s' if held != 1 else ''}"
-            + (f" ({excused} excused)." if excused else "."))
+    text = (f"{'You came' if you else 'Came'} to {came} of {held} {'program ' if you else ''}"
+            f"session{'s' if held != 1 else ''}{' ' + period if period else ''}")
+    return text + (f" ({excused} excused)." if excused else ".")
 
 
 def caseload_rates(session: Session, actor: Actor, start: date) -> dict[int, tuple[int, int]]:

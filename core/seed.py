@@ -365,7 +365,7 @@ def seed_homework(session: Session, participants: dict[str, AppUser], today: dat
             else:
                 session.add(PracticeEntry(
                     participant_id=user.id, entry_key="seed-homework", skill_id=skill_id, day=day,
-                    situation="homework", distress_before=6, distress_after=3, helped="yes",
+                    situation="practising between sessions", distress_before=6, distress_after=3, helped="yes",
                     tool=TOOL_OF.get(skill_id, ""), created_at=_evening(day), updated_at=_evening(day)))
 
 

@@ -69,7 +69,7 @@ for figure in (charts.mood(span), charts.urges_acted_skills(span, labels), chart
 st.subheader("Attendance")
 with session_scope() as session:
     sessions = attendance.history(session, actor, chosen_id, today - timedelta(weeks=8), today)
-st.write(attendance.summary(sessions) + (" (last 8 weeks)" if sessions else ""))
+st.write(attendance.summary(sessions, period="in the last 8 weeks"))
 if sessions:
     with st.expander("Sessions, newest first"):
         st.markdown("\n".join(f"- {r.describe()}" for r in sessions))

@@ -9,7 +9,7 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from datetime import datetime  # noqa: E402 - the guard comes first
 
-from core import checkups, diary  # noqa: E402
+from core import checkups, diary, practice  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from core.program import participant_overview, program_of, week_in_program  # noqa: E402
@@ -25,6 +25,7 @@ with session_scope() as session:
     zone = diary.participant_zone(session, actor.id)
     today = datetime.now(zone).date()
     due = [s for s in checkups.statuses(session, actor, actor.id, today) if s.is_due]
+    homework = practice.homework_for(session, actor, actor.id, include_done=False)
 
 st.title(greetings.hello(actor.name, datetime.now(zone)))
 week = week_in_program(overview.started_on, today)
@@ -36,6 +37,14 @@ if due:
     with st.container(border=True):
         st.write(f"Your weekly check-up is ready: {names}. It takes a few minutes.")
         st.page_link("pages/checkups.py", label="Take it now", icon=":material/checklist:")
+
+if homework:
+    with st.container(border=True):
+        first = homework[0]
+        more = f" (and {len(homework) - 1} more)" if len(homework) > 1 else ""
+        st.write(f"From your therapist: practise **{first.skill_name}**{more} · {first.status(today)}")
+        st.page_link("pages/skills.py", label="Open the skill", query_params={"skill": first.skill_id},
+                     icon=":material/self_improvement:")
 
 days = diary.fillable_days(today)
 day = st.segmented_control("Diary card for", days, format_func=lambda d: day_label(d, today),

@@ -323,6 +323,8 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
                                            format_func=lambda m: f"{m} min", key=f"{key}_minutes", width="stretch")
             if st.button("Start", type="primary", width="stretch", key=f"{key}_start", icon=":material/play_arrow:"):
                 _start(key, 60 * (minutes or 5))
+                # Kept outside the widget: its own state goes once it is no longer drawn.
+                st.session_state[key]["before"] = st.session_state.get(f"{key}_before")
                 st.rerun()
             return
         if state["started"] is not None:
@@ -342,7 +344,7 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
         st.write(f"You rode the urge for {_clock(state['finished'])}. How strong is it now? Saving this "
                  "keeps a record of what helps.")
         practice_form(actor, key=f"{key}_log", skill_id=skill_for_tool("urge_surfing").id, tool="urge_surfing",
-                      before=st.session_state.get(f"{key}_before"), reset=key)
+                      before=state.get("before"), reset=key)
     else:
         _show_saved_surf(actor, key)
 

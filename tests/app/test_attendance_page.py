@@ -35,4 +35,4 @@ def test_the_review_page_shows_attendance_for_session_prep(app):
     log_in(app, "dr.rivera")
     app.switch_page("pages/review.py").run()
     assert "Attendance" in [s.value for s in app.subheader]
-    assert any(m.value.startswith("Came to ") and "(last 8 weeks)" in m.value for m in app.markdown)
+    assert any(m.value.startswith("Came to ") and "sessions in the last 8 weeks" in m.value for m in app.markdown)

@@ -123,3 +123,35 @@ def test_a_thought_record_is_saved_from_the_tool(app, session):
     assert "Thought record saved" in texts(app)
     saved = session.exec(select(ThoughtRecord).where(ThoughtRecord.situation == "Boss criticised my report")).one()
     assert saved.emotions == [{"name": "anxious", "before": 85, "after": 45}]
+
+
+def test_urge_surfing_rates_before_and_after_saves_practice_and_offers_help_if_still_strong(app, session):
+    log_in(app, "eli")
+    app.query_params["tool"] = "urge_surfing"
+    app.switch_page("pages/tools.py").run()
+    app.get("button_group")[1].set_value(8)            # [0] is the tool picker: "How strong is the urge right now?"
+    button(app, "Start").click().run()
+    assert any("Notice where you feel the urge" in m.value for m in app.markdown)
+    button(app, "I'm done").click().run()
+    assert "You rode the urge for" in texts(app)
+    before = next(p for p in app.get("button_group") if p.label.startswith("**Urge before**"))
+    assert before.value == 8                            # carried over from the start
+    next(p for p in app.get("button_group") if p.label.startswith("**Urge after**")).set_value(7)
+    button(app, "Save practice").click().run()
+    assert not app.exception
+    shown = texts(app)
+    assert "Practice of Urge surfing saved. It went from 8 to 7." in shown
+    assert "Still strong?" in shown
+    plan_links = [link for link in app.get("page_link") if "safety_plan" in link.proto.page]
+    assert len(plan_links) >= 2                         # the one in the help box, besides the top bar's
+    saved = session.exec(select(PracticeEntry).where(PracticeEntry.tool == "urge_surfing",
+                                                     PracticeEntry.distress_before == 8,
+                                                     PracticeEntry.distress_after == 7)).all()
+    assert len(saved) == 1 and saved[0].skill_id == "urge_surfing"
+    assert any(b.label == "Start" for b in app.button)  # the tool is ready for next time
+
+
+def test_todays_screen_mentions_homework_that_is_still_to_do(app):
+    log_in(app, "alex")                  # the demo: Opposite action due in 4 days (DEAR MAN is done)
+    shown = texts(app)
+    assert "From your therapist: practise **Opposite action**" in shown and "DEAR MAN" not in shown

@@ -54,6 +54,8 @@ def test_find_a_skill_open_it_and_log_a_practice(server, phone, artifacts):
     phone.get_by_text("Distress before → after practice").first.wait_for()   # the helpfulness chart
     assert fits(phone)
     phone.screenshot(path=artifacts / "practice-log.png", full_page=True)
+    phone.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    phone.screenshot(path=artifacts / "practice-log-helpfulness.png")
 
 
 def time_left(page) -> int:

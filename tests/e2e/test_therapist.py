@@ -41,6 +41,11 @@ def test_review_at_a_desk(server, browser, artifacts):
         page.locator("table.iop-grid").wait_for(timeout=60_000)   # eight charts and a grid
         page.locator(".js-plotly-plot").first.wait_for()
         page.screenshot(path=artifacts / "therapist-review-1280.png", full_page=True)
+        page.get_by_role("heading", name="Homework").scroll_into_view_if_needed()
+        page.get_by_text("Opposite action").first.wait_for()          # the demo's homework for Alex
+        page.screenshot(path=artifacts / "therapist-review-1280-homework.png")
+        page.get_by_text("Thought records, last 8 weeks").first.scroll_into_view_if_needed()
+        page.screenshot(path=artifacts / "therapist-review-1280-practice.png")
     finally:
         context.close()
 

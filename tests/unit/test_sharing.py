@@ -43,7 +43,8 @@ def test_expired_and_wrong_codes_are_refused(session, demo):
 STATES = ["none", "active", "expired", "revoked"]
 
 
-@pytest.mark.parametrize("category", sorted(FAMILY_SHAREABLE | {Category.NOTES, Category.DIARY, Category.CHECKUPS},
+@pytest.mark.parametrize("category", sorted(FAMILY_SHAREABLE | {Category.NOTES, Category.DIARY, Category.CHECKUPS,
+                                                                Category.SKILLS, Category.HOMEWORK},
                                             key=lambda c: c.value))
 @pytest.mark.parametrize("state", STATES)
 def test_the_gate_for_every_category_and_consent_state(session, demo, category, state):
