@@ -155,3 +155,21 @@ def test_todays_screen_mentions_homework_that_is_still_to_do(app):
     log_in(app, "alex")                  # the demo: Opposite action due in 4 days (DEAR MAN is done)
     shown = texts(app)
     assert "From your therapist: practise **Opposite action**" in shown and "DEAR MAN" not in shown
+
+
+def test_todays_practice_can_be_changed_from_the_log_without_making_a_second_entry(app, session):
+    harper = Actor.of(session.exec(select(AppUser).where(AppUser.username == "harper")).one())
+    saved = practice.save_practice(session, harper, participant_id=harper.id, entry_key="tonight",
+                                   entry=practice.PracticeInput("self_soothe", 7, 5, "a_bit", "after a hard call"))
+    log_in(app, "harper")
+    app.switch_page("pages/practice.py").run()
+    assert any(e.label.startswith("Change today's Self-soothe") for e in app.expander)
+    after = next(p for p in app.get("button_group") if p.key.startswith("after_edit_"))
+    assert after.value == 5
+    after.set_value(2)
+    next(b for b in app.button if b.key and b.key.startswith("save_edit_")).click().run()
+    assert not app.exception
+    assert "It went from 7 to 2." in texts(app)
+    rows = session.exec(select(PracticeEntry).where(PracticeEntry.participant_id == harper.id,
+                                                    PracticeEntry.entry_key == "tonight")).all()
+    assert [(r.id, r.distress_after) for r in rows] == [(saved.id, 2)]

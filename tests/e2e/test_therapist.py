@@ -50,6 +50,20 @@ def test_review_at_a_desk(server, browser, artifacts):
         context.close()
 
 
+def test_review_on_a_phone(server, phone, artifacts):
+    open_app(phone, server.url)
+    log_in(phone, "dr.chen")
+    assert login_cookie(phone)
+    phone.goto(f"{server.url}/review")     # Bailey, first on the caseload
+    settle(phone)
+    phone.locator("table.iop-grid").wait_for(timeout=60_000)
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    phone.screenshot(path=artifacts / "therapist-review-390.png")
+    phone.get_by_role("heading", name="Homework").scroll_into_view_if_needed()
+    phone.get_by_text("Thought record").first.wait_for()
+    phone.screenshot(path=artifacts / "therapist-review-390-homework.png")
+
+
 def test_my_progress_on_a_phone(server, phone, artifacts):
     open_app(phone, server.url)
     log_in(phone, "alex")

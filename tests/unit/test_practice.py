@@ -42,6 +42,33 @@ def test_a_double_tap_saves_once_and_a_same_day_change_updates_the_entry(session
     assert got.distress_after == 2 and got.note == "better still"
 
 
+def test_four_taps_at_the_same_moment_save_one_entry(engine, session, demo):
+    import threading
+
+    from sqlmodel import Session
+
+    quinn = fresh_participant(session)
+    barrier, failures = threading.Barrier(4), []
+
+    def tap(after):
+        try:
+            with Session(engine, expire_on_commit=False) as own:
+                barrier.wait()
+                log(own, quinn, key="same-form", distress_after=after)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=tap, args=(a,)) for a in (1, 2, 3, 4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert failures == []
+    session.expire_all()
+    [got] = practice.practice_between(session, quinn, quinn.id, date.min, date.max)
+    assert got.distress_after in (1, 2, 3, 4)
+
+
 def test_an_entry_from_an_earlier_day_is_kept_as_it_was(session, demo):
     quinn = fresh_participant(session)
     log(session, quinn)
