@@ -14,7 +14,8 @@ from core.access import Action, Actor, Category, authorize, record, record_many,
 from core.clinical import CheckupTrigger, UrgeTrigger
 from core.db import insert_if_absent, insert_many_if_absent
 from core.errors import AccessDenied, ValidationError
-from core.models import Alert, AppUser, CaseloadAssignment, DiaryCard, Role, utcnow
+from core.models import Alert, AppUser, CaseloadAssignment, DiaryCard, Program, Role, utcnow
+from core.program import program_today
 
 
 def open_alerts(session: Session, actor: Actor, *, participant_id: int, source_key: str,
@@ -40,7 +41,7 @@ MISSED_CHECKIN = "missed_checkin"
 
 
 def raise_missed_checkins(session: Session, actor: Actor | None, today: date,
-                          therapist_id: int | None = None) -> int:
+                          therapist_id: int | None = None, program_id: int | None = None) -> int:
     """Open a 'no card for 3 days' alert for each participant whose last card (or start) is that
     old; one alert per gap, whatever the number of page loads. Two statements for any caseload.
 
@@ -54,6 +55,8 @@ def raise_missed_checkins(session: Session, actor: Actor | None, today: date,
              .where(AppUser.is_active == True, AppUser.role == Role.PARTICIPANT.value))  # noqa: E712
     if therapist_id is not None:
         query = query.where(CaseloadAssignment.therapist_id == therapist_id)
+    if program_id is not None:
+        query = query.where(AppUser.program_id == program_id)
     rows = []
     for participant_id, started_on, last in session.exec(query):
         since = last or started_on
@@ -139,8 +142,10 @@ def main() -> int:
     """Raise missed-check-in alerts for every caseload (run daily, e.g. from cron)."""
     from core.db import session_scope
 
+    count = 0
     with session_scope() as session:
-        count = raise_missed_checkins(session, None, date.today())
+        for program in session.exec(select(Program)).all():  # each program on its own calendar day
+            count += raise_missed_checkins(session, None, program_today(program), program_id=program.id)
     print(f"{count} participant(s) without a diary card for {clinical.MISSED_CARD_DAYS}+ days.")
     return 0
 

@@ -12,7 +12,6 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
@@ -22,6 +21,7 @@ from core.alerts import open_alerts
 from core.db import upsert
 from core.errors import ValidationError
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, utcnow
+from core.program import user_zone
 from core.skills import skills_by_id
 
 
@@ -77,17 +77,7 @@ class SaveResult:
 
 # --- time ----------------------------------------------------------------------------------
 
-def participant_zone(session: Session, participant_id: int) -> ZoneInfo:
-    row = session.exec(select(AppUser.timezone, Program.timezone)
-                       .join(Program, Program.id == AppUser.program_id, isouter=True)
-                       .where(AppUser.id == participant_id)).first()
-    for name in (row or (None, None)):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return ZoneInfo("UTC")
+participant_zone = user_zone   # a participant's own zone decides which day a card belongs to
 
 
 def today_for(session: Session, participant_id: int, now: datetime | None = None) -> date:

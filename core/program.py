@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
@@ -42,6 +43,38 @@ def week_in_program(started_on: date | None, today: date) -> int | None:
     if started_on is None:
         return None
     return max((today - started_on).days // 7 + 1, 1)
+
+
+# --- calendar days ---------------------------------------------------------------------------
+# The server's clock may be past midnight UTC while an evening group in New York is still on
+# Monday: every "today" the app shows or checks is the person's (or program's) own calendar day.
+
+def _first_zone(*names: str | None) -> ZoneInfo:
+    for name in names:
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+def program_today(program: Program | None, now: datetime | None = None) -> date:
+    """The program's own calendar day (for schedules that run per program)."""
+    return (now or datetime.now(UTC)).astimezone(_first_zone(program.timezone if program else None)).date()
+
+
+def user_zone(session: Session, user_id: int) -> ZoneInfo:
+    """A person's own time zone if they set one, else their program's, else UTC."""
+    row = session.exec(select(AppUser.timezone, Program.timezone)
+                       .join(Program, Program.id == AppUser.program_id, isouter=True)
+                       .where(AppUser.id == user_id)).first()
+    return _first_zone(*(row or ()))
+
+
+def today_of(session: Session, actor: Actor, now: datetime | None = None) -> date:
+    """Today on the acting user's own calendar."""
+    return (now or datetime.now(UTC)).astimezone(user_zone(session, actor.id)).date()
 
 
 def default_program(session: Session) -> Program | None:

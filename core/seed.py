@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import sys
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -23,6 +24,7 @@ from core.skills import catalogue
 
 SEED = 20261123
 DEMO_PASSWORD = "iop-demo-2026"
+DEMO_TIMEZONE = "America/New_York"
 ADMIN = ("admin", "Morgan Avery")
 THERAPISTS = (("dr.rivera", "Dr. Elena Rivera"), ("dr.chen", "Dr. Marcus Chen"))
 # username, name, trajectory (used by later seeders to shape their history)
@@ -51,12 +53,18 @@ def is_empty(session: Session) -> bool:
     return session.exec(select(AppUser.id)).first() is None
 
 
+def demo_today() -> date:
+    """The demo program's calendar day: an evening program seeded at 8 pm in New York must not
+    already have "today" filled in because the server's clock has passed midnight UTC."""
+    return datetime.now(ZoneInfo(DEMO_TIMEZONE)).date()
+
+
 def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Program:
     """Create the demo program and accounts. Deterministic for a given `today`."""
     rng = random.Random(SEED)
-    today = today or date.today()
+    today = today or demo_today()
     password_hash = auth.hash_password(DEMO_PASSWORD, rounds=rounds)
-    program = Program(name="Evening Adult IOP", timezone="America/New_York",
+    program = Program(name="Evening Adult IOP", timezone=DEMO_TIMEZONE,
                       schedule="Mon, Wed, Thu · 6–9 pm", length_weeks=10,
                       substance_use_tracking=True, crisis_region="US",
                       local_crisis_resources=[{

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from core import accounts, auth, clinical
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.errors import ValidationError
+from core.program import user_zone
 from core.models import (AppUser, Attendance, AuditEvent, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
                          FamilyInvitation, FamilyLink, PracticeEntry, Role, ThoughtRecord, utcnow)
 
@@ -134,7 +135,8 @@ def grant(session: Session, actor: Actor, *, family_id: int, category: Category,
         raise ValidationError.one("category", "This can't be shared from the app yet.")
     if not _linked(session, actor.id, family_id):
         raise ValidationError.one("family", "That person isn't connected to you.")
-    today = now.date()
+    zone = user_zone(session, actor.id)
+    today = now.astimezone(zone).date()
     if until <= today or until > today + timedelta(days=365):
         raise ValidationError.one("until", "Choose an end date after today and within a year.")
     if category is Category.SUBSTANCE_USE:
@@ -147,7 +149,7 @@ def grant(session: Session, actor: Actor, *, family_id: int, category: Category,
             raise ValidationError(errors)
     _end_active(session, actor.id, family_id, category, now)
     session.add(ConsentGrant(participant_id=actor.id, family_id=family_id, category=category.value, granted_at=now,
-                             expires_at=datetime.combine(until, datetime.max.time(), tzinfo=now.tzinfo),
+                             expires_at=datetime.combine(until, datetime.max.time(), tzinfo=zone).astimezone(now.tzinfo),
                              purpose=purpose.strip()[:200], signature=signature.strip()[:120],
                              signed_at=now if signature else None))
     session.commit()

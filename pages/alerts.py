@@ -7,19 +7,18 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from datetime import date  # noqa: E402 - the guard comes first
-
-from core import alerts  # noqa: E402
+from core import alerts  # noqa: E402 - the guard comes first
 from core.clinical import Severity  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
+from core.program import today_of  # noqa: E402
 
 SEVERITY = {Severity.URGENT: ":red[**Urgent**]", Severity.SAME_DAY: ":orange[**Today**]",
             Severity.REVIEW: "**Review**"}
 
 st.title("Alerts")
 with session_scope() as session:
-    items = alerts.inbox(session, actor, today=date.today())
+    items = alerts.inbox(session, actor, today=today_of(session, actor))
 if not items:
     st.success("No open alerts on your caseload.")
 st.caption("Alerts stay here until resolved. The participant was shown the crisis lines and their "

@@ -7,17 +7,15 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from datetime import date  # noqa: E402 - the guard comes first
-
-from core import checkups  # noqa: E402
+from core import checkups  # noqa: E402 - the guard comes first
 from core.caseload import caseload_rows  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import week_in_program  # noqa: E402
+from core.program import today_of, week_in_program  # noqa: E402
 
 st.title("Caseload")
-today = date.today()
 with session_scope() as session:
+    today = today_of(session, actor)
     rows = caseload_rows(session, actor, today)
 
 if not rows:

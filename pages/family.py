@@ -7,17 +7,16 @@ from ui import auth
 
 actor = auth.guard(Role.FAMILY)
 
-from datetime import date  # noqa: E402 - the guard comes first
-
-from core import charts, safety, sharing  # noqa: E402
+from core import charts, safety, sharing  # noqa: E402 - the guard comes first
 from ui import safety as plan_ui  # noqa: E402
 from core.access import Category  # noqa: E402
 from core.db import session_scope  # noqa: E402
+from core.program import today_of  # noqa: E402
 from core.skills import CONTENT  # noqa: E402
 
 st.title(f"Hello, {actor.name.split()[0]}")
-today = date.today()
 with session_scope() as session:
+    today = today_of(session, actor)
     people = sharing.shared_with_me(session, actor)
 
 if not people:

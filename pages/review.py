@@ -1,7 +1,7 @@
 """Therapist: one participant's week for session prep — the card grid with notes, charts,
 check-up items, alerts, and the record as CSV."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
@@ -13,7 +13,7 @@ actor = auth.guard(Role.THERAPIST)
 from core import accounts, alerts, attendance, charts, checkups, diary, export, practice, report, sharing  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.errors import AccessDenied, ValidationError  # noqa: E402
-from core.program import program_of  # noqa: E402
+from core.program import program_of, today_of  # noqa: E402
 from core.skills import skills_by_id  # noqa: E402
 from ui import skills as skills_ui  # noqa: E402
 from ui.diary import week_grid  # noqa: E402
@@ -36,7 +36,8 @@ if chosen_id in ids:
     st.query_params["p"] = str(person.id)
     chosen_id = person.id
 
-today = date.today()
+with session_scope() as session:
+    today = today_of(session, actor)
 week_start = st.date_input("Week starting", value=today - timedelta(days=6), max_value=today, format="YYYY-MM-DD")
 week_end = min(week_start + timedelta(days=6), today)
 try:

@@ -1,6 +1,6 @@
 """Participant: who in my family sees what, until when — invite, share, stop sharing, see who looked."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import streamlit as st
 
@@ -13,6 +13,7 @@ from core import sharing  # noqa: E402 - the guard comes first
 from core.access import Category  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
+from core.program import today_of  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
 
 st.title("Family sharing")
@@ -21,6 +22,7 @@ st.caption("Nothing is shared unless you choose it here. Your notes, your answer
 with session_scope() as session:
     family = sharing.family_of(session, actor, actor.id)
     log = sharing.family_access_log(session, actor, actor.id)
+    today = today_of(session, actor)
 
 with st.expander("Invite a family member", expanded=not family):
     errors = FieldErrors()
@@ -59,9 +61,9 @@ for member in family:
         with st.expander(f"Share: {label}"):
             form_errors = FieldErrors()
             with st.form(f"share_{key}", clear_on_submit=False, border=False):
-                until_day = st.date_input("Until", value=date.today() + timedelta(days=sharing.DEFAULT_CONSENT_DAYS),
-                                          min_value=date.today() + timedelta(days=1),
-                                          max_value=date.today() + timedelta(days=365), key=f"until_{key}")
+                until_day = st.date_input("Until", value=today + timedelta(days=sharing.DEFAULT_CONSENT_DAYS),
+                                          min_value=today + timedelta(days=1),
+                                          max_value=today + timedelta(days=365), key=f"until_{key}")
                 form_errors.slot("until")
                 purpose = signature = ""
                 if category is Category.SUBSTANCE_USE:

@@ -10,6 +10,7 @@ from core import attendance, sharing
 from core.access import Category
 from core.errors import AccessDenied, ValidationError
 from core.models import Attendance
+from core.seed import demo_today
 from tests.unit.test_diary import act, fresh_participant
 
 TODAY = date(2026, 11, 23)
@@ -64,18 +65,18 @@ def test_participant_and_consented_family_read_it_others_do_not(session, demo):
     alex, pat, jamie = act(session, "alex"), act(session, "pat.morgan"), act(session, "jamie.okafor")
     mine = attendance.history(session, alex, alex.id)
     assert mine and {r.session_kind for r in mine} == {"group", "individual"}    # the demo's sessions
-    weeks, came, held = sharing.attendance_weekly(session, pat, alex.id, date.today())
+    weeks, came, held = sharing.attendance_weekly(session, pat, alex.id, demo_today())
     assert len(weeks) == sharing.FAMILY_WEEKS and sum(came) <= sum(held) and sum(held) > 0
     sharing.revoke(session, alex, family_id=pat.id, category=Category.ATTENDANCE)
     with pytest.raises(AccessDenied):
-        sharing.attendance_weekly(session, pat, alex.id, date.today())
+        sharing.attendance_weekly(session, pat, alex.id, demo_today())
     with pytest.raises(AccessDenied):
         attendance.history(session, jamie, alex.id)
 
 
 def test_caseload_rates_are_one_query_for_the_therapists_own_people(session, demo):
     rivera = act(session, "dr.rivera")
-    rates = attendance.caseload_rates(session, rivera, date.today() - timedelta(weeks=4))
+    rates = attendance.caseload_rates(session, rivera, demo_today() - timedelta(weeks=4))
     assert set(rates) == {act(session, n).id for n in ("alex", "casey", "eli", "gray", "indigo", "kai")}
     assert all(0 <= came <= held for came, held in rates.values())
     casey = rates[act(session, "casey").id]

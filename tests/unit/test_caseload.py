@@ -10,13 +10,14 @@ from core import accounts, alerts, caseload, clinical
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
 from core.models import Alert, AppUser, AuditEvent, CaseloadAssignment, DiaryCard
+from core.seed import demo_today
 
 
 def act(session, username) -> Actor:
     return Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
 
 
-TODAY = date.today()
+TODAY = demo_today()  # the day the demo was seeded for, on the program calendar
 
 
 def test_needs_come_first_alerts_then_missed_then_worsening(session, demo):

@@ -12,8 +12,9 @@ from core import charts, checkups, diary, export
 from core.access import Actor
 from core.errors import AccessDenied
 from core.models import AppUser
+from core.seed import demo_today
 
-TODAY = date.today()
+TODAY = demo_today()  # the day the demo was seeded for, on the program calendar
 
 
 def act(session, username) -> Actor:

@@ -1,5 +1,5 @@
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, SQLModel, select
@@ -8,6 +8,7 @@ from core import program, seed
 from core.access import Actor
 from core.errors import ValidationError
 from core.models import AppUser, CaseloadAssignment, FamilyLink
+from core.seed import demo_today
 
 
 def test_demo_seed_has_every_role_and_a_caseload_for_everyone(session, demo):
@@ -96,7 +97,7 @@ def test_demo_practice_matches_the_cards_and_homework_has_every_status(session, 
     def user(name):
         return Actor.of(session.exec(select(AppUser).where(AppUser.username == name)).one())
 
-    today = date.today()
+    today = demo_today()
     alex = {h.skill_id: h for h in practice.homework_for(session, user("dr.rivera"), user("alex").id)}
     assert alex["dear_man"].done and not alex["opposite_action"].done
     casey = practice.homework_for(session, user("dr.rivera"), user("casey").id)
@@ -104,3 +105,30 @@ def test_demo_practice_matches_the_cards_and_homework_has_every_status(session, 
     bailey = practice.homework_for(session, user("dr.chen"), user("bailey").id)
     assert bailey[0].skill_id == "thought_record" and bailey[0].done
     assert practice.favourites(session, user("alex"), user("alex").id) == ["tipp", "wise_mind"]
+
+
+def test_today_is_the_persons_own_calendar_day_not_the_servers(session, demo):
+    """At 7:50 pm Monday in New York the server's UTC clock says Tuesday; the evening group is Monday."""
+    from datetime import UTC, datetime
+
+    alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
+    evening = datetime(2026, 11, 24, 0, 50, tzinfo=UTC)
+    assert program.today_of(session, alex, now=evening) == date(2026, 11, 23)
+    assert program.program_today(None, now=evening) == date(2026, 11, 24)
+    user = session.get(AppUser, alex.id)
+    user.timezone = "Europe/London"   # a participant who set their own zone keeps it
+    session.add(user)
+    session.commit()
+    assert program.today_of(session, alex, now=evening) == date(2026, 11, 24)
+
+
+def test_the_demo_leaves_today_open_on_the_program_calendar(session, demo):
+    from core import diary
+
+    alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
+    assert demo_today() == program.today_of(session, alex)
+    assert diary.card_for_day(session, alex, alex.id, demo_today()) is None
+    from sqlalchemy import func
+
+    from core.models import DiaryCard
+    assert session.exec(select(func.max(DiaryCard.day))).one() == demo_today() - timedelta(days=1)

@@ -9,13 +9,14 @@ from core import sharing
 from core.access import FAMILY_SHAREABLE, Action, Actor, Category, authorize
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, ConsentGrant, FamilyLink, utcnow
+from core.seed import demo_today
 
 
 def act(session, username) -> Actor:
     return Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
 
 
-TODAY = date.today()
+TODAY = demo_today()  # the day the demo was seeded for, on the program calendar
 
 
 def test_an_invitation_makes_one_linked_family_account_once(session, demo):
@@ -141,3 +142,22 @@ def test_family_sees_only_the_safety_plan_steps_marked_shareable(session, demo):
     safety.save_plan(session, chen, participant_id=dana.id, base_version=plan.version,
                      content={**plan.content, "shared_steps": ["warning_signs"]})
     assert set(safety.current_plan(session, jamie, dana.id).content) == {"help_contacts", "reasons_for_living"}
+
+
+def test_consent_dates_follow_the_participants_calendar(session, demo):
+    """At 11:30 pm Monday in New York (Tuesday in UTC) 'until Tuesday' is tomorrow: allowed, and it
+    lasts to the end of Tuesday in New York."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    alex, pat = act(session, "alex"), act(session, "pat.morgan")
+    late = datetime(2026, 11, 24, 4, 30, tzinfo=UTC)
+    with pytest.raises(ValidationError, match="after today"):
+        sharing.grant(session, alex, family_id=pat.id, category=Category.MOOD_TREND, until=date(2026, 11, 23), now=late)
+    sharing.grant(session, alex, family_id=pat.id, category=Category.MOOD_TREND, until=date(2026, 11, 24), now=late)
+    grant = session.exec(select(ConsentGrant).where(ConsentGrant.family_id == pat.id,
+                                                    ConsentGrant.category == Category.MOOD_TREND.value,
+                                                    ConsentGrant.revoked_at == None)).one()  # noqa: E711
+    ends = grant.expires_at if grant.expires_at.tzinfo else grant.expires_at.replace(tzinfo=UTC)
+    assert ends.astimezone(ZoneInfo("America/New_York")).date() == date(2026, 11, 24)
+    assert ends.astimezone(ZoneInfo("America/New_York")).hour == 23
