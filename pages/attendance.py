@@ -1,7 +1,6 @@
 """Therapist: take the roll for a session — who came to group, individual or family session."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import streamlit as st
 
@@ -13,13 +12,12 @@ actor = auth.guard(Role.THERAPIST)
 from core import accounts, attendance, clinical  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import program_of  # noqa: E402
+from core.program import today_of  # noqa: E402
 
 st.title("Attendance")
 with session_scope() as session:
     caseload = accounts.caseload_for(session, actor)
-    program = program_of(session, actor)
-today = datetime.now(ZoneInfo(program.timezone if program else "UTC")).date()
+    today = today_of(session, actor)
 if not caseload:
     st.info("No participants are assigned to you yet.")
     st.stop()
@@ -31,8 +29,14 @@ kind = st.segmented_control("Session", list(clinical.SESSION_KINDS), format_func
 with session_scope() as session:
     already = attendance.recorded(session, actor, [p.id for p in caseload], day=day, session_kind=kind)
 
-st.caption(f"{clinical.SESSION_KINDS[kind]} on {day:%a %b} {day.day}: {len(already)} of {len(caseload)} recorded. "
-           "Leave someone blank if they weren't expected at this session.")
+
+def show_count(slot, count: int) -> None:
+    slot.caption(f"{clinical.SESSION_KINDS[kind]} on {day:%a %b} {day.day}: {count} of {len(caseload)} recorded. "
+                 "Leave someone blank if they weren't expected at this session.")
+
+
+count_slot = st.empty()
+show_count(count_slot, len(already))
 with st.form(f"roll_{day}_{kind}", border=False):
     chosen = {}
     for person in caseload:
@@ -55,6 +59,7 @@ if save:
         else:
             st.success(f"Saved attendance for {saved} participant{'s' if saved != 1 else ''}.",
                        icon=":material/check_circle:")
+            show_count(count_slot, len(already.keys() | statuses.keys()))
 
 st.subheader("Last 4 weeks")
 with session_scope() as session:

@@ -155,3 +155,17 @@ def login_cookie(page, timeout_s: float = 15) -> list[dict]:
             return found
         page.wait_for_timeout(100)
     return []
+
+
+def signed_in_at(page, server_url: str, username: str, path: str) -> None:
+    """Log in as `username`, then open `path` by URL (a new session, so it needs the cookie)."""
+    open_app(page, server_url)
+    log_in(page, username)
+    assert login_cookie(page), "the re-login cookie was never stored"
+    page.goto(f"{server_url}/{path.lstrip('/')}")
+    settle(page)
+
+
+def fits(page) -> bool:
+    """Nothing wider than the screen: no sideways scrolling on a phone."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import log_in, open_app, settle
+from tests.e2e.conftest import fits, log_in, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -26,5 +26,5 @@ def test_take_a_gad7_on_a_phone(server, phone, artifacts):
     result.wait_for()
     assert "GAD-7: 5 of 21 — Mild" in result.inner_text()
     result.scroll_into_view_if_needed()
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert fits(phone)
     phone.screenshot(path=artifacts / "checkup-gad7-result.png")

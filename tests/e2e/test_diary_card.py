@@ -3,7 +3,7 @@ shows the crisis lines at once; the week grid fits the screen."""
 
 import pytest
 
-from tests.e2e.conftest import log_in, login_cookie, open_app, settle
+from tests.e2e.conftest import fits, log_in, login_cookie, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ def test_fill_a_card_with_taps_and_see_it_in_the_week(server, phone, artifacts):
     phone.get_by_text("Saved. Thank you for checking in.").wait_for()
     phone.get_by_text("will see this card").scroll_into_view_if_needed()
     phone.screenshot(path=artifacts / "diary-card-saved.png")
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert fits(phone)
 
     assert login_cookie(phone)  # opening a URL starts a new session: it needs the login cookie
     phone.goto(f"{server.url}/my_cards")
@@ -45,7 +45,7 @@ def test_fill_a_card_with_taps_and_see_it_in_the_week(server, phone, artifacts):
     grid = phone.locator("table.iop-grid")
     grid.wait_for()
     assert "7" in grid.locator("tr", has_text="Mood").inner_text()
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert fits(phone)
     phone.screenshot(path=artifacts / "diary-history-week.png", full_page=True)
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import PHONE, log_in, login_cookie, open_app, settle
+from tests.e2e.conftest import PHONE, fits, log_in, login_cookie, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -12,10 +12,6 @@ HOMES = {"alex": "Overall mood today", "dr.rivera": "participants assigned to yo
 
 def body(page) -> str:
     return page.inner_text("[data-testid='stMain']")
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def reload(page) -> None:
@@ -30,7 +26,7 @@ def test_log_in_reload_log_out(server, phone, artifacts, username):
     assert "Log in" in body(phone) and "Crisis help" in body(phone)
     log_in(phone, username)
     phone.get_by_text(HOMES[username]).wait_for()
-    assert no_horizontal_scroll(phone)
+    assert fits(phone)
     phone.screenshot(path=artifacts / f"home-{username}.png", full_page=True)
 
     assert login_cookie(phone)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import log_in, open_app, settle
+from tests.e2e.conftest import fits, log_in, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ def test_one_tap_from_every_participant_screen_to_the_plan(server, phone, artifa
     phone.get_by_text("Jamie (partner)").first.wait_for()
     hrefs = [a.get_attribute("href") for a in phone.locator("[data-testid='stMain'] a").all()]
     assert "tel:5550118" in hrefs and "sms:5550118" in hrefs
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert fits(phone)
     phone.screenshot(path=artifacts / "safety-plan.png", full_page=True)
     phone.get_by_text("Need help right now? Crisis lines").click()
     phone.get_by_text("988 Suicide & Crisis Lifeline").first.wait_for()

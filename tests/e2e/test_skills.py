@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import log_in, login_cookie, open_app, settle
+from tests.e2e.conftest import fits, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -15,16 +15,8 @@ def tap(page, key_start: str, option: str) -> None:
     page.locator(f"[class*='st-key-{key_start}'] button").get_by_text(option, exact=True).click()
 
 
-def fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
 def test_find_a_skill_open_it_and_log_a_practice(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "frankie")
-    assert login_cookie(phone)
-    phone.goto(f"{server.url}/skills")
-    settle(phone)
+    signed_in_at(phone, server.url, "frankie", "skills")
     phone.get_by_role("heading", name="All skills").wait_for()
     phone.screenshot(path=artifacts / "skills-library.png", full_page=True)
     search = phone.get_by_label("Find a skill")
@@ -65,11 +57,7 @@ def time_left(page) -> int:
 
 
 def test_the_breathing_tool_counts_down_on_the_page(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "gray")
-    assert login_cookie(phone)
-    phone.goto(f"{server.url}/tools?tool=breathing")
-    settle(phone)
+    signed_in_at(phone, server.url, "gray", "tools?tool=breathing")
     tap(phone, "tool_breathing_minutes", "1 min")
     settle(phone)
     phone.get_by_role("button", name="Start breathing").click()

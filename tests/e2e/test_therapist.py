@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import log_in, login_cookie, open_app, settle
+from tests.e2e.conftest import fits, log_in, login_cookie, open_app, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +17,7 @@ def test_caseload_and_inbox(server, browser, artifacts, width, height):
         log_in(page, "dr.chen")
         page.get_by_text("attention").first.wait_for()
         page.locator("[data-testid='stDataFrame']").wait_for()
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert fits(page)
         page.screenshot(path=artifacts / f"therapist-caseload-{width}.png", full_page=True)
         page.get_by_role("link", name="Open the alert inbox").click()
         settle(page)
@@ -51,13 +51,9 @@ def test_review_at_a_desk(server, browser, artifacts):
 
 
 def test_review_on_a_phone(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "dr.chen")
-    assert login_cookie(phone)
-    phone.goto(f"{server.url}/review")     # Bailey, first on the caseload
-    settle(phone)
+    signed_in_at(phone, server.url, "dr.chen", "review")     # Bailey, first on the caseload
     phone.locator("table.iop-grid").wait_for(timeout=60_000)
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert fits(phone)
     phone.screenshot(path=artifacts / "therapist-review-390.png")
     phone.get_by_role("heading", name="Homework").scroll_into_view_if_needed()
     phone.get_by_text("Thought record").first.wait_for()
@@ -71,7 +67,7 @@ def test_my_progress_on_a_phone(server, phone, artifacts):
     phone.get_by_test_id("stSidebar").get_by_role("link", name="My progress").click()
     settle(phone)
     phone.locator(".js-plotly-plot").first.wait_for()
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert fits(phone)
     phone.get_by_test_id("stSidebarHeader").get_by_role("button").click()
     phone.screenshot(path=artifacts / "participant-progress-390.png")
     phone.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
