@@ -98,7 +98,7 @@ def inbox(session: Session, actor: Actor, *, today: date) -> list[InboxItem]:
         .join(CaseloadAssignment, CaseloadAssignment.participant_id == Alert.participant_id)
         .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)
         .where(CaseloadAssignment.therapist_id == actor.id, Alert.resolved_at == None)  # noqa: E711
-        .order_by(rank, Alert.opened_at.desc())).all()
+        .order_by(rank, Alert.opened_at.desc(), Alert.id.desc())).all()
     record_many(session, actor, sorted({a.participant_id for a, _, _ in rows}), category=Category.ALERTS,
                 action="read", detail="alert inbox")
     return [InboxItem(a.id, a.participant_id, name, a.trigger, clinical.Severity(a.severity), a.detail,
@@ -168,7 +168,7 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[PastAle
     rows = session.exec(select(Alert, acker.c.name)
                         .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)
                         .where(Alert.participant_id == participant_id)
-                        .order_by(Alert.opened_at.desc())).all()
+                        .order_by(Alert.opened_at.desc(), Alert.id.desc())).all()
     return [PastAlert(a.opened_at, a.severity, a.detail, a.acknowledgement, by, a.resolved_at) for a, by in rows]
 
 

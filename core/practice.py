@@ -146,7 +146,8 @@ def practice_between(session: Session, actor: Actor, participant_id: int, start:
     authorize(session, actor, participant_id, Category.SKILLS, Action.READ, detail=f"practice {start}..{end}")
     rows = session.exec(select(PracticeEntry).where(PracticeEntry.participant_id == participant_id,
                                                     PracticeEntry.day >= start, PracticeEntry.day <= end)
-                        .order_by(PracticeEntry.day.desc(), PracticeEntry.created_at.desc())).all()
+                        .order_by(PracticeEntry.day.desc(), PracticeEntry.created_at.desc(),
+                                  PracticeEntry.id.desc())).all()
     return [_view(r) for r in rows]
 
 
@@ -255,7 +256,8 @@ def thought_records(session: Session, actor: Actor, participant_id: int, start: 
     authorize(session, actor, participant_id, Category.SKILLS, Action.READ, detail=f"thought records {start}..{end}")
     rows = session.exec(select(ThoughtRecord).where(ThoughtRecord.participant_id == participant_id,
                                                     ThoughtRecord.day >= start, ThoughtRecord.day <= end)
-                        .order_by(ThoughtRecord.day.desc(), ThoughtRecord.created_at.desc())).all()
+                        .order_by(ThoughtRecord.day.desc(), ThoughtRecord.created_at.desc(),
+                                  ThoughtRecord.id.desc())).all()
     return [_thought_view(r) for r in rows]
 
 
@@ -270,7 +272,7 @@ def favourites(session: Session, actor: Actor, participant_id: int) -> list[str]
     authorize(session, actor, participant_id, Category.SKILLS, Action.READ, detail="favourites")
     known = skills_by_id()
     return [s for s in session.exec(select(FavouriteSkill.skill_id).where(
-        FavouriteSkill.participant_id == participant_id).order_by(FavouriteSkill.created_at)) if s in known]
+        FavouriteSkill.participant_id == participant_id).order_by(FavouriteSkill.created_at, FavouriteSkill.id)) if s in known]
 
 
 def set_favourite(session: Session, actor: Actor, participant_id: int, skill_id: str, on: bool) -> None:

@@ -189,7 +189,7 @@ def family_access_log(session: Session, actor: Actor, participant_id: int, limit
     authorize(session, actor, participant_id, Category.SHARING, Action.READ, detail="family access log")
     rows = session.exec(select(AuditEvent, AppUser.name).join(AppUser, AppUser.id == AuditEvent.actor_id)
                         .where(AuditEvent.participant_id == participant_id, AuditEvent.actor_role == Role.FAMILY.value)
-                        .order_by(AuditEvent.at.desc()).limit(limit)).all()
+                        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
     return [FamilyView(e.at, name, CATEGORY_LABELS.get(Category(e.category), e.category)
                        if e.category in Category._value2member_map_ else e.category, e.allowed)
             for e, name in rows]
