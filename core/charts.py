@@ -76,7 +76,9 @@ def emotions(cards, keys: list[str] | None = None) -> go.Figure:
     fig = go.Figure([go.Scatter(x=[c.day for c in cards], y=[c.emotions.get(k) for c in cards], mode="lines+markers",
                                 name=clinical.EMOTIONS[k], line={"color": colours[k], "width": 2}, connectgaps=False)
                      for k in keys])
-    fig = _layout(fig, "Emotions at their strongest (0–5)", height=340, y_range=[-0.3, 5.3])
+    title = (f"{clinical.EMOTIONS[keys[0]]} at its strongest (0–5)" if len(keys) == 1   # no legend for one line
+             else "Emotions at their strongest (0–5)")
+    fig = _layout(fig, title, height=340, y_range=[-0.3, 5.3])
     fig.update_layout(legend={"y": -0.3})   # five names wrap to three rows at 390 px: keep them off the dates
     return fig
 
@@ -158,7 +160,7 @@ def helpfulness(entries, top: int = 6) -> go.Figure:
 
 def checkup_trajectory(kind: str, past) -> go.Figure:
     """Totals over time on shaded severity bands, with reliable-change markers against intake."""
-    name = {"phq9": "PHQ-9", "gad7": "GAD-7", "pacs": "Craving scale"}[kind]
+    name = clinical.CHECKUP_NAMES[kind]
     if not past:
         return empty(name, "No check-ups yet")
     top = clinical.MAX_TOTAL[kind]
@@ -192,37 +194,6 @@ def adherence(cards, start: date, end: date) -> go.Figure:
     fig = go.Figure([go.Bar(x=weeks, y=[counts.get(w, 0) for w in weeks], marker={"color": GREEN},
                             name="Days with a card")])
     return _layout(fig, "Days with a diary card, per week", height=240, y_range=[0, 7.5])
-
-
-def encouragement(cards, today: date, practice=()) -> list[str]:
-    """Short, factual, encouraging sentences; never a count of missed days."""
-    if not cards:
-        return ["Your charts will grow from your first diary card."]
-    last7 = [c for c in cards if today - timedelta(days=7) < c.day <= today]
-    prev7 = [c for c in cards if today - timedelta(days=14) < c.day <= today - timedelta(days=7)]
-    lines = []
-    skill_days = sum(1 for c in last7 if c.skills)
-    if skill_days:
-        lines.append(f"You used skills on {skill_days} of the last 7 days.")
-    if last7 and prev7:
-        now, before = (sum(c.mood for c in group) / len(group) for group in (last7, prev7))
-        if now - before >= 0.5:
-            lines.append(f"Your mood this week averaged {now:.1f}, up from {before:.1f} the week before.")
-        else:
-            lines.append(f"Your mood this week averaged {now:.1f}.")
-    acted_before = sum(1 for c in prev7 if any(a for _, a in c.urges.values()))
-    acted_now = sum(1 for c in last7 if any(a for _, a in c.urges.values()))
-    if acted_before and acted_now < acted_before:
-        lines.append("You acted on urges less often this week than last — the gap is widening.")
-    week = [p for p in practice if today - timedelta(days=7) < p.day <= today]
-    rated = [p.drop for p in week if p.drop is not None]
-    if week:
-        lines.append(f"You logged skills practice {len(week)} time{'s' if len(week) != 1 else ''} this week"
-                     + (f"; your distress fell by {sum(rated) / len(rated):.1f} points on average." if rated
-                        and sum(rated) > 0 else "."))
-    lines.append(f"{len(cards)} diary card{'s' if len(cards) != 1 else ''} so far. Each one helps you and "
-                 "your therapist see the pattern.")
-    return lines
 
 
 def weekly(title: str, weeks: list[date], series: dict[str, list], *, y_range=None, bars: bool = False) -> go.Figure:

@@ -96,6 +96,7 @@ PHQ9_BANDS = ((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Moderately se
 GAD7_BANDS = ((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Severe"))
 PACS_BANDS = ((0, "Low"), (15, "High"))   # 15+: best balance of sensitivity and specificity
 MAX_TOTAL = {"phq9": 27, "gad7": 21, "pacs": 30}
+CHECKUP_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7", "pacs": "Craving scale"}
 BANDS = {"phq9": PHQ9_BANDS, "gad7": GAD7_BANDS, "pacs": PACS_BANDS}
 
 PHQ9_RELIABLE_CHANGE = 5      # points (Löwe 2004: 2 standard errors of measurement)

@@ -13,6 +13,7 @@ from core.access import Category  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.program import today_of  # noqa: E402
 from core.skills import CONTENT  # noqa: E402
+from ui import charts as chart_widgets  # noqa: E402
 
 st.title(f"Hello, {actor.name.split()[0]}")
 with session_scope() as session:
@@ -35,17 +36,17 @@ for participant_id, name, relationship, shared in people:
     with session_scope() as session:
         if Category.MOOD_TREND in shared:
             weeks, values = sharing.mood_trend(session, actor, participant_id, today)
-            st.plotly_chart(charts.weekly(f"{first}'s mood, weekly average (0–10)", weeks, {"Mood": values},
-                                          y_range=[0, 10.5]), config=charts.CHART_CONFIG, width="stretch")
+            chart_widgets.show(charts.weekly(f"{first}'s mood, weekly average (0–10)", weeks, {"Mood": values},
+                                             y_range=[0, 10.5]))
         if Category.ATTENDANCE in shared:
             weeks, came, held = sharing.attendance_weekly(session, actor, participant_id, today)
-            st.plotly_chart(charts.weekly("Program sessions per week", weeks, {"Attended": came, "Held": held},
-                                          bars=True), config=charts.CHART_CONFIG, width="stretch")
+            chart_widgets.show(charts.weekly("Program sessions per week", weeks, {"Attended": came, "Held": held},
+                                             bars=True))
         if Category.PRACTICE_COUNTS in shared:
             weeks, ticked, logged = sharing.practice_counts(session, actor, participant_id, today)
-            st.plotly_chart(charts.weekly("Skills practice per week", weeks,
-                                          {"Skills used (diary card)": ticked, "Practice sessions logged": logged},
-                                          bars=True), config=charts.CHART_CONFIG, width="stretch")
+            chart_widgets.show(charts.weekly("Skills practice per week", weeks,
+                                             {"Skills used (diary card)": ticked, "Practice sessions logged": logged},
+                                             bars=True))
         if Category.CHECKUP_TOTALS in shared:
             totals = sharing.checkup_totals(session, actor, participant_id)
             if totals:
@@ -62,9 +63,9 @@ for participant_id, name, relationship, shared in people:
                 st.caption("No steps are marked for sharing yet.")
         if Category.SUBSTANCE_USE in shared:
             weeks, craving, urges = sharing.substance_use(session, actor, participant_id, today)
-            st.plotly_chart(charts.weekly("Craving and use urges, weekly average", weeks,
-                                          {"Craving (0–10)": craving, "Use urge (0–5)": urges}, y_range=[0, 10.5]),
-                            config=charts.CHART_CONFIG, width="stretch")
+            chart_widgets.show(charts.weekly("Craving and use urges, weekly average", weeks,
+                                             {"Craving (0–10)": craving, "Use urge (0–5)": urges},
+                                             y_range=[0, 10.5]))
             st.caption(sharing.REDISCLOSURE_NOTICE)
 
 st.divider()

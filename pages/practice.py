@@ -13,6 +13,7 @@ actor = auth.guard(Role.PARTICIPANT)
 from core import charts, practice  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.diary import participant_zone, today_for  # noqa: E402
+from ui import charts as chart_widgets  # noqa: E402
 from ui import skills as ui  # noqa: E402
 
 st.title("Practice log")
@@ -31,9 +32,8 @@ with session_scope() as session:
 if not entries and not records:
     st.info("Nothing logged in this time yet. Each practice you log shows here, with what helped.")
 else:
-    st.plotly_chart(charts.helpfulness(entries), config=charts.CHART_CONFIG, width="stretch")
-    st.plotly_chart(charts.practice_by_module(practice.practised_per_day(entries, records)),
-                    config=charts.CHART_CONFIG, width="stretch")
+    chart_widgets.show(charts.helpfulness(entries))
+    chart_widgets.show(charts.practice_by_module(practice.practised_per_day(entries, records)))
     ui.practice_table(entries)
     for entry in (e for e in entries if e.day == today):
         with st.expander(f"Change today's {entry.skill_name} ({entry.created_at.astimezone(zone):%H:%M})"):

@@ -10,8 +10,10 @@ from ui import auth
 actor = auth.guard(Role.PARTICIPANT)
 
 from core import attendance, charts, checkups, diary, practice  # noqa: E402 - the guard comes first
+from core import encouragement as words  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.program import participant_overview  # noqa: E402
+from ui import charts as chart_widgets  # noqa: E402
 
 st.title("My progress")
 period = st.segmented_control("Show", ["2 weeks", "4 weeks", "Whole program"], default="2 weeks",
@@ -22,7 +24,6 @@ with session_scope() as session:
     start = {"2 weeks": today - timedelta(days=13), "4 weeks": today - timedelta(days=27)}.get(
         period, overview.started_on or today - timedelta(weeks=12))
     cards = diary.cards_between(session, actor, actor.id, start, today)
-    recent = diary.cards_between(session, actor, actor.id, today - timedelta(days=13), today)
     targets = {t.key: t.label for t in diary.targets_for(session, actor.program_id, include_retired=True)}
     kinds = [s.kind for s in checkups.statuses(session, actor, actor.id, today)]
     past = {k: checkups.history(session, actor, actor.id, k) for k in kinds}
@@ -30,18 +31,23 @@ with session_scope() as session:
     records = practice.thought_records(session, actor, actor.id, start, today)
     sessions = attendance.history(session, actor, actor.id, start, today)
 
-for line in charts.encouragement(recent, today, entries):
-    st.write(line)
+
+if not cards:
+    st.info(words.first_card(cards))
 if sessions:
     st.write(attendance.summary(sessions, you=True))
-for figure in (charts.mood(cards), charts.urges_acted_skills(cards, targets), charts.emotions(cards),
-               charts.skills_by_module(cards), charts.practice_by_module(practice.practised_per_day(entries, records)),
-               charts.helpfulness(entries), charts.adherence(cards, start, today)):
-    st.plotly_chart(figure, config=charts.CHART_CONFIG, width="stretch")
+practised = practice.practised_per_day(entries, records)
+chart_widgets.show(charts.mood(cards), words.mood(cards))
+chart_widgets.show(charts.urges_acted_skills(cards, targets), words.urges(cards))
+chart_widgets.emotions(cards, key="progress_emotions", sentence=words.emotions(cards))
+chart_widgets.show(charts.skills_by_module(cards), words.skills_used(cards))
+chart_widgets.show(charts.practice_by_module(practised), words.practice(practised))
+chart_widgets.show(charts.helpfulness(entries), words.helpfulness(entries))
+chart_widgets.show(charts.adherence(cards, start, today), words.adherence(cards))
 for kind in kinds:
     if past[kind] and start > past[kind][0].day:
         shown = [p for p in past[kind] if p.day >= start] or past[kind][-1:]
     else:
         shown = past[kind]
-    st.plotly_chart(charts.checkup_trajectory(kind, shown), config=charts.CHART_CONFIG, width="stretch")
+    chart_widgets.show(charts.checkup_trajectory(kind, shown), words.checkup(kind, past[kind]))
 st.caption("Triangles mark a change since your first check-up that is bigger than day-to-day ups and downs.")

@@ -15,6 +15,7 @@ from core.db import session_scope  # noqa: E402
 from core.errors import AccessDenied, ValidationError  # noqa: E402
 from core.program import program_of, today_of  # noqa: E402
 from core.skills import skills_by_id  # noqa: E402
+from ui import charts as chart_widgets  # noqa: E402
 from ui import skills as skills_ui  # noqa: E402
 from ui.diary import week_grid  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
@@ -63,9 +64,11 @@ else:
     st.info("No diary cards in this week.")
 
 labels = {t.key: t.label for t in targets}
-for figure in (charts.mood(span), charts.urges_acted_skills(span, labels), charts.emotions(span),
-               charts.skills_by_module(span), charts.adherence(span, today - timedelta(weeks=8), today)):
-    st.plotly_chart(figure, config=charts.CHART_CONFIG, width="stretch")
+chart_widgets.show(charts.mood(span))
+chart_widgets.show(charts.urges_acted_skills(span, labels))
+chart_widgets.emotions(span, key="review_emotions")
+chart_widgets.show(charts.skills_by_module(span))
+chart_widgets.show(charts.adherence(span, today - timedelta(weeks=8), today))
 
 st.subheader("Attendance")
 with session_scope() as session:
@@ -113,9 +116,8 @@ with st.expander("Assign a skill as homework", icon=":material/assignment_add:")
             st.success(f"Assigned {skills_by_id()[hw_skill].name}. It shows first in their skills library.")
 
 st.subheader("Skills practice")
-st.plotly_chart(charts.helpfulness(entries), config=charts.CHART_CONFIG, width="stretch")
-st.plotly_chart(charts.practice_by_module(practice.practised_per_day(entries, records)), config=charts.CHART_CONFIG,
-                width="stretch")
+chart_widgets.show(charts.helpfulness(entries))
+chart_widgets.show(charts.practice_by_module(practice.practised_per_day(entries, records)))
 this_week = [e for e in entries if week_start <= e.day <= week_end]
 if this_week:
     st.markdown(f"**Practice logged this week** · {len(this_week)}")
@@ -136,7 +138,7 @@ definitions = checkups.questionnaires()
 for kind, history in past.items():
     if not history:
         continue
-    st.plotly_chart(charts.checkup_trajectory(kind, history), config=charts.CHART_CONFIG, width="stretch")
+    chart_widgets.show(charts.checkup_trajectory(kind, history))
     latest = history[-1]
     with st.expander(f"Latest {definitions[kind].name} item by item ({latest.day:%b} {latest.day.day}: "
                      f"{latest.total}, {latest.band.lower()})"):

@@ -1,5 +1,7 @@
 """My progress and the therapist's participant review, through the real app script."""
 
+import json
+
 from sqlmodel import select
 
 from core.models import AppUser, AuditEvent
@@ -14,8 +16,24 @@ def test_progress_page_shows_sentences_and_charts(app):
     log_in(app, "alex")
     app.switch_page("pages/progress.py").run()
     assert not app.exception
-    assert "diary cards so far" in texts(app)
-    assert charts_on(app) >= 7    # five diary charts and one per check-up
+    said = texts(app)
+    assert "did not act on them" in said or "No urges were recorded" in said    # under the urges chart
+    assert "diary cards in this period" in said
+    assert "Your latest PHQ-9 score is" in said
+    assert charts_on(app) >= 9    # seven diary and practice charts and one per check-up
+
+
+def test_the_emotions_chart_shows_only_the_emotions_picked(app):
+    log_in(app, "eli")
+    app.switch_page("pages/progress.py").run()
+    picker = next(p for p in app.pills if p.key == "progress_emotions")
+    assert set(picker.value) == {"sadness", "anxiety", "anger", "shame", "joy"}
+    picker.set_value(["shame"]).run()
+    assert not app.exception
+    emotions_chart = next(c for c in app.get("plotly_chart") if "Shame at its strongest" in c.proto.spec)
+    assert [t["name"] for t in json.loads(emotions_chart.proto.spec)["data"]] == ["Shame"]
+    next(p for p in app.pills if p.key == "progress_emotions").set_value([]).run()
+    assert "Pick an emotion above" in texts(app)
 
 
 def test_review_shows_the_week_items_alerts_and_export(app):

@@ -20,6 +20,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True}
+DESK = {"viewport": {"width": 1280, "height": 800}}
 DEMO_PASSWORD = "iop-demo-2026"
 
 
@@ -101,10 +102,9 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{call.when}", outcome.get_result())
 
 
-@pytest.fixture
-def phone(browser, request, artifacts):
-    """A phone-sized page; if the test fails, a screenshot of what the person saw is kept."""
-    context = browser.new_context(**PHONE)
+def _page(browser, request, artifacts, options: dict):
+    """A page of the given size; if the test fails, a screenshot of what the person saw is kept."""
+    context = browser.new_context(**options)
     context.set_default_timeout(20_000)
     page = context.new_page()
     yield page
@@ -112,6 +112,18 @@ def phone(browser, request, artifacts):
     if report is not None and report.failed:
         page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
     context.close()
+
+
+@pytest.fixture
+def phone(browser, request, artifacts):
+    """A 390×844 phone, touch and all."""
+    yield from _page(browser, request, artifacts, PHONE)
+
+
+@pytest.fixture
+def desk(browser, request, artifacts):
+    """A therapist's 1280×800 desktop browser."""
+    yield from _page(browser, request, artifacts, DESK)
 
 
 def settle(page) -> None:

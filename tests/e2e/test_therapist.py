@@ -58,17 +58,3 @@ def test_review_on_a_phone(server, phone, artifacts):
     phone.get_by_role("heading", name="Homework").scroll_into_view_if_needed()
     phone.get_by_text("Thought record").first.wait_for()
     phone.screenshot(path=artifacts / "therapist-review-390-homework.png")
-
-
-def test_my_progress_on_a_phone(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "alex")
-    phone.get_by_test_id("stExpandSidebarButton").click()
-    phone.get_by_test_id("stSidebar").get_by_role("link", name="My progress").click()
-    settle(phone)
-    phone.locator(".js-plotly-plot").first.wait_for()
-    assert fits(phone)
-    phone.get_by_test_id("stSidebarHeader").get_by_role("button").click()
-    phone.screenshot(path=artifacts / "participant-progress-390.png")
-    phone.locator(".js-plotly-plot").nth(1).scroll_into_view_if_needed()
-    phone.screenshot(path=artifacts / "participant-progress-390-urges.png")

@@ -78,13 +78,6 @@ def test_charts_stay_small_for_a_phone(eli):
     assert len(charts.mood(cards).to_json()) < 40_000
 
 
-def test_encouragement_is_factual_and_never_counts_missed_days(eli):
-    cards, _ = eli
-    lines = charts.encouragement(cards, TODAY)
-    assert lines and not any("miss" in line.lower() for line in lines)
-    assert charts.encouragement([], TODAY) == ["Your charts will grow from your first diary card."]
-
-
 def test_the_record_zip_round_trips(session, demo):
     dana = act(session, "dana")
     data = export.record_zip(session, act(session, "dr.chen"), dana.id)
