@@ -21,7 +21,7 @@ from core.alerts import open_alerts
 from core.db import upsert
 from core.errors import ValidationError
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, utcnow
-from core.program import user_zone
+from core.program import user_today, user_zone
 from core.skills import skills_by_id
 
 
@@ -80,9 +80,7 @@ class SaveResult:
 participant_zone = user_zone   # a participant's own zone decides which day a card belongs to
 
 
-def today_for(session: Session, participant_id: int, now: datetime | None = None) -> date:
-    """The participant's own calendar day (a card at 11 pm belongs to that evening)."""
-    return (now or utcnow()).astimezone(participant_zone(session, participant_id)).date()
+today_for = user_today     # the participant's own calendar day
 
 
 def fillable_days(today: date) -> list[date]:

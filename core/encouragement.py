@@ -49,9 +49,9 @@ def mood(cards) -> str:
 
 
 def urges(cards) -> str:
-    urge_days = [c for c in cards if any((u or 0) > 0 for u, _ in c.urges.values())]
     if not cards:
         return ""
+    urge_days = [c for c in cards if any((u or 0) > 0 for u, _ in c.urges.values())]
     if not urge_days:
         return "No urges were recorded in this period."
     held = sum(1 for c in urge_days if not any(a for _, a in c.urges.values()))

@@ -72,9 +72,14 @@ def user_zone(session: Session, user_id: int) -> ZoneInfo:
     return _first_zone(*(row or ()))
 
 
+def user_today(session: Session, user_id: int, now: datetime | None = None) -> date:
+    """Today on a person's own calendar (a diary card at 11 pm belongs to that evening)."""
+    return (now or datetime.now(UTC)).astimezone(user_zone(session, user_id)).date()
+
+
 def today_of(session: Session, actor: Actor, now: datetime | None = None) -> date:
     """Today on the acting user's own calendar."""
-    return (now or datetime.now(UTC)).astimezone(user_zone(session, actor.id)).date()
+    return user_today(session, actor.id, now)
 
 
 def default_program(session: Session) -> Program | None:

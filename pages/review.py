@@ -24,6 +24,7 @@ st.title("Participant review")
 with session_scope() as session:
     caseload = accounts.caseload_for(session, actor)
     program = program_of(session, actor)
+    today = today_of(session, actor)
 if not caseload:
     st.info("No participants are assigned to you yet.")
     st.stop()
@@ -37,8 +38,6 @@ if chosen_id in ids:
     st.query_params["p"] = str(person.id)
     chosen_id = person.id
 
-with session_scope() as session:
-    today = today_of(session, actor)
 week_start = st.date_input("Week starting", value=today - timedelta(days=6), max_value=today, format="YYYY-MM-DD")
 week_end = min(week_start + timedelta(days=6), today)
 try:
