@@ -53,7 +53,7 @@ def main() -> None:
     elif auth.must_choose_password():
         page = st.navigation([st.Page(auth.choose_password_screen, title="Choose your password",
                                       icon=":material/key:", url_path="choose-password")], position="hidden")
-        layout.chrome(actor)
+        crisis.crisis_button(actor.program_id)  # crisis help first, as on every screen
     else:
         page = st.navigation(nav.pages_for(actor.role), position="top")
         layout.chrome(actor)

@@ -29,7 +29,7 @@ from core import auth
 from core.access import Actor
 from core.config import settings
 from core.db import session_scope
-from core.errors import ValidationError
+from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, Role
 from ui import crisis
 from ui.session_routes import LOGOUT_PATH, SESSION_PATH
@@ -165,9 +165,12 @@ def login_screen() -> None:
     crisis.crisis_button(None)  # the same place as on every other screen
     st.title("IOP Companion")
     st.write("Your diary card, skills and check-ups, between sessions.")
+    # Always drawn (empty or not), so the form keeps its place when the notice goes: a form that
+    # moved would stay on screen twice, stale and new, while a login run is working.
+    notice_slot = st.empty()
     message, shown_from = st.session_state.get(NOTICE) or ("", 0.0)
     if message and time.monotonic() - shown_from < NOTICE_SECONDS:
-        st.info(message)
+        notice_slot.info(message)
     else:
         st.session_state.pop(NOTICE, None)
     with st.form("login", clear_on_submit=False, enter_to_submit=True):
@@ -318,6 +321,43 @@ def after_password_change(version: int) -> None:
         _password_changed(session, version)
 
 
+def reset_and_unlock(actor: Actor, people: dict[int, str], *, key: str) -> None:
+    """For the admin and for therapists (their caseload): give someone a one-time reset code, or
+    lift a pause on their logins. `people` maps account ids to names; core decides who may, and
+    audits both."""
+    from ui.text import md
+
+    user_id = st.selectbox("Whose login", list(people), index=None, format_func=people.__getitem__,
+                           placeholder="Choose a person", key=f"{key}_who")
+    if user_id is None:
+        return
+    label = people[user_id]
+    code_col, unlock_col = st.columns(2)
+    if code_col.button("Give a reset code", key=f"{key}_code", width="stretch"):
+        try:
+            with session_scope() as session:
+                issued = auth.issue_reset_code(session, actor, user_id=user_id)
+            st.session_state[f"{key}_issued"] = (user_id, issued.code)
+        except AccessDenied as exc:
+            st.error(str(exc))
+    if unlock_col.button("Unlock logging in", key=f"{key}_unlock", width="stretch"):
+        try:
+            with session_scope() as session:
+                lifted = auth.unlock(session, actor, user_id=user_id)
+            st.success(f"Logging in is unlocked for {md(label)}." if lifted else
+                       f"Logging in was not paused for {md(label)}: nothing to unlock.")
+        except AccessDenied as exc:
+            st.error(str(exc))
+    issued = st.session_state.get(f"{key}_issued")
+    if issued and issued[0] == user_id:
+        st.success(f"Reset code for {md(label)}:")
+        st.code(issued[1], language=None)
+        st.caption("Give it to them in person or read it out on the phone; it is not shown again. "
+                   "It works once, within 24 hours: on the login screen they open \"I have a reset "
+                   "code\", type it with their username and choose a new password. An earlier "
+                   "code stops working.")
+
+
 @contextmanager
 def routed(actor: Actor | None) -> Iterator[None]:
     """app.py runs the page inside this, so the page's guard trusts this run's check."""
@@ -344,8 +384,10 @@ def guard(*roles: Role) -> Actor:
         if actor is None:
             login_screen()
             st.stop()
-        layout.chrome(actor)
+        if not must_choose_password():
+            layout.chrome(actor)
     if must_choose_password():
+        crisis.crisis_button(actor.program_id)
         choose_password_screen()
         st.stop()
     if actor.role not in roles:

@@ -146,7 +146,7 @@ def log_in(page, username: str, password: str = DEMO_PASSWORD, *, succeeds: bool
     page now has no component, and a page open is one run.)"""
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Password", exact=True).fill(password)
-    button = page.get_by_role("button", name="Log in")
+    button = page.get_by_role("button", name="Log in", exact=True)
     button.click()
     if succeeds:  # the login form goes away once the person's home has been drawn
         button.wait_for(state="detached")
