@@ -127,8 +127,9 @@ def current_actor() -> Actor | None:
                 st.session_state[MUST_CHOOSE] = user.must_change_password
                 actor = Actor.of(user)
             else:
+                # Logged out elsewhere (or deactivated, or the password changed). The browser's
+                # cookie is dead too, unless another tab has since logged in again: leave it be.
                 _forget_session()
-                st.session_state[CLEAR_COOKIE] = True
                 _notice("You have been signed out. Please log in again.")
         else:
             token = _browser_cookie()

@@ -508,3 +508,15 @@ def test_streamlit_authenticators_public_hasher_checks_our_hashes():
     assert Hasher.is_hash(hashed)
     counted = Counting()
     assert auth._verify(lambda p, h: Hasher.check_pw(p, h) and counted(p, h), "correct horse", hashed)
+
+
+@pytest.mark.parametrize("username, code, new", [
+    ("alex", "\x00" * 12, "a new beginning"), ("alex", "x" * 10_000, "a new beginning"),
+    ("alex", None, "a new beginning"), (None, "ABCD-EFGH-JKLM", "a new beginning"),
+    ("alex\x00", "ABCD-EFGH-JKLM", "a new beginning"), ("alex", "ABCD-EFGH-JKLM", None),
+    ("alex", "ABCD-EFGH-JKLM", "nul\x00in the password"), ("x" * 5000, "ABCD", "a new beginning"),
+])
+def test_odd_reset_input_is_a_message_beside_a_field_never_an_error(session, demo, username, code, new):
+    with pytest.raises(ValidationError) as caught:
+        auth.redeem_reset_code(session, username=username, code=code, new=new, repeat=new, client=HERE)
+    assert set(caught.value.fields) <= {"username", "code", "new", "repeat"}
