@@ -127,6 +127,20 @@ def test_password_change_from_my_account(app, session):
     app.run()
     assert "Your password is changed" in texts(app)
     assert app.title[0].value == "My account"  # still logged in here
+    assert posts(app, "/iop/session")           # with a fresh cookie for this browser
+    app.switch_page("pages/today.py").run()
+    assert app.title[0].value.startswith("Good")
+
+
+def test_my_account_shows_a_typed_name_as_plain_text(app, session):
+    alex = user_named(session, "alex")
+    alex.name = "![x](https://evil.example/x.png) [click](https://evil.example)"
+    session.add(alex)
+    session.commit()
+    log_in(app, "alex")
+    app.switch_page("pages/account.py").run()
+    line = next(m.value for m in app.markdown if "username" in m.value)
+    assert "\\!\\[x\\]" in line and "](https" not in line.replace("\\]\\(", "")
 
 
 # ---- the login cookie -----------------------------------------------------------------------------
