@@ -39,6 +39,7 @@ SESSION_VERSION = "iop_session_version"
 MUST_CHOOSE = "iop_must_choose_password"
 HANDOFF = "iop_cookie_handoff"       # a code the page still has to exchange for its cookie
 CLEAR_COOKIE = "iop_clear_cookie"    # the browser holds a cookie that no longer counts
+COOKIE_READ = "iop_cookie_read"      # this session has looked at the cookie it was opened with
 NOTICE = "iop_notice"
 NOTICE_SECONDS = 30
 
@@ -131,7 +132,10 @@ def current_actor() -> Actor | None:
                 # cookie is dead too, unless another tab has since logged in again: leave it be.
                 _forget_session()
                 _notice("You have been signed out. Please log in again.")
-        else:
+        elif not st.session_state.get(COOKIE_READ):
+            # The cookie this page was opened with: looked at once per browser session (after a
+            # logout here or elsewhere it is dead, and may since have been replaced by another tab).
+            st.session_state[COOKIE_READ] = True
             token = _browser_cookie()
             if token:
                 user = auth.user_for_token(session, token)

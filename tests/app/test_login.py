@@ -367,3 +367,15 @@ def test_the_login_form_keeps_its_place_when_the_logged_out_notice_goes(app):
     log_in(app, "alex", "a wrong password")
     assert "logged out" not in texts(app)
     assert login_form_position(app) == with_notice
+
+
+def test_a_session_opened_with_a_cookie_and_signed_out_elsewhere_leaves_the_cookie_alone(app, session, monkeypatch):
+    alex = user_named(session, "alex")
+    at = fresh_app(monkeypatch, core_auth.login_token(alex))
+    assert at.title[0].value.startswith("Good")
+    core_auth.end_all_sessions(session, alex.id)   # logged out on another device
+    session.commit()
+    at.run()
+    assert "signed out" in texts(at)
+    at.run()   # the dead cookie it was opened with is not looked at again, nor deleted from here
+    assert at.title[0].value == "IOP Companion" and not posts(at, "/iop/logout")
