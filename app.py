@@ -1,46 +1,68 @@
-"""IOP Companion: the router. Page config, login, then the pages of the user's role."""
+"""IOP Companion: the router. Page config, login, then the pages of the user's role.
+
+`streamlit run app.py` finds the module-level `app` below (an `st.App` with the two login-cookie
+routes of ui/session_routes.py) and serves it; Streamlit then runs this same file as `__main__`
+for every browser session, which calls `main()`.
+"""
 
 import logging
+import os
 
 import streamlit as st
 
 from core.checkups import questionnaires
 from core.config import ConfigError, settings
 from core.skills import CatalogueError, catalogue
-from ui import auth, crisis, layout, nav
+from ui import auth, crisis, layout, nav, session_routes
 
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-layout.configure_page()
+log = logging.getLogger("iop")
 
-try:
-    settings()
-except ConfigError as exc:
-    st.error(f"IOP Companion is not configured safely, so it will not start: {exc}")
-    st.stop()
 
-try:  # the content files are checked once per process (both loaders cache), naming a broken file
-    catalogue()
-    questionnaires()
-except CatalogueError as exc:
-    st.error(f"IOP Companion's content has a problem, so it will not start: {exc}")
-    crisis.resources_panel(program_id=None, fallback=True)
-    st.stop()
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("IOP_LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log.debug("script run")  # one per run: tests count them (one per page open)
+    layout.configure_page()
 
-actor = None
-try:
-    actor = auth.current_actor()
-except Exception as exc:  # noqa: BLE001 - a calm message and the crisis lines, never a traceback
-    logging.getLogger("iop").exception("could not check the login")
-    st.error(layout.DB_DOWN if layout.is_database_error(exc) else layout.UNEXPECTED)
-    crisis.resources_panel(program_id=None, fallback=True)
-    st.stop()
+    try:
+        settings()
+    except ConfigError as exc:
+        st.error(f"IOP Companion is not configured safely, so it will not start: {exc}")
+        st.stop()
 
-if actor is None:
-    page = st.navigation([st.Page(auth.login_screen, title="Log in", icon=":material/login:", url_path="login")],
-                         position="hidden")
-else:
-    page = st.navigation(nav.pages_for(actor.role), position="top")
-    layout.chrome(actor)
+    try:  # the content files are checked once per process (both loaders cache), naming a broken file
+        catalogue()
+        questionnaires()
+    except CatalogueError as exc:
+        st.error(f"IOP Companion's content has a problem, so it will not start: {exc}")
+        crisis.resources_panel(program_id=None, fallback=True)
+        st.stop()
 
-with auth.routed(actor):
-    layout.run_safely(page.run)
+    actor = None
+    try:
+        actor = auth.current_actor()
+    except Exception as exc:  # noqa: BLE001 - a calm message and the crisis lines, never a traceback
+        log.exception("could not check the login")
+        st.error(layout.DB_DOWN if layout.is_database_error(exc) else layout.UNEXPECTED)
+        crisis.resources_panel(program_id=None, fallback=True)
+        st.stop()
+
+    if actor is None:
+        page = st.navigation([st.Page(auth.login_screen, title="Log in", icon=":material/login:",
+                                      url_path="login")], position="hidden")
+    elif auth.must_choose_password():
+        page = st.navigation([st.Page(auth.choose_password_screen, title="Choose your password",
+                                      icon=":material/key:", url_path="choose-password")], position="hidden")
+        crisis.crisis_button(actor.program_id)  # crisis help first, as on every screen
+    else:
+        page = st.navigation(nav.pages_for(actor.role), position="top")
+        layout.chrome(actor)
+
+    with auth.routed(actor):
+        layout.run_safely(page.run)
+
+
+if __name__ == "__main__":  # Streamlit runs this file as __main__ for each session
+    main()
+else:  # `streamlit run app.py` imports it to serve `app`
+    app = st.App(os.path.abspath(__file__), routes=session_routes.ROUTES)

@@ -83,7 +83,7 @@ def create_account(session: Session, actor: Actor, *, username: str, name: str, 
         raise ValidationError(errors)
     user = AppUser(username=username, name=name.strip(), email=email or None, role=role,
                    password_hash=auth.hash_password(password, rounds=rounds),
-                   program_id=actor.program_id, is_demo=is_demo)
+                   program_id=actor.program_id, is_demo=is_demo, must_change_password=True)
     session.add(user)
     session.flush()
     if therapist_id is not None and role == Role.PARTICIPANT.value:
@@ -124,7 +124,7 @@ def set_active(session: Session, actor: Actor, *, user_id: int, active: bool) ->
         raise ValidationError.one("user", "You can't deactivate your own account.")
     user.is_active = active
     if not active:
-        user.sessions_valid_after = utcnow()
+        auth.end_all_sessions(session, user.id)
     session.add(user)
     record(session, actor, category=Category.PROFILE, action="deactivate" if not active else "activate",
            participant_id=user.id if user.role == Role.PARTICIPANT.value else None,

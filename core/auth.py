@@ -1,37 +1,82 @@
-"""Passwords, lockout and login-cookie validity. The database is the source of truth.
+"""Passwords, login attempts, login cookies, reset codes and unlocking. The database decides.
 
-streamlit-authenticator draws the login form and sets the cookie; these functions decide who
-may log in, count failures with a time window, and refuse cookies issued before a logout or a
-password change.
+- **Attempts** are counted (core/throttle.py) *before* a password is checked, per username and
+  client, so simultaneous guesses cannot get past the limit, and guesses from one place pause
+  logins only from that place: the owner elsewhere, and their existing logins, carry on.
+  Unknown usernames take exactly the same path (bcrypt against a dummy hash, the same counter,
+  the same words), so nothing tells which usernames exist.
+- **Login cookies** are tokens we sign (HS256) holding the account id, the account's *session
+  version* and the token's own issue time. Logout, a password change or reset, and deactivation
+  add one to the version, which ends every older login on every device; the token's age is also
+  held against today's expiry setting, so shortening it never revives an old cookie. The public
+  demo key signs cookies for demo accounts only.
+- **One-time codes**: a password reset code (24 h) that the admin, or the participant's
+  therapist, hands over in person, and the short hand-off that turns a password login into an
+  HttpOnly cookie set by the server. Only an HMAC of a code (keyed with the server secret) is
+  stored, and a code is used by one conditional update, so it works once.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import lru_cache
 
 import bcrypt
-from sqlmodel import Session, select
+import jwt
+from sqlalchemy import delete, select, update
+from sqlmodel import Session
 
-from core.errors import ValidationError
-from core.models import AppUser, utcnow
+from core import throttle
+from core.access import Actor, record
+from core.config import settings
+from core.errors import AccessDenied, ValidationError
+from core.models import AppUser, CaseloadAssignment, OneTimeCode, Role, utcnow
 
 PASSWORD_MIN_BYTES = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt ignores (bcrypt 5: rejects) anything longer
-MAX_FAILED_ATTEMPTS = 5
-FAILURE_WINDOW = timedelta(minutes=15)
-LOCKOUT_DURATION = timedelta(minutes=15)
 
+LOGIN_ATTEMPTS = 5                       # wrong passwords in a row from one place …
+LOGIN_WINDOW = timedelta(minutes=15)     # … within this long pause logins from there this long
+LOGIN_MAX_PAUSE = timedelta(hours=4)     # pauses in a row double, up to this
+MAX_FAILED_ATTEMPTS = LOGIN_ATTEMPTS     # (the name the first release used)
+RESET_ATTEMPTS = 5                       # wrong reset codes, per username and client
+RESET_CODE_LIFETIME = timedelta(hours=24)
+RESET_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"   # no 0/O, 1/I: read aloud, typed on a phone
+RESET_CODE_LENGTH = 12                   # 60 bits, shown as XXXX-XXXX-XXXX
+HANDOFF_LIFETIME = timedelta(minutes=2)
+TOKEN_ALGORITHM = "HS256"
+TOKEN_MAX_CHARS = 1024
+CLOCK_SKEW = timedelta(minutes=1)        # a token "issued" later than this ahead is refused
+USERNAME_MAX = 40
+
+ACCOUNT_CATEGORY = "account"             # audit category for logins being reset or unlocked
+
+EMPTY_MESSAGE = "Enter your username and your password."
+WRONG_MESSAGE = "That username and password don't match. Check both and try again."
+
+PasswordCheck = Callable[[str, str], bool]
+
+
+# ---- passwords ---------------------------------------------------------------------------
 
 def password_problem(password: str) -> str | None:
     """The message to show beside a new password, or None when it is acceptable."""
-    size = len(password.encode("utf-8"))
+    if not isinstance(password, str):
+        return "Enter a password."
+    size = len(password.encode("utf-8", "surrogatepass"))
     if size < PASSWORD_MIN_BYTES:
         return f"Use at least {PASSWORD_MIN_BYTES} characters."
     if size > PASSWORD_MAX_BYTES:
         return f"Use at most {PASSWORD_MAX_BYTES} bytes (about {PASSWORD_MAX_BYTES} plain letters)."
     if password != password.strip():
         return "Don't start or end the password with a space."
+    if "\x00" in password or any(ord(ch) < 32 for ch in password):
+        return "Use letters, digits, spaces and punctuation only."
     return None
 
 
@@ -43,129 +88,415 @@ def hash_password(password: str, *, rounds: int) -> str:
 
 
 def check_password(password: str, password_hash: str) -> bool:
-    data = password.encode("utf-8")
-    if len(data) > PASSWORD_MAX_BYTES:
+    """bcrypt's check; anything malformed (too long, not a hash) is simply a wrong password."""
+    try:
+        data = password.encode("utf-8")
+        if len(data) > PASSWORD_MAX_BYTES:
+            return False
+        return bcrypt.checkpw(data, password_hash.encode("ascii"))
+    except (ValueError, TypeError, UnicodeError):
         return False
-    return bcrypt.checkpw(data, password_hash.encode("ascii"))
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
+@lru_cache(maxsize=4)
+def _dummy_hash(rounds: int) -> str:
+    """A hash nobody's password matches, at the cost real hashes have: unknown usernames take
+    as long as known ones."""
+    return bcrypt.hashpw(secrets.token_bytes(16).hex().encode(), bcrypt.gensalt(rounds)).decode("ascii")
 
 
-@dataclass(frozen=True)
-class LockState:
-    locked: bool
-    minutes_left: int = 0
-
-    @property
-    def message(self) -> str:
-        minutes = max(self.minutes_left, 1)
-        unit = "minute" if minutes == 1 else "minutes"
-        return (f"This account is locked after {MAX_FAILED_ATTEMPTS} unsuccessful tries. "
-                f"Please try again in {minutes} {unit}, or ask your program to reset it.")
+def _new_password_errors(new: str, repeat: str) -> dict[str, str]:
+    problem = password_problem(new)
+    if problem:
+        return {"new": problem}
+    if new != repeat:
+        return {"repeat": "The two new passwords are not the same."}
+    return {}
 
 
-def lock_state(user: AppUser, now: datetime | None = None) -> LockState:
-    now = now or utcnow()
-    until = _aware(user.locked_until)
-    if until and until > now:
-        seconds = (until - now).total_seconds()
-        return LockState(True, int(-(-seconds // 60)))
-    return LockState(False)
+# ---- who may log in ------------------------------------------------------------------------
+
+def normalize_username(username: object) -> str:
+    return username.strip().lower() if isinstance(username, str) else ""
 
 
 def find_user(session: Session, username: str) -> AppUser | None:
-    return session.exec(select(AppUser).where(AppUser.username == username.strip().lower())).first()
+    name = normalize_username(username)
+    if not name or len(name) > USERNAME_MAX or not name.isprintable():
+        return None
+    return session.execute(select(AppUser).where(AppUser.username == name)).scalars().first()
 
 
-def login_credentials_for(user: AppUser) -> dict:
-    """The credentials dict streamlit-authenticator wants, for one user, from the database.
+def may_log_in(user: AppUser | None, *, demo_mode: bool) -> bool:
+    return user is not None and user.is_active and (demo_mode or not user.is_demo)
 
-    Built per attempt, so no rerun reads every account and no password is hashed on a rerun.
+
+def session_is_current(user: AppUser | None, version: object, *, demo_mode: bool) -> bool:
+    """A login counts while the account may log in and nothing has ended its sessions since."""
+    return (may_log_in(user, demo_mode=demo_mode) and isinstance(version, int)
+            and not isinstance(version, bool) and version == user.session_version)
+
+
+def login_key(username: str) -> str:
+    """The throttle key for password attempts on one username (known or not)."""
+    return f"login:{normalize_username(username)}"
+
+
+def _reset_key(username: str) -> str:
+    return f"reset:{normalize_username(username)}"
+
+
+def _attempts_word(n: int) -> str:
+    return "1 more try" if n == 1 else f"{n} more tries"
+
+
+def paused_message(attempt: throttle.Attempt) -> str:
+    minutes = attempt.minutes_left or int(LOGIN_WINDOW.total_seconds() // 60)
+    unit = "minute" if minutes == 1 else "minutes"
+    return (f"Too many tries in a row, so logging in to this account from here is paused for "
+            f"{minutes} {unit}. Your program (the front desk or your therapist) can unlock it "
+            f"or give you a reset code.")
+
+
+def wrong_password_message(attempt: throttle.Attempt) -> str:
+    if attempt.remaining == 0:
+        return paused_message(attempt)
+    minutes = int(LOGIN_WINDOW.total_seconds() // 60)
+    return (f"{WRONG_MESSAGE} You have {_attempts_word(attempt.remaining)} before logging in from "
+            f"here pauses for {minutes} minutes.")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: AppUser | None = None   # set when the login succeeded
+    message: str = ""             # what to show beside the form when it did not
+
+
+def log_in(session: Session, *, username: str, password: str, client: str,
+           verify: PasswordCheck = check_password, now: datetime | None = None) -> LoginResult:
+    """Check a password login. The attempt is counted before the password is checked.
+
+    `verify(password, hash)` checks a password against a bcrypt hash (the app passes
+    streamlit-authenticator's `Hasher.check_pw`); `client` says where the attempt comes from
+    (an IP address), so guesses from one place do not pause the owner's logins elsewhere.
     """
-    return {"usernames": {user.username: {
-        "name": user.name, "email": user.email or "", "password": user.password_hash,
-        "roles": [user.role], "failed_login_attempts": 0,
-    }}}
-
-
-def record_failed_login(session: Session, username: str, now: datetime | None = None) -> LockState:
-    """Count a wrong password; the fifth within the window locks the account."""
+    config = settings()
     now = now or utcnow()
-    user = find_user(session, username)
-    if user is None:
-        return LockState(False)
-    last = _aware(user.last_failed_at)
-    if last is None or now - last > FAILURE_WINDOW or _aware(user.locked_until):
-        # A new run of failures: the old ones are outside the window or a lock has passed.
-        user.failed_attempts = 0
-        user.locked_until = None
-    user.failed_attempts += 1
-    user.last_failed_at = now
-    if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
-        user.locked_until = now + LOCKOUT_DURATION
-    session.add(user)
-    session.commit()
-    return lock_state(user, now)
-
-
-def record_successful_login(session: Session, username: str, now: datetime | None = None) -> AppUser:
-    now = now or utcnow()
-    user = find_user(session, username)
-    if user is None:
-        raise LookupError(username)
-    user.failed_attempts = 0
-    user.last_failed_at = None
-    user.locked_until = None
+    name = normalize_username(username)
+    if not name or not isinstance(password, str) or not password:
+        return LoginResult(message=EMPTY_MESSAGE)
+    attempt = throttle.hit(session, login_key(name), client=client, limit=LOGIN_ATTEMPTS,
+                           window=LOGIN_WINDOW, max_block=LOGIN_MAX_PAUSE, now=now)
+    if not attempt.allowed:
+        return LoginResult(message=paused_message(attempt))
+    user = find_user(session, name)
+    stored = user.password_hash if user is not None else _dummy_hash(config.bcrypt_rounds)
+    matches = len(password.encode("utf-8", "surrogatepass")) <= PASSWORD_MAX_BYTES and _verify(
+        verify, password, stored)
+    if not (matches and may_log_in(user, demo_mode=config.demo_mode)):
+        session.rollback()
+        return LoginResult(message=wrong_password_message(attempt))
+    throttle.clear(session, login_key(name), client=client)
+    throttle.prune(session, before=now - LOGIN_WINDOW - LOGIN_MAX_PAUSE)
     user.last_login_at = now
     session.add(user)
     session.commit()
+    return LoginResult(user=user)
+
+
+def _verify(verify: PasswordCheck, password: str, stored: str) -> bool:
+    try:
+        return bool(verify(password, stored))
+    except (ValueError, TypeError, UnicodeError):
+        return False
+
+
+# ---- sessions and the login cookie -----------------------------------------------------------
+
+def _bump_session_version(session: Session, user_id: int) -> None:
+    session.execute(update(AppUser).where(AppUser.id == user_id)
+                    .values(session_version=AppUser.session_version + 1))
+
+
+def end_all_sessions(session: Session, user_id: int) -> None:
+    """Logout: this login and every other one (cookies on any device) stop working now.
+    Deactivation calls this too (within its own unit of work: no commit here)."""
+    _bump_session_version(session, user_id)
+
+
+def login_token(user: AppUser, *, now: datetime | None = None) -> str:
+    """The login cookie's value: id, session version, issue time and expiry, signed."""
+    config = settings()
+    issued = int((now or utcnow()).timestamp())
+    lifetime = int(config.cookie_expiry_days * 86400)
+    return jwt.encode({"sub": str(user.id), "sv": user.session_version, "iat": issued,
+                       "exp": issued + lifetime}, config.cookie_key, algorithm=TOKEN_ALGORITHM)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def user_for_token(session: Session, token: object, *, now: datetime | None = None) -> AppUser | None:
+    """The account a login cookie stands for, or None for anything not exactly right."""
+    config = settings()
+    now = now or utcnow()
+    if not isinstance(token, str) or not token or len(token) > TOKEN_MAX_CHARS or not token.isascii():
+        return None
+    try:
+        claims = jwt.decode(token, config.cookie_key, algorithms=[TOKEN_ALGORITHM],
+                            options={"require": ["sub", "sv", "iat", "exp"]})
+    except (jwt.PyJWTError, ValueError, TypeError, UnicodeError):
+        return None
+    sub, version, issued = claims.get("sub"), claims.get("sv"), claims.get("iat")
+    if not (isinstance(sub, str) and sub.isascii() and sub.isdigit() and len(sub) <= 12
+            and _is_int(version) and _is_int(issued)):
+        return None
+    age = now.timestamp() - issued
+    if age < -CLOCK_SKEW.total_seconds() or age >= config.cookie_expiry_days * 86400:
+        return None   # from the future, or older than today's expiry setting allows
+    user = session.get(AppUser, int(sub))
+    if not session_is_current(user, version, demo_mode=config.demo_mode):
+        return None
+    if config.uses_demo_key and not user.is_demo:
+        return None   # the demo key is public: it vouches for demo accounts only
     return user
 
 
-def session_is_valid(user: AppUser | None, logged_in_at: datetime, *, demo_mode: bool) -> bool:
-    """A login (cookie or live session) counts only if nothing has invalidated it since."""
-    if user is None or not user.is_active or (user.is_demo and not demo_mode):
-        return False
-    return _aware(logged_in_at) >= _aware(user.sessions_valid_after)
+def cookie_allowed(user: AppUser) -> bool:
+    """Whether this account's login may be remembered by a cookie (not with the demo key)."""
+    return user.is_demo or not settings().uses_demo_key
 
 
-def cookie_issued_at(token: dict, expiry_days: float) -> datetime:
-    """streamlit-authenticator's cookie holds only its expiry; issue time = expiry - lifetime."""
-    return datetime.fromtimestamp(float(token["exp_date"]), UTC) - timedelta(days=expiry_days)
+# ---- one-time codes ----------------------------------------------------------------------------
+
+def normalize_code(code: object) -> str:
+    """Codes are accepted with or without dashes and spaces, in any case."""
+    if not isinstance(code, str):
+        return ""
+    return "".join(ch for ch in code if ch not in " -\t\u2010\u2011\u2012\u2013\u2014\u00a0").upper()
 
 
-def end_all_sessions(session: Session, user_id: int, now: datetime | None = None) -> None:
-    """Logout: every cookie issued before now stops working, on every device."""
-    user = session.get(AppUser, user_id)
-    if user is not None:
-        user.sessions_valid_after = now or utcnow()
-        session.add(user)
-        session.commit()
+def _code_hash(purpose: str, code: str) -> str:
+    return hmac.new(settings().cookie_key.encode(), f"{purpose}:{code}".encode("utf-8", "surrogatepass"),
+                    hashlib.sha256).hexdigest()
 
+
+def _use_code(session: Session, purpose: str, code: str, *, user_id: int | None,
+              now: datetime) -> int | None:
+    """Mark a live code used, once: the user id it was for, or None. One conditional update."""
+    query = (update(OneTimeCode)
+             .where(OneTimeCode.code_hash == _code_hash(purpose, code), OneTimeCode.purpose == purpose,
+                    OneTimeCode.used_at.is_(None), OneTimeCode.expires_at > now)
+             .values(used_at=now).returning(OneTimeCode.user_id))
+    if user_id is not None:
+        query = query.where(OneTimeCode.user_id == user_id)
+    return session.execute(query).scalar()
+
+
+def _prune_codes(session: Session, now: datetime) -> None:
+    session.execute(delete(OneTimeCode).where(OneTimeCode.expires_at < now - timedelta(days=7)))
+
+
+def issue_login_handoff(session: Session, user: AppUser, *, now: datetime | None = None) -> str | None:
+    """A code the browser exchanges (POST /iop/session) for the login cookie, or None when this
+    account's login may not be remembered. Commits."""
+    if not cookie_allowed(user):
+        return None
+    now = now or utcnow()
+    code = secrets.token_urlsafe(32)
+    _prune_codes(session, now)
+    session.add(OneTimeCode(purpose="login", code_hash=_code_hash("login", code), user_id=user.id,
+                            created_at=now, expires_at=now + HANDOFF_LIFETIME))
+    session.commit()
+    return code
+
+
+def handoff_pending(session: Session, code: str, *, now: datetime | None = None) -> bool:
+    """Whether the browser has yet to exchange this hand-off code for its cookie."""
+    now = now or utcnow()
+    return session.execute(select(OneTimeCode.id).where(
+        OneTimeCode.code_hash == _code_hash("login", code), OneTimeCode.used_at.is_(None),
+        OneTimeCode.expires_at > now)).first() is not None
+
+
+def redeem_login_handoff(session: Session, code: object, *, now: datetime | None = None) -> str | None:
+    """Exchange a hand-off code for a login token, once. Commits."""
+    now = now or utcnow()
+    if not isinstance(code, str) or not code or len(code) > 100 or not code.isascii():
+        return None
+    user_id = _use_code(session, "login", code, user_id=None, now=now)
+    session.commit()
+    user = session.get(AppUser, user_id) if user_id is not None else None
+    if not may_log_in(user, demo_mode=settings().demo_mode) or not cookie_allowed(user):
+        return None
+    return login_token(user, now=now)
+
+
+@dataclass(frozen=True)
+class ResetCode:
+    code: str            # shown once to the person issuing it, never stored
+    expires_at: datetime
+    username: str
+
+
+def _refusal_for(session: Session, actor: Actor, target: AppUser | None) -> str | None:
+    """Who may reset or unlock whose login: the admin, in their program (not their own: they use
+    My account); a therapist, for participants on their caseload. None means allowed."""
+    if target is None:
+        return "no such account"
+    if actor.role is Role.ADMIN:
+        if target.program_id != actor.program_id:
+            return "account of another program"
+        if target.id == actor.id:
+            return "own account: use My account"
+        return None
+    if actor.role is Role.THERAPIST:
+        on_caseload = session.execute(select(CaseloadAssignment.id).where(
+            CaseloadAssignment.therapist_id == actor.id,
+            CaseloadAssignment.participant_id == target.id)).first() is not None
+        if target.role == Role.PARTICIPANT.value and on_caseload:
+            return None
+        return "not on this therapist's caseload"
+    return "not available for this role"
+
+
+def _checked_target(session: Session, actor: Actor, user_id: object, action: str) -> AppUser:
+    """The account `actor` may manage, or AccessDenied; either way the decision is audited
+    (who, whose, what, when: no clinical content)."""
+    target = session.get(AppUser, user_id) if _is_int(user_id) else None
+    reason = _refusal_for(session, actor, target)
+    whose = target.id if target is not None and target.role == Role.PARTICIPANT.value else None
+    detail = f"account {target.id}" if target is not None else "unknown account"
+    if reason:
+        session.rollback()
+        record(session, actor, category=ACCOUNT_CATEGORY, action=action, participant_id=whose,
+               allowed=False, detail=f"{detail}: {reason}")
+        raise AccessDenied("You can't do this for that account.")
+    record(session, actor, category=ACCOUNT_CATEGORY, action=action, participant_id=whose, detail=detail)
+    return target
+
+
+def _new_reset_code() -> str:
+    raw = "".join(secrets.choice(RESET_CODE_ALPHABET) for _ in range(RESET_CODE_LENGTH))
+    return "-".join(raw[i:i + 4] for i in range(0, RESET_CODE_LENGTH, 4))
+
+
+def issue_reset_code(session: Session, actor: Actor, *, user_id: int,
+                     now: datetime | None = None) -> ResetCode:
+    """A one-time reset code for someone's account, valid 24 hours; earlier unused ones stop
+    working. The person types it with their username and a new password on the login screen."""
+    now = now or utcnow()
+    target = _checked_target(session, actor, user_id, "reset code")
+    session.execute(update(OneTimeCode).where(
+        OneTimeCode.user_id == target.id, OneTimeCode.purpose == "reset",
+        OneTimeCode.used_at.is_(None)).values(used_at=now))
+    _prune_codes(session, now)
+    code = _new_reset_code()
+    session.add(OneTimeCode(purpose="reset", code_hash=_code_hash("reset", normalize_code(code)),
+                            user_id=target.id, issued_by_id=actor.id, created_at=now,
+                            expires_at=now + RESET_CODE_LIFETIME))
+    session.commit()
+    return ResetCode(code=code, expires_at=now + RESET_CODE_LIFETIME, username=target.username)
+
+
+def unlock(session: Session, actor: Actor, *, user_id: int) -> int:
+    """Lift every pause on this account's logins (from every place). Returns how many."""
+    target = _checked_target(session, actor, user_id, "unlock")
+    lifted = throttle.clear(session, login_key(target.username))
+    session.commit()
+    return lifted
+
+
+def paused_usernames(session: Session, usernames: list[str]) -> set[str]:
+    """Which of these accounts have logins paused from somewhere right now (one query)."""
+    keys = {login_key(name): name for name in usernames}
+    return {keys[k] for k in throttle.blocked_keys(session, list(keys))}
+
+
+def redeem_reset_code(session: Session, *, username: str, code: str, new: str, repeat: str,
+                      client: str, now: datetime | None = None) -> AppUser:
+    """Set a new password with a reset code: the code works once, for its own account, within
+    24 hours; tries are counted per username and client like passwords. Ends older logins."""
+    config = settings()
+    now = now or utcnow()
+    name, code = normalize_username(username), normalize_code(code)
+    errors = _new_password_errors(new, repeat)
+    if not name:
+        errors["username"] = "Enter your username."
+    if not code:
+        errors["code"] = "Enter the code your program gave you."
+    if errors:
+        raise ValidationError(errors)
+    attempt = throttle.hit(session, _reset_key(name), client=client, limit=RESET_ATTEMPTS,
+                           window=LOGIN_WINDOW, max_block=LOGIN_MAX_PAUSE, now=now)
+    if not attempt.allowed:
+        raise ValidationError.one("code", paused_message(attempt).replace("logging in to", "using codes for"))
+    new_hash = hash_password(new, rounds=config.bcrypt_rounds)  # before the update: keep it short
+    user = find_user(session, name)
+    used = None
+    if may_log_in(user, demo_mode=config.demo_mode) and len(code) <= 64:
+        used = _use_code(session, "reset", code, user_id=user.id, now=now)
+    if used is None:
+        session.rollback()
+        left = (f" You have {_attempts_word(attempt.remaining)} before codes for this username "
+                f"pause for a while." if attempt.remaining else "")
+        raise ValidationError.one("code", "That code doesn't work with this username. It may have been "
+                                          "used already or be more than 24 hours old: ask your program "
+                                          "for a new one." + left)
+    user.password_hash = new_hash
+    user.must_change_password = False
+    user.last_login_at = now
+    session.add(user)
+    session.flush()
+    _bump_session_version(session, user.id)
+    throttle.clear(session, login_key(name))
+    throttle.clear(session, _reset_key(name))
+    record(session, Actor.of(user), category=ACCOUNT_CATEGORY, action="reset used",
+           participant_id=user.id if user.role == Role.PARTICIPANT.value else None,
+           detail=f"account {user.id}")
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+# ---- changing one's own password -----------------------------------------------------------------
 
 def change_password(session: Session, *, user_id: int, current: str, new: str, repeat: str,
-                    rounds: int, now: datetime | None = None) -> datetime:
-    """Change a password; older logins elsewhere stop working. Returns the new valid-after time."""
+                    rounds: int) -> int:
+    """Change a password (the current one is required); every other login ends. Returns the new
+    session version, so this browser session can carry on."""
     user = session.get(AppUser, user_id)
-    if user is None or not check_password(current, user.password_hash):
+    if user is None or not isinstance(current, str) or not check_password(current, user.password_hash):
         raise ValidationError.one("current", "That is not your current password.")
-    errors = {}
-    problem = password_problem(new)
-    if problem:
-        errors["new"] = problem
-    elif new != repeat:
-        errors["repeat"] = "The two new passwords are not the same."
-    elif new == current:
+    errors = _new_password_errors(new, repeat)
+    if not errors and new == current:
         errors["new"] = "Choose a password different from the current one."
     if errors:
         raise ValidationError(errors)
-    now = now or utcnow()
+    return _set_password(session, user, new, rounds=rounds)
+
+
+def choose_password(session: Session, *, user_id: int, new: str, repeat: str, rounds: int) -> int:
+    """The first thing after logging in with a first password from the program: one's own.
+    Returns the new session version."""
+    user = session.get(AppUser, user_id)
+    if user is None:
+        raise ValidationError.one("new", "Please log in again.")
+    errors = _new_password_errors(new, repeat)
+    if not errors and check_password(new, user.password_hash):
+        errors["new"] = "Choose a password different from the one you were given."
+    if errors:
+        raise ValidationError(errors)
+    return _set_password(session, user, new, rounds=rounds)
+
+
+def _set_password(session: Session, user: AppUser, new: str, *, rounds: int) -> int:
     user.password_hash = hash_password(new, rounds=rounds)
-    user.sessions_valid_after = now
+    user.must_change_password = False
     session.add(user)
+    session.flush()
+    _bump_session_version(session, user.id)
     session.commit()
-    return now
+    session.refresh(user)
+    return user.session_version

@@ -15,6 +15,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COOKIE_KEY = "iop-companion-demo-cookie-key-not-a-secret"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+PLACEHOLDER_KEY_MARK = "replace-me"  # .streamlit/secrets.toml.example's cookie_key
 
 
 class ConfigError(RuntimeError):
@@ -29,10 +30,16 @@ class Settings:
     cookie_expiry_days: float
     demo_mode: bool
     bcrypt_rounds: int
+    cookie_secure: bool = False   # Secure even when the request looks like plain http (TLS proxy)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_demo_key(self) -> bool:
+        """The public demo key signs nothing but demo accounts' cookies."""
+        return self.cookie_key == DEFAULT_COOKIE_KEY
 
 
 def _read_secrets(path: Path) -> dict:
@@ -63,7 +70,10 @@ def load_settings(environ: dict | None = None, secrets_path: Path | None = None)
         return secrets.get(key, default)
 
     cookie_key = get("IOP_COOKIE_KEY", "cookie_key")
-    configured = bool(secrets) or cookie_key is not None
+    database_url = get("DATABASE_URL", "database_url")
+    # Demo mode is never a side effect of a partial configuration: it is on when asked for, or
+    # when nothing at all is configured (no secrets, no key, the default SQLite file).
+    configured = bool(secrets) or cookie_key not in (None, "") or database_url not in (None, "")
     demo_raw = get("IOP_DEMO_MODE", "demo_mode")
     demo_mode = (not configured) if demo_raw is None else _truthy(demo_raw)
 
@@ -71,13 +81,14 @@ def load_settings(environ: dict | None = None, secrets_path: Path | None = None)
         if not demo_mode:
             raise ConfigError(
                 "Demo mode is off but no cookie key is set. Set IOP_COOKIE_KEY (or cookie_key in "
-                ".streamlit/secrets.toml) to a long random string."
+                ".streamlit/secrets.toml) to a long random string, e.g. the output of "
+                "python -c \"import secrets; print(secrets.token_urlsafe(48))\"."
             )
         cookie_key = DEFAULT_COOKIE_KEY
-    elif len(str(cookie_key)) < 32 and not demo_mode:
-        raise ConfigError("The cookie key is too short: use at least 32 random characters.")
+    elif not demo_mode and (len(str(cookie_key)) < 32 or PLACEHOLDER_KEY_MARK in str(cookie_key)):
+        raise ConfigError("The cookie key is too short or still the example's placeholder: use at "
+                          "least 32 random characters.")
 
-    database_url = get("DATABASE_URL", "database_url")
     if not database_url:
         data_dir = Path(get("IOP_DATA_DIR", "data_dir", DEFAULT_DATA_DIR))
         database_url = f"sqlite:///{data_dir / 'iop.db'}"
@@ -91,6 +102,8 @@ def load_settings(environ: dict | None = None, secrets_path: Path | None = None)
         raise ConfigError(f"A numeric setting is not a number: {exc}") from exc
     if not 4 <= rounds <= 16:
         raise ConfigError("IOP_BCRYPT_ROUNDS must be between 4 and 16.")
+    if not 0 < expiry <= 366:
+        raise ConfigError("IOP_COOKIE_EXPIRY_DAYS must be more than 0 and at most 366.")
 
     return Settings(
         database_url=str(database_url),
@@ -99,6 +112,7 @@ def load_settings(environ: dict | None = None, secrets_path: Path | None = None)
         cookie_expiry_days=expiry,
         demo_mode=demo_mode,
         bcrypt_rounds=rounds,
+        cookie_secure=_truthy(get("IOP_COOKIE_SECURE", "cookie_secure", False)),
     )
 
 

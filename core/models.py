@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -58,11 +58,11 @@ class AppUser(SQLModel, table=True):
     started_on: date | None = None  # participants: first day in the program
     is_active: bool = True
     is_demo: bool = False
-    failed_attempts: int = 0
-    last_failed_at: datetime | None = None
-    locked_until: datetime | None = None
-    # Login cookies issued before this moment are refused (set by logout and password change).
-    sessions_valid_after: datetime = Field(default_factory=utcnow)
+    # A login (this browser session or a login cookie) names the version it began with; logout,
+    # a password change or reset, and deactivation add one, ending every older login everywhere.
+    session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # Set for an account made with a first password from the program: choose your own first.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     last_login_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -358,3 +358,34 @@ class Attendance(SQLModel, table=True):
     status: str = Field(max_length=16)          # attended | late | excused | missed
     recorded_by_id: int = Field(foreign_key="app_user.id")
     recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class Throttle(SQLModel, table=True):
+    """Attempts at something guessable (a password, a code) per key and client; see core/throttle.py."""
+
+    __tablename__ = "throttle"
+    __table_args__ = (UniqueConstraint("key", "client", name="uq_throttle_key_client"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120)
+    client: str = Field(default="", max_length=64)
+    hits: int = 0                              # attempts counted in the current window
+    window_started_at: datetime = Field(default_factory=utcnow, index=True)
+    blocked_until: datetime | None = None      # set when the limit is reached
+    strikes: int = 0                           # blocks in a row: each one lasts twice as long
+
+
+class OneTimeCode(SQLModel, table=True):
+    """A code that works once, until it expires: a password reset (24 h) or the hand-off that
+    turns a password login into a login cookie (minutes). Only an HMAC of the code is stored."""
+
+    __tablename__ = "one_time_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=16)        # reset | login
+    code_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    issued_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -12,9 +12,10 @@ from core.config import settings  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
+from ui.text import md  # noqa: E402
 
 st.title("My account")
-st.write(f"**{actor.name}** · {actor.role.label} · username `{actor.username}`")
+st.markdown(f"**{md(actor.name)}** · {actor.role.label} · username {md(actor.username)}")
 
 st.subheader("Change password")
 errors = FieldErrors()
@@ -30,9 +31,9 @@ with st.form("change_password", clear_on_submit=False):
 if submitted:
     try:
         with session_scope() as session:
-            valid_after = core_auth.change_password(session, user_id=actor.id, current=current, new=new,
+            version = core_auth.change_password(session, user_id=actor.id, current=current, new=new,
                                                     repeat=repeat, rounds=settings().bcrypt_rounds)
-        auth.after_password_change(valid_after)
+        auth.after_password_change(version)  # the new session version: this login carries on
         st.success("Your password is changed. You stay logged in here; other devices will ask "
                    "you to log in again.")
     except ValidationError as exc:

@@ -8,6 +8,7 @@ from ui import auth
 actor = auth.guard(Role.ADMIN)
 
 from core import accounts  # noqa: E402 - the guard comes first
+from core import auth as core_auth  # noqa: E402
 from core.config import settings  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
@@ -54,10 +55,12 @@ role_filter = col_role.selectbox("Role", ["All", *[r.value for r in Role]],
 with session_scope() as session:
     rows = accounts.list_accounts(session, actor, role=None if role_filter == "All" else role_filter,
                                   search=search)
+    paused = core_auth.paused_usernames(session, [r.username for r in rows])
 st.dataframe(
     [{"Name": r.name, "Username": r.username, "Role": r.role.label, "Therapist": r.therapist,
       "Active": "yes" if r.is_active else "no",
-      "Last login": f"{r.last_login_at:%Y-%m-%d %H:%M}" if r.last_login_at else "never"}
+      "Last login": f"{r.last_login_at:%Y-%m-%d %H:%M}" if r.last_login_at else "never",
+      "Login paused": "yes" if r.username in paused else ""}
      for r in rows],
     hide_index=True, width="stretch")
 
@@ -76,3 +79,9 @@ if chosen is not None:
             st.rerun()
         except ValidationError as exc:
             st.error(str(exc))
+
+st.subheader("Forgotten password or paused login")
+st.caption("A reset code lets the person choose a new password on the login screen. Unlocking "
+           "lifts a pause that too many wrong passwords caused.")
+auth.reset_and_unlock(actor, {r.id: f"{r.name} ({r.username})" for r in rows if r.username != actor.username},
+                      key="admin_reset")

@@ -76,3 +76,8 @@ with st.expander("Ask for an extra check-up"):
                 st.success(f"{who.name} will see an extra {checkups.questionnaires()[kind].name} to fill in.")
             except ValidationError as exc:
                 st.error(str(exc))
+
+with st.expander("Forgotten password or paused login"):
+    st.caption("Give a participant a one-time reset code, or unlock logging in after too many "
+               "wrong passwords.")
+    auth.reset_and_unlock(actor, {r.participant_id: r.name for r in rows}, key="caseload_reset")

@@ -48,9 +48,13 @@ def pg_database_url():
 
 @pytest.fixture(autouse=True)
 def test_settings(monkeypatch, tmp_path):
-    """Demo mode, no secrets file, quick bcrypt; caches cleared so each test sees its own env."""
-    for name in ("IOP_COOKIE_KEY", "IOP_DEMO_MODE", "DATABASE_URL"):
+    """Demo mode, no secrets file, quick bcrypt; caches cleared so each test sees its own env.
+
+    Demo mode is asked for explicitly: a test database is a configured DATABASE_URL, and a
+    configured database alone never turns demo mode on."""
+    for name in ("IOP_COOKIE_KEY", "DATABASE_URL", "IOP_COOKIE_EXPIRY_DAYS", "IOP_COOKIE_SECURE"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("IOP_DEMO_MODE", "true")
     monkeypatch.setenv("IOP_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
     monkeypatch.setenv("IOP_BCRYPT_ROUNDS", TEST_ROUNDS)
     monkeypatch.setenv("IOP_DATA_DIR", str(tmp_path / "data"))

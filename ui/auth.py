@@ -1,140 +1,167 @@
-"""Login, logout and the page guard.
+"""Login, logout, the login cookie, the first-password screen and the page guard.
 
-streamlit-authenticator checks the password and signs the re-login cookie; core decides who may
-log in (lockout, deactivation, demo accounts) and which cookies still count. We draw the form
-ourselves so the typed username is known (for lockout) and browsers may offer saved passwords.
+core/auth.py decides who may log in (attempts counted first, per username and client), what a
+login cookie is worth (session version, issue time) and what a reset code does. This module
+draws the forms and keeps the browser's side in step:
+
+- The login cookie is set and deleted by the server (`ui/session_routes.py`): after a password
+  login the page posts a one-time hand-off code to `/iop/session`, which answers with an
+  HttpOnly, SameSite=Lax cookie (Secure over https). No JavaScript ever sees the cookie, and no
+  component runs on the page, so a page open is one script run and nothing reruns under a tap.
+- A new browser session (a reload, a new tab) reads the cookie from `st.context.cookies`; every
+  rerun re-checks the login against the database (active, session version).
+- streamlit-authenticator's public `Hasher.check_pw` checks passwords; core counts the attempt
+  before calling it.
 """
 
 from __future__ import annotations
 
-import logging
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime, timedelta
 
 import streamlit as st
-import streamlit_authenticator as stauth
-from streamlit_authenticator.utilities.exceptions import LoginError
+from streamlit_authenticator import Hasher
 
-from core import accounts, auth
+from core import auth
 from core.access import Actor
 from core.config import settings
-from core.errors import ValidationError
 from core.db import session_scope
-from core.models import Role, utcnow
+from core.errors import AccessDenied, ValidationError
+from core.models import AppUser, Role
 from ui import crisis
-
-log = logging.getLogger(__name__)
+from ui.session_routes import LOGOUT_PATH, SESSION_PATH
 
 USER_ID = "iop_user_id"
-LOGGED_IN_AT = "iop_logged_in_at"
-PENDING_COOKIE = "iop_pending_cookie"
+SESSION_VERSION = "iop_session_version"
+MUST_CHOOSE = "iop_must_choose_password"
+HANDOFF = "iop_cookie_handoff"       # a code the page still has to exchange for its cookie
+CLEAR_COOKIE = "iop_clear_cookie"    # the browser holds a cookie that no longer counts
+COOKIE_READ = "iop_cookie_read"      # this session has looked at the cookie it was opened with
 NOTICE = "iop_notice"
-NOTICE_SECONDS = 30   # a notice stays through the reruns the cookie components cause after it
-LIBRARY_KEYS = ("name", "username", "authentication_status", "email", "roles")
+NOTICE_SECONDS = 30
 
 # Set by app.py around pg.run(): the actor it validated in this very script run.
 _routed_actor: ContextVar[Actor | None] = ContextVar("routed_actor", default=None)
 
 
-def _authenticator(credentials: dict) -> stauth.Authenticate:
-    config = settings()
-    return stauth.Authenticate(credentials, config.cookie_name, config.cookie_key,
-                               config.cookie_expiry_days, auto_hash=False)
+def check_password(password: str, password_hash: str) -> bool:
+    """streamlit-authenticator's public password check (bcrypt)."""
+    return Hasher.check_pw(password, password_hash)
 
 
-def _start_session(user_id: int, logged_in_at: datetime) -> None:
-    st.session_state[USER_ID] = user_id
-    st.session_state[LOGGED_IN_AT] = logged_in_at
+def client_id() -> str:
+    """Where this browser connects from, as core's throttle wants it: the IP address (behind a
+    reverse proxy, the one the proxy reports; see README), or "local" on this machine."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "local"
+
+
+def _browser_cookie() -> str | None:
+    """The login cookie this browser sent when the page was opened."""
+    value = st.context.cookies.get(settings().cookie_name)
+    return value if isinstance(value, str) else None  # (AppTest's stand-in context has no cookies)
+
+
+def _start_session(user: AppUser) -> None:
+    st.session_state[USER_ID] = user.id
+    st.session_state[SESSION_VERSION] = user.session_version
+    st.session_state[MUST_CHOOSE] = user.must_change_password
 
 
 def _forget_session() -> None:
-    """Drop the login from this browser session; the library must not reuse the cookie."""
-    for key in (USER_ID, LOGGED_IN_AT, PENDING_COOKIE, *LIBRARY_KEYS):
+    for key in (USER_ID, SESSION_VERSION, MUST_CHOOSE, HANDOFF):
         st.session_state.pop(key, None)
-    st.session_state["logout"] = True
+
+
+def _remember_login(session, user: AppUser) -> None:
+    """Ask the browser to fetch the login cookie (when this account's login may be remembered)."""
+    st.session_state.pop(CLEAR_COOKIE, None)
+    code = auth.issue_login_handoff(session, user)
+    if code:
+        st.session_state[HANDOFF] = code
 
 
 def _notice(message: str) -> None:
-    """A message for the login screen, kept for NOTICE_SECONDS: the cookie components rerun the
-    script right after a logout, and a one-run message would vanish before it is read."""
+    """A message for the login screen, kept a little while so a quick rerun does not eat it."""
     st.session_state[NOTICE] = (message, time.monotonic())
+
+
+def _post(path: str, payload: dict) -> None:
+    """Have the page POST to one of our routes. The response's Set-Cookie does the work;
+    keepalive lets it finish even if the person reloads at once."""
+    body = json.dumps(payload).replace("<", "\\u003c")
+    st.html(f"<script>fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', "
+            f"keepalive: true, headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}}});"
+            f"</script>", unsafe_allow_javascript=True)
+
+
+def _cookie_requests(session) -> None:
+    """The cookie work this browser still owes: fetch a new cookie, or delete a dead one."""
+    code = st.session_state.get(HANDOFF)
+    if code and auth.handoff_pending(session, code):
+        _post(SESSION_PATH, {"code": code})
+    elif code:
+        st.session_state.pop(HANDOFF, None)  # exchanged (or expired): nothing more to do
+    if st.session_state.get(CLEAR_COOKIE):
+        _post(LOGOUT_PATH, {})
 
 
 def current_actor() -> Actor | None:
     """The logged-in person, re-checked against the database on every rerun; None if nobody.
 
-    Builds the authenticator once per run (it renders the cookie component), so only app.py
-    and an unrouted page guard call this.
+    A browser session that has not logged in yet is logged in by a valid login cookie. Any
+    cookie that is not exactly right (forged, malformed, logged out, too old) is deleted and the
+    login is shown.
     """
     config = settings()
-    user_id = st.session_state.get(USER_ID)
-    # The cookie components vary from run to run; one container keeps everything after them
-    # in place, so an open popover (crisis help) is not reset by the run after a login.
+    # Hidden (see ui/layout.py); always drawn, so what follows keeps its place from run to run.
     with st.container(border=False, key="auth_components"), session_scope() as session:
+        user_id = st.session_state.get(USER_ID)
+        actor = None
         if user_id is not None:
-            user = accounts.load_actor(session, user_id)
-            if auth.session_is_valid(user, st.session_state[LOGGED_IN_AT], demo_mode=config.demo_mode):
-                authenticator = _authenticator({"usernames": {}})
-                if st.session_state.get(PENDING_COOKIE):
-                    # Rendered on every run of a password-login session, not once: a quick tap
-                    # after logging in could unmount a one-off component before the browser
-                    # stored the cookie, and a reload would then ask for the password again.
-                    authenticator.cookie_controller.set_cookie()
-                st.session_state["_authenticator"] = authenticator
-                return Actor.of(user)
-            _forget_session()
-            _notice("You have been signed out. Please log in again.")
+            user = session.get(AppUser, user_id)
+            if auth.session_is_current(user, st.session_state.get(SESSION_VERSION),
+                                       demo_mode=config.demo_mode):
+                st.session_state[MUST_CHOOSE] = user.must_change_password
+                actor = Actor.of(user)
+            else:
+                # Logged out elsewhere (or deactivated, or the password changed). The browser's
+                # cookie is dead too, unless another tab has since logged in again: leave it be.
+                _forget_session()
+                _notice("You have been signed out. Please log in again.")
+        elif not st.session_state.get(COOKIE_READ):
+            # The cookie this page was opened with: looked at once per browser session (after a
+            # logout here or elsewhere it is dead, and may since have been replaced by another tab).
+            st.session_state[COOKIE_READ] = True
+            token = _browser_cookie()
+            if token:
+                user = auth.user_for_token(session, token)
+                if user is not None:
+                    _start_session(user)
+                    actor = Actor.of(user)
+                else:
+                    st.session_state[CLEAR_COOKIE] = True
+        _cookie_requests(session)
+    return actor
 
-        authenticator = _authenticator({"usernames": {}})
-        st.session_state["_authenticator"] = authenticator
-        token = authenticator.cookie_controller.get_cookie()
-        if token:
-            user = auth.find_user(session, token.get("username", ""))
-            issued = auth.cookie_issued_at(token, config.cookie_expiry_days)
-            if (auth.session_is_valid(user, issued, demo_mode=config.demo_mode)
-                    and not auth.lock_state(user).locked):
-                authenticator.authentication_controller.authentication_model.credentials = \
-                    auth.login_credentials_for(user)
-                authenticator.authentication_controller.login(token=token)
-                _start_session(user.id, issued)
-                return Actor.of(user)
-            st.session_state["logout"] = True  # the library must ignore this stale cookie
-            authenticator.cookie_controller.delete_cookie()
-    return None
+
+def must_choose_password() -> bool:
+    """True for a login with a first password from the program: choose one's own first."""
+    return bool(st.session_state.get(MUST_CHOOSE))
 
 
 def _try_login(username: str, password: str) -> str | None:
     """Check the form; on success start the session and return None, else the message to show."""
-    config = settings()
-    username = username.strip().lower()
-    if not username or not password:
-        return "Enter your username and your password."
-    authenticator: stauth.Authenticate = st.session_state["_authenticator"]
     with session_scope() as session:
-        user = auth.find_user(session, username)
-        allowed = user is not None and user.is_active and (config.demo_mode or not user.is_demo)
-        lock = auth.lock_state(user) if user else auth.LockState(False)
-        if allowed and lock.locked:
-            return lock.message
-        credentials = auth.login_credentials_for(user) if allowed else {"usernames": {}}
-        authenticator.authentication_controller.authentication_model.credentials = credentials
-        try:
-            ok = authenticator.authentication_controller.login(username, password)
-        except LoginError:
-            ok = False
-        if not ok:
-            if allowed:
-                lock = auth.record_failed_login(session, username)
-                if lock.locked:
-                    return lock.message
-            return "That username and password don't match. Check both and try again."
-        auth.record_successful_login(session, username)
-    st.session_state.pop("logout", None)
-    _start_session(user.id, utcnow())
-    st.session_state[PENDING_COOKIE] = True  # the cookie is set from the next run on
+        result = auth.log_in(session, username=username, password=password, client=client_id(),
+                             verify=check_password)
+        if result.user is None:
+            return result.message
+        _start_session(result.user)
+        _remember_login(session, result.user)
     return None
 
 
@@ -143,9 +170,12 @@ def login_screen() -> None:
     crisis.crisis_button(None)  # the same place as on every other screen
     st.title("IOP Companion")
     st.write("Your diary card, skills and check-ups, between sessions.")
+    # Always drawn (empty or not), so the form keeps its place when the notice goes: a form that
+    # moved would stay on screen twice, stale and new, while a login run is working.
+    notice_slot = st.empty()
     message, shown_from = st.session_state.get(NOTICE) or ("", 0.0)
     if message and time.monotonic() - shown_from < NOTICE_SECONDS:
-        st.info(message)
+        notice_slot.info(message)
     else:
         st.session_state.pop(NOTICE, None)
     with st.form("login", clear_on_submit=False, enter_to_submit=True):
@@ -162,9 +192,44 @@ def login_screen() -> None:
         else:
             st.session_state.pop("login_password", None)
             st.rerun()
-    st.caption("Forgot your password? Ask your program's front desk or your therapist to reset it.")
+    st.caption("Forgot your password, or logging in is paused? Your program's front desk or your "
+               "therapist can unlock it or give you a reset code.")
+    with st.expander("I have a reset code"):
+        _reset_with_code()
     with st.expander("I have an invitation code (family members)"):
         _join_with_invitation()
+
+
+def _reset_with_code() -> None:
+    from ui.forms import FieldErrors
+
+    errors = FieldErrors()
+    with st.form("reset_code", clear_on_submit=False, border=False):
+        username = st.text_input("Your username", key="reset_username", autocomplete="username")
+        errors.slot("username")
+        code = st.text_input("Reset code", key="reset_code", placeholder="e.g. 7KQ4-MZ2P-X9HD",
+                             help="Dashes and spaces don't matter, nor do capitals.")
+        errors.slot("code")
+        new = st.text_input("New password", type="password", key="reset_new", autocomplete="new-password",
+                            help="8 to 72 characters. A short sentence is easy to remember.")
+        errors.slot("new")
+        repeat = st.text_input("New password again", type="password", key="reset_repeat",
+                               autocomplete="new-password")
+        errors.slot("repeat")
+        done = st.form_submit_button("Set my password and log in", width="stretch")
+    if done:
+        try:
+            with session_scope() as session:
+                user = auth.redeem_reset_code(session, username=username, code=code, new=new,
+                                              repeat=repeat, client=client_id())
+                _start_session(user)
+                _remember_login(session, user)
+        except ValidationError as exc:
+            errors.show(exc.fields)
+            return
+        for key in ("reset_code", "reset_new", "reset_repeat"):
+            st.session_state.pop(key, None)
+        st.rerun()
 
 
 def _join_with_invitation() -> None:
@@ -192,30 +257,110 @@ def _join_with_invitation() -> None:
             errors.show(exc.fields)
 
 
+def choose_password_screen() -> None:
+    """Before anything else, a person given a first password by the program chooses their own."""
+    from ui.forms import FieldErrors
+
+    user_id = st.session_state.get(USER_ID)
+    st.title("Choose your own password")
+    st.write("Your program set up your account with a first password. Choose one only you know "
+             "before you go on.")
+    errors = FieldErrors()
+    with st.form("choose_password", clear_on_submit=False):
+        new = st.text_input("New password", type="password", key="choose_new", autocomplete="new-password",
+                            help="8 to 72 characters. A short sentence is easy to remember.")
+        errors.slot("new")
+        repeat = st.text_input("New password again", type="password", key="choose_repeat",
+                               autocomplete="new-password")
+        errors.slot("repeat")
+        chosen = st.form_submit_button("Save my password", type="primary", width="stretch")
+    if chosen and user_id is not None:
+        try:
+            with session_scope() as session:
+                version = auth.choose_password(session, user_id=user_id, new=new, repeat=repeat,
+                                               rounds=settings().bcrypt_rounds)
+                _password_changed(session, version)
+        except ValidationError as exc:
+            errors.show(exc.fields)
+            return
+        for key in ("choose_new", "choose_repeat"):
+            st.session_state.pop(key, None)
+        st.rerun()
+    if st.button("Log out", key="choose_logout"):
+        logout_current()
+        st.rerun()
+
+
 def logout(actor: Actor) -> None:
-    """End this login everywhere: older cookies stop working on every device."""
+    """End this login everywhere: this session, and every cookie on every device."""
     with session_scope() as session:
         auth.end_all_sessions(session, actor.id)
-    authenticator: stauth.Authenticate | None = st.session_state.get("_authenticator")
-    if authenticator is not None and st.session_state.get("authentication_status"):
-        authenticator.authentication_controller.logout()
-        authenticator.cookie_controller.delete_cookie()
+    _signed_out("You are logged out.")
+
+
+def logout_current() -> None:
+    user_id = st.session_state.get(USER_ID)
+    if user_id is not None:
+        with session_scope() as session:
+            auth.end_all_sessions(session, user_id)
+    _signed_out("You are logged out.")
+
+
+def _signed_out(message: str) -> None:
     _forget_session()
-    _notice("You are logged out.")
+    st.session_state[CLEAR_COOKIE] = True  # and the route deletes the cookie in this browser
+    _notice(message)
 
 
-def after_password_change(valid_after: datetime) -> None:
+def _password_changed(session, version: int) -> None:
     """Keep this session (and give it a fresh cookie); every other login has ended."""
-    st.session_state[LOGGED_IN_AT] = valid_after
-    st.session_state[PENDING_COOKIE] = True  # and a fresh cookie on every run from now on
-    authenticator: stauth.Authenticate | None = st.session_state.get("_authenticator")
-    if authenticator is not None:
-        # This run's cookie was issued before the change, so it is already refused: write a new
-        # one now (its own component key; the per-run one may already be on the page).
-        model = authenticator.cookie_controller.cookie_model
-        model.exp_date = model._set_exp_date()
-        model.cookie_manager.set(model.cookie_name, model._token_encode(), key="set_after_password_change",
-                                 expires_at=datetime.now() + timedelta(days=model.cookie_expiry_days))
+    st.session_state[SESSION_VERSION] = version
+    st.session_state[MUST_CHOOSE] = False
+    user = session.get(AppUser, st.session_state[USER_ID])
+    _remember_login(session, user)
+
+
+def after_password_change(version: int) -> None:
+    """My account calls this after core changed the password (and returned the new version)."""
+    with session_scope() as session:
+        _password_changed(session, version)
+
+
+def reset_and_unlock(actor: Actor, people: dict[int, str], *, key: str) -> None:
+    """For the admin and for therapists (their caseload): give someone a one-time reset code, or
+    lift a pause on their logins. `people` maps account ids to names; core decides who may, and
+    audits both."""
+    from ui.text import md
+
+    user_id = st.selectbox("Whose login", list(people), index=None, format_func=people.__getitem__,
+                           placeholder="Choose a person", key=f"{key}_who")
+    if user_id is None:
+        return
+    label = people[user_id]
+    code_col, unlock_col = st.columns(2)
+    if code_col.button("Give a reset code", key=f"{key}_code", width="stretch"):
+        try:
+            with session_scope() as session:
+                issued = auth.issue_reset_code(session, actor, user_id=user_id)
+            st.session_state[f"{key}_issued"] = (user_id, issued.code)
+        except AccessDenied as exc:
+            st.error(str(exc))
+    if unlock_col.button("Unlock logging in", key=f"{key}_unlock", width="stretch"):
+        try:
+            with session_scope() as session:
+                lifted = auth.unlock(session, actor, user_id=user_id)
+            st.success(f"Logging in is unlocked for {md(label)}." if lifted else
+                       f"Logging in was not paused for {md(label)}: nothing to unlock.")
+        except AccessDenied as exc:
+            st.error(str(exc))
+    issued = st.session_state.get(f"{key}_issued")
+    if issued and issued[0] == user_id:
+        st.success(f"Reset code for {md(label)}:")
+        st.code(issued[1], language=None)
+        st.caption("Give it to them in person or read it out on the phone; it is not shown again. "
+                   "It works once, within 24 hours: on the login screen they open \"I have a reset "
+                   "code\", type it with their username and choose a new password. An earlier "
+                   "code stops working.")
 
 
 @contextmanager
@@ -244,7 +389,12 @@ def guard(*roles: Role) -> Actor:
         if actor is None:
             login_screen()
             st.stop()
-        layout.chrome(actor)
+        if not must_choose_password():
+            layout.chrome(actor)
+    if must_choose_password():
+        crisis.crisis_button(actor.program_id)
+        choose_password_screen()
+        st.stop()
     if actor.role not in roles:
         st.warning("This page is not part of your account. Use the menu to go to your pages.")
         st.stop()

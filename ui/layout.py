@@ -21,11 +21,11 @@ UNEXPECTED = ("Something went wrong on our side and has been logged. Please try 
               "if it keeps happening, tell your program.")
 
 
-# Phone first: less empty space above the content, and the invisible cookie components
-# (streamlit-authenticator's) take no room in the layout.
+# Phone first: less empty space above the content, and the login-cookie requests (ui/auth.py)
+# take no room in the layout.
 _CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 3rem; }
-.st-key-auth_components, .st-key-init, .st-key-set, .st-key-delete { display: none; }
+.st-key-auth_components { display: none; }
 </style>"""
 
 

@@ -73,11 +73,14 @@ def test_caseload_holds_only_my_participants(session, demo):
 def test_deactivation_ends_logins_and_is_reversible(session, demo):
     admin = act(session, "admin")
     alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
-    logged_in_at = alex.sessions_valid_after
+    version = alex.session_version
     accounts.set_active(session, admin, user_id=alex.id, active=False)
-    assert not auth.session_is_valid(alex, logged_in_at, demo_mode=True)
+    assert not auth.session_is_current(alex, version, demo_mode=True)
     accounts.set_active(session, admin, user_id=alex.id, active=True)
     assert alex.is_active
+    session.refresh(alex)
+    assert not auth.session_is_current(alex, version, demo_mode=True)  # reactivating revives nothing
+    assert auth.session_is_current(alex, alex.session_version, demo_mode=True)
     with pytest.raises(ValidationError):
         accounts.set_active(session, admin, user_id=admin.id, active=False)
 

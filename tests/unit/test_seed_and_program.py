@@ -33,6 +33,7 @@ def test_demo_seed_is_deterministic(engine, session):
 
 def test_seed_command_refuses_outside_demo_mode(database_url, monkeypatch, capsys, engine):
     monkeypatch.setenv("IOP_COOKIE_KEY", "k" * 40)
+    monkeypatch.setenv("IOP_DEMO_MODE", "false")  # the tests ask for demo mode; this one does not
     from core import config
 
     config.settings.cache_clear()
