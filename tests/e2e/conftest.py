@@ -54,11 +54,16 @@ _template: list[Path] = []    # the seeded database, built by the first Server o
 
 
 class Server:
-    """One `streamlit run app.py` process on its own copy of the seeded demo database."""
+    """One `streamlit run app.py` process on its own copy of the seeded demo database.
 
-    def __init__(self, data_dir: Path):
+    `Server(folder)` returns once the server answers; `Server(folder, ready=False)` returns at
+    once (call `wait_until_ready()` before use), so the next server can boot while a test works.
+    """
+
+    def __init__(self, data_dir: Path, *, ready: bool = True):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
         self.env = _server_env(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         if not _template:
@@ -71,7 +76,11 @@ class Server:
              "--server.address", "127.0.0.1", "--server.port", str(self.port),
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        if ready:
+            self.wait_until_ready()
+
+    def wait_until_ready(self, timeout_s: float = 30) -> None:
+        deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
                 if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1).read() == b"ok":
@@ -81,15 +90,54 @@ class Server:
                     break
                 time.sleep(0.2)   # polling the health endpoint of a server still importing
         self.stop()
-        raise RuntimeError(f"streamlit did not start; see {data_dir / 'server.log'}")
+        raise RuntimeError(f"streamlit did not start; see {self.data_dir / 'server.log'}")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
         self.log.close()
+
+
+class FreshServers:
+    """A brand-new server for each name, in turn; the next one boots while the test uses this one.
+
+        with FreshServers(tmp_path, names) as servers:
+            for name, server in servers: ...
+
+    Every server is stopped when the block ends, however it ends.
+    """
+
+    def __init__(self, folder: Path, names: list[str]):
+        self.folder, self.names, self.started = folder, list(names), []
+
+    def __enter__(self):
+        return self
+
+    def __iter__(self):
+        upcoming = self._start(0)
+        for index, name in enumerate(self.names):
+            current = upcoming
+            current.wait_until_ready()
+            upcoming = self._start(index + 1)
+            yield name, current
+            current.stop()
+
+    def _start(self, index: int) -> Server | None:
+        if index >= len(self.names):
+            return None
+        server = Server(self.folder / self.names[index], ready=False)
+        self.started.append(server)
+        return server
+
+    def __exit__(self, *_exc) -> None:
+        for server in self.started:
+            if not server.log.closed:
+                server.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -178,9 +226,14 @@ def desk(browser, request, artifacts):
 # `script_finished` (field 6) when it ends. settle() waits until a run that started after the
 # browser's last request has finished, the frontend has painted after that (a task, then a frame),
 # and the page says notRunning. No clock is involved.
+# Custom components (the re-login cookie's CookieManager) load in iframes after the run that drew
+# them and then report a value, which asks for one more run: a tap in between is a tap during a
+# rerun. So the page is settled only once the iframes of the components the last run drew
+# (`delta.new_element.component_instance`: fields 5, 3, 37) are on the page and have each reported.
 RUN_TRACKER = """(() => {
   if (window.__iopRuns) return;
-  const runs = {seq: 0, requested: -1, started: -1, finished: -1, finishedStart: -1, painted: -1};
+  const runs = {seq: 0, requested: -1, started: -1, finished: -1, finishedStart: -1, painted: -1,
+                drawing: 0, components: 0, reported: -1};
   const fields = (bytes) => {                  // the top-level fields of a protobuf message
     const out = [];
     let i = 0;
@@ -209,10 +262,16 @@ RUN_TRACKER = """(() => {
         const bytes = asBytes(event.data);
         if (!bytes) return;
         for (const [number, value] of fields(bytes)) {
-          if (number === 4) runs.started = ++runs.seq;
+          if (number === 4) { runs.started = ++runs.seq; runs.drawing = 0; }
+          if (number === 5) {
+            for (const [n, element] of fields(value)) {
+              if (n === 3 && fields(element).some(([k]) => k === 37)) runs.drawing += 1;
+            }
+          }
           if (number === 6 && (value === 0 || value === 1)) {      // the whole script ran (or failed to compile)
             runs.finished = ++runs.seq;
             runs.finishedStart = runs.started;
+            runs.components = runs.drawing;
             const mark = runs.finished;
             setTimeout(() => requestAnimationFrame(() => { runs.painted = Math.max(runs.painted, mark); }));
           }
@@ -230,10 +289,22 @@ RUN_TRACKER = """(() => {
     }
   }
   window.WebSocket = Tracked;
+  const reported = new WeakSet();              // component iframes (their windows) that sent a value
+  window.addEventListener('message', (event) => {
+    const data = event.data;
+    if (data && data.isStreamlitMessage && data.type === 'streamlit:setComponentValue' && event.source) {
+      reported.add(event.source);
+      runs.reported = ++runs.seq;                // the frontend will ask for a run with this value
+    }
+  });
+  const components = () => [...document.querySelectorAll("iframe[data-testid='stCustomComponentV1']")];
+  runs.waitingFor = () => components().filter((f) => !reported.has(f.contentWindow)).map((f) => f.title);
   runs.settled = () => {
     const app = document.querySelector("[data-testid='stApp']");
-    return runs.requested >= 0 && runs.finishedStart > runs.requested && runs.painted >= runs.finished
-      && app !== null && app.getAttribute('data-test-script-state') === 'notRunning';
+    return runs.requested >= 0 && runs.finishedStart > Math.max(runs.requested, runs.reported)
+      && runs.painted >= runs.finished
+      && app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+      && components().length >= runs.components && runs.waitingFor().length === 0;
   };
   window.__iopRuns = runs;
 })();"""
@@ -241,10 +312,15 @@ RUN_TRACKER = """(() => {
 
 def settle(page, timeout: float | None = None) -> None:
     """Wait until Streamlit has answered the last thing this page asked for: the run that started
-    after the browser's last rerun request has finished and been drawn (see RUN_TRACKER)."""
+    after the browser's last rerun request has finished and been drawn, and every component on
+    the page has reported in (see RUN_TRACKER)."""
     if not page.evaluate("() => typeof window.__iopRuns === 'object'"):
         raise RuntimeError("settle() needs a page from a context made by the e2e `browser` fixture")
-    page.wait_for_function("() => window.__iopRuns.settled()", timeout=timeout)
+    try:
+        page.wait_for_function("() => window.__iopRuns.settled()", timeout=timeout)
+    except PlaywrightTimeout as exc:
+        state = page.evaluate("() => JSON.stringify({...window.__iopRuns, waitingFor: window.__iopRuns.waitingFor()})")
+        raise PlaywrightTimeout(f"{exc}\nStreamlit runs on this page: {state}") from None
 
 
 def open_app(page, url: str) -> None:

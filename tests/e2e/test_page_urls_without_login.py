@@ -3,7 +3,7 @@ has called st.navigation. Every page must then show the login and nothing else."
 
 import pytest
 
-from tests.e2e.conftest import Server, open_app
+from tests.e2e.conftest import FreshServers, open_app
 from ui.nav import PAGES
 
 pytestmark = pytest.mark.e2e
@@ -16,17 +16,16 @@ PAGE_CONTENT = ["Caseload", "Good ", "They share", "Change password", "Create an
 
 
 def test_every_page_url_on_a_fresh_server_shows_only_the_login(browser, tmp_path, artifacts):
-    for name in URLS:
-        server = Server(tmp_path / name)  # fresh each time: the hole is the first request
-        try:
+    with FreshServers(tmp_path, URLS) as servers:   # fresh each time: the hole is the first request
+        for name, server in servers:
             context = browser.new_context(viewport={"width": 390, "height": 844})
-            page = context.new_page()
-            open_app(page, f"{server.url}/{name}")
-            page.get_by_role("button", name="Log in").wait_for()
-            main = page.inner_text("[data-testid='stMain']")
-            leaked = [text for text in PAGE_CONTENT if text in main]
-            assert not leaked, (name, leaked)
-            page.screenshot(path=artifacts / f"fresh-server-{name}.png")
-            context.close()
-        finally:
-            server.stop()
+            try:
+                page = context.new_page()
+                open_app(page, f"{server.url}/{name}")
+                page.get_by_role("button", name="Log in").wait_for()
+                main = page.inner_text("[data-testid='stMain']")
+                leaked = [text for text in PAGE_CONTENT if text in main]
+                assert not leaked, (name, leaked)
+                page.screenshot(path=artifacts / f"fresh-server-{name}.png")
+            finally:
+                context.close()
