@@ -15,6 +15,7 @@ app.py's router really ran the page (`at.routed` names the pages it ran).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,9 @@ class RoutedAppTest(AppTest):
     def __init__(self, script_path: str | Path = APP, *, default_timeout: float = 30, **kwargs):
         super().__init__(script_path, default_timeout=default_timeout, **kwargs)
         self.routed: list[str] = []      # each page app.py's router ran, in order
+        # AppTest scans every installed package for components on each new instance (~0.7 s);
+        # a server scans once per process, and so do we.
+        self._bidi_component_manager = _components()
 
     def _run(self, widget_state=None, timeout=None) -> AppTest:
         from ui import layout
@@ -61,6 +65,15 @@ class RoutedAppTest(AppTest):
 
 
 _current_app: list[RoutedAppTest] = []
+
+
+@functools.cache
+def _components():
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    manager = BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)
+    return manager
 
 
 @pytest.fixture
