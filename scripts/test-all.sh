@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every test on SQLite, then the database tests again on a throwaway PostgreSQL server.
-# Prints pytest's 15 slowest steps per phase, and at the end how long each phase took.
+# Prints pytest's 15 slowest steps per phase, and at the end how long each phase took: wall-clock
+# time, and the CPU time its processes used (on a shared machine the second is the steadier one).
 # Extra arguments go to pytest in both phases (e.g. `bash scripts/test-all.sh -x`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,11 +17,20 @@ PYTEST=("$BIN/python" -m pytest -q --durations=15 "$@")
 STARTED=$SECONDS
 TIMES=()
 PGROOT=""
+CPU_FILE=$(mktemp)
+cpu_seconds() {  # sets CPU: user + system seconds of this shell's finished children (bash's `times`,
+  times > "$CPU_FILE"   # which must run in this shell, not in a $(subshell))
+  CPU=$(awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$CPU_FILE")
+}
 timed() {  # timed "label" command...: run it, note how long it took (even when it fails)
-  local label=$1 t=$SECONDS rc=0
+  local label=$1 t=$SECONDS cpu rc=0
+  cpu_seconds
+  cpu=$CPU
   shift
   "$@" || rc=$?
-  TIMES+=("$(printf '%-40s %5ds%s' "$label" $((SECONDS - t)) "$([ $rc = 0 ] || echo "  (failed: exit $rc)")")")
+  cpu_seconds
+  TIMES+=("$(printf '%-40s %5ds wall %5ds CPU%s' "$label" $((SECONDS - t)) $((CPU - cpu)) \
+             "$([ $rc = 0 ] || echo "  (failed: exit $rc)")")")
   return $rc
 }
 finish() {
@@ -29,7 +39,9 @@ finish() {
   echo
   echo "== phase times =="
   printf '%s\n' "${TIMES[@]}"
-  printf '%-40s %5ds\n' "total" $((SECONDS - STARTED))
+  cpu_seconds
+  rm -f "$CPU_FILE"
+  printf '%-40s %5ds wall %5ds CPU\n' "total" $((SECONDS - STARTED)) "$CPU"
   exit $rc
 }
 trap finish EXIT
