@@ -54,13 +54,9 @@ _template: list[Path] = []    # the seeded database, built by the first Server o
 
 
 class Server:
-    """One `streamlit run app.py` process on its own copy of the seeded demo database.
+    """One `streamlit run app.py` process on its own copy of the seeded demo database."""
 
-    `Server(folder)` returns once the server answers; `Server(folder, ready=False)` returns at
-    once (call `wait_until_ready()` before use), so the next server can boot while a test works.
-    """
-
-    def __init__(self, data_dir: Path, *, ready: bool = True):
+    def __init__(self, data_dir: Path):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -76,8 +72,7 @@ class Server:
              "--server.address", "127.0.0.1", "--server.port", str(self.port),
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        if ready:
-            self.wait_until_ready()
+        self.wait_until_ready()
 
     def wait_until_ready(self, timeout_s: float = 30) -> None:
         deadline = time.monotonic() + timeout_s
@@ -101,43 +96,6 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
-
-
-class FreshServers:
-    """A brand-new server for each name, in turn; the next one boots while the test uses this one.
-
-        with FreshServers(tmp_path, names) as servers:
-            for name, server in servers: ...
-
-    Every server is stopped when the block ends, however it ends.
-    """
-
-    def __init__(self, folder: Path, names: list[str]):
-        self.folder, self.names, self.started = folder, list(names), []
-
-    def __enter__(self):
-        return self
-
-    def __iter__(self):
-        upcoming = self._start(0)
-        for index, name in enumerate(self.names):
-            current = upcoming
-            current.wait_until_ready()
-            upcoming = self._start(index + 1)
-            yield name, current
-            current.stop()
-
-    def _start(self, index: int) -> Server | None:
-        if index >= len(self.names):
-            return None
-        server = Server(self.folder / self.names[index], ready=False)
-        self.started.append(server)
-        return server
-
-    def __exit__(self, *_exc) -> None:
-        for server in self.started:
-            if not server.log.closed:
-                server.stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
