@@ -27,6 +27,7 @@ def test_every_page_url_on_a_fresh_server_shows_only_the_login(browser, tmp_path
         for name in URLS:
             open_app(page, f"{server.url}/{name}")          # a new Streamlit session each time
             page.get_by_role("button", name="Log in").wait_for()
+            # The legacy loader lists pages/ in the sidebar (while client.showSidebarNavigation is on).
             assert page.locator("[data-testid='stSidebarNav'] a").count() > 0, f"/{name} went through app.py"
             main = page.inner_text("[data-testid='stMain']")
             leaked = [text for text in PAGE_CONTENT if text in main]
