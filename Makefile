@@ -4,24 +4,41 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Exact versions, with hashes, compiled from pyproject.toml's ranges by `make lock`.
+LOCK := requirements.lock
+TEST_LOCK := requirements-test.lock
+UV := uv>=0.9,<1
 
-.PHONY: run test install install-test migrate seed test-sqlite test-postgres clean
+.PHONY: run test install install-test lock migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Install exactly what the lock pins; again whenever the lock or pyproject.toml changes.
+# check_lock.py stops here, naming the dependency, if pyproject.toml asks for what the lock lacks.
+$(VENV)/.installed: $(LOCK) pyproject.toml scripts/check_lock.py | $(BIN)/python
+	$(BIN)/python scripts/check_lock.py $(LOCK)
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: $(TEST_LOCK) $(VENV)/.installed
+	$(BIN)/python scripts/check_lock.py $(TEST_LOCK) test
+	$(BIN)/pip install --quiet --require-hashes -r $(TEST_LOCK)
 	touch $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+
+## make lock: pin every dependency again from pyproject.toml (keeps current pins where they still fit;
+## `make lock UPGRADE=1` takes the newest versions the ranges allow). Commit both lock files.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet '$(UV)'
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet \
+		$(if $(UPGRADE),--upgrade) -o $(LOCK)
+	$(BIN)/uv pip compile pyproject.toml --extra test --constraint $(LOCK) --universal --python-version 3.11 \
+		--generate-hashes --quiet $(if $(UPGRADE),--upgrade) -o $(TEST_LOCK)
 
 migrate: install
 	$(BIN)/alembic upgrade head

@@ -12,6 +12,7 @@ import streamlit as st
 
 from core.checkups import questionnaires
 from core.config import ConfigError, settings
+from core.content import family_sections
 from core.skills import CatalogueError, catalogue
 from ui import auth, crisis, layout, nav, session_routes
 
@@ -30,9 +31,10 @@ def main() -> None:
         st.error(f"IOP Companion is not configured safely, so it will not start: {exc}")
         st.stop()
 
-    try:  # the content files are checked once per process (both loaders cache), naming a broken file
+    try:  # the content files are checked once per process (the loaders cache), naming a broken file
         catalogue()
         questionnaires()
+        family_sections()
     except CatalogueError as exc:
         st.error(f"IOP Companion's content has a problem, so it will not start: {exc}")
         crisis.resources_panel(program_id=None, fallback=True)

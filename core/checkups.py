@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-import yaml
 from sqlmodel import Session, select
 
 from core import clinical
@@ -21,7 +20,7 @@ from core.db import insert_if_absent
 from core.diary import today_for
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
-from core.skills import CONTENT, CatalogueError
+from core.content import CONTENT, read_questionnaires
 
 QUESTIONNAIRE_FILE = CONTENT / "questionnaires.yaml"
 KINDS = ("phq9", "gad7", "pacs")
@@ -47,33 +46,17 @@ class Questionnaire:
 
 
 def load_questionnaires(path=QUESTIONNAIRE_FILE) -> dict[str, Questionnaire]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CatalogueError(f"{path.name}: cannot be read ({exc})") from exc
-    found = {}
-    for kind in KINDS:
-        q = data.get(kind) if isinstance(data, dict) else None
-        if not isinstance(q, dict) or not q.get("items"):
-            raise CatalogueError(f"{path.name}: {kind} is missing or has no items")
-        shared = tuple(q.get("choices") or ())
-        items = []
-        for raw in q["items"]:
-            text, choices = (raw, shared) if isinstance(raw, str) else (raw.get("text"), tuple(raw.get("choices") or ()))
-            if not text or len(choices) < 2:
-                raise CatalogueError(f"{path.name}: an item of {kind} lacks its text or choices")
-            items.append(Item(text, choices))
-        total = sum(len(i.choices) - 1 for i in items)
-        if total != clinical.MAX_TOTAL[kind]:
-            raise CatalogueError(f"{path.name}: {kind} items add up to {total}, expected {clinical.MAX_TOTAL[kind]}")
-        found[kind] = Questionnaire(kind, q["name"], q["title"], q["about"], q["attribution"], q["stem"],
-                                    tuple(items), q.get("function_item"), tuple(q.get("function_choices") or ()))
-    return found
+    """The questionnaires in `path`, checked by core.content (a CatalogueError names the file)."""
+    entries = read_questionnaires(path, {kind: clinical.MAX_TOTAL[kind] for kind in KINDS})
+    return {kind: Questionnaire(kind, q.name, q.title, q.about, q.attribution, q.stem,
+                                tuple(Item(text, choices) for text, choices in q.item_choices()),
+                                q.function_item, tuple(q.function_choices or ()))
+            for kind, q in entries.items()}
 
 
 @lru_cache(maxsize=1)
 def questionnaires() -> dict[str, Questionnaire]:
-    return load_questionnaires()
+    return load_questionnaires(QUESTIONNAIRE_FILE)
 
 
 def kinds_for(program: Program | None) -> list[str]:

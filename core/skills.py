@@ -1,4 +1,4 @@
-"""The skills catalogue, loaded from core/content/skills.yaml and checked at start-up.
+"""The skills catalogue, loaded from core/content/skills.yaml (its shape is checked by core.content).
 
 Each skill has a name, a one-line summary, when to use it, steps, a practice prompt, everyday
 situations it helps with (what search matches), and where needed a caution and an interactive
@@ -12,18 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from core.content import CONTENT, MODULE_IDS, SKILLS_FILE, TOOLS, CatalogueError, read_skills
 
-CONTENT = Path(__file__).resolve().parent / "content"
-CATALOGUE_FILE = CONTENT / "skills.yaml"
-TOOLS = {"breathing": "Paced breathing", "grounding": "5-4-3-2-1 grounding",
-         "urge_surfing": "Urge surfing", "thought_record": "Thought record"}
-MODULE_IDS = ("mindfulness", "distress_tolerance", "emotion_regulation", "interpersonal_effectiveness",
-              "cbt", "relapse_prevention")
-
-
-class CatalogueError(ValueError):
-    """A content file is malformed; the message names the file and the problem."""
+CATALOGUE_FILE = SKILLS_FILE
+__all__ = ["CONTENT", "CATALOGUE_FILE", "MODULE_IDS", "TOOLS", "CatalogueError", "Module", "Skill", "catalogue",
+           "load_catalogue", "search", "skill", "skill_for_tool", "skills_by_id"]
 
 
 @dataclass(frozen=True)
@@ -49,66 +42,20 @@ class Module:
     intro: str = ""
 
 
-def _text(where: str, value, field: str, *, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or not value.strip():
-        raise CatalogueError(f"{where} needs '{field}' as non-empty text")
-    return " ".join(value.split())
-
-
-def _texts(where: str, value, field: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-        raise CatalogueError(f"{where} needs '{field}' as a non-empty list of text")
-    return tuple(" ".join(v.split()) for v in value)
-
-
-def _skill(name: str, module: dict, s) -> Skill:
-    if not isinstance(s, dict) or not isinstance(s.get("id"), str) or not s["id"]:
-        raise CatalogueError(f"{name}: a skill in module {module['id']!r} has no id")
-    where = f"{name}: skill {s['id']!r}"
-    tool = s.get("tool") or ""
-    if tool not in ("", *TOOLS):
-        raise CatalogueError(f"{where} names an unknown tool {tool!r} (known: {', '.join(TOOLS)})")
-    return Skill(id=s["id"], name=_text(where, s.get("name"), "name"), module_id=module["id"],
-                 module_name=module["name"], summary=_text(where, s.get("summary"), "summary"),
-                 when=_text(where, s.get("when"), "when"),
-                 situations=tuple(v.lower() for v in _texts(where, s.get("situations"), "situations")),
-                 steps=_texts(where, s.get("steps"), "steps"),
-                 practice=_text(where, s.get("practice"), "practice"),
-                 caution=_text(where, s.get("caution"), "caution", required=False), tool=tool)
-
-
 def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[Module, ...]:
-    name = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise CatalogueError(f"{name}: cannot be read ({exc})") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("modules"), list):
-        raise CatalogueError(f"{name}: expected a top-level 'modules' list")
-    modules, seen = [], set()
-    for m in data["modules"]:
-        if not isinstance(m, dict) or not all(isinstance(m.get(k), str) and m[k] for k in ("id", "name")):
-            raise CatalogueError(f"{name}: every module needs an id and a name")
-        skills = [_skill(name, m, s) for s in m.get("skills") or []]
-        if not skills:
-            raise CatalogueError(f"{name}: module {m['id']!r} has no skills")
-        for skill in skills:
-            if skill.id in seen:
-                raise CatalogueError(f"{name}: skill id {skill.id!r} is used twice")
-            seen.add(skill.id)
-        modules.append(Module(m["id"], m["name"], tuple(skills),
-                              intro=_text(f"{name}: module {m['id']!r}", m.get("intro"), "intro")))
-    missing = [m for m in MODULE_IDS if m not in {mod.id for mod in modules}]
-    if missing:
-        raise CatalogueError(f"{name}: module(s) missing: {', '.join(missing)}")
-    return tuple(modules)
+    """The catalogue in `path`, checked by core.content (a CatalogueError names the file and problem)."""
+    return tuple(
+        Module(m.id, m.name, tuple(
+            Skill(id=s.id, name=s.name, module_id=m.id, module_name=m.name, summary=s.summary, when=s.when,
+                  situations=tuple(v.lower() for v in s.situations), steps=tuple(s.steps), practice=s.practice,
+                  caution=s.caution or "", tool=s.tool or "")
+            for s in m.skills), intro=m.intro)
+        for m in read_skills(path).modules)
 
 
 @lru_cache(maxsize=1)
 def catalogue() -> tuple[Module, ...]:
-    return load_catalogue()
+    return load_catalogue(CATALOGUE_FILE)
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from ui import safety as plan_ui  # noqa: E402
 from core.access import Category  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.program import today_of  # noqa: E402
-from core.skills import CONTENT  # noqa: E402
+from core.content import family_sections  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 
 st.title(f"Hello, {actor.name.split()[0]}")
@@ -70,10 +70,8 @@ for participant_id, name, relationship, shared in people:
 
 st.divider()
 st.subheader("For families")
-sections = (CONTENT / "family.md").read_text(encoding="utf-8").split("## ")[1:]
-for section in sections:
-    title, _, body = section.partition("\n")
-    with st.expander(title.strip()):
-        st.markdown(body.strip())
+for section in family_sections():   # core/content/family.md, checked when the app starts
+    with st.expander(section.title):
+        st.markdown(section.body)
 st.caption("Everything here is read-only. Supporting someone in treatment is hard work — "
            "the crisis lines at the top are for you too.")

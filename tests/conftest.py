@@ -1,15 +1,25 @@
-"""Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL
-is set by `make test`), settings for demo mode with cheap bcrypt, and the demo seed."""
+"""Shared fixtures: a database of its own for every test (a SQLite file, or a PostgreSQL database
+when TEST_DATABASE_URL is set by `make test`), settings for demo mode with cheap bcrypt, the demo
+seed, and small factories for tests that need one person.
+
+Pace: the schema and the demo are built once per session, as templates (`alembic upgrade head`,
+then `seed_demo`, exactly as `make run` builds them). Each test then gets a copy: a file copy on
+SQLite, `CREATE DATABASE … TEMPLATE …` on PostgreSQL. Tests stay isolated (every test writes to
+its own copy) without paying for migrations and the seed every time.
+"""
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
+import sqlite3
 import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session, select
 
 import core.models  # noqa: F401 - registers the tables
 from core import config, db
@@ -28,60 +38,121 @@ def run_migrations(url: str) -> None:
     command.upgrade(cfg, "head")
 
 
-@pytest.fixture(scope="session")
-def pg_database_url():
-    """A brand-new PostgreSQL database for this test run, migrated with Alembic."""
-    if not PG_URL:
-        return None
-    name = f"iop_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    run_migrations(url)
-    yield url
-    db.engine_for.cache_clear()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture(autouse=True)
-def test_settings(monkeypatch, tmp_path):
-    """Demo mode, no secrets file, quick bcrypt; caches cleared so each test sees its own env.
+def _quiet_settings(mp: pytest.MonkeyPatch, folder: Path) -> None:
+    """The environment every test runs in: demo mode, no secrets file, quick bcrypt.
 
     Demo mode is asked for explicitly: a test database is a configured DATABASE_URL, and a
     configured database alone never turns demo mode on."""
     for name in ("IOP_COOKIE_KEY", "DATABASE_URL", "IOP_COOKIE_EXPIRY_DAYS", "IOP_COOKIE_SECURE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("IOP_DEMO_MODE", "true")
-    monkeypatch.setenv("IOP_SECRETS_FILE", str(tmp_path / "no-secrets.toml"))
-    monkeypatch.setenv("IOP_BCRYPT_ROUNDS", TEST_ROUNDS)
-    monkeypatch.setenv("IOP_DATA_DIR", str(tmp_path / "data"))
+        mp.delenv(name, raising=False)
+    mp.setenv("IOP_DEMO_MODE", "true")
+    mp.setenv("IOP_SECRETS_FILE", str(folder / "no-secrets.toml"))
+    mp.setenv("IOP_BCRYPT_ROUNDS", TEST_ROUNDS)
+    mp.setenv("IOP_DATA_DIR", str(folder / "data"))
     config.settings.cache_clear()
+
+
+def _build(url: str, folder: Path, *, seeded: bool) -> None:
+    """Migrate `url` from empty and, if asked, seed the demo into it, as `make run` does."""
+    from core.seed import seed_demo
+
+    with pytest.MonkeyPatch.context() as mp:
+        _quiet_settings(mp, folder)
+        run_migrations(url)
+        if seeded:
+            engine = db.make_engine(url)
+            with Session(engine, expire_on_commit=False) as session:
+                seed_demo(session, rounds=int(TEST_ROUNDS))
+            engine.dispose()
+    config.settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory) -> dict[bool, Path]:
+    """Two SQLite files, built once: the migrated schema, and the schema with the demo in it."""
+    folder = tmp_path_factory.mktemp("templates")
+    files = {}
+    for seeded in (False, True):
+        path = folder / ("demo.db" if seeded else "empty.db")
+        _build(f"sqlite:///{path}", folder, seeded=seeded)
+        with sqlite3.connect(path) as conn:   # one self-contained file: no -wal beside it to copy
+            conn.execute("PRAGMA journal_mode=DELETE")
+        files[seeded] = path
+    return files
+
+
+def _pg_admin():
+    return create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(name: str) -> str:
+    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_templates(tmp_path_factory):
+    """Two PostgreSQL databases, built once and used only as templates (nobody connects to them)."""
+    if not PG_URL:
+        yield None
+        return
+    run = uuid.uuid4().hex[:8]
+    names = {False: f"iop_tmpl_{run}_empty", True: f"iop_tmpl_{run}_demo"}
+    admin = _pg_admin()
+    folder = tmp_path_factory.mktemp("pg-templates")
+    for seeded, name in names.items():
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        _build(_pg_url(name), folder, seeded=seeded)
+    yield names
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database_url(pg_templates):
+    """A migrated, empty PostgreSQL database (the empty template; read it, don't write to it)."""
+    return _pg_url(pg_templates[False]) if pg_templates else None
+
+
+@pytest.fixture(autouse=True)
+def test_settings(monkeypatch, tmp_path):
+    """Demo mode, no secrets file, quick bcrypt; caches cleared so each test sees its own env."""
+    _quiet_settings(monkeypatch, tmp_path)
     yield
     config.settings.cache_clear()
 
 
+_numbers = itertools.count()
+
+
 @pytest.fixture
 def database_url(request, tmp_path, monkeypatch):
-    """Each test gets an empty database and DATABASE_URL pointing at it (for the app too)."""
+    """Each test gets a database of its own and DATABASE_URL pointing at it (for the app too):
+    the demo if the test uses the `demo` fixture (directly or through another), else empty."""
+    seeded = "demo" in request.fixturenames
+    db.engine_for.cache_clear()
     if PG_URL:
-        url = request.getfixturevalue("pg_database_url")
-        engine = db.engine_for(url)
-        names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        template = request.getfixturevalue("pg_templates")[seeded]
+        name = f"iop_t_{os.getpid()}_{next(_numbers)}"
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        url = _pg_url(name)
     else:
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        db.engine_for.cache_clear()
-        SQLModel.metadata.create_all(db.engine_for(url))
+        path = tmp_path / "test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_templates")[seeded], path)
+        url = f"sqlite:///{path}"
     monkeypatch.setenv("DATABASE_URL", url)
     config.settings.cache_clear()
     yield url
-    if not PG_URL:
-        db.engine_for(url).dispose()
-        db.engine_for.cache_clear()
+    db.engine_for(url).dispose()
+    db.engine_for.cache_clear()
+    if PG_URL:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture
@@ -97,10 +168,60 @@ def session(engine):
 
 @pytest.fixture
 def demo(session):
-    """The demo program and accounts, as `make run` seeds them."""
-    from core.seed import seed_demo
+    """The demo program and accounts, as `make run` seeds them (copied from the session's template
+    by `database_url`, which sees this fixture among the test's fixtures)."""
+    from core.models import Program
 
-    return seed_demo(session, rounds=int(TEST_ROUNDS))
+    return session.exec(select(Program).order_by(Program.id)).first()
+
+
+# --- small factories, for tests that need a person or two and not the whole demo ----------------
+
+class People:
+    """A program (New York, substance use tracked, the default card targets), its admin and one
+    therapist, on an otherwise empty database; participants made on demand, on that caseload."""
+
+    def __init__(self, session: Session):
+        from core.diary import ensure_default_targets
+        from core.models import AppUser, Program, Role
+
+        self.session = session
+        self.program = Program(name="Test IOP", timezone="America/New_York", substance_use_tracking=True,
+                               crisis_region="US")
+        session.add(self.program)
+        session.flush()
+        ensure_default_targets(session, self.program.id)
+        self.admin = AppUser(username="admin.test", name="Ada Admin", role=Role.ADMIN.value, password_hash="!",
+                             program_id=self.program.id)
+        self.therapist = AppUser(username="dr.test", name="Dr. Tess Ting", role=Role.THERAPIST.value,
+                                 password_hash="!", program_id=self.program.id)
+        session.add_all([self.admin, self.therapist])
+        session.commit()
+
+    def participant(self, username: str = "quinn", *, name: str = "Quinn Rivers", tz: str | None = None,
+                    started_on=None):
+        """A participant with no history, on the therapist's caseload; returns their Actor."""
+        from core.access import Actor
+        from core.models import AppUser, CaseloadAssignment, Role
+
+        user = AppUser(username=username, name=name, role=Role.PARTICIPANT.value, password_hash="!",
+                       program_id=self.program.id, timezone=tz, started_on=started_on)
+        self.session.add(user)
+        self.session.flush()
+        self.session.add(CaseloadAssignment(participant_id=user.id, therapist_id=self.therapist.id))
+        self.session.commit()
+        return Actor.of(user)
+
+    def actor(self, user):
+        from core.access import Actor
+
+        return Actor.of(user)
+
+
+@pytest.fixture
+def people(session) -> People:
+    """Small factories for tests that need a person or two, not the whole demo (see People)."""
+    return People(session)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,24 +1,132 @@
-"""AppTest fixtures: the real app.py against the test database, with no browser cookies."""
+"""AppTest fixtures: the real app.py, routed exactly as the server routes it, on the test database.
+
+Why a harness at all: with a `pages/` folder beside app.py, Streamlit keeps its old multipage
+loader switched on until some session calls `st.navigation` (`PagesManager.uses_pages_directory`).
+The real server switches it off for good on its first run of app.py. AppTest switches it back on
+before *every* run, so `switch_page("pages/x.py")` would run pages/x.py on its own: no app.py, no
+role menu (ui/nav.py), no calm-error boundary (ui/layout.run_safely). `routed_app` switches it off
+again right after AppTest resets it, so every page runs inside app.py, as users get it.
+
+After every run (every `.run()`, `.click().run()`, `switch_page(...).run()`) the harness also
+checks what a person would have seen: no traceback (`at.exception`), no calm "something went
+wrong" box (the boundary catches what used to be a traceback, so that is the new failure), and that
+app.py's router really ran the page (`at.routed` names the pages it ran).
+"""
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import pytest
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from tests.e2e.conftest import DEMO_PASSWORD, ROOT
 
+APP = ROOT / "app.py"
+
+
+class RoutedAppTest(AppTest):
+    """AppTest whose every run is checked: through app.py's router, no traceback, no calm error box.
+
+    `calm_error_expected`: the test breaks something on purpose and checks the calm box itself.
+    `router_expected`: False where app.py stops before routing (a refused config, broken content).
+    """
+
+    calm_error_expected = False
+    router_expected = True
+
+    def __init__(self, script_path: str | Path = APP, *, default_timeout: float = 30, **kwargs):
+        super().__init__(script_path, default_timeout=default_timeout, **kwargs)
+        self.routed: list[str] = []      # each page app.py's router ran, in order
+        # AppTest scans every installed package for components on each new instance (~0.7 s);
+        # a server scans once per process, and so do we.
+        self._bidi_component_manager = _components()
+
+    def _run(self, widget_state=None, timeout=None) -> AppTest:
+        from ui import layout
+
+        before = len(self.routed)
+        _current_app.append(self)
+        try:
+            result = super()._run(widget_state, timeout=timeout)
+        finally:
+            _current_app.pop()
+        assert not self.exception, f"a traceback reached the screen: {[e.value for e in self.exception]}"
+        calm = [e.value for e in self.error if e.value in (layout.UNEXPECTED, layout.DB_DOWN)]
+        if not self.calm_error_expected:
+            assert not calm, ("the page failed and showed the calm error box instead; the traceback is in "
+                              f"the captured log ('iop' logger): {calm}")
+        if self.router_expected:
+            assert len(self.routed) > before, "this run never went through app.py's router (ui.layout.run_safely)"
+        return result
+
+
+_current_app: list[RoutedAppTest] = []
+
+
+@functools.cache
+def _components():
+    from streamlit.components.v2.component_manager import BidiComponentManager
+
+    manager = BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)
+    return manager
+
 
 @pytest.fixture
-def app(database_url, demo, monkeypatch):
-    """A fresh app session on the seeded demo database; no cookie (AppTest has no browser)."""
+def report_routes(monkeypatch):
+    """app.py's boundary (ui.layout.run_safely) reports each page it runs to the RoutedAppTest
+    running it, in `at.routed`."""
+    from ui import layout
+
+    run_safely = layout.run_safely
+
+    def reporting(action):
+        page = getattr(getattr(action, "__self__", None), "_page", None)
+        if _current_app:
+            _current_app[-1].routed.append(
+                str(Path(page).relative_to(ROOT)) if isinstance(page, Path) else getattr(page, "__name__", "?"))
+        return run_safely(action)
+
+    monkeypatch.setattr(layout, "run_safely", reporting)
+    yield
+    _current_app.clear()
+
+
+@pytest.fixture
+def routed(monkeypatch, report_routes):
+    """Every AppTest run behaves like the server after its first run of app.py (see the module doc)."""
+    initialise = PagesManager.__init__
+
+    def as_the_server_does(self, *args, **kwargs):
+        initialise(self, *args, **kwargs)   # AppTest set the flag to None; this set it from pages/
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", as_the_server_does)
+
+
+@pytest.fixture
+def no_cookie(monkeypatch):
+    """AppTest has no browser: the re-login cookie is never there."""
     from streamlit_authenticator.models.cookie_model import CookieModel
 
     monkeypatch.setattr(CookieModel, "get_cookie", lambda self: None)
     st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.run()
-    return at
+
+
+@pytest.fixture
+def new_app(routed, no_cookie):
+    """Make a RoutedAppTest of app.py (not yet run), for tests that set things up first."""
+    return RoutedAppTest
+
+
+@pytest.fixture
+def app(database_url, demo, new_app):
+    """A fresh app session on the seeded demo database, logged out, run once."""
+    return new_app().run()
 
 
 def log_in(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTest:
@@ -26,6 +134,13 @@ def log_in(at: AppTest, username: str, password: str = DEMO_PASSWORD) -> AppTest
     at.text_input(key="login_password").input(password)
     at.button[0].click()  # the form's only button: Log in
     return at.run()
+
+
+def open_page(at: RoutedAppTest, path: str) -> RoutedAppTest:
+    """Go to a page the way the menu does, and check app.py's router ran that very page."""
+    at.switch_page(path).run()
+    assert at.routed[-1] == path, f"app.py's router ran {at.routed[-1]!r}, not {path!r}"
+    return at
 
 
 def texts(at: AppTest) -> str:

@@ -5,7 +5,7 @@ from sqlmodel import select
 from core import sharing
 from core.access import Actor, Category
 from core.models import AppUser
-from tests.app.conftest import log_in, texts
+from tests.app.conftest import log_in, open_page, texts
 
 
 def actor(session, username):
@@ -46,7 +46,7 @@ def test_a_family_member_joins_with_a_code_from_the_login_screen(app, session):
 
 def test_participant_shares_from_the_sharing_page(app, session):
     log_in(app, "alex")
-    app.switch_page("pages/sharing.py").run()
+    open_page(app, "pages/sharing.py")
     assert "Pat Morgan" in texts(app) and "until" in texts(app)
     next(b for b in app.button if b.label == "Share with Pat").click()   # the first not yet shared: check-up totals
     app.run()

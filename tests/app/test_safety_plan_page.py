@@ -5,7 +5,7 @@ from sqlmodel import select
 from core import safety
 from core.access import Actor
 from core.models import AppUser
-from tests.app.conftest import log_in, texts
+from tests.app.conftest import log_in, open_page, texts
 
 
 def actor(session, username):
@@ -14,7 +14,7 @@ def actor(session, username):
 
 def open_plan(app, username):
     log_in(app, username)
-    app.switch_page("pages/safety_plan.py").run()
+    open_page(app, "pages/safety_plan.py")
     assert app.title[0].value == "My safety plan"
 
 
@@ -59,7 +59,7 @@ def test_when_the_therapist_saved_first_the_participant_keeps_their_text(app, se
 
 def test_therapist_reads_and_sees_changes_for_the_caseload_only(app):
     log_in(app, "dr.chen")
-    app.switch_page("pages/safety_plans.py").run()
+    open_page(app, "pages/safety_plans.py")
     app.selectbox(key="plan_person").select(next(o for o in app.selectbox(key="plan_person").options
                                                  if o.startswith("Dana")))
     app.run()

@@ -7,7 +7,7 @@ from sqlmodel import select
 from core import practice
 from core.access import Actor
 from core.models import AppUser, PracticeEntry, ThoughtRecord
-from tests.app.conftest import log_in, texts
+from tests.app.conftest import log_in, open_page, texts
 
 
 def button(app, label):
@@ -16,7 +16,7 @@ def button(app, label):
 
 def open_skills(app, username="alex"):
     log_in(app, username)
-    app.switch_page("pages/skills.py").run()
+    open_page(app, "pages/skills.py")
     assert not app.exception
     return app
 
@@ -66,7 +66,7 @@ def test_logging_a_practice_from_a_skill_page_saves_once_and_resets_the_form(app
 
 def test_a_bad_practice_keeps_what_was_typed_and_says_why(app, session):
     log_in(app, "alex")
-    app.switch_page("pages/practice.py").run()
+    open_page(app, "pages/practice.py")
     situation = next(t for t in app.text_input if t.key.startswith("situation_practice_new"))
     situation.input("before the family visit")
     next(b for b in app.button if b.label == "Save practice").click().run()
@@ -88,7 +88,7 @@ def test_homework_from_the_therapist_comes_first_with_its_due_date(app, session)
 
 def test_the_breathing_tool_counts_down_and_can_be_stopped(app):
     log_in(app, "alex")
-    app.switch_page("pages/tools.py").run()
+    open_page(app, "pages/tools.py")
     button(app, "Start breathing").click().run()
     assert not app.exception
     phase = " ".join(m.value for m in app.markdown)
@@ -100,7 +100,7 @@ def test_the_breathing_tool_counts_down_and_can_be_stopped(app):
 def test_the_grounding_tool_goes_step_by_step(app):
     log_in(app, "alex")
     app.query_params["tool"] = "grounding"
-    app.switch_page("pages/tools.py").run()
+    open_page(app, "pages/tools.py")
     assert "Notice 5 things you can **see**" in texts(app)
     for _ in range(5):
         button(app, "Next").click().run()
@@ -110,7 +110,7 @@ def test_the_grounding_tool_goes_step_by_step(app):
 def test_a_thought_record_is_saved_from_the_tool(app, session):
     log_in(app, "bailey")
     app.query_params["tool"] = "thought_record"
-    app.switch_page("pages/tools.py").run()
+    open_page(app, "pages/tools.py")
     field = {t.key.split("_")[0]: t for t in app.text_area}
     field["situation"].input("Boss criticised my report")
     field["auto"].input("I'm going to be fired")
@@ -128,7 +128,7 @@ def test_a_thought_record_is_saved_from_the_tool(app, session):
 def test_urge_surfing_rates_before_and_after_saves_practice_and_offers_help_if_still_strong(app, session):
     log_in(app, "eli")
     app.query_params["tool"] = "urge_surfing"
-    app.switch_page("pages/tools.py").run()
+    open_page(app, "pages/tools.py")
     app.get("button_group")[1].set_value(8)            # [0] is the tool picker: "How strong is the urge right now?"
     button(app, "Start").click().run()
     assert any("Notice where you feel the urge" in m.value for m in app.markdown)
@@ -162,7 +162,7 @@ def test_todays_practice_can_be_changed_from_the_log_without_making_a_second_ent
     saved = practice.save_practice(session, harper, participant_id=harper.id, entry_key="tonight",
                                    entry=practice.PracticeInput("self_soothe", 7, 5, "a_bit", "after a hard call"))
     log_in(app, "harper")
-    app.switch_page("pages/practice.py").run()
+    open_page(app, "pages/practice.py")
     assert any(e.label.startswith("Change today's Self-soothe") for e in app.expander)
     after = next(p for p in app.get("button_group") if p.key.startswith("after_edit_"))
     assert after.value == 5

@@ -4,9 +4,12 @@ Debian's Chromium at a 390×844 phone viewport. Screenshots go to $IOP_ARTIFACTS
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -29,43 +32,76 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _seed_template(folder: Path) -> Path:
+    """`make run`'s database (`alembic upgrade head`, then `python -m core.seed`), built once."""
+    env = _server_env(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for step in (["-m", "alembic", "upgrade", "head"], ["-m", "core.seed"]):
+        subprocess.run([sys.executable, *step], cwd=ROOT, env=env, check=True, capture_output=True)
+    return folder / "iop.db"
+
+
+def _server_env(data_dir: Path) -> dict[str, str]:
+    env = {**os.environ, "IOP_DATA_DIR": str(data_dir), "IOP_BCRYPT_ROUNDS": "4",
+           "IOP_SECRETS_FILE": str(data_dir / "none.toml")}
+    for name in ("DATABASE_URL", "IOP_COOKIE_KEY", "IOP_DEMO_MODE"):
+        env.pop(name, None)
+    return env
+
+
+_template: list[Path] = []    # the seeded database, built by the first Server of the session
+
+
 class Server:
-    """One `streamlit run app.py` process on its own seeded SQLite database."""
+    """One `streamlit run app.py` process on its own copy of the seeded demo database."""
 
     def __init__(self, data_dir: Path):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "IOP_DATA_DIR": str(data_dir), "IOP_BCRYPT_ROUNDS": "4",
-                    "IOP_SECRETS_FILE": str(data_dir / "none.toml")}
-        for name in ("DATABASE_URL", "IOP_COOKIE_KEY", "IOP_DEMO_MODE"):
-            self.env.pop(name, None)
+        self.data_dir = data_dir
+        self.env = _server_env(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
-        for step in (["-m", "alembic", "upgrade", "head"], ["-m", "core.seed"]):
-            subprocess.run([sys.executable, *step], cwd=ROOT, env=self.env, check=True,
-                           capture_output=True)
+        if not _template:
+            _template.append(_seed_template(Path(tempfile.mkdtemp(prefix="iop-e2e-template-"))))
+        with sqlite3.connect(_template[0]) as source, sqlite3.connect(data_dir / "iop.db") as copy:
+            source.backup(copy)      # a consistent copy, whatever journal mode the file is in
         self.log = open(data_dir / "server.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(self.port),
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        self.wait_until_ready()
+
+    def wait_until_ready(self, timeout_s: float = 30) -> None:
+        deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
                 if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=1).read() == b"ok":
                     return
             except OSError:
-                time.sleep(0.2)
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.2)   # polling the health endpoint of a server still importing
         self.stop()
-        raise RuntimeError(f"streamlit did not start; see {data_dir / 'server.log'}")
+        raise RuntimeError(f"streamlit did not start; see {self.data_dir / 'server.log'}")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
         self.log.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _template_cleanup():
+    yield
+    while _template:
+        shutil.rmtree(_template.pop().parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -78,13 +114,28 @@ def artifacts() -> Path:
     return folder
 
 
+class TrackedBrowser:
+    """Debian's Chromium, whose every new context can tell when Streamlit has answered (settle)."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.add_init_script(script=RUN_TRACKER)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
+        yield TrackedBrowser(chromium)
         chromium.close()
 
 
@@ -125,13 +176,108 @@ def desk(browser, request, artifacts):
     yield from _page(browser, request, artifacts, DESK)
 
 
-def settle(page) -> None:
-    """Wait until Streamlit has finished the current run (never a fixed sleep)."""
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                           state="attached")
-    page.wait_for_timeout(100)  # let the last deltas paint (not a wait for state)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                           state="attached")
+# Installed in every page before Streamlit's own code (TrackedBrowser): it reads the app's own
+# messages on its websocket. The browser asks for a run with a BackMsg `rerun_script` (field 11;
+# auto-reruns of a fragment carry a fragment_id, field 5, and are not what a test waits for); the
+# server answers with a ForwardMsg `new_session` (field 4) when the run starts and
+# `script_finished` (field 6) when it ends. settle() waits until a run that started after the
+# browser's last request has finished, the frontend has painted after that (a task, then a frame),
+# and the page says notRunning. No clock is involved.
+# Custom components (the re-login cookie's CookieManager) load in iframes after the run that drew
+# them and then report a value, which asks for one more run: a tap in between is a tap during a
+# rerun. So the page is settled only once the iframes of the components the last run drew
+# (`delta.new_element.component_instance`: fields 5, 3, 37) are on the page and have each reported.
+RUN_TRACKER = """(() => {
+  if (window.__iopRuns) return;
+  const runs = {seq: 0, requested: -1, started: -1, finished: -1, finishedStart: -1, painted: -1,
+                drawing: 0, components: 0, reported: -1};
+  const fields = (bytes) => {                  // the top-level fields of a protobuf message
+    const out = [];
+    let i = 0;
+    const varint = () => {
+      let value = 0, shift = 0, byte;
+      do { byte = bytes[i++]; value += (byte & 0x7f) * 2 ** shift; shift += 7; } while (byte & 0x80);
+      return value;
+    };
+    while (i < bytes.length) {
+      const tag = varint(), number = Math.floor(tag / 8), wire = tag % 8;
+      if (wire === 0) out.push([number, varint()]);
+      else if (wire === 2) { const n = varint(); out.push([number, bytes.subarray(i, i + n)]); i += n; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else break;
+    }
+    return out;
+  };
+  const asBytes = (data) => data instanceof ArrayBuffer ? new Uint8Array(data)
+    : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+  const Native = window.WebSocket;
+  class Tracked extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        const bytes = asBytes(event.data);
+        if (!bytes) return;
+        for (const [number, value] of fields(bytes)) {
+          if (number === 4) { runs.started = ++runs.seq; runs.drawing = 0; }
+          if (number === 5) {
+            for (const [n, element] of fields(value)) {
+              if (n === 3 && fields(element).some(([k]) => k === 37)) runs.drawing += 1;
+            }
+          }
+          if (number === 6 && (value === 0 || value === 1)) {      // the whole script ran (or failed to compile)
+            runs.finished = ++runs.seq;
+            runs.finishedStart = runs.started;
+            runs.components = runs.drawing;
+            const mark = runs.finished;
+            setTimeout(() => requestAnimationFrame(() => { runs.painted = Math.max(runs.painted, mark); }));
+          }
+        }
+      });
+    }
+    send(data) {
+      const bytes = asBytes(data);
+      if (bytes) {
+        for (const [number, value] of fields(bytes)) {
+          if (number === 11 && !fields(value).some(([n, v]) => n === 5 && v.length > 0)) runs.requested = ++runs.seq;
+        }
+      }
+      return super.send(data);
+    }
+  }
+  window.WebSocket = Tracked;
+  const reported = new WeakSet();              // component iframes (their windows) that sent a value
+  window.addEventListener('message', (event) => {
+    const data = event.data;
+    if (data && data.isStreamlitMessage && data.type === 'streamlit:setComponentValue' && event.source) {
+      reported.add(event.source);
+      runs.reported = ++runs.seq;                // the frontend will ask for a run with this value
+    }
+  });
+  const components = () => [...document.querySelectorAll("iframe[data-testid='stCustomComponentV1']")];
+  runs.waitingFor = () => components().filter((f) => !reported.has(f.contentWindow)).map((f) => f.title);
+  runs.settled = () => {
+    const app = document.querySelector("[data-testid='stApp']");
+    return runs.requested >= 0 && runs.finishedStart > Math.max(runs.requested, runs.reported)
+      && runs.painted >= runs.finished
+      && app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
+      && components().length >= runs.components && runs.waitingFor().length === 0;
+  };
+  window.__iopRuns = runs;
+})();"""
+
+
+def settle(page, timeout: float | None = None) -> None:
+    """Wait until Streamlit has answered the last thing this page asked for: the run that started
+    after the browser's last rerun request has finished and been drawn, and every component on
+    the page has reported in (see RUN_TRACKER)."""
+    if not page.evaluate("() => typeof window.__iopRuns === 'object'"):
+        raise RuntimeError("settle() needs a page from a context made by the e2e `browser` fixture")
+    try:
+        page.wait_for_function("() => window.__iopRuns.settled()", timeout=timeout)
+    except PlaywrightTimeout as exc:
+        state = page.evaluate("() => JSON.stringify({...window.__iopRuns, waitingFor: window.__iopRuns.waitingFor()})")
+        raise PlaywrightTimeout(f"{exc}\nStreamlit runs on this page: {state}") from None
 
 
 def open_app(page, url: str) -> None:

@@ -16,17 +16,23 @@ PAGE_CONTENT = ["Caseload", "Good ", "They share", "Change password", "Create an
 
 
 def test_every_page_url_on_a_fresh_server_shows_only_the_login(browser, tmp_path, artifacts):
-    for name in URLS:
-        server = Server(tmp_path / name)  # fresh each time: the hole is the first request
-        try:
-            context = browser.new_context(viewport={"width": 390, "height": 844})
-            page = context.new_page()
-            open_app(page, f"{server.url}/{name}")
+    """One fresh server, never sent to "/": until some session runs app.py (and so st.navigation),
+    Streamlit's legacy loader runs pages/x.py itself for every request to /x, from anyone. Each
+    visit checks it really took that path (the legacy loader's page list is in the sidebar), so a
+    server that had left the hole would fail here instead of passing for the wrong reason."""
+    server = Server(tmp_path / "fresh")
+    context = browser.new_context(viewport={"width": 390, "height": 844})   # no cookie: nobody logged in
+    try:
+        page = context.new_page()
+        for name in URLS:
+            open_app(page, f"{server.url}/{name}")          # a new Streamlit session each time
             page.get_by_role("button", name="Log in").wait_for()
+            # The legacy loader lists pages/ in the sidebar (while client.showSidebarNavigation is on).
+            assert page.locator("[data-testid='stSidebarNav'] a").count() > 0, f"/{name} went through app.py"
             main = page.inner_text("[data-testid='stMain']")
             leaked = [text for text in PAGE_CONTENT if text in main]
             assert not leaked, (name, leaked)
             page.screenshot(path=artifacts / f"fresh-server-{name}.png")
-            context.close()
-        finally:
-            server.stop()
+    finally:
+        context.close()
+        server.stop()

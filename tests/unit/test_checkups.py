@@ -99,8 +99,7 @@ def test_worse_by_five_from_intake_opens_a_worsening_alert(session, quinn):
     take(session, quinn, values=answers(8))
     week2 = MONDAY + timedelta(days=7)
     take(session, quinn, values=answers(12), now=week2)                     # +4: no alert
-    assert session.exec(select(Alert)).first() is None or not session.exec(
-        select(Alert).where(Alert.participant_id == quinn.id)).all()
+    assert session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all() == []
     result = take(session, quinn, values=answers(13), now=week2 + timedelta(days=7))  # +5
     assert result.change.reliable_worse
     alerts = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()

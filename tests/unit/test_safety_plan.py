@@ -48,11 +48,41 @@ def test_a_stale_save_is_refused_and_names_the_newer_version(session, demo):
     assert len(safety.history(session, casey, casey.id)) == 3
 
 
-def test_two_first_saves_at_once_make_one_version_one(session, demo):
-    casey = act(session, "casey")
-    safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=None)
-    with pytest.raises(safety.PlanConflict):
-        safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=None)
+def test_two_first_saves_at_once_make_one_version_one(engine, session, demo):
+    """Casey on two devices and Dr. Rivera twice, all saving a first plan at the same moment:
+    one version 1 is kept, the others are told someone saved first, nothing is lost silently."""
+    import threading
+
+    from sqlmodel import Session
+
+    from core.models import SafetyPlanVersion
+
+    casey, rivera = act(session, "casey"), act(session, "dr.rivera")
+    barrier, saved, conflicts, failures = threading.Barrier(4), [], [], []
+
+    def save(who, reason):
+        try:
+            with Session(engine, expire_on_commit=False) as own:
+                barrier.wait()
+                saved.append(safety.save_plan(own, who, participant_id=casey.id, base_version=None,
+                                              content={**PLAN, "reasons_for_living": [reason]}))
+        except safety.PlanConflict as conflict:
+            conflicts.append(conflict.current.version)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=save, args=(who, f"reason {n}"))
+               for n, who in enumerate((casey, casey, rivera, rivera))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert failures == []
+    assert len(saved) == 1 and conflicts == [1, 1, 1]
+    session.expire_all()
+    rows = session.exec(select(SafetyPlanVersion).where(SafetyPlanVersion.participant_id == casey.id)).all()
+    assert [(r.version, r.content["reasons_for_living"]) for r in rows] == [
+        (1, saved[0].plan.items("reasons_for_living"))]
 
 
 def test_bad_numbers_are_kept_but_flagged_and_long_lines_refused(session, demo):
