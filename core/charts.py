@@ -173,8 +173,8 @@ def checkup_trajectory(kind: str, past) -> go.Figure:
                       annotation_font={"size": 11, "color": GREY})
     fig.add_trace(go.Scatter(x=[p.day for p in past], y=[p.total for p in past], mode="lines+markers",
                              name=name, line={"color": BLUE, "width": 3}, marker={"size": 9}))
-    better = [p for p in past if p.change.reliable_better]
-    worse = [p for p in past if p.change.reliable_worse]
+    better = [p for p in past if p.change.marked_better]
+    worse = [p for p in past if p.change.marked_worse]
     if better:
         fig.add_trace(go.Scatter(x=[p.day for p in better], y=[p.total for p in better], mode="markers",
                                  name="Reliably better", marker={"symbol": "triangle-down", "size": 14, "color": GREEN}))

@@ -137,7 +137,7 @@ def checkup(kind: str, past) -> str:
         return ""
     name, latest, first = clinical.CHECKUP_NAMES[kind], past[-1], past[0]
     now = f"Your latest {name} score is {latest.total} ({latest.band.lower()})"
-    if latest.change.reliable_better:
+    if latest.change.marked_better:
         return f"{now}: a real improvement since your first check-up."
     if len(past) > 1 and latest.total < first.total:
         return f"{now}, down from {first.total} at your first check-up."

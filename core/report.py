@@ -30,8 +30,8 @@ def progress_report(session: Session, actor: Actor, participant_id: int, today: 
     for kind, history in past.items():
         if history:
             first, last = history[0], history[-1]
-            marker = (" — reliably better" if last.change.reliable_better else
-                      " — reliably worse" if last.change.reliable_worse else "")
+            marker = (" — reliably better" if last.change.marked_better else
+                      " — reliably worse" if last.change.marked_worse else "")
             lines.append(f"{checkups.questionnaires()[kind].name}: {first.total} at intake ({first.day}) → "
                          f"{last.total} {last.band.lower()} on {last.day}{marker}.")
     entries = practice.practice_between(session, actor, participant_id, start, today)

@@ -37,9 +37,9 @@ def change_sentence(kind: str, change: clinical.Change) -> str:
         return "This is your starting point. Next time you'll see how things move from here."
     if change.response:
         return "That's less than half your starting score — a real change. Well done for sticking with it."
-    if change.reliable_better:
+    if change.marked_better:
         return f"{-change.from_intake} points better than when you started — a change that counts."
-    if change.reliable_worse:
+    if change.marked_worse:
         return (f"{change.from_intake} points higher than when you started. Your therapist will see this "
                 "and talk it through with you — you don't have to fix it alone.")
     if change.from_intake == 0:

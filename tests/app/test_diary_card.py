@@ -71,7 +71,7 @@ def test_a_risky_card_shows_crisis_lines_and_safety_steps_and_alerts_the_therapi
     user, _ = cards_of(session, "harper")
     alerts = session.exec(select(Alert).where(Alert.participant_id == user.id,
                                               Alert.source_key == f"diary:{day}")).all()
-    assert [a.trigger for a in alerts] == ["self_harm_urge_high"]
+    assert [a.trigger for a in alerts] == ["urge:self_harm"]
 
 
 def test_history_shows_the_week_and_notes_as_plain_text(app, session):

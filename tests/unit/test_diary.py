@@ -156,30 +156,34 @@ def test_therapist_reads_the_caseload_card_and_family_does_not(session, demo):
 
 @pytest.mark.parametrize("urges, expected", [
     ({"suicidal_thoughts": (3, False)}, set()),
-    ({"suicidal_thoughts": (4, False)}, {"suicidal_urge_high"}),
-    ({"suicidal_thoughts": (5, False)}, {"suicidal_urge_high"}),
+    ({"suicidal_thoughts": (4, False)}, {"urge:suicidal_thoughts"}),
+    ({"suicidal_thoughts": (5, False)}, {"urge:suicidal_thoughts"}),
     ({"self_harm": (3, False)}, set()),
-    ({"self_harm": (4, False)}, {"self_harm_urge_high"}),
-    ({"self_harm": (0, True)}, {"self_harm_acted"}),
-    ({"self_harm": (5, True)}, {"self_harm_urge_high", "self_harm_acted"}),
-    ({"suicidal_thoughts": (None, True)}, {"suicidal_acted"}),
-    ({"substance_use": (5, True)}, set()),   # not a safety trigger on its own
+    ({"self_harm": (4, False)}, {"urge:self_harm"}),
+    ({"self_harm": (0, True)}, {"acted:self_harm"}),
+    ({"self_harm": (5, True)}, {"urge:self_harm", "acted:self_harm"}),
+    ({"suicidal_thoughts": (None, True)}, {"acted:suicidal_thoughts"}),
+    ({"substance_use": (5, False)}, set()),              # a strong urge, not used: no alert
+    ({"substance_use": (0, True)}, {"acted:substance_use"}),   # a lapse: review
 ])
 def test_risk_triggers_at_their_edges(session, demo, urges, expected):
     quinn = fresh_participant(session)
     result = save(session, quinn, urges=urges)
     alerts = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()
-    assert {a.trigger for a in alerts} == expected
+    assert {r["key"] for a in alerts for r in a.reasons} == expected
+    assert len(alerts) == (1 if expected else 0)          # one save, at most one alert
     assert bool(result.risks) == bool(expected)
-    assert all(a.severity == "urgent" and a.resolved_at is None for a in alerts)
+    lapse_only = expected == {"acted:substance_use"}
+    assert all(a.severity == ("review" if lapse_only else "urgent") and a.resolved_at is None for a in alerts)
 
 
 def test_saving_a_risky_card_again_does_not_duplicate_the_alert(session, demo):
     quinn = fresh_participant(session)
-    assert save(session, quinn, urges={"self_harm": (4, False)}).new_alerts == 1
+    assert save(session, quinn, urges={"self_harm": (4, False)}).risk.state == "opened"
     again = save(session, quinn, urges={"self_harm": (5, False)})
-    assert again.new_alerts == 0 and again.risks  # still shown the crisis panel
-    assert len(session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()) == 1
+    assert again.risk.state == "updated" and again.risks  # still shown the crisis panel
+    rows = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()
+    assert len(rows) == 1 and "5 of 5" in rows[0].detail
 
 
 def test_streak_counts_days_in_a_row_without_punishing_an_open_today():

@@ -92,7 +92,9 @@ def test_search_falls_back_to_partial_matches_and_ignores_empty_queries():
                                            ("feeling hopeless", True), ("can't sleep", False),
                                            ("dieting", False), ("urge to cut down drinking", False)])
 def test_a_search_that_sounds_like_danger_brings_the_safety_plan_first(query, crisis):
-    assert clinical.search_suggests_crisis(query) is crisis
+    from core.screening import suggests_crisis   # the one screen for everything typed (test_screening.py)
+
+    assert suggests_crisis(query) is crisis
 
 
 def test_paced_breathing_counts_each_phase_down_to_one():
