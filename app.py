@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.checkups import questionnaires
 from core.config import ConfigError, settings
+from core.screening import load_phrases
 from core.skills import CatalogueError, catalogue
 from ui import auth, crisis, layout, nav
 
@@ -21,6 +22,7 @@ except ConfigError as exc:
 try:  # the content files are checked once per process (both loaders cache), naming a broken file
     catalogue()
     questionnaires()
+    load_phrases()
 except CatalogueError as exc:
     st.error(f"IOP Companion's content has a problem, so it will not start: {exc}")
     crisis.resources_panel(program_id=None, fallback=True)

@@ -250,3 +250,45 @@ def test_admin_adds_and_retires_card_targets(session, demo):
     with pytest.raises(ValidationError):   # retired: not on new cards
         save(session, quinn, urges={"gambling": (1, False)})
     assert diary.card_for_day(session, quinn, quinn.id, NOV23).urges["gambling"] == (3, False)
+
+
+@pytest.mark.parametrize("min_urge, urge_sev, acted_sev, field", [
+    (6, "review", "none", "min_urge"), (0, "review", "none", "min_urge"), (True, "review", "none", "min_urge"),
+    ("3", "review", "none", "min_urge"), (None, "review", "none", "min_urge"), (3, "none", "none", "urge_severity"),
+    (3, "critical", "none", "urge_severity"), (None, "none", "URGENT", "acted_severity"),
+    (None, "none", None, "acted_severity")])
+def test_a_target_rule_is_checked(session, demo, min_urge, urge_sev, acted_sev, field):
+    admin = act(session, "admin")
+    gambling = diary.add_target(session, admin, label="Gambling")
+    with pytest.raises(ValidationError) as refused:
+        diary.set_target_rule(session, admin, target_id=gambling.id, min_urge=min_urge, urge_severity=urge_sev,
+                              acted_severity=acted_sev)
+    assert field in refused.value.fields
+
+
+def test_target_rules_are_the_admins_audited_and_the_safety_rules_are_fixed(session, demo):
+    from core.models import AuditEvent, DiaryTarget
+
+    admin = act(session, "admin")
+    gambling = diary.add_target(session, admin, label="Purging")
+    saved = diary.set_target_rule(session, admin, target_id=gambling.id, min_urge=4, urge_severity="urgent",
+                                  acted_severity="urgent")
+    assert saved.rule.describe() == "urge 4+ → urgent; acted → urgent"
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "rule")).one()
+    assert event.actor_id == admin.id and "Purging" in event.detail
+    self_harm = session.exec(select(DiaryTarget).where(DiaryTarget.key == "self_harm")).one()
+    with pytest.raises(ValidationError, match="fixed clinical rules"):
+        diary.set_target_rule(session, admin, target_id=self_harm.id, min_urge=None, urge_severity="none",
+                              acted_severity="none")
+    with pytest.raises(AccessDenied):
+        diary.set_target_rule(session, act(session, "dr.rivera"), target_id=gambling.id, min_urge=None,
+                              urge_severity="none", acted_severity="review")
+    with pytest.raises(ValidationError):
+        diary.set_target_rule(session, admin, target_id=999_999, min_urge=None, urge_severity="none",
+                              acted_severity="none")
+    # a stored rule on a safety target can't weaken it either
+    self_harm.alert_urge_severity = self_harm.alert_acted_severity = "none"
+    session.add(self_harm)
+    session.commit()
+    quinn = fresh_participant(session)
+    assert save(session, quinn, urges={"self_harm": (5, True)}).risk.reasons
