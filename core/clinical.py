@@ -24,6 +24,7 @@ EMOTIONS = {                  # key -> label, in the order of the paper card
     "joy": "Joy",
 }
 MEDICATION_CHOICES = {"yes": "Yes", "no": "No", "not_prescribed": "Not prescribed"}
+MEDICATION_ADHERENCE_ANSWERS = ("yes", "no")   # what adherence counts; "not prescribed" counts neither way
 # Targets every program starts with; programs may add more (and retire them, keeping history).
 DEFAULT_TARGETS = (
     ("suicidal_thoughts", "Suicidal thoughts"),

@@ -93,6 +93,15 @@ participant_zone = user_zone   # a participant's own zone decides which day a ca
 today_for = user_today     # the participant's own calendar day
 
 
+def parse_day(value, *, latest: date) -> date | None:
+    """A day from a link (?day=2026-11-23), or None when it isn't one or is after `latest`."""
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+    return day if day is not None and day <= latest else None
+
+
 def fillable_days(today: date) -> list[date]:
     return [today - timedelta(days=n) for n in range(clinical.LATE_WINDOW_DAYS + 1)]
 
