@@ -225,14 +225,18 @@ def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dic
     _check_range(errors, "mood", card.mood, clinical.MOOD_MIN, clinical.MOOD_MAX, "mood", required=True)
     if isinstance(card.mood, float):
         errors["mood"] = "Mood is a whole number from 0 to 10."
-    for key, value in (card.emotions.items() if isinstance(card.emotions, dict) else [("emotions", None)]):
+    if not isinstance(card.emotions, dict):
+        errors["emotions"] = "Rate each emotion from 0 to 5."
+    for key, value in (card.emotions.items() if isinstance(card.emotions, dict) else []):
         if key not in clinical.EMOTIONS:
             errors[str(key)] = f"Unknown emotion {key!r}."
         else:
             _check_range(errors, key, value, clinical.EMOTION_MIN, clinical.EMOTION_MAX,
                          clinical.EMOTIONS[key].lower())
     known = {t.key for t in targets}
-    for key, answer in (card.urges.items() if isinstance(card.urges, dict) else [("urges", None)]):
+    if not isinstance(card.urges, dict):
+        errors["urges"] = "Rate each urge and say whether you acted on it."
+    for key, answer in (card.urges.items() if isinstance(card.urges, dict) else []):
         if key not in known:
             errors[f"urge_{key}"] = "This urge is not on your program's card."
             continue

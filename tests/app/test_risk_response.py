@@ -70,3 +70,41 @@ def test_the_follow_up_questions_are_offered_and_sent(app, session):
     session.expire_all()
     saved = session.exec(select(RiskFollowup)).all()
     assert len(saved) == 1 and saved[0].level == "moderate" and saved[0].answers["method"] is True
+
+
+def test_a_card_saved_again_after_the_alert_was_closed_says_so_truthfully(app, session):
+    from core import alerts
+    from core.access import Actor
+
+    log_in(app, "bailey")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(2)
+    widget(app, "segmented_control", f"urge_self_harm_{day}").set_value(4)
+    save(app)
+    bailey = session.exec(select(AppUser).where(AppUser.username == "bailey")).one()
+    therapist = Actor.of(session.exec(select(AppUser).where(AppUser.username == "dr.chen")).one())
+    session.expire_all()
+    alert = session.exec(select(Alert).where(Alert.source_key == f"diary:{day}", Alert.participant_id == bailey.id)).one()
+    alerts.acknowledge(session, therapist, alert_id=alert.id, note="Called Bailey.")
+    alerts.resolve(session, therapist, alert_id=alert.id)
+    save(app)                                      # the same answers again: no new alert, no false claim
+    shown = texts(app)
+    assert "already followed up" in shown and "has been sent an alert" not in shown
+    widget(app, "segmented_control", f"urge_self_harm_{day}").set_value(5)
+    save(app)                                      # a rise: a new alert, and it says so
+    assert "has been sent a new alert" in texts(app)
+    session.expire_all()
+    assert len(session.exec(select(Alert).where(Alert.source_key == f"diary:{day}",
+                                                Alert.participant_id == bailey.id)).all()) == 2
+
+
+def test_no_praise_beside_a_positive_item9_even_when_the_score_halved(app):
+    log_in(app, "alex")                           # intake PHQ-9 16: a total of 7 would be "a real change"
+    app.switch_page("pages/checkups.py").run()
+    from tests.app.test_checkups_page import answer
+
+    answer(app, "phq9", [1, 1, 1, 1, 0, 1, 1, 0, 1], function=1)
+    shown = texts(app)
+    assert "PHQ-9: 7 of 27 — Mild" in shown
+    assert "Well done" not in shown and "a real change" not in shown and "Some symptoms" not in shown
+    assert "thoughts of being better off dead" in shown and "You don't have to get through this alone" in shown
