@@ -84,6 +84,8 @@ def route(session: Session, actor: Actor | None, *, participant_id: int, source_
     """Open, update or escalate the alert for `source_key` from what just fired (see the module
     docstring). The caller has already authorized the write. Safe when two saves race: the alert
     sequence is unique, so the loser re-reads and updates the winner's alert."""
+    if not reasons and not latest:
+        return NO_RISK   # nothing fired and nothing to show on an open alert: no query at all
     now, source_key = now or utcnow(), source_key[:60]
     for _ in range(ROUTE_ATTEMPTS):
         outcome = _route_once(session, actor, participant_id, source_key, day, reasons, latest[:LATEST_MAX], now)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from urllib.parse import quote
 from datetime import UTC, date, datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
@@ -70,7 +70,9 @@ REGION_CRISIS_RESOURCES: dict[str, tuple[CrisisResource, ...]] = {
         CrisisResource("988 en español", "Llama al 988 y marca 2, o envía AYUDA por texto al 988.", call="988",
                        text="988", sms_body="AYUDA", call_label="Llamar al 988, luego marcar 2",
                        text_label="Enviar AYUDA al 988"),
-        # Crisis Text Line (crisistextline.org): "Text HOME to 741741 from anywhere in the USA, anytime".
+        # Crisis Text Line's own how-it-works text, "Text HOME to 741741 from anywhere in the USA,
+        # anytime", as republished by schools and clinics (e.g. sfisd.net); clinical.md cites it too.
+        # crisistextline.org itself was not reachable from here: re-check it before release.
         CrisisResource("Crisis Text Line", "Text HOME to 741741 to reach a trained crisis counselor, 24/7.",
                        text="741741", sms_body="HOME"),
         # https://www.samhsa.gov/find-help/national-helpline — 1-800-662-HELP (4357), free,
