@@ -13,6 +13,7 @@ import streamlit as st
 from core.checkups import questionnaires
 from core.config import ConfigError, settings
 from core.content import family_sections
+from core.screening import load_phrases
 from core.skills import CatalogueError, catalogue
 from ui import auth, crisis, layout, nav, session_routes
 
@@ -35,6 +36,7 @@ def main() -> None:
         catalogue()
         questionnaires()
         family_sections()
+        load_phrases()
     except CatalogueError as exc:
         st.error(f"IOP Companion's content has a problem, so it will not start: {exc}")
         crisis.resources_panel(program_id=None, fallback=True)

@@ -1,9 +1,17 @@
 """Risk alerts: opened by what a participant enters (or by missed check-ins), closed by their
-therapist with a note."""
+therapist with a note.
+
+The loop, in one place (`route`): one save opens at most one alert, listing every reason it
+fired. While that alert is open and unacknowledged, later saves of the same thing update it (its
+reasons keep their strongest rating, `latest` always shows the current answers). Once a therapist
+has acknowledged or resolved it, any rise (a higher rating, a new "acted", a new reason) opens the
+next alert for the same source; the same or lower answers do not. A check-up's worsening has one
+source per measure, so it is updated week to week instead of piling up.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import case, func
@@ -11,27 +19,193 @@ from sqlmodel import Session, select
 
 from core import clinical
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
-from core.clinical import CheckupTrigger, UrgeTrigger
-from core.db import insert_if_absent, insert_many_if_absent
+from core.clinical import Reason, RiskLevel, Severity
+from core.db import insert_if_absent, insert_many_if_absent, upsert
 from core.errors import AccessDenied, ValidationError
-from core.models import Alert, AppUser, CaseloadAssignment, DiaryCard, Program, Role, utcnow
+from core.models import (Alert, AppUser, CaseloadAssignment, DiaryCard, Program, RiskFollowup, Role,
+                         utcnow)
 from core.program import program_today
 
+OPENED, UPDATED, ESCALATED, SEEN, NONE = "opened", "updated", "escalated", "seen", "none"
+ROUTE_ATTEMPTS = 3
+DETAIL_MAX, LATEST_MAX = 500, 300
 
-def open_alerts(session: Session, actor: Actor, *, participant_id: int, source_key: str,
-                fired: list[tuple[UrgeTrigger | CheckupTrigger, str]]) -> list[int]:
-    """Open one alert per fired trigger and source; saving the same thing twice opens none more."""
-    opened = []
-    for trigger, detail in fired:
-        alert_id = insert_if_absent(session, Alert, {
-            "participant_id": participant_id, "trigger": trigger.key, "severity": trigger.severity.value,
-            "source_key": source_key, "detail": detail[:300], "opened_at": utcnow(),
-        }, conflict=["participant_id", "trigger", "source_key"])
-        if alert_id is not None:
-            opened.append(alert_id)
-            record(session, actor, category=Category.ALERTS, action="open",
-                   participant_id=participant_id, detail=f"{trigger.key} from {source_key}")
-    return opened
+
+@dataclass(frozen=True)
+class RiskOutcome:
+    """What routing a participant's answers did; the screen tells them exactly this."""
+
+    reasons: list[str]            # what the answers fired now, in plain words (empty: no risk)
+    alert_id: int | None = None   # the alert those answers belong to
+    state: str = NONE             # opened | updated | escalated | seen (already followed up) | none
+    followup: bool = False        # offer the optional structured follow-up questions
+
+    @property
+    def risky(self) -> bool:
+        return bool(self.reasons)
+
+    def __or__(self, other: "RiskOutcome") -> "RiskOutcome":
+        """Two routings from one save (say, a PHQ-9's item 9 and its worsening): the risk one wins."""
+        first, second = (self, other) if self.risky or not other.risky else (other, self)
+        return RiskOutcome(first.reasons + [r for r in second.reasons if r not in first.reasons],
+                           first.alert_id or second.alert_id, first.state if first.risky else second.state,
+                           first.followup or second.followup)
+
+
+NO_RISK = RiskOutcome([])
+
+
+class IncompleteWithRisk(ValidationError):
+    """A form that can't be saved yet whose risk answers were routed all the same (`risk`)."""
+
+    def __init__(self, fields: dict[str, str], risk: RiskOutcome):
+        super().__init__(fields)
+        self.risk = risk
+
+
+def risk_of(exc: BaseException) -> RiskOutcome:
+    """The routing that happened before a save was refused (none for an ordinary refusal)."""
+    return getattr(exc, "risk", NO_RISK)
+
+
+def _reasons(alert: Alert) -> list[Reason]:
+    return [Reason.of(r) for r in alert.reasons or []]
+
+
+def _describe(reasons: list[Reason]) -> dict:
+    ordered = sorted(reasons, key=lambda r: r.severity.rank)
+    return {"severity": ordered[0].severity.value, "trigger": ordered[0].key[:60],
+            "detail": "; ".join(r.text for r in ordered)[:DETAIL_MAX],
+            "reasons": [r.as_dict() for r in reasons]}
+
+
+def route(session: Session, actor: Actor | None, *, participant_id: int, source_key: str, day: date | None,
+          reasons: list[Reason], latest: str = "", now: datetime | None = None) -> RiskOutcome:
+    """Open, update or escalate the alert for `source_key` from what just fired (see the module
+    docstring). The caller has already authorized the write. Safe when two saves race: the alert
+    sequence is unique, so the loser re-reads and updates the winner's alert."""
+    if not reasons and not latest:
+        return NO_RISK   # nothing fired and nothing to show on an open alert: no query at all
+    now, source_key = now or utcnow(), source_key[:60]
+    for _ in range(ROUTE_ATTEMPTS):
+        outcome = _route_once(session, actor, participant_id, source_key, day, reasons, latest[:LATEST_MAX], now)
+        if outcome is not None:
+            return outcome
+    raise RuntimeError(f"alert for {source_key} kept colliding with concurrent saves")
+
+
+def _route_once(session: Session, actor: Actor | None, participant_id: int, source_key: str,
+                day: date | None, reasons: list[Reason], latest: str, now: datetime) -> RiskOutcome | None:
+    rows = session.exec(select(Alert).where(Alert.participant_id == participant_id, Alert.source_key == source_key)
+                        .order_by(Alert.seq.desc())).all()
+    open_rows = [a for a in rows if a.resolved_at is None]
+    if latest:
+        for alert in open_rows:   # an open alert always shows the current answers
+            if alert.latest != latest:
+                alert.latest, alert.updated_at = latest, now
+                session.add(alert)
+    if not reasons:
+        session.flush()
+        return NO_RISK
+    texts, followup = [r.text for r in reasons], any(r.followup for r in reasons)
+    active = next((a for a in open_rows if a.acknowledged_at is None), None)
+    if active is not None:
+        before = _reasons(active)
+        for name, value in _describe(clinical.merge(before, reasons)).items():
+            setattr(active, name, value)
+        active.updated_at = now
+        session.add(active)
+        session.flush()
+        if actor is not None and clinical.rises(before, reasons):
+            record(session, actor, category=Category.ALERTS, action="update", participant_id=participant_id,
+                   detail=f"alert {active.id} rose ({source_key})")
+        return RiskOutcome(texts, active.id, UPDATED, followup)
+    previous = rows[0] if rows else None
+    if previous is not None and not clinical.rises(_reasons(previous), reasons):
+        session.flush()
+        return RiskOutcome(texts, previous.id, SEEN, followup)
+    values = {"participant_id": participant_id, "source_key": source_key, "seq": previous.seq + 1 if previous else 0,
+              "day": day, "latest": latest, "opened_at": now, "escalated_from_id": previous.id if previous else None,
+              **_describe(reasons)}
+    if previous is not None:
+        values["detail"] = ("Rose after the earlier alert was "
+                            f"{'resolved' if previous.resolved_at else 'acknowledged'}: " + values["detail"])[:DETAIL_MAX]
+    alert_id = insert_if_absent(session, Alert, values, conflict=["participant_id", "source_key", "seq"])
+    if alert_id is None:   # a save at the same moment opened it: read it again and update that one
+        session.expire_all()
+        return None
+    if actor is not None:
+        record(session, actor, category=Category.ALERTS, action="open", participant_id=participant_id,
+               detail=f"{values['trigger']} from {source_key}")
+    return RiskOutcome(texts, alert_id, ESCALATED if previous else OPENED, followup)
+
+
+def screen_free_text(session: Session, actor: Actor, *, participant_id: int, source_key: str, day: date | None,
+                     where: str, texts: list[str]) -> RiskOutcome:
+    """Crisis words in something a participant wrote: a review alert that says only that a note
+    matched, never what it said. The caller has already authorized the write."""
+    from core.screening import suggests_crisis
+
+    if not any(suggests_crisis(t) for t in texts if isinstance(t, str)):
+        return NO_RISK
+    return route(session, actor, participant_id=participant_id, source_key=source_key, day=day,
+                 reasons=[clinical.crisis_words_reason(where)])
+
+
+def screen_search(session: Session, actor: Actor, *, query: str, day: date) -> bool:
+    """The skills search, screened like every free text a participant types: on a match, one
+    review alert for the day (updated, not repeated, by later searches). True on a match."""
+    from core.screening import suggests_crisis
+
+    if not suggests_crisis(query):
+        return False
+    authorize(session, actor, actor.id, Category.ALERTS, Action.WRITE, detail="skills search screen")
+    route(session, actor, participant_id=actor.id, source_key=f"search:{day}", day=day,
+          reasons=[clinical.crisis_words_reason("skills search")])
+    session.commit()
+    return True
+
+
+# --- the participant's structured follow-up --------------------------------------------------
+
+@dataclass(frozen=True)
+class FollowupSaved:
+    level: RiskLevel
+    outcome: RiskOutcome
+
+
+def save_followup(session: Session, actor: Actor, *, participant_id: int, alert_id: int, answers: dict,
+                  now: datetime | None = None) -> FollowupSaved:
+    """Store the follow-up answers for the alert the participant was shown; when they warrant it,
+    raise the alert's severity (or, if the therapist already closed it, open the next one)."""
+    authorize(session, actor, participant_id, Category.ALERTS, Action.WRITE, detail=f"follow-up {alert_id}")
+    if actor.role is not Role.PARTICIPANT:
+        raise AccessDenied("These questions are answered by the participant themselves.")
+    alert = session.get(Alert, alert_id) if isinstance(alert_id, int) and not isinstance(alert_id, bool) else None
+    if alert is None or alert.participant_id != participant_id:
+        raise ValidationError.one("alert", "These questions belong to an earlier check-in; they were not saved.")
+    errors = clinical.check_followup(answers)
+    if errors:
+        raise ValidationError(errors)
+    now = now or utcnow()
+    clean = {k: answers.get(k) for k, _ in clinical.FOLLOWUP_QUESTIONS}
+    if not clean["thoughts"]:
+        clean.update(dict.fromkeys(clinical.FOLLOWUP_AFTER_THOUGHTS))
+    level = clinical.followup_level(clean)
+
+    upsert(session, RiskFollowup, {"participant_id": participant_id, "alert_id": alert.id, "answers": clean,
+                                   "level": level.value, "taken_at": now},
+           conflict=["alert_id"], update=["answers", "level", "taken_at"])
+    outcome = NO_RISK
+    severity = clinical.FOLLOWUP_SEVERITY.get(level)
+    if severity is not None:
+        said = ", ".join(clinical.FOLLOWUP_SHORT[k] for k, v in clean.items() if v).lower()
+        reason = Reason("followup", severity, f"Follow-up questions: {level.value} risk ({said})",
+                        list(RiskLevel).index(level))
+        outcome = route(session, actor, participant_id=participant_id, source_key=alert.source_key, day=alert.day,
+                        reasons=[reason], now=now)
+    session.commit()
+    return FollowupSaved(level, outcome)
 
 
 # --- the therapist's side: missed check-ins, the inbox, acknowledging and resolving ----------
@@ -61,15 +235,23 @@ def raise_missed_checkins(session: Session, actor: Actor | None, today: date,
     for participant_id, started_on, last in session.exec(query):
         since = last or started_on
         if since is not None and (today - since).days >= clinical.MISSED_CARD_DAYS:
-            rows.append({"participant_id": participant_id, "trigger": MISSED_CHECKIN,
-                         "severity": clinical.Severity.REVIEW.value, "source_key": f"missed:{since}",
-                         "detail": (f"No diary card since {since:%b} {since.day}" if last
-                                    else f"No diary card yet (started {since:%b} {since.day})"),
-                         "opened_at": utcnow()})
+            text = (f"No diary card since {since:%b} {since.day}" if last
+                    else f"No diary card yet (started {since:%b} {since.day})")
+            rows.append({"participant_id": participant_id, "trigger": MISSED_CHECKIN, "seq": 0, "day": since,
+                         "severity": Severity.REVIEW.value, "source_key": f"missed:{since}", "detail": text,
+                         "reasons": [Reason(MISSED_CHECKIN, Severity.REVIEW, text, 1).as_dict()],
+                         "latest": "", "opened_at": utcnow()})
     if rows:
-        insert_many_if_absent(session, Alert, rows, conflict=["participant_id", "trigger", "source_key"])
+        insert_many_if_absent(session, Alert, rows, conflict=["participant_id", "source_key", "seq"])
         session.commit()
     return len(rows)
+
+
+@dataclass(frozen=True)
+class Followup:
+    level: str
+    answers: list[tuple[str, bool | None]]     # (short question, answer) in the order asked
+    taken_at: datetime
 
 
 @dataclass(frozen=True)
@@ -78,35 +260,66 @@ class InboxItem:
     participant_id: int
     participant: str
     trigger: str
-    severity: clinical.Severity
+    severity: Severity
     detail: str
     opened_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     acknowledgement: str
+    day: date | None = None
+    reasons: list[Reason] = field(default_factory=list)
+    latest: str = ""
+    updated_at: datetime | None = None
+    escalated: bool = False
+    note: str = ""                              # the diary card's note, when the alert is about a card
+    followup: Followup | None = None
+
+
+def _followups(session: Session, participant_ids: list[int]) -> dict[tuple[int, str], Followup]:
+    """The latest follow-up per (participant, alert source), in one query."""
+    found: dict[tuple[int, str], Followup] = {}
+    if not participant_ids:
+        return found
+    rows = session.exec(select(RiskFollowup, Alert.source_key).join(Alert, Alert.id == RiskFollowup.alert_id)
+                        .where(RiskFollowup.participant_id.in_(participant_ids))
+                        .order_by(RiskFollowup.taken_at, RiskFollowup.id)).all()
+    for f, source in rows:
+        found[(f.participant_id, source)] = Followup(
+            f.level, [(clinical.FOLLOWUP_SHORT[k], f.answers.get(k)) for k, _ in clinical.FOLLOWUP_QUESTIONS],
+            f.taken_at)
+    return found
 
 
 def inbox(session: Session, actor: Actor, *, today: date) -> list[InboxItem]:
-    """Open alerts across the therapist's caseload: most urgent first, then newest."""
+    """Open alerts across the therapist's caseload: most urgent first, then newest. With each,
+    what triggered it, the card's note (read through the diary category, audited) and any
+    follow-up answers. Four queries whatever the caseload."""
     require_role(session, actor, Role.THERAPIST, what="alerts")
     raise_missed_checkins(session, actor, today, therapist_id=actor.id)
     who, acker = AppUser.__table__.alias("who"), AppUser.__table__.alias("acker")
-    rank = case({s.value: s.rank for s in clinical.Severity}, value=Alert.severity, else_=9)
+    rank = case({s.value: s.rank for s in Severity}, value=Alert.severity, else_=9)
     rows = session.exec(
-        select(Alert, who.c.name, acker.c.name)
+        select(Alert, who.c.name, acker.c.name, DiaryCard.note)
         .join(who, who.c.id == Alert.participant_id)
         .join(CaseloadAssignment, CaseloadAssignment.participant_id == Alert.participant_id)
         .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)
+        .join(DiaryCard, (DiaryCard.participant_id == Alert.participant_id) & (DiaryCard.day == Alert.day)
+              & Alert.source_key.startswith("diary:"), isouter=True)
         .where(CaseloadAssignment.therapist_id == actor.id, Alert.resolved_at == None)  # noqa: E711
         .order_by(rank, Alert.opened_at.desc(), Alert.id.desc())).all()
-    record_many(session, actor, sorted({a.participant_id for a, _, _ in rows}), category=Category.ALERTS,
-                action="read", detail="alert inbox")
-    return [InboxItem(a.id, a.participant_id, name, a.trigger, clinical.Severity(a.severity), a.detail,
-                      a.opened_at, a.acknowledged_at, acked_by, a.acknowledgement) for a, name, acked_by in rows]
+    participants = sorted({a.participant_id for a, *_ in rows})
+    record_many(session, actor, participants, category=Category.ALERTS, action="read", detail="alert inbox")
+    with_notes = sorted({a.participant_id for a, _, _, note in rows if note})
+    record_many(session, actor, with_notes, category=Category.DIARY, action="read", detail="alert inbox: card note")
+    followups = _followups(session, participants)
+    return [InboxItem(a.id, a.participant_id, name, a.trigger, Severity(a.severity), a.detail, a.opened_at,
+                      a.acknowledged_at, acked_by, a.acknowledgement, a.day, _reasons(a), a.latest, a.updated_at,
+                      a.escalated_from_id is not None, note or "", followups.get((a.participant_id, a.source_key)))
+            for a, name, acked_by, note in rows]
 
 
 def _alert_for_write(session: Session, actor: Actor, alert_id: int, what: str) -> Alert:
-    alert = session.get(Alert, alert_id)
+    alert = session.get(Alert, alert_id) if isinstance(alert_id, int) and not isinstance(alert_id, bool) else None
     if alert is None:
         raise ValidationError.one("alert", "That alert no longer exists.")
     authorize(session, actor, alert.participant_id, Category.ALERTS, Action.WRITE, detail=f"{what} {alert_id}")
@@ -115,17 +328,38 @@ def _alert_for_write(session: Session, actor: Actor, alert_id: int, what: str) -
     return alert
 
 
-def acknowledge(session: Session, actor: Actor, *, alert_id: int, note: str) -> None:
-    """Say what was done (called them, safety plan reviewed...). A note is required."""
-    note = note.strip()
+def _clean_note(note) -> str:
+    note = note.strip() if isinstance(note, str) else ""
     if not note:
         raise ValidationError.one("note", "Write what you did or plan to do — it goes in the record.")
     if len(note) > ACK_NOTE_MAX:
         raise ValidationError.one("note", f"Keep the note under {ACK_NOTE_MAX} characters.")
-    alert = _alert_for_write(session, actor, alert_id, "acknowledge")
-    alert.acknowledged_at, alert.acknowledged_by_id, alert.acknowledgement = utcnow(), actor.id, note
-    session.add(alert)
+    if "\x00" in note:
+        raise ValidationError.one("note", "The note contains a character that can't be stored.")
+    return note
+
+
+def acknowledge_many(session: Session, actor: Actor, *, alert_ids: list[int], note: str) -> int:
+    """Acknowledge related alerts with one note: each alert records it (and each is audited).
+    Alerts already acknowledged keep their first note. Returns how many were acknowledged."""
+    note = _clean_note(note)
+    ids = list(dict.fromkeys(alert_ids or []))
+    if not ids:
+        raise ValidationError.one("alerts", "Choose at least one alert to acknowledge.")
+    now, count = utcnow(), 0
+    alerts = [_alert_for_write(session, actor, alert_id, "acknowledge") for alert_id in ids]
+    for alert in alerts:
+        if alert.acknowledged_at is None:
+            alert.acknowledged_at, alert.acknowledged_by_id, alert.acknowledgement = now, actor.id, note
+            session.add(alert)
+            count += 1
     session.commit()
+    return count
+
+
+def acknowledge(session: Session, actor: Actor, *, alert_id: int, note: str) -> None:
+    """Say what was done (called them, safety plan reviewed...). A note is required."""
+    acknowledge_many(session, actor, alert_ids=[alert_id], note=note)
 
 
 def resolve(session: Session, actor: Actor, *, alert_id: int) -> None:
@@ -150,7 +384,6 @@ def main() -> int:
     return 0
 
 
-
 @dataclass(frozen=True)
 class PastAlert:
     opened_at: datetime
@@ -159,6 +392,11 @@ class PastAlert:
     acknowledgement: str
     acknowledged_by: str | None
     resolved_at: datetime | None
+    id: int | None = None
+    day: date | None = None
+    reasons: list[Reason] = field(default_factory=list)
+    latest: str = ""
+    acknowledged_at: datetime | None = None
 
 
 def history(session: Session, actor: Actor, participant_id: int) -> list[PastAlert]:
@@ -169,7 +407,8 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[PastAle
                         .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)
                         .where(Alert.participant_id == participant_id)
                         .order_by(Alert.opened_at.desc(), Alert.id.desc())).all()
-    return [PastAlert(a.opened_at, a.severity, a.detail, a.acknowledgement, by, a.resolved_at) for a, by in rows]
+    return [PastAlert(a.opened_at, a.severity, a.detail, a.acknowledgement, by, a.resolved_at, a.id, a.day,
+                      _reasons(a), a.latest, a.acknowledged_at) for a, by in rows]
 
 
 if __name__ == "__main__":

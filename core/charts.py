@@ -103,6 +103,41 @@ def urges_acted_skills(cards, target_labels: dict[str, str]) -> go.Figure:
     return _layout(fig, "Urges, acting on them, and skills", y_range=[0, 6.2])
 
 
+def sleep(cards) -> go.Figure:
+    """Hours of sleep each night, with the 7-day average (nights not recorded are left out)."""
+    slept = [c for c in cards if c.sleep_hours is not None]
+    if not slept:
+        return empty("Sleep", "No sleep recorded yet")
+    days, hours = [c.day for c in slept], [c.sleep_hours for c in slept]
+    fig = go.Figure([
+        go.Scatter(x=days, y=hours, mode="markers", name="Hours slept", marker={"color": SKY, "size": 8}),
+        go.Scatter(x=days, y=_rolling(days, hours), mode="lines", name="7-day average",
+                   line={"color": PURPLE, "width": 3}),
+    ])
+    return _layout(fig, "Sleep (hours)", y_range=[0, max(12, max(hours)) + 0.5])
+
+
+def medication(cards) -> go.Figure:
+    """Taken as prescribed, week by week: the share of answered days (yes or no) that were 'yes'.
+    'Not prescribed' and unanswered days don't count either way; missed days are marked per day."""
+    answered = [c for c in cards if c.medication in clinical.MEDICATION_ADHERENCE_ANSWERS]
+    if not answered:
+        return empty("Medication", "No medication answers yet")
+    weeks: dict[date, list[bool]] = defaultdict(list)
+    for c in answered:
+        weeks[c.day - timedelta(days=c.day.weekday())].append(c.medication == "yes")
+    order = sorted(weeks)
+    missed = [c.day for c in answered if c.medication == "no"]
+    fig = go.Figure([
+        go.Bar(x=order, y=[round(100 * sum(weeks[w]) / len(weeks[w])) for w in order], name="% of days taken",
+               marker={"color": GREEN}, text=[f"{sum(weeks[w])}/{len(weeks[w])}" for w in order],
+               textposition="inside"),
+        go.Scatter(x=missed, y=[104] * len(missed), mode="markers", name="Not taken that day",
+                   marker={"symbol": "x", "color": VERMILION, "size": 10}),
+    ])
+    return _layout(fig, "Medication taken as prescribed, per week", height=260, y_range=[0, 110])
+
+
 def _module_stack(title: str, used: list[tuple[date, str]], empty_message: str) -> go.Figure:
     """(day, skill id) pairs counted per Monday-based week, stacked by module."""
     names = skills_by_id()
@@ -173,14 +208,23 @@ def checkup_trajectory(kind: str, past) -> go.Figure:
                       annotation_font={"size": 11, "color": GREY})
     fig.add_trace(go.Scatter(x=[p.day for p in past], y=[p.total for p in past], mode="lines+markers",
                              name=name, line={"color": BLUE, "width": 3}, marker={"size": 9}))
-    better = [p for p in past if p.change.reliable_better]
-    worse = [p for p in past if p.change.reliable_worse]
+    better = [p for p in past if p.change.marked_better]
+    worse = [p for p in past if p.change.marked_worse]
+    points, _ = clinical.CHANGE_MARKERS.get(kind, (None, ""))
+    what = "reliable change" if kind == "phq9" else "MCID"
     if better:
         fig.add_trace(go.Scatter(x=[p.day for p in better], y=[p.total for p in better], mode="markers",
-                                 name="Reliably better", marker={"symbol": "triangle-down", "size": 14, "color": GREEN}))
+                                 name=f"Better by {points}+ ({what})",
+                                 marker={"symbol": "triangle-down", "size": 14, "color": GREEN}))
     if worse:
         fig.add_trace(go.Scatter(x=[p.day for p in worse], y=[p.total for p in worse], mode="markers",
-                                 name="Reliably worse", marker={"symbol": "triangle-up", "size": 14, "color": VERMILION}))
+                                 name=f"Worse by {points}+ ({what})",
+                                 marker={"symbol": "triangle-up", "size": 14, "color": VERMILION}))
+    remitted = [p for p in past if p.change.remission]
+    if remitted:
+        fig.add_trace(go.Scatter(x=[p.day for p in remitted], y=[p.total for p in remitted], mode="markers",
+                                 name=f"Remission (under {clinical.REMISSION_BELOW[kind]})",
+                                 marker={"symbol": "circle-open", "size": 18, "color": GREEN, "line": {"width": 2}}))
     return _layout(fig, f"{name} (0–{top})", height=300, y_range=[-0.5, top + 0.5])
 
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from core import clinical
 from core.access import Action, Actor, Category, authorize
-from core.alerts import open_alerts
+from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import insert_if_absent
 from core.diary import today_for
 from core.errors import AccessDenied, ValidationError
@@ -118,11 +118,18 @@ class Result:
     total: int
     band: str
     change: clinical.Change
-    risks: list[str]
-    new_alerts: int
+    risk: RiskOutcome = NO_RISK          # item 9: the crisis response, at once
+    worsening: RiskOutcome = NO_RISK     # for the therapist only; no crisis screen
+
+    @property
+    def risks(self) -> list[str]:
+        return self.risk.reasons
 
     @property
     def words(self) -> str:
+        """The band in plain words; beside a positive item 9, the total is not what matters."""
+        if self.risk.risky:
+            return clinical.ITEM9_WORDS
         return clinical.BAND_WORDS.get(self.band, "")
 
 
@@ -133,7 +140,11 @@ def _intake_total(session: Session, participant_id: int, kind: str) -> int | Non
 
 def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, answers: list[int | None],
            function_answer: int | None = None, now: datetime | None = None) -> Result:
-    """Score and save a completed check-up; open alerts (PHQ-9 item 9, worsening) at once."""
+    """Score and save a completed check-up; route PHQ-9 item 9 and worsening at once.
+
+    Item 9 is routed even when other answers are missing: the refusal (IncompleteWithRisk) carries
+    what was routed, so the crisis lines show while the participant finishes the rest.
+    """
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.WRITE, detail=f"submit {kind}")
     if actor.role is not Role.PARTICIPANT:
         raise AccessDenied("Check-ups are answered by the participant themselves.")
@@ -147,17 +158,26 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
         raise ValidationError.one("kind", "You've already done this week's check-up." + when)
     q = questionnaires()[kind]
     errors = {}
-    if len(answers) != len(q.items):
+    if not isinstance(answers, (list, tuple)) or len(answers) != len(q.items):
         raise ValidationError.one("answers", f"Expected {len(q.items)} answers.")
+    answers = list(answers)
     for index, (answer, item) in enumerate(zip(answers, q.items)):
         if answer is None:
             errors[f"item_{index}"] = "Please answer this one too."
         elif isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(item.choices):
             errors[f"item_{index}"] = f"Choose one of the {len(item.choices)} answers."
-    if function_answer is not None and not (isinstance(function_answer, int)
-                                            and 0 <= function_answer < len(q.function_choices)):
+    if function_answer is not None and (isinstance(function_answer, bool) or not isinstance(function_answer, int)
+                                        or not 0 <= function_answer < len(q.function_choices)):
         errors["function"] = "Choose one of the answers."
+    choices = list(q.items[clinical.PHQ9_ITEM9_INDEX].choices) if kind == "phq9" else []
+    reasons = clinical.checkup_reasons(kind, answers, choices)
+    source = f"{kind}:{status.due_slot}"
     if errors:
+        if reasons:
+            risk = route(session, actor, participant_id=participant_id, source_key=source, day=today,
+                         reasons=reasons, latest="The rest of the check-up was not finished yet", now=now)
+            session.commit()
+            raise IncompleteWithRisk(errors, risk)
         raise ValidationError(errors)
 
     total = sum(answers)
@@ -165,7 +185,7 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
     intake = None if status.due_slot == "p0" else _intake_total(session, participant_id, kind)
     checkup_id = insert_if_absent(session, Checkup, {
         "participant_id": participant_id, "kind": kind, "slot_key": status.due_slot, "day": today,
-        "answers": list(answers), "function_answer": function_answer, "total": total, "band": band,
+        "answers": answers, "function_answer": function_answer, "total": total, "band": band,
         "late": status.late, "taken_at": now}, conflict=["participant_id", "kind", "slot_key"])
     if checkup_id is None:
         raise ValidationError.one("kind", "This check-up was already saved — thank you.")
@@ -173,13 +193,16 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
         request = session.get(CheckupRequest, status.extra_request_id)
         request.fulfilled_by_id = checkup_id
         session.add(request)
-    choices = list(q.items[clinical.PHQ9_ITEM9_INDEX].choices) if kind == "phq9" else []
-    fired = clinical.checkup_risks(kind, list(answers), total, intake, choices)
-    new = open_alerts(session, actor, participant_id=participant_id, source_key=f"{kind}:{status.due_slot}",
-                      fired=fired)
+    name = clinical.CHECKUP_NAMES[kind]
+    risk = route(session, actor, participant_id=participant_id, source_key=source, day=today, reasons=reasons,
+                 latest=f"{name} total {total} ({band.lower()})", now=now)
+    worse = clinical.worsening_reason(kind, total, intake)
+    worsening = route(session, actor, participant_id=participant_id, source_key=f"worsening:{kind}", day=today,
+                      reasons=[worse] if worse else [],
+                      latest=f"Latest {name} total {total} on {today:%b} {today.day} (intake {intake})" if intake is not None else "",
+                      now=now)
     session.commit()
-    return Result(kind, total, band, clinical.change_from_intake(kind, intake, total),
-                  [text for trigger, text in fired if trigger.severity is clinical.Severity.URGENT], len(new))
+    return Result(kind, total, band, clinical.change_from_intake(kind, intake, total), risk, worsening)
 
 
 def request_extra(session: Session, actor: Actor, *, participant_id: int, kind: str) -> None:

@@ -24,6 +24,7 @@ EMOTIONS = {                  # key -> label, in the order of the paper card
     "joy": "Joy",
 }
 MEDICATION_CHOICES = {"yes": "Yes", "no": "No", "not_prescribed": "Not prescribed"}
+MEDICATION_ADHERENCE_ANSWERS = ("yes", "no")   # what adherence counts; "not prescribed" counts neither way
 # Targets every program starts with; programs may add more (and retire them, keeping history).
 DEFAULT_TARGETS = (
     ("suicidal_thoughts", "Suicidal thoughts"),
@@ -41,45 +42,228 @@ class Severity(StrEnum):
     def rank(self) -> int:
         return {"urgent": 0, "same_day": 1, "review": 2}[self.value]
 
+    @property
+    def label(self) -> str:
+        return {"urgent": "Urgent", "same_day": "Today", "review": "Review"}[self.value]
 
-# --- Risk triggers from the diary card -----------------------------------------------------
+
+def most_severe(*severities: "Severity | None") -> "Severity | None":
+    """The most urgent of the given severities (None when there are none)."""
+    found = [s for s in severities if s is not None]
+    return min(found, key=lambda s: s.rank) if found else None
+
+
+# What a program may attach to one of its card targets: nothing, a review, or an urgent alert.
+RULE_SEVERITIES = {"none": "No alert", "review": "Review alert", "urgent": "Urgent alert"}
+
+
+# --- Risk rules for the diary card's targets ------------------------------------------------
+# Design (clinical.md §2): a suicide or self-harm urge of 4-5 follows the PHQ-9 item-9 path, and
+# so does acting on one. Every target has a rule; a program sets the rules of the targets it adds.
 RISK_URGE_THRESHOLD = 4       # a suicidal-thoughts or self-harm urge at or above this opens an alert
+ACTED_LEVEL = 1               # "acted" has one level: any act is the same signal
 
 
 @dataclass(frozen=True)
-class UrgeTrigger:
-    """Opens an alert when `target`'s urge reaches `min_urge`, or (if `on_acted`) when acted on."""
+class TargetRule:
+    """When a target's answers open an alert: an urge at or above `min_urge` (with
+    `urge_severity`), and/or acting on it (with `acted_severity`). None: that part never alerts."""
 
-    key: str
-    target: str
-    min_urge: int | None
-    on_acted: bool
+    min_urge: int | None = None
+    urge_severity: Severity | None = None
+    acted_severity: Severity | None = None
+    acted_words: str = "acted on the urge"
+    followup: bool = False    # offer the structured suicide-risk follow-up when it fires
+
+    @property
+    def alerts(self) -> bool:
+        return self.urge_severity is not None or self.acted_severity is not None
+
+    def describe(self) -> str:
+        parts = []
+        if self.urge_severity is not None and self.min_urge is not None:
+            parts.append(f"urge {self.min_urge}+ → {self.urge_severity.label.lower()}")
+        if self.acted_severity is not None:
+            parts.append(f"acted → {self.acted_severity.label.lower()}")
+        return "; ".join(parts) or "no alert"
+
+
+# The two safety targets are clinical rules, not program settings: a program cannot lower them.
+SAFETY_TARGETS = ("suicidal_thoughts", "self_harm")
+DEFAULT_TARGET_RULES: dict[str, TargetRule] = {
+    "suicidal_thoughts": TargetRule(RISK_URGE_THRESHOLD, Severity.URGENT, Severity.URGENT, followup=True),
+    "self_harm": TargetRule(RISK_URGE_THRESHOLD, Severity.URGENT, Severity.URGENT),
+    # A lapse: any use after a period of abstinence carries overdose risk (tolerance falls), so
+    # acting on a substance-use urge opens a review by default; the program may change it.
+    "substance_use": TargetRule(None, None, Severity.REVIEW,
+                                acted_words="used (a lapse; overdose risk is higher after a break)"),
+}
+NO_RULE = TargetRule()
+
+
+def rule_from_settings(min_urge: int | None, urge_severity: str, acted_severity: str) -> TargetRule:
+    """A program-set rule as stored on the target ("none" means no alert)."""
+    def sev(value: str) -> Severity | None:
+        return None if value in (None, "", "none") else Severity(value)
+    return TargetRule(min_urge, sev(urge_severity), sev(acted_severity))
+
+
+def check_rule_settings(min_urge, urge_severity, acted_severity) -> dict[str, str]:
+    """Errors in a program's rule for one target (empty when it is valid)."""
+    errors: dict[str, str] = {}
+    for name, value in (("urge_severity", urge_severity), ("acted_severity", acted_severity)):
+        if value not in RULE_SEVERITIES:
+            errors[name] = f"Choose one of: {', '.join(RULE_SEVERITIES.values())}."
+    if min_urge is not None and (isinstance(min_urge, bool) or not isinstance(min_urge, int)
+                                 or not 1 <= min_urge <= URGE_MAX):
+        errors["min_urge"] = f"The urge level is a whole number from 1 to {URGE_MAX}."
+    elif min_urge is None and urge_severity not in (None, "none") and "urge_severity" not in errors:
+        errors["min_urge"] = "Choose the urge level that should open an alert."
+    elif min_urge is not None and urge_severity in (None, "none") and "urge_severity" not in errors:
+        errors["urge_severity"] = "Choose what an urge this strong should open, or clear the level."
+    return errors
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One thing that makes an alert: plain words for the therapist, with the rating behind it."""
+
+    key: str                  # e.g. "urge:self_harm", "acted:self_harm", "phq9_item9"
     severity: Severity
-    description: str
+    text: str
+    level: int                # how strong (the urge, 1 for an act, the item-9 answer, a total)
+    followup: bool = False    # the structured suicide-risk follow-up should be offered
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "severity": self.severity.value, "text": self.text, "level": self.level,
+                "followup": self.followup}
+
+    @classmethod
+    def of(cls, data: dict) -> "Reason":
+        return cls(str(data["key"]), Severity(data["severity"]), str(data["text"]), int(data["level"]),
+                   bool(data.get("followup")))
 
 
-DIARY_TRIGGERS: tuple[UrgeTrigger, ...] = (
-    UrgeTrigger("suicidal_urge_high", "suicidal_thoughts", RISK_URGE_THRESHOLD, False, Severity.URGENT,
-                "Suicidal thoughts rated {urge} of 5 on the diary card"),
-    UrgeTrigger("suicidal_acted", "suicidal_thoughts", None, True, Severity.URGENT,
-                "Acted on suicidal thoughts (diary card)"),
-    UrgeTrigger("self_harm_urge_high", "self_harm", RISK_URGE_THRESHOLD, False, Severity.URGENT,
-                "Urge to self-harm rated {urge} of 5 on the diary card"),
-    UrgeTrigger("self_harm_acted", "self_harm", None, True, Severity.URGENT,
-                "Acted on an urge to self-harm (diary card)"),
-)
+def rises(before: list[Reason], now: list[Reason]) -> bool:
+    """Is anything in `now` new, or stronger than it was in `before`? (A new alert is owed.)"""
+    levels = {r.key: r.level for r in before}
+    return any(r.key not in levels or r.level > levels[r.key] for r in now)
 
 
-def diary_risks(urges: dict[str, tuple[int | None, bool]]) -> list[tuple[UrgeTrigger, str]]:
-    """The triggers a card's urges fire: `urges` maps target key -> (urge 0-5 or None, acted)."""
+def merge(before: list[Reason], now: list[Reason]) -> list[Reason]:
+    """Everything an alert has been about, each at its strongest (order: first seen)."""
+    merged = {r.key: r for r in before}
+    for r in now:
+        if r.key not in merged or r.level >= merged[r.key].level:
+            merged[r.key] = r
+    return list(merged.values())
+
+
+def _urge_words(urge: int | None) -> str:
+    return "urge not rated" if urge is None else f"urge {urge} of {URGE_MAX}"
+
+
+def diary_reasons(urges: dict[str, tuple[int | None, bool]],
+                  targets: dict[str, tuple[str, TargetRule]]) -> list[Reason]:
+    """What a card's urges fire. `urges`: target key -> (urge 0-5 or None, acted);
+    `targets`: target key -> (label, rule). Unknown targets and bad values are ignored here
+    (validation reports them): risk is read from whatever answers are usable."""
     fired = []
-    for trigger in DIARY_TRIGGERS:
-        urge, acted = urges.get(trigger.target, (None, False))
-        if trigger.on_acted and acted:
-            fired.append((trigger, trigger.description))
-        elif trigger.min_urge is not None and urge is not None and urge >= trigger.min_urge:
-            fired.append((trigger, trigger.description.format(urge=urge)))
+    for key, (label, rule) in targets.items():
+        urge, acted = urges.get(key, (None, False))
+        if isinstance(urge, bool) or not isinstance(urge, int) or not URGE_MIN <= urge <= URGE_MAX:
+            urge = None
+        if (rule.urge_severity is not None and rule.min_urge is not None and urge is not None
+                and urge >= rule.min_urge):
+            fired.append(Reason(f"urge:{key}", rule.urge_severity,
+                                f"{label}: urge rated {urge} of {URGE_MAX} on the diary card", urge,
+                                rule.followup))
+        if rule.acted_severity is not None and acted is True:
+            fired.append(Reason(f"acted:{key}", rule.acted_severity,
+                                f"{label}: {rule.acted_words} ({_urge_words(urge)})", ACTED_LEVEL, rule.followup))
     return fired
+
+
+def card_latest(urges: dict[str, tuple[int | None, bool]], targets: dict[str, tuple[str, TargetRule]]) -> str:
+    """The card's current answers for every target that can alert: what an open alert shows as
+    'latest', so an edited card never leaves an alert showing an old rating."""
+    parts = []
+    for key, (label, rule) in targets.items():
+        if not rule.alerts:
+            continue
+        urge, acted = urges.get(key, (None, False))
+        urge = urge if isinstance(urge, int) and not isinstance(urge, bool) else None
+        parts.append(f"{label} {'–' if urge is None else urge}/{URGE_MAX}{', acted' if acted is True else ''}")
+    return "Latest on the card: " + "; ".join(parts) if parts else ""
+
+
+def crisis_words_reason(where: str) -> Reason:
+    """A free-text match: the fact of it, never the words (`where` names the field, not its text)."""
+    return Reason(f"crisis_words:{where}", Severity.REVIEW,
+                  f"Words in the {where} matched the crisis-word screen (not quoted here)", 1)
+
+
+# --- Structured suicide-risk follow-up ----------------------------------------------------------
+# Offered (never forced) after PHQ-9 item 9 >= 1 or a suicidal-thoughts trigger on the card.
+# Our own words, NOT the C-SSRS: the C-SSRS's electronic use is licensed exclusively (Clario
+# sublicenses it for a fee and certifies each electronic implementation:
+# https://clario.com/about/legal-and-privacy/c-ssrs-licensing-application), so this covers the same
+# ground (wish to be dead, active thoughts, method, intent, plan, recent behaviour) in plain words.
+FOLLOWUP_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("wish_dead", "In the past month, have there been times you wanted to be dead, or not to wake up?"),
+    ("thoughts", "In the past month, have you had thoughts about ending your life?"),
+    ("method", "Have you thought about a way you might do it?"),
+    ("intent", "Have you felt you might really act on those thoughts?"),
+    ("plan", "Have you worked out any details of how or when?"),
+    ("behaviour", "In the past three months, have you done anything to end your life or to get ready to "
+                  "— for example saved up pills, got hold of a weapon, written a goodbye note, or started "
+                  "and stopped?"),
+)
+FOLLOWUP_SHORT = {"wish_dead": "Wished to be dead", "thoughts": "Thoughts of ending life",
+                  "method": "Thought of a way", "intent": "Might act on them", "plan": "Details of a plan",
+                  "behaviour": "Did something in the past 3 months"}
+FOLLOWUP_AFTER_THOUGHTS = ("method", "intent", "plan")   # asked only when "thoughts" is yes
+
+
+class RiskLevel(StrEnum):
+    NONE = "none"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+# Derived level (our rule, the usual screening triage): intent, a plan or recent behaviour = high;
+# a method in mind = moderate; a wish to be dead or thoughts alone = low.
+FOLLOWUP_SEVERITY = {RiskLevel.HIGH: Severity.URGENT, RiskLevel.MODERATE: Severity.SAME_DAY}
+
+
+def check_followup(answers: dict) -> dict[str, str]:
+    errors = {}
+    if not isinstance(answers, dict):
+        return {"answers": "Answers are missing."}
+    unknown = set(answers) - {k for k, _ in FOLLOWUP_QUESTIONS}
+    if unknown:
+        errors["answers"] = "Unknown question."
+    needed = ["wish_dead", "thoughts", "behaviour"]
+    if answers.get("thoughts") is True:
+        needed += list(FOLLOWUP_AFTER_THOUGHTS)
+    for key in needed:
+        if not isinstance(answers.get(key), bool):
+            errors[key] = "Please answer yes or no."
+    return errors
+
+
+def followup_level(answers: dict) -> RiskLevel:
+    yes = {k for k, v in answers.items() if v is True}
+    if not answers.get("thoughts"):
+        yes -= set(FOLLOWUP_AFTER_THOUGHTS)   # not asked, so not counted
+    if yes & {"intent", "plan", "behaviour"}:
+        return RiskLevel.HIGH
+    if "method" in yes:
+        return RiskLevel.MODERATE
+    if yes & {"wish_dead", "thoughts"}:
+        return RiskLevel.LOW
+    return RiskLevel.NONE
 
 
 # --- Caseload flags ------------------------------------------------------------------------------
@@ -100,13 +284,23 @@ CHECKUP_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7", "pacs": "Craving scale"}
 BANDS = {"phq9": PHQ9_BANDS, "gad7": GAD7_BANDS, "pacs": PACS_BANDS}
 
 PHQ9_RELIABLE_CHANGE = 5      # points (Löwe 2004: 2 standard errors of measurement)
-GAD7_RELIABLE_CHANGE = 4      # points (Toussaint 2020, MCID)
-RELIABLE_CHANGE = {"phq9": PHQ9_RELIABLE_CHANGE, "gad7": GAD7_RELIABLE_CHANGE}
+GAD7_MCID = 4                 # points: minimal clinically important difference (Toussaint 2020)
+GAD7_RELIABLE_CHANGE = 6      # points: reliable change index, 5.59 rounded up (Bischoff 2020)
+# The change marked on charts and in words, per measure: (points from intake, what it is called).
+CHANGE_MARKERS = {
+    "phq9": (PHQ9_RELIABLE_CHANGE, "reliable change"),
+    "gad7": (GAD7_MCID, "minimal clinically important difference"),
+}
 PHQ9_RESPONSE_DROP = 0.5      # response: at least a 50% drop from intake...
-PHQ9_RESPONSE_MAX = 9         # ...and a total of 9 or less
+PHQ9_RESPONSE_MAX = 9         # ...and a total of 9 or less (McMillan 2010)
+# Remission: a total in the minimal band (PHQ-9 < 5, GAD-7 < 5), the usual threshold.
+REMISSION_BELOW = {"phq9": 5, "gad7": 5}
 PHQ9_ITEM9_INDEX = 8          # "Thoughts that you would be better off dead..." (0-based)
 PHQ9_ITEM9_ALERT_MIN = 1      # any answer above "Not at all" alerts a clinician, whatever the total
 PHQ9_WORSENING_POINTS = 5     # worse than intake by this much opens a "worsening" alert
+# Alerting on worsening uses a change beyond measurement noise: PHQ-9 5 (reliable change), GAD-7 6
+# (its reliable change index; the 4-point MCID marks the chart but is within noise for one person).
+WORSENING_POINTS = {"phq9": PHQ9_WORSENING_POINTS, "gad7": GAD7_RELIABLE_CHANGE}
 
 # Plain words for the participant, by band.
 BAND_WORDS = {
@@ -118,6 +312,12 @@ BAND_WORDS = {
     "Low": "Craving was on the lower side this week.",
     "High": "Craving was strong this week — worth talking over with your therapist.",
 }
+
+
+# Beside a positive item 9 the total's band words ("Few or no symptoms") would contradict the
+# crisis panel: these are shown instead.
+ITEM9_WORDS = ("You told us about thoughts of being better off dead or of hurting yourself. That matters "
+               "more than the total — your therapist will follow up with you.")
 
 
 BAND_MAX_CHARS = 32          # the column size; a test checks every band fits
@@ -136,48 +336,53 @@ class Change:
     """How a total compares with the intake total."""
 
     from_intake: int | None          # positive = worse
-    reliable_worse: bool = False
-    reliable_better: bool = False
+    marked_worse: bool = False       # worse by the measure's marker (CHANGE_MARKERS)
+    marked_better: bool = False
     response: bool = False           # PHQ-9 only
+    remission: bool = False          # PHQ-9 / GAD-7 below REMISSION_BELOW
+
+
+def remission(kind: str, total: int) -> bool:
+    return kind in REMISSION_BELOW and total < REMISSION_BELOW[kind]
 
 
 def change_from_intake(kind: str, intake: int | None, total: int) -> Change:
+    in_remission = remission(kind, total)
     if intake is None:
-        return Change(None)
+        return Change(None, remission=in_remission)
     diff = total - intake
-    threshold = RELIABLE_CHANGE.get(kind)
+    threshold = CHANGE_MARKERS.get(kind, (None, ""))[0]
     response = (kind == "phq9" and intake > 0 and total <= PHQ9_RESPONSE_MAX
                 and (intake - total) >= PHQ9_RESPONSE_DROP * intake)
-    return Change(diff, reliable_worse=bool(threshold) and diff >= threshold,
-                  reliable_better=bool(threshold) and -diff >= threshold, response=response)
+    return Change(diff, marked_worse=bool(threshold) and diff >= threshold,
+                  marked_better=bool(threshold) and -diff >= threshold, response=response,
+                  remission=in_remission)
 
 
-@dataclass(frozen=True)
-class CheckupTrigger:
-    key: str
-    severity: Severity
-    description: str
+def item9_reason(answer: int, answer_words: str) -> Reason:
+    return Reason("phq9_item9", Severity.URGENT,
+                  f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered '{answer_words}'",
+                  answer, followup=True)
 
 
-PHQ9_ITEM9 = CheckupTrigger("phq9_item9", Severity.URGENT,
-                            "PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered "
-                            "'{answer}'")
-PHQ9_WORSENING = CheckupTrigger("phq9_worsening", Severity.REVIEW,
-                                "PHQ-9 total {total} is {diff} points worse than at intake ({intake})")
+def checkup_reasons(kind: str, answers: list[int | None], choices: list[str]) -> list[Reason]:
+    """What a check-up's answers fire at once, even when other items are still blank (item 9)."""
+    if kind != "phq9" or len(answers) <= PHQ9_ITEM9_INDEX:
+        return []
+    item9 = answers[PHQ9_ITEM9_INDEX]
+    if isinstance(item9, bool) or not isinstance(item9, int) or not 0 <= item9 < len(choices):
+        return []
+    return [item9_reason(item9, choices[item9])] if item9 >= PHQ9_ITEM9_ALERT_MIN else []
 
 
-def checkup_risks(kind: str, answers: list[int], total: int, intake: int | None,
-                  choices: list[str]) -> list[tuple[CheckupTrigger, str]]:
-    """The alerts a submitted check-up opens."""
-    fired = []
-    if kind == "phq9":
-        item9 = answers[PHQ9_ITEM9_INDEX]
-        if item9 >= PHQ9_ITEM9_ALERT_MIN:
-            fired.append((PHQ9_ITEM9, PHQ9_ITEM9.description.format(answer=choices[item9])))
-        if intake is not None and total - intake >= PHQ9_WORSENING_POINTS:
-            fired.append((PHQ9_WORSENING, PHQ9_WORSENING.description.format(
-                total=total, diff=total - intake, intake=intake)))
-    return fired
+def worsening_reason(kind: str, total: int, intake: int | None) -> Reason | None:
+    """A total worse than intake by WORSENING_POINTS: one open alert per person and measure."""
+    points = WORSENING_POINTS.get(kind)
+    if points is None or intake is None or total - intake < points:
+        return None
+    return Reason(f"{kind}_worsening", Severity.REVIEW,
+                  f"{CHECKUP_NAMES[kind]} total {total} is {total - intake} points worse than at intake ({intake})",
+                  total)
 
 
 # --- Skills practice and coping tools -------------------------------------------------------------
@@ -193,19 +398,14 @@ THOUGHT_EMOTIONS_MAX = 3
 THOUGHT_LIMITS = {"situation": 300, "automatic_thought": 500, "evidence_for": 1000,
                   "evidence_against": 1000, "balanced_thought": 500, "emotion": 40}
 HOMEWORK_NOTE_MAX = 300
-# Paced breathing: (label, seconds in, seconds hold, seconds out). Longer out-breaths calm the body.
-BREATHING_PATTERNS = (("In 4 · out 6", 4, 0, 6), ("In 4 · out 4", 4, 0, 4), ("In 4 · hold 7 · out 8", 4, 7, 8))
+# Paced breathing as TIPP teaches it: about 5-6 breaths a minute, the out-breath longer than the
+# in-breath, no breath-holding (holds such as 4-7-8 can bring on air hunger during panic).
+# (label, seconds in, seconds hold, seconds out).
+BREATHING_PATTERNS = (("In 4 · out 6 · 6 a minute", 4, 0, 6), ("In 5 · out 7 · 5 a minute", 5, 0, 7),
+                      ("In 3 · out 5 · a gentler start", 3, 0, 5))
+BREATHS_PER_MINUTE_MAX = 8      # the gentler start is 7.5 a minute; nothing faster is offered
 BREATHING_MINUTES = (1, 2, 3, 5)
 URGE_SURF_MINUTES = (3, 5, 10)
-# Words in a skills search that may mean danger: the safety plan and crisis lines come first.
-CRISIS_SEARCH_WORDS = ("suicide", "suicidal", "kill myself", "end it", "die", "dying", "self harm", "self-harm",
-                       "hurt myself", "cutting", "overdose", "hopeless", "no way out")
-
-
-def search_suggests_crisis(query: str) -> bool:
-    text = " " + " ".join(query.lower().replace("-", " ").split()) + " "
-    return any(f" {w.replace('-', ' ')} " in text for w in CRISIS_SEARCH_WORDS)
-
 # --- Attendance -----------------------------------------------------------------------------------
 SESSION_KINDS = {"group": "Group", "individual": "Individual", "family": "Family session"}
 ATTENDANCE_STATUSES = {"attended": "Attended", "late": "Late", "excused": "Excused", "missed": "Missed"}

@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from core import clinical
+from core import clinical, screening
 from core.access import Action, Actor, Category, authorize, record, require_role
-from core.alerts import open_alerts
+from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import upsert
 from core.errors import ValidationError
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, utcnow
@@ -31,6 +31,12 @@ class Target:
     key: str
     label: str
     active: bool
+    rule: clinical.TargetRule = clinical.NO_RULE
+
+    @property
+    def rule_is_fixed(self) -> bool:
+        """The safety targets' rules are clinical rules; a program cannot change them."""
+        return self.key in clinical.SAFETY_TARGETS
 
 
 @dataclass
@@ -71,8 +77,12 @@ class CardView:
 class SaveResult:
     created: bool
     late: bool
-    risks: list[str]          # what fired, in plain words (empty: no risk)
-    new_alerts: int
+    risk: RiskOutcome = NO_RISK   # what the card's answers routed to the therapist
+
+    @property
+    def risks(self) -> list[str]:
+        """What fired, in plain words (empty: no risk)."""
+        return self.risk.reasons
 
 
 # --- time ----------------------------------------------------------------------------------
@@ -81,6 +91,15 @@ participant_zone = user_zone   # a participant's own zone decides which day a ca
 
 
 today_for = user_today     # the participant's own calendar day
+
+
+def parse_day(value, *, latest: date) -> date | None:
+    """A day from a link (?day=2026-11-23), or None when it isn't one or is after `latest`."""
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        return None
+    return day if day is not None and day <= latest else None
 
 
 def fillable_days(today: date) -> list[date]:
@@ -93,8 +112,31 @@ def ensure_default_targets(session: Session, program_id: int) -> None:
     existing = set(session.exec(select(DiaryTarget.key).where(DiaryTarget.program_id == program_id)))
     for position, (key, label) in enumerate(clinical.DEFAULT_TARGETS):
         if key not in existing:
-            session.add(DiaryTarget(program_id=program_id, key=key, label=label, position=position))
+            rule = clinical.DEFAULT_TARGET_RULES.get(key, clinical.NO_RULE)
+            session.add(DiaryTarget(program_id=program_id, key=key, label=label, position=position,
+                                    **_rule_columns(rule)))
     session.flush()
+
+
+def _rule_columns(rule: clinical.TargetRule) -> dict:
+    return {"alert_min_urge": rule.min_urge,
+            "alert_urge_severity": rule.urge_severity.value if rule.urge_severity else "none",
+            "alert_acted_severity": rule.acted_severity.value if rule.acted_severity else "none"}
+
+
+def _rule_of(row: DiaryTarget) -> clinical.TargetRule:
+    if row.key in clinical.SAFETY_TARGETS:   # fixed clinical rules, whatever is stored
+        return clinical.DEFAULT_TARGET_RULES[row.key]
+    stored = clinical.rule_from_settings(row.alert_min_urge, row.alert_urge_severity, row.alert_acted_severity)
+    default = clinical.DEFAULT_TARGET_RULES.get(row.key)
+    if default is not None and stored.acted_severity == default.acted_severity:
+        stored = clinical.TargetRule(stored.min_urge, stored.urge_severity, stored.acted_severity,
+                                     acted_words=default.acted_words)
+    return stored
+
+
+def _target(row: DiaryTarget) -> Target:
+    return Target(row.id, row.key, row.label, row.active, _rule_of(row))
 
 
 def targets_for(session: Session, program_id: int | None, *, include_retired: bool = False) -> list[Target]:
@@ -102,7 +144,11 @@ def targets_for(session: Session, program_id: int | None, *, include_retired: bo
         DiaryTarget.position, DiaryTarget.id)
     if not include_retired:
         query = query.where(DiaryTarget.active == True)  # noqa: E712
-    return [Target(t.id, t.key, t.label, t.active) for t in session.exec(query)]
+    return [_target(t) for t in session.exec(query)]
+
+
+def risk_targets(targets: list[Target]) -> dict[str, tuple[str, clinical.TargetRule]]:
+    return {t.key: (t.label, t.rule) for t in targets}
 
 
 TARGET_LABEL_MAX = 60
@@ -121,7 +167,30 @@ def add_target(session: Session, actor: Actor, *, label: str) -> Target:
     target = DiaryTarget(program_id=actor.program_id, key=key, label=label, position=len(existing))
     session.add(target)
     record(session, actor, category="diary targets", action="create", detail=label)
-    return Target(target.id, target.key, target.label, target.active)
+    return _target(target)
+
+
+def set_target_rule(session: Session, actor: Actor, *, target_id: int, min_urge: int | None,
+                    urge_severity: str, acted_severity: str) -> Target:
+    """What a program-added target's answers open: an urge at or above `min_urge` and/or acting
+    on it -> none / review / urgent. The suicide and self-harm rules are clinical and fixed."""
+    require_role(session, actor, Role.ADMIN, what="diary targets")
+    target = session.get(DiaryTarget, target_id) if isinstance(target_id, int) and not isinstance(target_id, bool) else None
+    if target is None or target.program_id != actor.program_id:
+        raise ValidationError.one("target", "No such behaviour on your program's card.")
+    if target.key in clinical.SAFETY_TARGETS:
+        raise ValidationError.one("target", "The suicide and self-harm alerts are fixed clinical rules; "
+                                            "they can't be changed here.")
+    errors = clinical.check_rule_settings(min_urge, urge_severity, acted_severity)
+    if errors:
+        raise ValidationError(errors)
+    rule = clinical.rule_from_settings(min_urge if urge_severity != "none" else None, urge_severity, acted_severity)
+    for name, value in _rule_columns(rule).items():
+        setattr(target, name, value)
+    session.add(target)
+    record(session, actor, category="diary targets", action="rule",
+           detail=f"{target.label}: {rule.describe()}")
+    return _target(target)
 
 
 def set_target_active(session: Session, actor: Actor, *, target_id: int, active: bool) -> None:
@@ -146,23 +215,38 @@ def _check_range(errors: dict, name: str, value, low, high, label: str, required
         errors[name] = f"{label.capitalize()} goes from {low} to {high}."
 
 
+def _pair(value) -> tuple | None:
+    """An urge answer as (urge, acted), or None when it isn't one."""
+    return tuple(value) if isinstance(value, (tuple, list)) and len(value) == 2 else None
+
+
 def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dict[str, str]:
     errors: dict[str, str] = {}
     _check_range(errors, "mood", card.mood, clinical.MOOD_MIN, clinical.MOOD_MAX, "mood", required=True)
     if isinstance(card.mood, float):
         errors["mood"] = "Mood is a whole number from 0 to 10."
-    for key, value in card.emotions.items():
+    if not isinstance(card.emotions, dict):
+        errors["emotions"] = "Rate each emotion from 0 to 5."
+    for key, value in (card.emotions.items() if isinstance(card.emotions, dict) else []):
         if key not in clinical.EMOTIONS:
-            errors[key] = f"Unknown emotion {key!r}."
+            errors[str(key)] = f"Unknown emotion {key!r}."
         else:
             _check_range(errors, key, value, clinical.EMOTION_MIN, clinical.EMOTION_MAX,
                          clinical.EMOTIONS[key].lower())
     known = {t.key for t in targets}
-    for key, (urge, acted) in card.urges.items():
+    if not isinstance(card.urges, dict):
+        errors["urges"] = "Rate each urge and say whether you acted on it."
+    for key, answer in (card.urges.items() if isinstance(card.urges, dict) else []):
         if key not in known:
             errors[f"urge_{key}"] = "This urge is not on your program's card."
             continue
+        if _pair(answer) is None:
+            errors[f"urge_{key}"] = "Rate the urge and say whether you acted on it."
+            continue
+        urge, acted = answer
         _check_range(errors, f"urge_{key}", urge, clinical.URGE_MIN, clinical.URGE_MAX, "urge")
+        if isinstance(urge, float):
+            errors[f"urge_{key}"] = "An urge is a whole number from 0 to 5."
         if not isinstance(acted, bool):
             errors[f"urge_{key}"] = "Say yes or no for 'acted on it'."
     if card.craving is not None and not craving_on:
@@ -172,12 +256,17 @@ def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dic
                  clinical.SLEEP_MAX_HOURS, "hours of sleep")
     if card.medication is not None and card.medication not in clinical.MEDICATION_CHOICES:
         errors["medication"] = "Choose yes, no or not prescribed."
-    unknown = [s for s in card.skills if s not in skills_by_id()]
+    skills = card.skills if isinstance(card.skills, list) else [card.skills]
+    unknown = [s for s in skills if not isinstance(s, str) or s not in skills_by_id()]
     if unknown:
         errors["skills"] = f"Unknown skill: {', '.join(map(str, unknown[:3]))}."
-    if not isinstance(card.note, str) or len(card.note) > clinical.NOTE_MAX_CHARS:
+    if not isinstance(card.note, str):
+        errors["note"] = "The note must be text."
+    elif len(card.note) > clinical.NOTE_MAX_CHARS:
         errors["note"] = (f"Your note is {len(card.note):,} characters; the limit is "
                           f"{clinical.NOTE_MAX_CHARS:,}. Shorten it a little — nothing is lost yet.")
+    elif "\x00" in card.note:
+        errors["note"] = "Your note contains a character that can't be stored; remove it and save again."
     return errors
 
 
@@ -185,21 +274,39 @@ def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dic
 
 def save_card(session: Session, actor: Actor, *, participant_id: int, day: date, card: CardInput,
               now: datetime | None = None) -> SaveResult:
-    """Create or update the card for `day`; open alerts for what crosses the risk thresholds."""
+    """Create or update the card for `day`, and route its risk answers to the therapist.
+
+    Risk is routed whatever else is wrong with the form: a card refused for a missing mood still
+    opens (or updates) the alert from its urges and note, and the refusal carries what was routed
+    (IncompleteWithRisk), so the participant sees the crisis lines while they finish the card.
+    """
     authorize(session, actor, participant_id, Category.DIARY, Action.WRITE, detail=f"card {day}")
     now = now or utcnow()
     today = today_for(session, participant_id, now)
-    if day > today:
-        raise ValidationError.one("day", "That day hasn't happened yet.")
-    if day not in fillable_days(today):
-        raise ValidationError.one("day", f"Cards can be filled in up to {clinical.LATE_WINDOW_DAYS} days "
-                                         "late; older days are kept as they are.")
     participant = session.get(AppUser, participant_id)
     program = session.get(Program, participant.program_id) if participant.program_id else None
     craving_on = bool(program and program.substance_use_tracking)
     targets = targets_for(session, participant.program_id)
-    errors = validate(card, targets=targets, craving_on=craving_on)
+    errors = {}
+    if not isinstance(day, date) or day > today:
+        errors["day"] = "That day hasn't happened yet."
+    elif day not in fillable_days(today):
+        errors["day"] = (f"Cards can be filled in up to {clinical.LATE_WINDOW_DAYS} days late; older days are "
+                         "kept as they are.")
+    errors.update(validate(card, targets=targets, craving_on=craving_on))
+    routed_day = day if "day" not in errors else today
+    urges = {k: p for k, v in (card.urges.items() if isinstance(card.urges, dict) else []) if (p := _pair(v))}
+    reasons = clinical.diary_reasons(urges, risk_targets(targets))
+    if isinstance(card.note, str) and screening.suggests_crisis(card.note):
+        reasons.append(clinical.crisis_words_reason("diary note"))
+    latest = clinical.card_latest(urges, risk_targets(targets))
     if errors:
+        risk = NO_RISK
+        if reasons:
+            risk = route(session, actor, participant_id=participant_id, source_key=f"diary:{routed_day}",
+                         day=routed_day, reasons=reasons, latest=latest, now=now)
+            session.commit()
+            raise IncompleteWithRisk(errors, risk)
         raise ValidationError(errors)
 
     existed = session.exec(select(DiaryCard.id).where(DiaryCard.participant_id == participant_id,
@@ -217,12 +324,10 @@ def save_card(session: Session, actor: Actor, *, participant_id: int, day: date,
         upsert(session, DiaryUrge, {"card_id": card_id, "target_id": by_key[key].id, "urge": urge,
                                     "acted": bool(acted)},
                conflict=["card_id", "target_id"], update=["urge", "acted"])
-    fired = clinical.diary_risks(card.urges)
-    new_alerts = open_alerts(session, actor, participant_id=participant_id, source_key=f"diary:{day}",
-                             fired=fired)
+    risk = route(session, actor, participant_id=participant_id, source_key=f"diary:{day}", day=day,
+                 reasons=reasons, latest=latest, now=now)
     session.commit()
-    return SaveResult(created=not existed, late=day < today, risks=[text for _, text in fired],
-                      new_alerts=len(new_alerts))
+    return SaveResult(created=not existed, late=day < today, risk=risk)
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -1,9 +1,10 @@
 """One short, factual, encouraging sentence under each chart of "My progress".
 
 Rules for every sentence: true of the period the person chose; plain words; never a count of
-missed days or a comparison that shames; when things are harder, say so calmly and point to the
-therapist rather than dressing it up. Each function returns "" when there is nothing to say (the
-chart's own empty state speaks then).
+missed days or a comparison that shames. Every act is counted. When things are worse, say so
+calmly first and point to the therapist and the safety plan; never lead with the one good number
+(a good number may follow). Each function returns "" when there is nothing to say (the chart's
+own empty state speaks then).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from core import clinical
 from core.skills import skills_by_id
 
 MEANINGFUL_CHANGE = 0.5   # a half-point move in an average (0-10 mood, 0-5 emotions) is worth naming
-MIN_CARDS_TO_COMPARE = 4  # fewer cards than this: describe, don't compare halves
+MIN_CARDS_TO_COMPARE = 4  # fewer cards than this: don't name an improvement (too little to go on)...
+MIN_CARDS_FOR_WORSE = 2   # ...but a change for the worse is named from two cards on
+TALK_IT_OVER = ("That's worth talking over with your therapist, and your safety plan is there if things "
+                "feel like too much.")
 
 
 def _mean(values) -> float | None:
@@ -36,54 +40,100 @@ def first_card(cards) -> str:
     return "" if cards else "Your charts will grow from your first diary card."
 
 
+def _halves_mean(cards, value) -> tuple[float | None, float | None]:
+    earlier, later = _halves(cards)
+    return _mean(value(c) for c in earlier), _mean(value(c) for c in later)
+
+
 def mood(cards) -> str:
     if not cards:
         return ""
-    if len(cards) >= MIN_CARDS_TO_COMPARE:
-        earlier, later = (_mean(c.mood for c in half) for half in _halves(cards))
-        if later - earlier >= MEANINGFUL_CHANGE:
+    if len(cards) >= MIN_CARDS_FOR_WORSE:
+        earlier, later = _halves_mean(cards, lambda c: c.mood)
+        if earlier - later >= MEANINGFUL_CHANGE:
+            return f"Your mood has been lower lately: {later:.1f} on average, down from {earlier:.1f}. {TALK_IT_OVER}"
+        if len(cards) >= MIN_CARDS_TO_COMPARE and later - earlier >= MEANINGFUL_CHANGE:
             return f"Your mood averaged {later:.1f} lately, up from {earlier:.1f} earlier in this period."
     average = _mean(c.mood for c in cards)
     return (f"Your mood averaged {average:.1f} over {_plural(len(cards), 'diary card')}. "
             "Writing it down each day is what makes this picture.")
 
 
+def _strongest(card) -> int:
+    return max([u for u, _ in card.urges.values() if isinstance(u, int)], default=0)
+
+
 def urges(cards) -> str:
+    """Acts first (every one counts, rated or not), then urges growing stronger, then what held."""
     if not cards:
         return ""
-    urge_days = [c for c in cards if any((u or 0) > 0 for u, _ in c.urges.values())]
+    act_days = [c for c in cards if any(a for _, a in c.urges.values())]
+    urge_days = [c for c in cards if _strongest(c) > 0 or c in act_days]
     if not urge_days:
         return "No urges were recorded in this period."
-    held = sum(1 for c in urge_days if not any(a for _, a in c.urges.values()))
-    if held == len(urge_days):
-        return f"You had urges on {_plural(held, 'day')} and did not act on them once."
-    if held:
-        return (f"You had urges on {_plural(len(urge_days), 'day')} and did not act on them on "
-                f"{held} of those days.")
-    return ("You recorded every urge honestly. That honesty is where change starts; "
-            "your therapist will look at the pattern with you.")
+    said = []
+    if len(cards) >= MIN_CARDS_FOR_WORSE:
+        earlier, later = _halves_mean(cards, _strongest)
+        if later - earlier >= MEANINGFUL_CHANGE:
+            said.append(f"Your urges have been stronger lately: the strongest each day averaged {later:.1f}, "
+                        f"up from {earlier:.1f}.")
+    if act_days:
+        said.append(f"You acted on an urge on {_plural(len(act_days), 'day')} in this period. Thank you for "
+                    "writing it down honestly.")
+    if said:
+        said.append("Please talk this over with your therapist, and use your safety plan when urges feel strong.")
+        held = len(urge_days) - len(act_days)
+        if held and act_days:
+            said.append(f"On {_plural(held, 'other day')} with urges, you held off.")
+        elif not act_days:
+            said.append("You didn't act on them.")
+        return " ".join(said)
+    return f"You had urges on {_plural(len(urge_days), 'day')} and did not act on them once."
 
 
 def emotions(cards) -> str:
+    """An emotion that got worse is named first, whatever eased; joy falling counts as worse."""
     if not cards:
         return ""
-    if len(cards) >= MIN_CARDS_TO_COMPARE:
-        earlier, later = _halves(cards)
-        eased = []
+    eased, worse = [], []
+    if len(cards) >= MIN_CARDS_FOR_WORSE:
         for key, label in clinical.EMOTIONS.items():
-            if key == "joy":
+            before, after = _halves_mean(cards, lambda c, k=key: c.emotions.get(k))
+            if before is None or after is None:
                 continue
-            before, after = (_mean(c.emotions.get(key) for c in half) for half in (earlier, later))
-            if before is not None and after is not None and before - after >= MEANINGFUL_CHANGE:
-                eased.append((before - after, label, before, after))
-        joy_before, joy_after = (_mean(c.emotions.get("joy") for c in half) for half in (earlier, later))
-        if eased:
-            _, label, before, after = max(eased)
-            return f"{label} eased from {before:.1f} to {after:.1f} on average over this period."
-        if joy_before is not None and joy_after is not None and joy_after - joy_before >= MEANINGFUL_CHANGE:
-            return f"Joy rose from {joy_before:.1f} to {joy_after:.1f} on average over this period."
+            change = (before - after) if key != "joy" else (after - before)   # positive = better
+            if change <= -MEANINGFUL_CHANGE:
+                worse.append(label if key != "joy" else "less joy")
+            elif change >= MEANINGFUL_CHANGE:
+                eased.append((change, label, before, after, key))
+    if worse:
+        named = [w for w in worse if w != "less joy"]
+        parts = []
+        if named:
+            parts.append(f"{_names(named)} {'was' if len(named) == 1 else 'were'} stronger lately than earlier in "
+                         "this period")
+        if "less joy" in worse:
+            parts.append("joy was lower")
+        sentence = " and ".join(parts)
+        return sentence[0].upper() + sentence[1:] + f". {TALK_IT_OVER}"
+    if len(cards) >= MIN_CARDS_TO_COMPARE and eased:
+        difference, label, before, after, key = max(eased)
+        verb = "rose" if key == "joy" else "eased"
+        return f"{label} {verb} from {before:.1f} to {after:.1f} on average over this period."
     return (f"You rated your emotions on {_plural(len(cards), 'day')}. "
             "Naming how strong a feeling is, is a skill in itself.")
+
+
+def _names(labels: list[str]) -> str:
+    labels = [labels[0]] + [label.lower() for label in labels[1:]]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def sleep(cards) -> str:
+    nights = [c.sleep_hours for c in cards if c.sleep_hours is not None]
+    if not nights:
+        return ""
+    return f"You recorded your sleep on {_plural(len(nights), 'night')}, {sum(nights) / len(nights):.1f} hours on average."
 
 
 def _top_module(skill_ids) -> str | None:
@@ -137,7 +187,16 @@ def checkup(kind: str, past) -> str:
         return ""
     name, latest, first = clinical.CHECKUP_NAMES[kind], past[-1], past[0]
     now = f"Your latest {name} score is {latest.total} ({latest.band.lower()})"
-    if latest.change.reliable_better:
+    item9 = (latest.answers[clinical.PHQ9_ITEM9_INDEX] if kind == "phq9"
+             and len(latest.answers) > clinical.PHQ9_ITEM9_INDEX else 0)
+    if item9 and item9 >= clinical.PHQ9_ITEM9_ALERT_MIN:   # no praise beside thoughts of death or self-harm
+        return f"{now}. Your therapist sees your answers and will go over them with you; your safety plan is there too."
+    if latest.change.marked_worse:
+        return (f"{now}, higher than at your first check-up ({first.total}). Your therapist sees these scores and "
+                "will go over them with you.")
+    if latest.change.remission and len(past) > 1:
+        return f"{now}: under {clinical.REMISSION_BELOW[kind]}, the range called remission."
+    if latest.change.marked_better:
         return f"{now}: a real improvement since your first check-up."
     if len(past) > 1 and latest.total < first.total:
         return f"{now}, down from {first.total} at your first check-up."

@@ -151,7 +151,11 @@ class AuditEvent(SQLModel, table=True):
 
 
 class DiaryTarget(SQLModel, table=True):
-    """A behaviour the program tracks urges for. Retired targets keep their history."""
+    """A behaviour the program tracks urges for. Retired targets keep their history.
+
+    The alert rule columns are the program's own rule for this target (core.clinical.TargetRule);
+    the two safety targets always use the clinical rules, whatever is stored here.
+    """
 
     __tablename__ = "diary_target"
     __table_args__ = (UniqueConstraint("program_id", "key"),)
@@ -162,6 +166,9 @@ class DiaryTarget(SQLModel, table=True):
     label: str = Field(max_length=60)
     position: int = 0
     active: bool = True
+    alert_min_urge: int | None = None
+    alert_urge_severity: str = Field(default="none", max_length=16, sa_column_kwargs={"server_default": "none"})
+    alert_acted_severity: str = Field(default="none", max_length=16, sa_column_kwargs={"server_default": "none"})
 
 
 class DiaryCard(SQLModel, table=True):
@@ -201,24 +208,51 @@ class DiaryUrge(SQLModel, table=True):
 
 
 class Alert(SQLModel, table=True):
-    """A risk signal for the participant's therapist; it stays open until resolved."""
+    """A risk signal for the participant's therapist; it stays open until resolved.
+
+    One save opens at most one alert, listing its reasons. `source_key` names what it is about
+    ("diary:2026-11-23", "phq9:p3", "worsening:phq9"); while an alert for a source is open and not
+    yet acknowledged, saves update it. Once acknowledged or resolved, a rise opens the next one
+    (`seq` + 1), so a closed alert is never silently reused and never hides an escalation.
+    """
 
     __table_args__ = (
-        UniqueConstraint("participant_id", "trigger", "source_key", name="uq_alert_source"),
+        UniqueConstraint("participant_id", "source_key", "seq", name="uq_alert_source_seq"),
         Index("ix_alert_open", "participant_id", "resolved_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="app_user.id")
-    trigger: str = Field(max_length=40)
+    trigger: str = Field(max_length=60)      # the most severe reason's key
     severity: str = Field(max_length=16)
-    source_key: str = Field(max_length=60)   # e.g. "diary:2026-11-23": one alert per source
-    detail: str = Field(default="", max_length=300)
+    source_key: str = Field(max_length=60)
+    seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    day: date | None = None                  # the participant's day it is about (Review opens there)
+    detail: str = Field(default="", max_length=500)
+    # [{"key", "severity", "text", "level", "followup"}]: every reason, each at its strongest
+    reasons: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    latest: str = Field(default="", max_length=300,   # the latest answers behind it, after any edit
+                        sa_column_kwargs={"server_default": ""})
+    escalated_from_id: int | None = Field(default=None, foreign_key="alert.id")
     opened_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime | None = None
     acknowledged_at: datetime | None = None
     acknowledged_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     acknowledgement: str = Field(default="", max_length=1000)
     resolved_at: datetime | None = None
+
+
+class RiskFollowup(SQLModel, table=True):
+    """A participant's answers to the structured suicide-risk follow-up, for one alert."""
+
+    __tablename__ = "risk_followup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    alert_id: int = Field(foreign_key="alert.id", unique=True)
+    answers: dict = Field(sa_column=Column(JSON, nullable=False))
+    level: str = Field(max_length=16)
+    taken_at: datetime = Field(default_factory=utcnow)
 
 
 class Checkup(SQLModel, table=True):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete
@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from core import clinical
 from core.access import Action, Actor, Category, authorize
+from core.alerts import NO_RISK, RiskOutcome, screen_free_text
 from core.db import insert_if_absent, upsert
 from core.diary import spreadsheet_safe, today_for
 from core.errors import ValidationError
@@ -86,6 +87,7 @@ class PracticeView:
     note: str
     tool: str
     created_at: datetime
+    risk: RiskOutcome = NO_RISK     # set on save: crisis words in what was written
 
     @property
     def drop(self) -> int | None:
@@ -137,8 +139,10 @@ def save_practice(session: Session, actor: Actor, *, participant_id: int, entry_
     entry_id = upsert(session, PracticeEntry, values, conflict=["participant_id", "entry_key"],
                       update=["skill_id", "situation", "distress_before", "distress_after", "helped", "note",
                               "updated_at"])
+    risk = screen_free_text(session, actor, participant_id=participant_id, source_key=f"practice:{entry_key}",
+                            day=today, where="practice log", texts=[entry.situation, entry.note])
     session.commit()
-    return _view(session.get(PracticeEntry, entry_id, populate_existing=True))
+    return replace(_view(session.get(PracticeEntry, entry_id, populate_existing=True)), risk=risk)
 
 
 def practice_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> list[PracticeView]:
@@ -190,6 +194,7 @@ class ThoughtView:
     balanced_thought: str
     balanced_belief: int | None
     created_at: datetime
+    risk: RiskOutcome = NO_RISK     # set on save: crisis words in what was written
 
     def as_input(self) -> ThoughtInput:
         return ThoughtInput(self.situation, [(e["name"], e.get("before"), e.get("after")) for e in self.emotions],
@@ -246,8 +251,13 @@ def save_thought_record(session: Session, actor: Actor, *, participant_id: int, 
     record_id = upsert(session, ThoughtRecord, values, conflict=["participant_id", "entry_key"],
                        update=["situation", "emotions", "automatic_thought", "evidence_for", "evidence_against",
                                "balanced_thought", "balanced_belief", "updated_at"])
+    risk = screen_free_text(session, actor, participant_id=participant_id, source_key=f"thought:{entry_key}",
+                            day=today, where="thought record",
+                            texts=[record.situation, record.automatic_thought, record.evidence_for,
+                                   record.evidence_against, record.balanced_thought,
+                                   *(str(e[0]) for e in record.emotions)])
     session.commit()
-    return _thought_view(session.get(ThoughtRecord, record_id, populate_existing=True))
+    return replace(_thought_view(session.get(ThoughtRecord, record_id, populate_existing=True)), risk=risk)
 
 
 def thought_records(session: Session, actor: Actor, participant_id: int, start: date = date.min,

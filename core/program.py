@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
@@ -17,21 +18,99 @@ from core.models import AppUser, CaseloadAssignment, Program, Role
 class CrisisResource:
     name: str
     detail: str
-    call: str = ""   # number for a tel: link
-    text: str = ""   # number for an sms: link
-    sms_body: str = ""
+    call: str = ""        # number to dial (shown as written; dialled as digits)
+    text: str = ""        # number to text
+    sms_body: str = ""    # the keyword to send, e.g. HOME
+    call_label: str = ""  # how to say the call, when "Call <number>" is not enough ("…then press 1")
+    text_label: str = ""
 
 
-# Region defaults, in our own words. A program adds its local lines on top.
+@dataclass(frozen=True)
+class CrisisLink:
+    label: str            # plain text: escape it before putting it into Markdown
+    href: str             # tel:/sms: with digits only
+    kind: str             # "call" | "text"
+
+
+def dial_digits(number: str) -> str:
+    """What a phone dials: digits and a leading +, nothing else ("(555) 010-9999" -> "5550109999")."""
+    number = str(number or "").strip()
+    digits = "".join(c for c in number if c.isdigit())
+    return ("+" + digits) if number.startswith("+") and digits else digits
+
+
+def crisis_links(resource: CrisisResource) -> list[CrisisLink]:
+    """The tap-to-call and tap-to-text links of one crisis line. The crisis panel, the safety
+    plan's step 5 and the printable plan all draw their links from here, so they never differ."""
+    links = []
+    call, text = dial_digits(resource.call), dial_digits(resource.text)
+    if call:
+        links.append(CrisisLink(resource.call_label or f"Call {resource.call.strip()}", f"tel:{call}", "call"))
+    if text:
+        body = f"?&body={quote(resource.sms_body)}" if resource.sms_body else ""
+        label = resource.text_label or (f"Text {resource.sms_body} to {resource.text.strip()}" if resource.sms_body
+                                        else f"Text {resource.text.strip()}")
+        links.append(CrisisLink(label, f"sms:{text}{body}", "text"))
+    return links
+
+
+# Region defaults, in our own words, each number checked against the service's own page (or its
+# government's) on 2026-11-24. A program adds its local lines on top; an unknown region is refused.
+REGION_NAMES = {"US": "United States", "CA": "Canada", "UK": "United Kingdom"}
 REGION_CRISIS_RESOURCES: dict[str, tuple[CrisisResource, ...]] = {
     "US": (
+        # https://988lifeline.org/get-help/what-to-expect — call or text 988; menu: Veterans press 1,
+        # Spanish press 2; texts offer Spanish (AYUDA) and the Veterans Crisis Line at 838255.
         CrisisResource("988 Suicide & Crisis Lifeline",
-                       "Call or text 988, any time, day or night.", call="988", text="988"),
-        CrisisResource("Crisis Text Line", "Text HOME to 741741 to reach a trained counselor.",
+                       "Call or text 988, any time, day or night. Chat at 988lifeline.org.", call="988", text="988"),
+        # https://www.veteranscrisisline.net — "Dial 988 then Press 1 ... or text 838255".
+        CrisisResource("Veterans Crisis Line", "For veterans, service members and their families: dial 988 and "
+                       "press 1, or text 838255.", call="988", text="838255", call_label="Call 988, then press 1"),
+        # https://988lifeline.org/get-help/what-to-expect — Spanish: press 2, or text AYUDA to 988.
+        CrisisResource("988 en español", "Llama al 988 y marca 2, o envía AYUDA por texto al 988.", call="988",
+                       text="988", sms_body="AYUDA", call_label="Llamar al 988, luego marcar 2",
+                       text_label="Enviar AYUDA al 988"),
+        # Crisis Text Line's own how-it-works text, "Text HOME to 741741 from anywhere in the USA,
+        # anytime", as republished by schools and clinics (e.g. sfisd.net); clinical.md cites it too.
+        # crisistextline.org itself was not reachable from here: re-check it before release.
+        CrisisResource("Crisis Text Line", "Text HOME to 741741 to reach a trained crisis counselor, 24/7.",
                        text="741741", sms_body="HOME"),
+        # https://www.samhsa.gov/find-help/national-helpline — 1-800-662-HELP (4357), free,
+        # confidential, 24/7, English and Spanish, for mental health and substance use.
+        CrisisResource("SAMHSA National Helpline", "Free, confidential, 24/7 help finding treatment for "
+                       "substance use and mental health, in English and Spanish.", call="1-800-662-4357"),
         CrisisResource("Emergency", "If you are in immediate danger, call 911.", call="911"),
     ),
+    "CA": (
+        # https://www.canada.ca/en/public-health/services/suicide-prevention/about-suicide.html —
+        # "call or text 9-8-8", "in immediate danger, please call 9-1-1", Kids Help Phone
+        # 1-800-668-6868, Hope for Wellness 1-855-242-3310. Launched 30 Nov 2023 (newswire.ca).
+        CrisisResource("9-8-8 Suicide Crisis Helpline", "Call or text 988, 24/7, in English or French.",
+                       call="988", text="988"),
+        CrisisResource("Hope for Wellness Help Line", "For First Nations, Inuit and Métis people, 24/7.",
+                       call="1-855-242-3310"),
+        # https://kidshelpphone.ca/text-about-it — "text CONNECT to 686868", free, across Canada, 24/7.
+        CrisisResource("Kids Help Phone", "For young people: call, or text CONNECT to 686868, 24/7.",
+                       call="1-800-668-6868", text="686868", sms_body="CONNECT"),
+        CrisisResource("Emergency", "If you are in immediate danger, call 911.", call="911"),
+    ),
+    "UK": (
+        # https://www.samaritans.org/how-we-can-help/contact-samaritan/ — 116 123, free from any phone.
+        CrisisResource("Samaritans", "Call 116 123, free, any time, day or night.", call="116 123"),
+        # https://giveusashout.org/about-us/faq/ — text SHOUT to 85258, free, 24/7, UK.
+        CrisisResource("Shout", "Text SHOUT to 85258 for free, 24/7 support by text.", text="85258",
+                       sms_body="SHOUT"),
+        # https://www.lpft.nhs.uk/contact-us/need-help-now — NHS 111, the mental health option, 24/7.
+        CrisisResource("NHS 111, mental health option", "Urgent mental health help: call 111 and choose the "
+                       "mental health option.", call="111", call_label="Call 111 (mental health option)"),
+        # Same NHS page and Shout's FAQ: "call 999" when life is at risk.
+        CrisisResource("Emergency", "If your life is at risk now, call 999 or go to A&E.", call="999"),
+    ),
 }
+DEFAULT_REGION = "US"
+UNKNOWN_REGION_LINE = CrisisResource(
+    "Emergency services", "If you are in danger now, call your local emergency number. Ask your program "
+    "for the crisis lines where you live.")
 NOT_MONITORED = ("This app is not watched in real time. Your therapist will see what you "
                  "entered, but not right away. If you need help now, call or text a crisis line.")
 MAX_LOCAL_RESOURCES = 8
@@ -77,6 +156,17 @@ def user_today(session: Session, user_id: int, now: datetime | None = None) -> d
     return (now or datetime.now(UTC)).astimezone(user_zone(session, user_id)).date()
 
 
+def local_time(moment: datetime | None, zone: ZoneInfo | None = None, *, with_date: bool = True) -> str:
+    """A stored (UTC) moment as the viewer reads it: their zone, with the zone's short name
+    ("Nov 23, 18:10 EST"). Times are never shown in UTC to someone who has a zone."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:   # SQLite can hand back naive values: they were stored as UTC
+        moment = moment.replace(tzinfo=UTC)
+    here = moment.astimezone(zone or ZoneInfo("UTC"))
+    return (f"{here:%b} {here.day}, " if with_date else "") + f"{here:%H:%M} {here.tzname()}"
+
+
 def today_of(session: Session, actor: Actor, now: datetime | None = None) -> date:
     """Today on the acting user's own calendar."""
     return user_today(session, actor.id, now)
@@ -98,25 +188,59 @@ def crisis_resources_for(session: Session, program_id: int | None) -> list[Crisi
 
 
 def crisis_resources(program: Program | None) -> list[CrisisResource]:
-    region = REGION_CRISIS_RESOURCES.get(program.crisis_region if program else "US",
-                                         REGION_CRISIS_RESOURCES["US"])
+    """The program's local lines, then its region's. An unknown region never falls back to another
+    country's numbers: the local lines and a plain 'call your local emergency number' instead."""
+    region = program.crisis_region if program else DEFAULT_REGION
+    regional = REGION_CRISIS_RESOURCES.get(region, (UNKNOWN_REGION_LINE,))
     local = [CrisisResource(**{k: str(v) for k, v in item.items() if k in CrisisResource.__annotations__})
-             for item in (program.local_crisis_resources if program else [])]
-    return [*local, *region]
+             for item in (program.local_crisis_resources if program else []) if isinstance(item, dict)]
+    return [*local, *regional]
 
 
-def _check_resource(index: int, item: dict) -> dict[str, str]:
+def region_problem(program: Program | None) -> str | None:
+    """What the admin must fix about the program's region, if anything."""
+    if program is not None and program.crisis_region not in REGION_CRISIS_RESOURCES:
+        return (f"The program's crisis region '{program.crisis_region}' has no crisis lines here, so people see "
+                "only your local lines and 'call your local emergency number'. Choose a region below.")
+    return None
+
+
+def set_crisis_region(session: Session, actor: Actor, region: str) -> Program:
+    """Which country's crisis lines everyone sees (admin only). Unknown regions are refused."""
+    require_role(session, actor, Role.ADMIN, what="program")
+    if not isinstance(region, str) or region not in REGION_CRISIS_RESOURCES:
+        raise ValidationError.one("region", f"We don't have crisis lines for {str(region)[:20]!r}. Choose "
+                                            f"{', '.join(REGION_NAMES.values())} — and add your local lines below.")
+    program = session.get(Program, actor.program_id)
+    if program is None:
+        raise ValidationError.one("program", "Your account is not attached to a program.")
+    program.crisis_region = region
+    session.add(program)
+    record(session, actor, category="program", action="write", detail=f"crisis region {region}")
+    return program
+
+
+def _check_resource(index: int, item) -> dict[str, str]:
+    if not isinstance(item, dict):
+        return {f"name_{index}": "Each line needs a name and a number."}
     errors = {}
-    name, detail = item.get("name", "").strip(), item.get("detail", "").strip()
+    values = {k: item.get(k, "") if isinstance(item.get(k, ""), str) else None for k in ("name", "detail", "call", "text")}
+    for key, value in values.items():
+        if value is None or (value and "\x00" in value):
+            errors[f"{key}_{index}"] = "Use plain text here."
+    if errors:
+        return errors
+    name, detail = values["name"].strip(), values["detail"].strip()
     if not name or len(name) > 80:
         errors[f"name_{index}"] = "Give the resource a name (up to 80 characters)."
     if len(detail) > 200:
         errors[f"detail_{index}"] = "Keep the description under 200 characters."
     for key in ("call", "text"):
-        number = item.get(key, "").strip()
-        if number and (not set(number) <= _PHONE_CHARS or sum(c.isdigit() for c in number) < 3):
-            errors[f"{key}_{index}"] = "Use digits only (spaces, +, - and brackets are fine)."
-    if not item.get("call", "").strip() and not item.get("text", "").strip():
+        number = values[key].strip()
+        if number and (not set(number) <= _PHONE_CHARS or sum(c.isdigit() for c in number) < 3
+                       or "+" in number[1:] or len(number) > 30):
+            errors[f"{key}_{index}"] = "Use digits only (spaces, a leading +, - and brackets are fine)."
+    if not values["call"].strip() and not values["text"].strip():
         errors[f"call_{index}"] = "Give a number to call or to text."
     return errors
 
@@ -124,6 +248,8 @@ def _check_resource(index: int, item: dict) -> dict[str, str]:
 def set_local_crisis_resources(session: Session, actor: Actor, resources: list[dict]) -> Program:
     """Replace the program's local crisis lines (admin only)."""
     require_role(session, actor, Role.ADMIN, what="program")
+    if not isinstance(resources, list):
+        raise ValidationError.one("resources", "Crisis lines are a list.")
     if len(resources) > MAX_LOCAL_RESOURCES:
         raise ValidationError.one("resources", f"At most {MAX_LOCAL_RESOURCES} local resources.")
     errors: dict[str, str] = {}

@@ -30,8 +30,11 @@ def progress_report(session: Session, actor: Actor, participant_id: int, today: 
     for kind, history in past.items():
         if history:
             first, last = history[0], history[-1]
-            marker = (" — reliably better" if last.change.reliable_better else
-                      " — reliably worse" if last.change.reliable_worse else "")
+            what = clinical.CHANGE_MARKERS.get(kind, (0, ""))[1]
+            marker = (f" — better by the {what}" if last.change.marked_better else
+                      f" — worse by the {what}" if last.change.marked_worse else "")
+            if last.change.remission:
+                marker += f" — in remission (under {clinical.REMISSION_BELOW[kind]})"
             lines.append(f"{checkups.questionnaires()[kind].name}: {first.total} at intake ({first.day}) → "
                          f"{last.total} {last.band.lower()} on {last.day}{marker}.")
     entries = practice.practice_between(session, actor, participant_id, start, today)
@@ -40,7 +43,8 @@ def progress_report(session: Session, actor: Actor, participant_id: int, today: 
         lines.append(f"Skills practice logged: {len(entries)} times"
                      + (f"; distress fell by {sum(p.drop for p in rated) / len(rated):.1f} points on average."
                         if rated else "."))
-    figures = [charts.mood(cards), charts.urges_acted_skills(cards, targets), charts.helpfulness(entries)]
+    figures = [charts.mood(cards), charts.urges_acted_skills(cards, targets), charts.medication(cards),
+               charts.sleep(cards), charts.helpfulness(entries)]
     figures += [charts.checkup_trajectory(k, past[k]) for k in ("phq9", "gad7") if past[k]]
     static = {"displayModeBar": False, "staticPlot": True}
     plots = "".join(f"<div class='chart'>{fig.to_html(full_html=False, include_plotlyjs=i == 0, config=static)}</div>"
@@ -55,6 +59,8 @@ def progress_report(session: Session, actor: Actor, participant_id: int, today: 
             f"{start} to {today} · prepared by {e(actor.name)}</p>"
             f"<ul>{''.join(f'<li>{e(line)}</li>' for line in lines)}</ul>{plots}"
             f"<h2>Notes from diary cards</h2><ul>{notes or '<li>None in this period.</li>'}</ul>"
-            f"<p class='meta'>Reliable change: PHQ-9 ±{clinical.PHQ9_RELIABLE_CHANGE}, GAD-7 "
-            f"±{clinical.GAD7_RELIABLE_CHANGE} points from intake. Confidential health information.</p>"
+            f"<p class='meta'>Change markers from intake: PHQ-9 ±{clinical.PHQ9_RELIABLE_CHANGE} (reliable change); "
+            f"GAD-7 ±{clinical.GAD7_MCID} (minimal clinically important difference; its reliable change index is "
+            f"{clinical.GAD7_RELIABLE_CHANGE}). Remission: PHQ-9 and GAD-7 under {clinical.REMISSION_BELOW['phq9']}. "
+            "Confidential health information.</p>"
             "</body></html>")

@@ -27,7 +27,9 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("help_contacts", "People I can ask for help", "someone I trust who I can tell how I really feel."),
     ("professionals", "Professionals and crisis lines", "my therapist, the program's after-hours line, 988."),
     ("safer_environment", "Making my space safer",
-     "putting distance between me and anything I could use to hurt myself."),
+     "putting distance between me and anything I could use to hurt myself: a firearm (locked and unloaded "
+     "with the ammunition apart, or kept by someone I trust for now), medicines I've saved up or no longer "
+     "need, and alcohol or drugs in the house."),
     ("reasons_for_living", "My reasons for living", "what matters most to me, even on the hardest days."),
 )
 SAFETY_PLAN_STEPS = tuple((title, prompt) for _, title, prompt in STEPS)
@@ -182,20 +184,37 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[Change]
 
 
 def printable(plan: Plan | None, *, name: str, resources: list) -> str:
-    """A self-contained page to print or keep in the phone's files (all text escaped)."""
+    """A self-contained page to print or keep in the phone's files (all text escaped). The crisis
+    lines print with their numbers and tap-to-call links, the same links as the crisis panel."""
+    from core.program import crisis_links, dial_digits
+
     e = html.escape
+
+    def contact(item) -> str:
+        if not isinstance(item, dict):
+            return e(describe(item))
+        number = dial_digits(item.get("phone", ""))
+        link = f" — <a href='tel:{number}'>{e(item.get('phone', ''))}</a>" if number else ""
+        return f"{e(item.get('name', ''))}{link}"
+
     parts = [f"<h1>Safety plan — {e(name)}</h1>"]
     for number, (key, title, prompt) in enumerate(STEPS, start=1):
         items = plan.items(key) if plan else []
-        lines = "".join(f"<li>{e(describe(i))}</li>" for i in items) or "<li class='blank'>&nbsp;</li>" * 3
+        lines = ("".join(f"<li>{contact(i)}</li>" for i in items) if key in CONTACT_STEPS
+                 else "".join(f"<li>{e(describe(i))}</li>" for i in items)) or "<li class='blank'>&nbsp;</li>" * 3
         parts.append(f"<h2>{number}. {e(title)}</h2><p class='prompt'>{e(prompt)}</p><ul>{lines}</ul>")
-    parts.append("<h2>Crisis lines</h2><ul>" + "".join(
-        f"<li><b>{e(r.name)}</b> — {e(r.detail)}</li>" for r in resources) + "</ul>")
+
+    def line(resource) -> str:
+        links = " · ".join(f"<a href='{e(link.href)}'>{e(link.label)}</a>" for link in crisis_links(resource))
+        return f"<li><b>{e(resource.name)}</b> — {e(resource.detail)}" + (f"<br>{links}" if links else "") + "</li>"
+
+    parts.append("<h2>Crisis lines</h2><ul class='lines'>" + "".join(line(r) for r in resources) + "</ul>")
     when = f"Version {plan.version}, {plan.updated_at:%B %d, %Y}" if plan else "Blank plan"
-    parts.append(f"<p class='prompt'>{e(when)}. If you are in danger now, call 911.</p>")
+    parts.append(f"<p class='prompt'>{e(when)}. If you are in danger now, call your emergency number.</p>")
     style = ("body{font-family:system-ui,sans-serif;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1f2a2e}"
              "h1{font-size:1.5rem}h2{font-size:1.1rem;margin-bottom:.2rem}.prompt{color:#5b6b6d;margin-top:0}"
-             "li.blank{border-bottom:1px solid #999;list-style:none;height:1.6rem}")
+             "li.blank{border-bottom:1px solid #999;list-style:none;height:1.6rem}ul.lines li{margin-bottom:.5rem}"
+             "a{color:#1a56a8}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' "
             f"content='width=device-width'><title>Safety plan</title><style>{style}</style></head>"
             f"<body>{''.join(parts)}</body></html>")

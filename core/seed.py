@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from core import auth, clinical
+from core import alerts, auth, clinical
 from core.access import Category
 from core.config import ConfigError, settings
 from core.diary import ensure_default_targets
@@ -159,6 +159,11 @@ def _day_values(rng: random.Random, trajectory: str, progress: float) -> dict:
     return values
 
 
+def _therapist_of(session: Session, participant_id: int) -> int | None:
+    return session.exec(select(CaseloadAssignment.therapist_id)
+                        .where(CaseloadAssignment.participant_id == participant_id)).first()
+
+
 def seed_diary_history(session: Session, rng: random.Random, program: Program,
                        participants: dict[str, AppUser], today: date) -> None:
     """Cards from each participant's first day to yesterday; today is left for the demo user."""
@@ -187,14 +192,21 @@ def seed_diary_history(session: Session, rng: random.Random, program: Program,
             session.flush()
             for key, (urge, acted) in values["urges"].items():
                 session.add(DiaryUrge(card_id=card.id, target_id=targets[key], urge=urge, acted=acted))
-            for trigger, detail in clinical.diary_risks(values["urges"]):
+            rules = {key: (label, clinical.DEFAULT_TARGET_RULES.get(key, clinical.NO_RULE))
+                     for key, label in clinical.DEFAULT_TARGETS}
+            reasons = clinical.diary_reasons(values["urges"], rules)
+            if reasons:   # through the same loop as a real save, so demo alerts follow the rules
                 old = (today - day).days > 7
                 opened = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=23)
-                session.add(Alert(participant_id=user.id, trigger=trigger.key, severity=trigger.severity.value,
-                                  source_key=f"diary:{day}", detail=detail, opened_at=opened,
-                                  acknowledged_at=opened + timedelta(hours=14) if old else None,
-                                  acknowledgement="Reviewed in individual session; safety plan updated." if old else "",
-                                  resolved_at=opened + timedelta(hours=14) if old else None))
+                outcome = alerts.route(session, None, participant_id=user.id, source_key=f"diary:{day}", day=day,
+                                       reasons=reasons, latest=clinical.card_latest(values["urges"], rules),
+                                       now=opened)
+                if old:
+                    alert = session.get(Alert, outcome.alert_id)
+                    alert.acknowledged_at = alert.resolved_at = opened + timedelta(hours=14)
+                    alert.acknowledgement = "Reviewed in individual session; safety plan updated."
+                    alert.acknowledged_by_id = _therapist_of(session, user.id)
+                    session.add(alert)
 
 
 # (total at intake, total now) per trajectory; GAD-7 follows at about three quarters.
@@ -245,10 +257,12 @@ def seed_checkups(session: Session, rng: random.Random, program: Program,
                                     taken_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)))
                 intake = intakes.get(kind)
                 intakes.setdefault(kind, total)
-                for trigger, detail in clinical.checkup_risks(kind, answers, total, intake, item9_choices):
-                    session.add(Alert(participant_id=user.id, trigger=trigger.key, severity=trigger.severity.value,
-                                      source_key=f"{kind}:p{k}", detail=detail,
-                                      opened_at=datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)))
+                taken = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
+                alerts.route(session, None, participant_id=user.id, source_key=f"{kind}:p{k}", day=day,
+                             reasons=clinical.checkup_reasons(kind, answers, item9_choices), now=taken)
+                worse = clinical.worsening_reason(kind, total, intake)
+                alerts.route(session, None, participant_id=user.id, source_key=f"worsening:{kind}", day=day,
+                             reasons=[worse] if worse else [], now=taken)
 
 
 DEMO_PLANS = {

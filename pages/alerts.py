@@ -1,4 +1,5 @@
-"""Therapist: open alerts across my caseload — acknowledge with what was done, then resolve."""
+"""Therapist: open alerts across my caseload, grouped by person — what triggered each, the card's
+note, any follow-up answers — acknowledged together with one note, then resolved."""
 
 import streamlit as st
 
@@ -11,7 +12,8 @@ from core import alerts  # noqa: E402 - the guard comes first
 from core.clinical import Severity  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import today_of  # noqa: E402
+from core.program import local_time, today_of, user_zone  # noqa: E402
+from ui.text import md  # noqa: E402
 
 SEVERITY = {Severity.URGENT: ":red[**Urgent**]", Severity.SAME_DAY: ":orange[**Today**]",
             Severity.REVIEW: "**Review**"}
@@ -19,33 +21,72 @@ SEVERITY = {Severity.URGENT: ":red[**Urgent**]", Severity.SAME_DAY: ":orange[**T
 st.title("Alerts")
 with session_scope() as session:
     items = alerts.inbox(session, actor, today=today_of(session, actor))
+    zone = user_zone(session, actor.id)
 if not items:
     st.success("No open alerts on your caseload.")
-st.caption("Alerts stay here until resolved. The participant was shown the crisis lines and their "
-           "safety plan when a risk alert opened; the app told them it is not watched in real time.")
+st.caption("Alerts stay here until resolved. The participant was shown the crisis lines and their safety plan "
+           f"when a risk alert opened; the app told them it is not watched in real time. Times are {zone.key}.")
 
-for item in items:
-    with st.container(border=True, key=f"alert_{item.id}"):
-        st.markdown(f"{SEVERITY[item.severity]} · **{item.participant}** · "
-                    f"opened {item.opened_at:%b %d, %H:%M} UTC")
-        st.write(item.detail)
-        if item.acknowledged_at is None:
-            with st.form(f"ack_{item.id}", clear_on_submit=False, border=False):
-                note = st.text_area("What did you do? (required)", key=f"note_{item.id}", max_chars=alerts.ACK_NOTE_MAX,
-                                    placeholder="e.g. Called them at 6:10 pm; reviewed the safety plan; "
-                                                "C-SSRS screen negative; follow-up in group tomorrow.")
-                message = st.empty()
-                if st.form_submit_button("Acknowledge", type="primary", width="stretch"):
-                    try:
+people: dict[int, list[alerts.InboxItem]] = {}
+for item in items:   # most urgent person first: the inbox is already in that order
+    people.setdefault(item.participant_id, []).append(item)
+
+
+def show(item: alerts.InboxItem) -> None:
+    opened = local_time(item.opened_at, zone)
+    changed = f" · updated {local_time(item.updated_at, zone)}" if item.updated_at else ""
+    escalated = " · :red[rose after an earlier alert]" if item.escalated else ""
+    st.markdown(f"{SEVERITY[item.severity]} · opened {opened}{changed}{escalated}")
+    st.markdown("\n".join(f"- {md(r.text)}" for r in item.reasons) or md(item.detail))
+    if item.latest:
+        st.caption(md(item.latest))
+    if item.note:
+        st.markdown("**Their note on that card:**")
+        st.text(item.note)
+    if item.followup:
+        answers = "; ".join(f"{q}: {'yes' if a else 'no' if a is False else 'not asked'}"
+                            for q, a in item.followup.answers)
+        st.markdown(f"**Follow-up questions, {local_time(item.followup.taken_at, zone)}: "
+                    f"{item.followup.level} risk**  \n{md(answers)}")
+    if item.day:
+        st.page_link("pages/review.py", label=f"Open their review at {item.day:%a %b} {item.day.day}",
+                     query_params={"p": str(item.participant_id), "day": item.day.isoformat()},
+                     icon=":material/open_in_new:")
+
+
+for participant_id, group in people.items():
+    with st.container(border=True, key=f"alerts_of_{participant_id}"):
+        st.subheader(f"{md(group[0].participant)} · {len(group)} open")
+        for item in group:
+            with st.container(border=False, key=f"alert_{item.id}"):
+                show(item)
+                if item.acknowledged_at is not None:
+                    st.caption(f"Acknowledged by {md(item.acknowledged_by or '')} at "
+                               f"{local_time(item.acknowledged_at, zone)}:")
+                    st.text(item.acknowledgement)
+                    if st.button("Resolve", key=f"resolve_{item.id}", width="stretch"):
                         with session_scope() as session:
-                            alerts.acknowledge(session, actor, alert_id=item.id, note=note)
+                            alerts.resolve(session, actor, alert_id=item.id)
                         st.rerun()
-                    except ValidationError as exc:
-                        message.error(exc.fields["note"])
-        else:
-            st.caption(f"Acknowledged by {item.acknowledged_by} at {item.acknowledged_at:%b %d, %H:%M} UTC:")
-            st.text(item.acknowledgement)
-            if st.button("Resolve", key=f"resolve_{item.id}", width="stretch"):
-                with session_scope() as session:
-                    alerts.resolve(session, actor, alert_id=item.id)
-                st.rerun()
+            st.divider()
+        waiting = [i for i in group if i.acknowledged_at is None]
+        if not waiting:
+            continue
+        with st.form(f"ack_{participant_id}", clear_on_submit=False, border=False):
+            chosen = [i.id for i in waiting] if len(waiting) == 1 else [
+                i.id for i in waiting
+                if st.checkbox(f"{i.severity.label}: {md(i.reasons[0].text if i.reasons else i.detail)}",
+                               value=True, key=f"pick_{i.id}")]
+            note = st.text_area("What did you do? (required — recorded on each alert you acknowledge)",
+                                key=f"note_{participant_id}", max_chars=alerts.ACK_NOTE_MAX,
+                                placeholder="e.g. Called them at 6:10 pm; reviewed the safety plan; "
+                                            "follow-up in group tomorrow.")
+            message = st.empty()
+            label = "Acknowledge" if len(waiting) == 1 else "Acknowledge the ticked alerts"
+            if st.form_submit_button(label, type="primary", width="stretch"):
+                try:
+                    with session_scope() as session:
+                        alerts.acknowledge_many(session, actor, alert_ids=chosen, note=note)
+                    st.rerun()
+                except ValidationError as exc:
+                    message.error(" ".join(exc.fields.values()))

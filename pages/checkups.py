@@ -7,7 +7,7 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import checkups  # noqa: E402 - the guard comes first
+from core import alerts, checkups  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from ui import checkups as view  # noqa: E402
@@ -15,6 +15,7 @@ from ui import risk  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
 
 st.title("Check-ups")
+top = st.container()   # a crisis response, when there is one, is drawn here: first on the screen
 definitions = checkups.questionnaires()
 with session_scope() as session:
     schedule = checkups.statuses(session, actor, actor.id)
@@ -47,14 +48,17 @@ if due:
                 outcome = checkups.submit(session, actor, participant_id=actor.id, kind=chosen,
                                           answers=answers, function_answer=function_answer)
         except ValidationError as exc:
-            errors.show(exc.fields)
-            st.error("Some answers are missing — they're marked above. Your other answers are kept.")
+            st.session_state[f"checkup_errors_{chosen}"] = exc.fields   # kept after the crisis dialog closes
+            risk.respond(actor, alerts.risk_of(exc), page="checkups")   # item 9 is routed all the same
         else:
-            if outcome.risks:
-                risk.risk_panel(actor, outcome.risks)
+            st.session_state.pop(f"checkup_errors_{chosen}", None)
+            risk.respond(actor, outcome.risk, page="checkups")
             view.result(q, outcome)
             with session_scope() as session:
                 past[chosen] = checkups.history(session, actor, actor.id, chosen)
+    if f"checkup_errors_{chosen}" in st.session_state:
+        errors.show(st.session_state[f"checkup_errors_{chosen}"])
+        st.error("Some answers are missing — they're marked above. Your other answers are kept.")
 
 st.divider()
 st.subheader("So far")
@@ -62,3 +66,4 @@ for status in schedule:
     view.trend(definitions[status.kind], past[status.kind])
 if not any(past.values()):
     st.caption("Your scores will show here after your first check-up.")
+risk.show_pending(actor, top, page="checkups")

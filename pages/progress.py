@@ -9,7 +9,7 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import attendance, charts, checkups, diary, practice  # noqa: E402 - the guard comes first
+from core import attendance, charts, checkups, clinical, diary, practice  # noqa: E402 - the guard comes first
 from core import encouragement as words  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.program import participant_overview  # noqa: E402
@@ -44,10 +44,13 @@ chart_widgets.show(charts.skills_by_module(cards), words.skills_used(cards))
 chart_widgets.show(charts.practice_by_module(practised), words.practice(practised))
 chart_widgets.show(charts.helpfulness(entries), words.helpfulness(entries))
 chart_widgets.show(charts.adherence(cards, start, today), words.adherence(cards))
+chart_widgets.show(charts.sleep(cards), words.sleep(cards))
 for kind in kinds:
     if past[kind] and start > past[kind][0].day:
         shown = [p for p in past[kind] if p.day >= start] or past[kind][-1:]
     else:
         shown = past[kind]
     chart_widgets.show(charts.checkup_trajectory(kind, shown), words.checkup(kind, past[kind]))
-st.caption("Triangles mark a change since your first check-up that is bigger than day-to-day ups and downs.")
+st.caption(f"Triangles mark a change since your first check-up: {clinical.PHQ9_RELIABLE_CHANGE}+ points on the "
+           f"PHQ-9 (bigger than day-to-day ups and downs), {clinical.GAD7_MCID}+ on the GAD-7 (the smallest change "
+           f"people notice). A ring marks a score under {clinical.REMISSION_BELOW['phq9']}: remission.")

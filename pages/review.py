@@ -13,12 +13,14 @@ actor = auth.guard(Role.THERAPIST)
 from core import accounts, alerts, attendance, charts, checkups, diary, export, practice, report, sharing  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.errors import AccessDenied, ValidationError  # noqa: E402
-from core.program import program_of, today_of  # noqa: E402
+from core.clinical import Severity  # noqa: E402
+from core.program import local_time, program_of, today_of, user_zone  # noqa: E402
 from core.skills import skills_by_id  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 from ui import skills as skills_ui  # noqa: E402
 from ui.diary import week_grid  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
+from ui.text import md  # noqa: E402
 
 st.title("Participant review")
 with session_scope() as session:
@@ -38,7 +40,10 @@ if chosen_id in ids:
     st.query_params["p"] = str(person.id)
     chosen_id = person.id
 
-week_start = st.date_input("Week starting", value=today - timedelta(days=6), max_value=today, format="YYYY-MM-DD")
+# ?day=<date> (an alert's link) opens the week around that day.
+alert_day = diary.parse_day(st.query_params.get("day"), latest=today)
+week_start = st.date_input("Week starting", value=(alert_day - timedelta(days=3)) if alert_day else today - timedelta(days=6),
+                           max_value=today, format="YYYY-MM-DD")
 week_end = min(week_start + timedelta(days=6), today)
 try:
     with session_scope() as session:
@@ -68,6 +73,8 @@ chart_widgets.show(charts.urges_acted_skills(span, labels))
 chart_widgets.emotions(span, key="review_emotions")
 chart_widgets.show(charts.skills_by_module(span))
 chart_widgets.show(charts.adherence(span, today - timedelta(weeks=8), today))
+chart_widgets.show(charts.medication(span))
+chart_widgets.show(charts.sleep(span))
 
 st.subheader("Attendance")
 with session_scope() as session:
@@ -154,13 +161,19 @@ if connected:
         for m in connected))
 
 st.subheader("Alerts")
+with session_scope() as session:
+    zone = user_zone(session, actor.id)
 if not alert_history:
     st.caption("No alerts.")
 for a in alert_history:
-    status = f"resolved {a.resolved_at:%b %d}" if a.resolved_at else "open"
-    st.markdown(f"**{a.opened_at:%b %d}** · {a.severity} · {status} — {a.detail}")
+    status = f"resolved {local_time(a.resolved_at, zone)}" if a.resolved_at else "open"
+    about = f" · about {a.day:%b} {a.day.day}" if a.day else ""
+    st.markdown(f"**{local_time(a.opened_at, zone)}** · {Severity(a.severity).label} · {status}{about}")
+    st.markdown("\n".join(f"- {md(r.text)}" for r in a.reasons) or md(a.detail))
+    if a.latest:
+        st.caption(md(a.latest))
     if a.acknowledgement:
-        st.caption(f"{a.acknowledged_by}: {a.acknowledgement}")
+        st.caption(f"{md(a.acknowledged_by or '')}, {local_time(a.acknowledged_at, zone)}: {md(a.acknowledgement)}")
 
 st.divider()
 

@@ -7,7 +7,7 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import clinical, practice  # noqa: E402 - the guard comes first
+from core import alerts, practice  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.diary import today_for  # noqa: E402
 from core.skills import search, skill, skills_by_id  # noqa: E402
@@ -37,8 +37,10 @@ if todo:
 query = st.text_input("Find a skill", placeholder="e.g. can't sleep, craving, angry at someone", key="skill_search",
                       icon=":material/search:")
 if query.strip():
-    if clinical.search_suggests_crisis(query):
-        with st.container(border=True):
+    with session_scope() as session:
+        crisis_words = alerts.screen_search(session, actor, query=query, day=today)
+    if crisis_words:
+        with st.container(border=True, key="search_crisis"):
             st.markdown("**If you are thinking about hurting yourself, please reach someone now.**")
             st.page_link("pages/safety_plan.py", label="Open my safety plan", icon=":material/health_and_safety:")
             crisis.resource_list(actor.program_id)

@@ -9,7 +9,7 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from datetime import datetime  # noqa: E402 - the guard comes first
 
-from core import checkups, diary, practice  # noqa: E402
+from core import alerts, checkups, diary, practice  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from core.program import participant_overview, program_of, week_in_program  # noqa: E402
@@ -17,6 +17,7 @@ from core.skills import catalogue  # noqa: E402
 from ui import greetings, risk  # noqa: E402
 from ui.diary import card_form, day_label  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
+from ui.text import md  # noqa: E402
 
 with session_scope() as session:
     overview = participant_overview(session, actor, actor.id)
@@ -28,6 +29,7 @@ with session_scope() as session:
     homework = practice.homework_for(session, actor, actor.id, include_done=False)
 
 st.title(greetings.hello(actor.name, datetime.now(zone)))
+top = st.container()   # a crisis response, when there is one, is drawn here: first on the screen
 week = week_in_program(overview.started_on, today)
 if week:
     st.caption(f"Week {min(week, overview.length_weeks)} of {overview.length_weeks} · {overview.program_name}")
@@ -67,15 +69,23 @@ if entered is not None:
             result = diary.save_card(session, actor, participant_id=actor.id, day=day, card=entered)
             streak = diary.streak(diary.recent_days_with_cards(session, actor, actor.id, today), today)
     except ValidationError as exc:
-        errors.show(exc.fields)
-        st.error("Nothing was saved yet — fix the marked answer and tap Save again. Everything you "
-                 "entered is still here.")
+        st.session_state[f"card_errors_{day}"] = exc.fields   # still marked after the crisis dialog closes
+        risk.respond(actor, alerts.risk_of(exc), page="today")   # risk answers are routed all the same
     else:
-        if result.risks:
-            risk.risk_panel(actor, result.risks)
-        st.success(("Saved. " if result.created else "Changes saved. ") + "Thank you for checking in.",
-                   icon=":material/check_circle:")
-        st.write(greetings.streak_sentence(streak))
+        st.session_state.pop(f"card_errors_{day}", None)
+        risk.respond(actor, result.risk, page="today")
         who = overview.therapist_name or "Your therapist"
-        st.caption(f"{who} will see this card when they review your week: your ratings, the skills you "
+        if result.risk.risky:   # no cheerful words beside a crisis response
+            st.info("Your card is saved." if result.created else "Your changes are saved.",
+                    icon=":material/check_circle:")
+        else:
+            st.success(("Saved. " if result.created else "Changes saved. ") + "Thank you for checking in.",
+                       icon=":material/check_circle:")
+            st.write(greetings.streak_sentence(streak))
+        st.caption(f"{md(who)} will see this card when they review your week: your ratings, the skills you "
                    "used and your note.")
+if f"card_errors_{day}" in st.session_state:
+    errors.show(st.session_state[f"card_errors_{day}"])
+    st.error("Your card isn't saved yet — fix the marked answer and tap Save again. Everything you "
+             "entered is still here.")
+risk.show_pending(actor, top, page="today")

@@ -32,14 +32,20 @@ def form(q: Questionnaire, errors: FieldErrors) -> tuple[list[int | None], int |
     return (answers, function_answer) if submitted else None
 
 
-def change_sentence(kind: str, change: clinical.Change) -> str:
+def change_sentence(kind: str, change: clinical.Change, *, praise: bool = True) -> str:
+    """How the total compares with intake. Without praise (beside a crisis response), only the facts."""
     if change.from_intake is None:
         return "This is your starting point. Next time you'll see how things move from here."
+    if not praise:
+        if change.from_intake == 0:
+            return "The same as when you started."
+        direction = "lower" if change.from_intake < 0 else "higher"
+        return f"{abs(change.from_intake)} points {direction} than when you started."
     if change.response:
         return "That's less than half your starting score — a real change. Well done for sticking with it."
-    if change.reliable_better:
+    if change.marked_better:
         return f"{-change.from_intake} points better than when you started — a change that counts."
-    if change.reliable_worse:
+    if change.marked_worse:
         return (f"{change.from_intake} points higher than when you started. Your therapist will see this "
                 "and talk it through with you — you don't have to fix it alone.")
     if change.from_intake == 0:
@@ -49,10 +55,11 @@ def change_sentence(kind: str, change: clinical.Change) -> str:
 
 
 def result(q: Questionnaire, outcome: Result) -> None:
+    """The score in plain words. Beside a positive item 9 there is no praise, whatever the total."""
     with st.container(border=True, key=f"result_{q.kind}"):
         st.markdown(f"**{q.name}: {outcome.total} of {clinical.MAX_TOTAL[q.kind]} — {outcome.band}**")
         st.write(outcome.words)
-        st.write(change_sentence(q.kind, outcome.change))
+        st.write(change_sentence(q.kind, outcome.change, praise=not outcome.risk.risky))
 
 
 def trend(q: Questionnaire, past: list[Past]) -> None:

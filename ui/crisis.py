@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.db import session_scope
-from core.program import NOT_MONITORED, REGION_CRISIS_RESOURCES, CrisisResource, crisis_resources_for
+from core.program import (DEFAULT_REGION, NOT_MONITORED, REGION_CRISIS_RESOURCES, REGION_NAMES, CrisisResource,
+                          crisis_links, crisis_resources_for)
+from ui.text import md
 
 log = logging.getLogger(__name__)
+ICONS = {"call": ":material/call:", "text": ":material/sms:"}
+# The lines last read for each program: shown if the database goes away in the middle of a shift.
+_last_good: dict[int | None, list[CrisisResource]] = {}
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -20,29 +24,42 @@ def _resources(program_id: int | None) -> list[CrisisResource]:
         return crisis_resources_for(session, program_id)
 
 
-def _links(resource: CrisisResource) -> str:
-    links = []
-    if resource.call:
-        links.append(f"[:material/call: Call {resource.call}](tel:{quote(resource.call)})")
-    if resource.text:
-        body = f"?&body={quote(resource.sms_body)}" if resource.sms_body else ""
-        links.append(f"[:material/sms: Text {resource.text}](sms:{quote(resource.text)}{body})")
-    return " · ".join(links)
+def links_markdown(resource: CrisisResource) -> str:
+    """The resource's call/text links as Markdown (labels escaped; hrefs are digits only)."""
+    return " · ".join(f"[{ICONS[link.kind]} {md(link.label)}]({link.href})" for link in crisis_links(resource))
 
 
-def _lines(program_id: int | None, fallback: bool) -> list[CrisisResource]:
-    """The program's lines; the region's defaults if the database can't be asked. Never fails."""
+def resource_markdown(resource: CrisisResource) -> str:
+    """One crisis line: its name, what it is, and its links. Typed text is shown as typed."""
+    lines = [f"**{md(resource.name)}**"]
+    if resource.detail:
+        lines.append(md(resource.detail))
+    if links := links_markdown(resource):
+        lines.append(links)
+    return "  \n".join(lines)
+
+
+def _lines(program_id: int | None, fallback: bool) -> tuple[list[CrisisResource], str]:
+    """The program's lines, and a note when they may not be the program's own. Never fails."""
     if not fallback:
         try:
-            return _resources(program_id)
+            found = _resources(program_id)
+            _last_good[program_id] = list(found)
+            return found, ""
         except SQLAlchemyError:
-            log.exception("crisis resources: database unavailable, showing region defaults")
-    return list(REGION_CRISIS_RESOURCES["US"])
+            log.exception("crisis resources: database unavailable, showing the last lines read")
+    if program_id in _last_good:
+        return _last_good[program_id], ""
+    return (list(REGION_CRISIS_RESOURCES[DEFAULT_REGION]),
+            f"These are the {REGION_NAMES[DEFAULT_REGION]} lines. Anywhere else, call your local emergency number.")
 
 
 def resource_list(program_id: int | None, fallback: bool = False) -> None:
-    for resource in _lines(program_id, fallback):
-        st.markdown(f"**{resource.name}**  \n{resource.detail}  \n{_links(resource)}")
+    resources, note = _lines(program_id, fallback)
+    for resource in resources:
+        st.markdown(resource_markdown(resource))
+    if note:
+        st.caption(note)
 
 
 def _render(program_id: int | None, fallback: bool = False) -> None:

@@ -108,6 +108,18 @@ def _urge_cell(card: CardView | None, key: str) -> str:
     return _cell(urge or 0, clinical.URGE_MAX, WARM, text)
 
 
+MEDICATION_CELLS = {"yes": ("✔", CALM, 0.35), "no": ("✘", WARM, 0.55), "not_prescribed": ("n/p", None, 0.0)}
+
+
+def _medication_cell(card: CardView | None) -> str:
+    """Taken as prescribed: ✔ yes, ✘ no (coloured), n/p not prescribed, · not answered."""
+    if card is None or card.medication not in MEDICATION_CELLS:
+        return EMPTY_CELL
+    mark, hue, alpha = MEDICATION_CELLS[card.medication]
+    style = f' style="background: rgba({hue}, {alpha})"' if hue else ""
+    return f"<td{style}>{html.escape(mark)}</td>"
+
+
 def week_grid(cards: list[CardView], week_start: date, targets: list[Target], craving_on: bool) -> str:
     """The paper card's grid: fields down the side, the week's days across. Escaped HTML."""
     by_day = {c.day: c for c in cards}
@@ -125,6 +137,7 @@ def week_grid(cards: list[CardView], week_start: date, targets: list[Target], cr
         rows.append(row("Craving", lambda c: c.craving, clinical.CRAVING_MAX, WARM))
     rows.append(row("Skills used", lambda c: len(c.skills), 5, CALM))
     rows.append(row("Sleep (h)", lambda c: c.sleep_hours, 9, CALM))
+    rows.append(("Medication", [_medication_cell(c) for c in week]))
     head = "".join(f"<th>{d:%a}<br>{d.day}</th>" for d in days)
     body = "".join(f"<tr><th class='f'>{html.escape(name)}</th>{''.join(cells)}</tr>" for name, cells in rows)
     return f"""<style>
@@ -133,4 +146,5 @@ def week_grid(cards: list[CardView], week_start: date, targets: list[Target], cr
 .iop-grid th.f {{ text-align: left; width: 6.5rem; font-weight: 600; overflow-wrap: anywhere; }}
 .iop-grid td.empty {{ color: #9aa5a6; }}
 </style><table class="iop-grid"><thead><tr><th class="f"></th>{head}</tr></thead><tbody>{body}</tbody></table>
-<p style="font-size:0.75rem;color:#5b6b6d">✔ = acted on the urge · · = no card, or not rated</p>"""
+<p style="font-size:0.75rem;color:#5b6b6d">✔ = acted on the urge · Medication: ✔ taken as prescribed, ✘ not,
+n/p not prescribed · · = no card, or not rated</p>"""

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import streamlit as st
 
 from core import safety
 from core.access import Actor
 from core.db import session_scope
 from core.errors import ValidationError
+from core.program import dial_digits
 from core.safety import CONTACT_STEPS, STEPS, Plan, PlanConflict
+from ui import crisis
+from ui.text import md
 
 
 def _contact_line(item: dict) -> str:
-    phone = item.get("phone", "")
-    name = item.get("name", "")
-    if not phone:
-        return f"- {name}"
-    number = safety.tel(phone)
+    """A person the participant wrote down: tap to call or text (names and numbers as typed)."""
+    phone = str(item.get("phone", ""))
+    name = str(item.get("name", ""))
+    number = dial_digits(phone)
+    if not number:
+        return f"- {md(name)}" + (f" · {md(phone)}" if phone else "")
     flag = " ⚠️ check this number" if safety.phone_flag(phone) else ""
-    return (f"- **{name}** · [:material/call: Call](tel:{quote(number)}) · "
-            f"[:material/sms: Text](sms:{quote(number)}) · {phone}{flag}")
+    return (f"- **{md(name)}** · [:material/call: Call](tel:{number}) · "
+            f"[:material/sms: Text](sms:{number}) · {md(phone)}{flag}")
 
 
 def show(plan: Plan | None, resources: list | None = None, *, only_shared: bool = False) -> None:
@@ -35,12 +37,14 @@ def show(plan: Plan | None, resources: list | None = None, *, only_shared: bool 
             continue
         st.markdown(f"**{number}. {title}**")
         items = plan.items(key) if plan else []
-        if key == "professionals" and resources:
-            items = [*items, *({"name": r.name, "phone": r.call or r.text} for r in resources)]
-        if not items:
+        lines = resources if key == "professionals" and resources else []
+        if not items and not lines:
             st.caption(prompt[0].upper() + prompt[1:])
         elif key in CONTACT_STEPS:
-            st.markdown("\n".join(_contact_line(i) for i in items))
+            if items:
+                st.markdown("\n".join(_contact_line(i) for i in items))
+            for resource in lines:   # exactly the crisis panel's lines and links
+                st.markdown(crisis.resource_markdown(resource))
         else:
             for item in items:
                 st.text(f"• {item}")  # their own words, as plain text
@@ -100,8 +104,11 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
             st.warning(flag)
 
 
-def history(changes: list[safety.Change]) -> None:
+def history(changes: list[safety.Change], zone=None) -> None:
+    """Every version, in the viewer's time zone (UTC only when none is known)."""
+    from core.program import local_time
+
     for change in changes:
-        st.markdown(f"**Version {change.version}** · {change.by} · {change.at:%b %d, %Y %H:%M} UTC")
+        st.markdown(f"**Version {change.version}** · {md(change.by)} · {local_time(change.at, zone)}")
         for line in change.summary:
             st.text(f"  {line}")

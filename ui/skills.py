@@ -15,7 +15,7 @@ from core.db import session_scope
 from core.errors import ValidationError
 from core.practice import HomeworkView, PracticeInput, PracticeView, ThoughtInput
 from core.skills import TOOLS, Skill, catalogue, skill_for_tool, skills_by_id
-from ui import crisis
+from ui import crisis, risk
 from ui.forms import FieldErrors
 
 SCALE_0_10 = list(range(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX + 1))
@@ -59,6 +59,7 @@ def practice_form(actor: Actor, *, key: str, skill_id: str | None = None, existi
     `reset` names a tool's state to clear once saved, so the tool starts over.
     """
     saved_before = _show_flash(key)
+    risk.show_pending(actor, st.container(), page=key)   # crisis words in what was just saved
     if saved_before:
         still_strong_help(actor, saved_before.get("after") if saved_before.get("tool") == "urge_surfing" else None)
     start = existing.as_input() if existing else PracticeInput(skill_id or "", before, after, tool=tool)
@@ -101,6 +102,7 @@ def practice_form(actor: Actor, *, key: str, skill_id: str | None = None, existi
         errors.show(exc.fields)
         st.error("Not saved yet — fix the marked answer and tap Save again. What you entered is still here.")
         return
+    risk.respond(actor, view.risk, page=key)
     _form_done(key, f"Practice of {view.skill_name} saved." + (
         f" It went from {view.distress_before} to {view.distress_after}." if view.drop else ""),
         reset=reset, tool=view.tool, after=view.distress_after)
@@ -156,10 +158,10 @@ def skill_page(actor: Actor, skill: Skill, *, favourite: bool, homework: Homewor
         st.rerun()
     st.subheader("When it helps")
     st.write(skill.when)
+    if skill.caution:   # before the steps, so it is read before anyone tries them
+        st.warning(skill.caution, icon=":material/medical_information:")
     st.subheader("Steps")
     st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(skill.steps, 1)))
-    if skill.caution:
-        st.warning(skill.caution, icon=":material/medical_information:")
     st.subheader("Try it")
     st.write(skill.practice)
     if skill.tool:
@@ -222,6 +224,8 @@ def breathing_phase(elapsed: float, pattern: tuple[str, int, int, int]) -> tuple
 def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
     """Paced breathing with a visible countdown. Only this part reruns while it counts down."""
     st.markdown("#### :material/air: Paced breathing")
+    st.caption("Slow breathing, about 5–6 breaths a minute, with the out-breath longer than the in-breath. "
+               "No holding your breath; if you feel short of air, breathe normally for a moment.")
     state = _timer_state(key)
     running = state["started"] is not None
 
@@ -310,6 +314,9 @@ SURF_PROMPTS = ("Notice where you feel the urge in your body. Just notice it.",
 def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
     """Rate the urge, ride it with a timer, rate it again, and save the practice."""
     st.markdown("#### :material/waves: Urge surfing")
+    caution = skill_for_tool("urge_surfing").caution
+    if caution:   # an urge to hurt yourself is not one to wait out alone
+        st.warning(caution, icon=":material/health_and_safety:")
     state = _timer_state(key)
     running = state["started"] is not None
 
@@ -368,6 +375,7 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
     """The seven-column CBT thought record, saved to the participant's record."""
     st.markdown("#### :material/psychology: Thought record")
     _show_flash(key)
+    risk.show_pending(actor, st.container(), page=key)   # crisis words in what was just saved
     start = existing.as_input() if existing else ThoughtInput("")
     entry_key = _entry_key(key, existing.entry_key if existing else None)
     k = f"{key}_{entry_key[:8]}"
@@ -414,11 +422,13 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
                           evidence_for or "", evidence_against or "", balanced or "", belief)
     try:
         with session_scope() as session:
-            practice.save_thought_record(session, actor, participant_id=actor.id, entry_key=entry_key, record=record)
+            saved = practice.save_thought_record(session, actor, participant_id=actor.id, entry_key=entry_key,
+                                                 record=record)
     except ValidationError as exc:
         errors.show(exc.fields)
         st.error("Not saved yet — fix the marked answer and tap Save again. What you wrote is still here.")
         return
+    risk.respond(actor, saved.risk, page=key)
     _form_done(key, "Thought record saved. Your therapist can go through it with you.")
 
 

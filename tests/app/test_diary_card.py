@@ -4,6 +4,7 @@ from sqlmodel import select
 
 from core.models import Alert, AppUser, DiaryCard
 from tests.app.conftest import log_in, texts
+from ui.text import md
 
 
 def widget(at, kind, key):
@@ -38,7 +39,7 @@ def test_fill_then_edit_todays_card(app, session):
     fill_today(app, day, mood=7, note="A *good* <b>day</b>")
     assert not app.exception
     assert "Saved. Thank you for checking in." in texts(app)
-    assert "Dr. Elena Rivera will see this card" in texts(app)
+    assert md("Dr. Elena Rivera") + " will see this card" in texts(app)   # a typed name, shown as typed
 
     fill_today(app, day, mood=8)
     assert "Changes saved." in texts(app)
@@ -71,7 +72,7 @@ def test_a_risky_card_shows_crisis_lines_and_safety_steps_and_alerts_the_therapi
     user, _ = cards_of(session, "harper")
     alerts = session.exec(select(Alert).where(Alert.participant_id == user.id,
                                               Alert.source_key == f"diary:{day}")).all()
-    assert [a.trigger for a in alerts] == ["self_harm_urge_high"]
+    assert [a.trigger for a in alerts] == ["urge:self_harm"]
 
 
 def test_history_shows_the_week_and_notes_as_plain_text(app, session):

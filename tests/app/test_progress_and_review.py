@@ -45,7 +45,7 @@ def test_review_shows_the_week_items_alerts_and_export(app):
     assert any("iop-grid" in h.proto.body for h in app.get("html"))
     assert charts_on(app) >= 8
     shown = texts(app)
-    assert "PHQ-9 item 9" in shown
+    assert "PHQ\\-9 item 9" in shown   # alert reasons are shown as plain text (escaped Markdown)
     assert app.get("download_button")
 
 

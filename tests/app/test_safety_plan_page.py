@@ -6,6 +6,7 @@ from core import safety
 from core.access import Actor
 from core.models import AppUser
 from tests.app.conftest import log_in, open_page, texts
+from ui.text import md   # names typed by a person are shown as typed, never as Markdown
 
 
 def actor(session, username):
@@ -21,7 +22,7 @@ def open_plan(app, username):
 def test_participant_sees_their_plan_with_tap_to_call(app):
     open_plan(app, "dana")
     shown = texts(app)
-    assert "Jamie (partner)" in shown and "tel:5550118" in shown
+    assert md("Jamie (partner)") in shown and "tel:5550118" in shown
     assert "My nephew's laugh" in [t.value.lstrip("• ") for t in app.text]
     assert app.get("download_button")
 
@@ -64,7 +65,7 @@ def test_therapist_reads_and_sees_changes_for_the_caseload_only(app):
                                                  if o.startswith("Dana")))
     app.run()
     shown = texts(app)
-    assert "Jamie (partner)" in shown and "Version 2" in shown
+    assert md("Jamie (partner)") in shown and "Version 2" in shown
     assert "Alex Morgan" not in app.selectbox(key="plan_person").options
 
 
@@ -77,4 +78,4 @@ def test_a_risky_card_shows_the_participants_own_plan(app):
     app.run()
     shown = texts(app)
     assert "You don't have to get through this alone" in shown
-    assert "Jamie (partner)" in shown and "988" in shown
+    assert md("Jamie (partner)") in shown and "988" in shown

@@ -114,7 +114,7 @@ def test_printable_report_has_summary_charts_and_escaped_notes(session, demo):
                     card=diary.CardInput(mood=4, note="<b>not bold</b>"))
     page = report.progress_report(session, chen, dana.id, diary.today_for(session, dana.id))
     assert "Progress report — Dana Okafor" in page and "PHQ-9:" in page
-    assert page.count("class='chart'") == 5 and "plotly" in page
+    assert page.count("class='chart'") == 7 and "plotly" in page   # with medication and sleep
     assert "Skills practice logged:" in page
     assert "&lt;b&gt;not bold&lt;/b&gt;" in page and "<b>not bold</b>" not in page
     with pytest.raises(AccessDenied):

@@ -46,7 +46,7 @@ def test_every_band_has_plain_words_and_fits_its_column():
 ])
 def test_reliable_change_and_response(kind, intake, total, worse, better, response):
     change = clinical.change_from_intake(kind, intake, total)
-    assert (change.reliable_worse, change.reliable_better, change.response) == (worse, better, response)
+    assert (change.marked_worse, change.marked_better, change.response) == (worse, better, response)
     assert change.from_intake == total - intake
 
 
@@ -88,6 +88,7 @@ def test_item9_alerts_whatever_the_total(session, quinn, item9, alerted):
     result = take(session, quinn, values=answers(item9, item9=item9))
     alerts = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()
     assert [a.trigger for a in alerts] == (["phq9_item9"] if alerted else [])
+    assert result.words == (clinical.ITEM9_WORDS if alerted else clinical.BAND_WORDS[result.band])
     assert bool(result.risks) is alerted
     if alerted:
         assert alerts[0].severity == "urgent"
@@ -101,7 +102,7 @@ def test_worse_by_five_from_intake_opens_a_worsening_alert(session, quinn):
     take(session, quinn, values=answers(12), now=week2)                     # +4: no alert
     assert session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all() == []
     result = take(session, quinn, values=answers(13), now=week2 + timedelta(days=7))  # +5
-    assert result.change.reliable_worse
+    assert result.change.marked_worse
     alerts = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()
     assert [a.trigger for a in alerts] == ["phq9_worsening"] and alerts[0].severity == "review"
     assert result.risks == []   # worsening is for the therapist; no crisis screen

@@ -123,6 +123,11 @@ def test_the_day_is_the_participants_own(session, demo):
     ({"medication": "sometimes"}, "medication"),
     ({"skills": ["not_a_skill"]}, "skills"),
     ({"note": "x" * (clinical.NOTE_MAX_CHARS + 1)}, "note"),
+    ({"note": "fine\x00day"}, "note"),            # PostgreSQL text can't hold NUL: a message, not a 500
+    ({"note": None}, "note"),
+    ({"urges": {"self_harm": 4}}, "urge_self_harm"),
+    ({"urges": {"self_harm": (4.5, False)}}, "urge_self_harm"),
+    ({"urges": "lots"}, "urges"),
 ])
 def test_bad_input_is_refused_in_core_and_nothing_is_saved(session, demo, overrides, field):
     quinn = fresh_participant(session)
@@ -156,30 +161,34 @@ def test_therapist_reads_the_caseload_card_and_family_does_not(session, demo):
 
 @pytest.mark.parametrize("urges, expected", [
     ({"suicidal_thoughts": (3, False)}, set()),
-    ({"suicidal_thoughts": (4, False)}, {"suicidal_urge_high"}),
-    ({"suicidal_thoughts": (5, False)}, {"suicidal_urge_high"}),
+    ({"suicidal_thoughts": (4, False)}, {"urge:suicidal_thoughts"}),
+    ({"suicidal_thoughts": (5, False)}, {"urge:suicidal_thoughts"}),
     ({"self_harm": (3, False)}, set()),
-    ({"self_harm": (4, False)}, {"self_harm_urge_high"}),
-    ({"self_harm": (0, True)}, {"self_harm_acted"}),
-    ({"self_harm": (5, True)}, {"self_harm_urge_high", "self_harm_acted"}),
-    ({"suicidal_thoughts": (None, True)}, {"suicidal_acted"}),
-    ({"substance_use": (5, True)}, set()),   # not a safety trigger on its own
+    ({"self_harm": (4, False)}, {"urge:self_harm"}),
+    ({"self_harm": (0, True)}, {"acted:self_harm"}),
+    ({"self_harm": (5, True)}, {"urge:self_harm", "acted:self_harm"}),
+    ({"suicidal_thoughts": (None, True)}, {"acted:suicidal_thoughts"}),
+    ({"substance_use": (5, False)}, set()),              # a strong urge, not used: no alert
+    ({"substance_use": (0, True)}, {"acted:substance_use"}),   # a lapse: review
 ])
 def test_risk_triggers_at_their_edges(session, demo, urges, expected):
     quinn = fresh_participant(session)
     result = save(session, quinn, urges=urges)
     alerts = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()
-    assert {a.trigger for a in alerts} == expected
+    assert {r["key"] for a in alerts for r in a.reasons} == expected
+    assert len(alerts) == (1 if expected else 0)          # one save, at most one alert
     assert bool(result.risks) == bool(expected)
-    assert all(a.severity == "urgent" and a.resolved_at is None for a in alerts)
+    lapse_only = expected == {"acted:substance_use"}
+    assert all(a.severity == ("review" if lapse_only else "urgent") and a.resolved_at is None for a in alerts)
 
 
 def test_saving_a_risky_card_again_does_not_duplicate_the_alert(session, demo):
     quinn = fresh_participant(session)
-    assert save(session, quinn, urges={"self_harm": (4, False)}).new_alerts == 1
+    assert save(session, quinn, urges={"self_harm": (4, False)}).risk.state == "opened"
     again = save(session, quinn, urges={"self_harm": (5, False)})
-    assert again.new_alerts == 0 and again.risks  # still shown the crisis panel
-    assert len(session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()) == 1
+    assert again.risk.state == "updated" and again.risks  # still shown the crisis panel
+    rows = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()
+    assert len(rows) == 1 and "5 of 5" in rows[0].detail
 
 
 def test_streak_counts_days_in_a_row_without_punishing_an_open_today():
@@ -246,3 +255,45 @@ def test_admin_adds_and_retires_card_targets(session, demo):
     with pytest.raises(ValidationError):   # retired: not on new cards
         save(session, quinn, urges={"gambling": (1, False)})
     assert diary.card_for_day(session, quinn, quinn.id, NOV23).urges["gambling"] == (3, False)
+
+
+@pytest.mark.parametrize("min_urge, urge_sev, acted_sev, field", [
+    (6, "review", "none", "min_urge"), (0, "review", "none", "min_urge"), (True, "review", "none", "min_urge"),
+    ("3", "review", "none", "min_urge"), (None, "review", "none", "min_urge"), (3, "none", "none", "urge_severity"),
+    (3, "critical", "none", "urge_severity"), (None, "none", "URGENT", "acted_severity"),
+    (None, "none", None, "acted_severity")])
+def test_a_target_rule_is_checked(session, demo, min_urge, urge_sev, acted_sev, field):
+    admin = act(session, "admin")
+    gambling = diary.add_target(session, admin, label="Gambling")
+    with pytest.raises(ValidationError) as refused:
+        diary.set_target_rule(session, admin, target_id=gambling.id, min_urge=min_urge, urge_severity=urge_sev,
+                              acted_severity=acted_sev)
+    assert field in refused.value.fields
+
+
+def test_target_rules_are_the_admins_audited_and_the_safety_rules_are_fixed(session, demo):
+    from core.models import AuditEvent, DiaryTarget
+
+    admin = act(session, "admin")
+    gambling = diary.add_target(session, admin, label="Purging")
+    saved = diary.set_target_rule(session, admin, target_id=gambling.id, min_urge=4, urge_severity="urgent",
+                                  acted_severity="urgent")
+    assert saved.rule.describe() == "urge 4+ → urgent; acted → urgent"
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "rule")).one()
+    assert event.actor_id == admin.id and "Purging" in event.detail
+    self_harm = session.exec(select(DiaryTarget).where(DiaryTarget.key == "self_harm")).one()
+    with pytest.raises(ValidationError, match="fixed clinical rules"):
+        diary.set_target_rule(session, admin, target_id=self_harm.id, min_urge=None, urge_severity="none",
+                              acted_severity="none")
+    with pytest.raises(AccessDenied):
+        diary.set_target_rule(session, act(session, "dr.rivera"), target_id=gambling.id, min_urge=None,
+                              urge_severity="none", acted_severity="review")
+    with pytest.raises(ValidationError):
+        diary.set_target_rule(session, admin, target_id=999_999, min_urge=None, urge_severity="none",
+                              acted_severity="none")
+    # a stored rule on a safety target can't weaken it either
+    self_harm.alert_urge_severity = self_harm.alert_acted_severity = "none"
+    session.add(self_harm)
+    session.commit()
+    quinn = fresh_participant(session)
+    assert save(session, quinn, urges={"self_harm": (5, True)}).risk.reasons

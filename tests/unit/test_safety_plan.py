@@ -127,5 +127,27 @@ def test_printable_copy_escapes_and_lists_every_step():
     page = safety.printable(plan, name="Alex Morgan", resources=list(REGION_CRISIS_RESOURCES["US"]))
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert all(title in page for _, title, _ in safety.STEPS)
-    assert "Sam 555-0100" in page and "988" in page
+    assert "Sam — <a href='tel:5550100'>555-0100</a>" in page and "988" in page
     assert "Crisis lines" in safety.printable(None, name="Alex", resources=[])
+
+
+def test_the_printed_plan_has_the_programs_own_numbers_as_tappable_links():
+    """The program's line printed its name and description only; now its number and link print too,
+    and every link is the crisis panel's (Text HOME to 741741, never "Call 741741"; no "Text 911")."""
+    from core.program import REGION_CRISIS_RESOURCES, CrisisResource, crisis_links
+
+    local = CrisisResource("County mobile crisis", "Comes to you, 24/7", call="(555) 010-9999", text="555 010 8888")
+    resources = [local, *REGION_CRISIS_RESOURCES["US"]]
+    page = safety.printable(None, name="Alex", resources=resources)
+    assert "<a href='tel:5550109999'>Call (555) 010-9999</a>" in page
+    assert "<a href='sms:5550108888'>Text 555 010 8888</a>" in page
+    for resource in resources:
+        for link in crisis_links(resource):
+            assert f"href='{link.href.replace('&', '&amp;')}'" in page
+    assert "Text HOME to 741741" in page and "Call 741741" not in page and "Text 911" not in page
+    assert "%28" not in page and "%20" not in page
+
+
+def test_step_six_asks_about_firearms_saved_up_medication_and_substances():
+    prompt = dict((key, p) for key, _, p in safety.STEPS)["safer_environment"]
+    assert "firearm" in prompt and "medicines I've saved up" in prompt and "alcohol or drugs" in prompt

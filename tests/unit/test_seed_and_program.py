@@ -52,7 +52,7 @@ def test_seed_command_seeds_once(database_url, engine, capsys):
 def test_crisis_resources_are_local_then_regional(session, demo):
     lines = program.crisis_resources_for(session, None)
     assert lines[0].name == "Program after-hours line"
-    assert [r.call or r.text for r in lines[1:]] == ["988", "741741", "911"]
+    assert [r.call or r.text for r in lines[1:]] == ["988", "988", "988", "741741", "1-800-662-4357", "911"]
 
 
 def test_admin_edits_local_crisis_lines_with_checks(session, demo):
