@@ -1,8 +1,8 @@
 """clinical safety loop: grouped alerts with reasons and escalation, target alert rules,
 structured risk follow-up
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-24 10:00:00
 
 Existing alerts keep their history: each becomes one reason of its own alert (rows that shared a
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision: str = '0007'
-down_revision: Union[str, None] = '0006'
+revision: str = '0008'
+down_revision: Union[str, None] = '0007'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,4 +1,4 @@
-"""Migration 0007 on a database that already has alerts: nothing is lost, rows that shared a
+"""Migration 0008 on a database that already has alerts: nothing is lost, rows that shared a
 source become a sequence, and the lapse rule reaches existing programs."""
 
 import uuid
@@ -37,7 +37,7 @@ def empty_url(tmp_path):
 
 @pytest.mark.db
 def test_existing_alerts_survive_and_become_sequences(empty_url):
-    command.upgrade(_config(empty_url), "0006")
+    command.upgrade(_config(empty_url), "0007")
     engine = db.make_engine(empty_url)
     at = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
     with engine.begin() as conn:
@@ -45,8 +45,8 @@ def test_existing_alerts_survive_and_become_sequences(empty_url):
                           "checkup_interval_days, crisis_region, local_crisis_resources, created_at) VALUES "
                           "(1, 'P', 'America/New_York', '', 10, true, 7, 'US', '[]', :at)"), {"at": at})
         conn.execute(text("INSERT INTO app_user (id, username, name, role, password_hash, program_id, is_active, "
-                          "is_demo, failed_attempts, sessions_valid_after, created_at) VALUES "
-                          "(1, 'p', 'P', 'participant', 'x', 1, true, false, 0, :at, :at)"), {"at": at})
+                          "is_demo, created_at) VALUES "
+                          "(1, 'p', 'P', 'participant', 'x', 1, true, false, :at)"), {"at": at})
         conn.execute(text("INSERT INTO diary_target (program_id, key, label, position, active) VALUES "
                           "(1, 'substance_use', 'Substance use', 2, true), (1, 'gambling', 'Gambling', 3, true)"))
         for trigger in ("self_harm_urge_high", "self_harm_acted"):
@@ -65,4 +65,4 @@ def test_existing_alerts_survive_and_become_sequences(empty_url):
     assert [r.detail for r in rows] == ["old self_harm_urge_high", "old self_harm_acted"]
     assert all("old" in str(r.reasons) for r in rows)
     assert rules == {"substance_use": "review", "gambling": "none"}
-    command.downgrade(_config(empty_url), "0006")   # and back, for a release that must be undone
+    command.downgrade(_config(empty_url), "0007")   # and back, for a release that must be undone
