@@ -15,6 +15,15 @@ import re
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&@=\"'^%])")
 
 
+# Streamlit finds some things in the text *after* Markdown has removed the escapes: bare web
+# addresses and emails (GFM autolink literals: "www.", "http://", "a@b.c") and its own
+# ":material/...:" icons and ":emoji:" codes. An invisible WORD JOINER after every colon and "@"
+# and before every dot breaks those patterns without changing what a person sees.
+_WORD_JOINER = "\u2060"
+
+
 def md(text: object) -> str:
     """`text` as literal Markdown: shown exactly as typed, never formatted or linked."""
-    return _SPECIAL.sub(r"\\\1", str(text))
+    escaped = _SPECIAL.sub(r"\\\1", str(text))
+    return (escaped.replace(":", ":" + _WORD_JOINER).replace("@", "@" + _WORD_JOINER)
+            .replace("\\.", _WORD_JOINER + "\\."))
