@@ -30,7 +30,7 @@ def open_alerts(session: Session, actor: Actor, *, participant_id: int, source_k
         if alert_id is not None:
             opened.append(alert_id)
             record(session, actor, category=Category.ALERTS, action="open",
-                   participant_id=participant_id, detail=f"{trigger.key} from {source_key}")
+                   participant_id=participant_id, ref=f"alert:{alert_id}")
     return opened
 
 
@@ -100,7 +100,7 @@ def inbox(session: Session, actor: Actor, *, today: date) -> list[InboxItem]:
         .where(CaseloadAssignment.therapist_id == actor.id, Alert.resolved_at == None)  # noqa: E711
         .order_by(rank, Alert.opened_at.desc(), Alert.id.desc())).all()
     record_many(session, actor, sorted({a.participant_id for a, _, _ in rows}), category=Category.ALERTS,
-                action="read", detail="alert inbox")
+                action="read")
     return [InboxItem(a.id, a.participant_id, name, a.trigger, clinical.Severity(a.severity), a.detail,
                       a.opened_at, a.acknowledged_at, acked_by, a.acknowledgement) for a, name, acked_by in rows]
 
@@ -109,7 +109,7 @@ def _alert_for_write(session: Session, actor: Actor, alert_id: int, what: str) -
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise ValidationError.one("alert", "That alert no longer exists.")
-    authorize(session, actor, alert.participant_id, Category.ALERTS, Action.WRITE, detail=f"{what} {alert_id}")
+    authorize(session, actor, alert.participant_id, Category.ALERTS, Action.WRITE, ref=f"alert:{alert_id}")
     if actor.role is not Role.THERAPIST:
         raise AccessDenied("Only the participant's therapist closes the loop on an alert.")
     return alert
@@ -163,7 +163,7 @@ class PastAlert:
 
 def history(session: Session, actor: Actor, participant_id: int) -> list[PastAlert]:
     """Every alert for one participant, newest first (open and resolved)."""
-    authorize(session, actor, participant_id, Category.ALERTS, Action.READ, detail="history")
+    authorize(session, actor, participant_id, Category.ALERTS, Action.READ)
     acker = AppUser.__table__.alias("acker")
     rows = session.exec(select(Alert, acker.c.name)
                         .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)

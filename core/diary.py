@@ -120,7 +120,7 @@ def add_target(session: Session, actor: Actor, *, label: str) -> Target:
         raise ValidationError.one("label", "The card already has this behaviour (perhaps retired: restore it).")
     target = DiaryTarget(program_id=actor.program_id, key=key, label=label, position=len(existing))
     session.add(target)
-    record(session, actor, category="diary targets", action="create", detail=label)
+    record(session, actor, category="diary targets", action="create")
     return Target(target.id, target.key, target.label, target.active)
 
 
@@ -132,7 +132,7 @@ def set_target_active(session: Session, actor: Actor, *, target_id: int, active:
         raise ValidationError.one("target", "No such behaviour on your program's card.")
     target.active = active
     session.add(target)
-    record(session, actor, category="diary targets", action="restore" if active else "retire", detail=target.label)
+    record(session, actor, category="diary targets", action="restore" if active else "retire", ref=f"target:{target.id}")
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dic
 def save_card(session: Session, actor: Actor, *, participant_id: int, day: date, card: CardInput,
               now: datetime | None = None) -> SaveResult:
     """Create or update the card for `day`; open alerts for what crosses the risk thresholds."""
-    authorize(session, actor, participant_id, Category.DIARY, Action.WRITE, detail=f"card {day}")
+    authorize(session, actor, participant_id, Category.DIARY, Action.WRITE, ref=f"{day}")
     now = now or utcnow()
     today = today_for(session, participant_id, now)
     if day > today:
@@ -233,7 +233,7 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
     The DIARY category includes the card's private note: only the participant and their
     therapist ever hold it (family access is never granted to DIARY).
     """
-    authorize(session, actor, participant_id, Category.DIARY, Action.READ, detail=f"{start}..{end}")
+    authorize(session, actor, participant_id, Category.DIARY, Action.READ, ref=f"{start}..{end}")
     cards = session.exec(select(DiaryCard).where(DiaryCard.participant_id == participant_id,
                                                  DiaryCard.day >= start, DiaryCard.day <= end)
                          .order_by(DiaryCard.day)).all()
@@ -267,7 +267,7 @@ def streak(days_with_cards: set[date], today: date) -> int:
 
 def recent_days_with_cards(session: Session, actor: Actor, participant_id: int, today: date,
                            days: int = 60) -> set[date]:
-    authorize(session, actor, participant_id, Category.DIARY, Action.READ, detail="days with cards")
+    authorize(session, actor, participant_id, Category.DIARY, Action.READ)
     return set(session.exec(select(DiaryCard.day).where(DiaryCard.participant_id == participant_id,
                                                         DiaryCard.day > today - timedelta(days=days))))
 
