@@ -12,9 +12,10 @@ from core.config import settings  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
+from ui.text import md  # noqa: E402
 
 st.title("My account")
-st.write(f"**{actor.name}** · {actor.role.label} · username `{actor.username}`")
+st.write(f"**{md(actor.name)}** · {actor.role.label} · username `{actor.username}`")
 
 st.subheader("Change password")
 errors = FieldErrors()

@@ -11,6 +11,7 @@ from core import diary  # noqa: E402 - the guard comes first
 from core import program as programs  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
+from ui.text import md  # noqa: E402
 
 st.title("Program")
 with session_scope() as session:
@@ -18,7 +19,7 @@ with session_scope() as session:
 if current is None:
     st.warning("Your account is not attached to a program.")
     st.stop()
-st.write(f"**{current.name}** · {current.schedule} · {current.length_weeks} weeks")
+st.write(f"**{md(current.name)}** · {md(current.schedule)} · {current.length_weeks} weeks")
 
 st.subheader("Local crisis lines")
 st.caption("Shown above the region's lines (for the US: 988, Crisis Text Line, 911) on every "

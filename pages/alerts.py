@@ -12,6 +12,7 @@ from core.clinical import Severity  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from core.program import today_of  # noqa: E402
+from ui.text import md  # noqa: E402
 
 SEVERITY = {Severity.URGENT: ":red[**Urgent**]", Severity.SAME_DAY: ":orange[**Today**]",
             Severity.REVIEW: "**Review**"}
@@ -26,9 +27,9 @@ st.caption("Alerts stay here until resolved. The participant was shown the crisi
 
 for item in items:
     with st.container(border=True, key=f"alert_{item.id}"):
-        st.markdown(f"{SEVERITY[item.severity]} · **{item.participant}** · "
+        st.markdown(f"{SEVERITY[item.severity]} · **{md(item.participant)}** · "
                     f"opened {item.opened_at:%b %d, %H:%M} UTC")
-        st.write(item.detail)
+        st.markdown(md(item.detail))
         if item.acknowledged_at is None:
             with st.form(f"ack_{item.id}", clear_on_submit=False, border=False):
                 note = st.text_area("What did you do? (required)", key=f"note_{item.id}", max_chars=alerts.ACK_NOTE_MAX,
@@ -43,7 +44,7 @@ for item in items:
                     except ValidationError as exc:
                         message.error(exc.fields["note"])
         else:
-            st.caption(f"Acknowledged by {item.acknowledged_by} at {item.acknowledged_at:%b %d, %H:%M} UTC:")
+            st.caption(f"Acknowledged by {md(item.acknowledged_by or 'your team')} at {item.acknowledged_at:%b %d, %H:%M} UTC:")
             st.text(item.acknowledgement)
             if st.button("Resolve", key=f"resolve_{item.id}", width="stretch"):
                 with session_scope() as session:

@@ -17,6 +17,7 @@ from core.skills import catalogue  # noqa: E402
 from ui import greetings, risk  # noqa: E402
 from ui.diary import card_form, day_label  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
+from ui.text import md  # noqa: E402
 
 with session_scope() as session:
     overview = participant_overview(session, actor, actor.id)
@@ -27,10 +28,10 @@ with session_scope() as session:
     due = [s for s in checkups.statuses(session, actor, actor.id, today) if s.is_due]
     homework = practice.homework_for(session, actor, actor.id, include_done=False)
 
-st.title(greetings.hello(actor.name, datetime.now(zone)))
+st.title(md(greetings.hello(actor.name, datetime.now(zone))))
 week = week_in_program(overview.started_on, today)
 if week:
-    st.caption(f"Week {min(week, overview.length_weeks)} of {overview.length_weeks} · {overview.program_name}")
+    st.caption(f"Week {min(week, overview.length_weeks)} of {overview.length_weeks} · {md(overview.program_name)}")
 
 if due:
     names = greetings.plain_list([checkups.questionnaires()[s.kind].name for s in due])
@@ -77,5 +78,5 @@ if entered is not None:
                    icon=":material/check_circle:")
         st.write(greetings.streak_sentence(streak))
         who = overview.therapist_name or "Your therapist"
-        st.caption(f"{who} will see this card when they review your week: your ratings, the skills you "
+        st.caption(f"{md(who)} will see this card when they review your week: your ratings, the skills you "
                    "used and your note.")

@@ -25,6 +25,7 @@ from core.errors import ValidationError
 from core.db import session_scope
 from core.models import Role, utcnow
 from ui import crisis
+from ui.text import md
 
 log = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ def _join_with_invitation() -> None:
             with session_scope() as session:
                 user = sharing.redeem_invitation(session, code=code, username=username, password=password,
                                                  rounds=settings().bcrypt_rounds)
-            st.success(f"Welcome, {user.name.split()[0]}. Your account is ready: log in above with "
+            st.success(f"Welcome, {md(user.name.split()[0])}. Your account is ready: log in above with "
                        f"username {user.username}.")
         except ValidationError as exc:
             errors.show(exc.fields)

@@ -11,17 +11,18 @@ from core.access import Actor
 from core.db import session_scope
 from core.errors import ValidationError
 from core.safety import CONTACT_STEPS, STEPS, Plan, PlanConflict
+from ui.text import md
 
 
 def _contact_line(item: dict) -> str:
     phone = item.get("phone", "")
     name = item.get("name", "")
     if not phone:
-        return f"- {name}"
+        return f"- {md(name)}"
     number = safety.tel(phone)
     flag = " ⚠️ check this number" if safety.phone_flag(phone) else ""
-    return (f"- **{name}** · [:material/call: Call](tel:{quote(number)}) · "
-            f"[:material/sms: Text](sms:{quote(number)}) · {phone}{flag}")
+    return (f"- **{md(name)}** · [:material/call: Call](tel:{quote(number)}) · "
+            f"[:material/sms: Text](sms:{quote(number)}) · {md(phone)}{flag}")
 
 
 def show(plan: Plan | None, resources: list | None = None, *, only_shared: bool = False) -> None:
@@ -64,7 +65,7 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
                 st.markdown(f"**{number}. {title}** — {prompt}")
                 rows = st.data_editor(current or [{"name": "", "phone": ""}], num_rows="dynamic",
                                       column_config={"name": "Name", "phone": "Phone"},
-                                      key=f"{key}_{step}", width="stretch")
+                                      key=f"{key}_{step}", width="stretch", placeholder="")
                 edited[step] = rows
             else:
                 text = st.text_area(f"**{number}. {title}** — one per line", "\n".join(current),
@@ -88,7 +89,7 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
             st.error(message)
         st.caption("Nothing was saved yet; everything you typed is still here.")
     except PlanConflict as conflict:
-        st.warning(f"{conflict.current.updated_by} saved a newer version at "
+        st.warning(f"{md(conflict.current.updated_by)} saved a newer version at "
                    f"{conflict.current.updated_at:%H:%M} while you were editing. Your text is still "
                    "here: compare it with theirs below, then tap Save again to keep yours.")
         show(conflict.current)
@@ -97,11 +98,11 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
         st.session_state[f"{key}_base"] = result.plan.version
         st.success(f"Saved (version {result.plan.version}).")
         for flag in result.flags:
-            st.warning(flag)
+            st.warning(md(flag))
 
 
 def history(changes: list[safety.Change]) -> None:
     for change in changes:
-        st.markdown(f"**Version {change.version}** · {change.by} · {change.at:%b %d, %Y %H:%M} UTC")
+        st.markdown(f"**Version {change.version}** · {md(change.by)} · {change.at:%b %d, %Y %H:%M} UTC")
         for line in change.summary:
             st.text(f"  {line}")
