@@ -62,7 +62,7 @@ with session_scope() as session:
     targets = diary.targets_for(session, actor.program_id, include_retired=True)
 for target in targets:
     name, action = st.columns([3, 1], vertical_alignment="center")
-    name.write(target.label if target.active else f"~~{target.label}~~ (retired)")
+    name.markdown(md(target.label) if target.active else f"~~{md(target.label)}~~ (retired)")
     if action.button("Retire" if target.active else "Restore", key=f"target_{target.id}", width="stretch"):
         with session_scope() as session:
             diary.set_target_active(session, actor, target_id=target.id, active=not target.active)
