@@ -42,6 +42,8 @@ for person in people:
         st.write(f"{md(first)} isn't sharing anything with you right now. That's their choice to make, and "
                  "it can change at any time.")
         continue
+    st.caption("Shared with you: " + "; ".join(f"{item.label} (until {item.until:%b} {item.until.day}, "
+                                               f"{item.until.year})" for item in person.items))
     with st.expander(f"What {md(first)} shares with you, and why", icon=":material/info:"):
         for item in person.items:
             lines = [f"**{item.label}** — until {item.until:%b} {item.until.day}, {item.until.year}",
