@@ -368,3 +368,16 @@ def test_who_saw_danas_diary_last_week_is_one_query(session, demo, engine):
         (chen.name, dana.name, "Diary cards", "looked")}
     answering = [sql for sql in statements if "whose" in sql]
     assert len(answering) == 1   # names, filters and the page in one statement
+
+
+def test_the_admin_reads_names_not_ids_in_the_trail(session, demo):
+    admin, alex, chen = actor(session, "admin"), actor(session, "alex"), actor(session, "dr.chen")
+    accounts.assign_therapist(session, admin, participant_id=alex.id, therapist_id=chen.id)
+    with pytest.raises(AccessDenied):
+        authorize(session, actor(session, "dr.rivera"), 99999, Category.DIARY, R)
+    rows = audit.audit_log(session, admin, limit=5).rows
+    assigned = next(r for r in rows if r.action == "changed" and r.category == "Profile and caseload")
+    assert (assigned.actor, assigned.participant, assigned.ref) == (admin.name, alex.name, chen.name)
+    unknown = next(r for r in rows if not r.allowed)
+    assert unknown.reason == "no such participant" and unknown.ref == "no such person (#99999)"
+    assert unknown.actor_role == "Therapist"
