@@ -2,12 +2,19 @@
 
 Every read or write of participant data in core calls `authorize` first. Pages never decide
 access; hiding a button is not access control.
+
+The audit trail records who, whose data, which category, what action, allowed or refused (and
+why, as a fixed code), when — and an *opaque reference* to the record concerned ("alert:123",
+"diary_card:456", "2026-11-20" or "2026-11-01..2026-11-20"). Clinical detail (triggers, skill
+names, questionnaire kinds) stays in the clinical tables: the program admin reads this trail and
+must not read clinical content, so `record` refuses anything but a reference of that shape.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import insert
@@ -38,8 +45,52 @@ class Category(StrEnum):
 
 
 class Action(StrEnum):
-    READ = "read"
+    READ = "read"                        # the record itself: days, sessions, items, versions
+    READ_SUMMARY = "read_summary"        # aggregates only (weekly averages, counts, totals)
     WRITE = "write"
+
+
+class Refusal(StrEnum):
+    """Why the gate said no: stored on the audit row as a fixed code, never free text."""
+
+    ACCOUNT_INACTIVE = "account_inactive"            # the acting account is deactivated or unknown
+    UNKNOWN_PARTICIPANT = "unknown_participant"      # no such participant (told the same as "not yours")
+    PARTICIPANT_INACTIVE = "participant_inactive"
+    NOT_OWN_RECORD = "not_own_record"
+    SET_BY_CARE_TEAM = "set_by_care_team"            # the participant reads it but does not change it
+    NOT_ON_CASELOAD = "not_on_caseload"
+    OTHER_PROGRAM = "other_program"
+    THERAPIST_READS_ONLY = "therapist_reads_only"
+    FAMILY_READS_ONLY = "family_reads_only"
+    FAMILY_SUMMARY_ONLY = "family_summary_only"      # family never gets the record itself
+    NEVER_SHARED = "never_shared"
+    NO_CONSENT = "no_consent"
+    NOT_CLINICAL_ROLE = "not_clinical_role"          # program admins do not see clinical content
+    WRONG_ROLE = "wrong_role"
+    UNKNOWN_ACCOUNT = "unknown_account"              # reset/unlock of an account that does not exist
+    OWN_ACCOUNT = "own_account"                      # the admin's own login: they use My account
+
+
+REFUSAL_WORDS = {
+    Refusal.ACCOUNT_INACTIVE: "account deactivated",
+    Refusal.UNKNOWN_PARTICIPANT: "no such participant",
+    Refusal.PARTICIPANT_INACTIVE: "participant deactivated",
+    Refusal.NOT_OWN_RECORD: "not their own record",
+    Refusal.SET_BY_CARE_TEAM: "set by the care team",
+    Refusal.NOT_ON_CASELOAD: "not on their caseload",
+    Refusal.OTHER_PROGRAM: "another program",
+    Refusal.THERAPIST_READS_ONLY: "therapists read this, don't change it",
+    Refusal.FAMILY_READS_ONLY: "family access is read-only",
+    Refusal.FAMILY_SUMMARY_ONLY: "family see summaries only",
+    Refusal.NEVER_SHARED: "never shared with family",
+    Refusal.NO_CONSENT: "no active consent",
+    Refusal.NOT_CLINICAL_ROLE: "admins don't see clinical content",
+    Refusal.WRONG_ROLE: "not for this role",
+    Refusal.UNKNOWN_ACCOUNT: "no such account",
+    Refusal.OWN_ACCOUNT: "their own account",
+}
+# One message for every refusal, so a refusal never tells anyone which ids exist or why.
+REFUSED_MESSAGE = "You don't have access to this."
 
 
 FAMILY_SHAREABLE = frozenset({
@@ -50,11 +101,46 @@ FAMILY_SHAREABLE = frozenset({
 THERAPIST_WRITES = frozenset({
     Category.SAFETY_PLAN, Category.ALERTS, Category.HOMEWORK, Category.ATTENDANCE, Category.CHECKUPS,
 })
-# What the therapist sets for a participant; the participant reads it but does not change it.
-PARTICIPANT_READ_ONLY = frozenset({Category.HOMEWORK, Category.ATTENDANCE})
+# What the care team or the program sets for a participant; the participant reads it but does not
+# change it (their own caseload included: PROFILE).
+PARTICIPANT_READ_ONLY = frozenset({Category.HOMEWORK, Category.ATTENDANCE, Category.PROFILE})
 # A program admin manages accounts, not clinical content (minimum necessary).
 ADMIN_READS = frozenset({Category.PROFILE})
 ADMIN_WRITES = frozenset({Category.PROFILE})
+
+# Things recorded in the trail that are not one participant's data (admin screens, lists).
+AREAS = frozenset({"accounts", "caseload", "audit log", "program", "diary targets", "alerts",
+                   "attendance", "family links", "sharing"})
+# The record types an audit reference may point at.
+REF_KINDS = frozenset({"alert", "attendance", "checkup", "checkup_request", "consent", "diary_card",
+                       "homework", "invitation", "participant", "practice", "safety_plan", "target",
+                       "thought_record", "user"})
+_REF = re.compile(r"(?P<kind>[a-z_]{1,20}):(?P<id>[0-9]{1,12})"
+                  r"|(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:\.\.(?P<end>[0-9]{4}-[0-9]{2}-[0-9]{2}))?")
+_ACTION = re.compile(r"[a-z_]{1,16}")
+_MAX_ID = 2**31 - 1   # the id columns are 32-bit on PostgreSQL
+
+
+def check_ref(ref: str) -> str:
+    """An audit reference: "", "<record type>:<id>", a day, or "<day>..<day>". Anything else —
+    free text, a trigger, a skill name — is a programming error and is refused loudly."""
+    if not isinstance(ref, str):
+        raise TypeError(f"An audit reference is a string, not {type(ref).__name__}.")
+    if ref == "":
+        return ref
+    match = _REF.fullmatch(ref)
+    if match is None or (match["kind"] is not None and match["kind"] not in REF_KINDS):
+        raise ValueError(f"Not an opaque audit reference: {ref[:40]!r}. Use 'record_type:id' or a date.")
+    return ref
+
+
+def _check_entry(category: str, action: str) -> tuple[str, str]:
+    category, action = str(category), str(action)
+    if category not in Category._value2member_map_ and category not in AREAS:
+        raise ValueError(f"Unknown audit category {category[:40]!r}.")
+    if not _ACTION.fullmatch(action):
+        raise ValueError(f"Not an audit action: {action[:40]!r}.")
+    return category, action
 
 
 @dataclass(frozen=True)
@@ -82,98 +168,146 @@ def _is_on_caseload(session: Session, therapist_id: int, participant_id: int) ->
 
 def has_active_consent(session: Session, *, family_id: int, participant_id: int,
                        category: Category, now: datetime | None = None) -> bool:
+    """A current, unrevoked consent by a linked participant; for substance-use data only one that
+    carries the 42 CFR Part 2 elements (purpose, typed signature, when signed)."""
     now = now or utcnow()
-    linked = session.exec(select(FamilyLink.id).where(
-        FamilyLink.family_id == family_id, FamilyLink.participant_id == participant_id)).first()
-    if linked is None:
-        return False
-    grant = session.exec(select(ConsentGrant.id).where(
-        ConsentGrant.participant_id == participant_id,
-        ConsentGrant.family_id == family_id,
-        ConsentGrant.category == category.value,
-        ConsentGrant.revoked_at == None,  # noqa: E711 - SQL expression
-        ConsentGrant.expires_at > now,
-    )).first()
-    return grant is not None
+    query = (select(ConsentGrant.id)
+             .join(FamilyLink, (FamilyLink.family_id == ConsentGrant.family_id)
+                   & (FamilyLink.participant_id == ConsentGrant.participant_id))
+             .where(ConsentGrant.participant_id == participant_id,
+                    ConsentGrant.family_id == family_id,
+                    ConsentGrant.category == category.value,
+                    ConsentGrant.revoked_at == None,  # noqa: E711 - SQL expression
+                    ConsentGrant.expires_at > now))
+    if category is Category.SUBSTANCE_USE:
+        query = query.where(ConsentGrant.purpose != "", ConsentGrant.signature != "",
+                            ConsentGrant.signed_at != None)  # noqa: E711
+    return session.exec(query).first() is not None
+
+
+def _valid_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID
 
 
 def _decide(session: Session, actor: Actor, participant_id: int, category: Category,
-            action: Action) -> tuple[bool, str]:
+            action: Action) -> Refusal | None:
+    ids = {actor.id, participant_id} if _valid_id(participant_id) else {actor.id}
+    people = {row.id: row for row in session.exec(
+        select(AppUser.id, AppUser.role, AppUser.is_active, AppUser.program_id).where(AppUser.id.in_(ids)))}
+    me, subject = people.get(actor.id), people.get(participant_id)
+    if me is None or not me.is_active or me.role != actor.role.value:
+        return Refusal.ACCOUNT_INACTIVE
+    if subject is None or subject.role != Role.PARTICIPANT.value:
+        return Refusal.UNKNOWN_PARTICIPANT
+    if not subject.is_active:
+        return Refusal.PARTICIPANT_INACTIVE
     if actor.role is Role.PARTICIPANT:
         if actor.id != participant_id:
-            return False, "own record only"
+            return Refusal.NOT_OWN_RECORD
         if action is Action.WRITE and category in PARTICIPANT_READ_ONLY:
-            return False, "this is set by your therapist"
-        return True, ""
+            return Refusal.SET_BY_CARE_TEAM
+        return None
     if actor.role is Role.THERAPIST:
         if not _is_on_caseload(session, actor.id, participant_id):
-            return False, "not on this therapist's caseload"
+            return Refusal.NOT_ON_CASELOAD
+        if subject.program_id != me.program_id:
+            return Refusal.OTHER_PROGRAM
         if action is Action.WRITE and category not in THERAPIST_WRITES:
-            return False, "therapists read this category but do not change it"
-        return True, ""
+            return Refusal.THERAPIST_READS_ONLY
+        return None
     if actor.role is Role.FAMILY:
-        if action is not Action.READ:
-            return False, "family access is read-only"
         if category not in FAMILY_SHAREABLE:
-            return False, "this category is never shared with family"
+            return Refusal.NEVER_SHARED
+        if action is Action.WRITE:
+            return Refusal.FAMILY_READS_ONLY
+        if action is not Action.READ_SUMMARY:
+            return Refusal.FAMILY_SUMMARY_ONLY
         if not has_active_consent(session, family_id=actor.id, participant_id=participant_id,
                                   category=category):
-            return False, "no active consent for this category"
-        return True, ""
+            return Refusal.NO_CONSENT
+        return None
     if actor.role is Role.ADMIN:
-        allowed = ADMIN_READS if action is Action.READ else ADMIN_WRITES
+        allowed = ADMIN_WRITES if action is Action.WRITE else ADMIN_READS
         if category not in allowed:
-            return False, "program admins do not see clinical content"
-        participant = session.get(AppUser, participant_id)
-        same_program = participant is not None and participant.program_id == actor.program_id
-        return same_program, "" if same_program else "participant of another program"
-    return False, "unknown role"
+            return Refusal.NOT_CLINICAL_ROLE
+        if subject.program_id != me.program_id:
+            return Refusal.OTHER_PROGRAM
+        return None
+    return Refusal.WRONG_ROLE
 
 
 def record(session: Session, actor: Actor | None, *, category: str, action: str,
-           participant_id: int | None = None, allowed: bool = True, detail: str = "") -> None:
-    """Write an audit event and commit it, so it survives whatever the caller does next."""
+           participant_id: int | None = None, allowed: bool = True, ref: str = "",
+           reason: Refusal | None = None, collapse: timedelta | None = None) -> None:
+    """Write an audit event and commit it, so it survives whatever the caller does next.
+
+    `ref` is an opaque reference (see `check_ref`). `collapse` is for an admin's views of
+    non-clinical lists: one event per person, list and window instead of one per screen refresh.
+    """
+    category, action = _check_entry(category, action)
+    ref = check_ref(ref)
+    actor_id = actor.id if actor else None
+    if collapse is not None and actor is not None:
+        seen = session.exec(select(AuditEvent.id).where(
+            AuditEvent.actor_id == actor_id, AuditEvent.category == category, AuditEvent.action == action,
+            AuditEvent.participant_id == participant_id, AuditEvent.allowed == allowed,
+            AuditEvent.at > utcnow() - collapse)).first()
+        if seen is not None:
+            return
     session.add(AuditEvent(
-        actor_id=actor.id if actor else None, actor_role=actor.role.value if actor else "anonymous",
-        participant_id=participant_id, category=str(category), action=str(action),
-        allowed=allowed, detail=detail[:300],
+        actor_id=actor_id, actor_role=actor.role.value if actor else "anonymous",
+        participant_id=participant_id, category=category, action=action,
+        allowed=allowed, reason=reason.value if reason else "", ref=ref,
     ))
     session.commit()
 
 
 def record_many(session: Session, actor: Actor, participant_ids: list[int], *, category: str, action: str,
-                detail: str = "") -> None:
+                ref: str = "") -> None:
     """One audit event per participant shown in a list, written in a single statement.
 
     For lists whose rows were already limited by the query itself (a caseload joined on the
     therapist's assignments), so access is decided there and the view is still recorded.
     """
+    category, action = _check_entry(category, action)
+    ref = check_ref(ref)
     if participant_ids:
         now = utcnow()
         session.execute(insert(AuditEvent.__table__), [
             {"at": now, "actor_id": actor.id, "actor_role": actor.role.value, "participant_id": pid,
-             "category": str(category), "action": str(action), "allowed": True, "detail": detail[:300]}
+             "category": category, "action": action, "allowed": True, "reason": "", "ref": ref}
             for pid in participant_ids])
         session.commit()
 
 
 def authorize(session: Session, actor: Actor, participant_id: int, category: Category,
-              action: Action, *, detail: str = "") -> None:
-    """Allow the action or raise AccessDenied; either way, record who, whose data, what, when."""
-    allowed, reason = _decide(session, actor, participant_id, category, action)
-    if not allowed:
+              action: Action, *, ref: str = "") -> None:
+    """Allow the action or raise AccessDenied; either way, record who, whose data, what, when.
+
+    An id that is not a participant's (or not an id at all) is refused like any other refusal,
+    with the same message, and audited without the foreign key it would break.
+    """
+    ref = check_ref(ref)
+    refusal = _decide(session, actor, participant_id, category, action)
+    if refusal is not None:
         session.rollback()
-        record(session, actor, category=category, action=action, participant_id=participant_id,
-               allowed=False, detail=reason)
-        raise AccessDenied(f"You don't have access to this ({reason}).")
-    record(session, actor, category=category, action=action, participant_id=participant_id,
-           detail=detail)
+        subject = participant_id if refusal is not Refusal.UNKNOWN_PARTICIPANT else None
+        if subject is None and _valid_id(participant_id):
+            ref = f"participant:{participant_id}"
+        record(session, actor, category=category, action=action, participant_id=subject,
+               allowed=False, ref=ref, reason=refusal)
+        raise AccessDenied(REFUSED_MESSAGE)
+    record(session, actor, category=category, action=action, participant_id=participant_id, ref=ref)
 
 
 def require_role(session: Session, actor: Actor, *roles: Role, what: str) -> None:
-    """For actions that are not about one participant (admin screens, caseload lists)."""
-    if actor.role not in roles:
+    """For actions that are not about one participant (admin screens, caseload lists). A
+    deactivated account is refused here too, whatever its role."""
+    me = session.exec(select(AppUser.role, AppUser.is_active).where(AppUser.id == actor.id)).first()
+    refusal = (Refusal.ACCOUNT_INACTIVE if me is None or not me.is_active or me.role != actor.role.value
+               else Refusal.WRONG_ROLE if actor.role not in roles else None)
+    if refusal is not None:
         session.rollback()
-        record(session, actor, category=what, action="denied", allowed=False,
-               detail=f"needs role {', '.join(r.value for r in roles)}")
-        raise AccessDenied("This is not available for your role.")
+        record(session, actor, category=what, action="denied", allowed=False, reason=refusal)
+        raise AccessDenied("This is not available for your role." if refusal is Refusal.WRONG_ROLE
+                           else REFUSED_MESSAGE)

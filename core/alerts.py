@@ -118,7 +118,7 @@ def _route_once(session: Session, actor: Actor | None, participant_id: int, sour
         session.flush()
         if actor is not None and clinical.rises(before, reasons):
             record(session, actor, category=Category.ALERTS, action="update", participant_id=participant_id,
-                   detail=f"alert {active.id} rose ({source_key})")
+                   ref=f"alert:{active.id}")
         return RiskOutcome(texts, active.id, UPDATED, followup)
     previous = rows[0] if rows else None
     if previous is not None and not clinical.rises(_reasons(previous), reasons):
@@ -136,7 +136,7 @@ def _route_once(session: Session, actor: Actor | None, participant_id: int, sour
         return None
     if actor is not None:
         record(session, actor, category=Category.ALERTS, action="open", participant_id=participant_id,
-               detail=f"{values['trigger']} from {source_key}")
+               ref=f"alert:{alert_id}")
     return RiskOutcome(texts, alert_id, ESCALATED if previous else OPENED, followup)
 
 
@@ -159,7 +159,7 @@ def screen_search(session: Session, actor: Actor, *, query: str, day: date) -> b
 
     if not suggests_crisis(query):
         return False
-    authorize(session, actor, actor.id, Category.ALERTS, Action.WRITE, detail="skills search screen")
+    authorize(session, actor, actor.id, Category.ALERTS, Action.WRITE, ref=str(day))
     route(session, actor, participant_id=actor.id, source_key=f"search:{day}", day=day,
           reasons=[clinical.crisis_words_reason("skills search")])
     session.commit()
@@ -178,7 +178,7 @@ def save_followup(session: Session, actor: Actor, *, participant_id: int, alert_
                   now: datetime | None = None) -> FollowupSaved:
     """Store the follow-up answers for the alert the participant was shown; when they warrant it,
     raise the alert's severity (or, if the therapist already closed it, open the next one)."""
-    authorize(session, actor, participant_id, Category.ALERTS, Action.WRITE, detail=f"follow-up {alert_id}")
+    authorize(session, actor, participant_id, Category.ALERTS, Action.WRITE)
     if actor.role is not Role.PARTICIPANT:
         raise AccessDenied("These questions are answered by the participant themselves.")
     alert = session.get(Alert, alert_id) if isinstance(alert_id, int) and not isinstance(alert_id, bool) else None
@@ -308,9 +308,9 @@ def inbox(session: Session, actor: Actor, *, today: date) -> list[InboxItem]:
         .where(CaseloadAssignment.therapist_id == actor.id, Alert.resolved_at == None)  # noqa: E711
         .order_by(rank, Alert.opened_at.desc(), Alert.id.desc())).all()
     participants = sorted({a.participant_id for a, *_ in rows})
-    record_many(session, actor, participants, category=Category.ALERTS, action="read", detail="alert inbox")
+    record_many(session, actor, participants, category=Category.ALERTS, action="read")
     with_notes = sorted({a.participant_id for a, _, _, note in rows if note})
-    record_many(session, actor, with_notes, category=Category.DIARY, action="read", detail="alert inbox: card note")
+    record_many(session, actor, with_notes, category=Category.DIARY, action="read")
     followups = _followups(session, participants)
     return [InboxItem(a.id, a.participant_id, name, a.trigger, Severity(a.severity), a.detail, a.opened_at,
                       a.acknowledged_at, acked_by, a.acknowledgement, a.day, _reasons(a), a.latest, a.updated_at,
@@ -322,7 +322,7 @@ def _alert_for_write(session: Session, actor: Actor, alert_id: int, what: str) -
     alert = session.get(Alert, alert_id) if isinstance(alert_id, int) and not isinstance(alert_id, bool) else None
     if alert is None:
         raise ValidationError.one("alert", "That alert no longer exists.")
-    authorize(session, actor, alert.participant_id, Category.ALERTS, Action.WRITE, detail=f"{what} {alert_id}")
+    authorize(session, actor, alert.participant_id, Category.ALERTS, Action.WRITE, ref=f"alert:{alert_id}")
     if actor.role is not Role.THERAPIST:
         raise AccessDenied("Only the participant's therapist closes the loop on an alert.")
     return alert
@@ -401,7 +401,7 @@ class PastAlert:
 
 def history(session: Session, actor: Actor, participant_id: int) -> list[PastAlert]:
     """Every alert for one participant, newest first (open and resolved)."""
-    authorize(session, actor, participant_id, Category.ALERTS, Action.READ, detail="history")
+    authorize(session, actor, participant_id, Category.ALERTS, Action.READ)
     acker = AppUser.__table__.alias("acker")
     rows = session.exec(select(Alert, acker.c.name)
                         .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)

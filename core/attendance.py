@@ -47,7 +47,7 @@ def record_session(session: Session, actor: Actor, *, day: date, session_kind: s
     if errors:
         raise ValidationError(errors)
     for participant_id in statuses:
-        authorize(session, actor, participant_id, Category.ATTENDANCE, Action.WRITE, detail=f"{session_kind} {day}")
+        authorize(session, actor, participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"{day}")
     now = utcnow()
     for participant_id, status in statuses.items():
         upsert(session, Attendance, dict(participant_id=participant_id, day=day, session_kind=session_kind,
@@ -61,7 +61,7 @@ def recorded(session: Session, actor: Actor, participant_ids: list[int], *, day:
              session_kind: str) -> dict[int, str]:
     """What is already recorded for one session, for the roll call form (one query)."""
     for participant_id in participant_ids:
-        authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, detail=f"{session_kind} {day}")
+        authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, ref=f"{day}")
     if not participant_ids:
         return {}
     return dict(session.exec(select(Attendance.participant_id, Attendance.status).where(
@@ -71,8 +71,9 @@ def recorded(session: Session, actor: Actor, participant_ids: list[int], *, day:
 
 def history(session: Session, actor: Actor, participant_id: int, start: date = date.min,
             end: date = date.max) -> list[SessionRecord]:
-    """One participant's sessions, newest first."""
-    authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, detail=f"{start}..{end}")
+    """One participant's sessions, newest first (the record itself: never for family, who get
+    weekly counts from `sharing.attendance_weekly`)."""
+    authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, ref=f"{start}..{end}")
     rows = session.exec(select(Attendance.day, Attendance.session_kind, Attendance.status).where(
         Attendance.participant_id == participant_id, Attendance.day >= start, Attendance.day <= end)
         .order_by(Attendance.day.desc(), Attendance.session_kind)).all()
@@ -106,5 +107,5 @@ def caseload_rates(session: Session, actor: Actor, start: date) -> dict[int, tup
         .where(CaseloadAssignment.therapist_id == actor.id, Attendance.day >= start)
         .group_by(Attendance.participant_id)).all()
     rates = {pid: (int(c or 0), int(h or 0)) for pid, c, h in rows}
-    record_many(session, actor, list(rates), category=Category.ATTENDANCE, action="read", detail=f"rates since {start}")
+    record_many(session, actor, list(rates), category=Category.ATTENDANCE, action="read", ref=f"{start}")
     return rates

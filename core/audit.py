@@ -1,20 +1,51 @@
-"""Reading the audit log (HIPAA asks that activity is both recorded and examined)."""
+"""Reading the audit log (HIPAA 164.312(b) asks that activity is both recorded and examined).
+
+One query answers "who looked at Dana's diary last week": filters on person, participant,
+category, refusals and dates, newest first, a page at a time, with names joined in. The rows
+carry no clinical content (see core.access), so the program admin may read all of them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
-from core.access import Actor, record, require_role
+from core.access import AREAS, REFUSAL_WORDS, Actor, Category, Refusal, record, require_role
 from core.models import AppUser, AuditEvent, Role
+from core.program import user_zone
 
 AUDIT_PAGE_SIZE = 200
+# Each admin's reads of the log are recorded once per window, not once per filter change.
+AUDIT_READ_WINDOW = timedelta(hours=1)
+
+CATEGORY_WORDS = {
+    Category.PROFILE.value: "Profile and caseload",
+    Category.DIARY.value: "Diary cards",
+    Category.NOTES.value: "Notes",
+    Category.SKILLS.value: "Skills practice",
+    Category.HOMEWORK.value: "Homework",
+    Category.CHECKUPS.value: "Check-ups",
+    Category.SAFETY_PLAN.value: "Safety plan",
+    Category.ALERTS.value: "Alerts",
+    Category.SHARING.value: "Family sharing",
+    Category.ATTENDANCE.value: "Attendance",
+    Category.MOOD_TREND.value: "Mood trend (family view)",
+    Category.PRACTICE_COUNTS.value: "Practice counts (family view)",
+    Category.CHECKUP_TOTALS.value: "Check-up totals (family view)",
+    Category.SUBSTANCE_USE.value: "Substance use (family view)",
+    **{area: area.capitalize() for area in AREAS if area not in Category._value2member_map_},
+}
+ACTION_WORDS = {"read": "looked", "read_summary": "looked (summary)", "write": "changed", "denied": "tried",
+                "create": "created", "open": "opened", "join": "joined", "activate": "reactivated",
+                "deactivate": "deactivated", "retire": "retired", "restore": "restored"}
+_PERSON_REFS = ("user", "participant")
 
 
 @dataclass(frozen=True)
 class AuditRow:
+    id: int
     at: datetime
     actor: str
     actor_role: str
@@ -22,27 +53,87 @@ class AuditRow:
     category: str
     action: str
     allowed: bool
-    detail: str
+    reason: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    rows: list[AuditRow]
+    page: int
+    has_more: bool
+
+
+def _bounds(start: date | None, end: date | None, zone) -> tuple[datetime | None, datetime | None]:
+    """Calendar days in the viewer's zone, as UTC instants: [start 00:00, the day after end 00:00)."""
+    low = datetime.combine(start, time.min, tzinfo=zone) if start else None
+    high = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone) if end else None
+    return low, high
 
 
 def audit_log(session: Session, actor: Actor, *, participant_id: int | None = None,
-              actor_id: int | None = None, limit: int = AUDIT_PAGE_SIZE) -> list[AuditRow]:
-    """Newest first, filtered by participant and/or actor; names joined in the same query."""
+              actor_id: int | None = None, category: str | None = None, refused_only: bool = False,
+              start: date | None = None, end: date | None = None, page: int = 0,
+              limit: int = AUDIT_PAGE_SIZE) -> AuditPage:
+    """Newest first; `page` 0 is the latest `limit` events. Dates are days in the admin's zone."""
     require_role(session, actor, Role.ADMIN, what="audit log")
+    page = max(int(page), 0)
     who = AppUser.__table__.alias("who")
     whose = AppUser.__table__.alias("whose")
-    query = (select(AuditEvent, who.c.username, whose.c.username)
+    query = (select(AuditEvent, who.c.name, whose.c.name)
              .join(who, who.c.id == AuditEvent.actor_id, isouter=True)
              .join(whose, whose.c.id == AuditEvent.participant_id, isouter=True)
              .where((who.c.program_id == actor.program_id) | (AuditEvent.actor_id == None))  # noqa: E711
-             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+             .offset(page * limit).limit(limit + 1))
     if participant_id is not None:
         query = query.where(AuditEvent.participant_id == participant_id)
     if actor_id is not None:
         query = query.where(AuditEvent.actor_id == actor_id)
-    rows = [AuditRow(at=e.at, actor=a or "—", actor_role=e.actor_role, participant=p or "",
-                     category=e.category, action=e.action, allowed=e.allowed, detail=e.detail)
-            for e, a, p in session.exec(query)]
-    record(session, actor, category="audit log", action="read",
-           detail=f"participant={participant_id} actor={actor_id}")
-    return rows
+    if category:
+        query = query.where(AuditEvent.category == str(category))
+    if refused_only:
+        query = query.where(AuditEvent.allowed == False)  # noqa: E712
+    low, high = _bounds(start, end, user_zone(session, actor.id))
+    if low is not None:
+        query = query.where(AuditEvent.at >= low)
+    if high is not None:
+        query = query.where(AuditEvent.at < high)
+    found = session.exec(query).all()
+    events = found[:limit]
+    names = _people_named(session, actor, [e.ref for e, _, _ in events])
+    rows = [AuditRow(id=e.id, at=e.at, actor=a or "—",
+                     actor_role=Role(e.actor_role).label if e.actor_role in Role._value2member_map_ else e.actor_role,
+                     participant=p or "", category=CATEGORY_WORDS.get(e.category, e.category),
+                     action=ACTION_WORDS.get(e.action, e.action), allowed=e.allowed,
+                     reason=REFUSAL_WORDS.get(Refusal(e.reason), e.reason) if e.reason in Refusal._value2member_map_
+                     else e.reason, ref=_show_ref(e.ref, names))
+            for e, a, p in events]
+    record(session, actor, category="audit log", action="read", collapse=AUDIT_READ_WINDOW)
+    return AuditPage(rows, page, has_more=len(found) > limit)
+
+
+def _person_id(ref: str) -> int | None:
+    kind, _, value = ref.partition(":")
+    return int(value) if kind in _PERSON_REFS and value.isdigit() else None
+
+
+def _people_named(session: Session, actor: Actor, refs: list[str]) -> dict[int, str]:
+    """Names for the people the references point at (one query for the whole page)."""
+    ids = {i for i in map(_person_id, refs) if i is not None}
+    if not ids:
+        return {}
+    return dict(session.exec(select(AppUser.id, AppUser.name).where(
+        AppUser.id.in_(ids), AppUser.program_id == actor.program_id)).all())
+
+
+def _show_ref(ref: str, names: dict[int, str]) -> str:
+    person = _person_id(ref)
+    if person is None:
+        return ref.replace(":", " ").replace("_", " ")
+    return names.get(person, f"no such person (#{person})" if ref.startswith("participant:") else f"#{person}")
+
+
+def categories() -> dict[str, str]:
+    """Every category the log can hold, with the words the admin's filter shows."""
+    return dict(sorted(CATEGORY_WORDS.items(), key=lambda kv: kv[1]))

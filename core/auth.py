@@ -32,7 +32,7 @@ from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
 from core import throttle
-from core.access import Actor, record
+from core.access import Actor, Refusal, record
 from core.config import settings
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, CaseloadAssignment, OneTimeCode, Role, utcnow
@@ -54,7 +54,7 @@ TOKEN_MAX_CHARS = 1024
 CLOCK_SKEW = timedelta(minutes=1)        # a token "issued" later than this ahead is refused
 USERNAME_MAX = 40
 
-ACCOUNT_CATEGORY = "account"             # audit category for logins being reset or unlocked
+ACCOUNT_CATEGORY = "accounts"            # audit area for logins being reset or unlocked
 
 EMPTY_MESSAGE = "Enter your username and your password."
 WRONG_MESSAGE = "That username and password don't match. Check both and try again."
@@ -340,16 +340,19 @@ class ResetCode:
     username: str
 
 
-def _refusal_for(session: Session, actor: Actor, target: AppUser | None) -> str | None:
+def _refusal_for(session: Session, actor: Actor, target: AppUser | None) -> Refusal | None:
     """Who may reset or unlock whose login: the admin, in their program (not their own: they use
     My account); a therapist, for participants on their caseload. None means allowed."""
+    me = session.get(AppUser, actor.id)
+    if me is None or not me.is_active or me.role != actor.role.value:
+        return Refusal.ACCOUNT_INACTIVE
     if target is None:
-        return "no such account"
+        return Refusal.UNKNOWN_ACCOUNT
     if actor.role is Role.ADMIN:
         if target.program_id != actor.program_id:
-            return "account of another program"
+            return Refusal.OTHER_PROGRAM
         if target.id == actor.id:
-            return "own account: use My account"
+            return Refusal.OWN_ACCOUNT
         return None
     if actor.role is Role.THERAPIST:
         on_caseload = session.execute(select(CaseloadAssignment.id).where(
@@ -357,23 +360,23 @@ def _refusal_for(session: Session, actor: Actor, target: AppUser | None) -> str 
             CaseloadAssignment.participant_id == target.id)).first() is not None
         if target.role == Role.PARTICIPANT.value and on_caseload:
             return None
-        return "not on this therapist's caseload"
-    return "not available for this role"
+        return Refusal.NOT_ON_CASELOAD
+    return Refusal.WRONG_ROLE
 
 
 def _checked_target(session: Session, actor: Actor, user_id: object, action: str) -> AppUser:
     """The account `actor` may manage, or AccessDenied; either way the decision is audited
-    (who, whose, what, when: no clinical content)."""
+    (who, whose, what, when, and the account as a reference: no clinical content)."""
     target = session.get(AppUser, user_id) if _is_int(user_id) else None
     reason = _refusal_for(session, actor, target)
     whose = target.id if target is not None and target.role == Role.PARTICIPANT.value else None
-    detail = f"account {target.id}" if target is not None else "unknown account"
+    ref = f"user:{user_id}" if _is_int(user_id) and 0 < user_id < 2**31 else ""
     if reason:
         session.rollback()
         record(session, actor, category=ACCOUNT_CATEGORY, action=action, participant_id=whose,
-               allowed=False, detail=f"{detail}: {reason}")
+               allowed=False, ref=ref, reason=reason)
         raise AccessDenied("You can't do this for that account.")
-    record(session, actor, category=ACCOUNT_CATEGORY, action=action, participant_id=whose, detail=detail)
+    record(session, actor, category=ACCOUNT_CATEGORY, action=action, participant_id=whose, ref=ref)
     return target
 
 
@@ -387,7 +390,7 @@ def issue_reset_code(session: Session, actor: Actor, *, user_id: int,
     """A one-time reset code for someone's account, valid 24 hours; earlier unused ones stop
     working. The person types it with their username and a new password on the login screen."""
     now = now or utcnow()
-    target = _checked_target(session, actor, user_id, "reset code")
+    target = _checked_target(session, actor, user_id, "reset_code")
     session.execute(update(OneTimeCode).where(
         OneTimeCode.user_id == target.id, OneTimeCode.purpose == "reset",
         OneTimeCode.used_at.is_(None)).values(used_at=now))
@@ -452,9 +455,8 @@ def redeem_reset_code(session: Session, *, username: str, code: str, new: str, r
     _bump_session_version(session, user.id)
     throttle.clear(session, login_key(name))
     throttle.clear(session, _reset_key(name))
-    record(session, Actor.of(user), category=ACCOUNT_CATEGORY, action="reset used",
-           participant_id=user.id if user.role == Role.PARTICIPANT.value else None,
-           detail=f"account {user.id}")
+    record(session, Actor.of(user), category=ACCOUNT_CATEGORY, action="reset_used",
+           participant_id=user.id if user.role == Role.PARTICIPANT.value else None, ref=f"user:{user.id}")
     session.commit()
     session.refresh(user)
     return user

@@ -108,7 +108,7 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
                func.count(case((Alert.severity == clinical.Severity.URGENT.value, 1))))
         .where(Alert.participant_id.in_(ids), Alert.resolved_at == None)  # noqa: E711
         .group_by(Alert.participant_id))}
-    record_many(session, actor, ids, category=Category.PROFILE, action="read", detail="caseload summary")
+    record_many(session, actor, ids, category=Category.PROFILE, action="read")
 
     rows = []
     for p in people:

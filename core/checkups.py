@@ -96,7 +96,7 @@ def _status(kind: str, regular: list[Checkup], open_request: CheckupRequest | No
 
 def statuses(session: Session, actor: Actor, participant_id: int, today: date | None = None) -> list[Status]:
     """What is due now for each of the program's questionnaires; two queries."""
-    authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ, detail="schedule")
+    authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
     user = session.get(AppUser, participant_id)
     program = session.get(Program, user.program_id) if user.program_id else None
     today = today or today_for(session, participant_id)
@@ -145,7 +145,7 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
     Item 9 is routed even when other answers are missing: the refusal (IncompleteWithRisk) carries
     what was routed, so the crisis lines show while the participant finishes the rest.
     """
-    authorize(session, actor, participant_id, Category.CHECKUPS, Action.WRITE, detail=f"submit {kind}")
+    authorize(session, actor, participant_id, Category.CHECKUPS, Action.WRITE)
     if actor.role is not Role.PARTICIPANT:
         raise AccessDenied("Check-ups are answered by the participant themselves.")
     now = now or utcnow()
@@ -207,7 +207,7 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
 
 def request_extra(session: Session, actor: Actor, *, participant_id: int, kind: str) -> None:
     """A therapist asks for one more check-up before the next weekly one."""
-    authorize(session, actor, participant_id, Category.CHECKUPS, Action.WRITE, detail=f"request extra {kind}")
+    authorize(session, actor, participant_id, Category.CHECKUPS, Action.WRITE)
     if actor.role is not Role.THERAPIST:
         raise AccessDenied("Only the participant's therapist can ask for an extra check-up.")
     if kind not in KINDS:
@@ -237,7 +237,7 @@ class Past:
 
 def history(session: Session, actor: Actor, participant_id: int, kind: str) -> list[Past]:
     """Every check-up of one kind, oldest first, with item answers (participant and therapist)."""
-    authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ, detail=f"history {kind}")
+    authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
     rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id, Checkup.kind == kind)
                         .order_by(Checkup.day, Checkup.id)).all()
     intake = next((r.total for r in rows if r.slot_key == "p0"), None)

@@ -166,7 +166,7 @@ def add_target(session: Session, actor: Actor, *, label: str) -> Target:
         raise ValidationError.one("label", "The card already has this behaviour (perhaps retired: restore it).")
     target = DiaryTarget(program_id=actor.program_id, key=key, label=label, position=len(existing))
     session.add(target)
-    record(session, actor, category="diary targets", action="create", detail=label)
+    record(session, actor, category="diary targets", action="create")
     return _target(target)
 
 
@@ -188,8 +188,7 @@ def set_target_rule(session: Session, actor: Actor, *, target_id: int, min_urge:
     for name, value in _rule_columns(rule).items():
         setattr(target, name, value)
     session.add(target)
-    record(session, actor, category="diary targets", action="rule",
-           detail=f"{target.label}: {rule.describe()}")
+    record(session, actor, category="diary targets", action="rule", ref=f"target:{target.id}")
     return _target(target)
 
 
@@ -201,7 +200,7 @@ def set_target_active(session: Session, actor: Actor, *, target_id: int, active:
         raise ValidationError.one("target", "No such behaviour on your program's card.")
     target.active = active
     session.add(target)
-    record(session, actor, category="diary targets", action="restore" if active else "retire", detail=target.label)
+    record(session, actor, category="diary targets", action="restore" if active else "retire", ref=f"target:{target.id}")
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -280,7 +279,8 @@ def save_card(session: Session, actor: Actor, *, participant_id: int, day: date,
     opens (or updates) the alert from its urges and note, and the refusal carries what was routed
     (IncompleteWithRisk), so the participant sees the crisis lines while they finish the card.
     """
-    authorize(session, actor, participant_id, Category.DIARY, Action.WRITE, detail=f"card {day}")
+    authorize(session, actor, participant_id, Category.DIARY, Action.WRITE,
+              ref=day.isoformat() if type(day) is date else "")
     now = now or utcnow()
     today = today_for(session, participant_id, now)
     participant = session.get(AppUser, participant_id)
@@ -338,7 +338,7 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
     The DIARY category includes the card's private note: only the participant and their
     therapist ever hold it (family access is never granted to DIARY).
     """
-    authorize(session, actor, participant_id, Category.DIARY, Action.READ, detail=f"{start}..{end}")
+    authorize(session, actor, participant_id, Category.DIARY, Action.READ, ref=f"{start}..{end}")
     cards = session.exec(select(DiaryCard).where(DiaryCard.participant_id == participant_id,
                                                  DiaryCard.day >= start, DiaryCard.day <= end)
                          .order_by(DiaryCard.day)).all()
@@ -372,7 +372,7 @@ def streak(days_with_cards: set[date], today: date) -> int:
 
 def recent_days_with_cards(session: Session, actor: Actor, participant_id: int, today: date,
                            days: int = 60) -> set[date]:
-    authorize(session, actor, participant_id, Category.DIARY, Action.READ, detail="days with cards")
+    authorize(session, actor, participant_id, Category.DIARY, Action.READ)
     return set(session.exec(select(DiaryCard.day).where(DiaryCard.participant_id == participant_id,
                                                         DiaryCard.day > today - timedelta(days=days))))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, text
 from sqlmodel import Field, SQLModel
 
 
@@ -93,10 +93,18 @@ class FamilyLink(SQLModel, table=True):
 
 
 class ConsentGrant(SQLModel, table=True):
-    """One participant's consent for one family member to see one category, until it ends."""
+    """One participant's consent for one family member to see one category, until it ends.
+
+    At most one row per family member and category is not revoked (a partial unique index):
+    a new grant ends the older ones, expired ones included, in the same transaction.
+    """
 
     __tablename__ = "consent_grant"
-    __table_args__ = (Index("ix_consent_lookup", "participant_id", "family_id", "category"),)
+    __table_args__ = (
+        Index("ix_consent_lookup", "participant_id", "family_id", "category"),
+        Index("uq_consent_one_current", "participant_id", "family_id", "category", unique=True,
+              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="app_user.id")
@@ -106,15 +114,20 @@ class ConsentGrant(SQLModel, table=True):
     expires_at: datetime
     revoked_at: datetime | None = None
     # 42 CFR Part 2 elements, recorded for substance-use data (§2.31): the rest are implied by
-    # the row (patient, recipient, what, expiry) or fixed by the program (who discloses).
+    # the row (patient, recipient, what, expiry) or recorded here (who discloses, the wording).
     purpose: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     signature: str = Field(default="", max_length=120,      # the participant's typed full name
                            sa_column_kwargs={"server_default": ""})
     signed_at: datetime | None = None
+    discloser: str = Field(default="", max_length=120,      # the program's name when consent was given
+                           sa_column_kwargs={"server_default": ""})
+    consent_version: str = Field(default="", max_length=16,  # which consent wording was shown
+                                 sa_column_kwargs={"server_default": ""})
 
 
 class FamilyInvitation(SQLModel, table=True):
-    """A one-time code a participant gives a family member; only its hash is stored."""
+    """A one-time code a participant gives a family member; only its keyed hash is stored.
+    It works once, until it expires, is withdrawn, or its participant is deactivated."""
 
     __tablename__ = "family_invitation"
 
@@ -127,11 +140,16 @@ class FamilyInvitation(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+    withdrawn_at: datetime | None = None
     family_id: int | None = Field(default=None, foreign_key="app_user.id")
 
 
 class AuditEvent(SQLModel, table=True):
-    """Who did what to whose data, and whether it was allowed (HIPAA audit controls)."""
+    """Who did what to whose data, and whether it was allowed (HIPAA audit controls).
+
+    No free text: `ref` is an opaque reference to the record concerned ("alert:123", a day) and
+    `reason` a fixed refusal code, so the admin who reads the trail never reads clinical content.
+    """
 
     __tablename__ = "audit_event"
     __table_args__ = (
@@ -147,7 +165,8 @@ class AuditEvent(SQLModel, table=True):
     category: str = Field(max_length=32)
     action: str = Field(max_length=16)
     allowed: bool = True
-    detail: str = Field(default="", max_length=300)
+    reason: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
+    ref: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
 
 
 class DiaryTarget(SQLModel, table=True):

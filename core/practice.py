@@ -121,7 +121,7 @@ def _view(row: PracticeEntry) -> PracticeView:
 def save_practice(session: Session, actor: Actor, *, participant_id: int, entry_key: str, entry: PracticeInput,
                   now: datetime | None = None) -> PracticeView:
     """Log a practice, or change the one saved under `entry_key` today."""
-    authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE, detail=f"practice {entry.skill_id}")
+    authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
     errors = validate_practice(entry)
     if not entry_key or len(entry_key) > 40:
         errors["form"] = "This form has expired; open it again."
@@ -147,7 +147,7 @@ def save_practice(session: Session, actor: Actor, *, participant_id: int, entry_
 
 def practice_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> list[PracticeView]:
     """Entries logged from `start` to `end` inclusive, newest first; one query."""
-    authorize(session, actor, participant_id, Category.SKILLS, Action.READ, detail=f"practice {start}..{end}")
+    authorize(session, actor, participant_id, Category.SKILLS, Action.READ, ref=f"{start}..{end}")
     rows = session.exec(select(PracticeEntry).where(PracticeEntry.participant_id == participant_id,
                                                     PracticeEntry.day >= start, PracticeEntry.day <= end)
                         .order_by(PracticeEntry.day.desc(), PracticeEntry.created_at.desc(),
@@ -233,7 +233,7 @@ def _thought_view(row: ThoughtRecord) -> ThoughtView:
 
 def save_thought_record(session: Session, actor: Actor, *, participant_id: int, entry_key: str,
                         record: ThoughtInput, now: datetime | None = None) -> ThoughtView:
-    authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE, detail="thought record")
+    authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
     errors = validate_thought(record)
     if errors:
         raise ValidationError(errors)
@@ -263,7 +263,7 @@ def save_thought_record(session: Session, actor: Actor, *, participant_id: int, 
 def thought_records(session: Session, actor: Actor, participant_id: int, start: date = date.min,
                     end: date = date.max) -> list[ThoughtView]:
     """Newest first. Free text: only the participant and their therapist (never family)."""
-    authorize(session, actor, participant_id, Category.SKILLS, Action.READ, detail=f"thought records {start}..{end}")
+    authorize(session, actor, participant_id, Category.SKILLS, Action.READ, ref=f"{start}..{end}")
     rows = session.exec(select(ThoughtRecord).where(ThoughtRecord.participant_id == participant_id,
                                                     ThoughtRecord.day >= start, ThoughtRecord.day <= end)
                         .order_by(ThoughtRecord.day.desc(), ThoughtRecord.created_at.desc(),
@@ -279,15 +279,14 @@ def practised_per_day(entries: list[PracticeView], records: list[ThoughtView]) -
 # --- favourites ------------------------------------------------------------------------------
 
 def favourites(session: Session, actor: Actor, participant_id: int) -> list[str]:
-    authorize(session, actor, participant_id, Category.SKILLS, Action.READ, detail="favourites")
+    authorize(session, actor, participant_id, Category.SKILLS, Action.READ)
     known = skills_by_id()
     return [s for s in session.exec(select(FavouriteSkill.skill_id).where(
         FavouriteSkill.participant_id == participant_id).order_by(FavouriteSkill.created_at, FavouriteSkill.id)) if s in known]
 
 
 def set_favourite(session: Session, actor: Actor, participant_id: int, skill_id: str, on: bool) -> None:
-    authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE,
-              detail=f"{'add' if on else 'remove'} favourite {skill_id}")
+    authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
     errors: dict[str, str] = {}
     _check_skill(errors, skill_id)
     if errors:
@@ -332,7 +331,7 @@ class HomeworkView:
 def assign_homework(session: Session, actor: Actor, *, participant_id: int, skill_id: str,
                     due_on: date | None = None, note: str = "", now: datetime | None = None) -> HomeworkView:
     """A therapist asks a participant on their caseload to practise a skill."""
-    authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE, detail=f"assign {skill_id}")
+    authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE)
     now = now or utcnow()
     today = today_for(session, participant_id, now)
     errors: dict[str, str] = {}
@@ -352,7 +351,7 @@ def assign_homework(session: Session, actor: Actor, *, participant_id: int, skil
 
 
 def remove_homework(session: Session, actor: Actor, *, participant_id: int, homework_id: int) -> None:
-    authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE, detail=f"remove {homework_id}")
+    authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE, ref=f"homework:{homework_id}")
     row = session.get(Homework, homework_id)
     if row is None or row.participant_id != participant_id:
         raise ValidationError.one("homework", "No such homework for this participant.")

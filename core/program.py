@@ -216,7 +216,7 @@ def set_crisis_region(session: Session, actor: Actor, region: str) -> Program:
         raise ValidationError.one("program", "Your account is not attached to a program.")
     program.crisis_region = region
     session.add(program)
-    record(session, actor, category="program", action="write", detail=f"crisis region {region}")
+    record(session, actor, category="program", action="write")
     return program
 
 
@@ -266,7 +266,7 @@ def set_local_crisis_resources(session: Session, actor: Actor, resources: list[d
         for r in resources
     ]
     session.add(program)
-    record(session, actor, category="program", action="write", detail="crisis resources")
+    record(session, actor, category="program", action="write")
     return program
 
 
@@ -282,7 +282,7 @@ class ParticipantOverview:
 
 def participant_overview(session: Session, actor: Actor, participant_id: int) -> ParticipantOverview:
     """Program, schedule and therapist of one participant, in one query."""
-    authorize(session, actor, participant_id, Category.PROFILE, Action.READ, detail="overview")
+    authorize(session, actor, participant_id, Category.PROFILE, Action.READ)
     therapist = AppUser.__table__.alias("therapist")
     row = session.exec(
         select(AppUser, Program, therapist.c.name)
@@ -310,5 +310,5 @@ def set_checkup_interval(session: Session, actor: Actor, days: int) -> Program:
     program = session.get(Program, actor.program_id)
     program.checkup_interval_days = days
     session.add(program)
-    record(session, actor, category="program", action="write", detail=f"check-up interval {days} days")
+    record(session, actor, category="program", action="write")
     return program

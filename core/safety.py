@@ -105,8 +105,10 @@ def _plan(row: SafetyPlanVersion, author: str) -> Plan:
 
 
 def current_plan(session: Session, actor: Actor, participant_id: int) -> Plan | None:
-    """The newest version. A family member (with consent) gets only the steps marked shareable."""
-    authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ, detail="current")
+    """The newest version. A family member (with consent) gets only the steps marked shareable:
+    a summary, so their read is asked for as one and the gate refuses them the whole plan."""
+    family = actor.role is Role.FAMILY
+    authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ_SUMMARY if family else Action.READ)
     row = session.exec(select(SafetyPlanVersion, AppUser.name)
                        .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
                        .where(SafetyPlanVersion.participant_id == participant_id)
@@ -114,7 +116,7 @@ def current_plan(session: Session, actor: Actor, participant_id: int) -> Plan | 
     if row is None:
         return None
     plan = _plan(*row)
-    if actor.role is Role.FAMILY:
+    if family:
         shared = set(plan.content.get(SHARED_STEPS, []))
         return Plan(plan.version, {k: v for k, v in plan.content.items() if k in shared}, plan.updated_at, "")
     return plan
@@ -129,7 +131,7 @@ class Saved:
 def save_plan(session: Session, actor: Actor, *, participant_id: int, content: dict,
               base_version: int | None) -> Saved:
     """Save a new version. Raises PlanConflict if someone saved since `base_version`."""
-    authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.WRITE, detail="save")
+    authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.WRITE)
     cleaned, errors, flags = clean(content)
     if errors:
         raise ValidationError(errors)
@@ -164,8 +166,9 @@ def describe(item) -> str:
 
 
 def history(session: Session, actor: Actor, participant_id: int) -> list[Change]:
-    """Every version, newest first, with what changed from the one before."""
-    authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ, detail="history")
+    """Every version, newest first, with what changed from the one before (never for family: the
+    gate gives them the shared steps of the current plan only)."""
+    authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ)
     rows = session.exec(select(SafetyPlanVersion, AppUser.name)
                         .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
                         .where(SafetyPlanVersion.participant_id == participant_id)

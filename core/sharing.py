@@ -2,26 +2,28 @@
 
 Off by default. Each consent has an end date and can be revoked at once; substance-use data needs
 the 42 CFR Part 2 elements (purpose and the participant's typed signature). Family members only
-ever get aggregates — weekly averages, counts, totals — never notes, item answers or daily values.
-The gate in core.access enforces all of this on every read.
+ever get aggregates — weekly averages, counts, totals — never notes, item answers or daily values:
+every reader here asks the gate for `Action.READ_SUMMARY`, the only kind of read family are given.
 """
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import accounts, auth, clinical
-from core.access import Action, Actor, Category, authorize, record, require_role
+from core import accounts, auth, clinical, codes
+from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.errors import ValidationError
-from core.program import user_zone
 from core.models import (AppUser, Attendance, AuditEvent, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
-                         FamilyInvitation, FamilyLink, PracticeEntry, Role, ThoughtRecord, utcnow)
+                         FamilyInvitation, FamilyLink, PracticeEntry, Program, Role, ThoughtRecord, utcnow)
+from core.program import _first_zone, user_zone
 
 CATEGORY_LABELS = {
     Category.ATTENDANCE: "Attendance",
@@ -31,20 +33,93 @@ CATEGORY_LABELS = {
     Category.SAFETY_PLAN: "Safety plan (shared parts)",
     Category.SUBSTANCE_USE: "Substance use (cravings, use urges)",
 }
+# Exactly what each category discloses: shown in the consent, stored (by version) with it, and
+# shown to the family member beside what they were given (42 CFR 2.32(b): the scope goes with it).
+CATEGORY_SCOPE = {
+    Category.ATTENDANCE: "how many program sessions I came to each week, and how many were held",
+    Category.MOOD_TREND: "my average mood (0–10) each week",
+    Category.PRACTICE_COUNTS: ("how many skills I ticked on my diary cards and how many practice sessions I "
+                               "logged each week (counts only, never what I wrote)"),
+    Category.CHECKUP_TOTALS: ("my PHQ-9 (mood) and GAD-7 (worry) total scores and their ranges, never my "
+                              "answers to single questions"),
+    Category.SAFETY_PLAN: "the steps of my safety plan that I mark for family",
+    Category.SUBSTANCE_USE: ("my weekly average craving (0–10) and substance-use urge (0–5) — substance use "
+                             "disorder information protected by federal rules (42 CFR Part 2)"),
+}
+# The same scope as the family member reads it, beside what they were given.
+SCOPE_FOR_FAMILY = {
+    Category.ATTENDANCE: "how many program sessions they came to each week, and how many were held",
+    Category.MOOD_TREND: "their average mood (0–10) each week",
+    Category.PRACTICE_COUNTS: ("how many skills they ticked on their diary cards and how many practice sessions "
+                               "they logged each week (counts only, never what they wrote)"),
+    Category.CHECKUP_TOTALS: ("their PHQ-9 (mood) and GAD-7 (worry) total scores and their ranges, never their "
+                              "answers to single questions"),
+    Category.SAFETY_PLAN: "the steps of their safety plan that they mark for family",
+    Category.SUBSTANCE_USE: ("their weekly average craving (0–10) and substance-use urge (0–5) — substance use "
+                             "disorder information protected by federal rules (42 CFR Part 2)"),
+}
 # What a participant can choose to share, in the order the Sharing page lists it.
 OFFERED = (Category.ATTENDANCE, Category.MOOD_TREND, Category.PRACTICE_COUNTS, Category.CHECKUP_TOTALS,
            Category.SAFETY_PLAN, Category.SUBSTANCE_USE)
 DEFAULT_CONSENT_DAYS = 90
 INVITATION_DAYS = 7
+INVITATION_CODES = "family-invitation"   # the keyed hash's label for these codes
 FAMILY_WEEKS = 8
-REDISCLOSURE_NOTICE = (
-    "This information has been disclosed to you from records protected by federal confidentiality "
-    "rules (42 CFR part 2). These rules prohibit you from using or disclosing it further unless "
-    "the person it is about agrees in writing or the rules otherwise allow it.")
+PURPOSE_MAX = 200
+SIGNATURE_MAX = 120
+# 42 CFR § 2.32(a)(2), "Statement 2", verbatim as amended by the 2024 final rule (89 FR 12472,
+# Feb. 16, 2024; in force Apr. 16, 2024, compliance by Feb. 16, 2026):
+# https://www.ecfr.gov/current/title-42/chapter-I/subchapter-A/part-2/subpart-C/section-2.32
+# (§ 2.32(a) requires "one of the following written statements"; before 2024 Statement 2 read
+# "prohibits unauthorized disclosure", the amendment added "use or".) § 2.32(b) asks that the
+# disclosure also carry the consent or a clear explanation of its scope: the family page shows
+# CATEGORY_SCOPE, the purpose and the discloser beside it.
+REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
+REDISCLOSURE_PLAIN = ("In plain words: this is shared with you alone. Please don't pass it on, show it "
+                      "to anyone, or use it for anything else.")
+
+# The consent wording. Its version (a hash of the words) is stored on every grant, so what the
+# participant was shown can always be told apart from later wording.
+_CONSENT = ("I, {participant}, agree that {program} may show {family} {scope}, in the IOP Companion app, "
+            "until the end of {until}. I can stop this at any time on my Family sharing page by tapping "
+            "“Stop”: it stops at once, except for what they have already seen.")
+_PART2_CONSENT = ("I, {participant}, consent to {program} disclosing to {family} {scope}, in the IOP Companion "
+                  "app, until the end of {until}, for this purpose: “{purpose}”. I understand that I may revoke "
+                  "this consent at any time, except to the extent that the program has already acted on it, by "
+                  "tapping “Stop” on my Family sharing page; it takes effect at once. {family} will be told that "
+                  "federal rules prohibit passing this information on. I sign by typing my full name; the date "
+                  "and time are recorded when I do.")
 
 
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+def _wording(category: Category) -> str:
+    return _PART2_CONSENT if category is Category.SUBSTANCE_USE else _CONSENT
+
+
+def consent_version(category: Category) -> str:
+    """A short id of the exact wording shown for this category (template and scope)."""
+    words = f"{_wording(category)}\n{CATEGORY_SCOPE[category]}".encode()
+    return hashlib.sha256(words).hexdigest()[:12]
+
+
+def consent_text(category: Category, *, participant: str, program: str, family: str, until: date,
+                 purpose: str = "") -> str:
+    """The consent as the participant reads it before sharing (plain text: escape it for Markdown)."""
+    return _wording(category).format(participant=participant, program=program or "my program", family=family,
+                                     scope=CATEGORY_SCOPE[category], until=f"{until:%B} {until.day}, {until.year}",
+                                     purpose=purpose.strip() or "…")
+
+
+def _plain(value: object, field: str, limit: int, errors: dict[str, str], label: str) -> str:
+    """Typed text: a string, no control characters (NUL breaks PostgreSQL), within its limit."""
+    if not isinstance(value, str):
+        errors[field] = f"{label}: that isn't text."
+        return ""
+    value = " ".join(value.split())
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        errors[field] = f"{label}: remove the special characters."
+    elif len(value) > limit:
+        errors[field] = f"{label}: keep it under {limit} characters (it has {len(value)})."
+    return value
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -52,53 +127,121 @@ def _hash(code: str) -> str:
 def create_invitation(session: Session, actor: Actor, *, name: str, relationship: str = "",
                       email: str = "", now: datetime | None = None) -> tuple[str, datetime]:
     """A one-time code for a family member, valid INVITATION_DAYS days. Returns (code, expiry)."""
-    authorize(session, actor, actor.id, Category.SHARING, Action.WRITE, detail="invite")
-    if actor.role is not Role.PARTICIPANT:
-        raise ValidationError.one("name", "Only the participant can invite their family.")
-    name, relationship, email = name.strip(), relationship.strip(), email.strip().lower()
-    errors = {}
-    if not name or len(name) > accounts.NAME_MAX:
+    authorize(session, actor, actor.id, Category.SHARING, Action.WRITE)
+    errors: dict[str, str] = {}
+    name = _plain(name, "name", accounts.NAME_MAX, errors, "Their name")
+    relationship = _plain(relationship, "relationship", 40, errors, "How they're related")
+    email = _plain(email, "email", 254, errors, "Email").lower()
+    if "name" not in errors and not name:
         errors["name"] = "Enter their name (up to 80 characters)."
-    if len(relationship) > 40:
+    if "relationship" in errors and "keep it under" in errors["relationship"]:
         errors["relationship"] = "Keep it short, e.g. Parent, Partner, Sibling."
-    if email and not accounts.EMAIL_RE.match(email):
+    if email and "email" not in errors and not accounts.EMAIL_RE.match(email):
         errors["email"] = "That doesn't look like an email address."
     if errors:
         raise ValidationError(errors)
-    code = "-".join(secrets.token_hex(2).upper() for _ in range(3))   # e.g. 4F2A-09BC-77D1
+    code = codes.new_code()
     expires = (now or utcnow()) + timedelta(days=INVITATION_DAYS)
-    session.add(FamilyInvitation(participant_id=actor.id, code_hash=_hash(code), name=name,
-                                 relationship=relationship, email=email, expires_at=expires))
+    session.add(FamilyInvitation(participant_id=actor.id, code_hash=codes.keyed_hash(INVITATION_CODES, code),
+                                 name=name, relationship=relationship, email=email, expires_at=expires))
     session.commit()
     return code, expires
 
 
+@dataclass(frozen=True)
+class PendingInvitation:
+    id: int
+    name: str
+    relationship: str
+    created_at: datetime
+    expires_at: datetime
+
+
+def pending_invitations(session: Session, actor: Actor, participant_id: int,
+                        now: datetime | None = None) -> list[PendingInvitation]:
+    """Codes given out that nobody has used yet and that still work, newest first."""
+    authorize(session, actor, participant_id, Category.SHARING, Action.READ)
+    rows = session.exec(select(FamilyInvitation).where(
+        FamilyInvitation.participant_id == participant_id, FamilyInvitation.used_at == None,  # noqa: E711
+        FamilyInvitation.withdrawn_at == None, FamilyInvitation.expires_at > (now or utcnow()))  # noqa: E711
+        .order_by(FamilyInvitation.created_at.desc(), FamilyInvitation.id.desc())).all()
+    return [PendingInvitation(r.id, r.name, r.relationship, r.created_at, r.expires_at) for r in rows]
+
+
+def withdraw_invitation(session: Session, actor: Actor, *, invitation_id: int, now: datetime | None = None) -> None:
+    """The participant takes back a code nobody has used yet; it stops working at once."""
+    valid = isinstance(invitation_id, int) and not isinstance(invitation_id, bool) and 0 < invitation_id < 2**31
+    authorize(session, actor, actor.id, Category.SHARING, Action.WRITE,
+              ref=f"invitation:{invitation_id}" if valid else "")
+    withdrawn = valid and session.execute(
+        update(FamilyInvitation)
+        .where(FamilyInvitation.id == invitation_id, FamilyInvitation.participant_id == actor.id,
+               FamilyInvitation.used_at == None, FamilyInvitation.withdrawn_at == None)  # noqa: E711
+        .values(withdrawn_at=now or utcnow())).rowcount == 1
+    session.commit()
+    if not withdrawn:
+        raise ValidationError.one("invitation", "That code has already been used or withdrawn.")
+
+
+WRONG_CODE = "That code isn't right. Check it with the person who invited you."
+USED_CODE = "That code has already been used. Ask for a new one."
+DEAD_CODE = "That code no longer works. Ask the person who invited you for a new one."
+
+
 def redeem_invitation(session: Session, *, code: str, username: str, password: str, rounds: int,
                       now: datetime | None = None) -> AppUser:
-    """A family member creates their own account with a code; each code works once."""
+    """A family member creates their own account with a code; each code works once.
+
+    The code is claimed by one conditional UPDATE (… WHERE used_at IS NULL AND not withdrawn AND
+    not expired AND its participant is active): of any number of simultaneous redemptions exactly
+    one changes the row, and the account, the link and the claim commit together or not at all.
+    All of redemption is this one function, so a throttle can wrap it.
+    """
     now = now or utcnow()
-    invitation = session.exec(select(FamilyInvitation).where(FamilyInvitation.code_hash == _hash(code))).first()
-    if invitation is None:
-        raise ValidationError.one("code", "That code isn't right. Check it with the person who invited you.")
+    invitation = session.exec(select(FamilyInvitation).where(
+        FamilyInvitation.code_hash == codes.keyed_hash(INVITATION_CODES, code))).first()
+    if invitation is None or not codes.normalise(code):
+        raise ValidationError.one("code", WRONG_CODE)
     if invitation.used_at is not None:
-        raise ValidationError.one("code", "That code has already been used. Ask for a new one.")
+        raise ValidationError.one("code", USED_CODE)
     if invitation.expires_at <= now:
         raise ValidationError.one("code", "That code has expired (codes last 7 days). Ask for a new one.")
     participant = session.get(AppUser, invitation.participant_id)
-    username = username.strip().lower()
+    if invitation.withdrawn_at is not None or participant is None or not participant.is_active:
+        raise ValidationError.one("code", DEAD_CODE)
+    username = username.strip().lower() if isinstance(username, str) else ""
+    password = password if isinstance(password, str) else ""
     errors = accounts.validate_new_account(session, username=username, name=invitation.name,
                                            email=invitation.email, role=Role.FAMILY.value, password=password)
     if errors:
         raise ValidationError(errors)
+    password_hash = auth.hash_password(password, rounds=rounds)   # slow: before the claim, not inside it
+    active_participant = select(AppUser.id).where(AppUser.id == invitation.participant_id,
+                                                  AppUser.is_active == True)  # noqa: E712
+    claimed = session.execute(
+        update(FamilyInvitation)
+        .where(FamilyInvitation.id == invitation.id, FamilyInvitation.used_at == None,  # noqa: E711
+               FamilyInvitation.withdrawn_at == None, FamilyInvitation.expires_at > now,  # noqa: E711
+               FamilyInvitation.participant_id.in_(active_participant))
+        .values(used_at=now)).rowcount
+    if claimed != 1:
+        session.rollback()
+        raise ValidationError.one("code", USED_CODE)
     user = AppUser(username=username, name=invitation.name, email=invitation.email or None, role=Role.FAMILY.value,
-                   password_hash=auth.hash_password(password, rounds=rounds), program_id=participant.program_id)
+                   password_hash=password_hash, program_id=participant.program_id)
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:     # the same username (or email) was taken a moment ago: the code stays unused
+        session.rollback()
+        if auth.find_user(session, username):
+            raise ValidationError.one("username", "That username was just taken. Try another.") from None
+        raise ValidationError.one("code", "That invitation's email address is already in use. Ask for a new "
+                                          "invitation without it.") from None
     session.add(FamilyLink(family_id=user.id, participant_id=participant.id, relationship=invitation.relationship))
-    invitation.used_at, invitation.family_id = now, user.id
-    session.add(invitation)
+    session.execute(update(FamilyInvitation).where(FamilyInvitation.id == invitation.id).values(family_id=user.id))
     record(session, Actor.of(user), category=Category.SHARING, action="join", participant_id=participant.id,
-           detail=f"family account {username} created from an invitation")
+           ref=f"invitation:{invitation.id}")
     return user
 
 
@@ -109,7 +252,93 @@ class FamilyMember:
     id: int
     name: str
     relationship: str
-    active: dict[Category, datetime]       # category -> until when
+    active: dict[Category, date]       # category -> the last day shared (the day the participant chose)
+
+
+def _zone_of(session: Session, participant_id: int) -> ZoneInfo:
+    return user_zone(session, participant_id)
+
+
+def _end_current(session: Session, participant_id: int, family_id: int, category: Category, now: datetime) -> None:
+    """End every unrevoked consent for this person and category — expired ones too — so the
+    one-current-consent index has room for the next."""
+    session.execute(update(ConsentGrant).where(
+        ConsentGrant.participant_id == participant_id, ConsentGrant.family_id == family_id,
+        ConsentGrant.category == category.value, ConsentGrant.revoked_at == None)  # noqa: E711
+        .values(revoked_at=now))
+
+
+def _lock_link(session: Session, participant_id: int, family_id: int) -> bool:
+    """The family link, locked for this transaction on PostgreSQL (SQLite serialises writers), so
+    two grants for one person at the same moment are made one after the other."""
+    return session.exec(select(FamilyLink.id).where(
+        FamilyLink.participant_id == participant_id, FamilyLink.family_id == family_id)
+        .with_for_update()).first() is not None
+
+
+def grant(session: Session, actor: Actor, *, family_id: int, category: Category, until: date,
+          purpose: str = "", signature: str = "", shown_version: str = "", now: datetime | None = None) -> None:
+    """Share one category with one family member until a date (replacing any current consent).
+
+    `shown_version` is the `consent_version` of the wording the participant was shown; it is
+    stored with the consent, with the program's name as the discloser.
+    """
+    valid_family = isinstance(family_id, int) and not isinstance(family_id, bool) and 0 < family_id < 2**31
+    authorize(session, actor, actor.id, Category.SHARING, Action.WRITE, ref=f"user:{family_id}" if valid_family else "")
+    now = now or utcnow()
+    if category not in OFFERED:
+        raise ValidationError.one("category", "This can't be shared from the app yet.")
+    category = Category(category)
+    errors: dict[str, str] = {}
+    purpose = _plain(purpose, "purpose", PURPOSE_MAX, errors, "Purpose")
+    signature = _plain(signature, "signature", SIGNATURE_MAX, errors, "Signature")
+    if not valid_family or not _linked(session, actor.id, family_id):
+        raise ValidationError.one("family", "That person isn't connected to you.")
+    zone = _zone_of(session, actor.id)
+    today = now.astimezone(zone).date()
+    if not isinstance(until, date) or isinstance(until, datetime):
+        errors["until"] = "Choose an end date."
+    elif until <= today or until > today + timedelta(days=365):
+        errors["until"] = "Choose an end date after today and within a year."
+    if category is Category.SUBSTANCE_USE:
+        if "purpose" not in errors and not purpose:
+            errors["purpose"] = "Say why you're sharing this (for example: so they can support my recovery)."
+        if "signature" not in errors and signature.lower() != " ".join(actor.name.split()).lower():
+            errors["signature"] = f"Type your full name exactly as “{actor.name}” to sign."
+    if shown_version != consent_version(category):
+        errors["consent"] = "The wording of this consent has changed. Read it again, then share."
+    if errors:
+        raise ValidationError(errors)
+    program = session.exec(select(Program.name).join(AppUser, AppUser.program_id == Program.id)
+                           .where(AppUser.id == actor.id)).first() or ""
+    row = dict(participant_id=actor.id, family_id=family_id, category=category.value, granted_at=now,
+               expires_at=datetime.combine(until, datetime.max.time(), tzinfo=zone).astimezone(now.tzinfo),
+               purpose=purpose, signature=signature, signed_at=now if signature else None,
+               discloser=program[:120], consent_version=shown_version)
+    for attempt in range(3):
+        if not _lock_link(session, actor.id, family_id):
+            session.rollback()
+            raise ValidationError.one("family", "That person isn't connected to you.")
+        _end_current(session, actor.id, family_id, category, now)
+        session.add(ConsentGrant(**row))
+        try:
+            session.commit()
+            return
+        except IntegrityError:   # another grant for the same person committed first: go on top of it
+            session.rollback()
+            if attempt == 2:
+                raise
+
+
+def revoke(session: Session, actor: Actor, *, family_id: int, category: Category, now: datetime | None = None) -> None:
+    """Stop sharing at once (from the family member's next screen refresh)."""
+    valid_family = isinstance(family_id, int) and not isinstance(family_id, bool) and 0 < family_id < 2**31
+    authorize(session, actor, actor.id, Category.SHARING, Action.WRITE, ref=f"user:{family_id}" if valid_family else "")
+    if category not in OFFERED:
+        raise ValidationError.one("category", "This can't be shared from the app yet.")
+    if valid_family:
+        _end_current(session, actor.id, family_id, Category(category), now or utcnow())
+    session.commit()
 
 
 def _linked(session: Session, participant_id: int, family_id: int) -> bool:
@@ -117,62 +346,23 @@ def _linked(session: Session, participant_id: int, family_id: int) -> bool:
                                                     FamilyLink.family_id == family_id)).first() is not None
 
 
-def _end_active(session: Session, participant_id: int, family_id: int, category: Category, now: datetime) -> None:
-    for grant in session.exec(select(ConsentGrant).where(
-            ConsentGrant.participant_id == participant_id, ConsentGrant.family_id == family_id,
-            ConsentGrant.category == category.value, ConsentGrant.revoked_at == None,  # noqa: E711
-            ConsentGrant.expires_at > now)):
-        grant.revoked_at = now
-        session.add(grant)
-
-
-def grant(session: Session, actor: Actor, *, family_id: int, category: Category, until: date,
-          purpose: str = "", signature: str = "", now: datetime | None = None) -> None:
-    """Share one category with one family member until a date (replacing any current consent)."""
-    authorize(session, actor, actor.id, Category.SHARING, Action.WRITE, detail=f"grant {category} to {family_id}")
-    now = now or utcnow()
-    if category not in OFFERED:
-        raise ValidationError.one("category", "This can't be shared from the app yet.")
-    if not _linked(session, actor.id, family_id):
-        raise ValidationError.one("family", "That person isn't connected to you.")
-    zone = user_zone(session, actor.id)
-    today = now.astimezone(zone).date()
-    if until <= today or until > today + timedelta(days=365):
-        raise ValidationError.one("until", "Choose an end date after today and within a year.")
-    if category is Category.SUBSTANCE_USE:
-        errors = {}
-        if not purpose.strip():
-            errors["purpose"] = "Say why you're sharing this (for example: so they can support my recovery)."
-        if " ".join(signature.split()).lower() != " ".join(actor.name.split()).lower():
-            errors["signature"] = f"Type your full name exactly as “{actor.name}” to sign."
-        if errors:
-            raise ValidationError(errors)
-    _end_active(session, actor.id, family_id, category, now)
-    session.add(ConsentGrant(participant_id=actor.id, family_id=family_id, category=category.value, granted_at=now,
-                             expires_at=datetime.combine(until, datetime.max.time(), tzinfo=zone).astimezone(now.tzinfo),
-                             purpose=purpose.strip()[:200], signature=signature.strip()[:120],
-                             signed_at=now if signature else None))
-    session.commit()
-
-
-def revoke(session: Session, actor: Actor, *, family_id: int, category: Category, now: datetime | None = None) -> None:
-    """Stop sharing at once (from the family member's next screen refresh)."""
-    authorize(session, actor, actor.id, Category.SHARING, Action.WRITE, detail=f"revoke {category} from {family_id}")
-    _end_active(session, actor.id, family_id, category, now or utcnow())
-    session.commit()
+def _last_day(expires_at: datetime, zone: ZoneInfo) -> date:
+    """A consent lasts to the end of the day the participant chose, in their zone: that day."""
+    return expires_at.astimezone(zone).date()
 
 
 def family_of(session: Session, actor: Actor, participant_id: int) -> list[FamilyMember]:
     """Who is connected and what each may see now (participant and their therapist)."""
-    authorize(session, actor, participant_id, Category.SHARING, Action.READ, detail="overview")
-    now = utcnow()
+    authorize(session, actor, participant_id, Category.SHARING, Action.READ)
+    now, zone = utcnow(), _zone_of(session, participant_id)
     links = session.exec(select(FamilyLink, AppUser.name).join(AppUser, AppUser.id == FamilyLink.family_id)
                          .where(FamilyLink.participant_id == participant_id).order_by(AppUser.name)).all()
     grants = session.exec(select(ConsentGrant).where(
         ConsentGrant.participant_id == participant_id, ConsentGrant.revoked_at == None,  # noqa: E711
         ConsentGrant.expires_at > now)).all()
     return [FamilyMember(link.family_id, name, link.relationship,
-                         {Category(g.category): g.expires_at for g in grants if g.family_id == link.family_id})
+                         {Category(g.category): _last_day(g.expires_at, zone)
+                          for g in grants if g.family_id == link.family_id})
             for link, name in links]
 
 
@@ -184,29 +374,83 @@ class FamilyView:
     allowed: bool
 
 
+# What a family member's look at each category is called on the participant's "who looked" log.
+LOOKED_AT = {
+    Category.ATTENDANCE: "Your attendance (sessions per week)",
+    Category.MOOD_TREND: "Your mood trend (weekly averages)",
+    Category.PRACTICE_COUNTS: "Your skills practice counts",
+    Category.CHECKUP_TOTALS: "Your check-up totals",
+    Category.SAFETY_PLAN: "The parts of your safety plan you shared",
+    Category.SUBSTANCE_USE: "Your craving and use-urge averages",
+}
+
+
+def _looked_at(category: str, action: str) -> str:
+    if category == Category.SHARING.value:
+        return "Joined with your invitation code" if action == "join" else "Which things you share with them"
+    if category in Category._value2member_map_ and Category(category) in LOOKED_AT:
+        return LOOKED_AT[Category(category)]
+    return "Something you haven't shared"   # a refused try at a category that is never shared
+
+
 def family_access_log(session: Session, actor: Actor, participant_id: int, limit: int = 100) -> list[FamilyView]:
-    """Every time a family member looked (or tried to look), newest first."""
-    authorize(session, actor, participant_id, Category.SHARING, Action.READ, detail="family access log")
+    """Every time a family member looked (or tried to look), newest first, in plain words."""
+    authorize(session, actor, participant_id, Category.SHARING, Action.READ)
     rows = session.exec(select(AuditEvent, AppUser.name).join(AppUser, AppUser.id == AuditEvent.actor_id)
                         .where(AuditEvent.participant_id == participant_id, AuditEvent.actor_role == Role.FAMILY.value)
                         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
-    return [FamilyView(e.at, name, CATEGORY_LABELS.get(Category(e.category), e.category)
-                       if e.category in Category._value2member_map_ else e.category, e.allowed)
-            for e, name in rows]
+    return [FamilyView(e.at, name, _looked_at(e.category, e.action), e.allowed) for e, name in rows]
 
 
-def shared_with_me(session: Session, actor: Actor) -> list[tuple[int, str, str, dict[Category, datetime]]]:
-    """For a family member: each linked participant and what they share now."""
+@dataclass(frozen=True)
+class SharedItem:
+    """One thing a family member was given: what exactly, why, by whom, until when."""
+
+    category: Category
+    label: str
+    scope: str
+    purpose: str
+    discloser: str
+    until: date
+    granted_at: datetime
+
+
+@dataclass(frozen=True)
+class SharedPerson:
+    participant_id: int
+    name: str
+    relationship: str
+    items: list[SharedItem]
+
+    @property
+    def categories(self) -> set[Category]:
+        return {i.category for i in self.items}
+
+
+def shared_with_me(session: Session, actor: Actor) -> list[SharedPerson]:
+    """For a family member: each linked participant and what they share now, with its scope and purpose."""
     require_role(session, actor, Role.FAMILY, what="sharing")
     now = utcnow()
-    links = session.exec(select(FamilyLink, AppUser.name).join(AppUser, AppUser.id == FamilyLink.participant_id)
-                         .where(FamilyLink.family_id == actor.id).order_by(AppUser.name)).all()
+    links = session.exec(select(FamilyLink, AppUser.name, AppUser.timezone, Program.timezone)
+                         .join(AppUser, AppUser.id == FamilyLink.participant_id)
+                         .join(Program, Program.id == AppUser.program_id, isouter=True)
+                         .where(FamilyLink.family_id == actor.id, AppUser.is_active == True)  # noqa: E712
+                         .order_by(AppUser.name)).all()
     grants = session.exec(select(ConsentGrant).where(
-        ConsentGrant.family_id == actor.id, ConsentGrant.revoked_at == None, ConsentGrant.expires_at > now)).all()  # noqa: E711
-    record(session, actor, category=Category.SHARING, action="read", detail="own consents")
-    return [(link.participant_id, name, link.relationship,
-             {Category(g.category): g.expires_at for g in grants if g.participant_id == link.participant_id})
-            for link, name in links]
+        ConsentGrant.family_id == actor.id, ConsentGrant.revoked_at == None, ConsentGrant.expires_at > now)  # noqa: E711
+        .order_by(ConsentGrant.category)).all()
+    record_many(session, actor, [link.participant_id for link, *_ in links], category=Category.SHARING,
+                action="read_summary")
+    people = []
+    for link, name, own_zone, program_zone in links:
+        zone = _first_zone(own_zone, program_zone)
+        items = [SharedItem(Category(g.category), CATEGORY_LABELS[Category(g.category)],
+                            SCOPE_FOR_FAMILY[Category(g.category)], g.purpose, g.discloser,
+                            _last_day(g.expires_at, zone), g.granted_at)
+                 for g in grants if g.participant_id == link.participant_id and g.category in OFFERED]
+        people.append(SharedPerson(link.participant_id, name, link.relationship,
+                                   sorted(items, key=lambda i: OFFERED.index(i.category))))
+    return people
 
 
 # --- what family may see: aggregates only ----------------------------------------------------------
@@ -226,9 +470,13 @@ def _weekly(points: list[tuple[date, float]], weeks: list[date], how: str) -> li
     return [round(sum(buckets[w]) / len(buckets[w]), 1) if buckets.get(w) else None for w in weeks]
 
 
+def _span(weeks: list[date]) -> str:
+    return f"{weeks[0]}..{weeks[-1] + timedelta(days=6)}"
+
+
 def mood_trend(session: Session, actor: Actor, participant_id: int, today: date) -> tuple[list[date], list]:
-    authorize(session, actor, participant_id, Category.MOOD_TREND, Action.READ)
     weeks = _weeks(today)
+    authorize(session, actor, participant_id, Category.MOOD_TREND, Action.READ_SUMMARY, ref=_span(weeks))
     rows = session.exec(select(DiaryCard.day, DiaryCard.mood).where(
         DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0])).all()
     return weeks, _weekly(list(rows), weeks, "avg")
@@ -236,8 +484,8 @@ def mood_trend(session: Session, actor: Actor, participant_id: int, today: date)
 
 def practice_counts(session: Session, actor: Actor, participant_id: int, today: date) -> tuple[list[date], list, list]:
     """Per week: skills ticked on diary cards, and practice sessions logged (counts only, no text)."""
-    authorize(session, actor, participant_id, Category.PRACTICE_COUNTS, Action.READ)
     weeks = _weeks(today)
+    authorize(session, actor, participant_id, Category.PRACTICE_COUNTS, Action.READ_SUMMARY, ref=_span(weeks))
     rows = session.exec(select(DiaryCard.day, DiaryCard.skills).where(
         DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0])).all()
     logged = [*session.exec(select(PracticeEntry.day).where(PracticeEntry.participant_id == participant_id,
@@ -250,8 +498,8 @@ def practice_counts(session: Session, actor: Actor, participant_id: int, today: 
 
 def attendance_weekly(session: Session, actor: Actor, participant_id: int, today: date) -> tuple[list[date], list, list]:
     """Per week: program sessions attended, and sessions held (excused absences left out)."""
-    authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ)
     weeks = _weeks(today)
+    authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ_SUMMARY, ref=_span(weeks))
     rows = session.exec(select(Attendance.day, Attendance.status).where(
         Attendance.participant_id == participant_id, Attendance.day >= weeks[0])).all()
     return (weeks, _weekly([(day, 1) for day, status in rows if status in clinical.ATTENDED], weeks, "sum"),
@@ -260,7 +508,7 @@ def attendance_weekly(session: Session, actor: Actor, participant_id: int, today
 
 def checkup_totals(session: Session, actor: Actor, participant_id: int) -> list[tuple[date, str, int, str]]:
     """Totals and bands only — never the answers to single questions."""
-    authorize(session, actor, participant_id, Category.CHECKUP_TOTALS, Action.READ)
+    authorize(session, actor, participant_id, Category.CHECKUP_TOTALS, Action.READ_SUMMARY)
     return [tuple(r) for r in session.exec(
         select(Checkup.day, Checkup.kind, Checkup.total, Checkup.band)
         .where(Checkup.participant_id == participant_id, Checkup.kind.in_(("phq9", "gad7")))
@@ -269,8 +517,8 @@ def checkup_totals(session: Session, actor: Actor, participant_id: int) -> list[
 
 def substance_use(session: Session, actor: Actor, participant_id: int, today: date) -> tuple[list[date], list, list]:
     """Weekly average craving and substance-use urge (Part 2 data: shown with the notice)."""
-    authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ)
     weeks = _weeks(today)
+    authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ_SUMMARY, ref=_span(weeks))
     cravings = session.exec(select(DiaryCard.day, DiaryCard.craving).where(
         DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0])).all()
     urges = session.exec(select(DiaryCard.day, DiaryUrge.urge)
@@ -279,4 +527,3 @@ def substance_use(session: Session, actor: Actor, participant_id: int, today: da
                          .where(DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0],
                                 DiaryTarget.key == "substance_use")).all()
     return weeks, _weekly(list(cravings), weeks, "avg"), _weekly(list(urges), weeks, "avg")
-

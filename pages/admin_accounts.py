@@ -13,6 +13,7 @@ from core.config import settings  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
+from ui.text import md  # noqa: E402
 
 st.title("Accounts")
 
@@ -44,7 +45,7 @@ with st.expander("➕ Create an account", expanded=False):
                     session, actor, username=username, name=name, email=email, role=role or "",
                     password=password, rounds=settings().bcrypt_rounds,
                     therapist_id=therapist.id if therapist else None)
-            st.success(f"Account created for {user.name} (username `{user.username}`).")
+            st.success(f"Account created for {md(user.name)} (username `{user.username}`).")
         except ValidationError as exc:
             errors.show(exc.fields)
 
@@ -72,7 +73,7 @@ if chosen is not None:
     label = "Deactivate" if chosen.is_active else "Reactivate"
     if chosen.is_active:
         st.caption("Deactivating ends their logins on every device. Their records are kept.")
-    if st.button(f"{label} {chosen.name}", width="stretch"):
+    if st.button(f"{label} {md(chosen.name)}", width="stretch"):
         try:
             with session_scope() as session:
                 accounts.set_active(session, actor, user_id=chosen.id, active=not chosen.is_active)

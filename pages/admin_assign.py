@@ -10,12 +10,17 @@ actor = auth.guard(Role.ADMIN)
 from core import accounts  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
+from ui.text import md  # noqa: E402
+
+DONE = "admin_assign_done"   # the success message, kept across the rerun that redraws the lists
 
 st.title("Caseloads")
 with session_scope() as session:
     rows = accounts.list_accounts(session, actor, role=Role.PARTICIPANT.value)
     therapists = accounts.people(session, program_id=actor.program_id, role=Role.THERAPIST)
 
+if done := st.session_state.pop(DONE, None):
+    st.success(md(done), icon=":material/check:")
 with st.form("assign"):
     participant = st.selectbox("Participant", [r for r in rows if r.is_active], index=None,
                                format_func=lambda r: f"{r.name} — {r.therapist or 'no therapist'}",
@@ -31,15 +36,16 @@ if assign:
             with session_scope() as session:
                 accounts.assign_therapist(session, actor, participant_id=participant.id,
                                           therapist_id=therapist.id)
-            st.success(f"{participant.name} is now on {therapist.name}'s caseload.")
-            st.rerun()
         except ValidationError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
+        else:
+            st.session_state[DONE] = f"{participant.name} is now on {therapist.name}'s caseload."
+            st.rerun()
 
 for person in therapists:
     mine = [r.name for r in rows if r.therapist == person.name]
-    st.subheader(f"{person.name} · {len(mine)}")
-    st.write(", ".join(mine) if mine else "No participants yet.")
-unassigned = [r.name for r in rows if not r.therapist and r.is_active]
+    st.subheader(f"{md(person.name)} · {len(mine)}")
+    st.markdown(", ".join(md(name) for name in mine) if mine else "No participants yet.")
+unassigned = [md(r.name) for r in rows if not r.therapist and r.is_active]
 if unassigned:
     st.warning("Not on any caseload: " + ", ".join(unassigned))

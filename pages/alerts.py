@@ -61,7 +61,7 @@ for participant_id, group in people.items():
             with st.container(border=False, key=f"alert_{item.id}"):
                 show(item)
                 if item.acknowledged_at is not None:
-                    st.caption(f"Acknowledged by {md(item.acknowledged_by or '')} at "
+                    st.caption(f"Acknowledged by {md(item.acknowledged_by or 'your team')} at "
                                f"{local_time(item.acknowledged_at, zone)}:")
                     st.text(item.acknowledgement)
                     if st.button("Resolve", key=f"resolve_{item.id}", width="stretch"):

@@ -13,6 +13,7 @@ from core import accounts, attendance, clinical  # noqa: E402 - the guard comes 
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from core.program import today_of  # noqa: E402
+from ui.text import md  # noqa: E402
 
 st.title("Attendance")
 with session_scope() as session:
@@ -40,7 +41,7 @@ show_count(count_slot, len(already))
 with st.form(f"roll_{day}_{kind}", border=False):
     chosen = {}
     for person in caseload:
-        chosen[person.id] = st.segmented_control(person.name, list(clinical.ATTENDANCE_STATUSES),
+        chosen[person.id] = st.segmented_control(md(person.name), list(clinical.ATTENDANCE_STATUSES),
                                                  format_func=clinical.ATTENDANCE_STATUSES.get,
                                                  default=already.get(person.id), key=f"roll_{person.id}_{day}_{kind}",
                                                  width="stretch")

@@ -12,6 +12,7 @@ from core.caseload import caseload_rows  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from core.program import today_of, week_in_program  # noqa: E402
+from ui.text import md  # noqa: E402
 
 st.title("Caseload")
 with session_scope() as session:
@@ -73,7 +74,7 @@ with st.expander("Ask for an extra check-up"):
             try:
                 with session_scope() as session:
                     checkups.request_extra(session, actor, participant_id=who.participant_id, kind=kind)
-                st.success(f"{who.name} will see an extra {checkups.questionnaires()[kind].name} to fill in.")
+                st.success(f"{md(who.name)} will see an extra {checkups.questionnaires()[kind].name} to fill in.")
             except ValidationError as exc:
                 st.error(str(exc))
 

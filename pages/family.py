@@ -1,5 +1,7 @@
 """Family home: exactly what each person I support has chosen to share, and how to help."""
 
+import html
+
 import streamlit as st
 
 from core.models import Role
@@ -14,59 +16,80 @@ from core.db import session_scope  # noqa: E402
 from core.program import today_of  # noqa: E402
 from core.content import family_sections  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
+from ui.text import md  # noqa: E402
 
-st.title(f"Hello, {actor.name.split()[0]}")
+CHECKUP_NAMES = {"phq9": "PHQ-9 (mood)", "gad7": "GAD-7 (worry)"}
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.split() else name
+
+
+st.title(f"Hello, {md(first_name(actor.name))}")
 with session_scope() as session:
     today = today_of(session, actor)
     people = sharing.shared_with_me(session, actor)
 
 if not people:
     st.info("You are not connected to anyone yet. A participant can invite you from their app.")
-for participant_id, name, relationship, shared in people:
-    first = name.split()[0]
-    st.subheader(name)
-    if relationship:
-        st.caption(f"You are connected as: {relationship}")
-    if not shared:
-        st.write(f"{first} isn't sharing anything with you right now. That's their choice to make, and "
+for person in people:
+    first = first_name(person.name)
+    in_chart = html.escape(first)       # Plotly titles read a little HTML (links included): not from a name
+    st.subheader(md(person.name))
+    if person.relationship:
+        st.caption(f"You are connected as: {md(person.relationship)}")
+    if not person.items:
+        st.write(f"{md(first)} isn't sharing anything with you right now. That's their choice to make, and "
                  "it can change at any time.")
         continue
-    st.caption("Shared with you: " + "; ".join(f"{sharing.CATEGORY_LABELS[c]} (until {until:%b %d, %Y})"
-                                               for c, until in shared.items()))
+    st.caption("Shared with you: " + "; ".join(f"{item.label} (until {item.until:%b} {item.until.day}, "
+                                               f"{item.until.year})" for item in person.items))
+    with st.expander(f"What {md(first)} shares with you, and why", icon=":material/info:"):
+        for item in person.items:
+            lines = [f"**{item.label}** — until {item.until:%b} {item.until.day}, {item.until.year}",
+                     f"What: {md(item.scope)}."]
+            if item.purpose:
+                lines.append(f"Why: “{md(item.purpose)}”")
+            if item.discloser:
+                lines.append(f"Shared by {md(item.discloser)}, with {md(first)}'s consent.")
+            st.markdown("  \n".join(lines))
     with session_scope() as session:
-        if Category.MOOD_TREND in shared:
-            weeks, values = sharing.mood_trend(session, actor, participant_id, today)
-            chart_widgets.show(charts.weekly(f"{first}'s mood, weekly average (0–10)", weeks, {"Mood": values},
+        if Category.MOOD_TREND in person.categories:
+            weeks, values = sharing.mood_trend(session, actor, person.participant_id, today)
+            chart_widgets.show(charts.weekly(f"{in_chart}'s mood, weekly average (0–10)", weeks, {"Mood": values},
                                              y_range=[0, 10.5]))
-        if Category.ATTENDANCE in shared:
-            weeks, came, held = sharing.attendance_weekly(session, actor, participant_id, today)
+        if Category.ATTENDANCE in person.categories:
+            weeks, came, held = sharing.attendance_weekly(session, actor, person.participant_id, today)
             chart_widgets.show(charts.weekly("Program sessions per week", weeks, {"Attended": came, "Held": held},
                                              bars=True))
-        if Category.PRACTICE_COUNTS in shared:
-            weeks, ticked, logged = sharing.practice_counts(session, actor, participant_id, today)
+        if Category.PRACTICE_COUNTS in person.categories:
+            weeks, ticked, logged = sharing.practice_counts(session, actor, person.participant_id, today)
             chart_widgets.show(charts.weekly("Skills practice per week", weeks,
                                              {"Skills used (diary card)": ticked, "Practice sessions logged": logged},
                                              bars=True))
-        if Category.CHECKUP_TOTALS in shared:
-            totals = sharing.checkup_totals(session, actor, participant_id)
+        if Category.CHECKUP_TOTALS in person.categories:
+            totals = sharing.checkup_totals(session, actor, person.participant_id)
             if totals:
-                st.dataframe([{"Date": f"{d:%b %d}", "Check-up": {"phq9": "PHQ-9 (mood)", "gad7": "GAD-7 (worry)"}[k],
-                               "Score": t, "Range": b} for d, k, t, b in totals[-8:]], hide_index=True, width="stretch")
+                # A static table: no toolbar, so no download of what they were asked to keep to themselves.
+                st.table([{"Date": f"{d:%b} {d.day}", "Check-up": CHECKUP_NAMES.get(k, k), "Score": str(t),
+                           "Range": md(b)} for d, k, t, b in totals[-8:]], hide_index=True)
             else:
                 st.caption("No check-ups yet.")
-        if Category.SAFETY_PLAN in shared:
-            plan = safety.current_plan(session, actor, participant_id)
-            st.markdown(f"**Parts of {first}'s safety plan they chose to share**")
+        if Category.SAFETY_PLAN in person.categories:
+            plan = safety.current_plan(session, actor, person.participant_id)
+            st.markdown(f"**Parts of {md(first)}'s safety plan they chose to share**")
             if plan and plan.content:
                 plan_ui.show(plan, only_shared=True)
             else:
                 st.caption("No steps are marked for sharing yet.")
-        if Category.SUBSTANCE_USE in shared:
-            weeks, craving, urges = sharing.substance_use(session, actor, participant_id, today)
+        if Category.SUBSTANCE_USE in person.categories:
+            weeks, craving, urges = sharing.substance_use(session, actor, person.participant_id, today)
             chart_widgets.show(charts.weekly("Craving and use urges, weekly average", weeks,
                                              {"Craving (0–10)": craving, "Use urge (0–5)": urges},
                                              y_range=[0, 10.5]))
-            st.caption(sharing.REDISCLOSURE_NOTICE)
+            # 42 CFR 2.32(a): every disclosure of these records carries the notice, word for word.
+            st.warning(f"**{md(sharing.REDISCLOSURE_NOTICE)}**  \n{sharing.REDISCLOSURE_PLAIN}",
+                       icon=":material/gavel:")
 
 st.divider()
 st.subheader("For families")

@@ -15,6 +15,7 @@ from core.db import session_scope  # noqa: E402
 from core.diary import participant_zone, today_for  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 from ui import skills as ui  # noqa: E402
+from ui.text import md  # noqa: E402
 
 st.title("Practice log")
 with st.expander("Log a practice", icon=":material/add_circle:", expanded=True):
@@ -42,7 +43,7 @@ else:
 if records:
     st.subheader("Thought records")
     for r in records:
-        with st.expander(f"{r.day:%a %b} {r.day.day} · {r.situation[:40]}"):
+        with st.expander(f"{r.day:%a %b} {r.day.day} · {md(r.situation[:40])}"):
             ui.thought_record_view(r)
             if r.day == today:
                 ui.thought_record_tool(actor, key=f"edit_thought_{r.id}", existing=r)

@@ -31,14 +31,19 @@ if not caseload:
     st.info("No participants are assigned to you yet.")
     st.stop()
 
-# ?p=<id> opens one participant directly; the gate in core refuses (and audits) anyone else's.
+# ?p=<id> opens one participant directly; the gate in core refuses (and audits) anyone else's,
+# an id that doesn't exist and one that isn't a number alike, and the picker stays on screen.
 wanted = st.query_params.get("p")
 ids = [p.id for p in caseload]
-chosen_id = int(wanted) if wanted and wanted.isdigit() else ids[0]
-if chosen_id in ids:
-    person = st.selectbox("Participant", caseload, index=ids.index(chosen_id), format_func=lambda p: p.name)
+requested = (int(wanted) if wanted and wanted.isascii() and wanted.isdecimal() and len(wanted) <= 12
+             else 0 if wanted else ids[0])
+person = st.selectbox("Participant", caseload, index=ids.index(requested) if requested in ids else None,
+                      format_func=lambda p: p.name, placeholder="Choose a participant")
+if person is not None:
     st.query_params["p"] = str(person.id)
     chosen_id = person.id
+else:
+    chosen_id = requested
 
 # ?day=<date> (an alert's link) opens the week around that day.
 alert_day = diary.parse_day(st.query_params.get("day"), latest=today)
@@ -48,8 +53,9 @@ week_end = min(week_start + timedelta(days=6), today)
 try:
     with session_scope() as session:
         week = diary.cards_between(session, actor, chosen_id, week_start, week_end)  # refused if not yours
-except AccessDenied as refused:
-    st.warning(f"{refused} This participant is not on your caseload; the attempt has been recorded.")
+except AccessDenied:
+    st.warning("You don't have access to that record: choose one of your participants above. "
+               "The attempt has been recorded.")
     st.stop()
 with session_scope() as session:
     span = diary.cards_between(session, actor, chosen_id, today - timedelta(weeks=8), today)
@@ -94,7 +100,7 @@ if not homework:
     st.caption("No homework set.")
 for h in homework:
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**{h.skill_name}** · {h.status(patient_today)}" + (f"  \n{h.note}" if h.note else ""))
+        st.markdown(f"**{md(h.skill_name)}** · {h.status(patient_today)}" + (f"  \n{md(h.note)}" if h.note else ""))
         if not h.done and st.button("Remove", key=f"remove_hw_{h.id}", icon=":material/close:"):
             with session_scope() as session:
                 practice.remove_homework(session, actor, participant_id=chosen_id, homework_id=h.id)
@@ -136,7 +142,7 @@ if earlier:
         skills_ui.practice_table(earlier)
 st.markdown(f"**Thought records, last 8 weeks** · {len(records)}")
 for r in records:
-    with st.expander(f"{r.day:%a %b} {r.day.day} · {r.situation[:50]}", expanded=week_start <= r.day <= week_end):
+    with st.expander(f"{r.day:%a %b} {r.day.day} · {md(r.situation[:50])}", expanded=week_start <= r.day <= week_end):
         skills_ui.thought_record_view(r)
 
 st.subheader("Check-ups")
@@ -156,7 +162,7 @@ with session_scope() as session:
     connected = sharing.family_of(session, actor, chosen_id)
 if connected:
     st.caption("Family connected: " + "; ".join(
-        f"{m.name}{f' ({m.relationship})' if m.relationship else ''} sees "
+        f"{md(m.name)}{f' ({md(m.relationship)})' if m.relationship else ''} sees "
         + (", ".join(sharing.CATEGORY_LABELS[c].lower() for c in m.active) or "nothing now")
         for m in connected))
 
@@ -173,7 +179,7 @@ for a in alert_history:
     if a.latest:
         st.caption(md(a.latest))
     if a.acknowledgement:
-        st.caption(f"{md(a.acknowledged_by or '')}, {local_time(a.acknowledged_at, zone)}: {md(a.acknowledgement)}")
+        st.caption(f"{md(a.acknowledged_by or 'Acknowledged')}, {local_time(a.acknowledged_at, zone)}: {md(a.acknowledgement)}")
 
 st.divider()
 

@@ -11,6 +11,7 @@ from core import accounts, safety  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.program import crisis_resources_for  # noqa: E402
 from ui import safety as plan_ui  # noqa: E402
+from ui.text import md  # noqa: E402
 
 st.title("Safety plans")
 with session_scope() as session:
@@ -23,7 +24,7 @@ with session_scope() as session:
     plan = safety.current_plan(session, actor, person.id)
     changes = safety.history(session, actor, person.id)
 if plan:
-    st.caption(f"Version {plan.version}, last changed by {plan.updated_by} on {plan.updated_at:%b %d, %Y}.")
+    st.caption(f"Version {plan.version}, last changed by {md(plan.updated_by)} on {plan.updated_at:%b %d, %Y}.")
 viewing, editing, history = st.tabs(["Plan", "Edit", f"Changes ({len(changes)})"])
 with viewing, session_scope() as session:
     plan_ui.show(plan, crisis_resources_for(session, actor.program_id))

@@ -13,8 +13,10 @@ from core import sharing  # noqa: E402 - the guard comes first
 from core.access import Category  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import today_of  # noqa: E402
+from core.program import program_of, today_of, user_zone  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
+from ui.text import md  # noqa: E402
+from ui.timefmt import local_time  # noqa: E402
 
 st.title("Family sharing")
 st.caption("Nothing is shared unless you choose it here. Your notes, your answers to single questions and "
@@ -23,6 +25,9 @@ with session_scope() as session:
     family = sharing.family_of(session, actor, actor.id)
     log = sharing.family_access_log(session, actor, actor.id)
     today = today_of(session, actor)
+    zone = user_zone(session, actor.id)
+    program = program_of(session, actor)
+program_name = program.name if program else ""
 
 with st.expander("Invite a family member", expanded=not family):
     errors = FieldErrors()
@@ -38,57 +43,79 @@ with st.expander("Invite a family member", expanded=not family):
         try:
             with session_scope() as session:
                 code, expires = sharing.create_invitation(session, actor, name=name, relationship=relationship, email=email)
-            st.success(f"Give {name.strip()} this code: **{code}** — it works once, until {expires:%b %d}. "
-                       "They choose “I have an invitation code” on the login screen. They'll see nothing "
-                       "until you choose what to share below.")
+            st.success(f"Give {md(name.strip())} this code: **{code}** — it works once, until "
+                       f"{local_time(expires, zone)}. They choose “I have an invitation code” on the login screen. "
+                       "They'll see nothing until you choose what to share below.")
         except ValidationError as exc:
             errors.show(exc.fields)
 
+with session_scope() as session:
+    pending = sharing.pending_invitations(session, actor, actor.id)
+if pending:
+    st.subheader("Codes not used yet")
+    for invitation in pending:
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        who = md(invitation.name) + (f" · {md(invitation.relationship)}" if invitation.relationship else "")
+        left.markdown(f"{who}  \n:gray[works until {local_time(invitation.expires_at, zone)}]")
+        if right.button("Withdraw", key=f"withdraw_{invitation.id}", width="stretch"):
+            try:
+                with session_scope() as session:
+                    sharing.withdraw_invitation(session, actor, invitation_id=invitation.id)
+                st.session_state["sharing_notice"] = f"The code for {invitation.name} no longer works."
+            except ValidationError as exc:
+                st.session_state["sharing_notice"] = " ".join(exc.fields.values())
+            st.rerun()
+if notice := st.session_state.pop("sharing_notice", None):
+    st.info(md(notice))
+
 for member in family:
-    st.subheader(f"{member.name}" + (f" · {member.relationship}" if member.relationship else ""))
+    first = member.name.split()[0] if member.name.split() else member.name
+    st.subheader(md(member.name) + (f" · {md(member.relationship)}" if member.relationship else ""))
     for category in sharing.OFFERED:
         until = member.active.get(category)
         key = f"{member.id}_{category.value}"
         label = sharing.CATEGORY_LABELS[category]
         if until:
             left, right = st.columns([3, 1], vertical_alignment="center")
-            left.markdown(f":material/check_circle: {label} — until {until:%b %d, %Y}")
+            left.markdown(f":material/check_circle: {label} — until {until:%b} {until.day}, {until.year}")
             if right.button("Stop", key=f"stop_{key}", width="stretch"):
                 with session_scope() as session:
                     sharing.revoke(session, actor, family_id=member.id, category=category)
                 st.rerun()
             continue
         with st.expander(f"Share: {label}"):
+            # Not a form: the consent below is redrawn as the date and purpose change, so what is
+            # read is exactly what is agreed to (its wording's version is stored with the consent).
             form_errors = FieldErrors()
-            with st.form(f"share_{key}", clear_on_submit=False, border=False):
-                until_day = st.date_input("Until", value=today + timedelta(days=sharing.DEFAULT_CONSENT_DAYS),
-                                          min_value=today + timedelta(days=1),
-                                          max_value=today + timedelta(days=365), key=f"until_{key}")
-                form_errors.slot("until")
-                purpose = signature = ""
-                if category is Category.SUBSTANCE_USE:
-                    st.caption(f"Federal rules (42 CFR Part 2) protect substance-use records. By signing you agree "
-                               f"that your program may show {member.name} your weekly craving and use-urge "
-                               "averages until the date above, for the purpose you write. You can take this "
-                               "back at any time, except for what they have already seen. They are told not to "
-                               "pass it on.")
-                    purpose = st.text_input("Why you're sharing it", key=f"purpose_{key}",
-                                            placeholder="So they can support my recovery")
-                    form_errors.slot("purpose")
-                    signature = st.text_input("Sign by typing your full name", key=f"signature_{key}")
-                    form_errors.slot("signature")
-                if st.form_submit_button(f"Share with {member.name.split()[0]}", width="stretch"):
-                    try:
-                        with session_scope() as session:
-                            sharing.grant(session, actor, family_id=member.id, category=category, until=until_day,
-                                          purpose=purpose, signature=signature)
-                        st.rerun()
-                    except ValidationError as exc:
-                        form_errors.show(exc.fields)
+            until_day = st.date_input("Until", value=today + timedelta(days=sharing.DEFAULT_CONSENT_DAYS),
+                                      min_value=today + timedelta(days=1),
+                                      max_value=today + timedelta(days=365), key=f"until_{key}")
+            form_errors.slot("until")
+            purpose = signature = ""
+            if category is Category.SUBSTANCE_USE:
+                purpose = st.text_input("Why you're sharing it", key=f"purpose_{key}",
+                                        max_chars=sharing.PURPOSE_MAX, placeholder="So they can support my recovery")
+                form_errors.slot("purpose")
+            st.caption(md(sharing.consent_text(category, participant=actor.name, program=program_name,
+                                               family=member.name, until=until_day, purpose=purpose)))
+            if category is Category.SUBSTANCE_USE:
+                signature = st.text_input("Sign by typing your full name", key=f"signature_{key}",
+                                          max_chars=sharing.SIGNATURE_MAX)
+                form_errors.slot("signature")
+            form_errors.slot("consent")
+            if st.button(f"Share with {md(first)}", key=f"share_{key}", type="primary", width="stretch"):
+                try:
+                    with session_scope() as session:
+                        sharing.grant(session, actor, family_id=member.id, category=category, until=until_day,
+                                      purpose=purpose, signature=signature,
+                                      shown_version=sharing.consent_version(category))
+                    st.rerun()
+                except ValidationError as exc:   # (the signature message quotes their name)
+                    form_errors.show({field: md(message) for field, message in exc.fields.items()})
 
 st.subheader("Who looked, and when")
 if not log:
     st.caption("No family member has looked at anything yet.")
 else:
-    st.dataframe([{"When (UTC)": f"{v.at:%b %d %H:%M}", "Who": v.who, "What": v.what,
-                   "": "" if v.allowed else "refused"} for v in log], hide_index=True, width="stretch")
+    st.dataframe([{"When": local_time(v.at, zone), "Who": v.who, "What": v.what,
+                   "": "" if v.allowed else "not shared: refused"} for v in log], hide_index=True, width="stretch")

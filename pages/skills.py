@@ -13,6 +13,7 @@ from core.diary import today_for  # noqa: E402
 from core.skills import search, skill, skills_by_id  # noqa: E402
 from ui import crisis  # noqa: E402
 from ui import skills as ui  # noqa: E402
+from ui.text import md  # noqa: E402
 
 with session_scope() as session:
     today = today_for(session, actor.id)
@@ -45,7 +46,7 @@ if query.strip():
             st.page_link("pages/safety_plan.py", label="Open my safety plan", icon=":material/health_and_safety:")
             crisis.resource_list(actor.program_id)
     found = search(query)
-    st.caption(f"{len(found)} skill{'s' if len(found) != 1 else ''} for “{query.strip()}”" if found else
+    st.caption(f"{len(found)} skill{'s' if len(found) != 1 else ''} for “{md(query.strip())}”" if found else
                "No skill matches those words. Try a feeling or a situation, like “worried” or “craving”.")
     for s in found[:8]:
         ui.skill_button(s, "found")

@@ -28,11 +28,11 @@ with session_scope() as session:
     due = [s for s in checkups.statuses(session, actor, actor.id, today) if s.is_due]
     homework = practice.homework_for(session, actor, actor.id, include_done=False)
 
-st.title(greetings.hello(actor.name, datetime.now(zone)))
+st.title(md(greetings.hello(actor.name, datetime.now(zone))))
 top = st.container()   # a crisis response, when there is one, is drawn here: first on the screen
 week = week_in_program(overview.started_on, today)
 if week:
-    st.caption(f"Week {min(week, overview.length_weeks)} of {overview.length_weeks} · {overview.program_name}")
+    st.caption(f"Week {min(week, overview.length_weeks)} of {overview.length_weeks} · {md(overview.program_name)}")
 
 if due:
     names = greetings.plain_list([checkups.questionnaires()[s.kind].name for s in due])

@@ -33,6 +33,7 @@ from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, Role
 from ui import crisis
 from ui.session_routes import LOGOUT_PATH, SESSION_PATH
+from ui.text import md
 
 USER_ID = "iop_user_id"
 SESSION_VERSION = "iop_session_version"
@@ -251,7 +252,7 @@ def _join_with_invitation() -> None:
             with session_scope() as session:
                 user = sharing.redeem_invitation(session, code=code, username=username, password=password,
                                                  rounds=settings().bcrypt_rounds)
-            st.success(f"Welcome, {user.name.split()[0]}. Your account is ready: log in above with "
+            st.success(f"Welcome, {md(user.name.split()[0])}. Your account is ready: log in above with "
                        f"username {user.username}.")
         except ValidationError as exc:
             errors.show(exc.fields)

@@ -11,6 +11,7 @@ from core import clinical
 from core.diary import CardInput, CardView, Target
 from core.skills import Module, skills_by_id
 from ui.forms import FieldErrors
+from ui.text import md
 
 SCALE_0_5 = list(range(clinical.URGE_MIN, clinical.URGE_MAX + 1))
 SCALE_0_10 = list(range(clinical.MOOD_MIN, clinical.MOOD_MAX + 1))
@@ -45,7 +46,7 @@ def card_form(*, day: date, existing: CardView | None, targets: list[Target], cr
         urges = {}
         for target in targets:
             urge, acted = start.urges.get(target.key, (None, False))
-            value = st.segmented_control(target.label, SCALE_0_5, default=urge, key=f"urge_{target.key}_{k}",
+            value = st.segmented_control(md(target.label), SCALE_0_5, default=urge, key=f"urge_{target.key}_{k}",
                                          width="stretch")
             did = st.toggle("Acted on it", value=acted, key=f"acted_{target.key}_{k}")
             urges[target.key] = (value, did)

@@ -12,6 +12,7 @@ from core.access import Actor
 from core.errors import AccessDenied
 from core.models import Role
 from ui import crisis
+from ui.text import md
 
 log = logging.getLogger("iop")
 
@@ -49,7 +50,7 @@ def chrome(actor: Actor) -> None:
     else:
         crisis.crisis_button(actor.program_id)
     with st.sidebar:
-        st.caption(f"Logged in as **{actor.name}** · {actor.role.label}")
+        st.caption(f"Logged in as **{md(actor.name)}** · {actor.role.label}")
 
 
 def run_safely(action: Callable[[], None]) -> None:

@@ -68,7 +68,7 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
                 st.markdown(f"**{number}. {title}** — {prompt}")
                 rows = st.data_editor(current or [{"name": "", "phone": ""}], num_rows="dynamic",
                                       column_config={"name": "Name", "phone": "Phone"},
-                                      key=f"{key}_{step}", width="stretch")
+                                      key=f"{key}_{step}", width="stretch", placeholder="")
                 edited[step] = rows
             else:
                 text = st.text_area(f"**{number}. {title}** — one per line", "\n".join(current),
@@ -92,7 +92,7 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
             st.error(message)
         st.caption("Nothing was saved yet; everything you typed is still here.")
     except PlanConflict as conflict:
-        st.warning(f"{conflict.current.updated_by} saved a newer version at "
+        st.warning(f"{md(conflict.current.updated_by)} saved a newer version at "
                    f"{conflict.current.updated_at:%H:%M} while you were editing. Your text is still "
                    "here: compare it with theirs below, then tap Save again to keep yours.")
         show(conflict.current)
@@ -101,7 +101,7 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
         st.session_state[f"{key}_base"] = result.plan.version
         st.success(f"Saved (version {result.plan.version}).")
         for flag in result.flags:
-            st.warning(flag)
+            st.warning(md(flag))
 
 
 def history(changes: list[safety.Change], zone=None) -> None:

@@ -17,6 +17,7 @@ from core.practice import HomeworkView, PracticeInput, PracticeView, ThoughtInpu
 from core.skills import TOOLS, Skill, catalogue, skill_for_tool, skills_by_id
 from ui import crisis, risk
 from ui.forms import FieldErrors
+from ui.text import md
 
 SCALE_0_10 = list(range(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX + 1))
 
@@ -116,17 +117,17 @@ def practice_table(entries: list[PracticeView]) -> None:
 
 
 def thought_record_view(r: practice.ThoughtView) -> None:
-    feelings = "; ".join(f"{e['name']} {e['before']}%" + (f" → {e['after']}%" if e.get("after") is not None else "")
+    feelings = "; ".join(f"{md(e['name'])} {e['before']}%" + (f" → {e['after']}%" if e.get("after") is not None else "")
                          for e in r.emotions)
-    st.markdown(f"**Situation:** {r.situation}")
+    st.markdown(f"**Situation:** {md(r.situation)}")
     st.markdown(f"**Emotions:** {feelings}")
-    st.markdown(f"**Automatic thought:** {r.automatic_thought}")
+    st.markdown(f"**Automatic thought:** {md(r.automatic_thought)}")
     for label, text in (("Evidence for", r.evidence_for), ("Evidence against", r.evidence_against)):
         if text:
-            st.markdown(f"**{label}:** {text}")
+            st.markdown(f"**{label}:** {md(text)}")
     if r.balanced_thought:
         belief = f" (believe it {r.balanced_belief}%)" if r.balanced_belief is not None else ""
-        st.markdown(f"**Balanced thought:** {r.balanced_thought}{belief}")
+        st.markdown(f"**Balanced thought:** {md(r.balanced_thought)}{belief}")
 
 
 # --- homework --------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ def homework_list(items: list[HomeworkView], today: date, *, link: bool = True) 
             icon = ":material/task_alt:" if h.done else ":material/assignment:"
             st.markdown(f"{icon} **{h.skill_name}** · {h.status(today)}")
             if h.note:
-                st.caption(f"{h.assigned_by}: {h.note}")
+                st.caption(f"{md(h.assigned_by)}: {md(h.note)}")
             if link and not h.done:
                 st.page_link("pages/skills.py", label="Open the skill", query_params={"skill": h.skill_id},
                              icon=":material/arrow_forward:")

@@ -1,0 +1,18 @@
+"""Times as the viewer reads them: in their own (or their program's) time zone, with the zone's
+short name. Everything is stored in UTC; this is the one place that turns it into local time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+
+
+def local_time(moment: datetime | None, zone: tzinfo, *, with_year: bool = False, seconds: bool = False) -> str:
+    """'Nov 23, 7:05 PM EST' (a stored UTC instant, shown in `zone`); "" for no time at all."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:          # stored UTC, read back naive by some drivers
+        moment = moment.replace(tzinfo=UTC)
+    here = moment.astimezone(zone)
+    day = f"{here:%b} {here.day}" + (f", {here.year}" if with_year else "")
+    clock = f"{here:%I:%M:%S %p}" if seconds else f"{here:%I:%M %p}"
+    return f"{day}, {clock.lstrip('0')} {here.tzname()}"
