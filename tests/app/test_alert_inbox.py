@@ -9,6 +9,7 @@ from core import diary
 from core.access import Actor
 from core.models import Alert, AppUser
 from core.program import today_of
+from ui.text import md
 from tests.app.conftest import log_in, texts
 
 
@@ -29,7 +30,7 @@ def test_acknowledge_with_a_note_then_resolve(app, session):
     app.text_area(key=f"note_{dana.id}").input("Called Dana at 6:10 pm; safety plan reviewed; seeing her tomorrow.")
     next(b for b in app.button if b.form_id == f"ack_{dana.id}").click()
     app.run()
-    assert "Acknowledged by Dr\\. Marcus Chen" in texts(app)
+    assert f"Acknowledged by {md('Dr. Marcus Chen')}" in texts(app)
     session.expire_all()
     acked = session.exec(select(Alert).where(Alert.participant_id == dana.id, Alert.acknowledged_at != None,  # noqa: E711
                                              Alert.resolved_at == None)).all()  # noqa: E711
@@ -49,7 +50,7 @@ def test_an_alert_shows_its_ratings_the_note_a_review_link_and_local_times(app, 
     log_in(app, "dr.rivera")
     app.switch_page("pages/alerts.py").run()
     shown = texts(app)
-    assert "Self-harm: urge rated 5 of 5 on the diary card" in shown.replace("\\", "")
+    assert md("Self-harm: urge rated 5 of 5 on the diary card") in shown
     assert "After the *call*." in [t.value for t in app.text]          # their note, as typed
     assert " UTC" not in shown and ("EST" in shown or "EDT" in shown)   # the program's zone, named
     link = next(p for p in app.get("page_link") if "review" in p.proto.page and str(today.day) in p.proto.label)

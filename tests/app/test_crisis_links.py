@@ -6,6 +6,8 @@ from sqlmodel import select
 from core import program as programs
 from core.access import Actor
 from core.models import AppUser
+from ui.text import md
+from tests.hostile_text import DANGEROUS
 from tests.app.conftest import log_in
 from ui.crisis import resource_markdown
 
@@ -34,4 +36,4 @@ def test_an_admins_line_is_plain_text_and_dials_digits(app, session):
     log_in(app, "bailey")
     everything = "\n".join(markdown(app))
     assert "(tel:5550109999)" in everything
-    assert "](https://evil.example" not in everything and "\\!\\[pic\\]" in everything
+    assert not DANGEROUS.search(everything) and md("![pic](https://evil.example/x.png) Mobile team") in everything

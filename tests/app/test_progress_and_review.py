@@ -5,6 +5,7 @@ import json
 from sqlmodel import select
 
 from core.models import AppUser, AuditEvent
+from ui.text import md
 from tests.app.conftest import log_in, open_page, texts
 
 
@@ -45,7 +46,7 @@ def test_review_shows_the_week_items_alerts_and_export(app):
     assert any("iop-grid" in h.proto.body for h in app.get("html"))
     assert charts_on(app) >= 8
     shown = texts(app)
-    assert "PHQ\\-9 item 9" in shown   # alert reasons are shown as plain text (escaped Markdown)
+    assert md("PHQ-9 item 9") in shown   # alert reasons are shown as plain text (escaped Markdown)
     assert app.get("download_button")
 
 

@@ -452,10 +452,13 @@ def test_who_may_issue_reset_codes_and_unlock_and_every_decision_is_audited(sess
         with pytest.raises(AccessDenied):
             auth.unlock(session, who, user_id=target)
     rows = session.exec(select(AuditEvent).where(AuditEvent.category == auth.ACCOUNT_CATEGORY)).all()
-    assert [(r.action, r.allowed) for r in rows[:2]] == [("reset code", True), ("unlock", True)]
+    assert [(r.action, r.allowed) for r in rows[:2]] == [("reset_code", True), ("unlock", True)]
     assert sum(not r.allowed for r in rows) == 2 * len(refusals)
     assert all(r.participant_id in (alex.id, None) for r in rows)
-    assert all(r.detail.startswith(("account ", "unknown account")) for r in rows)  # no clinical content
+    # no clinical content: an account reference at most, and a fixed code for each refusal
+    assert {r.ref for r in rows if r.allowed} == {f"user:{alex.id}"}
+    assert all(r.ref == "" or r.ref.startswith("user:") for r in rows)
+    assert all(r.reason for r in rows if not r.allowed) and not any(r.reason for r in rows if r.allowed)
     assert rows[0].actor_id == own.id and rows[0].participant_id == alex.id
     assert session.exec(select(OneTimeCode).where(OneTimeCode.purpose == "reset")).one().issued_by_id == own.id
 

@@ -98,7 +98,9 @@ OWN_READERS = {"accounts.linked_participants", "sharing.shared_with_me", "progra
 NOT_READERS = {
     "access.authorize", "access.record", "access.record_many", "access.require_role",
     "accounts.assign_therapist", "accounts.create_account", "accounts.set_active",
-    "alerts.acknowledge", "alerts.open_alerts", "alerts.raise_missed_checkins", "alerts.resolve",
+    "alerts.acknowledge", "alerts.acknowledge_many", "alerts.raise_missed_checkins", "alerts.resolve",
+    "alerts.route", "alerts.save_followup", "alerts.screen_free_text", "alerts.screen_search",
+    "auth.issue_reset_code", "auth.unlock", "diary.set_target_rule", "program.set_crisis_region",
     "attendance.record_session", "checkups.request_extra", "checkups.submit",
     "diary.add_target", "diary.save_card", "diary.set_target_active",
     "practice.assign_homework", "practice.remove_homework", "practice.save_practice", "practice.save_thought_record",
