@@ -18,8 +18,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +29,7 @@ import jwt
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
-from core import throttle
+from core import codes, throttle
 from core.access import Actor, Refusal, record
 from core.config import settings
 from core.errors import AccessDenied, ValidationError
@@ -270,16 +268,12 @@ def cookie_allowed(user: AppUser) -> bool:
 
 # ---- one-time codes ----------------------------------------------------------------------------
 
-def normalize_code(code: object) -> str:
-    """Codes are accepted with or without dashes and spaces, in any case."""
-    if not isinstance(code, str):
-        return ""
-    return "".join(ch for ch in code if ch not in " -\t\u2010\u2011\u2012\u2013\u2014\u00a0").upper()
+normalize_code = codes.normalise   # reset codes: with or without dashes and spaces, any case
 
 
 def _code_hash(purpose: str, code: str) -> str:
-    return hmac.new(settings().cookie_key.encode(), f"{purpose}:{code}".encode("utf-8", "surrogatepass"),
-                    hashlib.sha256).hexdigest()
+    """Reset codes arrive here already normalised; hand-off tokens exactly as issued."""
+    return codes.secret_hash(purpose, code)
 
 
 def _use_code(session: Session, purpose: str, code: str, *, user_id: int | None,

@@ -1,4 +1,4 @@
-"""One-time codes a person types (family invitations; reset codes can reuse this): made at
+"""One-time codes (family invitations, password reset codes, the login hand-off): made at
 random, read the way people type them, and stored only as a keyed hash.
 
 A bare SHA-256 of a 48-bit code can be reversed by anyone who copies the table; an HMAC keyed
@@ -34,7 +34,13 @@ def normalise(typed: object) -> str:
 
 
 def keyed_hash(purpose: str, typed: object) -> str:
-    """HMAC-SHA256 of the normalised code, keyed with the server secret and labelled by purpose."""
+    """HMAC-SHA256 of a code a person typed (normalised first), keyed with the server secret and
+    labelled by purpose (family invitations, password reset codes)."""
+    return secret_hash(purpose, normalise(typed))
+
+
+def secret_hash(purpose: str, token: str) -> str:
+    """HMAC-SHA256 of a machine-made token compared exactly as issued (the login hand-off)."""
     key = settings().cookie_key.encode()
-    message = f"iop-companion/{purpose}/v1\x00{normalise(typed)}".encode()
+    message = f"iop-companion/{purpose}/v1\x00{token}".encode("utf-8", "surrogatepass")
     return hmac.new(key, message, hashlib.sha256).hexdigest()

@@ -156,17 +156,6 @@ def user_today(session: Session, user_id: int, now: datetime | None = None) -> d
     return (now or datetime.now(UTC)).astimezone(user_zone(session, user_id)).date()
 
 
-def local_time(moment: datetime | None, zone: ZoneInfo | None = None, *, with_date: bool = True) -> str:
-    """A stored (UTC) moment as the viewer reads it: their zone, with the zone's short name
-    ("Nov 23, 18:10 EST"). Times are never shown in UTC to someone who has a zone."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:   # SQLite can hand back naive values: they were stored as UTC
-        moment = moment.replace(tzinfo=UTC)
-    here = moment.astimezone(zone or ZoneInfo("UTC"))
-    return (f"{here:%b} {here.day}, " if with_date else "") + f"{here:%H:%M} {here.tzname()}"
-
-
 def today_of(session: Session, actor: Actor, now: datetime | None = None) -> date:
     """Today on the acting user's own calendar."""
     return user_today(session, actor.id, now)

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import accounts, auth, clinical, codes
+from core import accounts, auth, clinical, codes, throttle
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.errors import ValidationError
 from core.models import (AppUser, Attendance, AuditEvent, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
@@ -64,6 +64,10 @@ OFFERED = (Category.ATTENDANCE, Category.MOOD_TREND, Category.PRACTICE_COUNTS, C
 DEFAULT_CONSENT_DAYS = 90
 INVITATION_DAYS = 7
 INVITATION_CODES = "family-invitation"   # the keyed hash's label for these codes
+INVITATION_TRIES = "invitation-redeem"   # the throttle's key: tries are counted per client
+INVITATION_ATTEMPTS = 10                 # codes tried from one place …
+INVITATION_WINDOW = timedelta(minutes=15)  # … within this long pause joining from there this long
+INVITATION_MAX_PAUSE = timedelta(hours=4)  # pauses in a row double, up to this
 FAMILY_WEEKS = 8
 PURPOSE_MAX = 200
 SIGNATURE_MAX = 120
@@ -189,15 +193,24 @@ DEAD_CODE = "That code no longer works. Ask the person who invited you for a new
 
 
 def redeem_invitation(session: Session, *, code: str, username: str, password: str, rounds: int,
-                      now: datetime | None = None) -> AppUser:
+                      client: str = "", now: datetime | None = None) -> AppUser:
     """A family member creates their own account with a code; each code works once.
 
     The code is claimed by one conditional UPDATE (… WHERE used_at IS NULL AND not withdrawn AND
     not expired AND its participant is active): of any number of simultaneous redemptions exactly
     one changes the row, and the account, the link and the claim commit together or not at all.
-    All of redemption is this one function, so a throttle can wrap it.
+    Tries are counted per client (an IP address) before the code is looked at, like passwords:
+    INVITATION_ATTEMPTS in INVITATION_WINDOW, then a pause that doubles each time, so nobody can
+    walk through the code space.
     """
     now = now or utcnow()
+    attempt = throttle.hit(session, INVITATION_TRIES, client=client, limit=INVITATION_ATTEMPTS,
+                           window=INVITATION_WINDOW, max_block=INVITATION_MAX_PAUSE, now=now)
+    if not attempt.allowed:
+        minutes = attempt.minutes_left
+        raise ValidationError.one("code", f"Too many codes were tried from here, so joining is paused for "
+                                          f"{minutes} minute{'' if minutes == 1 else 's'}. Check the code with the "
+                                          "person who invited you, then try again.")
     invitation = session.exec(select(FamilyInvitation).where(
         FamilyInvitation.code_hash == codes.keyed_hash(INVITATION_CODES, code))).first()
     if invitation is None or not codes.normalise(code):

@@ -12,7 +12,8 @@ from core import alerts  # noqa: E402 - the guard comes first
 from core.clinical import Severity  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import local_time, today_of, user_zone  # noqa: E402
+from core.program import today_of, user_zone  # noqa: E402
+from ui.timefmt import local_time  # noqa: E402
 from ui.text import md  # noqa: E402
 
 SEVERITY = {Severity.URGENT: ":red[**Urgent**]", Severity.SAME_DAY: ":orange[**Today**]",

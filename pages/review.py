@@ -14,7 +14,8 @@ from core import accounts, alerts, attendance, charts, checkups, diary, export, 
 from core.db import session_scope  # noqa: E402
 from core.errors import AccessDenied, ValidationError  # noqa: E402
 from core.clinical import Severity  # noqa: E402
-from core.program import local_time, program_of, today_of, user_zone  # noqa: E402
+from core.program import program_of, today_of, user_zone  # noqa: E402
+from ui.timefmt import local_time  # noqa: E402
 from core.skills import skills_by_id  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 from ui import skills as skills_ui  # noqa: E402

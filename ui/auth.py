@@ -251,7 +251,7 @@ def _join_with_invitation() -> None:
         try:
             with session_scope() as session:
                 user = sharing.redeem_invitation(session, code=code, username=username, password=password,
-                                                 rounds=settings().bcrypt_rounds)
+                                                 rounds=settings().bcrypt_rounds, client=client_id())
             st.success(f"Welcome, {md(user.name.split()[0])}. Your account is ready: log in above with "
                        f"username {user.username}.")
         except ValidationError as exc:

@@ -12,6 +12,7 @@ from core.program import dial_digits
 from core.safety import CONTACT_STEPS, STEPS, Plan, PlanConflict
 from ui import crisis
 from ui.text import md
+from ui.timefmt import local_time
 
 
 def _contact_line(item: dict) -> str:
@@ -106,8 +107,6 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
 
 def history(changes: list[safety.Change], zone=None) -> None:
     """Every version, in the viewer's time zone (UTC only when none is known)."""
-    from core.program import local_time
-
     for change in changes:
         st.markdown(f"**Version {change.version}** · {md(change.by)} · {local_time(change.at, zone)}")
         for line in change.summary:

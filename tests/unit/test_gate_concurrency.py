@@ -67,8 +67,8 @@ def test_twenty_simultaneous_redemptions_of_one_code_make_one_account(wide_engin
     code, _ = sharing.create_invitation(session, casey, name="Morgan Nguyen", relationship="Sibling")
     families_before = len(session.exec(select(AppUser.id).where(AppUser.role == Role.FAMILY.value)).all())
 
-    results, errors = at_once(wide_engine, lambda own, i: sharing.redeem_invitation(
-        own, code=code, username=f"morgan.{i}", password="long enough", rounds=4))
+    results, errors = at_once(wide_engine, lambda own, i: sharing.redeem_invitation(   # 20 phones, 20 places
+        own, code=code, username=f"morgan.{i}", password="long enough", rounds=4, client=f"10.0.0.{i}"))
 
     assert len(results) == 1
     assert len(errors) == THREADS - 1
@@ -96,6 +96,26 @@ def test_the_same_username_chosen_on_two_codes_at_once_makes_one_account(wide_en
     session.expire_all()
     used = session.exec(select(FamilyInvitation).where(FamilyInvitation.used_at != None)).all()  # noqa: E711
     assert len(used) == 1          # the others' codes were not spent by a failed redemption
+
+
+def test_twenty_codes_tried_at_once_from_one_place_get_ten_looks_then_a_pause(wide_engine, session, demo):
+    casey = act(session, "casey")
+    code, _ = sharing.create_invitation(session, casey, name="Morgan Nguyen")
+    guesses = [f"{n:04X}-0000-0000" for n in range(THREADS)]
+
+    results, errors = at_once(wide_engine, lambda own, i: sharing.redeem_invitation(
+        own, code=guesses[i], username=f"guess.{i}", password="long enough", rounds=4, client="203.0.113.9"))
+
+    assert results == []
+    paused = [e for e in errors if "paused" in e.fields.get("code", "")]
+    wrong = [e for e in errors if e.fields.get("code") == sharing.WRONG_CODE]
+    assert (len(wrong), len(paused)) == (sharing.INVITATION_ATTEMPTS, THREADS - sharing.INVITATION_ATTEMPTS)
+    with pytest.raises(ValidationError, match="paused"):      # even the right code waits, from there
+        sharing.redeem_invitation(session, code=code, username="morgan", password="long enough", rounds=4,
+                                  client="203.0.113.9")
+    joined = sharing.redeem_invitation(session, code=code, username="morgan", password="long enough", rounds=4,
+                                       client="198.51.100.4")   # the real family member, elsewhere
+    assert joined.username == "morgan"
 
 
 def test_twenty_simultaneous_grants_leave_exactly_one_current_consent(wide_engine, session, demo):
