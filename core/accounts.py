@@ -173,7 +173,8 @@ def list_accounts(session: Session, actor: Actor, *, role: str | None = None,
                   search: str = "") -> list[AccountRow]:
     """Accounts of the admin's program, with each participant's therapist, in one query."""
     require_role(session, actor, Role.ADMIN, what="accounts")
-    role = role if isinstance(role, str) and role in Role._value2member_map_ else None
+    if role is not None and role != "" and not (isinstance(role, str) and role in Role._value2member_map_):
+        raise ValidationError.one("role", "Choose a role from the list.")
     search = inputs.line_text(search)[:SEARCH_MAX] if isinstance(search, str) and len(search) < 10_000 else ""
     therapist = AppUser.__table__.alias("therapist")
     query = (

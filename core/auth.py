@@ -361,7 +361,7 @@ def _refusal_for(session: Session, actor: Actor, target: AppUser | None) -> Refu
 def _checked_target(session: Session, actor: Actor, user_id: object, action: str) -> AppUser:
     """The account `actor` may manage, or AccessDenied; either way the decision is audited
     (who, whose, what, when, and the account as a reference: no clinical content)."""
-    target = session.get(AppUser, user_id) if _is_int(user_id) else None
+    target = session.get(AppUser, user_id) if _is_int(user_id) and 0 < user_id < 2**31 else None
     reason = _refusal_for(session, actor, target)
     whose = target.id if target is not None and target.role == Role.PARTICIPANT.value else None
     ref = f"user:{user_id}" if _is_int(user_id) and 0 < user_id < 2**31 else ""

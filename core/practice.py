@@ -406,7 +406,8 @@ def assign_homework(session: Session, actor: Actor, *, participant_id: int, skil
                                    removed_at=None),
            conflict=["participant_id", "skill_id", "assigned_on"], update=["due_on", "note", "removed_at"])
     session.commit()
-    return next(h for h in homework_for(session, actor, participant_id) if h.skill_id == skill_id)
+    return next(h for h in homework_for(session, actor, participant_id)
+                if h.skill_id == skill_id and h.assigned_on == today)
 
 
 def remove_homework(session: Session, actor: Actor, *, participant_id: int, homework_id: int) -> None:

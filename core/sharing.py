@@ -352,8 +352,9 @@ def revoke(session: Session, actor: Actor, *, family_id: int, category: Category
     authorize(session, actor, actor.id, Category.SHARING, Action.WRITE, ref=f"user:{family_id}" if valid_family else "")
     if not isinstance(category, str) or category not in OFFERED:
         raise ValidationError.one("category", "This can't be shared from the app yet.")
-    if valid_family:
-        _end_current(session, actor.id, family_id, Category(category), now or utcnow())
+    if not valid_family or not _linked(session, actor.id, family_id):
+        raise ValidationError.one("family", "That person isn't connected to you.")
+    _end_current(session, actor.id, family_id, Category(category), now or utcnow())
     session.commit()
 
 
