@@ -188,6 +188,19 @@ class FollowupSaved:
     outcome: RiskOutcome
 
 
+def _followup_answers(value) -> dict:
+    problems = clinical.check_followup(value)
+    if problems:
+        raise inputs.Problem(problems)
+    return value
+
+
+class FollowupForm(inputs.Form):
+    """Yes or no to each follow-up question asked (core.clinical.FOLLOWUP_QUESTIONS)."""
+
+    answers: inputs.Custom(_followup_answers)
+
+
 def save_followup(session: Session, actor: Actor, *, participant_id: int, alert_id: int, answers: dict,
                   now: datetime | None = None) -> FollowupSaved:
     """Store the follow-up answers for the alert the participant was shown; when they warrant it,
@@ -198,9 +211,7 @@ def save_followup(session: Session, actor: Actor, *, participant_id: int, alert_
     alert = session.get(Alert, alert_id) if inputs.is_id(alert_id) else None
     if alert is None or alert.participant_id != participant_id:
         raise ValidationError.one("alert", "These questions belong to an earlier check-in; they were not saved.")
-    errors = clinical.check_followup(answers)
-    if errors:
-        raise ValidationError(errors)
+    FollowupForm.check(answers=answers)
     now = now or utcnow()
     clean = {k: answers.get(k) for k, _ in clinical.FOLLOWUP_QUESTIONS}
     if not clean["thoughts"]:

@@ -174,6 +174,14 @@ def add_target(session: Session, actor: Actor, *, label: str) -> Target:
     return _target(target)
 
 
+class TargetRuleForm(inputs.Form):
+    """A program's alert rule for a target it added (whether the three agree: clinical.check_rule_settings)."""
+
+    min_urge: inputs.Whole(1, clinical.URGE_MAX, f"The urge level is a whole number from 1 to {clinical.URGE_MAX}.")
+    urge_severity: inputs.OneOf(clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}.")
+    acted_severity: inputs.OneOf(clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}.")
+
+
 def set_target_rule(session: Session, actor: Actor, *, target_id: int, min_urge: int | None,
                     urge_severity: str, acted_severity: str) -> Target:
     """What a program-added target's answers open: an urge at or above `min_urge` and/or acting
@@ -185,7 +193,8 @@ def set_target_rule(session: Session, actor: Actor, *, target_id: int, min_urge:
     if target.key in clinical.SAFETY_TARGETS:
         raise ValidationError.one("target", "The suicide and self-harm alerts are fixed clinical rules; "
                                             "they can't be changed here.")
-    errors = clinical.check_rule_settings(min_urge, urge_severity, acted_severity)
+    errors = TargetRuleForm.errors(min_urge=min_urge, urge_severity=urge_severity, acted_severity=acted_severity)
+    errors = errors or clinical.check_rule_settings(min_urge, urge_severity, acted_severity)
     if errors:
         raise ValidationError(errors)
     rule = clinical.rule_from_settings(min_urge if urge_severity != "none" else None, urge_severity, acted_severity)
@@ -287,12 +296,11 @@ def _pair(value) -> tuple | None:
 
 def checked(card: CardInput, *, targets: list[Target], craving_on: bool) -> tuple[CardInput | None, dict[str, str]]:
     """The card as it will be stored (note cleaned, skills once each), or None and what is wrong."""
-    values = {f: getattr(card, f) for f in CardForm.model_fields}
-    errors: dict[str, str] = {}
     try:
-        clean = CardForm.check(**values)
+        values = inputs.attributes(card, CardInput)
     except ValidationError as exc:
-        clean, errors = None, dict(exc.fields)
+        return None, dict(exc.fields)
+    clean, errors = CardForm.read(**values)
     known = {t.key for t in targets}
     for key in (card.urges if isinstance(card.urges, dict) else {}):
         if key not in known:

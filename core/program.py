@@ -195,12 +195,15 @@ def region_problem(program: Program | None) -> str | None:
     return None
 
 
+class RegionForm(inputs.Form):
+    region: inputs.OneOf(REGION_CRISIS_RESOURCES, "We don't have crisis lines for that region. Choose "
+                                                  f"{', '.join(REGION_NAMES.values())} — and add your local lines below.")
+
+
 def set_crisis_region(session: Session, actor: Actor, region: str) -> Program:
     """Which country's crisis lines everyone sees (admin only). Unknown regions are refused."""
     require_role(session, actor, Role.ADMIN, what="program")
-    if not isinstance(region, str) or region not in REGION_CRISIS_RESOURCES:
-        raise ValidationError.one("region", f"We don't have crisis lines for {str(region)[:20]!r}. Choose "
-                                            f"{', '.join(REGION_NAMES.values())} — and add your local lines below.")
+    region = RegionForm.check(region=region).region
     program = session.get(Program, actor.program_id)
     if program is None:
         raise ValidationError.one("program", "Your account is not attached to a program.")
@@ -299,12 +302,15 @@ def participant_overview(session: Session, actor: Actor, participant_id: int) ->
 CHECKUP_INTERVAL_RANGE = (3, 28)
 
 
+class IntervalForm(inputs.Form):
+    interval: inputs.Whole(*CHECKUP_INTERVAL_RANGE, f"Choose between {CHECKUP_INTERVAL_RANGE[0]} and "
+                                                    f"{CHECKUP_INTERVAL_RANGE[1]} days.", optional=False)
+
+
 def set_checkup_interval(session: Session, actor: Actor, days: int) -> Program:
     """How often weekly check-ups fall due (admin only); counts from each participant's intake."""
     require_role(session, actor, Role.ADMIN, what="program")
-    low, high = CHECKUP_INTERVAL_RANGE
-    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
-        raise ValidationError.one("interval", f"Choose between {low} and {high} days.")
+    days = IntervalForm.check(interval=days).interval
     program = session.get(Program, actor.program_id)
     if program is None:
         raise ValidationError.one("program", "Your account is not attached to a program.")

@@ -6,7 +6,9 @@ dates, wrong Python types, numbers standing in for ids, and CSV cells a spreadsh
 from __future__ import annotations
 
 import csv
+import importlib
 import io
+import pkgutil
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +16,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel import select
 
+import core
 from core import (accounts, alerts, attendance, clinical, diary, export, inputs, practice, program, safety,
                   sharing)
 from core.access import Action, Category, authorize
@@ -81,7 +84,9 @@ def test_pages_read_the_limits_from_the_forms_and_they_are_the_named_constants()
 def test_every_form_checks_every_field_itself():
     """No field is left to pydantic's own coercion: each one has a check of this layer (so its
     messages are ours, and nothing like '5' -> 5 slips through)."""
-    assert len(inputs.Form.registry) >= 12
+    for info in pkgutil.iter_modules(core.__path__):
+        importlib.import_module(f"core.{info.name}")
+    assert len(inputs.Form.registry) >= 14
     for name, form in inputs.Form.registry.items():
         for field, info in form.model_fields.items():
             assert any(type(m).__name__ == "_Check" for m in info.metadata), f"{name}.{field}"
