@@ -155,14 +155,17 @@ def screen_free_text(session: Session, actor: Actor, *, participant_id: int, sou
 SEARCH_MAX = 1000     # characters of a skills search that are screened (a search is a few words)
 
 
+def _search_query(value) -> str:
+    if not isinstance(value, str) or len(value) > SEARCH_MAX:
+        raise inputs.Problem("Search with a few words.")
+    return value
+
+
 class SearchForm(inputs.Form):
-    query: inputs.Custom(lambda q: q if isinstance(q, str) and len(q) <= SEARCH_MAX else _search_problem(),
-                         inputs.Limit(max_chars=SEARCH_MAX))
+    """A skills search: only screened for crisis words, never stored."""
+
+    query: inputs.Custom(_search_query, inputs.Limit(max_chars=SEARCH_MAX))
     day: inputs.Day("Reload the page to search again.")
-
-
-def _search_problem():
-    raise inputs.Problem("Search with a few words.")
 
 
 def screen_search(session: Session, actor: Actor, *, query: str, day: date) -> bool:
@@ -372,15 +375,11 @@ class AcknowledgeForm(inputs.Form):
     alert_ids: inputs.Custom(_alert_ids)
 
 
-def _clean_note(note) -> str:
-    return AcknowledgeForm.check(note=note, alert_ids=[1]).note
-
-
 def acknowledge_many(session: Session, actor: Actor, *, alert_ids: list[int], note: str) -> int:
     """Acknowledge related alerts with one note: each alert records it (and each is audited).
     Alerts already acknowledged keep their first note. Returns how many were acknowledged."""
-    note = _clean_note(note)
-    ids = AcknowledgeForm.check(note=note, alert_ids=alert_ids).alert_ids
+    form = AcknowledgeForm.check(note=note, alert_ids=alert_ids)
+    note, ids = form.note, form.alert_ids
     now, count = utcnow(), 0
     alerts = [_alert_for_write(session, actor, alert_id, "acknowledge") for alert_id in ids]
     for alert in alerts:

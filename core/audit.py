@@ -77,17 +77,12 @@ class AuditFilter(inputs.Form):
 
     participant_id: inputs.RecordId("Choose a person from the list.", optional=True)
     actor_id: inputs.RecordId("Choose a person from the list.", optional=True)
-    category: inputs.Custom(lambda c: c if c is None or (isinstance(c, str) and c in CATEGORY_WORDS)
-                            else _bad_filter("Choose a kind of record from the list."))
+    category: inputs.OneOf(CATEGORY_WORDS, "Choose a kind of record from the list.", optional=True)
     refused_only: inputs.Flag("Choose whether to show refusals only.")
     start: inputs.Day("Choose the first day.", optional=True)
     end: inputs.Day("Choose the last day.", optional=True)
     page: inputs.Whole(0, 1_000_000, "That page doesn't exist.", optional=False)
     limit: inputs.Whole(1, 10_000, "Show up to 10,000 events a page.", optional=False)
-
-
-def _bad_filter(message: str):
-    raise inputs.Problem(message)
 
 
 def audit_log(session: Session, actor: Actor, *, participant_id: int | None = None,

@@ -217,6 +217,7 @@ CRISIS_NAME_MAX, CRISIS_DETAIL_MAX, CRISIS_NUMBER_MAX = 80, 200, 30
 
 
 def _phone_number(value) -> str:
+    value = "" if value is None else value      # an empty cell of the admin's table
     number = value.strip() if isinstance(value, str) and len(value) <= 4 * CRISIS_NUMBER_MAX else None
     if number is None or (number and (not set(number) <= _PHONE_CHARS or sum(c.isdigit() for c in number) < 3
                                       or "+" in number[1:] or len(number) > CRISIS_NUMBER_MAX)):
