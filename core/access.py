@@ -194,7 +194,8 @@ def _decide(session: Session, actor: Actor, participant_id: int, category: Categ
     ids = {actor.id, participant_id} if _valid_id(participant_id) else {actor.id}
     people = {row.id: row for row in session.exec(
         select(AppUser.id, AppUser.role, AppUser.is_active, AppUser.program_id).where(AppUser.id.in_(ids)))}
-    me, subject = people.get(actor.id), people.get(participant_id)
+    # Only a real id finds a person: 4.0, Decimal(4) or True would otherwise match id 4 (or 1).
+    me, subject = people.get(actor.id), people.get(participant_id) if _valid_id(participant_id) else None
     if me is None or not me.is_active or me.role != actor.role.value:
         return Refusal.ACCOUNT_INACTIVE
     if subject is None or subject.role != Role.PARTICIPANT.value:

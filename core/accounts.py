@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import auth
+from core import auth, inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.errors import ValidationError
 from core.models import AppUser, CaseloadAssignment, FamilyLink, Role, utcnow
@@ -17,6 +18,8 @@ from core.models import AppUser, CaseloadAssignment, FamilyLink, Role, utcnow
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_MAX = 80
+EMAIL_MAX = 254
+SEARCH_MAX = 80           # characters of an account search
 ADMIN_CREATABLE_ROLES = (Role.PARTICIPANT, Role.THERAPIST, Role.ADMIN)
 # An admin's views of the account list (names and roles, no clinical content) are recorded once
 # per admin per hour rather than on every refresh of every admin screen: the trail still shows
@@ -45,28 +48,44 @@ class PersonRef:
     started_on: date | None = None
 
 
+def _username(value) -> str:
+    username = value.strip().lower() if isinstance(value, str) and len(value) <= 4 * auth.USERNAME_MAX else ""
+    if not USERNAME_RE.fullmatch(username):
+        raise inputs.Problem("Use 3–40 characters: lower-case letters, digits, dot, dash or underscore, "
+                             "starting with a letter or digit.")
+    return username
+
+
+def _password(value) -> str:
+    problem = auth.password_problem(value)
+    if problem:
+        raise inputs.Problem(problem)
+    return value
+
+
+class AccountForm(inputs.Form):
+    """A new account, from the admin's form or a family member's invitation."""
+
+    username: inputs.Custom(_username, inputs.Limit(max_chars=auth.USERNAME_MAX))
+    name: inputs.Name(NAME_MAX, "The name", required="Enter the person's name.",
+                      too_long=f"Keep the name under {NAME_MAX} characters.")
+    email: inputs.Email(EMAIL_RE, EMAIL_MAX)
+    role: inputs.OneOf([r.value for r in Role], "Choose a role.")
+    password: inputs.Custom(_password, inputs.Limit(max_chars=auth.PASSWORD_MAX_BYTES))
+
+
 def validate_new_account(session: Session, *, username: str, name: str, email: str,
                          role: str, password: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not USERNAME_RE.match(username):
-        errors["username"] = ("Use 3–40 characters: lower-case letters, digits, dot, dash or "
-                              "underscore, starting with a letter or digit.")
-    elif auth.find_user(session, username):
+    username = AccountForm.value("username", username, errors)
+    if username and auth.find_user(session, username):
         errors["username"] = "That username is taken. Try another."
-    if not name.strip():
-        errors["name"] = "Enter the person's name."
-    elif len(name.strip()) > NAME_MAX:
-        errors["name"] = f"Keep the name under {NAME_MAX} characters."
-    if email:
-        if len(email) > 254 or not EMAIL_RE.match(email):
-            errors["email"] = "That doesn't look like an email address."
-        elif session.exec(select(AppUser.id).where(func.lower(AppUser.email) == email)).first():
-            errors["email"] = "Another account already uses this email."
-    if role not in {r.value for r in Role}:
-        errors["role"] = "Choose a role."
-    problem = auth.password_problem(password)
-    if problem:
-        errors["password"] = problem
+    AccountForm.value("name", name, errors)
+    email = AccountForm.value("email", email, errors)
+    if email and session.exec(select(AppUser.id).where(func.lower(AppUser.email) == email)).first():
+        errors["email"] = "Another account already uses this email."
+    AccountForm.value("role", role, errors)
+    AccountForm.value("password", password, errors)
     return errors
 
 
@@ -75,22 +94,29 @@ def create_account(session: Session, actor: Actor, *, username: str, name: str, 
                    is_demo: bool = False) -> AppUser:
     """Create an account in the admin's program (and, for a participant, their caseload)."""
     require_role(session, actor, Role.ADMIN, what="accounts")
-    username, email = username.strip().lower(), email.strip().lower()
     errors = validate_new_account(session, username=username, name=name, email=email, role=role,
                                   password=password)
     if role == Role.FAMILY.value:
         errors["role"] = "Family members join through a participant's invitation."
     if therapist_id is not None and role == Role.PARTICIPANT.value:
-        therapist = session.get(AppUser, therapist_id)
+        therapist = session.get(AppUser, therapist_id) if inputs.is_id(therapist_id) else None
         if therapist is None or therapist.role != Role.THERAPIST.value or not therapist.is_active:
             errors["therapist"] = "Choose an active therapist."
+    if not isinstance(is_demo, bool):
+        errors["is_demo"] = "Say whether this is a demo account."
     if errors:
         raise ValidationError(errors)
+    form = AccountForm.check(username=username, name=name, email=email, role=role, password=password)
+    username, name, email = form.username, form.name, form.email
     user = AppUser(username=username, name=name.strip(), email=email or None, role=role,
                    password_hash=auth.hash_password(password, rounds=rounds),
                    program_id=actor.program_id, is_demo=is_demo, must_change_password=True)
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:   # the same username or email was saved a moment ago (a double tap)
+        session.rollback()
+        raise ValidationError.one("username", "That username (or email) was just taken. Try another.") from None
     if therapist_id is not None and role == Role.PARTICIPANT.value:
         session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapist_id,
                                        assigned_by_id=actor.id))
@@ -105,9 +131,9 @@ def assign_therapist(session: Session, actor: Actor, *, participant_id: int, the
     The gate lets only the participant's program admin write their profile; the therapist must be
     an active therapist of that same program.
     """
-    valid_therapist = isinstance(therapist_id, int) and not isinstance(therapist_id, bool)
+    valid_therapist = inputs.is_id(therapist_id)
     authorize(session, actor, participant_id, Category.PROFILE, Action.WRITE,
-              ref=f"user:{therapist_id}" if valid_therapist and therapist_id > 0 else "")
+              ref=f"user:{therapist_id}" if valid_therapist else "")
     participant = session.get(AppUser, participant_id)
     therapist = session.get(AppUser, therapist_id) if valid_therapist else None
     if participant is None or participant.role != Role.PARTICIPANT.value:
@@ -127,9 +153,11 @@ def assign_therapist(session: Session, actor: Actor, *, participant_id: int, the
 def set_active(session: Session, actor: Actor, *, user_id: int, active: bool) -> AppUser:
     """Deactivate (or reactivate) an account; deactivation ends its logins everywhere."""
     require_role(session, actor, Role.ADMIN, what="accounts")
-    user = session.get(AppUser, user_id)
-    if user is None:
+    user = session.get(AppUser, user_id) if inputs.is_id(user_id) else None
+    if user is None or user.program_id != actor.program_id:
         raise ValidationError.one("user", "No such account.")
+    if not isinstance(active, bool):
+        raise ValidationError.one("active", "Choose whether the account is active.")
     if user.id == actor.id and not active:
         raise ValidationError.one("user", "You can't deactivate your own account.")
     user.is_active = active
@@ -145,6 +173,9 @@ def list_accounts(session: Session, actor: Actor, *, role: str | None = None,
                   search: str = "") -> list[AccountRow]:
     """Accounts of the admin's program, with each participant's therapist, in one query."""
     require_role(session, actor, Role.ADMIN, what="accounts")
+    if role is not None and role != "" and not (isinstance(role, str) and role in Role._value2member_map_):
+        raise ValidationError.one("role", "Choose a role from the list.")
+    search = inputs.line_text(search)[:SEARCH_MAX] if isinstance(search, str) and len(search) < 10_000 else ""
     therapist = AppUser.__table__.alias("therapist")
     query = (
         select(AppUser, therapist.c.name)

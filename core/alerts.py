@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from core import clinical
+from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.clinical import Reason, RiskLevel, Severity
 from core.db import insert_if_absent, insert_many_if_absent, upsert
@@ -152,11 +152,28 @@ def screen_free_text(session: Session, actor: Actor, *, participant_id: int, sou
                  reasons=[clinical.crisis_words_reason(where)])
 
 
+SEARCH_MAX = 1000     # characters of a skills search that are screened (a search is a few words)
+
+
+def _search_query(value) -> str:
+    if not isinstance(value, str) or len(value) > SEARCH_MAX:
+        raise inputs.Problem("Search with a few words.")
+    return value
+
+
+class SearchForm(inputs.Form):
+    """A skills search: only screened for crisis words, never stored."""
+
+    query: inputs.Custom(_search_query, inputs.Limit(max_chars=SEARCH_MAX))
+    day: inputs.Day("Reload the page to search again.")
+
+
 def screen_search(session: Session, actor: Actor, *, query: str, day: date) -> bool:
     """The skills search, screened like every free text a participant types: on a match, one
     review alert for the day (updated, not repeated, by later searches). True on a match."""
     from core.screening import suggests_crisis
 
+    SearchForm.check(query=query, day=day)
     if not suggests_crisis(query):
         return False
     authorize(session, actor, actor.id, Category.ALERTS, Action.WRITE, ref=str(day))
@@ -174,6 +191,19 @@ class FollowupSaved:
     outcome: RiskOutcome
 
 
+def _followup_answers(value) -> dict:
+    problems = clinical.check_followup(value)
+    if problems:
+        raise inputs.Problem(problems)
+    return value
+
+
+class FollowupForm(inputs.Form):
+    """Yes or no to each follow-up question asked (core.clinical.FOLLOWUP_QUESTIONS)."""
+
+    answers: inputs.Custom(_followup_answers)
+
+
 def save_followup(session: Session, actor: Actor, *, participant_id: int, alert_id: int, answers: dict,
                   now: datetime | None = None) -> FollowupSaved:
     """Store the follow-up answers for the alert the participant was shown; when they warrant it,
@@ -181,12 +211,10 @@ def save_followup(session: Session, actor: Actor, *, participant_id: int, alert_
     authorize(session, actor, participant_id, Category.ALERTS, Action.WRITE)
     if actor.role is not Role.PARTICIPANT:
         raise AccessDenied("These questions are answered by the participant themselves.")
-    alert = session.get(Alert, alert_id) if isinstance(alert_id, int) and not isinstance(alert_id, bool) else None
+    alert = session.get(Alert, alert_id) if inputs.is_id(alert_id) else None
     if alert is None or alert.participant_id != participant_id:
         raise ValidationError.one("alert", "These questions belong to an earlier check-in; they were not saved.")
-    errors = clinical.check_followup(answers)
-    if errors:
-        raise ValidationError(errors)
+    FollowupForm.check(answers=answers)
     now = now or utcnow()
     clean = {k: answers.get(k) for k, _ in clinical.FOLLOWUP_QUESTIONS}
     if not clean["thoughts"]:
@@ -319,7 +347,7 @@ def inbox(session: Session, actor: Actor, *, today: date) -> list[InboxItem]:
 
 
 def _alert_for_write(session: Session, actor: Actor, alert_id: int, what: str) -> Alert:
-    alert = session.get(Alert, alert_id) if isinstance(alert_id, int) and not isinstance(alert_id, bool) else None
+    alert = session.get(Alert, alert_id) if inputs.is_id(alert_id) else None
     if alert is None:
         raise ValidationError.one("alert", "That alert no longer exists.")
     authorize(session, actor, alert.participant_id, Category.ALERTS, Action.WRITE, ref=f"alert:{alert_id}")
@@ -328,24 +356,30 @@ def _alert_for_write(session: Session, actor: Actor, alert_id: int, what: str) -
     return alert
 
 
-def _clean_note(note) -> str:
-    note = note.strip() if isinstance(note, str) else ""
-    if not note:
-        raise ValidationError.one("note", "Write what you did or plan to do — it goes in the record.")
-    if len(note) > ACK_NOTE_MAX:
-        raise ValidationError.one("note", f"Keep the note under {ACK_NOTE_MAX} characters.")
-    if "\x00" in note:
-        raise ValidationError.one("note", "The note contains a character that can't be stored.")
-    return note
+ACK_MANY_MAX = 200        # alerts acknowledged with one note (one person's related alerts)
+
+
+def _alert_ids(value) -> list[int]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise inputs.Problem({"alerts": "Choose at least one alert to acknowledge."})
+    if len(value) > ACK_MANY_MAX or not all(inputs.is_id(i) for i in value):
+        raise inputs.Problem({"alert": "That alert no longer exists."})
+    return list(dict.fromkeys(value))
+
+
+class AcknowledgeForm(inputs.Form):
+    """A therapist's note on what was done, for one alert or several."""
+
+    note: inputs.FreeText(ACK_NOTE_MAX, "The note", too_long=f"Keep the note under {ACK_NOTE_MAX} characters.",
+                          required="Write what you did or plan to do — it goes in the record.")
+    alert_ids: inputs.Custom(_alert_ids)
 
 
 def acknowledge_many(session: Session, actor: Actor, *, alert_ids: list[int], note: str) -> int:
     """Acknowledge related alerts with one note: each alert records it (and each is audited).
     Alerts already acknowledged keep their first note. Returns how many were acknowledged."""
-    note = _clean_note(note)
-    ids = list(dict.fromkeys(alert_ids or []))
-    if not ids:
-        raise ValidationError.one("alerts", "Choose at least one alert to acknowledge.")
+    form = AcknowledgeForm.check(note=note, alert_ids=alert_ids)
+    note, ids = form.note, form.alert_ids
     now, count = utcnow(), 0
     alerts = [_alert_for_write(session, actor, alert_id, "acknowledge") for alert_id in ids]
     for alert in alerts:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from core import clinical
+from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record_many, require_role
 from core.db import upsert
 from core.errors import ValidationError
@@ -31,19 +31,39 @@ class SessionRecord:
                 f" · {clinical.ATTENDANCE_STATUSES.get(self.status, self.status)}")
 
 
+ROLL_MAX = 500      # people on one roll call (a caseload)
+
+
+def _statuses(value) -> dict[int, str]:
+    if not isinstance(value, dict) or len(value) > ROLL_MAX or not all(inputs.is_id(k) for k in value):
+        raise inputs.Problem({"status": "Choose a status for each person on your caseload."})
+    unknown = [s for s in value.values() if not isinstance(s, str) or s not in clinical.ATTENDANCE_STATUSES]
+    if unknown:
+        raise inputs.Problem({"status": f"Unknown attendance status {str(unknown[0])[:20]!r}."})
+    return dict(value)
+
+
+class RollForm(inputs.Form):
+    """What the roll call sends: one session (day and kind) and a status per participant."""
+
+    day: inputs.Day("Choose the session's date.")
+    session_kind: inputs.OneOf(clinical.SESSION_KINDS, "Choose group, individual or family session.")
+    statuses: inputs.Custom(_statuses)
+    today: inputs.Day("The date has changed since this page opened; reload it.")
+
+
 def record_session(session: Session, actor: Actor, *, day: date, session_kind: str, statuses: dict[int, str],
                    today: date) -> int:
-    """Save who came to one session; each participant is checked at the gate. Returns rows saved."""
-    errors = {}
-    if session_kind not in clinical.SESSION_KINDS:
-        errors["session_kind"] = "Choose group, individual or family session."
-    if day > today:
-        errors["day"] = "That session hasn't happened yet."
-    elif day < today - timedelta(days=clinical.ATTENDANCE_BACKFILL_DAYS):
-        errors["day"] = f"Sessions can be recorded up to {clinical.ATTENDANCE_BACKFILL_DAYS} days later."
-    unknown = [s for s in statuses.values() if s not in clinical.ATTENDANCE_STATUSES]
-    if unknown:
-        errors["status"] = f"Unknown attendance status {unknown[0]!r}."
+    """Save who came to one session; each participant is checked at the gate. Returns rows saved.
+
+    `today` is the therapist's own calendar day as the page saw it (core.program.today_of): the
+    caller's clock, like `now` elsewhere, so only its type is checked."""
+    errors = RollForm.errors(day=day, session_kind=session_kind, statuses=statuses, today=today)
+    if not errors:
+        if day > today:
+            errors["day"] = "That session hasn't happened yet."
+        elif day < today - timedelta(days=clinical.ATTENDANCE_BACKFILL_DAYS):
+            errors["day"] = f"Sessions can be recorded up to {clinical.ATTENDANCE_BACKFILL_DAYS} days later."
     if errors:
         raise ValidationError(errors)
     for participant_id in statuses:

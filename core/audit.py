@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, select
 
+from core import inputs
 from core.access import AREAS, REFUSAL_WORDS, Actor, Category, Refusal, record, require_role
 from core.models import AppUser, AuditEvent, Role
 from core.program import user_zone
@@ -71,13 +72,27 @@ def _bounds(start: date | None, end: date | None, zone) -> tuple[datetime | None
     return low, high
 
 
+class AuditFilter(inputs.Form):
+    """The admin's filters (a reader, but its values reach SQL: checked like any input)."""
+
+    participant_id: inputs.RecordId("Choose a person from the list.", optional=True)
+    actor_id: inputs.RecordId("Choose a person from the list.", optional=True)
+    category: inputs.OneOf(CATEGORY_WORDS, "Choose a kind of record from the list.", optional=True)
+    refused_only: inputs.Flag("Choose whether to show refusals only.")
+    start: inputs.Day("Choose the first day.", optional=True)
+    end: inputs.Day("Choose the last day.", optional=True)
+    page: inputs.Whole(0, 1_000_000, "That page doesn't exist.", optional=False)
+    limit: inputs.Whole(1, 10_000, "Show up to 10,000 events a page.", optional=False)
+
+
 def audit_log(session: Session, actor: Actor, *, participant_id: int | None = None,
               actor_id: int | None = None, category: str | None = None, refused_only: bool = False,
               start: date | None = None, end: date | None = None, page: int = 0,
               limit: int = AUDIT_PAGE_SIZE) -> AuditPage:
     """Newest first; `page` 0 is the latest `limit` events. Dates are days in the admin's zone."""
     require_role(session, actor, Role.ADMIN, what="audit log")
-    page = max(int(page), 0)
+    AuditFilter.check(participant_id=participant_id, actor_id=actor_id, category=category, refused_only=refused_only,
+                      start=start, end=end, page=page, limit=limit)
     who = AppUser.__table__.alias("who")
     whose = AppUser.__table__.alias("whose")
     query = (select(AuditEvent, who.c.name, whose.c.name)

@@ -73,7 +73,7 @@ def password_problem(password: str) -> str | None:
         return f"Use at most {PASSWORD_MAX_BYTES} bytes (about {PASSWORD_MAX_BYTES} plain letters)."
     if password != password.strip():
         return "Don't start or end the password with a space."
-    if "\x00" in password or any(ord(ch) < 32 for ch in password):
+    if any(ord(ch) < 32 or 0xD800 <= ord(ch) < 0xE000 for ch in password):   # controls; unpaired surrogates
         return "Use letters, digits, spaces and punctuation only."
     return None
 
@@ -361,7 +361,7 @@ def _refusal_for(session: Session, actor: Actor, target: AppUser | None) -> Refu
 def _checked_target(session: Session, actor: Actor, user_id: object, action: str) -> AppUser:
     """The account `actor` may manage, or AccessDenied; either way the decision is audited
     (who, whose, what, when, and the account as a reference: no clinical content)."""
-    target = session.get(AppUser, user_id) if _is_int(user_id) else None
+    target = session.get(AppUser, user_id) if _is_int(user_id) and 0 < user_id < 2**31 else None
     reason = _refusal_for(session, actor, target)
     whose = target.id if target is not None and target.role == Role.PARTICIPANT.value else None
     ref = f"user:{user_id}" if _is_int(user_id) and 0 < user_id < 2**31 else ""
@@ -462,7 +462,7 @@ def change_password(session: Session, *, user_id: int, current: str, new: str, r
                     rounds: int) -> int:
     """Change a password (the current one is required); every other login ends. Returns the new
     session version, so this browser session can carry on."""
-    user = session.get(AppUser, user_id)
+    user = session.get(AppUser, user_id) if _is_int(user_id) and 0 < user_id < 2**31 else None
     if user is None or not isinstance(current, str) or not check_password(current, user.password_hash):
         raise ValidationError.one("current", "That is not your current password.")
     errors = _new_password_errors(new, repeat)
@@ -476,7 +476,7 @@ def change_password(session: Session, *, user_id: int, current: str, new: str, r
 def choose_password(session: Session, *, user_id: int, new: str, repeat: str, rounds: int) -> int:
     """The first thing after logging in with a first password from the program: one's own.
     Returns the new session version."""
-    user = session.get(AppUser, user_id)
+    user = session.get(AppUser, user_id) if _is_int(user_id) and 0 < user_id < 2**31 else None
     if user is None:
         raise ValidationError.one("new", "Please log in again.")
     errors = _new_password_errors(new, repeat)

@@ -112,7 +112,7 @@ def check_rule_settings(min_urge, urge_severity, acted_severity) -> dict[str, st
     """Errors in a program's rule for one target (empty when it is valid)."""
     errors: dict[str, str] = {}
     for name, value in (("urge_severity", urge_severity), ("acted_severity", acted_severity)):
-        if value not in RULE_SEVERITIES:
+        if not isinstance(value, str) or value not in RULE_SEVERITIES:
             errors[name] = f"Choose one of: {', '.join(RULE_SEVERITIES.values())}."
     if min_urge is not None and (isinstance(min_urge, bool) or not isinstance(min_urge, int)
                                  or not 1 <= min_urge <= URGE_MAX):
@@ -398,6 +398,7 @@ THOUGHT_EMOTIONS_MAX = 3
 THOUGHT_LIMITS = {"situation": 300, "automatic_thought": 500, "evidence_for": 1000,
                   "evidence_against": 1000, "balanced_thought": 500, "emotion": 40}
 HOMEWORK_NOTE_MAX = 300
+HOMEWORK_DUE_MAX_DAYS = 365             # a due date is within a year (a typo like 2062 is refused)
 # Paced breathing as TIPP teaches it: about 5-6 breaths a minute, the out-breath longer than the
 # in-breath, no breath-holding (holds such as 4-7-8 can bring on air hunger during panic).
 # (label, seconds in, seconds hold, seconds out).

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from core import clinical, screening
+from core import clinical, inputs, screening
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import upsert
@@ -154,12 +154,16 @@ def risk_targets(targets: list[Target]) -> dict[str, tuple[str, clinical.TargetR
 TARGET_LABEL_MAX = 60
 
 
+class TargetForm(inputs.Form):
+    label: inputs.Name(TARGET_LABEL_MAX, "The behaviour's name",
+                       required=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
+                       too_long=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.")
+
+
 def add_target(session: Session, actor: Actor, *, label: str) -> Target:
     """A program-specific behaviour to track urges for (e.g. gambling, restricting food)."""
     require_role(session, actor, Role.ADMIN, what="diary targets")
-    label = " ".join(label.split())
-    if not label or len(label) > TARGET_LABEL_MAX:
-        raise ValidationError.one("label", f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.")
+    label = TargetForm.check(label=label).label
     key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40] or "target"
     existing = targets_for(session, actor.program_id, include_retired=True)
     if any(t.key == key or t.label.lower() == label.lower() for t in existing):
@@ -170,18 +174,27 @@ def add_target(session: Session, actor: Actor, *, label: str) -> Target:
     return _target(target)
 
 
+class TargetRuleForm(inputs.Form):
+    """A program's alert rule for a target it added (whether the three agree: clinical.check_rule_settings)."""
+
+    min_urge: inputs.Whole(1, clinical.URGE_MAX, f"The urge level is a whole number from 1 to {clinical.URGE_MAX}.")
+    urge_severity: inputs.OneOf(clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}.")
+    acted_severity: inputs.OneOf(clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}.")
+
+
 def set_target_rule(session: Session, actor: Actor, *, target_id: int, min_urge: int | None,
                     urge_severity: str, acted_severity: str) -> Target:
     """What a program-added target's answers open: an urge at or above `min_urge` and/or acting
     on it -> none / review / urgent. The suicide and self-harm rules are clinical and fixed."""
     require_role(session, actor, Role.ADMIN, what="diary targets")
-    target = session.get(DiaryTarget, target_id) if isinstance(target_id, int) and not isinstance(target_id, bool) else None
+    target = session.get(DiaryTarget, target_id) if inputs.is_id(target_id) else None
     if target is None or target.program_id != actor.program_id:
         raise ValidationError.one("target", "No such behaviour on your program's card.")
     if target.key in clinical.SAFETY_TARGETS:
         raise ValidationError.one("target", "The suicide and self-harm alerts are fixed clinical rules; "
                                             "they can't be changed here.")
-    errors = clinical.check_rule_settings(min_urge, urge_severity, acted_severity)
+    errors = TargetRuleForm.errors(min_urge=min_urge, urge_severity=urge_severity, acted_severity=acted_severity)
+    errors = errors or clinical.check_rule_settings(min_urge, urge_severity, acted_severity)
     if errors:
         raise ValidationError(errors)
     rule = clinical.rule_from_settings(min_urge if urge_severity != "none" else None, urge_severity, acted_severity)
@@ -195,9 +208,11 @@ def set_target_rule(session: Session, actor: Actor, *, target_id: int, min_urge:
 def set_target_active(session: Session, actor: Actor, *, target_id: int, active: bool) -> None:
     """Retire a target from the card (its history stays) or bring it back."""
     require_role(session, actor, Role.ADMIN, what="diary targets")
-    target = session.get(DiaryTarget, target_id)
+    target = session.get(DiaryTarget, target_id) if inputs.is_id(target_id) else None
     if target is None or target.program_id != actor.program_id:
         raise ValidationError.one("target", "No such behaviour on your program's card.")
+    if not isinstance(active, bool):
+        raise ValidationError.one("active", "Choose whether the behaviour is on the card.")
     target.active = active
     session.add(target)
     record(session, actor, category="diary targets", action="restore" if active else "retire", ref=f"target:{target.id}")
@@ -205,13 +220,73 @@ def set_target_active(session: Session, actor: Actor, *, target_id: int, active:
 
 # --- validation ----------------------------------------------------------------------------
 
-def _check_range(errors: dict, name: str, value, low, high, label: str, required: bool = False) -> None:
-    if value is None:
-        if required:
-            errors[name] = f"Choose your {label} ({low}–{high})."
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        errors[name] = f"{label.capitalize()} goes from {low} to {high}."
+def _emotions(value) -> dict[str, int | None]:
+    if not isinstance(value, dict):
+        raise inputs.Problem({"emotions": "Rate each emotion from 0 to 5."})
+    problems, clean = {}, {}
+    for key, rating in value.items():
+        if not isinstance(key, str) or key not in clinical.EMOTIONS:
+            problems[str(key)[:40]] = f"Unknown emotion {str(key)[:20]!r}."
+        elif rating is not None and (not inputs.is_whole(rating)
+                                     or not clinical.EMOTION_MIN <= rating <= clinical.EMOTION_MAX):
+            problems[key] = (f"{clinical.EMOTIONS[key]} is a whole number from {clinical.EMOTION_MIN} "
+                             f"to {clinical.EMOTION_MAX}.")
+        else:
+            clean[key] = rating
+    if problems:
+        raise inputs.Problem(problems)
+    return clean
+
+
+def _urges(value) -> dict[str, tuple[int | None, bool]]:
+    """target key -> (urge 0-5 or None, acted). Whether each target is on the card is checked
+    by `validate`, which knows the program's targets."""
+    if not isinstance(value, dict):
+        raise inputs.Problem({"urges": "Rate each urge and say whether you acted on it."})
+    problems, clean = {}, {}
+    for key, answer in value.items():
+        field = f"urge_{str(key)[:40]}"
+        pair = _pair(answer)
+        if not isinstance(key, str) or pair is None:
+            problems[field] = "Rate the urge and say whether you acted on it."
+            continue
+        urge, acted = pair
+        if urge is not None and (not inputs.is_whole(urge) or not clinical.URGE_MIN <= urge <= clinical.URGE_MAX):
+            problems[field] = f"An urge is a whole number from {clinical.URGE_MIN} to {clinical.URGE_MAX}."
+        elif not isinstance(acted, bool):
+            problems[field] = "Say yes or no for 'acted on it'."
+        else:
+            clean[key] = (urge, acted)
+    if problems:
+        raise inputs.Problem(problems)
+    return clean
+
+
+def _skills(value) -> list[str]:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    unknown = [s for s in items if not isinstance(s, str) or s not in skills_by_id()]
+    if unknown:
+        raise inputs.Problem({"skills": f"Unknown skill: {', '.join(str(s)[:40] for s in unknown[:3])}."})
+    return list(dict.fromkeys(items))    # ticked once each, in the order ticked
+
+
+class CardForm(inputs.Form):
+    """What the diary card's form sends (ranges from core.clinical)."""
+
+    mood: inputs.Whole(clinical.MOOD_MIN, clinical.MOOD_MAX,
+                       f"Mood is a whole number from {clinical.MOOD_MIN} to {clinical.MOOD_MAX}.",
+                       required=f"Choose your mood ({clinical.MOOD_MIN}–{clinical.MOOD_MAX}).")
+    emotions: inputs.Custom(_emotions, inputs.Limit(low=clinical.EMOTION_MIN, high=clinical.EMOTION_MAX))
+    urges: inputs.Custom(_urges, inputs.Limit(low=clinical.URGE_MIN, high=clinical.URGE_MAX))
+    craving: inputs.Whole(clinical.CRAVING_MIN, clinical.CRAVING_MAX,
+                          f"Craving is a whole number from {clinical.CRAVING_MIN} to {clinical.CRAVING_MAX}.")
+    skills: inputs.Custom(_skills)
+    sleep_hours: inputs.Number(clinical.SLEEP_MIN_HOURS, clinical.SLEEP_MAX_HOURS,
+                               f"Hours of sleep go from {clinical.SLEEP_MIN_HOURS:g} to {clinical.SLEEP_MAX_HOURS:g}.")
+    medication: inputs.OneOf(clinical.MEDICATION_CHOICES, "Choose yes, no or not prescribed.", optional=True)
+    note: inputs.FreeText(clinical.NOTE_MAX_CHARS, "Your note",
+                          too_long="Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — "
+                                   "nothing is lost yet.")
 
 
 def _pair(value) -> tuple | None:
@@ -219,54 +294,26 @@ def _pair(value) -> tuple | None:
     return tuple(value) if isinstance(value, (tuple, list)) and len(value) == 2 else None
 
 
-def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    _check_range(errors, "mood", card.mood, clinical.MOOD_MIN, clinical.MOOD_MAX, "mood", required=True)
-    if isinstance(card.mood, float):
-        errors["mood"] = "Mood is a whole number from 0 to 10."
-    if not isinstance(card.emotions, dict):
-        errors["emotions"] = "Rate each emotion from 0 to 5."
-    for key, value in (card.emotions.items() if isinstance(card.emotions, dict) else []):
-        if key not in clinical.EMOTIONS:
-            errors[str(key)] = f"Unknown emotion {key!r}."
-        else:
-            _check_range(errors, key, value, clinical.EMOTION_MIN, clinical.EMOTION_MAX,
-                         clinical.EMOTIONS[key].lower())
+def checked(card: CardInput, *, targets: list[Target], craving_on: bool) -> tuple[CardInput | None, dict[str, str]]:
+    """The card as it will be stored (note cleaned, skills once each), or None and what is wrong."""
+    try:
+        values = inputs.attributes(card, CardInput)
+    except ValidationError as exc:
+        return None, dict(exc.fields)
+    clean, errors = CardForm.read(**values)
     known = {t.key for t in targets}
-    if not isinstance(card.urges, dict):
-        errors["urges"] = "Rate each urge and say whether you acted on it."
-    for key, answer in (card.urges.items() if isinstance(card.urges, dict) else []):
+    for key in (card.urges if isinstance(card.urges, dict) else {}):
         if key not in known:
-            errors[f"urge_{key}"] = "This urge is not on your program's card."
-            continue
-        if _pair(answer) is None:
-            errors[f"urge_{key}"] = "Rate the urge and say whether you acted on it."
-            continue
-        urge, acted = answer
-        _check_range(errors, f"urge_{key}", urge, clinical.URGE_MIN, clinical.URGE_MAX, "urge")
-        if isinstance(urge, float):
-            errors[f"urge_{key}"] = "An urge is a whole number from 0 to 5."
-        if not isinstance(acted, bool):
-            errors[f"urge_{key}"] = "Say yes or no for 'acted on it'."
+            errors[f"urge_{str(key)[:40]}"] = "This urge is not on your program's card."
     if card.craving is not None and not craving_on:
         errors["craving"] = "Craving is not tracked in your program."
-    _check_range(errors, "craving", card.craving, clinical.CRAVING_MIN, clinical.CRAVING_MAX, "craving")
-    _check_range(errors, "sleep_hours", card.sleep_hours, clinical.SLEEP_MIN_HOURS,
-                 clinical.SLEEP_MAX_HOURS, "hours of sleep")
-    if card.medication is not None and card.medication not in clinical.MEDICATION_CHOICES:
-        errors["medication"] = "Choose yes, no or not prescribed."
-    skills = card.skills if isinstance(card.skills, list) else [card.skills]
-    unknown = [s for s in skills if not isinstance(s, str) or s not in skills_by_id()]
-    if unknown:
-        errors["skills"] = f"Unknown skill: {', '.join(map(str, unknown[:3]))}."
-    if not isinstance(card.note, str):
-        errors["note"] = "The note must be text."
-    elif len(card.note) > clinical.NOTE_MAX_CHARS:
-        errors["note"] = (f"Your note is {len(card.note):,} characters; the limit is "
-                          f"{clinical.NOTE_MAX_CHARS:,}. Shorten it a little — nothing is lost yet.")
-    elif "\x00" in card.note:
-        errors["note"] = "Your note contains a character that can't be stored; remove it and save again."
-    return errors
+    if errors or clean is None:
+        return None, errors
+    return CardInput(**clean.values()), {}
+
+
+def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dict[str, str]:
+    return checked(card, targets=targets, craving_on=craving_on)[1]
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -280,7 +327,8 @@ def save_card(session: Session, actor: Actor, *, participant_id: int, day: date,
     (IncompleteWithRisk), so the participant sees the crisis lines while they finish the card.
     """
     authorize(session, actor, participant_id, Category.DIARY, Action.WRITE,
-              ref=day.isoformat() if type(day) is date else "")
+              ref=day.isoformat() if inputs.is_day(day) else "")
+    inputs.attributes(card, CardInput, field="form")
     now = now or utcnow()
     today = today_for(session, participant_id, now)
     participant = session.get(AppUser, participant_id)
@@ -288,12 +336,13 @@ def save_card(session: Session, actor: Actor, *, participant_id: int, day: date,
     craving_on = bool(program and program.substance_use_tracking)
     targets = targets_for(session, participant.program_id)
     errors = {}
-    if not isinstance(day, date) or day > today:
-        errors["day"] = "That day hasn't happened yet."
+    if not inputs.is_day(day) or day > today:
+        errors["day"] = "That day hasn't happened yet." if inputs.is_day(day) else "Choose a day."
     elif day not in fillable_days(today):
         errors["day"] = (f"Cards can be filled in up to {clinical.LATE_WINDOW_DAYS} days late; older days are "
                          "kept as they are.")
-    errors.update(validate(card, targets=targets, craving_on=craving_on))
+    clean, found = checked(card, targets=targets, craving_on=craving_on)
+    errors.update(found)
     routed_day = day if "day" not in errors else today
     urges = {k: p for k, v in (card.urges.items() if isinstance(card.urges, dict) else []) if (p := _pair(v))}
     reasons = clinical.diary_reasons(urges, risk_targets(targets))
@@ -308,6 +357,7 @@ def save_card(session: Session, actor: Actor, *, participant_id: int, day: date,
             session.commit()
             raise IncompleteWithRisk(errors, risk)
         raise ValidationError(errors)
+    card = clean
 
     existed = session.exec(select(DiaryCard.id).where(DiaryCard.participant_id == participant_id,
                                                       DiaryCard.day == day)).first() is not None
@@ -384,9 +434,21 @@ def _blank(value):
     return "" if value is None else value
 
 
-def spreadsheet_safe(text: str) -> str:
-    """A note starting with = + - @ would run as a formula in a spreadsheet: keep it as text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+# A cell starting with one of these runs as a formula in Excel, LibreOffice or Google Sheets (OWASP
+# "CSV injection"; ASVS 5.0 1.2.10 adds tab and NUL; CR starts a cell too; the full-width forms
+# are read as the same signs by some spreadsheets).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def spreadsheet_safe(text):
+    """Text that a spreadsheet would run as a formula, kept as text (a leading apostrophe); any
+    other value as it is."""
+    return "'" + text if isinstance(text, str) and text.startswith(FORMULA_STARTS) else text
+
+
+def spreadsheet_row(values: list) -> list:
+    """Every text cell of a CSV row made spreadsheet-safe (numbers and dates as they are)."""
+    return [spreadsheet_safe(v) for v in values]
 
 
 def cards_csv(session: Session, actor: Actor, participant_id: int, *, targets: list[Target]) -> str:
@@ -400,9 +462,10 @@ def cards_csv(session: Session, actor: Actor, participant_id: int, *, targets: l
                      "craving", "sleep_hours", "medication", "skills", "note"])
     for c in cards:
         urges = [c.urges.get(t.key, (None, False)) for t in targets]
-        writer.writerow([c.day.isoformat(), "yes" if c.late else "no", c.mood,
-                         *[_blank(c.emotions.get(k)) for k in CSV_EMOTIONS],
-                         *[_blank(urge) for urge, _ in urges], *["yes" if acted else "no" for _, acted in urges],
-                         _blank(c.craving), _blank(c.sleep_hours), c.medication or "",
-                         "; ".join(names[s].name if s in names else s for s in c.skills), spreadsheet_safe(c.note)])
+        writer.writerow(spreadsheet_row([
+            c.day.isoformat(), "yes" if c.late else "no", c.mood,
+            *[_blank(c.emotions.get(k)) for k in CSV_EMOTIONS],
+            *[_blank(urge) for urge, _ in urges], *["yes" if acted else "no" for _, acted in urges],
+            _blank(c.craving), _blank(c.sleep_hours), c.medication or "",
+            "; ".join(names[s].name if s in names else s for s in c.skills), c.note]))
     return out.getvalue()

@@ -18,7 +18,7 @@ def _csv(header: list[str], rows: list[list]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)
-    writer.writerows([[diary.spreadsheet_safe(v) if isinstance(v, str) else v for v in row] for row in rows])
+    writer.writerows([diary.spreadsheet_row(row) for row in rows])
     return out.getvalue()
 
 

@@ -17,14 +17,14 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from core import clinical
+from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, RiskOutcome, screen_free_text
 from core.db import insert_if_absent, upsert
-from core.diary import spreadsheet_safe, today_for
+from core.diary import spreadsheet_row, today_for
 from core.errors import ValidationError
 from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, utcnow
-from core.skills import skills_by_id
+from core.skills import TOOLS, skills_by_id
 
 
 def new_entry_key() -> str:
@@ -32,25 +32,14 @@ def new_entry_key() -> str:
     return uuid.uuid4().hex
 
 
-def _too_long(errors: dict, name: str, value: str, limit: int, label: str) -> None:
-    if not isinstance(value, str):
-        errors[name] = f"{label} must be text."
-    elif len(value) > limit:
-        errors[name] = (f"{label} is {len(value):,} characters; the limit is {limit:,}. "
-                        "Shorten it a little — nothing is lost yet.")
+def _skill(value) -> str:
+    if not isinstance(value, str) or value not in skills_by_id():
+        raise inputs.Problem({"skill": "Choose a skill from the list." if not value
+                              else f"Unknown skill {str(value)[:40]!r}."})
+    return value
 
 
-def _rating(errors: dict, name: str, value, low: int, high: int, label: str, *, required: bool) -> None:
-    if value is None:
-        if required:
-            errors[name] = f"Choose {label} ({low}–{high})."
-    elif isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        errors[name] = f"{label.capitalize()} goes from {low} to {high}."
-
-
-def _check_skill(errors: dict, skill_id) -> None:
-    if skill_id not in skills_by_id():
-        errors["skill"] = "Choose a skill from the list." if not skill_id else f"Unknown skill {skill_id!r}."
+Skill = inputs.Custom(_skill)
 
 
 def _editable_day(existing_day: date | None, today: date) -> None:
@@ -98,17 +87,28 @@ class PracticeView:
                              self.situation, self.note, self.tool)
 
 
+# The interactive tools that log practice (the thought record saves a ThoughtRecord instead).
+PRACTICE_TOOLS = ("", *(t for t in TOOLS if t != "thought_record"))
+_DISTRESS = f"from {clinical.DISTRESS_MIN} to {clinical.DISTRESS_MAX}"
+
+
+class PracticeForm(inputs.Form):
+    """What the practice log's form sends."""
+
+    skill_id: Skill
+    distress_before: inputs.Whole(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX,
+                                  f"How strong it was before is a whole number {_DISTRESS}.",
+                                  required=f"Choose how strong it was before ({_DISTRESS.removeprefix('from ')}).")
+    distress_after: inputs.Whole(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX,
+                                 f"How strong it was after is a whole number {_DISTRESS}.")
+    helped: inputs.OneOf(clinical.HELPED_CHOICES, "Choose yes, a bit or no.", optional=True)
+    situation: inputs.LineText(clinical.PRACTICE_SITUATION_MAX, "The situation")
+    note: inputs.FreeText(clinical.PRACTICE_NOTE_MAX, "Your note")
+    tool: inputs.OneOf(PRACTICE_TOOLS, "Log practice from the tool's own screen.")
+
+
 def validate_practice(entry: PracticeInput) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    _check_skill(errors, entry.skill_id)
-    low, high = clinical.DISTRESS_MIN, clinical.DISTRESS_MAX
-    _rating(errors, "distress_before", entry.distress_before, low, high, "how strong it was before", required=True)
-    _rating(errors, "distress_after", entry.distress_after, low, high, "how strong it was after", required=False)
-    if entry.helped is not None and entry.helped not in clinical.HELPED_CHOICES:
-        errors["helped"] = "Choose yes, a bit or no."
-    _too_long(errors, "situation", entry.situation, clinical.PRACTICE_SITUATION_MAX, "The situation")
-    _too_long(errors, "note", entry.note, clinical.PRACTICE_NOTE_MAX, "Your note")
-    return errors
+    return PracticeForm.errors(**inputs.attributes(entry, PracticeInput))
 
 
 def _view(row: PracticeEntry) -> PracticeView:
@@ -123,10 +123,11 @@ def save_practice(session: Session, actor: Actor, *, participant_id: int, entry_
     """Log a practice, or change the one saved under `entry_key` today."""
     authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
     errors = validate_practice(entry)
-    if not entry_key or len(entry_key) > 40:
+    if not isinstance(entry_key, str) or not inputs.ENTRY_KEY.fullmatch(entry_key):
         errors["form"] = "This form has expired; open it again."
     if errors:
         raise ValidationError(errors)
+    entry = PracticeInput(**PracticeForm.check(**inputs.attributes(entry, PracticeInput)).values())
     now = now or utcnow()
     today = today_for(session, participant_id, now)
     existing = session.exec(select(PracticeEntry).where(PracticeEntry.participant_id == participant_id,
@@ -162,9 +163,10 @@ def practice_csv(session: Session, actor: Actor, participant_id: int) -> str:
     writer.writerow(["date", "skill", "module", "situation", "distress_before", "distress_after", "helped",
                      "tool", "note"])
     for e in reversed(entries):
-        writer.writerow([e.day.isoformat(), e.skill_name, e.module_name, spreadsheet_safe(e.situation),
-                         e.distress_before, "" if e.distress_after is None else e.distress_after,
-                         clinical.HELPED_CHOICES.get(e.helped, ""), e.tool, spreadsheet_safe(e.note)])
+        writer.writerow(spreadsheet_row([
+            e.day.isoformat(), e.skill_name, e.module_name, e.situation, e.distress_before,
+            "" if e.distress_after is None else e.distress_after, clinical.HELPED_CHOICES.get(e.helped, ""),
+            e.tool, e.note]))
     return out.getvalue()
 
 
@@ -202,27 +204,70 @@ class ThoughtView:
                             self.balanced_thought, self.balanced_belief)
 
 
-def validate_thought(record: ThoughtInput) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    limits = clinical.THOUGHT_LIMITS
-    low, high = clinical.THOUGHT_INTENSITY_MIN, clinical.THOUGHT_INTENSITY_MAX
-    if not record.situation.strip():
-        errors["situation"] = "Say in a few words what happened."
-    if not record.automatic_thought.strip():
-        errors["automatic_thought"] = "Write the thought that went through your mind."
-    for name in ("situation", "automatic_thought", "evidence_for", "evidence_against", "balanced_thought"):
-        _too_long(errors, name, getattr(record, name), limits[name], "This answer")
-    named = [e for e in record.emotions if e[0].strip()]
+_LOW, _HIGH = clinical.THOUGHT_INTENSITY_MIN, clinical.THOUGHT_INTENSITY_MAX
+_EMOTION_NAME = inputs.LineText(clinical.THOUGHT_LIMITS["emotion"], "An emotion's name")
+EMOTION_ROWS_MAX = 10     # the form sends THOUGHT_EMOTIONS_MAX rows, some of them blank
+
+
+def _rating_of(value, what: str, *, required: bool) -> str | None:
+    """The problem with one 0–100 rating, or None."""
+    if value is None:
+        return f"Choose how strong {what} ({_LOW}–{_HIGH})." if required else None
+    if not inputs.is_whole(value) or not _LOW <= value <= _HIGH:
+        return f"How strong {what} goes from {_LOW} to {_HIGH}, in whole numbers."
+    return None
+
+
+def _emotion_rows(value) -> list[tuple[str, int, int | None]]:
+    """(name, before, after) for each named row; rows without a name are blank rows of the form."""
+    limit = clinical.THOUGHT_LIMITS["emotion"]
+    if not isinstance(value, (list, tuple)) or len(value) > EMOTION_ROWS_MAX:
+        raise inputs.Problem({"emotions": "Name at least one emotion and how strong it was."})
+    named, problems = [], {}
+    for row in value:
+        if not isinstance(row, (list, tuple)) or len(row) != 3:
+            raise inputs.Problem({"emotions": "Each emotion needs a name and how strong it was."})
+        name, before, after = row
+        if not isinstance(name, str):
+            raise inputs.Problem({"emotions": "An emotion's name must be text."})
+        if inputs.line_text(name):
+            named.append((name, before, after))
     if not named:
-        errors["emotions"] = "Name at least one emotion and how strong it was."
+        raise inputs.Problem({"emotions": "Name at least one emotion and how strong it was."})
     if len(named) > clinical.THOUGHT_EMOTIONS_MAX:
-        errors["emotions"] = f"Up to {clinical.THOUGHT_EMOTIONS_MAX} emotions."
+        raise inputs.Problem({"emotions": f"Up to {clinical.THOUGHT_EMOTIONS_MAX} emotions."})
+    clean = []
     for i, (name, before, after) in enumerate(named):
-        _too_long(errors, f"emotion_{i}", name, limits["emotion"], "An emotion's name")
-        _rating(errors, f"emotion_{i}", before, low, high, f"how strong {name.strip() or 'it'} was", required=True)
-        _rating(errors, f"emotion_{i}_after", after, low, high, f"how strong {name.strip()} is now", required=False)
-    _rating(errors, "balanced_belief", record.balanced_belief, low, high, "how much you believe it", required=False)
-    return errors
+        if len(name) > limit * 8 or len(shown := inputs.line_text(name)) > limit:
+            problems[f"emotion_{i}"] = f"Keep an emotion's name under {limit} characters."
+            continue
+        if problem := _rating_of(before, f"{shown} was", required=True):
+            problems[f"emotion_{i}"] = problem
+        if problem := _rating_of(after, f"{shown} is now", required=False):
+            problems[f"emotion_{i}_after"] = problem
+        clean.append((shown, before, after))
+    if problems:
+        raise inputs.Problem(problems)
+    return clean
+
+
+class ThoughtForm(inputs.Form):
+    """What the thought record's form sends (limits: core.clinical.THOUGHT_LIMITS)."""
+
+    situation: inputs.FreeText(clinical.THOUGHT_LIMITS["situation"], "This answer",
+                               required="Say in a few words what happened.")
+    emotions: inputs.Custom(_emotion_rows, inputs.Limit(max_chars=clinical.THOUGHT_LIMITS["emotion"],
+                                                         low=_LOW, high=_HIGH))
+    automatic_thought: inputs.FreeText(clinical.THOUGHT_LIMITS["automatic_thought"], "This answer",
+                                       required="Write the thought that went through your mind.")
+    evidence_for: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_for"], "This answer")
+    evidence_against: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_against"], "This answer")
+    balanced_thought: inputs.FreeText(clinical.THOUGHT_LIMITS["balanced_thought"], "This answer")
+    balanced_belief: inputs.Whole(_LOW, _HIGH, f"How much you believe it goes from {_LOW} to {_HIGH}.")
+
+
+def validate_thought(record: ThoughtInput) -> dict[str, str]:
+    return ThoughtForm.errors(**inputs.attributes(record, ThoughtInput))
 
 
 def _thought_view(row: ThoughtRecord) -> ThoughtView:
@@ -235,8 +280,11 @@ def save_thought_record(session: Session, actor: Actor, *, participant_id: int, 
                         record: ThoughtInput, now: datetime | None = None) -> ThoughtView:
     authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
     errors = validate_thought(record)
+    if not isinstance(entry_key, str) or not inputs.ENTRY_KEY.fullmatch(entry_key):
+        errors["form"] = "This form has expired; open it again."
     if errors:
         raise ValidationError(errors)
+    record = ThoughtInput(**ThoughtForm.check(**inputs.attributes(record, ThoughtInput)).values())
     now = now or utcnow()
     today = today_for(session, participant_id, now)
     existing = session.exec(select(ThoughtRecord.day).where(ThoughtRecord.participant_id == participant_id,
@@ -285,12 +333,14 @@ def favourites(session: Session, actor: Actor, participant_id: int) -> list[str]
         FavouriteSkill.participant_id == participant_id).order_by(FavouriteSkill.created_at, FavouriteSkill.id)) if s in known]
 
 
+class FavouriteForm(inputs.Form):
+    skill_id: Skill
+    on: inputs.Flag("Choose whether it is a favourite.")
+
+
 def set_favourite(session: Session, actor: Actor, participant_id: int, skill_id: str, on: bool) -> None:
     authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
-    errors: dict[str, str] = {}
-    _check_skill(errors, skill_id)
-    if errors:
-        raise ValidationError(errors)
+    FavouriteForm.check(skill_id=skill_id, on=on)
     if on:
         insert_if_absent(session, FavouriteSkill, {"participant_id": participant_id, "skill_id": skill_id,
                                                    "created_at": utcnow()}, conflict=["participant_id", "skill_id"])
@@ -328,31 +378,43 @@ class HomeworkView:
         return f"{'Was due' if self.overdue(today) else 'Due'} {self.due_on:%a %b} {self.due_on.day}"
 
 
+class HomeworkForm(inputs.Form):
+    """What the therapist's homework form sends (the due date's range depends on the participant's today)."""
+
+    skill_id: Skill
+    due_on: inputs.Day("Choose a due date, or none.", optional=True)
+    note: inputs.FreeText(clinical.HOMEWORK_NOTE_MAX, "The note")
+
+
 def assign_homework(session: Session, actor: Actor, *, participant_id: int, skill_id: str,
                     due_on: date | None = None, note: str = "", now: datetime | None = None) -> HomeworkView:
     """A therapist asks a participant on their caseload to practise a skill."""
     authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE)
     now = now or utcnow()
     today = today_for(session, participant_id, now)
-    errors: dict[str, str] = {}
-    _check_skill(errors, skill_id)
-    if due_on is not None and due_on < today:
-        errors["due_on"] = "The due date has already passed; choose today or later."
-    _too_long(errors, "note", note, clinical.HOMEWORK_NOTE_MAX, "The note")
+    errors = HomeworkForm.errors(skill_id=skill_id, due_on=due_on, note=note)
+    latest = today + timedelta(days=clinical.HOMEWORK_DUE_MAX_DAYS)
+    if "due_on" not in errors and due_on is not None and not today <= due_on <= latest:
+        errors["due_on"] = ("The due date has already passed; choose today or later." if due_on < today else
+                            f"Choose a due date within {clinical.HOMEWORK_DUE_MAX_DAYS} days.")
     if errors:
         raise ValidationError(errors)
+    note = HomeworkForm.check(skill_id=skill_id, due_on=due_on, note=note).note
     # Assigning the same skill twice on one day (a double tap) updates the first assignment.
     upsert(session, Homework, dict(participant_id=participant_id, skill_id=skill_id, assigned_by_id=actor.id,
                                    assigned_on=today, assigned_at=now, due_on=due_on, note=note.strip(),
                                    removed_at=None),
            conflict=["participant_id", "skill_id", "assigned_on"], update=["due_on", "note", "removed_at"])
     session.commit()
-    return next(h for h in homework_for(session, actor, participant_id) if h.skill_id == skill_id)
+    return next(h for h in homework_for(session, actor, participant_id)
+                if h.skill_id == skill_id and h.assigned_on == today)
 
 
 def remove_homework(session: Session, actor: Actor, *, participant_id: int, homework_id: int) -> None:
-    authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE, ref=f"homework:{homework_id}")
-    row = session.get(Homework, homework_id)
+    valid = inputs.is_id(homework_id)
+    authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE,
+              ref=f"homework:{homework_id}" if valid else "")
+    row = session.get(Homework, homework_id) if valid else None
     if row is None or row.participant_id != participant_id:
         raise ValidationError.one("homework", "No such homework for this participant.")
     row.removed_at = utcnow()

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from core import inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.errors import ValidationError
 from core.models import AppUser, CaseloadAssignment, Program, Role
@@ -194,12 +195,15 @@ def region_problem(program: Program | None) -> str | None:
     return None
 
 
+class RegionForm(inputs.Form):
+    region: inputs.OneOf(REGION_CRISIS_RESOURCES, "We don't have crisis lines for that region. Choose "
+                                                  f"{', '.join(REGION_NAMES.values())} — and add your local lines below.")
+
+
 def set_crisis_region(session: Session, actor: Actor, region: str) -> Program:
     """Which country's crisis lines everyone sees (admin only). Unknown regions are refused."""
     require_role(session, actor, Role.ADMIN, what="program")
-    if not isinstance(region, str) or region not in REGION_CRISIS_RESOURCES:
-        raise ValidationError.one("region", f"We don't have crisis lines for {str(region)[:20]!r}. Choose "
-                                            f"{', '.join(REGION_NAMES.values())} — and add your local lines below.")
+    region = RegionForm.check(region=region).region
     program = session.get(Program, actor.program_id)
     if program is None:
         raise ValidationError.one("program", "Your account is not attached to a program.")
@@ -209,29 +213,39 @@ def set_crisis_region(session: Session, actor: Actor, region: str) -> Program:
     return program
 
 
-def _check_resource(index: int, item) -> dict[str, str]:
+CRISIS_NAME_MAX, CRISIS_DETAIL_MAX, CRISIS_NUMBER_MAX = 80, 200, 30
+
+
+def _phone_number(value) -> str:
+    value = "" if value is None else value      # an empty cell of the admin's table
+    number = value.strip() if isinstance(value, str) and len(value) <= 4 * CRISIS_NUMBER_MAX else None
+    if number is None or (number and (not set(number) <= _PHONE_CHARS or sum(c.isdigit() for c in number) < 3
+                                      or "+" in number[1:] or len(number) > CRISIS_NUMBER_MAX)):
+        raise inputs.Problem("Use digits only (spaces, a leading +, - and brackets are fine).")
+    return number
+
+
+class CrisisLineForm(inputs.Form):
+    """One local crisis line the admin adds (shown on every screen, login included): NAMEs, so
+    hidden characters are refused rather than quietly changed."""
+
+    name: inputs.Name(CRISIS_NAME_MAX, "The name", required=f"Give the resource a name (up to {CRISIS_NAME_MAX} "
+                      "characters).", too_long=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).")
+    detail: inputs.Name(CRISIS_DETAIL_MAX, "The description", optional=True,
+                        too_long=f"Keep the description under {CRISIS_DETAIL_MAX} characters.")
+    call: inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))
+    text: inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))
+
+
+def _check_resource(index: int, item) -> tuple[dict | None, dict[str, str]]:
+    """One line as it will be stored, or None and its errors (keyed name_0, call_0 ...)."""
     if not isinstance(item, dict):
-        return {f"name_{index}": "Each line needs a name and a number."}
-    errors = {}
-    values = {k: item.get(k, "") if isinstance(item.get(k, ""), str) else None for k in ("name", "detail", "call", "text")}
-    for key, value in values.items():
-        if value is None or (value and "\x00" in value):
-            errors[f"{key}_{index}"] = "Use plain text here."
-    if errors:
-        return errors
-    name, detail = values["name"].strip(), values["detail"].strip()
-    if not name or len(name) > 80:
-        errors[f"name_{index}"] = "Give the resource a name (up to 80 characters)."
-    if len(detail) > 200:
-        errors[f"detail_{index}"] = "Keep the description under 200 characters."
-    for key in ("call", "text"):
-        number = values[key].strip()
-        if number and (not set(number) <= _PHONE_CHARS or sum(c.isdigit() for c in number) < 3
-                       or "+" in number[1:] or len(number) > 30):
-            errors[f"{key}_{index}"] = "Use digits only (spaces, a leading +, - and brackets are fine)."
-    if not values["call"].strip() and not values["text"].strip():
+        return None, {f"name_{index}": "Each line needs a name and a number."}
+    line, errors = CrisisLineForm.read(**{k: item.get(k, "") for k in ("name", "detail", "call", "text")})
+    errors = {f"{key}_{index}": message for key, message in errors.items()}
+    if line is not None and not line.call and not line.text:
         errors[f"call_{index}"] = "Give a number to call or to text."
-    return errors
+    return (line.values() if line is not None and not errors else None), errors
 
 
 def set_local_crisis_resources(session: Session, actor: Actor, resources: list[dict]) -> Program:
@@ -242,18 +256,17 @@ def set_local_crisis_resources(session: Session, actor: Actor, resources: list[d
     if len(resources) > MAX_LOCAL_RESOURCES:
         raise ValidationError.one("resources", f"At most {MAX_LOCAL_RESOURCES} local resources.")
     errors: dict[str, str] = {}
+    lines = []
     for index, item in enumerate(resources):
-        errors.update(_check_resource(index, item))
+        line, found = _check_resource(index, item)
+        errors.update(found)
+        lines.append(line)
     if errors:
         raise ValidationError(errors)
     program = session.get(Program, actor.program_id)
     if program is None:
         raise ValidationError.one("program", "Your account is not attached to a program.")
-    program.local_crisis_resources = [
-        asdict(CrisisResource(name=r["name"].strip(), detail=r.get("detail", "").strip(),
-                              call=r.get("call", "").strip(), text=r.get("text", "").strip()))
-        for r in resources
-    ]
+    program.local_crisis_resources = [asdict(CrisisResource(**line)) for line in lines]
     session.add(program)
     record(session, actor, category="program", action="write")
     return program
@@ -290,13 +303,18 @@ def participant_overview(session: Session, actor: Actor, participant_id: int) ->
 CHECKUP_INTERVAL_RANGE = (3, 28)
 
 
+class IntervalForm(inputs.Form):
+    interval: inputs.Whole(*CHECKUP_INTERVAL_RANGE, f"Choose between {CHECKUP_INTERVAL_RANGE[0]} and "
+                                                    f"{CHECKUP_INTERVAL_RANGE[1]} days.", optional=False)
+
+
 def set_checkup_interval(session: Session, actor: Actor, days: int) -> Program:
     """How often weekly check-ups fall due (admin only); counts from each participant's intake."""
     require_role(session, actor, Role.ADMIN, what="program")
-    low, high = CHECKUP_INTERVAL_RANGE
-    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
-        raise ValidationError.one("interval", f"Choose between {low} and {high} days.")
+    days = IntervalForm.check(interval=days).interval
     program = session.get(Program, actor.program_id)
+    if program is None:
+        raise ValidationError.one("program", "Your account is not attached to a program.")
     program.checkup_interval_days = days
     session.add(program)
     record(session, actor, category="program", action="write")

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from core import inputs
 from core.access import Action, Actor, Category, authorize
 from core.errors import ValidationError
 from core.models import AppUser, Role, SafetyPlanVersion, utcnow
@@ -73,31 +74,75 @@ def tel(phone: str) -> str:
 SHARED_STEPS = "shared_steps"   # the steps a family member with safety-plan consent may see
 
 
-def clean(content: dict) -> tuple[dict, dict[str, str], list[str]]:
-    """Normalise a submitted plan; return (content, errors, flags). Blank lines are dropped."""
-    out, errors, flags = {}, {}, []
-    out[SHARED_STEPS] = [k for k in content.get(SHARED_STEPS) or [] if k in STEP_TITLES]
+CONTACT_NAME_MAX = 60
+CONTACT_PHONE_MAX = 30
+
+
+def _steps(content) -> dict:
+    """The plan as it will be stored: every step a list of one-line entries (contacts: name and
+    phone), blank lines dropped, invisible characters removed (LINE text, core.inputs)."""
+    if not isinstance(content, dict):
+        raise inputs.Problem({"plan": "This plan could not be read; open it again."})
+    errors, out = {}, {}
+    shared = content.get(SHARED_STEPS) or []
+    if not isinstance(shared, (list, tuple)) or not all(isinstance(k, str) for k in shared):
+        errors[SHARED_STEPS] = "Choose the steps family may see from the list."
+        shared = []
+    out[SHARED_STEPS] = list(dict.fromkeys(k for k in shared if k in STEP_TITLES))
     for key, title, _ in STEPS:
         raw = content.get(key) or []
+        if not isinstance(raw, (list, tuple)) or len(raw) > ITEMS_PER_STEP * 4:
+            errors[key] = f"{title}: up to {ITEMS_PER_STEP} lines; the most important ones first."
+            out[key] = []
+            continue
         if key in CONTACT_STEPS:
-            items = [{"name": str(i.get("name") or "").strip(), "phone": str(i.get("phone") or "").strip()}
-                     for i in raw if isinstance(i, dict)]
-            items = [i for i in items if i["name"] or i["phone"]]
+            items = []
+            for item in raw:
+                parts = {part: item.get(part) for part in ("name", "phone")} if isinstance(item, dict) else {}
+                if not parts or not all(v is None or isinstance(v, str) for v in parts.values()):
+                    errors[key] = f"{title}: each entry is a name and a phone number."
+                    continue
+                if any(len(v or "") > 8 * CONTACT_NAME_MAX for v in parts.values()):
+                    errors[key] = (f"{title}: keep names under {CONTACT_NAME_MAX} and numbers under "
+                                   f"{CONTACT_PHONE_MAX} characters.")
+                    continue
+                entry = {part: inputs.line_text(v or "") for part, v in parts.items()}
+                if entry["name"] or entry["phone"]:
+                    items.append(entry)
             for i in items:
                 if not i["name"]:
                     errors[key] = f"{title}: give each number a name."
-                if len(i["name"]) > 60 or len(i["phone"]) > 30:
-                    errors[key] = f"{title}: keep names under 60 and numbers under 30 characters."
-                if flag := phone_flag(i["phone"]):
-                    flags.append(flag)
+                if len(i["name"]) > CONTACT_NAME_MAX or len(i["phone"]) > CONTACT_PHONE_MAX:
+                    errors[key] = (f"{title}: keep names under {CONTACT_NAME_MAX} and numbers under "
+                                   f"{CONTACT_PHONE_MAX} characters.")
         else:
-            items = [str(i).strip() for i in raw if str(i).strip()]
+            if not all(isinstance(i, str) for i in raw):
+                errors[key] = f"{title}: each line must be text."
+                raw = [i for i in raw if isinstance(i, str)]
+            items = [line for line in (inputs.line_text(i) if len(i) <= 8 * ITEM_MAX_CHARS else i for i in raw) if line]
             if any(len(i) > ITEM_MAX_CHARS for i in items):
                 errors[key] = f"{title}: keep each line under {ITEM_MAX_CHARS} characters."
         if len(items) > ITEMS_PER_STEP:
             errors[key] = f"{title}: up to {ITEMS_PER_STEP} lines; the most important ones first."
         out[key] = items
-    return out, errors, flags
+    if errors:
+        raise inputs.Problem(errors)
+    return out
+
+
+class PlanForm(inputs.Form):
+    content: inputs.Custom(_steps, inputs.Limit(max_chars=ITEM_MAX_CHARS))
+    base_version: inputs.RecordId("This plan changed while you were editing; open it again.", optional=True)
+
+
+def clean(content: dict) -> tuple[dict, dict[str, str], list[str]]:
+    """Normalise a submitted plan; return (content, errors, flags). Blank lines are dropped."""
+    try:
+        out = PlanForm.check(content=content, base_version=None).content
+    except ValidationError as exc:
+        return {}, exc.fields, []
+    flags = [flag for key in CONTACT_STEPS for i in out[key] if (flag := phone_flag(i["phone"]))]
+    return out, {}, flags
 
 
 def _plan(row: SafetyPlanVersion, author: str) -> Plan:
@@ -133,6 +178,7 @@ def save_plan(session: Session, actor: Actor, *, participant_id: int, content: d
     """Save a new version. Raises PlanConflict if someone saved since `base_version`."""
     authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.WRITE)
     cleaned, errors, flags = clean(content)
+    errors.update(PlanForm.errors(content={}, base_version=base_version))
     if errors:
         raise ValidationError(errors)
     latest = session.exec(select(SafetyPlanVersion.version).where(

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import accounts, auth, clinical, codes, throttle
+from core import accounts, auth, clinical, codes, inputs, throttle
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.errors import ValidationError
 from core.models import (AppUser, Attendance, AuditEvent, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
@@ -62,6 +62,7 @@ SCOPE_FOR_FAMILY = {
 OFFERED = (Category.ATTENDANCE, Category.MOOD_TREND, Category.PRACTICE_COUNTS, Category.CHECKUP_TOTALS,
            Category.SAFETY_PLAN, Category.SUBSTANCE_USE)
 DEFAULT_CONSENT_DAYS = 90
+CONSENT_MAX_DAYS = 365                   # a consent ends within a year (and can be renewed)
 INVITATION_DAYS = 7
 INVITATION_CODES = "family-invitation"   # the keyed hash's label for these codes
 INVITATION_TRIES = "invitation-redeem"   # the throttle's key: tries are counted per client
@@ -113,17 +114,29 @@ def consent_text(category: Category, *, participant: str, program: str, family: 
                                      purpose=purpose.strip() or "…")
 
 
-def _plain(value: object, field: str, limit: int, errors: dict[str, str], label: str) -> str:
-    """Typed text: a string, no control characters (NUL breaks PostgreSQL), within its limit."""
-    if not isinstance(value, str):
-        errors[field] = f"{label}: that isn't text."
-        return ""
-    value = " ".join(value.split())
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        errors[field] = f"{label}: remove the special characters."
-    elif len(value) > limit:
-        errors[field] = f"{label}: keep it under {limit} characters (it has {len(value)})."
-    return value
+RELATIONSHIP_MAX = 40
+
+
+class InvitationForm(inputs.Form):
+    """A participant's invitation: who the family member is (NAMEs: hidden characters refused)."""
+
+    name: inputs.Name(accounts.NAME_MAX, "Their name", required=f"Enter their name (up to {accounts.NAME_MAX} characters).",
+                      too_long=f"Their name: keep it under {accounts.NAME_MAX} characters (it has {{n}}).")
+    relationship: inputs.Name(RELATIONSHIP_MAX, "How they're related",
+                              too_long="Keep it short, e.g. Parent, Partner, Sibling.")
+    email: inputs.Email(accounts.EMAIL_RE, accounts.EMAIL_MAX)
+
+
+class ConsentForm(inputs.Form):
+    """What a consent records besides the person and category; the Part 2 purpose and signature
+    are statements the participant signs, so hidden characters are refused, never removed."""
+
+    family_id: inputs.RecordId("That person isn't connected to you.")
+    until: inputs.Day("Choose an end date.")
+    purpose: inputs.Name(PURPOSE_MAX, "Purpose", optional=True,
+                         too_long=f"Purpose: keep it under {PURPOSE_MAX} characters (it has {{n}}).")
+    signature: inputs.Name(SIGNATURE_MAX, "Signature", optional=True,
+                           too_long=f"Signature: keep it under {SIGNATURE_MAX} characters (it has {{n}}).")
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -132,18 +145,8 @@ def create_invitation(session: Session, actor: Actor, *, name: str, relationship
                       email: str = "", now: datetime | None = None) -> tuple[str, datetime]:
     """A one-time code for a family member, valid INVITATION_DAYS days. Returns (code, expiry)."""
     authorize(session, actor, actor.id, Category.SHARING, Action.WRITE)
-    errors: dict[str, str] = {}
-    name = _plain(name, "name", accounts.NAME_MAX, errors, "Their name")
-    relationship = _plain(relationship, "relationship", 40, errors, "How they're related")
-    email = _plain(email, "email", 254, errors, "Email").lower()
-    if "name" not in errors and not name:
-        errors["name"] = "Enter their name (up to 80 characters)."
-    if "relationship" in errors and "keep it under" in errors["relationship"]:
-        errors["relationship"] = "Keep it short, e.g. Parent, Partner, Sibling."
-    if email and "email" not in errors and not accounts.EMAIL_RE.match(email):
-        errors["email"] = "That doesn't look like an email address."
-    if errors:
-        raise ValidationError(errors)
+    invitation = InvitationForm.check(name=name, relationship=relationship, email=email)
+    name, relationship, email = invitation.name, invitation.relationship, invitation.email
     code = codes.new_code()
     expires = (now or utcnow()) + timedelta(days=INVITATION_DAYS)
     session.add(FamilyInvitation(participant_id=actor.id, code_hash=codes.keyed_hash(INVITATION_CODES, code),
@@ -174,7 +177,7 @@ def pending_invitations(session: Session, actor: Actor, participant_id: int,
 
 def withdraw_invitation(session: Session, actor: Actor, *, invitation_id: int, now: datetime | None = None) -> None:
     """The participant takes back a code nobody has used yet; it stops working at once."""
-    valid = isinstance(invitation_id, int) and not isinstance(invitation_id, bool) and 0 < invitation_id < 2**31
+    valid = inputs.is_id(invitation_id)
     authorize(session, actor, actor.id, Category.SHARING, Action.WRITE,
               ref=f"invitation:{invitation_id}" if valid else "")
     withdrawn = valid and session.execute(
@@ -296,22 +299,22 @@ def grant(session: Session, actor: Actor, *, family_id: int, category: Category,
     `shown_version` is the `consent_version` of the wording the participant was shown; it is
     stored with the consent, with the program's name as the discloser.
     """
-    valid_family = isinstance(family_id, int) and not isinstance(family_id, bool) and 0 < family_id < 2**31
+    valid_family = inputs.is_id(family_id)
     authorize(session, actor, actor.id, Category.SHARING, Action.WRITE, ref=f"user:{family_id}" if valid_family else "")
     now = now or utcnow()
-    if category not in OFFERED:
+    if not isinstance(category, str) or category not in OFFERED:
         raise ValidationError.one("category", "This can't be shared from the app yet.")
     category = Category(category)
     errors: dict[str, str] = {}
-    purpose = _plain(purpose, "purpose", PURPOSE_MAX, errors, "Purpose")
-    signature = _plain(signature, "signature", SIGNATURE_MAX, errors, "Signature")
+    purpose = ConsentForm.value("purpose", purpose, errors) or ""
+    signature = ConsentForm.value("signature", signature, errors) or ""
     if not valid_family or not _linked(session, actor.id, family_id):
         raise ValidationError.one("family", "That person isn't connected to you.")
     zone = _zone_of(session, actor.id)
     today = now.astimezone(zone).date()
-    if not isinstance(until, date) or isinstance(until, datetime):
-        errors["until"] = "Choose an end date."
-    elif until <= today or until > today + timedelta(days=365):
+    if ConsentForm.value("until", until, errors) is None:
+        pass
+    elif until <= today or until > today + timedelta(days=CONSENT_MAX_DAYS):
         errors["until"] = "Choose an end date after today and within a year."
     if category is Category.SUBSTANCE_USE:
         if "purpose" not in errors and not purpose:
@@ -345,12 +348,13 @@ def grant(session: Session, actor: Actor, *, family_id: int, category: Category,
 
 def revoke(session: Session, actor: Actor, *, family_id: int, category: Category, now: datetime | None = None) -> None:
     """Stop sharing at once (from the family member's next screen refresh)."""
-    valid_family = isinstance(family_id, int) and not isinstance(family_id, bool) and 0 < family_id < 2**31
+    valid_family = inputs.is_id(family_id)
     authorize(session, actor, actor.id, Category.SHARING, Action.WRITE, ref=f"user:{family_id}" if valid_family else "")
-    if category not in OFFERED:
+    if not isinstance(category, str) or category not in OFFERED:
         raise ValidationError.one("category", "This can't be shared from the app yet.")
-    if valid_family:
-        _end_current(session, actor.id, family_id, Category(category), now or utcnow())
+    if not valid_family or not _linked(session, actor.id, family_id):
+        raise ValidationError.one("family", "That person isn't connected to you.")
+    _end_current(session, actor.id, family_id, Category(category), now or utcnow())
     session.commit()
 
 

@@ -123,7 +123,7 @@ def test_the_day_is_the_participants_own(session, demo):
     ({"medication": "sometimes"}, "medication"),
     ({"skills": ["not_a_skill"]}, "skills"),
     ({"note": "x" * (clinical.NOTE_MAX_CHARS + 1)}, "note"),
-    ({"note": "fine\x00day"}, "note"),            # PostgreSQL text can't hold NUL: a message, not a 500
+    # (a NUL in the note is removed, not refused: tests/unit/test_inputs.py)
     ({"note": None}, "note"),
     ({"urges": {"self_harm": 4}}, "urge_self_harm"),
     ({"urges": {"self_harm": (4.5, False)}}, "urge_self_harm"),
