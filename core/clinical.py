@@ -417,6 +417,8 @@ ATTENDANCE_BACKFILL_DAYS = 14                   # a session can be recorded up t
 ESCALATION_MINUTES = 30
 ESCALATION_MINUTES_RANGE = (5, 240)
 # Review-level alerts and missed check-ins wait for the therapist's digest: the next working
-# morning (Monday to Friday) at this hour, in the program's time zone.
+# morning (Monday to Friday) from this hour, in the program's time zone — and only in the morning
+# (a worker that was down until the afternoon leaves it to the next morning, which lists them all).
 DIGEST_HOUR = 8
+DIGEST_UNTIL_HOUR = 12
 WORKING_DAYS = frozenset({0, 1, 2, 3, 4})

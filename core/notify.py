@@ -275,7 +275,7 @@ def schedule_digests(session: Session, now: datetime) -> int:
     for program in session.exec(select(Program)).all():
         zone = _first_zone(program.timezone)
         local = _local(now, zone)
-        if local.weekday() not in clinical.WORKING_DAYS or local.hour < clinical.DIGEST_HOUR:
+        if local.weekday() not in clinical.WORKING_DAYS or not clinical.DIGEST_HOUR <= local.hour < clinical.DIGEST_UNTIL_HOUR:
             continue
         day = local.date()
         therapists = session.exec(select(AppUser.id).where(
@@ -288,12 +288,12 @@ def schedule_digests(session: Session, now: datetime) -> int:
         raise_missed_checkins(session, None, day, program_id=program.id)
         counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         for therapist_id, trigger, n in session.exec(
-                select(CaseloadAssignment.therapist_id, Alert.trigger == MISSED_CHECKIN, func.count(Alert.id))
+                select(CaseloadAssignment.therapist_id, Alert.trigger, func.count(Alert.id))
                 .join(Alert, Alert.participant_id == CaseloadAssignment.participant_id)
                 .where(CaseloadAssignment.therapist_id.in_(therapists), Alert.resolved_at == None,  # noqa: E711
                        Alert.severity == Severity.REVIEW.value)
-                .group_by(CaseloadAssignment.therapist_id, Alert.trigger == MISSED_CHECKIN)):
-            counts[therapist_id][1 if trigger else 0] += n
+                .group_by(CaseloadAssignment.therapist_id, Alert.trigger)):
+            counts[therapist_id][1 if trigger == MISSED_CHECKIN else 0] += n
         for therapist_id, key in keys.items():
             if key in done:
                 continue
