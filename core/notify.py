@@ -24,6 +24,8 @@ the login decides who reads what. Mail goes out by SMTP when a host is configure
 from __future__ import annotations
 
 import argparse
+import email
+import email.policy
 import hashlib
 import logging
 import os
@@ -772,12 +774,12 @@ def deliver(session: Session, *, worker: str, now: datetime, transport=None, lim
     try:
         with transport as channel:
             for index, (c, address) in enumerate(ready):
-                email = build_email(row_id=c.id, dedupe_key=c.dedupe_key, to=address, subject=c.subject, body=c.body,
-                                    now=now)
+                outgoing = build_email(row_id=c.id, dedupe_key=c.dedupe_key, to=address, subject=c.subject,
+                                       body=c.body, now=now)
                 if not _settle(session, c, status=Status.SENDING, now=now):
                     continue        # the claim was taken back as stale: someone else has it now
                 try:
-                    channel.send(email, c.id)
+                    channel.send(outgoing, c.id)
                 except smtplib.SMTPRecipientsRefused as exc:
                     codes = [code for code, _ in exc.recipients.values()]
                     reason = "The mail server refused the address: " + "; ".join(
@@ -956,7 +958,7 @@ def send_test(session: Session, actor: Actor, *, to: str, now: datetime | None =
     now = now or utcnow()
     row_id = enqueue(session, dedupe_key=f"test:{uuid.uuid4().hex}", kind=Kind.SMTP_TEST,
                      subject="IOP Companion test email",
-                     body=f"This is a test from IOP Companion's Messages screen.\n\n{where_mail_goes()}\n",
+                     body="This is a test from IOP Companion's Messages screen. If you can read it, email works.\n",
                      to_address=address, program_id=actor.program_id, due_at=now - timedelta(seconds=1), now=now)
     session.commit()
     record(session, actor, category="messages", action="test", ref=f"message:{row_id}")
@@ -1006,9 +1008,11 @@ def maildrop_text(session: Session, actor: Actor, *, message_id: int) -> str | N
         return None
     path = MailDrop(settings().maildrop_dir).path_for(row.id)
     try:
-        return path.read_text("utf-8", "replace")
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     except OSError:
         return None
+    head = "\n".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject", "Date") if message[name])
+    return f"{head}\n\n{message.get_content()}"
 
 
 def set_escalation_minutes(session: Session, actor: Actor, minutes: int) -> Program:
