@@ -423,3 +423,32 @@ def test_reminders_need_an_email_and_only_participants_set_them(session, people)
     with pytest.raises(Exception, match="not available"):
         notify.save_reminders(session, people.actor(people.therapist), diary=True, checkup=False, homework=False,
                               remind_at="20:00")
+
+
+def test_no_digest_in_the_afternoon_the_next_morning_lists_everything(session, people, monkeypatch):
+    _staff(session, people)
+    quinn = people.participant(started_on=DAY - timedelta(days=20))
+    diary.save_card(session, quinn, participant_id=quinn.id, day=DAY, now=EVENING,
+                    card=diary.CardInput(mood=5, urges={"substance_use": (2, True)}))
+    with smtp_server() as (inbox, port):
+        use_smtp(monkeypatch, port)
+        notify.tick(now=datetime(2026, 11, 25, 17, 0, tzinfo=UTC))       # Wednesday noon in New York
+        assert inbox.count() == 0
+        notify.tick(now=datetime(2026, 11, 26, 13, 30, tzinfo=UTC))      # Thursday 8:30 am
+    assert [m["To"] for m in inbox.messages] == [THERAPIST_EMAIL]
+
+
+def test_names_typed_by_people_never_reach_an_email(session, people, monkeypatch):
+    from tests.hostile_text import FULL
+
+    _staff(session, people)
+    people.therapist.name = f"Dr. {FULL}"[:80]
+    session.add(people.therapist)
+    session.commit()
+    quinn = people.participant(name=FULL[:80])
+    with smtp_server() as (inbox, port):
+        use_smtp(monkeypatch, port)
+        _urgent_card(session, quinn)
+        notify.tick(now=EVENING)
+    [message] = inbox.messages
+    assert "evil" not in message.as_string().lower()
