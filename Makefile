@@ -46,8 +46,10 @@ migrate: install
 seed: migrate
 	$(BIN)/python -m core.seed
 
-## make run: install, migrate, seed the demo (demo mode only, empty database only), serve on :$(PORT)
+## make run: install, migrate, seed the demo (demo mode only, empty database only), serve on :$(PORT),
+## with the notification worker (python -m core.notify) beside the app; stopping the app stops it too.
 run: seed
+	$(BIN)/python -m core.notify & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0 \
 		--browser.gatherUsageStats false
 

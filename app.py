@@ -15,7 +15,7 @@ from core.config import ConfigError, settings
 from core.content import family_sections
 from core.screening import load_phrases
 from core.skills import CatalogueError, catalogue
-from ui import auth, crisis, layout, nav, session_routes
+from ui import auth, crisis, feed_routes, layout, nav, session_routes
 
 log = logging.getLogger("iop")
 
@@ -69,4 +69,4 @@ def main() -> None:
 if __name__ == "__main__":  # Streamlit runs this file as __main__ for each session
     main()
 else:  # `streamlit run app.py` imports it to serve `app`
-    app = st.App(os.path.abspath(__file__), routes=session_routes.ROUTES)
+    app = st.App(os.path.abspath(__file__), routes=session_routes.ROUTES + feed_routes.ROUTES)  # + the calendar feed

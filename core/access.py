@@ -110,10 +110,10 @@ ADMIN_WRITES = frozenset({Category.PROFILE})
 
 # Things recorded in the trail that are not one participant's data (admin screens, lists).
 AREAS = frozenset({"accounts", "caseload", "audit log", "program", "diary targets", "alerts",
-                   "attendance", "family links", "sharing"})
+                   "attendance", "family links", "sharing", "messages"})
 # The record types an audit reference may point at.
 REF_KINDS = frozenset({"alert", "attendance", "checkup", "checkup_request", "consent", "diary_card",
-                       "homework", "invitation", "participant", "practice", "safety_plan", "target",
+                       "homework", "invitation", "message", "participant", "practice", "safety_plan", "target",
                        "thought_record", "user"})
 _REF = re.compile(r"(?P<kind>[a-z_]{1,20}):(?P<id>[0-9]{1,12})"
                   r"|(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:\.\.(?P<end>[0-9]{4}-[0-9]{2}-[0-9]{2}))?")

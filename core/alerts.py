@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
-from core import clinical, inputs
+from core import clinical, inputs, notify
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.clinical import Reason, RiskLevel, Severity
 from core.db import insert_if_absent, insert_many_if_absent, upsert
@@ -116,6 +116,7 @@ def _route_once(session: Session, actor: Actor | None, participant_id: int, sour
         active.updated_at = now
         session.add(active)
         session.flush()
+        notify.alert_raised(session, active.id, now=now)   # now urgent: its email, in this transaction
         if actor is not None and clinical.rises(before, reasons):
             record(session, actor, category=Category.ALERTS, action="update", participant_id=participant_id,
                    ref=f"alert:{active.id}")
@@ -134,6 +135,7 @@ def _route_once(session: Session, actor: Actor | None, participant_id: int, sour
     if alert_id is None:   # a save at the same moment opened it: read it again and update that one
         session.expire_all()
         return None
+    notify.alert_raised(session, alert_id, now=now)   # urgent: its email, in this transaction
     if actor is not None:
         record(session, actor, category=Category.ALERTS, action="open", participant_id=participant_id,
                ref=f"alert:{alert_id}")

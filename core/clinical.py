@@ -412,3 +412,14 @@ SESSION_KINDS = {"group": "Group", "individual": "Individual", "family": "Family
 ATTENDANCE_STATUSES = {"attended": "Attended", "late": "Late", "excused": "Excused", "missed": "Missed"}
 ATTENDED = frozenset({"attended", "late"})      # what counts as coming to a session
 ATTENDANCE_BACKFILL_DAYS = 14                   # a session can be recorded up to this many days later
+# --- Notifications (core/notify.py) -------------------------------------------------------------
+# An urgent alert emails the participant's therapist at once; unacknowledged this many minutes
+# after that, it goes to the program's clinical lead. A program may set its own window.
+ESCALATION_MINUTES = 30
+ESCALATION_MINUTES_RANGE = (5, 240)
+# Review-level alerts and missed check-ins wait for the therapist's digest: the next working
+# morning (Monday to Friday) from this hour, in the program's time zone — and only in the morning
+# (a worker that was down until the afternoon leaves it to the next morning, which lists them all).
+DIGEST_HOUR = 8
+DIGEST_UNTIL_HOUR = 12
+WORKING_DAYS = frozenset({0, 1, 2, 3, 4})

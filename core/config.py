@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_COOKIE_KEY = "iop-companion-demo-cookie-key-not-a-secret"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 PLACEHOLDER_KEY_MARK = "replace-me"  # .streamlit/secrets.toml.example's cookie_key
+SMTP_SECURITY = ("starttls", "ssl", "none")
 
 
 class ConfigError(RuntimeError):
@@ -31,6 +32,19 @@ class Settings:
     demo_mode: bool
     bcrypt_rounds: int
     cookie_secure: bool = False   # Secure even when the request looks like plain http (TLS proxy)
+    # Email (core/notify.py). No SMTP host: messages go to the mail drop folder, for the admin to read.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"     # starttls | ssl | none
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    mail_from: str = "IOP Companion <no-reply@iop-companion.invalid>"
+    public_url: str = "http://localhost:8501"   # where links in emails and calendar feeds point
+    maildrop_dir: str = ""
+
+    @property
+    def smtp_configured(self) -> bool:
+        return bool(self.smtp_host)
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,6 +119,20 @@ def load_settings(environ: dict | None = None, secrets_path: Path | None = None)
     if not 0 < expiry <= 366:
         raise ConfigError("IOP_COOKIE_EXPIRY_DAYS must be more than 0 and at most 366.")
 
+    security = str(get("IOP_SMTP_SECURITY", "smtp_security", "starttls")).strip().lower()
+    if security not in SMTP_SECURITY:
+        raise ConfigError(f"IOP_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}.")
+    try:
+        smtp_port = int(get("IOP_SMTP_PORT", "smtp_port", 465 if security == "ssl" else 587))
+    except ValueError as exc:
+        raise ConfigError(f"IOP_SMTP_PORT is not a number: {exc}") from exc
+    if not 0 < smtp_port < 65536:
+        raise ConfigError("IOP_SMTP_PORT must be between 1 and 65535.")
+    public_url = str(get("IOP_PUBLIC_URL", "public_url", "http://localhost:8501")).strip().rstrip("/")
+    if not public_url.startswith(("http://", "https://")):
+        raise ConfigError("IOP_PUBLIC_URL must start with http:// or https:// (it is the address in emails).")
+    maildrop = get("IOP_MAILDROP_DIR", "maildrop_dir") or Path(get("IOP_DATA_DIR", "data_dir", DEFAULT_DATA_DIR)) / "maildrop"
+
     return Settings(
         database_url=str(database_url),
         cookie_key=str(cookie_key),
@@ -113,6 +141,14 @@ def load_settings(environ: dict | None = None, secrets_path: Path | None = None)
         demo_mode=demo_mode,
         bcrypt_rounds=rounds,
         cookie_secure=_truthy(get("IOP_COOKIE_SECURE", "cookie_secure", False)),
+        smtp_host=str(get("IOP_SMTP_HOST", "smtp_host", "")).strip(),
+        smtp_port=smtp_port,
+        smtp_security=security,
+        smtp_username=str(get("IOP_SMTP_USERNAME", "smtp_username", "")),
+        smtp_password=str(get("IOP_SMTP_PASSWORD", "smtp_password", "")),
+        mail_from=str(get("IOP_MAIL_FROM", "mail_from", Settings.mail_from)),
+        public_url=public_url,
+        maildrop_dir=str(maildrop),
     )
 
 

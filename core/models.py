@@ -39,6 +39,9 @@ class Program(SQLModel, table=True):
     crisis_region: str = Field(default="US", max_length=8)
     # Local additions to the region's crisis resources: [{"name", "detail", "call", "text"}].
     local_crisis_resources: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # An urgent alert nobody has acknowledged this many minutes after the therapist was told goes
+    # to the program's clinical lead (core/notify.py; default core.clinical.ESCALATION_MINUTES).
+    escalation_minutes: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -63,6 +66,8 @@ class AppUser(SQLModel, table=True):
     session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     # Set for an account made with a first password from the program: choose your own first.
     must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    # A therapist who is told when an urgent alert waits past the program's escalation window.
+    is_clinical_lead: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     last_login_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -442,3 +447,79 @@ class OneTimeCode(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An email waiting to leave, or the record that it left (the transactional outbox).
+
+    Written in the same transaction as the event that caused it, so an alert is never opened
+    without its notification, and `dedupe_key` makes the same notification impossible to queue
+    twice. The delivery worker (core/notify.py) claims rows, sends them and records the outcome:
+    queued -> claimed -> sending -> sent | failed | uncertain | skipped. Subject and body hold no
+    names, scores, notes or diagnoses (minimum necessary), so the admin may read them.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=96, unique=True)
+    kind: str = Field(max_length=24)
+    program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
+    recipient_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    to_address: str = Field(default="", max_length=254)   # only when not the recipient's (the SMTP test)
+    alert_id: int | None = Field(default=None, foreign_key="alert.id", index=True)
+    subject: str = Field(max_length=200)
+    body: str = Field(max_length=2000)
+    status: str = Field(default="queued", max_length=12)
+    attempts: int = 0
+    due_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None        # a reminder is pointless after its day: skipped then
+    claimed_by: str = Field(default="", max_length=64)
+    claim_token: str = Field(default="", max_length=32)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    sent_via: str = Field(default="", max_length=12)       # smtp | maildrop
+    last_error: str = Field(default="", max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class NotificationSetting(SQLModel, table=True):
+    """What a person asked to be reminded of, when (minutes after midnight in their own zone),
+    and their quiet hours. Reminders are off until the person turns them on."""
+
+    __tablename__ = "notification_setting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", unique=True)
+    diary_reminder: bool = False
+    checkup_reminder: bool = False
+    homework_reminder: bool = False
+    remind_minute: int = 20 * 60
+    quiet_start_minute: int | None = None
+    quiet_end_minute: int | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's private calendar subscription. Only a keyed hash of its token is stored; turning
+    it off (or making a new link) clears or replaces the hash, so the old address stops at once."""
+
+    __tablename__ = "calendar_feed"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", unique=True)
+    token_hash: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class NotifyWorker(SQLModel, table=True):
+    """Each delivery worker's last sign of life, so the admin can see that one is running."""
+
+    __tablename__ = "notify_worker"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64, unique=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)

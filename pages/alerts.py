@@ -8,7 +8,7 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import alerts  # noqa: E402 - the guard comes first
+from core import alerts, notify  # noqa: E402 - the guard comes first
 from core.clinical import Severity  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
@@ -23,6 +23,7 @@ st.title("Alerts")
 with session_scope() as session:
     items = alerts.inbox(session, actor, today=today_of(session, actor))
     zone = user_zone(session, actor.id)
+    notices = notify.alert_notices(session, actor, [i.id for i in items])   # who was emailed, escalations
 if not items:
     st.success("No open alerts on your caseload.")
 st.caption("Alerts stay here until resolved. The participant was shown the crisis lines and their safety plan "
@@ -41,6 +42,9 @@ def show(item: alerts.InboxItem) -> None:
     st.markdown("\n".join(f"- {md(r.text)}" for r in item.reasons) or md(item.detail))
     if item.latest:
         st.caption(md(item.latest))
+    for notice in notices.get(item.id, []):
+        st.caption(f":material/mail: {md(notice.words)}, {local_time(notice.at, zone)}"
+                   + (f" — {md(notice.reason)}" if notice.reason and notice.status != "sent" else ""))
     if item.note:
         st.markdown("**Their note on that card:**")
         st.text(item.note)

@@ -10,7 +10,7 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import accounts, alerts, attendance, charts, checkups, diary, export, practice, report, sharing  # noqa: E402 - the guard comes first
+from core import accounts, alerts, attendance, charts, checkups, diary, export, notify, practice, report, sharing  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.errors import AccessDenied, ValidationError  # noqa: E402
 from core.clinical import Severity  # noqa: E402
@@ -63,6 +63,7 @@ with session_scope() as session:
     targets = diary.targets_for(session, program.id if program else None, include_retired=True)
     past = {k: checkups.history(session, actor, chosen_id, k) for k in checkups.KINDS}
     alert_history = alerts.history(session, actor, chosen_id)
+    notices = notify.alert_notices(session, actor, [a.id for a in alert_history])   # emails and escalations
 
 st.subheader("The week's card")
 if week:
@@ -181,6 +182,9 @@ for a in alert_history:
         st.caption(md(a.latest))
     if a.acknowledgement:
         st.caption(f"{md(a.acknowledged_by or 'Acknowledged')}, {local_time(a.acknowledged_at, zone)}: {md(a.acknowledgement)}")
+    for notice in notices.get(a.id, []):
+        st.caption(f":material/mail: {md(notice.words)}, {local_time(notice.at, zone)}"
+                   + (f" — {md(notice.reason)}" if notice.reason and notice.status != "sent" else ""))
 
 st.divider()
 

@@ -16,17 +16,20 @@ PAGES: dict[Role, list[tuple[str, str, str]]] = {
                        ("pages/practice.py", "Practice log", ":material/edit_note:"),
                        ("pages/progress.py", "My progress", ":material/monitoring:"),
                        ("pages/safety_plan.py", "My safety plan", ":material/health_and_safety:"),
-                       ("pages/sharing.py", "Family sharing", ":material/family_restroom:"), ACCOUNT],
+                       ("pages/sharing.py", "Family sharing", ":material/family_restroom:"),
+                       ("pages/notifications.py", "Reminders", ":material/notifications:"), ACCOUNT],
     Role.THERAPIST: [("pages/caseload.py", "Caseload", ":material/groups:"),
                      ("pages/alerts.py", "Alerts", ":material/notifications_active:"),
                      ("pages/review.py", "Review", ":material/monitoring:"),
                      ("pages/attendance.py", "Attendance", ":material/how_to_reg:"),
-                     ("pages/safety_plans.py", "Safety plans", ":material/health_and_safety:"), ACCOUNT],
+                     ("pages/safety_plans.py", "Safety plans", ":material/health_and_safety:"),
+                     ("pages/notifications.py", "Notifications", ":material/notifications:"), ACCOUNT],
     Role.FAMILY: [("pages/family.py", "Family home", ":material/home:"), ACCOUNT],
     Role.ADMIN: [("pages/admin_accounts.py", "Accounts", ":material/manage_accounts:"),
                  ("pages/admin_assign.py", "Caseloads", ":material/link:"),
                  ("pages/admin_audit.py", "Audit log", ":material/policy:"),
-                 ("pages/admin_program.py", "Program", ":material/local_hospital:"), ACCOUNT],
+                 ("pages/admin_program.py", "Program", ":material/local_hospital:"),
+                 ("pages/admin_messages.py", "Messages", ":material/mail:"), ACCOUNT],
 }
 
 

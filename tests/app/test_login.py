@@ -52,7 +52,8 @@ PAGE_TITLES = {"pages/today.py": "Good ", "pages/my_cards.py": "My cards", "page
                "pages/practice.py": "Practice log", "pages/attendance.py": "Attendance",
                "pages/account.py": "My account", "pages/admin_accounts.py": "Accounts",
                "pages/admin_assign.py": "Caseloads", "pages/admin_audit.py": "Audit log",
-               "pages/admin_program.py": "Program"}
+               "pages/admin_program.py": "Program", "pages/admin_messages.py": "Messages",
+               "pages/notifications.py": ("Reminders", "Notifications")}   # (participants, therapists)
 
 
 @pytest.mark.parametrize("username, role", [("alex", Role.PARTICIPANT), ("dr.rivera", Role.THERAPIST),

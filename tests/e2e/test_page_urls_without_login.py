@@ -12,7 +12,8 @@ URLS = sorted({path.removeprefix("pages/").removesuffix(".py") for pages in PAGE
                for path, _, _ in pages})
 PAGE_CONTENT = ["Caseload", "Good ", "They share", "Change password", "Create an account",
                 "Audit log", "Local crisis lines", "Assign", "Overall mood", "My cards", "Check-ups", "safety plan", "Safety plans", "Search by name", "open alerts", "Acknowledge", "My progress", "Participant review", "Family sharing", "For families",
-                "Find a skill", "Paced breathing", "Log a practice", "Practice log", "Save attendance"]
+                "Find a skill", "Paced breathing", "Log a practice", "Practice log", "Save attendance",
+                "Your private calendar", "Where mail goes"]
 
 
 def test_every_page_url_on_a_fresh_server_shows_only_the_login(browser, tmp_path, artifacts):

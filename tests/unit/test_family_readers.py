@@ -17,8 +17,8 @@ import pytest
 from sqlmodel import select
 
 import core
-from core import (accounts, alerts, attendance, caseload, checkups, diary, export, practice, program, report, safety,
-                  sharing)
+from core import (accounts, alerts, attendance, caseload, checkups, diary, export, feed, notify, practice, program, report,
+                  safety, sharing)
 from core.access import Actor, Category
 from core.errors import AccessDenied
 from core.models import AppUser, AuditEvent, ConsentGrant, utcnow
@@ -90,10 +90,18 @@ ROLE_READERS = {
     "alerts.inbox": lambda s, a: alerts.inbox(s, a, today=TODAY),
     "attendance.caseload_rates": lambda s, a: attendance.caseload_rates(s, a, WEEK_AGO),
     "caseload.caseload_rows": lambda s, a: caseload.caseload_rows(s, a, TODAY),
+    "feed.feed_status": lambda s, a: feed.feed_status(s, a),
+    "feed.participant_calendar": lambda s, a: feed.participant_calendar(s, a, now=utcnow()),
+    "feed.therapist_calendar": lambda s, a: feed.therapist_calendar(s, a, now=utcnow()),
+    "notify.alert_notices": lambda s, a: notify.alert_notices(s, a, [1]),
+    "notify.escalations_for_lead": lambda s, a: notify.escalations_for_lead(s, a),
+    "notify.maildrop_text": lambda s, a: notify.maildrop_text(s, a, message_id=1),
+    "notify.my_settings": lambda s, a: notify.my_settings(s, a),
+    "notify.overview": lambda s, a: notify.overview(s, a),
 }
 # The family member's own things (their links, what is shared with them, their program and day).
 OWN_READERS = {"accounts.linked_participants", "sharing.shared_with_me", "program.program_of", "program.today_of",
-               "audit.audit_log"}   # (the audit log is the admin's: refused by role, tested in test_access/test_admin)
+               "audit.audit_log", "notify.is_clinical_lead"}   # (the audit log is the admin's: refused by role, tested in test_access/test_admin)
 # Functions that change things (family never writes: see test_access) or are the gate itself.
 NOT_READERS = {
     "access.authorize", "access.record", "access.record_many", "access.require_role",
@@ -106,6 +114,8 @@ NOT_READERS = {
     "practice.assign_homework", "practice.remove_homework", "practice.save_practice", "practice.save_thought_record",
     "practice.set_favourite", "program.set_checkup_interval", "program.set_local_crisis_resources",
     "safety.save_plan", "sharing.create_invitation", "sharing.grant", "sharing.revoke", "sharing.withdraw_invitation",
+    "feed.turn_off", "feed.turn_on", "notify.save_reminders", "notify.send_again", "notify.send_test",
+    "notify.set_clinical_leads", "notify.set_email", "notify.set_escalation_minutes",
 }
 
 
