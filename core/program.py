@@ -117,11 +117,18 @@ MAX_LOCAL_RESOURCES = 8
 _PHONE_CHARS = set("0123456789+-() ")
 
 
-def week_in_program(started_on: date | None, today: date) -> int | None:
-    """Week 1 is the first seven days; None when the start date is unknown."""
+def week_in_program(started_on: date | None, today: date, length_weeks: int | None = None) -> int | None:
+    """The one formula for "week N of the program", on every screen that shows it.
+
+    Week 1 is the first seven days from `started_on`. Past the program's planned length
+    (`length_weeks`, when known) a participant who is still here is in its last week: a
+    10-week program never says "week 11" on one screen and "week 10 of 10" on another.
+    None when the start date is unknown.
+    """
     if started_on is None:
         return None
-    return max((today - started_on).days // 7 + 1, 1)
+    week = max((today - started_on).days // 7 + 1, 1)
+    return min(week, length_weeks) if length_weeks and length_weeks > 0 else week
 
 
 # --- calendar days ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from core import charts, safety, sharing  # noqa: E402 - the guard comes first
 from ui import safety as plan_ui  # noqa: E402
 from core.access import Category  # noqa: E402
 from core.db import session_scope  # noqa: E402
-from core.program import today_of  # noqa: E402
+from core.program import program_of, today_of  # noqa: E402
 from core.content import family_sections  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 from ui.text import md  # noqa: E402
@@ -29,6 +29,7 @@ st.title(f"Hello, {md(first_name(actor.name))}")
 with session_scope() as session:
     today = today_of(session, actor)
     people = sharing.shared_with_me(session, actor)
+    program = program_of(session, actor)   # a family account belongs to its participant's program
 
 if not people:
     st.info("You are not connected to anyone yet. A participant can invite you from their app.")
@@ -93,7 +94,10 @@ for person in people:
 
 st.divider()
 st.subheader("For families")
+substance_use = bool(program and program.substance_use_tracking)
 for section in family_sections():   # core/content/family.md, checked when the app starts
+    if section.substance_use_only and not substance_use:
+        continue
     with st.expander(section.title):
         st.markdown(section.body)
 st.caption("Everything here is read-only. Supporting someone in treatment is hard work — "

@@ -30,9 +30,10 @@ with session_scope() as session:
 
 st.title(md(greetings.hello(actor.name, datetime.now(zone))))
 top = st.container()   # a crisis response, when there is one, is drawn here: first on the screen
-week = week_in_program(overview.started_on, today)
+week = week_in_program(overview.started_on, today, overview.length_weeks)
 if week:
-    st.caption(f"Week {min(week, overview.length_weeks)} of {overview.length_weeks} · {md(overview.program_name)}")
+    st.caption((f"Week {week} of {overview.length_weeks}" if overview.length_weeks else f"Week {week}")
+               + f" · {md(overview.program_name)}")
 
 if due:
     names = greetings.plain_list([checkups.questionnaires()[s.kind].name for s in due])

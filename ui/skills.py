@@ -327,10 +327,11 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
         if state["started"] is None and state["finished"] is None:
             st.pills("**How strong is the urge right now?** · 0 = none, 10 = the most", SCALE_0_10,
                      key=f"{key}_before")
-            minutes = st.segmented_control("Ride it for", clinical.URGE_SURF_MINUTES, default=5,
+            minutes = st.segmented_control("Ride it for", clinical.URGE_SURF_MINUTES,
+                                           default=clinical.URGE_SURF_DEFAULT_MINUTES,
                                            format_func=lambda m: f"{m} min", key=f"{key}_minutes", width="stretch")
             if st.button("Start", type="primary", width="stretch", key=f"{key}_start", icon=":material/play_arrow:"):
-                _start(key, 60 * (minutes or 5))
+                _start(key, 60 * (minutes or clinical.URGE_SURF_DEFAULT_MINUTES))
                 # Kept outside the widget: its own state goes once it is no longer drawn.
                 st.session_state[key]["before"] = st.session_state.get(f"{key}_before")
                 st.rerun()

@@ -1,0 +1,77 @@
+"""What a new user hit (#16), through the real app script: one week number on both sides, times in
+the viewer's zone on the safety plan's changes, overdose guidance only where substance use is
+tracked, and a caseload whose rows open the participant's Review and say what is needed."""
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from core.access import Actor
+from core.models import AppUser, Program
+from core.program import user_today
+from tests.app.conftest import log_in, open_page, texts
+
+
+def user(session, username) -> AppUser:
+    return session.exec(select(AppUser).where(AppUser.username == username)).one()
+
+
+def test_participant_and_therapist_see_the_same_week(app, new_app, session):
+    alex = user(session, "alex")
+    alex.started_on = user_today(session, alex.id) - timedelta(days=75)   # past the end of a 10-week program
+    session.add(alex)
+    session.commit()
+    log_in(app, "alex")
+    assert any(c.value.startswith("Week 10 of 10 ·") for c in app.caption)
+    therapist = new_app().run()
+    log_in(therapist, "dr.rivera")
+    row = next(i for i, link in enumerate(therapist.page_link) if link.value == "**Alex Morgan**")
+    assert row >= 0
+    assert any("Week 10 of 10 · " in c.value for c in therapist.caption)     # was "11" on the caseload
+    assert not any("Week 11" in c.value for c in therapist.caption)
+
+
+def test_every_caseload_row_opens_that_participants_review(app, session):
+    log_in(app, "dr.chen")
+    ids = {u.name: u.id for u in session.exec(select(AppUser).where(AppUser.role == "participant"))}
+    rows = [link for link in app.page_link if link.proto.page == "review"]
+    assert len(rows) == 6
+    for link in rows:
+        assert link.proto.query_string == f"p={ids[link.value.strip('*')]}"
+
+
+def test_safety_plan_changes_are_in_the_viewers_time_zone(app, session):
+    log_in(app, "dana")
+    open_page(app, "pages/safety_plan.py")
+    changes = [m.value for m in app.markdown if m.value.startswith("**Version ")]
+    assert changes and all(m.endswith(("EST", "EDT")) for m in changes), changes   # the demo is in New York
+
+
+def test_a_therapist_reads_plan_changes_in_their_zone(new_app, session, demo):
+    at = new_app().run()
+    log_in(at, "dr.chen")
+    open_page(at, "pages/safety_plans.py")
+    dana = next(o for o in at.selectbox(key="plan_person").options if "Dana" in str(o))
+    at.selectbox(key="plan_person").set_value(dana).run()
+    changes = [m.value for m in at.markdown if m.value.startswith("**Version ")]
+    assert changes and all(m.endswith(("EST", "EDT")) for m in changes), changes
+    assert any(c.value.startswith("Version ") and ("EST" in c.value or "EDT" in c.value) for c in at.caption)
+
+
+def _tracks_substance_use(session, on: bool) -> None:
+    program = session.exec(select(Program)).first()
+    program.substance_use_tracking = on
+    session.add(program)
+    session.commit()
+
+
+def test_overdose_guidance_only_for_families_in_a_substance_use_program(app, new_app, session):
+    _tracks_substance_use(session, False)
+    log_in(app, "pat.morgan")
+    titles = [e.label for e in app.expander]
+    assert "If you're worried about their safety" in titles
+    assert not any("naloxone" in t.lower() for t in titles) and "naloxone" not in texts(app).lower()
+    _tracks_substance_use(session, True)
+    other = new_app().run()
+    log_in(other, "pat.morgan")
+    assert any("naloxone" in e.label.lower() for e in other.expander)
