@@ -274,6 +274,7 @@ class ParticipantOverview:
     length_weeks: int
     therapist_name: str | None
     started_on: date | None
+    first_day: date | None = None   # the first day they can have a card: their start, else the day the account began
 
 
 def participant_overview(session: Session, actor: Actor, participant_id: int) -> ParticipantOverview:
@@ -288,10 +289,12 @@ def participant_overview(session: Session, actor: Actor, participant_id: int) ->
         .where(AppUser.id == participant_id)
     ).one()
     user, program, therapist_name = row
+    created = user.created_at.replace(tzinfo=user.created_at.tzinfo or UTC)
+    joined = created.astimezone(_first_zone(user.timezone, program.timezone if program else None)).date()
     return ParticipantOverview(
         name=user.name, program_name=program.name if program else "",
         schedule=program.schedule if program else "", length_weeks=program.length_weeks if program else 0,
-        therapist_name=therapist_name, started_on=user.started_on)
+        therapist_name=therapist_name, started_on=user.started_on, first_day=user.started_on or joined)
 
 
 CHECKUP_INTERVAL_RANGE = (3, 28)

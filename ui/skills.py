@@ -16,7 +16,7 @@ from core.errors import ValidationError
 from core.practice import HomeworkView, PracticeInput, PracticeView, ThoughtInput
 from core.skills import TOOLS, Skill, catalogue, skill_for_tool, skills_by_id
 from ui import crisis, risk
-from ui.forms import FieldErrors
+from ui.forms import FieldErrors, with_limits
 from ui.text import md
 
 SCALE_0_10 = list(range(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX + 1))
@@ -74,8 +74,9 @@ def practice_form(actor: Actor, *, key: str, skill_id: str | None = None, existi
             chosen = st.selectbox("Skill", ids, index=ids.index(start.skill_id) if start.skill_id in ids else None,
                                   format_func=skill_label, placeholder="Choose a skill", key=f"skill_{k}")
             errors.slot("skill")
+        # No max_chars anywhere here: a browser given more than max_chars (a paste) keeps nothing.
+        # Whatever is typed stays, and a refused save says how much to cut (ui.forms.with_limits).
         situation = st.text_input("Situation (a few words)", value=start.situation,
-                                  max_chars=clinical.PRACTICE_SITUATION_MAX,
                                   placeholder="e.g. before a hard phone call", key=f"situation_{k}")
         errors.slot("situation")
         what = "Urge" if start.tool == "urge_surfing" else "Distress"
@@ -88,8 +89,8 @@ def practice_form(actor: Actor, *, key: str, skill_id: str | None = None, existi
                                       format_func=clinical.HELPED_CHOICES.get, default=start.helped,
                                       key=f"helped_{k}", width="stretch")
         errors.slot("helped")
-        note = st.text_area("Note (optional)", value=start.note, max_chars=clinical.PRACTICE_NOTE_MAX,
-                            help="Only you and your therapist can read this.", key=f"note_{k}")
+        note = st.text_area("Note (optional) · you and your therapist can read it", value=start.note,
+                            help="Only you and your therapist can read this note.", key=f"note_{k}")
         errors.slot("note")
         saved = st.form_submit_button("Save practice", type="primary", width="stretch", key=f"save_{k}")
     if not saved:
@@ -100,7 +101,8 @@ def practice_form(actor: Actor, *, key: str, skill_id: str | None = None, existi
         with session_scope() as session:
             view = practice.save_practice(session, actor, participant_id=actor.id, entry_key=entry_key, entry=entry)
     except ValidationError as exc:
-        errors.show(exc.fields)
+        errors.show(with_limits(exc.fields, {"situation": (entry.situation, clinical.PRACTICE_SITUATION_MAX),
+                                             "note": (entry.note, clinical.PRACTICE_NOTE_MAX)}))
         st.error("Not saved yet — fix the marked answer and tap Save again. What you entered is still here.")
         return
     risk.respond(actor, view.risk, page=key)
@@ -387,28 +389,30 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
     limits = clinical.THOUGHT_LIMITS
     with st.form(f"thought_{k}", border=False):
         situation = st.text_area("1 · Situation: what happened, where, with whom?", value=start.situation,
-                                 max_chars=limits["situation"], height=80, key=f"situation_{k}")
+                                 height=80, key=f"situation_{k}")
         errors.slot("situation")
         st.markdown("**2 · Emotions** and how strong each was (0–100)")
         entered = []
         for i, (name, before, _) in enumerate(rows):
             left, right = st.columns([3, 2])
-            entered.append([left.text_input(f"Emotion {i + 1}", value=name, max_chars=limits["emotion"],
+            entered.append([left.text_input(f"Emotion {i + 1}", value=name,
                                             placeholder="e.g. anxious" if i == 0 else "(optional)", key=f"em{i}_{k}"),
                             right.number_input("Strength", low, high, value=before, step=5, placeholder="0–100",
                                                key=f"em{i}b_{k}")])
             errors.slot(f"emotion_{i}")
         errors.slot("emotions")
         automatic = st.text_area("3 · Automatic thought: what went through your mind? (the 'hot' one)",
-                                 value=start.automatic_thought, max_chars=limits["automatic_thought"], height=80,
-                                 key=f"auto_{k}")
+                                 value=start.automatic_thought, height=80, key=f"auto_{k}")
         errors.slot("automatic_thought")
-        evidence_for = st.text_area("4 · Evidence for the thought", value=start.evidence_for,
-                                    max_chars=limits["evidence_for"], height=80, key=f"for_{k}")
+        evidence_for = st.text_area("4 · Evidence for the thought", value=start.evidence_for, height=80,
+                                    key=f"for_{k}")
+        errors.slot("evidence_for")
         evidence_against = st.text_area("5 · Evidence against the thought", value=start.evidence_against,
-                                        max_chars=limits["evidence_against"], height=80, key=f"against_{k}")
-        balanced = st.text_area("6 · A more balanced thought", value=start.balanced_thought,
-                                max_chars=limits["balanced_thought"], height=80, key=f"balanced_{k}")
+                                        height=80, key=f"against_{k}")
+        errors.slot("evidence_against")
+        balanced = st.text_area("6 · A more balanced thought", value=start.balanced_thought, height=80,
+                                key=f"balanced_{k}")
+        errors.slot("balanced_thought")
         belief = st.number_input("How much do you believe it? (0–100)", low, high, value=start.balanced_belief,
                                  step=5, placeholder="0–100", key=f"belief_{k}")
         errors.slot("balanced_belief")
@@ -427,7 +431,13 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
             saved = practice.save_thought_record(session, actor, participant_id=actor.id, entry_key=entry_key,
                                                  record=record)
     except ValidationError as exc:
-        errors.show(exc.fields)
+        typed = {"situation": record.situation, "automatic_thought": record.automatic_thought,
+                 "evidence_for": record.evidence_for, "evidence_against": record.evidence_against,
+                 "balanced_thought": record.balanced_thought,
+                 **{f"emotion_{i}": name for i, (name, _, _) in   # numbered as core numbers them: named ones
+                    enumerate(e for e in record.emotions if e[0].strip())}}
+        errors.show(with_limits(exc.fields, {field: (text, limits["emotion" if field.startswith("emotion_") else field])
+                                             for field, text in typed.items()}))
         st.error("Not saved yet — fix the marked answer and tap Save again. What you wrote is still here.")
         return
     risk.respond(actor, saved.risk, page=key)
