@@ -15,7 +15,7 @@ from core.db import session_scope
 from core.errors import ValidationError
 from core.practice import HomeworkView, PracticeInput, PracticeView, ThoughtInput
 from core.skills import TOOLS, Skill, catalogue, skill_for_tool, skills_by_id
-from ui import crisis, risk
+from ui import animation, crisis, risk
 from ui.forms import FieldErrors, with_limits
 from ui.text import md
 
@@ -176,8 +176,14 @@ def skill_page(actor: Actor, skill: Skill, *, favourite: bool, homework: Homewor
 
 
 def skill_button(skill: Skill, key: str) -> None:
-    st.button(skill.name, key=f"{key}_{skill.id}", width="stretch", help=skill.summary,
-              on_click=_open_skill, args=(skill.id,))
+    st.button(skill.name, key=f"{key}_{skill.id}", width="stretch", on_click=_open_skill, args=(skill.id,))
+
+
+def skill_result(skill: Skill, key: str) -> None:
+    """A skill to choose, with its one-line summary in view (a tooltip never shows on a phone)."""
+    with st.container(border=True, key=f"{key}_{skill.id}_card"):
+        skill_button(skill, key)
+        st.caption(f"{skill.summary} · {skill.module_name}")
 
 
 def _open_skill(skill_id: str) -> None:
@@ -190,6 +196,7 @@ def module_browser() -> None:
             st.caption(module.intro)
             for s in module.skills:
                 skill_button(s, f"mod_{module.id}")
+                st.caption(s.summary)
 
 
 # --- interactive tools -----------------------------------------------------------------------
@@ -205,6 +212,14 @@ def _timer_state(key: str) -> dict:
 
 def _start(key: str, seconds: int) -> None:
     st.session_state[key] = {"started": time.time(), "seconds": seconds, "finished": None}
+
+
+def _until_done(state: dict) -> float | None:
+    """While a timer runs, its fragment reruns once, when the time is up (not every second: the
+    browser animates the count, ui/animation.py)."""
+    if state["started"] is None:
+        return None
+    return max(state["seconds"] - (time.time() - state["started"]), 0) + 0.5
 
 
 def _stop(key: str) -> None:
@@ -225,14 +240,14 @@ def breathing_phase(elapsed: float, pattern: tuple[str, int, int, int]) -> tuple
 
 
 def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
-    """Paced breathing with a visible countdown. Only this part reruns while it counts down."""
+    """Paced breathing, drawn and counted by the browser (ui/animation.py): the server only hears
+    Start, Stop, and once more when the time is up."""
     st.markdown("#### :material/air: Paced breathing")
     st.caption("Slow breathing, about 5–6 breaths a minute, with the out-breath longer than the in-breath. "
                "No holding your breath; if you feel short of air, breathe normally for a moment.")
     state = _timer_state(key)
-    running = state["started"] is not None
 
-    @st.fragment(run_every=1 if running else None)
+    @st.fragment(run_every=_until_done(state))
     def countdown() -> None:
         state = st.session_state[key]
         if state["started"] is None:
@@ -255,11 +270,8 @@ def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
         if elapsed >= state["seconds"]:
             _stop(key)
             st.rerun()
-        phase, left, fullness = breathing_phase(elapsed, pattern)
-        st.markdown(f"<div style='text-align:center;font-size:2rem;font-weight:600' data-testid='breath-phase'>"
-                    f"{phase} · {left}</div>", unsafe_allow_html=True)
-        st.progress(fullness)
-        st.caption(f"{_clock(state['seconds'] - elapsed)} left · {pattern[0]}")
+        st.html(animation.breathing_html(pattern, state["seconds"], elapsed, key=key))
+        st.caption(f"{pattern[0]} · {state['seconds'] // 60} min")
         if st.button("Stop", width="stretch", key=f"{key}_stop", icon=":material/stop:"):
             _stop(key)
             st.rerun()
@@ -314,6 +326,9 @@ SURF_PROMPTS = ("Notice where you feel the urge in your body. Just notice it.",
                 "Notice any change in size, shape or strength. Urges pass.")
 
 
+SURF_PROMPT_SECONDS = 20
+
+
 def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
     """Rate the urge, ride it with a timer, rate it again, and save the practice."""
     st.markdown("#### :material/waves: Urge surfing")
@@ -321,9 +336,8 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
     if caution:   # an urge to hurt yourself is not one to wait out alone
         st.warning(caution, icon=":material/health_and_safety:")
     state = _timer_state(key)
-    running = state["started"] is not None
 
-    @st.fragment(run_every=1 if running else None)
+    @st.fragment(run_every=_until_done(state))
     def timer() -> None:
         state = st.session_state[key]
         if state["started"] is None and state["finished"] is None:
@@ -343,9 +357,7 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
             if elapsed >= state["seconds"]:
                 _stop(key)
                 st.rerun()
-            st.markdown(f"### {SURF_PROMPTS[int(elapsed // 20) % len(SURF_PROMPTS)]}")
-            st.progress(min(elapsed / state["seconds"], 1.0))
-            st.caption(f"{_clock(state['seconds'] - elapsed)} left")
+            st.html(animation.surfing_html(SURF_PROMPTS, SURF_PROMPT_SECONDS, state["seconds"], elapsed, key=key))
             if st.button("I'm done", width="stretch", key=f"{key}_stop", icon=":material/stop:"):
                 _stop(key)
                 st.rerun()

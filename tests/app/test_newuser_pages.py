@@ -75,3 +75,24 @@ def test_overdose_guidance_only_for_families_in_a_substance_use_program(app, new
     other = new_app().run()
     log_in(other, "pat.morgan")
     assert any("naloxone" in e.label.lower() for e in other.expander)
+
+
+def _search(app, words):
+    log_in(app, "alex")
+    open_page(app, "pages/skills.py")
+    app.text_input(key="skill_search").input(words).run()
+    return [b.label for b in app.button if b.key and b.key.startswith("found_")]
+
+
+def test_a_crisis_search_shows_only_the_crisis_panel_and_the_safety_plan(app):
+    found = _search(app, "kill myself")
+    assert "please reach someone now" in texts(app)
+    assert found == []                                   # no "Non-judgmentally" or "DEAR MAN" under it
+    assert any(link.value == "Open my safety plan" for link in app.page_link)
+
+
+def test_insomnia_finds_the_sleep_skills_with_their_summaries(app):
+    found = _search(app, "insomnia")
+    assert "PLEASE" in found and "Self-soothe" in found and "TIPP" not in found
+    summaries = [c.value for c in app.caption]
+    assert any(c.startswith("Care for your body: illness, eating, substances, sleep, exercise.") for c in summaries)
