@@ -57,17 +57,16 @@ for person in people:
     with session_scope() as session:
         if Category.MOOD_TREND in person.categories:
             weeks, values = sharing.mood_trend(session, actor, person.participant_id, today)
-            chart_widgets.show(charts.weekly(f"{in_chart}'s mood, weekly average (0–10)", weeks, {"Mood": values},
-                                             y_range=[0, 10.5]))
+            chart_widgets.chart(charts.weekly, f"{in_chart}'s mood, weekly average (0–10)", weeks, {"Mood": values},
+                                y_range=[0, 10.5])
         if Category.ATTENDANCE in person.categories:
             weeks, came, held = sharing.attendance_weekly(session, actor, person.participant_id, today)
-            chart_widgets.show(charts.weekly("Program sessions per week", weeks, {"Attended": came, "Held": held},
-                                             bars=True))
+            chart_widgets.chart(charts.weekly, "Program sessions per week", weeks, {"Attended": came, "Held": held},
+                                bars=True)
         if Category.PRACTICE_COUNTS in person.categories:
             weeks, ticked, logged = sharing.practice_counts(session, actor, person.participant_id, today)
-            chart_widgets.show(charts.weekly("Skills practice per week", weeks,
-                                             {"Skills used (diary card)": ticked, "Practice sessions logged": logged},
-                                             bars=True))
+            chart_widgets.chart(charts.weekly, "Skills practice per week", weeks,
+                                {"Skills used (diary card)": ticked, "Practice sessions logged": logged}, bars=True)
         if Category.CHECKUP_TOTALS in person.categories:
             totals = sharing.checkup_totals(session, actor, person.participant_id)
             if totals:
@@ -85,9 +84,8 @@ for person in people:
                 st.caption("No steps are marked for sharing yet.")
         if Category.SUBSTANCE_USE in person.categories:
             weeks, craving, urges = sharing.substance_use(session, actor, person.participant_id, today)
-            chart_widgets.show(charts.weekly("Craving and use urges, weekly average", weeks,
-                                             {"Craving (0–10)": craving, "Use urge (0–5)": urges},
-                                             y_range=[0, 10.5]))
+            chart_widgets.chart(charts.weekly, "Craving and use urges, weekly average", weeks,
+                                {"Craving (0–10)": craving, "Use urge (0–5)": urges}, y_range=[0, 10.5])
             # 42 CFR 2.32(a): every disclosure of these records carries the notice, word for word.
             st.warning(f"**{md(sharing.REDISCLOSURE_NOTICE)}**  \n{sharing.REDISCLOSURE_PLAIN}",
                        icon=":material/gavel:")
