@@ -57,14 +57,15 @@ def _figure(traces: list[dict], title: str, *, height: int = 280, x: dict | None
     many rows as it takes on a phone), then the plot."""
     named = [t["name"] for t in traces if t.get("name") and t.get("showlegend", True) and len(t.get("x") or []) > 0]
     rows = _legend_rows(named) if len(named) > 1 else 0
-    top = 40 + 22 * rows
+    top = 40 + 22 * rows + (10 if rows else 0)
+    plot_height = max(height - 40 - 32, 60)
     base = {
         "title": {"text": title, "font": {"size": 16}, "x": 0, "xanchor": "left", "xref": "container",
                   "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 10, "l": 4}},
         "template": "none", "plot_bgcolor": "rgba(0,0,0,0)", "paper_bgcolor": "rgba(0,0,0,0)",
         "height": height + 22 * rows, "margin": {"l": margin_left, "r": 12, "t": top, "b": 32},
         "font": {"size": 13}, "showlegend": rows > 0, "hovermode": hovermode, "dragmode": False,
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1 + 10 / plot_height, "yanchor": "bottom",
                    "font": {"size": 12}, "itemclick": False, "itemdoubleclick": False},
         "xaxis": {**_AXIS, **(x or {})}, "yaxis": {**_AXIS, **(y or {})},
     }
@@ -74,7 +75,8 @@ def _figure(traces: list[dict], title: str, *, height: int = 280, x: dict | None
 
 def _date_axis(first: date, last: date, *, weekly: bool = False) -> dict:
     """A date axis from `first` to `last`, ticked on Mondays, at least a week wide."""
-    pad = 3.5 if weekly else 0.6
+    # Room at both ends for a marker and the total written above it (not clipped by the axis).
+    pad = 3.5 if weekly else max(0.6, 0.04 * (last - first).days)
     low = datetime.combine(first, time()) - timedelta(days=pad)
     high = datetime.combine(last, time()) + timedelta(days=pad)
     if high - low < timedelta(days=8):            # one point: a week around it, not hours of the same day
