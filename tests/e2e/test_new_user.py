@@ -70,3 +70,22 @@ def test_the_note_shows_no_keyboard_shortcut_on_a_phone(server, phone):
     instructions = phone.locator("[data-testid='InputInstructions']")
     assert instructions.count() == 0 or not instructions.first.is_visible()
     assert "Ctrl+Enter" not in phone.locator(f".st-key-note_{day}").inner_text()
+
+
+def test_nothing_is_fetched_from_outside_this_machine(server, phone):
+    """#16: the favicon came from fonts.gstatic.com; a clinic network may reach nothing outside.
+    Every request a participant's phone makes, on the screens with icons, fonts and charts, goes
+    to the app's own server."""
+    seen: list[str] = []
+    phone.on("request", lambda request: seen.append(request.url))
+    open_app(phone, server.url)
+    log_in(phone, "alex")
+    for path in ("progress", "tools?tool=breathing", "skills", "safety_plan", "checkups"):
+        phone.goto(f"{server.url}/{path}")
+        settle(phone)
+    phone.locator(".js-plotly-plot").count()
+    outside = sorted({url.split("?")[0] for url in seen
+                      if not url.startswith((server.url, "data:", "blob:", "about:"))})
+    assert outside == [], outside
+    icon = phone.evaluate("() => [...document.querySelectorAll(\"link[rel*='icon']\")].map(l => l.href)")
+    assert icon and all(href.startswith(server.url) or href.startswith("data:") for href in icon), icon
