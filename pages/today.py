@@ -15,7 +15,7 @@ from core.errors import ValidationError  # noqa: E402
 from core.program import participant_overview, program_of, week_in_program  # noqa: E402
 from core.skills import catalogue  # noqa: E402
 from ui import greetings, risk  # noqa: E402
-from ui.diary import card_form, day_label, forget_draft, unsaved_days  # noqa: E402
+from ui.diary import card_form, day_label, forget_draft, keep_drafts, unsaved_days  # noqa: E402
 from ui.forms import FieldErrors, with_limits  # noqa: E402
 from ui.text import md  # noqa: E402
 
@@ -54,10 +54,15 @@ days = [d for d in diary.fillable_days(today) if overview.first_day is None or d
 craving_on = bool(program and program.substance_use_tracking)
 
 
+with session_scope() as session:   # read once per page run, not on every tap of the card
+    saved_cards = {c.day: c for c in diary.cards_between(session, actor, actor.id, days[-1], today)}
+
+
 @st.fragment
 def the_card() -> None:
     """The day's card. A fragment: each answer reruns the card alone, and is kept as that day's
     draft for the session (ui/diary.py), so switching days or screens loses nothing."""
+    keep_drafts(days, saved_cards, targets=targets, modules=catalogue(), craving_on=craving_on)
     unsaved = set(unsaved_days(days))
     day = st.segmented_control("Diary card for", days, default=today, key="card_day", width="stretch",
                                format_func=lambda d: day_label(d, today) + (" •" if d in unsaved else "")) or today
@@ -65,8 +70,7 @@ def the_card() -> None:
     if others:
         st.caption("Not saved yet, and kept for you: " + ", ".join(day_label(d, today) for d in sorted(others)) +
                    " (• above). Save each card when you're ready.")
-    with session_scope() as session:
-        existing = diary.card_for_day(session, actor, actor.id, day)
+    existing = saved_cards.get(day)
     if existing:
         st.caption(f"You filled in this card; changes are welcome until it is {diary.clinical.LATE_WINDOW_DAYS} "
                    "days old.")

@@ -61,6 +61,54 @@ def _same(a: CardInput, b: CardInput, targets: list[Target]) -> bool:
     return normal(a) == normal(b)
 
 
+_MISSING = object()
+
+
+def _answers_in_state(day: date, targets: list[Target], modules: tuple[Module, ...], craving_on: bool,
+                      base: CardInput) -> CardInput | None:
+    """The answers the browser sent for `day`'s card, read before anything is drawn (None if none).
+
+    Read first thing in every run of the card: a tap on Yesterday can arrive in the same run as
+    the last answer given on Today's card, and that run draws Yesterday, so Today's widgets, never
+    drawn again, would take that answer with them at the end of the run."""
+    k = day.isoformat()
+    state = st.session_state
+
+    def get(key, default):
+        value = state[key] if key in state else _MISSING
+        return default if value is _MISSING else value
+
+    keys = [f"mood_{k}", f"note_{k}", *(f"{e}_{k}" for e in clinical.EMOTIONS)]
+    if not any(key in state for key in keys):
+        return None
+    skills = [sid for module in modules for sid in get(f"skills_{module.id}_{k}",
+                                                        [x for x in base.skills if x in {s.id for s in module.skills}])]
+    return CardInput(
+        mood=get(f"mood_{k}", base.mood),
+        emotions={e: get(f"{e}_{k}", base.emotions.get(e)) for e in clinical.EMOTIONS},
+        urges={t.key: (get(f"urge_{t.key}_{k}", base.urges.get(t.key, (None, False))[0]),
+                       get(f"acted_{t.key}_{k}", base.urges.get(t.key, (None, False))[1])) for t in targets},
+        craving=get(f"craving_{k}", base.craving) if craving_on else None, skills=skills,
+        sleep_hours=get(f"sleep_{k}", base.sleep_hours), medication=get(f"medication_{k}", base.medication),
+        note=get(f"note_{k}", base.note) or "")
+
+
+def keep_drafts(days: list[date], saved: dict[date, CardView], *, targets: list[Target],
+                modules: tuple[Module, ...], craving_on: bool) -> None:
+    """Fold what the browser sent for every day's card into that day's draft (see above)."""
+    drafts = st.session_state.setdefault(DRAFTS, {})
+    for day in days:
+        existing = saved.get(day)
+        base = drafts.get(day.isoformat()) or (existing.as_input() if existing else CardInput(mood=None))
+        entered = _answers_in_state(day, targets, modules, craving_on, base)
+        if entered is None:
+            continue
+        if _same(entered, existing.as_input() if existing else CardInput(mood=None), targets):
+            drafts.pop(day.isoformat(), None)
+        else:
+            drafts[day.isoformat()] = entered
+
+
 def card_form(*, day: date, today: date, existing: CardView | None, targets: list[Target], craving_on: bool,
               modules: tuple[Module, ...], errors: FieldErrors) -> CardInput | None:
     """Draw the card; return what was entered when Save is tapped.

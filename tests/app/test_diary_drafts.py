@@ -92,3 +92,22 @@ def test_a_practice_situation_over_the_limit_is_kept_and_says_how_much_to_cut(ap
     next(b for b in app.button if b.label == "Save practice").click().run()
     assert any("Please cut 35 characters" in e.value for e in app.error)
     assert next(t for t in app.text_input if t.label == "Situation (a few words)").value == situation
+
+
+def test_an_answer_arriving_with_the_switch_to_yesterday_is_kept(app):
+    """A quick tap on Today's card and a tap on Yesterday can reach the server in one run (the
+    browser sends both): the run draws Yesterday, and Today's answer must still be kept."""
+    log_in(app, "lee")
+    today = day_picker(app).value
+    k = today.isoformat()
+    widget(app, "segmented_control", f"shame_{k}").set_value(4)
+    widget(app, "pills", f"mood_{k}").set_value(3)
+    day_picker(app).set_value(today - timedelta(days=1))
+    app.run()                                            # one run: the answers and the switch together
+    yesterday = widget(app, "pills", f"mood_{(today - timedelta(days=1)).isoformat()}")
+    assert yesterday.label.startswith("**Overall mood yesterday**")      # that run drew Yesterday
+    assert not any(w.key.endswith(k) for w in app.pills if w.key)         # and not Today's card
+    day_picker(app).set_value(today).run()
+    assert widget(app, "segmented_control", f"shame_{k}").value == 4
+    assert widget(app, "pills", f"mood_{k}").value == 3
+    assert widget(app, "text_area", f"note_{k}").label.startswith("Note · you and your therapist can read it")
