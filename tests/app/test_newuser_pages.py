@@ -2,14 +2,17 @@
 the viewer's zone on the safety plan's changes, overdose guidance only where substance use is
 tracked, and a caseload whose rows open the participant's Review and say what is needed."""
 
+import json
 from datetime import timedelta
 
 from sqlmodel import select
 
 from core.access import Actor
-from core.models import AppUser, Program
+from core.auth import hash_password
+from core.models import AppUser, CaseloadAssignment, Program
 from core.program import user_today
 from tests.app.conftest import log_in, open_page, texts
+from tests.e2e.conftest import DEMO_PASSWORD
 
 
 def user(session, username) -> AppUser:
@@ -96,3 +99,25 @@ def test_insomnia_finds_the_sleep_skills_with_their_summaries(app):
     assert "PLEASE" in found and "Self-soothe" in found and "TIPP" not in found
     summaries = [c.value for c in app.caption]
     assert any(c.startswith("Care for your body: illness, eating, substances, sleep, exercise.") for c in summaries)
+
+
+def test_a_new_participants_charts_all_say_nothing_yet_instead_of_empty_axes(app, session, demo):
+    therapist = user(session, "dr.chen")
+    newcomer = AppUser(username="new.person", name="New Person", role="participant", program_id=demo.id,
+                       password_hash=hash_password(DEMO_PASSWORD, rounds=4))
+    session.add(newcomer)
+    session.flush()
+    session.add(CaseloadAssignment(participant_id=newcomer.id, therapist_id=therapist.id))
+    session.commit()
+    log_in(app, "new.person")
+    open_page(app, "pages/progress.py")
+    seen = 0
+    for tab in ("Mood", "Urges & skills", "Check-ups", "Sleep & days"):
+        app.session_state["progress_tab"] = tab
+        app.run()
+        for chart in app.get("plotly_chart"):
+            spec = json.loads(chart.proto.spec)
+            values = [v for trace in spec["data"] for v in (trace.get("y") or []) if v not in (None, 0)]
+            assert values or spec["layout"].get("annotations"), spec["layout"]["title"]   # words, not bare axes
+            seen += 1
+    assert seen >= 9
