@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from core import alerts, clinical
 from core.access import Actor
 from core.auth import hash_password
-from core.models import AppUser, CaseloadAssignment, Program
+from core.models import Alert, AppUser, CaseloadAssignment, Homework, Program
 from core.program import user_today
 from tests.app.conftest import log_in, open_page, texts
 from tests.e2e.conftest import DEMO_PASSWORD
@@ -121,3 +122,34 @@ def test_a_new_participants_charts_all_say_nothing_yet_instead_of_empty_axes(app
             assert values or spec["layout"].get("annotations"), spec["layout"]["title"]   # words, not bare axes
             seen += 1
     assert seen >= 9
+
+
+def test_a_long_acknowledgement_pasted_by_the_therapist_is_kept_and_says_how_much_to_cut(app, session):
+    dana = user(session, "dana")
+    log_in(app, "dr.chen")
+    app.switch_page("pages/alerts.py").run()
+    pasted = "Called Dana; reviewed the plan. " * 40                       # 1,280 characters
+    over = len(pasted) - alerts.ACK_NOTE_MAX
+    app.text_area(key=f"note_{dana.id}").input(pasted)                  # input() drops it, as a browser does, if max_chars
+    next(b for b in app.button if b.form_id == f"ack_{dana.id}").click()
+    app.run()
+    assert app.text_area(key=f"note_{dana.id}").value == pasted          # never an empty box
+    assert any(f"Please cut {over} characters" in e.value for e in app.error)
+    session.expire_all()
+    assert not session.exec(select(Alert).where(Alert.participant_id == dana.id,
+                                                Alert.acknowledgement == pasted)).all()
+
+
+def test_a_long_homework_note_is_kept_and_says_how_much_to_cut(app, session):
+    log_in(app, "dr.chen")
+    open_page(app, "pages/review.py")
+    pasted = "After work, before the drive home. " * 10                    # 350 characters
+    over = len(pasted) - clinical.HOMEWORK_NOTE_MAX
+    app.selectbox(key="hw_skill").select("halt")
+    app.text_input(key="hw_note").input(pasted)
+    app.button(key="FormSubmitter:assign_homework-Assign").click().run()
+    assert app.text_input(key="hw_note").value == pasted
+    assert any(f"Please cut {over} characters" in e.value for e in app.error)
+    bailey = app.selectbox[0].value.id
+    session.expire_all()
+    assert not session.exec(select(Homework).where(Homework.participant_id == bailey, Homework.skill_id == "halt")).all()
