@@ -3,7 +3,7 @@ the viewer's zone on the safety plan's changes, overdose guidance only where sub
 tracked, and a caseload whose rows open the participant's Review and say what is needed."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
@@ -153,3 +153,25 @@ def test_a_long_homework_note_is_kept_and_says_how_much_to_cut(app, session):
     bailey = app.selectbox[0].value.id
     session.expire_all()
     assert not session.exec(select(Homework).where(Homework.participant_id == bailey, Homework.skill_id == "halt")).all()
+
+
+def test_an_acknowledgement_with_no_acknowledger_never_says_none(app, session):
+    """An alert whose acknowledger is not known (an account since removed, an imported record):
+    the inbox and the alert history say who in words, never "None"."""
+    dana = user(session, "dana")
+    now = datetime.now(UTC)
+    session.add(Alert(participant_id=dana.id, trigger="self_harm", severity="urgent", source_key="test:none",
+                      detail="Self-harm urge 5", acknowledged_at=now, acknowledgement="Called her at once."))
+    session.add(Alert(participant_id=dana.id, trigger="self_harm", severity="urgent", source_key="test:none2",
+                      detail="Self-harm urge 4", acknowledged_at=now, acknowledgement="Saw her in group.",
+                      resolved_at=now))
+    session.commit()
+    log_in(app, "dr.chen")
+    app.switch_page("pages/alerts.py").run()
+    inbox = texts(app)
+    assert "Called her at once." in [t.value for t in app.text] and "None" not in inbox
+    open_page(app, "pages/review.py")
+    picker = app.selectbox[0]
+    picker.select_index(next(i for i, o in enumerate(picker.options) if o.startswith("Dana"))).run()
+    history = texts(app)
+    assert "Saw her in group." in history and "None" not in history
