@@ -4,6 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Where `make run` listens: this machine only, unless told (`make run HOST=0.0.0.0` for a network).
+HOST ?= 127.0.0.1
 # Exact versions, with hashes, compiled from pyproject.toml's ranges by `make lock`.
 LOCK := requirements.lock
 TEST_LOCK := requirements-test.lock
@@ -46,11 +48,12 @@ migrate: install
 seed: migrate
 	$(BIN)/python -m core.seed
 
-## make run: install, migrate, seed the demo (demo mode only, empty database only), serve on :$(PORT),
+## make run: install, migrate, seed the demo (demo mode only, empty database only), serve on $(HOST):$(PORT)
+## (127.0.0.1 by default: the demo accounts share one published password, so no one else should reach them),
 ## with the notification worker (python -m core.notify) beside the app; stopping the app stops it too.
 run: seed
 	$(BIN)/python -m core.notify & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0 \
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.address $(HOST) \
 		--browser.gatherUsageStats false
 
 ## make test: install what tests need (Python packages, Debian's chromium and postgresql), run them all

@@ -34,6 +34,9 @@ class Row:
     gad7_band: str | None
     open_alerts: int
     urgent_alerts: int
+    top_alert: str = ""                 # the most severe open alert's main reason, in a few words
+    top_alert_day: date | None = None   # the day it is about
+    top_alert_severity: str = ""
 
     def missed(self, today: date) -> bool:
         last = self.last_card or self.started_on
@@ -59,15 +62,55 @@ class Row:
         return round(100 * min(self.cards_14d, days) / days)
 
     def needs(self, today: date) -> str:
-        if self.urgent_alerts:
-            return "Urgent alert"
+        """What is needed, in words a therapist can act on: "Urgent: suicidal thoughts urge 5, Tue"."""
         if self.open_alerts:
-            return "Open alert"
+            what = self.top_alert or "open alert"
+            when = ""
+            if self.top_alert_day is not None:
+                recent = 0 <= (today - self.top_alert_day).days < 7
+                when = f", {self.top_alert_day:%a}" if recent else f", {self.top_alert_day:%b} {self.top_alert_day.day}"
+            if " since " in what:
+                when = ""    # "no diary card since Nov 20" already says when
+            more = f" (+{self.open_alerts - 1} more)" if self.open_alerts > 1 else ""
+            severity = clinical.Severity(self.top_alert_severity).label if self.top_alert_severity in \
+                set(clinical.Severity) else "Alert"
+            return f"{severity}: {what}{when}{more}"
         if self.missed(today):
-            return "No card 3+ days"
+            since = self.last_card or self.started_on
+            return f"No card for {(today - since).days} days" if self.last_card else \
+                f"No card since starting {(today - since).days} days ago"
         if self.worsening:
-            return "Worsening"
+            if self.phq9_change is not None and self.phq9_change >= clinical.PHQ9_RELIABLE_CHANGE:
+                return f"Worsening: PHQ-9 up {self.phq9_change} from intake"
+            return f"Worsening: mood down {self.mood_prev_7d - self.mood_7d:.1f} on the week before"
         return ""
+
+
+def short_reason(reason: dict) -> str:
+    """An alert reason in a few words for a list ("suicidal thoughts urge 5"); its text otherwise."""
+    key, text, level = str(reason.get("key", "")), str(reason.get("text", "")), reason.get("level")
+    label = text.split(":", 1)[0].strip() if ":" in text else text
+    if key.startswith("urge:"):
+        return f"{label.lower()} urge {level}"
+    if key.startswith("acted:"):
+        return f"{label.lower()} acted on"
+    if key == "phq9_item9" and "'" in text:
+        return f"PHQ-9 item 9 '{text.split(chr(39))[1]}'"
+    if key.startswith("crisis_words"):
+        return "crisis words in a note"
+    if key.endswith("_worsening"):
+        return text.split(" than at intake")[0]
+    if key.startswith("missed"):
+        return text[:1].lower() + text[1:].split(" (")[0]    # "no diary card since Nov 20"
+    return text.split(" (")[0]
+
+
+def _top_reason(reasons) -> str:
+    found = [r for r in (reasons or []) if isinstance(r, dict)]
+    if not found:
+        return ""
+    ranks = {s.value: s.rank for s in clinical.Severity}
+    return short_reason(min(found, key=lambda r: ranks.get(r.get("severity"), 9)))
 
 
 def needs_order(today: date):
@@ -103,11 +146,17 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
                          partition_by=(Checkup.participant_id, Checkup.kind)).label("intake"))
               .where(Checkup.participant_id.in_(ids), Checkup.kind.in_(("phq9", "gad7"))).subquery())
     latest = {(r.participant_id, r.kind): r for r in session.execute(select(ranked).where(ranked.c.rn == 1))}
-    alerts = {r[0]: r for r in session.exec(
-        select(Alert.participant_id, func.count(),
-               func.count(case((Alert.severity == clinical.Severity.URGENT.value, 1))))
-        .where(Alert.participant_id.in_(ids), Alert.resolved_at == None)  # noqa: E711
-        .group_by(Alert.participant_id))}
+    # One statement: per participant, the open alerts counted and the most severe (then newest) one.
+    rank = case({s.value: s.rank for s in clinical.Severity}, value=Alert.severity, else_=9)
+    open_alerts = (select(Alert.participant_id, Alert.day, Alert.reasons, Alert.severity,
+                          func.count().over(partition_by=Alert.participant_id).label("n"),
+                          func.count(case((Alert.severity == clinical.Severity.URGENT.value, 1))).over(
+                              partition_by=Alert.participant_id).label("urgent"),
+                          func.row_number().over(partition_by=Alert.participant_id,
+                                                 order_by=(rank, Alert.opened_at.desc(), Alert.id.desc())).label("rn"))
+                   .where(Alert.participant_id.in_(ids), Alert.resolved_at == None)  # noqa: E711
+                   .subquery())
+    alerts = {r.participant_id: r for r in session.execute(select(open_alerts).where(open_alerts.c.rn == 1))}
     record_many(session, actor, ids, category=Category.PROFILE, action="read")
 
     rows = []
@@ -121,5 +170,7 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
             phq9=phq.total if phq else None, phq9_band=phq.band if phq else None,
             phq9_change=phq.total - phq.intake if phq and phq.intake is not None else None,
             gad7=gad.total if gad else None, gad7_band=gad.band if gad else None,
-            open_alerts=a[1] if a else 0, urgent_alerts=a[2] if a else 0))
+            open_alerts=a.n if a else 0, urgent_alerts=a.urgent if a else 0,
+            top_alert=_top_reason(a.reasons) if a else "", top_alert_day=a.day if a else None,
+            top_alert_severity=a.severity if a else ""))
     return sorted(rows, key=needs_order(today))

@@ -1,13 +1,24 @@
 """Plotly figure builders: pure functions of the data, readable on a 390 px phone.
 
-Few traces, large fonts, dates on the x axis, the Okabe-Ito colour-blind-safe palette, and a
-clear empty state. Pages render them with the mode bar hidden (`CHART_CONFIG`).
+Few traces, large fonts, the Okabe-Ito colour-blind-safe palette, and a clear empty state. Pages
+render them with the mode bar hidden (`CHART_CONFIG`).
+
+Every figure is built in one go: traces and layout as plain data, handed to one `go.Figure(...)`
+call. Plotly validates each `update_layout`/`add_hrect` call separately, and five severity bands
+drawn with `add_hrect` cost ~130 ms where the same bands as `layout.shapes` cost ~9 ms.
+
+On a phone the charts must agree with each other:
+- every date axis ticks on the same Mondays ("Nov 9, Nov 16 …" on every chart, never Nov 8 on one
+  and Nov 9 on another), and spans at least a week, so a single point never repeats its date;
+- a chart spans the period the person chose (`span`), so the charts of one screen line up;
+- the legend sits above the plot, under the title, never on the dates or over an axis title;
+- the severity bands are named on the axis, where no marker can sit on them.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import plotly.graph_objects as go
 
@@ -17,34 +28,81 @@ from core.skills import skills_by_id
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
-CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+CHART_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False, "doubleClick": False}
 BAND_SHADES = ["rgba(0,158,115,0.10)", "rgba(240,228,66,0.16)", "rgba(230,159,0,0.14)",
                "rgba(213,94,0,0.14)", "rgba(204,121,167,0.16)"]
 
-
-# The plain look of Plotly's "simple_white" template, set directly: copying the template into
-# every figure cost about 10 ms a chart, most of a page's time (bench/bench_reruns.py).
+# The plain look of Plotly's "simple_white" template, set directly (copying the template into every
+# figure cost ~10 ms a chart).
 _AXIS = {"showline": True, "linecolor": "#444444", "ticks": "outside", "tickcolor": "#444444", "showgrid": False,
-         "zeroline": False}
+         "zeroline": False, "fixedrange": True}
+_MONDAY = "2024-01-01 00:00"          # a Monday: every date axis ticks on Mondays
+_DAY_MS = 24 * 3600 * 1000
+PHONE_PLOT_WIDTH = 300                # px of plot a chart has on a 390 px phone (page padding, margins off)
 
 
-def _layout(fig: go.Figure, title: str, *, height: int = 280, y_title: str = "", y_range=None) -> go.Figure:
-    fig.update_layout(title={"text": title, "font": {"size": 17}}, template="none", plot_bgcolor="rgba(0,0,0,0)",
-                      paper_bgcolor="rgba(0,0,0,0)", xaxis=_AXIS, yaxis=_AXIS, height=height,
-                      margin={"l": 40, "r": 12, "t": 48, "b": 36}, font={"size": 14},
-                      legend={"orientation": "h", "y": -0.2, "x": 0}, hovermode="x unified")
-    fig.update_xaxes(tickformat="%b %d", nticks=6)
-    fig.update_yaxes(title=y_title, range=y_range, fixedrange=True)
-    return fig
+def _legend_rows(names: list[str], width: int = PHONE_PLOT_WIDTH) -> int:
+    """How many rows a horizontal legend takes on a phone. Plotly wraps a legend into columns as
+    wide as its widest item (a symbol, then ~7 px a character at 12 px)."""
+    widest = max(50 + 7 * len(name) for name in names)
+    if widest * len(names) <= width:
+        return 1
+    columns = max(1, width // widest)
+    return -(-len(names) // columns)
+
+
+def _figure(traces: list[dict], title: str, *, height: int = 280, x: dict | None = None, y: dict | None = None,
+            hovermode: str = "x unified", margin_left: int = 40, **layout) -> go.Figure:
+    """One figure, built once: the title at the top left, the legend under it (room kept for as
+    many rows as it takes on a phone), then the plot."""
+    named = [t["name"] for t in traces if t.get("name") and t.get("showlegend", True) and len(t.get("x") or []) > 0]
+    rows = _legend_rows(named) if len(named) > 1 else 0
+    top = 40 + 22 * rows + (10 if rows else 0)
+    plot_height = max(height - 40 - 32, 60)
+    base = {
+        "title": {"text": title, "font": {"size": 16}, "x": 0, "xanchor": "left", "xref": "container",
+                  "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 10, "l": 4}},
+        "template": "none", "plot_bgcolor": "rgba(0,0,0,0)", "paper_bgcolor": "rgba(0,0,0,0)",
+        "height": height + 22 * rows, "margin": {"l": margin_left, "r": 12, "t": top, "b": 32},
+        "font": {"size": 13}, "showlegend": rows > 0, "hovermode": hovermode, "dragmode": False,
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1 + 10 / plot_height, "yanchor": "bottom",
+                   "font": {"size": 12}, "itemclick": False, "itemdoubleclick": False},
+        "xaxis": {**_AXIS, **(x or {})}, "yaxis": {**_AXIS, **(y or {})},
+    }
+    base.update(layout)
+    return go.Figure(data=traces, layout=base)
+
+
+def _date_axis(first: date, last: date, *, weekly: bool = False) -> dict:
+    """A date axis from `first` to `last`, ticked on Mondays, at least a week wide."""
+    # Room at both ends for a marker and the total written above it (not clipped by the axis).
+    pad = 3.5 if weekly else max(0.6, 0.04 * (last - first).days)
+    low = datetime.combine(first, time()) - timedelta(days=pad)
+    high = datetime.combine(last, time()) + timedelta(days=pad)
+    if high - low < timedelta(days=8):            # one point: a week around it, not hours of the same day
+        middle = low + (high - low) / 2
+        low, high = middle - timedelta(days=4), middle + timedelta(days=4)
+    days = (high - low).days
+    step = 7 if days <= 50 else 14 if days <= 130 else 28
+    return {"type": "date", "range": [low.isoformat(sep=" "), high.isoformat(sep=" ")], "tick0": _MONDAY,
+            "dtick": step * _DAY_MS, "tickformat": "%b %-d", "hoverformat": "%a %b %-d"}
+
+
+def _span(days: list[date], span: tuple[date, date] | None) -> tuple[date, date]:
+    if span is not None:
+        return min(span[0], min(days)), max(span[1], max(days))
+    return min(days), max(days)
 
 
 def empty(title: str, message: str) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, font={"size": 15, "color": GREY},
-                       xref="paper", yref="paper", x=0.5, y=0.5)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, title, height=180)
+    return go.Figure(layout={
+        "title": {"text": title, "font": {"size": 16}, "x": 0, "xanchor": "left", "xref": "container",
+                  "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 10, "l": 4}},
+        "template": "none", "plot_bgcolor": "rgba(0,0,0,0)", "paper_bgcolor": "rgba(0,0,0,0)", "height": 150,
+        "margin": {"l": 12, "r": 12, "t": 40, "b": 12}, "dragmode": False,
+        "xaxis": {"visible": False, "fixedrange": True}, "yaxis": {"visible": False, "fixedrange": True},
+        "annotations": [{"text": message, "showarrow": False, "font": {"size": 15, "color": "#5b6b6d"},
+                         "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}]})
 
 
 def _rolling(days: list[date], values: list[float], window: int = 7) -> list[float | None]:
@@ -56,68 +114,112 @@ def _rolling(days: list[date], values: list[float], window: int = 7) -> list[flo
     return out
 
 
-def mood(cards) -> go.Figure:
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def mood(cards, span: tuple[date, date] | None = None) -> go.Figure:
     if not cards:
         return empty("Mood", "No diary cards yet")
     days, moods = [c.day for c in cards], [c.mood for c in cards]
-    fig = go.Figure([
-        go.Scatter(x=days, y=moods, mode="markers", name="Daily mood", marker={"color": SKY, "size": 8}),
-        go.Scatter(x=days, y=_rolling(days, moods), mode="lines", name="7-day average",
-                   line={"color": BLUE, "width": 3}),
-    ])
-    return _layout(fig, "Mood (0–10)", y_range=[-0.5, 10.5])
+    return _figure([
+        {"type": "scatter", "x": days, "y": moods, "mode": "markers", "name": "Daily mood",
+         "marker": {"color": SKY, "size": 8}},
+        {"type": "scatter", "x": days, "y": _rolling(days, moods), "mode": "lines", "name": "7-day average",
+         "line": {"color": BLUE, "width": 3}},
+    ], "Mood (0–10)", x=_date_axis(*_span(days, span)), y={"range": [-0.5, 10.5], "dtick": 2})
 
 
-def emotions(cards, keys: list[str] | None = None) -> go.Figure:
+EMOTION_COLOURS = dict(zip(clinical.EMOTIONS, (BLUE, ORANGE, VERMILION, PURPLE, GREEN)))
+WEEKLY_AFTER_DAYS = 28    # longer than this, emotions are drawn as weekly averages: daily lines tangle
+
+
+def strongest_emotions(cards, n: int = 2) -> list[str]:
+    """The emotions felt most strongly over these cards (the chart's default: two lines, not five)."""
+    totals = {k: sum(c.emotions.get(k) or 0 for c in cards) for k in clinical.EMOTIONS}
+    ranked = sorted(clinical.EMOTIONS, key=lambda k: (-totals[k], list(clinical.EMOTIONS).index(k)))
+    return [k for k in clinical.EMOTIONS if k in ranked[:n]]
+
+
+def emotions(cards, keys: list[str] | None = None, span: tuple[date, date] | None = None) -> go.Figure:
+    """Emotions over time. Over more than four weeks each line is a weekly average."""
     keys = keys or list(clinical.EMOTIONS)
     if not cards:
         return empty("Emotions", "No diary cards yet")
-    colours = dict(zip(clinical.EMOTIONS, (BLUE, ORANGE, VERMILION, PURPLE, GREEN)))
-    fig = go.Figure([go.Scatter(x=[c.day for c in cards], y=[c.emotions.get(k) for c in cards], mode="lines+markers",
-                                name=clinical.EMOTIONS[k], line={"color": colours[k], "width": 2}, connectgaps=False)
-                     for k in keys])
-    title = (f"{clinical.EMOTIONS[keys[0]]} at its strongest (0–5)" if len(keys) == 1   # no legend for one line
-             else "Emotions at their strongest (0–5)")
-    fig = _layout(fig, title, height=340, y_range=[-0.3, 5.3])
-    fig.update_layout(legend={"y": -0.3})   # five names wrap to three rows at 390 px: keep them off the dates
-    return fig
+    days = [c.day for c in cards]
+    first, last = _span(days, span)
+    weekly = (last - first).days > WEEKLY_AFTER_DAYS
+    traces = []
+    for k in keys:
+        if weekly:
+            weeks: dict[date, list[int]] = defaultdict(list)
+            for c in cards:
+                if c.emotions.get(k) is not None:
+                    weeks[_monday(c.day)].append(c.emotions[k])
+            order = sorted(weeks)
+            x, y = order, [round(sum(weeks[w]) / len(weeks[w]), 1) for w in order]
+        else:
+            x, y = days, [c.emotions.get(k) for c in cards]
+        traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "name": clinical.EMOTIONS[k],
+                       "line": {"color": EMOTION_COLOURS[k], "width": 3 if weekly else 2},
+                       "marker": {"size": 8 if weekly else 6}, "connectgaps": weekly})
+    what = "weekly average" if weekly else "at its strongest"
+    title = (f"{clinical.EMOTIONS[keys[0]]}, {what} (0–5)" if len(keys) == 1   # no legend for one line
+             else f"Emotions, {'weekly average' if weekly else 'at their strongest'} (0–5)")
+    return _figure(traces, title, height=280, x=_date_axis(first, last), y={"range": [-0.3, 5.3], "dtick": 1})
 
 
-def urges_acted_skills(cards, target_labels: dict[str, str]) -> go.Figure:
-    """The DBT picture: the day's strongest urge, whether it was acted on, and skills used."""
+def urges_acted_skills(cards, target_labels: dict[str, str], span: tuple[date, date] | None = None) -> go.Figure:
+    """The DBT picture: the strongest urge, whether it was acted on, and skills used. Day by day
+    over four weeks or less; beyond that the bars and the line are per week (84 daily bars on a
+    phone are a smear), while each day an urge was acted on keeps its own mark."""
     if not cards:
         return empty("Urges and skills", "No diary cards yet")
     days = [c.day for c in cards]
+    first, last = _span(days, span)
+    acted = [c for c in cards if any(a for _, a in c.urges.values())]
+    acted_labels = [f"{c.day:%a %b} {c.day.day}: " + ", ".join(target_labels.get(k, k) for k, (_, a) in c.urges.items() if a)
+                    for c in acted]
     strongest = [max([u for u, _ in c.urges.values() if u is not None], default=None) for c in cards]
-    acted_days = [c.day for c in cards if any(a for _, a in c.urges.values())]
-    acted_labels = [", ".join(target_labels.get(k, k) for k, (_, a) in c.urges.items() if a)
-                    for c in cards if any(a for _, a in c.urges.values())]
-    fig = go.Figure([
-        go.Bar(x=days, y=strongest, name="Strongest urge (0–5)", marker={"color": ORANGE}),
-        go.Scatter(x=days, y=[len(c.skills) for c in cards], name="Skills used", mode="lines+markers",
-                   line={"color": GREEN, "width": 3}),
-        go.Scatter(x=acted_days, y=[5.6] * len(acted_days), name="Acted on an urge", mode="markers",
-                   marker={"symbol": "x", "color": VERMILION, "size": 11}, text=acted_labels,
-                   hovertemplate="%{text}<extra>acted</extra>"),
-    ])
-    return _layout(fig, "Urges, acting on them, and skills", y_range=[0, 6.2])
+    if (last - first).days > WEEKLY_AFTER_DAYS:
+        urge_weeks: dict[date, list[int]] = defaultdict(list)
+        skill_weeks: dict[date, list[int]] = defaultdict(list)
+        for c, urge in zip(cards, strongest):
+            skill_weeks[_monday(c.day)].append(len(c.skills))
+            if urge is not None:
+                urge_weeks[_monday(c.day)].append(urge)
+        order = sorted(skill_weeks)
+        x_bars, bars = order, [max(urge_weeks[w]) if urge_weeks[w] else None for w in order]
+        x_line, line = order, [round(sum(skill_weeks[w]) / len(skill_weeks[w]), 1) for w in order]
+        names, title = ("Strongest urge that week", "Skills a day (average)"), "Urges, acting on them, and skills, per week"
+    else:
+        x_bars, bars, x_line, line = days, strongest, days, [len(c.skills) for c in cards]
+        names, title = ("Strongest urge (0–5)", "Skills used"), "Urges, acting on them, and skills"
+    return _figure([
+        {"type": "bar", "x": x_bars, "y": bars, "name": names[0], "marker": {"color": ORANGE}},
+        {"type": "scatter", "x": x_line, "y": line, "name": names[1], "mode": "lines+markers",
+         "line": {"color": GREEN, "width": 3}},
+        {"type": "scatter", "x": [c.day for c in acted], "y": [5.6] * len(acted), "name": "Acted on an urge",
+         "mode": "markers", "marker": {"symbol": "x", "color": VERMILION, "size": 11}, "text": acted_labels,
+         "hovertemplate": "%{text}<extra>acted</extra>"},
+    ], title, x=_date_axis(first, last), y={"range": [0, 6.2], "dtick": 1})
 
 
-def sleep(cards) -> go.Figure:
+def sleep(cards, span: tuple[date, date] | None = None) -> go.Figure:
     """Hours of sleep each night, with the 7-day average (nights not recorded are left out)."""
     slept = [c for c in cards if c.sleep_hours is not None]
     if not slept:
         return empty("Sleep", "No sleep recorded yet")
     days, hours = [c.day for c in slept], [c.sleep_hours for c in slept]
-    fig = go.Figure([
-        go.Scatter(x=days, y=hours, mode="markers", name="Hours slept", marker={"color": SKY, "size": 8}),
-        go.Scatter(x=days, y=_rolling(days, hours), mode="lines", name="7-day average",
-                   line={"color": PURPLE, "width": 3}),
-    ])
-    return _layout(fig, "Sleep (hours)", y_range=[0, max(12, max(hours)) + 0.5])
+    return _figure([
+        {"type": "scatter", "x": days, "y": hours, "mode": "markers", "name": "Hours slept",
+         "marker": {"color": SKY, "size": 8}},
+        {"type": "scatter", "x": days, "y": _rolling(days, hours), "mode": "lines", "name": "7-day average",
+         "line": {"color": PURPLE, "width": 3}},
+    ], "Sleep (hours)", x=_date_axis(*_span(days, span)), y={"range": [0, max(12, max(hours)) + 0.5]})
 
 
-def medication(cards) -> go.Figure:
+def medication(cards, span: tuple[date, date] | None = None) -> go.Figure:
     """Taken as prescribed, week by week: the share of answered days (yes or no) that were 'yes'.
     'Not prescribed' and unanswered days don't count either way; missed days are marked per day."""
     answered = [c for c in cards if c.medication in clinical.MEDICATION_ADHERENCE_ANSWERS]
@@ -125,46 +227,49 @@ def medication(cards) -> go.Figure:
         return empty("Medication", "No medication answers yet")
     weeks: dict[date, list[bool]] = defaultdict(list)
     for c in answered:
-        weeks[c.day - timedelta(days=c.day.weekday())].append(c.medication == "yes")
+        weeks[_monday(c.day)].append(c.medication == "yes")
     order = sorted(weeks)
     missed = [c.day for c in answered if c.medication == "no"]
-    fig = go.Figure([
-        go.Bar(x=order, y=[round(100 * sum(weeks[w]) / len(weeks[w])) for w in order], name="% of days taken",
-               marker={"color": GREEN}, text=[f"{sum(weeks[w])}/{len(weeks[w])}" for w in order],
-               textposition="inside"),
-        go.Scatter(x=missed, y=[104] * len(missed), mode="markers", name="Not taken that day",
-                   marker={"symbol": "x", "color": VERMILION, "size": 10}),
-    ])
-    return _layout(fig, "Medication taken as prescribed, per week", height=260, y_range=[0, 110])
+    first, last = _span(order, (_monday(span[0]), _monday(span[1])) if span else None)
+    return _figure([
+        {"type": "bar", "x": order, "y": [round(100 * sum(weeks[w]) / len(weeks[w])) for w in order],
+         "name": "% of days taken", "marker": {"color": GREEN}, "text": [f"{sum(weeks[w])}/{len(weeks[w])}" for w in order],
+         "textposition": "inside" if len(order) <= 6 else "none", "textangle": 0,
+         "hovertemplate": "%{text} days<extra></extra>"},
+        {"type": "scatter", "x": missed, "y": [104] * len(missed), "mode": "markers", "name": "Not taken that day",
+         "marker": {"symbol": "x", "color": VERMILION, "size": 10}},
+    ], "Medication taken as prescribed, per week", height=260, x=_date_axis(first, last, weekly=True),
+        y={"range": [0, 110]})
 
 
-def _module_stack(title: str, used: list[tuple[date, str]], empty_message: str) -> go.Figure:
+def _module_stack(title: str, used: list[tuple[date, str]], empty_message: str,
+                  span: tuple[date, date] | None) -> go.Figure:
     """(day, skill id) pairs counted per Monday-based week, stacked by module."""
     names = skills_by_id()
     weeks: dict[date, Counter] = defaultdict(Counter)
     for day, skill_id in used:
         if skill_id in names:
-            weeks[day - timedelta(days=day.weekday())][names[skill_id].module_name] += 1
+            weeks[_monday(day)][names[skill_id].module_name] += 1
     if not any(weeks.values()):
         return empty(title, empty_message)
     modules = sorted({m for counts in weeks.values() for m in counts})
     palette = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY]
     order = sorted(weeks)
-    fig = go.Figure([go.Bar(x=order, y=[weeks[w][m] for w in order], name=m, marker={"color": palette[i % 6]})
-                     for i, m in enumerate(modules)])
-    fig.update_layout(barmode="stack")
-    return _layout(fig, title, height=320)
+    first, last = _span(order, (_monday(span[0]), _monday(span[1])) if span else None)
+    return _figure([{"type": "bar", "x": order, "y": [weeks[w][m] for w in order], "name": m,
+                     "marker": {"color": palette[i % 6]}} for i, m in enumerate(modules)],
+                   title, height=280, x=_date_axis(first, last, weekly=True), barmode="stack")
 
 
-def skills_by_module(cards) -> go.Figure:
+def skills_by_module(cards, span: tuple[date, date] | None = None) -> go.Figure:
     """Skills ticked on the diary card, per week, stacked by module."""
     return _module_stack("Skills used per week, by module", [(c.day, s) for c in cards for s in c.skills],
-                         "No skills recorded yet")
+                         "No skills recorded yet", span)
 
 
-def practice_by_module(practised: list[tuple[date, str]]) -> go.Figure:
+def practice_by_module(practised: list[tuple[date, str]], span: tuple[date, date] | None = None) -> go.Figure:
     """Logged practice (practice log and thought records) per week, stacked by module."""
-    return _module_stack("Skills practised per week, by module", practised, "No practice logged yet")
+    return _module_stack("Skills practised per week, by module", practised, "No practice logged yet", span)
 
 
 def helpfulness(entries, top: int = 6) -> go.Figure:
@@ -179,76 +284,101 @@ def helpfulness(entries, top: int = 6) -> go.Figure:
     before = [round(sum(e.distress_before for e in by_skill[n]) / len(by_skill[n]), 1) for n in chosen]
     after = [round(sum(e.distress_after for e in by_skill[n]) / len(by_skill[n]), 1) for n in chosen]
     labels = [f"{n} ({len(by_skill[n])}×)" for n in chosen]
-    fig = go.Figure()
+    # One connecting line for all skills (None breaks it between them): one trace, not one per skill.
+    xs, ys = [], []
     for label, b, a in zip(labels, before, after):
-        fig.add_trace(go.Scatter(x=[b, a], y=[label, label], mode="lines", line={"color": GREY, "width": 3},
-                                 showlegend=False, hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=before, y=labels, mode="markers", name="Before", marker={"color": ORANGE, "size": 13}))
-    fig.add_trace(go.Scatter(x=after, y=labels, mode="markers", name="After", marker={"color": BLUE, "size": 13,
-                                                                                        "symbol": "diamond"}))
-    fig = _layout(fig, "Distress before → after practice (0–10)", height=120 + 40 * len(chosen))
-    fig.update_xaxes(range=[-0.5, 10.5], tickformat="", nticks=0, dtick=2, fixedrange=True)
-    fig.update_layout(hovermode="closest", margin={"l": 8, "r": 12, "t": 48, "b": 36})
-    fig.update_yaxes(automargin=True)
-    return fig
+        xs += [b, a, None]
+        ys += [label, label, None]
+    return _figure([
+        {"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": GREY, "width": 3},
+         "showlegend": False, "hoverinfo": "skip"},
+        {"type": "scatter", "x": before, "y": labels, "mode": "markers", "name": "Before",
+         "marker": {"color": ORANGE, "size": 13}},
+        {"type": "scatter", "x": after, "y": labels, "mode": "markers", "name": "After",
+         "marker": {"color": BLUE, "size": 13, "symbol": "diamond"}},
+    ], "Distress before → after practice (0–10)", height=100 + 40 * len(chosen), hovermode="closest",
+        margin_left=8, x={"range": [-0.5, 10.5], "dtick": 2}, y={"automargin": True, "ticks": ""})
 
 
-def checkup_trajectory(kind: str, past) -> go.Figure:
-    """Totals over time on shaded severity bands, with reliable-change markers against intake."""
+def _band_axis(kind: str) -> tuple[list[dict], dict]:
+    """The severity bands as shapes, and a y axis that names each band beside it (a label inside
+    the plot sat under the markers)."""
+    top = clinical.MAX_TOTAL[kind]
+    bands = clinical.BANDS[kind]
+    shapes, ticks, names = [], [], []
+    for i, (floor, label) in enumerate(bands):
+        ceiling = bands[i + 1][0] if i + 1 < len(bands) else top + 1
+        low, high = floor - 0.5 if floor else -0.5, ceiling - 0.5
+        shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": low, "y1": high,
+                       "fillcolor": BAND_SHADES[i % 5], "line": {"width": 0}, "layer": "below"})
+        ticks.append((low + high) / 2)
+        names.append(label.replace(" ", "<br>", 1) if len(label) > 10 else label)
+    axis = {"range": [-0.5, top + 0.5], "tickmode": "array", "tickvals": ticks, "ticktext": names,
+            "ticks": "", "tickfont": {"size": 11, "color": "#5b6b6d"}, "automargin": True}
+    return shapes, axis
+
+
+def checkup_trajectory(kind: str, past, span: tuple[date, date] | None = None) -> go.Figure:
+    """Totals over time on shaded severity bands (named on the axis), each point labelled with its
+    total, with change markers against intake and remission rings."""
     name = clinical.CHECKUP_NAMES[kind]
     if not past:
         return empty(name, "No check-ups yet")
     top = clinical.MAX_TOTAL[kind]
-    fig = go.Figure()
-    bands = clinical.BANDS[kind]
-    for i, (floor, label) in enumerate(bands):
-        ceiling = bands[i + 1][0] if i + 1 < len(bands) else top + 0.5
-        fig.add_hrect(y0=floor - 0.5 if floor else -0.5, y1=ceiling - 0.5, fillcolor=BAND_SHADES[i % 5],
-                      line_width=0, annotation_text=label, annotation_position="top left",
-                      annotation_font={"size": 11, "color": GREY})
-    fig.add_trace(go.Scatter(x=[p.day for p in past], y=[p.total for p in past], mode="lines+markers",
-                             name=name, line={"color": BLUE, "width": 3}, marker={"size": 9}))
-    better = [p for p in past if p.change.marked_better]
-    worse = [p for p in past if p.change.marked_worse]
+    days = [p.day for p in past]
+    traces = [{"type": "scatter", "x": days, "y": [p.total for p in past], "mode": "lines+markers+text",
+               "name": name, "text": [str(p.total) for p in past], "textposition": "top center",
+               "textfont": {"size": 12}, "line": {"color": BLUE, "width": 3}, "marker": {"size": 9},
+               "hovertemplate": "%{y}<extra></extra>"}]
     points, _ = clinical.CHANGE_MARKERS.get(kind, (None, ""))
     what = "reliable change" if kind == "phq9" else "MCID"
-    if better:
-        fig.add_trace(go.Scatter(x=[p.day for p in better], y=[p.total for p in better], mode="markers",
-                                 name=f"Better by {points}+ ({what})",
-                                 marker={"symbol": "triangle-down", "size": 14, "color": GREEN}))
-    if worse:
-        fig.add_trace(go.Scatter(x=[p.day for p in worse], y=[p.total for p in worse], mode="markers",
-                                 name=f"Worse by {points}+ ({what})",
-                                 marker={"symbol": "triangle-up", "size": 14, "color": VERMILION}))
+    for chosen, label, symbol, colour in (
+            ([p for p in past if p.change.marked_better], f"Better by {points}+ ({what})", "triangle-down", GREEN),
+            ([p for p in past if p.change.marked_worse], f"Worse by {points}+ ({what})", "triangle-up", VERMILION)):
+        if chosen:
+            traces.append({"type": "scatter", "x": [p.day for p in chosen], "y": [p.total for p in chosen],
+                           "mode": "markers", "name": label, "hoverinfo": "skip",
+                           "marker": {"symbol": symbol, "size": 14, "color": colour}})
     remitted = [p for p in past if p.change.remission]
     if remitted:
-        fig.add_trace(go.Scatter(x=[p.day for p in remitted], y=[p.total for p in remitted], mode="markers",
-                                 name=f"Remission (under {clinical.REMISSION_BELOW[kind]})",
-                                 marker={"symbol": "circle-open", "size": 18, "color": GREEN, "line": {"width": 2}}))
-    return _layout(fig, f"{name} (0–{top})", height=300, y_range=[-0.5, top + 0.5])
+        traces.append({"type": "scatter", "x": [p.day for p in remitted], "y": [p.total for p in remitted],
+                       "mode": "markers", "name": f"Remission (under {clinical.REMISSION_BELOW[kind]})",
+                       "hoverinfo": "skip",
+                       "marker": {"symbol": "circle-open", "size": 18, "color": GREEN, "line": {"width": 2}}})
+    if len(traces) == 1:
+        traces[0]["showlegend"] = False    # one line needs no legend: the title names it
+    shapes, y = _band_axis(kind)
+    return _figure(traces, f"{name} (0–{top})", height=300, x=_date_axis(*_span(days, span)), y=y, shapes=shapes,
+                   hovermode="closest", margin_left=8)
 
 
 def adherence(cards, start: date, end: date) -> go.Figure:
     """Days with a card, week by week (Monday-based weeks)."""
     if start > end:
         return empty("Diary cards per week", "Nothing yet")
-    counts: Counter = Counter(c.day - timedelta(days=c.day.weekday()) for c in cards)
-    first = start - timedelta(days=start.weekday())
+    if not cards:   # empty axes said nothing; the other charts say this
+        return empty("Days with a diary card, per week", "No diary cards yet")
+    counts: Counter = Counter(_monday(c.day) for c in cards)
+    first = _monday(start)
     weeks = [first + timedelta(weeks=n) for n in range((end - first).days // 7 + 1)]
-    fig = go.Figure([go.Bar(x=weeks, y=[counts.get(w, 0) for w in weeks], marker={"color": GREEN},
-                            name="Days with a card")])
-    return _layout(fig, "Days with a diary card, per week", height=240, y_range=[0, 7.5])
+    return _figure([{"type": "bar", "x": weeks, "y": [counts.get(w, 0) for w in weeks], "marker": {"color": GREEN},
+                     "name": "Days with a card", "text": [str(counts.get(w, 0)) for w in weeks],
+                     "textposition": "outside"}],
+                   "Days with a diary card, per week", height=240, x=_date_axis(weeks[0], weeks[-1], weekly=True),
+                   y={"range": [0, 8], "dtick": 7})
 
 
 def weekly(title: str, weeks: list[date], series: dict[str, list], *, y_range=None, bars: bool = False) -> go.Figure:
-    """Week-by-week summaries (what family members see): averages or counts, never daily values."""
+    """Week-by-week summaries (what family members see): averages or counts, never daily values.
+    Each bar or point sits on the Monday its week starts; the title says "per week", so the axis
+    needs no "Week of" title (at 390 px it ran into the legend)."""
     if not any(v is not None and v != 0 for values in series.values() for v in values):
         return empty(title, "Nothing recorded in these weeks")
     palette = [BLUE, ORANGE, GREEN]
-    traces = [go.Bar(x=weeks, y=values, name=name, marker={"color": palette[i % 3]}) if bars else
-              go.Scatter(x=weeks, y=values, name=name, mode="lines+markers", connectgaps=True,
-                         line={"color": palette[i % 3], "width": 3}, marker={"size": 9})
+    traces = [{"type": "bar", "x": weeks, "y": values, "name": name, "marker": {"color": palette[i % 3]}} if bars else
+              {"type": "scatter", "x": weeks, "y": values, "name": name, "mode": "lines+markers", "connectgaps": True,
+               "line": {"color": palette[i % 3], "width": 3}, "marker": {"size": 9}}
               for i, (name, values) in enumerate(series.items())]
-    fig = _layout(go.Figure(traces), title, height=260, y_range=y_range)
-    fig.update_xaxes(title="Week of")
-    return fig
+    return _figure(traces, title, height=260, x={**_date_axis(weeks[0], weeks[-1], weekly=True),
+                                                 "hoverformat": "week of %b %-d"},
+                   y={"range": y_range} if y_range else None)

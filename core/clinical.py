@@ -407,6 +407,7 @@ BREATHING_PATTERNS = (("In 4 · out 6 · 6 a minute", 4, 0, 6), ("In 5 · out 7 
 BREATHS_PER_MINUTE_MAX = 8      # the gentler start is 7.5 a minute; nothing faster is offered
 BREATHING_MINUTES = (1, 2, 3, 5)
 URGE_SURF_MINUTES = (3, 5, 10)
+URGE_SURF_DEFAULT_MINUTES = 5   # the timer's default; the skill's practice prompt names the same number
 # --- Attendance -----------------------------------------------------------------------------------
 SESSION_KINDS = {"group": "Group", "individual": "Individual", "family": "Family session"}
 ATTENDANCE_STATUSES = {"attended": "Attended", "late": "Late", "excused": "Excused", "missed": "Missed"}

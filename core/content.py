@@ -157,9 +157,15 @@ def read_questionnaires(path: Path, max_totals: Mapping[str, int]) -> dict[str, 
 
 # --- family.md ------------------------------------------------------------------------------
 
+# A heading ending with this tag is for families of people in a program that tracks substance use
+# (overdose and naloxone): other families are not told about drugs their person may never have used.
+SUBSTANCE_USE_TAG = "{substance use}"
+
+
 class FamilySection(_Strict):
     title: Text
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]   # Markdown
+    substance_use_only: bool = False
 
 
 def read_family(path: Path = FAMILY_FILE) -> tuple[FamilySection, ...]:
@@ -190,8 +196,10 @@ def read_family(path: Path = FAMILY_FILE) -> tuple[FamilySection, ...]:
         if not "".join(body).strip():
             raise CatalogueError(f"{path.name}: line {number}: the section {title!r} has no text")
         titles.add(title)
-        found.append(_parse(FamilySection, {"title": title, "body": "\n".join(body)}, path.name,
-                            where=(f"line {number}",)))
+        only = title.endswith(SUBSTANCE_USE_TAG)
+        title = title.removesuffix(SUBSTANCE_USE_TAG).strip() if only else title
+        found.append(_parse(FamilySection, {"title": title, "body": "\n".join(body), "substance_use_only": only},
+                            path.name, where=(f"line {number}",)))
     return tuple(found)
 
 

@@ -118,11 +118,18 @@ MAX_LOCAL_RESOURCES = 8
 _PHONE_CHARS = set("0123456789+-() ")
 
 
-def week_in_program(started_on: date | None, today: date) -> int | None:
-    """Week 1 is the first seven days; None when the start date is unknown."""
+def week_in_program(started_on: date | None, today: date, length_weeks: int | None = None) -> int | None:
+    """The one formula for "week N of the program", on every screen that shows it.
+
+    Week 1 is the first seven days from `started_on`. Past the program's planned length
+    (`length_weeks`, when known) a participant who is still here is in its last week: a
+    10-week program never says "week 11" on one screen and "week 10 of 10" on another.
+    None when the start date is unknown.
+    """
     if started_on is None:
         return None
-    return max((today - started_on).days // 7 + 1, 1)
+    week = max((today - started_on).days // 7 + 1, 1)
+    return min(week, length_weeks) if length_weeks and length_weeks > 0 else week
 
 
 # --- calendar days ---------------------------------------------------------------------------
@@ -280,6 +287,7 @@ class ParticipantOverview:
     length_weeks: int
     therapist_name: str | None
     started_on: date | None
+    first_day: date | None = None   # the first day they can have a card: their start, else the day the account began
 
 
 def participant_overview(session: Session, actor: Actor, participant_id: int) -> ParticipantOverview:
@@ -294,10 +302,12 @@ def participant_overview(session: Session, actor: Actor, participant_id: int) ->
         .where(AppUser.id == participant_id)
     ).one()
     user, program, therapist_name = row
+    created = user.created_at.replace(tzinfo=user.created_at.tzinfo or UTC)
+    joined = created.astimezone(_first_zone(user.timezone, program.timezone if program else None)).date()
     return ParticipantOverview(
         name=user.name, program_name=program.name if program else "",
         schedule=program.schedule if program else "", length_weeks=program.length_weeks if program else 0,
-        therapist_name=therapist_name, started_on=user.started_on)
+        therapist_name=therapist_name, started_on=user.started_on, first_day=user.started_on or joined)
 
 
 CHECKUP_INTERVAL_RANGE = (3, 28)

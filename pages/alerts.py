@@ -14,6 +14,7 @@ from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from core.program import today_of, user_zone  # noqa: E402
 from ui.timefmt import local_time  # noqa: E402
+from ui.forms import with_limits  # noqa: E402
 from ui.text import md  # noqa: E402
 
 SEVERITY = {Severity.URGENT: ":red[**Urgent**]", Severity.SAME_DAY: ":orange[**Today**]",
@@ -83,7 +84,7 @@ for participant_id, group in people.items():
                 if st.checkbox(f"{i.severity.label}: {md(i.reasons[0].text if i.reasons else i.detail)}",
                                value=True, key=f"pick_{i.id}")]
             note = st.text_area("What did you do? (required — recorded on each alert you acknowledge)",
-                                key=f"note_{participant_id}", max_chars=alerts.ACK_NOTE_MAX,
+                                key=f"note_{participant_id}",   # no max_chars: it drops a long paste
                                 placeholder="e.g. Called them at 6:10 pm; reviewed the safety plan; "
                                             "follow-up in group tomorrow.")
             message = st.empty()
@@ -94,4 +95,4 @@ for participant_id, group in people.items():
                         alerts.acknowledge_many(session, actor, alert_ids=chosen, note=note)
                     st.rerun()
                 except ValidationError as exc:
-                    message.error(" ".join(exc.fields.values()))
+                    message.error(" ".join(with_limits(exc.fields, {"note": (note, alerts.ACK_NOTE_MAX)}).values()))

@@ -8,16 +8,20 @@ from ui import auth
 actor = auth.guard(Role.THERAPIST)
 
 from core import checkups  # noqa: E402 - the guard comes first
-from core.caseload import caseload_rows  # noqa: E402
+from core.caseload import Row, caseload_rows  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import today_of, week_in_program  # noqa: E402
+from core.program import program_of, today_of, week_in_program  # noqa: E402
+from ui import layout  # noqa: E402
 from ui.text import md  # noqa: E402
 
+layout.wide()
 st.title("Caseload")
 with session_scope() as session:
     today = today_of(session, actor)
     rows = caseload_rows(session, actor, today)
+    program = program_of(session, actor)
+length = program.length_weeks if program else None
 
 if not rows:
     st.info("No participants are assigned to you yet. The program admin assigns caseloads.")
@@ -31,32 +35,54 @@ st.caption(f"{len(rows)} participants assigned to you · {len(needing)} "
 if alerting:
     st.page_link("pages/alerts.py", label="Open the alert inbox", icon=":material/notifications_active:")
 
-search_col, filter_col = st.columns([2, 1])
+search_col, filter_col = st.columns([2, 1], vertical_alignment="bottom")
 search = search_col.text_input("Find a participant", placeholder="Name")
 only_needing = filter_col.toggle("Needs attention only")
 shown = [r for r in rows if search.strip().lower() in r.name.lower() and (r.needs(today) or not only_needing)]
+PAGE = 30   # a long caseload opens with its first 30, needs first; the rest one tap away
 
 
-def score(total, band) -> str:
-    return "—" if total is None else f"{total} {band.lower()}"
+def score(name: str, total, band) -> str:
+    return f"{name} —" if total is None else f"{name} {total} {band.lower()}"
 
 
-st.dataframe(
-    [{"Participant": r.name,
-      "Needs": r.needs(today) or "—",
-      "Week": str(week_in_program(r.started_on, today) or "—"),
-      "Last card": "never" if r.last_card is None else
-                   ("today" if r.last_card == today else f"{(today - r.last_card).days} d ago"),
-      "Mood 7d": "—" if r.mood_7d is None else f"{r.mood_7d:.1f} {r.mood_direction}",
-      "Cards 14d": f"{r.adherence(today)}%",
-      "PHQ-9": score(r.phq9, r.phq9_band),
-      "GAD-7": score(r.gad7, r.gad7_band),
-      "Alerts": str(r.open_alerts) if r.open_alerts else ""} for r in shown],
-    hide_index=True, width="stretch",
-    column_config={"Participant": st.column_config.TextColumn(pinned=True),
-                   "Needs": st.column_config.TextColumn(width="medium")})
+def facts(r: Row) -> str:
+    """Everything else a therapist scans, in one line that wraps on a phone."""
+    week = week_in_program(r.started_on, today, length)
+    last = ("no card yet" if r.last_card is None else "last card today" if r.last_card == today
+            else f"last card {(today - r.last_card).days} d ago")
+    parts = [f"Week {week} of {length}" if week and length else f"Week {week}" if week else "Week —", last,
+             "mood 7d —" if r.mood_7d is None else f"mood 7d {r.mood_7d:.1f} {r.mood_direction}".rstrip(),
+             f"cards 14d {r.adherence(today)}%", score("PHQ-9", r.phq9, r.phq9_band),
+             score("GAD-7", r.gad7, r.gad7_band)]
+    if r.open_alerts:
+        parts.append(f"{r.open_alerts} open alert{'s' if r.open_alerts > 1 else ''}")
+    return " · ".join(parts)
+
+
+def row_card(r: Row) -> None:
+    """One participant: the name opens their Review; what is needed, then the numbers."""
+    needs = r.needs(today)
+    with st.container(border=True, key=f"caseload_row_{r.participant_id}"):
+        st.page_link("pages/review.py", label=f"**{md(r.name)}**", query_params={"p": str(r.participant_id)},
+                     icon=":material/person:")
+        if needs:
+            colour = "red" if r.urgent_alerts else "orange"
+            st.markdown(f":{colour}[**{md(needs)}**]")
+        st.caption(facts(r))
+
+
+limit = len(shown) if st.session_state.get("caseload_all") else PAGE
+per_line = 3   # side by side on a desktop; Streamlit stacks columns on a phone, in the same order
+for first in range(0, min(len(shown), limit), per_line):
+    for column, r in zip(st.columns(per_line), shown[first:first + per_line]):
+        with column:
+            row_card(r)
+if len(shown) > limit:
+    st.button(f"Show all {len(shown)}", key="caseload_show_all", width="stretch",
+              on_click=lambda: st.session_state.update(caseload_all=True))
 st.caption("Order: urgent alerts, other open alerts, no card for 3+ days, worsening (PHQ-9 up 5+ from "
-           "intake, or the 7-day mood average down 1.5+), then by name.")
+           "intake, or the 7-day mood average down 1.5+), then by name. Tap a name to open their review.")
 
 with st.expander("Ask for an extra check-up"):
     st.caption("For when something changed and you want a fresh score before the weekly one. "

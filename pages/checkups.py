@@ -22,13 +22,30 @@ with session_scope() as session:
     past = {s.kind: checkups.history(session, actor, actor.id, s.kind) for s in schedule}
 
 due = [s for s in schedule if s.is_due]
-if not due:
+done = st.session_state.get("checkup_done")   # the result just saved, shown until they go on
+if done:
+    q = definitions[done["kind"]]
+    st.subheader(q.title)
+    view.result(q, done["outcome"])
+    if due:   # the form is gone, so a second tap cannot start the next questionnaire unseen
+        following = definitions[due[0].kind].name
+        if st.button(f"Next: {following}", type="primary", width="stretch", key="checkup_next",
+                     icon=":material/arrow_forward:"):
+            st.session_state.pop("checkup_done", None)
+            st.rerun()
+    else:
+        st.success("That's every check-up for now. Thank you — these help you and your therapist see how "
+                   "things move.", icon=":material/check_circle:")
+        if st.button("Done", width="stretch", key="checkup_finished"):
+            st.session_state.pop("checkup_done", None)
+            st.rerun()
+elif not due:
     st.success("You're up to date. Thank you — these help you and your therapist see how things move.")
 for status in schedule:
-    if not status.is_due and status.next_day:
+    if not status.is_due and status.next_day and not done:
         st.caption(f"{definitions[status.kind].title}: next one on {status.next_day:%A, %B} {status.next_day.day}.")
 
-if due:
+if due and not done:
     chosen = st.segmented_control("Ready for you", [s.kind for s in due], default=due[0].kind,
                                   format_func=lambda k: definitions[k].name, key="checkup_kind",
                                   width="stretch") or due[0].kind
@@ -53,9 +70,8 @@ if due:
         else:
             st.session_state.pop(f"checkup_errors_{chosen}", None)
             risk.respond(actor, outcome.risk, page="checkups")
-            view.result(q, outcome)
-            with session_scope() as session:
-                past[chosen] = checkups.history(session, actor, actor.id, chosen)
+            st.session_state["checkup_done"] = {"kind": chosen, "outcome": outcome}
+            st.rerun()   # the result in place of the form, then "Next"
     if f"checkup_errors_{chosen}" in st.session_state:
         errors.show(st.session_state[f"checkup_errors_{chosen}"])
         st.error("Some answers are missing — they're marked above. Your other answers are kept.")

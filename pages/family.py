@@ -13,7 +13,7 @@ from core import charts, safety, sharing  # noqa: E402 - the guard comes first
 from ui import safety as plan_ui  # noqa: E402
 from core.access import Category  # noqa: E402
 from core.db import session_scope  # noqa: E402
-from core.program import today_of  # noqa: E402
+from core.program import program_of, today_of  # noqa: E402
 from core.content import family_sections  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 from ui.text import md  # noqa: E402
@@ -29,6 +29,7 @@ st.title(f"Hello, {md(first_name(actor.name))}")
 with session_scope() as session:
     today = today_of(session, actor)
     people = sharing.shared_with_me(session, actor)
+    program = program_of(session, actor)   # a family account belongs to its participant's program
 
 if not people:
     st.info("You are not connected to anyone yet. A participant can invite you from their app.")
@@ -56,17 +57,16 @@ for person in people:
     with session_scope() as session:
         if Category.MOOD_TREND in person.categories:
             weeks, values = sharing.mood_trend(session, actor, person.participant_id, today)
-            chart_widgets.show(charts.weekly(f"{in_chart}'s mood, weekly average (0–10)", weeks, {"Mood": values},
-                                             y_range=[0, 10.5]))
+            chart_widgets.chart(charts.weekly, f"{in_chart}'s mood, weekly average (0–10)", weeks, {"Mood": values},
+                                y_range=[0, 10.5])
         if Category.ATTENDANCE in person.categories:
             weeks, came, held = sharing.attendance_weekly(session, actor, person.participant_id, today)
-            chart_widgets.show(charts.weekly("Program sessions per week", weeks, {"Attended": came, "Held": held},
-                                             bars=True))
+            chart_widgets.chart(charts.weekly, "Program sessions per week", weeks, {"Attended": came, "Held": held},
+                                bars=True)
         if Category.PRACTICE_COUNTS in person.categories:
             weeks, ticked, logged = sharing.practice_counts(session, actor, person.participant_id, today)
-            chart_widgets.show(charts.weekly("Skills practice per week", weeks,
-                                             {"Skills used (diary card)": ticked, "Practice sessions logged": logged},
-                                             bars=True))
+            chart_widgets.chart(charts.weekly, "Skills practice per week", weeks,
+                                {"Skills used (diary card)": ticked, "Practice sessions logged": logged}, bars=True)
         if Category.CHECKUP_TOTALS in person.categories:
             totals = sharing.checkup_totals(session, actor, person.participant_id)
             if totals:
@@ -84,16 +84,18 @@ for person in people:
                 st.caption("No steps are marked for sharing yet.")
         if Category.SUBSTANCE_USE in person.categories:
             weeks, craving, urges = sharing.substance_use(session, actor, person.participant_id, today)
-            chart_widgets.show(charts.weekly("Craving and use urges, weekly average", weeks,
-                                             {"Craving (0–10)": craving, "Use urge (0–5)": urges},
-                                             y_range=[0, 10.5]))
+            chart_widgets.chart(charts.weekly, "Craving and use urges, weekly average", weeks,
+                                {"Craving (0–10)": craving, "Use urge (0–5)": urges}, y_range=[0, 10.5])
             # 42 CFR 2.32(a): every disclosure of these records carries the notice, word for word.
             st.warning(f"**{md(sharing.REDISCLOSURE_NOTICE)}**  \n{sharing.REDISCLOSURE_PLAIN}",
                        icon=":material/gavel:")
 
 st.divider()
 st.subheader("For families")
+substance_use = bool(program and program.substance_use_tracking)
 for section in family_sections():   # core/content/family.md, checked when the app starts
+    if section.substance_use_only and not substance_use:
+        continue
     with st.expander(section.title):
         st.markdown(section.body)
 st.caption("Everything here is read-only. Supporting someone in treatment is hard work — "

@@ -33,8 +33,9 @@ with session_scope() as session:
 if not entries and not records:
     st.info("Nothing logged in this time yet. Each practice you log shows here, with what helped.")
 else:
-    chart_widgets.show(charts.helpfulness(entries))
-    chart_widgets.show(charts.practice_by_module(practice.practised_per_day(entries, records)))
+    chart_widgets.chart(charts.helpfulness, entries)
+    chart_widgets.chart(charts.practice_by_module, practice.practised_per_day(entries, records),
+                        span=(start, today) if start > date.min else None)
     ui.practice_table(entries)
     for entry in (e for e in entries if e.day == today):
         with st.expander(f"Change today's {entry.skill_name} ({entry.created_at.astimezone(zone):%H:%M})"):

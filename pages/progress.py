@@ -32,25 +32,42 @@ with session_scope() as session:
     sessions = attendance.history(session, actor, actor.id, start, today)
 
 
+span = (start, today)     # every chart spans the period chosen, so the charts line up
 if not cards:
     st.info(words.first_card(cards))
 if sessions:
     st.write(attendance.summary(sessions, you=True))
 practised = practice.practised_per_day(entries, records)
-chart_widgets.show(charts.mood(cards), words.mood(cards))
-chart_widgets.show(charts.urges_acted_skills(cards, targets), words.urges(cards))
-chart_widgets.emotions(cards, key="progress_emotions", sentence=words.emotions(cards))
-chart_widgets.show(charts.skills_by_module(cards), words.skills_used(cards))
-chart_widgets.show(charts.practice_by_module(practised), words.practice(practised))
-chart_widgets.show(charts.helpfulness(entries), words.helpfulness(entries))
-chart_widgets.show(charts.adherence(cards, start, today), words.adherence(cards))
-chart_widgets.show(charts.sleep(cards), words.sleep(cards))
-for kind in kinds:
-    if past[kind] and start > past[kind][0].day:
-        shown = [p for p in past[kind] if p.day >= start] or past[kind][-1:]
-    else:
-        shown = past[kind]
-    chart_widgets.show(charts.checkup_trajectory(kind, shown), words.checkup(kind, past[kind]))
-st.caption(f"Triangles mark a change since your first check-up: {clinical.PHQ9_RELIABLE_CHANGE}+ points on the "
-           f"PHQ-9 (bigger than day-to-day ups and downs), {clinical.GAD7_MCID}+ on the GAD-7 (the smallest change "
-           f"people notice). A ring marks a score under {clinical.REMISSION_BELOW['phq9']}: remission.")
+
+# Four tabs, and only the open one is drawn (on_change="rerun"): the first screen is ready after two
+# charts, not ten, and each chart is built once per change of its data (ui/charts.py).
+TABS = ("Mood", "Urges & skills", "Check-ups", "Sleep & days")
+mood_tab, urges_tab, checkups_tab, days_tab = st.tabs(TABS, key="progress_tab", on_change="rerun")
+if mood_tab.open:
+    with mood_tab:
+        chart_widgets.chart(charts.mood, cards, span=span, sentence=words.mood(cards))
+        chart_widgets.emotions(cards, key="progress_emotions", sentence=words.emotions(cards), span=span)
+if urges_tab.open:
+    with urges_tab:
+        chart_widgets.chart(charts.urges_acted_skills, cards, targets, span=span, sentence=words.urges(cards))
+        chart_widgets.chart(charts.skills_by_module, cards, span=span, sentence=words.skills_used(cards))
+        chart_widgets.chart(charts.practice_by_module, practised, span=span, sentence=words.practice(practised))
+        chart_widgets.chart(charts.helpfulness, entries, sentence=words.helpfulness(entries))
+if checkups_tab.open:
+    with checkups_tab:
+        for kind in kinds:
+            if past[kind] and start > past[kind][0].day:
+                shown = [p for p in past[kind] if p.day >= start] or past[kind][-1:]
+            else:
+                shown = past[kind]
+            chart_widgets.chart(charts.checkup_trajectory, kind, shown, span=span if shown else None,
+                                sentence=words.checkup(kind, past[kind]))
+        st.caption(f"Triangles mark a change since your first check-up: {clinical.PHQ9_RELIABLE_CHANGE}+ points on "
+                   f"the PHQ-9 (bigger than day-to-day ups and downs), {clinical.GAD7_MCID}+ on the GAD-7 (the "
+                   f"smallest change people notice). A ring marks a score under {clinical.REMISSION_BELOW['phq9']}: "
+                   "remission. The bands are named at the left.")
+if days_tab.open:
+    with days_tab:
+        chart_widgets.chart(charts.adherence, cards, start, today, sentence=words.adherence(cards))
+        chart_widgets.chart(charts.sleep, cards, span=span, sentence=words.sleep(cards))
+        chart_widgets.chart(charts.medication, cards, span=span)

@@ -13,14 +13,14 @@ actor = auth.guard(Role.THERAPIST)
 from core import accounts, alerts, attendance, charts, checkups, diary, export, notify, practice, report, sharing  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.errors import AccessDenied, ValidationError  # noqa: E402
-from core.clinical import Severity  # noqa: E402
+from core.clinical import HOMEWORK_NOTE_MAX, Severity  # noqa: E402
 from core.program import program_of, today_of, user_zone  # noqa: E402
 from ui.timefmt import local_time  # noqa: E402
 from core.skills import skills_by_id  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 from ui import skills as skills_ui  # noqa: E402
 from ui.diary import week_grid  # noqa: E402
-from ui.forms import FieldErrors  # noqa: E402
+from ui.forms import FieldErrors, with_limits  # noqa: E402
 from ui.text import md  # noqa: E402
 
 st.title("Participant review")
@@ -116,7 +116,8 @@ with st.expander("Assign a skill as homework", icon=":material/assignment_add:")
         hw_errors.slot("skill")
         hw_due = st.date_input("Due (optional)", value=None, min_value=patient_today, format="YYYY-MM-DD", key="hw_due")
         hw_errors.slot("due_on")
-        hw_note = st.text_input("Note for the participant (optional)", max_chars=300, key="hw_note")
+        # No max_chars: a browser given more than max_chars (a paste) keeps nothing at all.
+        hw_note = st.text_input("Note for the participant (optional)", key="hw_note")
         hw_errors.slot("note")
         assign = st.form_submit_button("Assign", type="primary", width="stretch")
     if assign:
@@ -125,7 +126,7 @@ with st.expander("Assign a skill as homework", icon=":material/assignment_add:")
                 practice.assign_homework(session, actor, participant_id=chosen_id, skill_id=hw_skill or "",
                                          due_on=hw_due, note=hw_note or "")
         except ValidationError as exc:
-            hw_errors.show(exc.fields)
+            hw_errors.show(with_limits(exc.fields, {"note": (hw_note, HOMEWORK_NOTE_MAX)}))
         else:
             st.success(f"Assigned {skills_by_id()[hw_skill].name}. It shows first in their skills library.")
 

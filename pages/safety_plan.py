@@ -9,7 +9,7 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from core import safety  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
-from core.program import crisis_resources_for  # noqa: E402
+from core.program import crisis_resources_for, user_zone  # noqa: E402
 from ui import crisis  # noqa: E402
 from ui import safety as plan_ui  # noqa: E402
 
@@ -20,6 +20,7 @@ crisis.resources_panel(actor.program_id, expanded=False)
 with session_scope() as session:
     plan = safety.current_plan(session, actor, actor.id)
     resources = crisis_resources_for(session, actor.program_id)
+    zone = user_zone(session, actor.id)
 
 viewing, editing, changes = st.tabs(["My plan", "Edit", "Changes"])
 with viewing:
@@ -29,7 +30,7 @@ with viewing:
                        width="stretch")
 with editing:
     st.caption("Your therapist can see and edit this plan with you. Every change is kept.")
-    plan_ui.editor(actor, actor.id, plan, key="plan_edit")
+    plan_ui.editor(actor, actor.id, plan, key="plan_edit", zone=zone)
 with changes:
     with session_scope() as session:
-        plan_ui.history(safety.history(session, actor, actor.id))
+        plan_ui.history(safety.history(session, actor, actor.id), zone)

@@ -9,9 +9,10 @@ actor = auth.guard(Role.THERAPIST)
 
 from core import accounts, safety  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
-from core.program import crisis_resources_for  # noqa: E402
+from core.program import crisis_resources_for, user_zone  # noqa: E402
 from ui import safety as plan_ui  # noqa: E402
 from ui.text import md  # noqa: E402
+from ui.timefmt import local_time  # noqa: E402
 
 st.title("Safety plans")
 with session_scope() as session:
@@ -23,12 +24,14 @@ person = st.selectbox("Participant", caseload, format_func=lambda p: p.name, key
 with session_scope() as session:
     plan = safety.current_plan(session, actor, person.id)
     changes = safety.history(session, actor, person.id)
+    zone = user_zone(session, actor.id)
 if plan:
-    st.caption(f"Version {plan.version}, last changed by {md(plan.updated_by)} on {plan.updated_at:%b %d, %Y}.")
+    st.caption(f"Version {plan.version}, last changed by {md(plan.updated_by)} on "
+               f"{local_time(plan.updated_at, zone, with_year=True)}.")
 viewing, editing, history = st.tabs(["Plan", "Edit", f"Changes ({len(changes)})"])
 with viewing, session_scope() as session:
     plan_ui.show(plan, crisis_resources_for(session, actor.program_id))
 with editing:
-    plan_ui.editor(actor, person.id, plan, key=f"plan_edit_{person.id}")
+    plan_ui.editor(actor, person.id, plan, key=f"plan_edit_{person.id}", zone=zone)
 with history:
-    plan_ui.history(changes)
+    plan_ui.history(changes, zone)

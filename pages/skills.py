@@ -41,20 +41,23 @@ if query.strip():
     with session_scope() as session:
         crisis_words = alerts.screen_search(session, actor, query=query, day=today)
     if crisis_words:
+        # Only the people who can help now and the safety plan: a list of skills under a crisis
+        # panel reads as "try one of these instead".
         with st.container(border=True, key="search_crisis"):
             st.markdown("**If you are thinking about hurting yourself, please reach someone now.**")
             st.page_link("pages/safety_plan.py", label="Open my safety plan", icon=":material/health_and_safety:")
             crisis.resource_list(actor.program_id)
-    found = search(query)
-    st.caption(f"{len(found)} skill{'s' if len(found) != 1 else ''} for “{md(query.strip())}”" if found else
-               "No skill matches those words. Try a feeling or a situation, like “worried” or “craving”.")
-    for s in found[:8]:
-        ui.skill_button(s, "found")
+    else:
+        found = search(query)
+        st.caption(f"{len(found)} skill{'s' if len(found) != 1 else ''} for “{md(query.strip())}”" if found else
+                   "No skill matches those words. Try a feeling or a situation, like “worried” or “craving”.")
+        for s in found[:8]:
+            ui.skill_result(s, "found")
 
 if favourites:
     st.subheader("Favourites")
     for skill_id in favourites:
-        ui.skill_button(skills_by_id()[skill_id], "fav")
+        ui.skill_result(skills_by_id()[skill_id], "fav")
 
 st.subheader("Coping tools")
 st.page_link("pages/tools.py", label="Breathing, grounding, urge surfing, thought record", icon=":material/self_improvement:")

@@ -1,24 +1,55 @@
-"""Chart widgets shared by My progress and the therapist's review."""
+"""Chart widgets shared by My progress, the therapist's review and the family home.
 
+A figure is built once per change of its data: `chart(builder, *args)` keys a process-wide cache
+by the builder and a digest of exactly the data it draws, so a rerun that changes nothing (a tap
+elsewhere on the page, the period picked again, another tab) rebuilds nothing, and any change to
+the data (a card saved or edited, its `updated_at` included) is a new key. The key is the data,
+so a figure is only ever served to someone who already read that very data through core's gate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import plotly.graph_objects as go
 import streamlit as st
 
 from core import charts, clinical
 
 
-def show(figure, sentence: str = "") -> None:
+@st.cache_resource(max_entries=512, ttl=3600, show_spinner=False)
+def _built(builder: str, digest: str, _build: Callable[[], go.Figure]) -> go.Figure:
+    # Shared by every session: never mutated after this (st.plotly_chart only reads it).
+    return _build()
+
+
+def figure(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
+    """`builder(*args, **kwargs)`, from the cache when the same data was drawn before."""
+    digest = hashlib.blake2b(repr((args, sorted(kwargs.items()))).encode(), digest_size=20).hexdigest()
+    return _built(f"{builder.__module__}.{builder.__qualname__}", digest, lambda: builder(*args, **kwargs))
+
+
+def show(figure_: go.Figure, sentence: str = "") -> None:
     """A chart and, under it, one factual sentence about it."""
-    st.plotly_chart(figure, config=charts.CHART_CONFIG, width="stretch")
+    st.plotly_chart(figure_, config=charts.CHART_CONFIG, width="stretch")
     if sentence:
         st.write(sentence)
 
 
+def chart(builder: Callable[..., go.Figure], *args, sentence: str = "", **kwargs) -> None:
+    """Build (or reuse) and show a chart, with its sentence."""
+    show(figure(builder, *args, **kwargs), sentence)
+
+
 @st.fragment
-def emotions(cards, *, key: str, sentence: str = "") -> None:
-    """Emotions over time, with a choice of which to show: five lines at once is a lot on a phone.
-    A fragment, so picking redraws this chart alone."""
+def emotions(cards, *, key: str, sentence: str = "", span=None) -> None:
+    """Emotions over time, two lines to start with (the two felt most strongly), and a choice of
+    which to show: five lines at once were unreadable on a phone. A fragment, so picking redraws
+    this chart alone."""
     chosen = st.pills("Emotions to show", list(clinical.EMOTIONS), format_func=clinical.EMOTIONS.get,
-                      selection_mode="multi", default=list(clinical.EMOTIONS), key=key)
+                      selection_mode="multi", default=charts.strongest_emotions(cards), key=key)
     if cards and not chosen:
         st.caption("Pick an emotion above to see it over time.")
         return
-    show(charts.emotions(cards, [k for k in clinical.EMOTIONS if k in chosen]), sentence)
+    chart(charts.emotions, cards, [k for k in clinical.EMOTIONS if k in chosen], span=span, sentence=sentence)

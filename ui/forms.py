@@ -23,3 +23,23 @@ class FieldErrors:
                 leftovers.append(message)
         if leftovers:
             (fallback or st).error(" ".join(leftovers), icon="⚠️")
+
+
+def over_limit(text: str | None, limit: int) -> str | None:
+    """What to tell someone whose text is longer than `limit`: how much to cut, and that nothing is
+    lost. (A widget's `max_chars` would instead throw a too-long paste away, leaving the box empty.)"""
+    if not text or len(text) <= limit:
+        return None
+    over = len(text) - limit
+    return (f"This is {len(text):,} characters, {over:,} more than fit ({limit:,}). Please cut "
+            f"{over:,} character{'s' if over != 1 else ''} before saving — everything you typed is still here.")
+
+
+def with_limits(errors: dict[str, str], texts: dict[str, tuple[str | None, int]]) -> dict[str, str]:
+    """`errors` from a refused save, with each too-long field's message saying how much to cut."""
+    found = dict(errors)
+    for field, (text, limit) in texts.items():
+        message = over_limit(text, limit)
+        if message:
+            found[field] = message
+    return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,11 +23,17 @@ UNEXPECTED = ("Something went wrong on our side and has been logged. Please try 
               "if it keeps happening, tell your program.")
 
 
+# Served from this machine, never from a font host: the app must work on a clinic network that
+# reaches nothing outside (a Material-icon favicon is fetched from fonts.gstatic.com).
+FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.png"
+
 # Phone first: less empty space above the content, and the login-cookie requests (ui/auth.py)
-# take no room in the layout.
+# take no room in the layout. "Press Ctrl+Enter to submit form" under a text box means nothing on
+# a phone (and is noise on a desktop): every form here has its own Save button.
 _CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 3rem; }
 .st-key-auth_components { display: none; }
+[data-testid="InputInstructions"] { display: none; }
 </style>"""
 
 
@@ -35,9 +42,14 @@ def is_database_error(exc: BaseException) -> bool:
 
 
 def configure_page(title: str = "IOP Companion") -> None:
-    st.set_page_config(page_title=title, page_icon=":material/spa:", layout="centered",
+    st.set_page_config(page_title=title, page_icon=FAVICON, layout="centered",
                        initial_sidebar_state="collapsed")
     st.html(_CSS)
+
+
+def wide() -> None:
+    """Therapists' tables and charts use the whole width of a desktop screen (a phone is the same)."""
+    st.set_page_config(layout="wide")
 
 
 def chrome(actor: Actor) -> None:

@@ -55,7 +55,7 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) -> None:
+def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zone=None) -> None:
     """Edit every step; on save, a new version. A conflicting save keeps what was typed."""
     base = plan.version if plan else None
     # The version this edit began from, kept across reruns: if someone saves a newer one meanwhile
@@ -94,7 +94,7 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
         st.caption("Nothing was saved yet; everything you typed is still here.")
     except PlanConflict as conflict:
         st.warning(f"{md(conflict.current.updated_by)} saved a newer version at "
-                   f"{conflict.current.updated_at:%H:%M} while you were editing. Your text is still "
+                   f"{local_time(conflict.current.updated_at, zone)} while you were editing. Your text is still "
                    "here: compare it with theirs below, then tap Save again to keep yours.")
         show(conflict.current)
         st.session_state[f"{key}_base"] = conflict.current.version
@@ -105,8 +105,8 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str) ->
             st.warning(md(flag))
 
 
-def history(changes: list[safety.Change], zone=None) -> None:
-    """Every version, in the viewer's time zone (UTC only when none is known)."""
+def history(changes: list[safety.Change], zone) -> None:
+    """Every version, in the viewer's time zone (required: a page that forgot it showed UTC)."""
     for change in changes:
         st.markdown(f"**Version {change.version}** · {md(change.by)} · {local_time(change.at, zone)}")
         for line in change.summary:

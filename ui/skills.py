@@ -15,8 +15,8 @@ from core.db import session_scope
 from core.errors import ValidationError
 from core.practice import HomeworkView, PracticeInput, PracticeView, ThoughtInput
 from core.skills import TOOLS, Skill, catalogue, skill_for_tool, skills_by_id
-from ui import crisis, risk
-from ui.forms import FieldErrors
+from ui import animation, crisis, risk
+from ui.forms import FieldErrors, with_limits
 from ui.text import md
 
 SCALE_0_10 = list(range(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX + 1))
@@ -74,8 +74,9 @@ def practice_form(actor: Actor, *, key: str, skill_id: str | None = None, existi
             chosen = st.selectbox("Skill", ids, index=ids.index(start.skill_id) if start.skill_id in ids else None,
                                   format_func=skill_label, placeholder="Choose a skill", key=f"skill_{k}")
             errors.slot("skill")
+        # No max_chars anywhere here: a browser given more than max_chars (a paste) keeps nothing.
+        # Whatever is typed stays, and a refused save says how much to cut (ui.forms.with_limits).
         situation = st.text_input("Situation (a few words)", value=start.situation,
-                                  max_chars=clinical.PRACTICE_SITUATION_MAX,
                                   placeholder="e.g. before a hard phone call", key=f"situation_{k}")
         errors.slot("situation")
         what = "Urge" if start.tool == "urge_surfing" else "Distress"
@@ -88,8 +89,8 @@ def practice_form(actor: Actor, *, key: str, skill_id: str | None = None, existi
                                       format_func=clinical.HELPED_CHOICES.get, default=start.helped,
                                       key=f"helped_{k}", width="stretch")
         errors.slot("helped")
-        note = st.text_area("Note (optional)", value=start.note, max_chars=clinical.PRACTICE_NOTE_MAX,
-                            help="Only you and your therapist can read this.", key=f"note_{k}")
+        note = st.text_area("Note (optional) · you and your therapist can read it", value=start.note,
+                            help="Only you and your therapist can read this note.", key=f"note_{k}")
         errors.slot("note")
         saved = st.form_submit_button("Save practice", type="primary", width="stretch", key=f"save_{k}")
     if not saved:
@@ -100,7 +101,8 @@ def practice_form(actor: Actor, *, key: str, skill_id: str | None = None, existi
         with session_scope() as session:
             view = practice.save_practice(session, actor, participant_id=actor.id, entry_key=entry_key, entry=entry)
     except ValidationError as exc:
-        errors.show(exc.fields)
+        errors.show(with_limits(exc.fields, {"situation": (entry.situation, clinical.PRACTICE_SITUATION_MAX),
+                                             "note": (entry.note, clinical.PRACTICE_NOTE_MAX)}))
         st.error("Not saved yet — fix the marked answer and tap Save again. What you entered is still here.")
         return
     risk.respond(actor, view.risk, page=key)
@@ -174,8 +176,14 @@ def skill_page(actor: Actor, skill: Skill, *, favourite: bool, homework: Homewor
 
 
 def skill_button(skill: Skill, key: str) -> None:
-    st.button(skill.name, key=f"{key}_{skill.id}", width="stretch", help=skill.summary,
-              on_click=_open_skill, args=(skill.id,))
+    st.button(skill.name, key=f"{key}_{skill.id}", width="stretch", on_click=_open_skill, args=(skill.id,))
+
+
+def skill_result(skill: Skill, key: str) -> None:
+    """A skill to choose, with its one-line summary in view (a tooltip never shows on a phone)."""
+    with st.container(border=True, key=f"{key}_{skill.id}_card"):
+        skill_button(skill, key)
+        st.caption(f"{skill.summary} · {skill.module_name}")
 
 
 def _open_skill(skill_id: str) -> None:
@@ -188,6 +196,7 @@ def module_browser() -> None:
             st.caption(module.intro)
             for s in module.skills:
                 skill_button(s, f"mod_{module.id}")
+                st.caption(s.summary)
 
 
 # --- interactive tools -----------------------------------------------------------------------
@@ -203,6 +212,14 @@ def _timer_state(key: str) -> dict:
 
 def _start(key: str, seconds: int) -> None:
     st.session_state[key] = {"started": time.time(), "seconds": seconds, "finished": None}
+
+
+def _until_done(state: dict) -> float | None:
+    """While a timer runs, its fragment reruns once, when the time is up (not every second: the
+    browser animates the count, ui/animation.py)."""
+    if state["started"] is None:
+        return None
+    return max(state["seconds"] - (time.time() - state["started"]), 0) + 0.5
 
 
 def _stop(key: str) -> None:
@@ -223,14 +240,14 @@ def breathing_phase(elapsed: float, pattern: tuple[str, int, int, int]) -> tuple
 
 
 def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
-    """Paced breathing with a visible countdown. Only this part reruns while it counts down."""
+    """Paced breathing, drawn and counted by the browser (ui/animation.py): the server only hears
+    Start, Stop, and once more when the time is up."""
     st.markdown("#### :material/air: Paced breathing")
     st.caption("Slow breathing, about 5–6 breaths a minute, with the out-breath longer than the in-breath. "
                "No holding your breath; if you feel short of air, breathe normally for a moment.")
     state = _timer_state(key)
-    running = state["started"] is not None
 
-    @st.fragment(run_every=1 if running else None)
+    @st.fragment(run_every=_until_done(state))
     def countdown() -> None:
         state = st.session_state[key]
         if state["started"] is None:
@@ -253,11 +270,8 @@ def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
         if elapsed >= state["seconds"]:
             _stop(key)
             st.rerun()
-        phase, left, fullness = breathing_phase(elapsed, pattern)
-        st.markdown(f"<div style='text-align:center;font-size:2rem;font-weight:600' data-testid='breath-phase'>"
-                    f"{phase} · {left}</div>", unsafe_allow_html=True)
-        st.progress(fullness)
-        st.caption(f"{_clock(state['seconds'] - elapsed)} left · {pattern[0]}")
+        st.html(animation.breathing_html(pattern, state["seconds"], elapsed, key=key))
+        st.caption(f"{pattern[0]} · {state['seconds'] // 60} min")
         if st.button("Stop", width="stretch", key=f"{key}_stop", icon=":material/stop:"):
             _stop(key)
             st.rerun()
@@ -312,6 +326,9 @@ SURF_PROMPTS = ("Notice where you feel the urge in your body. Just notice it.",
                 "Notice any change in size, shape or strength. Urges pass.")
 
 
+SURF_PROMPT_SECONDS = 20
+
+
 def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
     """Rate the urge, ride it with a timer, rate it again, and save the practice."""
     st.markdown("#### :material/waves: Urge surfing")
@@ -319,18 +336,18 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
     if caution:   # an urge to hurt yourself is not one to wait out alone
         st.warning(caution, icon=":material/health_and_safety:")
     state = _timer_state(key)
-    running = state["started"] is not None
 
-    @st.fragment(run_every=1 if running else None)
+    @st.fragment(run_every=_until_done(state))
     def timer() -> None:
         state = st.session_state[key]
         if state["started"] is None and state["finished"] is None:
             st.pills("**How strong is the urge right now?** · 0 = none, 10 = the most", SCALE_0_10,
                      key=f"{key}_before")
-            minutes = st.segmented_control("Ride it for", clinical.URGE_SURF_MINUTES, default=5,
+            minutes = st.segmented_control("Ride it for", clinical.URGE_SURF_MINUTES,
+                                           default=clinical.URGE_SURF_DEFAULT_MINUTES,
                                            format_func=lambda m: f"{m} min", key=f"{key}_minutes", width="stretch")
             if st.button("Start", type="primary", width="stretch", key=f"{key}_start", icon=":material/play_arrow:"):
-                _start(key, 60 * (minutes or 5))
+                _start(key, 60 * (minutes or clinical.URGE_SURF_DEFAULT_MINUTES))
                 # Kept outside the widget: its own state goes once it is no longer drawn.
                 st.session_state[key]["before"] = st.session_state.get(f"{key}_before")
                 st.rerun()
@@ -340,9 +357,7 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
             if elapsed >= state["seconds"]:
                 _stop(key)
                 st.rerun()
-            st.markdown(f"### {SURF_PROMPTS[int(elapsed // 20) % len(SURF_PROMPTS)]}")
-            st.progress(min(elapsed / state["seconds"], 1.0))
-            st.caption(f"{_clock(state['seconds'] - elapsed)} left")
+            st.html(animation.surfing_html(SURF_PROMPTS, SURF_PROMPT_SECONDS, state["seconds"], elapsed, key=key))
             if st.button("I'm done", width="stretch", key=f"{key}_stop", icon=":material/stop:"):
                 _stop(key)
                 st.rerun()
@@ -386,28 +401,30 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
     limits = clinical.THOUGHT_LIMITS
     with st.form(f"thought_{k}", border=False):
         situation = st.text_area("1 · Situation: what happened, where, with whom?", value=start.situation,
-                                 max_chars=limits["situation"], height=80, key=f"situation_{k}")
+                                 height=80, key=f"situation_{k}")
         errors.slot("situation")
         st.markdown("**2 · Emotions** and how strong each was (0–100)")
         entered = []
         for i, (name, before, _) in enumerate(rows):
             left, right = st.columns([3, 2])
-            entered.append([left.text_input(f"Emotion {i + 1}", value=name, max_chars=limits["emotion"],
+            entered.append([left.text_input(f"Emotion {i + 1}", value=name,
                                             placeholder="e.g. anxious" if i == 0 else "(optional)", key=f"em{i}_{k}"),
                             right.number_input("Strength", low, high, value=before, step=5, placeholder="0–100",
                                                key=f"em{i}b_{k}")])
             errors.slot(f"emotion_{i}")
         errors.slot("emotions")
         automatic = st.text_area("3 · Automatic thought: what went through your mind? (the 'hot' one)",
-                                 value=start.automatic_thought, max_chars=limits["automatic_thought"], height=80,
-                                 key=f"auto_{k}")
+                                 value=start.automatic_thought, height=80, key=f"auto_{k}")
         errors.slot("automatic_thought")
-        evidence_for = st.text_area("4 · Evidence for the thought", value=start.evidence_for,
-                                    max_chars=limits["evidence_for"], height=80, key=f"for_{k}")
+        evidence_for = st.text_area("4 · Evidence for the thought", value=start.evidence_for, height=80,
+                                    key=f"for_{k}")
+        errors.slot("evidence_for")
         evidence_against = st.text_area("5 · Evidence against the thought", value=start.evidence_against,
-                                        max_chars=limits["evidence_against"], height=80, key=f"against_{k}")
-        balanced = st.text_area("6 · A more balanced thought", value=start.balanced_thought,
-                                max_chars=limits["balanced_thought"], height=80, key=f"balanced_{k}")
+                                        height=80, key=f"against_{k}")
+        errors.slot("evidence_against")
+        balanced = st.text_area("6 · A more balanced thought", value=start.balanced_thought, height=80,
+                                key=f"balanced_{k}")
+        errors.slot("balanced_thought")
         belief = st.number_input("How much do you believe it? (0–100)", low, high, value=start.balanced_belief,
                                  step=5, placeholder="0–100", key=f"belief_{k}")
         errors.slot("balanced_belief")
@@ -426,7 +443,13 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
             saved = practice.save_thought_record(session, actor, participant_id=actor.id, entry_key=entry_key,
                                                  record=record)
     except ValidationError as exc:
-        errors.show(exc.fields)
+        typed = {"situation": record.situation, "automatic_thought": record.automatic_thought,
+                 "evidence_for": record.evidence_for, "evidence_against": record.evidence_against,
+                 "balanced_thought": record.balanced_thought,
+                 **{f"emotion_{i}": name for i, (name, _, _) in   # numbered as core numbers them: named ones
+                    enumerate(e for e in record.emotions if e[0].strip())}}
+        errors.show(with_limits(exc.fields, {field: (text, limits["emotion" if field.startswith("emotion_") else field])
+                                             for field, text in typed.items()}))
         st.error("Not saved yet — fix the marked answer and tap Save again. What you wrote is still here.")
         return
     risk.respond(actor, saved.risk, page=key)

@@ -59,9 +59,10 @@ def test_an_alert_shows_its_ratings_the_note_a_review_link_and_local_times(app, 
 
 def test_caseload_puts_dana_first_for_dr_chen(app):
     log_in(app, "dr.chen")
-    table = app.dataframe[0].value
-    assert table["Participant"].iloc[0] == "Dana Okafor"
-    assert table["Needs"].iloc[0] == "Urgent alert"
+    rows = [link for link in app.page_link if link.proto.page == "review"]
+    assert rows[0].value == "**Dana Okafor**"
+    needs = [m.value for m in app.markdown if m.value.startswith(":red[**Urgent")]
+    assert needs and " urge " in needs[0]    # what is needed ("Urgent: self-harm urge 4, Sun"), not just "alert"
 
 
 def test_the_review_opens_at_the_alerts_day(app, session):

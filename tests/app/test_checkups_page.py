@@ -70,3 +70,19 @@ def test_therapist_asks_for_an_extra_checkup_and_the_participant_sees_it(app, se
     session.expire_all()
     phq9 = next(s for s in checkups.statuses(session, alex, alex.id) if s.kind == "phq9")
     assert phq9.extra_request_id is not None
+
+
+def test_after_a_phq9_the_result_stays_until_next_gad7_is_tapped(app, session):
+    """#16: the filled form stayed live after Submit, and a second tap silently opened a blank
+    GAD-7 while the PHQ-9 result disappeared."""
+    open_checkups(app, "alex")
+    answer(app, "phq9", [1, 1, 2, 1, 0, 1, 1, 0, 0], function=1)
+    assert "PHQ-9: 7 of 27 — Mild" in texts(app)
+    assert not any(b.label == "Submit check-up" for b in app.button)     # nothing left to tap twice
+    assert not any(r.key.startswith("phq9_item_") for r in app.radio)
+    app.run()                                                           # any rerun keeps the result
+    assert "PHQ-9: 7 of 27 — Mild" in texts(app)
+    next(b for b in app.button if b.label == "Next: GAD-7").click().run()
+    assert "PHQ-9: 7 of 27 — Mild" not in texts(app)
+    gad = [r for r in app.radio if r.key.startswith("gad7_item_")]
+    assert len(gad) == 7 and all(r.value is None for r in gad)

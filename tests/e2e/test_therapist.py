@@ -7,8 +7,17 @@ from tests.e2e.conftest import fits, log_in, login_cookie, open_app, settle, sig
 pytestmark = pytest.mark.e2e
 
 
+def visible_in(page, locator) -> bool:
+    """Drawn inside the screen's width (not cut off at the right, as the old table's columns were)."""
+    box = locator.bounding_box()
+    return box is not None and box["x"] >= 0 and box["x"] + box["width"] <= page.viewport_size["width"] + 1
+
+
 @pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
 def test_caseload_and_inbox(server, browser, artifacts, width, height):
+    """#16: at 390 px the caseload showed Participant, Needs and Week only; at 1280 px the centred
+    layout cut off GAD-7 and Alerts; rows opened nothing. Every participant's facts are on screen,
+    and tapping a name opens their Review."""
     context = browser.new_context(viewport={"width": width, "height": height})
     context.set_default_timeout(20_000)
     page = context.new_page()
@@ -16,9 +25,24 @@ def test_caseload_and_inbox(server, browser, artifacts, width, height):
         open_app(page, server.url)
         log_in(page, "dr.chen")
         page.get_by_text("attention").first.wait_for()
-        page.locator("[data-testid='stDataFrame']").wait_for()
+        dana = page.locator("[class*='st-key-caseload_row_']", has_text="Dana Okafor").first
+        dana.wait_for()
+        facts = dana.get_by_text("GAD-7")
+        assert visible_in(page, facts) and "open alert" in dana.inner_text()   # nothing cut off
+        assert "Urgent:" in dana.inner_text()                                  # what is needed, in words
+        assert page.locator("[class*='st-key-caseload_row_']").count() == 6
         assert fits(page)
         page.screenshot(path=artifacts / f"therapist-caseload-{width}.png", full_page=True)
+        dana.get_by_role("link", name="Dana Okafor").click()                   # the row opens her Review
+        settle(page)
+        page.get_by_text("Participant review").first.wait_for()
+        assert "p=" in page.url
+        page.locator("table.iop-grid").wait_for(timeout=60_000)
+        assert page.get_by_role("combobox", name="Participant").input_value() == "Dana Okafor"   # her record
+        page.screenshot(path=artifacts / f"therapist-review-from-caseload-{width}.png")
+        page.go_back()
+        settle(page)
+        page.get_by_text("attention").first.wait_for()
         page.get_by_role("link", name="Open the alert inbox").click()
         settle(page)
         page.get_by_text("Dana Okafor").first.wait_for()

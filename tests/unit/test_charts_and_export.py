@@ -1,6 +1,7 @@
 """Chart builders on real (seeded) and empty data; the record export round trip."""
 
 import csv
+import html
 import io
 import zipfile
 from datetime import date, timedelta
@@ -114,8 +115,32 @@ def test_printable_report_has_summary_charts_and_escaped_notes(session, demo):
                     card=diary.CardInput(mood=4, note="<b>not bold</b>"))
     page = report.progress_report(session, chen, dana.id, diary.today_for(session, dana.id))
     assert "Progress report — Dana Okafor" in page and "PHQ-9:" in page
-    assert page.count("class='chart'") == 7 and "plotly" in page   # with medication and sleep
-    assert "Skills practice logged:" in page
+    assert page.count("class='chart'") == 5 and page.count("<svg") == 5   # mood, urges, sleep, PHQ-9, GAD-7
+    assert "plotly" not in page.lower() and "<script" not in page.lower()
+    assert len(page.encode()) < 100_000                                  # it was 4.8 MB with plotly.js inside
+    assert "Skills practice logged:" in page and "Medication taken as prescribed on" in page
     assert "&lt;b&gt;not bold&lt;/b&gt;" in page and "<b>not bold</b>" not in page
     with pytest.raises(AccessDenied):
         report.progress_report(session, act(session, "dr.rivera"), dana.id, TODAY)
+
+
+def test_printable_report_has_the_alert_history_and_item9_over_time(session, demo):
+    """#16: the report left out alerts and PHQ-9 item 9; a record needs both."""
+    from core import alerts, checkups, report
+
+    dana, chen = act(session, "dana"), act(session, "dr.chen")
+    page = report.progress_report(session, chen, dana.id, diary.today_for(session, dana.id))
+    history = alerts.history(session, chen, dana.id)
+    assert history and "<h2>Alerts</h2>" in page
+    assert page.count("<tr><td>") >= len(history)
+    for alert in history:
+        assert html.escape(alert.reasons[0].text) in page
+        assert ("resolved " in page) if alert.resolved_at else ("open" in page)
+    assert "Dr. Marcus Chen, " in page                                    # who acknowledged, when
+    phq9 = checkups.history(session, chen, dana.id, "phq9")
+    item9 = checkups.questionnaires()["phq9"].items[8]
+    assert "<h2>PHQ-9 item 9 over time</h2>" in page
+    for p in phq9:
+        assert f"<tr><td>{p.day}</td><td>{html.escape(item9.choices[p.answers[8]])}" in page
+    assert any(p.answers[8] >= 1 for p in phq9) and "⚠" in page           # Dana's positive answer stands out
+    assert " EST" in page or " EDT" in page                               # times in the reader's zone, not UTC
