@@ -1,21 +1,32 @@
-"""The engine and sessions. SQLite by default (with WAL and friends), PostgreSQL by URL."""
+"""The engine, sessions and the unit of work. SQLite by default (with WAL and friends), PostgreSQL by URL.
+
+One unit of work per rerun: app.py's router opens `unit_of_work()` around the whole script run, and
+every `session_scope()` inside it (the login check, the page, ui helpers) shares its session, so a
+screen is one connection, one transaction and one commit. The audit events of the rerun wait in
+the unit (`pending_audit`) and are written in one INSERT just before that commit (or before any
+commit a write makes earlier in the rerun), in the same transaction as the data they describe.
+Outside a unit (scripts, the scheduled job, tests calling core directly) `session_scope()` is a
+session of its own that commits on success, as before.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from core.config import settings
 
-
-class DatabaseUnavailable(RuntimeError):
-    """The database could not be reached; pages show a calm message instead of a traceback."""
+log = logging.getLogger("iop")
 
 
 def make_engine(url: str) -> Engine:
@@ -48,9 +59,165 @@ def get_engine() -> Engine:
     return engine_for(settings().database_url)
 
 
+# --- the unit of work ------------------------------------------------------------------------
+
+_UNIT = "iop_unit"                  # session.info key: this session is a rerun's unit of work
+_unit: ContextVar[Session | None] = ContextVar("iop_unit_of_work", default=None)
+
+
+class AuditBuffer:
+    """The audit events of one unit of work, waiting to be written in one statement.
+
+    `add` keeps one event per (actor, participant, category, action) for reads (see
+    core.access.record); rows handed to a commit stay `inflight` until it succeeds, so a
+    rolled-back commit writes them again with the next one and none is lost or doubled.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple, dict] = {}
+        self.inflight: dict[tuple, dict] = {}
+        self.written: set[tuple] = set()
+
+    def get(self, key: tuple) -> dict | None:
+        return self.pending.get(key) or self.inflight.get(key)
+
+    def seen(self, key: tuple) -> bool:
+        return key in self.written or key in self.pending or key in self.inflight
+
+    def add(self, key: tuple, row: dict) -> None:
+        self.pending[key] = row
+
+
+class UnitOfWork:
+    def __init__(self) -> None:
+        self.audit = AuditBuffer()
+        self.cache: dict = {}                        # facts read once per rerun (core.access)
+        self.after_commit: list[Callable[[], None]] = []
+        self.failed = False
+
+
+def unit_of(session: Session) -> UnitOfWork | None:
+    """The unit of work `session` belongs to, or None for a session of its own."""
+    return session.info.get(_UNIT)
+
+
+def current_session() -> Session | None:
+    """The session of the unit of work this script run is in, if any."""
+    return _unit.get()
+
+
+def on_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's current transaction commits (at once without a unit): for
+    caches that must not be refilled from data another transaction has not seen yet."""
+    unit = unit_of(session)
+    if unit is None:
+        session.info.setdefault("iop_after_commit", []).append(action)
+    else:
+        unit.after_commit.append(action)
+
+
+def _write_audit(session: OrmSession, unit: UnitOfWork) -> None:
+    from core.models import AuditEvent
+
+    if unit.audit.pending:
+        rows = list(unit.audit.pending.values())
+        unit.audit.inflight.update(unit.audit.pending)
+        unit.audit.pending.clear()
+        session.execute(insert(AuditEvent.__table__), rows)   # one statement, however many rows
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _before_commit(session: OrmSession) -> None:
+    unit = session.info.get(_UNIT)
+    if unit is not None:
+        _write_audit(session, unit)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    unit = session.info.get(_UNIT)
+    actions = session.info.pop("iop_after_commit", [])
+    if unit is not None:
+        unit.audit.written.update(unit.audit.inflight)
+        unit.audit.inflight.clear()
+        unit.cache.clear()        # what was read before a write may have changed with it
+        actions, unit.after_commit = actions + unit.after_commit, []
+    for action in actions:
+        action()
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    unit = session.info.get(_UNIT)
+    session.info.pop("iop_after_commit", None)
+    if unit is not None:
+        unit.audit.pending.update(unit.audit.inflight)   # not written: they go with the next commit
+        unit.audit.inflight.clear()
+        unit.cache.clear()
+        unit.after_commit.clear()
+
+
+@contextmanager
+def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+    """One session, one transaction and one commit for a whole script run (see the module doc).
+
+    Ends with a commit (which writes the rerun's audit events) when the run ends normally or by
+    Streamlit's own control flow (`st.rerun()`, `st.stop()` raise BaseExceptions that are not
+    errors); with a rollback when it raised an error or `fail()` was called (a page failed and
+    was shown the calm message) — and then the audit events of what the person did see are
+    still written, in a transaction of their own.
+    """
+    session = Session(engine or get_engine(), expire_on_commit=False)
+    unit = session.info[_UNIT] = UnitOfWork()
+    token = _unit.set(session)
+    try:
+        try:
+            yield session
+        except Exception:
+            unit.failed = True
+            raise
+        finally:
+            _finish(session, unit)
+    finally:
+        _unit.reset(token)
+        session.close()
+
+
+def _finish(session: Session, unit: UnitOfWork) -> None:
+    try:
+        if unit.failed:
+            session.rollback()
+        session.commit()
+    except SQLAlchemyError:
+        # The page has been drawn already: log, and try once more to keep the audit trail whole.
+        log.exception("could not commit the rerun's work")
+        try:
+            session.rollback()
+            session.commit()
+        except SQLAlchemyError:
+            log.exception("could not write the rerun's audit events (%d)", len(unit.audit.pending))
+
+
+def fail() -> None:
+    """The page failed (ui.layout.run_safely caught it): undo this rerun's unfinished writes now,
+    keeping its audit events, and end the unit with a rollback."""
+    session = _unit.get()
+    if session is not None:
+        unit_of(session).failed = True
+        try:
+            session.rollback()
+        except SQLAlchemyError:
+            log.exception("could not roll back the failed rerun")
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+    """A session that commits on success and rolls back on error; inside a unit of work, the
+    unit's own session (its commit comes at the end of the rerun)."""
+    shared = _unit.get()
+    if shared is not None and (engine is None or engine is shared.get_bind()):
+        yield shared
+        return
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
@@ -60,6 +227,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             raise
 
 
+# --- statements that make a double tap save once ---------------------------------------------
 def _insert_for(session: Session):
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from core import db
 from core.access import Actor
 from core.errors import AccessDenied
 from core.models import Role
@@ -61,7 +62,9 @@ def run_safely(action: Callable[[], None]) -> None:
         st.warning(str(exc))
     except SQLAlchemyError:
         log.exception("database error")
+        db.fail()   # this run's unfinished writes are undone; what it showed is still audited
         st.error(DB_DOWN)
     except Exception:  # noqa: BLE001 - the last line of defence before a traceback reaches a person
         log.exception("unexpected error")
+        db.fail()
         st.error(UNEXPECTED)
