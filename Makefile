@@ -46,8 +46,10 @@ migrate: install
 seed: migrate
 	$(BIN)/python -m core.seed
 
-## make run: install, migrate, seed the demo (demo mode only, empty database only), serve on :$(PORT)
+## make run: install, migrate, seed the demo (demo mode only, empty database only), run the daily job
+## once (missed check-ins; schedule `python -m core.alerts` daily in a deployment), serve on :$(PORT)
 run: seed
+	$(BIN)/python -m core.alerts
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0 \
 		--browser.gatherUsageStats false
 

@@ -228,7 +228,8 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 
 # --- statements that make a double tap save once ---------------------------------------------
-def _insert_for(session: Session):
+def insert_statement(session: Session):
+    """The dialect's INSERT (with ON CONFLICT) for the session's database."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -242,7 +243,7 @@ def upsert(session: Session, model, values: dict, *, conflict: list[str], update
     One statement, so two saves at the same moment (a double tap, two devices) make one row.
     Returns the row's id.
     """
-    stmt = _insert_for(session)(model).values(**values)
+    stmt = insert_statement(session)(model).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=conflict,
                                       set_={c: getattr(stmt.excluded, c) for c in update})
     return session.execute(stmt.returning(model.id)).scalar_one()
@@ -250,11 +251,5 @@ def upsert(session: Session, model, values: dict, *, conflict: list[str], update
 
 def insert_if_absent(session: Session, model, values: dict, *, conflict: list[str]) -> int | None:
     """Insert a row unless one with the same `conflict` key exists; the new id, or None."""
-    stmt = _insert_for(session)(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    stmt = insert_statement(session)(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
     return session.execute(stmt.returning(model.id)).scalar_one_or_none()
-
-
-def insert_many_if_absent(session: Session, model, rows: list[dict], *, conflict: list[str]) -> None:
-    """Insert many rows in one statement, skipping those whose `conflict` key already exists."""
-    if rows:
-        session.execute(_insert_for(session)(model).values(rows).on_conflict_do_nothing(index_elements=conflict))
