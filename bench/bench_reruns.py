@@ -61,7 +61,7 @@ def main() -> None:
 
     with Session(engine, expire_on_commit=False) as session:
         alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
-        today = diary.today_for(session, alex.id)
+        today = user_today(session, alex.id)
         card = diary.CardInput(mood=6, emotions={"sadness": 2}, urges={"self_harm": (1, False)},
                                skills=["tipp"], note="bench")
         med, worst = median_ms(lambda: diary.save_card(session, alex, participant_id=alex.id, day=today, card=card))

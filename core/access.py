@@ -20,7 +20,7 @@ from enum import StrEnum
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from core.db import unit_of
+from core.db import rerun_memo, unit_of
 from core.errors import AccessDenied
 from core.models import AppUser, AuditEvent, CaseloadAssignment, ConsentGrant, FamilyLink, Role, utcnow
 
@@ -184,12 +184,7 @@ def _people(session: Session, ids: set[int]) -> dict[int, object]:
 
 
 def _cached(session: Session, key: tuple, ask) -> bool:
-    facts = _facts(session)
-    if facts is None:
-        return ask()
-    if key not in facts:
-        facts[key] = ask()
-    return facts[key]
+    return rerun_memo(session, key, ask)
 
 
 def _is_on_caseload(session: Session, therapist_id: int, participant_id: int) -> bool:

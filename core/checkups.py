@@ -17,7 +17,7 @@ from core import clinical
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import insert_if_absent
-from core.diary import today_for
+from core.program import user_today
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
 from core.content import CONTENT, read_questionnaires
@@ -99,7 +99,7 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
     user = session.get(AppUser, participant_id)
     program = session.get(Program, user.program_id) if user.program_id else None
-    today = today or today_for(session, participant_id)
+    today = today or user_today(session, participant_id)
     interval = program.checkup_interval_days if program else clinical.CHECKUP_INTERVAL_DAYS
     rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id)).all()
     requests = session.exec(select(CheckupRequest).where(CheckupRequest.participant_id == participant_id,
@@ -149,7 +149,7 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
     if actor.role is not Role.PARTICIPANT:
         raise AccessDenied("Check-ups are answered by the participant themselves.")
     now = now or utcnow()
-    today = today_for(session, participant_id, now)
+    today = user_today(session, participant_id, now)
     status = next((s for s in statuses(session, actor, participant_id, today) if s.kind == kind), None)
     if status is None:
         raise ValidationError.one("kind", "This check-up is not part of your program.")

@@ -107,13 +107,23 @@ def current_session() -> Session | None:
 
 
 def on_commit(session: Session, action: Callable[[], None]) -> None:
-    """Run `action` once the session's current transaction commits (at once without a unit): for
-    caches that must not be refilled from data another transaction has not seen yet."""
+    """Run `action` once the session's current transaction commits: for caches that must not be
+    refilled from data other sessions cannot see yet."""
     unit = unit_of(session)
     if unit is None:
         session.info.setdefault("iop_after_commit", []).append(action)
     else:
         unit.after_commit.append(action)
+
+
+def rerun_memo(session: Session, key: tuple, compute: Callable[[], object]):
+    """`compute()` once per rerun (per unit of work, until its next commit); every time outside one."""
+    unit = unit_of(session)
+    if unit is None:
+        return compute()
+    if key not in unit.cache:
+        unit.cache[key] = compute()
+    return unit.cache[key]
 
 
 def _write_audit(session: OrmSession, unit: UnitOfWork) -> None:

@@ -21,7 +21,8 @@ from core import clinical
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, RiskOutcome, screen_free_text
 from core.db import insert_if_absent, upsert
-from core.diary import spreadsheet_safe, today_for
+from core.diary import spreadsheet_safe
+from core.program import user_today
 from core.errors import ValidationError
 from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, utcnow
 from core.skills import skills_by_id
@@ -128,7 +129,7 @@ def save_practice(session: Session, actor: Actor, *, participant_id: int, entry_
     if errors:
         raise ValidationError(errors)
     now = now or utcnow()
-    today = today_for(session, participant_id, now)
+    today = user_today(session, participant_id, now)
     existing = session.exec(select(PracticeEntry).where(PracticeEntry.participant_id == participant_id,
                                                         PracticeEntry.entry_key == entry_key)).first()
     _editable_day(existing.day if existing else None, today)
@@ -238,7 +239,7 @@ def save_thought_record(session: Session, actor: Actor, *, participant_id: int, 
     if errors:
         raise ValidationError(errors)
     now = now or utcnow()
-    today = today_for(session, participant_id, now)
+    today = user_today(session, participant_id, now)
     existing = session.exec(select(ThoughtRecord.day).where(ThoughtRecord.participant_id == participant_id,
                                                             ThoughtRecord.entry_key == entry_key)).first()
     _editable_day(existing, today)
@@ -333,7 +334,7 @@ def assign_homework(session: Session, actor: Actor, *, participant_id: int, skil
     """A therapist asks a participant on their caseload to practise a skill."""
     authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE)
     now = now or utcnow()
-    today = today_for(session, participant_id, now)
+    today = user_today(session, participant_id, now)
     errors: dict[str, str] = {}
     _check_skill(errors, skill_id)
     if due_on is not None and due_on < today:

@@ -11,12 +11,12 @@ from core import checkups  # noqa: E402 - the guard comes first
 from core.caseload import caseload_rows  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import today_of, week_in_program  # noqa: E402
+from core.program import user_today, week_in_program  # noqa: E402
 from ui.text import md  # noqa: E402
 
 st.title("Caseload")
 with session_scope() as session:
-    today = today_of(session, actor)
+    today = user_today(session, actor.id)
     rows = caseload_rows(session, actor, today)
 
 if not rows:

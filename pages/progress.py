@@ -12,14 +12,14 @@ actor = auth.guard(Role.PARTICIPANT)
 from core import attendance, charts, checkups, clinical, diary, practice  # noqa: E402 - the guard comes first
 from core import encouragement as words  # noqa: E402
 from core.db import session_scope  # noqa: E402
-from core.program import participant_overview  # noqa: E402
+from core.program import participant_overview, user_today  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 
 st.title("My progress")
 period = st.segmented_control("Show", ["2 weeks", "4 weeks", "Whole program"], default="2 weeks",
                               key="progress_period", width="stretch") or "2 weeks"
 with session_scope() as session:
-    today = diary.today_for(session, actor.id)
+    today = user_today(session, actor.id)
     overview = participant_overview(session, actor, actor.id)
     start = {"2 weeks": today - timedelta(days=13), "4 weeks": today - timedelta(days=27)}.get(
         period, overview.started_on or today - timedelta(weeks=12))

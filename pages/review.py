@@ -14,7 +14,7 @@ from core import accounts, alerts, attendance, charts, checkups, diary, export, 
 from core.db import session_scope  # noqa: E402
 from core.errors import AccessDenied, ValidationError  # noqa: E402
 from core.clinical import Severity  # noqa: E402
-from core.program import program_of, today_of, user_zone  # noqa: E402
+from core.program import program_of, user_today, user_zone  # noqa: E402
 from ui.timefmt import local_time  # noqa: E402
 from core.skills import skills_by_id  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
@@ -27,7 +27,7 @@ st.title("Participant review")
 with session_scope() as session:
     caseload = accounts.caseload_for(session, actor)
     program = program_of(session, actor)
-    today = today_of(session, actor)
+    today = user_today(session, actor.id)
 if not caseload:
     st.info("No participants are assigned to you yet.")
     st.stop()
@@ -94,7 +94,7 @@ if sessions:
 st.subheader("Homework")
 with session_scope() as session:
     homework = practice.homework_for(session, actor, chosen_id)
-    patient_today = diary.today_for(session, chosen_id)
+    patient_today = user_today(session, chosen_id)
     entries = practice.practice_between(session, actor, chosen_id, today - timedelta(weeks=8), today)
     records = practice.thought_records(session, actor, chosen_id, today - timedelta(weeks=8), today)
 if not homework:

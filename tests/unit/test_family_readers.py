@@ -92,7 +92,7 @@ ROLE_READERS = {
     "caseload.caseload_rows": lambda s, a: caseload.caseload_rows(s, a, TODAY),
 }
 # The family member's own things (their links, what is shared with them, their program and day).
-OWN_READERS = {"accounts.linked_participants", "sharing.shared_with_me", "program.program_of", "program.today_of",
+OWN_READERS = {"accounts.linked_participants", "sharing.shared_with_me", "program.program_of",
                "audit.audit_log"}   # (the audit log is the admin's: refused by role, tested in test_access/test_admin)
 # Functions that change things (family never writes: see test_access) or are the gate itself.
 NOT_READERS = {
