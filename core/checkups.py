@@ -237,10 +237,20 @@ class Past:
 
 def history(session: Session, actor: Actor, participant_id: int, kind: str) -> list[Past]:
     """Every check-up of one kind, oldest first, with item answers (participant and therapist)."""
+    return histories(session, actor, participant_id, (kind,))[kind]
+
+
+def histories(session: Session, actor: Actor, participant_id: int,
+              kinds: tuple[str, ...] | list[str] = KINDS) -> dict[str, list[Past]]:
+    """`history` of several kinds in one query: {kind: check-ups oldest first} (empty lists too)."""
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
-    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id, Checkup.kind == kind)
+    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id, Checkup.kind.in_(kinds))
                         .order_by(Checkup.day, Checkup.id)).all()
-    intake = next((r.total for r in rows if r.slot_key == "p0"), None)
-    return [Past(r.day, r.kind, r.total, r.band, list(r.answers), r.function_answer, r.late,
-                 clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total))
-            for r in rows]
+    found: dict[str, list[Past]] = {kind: [] for kind in kinds}
+    for kind in found:
+        mine = [r for r in rows if r.kind == kind]
+        intake = next((r.total for r in mine if r.slot_key == "p0"), None)
+        found[kind] = [Past(r.day, r.kind, r.total, r.band, list(r.answers), r.function_answer, r.late,
+                            clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total))
+                       for r in mine]
+    return found

@@ -26,7 +26,7 @@ with session_scope() as session:
     cards = diary.cards_between(session, actor, actor.id, start, today)
     targets = {t.key: t.label for t in diary.targets_for(session, actor.program_id, include_retired=True)}
     kinds = [s.kind for s in checkups.statuses(session, actor, actor.id, today)]
-    past = {k: checkups.history(session, actor, actor.id, k) for k in kinds}
+    past = checkups.histories(session, actor, actor.id, kinds)
     entries = practice.practice_between(session, actor, actor.id, start, today)
     records = practice.thought_records(session, actor, actor.id, start, today)
     sessions = attendance.history(session, actor, actor.id, start, today)

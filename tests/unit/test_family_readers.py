@@ -17,8 +17,8 @@ import pytest
 from sqlmodel import select
 
 import core
-from core import (accounts, alerts, attendance, caseload, checkups, diary, export, practice, program, report, safety,
-                  sharing)
+from core import (accounts, alerts, attendance, caseload, checkups, diary, export, practice, program, report, review,
+                  safety, sharing)
 from core.access import Actor, Category
 from core.errors import AccessDenied
 from core.models import AppUser, AuditEvent, ConsentGrant, utcnow
@@ -34,6 +34,7 @@ RECORD_READERS = {
     "alerts.history": lambda s, a, p: alerts.history(s, a, p),
     "attendance.history": lambda s, a, p: attendance.history(s, a, p),
     "attendance.recorded": lambda s, a, p: attendance.recorded(s, a, [p], day=TODAY, session_kind="group"),
+    "checkups.histories": lambda s, a, p: checkups.histories(s, a, p),
     "checkups.history": lambda s, a, p: checkups.history(s, a, p, "phq9"),
     "checkups.statuses": lambda s, a, p: checkups.statuses(s, a, p, TODAY),
     "diary.card_for_day": lambda s, a, p: diary.card_for_day(s, a, p, TODAY),
@@ -48,6 +49,7 @@ RECORD_READERS = {
     "practice.thought_records": lambda s, a, p: practice.thought_records(s, a, p),
     "program.participant_overview": lambda s, a, p: program.participant_overview(s, a, p),
     "report.progress_report": lambda s, a, p: report.progress_report(s, a, p, TODAY),
+    "review.review_of": lambda s, a, p: review.review_of(s, a, participant_id=p, week_start=WEEK_AGO, today=TODAY),
     "safety.history": lambda s, a, p: safety.history(s, a, p),
     "sharing.family_access_log": lambda s, a, p: sharing.family_access_log(s, a, p),
     "sharing.family_of": lambda s, a, p: sharing.family_of(s, a, p),
@@ -90,6 +92,7 @@ ROLE_READERS = {
     "alerts.inbox": lambda s, a: alerts.inbox(s, a, today=TODAY),
     "attendance.caseload_rates": lambda s, a: attendance.caseload_rates(s, a, WEEK_AGO),
     "caseload.caseload_rows": lambda s, a: caseload.caseload_rows(s, a, TODAY),
+    "review.desk": lambda s, a: review.desk(s, a),
 }
 # The family member's own things (their links, what is shared with them, their program and day).
 OWN_READERS = {"accounts.linked_participants", "sharing.shared_with_me", "program.program_of",
