@@ -11,11 +11,8 @@ import os
 import streamlit as st
 
 from core import db
-from core.checkups import questionnaires
 from core.config import ConfigError, settings
-from core.content import family_sections
-from core.screening import load_phrases
-from core.skills import CatalogueError, catalogue
+from core.skills import CatalogueError
 from ui import auth, crisis, layout, nav, session_routes
 
 log = logging.getLogger("iop")
@@ -33,11 +30,8 @@ def main() -> None:
         st.error(f"IOP Companion is not configured safely, so it will not start: {exc}")
         st.stop()
 
-    try:  # the content files are checked once per process (the loaders cache), naming a broken file
-        catalogue()
-        questionnaires()
-        family_sections()
-        load_phrases()
+    try:  # the content files are read and checked once per process, naming a broken file
+        layout.check_content()
     except CatalogueError as exc:
         st.error(f"IOP Companion's content has a problem, so it will not start: {exc}")
         crisis.resources_panel(program_id=None, fallback=True)

@@ -12,9 +12,11 @@ session of its own that commits on success, as before.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -61,6 +63,7 @@ def get_engine() -> Engine:
 
 # --- the unit of work ------------------------------------------------------------------------
 
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 _UNIT = "iop_unit"                  # session.info key: this session is a rerun's unit of work
 _unit: ContextVar[Session | None] = ContextVar("iop_unit_of_work", default=None)
 
@@ -197,7 +200,10 @@ def _finish(session: Session, unit: UnitOfWork) -> None:
     try:
         if unit.failed:
             session.rollback()
-        session.commit()
+        if _has_work(session, unit):
+            session.commit()
+        else:
+            session.rollback()   # only reads since the last commit: nothing to make durable
     except SQLAlchemyError:
         # The page has been drawn already: log, and try once more to keep the audit trail whole.
         log.exception("could not commit the rerun's work")
@@ -206,6 +212,29 @@ def _finish(session: Session, unit: UnitOfWork) -> None:
             session.commit()
         except SQLAlchemyError:
             log.exception("could not write the rerun's audit events (%d)", len(unit.audit.pending))
+
+
+def _has_work(session: Session, unit: UnitOfWork) -> bool:
+    """Anything the rerun's transaction still has to commit: audit events, ORM changes, or a
+    statement that wrote (an upsert) since the last commit."""
+    if unit.audit.pending or session.new or session.dirty or session.deleted:
+        return True
+    return session.in_transaction() and bool(session.connection().info.get(_WROTE))
+
+
+_WROTE = "iop_wrote"
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(conn, _cursor, statement, *_args) -> None:
+    if _WRITE.match(statement):
+        conn.info[_WROTE] = True
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _forget_writes(conn) -> None:
+    conn.info.pop(_WROTE, None)
 
 
 def fail() -> None:
@@ -235,6 +264,51 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
+
+
+# --- counting statements (tests and the bench) -----------------------------------------------
+
+@dataclass
+class Statements:
+    """What one piece of work sent to the database (see `counting`)."""
+
+    sql: list[str] = field(default_factory=list)
+    commits: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.sql)
+
+    @property
+    def writes(self) -> list[str]:
+        return [s for s in self.sql if _WRITE.match(s)]
+
+    def writes_to(self, table: str) -> list[str]:
+        return [s for s in self.writes if re.match(rf"\s*(INSERT INTO|UPDATE|DELETE FROM) {table}\b", s, re.I)]
+
+    @property
+    def audit_inserts(self) -> int:
+        return len(self.writes_to("audit_event"))
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[Statements]:
+    """Count the statements and commits `engine` runs inside the block."""
+    seen = Statements()
+
+    def statement(_conn, _cursor, sql, *_args) -> None:
+        seen.sql.append(sql)
+
+    def commit(_conn) -> None:
+        seen.commits += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
 
 
 # --- statements that make a double tap save once ---------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
@@ -10,6 +11,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core import db
 from core.access import Actor
+from core.checkups import questionnaires
+from core.content import family_sections
+from core.screening import load_phrases
+from core.skills import catalogue
 from core.errors import AccessDenied
 from core.models import Role
 from ui import crisis
@@ -29,6 +34,16 @@ _CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 3rem; }
 .st-key-auth_components { display: none; }
 </style>"""
+
+
+@functools.cache
+def check_content() -> None:
+    """Read and check every content file, once per process (app.py calls this on every run; a
+    broken file raises CatalogueError naming it, and is read again until it is fixed)."""
+    catalogue()
+    questionnaires()
+    family_sections()
+    load_phrases()
 
 
 def is_database_error(exc: BaseException) -> bool:
