@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -31,12 +32,24 @@ from core.config import settings
 log = logging.getLogger("iop")
 
 
+# A rerun holds one connection from its first query to its commit (one unit of work), and Streamlit
+# runs each browser session's rerun in a thread of its own: a process needs a connection for every
+# rerun in flight at its busiest moment (a group's evening check-in), or the others wait and then
+# fail. SQLite connections are a file handle each; PostgreSQL's are a server process each, so the
+# database's max_connections must be at least (PG_POOL + PG_OVERFLOW) × app processes + a few.
+SQLITE_POOL, SQLITE_OVERFLOW = 10, 90
+PG_POOL, PG_OVERFLOW = 10, 30
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         memory = url in ("sqlite://", "sqlite:///:memory:")
         if not memory:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False},
+                               **({} if memory else {"pool_size": SQLITE_POOL, "max_overflow": SQLITE_OVERFLOW}))
+        if not memory:
+            _one_writer_at_a_time(engine)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # noqa: ANN001 - DB-API connection
@@ -49,7 +62,42 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=PG_POOL, max_overflow=PG_OVERFLOW)
+
+
+WRITER_WAIT_SECONDS = 30
+
+
+def _one_writer_at_a_time(engine: Engine) -> None:
+    """SQLite lets one connection write at a time; the others poll until `busy_timeout` and then
+    fail with "database is locked". Under many sessions at once (a group's evening check-in) the
+    pollers also crowd the one writer out of the interpreter, so its transaction lasts longer and
+    more of them time out. Here a thread about to write waits, asleep, for this process's other
+    writers to commit first, so nobody polls and nobody times out (after WRITER_WAIT_SECONDS it
+    goes on and SQLite's own timeout decides, as before). Other processes (the scheduled job)
+    still meet SQLite's lock."""
+    writer = threading.Lock()
+    engine.iop_writer = writer            # (the tests look at it: released after every transaction)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _wait_to_write(conn, _cursor, statement, *_args) -> None:
+        if not conn.info.get(_WRITER) and _WRITE.match(statement):
+            conn.info[_WRITER] = writer.acquire(timeout=WRITER_WAIT_SECONDS)
+
+    def _done(conn) -> None:
+        if conn.info.pop(_WRITER, False):
+            writer.release()
+
+    event.listen(engine, "commit", _done)
+    event.listen(engine, "rollback", _done)
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record) -> None:   # a connection back in the pool writes no more
+        if record.info.pop(_WRITER, False):
+            writer.release()
+
+
+_WRITER = "iop_writer"
 
 
 @lru_cache(maxsize=4)
