@@ -9,7 +9,7 @@ LOCK := requirements.lock
 TEST_LOCK := requirements-test.lock
 UV := uv>=0.9,<1
 
-.PHONY: run test install install-test lock migrate seed clean
+.PHONY: run test bench install install-test lock migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,5 +58,11 @@ test: install-test
 	bash scripts/system-deps.sh
 	bash scripts/test-all.sh
 
+## make bench: one table of figures for issue #22 (no assertions); BENCH_QUICK=1 skips the 20,000 clinic.
+## Generated clinics are cached in .bench-cache/ (the same day, a second run skips generating them).
+bench: install-test
+	bash scripts/system-deps.sh
+	$(BIN)/python bench/run.py
+
 clean:
-	rm -rf $(VENV) data test-artifacts
+	rm -rf $(VENV) data test-artifacts .bench-cache

@@ -322,6 +322,7 @@ class Statements:
 
     sql: list[str] = field(default_factory=list)
     commits: int = 0
+    audit_rows: int = 0
 
     @property
     def total(self) -> int:
@@ -344,8 +345,10 @@ def counting(engine: Engine) -> Iterator[Statements]:
     """Count the statements and commits `engine` runs inside the block."""
     seen = Statements()
 
-    def statement(_conn, _cursor, sql, *_args) -> None:
+    def statement(_conn, _cursor, sql, parameters, _context, many) -> None:
         seen.sql.append(sql)
+        if re.match(r"\s*INSERT INTO audit_event\b", sql, re.I):
+            seen.audit_rows += len(parameters) if many else 1
 
     def commit(_conn) -> None:
         seen.commits += 1
