@@ -85,7 +85,7 @@ class World:
         alex, rivera = actor("alex"), actor("dr.rivera")
         plan = safety.current_plan(session, alex, alex.id)
         world = cls(alex=alex, rivera=rivera, chen=actor("dr.chen"), admin=actor("admin"), pat=actor("pat.morgan"),
-                    today=diary.today_for(session, alex.id), therapist_today=program.today_of(session, rivera),
+                    today=program.user_today(session, alex.id), therapist_today=program.user_today(session, rivera.id),
                     caseload=sorted(session.execute(select(CaseloadAssignment.participant_id).where(
                         CaseloadAssignment.therapist_id == rivera.id)).scalars()),
                     homework=sorted(session.execute(select(Homework.id).where(
