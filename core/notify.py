@@ -587,12 +587,25 @@ def message_id(row_id: int, dedupe_key: str) -> str:
     return f"<iop-{row_id}-{digest}@iop-companion>"
 
 
+def sendable(address: str) -> str | None:
+    """The address as the mail goes to it: an international domain in its ASCII (IDNA) form; None
+    when it can't be sent without SMTPUTF8 (letters beyond ASCII before the @), which neither
+    smtplib's headers nor most servers handle: the email package would encode it into a
+    different, wrong address."""
+    if address.isascii():
+        return address
+    try:
+        return validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
+    except EmailNotValidError:
+        return None
+
+
 def build_email(*, row_id: int, dedupe_key: str, to: str, subject: str, body: str, now: datetime,
                 config: Settings | None = None) -> EmailMessage:
     config = config or settings()
     message = EmailMessage()
     message["From"] = config.mail_from
-    message["To"] = to
+    message["To"] = sendable(to) or to
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(row_id, dedupe_key)
@@ -751,8 +764,9 @@ def deliver(session: Session, *, worker: str, now: datetime, transport=None, lim
             report.add(Status.SKIPPED)
             continue
         address = c.to_address or (person.email if person else None)
-        if not address:
-            reason = ("The recipient's account has no email address." if c.recipient_id
+        if not address or not sendable(address):
+            reason = ("The address has accents or non-Latin letters before the @, which this mail setup can't send to."
+                      if address else "The recipient's account has no email address." if c.recipient_id
                       else "Nobody to send it to.")
             _settle(session, c, status=Status.FAILED, now=now, reason=reason)
             report.add(Status.FAILED, reason)
@@ -893,8 +907,12 @@ def _address(value: object) -> str:
     typed = value.strip()
     if len(typed) > EMAIL_MAX or inputs.unseen(typed):
         raise inputs.Problem("That doesn't look like an email address.")
+    local = typed.rpartition("@")[0]
+    if local and not local.isascii():
+        raise inputs.Problem("Our mail can't reach an address with accents or non-Latin letters before the @ "
+                             "(after it is fine). Please use another address.")
     try:
-        address = validate_email(typed, check_deliverability=False).normalized
+        address = validate_email(typed, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError:
         raise inputs.Problem("That doesn't look like an email address (like name@example.org).") from None
     if len(address) > EMAIL_MAX or inputs.unseen(address):      # normalising can change the length
