@@ -15,8 +15,9 @@ def test_share_see_revoke(server, browser, phone, artifacts):
     phone.get_by_test_id("stSidebar").get_by_role("link", name="Family sharing").click()
     settle(phone)
     phone.get_by_test_id("stSidebarHeader").get_by_role("button").click()
-    phone.get_by_text("Share: Mood trend (weekly averages)").click()
-    phone.get_by_role("button", name="Share with Jamie").first.click()
+    mood = phone.get_by_test_id("stExpander").filter(has_text="Share: Mood trend (weekly averages)")
+    mood.get_by_text("Share: Mood trend (weekly averages)").click()
+    mood.get_by_role("button", name="Share with Jamie").click()      # the button of this expander
     settle(phone)
     phone.get_by_text("Mood trend (weekly averages) — until").wait_for()
     phone.screenshot(path=artifacts / "sharing-participant.png", full_page=True)
