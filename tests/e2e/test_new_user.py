@@ -36,6 +36,7 @@ def test_unsaved_answers_survive_switching_days_on_a_phone(server, phone, artifa
     phone.get_by_text("Overall mood yesterday").wait_for()          # not "today" on yesterday's card
     phone.screenshot(path=artifacts / "diary-yesterday-390.png")
     tap(phone, "card_day", "Today •")                             # marked: answers not saved yet
+    phone.locator(f".st-key-mood_{day}").wait_for()                # today's card is drawn again
     assert chosen(phone, f"mood_{day}") == ["6"]
     assert chosen(phone, f"sadness_{day}") == ["3"]
     phone.screenshot(path=artifacts / "diary-draft-kept-390.png")
