@@ -16,11 +16,11 @@ from sqlmodel import Session, select
 from core import clinical
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
+from core.content import CONTENT, read_questionnaires
 from core.db import insert_if_absent
-from core.program import user_today
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
-from core.content import CONTENT, read_questionnaires
+from core.program import user_today
 
 QUESTIONNAIRE_FILE = CONTENT / "questionnaires.yaml"
 KINDS = ("phq9", "gad7", "pacs")
@@ -161,7 +161,7 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
     if not isinstance(answers, (list, tuple)) or len(answers) != len(q.items):
         raise ValidationError.one("answers", f"Expected {len(q.items)} answers.")
     answers = list(answers)
-    for index, (answer, item) in enumerate(zip(answers, q.items)):
+    for index, (answer, item) in enumerate(zip(answers, q.items, strict=True)):
         if answer is None:
             errors[f"item_{index}"] = "Please answer this one too."
         elif isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(item.choices):

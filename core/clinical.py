@@ -47,7 +47,7 @@ class Severity(StrEnum):
         return {"urgent": "Urgent", "same_day": "Today", "review": "Review"}[self.value]
 
 
-def most_severe(*severities: "Severity | None") -> "Severity | None":
+def most_severe(*severities: Severity | None) -> Severity | None:
     """The most urgent of the given severities (None when there are none)."""
     found = [s for s in severities if s is not None]
     return min(found, key=lambda s: s.rank) if found else None
@@ -139,7 +139,7 @@ class Reason:
                 "followup": self.followup}
 
     @classmethod
-    def of(cls, data: dict) -> "Reason":
+    def of(cls, data: dict) -> Reason:
         return cls(str(data["key"]), Severity(data["severity"]), str(data["text"]), int(data["level"]),
                    bool(data.get("followup")))
 

@@ -52,7 +52,7 @@ def make_engine(url: str) -> Engine:
             _one_writer_at_a_time(engine)
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001 - DB-API connection
+        def _pragmas(dbapi_conn, _record):  # a DB-API connection
             cur = dbapi_conn.cursor()
             if not memory:
                 cur.execute("PRAGMA journal_mode=WAL")

@@ -8,8 +8,20 @@ from sqlalchemy import event
 from sqlmodel import select
 
 from core import accounts, audit
-from core.access import (FAMILY_SHAREABLE, REFUSED_MESSAGE, Action, Actor, Category, Refusal, authorize,
-                         check_ref, has_active_consent, record, record_many, require_role)
+from core.access import (
+    FAMILY_SHAREABLE,
+    REFUSED_MESSAGE,
+    Action,
+    Actor,
+    Category,
+    Refusal,
+    authorize,
+    check_ref,
+    has_active_consent,
+    record,
+    record_many,
+    require_role,
+)
 from core.errors import AccessDenied
 from core.models import AppUser, AuditEvent, ConsentGrant, FamilyLink, Program, Role, utcnow
 
@@ -354,7 +366,7 @@ def test_who_saw_danas_diary_last_week_is_one_query(session, demo, engine):
     diary.cards_between(session, chen, dana.id, today - timedelta(days=6), today)
     statements = []
 
-    def count(conn, cursor, sql, params, context, many):  # noqa: ANN001
+    def count(conn, cursor, sql, params, context, many):
         if "FROM audit_event" in sql and sql.lstrip().upper().startswith("SELECT"):
             statements.append(sql)
 

@@ -17,9 +17,23 @@ import pytest
 from sqlmodel import select
 
 import core
-from core import (accounts, alerts, attendance, caseload, checkups, diary, export, feed, notify, practice, program, report,
-                  review,
-                  safety, sharing)
+from core import (
+    accounts,
+    alerts,
+    attendance,
+    caseload,
+    checkups,
+    diary,
+    export,
+    feed,
+    notify,
+    practice,
+    program,
+    report,
+    review,
+    safety,
+    sharing,
+)
 from core.access import Actor, Category
 from core.errors import AccessDenied
 from core.models import AppUser, AuditEvent, ConsentGrant, utcnow
@@ -161,7 +175,7 @@ def test_every_reader_refuses_family_or_returns_only_the_consented_summary(sessi
         with pytest.raises(AccessDenied):
             call(session, jamie, dana.id)
         outcomes[name] = "refused"
-    for name, (category, call, check) in SUMMARY_READERS.items():
+    for name, (_category, call, check) in SUMMARY_READERS.items():
         try:
             result = call(session, jamie, dana.id)
         except AccessDenied:
