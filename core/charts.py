@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -326,7 +327,7 @@ def checkup_trajectory(kind: str, past, span: tuple[date, date] | None = None) -
         return empty(name, "No check-ups yet")
     top = clinical.MAX_TOTAL[kind]
     days = [p.day for p in past]
-    traces = [{"type": "scatter", "x": days, "y": [p.total for p in past], "mode": "lines+markers+text",
+    traces: list[dict[str, Any]] = [{"type": "scatter", "x": days, "y": [p.total for p in past], "mode": "lines+markers+text",
                "name": name, "text": [str(p.total) for p in past], "textposition": "top center",
                "textfont": {"size": 12}, "line": {"color": BLUE, "width": 3}, "marker": {"size": 9},
                "hovertemplate": "%{y}<extra></extra>"}]

@@ -77,7 +77,7 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     goes on and SQLite's own timeout decides, as before). Other processes (the scheduled job)
     still meet SQLite's lock."""
     writer = threading.Lock()
-    engine.iop_writer = writer            # (the tests look at it: released after every transaction)
+    engine.iop_writer = writer  # type: ignore[attr-defined]  # our own mark on the engine; the tests look at it
 
     @event.listens_for(engine, "before_cursor_execute")
     def _wait_to_write(conn, _cursor, statement, *_args) -> None:
@@ -184,7 +184,7 @@ def _write_audit(session: OrmSession, unit: UnitOfWork) -> None:
         rows = list(unit.audit.pending.values())
         unit.audit.inflight.update(unit.audit.pending)
         unit.audit.pending.clear()
-        session.execute(insert(AuditEvent.__table__), rows)   # one statement, however many rows
+        session.execute(insert(AuditEvent.metadata.tables["audit_event"]), rows)   # one statement, however many rows
 
 
 @event.listens_for(OrmSession, "before_commit")
@@ -290,7 +290,9 @@ def fail() -> None:
     keeping its audit events, and end the unit with a rollback."""
     session = _unit.get()
     if session is not None:
-        unit_of(session).failed = True
+        unit = unit_of(session)
+        assert unit is not None, "the context holds only a unit of work's session"
+        unit.failed = True
         try:
             session.rollback()
         except SQLAlchemyError:
@@ -365,11 +367,9 @@ def counting(engine: Engine) -> Iterator[Statements]:
 # --- statements that make a double tap save once ---------------------------------------------
 def insert_statement(session: Session):
     """The dialect's INSERT (with ON CONFLICT) for the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def upsert(session: Session, model, values: dict, *, conflict: list[str], update: list[str]) -> int:

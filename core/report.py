@@ -204,7 +204,7 @@ def progress_report(session: Session, actor: Actor, participant_id: int, today: 
     rated = [p for p in entries if p.drop is not None]
     if entries:
         lines.append(f"Skills practice logged: {len(entries)} times"
-                     + (f"; distress fell by {sum(p.drop for p in rated) / len(rated):.1f} points on average."
+                     + (f"; distress fell by {sum(p.drop or 0 for p in rated) / len(rated):.1f} points on average."
                         if rated else "."))
     medication = _medication_line(cards)
     if medication:
