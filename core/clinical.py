@@ -47,12 +47,6 @@ class Severity(StrEnum):
         return {"urgent": "Urgent", "same_day": "Today", "review": "Review"}[self.value]
 
 
-def most_severe(*severities: Severity | None) -> Severity | None:
-    """The most urgent of the given severities (None when there are none)."""
-    found = [s for s in severities if s is not None]
-    return min(found, key=lambda s: s.rank) if found else None
-
-
 # What a program may attach to one of its card targets: nothing, a review, or an urgent alert.
 RULE_SEVERITIES = {"none": "No alert", "review": "Review alert", "urgent": "Urgent alert"}
 

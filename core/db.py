@@ -152,11 +152,6 @@ def unit_of(session: Session) -> UnitOfWork | None:
     return session.info.get(_UNIT)
 
 
-def current_session() -> Session | None:
-    """The session of the unit of work this script run is in, if any."""
-    return _unit.get()
-
-
 def on_commit(session: Session, action: Callable[[], None]) -> None:
     """Run `action` once the session's current transaction commits: for caches that must not be
     refilled from data other sessions cannot see yet."""

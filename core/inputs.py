@@ -366,13 +366,3 @@ def Email(pattern: re.Pattern, limit: int, *, message: str = "That doesn't look 
 
 
 ENTRY_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
-
-
-def EntryKey(message: str = "This form has expired; open it again."):
-    """The key a form was given when it opened (core.practice.new_entry_key): letters, digits,
-    dash or underscore, at most 40 (the column), so a resent form saves once."""
-    def check(value: Any) -> str:
-        if not isinstance(value, str) or not ENTRY_KEY.fullmatch(value):
-            raise Problem(message)
-        return value
-    return _field(check, Limit(max_chars=40))

@@ -222,10 +222,6 @@ def _changed(session: Session) -> None:
     on_commit(session, forget_programs)
 
 
-def default_program(session: Session) -> ProgramSettings | None:
-    return program_settings(session, None)
-
-
 def program_of(session: Session, actor: Actor) -> ProgramSettings | None:
     """The acting user's program (settings, not participant data)."""
     return program_settings(session, actor.program_id) if actor.program_id else None
