@@ -43,7 +43,7 @@ def main() -> None:
         actor = None
         try:
             actor = auth.current_actor()
-        except Exception as exc:  # noqa: BLE001 - a calm message and the crisis lines, never a traceback
+        except Exception as exc:  # a calm message and the crisis lines, never a traceback
             log.exception("could not check the login")
             db.fail()
             st.error(layout.DB_DOWN if layout.is_database_error(exc) else layout.UNEXPECTED)

@@ -91,7 +91,7 @@ def main() -> None:
     print(f"{'figure':24} {'build ms':>9} {'+json ms':>9} {'json KiB':>9} {'cached ms':>10}")
     total_b = total_s = total_c = 0.0
     for name, (builder, args, kwargs) in builds.items():
-        b, s, size = timed(lambda: builder(*args, **kwargs))
+        b, s, size = timed(lambda builder=builder, args=args, kwargs=kwargs: builder(*args, **kwargs))
         c = cached_ms((builder, args, kwargs))
         total_b, total_s, total_c = total_b + b, total_s + s, total_c + c
         print(f"{name:24} {b:9.1f} {s:9.1f} {size / 1024:9.1f} {c:10.1f}")

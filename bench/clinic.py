@@ -15,9 +15,9 @@ Nothing here is used by the app or the tests' pass/fail; `bench/run.py` drives i
 from __future__ import annotations
 
 import random
-from functools import lru_cache
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
@@ -26,9 +26,25 @@ from sqlalchemy.engine import Engine
 from core import auth, clinical
 from core.access import Category
 from core.diary import ensure_default_targets
-from core.models import (Alert, AppUser, Attendance, AuditEvent, CaseloadAssignment, Checkup, ConsentGrant,
-                         DiaryCard, DiaryTarget, DiaryUrge, FamilyLink, Homework, PracticeEntry, Program, Role,
-                         SafetyPlanVersion, ThoughtRecord)
+from core.models import (
+    Alert,
+    AppUser,
+    Attendance,
+    AuditEvent,
+    CaseloadAssignment,
+    Checkup,
+    ConsentGrant,
+    DiaryCard,
+    DiaryTarget,
+    DiaryUrge,
+    FamilyLink,
+    Homework,
+    PracticeEntry,
+    Program,
+    Role,
+    SafetyPlanVersion,
+    ThoughtRecord,
+)
 from core.skills import skills_by_id
 
 PASSWORD = "bench-password-1"
@@ -57,7 +73,7 @@ class Clinic:
         return {**self.__dict__, "today": self.today.isoformat(), "crowd": list(self.crowd)}
 
     @classmethod
-    def of(cls, data: dict) -> "Clinic":
+    def of(cls, data: dict) -> Clinic:
         return cls(**{**data, "today": date.fromisoformat(data["today"]), "crowd": tuple(data["crowd"])})
 
 
@@ -80,7 +96,7 @@ def _bulk(conn, model, rows: list[dict]) -> None:
     table, dialect = model.__table__, conn.dialect
     columns = [c for c in table.columns if c.name in rows[0]]
     names = ", ".join(dialect.identifier_preparer.quote(c.name) for c in columns)
-    data = list(zip(*(_converted(c, [row[c.name] for row in rows], dialect) for c in columns)))
+    data = list(zip(*(_converted(c, [row[c.name] for row in rows], dialect) for c in columns), strict=True))
     if dialect.name == "postgresql":
         with conn.connection.driver_connection.cursor() as cursor, cursor.copy(
                 f"COPY {table.name} ({names}) FROM STDIN") as copy:
@@ -270,7 +286,7 @@ def _history(conn, rng, people, ids, therapists, targets, skill_ids, today) -> N
                       "content": {"warning_signs": "Not sleeping", "coping": "A walk", "reasons_for_living": "My dog",
                                   "shared_steps": []}})
     urges = []
-    for card_id, (card, day_urges) in enumerate(zip(cards, card_urges), start=1):   # (an empty table)
+    for card_id, (card, day_urges) in enumerate(zip(cards, card_urges, strict=True), start=1):   # (an empty table)
         card["id"] = card_id
         urges.extend({**u, "card_id": card_id} for u in day_urges)
     for model, rows in ((DiaryCard, cards), (DiaryUrge, urges), (Checkup, checkups), (PracticeEntry, practice),

@@ -9,6 +9,7 @@ a free port, as the `postgres` user when run as root, stopped at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -208,10 +209,8 @@ class Postgres:
 
     def stop(self) -> None:
         self.admin.dispose()
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):
             self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "stop")
-        except subprocess.CalledProcessError:
-            pass
 
 
 def today_of(built: Built) -> date:

@@ -43,6 +43,7 @@ os.environ.pop("DATABASE_URL", None)
 from bench import clinic as generator  # noqa: E402
 from bench import databases, reruns, server  # noqa: E402
 
+
 def _flag(name: str, default: str) -> bool:
     return os.environ.get(name, default) not in ("", "0")
 

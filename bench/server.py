@@ -36,7 +36,7 @@ class AppServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         log_dir.mkdir(parents=True, exist_ok=True)
-        self.log = open(log_dir / f"server-{self.port}.log", "w")
+        self.log = open(log_dir / f"server-{self.port}.log", "w")  # noqa: SIM115 - open while the server runs
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(self.port), "--browser.gatherUsageStats",

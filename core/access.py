@@ -155,7 +155,7 @@ class Actor:
     program_id: int | None = None
 
     @classmethod
-    def of(cls, user: AppUser) -> "Actor":
+    def of(cls, user: AppUser) -> Actor:
         return cls(id=user.id, role=Role(user.role), username=user.username, name=user.name,
                    program_id=user.program_id)
 

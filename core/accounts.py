@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from core import auth, inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.errors import ValidationError
-from core.models import AppUser, CaseloadAssignment, FamilyLink, Role, utcnow
+from core.models import AppUser, CaseloadAssignment, Role, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -213,24 +213,3 @@ def caseload_for(session: Session, actor: Actor) -> list[PersonRef]:
     rows = [PersonRef(u.id, u.name, u.username, u.started_on) for u in session.exec(query)]
     record(session, actor, category="caseload", action="read")
     return rows
-
-
-def therapist_of(session: Session, actor: Actor, participant_id: int) -> PersonRef | None:
-    authorize(session, actor, participant_id, Category.PROFILE, Action.READ)
-    therapist = session.exec(select(AppUser).join(
-        CaseloadAssignment, CaseloadAssignment.therapist_id == AppUser.id).where(
-        CaseloadAssignment.participant_id == participant_id)).first()
-    return PersonRef(therapist.id, therapist.name, therapist.username) if therapist else None
-
-
-def linked_participants(session: Session, actor: Actor) -> list[tuple[PersonRef, str]]:
-    """For a family member: the participants they are connected to, and how."""
-    require_role(session, actor, Role.FAMILY, what="family links")
-    query = (select(AppUser, FamilyLink.relationship)
-             .join(FamilyLink, FamilyLink.participant_id == AppUser.id)
-             .where(FamilyLink.family_id == actor.id).order_by(AppUser.name))
-    return [(PersonRef(u.id, u.name, u.username, u.started_on), rel) for u, rel in session.exec(query)]
-
-
-def load_actor(session: Session, user_id: int) -> AppUser | None:
-    return session.get(AppUser, user_id)

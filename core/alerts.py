@@ -22,8 +22,7 @@ from core.access import Action, Actor, Category, authorize, record, record_many,
 from core.clinical import Reason, RiskLevel, Severity
 from core.db import insert_if_absent, insert_statement, upsert
 from core.errors import AccessDenied, ValidationError
-from core.models import (Alert, AppUser, CaseloadAssignment, DiaryCard, Program, RiskFollowup, Role,
-                         utcnow)
+from core.models import Alert, AppUser, CaseloadAssignment, DiaryCard, Program, RiskFollowup, Role, utcnow
 from core.program import program_today
 
 OPENED, UPDATED, ESCALATED, SEEN, NONE = "opened", "updated", "escalated", "seen", "none"
@@ -44,7 +43,7 @@ class RiskOutcome:
     def risky(self) -> bool:
         return bool(self.reasons)
 
-    def __or__(self, other: "RiskOutcome") -> "RiskOutcome":
+    def __or__(self, other: RiskOutcome) -> RiskOutcome:
         """Two routings from one save (say, a PHQ-9's item 9 and its worsening): the risk one wins."""
         first, second = (self, other) if self.risky or not other.risky else (other, self)
         return RiskOutcome(first.reasons + [r for r in second.reasons if r not in first.reasons],

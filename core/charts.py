@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import plotly.graph_objects as go
 
@@ -109,7 +110,7 @@ def _rolling(days: list[date], values: list[float], window: int = 7) -> list[flo
     """Mean of the values within the last `window` calendar days (missing days don't count)."""
     out = []
     for day in days:
-        recent = [v for d, v in zip(days, values) if day - timedelta(days=window) < d <= day]
+        recent = [v for d, v in zip(days, values, strict=True) if day - timedelta(days=window) < d <= day]
         out.append(round(sum(recent) / len(recent), 2) if recent else None)
     return out
 
@@ -130,7 +131,7 @@ def mood(cards, span: tuple[date, date] | None = None) -> go.Figure:
     ], "Mood (0–10)", x=_date_axis(*_span(days, span)), y={"range": [-0.5, 10.5], "dtick": 2})
 
 
-EMOTION_COLOURS = dict(zip(clinical.EMOTIONS, (BLUE, ORANGE, VERMILION, PURPLE, GREEN)))
+EMOTION_COLOURS = dict(zip(clinical.EMOTIONS, (BLUE, ORANGE, VERMILION, PURPLE, GREEN), strict=True))
 WEEKLY_AFTER_DAYS = 28    # longer than this, emotions are drawn as weekly averages: daily lines tangle
 
 
@@ -184,7 +185,7 @@ def urges_acted_skills(cards, target_labels: dict[str, str], span: tuple[date, d
     if (last - first).days > WEEKLY_AFTER_DAYS:
         urge_weeks: dict[date, list[int]] = defaultdict(list)
         skill_weeks: dict[date, list[int]] = defaultdict(list)
-        for c, urge in zip(cards, strongest):
+        for c, urge in zip(cards, strongest, strict=True):
             skill_weeks[_monday(c.day)].append(len(c.skills))
             if urge is not None:
                 urge_weeks[_monday(c.day)].append(urge)
@@ -286,7 +287,7 @@ def helpfulness(entries, top: int = 6) -> go.Figure:
     labels = [f"{n} ({len(by_skill[n])}×)" for n in chosen]
     # One connecting line for all skills (None breaks it between them): one trace, not one per skill.
     xs, ys = [], []
-    for label, b, a in zip(labels, before, after):
+    for label, b, a in zip(labels, before, after, strict=True):
         xs += [b, a, None]
         ys += [label, label, None]
     return _figure([
@@ -326,7 +327,7 @@ def checkup_trajectory(kind: str, past, span: tuple[date, date] | None = None) -
         return empty(name, "No check-ups yet")
     top = clinical.MAX_TOTAL[kind]
     days = [p.day for p in past]
-    traces = [{"type": "scatter", "x": days, "y": [p.total for p in past], "mode": "lines+markers+text",
+    traces: list[dict[str, Any]] = [{"type": "scatter", "x": days, "y": [p.total for p in past], "mode": "lines+markers+text",
                "name": name, "text": [str(p.total) for p in past], "textposition": "top center",
                "textfont": {"size": 12}, "line": {"color": BLUE, "width": 3}, "marker": {"size": 9},
                "hovertemplate": "%{y}<extra></extra>"}]

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import clinical
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
+from core.content import CONTENT, read_questionnaires
 from core.db import insert_if_absent
-from core.program import user_today
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
-from core.content import CONTENT, read_questionnaires
+from core.program import user_today
 
 QUESTIONNAIRE_FILE = CONTENT / "questionnaires.yaml"
 KINDS = ("phq9", "gad7", "pacs")
@@ -98,13 +98,13 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
     """What is due now for each of the program's questionnaires; two queries."""
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
     user = session.get(AppUser, participant_id)
-    program = session.get(Program, user.program_id) if user.program_id else None
+    program = session.get(Program, user.program_id) if user is not None and user.program_id else None
     today = today or user_today(session, participant_id)
     interval = program.checkup_interval_days if program else clinical.CHECKUP_INTERVAL_DAYS
     rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id)).all()
     requests = session.exec(select(CheckupRequest).where(CheckupRequest.participant_id == participant_id,
-                                                         CheckupRequest.fulfilled_by_id == None)  # noqa: E711
-                            .order_by(CheckupRequest.id)).all()
+                                                         col(CheckupRequest.fulfilled_by_id).is_(None))
+                            .order_by(col(CheckupRequest.id))).all()
     return [_status(kind, [r for r in rows if r.kind == kind and r.slot_key.startswith("p")],
                     next((q for q in requests if q.kind == kind), None), today, interval)
             for kind in kinds_for(program)]
@@ -161,7 +161,7 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
     if not isinstance(answers, (list, tuple)) or len(answers) != len(q.items):
         raise ValidationError.one("answers", f"Expected {len(q.items)} answers.")
     answers = list(answers)
-    for index, (answer, item) in enumerate(zip(answers, q.items)):
+    for index, (answer, item) in enumerate(zip(answers, q.items, strict=True)):
         if answer is None:
             errors[f"item_{index}"] = "Please answer this one too."
         elif isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(item.choices):
@@ -180,7 +180,7 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
             raise IncompleteWithRisk(errors, risk)
         raise ValidationError(errors)
 
-    total = sum(answers)
+    total = sum(a for a in answers if a is not None)   # (none is None here: the loop above refused it)
     band = clinical.band(kind, total)
     intake = None if status.due_slot == "p0" else _intake_total(session, participant_id, kind)
     checkup_id = insert_if_absent(session, Checkup, {
@@ -191,6 +191,7 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
         raise ValidationError.one("kind", "This check-up was already saved — thank you.")
     if status.extra_request_id:
         request = session.get(CheckupRequest, status.extra_request_id)
+        assert request is not None, "statuses() just read it, in this transaction"
         request.fulfilled_by_id = checkup_id
         session.add(request)
     name = clinical.CHECKUP_NAMES[kind]
@@ -244,8 +245,8 @@ def histories(session: Session, actor: Actor, participant_id: int,
               kinds: tuple[str, ...] | list[str] = KINDS) -> dict[str, list[Past]]:
     """`history` of several kinds in one query: {kind: check-ups oldest first} (empty lists too)."""
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
-    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id, Checkup.kind.in_(kinds))
-                        .order_by(Checkup.day, Checkup.id)).all()
+    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(kinds))
+                        .order_by(col(Checkup.day), col(Checkup.id))).all()
     found: dict[str, list[Past]] = {kind: [] for kind in kinds}
     for kind in found:
         mine = [r for r in rows if r.kind == kind]

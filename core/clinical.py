@@ -47,12 +47,6 @@ class Severity(StrEnum):
         return {"urgent": "Urgent", "same_day": "Today", "review": "Review"}[self.value]
 
 
-def most_severe(*severities: "Severity | None") -> "Severity | None":
-    """The most urgent of the given severities (None when there are none)."""
-    found = [s for s in severities if s is not None]
-    return min(found, key=lambda s: s.rank) if found else None
-
-
 # What a program may attach to one of its card targets: nothing, a review, or an urgent alert.
 RULE_SEVERITIES = {"none": "No alert", "review": "Review alert", "urgent": "Urgent alert"}
 
@@ -139,7 +133,7 @@ class Reason:
                 "followup": self.followup}
 
     @classmethod
-    def of(cls, data: dict) -> "Reason":
+    def of(cls, data: dict) -> Reason:
         return cls(str(data["key"]), Severity(data["severity"]), str(data["text"]), int(data["level"]),
                    bool(data.get("followup")))
 
@@ -287,7 +281,7 @@ PHQ9_RELIABLE_CHANGE = 5      # points (Löwe 2004: 2 standard errors of measure
 GAD7_MCID = 4                 # points: minimal clinically important difference (Toussaint 2020)
 GAD7_RELIABLE_CHANGE = 6      # points: reliable change index, 5.59 rounded up (Bischoff 2020)
 # The change marked on charts and in words, per measure: (points from intake, what it is called).
-CHANGE_MARKERS = {
+CHANGE_MARKERS: dict[str, tuple[int, str]] = {
     "phq9": (PHQ9_RELIABLE_CHANGE, "reliable change"),
     "gad7": (GAD7_MCID, "minimal clinically important difference"),
 }
@@ -351,11 +345,11 @@ def change_from_intake(kind: str, intake: int | None, total: int) -> Change:
     if intake is None:
         return Change(None, remission=in_remission)
     diff = total - intake
-    threshold = CHANGE_MARKERS.get(kind, (None, ""))[0]
+    threshold = CHANGE_MARKERS[kind][0] if kind in CHANGE_MARKERS else None
     response = (kind == "phq9" and intake > 0 and total <= PHQ9_RESPONSE_MAX
                 and (intake - total) >= PHQ9_RESPONSE_DROP * intake)
-    return Change(diff, marked_worse=bool(threshold) and diff >= threshold,
-                  marked_better=bool(threshold) and -diff >= threshold, response=response,
+    return Change(diff, marked_worse=threshold is not None and diff >= threshold,
+                  marked_better=threshold is not None and -diff >= threshold, response=response,
                   remission=in_remission)
 
 

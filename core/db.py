@@ -52,7 +52,7 @@ def make_engine(url: str) -> Engine:
             _one_writer_at_a_time(engine)
 
         @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record):  # noqa: ANN001 - DB-API connection
+        def _pragmas(dbapi_conn, _record):  # a DB-API connection
             cur = dbapi_conn.cursor()
             if not memory:
                 cur.execute("PRAGMA journal_mode=WAL")
@@ -77,7 +77,7 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     goes on and SQLite's own timeout decides, as before). Other processes (the scheduled job)
     still meet SQLite's lock."""
     writer = threading.Lock()
-    engine.iop_writer = writer            # (the tests look at it: released after every transaction)
+    engine.iop_writer = writer  # type: ignore[attr-defined]  # our own mark on the engine; the tests look at it
 
     @event.listens_for(engine, "before_cursor_execute")
     def _wait_to_write(conn, _cursor, statement, *_args) -> None:
@@ -152,11 +152,6 @@ def unit_of(session: Session) -> UnitOfWork | None:
     return session.info.get(_UNIT)
 
 
-def current_session() -> Session | None:
-    """The session of the unit of work this script run is in, if any."""
-    return _unit.get()
-
-
 def on_commit(session: Session, action: Callable[[], None]) -> None:
     """Run `action` once the session's current transaction commits: for caches that must not be
     refilled from data other sessions cannot see yet."""
@@ -184,7 +179,7 @@ def _write_audit(session: OrmSession, unit: UnitOfWork) -> None:
         rows = list(unit.audit.pending.values())
         unit.audit.inflight.update(unit.audit.pending)
         unit.audit.pending.clear()
-        session.execute(insert(AuditEvent.__table__), rows)   # one statement, however many rows
+        session.execute(insert(AuditEvent.metadata.tables["audit_event"]), rows)   # one statement, however many rows
 
 
 @event.listens_for(OrmSession, "before_commit")
@@ -290,7 +285,9 @@ def fail() -> None:
     keeping its audit events, and end the unit with a rollback."""
     session = _unit.get()
     if session is not None:
-        unit_of(session).failed = True
+        unit = unit_of(session)
+        assert unit is not None, "the context holds only a unit of work's session"
+        unit.failed = True
         try:
             session.rollback()
         except SQLAlchemyError:
@@ -365,11 +362,9 @@ def counting(engine: Engine) -> Iterator[Statements]:
 # --- statements that make a double tap save once ---------------------------------------------
 def insert_statement(session: Session):
     """The dialect's INSERT (with ON CONFLICT) for the session's database."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def upsert(session: Session, model, values: dict, *, conflict: list[str], update: list[str]) -> int:

@@ -11,7 +11,7 @@ class ValidationError(ValueError):
         super().__init__("; ".join(self.fields.values()))
 
     @classmethod
-    def one(cls, field: str, message: str) -> "ValidationError":
+    def one(cls, field: str, message: str) -> ValidationError:
         return cls({field: message})
 
 

@@ -29,8 +29,17 @@ from core import codes
 from core.access import Actor, Category, record, record_many, require_role
 from core.config import settings
 from core.db import upsert
-from core.models import (AppUser, CalendarFeed, CaseloadAssignment, Homework, PracticeEntry, Program, Role,
-                         ThoughtRecord, utcnow)
+from core.models import (
+    AppUser,
+    CalendarFeed,
+    CaseloadAssignment,
+    Homework,
+    PracticeEntry,
+    Program,
+    Role,
+    ThoughtRecord,
+    utcnow,
+)
 from core.program import user_zone
 
 PURPOSE = "calendar-feed"

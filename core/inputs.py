@@ -37,7 +37,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, fields as dataclass_fields, is_dataclass
+from dataclasses import dataclass, is_dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import date
 from typing import Annotated, Any, ClassVar
 
@@ -280,7 +281,7 @@ class Form(BaseModel):
     raises ValidationError naming every field that is wrong."""
 
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, hide_input_in_errors=True)
-    registry: ClassVar[dict[str, type["Form"]]] = {}
+    registry: ClassVar[dict[str, type[Form]]] = {}
     # Message for a field whose value pydantic itself refused (a missing or unexpected argument).
     MISSING: ClassVar[str] = "Please fill this in."
 
@@ -365,13 +366,3 @@ def Email(pattern: re.Pattern, limit: int, *, message: str = "That doesn't look 
 
 
 ENTRY_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
-
-
-def EntryKey(message: str = "This form has expired; open it again."):
-    """The key a form was given when it opened (core.practice.new_entry_key): letters, digits,
-    dash or underscore, at most 40 (the column), so a resent form saves once."""
-    def check(value: Any) -> str:
-        if not isinstance(value, str) or not ENTRY_KEY.fullmatch(value):
-            raise Problem(message)
-        return value
-    return _field(check, Limit(max_chars=40))

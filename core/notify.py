@@ -24,6 +24,7 @@ the login decides who reads what. Mail goes out by SMTP when a host is configure
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email
 import email.policy
 import hashlib
@@ -56,9 +57,23 @@ from core.clinical import Severity
 from core.config import Settings, settings
 from core.db import insert_if_absent, session_scope, upsert
 from core.errors import ValidationError
-from core.models import (Alert, AppUser, CaseloadAssignment, Checkup, CheckupRequest, DiaryCard, Homework,
-                         NotificationSetting, NotifyWorker, OutboxMessage, PracticeEntry, Program, Role,
-                         ThoughtRecord, utcnow)
+from core.models import (
+    Alert,
+    AppUser,
+    CaseloadAssignment,
+    Checkup,
+    CheckupRequest,
+    DiaryCard,
+    Homework,
+    NotificationSetting,
+    NotifyWorker,
+    OutboxMessage,
+    PracticeEntry,
+    Program,
+    Role,
+    ThoughtRecord,
+    utcnow,
+)
 from core.program import _first_zone
 
 log = logging.getLogger("iop.notify")
@@ -272,7 +287,7 @@ def schedule_digests(session: Session, now: datetime) -> int:
     """Each therapist's working-morning digest: open review-level alerts and missed check-ins, as
     counts. Missed check-ins are raised first (core.alerts' daily job). One row per therapist and
     day, even when there is nothing to say (kept as "not needed"), so the day's work runs once."""
-    from core.alerts import MISSED_CHECKIN, raise_missed_checkins   # core.alerts imports this module
+    from core.alerts import MISSED_CHECKIN, raise_missed_checkins  # core.alerts imports this module
 
     queued = 0
     for program in session.exec(select(Program)).all():
@@ -347,7 +362,7 @@ def checkup_schedule(session: Session, people: list[tuple[int, int | None, date]
     """Each person's check-up status per questionnaire (core.checkups' schedule rule) for
     (participant id, program id, their today): three queries however many people. Used by the
     worker (reminders) and the calendar feed; nobody's answers are read, only which slots are filled."""
-    from core.checkups import _status, kinds_for   # the schedule rule, in one place
+    from core.checkups import _status, kinds_for  # the schedule rule, in one place
 
     if not people:
         return {}
@@ -474,7 +489,7 @@ class MailDrop:
     def __init__(self, folder: str | Path):
         self.folder = Path(folder)
 
-    def __enter__(self) -> "MailDrop":
+    def __enter__(self) -> MailDrop:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -507,7 +522,7 @@ class Smtp:
     def where(self) -> str:
         return f"{self.config.smtp_host}:{self.config.smtp_port}"
 
-    def __enter__(self) -> "Smtp":
+    def __enter__(self) -> Smtp:
         c = self.config
         try:
             if c.smtp_security == "ssl":
@@ -539,18 +554,14 @@ class Smtp:
 
     def _close(self) -> None:
         if self.conn is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self.conn.close()
-            except OSError:
-                pass
             self.conn = None
 
     def __exit__(self, *exc) -> None:
         if self.conn is not None:
-            try:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
                 self.conn.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
             self._close()
 
 
@@ -1324,7 +1335,7 @@ def run(*, interval: float = TICK_SECONDS, once: bool = False, stop: threading.E
             if d.sent or d.failed or d.retried or d.uncertain or d.skipped:
                 log.info("sent %s, will retry %s, failed %s, uncertain %s, not needed %s%s", d.sent, d.retried,
                          d.failed, d.uncertain, d.skipped, f" ({d.reasons[0]})" if d.reasons else "")
-        except Exception:  # noqa: BLE001 - a database outage must not stop the worker; it tries again
+        except Exception:  # a database outage must not stop the worker; it tries again
             log.exception("notification tick failed; trying again in %ss", interval)
         if once or stop.wait(interval):
             return 0

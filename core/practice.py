@@ -22,9 +22,9 @@ from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, RiskOutcome, screen_free_text
 from core.db import insert_if_absent, upsert
 from core.diary import spreadsheet_row
-from core.program import user_today
 from core.errors import ValidationError
 from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, utcnow
+from core.program import user_today
 from core.skills import TOOLS, skills_by_id
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 import time
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, select
 
 from core import inputs
-from core.db import on_commit, rerun_memo
 from core.access import Action, Actor, Category, authorize, record, require_role
+from core.db import on_commit, rerun_memo
 from core.errors import ValidationError
 from core.models import AppUser, CaseloadAssignment, Program, Role
 
@@ -175,7 +175,7 @@ def user_today(session: Session, user_id: int, now: datetime | None = None) -> d
 # app processes see a change within PROGRAM_CACHE_SECONDS.
 
 PROGRAM_CACHE_SECONDS = 30.0
-_programs: dict[tuple[str, int | None], tuple[float, "ProgramSettings | None"]] = {}
+_programs: dict[tuple[str, int | None], tuple[float, ProgramSettings | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,7 @@ class ProgramSettings:
     local_crisis_resources: tuple[dict, ...]
 
     @classmethod
-    def of(cls, program: Program) -> "ProgramSettings":
+    def of(cls, program: Program) -> ProgramSettings:
         return cls(program.id, program.name, program.timezone, program.schedule, program.length_weeks,
                    program.substance_use_tracking, program.checkup_interval_days, program.crisis_region,
                    tuple(dict(item) for item in program.local_crisis_resources or [] if isinstance(item, dict)))
@@ -220,10 +220,6 @@ def forget_programs() -> None:
 
 def _changed(session: Session) -> None:
     on_commit(session, forget_programs)
-
-
-def default_program(session: Session) -> ProgramSettings | None:
-    return program_settings(session, None)
 
 
 def program_of(session: Session, actor: Actor) -> ProgramSettings | None:

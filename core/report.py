@@ -55,7 +55,7 @@ def _svg(title: str, first: date, last: date, low: float, high: float, *, dots=(
     p = _Plot(first, last, low, high)
     out = [f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{e(title)}" xmlns="http://www.w3.org/2000/svg">',
            f'<text x="0" y="14" font-size="14" font-weight="600" fill="{INK}">{e(title)}</text>']
-    for (b_low, b_high, name), fill in zip(bands, BAND_FILLS):
+    for (b_low, b_high, name), fill in zip(bands, BAND_FILLS, strict=False):
         top, bottom = p.y(min(b_high, high)), p.y(max(b_low, low))
         out.append(f'<rect x="{LEFT}" y="{top:.1f}" width="{W - LEFT - RIGHT}" height="{bottom - top:.1f}" fill="{fill}"/>')
         words = name.split(" ", 1) if len(name) > 10 else [name]     # "Moderately / severe" on two lines
@@ -107,7 +107,7 @@ def _svg(title: str, first: date, last: date, low: float, high: float, *, dots=(
 def _rolling(days: list[date], values: list[float], window: int = 7) -> list[float | None]:
     out = []
     for day in days:
-        recent = [v for d, v in zip(days, values) if day - timedelta(days=window) < d <= day]
+        recent = [v for d, v in zip(days, values, strict=True) if day - timedelta(days=window) < d <= day]
         out.append(round(sum(recent) / len(recent), 1) if recent else None)
     return out
 
@@ -115,7 +115,7 @@ def _rolling(days: list[date], values: list[float], window: int = 7) -> list[flo
 def mood_svg(cards, first: date, last: date) -> str:
     days, moods = [c.day for c in cards], [c.mood for c in cards]
     return _svg("Mood (0–10): each day, and the 7-day average", first, last, 0, 10.5,
-                dots=list(zip(days, moods)), lines=[(list(zip(days, _rolling(days, moods))), BLUE, False)],
+                dots=list(zip(days, moods, strict=True)), lines=[(list(zip(days, _rolling(days, moods), strict=True)), BLUE, False)],
                 y_ticks=(0, 5, 10), legend=(("Daily mood", SKY), ("7-day average", BLUE)))
 
 
@@ -204,7 +204,7 @@ def progress_report(session: Session, actor: Actor, participant_id: int, today: 
     rated = [p for p in entries if p.drop is not None]
     if entries:
         lines.append(f"Skills practice logged: {len(entries)} times"
-                     + (f"; distress fell by {sum(p.drop for p in rated) / len(rated):.1f} points on average."
+                     + (f"; distress fell by {sum(p.drop or 0 for p in rated) / len(rated):.1f} points on average."
                         if rated else "."))
     medication = _medication_line(cards)
     if medication:

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from core import alerts, attendance, checkups, diary, notify, practice, sharing
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
+from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
 
 REVIEW_WEEKS = 8          # how far back the charts, attendance, practice and thought records go
@@ -52,10 +53,10 @@ class Review:
     craving_on: bool
     checkups: dict[str, list[checkups.Past]]  # every check-up of each kind, oldest first
     attendance: list[attendance.SessionRecord]
-    homework: list[practice.HomeworkView]
+    homework: list[HomeworkView]
     participant_today: date                   # their own day: homework due dates count from it
-    practice: list[practice.PracticeView]     # since .. today, newest first
-    thought_records: list[practice.ThoughtView]
+    practice: list[PracticeView]     # since .. today, newest first
+    thought_records: list[ThoughtView]
     family: list[sharing.FamilyMember]
     alerts: list[alerts.PastAlert]            # every alert, newest first
     notices: dict[int, list[notify.Notice]]   # per alert: the emails and escalations sent (or tried)
@@ -68,11 +69,11 @@ class Review:
         return self.week_start <= day <= self.week_end
 
     @property
-    def practice_this_week(self) -> list[practice.PracticeView]:
+    def practice_this_week(self) -> list[PracticeView]:
         return [e for e in self.practice if self.in_week(e.day)]
 
     @property
-    def practice_other_weeks(self) -> list[practice.PracticeView]:
+    def practice_other_weeks(self) -> list[PracticeView]:
         return [e for e in self.practice if not self.in_week(e.day)]
 
 
@@ -110,5 +111,5 @@ def review_of(session: Session, actor: Actor, *, participant_id: int, week_start
         thought_records=practice.thought_records(session, actor, participant_id, since, today),
         family=sharing.family_of(session, actor, participant_id),
         alerts=history,
-        notices=notify.alert_notices(session, actor, [a.id for a in history]),
+        notices=notify.alert_notices(session, actor, [a.id for a in history if a.id is not None]),
     )

@@ -44,7 +44,7 @@ PHONE_RE = re.compile(r"^\+?[\d\s().-]{3,20}$")
 class PlanConflict(Exception):
     """Someone saved a newer version since this edit began; `current` is that version."""
 
-    def __init__(self, current: "Plan"):
+    def __init__(self, current: Plan):
         self.current = current
         super().__init__(f"The plan was changed by {current.updated_by} at {current.updated_at:%H:%M}.")
 

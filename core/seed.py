@@ -17,9 +17,26 @@ from core import alerts, auth, clinical
 from core.access import Category
 from core.config import ConfigError, settings
 from core.diary import ensure_default_targets
-from core.models import (Alert, AppUser, Attendance, CaseloadAssignment, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
-                         FamilyLink, FavouriteSkill, Homework, PracticeEntry, Program, Role, SafetyPlanVersion,
-                         ThoughtRecord, utcnow)
+from core.models import (
+    Alert,
+    AppUser,
+    Attendance,
+    CaseloadAssignment,
+    Checkup,
+    ConsentGrant,
+    DiaryCard,
+    DiaryTarget,
+    DiaryUrge,
+    FamilyLink,
+    FavouriteSkill,
+    Homework,
+    PracticeEntry,
+    Program,
+    Role,
+    SafetyPlanVersion,
+    ThoughtRecord,
+    utcnow,
+)
 from core.skills import catalogue
 
 SEED = 20261123
@@ -84,7 +101,7 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
     person(*ADMIN, Role.ADMIN)
     therapists = [person(u, n, Role.THERAPIST) for u, n in THERAPISTS]
     participants = {}
-    for index, (username, name, _trajectory) in enumerate(PARTICIPANTS):
+    for username, name, _trajectory in PARTICIPANTS:
         weeks = rng.randint(2, 10)
         participants[username] = person(username, name, Role.PARTICIPANT,
                                         started_on=today - timedelta(weeks=weeks))

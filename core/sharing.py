@@ -21,8 +21,23 @@ from sqlmodel import Session, select
 from core import accounts, auth, clinical, codes, inputs, throttle
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.errors import ValidationError
-from core.models import (AppUser, Attendance, AuditEvent, Checkup, ConsentGrant, DiaryCard, DiaryTarget, DiaryUrge,
-                         FamilyInvitation, FamilyLink, PracticeEntry, Program, Role, ThoughtRecord, utcnow)
+from core.models import (
+    AppUser,
+    Attendance,
+    AuditEvent,
+    Checkup,
+    ConsentGrant,
+    DiaryCard,
+    DiaryTarget,
+    DiaryUrge,
+    FamilyInvitation,
+    FamilyLink,
+    PracticeEntry,
+    Program,
+    Role,
+    ThoughtRecord,
+    utcnow,
+)
 from core.program import _first_zone, user_zone
 
 CATEGORY_LABELS = {

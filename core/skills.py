@@ -73,8 +73,7 @@ def skill_for_tool(tool: str) -> Skill:
 
 # --- search ---------------------------------------------------------------------------------
 
-_STOPWORDS = frozenset("a an and at be i im i'm is it me my of on or so the to too with feel feeling "
-                       "am really very just".split())
+_STOPWORDS = frozenset(["a", "an", "and", "at", "be", "i", "im", "i'm", "is", "it", "me", "my", "of", "on", "or", "so", "the", "to", "too", "with", "feel", "feeling", "am", "really", "very", "just"])
 
 
 def _words(text: str) -> list[str]:

@@ -7,13 +7,13 @@ from ui import auth
 
 actor = auth.guard(Role.ADMIN)
 
-from core import accounts  # noqa: E402 - the guard comes first
-from core import auth as core_auth  # noqa: E402
-from core.config import settings  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from ui.forms import FieldErrors  # noqa: E402
-from ui.text import md  # noqa: E402
+from core import accounts
+from core import auth as core_auth
+from core.config import settings
+from core.db import session_scope
+from core.errors import ValidationError
+from ui.forms import FieldErrors
+from ui.text import md
 
 st.title("Accounts")
 

@@ -7,10 +7,10 @@ from ui import auth
 
 actor = auth.guard(Role.ADMIN)
 
-from core import accounts  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from ui.text import md  # noqa: E402
+from core import accounts
+from core.db import session_scope
+from core.errors import ValidationError
+from ui.text import md
 
 DONE = "admin_assign_done"   # the success message, kept across the rerun that redraws the lists
 

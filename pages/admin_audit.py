@@ -9,10 +9,10 @@ from ui import auth
 
 actor = auth.guard(Role.ADMIN)
 
-from core import accounts, audit  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.program import user_today, user_zone  # noqa: E402
-from ui.timefmt import local_time  # noqa: E402
+from core import accounts, audit
+from core.db import session_scope
+from core.program import user_today, user_zone
+from ui.timefmt import local_time
 
 st.title("Audit log")
 st.caption(f"Newest first, {audit.AUDIT_PAGE_SIZE} events a page. Each row says who, whose record, what kind of "

@@ -8,16 +8,16 @@ from ui import auth
 
 actor = auth.guard(Role.ADMIN)
 
-from datetime import UTC, datetime  # noqa: E402
+from datetime import UTC, datetime
 
-from core import clinical, notify  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from core.notify import Kind, Status  # noqa: E402
-from core.program import user_zone  # noqa: E402
-from ui.forms import FieldErrors  # noqa: E402
-from ui.text import md  # noqa: E402
-from ui.timefmt import local_time  # noqa: E402
+from core import clinical, notify
+from core.db import session_scope
+from core.errors import ValidationError
+from core.notify import Kind, Status
+from core.program import user_zone
+from ui.forms import FieldErrors
+from ui.text import md
+from ui.timefmt import local_time
 
 st.title("Messages")
 with session_scope() as session:
@@ -39,7 +39,7 @@ if view.waiting_reason:
              icon=":material/schedule_send:")
 
 columns = st.columns(4)
-for column, status in zip(columns, (Status.QUEUED, Status.SENT, Status.FAILED, Status.UNCERTAIN)):
+for column, status in zip(columns, (Status.QUEUED, Status.SENT, Status.FAILED, Status.UNCERTAIN), strict=True):
     column.metric(notify.STATUS_WORDS[status].split(":")[0], view.counts.get(status.value, 0))
 
 st.subheader("Recent messages")

@@ -8,11 +8,11 @@ from ui import auth
 
 actor = auth.guard(Role.ADMIN)
 
-from core import clinical, diary  # noqa: E402 - the guard comes first
-from core import program as programs  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from ui.text import md  # noqa: E402
+from core import clinical, diary
+from core import program as programs
+from core.db import session_scope
+from core.errors import ValidationError
+from ui.text import md
 
 st.title("Program")
 with session_scope() as session:

@@ -8,14 +8,14 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import alerts, notify  # noqa: E402 - the guard comes first
-from core.clinical import Severity  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from core.program import user_today, user_zone  # noqa: E402
-from ui.timefmt import local_time  # noqa: E402
-from ui.forms import with_limits  # noqa: E402
-from ui.text import md  # noqa: E402
+from core import alerts, notify
+from core.clinical import Severity
+from core.db import session_scope
+from core.errors import ValidationError
+from core.program import user_today, user_zone
+from ui.forms import with_limits
+from ui.text import md
+from ui.timefmt import local_time
 
 SEVERITY = {Severity.URGENT: ":red[**Urgent**]", Severity.SAME_DAY: ":orange[**Today**]",
             Severity.REVIEW: "**Review**"}

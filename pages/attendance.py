@@ -9,11 +9,11 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import accounts, attendance, clinical  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from core.program import user_today  # noqa: E402
-from ui.text import md  # noqa: E402
+from core import accounts, attendance, clinical
+from core.db import session_scope
+from core.errors import ValidationError
+from core.program import user_today
+from ui.text import md
 
 st.title("Attendance")
 with session_scope() as session:

@@ -7,13 +7,13 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import checkups  # noqa: E402 - the guard comes first
-from core.caseload import Row, caseload_rows  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from core.program import program_of, user_today, week_in_program  # noqa: E402
-from ui import layout  # noqa: E402
-from ui.text import md  # noqa: E402
+from core import checkups
+from core.caseload import Row, caseload_rows
+from core.db import session_scope
+from core.errors import ValidationError
+from core.program import program_of, user_today, week_in_program
+from ui import layout
+from ui.text import md
 
 layout.wide()
 st.title("Caseload")
@@ -75,7 +75,7 @@ def row_card(r: Row) -> None:
 limit = len(shown) if st.session_state.get("caseload_all") else PAGE
 per_line = 3   # side by side on a desktop; Streamlit stacks columns on a phone, in the same order
 for first in range(0, min(len(shown), limit), per_line):
-    for column, r in zip(st.columns(per_line), shown[first:first + per_line]):
+    for column, r in zip(st.columns(per_line), shown[first:first + per_line], strict=False):
         with column:
             row_card(r)
 if len(shown) > limit:

@@ -7,12 +7,12 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import alerts, checkups  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from ui import checkups as view  # noqa: E402
-from ui import risk  # noqa: E402
-from ui.forms import FieldErrors  # noqa: E402
+from core import alerts, checkups
+from core.db import session_scope
+from core.errors import ValidationError
+from ui import checkups as view
+from ui import risk
+from ui.forms import FieldErrors
 
 st.title("Check-ups")
 top = st.container()   # a crisis response, when there is one, is drawn here: first on the screen

@@ -9,14 +9,14 @@ from ui import auth
 
 actor = auth.guard(Role.FAMILY)
 
-from core import charts, safety, sharing  # noqa: E402 - the guard comes first
-from ui import safety as plan_ui  # noqa: E402
-from core.access import Category  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core.program import program_of, user_today  # noqa: E402
-from core.content import family_sections  # noqa: E402
-from ui import charts as chart_widgets  # noqa: E402
-from ui.text import md  # noqa: E402
+from core import charts, safety, sharing
+from core.access import Category
+from core.content import family_sections
+from core.db import session_scope
+from core.program import program_of, user_today
+from ui import charts as chart_widgets
+from ui import safety as plan_ui
+from ui.text import md
 
 CHECKUP_NAMES = {"phq9": "PHQ-9 (mood)", "gad7": "GAD-7 (worry)"}
 

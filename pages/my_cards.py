@@ -9,11 +9,11 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import diary  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.program import program_of, user_today  # noqa: E402
-from core.skills import skills_by_id  # noqa: E402
-from ui.diary import week_grid  # noqa: E402
+from core import diary
+from core.db import session_scope
+from core.program import program_of, user_today
+from core.skills import skills_by_id
+from ui.diary import week_grid
 
 st.title("My cards")
 with session_scope() as session:

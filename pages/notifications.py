@@ -7,15 +7,15 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT, Role.THERAPIST)
 
-from datetime import time  # noqa: E402
+from datetime import time
 
-from core import feed, notify  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from core.program import user_zone  # noqa: E402
-from ui.forms import FieldErrors  # noqa: E402
-from ui.text import md  # noqa: E402
-from ui.timefmt import local_time  # noqa: E402
+from core import feed, notify
+from core.db import session_scope
+from core.errors import ValidationError
+from core.program import user_zone
+from ui.forms import FieldErrors
+from ui.text import md
+from ui.timefmt import local_time
 
 FEED_URL = "iop_feed_url"      # the new calendar address, shown in this session only (only its hash is kept)
 participant = actor.role is Role.PARTICIPANT

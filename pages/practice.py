@@ -10,12 +10,12 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import charts, practice  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.program import user_today, user_zone  # noqa: E402
-from ui import charts as chart_widgets  # noqa: E402
-from ui import skills as ui  # noqa: E402
-from ui.text import md  # noqa: E402
+from core import charts, practice
+from core.db import session_scope
+from core.program import user_today, user_zone
+from ui import charts as chart_widgets
+from ui import skills as ui
+from ui.text import md
 
 st.title("Practice log")
 with st.expander("Log a practice", icon=":material/add_circle:", expanded=True):

@@ -9,11 +9,11 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import attendance, charts, checkups, clinical, diary, practice  # noqa: E402 - the guard comes first
-from core import encouragement as words  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core.program import participant_overview, user_today  # noqa: E402
-from ui import charts as chart_widgets  # noqa: E402
+from core import attendance, charts, checkups, clinical, diary, practice
+from core import encouragement as words
+from core.db import session_scope
+from core.program import participant_overview, user_today
+from ui import charts as chart_widgets
 
 st.title("My progress")
 period = st.segmented_control("Show", ["2 weeks", "4 weeks", "Whole program"], default="2 weeks",

@@ -9,17 +9,17 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import attendance, charts, checkups, diary, export, practice, report, review, sharing  # noqa: E402
-from core.clinical import HOMEWORK_NOTE_MAX, Severity  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core.errors import AccessDenied, ValidationError  # noqa: E402
-from core.skills import skills_by_id  # noqa: E402
-from ui import charts as chart_widgets  # noqa: E402
-from ui import skills as skills_ui  # noqa: E402
-from ui.diary import week_grid  # noqa: E402
-from ui.forms import FieldErrors, with_limits  # noqa: E402
-from ui.text import md  # noqa: E402
-from ui.timefmt import local_time  # noqa: E402
+from core import attendance, charts, checkups, diary, export, practice, report, review, sharing
+from core.clinical import HOMEWORK_NOTE_MAX, Severity
+from core.db import session_scope
+from core.errors import AccessDenied, ValidationError
+from core.skills import skills_by_id
+from ui import charts as chart_widgets
+from ui import skills as skills_ui
+from ui.diary import week_grid
+from ui.forms import FieldErrors, with_limits
+from ui.text import md
+from ui.timefmt import local_time
 
 SPAN = f"last {review.REVIEW_WEEKS} weeks"
 
@@ -137,7 +137,7 @@ for kind, history in r.checkups.items():
     with st.expander(f"Latest {definitions[kind].name} item by item ({latest.day:%b} {latest.day.day}: "
                      f"{latest.total}, {latest.band.lower()})"):
         st.dataframe([{"Item": item.text, "Answer": item.choices[answer]}
-                      for item, answer in zip(definitions[kind].items, latest.answers)],
+                      for item, answer in zip(definitions[kind].items, latest.answers, strict=False)],
                      hide_index=True, width="stretch")
 
 if r.family:

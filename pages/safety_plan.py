@@ -7,11 +7,11 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import safety  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.program import crisis_resources_for, user_zone  # noqa: E402
-from ui import crisis  # noqa: E402
-from ui import safety as plan_ui  # noqa: E402
+from core import safety
+from core.db import session_scope
+from core.program import crisis_resources_for, user_zone
+from ui import crisis
+from ui import safety as plan_ui
 
 st.title("My safety plan")
 st.caption("Work down the steps, one at a time, until you feel safer. Step 5 and the lines below "

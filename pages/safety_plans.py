@@ -7,12 +7,12 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import accounts, safety  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.program import crisis_resources_for, user_zone  # noqa: E402
-from ui import safety as plan_ui  # noqa: E402
-from ui.text import md  # noqa: E402
-from ui.timefmt import local_time  # noqa: E402
+from core import accounts, safety
+from core.db import session_scope
+from core.program import crisis_resources_for, user_zone
+from ui import safety as plan_ui
+from ui.text import md
+from ui.timefmt import local_time
 
 st.title("Safety plans")
 with session_scope() as session:

@@ -9,14 +9,14 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import sharing  # noqa: E402 - the guard comes first
-from core.access import Category  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from core.program import program_of, user_today, user_zone  # noqa: E402
-from ui.forms import FieldErrors  # noqa: E402
-from ui.text import md  # noqa: E402
-from ui.timefmt import local_time  # noqa: E402
+from core import sharing
+from core.access import Category
+from core.db import session_scope
+from core.errors import ValidationError
+from core.program import program_of, user_today, user_zone
+from ui.forms import FieldErrors
+from ui.text import md
+from ui.timefmt import local_time
 
 st.title("Family sharing")
 st.caption("Nothing is shared unless you choose it here. Your notes, your answers to single questions and "

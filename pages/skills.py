@@ -7,13 +7,13 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import alerts, practice  # noqa: E402 - the guard comes first
-from core.db import session_scope  # noqa: E402
-from core.program import user_today  # noqa: E402
-from core.skills import search, skill, skills_by_id  # noqa: E402
-from ui import crisis  # noqa: E402
-from ui import skills as ui  # noqa: E402
-from ui.text import md  # noqa: E402
+from core import alerts, practice
+from core.db import session_scope
+from core.program import user_today
+from core.skills import search, skill, skills_by_id
+from ui import crisis
+from ui import skills as ui
+from ui.text import md
 
 with session_scope() as session:
     today = user_today(session, actor.id)

@@ -7,17 +7,17 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from datetime import datetime  # noqa: E402 - the guard comes first
+from datetime import datetime
 
-from core import alerts, checkups, diary, practice  # noqa: E402
-from core.db import session_scope  # noqa: E402
-from core.errors import ValidationError  # noqa: E402
-from core.program import participant_overview, program_of, user_today, user_zone, week_in_program  # noqa: E402
-from core.skills import catalogue  # noqa: E402
-from ui import greetings, risk  # noqa: E402
-from ui.diary import card_form, day_label, forget_draft, keep_drafts, unsaved_days  # noqa: E402
-from ui.forms import FieldErrors, with_limits  # noqa: E402
-from ui.text import md  # noqa: E402
+from core import alerts, checkups, diary, practice
+from core.db import session_scope
+from core.errors import ValidationError
+from core.program import participant_overview, program_of, user_today, user_zone, week_in_program
+from core.skills import catalogue
+from ui import greetings, risk
+from ui.diary import card_form, day_label, forget_draft, keep_drafts, unsaved_days
+from ui.forms import FieldErrors, with_limits
+from ui.text import md
 
 with session_scope() as session:
     overview = participant_overview(session, actor, actor.id)

@@ -7,8 +7,8 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core.skills import TOOLS  # noqa: E402 - the guard comes first
-from ui import skills as ui  # noqa: E402
+from core.skills import TOOLS
+from ui import skills as ui
 
 st.title("Coping tools")
 wanted = st.query_params.get("tool")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run every test on SQLite, then the database tests again on a throwaway PostgreSQL server.
+# Lint (ruff, and mypy on core/), then every test on SQLite, then the database tests again on a
+# throwaway PostgreSQL server. A lint finding fails the run, after the tests have still run.
 # Prints pytest's 15 slowest steps per phase, and at the end how long each phase took: wall-clock
 # time, and the CPU time its processes used (on a shared machine the second is the steadier one).
 # Extra arguments go to pytest in both phases (e.g. `bash scripts/test-all.sh -x`).
@@ -10,8 +11,8 @@ export PYTHONDONTWRITEBYTECODE=1
 export IOP_ARTIFACTS="${IOP_ARTIFACTS:-$PWD/test-artifacts}"
 mkdir -p "$IOP_ARTIFACTS"
 
-# IOP_TEST_PHASES="postgres" (or "sqlite") runs one phase only, for a quicker local check.
-PHASES="${IOP_TEST_PHASES:-sqlite postgres}"
+# IOP_TEST_PHASES="postgres" (or "lint", or "sqlite") runs one phase only, for a quicker local check.
+PHASES="${IOP_TEST_PHASES:-lint sqlite postgres}"
 PYTEST=("$BIN/python" -m pytest -q --durations=15 "$@")
 
 STARTED=$SECONDS
@@ -46,11 +47,26 @@ finish() {
 }
 trap finish EXIT
 
+LINT_FAILED=""
+lint() {  # the settings are pyproject.toml's [tool.ruff] and [tool.mypy]
+  local rc=0
+  "$BIN/ruff" check --quiet . || rc=1
+  "$BIN/mypy" || rc=1      # core/, with the ratchet list in pyproject.toml
+  return $rc
+}
+if [[ " $PHASES " == *" lint "* ]]; then
+  echo "== lint =="
+  timed "lint: ruff check, mypy core/" lint || LINT_FAILED=1
+fi
+
 if [[ " $PHASES " == *" sqlite "* ]]; then
   echo "== all tests on SQLite =="
   timed "SQLite: every test" "${PYTEST[@]}" --basetemp="$IOP_ARTIFACTS/tmp-sqlite"
 fi
-[[ " $PHASES " == *" postgres "* ]] || exit 0
+lint_verdict() {  # called last: the tests ran either way, but a lint finding fails the run
+  if [ -n "$LINT_FAILED" ]; then echo "lint failed: see the findings under '== lint ==' above"; exit 1; fi
+}
+[[ " $PHASES " == *" postgres "* ]] || { lint_verdict; exit 0; }
 
 echo "== database tests again on PostgreSQL =="
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -67,3 +83,4 @@ start_pg() {
 timed "PostgreSQL: start a throwaway server" start_pg
 export TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres"
 timed "PostgreSQL: the database tests" "${PYTEST[@]}" -m db --basetemp="$IOP_ARTIFACTS/tmp-postgres"
+lint_verdict

@@ -8,8 +8,15 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.db import session_scope
-from core.program import (DEFAULT_REGION, NOT_MONITORED, REGION_CRISIS_RESOURCES, REGION_NAMES, CrisisResource,
-                          crisis_links, crisis_resources_for)
+from core.program import (
+    DEFAULT_REGION,
+    NOT_MONITORED,
+    REGION_CRISIS_RESOURCES,
+    REGION_NAMES,
+    CrisisResource,
+    crisis_links,
+    crisis_resources_for,
+)
 from ui.text import md
 
 log = logging.getLogger(__name__)

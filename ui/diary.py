@@ -75,7 +75,7 @@ def _answers_in_state(day: date, targets: list[Target], modules: tuple[Module, .
     state = st.session_state
 
     def get(key, default):
-        value = state[key] if key in state else _MISSING
+        value = state.get(key, _MISSING)
         return default if value is _MISSING else value
 
     keys = [f"mood_{k}", f"note_{k}", *(f"{e}_{k}" for e in clinical.EMOTIONS)]

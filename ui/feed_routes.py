@@ -33,7 +33,7 @@ async def calendar_feed(request: Request) -> Response:
     token = request.path_params.get("token", "")
     try:
         body = await run_in_threadpool(_calendar, token)
-    except Exception:  # noqa: BLE001 - the calendar app tries again later; the log says why
+    except Exception:  # the calendar app tries again later; the log says why
         log.exception("could not build a calendar feed")
         return Response(status_code=503, headers=PRIVATE)
     if body is None:

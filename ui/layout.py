@@ -14,10 +14,10 @@ from core import db
 from core.access import Actor
 from core.checkups import questionnaires
 from core.content import family_sections
-from core.screening import load_phrases
-from core.skills import catalogue
 from core.errors import AccessDenied
 from core.models import Role
+from core.screening import load_phrases
+from core.skills import catalogue
 from ui import crisis
 from ui.text import md
 
@@ -91,7 +91,7 @@ def run_safely(action: Callable[[], None]) -> None:
         log.exception("database error")
         db.fail()   # this run's unfinished writes are undone; what it showed is still audited
         st.error(DB_DOWN)
-    except Exception:  # noqa: BLE001 - the last line of defence before a traceback reaches a person
+    except Exception:  # the last line of defence before a traceback reaches a person
         log.exception("unexpected error")
         db.fail()
         st.error(UNEXPECTED)

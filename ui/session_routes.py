@@ -66,7 +66,7 @@ async def set_login_cookie(request: Request) -> Response:
         return _no_store(400)
     try:
         token = await run_in_threadpool(_token_for, code)
-    except Exception:  # noqa: BLE001 - the page carries on without a cookie; the log says why
+    except Exception:  # the page carries on without a cookie; the log says why
         log.exception("could not set the login cookie")
         return _no_store(503)
     if token is None:

@@ -429,7 +429,7 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
                                  step=5, placeholder="0–100", key=f"belief_{k}")
         errors.slot("balanced_belief")
         st.markdown("**7 · Re-rate your emotions now** (0–100)")
-        for i, (name, _, after) in enumerate(rows):
+        for i, (_name, _, after) in enumerate(rows):
             entered[i].append(st.number_input(f"Emotion {i + 1} now", low, high, value=after, step=5,
                                               placeholder="0–100", key=f"em{i}a_{k}"))
             errors.slot(f"emotion_{i}_after")

@@ -1,15 +1,14 @@
 """accounts, caseloads, consent and audit
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-23 15:52:45.083860
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = '0001'
 down_revision: Union[str, None] = None

@@ -9,10 +9,9 @@ Create Date: 2026-11-26 00:32:33.451750
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = '0007'
 down_revision: Union[str, None] = '0006'

@@ -12,10 +12,9 @@ Existing "substance_use" targets get the default lapse rule (acted -> review).
 from datetime import date
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = '0008'
 down_revision: Union[str, None] = '0007'

@@ -18,10 +18,9 @@ Existing rows:
 from datetime import UTC, datetime
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = '0009'
 down_revision: Union[str, None] = '0008'

@@ -10,10 +10,9 @@ turn them on. (The lead renumbers this migration on merge if another branch also
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision: str = '0010'
 down_revision: Union[str, None] = '0009'

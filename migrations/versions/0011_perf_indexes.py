@@ -20,9 +20,8 @@ Existing rows are untouched; building the new indexes reads each table once.
 """
 from typing import Sequence, Union
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision: str = '0011'
 down_revision: Union[str, None] = '0010'

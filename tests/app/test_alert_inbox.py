@@ -9,8 +9,8 @@ from core import diary
 from core.access import Actor
 from core.models import Alert, AppUser
 from core.program import user_today
-from ui.text import md
 from tests.app.conftest import log_in, texts
+from ui.text import md
 
 
 def person(session, username) -> Actor:

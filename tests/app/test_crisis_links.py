@@ -6,10 +6,10 @@ from sqlmodel import select
 from core import program as programs
 from core.access import Actor
 from core.models import AppUser
-from ui.text import md
-from tests.hostile_text import DANGEROUS
 from tests.app.conftest import log_in
+from tests.hostile_text import DANGEROUS
 from ui.crisis import resource_markdown
+from ui.text import md
 
 
 def markdown(app) -> list[str]:

@@ -9,13 +9,13 @@ from core import auth as core_auth
 from core import config
 from core.access import Actor
 from core.models import AppUser, AuditEvent, Role, utcnow
-from ui.text import md
-from tests.hostile_text import DANGEROUS
 from tests.app.conftest import log_in, texts
 from tests.e2e.conftest import ROOT
+from tests.hostile_text import DANGEROUS
 from ui import auth as ui_auth
 from ui import layout
 from ui.nav import PAGES
+from ui.text import md
 
 HOMES = {
     "alex": ("Good", "Evening Adult IOP"),

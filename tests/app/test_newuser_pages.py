@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from core import alerts, clinical
-from core.access import Actor
 from core.auth import hash_password
 from core.models import Alert, AppUser, CaseloadAssignment, Homework, Program
 from core.program import user_today

@@ -5,8 +5,8 @@ import json
 from sqlmodel import select
 
 from core.models import AppUser, AuditEvent
-from ui.text import md
 from tests.app.conftest import log_in, open_page, texts
+from ui.text import md
 
 
 def charts_on(app) -> int:

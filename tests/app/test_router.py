@@ -18,7 +18,7 @@ ROLES = {"alex": Role.PARTICIPANT, "dr.chen": Role.THERAPIST, "pat.morgan": Role
 def test_every_page_of_every_role_is_run_by_app_py(app, username):
     log_in(app, username)
     assert app.routed[0] == "login_screen" and app.routed[-1] == PAGES[ROLES[username]][0][0]   # then home
-    for path, title, _ in PAGES[ROLES[username]]:
+    for path, _title, _ in PAGES[ROLES[username]]:
         open_page(app, path)                                    # asserts the router ran exactly this file
         assert any(c.value.startswith("Logged in as") for c in app.sidebar.caption), path
 

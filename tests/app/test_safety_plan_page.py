@@ -6,7 +6,7 @@ from core import safety
 from core.access import Actor
 from core.models import AppUser
 from tests.app.conftest import log_in, open_page, texts
-from ui.text import md   # names typed by a person are shown as typed, never as Markdown
+from ui.text import md  # names typed by a person are shown as typed, never as Markdown
 
 
 def actor(session, username):

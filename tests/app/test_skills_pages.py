@@ -24,7 +24,7 @@ def open_skills(app, username="alex"):
 
 def test_the_library_shows_modules_search_and_opens_a_skill_page(app):
     open_skills(app)
-    assert "Skills" == app.title[0].value
+    assert app.title[0].value == "Skills"
     assert len(app.expander) >= 6    # one per module
     app.text_input(key="skill_search").input("can't sleep").run()
     found = [b.label for b in app.button if b.key and b.key.startswith("found_")]

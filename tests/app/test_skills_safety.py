@@ -44,7 +44,7 @@ def test_urge_surfing_shows_its_self_harm_caution_on_the_coping_tools_page(app):
 
 
 def test_breathing_offers_slow_paced_breathing_without_holds(app):
-    for label, inhale, hold, exhale in clinical.BREATHING_PATTERNS:
+    for _label, inhale, hold, exhale in clinical.BREATHING_PATTERNS:
         assert hold == 0 and exhale > inhale
         assert 60 / (inhale + exhale) <= clinical.BREATHS_PER_MINUTE_MAX
     assert any(60 / (i + e) in (5, 6) for _, i, _, e in clinical.BREATHING_PATTERNS)

@@ -17,8 +17,20 @@ from sqlalchemy import insert
 from sqlmodel import select
 
 from core import db
-from core.models import (Alert, AppUser, Attendance, CaseloadAssignment, Checkup, DiaryCard, DiaryTarget, DiaryUrge,
-                         PracticeEntry, Role, ThoughtRecord, utcnow)
+from core.models import (
+    Alert,
+    AppUser,
+    Attendance,
+    CaseloadAssignment,
+    Checkup,
+    DiaryCard,
+    DiaryTarget,
+    DiaryUrge,
+    PracticeEntry,
+    Role,
+    ThoughtRecord,
+    utcnow,
+)
 from core.program import user_today
 from tests.app.conftest import log_in, open_page
 from tests.app.test_diary_card import fill_today, today_key

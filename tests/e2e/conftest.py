@@ -65,7 +65,7 @@ class Server:
             _template.append(_seed_template(Path(tempfile.mkdtemp(prefix="iop-e2e-template-"))))
         with sqlite3.connect(_template[0]) as source, sqlite3.connect(data_dir / "iop.db") as copy:
             source.backup(copy)      # a consistent copy, whatever journal mode the file is in
-        self.log = open(data_dir / "server.log", "w")
+        self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - open while the server runs; stop() closes it
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(self.port),
@@ -273,6 +273,8 @@ def settle(page, timeout: float | None = None) -> None:
     the page has reported in (see RUN_TRACKER)."""
     if not page.evaluate("() => typeof window.__iopRuns === 'object'"):
         raise RuntimeError("settle() needs a page from a context made by the e2e `browser` fixture")
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     try:
         page.wait_for_function("() => window.__iopRuns.settled()", timeout=timeout)
     except PlaywrightTimeout as exc:

@@ -22,8 +22,8 @@ def first_call_link_in_view(page) -> dict:
     link.wait_for()
     box = link.bounding_box()
     assert box is not None
-    assert 0 <= box["y"] and box["y"] + box["height"] <= HEIGHT, box
-    assert 0 <= box["x"] and box["x"] + box["width"] <= WIDTH, box
+    assert box["y"] >= 0 and box["y"] + box["height"] <= HEIGHT, box
+    assert box["x"] >= 0 and box["x"] + box["width"] <= WIDTH, box
     return {"href": link.get_attribute("href"), **box}
 
 

@@ -230,11 +230,11 @@ def test_six_people_log_in_at_once_on_a_fresh_server_each_with_one_tap(browser, 
         pages = [context.new_page() for context in contexts]
         for page in pages:
             page.goto(srv.url, wait_until="commit")
-        for page, username in zip(pages, people):
+        for page, username in zip(pages, people, strict=True):
             page.get_by_label("Username", exact=True).fill(username)
             page.get_by_label("Password", exact=True).fill("iop-demo-2026")
             page.get_by_role("button", name="Log in", exact=True).click()
-        for page, username in zip(pages, people):
+        for page, username in zip(pages, people, strict=True):
             page.get_by_text(HOMES["alex"]).wait_for()
             assert login_cookie(page), username
     finally:

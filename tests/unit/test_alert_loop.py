@@ -16,7 +16,7 @@ from core import alerts, checkups, clinical, diary
 from core.access import Actor
 from core.alerts import IncompleteWithRisk
 from core.errors import ValidationError
-from core.models import Alert, AppUser, CaseloadAssignment, DiaryCard, DiaryTarget, Program, Role
+from core.models import Alert, AppUser, CaseloadAssignment, DiaryCard, Program, Role
 
 # 2026-11-24 03:30 UTC is still the evening of Nov 23 in New York.
 EVENING = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
@@ -40,6 +40,10 @@ def _user(session, username, role, program_id, **extra) -> Actor:
 
 @pytest.fixture
 def people(session) -> People:
+    return alert_loop_people(session)
+
+
+def alert_loop_people(session) -> People:
     """One program, one therapist, one participant who started a week ago, one admin; a
     program-added target "Gambling" with its own rule (urge 3+ -> review, acted -> urgent)."""
     program = Program(name="Test IOP", timezone="America/New_York", substance_use_tracking=True)

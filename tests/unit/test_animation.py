@@ -6,7 +6,7 @@ from ui import animation
 
 
 def test_each_second_of_a_breath_has_its_label():
-    for label, inhale, hold, exhale in clinical.BREATHING_PATTERNS:
+    for _label, inhale, hold, exhale in clinical.BREATHING_PATTERNS:
         labels = animation.breath_labels(inhale, hold, exhale)
         assert len(labels) == inhale + hold + exhale
         assert labels[0] == f"Breathe in · {inhale}" and labels[-1] == "Breathe out · 1"

@@ -8,7 +8,7 @@ import jwt
 import pytest
 from sqlmodel import Session, select
 
-from core import auth, config, throttle
+from core import auth, config
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, AuditEvent, CaseloadAssignment, OneTimeCode, Throttle, utcnow

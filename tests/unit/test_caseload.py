@@ -1,6 +1,6 @@
 """The therapist's caseload and alert inbox: needs first, fixed query cost, a closed loop."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event

@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from core import charts, checkups, diary, export
-from core.program import user_today
 from core.access import Actor
 from core.errors import AccessDenied
 from core.models import AppUser
+from core.program import user_today
 from core.seed import demo_today
 
 TODAY = demo_today()  # the day the demo was seeded for, on the program calendar
@@ -60,7 +60,7 @@ def test_practice_charts_show_modules_per_week_and_the_drop_in_distress(session,
     helped = charts.helpfulness(entries)
     before, after = helped.data[-2], helped.data[-1]
     assert (before.name, after.name) == ("Before", "After") and 1 <= len(before.y) <= 6
-    assert all(a <= b for a, b in zip(after.x, before.x))   # the demo's practice lowers distress
+    assert all(a <= b for a, b in zip(after.x, before.x, strict=True))   # the demo's practice lowers distress
 
 
 def test_builders_have_an_empty_state():

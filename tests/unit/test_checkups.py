@@ -6,10 +6,10 @@ import pytest
 from sqlmodel import select
 
 from core import checkups, clinical
-from core.program import user_zone
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
 from core.models import Alert, AppUser, Checkup
+from core.program import user_zone
 from core.skills import CatalogueError
 
 # 17:00 UTC is midday in New York, the demo program's zone.

@@ -18,7 +18,7 @@ def act(session, username) -> Actor:
 
 
 def links(region: str) -> dict[str, list[tuple[str, str]]]:
-    return {r.name: [(l.label, l.href) for l in crisis_links(r)] for r in REGION_CRISIS_RESOURCES[region]}
+    return {r.name: [(line.label, line.href) for line in crisis_links(r)] for r in REGION_CRISIS_RESOURCES[region]}
 
 
 def test_us_lines_include_988_its_veterans_and_spanish_options_samhsa_text_line_and_911():
@@ -65,7 +65,7 @@ def test_an_added_line_with_brackets_dials_and_texts_as_digits(session, demo):
     programs.set_local_crisis_resources(session, admin, [
         {"name": "County mobile crisis", "detail": "Comes to you", "call": "(555) 010-9999", "text": "(555) 010-8888"}])
     first = programs.crisis_resources_for(session, admin.program_id)[0]
-    assert [l.href for l in crisis_links(first)] == ["tel:5550109999", "sms:5550108888"]
+    assert [line.href for line in crisis_links(first)] == ["tel:5550109999", "sms:5550108888"]
 
 
 def test_an_unknown_region_is_refused_with_a_clear_message(session, demo):
@@ -87,7 +87,7 @@ def test_a_stored_unknown_region_never_shows_another_countrys_numbers(session, d
     session.add(program)
     session.commit()
     lines = programs.crisis_resources(program)
-    hrefs = [l.href for r in lines for l in crisis_links(r)]
+    hrefs = [link.href for r in lines for link in crisis_links(r)]
     assert "tel:988" not in hrefs and "tel:911" not in hrefs
     assert lines[-1] == programs.UNKNOWN_REGION_LINE and lines[0].name == "Program after-hours line"
     assert "FR" in programs.region_problem(program)

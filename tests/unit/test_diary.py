@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import Session, select
 
 from core import clinical, diary
-from core.program import user_today
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
 from core.models import Alert, AppUser, DiaryCard, DiaryUrge
+from core.program import user_today
 
 # 2026-11-24 03:30 UTC is still the evening of Nov 23 in New York (the demo program's zone).
 NY_EVENING = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)

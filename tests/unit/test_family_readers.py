@@ -17,9 +17,23 @@ import pytest
 from sqlmodel import select
 
 import core
-from core import (accounts, alerts, attendance, caseload, checkups, diary, export, feed, notify, practice, program, report,
-                  review,
-                  safety, sharing)
+from core import (
+    accounts,
+    alerts,
+    attendance,
+    caseload,
+    checkups,
+    diary,
+    export,
+    feed,
+    notify,
+    practice,
+    program,
+    report,
+    review,
+    safety,
+    sharing,
+)
 from core.access import Actor, Category
 from core.errors import AccessDenied
 from core.models import AppUser, AuditEvent, ConsentGrant, utcnow
@@ -31,7 +45,6 @@ WEEK_AGO = TODAY - timedelta(days=7)
 
 # Readers of one participant's record (the record itself): refused to family whatever the consent.
 RECORD_READERS = {
-    "accounts.therapist_of": lambda s, a, p: accounts.therapist_of(s, a, p),
     "alerts.history": lambda s, a, p: alerts.history(s, a, p),
     "attendance.history": lambda s, a, p: attendance.history(s, a, p),
     "attendance.recorded": lambda s, a, p: attendance.recorded(s, a, [p], day=TODAY, session_kind="group"),
@@ -104,7 +117,7 @@ ROLE_READERS = {
     "review.desk": lambda s, a: review.desk(s, a),
 }
 # The family member's own things (their links, what is shared with them, their program and day).
-OWN_READERS = {"accounts.linked_participants", "sharing.shared_with_me", "program.program_of",
+OWN_READERS = {"sharing.shared_with_me", "program.program_of",
                "audit.audit_log", "notify.is_clinical_lead"}   # (the audit log is the admin's: refused by role, tested in test_access/test_admin)
 # Functions that change things (family never writes: see test_access) or are the gate itself.
 NOT_READERS = {
@@ -161,7 +174,7 @@ def test_every_reader_refuses_family_or_returns_only_the_consented_summary(sessi
         with pytest.raises(AccessDenied):
             call(session, jamie, dana.id)
         outcomes[name] = "refused"
-    for name, (category, call, check) in SUMMARY_READERS.items():
+    for name, (_category, call, check) in SUMMARY_READERS.items():
         try:
             result = call(session, jamie, dana.id)
         except AccessDenied:

@@ -11,9 +11,15 @@ from core import alerts, clinical, diary
 from core.clinical import RiskLevel
 from core.errors import AccessDenied, ValidationError
 from core.models import Alert, RiskFollowup
-from tests.unit.test_alert_loop import DAY, EVENING, people  # noqa: F401 - the fixture
+from tests.unit.test_alert_loop import DAY, EVENING, People, alert_loop_people
 
 NO = dict.fromkeys(("wish_dead", "thoughts", "behaviour"), False)
+
+
+@pytest.fixture
+def people(session) -> People:
+    """The alert-loop tests' program and people (tests/unit/test_alert_loop.py)."""
+    return alert_loop_people(session)
 
 
 @pytest.mark.parametrize("answers, level", [
@@ -92,8 +98,8 @@ def test_only_the_participant_answers_and_only_for_their_own_alert(session, peop
     with pytest.raises(AccessDenied):
         alerts.save_followup(session, people.therapist, participant_id=people.participant.id,
                              alert_id=outcome.alert_id, answers=NO)
-    from tests.unit.test_alert_loop import _user
     from core.models import Role
+    from tests.unit.test_alert_loop import _user
     other = _user(session, "other", Role.PARTICIPANT, people.participant.program_id)
     session.commit()
     with pytest.raises(ValidationError):

@@ -17,12 +17,22 @@ import pytest
 from sqlmodel import select
 
 import core
-from core import (accounts, alerts, attendance, clinical, diary, export, inputs, practice, program, safety,
-                  sharing)
+from core import accounts, alerts, attendance, clinical, diary, export, inputs, practice, program, safety, sharing
 from core.access import Action, Category, authorize
 from core.errors import AccessDenied, ValidationError
-from core.models import (Alert, AppUser, ConsentGrant, DiaryCard, DiaryTarget, FamilyInvitation, Homework,
-                         PracticeEntry, Program, Role, ThoughtRecord)
+from core.models import (
+    Alert,
+    AppUser,
+    ConsentGrant,
+    DiaryCard,
+    DiaryTarget,
+    FamilyInvitation,
+    Homework,
+    PracticeEntry,
+    Program,
+    Role,
+    ThoughtRecord,
+)
 from tests.unit.test_diary import NOV23, NY_EVENING, act, card, fresh_participant
 
 NUL, RLO = "\x00", "\u202e"

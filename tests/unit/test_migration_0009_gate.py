@@ -11,6 +11,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from core import db
 from tests.conftest import PG_URL, ROOT
@@ -83,9 +84,9 @@ def test_0007_cleans_what_0006_stored(empty_url):
         assert {r[2] for r in consents} == {"Evening IOP"}
         invitations = conn.execute(text("SELECT code_hash, withdrawn_at FROM family_invitation ORDER BY id")).all()
         assert invitations[0][1] is not None and invitations[1][1] is None
-        with pytest.raises(Exception):                                      # and now a constraint keeps it so
-            with conn.begin():
-                conn.execute(text("INSERT INTO consent_grant (participant_id, family_id, category, granted_at,"
-                                  " expires_at, purpose, signature, discloser, consent_version)"
-                                  " VALUES (1, 2, 'mood_trend', :now, :later, '', '', '', '')"), stamp)
+        conn.rollback()                                                     # end the reads' transaction
+        with pytest.raises(IntegrityError), conn.begin():                   # and now a constraint keeps it so
+            conn.execute(text("INSERT INTO consent_grant (participant_id, family_id, category, granted_at,"
+                              " expires_at, purpose, signature, discloser, consent_version)"
+                              " VALUES (1, 2, 'mood_trend', :now, :later, '', '', '', '')"), stamp)
     engine.dispose()

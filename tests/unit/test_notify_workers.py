@@ -47,7 +47,8 @@ def _rows(session) -> list[OutboxMessage]:
 
 def _worker_process(barrier, name: str, now_iso: str) -> None:
     """One worker process: waits for the other, then one tick (it delivers until nothing is due)."""
-    from core import config, notify as worker
+    from core import config
+    from core import notify as worker
 
     config.settings.cache_clear()
     barrier.wait(timeout=60)

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from core import diary, notify
 from core.models import AppUser, Checkup, Homework, OutboxMessage
-from core.notify import Kind, Status
+from core.notify import Status
 from tests.smtp_server import free_port, smtp_server, use_smtp
 from tests.unit.test_notify import CLINICAL
 

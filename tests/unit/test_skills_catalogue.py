@@ -3,7 +3,6 @@
 import pytest
 import yaml
 
-from core import clinical
 from core.skills import CATALOGUE_FILE, MODULE_IDS, TOOLS, CatalogueError, catalogue, load_catalogue, search
 
 # Every skill the clinical brief (../shared/docs/clinical.md §3) lists, by module.
@@ -93,7 +92,7 @@ def test_search_falls_back_to_partial_matches_and_ignores_empty_queries():
                                            ("feeling hopeless", True), ("can't sleep", False),
                                            ("dieting", False), ("urge to cut down drinking", False)])
 def test_a_search_that_sounds_like_danger_brings_the_safety_plan_first(query, crisis):
-    from core.screening import suggests_crisis   # the one screen for everything typed (test_screening.py)
+    from core.screening import suggests_crisis  # the one screen for everything typed (test_screening.py)
 
     assert suggests_crisis(query) is crisis
 
