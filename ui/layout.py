@@ -34,7 +34,9 @@ FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.png"
 # 44×44 CSS px (WCAG 2.5.5), for a shaking hand on a phone: crisis call/text links, page links,
 # buttons, the 0–10 and 0–5 rating buttons, and the whole label row of a toggle or checkbox.
 # Under 768 px (Streamlit's own phone breakpoint, where its top navigation folds into a sidebar
-# behind a bare "»" button) the pages are behind our labelled "Menu" button instead (ui/nav.py).
+# behind a bare "»" button) the pages are behind our labelled "Menu" button instead (ui/nav.py),
+# and the sidebar is not drawn at all: folded away, its links were still the first eleven stops
+# of the keyboard's Tab, invisible, before the crisis button.
 # Captions: Streamlit draws them in the text colour at 60% opacity, 2.8:1 on our background
 # (axe color-contrast asks 4.5:1); #4b5558 at full opacity on #fbfaf7 is about 7:1.
 _CSS = """<style>
@@ -53,7 +55,7 @@ a[href^="tel:"], a[href^="sms:"] { display: inline-flex; align-items: center; ga
 [data-testid="stCaptionContainer"] { opacity: 1; color: #4b5558; }
 [data-testid="stTimeInput"] [role="spinbutton"], [data-testid="stDateInput"] [role="spinbutton"] { display: inline-block; min-width: 24px; min-height: 24px;
   text-align: center; }
-@media (max-width: 767.98px) { [data-testid="stExpandSidebarButton"] { display: none; } }
+@media (max-width: 767.98px) { [data-testid="stExpandSidebarButton"], [data-testid="stSidebar"] { display: none; } }
 @media (min-width: 768px) { [class*="st-key-nav_menu_"] { display: none; } }
 </style>"""
 
@@ -79,7 +81,7 @@ def chrome(actor: Actor, here: str | None = None) -> None:
     the role's pages, and who you are in the sidebar. `here` names the page being drawn."""
     with st.container(horizontal=True, key="crisis_bar"):
         crisis.crisis_button(actor.program_id)
-        nav.menu(actor.role, here)
+        nav.menu(actor, here)
         if actor.role is Role.PARTICIPANT:
             st.page_link("pages/safety_plan.py", label="My safety plan", icon=":material/health_and_safety:")
     with st.sidebar:
