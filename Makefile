@@ -11,7 +11,7 @@ LOCK := requirements.lock
 TEST_LOCK := requirements-test.lock
 UV := uv>=0.9,<1
 
-.PHONY: run test install install-test lock migrate seed clean
+.PHONY: run test bench install install-test lock migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,10 +48,12 @@ migrate: install
 seed: migrate
 	$(BIN)/python -m core.seed
 
-## make run: install, migrate, seed the demo (demo mode only, empty database only), serve on $(HOST):$(PORT)
+## make run: install, migrate, seed the demo (demo mode only, empty database only), run the daily job
+## once (missed check-ins; schedule `python -m core.alerts` daily in a deployment), serve on $(HOST):$(PORT)
 ## (127.0.0.1 by default: the demo accounts share one published password, so no one else should reach them),
 ## with the notification worker (python -m core.notify) beside the app; stopping the app stops it too.
 run: seed
+	$(BIN)/python -m core.alerts
 	$(BIN)/python -m core.notify & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.address $(HOST) \
 		--browser.gatherUsageStats false
@@ -61,5 +63,11 @@ test: install-test
 	bash scripts/system-deps.sh
 	bash scripts/test-all.sh
 
+## make bench: one table of figures for issue #22 (no assertions); BENCH_QUICK=1 skips the 20,000 clinic.
+## Generated clinics are cached in .bench-cache/ (the same day, a second run skips generating them).
+bench: install-test
+	bash scripts/system-deps.sh
+	$(BIN)/python bench/run.py
+
 clean:
-	rm -rf $(VENV) data test-artifacts
+	rm -rf $(VENV) data test-artifacts .bench-cache

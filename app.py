@@ -10,11 +10,9 @@ import os
 
 import streamlit as st
 
-from core.checkups import questionnaires
+from core import db
 from core.config import ConfigError, settings
-from core.content import family_sections
-from core.screening import load_phrases
-from core.skills import CatalogueError, catalogue
+from core.skills import CatalogueError
 from ui import auth, crisis, feed_routes, layout, nav, session_routes
 
 log = logging.getLogger("iop")
@@ -32,38 +30,39 @@ def main() -> None:
         st.error(f"IOP Companion is not configured safely, so it will not start: {exc}")
         st.stop()
 
-    try:  # the content files are checked once per process (the loaders cache), naming a broken file
-        catalogue()
-        questionnaires()
-        family_sections()
-        load_phrases()
+    try:  # the content files are read and checked once per process, naming a broken file
+        layout.check_content()
     except CatalogueError as exc:
         st.error(f"IOP Companion's content has a problem, so it will not start: {exc}")
         crisis.resources_panel(program_id=None, fallback=True)
         st.stop()
 
-    actor = None
-    try:
-        actor = auth.current_actor()
-    except Exception as exc:  # noqa: BLE001 - a calm message and the crisis lines, never a traceback
-        log.exception("could not check the login")
-        st.error(layout.DB_DOWN if layout.is_database_error(exc) else layout.UNEXPECTED)
-        crisis.resources_panel(program_id=None, fallback=True)
-        st.stop()
+    # One unit of work for the whole run: every session_scope() below (the login check, the page,
+    # the crisis lines) shares its session; one commit at the end writes the run's audit events.
+    with db.unit_of_work():
+        actor = None
+        try:
+            actor = auth.current_actor()
+        except Exception as exc:  # noqa: BLE001 - a calm message and the crisis lines, never a traceback
+            log.exception("could not check the login")
+            db.fail()
+            st.error(layout.DB_DOWN if layout.is_database_error(exc) else layout.UNEXPECTED)
+            crisis.resources_panel(program_id=None, fallback=True)
+            st.stop()
 
-    if actor is None:
-        page = st.navigation([st.Page(auth.login_screen, title="Log in", icon=":material/login:",
-                                      url_path="login")], position="hidden")
-    elif auth.must_choose_password():
-        page = st.navigation([st.Page(auth.choose_password_screen, title="Choose your password",
-                                      icon=":material/key:", url_path="choose-password")], position="hidden")
-        crisis.crisis_button(actor.program_id)  # crisis help first, as on every screen
-    else:
-        page = st.navigation(nav.pages_for(actor.role), position="top")
-        layout.chrome(actor, here=page.url_path)
+        if actor is None:
+            page = st.navigation([st.Page(auth.login_screen, title="Log in", icon=":material/login:",
+                                          url_path="login")], position="hidden")
+        elif auth.must_choose_password():
+            page = st.navigation([st.Page(auth.choose_password_screen, title="Choose your password",
+                                          icon=":material/key:", url_path="choose-password")], position="hidden")
+            crisis.crisis_button(actor.program_id)  # crisis help first, as on every screen
+        else:
+            page = st.navigation(nav.pages_for(actor.role), position="top")
+            layout.chrome(actor, here=page.url_path)
 
-    with auth.routed(actor):
-        layout.run_safely(page.run)
+        with auth.routed(actor):
+            layout.run_safely(page.run)
 
 
 if __name__ == "__main__":  # Streamlit runs this file as __main__ for each session

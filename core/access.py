@@ -20,6 +20,7 @@ from enum import StrEnum
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
+from core.db import rerun_memo, unit_of
 from core.errors import AccessDenied
 from core.models import AppUser, AuditEvent, CaseloadAssignment, ConsentGrant, FamilyLink, Role, utcnow
 
@@ -159,18 +160,52 @@ class Actor:
                    program_id=user.program_id)
 
 
+def _facts(session: Session) -> dict | None:
+    """Facts the gate read earlier in this rerun (people, caseloads, consents), or None outside a
+    unit of work. A rerun asks the same questions many times (Review: a dozen categories of one
+    participant); the answers cannot change until something commits, and the cache goes then."""
+    unit = unit_of(session)
+    return None if unit is None else unit.cache
+
+
+def _people(session: Session, ids: set[int]) -> dict[int, object]:
+    """Role, active flag and program of each id, from the rerun's facts where it can."""
+    facts = _facts(session)
+    known = {} if facts is None else {i: facts[("person", i)] for i in ids if ("person", i) in facts}
+    missing = ids - set(known)
+    if missing:
+        rows = {row.id: row for row in session.exec(
+            select(AppUser.id, AppUser.role, AppUser.is_active, AppUser.program_id).where(AppUser.id.in_(missing)))}
+        for i in missing:
+            known[i] = rows.get(i)
+            if facts is not None:
+                facts[("person", i)] = known[i]
+    return {i: row for i, row in known.items() if row is not None}
+
+
+def _cached(session: Session, key: tuple, ask) -> bool:
+    return rerun_memo(session, key, ask)
+
+
 def _is_on_caseload(session: Session, therapist_id: int, participant_id: int) -> bool:
-    return session.exec(
+    return _cached(session, ("caseload", therapist_id, participant_id), lambda: session.exec(
         select(CaseloadAssignment.id).where(CaseloadAssignment.therapist_id == therapist_id,
                                             CaseloadAssignment.participant_id == participant_id)
-    ).first() is not None
+    ).first() is not None)
 
 
 def has_active_consent(session: Session, *, family_id: int, participant_id: int,
                        category: Category, now: datetime | None = None) -> bool:
     """A current, unrevoked consent by a linked participant; for substance-use data only one that
     carries the 42 CFR Part 2 elements (purpose, typed signature, when signed)."""
-    now = now or utcnow()
+    if now is not None:
+        return _consent_now(session, family_id, participant_id, category, now)
+    return _cached(session, ("consent", family_id, participant_id, category.value),
+                   lambda: _consent_now(session, family_id, participant_id, category, utcnow()))
+
+
+def _consent_now(session: Session, family_id: int, participant_id: int, category: Category,
+                 now: datetime) -> bool:
     query = (select(ConsentGrant.id)
              .join(FamilyLink, (FamilyLink.family_id == ConsentGrant.family_id)
                    & (FamilyLink.participant_id == ConsentGrant.participant_id))
@@ -191,9 +226,7 @@ def _valid_id(value: object) -> bool:
 
 def _decide(session: Session, actor: Actor, participant_id: int, category: Category,
             action: Action) -> Refusal | None:
-    ids = {actor.id, participant_id} if _valid_id(participant_id) else {actor.id}
-    people = {row.id: row for row in session.exec(
-        select(AppUser.id, AppUser.role, AppUser.is_active, AppUser.program_id).where(AppUser.id.in_(ids)))}
+    people = _people(session, {actor.id, participant_id} if _valid_id(participant_id) else {actor.id})
     # Only a real id finds a person: 4.0, Decimal(4) or True would otherwise match id 4 (or 1).
     me, subject = people.get(actor.id), people.get(participant_id) if _valid_id(participant_id) else None
     if me is None or not me.is_active or me.role != actor.role.value:
@@ -237,10 +270,32 @@ def _decide(session: Session, actor: Actor, participant_id: int, category: Categ
     return Refusal.WRONG_ROLE
 
 
+_READS = frozenset({Action.READ.value, Action.READ_SUMMARY.value})
+
+
+def _merge_refs(first: str, second: str) -> str:
+    """One reference for two reads folded into one event: the days both cover ("a..b"), the same
+    record, or blank (several records of the category)."""
+    if first == second:
+        return first
+    days = [d for ref in (first, second) if (m := _REF.fullmatch(ref)) and m["day"]
+            for d in (m["day"], m["end"] or m["day"])]
+    if len(days) == 4:
+        low, high = min(days), max(days)
+        return low if low == high else f"{low}..{high}"
+    return ""
+
+
 def record(session: Session, actor: Actor | None, *, category: str, action: str,
            participant_id: int | None = None, allowed: bool = True, ref: str = "",
            reason: Refusal | None = None, collapse: timedelta | None = None) -> None:
-    """Write an audit event and commit it, so it survives whatever the caller does next.
+    """Record an audit event.
+
+    Inside a rerun's unit of work (core.db.unit_of_work) an allowed event waits in the unit and is
+    written with the rerun's other events, in one statement in the rerun's transaction; reads of
+    the same participant and category by the same actor in one rerun are one event (its `ref`
+    covers them, see `_merge_refs`). A refusal is written and committed at once, with everything
+    the rerun recorded before it. Outside a unit, the event is written and committed at once.
 
     `ref` is an opaque reference (see `check_ref`). `collapse` is for an admin's views of
     non-clinical lists: one event per person, list and window instead of one per screen refresh.
@@ -248,19 +303,42 @@ def record(session: Session, actor: Actor | None, *, category: str, action: str,
     category, action = _check_entry(category, action)
     ref = check_ref(ref)
     actor_id = actor.id if actor else None
+    unit = unit_of(session)
     if collapse is not None and actor is not None:
+        key = ("collapse", actor_id, category, action, participant_id, allowed)
+        if unit is not None and unit.audit.seen(key):
+            return
         seen = session.exec(select(AuditEvent.id).where(
             AuditEvent.actor_id == actor_id, AuditEvent.category == category, AuditEvent.action == action,
             AuditEvent.participant_id == participant_id, AuditEvent.allowed == allowed,
             AuditEvent.at > utcnow() - collapse)).first()
         if seen is not None:
             return
-    session.add(AuditEvent(
-        actor_id=actor_id, actor_role=actor.role.value if actor else "anonymous",
-        participant_id=participant_id, category=category, action=action,
-        allowed=allowed, reason=reason.value if reason else "", ref=ref,
-    ))
-    session.commit()
+    row = {"at": utcnow(), "actor_id": actor_id, "actor_role": actor.role.value if actor else "anonymous",
+           "participant_id": participant_id, "category": category, "action": action, "allowed": allowed,
+           "reason": reason.value if reason else "", "ref": ref}
+    if unit is None:
+        session.execute(insert(AuditEvent.__table__), [row])
+        session.commit()
+        return
+    _buffer(unit, row)
+    if not allowed:
+        session.commit()   # a refusal is on record before anything else happens
+
+
+def _buffer(unit, row: dict) -> None:
+    """Add a row to the unit's pending events, folding a repeated read into the first one."""
+    if row["allowed"] and row["action"] in _READS:
+        key = (row["actor_id"], row["participant_id"], row["category"], row["action"])
+        earlier = unit.audit.get(key)
+        if earlier is not None:
+            earlier["ref"] = _merge_refs(earlier["ref"], row["ref"])
+            return
+        if key in unit.audit.written:
+            return   # already on record for this rerun (written with a write's commit)
+    else:
+        key = (len(unit.audit.pending) + len(unit.audit.inflight) + len(unit.audit.written), "event")
+    unit.audit.add(key, row)
 
 
 def record_many(session: Session, actor: Actor, participant_ids: list[int], *, category: str, action: str,
@@ -272,13 +350,19 @@ def record_many(session: Session, actor: Actor, participant_ids: list[int], *, c
     """
     category, action = _check_entry(category, action)
     ref = check_ref(ref)
-    if participant_ids:
-        now = utcnow()
-        session.execute(insert(AuditEvent.__table__), [
-            {"at": now, "actor_id": actor.id, "actor_role": actor.role.value, "participant_id": pid,
+    if not participant_ids:
+        return
+    now = utcnow()
+    rows = [{"at": now, "actor_id": actor.id, "actor_role": actor.role.value, "participant_id": pid,
              "category": category, "action": action, "allowed": True, "reason": "", "ref": ref}
-            for pid in participant_ids])
+            for pid in participant_ids]
+    unit = unit_of(session)
+    if unit is None:
+        session.execute(insert(AuditEvent.__table__), rows)
         session.commit()
+        return
+    for row in rows:
+        _buffer(unit, row)
 
 
 def authorize(session: Session, actor: Actor, participant_id: int, category: Category,
@@ -291,7 +375,8 @@ def authorize(session: Session, actor: Actor, participant_id: int, category: Cat
     ref = check_ref(ref)
     refusal = _decide(session, actor, participant_id, category, action)
     if refusal is not None:
-        session.rollback()
+        if unit_of(session) is None:
+            session.rollback()   # (in a rerun's unit of work, what the rerun already did stands)
         subject = participant_id if refusal is not Refusal.UNKNOWN_PARTICIPANT else None
         if subject is None and _valid_id(participant_id):
             ref = f"participant:{participant_id}"
@@ -304,11 +389,12 @@ def authorize(session: Session, actor: Actor, participant_id: int, category: Cat
 def require_role(session: Session, actor: Actor, *roles: Role, what: str) -> None:
     """For actions that are not about one participant (admin screens, caseload lists). A
     deactivated account is refused here too, whatever its role."""
-    me = session.exec(select(AppUser.role, AppUser.is_active).where(AppUser.id == actor.id)).first()
+    me = _people(session, {actor.id}).get(actor.id)
     refusal = (Refusal.ACCOUNT_INACTIVE if me is None or not me.is_active or me.role != actor.role.value
                else Refusal.WRONG_ROLE if actor.role not in roles else None)
     if refusal is not None:
-        session.rollback()
+        if unit_of(session) is None:
+            session.rollback()
         record(session, actor, category=what, action="denied", allowed=False, reason=refusal)
         raise AccessDenied("This is not available for your role." if refusal is Refusal.WRONG_ROLE
                            else REFUSED_MESSAGE)

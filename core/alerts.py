@@ -12,7 +12,7 @@ source per measure, so it is updated week to week instead of piling up.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func
 from sqlmodel import Session, select
@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from core import clinical, inputs, notify
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.clinical import Reason, RiskLevel, Severity
-from core.db import insert_if_absent, insert_many_if_absent, upsert
+from core.db import insert_if_absent, insert_statement, upsert
 from core.errors import AccessDenied, ValidationError
 from core.models import (Alert, AppUser, CaseloadAssignment, DiaryCard, Program, RiskFollowup, Role,
                          utcnow)
@@ -242,39 +242,47 @@ def save_followup(session: Session, actor: Actor, *, participant_id: int, alert_
 
 ACK_NOTE_MAX = 1000
 MISSED_CHECKIN = "missed_checkin"
+MISSED_BATCH = 1000
 
 
 def raise_missed_checkins(session: Session, actor: Actor | None, today: date,
                           therapist_id: int | None = None, program_id: int | None = None) -> int:
-    """Open a 'no card for 3 days' alert for each participant whose last card (or start) is that
-    old; one alert per gap, whatever the number of page loads. Two statements for any caseload.
+    """Open a 'no card for 3 days' alert for each active participant whose last card (or start)
+    is that old; one alert per gap, however often it runs. Returns how many it opened.
 
-    Runs when the caseload or the inbox loads, and from `python -m core.alerts` (for a schedule).
+    Written by the scheduled job (`python -m core.alerts`, daily; `make run` runs it once at
+    start) and never by a screen: viewing the caseload or the inbox only reads. One SELECT, and
+    one INSERT per thousand late participants: the last card of each participant in scope comes
+    from the (participant, day) unique index, not from an aggregate of every card in the clinic.
     """
-    last_card = (select(DiaryCard.participant_id, func.max(DiaryCard.day).label("last"))
-                 .group_by(DiaryCard.participant_id).subquery())
-    query = (select(AppUser.id, AppUser.started_on, last_card.c.last)
-             .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
-             .join(last_card, last_card.c.participant_id == AppUser.id, isouter=True)
+    last = (select(func.max(DiaryCard.day)).where(DiaryCard.participant_id == AppUser.id)
+            .correlate(AppUser).scalar_subquery())
+    query = (select(AppUser.id, AppUser.started_on, last.label("last"))
              .where(AppUser.is_active == True, AppUser.role == Role.PARTICIPANT.value))  # noqa: E712
     if therapist_id is not None:
-        query = query.where(CaseloadAssignment.therapist_id == therapist_id)
+        query = query.join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id).where(
+            CaseloadAssignment.therapist_id == therapist_id)
     if program_id is not None:
         query = query.where(AppUser.program_id == program_id)
-    rows = []
-    for participant_id, started_on, last in session.exec(query):
-        since = last or started_on
-        if since is not None and (today - since).days >= clinical.MISSED_CARD_DAYS:
-            text = (f"No diary card since {since:%b} {since.day}" if last
-                    else f"No diary card yet (started {since:%b} {since.day})")
-            rows.append({"participant_id": participant_id, "trigger": MISSED_CHECKIN, "seq": 0, "day": since,
-                         "severity": Severity.REVIEW.value, "source_key": f"missed:{since}", "detail": text,
-                         "reasons": [Reason(MISSED_CHECKIN, Severity.REVIEW, text, 1).as_dict()],
-                         "latest": "", "opened_at": utcnow()})
-    if rows:
-        insert_many_if_absent(session, Alert, rows, conflict=["participant_id", "source_key", "seq"])
-        session.commit()
-    return len(rows)
+    cutoff = today - timedelta(days=clinical.MISSED_CARD_DAYS)
+    query = query.where(func.coalesce(last, AppUser.started_on) <= cutoff)
+    rows, now = [], utcnow()
+    for participant_id, started_on, last_day in session.exec(query):
+        since = last_day or started_on
+        text = (f"No diary card since {since:%b} {since.day}" if last_day
+                else f"No diary card yet (started {since:%b} {since.day})")
+        rows.append({"participant_id": participant_id, "trigger": MISSED_CHECKIN, "seq": 0, "day": since,
+                     "severity": Severity.REVIEW.value, "source_key": f"missed:{since}", "detail": text,
+                     "reasons": [Reason(MISSED_CHECKIN, Severity.REVIEW, text, 1).as_dict()],
+                     "latest": "", "opened_at": now})
+    opened = 0
+    for start in range(0, len(rows), MISSED_BATCH):   # (SQLite caps the values in one statement)
+        opened += len(session.execute(
+            insert_statement(session)(Alert).values(rows[start:start + MISSED_BATCH])
+            .on_conflict_do_nothing(index_elements=["participant_id", "source_key", "seq"])
+            .returning(Alert.id)).scalars().all())
+    session.commit()
+    return opened
 
 
 @dataclass(frozen=True)
@@ -325,7 +333,6 @@ def inbox(session: Session, actor: Actor, *, today: date) -> list[InboxItem]:
     what triggered it, the card's note (read through the diary category, audited) and any
     follow-up answers. Four queries whatever the caseload."""
     require_role(session, actor, Role.THERAPIST, what="alerts")
-    raise_missed_checkins(session, actor, today, therapist_id=actor.id)
     who, acker = AppUser.__table__.alias("who"), AppUser.__table__.alias("acker")
     rank = case({s.value: s.rank for s in Severity}, value=Alert.severity, else_=9)
     rows = session.exec(
@@ -409,14 +416,15 @@ def resolve(session: Session, actor: Actor, *, alert_id: int) -> None:
 
 
 def main() -> int:
-    """Raise missed-check-in alerts for every caseload (run daily, e.g. from cron)."""
+    """The scheduled job: raise missed-check-in alerts for every program, each on its own calendar
+    day. Run it daily (cron, a systemd timer, Kubernetes CronJob: `python -m core.alerts`)."""
     from core.db import session_scope
 
     count = 0
     with session_scope() as session:
-        for program in session.exec(select(Program)).all():  # each program on its own calendar day
+        for program in session.exec(select(Program)).all():
             count += raise_missed_checkins(session, None, program_today(program), program_id=program.id)
-    print(f"{count} participant(s) without a diary card for {clinical.MISSED_CARD_DAYS}+ days.")
+    print(f"{count} new missed-check-in alert(s) (no diary card for {clinical.MISSED_CARD_DAYS}+ days).")
     return 0
 
 

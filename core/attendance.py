@@ -56,7 +56,7 @@ def record_session(session: Session, actor: Actor, *, day: date, session_kind: s
                    today: date) -> int:
     """Save who came to one session; each participant is checked at the gate. Returns rows saved.
 
-    `today` is the therapist's own calendar day as the page saw it (core.program.today_of): the
+    `today` is the therapist's own calendar day as the page saw it (core.program.user_today): the
     caller's clock, like `now` elsewhere, so only its type is checked."""
     errors = RollForm.errors(day=day, session_kind=session_kind, statuses=statuses, today=today)
     if not errors:

@@ -14,7 +14,6 @@ from sqlmodel import Session, select
 
 from core import clinical
 from core.access import Actor, Category, record_many, require_role
-from core.alerts import raise_missed_checkins
 from core.models import Alert, AppUser, CaseloadAssignment, Checkup, DiaryCard, Role
 
 
@@ -123,7 +122,6 @@ def needs_order(today: date):
 
 def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
     require_role(session, actor, Role.THERAPIST, what="caseload")
-    raise_missed_checkins(session, actor, today)
     people = session.exec(
         select(AppUser.id, AppUser.name, AppUser.started_on)
         .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)

@@ -17,7 +17,7 @@ from core import clinical
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import insert_if_absent
-from core.diary import today_for
+from core.program import user_today
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
 from core.content import CONTENT, read_questionnaires
@@ -99,7 +99,7 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
     user = session.get(AppUser, participant_id)
     program = session.get(Program, user.program_id) if user.program_id else None
-    today = today or today_for(session, participant_id)
+    today = today or user_today(session, participant_id)
     interval = program.checkup_interval_days if program else clinical.CHECKUP_INTERVAL_DAYS
     rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id)).all()
     requests = session.exec(select(CheckupRequest).where(CheckupRequest.participant_id == participant_id,
@@ -149,7 +149,7 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
     if actor.role is not Role.PARTICIPANT:
         raise AccessDenied("Check-ups are answered by the participant themselves.")
     now = now or utcnow()
-    today = today_for(session, participant_id, now)
+    today = user_today(session, participant_id, now)
     status = next((s for s in statuses(session, actor, participant_id, today) if s.kind == kind), None)
     if status is None:
         raise ValidationError.one("kind", "This check-up is not part of your program.")
@@ -237,10 +237,20 @@ class Past:
 
 def history(session: Session, actor: Actor, participant_id: int, kind: str) -> list[Past]:
     """Every check-up of one kind, oldest first, with item answers (participant and therapist)."""
+    return histories(session, actor, participant_id, (kind,))[kind]
+
+
+def histories(session: Session, actor: Actor, participant_id: int,
+              kinds: tuple[str, ...] | list[str] = KINDS) -> dict[str, list[Past]]:
+    """`history` of several kinds in one query: {kind: check-ups oldest first} (empty lists too)."""
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
-    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id, Checkup.kind == kind)
+    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id, Checkup.kind.in_(kinds))
                         .order_by(Checkup.day, Checkup.id)).all()
-    intake = next((r.total for r in rows if r.slot_key == "p0"), None)
-    return [Past(r.day, r.kind, r.total, r.band, list(r.answers), r.function_answer, r.late,
-                 clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total))
-            for r in rows]
+    found: dict[str, list[Past]] = {kind: [] for kind in kinds}
+    for kind in found:
+        mine = [r for r in rows if r.kind == kind]
+        intake = next((r.total for r in mine if r.slot_key == "p0"), None)
+        found[kind] = [Past(r.day, r.kind, r.total, r.band, list(r.answers), r.function_answer, r.late,
+                            clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total))
+                       for r in mine]
+    return found

@@ -1,21 +1,44 @@
-"""The engine and sessions. SQLite by default (with WAL and friends), PostgreSQL by URL."""
+"""The engine, sessions and the unit of work. SQLite by default (with WAL and friends), PostgreSQL by URL.
+
+One unit of work per rerun: app.py's router opens `unit_of_work()` around the whole script run, and
+every `session_scope()` inside it (the login check, the page, ui helpers) shares its session, so a
+screen is one connection, one transaction and one commit. The audit events of the rerun wait in
+the unit (`pending_audit`) and are written in one INSERT just before that commit (or before any
+commit a write makes earlier in the rerun), in the same transaction as the data they describe.
+Outside a unit (scripts, the scheduled job, tests calling core directly) `session_scope()` is a
+session of its own that commits on success, as before.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from core.config import settings
 
+log = logging.getLogger("iop")
 
-class DatabaseUnavailable(RuntimeError):
-    """The database could not be reached; pages show a calm message instead of a traceback."""
+
+# A rerun holds one connection from its first query to its commit (one unit of work), and Streamlit
+# runs each browser session's rerun in a thread of its own: a process needs a connection for every
+# rerun in flight at its busiest moment (a group's evening check-in), or the others wait and then
+# fail. SQLite connections are a file handle each; PostgreSQL's are a server process each, so the
+# database's max_connections must be at least (PG_POOL + PG_OVERFLOW) × app processes + a few.
+SQLITE_POOL, SQLITE_OVERFLOW = 10, 90
+PG_POOL, PG_OVERFLOW = 10, 30
 
 
 def make_engine(url: str) -> Engine:
@@ -23,7 +46,10 @@ def make_engine(url: str) -> Engine:
         memory = url in ("sqlite://", "sqlite:///:memory:")
         if not memory:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False},
+                               **({} if memory else {"pool_size": SQLITE_POOL, "max_overflow": SQLITE_OVERFLOW}))
+        if not memory:
+            _one_writer_at_a_time(engine)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # noqa: ANN001 - DB-API connection
@@ -36,7 +62,42 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return create_engine(url, pool_pre_ping=True, pool_size=PG_POOL, max_overflow=PG_OVERFLOW)
+
+
+WRITER_WAIT_SECONDS = 30
+
+
+def _one_writer_at_a_time(engine: Engine) -> None:
+    """SQLite lets one connection write at a time; the others poll until `busy_timeout` and then
+    fail with "database is locked". Under many sessions at once (a group's evening check-in) the
+    pollers also crowd the one writer out of the interpreter, so its transaction lasts longer and
+    more of them time out. Here a thread about to write waits, asleep, for this process's other
+    writers to commit first, so nobody polls and nobody times out (after WRITER_WAIT_SECONDS it
+    goes on and SQLite's own timeout decides, as before). Other processes (the scheduled job)
+    still meet SQLite's lock."""
+    writer = threading.Lock()
+    engine.iop_writer = writer            # (the tests look at it: released after every transaction)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _wait_to_write(conn, _cursor, statement, *_args) -> None:
+        if not conn.info.get(_WRITER) and _WRITE.match(statement):
+            conn.info[_WRITER] = writer.acquire(timeout=WRITER_WAIT_SECONDS)
+
+    def _done(conn) -> None:
+        if conn.info.pop(_WRITER, False):
+            writer.release()
+
+    event.listen(engine, "commit", _done)
+    event.listen(engine, "rollback", _done)
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record) -> None:   # a connection back in the pool writes no more
+        if record.info.pop(_WRITER, False):
+            writer.release()
+
+
+_WRITER = "iop_writer"
 
 
 @lru_cache(maxsize=4)
@@ -48,9 +109,202 @@ def get_engine() -> Engine:
     return engine_for(settings().database_url)
 
 
+# --- the unit of work ------------------------------------------------------------------------
+
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+_UNIT = "iop_unit"                  # session.info key: this session is a rerun's unit of work
+_unit: ContextVar[Session | None] = ContextVar("iop_unit_of_work", default=None)
+
+
+class AuditBuffer:
+    """The audit events of one unit of work, waiting to be written in one statement.
+
+    `add` keeps one event per (actor, participant, category, action) for reads (see
+    core.access.record); rows handed to a commit stay `inflight` until it succeeds, so a
+    rolled-back commit writes them again with the next one and none is lost or doubled.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple, dict] = {}
+        self.inflight: dict[tuple, dict] = {}
+        self.written: set[tuple] = set()
+
+    def get(self, key: tuple) -> dict | None:
+        return self.pending.get(key) or self.inflight.get(key)
+
+    def seen(self, key: tuple) -> bool:
+        return key in self.written or key in self.pending or key in self.inflight
+
+    def add(self, key: tuple, row: dict) -> None:
+        self.pending[key] = row
+
+
+class UnitOfWork:
+    def __init__(self) -> None:
+        self.audit = AuditBuffer()
+        self.cache: dict = {}                        # facts read once per rerun (core.access)
+        self.after_commit: list[Callable[[], None]] = []
+        self.failed = False
+
+
+def unit_of(session: Session) -> UnitOfWork | None:
+    """The unit of work `session` belongs to, or None for a session of its own."""
+    return session.info.get(_UNIT)
+
+
+def current_session() -> Session | None:
+    """The session of the unit of work this script run is in, if any."""
+    return _unit.get()
+
+
+def on_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's current transaction commits: for caches that must not be
+    refilled from data other sessions cannot see yet."""
+    unit = unit_of(session)
+    if unit is None:
+        session.info.setdefault("iop_after_commit", []).append(action)
+    else:
+        unit.after_commit.append(action)
+
+
+def rerun_memo(session: Session, key: tuple, compute: Callable[[], object]):
+    """`compute()` once per rerun (per unit of work, until its next commit); every time outside one."""
+    unit = unit_of(session)
+    if unit is None:
+        return compute()
+    if key not in unit.cache:
+        unit.cache[key] = compute()
+    return unit.cache[key]
+
+
+def _write_audit(session: OrmSession, unit: UnitOfWork) -> None:
+    from core.models import AuditEvent
+
+    if unit.audit.pending:
+        rows = list(unit.audit.pending.values())
+        unit.audit.inflight.update(unit.audit.pending)
+        unit.audit.pending.clear()
+        session.execute(insert(AuditEvent.__table__), rows)   # one statement, however many rows
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _before_commit(session: OrmSession) -> None:
+    unit = session.info.get(_UNIT)
+    if unit is not None:
+        _write_audit(session, unit)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    unit = session.info.get(_UNIT)
+    actions = session.info.pop("iop_after_commit", [])
+    if unit is not None:
+        unit.audit.written.update(unit.audit.inflight)
+        unit.audit.inflight.clear()
+        unit.cache.clear()        # what was read before a write may have changed with it
+        actions, unit.after_commit = actions + unit.after_commit, []
+    for action in actions:
+        action()
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _after_rollback(session: OrmSession) -> None:
+    unit = session.info.get(_UNIT)
+    session.info.pop("iop_after_commit", None)
+    if unit is not None:
+        unit.audit.pending.update(unit.audit.inflight)   # not written: they go with the next commit
+        unit.audit.inflight.clear()
+        unit.cache.clear()
+        unit.after_commit.clear()
+
+
+@contextmanager
+def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+    """One session, one transaction and one commit for a whole script run (see the module doc).
+
+    Ends with a commit (which writes the rerun's audit events) when the run ends normally or by
+    Streamlit's own control flow (`st.rerun()`, `st.stop()` raise BaseExceptions that are not
+    errors); with a rollback when it raised an error or `fail()` was called (a page failed and
+    was shown the calm message) — and then the audit events of what the person did see are
+    still written, in a transaction of their own.
+    """
+    session = Session(engine or get_engine(), expire_on_commit=False)
+    unit = session.info[_UNIT] = UnitOfWork()
+    token = _unit.set(session)
+    try:
+        try:
+            yield session
+        except Exception:
+            unit.failed = True
+            raise
+        finally:
+            _finish(session, unit)
+    finally:
+        _unit.reset(token)
+        session.close()
+
+
+def _finish(session: Session, unit: UnitOfWork) -> None:
+    try:
+        if unit.failed:
+            session.rollback()
+        if _has_work(session, unit):
+            session.commit()
+        else:
+            session.rollback()   # only reads since the last commit: nothing to make durable
+    except SQLAlchemyError:
+        # The page has been drawn already: log, and try once more to keep the audit trail whole.
+        log.exception("could not commit the rerun's work")
+        try:
+            session.rollback()
+            session.commit()
+        except SQLAlchemyError:
+            log.exception("could not write the rerun's audit events (%d)", len(unit.audit.pending))
+
+
+def _has_work(session: Session, unit: UnitOfWork) -> bool:
+    """Anything the rerun's transaction still has to commit: audit events, ORM changes, or a
+    statement that wrote (an upsert) since the last commit."""
+    if unit.audit.pending or session.new or session.dirty or session.deleted:
+        return True
+    return session.in_transaction() and bool(session.connection().info.get(_WROTE))
+
+
+_WROTE = "iop_wrote"
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(conn, _cursor, statement, *_args) -> None:
+    if _WRITE.match(statement):
+        conn.info[_WROTE] = True
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _forget_writes(conn) -> None:
+    conn.info.pop(_WROTE, None)
+
+
+def fail() -> None:
+    """The page failed (ui.layout.run_safely caught it): undo this rerun's unfinished writes now,
+    keeping its audit events, and end the unit with a rollback."""
+    session = _unit.get()
+    if session is not None:
+        unit_of(session).failed = True
+        try:
+            session.rollback()
+        except SQLAlchemyError:
+            log.exception("could not roll back the failed rerun")
+
+
 @contextmanager
 def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
+    """A session that commits on success and rolls back on error; inside a unit of work, the
+    unit's own session (its commit comes at the end of the rerun)."""
+    shared = _unit.get()
+    if shared is not None and (engine is None or engine is shared.get_bind()):
+        yield shared
+        return
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
@@ -60,7 +314,57 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
             raise
 
 
-def _insert_for(session: Session):
+# --- counting statements (tests and the bench) -----------------------------------------------
+
+@dataclass
+class Statements:
+    """What one piece of work sent to the database (see `counting`)."""
+
+    sql: list[str] = field(default_factory=list)
+    commits: int = 0
+    audit_rows: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.sql)
+
+    @property
+    def writes(self) -> list[str]:
+        return [s for s in self.sql if _WRITE.match(s)]
+
+    def writes_to(self, table: str) -> list[str]:
+        return [s for s in self.writes if re.match(rf"\s*(INSERT INTO|UPDATE|DELETE FROM) {table}\b", s, re.I)]
+
+    @property
+    def audit_inserts(self) -> int:
+        return len(self.writes_to("audit_event"))
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[Statements]:
+    """Count the statements and commits `engine` runs inside the block."""
+    seen = Statements()
+
+    def statement(_conn, _cursor, sql, parameters, _context, many) -> None:
+        seen.sql.append(sql)
+        if re.match(r"\s*INSERT INTO audit_event\b", sql, re.I):
+            seen.audit_rows += len(parameters) if many else 1
+
+    def commit(_conn) -> None:
+        seen.commits += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+
+# --- statements that make a double tap save once ---------------------------------------------
+def insert_statement(session: Session):
+    """The dialect's INSERT (with ON CONFLICT) for the session's database."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -74,7 +378,7 @@ def upsert(session: Session, model, values: dict, *, conflict: list[str], update
     One statement, so two saves at the same moment (a double tap, two devices) make one row.
     Returns the row's id.
     """
-    stmt = _insert_for(session)(model).values(**values)
+    stmt = insert_statement(session)(model).values(**values)
     stmt = stmt.on_conflict_do_update(index_elements=conflict,
                                       set_={c: getattr(stmt.excluded, c) for c in update})
     return session.execute(stmt.returning(model.id)).scalar_one()
@@ -82,11 +386,5 @@ def upsert(session: Session, model, values: dict, *, conflict: list[str], update
 
 def insert_if_absent(session: Session, model, values: dict, *, conflict: list[str]) -> int | None:
     """Insert a row unless one with the same `conflict` key exists; the new id, or None."""
-    stmt = _insert_for(session)(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    stmt = insert_statement(session)(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
     return session.execute(stmt.returning(model.id)).scalar_one_or_none()
-
-
-def insert_many_if_absent(session: Session, model, rows: list[dict], *, conflict: list[str]) -> None:
-    """Insert many rows in one statement, skipping those whose `conflict` key already exists."""
-    if rows:
-        session.execute(_insert_for(session)(model).values(rows).on_conflict_do_nothing(index_elements=conflict))

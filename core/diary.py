@@ -21,7 +21,7 @@ from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import upsert
 from core.errors import ValidationError
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, utcnow
-from core.program import user_today, user_zone
+from core.program import user_today
 from core.skills import skills_by_id
 
 
@@ -86,12 +86,6 @@ class SaveResult:
 
 
 # --- time ----------------------------------------------------------------------------------
-
-participant_zone = user_zone   # a participant's own zone decides which day a card belongs to
-
-
-today_for = user_today     # the participant's own calendar day
-
 
 def parse_day(value, *, latest: date) -> date | None:
     """A day from a link (?day=2026-11-23), or None when it isn't one or is after `latest`."""
@@ -330,7 +324,7 @@ def save_card(session: Session, actor: Actor, *, participant_id: int, day: date,
               ref=day.isoformat() if inputs.is_day(day) else "")
     inputs.attributes(card, CardInput, field="form")
     now = now or utcnow()
-    today = today_for(session, participant_id, now)
+    today = user_today(session, participant_id, now)
     participant = session.get(AppUser, participant_id)
     program = session.get(Program, participant.program_id) if participant.program_id else None
     craving_on = bool(program and program.substance_use_tracking)

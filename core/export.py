@@ -11,7 +11,7 @@ from sqlmodel import Session
 from core import alerts, attendance, checkups, diary, practice, safety
 from core.access import Actor
 from core.models import AppUser
-from core.program import today_of
+from core.program import user_today
 
 
 def _csv(header: list[str], rows: list[list]) -> str:
@@ -68,5 +68,5 @@ def record_zip(session: Session, actor: Actor, participant_id: int) -> bytes:
         for name, text in files.items():
             archive.writestr(name, text)
         archive.writestr("README.txt", f"IOP Companion record of {user.name if user else participant_id}, "
-                                       f"exported {today_of(session, actor).isoformat()} by {actor.name}.\n")
+                                       f"exported {user_today(session, actor.id).isoformat()} by {actor.name}.\n")
     return buffer.getvalue()

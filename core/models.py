@@ -49,12 +49,15 @@ class AppUser(SQLModel, table=True):
     """A person who can log in. (`user` is reserved in PostgreSQL.)"""
 
     __tablename__ = "app_user"
+    # Pickers, the audit log's program filter and the scheduled job look people up by program
+    # (and role); nothing looks up a role across programs.
+    __table_args__ = (Index("ix_app_user_program_role", "program_id", "role"),)
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(max_length=40, unique=True, index=True)
     name: str = Field(max_length=80)
     email: str | None = Field(default=None, max_length=254, unique=True)
-    role: str = Field(max_length=16, index=True)
+    role: str = Field(max_length=16)
     password_hash: str = Field(max_length=100)
     program_id: int | None = Field(default=None, foreign_key="program.id")
     timezone: str | None = Field(default=None, max_length=64)
@@ -91,7 +94,7 @@ class FamilyLink(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("family_id", "participant_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    family_id: int = Field(foreign_key="app_user.id", index=True)
+    family_id: int = Field(foreign_key="app_user.id")   # (the unique constraint's first column)
     participant_id: int = Field(foreign_key="app_user.id", index=True)
     relationship: str = Field(default="", max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
@@ -107,6 +110,7 @@ class ConsentGrant(SQLModel, table=True):
     __tablename__ = "consent_grant"
     __table_args__ = (
         Index("ix_consent_lookup", "participant_id", "family_id", "category"),
+        Index("ix_consent_family", "family_id"),          # what a family member is shown
         Index("uq_consent_one_current", "participant_id", "family_id", "category", unique=True,
               sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
     )
@@ -160,6 +164,9 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_audit_participant_at", "participant_id", "at"),
         Index("ix_audit_actor_at", "actor_id", "at"),
+        # The admin's other filters: one category, and refusals only (few rows among many).
+        Index("ix_audit_category_at", "category", "at"),
+        Index("ix_audit_refused_at", "at", sqlite_where=text("allowed = 0"), postgresql_where=text("NOT allowed")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -202,7 +209,7 @@ class DiaryCard(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("participant_id", "day", name="uq_diary_card_day"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    participant_id: int = Field(foreign_key="app_user.id")
     day: date
     mood: int
     sadness: int | None = None
@@ -225,7 +232,7 @@ class DiaryUrge(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("card_id", "target_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    card_id: int = Field(foreign_key="diary_card.id", index=True)
+    card_id: int = Field(foreign_key="diary_card.id")
     target_id: int = Field(foreign_key="diary_target.id")
     urge: int | None = None
     acted: bool = False
@@ -321,7 +328,7 @@ class SafetyPlanVersion(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("participant_id", "version", name="uq_safety_plan_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    participant_id: int = Field(foreign_key="app_user.id")
     version: int
     content: dict = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
@@ -363,7 +370,7 @@ class ThoughtRecord(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("participant_id", "entry_key", name="uq_thought_record_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    participant_id: int = Field(foreign_key="app_user.id")
     entry_key: str = Field(max_length=40)
     day: date
     situation: str = Field(max_length=300)
@@ -384,7 +391,7 @@ class Homework(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("participant_id", "skill_id", "assigned_on", name="uq_homework_day"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    participant_id: int = Field(foreign_key="app_user.id")
     skill_id: str = Field(max_length=40)
     assigned_by_id: int = Field(foreign_key="app_user.id")
     assigned_on: date
@@ -399,7 +406,7 @@ class FavouriteSkill(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("participant_id", "skill_id", name="uq_favourite_skill"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    participant_id: int = Field(foreign_key="app_user.id")
     skill_id: str = Field(max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -410,7 +417,7 @@ class Attendance(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("participant_id", "day", "session_kind", name="uq_attendance_session"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    participant_id: int = Field(foreign_key="app_user.id")
     day: date
     session_kind: str = Field(max_length=16)    # group | individual | family
     status: str = Field(max_length=16)          # attended | late | excused | missed

@@ -29,6 +29,7 @@ import email.policy
 import hashlib
 import logging
 import os
+import re
 import signal
 import smtplib
 import socket
@@ -49,7 +50,7 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import clinical
+from core import clinical, inputs
 from core.access import Actor, record, require_role
 from core.clinical import Severity
 from core.config import Settings, settings
@@ -586,12 +587,25 @@ def message_id(row_id: int, dedupe_key: str) -> str:
     return f"<iop-{row_id}-{digest}@iop-companion>"
 
 
+def sendable(address: str) -> str | None:
+    """The address as the mail goes to it: an international domain in its ASCII (IDNA) form; None
+    when it can't be sent without SMTPUTF8 (letters beyond ASCII before the @), which neither
+    smtplib's headers nor most servers handle: the email package would encode it into a
+    different, wrong address."""
+    if address.isascii():
+        return address
+    try:
+        return validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
+    except EmailNotValidError:
+        return None
+
+
 def build_email(*, row_id: int, dedupe_key: str, to: str, subject: str, body: str, now: datetime,
                 config: Settings | None = None) -> EmailMessage:
     config = config or settings()
     message = EmailMessage()
     message["From"] = config.mail_from
-    message["To"] = to
+    message["To"] = sendable(to) or to
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(row_id, dedupe_key)
@@ -750,8 +764,9 @@ def deliver(session: Session, *, worker: str, now: datetime, transport=None, lim
             report.add(Status.SKIPPED)
             continue
         address = c.to_address or (person.email if person else None)
-        if not address:
-            reason = ("The recipient's account has no email address." if c.recipient_id
+        if not address or not sendable(address):
+            reason = ("The address has accents or non-Latin letters before the @, which this mail setup can't send to."
+                      if address else "The recipient's account has no email address." if c.recipient_id
                       else "Nobody to send it to.")
             _settle(session, c, status=Status.FAILED, now=now, reason=reason)
             report.add(Status.FAILED, reason)
@@ -876,6 +891,96 @@ def tick(*, now: datetime | None = None, worker: str | None = None, transport=No
     return done
 
 
+# --- what people type or choose here: checked by these forms (core/inputs.py) before anything is written ---
+
+EMAIL_MAX = 254
+LEADS_MAX = 200                              # more therapists than any program has: a longer list is not a form's
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
+
+
+def _address(value: object) -> str:
+    """A well-formed address (email_validator's rules; domain lower-cased), or a Problem beside the field."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise inputs.Problem("Enter an email address.")
+    if not isinstance(value, str) or len(value) > EMAIL_MAX * 2:
+        raise inputs.Problem("That doesn't look like an email address.")
+    typed = value.strip()
+    if len(typed) > EMAIL_MAX or inputs.unseen(typed):
+        raise inputs.Problem("That doesn't look like an email address.")
+    local = typed.rpartition("@")[0]
+    if local and not local.isascii():
+        raise inputs.Problem("Our mail can't reach an address with accents or non-Latin letters before the @ "
+                             "(after it is fine). Please use another address.")
+    try:
+        address = validate_email(typed, check_deliverability=False, allow_smtputf8=False).normalized
+    except EmailNotValidError:
+        raise inputs.Problem("That doesn't look like an email address (like name@example.org).") from None
+    if len(address) > EMAIL_MAX or inputs.unseen(address):      # normalising can change the length
+        raise inputs.Problem("That doesn't look like an email address.")
+    return address
+
+
+class EmailForm(inputs.Form):
+    """A person's own address, or the admin's test address: refused at entry when malformed."""
+
+    email: inputs.Custom(_address, inputs.Limit(max_chars=EMAIL_MAX))
+
+
+def _minute(label: str, *, required: str | None = None):
+    """A time of day on the 5-minute mark (a `time` from the page, or "20:00"), stored as minutes after midnight."""
+    def check(value: object) -> int | None:
+        if value is None:
+            if required:
+                raise inputs.Problem(required)
+            return None
+        if isinstance(value, str):
+            found = _TIME.fullmatch(value.strip()) if len(value) <= 16 else None
+            try:
+                value = time(*(int(part) for part in found.groups(0))) if found else None
+            except ValueError:
+                value = None
+            if value is None:
+                raise inputs.Problem(f"{label}: use a time like 20:00.")
+        if type(value) is not time or value.tzinfo is not None:
+            raise inputs.Problem(f"{label}: choose a time.")
+        if value.second or value.microsecond or value.minute % REMINDER_STEP_MINUTES:
+            raise inputs.Problem(f"{label}: choose a time on the {REMINDER_STEP_MINUTES}-minute mark.")
+        return value.hour * 60 + value.minute
+    return inputs.Custom(check)
+
+
+class ReminderForm(inputs.Form):
+    """A participant's reminders: three ticks, when they come, and quiet hours (both ends or neither)."""
+
+    diary: inputs.Flag("Tick the reminders you want.")
+    checkup: inputs.Flag("Tick the reminders you want.")
+    homework: inputs.Flag("Tick the reminders you want.")
+    remind_at: _minute("Reminder time", required="Choose when reminders come.")
+    quiet_start: _minute("Quiet hours start")
+    quiet_end: _minute("Quiet hours end")
+
+
+def _therapist_ids(value: object) -> tuple[int, ...]:
+    if not isinstance(value, list | tuple | set | frozenset) or len(value) > LEADS_MAX \
+            or not all(inputs.is_id(i) for i in value):
+        raise inputs.Problem("Choose therapists from the list.")
+    return tuple(sorted(set(value)))
+
+
+class LeadsForm(inputs.Form):
+    leads: inputs.Custom(_therapist_ids)
+
+
+class EscalationForm(inputs.Form):
+    minutes: inputs.Whole(*clinical.ESCALATION_MINUTES_RANGE,
+                          "Choose between {} and {} minutes.".format(*clinical.ESCALATION_MINUTES_RANGE),
+                          optional=False)
+
+
+class MessageForm(inputs.Form):
+    message: inputs.RecordId("That message doesn't exist.")
+
+
 # --- the admin's side ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -935,8 +1040,7 @@ def send_again(session: Session, actor: Actor, *, message_id: int, now: datetime
     """The admin puts a failed or uncertain message back in the queue (for an uncertain one, after
     deciding a second copy is better than none)."""
     require_role(session, actor, Role.ADMIN, what="messages")
-    row = session.get(OutboxMessage, message_id) if isinstance(message_id, int) and not isinstance(message_id, bool) \
-        else None
+    row = session.get(OutboxMessage, MessageForm.check(message=message_id).message)
     if row is None or row.program_id not in (actor.program_id, None):
         raise ValidationError.one("message", "That message doesn't exist.")
     if row.status not in (Status.FAILED.value, Status.UNCERTAIN.value):
@@ -954,7 +1058,7 @@ def send_test(session: Session, actor: Actor, *, to: str, now: datetime | None =
     """The admin's test button: one plain message sent now, through the same path as every other
     (recorded in the outbox like them). Returns how it went."""
     require_role(session, actor, Role.ADMIN, what="messages")
-    address = clean_email(to)
+    address = EmailForm.check(email=to).email
     now = now or utcnow()
     row_id = enqueue(session, dedupe_key=f"test:{uuid.uuid4().hex}", kind=Kind.SMTP_TEST,
                      subject="IOP Companion test email",
@@ -1002,8 +1106,7 @@ def _send_one(session: Session, claim_: Claim, address: str, now: datetime, tran
 def maildrop_text(session: Session, actor: Actor, *, message_id: int) -> str | None:
     """The admin reads a message that went to the mail drop (their program's only)."""
     require_role(session, actor, Role.ADMIN, what="messages")
-    row = session.get(OutboxMessage, message_id) if isinstance(message_id, int) and not isinstance(message_id, bool) \
-        else None
+    row = session.get(OutboxMessage, message_id) if inputs.is_id(message_id) else None
     if row is None or row.program_id not in (actor.program_id, None) or row.sent_via != MailDrop.via:
         return None
     path = MailDrop(settings().maildrop_dir).path_for(row.id)
@@ -1017,9 +1120,7 @@ def maildrop_text(session: Session, actor: Actor, *, message_id: int) -> str | N
 
 def set_escalation_minutes(session: Session, actor: Actor, minutes: int) -> Program:
     require_role(session, actor, Role.ADMIN, what="program")
-    low, high = clinical.ESCALATION_MINUTES_RANGE
-    if isinstance(minutes, bool) or not isinstance(minutes, int) or not low <= minutes <= high:
-        raise ValidationError.one("minutes", f"Choose between {low} and {high} minutes.")
+    minutes = EscalationForm.check(minutes=minutes).minutes
     program = session.get(Program, actor.program_id) if actor.program_id else None
     if program is None:
         raise ValidationError.one("minutes", "Your account is not attached to a program.")
@@ -1030,15 +1131,15 @@ def set_escalation_minutes(session: Session, actor: Actor, minutes: int) -> Prog
 
 
 def set_clinical_leads(session: Session, actor: Actor, therapist_ids: list[int]) -> None:
-    """Which of the program's therapists are its clinical leads (escalations go to them)."""
+    """Which of the program's active therapists are its clinical leads (escalations go to them).
+    A lead who was deactivated meanwhile is no longer one after the next save."""
     require_role(session, actor, Role.ADMIN, what="accounts")
-    if not isinstance(therapist_ids, list | tuple | set) or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in therapist_ids):
-        raise ValidationError.one("leads", "Choose therapists from the list.")
-    wanted = set(therapist_ids)
+    wanted = set(LeadsForm.check(leads=therapist_ids).leads)
+    if actor.program_id is None:
+        raise ValidationError.one("leads", "Your account is not attached to a program.")
     therapists = session.exec(select(AppUser).where(AppUser.program_id == actor.program_id,
                                                     AppUser.role == Role.THERAPIST.value)).all()
-    if wanted - {t.id for t in therapists}:
+    if wanted - {t.id for t in therapists if t.is_active}:
         raise ValidationError.one("leads", "Choose therapists of your program.")
     for t in therapists:
         if t.is_clinical_lead != (t.id in wanted):
@@ -1049,23 +1150,6 @@ def set_clinical_leads(session: Session, actor: Actor, therapist_ids: list[int])
 
 
 # --- what a person sets: their email address, reminders, quiet hours --------------------------------
-
-EMAIL_MAX = 254
-
-
-def clean_email(typed: object) -> str:
-    """A well-formed address (lower-cased domain), or a ValidationError beside the field."""
-    if not isinstance(typed, str) or not typed.strip():
-        raise ValidationError.one("email", "Enter an email address.")
-    typed = typed.strip()
-    if len(typed) > EMAIL_MAX or any(ch in typed for ch in "\x00\r\n"):
-        raise ValidationError.one("email", "That doesn't look like an email address.")
-    try:
-        return validate_email(typed, check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise ValidationError.one("email", "That doesn't look like an email address (like name@example.org).") \
-            from None
-
 
 @dataclass(frozen=True)
 class MySettings:
@@ -1096,7 +1180,7 @@ def my_settings(session: Session, actor: Actor) -> MySettings:
 def set_email(session: Session, actor: Actor, *, email: str) -> str:
     """A person's own address for notifications (refused at entry when malformed or taken)."""
     require_role(session, actor, Role.PARTICIPANT, Role.THERAPIST, what="accounts")
-    address = clean_email(email)
+    address = EmailForm.check(email=email).email
     taken = session.exec(select(AppUser.id).where(func.lower(AppUser.email) == address.lower(),
                                                   AppUser.id != actor.id)).first()
     if taken is not None:
@@ -1113,37 +1197,16 @@ def set_email(session: Session, actor: Actor, *, email: str) -> str:
     return address
 
 
-def _minute_of(value: object, name: str, label: str, errors: dict) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = time.fromisoformat(value.strip())
-        except ValueError:
-            errors[name] = f"{label}: use a time like 20:00."
-            return None
-    if not isinstance(value, time) or value.tzinfo is not None:
-        errors[name] = f"{label}: choose a time."
-        return None
-    if value.second or value.microsecond or value.minute % REMINDER_STEP_MINUTES:
-        errors[name] = f"{label}: choose a time on the {REMINDER_STEP_MINUTES}-minute mark."
-        return None
-    return value.hour * 60 + value.minute
-
-
 def save_reminders(session: Session, actor: Actor, *, diary: bool, checkup: bool, homework: bool,
                    remind_at: object, quiet_start: object = None, quiet_end: object = None) -> MySettings:
     """A participant's reminders (opt-in), the time they come (in their own zone) and quiet hours."""
     require_role(session, actor, Role.PARTICIPANT, what="accounts")
     errors: dict[str, str] = {}
-    flags = {"diary": diary, "checkup": checkup, "homework": homework}
-    if not all(isinstance(v, bool) for v in flags.values()):
-        errors["diary"] = "Tick the reminders you want."
-    minute = _minute_of(remind_at, "remind_at", "Reminder time", errors)
-    if minute is None and "remind_at" not in errors:
-        errors["remind_at"] = "Choose when reminders come."
-    start = _minute_of(quiet_start, "quiet_start", "Quiet hours start", errors)
-    end = _minute_of(quiet_end, "quiet_end", "Quiet hours end", errors)
+    flags = {name: ReminderForm.value(name, value, errors)
+             for name, value in (("diary", diary), ("checkup", checkup), ("homework", homework))}
+    minute = ReminderForm.value("remind_at", remind_at, errors)
+    start = ReminderForm.value("quiet_start", quiet_start, errors)
+    end = ReminderForm.value("quiet_end", quiet_end, errors)
     if (start is None) != (end is None) and "quiet_start" not in errors and "quiet_end" not in errors:
         errors["quiet_end" if end is None else "quiet_start"] = "Give both ends of your quiet hours, or neither."
     elif start is not None and start == end:
@@ -1155,8 +1218,9 @@ def save_reminders(session: Session, actor: Actor, *, diary: bool, checkup: bool
         errors["email"] = "Add your email address first, so the reminders have somewhere to go."
     if errors:
         raise ValidationError(errors)
-    upsert(session, NotificationSetting, {"user_id": actor.id, "diary_reminder": diary, "checkup_reminder": checkup,
-                                          "homework_reminder": homework, "remind_minute": minute,
+    upsert(session, NotificationSetting, {"user_id": actor.id, "diary_reminder": flags["diary"],
+                                          "checkup_reminder": flags["checkup"], "homework_reminder": flags["homework"],
+                                          "remind_minute": minute,
                                           "quiet_start_minute": start, "quiet_end_minute": end,
                                           "updated_at": utcnow()},
            conflict=["user_id"], update=["diary_reminder", "checkup_reminder", "homework_reminder", "remind_minute",

@@ -21,7 +21,8 @@ from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, RiskOutcome, screen_free_text
 from core.db import insert_if_absent, upsert
-from core.diary import spreadsheet_row, today_for
+from core.diary import spreadsheet_row
+from core.program import user_today
 from core.errors import ValidationError
 from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, utcnow
 from core.skills import TOOLS, skills_by_id
@@ -129,7 +130,7 @@ def save_practice(session: Session, actor: Actor, *, participant_id: int, entry_
         raise ValidationError(errors)
     entry = PracticeInput(**PracticeForm.check(**inputs.attributes(entry, PracticeInput)).values())
     now = now or utcnow()
-    today = today_for(session, participant_id, now)
+    today = user_today(session, participant_id, now)
     existing = session.exec(select(PracticeEntry).where(PracticeEntry.participant_id == participant_id,
                                                         PracticeEntry.entry_key == entry_key)).first()
     _editable_day(existing.day if existing else None, today)
@@ -286,7 +287,7 @@ def save_thought_record(session: Session, actor: Actor, *, participant_id: int, 
         raise ValidationError(errors)
     record = ThoughtInput(**ThoughtForm.check(**inputs.attributes(record, ThoughtInput)).values())
     now = now or utcnow()
-    today = today_for(session, participant_id, now)
+    today = user_today(session, participant_id, now)
     existing = session.exec(select(ThoughtRecord.day).where(ThoughtRecord.participant_id == participant_id,
                                                             ThoughtRecord.entry_key == entry_key)).first()
     _editable_day(existing, today)
@@ -391,7 +392,7 @@ def assign_homework(session: Session, actor: Actor, *, participant_id: int, skil
     """A therapist asks a participant on their caseload to practise a skill."""
     authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE)
     now = now or utcnow()
-    today = today_for(session, participant_id, now)
+    today = user_today(session, participant_id, now)
     errors = HomeworkForm.errors(skill_id=skill_id, due_on=due_on, note=note)
     latest = today + timedelta(days=clinical.HOMEWORK_DUE_MAX_DAYS)
     if "due_on" not in errors and due_on is not None and not today <= due_on <= latest:

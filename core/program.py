@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+import time
 from datetime import UTC, date, datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, select
 
 from core import inputs
+from core.db import on_commit, rerun_memo
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.errors import ValidationError
 from core.models import AppUser, CaseloadAssignment, Program, Role
@@ -146,45 +148,95 @@ def _first_zone(*names: str | None) -> ZoneInfo:
     return ZoneInfo("UTC")
 
 
-def program_today(program: Program | None, now: datetime | None = None) -> date:
-    """The program's own calendar day (for schedules that run per program)."""
+def program_today(program: Program | ProgramSettings | None, now: datetime | None = None) -> date:
+    """The program's own calendar day, for work that runs per program (the scheduled job)."""
     return (now or datetime.now(UTC)).astimezone(_first_zone(program.timezone if program else None)).date()
 
 
 def user_zone(session: Session, user_id: int) -> ZoneInfo:
-    """A person's own time zone if they set one, else their program's, else UTC."""
-    row = session.exec(select(AppUser.timezone, Program.timezone)
-                       .join(Program, Program.id == AppUser.program_id, isouter=True)
-                       .where(AppUser.id == user_id)).first()
-    return _first_zone(*(row or ()))
+    """A person's own time zone if they set one, else their program's, else UTC (read once per rerun)."""
+    def read() -> ZoneInfo:
+        row = session.exec(select(AppUser.timezone, Program.timezone)
+                           .join(Program, Program.id == AppUser.program_id, isouter=True)
+                           .where(AppUser.id == user_id)).first()
+        return _first_zone(*(row or ()))
+    return rerun_memo(session, ("zone", user_id), read)
 
 
 def user_today(session: Session, user_id: int, now: datetime | None = None) -> date:
-    """Today on a person's own calendar (a diary card at 11 pm belongs to that evening)."""
+    """Today on a person's own calendar: the one way the app decides what "today" is for someone
+    (a diary card at 11 pm belongs to that evening; a therapist's caseload counts from their day)."""
     return (now or datetime.now(UTC)).astimezone(user_zone(session, user_id)).date()
 
 
-def today_of(session: Session, actor: Actor, now: datetime | None = None) -> date:
-    """Today on the acting user's own calendar."""
-    return user_today(session, actor.id, now)
+# --- program settings, cached ----------------------------------------------------------------
+# Read on every screen (crisis lines, the card's options), changed a few times a year by the admin:
+# kept per process for a short while, and forgotten as soon as the admin's change commits. Other
+# app processes see a change within PROGRAM_CACHE_SECONDS.
+
+PROGRAM_CACHE_SECONDS = 30.0
+_programs: dict[tuple[str, int | None], tuple[float, "ProgramSettings | None"]] = {}
 
 
-def default_program(session: Session) -> Program | None:
-    return session.exec(select(Program).order_by(Program.id)).first()
+@dataclass(frozen=True)
+class ProgramSettings:
+    """A program's settings as read at one moment (never written back: the setters below load
+    the row itself)."""
+
+    id: int
+    name: str
+    timezone: str
+    schedule: str
+    length_weeks: int
+    substance_use_tracking: bool
+    checkup_interval_days: int
+    crisis_region: str
+    local_crisis_resources: tuple[dict, ...]
+
+    @classmethod
+    def of(cls, program: Program) -> "ProgramSettings":
+        return cls(program.id, program.name, program.timezone, program.schedule, program.length_weeks,
+                   program.substance_use_tracking, program.checkup_interval_days, program.crisis_region,
+                   tuple(dict(item) for item in program.local_crisis_resources or [] if isinstance(item, dict)))
 
 
-def program_of(session: Session, actor: Actor) -> Program | None:
+def program_settings(session: Session, program_id: int | None) -> ProgramSettings | None:
+    """The program's settings (the first program's when `program_id` is None: before login)."""
+    key = (str(session.get_bind().url), program_id)   # (a process may serve more than one database)
+    cached = _programs.get(key)
+    if cached is not None and time.monotonic() - cached[0] < PROGRAM_CACHE_SECONDS:
+        return cached[1]
+    program = (session.get(Program, program_id) if program_id
+               else session.exec(select(Program).order_by(Program.id)).first())
+    found = ProgramSettings.of(program) if program is not None else None
+    _programs[key] = (time.monotonic(), found)
+    return found
+
+
+def forget_programs() -> None:
+    """Drop the cached settings (after an admin's change commits; tests)."""
+    _programs.clear()
+
+
+def _changed(session: Session) -> None:
+    on_commit(session, forget_programs)
+
+
+def default_program(session: Session) -> ProgramSettings | None:
+    return program_settings(session, None)
+
+
+def program_of(session: Session, actor: Actor) -> ProgramSettings | None:
     """The acting user's program (settings, not participant data)."""
-    return session.get(Program, actor.program_id) if actor.program_id else None
+    return program_settings(session, actor.program_id) if actor.program_id else None
 
 
 def crisis_resources_for(session: Session, program_id: int | None) -> list[CrisisResource]:
     """The lines to show: the program's, or the first program's before anyone logs in."""
-    program = session.get(Program, program_id) if program_id else default_program(session)
-    return crisis_resources(program)
+    return crisis_resources(program_settings(session, program_id))
 
 
-def crisis_resources(program: Program | None) -> list[CrisisResource]:
+def crisis_resources(program: Program | ProgramSettings | None) -> list[CrisisResource]:
     """The program's local lines, then its region's. An unknown region never falls back to another
     country's numbers: the local lines and a plain 'call your local emergency number' instead."""
     region = program.crisis_region if program else DEFAULT_REGION
@@ -194,7 +246,7 @@ def crisis_resources(program: Program | None) -> list[CrisisResource]:
     return [*local, *regional]
 
 
-def region_problem(program: Program | None) -> str | None:
+def region_problem(program: Program | ProgramSettings | None) -> str | None:
     """What the admin must fix about the program's region, if anything."""
     if program is not None and program.crisis_region not in REGION_CRISIS_RESOURCES:
         return (f"The program's crisis region '{program.crisis_region}' has no crisis lines here, so people see "
@@ -216,6 +268,7 @@ def set_crisis_region(session: Session, actor: Actor, region: str) -> Program:
         raise ValidationError.one("program", "Your account is not attached to a program.")
     program.crisis_region = region
     session.add(program)
+    _changed(session)
     record(session, actor, category="program", action="write")
     return program
 
@@ -275,6 +328,7 @@ def set_local_crisis_resources(session: Session, actor: Actor, resources: list[d
         raise ValidationError.one("program", "Your account is not attached to a program.")
     program.local_crisis_resources = [asdict(CrisisResource(**line)) for line in lines]
     session.add(program)
+    _changed(session)
     record(session, actor, category="program", action="write")
     return program
 
@@ -327,5 +381,6 @@ def set_checkup_interval(session: Session, actor: Actor, days: int) -> Program:
         raise ValidationError.one("program", "Your account is not attached to a program.")
     program.checkup_interval_days = days
     session.add(program)
+    _changed(session)
     record(session, actor, category="program", action="write")
     return program

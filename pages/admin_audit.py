@@ -11,7 +11,7 @@ actor = auth.guard(Role.ADMIN)
 
 from core import accounts, audit  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
-from core.program import today_of, user_zone  # noqa: E402
+from core.program import user_today, user_zone  # noqa: E402
 from ui.timefmt import local_time  # noqa: E402
 
 st.title("Audit log")
@@ -20,7 +20,7 @@ st.caption(f"Newest first, {audit.AUDIT_PAGE_SIZE} events a page. Each row says 
 with session_scope() as session:
     everyone = accounts.list_accounts(session, actor)
     zone = user_zone(session, actor.id)
-    today = today_of(session, actor)
+    today = user_today(session, actor.id)
 participants = [r for r in everyone if r.role is Role.PARTICIPANT]
 categories = audit.categories()
 

@@ -15,6 +15,7 @@ from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
 from core.notify import Kind, Status  # noqa: E402
 from core.program import user_zone  # noqa: E402
+from ui.forms import FieldErrors  # noqa: E402
 from ui.text import md  # noqa: E402
 from ui.timefmt import local_time  # noqa: E402
 
@@ -54,9 +55,11 @@ else:
 
 stuck = [r for r in view.rows if r.status in (Status.FAILED, Status.UNCERTAIN)]
 if stuck:
+    again_errors = FieldErrors()
     with st.form("send_again", border=False):
         chosen = st.selectbox("Send a failed or uncertain message again", stuck,
                               format_func=lambda r: f"#{r.id} · {Kind(r.kind).label} · {r.to} · {r.status}")
+        again_errors.slot("message")
         st.caption("An uncertain message may have arrived already: send it again only if a second copy is better "
                    "than none.")
         if st.form_submit_button("Send again", width="stretch"):
@@ -65,7 +68,7 @@ if stuck:
                     notify.send_again(session, actor, message_id=chosen.id)
                 st.rerun()
             except ValidationError as exc:
-                st.error(" ".join(exc.fields.values()))
+                again_errors.show(exc.fields)
 
 dropped = [r for r in view.rows if r.via == "maildrop"]
 if dropped:
@@ -81,9 +84,11 @@ if dropped:
 
 st.subheader("Test the email settings")
 TEST_RESULT = "iop_smtp_test_result"     # shown after the rerun that lists the test in the table
+test_errors = FieldErrors()
 with st.form("smtp_test", border=False):
     to = st.text_input("Send a test email to", max_chars=notify.EMAIL_MAX, placeholder="you@example.org",
                        key="smtp_test_to")
+    test_errors.slot("email")
     if st.form_submit_button("Send a test email", width="stretch", icon=":material/send:"):
         try:
             with session_scope() as session:
@@ -93,28 +98,32 @@ with st.form("smtp_test", border=False):
                 if result.status == Status.SENT else (False, f"Not sent: {md(result.reason)}"))
             st.rerun()
         except ValidationError as exc:
-            st.error(exc.fields["email"])
+            test_errors.show(exc.fields)
 if outcome := st.session_state.pop(TEST_RESULT, None):
     (st.success if outcome[0] else st.error)(outcome[1])
 
 st.subheader("Escalation")
 low, high = clinical.ESCALATION_MINUTES_RANGE
+escalation_errors = FieldErrors()
 with st.form("escalation", border=False):
     minutes = st.number_input("If nobody acknowledges an urgent alert within … minutes of telling the therapist, "
                               "tell the clinical lead", min_value=low, max_value=high, value=view.escalation_minutes,
                               step=5, key="escalation_minutes")
+    escalation_errors.slot("minutes")
     if st.form_submit_button("Save window", width="stretch"):
         try:
             with session_scope() as session:
                 notify.set_escalation_minutes(session, actor, int(minutes))
             st.success(f"Urgent alerts now escalate after {int(minutes)} minutes.")
         except ValidationError as exc:
-            st.error(exc.fields["minutes"])
+            escalation_errors.show(exc.fields)
 names = {tid: name for tid, name, _ in view.therapists}
+lead_errors = FieldErrors()
 with st.form("leads", border=False):
     leads = st.multiselect("Clinical leads (therapists told when an urgent alert waits)", list(names),
                            default=[tid for tid, _, lead in view.therapists if lead], format_func=names.get,
                            key="clinical_leads")
+    lead_errors.slot("leads")
     if not any(lead for *_, lead in view.therapists):
         st.caption(":orange[No clinical lead is named: urgent alerts can't escalate to anyone.]")
     if st.form_submit_button("Save clinical leads", width="stretch"):
@@ -123,4 +132,4 @@ with st.form("leads", border=False):
                 notify.set_clinical_leads(session, actor, leads)
             st.rerun()
         except ValidationError as exc:
-            st.error(exc.fields["leads"])
+            lead_errors.show(exc.fields)

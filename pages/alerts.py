@@ -12,7 +12,7 @@ from core import alerts, notify  # noqa: E402 - the guard comes first
 from core.clinical import Severity  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import today_of, user_zone  # noqa: E402
+from core.program import user_today, user_zone  # noqa: E402
 from ui.timefmt import local_time  # noqa: E402
 from ui.forms import with_limits  # noqa: E402
 from ui.text import md  # noqa: E402
@@ -22,7 +22,7 @@ SEVERITY = {Severity.URGENT: ":red[**Urgent**]", Severity.SAME_DAY: ":orange[**T
 
 st.title("Alerts")
 with session_scope() as session:
-    items = alerts.inbox(session, actor, today=today_of(session, actor))
+    items = alerts.inbox(session, actor, today=user_today(session, actor.id))
     zone = user_zone(session, actor.id)
     notices = notify.alert_notices(session, actor, [i.id for i in items])   # who was emailed, escalations
 if not items:

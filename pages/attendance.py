@@ -12,13 +12,13 @@ actor = auth.guard(Role.THERAPIST)
 from core import accounts, attendance, clinical  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import today_of  # noqa: E402
+from core.program import user_today  # noqa: E402
 from ui.text import md  # noqa: E402
 
 st.title("Attendance")
 with session_scope() as session:
     caseload = accounts.caseload_for(session, actor)
-    today = today_of(session, actor)
+    today = user_today(session, actor.id)
 if not caseload:
     st.info("No participants are assigned to you yet.")
     st.stop()

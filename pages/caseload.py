@@ -11,14 +11,14 @@ from core import checkups  # noqa: E402 - the guard comes first
 from core.caseload import Row, caseload_rows  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import program_of, today_of, week_in_program  # noqa: E402
+from core.program import program_of, user_today, week_in_program  # noqa: E402
 from ui import layout  # noqa: E402
 from ui.text import md  # noqa: E402
 
 layout.wide()
 st.title("Caseload")
 with session_scope() as session:
-    today = today_of(session, actor)
+    today = user_today(session, actor.id)
     rows = caseload_rows(session, actor, today)
     program = program_of(session, actor)
 length = program.length_weeks if program else None

@@ -13,7 +13,7 @@ from core import charts, safety, sharing  # noqa: E402 - the guard comes first
 from ui import safety as plan_ui  # noqa: E402
 from core.access import Category  # noqa: E402
 from core.db import session_scope  # noqa: E402
-from core.program import program_of, today_of  # noqa: E402
+from core.program import program_of, user_today  # noqa: E402
 from core.content import family_sections  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 from ui.text import md  # noqa: E402
@@ -27,7 +27,7 @@ def first_name(name: str) -> str:
 
 st.title(f"Hello, {md(first_name(actor.name))}")
 with session_scope() as session:
-    today = today_of(session, actor)
+    today = user_today(session, actor.id)
     people = sharing.shared_with_me(session, actor)
     program = program_of(session, actor)   # a family account belongs to its participant's program
 

@@ -11,13 +11,13 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from core import diary  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
-from core.program import program_of  # noqa: E402
+from core.program import program_of, user_today  # noqa: E402
 from core.skills import skills_by_id  # noqa: E402
 from ui.diary import week_grid  # noqa: E402
 
 st.title("My cards")
 with session_scope() as session:
-    today = diary.today_for(session, actor.id)
+    today = user_today(session, actor.id)
     program = program_of(session, actor)
     targets = diary.targets_for(session, actor.program_id, include_retired=True)
 

@@ -12,7 +12,7 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from core import charts, practice  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
-from core.diary import participant_zone, today_for  # noqa: E402
+from core.program import user_today, user_zone  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 from ui import skills as ui  # noqa: E402
 from ui.text import md  # noqa: E402
@@ -24,8 +24,8 @@ with st.expander("Log a practice", icon=":material/add_circle:", expanded=True):
 period = st.segmented_control("Show", ["2 weeks", "4 weeks", "Everything"], default="2 weeks", key="practice_period",
                               width="stretch") or "2 weeks"
 with session_scope() as session:
-    today = today_for(session, actor.id)
-    zone = participant_zone(session, actor.id)
+    today = user_today(session, actor.id)
+    zone = user_zone(session, actor.id)
     start = {"2 weeks": today - timedelta(days=13), "4 weeks": today - timedelta(days=27)}.get(period, date.min)
     entries = practice.practice_between(session, actor, actor.id, start, today)
     records = practice.thought_records(session, actor, actor.id, start, today)

@@ -12,21 +12,21 @@ actor = auth.guard(Role.PARTICIPANT)
 from core import attendance, charts, checkups, clinical, diary, practice  # noqa: E402 - the guard comes first
 from core import encouragement as words  # noqa: E402
 from core.db import session_scope  # noqa: E402
-from core.program import participant_overview  # noqa: E402
+from core.program import participant_overview, user_today  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 
 st.title("My progress")
 period = st.segmented_control("Show", ["2 weeks", "4 weeks", "Whole program"], default="2 weeks",
                               key="progress_period", width="stretch") or "2 weeks"
 with session_scope() as session:
-    today = diary.today_for(session, actor.id)
+    today = user_today(session, actor.id)
     overview = participant_overview(session, actor, actor.id)
     start = {"2 weeks": today - timedelta(days=13), "4 weeks": today - timedelta(days=27)}.get(
         period, overview.started_on or today - timedelta(weeks=12))
     cards = diary.cards_between(session, actor, actor.id, start, today)
     targets = {t.key: t.label for t in diary.targets_for(session, actor.program_id, include_retired=True)}
     kinds = [s.kind for s in checkups.statuses(session, actor, actor.id, today)]
-    past = {k: checkups.history(session, actor, actor.id, k) for k in kinds}
+    past = checkups.histories(session, actor, actor.id, kinds)
     entries = practice.practice_between(session, actor, actor.id, start, today)
     records = practice.thought_records(session, actor, actor.id, start, today)
     sessions = attendance.history(session, actor, actor.id, start, today)

@@ -1,7 +1,6 @@
 """Therapist: one participant's week for session prep — the card grid with notes, charts,
-check-up items, alerts, and the record as CSV."""
-
-from datetime import timedelta
+attendance, homework, practice, check-up items, family sharing, alerts, and the record to take away.
+Everything shown comes from one read, `core.review.review_of`; this page lays it out."""
 
 import streamlit as st
 
@@ -10,99 +9,81 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import accounts, alerts, attendance, charts, checkups, diary, export, notify, practice, report, sharing  # noqa: E402 - the guard comes first
+from core import attendance, charts, checkups, diary, export, practice, report, review, sharing  # noqa: E402
+from core.clinical import HOMEWORK_NOTE_MAX, Severity  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import AccessDenied, ValidationError  # noqa: E402
-from core.clinical import HOMEWORK_NOTE_MAX, Severity  # noqa: E402
-from core.program import program_of, today_of, user_zone  # noqa: E402
-from ui.timefmt import local_time  # noqa: E402
 from core.skills import skills_by_id  # noqa: E402
 from ui import charts as chart_widgets  # noqa: E402
 from ui import skills as skills_ui  # noqa: E402
 from ui.diary import week_grid  # noqa: E402
 from ui.forms import FieldErrors, with_limits  # noqa: E402
 from ui.text import md  # noqa: E402
+from ui.timefmt import local_time  # noqa: E402
+
+SPAN = f"last {review.REVIEW_WEEKS} weeks"
 
 st.title("Participant review")
 with session_scope() as session:
-    caseload = accounts.caseload_for(session, actor)
-    program = program_of(session, actor)
-    today = today_of(session, actor)
-if not caseload:
+    desk = review.desk(session, actor)
+if not desk.caseload:
     st.info("No participants are assigned to you yet.")
     st.stop()
 
 # ?p=<id> opens one participant directly; the gate in core refuses (and audits) anyone else's,
 # an id that doesn't exist and one that isn't a number alike, and the picker stays on screen.
 wanted = st.query_params.get("p")
-ids = [p.id for p in caseload]
+ids = [p.id for p in desk.caseload]
 requested = (int(wanted) if wanted and wanted.isascii() and wanted.isdecimal() and len(wanted) <= 12
              else 0 if wanted else ids[0])
-person = st.selectbox("Participant", caseload, index=ids.index(requested) if requested in ids else None,
+person = st.selectbox("Participant", desk.caseload, index=ids.index(requested) if requested in ids else None,
                       format_func=lambda p: p.name, placeholder="Choose a participant")
 if person is not None:
     st.query_params["p"] = str(person.id)
-    chosen_id = person.id
-else:
-    chosen_id = requested
+chosen_id = person.id if person is not None else requested
 
 # ?day=<date> (an alert's link) opens the week around that day.
-alert_day = diary.parse_day(st.query_params.get("day"), latest=today)
-week_start = st.date_input("Week starting", value=(alert_day - timedelta(days=3)) if alert_day else today - timedelta(days=6),
-                           max_value=today, format="YYYY-MM-DD")
-week_end = min(week_start + timedelta(days=6), today)
+alert_day = diary.parse_day(st.query_params.get("day"), latest=desk.today)
+week_start = st.date_input("Week starting", value=desk.week_start(alert_day), max_value=desk.today,
+                           format="YYYY-MM-DD")
 try:
     with session_scope() as session:
-        week = diary.cards_between(session, actor, chosen_id, week_start, week_end)  # refused if not yours
+        r = review.review_of(session, actor, participant_id=chosen_id, week_start=week_start, today=desk.today)
 except AccessDenied:
     st.warning("You don't have access to that record: choose one of your participants above. "
                "The attempt has been recorded.")
     st.stop()
-with session_scope() as session:
-    span = diary.cards_between(session, actor, chosen_id, today - timedelta(weeks=8), today)
-    targets = diary.targets_for(session, program.id if program else None, include_retired=True)
-    past = {k: checkups.history(session, actor, chosen_id, k) for k in checkups.KINDS}
-    alert_history = alerts.history(session, actor, chosen_id)
-    notices = notify.alert_notices(session, actor, [a.id for a in alert_history])   # emails and escalations
 
 st.subheader("The week's card")
-if week:
-    st.html(week_grid(week, week_start, targets, craving_on=bool(program and program.substance_use_tracking)))
-    for card in week:
+if r.week:
+    st.html(week_grid(r.week, r.week_start, r.targets, craving_on=r.craving_on))
+    for card in r.week:
         if card.note:
             st.markdown(f"**{card.day:%a %b} {card.day.day}**")
             st.text(card.note)
 else:
     st.info("No diary cards in this week.")
 
-labels = {t.key: t.label for t in targets}
-chart_widgets.show(charts.mood(span))
-chart_widgets.show(charts.urges_acted_skills(span, labels))
-chart_widgets.emotions(span, key="review_emotions")
-chart_widgets.show(charts.skills_by_module(span))
-chart_widgets.show(charts.adherence(span, today - timedelta(weeks=8), today))
-chart_widgets.show(charts.medication(span))
-chart_widgets.show(charts.sleep(span))
+chart_widgets.show(charts.mood(r.cards))
+chart_widgets.show(charts.urges_acted_skills(r.cards, r.target_labels))
+chart_widgets.emotions(r.cards, key="review_emotions")
+chart_widgets.show(charts.skills_by_module(r.cards))
+chart_widgets.show(charts.adherence(r.cards, r.since, r.today))
+chart_widgets.show(charts.medication(r.cards))
+chart_widgets.show(charts.sleep(r.cards))
 
 st.subheader("Attendance")
-with session_scope() as session:
-    sessions = attendance.history(session, actor, chosen_id, today - timedelta(weeks=8), today)
-st.write(attendance.summary(sessions, period="in the last 8 weeks"))
-if sessions:
+st.write(attendance.summary(r.attendance, period=f"in the {SPAN}"))
+if r.attendance:
     with st.expander("Sessions, newest first"):
-        st.markdown("\n".join(f"- {r.describe()}" for r in sessions))
+        st.markdown("\n".join(f"- {s.describe()}" for s in r.attendance))
 
 st.subheader("Homework")
-with session_scope() as session:
-    homework = practice.homework_for(session, actor, chosen_id)
-    patient_today = diary.today_for(session, chosen_id)
-    entries = practice.practice_between(session, actor, chosen_id, today - timedelta(weeks=8), today)
-    records = practice.thought_records(session, actor, chosen_id, today - timedelta(weeks=8), today)
-if not homework:
+if not r.homework:
     st.caption("No homework set.")
-for h in homework:
+for h in r.homework:
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**{md(h.skill_name)}** · {h.status(patient_today)}" + (f"  \n{md(h.note)}" if h.note else ""))
+        st.markdown(f"**{md(h.skill_name)}** · {h.status(r.participant_today)}" + (f"  \n{md(h.note)}" if h.note else ""))
         if not h.done and st.button("Remove", key=f"remove_hw_{h.id}", icon=":material/close:"):
             with session_scope() as session:
                 practice.remove_homework(session, actor, participant_id=chosen_id, homework_id=h.id)
@@ -110,11 +91,11 @@ for h in homework:
 with st.expander("Assign a skill as homework", icon=":material/assignment_add:"):
     hw_errors = FieldErrors()
     with st.form("assign_homework", border=False):
-        skill_ids = list(skills_by_id())
-        hw_skill = st.selectbox("Skill", skill_ids, index=None, format_func=skills_ui.skill_label,
+        hw_skill = st.selectbox("Skill", list(skills_by_id()), index=None, format_func=skills_ui.skill_label,
                                 placeholder="Choose a skill", key="hw_skill")
         hw_errors.slot("skill")
-        hw_due = st.date_input("Due (optional)", value=None, min_value=patient_today, format="YYYY-MM-DD", key="hw_due")
+        hw_due = st.date_input("Due (optional)", value=None, min_value=r.participant_today, format="YYYY-MM-DD",
+                               key="hw_due")
         hw_errors.slot("due_on")
         # No max_chars: a browser given more than max_chars (a paste) keeps nothing at all.
         hw_note = st.text_input("Note for the participant (optional)", key="hw_note")
@@ -131,26 +112,24 @@ with st.expander("Assign a skill as homework", icon=":material/assignment_add:")
             st.success(f"Assigned {skills_by_id()[hw_skill].name}. It shows first in their skills library.")
 
 st.subheader("Skills practice")
-chart_widgets.show(charts.helpfulness(entries))
-chart_widgets.show(charts.practice_by_module(practice.practised_per_day(entries, records)))
-this_week = [e for e in entries if week_start <= e.day <= week_end]
-if this_week:
-    st.markdown(f"**Practice logged this week** · {len(this_week)}")
-    skills_ui.practice_table(this_week)
+chart_widgets.show(charts.helpfulness(r.practice))
+chart_widgets.show(charts.practice_by_module(practice.practised_per_day(r.practice, r.thought_records)))
+if r.practice_this_week:
+    st.markdown(f"**Practice logged this week** · {len(r.practice_this_week)}")
+    skills_ui.practice_table(r.practice_this_week)
 else:
     st.caption("No practice logged in this week.")
-earlier = [e for e in entries if e.day < week_start or e.day > week_end]
-if earlier:
-    with st.expander(f"Other practice, last 8 weeks · {len(earlier)}"):
-        skills_ui.practice_table(earlier)
-st.markdown(f"**Thought records, last 8 weeks** · {len(records)}")
-for r in records:
-    with st.expander(f"{r.day:%a %b} {r.day.day} · {md(r.situation[:50])}", expanded=week_start <= r.day <= week_end):
-        skills_ui.thought_record_view(r)
+if r.practice_other_weeks:
+    with st.expander(f"Other practice, {SPAN} · {len(r.practice_other_weeks)}"):
+        skills_ui.practice_table(r.practice_other_weeks)
+st.markdown(f"**Thought records, {SPAN}** · {len(r.thought_records)}")
+for t in r.thought_records:
+    with st.expander(f"{t.day:%a %b} {t.day.day} · {md(t.situation[:50])}", expanded=r.in_week(t.day)):
+        skills_ui.thought_record_view(t)
 
 st.subheader("Check-ups")
 definitions = checkups.questionnaires()
-for kind, history in past.items():
+for kind, history in r.checkups.items():
     if not history:
         continue
     chart_widgets.show(charts.checkup_trajectory(kind, history))
@@ -161,48 +140,45 @@ for kind, history in past.items():
                       for item, answer in zip(definitions[kind].items, latest.answers)],
                      hide_index=True, width="stretch")
 
-with session_scope() as session:
-    connected = sharing.family_of(session, actor, chosen_id)
-if connected:
+if r.family:
     st.caption("Family connected: " + "; ".join(
         f"{md(m.name)}{f' ({md(m.relationship)})' if m.relationship else ''} sees "
         + (", ".join(sharing.CATEGORY_LABELS[c].lower() for c in m.active) or "nothing now")
-        for m in connected))
+        for m in r.family))
 
 st.subheader("Alerts")
-with session_scope() as session:
-    zone = user_zone(session, actor.id)
-if not alert_history:
+if not r.alerts:
     st.caption("No alerts.")
-for a in alert_history:
-    status = f"resolved {local_time(a.resolved_at, zone)}" if a.resolved_at else "open"
+for a in r.alerts:
+    status = f"resolved {local_time(a.resolved_at, desk.zone)}" if a.resolved_at else "open"
     about = f" · about {a.day:%b} {a.day.day}" if a.day else ""
-    st.markdown(f"**{local_time(a.opened_at, zone)}** · {Severity(a.severity).label} · {status}{about}")
-    st.markdown("\n".join(f"- {md(r.text)}" for r in a.reasons) or md(a.detail))
+    st.markdown(f"**{local_time(a.opened_at, desk.zone)}** · {Severity(a.severity).label} · {status}{about}")
+    st.markdown("\n".join(f"- {md(reason.text)}" for reason in a.reasons) or md(a.detail))
     if a.latest:
         st.caption(md(a.latest))
     if a.acknowledgement:
-        st.caption(f"{md(a.acknowledged_by or 'Acknowledged')}, {local_time(a.acknowledged_at, zone)}: {md(a.acknowledgement)}")
-    for notice in notices.get(a.id, []):
-        st.caption(f":material/mail: {md(notice.words)}, {local_time(notice.at, zone)}"
+        st.caption(f"{md(a.acknowledged_by or 'Acknowledged')}, {local_time(a.acknowledged_at, desk.zone)}: "
+                   f"{md(a.acknowledgement)}")
+    for notice in r.notices.get(a.id, []):
+        st.caption(f":material/mail: {md(notice.words)}, {local_time(notice.at, desk.zone)}"
                    + (f" — {md(notice.reason)}" if notice.reason and notice.status != "sent" else ""))
 
 st.divider()
 
 
-def build_zip() -> bytes:
+def record_zip() -> bytes:
     with session_scope() as session:
         return export.record_zip(session, actor, chosen_id)
 
 
-def build_report() -> str:
+def progress_report() -> str:
     with session_scope() as session:
-        return report.progress_report(session, actor, chosen_id, today)
+        return report.progress_report(session, actor, chosen_id, desk.today)
 
 
 # Built only when tapped (each is a full read of the record, audited as such).
-st.download_button("Download the record (CSV files, zipped)", build_zip, file_name=f"participant-{chosen_id}-record.zip",
+st.download_button("Download the record (CSV files, zipped)", record_zip, file_name=f"participant-{chosen_id}-record.zip",
                    mime="application/zip", icon=":material/download:", width="stretch")
-st.download_button("Printable progress report (open, then print)", build_report,
+st.download_button("Printable progress report (open, then print)", progress_report,
                    file_name=f"participant-{chosen_id}-progress-report.html", mime="text/html",
                    icon=":material/print:", width="stretch")

@@ -13,7 +13,7 @@ from core import sharing  # noqa: E402 - the guard comes first
 from core.access import Category  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import program_of, today_of, user_zone  # noqa: E402
+from core.program import program_of, user_today, user_zone  # noqa: E402
 from ui.forms import FieldErrors  # noqa: E402
 from ui.text import md  # noqa: E402
 from ui.timefmt import local_time  # noqa: E402
@@ -24,7 +24,7 @@ st.caption("Nothing is shared unless you choose it here. Your notes, your answer
 with session_scope() as session:
     family = sharing.family_of(session, actor, actor.id)
     log = sharing.family_access_log(session, actor, actor.id)
-    today = today_of(session, actor)
+    today = user_today(session, actor.id)
     zone = user_zone(session, actor.id)
     program = program_of(session, actor)
 program_name = program.name if program else ""

@@ -9,14 +9,14 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from core import alerts, practice  # noqa: E402 - the guard comes first
 from core.db import session_scope  # noqa: E402
-from core.diary import today_for  # noqa: E402
+from core.program import user_today  # noqa: E402
 from core.skills import search, skill, skills_by_id  # noqa: E402
 from ui import crisis  # noqa: E402
 from ui import skills as ui  # noqa: E402
 from ui.text import md  # noqa: E402
 
 with session_scope() as session:
-    today = today_for(session, actor.id)
+    today = user_today(session, actor.id)
     homework = practice.homework_for(session, actor, actor.id)
     favourites = practice.favourites(session, actor, actor.id)
 

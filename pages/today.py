@@ -12,7 +12,7 @@ from datetime import datetime  # noqa: E402 - the guard comes first
 from core import alerts, checkups, diary, practice  # noqa: E402
 from core.db import session_scope  # noqa: E402
 from core.errors import ValidationError  # noqa: E402
-from core.program import participant_overview, program_of, week_in_program  # noqa: E402
+from core.program import participant_overview, program_of, user_today, user_zone, week_in_program  # noqa: E402
 from core.skills import catalogue  # noqa: E402
 from ui import greetings, risk  # noqa: E402
 from ui.diary import card_form, day_label, forget_draft, keep_drafts, unsaved_days  # noqa: E402
@@ -23,8 +23,8 @@ with session_scope() as session:
     overview = participant_overview(session, actor, actor.id)
     program = program_of(session, actor)
     targets = diary.targets_for(session, actor.program_id)
-    zone = diary.participant_zone(session, actor.id)
-    today = datetime.now(zone).date()
+    zone = user_zone(session, actor.id)
+    today = user_today(session, actor.id)
     due = [s for s in checkups.statuses(session, actor, actor.id, today) if s.is_due]
     homework = practice.homework_for(session, actor, actor.id, include_done=False)
 

@@ -18,8 +18,9 @@ ICONS = {"call": ":material/call:", "text": ":material/sms:"}
 _last_good: dict[int | None, list[CrisisResource]] = {}
 
 
-@st.cache_data(ttl=60, show_spinner=False)
 def _resources(program_id: int | None) -> list[CrisisResource]:
+    """The program's lines; its settings are cached in core (a short TTL, and forgotten the moment
+    the admin's change commits), so this is no query on most reruns."""
     with session_scope() as session:
         return crisis_resources_for(session, program_id)
 

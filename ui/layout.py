@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -9,7 +10,12 @@ from pathlib import Path
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from core import db
 from core.access import Actor
+from core.checkups import questionnaires
+from core.content import family_sections
+from core.screening import load_phrases
+from core.skills import catalogue
 from core.errors import AccessDenied
 from core.models import Role
 from ui import crisis, nav
@@ -60,6 +66,16 @@ a[href^="tel:"], a[href^="sms:"] { display: inline-flex; align-items: center; ga
 </style>"""
 
 
+@functools.cache
+def check_content() -> None:
+    """Read and check every content file, once per process (app.py calls this on every run; a
+    broken file raises CatalogueError naming it, and is read again until it is fixed)."""
+    catalogue()
+    questionnaires()
+    family_sections()
+    load_phrases()
+
+
 def is_database_error(exc: BaseException) -> bool:
     return isinstance(exc, SQLAlchemyError)
 
@@ -96,7 +112,9 @@ def run_safely(action: Callable[[], None]) -> None:
         st.warning(str(exc))
     except SQLAlchemyError:
         log.exception("database error")
+        db.fail()   # this run's unfinished writes are undone; what it showed is still audited
         st.error(DB_DOWN)
     except Exception:  # noqa: BLE001 - the last line of defence before a traceback reaches a person
         log.exception("unexpected error")
+        db.fail()
         st.error(UNEXPECTED)

@@ -8,7 +8,7 @@ from sqlmodel import select
 from core import diary
 from core.access import Actor
 from core.models import Alert, AppUser
-from core.program import today_of
+from core.program import user_today
 from ui.text import md
 from tests.app.conftest import log_in, texts
 
@@ -44,7 +44,7 @@ def test_acknowledge_with_a_note_then_resolve(app, session):
 
 def test_an_alert_shows_its_ratings_the_note_a_review_link_and_local_times(app, session):
     harper = person(session, "alex")     # on Dr. Rivera's caseload
-    today = today_of(session, harper)
+    today = user_today(session, harper.id)
     diary.save_card(session, harper, participant_id=harper.id, day=today,
                     card=diary.CardInput(mood=2, urges={"self_harm": (5, True)}, note="After the *call*."))
     log_in(app, "dr.rivera")
@@ -67,7 +67,7 @@ def test_caseload_puts_dana_first_for_dr_chen(app):
 
 def test_the_review_opens_at_the_alerts_day(app, session):
     harper = person(session, "alex")
-    day = today_of(session, harper) - timedelta(days=9)
+    day = user_today(session, harper.id) - timedelta(days=9)
     log_in(app, "dr.rivera")
     app.switch_page("pages/review.py")
     app.query_params["p"] = str(harper.id)

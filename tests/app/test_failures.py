@@ -61,10 +61,12 @@ def test_a_broken_content_file_stops_the_app_with_its_name_and_the_crisis_lines(
     import importlib
 
     from core import checkups, content, skills
+    from ui import layout
 
     module_name, constant, text, message = BROKEN[name]
     _break(monkeypatch, tmp_path, importlib.import_module(f"core.{module_name}"), constant, text)
-    caches = (skills.catalogue, skills.skills_by_id, checkups.questionnaires, content.family_sections)
+    caches = (skills.catalogue, skills.skills_by_id, checkups.questionnaires, content.family_sections,
+              layout.check_content)
     for cache in caches:
         cache.cache_clear()
     try:

@@ -62,11 +62,15 @@ def test_a_therapist_reads_plan_changes_in_their_zone(new_app, session, demo):
     assert any(c.value.startswith("Version ") and ("EST" in c.value or "EDT" in c.value) for c in at.caption)
 
 
+from core.program import forget_programs  # noqa: E402
+
+
 def _tracks_substance_use(session, on: bool) -> None:
     program = session.exec(select(Program)).first()
     program.substance_use_tracking = on
     session.add(program)
     session.commit()
+    forget_programs()   # as the admin's own change does (program settings are cached per process)
 
 
 def test_overdose_guidance_only_for_families_in_a_substance_use_program(app, new_app, session):

@@ -130,3 +130,15 @@ def test_a_clinical_lead_sees_escalations_waiting_without_the_participant(app, s
     shown = texts(app)
     assert "Urgent alert not yet acknowledged" in shown and "Dr. Marcus Chen" in shown.replace("\\", "")
     assert "Dana" not in shown
+
+
+def test_the_admins_test_address_is_refused_beside_the_field_and_kept(app, session):
+    log_in(app, "admin")
+    open_page(app, "pages/admin_messages.py")
+    app.text_input(key="smtp_test_to").input("josé@clinic.example.org")
+    next(b for b in app.button if b.label == "Send a test email").click()
+    app.run()
+    assert any("before the @" in e.value for e in app.error)
+    assert app.text_input(key="smtp_test_to").value == "josé@clinic.example.org"
+    session.expire_all()
+    assert session.exec(select(OutboxMessage).where(OutboxMessage.kind == "smtp_test")).all() == []

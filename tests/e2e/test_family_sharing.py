@@ -12,8 +12,9 @@ def test_share_see_revoke(server, browser, phone, artifacts):
     open_app(phone, server.url)                       # the participant
     log_in(phone, "dana")
     go_to(phone, "Family sharing")
-    phone.get_by_text("Share: Mood trend (weekly averages)").click()
-    phone.get_by_role("button", name="Share with Jamie").first.click()
+    mood = phone.get_by_test_id("stExpander").filter(has_text="Share: Mood trend (weekly averages)")
+    mood.get_by_text("Share: Mood trend (weekly averages)").click()
+    mood.get_by_role("button", name="Share with Jamie").click()      # the button of this expander
     settle(phone)
     phone.get_by_text("Mood trend (weekly averages) — until").wait_for()
     phone.screenshot(path=artifacts / "sharing-participant.png", full_page=True)

@@ -150,6 +150,7 @@ def test_my_progress_at_a_desk(server, desk, artifacts):
     desk.locator("[class*='st-key-progress_period'] button").get_by_text("Whole program", exact=True).click()
     settle(desk)
     assert desk.get_by_text("Your mood averaged").inner_text() != two_weeks      # the sentence follows the period
+    desk.locator(".js-plotly-plot .main-svg").first.wait_for()                     # Plotly has drawn
     check_charts(desk.evaluate(GEOMETRY), date.today())
     assert fits(desk)
     desk.screenshot(path=artifacts / "participant-progress-1280.png")

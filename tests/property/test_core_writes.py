@@ -28,13 +28,15 @@ import math
 import os
 import pkgutil
 import re
+import tempfile
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
+from datetime import time as clock
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
@@ -43,15 +45,16 @@ from sqlalchemy import JSON, Float, Integer, String, event, select
 from sqlmodel import Session, SQLModel
 
 import core
-from core import (accounts, alerts, attendance, audit, auth, checkups, clinical, db, diary, practice, program, safety,
-                  sharing, throttle)
+from core import (accounts, alerts, attendance, audit, auth, checkups, clinical, db, diary, feed, notify, practice,
+                  program, safety, sharing, throttle)
 from core.access import Actor, Category
 from core.errors import AccessDenied, ValidationError
 from core.models import (Alert, AppUser, CaseloadAssignment, Checkup, CheckupRequest, ConsentGrant, DiaryTarget,
-                         FamilyInvitation, FamilyLink, Homework, Program, RiskFollowup)
+                         FamilyInvitation, FamilyLink, Homework, NotificationSetting, OutboxMessage, Program,
+                         RiskFollowup)
 from core.seed import DEMO_PASSWORD
 from core.skills import skills_by_id
-from tests.property.hostile import (expect_free, expect_line, expect_name, hostile_choice, hostile_day, hostile_flag,
+from tests.property.hostile import (HUGE, expect_free, expect_line, expect_name, hostile_choice, hostile_day, hostile_flag,
                                     hostile_id, hostile_int, hostile_text, storable_text, typed_name, typed_text,
                                     wrong_type)
 
@@ -85,7 +88,7 @@ class World:
         alex, rivera = actor("alex"), actor("dr.rivera")
         plan = safety.current_plan(session, alex, alex.id)
         world = cls(alex=alex, rivera=rivera, chen=actor("dr.chen"), admin=actor("admin"), pat=actor("pat.morgan"),
-                    today=diary.today_for(session, alex.id), therapist_today=program.today_of(session, rivera),
+                    today=program.user_today(session, alex.id), therapist_today=program.user_today(session, rivera.id),
                     caseload=sorted(session.execute(select(CaseloadAssignment.participant_id).where(
                         CaseloadAssignment.therapist_id == rivera.id)).scalars()),
                     homework=sorted(session.execute(select(Homework.id).where(
@@ -756,6 +759,252 @@ case("program.set_checkup_interval",
      tables=("program", "audit_event"))
 
 
+# notifications and the calendar feed ----------------------------------------------------------------
+# (Who may call each is the gate's: tests/unit/test_family_readers.py and tests/unit/test_notify.py.)
+
+_LOCAL_PART = st.from_regex(r"[A-Za-z0-9_+-]{1,20}(\.[A-Za-z0-9_+-]{1,10}){0,2}", fullmatch=True)
+_ADDRESSES = st.one_of(
+    st.builds(lambda local, domain, pad: f"{pad}{local}@{domain}{pad}", _LOCAL_PART,
+              st.sampled_from(["example.org", "Clinic.Example.ORG", "mail.example.co.uk"]), st.sampled_from(["", " "])),
+    st.sampled_from(["ana@Bücher.Example.org", "o'brien+iop@example.org", "x@例子.广告"]))
+_HOSTILE_ADDRESSES = st.sampled_from(
+    ["a@b.co\x00", "a\u202e@b.co", "a b@c.org", "x" * 250 + "@b.co", "a@b.co\n", "@b.co", "a@", "a@@b.co",
+     "admin@clinic\r\nBcc: all@example.org", "a@localhost", "\u0958" * 60 + "@example.org", "ａ@ｂ.org",
+     "![x](http://evil.example/i.png)@example.org", "DR.RIVERA@DEMO.IOP.EXAMPLE", "José.Núñez@Example.org",
+     "用户@例子.广告"])
+
+
+def _address_check(typed, stored: str) -> None:
+    """What an address field stores: trimmed, one line, nothing hidden, within the column; for an
+    ASCII address exactly the typed one with its domain in lower case."""
+    assert isinstance(typed, str) and storable_text(stored, one_line=True) and len(stored) <= 254, stored
+    assert stored.count("@") == 1 and not any(c.isspace() for c in stored), stored
+    assert stored.split("@")[0].isascii(), stored          # mail can't reach anything else (see notify.sendable)
+    if typed.isascii():
+        local, domain = typed.strip().rsplit("@", 1)
+        assert stored == f"{local}@{domain.lower()}", (typed, stored)
+
+
+def _actor(w, who: str) -> Actor:
+    return {"alex": w.alex, "rivera": w.rivera, "chen": w.chen, "admin": w.admin, "pat": w.pat}[who]
+
+
+def _email_check(session, w, a, saved):
+    _address_check(a["email"], saved)
+    assert session.get(AppUser, _actor(w, a["who"]).id).email == saved
+    assert notify.my_settings(session, _actor(w, a["who"])).email == saved
+
+
+case("notify.set_email",
+     valid=lambda w: fixed(who=st.sampled_from(["alex", "rivera"]), email=_ADDRESSES),
+     hostile=lambda w: dict(email=st.one_of(hostile_text(254), _HOSTILE_ADDRESSES)),
+     call=lambda s, w, a: notify.set_email(s, _actor(w, a["who"]), email=a["email"]),
+     check=_email_check, tables=("app_user", "audit_event"))
+
+
+def _moments() -> st.SearchStrategy:
+    return st.builds(clock, st.integers(0, 23), st.integers(0, 11).map(lambda k: k * 5))
+
+
+def _as_typed(moment: clock) -> st.SearchStrategy:
+    """A time as the page sends it (a `time`) or as core's callers write it ("20:00")."""
+    return st.sampled_from([moment, f"{moment:%H:%M}", f"{moment.hour}:{moment.minute:02d}", f" {moment:%H:%M:%S} "])
+
+
+def _minute_of(moment: clock) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _quiet(minute: int, start: int, end: int) -> bool:      # quiet hours may run past midnight
+    return start <= minute < end if start < end else (minute >= start or minute < end)
+
+
+@st.composite
+def _reminders(draw):
+    at = draw(_moments())
+    quiet = draw(st.none() | st.tuples(_moments(), _moments()).filter(lambda q: q[0] != q[1]))
+    if quiet and _quiet(_minute_of(at), *map(_minute_of, quiet)):
+        quiet = None
+    return {"who": "alex", "diary": draw(st.booleans()), "checkup": draw(st.booleans()),
+            "homework": draw(st.booleans()), "remind_at": draw(_as_typed(at)),
+            "quiet_start": draw(_as_typed(quiet[0])) if quiet else None,
+            "quiet_end": draw(_as_typed(quiet[1])) if quiet else None}
+
+
+def _hostile_time() -> st.SearchStrategy:
+    return st.one_of(st.times(), st.times(timezones=st.just(UTC)), st.datetimes(), st.text(max_size=10),
+                     st.sampled_from(["25:00", "20:07", "20:00\x00", "2000", "T20:00", "20:00Z", "24:00", "8:5",
+                                      "20:00:30", "٢٠:٠٠", "２０:００", "20:00\u202e", "-1:00", "20:00" * 5, HUGE]),
+                     hostile_int(0, 1440), wrong_type())
+
+
+def _typed_minute(value) -> int | None:
+    """The minute a saved time stands for, asserting it is one a form can send."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        assert re.fullmatch(r"\s*[0-9]{1,2}:[0-9]{2}(:00)?\s*", value), value
+        value = clock(*map(int, value.strip().split(":")[:2]))
+    assert type(value) is clock and value.tzinfo is None and not value.second and not value.microsecond
+    assert value.minute % 5 == 0
+    return _minute_of(value)
+
+
+def _reminders_check(session, w, a, mine):
+    assert all(type(a[k]) is bool for k in ("diary", "checkup", "homework"))
+    minute, start, end = (_typed_minute(a[k]) for k in ("remind_at", "quiet_start", "quiet_end"))
+    assert (start is None) == (end is None) and (start is None or (start != end and not _quiet(minute, start, end)))
+    row = session.execute(select(NotificationSetting).where(NotificationSetting.user_id == w.alex.id)).scalar_one()
+    assert (row.diary_reminder, row.checkup_reminder, row.homework_reminder) == (a["diary"], a["checkup"], a["homework"])
+    assert (row.remind_minute, row.quiet_start_minute, row.quiet_end_minute) == (minute, start, end)
+    assert (mine.diary, mine.checkup, mine.homework, _minute_of(mine.remind_at)) == (
+        a["diary"], a["checkup"], a["homework"], minute)
+
+
+case("notify.save_reminders",
+     valid=lambda w: _reminders(),
+     hostile=lambda w: dict(diary=hostile_flag(),
+                            checkup=hostile_flag(), homework=hostile_flag(), remind_at=_hostile_time(),
+                            quiet_start=_hostile_time(), quiet_end=_hostile_time()),
+     call=lambda s, w, a: notify.save_reminders(s, _actor(w, a["who"]), diary=a["diary"], checkup=a["checkup"],
+                                                homework=a["homework"], remind_at=a["remind_at"],
+                                                quiet_start=a["quiet_start"], quiet_end=a["quiet_end"]),
+     check=_reminders_check, tables=("notification_setting", "audit_event"))
+
+
+def _send_test_call(session, w, a):
+    with tempfile.TemporaryDirectory() as folder:
+        row = notify.send_test(session, _actor(w, a["who"]), to=a["to"], transport=notify.MailDrop(folder))
+        return row, notify.MailDrop(folder).path_for(row.id).read_text()
+
+
+def _send_test_check(session, w, a, result):
+    row, sent = result
+    _address_check(a["to"], row.to)
+    assert row.status == "sent" and row.kind == "smtp_test" and row.via == "maildrop"
+    assert session.get(OutboxMessage, row.id).to_address == row.to
+    assert notify.sendable(row.to).isascii() and f"To: {notify.sendable(row.to)}\n" in sent
+
+
+case("notify.send_test",
+     valid=lambda w: fixed(who=st.just("admin"), to=_ADDRESSES),
+     hostile=lambda w: dict(to=st.one_of(hostile_text(254), _HOSTILE_ADDRESSES)),
+     call=_send_test_call, check=_send_test_check, tables=("outbox_message", "audit_event"))
+
+
+def _elsewhere(session, w) -> int:
+    """Another program, with a therapist of its own."""
+    other = Program(name="Elsewhere IOP")
+    session.add(other)
+    session.flush()
+    return other.id
+
+
+def _outbox_rows(session, w):
+    other = _elsewhere(session, w)
+
+    def queue(key, status, program_id):
+        return notify.enqueue(session, dedupe_key=f"property:{key}", kind=notify.Kind.DIGEST, subject="s", body="b",
+                              recipient_id=w.rivera.id, program_id=program_id, status=status,
+                              last_error="The mail server refused the address.")
+    return {"failed": queue("failed", notify.Status.FAILED, w.admin.program_id),
+            "uncertain": queue("uncertain", notify.Status.UNCERTAIN, w.admin.program_id),
+            "queued": queue("queued", notify.Status.QUEUED, w.admin.program_id),
+            "elsewhere": queue("elsewhere", notify.Status.FAILED, other)}
+
+
+def _send_again_check(session, w, a, result):
+    row = session.get(OutboxMessage, a["message_id"])
+    assert row.dedupe_key in ("property:failed", "property:uncertain") and row.program_id == w.admin.program_id
+    assert (row.status, row.attempts, row.claim_token) == ("queued", 0, "")
+    assert row.last_error == "Sent again by the admin (was: The mail server refused the address.)"
+
+
+case("notify.send_again",
+     valid=lambda w: fixed(who=st.just("admin"), message_id=st.sampled_from([Ref("failed"), Ref("uncertain")])),
+     hostile=lambda w: dict(message_id=st.one_of(hostile_id(w.ids), st.sampled_from([Ref("queued"), Ref("elsewhere")]))),
+     setup=_outbox_rows,
+     call=lambda s, w, a: notify.send_again(s, _actor(w, a["who"]), message_id=a["message_id"]),
+     check=_send_again_check, tables=("outbox_message", "audit_event"))
+
+
+def _lead_candidates(session, w):
+    """A therapist of another program, and a deactivated one of the admin's own: neither may lead."""
+    def therapist(username, program_id, active):
+        user = AppUser(username=username, name="Dr. Property", role="therapist", password_hash="x",
+                       program_id=program_id, is_active=active)
+        session.add(user)
+        session.flush()
+        return user.id
+    return {"elsewhere": [therapist("prop.elsewhere", _elsewhere(session, w), True)],
+            "deactivated": [therapist("prop.gone", w.admin.program_id, False)]}
+
+
+def _leads_check(session, w, a, result):
+    assert isinstance(a["leads"], list | tuple | set) and set(a["leads"]) <= {w.rivera.id, w.chen.id}
+    leads = session.execute(select(AppUser.id).where(AppUser.program_id == w.admin.program_id,
+                                                     AppUser.is_clinical_lead == True)).scalars().all()  # noqa: E712
+    assert set(leads) == set(a["leads"]) and session.get(AppUser, w.admin.id).is_clinical_lead is False
+
+
+_LEADS = st.lists(st.sampled_from(["rivera", "chen"]), max_size=3)
+case("notify.set_clinical_leads",
+     valid=lambda w: fixed(who=st.just("admin"), leads=st.one_of(
+         _LEADS.map(lambda names: [_actor(w, n).id for n in names]),
+         _LEADS.map(lambda names: tuple(_actor(w, n).id for n in names)),
+         _LEADS.map(lambda names: {_actor(w, n).id for n in names}))),
+     hostile=lambda w: dict(leads=st.one_of(
+         wrong_type(), st.lists(hostile_id(w.ids), max_size=3), st.just(list(range(1, 5000))),
+         st.sampled_from([Ref("elsewhere"), Ref("deactivated"), [w.admin.id], [w.alex.id], [w.rivera.id, True],
+                          [w.rivera.id, 2**31], [float(w.rivera.id)], [str(w.chen.id)]]))),
+     setup=_lead_candidates,
+     call=lambda s, w, a: notify.set_clinical_leads(s, _actor(w, a["who"]), a["leads"]),
+     check=_leads_check, tables=("app_user", "audit_event"))
+
+case("notify.set_escalation_minutes",
+     valid=lambda w: fixed(who=st.just("admin"), minutes=st.integers(*clinical.ESCALATION_MINUTES_RANGE)),
+     hostile=lambda w: dict(minutes=hostile_int(*clinical.ESCALATION_MINUTES_RANGE)),
+     call=lambda s, w, a: notify.set_escalation_minutes(s, _actor(w, a["who"]), a["minutes"]),
+     check=lambda s, w, a, r: _truth(_whole(a["minutes"]) and
+                                     s.get(Program, w.admin.program_id).escalation_minutes == a["minutes"]),
+     tables=("program", "audit_event"))
+
+
+def _token(url: str) -> str:
+    return url.rsplit("/", 1)[1].removesuffix(".ics")
+
+
+def _feed_on_check(session, w, a, url):
+    who = _actor(w, a["who"])
+    assert url.startswith("http") and feed.owner_of(session, _token(url)).id == who.id
+    assert feed.feed_status(session, who).on
+
+
+# The only thing from outside is who asks (the logged-in account): a participant's or a
+# therapist's own feed; family members and admins have none.
+case("feed.turn_on",
+     valid=lambda w: fixed(who=st.sampled_from(["alex", "rivera"])),
+     hostile=lambda w: dict(who=st.sampled_from(["pat", "admin"])),
+     call=lambda s, w, a: feed.turn_on(s, _actor(w, a["who"])),
+     check=_feed_on_check, gate=frozenset({"who"}), tables=("calendar_feed", "audit_event"))
+
+
+def _feeds_on(session, w):
+    return {"alex": feed.turn_on(session, w.alex), "rivera": feed.turn_on(session, w.rivera)}
+
+
+def _feed_off_check(session, w, a, result):
+    assert feed.owner_of(session, _token(a["url"])) is None and not feed.feed_status(session, _actor(w, a["who"])).on
+
+
+case("feed.turn_off",
+     valid=lambda w: st.sampled_from([{"who": "alex", "url": Ref("alex")}, {"who": "rivera", "url": Ref("rivera")}]),
+     hostile=lambda w: dict(who=st.sampled_from(["pat", "admin"])),
+     setup=_feeds_on,
+     call=lambda s, w, a: feed.turn_off(s, _actor(w, a["who"])),
+     check=_feed_off_check, gate=frozenset({"who"}), tables=("calendar_feed", "audit_event"))
+
+
 # logins, passwords, codes ---------------------------------------------------------------------------
 
 case("auth.log_in",
@@ -847,19 +1096,27 @@ INTERNAL = {
     "access.record_many": "the same, for a list core has already queried",
     "alerts.route": "called by core with Reasons core built",
     "alerts.screen_free_text": "called by core after the text was validated",
-    "alerts.raise_missed_checkins": "runs from the inbox and cron with core's own today",
+    "alerts.raise_missed_checkins": "the scheduled job and the worker, with core's own today",
     "auth.end_all_sessions": "called by core with a user id it just read",
     "auth.issue_login_handoff": "called with the AppUser that just logged in",
     "diary.ensure_default_targets": "seeding: the program id core just made",
     "db.upsert": "the database helpers every writer above goes through",
     "db.insert_if_absent": "the database helpers every writer above goes through",
-    "db.insert_many_if_absent": "the database helpers every writer above goes through",
     "db.session_scope": "the unit of work pages open",
     "throttle.clear": "called by core with the key it counted (hit hashes odd keys the same way)",
     "throttle.prune": "called by core with its own time",
     "seed.seed_demo": "the demo seed", "seed.seed_diary_history": "the demo seed", "seed.seed_checkups": "the demo seed",
     "seed.seed_safety_plans": "the demo seed", "seed.seed_practice": "the demo seed",
     "seed.seed_homework": "the demo seed", "seed.seed_attendance": "the demo seed", "seed.main": "the demo seed",
+    "notify.enqueue": "called by core with its own key, subject and body (cut to their columns); an address typed "
+                      "by a person reaches it only through EmailForm (send_test)",
+    "notify.claim": "the delivery worker: its own name (worker_name()) and clock",
+    "notify.heartbeat": "the delivery worker: its own name (worker_name()) and clock",
+    "notify.recover_stale": "the delivery worker's clock",
+    "notify.schedule_missed_alert_notices": "the worker's tick, with its own clock; reads what the forms stored",
+    "notify.schedule_escalations": "the worker's tick, with its own clock; reads what the forms stored",
+    "notify.schedule_digests": "the worker's tick, with its own clock; reads what the forms stored",
+    "notify.schedule_reminders": "the worker's tick, with its own clock; reads what the forms stored",
 }
 WRITES = re.compile(r"session\.add\(|\.commit\(\)|\bupsert\(|insert_if_absent\(|insert_many_if_absent\("
                     r"|(?<![.\w])update\(|(?<![.\w])delete\(|_set_password\(|throttle\.hit\(|_use_code\(")

@@ -87,14 +87,53 @@ def test_the_caseload_costs_the_same_for_5_or_50_participants(engine, session, d
     assert len(caseload.caseload_rows(session, large, TODAY)) == 50
 
 
-def test_missed_checkin_alert_is_raised_once_per_gap(session, demo):
+def test_missed_checkin_alert_is_raised_once_per_gap_by_the_scheduled_job(session, demo):
     casey = act(session, "casey")
+
+    def missed():
+        return session.exec(select(Alert).where(Alert.participant_id == casey.id,
+                                                Alert.trigger == alerts.MISSED_CHECKIN)).all()
+
+    assert missed() == []
+    opened = alerts.raise_missed_checkins(session, None, TODAY)
+    assert opened >= 1 and len(missed()) == 1 and "No diary card since" in missed()[0].detail
+    assert alerts.raise_missed_checkins(session, None, TODAY) == 0      # the same gap: nothing new
+    assert len(missed()) == 1
+
+
+def test_the_job_opens_one_alert_per_late_participant_in_a_large_clinic(session, people):
+    """More late participants than one INSERT takes (batches), a participant who never filled a
+    card (their start counts), one on time, one deactivated: each alert once."""
+    from sqlalchemy import func
+
+    late = [people.participant(f"late{i}", name=f"Late {i}", started_on=TODAY - timedelta(days=30))
+            for i in range(alerts.MISSED_BATCH + 5)]
+    for who in late[1:]:
+        session.add(DiaryCard(participant_id=who.id, day=TODAY - timedelta(days=clinical.MISSED_CARD_DAYS), mood=5))
+    on_time = people.participant("ontime", started_on=TODAY - timedelta(days=30))
+    session.add(DiaryCard(participant_id=on_time.id, day=TODAY - timedelta(days=clinical.MISSED_CARD_DAYS - 1),
+                          mood=5))
+    gone = people.participant("gone", started_on=TODAY - timedelta(days=30))
+    session.get(AppUser, gone.id).is_active = False
+    session.commit()
+    assert alerts.raise_missed_checkins(session, None, TODAY, program_id=people.program.id) == len(late)
+    by_person = dict(session.exec(select(Alert.participant_id, func.count()).where(
+        Alert.trigger == alerts.MISSED_CHECKIN).group_by(Alert.participant_id)).all())
+    assert by_person == {who.id: 1 for who in late}
+    never = session.exec(select(Alert).where(Alert.participant_id == late[0].id)).one()
+    assert never.detail.startswith("No diary card yet") and never.day == TODAY - timedelta(days=30)
+
+
+def test_viewing_the_caseload_or_the_inbox_raises_no_missed_checkin(session, demo):
     rivera = act(session, "dr.rivera")
     caseload.caseload_rows(session, rivera, TODAY)
-    caseload.caseload_rows(session, rivera, TODAY)
-    missed = session.exec(select(Alert).where(Alert.participant_id == casey.id,
-                                              Alert.trigger == alerts.MISSED_CHECKIN)).all()
-    assert len(missed) == 1 and "No diary card since" in missed[0].detail
+    alerts.inbox(session, rivera, today=TODAY)
+    assert session.exec(select(Alert).where(Alert.trigger == alerts.MISSED_CHECKIN)).all() == []
+
+
+def test_the_scheduled_job_runs_as_a_module(database_url, demo, capsys):
+    assert alerts.main() == 0
+    assert "new missed-check-in alert(s)" in capsys.readouterr().out
 
 
 def test_inbox_is_urgent_first_and_only_my_caseload(session, demo):

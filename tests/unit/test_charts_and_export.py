@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from core import charts, checkups, diary, export
+from core.program import user_today
 from core.access import Actor
 from core.errors import AccessDenied
 from core.models import AppUser
@@ -111,9 +112,9 @@ def test_printable_report_has_summary_charts_and_escaped_notes(session, demo):
 
     dana = act(session, "dana")
     chen = act(session, "dr.chen")
-    diary.save_card(session, dana, participant_id=dana.id, day=diary.today_for(session, dana.id),
+    diary.save_card(session, dana, participant_id=dana.id, day=user_today(session, dana.id),
                     card=diary.CardInput(mood=4, note="<b>not bold</b>"))
-    page = report.progress_report(session, chen, dana.id, diary.today_for(session, dana.id))
+    page = report.progress_report(session, chen, dana.id, user_today(session, dana.id))
     assert "Progress report — Dana Okafor" in page and "PHQ-9:" in page
     assert page.count("class='chart'") == 5 and page.count("<svg") == 5   # mood, urges, sleep, PHQ-9, GAD-7
     assert "plotly" not in page.lower() and "<script" not in page.lower()
@@ -129,7 +130,7 @@ def test_printable_report_has_the_alert_history_and_item9_over_time(session, dem
     from core import alerts, checkups, report
 
     dana, chen = act(session, "dana"), act(session, "dr.chen")
-    page = report.progress_report(session, chen, dana.id, diary.today_for(session, dana.id))
+    page = report.progress_report(session, chen, dana.id, user_today(session, dana.id))
     history = alerts.history(session, chen, dana.id)
     assert history and "<h2>Alerts</h2>" in page
     assert page.count("<tr><td>") >= len(history)

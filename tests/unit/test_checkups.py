@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import select
 
 from core import checkups, clinical
-from core.diary import participant_zone
+from core.program import user_zone
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
 from core.models import Alert, AppUser, Checkup
@@ -111,7 +111,7 @@ def test_worse_by_five_from_intake_opens_a_worsening_alert(session, quinn):
 def test_schedule_intake_weekly_late_window_and_missed(session, quinn):
     def status(now):
         return next(s for s in checkups.statuses(session, quinn, quinn.id,
-                                                  (now.astimezone(participant_zone(session, quinn.id)).date()))
+                                                  (now.astimezone(user_zone(session, quinn.id)).date()))
                     if s.kind == "gad7")
 
     assert status(MONDAY).due_slot == "p0"                                  # intake: due at once

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from core import clinical, diary
+from core.program import user_today
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
 from core.models import Alert, AppUser, DiaryCard, DiaryUrge
@@ -96,8 +97,8 @@ def test_two_devices_saving_at_the_same_moment_make_one_card(engine, session, de
 def test_the_day_is_the_participants_own(session, demo):
     ny = fresh_participant(session, "quinn")                      # program zone: New York
     tokyo = fresh_participant(session, "toshi", tz="Asia/Tokyo")
-    assert diary.today_for(session, ny.id, NY_EVENING) == NOV23
-    assert diary.today_for(session, tokyo.id, NY_EVENING) == date(2026, 11, 24)
+    assert user_today(session, ny.id, NY_EVENING) == NOV23
+    assert user_today(session, tokyo.id, NY_EVENING) == date(2026, 11, 24)
     # At this instant New York may still fill Nov 21 (2 days late); Tokyo may not.
     assert save(session, ny, day=date(2026, 11, 21)).late
     with pytest.raises(ValidationError) as caught:

@@ -18,6 +18,7 @@ from sqlmodel import select
 
 import core
 from core import (accounts, alerts, attendance, caseload, checkups, diary, export, feed, notify, practice, program, report,
+                  review,
                   safety, sharing)
 from core.access import Actor, Category
 from core.errors import AccessDenied
@@ -34,6 +35,7 @@ RECORD_READERS = {
     "alerts.history": lambda s, a, p: alerts.history(s, a, p),
     "attendance.history": lambda s, a, p: attendance.history(s, a, p),
     "attendance.recorded": lambda s, a, p: attendance.recorded(s, a, [p], day=TODAY, session_kind="group"),
+    "checkups.histories": lambda s, a, p: checkups.histories(s, a, p),
     "checkups.history": lambda s, a, p: checkups.history(s, a, p, "phq9"),
     "checkups.statuses": lambda s, a, p: checkups.statuses(s, a, p, TODAY),
     "diary.card_for_day": lambda s, a, p: diary.card_for_day(s, a, p, TODAY),
@@ -48,6 +50,7 @@ RECORD_READERS = {
     "practice.thought_records": lambda s, a, p: practice.thought_records(s, a, p),
     "program.participant_overview": lambda s, a, p: program.participant_overview(s, a, p),
     "report.progress_report": lambda s, a, p: report.progress_report(s, a, p, TODAY),
+    "review.review_of": lambda s, a, p: review.review_of(s, a, participant_id=p, week_start=WEEK_AGO, today=TODAY),
     "safety.history": lambda s, a, p: safety.history(s, a, p),
     "sharing.family_access_log": lambda s, a, p: sharing.family_access_log(s, a, p),
     "sharing.family_of": lambda s, a, p: sharing.family_of(s, a, p),
@@ -98,9 +101,10 @@ ROLE_READERS = {
     "notify.maildrop_text": lambda s, a: notify.maildrop_text(s, a, message_id=1),
     "notify.my_settings": lambda s, a: notify.my_settings(s, a),
     "notify.overview": lambda s, a: notify.overview(s, a),
+    "review.desk": lambda s, a: review.desk(s, a),
 }
 # The family member's own things (their links, what is shared with them, their program and day).
-OWN_READERS = {"accounts.linked_participants", "sharing.shared_with_me", "program.program_of", "program.today_of",
+OWN_READERS = {"accounts.linked_participants", "sharing.shared_with_me", "program.program_of",
                "audit.audit_log", "notify.is_clinical_lead"}   # (the audit log is the admin's: refused by role, tested in test_access/test_admin)
 # Functions that change things (family never writes: see test_access) or are the gate itself.
 NOT_READERS = {

@@ -6,6 +6,7 @@ new link) makes the old address 404 at once; unknown or malformed tokens 404 wit
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -41,7 +42,11 @@ def fetch(path: str) -> tuple[int, dict[str, str], bytes]:
 
         await app(scope, receive, send)
 
-    asyncio.run(call())
+    # In a thread of its own: a browser test earlier in the run (Playwright's sync API) leaves an
+    # event loop running on this one, where asyncio.run() refuses to start.
+    worker = threading.Thread(target=asyncio.run, args=(call(),))
+    worker.start()
+    worker.join()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return start["status"], {k.decode(): v.decode() for k, v in start["headers"]}, body

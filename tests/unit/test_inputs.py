@@ -179,7 +179,7 @@ def test_a_name_with_hidden_characters_is_refused_everywhere_a_name_is_typed(ses
 
 
 def _today(session, who):
-    return diary.today_for(session, who.id)
+    return program.user_today(session, who.id)
 
 
 # --- lengths the database would have refused (or stored) -----------------------------------------------

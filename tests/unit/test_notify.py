@@ -452,3 +452,84 @@ def test_names_typed_by_people_never_reach_an_email(session, people, monkeypatch
         notify.tick(now=EVENING)
     [message] = inbox.messages
     assert "evil" not in message.as_string().lower()
+
+
+# --- holes the property suite found (tests/property/test_core_writes.py), kept as regression tests -------
+
+@pytest.mark.parametrize("bad", [2**31, 2**63, -(2**63), 0, -1, 1.0, "7", None, True])
+def test_a_message_id_that_cannot_be_a_row_is_a_message_not_a_database_error(session, people, bad):
+    """Ids past the column reached the database: 2**63 an OverflowError on SQLite, 2**31 and beyond
+    'integer out of range' (DataError) on PostgreSQL."""
+    admin = people.actor(people.admin)
+    with pytest.raises(ValidationError) as refused:
+        notify.send_again(session, admin, message_id=bad)
+    assert refused.value.fields == {"message": "That message doesn't exist."}
+    assert notify.maildrop_text(session, admin, message_id=bad) is None
+
+
+@pytest.mark.parametrize("typed", ["20:00\x00", "2000", "T20:00", "20", "20:00Z", "20:00+01:00", "٢٠:٠٠", "20:00" * 4])
+def test_a_reminder_time_typed_as_text_is_hours_and_minutes_and_nothing_else(session, people, typed):
+    """time.fromisoformat took '20:00\\x00', '2000', 'T20:00' and '20' as 8 pm (and refused ' 8:05 ')."""
+    quinn = people.participant()
+    with pytest.raises(ValidationError) as refused:
+        notify.save_reminders(session, quinn, diary=False, checkup=False, homework=False, remind_at=typed)
+    assert set(refused.value.fields) == {"remind_at"}
+    notify.save_reminders(session, quinn, diary=False, checkup=False, homework=False, remind_at=" 8:05 ")
+    assert notify.my_settings(session, quinn).remind_at.isoformat() == "08:05:00"
+
+
+def test_each_reminder_tick_has_its_own_message(session, people):
+    quinn = people.participant()
+    with pytest.raises(ValidationError) as refused:
+        notify.save_reminders(session, quinn, diary=False, checkup="yes", homework=1, remind_at="20:00")
+    assert set(refused.value.fields) == {"checkup", "homework"}
+
+
+def test_an_address_mail_cannot_reach_is_refused_at_entry(session, people):
+    """A non-ASCII local part needs SMTPUTF8: the email package wrote '=?utf-8?b?...?=@example.org',
+    a different address, and the message went nowhere (or to someone else)."""
+    quinn = people.participant()
+    with pytest.raises(ValidationError, match="before the @") as refused:
+        notify.set_email(session, quinn, email="José.Núñez@example.org")
+    assert set(refused.value.fields) == {"email"} and session.get(AppUser, quinn.id).email is None
+    with pytest.raises(ValidationError, match="before the @"):
+        notify.send_test(session, people.actor(people.admin), to="用户@例子.广告")
+
+
+def test_an_international_domain_is_sent_to_in_its_ascii_form(session, people, tmp_path):
+    admin = people.actor(people.admin)
+    row = notify.send_test(session, admin, to="Ana@Bücher.Example.org", transport=notify.MailDrop(tmp_path))
+    assert row.status == Status.SENT and row.to == "Ana@bücher.example.org"
+    assert "To: Ana@xn--bcher-kva.example.org\n" in notify.MailDrop(tmp_path).path_for(row.id).read_text()
+
+
+def test_a_stored_address_mail_cannot_reach_fails_with_the_reason_not_a_wrong_address(session, people, tmp_path):
+    """Accounts made by the admin take any address with an @ (core/accounts.py): the worker says why
+    it can't send rather than sending to a garbled one."""
+    _staff(session, people)
+    people.therapist.email = "tëss@clinic.example.org"
+    session.add(people.therapist)
+    session.commit()
+    _urgent_card(session, people.participant())
+    notify.tick(now=EVENING, transport=notify.MailDrop(tmp_path))
+    [row] = _outbox(session, kind=Kind.URGENT_ALERT.value)
+    assert row.status == Status.FAILED and "before the @" in row.last_error
+    assert list(tmp_path.glob("*.eml")) == []
+
+
+def test_only_active_therapists_of_the_admins_own_program_can_lead(session, people):
+    admin = people.actor(people.admin)
+    gone = AppUser(username="dr.gone", name="Dr. Gone", role="therapist", password_hash="!",
+                   program_id=people.program.id, is_active=False)
+    loose = AppUser(username="dr.loose", name="Dr. Loose", role="therapist", password_hash="!")   # no program
+    stray = AppUser(username="stray.admin", name="Stray Admin", role="admin", password_hash="!")   # no program
+    session.add_all([gone, loose, stray])
+    session.commit()
+    with pytest.raises(ValidationError, match="of your program"):
+        notify.set_clinical_leads(session, admin, [gone.id])
+    with pytest.raises(ValidationError, match="not attached to a program"):
+        notify.set_clinical_leads(session, Actor.of(stray), [loose.id])
+    with pytest.raises(ValidationError, match="from the list"):
+        notify.set_clinical_leads(session, admin, list(range(1, 5000)))
+    session.expire_all()
+    assert not session.get(AppUser, gone.id).is_clinical_lead and not session.get(AppUser, loose.id).is_clinical_lead

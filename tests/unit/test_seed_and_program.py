@@ -114,20 +114,20 @@ def test_today_is_the_persons_own_calendar_day_not_the_servers(session, demo):
 
     alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
     evening = datetime(2026, 11, 24, 0, 50, tzinfo=UTC)
-    assert program.today_of(session, alex, now=evening) == date(2026, 11, 23)
+    assert program.user_today(session, alex.id, now=evening) == date(2026, 11, 23)
     assert program.program_today(None, now=evening) == date(2026, 11, 24)
     user = session.get(AppUser, alex.id)
     user.timezone = "Europe/London"   # a participant who set their own zone keeps it
     session.add(user)
     session.commit()
-    assert program.today_of(session, alex, now=evening) == date(2026, 11, 24)
+    assert program.user_today(session, alex.id, now=evening) == date(2026, 11, 24)
 
 
 def test_the_demo_leaves_today_open_on_the_program_calendar(session, demo):
     from core import diary
 
     alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
-    assert demo_today() == program.today_of(session, alex)
+    assert demo_today() == program.user_today(session, alex.id)
     assert diary.card_for_day(session, alex, alex.id, demo_today()) is None
     from sqlalchemy import func
 

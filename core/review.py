@@ -1,0 +1,114 @@
+"""The therapist's Review of one participant: everything the screen shows, read in one call.
+
+A screen that needs many reads gets one function that returns them all (the full-stack FastAPI
+template's "one session per request"): `review_of` reads the week's cards, the last REVIEW_WEEKS
+of cards, check-ups, attendance, homework, practice, thought records, family sharing and alerts,
+each through the gate (one access decision and one audit event per category), and
+pages/review.py only lays them out. The cost is a fixed number of statements, whatever the
+length of the participant's history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from core import alerts, attendance, checkups, diary, notify, practice, sharing
+from core.access import Actor
+from core.accounts import PersonRef, caseload_for
+from core.program import ProgramSettings, program_of, user_today, user_zone
+
+REVIEW_WEEKS = 8          # how far back the charts, attendance, practice and thought records go
+WEEK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Desk:
+    """What the therapist chooses from before a participant is open: their caseload and calendar."""
+
+    caseload: list[PersonRef]
+    today: date               # the therapist's own day
+    zone: ZoneInfo            # the therapist's zone, for the times shown
+    program: ProgramSettings | None
+
+    def week_start(self, around: date | None) -> date:
+        """The week shown first: the seven days around an alert's day, or the last seven days."""
+        return around - timedelta(days=3) if around else self.today - timedelta(days=WEEK_DAYS - 1)
+
+
+@dataclass(frozen=True)
+class Review:
+    participant_id: int
+    today: date                               # the therapist's day
+    since: date                               # the first day of the REVIEW_WEEKS span
+    week_start: date
+    week_end: date
+    week: list[diary.CardView]                # the chosen week's cards, oldest first
+    cards: list[diary.CardView]               # since .. today, for the charts
+    targets: list[diary.Target]               # the program's urge targets, retired ones too
+    craving_on: bool
+    checkups: dict[str, list[checkups.Past]]  # every check-up of each kind, oldest first
+    attendance: list[attendance.SessionRecord]
+    homework: list[practice.HomeworkView]
+    participant_today: date                   # their own day: homework due dates count from it
+    practice: list[practice.PracticeView]     # since .. today, newest first
+    thought_records: list[practice.ThoughtView]
+    family: list[sharing.FamilyMember]
+    alerts: list[alerts.PastAlert]            # every alert, newest first
+    notices: dict[int, list[notify.Notice]]   # per alert: the emails and escalations sent (or tried)
+
+    @property
+    def target_labels(self) -> dict[str, str]:
+        return {t.key: t.label for t in self.targets}
+
+    def in_week(self, day: date) -> bool:
+        return self.week_start <= day <= self.week_end
+
+    @property
+    def practice_this_week(self) -> list[practice.PracticeView]:
+        return [e for e in self.practice if self.in_week(e.day)]
+
+    @property
+    def practice_other_weeks(self) -> list[practice.PracticeView]:
+        return [e for e in self.practice if not self.in_week(e.day)]
+
+
+def desk(session: Session, actor: Actor) -> Desk:
+    """The therapist's caseload (for the picker), day, zone and program."""
+    return Desk(caseload_for(session, actor), user_today(session, actor.id), user_zone(session, actor.id),
+                program_of(session, actor))
+
+
+def review_of(session: Session, actor: Actor, *, participant_id: int, week_start: date,
+              today: date | None = None) -> Review:
+    """Everything the Review screen shows about one participant. Refused (AccessDenied, audited)
+    before anything is read when the participant is not on the therapist's caseload."""
+    today = today or user_today(session, actor.id)
+    since = today - timedelta(weeks=REVIEW_WEEKS)
+    week_end = min(week_start + timedelta(days=WEEK_DAYS - 1), today)
+    if week_start >= since:   # the week is inside the charts' span: one read covers both
+        cards = diary.cards_between(session, actor, participant_id, since, today)
+        week = [c for c in cards if week_start <= c.day <= week_end]
+    else:                     # an older week (the date picker goes back as far as they like)
+        week = diary.cards_between(session, actor, participant_id, week_start, week_end)
+        cards = diary.cards_between(session, actor, participant_id, since, today)
+    program = program_of(session, actor)
+    history = alerts.history(session, actor, participant_id)
+    return Review(
+        participant_id=participant_id, today=today, since=since, week_start=week_start, week_end=week_end,
+        week=week, cards=cards,
+        targets=diary.targets_for(session, program.id if program else None, include_retired=True),
+        craving_on=bool(program and program.substance_use_tracking),
+        checkups=checkups.histories(session, actor, participant_id),
+        attendance=attendance.history(session, actor, participant_id, since, today),
+        homework=practice.homework_for(session, actor, participant_id),
+        participant_today=user_today(session, participant_id),
+        practice=practice.practice_between(session, actor, participant_id, since, today),
+        thought_records=practice.thought_records(session, actor, participant_id, since, today),
+        family=sharing.family_of(session, actor, participant_id),
+        alerts=history,
+        notices=notify.alert_notices(session, actor, [a.id for a in history]),
+    )

@@ -1,0 +1,154 @@
+"""What one rerun of each screen costs the database, through app.py's router: a fixed number of
+statements (the same for a caseload of 6 or 66 and for 4 weeks or a year of history), at most one
+audit INSERT and one commit, and nothing written by a screen that only reads.
+
+The counts are exact on purpose: a screen that starts reading per row, or a page that opens a
+second transaction, changes them. When a screen is meant to read something new, update the table
+and say why in the commit.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert
+from sqlmodel import select
+
+from core import db
+from core.models import (Alert, AppUser, Attendance, CaseloadAssignment, Checkup, DiaryCard, DiaryTarget, DiaryUrge,
+                         PracticeEntry, Role, ThoughtRecord, utcnow)
+from core.program import user_today
+from tests.app.conftest import log_in, open_page
+from tests.app.test_diary_card import fill_today, today_key
+from ui import auth
+
+# screen: (who, page, statements per rerun)
+SCREENS = {   # (in this order: the save makes today's card, which Today then shows)
+    # A save is two runs: the tap's run writes the card, then the page runs again (st.rerun) so the
+    # day's saved card and any crisis response are drawn from the top.
+    "Diary save": ("alex", "pages/today.py", 39),
+    "Today": ("alex", "pages/today.py", 14),
+    "My progress": ("alex", "pages/progress.py", 16),
+    "My cards": ("alex", "pages/my_cards.py", 7),
+    "Caseload": ("dr.chen", "pages/caseload.py", 8),
+    "Review": ("dr.chen", "pages/review.py", 21),
+    "Alerts": ("dr.chen", "pages/alerts.py", 7),    # + who was emailed about each alert (one query)
+    "Family home": ("pat.morgan", "pages/family.py", 15),
+}
+READ_ONLY = set(SCREENS) - {"Diary save"}
+
+
+def _signed_in(new_app, username: str, page: str):
+    at = new_app().run()
+    log_in(at, username)
+    # A browser exchanges its one-time login hand-off for the cookie at once; AppTest has no
+    # browser, so do what the browser would (else each rerun checks the pending hand-off).
+    if auth.HANDOFF in at.session_state:
+        del at.session_state[auth.HANDOFF]
+    open_page(at, page)
+    return at
+
+
+def measure(new_app, engine, screen: str) -> db.Statements:
+    username, page, _ = SCREENS[screen]
+    at = _signed_in(new_app, username, page)
+    if screen == "Diary save":
+        day = today_key(at)
+        fill_today(at, day, mood=6)                      # the first save makes the card...
+        with db.counting(engine) as seen:
+            fill_today(at, day, mood=7)                  # ...this one changes it: a tap on Save
+        assert "Changes saved." in " ".join(s.value for s in at.success)
+        return seen
+    at.run()                                             # warm: first-run work is not a rerun's
+    with db.counting(engine) as seen:
+        at.run()
+    return seen
+
+
+def grow(session, today) -> None:
+    """A year of history for Alex (Today, My cards, My progress, Family home) and Bailey (first on
+    Dr. Chen's Review), and 60 more participants with cards and alerts on Dr. Chen's caseload."""
+    rng = random.Random(3)
+    chen = session.exec(select(AppUser).where(AppUser.username == "dr.chen")).one()
+    people = {u.username: u for u in session.exec(select(AppUser).where(AppUser.username.in_(("alex", "bailey"))))}
+    targets = session.exec(select(DiaryTarget.id).where(DiaryTarget.program_id == chen.program_id)).all()
+    for person in people.values():
+        taken = set(session.exec(select(DiaryCard.day).where(DiaryCard.participant_id == person.id)).all())
+        days = [today - timedelta(days=n) for n in range(1, 366) if today - timedelta(days=n) not in taken]
+        ids = session.execute(insert(DiaryCard.__table__).returning(DiaryCard.__table__.c.id, sort_by_parameter_order=True),
+                              [{"participant_id": person.id, "day": d, "mood": rng.randint(2, 8), "skills": ["tipp"],
+                                "note": "An older note.", "late": False, "created_at": utcnow(), "updated_at": utcnow()}
+                               for d in days]).scalars().all()
+        session.execute(insert(DiaryUrge.__table__), [{"card_id": c, "target_id": t, "urge": 1, "acted": False}
+                                                      for c in ids for t in targets])
+        session.execute(insert(Checkup.__table__), [
+            {"participant_id": person.id, "kind": kind, "slot_key": f"old{w}", "day": today - timedelta(weeks=w),
+             "answers": [1] * items, "total": items, "band": "Mild", "late": False, "taken_at": utcnow()}
+            for w in range(9, 53) for kind, items in (("phq9", 9), ("gad7", 7))])
+        session.execute(insert(PracticeEntry.__table__), [
+            {"participant_id": person.id, "entry_key": f"old{n}", "skill_id": "tipp", "day": d, "situation": "",
+             "distress_before": 6, "distress_after": 3, "helped": "yes", "note": "", "tool": "",
+             "created_at": utcnow(), "updated_at": utcnow()} for n, d in enumerate(days[::3])])
+        session.execute(insert(ThoughtRecord.__table__), [
+            {"participant_id": person.id, "entry_key": f"old{n}", "day": d, "situation": "Older", "emotions": [],
+             "automatic_thought": "x", "evidence_for": "", "evidence_against": "", "balanced_thought": "",
+             "created_at": utcnow(), "updated_at": utcnow()} for n, d in enumerate(days[::20])])
+        held = set(session.exec(select(Attendance.day).where(Attendance.participant_id == person.id,
+                                                             Attendance.session_kind == "group")).all())
+        session.execute(insert(Attendance.__table__), [
+            {"participant_id": person.id, "day": d, "session_kind": "group", "status": "attended",
+             "recorded_by_id": chen.id, "recorded_at": utcnow()} for d in days[::3] if d not in held])
+    for n in range(60):
+        user = AppUser(username=f"grown{n}", name=f"Grown {n:02d}", role=Role.PARTICIPANT.value, password_hash="!",
+                       program_id=chen.program_id, started_on=today - timedelta(days=90))
+        session.add(user)
+        session.flush()
+        session.add(CaseloadAssignment(participant_id=user.id, therapist_id=chen.id))
+        session.add_all(DiaryCard(participant_id=user.id, day=today - timedelta(days=d), mood=5) for d in range(1, 30))
+        session.add(Alert(participant_id=user.id, trigger="self_harm_urge", severity="urgent",
+                          source_key=f"diary:{today}", day=today, detail="Self-harm urge 4 of 5"))
+    session.commit()
+
+
+@pytest.fixture
+def engine_of_app(database_url, demo):
+    return db.engine_for(database_url)
+
+
+def test_each_screen_costs_a_fixed_number_of_statements_whatever_the_caseload_and_history(
+        new_app, engine_of_app, session):
+    small = {screen: measure(new_app, engine_of_app, screen) for screen in SCREENS}
+    alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
+    grow(session, user_today(session, alex.id))
+    large = {screen: measure(new_app, engine_of_app, screen) for screen in SCREENS}
+
+    counts = {screen: (small[screen].total, large[screen].total) for screen in SCREENS}
+    assert counts == {screen: (expected, expected) for screen, (_, _, expected) in SCREENS.items()}, (
+        "statements per rerun (before, after a year of history and 60 more on the caseload)")
+    for screen in SCREENS:
+        for seen in (small[screen], large[screen]):
+            runs = 2 if screen == "Diary save" else 1
+            assert seen.audit_inserts == runs, (screen, seen.writes)  # each run's events, one statement
+            assert seen.commits == runs, screen                       # one transaction per run
+
+
+def test_screens_that_only_read_write_nothing_but_their_audit_events(new_app, engine_of_app):
+    for screen in sorted(READ_ONLY):
+        seen = measure(new_app, engine_of_app, screen)
+        assert [s.split("(")[0].strip() for s in seen.writes] == ["INSERT INTO audit_event"], screen
+
+
+def test_the_caseload_view_writes_nothing_at_all(engine_of_app, session):
+    """The caseload's core read, on its own, sends no INSERT, UPDATE or DELETE (missed check-ins
+    are the scheduled job's); its view is recorded with the rest of the rerun's events."""
+    from core import caseload
+    from core.access import Actor
+
+    chen = Actor.of(session.exec(select(AppUser).where(AppUser.username == "dr.chen")).one())
+    with db.counting(engine_of_app) as seen, db.unit_of_work(engine_of_app) as work:
+        rows = caseload.caseload_rows(work, chen, user_today(work, chen.id))
+        reading = list(seen.sql)
+    assert rows and not [s for s in reading if db._WRITE.match(s)]
+    assert seen.audit_inserts == 1 and len(seen.writes) == 1 and seen.commits == 1   # then, at the end: the audit
