@@ -130,7 +130,8 @@ def test_picking_one_emotion_draws_one_line(server, phone, artifacts):
 def test_the_family_home_charts_on_a_phone(server, phone, artifacts):
     open_app(phone, server.url)
     log_in(phone, "pat.morgan")
-    phone.get_by_text("Alex's mood, weekly average").first.wait_for()
+    phone.locator(".js-plotly-plot .gtitle", has_text="Alex's mood, weekly average").wait_for()  # drawn, not
+    phone.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .gtitle').length >= 3")  # its table's label
     charts = phone.evaluate(GEOMETRY)
     assert len(charts) == 3
     check_charts(charts, date.today())
