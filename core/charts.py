@@ -383,3 +383,38 @@ def weekly(title: str, weeks: list[date], series: dict[str, list], *, y_range=No
     return _figure(traces, title, height=260, x={**_date_axis(weeks[0], weeks[-1], weekly=True),
                                                  "hoverformat": "week of %b %-d"},
                    y={"range": y_range} if y_range else None)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return f"{value:%a %b %d %Y %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%a %b %d %Y}"
+    if isinstance(value, float):
+        return f"{value:.1f}".removesuffix(".0")
+    return str(value)
+
+
+def as_table(figure: go.Figure) -> tuple[list[str], list[list[str]]]:
+    """The figure's numbers as a table (columns, rows): the text alternative read by a screen reader
+    or anyone who cannot tell the markers apart. One row per day, week or item on the category axis
+    (x, or y for a horizontal chart), one column per named trace; helper traces (unnamed, or kept
+    out of the legend and hover) are left out. An empty chart gives no rows."""
+    traces = [t for t in figure.data if t.name and t.x is not None and t.y is not None
+              and not (t.showlegend is False and t.hoverinfo == "skip")]
+    if not traces:
+        return [], []
+    horizontal = all(isinstance(v, str) for t in traces for v in t.y if v is not None)
+    dates = all(isinstance(v, date) for t in traces for v in (t.y if horizontal else t.x) if v is not None)
+    values: dict[object, dict[str, object]] = {}
+    for trace in traces:
+        keys, numbers = (trace.y, trace.x) if horizontal else (trace.x, trace.y)
+        for key, number in zip(keys, numbers, strict=True):
+            if key is not None:
+                values.setdefault(key, {})[trace.name] = number
+    keys = sorted(values) if dates else list(values)
+    names = list(dict.fromkeys(t.name for t in traces))
+    rows = [[_cell(key), *(_cell(values[key].get(name)) for name in names)] for key in keys]
+    return ["Date" if dates else "Item", *names], rows

@@ -391,7 +391,7 @@ def guard(*roles: Role) -> Actor:
             login_screen()
             st.stop()
         if not must_choose_password():
-            layout.chrome(actor)
+            layout.chrome(actor, here=None)
     if must_choose_password():
         crisis.crisis_button(actor.program_id)
         choose_password_screen()

@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from core import charts, clinical
+from ui.text import md
 
 
 @st.cache_resource(max_entries=512, ttl=3600, show_spinner=False)
@@ -31,10 +33,16 @@ def figure(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
 
 
 def show(figure_: go.Figure, sentence: str = "") -> None:
-    """A chart and, under it, one factual sentence about it."""
+    """A chart and, under it, one factual sentence about it and its numbers as a table (folded): the
+    text alternative for a screen reader, or for anyone who cannot tell the markers apart."""
     st.plotly_chart(figure_, config=charts.CHART_CONFIG, width="stretch")
     if sentence:
         st.write(sentence)
+    columns, rows = charts.as_table(figure_)
+    if rows:
+        title = figure_.layout.title.text or "this chart"
+        with st.expander(f"The numbers behind {md(title)}", icon=":material/table:"):
+            st.table(pd.DataFrame(rows, columns=columns).set_index(columns[0]))
 
 
 def chart(builder: Callable[..., go.Figure], *args, sentence: str = "", **kwargs) -> None:

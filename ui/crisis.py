@@ -77,7 +77,7 @@ def _render(program_id: int | None, fallback: bool = False) -> None:
 
 def crisis_button(program_id: int | None) -> None:
     """The button at the top of every screen; one tap opens the lines to call or text."""
-    with st.popover("Crisis help — call or text now", icon=":material/emergency:", width="stretch"):
+    with st.popover("Crisis help — call or text now", icon=":material/emergency:", width="stretch", wrap=True):
         _render(program_id)
 
 

@@ -18,7 +18,7 @@ from core.errors import AccessDenied
 from core.models import Role
 from core.screening import load_phrases
 from core.skills import catalogue
-from ui import crisis
+from ui import crisis, nav
 from ui.text import md
 
 log = logging.getLogger("iop")
@@ -36,10 +36,33 @@ FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.png"
 # Phone first: less empty space above the content, and the login-cookie requests (ui/auth.py)
 # take no room in the layout. "Press Ctrl+Enter to submit form" under a text box means nothing on
 # a phone (and is noise on a desktop): every form here has its own Save button.
+# Tap targets (tests/e2e/test_tap_targets.py measures them): every control a person taps is at least
+# 44×44 CSS px (WCAG 2.5.5), for a shaking hand on a phone: crisis call/text links, page links,
+# buttons, the 0–10 and 0–5 rating buttons, and the whole label row of a toggle or checkbox.
+# Under 768 px (Streamlit's own phone breakpoint, where its top navigation folds into a sidebar
+# behind a bare "»" button) the pages are behind our labelled "Menu" button instead (ui/nav.py),
+# and the sidebar is not drawn at all: folded away, its links were still the first eleven stops
+# of the keyboard's Tab, invisible, before the crisis button.
+# Captions: Streamlit draws them in the text colour at 60% opacity, 2.8:1 on our background
+# (axe color-contrast asks 4.5:1); #4b5558 at full opacity on #fbfaf7 is about 7:1.
 _CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 3.5rem; padding-bottom: 3rem; }
 .st-key-auth_components { display: none; }
 [data-testid="InputInstructions"] { display: none; }
+a[href^="tel:"], a[href^="sms:"] { display: inline-flex; align-items: center; gap: 0.25rem;
+  min-height: 44px; min-width: 44px; padding: 0 0.5rem; }
+[data-testid="stPageLink-NavLink"] { min-height: 44px; align-items: center; }
+[data-testid="stButtonGroup"] button { min-height: 44px; min-width: 44px; }
+[data-testid="stCheckbox"] label { min-height: 44px; align-items: center; }
+[data-testid="stBaseButton-secondary"], [data-testid="stBaseButton-primary"],
+[data-testid="stBaseButton-secondaryFormSubmit"], [data-testid="stBaseButton-primaryFormSubmit"],
+[data-testid="stPopoverButton"], [data-testid="stExpanderToggleIcon"] { min-height: 44px; }
+[data-testid="stExpander"] summary { min-height: 44px; }
+[data-testid="stCaptionContainer"] { opacity: 1; color: #4b5558; }
+[data-testid="stTimeInput"] [role="spinbutton"], [data-testid="stDateInput"] [role="spinbutton"] { display: inline-block; min-width: 24px; min-height: 24px;
+  text-align: center; }
+@media (max-width: 767.98px) { [data-testid="stExpandSidebarButton"], [data-testid="stSidebar"] { display: none; } }
+@media (min-width: 768px) { [class*="st-key-nav_menu_"] { display: none; } }
 </style>"""
 
 
@@ -68,15 +91,15 @@ def wide() -> None:
     st.set_page_config(layout="wide")
 
 
-def chrome(actor: Actor) -> None:
-    """What every logged-in screen has: crisis help at the top (and, for a participant, their
-    safety plan one tap away beside it), who you are in the sidebar."""
-    if actor.role is Role.PARTICIPANT:
-        with st.container(horizontal=True, key="crisis_bar"):
-            crisis.crisis_button(actor.program_id)
-            st.page_link("pages/safety_plan.py", label="My safety plan", icon=":material/health_and_safety:")
-    else:
+def chrome(actor: Actor, here: str | None = None) -> None:
+    """What every logged-in screen has: crisis help at the top, the first control a keyboard reaches
+    (and, for a participant, their safety plan one tap away beside it), on a phone the "Menu" of
+    the role's pages, and who you are in the sidebar. `here` names the page being drawn."""
+    with st.container(horizontal=True, key="crisis_bar"):
         crisis.crisis_button(actor.program_id)
+        nav.menu(actor, here)
+        if actor.role is Role.PARTICIPANT:
+            st.page_link("pages/safety_plan.py", label="My safety plan", icon=":material/health_and_safety:")
     with st.sidebar:
         st.caption(f"Logged in as **{md(actor.name)}** · {actor.role.label}")
 

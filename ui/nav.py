@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.access import Actor
 from core.models import Role
+from ui.text import md
 
 ACCOUNT = ("pages/account.py", "My account", ":material/settings:")
 PAGES: dict[Role, list[tuple[str, str, str]]] = {
@@ -36,3 +38,15 @@ PAGES: dict[Role, list[tuple[str, str, str]]] = {
 def pages_for(role: Role) -> list[st.Page]:
     return [st.Page(path, title=title, icon=icon, default=index == 0)
             for index, (path, title, icon) in enumerate(PAGES[role])]
+
+
+def menu(actor: Actor, here: str | None) -> None:
+    """On a phone, the role's pages behind one labelled "Menu" button (hidden by CSS at 768 px and
+    wider, where Streamlit shows them along the top). Picking a page opens it and the menu has gone:
+    no third tap to close a sidebar. The browser keeps a popover open until the server sends a
+    *different* open state, which a run interrupted by the tap on a page may never send; so each
+    page (`here`) has a menu of its own, drawn closed when the page opens."""
+    with st.popover("Menu", icon=":material/menu:", key=f"nav_menu_{here or 'page'}", on_change="rerun"):
+        for path, title, icon in PAGES[actor.role]:
+            st.page_link(path, label=title, icon=icon, width="stretch")
+        st.caption(f"Logged in as **{md(actor.name)}** · {actor.role.label}")   # the sidebar's line, on a phone

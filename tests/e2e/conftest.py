@@ -325,3 +325,12 @@ def signed_in_at(page, server_url: str, username: str, path: str) -> None:
 def fits(page) -> bool:
     """Nothing wider than the screen: no sideways scrolling on a phone."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def go_to(page, screen: str) -> None:
+    """On a phone, open another screen as a person does: tap "Menu", tap the screen's name (the menu
+    closes itself with the page change: ui/nav.py)."""
+    page.locator("[class*='st-key-nav_menu_']").get_by_role("button", name="Menu").click()
+    page.get_by_test_id("stPopoverBody").get_by_role("link", name=screen, exact=True).click()
+    settle(page)
+    page.get_by_test_id("stPopoverBody").wait_for(state="detached")

@@ -3,7 +3,7 @@ stops sharing, and the family member no longer sees it."""
 
 import pytest
 
-from tests.e2e.conftest import PHONE, log_in, open_app, settle
+from tests.e2e.conftest import PHONE, go_to, log_in, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -11,10 +11,7 @@ pytestmark = pytest.mark.e2e
 def test_share_see_revoke(server, browser, phone, artifacts):
     open_app(phone, server.url)                       # the participant
     log_in(phone, "dana")
-    phone.get_by_test_id("stExpandSidebarButton").click()
-    phone.get_by_test_id("stSidebar").get_by_role("link", name="Family sharing").click()
-    settle(phone)
-    phone.get_by_test_id("stSidebarHeader").get_by_role("button").click()
+    go_to(phone, "Family sharing")
     mood = phone.get_by_test_id("stExpander").filter(has_text="Share: Mood trend (weekly averages)")
     mood.get_by_text("Share: Mood trend (weekly averages)").click()
     mood.get_by_role("button", name="Share with Jamie").click()      # the button of this expander

@@ -73,7 +73,7 @@ def test_log_in_reload_log_out(server, phone, artifacts, username):
 def test_crisis_help_is_one_tap_from_home(server, phone, artifacts):
     open_app(phone, server.url)
     log_in(phone, "dana")
-    phone.get_by_test_id("stPopoverButton").click()
+    phone.get_by_role("button", name="Crisis help — call or text now").click()
     phone.get_by_text("988 Suicide & Crisis Lifeline").wait_for()
     hrefs = [a.get_attribute("href") for a in phone.query_selector_all("a[href^='tel:'], a[href^='sms:']")]
     assert {"tel:988", "sms:988", "tel:911"} <= set(hrefs)
@@ -211,7 +211,7 @@ def test_one_script_run_per_page_open(counted_server, phone):
         before = script_runs(srv)
         phone.goto(f"{srv.url}/{path}")
         settle(phone)
-        phone.get_by_test_id("stPopoverButton").wait_for()
+        phone.get_by_role("button", name="Crisis help — call or text now").wait_for()
         assert script_runs(srv) - before == 1, path
     # A run that came late (after a page had settled) would show in the total.
     assert script_runs(srv) - start == 3 + len(paths)

@@ -9,17 +9,9 @@ import urllib.request
 import pytest
 from icalendar import Calendar
 
-from tests.e2e.conftest import fits, log_in, open_app, settle
+from tests.e2e.conftest import fits, go_to, log_in, open_app, settle
 
 pytestmark = pytest.mark.e2e
-
-
-def go_to(page, screen: str) -> None:
-    page.get_by_test_id("stExpandSidebarButton").click()
-    page.get_by_test_id("stSidebar").get_by_role("link", name=screen).click()
-    settle(page)
-    page.get_by_test_id("stSidebarHeader").get_by_role("button").click()
-    page.get_by_test_id("stExpandSidebarButton").wait_for()
 
 
 def get(url: str) -> tuple[int, bytes]:

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.conftest import fits, log_in, open_app, settle
+from tests.e2e.conftest import fits, go_to, log_in, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -69,12 +69,7 @@ def check_charts(charts: list[dict], today: date) -> None:
 def open_progress(page, server_url: str) -> date:
     open_app(page, server_url)
     log_in(page, "alex")
-    page.get_by_test_id("stExpandSidebarButton").click()       # on a phone the pages sit behind the menu
-    page.get_by_test_id("stSidebar").get_by_role("link", name="My progress").click()
-    settle(page)
-    page.get_by_test_id("stSidebarHeader").get_by_role("button").click()
-    page.wait_for_function("() => { const bar = document.querySelector('[data-testid=stSidebar]');"
-                           " return !bar || bar.getBoundingClientRect().right <= 1; }")  # slid away
+    go_to(page, "My progress")       # on a phone the pages sit behind the menu
     page.locator(".js-plotly-plot").first.wait_for()
     return date.today()
 
@@ -135,7 +130,8 @@ def test_picking_one_emotion_draws_one_line(server, phone, artifacts):
 def test_the_family_home_charts_on_a_phone(server, phone, artifacts):
     open_app(phone, server.url)
     log_in(phone, "pat.morgan")
-    phone.get_by_text("Alex's mood, weekly average").first.wait_for()
+    phone.locator(".js-plotly-plot .gtitle", has_text="Alex's mood, weekly average").wait_for()  # drawn, not
+    phone.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .gtitle').length >= 3")  # its table's label
     charts = phone.evaluate(GEOMETRY)
     assert len(charts) == 3
     check_charts(charts, date.today())

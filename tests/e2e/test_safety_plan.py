@@ -2,18 +2,9 @@
 
 import pytest
 
-from tests.e2e.conftest import fits, log_in, open_app, settle
+from tests.e2e.conftest import fits, go_to, log_in, open_app, settle
 
 pytestmark = pytest.mark.e2e
-
-
-def go_to(phone, screen: str) -> None:
-    """Open the menu (at phone width it hides behind the sidebar button), pick a screen, close it."""
-    phone.get_by_test_id("stExpandSidebarButton").click()
-    phone.get_by_test_id("stSidebar").get_by_role("link", name=screen).click()
-    settle(phone)
-    phone.get_by_test_id("stSidebarHeader").get_by_role("button").click()
-    phone.get_by_test_id("stExpandSidebarButton").wait_for()
 
 
 def test_one_tap_from_every_participant_screen_to_the_plan(server, phone, artifacts):
@@ -24,7 +15,7 @@ def test_one_tap_from_every_participant_screen_to_the_plan(server, phone, artifa
             go_to(phone, screen)
         link = phone.locator(".st-key-crisis_bar").get_by_role("link", name="My safety plan")
         link.wait_for()   # times out (and fails) if a screen lacks it
-        phone.locator(".st-key-crisis_bar [data-testid='stPopoverButton']").wait_for()
+        phone.locator(".st-key-crisis_bar").get_by_role("button", name="Crisis help — call or text now").wait_for()
     link.click()
     settle(phone)
     phone.get_by_text("Jamie (partner)").first.wait_for()

@@ -42,7 +42,7 @@ def test_find_a_skill_open_it_and_log_a_practice(server, phone, artifacts):
 
     phone.goto(f"{server.url}/practice")
     settle(phone)
-    phone.get_by_text("Practice log").first.wait_for()
+    phone.get_by_test_id("stMain").get_by_text("Practice log").first.wait_for()   # not the (hidden) sidebar's link
     phone.get_by_text("Distress before → after practice").first.wait_for()   # the helpfulness chart
     assert fits(phone)
     phone.screenshot(path=artifacts / "practice-log.png", full_page=True)
