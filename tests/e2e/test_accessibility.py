@@ -30,6 +30,9 @@ ACCEPTED: set[tuple[str, str]] = set()
 def blocking(page, where: str) -> list[str]:
     """The serious and critical axe violations on the page now, minus the accepted ones."""
     found = []
+    # Streamlit dims the last run's elements while a new run is drawn ("stale"): contrast is
+    # judged on the page at rest, so wait until nothing is dimmed.
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')")
     for violation in AXE.run(page, options=OPTIONS).response["violations"]:
         if violation["impact"] not in BLOCKING:
             continue
