@@ -4,14 +4,14 @@ only when the therapist asks), bad input, and the gate (Part 2 data: family neve
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import create_engine
 from sqlmodel import select
 
-from core import clinical, screeners, sharing
+from core import clinical, db, screeners, sharing
 from core.access import Actor, Category
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, AuditEvent, Checkup, CheckupRequest, ConsentGrant, FamilyLink, Program, utcnow
-
-from tests.unit.test_gate_concurrency import THREADS, at_once, wide_engine  # noqa: F401 - a fixture
+from tests.unit.test_gate_concurrency import THREADS, at_once
 
 MONDAY = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)   # midday in New York
 
@@ -165,6 +165,18 @@ def test_only_the_participant_answers_and_only_their_therapist_asks(session, peo
     with pytest.raises(AccessDenied):
         screeners.histories(session, people.actor(people.admin), quinn.id)
     assert session.exec(select(Checkup)).first() is None
+
+
+@pytest.fixture
+def wide_engine(database_url):
+    """A connection for every thread on PostgreSQL (as in test_gate_concurrency)."""
+    if database_url.startswith("sqlite"):
+        yield db.engine_for(database_url)
+        return
+    engine = create_engine(db.engine_for(database_url).url, pool_size=THREADS + 2, max_overflow=0)
+    engine.hold_connections = True
+    yield engine
+    engine.dispose()
 
 
 def test_twenty_taps_at_once_save_one(wide_engine, session, people):
