@@ -214,3 +214,19 @@ def test_family_never_sees_screeners_even_with_part_2_consent(session, demo):
                                                     AuditEvent.category == Category.SUBSTANCE_USE.value,
                                                     AuditEvent.allowed == False)).all()  # noqa: E712
     assert len(refused) == 2
+
+
+def test_the_record_export_carries_the_screeners(session, people):
+    import csv
+    import io
+    import zipfile
+
+    from core import export
+
+    quinn = people.participant()
+    take(session, quinn, "dast10", [YES, YES, NO, NO, NO, NO, NO, NO, NO, NO])   # item 3 "No": 3, moderate
+    for who in (quinn, people.actor(people.therapist)):
+        with zipfile.ZipFile(io.BytesIO(export.record_zip(session, who, quinn.id))) as z:
+            rows = list(csv.DictReader(io.StringIO(z.read("checkups.csv").decode())))
+        assert [(r["questionnaire"], r["total"], r["band"], r["item_answers"]) for r in rows] == [
+            ("dast10", "3", "Moderate level", "1 1 0 0 0 0 0 0 0 0")]
