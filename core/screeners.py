@@ -69,8 +69,8 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
     found = []
     for kind in KINDS:
         request = next((r for r in requests if r.kind == kind), None)
-        if kind not in intake_done:
-            found.append(Status(kind, "p0", today, False, None))
+        if kind not in intake_done:   # (a request made before intake is met by the intake itself)
+            found.append(Status(kind, "p0", today, False, None, request.id if request else None))
         elif request is not None:
             found.append(Status(kind, f"extra-{request.id}", today, False, None, request.id))
         else:

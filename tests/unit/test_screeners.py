@@ -110,6 +110,16 @@ def test_intake_scored_saved_then_only_on_request(session, people):
     assert [p.total for p in past["dast10"]] == [2]
 
 
+def test_a_request_before_intake_is_met_by_the_intake(session, people):
+    quinn = people.participant()
+    screeners.request(session, people.actor(people.therapist), participant_id=quinn.id, kind="dast10")
+    take(session, quinn, "dast10")
+    assert not next(s for s in screeners.statuses(session, quinn, quinn.id) if s.kind == "dast10").is_due
+    request = session.exec(select(CheckupRequest).where(CheckupRequest.participant_id == quinn.id)).one()
+    slot = session.exec(select(Checkup.slot_key).where(Checkup.id == request.fulfilled_by_id)).one()
+    assert slot == "p0"
+
+
 def test_not_offered_outside_substance_use_programs(session, people):
     quinn = people.participant()
     people.program.substance_use_tracking = False
