@@ -19,6 +19,7 @@ from sqlmodel import Session
 from core import alerts, attendance, checkups, diary, notify, practice, screeners, sharing
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
+from core.checkups import Past  # (the Review has a field named checkups)
 from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
 
@@ -52,7 +53,7 @@ class Review:
     targets: list[diary.Target]               # the program's urge targets, retired ones too
     craving_on: bool
     checkups: dict[str, list[checkups.Past]]  # every check-up of each kind, oldest first
-    screeners: dict[str, list[checkups.Past]]  # AUDIT-C and DAST-10, oldest first ({} outside substance-use programs)
+    screeners: dict[str, list[Past]]          # AUDIT-C and DAST-10, oldest first ({} outside substance-use programs)
     attendance: list[attendance.SessionRecord]
     homework: list[HomeworkView]
     participant_today: date                   # their own day: homework due dates count from it
