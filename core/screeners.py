@@ -16,6 +16,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import null, union_all
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
@@ -52,27 +53,36 @@ def _program_of(session: Session, participant_id: int) -> Program | None:
     return session.get(Program, user.program_id) if user is not None and user.program_id else None
 
 
+def _tracks_substance_use(session: Session, participant_id: int) -> bool:
+    return bool(session.exec(select(Program.substance_use_tracking).join(AppUser, col(AppUser.program_id) == Program.id)
+                             .where(AppUser.id == participant_id)).first())
+
+
 # --- what is due ----------------------------------------------------------------------------
 
 def statuses(session: Session, actor: Actor, participant_id: int, today: date | None = None) -> list[Status]:
-    """Each screener that is due now (intake, or an open request); empty outside substance-use
-    programs. Two queries."""
+    """Each screener and whether it is due now (intake, or an open request); empty outside
+    substance-use programs. Two queries."""
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ)
-    if not offered(_program_of(session, participant_id)):
+    if not _tracks_substance_use(session, participant_id):
         return []
     today = today or user_today(session, participant_id)
-    intake_done = set(session.exec(select(Checkup.kind).where(
-        Checkup.participant_id == participant_id, col(Checkup.kind).in_(KINDS), Checkup.slot_key == "p0")).all())
-    requests = session.exec(select(CheckupRequest).where(
+    # One read: the intakes taken (request id NULL) and the open requests, oldest first.
+    taken = select(Checkup.kind, null().label("request_id")).where(
+        Checkup.participant_id == participant_id, col(Checkup.kind).in_(KINDS), Checkup.slot_key == "p0")
+    asked = select(CheckupRequest.kind, CheckupRequest.id).where(
         CheckupRequest.participant_id == participant_id, col(CheckupRequest.kind).in_(KINDS),
-        col(CheckupRequest.fulfilled_by_id).is_(None)).order_by(col(CheckupRequest.id))).all()
+        col(CheckupRequest.fulfilled_by_id).is_(None))
+    rows = session.execute(union_all(taken, asked)).all()
+    intake_done = {kind for kind, request_id in rows if request_id is None}
+    requests = sorted((request_id, kind) for kind, request_id in rows if request_id is not None)
     found = []
     for kind in KINDS:
-        request = next((r for r in requests if r.kind == kind), None)
+        request = next((request_id for request_id, k in requests if k == kind), None)
         if kind not in intake_done:   # (a request made before intake is met by the intake itself)
-            found.append(Status(kind, "p0", today, False, None, request.id if request else None))
+            found.append(Status(kind, "p0", today, False, None, request))
         elif request is not None:
-            found.append(Status(kind, f"extra-{request.id}", today, False, None, request.id))
+            found.append(Status(kind, f"extra-{request}", today, False, None, request))
         else:
             found.append(Status(kind, None, None, False, None))
     return found

@@ -124,3 +124,16 @@ def test_a_program_without_substance_use_tracking_does_not_offer_the_screeners(a
     assert "PHQ-9" in shown          # the page did draw its check-ups
     assert "AUDIT-C" not in shown and "DAST-10" not in shown
     assert "PHQ-9" in offered(app) and not {"AUDIT-C", "DAST-10"} & set(offered(app))
+
+
+def test_today_says_when_a_screener_is_waiting_and_not_once_both_are_taken(app, session):
+    from core import screeners
+    from core.access import Actor
+
+    log_in(app, "eli")
+    assert "A short alcohol and drug check-up is waiting: AUDIT-C and DAST-10" in texts(app)
+    eli = Actor.of(session.exec(select(AppUser).where(AppUser.username == "eli")).one())
+    screeners.submit(session, eli, participant_id=eli.id, kind="auditc", answers=[0, 0, 0])
+    screeners.submit(session, eli, participant_id=eli.id, kind="dast10", answers=[0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
+    app.switch_page("pages/today.py").run()
+    assert "alcohol and drug check-up" not in texts(app)
