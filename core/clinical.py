@@ -273,9 +273,27 @@ CHECKUP_LATE_DAYS = 2         # a check-up may be taken up to this many days aft
 PHQ9_BANDS = ((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Moderately severe"), (20, "Severe"))
 GAD7_BANDS = ((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Severe"))
 PACS_BANDS = ((0, "Low"), (15, "High"))   # 15+: best balance of sensitivity and specificity
-MAX_TOTAL = {"phq9": 27, "gad7": 21, "pacs": 30}
-CHECKUP_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7", "pacs": "Craving scale"}
-BANDS = {"phq9": PHQ9_BANDS, "gad7": GAD7_BANDS, "pacs": PACS_BANDS}
+# Substance-use screeners (sources in core/content/screeners.yaml), at intake and on request only.
+# AUDIT-C (Bush 1998; Bradley 2003): each item 0-4, total 0-12; a positive screen is 4 or more for
+# men and 3 or more for women. The app does not record sex, and asking for it only to pick a
+# cut-off would be intrusive, so a 3 is its own band that names the women's cut-off in words and
+# the therapist reads it with what they know; 4 or more is positive for everyone.
+AUDITC_POSITIVE_WOMEN = 3
+AUDITC_POSITIVE_MEN = 4
+AUDITC_BANDS = ((0, "Below the cut-offs"), (AUDITC_POSITIVE_WOMEN, "At the women's cut-off"),
+                (AUDITC_POSITIVE_MEN, "Positive screen"))
+# DAST-10 (Skinner 1982): 10 yes/no items, one point each; item 3 ("always able to stop") scores
+# a point for "No". Bands: 0 none, 1-2 low, 3-5 moderate, 6-8 substantial, 9-10 severe.
+DAST10_REVERSED_ITEMS = (2,)          # 0-based: item 3
+DAST10_BANDS = ((0, "No problems reported"), (1, "Low level"), (3, "Moderate level"),
+                (6, "Substantial level"), (9, "Severe level"))
+SCREENER_KINDS = ("auditc", "dast10")
+
+MAX_TOTAL = {"phq9": 27, "gad7": 21, "pacs": 30, "auditc": 12, "dast10": 10}
+CHECKUP_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7", "pacs": "Craving scale", "auditc": "AUDIT-C",
+                 "dast10": "DAST-10"}
+BANDS = {"phq9": PHQ9_BANDS, "gad7": GAD7_BANDS, "pacs": PACS_BANDS, "auditc": AUDITC_BANDS,
+         "dast10": DAST10_BANDS}
 
 PHQ9_RELIABLE_CHANGE = 5      # points (Löwe 2004: 2 standard errors of measurement)
 GAD7_MCID = 4                 # points: minimal clinically important difference (Toussaint 2020)
@@ -305,6 +323,21 @@ BAND_WORDS = {
     "Severe": "Very hard right now — your therapist will talk this through with you soon.",
     "Low": "Craving was on the lower side this week.",
     "High": "Craving was strong this week — worth talking over with your therapist.",
+    # Screeners: what the answers describe, never a verdict on the person.
+    "Below the cut-offs": "Your answers are below the level where this check-up suggests a closer look.",
+    "At the women's cut-off": ("Your answers are at the level where, for women, this check-up suggests a "
+                               "closer look (for men it is one point higher). Your therapist will go over "
+                               "it with you."),
+    "Positive screen": ("Your answers are at the level where this check-up suggests a closer look at "
+                        "drinking. That's useful to know — your therapist will go over it with you."),
+    "No problems reported": "You didn't report problems with drug use in the past year.",
+    "Low level": "A few answers touched on drug use. Your therapist can go over them with you.",
+    "Moderate level": ("Some answers point to drug use causing problems. That's useful to know — your "
+                       "therapist will go over it with you."),
+    "Substantial level": ("Many answers point to drug use causing problems. Thank you for answering openly — "
+                          "your therapist will go over it with you."),
+    "Severe level": ("Most answers point to drug use causing problems. Thank you for answering openly — "
+                     "your therapist will go over it with you, and you don't have to sort it out alone."),
 }
 
 
@@ -315,6 +348,14 @@ ITEM9_WORDS = ("You told us about thoughts of being better off dead or of hurtin
 
 
 BAND_MAX_CHARS = 32          # the column size; a test checks every band fits
+
+
+def screener_total(kind: str, answers: list[int]) -> int:
+    """A screener's total from the answers as chosen (each the index of its choice, "No" = 0 and
+    "Yes" = 1 on the DAST-10): DAST-10 item 3 counts a point for "No"."""
+    if kind == "dast10":
+        return sum(1 - a if i in DAST10_REVERSED_ITEMS else a for i, a in enumerate(answers))
+    return sum(answers)
 
 
 def band(kind: str, total: int) -> str:

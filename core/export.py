@@ -8,7 +8,7 @@ import zipfile
 
 from sqlmodel import Session
 
-from core import alerts, attendance, checkups, diary, practice, safety
+from core import alerts, attendance, checkups, diary, practice, safety, screeners
 from core.access import Actor
 from core.models import AppUser
 from core.program import user_today
@@ -33,6 +33,9 @@ def record_zip(session: Session, actor: Actor, participant_id: int) -> bytes:
         for p in checkups.history(session, actor, participant_id, kind):
             rows.append([p.day.isoformat(), kind, p.total, p.band, "yes" if p.late else "no",
                          " ".join(map(str, p.answers)), "" if p.function_answer is None else p.function_answer])
+    for kind, past in screeners.histories(session, actor, participant_id).items():   # AUDIT-C, DAST-10
+        for p in past:   # item answers as chosen (DAST-10: 0 = No, 1 = Yes; the total scores item 3 reversed)
+            rows.append([p.day.isoformat(), kind, p.total, p.band, "no", " ".join(map(str, p.answers)), ""])
     files["checkups.csv"] = _csv(["date", "questionnaire", "total", "band", "late", "item_answers",
                                   "difficulty"], sorted(rows))
     files["alerts.csv"] = _csv(["opened_utc", "severity", "what", "acknowledged_by", "acknowledgement", "resolved_utc"],

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from core import alerts, attendance, checkups, diary, notify, practice, sharing
+from core import alerts, attendance, checkups, diary, notify, practice, screeners, sharing
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
+from core.checkups import Past  # (the Review has a field named checkups)
 from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
 
@@ -52,6 +53,7 @@ class Review:
     targets: list[diary.Target]               # the program's urge targets, retired ones too
     craving_on: bool
     checkups: dict[str, list[checkups.Past]]  # every check-up of each kind, oldest first
+    screeners: dict[str, list[Past]]          # AUDIT-C and DAST-10, oldest first ({} outside substance-use programs)
     attendance: list[attendance.SessionRecord]
     homework: list[HomeworkView]
     participant_today: date                   # their own day: homework due dates count from it
@@ -104,6 +106,8 @@ def review_of(session: Session, actor: Actor, *, participant_id: int, week_start
         targets=diary.targets_for(session, program.id if program else None, include_retired=True),
         craving_on=bool(program and program.substance_use_tracking),
         checkups=checkups.histories(session, actor, participant_id),
+        screeners=(screeners.histories(session, actor, participant_id)
+                   if program and program.substance_use_tracking else {}),
         attendance=attendance.history(session, actor, participant_id, since, today),
         homework=practice.homework_for(session, actor, participant_id),
         participant_today=user_today(session, participant_id),

@@ -1,4 +1,5 @@
-"""Participant: this week's check-ups (PHQ-9, GAD-7, craving), scored in plain words."""
+"""Participant: this week's check-ups (PHQ-9, GAD-7, craving) and, in substance-use programs, the
+AUDIT-C and DAST-10 screeners (at intake and when the therapist asks), scored in plain words."""
 
 import streamlit as st
 
@@ -7,7 +8,7 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import alerts, checkups
+from core import alerts, checkups, screeners
 from core.db import session_scope
 from core.errors import ValidationError
 from ui import checkups as view
@@ -16,17 +17,24 @@ from ui.forms import FieldErrors
 
 st.title("Check-ups")
 top = st.container()   # a crisis response, when there is one, is drawn here: first on the screen
-definitions = checkups.questionnaires()
+definitions = {**checkups.questionnaires(), **screeners.screeners()}
 with session_scope() as session:
     schedule = checkups.statuses(session, actor, actor.id)
     past = {s.kind: checkups.history(session, actor, actor.id, s.kind) for s in schedule}
+    screens = screeners.statuses(session, actor, actor.id)   # empty outside substance-use programs
+    if screens:
+        past.update(screeners.histories(session, actor, actor.id))
+schedule = schedule + screens
 
 due = [s for s in schedule if s.is_due]
 done = st.session_state.get("checkup_done")   # the result just saved, shown until they go on
 if done:
     q = definitions[done["kind"]]
     st.subheader(q.title)
-    view.result(q, done["outcome"])
+    if done["kind"] in screeners.KINDS:
+        view.screener_result(q, done["outcome"])
+    else:
+        view.result(q, done["outcome"])
     if due:   # the form is gone, so a second tap cannot start the next questionnaire unseen
         following = definitions[due[0].kind].name
         if st.button(f"Next: {following}", type="primary", width="stretch", key="checkup_next",
@@ -56,20 +64,27 @@ if due and not done:
         st.caption("Your therapist asked for this extra one.")
     elif status.late:
         st.caption("This one is a day or two late — that's fine, thank you for doing it.")
+    elif chosen in screeners.KINDS:
+        st.caption("Once at the start, and again only when your therapist asks. Your answers go to your "
+                   "care team only.")
     errors = FieldErrors()
     submitted = view.form(q, errors)
     if submitted is not None:
         answers, function_answer = submitted
         try:
             with session_scope() as session:
-                outcome = checkups.submit(session, actor, participant_id=actor.id, kind=chosen,
-                                          answers=answers, function_answer=function_answer)
+                if chosen in screeners.KINDS:
+                    outcome = screeners.submit(session, actor, participant_id=actor.id, kind=chosen, answers=answers)
+                else:
+                    outcome = checkups.submit(session, actor, participant_id=actor.id, kind=chosen,
+                                              answers=answers, function_answer=function_answer)
         except ValidationError as exc:
             st.session_state[f"checkup_errors_{chosen}"] = exc.fields   # kept after the crisis dialog closes
             risk.respond(actor, alerts.risk_of(exc), page="checkups")   # item 9 is routed all the same
         else:
             st.session_state.pop(f"checkup_errors_{chosen}", None)
-            risk.respond(actor, outcome.risk, page="checkups")
+            if chosen not in screeners.KINDS:   # (the screeners carry no crisis item)
+                risk.respond(actor, outcome.risk, page="checkups")
             st.session_state["checkup_done"] = {"kind": chosen, "outcome": outcome}
             st.rerun()   # the result in place of the form, then "Next"
     if f"checkup_errors_{chosen}" in st.session_state:

@@ -9,7 +9,7 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import attendance, charts, checkups, diary, export, practice, report, review, sharing
+from core import attendance, charts, checkups, diary, export, practice, report, review, screeners, sharing
 from core.clinical import HOMEWORK_NOTE_MAX, Severity
 from core.db import session_scope
 from core.errors import AccessDenied, ValidationError
@@ -139,6 +139,32 @@ for kind, history in r.checkups.items():
         st.dataframe([{"Item": item.text, "Answer": item.choices[answer]}
                       for item, answer in zip(definitions[kind].items, latest.answers, strict=False)],
                      hide_index=True, width="stretch")
+
+if r.screeners:
+    st.subheader("Substance-use screeners")
+    st.caption("AUDIT-C (alcohol, 0–12): a positive screen is 4 or more for men, 3 or more for women. "
+               "DAST-10 (drugs, 0–10): 0 none, 1–2 low, 3–5 moderate, 6–8 substantial, 9–10 severe. "
+               "Taken at intake and when you ask (at discharge, say). Part 2 data: never shown to family.")
+    screener_defs = screeners.screeners()
+    for kind, history in r.screeners.items():
+        if history:
+            chart_widgets.show(charts.checkup_trajectory(kind, history))
+            latest = history[-1]
+            with st.expander(f"Latest {screener_defs[kind].name} item by item ({latest.day:%b} {latest.day.day}: "
+                             f"{latest.total}, {latest.band.lower()})"):
+                st.dataframe([{"Item": item.text, "Answer": item.choices[answer]}
+                              for item, answer in zip(screener_defs[kind].items, latest.answers, strict=False)],
+                             hide_index=True, width="stretch")
+        else:
+            st.caption(f"{screener_defs[kind].name}: not taken yet (it is offered at intake).")
+        if st.button(f"Ask for the {screener_defs[kind].name} again", key=f"ask_screener_{kind}",
+                     width="stretch", disabled=not history):
+            try:
+                with session_scope() as session:
+                    screeners.request(session, actor, participant_id=r.participant_id, kind=kind)
+                st.success(f"It shows on their Check-ups screen now: {screener_defs[kind].name}.")
+            except ValidationError as exc:
+                st.error(str(exc))
 
 if r.family:
     st.caption("Family connected: " + "; ".join(

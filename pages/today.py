@@ -9,7 +9,7 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from datetime import datetime
 
-from core import alerts, checkups, diary, practice
+from core import alerts, checkups, diary, practice, screeners
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import participant_overview, program_of, user_today, user_zone, week_in_program
@@ -26,6 +26,8 @@ with session_scope() as session:
     zone = user_zone(session, actor.id)
     today = user_today(session, actor.id)
     due = [s for s in checkups.statuses(session, actor, actor.id, today) if s.is_due]
+    screens = ([s for s in screeners.statuses(session, actor, actor.id, today) if s.is_due]
+               if program and program.substance_use_tracking else [])   # AUDIT-C, DAST-10: intake or asked for
     homework = practice.homework_for(session, actor, actor.id, include_done=False)
 
 st.title(md(greetings.hello(actor.name, datetime.now(zone))))
@@ -40,6 +42,11 @@ if due:
     with st.container(border=True):
         st.write(f"Your weekly check-up is ready: {names}. It takes a few minutes.")
         st.page_link("pages/checkups.py", label="Take it now", icon=":material/checklist:")
+if screens:
+    names = greetings.plain_list([screeners.screeners()[s.kind].name for s in screens])
+    with st.container(border=True):
+        st.write(f"A short alcohol and drug check-up is waiting: {names}. Your answers go to your care team only.")
+        st.page_link("pages/checkups.py", label="Open check-ups", icon=":material/checklist:")
 
 if homework:
     with st.container(border=True):

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core import clinical
 from core.checkups import Past, Questionnaire, Result
+from core.screeners import Result as ScreenerResult
 from ui.forms import FieldErrors
 
 
@@ -60,6 +61,18 @@ def result(q: Questionnaire, outcome: Result) -> None:
         st.markdown(f"**{q.name}: {outcome.total} of {clinical.MAX_TOTAL[q.kind]} — {outcome.band}**")
         st.write(outcome.words)
         st.write(change_sentence(q.kind, outcome.change, praise=not outcome.risk.risky))
+
+
+def screener_result(q: Questionnaire, outcome: ScreenerResult) -> None:
+    """A screener's score in calm words: what the answers describe, never a verdict on the person."""
+    with st.container(border=True, key=f"result_{q.kind}"):
+        st.markdown(f"**{q.name}: {outcome.total} of {clinical.MAX_TOTAL[q.kind]} — {outcome.band}**")
+        st.write(outcome.words)
+        if outcome.intake_total is None:
+            st.write("This is your starting point. Your therapist may ask for it again later, "
+                     "so you can both see what has changed.")
+        else:
+            st.write(f"When you started it was {outcome.intake_total}.")
 
 
 def trend(q: Questionnaire, past: list[Past]) -> None:

@@ -13,6 +13,12 @@ def open_checkups(app, username):
     return app
 
 
+def offered(app) -> list[str]:
+    """The names of the check-ups the "Ready for you" control offers (its segmented control)."""
+    control = next(e for e in app.get("button_group") if e.key == "checkup_kind")
+    return list(control.options) if hasattr(control, "options") else [o.content for o in control.proto.options]
+
+
 def answer(app, kind, values, function=None):
     for index, value in enumerate(values):
         if value is not None:
@@ -86,3 +92,48 @@ def test_after_a_phq9_the_result_stays_until_next_gad7_is_tapped(app, session):
     assert "PHQ-9: 7 of 27 — Mild" not in texts(app)
     gad = [r for r in app.radio if r.key.startswith("gad7_item_")]
     assert len(gad) == 7 and all(r.value is None for r in gad)
+
+
+def test_substance_use_program_offers_the_auditc_and_shows_its_result(app, session):
+    from core.models import Checkup
+
+    open_checkups(app, "eli")
+    assert {"AUDIT-C", "DAST-10"} <= set(offered(app))
+    app.session_state["checkup_kind"] = "auditc"
+    app.run()
+    assert "Alcohol check-up (AUDIT-C)" in [h.value for h in app.subheader]
+    answer(app, "auditc", [2, 1, 1])          # 2-4 times a month, 3 or 4 drinks, 6+ less than monthly
+    shown = texts(app)
+    assert "AUDIT-C: 4 of 12 — Positive screen" in shown
+    assert "your therapist will go over it with you" in shown
+    eli = session.exec(select(AppUser).where(AppUser.username == "eli")).one()
+    session.expire_all()
+    row = session.exec(select(Checkup).where(Checkup.participant_id == eli.id, Checkup.kind == "auditc")).one()
+    assert (row.total, row.answers, row.slot_key) == (4, [2, 1, 1], "p0")
+
+
+def test_a_program_without_substance_use_tracking_does_not_offer_the_screeners(app, session):
+    from core.models import Program
+
+    for program in session.exec(select(Program)).all():
+        program.substance_use_tracking = False
+        session.add(program)
+    session.commit()
+    open_checkups(app, "eli")
+    shown = texts(app)
+    assert "PHQ-9" in shown          # the page did draw its check-ups
+    assert "AUDIT-C" not in shown and "DAST-10" not in shown
+    assert "PHQ-9" in offered(app) and not {"AUDIT-C", "DAST-10"} & set(offered(app))
+
+
+def test_today_says_when_a_screener_is_waiting_and_not_once_both_are_taken(app, session):
+    from core import screeners
+    from core.access import Actor
+
+    log_in(app, "eli")
+    assert "A short alcohol and drug check-up is waiting: AUDIT-C and DAST-10" in texts(app)
+    eli = Actor.of(session.exec(select(AppUser).where(AppUser.username == "eli")).one())
+    screeners.submit(session, eli, participant_id=eli.id, kind="auditc", answers=[0, 0, 0])
+    screeners.submit(session, eli, participant_id=eli.id, kind="dast10", answers=[0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
+    app.switch_page("pages/today.py").run()
+    assert "alcohol and drug check-up" not in texts(app)

@@ -60,6 +60,7 @@ from core import (
     practice,
     program,
     safety,
+    screeners,
     sharing,
     throttle,
 )
@@ -533,6 +534,45 @@ case("checkups.request_extra",
      call=lambda s, w, a: checkups.request_extra(s, w.rivera, participant_id=a["participant_id"], kind=a["kind"]),
      check=lambda s, w, a, r: _truth(s.execute(select(CheckupRequest.kind).where(
          CheckupRequest.participant_id == a["participant_id"],  # another of rivera's people is allowed too
+         CheckupRequest.fulfilled_by_id == None)).scalars().all()  # noqa: E711
+         .count(a["kind"]) == 1),
+     gate=frozenset({"participant_id"}), tables=("checkup_request", "audit_event"))
+
+
+# substance-use screeners (AUDIT-C, DAST-10) ---------------------------------------------------------
+
+@st.composite
+def _screener_answers(draw):
+    kind = draw(st.sampled_from(screeners.KINDS))
+    q = screeners.screeners()[kind]
+    return {"participant_id": w_alex_id(), "kind": kind,
+            "answers": [draw(st.integers(0, len(item.choices) - 1)) for item in q.items]}
+
+
+def _screener_check(session, w, a, result):
+    row = session.execute(select(Checkup).where(Checkup.participant_id == w.alex.id, Checkup.kind == a["kind"])
+                          .order_by(Checkup.id.desc())).scalars().first()
+    assert row.answers == list(a["answers"]) and all(type(x) is int for x in a["answers"])
+    assert row.total == clinical.screener_total(a["kind"], a["answers"]) == result.total
+    assert row.band == clinical.band(a["kind"], row.total) == result.band
+
+
+case("screeners.submit",
+     valid=lambda w: _screener_answers(),
+     hostile=lambda w: dict(participant_id=hostile_id(w.ids), kind=hostile_choice(screeners.KINDS),
+                            answers=st.one_of(wrong_type(), st.lists(hostile_int(0, 4), min_size=3, max_size=10),
+                                              st.lists(st.integers(0, 4), max_size=12))),
+     setup=lambda s, w: {"alex": w.alex.id},
+     call=lambda s, w, a: screeners.submit(s, w.alex, participant_id=a["participant_id"], kind=a["kind"],
+                                           answers=a["answers"]),
+     check=_screener_check, gate=frozenset({"participant_id"}), tables=("checkup", "checkup_request", "audit_event"))
+
+case("screeners.request",
+     valid=lambda w: fixed(participant_id=st.just(w.alex.id), kind=st.sampled_from(screeners.KINDS)),
+     hostile=lambda w: dict(participant_id=hostile_id(w.ids), kind=hostile_choice(screeners.KINDS)),
+     call=lambda s, w, a: screeners.request(s, w.rivera, participant_id=a["participant_id"], kind=a["kind"]),
+     check=lambda s, w, a, r: _truth(s.execute(select(CheckupRequest.kind).where(
+         CheckupRequest.participant_id == a["participant_id"],
          CheckupRequest.fulfilled_by_id == None)).scalars().all()  # noqa: E711
          .count(a["kind"]) == 1),
      gate=frozenset({"participant_id"}), tables=("checkup_request", "audit_event"))

@@ -32,6 +32,7 @@ from core import (
     report,
     review,
     safety,
+    screeners,
     sharing,
 )
 from core.access import Actor, Category
@@ -65,6 +66,8 @@ RECORD_READERS = {
     "report.progress_report": lambda s, a, p: report.progress_report(s, a, p, TODAY),
     "review.review_of": lambda s, a, p: review.review_of(s, a, participant_id=p, week_start=WEEK_AGO, today=TODAY),
     "safety.history": lambda s, a, p: safety.history(s, a, p),
+    "screeners.histories": lambda s, a, p: screeners.histories(s, a, p),
+    "screeners.statuses": lambda s, a, p: screeners.statuses(s, a, p, TODAY),
     "sharing.family_access_log": lambda s, a, p: sharing.family_access_log(s, a, p),
     "sharing.family_of": lambda s, a, p: sharing.family_of(s, a, p),
     "sharing.pending_invitations": lambda s, a, p: sharing.pending_invitations(s, a, p),
@@ -130,6 +133,7 @@ NOT_READERS = {
     "diary.add_target", "diary.save_card", "diary.set_target_active",
     "practice.assign_homework", "practice.remove_homework", "practice.save_practice", "practice.save_thought_record",
     "practice.set_favourite", "program.set_checkup_interval", "program.set_local_crisis_resources",
+    "screeners.request", "screeners.submit",
     "safety.save_plan", "sharing.create_invitation", "sharing.grant", "sharing.revoke", "sharing.withdraw_invitation",
     "feed.turn_off", "feed.turn_on", "notify.save_reminders", "notify.send_again", "notify.send_test",
     "notify.set_clinical_leads", "notify.set_email", "notify.set_escalation_minutes",
