@@ -12,7 +12,7 @@ from core import auth as core_auth
 from core.config import settings
 from core.db import session_scope
 from core.errors import ValidationError
-from ui.forms import FieldErrors
+from ui.forms import FieldErrors, with_limits
 from ui.text import md
 
 st.title("Accounts")
@@ -25,11 +25,12 @@ with st.expander("➕ Create an account", expanded=False):
         role = st.segmented_control("Role", [r.value for r in accounts.ADMIN_CREATABLE_ROLES],
                                     format_func=lambda r: Role(r).label, default=Role.PARTICIPANT.value)
         errors.slot("role")
-        name = st.text_input("Full name", max_chars=accounts.NAME_MAX)
+        # No max_chars: a browser given more than max_chars (a paste) keeps nothing at all.
+        name = st.text_input("Full name")
         errors.slot("name")
-        username = st.text_input("Username", max_chars=40, help="What they type to log in.")
+        username = st.text_input("Username", help="What they type to log in.")
         errors.slot("username")
-        email = st.text_input("Email (optional)", max_chars=254)
+        email = st.text_input("Email (optional)")
         errors.slot("email")
         password = st.text_input("First password", type="password", autocomplete="new-password",
                                  help="8 to 72 characters. They can change it in My account.")
@@ -47,7 +48,9 @@ with st.expander("➕ Create an account", expanded=False):
                     therapist_id=therapist.id if therapist else None)
             st.success(f"Account created for {md(user.name)} (username `{user.username}`).")
         except ValidationError as exc:
-            errors.show(exc.fields)
+            errors.show(with_limits(exc.fields, {"name": (name, accounts.NAME_MAX),
+                                                 "username": (username, core_auth.USERNAME_MAX),
+                                                 "email": (email, accounts.EMAIL_MAX)}))
 
 col_search, col_role = st.columns([2, 1])
 search = col_search.text_input("Search by name or username")

@@ -15,7 +15,7 @@ from core.db import session_scope
 from core.errors import ValidationError
 from core.notify import Kind, Status
 from core.program import user_zone
-from ui.forms import FieldErrors
+from ui.forms import FieldErrors, with_limits
 from ui.text import md
 from ui.timefmt import local_time
 
@@ -86,7 +86,7 @@ st.subheader("Test the email settings")
 TEST_RESULT = "iop_smtp_test_result"     # shown after the rerun that lists the test in the table
 test_errors = FieldErrors()
 with st.form("smtp_test", border=False):
-    to = st.text_input("Send a test email to", max_chars=notify.EMAIL_MAX, placeholder="you@example.org",
+    to = st.text_input("Send a test email to", placeholder="you@example.org",   # no max_chars: it drops a paste
                        key="smtp_test_to")
     test_errors.slot("email")
     if st.form_submit_button("Send a test email", width="stretch", icon=":material/send:"):
@@ -98,7 +98,7 @@ with st.form("smtp_test", border=False):
                 if result.status == Status.SENT else (False, f"Not sent: {md(result.reason)}"))
             st.rerun()
         except ValidationError as exc:
-            test_errors.show(exc.fields)
+            test_errors.show(with_limits(exc.fields, {"email": (to, notify.EMAIL_MAX)}))
 if outcome := st.session_state.pop(TEST_RESULT, None):
     (st.success if outcome[0] else st.error)(outcome[1])
 

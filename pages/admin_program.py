@@ -12,6 +12,7 @@ from core import clinical, diary
 from core import program as programs
 from core.db import session_scope
 from core.errors import ValidationError
+from ui.forms import over_limit
 from ui.text import md
 
 st.title("Program")
@@ -119,11 +120,12 @@ for target in targets:
                     for message in dict.fromkeys(exc.fields.values()):
                         st.error(message)
 with st.form("add_target", clear_on_submit=False):
-    label = st.text_input("Add a behaviour", max_chars=diary.TARGET_LABEL_MAX, placeholder="e.g. Gambling")
+    # No max_chars: a browser given more than max_chars (a paste) keeps nothing at all.
+    label = st.text_input("Add a behaviour", placeholder="e.g. Gambling")
     if st.form_submit_button("Add to the card", width="stretch"):
         try:
             with session_scope() as session:
                 diary.add_target(session, actor, label=label)
             st.rerun()
         except ValidationError as exc:
-            st.error(exc.fields["label"])
+            st.error(over_limit(label, diary.TARGET_LABEL_MAX) or exc.fields.get("label") or " ".join(exc.fields.values()))

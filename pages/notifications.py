@@ -13,7 +13,7 @@ from core import feed, notify
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import user_zone
-from ui.forms import FieldErrors
+from ui.forms import FieldErrors, with_limits
 from ui.text import md
 from ui.timefmt import local_time
 
@@ -49,7 +49,7 @@ if lead:
 st.subheader("Your email")
 errors = FieldErrors()
 with st.form("email", border=False):
-    email = st.text_input("Email address", value=mine.email, max_chars=notify.EMAIL_MAX, autocomplete="email",
+    email = st.text_input("Email address", value=mine.email, autocomplete="email",   # no max_chars: it drops a paste
                           placeholder="name@example.org", key="notify_email")
     errors.slot("email")
     if st.form_submit_button("Save email", width="stretch"):
@@ -58,7 +58,7 @@ with st.form("email", border=False):
                 saved = notify.set_email(session, actor, email=email)
             st.success(f"Saved: {md(saved)}")
         except ValidationError as exc:
-            errors.show(exc.fields)
+            errors.show(with_limits(exc.fields, {"email": (email, notify.EMAIL_MAX)}))
 
 if participant:
     st.subheader("Reminders by email")

@@ -14,7 +14,7 @@ from core.access import Category
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import program_of, user_today, user_zone
-from ui.forms import FieldErrors
+from ui.forms import FieldErrors, with_limits
 from ui.text import md
 from ui.timefmt import local_time
 
@@ -93,14 +93,14 @@ for member in family:
             form_errors.slot("until")
             purpose = signature = ""
             if category is Category.SUBSTANCE_USE:
+                # No max_chars (here or below): a browser given more than max_chars (a paste) keeps nothing.
                 purpose = st.text_input("Why you're sharing it", key=f"purpose_{key}",
-                                        max_chars=sharing.PURPOSE_MAX, placeholder="So they can support my recovery")
+                                        placeholder="So they can support my recovery")
                 form_errors.slot("purpose")
             st.caption(md(sharing.consent_text(category, participant=actor.name, program=program_name,
                                                family=member.name, until=until_day, purpose=purpose)))
             if category is Category.SUBSTANCE_USE:
-                signature = st.text_input("Sign by typing your full name", key=f"signature_{key}",
-                                          max_chars=sharing.SIGNATURE_MAX)
+                signature = st.text_input("Sign by typing your full name", key=f"signature_{key}")
                 form_errors.slot("signature")
             form_errors.slot("consent")
             if st.button(f"Share with {md(first)}", key=f"share_{key}", type="primary", width="stretch"):
@@ -111,7 +111,9 @@ for member in family:
                                       shown_version=sharing.consent_version(category))
                     st.rerun()
                 except ValidationError as exc:   # (the signature message quotes their name)
-                    form_errors.show({field: md(message) for field, message in exc.fields.items()})
+                    form_errors.show(with_limits({field: md(message) for field, message in exc.fields.items()},
+                                                 {"purpose": (purpose, sharing.PURPOSE_MAX),
+                                                  "signature": (signature, sharing.SIGNATURE_MAX)}))
 
 st.subheader("Who looked, and when")
 if not log:
