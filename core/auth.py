@@ -45,7 +45,7 @@ MAX_FAILED_ATTEMPTS = LOGIN_ATTEMPTS     # (the name the first release used)
 RESET_ATTEMPTS = 5                       # wrong reset codes, per username and client
 RESET_CODE_LIFETIME = timedelta(hours=24)
 RESET_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"   # no 0/O, 1/I: read aloud, typed on a phone
-RESET_CODE_LENGTH = 12                   # 60 bits, shown as XXXX-XXXX-XXXX
+RESET_CODE_LENGTH = 12                   # 60 bits, shown in three groups of four (e.g. K7QM-2RTW-9HXP)
 HANDOFF_LIFETIME = timedelta(minutes=2)
 TOKEN_ALGORITHM = "HS256"
 TOKEN_MAX_CHARS = 1024

@@ -255,18 +255,25 @@ class RegionForm(inputs.Form):
                                                   f"{', '.join(REGION_NAMES.values())} — and add your local lines below.")
 
 
-def set_crisis_region(session: Session, actor: Actor, region: str) -> Program:
-    """Which country's crisis lines everyone sees (admin only). Unknown regions are refused."""
-    require_role(session, actor, Role.ADMIN, what="program")
-    region = RegionForm.check(region=region).region
+def _save_setting(session: Session, actor: Actor, **values) -> Program:
+    """Write checked values to the admin's own program, audited; other processes forget their
+    cached copy once this commits."""
     program = session.get(Program, actor.program_id)
     if program is None:
         raise ValidationError.one("program", "Your account is not attached to a program.")
-    program.crisis_region = region
+    for name, value in values.items():
+        setattr(program, name, value)
     session.add(program)
     _changed(session)
     record(session, actor, category="program", action="write")
     return program
+
+
+def set_crisis_region(session: Session, actor: Actor, region: str) -> Program:
+    """Which country's crisis lines everyone sees (admin only). Unknown regions are refused."""
+    require_role(session, actor, Role.ADMIN, what="program")
+    region = RegionForm.check(region=region).region
+    return _save_setting(session, actor, crisis_region=region)
 
 
 CRISIS_NAME_MAX, CRISIS_DETAIL_MAX, CRISIS_NUMBER_MAX = 80, 200, 30
@@ -319,14 +326,7 @@ def set_local_crisis_resources(session: Session, actor: Actor, resources: list[d
         lines.append(line)
     if errors:
         raise ValidationError(errors)
-    program = session.get(Program, actor.program_id)
-    if program is None:
-        raise ValidationError.one("program", "Your account is not attached to a program.")
-    program.local_crisis_resources = [asdict(CrisisResource(**line)) for line in lines]
-    session.add(program)
-    _changed(session)
-    record(session, actor, category="program", action="write")
-    return program
+    return _save_setting(session, actor, local_crisis_resources=[asdict(CrisisResource(**line)) for line in lines])
 
 
 @dataclass(frozen=True)
@@ -372,11 +372,4 @@ def set_checkup_interval(session: Session, actor: Actor, days: int) -> Program:
     """How often weekly check-ups fall due (admin only); counts from each participant's intake."""
     require_role(session, actor, Role.ADMIN, what="program")
     days = IntervalForm.check(interval=days).interval
-    program = session.get(Program, actor.program_id)
-    if program is None:
-        raise ValidationError.one("program", "Your account is not attached to a program.")
-    program.checkup_interval_days = days
-    session.add(program)
-    _changed(session)
-    record(session, actor, category="program", action="write")
-    return program
+    return _save_setting(session, actor, checkup_interval_days=days)

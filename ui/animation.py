@@ -49,6 +49,16 @@ def countdown_labels(seconds: int) -> list[str]:
     return [f"{clock(seconds - t)} left" for t in range(seconds)]
 
 
+def _progress_css(uid: str, seconds: int, delay: str, elapsed: float) -> str:
+    """The bar that fills over `seconds` and the time left under it (breathing and urge surfing)."""
+    return f""".{uid} .bar {{ width: 100%; height: 0.5rem; border-radius: 0.25rem; background: #dde8e7; overflow: hidden; }}
+.{uid} .bar > div {{ height: 100%; width: 0%; background: #2f6f73;
+  animation: {uid}-bar {seconds}s linear {delay} 1 forwards; }}
+.{uid} .left {{ color: #5b6b6d; font-size: 0.95rem; }}
+.{uid} .left::after {{ content: "{clock(seconds - elapsed)} left";
+  animation: {uid}-left {seconds}s steps(1, end) {delay} 1 forwards; }}"""
+
+
 def breathing_html(pattern: tuple[str, int, int, int], seconds: int, elapsed: float, *, key: str) -> str:
     """A circle that grows with the in-breath and shrinks with the out-breath, the phase and its
     count, a bar, and the time left, all run by the browser from `elapsed` seconds in."""
@@ -70,12 +80,7 @@ def breathing_html(pattern: tuple[str, int, int, int], seconds: int, elapsed: fl
 .{uid} .phase {{ font-size: 1.9rem; font-weight: 600; color: #1f2a2e; min-height: 2.4rem; }}
 .{uid} .phase::after {{ content: "{_css_text(breath_labels(inhale, hold, exhale)[0])}";
   animation: {uid}-phase {cycle}s steps(1, end) {delay} infinite; }}
-.{uid} .bar {{ width: 100%; height: 0.5rem; border-radius: 0.25rem; background: #dde8e7; overflow: hidden; }}
-.{uid} .bar > div {{ height: 100%; width: 0%; background: #2f6f73;
-  animation: {uid}-bar {seconds}s linear {delay} 1 forwards; }}
-.{uid} .left {{ color: #5b6b6d; font-size: 0.95rem; }}
-.{uid} .left::after {{ content: "{clock(seconds - elapsed)} left";
-  animation: {uid}-left {seconds}s steps(1, end) {delay} 1 forwards; }}
+{_progress_css(uid, seconds, delay, elapsed)}
 @media (prefers-reduced-motion: reduce) {{ .{uid} .circle {{ animation: none; transform: scale(0.8); }} }}
 </style>
 <div class="{uid}" data-testid="breathing-animation" role="timer" aria-label="Paced breathing, {html.escape(pattern[0])}">
@@ -96,12 +101,7 @@ def surfing_html(prompts: tuple[str, ...], prompt_seconds: int, seconds: int, el
 .{uid} .prompt {{ font-size: 1.35rem; font-weight: 600; color: #1f2a2e; min-height: 5.5rem; }}
 .{uid} .prompt::after {{ content: "{_css_text(prompts[0])}";
   animation: {uid}-prompt {cycle}s steps(1, end) {delay} infinite; }}
-.{uid} .bar {{ width: 100%; height: 0.5rem; border-radius: 0.25rem; background: #dde8e7; overflow: hidden; }}
-.{uid} .bar > div {{ height: 100%; width: 0%; background: #2f6f73;
-  animation: {uid}-bar {seconds}s linear {delay} 1 forwards; }}
-.{uid} .left {{ color: #5b6b6d; font-size: 0.95rem; }}
-.{uid} .left::after {{ content: "{clock(seconds - elapsed)} left";
-  animation: {uid}-left {seconds}s steps(1, end) {delay} 1 forwards; }}
+{_progress_css(uid, seconds, delay, elapsed)}
 </style>
 <div class="{uid}" data-testid="surfing-animation" role="timer" aria-label="Urge surfing timer">
 <div class="prompt" data-testid="surf-prompt"></div><div class="bar"><div></div></div>
