@@ -19,8 +19,9 @@ log = logging.getLogger("iop")
 
 
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("IOP_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("IOP_LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     log.debug("script run")  # one per run: tests count them (one per page open)
     layout.configure_page()
 
@@ -51,11 +52,22 @@ def main() -> None:
             st.stop()
 
         if actor is None:
-            page = st.navigation([st.Page(auth.login_screen, title="Log in", icon=":material/login:",
-                                          url_path="login")], position="hidden")
+            page = st.navigation(
+                [st.Page(auth.login_screen, title="Log in", icon=":material/login:", url_path="login")],
+                position="hidden",
+            )
         elif auth.must_choose_password():
-            page = st.navigation([st.Page(auth.choose_password_screen, title="Choose your password",
-                                          icon=":material/key:", url_path="choose-password")], position="hidden")
+            page = st.navigation(
+                [
+                    st.Page(
+                        auth.choose_password_screen,
+                        title="Choose your password",
+                        icon=":material/key:",
+                        url_path="choose-password",
+                    )
+                ],
+                position="hidden",
+            )
             crisis.crisis_button(actor.program_id)  # crisis help first, as on every screen
         else:
             page = st.navigation(nav.pages_for(actor.role), position="top")

@@ -23,8 +23,14 @@ sys.path.insert(0, str(ROOT))
 # Worker processes (spawned) run this module again: they find the parent's folder in the environment.
 parent = "IOP_BENCH_WORKDIR" not in os.environ
 workdir = os.environ.get("IOP_BENCH_WORKDIR") or tempfile.mkdtemp(prefix="iop-bench-notify-")
-os.environ.update(IOP_BENCH_WORKDIR=workdir, IOP_DATA_DIR=workdir, IOP_SECRETS_FILE=f"{workdir}/none.toml", IOP_DEMO_MODE="true",
-                  IOP_MAILDROP_DIR=f"{workdir}/maildrop", IOP_LOG_LEVEL="WARNING")
+os.environ.update(
+    IOP_BENCH_WORKDIR=workdir,
+    IOP_DATA_DIR=workdir,
+    IOP_SECRETS_FILE=f"{workdir}/none.toml",
+    IOP_DEMO_MODE="true",
+    IOP_MAILDROP_DIR=f"{workdir}/maildrop",
+    IOP_LOG_LEVEL="WARNING",
+)
 if os.environ.get("BENCH_DATABASE_URL"):
     os.environ["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
 elif parent:
@@ -32,7 +38,7 @@ elif parent:
 for name in ("IOP_SMTP_HOST", "IOP_SMTP_PORT", "IOP_SMTP_SECURITY") if parent else ():
     os.environ.pop(name, None)
 
-NOW = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)     # an evening: nothing else is scheduled
+NOW = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)  # an evening: nothing else is scheduled
 
 
 def migrate() -> None:
@@ -53,9 +59,15 @@ def fill(count: int, run: str) -> None:
 
     with session_scope() as session:
         for i in range(count):
-            notify.enqueue(session, dedupe_key=f"bench:{run}:{i}", kind=Kind.SMTP_TEST, subject="Benchmark",
-                           body="A benchmark message.", to_address=f"person{i}@clinic.example.org",
-                           now=NOW - timedelta(seconds=1))
+            notify.enqueue(
+                session,
+                dedupe_key=f"bench:{run}:{i}",
+                kind=Kind.SMTP_TEST,
+                subject="Benchmark",
+                body="A benchmark message.",
+                to_address=f"person{i}@clinic.example.org",
+                now=NOW - timedelta(seconds=1),
+            )
 
 
 def _drain(name: str) -> None:

@@ -61,7 +61,7 @@ def _key(kind: str, participants: int, weeks: int) -> str:
 class Built:
     url: str
     clinic: generator.Clinic
-    seconds: float | None      # generation time, None when it came from the cache
+    seconds: float | None  # generation time, None when it came from the cache
 
 
 def _save_meta(path: Path, clinic: generator.Clinic, seconds: float) -> None:
@@ -106,7 +106,7 @@ def sqlite_clinic(participants: int, weeks: int = 12, log=print) -> Built:
     clinic = generator.generate(engine, participants=participants, weeks=weeks)
     engine.dispose()
     _after_generation(url, clinic)
-    with sqlite3.connect(building) as conn:      # one self-contained file, statistics for the planner
+    with sqlite3.connect(building) as conn:  # one self-contained file, statistics for the planner
         conn.execute("ANALYZE")
         conn.execute("PRAGMA journal_mode=DELETE")
     building.rename(path)
@@ -119,7 +119,7 @@ def working_copy(built: Built, folder: Path) -> str:
     """A copy of a cached SQLite clinic to write to (the cache stays as generated)."""
     target = folder / Path(built.url.removeprefix("sqlite:///")).name
     for leftover in (target, target.with_name(target.name + "-wal"), target.with_name(target.name + "-shm")):
-        leftover.unlink(missing_ok=True)    # (an old WAL beside a new copy would corrupt it)
+        leftover.unlink(missing_ok=True)  # (an old WAL beside a new copy would corrupt it)
     shutil.copyfile(built.url.removeprefix("sqlite:///"), target)
     return f"sqlite:///{target}"
 
@@ -141,9 +141,18 @@ class Postgres:
         if not (self.data / "PG_VERSION").exists():
             shutil.rmtree(self.data, ignore_errors=True)
             self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "start", "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  f"-c full_page_writes=off -c max_connections=200")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-c full_page_writes=off -c max_connections=200",
+        )
         self.admin = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
 
     def _as_pg_owner(self, path: Path) -> None:

@@ -1,4 +1,5 @@
 """The form floor for the server test: a bare Streamlit form that inserts one row (SQLite)."""
+
 import os
 import sqlite3
 

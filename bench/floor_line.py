@@ -1,4 +1,5 @@
 """The framework floor: the least a Streamlit rerun costs (one line of text)."""
+
 import streamlit as st
 
 st.write("IOP Companion")

@@ -62,8 +62,9 @@ def _load(browser, url: str, ready, cookies: list[dict]) -> Load:
 def _card_ready(page) -> None:
     button = page.get_by_role("button", name="Save my card")
     button.wait_for(state="visible")
-    page.wait_for_function("() => [...document.querySelectorAll('button')].some("
-                           "b => b.innerText.includes('Save my card') && !b.disabled)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Save my card') && !b.disabled)"
+    )
 
 
 def _chart_ready(page) -> None:
@@ -90,10 +91,12 @@ def measure(app_url: str, line_url: str, username: str, password: str) -> dict[s
         if not cookies:
             raise RuntimeError("the bench's phone never got its login cookie")
         loads: dict[str, list[Load]] = {"Today": [], "My progress": [], "one-line page": []}
-        for _ in range(REPEATS):          # interleaved, so drift lands on all three alike
+        for _ in range(REPEATS):  # interleaved, so drift lands on all three alike
             loads["Today"].append(_load(browser, app_url, _card_ready, cookies))
             loads["My progress"].append(_load(browser, f"{app_url}/progress", _chart_ready, cookies))
             loads["one-line page"].append(_load(browser, line_url, _line_ready, []))
         browser.close()
-    return {name: Load(round(statistics.median(x.bytes for x in found)), statistics.median(x.seconds for x in found))
-            for name, found in loads.items()}
+    return {
+        name: Load(round(statistics.median(x.bytes for x in found)), statistics.median(x.seconds for x in found))
+        for name, found in loads.items()
+    }

@@ -28,7 +28,7 @@ FLOOR_LINE, FLOOR_CHART = HERE / "floor_line.py", HERE / "floor_chart.py"
 
 @dataclass
 class Timing:
-    samples: list[float] = field(default_factory=list)      # milliseconds
+    samples: list[float] = field(default_factory=list)  # milliseconds
 
     @property
     def median(self) -> float:
@@ -45,7 +45,7 @@ class Screen:
     name: str
     rerun: Callable[[], None]
     timing: Timing = field(default_factory=Timing)
-    counts: object = None    # core.db.Statements of one rerun
+    counts: object = None  # core.db.Statements of one rerun
 
 
 def _route_like_the_server() -> None:
@@ -109,7 +109,7 @@ def _signed_in(username: str, page: str, query: dict | None = None):
     at = RoutedAppTest()
     at.run()
     log_in(at, username, PASSWORD)
-    if auth.HANDOFF in at.session_state:      # the browser has exchanged it for its cookie by now
+    if auth.HANDOFF in at.session_state:  # the browser has exchanged it for its cookie by now
         del at.session_state[auth.HANDOFF]
     for key, value in (query or {}).items():
         at.query_params[key] = value
@@ -168,10 +168,12 @@ def scaling_screens(url: str, clinic: Clinic) -> dict[str, Screen]:
         "Caseload of 15": _signed_in(clinic.therapist_15, "pages/caseload.py"),
         "Diary save, 1 week of history": _signed_in(clinic.participant_week, "pages/today.py"),
         "Diary save, 1 year of history": _signed_in(clinic.participant_year, "pages/today.py"),
-        "Review, 12 weeks of history": _signed_in(clinic.therapist_15, "pages/review.py",
-                                                  {"p": str(_user_id(url, clinic.participant))}),
-        "Review, 1 year of history": _signed_in(clinic.therapist_15, "pages/review.py",
-                                                {"p": str(_user_id(url, clinic.participant_year))}),
+        "Review, 12 weeks of history": _signed_in(
+            clinic.therapist_15, "pages/review.py", {"p": str(_user_id(url, clinic.participant))}
+        ),
+        "Review, 1 year of history": _signed_in(
+            clinic.therapist_15, "pages/review.py", {"p": str(_user_id(url, clinic.participant_year))}
+        ),
     }
     if clinic.therapist_240:
         made["Caseload of 240"] = _signed_in(clinic.therapist_240, "pages/caseload.py")

@@ -36,8 +36,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 COOKIE_KEY = secrets.token_urlsafe(48)
-os.environ.update(IOP_DEMO_MODE="false", IOP_COOKIE_KEY=COOKIE_KEY, IOP_BCRYPT_ROUNDS="4", IOP_LOG_LEVEL="ERROR",
-                  IOP_SECRETS_FILE=str(ROOT / ".bench-cache" / "no-secrets.toml"))
+os.environ.update(
+    IOP_DEMO_MODE="false",
+    IOP_COOKIE_KEY=COOKIE_KEY,
+    IOP_BCRYPT_ROUNDS="4",
+    IOP_LOG_LEVEL="ERROR",
+    IOP_SECRETS_FILE=str(ROOT / ".bench-cache" / "no-secrets.toml"),
+)
 os.environ.pop("DATABASE_URL", None)
 
 from bench import clinic as generator  # noqa: E402
@@ -81,6 +86,7 @@ def quiet() -> None:
 
 # --- what each part returns --------------------------------------------------------------------
 
+
 def rerun_part(url: str, clinic: generator.Clinic) -> dict:
     found = reruns.measure(reruns.screens(url, clinic), ROUNDS)
     return {name: screen for name, screen in found.items()}
@@ -122,9 +128,14 @@ def _cards_today(url: str, usernames: list[str]) -> int:
     engine = create_engine(url)
     names = ", ".join(f"'{u}'" for u in usernames)
     with engine.connect() as conn:
-        found = conn.execute(text(f"SELECT count(*) FROM diary_card JOIN app_user ON app_user.id = "
-                                  f"diary_card.participant_id WHERE app_user.username IN ({names}) "
-                                  f"AND diary_card.day = :day"), {"day": today}).scalar_one()
+        found = conn.execute(
+            text(
+                f"SELECT count(*) FROM diary_card JOIN app_user ON app_user.id = "
+                f"diary_card.participant_id WHERE app_user.username IN ({names}) "
+                f"AND diary_card.day = :day"
+            ),
+            {"day": today},
+        ).scalar_one()
     engine.dispose()
     return found
 
@@ -135,8 +146,10 @@ def _forget_todays_cards(url: str, usernames: list[str]) -> None:
     today = datetime.now(ZoneInfo(generator.ZONE)).date()
     engine = create_engine(url)
     names = ", ".join(f"'{u}'" for u in usernames)
-    cards = (f"SELECT diary_card.id FROM diary_card JOIN app_user ON app_user.id = diary_card.participant_id "
-             f"WHERE app_user.username IN ({names}) AND diary_card.day = :day")
+    cards = (
+        f"SELECT diary_card.id FROM diary_card JOIN app_user ON app_user.id = diary_card.participant_id "
+        f"WHERE app_user.username IN ({names}) AND diary_card.day = :day"
+    )
     with engine.begin() as conn:
         conn.execute(text(f"DELETE FROM diary_urge WHERE card_id IN ({cards})"), {"day": today})
         conn.execute(text(f"DELETE FROM diary_card WHERE id IN ({cards})"), {"day": today})
@@ -148,7 +161,7 @@ def crowd_part(url: str, clinic: generator.Clinic, processes: int, logs: Path) -
     servers = [server.AppServer(ROOT / "app.py", env, logs) for _ in range(processes)]
     results = {}
     try:
-        for srv in servers:                            # each process imports and runs app.py once first
+        for srv in servers:  # each process imports and runs app.py once first
             warm = server.Person(srv.url, clinic.participant)
             warm.open()
             warm.log_in_and_save("5")
@@ -161,8 +174,10 @@ def crowd_part(url: str, clinic: generator.Clinic, processes: int, logs: Path) -
             result.logins = [p.login_s for p in done if p.login_s]
             result.problems = [p.problem for p in done if p.problem]
             results[n] = result
-            say(f"    N={n}: {result.written}/{n} cards, save p50 {result.p50:.2f} s, p95 {result.p95:.2f} s"
-                + (f"; {result.problems[0]}" if result.problems else ""))
+            say(
+                f"    N={n}: {result.written}/{n} cards, save p50 {result.p50:.2f} s, p95 {result.p95:.2f} s"
+                + (f"; {result.problems[0]}" if result.problems else "")
+            )
     finally:
         for srv in servers:
             srv.stop()
@@ -207,6 +222,7 @@ def phone_part(url: str, clinic: generator.Clinic, logs: Path) -> dict:
 
 # --- the table -----------------------------------------------------------------------------------
 
+
 def _ms(value: float) -> str:
     return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
@@ -219,8 +235,10 @@ def _rerun_cell(found: dict, name: str) -> str:
     if found is None:
         return "—"
     screen, line, chart = found[name], found[LINE].timing.median, found[CHART].timing.median
-    return (f"{_ms(screen.timing.p95)} ({_ms(screen.timing.median)}; {_x(screen.timing.median / line)} · "
-            f"{_x(screen.timing.median / chart)})")
+    return (
+        f"{_ms(screen.timing.p95)} ({_ms(screen.timing.median)}; {_x(screen.timing.median / line)} · "
+        f"{_x(screen.timing.median / chart)})"
+    )
 
 
 def _count_cell(found: dict, name: str) -> str:
@@ -240,79 +258,151 @@ def _crowd_cell(result: server.CrowdResult | None) -> str:
     if result is None:
         return "—"
     refused = len(result.problems)
-    return (f"{result.written}/{result.n} · {result.p50:.2f} / {result.p95:.2f} s"
-            + (f" · {refused} refused" if refused else " · 0 refused"))
+    return f"{result.written}/{result.n} · {result.p50:.2f} / {result.p95:.2f} s" + (
+        f" · {refused} refused" if refused else " · 0 refused"
+    )
 
 
 def _clinic_rows(sizes: dict[int, float]) -> list[tuple[str, str, str, str]]:
     """The same caseload of 15 in bigger clinics, against the clinic of 200 (SQLite)."""
     smallest = min(sizes, default=None)
-    return [(f"Caseload of 15: clinic of {n:,} vs {smallest:,} (median ratio)",
-             f"{_x(ms / sizes[smallest])} ({_ms(ms)} vs {_ms(sizes[smallest])} ms)", "—",
-             "≤ 1.25× (20,000 vs 200)") for n, ms in sorted(sizes.items()) if n != smallest]
+    return [
+        (
+            f"Caseload of 15: clinic of {n:,} vs {smallest:,} (median ratio)",
+            f"{_x(ms / sizes[smallest])} ({_ms(ms)} vs {_ms(sizes[smallest])} ms)",
+            "—",
+            "≤ 1.25× (20,000 vs 200)",
+        )
+        for n, ms in sorted(sizes.items())
+        if n != smallest
+    ]
 
 
 def table(r: dict) -> str:
     lite, pg = r.get("sqlite"), r.get("pg")
-    rows = [("Floor: one-line script, median ms", _ms(lite[LINE].timing.median) if lite else "—",
-             _ms(pg[LINE].timing.median) if pg else "—", ""),
-            ("Floor: one-chart Plotly script, median ms", _ms(lite[CHART].timing.median) if lite else "—",
-             _ms(pg[CHART].timing.median) if pg else "—", "")]
+    rows = [
+        (
+            "Floor: one-line script, median ms",
+            _ms(lite[LINE].timing.median) if lite else "—",
+            _ms(pg[LINE].timing.median) if pg else "—",
+            "",
+        ),
+        (
+            "Floor: one-chart Plotly script, median ms",
+            _ms(lite[CHART].timing.median) if lite else "—",
+            _ms(pg[CHART].timing.median) if pg else "—",
+            "",
+        ),
+    ]
     for name in SCREENS:
         target = "p95 ≤ 100 ms" + (", ≤ 5× floor" if name == "Caseload" else "")
-        rows.append((f"{name}: p95 ms (median; × line · × chart floor)", _rerun_cell(lite, name),
-                     _rerun_cell(pg, name), target))
+        rows.append(
+            (f"{name}: p95 ms (median; × line · × chart floor)", _rerun_cell(lite, name), _rerun_cell(pg, name), target)
+        )
     for name in SCREENS:
-        rows.append((f"{name}: statements / audit rows / audit INSERTs / commits", _count_cell(lite, name),
-                     _count_cell(pg, name), "≤ 1 INSERT, ≤ 1 commit"))
+        rows.append(
+            (
+                f"{name}: statements / audit rows / audit INSERTs / commits",
+                _count_cell(lite, name),
+                _count_cell(pg, name),
+                "≤ 1 INSERT, ≤ 1 commit",
+            )
+        )
     s_lite, s_pg = r.get("scale_sqlite"), r.get("scale_pg")
     rows += [
-        ("Caseload 240 vs 15 (median ratio)", _ratio(s_lite, "Caseload of 240", "Caseload of 15"),
-         _ratio(s_pg, "Caseload of 240", "Caseload of 15"), "≤ 3×"),
+        (
+            "Caseload 240 vs 15 (median ratio)",
+            _ratio(s_lite, "Caseload of 240", "Caseload of 15"),
+            _ratio(s_pg, "Caseload of 240", "Caseload of 15"),
+            "≤ 3×",
+        ),
         *_clinic_rows(r.get("clinic_ratios", {})),
-        ("Diary save: 1 year vs 1 week of history", _ratio(s_lite, "Diary save, 1 year of history",
-                                                           "Diary save, 1 week of history"),
-         _ratio(s_pg, "Diary save, 1 year of history", "Diary save, 1 week of history"), "≤ 1.2×"),
-        ("Review: 1 year vs 12 weeks of history", _ratio(s_lite, "Review, 1 year of history",
-                                                         "Review, 12 weeks of history"),
-         _ratio(s_pg, "Review, 1 year of history", "Review, 12 weeks of history"), "≤ 1.2×"),
+        (
+            "Diary save: 1 year vs 1 week of history",
+            _ratio(s_lite, "Diary save, 1 year of history", "Diary save, 1 week of history"),
+            _ratio(s_pg, "Diary save, 1 year of history", "Diary save, 1 week of history"),
+            "≤ 1.2×",
+        ),
+        (
+            "Review: 1 year vs 12 weeks of history",
+            _ratio(s_lite, "Review, 1 year of history", "Review, 12 weeks of history"),
+            _ratio(s_pg, "Review, 1 year of history", "Review, 12 weeks of history"),
+            "≤ 1.2×",
+        ),
         ("Missed-check-in job over the whole clinic, s", r.get("job_sqlite", "—"), r.get("job_pg", "—"), ""),
     ]
     for n in CROWDS:
-        rows.append((f"Real server, {n} at once: cards written · p50 / p95 tap-to-Saved · refused",
-                     _crowd_cell(r.get("crowd_sqlite", {}).get(n)), _crowd_cell(r.get("crowd_pg", {}).get(n)),
-                     "0 lost, p95 ≤ 1 s" if n == 50 else ""))
+        rows.append(
+            (
+                f"Real server, {n} at once: cards written · p50 / p95 tap-to-Saved · refused",
+                _crowd_cell(r.get("crowd_sqlite", {}).get(n)),
+                _crowd_cell(r.get("crowd_pg", {}).get(n)),
+                "0 lost, p95 ≤ 1 s" if n == 50 else "",
+            )
+        )
     for n in CROWDS:
-        rows.append((f"Floor: a bare form with one insert, {n} at once", _crowd_cell(r.get("form", {}).get(n)),
-                     "—", ""))
+        rows.append(
+            (f"Floor: a bare form with one insert, {n} at once", _crowd_cell(r.get("form", {}).get(n)), "—", "")
+        )
     loads = r.get("phone")
     if loads:
         line = loads["one-line page"]
         for name in ("Today", "My progress"):
-            rows.append((f"Phone: {name}, KiB received (× one-line page)",
-                         f"{loads[name].bytes / 1024:.0f} ({_x(loads[name].bytes / line.bytes)})", "—", ""))
-        rows.append(("Phone, 4× CPU: s to an interactive card (× one-line page)",
-                     f"{loads['Today'].seconds:.2f} ({_x(loads['Today'].seconds / line.seconds)})", "—", ""))
-        rows.append(("Phone, 4× CPU: s to My progress (× one-line page)",
-                     f"{loads['My progress'].seconds:.2f} ({_x(loads['My progress'].seconds / line.seconds)})",
-                     "—", ""))
+            rows.append(
+                (
+                    f"Phone: {name}, KiB received (× one-line page)",
+                    f"{loads[name].bytes / 1024:.0f} ({_x(loads[name].bytes / line.bytes)})",
+                    "—",
+                    "",
+                )
+            )
+        rows.append(
+            (
+                "Phone, 4× CPU: s to an interactive card (× one-line page)",
+                f"{loads['Today'].seconds:.2f} ({_x(loads['Today'].seconds / line.seconds)})",
+                "—",
+                "",
+            )
+        )
+        rows.append(
+            (
+                "Phone, 4× CPU: s to My progress (× one-line page)",
+                f"{loads['My progress'].seconds:.2f} ({_x(loads['My progress'].seconds / line.seconds)})",
+                "—",
+                "",
+            )
+        )
         rows.append(("Phone, 4× CPU: s to the one-line page", f"{line.seconds:.2f}", "—", ""))
     head = ("| Measure | SQLite | PostgreSQL | Target |", "|---|---|---|---|")
     return "\n".join([*head, *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)])
 
 
 def machine(r: dict) -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = next((int(line.split()[1]) // 1024 // 1024 for line in Path("/proc/meminfo").read_text().splitlines()
-                   if line.startswith("MemTotal")), 0)
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory = next(
+        (
+            int(line.split()[1]) // 1024 // 1024
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        ),
+        0,
+    )
     load = os.getloadavg()
-    return (f"{datetime.now():%Y-%m-%d %H:%M} · {cpu}, {os.cpu_count()} cores, {memory} GiB · load average "
-            f"{load[0]:.1f} at the end · Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
-            + (f", PostgreSQL {r['pg_version']}" if r.get("pg_version") else "")
-            + f" · clinic of {r.get('participants', 0):,} participants × 12 weeks, {ROUNDS} rounds per screen"
-            + f" · took {r.get('seconds', 0) / 60:.1f} min{' (BENCH_QUICK)' if QUICK else ''}"
-            + "".join(f" · {name} generated in {s:.0f} s" for name, s in r.get("generated", {}).items()))
+    return (
+        f"{datetime.now():%Y-%m-%d %H:%M} · {cpu}, {os.cpu_count()} cores, {memory} GiB · load average "
+        f"{load[0]:.1f} at the end · Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}"
+        + (f", PostgreSQL {r['pg_version']}" if r.get("pg_version") else "")
+        + f" · clinic of {r.get('participants', 0):,} participants × 12 weeks, {ROUNDS} rounds per screen"
+        + f" · took {r.get('seconds', 0) / 60:.1f} min{' (BENCH_QUICK)' if QUICK else ''}"
+        + "".join(f" · {name} generated in {s:.0f} s" for name, s in r.get("generated", {}).items())
+    )
 
 
 def postgres_parts(pg: databases.Postgres, r: dict, logs: Path) -> None:
@@ -327,10 +417,12 @@ def postgres_parts(pg: databases.Postgres, r: dict, logs: Path) -> None:
     job = part("missed-check-in job (PostgreSQL)", missed_job_seconds, url, built.clinic)
     r["job_pg"] = "—" if job is None else f"{job:.2f}"
     from core import db
+
     db.engine_for.cache_clear()
     say("  the real server (PostgreSQL, two processes)")
-    r["crowd_pg"] = part("real server (PostgreSQL)", crowd_part, pg.working_copy(built, "bench_crowd"),
-                         built.clinic, 2, logs) or {}
+    r["crowd_pg"] = (
+        part("real server (PostgreSQL)", crowd_part, pg.working_copy(built, "bench_crowd"), built.clinic, 2, logs) or {}
+    )
     for name in ("bench_reruns", "bench_crowd"):
         pg.drop(name)
 
@@ -362,14 +454,19 @@ def main() -> None:
     sizes = {}
     for built in (small, big, huge):
         if built is not None:
-            found = part(f"caseload in a clinic of {built.clinic.participants:,}", caseload_alone,
-                         databases.working_copy(built, work), built.clinic)
+            found = part(
+                f"caseload in a clinic of {built.clinic.participants:,}",
+                caseload_alone,
+                databases.working_copy(built, work),
+                built.clinic,
+            )
             if found is not None:
                 sizes[built.clinic.participants] = found[0]
     r["clinic_ratios"] = sizes
     say("  the real server (SQLite, one process)")
-    r["crowd_sqlite"] = part("real server (SQLite)", crowd_part, databases.working_copy(big, work), big.clinic, 1,
-                             logs) or {}
+    r["crowd_sqlite"] = (
+        part("real server (SQLite)", crowd_part, databases.working_copy(big, work), big.clinic, 1, logs) or {}
+    )
     say("  a bare form, for comparison")
     r["form"] = part("bare form", form_floor_part, work, logs) or {}
     if PHONE:

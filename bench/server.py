@@ -38,12 +38,40 @@ class AppServer:
         log_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(log_dir / f"server-{self.port}.log", "w")  # noqa: SIM115 - open while the server runs
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(self.port), "--browser.gatherUsageStats",
-             "false", "--server.fileWatcherType", "none",
-             *(["--server.enableAgentApi", "true", "--server.agentMaxSessions", "1000",
-                "--server.agentSessionTTL", "120"] if agent else [])],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(script),
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(self.port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+                *(
+                    [
+                        "--server.enableAgentApi",
+                        "true",
+                        "--server.agentMaxSessions",
+                        "1000",
+                        "--server.agentSessionTTL",
+                        "120",
+                    ]
+                    if agent
+                    else []
+                ),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -52,7 +80,7 @@ class AppServer:
             except OSError:
                 if self.proc.poll() is not None:
                     break
-                time.sleep(0.2)   # the server is still importing
+                time.sleep(0.2)  # the server is still importing
         self.stop()
         raise RuntimeError(f"the bench's server did not start; see {self.log.name}")
 
@@ -72,8 +100,9 @@ def _post(url: str, body: dict, timeout: float = 300) -> dict:
     again with the session id alone, as the protocol asks, until it has finished."""
     deadline = time.monotonic() + timeout
     while True:
-        request = urllib.request.Request(url + AGENT, data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url + AGENT, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as answer:
                 found = json.load(answer)
@@ -112,18 +141,24 @@ class Person:
     def log_in_and_save(self, mood: str, *, form: bool = False) -> None:
         try:
             started = time.perf_counter()
-            if form:      # the floor: a bare form, nothing to log in to
+            if form:  # the floor: a bare form, nothing to log in to
                 snapshot = {"actions": [{"key": "save"}]}
             else:
-                snapshot = _post(self.url, {"session_id": self.session,
-                                            "widget_state": {"login_username": self.username,
-                                                             "login_password": self.password},
-                                            "trigger": {"key": "FormSubmitter:login-Log in"}})
+                snapshot = _post(
+                    self.url,
+                    {
+                        "session_id": self.session,
+                        "widget_state": {"login_username": self.username, "login_password": self.password},
+                        "trigger": {"key": "FormSubmitter:login-Log in"},
+                    },
+                )
             self.login_s = time.perf_counter() - started
             save = next((a["key"] for a in snapshot.get("actions", []) if a["key"].startswith("save")), None)
             if save is None:
-                self.problem = (f"no card after logging in: {snapshot.get('status')} {snapshot.get('error')} "
-                                f"{_messages(snapshot.get('tree', {}))}")[:300]
+                self.problem = (
+                    f"no card after logging in: {snapshot.get('status')} {snapshot.get('error')} "
+                    f"{_messages(snapshot.get('tree', {}))}"
+                )[:300]
                 return
             state = {"who": self.username, "mood": int(mood)} if form else {f"mood_{save[5:]}": mood}
             started = time.perf_counter()
@@ -180,7 +215,13 @@ def crowd(urls: list[str], usernames: list[str], *, form: bool = False) -> list[
 
 
 def server_env(database_url: str, cookie_key: str) -> dict[str, str]:
-    env = {**os.environ, "DATABASE_URL": database_url, "IOP_DEMO_MODE": "false", "IOP_COOKIE_KEY": cookie_key,
-           "IOP_BCRYPT_ROUNDS": "4", "IOP_LOG_LEVEL": "WARNING",
-           "IOP_SECRETS_FILE": str(ROOT / ".bench-cache" / "no-secrets.toml")}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "IOP_DEMO_MODE": "false",
+        "IOP_COOKIE_KEY": cookie_key,
+        "IOP_BCRYPT_ROUNDS": "4",
+        "IOP_LOG_LEVEL": "WARNING",
+        "IOP_SECRETS_FILE": str(ROOT / ".bench-cache" / "no-secrets.toml"),
+    }
     return env

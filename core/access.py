@@ -28,48 +28,48 @@ from core.models import AppUser, AuditEvent, CaseloadAssignment, ConsentGrant, F
 class Category(StrEnum):
     """Kinds of participant data, as the clinic and the consent form name them."""
 
-    PROFILE = "profile"                  # name, program, therapist assignment
-    DIARY = "diary"                      # diary cards (daily values)
-    NOTES = "notes"                      # free text: private to participant and therapist
-    SKILLS = "skills"                    # practice log, thought records, favourites
-    HOMEWORK = "homework"                # skills a therapist assigns
-    CHECKUPS = "checkups"                # questionnaire answers, item by item
+    PROFILE = "profile"  # name, program, therapist assignment
+    DIARY = "diary"  # diary cards (daily values)
+    NOTES = "notes"  # free text: private to participant and therapist
+    SKILLS = "skills"  # practice log, thought records, favourites
+    HOMEWORK = "homework"  # skills a therapist assigns
+    CHECKUPS = "checkups"  # questionnaire answers, item by item
     SAFETY_PLAN = "safety_plan"
     ALERTS = "alerts"
-    SHARING = "sharing"                  # family links, consents, family access log
+    SHARING = "sharing"  # family links, consents, family access log
     # Summaries a participant may share with family (never item answers or free text):
     ATTENDANCE = "attendance"
     MOOD_TREND = "mood_trend"
     PRACTICE_COUNTS = "practice_counts"
     CHECKUP_TOTALS = "checkup_totals"
-    SUBSTANCE_USE = "substance_use"      # needs the 42 CFR Part 2 consent elements
+    SUBSTANCE_USE = "substance_use"  # needs the 42 CFR Part 2 consent elements
 
 
 class Action(StrEnum):
-    READ = "read"                        # the record itself: days, sessions, items, versions
-    READ_SUMMARY = "read_summary"        # aggregates only (weekly averages, counts, totals)
+    READ = "read"  # the record itself: days, sessions, items, versions
+    READ_SUMMARY = "read_summary"  # aggregates only (weekly averages, counts, totals)
     WRITE = "write"
 
 
 class Refusal(StrEnum):
     """Why the gate said no: stored on the audit row as a fixed code, never free text."""
 
-    ACCOUNT_INACTIVE = "account_inactive"            # the acting account is deactivated or unknown
-    UNKNOWN_PARTICIPANT = "unknown_participant"      # no such participant (told the same as "not yours")
+    ACCOUNT_INACTIVE = "account_inactive"  # the acting account is deactivated or unknown
+    UNKNOWN_PARTICIPANT = "unknown_participant"  # no such participant (told the same as "not yours")
     PARTICIPANT_INACTIVE = "participant_inactive"
     NOT_OWN_RECORD = "not_own_record"
-    SET_BY_CARE_TEAM = "set_by_care_team"            # the participant reads it but does not change it
+    SET_BY_CARE_TEAM = "set_by_care_team"  # the participant reads it but does not change it
     NOT_ON_CASELOAD = "not_on_caseload"
     OTHER_PROGRAM = "other_program"
     THERAPIST_READS_ONLY = "therapist_reads_only"
     FAMILY_READS_ONLY = "family_reads_only"
-    FAMILY_SUMMARY_ONLY = "family_summary_only"      # family never gets the record itself
+    FAMILY_SUMMARY_ONLY = "family_summary_only"  # family never gets the record itself
     NEVER_SHARED = "never_shared"
     NO_CONSENT = "no_consent"
-    NOT_CLINICAL_ROLE = "not_clinical_role"          # program admins do not see clinical content
+    NOT_CLINICAL_ROLE = "not_clinical_role"  # program admins do not see clinical content
     WRONG_ROLE = "wrong_role"
-    UNKNOWN_ACCOUNT = "unknown_account"              # reset/unlock of an account that does not exist
-    OWN_ACCOUNT = "own_account"                      # the admin's own login: they use My account
+    UNKNOWN_ACCOUNT = "unknown_account"  # reset/unlock of an account that does not exist
+    OWN_ACCOUNT = "own_account"  # the admin's own login: they use My account
 
 
 REFUSAL_WORDS = {
@@ -94,14 +94,26 @@ REFUSAL_WORDS = {
 REFUSED_MESSAGE = "You don't have access to this."
 
 
-FAMILY_SHAREABLE = frozenset({
-    Category.ATTENDANCE, Category.MOOD_TREND, Category.PRACTICE_COUNTS,
-    Category.CHECKUP_TOTALS, Category.SAFETY_PLAN, Category.SUBSTANCE_USE,
-})
+FAMILY_SHAREABLE = frozenset(
+    {
+        Category.ATTENDANCE,
+        Category.MOOD_TREND,
+        Category.PRACTICE_COUNTS,
+        Category.CHECKUP_TOTALS,
+        Category.SAFETY_PLAN,
+        Category.SUBSTANCE_USE,
+    }
+)
 # A therapist reads everything on their caseload and writes only what care needs them to.
-THERAPIST_WRITES = frozenset({
-    Category.SAFETY_PLAN, Category.ALERTS, Category.HOMEWORK, Category.ATTENDANCE, Category.CHECKUPS,
-})
+THERAPIST_WRITES = frozenset(
+    {
+        Category.SAFETY_PLAN,
+        Category.ALERTS,
+        Category.HOMEWORK,
+        Category.ATTENDANCE,
+        Category.CHECKUPS,
+    }
+)
 # What the care team or the program sets for a participant; the participant reads it but does not
 # change it (their own caseload included: PROFILE).
 PARTICIPANT_READ_ONLY = frozenset({Category.HOMEWORK, Category.ATTENDANCE, Category.PROFILE})
@@ -110,16 +122,46 @@ ADMIN_READS = frozenset({Category.PROFILE})
 ADMIN_WRITES = frozenset({Category.PROFILE})
 
 # Things recorded in the trail that are not one participant's data (admin screens, lists).
-AREAS = frozenset({"accounts", "caseload", "audit log", "program", "diary targets", "alerts",
-                   "attendance", "family links", "sharing", "messages"})
+AREAS = frozenset(
+    {
+        "accounts",
+        "caseload",
+        "audit log",
+        "program",
+        "diary targets",
+        "alerts",
+        "attendance",
+        "family links",
+        "sharing",
+        "messages",
+    }
+)
 # The record types an audit reference may point at.
-REF_KINDS = frozenset({"alert", "attendance", "checkup", "checkup_request", "consent", "diary_card",
-                       "homework", "invitation", "message", "participant", "practice", "safety_plan", "target",
-                       "thought_record", "user"})
-_REF = re.compile(r"(?P<kind>[a-z_]{1,20}):(?P<id>[0-9]{1,12})"
-                  r"|(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:\.\.(?P<end>[0-9]{4}-[0-9]{2}-[0-9]{2}))?")
+REF_KINDS = frozenset(
+    {
+        "alert",
+        "attendance",
+        "checkup",
+        "checkup_request",
+        "consent",
+        "diary_card",
+        "homework",
+        "invitation",
+        "message",
+        "participant",
+        "practice",
+        "safety_plan",
+        "target",
+        "thought_record",
+        "user",
+    }
+)
+_REF = re.compile(
+    r"(?P<kind>[a-z_]{1,20}):(?P<id>[0-9]{1,12})"
+    r"|(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(?:\.\.(?P<end>[0-9]{4}-[0-9]{2}-[0-9]{2}))?"
+)
 _ACTION = re.compile(r"[a-z_]{1,16}")
-_MAX_ID = 2**31 - 1   # the id columns are 32-bit on PostgreSQL
+_MAX_ID = 2**31 - 1  # the id columns are 32-bit on PostgreSQL
 
 
 def check_ref(ref: str) -> str:
@@ -156,8 +198,7 @@ class Actor:
 
     @classmethod
     def of(cls, user: AppUser) -> Actor:
-        return cls(id=user.id, role=Role(user.role), username=user.username, name=user.name,
-                   program_id=user.program_id)
+        return cls(id=user.id, role=Role(user.role), username=user.username, name=user.name, program_id=user.program_id)
 
 
 def _facts(session: Session) -> dict | None:
@@ -174,8 +215,12 @@ def _people(session: Session, ids: set[int]) -> dict[int, object]:
     known = {} if facts is None else {i: facts[("person", i)] for i in ids if ("person", i) in facts}
     missing = ids - set(known)
     if missing:
-        rows = {row.id: row for row in session.exec(
-            select(AppUser.id, AppUser.role, AppUser.is_active, AppUser.program_id).where(AppUser.id.in_(missing)))}
+        rows = {
+            row.id: row
+            for row in session.exec(
+                select(AppUser.id, AppUser.role, AppUser.is_active, AppUser.program_id).where(AppUser.id.in_(missing))
+            )
+        }
         for i in missing:
             known[i] = rows.get(i)
             if facts is not None:
@@ -188,35 +233,52 @@ def _cached(session: Session, key: tuple, ask) -> bool:
 
 
 def _is_on_caseload(session: Session, therapist_id: int, participant_id: int) -> bool:
-    return _cached(session, ("caseload", therapist_id, participant_id), lambda: session.exec(
-        select(CaseloadAssignment.id).where(CaseloadAssignment.therapist_id == therapist_id,
-                                            CaseloadAssignment.participant_id == participant_id)
-    ).first() is not None)
+    return _cached(
+        session,
+        ("caseload", therapist_id, participant_id),
+        lambda: (
+            session.exec(
+                select(CaseloadAssignment.id).where(
+                    CaseloadAssignment.therapist_id == therapist_id, CaseloadAssignment.participant_id == participant_id
+                )
+            ).first()
+            is not None
+        ),
+    )
 
 
-def has_active_consent(session: Session, *, family_id: int, participant_id: int,
-                       category: Category, now: datetime | None = None) -> bool:
+def has_active_consent(
+    session: Session, *, family_id: int, participant_id: int, category: Category, now: datetime | None = None
+) -> bool:
     """A current, unrevoked consent by a linked participant; for substance-use data only one that
     carries the 42 CFR Part 2 elements (purpose, typed signature, when signed)."""
     if now is not None:
         return _consent_now(session, family_id, participant_id, category, now)
-    return _cached(session, ("consent", family_id, participant_id, category.value),
-                   lambda: _consent_now(session, family_id, participant_id, category, utcnow()))
+    return _cached(
+        session,
+        ("consent", family_id, participant_id, category.value),
+        lambda: _consent_now(session, family_id, participant_id, category, utcnow()),
+    )
 
 
-def _consent_now(session: Session, family_id: int, participant_id: int, category: Category,
-                 now: datetime) -> bool:
-    query = (select(ConsentGrant.id)
-             .join(FamilyLink, (FamilyLink.family_id == ConsentGrant.family_id)
-                   & (FamilyLink.participant_id == ConsentGrant.participant_id))
-             .where(ConsentGrant.participant_id == participant_id,
-                    ConsentGrant.family_id == family_id,
-                    ConsentGrant.category == category.value,
-                    ConsentGrant.revoked_at == None,  # noqa: E711 - SQL expression
-                    ConsentGrant.expires_at > now))
+def _consent_now(session: Session, family_id: int, participant_id: int, category: Category, now: datetime) -> bool:
+    query = (
+        select(ConsentGrant.id)
+        .join(
+            FamilyLink,
+            (FamilyLink.family_id == ConsentGrant.family_id)
+            & (FamilyLink.participant_id == ConsentGrant.participant_id),
+        )
+        .where(
+            ConsentGrant.participant_id == participant_id,
+            ConsentGrant.family_id == family_id,
+            ConsentGrant.category == category.value,
+            ConsentGrant.revoked_at == None,  # noqa: E711 - SQL expression
+            ConsentGrant.expires_at > now,
+        )
+    )
     if category is Category.SUBSTANCE_USE:
-        query = query.where(ConsentGrant.purpose != "", ConsentGrant.signature != "",
-                            ConsentGrant.signed_at != None)  # noqa: E711
+        query = query.where(ConsentGrant.purpose != "", ConsentGrant.signature != "", ConsentGrant.signed_at != None)  # noqa: E711
     return session.exec(query).first() is not None
 
 
@@ -224,8 +286,7 @@ def _valid_id(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= _MAX_ID
 
 
-def _decide(session: Session, actor: Actor, participant_id: int, category: Category,
-            action: Action) -> Refusal | None:
+def _decide(session: Session, actor: Actor, participant_id: int, category: Category, action: Action) -> Refusal | None:
     people = _people(session, {actor.id, participant_id} if _valid_id(participant_id) else {actor.id})
     # Only a real id finds a person: 4.0, Decimal(4) or True would otherwise match id 4 (or 1).
     me, subject = people.get(actor.id), people.get(participant_id) if _valid_id(participant_id) else None
@@ -256,8 +317,7 @@ def _decide(session: Session, actor: Actor, participant_id: int, category: Categ
             return Refusal.FAMILY_READS_ONLY
         if action is not Action.READ_SUMMARY:
             return Refusal.FAMILY_SUMMARY_ONLY
-        if not has_active_consent(session, family_id=actor.id, participant_id=participant_id,
-                                  category=category):
+        if not has_active_consent(session, family_id=actor.id, participant_id=participant_id, category=category):
             return Refusal.NO_CONSENT
         return None
     if actor.role is Role.ADMIN:
@@ -278,17 +338,30 @@ def _merge_refs(first: str, second: str) -> str:
     record, or blank (several records of the category)."""
     if first == second:
         return first
-    days = [d for ref in (first, second) if (m := _REF.fullmatch(ref)) and m["day"]
-            for d in (m["day"], m["end"] or m["day"])]
+    days = [
+        d
+        for ref in (first, second)
+        if (m := _REF.fullmatch(ref)) and m["day"]
+        for d in (m["day"], m["end"] or m["day"])
+    ]
     if len(days) == 4:
         low, high = min(days), max(days)
         return low if low == high else f"{low}..{high}"
     return ""
 
 
-def record(session: Session, actor: Actor | None, *, category: str, action: str,
-           participant_id: int | None = None, allowed: bool = True, ref: str = "",
-           reason: Refusal | None = None, collapse: timedelta | None = None) -> None:
+def record(
+    session: Session,
+    actor: Actor | None,
+    *,
+    category: str,
+    action: str,
+    participant_id: int | None = None,
+    allowed: bool = True,
+    ref: str = "",
+    reason: Refusal | None = None,
+    collapse: timedelta | None = None,
+) -> None:
     """Record an audit event.
 
     Inside a rerun's unit of work (core.db.unit_of_work) an allowed event waits in the unit and is
@@ -308,22 +381,36 @@ def record(session: Session, actor: Actor | None, *, category: str, action: str,
         key = ("collapse", actor_id, category, action, participant_id, allowed)
         if unit is not None and unit.audit.seen(key):
             return
-        seen = session.exec(select(AuditEvent.id).where(
-            AuditEvent.actor_id == actor_id, AuditEvent.category == category, AuditEvent.action == action,
-            AuditEvent.participant_id == participant_id, AuditEvent.allowed == allowed,
-            AuditEvent.at > utcnow() - collapse)).first()
+        seen = session.exec(
+            select(AuditEvent.id).where(
+                AuditEvent.actor_id == actor_id,
+                AuditEvent.category == category,
+                AuditEvent.action == action,
+                AuditEvent.participant_id == participant_id,
+                AuditEvent.allowed == allowed,
+                AuditEvent.at > utcnow() - collapse,
+            )
+        ).first()
         if seen is not None:
             return
-    row = {"at": utcnow(), "actor_id": actor_id, "actor_role": actor.role.value if actor else "anonymous",
-           "participant_id": participant_id, "category": category, "action": action, "allowed": allowed,
-           "reason": reason.value if reason else "", "ref": ref}
+    row = {
+        "at": utcnow(),
+        "actor_id": actor_id,
+        "actor_role": actor.role.value if actor else "anonymous",
+        "participant_id": participant_id,
+        "category": category,
+        "action": action,
+        "allowed": allowed,
+        "reason": reason.value if reason else "",
+        "ref": ref,
+    }
     if unit is None:
         session.execute(insert(AuditEvent.__table__), [row])
         session.commit()
         return
     _buffer(unit, row)
     if not allowed:
-        session.commit()   # a refusal is on record before anything else happens
+        session.commit()  # a refusal is on record before anything else happens
 
 
 def _buffer(unit, row: dict) -> None:
@@ -335,14 +422,15 @@ def _buffer(unit, row: dict) -> None:
             earlier["ref"] = _merge_refs(earlier["ref"], row["ref"])
             return
         if key in unit.audit.written:
-            return   # already on record for this rerun (written with a write's commit)
+            return  # already on record for this rerun (written with a write's commit)
     else:
         key = (len(unit.audit.pending) + len(unit.audit.inflight) + len(unit.audit.written), "event")
     unit.audit.add(key, row)
 
 
-def record_many(session: Session, actor: Actor, participant_ids: list[int], *, category: str, action: str,
-                ref: str = "") -> None:
+def record_many(
+    session: Session, actor: Actor, participant_ids: list[int], *, category: str, action: str, ref: str = ""
+) -> None:
     """One audit event per participant shown in a list, written in a single statement.
 
     For lists whose rows were already limited by the query itself (a caseload joined on the
@@ -353,9 +441,20 @@ def record_many(session: Session, actor: Actor, participant_ids: list[int], *, c
     if not participant_ids:
         return
     now = utcnow()
-    rows = [{"at": now, "actor_id": actor.id, "actor_role": actor.role.value, "participant_id": pid,
-             "category": category, "action": action, "allowed": True, "reason": "", "ref": ref}
-            for pid in participant_ids]
+    rows = [
+        {
+            "at": now,
+            "actor_id": actor.id,
+            "actor_role": actor.role.value,
+            "participant_id": pid,
+            "category": category,
+            "action": action,
+            "allowed": True,
+            "reason": "",
+            "ref": ref,
+        }
+        for pid in participant_ids
+    ]
     unit = unit_of(session)
     if unit is None:
         session.execute(insert(AuditEvent.__table__), rows)
@@ -365,8 +464,9 @@ def record_many(session: Session, actor: Actor, participant_ids: list[int], *, c
         _buffer(unit, row)
 
 
-def authorize(session: Session, actor: Actor, participant_id: int, category: Category,
-              action: Action, *, ref: str = "") -> None:
+def authorize(
+    session: Session, actor: Actor, participant_id: int, category: Category, action: Action, *, ref: str = ""
+) -> None:
     """Allow the action or raise AccessDenied; either way, record who, whose data, what, when.
 
     An id that is not a participant's (or not an id at all) is refused like any other refusal,
@@ -376,12 +476,20 @@ def authorize(session: Session, actor: Actor, participant_id: int, category: Cat
     refusal = _decide(session, actor, participant_id, category, action)
     if refusal is not None:
         if unit_of(session) is None:
-            session.rollback()   # (in a rerun's unit of work, what the rerun already did stands)
+            session.rollback()  # (in a rerun's unit of work, what the rerun already did stands)
         subject = participant_id if refusal is not Refusal.UNKNOWN_PARTICIPANT else None
         if subject is None and _valid_id(participant_id):
             ref = f"participant:{participant_id}"
-        record(session, actor, category=category, action=action, participant_id=subject,
-               allowed=False, ref=ref, reason=refusal)
+        record(
+            session,
+            actor,
+            category=category,
+            action=action,
+            participant_id=subject,
+            allowed=False,
+            ref=ref,
+            reason=refusal,
+        )
         raise AccessDenied(REFUSED_MESSAGE)
     record(session, actor, category=category, action=action, participant_id=participant_id, ref=ref)
 
@@ -390,11 +498,15 @@ def require_role(session: Session, actor: Actor, *roles: Role, what: str) -> Non
     """For actions that are not about one participant (admin screens, caseload lists). A
     deactivated account is refused here too, whatever its role."""
     me = _people(session, {actor.id}).get(actor.id)
-    refusal = (Refusal.ACCOUNT_INACTIVE if me is None or not me.is_active or me.role != actor.role.value
-               else Refusal.WRONG_ROLE if actor.role not in roles else None)
+    refusal = (
+        Refusal.ACCOUNT_INACTIVE
+        if me is None or not me.is_active or me.role != actor.role.value
+        else Refusal.WRONG_ROLE
+        if actor.role not in roles
+        else None
+    )
     if refusal is not None:
         if unit_of(session) is None:
             session.rollback()
         record(session, actor, category=what, action="denied", allowed=False, reason=refusal)
-        raise AccessDenied("This is not available for your role." if refusal is Refusal.WRONG_ROLE
-                           else REFUSED_MESSAGE)
+        raise AccessDenied("This is not available for your role." if refusal is Refusal.WRONG_ROLE else REFUSED_MESSAGE)

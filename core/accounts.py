@@ -19,7 +19,7 @@ USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 NAME_MAX = 80
 EMAIL_MAX = 254
-SEARCH_MAX = 80           # characters of an account search
+SEARCH_MAX = 80  # characters of an account search
 ADMIN_CREATABLE_ROLES = (Role.PARTICIPANT, Role.THERAPIST, Role.ADMIN)
 # An admin's views of the account list (names and roles, no clinical content) are recorded once
 # per admin per hour rather than on every refresh of every admin screen: the trail still shows
@@ -51,8 +51,9 @@ class PersonRef:
 def _username(value) -> str:
     username = value.strip().lower() if isinstance(value, str) and len(value) <= 4 * auth.USERNAME_MAX else ""
     if not USERNAME_RE.fullmatch(username):
-        raise inputs.Problem("Use 3–40 characters: lower-case letters, digits, dot, dash or underscore, "
-                             "starting with a letter or digit.")
+        raise inputs.Problem(
+            "Use 3–40 characters: lower-case letters, digits, dot, dash or underscore, starting with a letter or digit."
+        )
     return username
 
 
@@ -67,15 +68,20 @@ class AccountForm(inputs.Form):
     """A new account, from the admin's form or a family member's invitation."""
 
     username: inputs.Custom(_username, inputs.Limit(max_chars=auth.USERNAME_MAX))
-    name: inputs.Name(NAME_MAX, "The name", required="Enter the person's name.",
-                      too_long=f"Keep the name under {NAME_MAX} characters.")
+    name: inputs.Name(
+        NAME_MAX,
+        "The name",
+        required="Enter the person's name.",
+        too_long=f"Keep the name under {NAME_MAX} characters.",
+    )
     email: inputs.Email(EMAIL_RE, EMAIL_MAX)
     role: inputs.OneOf([r.value for r in Role], "Choose a role.")
     password: inputs.Custom(_password, inputs.Limit(max_chars=auth.PASSWORD_MAX_BYTES))
 
 
-def validate_new_account(session: Session, *, username: str, name: str, email: str,
-                         role: str, password: str) -> dict[str, str]:
+def validate_new_account(
+    session: Session, *, username: str, name: str, email: str, role: str, password: str
+) -> dict[str, str]:
     errors: dict[str, str] = {}
     username = AccountForm.value("username", username, errors)
     if username and auth.find_user(session, username):
@@ -89,13 +95,22 @@ def validate_new_account(session: Session, *, username: str, name: str, email: s
     return errors
 
 
-def create_account(session: Session, actor: Actor, *, username: str, name: str, email: str = "",
-                   role: str, password: str, rounds: int, therapist_id: int | None = None,
-                   is_demo: bool = False) -> AppUser:
+def create_account(
+    session: Session,
+    actor: Actor,
+    *,
+    username: str,
+    name: str,
+    email: str = "",
+    role: str,
+    password: str,
+    rounds: int,
+    therapist_id: int | None = None,
+    is_demo: bool = False,
+) -> AppUser:
     """Create an account in the admin's program (and, for a participant, their caseload)."""
     require_role(session, actor, Role.ADMIN, what="accounts")
-    errors = validate_new_account(session, username=username, name=name, email=email, role=role,
-                                  password=password)
+    errors = validate_new_account(session, username=username, name=name, email=email, role=role, password=password)
     if role == Role.FAMILY.value:
         errors["role"] = "Family members join through a participant's invitation."
     if therapist_id is not None and role == Role.PARTICIPANT.value:
@@ -108,20 +123,32 @@ def create_account(session: Session, actor: Actor, *, username: str, name: str, 
         raise ValidationError(errors)
     form = AccountForm.check(username=username, name=name, email=email, role=role, password=password)
     username, name, email = form.username, form.name, form.email
-    user = AppUser(username=username, name=name.strip(), email=email or None, role=role,
-                   password_hash=auth.hash_password(password, rounds=rounds),
-                   program_id=actor.program_id, is_demo=is_demo, must_change_password=True)
+    user = AppUser(
+        username=username,
+        name=name.strip(),
+        email=email or None,
+        role=role,
+        password_hash=auth.hash_password(password, rounds=rounds),
+        program_id=actor.program_id,
+        is_demo=is_demo,
+        must_change_password=True,
+    )
     session.add(user)
     try:
         session.flush()
-    except IntegrityError:   # the same username or email was saved a moment ago (a double tap)
+    except IntegrityError:  # the same username or email was saved a moment ago (a double tap)
         session.rollback()
         raise ValidationError.one("username", "That username (or email) was just taken. Try another.") from None
     if therapist_id is not None and role == Role.PARTICIPANT.value:
-        session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapist_id,
-                                       assigned_by_id=actor.id))
-    record(session, actor, category=Category.PROFILE, action="create",
-           participant_id=user.id if role == Role.PARTICIPANT.value else None, ref=f"user:{user.id}")
+        session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapist_id, assigned_by_id=actor.id))
+    record(
+        session,
+        actor,
+        category=Category.PROFILE,
+        action="create",
+        participant_id=user.id if role == Role.PARTICIPANT.value else None,
+        ref=f"user:{user.id}",
+    )
     return user
 
 
@@ -132,17 +159,29 @@ def assign_therapist(session: Session, actor: Actor, *, participant_id: int, the
     an active therapist of that same program.
     """
     valid_therapist = inputs.is_id(therapist_id)
-    authorize(session, actor, participant_id, Category.PROFILE, Action.WRITE,
-              ref=f"user:{therapist_id}" if valid_therapist else "")
+    authorize(
+        session,
+        actor,
+        participant_id,
+        Category.PROFILE,
+        Action.WRITE,
+        ref=f"user:{therapist_id}" if valid_therapist else "",
+    )
     participant = session.get(AppUser, participant_id)
     therapist = session.get(AppUser, therapist_id) if valid_therapist else None
     if participant is None or participant.role != Role.PARTICIPANT.value:
         raise ValidationError.one("participant", "Choose a participant.")
-    if (therapist is None or therapist.role != Role.THERAPIST.value or not therapist.is_active
-            or therapist.program_id != participant.program_id or therapist.program_id != actor.program_id):
+    if (
+        therapist is None
+        or therapist.role != Role.THERAPIST.value
+        or not therapist.is_active
+        or therapist.program_id != participant.program_id
+        or therapist.program_id != actor.program_id
+    ):
         raise ValidationError.one("therapist", "Choose an active therapist of your program.")
-    current = session.exec(select(CaseloadAssignment).where(
-        CaseloadAssignment.participant_id == participant_id)).first()
+    current = session.exec(
+        select(CaseloadAssignment).where(CaseloadAssignment.participant_id == participant_id)
+    ).first()
     if current is None:
         current = CaseloadAssignment(participant_id=participant_id, therapist_id=therapist_id)
     current.therapist_id, current.assigned_at, current.assigned_by_id = therapist_id, utcnow(), actor.id
@@ -164,13 +203,18 @@ def set_active(session: Session, actor: Actor, *, user_id: int, active: bool) ->
     if not active:
         auth.end_all_sessions(session, user.id)
     session.add(user)
-    record(session, actor, category=Category.PROFILE, action="deactivate" if not active else "activate",
-           participant_id=user.id if user.role == Role.PARTICIPANT.value else None, ref=f"user:{user.id}")
+    record(
+        session,
+        actor,
+        category=Category.PROFILE,
+        action="deactivate" if not active else "activate",
+        participant_id=user.id if user.role == Role.PARTICIPANT.value else None,
+        ref=f"user:{user.id}",
+    )
     return user
 
 
-def list_accounts(session: Session, actor: Actor, *, role: str | None = None,
-                  search: str = "") -> list[AccountRow]:
+def list_accounts(session: Session, actor: Actor, *, role: str | None = None, search: str = "") -> list[AccountRow]:
     """Accounts of the admin's program, with each participant's therapist, in one query."""
     require_role(session, actor, Role.ADMIN, what="accounts")
     if role is not None and role != "" and not (isinstance(role, str) and role in Role._value2member_map_):
@@ -189,27 +233,46 @@ def list_accounts(session: Session, actor: Actor, *, role: str | None = None,
     if search.strip():
         pattern = f"%{search.strip().lower()}%"
         query = query.where(or_(func.lower(AppUser.name).like(pattern), AppUser.username.like(pattern)))
-    rows = [AccountRow(id=u.id, username=u.username, name=u.name, email=u.email or "",
-                       role=Role(u.role), is_active=u.is_active, therapist=t or "",
-                       last_login_at=u.last_login_at)
-            for u, t in session.exec(query)]
+    rows = [
+        AccountRow(
+            id=u.id,
+            username=u.username,
+            name=u.name,
+            email=u.email or "",
+            role=Role(u.role),
+            is_active=u.is_active,
+            therapist=t or "",
+            last_login_at=u.last_login_at,
+        )
+        for u, t in session.exec(query)
+    ]
     record(session, actor, category="accounts", action="read", collapse=ADMIN_LIST_AUDIT_WINDOW)
     return rows
 
 
 def people(session: Session, *, program_id: int | None, role: Role) -> list[PersonRef]:
     """Active people of one role in a program, for pickers (names only, no clinical data)."""
-    query = select(AppUser).where(AppUser.role == role.value, AppUser.is_active == True,  # noqa: E712
-                                  AppUser.program_id == program_id).order_by(AppUser.name)
+    query = (
+        select(AppUser)
+        .where(
+            AppUser.role == role.value,
+            AppUser.is_active == True,  # noqa: E712
+            AppUser.program_id == program_id,
+        )
+        .order_by(AppUser.name)
+    )
     return [PersonRef(u.id, u.name, u.username) for u in session.exec(query)]
 
 
 def caseload_for(session: Session, actor: Actor) -> list[PersonRef]:
     """The therapist's own participants, and nobody else's."""
     require_role(session, actor, Role.THERAPIST, what="caseload")
-    query = (select(AppUser).join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
-             .where(CaseloadAssignment.therapist_id == actor.id, AppUser.is_active == True)  # noqa: E712
-             .order_by(AppUser.name))
+    query = (
+        select(AppUser)
+        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
+        .where(CaseloadAssignment.therapist_id == actor.id, AppUser.is_active == True)  # noqa: E712
+        .order_by(AppUser.name)
+    )
     rows = [PersonRef(u.id, u.name, u.username, u.started_on) for u in session.exec(query)]
     record(session, actor, category="caseload", action="read")
     return rows

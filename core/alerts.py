@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import clinical, inputs, notify
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
@@ -34,10 +34,10 @@ DETAIL_MAX, LATEST_MAX = 500, 300
 class RiskOutcome:
     """What routing a participant's answers did; the screen tells them exactly this."""
 
-    reasons: list[str]            # what the answers fired now, in plain words (empty: no risk)
-    alert_id: int | None = None   # the alert those answers belong to
-    state: str = NONE             # opened | updated | escalated | seen (already followed up) | none
-    followup: bool = False        # offer the optional structured follow-up questions
+    reasons: list[str]  # what the answers fired now, in plain words (empty: no risk)
+    alert_id: int | None = None  # the alert those answers belong to
+    state: str = NONE  # opened | updated | escalated | seen (already followed up) | none
+    followup: bool = False  # offer the optional structured follow-up questions
 
     @property
     def risky(self) -> bool:
@@ -46,9 +46,12 @@ class RiskOutcome:
     def __or__(self, other: RiskOutcome) -> RiskOutcome:
         """Two routings from one save (say, a PHQ-9's item 9 and its worsening): the risk one wins."""
         first, second = (self, other) if self.risky or not other.risky else (other, self)
-        return RiskOutcome(first.reasons + [r for r in second.reasons if r not in first.reasons],
-                           first.alert_id or second.alert_id, first.state if first.risky else second.state,
-                           first.followup or second.followup)
+        return RiskOutcome(
+            first.reasons + [r for r in second.reasons if r not in first.reasons],
+            first.alert_id or second.alert_id,
+            first.state if first.risky else second.state,
+            first.followup or second.followup,
+        )
 
 
 NO_RISK = RiskOutcome([])
@@ -73,18 +76,30 @@ def _reasons(alert: Alert) -> list[Reason]:
 
 def _describe(reasons: list[Reason]) -> dict:
     ordered = sorted(reasons, key=lambda r: r.severity.rank)
-    return {"severity": ordered[0].severity.value, "trigger": ordered[0].key[:60],
-            "detail": "; ".join(r.text for r in ordered)[:DETAIL_MAX],
-            "reasons": [r.as_dict() for r in reasons]}
+    return {
+        "severity": ordered[0].severity.value,
+        "trigger": ordered[0].key[:60],
+        "detail": "; ".join(r.text for r in ordered)[:DETAIL_MAX],
+        "reasons": [r.as_dict() for r in reasons],
+    }
 
 
-def route(session: Session, actor: Actor | None, *, participant_id: int, source_key: str, day: date | None,
-          reasons: list[Reason], latest: str = "", now: datetime | None = None) -> RiskOutcome:
+def route(
+    session: Session,
+    actor: Actor | None,
+    *,
+    participant_id: int,
+    source_key: str,
+    day: date | None,
+    reasons: list[Reason],
+    latest: str = "",
+    now: datetime | None = None,
+) -> RiskOutcome:
     """Open, update or escalate the alert for `source_key` from what just fired (see the module
     docstring). The caller has already authorized the write. Safe when two saves race: the alert
     sequence is unique, so the loser re-reads and updates the winner's alert."""
     if not reasons and not latest:
-        return NO_RISK   # nothing fired and nothing to show on an open alert: no query at all
+        return NO_RISK  # nothing fired and nothing to show on an open alert: no query at all
     now, source_key = now or utcnow(), source_key[:60]
     for _ in range(ROUTE_ATTEMPTS):
         outcome = _route_once(session, actor, participant_id, source_key, day, reasons, latest[:LATEST_MAX], now)
@@ -93,13 +108,24 @@ def route(session: Session, actor: Actor | None, *, participant_id: int, source_
     raise RuntimeError(f"alert for {source_key} kept colliding with concurrent saves")
 
 
-def _route_once(session: Session, actor: Actor | None, participant_id: int, source_key: str,
-                day: date | None, reasons: list[Reason], latest: str, now: datetime) -> RiskOutcome | None:
-    rows = session.exec(select(Alert).where(Alert.participant_id == participant_id, Alert.source_key == source_key)
-                        .order_by(Alert.seq.desc())).all()
+def _route_once(
+    session: Session,
+    actor: Actor | None,
+    participant_id: int,
+    source_key: str,
+    day: date | None,
+    reasons: list[Reason],
+    latest: str,
+    now: datetime,
+) -> RiskOutcome | None:
+    rows = session.exec(
+        select(Alert)
+        .where(Alert.participant_id == participant_id, Alert.source_key == source_key)
+        .order_by(Alert.seq.desc())
+    ).all()
     open_rows = [a for a in rows if a.resolved_at is None]
     if latest:
-        for alert in open_rows:   # an open alert always shows the current answers
+        for alert in open_rows:  # an open alert always shows the current answers
             if alert.latest != latest:
                 alert.latest, alert.updated_at = latest, now
                 session.add(alert)
@@ -115,45 +141,80 @@ def _route_once(session: Session, actor: Actor | None, participant_id: int, sour
         active.updated_at = now
         session.add(active)
         session.flush()
-        notify.alert_raised(session, active.id, now=now)   # now urgent: its email, in this transaction
+        notify.alert_raised(session, active.id, now=now)  # now urgent: its email, in this transaction
         if actor is not None and clinical.rises(before, reasons):
-            record(session, actor, category=Category.ALERTS, action="update", participant_id=participant_id,
-                   ref=f"alert:{active.id}")
+            record(
+                session,
+                actor,
+                category=Category.ALERTS,
+                action="update",
+                participant_id=participant_id,
+                ref=f"alert:{active.id}",
+            )
         return RiskOutcome(texts, active.id, UPDATED, followup)
     previous = rows[0] if rows else None
     if previous is not None and not clinical.rises(_reasons(previous), reasons):
         session.flush()
         return RiskOutcome(texts, previous.id, SEEN, followup)
-    values = {"participant_id": participant_id, "source_key": source_key, "seq": previous.seq + 1 if previous else 0,
-              "day": day, "latest": latest, "opened_at": now, "escalated_from_id": previous.id if previous else None,
-              **_describe(reasons)}
+    values = {
+        "participant_id": participant_id,
+        "source_key": source_key,
+        "seq": previous.seq + 1 if previous else 0,
+        "day": day,
+        "latest": latest,
+        "opened_at": now,
+        "escalated_from_id": previous.id if previous else None,
+        **_describe(reasons),
+    }
     if previous is not None:
-        values["detail"] = ("Rose after the earlier alert was "
-                            f"{'resolved' if previous.resolved_at else 'acknowledged'}: " + values["detail"])[:DETAIL_MAX]
+        values["detail"] = (
+            "Rose after the earlier alert was "
+            f"{'resolved' if previous.resolved_at else 'acknowledged'}: " + values["detail"]
+        )[:DETAIL_MAX]
     alert_id = insert_if_absent(session, Alert, values, conflict=["participant_id", "source_key", "seq"])
-    if alert_id is None:   # a save at the same moment opened it: read it again and update that one
+    if alert_id is None:  # a save at the same moment opened it: read it again and update that one
         session.expire_all()
         return None
-    notify.alert_raised(session, alert_id, now=now)   # urgent: its email, in this transaction
+    notify.alert_raised(session, alert_id, now=now)  # urgent: its email, in this transaction
     if actor is not None:
-        record(session, actor, category=Category.ALERTS, action="open", participant_id=participant_id,
-               ref=f"alert:{alert_id}")
+        record(
+            session,
+            actor,
+            category=Category.ALERTS,
+            action="open",
+            participant_id=participant_id,
+            ref=f"alert:{alert_id}",
+        )
     return RiskOutcome(texts, alert_id, ESCALATED if previous else OPENED, followup)
 
 
-def screen_free_text(session: Session, actor: Actor, *, participant_id: int, source_key: str, day: date | None,
-                     where: str, texts: list[str]) -> RiskOutcome:
+def screen_free_text(
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int,
+    source_key: str,
+    day: date | None,
+    where: str,
+    texts: list[str],
+) -> RiskOutcome:
     """Crisis words in something a participant wrote: a review alert that says only that a note
     matched, never what it said. The caller has already authorized the write."""
     from core.screening import suggests_crisis
 
     if not any(suggests_crisis(t) for t in texts if isinstance(t, str)):
         return NO_RISK
-    return route(session, actor, participant_id=participant_id, source_key=source_key, day=day,
-                 reasons=[clinical.crisis_words_reason(where)])
+    return route(
+        session,
+        actor,
+        participant_id=participant_id,
+        source_key=source_key,
+        day=day,
+        reasons=[clinical.crisis_words_reason(where)],
+    )
 
 
-SEARCH_MAX = 1000     # characters of a skills search that are screened (a search is a few words)
+SEARCH_MAX = 1000  # characters of a skills search that are screened (a search is a few words)
 
 
 def _search_query(value) -> str:
@@ -178,13 +239,20 @@ def screen_search(session: Session, actor: Actor, *, query: str, day: date) -> b
     if not suggests_crisis(query):
         return False
     authorize(session, actor, actor.id, Category.ALERTS, Action.WRITE, ref=str(day))
-    route(session, actor, participant_id=actor.id, source_key=f"search:{day}", day=day,
-          reasons=[clinical.crisis_words_reason("skills search")])
+    route(
+        session,
+        actor,
+        participant_id=actor.id,
+        source_key=f"search:{day}",
+        day=day,
+        reasons=[clinical.crisis_words_reason("skills search")],
+    )
     session.commit()
     return True
 
 
 # --- the participant's structured follow-up --------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FollowupSaved:
@@ -205,8 +273,9 @@ class FollowupForm(inputs.Form):
     answers: inputs.Custom(_followup_answers)
 
 
-def save_followup(session: Session, actor: Actor, *, participant_id: int, alert_id: int, answers: dict,
-                  now: datetime | None = None) -> FollowupSaved:
+def save_followup(
+    session: Session, actor: Actor, *, participant_id: int, alert_id: int, answers: dict, now: datetime | None = None
+) -> FollowupSaved:
     """Store the follow-up answers for the alert the participant was shown; when they warrant it,
     raise the alert's severity (or, if the therapist already closed it, open the next one)."""
     authorize(session, actor, participant_id, Category.ALERTS, Action.WRITE)
@@ -222,17 +291,35 @@ def save_followup(session: Session, actor: Actor, *, participant_id: int, alert_
         clean.update(dict.fromkeys(clinical.FOLLOWUP_AFTER_THOUGHTS))
     level = clinical.followup_level(clean)
 
-    upsert(session, RiskFollowup, {"participant_id": participant_id, "alert_id": alert.id, "answers": clean,
-                                   "level": level.value, "taken_at": now},
-           conflict=["alert_id"], update=["answers", "level", "taken_at"])
+    upsert(
+        session,
+        RiskFollowup,
+        {
+            "participant_id": participant_id,
+            "alert_id": alert.id,
+            "answers": clean,
+            "level": level.value,
+            "taken_at": now,
+        },
+        conflict=["alert_id"],
+        update=["answers", "level", "taken_at"],
+    )
     outcome = NO_RISK
     severity = clinical.FOLLOWUP_SEVERITY.get(level)
     if severity is not None:
         said = ", ".join(clinical.FOLLOWUP_SHORT[k] for k, v in clean.items() if v).lower()
-        reason = Reason("followup", severity, f"Follow-up questions: {level.value} risk ({said})",
-                        list(RiskLevel).index(level))
-        outcome = route(session, actor, participant_id=participant_id, source_key=alert.source_key, day=alert.day,
-                        reasons=[reason], now=now)
+        reason = Reason(
+            "followup", severity, f"Follow-up questions: {level.value} risk ({said})", list(RiskLevel).index(level)
+        )
+        outcome = route(
+            session,
+            actor,
+            participant_id=participant_id,
+            source_key=alert.source_key,
+            day=alert.day,
+            reasons=[reason],
+            now=now,
+        )
     session.commit()
     return FollowupSaved(level, outcome)
 
@@ -244,8 +331,9 @@ MISSED_CHECKIN = "missed_checkin"
 MISSED_BATCH = 1000
 
 
-def raise_missed_checkins(session: Session, actor: Actor | None, today: date,
-                          therapist_id: int | None = None, program_id: int | None = None) -> int:
+def raise_missed_checkins(
+    session: Session, actor: Actor | None, today: date, therapist_id: int | None = None, program_id: int | None = None
+) -> int:
     """Open a 'no card for 3 days' alert for each active participant whose last card (or start)
     is that old; one alert per gap, however often it runs. Returns how many it opened.
 
@@ -254,13 +342,19 @@ def raise_missed_checkins(session: Session, actor: Actor | None, today: date,
     one INSERT per thousand late participants: the last card of each participant in scope comes
     from the (participant, day) unique index, not from an aggregate of every card in the clinic.
     """
-    last = (select(func.max(DiaryCard.day)).where(DiaryCard.participant_id == AppUser.id)
-            .correlate(AppUser).scalar_subquery())
-    query = (select(AppUser.id, AppUser.started_on, last.label("last"))
-             .where(AppUser.is_active == True, AppUser.role == Role.PARTICIPANT.value))  # noqa: E712
+    last = (
+        select(func.max(DiaryCard.day))
+        .where(DiaryCard.participant_id == AppUser.id)
+        .correlate(AppUser)
+        .scalar_subquery()
+    )
+    query = select(AppUser.id, AppUser.started_on, last.label("last")).where(
+        col(AppUser.is_active).is_(True), AppUser.role == Role.PARTICIPANT.value
+    )
     if therapist_id is not None:
         query = query.join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id).where(
-            CaseloadAssignment.therapist_id == therapist_id)
+            CaseloadAssignment.therapist_id == therapist_id
+        )
     if program_id is not None:
         query = query.where(AppUser.program_id == program_id)
     cutoff = today - timedelta(days=clinical.MISSED_CARD_DAYS)
@@ -268,18 +362,37 @@ def raise_missed_checkins(session: Session, actor: Actor | None, today: date,
     rows, now = [], utcnow()
     for participant_id, started_on, last_day in session.exec(query):
         since = last_day or started_on
-        text = (f"No diary card since {since:%b} {since.day}" if last_day
-                else f"No diary card yet (started {since:%b} {since.day})")
-        rows.append({"participant_id": participant_id, "trigger": MISSED_CHECKIN, "seq": 0, "day": since,
-                     "severity": Severity.REVIEW.value, "source_key": f"missed:{since}", "detail": text,
-                     "reasons": [Reason(MISSED_CHECKIN, Severity.REVIEW, text, 1).as_dict()],
-                     "latest": "", "opened_at": now})
+        text = (
+            f"No diary card since {since:%b} {since.day}"
+            if last_day
+            else f"No diary card yet (started {since:%b} {since.day})"
+        )
+        rows.append(
+            {
+                "participant_id": participant_id,
+                "trigger": MISSED_CHECKIN,
+                "seq": 0,
+                "day": since,
+                "severity": Severity.REVIEW.value,
+                "source_key": f"missed:{since}",
+                "detail": text,
+                "reasons": [Reason(MISSED_CHECKIN, Severity.REVIEW, text, 1).as_dict()],
+                "latest": "",
+                "opened_at": now,
+            }
+        )
     opened = 0
-    for start in range(0, len(rows), MISSED_BATCH):   # (SQLite caps the values in one statement)
-        opened += len(session.execute(
-            insert_statement(session)(Alert).values(rows[start:start + MISSED_BATCH])
-            .on_conflict_do_nothing(index_elements=["participant_id", "source_key", "seq"])
-            .returning(Alert.id)).scalars().all())
+    for start in range(0, len(rows), MISSED_BATCH):  # (SQLite caps the values in one statement)
+        opened += len(
+            session.execute(
+                insert_statement(session)(Alert)
+                .values(rows[start : start + MISSED_BATCH])
+                .on_conflict_do_nothing(index_elements=["participant_id", "source_key", "seq"])
+                .returning(Alert.id)
+            )
+            .scalars()
+            .all()
+        )
     session.commit()
     return opened
 
@@ -287,7 +400,7 @@ def raise_missed_checkins(session: Session, actor: Actor | None, today: date,
 @dataclass(frozen=True)
 class Followup:
     level: str
-    answers: list[tuple[str, bool | None]]     # (short question, answer) in the order asked
+    answers: list[tuple[str, bool | None]]  # (short question, answer) in the order asked
     taken_at: datetime
 
 
@@ -308,7 +421,7 @@ class InboxItem:
     latest: str = ""
     updated_at: datetime | None = None
     escalated: bool = False
-    note: str = ""                              # the diary card's note, when the alert is about a card
+    note: str = ""  # the diary card's note, when the alert is about a card
     followup: Followup | None = None
 
 
@@ -317,13 +430,18 @@ def _followups(session: Session, participant_ids: list[int]) -> dict[tuple[int, 
     found: dict[tuple[int, str], Followup] = {}
     if not participant_ids:
         return found
-    rows = session.exec(select(RiskFollowup, Alert.source_key).join(Alert, Alert.id == RiskFollowup.alert_id)
-                        .where(RiskFollowup.participant_id.in_(participant_ids))
-                        .order_by(RiskFollowup.taken_at, RiskFollowup.id)).all()
+    rows = session.exec(
+        select(RiskFollowup, Alert.source_key)
+        .join(Alert, Alert.id == RiskFollowup.alert_id)
+        .where(RiskFollowup.participant_id.in_(participant_ids))
+        .order_by(RiskFollowup.taken_at, RiskFollowup.id)
+    ).all()
     for f, source in rows:
         found[(f.participant_id, source)] = Followup(
-            f.level, [(clinical.FOLLOWUP_SHORT[k], f.answers.get(k)) for k, _ in clinical.FOLLOWUP_QUESTIONS],
-            f.taken_at)
+            f.level,
+            [(clinical.FOLLOWUP_SHORT[k], f.answers.get(k)) for k, _ in clinical.FOLLOWUP_QUESTIONS],
+            f.taken_at,
+        )
     return found
 
 
@@ -339,19 +457,43 @@ def inbox(session: Session, actor: Actor, *, today: date) -> list[InboxItem]:
         .join(who, who.c.id == Alert.participant_id)
         .join(CaseloadAssignment, CaseloadAssignment.participant_id == Alert.participant_id)
         .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)
-        .join(DiaryCard, (DiaryCard.participant_id == Alert.participant_id) & (DiaryCard.day == Alert.day)
-              & Alert.source_key.startswith("diary:"), isouter=True)
+        .join(
+            DiaryCard,
+            (DiaryCard.participant_id == Alert.participant_id)
+            & (DiaryCard.day == Alert.day)
+            & Alert.source_key.startswith("diary:"),
+            isouter=True,
+        )
         .where(CaseloadAssignment.therapist_id == actor.id, Alert.resolved_at == None)  # noqa: E711
-        .order_by(rank, Alert.opened_at.desc(), Alert.id.desc())).all()
+        .order_by(rank, Alert.opened_at.desc(), Alert.id.desc())
+    ).all()
     participants = sorted({a.participant_id for a, *_ in rows})
     record_many(session, actor, participants, category=Category.ALERTS, action="read")
     with_notes = sorted({a.participant_id for a, _, _, note in rows if note})
     record_many(session, actor, with_notes, category=Category.DIARY, action="read")
     followups = _followups(session, participants)
-    return [InboxItem(a.id, a.participant_id, name, a.trigger, Severity(a.severity), a.detail, a.opened_at,
-                      a.acknowledged_at, acked_by, a.acknowledgement, a.day, _reasons(a), a.latest, a.updated_at,
-                      a.escalated_from_id is not None, note or "", followups.get((a.participant_id, a.source_key)))
-            for a, name, acked_by, note in rows]
+    return [
+        InboxItem(
+            a.id,
+            a.participant_id,
+            name,
+            a.trigger,
+            Severity(a.severity),
+            a.detail,
+            a.opened_at,
+            a.acknowledged_at,
+            acked_by,
+            a.acknowledgement,
+            a.day,
+            _reasons(a),
+            a.latest,
+            a.updated_at,
+            a.escalated_from_id is not None,
+            note or "",
+            followups.get((a.participant_id, a.source_key)),
+        )
+        for a, name, acked_by, note in rows
+    ]
 
 
 def _alert_for_write(session: Session, actor: Actor, alert_id: int, what: str) -> Alert:
@@ -364,7 +506,7 @@ def _alert_for_write(session: Session, actor: Actor, alert_id: int, what: str) -
     return alert
 
 
-ACK_MANY_MAX = 200        # alerts acknowledged with one note (one person's related alerts)
+ACK_MANY_MAX = 200  # alerts acknowledged with one note (one person's related alerts)
 
 
 def _alert_ids(value) -> list[int]:
@@ -378,8 +520,12 @@ def _alert_ids(value) -> list[int]:
 class AcknowledgeForm(inputs.Form):
     """A therapist's note on what was done, for one alert or several."""
 
-    note: inputs.FreeText(ACK_NOTE_MAX, "The note", too_long=f"Keep the note under {ACK_NOTE_MAX} characters.",
-                          required="Write what you did or plan to do — it goes in the record.")
+    note: inputs.FreeText(
+        ACK_NOTE_MAX,
+        "The note",
+        too_long=f"Keep the note under {ACK_NOTE_MAX} characters.",
+        required="Write what you did or plan to do — it goes in the record.",
+    )
     alert_ids: inputs.Custom(_alert_ids)
 
 
@@ -446,12 +592,28 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[PastAle
     """Every alert for one participant, newest first (open and resolved)."""
     authorize(session, actor, participant_id, Category.ALERTS, Action.READ)
     acker = AppUser.__table__.alias("acker")
-    rows = session.exec(select(Alert, acker.c.name)
-                        .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)
-                        .where(Alert.participant_id == participant_id)
-                        .order_by(Alert.opened_at.desc(), Alert.id.desc())).all()
-    return [PastAlert(a.opened_at, a.severity, a.detail, a.acknowledgement, by, a.resolved_at, a.id, a.day,
-                      _reasons(a), a.latest, a.acknowledged_at) for a, by in rows]
+    rows = session.exec(
+        select(Alert, acker.c.name)
+        .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)
+        .where(Alert.participant_id == participant_id)
+        .order_by(Alert.opened_at.desc(), Alert.id.desc())
+    ).all()
+    return [
+        PastAlert(
+            a.opened_at,
+            a.severity,
+            a.detail,
+            a.acknowledgement,
+            by,
+            a.resolved_at,
+            a.id,
+            a.day,
+            _reasons(a),
+            a.latest,
+            a.acknowledged_at,
+        )
+        for a, by in rows
+    ]
 
 
 if __name__ == "__main__":

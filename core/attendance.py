@@ -27,11 +27,13 @@ class SessionRecord:
         return self.status in clinical.ATTENDED
 
     def describe(self) -> str:
-        return (f"{self.day:%a %b} {self.day.day} · {clinical.SESSION_KINDS.get(self.session_kind, self.session_kind)}"
-                f" · {clinical.ATTENDANCE_STATUSES.get(self.status, self.status)}")
+        return (
+            f"{self.day:%a %b} {self.day.day} · {clinical.SESSION_KINDS.get(self.session_kind, self.session_kind)}"
+            f" · {clinical.ATTENDANCE_STATUSES.get(self.status, self.status)}"
+        )
 
 
-ROLL_MAX = 500      # people on one roll call (a caseload)
+ROLL_MAX = 500  # people on one roll call (a caseload)
 
 
 def _statuses(value) -> dict[int, str]:
@@ -52,8 +54,9 @@ class RollForm(inputs.Form):
     today: inputs.Day("The date has changed since this page opened; reload it.")
 
 
-def record_session(session: Session, actor: Actor, *, day: date, session_kind: str, statuses: dict[int, str],
-                   today: date) -> int:
+def record_session(
+    session: Session, actor: Actor, *, day: date, session_kind: str, statuses: dict[int, str], today: date
+) -> int:
     """Save who came to one session; each participant is checked at the gate. Returns rows saved.
 
     `today` is the therapist's own calendar day as the page saw it (core.program.user_today): the
@@ -70,33 +73,54 @@ def record_session(session: Session, actor: Actor, *, day: date, session_kind: s
         authorize(session, actor, participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"{day}")
     now = utcnow()
     for participant_id, status in statuses.items():
-        upsert(session, Attendance, dict(participant_id=participant_id, day=day, session_kind=session_kind,
-                                         status=status, recorded_by_id=actor.id, recorded_at=now),
-               conflict=["participant_id", "day", "session_kind"], update=["status", "recorded_by_id", "recorded_at"])
+        upsert(
+            session,
+            Attendance,
+            dict(
+                participant_id=participant_id,
+                day=day,
+                session_kind=session_kind,
+                status=status,
+                recorded_by_id=actor.id,
+                recorded_at=now,
+            ),
+            conflict=["participant_id", "day", "session_kind"],
+            update=["status", "recorded_by_id", "recorded_at"],
+        )
     session.commit()
     return len(statuses)
 
 
-def recorded(session: Session, actor: Actor, participant_ids: list[int], *, day: date,
-             session_kind: str) -> dict[int, str]:
+def recorded(
+    session: Session, actor: Actor, participant_ids: list[int], *, day: date, session_kind: str
+) -> dict[int, str]:
     """What is already recorded for one session, for the roll call form (one query)."""
     for participant_id in participant_ids:
         authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, ref=f"{day}")
     if not participant_ids:
         return {}
-    return dict(session.exec(select(Attendance.participant_id, Attendance.status).where(
-        Attendance.participant_id.in_(participant_ids), Attendance.day == day,
-        Attendance.session_kind == session_kind)).all())
+    return dict(
+        session.exec(
+            select(Attendance.participant_id, Attendance.status).where(
+                Attendance.participant_id.in_(participant_ids),
+                Attendance.day == day,
+                Attendance.session_kind == session_kind,
+            )
+        ).all()
+    )
 
 
-def history(session: Session, actor: Actor, participant_id: int, start: date = date.min,
-            end: date = date.max) -> list[SessionRecord]:
+def history(
+    session: Session, actor: Actor, participant_id: int, start: date = date.min, end: date = date.max
+) -> list[SessionRecord]:
     """One participant's sessions, newest first (the record itself: never for family, who get
     weekly counts from `sharing.attendance_weekly`)."""
     authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, ref=f"{start}..{end}")
-    rows = session.exec(select(Attendance.day, Attendance.session_kind, Attendance.status).where(
-        Attendance.participant_id == participant_id, Attendance.day >= start, Attendance.day <= end)
-        .order_by(Attendance.day.desc(), Attendance.session_kind)).all()
+    rows = session.exec(
+        select(Attendance.day, Attendance.session_kind, Attendance.status)
+        .where(Attendance.participant_id == participant_id, Attendance.day >= start, Attendance.day <= end)
+        .order_by(Attendance.day.desc(), Attendance.session_kind)
+    ).all()
     return [SessionRecord(*row) for row in rows]
 
 
@@ -107,8 +131,10 @@ def summary(records: list[SessionRecord], *, you: bool = False, period: str = ""
     came = sum(1 for r in records if r.attended)
     excused = sum(1 for r in records if r.status == "excused")
     held = len(records) - excused
-    text = (f"{'You came' if you else 'Came'} to {came} of {held} {'program ' if you else ''}"
-            f"session{'s' if held != 1 else ''}{' ' + period if period else ''}")
+    text = (
+        f"{'You came' if you else 'Came'} to {came} of {held} {'program ' if you else ''}"
+        f"session{'s' if held != 1 else ''}{' ' + period if period else ''}"
+    )
     return text + (f" ({excused} excused)." if excused else ".")
 
 
@@ -125,7 +151,8 @@ def caseload_rates(session: Session, actor: Actor, start: date) -> dict[int, tup
         select(Attendance.participant_id, came, held)
         .join(CaseloadAssignment, CaseloadAssignment.participant_id == Attendance.participant_id)
         .where(CaseloadAssignment.therapist_id == actor.id, Attendance.day >= start)
-        .group_by(Attendance.participant_id)).all()
+        .group_by(Attendance.participant_id)
+    ).all()
     rates = {pid: (int(c or 0), int(h or 0)) for pid, c, h in rows}
     record_many(session, actor, list(rates), category=Category.ATTENDANCE, action="read", ref=f"{start}")
     return rates

@@ -38,9 +38,19 @@ CATEGORY_WORDS = {
     Category.SUBSTANCE_USE.value: "Substance use (family view)",
     **{area: area.capitalize() for area in AREAS if area not in Category._value2member_map_},
 }
-ACTION_WORDS = {"read": "looked", "read_summary": "looked (summary)", "write": "changed", "denied": "tried",
-                "create": "created", "open": "opened", "join": "joined", "activate": "reactivated",
-                "deactivate": "deactivated", "retire": "retired", "restore": "restored"}
+ACTION_WORDS = {
+    "read": "looked",
+    "read_summary": "looked (summary)",
+    "write": "changed",
+    "denied": "tried",
+    "create": "created",
+    "open": "opened",
+    "join": "joined",
+    "activate": "reactivated",
+    "deactivate": "deactivated",
+    "retire": "retired",
+    "restore": "restored",
+}
 _PERSON_REFS = ("user", "participant")
 
 
@@ -85,22 +95,42 @@ class AuditFilter(inputs.Form):
     limit: inputs.Whole(1, 10_000, "Show up to 10,000 events a page.", optional=False)
 
 
-def audit_log(session: Session, actor: Actor, *, participant_id: int | None = None,
-              actor_id: int | None = None, category: str | None = None, refused_only: bool = False,
-              start: date | None = None, end: date | None = None, page: int = 0,
-              limit: int = AUDIT_PAGE_SIZE) -> AuditPage:
+def audit_log(
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int | None = None,
+    actor_id: int | None = None,
+    category: str | None = None,
+    refused_only: bool = False,
+    start: date | None = None,
+    end: date | None = None,
+    page: int = 0,
+    limit: int = AUDIT_PAGE_SIZE,
+) -> AuditPage:
     """Newest first; `page` 0 is the latest `limit` events. Dates are days in the admin's zone."""
     require_role(session, actor, Role.ADMIN, what="audit log")
-    AuditFilter.check(participant_id=participant_id, actor_id=actor_id, category=category, refused_only=refused_only,
-                      start=start, end=end, page=page, limit=limit)
+    AuditFilter.check(
+        participant_id=participant_id,
+        actor_id=actor_id,
+        category=category,
+        refused_only=refused_only,
+        start=start,
+        end=end,
+        page=page,
+        limit=limit,
+    )
     who = AppUser.__table__.alias("who")
     whose = AppUser.__table__.alias("whose")
-    query = (select(AuditEvent, who.c.name, whose.c.name)
-             .join(who, who.c.id == AuditEvent.actor_id, isouter=True)
-             .join(whose, whose.c.id == AuditEvent.participant_id, isouter=True)
-             .where((who.c.program_id == actor.program_id) | (AuditEvent.actor_id == None))  # noqa: E711
-             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-             .offset(page * limit).limit(limit + 1))
+    query = (
+        select(AuditEvent, who.c.name, whose.c.name)
+        .join(who, who.c.id == AuditEvent.actor_id, isouter=True)
+        .join(whose, whose.c.id == AuditEvent.participant_id, isouter=True)
+        .where((who.c.program_id == actor.program_id) | (AuditEvent.actor_id == None))  # noqa: E711
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .offset(page * limit)
+        .limit(limit + 1)
+    )
     if participant_id is not None:
         query = query.where(AuditEvent.participant_id == participant_id)
     if actor_id is not None:
@@ -117,13 +147,23 @@ def audit_log(session: Session, actor: Actor, *, participant_id: int | None = No
     found = session.exec(query).all()
     events = found[:limit]
     names = _people_named(session, actor, [e.ref for e, _, _ in events])
-    rows = [AuditRow(id=e.id, at=e.at, actor=a or "—",
-                     actor_role=Role(e.actor_role).label if e.actor_role in Role._value2member_map_ else e.actor_role,
-                     participant=p or "", category=CATEGORY_WORDS.get(e.category, e.category),
-                     action=ACTION_WORDS.get(e.action, e.action), allowed=e.allowed,
-                     reason=REFUSAL_WORDS.get(Refusal(e.reason), e.reason) if e.reason in Refusal._value2member_map_
-                     else e.reason, ref=_show_ref(e.ref, names))
-            for e, a, p in events]
+    rows = [
+        AuditRow(
+            id=e.id,
+            at=e.at,
+            actor=a or "—",
+            actor_role=Role(e.actor_role).label if e.actor_role in Role._value2member_map_ else e.actor_role,
+            participant=p or "",
+            category=CATEGORY_WORDS.get(e.category, e.category),
+            action=ACTION_WORDS.get(e.action, e.action),
+            allowed=e.allowed,
+            reason=REFUSAL_WORDS.get(Refusal(e.reason), e.reason)
+            if e.reason in Refusal._value2member_map_
+            else e.reason,
+            ref=_show_ref(e.ref, names),
+        )
+        for e, a, p in events
+    ]
     record(session, actor, category="audit log", action="read", collapse=AUDIT_READ_WINDOW)
     return AuditPage(rows, page, has_more=len(found) > limit)
 
@@ -138,8 +178,11 @@ def _people_named(session: Session, actor: Actor, refs: list[str]) -> dict[int, 
     ids = {i for i in map(_person_id, refs) if i is not None}
     if not ids:
         return {}
-    return dict(session.exec(select(AppUser.id, AppUser.name).where(
-        AppUser.id.in_(ids), AppUser.program_id == actor.program_id)).all())
+    return dict(
+        session.exec(
+            select(AppUser.id, AppUser.name).where(AppUser.id.in_(ids), AppUser.program_id == actor.program_id)
+        ).all()
+    )
 
 
 def _show_ref(ref: str, names: dict[int, str]) -> str:

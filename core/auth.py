@@ -38,21 +38,21 @@ from core.models import AppUser, CaseloadAssignment, OneTimeCode, Role, utcnow
 PASSWORD_MIN_BYTES = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt ignores (bcrypt 5: rejects) anything longer
 
-LOGIN_ATTEMPTS = 5                       # wrong passwords in a row from one place …
-LOGIN_WINDOW = timedelta(minutes=15)     # … within this long pause logins from there this long
-LOGIN_MAX_PAUSE = timedelta(hours=4)     # pauses in a row double, up to this
-MAX_FAILED_ATTEMPTS = LOGIN_ATTEMPTS     # (the name the first release used)
-RESET_ATTEMPTS = 5                       # wrong reset codes, per username and client
+LOGIN_ATTEMPTS = 5  # wrong passwords in a row from one place …
+LOGIN_WINDOW = timedelta(minutes=15)  # … within this long pause logins from there this long
+LOGIN_MAX_PAUSE = timedelta(hours=4)  # pauses in a row double, up to this
+MAX_FAILED_ATTEMPTS = LOGIN_ATTEMPTS  # (the name the first release used)
+RESET_ATTEMPTS = 5  # wrong reset codes, per username and client
 RESET_CODE_LIFETIME = timedelta(hours=24)
-RESET_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"   # no 0/O, 1/I: read aloud, typed on a phone
-RESET_CODE_LENGTH = 12                   # 60 bits, shown in three groups of four (e.g. K7QM-2RTW-9HXP)
+RESET_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud, typed on a phone
+RESET_CODE_LENGTH = 12  # 60 bits, shown in three groups of four (e.g. K7QM-2RTW-9HXP)
 HANDOFF_LIFETIME = timedelta(minutes=2)
 TOKEN_ALGORITHM = "HS256"
 TOKEN_MAX_CHARS = 1024
-CLOCK_SKEW = timedelta(minutes=1)        # a token "issued" later than this ahead is refused
+CLOCK_SKEW = timedelta(minutes=1)  # a token "issued" later than this ahead is refused
 USERNAME_MAX = 40
 
-ACCOUNT_CATEGORY = "accounts"            # audit area for logins being reset or unlocked
+ACCOUNT_CATEGORY = "accounts"  # audit area for logins being reset or unlocked
 
 EMPTY_MESSAGE = "Enter your username and your password."
 WRONG_MESSAGE = "That username and password don't match. Check both and try again."
@@ -61,6 +61,7 @@ PasswordCheck = Callable[[str, str], bool]
 
 
 # ---- passwords ---------------------------------------------------------------------------
+
 
 def password_problem(password: str) -> str | None:
     """The message to show beside a new password, or None when it is acceptable."""
@@ -73,7 +74,7 @@ def password_problem(password: str) -> str | None:
         return f"Use at most {PASSWORD_MAX_BYTES} bytes (about {PASSWORD_MAX_BYTES} plain letters)."
     if password != password.strip():
         return "Don't start or end the password with a space."
-    if any(ord(ch) < 32 or 0xD800 <= ord(ch) < 0xE000 for ch in password):   # controls; unpaired surrogates
+    if any(ord(ch) < 32 or 0xD800 <= ord(ch) < 0xE000 for ch in password):  # controls; unpaired surrogates
         return "Use letters, digits, spaces and punctuation only."
     return None
 
@@ -114,6 +115,7 @@ def _new_password_errors(new: str, repeat: str) -> dict[str, str]:
 
 # ---- who may log in ------------------------------------------------------------------------
 
+
 def normalize_username(username: object) -> str:
     return username.strip().lower() if isinstance(username, str) else ""
 
@@ -131,8 +133,12 @@ def may_log_in(user: AppUser | None, *, demo_mode: bool) -> bool:
 
 def session_is_current(user: AppUser | None, version: object, *, demo_mode: bool) -> bool:
     """A login counts while the account may log in and nothing has ended its sessions since."""
-    return (may_log_in(user, demo_mode=demo_mode) and isinstance(version, int)
-            and not isinstance(version, bool) and version == user.session_version)
+    return (
+        may_log_in(user, demo_mode=demo_mode)
+        and isinstance(version, int)
+        and not isinstance(version, bool)
+        and version == user.session_version
+    )
 
 
 def login_key(username: str) -> str:
@@ -151,27 +157,38 @@ def _attempts_word(n: int) -> str:
 def paused_message(attempt: throttle.Attempt) -> str:
     minutes = attempt.minutes_left or int(LOGIN_WINDOW.total_seconds() // 60)
     unit = "minute" if minutes == 1 else "minutes"
-    return (f"Too many tries in a row, so logging in to this account from here is paused for "
-            f"{minutes} {unit}. Your program (the front desk or your therapist) can unlock it "
-            f"or give you a reset code.")
+    return (
+        f"Too many tries in a row, so logging in to this account from here is paused for "
+        f"{minutes} {unit}. Your program (the front desk or your therapist) can unlock it "
+        f"or give you a reset code."
+    )
 
 
 def wrong_password_message(attempt: throttle.Attempt) -> str:
     if attempt.remaining == 0:
         return paused_message(attempt)
     minutes = int(LOGIN_WINDOW.total_seconds() // 60)
-    return (f"{WRONG_MESSAGE} You have {_attempts_word(attempt.remaining)} before logging in from "
-            f"here pauses for {minutes} minutes.")
+    return (
+        f"{WRONG_MESSAGE} You have {_attempts_word(attempt.remaining)} before logging in from "
+        f"here pauses for {minutes} minutes."
+    )
 
 
 @dataclass(frozen=True)
 class LoginResult:
-    user: AppUser | None = None   # set when the login succeeded
-    message: str = ""             # what to show beside the form when it did not
+    user: AppUser | None = None  # set when the login succeeded
+    message: str = ""  # what to show beside the form when it did not
 
 
-def log_in(session: Session, *, username: str, password: str, client: str,
-           verify: PasswordCheck = check_password, now: datetime | None = None) -> LoginResult:
+def log_in(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    client: str,
+    verify: PasswordCheck = check_password,
+    now: datetime | None = None,
+) -> LoginResult:
     """Check a password login. The attempt is counted before the password is checked.
 
     `verify(password, hash)` checks a password against a bcrypt hash (the app passes
@@ -183,14 +200,20 @@ def log_in(session: Session, *, username: str, password: str, client: str,
     name = normalize_username(username)
     if not name or not isinstance(password, str) or not password:
         return LoginResult(message=EMPTY_MESSAGE)
-    attempt = throttle.hit(session, login_key(name), client=client, limit=LOGIN_ATTEMPTS,
-                           window=LOGIN_WINDOW, max_block=LOGIN_MAX_PAUSE, now=now)
+    attempt = throttle.hit(
+        session,
+        login_key(name),
+        client=client,
+        limit=LOGIN_ATTEMPTS,
+        window=LOGIN_WINDOW,
+        max_block=LOGIN_MAX_PAUSE,
+        now=now,
+    )
     if not attempt.allowed:
         return LoginResult(message=paused_message(attempt))
     user = find_user(session, name)
     stored = user.password_hash if user is not None else _dummy_hash(config.bcrypt_rounds)
-    matches = len(password.encode("utf-8", "surrogatepass")) <= PASSWORD_MAX_BYTES and _verify(
-        verify, password, stored)
+    matches = len(password.encode("utf-8", "surrogatepass")) <= PASSWORD_MAX_BYTES and _verify(verify, password, stored)
     if not (matches and may_log_in(user, demo_mode=config.demo_mode)):
         session.rollback()
         return LoginResult(message=wrong_password_message(attempt))
@@ -211,9 +234,9 @@ def _verify(verify: PasswordCheck, password: str, stored: str) -> bool:
 
 # ---- sessions and the login cookie -----------------------------------------------------------
 
+
 def _bump_session_version(session: Session, user_id: int) -> None:
-    session.execute(update(AppUser).where(AppUser.id == user_id)
-                    .values(session_version=AppUser.session_version + 1))
+    session.execute(update(AppUser).where(AppUser.id == user_id).values(session_version=AppUser.session_version + 1))
 
 
 def end_all_sessions(session: Session, user_id: int) -> None:
@@ -227,8 +250,11 @@ def login_token(user: AppUser, *, now: datetime | None = None) -> str:
     config = settings()
     issued = int((now or utcnow()).timestamp())
     lifetime = int(config.cookie_expiry_days * 86400)
-    return jwt.encode({"sub": str(user.id), "sv": user.session_version, "iat": issued,
-                       "exp": issued + lifetime}, config.cookie_key, algorithm=TOKEN_ALGORITHM)
+    return jwt.encode(
+        {"sub": str(user.id), "sv": user.session_version, "iat": issued, "exp": issued + lifetime},
+        config.cookie_key,
+        algorithm=TOKEN_ALGORITHM,
+    )
 
 
 def _is_int(value: object) -> bool:
@@ -242,22 +268,29 @@ def user_for_token(session: Session, token: object, *, now: datetime | None = No
     if not isinstance(token, str) or not token or len(token) > TOKEN_MAX_CHARS or not token.isascii():
         return None
     try:
-        claims = jwt.decode(token, config.cookie_key, algorithms=[TOKEN_ALGORITHM],
-                            options={"require": ["sub", "sv", "iat", "exp"]})
+        claims = jwt.decode(
+            token, config.cookie_key, algorithms=[TOKEN_ALGORITHM], options={"require": ["sub", "sv", "iat", "exp"]}
+        )
     except (jwt.PyJWTError, ValueError, TypeError, UnicodeError):
         return None
     sub, version, issued = claims.get("sub"), claims.get("sv"), claims.get("iat")
-    if not (isinstance(sub, str) and sub.isascii() and sub.isdigit() and len(sub) <= 12
-            and _is_int(version) and _is_int(issued)):
+    if not (
+        isinstance(sub, str)
+        and sub.isascii()
+        and sub.isdigit()
+        and len(sub) <= 12
+        and _is_int(version)
+        and _is_int(issued)
+    ):
         return None
     age = now.timestamp() - issued
     if age < -CLOCK_SKEW.total_seconds() or age >= config.cookie_expiry_days * 86400:
-        return None   # from the future, or older than today's expiry setting allows
+        return None  # from the future, or older than today's expiry setting allows
     user = session.get(AppUser, int(sub))
     if not session_is_current(user, version, demo_mode=config.demo_mode):
         return None
     if config.uses_demo_key and not user.is_demo:
-        return None   # the demo key is public: it vouches for demo accounts only
+        return None  # the demo key is public: it vouches for demo accounts only
     return user
 
 
@@ -268,7 +301,7 @@ def cookie_allowed(user: AppUser) -> bool:
 
 # ---- one-time codes ----------------------------------------------------------------------------
 
-normalize_code = codes.normalise   # reset codes: with or without dashes and spaces, any case
+normalize_code = codes.normalise  # reset codes: with or without dashes and spaces, any case
 
 
 def _code_hash(purpose: str, code: str) -> str:
@@ -276,13 +309,19 @@ def _code_hash(purpose: str, code: str) -> str:
     return codes.secret_hash(purpose, code)
 
 
-def _use_code(session: Session, purpose: str, code: str, *, user_id: int | None,
-              now: datetime) -> int | None:
+def _use_code(session: Session, purpose: str, code: str, *, user_id: int | None, now: datetime) -> int | None:
     """Mark a live code used, once: the user id it was for, or None. One conditional update."""
-    query = (update(OneTimeCode)
-             .where(OneTimeCode.code_hash == _code_hash(purpose, code), OneTimeCode.purpose == purpose,
-                    OneTimeCode.used_at.is_(None), OneTimeCode.expires_at > now)
-             .values(used_at=now).returning(OneTimeCode.user_id))
+    query = (
+        update(OneTimeCode)
+        .where(
+            OneTimeCode.code_hash == _code_hash(purpose, code),
+            OneTimeCode.purpose == purpose,
+            OneTimeCode.used_at.is_(None),
+            OneTimeCode.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(OneTimeCode.user_id)
+    )
     if user_id is not None:
         query = query.where(OneTimeCode.user_id == user_id)
     return session.execute(query).scalar()
@@ -300,8 +339,15 @@ def issue_login_handoff(session: Session, user: AppUser, *, now: datetime | None
     now = now or utcnow()
     code = secrets.token_urlsafe(32)
     _prune_codes(session, now)
-    session.add(OneTimeCode(purpose="login", code_hash=_code_hash("login", code), user_id=user.id,
-                            created_at=now, expires_at=now + HANDOFF_LIFETIME))
+    session.add(
+        OneTimeCode(
+            purpose="login",
+            code_hash=_code_hash("login", code),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + HANDOFF_LIFETIME,
+        )
+    )
     session.commit()
     return code
 
@@ -309,9 +355,16 @@ def issue_login_handoff(session: Session, user: AppUser, *, now: datetime | None
 def handoff_pending(session: Session, code: str, *, now: datetime | None = None) -> bool:
     """Whether the browser has yet to exchange this hand-off code for its cookie."""
     now = now or utcnow()
-    return session.execute(select(OneTimeCode.id).where(
-        OneTimeCode.code_hash == _code_hash("login", code), OneTimeCode.used_at.is_(None),
-        OneTimeCode.expires_at > now)).first() is not None
+    return (
+        session.execute(
+            select(OneTimeCode.id).where(
+                OneTimeCode.code_hash == _code_hash("login", code),
+                OneTimeCode.used_at.is_(None),
+                OneTimeCode.expires_at > now,
+            )
+        ).first()
+        is not None
+    )
 
 
 def redeem_login_handoff(session: Session, code: object, *, now: datetime | None = None) -> str | None:
@@ -329,7 +382,7 @@ def redeem_login_handoff(session: Session, code: object, *, now: datetime | None
 
 @dataclass(frozen=True)
 class ResetCode:
-    code: str            # shown once to the person issuing it, never stored
+    code: str  # shown once to the person issuing it, never stored
     expires_at: datetime
     username: str
 
@@ -349,9 +402,14 @@ def _refusal_for(session: Session, actor: Actor, target: AppUser | None) -> Refu
             return Refusal.OWN_ACCOUNT
         return None
     if actor.role is Role.THERAPIST:
-        on_caseload = session.execute(select(CaseloadAssignment.id).where(
-            CaseloadAssignment.therapist_id == actor.id,
-            CaseloadAssignment.participant_id == target.id)).first() is not None
+        on_caseload = (
+            session.execute(
+                select(CaseloadAssignment.id).where(
+                    CaseloadAssignment.therapist_id == actor.id, CaseloadAssignment.participant_id == target.id
+                )
+            ).first()
+            is not None
+        )
         if target.role == Role.PARTICIPANT.value and on_caseload:
             return None
         return Refusal.NOT_ON_CASELOAD
@@ -367,8 +425,16 @@ def _checked_target(session: Session, actor: Actor, user_id: object, action: str
     ref = f"user:{user_id}" if _is_int(user_id) and 0 < user_id < 2**31 else ""
     if reason:
         session.rollback()
-        record(session, actor, category=ACCOUNT_CATEGORY, action=action, participant_id=whose,
-               allowed=False, ref=ref, reason=reason)
+        record(
+            session,
+            actor,
+            category=ACCOUNT_CATEGORY,
+            action=action,
+            participant_id=whose,
+            allowed=False,
+            ref=ref,
+            reason=reason,
+        )
         raise AccessDenied("You can't do this for that account.")
     record(session, actor, category=ACCOUNT_CATEGORY, action=action, participant_id=whose, ref=ref)
     return target
@@ -376,23 +442,31 @@ def _checked_target(session: Session, actor: Actor, user_id: object, action: str
 
 def _new_reset_code() -> str:
     raw = "".join(secrets.choice(RESET_CODE_ALPHABET) for _ in range(RESET_CODE_LENGTH))
-    return "-".join(raw[i:i + 4] for i in range(0, RESET_CODE_LENGTH, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, RESET_CODE_LENGTH, 4))
 
 
-def issue_reset_code(session: Session, actor: Actor, *, user_id: int,
-                     now: datetime | None = None) -> ResetCode:
+def issue_reset_code(session: Session, actor: Actor, *, user_id: int, now: datetime | None = None) -> ResetCode:
     """A one-time reset code for someone's account, valid 24 hours; earlier unused ones stop
     working. The person types it with their username and a new password on the login screen."""
     now = now or utcnow()
     target = _checked_target(session, actor, user_id, "reset_code")
-    session.execute(update(OneTimeCode).where(
-        OneTimeCode.user_id == target.id, OneTimeCode.purpose == "reset",
-        OneTimeCode.used_at.is_(None)).values(used_at=now))
+    session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.user_id == target.id, OneTimeCode.purpose == "reset", OneTimeCode.used_at.is_(None))
+        .values(used_at=now)
+    )
     _prune_codes(session, now)
     code = _new_reset_code()
-    session.add(OneTimeCode(purpose="reset", code_hash=_code_hash("reset", normalize_code(code)),
-                            user_id=target.id, issued_by_id=actor.id, created_at=now,
-                            expires_at=now + RESET_CODE_LIFETIME))
+    session.add(
+        OneTimeCode(
+            purpose="reset",
+            code_hash=_code_hash("reset", normalize_code(code)),
+            user_id=target.id,
+            issued_by_id=actor.id,
+            created_at=now,
+            expires_at=now + RESET_CODE_LIFETIME,
+        )
+    )
     session.commit()
     return ResetCode(code=code, expires_at=now + RESET_CODE_LIFETIME, username=target.username)
 
@@ -411,8 +485,9 @@ def paused_usernames(session: Session, usernames: list[str]) -> set[str]:
     return {keys[k] for k in throttle.blocked_keys(session, list(keys))}
 
 
-def redeem_reset_code(session: Session, *, username: str, code: str, new: str, repeat: str,
-                      client: str, now: datetime | None = None) -> AppUser:
+def redeem_reset_code(
+    session: Session, *, username: str, code: str, new: str, repeat: str, client: str, now: datetime | None = None
+) -> AppUser:
     """Set a new password with a reset code: the code works once, for its own account, within
     24 hours; tries are counted per username and client like passwords. Ends older logins."""
     config = settings()
@@ -425,8 +500,15 @@ def redeem_reset_code(session: Session, *, username: str, code: str, new: str, r
         errors["code"] = "Enter the code your program gave you."
     if errors:
         raise ValidationError(errors)
-    attempt = throttle.hit(session, _reset_key(name), client=client, limit=RESET_ATTEMPTS,
-                           window=LOGIN_WINDOW, max_block=LOGIN_MAX_PAUSE, now=now)
+    attempt = throttle.hit(
+        session,
+        _reset_key(name),
+        client=client,
+        limit=RESET_ATTEMPTS,
+        window=LOGIN_WINDOW,
+        max_block=LOGIN_MAX_PAUSE,
+        now=now,
+    )
     if not attempt.allowed:
         raise ValidationError.one("code", paused_message(attempt).replace("logging in to", "using codes for"))
     new_hash = hash_password(new, rounds=config.bcrypt_rounds)  # before the update: keep it short
@@ -436,11 +518,17 @@ def redeem_reset_code(session: Session, *, username: str, code: str, new: str, r
         used = _use_code(session, "reset", code, user_id=user.id, now=now)
     if used is None:
         session.rollback()
-        left = (f" You have {_attempts_word(attempt.remaining)} before codes for this username "
-                f"pause for a while." if attempt.remaining else "")
-        raise ValidationError.one("code", "That code doesn't work with this username. It may have been "
-                                          "used already or be more than 24 hours old: ask your program "
-                                          "for a new one." + left)
+        left = (
+            f" You have {_attempts_word(attempt.remaining)} before codes for this username pause for a while."
+            if attempt.remaining
+            else ""
+        )
+        raise ValidationError.one(
+            "code",
+            "That code doesn't work with this username. It may have been "
+            "used already or be more than 24 hours old: ask your program "
+            "for a new one." + left,
+        )
     user.password_hash = new_hash
     user.must_change_password = False
     user.last_login_at = now
@@ -449,8 +537,14 @@ def redeem_reset_code(session: Session, *, username: str, code: str, new: str, r
     _bump_session_version(session, user.id)
     throttle.clear(session, login_key(name))
     throttle.clear(session, _reset_key(name))
-    record(session, Actor.of(user), category=ACCOUNT_CATEGORY, action="reset_used",
-           participant_id=user.id if user.role == Role.PARTICIPANT.value else None, ref=f"user:{user.id}")
+    record(
+        session,
+        Actor.of(user),
+        category=ACCOUNT_CATEGORY,
+        action="reset_used",
+        participant_id=user.id if user.role == Role.PARTICIPANT.value else None,
+        ref=f"user:{user.id}",
+    )
     session.commit()
     session.refresh(user)
     return user
@@ -458,8 +552,8 @@ def redeem_reset_code(session: Session, *, username: str, code: str, new: str, r
 
 # ---- changing one's own password -----------------------------------------------------------------
 
-def change_password(session: Session, *, user_id: int, current: str, new: str, repeat: str,
-                    rounds: int) -> int:
+
+def change_password(session: Session, *, user_id: int, current: str, new: str, repeat: str, rounds: int) -> int:
     """Change a password (the current one is required); every other login ends. Returns the new
     session version, so this browser session can carry on."""
     user = session.get(AppUser, user_id) if _is_int(user_id) and 0 < user_id < 2**31 else None

@@ -28,13 +28,13 @@ class Row:
     cards_14d: int
     phq9: int | None
     phq9_band: str | None
-    phq9_change: int | None       # latest minus intake (positive = worse)
+    phq9_change: int | None  # latest minus intake (positive = worse)
     gad7: int | None
     gad7_band: str | None
     open_alerts: int
     urgent_alerts: int
-    top_alert: str = ""                 # the most severe open alert's main reason, in a few words
-    top_alert_day: date | None = None   # the day it is about
+    top_alert: str = ""  # the most severe open alert's main reason, in a few words
+    top_alert_day: date | None = None  # the day it is about
     top_alert_severity: str = ""
 
     def missed(self, today: date) -> bool:
@@ -44,8 +44,11 @@ class Row:
     @property
     def worsening(self) -> bool:
         phq_worse = self.phq9_change is not None and self.phq9_change >= clinical.PHQ9_RELIABLE_CHANGE
-        mood_down = (self.mood_7d is not None and self.mood_prev_7d is not None
-                     and self.mood_prev_7d - self.mood_7d >= clinical.MOOD_DROP_FLAG)
+        mood_down = (
+            self.mood_7d is not None
+            and self.mood_prev_7d is not None
+            and self.mood_prev_7d - self.mood_7d >= clinical.MOOD_DROP_FLAG
+        )
         return phq_worse or mood_down
 
     @property
@@ -69,15 +72,21 @@ class Row:
                 recent = 0 <= (today - self.top_alert_day).days < 7
                 when = f", {self.top_alert_day:%a}" if recent else f", {self.top_alert_day:%b} {self.top_alert_day.day}"
             if " since " in what:
-                when = ""    # "no diary card since Nov 20" already says when
+                when = ""  # "no diary card since Nov 20" already says when
             more = f" (+{self.open_alerts - 1} more)" if self.open_alerts > 1 else ""
-            severity = clinical.Severity(self.top_alert_severity).label if self.top_alert_severity in \
-                set(clinical.Severity) else "Alert"
+            severity = (
+                clinical.Severity(self.top_alert_severity).label
+                if self.top_alert_severity in set(clinical.Severity)
+                else "Alert"
+            )
             return f"{severity}: {what}{when}{more}"
         if self.missed(today):
             since = self.last_card or self.started_on
-            return f"No card for {(today - since).days} days" if self.last_card else \
-                f"No card since starting {(today - since).days} days ago"
+            return (
+                f"No card for {(today - since).days} days"
+                if self.last_card
+                else f"No card since starting {(today - since).days} days ago"
+            )
         if self.worsening:
             if self.phq9_change is not None and self.phq9_change >= clinical.PHQ9_RELIABLE_CHANGE:
                 return f"Worsening: PHQ-9 up {self.phq9_change} from intake"
@@ -100,7 +109,7 @@ def short_reason(reason: dict) -> str:
     if key.endswith("_worsening"):
         return text.split(" than at intake")[0]
     if key.startswith("missed"):
-        return text[:1].lower() + text[1:].split(" (")[0]    # "no diary card since Nov 20"
+        return text[:1].lower() + text[1:].split(" (")[0]  # "no diary card since Nov 20"
     return text.split(" (")[0]
 
 
@@ -114,9 +123,15 @@ def _top_reason(reasons) -> str:
 
 def needs_order(today: date):
     """Open alerts first (urgent before others), then missed check-ins, then worsening, then name."""
+
     def key(row: Row):
-        return (0 if row.urgent_alerts else 1 if row.open_alerts else 2,
-                0 if row.missed(today) else 1, 0 if row.worsening else 1, row.name)
+        return (
+            0 if row.urgent_alerts else 1 if row.open_alerts else 2,
+            0 if row.missed(today) else 1,
+            0 if row.worsening else 1,
+            row.name,
+        )
+
     return key
 
 
@@ -131,29 +146,56 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
     if not ids:
         return []
     week_ago, fortnight_ago = today - timedelta(days=7), today - timedelta(days=14)
-    cards = {r[0]: r for r in session.exec(
-        select(DiaryCard.participant_id, func.max(DiaryCard.day),
-               func.avg(case((DiaryCard.day > week_ago, DiaryCard.mood))),
-               func.avg(case((and_(DiaryCard.day <= week_ago, DiaryCard.day > fortnight_ago), DiaryCard.mood))),
-               func.count(case((DiaryCard.day > fortnight_ago, 1))))
-        .where(DiaryCard.participant_id.in_(ids)).group_by(DiaryCard.participant_id))}
-    ranked = (select(Checkup.participant_id, Checkup.kind, Checkup.total, Checkup.band,
-                     func.row_number().over(partition_by=(Checkup.participant_id, Checkup.kind),
-                                            order_by=(Checkup.day.desc(), Checkup.id.desc())).label("rn"),
-                     func.max(case((Checkup.slot_key == "p0", Checkup.total))).over(
-                         partition_by=(Checkup.participant_id, Checkup.kind)).label("intake"))
-              .where(Checkup.participant_id.in_(ids), Checkup.kind.in_(("phq9", "gad7"))).subquery())
+    cards = {
+        r[0]: r
+        for r in session.exec(
+            select(
+                DiaryCard.participant_id,
+                func.max(DiaryCard.day),
+                func.avg(case((DiaryCard.day > week_ago, DiaryCard.mood))),
+                func.avg(case((and_(DiaryCard.day <= week_ago, DiaryCard.day > fortnight_ago), DiaryCard.mood))),
+                func.count(case((DiaryCard.day > fortnight_ago, 1))),
+            )
+            .where(DiaryCard.participant_id.in_(ids))
+            .group_by(DiaryCard.participant_id)
+        )
+    }
+    ranked = (
+        select(
+            Checkup.participant_id,
+            Checkup.kind,
+            Checkup.total,
+            Checkup.band,
+            func.row_number()
+            .over(partition_by=(Checkup.participant_id, Checkup.kind), order_by=(Checkup.day.desc(), Checkup.id.desc()))
+            .label("rn"),
+            func.max(case((Checkup.slot_key == "p0", Checkup.total)))
+            .over(partition_by=(Checkup.participant_id, Checkup.kind))
+            .label("intake"),
+        )
+        .where(Checkup.participant_id.in_(ids), Checkup.kind.in_(("phq9", "gad7")))
+        .subquery()
+    )
     latest = {(r.participant_id, r.kind): r for r in session.execute(select(ranked).where(ranked.c.rn == 1))}
     # One statement: per participant, the open alerts counted and the most severe (then newest) one.
     rank = case({s.value: s.rank for s in clinical.Severity}, value=Alert.severity, else_=9)
-    open_alerts = (select(Alert.participant_id, Alert.day, Alert.reasons, Alert.severity,
-                          func.count().over(partition_by=Alert.participant_id).label("n"),
-                          func.count(case((Alert.severity == clinical.Severity.URGENT.value, 1))).over(
-                              partition_by=Alert.participant_id).label("urgent"),
-                          func.row_number().over(partition_by=Alert.participant_id,
-                                                 order_by=(rank, Alert.opened_at.desc(), Alert.id.desc())).label("rn"))
-                   .where(Alert.participant_id.in_(ids), Alert.resolved_at == None)  # noqa: E711
-                   .subquery())
+    open_alerts = (
+        select(
+            Alert.participant_id,
+            Alert.day,
+            Alert.reasons,
+            Alert.severity,
+            func.count().over(partition_by=Alert.participant_id).label("n"),
+            func.count(case((Alert.severity == clinical.Severity.URGENT.value, 1)))
+            .over(partition_by=Alert.participant_id)
+            .label("urgent"),
+            func.row_number()
+            .over(partition_by=Alert.participant_id, order_by=(rank, Alert.opened_at.desc(), Alert.id.desc()))
+            .label("rn"),
+        )
+        .where(Alert.participant_id.in_(ids), Alert.resolved_at == None)  # noqa: E711
+        .subquery()
+    )
     alerts = {r.participant_id: r for r in session.execute(select(open_alerts).where(open_alerts.c.rn == 1))}
     record_many(session, actor, ids, category=Category.PROFILE, action="read")
 
@@ -161,14 +203,25 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
     for p in people:
         c, a = cards.get(p.id), alerts.get(p.id)
         phq, gad = latest.get((p.id, "phq9")), latest.get((p.id, "gad7"))
-        rows.append(Row(
-            participant_id=p.id, name=p.name, started_on=p.started_on,
-            last_card=c[1] if c else None, mood_7d=float(c[2]) if c and c[2] is not None else None,
-            mood_prev_7d=float(c[3]) if c and c[3] is not None else None, cards_14d=c[4] if c else 0,
-            phq9=phq.total if phq else None, phq9_band=phq.band if phq else None,
-            phq9_change=phq.total - phq.intake if phq and phq.intake is not None else None,
-            gad7=gad.total if gad else None, gad7_band=gad.band if gad else None,
-            open_alerts=a.n if a else 0, urgent_alerts=a.urgent if a else 0,
-            top_alert=_top_reason(a.reasons) if a else "", top_alert_day=a.day if a else None,
-            top_alert_severity=a.severity if a else ""))
+        rows.append(
+            Row(
+                participant_id=p.id,
+                name=p.name,
+                started_on=p.started_on,
+                last_card=c[1] if c else None,
+                mood_7d=float(c[2]) if c and c[2] is not None else None,
+                mood_prev_7d=float(c[3]) if c and c[3] is not None else None,
+                cards_14d=c[4] if c else 0,
+                phq9=phq.total if phq else None,
+                phq9_band=phq.band if phq else None,
+                phq9_change=phq.total - phq.intake if phq and phq.intake is not None else None,
+                gad7=gad.total if gad else None,
+                gad7_band=gad.band if gad else None,
+                open_alerts=a.n if a else 0,
+                urgent_alerts=a.urgent if a else 0,
+                top_alert=_top_reason(a.reasons) if a else "",
+                top_alert_day=a.day if a else None,
+                top_alert_severity=a.severity if a else "",
+            )
+        )
     return sorted(rows, key=needs_order(today))

@@ -28,18 +28,38 @@ from core.skills import skills_by_id
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, GREY = (
-    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999")
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#56B4E9",
+    "#F0E442",
+    "#999999",
+)
 CHART_CONFIG = {"displayModeBar": False, "responsive": True, "scrollZoom": False, "doubleClick": False}
-BAND_SHADES = ["rgba(0,158,115,0.10)", "rgba(240,228,66,0.16)", "rgba(230,159,0,0.14)",
-               "rgba(213,94,0,0.14)", "rgba(204,121,167,0.16)"]
+BAND_SHADES = [
+    "rgba(0,158,115,0.10)",
+    "rgba(240,228,66,0.16)",
+    "rgba(230,159,0,0.14)",
+    "rgba(213,94,0,0.14)",
+    "rgba(204,121,167,0.16)",
+]
 
 # The plain look of Plotly's "simple_white" template, set directly (copying the template into every
 # figure cost ~10 ms a chart).
-_AXIS = {"showline": True, "linecolor": "#444444", "ticks": "outside", "tickcolor": "#444444", "showgrid": False,
-         "zeroline": False, "fixedrange": True}
-_MONDAY = "2024-01-01 00:00"          # a Monday: every date axis ticks on Mondays
+_AXIS = {
+    "showline": True,
+    "linecolor": "#444444",
+    "ticks": "outside",
+    "tickcolor": "#444444",
+    "showgrid": False,
+    "zeroline": False,
+    "fixedrange": True,
+}
+_MONDAY = "2024-01-01 00:00"  # a Monday: every date axis ticks on Mondays
 _DAY_MS = 24 * 3600 * 1000
-PHONE_PLOT_WIDTH = 300                # px of plot a chart has on a 390 px phone (page padding, margins off)
+PHONE_PLOT_WIDTH = 300  # px of plot a chart has on a 390 px phone (page padding, margins off)
 
 
 def _legend_rows(names: list[str], width: int = PHONE_PLOT_WIDTH) -> int:
@@ -52,8 +72,17 @@ def _legend_rows(names: list[str], width: int = PHONE_PLOT_WIDTH) -> int:
     return -(-len(names) // columns)
 
 
-def _figure(traces: list[dict], title: str, *, height: int = 280, x: dict | None = None, y: dict | None = None,
-            hovermode: str = "x unified", margin_left: int = 40, **layout) -> go.Figure:
+def _figure(
+    traces: list[dict],
+    title: str,
+    *,
+    height: int = 280,
+    x: dict | None = None,
+    y: dict | None = None,
+    hovermode: str = "x unified",
+    margin_left: int = 40,
+    **layout,
+) -> go.Figure:
     """One figure, built once: the title at the top left, the legend under it (room kept for as
     many rows as it takes on a phone), then the plot."""
     named = [t["name"] for t in traces if t.get("name") and t.get("showlegend", True) and len(t.get("x") or []) > 0]
@@ -61,14 +90,38 @@ def _figure(traces: list[dict], title: str, *, height: int = 280, x: dict | None
     top = 40 + 22 * rows + (10 if rows else 0)
     plot_height = max(height - 40 - 32, 60)
     base = {
-        "title": {"text": title, "font": {"size": 16}, "x": 0, "xanchor": "left", "xref": "container",
-                  "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 10, "l": 4}},
-        "template": "none", "plot_bgcolor": "rgba(0,0,0,0)", "paper_bgcolor": "rgba(0,0,0,0)",
-        "height": height + 22 * rows, "margin": {"l": margin_left, "r": 12, "t": top, "b": 32},
-        "font": {"size": 13}, "showlegend": rows > 0, "hovermode": hovermode, "dragmode": False,
-        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": 1 + 10 / plot_height, "yanchor": "bottom",
-                   "font": {"size": 12}, "itemclick": False, "itemdoubleclick": False},
-        "xaxis": {**_AXIS, **(x or {})}, "yaxis": {**_AXIS, **(y or {})},
+        "title": {
+            "text": title,
+            "font": {"size": 16},
+            "x": 0,
+            "xanchor": "left",
+            "xref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "yref": "container",
+            "pad": {"t": 10, "l": 4},
+        },
+        "template": "none",
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "height": height + 22 * rows,
+        "margin": {"l": margin_left, "r": 12, "t": top, "b": 32},
+        "font": {"size": 13},
+        "showlegend": rows > 0,
+        "hovermode": hovermode,
+        "dragmode": False,
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1 + 10 / plot_height,
+            "yanchor": "bottom",
+            "font": {"size": 12},
+            "itemclick": False,
+            "itemdoubleclick": False,
+        },
+        "xaxis": {**_AXIS, **(x or {})},
+        "yaxis": {**_AXIS, **(y or {})},
     }
     base.update(layout)
     return go.Figure(data=traces, layout=base)
@@ -80,13 +133,19 @@ def _date_axis(first: date, last: date, *, weekly: bool = False) -> dict:
     pad = 3.5 if weekly else max(0.6, 0.04 * (last - first).days)
     low = datetime.combine(first, time()) - timedelta(days=pad)
     high = datetime.combine(last, time()) + timedelta(days=pad)
-    if high - low < timedelta(days=8):            # one point: a week around it, not hours of the same day
+    if high - low < timedelta(days=8):  # one point: a week around it, not hours of the same day
         middle = low + (high - low) / 2
         low, high = middle - timedelta(days=4), middle + timedelta(days=4)
     days = (high - low).days
     step = 7 if days <= 50 else 14 if days <= 130 else 28
-    return {"type": "date", "range": [low.isoformat(sep=" "), high.isoformat(sep=" ")], "tick0": _MONDAY,
-            "dtick": step * _DAY_MS, "tickformat": "%b %-d", "hoverformat": "%a %b %-d"}
+    return {
+        "type": "date",
+        "range": [low.isoformat(sep=" "), high.isoformat(sep=" ")],
+        "tick0": _MONDAY,
+        "dtick": step * _DAY_MS,
+        "tickformat": "%b %-d",
+        "hoverformat": "%a %b %-d",
+    }
 
 
 def _span(days: list[date], span: tuple[date, date] | None) -> tuple[date, date]:
@@ -96,14 +155,40 @@ def _span(days: list[date], span: tuple[date, date] | None) -> tuple[date, date]
 
 
 def empty(title: str, message: str) -> go.Figure:
-    return go.Figure(layout={
-        "title": {"text": title, "font": {"size": 16}, "x": 0, "xanchor": "left", "xref": "container",
-                  "y": 1, "yanchor": "top", "yref": "container", "pad": {"t": 10, "l": 4}},
-        "template": "none", "plot_bgcolor": "rgba(0,0,0,0)", "paper_bgcolor": "rgba(0,0,0,0)", "height": 150,
-        "margin": {"l": 12, "r": 12, "t": 40, "b": 12}, "dragmode": False,
-        "xaxis": {"visible": False, "fixedrange": True}, "yaxis": {"visible": False, "fixedrange": True},
-        "annotations": [{"text": message, "showarrow": False, "font": {"size": 15, "color": "#5b6b6d"},
-                         "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5}]})
+    return go.Figure(
+        layout={
+            "title": {
+                "text": title,
+                "font": {"size": 16},
+                "x": 0,
+                "xanchor": "left",
+                "xref": "container",
+                "y": 1,
+                "yanchor": "top",
+                "yref": "container",
+                "pad": {"t": 10, "l": 4},
+            },
+            "template": "none",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "height": 150,
+            "margin": {"l": 12, "r": 12, "t": 40, "b": 12},
+            "dragmode": False,
+            "xaxis": {"visible": False, "fixedrange": True},
+            "yaxis": {"visible": False, "fixedrange": True},
+            "annotations": [
+                {
+                    "text": message,
+                    "showarrow": False,
+                    "font": {"size": 15, "color": "#5b6b6d"},
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                }
+            ],
+        }
+    )
 
 
 def _rolling(days: list[date], values: list[float], window: int = 7) -> list[float | None]:
@@ -123,16 +208,33 @@ def mood(cards, span: tuple[date, date] | None = None) -> go.Figure:
     if not cards:
         return empty("Mood", "No diary cards yet")
     days, moods = [c.day for c in cards], [c.mood for c in cards]
-    return _figure([
-        {"type": "scatter", "x": days, "y": moods, "mode": "markers", "name": "Daily mood",
-         "marker": {"color": SKY, "size": 8}},
-        {"type": "scatter", "x": days, "y": _rolling(days, moods), "mode": "lines", "name": "7-day average",
-         "line": {"color": BLUE, "width": 3}},
-    ], "Mood (0–10)", x=_date_axis(*_span(days, span)), y={"range": [-0.5, 10.5], "dtick": 2})
+    return _figure(
+        [
+            {
+                "type": "scatter",
+                "x": days,
+                "y": moods,
+                "mode": "markers",
+                "name": "Daily mood",
+                "marker": {"color": SKY, "size": 8},
+            },
+            {
+                "type": "scatter",
+                "x": days,
+                "y": _rolling(days, moods),
+                "mode": "lines",
+                "name": "7-day average",
+                "line": {"color": BLUE, "width": 3},
+            },
+        ],
+        "Mood (0–10)",
+        x=_date_axis(*_span(days, span)),
+        y={"range": [-0.5, 10.5], "dtick": 2},
+    )
 
 
 EMOTION_COLOURS = dict(zip(clinical.EMOTIONS, (BLUE, ORANGE, VERMILION, PURPLE, GREEN), strict=True))
-WEEKLY_AFTER_DAYS = 28    # longer than this, emotions are drawn as weekly averages: daily lines tangle
+WEEKLY_AFTER_DAYS = 28  # longer than this, emotions are drawn as weekly averages: daily lines tangle
 
 
 def strongest_emotions(cards, n: int = 2) -> list[str]:
@@ -161,12 +263,24 @@ def emotions(cards, keys: list[str] | None = None, span: tuple[date, date] | Non
             x, y = order, [round(sum(weeks[w]) / len(weeks[w]), 1) for w in order]
         else:
             x, y = days, [c.emotions.get(k) for c in cards]
-        traces.append({"type": "scatter", "x": x, "y": y, "mode": "lines+markers", "name": clinical.EMOTIONS[k],
-                       "line": {"color": EMOTION_COLOURS[k], "width": 3 if weekly else 2},
-                       "marker": {"size": 8 if weekly else 6}, "connectgaps": weekly})
+        traces.append(
+            {
+                "type": "scatter",
+                "x": x,
+                "y": y,
+                "mode": "lines+markers",
+                "name": clinical.EMOTIONS[k],
+                "line": {"color": EMOTION_COLOURS[k], "width": 3 if weekly else 2},
+                "marker": {"size": 8 if weekly else 6},
+                "connectgaps": weekly,
+            }
+        )
     what = "weekly average" if weekly else "at its strongest"
-    title = (f"{clinical.EMOTIONS[keys[0]]}, {what} (0–5)" if len(keys) == 1   # no legend for one line
-             else f"Emotions, {'weekly average' if weekly else 'at their strongest'} (0–5)")
+    title = (
+        f"{clinical.EMOTIONS[keys[0]]}, {what} (0–5)"
+        if len(keys) == 1  # no legend for one line
+        else f"Emotions, {'weekly average' if weekly else 'at their strongest'} (0–5)"
+    )
     return _figure(traces, title, height=280, x=_date_axis(first, last), y={"range": [-0.3, 5.3], "dtick": 1})
 
 
@@ -179,8 +293,10 @@ def urges_acted_skills(cards, target_labels: dict[str, str], span: tuple[date, d
     days = [c.day for c in cards]
     first, last = _span(days, span)
     acted = [c for c in cards if any(a for _, a in c.urges.values())]
-    acted_labels = [f"{c.day:%a %b} {c.day.day}: " + ", ".join(target_labels.get(k, k) for k, (_, a) in c.urges.items() if a)
-                    for c in acted]
+    acted_labels = [
+        f"{c.day:%a %b} {c.day.day}: " + ", ".join(target_labels.get(k, k) for k, (_, a) in c.urges.items() if a)
+        for c in acted
+    ]
     strongest = [max([u for u, _ in c.urges.values() if u is not None], default=None) for c in cards]
     if (last - first).days > WEEKLY_AFTER_DAYS:
         urge_weeks: dict[date, list[int]] = defaultdict(list)
@@ -192,18 +308,39 @@ def urges_acted_skills(cards, target_labels: dict[str, str], span: tuple[date, d
         order = sorted(skill_weeks)
         x_bars, bars = order, [max(urge_weeks[w]) if urge_weeks[w] else None for w in order]
         x_line, line = order, [round(sum(skill_weeks[w]) / len(skill_weeks[w]), 1) for w in order]
-        names, title = ("Strongest urge that week", "Skills a day (average)"), "Urges, acting on them, and skills, per week"
+        names, title = (
+            ("Strongest urge that week", "Skills a day (average)"),
+            "Urges, acting on them, and skills, per week",
+        )
     else:
         x_bars, bars, x_line, line = days, strongest, days, [len(c.skills) for c in cards]
         names, title = ("Strongest urge (0–5)", "Skills used"), "Urges, acting on them, and skills"
-    return _figure([
-        {"type": "bar", "x": x_bars, "y": bars, "name": names[0], "marker": {"color": ORANGE}},
-        {"type": "scatter", "x": x_line, "y": line, "name": names[1], "mode": "lines+markers",
-         "line": {"color": GREEN, "width": 3}},
-        {"type": "scatter", "x": [c.day for c in acted], "y": [5.6] * len(acted), "name": "Acted on an urge",
-         "mode": "markers", "marker": {"symbol": "x", "color": VERMILION, "size": 11}, "text": acted_labels,
-         "hovertemplate": "%{text}<extra>acted</extra>"},
-    ], title, x=_date_axis(first, last), y={"range": [0, 6.2], "dtick": 1})
+    return _figure(
+        [
+            {"type": "bar", "x": x_bars, "y": bars, "name": names[0], "marker": {"color": ORANGE}},
+            {
+                "type": "scatter",
+                "x": x_line,
+                "y": line,
+                "name": names[1],
+                "mode": "lines+markers",
+                "line": {"color": GREEN, "width": 3},
+            },
+            {
+                "type": "scatter",
+                "x": [c.day for c in acted],
+                "y": [5.6] * len(acted),
+                "name": "Acted on an urge",
+                "mode": "markers",
+                "marker": {"symbol": "x", "color": VERMILION, "size": 11},
+                "text": acted_labels,
+                "hovertemplate": "%{text}<extra>acted</extra>",
+            },
+        ],
+        title,
+        x=_date_axis(first, last),
+        y={"range": [0, 6.2], "dtick": 1},
+    )
 
 
 def sleep(cards, span: tuple[date, date] | None = None) -> go.Figure:
@@ -212,12 +349,29 @@ def sleep(cards, span: tuple[date, date] | None = None) -> go.Figure:
     if not slept:
         return empty("Sleep", "No sleep recorded yet")
     days, hours = [c.day for c in slept], [c.sleep_hours for c in slept]
-    return _figure([
-        {"type": "scatter", "x": days, "y": hours, "mode": "markers", "name": "Hours slept",
-         "marker": {"color": SKY, "size": 8}},
-        {"type": "scatter", "x": days, "y": _rolling(days, hours), "mode": "lines", "name": "7-day average",
-         "line": {"color": PURPLE, "width": 3}},
-    ], "Sleep (hours)", x=_date_axis(*_span(days, span)), y={"range": [0, max(12, max(hours)) + 0.5]})
+    return _figure(
+        [
+            {
+                "type": "scatter",
+                "x": days,
+                "y": hours,
+                "mode": "markers",
+                "name": "Hours slept",
+                "marker": {"color": SKY, "size": 8},
+            },
+            {
+                "type": "scatter",
+                "x": days,
+                "y": _rolling(days, hours),
+                "mode": "lines",
+                "name": "7-day average",
+                "line": {"color": PURPLE, "width": 3},
+            },
+        ],
+        "Sleep (hours)",
+        x=_date_axis(*_span(days, span)),
+        y={"range": [0, max(12, max(hours)) + 0.5]},
+    )
 
 
 def medication(cards, span: tuple[date, date] | None = None) -> go.Figure:
@@ -232,19 +386,38 @@ def medication(cards, span: tuple[date, date] | None = None) -> go.Figure:
     order = sorted(weeks)
     missed = [c.day for c in answered if c.medication == "no"]
     first, last = _span(order, (_monday(span[0]), _monday(span[1])) if span else None)
-    return _figure([
-        {"type": "bar", "x": order, "y": [round(100 * sum(weeks[w]) / len(weeks[w])) for w in order],
-         "name": "% of days taken", "marker": {"color": GREEN}, "text": [f"{sum(weeks[w])}/{len(weeks[w])}" for w in order],
-         "textposition": "inside" if len(order) <= 6 else "none", "textangle": 0,
-         "hovertemplate": "%{text} days<extra></extra>"},
-        {"type": "scatter", "x": missed, "y": [104] * len(missed), "mode": "markers", "name": "Not taken that day",
-         "marker": {"symbol": "x", "color": VERMILION, "size": 10}},
-    ], "Medication taken as prescribed, per week", height=260, x=_date_axis(first, last, weekly=True),
-        y={"range": [0, 110]})
+    return _figure(
+        [
+            {
+                "type": "bar",
+                "x": order,
+                "y": [round(100 * sum(weeks[w]) / len(weeks[w])) for w in order],
+                "name": "% of days taken",
+                "marker": {"color": GREEN},
+                "text": [f"{sum(weeks[w])}/{len(weeks[w])}" for w in order],
+                "textposition": "inside" if len(order) <= 6 else "none",
+                "textangle": 0,
+                "hovertemplate": "%{text} days<extra></extra>",
+            },
+            {
+                "type": "scatter",
+                "x": missed,
+                "y": [104] * len(missed),
+                "mode": "markers",
+                "name": "Not taken that day",
+                "marker": {"symbol": "x", "color": VERMILION, "size": 10},
+            },
+        ],
+        "Medication taken as prescribed, per week",
+        height=260,
+        x=_date_axis(first, last, weekly=True),
+        y={"range": [0, 110]},
+    )
 
 
-def _module_stack(title: str, used: list[tuple[date, str]], empty_message: str,
-                  span: tuple[date, date] | None) -> go.Figure:
+def _module_stack(
+    title: str, used: list[tuple[date, str]], empty_message: str, span: tuple[date, date] | None
+) -> go.Figure:
     """(day, skill id) pairs counted per Monday-based week, stacked by module."""
     names = skills_by_id()
     weeks: dict[date, Counter] = defaultdict(Counter)
@@ -257,15 +430,29 @@ def _module_stack(title: str, used: list[tuple[date, str]], empty_message: str,
     palette = [BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY]
     order = sorted(weeks)
     first, last = _span(order, (_monday(span[0]), _monday(span[1])) if span else None)
-    return _figure([{"type": "bar", "x": order, "y": [weeks[w][m] for w in order], "name": m,
-                     "marker": {"color": palette[i % 6]}} for i, m in enumerate(modules)],
-                   title, height=280, x=_date_axis(first, last, weekly=True), barmode="stack")
+    return _figure(
+        [
+            {
+                "type": "bar",
+                "x": order,
+                "y": [weeks[w][m] for w in order],
+                "name": m,
+                "marker": {"color": palette[i % 6]},
+            }
+            for i, m in enumerate(modules)
+        ],
+        title,
+        height=280,
+        x=_date_axis(first, last, weekly=True),
+        barmode="stack",
+    )
 
 
 def skills_by_module(cards, span: tuple[date, date] | None = None) -> go.Figure:
     """Skills ticked on the diary card, per week, stacked by module."""
-    return _module_stack("Skills used per week, by module", [(c.day, s) for c in cards for s in c.skills],
-                         "No skills recorded yet", span)
+    return _module_stack(
+        "Skills used per week, by module", [(c.day, s) for c in cards for s in c.skills], "No skills recorded yet", span
+    )
 
 
 def practice_by_module(practised: list[tuple[date, str]], span: tuple[date, date] | None = None) -> go.Figure:
@@ -290,15 +477,41 @@ def helpfulness(entries, top: int = 6) -> go.Figure:
     for label, b, a in zip(labels, before, after, strict=True):
         xs += [b, a, None]
         ys += [label, label, None]
-    return _figure([
-        {"type": "scatter", "x": xs, "y": ys, "mode": "lines", "line": {"color": GREY, "width": 3},
-         "showlegend": False, "hoverinfo": "skip"},
-        {"type": "scatter", "x": before, "y": labels, "mode": "markers", "name": "Before",
-         "marker": {"color": ORANGE, "size": 13}},
-        {"type": "scatter", "x": after, "y": labels, "mode": "markers", "name": "After",
-         "marker": {"color": BLUE, "size": 13, "symbol": "diamond"}},
-    ], "Distress before → after practice (0–10)", height=100 + 40 * len(chosen), hovermode="closest",
-        margin_left=8, x={"range": [-0.5, 10.5], "dtick": 2}, y={"automargin": True, "ticks": ""})
+    return _figure(
+        [
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines",
+                "line": {"color": GREY, "width": 3},
+                "showlegend": False,
+                "hoverinfo": "skip",
+            },
+            {
+                "type": "scatter",
+                "x": before,
+                "y": labels,
+                "mode": "markers",
+                "name": "Before",
+                "marker": {"color": ORANGE, "size": 13},
+            },
+            {
+                "type": "scatter",
+                "x": after,
+                "y": labels,
+                "mode": "markers",
+                "name": "After",
+                "marker": {"color": BLUE, "size": 13, "symbol": "diamond"},
+            },
+        ],
+        "Distress before → after practice (0–10)",
+        height=100 + 40 * len(chosen),
+        hovermode="closest",
+        margin_left=8,
+        x={"range": [-0.5, 10.5], "dtick": 2},
+        y={"automargin": True, "ticks": ""},
+    )
 
 
 def _band_axis(kind: str) -> tuple[list[dict], dict]:
@@ -310,12 +523,31 @@ def _band_axis(kind: str) -> tuple[list[dict], dict]:
     for i, (floor, label) in enumerate(bands):
         ceiling = bands[i + 1][0] if i + 1 < len(bands) else top + 1
         low, high = floor - 0.5 if floor else -0.5, ceiling - 0.5
-        shapes.append({"type": "rect", "xref": "paper", "x0": 0, "x1": 1, "yref": "y", "y0": low, "y1": high,
-                       "fillcolor": BAND_SHADES[i % 5], "line": {"width": 0}, "layer": "below"})
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "yref": "y",
+                "y0": low,
+                "y1": high,
+                "fillcolor": BAND_SHADES[i % 5],
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
         ticks.append((low + high) / 2)
         names.append(label.replace(" ", "<br>", 1) if len(label) > 10 else label)
-    axis = {"range": [-0.5, top + 0.5], "tickmode": "array", "tickvals": ticks, "ticktext": names,
-            "ticks": "", "tickfont": {"size": 11, "color": "#5b6b6d"}, "automargin": True}
+    axis = {
+        "range": [-0.5, top + 0.5],
+        "tickmode": "array",
+        "tickvals": ticks,
+        "ticktext": names,
+        "ticks": "",
+        "tickfont": {"size": 11, "color": "#5b6b6d"},
+        "automargin": True,
+    }
     return shapes, axis
 
 
@@ -327,46 +559,93 @@ def checkup_trajectory(kind: str, past, span: tuple[date, date] | None = None) -
         return empty(name, "No check-ups yet")
     top = clinical.MAX_TOTAL[kind]
     days = [p.day for p in past]
-    traces: list[dict[str, Any]] = [{"type": "scatter", "x": days, "y": [p.total for p in past], "mode": "lines+markers+text",
-               "name": name, "text": [str(p.total) for p in past], "textposition": "top center",
-               "textfont": {"size": 12}, "line": {"color": BLUE, "width": 3}, "marker": {"size": 9},
-               "hovertemplate": "%{y}<extra></extra>"}]
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "x": days,
+            "y": [p.total for p in past],
+            "mode": "lines+markers+text",
+            "name": name,
+            "text": [str(p.total) for p in past],
+            "textposition": "top center",
+            "textfont": {"size": 12},
+            "line": {"color": BLUE, "width": 3},
+            "marker": {"size": 9},
+            "hovertemplate": "%{y}<extra></extra>",
+        }
+    ]
     points, _ = clinical.CHANGE_MARKERS.get(kind, (None, ""))
     what = "reliable change" if kind == "phq9" else "MCID"
     for chosen, label, symbol, colour in (
-            ([p for p in past if p.change.marked_better], f"Better by {points}+ ({what})", "triangle-down", GREEN),
-            ([p for p in past if p.change.marked_worse], f"Worse by {points}+ ({what})", "triangle-up", VERMILION)):
+        ([p for p in past if p.change.marked_better], f"Better by {points}+ ({what})", "triangle-down", GREEN),
+        ([p for p in past if p.change.marked_worse], f"Worse by {points}+ ({what})", "triangle-up", VERMILION),
+    ):
         if chosen:
-            traces.append({"type": "scatter", "x": [p.day for p in chosen], "y": [p.total for p in chosen],
-                           "mode": "markers", "name": label, "hoverinfo": "skip",
-                           "marker": {"symbol": symbol, "size": 14, "color": colour}})
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": [p.day for p in chosen],
+                    "y": [p.total for p in chosen],
+                    "mode": "markers",
+                    "name": label,
+                    "hoverinfo": "skip",
+                    "marker": {"symbol": symbol, "size": 14, "color": colour},
+                }
+            )
     remitted = [p for p in past if p.change.remission]
     if remitted:
-        traces.append({"type": "scatter", "x": [p.day for p in remitted], "y": [p.total for p in remitted],
-                       "mode": "markers", "name": f"Remission (under {clinical.REMISSION_BELOW[kind]})",
-                       "hoverinfo": "skip",
-                       "marker": {"symbol": "circle-open", "size": 18, "color": GREEN, "line": {"width": 2}}})
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [p.day for p in remitted],
+                "y": [p.total for p in remitted],
+                "mode": "markers",
+                "name": f"Remission (under {clinical.REMISSION_BELOW[kind]})",
+                "hoverinfo": "skip",
+                "marker": {"symbol": "circle-open", "size": 18, "color": GREEN, "line": {"width": 2}},
+            }
+        )
     if len(traces) == 1:
-        traces[0]["showlegend"] = False    # one line needs no legend: the title names it
+        traces[0]["showlegend"] = False  # one line needs no legend: the title names it
     shapes, y = _band_axis(kind)
-    return _figure(traces, f"{name} (0–{top})", height=300, x=_date_axis(*_span(days, span)), y=y, shapes=shapes,
-                   hovermode="closest", margin_left=8)
+    return _figure(
+        traces,
+        f"{name} (0–{top})",
+        height=300,
+        x=_date_axis(*_span(days, span)),
+        y=y,
+        shapes=shapes,
+        hovermode="closest",
+        margin_left=8,
+    )
 
 
 def adherence(cards, start: date, end: date) -> go.Figure:
     """Days with a card, week by week (Monday-based weeks)."""
     if start > end:
         return empty("Diary cards per week", "Nothing yet")
-    if not cards:   # empty axes said nothing; the other charts say this
+    if not cards:  # empty axes said nothing; the other charts say this
         return empty("Days with a diary card, per week", "No diary cards yet")
     counts: Counter = Counter(_monday(c.day) for c in cards)
     first = _monday(start)
     weeks = [first + timedelta(weeks=n) for n in range((end - first).days // 7 + 1)]
-    return _figure([{"type": "bar", "x": weeks, "y": [counts.get(w, 0) for w in weeks], "marker": {"color": GREEN},
-                     "name": "Days with a card", "text": [str(counts.get(w, 0)) for w in weeks],
-                     "textposition": "outside"}],
-                   "Days with a diary card, per week", height=240, x=_date_axis(weeks[0], weeks[-1], weekly=True),
-                   y={"range": [0, 8], "dtick": 7})
+    return _figure(
+        [
+            {
+                "type": "bar",
+                "x": weeks,
+                "y": [counts.get(w, 0) for w in weeks],
+                "marker": {"color": GREEN},
+                "name": "Days with a card",
+                "text": [str(counts.get(w, 0)) for w in weeks],
+                "textposition": "outside",
+            }
+        ],
+        "Days with a diary card, per week",
+        height=240,
+        x=_date_axis(weeks[0], weeks[-1], weekly=True),
+        y={"range": [0, 8], "dtick": 7},
+    )
 
 
 def weekly(title: str, weeks: list[date], series: dict[str, list], *, y_range=None, bars: bool = False) -> go.Figure:
@@ -376,13 +655,28 @@ def weekly(title: str, weeks: list[date], series: dict[str, list], *, y_range=No
     if not any(v is not None and v != 0 for values in series.values() for v in values):
         return empty(title, "Nothing recorded in these weeks")
     palette = [BLUE, ORANGE, GREEN]
-    traces = [{"type": "bar", "x": weeks, "y": values, "name": name, "marker": {"color": palette[i % 3]}} if bars else
-              {"type": "scatter", "x": weeks, "y": values, "name": name, "mode": "lines+markers", "connectgaps": True,
-               "line": {"color": palette[i % 3], "width": 3}, "marker": {"size": 9}}
-              for i, (name, values) in enumerate(series.items())]
-    return _figure(traces, title, height=260, x={**_date_axis(weeks[0], weeks[-1], weekly=True),
-                                                 "hoverformat": "week of %b %-d"},
-                   y={"range": y_range} if y_range else None)
+    traces = [
+        {"type": "bar", "x": weeks, "y": values, "name": name, "marker": {"color": palette[i % 3]}}
+        if bars
+        else {
+            "type": "scatter",
+            "x": weeks,
+            "y": values,
+            "name": name,
+            "mode": "lines+markers",
+            "connectgaps": True,
+            "line": {"color": palette[i % 3], "width": 3},
+            "marker": {"size": 9},
+        }
+        for i, (name, values) in enumerate(series.items())
+    ]
+    return _figure(
+        traces,
+        title,
+        height=260,
+        x={**_date_axis(weeks[0], weeks[-1], weekly=True), "hoverformat": "week of %b %-d"},
+        y={"range": y_range} if y_range else None,
+    )
 
 
 def _cell(value) -> str:
@@ -402,8 +696,11 @@ def as_table(figure: go.Figure) -> tuple[list[str], list[list[str]]]:
     or anyone who cannot tell the markers apart. One row per day, week or item on the category axis
     (x, or y for a horizontal chart), one column per named trace; helper traces (unnamed, or kept
     out of the legend and hover) are left out. An empty chart gives no rows."""
-    traces = [t for t in figure.data if t.name and t.x is not None and t.y is not None
-              and not (t.showlegend is False and t.hoverinfo == "skip")]
+    traces = [
+        t
+        for t in figure.data
+        if t.name and t.x is not None and t.y is not None and not (t.showlegend is False and t.hoverinfo == "skip")
+    ]
     if not traces:
         return [], []
     horizontal = all(isinstance(v, str) for t in traces for v in t.y if v is not None)

@@ -48,10 +48,20 @@ class Questionnaire:
 def load_questionnaires(path=QUESTIONNAIRE_FILE) -> dict[str, Questionnaire]:
     """The questionnaires in `path`, checked by core.content (a CatalogueError names the file)."""
     entries = read_questionnaires(path, {kind: clinical.MAX_TOTAL[kind] for kind in KINDS})
-    return {kind: Questionnaire(kind, q.name, q.title, q.about, q.attribution, q.stem,
-                                tuple(Item(text, choices) for text, choices in q.item_choices()),
-                                q.function_item, tuple(q.function_choices or ()))
-            for kind, q in entries.items()}
+    return {
+        kind: Questionnaire(
+            kind,
+            q.name,
+            q.title,
+            q.about,
+            q.attribution,
+            q.stem,
+            tuple(Item(text, choices) for text, choices in q.item_choices()),
+            q.function_item,
+            tuple(q.function_choices or ()),
+        )
+        for kind, q in entries.items()
+    }
 
 
 @lru_cache(maxsize=1)
@@ -65,13 +75,14 @@ def kinds_for(program: Program | None) -> list[str]:
 
 # --- schedule -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Status:
     kind: str
-    due_slot: str | None        # the slot to fill now, or None when nothing is due
+    due_slot: str | None  # the slot to fill now, or None when nothing is due
     due_day: date | None
     late: bool
-    next_day: date | None       # when the next one falls due (when nothing is due now)
+    next_day: date | None  # when the next one falls due (when nothing is due now)
     extra_request_id: int | None = None
 
     @property
@@ -79,8 +90,9 @@ class Status:
         return self.due_slot is not None
 
 
-def _status(kind: str, regular: list[Checkup], open_request: CheckupRequest | None, today: date,
-            interval: int) -> Status:
+def _status(
+    kind: str, regular: list[Checkup], open_request: CheckupRequest | None, today: date, interval: int
+) -> Status:
     if open_request is not None:
         return Status(kind, f"extra-{open_request.id}", today, False, None, open_request.id)
     if not regular:
@@ -102,15 +114,25 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
     today = today or user_today(session, participant_id)
     interval = program.checkup_interval_days if program else clinical.CHECKUP_INTERVAL_DAYS
     rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id)).all()
-    requests = session.exec(select(CheckupRequest).where(CheckupRequest.participant_id == participant_id,
-                                                         col(CheckupRequest.fulfilled_by_id).is_(None))
-                            .order_by(col(CheckupRequest.id))).all()
-    return [_status(kind, [r for r in rows if r.kind == kind and r.slot_key.startswith("p")],
-                    next((q for q in requests if q.kind == kind), None), today, interval)
-            for kind in kinds_for(program)]
+    requests = session.exec(
+        select(CheckupRequest)
+        .where(CheckupRequest.participant_id == participant_id, col(CheckupRequest.fulfilled_by_id).is_(None))
+        .order_by(col(CheckupRequest.id))
+    ).all()
+    return [
+        _status(
+            kind,
+            [r for r in rows if r.kind == kind and r.slot_key.startswith("p")],
+            next((q for q in requests if q.kind == kind), None),
+            today,
+            interval,
+        )
+        for kind in kinds_for(program)
+    ]
 
 
 # --- submitting -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Result:
@@ -118,8 +140,8 @@ class Result:
     total: int
     band: str
     change: clinical.Change
-    risk: RiskOutcome = NO_RISK          # item 9: the crisis response, at once
-    worsening: RiskOutcome = NO_RISK     # for the therapist only; no crisis screen
+    risk: RiskOutcome = NO_RISK  # item 9: the crisis response, at once
+    worsening: RiskOutcome = NO_RISK  # for the therapist only; no crisis screen
 
     @property
     def risks(self) -> list[str]:
@@ -134,12 +156,23 @@ class Result:
 
 
 def _intake_total(session: Session, participant_id: int, kind: str) -> int | None:
-    return session.exec(select(Checkup.total).where(Checkup.participant_id == participant_id,
-                                                    Checkup.kind == kind, Checkup.slot_key == "p0")).first()
+    return session.exec(
+        select(Checkup.total).where(
+            Checkup.participant_id == participant_id, Checkup.kind == kind, Checkup.slot_key == "p0"
+        )
+    ).first()
 
 
-def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, answers: list[int | None],
-           function_answer: int | None = None, now: datetime | None = None) -> Result:
+def submit(
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int,
+    kind: str,
+    answers: list[int | None],
+    function_answer: int | None = None,
+    now: datetime | None = None,
+) -> Result:
     """Score and save a completed check-up; route PHQ-9 item 9 and worsening at once.
 
     Item 9 is routed even when other answers are missing: the refusal (IncompleteWithRisk) carries
@@ -166,27 +199,51 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
             errors[f"item_{index}"] = "Please answer this one too."
         elif isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(item.choices):
             errors[f"item_{index}"] = f"Choose one of the {len(item.choices)} answers."
-    if function_answer is not None and (isinstance(function_answer, bool) or not isinstance(function_answer, int)
-                                        or not 0 <= function_answer < len(q.function_choices)):
+    if function_answer is not None and (
+        isinstance(function_answer, bool)
+        or not isinstance(function_answer, int)
+        or not 0 <= function_answer < len(q.function_choices)
+    ):
         errors["function"] = "Choose one of the answers."
     choices = list(q.items[clinical.PHQ9_ITEM9_INDEX].choices) if kind == "phq9" else []
     reasons = clinical.checkup_reasons(kind, answers, choices)
     source = f"{kind}:{status.due_slot}"
     if errors:
         if reasons:
-            risk = route(session, actor, participant_id=participant_id, source_key=source, day=today,
-                         reasons=reasons, latest="The rest of the check-up was not finished yet", now=now)
+            risk = route(
+                session,
+                actor,
+                participant_id=participant_id,
+                source_key=source,
+                day=today,
+                reasons=reasons,
+                latest="The rest of the check-up was not finished yet",
+                now=now,
+            )
             session.commit()
             raise IncompleteWithRisk(errors, risk)
         raise ValidationError(errors)
 
-    total = sum(a for a in answers if a is not None)   # (none is None here: the loop above refused it)
+    total = sum(a for a in answers if a is not None)  # (none is None here: the loop above refused it)
     band = clinical.band(kind, total)
     intake = None if status.due_slot == "p0" else _intake_total(session, participant_id, kind)
-    checkup_id = insert_if_absent(session, Checkup, {
-        "participant_id": participant_id, "kind": kind, "slot_key": status.due_slot, "day": today,
-        "answers": answers, "function_answer": function_answer, "total": total, "band": band,
-        "late": status.late, "taken_at": now}, conflict=["participant_id", "kind", "slot_key"])
+    checkup_id = insert_if_absent(
+        session,
+        Checkup,
+        {
+            "participant_id": participant_id,
+            "kind": kind,
+            "slot_key": status.due_slot,
+            "day": today,
+            "answers": answers,
+            "function_answer": function_answer,
+            "total": total,
+            "band": band,
+            "late": status.late,
+            "taken_at": now,
+        },
+        conflict=["participant_id", "kind", "slot_key"],
+    )
     if checkup_id is None:
         raise ValidationError.one("kind", "This check-up was already saved — thank you.")
     if status.extra_request_id:
@@ -195,13 +252,27 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
         request.fulfilled_by_id = checkup_id
         session.add(request)
     name = clinical.CHECKUP_NAMES[kind]
-    risk = route(session, actor, participant_id=participant_id, source_key=source, day=today, reasons=reasons,
-                 latest=f"{name} total {total} ({band.lower()})", now=now)
+    risk = route(
+        session,
+        actor,
+        participant_id=participant_id,
+        source_key=source,
+        day=today,
+        reasons=reasons,
+        latest=f"{name} total {total} ({band.lower()})",
+        now=now,
+    )
     worse = clinical.worsening_reason(kind, total, intake)
-    worsening = route(session, actor, participant_id=participant_id, source_key=f"worsening:{kind}", day=today,
-                      reasons=[worse] if worse else [],
-                      latest=f"Latest {name} total {total} on {today:%b} {today.day} (intake {intake})" if intake is not None else "",
-                      now=now)
+    worsening = route(
+        session,
+        actor,
+        participant_id=participant_id,
+        source_key=f"worsening:{kind}",
+        day=today,
+        reasons=[worse] if worse else [],
+        latest=f"Latest {name} total {total} on {today:%b} {today.day} (intake {intake})" if intake is not None else "",
+        now=now,
+    )
     session.commit()
     return Result(kind, total, band, clinical.change_from_intake(kind, intake, total), risk, worsening)
 
@@ -213,9 +284,13 @@ def request_extra(session: Session, actor: Actor, *, participant_id: int, kind: 
         raise AccessDenied("Only the participant's therapist can ask for an extra check-up.")
     if kind not in KINDS:
         raise ValidationError.one("kind", "Unknown check-up.")
-    pending = session.exec(select(CheckupRequest.id).where(
-        CheckupRequest.participant_id == participant_id, CheckupRequest.kind == kind,
-        CheckupRequest.fulfilled_by_id == None)).first()  # noqa: E711
+    pending = session.exec(
+        select(CheckupRequest.id).where(
+            CheckupRequest.participant_id == participant_id,
+            CheckupRequest.kind == kind,
+            col(CheckupRequest.fulfilled_by_id).is_(None),
+        )
+    ).first()
     if pending is not None:
         raise ValidationError.one("kind", "An extra check-up is already waiting for them.")
     session.add(CheckupRequest(participant_id=participant_id, kind=kind, requested_by_id=actor.id))
@@ -223,6 +298,7 @@ def request_extra(session: Session, actor: Actor, *, participant_id: int, kind: 
 
 
 # --- reading --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Past:
@@ -241,17 +317,31 @@ def history(session: Session, actor: Actor, participant_id: int, kind: str) -> l
     return histories(session, actor, participant_id, (kind,))[kind]
 
 
-def histories(session: Session, actor: Actor, participant_id: int,
-              kinds: tuple[str, ...] | list[str] = KINDS) -> dict[str, list[Past]]:
+def histories(
+    session: Session, actor: Actor, participant_id: int, kinds: tuple[str, ...] | list[str] = KINDS
+) -> dict[str, list[Past]]:
     """`history` of several kinds in one query: {kind: check-ups oldest first} (empty lists too)."""
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
-    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(kinds))
-                        .order_by(col(Checkup.day), col(Checkup.id))).all()
+    rows = session.exec(
+        select(Checkup)
+        .where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(kinds))
+        .order_by(col(Checkup.day), col(Checkup.id))
+    ).all()
     found: dict[str, list[Past]] = {kind: [] for kind in kinds}
     for kind in found:
         mine = [r for r in rows if r.kind == kind]
         intake = next((r.total for r in mine if r.slot_key == "p0"), None)
-        found[kind] = [Past(r.day, r.kind, r.total, r.band, list(r.answers), r.function_answer, r.late,
-                            clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total))
-                       for r in mine]
+        found[kind] = [
+            Past(
+                r.day,
+                r.kind,
+                r.total,
+                r.band,
+                list(r.answers),
+                r.function_answer,
+                r.late,
+                clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total),
+            )
+            for r in mine
+        ]
     return found

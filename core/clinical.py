@@ -15,8 +15,8 @@ URGE_MIN, URGE_MAX = 0, 5
 CRAVING_MIN, CRAVING_MAX = 0, 10
 SLEEP_MIN_HOURS, SLEEP_MAX_HOURS = 0.0, 24.0
 NOTE_MAX_CHARS = 2000
-LATE_WINDOW_DAYS = 2          # today, plus this many days back, can be filled in
-EMOTIONS = {                  # key -> label, in the order of the paper card
+LATE_WINDOW_DAYS = 2  # today, plus this many days back, can be filled in
+EMOTIONS = {  # key -> label, in the order of the paper card
     "sadness": "Sadness",
     "anxiety": "Anxiety / fear",
     "anger": "Anger",
@@ -24,7 +24,7 @@ EMOTIONS = {                  # key -> label, in the order of the paper card
     "joy": "Joy",
 }
 MEDICATION_CHOICES = {"yes": "Yes", "no": "No", "not_prescribed": "Not prescribed"}
-MEDICATION_ADHERENCE_ANSWERS = ("yes", "no")   # what adherence counts; "not prescribed" counts neither way
+MEDICATION_ADHERENCE_ANSWERS = ("yes", "no")  # what adherence counts; "not prescribed" counts neither way
 # Targets every program starts with; programs may add more (and retire them, keeping history).
 DEFAULT_TARGETS = (
     ("suicidal_thoughts", "Suicidal thoughts"),
@@ -34,9 +34,9 @@ DEFAULT_TARGETS = (
 
 
 class Severity(StrEnum):
-    URGENT = "urgent"          # review now (same hour where staffed)
-    SAME_DAY = "same_day"      # review today
-    REVIEW = "review"          # review before the next session
+    URGENT = "urgent"  # review now (same hour where staffed)
+    SAME_DAY = "same_day"  # review today
+    REVIEW = "review"  # review before the next session
 
     @property
     def rank(self) -> int:
@@ -54,8 +54,8 @@ RULE_SEVERITIES = {"none": "No alert", "review": "Review alert", "urgent": "Urge
 # --- Risk rules for the diary card's targets ------------------------------------------------
 # Design (clinical.md §2): a suicide or self-harm urge of 4-5 follows the PHQ-9 item-9 path, and
 # so does acting on one. Every target has a rule; a program sets the rules of the targets it adds.
-RISK_URGE_THRESHOLD = 4       # a suicidal-thoughts or self-harm urge at or above this opens an alert
-ACTED_LEVEL = 1               # "acted" has one level: any act is the same signal
+RISK_URGE_THRESHOLD = 4  # a suicidal-thoughts or self-harm urge at or above this opens an alert
+ACTED_LEVEL = 1  # "acted" has one level: any act is the same signal
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class TargetRule:
     urge_severity: Severity | None = None
     acted_severity: Severity | None = None
     acted_words: str = "acted on the urge"
-    followup: bool = False    # offer the structured suicide-risk follow-up when it fires
+    followup: bool = False  # offer the structured suicide-risk follow-up when it fires
 
     @property
     def alerts(self) -> bool:
@@ -89,16 +89,19 @@ DEFAULT_TARGET_RULES: dict[str, TargetRule] = {
     "self_harm": TargetRule(RISK_URGE_THRESHOLD, Severity.URGENT, Severity.URGENT),
     # A lapse: any use after a period of abstinence carries overdose risk (tolerance falls), so
     # acting on a substance-use urge opens a review by default; the program may change it.
-    "substance_use": TargetRule(None, None, Severity.REVIEW,
-                                acted_words="used (a lapse; overdose risk is higher after a break)"),
+    "substance_use": TargetRule(
+        None, None, Severity.REVIEW, acted_words="used (a lapse; overdose risk is higher after a break)"
+    ),
 }
 NO_RULE = TargetRule()
 
 
 def rule_from_settings(min_urge: int | None, urge_severity: str, acted_severity: str) -> TargetRule:
     """A program-set rule as stored on the target ("none" means no alert)."""
+
     def sev(value: str) -> Severity | None:
         return None if value in (None, "", "none") else Severity(value)
+
     return TargetRule(min_urge, sev(urge_severity), sev(acted_severity))
 
 
@@ -108,8 +111,9 @@ def check_rule_settings(min_urge, urge_severity, acted_severity) -> dict[str, st
     for name, value in (("urge_severity", urge_severity), ("acted_severity", acted_severity)):
         if not isinstance(value, str) or value not in RULE_SEVERITIES:
             errors[name] = f"Choose one of: {', '.join(RULE_SEVERITIES.values())}."
-    if min_urge is not None and (isinstance(min_urge, bool) or not isinstance(min_urge, int)
-                                 or not 1 <= min_urge <= URGE_MAX):
+    if min_urge is not None and (
+        isinstance(min_urge, bool) or not isinstance(min_urge, int) or not 1 <= min_urge <= URGE_MAX
+    ):
         errors["min_urge"] = f"The urge level is a whole number from 1 to {URGE_MAX}."
     elif min_urge is None and urge_severity not in (None, "none") and "urge_severity" not in errors:
         errors["min_urge"] = "Choose the urge level that should open an alert."
@@ -122,20 +126,30 @@ def check_rule_settings(min_urge, urge_severity, acted_severity) -> dict[str, st
 class Reason:
     """One thing that makes an alert: plain words for the therapist, with the rating behind it."""
 
-    key: str                  # e.g. "urge:self_harm", "acted:self_harm", "phq9_item9"
+    key: str  # e.g. "urge:self_harm", "acted:self_harm", "phq9_item9"
     severity: Severity
     text: str
-    level: int                # how strong (the urge, 1 for an act, the item-9 answer, a total)
-    followup: bool = False    # the structured suicide-risk follow-up should be offered
+    level: int  # how strong (the urge, 1 for an act, the item-9 answer, a total)
+    followup: bool = False  # the structured suicide-risk follow-up should be offered
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "severity": self.severity.value, "text": self.text, "level": self.level,
-                "followup": self.followup}
+        return {
+            "key": self.key,
+            "severity": self.severity.value,
+            "text": self.text,
+            "level": self.level,
+            "followup": self.followup,
+        }
 
     @classmethod
     def of(cls, data: dict) -> Reason:
-        return cls(str(data["key"]), Severity(data["severity"]), str(data["text"]), int(data["level"]),
-                   bool(data.get("followup")))
+        return cls(
+            str(data["key"]),
+            Severity(data["severity"]),
+            str(data["text"]),
+            int(data["level"]),
+            bool(data.get("followup")),
+        )
 
 
 def rises(before: list[Reason], now: list[Reason]) -> bool:
@@ -157,8 +171,9 @@ def _urge_words(urge: int | None) -> str:
     return "urge not rated" if urge is None else f"urge {urge} of {URGE_MAX}"
 
 
-def diary_reasons(urges: dict[str, tuple[int | None, bool]],
-                  targets: dict[str, tuple[str, TargetRule]]) -> list[Reason]:
+def diary_reasons(
+    urges: dict[str, tuple[int | None, bool]], targets: dict[str, tuple[str, TargetRule]]
+) -> list[Reason]:
     """What a card's urges fire. `urges`: target key -> (urge 0-5 or None, acted);
     `targets`: target key -> (label, rule). Unknown targets and bad values are ignored here
     (validation reports them): risk is read from whatever answers are usable."""
@@ -167,14 +182,26 @@ def diary_reasons(urges: dict[str, tuple[int | None, bool]],
         urge, acted = urges.get(key, (None, False))
         if isinstance(urge, bool) or not isinstance(urge, int) or not URGE_MIN <= urge <= URGE_MAX:
             urge = None
-        if (rule.urge_severity is not None and rule.min_urge is not None and urge is not None
-                and urge >= rule.min_urge):
-            fired.append(Reason(f"urge:{key}", rule.urge_severity,
-                                f"{label}: urge rated {urge} of {URGE_MAX} on the diary card", urge,
-                                rule.followup))
+        if rule.urge_severity is not None and rule.min_urge is not None and urge is not None and urge >= rule.min_urge:
+            fired.append(
+                Reason(
+                    f"urge:{key}",
+                    rule.urge_severity,
+                    f"{label}: urge rated {urge} of {URGE_MAX} on the diary card",
+                    urge,
+                    rule.followup,
+                )
+            )
         if rule.acted_severity is not None and acted is True:
-            fired.append(Reason(f"acted:{key}", rule.acted_severity,
-                                f"{label}: {rule.acted_words} ({_urge_words(urge)})", ACTED_LEVEL, rule.followup))
+            fired.append(
+                Reason(
+                    f"acted:{key}",
+                    rule.acted_severity,
+                    f"{label}: {rule.acted_words} ({_urge_words(urge)})",
+                    ACTED_LEVEL,
+                    rule.followup,
+                )
+            )
     return fired
 
 
@@ -193,8 +220,12 @@ def card_latest(urges: dict[str, tuple[int | None, bool]], targets: dict[str, tu
 
 def crisis_words_reason(where: str) -> Reason:
     """A free-text match: the fact of it, never the words (`where` names the field, not its text)."""
-    return Reason(f"crisis_words:{where}", Severity.REVIEW,
-                  f"Words in the {where} matched the crisis-word screen (not quoted here)", 1)
+    return Reason(
+        f"crisis_words:{where}",
+        Severity.REVIEW,
+        f"Words in the {where} matched the crisis-word screen (not quoted here)",
+        1,
+    )
 
 
 # --- Structured suicide-risk follow-up ----------------------------------------------------------
@@ -209,14 +240,22 @@ FOLLOWUP_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("method", "Have you thought about a way you might do it?"),
     ("intent", "Have you felt you might really act on those thoughts?"),
     ("plan", "Have you worked out any details of how or when?"),
-    ("behaviour", "In the past three months, have you done anything to end your life or to get ready to "
-                  "— for example saved up pills, got hold of a weapon, written a goodbye note, or started "
-                  "and stopped?"),
+    (
+        "behaviour",
+        "In the past three months, have you done anything to end your life or to get ready to "
+        "— for example saved up pills, got hold of a weapon, written a goodbye note, or started "
+        "and stopped?",
+    ),
 )
-FOLLOWUP_SHORT = {"wish_dead": "Wished to be dead", "thoughts": "Thoughts of ending life",
-                  "method": "Thought of a way", "intent": "Might act on them", "plan": "Details of a plan",
-                  "behaviour": "Did something in the past 3 months"}
-FOLLOWUP_AFTER_THOUGHTS = ("method", "intent", "plan")   # asked only when "thoughts" is yes
+FOLLOWUP_SHORT = {
+    "wish_dead": "Wished to be dead",
+    "thoughts": "Thoughts of ending life",
+    "method": "Thought of a way",
+    "intent": "Might act on them",
+    "plan": "Details of a plan",
+    "behaviour": "Did something in the past 3 months",
+}
+FOLLOWUP_AFTER_THOUGHTS = ("method", "intent", "plan")  # asked only when "thoughts" is yes
 
 
 class RiskLevel(StrEnum):
@@ -250,7 +289,7 @@ def check_followup(answers: dict) -> dict[str, str]:
 def followup_level(answers: dict) -> RiskLevel:
     yes = {k for k, v in answers.items() if v is True}
     if not answers.get("thoughts"):
-        yes -= set(FOLLOWUP_AFTER_THOUGHTS)   # not asked, so not counted
+        yes -= set(FOLLOWUP_AFTER_THOUGHTS)  # not asked, so not counted
     if yes & {"intent", "plan", "behaviour"}:
         return RiskLevel.HIGH
     if "method" in yes:
@@ -261,18 +300,18 @@ def followup_level(answers: dict) -> RiskLevel:
 
 
 # --- Caseload flags ------------------------------------------------------------------------------
-MISSED_CARD_DAYS = 3          # no card for this many days opens a "missed check-in" alert
-MOOD_DROP_FLAG = 1.5          # 7-day mood average this much below the week before: "worsening"
+MISSED_CARD_DAYS = 3  # no card for this many days opens a "missed check-in" alert
+MOOD_DROP_FLAG = 1.5  # 7-day mood average this much below the week before: "worsening"
 
 
 # --- Weekly check-ups (PHQ-9, GAD-7, craving scale) ------------------------------------------
-CHECKUP_INTERVAL_DAYS = 7     # default; a program may change it
-CHECKUP_LATE_DAYS = 2         # a check-up may be taken up to this many days after it falls due
+CHECKUP_INTERVAL_DAYS = 7  # default; a program may change it
+CHECKUP_LATE_DAYS = 2  # a check-up may be taken up to this many days after it falls due
 
 # (lowest total, band) in ascending order; a total belongs to the last band whose floor it reaches.
 PHQ9_BANDS = ((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Moderately severe"), (20, "Severe"))
 GAD7_BANDS = ((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Severe"))
-PACS_BANDS = ((0, "Low"), (15, "High"))   # 15+: best balance of sensitivity and specificity
+PACS_BANDS = ((0, "Low"), (15, "High"))  # 15+: best balance of sensitivity and specificity
 # Substance-use screeners (sources in core/content/screeners.yaml), at intake and on request only.
 # AUDIT-C (Bush 1998; Bradley 2003): each item 0-4, total 0-12; a positive screen is 4 or more for
 # men and 3 or more for women. The app does not record sex, and asking for it only to pick a
@@ -280,36 +319,42 @@ PACS_BANDS = ((0, "Low"), (15, "High"))   # 15+: best balance of sensitivity and
 # the therapist reads it with what they know; 4 or more is positive for everyone.
 AUDITC_POSITIVE_WOMEN = 3
 AUDITC_POSITIVE_MEN = 4
-AUDITC_BANDS = ((0, "Below the cut-offs"), (AUDITC_POSITIVE_WOMEN, "At the women's cut-off"),
-                (AUDITC_POSITIVE_MEN, "Positive screen"))
+AUDITC_BANDS = (
+    (0, "Below the cut-offs"),
+    (AUDITC_POSITIVE_WOMEN, "At the women's cut-off"),
+    (AUDITC_POSITIVE_MEN, "Positive screen"),
+)
 # DAST-10 (Skinner 1982): 10 yes/no items, one point each; item 3 ("always able to stop") scores
 # a point for "No". Bands: 0 none, 1-2 low, 3-5 moderate, 6-8 substantial, 9-10 severe.
-DAST10_REVERSED_ITEMS = (2,)          # 0-based: item 3
-DAST10_BANDS = ((0, "No problems reported"), (1, "Low level"), (3, "Moderate level"),
-                (6, "Substantial level"), (9, "Severe level"))
+DAST10_REVERSED_ITEMS = (2,)  # 0-based: item 3
+DAST10_BANDS = (
+    (0, "No problems reported"),
+    (1, "Low level"),
+    (3, "Moderate level"),
+    (6, "Substantial level"),
+    (9, "Severe level"),
+)
 SCREENER_KINDS = ("auditc", "dast10")
 
 MAX_TOTAL = {"phq9": 27, "gad7": 21, "pacs": 30, "auditc": 12, "dast10": 10}
-CHECKUP_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7", "pacs": "Craving scale", "auditc": "AUDIT-C",
-                 "dast10": "DAST-10"}
-BANDS = {"phq9": PHQ9_BANDS, "gad7": GAD7_BANDS, "pacs": PACS_BANDS, "auditc": AUDITC_BANDS,
-         "dast10": DAST10_BANDS}
+CHECKUP_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7", "pacs": "Craving scale", "auditc": "AUDIT-C", "dast10": "DAST-10"}
+BANDS = {"phq9": PHQ9_BANDS, "gad7": GAD7_BANDS, "pacs": PACS_BANDS, "auditc": AUDITC_BANDS, "dast10": DAST10_BANDS}
 
-PHQ9_RELIABLE_CHANGE = 5      # points (Löwe 2004: 2 standard errors of measurement)
-GAD7_MCID = 4                 # points: minimal clinically important difference (Toussaint 2020)
-GAD7_RELIABLE_CHANGE = 6      # points: reliable change index, 5.59 rounded up (Bischoff 2020)
+PHQ9_RELIABLE_CHANGE = 5  # points (Löwe 2004: 2 standard errors of measurement)
+GAD7_MCID = 4  # points: minimal clinically important difference (Toussaint 2020)
+GAD7_RELIABLE_CHANGE = 6  # points: reliable change index, 5.59 rounded up (Bischoff 2020)
 # The change marked on charts and in words, per measure: (points from intake, what it is called).
 CHANGE_MARKERS: dict[str, tuple[int, str]] = {
     "phq9": (PHQ9_RELIABLE_CHANGE, "reliable change"),
     "gad7": (GAD7_MCID, "minimal clinically important difference"),
 }
-PHQ9_RESPONSE_DROP = 0.5      # response: at least a 50% drop from intake...
-PHQ9_RESPONSE_MAX = 9         # ...and a total of 9 or less (McMillan 2010)
+PHQ9_RESPONSE_DROP = 0.5  # response: at least a 50% drop from intake...
+PHQ9_RESPONSE_MAX = 9  # ...and a total of 9 or less (McMillan 2010)
 # Remission: a total in the minimal band (PHQ-9 < 5, GAD-7 < 5), the usual threshold.
 REMISSION_BELOW = {"phq9": 5, "gad7": 5}
-PHQ9_ITEM9_INDEX = 8          # "Thoughts that you would be better off dead..." (0-based)
-PHQ9_ITEM9_ALERT_MIN = 1      # any answer above "Not at all" alerts a clinician, whatever the total
-PHQ9_WORSENING_POINTS = 5     # worse than intake by this much opens a "worsening" alert
+PHQ9_ITEM9_INDEX = 8  # "Thoughts that you would be better off dead..." (0-based)
+PHQ9_ITEM9_ALERT_MIN = 1  # any answer above "Not at all" alerts a clinician, whatever the total
+PHQ9_WORSENING_POINTS = 5  # worse than intake by this much opens a "worsening" alert
 # Alerting on worsening uses a change beyond measurement noise: PHQ-9 5 (reliable change), GAD-7 6
 # (its reliable change index; the 4-point MCID marks the chart but is within noise for one person).
 WORSENING_POINTS = {"phq9": PHQ9_WORSENING_POINTS, "gad7": GAD7_RELIABLE_CHANGE}
@@ -325,29 +370,41 @@ BAND_WORDS = {
     "High": "Craving was strong this week — worth talking over with your therapist.",
     # Screeners: what the answers describe, never a verdict on the person.
     "Below the cut-offs": "Your answers are below the level where this check-up suggests a closer look.",
-    "At the women's cut-off": ("Your answers are at the level where, for women, this check-up suggests a "
-                               "closer look (for men it is one point higher). Your therapist will go over "
-                               "it with you."),
-    "Positive screen": ("Your answers are at the level where this check-up suggests a closer look at "
-                        "drinking. That's useful to know — your therapist will go over it with you."),
+    "At the women's cut-off": (
+        "Your answers are at the level where, for women, this check-up suggests a "
+        "closer look (for men it is one point higher). Your therapist will go over "
+        "it with you."
+    ),
+    "Positive screen": (
+        "Your answers are at the level where this check-up suggests a closer look at "
+        "drinking. That's useful to know — your therapist will go over it with you."
+    ),
     "No problems reported": "You didn't report problems with drug use in the past year.",
     "Low level": "A few answers touched on drug use. Your therapist can go over them with you.",
-    "Moderate level": ("Some answers point to drug use causing problems. That's useful to know — your "
-                       "therapist will go over it with you."),
-    "Substantial level": ("Many answers point to drug use causing problems. Thank you for answering openly — "
-                          "your therapist will go over it with you."),
-    "Severe level": ("Most answers point to drug use causing problems. Thank you for answering openly — "
-                     "your therapist will go over it with you, and you don't have to sort it out alone."),
+    "Moderate level": (
+        "Some answers point to drug use causing problems. That's useful to know — your "
+        "therapist will go over it with you."
+    ),
+    "Substantial level": (
+        "Many answers point to drug use causing problems. Thank you for answering openly — "
+        "your therapist will go over it with you."
+    ),
+    "Severe level": (
+        "Most answers point to drug use causing problems. Thank you for answering openly — "
+        "your therapist will go over it with you, and you don't have to sort it out alone."
+    ),
 }
 
 
 # Beside a positive item 9 the total's band words ("Few or no symptoms") would contradict the
 # crisis panel: these are shown instead.
-ITEM9_WORDS = ("You told us about thoughts of being better off dead or of hurting yourself. That matters "
-               "more than the total — your therapist will follow up with you.")
+ITEM9_WORDS = (
+    "You told us about thoughts of being better off dead or of hurting yourself. That matters "
+    "more than the total — your therapist will follow up with you."
+)
 
 
-BAND_MAX_CHARS = 32          # the column size; a test checks every band fits
+BAND_MAX_CHARS = 32  # the column size; a test checks every band fits
 
 
 def screener_total(kind: str, answers: list[int]) -> int:
@@ -370,11 +427,11 @@ def band(kind: str, total: int) -> str:
 class Change:
     """How a total compares with the intake total."""
 
-    from_intake: int | None          # positive = worse
-    marked_worse: bool = False       # worse by the measure's marker (CHANGE_MARKERS)
+    from_intake: int | None  # positive = worse
+    marked_worse: bool = False  # worse by the measure's marker (CHANGE_MARKERS)
     marked_better: bool = False
-    response: bool = False           # PHQ-9 only
-    remission: bool = False          # PHQ-9 / GAD-7 below REMISSION_BELOW
+    response: bool = False  # PHQ-9 only
+    remission: bool = False  # PHQ-9 / GAD-7 below REMISSION_BELOW
 
 
 def remission(kind: str, total: int) -> bool:
@@ -387,17 +444,26 @@ def change_from_intake(kind: str, intake: int | None, total: int) -> Change:
         return Change(None, remission=in_remission)
     diff = total - intake
     threshold = CHANGE_MARKERS[kind][0] if kind in CHANGE_MARKERS else None
-    response = (kind == "phq9" and intake > 0 and total <= PHQ9_RESPONSE_MAX
-                and (intake - total) >= PHQ9_RESPONSE_DROP * intake)
-    return Change(diff, marked_worse=threshold is not None and diff >= threshold,
-                  marked_better=threshold is not None and -diff >= threshold, response=response,
-                  remission=in_remission)
+    response = (
+        kind == "phq9" and intake > 0 and total <= PHQ9_RESPONSE_MAX and (intake - total) >= PHQ9_RESPONSE_DROP * intake
+    )
+    return Change(
+        diff,
+        marked_worse=threshold is not None and diff >= threshold,
+        marked_better=threshold is not None and -diff >= threshold,
+        response=response,
+        remission=in_remission,
+    )
 
 
 def item9_reason(answer: int, answer_words: str) -> Reason:
-    return Reason("phq9_item9", Severity.URGENT,
-                  f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered '{answer_words}'",
-                  answer, followup=True)
+    return Reason(
+        "phq9_item9",
+        Severity.URGENT,
+        f"PHQ-9 item 9 (thoughts of being better off dead or of self-harm) answered '{answer_words}'",
+        answer,
+        followup=True,
+    )
 
 
 def checkup_reasons(kind: str, answers: list[int | None], choices: list[str]) -> list[Reason]:
@@ -415,39 +481,51 @@ def worsening_reason(kind: str, total: int, intake: int | None) -> Reason | None
     points = WORSENING_POINTS.get(kind)
     if points is None or intake is None or total - intake < points:
         return None
-    return Reason(f"{kind}_worsening", Severity.REVIEW,
-                  f"{CHECKUP_NAMES[kind]} total {total} is {total - intake} points worse than at intake ({intake})",
-                  total)
+    return Reason(
+        f"{kind}_worsening",
+        Severity.REVIEW,
+        f"{CHECKUP_NAMES[kind]} total {total} is {total - intake} points worse than at intake ({intake})",
+        total,
+    )
 
 
 # --- Skills practice and coping tools -------------------------------------------------------------
-DISTRESS_MIN, DISTRESS_MAX = 0, 10      # distress (or an urge's strength) before and after practice
+DISTRESS_MIN, DISTRESS_MAX = 0, 10  # distress (or an urge's strength) before and after practice
 HELPED_CHOICES = {"yes": "Yes", "a_bit": "A bit", "no": "No"}
 PRACTICE_SITUATION_MAX = 120
 PRACTICE_NOTE_MAX = 1000
-PRACTICE_EDIT_DAYS = 0                  # an entry can be changed on the day it was logged only
-STILL_STRONG_AFTER = 7                  # an urge this strong after surfing: point to the safety plan
+PRACTICE_EDIT_DAYS = 0  # an entry can be changed on the day it was logged only
+STILL_STRONG_AFTER = 7  # an urge this strong after surfing: point to the safety plan
 # CBT thought record (seven columns); emotions and belief are rated 0–100 %.
 THOUGHT_INTENSITY_MIN, THOUGHT_INTENSITY_MAX = 0, 100
 THOUGHT_EMOTIONS_MAX = 3
-THOUGHT_LIMITS = {"situation": 300, "automatic_thought": 500, "evidence_for": 1000,
-                  "evidence_against": 1000, "balanced_thought": 500, "emotion": 40}
+THOUGHT_LIMITS = {
+    "situation": 300,
+    "automatic_thought": 500,
+    "evidence_for": 1000,
+    "evidence_against": 1000,
+    "balanced_thought": 500,
+    "emotion": 40,
+}
 HOMEWORK_NOTE_MAX = 300
-HOMEWORK_DUE_MAX_DAYS = 365             # a due date is within a year (a typo like 2062 is refused)
+HOMEWORK_DUE_MAX_DAYS = 365  # a due date is within a year (a typo like 2062 is refused)
 # Paced breathing as TIPP teaches it: about 5-6 breaths a minute, the out-breath longer than the
 # in-breath, no breath-holding (holds such as 4-7-8 can bring on air hunger during panic).
 # (label, seconds in, seconds hold, seconds out).
-BREATHING_PATTERNS = (("In 4 · out 6 · 6 a minute", 4, 0, 6), ("In 5 · out 7 · 5 a minute", 5, 0, 7),
-                      ("In 3 · out 5 · a gentler start", 3, 0, 5))
-BREATHS_PER_MINUTE_MAX = 8      # the gentler start is 7.5 a minute; nothing faster is offered
+BREATHING_PATTERNS = (
+    ("In 4 · out 6 · 6 a minute", 4, 0, 6),
+    ("In 5 · out 7 · 5 a minute", 5, 0, 7),
+    ("In 3 · out 5 · a gentler start", 3, 0, 5),
+)
+BREATHS_PER_MINUTE_MAX = 8  # the gentler start is 7.5 a minute; nothing faster is offered
 BREATHING_MINUTES = (1, 2, 3, 5)
 URGE_SURF_MINUTES = (3, 5, 10)
-URGE_SURF_DEFAULT_MINUTES = 5   # the timer's default; the skill's practice prompt names the same number
+URGE_SURF_DEFAULT_MINUTES = 5  # the timer's default; the skill's practice prompt names the same number
 # --- Attendance -----------------------------------------------------------------------------------
 SESSION_KINDS = {"group": "Group", "individual": "Individual", "family": "Family session"}
 ATTENDANCE_STATUSES = {"attended": "Attended", "late": "Late", "excused": "Excused", "missed": "Missed"}
-ATTENDED = frozenset({"attended", "late"})      # what counts as coming to a session
-ATTENDANCE_BACKFILL_DAYS = 14                   # a session can be recorded up to this many days later
+ATTENDED = frozenset({"attended", "late"})  # what counts as coming to a session
+ATTENDANCE_BACKFILL_DAYS = 14  # a session can be recorded up to this many days later
 # --- Notifications (core/notify.py) -------------------------------------------------------------
 # An urgent alert emails the participant's therapist at once; unacknowledged this many minutes
 # after that, it goes to the program's clinical lead. A program may set its own window.

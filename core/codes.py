@@ -16,7 +16,7 @@ import unicodedata
 
 from core.config import settings
 
-CODE_MAX_TYPED = 64          # longer input is not a code; don't hash megabytes
+CODE_MAX_TYPED = 64  # longer input is not a code; don't hash megabytes
 _SEPARATORS = str.maketrans("", "", " \t\r\n-_.\u00a0\u2010\u2011\u2012\u2013\u2014\u2212")
 
 

@@ -31,15 +31,15 @@ class Settings:
     cookie_expiry_days: float
     demo_mode: bool
     bcrypt_rounds: int
-    cookie_secure: bool = False   # Secure even when the request looks like plain http (TLS proxy)
+    cookie_secure: bool = False  # Secure even when the request looks like plain http (TLS proxy)
     # Email (core/notify.py). No SMTP host: messages go to the mail drop folder, for the admin to read.
     smtp_host: str = ""
     smtp_port: int = 587
-    smtp_security: str = "starttls"     # starttls | ssl | none
+    smtp_security: str = "starttls"  # starttls | ssl | none
     smtp_username: str = ""
     smtp_password: str = field(default="", repr=False)
     mail_from: str = "IOP Companion <no-reply@iop-companion.invalid>"
-    public_url: str = "http://localhost:8501"   # where links in emails and calendar feeds point
+    public_url: str = "http://localhost:8501"  # where links in emails and calendar feeds point
     maildrop_dir: str = ""
 
     @property
@@ -96,12 +96,13 @@ def load_settings(environ: dict | None = None, secrets_path: Path | None = None)
             raise ConfigError(
                 "Demo mode is off but no cookie key is set. Set IOP_COOKIE_KEY (or cookie_key in "
                 ".streamlit/secrets.toml) to a long random string, e.g. the output of "
-                "python -c \"import secrets; print(secrets.token_urlsafe(48))\"."
+                'python -c "import secrets; print(secrets.token_urlsafe(48))".'
             )
         cookie_key = DEFAULT_COOKIE_KEY
     elif not demo_mode and (len(str(cookie_key)) < 32 or PLACEHOLDER_KEY_MARK in str(cookie_key)):
-        raise ConfigError("The cookie key is too short or still the example's placeholder: use at "
-                          "least 32 random characters.")
+        raise ConfigError(
+            "The cookie key is too short or still the example's placeholder: use at least 32 random characters."
+        )
 
     if not database_url:
         data_dir = Path(get("IOP_DATA_DIR", "data_dir", DEFAULT_DATA_DIR))
@@ -131,7 +132,9 @@ def load_settings(environ: dict | None = None, secrets_path: Path | None = None)
     public_url = str(get("IOP_PUBLIC_URL", "public_url", "http://localhost:8501")).strip().rstrip("/")
     if not public_url.startswith(("http://", "https://")):
         raise ConfigError("IOP_PUBLIC_URL must start with http:// or https:// (it is the address in emails).")
-    maildrop = get("IOP_MAILDROP_DIR", "maildrop_dir") or Path(get("IOP_DATA_DIR", "data_dir", DEFAULT_DATA_DIR)) / "maildrop"
+    maildrop = (
+        get("IOP_MAILDROP_DIR", "maildrop_dir") or Path(get("IOP_DATA_DIR", "data_dir", DEFAULT_DATA_DIR)) / "maildrop"
+    )
 
     return Settings(
         database_url=str(database_url),

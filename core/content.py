@@ -33,10 +33,20 @@ CONTENT = Path(__file__).resolve().parent / "content"
 SKILLS_FILE = CONTENT / "skills.yaml"
 FAMILY_FILE = CONTENT / "family.md"
 
-TOOLS = {"breathing": "Paced breathing", "grounding": "5-4-3-2-1 grounding",
-         "urge_surfing": "Urge surfing", "thought_record": "Thought record"}
-MODULE_IDS = ("mindfulness", "distress_tolerance", "emotion_regulation", "interpersonal_effectiveness",
-              "cbt", "relapse_prevention")
+TOOLS = {
+    "breathing": "Paced breathing",
+    "grounding": "5-4-3-2-1 grounding",
+    "urge_surfing": "Urge surfing",
+    "thought_record": "Thought record",
+}
+MODULE_IDS = (
+    "mindfulness",
+    "distress_tolerance",
+    "emotion_regulation",
+    "interpersonal_effectiveness",
+    "cbt",
+    "relapse_prevention",
+)
 
 
 class CatalogueError(ValueError):
@@ -60,10 +70,11 @@ class _Strict(BaseModel):
 
 
 _M = TypeVar("_M", bound=_Strict)
-_TAGS = ("plain", "detailed")   # the two spellings of a questionnaire item (see QuestionnaireEntry)
+_TAGS = ("plain", "detailed")  # the two spellings of a questionnaire item (see QuestionnaireEntry)
 
 
 # --- skills.yaml ----------------------------------------------------------------------------
+
 
 class SkillEntry(_Strict):
     id: Id
@@ -114,6 +125,7 @@ def read_skills(path: Path = SKILLS_FILE) -> SkillsFile:
 
 # --- questionnaires.yaml --------------------------------------------------------------------
 
+
 class ItemEntry(_Strict):
     text: Text
     choices: Annotated[list[Text], Field(min_length=2)]
@@ -125,11 +137,17 @@ class QuestionnaireEntry(_Strict):
     about: Text
     attribution: Text
     stem: Text
-    choices: Annotated[list[Text], Field(min_length=2)] | None = None   # shared by items given as text
+    choices: Annotated[list[Text], Field(min_length=2)] | None = None  # shared by items given as text
     # An item is its text (answered with the shared `choices`) or a mapping with its own choices.
-    items: Annotated[list[Annotated[Annotated[Text, Tag("plain")] | Annotated[ItemEntry, Tag("detailed")],
-                                    Discriminator(lambda v: "plain" if isinstance(v, str) else "detailed")]],
-                     Field(min_length=1)]
+    items: Annotated[
+        list[
+            Annotated[
+                Annotated[Text, Tag("plain")] | Annotated[ItemEntry, Tag("detailed")],
+                Discriminator(lambda v: "plain" if isinstance(v, str) else "detailed"),
+            ]
+        ],
+        Field(min_length=1),
+    ]
     function_item: Text | None = None
     function_choices: Annotated[list[Text], Field(min_length=2)] | None = None
 
@@ -143,8 +161,10 @@ class QuestionnaireEntry(_Strict):
 
     def item_choices(self) -> list[tuple[str, tuple[str, ...]]]:
         """Each item's text and choices (the shared choices for items written as plain text)."""
-        return [(item, tuple(self.choices or ())) if isinstance(item, str) else (item.text, tuple(item.choices))
-                for item in self.items]
+        return [
+            (item, tuple(self.choices or ())) if isinstance(item, str) else (item.text, tuple(item.choices))
+            for item in self.items
+        ]
 
 
 def read_questionnaires(path: Path, max_totals: Mapping[str, int]) -> dict[str, QuestionnaireEntry]:
@@ -173,7 +193,7 @@ SUBSTANCE_USE_TAG = "{substance use}"
 
 class FamilySection(_Strict):
     title: Text
-    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]   # Markdown
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]  # Markdown
     substance_use_only: bool = False
 
 
@@ -192,8 +212,9 @@ def read_family(path: Path = FAMILY_FILE) -> tuple[FamilySection, ...]:
         elif sections:
             sections[-1][2].append(line)
         elif line.strip():
-            raise CatalogueError(f"{path.name}: line {number}: text before the first '## ' heading would "
-                                 "never be shown")
+            raise CatalogueError(
+                f"{path.name}: line {number}: text before the first '## ' heading would never be shown"
+            )
     if not sections:
         raise CatalogueError(f"{path.name}: no sections (each starts with a '## ' heading)")
     found, titles = [], set()
@@ -207,8 +228,14 @@ def read_family(path: Path = FAMILY_FILE) -> tuple[FamilySection, ...]:
         titles.add(title)
         only = title.endswith(SUBSTANCE_USE_TAG)
         title = title.removesuffix(SUBSTANCE_USE_TAG).strip() if only else title
-        found.append(_parse(FamilySection, {"title": title, "body": "\n".join(body), "substance_use_only": only},
-                            path.name, where=(f"line {number}",)))
+        found.append(
+            _parse(
+                FamilySection,
+                {"title": title, "body": "\n".join(body), "substance_use_only": only},
+                path.name,
+                where=(f"line {number}",),
+            )
+        )
     return tuple(found)
 
 
@@ -230,8 +257,14 @@ def _read_yaml(path: Path) -> Any:
         raise CatalogueError(f"{path.name}: cannot be read ({exc})") from exc
 
 
-def _parse(model: type[_M], data: Any, file_name: str, *, where: tuple[str, ...] = (),
-           labels: Mapping[tuple, str] | None = None) -> _M:
+def _parse(
+    model: type[_M],
+    data: Any,
+    file_name: str,
+    *,
+    where: tuple[str, ...] = (),
+    labels: Mapping[tuple, str] | None = None,
+) -> _M:
     """Validate `data`; on failure, a CatalogueError naming the file, the place and the problem."""
     try:
         return model.model_validate(data)
@@ -242,8 +275,16 @@ def _parse(model: type[_M], data: Any, file_name: str, *, where: tuple[str, ...]
         raise CatalogueError(f"{file_name}: {_problem(place, loc, error)}") from None
 
 
-_NOUNS = {"modules": "module", "skills": "skill", "items": "item", "sections": "section", "steps": "step",
-          "situations": "situation", "choices": "choice", "function_choices": "choice"}
+_NOUNS = {
+    "modules": "module",
+    "skills": "skill",
+    "items": "item",
+    "sections": "section",
+    "steps": "step",
+    "situations": "situation",
+    "choices": "choice",
+    "function_choices": "choice",
+}
 
 
 def _place(loc: tuple, data: Any, labels: Mapping[tuple, str]) -> list[str]:
@@ -285,8 +326,11 @@ def _problem(place: list[str], loc: tuple, error: Mapping[str, Any]) -> str:
         return f"{where}has no skills"
     if kind in ("list_type", "too_short"):
         least = (error.get("ctx") or {}).get("min_length", 1)
-        return f"{where}needs '{field}' as a list of at least {least}" if least > 1 else \
-            f"{where}needs '{field}' as a non-empty list"
+        return (
+            f"{where}needs '{field}' as a list of at least {least}"
+            if least > 1
+            else f"{where}needs '{field}' as a non-empty list"
+        )
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         what = "text, or a mapping with 'text' and 'choices'" if field == "items" and in_list else "a mapping of keys"
         return f"{where}should be {what}" if where else "should be a mapping of keys (is the file empty?)"

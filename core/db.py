@@ -46,8 +46,11 @@ def make_engine(url: str) -> Engine:
         memory = url in ("sqlite://", "sqlite:///:memory:")
         if not memory:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False},
-                               **({} if memory else {"pool_size": SQLITE_POOL, "max_overflow": SQLITE_OVERFLOW}))
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            **({} if memory else {"pool_size": SQLITE_POOL, "max_overflow": SQLITE_OVERFLOW}),
+        )
         if not memory:
             _one_writer_at_a_time(engine)
 
@@ -92,7 +95,7 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     event.listen(engine, "rollback", _done)
 
     @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_conn, record) -> None:   # a connection back in the pool writes no more
+    def _returned(_dbapi_conn, record) -> None:  # a connection back in the pool writes no more
         if record.info.pop(_WRITER, False):
             writer.release()
 
@@ -112,7 +115,7 @@ def get_engine() -> Engine:
 # --- the unit of work ------------------------------------------------------------------------
 
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
-_UNIT = "iop_unit"                  # session.info key: this session is a rerun's unit of work
+_UNIT = "iop_unit"  # session.info key: this session is a rerun's unit of work
 _unit: ContextVar[Session | None] = ContextVar("iop_unit_of_work", default=None)
 
 
@@ -142,7 +145,7 @@ class AuditBuffer:
 class UnitOfWork:
     def __init__(self) -> None:
         self.audit = AuditBuffer()
-        self.cache: dict = {}                        # facts read once per rerun (core.access)
+        self.cache: dict = {}  # facts read once per rerun (core.access)
         self.after_commit: list[Callable[[], None]] = []
         self.failed = False
 
@@ -179,7 +182,7 @@ def _write_audit(session: OrmSession, unit: UnitOfWork) -> None:
         rows = list(unit.audit.pending.values())
         unit.audit.inflight.update(unit.audit.pending)
         unit.audit.pending.clear()
-        session.execute(insert(AuditEvent.metadata.tables["audit_event"]), rows)   # one statement, however many rows
+        session.execute(insert(AuditEvent.metadata.tables["audit_event"]), rows)  # one statement, however many rows
 
 
 @event.listens_for(OrmSession, "before_commit")
@@ -196,7 +199,7 @@ def _after_commit(session: OrmSession) -> None:
     if unit is not None:
         unit.audit.written.update(unit.audit.inflight)
         unit.audit.inflight.clear()
-        unit.cache.clear()        # what was read before a write may have changed with it
+        unit.cache.clear()  # what was read before a write may have changed with it
         actions, unit.after_commit = actions + unit.after_commit, []
     for action in actions:
         action()
@@ -207,7 +210,7 @@ def _after_rollback(session: OrmSession) -> None:
     unit = session.info.get(_UNIT)
     session.info.pop("iop_after_commit", None)
     if unit is not None:
-        unit.audit.pending.update(unit.audit.inflight)   # not written: they go with the next commit
+        unit.audit.pending.update(unit.audit.inflight)  # not written: they go with the next commit
         unit.audit.inflight.clear()
         unit.cache.clear()
         unit.after_commit.clear()
@@ -246,7 +249,7 @@ def _finish(session: Session, unit: UnitOfWork) -> None:
         if _has_work(session, unit):
             session.commit()
         else:
-            session.rollback()   # only reads since the last commit: nothing to make durable
+            session.rollback()  # only reads since the last commit: nothing to make durable
     except SQLAlchemyError:
         # The page has been drawn already: log, and try once more to keep the audit trail whole.
         log.exception("could not commit the rerun's work")
@@ -313,6 +316,7 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 # --- counting statements (tests and the bench) -----------------------------------------------
 
+
 @dataclass
 class Statements:
     """What one piece of work sent to the database (see `counting`)."""
@@ -374,8 +378,7 @@ def upsert(session: Session, model, values: dict, *, conflict: list[str], update
     Returns the row's id.
     """
     stmt = insert_statement(session)(model).values(**values)
-    stmt = stmt.on_conflict_do_update(index_elements=conflict,
-                                      set_={c: getattr(stmt.excluded, c) for c in update})
+    stmt = stmt.on_conflict_do_update(index_elements=conflict, set_={c: getattr(stmt.excluded, c) for c in update})
     return session.execute(stmt.returning(model.id)).scalar_one()
 
 

@@ -68,16 +68,23 @@ class CardView:
     updated_at: datetime
 
     def as_input(self) -> CardInput:
-        return CardInput(mood=self.mood, emotions=dict(self.emotions), urges=dict(self.urges),
-                         craving=self.craving, skills=list(self.skills), sleep_hours=self.sleep_hours,
-                         medication=self.medication, note=self.note)
+        return CardInput(
+            mood=self.mood,
+            emotions=dict(self.emotions),
+            urges=dict(self.urges),
+            craving=self.craving,
+            skills=list(self.skills),
+            sleep_hours=self.sleep_hours,
+            medication=self.medication,
+            note=self.note,
+        )
 
 
 @dataclass(frozen=True)
 class SaveResult:
     created: bool
     late: bool
-    risk: RiskOutcome = NO_RISK   # what the card's answers routed to the therapist
+    risk: RiskOutcome = NO_RISK  # what the card's answers routed to the therapist
 
     @property
     def risks(self) -> list[str]:
@@ -86,6 +93,7 @@ class SaveResult:
 
 
 # --- time ----------------------------------------------------------------------------------
+
 
 def parse_day(value, *, latest: date) -> date | None:
     """A day from a link (?day=2026-11-23), or None when it isn't one or is after `latest`."""
@@ -102,30 +110,35 @@ def fillable_days(today: date) -> list[date]:
 
 # --- targets -------------------------------------------------------------------------------
 
+
 def ensure_default_targets(session: Session, program_id: int) -> None:
     existing = set(session.exec(select(DiaryTarget.key).where(DiaryTarget.program_id == program_id)))
     for position, (key, label) in enumerate(clinical.DEFAULT_TARGETS):
         if key not in existing:
             rule = clinical.DEFAULT_TARGET_RULES.get(key, clinical.NO_RULE)
-            session.add(DiaryTarget(program_id=program_id, key=key, label=label, position=position,
-                                    **_rule_columns(rule)))
+            session.add(
+                DiaryTarget(program_id=program_id, key=key, label=label, position=position, **_rule_columns(rule))
+            )
     session.flush()
 
 
 def _rule_columns(rule: clinical.TargetRule) -> dict:
-    return {"alert_min_urge": rule.min_urge,
-            "alert_urge_severity": rule.urge_severity.value if rule.urge_severity else "none",
-            "alert_acted_severity": rule.acted_severity.value if rule.acted_severity else "none"}
+    return {
+        "alert_min_urge": rule.min_urge,
+        "alert_urge_severity": rule.urge_severity.value if rule.urge_severity else "none",
+        "alert_acted_severity": rule.acted_severity.value if rule.acted_severity else "none",
+    }
 
 
 def _rule_of(row: DiaryTarget) -> clinical.TargetRule:
-    if row.key in clinical.SAFETY_TARGETS:   # fixed clinical rules, whatever is stored
+    if row.key in clinical.SAFETY_TARGETS:  # fixed clinical rules, whatever is stored
         return clinical.DEFAULT_TARGET_RULES[row.key]
     stored = clinical.rule_from_settings(row.alert_min_urge, row.alert_urge_severity, row.alert_acted_severity)
     default = clinical.DEFAULT_TARGET_RULES.get(row.key)
     if default is not None and stored.acted_severity == default.acted_severity:
-        stored = clinical.TargetRule(stored.min_urge, stored.urge_severity, stored.acted_severity,
-                                     acted_words=default.acted_words)
+        stored = clinical.TargetRule(
+            stored.min_urge, stored.urge_severity, stored.acted_severity, acted_words=default.acted_words
+        )
     return stored
 
 
@@ -134,8 +147,9 @@ def _target(row: DiaryTarget) -> Target:
 
 
 def targets_for(session: Session, program_id: int | None, *, include_retired: bool = False) -> list[Target]:
-    query = select(DiaryTarget).where(DiaryTarget.program_id == program_id).order_by(
-        DiaryTarget.position, DiaryTarget.id)
+    query = (
+        select(DiaryTarget).where(DiaryTarget.program_id == program_id).order_by(DiaryTarget.position, DiaryTarget.id)
+    )
     if not include_retired:
         query = query.where(DiaryTarget.active == True)  # noqa: E712
     return [_target(t) for t in session.exec(query)]
@@ -149,9 +163,12 @@ TARGET_LABEL_MAX = 60
 
 
 class TargetForm(inputs.Form):
-    label: inputs.Name(TARGET_LABEL_MAX, "The behaviour's name",
-                       required=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
-                       too_long=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.")
+    label: inputs.Name(
+        TARGET_LABEL_MAX,
+        "The behaviour's name",
+        required=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
+        too_long=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
+    )
 
 
 def add_target(session: Session, actor: Actor, *, label: str) -> Target:
@@ -172,12 +189,17 @@ class TargetRuleForm(inputs.Form):
     """A program's alert rule for a target it added (whether the three agree: clinical.check_rule_settings)."""
 
     min_urge: inputs.Whole(1, clinical.URGE_MAX, f"The urge level is a whole number from 1 to {clinical.URGE_MAX}.")
-    urge_severity: inputs.OneOf(clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}.")
-    acted_severity: inputs.OneOf(clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}.")
+    urge_severity: inputs.OneOf(
+        clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}."
+    )
+    acted_severity: inputs.OneOf(
+        clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}."
+    )
 
 
-def set_target_rule(session: Session, actor: Actor, *, target_id: int, min_urge: int | None,
-                    urge_severity: str, acted_severity: str) -> Target:
+def set_target_rule(
+    session: Session, actor: Actor, *, target_id: int, min_urge: int | None, urge_severity: str, acted_severity: str
+) -> Target:
     """What a program-added target's answers open: an urge at or above `min_urge` and/or acting
     on it -> none / review / urgent. The suicide and self-harm rules are clinical and fixed."""
     require_role(session, actor, Role.ADMIN, what="diary targets")
@@ -185,8 +207,9 @@ def set_target_rule(session: Session, actor: Actor, *, target_id: int, min_urge:
     if target is None or target.program_id != actor.program_id:
         raise ValidationError.one("target", "No such behaviour on your program's card.")
     if target.key in clinical.SAFETY_TARGETS:
-        raise ValidationError.one("target", "The suicide and self-harm alerts are fixed clinical rules; "
-                                            "they can't be changed here.")
+        raise ValidationError.one(
+            "target", "The suicide and self-harm alerts are fixed clinical rules; they can't be changed here."
+        )
     errors = TargetRuleForm.errors(min_urge=min_urge, urge_severity=urge_severity, acted_severity=acted_severity)
     errors = errors or clinical.check_rule_settings(min_urge, urge_severity, acted_severity)
     if errors:
@@ -209,10 +232,13 @@ def set_target_active(session: Session, actor: Actor, *, target_id: int, active:
         raise ValidationError.one("active", "Choose whether the behaviour is on the card.")
     target.active = active
     session.add(target)
-    record(session, actor, category="diary targets", action="restore" if active else "retire", ref=f"target:{target.id}")
+    record(
+        session, actor, category="diary targets", action="restore" if active else "retire", ref=f"target:{target.id}"
+    )
 
 
 # --- validation ----------------------------------------------------------------------------
+
 
 def _emotions(value) -> dict[str, int | None]:
     if not isinstance(value, dict):
@@ -221,10 +247,12 @@ def _emotions(value) -> dict[str, int | None]:
     for key, rating in value.items():
         if not isinstance(key, str) or key not in clinical.EMOTIONS:
             problems[str(key)[:40]] = f"Unknown emotion {str(key)[:20]!r}."
-        elif rating is not None and (not inputs.is_whole(rating)
-                                     or not clinical.EMOTION_MIN <= rating <= clinical.EMOTION_MAX):
-            problems[key] = (f"{clinical.EMOTIONS[key]} is a whole number from {clinical.EMOTION_MIN} "
-                             f"to {clinical.EMOTION_MAX}.")
+        elif rating is not None and (
+            not inputs.is_whole(rating) or not clinical.EMOTION_MIN <= rating <= clinical.EMOTION_MAX
+        ):
+            problems[key] = (
+                f"{clinical.EMOTIONS[key]} is a whole number from {clinical.EMOTION_MIN} to {clinical.EMOTION_MAX}."
+            )
         else:
             clean[key] = rating
     if problems:
@@ -261,26 +289,37 @@ def _skills(value) -> list[str]:
     unknown = [s for s in items if not isinstance(s, str) or s not in skills_by_id()]
     if unknown:
         raise inputs.Problem({"skills": f"Unknown skill: {', '.join(str(s)[:40] for s in unknown[:3])}."})
-    return list(dict.fromkeys(items))    # ticked once each, in the order ticked
+    return list(dict.fromkeys(items))  # ticked once each, in the order ticked
 
 
 class CardForm(inputs.Form):
     """What the diary card's form sends (ranges from core.clinical)."""
 
-    mood: inputs.Whole(clinical.MOOD_MIN, clinical.MOOD_MAX,
-                       f"Mood is a whole number from {clinical.MOOD_MIN} to {clinical.MOOD_MAX}.",
-                       required=f"Choose your mood ({clinical.MOOD_MIN}–{clinical.MOOD_MAX}).")
+    mood: inputs.Whole(
+        clinical.MOOD_MIN,
+        clinical.MOOD_MAX,
+        f"Mood is a whole number from {clinical.MOOD_MIN} to {clinical.MOOD_MAX}.",
+        required=f"Choose your mood ({clinical.MOOD_MIN}–{clinical.MOOD_MAX}).",
+    )
     emotions: inputs.Custom(_emotions, inputs.Limit(low=clinical.EMOTION_MIN, high=clinical.EMOTION_MAX))
     urges: inputs.Custom(_urges, inputs.Limit(low=clinical.URGE_MIN, high=clinical.URGE_MAX))
-    craving: inputs.Whole(clinical.CRAVING_MIN, clinical.CRAVING_MAX,
-                          f"Craving is a whole number from {clinical.CRAVING_MIN} to {clinical.CRAVING_MAX}.")
+    craving: inputs.Whole(
+        clinical.CRAVING_MIN,
+        clinical.CRAVING_MAX,
+        f"Craving is a whole number from {clinical.CRAVING_MIN} to {clinical.CRAVING_MAX}.",
+    )
     skills: inputs.Custom(_skills)
-    sleep_hours: inputs.Number(clinical.SLEEP_MIN_HOURS, clinical.SLEEP_MAX_HOURS,
-                               f"Hours of sleep go from {clinical.SLEEP_MIN_HOURS:g} to {clinical.SLEEP_MAX_HOURS:g}.")
+    sleep_hours: inputs.Number(
+        clinical.SLEEP_MIN_HOURS,
+        clinical.SLEEP_MAX_HOURS,
+        f"Hours of sleep go from {clinical.SLEEP_MIN_HOURS:g} to {clinical.SLEEP_MAX_HOURS:g}.",
+    )
     medication: inputs.OneOf(clinical.MEDICATION_CHOICES, "Choose yes, no or not prescribed.", optional=True)
-    note: inputs.FreeText(clinical.NOTE_MAX_CHARS, "Your note",
-                          too_long="Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — "
-                                   "nothing is lost yet.")
+    note: inputs.FreeText(
+        clinical.NOTE_MAX_CHARS,
+        "Your note",
+        too_long="Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet.",
+    )
 
 
 def _pair(value) -> tuple | None:
@@ -296,7 +335,7 @@ def checked(card: CardInput, *, targets: list[Target], craving_on: bool) -> tupl
         return None, dict(exc.fields)
     clean, errors = CardForm.read(**values)
     known = {t.key for t in targets}
-    for key in (card.urges if isinstance(card.urges, dict) else {}):
+    for key in card.urges if isinstance(card.urges, dict) else {}:
         if key not in known:
             errors[f"urge_{str(key)[:40]}"] = "This urge is not on your program's card."
     if card.craving is not None and not craving_on:
@@ -312,16 +351,19 @@ def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dic
 
 # --- writing -------------------------------------------------------------------------------
 
-def save_card(session: Session, actor: Actor, *, participant_id: int, day: date, card: CardInput,
-              now: datetime | None = None) -> SaveResult:
+
+def save_card(
+    session: Session, actor: Actor, *, participant_id: int, day: date, card: CardInput, now: datetime | None = None
+) -> SaveResult:
     """Create or update the card for `day`, and route its risk answers to the therapist.
 
     Risk is routed whatever else is wrong with the form: a card refused for a missing mood still
     opens (or updates) the alert from its urges and note, and the refusal carries what was routed
     (IncompleteWithRisk), so the participant sees the crisis lines while they finish the card.
     """
-    authorize(session, actor, participant_id, Category.DIARY, Action.WRITE,
-              ref=day.isoformat() if inputs.is_day(day) else "")
+    authorize(
+        session, actor, participant_id, Category.DIARY, Action.WRITE, ref=day.isoformat() if inputs.is_day(day) else ""
+    )
     inputs.attributes(card, CardInput, field="form")
     now = now or utcnow()
     today = user_today(session, participant_id, now)
@@ -333,8 +375,9 @@ def save_card(session: Session, actor: Actor, *, participant_id: int, day: date,
     if not inputs.is_day(day) or day > today:
         errors["day"] = "That day hasn't happened yet." if inputs.is_day(day) else "Choose a day."
     elif day not in fillable_days(today):
-        errors["day"] = (f"Cards can be filled in up to {clinical.LATE_WINDOW_DAYS} days late; older days are "
-                         "kept as they are.")
+        errors["day"] = (
+            f"Cards can be filled in up to {clinical.LATE_WINDOW_DAYS} days late; older days are kept as they are."
+        )
     clean, found = checked(card, targets=targets, craving_on=craving_on)
     errors.update(found)
     routed_day = day if "day" not in errors else today
@@ -346,35 +389,74 @@ def save_card(session: Session, actor: Actor, *, participant_id: int, day: date,
     if errors:
         risk = NO_RISK
         if reasons:
-            risk = route(session, actor, participant_id=participant_id, source_key=f"diary:{routed_day}",
-                         day=routed_day, reasons=reasons, latest=latest, now=now)
+            risk = route(
+                session,
+                actor,
+                participant_id=participant_id,
+                source_key=f"diary:{routed_day}",
+                day=routed_day,
+                reasons=reasons,
+                latest=latest,
+                now=now,
+            )
             session.commit()
             raise IncompleteWithRisk(errors, risk)
         raise ValidationError(errors)
     card = clean
 
-    existed = session.exec(select(DiaryCard.id).where(DiaryCard.participant_id == participant_id,
-                                                      DiaryCard.day == day)).first() is not None
+    existed = (
+        session.exec(
+            select(DiaryCard.id).where(DiaryCard.participant_id == participant_id, DiaryCard.day == day)
+        ).first()
+        is not None
+    )
     emotions = {key: card.emotions.get(key) for key in clinical.EMOTIONS}
-    values = dict(participant_id=participant_id, day=day, mood=int(card.mood), **emotions,
-                  craving=card.craving, sleep_hours=card.sleep_hours, medication=card.medication,
-                  skills=list(dict.fromkeys(card.skills)), note=card.note.strip(), late=day < today,
-                  created_at=now, updated_at=now)
-    card_id = upsert(session, DiaryCard, values, conflict=["participant_id", "day"],
-                     update=[*emotions, "mood", "craving", "sleep_hours", "medication", "skills", "note",
-                             "updated_at"])
+    values = dict(
+        participant_id=participant_id,
+        day=day,
+        mood=int(card.mood),
+        **emotions,
+        craving=card.craving,
+        sleep_hours=card.sleep_hours,
+        medication=card.medication,
+        skills=list(dict.fromkeys(card.skills)),
+        note=card.note.strip(),
+        late=day < today,
+        created_at=now,
+        updated_at=now,
+    )
+    card_id = upsert(
+        session,
+        DiaryCard,
+        values,
+        conflict=["participant_id", "day"],
+        update=[*emotions, "mood", "craving", "sleep_hours", "medication", "skills", "note", "updated_at"],
+    )
     by_key = {t.key: t for t in targets}
     for key, (urge, acted) in card.urges.items():
-        upsert(session, DiaryUrge, {"card_id": card_id, "target_id": by_key[key].id, "urge": urge,
-                                    "acted": bool(acted)},
-               conflict=["card_id", "target_id"], update=["urge", "acted"])
-    risk = route(session, actor, participant_id=participant_id, source_key=f"diary:{day}", day=day,
-                 reasons=reasons, latest=latest, now=now)
+        upsert(
+            session,
+            DiaryUrge,
+            {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": bool(acted)},
+            conflict=["card_id", "target_id"],
+            update=["urge", "acted"],
+        )
+    risk = route(
+        session,
+        actor,
+        participant_id=participant_id,
+        source_key=f"diary:{day}",
+        day=day,
+        reasons=reasons,
+        latest=latest,
+        now=now,
+    )
     session.commit()
     return SaveResult(created=not existed, late=day < today, risk=risk)
 
 
 # --- reading -------------------------------------------------------------------------------
+
 
 def cards_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> list[CardView]:
     """Cards from `start` to `end` inclusive, oldest first; two queries whatever the range.
@@ -383,20 +465,36 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
     therapist ever hold it (family access is never granted to DIARY).
     """
     authorize(session, actor, participant_id, Category.DIARY, Action.READ, ref=f"{start}..{end}")
-    cards = session.exec(select(DiaryCard).where(DiaryCard.participant_id == participant_id,
-                                                 DiaryCard.day >= start, DiaryCard.day <= end)
-                         .order_by(DiaryCard.day)).all()
+    cards = session.exec(
+        select(DiaryCard)
+        .where(DiaryCard.participant_id == participant_id, DiaryCard.day >= start, DiaryCard.day <= end)
+        .order_by(DiaryCard.day)
+    ).all()
     urges: dict[int, dict[str, tuple[int | None, bool]]] = {c.id: {} for c in cards}
     if cards:
-        rows = session.exec(select(DiaryUrge.card_id, DiaryTarget.key, DiaryUrge.urge, DiaryUrge.acted)
-                            .join(DiaryTarget, DiaryTarget.id == DiaryUrge.target_id)
-                            .where(DiaryUrge.card_id.in_(list(urges))))
+        rows = session.exec(
+            select(DiaryUrge.card_id, DiaryTarget.key, DiaryUrge.urge, DiaryUrge.acted)
+            .join(DiaryTarget, DiaryTarget.id == DiaryUrge.target_id)
+            .where(DiaryUrge.card_id.in_(list(urges)))
+        )
         for card_id, key, urge, acted in rows:
             urges[card_id][key] = (urge, acted)
-    return [CardView(day=c.day, mood=c.mood, emotions={k: getattr(c, k) for k in clinical.EMOTIONS},
-                     urges=urges[c.id], craving=c.craving, skills=list(c.skills or []),
-                     sleep_hours=c.sleep_hours, medication=c.medication, note=c.note, late=c.late,
-                     updated_at=c.updated_at) for c in cards]
+    return [
+        CardView(
+            day=c.day,
+            mood=c.mood,
+            emotions={k: getattr(c, k) for k in clinical.EMOTIONS},
+            urges=urges[c.id],
+            craving=c.craving,
+            skills=list(c.skills or []),
+            sleep_hours=c.sleep_hours,
+            medication=c.medication,
+            note=c.note,
+            late=c.late,
+            updated_at=c.updated_at,
+        )
+        for c in cards
+    ]
 
 
 def card_for_day(session: Session, actor: Actor, participant_id: int, day: date) -> CardView | None:
@@ -414,11 +512,17 @@ def streak(days_with_cards: set[date], today: date) -> int:
     return count
 
 
-def recent_days_with_cards(session: Session, actor: Actor, participant_id: int, today: date,
-                           days: int = 60) -> set[date]:
+def recent_days_with_cards(
+    session: Session, actor: Actor, participant_id: int, today: date, days: int = 60
+) -> set[date]:
     authorize(session, actor, participant_id, Category.DIARY, Action.READ)
-    return set(session.exec(select(DiaryCard.day).where(DiaryCard.participant_id == participant_id,
-                                                        DiaryCard.day > today - timedelta(days=days))))
+    return set(
+        session.exec(
+            select(DiaryCard.day).where(
+                DiaryCard.participant_id == participant_id, DiaryCard.day > today - timedelta(days=days)
+            )
+        )
+    )
 
 
 CSV_EMOTIONS = list(clinical.EMOTIONS)
@@ -451,15 +555,38 @@ def cards_csv(session: Session, actor: Actor, participant_id: int, *, targets: l
     names = skills_by_id()
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["date", "late", "mood", *CSV_EMOTIONS,
-                     *[f"urge_{t.key}" for t in targets], *[f"acted_{t.key}" for t in targets],
-                     "craving", "sleep_hours", "medication", "skills", "note"])
+    writer.writerow(
+        [
+            "date",
+            "late",
+            "mood",
+            *CSV_EMOTIONS,
+            *[f"urge_{t.key}" for t in targets],
+            *[f"acted_{t.key}" for t in targets],
+            "craving",
+            "sleep_hours",
+            "medication",
+            "skills",
+            "note",
+        ]
+    )
     for c in cards:
         urges = [c.urges.get(t.key, (None, False)) for t in targets]
-        writer.writerow(spreadsheet_row([
-            c.day.isoformat(), "yes" if c.late else "no", c.mood,
-            *[_blank(c.emotions.get(k)) for k in CSV_EMOTIONS],
-            *[_blank(urge) for urge, _ in urges], *["yes" if acted else "no" for _, acted in urges],
-            _blank(c.craving), _blank(c.sleep_hours), c.medication or "",
-            "; ".join(names[s].name if s in names else s for s in c.skills), c.note]))
+        writer.writerow(
+            spreadsheet_row(
+                [
+                    c.day.isoformat(),
+                    "yes" if c.late else "no",
+                    c.mood,
+                    *[_blank(c.emotions.get(k)) for k in CSV_EMOTIONS],
+                    *[_blank(urge) for urge, _ in urges],
+                    *["yes" if acted else "no" for _, acted in urges],
+                    _blank(c.craving),
+                    _blank(c.sleep_hours),
+                    c.medication or "",
+                    "; ".join(names[s].name if s in names else s for s in c.skills),
+                    c.note,
+                ]
+            )
+        )
     return out.getvalue()

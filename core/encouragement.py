@@ -15,11 +15,12 @@ from datetime import date
 from core import clinical
 from core.skills import skills_by_id
 
-MEANINGFUL_CHANGE = 0.5   # a half-point move in an average (0-10 mood, 0-5 emotions) is worth naming
+MEANINGFUL_CHANGE = 0.5  # a half-point move in an average (0-10 mood, 0-5 emotions) is worth naming
 MIN_CARDS_TO_COMPARE = 4  # fewer cards than this: don't name an improvement (too little to go on)...
-MIN_CARDS_FOR_WORSE = 2   # ...but a change for the worse is named from two cards on
-TALK_IT_OVER = ("That's worth talking over with your therapist, and your safety plan is there if things "
-                "feel like too much.")
+MIN_CARDS_FOR_WORSE = 2  # ...but a change for the worse is named from two cards on
+TALK_IT_OVER = (
+    "That's worth talking over with your therapist, and your safety plan is there if things feel like too much."
+)
 
 
 def _mean(values) -> float | None:
@@ -55,8 +56,10 @@ def mood(cards) -> str:
         if len(cards) >= MIN_CARDS_TO_COMPARE and later - earlier >= MEANINGFUL_CHANGE:
             return f"Your mood averaged {later:.1f} lately, up from {earlier:.1f} earlier in this period."
     average = _mean(c.mood for c in cards)
-    return (f"Your mood averaged {average:.1f} over {_plural(len(cards), 'diary card')}. "
-            "Writing it down each day is what makes this picture.")
+    return (
+        f"Your mood averaged {average:.1f} over {_plural(len(cards), 'diary card')}. "
+        "Writing it down each day is what makes this picture."
+    )
 
 
 def _strongest(card) -> int:
@@ -75,11 +78,15 @@ def urges(cards) -> str:
     if len(cards) >= MIN_CARDS_FOR_WORSE:
         earlier, later = _halves_mean(cards, _strongest)
         if later - earlier >= MEANINGFUL_CHANGE:
-            said.append(f"Your urges have been stronger lately: the strongest each day averaged {later:.1f}, "
-                        f"up from {earlier:.1f}.")
+            said.append(
+                f"Your urges have been stronger lately: the strongest each day averaged {later:.1f}, "
+                f"up from {earlier:.1f}."
+            )
     if act_days:
-        said.append(f"You acted on an urge on {_plural(len(act_days), 'day')} in this period. Thank you for "
-                    "writing it down honestly.")
+        said.append(
+            f"You acted on an urge on {_plural(len(act_days), 'day')} in this period. Thank you for "
+            "writing it down honestly."
+        )
     if said:
         said.append("Please talk this over with your therapist, and use your safety plan when urges feel strong.")
         held = len(urge_days) - len(act_days)
@@ -101,7 +108,7 @@ def emotions(cards) -> str:
             before, after = _halves_mean(cards, lambda c, k=key: c.emotions.get(k))
             if before is None or after is None:
                 continue
-            change = (before - after) if key != "joy" else (after - before)   # positive = better
+            change = (before - after) if key != "joy" else (after - before)  # positive = better
             if change <= -MEANINGFUL_CHANGE:
                 worse.append(label if key != "joy" else "less joy")
             elif change >= MEANINGFUL_CHANGE:
@@ -110,8 +117,9 @@ def emotions(cards) -> str:
         named = [w for w in worse if w != "less joy"]
         parts = []
         if named:
-            parts.append(f"{_names(named)} {'was' if len(named) == 1 else 'were'} stronger lately than earlier in "
-                         "this period")
+            parts.append(
+                f"{_names(named)} {'was' if len(named) == 1 else 'were'} stronger lately than earlier in this period"
+            )
         if "less joy" in worse:
             parts.append("joy was lower")
         sentence = " and ".join(parts)
@@ -120,8 +128,10 @@ def emotions(cards) -> str:
         difference, label, before, after, key = max(eased)
         verb = "rose" if key == "joy" else "eased"
         return f"{label} {verb} from {before:.1f} to {after:.1f} on average over this period."
-    return (f"You rated your emotions on {_plural(len(cards), 'day')}. "
-            "Naming how strong a feeling is, is a skill in itself.")
+    return (
+        f"You rated your emotions on {_plural(len(cards), 'day')}. "
+        "Naming how strong a feeling is, is a skill in itself."
+    )
 
 
 def _names(labels: list[str]) -> str:
@@ -133,7 +143,9 @@ def sleep(cards) -> str:
     nights = [c.sleep_hours for c in cards if c.sleep_hours is not None]
     if not nights:
         return ""
-    return f"You recorded your sleep on {_plural(len(nights), 'night')}, {sum(nights) / len(nights):.1f} hours on average."
+    return (
+        f"You recorded your sleep on {_plural(len(nights), 'night')}, {sum(nights) / len(nights):.1f} hours on average."
+    )
 
 
 def _top_module(skill_ids) -> str | None:
@@ -152,8 +164,7 @@ def skills_used(cards) -> str:
     most = f", most often from {module}" if module else ""
     if len(with_skills) == len(cards):
         return f"You used skills on every day you filled in a card{most}."
-    return (f"You used skills on {len(with_skills)} of the {_plural(len(cards), 'day')} "
-            f"you filled in a card{most}.")
+    return f"You used skills on {len(with_skills)} of the {_plural(len(cards), 'day')} you filled in a card{most}."
 
 
 def practice(practised: list[tuple[date, str]]) -> str:
@@ -171,15 +182,19 @@ def helpfulness(entries) -> str:
     average = sum(drops) / len(drops)
     if average > 0:
         return f"On average your distress fell {average:.1f} points after practising."
-    return ("Distress doesn't always fall right away after practice. Practising still builds the skill "
-            "for the next hard moment.")
+    return (
+        "Distress doesn't always fall right away after practice. Practising still builds the skill "
+        "for the next hard moment."
+    )
 
 
 def adherence(cards) -> str:
     if not cards:
         return ""
-    return (f"You filled in {_plural(len(cards), 'diary card')} in this period. "
-            "Each one helps you and your therapist see the pattern.")
+    return (
+        f"You filled in {_plural(len(cards), 'diary card')} in this period. "
+        "Each one helps you and your therapist see the pattern."
+    )
 
 
 def checkup(kind: str, past) -> str:
@@ -187,13 +202,18 @@ def checkup(kind: str, past) -> str:
         return ""
     name, latest, first = clinical.CHECKUP_NAMES[kind], past[-1], past[0]
     now = f"Your latest {name} score is {latest.total} ({latest.band.lower()})"
-    item9 = (latest.answers[clinical.PHQ9_ITEM9_INDEX] if kind == "phq9"
-             and len(latest.answers) > clinical.PHQ9_ITEM9_INDEX else 0)
-    if item9 and item9 >= clinical.PHQ9_ITEM9_ALERT_MIN:   # no praise beside thoughts of death or self-harm
+    item9 = (
+        latest.answers[clinical.PHQ9_ITEM9_INDEX]
+        if kind == "phq9" and len(latest.answers) > clinical.PHQ9_ITEM9_INDEX
+        else 0
+    )
+    if item9 and item9 >= clinical.PHQ9_ITEM9_ALERT_MIN:  # no praise beside thoughts of death or self-harm
         return f"{now}. Your therapist sees your answers and will go over them with you; your safety plan is there too."
     if latest.change.marked_worse:
-        return (f"{now}, higher than at your first check-up ({first.total}). Your therapist sees these scores and "
-                "will go over them with you.")
+        return (
+            f"{now}, higher than at your first check-up ({first.total}). Your therapist sees these scores and "
+            "will go over them with you."
+        )
     if latest.change.remission and len(past) > 1:
         return f"{now}: under {clinical.REMISSION_BELOW[kind]}, the range called remission."
     if latest.change.marked_better:

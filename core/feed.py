@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from icalendar import Alarm, Calendar, Event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import codes
 from core.access import Actor, Category, record, record_many, require_role
@@ -45,9 +45,9 @@ from core.program import user_zone
 PURPOSE = "calendar-feed"
 PATH = "/iop/calendar"
 TOKEN_BYTES = 32
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")      # what secrets.token_urlsafe(32) makes, nothing else
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what secrets.token_urlsafe(32) makes, nothing else
 FEED_ROLES = (Role.PARTICIPANT, Role.THERAPIST)
-DAYS_AHEAD = 60                                  # how far ahead homework and check-ups are listed
+DAYS_AHEAD = 60  # how far ahead homework and check-ups are listed
 CARD_MINUTES = 10
 
 
@@ -77,9 +77,18 @@ def turn_on(session: Session, actor: Actor, *, now: datetime | None = None) -> s
     """A new private address (any earlier one stops working). Returned once: only its hash is kept."""
     require_role(session, actor, *FEED_ROLES, what="accounts")
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    upsert(session, CalendarFeed, {"user_id": actor.id, "token_hash": codes.secret_hash(PURPOSE, token),
-                                   "created_at": now or utcnow(), "revoked_at": None},
-           conflict=["user_id"], update=["token_hash", "created_at", "revoked_at"])
+    upsert(
+        session,
+        CalendarFeed,
+        {
+            "user_id": actor.id,
+            "token_hash": codes.secret_hash(PURPOSE, token),
+            "created_at": now or utcnow(),
+            "revoked_at": None,
+        },
+        conflict=["user_id"],
+        update=["token_hash", "created_at", "revoked_at"],
+    )
     session.commit()
     record(session, actor, category="accounts", action="calendar_on", ref=f"user:{actor.id}")
     return feed_url(token)
@@ -100,8 +109,11 @@ def owner_of(session: Session, token: object) -> Actor | None:
     participant or therapist (malformed, unknown, turned off, account deactivated)."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         return None
-    user = session.exec(select(AppUser).join(CalendarFeed, CalendarFeed.user_id == AppUser.id).where(
-        CalendarFeed.token_hash == codes.secret_hash(PURPOSE, token))).first()
+    user = session.exec(
+        select(AppUser)
+        .join(CalendarFeed, CalendarFeed.user_id == AppUser.id)
+        .where(CalendarFeed.token_hash == codes.secret_hash(PURPOSE, token))
+    ).first()
     if user is None or not user.is_active or user.role not in {r.value for r in FEED_ROLES}:
         return None
     return Actor.of(user)
@@ -113,8 +125,11 @@ def calendar_for_token(session: Session, token: object, *, now: datetime | None 
     if actor is None:
         return None
     now = now or utcnow()
-    calendar = (participant_calendar(session, actor, now=now) if actor.role is Role.PARTICIPANT
-                else therapist_calendar(session, actor, now=now))
+    calendar = (
+        participant_calendar(session, actor, now=now)
+        if actor.role is Role.PARTICIPANT
+        else therapist_calendar(session, actor, now=now)
+    )
     return calendar.to_ical()
 
 
@@ -190,13 +205,32 @@ def participant_calendar(session: Session, actor: Actor, *, now: datetime) -> Ca
         if day is not None and day <= today + timedelta(days=DAYS_AHEAD):
             days.add(max(day, today) if status.is_due else day)
     for day in sorted(days):
-        cal.add_component(_all_day(f"checkup-{actor.id}-{day}@iop-companion", day, "Check-up", f"{base}/checkups",
-                                   now, alarm_at=timedelta(minutes=minute)))
-    homework = {h.due_on for h in practice.homework_for(session, actor, actor.id, include_done=False)
-                if h.due_on is not None and today <= h.due_on <= today + timedelta(days=DAYS_AHEAD)}
+        cal.add_component(
+            _all_day(
+                f"checkup-{actor.id}-{day}@iop-companion",
+                day,
+                "Check-up",
+                f"{base}/checkups",
+                now,
+                alarm_at=timedelta(minutes=minute),
+            )
+        )
+    homework = {
+        h.due_on
+        for h in practice.homework_for(session, actor, actor.id, include_done=False)
+        if h.due_on is not None and today <= h.due_on <= today + timedelta(days=DAYS_AHEAD)
+    }
     for day in sorted(homework):
-        cal.add_component(_all_day(f"homework-{actor.id}-{day}@iop-companion", day, "Homework", f"{base}/skills",
-                                   now, alarm_at=timedelta(minutes=minute)))
+        cal.add_component(
+            _all_day(
+                f"homework-{actor.id}-{day}@iop-companion",
+                day,
+                "Homework",
+                f"{base}/skills",
+                now,
+                alarm_at=timedelta(minutes=minute),
+            )
+        )
     cal.add_missing_timezones(first_date=first - timedelta(days=1), last_date=today + timedelta(days=400))
     return cal
 
@@ -212,9 +246,11 @@ def therapist_calendar(session: Session, actor: Actor, *, now: datetime) -> Cale
     horizon = today + timedelta(days=DAYS_AHEAD)
     base = settings().public_url
     cal = _calendar("IOP Companion caseload")
-    people = session.exec(select(AppUser.id, AppUser.program_id)
-                          .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
-                          .where(CaseloadAssignment.therapist_id == actor.id, AppUser.is_active == True)).all()  # noqa: E712
+    people = session.exec(
+        select(AppUser.id, AppUser.program_id)
+        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
+        .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
+    ).all()
     ids = [pid for pid, _ in people]
     checkups: dict[date, set[int]] = defaultdict(set)
     for pid, statuses in checkup_schedule(session, [(pid, program_id, today) for pid, program_id in people]).items():
@@ -223,17 +259,32 @@ def therapist_calendar(session: Session, actor: Actor, *, now: datetime) -> Cale
             if day is not None and day <= horizon and status.due_slot != "p0":
                 checkups[day].add(pid)
     homework: dict[date, set[int]] = defaultdict(set)
-    rows = session.exec(select(Homework).where(Homework.participant_id.in_(ids), Homework.removed_at == None,  # noqa: E711
-                                               Homework.due_on >= today, Homework.due_on <= horizon)).all() if ids else []
+    rows = (
+        session.exec(
+            select(Homework).where(
+                Homework.participant_id.in_(ids),
+                Homework.removed_at == None,  # noqa: E711
+                Homework.due_on >= today,
+                Homework.due_on <= horizon,
+            )
+        ).all()
+        if ids
+        else []
+    )
     if rows:
         since = min(h.assigned_at for h in rows)
         done = defaultdict(list)
-        for pid, skill_id, at in session.exec(select(PracticeEntry.participant_id, PracticeEntry.skill_id,
-                                                     PracticeEntry.created_at).where(
-                PracticeEntry.participant_id.in_(ids), PracticeEntry.created_at >= since)):
+        for pid, skill_id, at in session.exec(
+            select(PracticeEntry.participant_id, PracticeEntry.skill_id, PracticeEntry.created_at).where(
+                PracticeEntry.participant_id.in_(ids), PracticeEntry.created_at >= since
+            )
+        ):
             done[pid].append((skill_id, at))
-        for pid, at in session.exec(select(ThoughtRecord.participant_id, ThoughtRecord.created_at).where(
-                ThoughtRecord.participant_id.in_(ids), ThoughtRecord.created_at >= since)):
+        for pid, at in session.exec(
+            select(ThoughtRecord.participant_id, ThoughtRecord.created_at).where(
+                ThoughtRecord.participant_id.in_(ids), ThoughtRecord.created_at >= since
+            )
+        ):
             done[pid].append(("thought_record", at))
         for h in rows:
             if not any(skill == h.skill_id and at >= h.assigned_at for skill, at in done[h.participant_id]):
@@ -241,9 +292,23 @@ def therapist_calendar(session: Session, actor: Actor, *, now: datetime) -> Cale
     shown = sorted(set().union(*checkups.values(), *homework.values()))
     record_many(session, actor, shown, category=Category.HOMEWORK, action="read_summary")
     for day, who in sorted(checkups.items()):
-        cal.add_component(_all_day(f"caseload-checkups-{actor.id}-{day}@iop-companion", day,
-                                   f"Check-ups due ({len(who)})", f"{base}/caseload", now))
+        cal.add_component(
+            _all_day(
+                f"caseload-checkups-{actor.id}-{day}@iop-companion",
+                day,
+                f"Check-ups due ({len(who)})",
+                f"{base}/caseload",
+                now,
+            )
+        )
     for day, who in sorted(homework.items()):
-        cal.add_component(_all_day(f"caseload-homework-{actor.id}-{day}@iop-companion", day,
-                                   f"Homework due ({len(who)})", f"{base}/caseload", now))
+        cal.add_component(
+            _all_day(
+                f"caseload-homework-{actor.id}-{day}@iop-companion",
+                day,
+                f"Homework due ({len(who)})",
+                f"{base}/caseload",
+                now,
+            )
+        )
     return cal

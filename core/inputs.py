@@ -48,15 +48,24 @@ from pydantic_core import PydanticCustomError
 
 from core.errors import ValidationError
 
-MAX_ID = 2**31 - 1              # id columns are 32-bit integers on PostgreSQL
+MAX_ID = 2**31 - 1  # id columns are 32-bit integers on PostgreSQL
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 # What FREE and LINE text lose, and what a NAME may not contain: C0 controls but tab and line
 # feed, DEL, C1 controls, unpaired surrogates (no UTF-8 for them: neither database can store
 # one) and the bidi controls that reorder the text around them.
-_UNSEEN = frozenset([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
-                     *range(0xD800, 0xE000), *map(ord, BIDI_CONTROLS)])
+_UNSEEN = frozenset(
+    [
+        *range(0x00, 0x09),
+        0x0B,
+        0x0C,
+        *range(0x0E, 0x20),
+        *range(0x7F, 0xA0),
+        *range(0xD800, 0xE000),
+        *map(ord, BIDI_CONTROLS),
+    ]
+)
 _DROP = dict.fromkeys(_UNSEEN)
-_HUGE = 8                       # text this many times its limit is refused before it is cleaned
+_HUGE = 8  # text this many times its limit is refused before it is cleaned
 
 
 def unseen(text: str) -> bool:
@@ -87,6 +96,7 @@ def _fail(message: str, fields: Mapping[str, str] | None = None):
 
 
 # --- metadata a page reads ---------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -123,6 +133,7 @@ def bounds(model: type[BaseModel], name: str) -> tuple[int | float, int | float]
 
 # --- field types ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Check:
     """A field's check, kept beside its validator so one field can be checked alone (Form.value)."""
@@ -136,25 +147,30 @@ def _field(check: Callable[[Any], Any], limit: Limit | None = None):
             return check(value)
         except Problem as problem:
             raise _fail(str(problem), {k: v for k, v in problem.fields.items() if k}) from None
+
     return Annotated[Any, PlainValidator(run), _Check(check), *([limit] if limit else [])]
 
 
-def _text_checker(limit: int, label: str, kind: str, *, required: str | None, too_long: str | None,
-                  optional: bool) -> Callable:
+def _text_checker(
+    limit: int, label: str, kind: str, *, required: str | None, too_long: str | None, optional: bool
+) -> Callable:
     def check(value: Any) -> str:
         if value is None and optional:
             return ""
         if not isinstance(value, str):
             raise Problem(required if value is None and required else f"{label} must be text.")
-        long_message = too_long or (f"{label} is {{n:,}} characters; the limit is {limit:,}. "
-                                    "Shorten it a little — nothing is lost yet.")
+        long_message = too_long or (
+            f"{label} is {{n:,}} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet."
+        )
         if len(value) > max(limit * _HUGE, limit + 4096):
             raise Problem(long_message.format(n=len(value), limit=limit))
         if kind == "name":
             value = " ".join(value.split())
             if unseen(value):
-                raise Problem(f"{label} has hidden control characters in it (they come with pasted text and "
-                              "can make it read differently on screen). Please type it again.")
+                raise Problem(
+                    f"{label} has hidden control characters in it (they come with pasted text and "
+                    "can make it read differently on screen). Please type it again."
+                )
         else:
             value = free_text(value) if kind == "free" else line_text(value)
         if len(value) > limit:
@@ -162,29 +178,37 @@ def _text_checker(limit: int, label: str, kind: str, *, required: str | None, to
         if required is not None and not value:
             raise Problem(required)
         return value
+
     return check
 
 
-def FreeText(limit: int, label: str, *, required: str | None = None, too_long: str | None = None,
-             optional: bool = False):
+def FreeText(
+    limit: int, label: str, *, required: str | None = None, too_long: str | None = None, optional: bool = False
+):
     """Multi-line text in the person's own words (see the module docstring). `required`: the message
     when it is empty; `optional`: None stands for ""."""
-    return _field(_text_checker(limit, label, "free", required=required, too_long=too_long,
-                    optional=optional), Limit(max_chars=limit))
+    return _field(
+        _text_checker(limit, label, "free", required=required, too_long=too_long, optional=optional),
+        Limit(max_chars=limit),
+    )
 
 
-def LineText(limit: int, label: str, *, required: str | None = None, too_long: str | None = None,
-             optional: bool = False):
+def LineText(
+    limit: int, label: str, *, required: str | None = None, too_long: str | None = None, optional: bool = False
+):
     """One line in the person's own words."""
-    return _field(_text_checker(limit, label, "line", required=required, too_long=too_long,
-                    optional=optional), Limit(max_chars=limit))
+    return _field(
+        _text_checker(limit, label, "line", required=required, too_long=too_long, optional=optional),
+        Limit(max_chars=limit),
+    )
 
 
-def Name(limit: int, label: str, *, required: str | None = None, too_long: str | None = None,
-         optional: bool = False):
+def Name(limit: int, label: str, *, required: str | None = None, too_long: str | None = None, optional: bool = False):
     """Who or what something is, shown to others: hidden characters are refused, not removed."""
-    return _field(_text_checker(limit, label, "name", required=required, too_long=too_long,
-                    optional=optional), Limit(max_chars=limit))
+    return _field(
+        _text_checker(limit, label, "name", required=required, too_long=too_long, optional=optional),
+        Limit(max_chars=limit),
+    )
 
 
 def is_whole(value: Any) -> bool:
@@ -194,6 +218,7 @@ def is_whole(value: Any) -> bool:
 def Whole(low: int, high: int, message: str, *, required: str | None = None, optional: bool = True):
     """A whole number from `low` to `high` (never a bool or a float). None is allowed unless
     `required` (its message) is given or `optional` is False."""
+
     def check(value: Any) -> int | None:
         if value is None:
             if required is not None or not optional:
@@ -202,38 +227,49 @@ def Whole(low: int, high: int, message: str, *, required: str | None = None, opt
         if not is_whole(value) or not low <= value <= high:
             raise Problem(message)
         return value
+
     return _field(check, Limit(low=low, high=high))
 
 
 def Number(low: float, high: float, message: str):
     """A finite number from `low` to `high` (whole or not; never a bool), or None; stored as a float."""
+
     def check(value: Any) -> float | None:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                or not low <= value <= high:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not low <= value <= high
+        ):
             raise Problem(message)
         return float(value)
+
     return _field(check, Limit(low=low, high=high))
 
 
 def OneOf(options: Collection[str], message: str, *, optional: bool = False):
     """One of a fixed set of words (a choice the form offers), or None when `optional`."""
+
     def check(value: Any) -> str | None:
         if value is None and optional:
             return None
         if not isinstance(value, str) or value not in options:
             raise Problem(message)
         return value
+
     return _field(check)
 
 
 def Flag(message: str):
     """Yes or no: True or False, nothing else (not 1, not "no")."""
+
     def check(value: Any) -> bool:
         if not isinstance(value, bool):
             raise Problem(message)
         return value
+
     return _field(check)
 
 
@@ -243,12 +279,14 @@ def is_id(value: Any) -> bool:
 
 def RecordId(message: str, *, optional: bool = False):
     """A row's id: a positive 32-bit whole number (whether the row exists is the function's business)."""
+
     def check(value: Any) -> int | None:
         if value is None and optional:
             return None
         if not is_id(value):
             raise Problem(message)
         return value
+
     return _field(check)
 
 
@@ -260,12 +298,14 @@ def is_day(value: Any) -> bool:
 def Day(message: str, *, optional: bool = False):
     """A calendar day (not a datetime). How far back or ahead is checked by the function, which
     knows the person's today."""
+
     def check(value: Any) -> date | None:
         if value is None and optional:
             return None
         if not is_day(value):
             raise Problem(message)
         return value
+
     return _field(check)
 
 
@@ -275,6 +315,7 @@ def Custom(check: Callable[[Any], Any], limit: Limit | None = None):
 
 
 # --- forms ---------------------------------------------------------------------------------------
+
 
 class Form(BaseModel):
     """The input of one write function. `Form.check(**values)` returns the cleaned values or
@@ -353,6 +394,7 @@ def attributes(value: Any, kind: type, *, field: str = "form") -> dict[str, Any]
 
 def Email(pattern: re.Pattern, limit: int, *, message: str = "That doesn't look like an email address."):
     """An email address or "" (optional on every form): lower case, no spaces, no hidden characters."""
+
     def check(value: Any) -> str:
         if value is None:
             return ""
@@ -362,6 +404,7 @@ def Email(pattern: re.Pattern, limit: int, *, message: str = "That doesn't look 
         if value and (len(value) > limit or unseen(value) or not pattern.fullmatch(value)):
             raise Problem(message)
         return value
+
     return _field(check, Limit(max_chars=limit))
 
 

@@ -24,8 +24,12 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"participant": "Participant", "therapist": "Therapist",
-                "family": "Family member", "admin": "Program admin"}[self.value]
+        return {
+            "participant": "Participant",
+            "therapist": "Therapist",
+            "family": "Family member",
+            "admin": "Program admin",
+        }[self.value]
 
 
 class Program(SQLModel, table=True):
@@ -94,7 +98,7 @@ class FamilyLink(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("family_id", "participant_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    family_id: int = Field(foreign_key="app_user.id")   # (the unique constraint's first column)
+    family_id: int = Field(foreign_key="app_user.id")  # (the unique constraint's first column)
     participant_id: int = Field(foreign_key="app_user.id", index=True)
     relationship: str = Field(default="", max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
@@ -110,9 +114,16 @@ class ConsentGrant(SQLModel, table=True):
     __tablename__ = "consent_grant"
     __table_args__ = (
         Index("ix_consent_lookup", "participant_id", "family_id", "category"),
-        Index("ix_consent_family", "family_id"),          # what a family member is shown
-        Index("uq_consent_one_current", "participant_id", "family_id", "category", unique=True,
-              sqlite_where=text("revoked_at IS NULL"), postgresql_where=text("revoked_at IS NULL")),
+        Index("ix_consent_family", "family_id"),  # what a family member is shown
+        Index(
+            "uq_consent_one_current",
+            "participant_id",
+            "family_id",
+            "category",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -125,13 +136,22 @@ class ConsentGrant(SQLModel, table=True):
     # 42 CFR Part 2 elements, recorded for substance-use data (§2.31): the rest are implied by
     # the row (patient, recipient, what, expiry) or recorded here (who discloses, the wording).
     purpose: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
-    signature: str = Field(default="", max_length=120,      # the participant's typed full name
-                           sa_column_kwargs={"server_default": ""})
+    signature: str = Field(
+        default="",
+        max_length=120,  # the participant's typed full name
+        sa_column_kwargs={"server_default": ""},
+    )
     signed_at: datetime | None = None
-    discloser: str = Field(default="", max_length=120,      # the program's name when consent was given
-                           sa_column_kwargs={"server_default": ""})
-    consent_version: str = Field(default="", max_length=16,  # which consent wording was shown
-                                 sa_column_kwargs={"server_default": ""})
+    discloser: str = Field(
+        default="",
+        max_length=120,  # the program's name when consent was given
+        sa_column_kwargs={"server_default": ""},
+    )
+    consent_version: str = Field(
+        default="",
+        max_length=16,  # which consent wording was shown
+        sa_column_kwargs={"server_default": ""},
+    )
 
 
 class FamilyInvitation(SQLModel, table=True):
@@ -222,7 +242,7 @@ class DiaryCard(SQLModel, table=True):
     medication: str | None = Field(default=None, max_length=16)
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     note: str = Field(default="", max_length=2000)
-    late: bool = False           # filled in after its day
+    late: bool = False  # filled in after its day
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -254,16 +274,19 @@ class Alert(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="app_user.id")
-    trigger: str = Field(max_length=60)      # the most severe reason's key
+    trigger: str = Field(max_length=60)  # the most severe reason's key
     severity: str = Field(max_length=16)
     source_key: str = Field(max_length=60)
     seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    day: date | None = None                  # the participant's day it is about (Review opens there)
+    day: date | None = None  # the participant's day it is about (Review opens there)
     detail: str = Field(default="", max_length=500)
     # [{"key", "severity", "text", "level", "followup"}]: every reason, each at its strongest
     reasons: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    latest: str = Field(default="", max_length=300,   # the latest answers behind it, after any edit
-                        sa_column_kwargs={"server_default": ""})
+    latest: str = Field(
+        default="",
+        max_length=300,  # the latest answers behind it, after any edit
+        sa_column_kwargs={"server_default": ""},
+    )
     escalated_from_id: int | None = Field(default=None, foreign_key="alert.id")
     opened_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime | None = None
@@ -297,11 +320,11 @@ class Checkup(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="app_user.id")
-    kind: str = Field(max_length=8)                  # phq9 | gad7 | pacs
+    kind: str = Field(max_length=8)  # phq9 | gad7 | pacs
     slot_key: str = Field(max_length=24)
-    day: date                                        # the participant's own calendar day
+    day: date  # the participant's own calendar day
     answers: list[int] = Field(sa_column=Column(JSON, nullable=False))
-    function_answer: int | None = None               # "how difficult": not scored
+    function_answer: int | None = None  # "how difficult": not scored
     total: int
     band: str = Field(max_length=32)
     late: bool = False
@@ -352,13 +375,13 @@ class PracticeEntry(SQLModel, table=True):
     participant_id: int = Field(foreign_key="app_user.id")
     entry_key: str = Field(max_length=40)
     skill_id: str = Field(max_length=40)
-    day: date                                   # the participant's own calendar day
+    day: date  # the participant's own calendar day
     situation: str = Field(default="", max_length=120)
-    distress_before: int                        # 0–10 (an urge's strength for urge surfing)
+    distress_before: int  # 0–10 (an urge's strength for urge surfing)
     distress_after: int | None = None
-    helped: str | None = Field(default=None, max_length=8)   # yes | a_bit | no
+    helped: str | None = Field(default=None, max_length=8)  # yes | a_bit | no
     note: str = Field(default="", max_length=1000)
-    tool: str = Field(default="", max_length=16)             # which interactive tool logged it, if any
+    tool: str = Field(default="", max_length=16)  # which interactive tool logged it, if any
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -380,7 +403,7 @@ class ThoughtRecord(SQLModel, table=True):
     evidence_for: str = Field(default="", max_length=1000)
     evidence_against: str = Field(default="", max_length=1000)
     balanced_thought: str = Field(default="", max_length=500)
-    balanced_belief: int | None = None          # 0–100
+    balanced_belief: int | None = None  # 0–100
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -419,8 +442,8 @@ class Attendance(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="app_user.id")
     day: date
-    session_kind: str = Field(max_length=16)    # group | individual | family
-    status: str = Field(max_length=16)          # attended | late | excused | missed
+    session_kind: str = Field(max_length=16)  # group | individual | family
+    status: str = Field(max_length=16)  # attended | late | excused | missed
     recorded_by_id: int = Field(foreign_key="app_user.id")
     recorded_at: datetime = Field(default_factory=utcnow)
 
@@ -434,10 +457,10 @@ class Throttle(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120)
     client: str = Field(default="", max_length=64)
-    hits: int = 0                              # attempts counted in the current window
+    hits: int = 0  # attempts counted in the current window
     window_started_at: datetime = Field(default_factory=utcnow, index=True)
-    blocked_until: datetime | None = None      # set when the limit is reached
-    strikes: int = 0                           # blocks in a row: each one lasts twice as long
+    blocked_until: datetime | None = None  # set when the limit is reached
+    strikes: int = 0  # blocks in a row: each one lasts twice as long
 
 
 class OneTimeCode(SQLModel, table=True):
@@ -447,7 +470,7 @@ class OneTimeCode(SQLModel, table=True):
     __tablename__ = "one_time_code"
 
     id: int | None = Field(default=None, primary_key=True)
-    purpose: str = Field(max_length=16)        # reset | login
+    purpose: str = Field(max_length=16)  # reset | login
     code_hash: str = Field(max_length=64, unique=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
     issued_by_id: int | None = Field(default=None, foreign_key="app_user.id")
@@ -474,19 +497,19 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=24)
     program_id: int | None = Field(default=None, foreign_key="program.id", index=True)
     recipient_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
-    to_address: str = Field(default="", max_length=254)   # only when not the recipient's (the SMTP test)
+    to_address: str = Field(default="", max_length=254)  # only when not the recipient's (the SMTP test)
     alert_id: int | None = Field(default=None, foreign_key="alert.id", index=True)
     subject: str = Field(max_length=200)
     body: str = Field(max_length=2000)
     status: str = Field(default="queued", max_length=12)
     attempts: int = 0
     due_at: datetime = Field(default_factory=utcnow)
-    expires_at: datetime | None = None        # a reminder is pointless after its day: skipped then
+    expires_at: datetime | None = None  # a reminder is pointless after its day: skipped then
     claimed_by: str = Field(default="", max_length=64)
     claim_token: str = Field(default="", max_length=32)
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
-    sent_via: str = Field(default="", max_length=12)       # smtp | maildrop
+    sent_via: str = Field(default="", max_length=12)  # smtp | maildrop
     last_error: str = Field(default="", max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -49,7 +49,7 @@ from zoneinfo import ZoneInfo
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import clinical, inputs
 from core.access import Actor, record, require_role
@@ -80,10 +80,10 @@ log = logging.getLogger("iop.notify")
 
 
 class Kind(StrEnum):
-    URGENT_ALERT = "urgent_alert"          # to the participant's therapist, at once
-    TODAY_ALERT = "today_alert"            # a same-day alert, to the therapist at once (no escalation)
-    ESCALATION = "escalation"              # to the clinical lead, when nobody acknowledged in time
-    DIGEST = "digest"                      # the therapist's working-morning summary
+    URGENT_ALERT = "urgent_alert"  # to the participant's therapist, at once
+    TODAY_ALERT = "today_alert"  # a same-day alert, to the therapist at once (no escalation)
+    ESCALATION = "escalation"  # to the clinical lead, when nobody acknowledged in time
+    DIGEST = "digest"  # the therapist's working-morning summary
     DIARY_REMINDER = "diary_reminder"
     CHECKUP_REMINDER = "checkup_reminder"
     HOMEWORK_REMINDER = "homework_reminder"
@@ -94,39 +94,51 @@ class Kind(StrEnum):
         return KIND_LABELS[self]
 
 
-KIND_LABELS = {Kind.URGENT_ALERT: "Urgent alert, to the therapist", Kind.TODAY_ALERT: "Alert for today, to the therapist",
-               Kind.ESCALATION: "Escalation, to the clinical lead", Kind.DIGEST: "Morning digest",
-               Kind.DIARY_REMINDER: "Diary-card reminder", Kind.CHECKUP_REMINDER: "Check-up reminder",
-               Kind.HOMEWORK_REMINDER: "Practice reminder", Kind.SMTP_TEST: "Test email"}
+KIND_LABELS = {
+    Kind.URGENT_ALERT: "Urgent alert, to the therapist",
+    Kind.TODAY_ALERT: "Alert for today, to the therapist",
+    Kind.ESCALATION: "Escalation, to the clinical lead",
+    Kind.DIGEST: "Morning digest",
+    Kind.DIARY_REMINDER: "Diary-card reminder",
+    Kind.CHECKUP_REMINDER: "Check-up reminder",
+    Kind.HOMEWORK_REMINDER: "Practice reminder",
+    Kind.SMTP_TEST: "Test email",
+}
 PARTICIPANT_KINDS = frozenset({Kind.DIARY_REMINDER, Kind.CHECKUP_REMINDER, Kind.HOMEWORK_REMINDER})
 ALERT_KINDS = frozenset({Kind.URGENT_ALERT, Kind.TODAY_ALERT, Kind.ESCALATION})
 
 
 class Status(StrEnum):
-    QUEUED = "queued"          # waiting for its time (or for the next try)
-    CLAIMED = "claimed"        # a worker took it; the mail server has not seen it yet
-    SENDING = "sending"        # handed to the mail server right now
+    QUEUED = "queued"  # waiting for its time (or for the next try)
+    CLAIMED = "claimed"  # a worker took it; the mail server has not seen it yet
+    SENDING = "sending"  # handed to the mail server right now
     SENT = "sent"
-    FAILED = "failed"          # will not be tried again by itself: the reason says why
-    UNCERTAIN = "uncertain"    # a worker stopped mid-send: it may or may not have arrived
-    SKIPPED = "skipped"        # no longer needed (card filled in, alert acknowledged, day over)
+    FAILED = "failed"  # will not be tried again by itself: the reason says why
+    UNCERTAIN = "uncertain"  # a worker stopped mid-send: it may or may not have arrived
+    SKIPPED = "skipped"  # no longer needed (card filled in, alert acknowledged, day over)
 
 
-STATUS_WORDS = {Status.QUEUED: "Queued", Status.CLAIMED: "Being sent", Status.SENDING: "Being sent",
-                Status.SENT: "Sent", Status.FAILED: "Failed", Status.UNCERTAIN: "Uncertain: may not have arrived",
-                Status.SKIPPED: "Not needed"}
+STATUS_WORDS = {
+    Status.QUEUED: "Queued",
+    Status.CLAIMED: "Being sent",
+    Status.SENDING: "Being sent",
+    Status.SENT: "Sent",
+    Status.FAILED: "Failed",
+    Status.UNCERTAIN: "Uncertain: may not have arrived",
+    Status.SKIPPED: "Not needed",
+}
 
-BATCH = 20                                  # rows one worker claims at a time
-LEASE = timedelta(minutes=10)               # a claim older than this belongs to a worker that died
-SMTP_TIMEOUT_S = 20                         # per socket operation
-BACKOFF_FIRST = timedelta(seconds=30)       # then doubling: 30 s, 1 min, 2 min ... up to an hour
+BATCH = 20  # rows one worker claims at a time
+LEASE = timedelta(minutes=10)  # a claim older than this belongs to a worker that died
+SMTP_TIMEOUT_S = 20  # per socket operation
+BACKOFF_FIRST = timedelta(seconds=30)  # then doubling: 30 s, 1 min, 2 min ... up to an hour
 BACKOFF_MAX = timedelta(hours=1)
-MAX_ATTEMPTS = 12                           # about seven hours of trying, then `failed` (the admin may retry)
+MAX_ATTEMPTS = 12  # about seven hours of trying, then `failed` (the admin may retry)
 TICK_SECONDS = 10
-REMINDER_GRACE = timedelta(hours=2)         # a reminder whose moment passed longer ago is not queued
+REMINDER_GRACE = timedelta(hours=2)  # a reminder whose moment passed longer ago is not queued
 WORKER_SILENT_AFTER = timedelta(minutes=2)  # the admin is warned when no worker has checked in since
 ERROR_MAX = 300
-DEFAULT_REMIND_MINUTE = 20 * 60             # 8 pm, until the participant chooses
+DEFAULT_REMIND_MINUTE = 20 * 60  # 8 pm, until the participant chooses
 REMINDER_STEP_MINUTES = 5
 
 # --- what the messages say (nothing clinical, nothing that names anyone) -------------------------
@@ -143,52 +155,93 @@ def _link(path: str) -> str:
 def _alert_text(kind: Kind) -> tuple[str, str]:
     if kind is Kind.URGENT_ALERT:
         return URGENT_SUBJECT, (f"{URGENT_SUBJECT}.\n\nOpen it: {_link('alerts')}\n\n{NO_DETAILS}\n")
-    return TODAY_SUBJECT, (f"{TODAY_SUBJECT}. Please look at it today.\n\nOpen it: {_link('alerts')}\n\n"
-                           f"{NO_DETAILS}\n")
+    return TODAY_SUBJECT, (f"{TODAY_SUBJECT}. Please look at it today.\n\nOpen it: {_link('alerts')}\n\n{NO_DETAILS}\n")
 
 
 def _escalation_text(minutes: int) -> tuple[str, str]:
     subject = "An urgent alert in IOP Companion has not been acknowledged"
-    return subject, (f"An urgent alert in your program has waited {minutes} minutes since the therapist was told, "
-                     f"and nobody has acknowledged it yet. You are the program's clinical lead.\n\n"
-                     f"See whose caseload it is on: {_link('notifications')}\n\n{NO_DETAILS}\n")
+    return subject, (
+        f"An urgent alert in your program has waited {minutes} minutes since the therapist was told, "
+        f"and nobody has acknowledged it yet. You are the program's clinical lead.\n\n"
+        f"See whose caseload it is on: {_link('notifications')}\n\n{NO_DETAILS}\n"
+    )
 
 
 def _digest_text(alerts: int, missed: int) -> tuple[str, str]:
     parts = [f"{alerts} alert{'s' if alerts != 1 else ''} to review"] if alerts else []
     if missed:
         parts.append(f"{missed} missed check-in{'s' if missed != 1 else ''}")
-    return ("Your IOP Companion morning summary",
-            f"Good morning. Waiting for you in IOP Companion: {' and '.join(parts)}.\n\n"
-            f"Open your alerts: {_link('alerts')}\n\n{NO_DETAILS}\n")
+    return (
+        "Your IOP Companion morning summary",
+        f"Good morning. Waiting for you in IOP Companion: {' and '.join(parts)}.\n\n"
+        f"Open your alerts: {_link('alerts')}\n\n{NO_DETAILS}\n",
+    )
 
 
 def _reminder_text(kind: Kind) -> tuple[str, str]:
     change = f"You asked for this reminder. To change or stop it: {_link('notifications')}\n"
     if kind is Kind.DIARY_REMINDER:
-        return ("Time for today's diary card",
-                f"A minute for today's diary card? One tap opens it: {_link('today')}\n\n{change}")
+        return (
+            "Time for today's diary card",
+            f"A minute for today's diary card? One tap opens it: {_link('today')}\n\n{change}",
+        )
     if kind is Kind.CHECKUP_REMINDER:
         return ("Your check-up is due", f"Your check-up is due. One tap opens it: {_link('checkups')}\n\n{change}")
-    return ("Practice due today", f"You have practice due today. One tap opens your skills: {_link('skills')}\n\n"
-            f"{change}")
+    return (
+        "Practice due today",
+        f"You have practice due today. One tap opens your skills: {_link('skills')}\n\n{change}",
+    )
 
 
 # --- queueing (in the caller's transaction) ------------------------------------------------------
 
-def enqueue(session: Session, *, dedupe_key: str, kind: Kind, subject: str, body: str, recipient_id: int | None = None,
-            to_address: str = "", program_id: int | None = None, alert_id: int | None = None,
-            due_at: datetime | None = None, expires_at: datetime | None = None, status: Status = Status.QUEUED,
-            last_error: str = "", now: datetime | None = None) -> int | None:
+
+def enqueue(
+    session: Session,
+    *,
+    dedupe_key: str,
+    kind: Kind,
+    subject: str,
+    body: str,
+    recipient_id: int | None = None,
+    to_address: str = "",
+    program_id: int | None = None,
+    alert_id: int | None = None,
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    status: Status = Status.QUEUED,
+    last_error: str = "",
+    now: datetime | None = None,
+) -> int | None:
     """Queue one message in the caller's transaction; the caller's commit makes it real. Queuing a
     `dedupe_key` that exists already does nothing (None): a retried save, a second worker's tick."""
     now = now or utcnow()
-    return insert_if_absent(session, OutboxMessage, {
-        "dedupe_key": dedupe_key[:96], "kind": kind.value, "program_id": program_id, "recipient_id": recipient_id,
-        "to_address": to_address, "alert_id": alert_id, "subject": subject[:200], "body": body[:2000],
-        "status": status.value, "attempts": 0, "due_at": due_at or now, "expires_at": expires_at, "claimed_by": "",
-        "claim_token": "", "claimed_at": None, "sent_at": None, "sent_via": "", "last_error": last_error[:ERROR_MAX],
-        "created_at": now}, conflict=["dedupe_key"])
+    return insert_if_absent(
+        session,
+        OutboxMessage,
+        {
+            "dedupe_key": dedupe_key[:96],
+            "kind": kind.value,
+            "program_id": program_id,
+            "recipient_id": recipient_id,
+            "to_address": to_address,
+            "alert_id": alert_id,
+            "subject": subject[:200],
+            "body": body[:2000],
+            "status": status.value,
+            "attempts": 0,
+            "due_at": due_at or now,
+            "expires_at": expires_at,
+            "claimed_by": "",
+            "claim_token": "",
+            "claimed_at": None,
+            "sent_at": None,
+            "sent_via": "",
+            "last_error": last_error[:ERROR_MAX],
+            "created_at": now,
+        },
+        conflict=["dedupe_key"],
+    )
 
 
 def alert_raised(session: Session, alert_id: int | None, *, now: datetime | None = None) -> None:
@@ -203,28 +256,49 @@ def alert_raised(session: Session, alert_id: int | None, *, now: datetime | None
     kind = {Severity.URGENT.value: Kind.URGENT_ALERT, Severity.SAME_DAY.value: Kind.TODAY_ALERT}.get(alert.severity)
     if kind is None:
         return
-    row = session.exec(select(AppUser.program_id, CaseloadAssignment.therapist_id)
-                       .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id, isouter=True)
-                       .where(AppUser.id == alert.participant_id)).first()
+    row = session.exec(
+        select(AppUser.program_id, CaseloadAssignment.therapist_id)
+        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id, isouter=True)
+        .where(AppUser.id == alert.participant_id)
+    ).first()
     program_id, therapist_id = row if row else (None, None)
     subject, body = _alert_text(kind)
-    enqueue(session, dedupe_key=f"alert:{alert.id}:{kind.value}", kind=kind, subject=subject, body=body,
-            recipient_id=therapist_id, program_id=program_id, alert_id=alert.id, now=now,
-            **({} if therapist_id else {"status": Status.FAILED,
-                                         "last_error": "The participant has no therapist assigned."}))
+    enqueue(
+        session,
+        dedupe_key=f"alert:{alert.id}:{kind.value}",
+        kind=kind,
+        subject=subject,
+        body=body,
+        recipient_id=therapist_id,
+        program_id=program_id,
+        alert_id=alert.id,
+        now=now,
+        **(
+            {}
+            if therapist_id
+            else {"status": Status.FAILED, "last_error": "The participant has no therapist assigned."}
+        ),
+    )
 
 
 # --- scheduling what time makes due --------------------------------------------------------------
+
 
 def schedule_missed_alert_notices(session: Session, now: datetime) -> int:
     """A safety net under `alert_raised`: any open, unacknowledged urgent or same-day alert whose
     therapist has not been told (an alert written by other code, or before this module existed) is
     queued now. One query when there is nothing to do."""
-    told = select(OutboxMessage.id).where(OutboxMessage.alert_id == Alert.id,
-                                          OutboxMessage.kind.in_([Kind.URGENT_ALERT.value, Kind.TODAY_ALERT.value]))
-    missing = session.exec(select(Alert.id).where(
-        Alert.acknowledged_at == None, Alert.resolved_at == None,  # noqa: E711
-        Alert.severity.in_([Severity.URGENT.value, Severity.SAME_DAY.value]), ~told.exists())).all()
+    told = select(OutboxMessage.id).where(
+        OutboxMessage.alert_id == Alert.id, OutboxMessage.kind.in_([Kind.URGENT_ALERT.value, Kind.TODAY_ALERT.value])
+    )
+    missing = session.exec(
+        select(Alert.id).where(
+            col(Alert.acknowledged_at).is_(None),
+            Alert.resolved_at == None,  # noqa: E711
+            Alert.severity.in_([Severity.URGENT.value, Severity.SAME_DAY.value]),
+            ~told.exists(),
+        )
+    ).all()
     for alert_id in missing:
         alert_raised(session, alert_id, now=now)
     if missing:
@@ -249,36 +323,70 @@ def schedule_escalations(session: Session, now: datetime) -> int:
         .join(OutboxMessage, (OutboxMessage.alert_id == Alert.id) & (OutboxMessage.kind == Kind.URGENT_ALERT.value))
         .join(AppUser, AppUser.id == Alert.participant_id)
         .join(Program, Program.id == AppUser.program_id)
-        .where(Alert.acknowledged_at == None, Alert.resolved_at == None,  # noqa: E711
-               OutboxMessage.created_at <= now - shortest)).all()
-    due = [(alert_id, therapist_id, program_id, minutes) for alert_id, told_at, therapist_id, program_id, minutes in rows
-           if told_at + timedelta(minutes=minutes) <= now]
+        .where(
+            col(Alert.acknowledged_at).is_(None),
+            Alert.resolved_at == None,  # noqa: E711
+            OutboxMessage.created_at <= now - shortest,
+        )
+    ).all()
+    due = [
+        (alert_id, therapist_id, program_id, minutes)
+        for alert_id, told_at, therapist_id, program_id, minutes in rows
+        if told_at + timedelta(minutes=minutes) <= now
+    ]
     if not due:
         return 0
     programs = {program_id for _, _, program_id, _ in due}
     leads: dict[int, list[int]] = defaultdict(list)
-    for lead_id, program_id in session.exec(select(AppUser.id, AppUser.program_id).where(
-            AppUser.program_id.in_(programs), AppUser.is_clinical_lead == True,  # noqa: E712
-            AppUser.role == Role.THERAPIST.value, AppUser.is_active == True)):  # noqa: E712
+    for lead_id, program_id in session.exec(
+        select(AppUser.id, AppUser.program_id).where(
+            AppUser.program_id.in_(programs),
+            AppUser.is_clinical_lead == True,  # noqa: E712
+            AppUser.role == Role.THERAPIST.value,
+            col(AppUser.is_active).is_(True),
+        )
+    ):
         leads[program_id].append(lead_id)
-    existing = set(session.exec(select(OutboxMessage.dedupe_key).where(
-        OutboxMessage.kind == Kind.ESCALATION.value, OutboxMessage.alert_id.in_([d[0] for d in due]))))
+    existing = set(
+        session.exec(
+            select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.kind == Kind.ESCALATION.value, OutboxMessage.alert_id.in_([d[0] for d in due])
+            )
+        )
+    )
     queued = 0
     for alert_id, therapist_id, program_id, minutes in due:
         subject, body = _escalation_text(minutes)
         targets = [lead for lead in leads.get(program_id, []) if lead != therapist_id]
         for lead_id in targets:
             key = f"alert:{alert_id}:escalation:{lead_id}"
-            if key not in existing and enqueue(session, dedupe_key=key, kind=Kind.ESCALATION, subject=subject,
-                                               body=body, recipient_id=lead_id, program_id=program_id,
-                                               alert_id=alert_id, now=now):
+            if key not in existing and enqueue(
+                session,
+                dedupe_key=key,
+                kind=Kind.ESCALATION,
+                subject=subject,
+                body=body,
+                recipient_id=lead_id,
+                program_id=program_id,
+                alert_id=alert_id,
+                now=now,
+            ):
                 queued += 1
         key = f"alert:{alert_id}:escalation:none"
         if not targets and key not in existing:
-            enqueue(session, dedupe_key=key, kind=Kind.ESCALATION, subject=subject, body=body, program_id=program_id,
-                    alert_id=alert_id, status=Status.FAILED, now=now,
-                    last_error="No clinical lead (other than the therapist) is named for the program: "
-                               "the admin names one on the Messages screen.")
+            enqueue(
+                session,
+                dedupe_key=key,
+                kind=Kind.ESCALATION,
+                subject=subject,
+                body=body,
+                program_id=program_id,
+                alert_id=alert_id,
+                status=Status.FAILED,
+                now=now,
+                last_error="No clinical lead (other than the therapist) is named for the program: "
+                "the admin names one on the Messages screen.",
+            )
     session.commit()
     return queued
 
@@ -293,12 +401,17 @@ def schedule_digests(session: Session, now: datetime) -> int:
     for program in session.exec(select(Program)).all():
         zone = _first_zone(program.timezone)
         local = _local(now, zone)
-        if local.weekday() not in clinical.WORKING_DAYS or not clinical.DIGEST_HOUR <= local.hour < clinical.DIGEST_UNTIL_HOUR:
+        if (
+            local.weekday() not in clinical.WORKING_DAYS
+            or not clinical.DIGEST_HOUR <= local.hour < clinical.DIGEST_UNTIL_HOUR
+        ):
             continue
         day = local.date()
-        therapists = session.exec(select(AppUser.id).where(
-            AppUser.program_id == program.id, AppUser.role == Role.THERAPIST.value,
-            AppUser.is_active == True)).all()  # noqa: E712
+        therapists = session.exec(
+            select(AppUser.id).where(
+                AppUser.program_id == program.id, AppUser.role == Role.THERAPIST.value, col(AppUser.is_active).is_(True)
+            )
+        ).all()
         keys = {t: f"digest:{t}:{day}" for t in therapists}
         done = set(session.exec(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))))
         if not set(keys.values()) - done:
@@ -306,11 +419,15 @@ def schedule_digests(session: Session, now: datetime) -> int:
         raise_missed_checkins(session, None, day, program_id=program.id)
         counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         for therapist_id, trigger, n in session.exec(
-                select(CaseloadAssignment.therapist_id, Alert.trigger, func.count(Alert.id))
-                .join(Alert, Alert.participant_id == CaseloadAssignment.participant_id)
-                .where(CaseloadAssignment.therapist_id.in_(therapists), Alert.resolved_at == None,  # noqa: E711
-                       Alert.severity == Severity.REVIEW.value)
-                .group_by(CaseloadAssignment.therapist_id, Alert.trigger)):
+            select(CaseloadAssignment.therapist_id, Alert.trigger, func.count(Alert.id))
+            .join(Alert, Alert.participant_id == CaseloadAssignment.participant_id)
+            .where(
+                CaseloadAssignment.therapist_id.in_(therapists),
+                Alert.resolved_at == None,  # noqa: E711
+                Alert.severity == Severity.REVIEW.value,
+            )
+            .group_by(CaseloadAssignment.therapist_id, Alert.trigger)
+        ):
             counts[therapist_id][1 if trigger == MISSED_CHECKIN else 0] += n
         for therapist_id, key in keys.items():
             if key in done:
@@ -318,10 +435,21 @@ def schedule_digests(session: Session, now: datetime) -> int:
             alerts, missed = counts.get(therapist_id, (0, 0))
             subject, body = _digest_text(alerts, missed)
             nothing = not alerts and not missed
-            if enqueue(session, dedupe_key=key, kind=Kind.DIGEST, subject=subject, body=body, recipient_id=therapist_id,
-                       program_id=program.id, expires_at=_end_of_day(day, zone), now=now,
-                       **({"status": Status.SKIPPED, "last_error": "Nothing open that morning."} if nothing else {})) \
-                    and not nothing:
+            if (
+                enqueue(
+                    session,
+                    dedupe_key=key,
+                    kind=Kind.DIGEST,
+                    subject=subject,
+                    body=body,
+                    recipient_id=therapist_id,
+                    program_id=program.id,
+                    expires_at=_end_of_day(day, zone),
+                    now=now,
+                    **({"status": Status.SKIPPED, "last_error": "Nothing open that morning."} if nothing else {}),
+                )
+                and not nothing
+            ):
                 queued += 1
         session.commit()
     return queued
@@ -367,23 +495,36 @@ def checkup_schedule(session: Session, people: list[tuple[int, int | None, date]
     if not people:
         return {}
     ids = [pid for pid, _, _ in people]
-    programs = {p.id: p for p in session.exec(select(Program).where(
-        Program.id.in_({program_id for _, program_id, _ in people if program_id})))}
+    programs = {
+        p.id: p
+        for p in session.exec(
+            select(Program).where(Program.id.in_({program_id for _, program_id, _ in people if program_id}))
+        )
+    }
     taken: dict[int, list[Checkup]] = defaultdict(list)
     for row in session.exec(select(Checkup).where(Checkup.participant_id.in_(ids))):
         taken[row.participant_id].append(row)
     requests: dict[int, list[CheckupRequest]] = defaultdict(list)
-    for row in session.exec(select(CheckupRequest).where(CheckupRequest.participant_id.in_(ids),
-                                                         CheckupRequest.fulfilled_by_id == None)  # noqa: E711
-                            .order_by(CheckupRequest.id)):
+    for row in session.exec(
+        select(CheckupRequest)
+        .where(CheckupRequest.participant_id.in_(ids), CheckupRequest.fulfilled_by_id == None)  # noqa: E711
+        .order_by(CheckupRequest.id)
+    ):
         requests[row.participant_id].append(row)
     found: dict[int, list] = {}
     for pid, program_id, today in people:
         program = programs.get(program_id)
         interval = program.checkup_interval_days if program else clinical.CHECKUP_INTERVAL_DAYS
-        found[pid] = [_status(kind, [c for c in taken[pid] if c.kind == kind and c.slot_key.startswith("p")],
-                              next((q for q in requests[pid] if q.kind == kind), None), today, interval)
-                      for kind in kinds_for(program)]
+        found[pid] = [
+            _status(
+                kind,
+                [c for c in taken[pid] if c.kind == kind and c.slot_key.startswith("p")],
+                next((q for q in requests[pid] if q.kind == kind), None),
+                today,
+                interval,
+            )
+            for kind in kinds_for(program)
+        ]
     return found
 
 
@@ -403,22 +544,32 @@ def _homework_due(session: Session, people: list[_Due]) -> set[int]:
     if not people:
         return set()
     days = {p.user_id: p.day for p in people}
-    rows = [h for h in session.exec(select(Homework).where(Homework.participant_id.in_(days),
-                                                           Homework.removed_at == None))  # noqa: E711
-            if h.due_on == days[h.participant_id]]
+    rows = [
+        h
+        for h in session.exec(select(Homework).where(Homework.participant_id.in_(days), Homework.removed_at == None))  # noqa: E711
+        if h.due_on == days[h.participant_id]
+    ]
     if not rows:
         return set()
     since = min(h.assigned_at for h in rows)
     practised = defaultdict(list)
-    for pid, skill_id, at in session.exec(select(PracticeEntry.participant_id, PracticeEntry.skill_id,
-                                                 PracticeEntry.created_at).where(
-            PracticeEntry.participant_id.in_({h.participant_id for h in rows}), PracticeEntry.created_at >= since)):
+    for pid, skill_id, at in session.exec(
+        select(PracticeEntry.participant_id, PracticeEntry.skill_id, PracticeEntry.created_at).where(
+            PracticeEntry.participant_id.in_({h.participant_id for h in rows}), PracticeEntry.created_at >= since
+        )
+    ):
         practised[pid].append((skill_id, at))
-    for pid, at in session.exec(select(ThoughtRecord.participant_id, ThoughtRecord.created_at).where(
-            ThoughtRecord.participant_id.in_({h.participant_id for h in rows}), ThoughtRecord.created_at >= since)):
+    for pid, at in session.exec(
+        select(ThoughtRecord.participant_id, ThoughtRecord.created_at).where(
+            ThoughtRecord.participant_id.in_({h.participant_id for h in rows}), ThoughtRecord.created_at >= since
+        )
+    ):
         practised[pid].append(("thought_record", at))
-    return {h.participant_id for h in rows
-            if not any(skill == h.skill_id and at >= h.assigned_at for skill, at in practised[h.participant_id])}
+    return {
+        h.participant_id
+        for h in rows
+        if not any(skill == h.skill_id and at >= h.assigned_at for skill, at in practised[h.participant_id])
+    }
 
 
 def schedule_reminders(session: Session, now: datetime) -> int:
@@ -429,9 +580,17 @@ def schedule_reminders(session: Session, now: datetime) -> int:
         select(NotificationSetting, AppUser.id, AppUser.program_id, AppUser.timezone, Program.timezone)
         .join(AppUser, AppUser.id == NotificationSetting.user_id)
         .join(Program, Program.id == AppUser.program_id, isouter=True)
-        .where(AppUser.is_active == True, AppUser.role == Role.PARTICIPANT.value, AppUser.email != None,  # noqa: E711,E712
-               or_(NotificationSetting.diary_reminder == True, NotificationSetting.checkup_reminder == True,  # noqa: E712
-                   NotificationSetting.homework_reminder == True))).all()  # noqa: E712
+        .where(
+            col(AppUser.is_active).is_(True),
+            AppUser.role == Role.PARTICIPANT.value,
+            AppUser.email != None,  # noqa: E711
+            or_(
+                col(NotificationSetting.diary_reminder).is_(True),
+                NotificationSetting.checkup_reminder == True,  # noqa: E712
+                col(NotificationSetting.homework_reminder).is_(True),
+            ),
+        )
+    ).all()
     people: list[_Due] = []
     for setting, user_id, program_id, own_zone, program_zone in rows:
         zone = _first_zone(own_zone, program_zone)
@@ -441,8 +600,14 @@ def schedule_reminders(session: Session, now: datetime) -> int:
             people.append(_Due(user_id, program_id, day, zone, setting))
     if not people:
         return 0
-    carded = {(pid, d) for pid, d in session.exec(select(DiaryCard.participant_id, DiaryCard.day).where(
-        DiaryCard.participant_id.in_([p.user_id for p in people]), DiaryCard.day.in_({p.day for p in people})))}
+    carded = {
+        (pid, d)
+        for pid, d in session.exec(
+            select(DiaryCard.participant_id, DiaryCard.day).where(
+                DiaryCard.participant_id.in_([p.user_id for p in people]), DiaryCard.day.in_({p.day for p in people})
+            )
+        )
+    }
     want: list[tuple[_Due, Kind, str]] = []
     for p in people:
         if p.setting.diary_reminder and (p.user_id, p.day) not in carded:
@@ -456,21 +621,32 @@ def schedule_reminders(session: Session, now: datetime) -> int:
             want.append((p, Kind.HOMEWORK_REMINDER, f"homework:{p.user_id}:{p.day}"))
     if not want:
         return 0
-    existing = set(session.exec(select(OutboxMessage.dedupe_key).where(
-        OutboxMessage.dedupe_key.in_([key for _, _, key in want]))))
+    existing = set(
+        session.exec(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_([key for _, _, key in want])))
+    )
     queued = 0
     for p, kind, key in want:
         if key in existing:
             continue
         subject, body = _reminder_text(kind)
-        if enqueue(session, dedupe_key=key, kind=kind, subject=subject, body=body, recipient_id=p.user_id,
-                   program_id=p.program_id, expires_at=_end_of_day(p.day, p.zone), now=now):
+        if enqueue(
+            session,
+            dedupe_key=key,
+            kind=kind,
+            subject=subject,
+            body=body,
+            recipient_id=p.user_id,
+            program_id=p.program_id,
+            expires_at=_end_of_day(p.day, p.zone),
+            now=now,
+        ):
             queued += 1
     session.commit()
     return queued
 
 
 # --- delivering ------------------------------------------------------------------------------------
+
 
 class Delivery(Exception):
     """Why a message (or the whole connection) did not go: `permanent` ones are not retried."""
@@ -526,8 +702,9 @@ class Smtp:
         c = self.config
         try:
             if c.smtp_security == "ssl":
-                self.conn = smtplib.SMTP_SSL(c.smtp_host, c.smtp_port, timeout=SMTP_TIMEOUT_S,
-                                             context=ssl.create_default_context())
+                self.conn = smtplib.SMTP_SSL(
+                    c.smtp_host, c.smtp_port, timeout=SMTP_TIMEOUT_S, context=ssl.create_default_context()
+                )
             else:
                 self.conn = smtplib.SMTP(c.smtp_host, c.smtp_port, timeout=SMTP_TIMEOUT_S)
                 if c.smtp_security == "starttls":
@@ -539,10 +716,14 @@ class Smtp:
             raise Delivery(f"The mail server at {self.where} refused the login ({exc.smtp_code}).") from exc
         except smtplib.SMTPNotSupportedError as exc:
             self._close()
-            raise Delivery(f"The mail server at {self.where} does not offer STARTTLS: check IOP_SMTP_SECURITY.") from exc
+            raise Delivery(
+                f"The mail server at {self.where} does not offer STARTTLS: check IOP_SMTP_SECURITY."
+            ) from exc
         except smtplib.SMTPResponseException as exc:
             self._close()
-            raise Delivery(f"The mail server at {self.where} answered {exc.smtp_code}: {_said(exc.smtp_error)}") from exc
+            raise Delivery(
+                f"The mail server at {self.where} answered {exc.smtp_code}: {_said(exc.smtp_error)}"
+            ) from exc
         except (OSError, smtplib.SMTPException) as exc:
             self._close()
             raise Delivery(f"Could not reach the mail server at {self.where}: {_os_reason(exc)}") from exc
@@ -588,8 +769,10 @@ def where_mail_goes(config: Settings | None = None) -> str:
     if config.smtp_configured:
         login = f" as {config.smtp_username}" if config.smtp_username else ""
         return f"By email through {config.smtp_host}:{config.smtp_port} ({config.smtp_security}){login}."
-    return (f"Into the mail drop folder {config.maildrop_dir}: nobody receives these by email. Set IOP_SMTP_HOST "
-            "(and the other IOP_SMTP_ settings) to send them.")
+    return (
+        f"Into the mail drop folder {config.maildrop_dir}: nobody receives these by email. Set IOP_SMTP_HOST "
+        "(and the other IOP_SMTP_ settings) to send them."
+    )
 
 
 def message_id(row_id: int, dedupe_key: str) -> str:
@@ -611,8 +794,9 @@ def sendable(address: str) -> str | None:
         return None
 
 
-def build_email(*, row_id: int, dedupe_key: str, to: str, subject: str, body: str, now: datetime,
-                config: Settings | None = None) -> EmailMessage:
+def build_email(
+    *, row_id: int, dedupe_key: str, to: str, subject: str, body: str, now: datetime, config: Settings | None = None
+) -> EmailMessage:
     config = config or settings()
     message = EmailMessage()
     message["From"] = config.mail_from
@@ -620,7 +804,7 @@ def build_email(*, row_id: int, dedupe_key: str, to: str, subject: str, body: st
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(row_id, dedupe_key)
-    message["Auto-Submitted"] = "auto-generated"      # RFC 3834: no out-of-office replies, please
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies, please
     message["X-IOP-Outbox"] = str(row_id)
     message.set_content(body)
     return message
@@ -652,20 +836,52 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int = BATCH) -
     """Take up to `limit` due messages for this worker, in one statement, and commit. Rows another
     worker holds are skipped (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time)."""
     token = uuid.uuid4().hex
-    due = (select(OutboxMessage.id).where(OutboxMessage.status == Status.QUEUED.value, OutboxMessage.due_at <= now)
-           .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit).with_for_update(skip_locked=True))
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == Status.QUEUED.value, OutboxMessage.due_at <= now)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     rows = session.execute(
-        update(OutboxMessage.__table__).where(_T.id.in_(due.scalar_subquery()))
-        .values(status=Status.CLAIMED.value, claimed_by=worker[:64], claim_token=token, claimed_at=now,
-                attempts=_T.attempts + 1)
-        .returning(_T.id, _T.kind, _T.dedupe_key, _T.recipient_id, _T.to_address, _T.alert_id, _T.subject, _T.body,
-                   _T.attempts, _T.expires_at)).all()
+        update(OutboxMessage.__table__)
+        .where(_T.id.in_(due.scalar_subquery()))
+        .values(
+            status=Status.CLAIMED.value,
+            claimed_by=worker[:64],
+            claim_token=token,
+            claimed_at=now,
+            attempts=_T.attempts + 1,
+        )
+        .returning(
+            _T.id,
+            _T.kind,
+            _T.dedupe_key,
+            _T.recipient_id,
+            _T.to_address,
+            _T.alert_id,
+            _T.subject,
+            _T.body,
+            _T.attempts,
+            _T.expires_at,
+        )
+    ).all()
     session.commit()
     return sorted((Claim(*row, token=token) for row in rows), key=lambda c: c.id)
 
 
-def _settle(session: Session, claim_: Claim, *, status: Status, now: datetime, reason: str = "",
-            due_at: datetime | None = None, via: str = "", from_states=(Status.CLAIMED,), attempts_back: bool = False) -> bool:
+def _settle(
+    session: Session,
+    claim_: Claim,
+    *,
+    status: Status,
+    now: datetime,
+    reason: str = "",
+    due_at: datetime | None = None,
+    via: str = "",
+    from_states=(Status.CLAIMED,),
+    attempts_back: bool = False,
+) -> bool:
     """Record a message's outcome, only if this worker's claim still holds it. True if it did."""
     values: dict = {"status": status.value, "last_error": reason[:ERROR_MAX]}
     if status is Status.SENT:
@@ -676,20 +892,37 @@ def _settle(session: Session, claim_: Claim, *, status: Status, now: datetime, r
         values["attempts"] = _T.attempts - 1
     if status is Status.QUEUED:
         values.update(claim_token="", claimed_by="")
-    result = session.execute(update(OutboxMessage.__table__)
-                             .where(_T.id == claim_.id, _T.claim_token == claim_.token,
-                                    _T.status.in_([s.value for s in from_states])).values(**values))
+    result = session.execute(
+        update(OutboxMessage.__table__)
+        .where(_T.id == claim_.id, _T.claim_token == claim_.token, _T.status.in_([s.value for s in from_states]))
+        .values(**values)
+    )
     session.commit()
     return result.rowcount == 1
 
 
-def _retry_or_fail(session: Session, claim_: Claim, reason: str, now: datetime, *, from_states=(Status.CLAIMED,)) -> Status:
+def _retry_or_fail(
+    session: Session, claim_: Claim, reason: str, now: datetime, *, from_states=(Status.CLAIMED,)
+) -> Status:
     if claim_.attempts >= MAX_ATTEMPTS:
-        _settle(session, claim_, status=Status.FAILED, now=now, from_states=from_states,
-                reason=f"Gave up after {claim_.attempts} tries. Last: {reason}")
+        _settle(
+            session,
+            claim_,
+            status=Status.FAILED,
+            now=now,
+            from_states=from_states,
+            reason=f"Gave up after {claim_.attempts} tries. Last: {reason}",
+        )
         return Status.FAILED
-    _settle(session, claim_, status=Status.QUEUED, now=now, reason=reason, due_at=now + backoff(claim_.attempts),
-            from_states=from_states)
+    _settle(
+        session,
+        claim_,
+        status=Status.QUEUED,
+        now=now,
+        reason=reason,
+        due_at=now + backoff(claim_.attempts),
+        from_states=from_states,
+    )
     return Status.QUEUED
 
 
@@ -705,13 +938,24 @@ def _recipients(session: Session, claims: list[Claim]) -> dict[int, _Recipient]:
     ids = {c.recipient_id for c in claims if c.recipient_id}
     if not ids:
         return {}
-    rows = session.exec(select(AppUser.id, AppUser.email, AppUser.is_active, AppUser.timezone, Program.timezone,
-                               NotificationSetting.quiet_start_minute, NotificationSetting.quiet_end_minute)
-                        .join(Program, Program.id == AppUser.program_id, isouter=True)
-                        .join(NotificationSetting, NotificationSetting.user_id == AppUser.id, isouter=True)
-                        .where(AppUser.id.in_(ids))).all()
-    return {uid: _Recipient(email, active, _first_zone(own, program), (qs, qe))
-            for uid, email, active, own, program, qs, qe in rows}
+    rows = session.exec(
+        select(
+            AppUser.id,
+            AppUser.email,
+            AppUser.is_active,
+            AppUser.timezone,
+            Program.timezone,
+            NotificationSetting.quiet_start_minute,
+            NotificationSetting.quiet_end_minute,
+        )
+        .join(Program, Program.id == AppUser.program_id, isouter=True)
+        .join(NotificationSetting, NotificationSetting.user_id == AppUser.id, isouter=True)
+        .where(AppUser.id.in_(ids))
+    ).all()
+    return {
+        uid: _Recipient(email, active, _first_zone(own, program), (qs, qe))
+        for uid, email, active, own, program, qs, qe in rows
+    }
 
 
 @dataclass
@@ -725,41 +969,67 @@ class Report:
     reasons: list[str] = field(default_factory=list)
 
     def add(self, status: Status, reason: str = "") -> None:
-        name = {Status.SENT: "sent", Status.QUEUED: "retried", Status.FAILED: "failed", Status.SKIPPED: "skipped",
-                Status.UNCERTAIN: "uncertain"}[status]
+        name = {
+            Status.SENT: "sent",
+            Status.QUEUED: "retried",
+            Status.FAILED: "failed",
+            Status.SKIPPED: "skipped",
+            Status.UNCERTAIN: "uncertain",
+        }[status]
         setattr(self, name, getattr(self, name) + 1)
         if reason and reason not in self.reasons:
             self.reasons.append(reason)
 
 
-def _needless(session: Session, claims: list[Claim], recipients: dict[int, _Recipient], now: datetime) -> dict[int, str]:
+def _needless(
+    session: Session, claims: list[Claim], recipients: dict[int, _Recipient], now: datetime
+) -> dict[int, str]:
     """Messages that no longer need sending, and why (two queries for a whole batch)."""
     why: dict[int, str] = {}
     alert_ids = {c.alert_id for c in claims if c.alert_id}
-    closed = set(session.exec(select(Alert.id).where(Alert.id.in_(alert_ids), or_(
-        Alert.acknowledged_at != None, Alert.resolved_at != None)))) if alert_ids else set()  # noqa: E711
+    closed = (
+        set(
+            session.exec(
+                select(Alert.id).where(
+                    Alert.id.in_(alert_ids),
+                    or_(col(Alert.acknowledged_at).is_not(None), col(Alert.resolved_at).is_not(None)),
+                )
+            )
+        )
+        if alert_ids
+        else set()
+    )
     diary = [c for c in claims if c.kind == Kind.DIARY_REMINDER.value]
     carded = set()
     if diary:
         wanted = {(c.recipient_id, date.fromisoformat(c.dedupe_key.rsplit(":", 1)[1])) for c in diary}
-        carded = {(pid, d) for pid, d in session.exec(select(DiaryCard.participant_id, DiaryCard.day).where(
-            DiaryCard.participant_id.in_({p for p, _ in wanted}), DiaryCard.day.in_({d for _, d in wanted})))}
+        carded = {
+            (pid, d)
+            for pid, d in session.exec(
+                select(DiaryCard.participant_id, DiaryCard.day).where(
+                    DiaryCard.participant_id.in_({p for p, _ in wanted}), DiaryCard.day.in_({d for _, d in wanted})
+                )
+            )
+        }
     for c in claims:
         person = recipients.get(c.recipient_id) if c.recipient_id else None
         if c.expires_at is not None and now >= c.expires_at:
             why[c.id] = "Its day was over before it could be sent."
         elif c.alert_id in closed and c.kind in ALERT_KINDS:
             why[c.id] = "The alert was acknowledged before this was sent."
-        elif c.kind == Kind.DIARY_REMINDER.value and (c.recipient_id,
-                                                     date.fromisoformat(c.dedupe_key.rsplit(":", 1)[1])) in carded:
+        elif (
+            c.kind == Kind.DIARY_REMINDER.value
+            and (c.recipient_id, date.fromisoformat(c.dedupe_key.rsplit(":", 1)[1])) in carded
+        ):
             why[c.id] = "That day's card was already filled in."
         elif person is not None and not person.active:
             why[c.id] = "The account is deactivated."
     return why
 
 
-def deliver(session: Session, *, worker: str, now: datetime, transport=None, limit: int = BATCH,
-            report: Report | None = None) -> Report:
+def deliver(
+    session: Session, *, worker: str, now: datetime, transport=None, limit: int = BATCH, report: Report | None = None
+) -> Report:
     """Claim one batch of due messages and send it. Returns what happened (and why)."""
     report = report or Report()
     claims = claim(session, worker=worker, now=now, limit=limit)
@@ -776,9 +1046,13 @@ def deliver(session: Session, *, worker: str, now: datetime, transport=None, lim
             continue
         address = c.to_address or (person.email if person else None)
         if not address or not sendable(address):
-            reason = ("The address has accents or non-Latin letters before the @, which this mail setup can't send to."
-                      if address else "The recipient's account has no email address." if c.recipient_id
-                      else "Nobody to send it to.")
+            reason = (
+                "The address has accents or non-Latin letters before the @, which this mail setup can't send to."
+                if address
+                else "The recipient's account has no email address."
+                if c.recipient_id
+                else "Nobody to send it to."
+            )
             _settle(session, c, status=Status.FAILED, now=now, reason=reason)
             report.add(Status.FAILED, reason)
             continue
@@ -789,8 +1063,15 @@ def deliver(session: Session, *, worker: str, now: datetime, transport=None, lim
                     _settle(session, c, status=Status.SKIPPED, now=now, reason="Quiet hours lasted past its day.")
                     report.add(Status.SKIPPED)
                 else:
-                    _settle(session, c, status=Status.QUEUED, now=now, due_at=until.astimezone(UTC), attempts_back=True,
-                            reason="Held for the person's quiet hours.")
+                    _settle(
+                        session,
+                        c,
+                        status=Status.QUEUED,
+                        now=now,
+                        due_at=until.astimezone(UTC),
+                        attempts_back=True,
+                        reason="Held for the person's quiet hours.",
+                    )
                     report.deferred += 1
                 continue
         ready.append((c, address))
@@ -800,22 +1081,24 @@ def deliver(session: Session, *, worker: str, now: datetime, transport=None, lim
     try:
         with transport as channel:
             for index, (c, address) in enumerate(ready):
-                outgoing = build_email(row_id=c.id, dedupe_key=c.dedupe_key, to=address, subject=c.subject,
-                                       body=c.body, now=now)
+                outgoing = build_email(
+                    row_id=c.id, dedupe_key=c.dedupe_key, to=address, subject=c.subject, body=c.body, now=now
+                )
                 if not _settle(session, c, status=Status.SENDING, now=now):
-                    continue        # the claim was taken back as stale: someone else has it now
+                    continue  # the claim was taken back as stale: someone else has it now
                 try:
                     channel.send(outgoing, c.id)
                 except smtplib.SMTPRecipientsRefused as exc:
                     codes = [code for code, _ in exc.recipients.values()]
                     reason = "The mail server refused the address: " + "; ".join(
-                        f"{code} {_said(said)}" for code, said in exc.recipients.values())
+                        f"{code} {_said(said)}" for code, said in exc.recipients.values()
+                    )
                     if all(code >= 500 for code in codes):
                         _settle(session, c, status=Status.FAILED, now=now, reason=reason, from_states=(Status.SENDING,))
                         report.add(Status.FAILED, reason)
                     else:
                         report.add(_retry_or_fail(session, c, reason, now, from_states=(Status.SENDING,)), reason)
-                except smtplib.SMTPResponseException as exc:   # the server answered: it did not take the message
+                except smtplib.SMTPResponseException as exc:  # the server answered: it did not take the message
                     reason = f"The mail server answered {exc.smtp_code}: {_said(exc.smtp_error)}"
                     if exc.smtp_code >= 500 and not isinstance(exc, smtplib.SMTPSenderRefused):
                         _settle(session, c, status=Status.FAILED, now=now, reason=reason, from_states=(Status.SENDING,))
@@ -828,14 +1111,20 @@ def deliver(session: Session, *, worker: str, now: datetime, transport=None, lim
                     reason = f"The connection broke while sending ({_os_reason(exc)}): it may not have arrived."
                     _settle(session, c, status=Status.UNCERTAIN, now=now, reason=reason, from_states=(Status.SENDING,))
                     report.add(Status.UNCERTAIN, reason)
-                    for rest, _ in ready[index + 1:]:
+                    for rest, _ in ready[index + 1 :]:
                         report.add(_retry_or_fail(session, rest, reason, now), reason)
                     break
                 else:
-                    _settle(session, c, status=Status.SENT, now=now, via=channel.via,
-                            from_states=(Status.SENDING, Status.UNCERTAIN))
+                    _settle(
+                        session,
+                        c,
+                        status=Status.SENT,
+                        now=now,
+                        via=channel.via,
+                        from_states=(Status.SENDING, Status.UNCERTAIN),
+                    )
                     report.add(Status.SENT)
-    except Delivery as exc:       # could not connect or log in: everything stays queued, with the reason
+    except Delivery as exc:  # could not connect or log in: everything stays queued, with the reason
         log.warning("mail not sent: %s", exc.reason)
         for c, _ in ready:
             report.add(_retry_or_fail(session, c, exc.reason, now), exc.reason)
@@ -847,13 +1136,23 @@ def recover_stale(session: Session, now: datetime) -> tuple[int, int]:
     it was handing over are marked uncertain. Returns (requeued, uncertain)."""
     stale = now - LEASE
     requeued = session.execute(
-        update(OutboxMessage.__table__).where(_T.status == Status.CLAIMED.value, _T.claimed_at < stale)
-        .values(status=Status.QUEUED.value, claim_token="", claimed_by="",
-                last_error="A worker stopped before sending it; it was queued again.")).rowcount
+        update(OutboxMessage.__table__)
+        .where(_T.status == Status.CLAIMED.value, _T.claimed_at < stale)
+        .values(
+            status=Status.QUEUED.value,
+            claim_token="",
+            claimed_by="",
+            last_error="A worker stopped before sending it; it was queued again.",
+        )
+    ).rowcount
     uncertain = session.execute(
-        update(OutboxMessage.__table__).where(_T.status == Status.SENDING.value, _T.claimed_at < stale)
-        .values(status=Status.UNCERTAIN.value,
-                last_error="A worker stopped while handing it to the mail server: it may not have arrived.")).rowcount
+        update(OutboxMessage.__table__)
+        .where(_T.status == Status.SENDING.value, _T.claimed_at < stale)
+        .values(
+            status=Status.UNCERTAIN.value,
+            last_error="A worker stopped while handing it to the mail server: it may not have arrived.",
+        )
+    ).rowcount
     session.commit()
     if requeued or uncertain:
         log.warning("recovered %s claimed message(s); %s uncertain", requeued, uncertain)
@@ -861,8 +1160,13 @@ def recover_stale(session: Session, now: datetime) -> tuple[int, int]:
 
 
 def heartbeat(session: Session, worker: str, now: datetime) -> None:
-    upsert(session, NotifyWorker, {"name": worker[:64], "started_at": now, "last_seen_at": now},
-           conflict=["name"], update=["last_seen_at"])
+    upsert(
+        session,
+        NotifyWorker,
+        {"name": worker[:64], "started_at": now, "last_seen_at": now},
+        conflict=["name"],
+        update=["last_seen_at"],
+    )
     session.commit()
 
 
@@ -878,8 +1182,14 @@ class Tick:
     delivery: Report = field(default_factory=Report)
 
 
-def tick(*, now: datetime | None = None, worker: str | None = None, transport=None, max_batches: int = 50,
-         stop: threading.Event | None = None) -> Tick:
+def tick(
+    *,
+    now: datetime | None = None,
+    worker: str | None = None,
+    transport=None,
+    max_batches: int = 50,
+    stop: threading.Event | None = None,
+) -> Tick:
     """One pass of the worker: recover, schedule, deliver what is due (in batches)."""
     now = now or utcnow()
     worker = worker or worker_name()
@@ -892,11 +1202,23 @@ def tick(*, now: datetime | None = None, worker: str | None = None, transport=No
         done.digests = schedule_digests(session, now)
         done.reminders = schedule_reminders(session, now)
         for _ in range(max_batches):
-            before = done.delivery.sent + done.delivery.retried + done.delivery.failed + done.delivery.skipped \
-                + done.delivery.uncertain + done.delivery.deferred
+            before = (
+                done.delivery.sent
+                + done.delivery.retried
+                + done.delivery.failed
+                + done.delivery.skipped
+                + done.delivery.uncertain
+                + done.delivery.deferred
+            )
             deliver(session, worker=worker, now=now, transport=transport, report=done.delivery)
-            after = done.delivery.sent + done.delivery.retried + done.delivery.failed + done.delivery.skipped \
-                + done.delivery.uncertain + done.delivery.deferred
+            after = (
+                done.delivery.sent
+                + done.delivery.retried
+                + done.delivery.failed
+                + done.delivery.skipped
+                + done.delivery.uncertain
+                + done.delivery.deferred
+            )
             if after == before or (stop is not None and stop.is_set()):
                 break
     return done
@@ -905,7 +1227,7 @@ def tick(*, now: datetime | None = None, worker: str | None = None, transport=No
 # --- what people type or choose here: checked by these forms (core/inputs.py) before anything is written ---
 
 EMAIL_MAX = 254
-LEADS_MAX = 200                              # more therapists than any program has: a longer list is not a form's
+LEADS_MAX = 200  # more therapists than any program has: a longer list is not a form's
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
 
 
@@ -920,13 +1242,15 @@ def _address(value: object) -> str:
         raise inputs.Problem("That doesn't look like an email address.")
     local = typed.rpartition("@")[0]
     if local and not local.isascii():
-        raise inputs.Problem("Our mail can't reach an address with accents or non-Latin letters before the @ "
-                             "(after it is fine). Please use another address.")
+        raise inputs.Problem(
+            "Our mail can't reach an address with accents or non-Latin letters before the @ "
+            "(after it is fine). Please use another address."
+        )
     try:
         address = validate_email(typed, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError:
         raise inputs.Problem("That doesn't look like an email address (like name@example.org).") from None
-    if len(address) > EMAIL_MAX or inputs.unseen(address):      # normalising can change the length
+    if len(address) > EMAIL_MAX or inputs.unseen(address):  # normalising can change the length
         raise inputs.Problem("That doesn't look like an email address.")
     return address
 
@@ -939,6 +1263,7 @@ class EmailForm(inputs.Form):
 
 def _minute(label: str, *, required: str | None = None):
     """A time of day on the 5-minute mark (a `time` from the page, or "20:00"), stored as minutes after midnight."""
+
     def check(value: object) -> int | None:
         if value is None:
             if required:
@@ -957,6 +1282,7 @@ def _minute(label: str, *, required: str | None = None):
         if value.second or value.microsecond or value.minute % REMINDER_STEP_MINUTES:
             raise inputs.Problem(f"{label}: choose a time on the {REMINDER_STEP_MINUTES}-minute mark.")
         return value.hour * 60 + value.minute
+
     return inputs.Custom(check)
 
 
@@ -972,8 +1298,11 @@ class ReminderForm(inputs.Form):
 
 
 def _therapist_ids(value: object) -> tuple[int, ...]:
-    if not isinstance(value, list | tuple | set | frozenset) or len(value) > LEADS_MAX \
-            or not all(inputs.is_id(i) for i in value):
+    if (
+        not isinstance(value, list | tuple | set | frozenset)
+        or len(value) > LEADS_MAX
+        or not all(inputs.is_id(i) for i in value)
+    ):
         raise inputs.Problem("Choose therapists from the list.")
     return tuple(sorted(set(value)))
 
@@ -983,9 +1312,11 @@ class LeadsForm(inputs.Form):
 
 
 class EscalationForm(inputs.Form):
-    minutes: inputs.Whole(*clinical.ESCALATION_MINUTES_RANGE,
-                          "Choose between {} and {} minutes.".format(*clinical.ESCALATION_MINUTES_RANGE),
-                          optional=False)
+    minutes: inputs.Whole(
+        *clinical.ESCALATION_MINUTES_RANGE,
+        "Choose between {} and {} minutes.".format(*clinical.ESCALATION_MINUTES_RANGE),
+        optional=False,
+    )
 
 
 class MessageForm(inputs.Form):
@@ -993,6 +1324,7 @@ class MessageForm(inputs.Form):
 
 
 # --- the admin's side ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MessageRow:
@@ -1015,8 +1347,8 @@ class Overview:
     rows: list[MessageRow]
     worker_seen_at: datetime | None
     escalation_minutes: int
-    therapists: list[tuple[int, str, bool]]      # (id, name, is clinical lead)
-    waiting_reason: str                           # the newest reason a queued message gave, if any
+    therapists: list[tuple[int, str, bool]]  # (id, name, is clinical lead)
+    waiting_reason: str  # the newest reason a queued message gave, if any
 
 
 def overview(session: Session, actor: Actor, *, limit: int = 100) -> Overview:
@@ -1027,24 +1359,69 @@ def overview(session: Session, actor: Actor, *, limit: int = 100) -> Overview:
     record(session, actor, category="messages", action="read", collapse=timedelta(hours=1))
     program = session.get(Program, actor.program_id) if actor.program_id else None
     mine = or_(OutboxMessage.program_id == actor.program_id, OutboxMessage.program_id == None)  # noqa: E711
-    counts = {status: n for status, n in session.exec(
-        select(OutboxMessage.status, func.count(OutboxMessage.id)).where(mine).group_by(OutboxMessage.status))}
+    counts = {
+        status: n
+        for status, n in session.exec(
+            select(OutboxMessage.status, func.count(OutboxMessage.id)).where(mine).group_by(OutboxMessage.status)
+        )
+    }
     who = AppUser.__table__.alias("who")
-    rows = [MessageRow(m.id, m.kind, (name or m.to_address or "—"), m.status, m.attempts, m.created_at, m.due_at,
-                       m.sent_at, m.last_error, m.sent_via)
-            for m, name in session.exec(select(OutboxMessage, who.c.name)
-                                        .join(who, who.c.id == OutboxMessage.recipient_id, isouter=True)
-                                        .where(mine).order_by(OutboxMessage.id.desc()).limit(limit))]
-    waiting = session.exec(select(OutboxMessage.last_error).where(
-        mine, OutboxMessage.status == Status.QUEUED.value, OutboxMessage.last_error != "",
-        OutboxMessage.attempts > 0).order_by(OutboxMessage.due_at.desc())).first() or ""
+    rows = [
+        MessageRow(
+            m.id,
+            m.kind,
+            (name or m.to_address or "—"),
+            m.status,
+            m.attempts,
+            m.created_at,
+            m.due_at,
+            m.sent_at,
+            m.last_error,
+            m.sent_via,
+        )
+        for m, name in session.exec(
+            select(OutboxMessage, who.c.name)
+            .join(who, who.c.id == OutboxMessage.recipient_id, isouter=True)
+            .where(mine)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    ]
+    waiting = (
+        session.exec(
+            select(OutboxMessage.last_error)
+            .where(
+                mine,
+                OutboxMessage.status == Status.QUEUED.value,
+                OutboxMessage.last_error != "",
+                OutboxMessage.attempts > 0,
+            )
+            .order_by(OutboxMessage.due_at.desc())
+        ).first()
+        or ""
+    )
     seen = session.exec(select(func.max(NotifyWorker.last_seen_at))).first()
-    therapists = [(uid, name, lead) for uid, name, lead in session.exec(
-        select(AppUser.id, AppUser.name, AppUser.is_clinical_lead).where(
-            AppUser.program_id == actor.program_id, AppUser.role == Role.THERAPIST.value,
-            AppUser.is_active == True).order_by(AppUser.name))]  # noqa: E712
-    return Overview(where_mail_goes(), counts, rows, seen,
-                    program.escalation_minutes if program else clinical.ESCALATION_MINUTES, therapists, waiting)
+    therapists = [
+        (uid, name, lead)
+        for uid, name, lead in session.exec(
+            select(AppUser.id, AppUser.name, AppUser.is_clinical_lead)
+            .where(
+                AppUser.program_id == actor.program_id,
+                AppUser.role == Role.THERAPIST.value,
+                col(AppUser.is_active).is_(True),
+            )
+            .order_by(AppUser.name)
+        )
+    ]
+    return Overview(
+        where_mail_goes(),
+        counts,
+        rows,
+        seen,
+        program.escalation_minutes if program else clinical.ESCALATION_MINUTES,
+        therapists,
+        waiting,
+    )
 
 
 def send_again(session: Session, actor: Actor, *, message_id: int, now: datetime | None = None) -> None:
@@ -1071,24 +1448,41 @@ def send_test(session: Session, actor: Actor, *, to: str, now: datetime | None =
     require_role(session, actor, Role.ADMIN, what="messages")
     address = EmailForm.check(email=to).email
     now = now or utcnow()
-    row_id = enqueue(session, dedupe_key=f"test:{uuid.uuid4().hex}", kind=Kind.SMTP_TEST,
-                     subject="IOP Companion test email",
-                     body="This is a test from IOP Companion's Messages screen. If you can read it, email works.\n",
-                     to_address=address, program_id=actor.program_id, due_at=now - timedelta(seconds=1), now=now)
+    row_id = enqueue(
+        session,
+        dedupe_key=f"test:{uuid.uuid4().hex}",
+        kind=Kind.SMTP_TEST,
+        subject="IOP Companion test email",
+        body="This is a test from IOP Companion's Messages screen. If you can read it, email works.\n",
+        to_address=address,
+        program_id=actor.program_id,
+        due_at=now - timedelta(seconds=1),
+        now=now,
+    )
     session.commit()
     record(session, actor, category="messages", action="test", ref=f"message:{row_id}")
     # Claim exactly this row (not other due messages) and send it through the ordinary path.
     token = uuid.uuid4().hex
-    session.execute(update(OutboxMessage.__table__).where(_T.id == row_id, _T.status == Status.QUEUED.value)
-                    .values(status=Status.CLAIMED.value, claimed_by=f"admin:{actor.id}", claim_token=token,
-                            claimed_at=now, attempts=1))
+    session.execute(
+        update(OutboxMessage.__table__)
+        .where(_T.id == row_id, _T.status == Status.QUEUED.value)
+        .values(
+            status=Status.CLAIMED.value, claimed_by=f"admin:{actor.id}", claim_token=token, claimed_at=now, attempts=1
+        )
+    )
     session.commit()
     m = session.get(OutboxMessage, row_id)
-    _send_one(session, Claim(m.id, m.kind, m.dedupe_key, None, address, None, m.subject, m.body, 1, None, token),
-              address, now, transport or transport_for())
+    _send_one(
+        session,
+        Claim(m.id, m.kind, m.dedupe_key, None, address, None, m.subject, m.body, 1, None, token),
+        address,
+        now,
+        transport or transport_for(),
+    )
     session.refresh(m)
-    return MessageRow(m.id, m.kind, m.to_address, m.status, m.attempts, m.created_at, m.due_at, m.sent_at, m.last_error,
-                      m.sent_via)
+    return MessageRow(
+        m.id, m.kind, m.to_address, m.status, m.attempts, m.created_at, m.due_at, m.sent_at, m.last_error, m.sent_via
+    )
 
 
 def _send_one(session: Session, claim_: Claim, address: str, now: datetime, transport) -> None:
@@ -1096,18 +1490,45 @@ def _send_one(session: Session, claim_: Claim, address: str, now: datetime, tran
         with transport as channel:
             _settle(session, claim_, status=Status.SENDING, now=now)
             try:
-                channel.send(build_email(row_id=claim_.id, dedupe_key=claim_.dedupe_key, to=address,
-                                         subject=claim_.subject, body=claim_.body, now=now), claim_.id)
+                channel.send(
+                    build_email(
+                        row_id=claim_.id,
+                        dedupe_key=claim_.dedupe_key,
+                        to=address,
+                        subject=claim_.subject,
+                        body=claim_.body,
+                        now=now,
+                    ),
+                    claim_.id,
+                )
             except smtplib.SMTPRecipientsRefused as exc:
-                _settle(session, claim_, status=Status.FAILED, now=now, from_states=(Status.SENDING,),
-                        reason="The mail server refused the address: " + "; ".join(
-                            f"{code} {_said(said)}" for code, said in exc.recipients.values()))
+                _settle(
+                    session,
+                    claim_,
+                    status=Status.FAILED,
+                    now=now,
+                    from_states=(Status.SENDING,),
+                    reason="The mail server refused the address: "
+                    + "; ".join(f"{code} {_said(said)}" for code, said in exc.recipients.values()),
+                )
             except smtplib.SMTPResponseException as exc:
-                _settle(session, claim_, status=Status.FAILED, now=now, from_states=(Status.SENDING,),
-                        reason=f"The mail server answered {exc.smtp_code}: {_said(exc.smtp_error)}")
+                _settle(
+                    session,
+                    claim_,
+                    status=Status.FAILED,
+                    now=now,
+                    from_states=(Status.SENDING,),
+                    reason=f"The mail server answered {exc.smtp_code}: {_said(exc.smtp_error)}",
+                )
             except (OSError, smtplib.SMTPException) as exc:
-                _settle(session, claim_, status=Status.UNCERTAIN, now=now, from_states=(Status.SENDING,),
-                        reason=f"The connection broke while sending ({_os_reason(exc)}).")
+                _settle(
+                    session,
+                    claim_,
+                    status=Status.UNCERTAIN,
+                    now=now,
+                    from_states=(Status.SENDING,),
+                    reason=f"The connection broke while sending ({_os_reason(exc)}).",
+                )
             else:
                 _settle(session, claim_, status=Status.SENT, now=now, via=channel.via, from_states=(Status.SENDING,))
     except Delivery as exc:
@@ -1148,8 +1569,9 @@ def set_clinical_leads(session: Session, actor: Actor, therapist_ids: list[int])
     wanted = set(LeadsForm.check(leads=therapist_ids).leads)
     if actor.program_id is None:
         raise ValidationError.one("leads", "Your account is not attached to a program.")
-    therapists = session.exec(select(AppUser).where(AppUser.program_id == actor.program_id,
-                                                    AppUser.role == Role.THERAPIST.value)).all()
+    therapists = session.exec(
+        select(AppUser).where(AppUser.program_id == actor.program_id, AppUser.role == Role.THERAPIST.value)
+    ).all()
     if wanted - {t.id for t in therapists if t.is_active}:
         raise ValidationError.one("leads", "Choose therapists of your program.")
     for t in therapists:
@@ -1161,6 +1583,7 @@ def set_clinical_leads(session: Session, actor: Actor, therapist_ids: list[int])
 
 
 # --- what a person sets: their email address, reminders, quiet hours --------------------------------
+
 
 @dataclass(frozen=True)
 class MySettings:
@@ -1182,18 +1605,25 @@ def my_settings(session: Session, actor: Actor) -> MySettings:
     row = session.exec(select(NotificationSetting).where(NotificationSetting.user_id == actor.id)).first()
     row = row or NotificationSetting(user_id=actor.id, remind_minute=DEFAULT_REMIND_MINUTE)
     quiet = (row.quiet_start_minute, row.quiet_end_minute)
-    return MySettings(user.email or "", row.diary_reminder, row.checkup_reminder, row.homework_reminder,
-                      _minute_time(row.remind_minute),
-                      _minute_time(quiet[0]) if quiet[0] is not None else None,
-                      _minute_time(quiet[1]) if quiet[1] is not None else None, user_zone(session, actor.id).key)
+    return MySettings(
+        user.email or "",
+        row.diary_reminder,
+        row.checkup_reminder,
+        row.homework_reminder,
+        _minute_time(row.remind_minute),
+        _minute_time(quiet[0]) if quiet[0] is not None else None,
+        _minute_time(quiet[1]) if quiet[1] is not None else None,
+        user_zone(session, actor.id).key,
+    )
 
 
 def set_email(session: Session, actor: Actor, *, email: str) -> str:
     """A person's own address for notifications (refused at entry when malformed or taken)."""
     require_role(session, actor, Role.PARTICIPANT, Role.THERAPIST, what="accounts")
     address = EmailForm.check(email=email).email
-    taken = session.exec(select(AppUser.id).where(func.lower(AppUser.email) == address.lower(),
-                                                  AppUser.id != actor.id)).first()
+    taken = session.exec(
+        select(AppUser.id).where(func.lower(AppUser.email) == address.lower(), AppUser.id != actor.id)
+    ).first()
     if taken is not None:
         raise ValidationError.one("email", "Another account already uses this email.")
     user = session.get(AppUser, actor.id)
@@ -1201,20 +1631,31 @@ def set_email(session: Session, actor: Actor, *, email: str) -> str:
     session.add(user)
     try:
         session.commit()
-    except IntegrityError:      # taken a moment ago by someone else
+    except IntegrityError:  # taken a moment ago by someone else
         session.rollback()
         raise ValidationError.one("email", "Another account already uses this email.") from None
     record(session, actor, category="accounts", action="write", ref=f"user:{actor.id}")
     return address
 
 
-def save_reminders(session: Session, actor: Actor, *, diary: bool, checkup: bool, homework: bool,
-                   remind_at: object, quiet_start: object = None, quiet_end: object = None) -> MySettings:
+def save_reminders(
+    session: Session,
+    actor: Actor,
+    *,
+    diary: bool,
+    checkup: bool,
+    homework: bool,
+    remind_at: object,
+    quiet_start: object = None,
+    quiet_end: object = None,
+) -> MySettings:
     """A participant's reminders (opt-in), the time they come (in their own zone) and quiet hours."""
     require_role(session, actor, Role.PARTICIPANT, what="accounts")
     errors: dict[str, str] = {}
-    flags = {name: ReminderForm.value(name, value, errors)
-             for name, value in (("diary", diary), ("checkup", checkup), ("homework", homework))}
+    flags = {
+        name: ReminderForm.value(name, value, errors)
+        for name, value in (("diary", diary), ("checkup", checkup), ("homework", homework))
+    }
     minute = ReminderForm.value("remind_at", remind_at, errors)
     start = ReminderForm.value("quiet_start", quiet_start, errors)
     end = ReminderForm.value("quiet_end", quiet_end, errors)
@@ -1229,13 +1670,30 @@ def save_reminders(session: Session, actor: Actor, *, diary: bool, checkup: bool
         errors["email"] = "Add your email address first, so the reminders have somewhere to go."
     if errors:
         raise ValidationError(errors)
-    upsert(session, NotificationSetting, {"user_id": actor.id, "diary_reminder": flags["diary"],
-                                          "checkup_reminder": flags["checkup"], "homework_reminder": flags["homework"],
-                                          "remind_minute": minute,
-                                          "quiet_start_minute": start, "quiet_end_minute": end,
-                                          "updated_at": utcnow()},
-           conflict=["user_id"], update=["diary_reminder", "checkup_reminder", "homework_reminder", "remind_minute",
-                                         "quiet_start_minute", "quiet_end_minute", "updated_at"])
+    upsert(
+        session,
+        NotificationSetting,
+        {
+            "user_id": actor.id,
+            "diary_reminder": flags["diary"],
+            "checkup_reminder": flags["checkup"],
+            "homework_reminder": flags["homework"],
+            "remind_minute": minute,
+            "quiet_start_minute": start,
+            "quiet_end_minute": end,
+            "updated_at": utcnow(),
+        },
+        conflict=["user_id"],
+        update=[
+            "diary_reminder",
+            "checkup_reminder",
+            "homework_reminder",
+            "remind_minute",
+            "quiet_start_minute",
+            "quiet_end_minute",
+            "updated_at",
+        ],
+    )
     session.commit()
     record(session, actor, category="accounts", action="write", ref=f"user:{actor.id}")
     return my_settings(session, actor)
@@ -1243,25 +1701,30 @@ def save_reminders(session: Session, actor: Actor, *, diary: bool, checkup: bool
 
 def remind_minute_of(session: Session, user_id: int) -> int:
     """When a person's daily card reminder comes (their choice, else 8 pm): the calendar feed too."""
-    minute = session.exec(select(NotificationSetting.remind_minute).where(
-        NotificationSetting.user_id == user_id)).first()
+    minute = session.exec(
+        select(NotificationSetting.remind_minute).where(NotificationSetting.user_id == user_id)
+    ).first()
     return DEFAULT_REMIND_MINUTE if minute is None else minute
 
 
 # --- what therapists see: an alert's notifications, escalations waiting for a lead ------------------
+
 
 @dataclass(frozen=True)
 class Notice:
     kind: str
     to: str
     status: str
-    at: datetime               # when it was sent, else when it was queued
+    at: datetime  # when it was sent, else when it was queued
     reason: str
 
     @property
     def words(self) -> str:
-        what = {Kind.URGENT_ALERT.value: "Emailed", Kind.TODAY_ALERT.value: "Emailed",
-                Kind.ESCALATION.value: "Escalated to"}.get(self.kind, "Told")
+        what = {
+            Kind.URGENT_ALERT.value: "Emailed",
+            Kind.TODAY_ALERT.value: "Emailed",
+            Kind.ESCALATION.value: "Escalated to",
+        }.get(self.kind, "Told")
         return f"{what} {self.to}: {STATUS_WORDS.get(Status(self.status), self.status).lower()}"
 
 
@@ -1280,10 +1743,16 @@ def alert_notices(session: Session, actor: Actor, alert_ids: list[int]) -> dict[
         .join(CaseloadAssignment, CaseloadAssignment.participant_id == Alert.participant_id)
         .join(who, who.c.id == OutboxMessage.recipient_id, isouter=True)
         .where(OutboxMessage.alert_id.in_(ids), CaseloadAssignment.therapist_id == actor.id)
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)).all()
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    ).all()
     for m, name, lead in rows:
-        to = ("you" if m.recipient_id == actor.id else
-              f"{name} (clinical lead)" if lead and m.kind == Kind.ESCALATION.value else name or "nobody")
+        to = (
+            "you"
+            if m.recipient_id == actor.id
+            else f"{name} (clinical lead)"
+            if lead and m.kind == Kind.ESCALATION.value
+            else name or "nobody"
+        )
         found[m.alert_id].append(Notice(m.kind, to, m.status, m.sent_at or m.created_at, m.last_error))
     return found
 
@@ -1308,13 +1777,20 @@ def escalations_for_lead(session: Session, actor: Actor) -> list[Waiting]:
         .join(OutboxMessage, OutboxMessage.alert_id == Alert.id)
         .join(CaseloadAssignment, CaseloadAssignment.participant_id == Alert.participant_id)
         .join(therapist, therapist.c.id == CaseloadAssignment.therapist_id)
-        .where(OutboxMessage.kind == Kind.ESCALATION.value, OutboxMessage.recipient_id == actor.id,
-               Alert.acknowledged_at == None, Alert.resolved_at == None)  # noqa: E711
-        .order_by(Alert.opened_at)).all()
+        .where(
+            OutboxMessage.kind == Kind.ESCALATION.value,
+            OutboxMessage.recipient_id == actor.id,
+            col(Alert.acknowledged_at).is_(None),
+            col(Alert.resolved_at).is_(None),
+        )
+        .order_by(Alert.opened_at)
+    ).all()
     if rows:
         record(session, actor, category="alerts", action="read_escalations")
-    return [Waiting(f"alert:{alert_id}", name, email or "", opened, escalated)
-            for alert_id, name, email, opened, escalated in rows]
+    return [
+        Waiting(f"alert:{alert_id}", name, email or "", opened, escalated)
+        for alert_id, name, email, opened, escalated in rows
+    ]
 
 
 def is_clinical_lead(session: Session, actor: Actor) -> bool:
@@ -1322,6 +1798,7 @@ def is_clinical_lead(session: Session, actor: Actor) -> bool:
 
 
 # --- the worker process ------------------------------------------------------------------------------
+
 
 def run(*, interval: float = TICK_SECONDS, once: bool = False, stop: threading.Event | None = None) -> int:
     """Tick until stopped (SIGTERM/SIGINT finish the message in hand, then exit)."""
@@ -1333,8 +1810,15 @@ def run(*, interval: float = TICK_SECONDS, once: bool = False, stop: threading.E
             done = tick(worker=worker, stop=stop)
             d = done.delivery
             if d.sent or d.failed or d.retried or d.uncertain or d.skipped:
-                log.info("sent %s, will retry %s, failed %s, uncertain %s, not needed %s%s", d.sent, d.retried,
-                         d.failed, d.uncertain, d.skipped, f" ({d.reasons[0]})" if d.reasons else "")
+                log.info(
+                    "sent %s, will retry %s, failed %s, uncertain %s, not needed %s%s",
+                    d.sent,
+                    d.retried,
+                    d.failed,
+                    d.uncertain,
+                    d.skipped,
+                    f" ({d.reasons[0]})" if d.reasons else "",
+                )
         except Exception:  # a database outage must not stop the worker; it tries again
             log.exception("notification tick failed; trying again in %ss", interval)
         if once or stop.wait(interval):
@@ -1342,14 +1826,16 @@ def run(*, interval: float = TICK_SECONDS, once: bool = False, stop: threading.E
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.notify",
-                                     description="Send IOP Companion's queued emails and reminders.")
+    parser = argparse.ArgumentParser(
+        prog="python -m core.notify", description="Send IOP Companion's queued emails and reminders."
+    )
     parser.add_argument("--once", action="store_true", help="one pass, then exit (for cron or a test)")
     parser.add_argument("--interval", type=float, default=TICK_SECONDS, help="seconds between passes")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("IOP_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings()   # refuse an unsafe configuration before doing anything
+    logging.basicConfig(
+        level=os.environ.get("IOP_LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings()  # refuse an unsafe configuration before doing anything
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

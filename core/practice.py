@@ -35,8 +35,9 @@ def new_entry_key() -> str:
 
 def _skill(value) -> str:
     if not isinstance(value, str) or value not in skills_by_id():
-        raise inputs.Problem({"skill": "Choose a skill from the list." if not value
-                              else f"Unknown skill {str(value)[:40]!r}."})
+        raise inputs.Problem(
+            {"skill": "Choose a skill from the list." if not value else f"Unknown skill {str(value)[:40]!r}."}
+        )
     return value
 
 
@@ -45,11 +46,13 @@ Skill = inputs.Custom(_skill)
 
 def _editable_day(existing_day: date | None, today: date) -> None:
     if existing_day is not None and existing_day < today - timedelta(days=clinical.PRACTICE_EDIT_DAYS):
-        raise ValidationError.one("day", "This entry is from an earlier day and is kept as it was. "
-                                         "Log a new one instead.")
+        raise ValidationError.one(
+            "day", "This entry is from an earlier day and is kept as it was. Log a new one instead."
+        )
 
 
 # --- practice log ----------------------------------------------------------------------------
+
 
 @dataclass
 class PracticeInput:
@@ -77,15 +80,16 @@ class PracticeView:
     note: str
     tool: str
     created_at: datetime
-    risk: RiskOutcome = NO_RISK     # set on save: crisis words in what was written
+    risk: RiskOutcome = NO_RISK  # set on save: crisis words in what was written
 
     @property
     def drop(self) -> int | None:
         return None if self.distress_after is None else self.distress_before - self.distress_after
 
     def as_input(self) -> PracticeInput:
-        return PracticeInput(self.skill_id, self.distress_before, self.distress_after, self.helped,
-                             self.situation, self.note, self.tool)
+        return PracticeInput(
+            self.skill_id, self.distress_before, self.distress_after, self.helped, self.situation, self.note, self.tool
+        )
 
 
 # The interactive tools that log practice (the thought record saves a ThoughtRecord instead).
@@ -97,11 +101,15 @@ class PracticeForm(inputs.Form):
     """What the practice log's form sends."""
 
     skill_id: Skill
-    distress_before: inputs.Whole(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX,
-                                  f"How strong it was before is a whole number {_DISTRESS}.",
-                                  required=f"Choose how strong it was before ({_DISTRESS.removeprefix('from ')}).")
-    distress_after: inputs.Whole(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX,
-                                 f"How strong it was after is a whole number {_DISTRESS}.")
+    distress_before: inputs.Whole(
+        clinical.DISTRESS_MIN,
+        clinical.DISTRESS_MAX,
+        f"How strong it was before is a whole number {_DISTRESS}.",
+        required=f"Choose how strong it was before ({_DISTRESS.removeprefix('from ')}).",
+    )
+    distress_after: inputs.Whole(
+        clinical.DISTRESS_MIN, clinical.DISTRESS_MAX, f"How strong it was after is a whole number {_DISTRESS}."
+    )
     helped: inputs.OneOf(clinical.HELPED_CHOICES, "Choose yes, a bit or no.", optional=True)
     situation: inputs.LineText(clinical.PRACTICE_SITUATION_MAX, "The situation")
     note: inputs.FreeText(clinical.PRACTICE_NOTE_MAX, "Your note")
@@ -114,13 +122,32 @@ def validate_practice(entry: PracticeInput) -> dict[str, str]:
 
 def _view(row: PracticeEntry) -> PracticeView:
     skill = skills_by_id().get(row.skill_id)
-    return PracticeView(row.id, row.entry_key, row.skill_id, skill.name if skill else row.skill_id,
-                        skill.module_name if skill else "", row.day, row.situation, row.distress_before,
-                        row.distress_after, row.helped, row.note, row.tool, row.created_at)
+    return PracticeView(
+        row.id,
+        row.entry_key,
+        row.skill_id,
+        skill.name if skill else row.skill_id,
+        skill.module_name if skill else "",
+        row.day,
+        row.situation,
+        row.distress_before,
+        row.distress_after,
+        row.helped,
+        row.note,
+        row.tool,
+        row.created_at,
+    )
 
 
-def save_practice(session: Session, actor: Actor, *, participant_id: int, entry_key: str, entry: PracticeInput,
-                  now: datetime | None = None) -> PracticeView:
+def save_practice(
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int,
+    entry_key: str,
+    entry: PracticeInput,
+    now: datetime | None = None,
+) -> PracticeView:
     """Log a practice, or change the one saved under `entry_key` today."""
     authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
     errors = validate_practice(entry)
@@ -131,18 +158,42 @@ def save_practice(session: Session, actor: Actor, *, participant_id: int, entry_
     entry = PracticeInput(**PracticeForm.check(**inputs.attributes(entry, PracticeInput)).values())
     now = now or utcnow()
     today = user_today(session, participant_id, now)
-    existing = session.exec(select(PracticeEntry).where(PracticeEntry.participant_id == participant_id,
-                                                        PracticeEntry.entry_key == entry_key)).first()
+    existing = session.exec(
+        select(PracticeEntry).where(
+            PracticeEntry.participant_id == participant_id, PracticeEntry.entry_key == entry_key
+        )
+    ).first()
     _editable_day(existing.day if existing else None, today)
-    values = dict(participant_id=participant_id, entry_key=entry_key, skill_id=entry.skill_id, day=today,
-                  situation=entry.situation.strip(), distress_before=entry.distress_before,
-                  distress_after=entry.distress_after, helped=entry.helped, note=entry.note.strip(),
-                  tool=entry.tool, created_at=now, updated_at=now)
-    entry_id = upsert(session, PracticeEntry, values, conflict=["participant_id", "entry_key"],
-                      update=["skill_id", "situation", "distress_before", "distress_after", "helped", "note",
-                              "updated_at"])
-    risk = screen_free_text(session, actor, participant_id=participant_id, source_key=f"practice:{entry_key}",
-                            day=today, where="practice log", texts=[entry.situation, entry.note])
+    values = dict(
+        participant_id=participant_id,
+        entry_key=entry_key,
+        skill_id=entry.skill_id,
+        day=today,
+        situation=entry.situation.strip(),
+        distress_before=entry.distress_before,
+        distress_after=entry.distress_after,
+        helped=entry.helped,
+        note=entry.note.strip(),
+        tool=entry.tool,
+        created_at=now,
+        updated_at=now,
+    )
+    entry_id = upsert(
+        session,
+        PracticeEntry,
+        values,
+        conflict=["participant_id", "entry_key"],
+        update=["skill_id", "situation", "distress_before", "distress_after", "helped", "note", "updated_at"],
+    )
+    risk = screen_free_text(
+        session,
+        actor,
+        participant_id=participant_id,
+        source_key=f"practice:{entry_key}",
+        day=today,
+        where="practice log",
+        texts=[entry.situation, entry.note],
+    )
     session.commit()
     return replace(_view(session.get(PracticeEntry, entry_id, populate_existing=True)), risk=risk)
 
@@ -150,10 +201,11 @@ def save_practice(session: Session, actor: Actor, *, participant_id: int, entry_
 def practice_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> list[PracticeView]:
     """Entries logged from `start` to `end` inclusive, newest first; one query."""
     authorize(session, actor, participant_id, Category.SKILLS, Action.READ, ref=f"{start}..{end}")
-    rows = session.exec(select(PracticeEntry).where(PracticeEntry.participant_id == participant_id,
-                                                    PracticeEntry.day >= start, PracticeEntry.day <= end)
-                        .order_by(PracticeEntry.day.desc(), PracticeEntry.created_at.desc(),
-                                  PracticeEntry.id.desc())).all()
+    rows = session.exec(
+        select(PracticeEntry)
+        .where(PracticeEntry.participant_id == participant_id, PracticeEntry.day >= start, PracticeEntry.day <= end)
+        .order_by(PracticeEntry.day.desc(), PracticeEntry.created_at.desc(), PracticeEntry.id.desc())
+    ).all()
     return [_view(r) for r in rows]
 
 
@@ -161,17 +213,30 @@ def practice_csv(session: Session, actor: Actor, participant_id: int) -> str:
     entries = practice_between(session, actor, participant_id, date.min, date.max)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["date", "skill", "module", "situation", "distress_before", "distress_after", "helped",
-                     "tool", "note"])
+    writer.writerow(
+        ["date", "skill", "module", "situation", "distress_before", "distress_after", "helped", "tool", "note"]
+    )
     for e in reversed(entries):
-        writer.writerow(spreadsheet_row([
-            e.day.isoformat(), e.skill_name, e.module_name, e.situation, e.distress_before,
-            "" if e.distress_after is None else e.distress_after, clinical.HELPED_CHOICES.get(e.helped, ""),
-            e.tool, e.note]))
+        writer.writerow(
+            spreadsheet_row(
+                [
+                    e.day.isoformat(),
+                    e.skill_name,
+                    e.module_name,
+                    e.situation,
+                    e.distress_before,
+                    "" if e.distress_after is None else e.distress_after,
+                    clinical.HELPED_CHOICES.get(e.helped, ""),
+                    e.tool,
+                    e.note,
+                ]
+            )
+        )
     return out.getvalue()
 
 
 # --- thought records -------------------------------------------------------------------------
+
 
 @dataclass
 class ThoughtInput:
@@ -197,17 +262,23 @@ class ThoughtView:
     balanced_thought: str
     balanced_belief: int | None
     created_at: datetime
-    risk: RiskOutcome = NO_RISK     # set on save: crisis words in what was written
+    risk: RiskOutcome = NO_RISK  # set on save: crisis words in what was written
 
     def as_input(self) -> ThoughtInput:
-        return ThoughtInput(self.situation, [(e["name"], e.get("before"), e.get("after")) for e in self.emotions],
-                            self.automatic_thought, self.evidence_for, self.evidence_against,
-                            self.balanced_thought, self.balanced_belief)
+        return ThoughtInput(
+            self.situation,
+            [(e["name"], e.get("before"), e.get("after")) for e in self.emotions],
+            self.automatic_thought,
+            self.evidence_for,
+            self.evidence_against,
+            self.balanced_thought,
+            self.balanced_belief,
+        )
 
 
 _LOW, _HIGH = clinical.THOUGHT_INTENSITY_MIN, clinical.THOUGHT_INTENSITY_MAX
 _EMOTION_NAME = inputs.LineText(clinical.THOUGHT_LIMITS["emotion"], "An emotion's name")
-EMOTION_ROWS_MAX = 10     # the form sends THOUGHT_EMOTIONS_MAX rows, some of them blank
+EMOTION_ROWS_MAX = 10  # the form sends THOUGHT_EMOTIONS_MAX rows, some of them blank
 
 
 def _rating_of(value, what: str, *, required: bool) -> str | None:
@@ -255,12 +326,17 @@ def _emotion_rows(value) -> list[tuple[str, int, int | None]]:
 class ThoughtForm(inputs.Form):
     """What the thought record's form sends (limits: core.clinical.THOUGHT_LIMITS)."""
 
-    situation: inputs.FreeText(clinical.THOUGHT_LIMITS["situation"], "This answer",
-                               required="Say in a few words what happened.")
-    emotions: inputs.Custom(_emotion_rows, inputs.Limit(max_chars=clinical.THOUGHT_LIMITS["emotion"],
-                                                         low=_LOW, high=_HIGH))
-    automatic_thought: inputs.FreeText(clinical.THOUGHT_LIMITS["automatic_thought"], "This answer",
-                                       required="Write the thought that went through your mind.")
+    situation: inputs.FreeText(
+        clinical.THOUGHT_LIMITS["situation"], "This answer", required="Say in a few words what happened."
+    )
+    emotions: inputs.Custom(
+        _emotion_rows, inputs.Limit(max_chars=clinical.THOUGHT_LIMITS["emotion"], low=_LOW, high=_HIGH)
+    )
+    automatic_thought: inputs.FreeText(
+        clinical.THOUGHT_LIMITS["automatic_thought"],
+        "This answer",
+        required="Write the thought that went through your mind.",
+    )
     evidence_for: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_for"], "This answer")
     evidence_against: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_against"], "This answer")
     balanced_thought: inputs.FreeText(clinical.THOUGHT_LIMITS["balanced_thought"], "This answer")
@@ -272,13 +348,30 @@ def validate_thought(record: ThoughtInput) -> dict[str, str]:
 
 
 def _thought_view(row: ThoughtRecord) -> ThoughtView:
-    return ThoughtView(row.id, row.entry_key, row.day, row.situation, list(row.emotions), row.automatic_thought,
-                       row.evidence_for, row.evidence_against, row.balanced_thought, row.balanced_belief,
-                       row.created_at)
+    return ThoughtView(
+        row.id,
+        row.entry_key,
+        row.day,
+        row.situation,
+        list(row.emotions),
+        row.automatic_thought,
+        row.evidence_for,
+        row.evidence_against,
+        row.balanced_thought,
+        row.balanced_belief,
+        row.created_at,
+    )
 
 
-def save_thought_record(session: Session, actor: Actor, *, participant_id: int, entry_key: str,
-                        record: ThoughtInput, now: datetime | None = None) -> ThoughtView:
+def save_thought_record(
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int,
+    entry_key: str,
+    record: ThoughtInput,
+    now: datetime | None = None,
+) -> ThoughtView:
     authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
     errors = validate_thought(record)
     if not isinstance(entry_key, str) or not inputs.ENTRY_KEY.fullmatch(entry_key):
@@ -288,35 +381,73 @@ def save_thought_record(session: Session, actor: Actor, *, participant_id: int, 
     record = ThoughtInput(**ThoughtForm.check(**inputs.attributes(record, ThoughtInput)).values())
     now = now or utcnow()
     today = user_today(session, participant_id, now)
-    existing = session.exec(select(ThoughtRecord.day).where(ThoughtRecord.participant_id == participant_id,
-                                                            ThoughtRecord.entry_key == entry_key)).first()
+    existing = session.exec(
+        select(ThoughtRecord.day).where(
+            ThoughtRecord.participant_id == participant_id, ThoughtRecord.entry_key == entry_key
+        )
+    ).first()
     _editable_day(existing, today)
     emotions = [{"name": " ".join(n.split()), "before": b, "after": a} for n, b, a in record.emotions if n.strip()]
-    values = dict(participant_id=participant_id, entry_key=entry_key, day=today, situation=record.situation.strip(),
-                  emotions=emotions, automatic_thought=record.automatic_thought.strip(),
-                  evidence_for=record.evidence_for.strip(), evidence_against=record.evidence_against.strip(),
-                  balanced_thought=record.balanced_thought.strip(), balanced_belief=record.balanced_belief,
-                  created_at=now, updated_at=now)
-    record_id = upsert(session, ThoughtRecord, values, conflict=["participant_id", "entry_key"],
-                       update=["situation", "emotions", "automatic_thought", "evidence_for", "evidence_against",
-                               "balanced_thought", "balanced_belief", "updated_at"])
-    risk = screen_free_text(session, actor, participant_id=participant_id, source_key=f"thought:{entry_key}",
-                            day=today, where="thought record",
-                            texts=[record.situation, record.automatic_thought, record.evidence_for,
-                                   record.evidence_against, record.balanced_thought,
-                                   *(str(e[0]) for e in record.emotions)])
+    values = dict(
+        participant_id=participant_id,
+        entry_key=entry_key,
+        day=today,
+        situation=record.situation.strip(),
+        emotions=emotions,
+        automatic_thought=record.automatic_thought.strip(),
+        evidence_for=record.evidence_for.strip(),
+        evidence_against=record.evidence_against.strip(),
+        balanced_thought=record.balanced_thought.strip(),
+        balanced_belief=record.balanced_belief,
+        created_at=now,
+        updated_at=now,
+    )
+    record_id = upsert(
+        session,
+        ThoughtRecord,
+        values,
+        conflict=["participant_id", "entry_key"],
+        update=[
+            "situation",
+            "emotions",
+            "automatic_thought",
+            "evidence_for",
+            "evidence_against",
+            "balanced_thought",
+            "balanced_belief",
+            "updated_at",
+        ],
+    )
+    risk = screen_free_text(
+        session,
+        actor,
+        participant_id=participant_id,
+        source_key=f"thought:{entry_key}",
+        day=today,
+        where="thought record",
+        texts=[
+            record.situation,
+            record.automatic_thought,
+            record.evidence_for,
+            record.evidence_against,
+            record.balanced_thought,
+            *(str(e[0]) for e in record.emotions),
+        ],
+    )
     session.commit()
     return replace(_thought_view(session.get(ThoughtRecord, record_id, populate_existing=True)), risk=risk)
 
 
-def thought_records(session: Session, actor: Actor, participant_id: int, start: date = date.min,
-                    end: date = date.max) -> list[ThoughtView]:
+def thought_records(
+    session: Session, actor: Actor, participant_id: int, start: date = date.min, end: date = date.max
+) -> list[ThoughtView]:
     """Newest first. Free text: only the participant and their therapist (never family)."""
     authorize(session, actor, participant_id, Category.SKILLS, Action.READ, ref=f"{start}..{end}")
-    rows = session.exec(select(ThoughtRecord).where(ThoughtRecord.participant_id == participant_id,
-                                                    ThoughtRecord.day >= start, ThoughtRecord.day <= end)
-                        .order_by(ThoughtRecord.day.desc(), ThoughtRecord.created_at.desc(),
-                                  ThoughtRecord.id.desc())).all()
+    rows = session.exec(
+        select(ThoughtRecord)
+        .where(ThoughtRecord.participant_id == participant_id, ThoughtRecord.day >= start, ThoughtRecord.day <= end)
+        .order_by(ThoughtRecord.day.desc(), ThoughtRecord.created_at.desc(), ThoughtRecord.id.desc())
+    ).all()
     return [_thought_view(r) for r in rows]
 
 
@@ -327,11 +458,19 @@ def practised_per_day(entries: list[PracticeView], records: list[ThoughtView]) -
 
 # --- favourites ------------------------------------------------------------------------------
 
+
 def favourites(session: Session, actor: Actor, participant_id: int) -> list[str]:
     authorize(session, actor, participant_id, Category.SKILLS, Action.READ)
     known = skills_by_id()
-    return [s for s in session.exec(select(FavouriteSkill.skill_id).where(
-        FavouriteSkill.participant_id == participant_id).order_by(FavouriteSkill.created_at, FavouriteSkill.id)) if s in known]
+    return [
+        s
+        for s in session.exec(
+            select(FavouriteSkill.skill_id)
+            .where(FavouriteSkill.participant_id == participant_id)
+            .order_by(FavouriteSkill.created_at, FavouriteSkill.id)
+        )
+        if s in known
+    ]
 
 
 class FavouriteForm(inputs.Form):
@@ -343,15 +482,23 @@ def set_favourite(session: Session, actor: Actor, participant_id: int, skill_id:
     authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
     FavouriteForm.check(skill_id=skill_id, on=on)
     if on:
-        insert_if_absent(session, FavouriteSkill, {"participant_id": participant_id, "skill_id": skill_id,
-                                                   "created_at": utcnow()}, conflict=["participant_id", "skill_id"])
+        insert_if_absent(
+            session,
+            FavouriteSkill,
+            {"participant_id": participant_id, "skill_id": skill_id, "created_at": utcnow()},
+            conflict=["participant_id", "skill_id"],
+        )
     else:
-        session.execute(delete(FavouriteSkill).where(FavouriteSkill.participant_id == participant_id,
-                                                     FavouriteSkill.skill_id == skill_id))
+        session.execute(
+            delete(FavouriteSkill).where(
+                FavouriteSkill.participant_id == participant_id, FavouriteSkill.skill_id == skill_id
+            )
+        )
     session.commit()
 
 
 # --- homework --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class HomeworkView:
@@ -362,7 +509,7 @@ class HomeworkView:
     assigned_on: date
     due_on: date | None
     note: str
-    done_on: date | None          # the day practice was first logged after the assignment
+    done_on: date | None  # the day practice was first logged after the assignment
 
     @property
     def done(self) -> bool:
@@ -387,8 +534,16 @@ class HomeworkForm(inputs.Form):
     note: inputs.FreeText(clinical.HOMEWORK_NOTE_MAX, "The note")
 
 
-def assign_homework(session: Session, actor: Actor, *, participant_id: int, skill_id: str,
-                    due_on: date | None = None, note: str = "", now: datetime | None = None) -> HomeworkView:
+def assign_homework(
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int,
+    skill_id: str,
+    due_on: date | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> HomeworkView:
     """A therapist asks a participant on their caseload to practise a skill."""
     authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE)
     now = now or utcnow()
@@ -396,25 +551,42 @@ def assign_homework(session: Session, actor: Actor, *, participant_id: int, skil
     errors = HomeworkForm.errors(skill_id=skill_id, due_on=due_on, note=note)
     latest = today + timedelta(days=clinical.HOMEWORK_DUE_MAX_DAYS)
     if "due_on" not in errors and due_on is not None and not today <= due_on <= latest:
-        errors["due_on"] = ("The due date has already passed; choose today or later." if due_on < today else
-                            f"Choose a due date within {clinical.HOMEWORK_DUE_MAX_DAYS} days.")
+        errors["due_on"] = (
+            "The due date has already passed; choose today or later."
+            if due_on < today
+            else f"Choose a due date within {clinical.HOMEWORK_DUE_MAX_DAYS} days."
+        )
     if errors:
         raise ValidationError(errors)
     note = HomeworkForm.check(skill_id=skill_id, due_on=due_on, note=note).note
     # Assigning the same skill twice on one day (a double tap) updates the first assignment.
-    upsert(session, Homework, dict(participant_id=participant_id, skill_id=skill_id, assigned_by_id=actor.id,
-                                   assigned_on=today, assigned_at=now, due_on=due_on, note=note.strip(),
-                                   removed_at=None),
-           conflict=["participant_id", "skill_id", "assigned_on"], update=["due_on", "note", "removed_at"])
+    upsert(
+        session,
+        Homework,
+        dict(
+            participant_id=participant_id,
+            skill_id=skill_id,
+            assigned_by_id=actor.id,
+            assigned_on=today,
+            assigned_at=now,
+            due_on=due_on,
+            note=note.strip(),
+            removed_at=None,
+        ),
+        conflict=["participant_id", "skill_id", "assigned_on"],
+        update=["due_on", "note", "removed_at"],
+    )
     session.commit()
-    return next(h for h in homework_for(session, actor, participant_id)
-                if h.skill_id == skill_id and h.assigned_on == today)
+    return next(
+        h for h in homework_for(session, actor, participant_id) if h.skill_id == skill_id and h.assigned_on == today
+    )
 
 
 def remove_homework(session: Session, actor: Actor, *, participant_id: int, homework_id: int) -> None:
     valid = inputs.is_id(homework_id)
-    authorize(session, actor, participant_id, Category.HOMEWORK, Action.WRITE,
-              ref=f"homework:{homework_id}" if valid else "")
+    authorize(
+        session, actor, participant_id, Category.HOMEWORK, Action.WRITE, ref=f"homework:{homework_id}" if valid else ""
+    )
     row = session.get(Homework, homework_id) if valid else None
     if row is None or row.participant_id != participant_id:
         raise ValidationError.one("homework", "No such homework for this participant.")
@@ -423,30 +595,54 @@ def remove_homework(session: Session, actor: Actor, *, participant_id: int, home
     session.commit()
 
 
-def homework_for(session: Session, actor: Actor, participant_id: int, *, include_done: bool = True) -> list[HomeworkView]:
+def homework_for(
+    session: Session, actor: Actor, participant_id: int, *, include_done: bool = True
+) -> list[HomeworkView]:
     """Current homework, to-do first (soonest due first), then done (newest first). Three queries."""
     authorize(session, actor, participant_id, Category.HOMEWORK, Action.READ)
-    rows = session.exec(select(Homework, AppUser.name).join(AppUser, AppUser.id == Homework.assigned_by_id)
-                        .where(Homework.participant_id == participant_id, Homework.removed_at == None)  # noqa: E711
-                        ).all()
+    rows = session.exec(
+        select(Homework, AppUser.name)
+        .join(AppUser, AppUser.id == Homework.assigned_by_id)
+        .where(Homework.participant_id == participant_id, Homework.removed_at == None)  # noqa: E711
+    ).all()
     if not rows:
         return []
     since = min(h.assigned_at for h, _ in rows)
     skill_ids = {h.skill_id for h, _ in rows}
-    practised = list(session.exec(select(PracticeEntry.skill_id, PracticeEntry.created_at, PracticeEntry.day).where(
-        PracticeEntry.participant_id == participant_id, PracticeEntry.created_at >= since,
-        PracticeEntry.skill_id.in_(skill_ids))))
+    practised = list(
+        session.exec(
+            select(PracticeEntry.skill_id, PracticeEntry.created_at, PracticeEntry.day).where(
+                PracticeEntry.participant_id == participant_id,
+                PracticeEntry.created_at >= since,
+                PracticeEntry.skill_id.in_(skill_ids),
+            )
+        )
+    )
     if "thought_record" in skill_ids:
-        practised += [("thought_record", at, day) for at, day in session.exec(
-            select(ThoughtRecord.created_at, ThoughtRecord.day).where(
-                ThoughtRecord.participant_id == participant_id, ThoughtRecord.created_at >= since))]
+        practised += [
+            ("thought_record", at, day)
+            for at, day in session.exec(
+                select(ThoughtRecord.created_at, ThoughtRecord.day).where(
+                    ThoughtRecord.participant_id == participant_id, ThoughtRecord.created_at >= since
+                )
+            )
+        ]
     names = skills_by_id()
     views = []
     for h, by in rows:
         done = [day for skill_id, at, day in practised if skill_id == h.skill_id and at >= h.assigned_at]
-        views.append(HomeworkView(h.id, h.skill_id, names[h.skill_id].name if h.skill_id in names else h.skill_id,
-                                  by, h.assigned_on, h.due_on, h.note, min(done) if done else None))
+        views.append(
+            HomeworkView(
+                h.id,
+                h.skill_id,
+                names[h.skill_id].name if h.skill_id in names else h.skill_id,
+                by,
+                h.assigned_on,
+                h.due_on,
+                h.note,
+                min(done) if done else None,
+            )
+        )
     todo = sorted((v for v in views if not v.done), key=lambda v: (v.due_on or date.max, v.assigned_on))
     done = sorted((v for v in views if v.done), key=lambda v: v.done_on, reverse=True)
     return todo + (done if include_done else [])
-

@@ -21,18 +21,18 @@ from core.models import AppUser, CaseloadAssignment, Program, Role
 class CrisisResource:
     name: str
     detail: str
-    call: str = ""        # number to dial (shown as written; dialled as digits)
-    text: str = ""        # number to text
-    sms_body: str = ""    # the keyword to send, e.g. HOME
+    call: str = ""  # number to dial (shown as written; dialled as digits)
+    text: str = ""  # number to text
+    sms_body: str = ""  # the keyword to send, e.g. HOME
     call_label: str = ""  # how to say the call, when "Call <number>" is not enough ("…then press 1")
     text_label: str = ""
 
 
 @dataclass(frozen=True)
 class CrisisLink:
-    label: str            # plain text: escape it before putting it into Markdown
-    href: str             # tel:/sms: with digits only
-    kind: str             # "call" | "text"
+    label: str  # plain text: escape it before putting it into Markdown
+    href: str  # tel:/sms: with digits only
+    kind: str  # "call" | "text"
 
 
 def dial_digits(number: str) -> str:
@@ -51,8 +51,11 @@ def crisis_links(resource: CrisisResource) -> list[CrisisLink]:
         links.append(CrisisLink(resource.call_label or f"Call {resource.call.strip()}", f"tel:{call}", "call"))
     if text:
         body = f"?&body={quote(resource.sms_body)}" if resource.sms_body else ""
-        label = resource.text_label or (f"Text {resource.sms_body} to {resource.text.strip()}" if resource.sms_body
-                                        else f"Text {resource.text.strip()}")
+        label = resource.text_label or (
+            f"Text {resource.sms_body} to {resource.text.strip()}"
+            if resource.sms_body
+            else f"Text {resource.text.strip()}"
+        )
         links.append(CrisisLink(label, f"sms:{text}{body}", "text"))
     return links
 
@@ -64,58 +67,94 @@ REGION_CRISIS_RESOURCES: dict[str, tuple[CrisisResource, ...]] = {
     "US": (
         # https://988lifeline.org/get-help/what-to-expect — call or text 988; menu: Veterans press 1,
         # Spanish press 2; texts offer Spanish (AYUDA) and the Veterans Crisis Line at 838255.
-        CrisisResource("988 Suicide & Crisis Lifeline",
-                       "Call or text 988, any time, day or night. Chat at 988lifeline.org.", call="988", text="988"),
+        CrisisResource(
+            "988 Suicide & Crisis Lifeline",
+            "Call or text 988, any time, day or night. Chat at 988lifeline.org.",
+            call="988",
+            text="988",
+        ),
         # https://www.veteranscrisisline.net — "Dial 988 then Press 1 ... or text 838255".
-        CrisisResource("Veterans Crisis Line", "For veterans, service members and their families: dial 988 and "
-                       "press 1, or text 838255.", call="988", text="838255", call_label="Call 988, then press 1"),
+        CrisisResource(
+            "Veterans Crisis Line",
+            "For veterans, service members and their families: dial 988 and press 1, or text 838255.",
+            call="988",
+            text="838255",
+            call_label="Call 988, then press 1",
+        ),
         # https://988lifeline.org/get-help/what-to-expect — Spanish: press 2, or text AYUDA to 988.
-        CrisisResource("988 en español", "Llama al 988 y marca 2, o envía AYUDA por texto al 988.", call="988",
-                       text="988", sms_body="AYUDA", call_label="Llamar al 988, luego marcar 2",
-                       text_label="Enviar AYUDA al 988"),
+        CrisisResource(
+            "988 en español",
+            "Llama al 988 y marca 2, o envía AYUDA por texto al 988.",
+            call="988",
+            text="988",
+            sms_body="AYUDA",
+            call_label="Llamar al 988, luego marcar 2",
+            text_label="Enviar AYUDA al 988",
+        ),
         # Crisis Text Line's own how-it-works text, "Text HOME to 741741 from anywhere in the USA,
         # anytime", as republished by schools and clinics (e.g. sfisd.net); clinical.md cites it too.
         # crisistextline.org itself was not reachable from here: re-check it before release.
-        CrisisResource("Crisis Text Line", "Text HOME to 741741 to reach a trained crisis counselor, 24/7.",
-                       text="741741", sms_body="HOME"),
+        CrisisResource(
+            "Crisis Text Line",
+            "Text HOME to 741741 to reach a trained crisis counselor, 24/7.",
+            text="741741",
+            sms_body="HOME",
+        ),
         # https://www.samhsa.gov/find-help/national-helpline — 1-800-662-HELP (4357), free,
         # confidential, 24/7, English and Spanish, for mental health and substance use.
-        CrisisResource("SAMHSA National Helpline", "Free, confidential, 24/7 help finding treatment for "
-                       "substance use and mental health, in English and Spanish.", call="1-800-662-4357"),
+        CrisisResource(
+            "SAMHSA National Helpline",
+            "Free, confidential, 24/7 help finding treatment for "
+            "substance use and mental health, in English and Spanish.",
+            call="1-800-662-4357",
+        ),
         CrisisResource("Emergency", "If you are in immediate danger, call 911.", call="911"),
     ),
     "CA": (
         # https://www.canada.ca/en/public-health/services/suicide-prevention/about-suicide.html —
         # "call or text 9-8-8", "in immediate danger, please call 9-1-1", Kids Help Phone
         # 1-800-668-6868, Hope for Wellness 1-855-242-3310. Launched 30 Nov 2023 (newswire.ca).
-        CrisisResource("9-8-8 Suicide Crisis Helpline", "Call or text 988, 24/7, in English or French.",
-                       call="988", text="988"),
-        CrisisResource("Hope for Wellness Help Line", "For First Nations, Inuit and Métis people, 24/7.",
-                       call="1-855-242-3310"),
+        CrisisResource(
+            "9-8-8 Suicide Crisis Helpline", "Call or text 988, 24/7, in English or French.", call="988", text="988"
+        ),
+        CrisisResource(
+            "Hope for Wellness Help Line", "For First Nations, Inuit and Métis people, 24/7.", call="1-855-242-3310"
+        ),
         # https://kidshelpphone.ca/text-about-it — "text CONNECT to 686868", free, across Canada, 24/7.
-        CrisisResource("Kids Help Phone", "For young people: call, or text CONNECT to 686868, 24/7.",
-                       call="1-800-668-6868", text="686868", sms_body="CONNECT"),
+        CrisisResource(
+            "Kids Help Phone",
+            "For young people: call, or text CONNECT to 686868, 24/7.",
+            call="1-800-668-6868",
+            text="686868",
+            sms_body="CONNECT",
+        ),
         CrisisResource("Emergency", "If you are in immediate danger, call 911.", call="911"),
     ),
     "UK": (
         # https://www.samaritans.org/how-we-can-help/contact-samaritan/ — 116 123, free from any phone.
         CrisisResource("Samaritans", "Call 116 123, free, any time, day or night.", call="116 123"),
         # https://giveusashout.org/about-us/faq/ — text SHOUT to 85258, free, 24/7, UK.
-        CrisisResource("Shout", "Text SHOUT to 85258 for free, 24/7 support by text.", text="85258",
-                       sms_body="SHOUT"),
+        CrisisResource("Shout", "Text SHOUT to 85258 for free, 24/7 support by text.", text="85258", sms_body="SHOUT"),
         # https://www.lpft.nhs.uk/contact-us/need-help-now — NHS 111, the mental health option, 24/7.
-        CrisisResource("NHS 111, mental health option", "Urgent mental health help: call 111 and choose the "
-                       "mental health option.", call="111", call_label="Call 111 (mental health option)"),
+        CrisisResource(
+            "NHS 111, mental health option",
+            "Urgent mental health help: call 111 and choose the mental health option.",
+            call="111",
+            call_label="Call 111 (mental health option)",
+        ),
         # Same NHS page and Shout's FAQ: "call 999" when life is at risk.
         CrisisResource("Emergency", "If your life is at risk now, call 999 or go to A&E.", call="999"),
     ),
 }
 DEFAULT_REGION = "US"
 UNKNOWN_REGION_LINE = CrisisResource(
-    "Emergency services", "If you are in danger now, call your local emergency number. Ask your program "
-    "for the crisis lines where you live.")
-NOT_MONITORED = ("This app is not watched in real time. Your therapist will see what you "
-                 "entered, but not right away. If you need help now, call or text a crisis line.")
+    "Emergency services",
+    "If you are in danger now, call your local emergency number. Ask your program for the crisis lines where you live.",
+)
+NOT_MONITORED = (
+    "This app is not watched in real time. Your therapist will see what you "
+    "entered, but not right away. If you need help now, call or text a crisis line."
+)
 MAX_LOCAL_RESOURCES = 8
 _PHONE_CHARS = set("0123456789+-() ")
 
@@ -138,6 +177,7 @@ def week_in_program(started_on: date | None, today: date, length_weeks: int | No
 # The server's clock may be past midnight UTC while an evening group in New York is still on
 # Monday: every "today" the app shows or checks is the person's (or program's) own calendar day.
 
+
 def _first_zone(*names: str | None) -> ZoneInfo:
     for name in names:
         if name:
@@ -155,11 +195,15 @@ def program_today(program: Program | ProgramSettings | None, now: datetime | Non
 
 def user_zone(session: Session, user_id: int) -> ZoneInfo:
     """A person's own time zone if they set one, else their program's, else UTC (read once per rerun)."""
+
     def read() -> ZoneInfo:
-        row = session.exec(select(AppUser.timezone, Program.timezone)
-                           .join(Program, Program.id == AppUser.program_id, isouter=True)
-                           .where(AppUser.id == user_id)).first()
+        row = session.exec(
+            select(AppUser.timezone, Program.timezone)
+            .join(Program, Program.id == AppUser.program_id, isouter=True)
+            .where(AppUser.id == user_id)
+        ).first()
         return _first_zone(*(row or ()))
+
     return rerun_memo(session, ("zone", user_id), read)
 
 
@@ -195,19 +239,28 @@ class ProgramSettings:
 
     @classmethod
     def of(cls, program: Program) -> ProgramSettings:
-        return cls(program.id, program.name, program.timezone, program.schedule, program.length_weeks,
-                   program.substance_use_tracking, program.checkup_interval_days, program.crisis_region,
-                   tuple(dict(item) for item in program.local_crisis_resources or [] if isinstance(item, dict)))
+        return cls(
+            program.id,
+            program.name,
+            program.timezone,
+            program.schedule,
+            program.length_weeks,
+            program.substance_use_tracking,
+            program.checkup_interval_days,
+            program.crisis_region,
+            tuple(dict(item) for item in program.local_crisis_resources or [] if isinstance(item, dict)),
+        )
 
 
 def program_settings(session: Session, program_id: int | None) -> ProgramSettings | None:
     """The program's settings (the first program's when `program_id` is None: before login)."""
-    key = (str(session.get_bind().url), program_id)   # (a process may serve more than one database)
+    key = (str(session.get_bind().url), program_id)  # (a process may serve more than one database)
     cached = _programs.get(key)
     if cached is not None and time.monotonic() - cached[0] < PROGRAM_CACHE_SECONDS:
         return cached[1]
-    program = (session.get(Program, program_id) if program_id
-               else session.exec(select(Program).order_by(Program.id)).first())
+    program = (
+        session.get(Program, program_id) if program_id else session.exec(select(Program).order_by(Program.id)).first()
+    )
     found = ProgramSettings.of(program) if program is not None else None
     _programs[key] = (time.monotonic(), found)
     return found
@@ -237,22 +290,30 @@ def crisis_resources(program: Program | ProgramSettings | None) -> list[CrisisRe
     country's numbers: the local lines and a plain 'call your local emergency number' instead."""
     region = program.crisis_region if program else DEFAULT_REGION
     regional = REGION_CRISIS_RESOURCES.get(region, (UNKNOWN_REGION_LINE,))
-    local = [CrisisResource(**{k: str(v) for k, v in item.items() if k in CrisisResource.__annotations__})
-             for item in (program.local_crisis_resources if program else []) if isinstance(item, dict)]
+    local = [
+        CrisisResource(**{k: str(v) for k, v in item.items() if k in CrisisResource.__annotations__})
+        for item in (program.local_crisis_resources if program else [])
+        if isinstance(item, dict)
+    ]
     return [*local, *regional]
 
 
 def region_problem(program: Program | ProgramSettings | None) -> str | None:
     """What the admin must fix about the program's region, if anything."""
     if program is not None and program.crisis_region not in REGION_CRISIS_RESOURCES:
-        return (f"The program's crisis region '{program.crisis_region}' has no crisis lines here, so people see "
-                "only your local lines and 'call your local emergency number'. Choose a region below.")
+        return (
+            f"The program's crisis region '{program.crisis_region}' has no crisis lines here, so people see "
+            "only your local lines and 'call your local emergency number'. Choose a region below."
+        )
     return None
 
 
 class RegionForm(inputs.Form):
-    region: inputs.OneOf(REGION_CRISIS_RESOURCES, "We don't have crisis lines for that region. Choose "
-                                                  f"{', '.join(REGION_NAMES.values())} — and add your local lines below.")
+    region: inputs.OneOf(
+        REGION_CRISIS_RESOURCES,
+        "We don't have crisis lines for that region. Choose "
+        f"{', '.join(REGION_NAMES.values())} — and add your local lines below.",
+    )
 
 
 def _save_setting(session: Session, actor: Actor, **values) -> Program:
@@ -280,10 +341,17 @@ CRISIS_NAME_MAX, CRISIS_DETAIL_MAX, CRISIS_NUMBER_MAX = 80, 200, 30
 
 
 def _phone_number(value) -> str:
-    value = "" if value is None else value      # an empty cell of the admin's table
+    value = "" if value is None else value  # an empty cell of the admin's table
     number = value.strip() if isinstance(value, str) and len(value) <= 4 * CRISIS_NUMBER_MAX else None
-    if number is None or (number and (not set(number) <= _PHONE_CHARS or sum(c.isdigit() for c in number) < 3
-                                      or "+" in number[1:] or len(number) > CRISIS_NUMBER_MAX)):
+    if number is None or (
+        number
+        and (
+            not set(number) <= _PHONE_CHARS
+            or sum(c.isdigit() for c in number) < 3
+            or "+" in number[1:]
+            or len(number) > CRISIS_NUMBER_MAX
+        )
+    ):
         raise inputs.Problem("Use digits only (spaces, a leading +, - and brackets are fine).")
     return number
 
@@ -292,10 +360,18 @@ class CrisisLineForm(inputs.Form):
     """One local crisis line the admin adds (shown on every screen, login included): NAMEs, so
     hidden characters are refused rather than quietly changed."""
 
-    name: inputs.Name(CRISIS_NAME_MAX, "The name", required=f"Give the resource a name (up to {CRISIS_NAME_MAX} "
-                      "characters).", too_long=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).")
-    detail: inputs.Name(CRISIS_DETAIL_MAX, "The description", optional=True,
-                        too_long=f"Keep the description under {CRISIS_DETAIL_MAX} characters.")
+    name: inputs.Name(
+        CRISIS_NAME_MAX,
+        "The name",
+        required=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).",
+        too_long=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).",
+    )
+    detail: inputs.Name(
+        CRISIS_DETAIL_MAX,
+        "The description",
+        optional=True,
+        too_long=f"Keep the description under {CRISIS_DETAIL_MAX} characters.",
+    )
     call: inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))
     text: inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))
 
@@ -337,7 +413,7 @@ class ParticipantOverview:
     length_weeks: int
     therapist_name: str | None
     started_on: date | None
-    first_day: date | None = None   # the first day they can have a card: their start, else the day the account began
+    first_day: date | None = None  # the first day they can have a card: their start, else the day the account began
 
 
 def participant_overview(session: Session, actor: Actor, participant_id: int) -> ParticipantOverview:
@@ -355,17 +431,25 @@ def participant_overview(session: Session, actor: Actor, participant_id: int) ->
     created = user.created_at.replace(tzinfo=user.created_at.tzinfo or UTC)
     joined = created.astimezone(_first_zone(user.timezone, program.timezone if program else None)).date()
     return ParticipantOverview(
-        name=user.name, program_name=program.name if program else "",
-        schedule=program.schedule if program else "", length_weeks=program.length_weeks if program else 0,
-        therapist_name=therapist_name, started_on=user.started_on, first_day=user.started_on or joined)
+        name=user.name,
+        program_name=program.name if program else "",
+        schedule=program.schedule if program else "",
+        length_weeks=program.length_weeks if program else 0,
+        therapist_name=therapist_name,
+        started_on=user.started_on,
+        first_day=user.started_on or joined,
+    )
 
 
 CHECKUP_INTERVAL_RANGE = (3, 28)
 
 
 class IntervalForm(inputs.Form):
-    interval: inputs.Whole(*CHECKUP_INTERVAL_RANGE, f"Choose between {CHECKUP_INTERVAL_RANGE[0]} and "
-                                                    f"{CHECKUP_INTERVAL_RANGE[1]} days.", optional=False)
+    interval: inputs.Whole(
+        *CHECKUP_INTERVAL_RANGE,
+        f"Choose between {CHECKUP_INTERVAL_RANGE[0]} and {CHECKUP_INTERVAL_RANGE[1]} days.",
+        optional=False,
+    )
 
 
 def set_checkup_interval(session: Session, actor: Actor, days: int) -> Program:

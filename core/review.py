@@ -23,7 +23,7 @@ from core.checkups import Past  # (the Review has a field named checkups)
 from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
 
-REVIEW_WEEKS = 8          # how far back the charts, attendance, practice and thought records go
+REVIEW_WEEKS = 8  # how far back the charts, attendance, practice and thought records go
 WEEK_DAYS = 7
 
 
@@ -32,8 +32,8 @@ class Desk:
     """What the therapist chooses from before a participant is open: their caseload and calendar."""
 
     caseload: list[PersonRef]
-    today: date               # the therapist's own day
-    zone: ZoneInfo            # the therapist's zone, for the times shown
+    today: date  # the therapist's own day
+    zone: ZoneInfo  # the therapist's zone, for the times shown
     program: ProgramSettings | None
 
     def week_start(self, around: date | None) -> date:
@@ -44,24 +44,24 @@ class Desk:
 @dataclass(frozen=True)
 class Review:
     participant_id: int
-    today: date                               # the therapist's day
-    since: date                               # the first day of the REVIEW_WEEKS span
+    today: date  # the therapist's day
+    since: date  # the first day of the REVIEW_WEEKS span
     week_start: date
     week_end: date
-    week: list[diary.CardView]                # the chosen week's cards, oldest first
-    cards: list[diary.CardView]               # since .. today, for the charts
-    targets: list[diary.Target]               # the program's urge targets, retired ones too
+    week: list[diary.CardView]  # the chosen week's cards, oldest first
+    cards: list[diary.CardView]  # since .. today, for the charts
+    targets: list[diary.Target]  # the program's urge targets, retired ones too
     craving_on: bool
     checkups: dict[str, list[checkups.Past]]  # every check-up of each kind, oldest first
-    screeners: dict[str, list[Past]]          # AUDIT-C and DAST-10, oldest first ({} outside substance-use programs)
+    screeners: dict[str, list[Past]]  # AUDIT-C and DAST-10, oldest first ({} outside substance-use programs)
     attendance: list[attendance.SessionRecord]
     homework: list[HomeworkView]
-    participant_today: date                   # their own day: homework due dates count from it
-    practice: list[PracticeView]     # since .. today, newest first
+    participant_today: date  # their own day: homework due dates count from it
+    practice: list[PracticeView]  # since .. today, newest first
     thought_records: list[ThoughtView]
     family: list[sharing.FamilyMember]
-    alerts: list[alerts.PastAlert]            # every alert, newest first
-    notices: dict[int, list[notify.Notice]]   # per alert: the emails and escalations sent (or tried)
+    alerts: list[alerts.PastAlert]  # every alert, newest first
+    notices: dict[int, list[notify.Notice]]  # per alert: the emails and escalations sent (or tried)
 
     @property
     def target_labels(self) -> dict[str, str]:
@@ -81,33 +81,44 @@ class Review:
 
 def desk(session: Session, actor: Actor) -> Desk:
     """The therapist's caseload (for the picker), day, zone and program."""
-    return Desk(caseload_for(session, actor), user_today(session, actor.id), user_zone(session, actor.id),
-                program_of(session, actor))
+    return Desk(
+        caseload_for(session, actor),
+        user_today(session, actor.id),
+        user_zone(session, actor.id),
+        program_of(session, actor),
+    )
 
 
-def review_of(session: Session, actor: Actor, *, participant_id: int, week_start: date,
-              today: date | None = None) -> Review:
+def review_of(
+    session: Session, actor: Actor, *, participant_id: int, week_start: date, today: date | None = None
+) -> Review:
     """Everything the Review screen shows about one participant. Refused (AccessDenied, audited)
     before anything is read when the participant is not on the therapist's caseload."""
     today = today or user_today(session, actor.id)
     since = today - timedelta(weeks=REVIEW_WEEKS)
     week_end = min(week_start + timedelta(days=WEEK_DAYS - 1), today)
-    if week_start >= since:   # the week is inside the charts' span: one read covers both
+    if week_start >= since:  # the week is inside the charts' span: one read covers both
         cards = diary.cards_between(session, actor, participant_id, since, today)
         week = [c for c in cards if week_start <= c.day <= week_end]
-    else:                     # an older week (the date picker goes back as far as they like)
+    else:  # an older week (the date picker goes back as far as they like)
         week = diary.cards_between(session, actor, participant_id, week_start, week_end)
         cards = diary.cards_between(session, actor, participant_id, since, today)
     program = program_of(session, actor)
     history = alerts.history(session, actor, participant_id)
     return Review(
-        participant_id=participant_id, today=today, since=since, week_start=week_start, week_end=week_end,
-        week=week, cards=cards,
+        participant_id=participant_id,
+        today=today,
+        since=since,
+        week_start=week_start,
+        week_end=week_end,
+        week=week,
+        cards=cards,
         targets=diary.targets_for(session, program.id if program else None, include_retired=True),
         craving_on=bool(program and program.substance_use_tracking),
         checkups=checkups.histories(session, actor, participant_id),
-        screeners=(screeners.histories(session, actor, participant_id)
-                   if program and program.substance_use_tracking else {}),
+        screeners=(
+            screeners.histories(session, actor, participant_id) if program and program.substance_use_tracking else {}
+        ),
         attendance=attendance.history(session, actor, participant_id, since, today),
         homework=practice.homework_for(session, actor, participant_id),
         participant_today=user_today(session, participant_id),

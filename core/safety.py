@@ -21,21 +21,27 @@ from core.models import AppUser, Role, SafetyPlanVersion, utcnow
 
 # (key, title, what the step asks of you) — in the order a person works through them in a crisis.
 STEPS: tuple[tuple[str, str, str], ...] = (
-    ("warning_signs", "My warning signs",
-     "the thoughts, moods or situations that tell me a crisis may be building."),
+    ("warning_signs", "My warning signs", "the thoughts, moods or situations that tell me a crisis may be building."),
     ("coping_alone", "Things I can do on my own", "to take my mind off things for a while: a walk, music, a shower."),
-    ("distractions", "People and places that distract me", "company or a setting that helps, without having to explain."),
+    (
+        "distractions",
+        "People and places that distract me",
+        "company or a setting that helps, without having to explain.",
+    ),
     ("help_contacts", "People I can ask for help", "someone I trust who I can tell how I really feel."),
     ("professionals", "Professionals and crisis lines", "my therapist, the program's after-hours line, 988."),
-    ("safer_environment", "Making my space safer",
-     "putting distance between me and anything I could use to hurt myself: a firearm (locked and unloaded "
-     "with the ammunition apart, or kept by someone I trust for now), medicines I've saved up or no longer "
-     "need, and alcohol or drugs in the house."),
+    (
+        "safer_environment",
+        "Making my space safer",
+        "putting distance between me and anything I could use to hurt myself: a firearm (locked and unloaded "
+        "with the ammunition apart, or kept by someone I trust for now), medicines I've saved up or no longer "
+        "need, and alcohol or drugs in the house.",
+    ),
     ("reasons_for_living", "My reasons for living", "what matters most to me, even on the hardest days."),
 )
 SAFETY_PLAN_STEPS = tuple((title, prompt) for _, title, prompt in STEPS)
 STEP_TITLES = {key: title for key, title, _ in STEPS}
-CONTACT_STEPS = ("help_contacts", "professionals")   # items are {"name", "phone"}
+CONTACT_STEPS = ("help_contacts", "professionals")  # items are {"name", "phone"}
 ITEM_MAX_CHARS = 200
 ITEMS_PER_STEP = 12
 PHONE_RE = re.compile(r"^\+?[\d\s().-]{3,20}$")
@@ -71,7 +77,7 @@ def tel(phone: str) -> str:
     return re.sub(r"[^\d+]", "", phone)
 
 
-SHARED_STEPS = "shared_steps"   # the steps a family member with safety-plan consent may see
+SHARED_STEPS = "shared_steps"  # the steps a family member with safety-plan consent may see
 
 
 CONTACT_NAME_MAX = 60
@@ -103,8 +109,10 @@ def _steps(content) -> dict:
                     errors[key] = f"{title}: each entry is a name and a phone number."
                     continue
                 if any(len(v or "") > 8 * CONTACT_NAME_MAX for v in parts.values()):
-                    errors[key] = (f"{title}: keep names under {CONTACT_NAME_MAX} and numbers under "
-                                   f"{CONTACT_PHONE_MAX} characters.")
+                    errors[key] = (
+                        f"{title}: keep names under {CONTACT_NAME_MAX} and numbers under "
+                        f"{CONTACT_PHONE_MAX} characters."
+                    )
                     continue
                 entry = {part: inputs.line_text(v or "") for part, v in parts.items()}
                 if entry["name"] or entry["phone"]:
@@ -113,8 +121,10 @@ def _steps(content) -> dict:
                 if not i["name"]:
                     errors[key] = f"{title}: give each number a name."
                 if len(i["name"]) > CONTACT_NAME_MAX or len(i["phone"]) > CONTACT_PHONE_MAX:
-                    errors[key] = (f"{title}: keep names under {CONTACT_NAME_MAX} and numbers under "
-                                   f"{CONTACT_PHONE_MAX} characters.")
+                    errors[key] = (
+                        f"{title}: keep names under {CONTACT_NAME_MAX} and numbers under "
+                        f"{CONTACT_PHONE_MAX} characters."
+                    )
         else:
             if not all(isinstance(i, str) for i in raw):
                 errors[key] = f"{title}: each line must be text."
@@ -154,10 +164,12 @@ def current_plan(session: Session, actor: Actor, participant_id: int) -> Plan | 
     a summary, so their read is asked for as one and the gate refuses them the whole plan."""
     family = actor.role is Role.FAMILY
     authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ_SUMMARY if family else Action.READ)
-    row = session.exec(select(SafetyPlanVersion, AppUser.name)
-                       .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
-                       .where(SafetyPlanVersion.participant_id == participant_id)
-                       .order_by(SafetyPlanVersion.version.desc())).first()
+    row = session.exec(
+        select(SafetyPlanVersion, AppUser.name)
+        .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
+        .where(SafetyPlanVersion.participant_id == participant_id)
+        .order_by(SafetyPlanVersion.version.desc())
+    ).first()
     if row is None:
         return None
     plan = _plan(*row)
@@ -173,23 +185,30 @@ class Saved:
     flags: list[str]
 
 
-def save_plan(session: Session, actor: Actor, *, participant_id: int, content: dict,
-              base_version: int | None) -> Saved:
+def save_plan(session: Session, actor: Actor, *, participant_id: int, content: dict, base_version: int | None) -> Saved:
     """Save a new version. Raises PlanConflict if someone saved since `base_version`."""
     authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.WRITE)
     cleaned, errors, flags = clean(content)
     errors.update(PlanForm.errors(content={}, base_version=base_version))
     if errors:
         raise ValidationError(errors)
-    latest = session.exec(select(SafetyPlanVersion.version).where(
-        SafetyPlanVersion.participant_id == participant_id).order_by(SafetyPlanVersion.version.desc())).first()
+    latest = session.exec(
+        select(SafetyPlanVersion.version)
+        .where(SafetyPlanVersion.participant_id == participant_id)
+        .order_by(SafetyPlanVersion.version.desc())
+    ).first()
     if latest != base_version:
         raise PlanConflict(current_plan(session, actor, participant_id))
-    if actor.id != participant_id:   # only the participant decides what family may see
+    if actor.id != participant_id:  # only the participant decides what family may see
         previous = current_plan(session, actor, participant_id)
         cleaned[SHARED_STEPS] = previous.content.get(SHARED_STEPS, []) if previous else []
-    row = SafetyPlanVersion(participant_id=participant_id, version=(latest or 0) + 1, content=cleaned,
-                            created_by_id=actor.id, created_at=utcnow())
+    row = SafetyPlanVersion(
+        participant_id=participant_id,
+        version=(latest or 0) + 1,
+        content=cleaned,
+        created_by_id=actor.id,
+        created_at=utcnow(),
+    )
     session.add(row)
     try:
         session.commit()
@@ -204,7 +223,7 @@ class Change:
     version: int
     at: datetime
     by: str
-    summary: list[str]          # "Reasons for living: added “my dog Pepper”"
+    summary: list[str]  # "Reasons for living: added “my dog Pepper”"
 
 
 def describe(item) -> str:
@@ -215,10 +234,12 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[Change]
     """Every version, newest first, with what changed from the one before (never for family: the
     gate gives them the shared steps of the current plan only)."""
     authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ)
-    rows = session.exec(select(SafetyPlanVersion, AppUser.name)
-                        .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
-                        .where(SafetyPlanVersion.participant_id == participant_id)
-                        .order_by(SafetyPlanVersion.version)).all()
+    rows = session.exec(
+        select(SafetyPlanVersion, AppUser.name)
+        .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
+        .where(SafetyPlanVersion.participant_id == participant_id)
+        .order_by(SafetyPlanVersion.version)
+    ).all()
     changes, before = [], {}
     for row, author in rows:
         summary = []
@@ -249,8 +270,11 @@ def printable(plan: Plan | None, *, name: str, resources: list) -> str:
     parts = [f"<h1>Safety plan — {e(name)}</h1>"]
     for number, (key, title, prompt) in enumerate(STEPS, start=1):
         items = plan.items(key) if plan else []
-        lines = ("".join(f"<li>{contact(i)}</li>" for i in items) if key in CONTACT_STEPS
-                 else "".join(f"<li>{e(describe(i))}</li>" for i in items)) or "<li class='blank'>&nbsp;</li>" * 3
+        lines = (
+            "".join(f"<li>{contact(i)}</li>" for i in items)
+            if key in CONTACT_STEPS
+            else "".join(f"<li>{e(describe(i))}</li>" for i in items)
+        ) or "<li class='blank'>&nbsp;</li>" * 3
         parts.append(f"<h2>{number}. {e(title)}</h2><p class='prompt'>{e(prompt)}</p><ul>{lines}</ul>")
 
     def line(resource) -> str:
@@ -260,10 +284,14 @@ def printable(plan: Plan | None, *, name: str, resources: list) -> str:
     parts.append("<h2>Crisis lines</h2><ul class='lines'>" + "".join(line(r) for r in resources) + "</ul>")
     when = f"Version {plan.version}, {plan.updated_at:%B %d, %Y}" if plan else "Blank plan"
     parts.append(f"<p class='prompt'>{e(when)}. If you are in danger now, call your emergency number.</p>")
-    style = ("body{font-family:system-ui,sans-serif;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1f2a2e}"
-             "h1{font-size:1.5rem}h2{font-size:1.1rem;margin-bottom:.2rem}.prompt{color:#5b6b6d;margin-top:0}"
-             "li.blank{border-bottom:1px solid #999;list-style:none;height:1.6rem}ul.lines li{margin-bottom:.5rem}"
-             "a{color:#1a56a8}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' "
-            f"content='width=device-width'><title>Safety plan</title><style>{style}</style></head>"
-            f"<body>{''.join(parts)}</body></html>")
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1f2a2e}"
+        "h1{font-size:1.5rem}h2{font-size:1.1rem;margin-bottom:.2rem}.prompt{color:#5b6b6d;margin-top:0}"
+        "li.blank{border-bottom:1px solid #999;list-style:none;height:1.6rem}ul.lines li{margin-bottom:.5rem}"
+        "a{color:#1a56a8}"
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' "
+        f"content='width=device-width'><title>Safety plan</title><style>{style}</style></head>"
+        f"<body>{''.join(parts)}</body></html>"
+    )

@@ -34,9 +34,20 @@ KINDS = clinical.SCREENER_KINDS
 
 def load_screeners(path=SCREENER_FILE) -> dict[str, Questionnaire]:
     entries = read_questionnaires(path, {kind: clinical.MAX_TOTAL[kind] for kind in KINDS})
-    return {kind: Questionnaire(kind, q.name, q.title, q.about, q.attribution, q.stem,
-                                tuple(Item(text, choices) for text, choices in q.item_choices()), None, ())
-            for kind, q in entries.items()}
+    return {
+        kind: Questionnaire(
+            kind,
+            q.name,
+            q.title,
+            q.about,
+            q.attribution,
+            q.stem,
+            tuple(Item(text, choices) for text, choices in q.item_choices()),
+            None,
+            (),
+        )
+        for kind, q in entries.items()
+    }
 
 
 @lru_cache(maxsize=1)
@@ -54,11 +65,17 @@ def _program_of(session: Session, participant_id: int) -> Program | None:
 
 
 def _tracks_substance_use(session: Session, participant_id: int) -> bool:
-    return bool(session.exec(select(Program.substance_use_tracking).join(AppUser, col(AppUser.program_id) == Program.id)
-                             .where(AppUser.id == participant_id)).first())
+    return bool(
+        session.exec(
+            select(Program.substance_use_tracking)
+            .join(AppUser, col(AppUser.program_id) == Program.id)
+            .where(AppUser.id == participant_id)
+        ).first()
+    )
 
 
 # --- what is due ----------------------------------------------------------------------------
+
 
 def statuses(session: Session, actor: Actor, participant_id: int, today: date | None = None) -> list[Status]:
     """Each screener and whether it is due now (intake, or an open request); empty outside
@@ -69,17 +86,20 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
     today = today or user_today(session, participant_id)
     # One read: the intakes taken (request id NULL) and the open requests, oldest first.
     taken = select(Checkup.kind, null().label("request_id")).where(
-        Checkup.participant_id == participant_id, col(Checkup.kind).in_(KINDS), Checkup.slot_key == "p0")
+        Checkup.participant_id == participant_id, col(Checkup.kind).in_(KINDS), Checkup.slot_key == "p0"
+    )
     asked = select(CheckupRequest.kind, CheckupRequest.id).where(
-        CheckupRequest.participant_id == participant_id, col(CheckupRequest.kind).in_(KINDS),
-        col(CheckupRequest.fulfilled_by_id).is_(None))
+        CheckupRequest.participant_id == participant_id,
+        col(CheckupRequest.kind).in_(KINDS),
+        col(CheckupRequest.fulfilled_by_id).is_(None),
+    )
     rows = session.execute(union_all(taken, asked)).all()
     intake_done = {kind for kind, request_id in rows if request_id is None}
     requests = sorted((request_id, kind) for kind, request_id in rows if request_id is not None)
     found = []
     for kind in KINDS:
         request = next((request_id for request_id, k in requests if k == kind), None)
-        if kind not in intake_done:   # (a request made before intake is met by the intake itself)
+        if kind not in intake_done:  # (a request made before intake is met by the intake itself)
             found.append(Status(kind, "p0", today, False, None, request))
         elif request is not None:
             found.append(Status(kind, f"extra-{request}", today, False, None, request))
@@ -89,6 +109,7 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
 
 
 # --- submitting -----------------------------------------------------------------------------
+
 
 def _answers(kind: str):
     def check(value: Any) -> list[int]:
@@ -104,6 +125,7 @@ def _answers(kind: str):
         if problems:
             raise inputs.Problem(problems)
         return list(value)
+
     return inputs.Custom(check)
 
 
@@ -124,15 +146,22 @@ class Result:
     kind: str
     total: int
     band: str
-    intake_total: int | None          # None: this was the intake
+    intake_total: int | None  # None: this was the intake
 
     @property
     def words(self) -> str:
         return clinical.BAND_WORDS.get(self.band, "")
 
 
-def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, answers: list[int | None],
-           now: datetime | None = None) -> Result:
+def submit(
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int,
+    kind: str,
+    answers: list[int | None],
+    now: datetime | None = None,
+) -> Result:
     """Score and save a screener the participant answered; once per slot (a double tap saves once)."""
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.WRITE)
     if actor.role is not Role.PARTICIPANT:
@@ -149,12 +178,32 @@ def submit(session: Session, actor: Actor, *, participant_id: int, kind: str, an
     clean = FORMS[kind].check(answers=answers).answers
     total = clinical.screener_total(kind, clean)
     band = clinical.band(kind, total)
-    intake = None if status.due_slot == "p0" else session.exec(select(Checkup.total).where(
-        Checkup.participant_id == participant_id, Checkup.kind == kind, Checkup.slot_key == "p0")).first()
-    checkup_id = insert_if_absent(session, Checkup, {
-        "participant_id": participant_id, "kind": kind, "slot_key": status.due_slot, "day": today,
-        "answers": clean, "function_answer": None, "total": total, "band": band, "late": False,
-        "taken_at": now}, conflict=["participant_id", "kind", "slot_key"])
+    intake = (
+        None
+        if status.due_slot == "p0"
+        else session.exec(
+            select(Checkup.total).where(
+                Checkup.participant_id == participant_id, Checkup.kind == kind, Checkup.slot_key == "p0"
+            )
+        ).first()
+    )
+    checkup_id = insert_if_absent(
+        session,
+        Checkup,
+        {
+            "participant_id": participant_id,
+            "kind": kind,
+            "slot_key": status.due_slot,
+            "day": today,
+            "answers": clean,
+            "function_answer": None,
+            "total": total,
+            "band": band,
+            "late": False,
+            "taken_at": now,
+        },
+        conflict=["participant_id", "kind", "slot_key"],
+    )
     if checkup_id is None:
         raise ValidationError.one("kind", "This check-up was already saved — thank you.")
     if status.extra_request_id:
@@ -175,9 +224,13 @@ def request(session: Session, actor: Actor, *, participant_id: int, kind: str) -
         raise ValidationError.one("kind", "Unknown check-up.")
     if not offered(_program_of(session, participant_id)):
         raise ValidationError.one("kind", "This program does not track substance use.")
-    pending = session.exec(select(CheckupRequest.id).where(
-        CheckupRequest.participant_id == participant_id, CheckupRequest.kind == kind,
-        col(CheckupRequest.fulfilled_by_id).is_(None))).first()
+    pending = session.exec(
+        select(CheckupRequest.id).where(
+            CheckupRequest.participant_id == participant_id,
+            CheckupRequest.kind == kind,
+            col(CheckupRequest.fulfilled_by_id).is_(None),
+        )
+    ).first()
     if pending is not None:
         raise ValidationError.one("kind", "This check-up is already waiting for them.")
     session.add(CheckupRequest(participant_id=participant_id, kind=kind, requested_by_id=actor.id))
@@ -186,16 +239,30 @@ def request(session: Session, actor: Actor, *, participant_id: int, kind: str) -
 
 # --- reading --------------------------------------------------------------------------------
 
+
 def histories(session: Session, actor: Actor, participant_id: int) -> dict[str, list[Past]]:
     """Every screener taken, oldest first, by kind (empty lists too); participant and therapist."""
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ)
-    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(KINDS))
-                        .order_by(col(Checkup.day), col(Checkup.id))).all()
+    rows = session.exec(
+        select(Checkup)
+        .where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(KINDS))
+        .order_by(col(Checkup.day), col(Checkup.id))
+    ).all()
     found: dict[str, list[Past]] = {}
     for kind in KINDS:
         mine = [r for r in rows if r.kind == kind]
         intake = next((r.total for r in mine if r.slot_key == "p0"), None)
-        found[kind] = [Past(r.day, r.kind, r.total, r.band, list(r.answers), None, r.late,
-                            clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total))
-                       for r in mine]
+        found[kind] = [
+            Past(
+                r.day,
+                r.kind,
+                r.total,
+                r.band,
+                list(r.answers),
+                None,
+                r.late,
+                clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total),
+            )
+            for r in mine
+        ]
     return found

@@ -14,9 +14,16 @@ from core.skills import CONTENT, CatalogueError
 
 PHRASES_FILE = CONTENT / "crisis_phrases.yaml"
 # Everyday contractions and spellings, so one phrase covers them ("do not" and "don't" alike).
-_EXPANSIONS = ((r"\bwanna\b", "want to"), (r"\bgonna\b", "going to"), (r"\bcannot\b", "cant"),
-               (r"\bcan not\b", "cant"), (r"\bdo not\b", "dont"), (r"\bi am\b", "im"),
-               (r"\bmy self\b", "myself"), (r"\bself\s+harm", "self harm"))
+_EXPANSIONS = (
+    (r"\bwanna\b", "want to"),
+    (r"\bgonna\b", "going to"),
+    (r"\bcannot\b", "cant"),
+    (r"\bcan not\b", "cant"),
+    (r"\bdo not\b", "dont"),
+    (r"\bi am\b", "im"),
+    (r"\bmy self\b", "myself"),
+    (r"\bself\s+harm", "self harm"),
+)
 
 
 def normalise(text: str) -> str:
@@ -42,8 +49,7 @@ def load_phrases(path=PHRASES_FILE) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1)
 def _pattern() -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(load_phrases(), key=len, reverse=True))
-                      + r")\b")
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(load_phrases(), key=len, reverse=True)) + r")\b")
 
 
 def suggests_crisis(text: str) -> bool:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import accounts, auth, clinical, codes, inputs, throttle
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
@@ -53,35 +53,51 @@ CATEGORY_LABELS = {
 CATEGORY_SCOPE = {
     Category.ATTENDANCE: "how many program sessions I came to each week, and how many were held",
     Category.MOOD_TREND: "my average mood (0–10) each week",
-    Category.PRACTICE_COUNTS: ("how many skills I ticked on my diary cards and how many practice sessions I "
-                               "logged each week (counts only, never what I wrote)"),
-    Category.CHECKUP_TOTALS: ("my PHQ-9 (mood) and GAD-7 (worry) total scores and their ranges, never my "
-                              "answers to single questions"),
+    Category.PRACTICE_COUNTS: (
+        "how many skills I ticked on my diary cards and how many practice sessions I "
+        "logged each week (counts only, never what I wrote)"
+    ),
+    Category.CHECKUP_TOTALS: (
+        "my PHQ-9 (mood) and GAD-7 (worry) total scores and their ranges, never my answers to single questions"
+    ),
     Category.SAFETY_PLAN: "the steps of my safety plan that I mark for family",
-    Category.SUBSTANCE_USE: ("my weekly average craving (0–10) and substance-use urge (0–5) — substance use "
-                             "disorder information protected by federal rules (42 CFR Part 2)"),
+    Category.SUBSTANCE_USE: (
+        "my weekly average craving (0–10) and substance-use urge (0–5) — substance use "
+        "disorder information protected by federal rules (42 CFR Part 2)"
+    ),
 }
 # The same scope as the family member reads it, beside what they were given.
 SCOPE_FOR_FAMILY = {
     Category.ATTENDANCE: "how many program sessions they came to each week, and how many were held",
     Category.MOOD_TREND: "their average mood (0–10) each week",
-    Category.PRACTICE_COUNTS: ("how many skills they ticked on their diary cards and how many practice sessions "
-                               "they logged each week (counts only, never what they wrote)"),
-    Category.CHECKUP_TOTALS: ("their PHQ-9 (mood) and GAD-7 (worry) total scores and their ranges, never their "
-                              "answers to single questions"),
+    Category.PRACTICE_COUNTS: (
+        "how many skills they ticked on their diary cards and how many practice sessions "
+        "they logged each week (counts only, never what they wrote)"
+    ),
+    Category.CHECKUP_TOTALS: (
+        "their PHQ-9 (mood) and GAD-7 (worry) total scores and their ranges, never their answers to single questions"
+    ),
     Category.SAFETY_PLAN: "the steps of their safety plan that they mark for family",
-    Category.SUBSTANCE_USE: ("their weekly average craving (0–10) and substance-use urge (0–5) — substance use "
-                             "disorder information protected by federal rules (42 CFR Part 2)"),
+    Category.SUBSTANCE_USE: (
+        "their weekly average craving (0–10) and substance-use urge (0–5) — substance use "
+        "disorder information protected by federal rules (42 CFR Part 2)"
+    ),
 }
 # What a participant can choose to share, in the order the Sharing page lists it.
-OFFERED = (Category.ATTENDANCE, Category.MOOD_TREND, Category.PRACTICE_COUNTS, Category.CHECKUP_TOTALS,
-           Category.SAFETY_PLAN, Category.SUBSTANCE_USE)
+OFFERED = (
+    Category.ATTENDANCE,
+    Category.MOOD_TREND,
+    Category.PRACTICE_COUNTS,
+    Category.CHECKUP_TOTALS,
+    Category.SAFETY_PLAN,
+    Category.SUBSTANCE_USE,
+)
 DEFAULT_CONSENT_DAYS = 90
-CONSENT_MAX_DAYS = 365                   # a consent ends within a year (and can be renewed)
+CONSENT_MAX_DAYS = 365  # a consent ends within a year (and can be renewed)
 INVITATION_DAYS = 7
-INVITATION_CODES = "family-invitation"   # the keyed hash's label for these codes
-INVITATION_TRIES = "invitation-redeem"   # the throttle's key: tries are counted per client
-INVITATION_ATTEMPTS = 10                 # codes tried from one place …
+INVITATION_CODES = "family-invitation"  # the keyed hash's label for these codes
+INVITATION_TRIES = "invitation-redeem"  # the throttle's key: tries are counted per client
+INVITATION_ATTEMPTS = 10  # codes tried from one place …
 INVITATION_WINDOW = timedelta(minutes=15)  # … within this long pause joining from there this long
 INVITATION_MAX_PAUSE = timedelta(hours=4)  # pauses in a row double, up to this
 FAMILY_WEEKS = 8
@@ -95,20 +111,26 @@ SIGNATURE_MAX = 120
 # disclosure also carry the consent or a clear explanation of its scope: the family page shows
 # CATEGORY_SCOPE, the purpose and the discloser beside it.
 REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
-REDISCLOSURE_PLAIN = ("In plain words: this is shared with you alone. Please don't pass it on, show it "
-                      "to anyone, or use it for anything else.")
+REDISCLOSURE_PLAIN = (
+    "In plain words: this is shared with you alone. Please don't pass it on, show it "
+    "to anyone, or use it for anything else."
+)
 
 # The consent wording. Its version (a hash of the words) is stored on every grant, so what the
 # participant was shown can always be told apart from later wording.
-_CONSENT = ("I, {participant}, agree that {program} may show {family} {scope}, in the IOP Companion app, "
-            "until the end of {until}. I can stop this at any time on my Family sharing page by tapping "
-            "“Stop”: it stops at once, except for what they have already seen.")
-_PART2_CONSENT = ("I, {participant}, consent to {program} disclosing to {family} {scope}, in the IOP Companion "
-                  "app, until the end of {until}, for this purpose: “{purpose}”. I understand that I may revoke "
-                  "this consent at any time, except to the extent that the program has already acted on it, by "
-                  "tapping “Stop” on my Family sharing page; it takes effect at once. {family} will be told that "
-                  "federal rules prohibit passing this information on. I sign by typing my full name; the date "
-                  "and time are recorded when I do.")
+_CONSENT = (
+    "I, {participant}, agree that {program} may show {family} {scope}, in the IOP Companion app, "
+    "until the end of {until}. I can stop this at any time on my Family sharing page by tapping "
+    "“Stop”: it stops at once, except for what they have already seen."
+)
+_PART2_CONSENT = (
+    "I, {participant}, consent to {program} disclosing to {family} {scope}, in the IOP Companion "
+    "app, until the end of {until}, for this purpose: “{purpose}”. I understand that I may revoke "
+    "this consent at any time, except to the extent that the program has already acted on it, by "
+    "tapping “Stop” on my Family sharing page; it takes effect at once. {family} will be told that "
+    "federal rules prohibit passing this information on. I sign by typing my full name; the date "
+    "and time are recorded when I do."
+)
 
 
 def _wording(category: Category) -> str:
@@ -121,12 +143,18 @@ def consent_version(category: Category) -> str:
     return hashlib.sha256(words).hexdigest()[:12]
 
 
-def consent_text(category: Category, *, participant: str, program: str, family: str, until: date,
-                 purpose: str = "") -> str:
+def consent_text(
+    category: Category, *, participant: str, program: str, family: str, until: date, purpose: str = ""
+) -> str:
     """The consent as the participant reads it before sharing (plain text: escape it for Markdown)."""
-    return _wording(category).format(participant=participant, program=program or "my program", family=family,
-                                     scope=CATEGORY_SCOPE[category], until=f"{until:%B} {until.day}, {until.year}",
-                                     purpose=purpose.strip() or "…")
+    return _wording(category).format(
+        participant=participant,
+        program=program or "my program",
+        family=family,
+        scope=CATEGORY_SCOPE[category],
+        until=f"{until:%B} {until.day}, {until.year}",
+        purpose=purpose.strip() or "…",
+    )
 
 
 RELATIONSHIP_MAX = 40
@@ -135,10 +163,15 @@ RELATIONSHIP_MAX = 40
 class InvitationForm(inputs.Form):
     """A participant's invitation: who the family member is (NAMEs: hidden characters refused)."""
 
-    name: inputs.Name(accounts.NAME_MAX, "Their name", required=f"Enter their name (up to {accounts.NAME_MAX} characters).",
-                      too_long=f"Their name: keep it under {accounts.NAME_MAX} characters (it has {{n}}).")
-    relationship: inputs.Name(RELATIONSHIP_MAX, "How they're related",
-                              too_long="Keep it short, e.g. Parent, Partner, Sibling.")
+    name: inputs.Name(
+        accounts.NAME_MAX,
+        "Their name",
+        required=f"Enter their name (up to {accounts.NAME_MAX} characters).",
+        too_long=f"Their name: keep it under {accounts.NAME_MAX} characters (it has {{n}}).",
+    )
+    relationship: inputs.Name(
+        RELATIONSHIP_MAX, "How they're related", too_long="Keep it short, e.g. Parent, Partner, Sibling."
+    )
     email: inputs.Email(accounts.EMAIL_RE, accounts.EMAIL_MAX)
 
 
@@ -148,24 +181,42 @@ class ConsentForm(inputs.Form):
 
     family_id: inputs.RecordId("That person isn't connected to you.")
     until: inputs.Day("Choose an end date.")
-    purpose: inputs.Name(PURPOSE_MAX, "Purpose", optional=True,
-                         too_long=f"Purpose: keep it under {PURPOSE_MAX} characters (it has {{n}}).")
-    signature: inputs.Name(SIGNATURE_MAX, "Signature", optional=True,
-                           too_long=f"Signature: keep it under {SIGNATURE_MAX} characters (it has {{n}}).")
+    purpose: inputs.Name(
+        PURPOSE_MAX,
+        "Purpose",
+        optional=True,
+        too_long=f"Purpose: keep it under {PURPOSE_MAX} characters (it has {{n}}).",
+    )
+    signature: inputs.Name(
+        SIGNATURE_MAX,
+        "Signature",
+        optional=True,
+        too_long=f"Signature: keep it under {SIGNATURE_MAX} characters (it has {{n}}).",
+    )
 
 
 # --- invitations ------------------------------------------------------------------------------
 
-def create_invitation(session: Session, actor: Actor, *, name: str, relationship: str = "",
-                      email: str = "", now: datetime | None = None) -> tuple[str, datetime]:
+
+def create_invitation(
+    session: Session, actor: Actor, *, name: str, relationship: str = "", email: str = "", now: datetime | None = None
+) -> tuple[str, datetime]:
     """A one-time code for a family member, valid INVITATION_DAYS days. Returns (code, expiry)."""
     authorize(session, actor, actor.id, Category.SHARING, Action.WRITE)
     invitation = InvitationForm.check(name=name, relationship=relationship, email=email)
     name, relationship, email = invitation.name, invitation.relationship, invitation.email
     code = codes.new_code()
     expires = (now or utcnow()) + timedelta(days=INVITATION_DAYS)
-    session.add(FamilyInvitation(participant_id=actor.id, code_hash=codes.keyed_hash(INVITATION_CODES, code),
-                                 name=name, relationship=relationship, email=email, expires_at=expires))
+    session.add(
+        FamilyInvitation(
+            participant_id=actor.id,
+            code_hash=codes.keyed_hash(INVITATION_CODES, code),
+            name=name,
+            relationship=relationship,
+            email=email,
+            expires_at=expires,
+        )
+    )
     session.commit()
     return code, expires
 
@@ -179,27 +230,44 @@ class PendingInvitation:
     expires_at: datetime
 
 
-def pending_invitations(session: Session, actor: Actor, participant_id: int,
-                        now: datetime | None = None) -> list[PendingInvitation]:
+def pending_invitations(
+    session: Session, actor: Actor, participant_id: int, now: datetime | None = None
+) -> list[PendingInvitation]:
     """Codes given out that nobody has used yet and that still work, newest first."""
     authorize(session, actor, participant_id, Category.SHARING, Action.READ)
-    rows = session.exec(select(FamilyInvitation).where(
-        FamilyInvitation.participant_id == participant_id, FamilyInvitation.used_at == None,  # noqa: E711
-        FamilyInvitation.withdrawn_at == None, FamilyInvitation.expires_at > (now or utcnow()))  # noqa: E711
-        .order_by(FamilyInvitation.created_at.desc(), FamilyInvitation.id.desc())).all()
+    rows = session.exec(
+        select(FamilyInvitation)
+        .where(
+            FamilyInvitation.participant_id == participant_id,
+            FamilyInvitation.used_at == None,  # noqa: E711
+            col(FamilyInvitation.withdrawn_at).is_(None),
+            FamilyInvitation.expires_at > (now or utcnow()),
+        )
+        .order_by(FamilyInvitation.created_at.desc(), FamilyInvitation.id.desc())
+    ).all()
     return [PendingInvitation(r.id, r.name, r.relationship, r.created_at, r.expires_at) for r in rows]
 
 
 def withdraw_invitation(session: Session, actor: Actor, *, invitation_id: int, now: datetime | None = None) -> None:
     """The participant takes back a code nobody has used yet; it stops working at once."""
     valid = inputs.is_id(invitation_id)
-    authorize(session, actor, actor.id, Category.SHARING, Action.WRITE,
-              ref=f"invitation:{invitation_id}" if valid else "")
-    withdrawn = valid and session.execute(
-        update(FamilyInvitation)
-        .where(FamilyInvitation.id == invitation_id, FamilyInvitation.participant_id == actor.id,
-               FamilyInvitation.used_at == None, FamilyInvitation.withdrawn_at == None)  # noqa: E711
-        .values(withdrawn_at=now or utcnow())).rowcount == 1
+    authorize(
+        session, actor, actor.id, Category.SHARING, Action.WRITE, ref=f"invitation:{invitation_id}" if valid else ""
+    )
+    withdrawn = (
+        valid
+        and session.execute(
+            update(FamilyInvitation)
+            .where(
+                FamilyInvitation.id == invitation_id,
+                FamilyInvitation.participant_id == actor.id,
+                col(FamilyInvitation.used_at).is_(None),
+                col(FamilyInvitation.withdrawn_at).is_(None),
+            )
+            .values(withdrawn_at=now or utcnow())
+        ).rowcount
+        == 1
+    )
     session.commit()
     if not withdrawn:
         raise ValidationError.one("invitation", "That code has already been used or withdrawn.")
@@ -210,8 +278,16 @@ USED_CODE = "That code has already been used. Ask for a new one."
 DEAD_CODE = "That code no longer works. Ask the person who invited you for a new one."
 
 
-def redeem_invitation(session: Session, *, code: str, username: str, password: str, rounds: int,
-                      client: str = "", now: datetime | None = None) -> AppUser:
+def redeem_invitation(
+    session: Session,
+    *,
+    code: str,
+    username: str,
+    password: str,
+    rounds: int,
+    client: str = "",
+    now: datetime | None = None,
+) -> AppUser:
     """A family member creates their own account with a code; each code works once.
 
     The code is claimed by one conditional UPDATE (… WHERE used_at IS NULL AND not withdrawn AND
@@ -222,15 +298,26 @@ def redeem_invitation(session: Session, *, code: str, username: str, password: s
     walk through the code space.
     """
     now = now or utcnow()
-    attempt = throttle.hit(session, INVITATION_TRIES, client=client, limit=INVITATION_ATTEMPTS,
-                           window=INVITATION_WINDOW, max_block=INVITATION_MAX_PAUSE, now=now)
+    attempt = throttle.hit(
+        session,
+        INVITATION_TRIES,
+        client=client,
+        limit=INVITATION_ATTEMPTS,
+        window=INVITATION_WINDOW,
+        max_block=INVITATION_MAX_PAUSE,
+        now=now,
+    )
     if not attempt.allowed:
         minutes = attempt.minutes_left
-        raise ValidationError.one("code", f"Too many codes were tried from here, so joining is paused for "
-                                          f"{minutes} minute{'' if minutes == 1 else 's'}. Check the code with the "
-                                          "person who invited you, then try again.")
-    invitation = session.exec(select(FamilyInvitation).where(
-        FamilyInvitation.code_hash == codes.keyed_hash(INVITATION_CODES, code))).first()
+        raise ValidationError.one(
+            "code",
+            f"Too many codes were tried from here, so joining is paused for "
+            f"{minutes} minute{'' if minutes == 1 else 's'}. Check the code with the "
+            "person who invited you, then try again.",
+        )
+    invitation = session.exec(
+        select(FamilyInvitation).where(FamilyInvitation.code_hash == codes.keyed_hash(INVITATION_CODES, code))
+    ).first()
     if invitation is None or not codes.normalise(code):
         raise ValidationError.one("code", WRONG_CODE)
     if invitation.used_at is not None:
@@ -242,48 +329,72 @@ def redeem_invitation(session: Session, *, code: str, username: str, password: s
         raise ValidationError.one("code", DEAD_CODE)
     username = username.strip().lower() if isinstance(username, str) else ""
     password = password if isinstance(password, str) else ""
-    errors = accounts.validate_new_account(session, username=username, name=invitation.name,
-                                           email=invitation.email, role=Role.FAMILY.value, password=password)
+    errors = accounts.validate_new_account(
+        session,
+        username=username,
+        name=invitation.name,
+        email=invitation.email,
+        role=Role.FAMILY.value,
+        password=password,
+    )
     if errors:
         raise ValidationError(errors)
-    password_hash = auth.hash_password(password, rounds=rounds)   # slow: before the claim, not inside it
-    active_participant = select(AppUser.id).where(AppUser.id == invitation.participant_id,
-                                                  AppUser.is_active == True)  # noqa: E712
+    password_hash = auth.hash_password(password, rounds=rounds)  # slow: before the claim, not inside it
+    active_participant = select(AppUser.id).where(AppUser.id == invitation.participant_id, AppUser.is_active == True)  # noqa: E712
     claimed = session.execute(
         update(FamilyInvitation)
-        .where(FamilyInvitation.id == invitation.id, FamilyInvitation.used_at == None,  # noqa: E711
-               FamilyInvitation.withdrawn_at == None, FamilyInvitation.expires_at > now,  # noqa: E711
-               FamilyInvitation.participant_id.in_(active_participant))
-        .values(used_at=now)).rowcount
+        .where(
+            FamilyInvitation.id == invitation.id,
+            FamilyInvitation.used_at == None,  # noqa: E711
+            col(FamilyInvitation.withdrawn_at).is_(None),
+            FamilyInvitation.expires_at > now,
+            FamilyInvitation.participant_id.in_(active_participant),
+        )
+        .values(used_at=now)
+    ).rowcount
     if claimed != 1:
         session.rollback()
         raise ValidationError.one("code", USED_CODE)
-    user = AppUser(username=username, name=invitation.name, email=invitation.email or None, role=Role.FAMILY.value,
-                   password_hash=password_hash, program_id=participant.program_id)
+    user = AppUser(
+        username=username,
+        name=invitation.name,
+        email=invitation.email or None,
+        role=Role.FAMILY.value,
+        password_hash=password_hash,
+        program_id=participant.program_id,
+    )
     session.add(user)
     try:
         session.flush()
-    except IntegrityError:     # the same username (or email) was taken a moment ago: the code stays unused
+    except IntegrityError:  # the same username (or email) was taken a moment ago: the code stays unused
         session.rollback()
         if auth.find_user(session, username):
             raise ValidationError.one("username", "That username was just taken. Try another.") from None
-        raise ValidationError.one("code", "That invitation's email address is already in use. Ask for a new "
-                                          "invitation without it.") from None
+        raise ValidationError.one(
+            "code", "That invitation's email address is already in use. Ask for a new invitation without it."
+        ) from None
     session.add(FamilyLink(family_id=user.id, participant_id=participant.id, relationship=invitation.relationship))
     session.execute(update(FamilyInvitation).where(FamilyInvitation.id == invitation.id).values(family_id=user.id))
-    record(session, Actor.of(user), category=Category.SHARING, action="join", participant_id=participant.id,
-           ref=f"invitation:{invitation.id}")
+    record(
+        session,
+        Actor.of(user),
+        category=Category.SHARING,
+        action="join",
+        participant_id=participant.id,
+        ref=f"invitation:{invitation.id}",
+    )
     return user
 
 
 # --- consent ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FamilyMember:
     id: int
     name: str
     relationship: str
-    active: dict[Category, date]       # category -> the last day shared (the day the participant chose)
+    active: dict[Category, date]  # category -> the last day shared (the day the participant chose)
 
 
 def _zone_of(session: Session, participant_id: int) -> ZoneInfo:
@@ -293,22 +404,43 @@ def _zone_of(session: Session, participant_id: int) -> ZoneInfo:
 def _end_current(session: Session, participant_id: int, family_id: int, category: Category, now: datetime) -> None:
     """End every unrevoked consent for this person and category — expired ones too — so the
     one-current-consent index has room for the next."""
-    session.execute(update(ConsentGrant).where(
-        ConsentGrant.participant_id == participant_id, ConsentGrant.family_id == family_id,
-        ConsentGrant.category == category.value, ConsentGrant.revoked_at == None)  # noqa: E711
-        .values(revoked_at=now))
+    session.execute(
+        update(ConsentGrant)
+        .where(
+            ConsentGrant.participant_id == participant_id,
+            ConsentGrant.family_id == family_id,
+            ConsentGrant.category == category.value,
+            col(ConsentGrant.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
 
 
 def _lock_link(session: Session, participant_id: int, family_id: int) -> bool:
     """The family link, locked for this transaction on PostgreSQL (SQLite serialises writers), so
     two grants for one person at the same moment are made one after the other."""
-    return session.exec(select(FamilyLink.id).where(
-        FamilyLink.participant_id == participant_id, FamilyLink.family_id == family_id)
-        .with_for_update()).first() is not None
+    return (
+        session.exec(
+            select(FamilyLink.id)
+            .where(FamilyLink.participant_id == participant_id, FamilyLink.family_id == family_id)
+            .with_for_update()
+        ).first()
+        is not None
+    )
 
 
-def grant(session: Session, actor: Actor, *, family_id: int, category: Category, until: date,
-          purpose: str = "", signature: str = "", shown_version: str = "", now: datetime | None = None) -> None:
+def grant(
+    session: Session,
+    actor: Actor,
+    *,
+    family_id: int,
+    category: Category,
+    until: date,
+    purpose: str = "",
+    signature: str = "",
+    shown_version: str = "",
+    now: datetime | None = None,
+) -> None:
     """Share one category with one family member until a date (replacing any current consent).
 
     `shown_version` is the `consent_version` of the wording the participant was shown; it is
@@ -340,12 +472,24 @@ def grant(session: Session, actor: Actor, *, family_id: int, category: Category,
         errors["consent"] = "The wording of this consent has changed. Read it again, then share."
     if errors:
         raise ValidationError(errors)
-    program = session.exec(select(Program.name).join(AppUser, AppUser.program_id == Program.id)
-                           .where(AppUser.id == actor.id)).first() or ""
-    row = dict(participant_id=actor.id, family_id=family_id, category=category.value, granted_at=now,
-               expires_at=datetime.combine(until, datetime.max.time(), tzinfo=zone).astimezone(now.tzinfo),
-               purpose=purpose, signature=signature, signed_at=now if signature else None,
-               discloser=program[:120], consent_version=shown_version)
+    program = (
+        session.exec(
+            select(Program.name).join(AppUser, AppUser.program_id == Program.id).where(AppUser.id == actor.id)
+        ).first()
+        or ""
+    )
+    row = dict(
+        participant_id=actor.id,
+        family_id=family_id,
+        category=category.value,
+        granted_at=now,
+        expires_at=datetime.combine(until, datetime.max.time(), tzinfo=zone).astimezone(now.tzinfo),
+        purpose=purpose,
+        signature=signature,
+        signed_at=now if signature else None,
+        discloser=program[:120],
+        consent_version=shown_version,
+    )
     for attempt in range(3):
         if not _lock_link(session, actor.id, family_id):
             session.rollback()
@@ -355,7 +499,7 @@ def grant(session: Session, actor: Actor, *, family_id: int, category: Category,
         try:
             session.commit()
             return
-        except IntegrityError:   # another grant for the same person committed first: go on top of it
+        except IntegrityError:  # another grant for the same person committed first: go on top of it
             session.rollback()
             if attempt == 2:
                 raise
@@ -374,8 +518,12 @@ def revoke(session: Session, actor: Actor, *, family_id: int, category: Category
 
 
 def _linked(session: Session, participant_id: int, family_id: int) -> bool:
-    return session.exec(select(FamilyLink.id).where(FamilyLink.participant_id == participant_id,
-                                                    FamilyLink.family_id == family_id)).first() is not None
+    return (
+        session.exec(
+            select(FamilyLink.id).where(FamilyLink.participant_id == participant_id, FamilyLink.family_id == family_id)
+        ).first()
+        is not None
+    )
 
 
 def _last_day(expires_at: datetime, zone: ZoneInfo) -> date:
@@ -387,15 +535,28 @@ def family_of(session: Session, actor: Actor, participant_id: int) -> list[Famil
     """Who is connected and what each may see now (participant and their therapist)."""
     authorize(session, actor, participant_id, Category.SHARING, Action.READ)
     now, zone = utcnow(), _zone_of(session, participant_id)
-    links = session.exec(select(FamilyLink, AppUser.name).join(AppUser, AppUser.id == FamilyLink.family_id)
-                         .where(FamilyLink.participant_id == participant_id).order_by(AppUser.name)).all()
-    grants = session.exec(select(ConsentGrant).where(
-        ConsentGrant.participant_id == participant_id, ConsentGrant.revoked_at == None,  # noqa: E711
-        ConsentGrant.expires_at > now)).all()
-    return [FamilyMember(link.family_id, name, link.relationship,
-                         {Category(g.category): _last_day(g.expires_at, zone)
-                          for g in grants if g.family_id == link.family_id})
-            for link, name in links]
+    links = session.exec(
+        select(FamilyLink, AppUser.name)
+        .join(AppUser, AppUser.id == FamilyLink.family_id)
+        .where(FamilyLink.participant_id == participant_id)
+        .order_by(AppUser.name)
+    ).all()
+    grants = session.exec(
+        select(ConsentGrant).where(
+            ConsentGrant.participant_id == participant_id,
+            ConsentGrant.revoked_at == None,  # noqa: E711
+            ConsentGrant.expires_at > now,
+        )
+    ).all()
+    return [
+        FamilyMember(
+            link.family_id,
+            name,
+            link.relationship,
+            {Category(g.category): _last_day(g.expires_at, zone) for g in grants if g.family_id == link.family_id},
+        )
+        for link, name in links
+    ]
 
 
 @dataclass(frozen=True)
@@ -422,15 +583,19 @@ def _looked_at(category: str, action: str) -> str:
         return "Joined with your invitation code" if action == "join" else "Which things you share with them"
     if category in Category._value2member_map_ and Category(category) in LOOKED_AT:
         return LOOKED_AT[Category(category)]
-    return "Something you haven't shared"   # a refused try at a category that is never shared
+    return "Something you haven't shared"  # a refused try at a category that is never shared
 
 
 def family_access_log(session: Session, actor: Actor, participant_id: int, limit: int = 100) -> list[FamilyView]:
     """Every time a family member looked (or tried to look), newest first, in plain words."""
     authorize(session, actor, participant_id, Category.SHARING, Action.READ)
-    rows = session.exec(select(AuditEvent, AppUser.name).join(AppUser, AppUser.id == AuditEvent.actor_id)
-                        .where(AuditEvent.participant_id == participant_id, AuditEvent.actor_role == Role.FAMILY.value)
-                        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
+    rows = session.exec(
+        select(AuditEvent, AppUser.name)
+        .join(AppUser, AppUser.id == AuditEvent.actor_id)
+        .where(AuditEvent.participant_id == participant_id, AuditEvent.actor_role == Role.FAMILY.value)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ).all()
     return [FamilyView(e.at, name, _looked_at(e.category, e.action), e.allowed) for e, name in rows]
 
 
@@ -463,29 +628,47 @@ def shared_with_me(session: Session, actor: Actor) -> list[SharedPerson]:
     """For a family member: each linked participant and what they share now, with its scope and purpose."""
     require_role(session, actor, Role.FAMILY, what="sharing")
     now = utcnow()
-    links = session.exec(select(FamilyLink, AppUser.name, AppUser.timezone, Program.timezone)
-                         .join(AppUser, AppUser.id == FamilyLink.participant_id)
-                         .join(Program, Program.id == AppUser.program_id, isouter=True)
-                         .where(FamilyLink.family_id == actor.id, AppUser.is_active == True)  # noqa: E712
-                         .order_by(AppUser.name)).all()
-    grants = session.exec(select(ConsentGrant).where(
-        ConsentGrant.family_id == actor.id, ConsentGrant.revoked_at == None, ConsentGrant.expires_at > now)  # noqa: E711
-        .order_by(ConsentGrant.category)).all()
-    record_many(session, actor, [link.participant_id for link, *_ in links], category=Category.SHARING,
-                action="read_summary")
+    links = session.exec(
+        select(FamilyLink, AppUser.name, AppUser.timezone, Program.timezone)
+        .join(AppUser, AppUser.id == FamilyLink.participant_id)
+        .join(Program, Program.id == AppUser.program_id, isouter=True)
+        .where(FamilyLink.family_id == actor.id, AppUser.is_active == True)  # noqa: E712
+        .order_by(AppUser.name)
+    ).all()
+    grants = session.exec(
+        select(ConsentGrant)
+        .where(ConsentGrant.family_id == actor.id, ConsentGrant.revoked_at == None, ConsentGrant.expires_at > now)  # noqa: E711
+        .order_by(ConsentGrant.category)
+    ).all()
+    record_many(
+        session, actor, [link.participant_id for link, *_ in links], category=Category.SHARING, action="read_summary"
+    )
     people = []
     for link, name, own_zone, program_zone in links:
         zone = _first_zone(own_zone, program_zone)
-        items = [SharedItem(Category(g.category), CATEGORY_LABELS[Category(g.category)],
-                            SCOPE_FOR_FAMILY[Category(g.category)], g.purpose, g.discloser,
-                            _last_day(g.expires_at, zone), g.granted_at)
-                 for g in grants if g.participant_id == link.participant_id and g.category in OFFERED]
-        people.append(SharedPerson(link.participant_id, name, link.relationship,
-                                   sorted(items, key=lambda i: OFFERED.index(i.category))))
+        items = [
+            SharedItem(
+                Category(g.category),
+                CATEGORY_LABELS[Category(g.category)],
+                SCOPE_FOR_FAMILY[Category(g.category)],
+                g.purpose,
+                g.discloser,
+                _last_day(g.expires_at, zone),
+                g.granted_at,
+            )
+            for g in grants
+            if g.participant_id == link.participant_id and g.category in OFFERED
+        ]
+        people.append(
+            SharedPerson(
+                link.participant_id, name, link.relationship, sorted(items, key=lambda i: OFFERED.index(i.category))
+            )
+        )
     return people
 
 
 # --- what family may see: aggregates only ----------------------------------------------------------
+
 
 def _weeks(today: date) -> list[date]:
     this_week = today - timedelta(days=today.weekday())
@@ -509,8 +692,11 @@ def _span(weeks: list[date]) -> str:
 def mood_trend(session: Session, actor: Actor, participant_id: int, today: date) -> tuple[list[date], list]:
     weeks = _weeks(today)
     authorize(session, actor, participant_id, Category.MOOD_TREND, Action.READ_SUMMARY, ref=_span(weeks))
-    rows = session.exec(select(DiaryCard.day, DiaryCard.mood).where(
-        DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0])).all()
+    rows = session.exec(
+        select(DiaryCard.day, DiaryCard.mood).where(
+            DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0]
+        )
+    ).all()
     return weeks, _weekly(list(rows), weeks, "avg")
 
 
@@ -518,44 +704,76 @@ def practice_counts(session: Session, actor: Actor, participant_id: int, today: 
     """Per week: skills ticked on diary cards, and practice sessions logged (counts only, no text)."""
     weeks = _weeks(today)
     authorize(session, actor, participant_id, Category.PRACTICE_COUNTS, Action.READ_SUMMARY, ref=_span(weeks))
-    rows = session.exec(select(DiaryCard.day, DiaryCard.skills).where(
-        DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0])).all()
-    logged = [*session.exec(select(PracticeEntry.day).where(PracticeEntry.participant_id == participant_id,
-                                                            PracticeEntry.day >= weeks[0])),
-              *session.exec(select(ThoughtRecord.day).where(ThoughtRecord.participant_id == participant_id,
-                                                            ThoughtRecord.day >= weeks[0]))]
-    return (weeks, _weekly([(day, len(skills or [])) for day, skills in rows], weeks, "sum"),
-            _weekly([(day, 1) for day in logged], weeks, "sum"))
+    rows = session.exec(
+        select(DiaryCard.day, DiaryCard.skills).where(
+            DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0]
+        )
+    ).all()
+    logged = [
+        *session.exec(
+            select(PracticeEntry.day).where(
+                PracticeEntry.participant_id == participant_id, PracticeEntry.day >= weeks[0]
+            )
+        ),
+        *session.exec(
+            select(ThoughtRecord.day).where(
+                ThoughtRecord.participant_id == participant_id, ThoughtRecord.day >= weeks[0]
+            )
+        ),
+    ]
+    return (
+        weeks,
+        _weekly([(day, len(skills or [])) for day, skills in rows], weeks, "sum"),
+        _weekly([(day, 1) for day in logged], weeks, "sum"),
+    )
 
 
-def attendance_weekly(session: Session, actor: Actor, participant_id: int, today: date) -> tuple[list[date], list, list]:
+def attendance_weekly(
+    session: Session, actor: Actor, participant_id: int, today: date
+) -> tuple[list[date], list, list]:
     """Per week: program sessions attended, and sessions held (excused absences left out)."""
     weeks = _weeks(today)
     authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ_SUMMARY, ref=_span(weeks))
-    rows = session.exec(select(Attendance.day, Attendance.status).where(
-        Attendance.participant_id == participant_id, Attendance.day >= weeks[0])).all()
-    return (weeks, _weekly([(day, 1) for day, status in rows if status in clinical.ATTENDED], weeks, "sum"),
-            _weekly([(day, 1) for day, status in rows if status != "excused"], weeks, "sum"))
+    rows = session.exec(
+        select(Attendance.day, Attendance.status).where(
+            Attendance.participant_id == participant_id, Attendance.day >= weeks[0]
+        )
+    ).all()
+    return (
+        weeks,
+        _weekly([(day, 1) for day, status in rows if status in clinical.ATTENDED], weeks, "sum"),
+        _weekly([(day, 1) for day, status in rows if status != "excused"], weeks, "sum"),
+    )
 
 
 def checkup_totals(session: Session, actor: Actor, participant_id: int) -> list[tuple[date, str, int, str]]:
     """Totals and bands only — never the answers to single questions."""
     authorize(session, actor, participant_id, Category.CHECKUP_TOTALS, Action.READ_SUMMARY)
-    return [tuple(r) for r in session.exec(
-        select(Checkup.day, Checkup.kind, Checkup.total, Checkup.band)
-        .where(Checkup.participant_id == participant_id, Checkup.kind.in_(("phq9", "gad7")))
-        .order_by(Checkup.day))]
+    return [
+        tuple(r)
+        for r in session.exec(
+            select(Checkup.day, Checkup.kind, Checkup.total, Checkup.band)
+            .where(Checkup.participant_id == participant_id, Checkup.kind.in_(("phq9", "gad7")))
+            .order_by(Checkup.day)
+        )
+    ]
 
 
 def substance_use(session: Session, actor: Actor, participant_id: int, today: date) -> tuple[list[date], list, list]:
     """Weekly average craving and substance-use urge (Part 2 data: shown with the notice)."""
     weeks = _weeks(today)
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ_SUMMARY, ref=_span(weeks))
-    cravings = session.exec(select(DiaryCard.day, DiaryCard.craving).where(
-        DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0])).all()
-    urges = session.exec(select(DiaryCard.day, DiaryUrge.urge)
-                         .join(DiaryUrge, DiaryUrge.card_id == DiaryCard.id)
-                         .join(DiaryTarget, DiaryTarget.id == DiaryUrge.target_id)
-                         .where(DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0],
-                                DiaryTarget.key == "substance_use")).all()
+    cravings = session.exec(
+        select(DiaryCard.day, DiaryCard.craving).where(
+            DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0]
+        )
+    ).all()
+    urges = session.exec(
+        select(DiaryCard.day, DiaryUrge.urge)
+        .join(DiaryUrge, DiaryUrge.card_id == DiaryCard.id)
+        .join(DiaryTarget, DiaryTarget.id == DiaryUrge.target_id)
+        .where(
+            DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0], DiaryTarget.key == "substance_use"
+        )
+    ).all()
     return weeks, _weekly(list(cravings), weeks, "avg"), _weekly(list(urges), weeks, "avg")

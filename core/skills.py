@@ -15,8 +15,21 @@ from pathlib import Path
 from core.content import CONTENT, MODULE_IDS, SKILLS_FILE, TOOLS, CatalogueError, read_skills
 
 CATALOGUE_FILE = SKILLS_FILE
-__all__ = ["CONTENT", "CATALOGUE_FILE", "MODULE_IDS", "TOOLS", "CatalogueError", "Module", "Skill", "catalogue",
-           "load_catalogue", "search", "skill", "skill_for_tool", "skills_by_id"]
+__all__ = [
+    "CONTENT",
+    "CATALOGUE_FILE",
+    "MODULE_IDS",
+    "TOOLS",
+    "CatalogueError",
+    "Module",
+    "Skill",
+    "catalogue",
+    "load_catalogue",
+    "search",
+    "skill",
+    "skill_for_tool",
+    "skills_by_id",
+]
 
 
 @dataclass(frozen=True)
@@ -45,12 +58,29 @@ class Module:
 def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[Module, ...]:
     """The catalogue in `path`, checked by core.content (a CatalogueError names the file and problem)."""
     return tuple(
-        Module(m.id, m.name, tuple(
-            Skill(id=s.id, name=s.name, module_id=m.id, module_name=m.name, summary=s.summary, when=s.when,
-                  situations=tuple(v.lower() for v in s.situations), steps=tuple(s.steps), practice=s.practice,
-                  caution=s.caution or "", tool=s.tool or "")
-            for s in m.skills), intro=m.intro)
-        for m in read_skills(path).modules)
+        Module(
+            m.id,
+            m.name,
+            tuple(
+                Skill(
+                    id=s.id,
+                    name=s.name,
+                    module_id=m.id,
+                    module_name=m.name,
+                    summary=s.summary,
+                    when=s.when,
+                    situations=tuple(v.lower() for v in s.situations),
+                    steps=tuple(s.steps),
+                    practice=s.practice,
+                    caution=s.caution or "",
+                    tool=s.tool or "",
+                )
+                for s in m.skills
+            ),
+            intro=m.intro,
+        )
+        for m in read_skills(path).modules
+    )
 
 
 @lru_cache(maxsize=1)
@@ -73,7 +103,36 @@ def skill_for_tool(tool: str) -> Skill:
 
 # --- search ---------------------------------------------------------------------------------
 
-_STOPWORDS = frozenset(["a", "an", "and", "at", "be", "i", "im", "i'm", "is", "it", "me", "my", "of", "on", "or", "so", "the", "to", "too", "with", "feel", "feeling", "am", "really", "very", "just"])
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "at",
+        "be",
+        "i",
+        "im",
+        "i'm",
+        "is",
+        "it",
+        "me",
+        "my",
+        "of",
+        "on",
+        "or",
+        "so",
+        "the",
+        "to",
+        "too",
+        "with",
+        "feel",
+        "feeling",
+        "am",
+        "really",
+        "very",
+        "just",
+    ]
+)
 
 
 def _words(text: str) -> list[str]:
@@ -98,8 +157,12 @@ def search(query: str, modules: tuple[Module, ...] | None = None) -> list[Skill]
         return []
     found = []
     for position, s in enumerate(x for m in (modules or catalogue()) for x in m.skills):
-        fields = ((4, _words(s.name)), (3, _words(" ".join(s.situations))), (2, _words(s.summary + " " + s.when)),
-                  (1, _words(s.module_name + " " + " ".join(s.steps))))
+        fields = (
+            (4, _words(s.name)),
+            (3, _words(" ".join(s.situations))),
+            (2, _words(s.summary + " " + s.when)),
+            (1, _words(s.module_name + " " + " ".join(s.steps))),
+        )
         weights = [max((w for w, haystack in fields if _matches(word, haystack)), default=0) for word in words]
         matched = sum(1 for w in weights if w)
         if matched:

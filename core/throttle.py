@@ -50,9 +50,9 @@ CLIENT_MAX = 64
 class Attempt:
     """The answer to one `hit`."""
 
-    allowed: bool                            # counted; the caller may check the guess now
-    remaining: int                           # attempts left in this window after this one
-    blocked_until: datetime | None = None    # set once the limit is reached (or when refused)
+    allowed: bool  # counted; the caller may check the guess now
+    remaining: int  # attempts left in this window after this one
+    blocked_until: datetime | None = None  # set once the limit is reached (or when refused)
     now: datetime | None = None
 
     @property
@@ -73,7 +73,7 @@ def _stored(value: str, limit: int) -> str:
     value = str(value)
     if len(value) <= limit and value.isprintable():
         return value
-    return "#" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:limit - 1]
+    return "#" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[: limit - 1]
 
 
 def _block_lengths(window: timedelta, max_block: timedelta) -> list[timedelta]:
@@ -92,8 +92,16 @@ def _insert_for(session: Session):
     return insert
 
 
-def hit(session: Session, key: str, *, client: str = "", limit: int, window: timedelta,
-        max_block: timedelta | None = None, now: datetime | None = None) -> Attempt:
+def hit(
+    session: Session,
+    key: str,
+    *,
+    client: str = "",
+    limit: int,
+    window: timedelta,
+    max_block: timedelta | None = None,
+    now: datetime | None = None,
+) -> Attempt:
     """Count one attempt for (key, client), atomically, and commit; refused once blocked.
 
     The caller's session must have no pending work it wants to keep separate: this commits.
@@ -116,19 +124,29 @@ def hit(session: Session, key: str, *, client: str = "", limit: int, window: tim
     reached = hits >= limit
     # Blocks in a row are remembered until a quiet spell of window + max_block.
     strikes = case((t.window_started_at <= at(now - window - max_block), 0), else_=t.strikes)
-    block_end = (case(*[(strikes == n, at(now + length)) for n, length in enumerate(lengths[:-1])],
-                      else_=at(now + lengths[-1])) if len(lengths) > 1 else at(now + lengths[0]))
+    block_end = (
+        case(*[(strikes == n, at(now + length)) for n, length in enumerate(lengths[:-1])], else_=at(now + lengths[-1]))
+        if len(lengths) > 1
+        else at(now + lengths[0])
+    )
 
     first_blocks = limit <= 1
     stmt = _insert_for(session)(Throttle).values(
-        key=key, client=client, hits=1, window_started_at=now,
-        blocked_until=now + lengths[0] if first_blocks else None, strikes=1 if first_blocks else 0)
+        key=key,
+        client=client,
+        hits=1,
+        window_started_at=now,
+        blocked_until=now + lengths[0] if first_blocks else None,
+        strikes=1 if first_blocks else 0,
+    )
     stmt = stmt.on_conflict_do_update(
         index_elements=["key", "client"],
-        set_={"hits": hits,
-              "window_started_at": case((fresh, at(now)), else_=t.window_started_at),
-              "blocked_until": case((reached, block_end), else_=None),
-              "strikes": case((reached, strikes + 1), else_=strikes)},
+        set_={
+            "hits": hits,
+            "window_started_at": case((fresh, at(now)), else_=t.window_started_at),
+            "blocked_until": case((reached, block_end), else_=None),
+            "strikes": case((reached, strikes + 1), else_=strikes),
+        },
         where=~blocked_now,
     ).returning(t.hits, t.blocked_until)
     row = session.execute(stmt).first()
@@ -158,15 +176,19 @@ def blocked_keys(session: Session, keys: list[str], now: datetime | None = None)
     stored = {_stored(k, KEY_MAX): k for k in keys}
     if not stored:
         return set()
-    rows = session.execute(select(Throttle.key).where(
-        Throttle.key.in_(list(stored)), Throttle.blocked_until.is_not(None),
-        Throttle.blocked_until > now).distinct()).scalars()
+    rows = session.execute(
+        select(Throttle.key)
+        .where(Throttle.key.in_(list(stored)), Throttle.blocked_until.is_not(None), Throttle.blocked_until > now)
+        .distinct()
+    ).scalars()
     return {stored[k] for k in rows}
 
 
 def prune(session: Session, *, before: datetime) -> int:
     """Delete rows with no window or block after `before` (keeps the table small). No commit."""
-    result = session.execute(delete(Throttle).where(
-        Throttle.window_started_at < before,
-        or_(Throttle.blocked_until.is_(None), Throttle.blocked_until < before)))
+    result = session.execute(
+        delete(Throttle).where(
+            Throttle.window_started_at < before, or_(Throttle.blocked_until.is_(None), Throttle.blocked_until < before)
+        )
+    )
     return result.rowcount or 0

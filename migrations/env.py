@@ -12,8 +12,9 @@ target_metadata = SQLModel.metadata
 
 def run_migrations_offline() -> None:
     url = context.config.attributes.get("url") or settings().database_url
-    context.configure(url=url, target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=url.startswith("sqlite"))
+    context.configure(
+        url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=url.startswith("sqlite")
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -37,8 +38,9 @@ def _run(connection) -> None:
     if sqlite:
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.commit()
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite"
+    )
     with context.begin_transaction():
         context.run_migrations()
     if sqlite:

@@ -22,8 +22,12 @@ errors = FieldErrors()
 with st.form("change_password", clear_on_submit=False):
     current = st.text_input("Current password", type="password", autocomplete="current-password")
     errors.slot("current")
-    new = st.text_input("New password", type="password", autocomplete="new-password",
-                        help="8 to 72 characters. A short sentence is easy to remember.")
+    new = st.text_input(
+        "New password",
+        type="password",
+        autocomplete="new-password",
+        help="8 to 72 characters. A short sentence is easy to remember.",
+    )
     errors.slot("new")
     repeat = st.text_input("New password again", type="password", autocomplete="new-password")
     errors.slot("repeat")
@@ -31,11 +35,11 @@ with st.form("change_password", clear_on_submit=False):
 if submitted:
     try:
         with session_scope() as session:
-            version = core_auth.change_password(session, user_id=actor.id, current=current, new=new,
-                                                    repeat=repeat, rounds=settings().bcrypt_rounds)
+            version = core_auth.change_password(
+                session, user_id=actor.id, current=current, new=new, repeat=repeat, rounds=settings().bcrypt_rounds
+            )
         auth.after_password_change(version)  # the new session version: this login carries on
-        st.success("Your password is changed. You stay logged in here; other devices will ask "
-                   "you to log in again.")
+        st.success("Your password is changed. You stay logged in here; other devices will ask you to log in again.")
     except ValidationError as exc:
         errors.show(exc.fields)
 

@@ -12,7 +12,7 @@ from core.db import session_scope
 from core.errors import ValidationError
 from ui.text import md
 
-DONE = "admin_assign_done"   # the success message, kept across the rerun that redraws the lists
+DONE = "admin_assign_done"  # the success message, kept across the rerun that redraws the lists
 
 st.title("Caseloads")
 with session_scope() as session:
@@ -22,11 +22,16 @@ with session_scope() as session:
 if done := st.session_state.pop(DONE, None):
     st.success(md(done), icon=":material/check:")
 with st.form("assign"):
-    participant = st.selectbox("Participant", [r for r in rows if r.is_active], index=None,
-                               format_func=lambda r: f"{r.name} — {r.therapist or 'no therapist'}",
-                               placeholder="Choose a participant")
-    therapist = st.selectbox("Therapist", therapists, index=None, format_func=lambda p: p.name,
-                             placeholder="Choose a therapist")
+    participant = st.selectbox(
+        "Participant",
+        [r for r in rows if r.is_active],
+        index=None,
+        format_func=lambda r: f"{r.name} — {r.therapist or 'no therapist'}",
+        placeholder="Choose a participant",
+    )
+    therapist = st.selectbox(
+        "Therapist", therapists, index=None, format_func=lambda p: p.name, placeholder="Choose a therapist"
+    )
     assign = st.form_submit_button("Assign", type="primary", width="stretch")
 if assign:
     if participant is None or therapist is None:
@@ -34,8 +39,7 @@ if assign:
     else:
         try:
             with session_scope() as session:
-                accounts.assign_therapist(session, actor, participant_id=participant.id,
-                                          therapist_id=therapist.id)
+                accounts.assign_therapist(session, actor, participant_id=participant.id, therapist_id=therapist.id)
         except ValidationError as exc:
             st.error(md(str(exc)))
         else:

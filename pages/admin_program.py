@@ -28,9 +28,13 @@ if problem := programs.region_problem(current):
     st.error(problem, icon=":material/warning:")
 regions = list(programs.REGION_NAMES)
 with st.form("crisis_region"):
-    region = st.selectbox("Region: whose national crisis lines everyone sees", regions,
-                          index=regions.index(current.crisis_region) if current.crisis_region in regions else None,
-                          format_func=programs.REGION_NAMES.get, placeholder="Choose the program's country")
+    region = st.selectbox(
+        "Region: whose national crisis lines everyone sees",
+        regions,
+        index=regions.index(current.crisis_region) if current.crisis_region in regions else None,
+        format_func=programs.REGION_NAMES.get,
+        placeholder="Choose the program's country",
+    )
     if st.form_submit_button("Save region", width="stretch"):
         try:
             with session_scope() as session:
@@ -39,21 +43,33 @@ with st.form("crisis_region"):
             st.success(f"Everyone now sees the {programs.REGION_NAMES[region]} crisis lines.")
         except ValidationError as exc:
             st.error(exc.fields.get("region") or " ".join(exc.fields.values()))
-st.caption("The region's lines: " + "; ".join(md(r.name) for r in programs.REGION_CRISIS_RESOURCES.get(
-    current.crisis_region, (programs.UNKNOWN_REGION_LINE,))) + ".")
+st.caption(
+    "The region's lines: "
+    + "; ".join(
+        md(r.name) for r in programs.REGION_CRISIS_RESOURCES.get(current.crisis_region, (programs.UNKNOWN_REGION_LINE,))
+    )
+    + "."
+)
 
 st.markdown("**Local crisis lines**")
-st.caption("Shown above the region's lines on every screen, including the login screen. Give a number to call, "
-           "to text, or both; numbers are dialled as digits.")
+st.caption(
+    "Shown above the region's lines on every screen, including the login screen. Give a number to call, "
+    "to text, or both; numbers are dialled as digits."
+)
 columns = ["name", "detail", "call", "text"]
 edited = st.data_editor(
-    [{c: r.get(c, "") for c in columns} for r in current.local_crisis_resources] or
-    [{c: "" for c in columns}],
-    num_rows="dynamic", width="stretch", key="crisis_editor",
-    column_config={"name": "Name", "detail": "What it is", "call": "Call", "text": "Text"})
+    [{c: r.get(c, "") for c in columns} for r in current.local_crisis_resources] or [{c: "" for c in columns}],
+    num_rows="dynamic",
+    width="stretch",
+    key="crisis_editor",
+    column_config={"name": "Name", "detail": "What it is", "call": "Call", "text": "Text"},
+)
 if st.button("Save crisis lines", type="primary", width="stretch"):
-    rows = [{c: (row.get(c) or "").strip() for c in columns} for row in edited
-            if any((row.get(c) or "").strip() for c in columns)]
+    rows = [
+        {c: (row.get(c) or "").strip() for c in columns}
+        for row in edited
+        if any((row.get(c) or "").strip() for c in columns)
+    ]
     try:
         with session_scope() as session:
             programs.set_local_crisis_resources(session, actor, rows)
@@ -66,8 +82,13 @@ if st.button("Save crisis lines", type="primary", width="stretch"):
 st.subheader("Check-ups")
 with st.form("checkup_interval"):
     low, high = programs.CHECKUP_INTERVAL_RANGE
-    days = st.number_input("A check-up falls due every … days (counted from each person's intake)",
-                           min_value=low, max_value=high, value=current.checkup_interval_days, step=1)
+    days = st.number_input(
+        "A check-up falls due every … days (counted from each person's intake)",
+        min_value=low,
+        max_value=high,
+        value=current.checkup_interval_days,
+        step=1,
+    )
     if st.form_submit_button("Save", width="stretch"):
         try:
             with session_scope() as session:
@@ -77,9 +98,11 @@ with st.form("checkup_interval"):
             st.error(exc.fields["interval"])
 
 st.subheader("Diary-card urges")
-st.caption("Every card asks about urges to these behaviours. Retiring one removes it from new cards; "
-           "what people already recorded is kept. Each has an alert rule: what an urge at or above a "
-           "level, or acting on it, opens for the therapist.")
+st.caption(
+    "Every card asks about urges to these behaviours. Retiring one removes it from new cards; "
+    "what people already recorded is kept. Each has an alert rule: what an urge at or above a "
+    "level, or acting on it, opens for the therapist."
+)
 with session_scope() as session:
     targets = diary.targets_for(session, actor.program_id, include_retired=True)
 SEVERITIES = list(clinical.RULE_SEVERITIES)
@@ -97,24 +120,42 @@ for target in targets:
     with st.expander(f"Alert rule for {md(target.label)}", icon=":material/notifications:"):
         with st.form(f"rule_{target.id}", border=False):
             current_rule = target.rule
-            level = st.selectbox("An urge at or above", [None, *range(1, clinical.URGE_MAX + 1)],
-                                 index=([None, *range(1, clinical.URGE_MAX + 1)].index(current_rule.min_urge)
-                                        if current_rule.min_urge in range(1, clinical.URGE_MAX + 1) else 0),
-                                 format_func=lambda v: "— (urges don't alert)" if v is None else f"{v} of 5",
-                                 key=f"rule_level_{target.id}")
-            urge_sev = st.selectbox("…opens", SEVERITIES, format_func=clinical.RULE_SEVERITIES.get,
-                                    index=SEVERITIES.index(current_rule.urge_severity.value
-                                                           if current_rule.urge_severity else "none"),
-                                    key=f"rule_urge_{target.id}")
-            acted_sev = st.selectbox("Acting on it opens", SEVERITIES, format_func=clinical.RULE_SEVERITIES.get,
-                                     index=SEVERITIES.index(current_rule.acted_severity.value
-                                                            if current_rule.acted_severity else "none"),
-                                     key=f"rule_acted_{target.id}")
+            level = st.selectbox(
+                "An urge at or above",
+                [None, *range(1, clinical.URGE_MAX + 1)],
+                index=(
+                    [None, *range(1, clinical.URGE_MAX + 1)].index(current_rule.min_urge)
+                    if current_rule.min_urge in range(1, clinical.URGE_MAX + 1)
+                    else 0
+                ),
+                format_func=lambda v: "— (urges don't alert)" if v is None else f"{v} of 5",
+                key=f"rule_level_{target.id}",
+            )
+            urge_sev = st.selectbox(
+                "…opens",
+                SEVERITIES,
+                format_func=clinical.RULE_SEVERITIES.get,
+                index=SEVERITIES.index(current_rule.urge_severity.value if current_rule.urge_severity else "none"),
+                key=f"rule_urge_{target.id}",
+            )
+            acted_sev = st.selectbox(
+                "Acting on it opens",
+                SEVERITIES,
+                format_func=clinical.RULE_SEVERITIES.get,
+                index=SEVERITIES.index(current_rule.acted_severity.value if current_rule.acted_severity else "none"),
+                key=f"rule_acted_{target.id}",
+            )
             if st.form_submit_button("Save rule", width="stretch"):
                 try:
                     with session_scope() as session:
-                        saved = diary.set_target_rule(session, actor, target_id=target.id, min_urge=level,
-                                                      urge_severity=urge_sev, acted_severity=acted_sev)
+                        saved = diary.set_target_rule(
+                            session,
+                            actor,
+                            target_id=target.id,
+                            min_urge=level,
+                            urge_severity=urge_sev,
+                            acted_severity=acted_sev,
+                        )
                     st.success(f"Saved: {saved.rule.describe()}.")
                 except ValidationError as exc:
                     for message in dict.fromkeys(exc.fields.values()):
@@ -128,4 +169,6 @@ with st.form("add_target", clear_on_submit=False):
                 diary.add_target(session, actor, label=label)
             st.rerun()
         except ValidationError as exc:
-            st.error(over_limit(label, diary.TARGET_LABEL_MAX) or exc.fields.get("label") or " ".join(exc.fields.values()))
+            st.error(
+                over_limit(label, diary.TARGET_LABEL_MAX) or exc.fields.get("label") or " ".join(exc.fields.values())
+            )

@@ -17,21 +17,22 @@ from ui.forms import with_limits
 from ui.text import md
 from ui.timefmt import local_time
 
-SEVERITY = {Severity.URGENT: ":red[**Urgent**]", Severity.SAME_DAY: ":orange[**Today**]",
-            Severity.REVIEW: "**Review**"}
+SEVERITY = {Severity.URGENT: ":red[**Urgent**]", Severity.SAME_DAY: ":orange[**Today**]", Severity.REVIEW: "**Review**"}
 
 st.title("Alerts")
 with session_scope() as session:
     items = alerts.inbox(session, actor, today=user_today(session, actor.id))
     zone = user_zone(session, actor.id)
-    notices = notify.alert_notices(session, actor, [i.id for i in items])   # who was emailed, escalations
+    notices = notify.alert_notices(session, actor, [i.id for i in items])  # who was emailed, escalations
 if not items:
     st.success("No open alerts on your caseload.")
-st.caption("Alerts stay here until resolved. The participant was shown the crisis lines and their safety plan "
-           f"when a risk alert opened; the app told them it is not watched in real time. Times are {zone.key}.")
+st.caption(
+    "Alerts stay here until resolved. The participant was shown the crisis lines and their safety plan "
+    f"when a risk alert opened; the app told them it is not watched in real time. Times are {zone.key}."
+)
 
 people: dict[int, list[alerts.InboxItem]] = {}
-for item in items:   # most urgent person first: the inbox is already in that order
+for item in items:  # most urgent person first: the inbox is already in that order
     people.setdefault(item.participant_id, []).append(item)
 
 
@@ -44,20 +45,28 @@ def show(item: alerts.InboxItem) -> None:
     if item.latest:
         st.caption(md(item.latest))
     for notice in notices.get(item.id, []):
-        st.caption(f":material/mail: {md(notice.words)}, {local_time(notice.at, zone)}"
-                   + (f" — {md(notice.reason)}" if notice.reason and notice.status != "sent" else ""))
+        st.caption(
+            f":material/mail: {md(notice.words)}, {local_time(notice.at, zone)}"
+            + (f" — {md(notice.reason)}" if notice.reason and notice.status != "sent" else "")
+        )
     if item.note:
         st.markdown("**Their note on that card:**")
         st.text(item.note)
     if item.followup:
-        answers = "; ".join(f"{q}: {'yes' if a else 'no' if a is False else 'not asked'}"
-                            for q, a in item.followup.answers)
-        st.markdown(f"**Follow-up questions, {local_time(item.followup.taken_at, zone)}: "
-                    f"{item.followup.level} risk**  \n{md(answers)}")
+        answers = "; ".join(
+            f"{q}: {'yes' if a else 'no' if a is False else 'not asked'}" for q, a in item.followup.answers
+        )
+        st.markdown(
+            f"**Follow-up questions, {local_time(item.followup.taken_at, zone)}: "
+            f"{item.followup.level} risk**  \n{md(answers)}"
+        )
     if item.day:
-        st.page_link("pages/review.py", label=f"Open their review at {item.day:%a %b} {item.day.day}",
-                     query_params={"p": str(item.participant_id), "day": item.day.isoformat()},
-                     icon=":material/open_in_new:")
+        st.page_link(
+            "pages/review.py",
+            label=f"Open their review at {item.day:%a %b} {item.day.day}",
+            query_params={"p": str(item.participant_id), "day": item.day.isoformat()},
+            icon=":material/open_in_new:",
+        )
 
 
 for participant_id, group in people.items():
@@ -67,8 +76,10 @@ for participant_id, group in people.items():
             with st.container(border=False, key=f"alert_{item.id}"):
                 show(item)
                 if item.acknowledged_at is not None:
-                    st.caption(f"Acknowledged by {md(item.acknowledged_by or 'your team')} at "
-                               f"{local_time(item.acknowledged_at, zone)}:")
+                    st.caption(
+                        f"Acknowledged by {md(item.acknowledged_by or 'your team')} at "
+                        f"{local_time(item.acknowledged_at, zone)}:"
+                    )
                     st.text(item.acknowledgement)
                     if st.button("Resolve", key=f"resolve_{item.id}", width="stretch"):
                         with session_scope() as session:
@@ -79,14 +90,24 @@ for participant_id, group in people.items():
         if not waiting:
             continue
         with st.form(f"ack_{participant_id}", clear_on_submit=False, border=False):
-            chosen = [i.id for i in waiting] if len(waiting) == 1 else [
-                i.id for i in waiting
-                if st.checkbox(f"{i.severity.label}: {md(i.reasons[0].text if i.reasons else i.detail)}",
-                               value=True, key=f"pick_{i.id}")]
-            note = st.text_area("What did you do? (required — recorded on each alert you acknowledge)",
-                                key=f"note_{participant_id}",   # no max_chars: it drops a long paste
-                                placeholder="e.g. Called them at 6:10 pm; reviewed the safety plan; "
-                                            "follow-up in group tomorrow.")
+            chosen = (
+                [i.id for i in waiting]
+                if len(waiting) == 1
+                else [
+                    i.id
+                    for i in waiting
+                    if st.checkbox(
+                        f"{i.severity.label}: {md(i.reasons[0].text if i.reasons else i.detail)}",
+                        value=True,
+                        key=f"pick_{i.id}",
+                    )
+                ]
+            )
+            note = st.text_area(
+                "What did you do? (required — recorded on each alert you acknowledge)",
+                key=f"note_{participant_id}",  # no max_chars: it drops a long paste
+                placeholder="e.g. Called them at 6:10 pm; reviewed the safety plan; follow-up in group tomorrow.",
+            )
             message = st.empty()
             label = "Acknowledge" if len(waiting) == 1 else "Acknowledge the ticked alerts"
             if st.form_submit_button(label, type="primary", width="stretch"):

@@ -23,17 +23,34 @@ if not caseload:
     st.info("No participants are assigned to you yet.")
     st.stop()
 
-day = st.date_input("Session date", value=today, min_value=today - timedelta(days=clinical.ATTENDANCE_BACKFILL_DAYS),
-                    max_value=today, format="YYYY-MM-DD", key="attendance_day")
-kind = st.segmented_control("Session", list(clinical.SESSION_KINDS), format_func=clinical.SESSION_KINDS.get,
-                            default="group", key="attendance_kind", width="stretch") or "group"
+day = st.date_input(
+    "Session date",
+    value=today,
+    min_value=today - timedelta(days=clinical.ATTENDANCE_BACKFILL_DAYS),
+    max_value=today,
+    format="YYYY-MM-DD",
+    key="attendance_day",
+)
+kind = (
+    st.segmented_control(
+        "Session",
+        list(clinical.SESSION_KINDS),
+        format_func=clinical.SESSION_KINDS.get,
+        default="group",
+        key="attendance_kind",
+        width="stretch",
+    )
+    or "group"
+)
 with session_scope() as session:
     already = attendance.recorded(session, actor, [p.id for p in caseload], day=day, session_kind=kind)
 
 
 def show_count(slot, count: int) -> None:
-    slot.caption(f"{clinical.SESSION_KINDS[kind]} on {day:%a %b} {day.day}: {count} of {len(caseload)} recorded. "
-                 "Leave someone blank if they weren't expected at this session.")
+    slot.caption(
+        f"{clinical.SESSION_KINDS[kind]} on {day:%a %b} {day.day}: {count} of {len(caseload)} recorded. "
+        "Leave someone blank if they weren't expected at this session."
+    )
 
 
 count_slot = st.empty()
@@ -41,10 +58,14 @@ show_count(count_slot, len(already))
 with st.form(f"roll_{day}_{kind}", border=False):
     chosen = {}
     for person in caseload:
-        chosen[person.id] = st.segmented_control(md(person.name), list(clinical.ATTENDANCE_STATUSES),
-                                                 format_func=clinical.ATTENDANCE_STATUSES.get,
-                                                 default=already.get(person.id), key=f"roll_{person.id}_{day}_{kind}",
-                                                 width="stretch")
+        chosen[person.id] = st.segmented_control(
+            md(person.name),
+            list(clinical.ATTENDANCE_STATUSES),
+            format_func=clinical.ATTENDANCE_STATUSES.get,
+            default=already.get(person.id),
+            key=f"roll_{person.id}_{day}_{kind}",
+            width="stretch",
+        )
     save = st.form_submit_button("Save attendance", type="primary", width="stretch")
 if save:
     statuses = {pid: status for pid, status in chosen.items() if status}
@@ -53,19 +74,29 @@ if save:
     else:
         try:
             with session_scope() as session:
-                saved = attendance.record_session(session, actor, day=day, session_kind=kind, statuses=statuses,
-                                                  today=today)
+                saved = attendance.record_session(
+                    session, actor, day=day, session_kind=kind, statuses=statuses, today=today
+                )
         except ValidationError as exc:
             st.error(" ".join(exc.fields.values()))
         else:
-            st.success(f"Saved attendance for {saved} participant{'s' if saved != 1 else ''}.",
-                       icon=":material/check_circle:")
+            st.success(
+                f"Saved attendance for {saved} participant{'s' if saved != 1 else ''}.", icon=":material/check_circle:"
+            )
             show_count(count_slot, len(already.keys() | statuses.keys()))
 
 st.subheader("Last 4 weeks")
 with session_scope() as session:
     rates = attendance.caseload_rates(session, actor, today - timedelta(weeks=4))
-st.dataframe([{"Participant": p.name,
-               "Attended": f"{rates[p.id][0]} of {rates[p.id][1]}" if p.id in rates else "none recorded",
-               "Rate": f"{round(100 * rates[p.id][0] / rates[p.id][1])}%" if rates.get(p.id, (0, 0))[1] else ""}
-              for p in caseload], hide_index=True, width="stretch")
+st.dataframe(
+    [
+        {
+            "Participant": p.name,
+            "Attended": f"{rates[p.id][0]} of {rates[p.id][1]}" if p.id in rates else "none recorded",
+            "Rate": f"{round(100 * rates[p.id][0] / rates[p.id][1])}%" if rates.get(p.id, (0, 0))[1] else "",
+        }
+        for p in caseload
+    ],
+    hide_index=True,
+    width="stretch",
+)

@@ -29,9 +29,10 @@ if not rows:
 
 needing = [r for r in rows if r.needs(today)]
 alerting = sum(1 for r in rows if r.open_alerts)
-st.caption(f"{len(rows)} participants assigned to you · {len(needing)} "
-           f"{'needs' if len(needing) == 1 else 'need'} attention"
-           + (f" · {alerting} with open alerts" if alerting else ""))
+st.caption(
+    f"{len(rows)} participants assigned to you · {len(needing)} "
+    f"{'needs' if len(needing) == 1 else 'need'} attention" + (f" · {alerting} with open alerts" if alerting else "")
+)
 if alerting:
     st.page_link("pages/alerts.py", label="Open the alert inbox", icon=":material/notifications_active:")
 
@@ -39,7 +40,7 @@ search_col, filter_col = st.columns([2, 1], vertical_alignment="bottom")
 search = search_col.text_input("Find a participant", placeholder="Name")
 only_needing = filter_col.toggle("Needs attention only")
 shown = [r for r in rows if search.strip().lower() in r.name.lower() and (r.needs(today) or not only_needing)]
-PAGE = 30   # a long caseload opens with its first 30, needs first; the rest one tap away
+PAGE = 30  # a long caseload opens with its first 30, needs first; the rest one tap away
 
 
 def score(name: str, total, band) -> str:
@@ -49,12 +50,21 @@ def score(name: str, total, band) -> str:
 def facts(r: Row) -> str:
     """Everything else a therapist scans, in one line that wraps on a phone."""
     week = week_in_program(r.started_on, today, length)
-    last = ("no card yet" if r.last_card is None else "last card today" if r.last_card == today
-            else f"last card {(today - r.last_card).days} d ago")
-    parts = [f"Week {week} of {length}" if week and length else f"Week {week}" if week else "Week —", last,
-             "mood 7d —" if r.mood_7d is None else f"mood 7d {r.mood_7d:.1f} {r.mood_direction}".rstrip(),
-             f"cards 14d {r.adherence(today)}%", score("PHQ-9", r.phq9, r.phq9_band),
-             score("GAD-7", r.gad7, r.gad7_band)]
+    last = (
+        "no card yet"
+        if r.last_card is None
+        else "last card today"
+        if r.last_card == today
+        else f"last card {(today - r.last_card).days} d ago"
+    )
+    parts = [
+        f"Week {week} of {length}" if week and length else f"Week {week}" if week else "Week —",
+        last,
+        "mood 7d —" if r.mood_7d is None else f"mood 7d {r.mood_7d:.1f} {r.mood_direction}".rstrip(),
+        f"cards 14d {r.adherence(today)}%",
+        score("PHQ-9", r.phq9, r.phq9_band),
+        score("GAD-7", r.gad7, r.gad7_band),
+    ]
     if r.open_alerts:
         parts.append(f"{r.open_alerts} open alert{'s' if r.open_alerts > 1 else ''}")
     return " · ".join(parts)
@@ -64,8 +74,12 @@ def row_card(r: Row) -> None:
     """One participant: the name opens their Review; what is needed, then the numbers."""
     needs = r.needs(today)
     with st.container(border=True, key=f"caseload_row_{r.participant_id}"):
-        st.page_link("pages/review.py", label=f"**{md(r.name)}**", query_params={"p": str(r.participant_id)},
-                     icon=":material/person:")
+        st.page_link(
+            "pages/review.py",
+            label=f"**{md(r.name)}**",
+            query_params={"p": str(r.participant_id)},
+            icon=":material/person:",
+        )
         if needs:
             colour = "red" if r.urgent_alerts else "orange"
             st.markdown(f":{colour}[**{md(needs)}**]")
@@ -73,25 +87,35 @@ def row_card(r: Row) -> None:
 
 
 limit = len(shown) if st.session_state.get("caseload_all") else PAGE
-per_line = 3   # side by side on a desktop; Streamlit stacks columns on a phone, in the same order
+per_line = 3  # side by side on a desktop; Streamlit stacks columns on a phone, in the same order
 for first in range(0, min(len(shown), limit), per_line):
-    for column, r in zip(st.columns(per_line), shown[first:first + per_line], strict=False):
+    for column, r in zip(st.columns(per_line), shown[first : first + per_line], strict=False):
         with column:
             row_card(r)
 if len(shown) > limit:
-    st.button(f"Show all {len(shown)}", key="caseload_show_all", width="stretch",
-              on_click=lambda: st.session_state.update(caseload_all=True))
-st.caption("Order: urgent alerts, other open alerts, no card for 3+ days, worsening (PHQ-9 up 5+ from "
-           "intake, or the 7-day mood average down 1.5+), then by name. Tap a name to open their review.")
+    st.button(
+        f"Show all {len(shown)}",
+        key="caseload_show_all",
+        width="stretch",
+        on_click=lambda: st.session_state.update(caseload_all=True),
+    )
+st.caption(
+    "Order: urgent alerts, other open alerts, no card for 3+ days, worsening (PHQ-9 up 5+ from "
+    "intake, or the 7-day mood average down 1.5+), then by name. Tap a name to open their review."
+)
 
 with st.expander("Ask for an extra check-up"):
-    st.caption("For when something changed and you want a fresh score before the weekly one. "
-               "It shows on their Check-ups screen at once.")
+    st.caption(
+        "For when something changed and you want a fresh score before the weekly one. "
+        "It shows on their Check-ups screen at once."
+    )
     with st.form("extra_checkup"):
-        who = st.selectbox("Participant", rows, index=None, format_func=lambda r: r.name,
-                           placeholder="Choose a participant")
-        kind = st.segmented_control("Check-up", list(checkups.KINDS), default="phq9",
-                                    format_func=lambda k: checkups.questionnaires()[k].name)
+        who = st.selectbox(
+            "Participant", rows, index=None, format_func=lambda r: r.name, placeholder="Choose a participant"
+        )
+        kind = st.segmented_control(
+            "Check-up", list(checkups.KINDS), default="phq9", format_func=lambda k: checkups.questionnaires()[k].name
+        )
         asked = st.form_submit_button("Ask for it", width="stretch")
     if asked:
         if who is None or kind is None:
@@ -105,6 +129,5 @@ with st.expander("Ask for an extra check-up"):
                 st.error(str(exc))
 
 with st.expander("Forgotten password or paused login"):
-    st.caption("Give a participant a one-time reset code, or unlock logging in after too many "
-               "wrong passwords.")
+    st.caption("Give a participant a one-time reset code, or unlock logging in after too many wrong passwords.")
     auth.reset_and_unlock(actor, {r.participant_id: r.name for r in rows}, key="caseload_reset")

@@ -16,18 +16,18 @@ from ui import risk
 from ui.forms import FieldErrors
 
 st.title("Check-ups")
-top = st.container()   # a crisis response, when there is one, is drawn here: first on the screen
+top = st.container()  # a crisis response, when there is one, is drawn here: first on the screen
 definitions = {**checkups.questionnaires(), **screeners.screeners()}
 with session_scope() as session:
     schedule = checkups.statuses(session, actor, actor.id)
     past = {s.kind: checkups.history(session, actor, actor.id, s.kind) for s in schedule}
-    screens = screeners.statuses(session, actor, actor.id)   # empty outside substance-use programs
+    screens = screeners.statuses(session, actor, actor.id)  # empty outside substance-use programs
     if screens:
         past.update(screeners.histories(session, actor, actor.id))
 schedule = schedule + screens
 
 due = [s for s in schedule if s.is_due]
-done = st.session_state.get("checkup_done")   # the result just saved, shown until they go on
+done = st.session_state.get("checkup_done")  # the result just saved, shown until they go on
 if done:
     q = definitions[done["kind"]]
     st.subheader(q.title)
@@ -35,15 +35,18 @@ if done:
         view.screener_result(q, done["outcome"])
     else:
         view.result(q, done["outcome"])
-    if due:   # the form is gone, so a second tap cannot start the next questionnaire unseen
+    if due:  # the form is gone, so a second tap cannot start the next questionnaire unseen
         following = definitions[due[0].kind].name
-        if st.button(f"Next: {following}", type="primary", width="stretch", key="checkup_next",
-                     icon=":material/arrow_forward:"):
+        if st.button(
+            f"Next: {following}", type="primary", width="stretch", key="checkup_next", icon=":material/arrow_forward:"
+        ):
             st.session_state.pop("checkup_done", None)
             st.rerun()
     else:
-        st.success("That's every check-up for now. Thank you — these help you and your therapist see how "
-                   "things move.", icon=":material/check_circle:")
+        st.success(
+            "That's every check-up for now. Thank you — these help you and your therapist see how things move.",
+            icon=":material/check_circle:",
+        )
         if st.button("Done", width="stretch", key="checkup_finished"):
             st.session_state.pop("checkup_done", None)
             st.rerun()
@@ -54,9 +57,17 @@ for status in schedule:
         st.caption(f"{definitions[status.kind].title}: next one on {status.next_day:%A, %B} {status.next_day.day}.")
 
 if due and not done:
-    chosen = st.segmented_control("Ready for you", [s.kind for s in due], default=due[0].kind,
-                                  format_func=lambda k: definitions[k].name, key="checkup_kind",
-                                  width="stretch") or due[0].kind
+    chosen = (
+        st.segmented_control(
+            "Ready for you",
+            [s.kind for s in due],
+            default=due[0].kind,
+            format_func=lambda k: definitions[k].name,
+            key="checkup_kind",
+            width="stretch",
+        )
+        or due[0].kind
+    )
     q = definitions[chosen]
     status = next(s for s in due if s.kind == chosen)
     st.subheader(q.title)
@@ -65,8 +76,9 @@ if due and not done:
     elif status.late:
         st.caption("This one is a day or two late — that's fine, thank you for doing it.")
     elif chosen in screeners.KINDS:
-        st.caption("Once at the start, and again only when your therapist asks. Your answers go to your "
-                   "care team only.")
+        st.caption(
+            "Once at the start, and again only when your therapist asks. Your answers go to your care team only."
+        )
     errors = FieldErrors()
     submitted = view.form(q, errors)
     if submitted is not None:
@@ -76,17 +88,23 @@ if due and not done:
                 if chosen in screeners.KINDS:
                     outcome = screeners.submit(session, actor, participant_id=actor.id, kind=chosen, answers=answers)
                 else:
-                    outcome = checkups.submit(session, actor, participant_id=actor.id, kind=chosen,
-                                              answers=answers, function_answer=function_answer)
+                    outcome = checkups.submit(
+                        session,
+                        actor,
+                        participant_id=actor.id,
+                        kind=chosen,
+                        answers=answers,
+                        function_answer=function_answer,
+                    )
         except ValidationError as exc:
-            st.session_state[f"checkup_errors_{chosen}"] = exc.fields   # kept after the crisis dialog closes
-            risk.respond(actor, alerts.risk_of(exc), page="checkups")   # item 9 is routed all the same
+            st.session_state[f"checkup_errors_{chosen}"] = exc.fields  # kept after the crisis dialog closes
+            risk.respond(actor, alerts.risk_of(exc), page="checkups")  # item 9 is routed all the same
         else:
             st.session_state.pop(f"checkup_errors_{chosen}", None)
-            if chosen not in screeners.KINDS:   # (the screeners carry no crisis item)
+            if chosen not in screeners.KINDS:  # (the screeners carry no crisis item)
                 risk.respond(actor, outcome.risk, page="checkups")
             st.session_state["checkup_done"] = {"kind": chosen, "outcome": outcome}
-            st.rerun()   # the result in place of the form, then "Next"
+            st.rerun()  # the result in place of the form, then "Next"
     if f"checkup_errors_{chosen}" in st.session_state:
         errors.show(st.session_state[f"checkup_errors_{chosen}"])
         st.error("Some answers are missing — they're marked above. Your other answers are kept.")

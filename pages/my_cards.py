@@ -57,5 +57,11 @@ def all_cards_csv() -> str:
         return diary.cards_csv(session, actor, actor.id, targets=targets)
 
 
-st.download_button("Download all my cards (CSV)", all_cards_csv, file_name="my-diary-cards.csv",
-                   mime="text/csv", icon=":material/download:", width="stretch")
+st.download_button(
+    "Download all my cards (CSV)",
+    all_cards_csv,
+    file_name="my-diary-cards.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    width="stretch",
+)

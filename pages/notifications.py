@@ -17,24 +17,30 @@ from ui.forms import FieldErrors, with_limits
 from ui.text import md
 from ui.timefmt import local_time
 
-FEED_URL = "iop_feed_url"      # the new calendar address, shown in this session only (only its hash is kept)
+FEED_URL = "iop_feed_url"  # the new calendar address, shown in this session only (only its hash is kept)
 participant = actor.role is Role.PARTICIPANT
 
 with session_scope() as session:
     mine = notify.my_settings(session, actor)
     calendar = feed.feed_status(session, actor)
     zone = user_zone(session, actor.id)
-    waiting = [] if participant or not notify.is_clinical_lead(session, actor) else \
-        notify.escalations_for_lead(session, actor)
+    waiting = (
+        []
+        if participant or not notify.is_clinical_lead(session, actor)
+        else notify.escalations_for_lead(session, actor)
+    )
     lead = not participant and notify.is_clinical_lead(session, actor)
 
 st.title("Reminders" if participant else "Notifications")
 if participant:
-    st.caption("Reminders are yours to choose, and they never say anything about how you are doing: just a "
-               "nudge and a link.")
+    st.caption(
+        "Reminders are yours to choose, and they never say anything about how you are doing: just a nudge and a link."
+    )
 else:
-    st.caption("An urgent alert on your caseload is emailed to you at once; alerts to review and missed check-ins "
-               "come as a summary on working mornings. Emails never say who or what: you read that here.")
+    st.caption(
+        "An urgent alert on your caseload is emailed to you at once; alerts to review and missed check-ins "
+        "come as a summary on working mornings. Emails never say who or what: you read that here."
+    )
 
 if lead:
     st.subheader("Escalated to you")
@@ -43,14 +49,21 @@ if lead:
     for w in waiting:
         with st.container(border=True):
             st.markdown(f":red[**Urgent alert not yet acknowledged**] on {md(w.therapist)}'s caseload")
-            st.caption(f"Opened {local_time(w.opened_at, zone)} · escalated to you {local_time(w.escalated_at, zone)}"
-                       + (f" · {md(w.therapist_email)}" if w.therapist_email else ""))
+            st.caption(
+                f"Opened {local_time(w.opened_at, zone)} · escalated to you {local_time(w.escalated_at, zone)}"
+                + (f" · {md(w.therapist_email)}" if w.therapist_email else "")
+            )
 
 st.subheader("Your email")
 errors = FieldErrors()
 with st.form("email", border=False):
-    email = st.text_input("Email address", value=mine.email, autocomplete="email",   # no max_chars: it drops a paste
-                          placeholder="name@example.org", key="notify_email")
+    email = st.text_input(
+        "Email address",
+        value=mine.email,
+        autocomplete="email",  # no max_chars: it drops a paste
+        placeholder="name@example.org",
+        key="notify_email",
+    )
     errors.slot("email")
     if st.form_submit_button("Save email", width="stretch"):
         try:
@@ -64,8 +77,9 @@ if participant:
     st.subheader("Reminders by email")
     reminder_errors = FieldErrors()
     with st.form("reminders", border=False):
-        diary_on = st.checkbox("Remind me to fill in my diary card (not on days I already have)", value=mine.diary,
-                               key="remind_diary")
+        diary_on = st.checkbox(
+            "Remind me to fill in my diary card (not on days I already have)", value=mine.diary, key="remind_diary"
+        )
         reminder_errors.slot("diary")
         checkup_on = st.checkbox("Tell me when a check-up is due", value=mine.checkup, key="remind_checkup")
         reminder_errors.slot("checkup")
@@ -74,34 +88,55 @@ if participant:
         remind_at = st.time_input("Remind me at", value=mine.remind_at, step=15 * 60, key="remind_at")
         reminder_errors.slot("remind_at")
         st.caption(f"In your time zone, {md(zone.key)}.")
-        quiet_on = st.checkbox("Quiet hours: hold anything that would arrive between these times",
-                               value=mine.quiet_start is not None, key="quiet_on")
+        quiet_on = st.checkbox(
+            "Quiet hours: hold anything that would arrive between these times",
+            value=mine.quiet_start is not None,
+            key="quiet_on",
+        )
         start_col, end_col = st.columns(2)
-        quiet_start = start_col.time_input("From", value=mine.quiet_start or time(22, 0), step=15 * 60,
-                                             key="quiet_start")
-        quiet_end = end_col.time_input("Until", value=mine.quiet_end or time(7, 0), step=15 * 60,
-                                         key="quiet_end")
+        quiet_start = start_col.time_input(
+            "From", value=mine.quiet_start or time(22, 0), step=15 * 60, key="quiet_start"
+        )
+        quiet_end = end_col.time_input("Until", value=mine.quiet_end or time(7, 0), step=15 * 60, key="quiet_end")
         reminder_errors.slot("quiet_start")
         reminder_errors.slot("quiet_end")
         reminder_errors.slot("email")
         if st.form_submit_button("Save reminders", type="primary", width="stretch"):
             try:
                 with session_scope() as session:
-                    notify.save_reminders(session, actor, diary=diary_on, checkup=checkup_on, homework=homework_on,
-                                          remind_at=remind_at, quiet_start=quiet_start if quiet_on else None,
-                                          quiet_end=quiet_end if quiet_on else None)
-                chosen = [w for w, on in (("your diary card", diary_on), ("check-ups", checkup_on),
-                                          ("practice", homework_on)) if on]
-                st.success(f"Saved. Reminders for {', '.join(chosen)} come at {remind_at:%H:%M}." if chosen
-                           else "Saved. No reminders will be sent.")
+                    notify.save_reminders(
+                        session,
+                        actor,
+                        diary=diary_on,
+                        checkup=checkup_on,
+                        homework=homework_on,
+                        remind_at=remind_at,
+                        quiet_start=quiet_start if quiet_on else None,
+                        quiet_end=quiet_end if quiet_on else None,
+                    )
+                chosen = [
+                    w
+                    for w, on in (("your diary card", diary_on), ("check-ups", checkup_on), ("practice", homework_on))
+                    if on
+                ]
+                st.success(
+                    f"Saved. Reminders for {', '.join(chosen)} come at {remind_at:%H:%M}."
+                    if chosen
+                    else "Saved. No reminders will be sent."
+                )
             except ValidationError as exc:
                 reminder_errors.show(exc.fields)
 
 st.subheader("Your private calendar")
-st.caption(("Add your diary card (with an alarm at your reminder time), check-ups and practice due dates to your "
-            "phone's calendar. " if participant else
-            "See how many check-ups and practice fall due on your caseload each day, in your own calendar. ")
-           + "Titles never say anything private, and you can turn it off at any time.")
+st.caption(
+    (
+        "Add your diary card (with an alarm at your reminder time), check-ups and practice due dates to your "
+        "phone's calendar. "
+        if participant
+        else "See how many check-ups and practice fall due on your caseload each day, in your own calendar. "
+    )
+    + "Titles never say anything private, and you can turn it off at any time."
+)
 new_url = st.session_state.get(FEED_URL)
 if calendar.on:
     st.markdown(f":green[**On**] since {local_time(calendar.since, zone)}")

@@ -21,8 +21,12 @@ st.title("Practice log")
 with st.expander("Log a practice", icon=":material/add_circle:", expanded=True):
     ui.practice_form(actor, key="practice_new")
 
-period = st.segmented_control("Show", ["2 weeks", "4 weeks", "Everything"], default="2 weeks", key="practice_period",
-                              width="stretch") or "2 weeks"
+period = (
+    st.segmented_control(
+        "Show", ["2 weeks", "4 weeks", "Everything"], default="2 weeks", key="practice_period", width="stretch"
+    )
+    or "2 weeks"
+)
 with session_scope() as session:
     today = user_today(session, actor.id)
     zone = user_zone(session, actor.id)
@@ -34,8 +38,11 @@ if not entries and not records:
     st.info("Nothing logged in this time yet. Each practice you log shows here, with what helped.")
 else:
     chart_widgets.chart(charts.helpfulness, entries)
-    chart_widgets.chart(charts.practice_by_module, practice.practised_per_day(entries, records),
-                        span=(start, today) if start > date.min else None)
+    chart_widgets.chart(
+        charts.practice_by_module,
+        practice.practised_per_day(entries, records),
+        span=(start, today) if start > date.min else None,
+    )
     ui.practice_table(entries)
     for entry in (e for e in entries if e.day == today):
         with st.expander(f"Change today's {entry.skill_name} ({entry.created_at.astimezone(zone):%H:%M})"):
@@ -48,8 +55,12 @@ if records:
             ui.thought_record_view(r)
             if r.day == today:
                 ui.thought_record_tool(actor, key=f"edit_thought_{r.id}", existing=r)
-st.page_link("pages/tools.py", label="Write a new thought record", query_params={"tool": "thought_record"},
-             icon=":material/psychology:")
+st.page_link(
+    "pages/tools.py",
+    label="Write a new thought record",
+    query_params={"tool": "thought_record"},
+    icon=":material/psychology:",
+)
 
 
 def build_csv() -> str:
@@ -57,5 +68,11 @@ def build_csv() -> str:
         return practice.practice_csv(session, actor, actor.id)
 
 
-st.download_button("Download my practice log (CSV)", build_csv, file_name="my-practice-log.csv", mime="text/csv",
-                   icon=":material/download:", width="stretch")
+st.download_button(
+    "Download my practice log (CSV)",
+    build_csv,
+    file_name="my-practice-log.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    width="stretch",
+)

@@ -16,13 +16,18 @@ from core.program import participant_overview, user_today
 from ui import charts as chart_widgets
 
 st.title("My progress")
-period = st.segmented_control("Show", ["2 weeks", "4 weeks", "Whole program"], default="2 weeks",
-                              key="progress_period", width="stretch") or "2 weeks"
+period = (
+    st.segmented_control(
+        "Show", ["2 weeks", "4 weeks", "Whole program"], default="2 weeks", key="progress_period", width="stretch"
+    )
+    or "2 weeks"
+)
 with session_scope() as session:
     today = user_today(session, actor.id)
     overview = participant_overview(session, actor, actor.id)
     start = {"2 weeks": today - timedelta(days=13), "4 weeks": today - timedelta(days=27)}.get(
-        period, overview.started_on or today - timedelta(weeks=12))
+        period, overview.started_on or today - timedelta(weeks=12)
+    )
     cards = diary.cards_between(session, actor, actor.id, start, today)
     targets = {t.key: t.label for t in diary.targets_for(session, actor.program_id, include_retired=True)}
     kinds = [s.kind for s in checkups.statuses(session, actor, actor.id, today)]
@@ -32,7 +37,7 @@ with session_scope() as session:
     sessions = attendance.history(session, actor, actor.id, start, today)
 
 
-span = (start, today)     # every chart spans the period chosen, so the charts line up
+span = (start, today)  # every chart spans the period chosen, so the charts line up
 if not cards:
     st.info(words.first_card(cards))
 if sessions:
@@ -60,12 +65,19 @@ if checkups_tab.open:
                 shown = [p for p in past[kind] if p.day >= start] or past[kind][-1:]
             else:
                 shown = past[kind]
-            chart_widgets.chart(charts.checkup_trajectory, kind, shown, span=span if shown else None,
-                                sentence=words.checkup(kind, past[kind]))
-        st.caption(f"Triangles mark a change since your first check-up: {clinical.PHQ9_RELIABLE_CHANGE}+ points on "
-                   f"the PHQ-9 (bigger than day-to-day ups and downs), {clinical.GAD7_MCID}+ on the GAD-7 (the "
-                   f"smallest change people notice). A ring marks a score under {clinical.REMISSION_BELOW['phq9']}: "
-                   "remission. The bands are named at the left.")
+            chart_widgets.chart(
+                charts.checkup_trajectory,
+                kind,
+                shown,
+                span=span if shown else None,
+                sentence=words.checkup(kind, past[kind]),
+            )
+        st.caption(
+            f"Triangles mark a change since your first check-up: {clinical.PHQ9_RELIABLE_CHANGE}+ points on "
+            f"the PHQ-9 (bigger than day-to-day ups and downs), {clinical.GAD7_MCID}+ on the GAD-7 (the "
+            f"smallest change people notice). A ring marks a score under {clinical.REMISSION_BELOW['phq9']}: "
+            "remission. The bands are named at the left."
+        )
 if days_tab.open:
     with days_tab:
         chart_widgets.chart(charts.adherence, cards, start, today, sentence=words.adherence(cards))

@@ -34,24 +34,30 @@ if not desk.caseload:
 # an id that doesn't exist and one that isn't a number alike, and the picker stays on screen.
 wanted = st.query_params.get("p")
 ids = [p.id for p in desk.caseload]
-requested = (int(wanted) if wanted and wanted.isascii() and wanted.isdecimal() and len(wanted) <= 12
-             else 0 if wanted else ids[0])
-person = st.selectbox("Participant", desk.caseload, index=ids.index(requested) if requested in ids else None,
-                      format_func=lambda p: p.name, placeholder="Choose a participant")
+requested = (
+    int(wanted) if wanted and wanted.isascii() and wanted.isdecimal() and len(wanted) <= 12 else 0 if wanted else ids[0]
+)
+person = st.selectbox(
+    "Participant",
+    desk.caseload,
+    index=ids.index(requested) if requested in ids else None,
+    format_func=lambda p: p.name,
+    placeholder="Choose a participant",
+)
 if person is not None:
     st.query_params["p"] = str(person.id)
 chosen_id = person.id if person is not None else requested
 
 # ?day=<date> (an alert's link) opens the week around that day.
 alert_day = diary.parse_day(st.query_params.get("day"), latest=desk.today)
-week_start = st.date_input("Week starting", value=desk.week_start(alert_day), max_value=desk.today,
-                           format="YYYY-MM-DD")
+week_start = st.date_input("Week starting", value=desk.week_start(alert_day), max_value=desk.today, format="YYYY-MM-DD")
 try:
     with session_scope() as session:
         r = review.review_of(session, actor, participant_id=chosen_id, week_start=week_start, today=desk.today)
 except AccessDenied:
-    st.warning("You don't have access to that record: choose one of your participants above. "
-               "The attempt has been recorded.")
+    st.warning(
+        "You don't have access to that record: choose one of your participants above. The attempt has been recorded."
+    )
     st.stop()
 
 st.subheader("The week's card")
@@ -83,7 +89,9 @@ if not r.homework:
     st.caption("No homework set.")
 for h in r.homework:
     with st.container(border=True, horizontal=True, vertical_alignment="center"):
-        st.markdown(f"**{md(h.skill_name)}** · {h.status(r.participant_today)}" + (f"  \n{md(h.note)}" if h.note else ""))
+        st.markdown(
+            f"**{md(h.skill_name)}** · {h.status(r.participant_today)}" + (f"  \n{md(h.note)}" if h.note else "")
+        )
         if not h.done and st.button("Remove", key=f"remove_hw_{h.id}", icon=":material/close:"):
             with session_scope() as session:
                 practice.remove_homework(session, actor, participant_id=chosen_id, homework_id=h.id)
@@ -91,11 +99,18 @@ for h in r.homework:
 with st.expander("Assign a skill as homework", icon=":material/assignment_add:"):
     hw_errors = FieldErrors()
     with st.form("assign_homework", border=False):
-        hw_skill = st.selectbox("Skill", list(skills_by_id()), index=None, format_func=skills_ui.skill_label,
-                                placeholder="Choose a skill", key="hw_skill")
+        hw_skill = st.selectbox(
+            "Skill",
+            list(skills_by_id()),
+            index=None,
+            format_func=skills_ui.skill_label,
+            placeholder="Choose a skill",
+            key="hw_skill",
+        )
         hw_errors.slot("skill")
-        hw_due = st.date_input("Due (optional)", value=None, min_value=r.participant_today, format="YYYY-MM-DD",
-                               key="hw_due")
+        hw_due = st.date_input(
+            "Due (optional)", value=None, min_value=r.participant_today, format="YYYY-MM-DD", key="hw_due"
+        )
         hw_errors.slot("due_on")
         # No max_chars: a browser given more than max_chars (a paste) keeps nothing at all.
         hw_note = st.text_input("Note for the participant (optional)", key="hw_note")
@@ -104,8 +119,9 @@ with st.expander("Assign a skill as homework", icon=":material/assignment_add:")
     if assign:
         try:
             with session_scope() as session:
-                practice.assign_homework(session, actor, participant_id=chosen_id, skill_id=hw_skill or "",
-                                         due_on=hw_due, note=hw_note or "")
+                practice.assign_homework(
+                    session, actor, participant_id=chosen_id, skill_id=hw_skill or "", due_on=hw_due, note=hw_note or ""
+                )
         except ValidationError as exc:
             hw_errors.show(with_limits(exc.fields, {"note": (hw_note, HOMEWORK_NOTE_MAX)}))
         else:
@@ -134,31 +150,51 @@ for kind, history in r.checkups.items():
         continue
     chart_widgets.show(charts.checkup_trajectory(kind, history))
     latest = history[-1]
-    with st.expander(f"Latest {definitions[kind].name} item by item ({latest.day:%b} {latest.day.day}: "
-                     f"{latest.total}, {latest.band.lower()})"):
-        st.dataframe([{"Item": item.text, "Answer": item.choices[answer]}
-                      for item, answer in zip(definitions[kind].items, latest.answers, strict=False)],
-                     hide_index=True, width="stretch")
+    with st.expander(
+        f"Latest {definitions[kind].name} item by item ({latest.day:%b} {latest.day.day}: "
+        f"{latest.total}, {latest.band.lower()})"
+    ):
+        st.dataframe(
+            [
+                {"Item": item.text, "Answer": item.choices[answer]}
+                for item, answer in zip(definitions[kind].items, latest.answers, strict=False)
+            ],
+            hide_index=True,
+            width="stretch",
+        )
 
 if r.screeners:
     st.subheader("Substance-use screeners")
-    st.caption("AUDIT-C (alcohol, 0–12): a positive screen is 4 or more for men, 3 or more for women. "
-               "DAST-10 (drugs, 0–10): 0 none, 1–2 low, 3–5 moderate, 6–8 substantial, 9–10 severe. "
-               "Taken at intake and when you ask (at discharge, say). Part 2 data: never shown to family.")
+    st.caption(
+        "AUDIT-C (alcohol, 0–12): a positive screen is 4 or more for men, 3 or more for women. "
+        "DAST-10 (drugs, 0–10): 0 none, 1–2 low, 3–5 moderate, 6–8 substantial, 9–10 severe. "
+        "Taken at intake and when you ask (at discharge, say). Part 2 data: never shown to family."
+    )
     screener_defs = screeners.screeners()
     for kind, history in r.screeners.items():
         if history:
             chart_widgets.show(charts.checkup_trajectory(kind, history))
             latest = history[-1]
-            with st.expander(f"Latest {screener_defs[kind].name} item by item ({latest.day:%b} {latest.day.day}: "
-                             f"{latest.total}, {latest.band.lower()})"):
-                st.dataframe([{"Item": item.text, "Answer": item.choices[answer]}
-                              for item, answer in zip(screener_defs[kind].items, latest.answers, strict=False)],
-                             hide_index=True, width="stretch")
+            with st.expander(
+                f"Latest {screener_defs[kind].name} item by item ({latest.day:%b} {latest.day.day}: "
+                f"{latest.total}, {latest.band.lower()})"
+            ):
+                st.dataframe(
+                    [
+                        {"Item": item.text, "Answer": item.choices[answer]}
+                        for item, answer in zip(screener_defs[kind].items, latest.answers, strict=False)
+                    ],
+                    hide_index=True,
+                    width="stretch",
+                )
         else:
             st.caption(f"{screener_defs[kind].name}: not taken yet (it is offered at intake).")
-        if st.button(f"Ask for the {screener_defs[kind].name} again", key=f"ask_screener_{kind}",
-                     width="stretch", disabled=not history):
+        if st.button(
+            f"Ask for the {screener_defs[kind].name} again",
+            key=f"ask_screener_{kind}",
+            width="stretch",
+            disabled=not history,
+        ):
             try:
                 with session_scope() as session:
                     screeners.request(session, actor, participant_id=r.participant_id, kind=kind)
@@ -167,10 +203,14 @@ if r.screeners:
                 st.error(str(exc))
 
 if r.family:
-    st.caption("Family connected: " + "; ".join(
-        f"{md(m.name)}{f' ({md(m.relationship)})' if m.relationship else ''} sees "
-        + (", ".join(sharing.CATEGORY_LABELS[c].lower() for c in m.active) or "nothing now")
-        for m in r.family))
+    st.caption(
+        "Family connected: "
+        + "; ".join(
+            f"{md(m.name)}{f' ({md(m.relationship)})' if m.relationship else ''} sees "
+            + (", ".join(sharing.CATEGORY_LABELS[c].lower() for c in m.active) or "nothing now")
+            for m in r.family
+        )
+    )
 
 st.subheader("Alerts")
 if not r.alerts:
@@ -183,11 +223,15 @@ for a in r.alerts:
     if a.latest:
         st.caption(md(a.latest))
     if a.acknowledgement:
-        st.caption(f"{md(a.acknowledged_by or 'Acknowledged')}, {local_time(a.acknowledged_at, desk.zone)}: "
-                   f"{md(a.acknowledgement)}")
+        st.caption(
+            f"{md(a.acknowledged_by or 'Acknowledged')}, {local_time(a.acknowledged_at, desk.zone)}: "
+            f"{md(a.acknowledgement)}"
+        )
     for notice in r.notices.get(a.id, []):
-        st.caption(f":material/mail: {md(notice.words)}, {local_time(notice.at, desk.zone)}"
-                   + (f" — {md(notice.reason)}" if notice.reason and notice.status != "sent" else ""))
+        st.caption(
+            f":material/mail: {md(notice.words)}, {local_time(notice.at, desk.zone)}"
+            + (f" — {md(notice.reason)}" if notice.reason and notice.status != "sent" else "")
+        )
 
 st.divider()
 
@@ -203,8 +247,19 @@ def progress_report() -> str:
 
 
 # Built only when tapped (each is a full read of the record, audited as such).
-st.download_button("Download the record (CSV files, zipped)", record_zip, file_name=f"participant-{chosen_id}-record.zip",
-                   mime="application/zip", icon=":material/download:", width="stretch")
-st.download_button("Printable progress report (open, then print)", progress_report,
-                   file_name=f"participant-{chosen_id}-progress-report.html", mime="text/html",
-                   icon=":material/print:", width="stretch")
+st.download_button(
+    "Download the record (CSV files, zipped)",
+    record_zip,
+    file_name=f"participant-{chosen_id}-record.zip",
+    mime="application/zip",
+    icon=":material/download:",
+    width="stretch",
+)
+st.download_button(
+    "Printable progress report (open, then print)",
+    progress_report,
+    file_name=f"participant-{chosen_id}-progress-report.html",
+    mime="text/html",
+    icon=":material/print:",
+    width="stretch",
+)

@@ -14,8 +14,7 @@ from ui import crisis
 from ui import safety as plan_ui
 
 st.title("My safety plan")
-st.caption("Work down the steps, one at a time, until you feel safer. Step 5 and the lines below "
-           "are always there.")
+st.caption("Work down the steps, one at a time, until you feel safer. Step 5 and the lines below are always there.")
 crisis.resources_panel(actor.program_id, expanded=False)
 with session_scope() as session:
     plan = safety.current_plan(session, actor, actor.id)
@@ -25,9 +24,14 @@ with session_scope() as session:
 viewing, editing, changes = st.tabs(["My plan", "Edit", "Changes"])
 with viewing:
     plan_ui.show(plan, resources)
-    st.download_button("Keep a copy (printable page)", safety.printable(plan, name=actor.name, resources=resources),
-                       file_name="my-safety-plan.html", mime="text/html", icon=":material/download:",
-                       width="stretch")
+    st.download_button(
+        "Keep a copy (printable page)",
+        safety.printable(plan, name=actor.name, resources=resources),
+        file_name="my-safety-plan.html",
+        mime="text/html",
+        icon=":material/download:",
+        width="stretch",
+    )
 with editing:
     st.caption("Your therapist can see and edit this plan with you. Every change is kept.")
     plan_ui.editor(actor, actor.id, plan, key="plan_edit", zone=zone)

@@ -26,8 +26,10 @@ with session_scope() as session:
     changes = safety.history(session, actor, person.id)
     zone = user_zone(session, actor.id)
 if plan:
-    st.caption(f"Version {plan.version}, last changed by {md(plan.updated_by)} on "
-               f"{local_time(plan.updated_at, zone, with_year=True)}.")
+    st.caption(
+        f"Version {plan.version}, last changed by {md(plan.updated_by)} on "
+        f"{local_time(plan.updated_at, zone, with_year=True)}."
+    )
 viewing, editing, history = st.tabs(["Plan", "Edit", f"Changes ({len(changes)})"])
 with viewing, session_scope() as session:
     plan_ui.show(plan, crisis_resources_for(session, actor.program_id))

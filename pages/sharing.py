@@ -19,8 +19,10 @@ from ui.text import md
 from ui.timefmt import local_time
 
 st.title("Family sharing")
-st.caption("Nothing is shared unless you choose it here. Your notes, your answers to single questions and "
-           "urges to hurt yourself are never shared. You can stop sharing at any time.")
+st.caption(
+    "Nothing is shared unless you choose it here. Your notes, your answers to single questions and "
+    "urges to hurt yourself are never shared. You can stop sharing at any time."
+)
 with session_scope() as session:
     family = sharing.family_of(session, actor, actor.id)
     log = sharing.family_access_log(session, actor, actor.id)
@@ -42,10 +44,14 @@ with st.expander("Invite a family member", expanded=not family):
     if invited:
         try:
             with session_scope() as session:
-                code, expires = sharing.create_invitation(session, actor, name=name, relationship=relationship, email=email)
-            st.success(f"Give {md(name.strip())} this code: **{code}** — it works once, until "
-                       f"{local_time(expires, zone)}. They choose “I have an invitation code” on the login screen. "
-                       "They'll see nothing until you choose what to share below.")
+                code, expires = sharing.create_invitation(
+                    session, actor, name=name, relationship=relationship, email=email
+                )
+            st.success(
+                f"Give {md(name.strip())} this code: **{code}** — it works once, until "
+                f"{local_time(expires, zone)}. They choose “I have an invitation code” on the login screen. "
+                "They'll see nothing until you choose what to share below."
+            )
         except ValidationError as exc:
             errors.show(exc.fields)
 
@@ -87,18 +93,33 @@ for member in family:
             # Not a form: the consent below is redrawn as the date and purpose change, so what is
             # read is exactly what is agreed to (its wording's version is stored with the consent).
             form_errors = FieldErrors()
-            until_day = st.date_input("Until", value=today + timedelta(days=sharing.DEFAULT_CONSENT_DAYS),
-                                      min_value=today + timedelta(days=1),
-                                      max_value=today + timedelta(days=365), key=f"until_{key}")
+            until_day = st.date_input(
+                "Until",
+                value=today + timedelta(days=sharing.DEFAULT_CONSENT_DAYS),
+                min_value=today + timedelta(days=1),
+                max_value=today + timedelta(days=365),
+                key=f"until_{key}",
+            )
             form_errors.slot("until")
             purpose = signature = ""
             if category is Category.SUBSTANCE_USE:
                 # No max_chars (here or below): a browser given more than max_chars (a paste) keeps nothing.
-                purpose = st.text_input("Why you're sharing it", key=f"purpose_{key}",
-                                        placeholder="So they can support my recovery")
+                purpose = st.text_input(
+                    "Why you're sharing it", key=f"purpose_{key}", placeholder="So they can support my recovery"
+                )
                 form_errors.slot("purpose")
-            st.caption(md(sharing.consent_text(category, participant=actor.name, program=program_name,
-                                               family=member.name, until=until_day, purpose=purpose)))
+            st.caption(
+                md(
+                    sharing.consent_text(
+                        category,
+                        participant=actor.name,
+                        program=program_name,
+                        family=member.name,
+                        until=until_day,
+                        purpose=purpose,
+                    )
+                )
+            )
             if category is Category.SUBSTANCE_USE:
                 signature = st.text_input("Sign by typing your full name", key=f"signature_{key}")
                 form_errors.slot("signature")
@@ -106,18 +127,42 @@ for member in family:
             if st.button(f"Share with {md(first)}", key=f"share_{key}", type="primary", width="stretch"):
                 try:
                     with session_scope() as session:
-                        sharing.grant(session, actor, family_id=member.id, category=category, until=until_day,
-                                      purpose=purpose, signature=signature,
-                                      shown_version=sharing.consent_version(category))
+                        sharing.grant(
+                            session,
+                            actor,
+                            family_id=member.id,
+                            category=category,
+                            until=until_day,
+                            purpose=purpose,
+                            signature=signature,
+                            shown_version=sharing.consent_version(category),
+                        )
                     st.rerun()
-                except ValidationError as exc:   # (the signature message quotes their name)
-                    form_errors.show(with_limits({field: md(message) for field, message in exc.fields.items()},
-                                                 {"purpose": (purpose, sharing.PURPOSE_MAX),
-                                                  "signature": (signature, sharing.SIGNATURE_MAX)}))
+                except ValidationError as exc:  # (the signature message quotes their name)
+                    form_errors.show(
+                        with_limits(
+                            {field: md(message) for field, message in exc.fields.items()},
+                            {
+                                "purpose": (purpose, sharing.PURPOSE_MAX),
+                                "signature": (signature, sharing.SIGNATURE_MAX),
+                            },
+                        )
+                    )
 
 st.subheader("Who looked, and when")
 if not log:
     st.caption("No family member has looked at anything yet.")
 else:
-    st.dataframe([{"When": local_time(v.at, zone), "Who": v.who, "What": v.what,
-                   "": "" if v.allowed else "not shared: refused"} for v in log], hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {
+                "When": local_time(v.at, zone),
+                "Who": v.who,
+                "What": v.what,
+                "": "" if v.allowed else "not shared: refused",
+            }
+            for v in log
+        ],
+        hide_index=True,
+        width="stretch",
+    )

@@ -35,8 +35,12 @@ if todo:
     st.subheader("From your therapist")
     ui.homework_list(todo, today)
 
-query = st.text_input("Find a skill", placeholder="e.g. can't sleep, craving, angry at someone", key="skill_search",
-                      icon=":material/search:")
+query = st.text_input(
+    "Find a skill",
+    placeholder="e.g. can't sleep, craving, angry at someone",
+    key="skill_search",
+    icon=":material/search:",
+)
 if query.strip():
     with session_scope() as session:
         crisis_words = alerts.screen_search(session, actor, query=query, day=today)
@@ -49,8 +53,11 @@ if query.strip():
             crisis.resource_list(actor.program_id)
     else:
         found = search(query)
-        st.caption(f"{len(found)} skill{'s' if len(found) != 1 else ''} for “{md(query.strip())}”" if found else
-                   "No skill matches those words. Try a feeling or a situation, like “worried” or “craving”.")
+        st.caption(
+            f"{len(found)} skill{'s' if len(found) != 1 else ''} for “{md(query.strip())}”"
+            if found
+            else "No skill matches those words. Try a feeling or a situation, like “worried” or “craving”."
+        )
         for s in found[:8]:
             ui.skill_result(s, "found")
 
@@ -60,7 +67,9 @@ if favourites:
         ui.skill_result(skills_by_id()[skill_id], "fav")
 
 st.subheader("Coping tools")
-st.page_link("pages/tools.py", label="Breathing, grounding, urge surfing, thought record", icon=":material/self_improvement:")
+st.page_link(
+    "pages/tools.py", label="Breathing, grounding, urge surfing, thought record", icon=":material/self_improvement:"
+)
 
 st.subheader("All skills")
 ui.module_browser()

@@ -12,8 +12,15 @@ from ui import skills as ui
 
 st.title("Coping tools")
 wanted = st.query_params.get("tool")
-tool = st.segmented_control("Tool", list(TOOLS), format_func=TOOLS.get, key="tool_choice", width="stretch",
-                            default=wanted if wanted in TOOLS else "breathing", label_visibility="collapsed")
+tool = st.segmented_control(
+    "Tool",
+    list(TOOLS),
+    format_func=TOOLS.get,
+    key="tool_choice",
+    width="stretch",
+    default=wanted if wanted in TOOLS else "breathing",
+    label_visibility="collapsed",
+)
 if tool:
     st.query_params["tool"] = tool
     ui.TOOL_WIDGETS[tool](actor, key=f"tool_{tool}")

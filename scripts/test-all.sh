@@ -51,12 +51,13 @@ LINT_FAILED=""
 lint() {  # the settings are pyproject.toml's [tool.ruff] and [tool.mypy]
   local rc=0
   "$BIN/ruff" check --quiet . || rc=1
+  "$BIN/ruff" format --check --quiet . || rc=1   # `ruff format .` fixes it
   "$BIN/mypy" || rc=1      # core/, with the ratchet list in pyproject.toml
   return $rc
 }
 if [[ " $PHASES " == *" lint "* ]]; then
   echo "== lint =="
-  timed "lint: ruff check, mypy core/" lint || LINT_FAILED=1
+  timed "lint: ruff check/format, mypy core/" lint || LINT_FAILED=1
 fi
 
 if [[ " $PHASES " == *" sqlite "* ]]; then

@@ -75,7 +75,7 @@ def sqlite_templates(tmp_path_factory) -> dict[bool, Path]:
     for seeded in (False, True):
         path = folder / ("demo.db" if seeded else "empty.db")
         _build(f"sqlite:///{path}", folder, seeded=seeded)
-        with sqlite3.connect(path) as conn:   # one self-contained file: no -wal beside it to copy
+        with sqlite3.connect(path) as conn:  # one self-contained file: no -wal beside it to copy
             conn.execute("PRAGMA journal_mode=DELETE")
         files[seeded] = path
     return files
@@ -177,6 +177,7 @@ def demo(session):
 
 # --- small factories, for tests that need a person or two and not the whole demo ----------------
 
+
 class People:
     """A program (New York, substance use tracked, the default card targets), its admin and one
     therapist, on an otherwise empty database; participants made on demand, on that caseload."""
@@ -186,26 +187,45 @@ class People:
         from core.models import AppUser, Program, Role
 
         self.session = session
-        self.program = Program(name="Test IOP", timezone="America/New_York", substance_use_tracking=True,
-                               crisis_region="US")
+        self.program = Program(
+            name="Test IOP", timezone="America/New_York", substance_use_tracking=True, crisis_region="US"
+        )
         session.add(self.program)
         session.flush()
         ensure_default_targets(session, self.program.id)
-        self.admin = AppUser(username="admin.test", name="Ada Admin", role=Role.ADMIN.value, password_hash="!",
-                             program_id=self.program.id)
-        self.therapist = AppUser(username="dr.test", name="Dr. Tess Ting", role=Role.THERAPIST.value,
-                                 password_hash="!", program_id=self.program.id)
+        self.admin = AppUser(
+            username="admin.test",
+            name="Ada Admin",
+            role=Role.ADMIN.value,
+            password_hash="!",
+            program_id=self.program.id,
+        )
+        self.therapist = AppUser(
+            username="dr.test",
+            name="Dr. Tess Ting",
+            role=Role.THERAPIST.value,
+            password_hash="!",
+            program_id=self.program.id,
+        )
         session.add_all([self.admin, self.therapist])
         session.commit()
 
-    def participant(self, username: str = "quinn", *, name: str = "Quinn Rivers", tz: str | None = None,
-                    started_on=None):
+    def participant(
+        self, username: str = "quinn", *, name: str = "Quinn Rivers", tz: str | None = None, started_on=None
+    ):
         """A participant with no history, on the therapist's caseload; returns their Actor."""
         from core.access import Actor
         from core.models import AppUser, CaseloadAssignment, Role
 
-        user = AppUser(username=username, name=name, role=Role.PARTICIPANT.value, password_hash="!",
-                       program_id=self.program.id, timezone=tz, started_on=started_on)
+        user = AppUser(
+            username=username,
+            name=name,
+            role=Role.PARTICIPANT.value,
+            password_hash="!",
+            program_id=self.program.id,
+            timezone=tz,
+            started_on=started_on,
+        )
         self.session.add(user)
         self.session.flush()
         self.session.add(CaseloadAssignment(participant_id=user.id, therapist_id=self.therapist.id))

@@ -26,8 +26,11 @@ DIRECTIVES = ":material/skull: :red[EVILRED] $EVILMATH$"
 FULL = f"{IMG} {LINK} {HTML} {BARE} {DIRECTIVES}"
 
 # What must never survive into Markdown unescaped (checked only in text that carries a payload).
-DANGEROUS = re.compile(r"(?<!\\)\]\(https?|(?<!\\)<img|(?<!\\)<https?|https?://|www\.evil|"
-                       r"(?<!\\):material/skull|(?<!\\):red\[EVILRED|(?<!\\)\$EVILMATH", re.IGNORECASE)
+DANGEROUS = re.compile(
+    r"(?<!\\)\]\(https?|(?<!\\)<img|(?<!\\)<https?|https?://|www\.evil|"
+    r"(?<!\\):material/skull|(?<!\\):red\[EVILRED|(?<!\\)\$EVILMATH",
+    re.IGNORECASE,
+)
 MARKER = "evil"
 
 
@@ -70,20 +73,50 @@ def plant(session: Session) -> None:
     content["help_contacts"] = [{"name": f"Sam{IMG}", "phone": "555 0100"}]
     content["reasons_for_living"] = [FULL[:200]]
     content["shared_steps"] = ["help_contacts", "reasons_for_living"]
-    safety.save_plan(session, alex, participant_id=alex.id, content=content, base_version=plan.version if plan else None)
-    practice.save_thought_record(session, alex, participant_id=alex.id, entry_key="hostile-1", record=practice.ThoughtInput(
-        situation=f"At work{IMG}", emotions=[(f"sad{LINK}", 60, 30)], automatic_thought=FULL,
-        evidence_for=FULL, evidence_against=FULL, balanced_thought=FULL, balanced_belief=50))
+    safety.save_plan(
+        session, alex, participant_id=alex.id, content=content, base_version=plan.version if plan else None
+    )
+    practice.save_thought_record(
+        session,
+        alex,
+        participant_id=alex.id,
+        entry_key="hostile-1",
+        record=practice.ThoughtInput(
+            situation=f"At work{IMG}",
+            emotions=[(f"sad{LINK}", 60, 30)],
+            automatic_thought=FULL,
+            evidence_for=FULL,
+            evidence_against=FULL,
+            balanced_thought=FULL,
+            balanced_belief=50,
+        ),
+    )
     for category in (Category.SAFETY_PLAN, Category.SUBSTANCE_USE):
-        sharing.grant(session, alex, family_id=pat.id, category=category, until=today + timedelta(days=30),
-                      purpose=f"Support{IMG}" if category is Category.SUBSTANCE_USE else "",
-                      signature=alex.name if category is Category.SUBSTANCE_USE else "",
-                      shown_version=sharing.consent_version(category))
+        sharing.grant(
+            session,
+            alex,
+            family_id=pat.id,
+            category=category,
+            until=today + timedelta(days=30),
+            purpose=f"Support{IMG}" if category is Category.SUBSTANCE_USE else "",
+            signature=alex.name if category is Category.SUBSTANCE_USE else "",
+            shown_version=sharing.consent_version(category),
+        )
 
     # Therapist-entered: a homework note and an alert acknowledgement.
     practice.assign_homework(session, rivera, participant_id=alex.id, skill_id="wise_mind", note=FULL[:300])
-    diary.save_card(session, alex, participant_id=alex.id, day=today, card=diary.CardInput(
-        mood=3, urges={"suicidal_thoughts": (5, False), "self_harm": (0, False), "substance_use": (0, False)}))
-    alert = session.exec(select(Alert).where(Alert.participant_id == alex.id, Alert.resolved_at == None)  # noqa: E711
-                         .order_by(Alert.id.desc())).first()
+    diary.save_card(
+        session,
+        alex,
+        participant_id=alex.id,
+        day=today,
+        card=diary.CardInput(
+            mood=3, urges={"suicidal_thoughts": (5, False), "self_harm": (0, False), "substance_use": (0, False)}
+        ),
+    )
+    alert = session.exec(
+        select(Alert)
+        .where(Alert.participant_id == alex.id, Alert.resolved_at == None)  # noqa: E711
+        .order_by(Alert.id.desc())
+    ).first()
     alerts.acknowledge(session, rivera, alert_id=alert.id, note=FULL)

@@ -31,13 +31,13 @@ class Inbox:
 
     def __init__(self, *, refuse_rcpt: str | None = None, overlap: int = 0, overlap_timeout: float = 20):
         self.messages: list[EmailMessage] = []
-        self.peers: list[str] = []                 # which client port each message came from
+        self.peers: list[str] = []  # which client port each message came from
         self.lock = threading.Lock()
-        self.refuse_rcpt = refuse_rcpt             # e.g. "550 5.1.1 No such mailbox"
-        self.hold = threading.Event()              # set: DATA is held until `release`
-        self.holding = threading.Event()           # set by the server once a message is being held
+        self.refuse_rcpt = refuse_rcpt  # e.g. "550 5.1.1 No such mailbox"
+        self.hold = threading.Event()  # set: DATA is held until `release`
+        self.holding = threading.Event()  # set by the server once a message is being held
         self.release = threading.Event()
-        self.overlap = overlap                     # wait until this many connections are in DATA at once
+        self.overlap = overlap  # wait until this many connections are in DATA at once
         self._in_data: set[int] = set()
         self.overlapped = threading.Event()
         self.overlap_timeout = overlap_timeout

@@ -51,7 +51,8 @@ def countdown_labels(seconds: int) -> list[str]:
 
 def _progress_css(uid: str, seconds: int, delay: str, elapsed: float) -> str:
     """The bar that fills over `seconds` and the time left under it (breathing and urge surfing)."""
-    return f""".{uid} .bar {{ width: 100%; height: 0.5rem; border-radius: 0.25rem; background: #dde8e7; overflow: hidden; }}
+    return f""".{uid} .bar {{ width: 100%; height: 0.5rem; border-radius: 0.25rem; background: #dde8e7;
+  overflow: hidden; }}
 .{uid} .bar > div {{ height: 100%; width: 0%; background: #2f6f73;
   animation: {uid}-bar {seconds}s linear {delay} 1 forwards; }}
 .{uid} .left {{ color: #5b6b6d; font-size: 0.95rem; }}
@@ -83,7 +84,8 @@ def breathing_html(pattern: tuple[str, int, int, int], seconds: int, elapsed: fl
 {_progress_css(uid, seconds, delay, elapsed)}
 @media (prefers-reduced-motion: reduce) {{ .{uid} .circle {{ animation: none; transform: scale(0.8); }} }}
 </style>
-<div class="{uid}" data-testid="breathing-animation" role="timer" aria-label="Paced breathing, {html.escape(pattern[0])}">
+<div class="{uid}" data-testid="breathing-animation" role="timer"
+  aria-label="Paced breathing, {html.escape(pattern[0])}">
 <div class="circle"></div><div class="phase" data-testid="breath-phase"></div>
 <div class="bar"><div></div></div><div class="left" data-testid="time-left"></div></div>"""
 

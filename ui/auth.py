@@ -38,9 +38,9 @@ from ui.text import md
 USER_ID = "iop_user_id"
 SESSION_VERSION = "iop_session_version"
 MUST_CHOOSE = "iop_must_choose_password"
-HANDOFF = "iop_cookie_handoff"       # a code the page still has to exchange for its cookie
-CLEAR_COOKIE = "iop_clear_cookie"    # the browser holds a cookie that no longer counts
-COOKIE_READ = "iop_cookie_read"      # this session has looked at the cookie it was opened with
+HANDOFF = "iop_cookie_handoff"  # a code the page still has to exchange for its cookie
+CLEAR_COOKIE = "iop_clear_cookie"  # the browser holds a cookie that no longer counts
+COOKIE_READ = "iop_cookie_read"  # this session has looked at the cookie it was opened with
 NOTICE = "iop_notice"
 NOTICE_SECONDS = 30
 
@@ -94,9 +94,12 @@ def _post(path: str, payload: dict) -> None:
     """Have the page POST to one of our routes. The response's Set-Cookie does the work;
     keepalive lets it finish even if the person reloads at once."""
     body = json.dumps(payload).replace("<", "\\u003c")
-    st.html(f"<script>fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', "
-            f"keepalive: true, headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}}});"
-            f"</script>", unsafe_allow_javascript=True)
+    st.html(
+        f"<script>fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', "
+        f"keepalive: true, headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}}});"
+        f"</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def _cookie_requests(session) -> None:
@@ -124,8 +127,7 @@ def current_actor() -> Actor | None:
         actor = None
         if user_id is not None:
             user = session.get(AppUser, user_id)
-            if auth.session_is_current(user, st.session_state.get(SESSION_VERSION),
-                                       demo_mode=config.demo_mode):
+            if auth.session_is_current(user, st.session_state.get(SESSION_VERSION), demo_mode=config.demo_mode):
                 st.session_state[MUST_CHOOSE] = user.must_change_password
                 actor = Actor.of(user)
             else:
@@ -157,8 +159,7 @@ def must_choose_password() -> bool:
 def _try_login(username: str, password: str) -> str | None:
     """Check the form; on success start the session and return None, else the message to show."""
     with session_scope() as session:
-        result = auth.log_in(session, username=username, password=password, client=client_id(),
-                             verify=check_password)
+        result = auth.log_in(session, username=username, password=password, client=client_id(), verify=check_password)
         if result.user is None:
             return result.message
         _start_session(result.user)
@@ -181,8 +182,7 @@ def login_screen() -> None:
         st.session_state.pop(NOTICE, None)
     with st.form("login", clear_on_submit=False, enter_to_submit=True):
         username = st.text_input("Username", key="login_username", autocomplete="username")
-        password = st.text_input("Password", type="password", key="login_password",
-                                 autocomplete="current-password")
+        password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
         message_slot = st.empty()
         submitted = st.form_submit_button("Log in", type="primary", width="stretch")
     if submitted:
@@ -193,8 +193,10 @@ def login_screen() -> None:
         else:
             st.session_state.pop("login_password", None)
             st.rerun()
-    st.caption("Forgot your password, or logging in is paused? Your program's front desk or your "
-               "therapist can unlock it or give you a reset code.")
+    st.caption(
+        "Forgot your password, or logging in is paused? Your program's front desk or your "
+        "therapist can unlock it or give you a reset code."
+    )
     with st.expander("I have a reset code"):
         _reset_with_code()
     with st.expander("I have an invitation code (family members)"):
@@ -208,21 +210,30 @@ def _reset_with_code() -> None:
     with st.form("reset_code", clear_on_submit=False, border=False):
         username = st.text_input("Your username", key="reset_username", autocomplete="username")
         errors.slot("username")
-        code = st.text_input("Reset code", key="reset_code", placeholder="e.g. 7KQ4-MZ2P-X9HD",
-                             help="Dashes and spaces don't matter, nor do capitals.")
+        code = st.text_input(
+            "Reset code",
+            key="reset_code",
+            placeholder="e.g. 7KQ4-MZ2P-X9HD",
+            help="Dashes and spaces don't matter, nor do capitals.",
+        )
         errors.slot("code")
-        new = st.text_input("New password", type="password", key="reset_new", autocomplete="new-password",
-                            help="8 to 72 characters. A short sentence is easy to remember.")
+        new = st.text_input(
+            "New password",
+            type="password",
+            key="reset_new",
+            autocomplete="new-password",
+            help="8 to 72 characters. A short sentence is easy to remember.",
+        )
         errors.slot("new")
-        repeat = st.text_input("New password again", type="password", key="reset_repeat",
-                               autocomplete="new-password")
+        repeat = st.text_input("New password again", type="password", key="reset_repeat", autocomplete="new-password")
         errors.slot("repeat")
         done = st.form_submit_button("Set my password and log in", width="stretch")
     if done:
         try:
             with session_scope() as session:
-                user = auth.redeem_reset_code(session, username=username, code=code, new=new,
-                                              repeat=repeat, client=client_id())
+                user = auth.redeem_reset_code(
+                    session, username=username, code=code, new=new, repeat=repeat, client=client_id()
+                )
                 _start_session(user)
                 _remember_login(session, user)
         except ValidationError as exc:
@@ -243,17 +254,30 @@ def _join_with_invitation() -> None:
         errors.slot("code")
         username = st.text_input("Choose a username", key="join_username", autocomplete="username")
         errors.slot("username")
-        password = st.text_input("Choose a password", type="password", key="join_password",
-                                 autocomplete="new-password", help="8 to 72 characters.")
+        password = st.text_input(
+            "Choose a password",
+            type="password",
+            key="join_password",
+            autocomplete="new-password",
+            help="8 to 72 characters.",
+        )
         errors.slot("password")
         joined = st.form_submit_button("Create my account", width="stretch")
     if joined:
         try:
             with session_scope() as session:
-                user = sharing.redeem_invitation(session, code=code, username=username, password=password,
-                                                 rounds=settings().bcrypt_rounds, client=client_id())
-            st.success(f"Welcome, {md(user.name.split()[0])}. Your account is ready: log in above with "
-                       f"username {user.username}.")
+                user = sharing.redeem_invitation(
+                    session,
+                    code=code,
+                    username=username,
+                    password=password,
+                    rounds=settings().bcrypt_rounds,
+                    client=client_id(),
+                )
+            st.success(
+                f"Welcome, {md(user.name.split()[0])}. Your account is ready: log in above with "
+                f"username {user.username}."
+            )
         except ValidationError as exc:
             errors.show(exc.fields)
 
@@ -264,22 +288,26 @@ def choose_password_screen() -> None:
 
     user_id = st.session_state.get(USER_ID)
     st.title("Choose your own password")
-    st.write("Your program set up your account with a first password. Choose one only you know "
-             "before you go on.")
+    st.write("Your program set up your account with a first password. Choose one only you know before you go on.")
     errors = FieldErrors()
     with st.form("choose_password", clear_on_submit=False):
-        new = st.text_input("New password", type="password", key="choose_new", autocomplete="new-password",
-                            help="8 to 72 characters. A short sentence is easy to remember.")
+        new = st.text_input(
+            "New password",
+            type="password",
+            key="choose_new",
+            autocomplete="new-password",
+            help="8 to 72 characters. A short sentence is easy to remember.",
+        )
         errors.slot("new")
-        repeat = st.text_input("New password again", type="password", key="choose_repeat",
-                               autocomplete="new-password")
+        repeat = st.text_input("New password again", type="password", key="choose_repeat", autocomplete="new-password")
         errors.slot("repeat")
         chosen = st.form_submit_button("Save my password", type="primary", width="stretch")
     if chosen and user_id is not None:
         try:
             with session_scope() as session:
-                version = auth.choose_password(session, user_id=user_id, new=new, repeat=repeat,
-                                               rounds=settings().bcrypt_rounds)
+                version = auth.choose_password(
+                    session, user_id=user_id, new=new, repeat=repeat, rounds=settings().bcrypt_rounds
+                )
                 _password_changed(session, version)
         except ValidationError as exc:
             errors.show(exc.fields)
@@ -333,8 +361,14 @@ def reset_and_unlock(actor: Actor, people: dict[int, str], *, key: str) -> None:
     audits both."""
     from ui.text import md
 
-    user_id = st.selectbox("Whose login", list(people), index=None, format_func=people.__getitem__,
-                           placeholder="Choose a person", key=f"{key}_who")
+    user_id = st.selectbox(
+        "Whose login",
+        list(people),
+        index=None,
+        format_func=people.__getitem__,
+        placeholder="Choose a person",
+        key=f"{key}_who",
+    )
     if user_id is None:
         return
     label = people[user_id]
@@ -350,18 +384,23 @@ def reset_and_unlock(actor: Actor, people: dict[int, str], *, key: str) -> None:
         try:
             with session_scope() as session:
                 lifted = auth.unlock(session, actor, user_id=user_id)
-            st.success(f"Logging in is unlocked for {md(label)}." if lifted else
-                       f"Logging in was not paused for {md(label)}: nothing to unlock.")
+            st.success(
+                f"Logging in is unlocked for {md(label)}."
+                if lifted
+                else f"Logging in was not paused for {md(label)}: nothing to unlock."
+            )
         except AccessDenied as exc:
             st.error(str(exc))
     issued = st.session_state.get(f"{key}_issued")
     if issued and issued[0] == user_id:
         st.success(f"Reset code for {md(label)}:")
         st.code(issued[1], language=None)
-        st.caption("Give it to them in person or read it out on the phone; it is not shown again. "
-                   "It works once, within 24 hours: on the login screen they open \"I have a reset "
-                   "code\", type it with their username and choose a new password. An earlier "
-                   "code stops working.")
+        st.caption(
+            "Give it to them in person or read it out on the phone; it is not shown again. "
+            'It works once, within 24 hours: on the login screen they open "I have a reset '
+            'code", type it with their username and choose a new password. An earlier '
+            "code stops working."
+        )
 
 
 @contextmanager

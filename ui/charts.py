@@ -55,8 +55,14 @@ def emotions(cards, *, key: str, sentence: str = "", span=None) -> None:
     """Emotions over time, two lines to start with (the two felt most strongly), and a choice of
     which to show: five lines at once were unreadable on a phone. A fragment, so picking redraws
     this chart alone."""
-    chosen = st.pills("Emotions to show", list(clinical.EMOTIONS), format_func=clinical.EMOTIONS.get,
-                      selection_mode="multi", default=charts.strongest_emotions(cards), key=key)
+    chosen = st.pills(
+        "Emotions to show",
+        list(clinical.EMOTIONS),
+        format_func=clinical.EMOTIONS.get,
+        selection_mode="multi",
+        default=charts.strongest_emotions(cards),
+        key=key,
+    )
     if cards and not chosen:
         st.caption("Pick an emotion above to see it over time.")
         return

@@ -18,17 +18,28 @@ def form(q: Questionnaire, errors: FieldErrors) -> tuple[list[int | None], int |
         answers: list[int | None] = []
         for index, item in enumerate(q.items):
             with st.container(border=True):
-                answers.append(st.radio(f"{index + 1}. {item.text}", range(len(item.choices)), index=None,
-                                        format_func=lambda i, c=item.choices: c[i], key=f"{q.kind}_item_{index}"))
+                answers.append(
+                    st.radio(
+                        f"{index + 1}. {item.text}",
+                        range(len(item.choices)),
+                        index=None,
+                        format_func=lambda i, c=item.choices: c[i],
+                        key=f"{q.kind}_item_{index}",
+                    )
+                )
                 errors.slot(f"item_{index}")
         function_answer = None
         if q.function_item:
             with st.container(border=True):
-                function_answer = st.radio(q.function_item, range(len(q.function_choices)), index=None,
-                                           format_func=lambda i: q.function_choices[i], key=f"{q.kind}_function")
+                function_answer = st.radio(
+                    q.function_item,
+                    range(len(q.function_choices)),
+                    index=None,
+                    format_func=lambda i: q.function_choices[i],
+                    key=f"{q.kind}_function",
+                )
                 errors.slot("function")
-        submitted = st.form_submit_button("Submit check-up", type="primary", width="stretch",
-                                          key=f"submit_{q.kind}")
+        submitted = st.form_submit_button("Submit check-up", type="primary", width="stretch", key=f"submit_{q.kind}")
     st.caption(q.attribution)
     return (answers, function_answer) if submitted else None
 
@@ -47,8 +58,10 @@ def change_sentence(kind: str, change: clinical.Change, *, praise: bool = True) 
     if change.marked_better:
         return f"{-change.from_intake} points better than when you started — a change that counts."
     if change.marked_worse:
-        return (f"{change.from_intake} points higher than when you started. Your therapist will see this "
-                "and talk it through with you — you don't have to fix it alone.")
+        return (
+            f"{change.from_intake} points higher than when you started. Your therapist will see this "
+            "and talk it through with you — you don't have to fix it alone."
+        )
     if change.from_intake == 0:
         return "The same as when you started."
     direction = "lower" if change.from_intake < 0 else "higher"
@@ -69,8 +82,10 @@ def screener_result(q: Questionnaire, outcome: ScreenerResult) -> None:
         st.markdown(f"**{q.name}: {outcome.total} of {clinical.MAX_TOTAL[q.kind]} — {outcome.band}**")
         st.write(outcome.words)
         if outcome.intake_total is None:
-            st.write("This is your starting point. Your therapist may ask for it again later, "
-                     "so you can both see what has changed.")
+            st.write(
+                "This is your starting point. Your therapist may ask for it again later, "
+                "so you can both see what has changed."
+            )
         else:
             st.write(f"When you started it was {outcome.intake_total}.")
 
@@ -79,5 +94,8 @@ def trend(q: Questionnaire, past: list[Past]) -> None:
     if not past:
         return
     recent = past[-6:]
-    st.caption(f"{q.name} so far: " + " → ".join(str(p.total) for p in recent)
-               + f" (latest {recent[-1].day:%b} {recent[-1].day.day}: {recent[-1].band.lower()})")
+    st.caption(
+        f"{q.name} so far: "
+        + " → ".join(str(p.total) for p in recent)
+        + f" (latest {recent[-1].day:%b} {recent[-1].day.day}: {recent[-1].band.lower()})"
+    )

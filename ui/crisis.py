@@ -58,8 +58,10 @@ def _lines(program_id: int | None, fallback: bool) -> tuple[list[CrisisResource]
             log.exception("crisis resources: database unavailable, showing the last lines read")
     if program_id in _last_good:
         return _last_good[program_id], ""
-    return (list(REGION_CRISIS_RESOURCES[DEFAULT_REGION]),
-            f"These are the {REGION_NAMES[DEFAULT_REGION]} lines. Anywhere else, call your local emergency number.")
+    return (
+        list(REGION_CRISIS_RESOURCES[DEFAULT_REGION]),
+        f"These are the {REGION_NAMES[DEFAULT_REGION]} lines. Anywhere else, call your local emergency number.",
+    )
 
 
 def resource_list(program_id: int | None, fallback: bool = False) -> None:
@@ -81,7 +83,6 @@ def crisis_button(program_id: int | None) -> None:
         _render(program_id)
 
 
-def resources_panel(program_id: int | None = None, *, expanded: bool = True,
-                    fallback: bool = False) -> None:
+def resources_panel(program_id: int | None = None, *, expanded: bool = True, fallback: bool = False) -> None:
     with st.expander("Need help right now? Crisis lines", icon=":material/emergency:", expanded=expanded):
         _render(program_id, fallback)

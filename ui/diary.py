@@ -35,7 +35,7 @@ def day_words(day: date, today: date) -> tuple[str, str]:
     return f"on {day:%a %b} {day.day}", "the night before"
 
 
-DRAFTS = "diary_drafts"   # session state: day (ISO) -> CardInput not yet saved
+DRAFTS = "diary_drafts"  # session state: day (ISO) -> CardInput not yet saved
 
 
 def draft_for(day: date) -> CardInput | None:
@@ -54,18 +54,28 @@ def unsaved_days(days: list[date]) -> list[date]:
 
 def _same(a: CardInput, b: CardInput, targets: list[Target]) -> bool:
     """The same answers, whether or not an unanswered question is written down as None."""
+
     def normal(c: CardInput) -> tuple:
-        return (c.mood, tuple(c.emotions.get(k) for k in clinical.EMOTIONS),
-                tuple(tuple(c.urges.get(t.key, (None, False))) for t in targets), c.craving, sorted(c.skills),
-                c.sleep_hours, c.medication, c.note or "")
+        return (
+            c.mood,
+            tuple(c.emotions.get(k) for k in clinical.EMOTIONS),
+            tuple(tuple(c.urges.get(t.key, (None, False))) for t in targets),
+            c.craving,
+            sorted(c.skills),
+            c.sleep_hours,
+            c.medication,
+            c.note or "",
+        )
+
     return normal(a) == normal(b)
 
 
 _MISSING = object()
 
 
-def _answers_in_state(day: date, targets: list[Target], modules: tuple[Module, ...], craving_on: bool,
-                      base: CardInput) -> CardInput | None:
+def _answers_in_state(
+    day: date, targets: list[Target], modules: tuple[Module, ...], craving_on: bool, base: CardInput
+) -> CardInput | None:
     """The answers the browser sent for `day`'s card, read before anything is drawn (None if none).
 
     Read first thing in every run of the card: a tap on Yesterday can arrive in the same run as
@@ -81,20 +91,37 @@ def _answers_in_state(day: date, targets: list[Target], modules: tuple[Module, .
     keys = [f"mood_{k}", f"note_{k}", *(f"{e}_{k}" for e in clinical.EMOTIONS)]
     if not any(key in state for key in keys):
         return None
-    skills = [sid for module in modules for sid in get(f"skills_{module.id}_{k}",
-                                                        [x for x in base.skills if x in {s.id for s in module.skills}])]
+    skills = [
+        sid
+        for module in modules
+        for sid in get(f"skills_{module.id}_{k}", [x for x in base.skills if x in {s.id for s in module.skills}])
+    ]
     return CardInput(
         mood=get(f"mood_{k}", base.mood),
         emotions={e: get(f"{e}_{k}", base.emotions.get(e)) for e in clinical.EMOTIONS},
-        urges={t.key: (get(f"urge_{t.key}_{k}", base.urges.get(t.key, (None, False))[0]),
-                       get(f"acted_{t.key}_{k}", base.urges.get(t.key, (None, False))[1])) for t in targets},
-        craving=get(f"craving_{k}", base.craving) if craving_on else None, skills=skills,
-        sleep_hours=get(f"sleep_{k}", base.sleep_hours), medication=get(f"medication_{k}", base.medication),
-        note=get(f"note_{k}", base.note) or "")
+        urges={
+            t.key: (
+                get(f"urge_{t.key}_{k}", base.urges.get(t.key, (None, False))[0]),
+                get(f"acted_{t.key}_{k}", base.urges.get(t.key, (None, False))[1]),
+            )
+            for t in targets
+        },
+        craving=get(f"craving_{k}", base.craving) if craving_on else None,
+        skills=skills,
+        sleep_hours=get(f"sleep_{k}", base.sleep_hours),
+        medication=get(f"medication_{k}", base.medication),
+        note=get(f"note_{k}", base.note) or "",
+    )
 
 
-def keep_drafts(days: list[date], saved: dict[date, CardView], *, targets: list[Target],
-                modules: tuple[Module, ...], craving_on: bool) -> None:
+def keep_drafts(
+    days: list[date],
+    saved: dict[date, CardView],
+    *,
+    targets: list[Target],
+    modules: tuple[Module, ...],
+    craving_on: bool,
+) -> None:
     """Fold what the browser sent for every day's card into that day's draft (see above)."""
     drafts = st.session_state.setdefault(DRAFTS, {})
     for day in days:
@@ -109,8 +136,16 @@ def keep_drafts(days: list[date], saved: dict[date, CardView], *, targets: list[
             drafts[day.isoformat()] = entered
 
 
-def card_form(*, day: date, today: date, existing: CardView | None, targets: list[Target], craving_on: bool,
-              modules: tuple[Module, ...], errors: FieldErrors) -> CardInput | None:
+def card_form(
+    *,
+    day: date,
+    today: date,
+    existing: CardView | None,
+    targets: list[Target],
+    craving_on: bool,
+    modules: tuple[Module, ...],
+    errors: FieldErrors,
+) -> CardInput | None:
     """Draw the card; return what was entered when Save is tapped.
 
     Not an `st.form`: a form's answers live only in the browser until it is submitted, so moving to
@@ -122,67 +157,97 @@ def card_form(*, day: date, today: date, existing: CardView | None, targets: lis
     start = draft_for(day) or (existing.as_input() if existing else CardInput(mood=None))
     k = day.isoformat()
     when, night = day_words(day, today)
-    mood = st.pills(f"**Overall mood {when}** · 0 = worst, 10 = best", SCALE_0_10, default=start.mood,
-                    key=f"mood_{k}")
+    mood = st.pills(f"**Overall mood {when}** · 0 = worst, 10 = best", SCALE_0_10, default=start.mood, key=f"mood_{k}")
     errors.slot("mood")
 
     st.markdown("**Emotions at their strongest** · 0 = none, 5 = extreme")
     emotions = {}
     for key, label in clinical.EMOTIONS.items():
-        emotions[key] = st.segmented_control(label, SCALE_0_5, default=start.emotions.get(key),
-                                             key=f"{key}_{k}", width="stretch")
+        emotions[key] = st.segmented_control(
+            label, SCALE_0_5, default=start.emotions.get(key), key=f"{key}_{k}", width="stretch"
+        )
         errors.slot(key)
 
     st.markdown("**Urges** · 0 = none, 5 = extreme")
     urges = {}
     for target in targets:
         urge, acted = start.urges.get(target.key, (None, False))
-        value = st.segmented_control(md(target.label), SCALE_0_5, default=urge, key=f"urge_{target.key}_{k}",
-                                     width="stretch")
+        value = st.segmented_control(
+            md(target.label), SCALE_0_5, default=urge, key=f"urge_{target.key}_{k}", width="stretch"
+        )
         did = st.toggle("Acted on it", value=acted, key=f"acted_{target.key}_{k}")
         urges[target.key] = (value, did)
         errors.slot(f"urge_{target.key}")
 
     craving = None
     if craving_on:
-        craving = st.pills("**Craving** · 0 = none, 10 = strongest", SCALE_0_10, default=start.craving,
-                           key=f"craving_{k}")
+        craving = st.pills(
+            "**Craving** · 0 = none, 10 = strongest", SCALE_0_10, default=start.craving, key=f"craving_{k}"
+        )
         errors.slot("craving")
 
     chosen = set(start.skills)
     with st.expander(f"**Skills I used {when}**{f' · {len(chosen)} chosen' if chosen else ''}"):
         skills: list[str] = []
         for module in modules:
-            picked = st.pills(module.name, [s.id for s in module.skills], selection_mode="multi",
-                              default=[s.id for s in module.skills if s.id in chosen],
-                              format_func=lambda sid: skills_by_id()[sid].name, key=f"skills_{module.id}_{k}")
+            picked = st.pills(
+                module.name,
+                [s.id for s in module.skills],
+                selection_mode="multi",
+                default=[s.id for s in module.skills if s.id in chosen],
+                format_func=lambda sid: skills_by_id()[sid].name,
+                key=f"skills_{module.id}_{k}",
+            )
             skills.extend(picked)
     errors.slot("skills")
 
-    sleep = st.number_input(f"Hours of sleep {night}", min_value=clinical.SLEEP_MIN_HOURS,
-                            max_value=clinical.SLEEP_MAX_HOURS, step=0.5, value=start.sleep_hours,
-                            placeholder="Tap to enter", key=f"sleep_{k}")
+    sleep = st.number_input(
+        f"Hours of sleep {night}",
+        min_value=clinical.SLEEP_MIN_HOURS,
+        max_value=clinical.SLEEP_MAX_HOURS,
+        step=0.5,
+        value=start.sleep_hours,
+        placeholder="Tap to enter",
+        key=f"sleep_{k}",
+    )
     errors.slot("sleep_hours")
-    medication = st.segmented_control("Took medication as prescribed", list(clinical.MEDICATION_CHOICES),
-                                      format_func=clinical.MEDICATION_CHOICES.get, default=start.medication,
-                                      key=f"medication_{k}", width="stretch")
+    medication = st.segmented_control(
+        "Took medication as prescribed",
+        list(clinical.MEDICATION_CHOICES),
+        format_func=clinical.MEDICATION_CHOICES.get,
+        default=start.medication,
+        key=f"medication_{k}",
+        width="stretch",
+    )
     errors.slot("medication")
     # No max_chars: a browser given more than max_chars (a paste) keeps nothing at all. Whatever
     # is typed stays; a note over the limit is marked at once with how much to cut.
-    note = st.text_area("Note · you and your therapist can read it", value=start.note,
-                        placeholder="Anything you want to remember or tell your therapist",
-                        help="Only you and your therapist can read this note.", key=f"note_{k}")
+    note = st.text_area(
+        "Note · you and your therapist can read it",
+        value=start.note,
+        placeholder="Anything you want to remember or tell your therapist",
+        help="Only you and your therapist can read this note.",
+        key=f"note_{k}",
+    )
     errors.slot("note")
     too_long = over_limit(note, clinical.NOTE_MAX_CHARS)
     if too_long:
         st.warning(too_long, icon=":material/content_cut:")
 
-    entered = CardInput(mood=mood, emotions=emotions, urges=urges, craving=craving, skills=skills,
-                        sleep_hours=sleep, medication=medication, note=note or "")
+    entered = CardInput(
+        mood=mood,
+        emotions=emotions,
+        urges=urges,
+        craving=craving,
+        skills=skills,
+        sleep_hours=sleep,
+        medication=medication,
+        note=note or "",
+    )
     saved_input = existing.as_input() if existing else CardInput(mood=None)
     drafts = st.session_state.setdefault(DRAFTS, {})
     if not _same(entered, saved_input, targets):
-        drafts[k] = entered          # kept for the session, whatever day or screen comes next
+        drafts[k] = entered  # kept for the session, whatever day or screen comes next
     else:
         drafts.pop(k, None)
     # One label and key whatever the card's state: a button whose identity changed between
@@ -192,7 +257,7 @@ def card_form(*, day: date, today: date, existing: CardView | None, targets: lis
     return entered
 
 
-CALM, WARM = "47, 111, 115", "214, 110, 60"   # teal for good things, orange for intensity
+CALM, WARM = "47, 111, 115", "214, 110, 60"  # teal for good things, orange for intensity
 EMPTY_CELL = '<td class="empty">·</td>'
 
 
@@ -234,8 +299,15 @@ def week_grid(cards: list[CardView], week_start: date, targets: list[Target], cr
         return label, [_cell(value(c) if c else None, high, hue) for c in week]
 
     rows = [row("Mood", lambda c: c.mood, clinical.MOOD_MAX, CALM)]
-    rows += [row(label.split(" /")[0], lambda c, k=key: c.emotions.get(k), clinical.EMOTION_MAX,
-                 CALM if key == "joy" else WARM) for key, label in clinical.EMOTIONS.items()]
+    rows += [
+        row(
+            label.split(" /")[0],
+            lambda c, k=key: c.emotions.get(k),
+            clinical.EMOTION_MAX,
+            CALM if key == "joy" else WARM,
+        )
+        for key, label in clinical.EMOTIONS.items()
+    ]
     rows += [(f"{t.label} urge", [_urge_cell(c, t.key) for c in week]) for t in targets]
     if craving_on:
         rows.append(row("Craving", lambda c: c.craving, clinical.CRAVING_MAX, WARM))

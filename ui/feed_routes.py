@@ -38,8 +38,11 @@ async def calendar_feed(request: Request) -> Response:
         return Response(status_code=503, headers=PRIVATE)
     if body is None:
         return Response(status_code=404, headers=PRIVATE)
-    return Response(body, media_type="text/calendar; charset=utf-8",
-                    headers={**PRIVATE, "Content-Disposition": 'inline; filename="iop-companion.ics"'})
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={**PRIVATE, "Content-Disposition": 'inline; filename="iop-companion.ics"'},
+    )
 
 
 ROUTES = [Route(f"{feed.PATH}/{{token}}.ics", calendar_feed, methods=["GET"])]

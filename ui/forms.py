@@ -31,8 +31,10 @@ def over_limit(text: str | None, limit: int) -> str | None:
     if not text or len(text) <= limit:
         return None
     over = len(text) - limit
-    return (f"This is {len(text):,} characters, {over:,} more than fit ({limit:,}). Please cut "
-            f"{over:,} character{'s' if over != 1 else ''} before saving — everything you typed is still here.")
+    return (
+        f"This is {len(text):,} characters, {over:,} more than fit ({limit:,}). Please cut "
+        f"{over:,} character{'s' if over != 1 else ''} before saving — everything you typed is still here."
+    )
 
 
 def with_limits(errors: dict[str, str], texts: dict[str, tuple[str | None, int]]) -> dict[str, str]:

@@ -23,10 +23,13 @@ from ui.text import md
 
 log = logging.getLogger("iop")
 
-DB_DOWN = ("We can't reach our records right now. Nothing you see here was lost — please try "
-           "again in a minute. If you need help now, the crisis lines are above.")
-UNEXPECTED = ("Something went wrong on our side and has been logged. Please try again; "
-              "if it keeps happening, tell your program.")
+DB_DOWN = (
+    "We can't reach our records right now. Nothing you see here was lost — please try "
+    "again in a minute. If you need help now, the crisis lines are above."
+)
+UNEXPECTED = (
+    "Something went wrong on our side and has been logged. Please try again; if it keeps happening, tell your program."
+)
 
 
 # Served from this machine, never from a font host: the app must work on a clinic network that
@@ -59,7 +62,8 @@ a[href^="tel:"], a[href^="sms:"] { display: inline-flex; align-items: center; ga
 [data-testid="stPopoverButton"], [data-testid="stExpanderToggleIcon"] { min-height: 44px; }
 [data-testid="stExpander"] summary { min-height: 44px; }
 [data-testid="stCaptionContainer"] { opacity: 1; color: #4b5558; }
-[data-testid="stTimeInput"] [role="spinbutton"], [data-testid="stDateInput"] [role="spinbutton"] { display: inline-block; min-width: 24px; min-height: 24px;
+[data-testid="stTimeInput"] [role="spinbutton"], [data-testid="stDateInput"] [role="spinbutton"] {
+  display: inline-block; min-width: 24px; min-height: 24px;
   text-align: center; }
 @media (max-width: 767.98px) { [data-testid="stExpandSidebarButton"], [data-testid="stSidebar"] { display: none; } }
 @media (min-width: 768px) { [class*="st-key-nav_menu_"] { display: none; } }
@@ -81,8 +85,7 @@ def is_database_error(exc: BaseException) -> bool:
 
 
 def configure_page(title: str = "IOP Companion") -> None:
-    st.set_page_config(page_title=title, page_icon=FAVICON, layout="centered",
-                       initial_sidebar_state="collapsed")
+    st.set_page_config(page_title=title, page_icon=FAVICON, layout="centered", initial_sidebar_state="collapsed")
     st.html(_CSS)
 
 
@@ -112,7 +115,7 @@ def run_safely(action: Callable[[], None]) -> None:
         st.warning(str(exc))
     except SQLAlchemyError:
         log.exception("database error")
-        db.fail()   # this run's unfinished writes are undone; what it showed is still audited
+        db.fail()  # this run's unfinished writes are undone; what it showed is still audited
         st.error(DB_DOWN)
     except Exception:  # the last line of defence before a traceback reaches a person
         log.exception("unexpected error")

@@ -10,34 +10,45 @@ from ui.text import md
 
 ACCOUNT = ("pages/account.py", "My account", ":material/settings:")
 PAGES: dict[Role, list[tuple[str, str, str]]] = {
-    Role.PARTICIPANT: [("pages/today.py", "Today", ":material/wb_sunny:"),
-                       ("pages/my_cards.py", "My cards", ":material/calendar_view_week:"),
-                       ("pages/checkups.py", "Check-ups", ":material/checklist:"),
-                       ("pages/skills.py", "Skills", ":material/self_improvement:"),
-                       ("pages/tools.py", "Coping tools", ":material/air:"),
-                       ("pages/practice.py", "Practice log", ":material/edit_note:"),
-                       ("pages/progress.py", "My progress", ":material/monitoring:"),
-                       ("pages/safety_plan.py", "My safety plan", ":material/health_and_safety:"),
-                       ("pages/sharing.py", "Family sharing", ":material/family_restroom:"),
-                       ("pages/notifications.py", "Reminders", ":material/notifications:"), ACCOUNT],
-    Role.THERAPIST: [("pages/caseload.py", "Caseload", ":material/groups:"),
-                     ("pages/alerts.py", "Alerts", ":material/notifications_active:"),
-                     ("pages/review.py", "Review", ":material/monitoring:"),
-                     ("pages/attendance.py", "Attendance", ":material/how_to_reg:"),
-                     ("pages/safety_plans.py", "Safety plans", ":material/health_and_safety:"),
-                     ("pages/notifications.py", "Notifications", ":material/notifications:"), ACCOUNT],
+    Role.PARTICIPANT: [
+        ("pages/today.py", "Today", ":material/wb_sunny:"),
+        ("pages/my_cards.py", "My cards", ":material/calendar_view_week:"),
+        ("pages/checkups.py", "Check-ups", ":material/checklist:"),
+        ("pages/skills.py", "Skills", ":material/self_improvement:"),
+        ("pages/tools.py", "Coping tools", ":material/air:"),
+        ("pages/practice.py", "Practice log", ":material/edit_note:"),
+        ("pages/progress.py", "My progress", ":material/monitoring:"),
+        ("pages/safety_plan.py", "My safety plan", ":material/health_and_safety:"),
+        ("pages/sharing.py", "Family sharing", ":material/family_restroom:"),
+        ("pages/notifications.py", "Reminders", ":material/notifications:"),
+        ACCOUNT,
+    ],
+    Role.THERAPIST: [
+        ("pages/caseload.py", "Caseload", ":material/groups:"),
+        ("pages/alerts.py", "Alerts", ":material/notifications_active:"),
+        ("pages/review.py", "Review", ":material/monitoring:"),
+        ("pages/attendance.py", "Attendance", ":material/how_to_reg:"),
+        ("pages/safety_plans.py", "Safety plans", ":material/health_and_safety:"),
+        ("pages/notifications.py", "Notifications", ":material/notifications:"),
+        ACCOUNT,
+    ],
     Role.FAMILY: [("pages/family.py", "Family home", ":material/home:"), ACCOUNT],
-    Role.ADMIN: [("pages/admin_accounts.py", "Accounts", ":material/manage_accounts:"),
-                 ("pages/admin_assign.py", "Caseloads", ":material/link:"),
-                 ("pages/admin_audit.py", "Audit log", ":material/policy:"),
-                 ("pages/admin_program.py", "Program", ":material/local_hospital:"),
-                 ("pages/admin_messages.py", "Messages", ":material/mail:"), ACCOUNT],
+    Role.ADMIN: [
+        ("pages/admin_accounts.py", "Accounts", ":material/manage_accounts:"),
+        ("pages/admin_assign.py", "Caseloads", ":material/link:"),
+        ("pages/admin_audit.py", "Audit log", ":material/policy:"),
+        ("pages/admin_program.py", "Program", ":material/local_hospital:"),
+        ("pages/admin_messages.py", "Messages", ":material/mail:"),
+        ACCOUNT,
+    ],
 }
 
 
 def pages_for(role: Role) -> list[st.Page]:
-    return [st.Page(path, title=title, icon=icon, default=index == 0)
-            for index, (path, title, icon) in enumerate(PAGES[role])]
+    return [
+        st.Page(path, title=title, icon=icon, default=index == 0)
+        for index, (path, title, icon) in enumerate(PAGES[role])
+    ]
 
 
 def menu(actor: Actor, here: str | None) -> None:
@@ -49,4 +60,4 @@ def menu(actor: Actor, here: str | None) -> None:
     with st.popover("Menu", icon=":material/menu:", key=f"nav_menu_{here or 'page'}", on_change="rerun"):
         for path, title, icon in PAGES[actor.role]:
             st.page_link(path, label=title, icon=icon, width="stretch")
-        st.caption(f"Logged in as **{md(actor.name)}** · {actor.role.label}")   # the sidebar's line, on a phone
+        st.caption(f"Logged in as **{md(actor.name)}** · {actor.role.label}")  # the sidebar's line, on a phone

@@ -25,8 +25,10 @@ THERAPIST_WORDS = {
     alerts.OPENED: "Your therapist has been sent an alert and will follow up with you.",
     alerts.ESCALATED: "Your therapist has been sent a new alert and will follow up with you.",
     alerts.UPDATED: "Your therapist's alert has been updated with what you shared.",
-    alerts.SEEN: ("Your therapist has already followed up on what you shared for this day. If things feel "
-                  "worse now, reach someone above."),
+    alerts.SEEN: (
+        "Your therapist has already followed up on what you shared for this day. If things feel "
+        "worse now, reach someone above."
+    ),
 }
 
 
@@ -95,21 +97,25 @@ def followup_offer(actor: Actor, alert_id: int, *, key: str) -> None:
         st.success(f"Sent to your therapist. {done}", icon=":material/check_circle:")
         return
     with st.expander("Six short questions for your therapist (optional)", icon=":material/quiz:"):
-        st.caption("You can skip these. Your answers help your therapist know how best to help; they are not "
-                   "read in real time.")
+        st.caption(
+            "You can skip these. Your answers help your therapist know how best to help; they are not "
+            "read in real time."
+        )
         answers: dict[str, bool | None] = {}
         for question_key, question in clinical.FOLLOWUP_QUESTIONS:
             if question_key in clinical.FOLLOWUP_AFTER_THOUGHTS and answers.get("thoughts") is not True:
                 continue
-            choice = st.radio(question, ["Yes", "No"], index=None, horizontal=True,
-                              key=f"{key}_fu_{alert_id}_{question_key}")
+            choice = st.radio(
+                question, ["Yes", "No"], index=None, horizontal=True, key=f"{key}_fu_{alert_id}_{question_key}"
+            )
             answers[question_key] = None if choice is None else choice == "Yes"
         message = st.empty()
         if st.button("Send to my therapist", key=f"{key}_fu_send_{alert_id}", type="primary", width="stretch"):
             try:
                 with session_scope() as session:
-                    saved = alerts.save_followup(session, actor, participant_id=actor.id, alert_id=alert_id,
-                                                 answers=answers)
+                    saved = alerts.save_followup(
+                        session, actor, participant_id=actor.id, alert_id=alert_id, answers=answers
+                    )
             except ValidationError:
                 message.error("Please answer each question shown with yes or no — or skip them all.")
                 return

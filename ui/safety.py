@@ -23,16 +23,20 @@ def _contact_line(item: dict) -> str:
     if not number:
         return f"- {md(name)}" + (f" · {md(phone)}" if phone else "")
     flag = " ⚠️ check this number" if safety.phone_flag(phone) else ""
-    return (f"- **{md(name)}** · [:material/call: Call](tel:{number}) · "
-            f"[:material/sms: Text](sms:{number}) · {md(phone)}{flag}")
+    return (
+        f"- **{md(name)}** · [:material/call: Call](tel:{number}) · "
+        f"[:material/sms: Text](sms:{number}) · {md(phone)}{flag}"
+    )
 
 
 def show(plan: Plan | None, resources: list | None = None, *, only_shared: bool = False) -> None:
     """The plan, step by step, in the order to work through it; step 5 ends with the program's
     crisis lines (`resources`), which are always part of it."""
     if plan is None:
-        st.info("There's no written plan yet. These are its steps — you can fill them in here, or "
-                "with your therapist at your next session.")
+        st.info(
+            "There's no written plan yet. These are its steps — you can fill them in here, or "
+            "with your therapist at your next session."
+        )
     for number, (key, title, prompt) in enumerate(STEPS, start=1):
         if only_shared and key not in plan.content:
             continue
@@ -44,7 +48,7 @@ def show(plan: Plan | None, resources: list | None = None, *, only_shared: bool 
         elif key in CONTACT_STEPS:
             if items:
                 st.markdown("\n".join(_contact_line(i) for i in items))
-            for resource in lines:   # exactly the crisis panel's lines and links
+            for resource in lines:  # exactly the crisis panel's lines and links
                 st.markdown(crisis.resource_markdown(resource))
         else:
             for item in items:
@@ -67,35 +71,58 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
             current = plan.items(step) if plan else []
             if step in CONTACT_STEPS:
                 st.markdown(f"**{number}. {title}** — {prompt}")
-                rows = st.data_editor(current or [{"name": "", "phone": ""}], num_rows="dynamic",
-                                      column_config={"name": "Name", "phone": "Phone"},
-                                      key=f"{key}_{step}", width="stretch", placeholder="")
+                rows = st.data_editor(
+                    current or [{"name": "", "phone": ""}],
+                    num_rows="dynamic",
+                    column_config={"name": "Name", "phone": "Phone"},
+                    key=f"{key}_{step}",
+                    width="stretch",
+                    placeholder="",
+                )
                 edited[step] = rows
             else:
-                text = st.text_area(f"**{number}. {title}** — one per line", "\n".join(current),
-                                    placeholder=prompt[0].upper() + prompt[1:], key=f"{key}_{step}")
+                text = st.text_area(
+                    f"**{number}. {title}** — one per line",
+                    "\n".join(current),
+                    placeholder=prompt[0].upper() + prompt[1:],
+                    key=f"{key}_{step}",
+                )
                 edited[step] = _lines(text)
         if actor.id == participant_id:
             edited[safety.SHARED_STEPS] = st.multiselect(
                 "Steps family may see, if you share your safety plan with them",
-                [key for key, _, _ in STEPS], default=plan.content.get(safety.SHARED_STEPS, []) if plan else [],
-                format_func=safety.STEP_TITLES.get, key=f"{key}_shared")
-        saved = st.form_submit_button("Save my plan" if actor.id == participant_id else "Save plan",
-                                      type="primary", width="stretch", key=f"{key}_save")
+                [key for key, _, _ in STEPS],
+                default=plan.content.get(safety.SHARED_STEPS, []) if plan else [],
+                format_func=safety.STEP_TITLES.get,
+                key=f"{key}_shared",
+            )
+        saved = st.form_submit_button(
+            "Save my plan" if actor.id == participant_id else "Save plan",
+            type="primary",
+            width="stretch",
+            key=f"{key}_save",
+        )
     if not saved:
         return
     try:
         with session_scope() as session:
-            result = safety.save_plan(session, actor, participant_id=participant_id, content=edited,
-                                      base_version=st.session_state[f"{key}_base"])
+            result = safety.save_plan(
+                session,
+                actor,
+                participant_id=participant_id,
+                content=edited,
+                base_version=st.session_state[f"{key}_base"],
+            )
     except ValidationError as exc:
         for message in exc.fields.values():
             st.error(message)
         st.caption("Nothing was saved yet; everything you typed is still here.")
     except PlanConflict as conflict:
-        st.warning(f"{md(conflict.current.updated_by)} saved a newer version at "
-                   f"{local_time(conflict.current.updated_at, zone)} while you were editing. Your text is still "
-                   "here: compare it with theirs below, then tap Save again to keep yours.")
+        st.warning(
+            f"{md(conflict.current.updated_by)} saved a newer version at "
+            f"{local_time(conflict.current.updated_at, zone)} while you were editing. Your text is still "
+            "here: compare it with theirs below, then tap Save again to keep yours."
+        )
         show(conflict.current)
         st.session_state[f"{key}_base"] = conflict.current.version
     else:

@@ -73,8 +73,15 @@ async def set_login_cookie(request: Request) -> Response:
         return _no_store(410)  # used, expired or unknown: no cookie
     config = settings()
     response = _no_store(204)
-    response.set_cookie(config.cookie_name, token, max_age=int(config.cookie_expiry_days * 86400),
-                        path="/", httponly=True, secure=_secure(request), samesite="lax")
+    response.set_cookie(
+        config.cookie_name,
+        token,
+        max_age=int(config.cookie_expiry_days * 86400),
+        path="/",
+        httponly=True,
+        secure=_secure(request),
+        samesite="lax",
+    )
     return response
 
 
@@ -83,10 +90,11 @@ async def delete_login_cookie(request: Request) -> Response:
     if not _same_site(request):
         return _no_store(403)
     response = _no_store(204)
-    response.delete_cookie(settings().cookie_name, path="/", httponly=True, secure=_secure(request),
-                           samesite="lax")
+    response.delete_cookie(settings().cookie_name, path="/", httponly=True, secure=_secure(request), samesite="lax")
     return response
 
 
-ROUTES = [Route(SESSION_PATH, set_login_cookie, methods=["POST"]),
-          Route(LOGOUT_PATH, delete_login_cookie, methods=["POST"])]
+ROUTES = [
+    Route(SESSION_PATH, set_login_cookie, methods=["POST"]),
+    Route(LOGOUT_PATH, delete_login_cookie, methods=["POST"]),
+]

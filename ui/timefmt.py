@@ -6,12 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 
 
-def local_time(moment: datetime | None, zone: tzinfo | None, *, with_year: bool = False,
-               seconds: bool = False) -> str:
+def local_time(moment: datetime | None, zone: tzinfo | None, *, with_year: bool = False, seconds: bool = False) -> str:
     """'Nov 23, 7:05 PM EST' (a stored UTC instant, shown in `zone`); "" for no time at all."""
     if moment is None:
         return ""
-    if moment.tzinfo is None:          # stored UTC, read back naive by some drivers
+    if moment.tzinfo is None:  # stored UTC, read back naive by some drivers
         moment = moment.replace(tzinfo=UTC)
     here = moment.astimezone(zone or UTC)
     day = f"{here:%b} {here.day}" + (f", {here.year}" if with_year else "")

@@ -15,6 +15,7 @@ Existing rows:
   new keyed hash; they are withdrawn now (codes last 7 days, so at worst a participant makes a new
   one). Used codes keep their row as the record of who joined.
 """
+
 from datetime import UTC, datetime
 from typing import Sequence, Union
 
@@ -22,8 +23,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = '0009'
-down_revision: Union[str, None] = '0008'
+revision: str = "0009"
+down_revision: Union[str, None] = "0008"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -48,47 +49,73 @@ def _now():
 
 def upgrade() -> None:
     bind = op.get_bind()
-    with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=32), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('ref', sqlmodel.sql.sqltypes.AutoString(length=64), server_default='', nullable=False))
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=32), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("ref", sqlmodel.sql.sqltypes.AutoString(length=64), server_default="", nullable=False)
+        )
     for sentence, code in OLD_REFUSALS.items():
-        bind.execute(sa.text("UPDATE audit_event SET reason = :code WHERE allowed = :no AND detail = :sentence"),
-                     {"code": code, "sentence": sentence, "no": False})
-    bind.execute(sa.text("UPDATE audit_event SET reason = 'wrong_role' WHERE allowed = :no AND detail LIKE 'needs role%'"),
-                 {"no": False})
-    with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.drop_column('detail')
+        bind.execute(
+            sa.text("UPDATE audit_event SET reason = :code WHERE allowed = :no AND detail = :sentence"),
+            {"code": code, "sentence": sentence, "no": False},
+        )
+    bind.execute(
+        sa.text("UPDATE audit_event SET reason = 'wrong_role' WHERE allowed = :no AND detail LIKE 'needs role%'"),
+        {"no": False},
+    )
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_column("detail")
 
-    with op.batch_alter_table('consent_grant', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('discloser', sqlmodel.sql.sqltypes.AutoString(length=120), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('consent_version', sqlmodel.sql.sqltypes.AutoString(length=16), server_default='', nullable=False))
-    bind.execute(sa.text(
-        "UPDATE consent_grant SET revoked_at = :now WHERE revoked_at IS NULL AND id NOT IN ("
-        " SELECT keep FROM (SELECT MAX(id) AS keep FROM consent_grant WHERE revoked_at IS NULL"
-        " GROUP BY participant_id, family_id, category) AS newest)").bindparams(_now()))
-    bind.execute(sa.text(
-        "UPDATE consent_grant SET discloser = COALESCE((SELECT program.name FROM program JOIN app_user"
-        " ON app_user.program_id = program.id WHERE app_user.id = consent_grant.participant_id), '')"))
-    with op.batch_alter_table('consent_grant', schema=None) as batch_op:
-        batch_op.create_index('uq_consent_one_current', ['participant_id', 'family_id', 'category'], unique=True,
-                              sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
+    with op.batch_alter_table("consent_grant", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("discloser", sqlmodel.sql.sqltypes.AutoString(length=120), server_default="", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("consent_version", sqlmodel.sql.sqltypes.AutoString(length=16), server_default="", nullable=False)
+        )
+    bind.execute(
+        sa.text(
+            "UPDATE consent_grant SET revoked_at = :now WHERE revoked_at IS NULL AND id NOT IN ("
+            " SELECT keep FROM (SELECT MAX(id) AS keep FROM consent_grant WHERE revoked_at IS NULL"
+            " GROUP BY participant_id, family_id, category) AS newest)"
+        ).bindparams(_now())
+    )
+    bind.execute(
+        sa.text(
+            "UPDATE consent_grant SET discloser = COALESCE((SELECT program.name FROM program JOIN app_user"
+            " ON app_user.program_id = program.id WHERE app_user.id = consent_grant.participant_id), '')"
+        )
+    )
+    with op.batch_alter_table("consent_grant", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_consent_one_current",
+            ["participant_id", "family_id", "category"],
+            unique=True,
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        )
 
-    with op.batch_alter_table('family_invitation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('withdrawn_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+    with op.batch_alter_table("family_invitation", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("withdrawn_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
     bind.execute(sa.text("UPDATE family_invitation SET withdrawn_at = :now WHERE used_at IS NULL").bindparams(_now()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('family_invitation', schema=None) as batch_op:
-        batch_op.drop_column('withdrawn_at')
+    with op.batch_alter_table("family_invitation", schema=None) as batch_op:
+        batch_op.drop_column("withdrawn_at")
 
-    with op.batch_alter_table('consent_grant', schema=None) as batch_op:
-        batch_op.drop_index('uq_consent_one_current', sqlite_where=sa.text('revoked_at IS NULL'),
-                            postgresql_where=sa.text('revoked_at IS NULL'))
-        batch_op.drop_column('consent_version')
-        batch_op.drop_column('discloser')
+    with op.batch_alter_table("consent_grant", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_consent_one_current",
+            sqlite_where=sa.text("revoked_at IS NULL"),
+            postgresql_where=sa.text("revoked_at IS NULL"),
+        )
+        batch_op.drop_column("consent_version")
+        batch_op.drop_column("discloser")
 
-    with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('detail', sa.VARCHAR(length=300), server_default='', nullable=False))
-        batch_op.drop_column('ref')
-        batch_op.drop_column('reason')
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("detail", sa.VARCHAR(length=300), server_default="", nullable=False))
+        batch_op.drop_column("ref")
+        batch_op.drop_column("reason")

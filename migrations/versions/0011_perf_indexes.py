@@ -18,13 +18,14 @@ favourite_skill.participant_id, attendance.participant_id.
 
 Existing rows are untouched; building the new indexes reads each table once.
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0011'
-down_revision: Union[str, None] = '0010'
+revision: str = "0011"
+down_revision: Union[str, None] = "0010"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
@@ -48,8 +49,13 @@ def upgrade() -> None:
     op.create_index("ix_app_user_program_role", "app_user", ["program_id", "role"])
     op.create_index("ix_consent_family", "consent_grant", ["family_id"])
     op.create_index("ix_audit_category_at", "audit_event", ["category", "at"])
-    op.create_index("ix_audit_refused_at", "audit_event", ["at"],
-                    sqlite_where=sa.text("allowed = 0"), postgresql_where=sa.text("NOT allowed"))
+    op.create_index(
+        "ix_audit_refused_at",
+        "audit_event",
+        ["at"],
+        sqlite_where=sa.text("allowed = 0"),
+        postgresql_where=sa.text("NOT allowed"),
+    )
 
 
 def downgrade() -> None:

@@ -40,7 +40,7 @@ class RoutedAppTest(AppTest):
 
     def __init__(self, script_path: str | Path = APP, *, default_timeout: float = 30, **kwargs):
         super().__init__(script_path, default_timeout=default_timeout, **kwargs)
-        self.routed: list[str] = []      # each page app.py's router ran, in order
+        self.routed: list[str] = []  # each page app.py's router ran, in order
         # AppTest scans every installed package for components on each new instance (~0.7 s);
         # a server scans once per process, and so do we.
         self._bidi_component_manager = _components()
@@ -57,8 +57,10 @@ class RoutedAppTest(AppTest):
         assert not self.exception, f"a traceback reached the screen: {[e.value for e in self.exception]}"
         calm = [e.value for e in self.error if e.value in (layout.UNEXPECTED, layout.DB_DOWN)]
         if not self.calm_error_expected:
-            assert not calm, ("the page failed and showed the calm error box instead; the traceback is in "
-                              f"the captured log ('iop' logger): {calm}")
+            assert not calm, (
+                "the page failed and showed the calm error box instead; the traceback is in "
+                f"the captured log ('iop' logger): {calm}"
+            )
         if self.router_expected:
             assert len(self.routed) > before, "this run never went through app.py's router (ui.layout.run_safely)"
         return result
@@ -88,7 +90,8 @@ def report_routes(monkeypatch):
         page = getattr(getattr(action, "__self__", None), "_page", None)
         if _current_app:
             _current_app[-1].routed.append(
-                str(Path(page).relative_to(ROOT)) if isinstance(page, Path) else getattr(page, "__name__", "?"))
+                str(Path(page).relative_to(ROOT)) if isinstance(page, Path) else getattr(page, "__name__", "?")
+            )
         return run_safely(action)
 
     monkeypatch.setattr(layout, "run_safely", reporting)
@@ -102,7 +105,7 @@ def routed(monkeypatch, report_routes):
     initialise = PagesManager.__init__
 
     def as_the_server_does(self, *args, **kwargs):
-        initialise(self, *args, **kwargs)   # AppTest set the flag to None; this set it from pages/
+        initialise(self, *args, **kwargs)  # AppTest set the flag to None; this set it from pages/
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", as_the_server_does)
@@ -144,6 +147,8 @@ def open_page(at: RoutedAppTest, path: str) -> RoutedAppTest:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for e in (*at.title, *at.markdown, *at.caption, *at.info, *at.warning,
-                               *at.error, *at.success, *at.subheader)]
+    parts = [
+        e.value
+        for e in (*at.title, *at.markdown, *at.caption, *at.info, *at.warning, *at.error, *at.success, *at.subheader)
+    ]
     return "\n".join(str(p) for p in parts)

@@ -10,8 +10,7 @@ def open_create_form(app):
 
 
 def fill(app, **values):
-    labels = {"Full name": "name", "Username": "username", "Email (optional)": "email",
-              "First password": "password"}
+    labels = {"Full name": "name", "Username": "username", "Email (optional)": "email", "First password": "password"}
     for box in app.text_input:
         if box.label in labels and labels[box.label] in values:
             box.input(values[labels[box.label]])

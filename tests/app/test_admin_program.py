@@ -18,13 +18,14 @@ def test_a_program_target_gets_a_rule_and_the_safety_rules_are_fixed(app, sessio
     program = session.exec(select(Program)).first()
     from core.access import Actor
     from core.models import AppUser
+
     admin = Actor.of(session.exec(select(AppUser).where(AppUser.username == "admin")).one())
     diary.add_target(session, admin, label="Gambling")
     session.commit()
     open_program(app)
     shown = texts(app)
-    assert "Alert: urge 4+ → urgent; acted → urgent (clinical rule, fixed)" in shown      # suicide, self-harm
-    assert "Alert: acted → review (program rule)" in shown                                 # the lapse rule
+    assert "Alert: urge 4+ → urgent; acted → urgent (clinical rule, fixed)" in shown  # suicide, self-harm
+    assert "Alert: acted → review (program rule)" in shown  # the lapse rule
     target = session.exec(select(DiaryTarget).where(DiaryTarget.key == "gambling")).one()
     app.selectbox(key=f"rule_level_{target.id}").set_value(3)
     app.selectbox(key=f"rule_urge_{target.id}").set_value("review")

@@ -3,7 +3,7 @@ each alert, times in the therapist's zone, one note for related alerts, then res
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core import diary
 from core.access import Actor
@@ -32,10 +32,16 @@ def test_acknowledge_with_a_note_then_resolve(app, session):
     app.run()
     assert f"Acknowledged by {md('Dr. Marcus Chen')}" in texts(app)
     session.expire_all()
-    acked = session.exec(select(Alert).where(Alert.participant_id == dana.id, Alert.acknowledged_at != None,  # noqa: E711
-                                             Alert.resolved_at == None)).all()  # noqa: E711
+    acked = session.exec(
+        select(Alert).where(
+            Alert.participant_id == dana.id,
+            Alert.acknowledged_at != None,  # noqa: E711
+            col(Alert.resolved_at).is_(None),
+        )
+    ).all()
     assert len(acked) >= 2 and {a.acknowledgement for a in acked} == {
-        "Called Dana at 6:10 pm; safety plan reviewed; seeing her tomorrow."}   # one note, on each alert
+        "Called Dana at 6:10 pm; safety plan reviewed; seeing her tomorrow."
+    }  # one note, on each alert
     resolvable = len([b for b in app.button if b.label == "Resolve"])
     next(b for b in app.button if b.label == "Resolve").click()
     app.run()
@@ -43,16 +49,21 @@ def test_acknowledge_with_a_note_then_resolve(app, session):
 
 
 def test_an_alert_shows_its_ratings_the_note_a_review_link_and_local_times(app, session):
-    harper = person(session, "alex")     # on Dr. Rivera's caseload
+    harper = person(session, "alex")  # on Dr. Rivera's caseload
     today = user_today(session, harper.id)
-    diary.save_card(session, harper, participant_id=harper.id, day=today,
-                    card=diary.CardInput(mood=2, urges={"self_harm": (5, True)}, note="After the *call*."))
+    diary.save_card(
+        session,
+        harper,
+        participant_id=harper.id,
+        day=today,
+        card=diary.CardInput(mood=2, urges={"self_harm": (5, True)}, note="After the *call*."),
+    )
     log_in(app, "dr.rivera")
     app.switch_page("pages/alerts.py").run()
     shown = texts(app)
     assert md("Self-harm: urge rated 5 of 5 on the diary card") in shown
-    assert "After the *call*." in [t.value for t in app.text]          # their note, as typed
-    assert " UTC" not in shown and ("EST" in shown or "EDT" in shown)   # the program's zone, named
+    assert "After the *call*." in [t.value for t in app.text]  # their note, as typed
+    assert " UTC" not in shown and ("EST" in shown or "EDT" in shown)  # the program's zone, named
     link = next(p for p in app.get("page_link") if "review" in p.proto.page and str(today.day) in p.proto.label)
     assert f"day={today.isoformat()}" in link.proto.page or today.isoformat() in str(link.proto)
 
@@ -62,7 +73,7 @@ def test_caseload_puts_dana_first_for_dr_chen(app):
     rows = [link for link in app.page_link if link.proto.page == "review" and link.value != "Review"]  # not the Menu
     assert rows[0].value == "**Dana Okafor**"
     needs = [m.value for m in app.markdown if m.value.startswith(":red[**Urgent")]
-    assert needs and " urge " in needs[0]    # what is needed ("Urgent: self-harm urge 4, Sun"), not just "alert"
+    assert needs and " urge " in needs[0]  # what is needed ("Urgent: self-harm urge 4, Sun"), not just "alert"
 
 
 def test_the_review_opens_at_the_alerts_day(app, session):

@@ -12,10 +12,10 @@ def test_a_therapist_takes_the_roll_for_todays_group(app, session):
     assert not app.exception and app.title[0].value == "Attendance"
     alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
     casey = session.exec(select(AppUser).where(AppUser.username == "casey")).one()
-    day = app.date_input(key="attendance_day").value          # today, on the program's calendar
-    assert not session.exec(select(Attendance).where(Attendance.day == day)).all()   # the demo stops at yesterday
+    day = app.date_input(key="attendance_day").value  # today, on the program's calendar
+    assert not session.exec(select(Attendance).where(Attendance.day == day)).all()  # the demo stops at yesterday
     roll = {b.label: b for b in app.get("button_group")}
-    assert "Bailey Brooks" not in roll            # dr.chen's participant is not on this roll
+    assert "Bailey Brooks" not in roll  # dr.chen's participant is not on this roll
     roll["Alex Morgan"].set_value("attended")
     roll["Casey Nguyen"].set_value("excused")
     next(b for b in app.button if b.label == "Save attendance").click().run()
@@ -24,8 +24,9 @@ def test_a_therapist_takes_the_roll_for_todays_group(app, session):
     session.expire_all()
     saved = session.exec(select(Attendance).where(Attendance.day == day)).all()
     assert sorted((r.participant_id, r.session_kind, r.status) for r in saved) == sorted(
-        [(alex.id, "group", "attended"), (casey.id, "group", "excused")])
-    assert app.dataframe      # the last four weeks, per participant
+        [(alex.id, "group", "attended"), (casey.id, "group", "excused")]
+    )
+    assert app.dataframe  # the last four weeks, per participant
 
 
 def test_the_participant_sees_their_attendance_in_their_progress(app):

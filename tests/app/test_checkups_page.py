@@ -58,8 +58,10 @@ def test_item9_shows_the_crisis_panel_and_alerts_the_therapist(app, session):
     assert "You don't have to get through this alone" in shown and "988" in shown
     gray = session.exec(select(AppUser).where(AppUser.username == "gray")).one()
     session.expire_all()
-    assert session.exec(select(Alert).where(Alert.participant_id == gray.id,
-                                            Alert.trigger == "phq9_item9")).first() is not None
+    assert (
+        session.exec(select(Alert).where(Alert.participant_id == gray.id, Alert.trigger == "phq9_item9")).first()
+        is not None
+    )
 
 
 def test_therapist_asks_for_an_extra_checkup_and_the_participant_sees_it(app, session):
@@ -84,9 +86,9 @@ def test_after_a_phq9_the_result_stays_until_next_gad7_is_tapped(app, session):
     open_checkups(app, "alex")
     answer(app, "phq9", [1, 1, 2, 1, 0, 1, 1, 0, 0], function=1)
     assert "PHQ-9: 7 of 27 — Mild" in texts(app)
-    assert not any(b.label == "Submit check-up" for b in app.button)     # nothing left to tap twice
+    assert not any(b.label == "Submit check-up" for b in app.button)  # nothing left to tap twice
     assert not any(r.key.startswith("phq9_item_") for r in app.radio)
-    app.run()                                                           # any rerun keeps the result
+    app.run()  # any rerun keeps the result
     assert "PHQ-9: 7 of 27 — Mild" in texts(app)
     next(b for b in app.button if b.label == "Next: GAD-7").click().run()
     assert "PHQ-9: 7 of 27 — Mild" not in texts(app)
@@ -102,7 +104,7 @@ def test_substance_use_program_offers_the_auditc_and_shows_its_result(app, sessi
     app.session_state["checkup_kind"] = "auditc"
     app.run()
     assert "Alcohol check-up (AUDIT-C)" in [h.value for h in app.subheader]
-    answer(app, "auditc", [2, 1, 1])          # 2-4 times a month, 3 or 4 drinks, 6+ less than monthly
+    answer(app, "auditc", [2, 1, 1])  # 2-4 times a month, 3 or 4 drinks, 6+ less than monthly
     shown = texts(app)
     assert "AUDIT-C: 4 of 12 — Positive screen" in shown
     assert "your therapist will go over it with you" in shown
@@ -121,7 +123,7 @@ def test_a_program_without_substance_use_tracking_does_not_offer_the_screeners(a
     session.commit()
     open_checkups(app, "eli")
     shown = texts(app)
-    assert "PHQ-9" in shown          # the page did draw its check-ups
+    assert "PHQ-9" in shown  # the page did draw its check-ups
     assert "AUDIT-C" not in shown and "DAST-10" not in shown
     assert "PHQ-9" in offered(app) and not {"AUDIT-C", "DAST-10"} & set(offered(app))
 

@@ -29,9 +29,18 @@ def test_safety_plan_step_five_reuses_the_crisis_panels_links(app, session):
 
 def test_an_admins_line_is_plain_text_and_dials_digits(app, session):
     admin = Actor.of(session.exec(select(AppUser).where(AppUser.username == "admin")).one())
-    programs.set_local_crisis_resources(session, admin, [
-        {"name": "![pic](https://evil.example/x.png) Mobile team", "detail": "**24/7** [site](https://evil.example)",
-         "call": "(555) 010-9999", "text": ""}])
+    programs.set_local_crisis_resources(
+        session,
+        admin,
+        [
+            {
+                "name": "![pic](https://evil.example/x.png) Mobile team",
+                "detail": "**24/7** [site](https://evil.example)",
+                "call": "(555) 010-9999",
+                "text": "",
+            }
+        ],
+    )
     session.commit()
     log_in(app, "bailey")
     everything = "\n".join(markdown(app))

@@ -39,7 +39,7 @@ def test_fill_then_edit_todays_card(app, session):
     fill_today(app, day, mood=7, note="A *good* <b>day</b>")
     assert not app.exception
     assert "Saved. Thank you for checking in." in texts(app)
-    assert md("Dr. Elena Rivera") + " will see this card" in texts(app)   # a typed name, shown as typed
+    assert md("Dr. Elena Rivera") + " will see this card" in texts(app)  # a typed name, shown as typed
 
     fill_today(app, day, mood=8)
     assert "Changes saved." in texts(app)
@@ -70,8 +70,9 @@ def test_a_risky_card_shows_crisis_lines_and_safety_steps_and_alerts_the_therapi
     assert "not watched in real time" in shown
     assert "988" in shown and "My reasons for living" in shown
     user, _ = cards_of(session, "harper")
-    alerts = session.exec(select(Alert).where(Alert.participant_id == user.id,
-                                              Alert.source_key == f"diary:{day}")).all()
+    alerts = session.exec(
+        select(Alert).where(Alert.participant_id == user.id, Alert.source_key == f"diary:{day}")
+    ).all()
     assert [a.trigger for a in alerts] == ["urge:self_harm"]
 
 

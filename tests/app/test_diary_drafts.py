@@ -40,7 +40,7 @@ def test_switching_days_and_screens_keeps_unsaved_answers(app, session):
     day_picker(app).set_value(yesterday).run()
     assert widget(app, "pills", f"mood_{yesterday}").label.startswith("**Overall mood yesterday**")
     assert any("Not saved yet, and kept for you: Today" in c.value for c in app.caption)
-    open_page(app, "pages/safety_plan.py")        # mid-card, to the safety plan and back
+    open_page(app, "pages/safety_plan.py")  # mid-card, to the safety plan and back
     open_page(app, "pages/today.py")
     day_picker(app).set_value(today).run()
     assert widget(app, "pills", f"mood_{k}").value == 7
@@ -50,7 +50,7 @@ def test_switching_days_and_screens_keeps_unsaved_answers(app, session):
     before = len(saved_cards(session, "bailey"))
     next(b for b in app.button if b.label == "Save my card").click().run()
     assert len(saved_cards(session, "bailey")) == before + 1
-    assert not any("Not saved yet" in c.value for c in app.caption)      # the draft went with the save
+    assert not any("Not saved yet" in c.value for c in app.caption)  # the draft went with the save
 
 
 def test_a_note_over_the_limit_is_kept_and_says_how_much_to_cut(app, session):
@@ -59,7 +59,7 @@ def test_a_note_over_the_limit_is_kept_and_says_how_much_to_cut(app, session):
     widget(app, "pills", f"mood_{k}").set_value(5)
     pasted = "x" * (clinical.NOTE_MAX_CHARS + 345)
     widget(app, "text_area", f"note_{k}").input(pasted).run()
-    assert widget(app, "text_area", f"note_{k}").value == pasted           # never an empty box
+    assert widget(app, "text_area", f"note_{k}").value == pasted  # never an empty box
     assert any("Please cut 345 characters" in w.value for w in app.warning)
     before = len(saved_cards(session, "gray"))
     next(b for b in app.button if b.label == "Save my card").click().run()
@@ -70,21 +70,27 @@ def test_a_note_over_the_limit_is_kept_and_says_how_much_to_cut(app, session):
 
 def test_a_new_participant_is_offered_no_day_before_they_began(app, session, demo):
     therapist = session.exec(select(AppUser).where(AppUser.username == "dr.chen")).one()
-    newcomer = AppUser(username="new.person", name="New Person", role="participant", program_id=demo.id,
-                       password_hash=hash_password(DEMO_PASSWORD, rounds=4), created_at=datetime.now(UTC))
+    newcomer = AppUser(
+        username="new.person",
+        name="New Person",
+        role="participant",
+        program_id=demo.id,
+        password_hash=hash_password(DEMO_PASSWORD, rounds=4),
+        created_at=datetime.now(UTC),
+    )
     session.add(newcomer)
     session.flush()
     session.add(CaseloadAssignment(participant_id=newcomer.id, therapist_id=therapist.id))
     session.commit()
     log_in(app, "new.person")
-    assert day_picker(app).options == ["Today"]        # not yesterday, nor the day before: no account then
+    assert day_picker(app).options == ["Today"]  # not yesterday, nor the day before: no account then
     assert day_picker(app).value == user_today(session, newcomer.id)
 
 
 def test_a_practice_situation_over_the_limit_is_kept_and_says_how_much_to_cut(app, session):
     log_in(app, "alex")
     open_page(app, "pages/practice.py")
-    situation = "a long evening at my sister's, " * 5               # 155 characters, over the 120
+    situation = "a long evening at my sister's, " * 5  # 155 characters, over the 120
     assert len(situation) == clinical.PRACTICE_SITUATION_MAX + 35
     next(s for s in app.selectbox if s.label == "Skill").select_index(0)
     next(t for t in app.text_input if t.label == "Situation (a few words)").input(situation)
@@ -103,10 +109,10 @@ def test_an_answer_arriving_with_the_switch_to_yesterday_is_kept(app):
     widget(app, "segmented_control", f"shame_{k}").set_value(4)
     widget(app, "pills", f"mood_{k}").set_value(3)
     day_picker(app).set_value(today - timedelta(days=1))
-    app.run()                                            # one run: the answers and the switch together
+    app.run()  # one run: the answers and the switch together
     yesterday = widget(app, "pills", f"mood_{(today - timedelta(days=1)).isoformat()}")
-    assert yesterday.label.startswith("**Overall mood yesterday**")      # that run drew Yesterday
-    assert not any(w.key.endswith(k) for w in app.pills if w.key)         # and not Today's card
+    assert yesterday.label.startswith("**Overall mood yesterday**")  # that run drew Yesterday
+    assert not any(w.key.endswith(k) for w in app.pills if w.key)  # and not Today's card
     day_picker(app).set_value(today).run()
     assert widget(app, "segmented_control", f"shame_{k}").value == 4
     assert widget(app, "pills", f"mood_{k}").value == 3

@@ -16,7 +16,7 @@ def test_unreachable_database_gives_a_calm_message_and_crisis_lines(monkeypatch,
     at.run()
     assert "988" in texts(at)  # the crisis lines never depend on the database
     assert at.routed == ["login_screen"]
-    at.router_expected = False          # the login check itself fails: app.py stops before routing
+    at.router_expected = False  # the login check itself fails: app.py stops before routing
     at.text_input(key="login_username").input("alex")
     at.text_input(key="login_password").input("iop-demo-2026")
     at.button[0].click()
@@ -47,12 +47,24 @@ def _break(monkeypatch, tmp_path, module, constant, text):
 
 
 BROKEN = {
-    "skills.yaml": ("skills", "CATALOGUE_FILE", "modules:\n  - id: mindfulness\n    name: Mindfulness\n"
-                    "    intro: Noticing.\n    skills: []\n", "skills.yaml: module 'mindfulness' has no skills"),
-    "questionnaires.yaml": ("checkups", "QUESTIONNAIRE_FILE", "phq9: {name: PHQ-9, items: []}\n",
-                            "questionnaires.yaml: phq9 needs 'title'"),
-    "family.md": ("content", "FAMILY_FILE", "Welcome!\n## Only a title\n",
-                  "family.md: line 1: text before the first '## ' heading"),
+    "skills.yaml": (
+        "skills",
+        "CATALOGUE_FILE",
+        "modules:\n  - id: mindfulness\n    name: Mindfulness\n    intro: Noticing.\n    skills: []\n",
+        "skills.yaml: module 'mindfulness' has no skills",
+    ),
+    "questionnaires.yaml": (
+        "checkups",
+        "QUESTIONNAIRE_FILE",
+        "phq9: {name: PHQ-9, items: []}\n",
+        "questionnaires.yaml: phq9 needs 'title'",
+    ),
+    "family.md": (
+        "content",
+        "FAMILY_FILE",
+        "Welcome!\n## Only a title\n",
+        "family.md: line 1: text before the first '## ' heading",
+    ),
 }
 
 
@@ -65,8 +77,13 @@ def test_a_broken_content_file_stops_the_app_with_its_name_and_the_crisis_lines(
 
     module_name, constant, text, message = BROKEN[name]
     _break(monkeypatch, tmp_path, importlib.import_module(f"core.{module_name}"), constant, text)
-    caches = (skills.catalogue, skills.skills_by_id, checkups.questionnaires, content.family_sections,
-              layout.check_content)
+    caches = (
+        skills.catalogue,
+        skills.skills_by_id,
+        checkups.questionnaires,
+        content.family_sections,
+        layout.check_content,
+    )
     for cache in caches:
         cache.cache_clear()
     try:

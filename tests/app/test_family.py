@@ -17,16 +17,19 @@ def test_family_home_shows_only_what_is_shared_and_no_notes(app):
     assert not app.exception
     shown = texts(app)
     assert "Mood trend (weekly averages)" in shown and "For families" in shown
-    assert "Attendance" in shown and "Program sessions per week" in " ".join(c.proto.spec for c in app.get("plotly_chart"))
-    assert sum(1 for _ in app.get("plotly_chart")) == 3          # attendance, mood trend, practice counts
-    assert "Went for a walk" not in shown and not app.text_area     # no notes, nothing to write
+    assert "Attendance" in shown and "Program sessions per week" in " ".join(
+        c.proto.spec for c in app.get("plotly_chart")
+    )
+    assert sum(1 for _ in app.get("plotly_chart")) == 3  # attendance, mood trend, practice counts
+    assert "Went for a walk" not in shown and not app.text_area  # no notes, nothing to write
 
 
 def test_revoking_removes_it_on_the_next_rerun(app, session):
     log_in(app, "pat.morgan")
     assert sum(1 for _ in app.get("plotly_chart")) == 3
-    sharing.revoke(session, actor(session, "alex"), family_id=actor(session, "pat.morgan").id,
-                   category=Category.MOOD_TREND)
+    sharing.revoke(
+        session, actor(session, "alex"), family_id=actor(session, "pat.morgan").id, category=Category.MOOD_TREND
+    )
     app.run()
     assert sum(1 for _ in app.get("plotly_chart")) == 2
     assert "Mood trend" not in texts(app)
@@ -48,7 +51,7 @@ def test_participant_shares_from_the_sharing_page(app, session):
     log_in(app, "alex")
     open_page(app, "pages/sharing.py")
     assert "Pat Morgan" in texts(app) and "until" in texts(app)
-    next(b for b in app.button if b.label == "Share with Pat").click()   # the first not yet shared: check-up totals
+    next(b for b in app.button if b.label == "Share with Pat").click()  # the first not yet shared: check-up totals
     app.run()
     assert not app.exception
     session.expire_all()

@@ -13,8 +13,23 @@ from tests.hostile_text import DANGEROUS, MARKER, plant
 
 # Streamlit renders these as Markdown: bodies, labels, and the options of radios and pills/segments.
 BODIES = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "toast")
-LABELLED = ("button", "text_input", "text_area", "number_input", "selectbox", "multiselect", "radio", "checkbox",
-            "toggle", "date_input", "slider", "select_slider", "button_group", "download_button", "metric")
+LABELLED = (
+    "button",
+    "text_input",
+    "text_area",
+    "number_input",
+    "selectbox",
+    "multiselect",
+    "radio",
+    "checkbox",
+    "toggle",
+    "date_input",
+    "slider",
+    "select_slider",
+    "button_group",
+    "download_button",
+    "metric",
+)
 
 
 def markdown_sources(at) -> list[str]:
@@ -38,12 +53,21 @@ def hostile(app, session):
 
 
 SCREENS = [
-    ("alex", "pages/today.py"), ("alex", "pages/sharing.py"), ("alex", "pages/safety_plan.py"),
-    ("alex", "pages/practice.py"), ("alex", "pages/skills.py"), ("alex", "pages/account.py"),
-    ("dr.rivera", "pages/review.py"), ("dr.rivera", "pages/alerts.py"), ("dr.rivera", "pages/safety_plans.py"),
-    ("dr.rivera", "pages/attendance.py"), ("dr.rivera", "pages/caseload.py"),
+    ("alex", "pages/today.py"),
+    ("alex", "pages/sharing.py"),
+    ("alex", "pages/safety_plan.py"),
+    ("alex", "pages/practice.py"),
+    ("alex", "pages/skills.py"),
+    ("alex", "pages/account.py"),
+    ("dr.rivera", "pages/review.py"),
+    ("dr.rivera", "pages/alerts.py"),
+    ("dr.rivera", "pages/safety_plans.py"),
+    ("dr.rivera", "pages/attendance.py"),
+    ("dr.rivera", "pages/caseload.py"),
     ("pat.morgan", "pages/family.py"),
-    ("admin", "pages/admin_assign.py"), ("admin", "pages/admin_audit.py"), ("admin", "pages/admin_program.py"),
+    ("admin", "pages/admin_assign.py"),
+    ("admin", "pages/admin_audit.py"),
+    ("admin", "pages/admin_program.py"),
     ("admin", "pages/admin_accounts.py"),
 ]
 
@@ -68,10 +92,10 @@ def test_typed_markdown_is_shown_as_text_on_every_screen(hostile, session, usern
 
 # Screens where the payload must actually be on screen (so the check above is not vacuous).
 MUST_SHOW = {
-    ("alex", "pages/today.py"): 3,        # greeting, program name, the target's label
-    ("alex", "pages/sharing.py"): 3,      # family member, relationship, pending invitation
+    ("alex", "pages/today.py"): 3,  # greeting, program name, the target's label
+    ("alex", "pages/sharing.py"): 3,  # family member, relationship, pending invitation
     ("alex", "pages/safety_plan.py"): 1,  # a contact's name
-    ("alex", "pages/practice.py"): 1,     # the thought record
+    ("alex", "pages/practice.py"): 1,  # the thought record
     ("dr.rivera", "pages/review.py"): 5,  # thought record, homework note, alert note, family, names
     ("dr.rivera", "pages/alerts.py"): 1,
     ("dr.rivera", "pages/safety_plans.py"): 1,

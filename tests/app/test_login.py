@@ -44,20 +44,36 @@ def test_each_demo_role_logs_in_to_its_home(app, username):
 
 
 # The title each page shows first, so a test can tell which page rendered.
-PAGE_TITLES = {"pages/today.py": "Good ", "pages/my_cards.py": "My cards", "pages/checkups.py": "Check-ups",
-               "pages/safety_plan.py": "My safety plan", "pages/safety_plans.py": "Safety plans",
-               "pages/caseload.py": "Caseload", "pages/alerts.py": "Alerts",
-               "pages/progress.py": "My progress", "pages/sharing.py": "Family sharing", "pages/review.py": "Participant review",
-               "pages/family.py": "Hello, ", "pages/skills.py": "Skills", "pages/tools.py": "Coping tools",
-               "pages/practice.py": "Practice log", "pages/attendance.py": "Attendance",
-               "pages/account.py": "My account", "pages/admin_accounts.py": "Accounts",
-               "pages/admin_assign.py": "Caseloads", "pages/admin_audit.py": "Audit log",
-               "pages/admin_program.py": "Program", "pages/admin_messages.py": "Messages",
-               "pages/notifications.py": ("Reminders", "Notifications")}   # (participants, therapists)
+PAGE_TITLES = {
+    "pages/today.py": "Good ",
+    "pages/my_cards.py": "My cards",
+    "pages/checkups.py": "Check-ups",
+    "pages/safety_plan.py": "My safety plan",
+    "pages/safety_plans.py": "Safety plans",
+    "pages/caseload.py": "Caseload",
+    "pages/alerts.py": "Alerts",
+    "pages/progress.py": "My progress",
+    "pages/sharing.py": "Family sharing",
+    "pages/review.py": "Participant review",
+    "pages/family.py": "Hello, ",
+    "pages/skills.py": "Skills",
+    "pages/tools.py": "Coping tools",
+    "pages/practice.py": "Practice log",
+    "pages/attendance.py": "Attendance",
+    "pages/account.py": "My account",
+    "pages/admin_accounts.py": "Accounts",
+    "pages/admin_assign.py": "Caseloads",
+    "pages/admin_audit.py": "Audit log",
+    "pages/admin_program.py": "Program",
+    "pages/admin_messages.py": "Messages",
+    "pages/notifications.py": ("Reminders", "Notifications"),
+}  # (participants, therapists)
 
 
-@pytest.mark.parametrize("username, role", [("alex", Role.PARTICIPANT), ("dr.rivera", Role.THERAPIST),
-                                            ("pat.morgan", Role.FAMILY), ("admin", Role.ADMIN)])
+@pytest.mark.parametrize(
+    "username, role",
+    [("alex", Role.PARTICIPANT), ("dr.rivera", Role.THERAPIST), ("pat.morgan", Role.FAMILY), ("admin", Role.ADMIN)],
+)
 def test_each_role_reaches_its_pages_and_no_other(app, username, role):
     log_in(app, username)
     mine = {path for path, _, _ in PAGES[role]}
@@ -130,7 +146,7 @@ def test_password_change_from_my_account(app, session):
     app.run()
     assert "Your password is changed" in texts(app)
     assert app.title[0].value == "My account"  # still logged in here
-    assert posts(app, "/iop/session")           # with a fresh cookie for this browser
+    assert posts(app, "/iop/session")  # with a fresh cookie for this browser
     app.switch_page("pages/today.py").run()
     assert app.title[0].value.startswith("Good")
 
@@ -147,6 +163,7 @@ def test_my_account_shows_a_typed_name_as_plain_text(app, session):
 
 
 # ---- the login cookie -----------------------------------------------------------------------------
+
 
 def posts(at, path: str) -> bool:
     """Whether this run asks the browser to POST to one of the cookie routes."""
@@ -183,17 +200,26 @@ def test_a_valid_cookie_logs_a_new_session_in(app, session, monkeypatch):
 
 
 BAD_COOKIES = {
-    "hs512": lambda u: jwt.encode({"sub": str(u.id), "sv": u.session_version, "iat": NOW(), "exp": NOW() + 60},
-                                  config.settings().cookie_key, algorithm="HS512"),
+    "hs512": lambda u: jwt.encode(
+        {"sub": str(u.id), "sv": u.session_version, "iat": NOW(), "exp": NOW() + 60},
+        config.settings().cookie_key,
+        algorithm="HS512",
+    ),
     "garbage": lambda u: "definitely-not-a-token",
-    "wrong key": lambda u: jwt.encode({"sub": str(u.id), "sv": u.session_version, "iat": NOW(), "exp": NOW() + 60},
-                                      "k" * 40, algorithm="HS256"),
-    "no version": lambda u: jwt.encode({"sub": str(u.id), "iat": NOW(), "exp": NOW() + 60},
-                                       config.settings().cookie_key, algorithm="HS256"),
-    "future iat": lambda u: jwt.encode({"sub": str(u.id), "sv": u.session_version, "iat": NOW() + 10**6,
-                                        "exp": NOW() + 2 * 10**6}, config.settings().cookie_key, algorithm="HS256"),
-    "first release": lambda u: jwt.encode({"username": u.username, "exp_date": NOW() + 86400},
-                                          config.settings().cookie_key, algorithm="HS256"),
+    "wrong key": lambda u: jwt.encode(
+        {"sub": str(u.id), "sv": u.session_version, "iat": NOW(), "exp": NOW() + 60}, "k" * 40, algorithm="HS256"
+    ),
+    "no version": lambda u: jwt.encode(
+        {"sub": str(u.id), "iat": NOW(), "exp": NOW() + 60}, config.settings().cookie_key, algorithm="HS256"
+    ),
+    "future iat": lambda u: jwt.encode(
+        {"sub": str(u.id), "sv": u.session_version, "iat": NOW() + 10**6, "exp": NOW() + 2 * 10**6},
+        config.settings().cookie_key,
+        algorithm="HS256",
+    ),
+    "first release": lambda u: jwt.encode(
+        {"username": u.username, "exp_date": NOW() + 86400}, config.settings().cookie_key, algorithm="HS256"
+    ),
 }
 
 
@@ -237,6 +263,7 @@ def test_a_session_signed_out_elsewhere_shows_the_login_on_its_next_tap(app, ses
 
 # ---- first passwords, reset codes, unlocking --------------------------------------------------
 
+
 def choose(at, new: str, repeat: str | None = None) -> None:
     at.text_input(key="choose_new").input(new)
     at.text_input(key="choose_repeat").input(new if repeat is None else repeat)
@@ -251,9 +278,16 @@ def test_a_new_account_chooses_its_own_password_before_anything_else(app, sessio
     config.settings.cache_clear()
 
     admin = Actor.of(user_named(session, "admin"))
-    accounts.create_account(session, admin, username="quinn", name="Quinn Rivers", role="participant",
-                            password="from the desk", rounds=4,
-                            therapist_id=user_named(session, "dr.rivera").id)
+    accounts.create_account(
+        session,
+        admin,
+        username="quinn",
+        name="Quinn Rivers",
+        role="participant",
+        password="from the desk",
+        rounds=4,
+        therapist_id=user_named(session, "dr.rivera").id,
+    )
     session.commit()
     at = fresh_app(monkeypatch)
     log_in(at, "quinn", "from the desk")
@@ -306,8 +340,9 @@ def test_admin_gives_a_reset_code_and_the_person_sets_a_new_password_with_it(app
     press(app, "Give a reset code")
     code = app.code[0].value
     assert len(code) == 14 and "Reset code for" in texts(app)
-    audit = session.exec(select(AuditEvent).where(AuditEvent.category == "accounts",
-                                                  AuditEvent.action == "reset_code")).one()
+    audit = session.exec(
+        select(AuditEvent).where(AuditEvent.category == "accounts", AuditEvent.action == "reset_code")
+    ).one()
     gray = user_named(session, "gray")
     assert (audit.allowed, audit.participant_id, audit.ref) == (True, gray.id, f"user:{gray.id}")
 
@@ -355,8 +390,11 @@ def accounts_of(session, therapist: str):
 
 
 def login_form_position(at) -> int:
-    return next(i for i, child in at.main.children.items()
-                if getattr(child, "type", None) == "form" and child.proto.form.form_id == "login")
+    return next(
+        i
+        for i, child in at.main.children.items()
+        if getattr(child, "type", None) == "form" and child.proto.form.form_id == "login"
+    )
 
 
 def test_the_login_form_keeps_its_place_when_the_logged_out_notice_goes(app):
@@ -368,7 +406,7 @@ def test_the_login_form_keeps_its_place_when_the_logged_out_notice_goes(app):
     app.run()
     assert "logged out" in texts(app)
     with_notice = login_form_position(app)
-    log_in(app, "alex", "a wrong password")   # the notice goes once a login is tried
+    log_in(app, "alex", "a wrong password")  # the notice goes once a login is tried
     log_in(app, "alex", "a wrong password")
     assert "logged out" not in texts(app)
     assert login_form_position(app) == with_notice
@@ -378,9 +416,9 @@ def test_a_session_opened_with_a_cookie_and_signed_out_elsewhere_leaves_the_cook
     alex = user_named(session, "alex")
     at = fresh_app(monkeypatch, core_auth.login_token(alex))
     assert at.title[0].value.startswith("Good")
-    core_auth.end_all_sessions(session, alex.id)   # logged out on another device
+    core_auth.end_all_sessions(session, alex.id)  # logged out on another device
     session.commit()
     at.run()
     assert "signed out" in texts(at)
-    at.run()   # the dead cookie it was opened with is not looked at again, nor deleted from here
+    at.run()  # the dead cookie it was opened with is not looked at again, nor deleted from here
     assert at.title[0].value == "IOP Companion" and not posts(at, "/iop/logout")

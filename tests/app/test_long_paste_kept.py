@@ -12,8 +12,8 @@ def _box(app, key_start: str):
 def test_a_long_sharing_purpose_and_signature_are_kept_and_say_how_much_to_cut(app):
     log_in(app, "dana")
     open_page(app, "pages/sharing.py")
-    purpose = "So they can support my recovery. " * 10            # 330 characters, one paste
-    signature = "Dana Okafor " * 12                                 # 144 characters
+    purpose = "So they can support my recovery. " * 10  # 330 characters, one paste
+    signature = "Dana Okafor " * 12  # 144 characters
     _box(app, "purpose_").set_value(purpose)
     _box(app, "signature_").set_value(signature)
     key = _box(app, "purpose_").key.removeprefix("purpose_")
@@ -28,9 +28,9 @@ def test_a_long_sharing_purpose_and_signature_are_kept_and_say_how_much_to_cut(a
 def test_a_long_name_on_a_new_account_is_kept_and_says_how_much_to_cut(app):
     log_in(app, "admin")
     open_page(app, "pages/admin_accounts.py")
-    name = "Alexandra " * 10                                        # 100 characters
+    name = "Alexandra " * 10  # 100 characters
     box = next(t for t in app.text_input if t.label == "Full name")
-    assert not box.max_chars                                        # 0: no limit in the widget
+    assert not box.max_chars  # 0: no limit in the widget
     box.set_value(name)
     next(b for b in app.button if b.label == "Create account").click().run()
     assert f"Please cut {len(name) - accounts.NAME_MAX} characters" in " ".join(e.value for e in app.error)

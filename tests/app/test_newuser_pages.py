@@ -21,7 +21,7 @@ def user(session, username) -> AppUser:
 
 def test_participant_and_therapist_see_the_same_week(app, new_app, session):
     alex = user(session, "alex")
-    alex.started_on = user_today(session, alex.id) - timedelta(days=75)   # past the end of a 10-week program
+    alex.started_on = user_today(session, alex.id) - timedelta(days=75)  # past the end of a 10-week program
     session.add(alex)
     session.commit()
     log_in(app, "alex")
@@ -30,7 +30,7 @@ def test_participant_and_therapist_see_the_same_week(app, new_app, session):
     log_in(therapist, "dr.rivera")
     row = next(i for i, link in enumerate(therapist.page_link) if link.value == "**Alex Morgan**")
     assert row >= 0
-    assert any("Week 10 of 10 · " in c.value for c in therapist.caption)     # was "11" on the caseload
+    assert any("Week 10 of 10 · " in c.value for c in therapist.caption)  # was "11" on the caseload
     assert not any("Week 11" in c.value for c in therapist.caption)
 
 
@@ -47,7 +47,7 @@ def test_safety_plan_changes_are_in_the_viewers_time_zone(app, session):
     log_in(app, "dana")
     open_page(app, "pages/safety_plan.py")
     changes = [m.value for m in app.markdown if m.value.startswith("**Version ")]
-    assert changes and all(m.endswith(("EST", "EDT")) for m in changes), changes   # the demo is in New York
+    assert changes and all(m.endswith(("EST", "EDT")) for m in changes), changes  # the demo is in New York
 
 
 def test_a_therapist_reads_plan_changes_in_their_zone(new_app, session, demo):
@@ -69,7 +69,7 @@ def _tracks_substance_use(session, on: bool) -> None:
     program.substance_use_tracking = on
     session.add(program)
     session.commit()
-    forget_programs()   # as the admin's own change does (program settings are cached per process)
+    forget_programs()  # as the admin's own change does (program settings are cached per process)
 
 
 def test_overdose_guidance_only_for_families_in_a_substance_use_program(app, new_app, session):
@@ -94,7 +94,7 @@ def _search(app, words):
 def test_a_crisis_search_shows_only_the_crisis_panel_and_the_safety_plan(app):
     found = _search(app, "kill myself")
     assert "please reach someone now" in texts(app)
-    assert found == []                                   # no "Non-judgmentally" or "DEAR MAN" under it
+    assert found == []  # no "Non-judgmentally" or "DEAR MAN" under it
     assert any(link.value == "Open my safety plan" for link in app.page_link)
 
 
@@ -107,8 +107,13 @@ def test_insomnia_finds_the_sleep_skills_with_their_summaries(app):
 
 def test_a_new_participants_charts_all_say_nothing_yet_instead_of_empty_axes(app, session, demo):
     therapist = user(session, "dr.chen")
-    newcomer = AppUser(username="new.person", name="New Person", role="participant", program_id=demo.id,
-                       password_hash=hash_password(DEMO_PASSWORD, rounds=4))
+    newcomer = AppUser(
+        username="new.person",
+        name="New Person",
+        role="participant",
+        program_id=demo.id,
+        password_hash=hash_password(DEMO_PASSWORD, rounds=4),
+    )
     session.add(newcomer)
     session.flush()
     session.add(CaseloadAssignment(participant_id=newcomer.id, therapist_id=therapist.id))
@@ -122,7 +127,7 @@ def test_a_new_participants_charts_all_say_nothing_yet_instead_of_empty_axes(app
         for chart in app.get("plotly_chart"):
             spec = json.loads(chart.proto.spec)
             values = [v for trace in spec["data"] for v in (trace.get("y") or []) if v not in (None, 0)]
-            assert values or spec["layout"].get("annotations"), spec["layout"]["title"]   # words, not bare axes
+            assert values or spec["layout"].get("annotations"), spec["layout"]["title"]  # words, not bare axes
             seen += 1
     assert seen >= 9
 
@@ -131,22 +136,21 @@ def test_a_long_acknowledgement_pasted_by_the_therapist_is_kept_and_says_how_muc
     dana = user(session, "dana")
     log_in(app, "dr.chen")
     app.switch_page("pages/alerts.py").run()
-    pasted = "Called Dana; reviewed the plan. " * 40                       # 1,280 characters
+    pasted = "Called Dana; reviewed the plan. " * 40  # 1,280 characters
     over = len(pasted) - alerts.ACK_NOTE_MAX
-    app.text_area(key=f"note_{dana.id}").input(pasted)                  # input() drops it, as a browser does, if max_chars
+    app.text_area(key=f"note_{dana.id}").input(pasted)  # input() drops it, as a browser does, if max_chars
     next(b for b in app.button if b.form_id == f"ack_{dana.id}").click()
     app.run()
-    assert app.text_area(key=f"note_{dana.id}").value == pasted          # never an empty box
+    assert app.text_area(key=f"note_{dana.id}").value == pasted  # never an empty box
     assert any(f"Please cut {over} characters" in e.value for e in app.error)
     session.expire_all()
-    assert not session.exec(select(Alert).where(Alert.participant_id == dana.id,
-                                                Alert.acknowledgement == pasted)).all()
+    assert not session.exec(select(Alert).where(Alert.participant_id == dana.id, Alert.acknowledgement == pasted)).all()
 
 
 def test_a_long_homework_note_is_kept_and_says_how_much_to_cut(app, session):
     log_in(app, "dr.chen")
     open_page(app, "pages/review.py")
-    pasted = "After work, before the drive home. " * 10                    # 350 characters
+    pasted = "After work, before the drive home. " * 10  # 350 characters
     over = len(pasted) - clinical.HOMEWORK_NOTE_MAX
     app.selectbox(key="hw_skill").select("halt")
     app.text_input(key="hw_note").input(pasted)
@@ -155,7 +159,9 @@ def test_a_long_homework_note_is_kept_and_says_how_much_to_cut(app, session):
     assert any(f"Please cut {over} characters" in e.value for e in app.error)
     bailey = app.selectbox[0].value.id
     session.expire_all()
-    assert not session.exec(select(Homework).where(Homework.participant_id == bailey, Homework.skill_id == "halt")).all()
+    assert not session.exec(
+        select(Homework).where(Homework.participant_id == bailey, Homework.skill_id == "halt")
+    ).all()
 
 
 def test_an_acknowledgement_with_no_acknowledger_never_says_none(app, session):
@@ -163,11 +169,29 @@ def test_an_acknowledgement_with_no_acknowledger_never_says_none(app, session):
     the inbox and the alert history say who in words, never "None"."""
     dana = user(session, "dana")
     now = datetime.now(UTC)
-    session.add(Alert(participant_id=dana.id, trigger="self_harm", severity="urgent", source_key="test:none",
-                      detail="Self-harm urge 5", acknowledged_at=now, acknowledgement="Called her at once."))
-    session.add(Alert(participant_id=dana.id, trigger="self_harm", severity="urgent", source_key="test:none2",
-                      detail="Self-harm urge 4", acknowledged_at=now, acknowledgement="Saw her in group.",
-                      resolved_at=now))
+    session.add(
+        Alert(
+            participant_id=dana.id,
+            trigger="self_harm",
+            severity="urgent",
+            source_key="test:none",
+            detail="Self-harm urge 5",
+            acknowledged_at=now,
+            acknowledgement="Called her at once.",
+        )
+    )
+    session.add(
+        Alert(
+            participant_id=dana.id,
+            trigger="self_harm",
+            severity="urgent",
+            source_key="test:none2",
+            detail="Self-harm urge 4",
+            acknowledged_at=now,
+            acknowledgement="Saw her in group.",
+            resolved_at=now,
+        )
+    )
     session.commit()
     log_in(app, "dr.chen")
     app.switch_page("pages/alerts.py").run()

@@ -22,13 +22,23 @@ def test_every_coloured_mark_on_the_alert_and_caseload_screens_is_a_word(app):
             for colour, inside in COLOURED.findall(element.value):
                 seen.append((colour, inside))
                 assert re.search(r"[A-Za-z]{3,}", inside), f"{path}: colour {colour} around {inside!r}"
-    assert any("Urgent" in inside for _, inside in seen), seen     # dana's urgent alert is on screen, in words
+    assert any("Urgent" in inside for _, inside in seen), seen  # dana's urgent alert is on screen, in words
 
 
 def test_each_severity_band_is_named_beside_its_shading():
     for kind, bands in clinical.BANDS.items():
-        past = [checkups.Past(date(2026, 3, 2), kind, 7, clinical.band(kind, 7), [], None, False,
-                              clinical.change_from_intake(kind, None, 7))]
+        past = [
+            checkups.Past(
+                date(2026, 3, 2),
+                kind,
+                7,
+                clinical.band(kind, 7),
+                [],
+                None,
+                False,
+                clinical.change_from_intake(kind, None, 7),
+            )
+        ]
         figure = charts.checkup_trajectory(kind, past)
         names = [t.replace("<br>", " ") for t in figure.layout.yaxis.ticktext]
         assert len(figure.layout.shapes) == len(bands) and names == [label for _, label in bands]
@@ -36,8 +46,22 @@ def test_each_severity_band_is_named_beside_its_shading():
 
 def test_every_shaded_cell_of_the_week_grid_carries_its_value_as_text():
     day0 = date(2026, 3, 2)
-    cards = [CardView(day0 + timedelta(days=n), 2 + n, {k: n for k in clinical.EMOTIONS}, {}, None, [], 7.0,
-                      "no" if n else "yes", "", False, datetime(2026, 3, 1)) for n in range(3)]
+    cards = [
+        CardView(
+            day0 + timedelta(days=n),
+            2 + n,
+            {k: n for k in clinical.EMOTIONS},
+            {},
+            None,
+            [],
+            7.0,
+            "no" if n else "yes",
+            "",
+            False,
+            datetime(2026, 3, 1),
+        )
+        for n in range(3)
+    ]
     grid = week_grid(cards, day0, [], craving_on=False)
     shaded = re.findall(r'<td style="background: [^"]*">([^<]*)</td>', grid)
     assert shaded and all(text.strip() for text in shaded), shaded

@@ -29,9 +29,15 @@ def test_a_participant_turns_on_reminders_and_the_calendar(app, session):
     app.run()
     assert any("Reminders for your diary card, practice come at 19:45." in s.value for s in app.success)
     session.expire_all()
-    row = session.exec(select(NotificationSetting).where(NotificationSetting.user_id == _user(session, "alex").id)).one()
-    assert (row.diary_reminder, row.homework_reminder, row.checkup_reminder, row.remind_minute) == (True, True, False,
-                                                                                                   19 * 60 + 45)
+    row = session.exec(
+        select(NotificationSetting).where(NotificationSetting.user_id == _user(session, "alex").id)
+    ).one()
+    assert (row.diary_reminder, row.homework_reminder, row.checkup_reminder, row.remind_minute) == (
+        True,
+        True,
+        False,
+        19 * 60 + 45,
+    )
     next(b for b in app.button if b.label == "Turn on my calendar").click()
     app.run()
     [url] = [c.value for c in app.code]
@@ -74,8 +80,8 @@ def test_a_therapist_sees_who_was_emailed_on_the_alert(app, session, tmp_path, m
 
     monkeypatch.setenv("IOP_MAILDROP_DIR", str(tmp_path / "drop"))
     config.settings.cache_clear()
-    notify.tick()          # the seeded urgent alerts are told to their therapist (the safety net), into the mail drop
-    log_in(app, "dr.chen")           # Dana's therapist
+    notify.tick()  # the seeded urgent alerts are told to their therapist (the safety net), into the mail drop
+    log_in(app, "dr.chen")  # Dana's therapist
     open_page(app, "pages/alerts.py")
     assert "Emailed you: sent" in "\n".join(c.value for c in app.caption).replace("\u2060", "").replace("\\", "")
     open_page(app, "pages/notifications.py")
@@ -96,7 +102,7 @@ def test_the_admin_reads_the_outbox_tests_email_and_names_a_lead(app, session, t
     next(b for b in app.button if b.label == "Send a test email").click()
     app.run()
     assert any("Written to the mail drop" in s.value for s in app.success), texts(app)
-    assert any("IOP Companion test email" in c.value for c in app.code)        # the mail drop reader
+    assert any("IOP Companion test email" in c.value for c in app.code)  # the mail drop reader
     app.number_input(key="escalation_minutes").set_value(45)
     next(b for b in app.button if b.label == "Save window").click()
     app.run()
@@ -119,7 +125,7 @@ def test_a_clinical_lead_sees_escalations_waiting_without_the_participant(app, s
 
     monkeypatch.setenv("IOP_MAILDROP_DIR", str(tmp_path / "drop"))
     config.settings.cache_clear()
-    rivera = _user(session, "dr.rivera")     # the lead; Dana's urgent alerts are on Dr. Chen's caseload
+    rivera = _user(session, "dr.rivera")  # the lead; Dana's urgent alerts are on Dr. Chen's caseload
     rivera.is_clinical_lead = True
     session.add(rivera)
     session.commit()

@@ -35,10 +35,15 @@ def test_review_charts_the_screeners_and_asks_for_one_again(app, session):
 
     eli = session.exec(select(AppUser).where(AppUser.username == "eli")).one()
     me = Actor.of(eli)
-    screeners.submit(session, me, participant_id=eli.id, kind="dast10",
-                     answers=[1, 1, 0, 0, 1, 0, 0, 0, 0, 0], now=utcnow())     # item 3 "No": 4, moderate
-    therapist = session.get(AppUser, session.exec(select(CaseloadAssignment.therapist_id).where(
-        CaseloadAssignment.participant_id == eli.id)).first())
+    screeners.submit(
+        session, me, participant_id=eli.id, kind="dast10", answers=[1, 1, 0, 0, 1, 0, 0, 0, 0, 0], now=utcnow()
+    )  # item 3 "No": 4, moderate
+    therapist = session.get(
+        AppUser,
+        session.exec(
+            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == eli.id)
+        ).first(),
+    )
     log_in(app, therapist.username)
     app.switch_page("pages/review.py")
     app.query_params["p"] = str(eli.id)
@@ -46,7 +51,8 @@ def test_review_charts_the_screeners_and_asks_for_one_again(app, session):
     assert "DAST-10 (0–10)" in chart_titles(app)
     shown = texts(app)
     assert "Latest DAST-10 item by item" in " ".join(e.label for e in app.expander) and "Substance-use screeners" in [
-        h.value for h in app.subheader]
+        h.value for h in app.subheader
+    ]
     assert "AUDIT-C: not taken yet" in shown
     next(b for b in app.button if b.key == "ask_screener_dast10").click()
     app.run()

@@ -23,7 +23,7 @@ def test_a_card_refused_for_a_blank_mood_still_routes_the_suicidal_urge(app, ses
     shown = texts(app)
     assert "Choose your mood" in shown and "You don't have to get through this alone" in shown
     assert "Your therapist has been sent an alert" in shown
-    assert widget(app, "text_area", f"note_{day}").value == "rough"               # the rest is kept
+    assert widget(app, "text_area", f"note_{day}").value == "rough"  # the rest is kept
     kai = session.exec(select(AppUser).where(AppUser.username == "kai")).one()
     session.expire_all()
     assert session.exec(select(Alert).where(Alert.source_key == f"diary:{day}", Alert.participant_id == kai.id)).one()
@@ -42,7 +42,9 @@ def test_no_cheerful_words_and_no_streak_beside_a_crisis_card(app):
     save(app)
     shown = texts(app)
     assert "Your card is saved." in shown
-    assert "Thank you for checking in" not in shown and "days in a row" not in shown and "Every card counts" not in shown
+    assert (
+        "Thank you for checking in" not in shown and "days in a row" not in shown and "Every card counts" not in shown
+    )
     assert "tonight" not in shown
 
 
@@ -60,7 +62,7 @@ def test_the_follow_up_questions_are_offered_and_sent(app, session):
     by_question["behaviour"].set_value("No")
     app.run()
     more = {r.key.rsplit("_", 1)[-1]: r for r in app.radio if r.key.startswith("today_dialog") and "_fu_" in r.key}
-    assert {"method", "intent", "plan"} <= set(more)           # asked only after "thoughts" is yes
+    assert {"method", "intent", "plan"} <= set(more)  # asked only after "thoughts" is yes
     more["method"].set_value("Yes")
     more["intent"].set_value("No")
     more["plan"].set_value("No")
@@ -84,22 +86,30 @@ def test_a_card_saved_again_after_the_alert_was_closed_says_so_truthfully(app, s
     bailey = session.exec(select(AppUser).where(AppUser.username == "bailey")).one()
     therapist = Actor.of(session.exec(select(AppUser).where(AppUser.username == "dr.chen")).one())
     session.expire_all()
-    alert = session.exec(select(Alert).where(Alert.source_key == f"diary:{day}", Alert.participant_id == bailey.id)).one()
+    alert = session.exec(
+        select(Alert).where(Alert.source_key == f"diary:{day}", Alert.participant_id == bailey.id)
+    ).one()
     alerts.acknowledge(session, therapist, alert_id=alert.id, note="Called Bailey.")
     alerts.resolve(session, therapist, alert_id=alert.id)
-    save(app)                                      # the same answers again: no new alert, no false claim
+    save(app)  # the same answers again: no new alert, no false claim
     shown = texts(app)
     assert "already followed up" in shown and "has been sent an alert" not in shown
     widget(app, "segmented_control", f"urge_self_harm_{day}").set_value(5)
-    save(app)                                      # a rise: a new alert, and it says so
+    save(app)  # a rise: a new alert, and it says so
     assert "has been sent a new alert" in texts(app)
     session.expire_all()
-    assert len(session.exec(select(Alert).where(Alert.source_key == f"diary:{day}",
-                                                Alert.participant_id == bailey.id)).all()) == 2
+    assert (
+        len(
+            session.exec(
+                select(Alert).where(Alert.source_key == f"diary:{day}", Alert.participant_id == bailey.id)
+            ).all()
+        )
+        == 2
+    )
 
 
 def test_no_praise_beside_a_positive_item9_even_when_the_score_halved(app):
-    log_in(app, "alex")                           # intake PHQ-9 16: a total of 7 would be "a real change"
+    log_in(app, "alex")  # intake PHQ-9 16: a total of 7 would be "a real change"
     app.switch_page("pages/checkups.py").run()
     from tests.app.test_checkups_page import answer
 

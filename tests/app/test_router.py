@@ -17,16 +17,19 @@ ROLES = {"alex": Role.PARTICIPANT, "dr.chen": Role.THERAPIST, "pat.morgan": Role
 @pytest.mark.parametrize("username", ROLES)
 def test_every_page_of_every_role_is_run_by_app_py(app, username):
     log_in(app, username)
-    assert app.routed[0] == "login_screen" and app.routed[-1] == PAGES[ROLES[username]][0][0]   # then home
+    assert app.routed[0] == "login_screen" and app.routed[-1] == PAGES[ROLES[username]][0][0]  # then home
     for path, _title, _ in PAGES[ROLES[username]]:
-        open_page(app, path)                                    # asserts the router ran exactly this file
+        open_page(app, path)  # asserts the router ran exactly this file
         assert any(c.value.startswith("Logged in as") for c in app.sidebar.caption), path
 
 
-@pytest.mark.parametrize("failure, message", [
-    (RuntimeError("boom: secret detail from deep inside"), layout.UNEXPECTED),
-    (OperationalError("SELECT secret FROM diary_card", {}, Exception("connection refused")), layout.DB_DOWN),
-])
+@pytest.mark.parametrize(
+    "failure, message",
+    [
+        (RuntimeError("boom: secret detail from deep inside"), layout.UNEXPECTED),
+        (OperationalError("SELECT secret FROM diary_card", {}, Exception("connection refused")), layout.DB_DOWN),
+    ],
+)
 def test_a_page_that_raises_shows_the_calm_message_and_the_crisis_lines(app, monkeypatch, caplog, failure, message):
     from core import diary
 
@@ -40,7 +43,7 @@ def test_a_page_that_raises_shows_the_calm_message_and_the_crisis_lines(app, mon
         patch.setattr(diary, "cards_between", broken)
         open_page(app, "pages/my_cards.py")
     assert [e.value for e in app.error] == [message]
-    assert app.title[0].value == "My cards"                 # the page got as far as it could
+    assert app.title[0].value == "My cards"  # the page got as far as it could
     crisis = app.get("popover")[0]
     assert crisis.proto.popover.label.startswith("Crisis help")
     lines = " ".join(m.value for m in crisis.markdown)
@@ -48,9 +51,9 @@ def test_a_page_that_raises_shows_the_calm_message_and_the_crisis_lines(app, mon
     shown = texts(app) + " ".join(str(t.value) for t in app.text) + " ".join(str(c.value) for c in app.code)
     assert "secret" not in shown and "Traceback" not in shown and not app.exception
     logged = [r for r in caplog.records if r.name == "iop" and r.exc_info]
-    assert logged and logged[-1].exc_info[1] is failure      # kept for the team, with its traceback
+    assert logged and logged[-1].exc_info[1] is failure  # kept for the team, with its traceback
 
-    app.calm_error_expected = False                         # the person moves on: the menu still works
+    app.calm_error_expected = False  # the person moves on: the menu still works
     open_page(app, "pages/today.py")
     assert app.title[0].value.startswith("Good ")
 
@@ -72,4 +75,4 @@ def test_the_harness_fails_a_run_that_bypasses_the_router(database_url, demo, no
     log_in(at, "alex")
     with pytest.raises(AssertionError, match="never went through app.py's router"):
         at.switch_page("pages/my_cards.py").run()
-    assert at.title[0].value == "My cards"                   # drawn all the same, without app.py
+    assert at.title[0].value == "My cards"  # drawn all the same, without app.py

@@ -47,13 +47,18 @@ def test_when_the_therapist_saved_first_the_participant_keeps_their_text(app, se
     # Meanwhile Dr. Rivera saves a new version from her screen.
     rivera, alex = actor(session, "dr.rivera"), actor(session, "alex")
     current = safety.current_plan(session, alex, alex.id)
-    safety.save_plan(session, rivera, participant_id=alex.id, base_version=current.version,
-                     content={**current.content, "reasons_for_living": ["My dog Pepper", "Pat"]})
+    safety.save_plan(
+        session,
+        rivera,
+        participant_id=alex.id,
+        base_version=current.version,
+        content={**current.content, "reasons_for_living": ["My dog Pepper", "Pat"]},
+    )
     next(b for b in app.button if b.label == "Save my plan").click()
     app.run()
     assert any("Dr. Elena Rivera saved a newer version" in w.value for w in app.warning)
     assert next(t for t in app.text_area if t.key == "plan_edit_warning_signs").value.endswith("Snapping at people")
-    next(b for b in app.button if b.label == "Save my plan").click()   # having seen theirs, save again
+    next(b for b in app.button if b.label == "Save my plan").click()  # having seen theirs, save again
     app.run()
     assert any("Saved (version 4)" in s.value for s in app.success)
 
@@ -61,8 +66,9 @@ def test_when_the_therapist_saved_first_the_participant_keeps_their_text(app, se
 def test_therapist_reads_and_sees_changes_for_the_caseload_only(app):
     log_in(app, "dr.chen")
     open_page(app, "pages/safety_plans.py")
-    app.selectbox(key="plan_person").select(next(o for o in app.selectbox(key="plan_person").options
-                                                 if o.startswith("Dana")))
+    app.selectbox(key="plan_person").select(
+        next(o for o in app.selectbox(key="plan_person").options if o.startswith("Dana"))
+    )
     app.run()
     shown = texts(app)
     assert md("Jamie (partner)") in shown and "Version 2" in shown

@@ -61,7 +61,9 @@ def test_a_crisis_search_shows_the_lines_and_opens_one_review_alert(app, session
     assert "please reach someone now" in texts(app)
     alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
     session.expire_all()
-    rows = session.exec(select(Alert).where(Alert.participant_id == alex.id, Alert.source_key.startswith("search:"))).all()
+    rows = session.exec(
+        select(Alert).where(Alert.participant_id == alex.id, Alert.source_key.startswith("search:"))
+    ).all()
     assert len(rows) == 1 and rows[0].severity == "review" and "reason to live" not in rows[0].detail
 
 
@@ -71,7 +73,8 @@ def test_crisis_words_in_a_practice_note_show_the_crisis_response_and_alert_with
     app.query_params["skill"] = "halt"
     app.run()
     app.text_input(key=next(t.key for t in app.text_input if t.key.startswith("situation_log_halt"))).input(
-        "honestly I want to end it all")
+        "honestly I want to end it all"
+    )
     next(p for p in app.get("button_group") if p.label.startswith("**Distress before**")).set_value(9)
     next(b for b in app.button if b.label == "Save practice").click().run()
     assert not app.exception
@@ -79,6 +82,7 @@ def test_crisis_words_in_a_practice_note_show_the_crisis_response_and_alert_with
     assert "You don't have to get through this alone" in shown and "not watched in real time" in shown
     alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
     session.expire_all()
-    rows = session.exec(select(Alert).where(Alert.participant_id == alex.id,
-                                            Alert.source_key.startswith("practice:"))).all()
+    rows = session.exec(
+        select(Alert).where(Alert.participant_id == alex.id, Alert.source_key.startswith("practice:"))
+    ).all()
     assert len(rows) == 1 and "end it all" not in rows[0].detail + str(rows[0].reasons)

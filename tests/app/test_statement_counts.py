@@ -37,7 +37,7 @@ from tests.app.test_diary_card import fill_today, today_key
 from ui import auth
 
 # screen: (who, page, statements per rerun)
-SCREENS = {   # (in this order: the save makes today's card, which Today then shows)
+SCREENS = {  # (in this order: the save makes today's card, which Today then shows)
     # A save is two runs: the tap's run writes the card, then the page runs again (st.rerun) so the
     # day's saved card and any crisis response are drawn from the top.
     "Diary save": ("alex", "pages/today.py", 43),
@@ -46,8 +46,8 @@ SCREENS = {   # (in this order: the save makes today's card, which Today then sh
     "My progress": ("alex", "pages/progress.py", 16),
     "My cards": ("alex", "pages/my_cards.py", 7),
     "Caseload": ("dr.chen", "pages/caseload.py", 8),
-    "Review": ("dr.chen", "pages/review.py", 22),   # + the AUDIT-C/DAST-10 screeners (one query)
-    "Alerts": ("dr.chen", "pages/alerts.py", 7),    # + who was emailed about each alert (one query)
+    "Review": ("dr.chen", "pages/review.py", 22),  # + the AUDIT-C/DAST-10 screeners (one query)
+    "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 15),
 }
 READ_ONLY = set(SCREENS) - {"Diary save"}
@@ -69,12 +69,12 @@ def measure(new_app, engine, screen: str) -> db.Statements:
     at = _signed_in(new_app, username, page)
     if screen == "Diary save":
         day = today_key(at)
-        fill_today(at, day, mood=6)                      # the first save makes the card...
+        fill_today(at, day, mood=6)  # the first save makes the card...
         with db.counting(engine) as seen:
-            fill_today(at, day, mood=7)                  # ...this one changes it: a tap on Save
+            fill_today(at, day, mood=7)  # ...this one changes it: a tap on Save
         assert "Changes saved." in " ".join(s.value for s in at.success)
         return seen
-    at.run()                                             # warm: first-run work is not a rerun's
+    at.run()  # warm: first-run work is not a rerun's
     with db.counting(engine) as seen:
         at.run()
     return seen
@@ -90,38 +90,130 @@ def grow(session, today) -> None:
     for person in people.values():
         taken = set(session.exec(select(DiaryCard.day).where(DiaryCard.participant_id == person.id)).all())
         days = [today - timedelta(days=n) for n in range(1, 366) if today - timedelta(days=n) not in taken]
-        ids = session.execute(insert(DiaryCard.__table__).returning(DiaryCard.__table__.c.id, sort_by_parameter_order=True),
-                              [{"participant_id": person.id, "day": d, "mood": rng.randint(2, 8), "skills": ["tipp"],
-                                "note": "An older note.", "late": False, "created_at": utcnow(), "updated_at": utcnow()}
-                               for d in days]).scalars().all()
-        session.execute(insert(DiaryUrge.__table__), [{"card_id": c, "target_id": t, "urge": 1, "acted": False}
-                                                      for c in ids for t in targets])
-        session.execute(insert(Checkup.__table__), [
-            {"participant_id": person.id, "kind": kind, "slot_key": f"old{w}", "day": today - timedelta(weeks=w),
-             "answers": [1] * items, "total": items, "band": "Mild", "late": False, "taken_at": utcnow()}
-            for w in range(9, 53) for kind, items in (("phq9", 9), ("gad7", 7))])
-        session.execute(insert(PracticeEntry.__table__), [
-            {"participant_id": person.id, "entry_key": f"old{n}", "skill_id": "tipp", "day": d, "situation": "",
-             "distress_before": 6, "distress_after": 3, "helped": "yes", "note": "", "tool": "",
-             "created_at": utcnow(), "updated_at": utcnow()} for n, d in enumerate(days[::3])])
-        session.execute(insert(ThoughtRecord.__table__), [
-            {"participant_id": person.id, "entry_key": f"old{n}", "day": d, "situation": "Older", "emotions": [],
-             "automatic_thought": "x", "evidence_for": "", "evidence_against": "", "balanced_thought": "",
-             "created_at": utcnow(), "updated_at": utcnow()} for n, d in enumerate(days[::20])])
-        held = set(session.exec(select(Attendance.day).where(Attendance.participant_id == person.id,
-                                                             Attendance.session_kind == "group")).all())
-        session.execute(insert(Attendance.__table__), [
-            {"participant_id": person.id, "day": d, "session_kind": "group", "status": "attended",
-             "recorded_by_id": chen.id, "recorded_at": utcnow()} for d in days[::3] if d not in held])
+        ids = (
+            session.execute(
+                insert(DiaryCard.__table__).returning(DiaryCard.__table__.c.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "participant_id": person.id,
+                        "day": d,
+                        "mood": rng.randint(2, 8),
+                        "skills": ["tipp"],
+                        "note": "An older note.",
+                        "late": False,
+                        "created_at": utcnow(),
+                        "updated_at": utcnow(),
+                    }
+                    for d in days
+                ],
+            )
+            .scalars()
+            .all()
+        )
+        session.execute(
+            insert(DiaryUrge.__table__),
+            [{"card_id": c, "target_id": t, "urge": 1, "acted": False} for c in ids for t in targets],
+        )
+        session.execute(
+            insert(Checkup.__table__),
+            [
+                {
+                    "participant_id": person.id,
+                    "kind": kind,
+                    "slot_key": f"old{w}",
+                    "day": today - timedelta(weeks=w),
+                    "answers": [1] * items,
+                    "total": items,
+                    "band": "Mild",
+                    "late": False,
+                    "taken_at": utcnow(),
+                }
+                for w in range(9, 53)
+                for kind, items in (("phq9", 9), ("gad7", 7))
+            ],
+        )
+        session.execute(
+            insert(PracticeEntry.__table__),
+            [
+                {
+                    "participant_id": person.id,
+                    "entry_key": f"old{n}",
+                    "skill_id": "tipp",
+                    "day": d,
+                    "situation": "",
+                    "distress_before": 6,
+                    "distress_after": 3,
+                    "helped": "yes",
+                    "note": "",
+                    "tool": "",
+                    "created_at": utcnow(),
+                    "updated_at": utcnow(),
+                }
+                for n, d in enumerate(days[::3])
+            ],
+        )
+        session.execute(
+            insert(ThoughtRecord.__table__),
+            [
+                {
+                    "participant_id": person.id,
+                    "entry_key": f"old{n}",
+                    "day": d,
+                    "situation": "Older",
+                    "emotions": [],
+                    "automatic_thought": "x",
+                    "evidence_for": "",
+                    "evidence_against": "",
+                    "balanced_thought": "",
+                    "created_at": utcnow(),
+                    "updated_at": utcnow(),
+                }
+                for n, d in enumerate(days[::20])
+            ],
+        )
+        held = set(
+            session.exec(
+                select(Attendance.day).where(Attendance.participant_id == person.id, Attendance.session_kind == "group")
+            ).all()
+        )
+        session.execute(
+            insert(Attendance.__table__),
+            [
+                {
+                    "participant_id": person.id,
+                    "day": d,
+                    "session_kind": "group",
+                    "status": "attended",
+                    "recorded_by_id": chen.id,
+                    "recorded_at": utcnow(),
+                }
+                for d in days[::3]
+                if d not in held
+            ],
+        )
     for n in range(60):
-        user = AppUser(username=f"grown{n}", name=f"Grown {n:02d}", role=Role.PARTICIPANT.value, password_hash="!",
-                       program_id=chen.program_id, started_on=today - timedelta(days=90))
+        user = AppUser(
+            username=f"grown{n}",
+            name=f"Grown {n:02d}",
+            role=Role.PARTICIPANT.value,
+            password_hash="!",
+            program_id=chen.program_id,
+            started_on=today - timedelta(days=90),
+        )
         session.add(user)
         session.flush()
         session.add(CaseloadAssignment(participant_id=user.id, therapist_id=chen.id))
         session.add_all(DiaryCard(participant_id=user.id, day=today - timedelta(days=d), mood=5) for d in range(1, 30))
-        session.add(Alert(participant_id=user.id, trigger="self_harm_urge", severity="urgent",
-                          source_key=f"diary:{today}", day=today, detail="Self-harm urge 4 of 5"))
+        session.add(
+            Alert(
+                participant_id=user.id,
+                trigger="self_harm_urge",
+                severity="urgent",
+                source_key=f"diary:{today}",
+                day=today,
+                detail="Self-harm urge 4 of 5",
+            )
+        )
     session.commit()
 
 
@@ -131,7 +223,8 @@ def engine_of_app(database_url, demo):
 
 
 def test_each_screen_costs_a_fixed_number_of_statements_whatever_the_caseload_and_history(
-        new_app, engine_of_app, session):
+    new_app, engine_of_app, session
+):
     small = {screen: measure(new_app, engine_of_app, screen) for screen in SCREENS}
     alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
     grow(session, user_today(session, alex.id))
@@ -139,12 +232,13 @@ def test_each_screen_costs_a_fixed_number_of_statements_whatever_the_caseload_an
 
     counts = {screen: (small[screen].total, large[screen].total) for screen in SCREENS}
     assert counts == {screen: (expected, expected) for screen, (_, _, expected) in SCREENS.items()}, (
-        "statements per rerun (before, after a year of history and 60 more on the caseload)")
+        "statements per rerun (before, after a year of history and 60 more on the caseload)"
+    )
     for screen in SCREENS:
         for seen in (small[screen], large[screen]):
             runs = 2 if screen == "Diary save" else 1
             assert seen.audit_inserts == runs, (screen, seen.writes)  # each run's events, one statement
-            assert seen.commits == runs, screen                       # one transaction per run
+            assert seen.commits == runs, screen  # one transaction per run
 
 
 def test_screens_that_only_read_write_nothing_but_their_audit_events(new_app, engine_of_app):
@@ -164,4 +258,4 @@ def test_the_caseload_view_writes_nothing_at_all(engine_of_app, session):
         rows = caseload.caseload_rows(work, chen, user_today(work, chen.id))
         reading = list(seen.sql)
     assert rows and not [s for s in reading if db._WRITE.match(s)]
-    assert seen.audit_inserts == 1 and len(seen.writes) == 1 and seen.commits == 1   # then, at the end: the audit
+    assert seen.audit_inserts == 1 and len(seen.writes) == 1 and seen.commits == 1  # then, at the end: the audit

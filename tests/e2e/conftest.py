@@ -18,10 +18,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
-         "is_mobile": True, "has_touch": True}
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESK = {"viewport": {"width": 1280, "height": 800}}
 DEMO_PASSWORD = "iop-demo-2026"
 
@@ -42,14 +48,18 @@ def _seed_template(folder: Path) -> Path:
 
 
 def _server_env(data_dir: Path) -> dict[str, str]:
-    env = {**os.environ, "IOP_DATA_DIR": str(data_dir), "IOP_BCRYPT_ROUNDS": "4",
-           "IOP_SECRETS_FILE": str(data_dir / "none.toml")}
+    env = {
+        **os.environ,
+        "IOP_DATA_DIR": str(data_dir),
+        "IOP_BCRYPT_ROUNDS": "4",
+        "IOP_SECRETS_FILE": str(data_dir / "none.toml"),
+    }
     for name in ("DATABASE_URL", "IOP_COOKIE_KEY", "IOP_DEMO_MODE"):
         env.pop(name, None)
     return env
 
 
-_template: list[Path] = []    # the seeded database, built by the first Server of the session
+_template: list[Path] = []  # the seeded database, built by the first Server of the session
 
 
 class Server:
@@ -64,13 +74,31 @@ class Server:
         if not _template:
             _template.append(_seed_template(Path(tempfile.mkdtemp(prefix="iop-e2e-template-"))))
         with sqlite3.connect(_template[0]) as source, sqlite3.connect(data_dir / "iop.db") as copy:
-            source.backup(copy)      # a consistent copy, whatever journal mode the file is in
+            source.backup(copy)  # a consistent copy, whatever journal mode the file is in
         self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - open while the server runs; stop() closes it
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(self.port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(self.port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.wait_until_ready()
 
     def wait_until_ready(self, timeout_s: float = 30) -> None:
@@ -82,7 +110,7 @@ class Server:
             except OSError:
                 if self.proc.poll() is not None:
                     break
-                time.sleep(0.2)   # polling the health endpoint of a server still importing
+                time.sleep(0.2)  # polling the health endpoint of a server still importing
         self.stop()
         raise RuntimeError(f"streamlit did not start; see {self.data_dir / 'server.log'}")
 
@@ -108,7 +136,7 @@ def _template_cleanup():
 def artifacts() -> Path:
     folder = Path(os.environ.get("IOP_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("FAILED-*.png"):   # from an earlier run
+    for stale in folder.glob("FAILED-*.png"):  # from an earlier run
         stale.unlink()
     print(f"\nscreenshots: {folder}")
     return folder

@@ -18,10 +18,12 @@ from ui.nav import PAGES
 
 pytestmark = pytest.mark.e2e
 AXE = Axe()
-OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
-           "resultTypes": ["violations"]}
+OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    "resultTypes": ["violations"],
+}
 BLOCKING = {"serious", "critical"}
-CHARTS = {"My progress", "Review", "Family home"}     # screens that draw charts
+CHARTS = {"My progress", "Review", "Family home"}  # screens that draw charts
 # (axe rule, CSS selector axe names for the element): Streamlit-internal markup we cannot change.
 # Each is in README.md ("Accessibility") with the reason and the upstream issue.
 ACCEPTED: set[tuple[str, str]] = set()
@@ -36,11 +38,16 @@ def blocking(page, where: str) -> list[str]:
     for violation in AXE.run(page, options=OPTIONS).response["violations"]:
         if violation["impact"] not in BLOCKING:
             continue
-        nodes = [" ".join(node["target"]) for node in violation["nodes"]
-                 if not any((violation["id"], target) in ACCEPTED for target in node["target"])]
+        nodes = [
+            " ".join(node["target"])
+            for node in violation["nodes"]
+            if not any((violation["id"], target) in ACCEPTED for target in node["target"])
+        ]
         if nodes:
-            found.append(f"{where}: {violation['id']} ({violation['impact']}) {violation['help']}: {nodes[:6]}"
-                         f"\n    {violation['nodes'][0]['html'][:200]}")
+            found.append(
+                f"{where}: {violation['id']} ({violation['impact']}) {violation['help']}: {nodes[:6]}"
+                f"\n    {violation['nodes'][0]['html'][:200]}"
+            )
     return found
 
 
@@ -65,7 +72,7 @@ def walk(page, role: Role, where: str, *, phone: bool, artifacts, states=None) -
             page.get_by_test_id("stTopNavLink").filter(has_text=title).first.click()
             settle(page)
         page.locator("h1").first.wait_for()
-        if title in CHARTS:            # charts drawn, and their tables of numbers opened
+        if title in CHARTS:  # charts drawn, and their tables of numbers opened
             page.locator(".js-plotly-plot .main-svg").first.wait_for()
             page.get_by_text("The numbers behind").first.click()
             page.get_by_test_id("stTable").first.wait_for()

@@ -65,10 +65,10 @@ def test_admin_gives_a_reset_code_and_the_person_logs_in_with_a_new_password(ser
 
     phone.reload()
     settle(phone)
-    phone.get_by_text(HOME).wait_for()   # the cookie carries the new login
+    phone.get_by_text(HOME).wait_for()  # the cookie carries the new login
     log_out(phone, server.url)
     log_in(phone, "gray", "iop-demo-2026", succeeds=False)
-    phone.get_by_text("don't match").wait_for()   # the old password is gone
+    phone.get_by_text("don't match").wait_for()  # the old password is gone
     log_in(phone, "gray", "a quieter evening")
     phone.get_by_text(HOME).wait_for()
 
@@ -104,8 +104,9 @@ def keyed_server(tmp_path_factory):
     from tests.e2e.conftest import Server
 
     folder = tmp_path_factory.mktemp("keyed")
-    (folder / "none.toml").write_text('cookie_key = "an-e2e-cookie-key-that-is-long-and-random-enough"\n'
-                                      'demo_mode = true\n')
+    (folder / "none.toml").write_text(
+        'cookie_key = "an-e2e-cookie-key-that-is-long-and-random-enough"\ndemo_mode = true\n'
+    )
     srv = Server(folder)
     yield srv
     srv.stop()
@@ -128,7 +129,7 @@ def test_a_new_account_chooses_its_own_password_before_anything_else(keyed_serve
     assert login_cookie(phone)
     shown = body(phone)
     assert HOME not in shown and "Crisis help" in shown
-    phone.goto(f"{server.url}/progress")   # no way round it by URL
+    phone.goto(f"{server.url}/progress")  # no way round it by URL
     settle(phone)
     phone.get_by_text("Choose your own password").wait_for()
     assert "My progress" not in body(phone)

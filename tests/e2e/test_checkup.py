@@ -15,8 +15,15 @@ def test_take_a_gad7_on_a_phone(server, phone, artifacts):
     phone.locator(".st-key-checkup_kind button").get_by_text("GAD-7", exact=True).click()
     settle(phone)
     phone.get_by_text("Worry check-up (GAD-7)").wait_for()
-    choices = ["Several days", "Several days", "More than half the days", "Not at all", "Not at all",
-               "Several days", "Not at all"]
+    choices = [
+        "Several days",
+        "Several days",
+        "More than half the days",
+        "Not at all",
+        "Not at all",
+        "Several days",
+        "Not at all",
+    ]
     for index, choice in enumerate(choices):
         phone.locator(f".st-key-gad7_item_{index}").get_by_text(choice, exact=True).click()
     phone.locator(".st-key-gad7_function").get_by_text("Somewhat difficult", exact=True).click()

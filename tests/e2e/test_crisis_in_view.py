@@ -51,8 +51,17 @@ def test_a_phq9_with_item9_and_a_blank_item_puts_the_crisis_lines_in_view(server
     phone.get_by_role("link", name="Take it now").click()
     settle(phone)
     phone.get_by_text("Mood check-up (PHQ-9)").wait_for()
-    answers = ["Several days", None, "Several days", "More than half the days", "Not at all", "Several days",
-               "Not at all", "Not at all", "More than half the days"]       # item 2 left blank, item 9 positive
+    answers = [
+        "Several days",
+        None,
+        "Several days",
+        "More than half the days",
+        "Not at all",
+        "Several days",
+        "Not at all",
+        "Not at all",
+        "More than half the days",
+    ]  # item 2 left blank, item 9 positive
     for index, choice in enumerate(answers):
         if choice is not None:
             phone.locator(f".st-key-phq9_item_{index}").get_by_text(choice, exact=True).click()

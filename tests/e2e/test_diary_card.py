@@ -47,10 +47,14 @@ def test_fill_a_card_with_taps_and_see_it_in_the_week(server, phone, artifacts):
     grid = phone.locator("table.iop-grid")
     grid.wait_for()
     # The week ends today (the last column); the demo leaves today empty, so only this save filled it.
-    assert grid.locator("thead th").last.inner_text().split() == [f"{date.fromisoformat(day):%a}",
-                                                                   str(date.fromisoformat(day).day)]
-    today_column = {row: grid.locator("tr", has_text=row).first.locator("td").last.inner_text()
-                    for row in ("Mood", "Sadness", "Joy")}
+    assert grid.locator("thead th").last.inner_text().split() == [
+        f"{date.fromisoformat(day):%a}",
+        str(date.fromisoformat(day).day),
+    ]
+    today_column = {
+        row: grid.locator("tr", has_text=row).first.locator("td").last.inner_text()
+        for row in ("Mood", "Sadness", "Joy")
+    }
     assert today_column == {"Mood": "7", "Sadness": "2", "Joy": "4"}
     assert fits(phone)
     phone.screenshot(path=artifacts / "diary-history-week.png", full_page=True)

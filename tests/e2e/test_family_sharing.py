@@ -9,17 +9,17 @@ pytestmark = pytest.mark.e2e
 
 
 def test_share_see_revoke(server, browser, phone, artifacts):
-    open_app(phone, server.url)                       # the participant
+    open_app(phone, server.url)  # the participant
     log_in(phone, "dana")
     go_to(phone, "Family sharing")
     mood = phone.get_by_test_id("stExpander").filter(has_text="Share: Mood trend (weekly averages)")
     mood.get_by_text("Share: Mood trend (weekly averages)").click()
-    mood.get_by_role("button", name="Share with Jamie").click()      # the button of this expander
+    mood.get_by_role("button", name="Share with Jamie").click()  # the button of this expander
     settle(phone)
     phone.get_by_text("Mood trend (weekly averages) — until").wait_for()
     phone.screenshot(path=artifacts / "sharing-participant.png", full_page=True)
 
-    family = browser.new_context(**PHONE)             # the family member, on their own phone
+    family = browser.new_context(**PHONE)  # the family member, on their own phone
     family.set_default_timeout(20_000)
     relative = family.new_page()
     try:

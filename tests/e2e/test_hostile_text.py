@@ -65,12 +65,15 @@ def test_typed_markdown_stays_text_on_a_phone(hostile_server, phone, artifacts, 
     signed_in_at(phone, hostile_server.url, username, path)
     open_all(phone)
     settle(phone)
-    leaks = phone.eval_on_selector_all(FROM_PAYLOAD, "els => els.map(e => (e.closest('[data-testid]') || e)"
-                                                     ".getAttribute('data-testid') + ' ' + e.outerHTML.slice(0, 120))")
+    leaks = phone.eval_on_selector_all(
+        FROM_PAYLOAD,
+        "els => els.map(e => (e.closest('[data-testid]') || e)"
+        ".getAttribute('data-testid') + ' ' + e.outerHTML.slice(0, 120))",
+    )
     assert leaks == []
-    assert IMG in shown_as_text(phone)                 # the payload is there, as the characters typed
+    assert IMG in shown_as_text(phone)  # the payload is there, as the characters typed
     assert asked == []
-    phone.locator(SHOWN).filter(has_text="evil.example").first.scroll_into_view_if_needed()   # the payload
+    phone.locator(SHOWN).filter(has_text="evil.example").first.scroll_into_view_if_needed()  # the payload
     phone.screenshot(path=artifacts / f"hostile-{shot}.png")
 
 

@@ -49,7 +49,7 @@ def test_on_a_phone_crisis_help_is_the_first_control_after_the_skip_link(server,
     assert tab(page)["testid"] == "stSkipToContent"
     focused = next_control(page)
     assert focused["key"] == "crisis_bar" and "Crisis help — call or text now" in focused["text"], focused
-    page.keyboard.press("Enter")                      # and it opens with the keyboard
+    page.keyboard.press("Enter")  # and it opens with the keyboard
     page.get_by_test_id("stPopoverBody").locator("a[href^='tel:']").first.wait_for()
     context.close()
 
@@ -60,7 +60,7 @@ def test_at_a_desk_the_skip_link_lands_just_before_crisis_help(server, browser):
     signed_in_at(page, server.url, "dr.rivera", "alerts")
     page.locator("h1").first.wait_for()
     assert tab(page)["testid"] == "stSkipToContent"
-    page.keyboard.press("Enter")                      # past the row of page links along the top
+    page.keyboard.press("Enter")  # past the row of page links along the top
     focused = next_control(page)
     assert focused["key"] == "crisis_bar" and "Crisis help — call or text now" in focused["text"], focused
     context.close()
@@ -98,6 +98,9 @@ def test_the_diary_card_is_filled_and_saved_with_the_keyboard_alone(server, brow
     context.close()
 
     with sqlite3.connect(server.data_dir / "iop.db") as db:
-        saved = db.execute("SELECT c.mood, c.sadness, c.sleep_hours FROM diary_card c JOIN app_user u "
-                           "ON u.id = c.participant_id WHERE u.username = 'casey' AND c.day = ?", (day,)).fetchall()
+        saved = db.execute(
+            "SELECT c.mood, c.sadness, c.sleep_hours FROM diary_card c JOIN app_user u "
+            "ON u.id = c.participant_id WHERE u.username = 'casey' AND c.day = ?",
+            (day,),
+        ).fetchall()
     assert saved == [(7, 3, 6.5)]

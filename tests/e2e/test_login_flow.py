@@ -17,8 +17,12 @@ from tests.e2e.conftest import PHONE, Server, fits, log_in, login_cookie, open_a
 pytestmark = pytest.mark.e2e
 
 COOKIE = "iop_companion_login"
-HOMES = {"alex": "Overall mood today", "dr.rivera": "participants assigned to you",
-         "pat.morgan": "Shared with you", "admin": "Search by name or username"}
+HOMES = {
+    "alex": "Overall mood today",
+    "dr.rivera": "participants assigned to you",
+    "pat.morgan": "Shared with you",
+    "admin": "Search by name or username",
+}
 
 
 def body(page) -> str:
@@ -123,8 +127,9 @@ FORGED = {
     "garbage": lambda now: "not-a-token-at-all",
     "wrong-key": lambda now: jwt.encode(_claims(now), "an-attackers-own-key-that-is-long-enough", "HS256"),
     "missing-claims": lambda now: jwt.encode({"sub": "1"}, "iop-companion-demo-cookie-key-not-a-secret", "HS256"),
-    "future-iat": lambda now: jwt.encode(_claims(now + 10**7, exp=now + 2 * 10**7),
-                                         "iop-companion-demo-cookie-key-not-a-secret", "HS256"),
+    "future-iat": lambda now: jwt.encode(
+        _claims(now + 10**7, exp=now + 2 * 10**7), "iop-companion-demo-cookie-key-not-a-secret", "HS256"
+    ),
 }
 
 
@@ -135,8 +140,7 @@ def test_a_forged_or_malformed_cookie_shows_the_login_and_is_deleted(server, bro
 
     context = browser.new_context(**PHONE)
     try:
-        context.add_cookies([{"name": COOKIE, "value": FORGED[kind](int(time.time())),
-                              "url": server.url}])
+        context.add_cookies([{"name": COOKIE, "value": FORGED[kind](int(time.time())), "url": server.url}])
         page = context.new_page()
         open_app(page, server.url)
         page.get_by_role("button", name="Log in").wait_for()
@@ -151,8 +155,9 @@ def test_a_forged_or_malformed_cookie_shows_the_login_and_is_deleted(server, bro
 
 
 def _post(url: str, payload: bytes, headers: dict) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=payload, method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
+    request = urllib.request.Request(
+        url, data=payload, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers.get("set-cookie") or ""
@@ -165,7 +170,7 @@ def test_the_cookie_routes_refuse_other_sites_and_bad_codes(server):
     good_json = json.dumps({"code": "x" * 43}).encode()
     assert _post(url, good_json, {"Origin": "https://evil.example"}) == (403, "")
     assert _post(url, good_json, {"Sec-Fetch-Site": "cross-site"}) == (403, "")
-    assert _post(url, good_json, {}) == (410, "")                  # unknown code: no cookie
+    assert _post(url, good_json, {}) == (410, "")  # unknown code: no cookie
     assert _post(url, b"not json", {})[0] == 400
     assert _post(url, b"{" + b" " * 5000 + b"}", {})[0] == 413
     assert _post(f"{server.url}/iop/logout", b"{}", {"Origin": "https://evil.example"})[0] == 403

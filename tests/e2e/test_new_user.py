@@ -33,10 +33,10 @@ def test_unsaved_answers_survive_switching_days_on_a_phone(server, phone, artifa
     tap(phone, f"sadness_{day}", "3")
     assert chosen(phone, f"mood_{day}") == ["6"]
     tap(phone, "card_day", "Yesterday")
-    phone.get_by_text("Overall mood yesterday").wait_for()          # not "today" on yesterday's card
+    phone.get_by_text("Overall mood yesterday").wait_for()  # not "today" on yesterday's card
     phone.screenshot(path=artifacts / "diary-yesterday-390.png")
-    tap(phone, "card_day", "Today •")                             # marked: answers not saved yet
-    phone.locator(f".st-key-mood_{day}").wait_for()                # today's card is drawn again
+    tap(phone, "card_day", "Today •")  # marked: answers not saved yet
+    phone.locator(f".st-key-mood_{day}").wait_for()  # today's card is drawn again
     assert chosen(phone, f"mood_{day}") == ["6"]
     assert chosen(phone, f"sadness_{day}") == ["3"]
     phone.screenshot(path=artifacts / "diary-draft-kept-390.png")
@@ -48,12 +48,12 @@ def test_a_pasted_long_note_is_kept_and_says_how_much_to_cut(server, phone, arti
     day = today_of(phone)
     note = phone.locator(f".st-key-note_{day} textarea")
     note.click()
-    pasted = "I kept writing. " * 200                                  # 3,200 characters, one paste
+    pasted = "I kept writing. " * 200  # 3,200 characters, one paste
     phone.keyboard.insert_text(pasted)
     assert phone.get_by_text("Press Ctrl+Enter").count() == 0 or not phone.get_by_text("Press Ctrl+Enter").is_visible()
-    phone.locator(f".st-key-mood_{day}").click(position={"x": 5, "y": 5})   # leave the box, as a thumb does
+    phone.locator(f".st-key-mood_{day}").click(position={"x": 5, "y": 5})  # leave the box, as a thumb does
     settle(phone)
-    assert note.input_value() == pasted                                # the old box came back empty
+    assert note.input_value() == pasted  # the old box came back empty
     over = len(pasted) - clinical.NOTE_MAX_CHARS
     phone.get_by_text(f"Please cut {over:,} characters").wait_for()
     phone.get_by_text(f"Please cut {over:,} characters").scroll_into_view_if_needed()
@@ -85,8 +85,9 @@ def test_nothing_is_fetched_from_outside_this_machine(server, phone):
         phone.goto(f"{server.url}/{path}")
         settle(phone)
     phone.locator(".js-plotly-plot").count()
-    outside = sorted({url.split("?")[0] for url in seen
-                      if not url.startswith((server.url, "data:", "blob:", "about:"))})
+    outside = sorted(
+        {url.split("?")[0] for url in seen if not url.startswith((server.url, "data:", "blob:", "about:"))}
+    )
     assert outside == [], outside
     icon = phone.evaluate("() => [...document.querySelectorAll(\"link[rel*='icon']\")].map(l => l.href)")
     assert icon and all(href.startswith(server.url) or href.startswith("data:") for href in icon), icon

@@ -29,7 +29,8 @@ GEOMETRY = """() => [...document.querySelectorAll('.js-plotly-plot')].filter(p =
                         return r.width && r.height ? {l: r.left, r: r.right, t: r.top, b: r.bottom} : null; };
   const texts = (sel) => [...p.querySelectorAll(sel)].map(t => ({text: t.textContent, box: box(t)}));
   return {title: (p.querySelector('.gtitle') || {}).textContent || '', titleBox: box(p.querySelector('.gtitle')),
-          legend: box(p.querySelector('.legend .bg')) && p.querySelector('.legend .traces') ? box(p.querySelector('.legend .bg')) : null,
+          legend: box(p.querySelector('.legend .bg')) && p.querySelector('.legend .traces')
+                  ? box(p.querySelector('.legend .bg')) : null,
           plot: box(p.querySelector('.bglayer .bg') || p.querySelector('.nsewdrag')),
           xticks: texts('.xaxislayer-above .xtick text'), yticks: texts('.yaxislayer-above .ytick text'),
           emotionLines: p.querySelectorAll('.scatterlayer .trace').length};
@@ -53,7 +54,7 @@ def check_charts(charts: list[dict], today: date) -> None:
         labels = [t["text"] for t in chart["xticks"]]
         where = chart["title"]
         assert len(labels) == len(set(labels)), f"{where}: a date repeated {labels}"
-        if labels and not labels[0].replace(".", "").isdigit():          # a date axis
+        if labels and not labels[0].replace(".", "").isdigit():  # a date axis
             assert all(as_monday(x, today).weekday() == 0 for x in labels), f"{where}: not Mondays {labels}"
         legend = chart["legend"]
         if legend:
@@ -62,14 +63,15 @@ def check_charts(charts: list[dict], today: date) -> None:
             assert legend["b"] <= chart["plot"]["t"] + 2, f"{where}: the legend sits on the plot"
         if "PHQ-9" in where or "GAD-7" in where:
             names = [t for t in chart["yticks"] if t["text"] in ("Minimal", "Mild", "Moderate", "Severe")]
-            assert names and all(t["box"]["r"] <= chart["plot"]["l"] + 1 for t in names), \
+            assert names and all(t["box"]["r"] <= chart["plot"]["l"] + 1 for t in names), (
                 f"{where}: band names inside the plot, under the markers"
+            )
 
 
 def open_progress(page, server_url: str) -> date:
     open_app(page, server_url)
     log_in(page, "alex")
-    go_to(page, "My progress")       # on a phone the pages sit behind the menu
+    go_to(page, "My progress")  # on a phone the pages sit behind the menu
     page.locator(".js-plotly-plot").first.wait_for()
     return date.today()
 
@@ -84,8 +86,9 @@ def photograph(page, artifacts, name: str) -> None:
 def open_tab(page, label: str) -> None:
     page.get_by_role("tab", name=label).click()
     settle(page)
-    page.locator("[data-baseweb='tab-panel']:not([hidden]) .js-plotly-plot, "
-                 "[role='tabpanel']:not([hidden]) .js-plotly-plot").first.wait_for()
+    page.locator(
+        "[data-baseweb='tab-panel']:not([hidden]) .js-plotly-plot, [role='tabpanel']:not([hidden]) .js-plotly-plot"
+    ).first.wait_for()
 
 
 def test_my_progress_charts_on_a_phone(server, phone, artifacts):
@@ -95,7 +98,7 @@ def test_my_progress_charts_on_a_phone(server, phone, artifacts):
     phone.screenshot(path=artifacts / "participant-progress-390.png")
     charts = phone.evaluate(GEOMETRY)
     emotions = next(c for c in charts if c["title"].startswith("Emotions"))
-    assert emotions["emotionLines"] == 2                            # not five lines at once
+    assert emotions["emotionLines"] == 2  # not five lines at once
     for period in ("2 weeks", "Whole program"):
         if period != "2 weeks":
             phone.locator("[class*='st-key-progress_period'] button").get_by_text(period, exact=True).click()
@@ -110,15 +113,17 @@ def test_my_progress_charts_on_a_phone(server, phone, artifacts):
 def test_picking_one_emotion_draws_one_line(server, phone, artifacts):
     open_progress(phone, server.url)
     picker = phone.locator("[class*='st-key-progress_emotions'] button")
-    checked = ("[class*='st-key-progress_emotions'] button[aria-checked='true'], "
-               "[class*='st-key-progress_emotions'] button[aria-pressed='true']")
-    assert phone.locator(checked).count() == 2                    # the two felt most strongly
+    checked = (
+        "[class*='st-key-progress_emotions'] button[aria-checked='true'], "
+        "[class*='st-key-progress_emotions'] button[aria-pressed='true']"
+    )
+    assert phone.locator(checked).count() == 2  # the two felt most strongly
     # A tap inside the chart's fragment reruns the fragment alone (settle() waits for whole runs),
     # so each tap waits for the pills to show it before the next.
     while phone.locator(checked).count():
         before = phone.locator(checked).count()
         phone.locator(checked).first.click()
-        phone.wait_for_function(f"() => document.querySelectorAll(\"{checked}\").length < {before}")
+        phone.wait_for_function(f'() => document.querySelectorAll("{checked}").length < {before}')
     picker.get_by_text("Shame", exact=True).click()
     chart = phone.locator(".js-plotly-plot", has_text="Shame, at its strongest")
     chart.wait_for()
@@ -131,12 +136,14 @@ def test_the_family_home_charts_on_a_phone(server, phone, artifacts):
     open_app(phone, server.url)
     log_in(phone, "pat.morgan")
     phone.locator(".js-plotly-plot .gtitle", has_text="Alex's mood, weekly average").wait_for()  # drawn, not
-    phone.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .gtitle').length >= 3")  # its table's label
+    phone.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot .gtitle').length >= 3"
+    )  # its table's label
     charts = phone.evaluate(GEOMETRY)
     assert len(charts) == 3
     check_charts(charts, date.today())
     assert not any(t["text"] == "Week of" for c in charts for t in c["xticks"])
-    assert phone.locator(".js-plotly-plot .xtitle").count() == 0     # no "Week of" title to collide with
+    assert phone.locator(".js-plotly-plot .xtitle").count() == 0  # no "Week of" title to collide with
     assert fits(phone)
     phone.screenshot(path=artifacts / "family-home-390.png", full_page=True)
     photograph(phone, artifacts, "family-390")
@@ -150,8 +157,8 @@ def test_my_progress_at_a_desk(server, desk, artifacts):
     two_weeks = desk.get_by_text("Your mood averaged").inner_text()
     desk.locator("[class*='st-key-progress_period'] button").get_by_text("Whole program", exact=True).click()
     settle(desk)
-    assert desk.get_by_text("Your mood averaged").inner_text() != two_weeks      # the sentence follows the period
-    desk.locator(".js-plotly-plot .main-svg").first.wait_for()                     # Plotly has drawn
+    assert desk.get_by_text("Your mood averaged").inner_text() != two_weeks  # the sentence follows the period
+    desk.locator(".js-plotly-plot .main-svg").first.wait_for()  # Plotly has drawn
     check_charts(desk.evaluate(GEOMETRY), date.today())
     assert fits(desk)
     desk.screenshot(path=artifacts / "participant-progress-1280.png")

@@ -14,7 +14,7 @@ def test_one_tap_from_every_participant_screen_to_the_plan(server, phone, artifa
         if screen != "Today":
             go_to(phone, screen)
         link = phone.locator(".st-key-crisis_bar").get_by_role("link", name="My safety plan")
-        link.wait_for()   # times out (and fails) if a screen lacks it
+        link.wait_for()  # times out (and fails) if a screen lacks it
         phone.locator(".st-key-crisis_bar").get_by_role("button", name="Crisis help — call or text now").wait_for()
     link.click()
     settle(phone)

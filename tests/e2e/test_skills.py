@@ -42,8 +42,8 @@ def test_find_a_skill_open_it_and_log_a_practice(server, phone, artifacts):
 
     phone.goto(f"{server.url}/practice")
     settle(phone)
-    phone.get_by_test_id("stMain").get_by_text("Practice log").first.wait_for()   # not the (hidden) sidebar's link
-    phone.get_by_text("Distress before → after practice").first.wait_for()   # the helpfulness chart
+    phone.get_by_test_id("stMain").get_by_text("Practice log").first.wait_for()  # not the (hidden) sidebar's link
+    phone.get_by_text("Distress before → after practice").first.wait_for()  # the helpfulness chart
     assert fits(phone)
     phone.screenshot(path=artifacts / "practice-log.png", full_page=True)
     phone.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
@@ -74,10 +74,13 @@ def test_the_breathing_tool_counts_down_on_the_page(server, phone, artifacts):
     first = time_left(phone)
     runs = phone.evaluate("() => window.__iopRuns.seq")
     phone.screenshot(path=artifacts / "breathing-running.png")
-    phone.wait_for_function("""() => getComputedStyle(document.querySelector("[data-testid='breath-phase']"),
-                                     '::after').content.includes('Breathe out')""", timeout=15_000)
+    phone.wait_for_function(
+        """() => getComputedStyle(document.querySelector("[data-testid='breath-phase']"),
+                                     '::after').content.includes('Breathe out')""",
+        timeout=15_000,
+    )
     phone.screenshot(path=artifacts / "breathing-out.png")
-    assert phone.evaluate("() => window.__iopRuns.seq") == runs    # no server round trip per second
+    assert phone.evaluate("() => window.__iopRuns.seq") == runs  # no server round trip per second
     assert time_left(phone) <= first - 3 and fits(phone)
     phone.get_by_role("button", name="Stop").click()
     settle(phone)

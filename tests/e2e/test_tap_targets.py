@@ -49,10 +49,10 @@ def test_every_crisis_card_and_menu_control_is_at_least_44_px(server, phone, art
     assert_big_enough("'My safety plan' link", sizes(bar.get_by_role("link", name="My safety plan")))
     menu = bar.get_by_role("button", name="Menu")
     assert_big_enough("menu button", sizes(menu))
-    assert phone.get_by_test_id("stExpandSidebarButton").is_hidden()    # no bare "»" beside it
+    assert phone.get_by_test_id("stExpandSidebarButton").is_hidden()  # no bare "»" beside it
 
     mood = phone.locator("[class*='st-key-mood_'] [data-testid='stButtonGroup'] button")
-    assert mood.count() == 11                                                 # 0..10
+    assert mood.count() == 11  # 0..10
     assert_big_enough("mood 0–10 rating buttons", sizes(mood))
     scales = phone.locator("[class*='st-key-sadness_'] button, [class*='st-key-urge_'] button")
     assert scales.count() >= 12

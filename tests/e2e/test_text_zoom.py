@@ -6,7 +6,7 @@ import pytest
 from tests.e2e.conftest import fits, go_to, log_in, open_app
 
 pytestmark = pytest.mark.e2e
-DOUBLE_TEXT = "html { font-size: 200% !important; }"    # what a browser's text-size setting does to rem
+DOUBLE_TEXT = "html { font-size: 200% !important; }"  # what a browser's text-size setting does to rem
 SCREENS = ("My cards", "Check-ups", "Skills", "Practice log", "My progress", "My safety plan", "My account")
 
 

@@ -28,17 +28,17 @@ def test_caseload_and_inbox(server, browser, artifacts, width, height):
         dana = page.locator("[class*='st-key-caseload_row_']", has_text="Dana Okafor").first
         dana.wait_for()
         facts = dana.get_by_text("GAD-7")
-        assert visible_in(page, facts) and "open alert" in dana.inner_text()   # nothing cut off
-        assert "Urgent:" in dana.inner_text()                                  # what is needed, in words
+        assert visible_in(page, facts) and "open alert" in dana.inner_text()  # nothing cut off
+        assert "Urgent:" in dana.inner_text()  # what is needed, in words
         assert page.locator("[class*='st-key-caseload_row_']").count() == 6
         assert fits(page)
         page.screenshot(path=artifacts / f"therapist-caseload-{width}.png", full_page=True)
-        dana.get_by_role("link", name="Dana Okafor").click()                   # the row opens her Review
+        dana.get_by_role("link", name="Dana Okafor").click()  # the row opens her Review
         settle(page)
         page.get_by_text("Participant review").first.wait_for()
         assert "p=" in page.url
         page.locator("table.iop-grid").wait_for(timeout=60_000)
-        assert page.get_by_role("combobox", name="Participant").input_value() == "Dana Okafor"   # her record
+        assert page.get_by_role("combobox", name="Participant").input_value() == "Dana Okafor"  # her record
         page.screenshot(path=artifacts / f"therapist-review-from-caseload-{width}.png")
         page.go_back()
         settle(page)
@@ -59,14 +59,14 @@ def test_review_at_a_desk(server, browser, artifacts):
         open_app(page, server.url)
         log_in(page, "dr.rivera")
         assert login_cookie(page)
-        page.goto(f"{server.url}/review")          # a therapist's bookmark
+        page.goto(f"{server.url}/review")  # a therapist's bookmark
         page.get_by_text("Participant review").first.wait_for(timeout=60_000)
         settle(page)
-        page.locator("table.iop-grid").wait_for(timeout=60_000)   # eight charts and a grid
+        page.locator("table.iop-grid").wait_for(timeout=60_000)  # eight charts and a grid
         page.locator(".js-plotly-plot").first.wait_for()
         page.screenshot(path=artifacts / "therapist-review-1280.png", full_page=True)
         page.get_by_role("heading", name="Homework").scroll_into_view_if_needed()
-        page.get_by_text("Opposite action").first.wait_for()          # the demo's homework for Alex
+        page.get_by_text("Opposite action").first.wait_for()  # the demo's homework for Alex
         page.screenshot(path=artifacts / "therapist-review-1280-homework.png")
         page.get_by_text("Thought records, last 8 weeks").first.scroll_into_view_if_needed()
         page.screenshot(path=artifacts / "therapist-review-1280-practice.png")
@@ -75,7 +75,7 @@ def test_review_at_a_desk(server, browser, artifacts):
 
 
 def test_review_on_a_phone(server, phone, artifacts):
-    signed_in_at(phone, server.url, "dr.chen", "review")     # Bailey, first on the caseload
+    signed_in_at(phone, server.url, "dr.chen", "review")  # Bailey, first on the caseload
     phone.locator("table.iop-grid").wait_for(timeout=60_000)
     assert fits(phone)
     phone.screenshot(path=artifacts / "therapist-review-390.png")

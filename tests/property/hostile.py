@@ -16,19 +16,64 @@ from decimal import Decimal
 from hypothesis import strategies as st
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-BAD_CHARS = ["\x00", "\x01", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x1f", "\x7f", "\x85", "\x9b", "\r", "\r\n",
-             "\t", "\n", *BIDI, "\ud800", "\udfff", "\ufeff", "\u200b", "\u200d", "\u200f", "\u2028", "\xa0"]
-PAYLOADS = ["![x](http://evil.example/i.png)", "<img src=x onerror=alert(1)>", '=HYPERLINK("http://evil.example")',
-            "+1+1", "-2+3", "@SUM(1)", "\uff1dcmd", "Robert'); DROP TABLE app_user;--", "%s %(x)s {0} {x} %n",
-            "\\", "'", '"', "🙂", "👨\u200d👩\u200d👧", "עברית ومع العربية", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "Zalgo\u0301\u0301\u0301",
-            "\u202eevil\u202c", "a\x00b", "  spaced   out  ", "line one\nline two", "ｆｕｌｌ　ｗｉｄｔｈ"]
+BAD_CHARS = [
+    "\x00",
+    "\x01",
+    "\x07",
+    "\x08",
+    "\x0b",
+    "\x0c",
+    "\x1b",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\x9b",
+    "\r",
+    "\r\n",
+    "\t",
+    "\n",
+    *BIDI,
+    "\ud800",
+    "\udfff",
+    "\ufeff",
+    "\u200b",
+    "\u200d",
+    "\u200f",
+    "\u2028",
+    "\xa0",
+]
+PAYLOADS = [
+    "![x](http://evil.example/i.png)",
+    "<img src=x onerror=alert(1)>",
+    '=HYPERLINK("http://evil.example")',
+    "+1+1",
+    "-2+3",
+    "@SUM(1)",
+    "\uff1dcmd",
+    "Robert'); DROP TABLE app_user;--",
+    "%s %(x)s {0} {x} %n",
+    "\\",
+    "'",
+    '"',
+    "🙂",
+    "👨\u200d👩\u200d👧",
+    "עברית ومع العربية",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢",
+    "Zalgo\u0301\u0301\u0301",
+    "\u202eevil\u202c",
+    "a\x00b",
+    "  spaced   out  ",
+    "line one\nline two",
+    "ｆｕｌｌ　ｗｉｄｔｈ",
+]
 HUGE = "z" * 1_000_000
 
 # Characters a stored text may never hold (the test's own statement of the rule, kept apart from
 # core/inputs.py's): C0 controls but tab and line feed, DEL, C1 controls, unpaired surrogates,
 # and the bidi embedding/override/isolate controls.
-NEVER_STORED = frozenset([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0D, 0x20), *range(0x7F, 0xA0),
-                          *range(0xD800, 0xE000), *map(ord, BIDI)])
+NEVER_STORED = frozenset(
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0D, 0x20), *range(0x7F, 0xA0), *range(0xD800, 0xE000), *map(ord, BIDI)]
+)
 
 
 def storable_text(value: str, *, one_line: bool = False) -> bool:
@@ -56,60 +101,113 @@ def expect_name(raw: str) -> str | None:
 
 # --- hostile values ------------------------------------------------------------------------------
 
+
 def wrong_type(*, dates: bool = True) -> st.SearchStrategy:
     """Values of the wrong Python type for almost any argument."""
-    options = [st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
-               st.floats(allow_nan=True, allow_infinity=True), st.binary(max_size=6),
-               st.lists(st.integers(), max_size=2), st.tuples(st.text(max_size=2)),
-               st.dictionaries(st.text(max_size=3), st.integers(), max_size=2), st.sets(st.integers(), max_size=2),
-               st.decimals(allow_nan=True), st.complex_numbers(max_magnitude=10), st.just(object()),
-               st.just(Decimal("4")), st.just(b"\x00")]
+    options = [
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.binary(max_size=6),
+        st.lists(st.integers(), max_size=2),
+        st.tuples(st.text(max_size=2)),
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        st.sets(st.integers(), max_size=2),
+        st.decimals(allow_nan=True),
+        st.complex_numbers(max_magnitude=10),
+        st.just(object()),
+        st.just(Decimal("4")),
+        st.just(b"\x00"),
+    ]
     if dates:
         options += [st.dates(), st.datetimes()]
     return st.one_of(*options)
 
 
 def text_with_bad_characters(max_pieces: int = 6) -> st.SearchStrategy:
-    return st.lists(st.one_of(st.text(max_size=8), st.sampled_from(BAD_CHARS), st.sampled_from(PAYLOADS)),
-                    max_size=max_pieces).map("".join)
+    return st.lists(
+        st.one_of(st.text(max_size=8), st.sampled_from(BAD_CHARS), st.sampled_from(PAYLOADS)), max_size=max_pieces
+    ).map("".join)
 
 
 def hostile_text(limit: int) -> st.SearchStrategy:
     return st.one_of(
         text_with_bad_characters(),
-        st.text(max_size=min(limit + 10, 400)),            # any code points hypothesis likes, controls included
-        st.sampled_from(["", " ", "\n\n", "\t", "\x00", "\u202e", "x" * limit, "x" * (limit + 1), "é" * (limit + 1),
-                         "🙂" * limit, "🙂" * (limit + 1), " " * (limit + 5) + "x", "\x00" * (limit + 1)]),
+        st.text(max_size=min(limit + 10, 400)),  # any code points hypothesis likes, controls included
+        st.sampled_from(
+            [
+                "",
+                " ",
+                "\n\n",
+                "\t",
+                "\x00",
+                "\u202e",
+                "x" * limit,
+                "x" * (limit + 1),
+                "é" * (limit + 1),
+                "🙂" * limit,
+                "🙂" * (limit + 1),
+                " " * (limit + 5) + "x",
+                "\x00" * (limit + 1),
+            ]
+        ),
         st.just(HUGE),
         wrong_type(),
     )
 
 
 def hostile_int(low: int, high: int) -> st.SearchStrategy:
-    return st.one_of(st.integers(low - 5, high + 5), st.integers(min_value=-2**70, max_value=2**70),
-                     st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([float(low), float(high) - 0.5]),
-                     st.booleans(), st.sampled_from([str(high), f"{low}", "1e3"]), st.just(Decimal(high)),
-                     wrong_type())
+    return st.one_of(
+        st.integers(low - 5, high + 5),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from([float(low), float(high) - 0.5]),
+        st.booleans(),
+        st.sampled_from([str(high), f"{low}", "1e3"]),
+        st.just(Decimal(high)),
+        wrong_type(),
+    )
 
 
 def hostile_day(today: date) -> st.SearchStrategy:
-    return st.one_of(st.dates(), st.datetimes(timezones=st.sampled_from([None, UTC])),
-                     st.sampled_from([date(9999, 12, 31), date(1, 1, 1), today + timedelta(days=366),
-                                      today - timedelta(days=3650), today.isoformat()]),
-                     st.text(max_size=12), wrong_type())
+    return st.one_of(
+        st.dates(),
+        st.datetimes(timezones=st.sampled_from([None, UTC])),
+        st.sampled_from(
+            [
+                date(9999, 12, 31),
+                date(1, 1, 1),
+                today + timedelta(days=366),
+                today - timedelta(days=3650),
+                today.isoformat(),
+            ]
+        ),
+        st.text(max_size=12),
+        wrong_type(),
+    )
 
 
 def hostile_id(real_ids: list[int]) -> st.SearchStrategy:
-    return st.one_of(st.sampled_from(real_ids), st.integers(min_value=-2**70, max_value=2**70),
-                     st.sampled_from([0, -1, 2**31 - 1, 2**31, 2**63, -2**63, 999_999]),
-                     st.booleans(), st.sampled_from(["1", "1; drop table app_user", "²", " 7 "]),
-                     st.floats(allow_nan=True), wrong_type(dates=False))
+    return st.one_of(
+        st.sampled_from(real_ids),
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.sampled_from([0, -1, 2**31 - 1, 2**31, 2**63, -(2**63), 999_999]),
+        st.booleans(),
+        st.sampled_from(["1", "1; drop table app_user", "²", " 7 "]),
+        st.floats(allow_nan=True),
+        wrong_type(dates=False),
+    )
 
 
 def hostile_choice(options) -> st.SearchStrategy:
     words = [str(o) for o in options]
-    return st.one_of(st.sampled_from([w.upper() for w in words] + [w + "\x00" for w in words] + [f" {w}" for w in words]),
-                     st.text(max_size=10), st.lists(st.sampled_from(words), max_size=2), wrong_type())
+    return st.one_of(
+        st.sampled_from([w.upper() for w in words] + [w + "\x00" for w in words] + [f" {w}" for w in words]),
+        st.text(max_size=10),
+        st.lists(st.sampled_from(words), max_size=2),
+        wrong_type(),
+    )
 
 
 def hostile_flag() -> st.SearchStrategy:
@@ -124,10 +222,14 @@ _TYPED = st.characters(exclude_categories=("Cc", "Cs"), exclude_characters=BIDI)
 def typed_text(max_size: int, *, multiline: bool = False, min_size: int = 0) -> st.SearchStrategy:
     """What a person can type into a text box (a text area adds line breaks and tabs)."""
     alphabet = st.one_of(_TYPED, st.sampled_from("\n\t")) if multiline else _TYPED
-    return st.one_of(st.text(alphabet, min_size=min_size, max_size=max_size),
-                     st.text(string.ascii_letters + " .,'-", min_size=max(min_size, 1), max_size=min(max_size, 30)))
+    return st.one_of(
+        st.text(alphabet, min_size=min_size, max_size=max_size),
+        st.text(string.ascii_letters + " .,'-", min_size=max(min_size, 1), max_size=min(max_size, 30)),
+    )
 
 
 def typed_name(max_size: int) -> st.SearchStrategy:
-    return st.one_of(st.text(string.ascii_letters + " .'-", min_size=1, max_size=max_size).filter(str.strip),
-                     st.text(_TYPED, min_size=1, max_size=max_size).filter(str.strip))
+    return st.one_of(
+        st.text(string.ascii_letters + " .'-", min_size=1, max_size=max_size).filter(str.strip),
+        st.text(_TYPED, min_size=1, max_size=max_size).filter(str.strip),
+    )

@@ -38,8 +38,9 @@ def uid(session, username):
 
 def allowed(session, who, whose, category, action):
     try:
-        authorize(session, actor(session, who), whose if isinstance(whose, int) else uid(session, whose),
-                  category, action)
+        authorize(
+            session, actor(session, who), whose if isinstance(whose, int) else uid(session, whose), category, action
+        )
         return True
     except AccessDenied:
         return False
@@ -56,43 +57,43 @@ CASES = [
     ("alex", "alex", Category.DIARY, W, True),
     ("alex", "alex", Category.NOTES, R, True),
     ("alex", "alex", Category.PROFILE, R, True),
-    ("alex", "alex", Category.PROFILE, W, False),          # can't move themselves to another caseload
+    ("alex", "alex", Category.PROFILE, W, False),  # can't move themselves to another caseload
     ("alex", "bailey", Category.DIARY, R, False),
     ("alex", "bailey", Category.MOOD_TREND, R, False),
     ("dr.rivera", "alex", Category.DIARY, R, True),
     ("dr.rivera", "alex", Category.NOTES, R, True),
-    ("dr.rivera", "alex", Category.DIARY, W, False),      # therapists read the card, don't edit it
-    ("dr.rivera", "alex", Category.PROFILE, W, False),    # nor the caseload
+    ("dr.rivera", "alex", Category.DIARY, W, False),  # therapists read the card, don't edit it
+    ("dr.rivera", "alex", Category.PROFILE, W, False),  # nor the caseload
     ("dr.rivera", "alex", Category.SAFETY_PLAN, W, True),
     ("dr.rivera", "alex", Category.ALERTS, W, True),
     ("dr.rivera", "alex", Category.MOOD_TREND, S, True),  # the summary family would see
-    ("dr.rivera", "bailey", Category.DIARY, R, False),    # not on her caseload
+    ("dr.rivera", "bailey", Category.DIARY, R, False),  # not on her caseload
     ("dr.chen", "bailey", Category.CHECKUPS, R, True),
     ("pat.morgan", "alex", Category.MOOD_TREND, S, True),
     ("pat.morgan", "alex", Category.PRACTICE_COUNTS, S, True),
     ("pat.morgan", "alex", Category.ATTENDANCE, S, True),
-    ("pat.morgan", "alex", Category.ATTENDANCE, R, False),      # consent covers the weekly counts, not each session
-    ("pat.morgan", "alex", Category.MOOD_TREND, R, False),      # family get summaries only
+    ("pat.morgan", "alex", Category.ATTENDANCE, R, False),  # consent covers the weekly counts, not each session
+    ("pat.morgan", "alex", Category.MOOD_TREND, R, False),  # family get summaries only
     ("pat.morgan", "alex", Category.CHECKUP_TOTALS, S, False),  # not consented
-    ("pat.morgan", "alex", Category.NOTES, S, False),           # never shareable
+    ("pat.morgan", "alex", Category.NOTES, S, False),  # never shareable
     ("pat.morgan", "alex", Category.DIARY, S, False),
-    ("pat.morgan", "alex", Category.MOOD_TREND, W, False),      # family never writes
-    ("pat.morgan", "bailey", Category.MOOD_TREND, S, False),    # not their person
-    ("jamie.okafor", "dana", Category.MOOD_TREND, S, False),    # no consent
-    ("robin.thompson", "kai", Category.MOOD_TREND, S, False),   # consent expired
-    ("alex", "alex", Category.SKILLS, W, True),              # own practice log
+    ("pat.morgan", "alex", Category.MOOD_TREND, W, False),  # family never writes
+    ("pat.morgan", "bailey", Category.MOOD_TREND, S, False),  # not their person
+    ("jamie.okafor", "dana", Category.MOOD_TREND, S, False),  # no consent
+    ("robin.thompson", "kai", Category.MOOD_TREND, S, False),  # consent expired
+    ("alex", "alex", Category.SKILLS, W, True),  # own practice log
     ("alex", "alex", Category.HOMEWORK, R, True),
-    ("alex", "alex", Category.HOMEWORK, W, False),           # homework is set by the therapist
-    ("alex", "alex", Category.ATTENDANCE, W, False),         # so is attendance
-    ("dr.rivera", "alex", Category.SKILLS, R, True),         # reads practice and thought records
-    ("dr.rivera", "alex", Category.SKILLS, W, False),        # but doesn't log practice for them
+    ("alex", "alex", Category.HOMEWORK, W, False),  # homework is set by the therapist
+    ("alex", "alex", Category.ATTENDANCE, W, False),  # so is attendance
+    ("dr.rivera", "alex", Category.SKILLS, R, True),  # reads practice and thought records
+    ("dr.rivera", "alex", Category.SKILLS, W, False),  # but doesn't log practice for them
     ("dr.rivera", "alex", Category.HOMEWORK, W, True),
     ("dr.rivera", "alex", Category.ATTENDANCE, W, True),
-    ("dr.rivera", "bailey", Category.HOMEWORK, W, False),    # not on her caseload
-    ("pat.morgan", "alex", Category.SKILLS, S, False),       # thought records are never shared
+    ("dr.rivera", "bailey", Category.HOMEWORK, W, False),  # not on her caseload
+    ("pat.morgan", "alex", Category.SKILLS, S, False),  # thought records are never shared
     ("admin", "alex", Category.PROFILE, R, True),
     ("admin", "alex", Category.PROFILE, W, True),
-    ("admin", "alex", Category.DIARY, R, False),                # minimum necessary
+    ("admin", "alex", Category.DIARY, R, False),  # minimum necessary
     ("admin", "alex", Category.NOTES, R, False),
     ("admin", "alex", Category.MOOD_TREND, S, False),
 ]
@@ -163,8 +164,12 @@ def test_a_participant_cannot_move_themselves_to_another_caseload(session, demo)
 def therapist_username(session, participant_id: int) -> str:
     """Whose caseload the participant is on, read straight from the table."""
     from core.models import CaseloadAssignment
-    return session.exec(select(AppUser.username).join(CaseloadAssignment, CaseloadAssignment.therapist_id == AppUser.id)
-                        .where(CaseloadAssignment.participant_id == participant_id)).one()
+
+    return session.exec(
+        select(AppUser.username)
+        .join(CaseloadAssignment, CaseloadAssignment.therapist_id == AppUser.id)
+        .where(CaseloadAssignment.participant_id == participant_id)
+    ).one()
 
 
 def other_program(session):
@@ -176,17 +181,20 @@ def other_program(session):
 
 def test_assigning_a_therapist_of_another_program_is_refused(session, demo):
     other = other_program(session)
-    stranger = AppUser(username="dr.far", name="Dr Far", role=Role.THERAPIST.value, password_hash="x",
-                       program_id=other.id)
+    stranger = AppUser(
+        username="dr.far", name="Dr Far", role=Role.THERAPIST.value, password_hash="x", program_id=other.id
+    )
     session.add(stranger)
     session.commit()
     admin, alex = actor(session, "admin"), actor(session, "alex")
     from core.errors import ValidationError
+
     with pytest.raises(ValidationError, match="therapist"):
         accounts.assign_therapist(session, admin, participant_id=alex.id, therapist_id=stranger.id)
     assert therapist_username(session, alex.id) == "dr.rivera"
     # Even if an assignment across programs got into the table, the gate refuses that therapist.
     from core.models import CaseloadAssignment
+
     row = session.exec(select(CaseloadAssignment).where(CaseloadAssignment.participant_id == alex.id)).one()
     row.therapist_id = stranger.id
     session.add(row)
@@ -197,14 +205,16 @@ def test_assigning_a_therapist_of_another_program_is_refused(session, demo):
 
 def test_admin_of_another_program_is_refused(session, demo):
     other = other_program(session)
-    stranger = AppUser(username="admin2", name="Other Admin", role=Role.ADMIN.value,
-                       password_hash="x", program_id=other.id)
+    stranger = AppUser(
+        username="admin2", name="Other Admin", role=Role.ADMIN.value, password_hash="x", program_id=other.id
+    )
     session.add(stranger)
     session.commit()
     assert not allowed(session, "admin2", "alex", Category.PROFILE, R)
     with pytest.raises(AccessDenied):
-        accounts.assign_therapist(session, actor(session, "admin2"), participant_id=uid(session, "alex"),
-                                  therapist_id=uid(session, "dr.chen"))
+        accounts.assign_therapist(
+            session, actor(session, "admin2"), participant_id=uid(session, "alex"), therapist_id=uid(session, "dr.chen")
+        )
 
 
 # Substance-use consent counts only with the 42 CFR Part 2 elements on the row.
@@ -222,19 +232,35 @@ def test_substance_use_consent_needs_purpose_and_signature(session, demo, elemen
     eli, robin = actor(session, "eli"), actor(session, "robin.thompson")
     session.add(FamilyLink(family_id=robin.id, participant_id=eli.id, relationship="Friend"))
     now = utcnow()
-    session.add(ConsentGrant(participant_id=eli.id, family_id=robin.id, category=Category.SUBSTANCE_USE.value,
-                             expires_at=now + timedelta(days=30), purpose=elements["purpose"],
-                             signature=elements["signature"], signed_at=now if elements.get("signed") else None))
+    session.add(
+        ConsentGrant(
+            participant_id=eli.id,
+            family_id=robin.id,
+            category=Category.SUBSTANCE_USE.value,
+            expires_at=now + timedelta(days=30),
+            purpose=elements["purpose"],
+            signature=elements["signature"],
+            signed_at=now if elements.get("signed") else None,
+        )
+    )
     session.commit()
-    assert has_active_consent(session, family_id=robin.id, participant_id=eli.id,
-                              category=Category.SUBSTANCE_USE) is expected
+    assert (
+        has_active_consent(session, family_id=robin.id, participant_id=eli.id, category=Category.SUBSTANCE_USE)
+        is expected
+    )
     assert allowed(session, "robin.thompson", "eli", Category.SUBSTANCE_USE, S) is expected
 
 
 def test_consent_without_a_family_link_counts_for_nothing(session, demo):
     alex, jamie = actor(session, "alex"), actor(session, "jamie.okafor")
-    session.add(ConsentGrant(participant_id=alex.id, family_id=jamie.id, category=Category.MOOD_TREND.value,
-                             expires_at=utcnow() + timedelta(days=3)))
+    session.add(
+        ConsentGrant(
+            participant_id=alex.id,
+            family_id=jamie.id,
+            category=Category.MOOD_TREND.value,
+            expires_at=utcnow() + timedelta(days=3),
+        )
+    )
     session.commit()
     assert not allowed(session, "jamie.okafor", "alex", Category.MOOD_TREND, S)
 
@@ -242,8 +268,14 @@ def test_consent_without_a_family_link_counts_for_nothing(session, demo):
 def test_family_can_never_see_unshareable_categories_even_with_a_grant(session, demo):
     never = [c for c in Category if c not in FAMILY_SHAREABLE]
     for category in never:
-        session.add(ConsentGrant(participant_id=uid(session, "alex"), family_id=uid(session, "pat.morgan"),
-                                 category=category.value, expires_at=utcnow() + timedelta(days=1)))
+        session.add(
+            ConsentGrant(
+                participant_id=uid(session, "alex"),
+                family_id=uid(session, "pat.morgan"),
+                category=category.value,
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
     session.commit()
     for category in never:
         for action in (R, S):
@@ -252,8 +284,11 @@ def test_family_can_never_see_unshareable_categories_even_with_a_grant(session, 
 
 def test_revoked_consent_stops_access_at_once(session, demo):
     assert allowed(session, "pat.morgan", "alex", Category.MOOD_TREND, S)
-    grant = session.exec(select(ConsentGrant).where(ConsentGrant.category == "mood_trend",
-                                                    ConsentGrant.participant_id == uid(session, "alex"))).one()
+    grant = session.exec(
+        select(ConsentGrant).where(
+            ConsentGrant.category == "mood_trend", ConsentGrant.participant_id == uid(session, "alex")
+        )
+    ).one()
     grant.revoked_at = utcnow()
     session.add(grant)
     session.commit()
@@ -268,7 +303,7 @@ def test_an_unknown_participant_id_is_refused_and_audited_like_any_refusal(sessi
         first = last_event(session)
         with pytest.raises(AccessDenied) as not_yours:
             authorize(session, actor(session, who), uid(session, "bailey"), Category.DIARY, R)
-        assert str(unknown.value) == str(not_yours.value) == REFUSED_MESSAGE   # nothing tells which ids exist
+        assert str(unknown.value) == str(not_yours.value) == REFUSED_MESSAGE  # nothing tells which ids exist
         assert first.allowed is False and first.actor_id == uid(session, who) and first.participant_id is None
         assert first.reason == Refusal.UNKNOWN_PARTICIPANT.value
         assert first.ref == ("participant:99999" if bad_id == 99999 else ""), bad_id
@@ -292,15 +327,38 @@ def test_refusal_is_audited_even_if_the_caller_had_pending_work(session, demo):
 
 # --- the audit trail holds references, never clinical content -----------------------------------
 
-@pytest.mark.parametrize("ref", ["", "alert:123", "diary_card:456", "user:7", "2026-11-20", "2026-11-01..2026-11-20",
-                                 "invitation:1", "participant:99999"])
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "",
+        "alert:123",
+        "diary_card:456",
+        "user:7",
+        "2026-11-20",
+        "2026-11-01..2026-11-20",
+        "invitation:1",
+        "participant:99999",
+    ],
+)
 def test_opaque_references_are_accepted(ref):
     assert check_ref(ref) == ref
 
 
-BAD_REFS = ["suicidal_urge_high from diary:2026-11-20", "submit phq9", "grant substance_use to 4", "practice tipp",
-            "alert:abc", "suicidal_urge_high:5", "phq9:3", "favourite:2", "2026-11-20 note", "alert:1\x00", "x" * 300,
-            " alert:1"]
+BAD_REFS = [
+    "suicidal_urge_high from diary:2026-11-20",
+    "submit phq9",
+    "grant substance_use to 4",
+    "practice tipp",
+    "alert:abc",
+    "suicidal_urge_high:5",
+    "phq9:3",
+    "favourite:2",
+    "2026-11-20 note",
+    "alert:1\x00",
+    "x" * 300,
+    " alert:1",
+]
 
 
 @pytest.mark.parametrize("ref", BAD_REFS)
@@ -342,24 +400,56 @@ def test_what_used_to_leak_now_leaves_only_references(session, demo):
 
     today = demo_today()
     eli = actor(session, "eli")
-    diary.save_card(session, eli, participant_id=eli.id, day=today, card=diary.CardInput(
-        mood=2, urges={"suicidal_thoughts": (5, True), "self_harm": (0, False), "substance_use": (5, True)},
-        craving=9, skills=["tipp"], note="a very private note"))
+    diary.save_card(
+        session,
+        eli,
+        participant_id=eli.id,
+        day=today,
+        card=diary.CardInput(
+            mood=2,
+            urges={"suicidal_thoughts": (5, True), "self_harm": (0, False), "substance_use": (5, True)},
+            craving=9,
+            skills=["tipp"],
+            note="a very private note",
+        ),
+    )
     checkups.submit(session, eli, participant_id=eli.id, kind="phq9", answers=[3] * 9)
-    practice.save_practice(session, eli, participant_id=eli.id, entry_key="k1",
-                           entry=practice.PracticeInput(skill_id="tipp", distress_before=8, distress_after=4,
-                                                        helped="yes", situation="after the call"))
+    practice.save_practice(
+        session,
+        eli,
+        participant_id=eli.id,
+        entry_key="k1",
+        entry=practice.PracticeInput(
+            skill_id="tipp", distress_before=8, distress_after=4, helped="yes", situation="after the call"
+        ),
+    )
     practice.set_favourite(session, eli, eli.id, "tipp", True)
     code, _ = sharing.create_invitation(session, eli, name="Sam Santos", relationship="Brother")
     sam = Actor.of(sharing.redeem_invitation(session, code=code, username="sam.s", password="long enough", rounds=4))
-    sharing.grant(session, eli, family_id=sam.id, category=Category.SUBSTANCE_USE, until=today + timedelta(days=9),
-                  purpose="So he can support me", signature="Eli Santos",
-                  shown_version=sharing.consent_version(Category.SUBSTANCE_USE))
+    sharing.grant(
+        session,
+        eli,
+        family_id=sam.id,
+        category=Category.SUBSTANCE_USE,
+        until=today + timedelta(days=9),
+        purpose="So he can support me",
+        signature="Eli Santos",
+        shown_version=sharing.consent_version(Category.SUBSTANCE_USE),
+    )
     rows = audit.audit_log(session, actor(session, "admin"), limit=1000).rows
     assert rows
     shown = "\n".join(f"{r.actor} {r.participant} {r.category} {r.action} {r.reason} {r.ref}" for r in rows).lower()
-    for clinical_word in ("suicid", "phq", "tipp", "private note", "after the call", "substance_use", "urge_high",
-                          "support me", "craving"):
+    for clinical_word in (
+        "suicid",
+        "phq",
+        "tipp",
+        "private note",
+        "after the call",
+        "substance_use",
+        "urge_high",
+        "support me",
+        "craving",
+    ):
         assert clinical_word not in shown, clinical_word
     assert all(e.ref == check_ref(e.ref) for e in session.exec(select(AuditEvent)))
 
@@ -379,14 +469,21 @@ def test_who_saw_danas_diary_last_week_is_one_query(session, demo, engine):
 
     event.listen(engine, "before_cursor_execute", count)
     try:
-        found = audit.audit_log(session, admin, participant_id=dana.id, category=Category.DIARY.value,
-                                start=today - timedelta(days=7), end=today + timedelta(days=1))
+        found = audit.audit_log(
+            session,
+            admin,
+            participant_id=dana.id,
+            category=Category.DIARY.value,
+            start=today - timedelta(days=7),
+            end=today + timedelta(days=1),
+        )
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert found.rows and {(r.actor, r.participant, r.category, r.action) for r in found.rows} == {
-        (chen.name, dana.name, "Diary cards", "looked")}
+        (chen.name, dana.name, "Diary cards", "looked")
+    }
     answering = [sql for sql in statements if "whose" in sql]
-    assert len(answering) == 1   # names, filters and the page in one statement
+    assert len(answering) == 1  # names, filters and the page in one statement
 
 
 def test_the_admin_reads_names_not_ids_in_the_trail(session, demo):

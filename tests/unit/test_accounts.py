@@ -12,8 +12,7 @@ def act(session, username):
 
 
 def new(session, who="admin", **fields):
-    data = dict(username="newbie", name="New Person", email="", role="participant",
-                password="long enough", rounds=4)
+    data = dict(username="newbie", name="New Person", email="", role="participant", password="long enough", rounds=4)
     data.update(fields)
     return accounts.create_account(session, act(session, who), **data)
 
@@ -27,17 +26,20 @@ def test_admin_creates_a_participant_on_a_caseload(session, demo):
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "create")).one().participant_id == user.id
 
 
-@pytest.mark.parametrize("fields, field", [
-    ({"username": "alex"}, "username"),
-    ({"username": "a"}, "username"),
-    ({"username": "has space"}, "username"),
-    ({"name": "  "}, "name"),
-    ({"email": "not-an-email"}, "email"),
-    ({"email": "ALEX@demo.iop.example"}, "email"),
-    ({"password": "short"}, "password"),
-    ({"role": "family"}, "role"),
-    ({"role": "wizard"}, "role"),
-])
+@pytest.mark.parametrize(
+    "fields, field",
+    [
+        ({"username": "alex"}, "username"),
+        ({"username": "a"}, "username"),
+        ({"username": "has space"}, "username"),
+        ({"name": "  "}, "name"),
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "ALEX@demo.iop.example"}, "email"),
+        ({"password": "short"}, "password"),
+        ({"role": "family"}, "role"),
+        ({"role": "wizard"}, "role"),
+    ],
+)
 def test_bad_account_input_names_the_field(session, demo, fields, field):
     with pytest.raises(ValidationError) as caught:
         new(session, **fields)
@@ -55,8 +57,7 @@ def test_reassigning_moves_a_participant_between_caseloads(session, demo):
     accounts.assign_therapist(session, admin, participant_id=alex.id, therapist_id=chen.id)
     assert "alex" not in [p.username for p in accounts.caseload_for(session, rivera)]
     assert "alex" in [p.username for p in accounts.caseload_for(session, chen)]
-    assert len(session.exec(select(CaseloadAssignment).where(
-        CaseloadAssignment.participant_id == alex.id)).all()) == 1
+    assert len(session.exec(select(CaseloadAssignment).where(CaseloadAssignment.participant_id == alex.id)).all()) == 1
     with pytest.raises(ValidationError):
         accounts.assign_therapist(session, admin, participant_id=alex.id, therapist_id=alex.id)
 
@@ -89,4 +90,7 @@ def test_list_accounts_filters_and_shows_therapists(session, demo):
     admin = act(session, "admin")
     rows = accounts.list_accounts(session, admin, role=Role.PARTICIPANT.value)
     assert len(rows) == 12 and all(r.therapist.startswith("Dr.") for r in rows)
-    assert sorted(r.username for r in accounts.list_accounts(session, admin, search="okafor")) == ["dana", "jamie.okafor"]
+    assert sorted(r.username for r in accounts.list_accounts(session, admin, search="okafor")) == [
+        "dana",
+        "jamie.okafor",
+    ]

@@ -22,5 +22,5 @@ def test_a_redraw_resumes_where_the_breath_is_not_at_the_start():
     pattern = clinical.BREATHING_PATTERNS[0]
     fresh = animation.breathing_html(pattern, 120, 0, key="tool_breathing")
     later = animation.breathing_html(pattern, 120, 37.5, key="tool_breathing")
-    assert "-0.00s" in fresh and "-37.50s" in later and "1:23 left" in later   # 120 - 37.5 → 83 s shown
+    assert "-0.00s" in fresh and "-37.50s" in later and "1:23 left" in later  # 120 - 37.5 → 83 s shown
     assert "<script" not in later.lower()

@@ -60,9 +60,17 @@ UNREAD = {Category.NOTES}
 def _consent_everything(session, dana, jamie):
     now = utcnow()
     for category in sharing.OFFERED:
-        session.add(ConsentGrant(participant_id=dana.id, family_id=jamie.id, category=category.value,
-                                 expires_at=now + timedelta(days=30), purpose="To support her",
-                                 signature="Dana Okafor", signed_at=now))
+        session.add(
+            ConsentGrant(
+                participant_id=dana.id,
+                family_id=jamie.id,
+                category=category.value,
+                expires_at=now + timedelta(days=30),
+                purpose="To support her",
+                signature="Dana Okafor",
+                signed_at=now,
+            )
+        )
     session.commit()
 
 
@@ -72,19 +80,19 @@ def test_every_category_read_is_recorded_once_per_rerun_in_one_statement(session
     _consent_everything(session, dana, jamie)
     before = len(events(engine))
     with db.counting(engine) as seen:
-        with db.unit_of_work(engine) as work:              # one rerun: every reader, twice
+        with db.unit_of_work(engine) as work:  # one rerun: every reader, twice
             for call in [*CLINICAL_READS.values(), *CLINICAL_READS.values()]:
                 call(work, chen, dana.id)
-        with db.unit_of_work(engine) as work:              # the family member's rerun
+        with db.unit_of_work(engine) as work:  # the family member's rerun
             for call in [*FAMILY_READS.values(), *FAMILY_READS.values()]:
                 call(work, jamie, dana.id)
     new = events(engine)[before:]
     by_chen = sorted((e.category, e.action) for e in new if e.actor_id == chen.id)
-    assert by_chen == sorted((c.value, "read") for c in CLINICAL_READS)           # each once, not twice
+    assert by_chen == sorted((c.value, "read") for c in CLINICAL_READS)  # each once, not twice
     by_jamie = sorted((e.category, e.action) for e in new if e.actor_id == jamie.id)
     assert by_jamie == sorted((c.value, "read_summary") for c in FAMILY_READS)
     assert all(e.participant_id == dana.id and e.allowed for e in new)
-    assert seen.audit_inserts == 2 and seen.commits == 2                            # one per rerun
+    assert seen.audit_inserts == 2 and seen.commits == 2  # one per rerun
 
 
 def test_reads_of_one_category_fold_into_one_event_covering_what_was_read(session, demo, engine):
@@ -97,15 +105,18 @@ def test_reads_of_one_category_fold_into_one_event_covering_what_was_read(sessio
     assert event.ref == f"{TODAY - timedelta(days=13)}..{TODAY}"
 
 
-@pytest.mark.parametrize("first, second, merged", [
-    ("2026-11-01..2026-11-07", "2026-11-10", "2026-11-01..2026-11-10"),
-    ("2026-11-05", "2026-11-05", "2026-11-05"),
-    ("2026-11-05", "2026-11-05..2026-11-05", "2026-11-05"),
-    ("alert:4", "alert:4", "alert:4"),
-    ("alert:4", "alert:5", ""),            # two records of the category: the event names the category
-    ("", "2026-11-05", ""),                 # the whole category was read
-    ("alert:4", "2026-11-05", ""),
-])
+@pytest.mark.parametrize(
+    "first, second, merged",
+    [
+        ("2026-11-01..2026-11-07", "2026-11-10", "2026-11-01..2026-11-10"),
+        ("2026-11-05", "2026-11-05", "2026-11-05"),
+        ("2026-11-05", "2026-11-05..2026-11-05", "2026-11-05"),
+        ("alert:4", "alert:4", "alert:4"),
+        ("alert:4", "alert:5", ""),  # two records of the category: the event names the category
+        ("", "2026-11-05", ""),  # the whole category was read
+        ("alert:4", "2026-11-05", ""),
+    ],
+)
 def test_references_of_folded_reads(first, second, merged):
     assert _merge_refs(first, second) == merged
 
@@ -134,25 +145,31 @@ def test_a_refusal_is_committed_at_once_with_what_came_before_it(session, demo, 
     with pytest.raises(RuntimeError), db.unit_of_work(engine) as work:
         diary.cards_between(work, chen, dana.id, WEEK_AGO, TODAY)
         with pytest.raises(AccessDenied):
-            diary.cards_between(work, rivera, dana.id, WEEK_AGO, TODAY)    # not on her caseload
+            diary.cards_between(work, rivera, dana.id, WEEK_AGO, TODAY)  # not on her caseload
         # Another connection sees the refusal (and the read before it) before the rerun ends.
         seen = [(e.actor_id, e.allowed, e.reason) for e in events(engine, participant_id=dana.id, category="diary")]
         assert seen == [(chen.id, True, ""), (rivera.id, False, "not_on_caseload")]
         raise RuntimeError("the page fails after the refusal")
-    assert len(events(engine, participant_id=dana.id, category="diary")) == 2   # nothing lost, nothing doubled
+    assert len(events(engine, participant_id=dana.id, category="diary")) == 2  # nothing lost, nothing doubled
 
 
 def test_what_a_failed_page_showed_is_recorded_and_its_unfinished_writes_undone(session, demo, engine):
     dana, chen = actor(session, "dana"), actor(session, "dr.chen")
     with db.unit_of_work(engine) as work:
-        diary.cards_between(work, chen, dana.id, WEEK_AGO, TODAY)       # shown on screen
+        diary.cards_between(work, chen, dana.id, WEEK_AGO, TODAY)  # shown on screen
         work.add(DiaryCard(participant_id=dana.id, day=TODAY - timedelta(days=400), mood=1))
         work.flush()
-        db.fail()                                                        # ui.layout.run_safely caught an error
+        db.fail()  # ui.layout.run_safely caught an error
     assert [e.category for e in events(engine, actor_id=chen.id)] == ["diary"]
     with Session(engine) as other:
-        assert other.exec(select(DiaryCard).where(DiaryCard.participant_id == dana.id,
-                                                  DiaryCard.day == TODAY - timedelta(days=400))).first() is None
+        assert (
+            other.exec(
+                select(DiaryCard).where(
+                    DiaryCard.participant_id == dana.id, DiaryCard.day == TODAY - timedelta(days=400)
+                )
+            ).first()
+            is None
+        )
 
 
 def test_an_error_escaping_the_rerun_still_records_its_reads(session, demo, engine):
@@ -171,9 +188,11 @@ def test_a_save_and_its_audit_event_commit_together(session, demo, engine):
     with db.counting(engine) as seen, db.unit_of_work(engine) as work:
         diary.cards_between(work, alex, alex.id, WEEK_AGO, TODAY)
         diary.save_card(work, alex, participant_id=alex.id, day=TODAY, card=card)
-        assert [(e.category, e.action) for e in events(engine, actor_id=alex.id)] == [("diary", "read"),
-                                                                                        ("diary", "write")]
-        diary.recent_days_with_cards(work, alex, alex.id, TODAY)         # read again after the save
+        assert [(e.category, e.action) for e in events(engine, actor_id=alex.id)] == [
+            ("diary", "read"),
+            ("diary", "write"),
+        ]
+        diary.recent_days_with_cards(work, alex, alex.id, TODAY)  # read again after the save
     assert seen.audit_inserts == 1 and seen.commits == 1
     assert len(events(engine, actor_id=alex.id)) == 2
 
@@ -227,13 +246,20 @@ def test_twenty_reruns_at_once_each_record_their_read(database_url, demo, engine
 
 def test_who_saw_danas_diary_last_week_still_reads_one_event_per_look(session, demo, engine):
     dana, chen, admin = actor(session, "dana"), actor(session, "dr.chen"), actor(session, "admin")
-    for _ in range(3):                                    # three reruns of Review, each reading the diary twice
+    for _ in range(3):  # three reruns of Review, each reading the diary twice
         with db.unit_of_work(engine) as work:
             diary.cards_between(work, chen, dana.id, WEEK_AGO, TODAY)
             diary.cards_between(work, chen, dana.id, TODAY - timedelta(weeks=8), TODAY)
     with db.counting(engine) as seen:
-        found = audit.audit_log(session, admin, participant_id=dana.id, category=Category.DIARY.value,
-                                start=TODAY - timedelta(days=7), end=TODAY + timedelta(days=1))
+        found = audit.audit_log(
+            session,
+            admin,
+            participant_id=dana.id,
+            category=Category.DIARY.value,
+            start=TODAY - timedelta(days=7),
+            end=TODAY + timedelta(days=1),
+        )
     assert [(r.actor, r.participant, r.category, r.action) for r in found.rows] == [
-        (chen.name, dana.name, "Diary cards", "looked")] * 3
+        (chen.name, dana.name, "Diary cards", "looked")
+    ] * 3
     assert len([s for s in seen.sql if "FROM audit_event" in s and "whose" in s]) == 1

@@ -32,11 +32,22 @@ def use_demo_key(monkeypatch):
     assert config.settings().uses_demo_key
 
 
-@pytest.mark.parametrize("password, ok", [
-    ("a" * 7, False), ("a" * 8, True), ("a" * 72, True), ("a" * 73, False),
-    ("é" * 36, True), ("é" * 37, False),  # 2 bytes each: the limit is bytes, not letters
-    (" leading-space", False), ("", False), ("nul\x00inside!", False), (None, False), (12345678, False),
-])
+@pytest.mark.parametrize(
+    "password, ok",
+    [
+        ("a" * 7, False),
+        ("a" * 8, True),
+        ("a" * 72, True),
+        ("a" * 73, False),
+        ("é" * 36, True),
+        ("é" * 37, False),  # 2 bytes each: the limit is bytes, not letters
+        (" leading-space", False),
+        ("", False),
+        ("nul\x00inside!", False),
+        (None, False),
+        (12345678, False),
+    ],
+)
 def test_password_rules(password, ok):
     assert (auth.password_problem(password) is None) is ok
 
@@ -54,8 +65,7 @@ def test_hash_and_check():
 
 @pytest.fixture
 def user(session):
-    u = AppUser(username="alex", name="Alex M", role="participant",
-                password_hash=auth.hash_password(RIGHT, rounds=4))
+    u = AppUser(username="alex", name="Alex M", role="participant", password_hash=auth.hash_password(RIGHT, rounds=4))
     session.add(u)
     session.commit()
     return u
@@ -79,10 +89,15 @@ def login(session, username="alex", password="wrong password", client=HERE, **kw
 
 # ---- attempts ---------------------------------------------------------------------------
 
+
 def test_wrong_passwords_say_how_many_tries_are_left_then_pause_even_the_right_one(session, user):
     messages = [login(session).message for _ in range(5)]
     assert [("4 more tries" in m, "1 more try" in m) for m in messages[:4]] == [
-        (True, False), (False, False), (False, False), (False, True)]
+        (True, False),
+        (False, False),
+        (False, False),
+        (False, True),
+    ]
     assert "3 more tries" in messages[1] and "2 more tries" in messages[2]
     assert "paused for 15 minutes" in messages[4]
     check = Counting()
@@ -175,6 +190,7 @@ def test_twenty_simultaneous_guesses_check_at_most_the_limit_then_the_right_pass
 
 # ---- login tokens ---------------------------------------------------------------------------
 
+
 def test_a_token_logs_its_account_in_until_logout_ends_it_everywhere(session, user):
     token = auth.login_token(user)
     assert auth.user_for_token(session, token).id == user.id
@@ -187,8 +203,9 @@ def test_a_token_logs_its_account_in_until_logout_ends_it_everywhere(session, us
 
 def test_a_password_change_ends_older_tokens_and_keeps_this_session(session, user):
     token, version = auth.login_token(user), user.session_version
-    new_version = auth.change_password(session, user_id=user.id, current=RIGHT, new="a brand new one",
-                                       repeat="a brand new one", rounds=4)
+    new_version = auth.change_password(
+        session, user_id=user.id, current=RIGHT, new="a brand new one", repeat="a brand new one", rounds=4
+    )
     assert new_version == version + 1
     assert auth.user_for_token(session, token) is None
     assert auth.session_is_current(user, new_version, demo_mode=True)
@@ -198,11 +215,11 @@ def test_a_password_change_ends_older_tokens_and_keeps_this_session(session, use
 
 def test_lowering_the_expiry_setting_shortens_tokens_and_revives_nothing(session, user, monkeypatch):
     now = utcnow()
-    old = auth.login_token(user, now=now - timedelta(days=3))   # a 7-day cookie, 3 days old
+    old = auth.login_token(user, now=now - timedelta(days=3))  # a 7-day cookie, 3 days old
     assert auth.user_for_token(session, old, now=now).id == user.id
     monkeypatch.setenv("IOP_COOKIE_EXPIRY_DAYS", "2")
     config.settings.cache_clear()
-    assert auth.user_for_token(session, old, now=now) is None     # too old for today's setting
+    assert auth.user_for_token(session, old, now=now) is None  # too old for today's setting
     monkeypatch.setenv("IOP_COOKIE_EXPIRY_DAYS", "7")
     config.settings.cache_clear()
     logged_out = auth.login_token(user, now=now - timedelta(hours=1))
@@ -218,36 +235,44 @@ def forge(claims, key=None, algorithm="HS256", headers=None):
     return jwt.encode(claims, key or config.settings().cookie_key, algorithm=algorithm, headers=headers)
 
 
-@pytest.mark.parametrize("make", [
-    lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "iat": now, "exp": now + 60}, algorithm="HS512"),
-    lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "iat": now, "exp": now + 60}, key="k" * 40),
-    lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "exp": now + 60}),          # no iat
-    lambda u, now: forge({"sub": str(u.id), "iat": now, "exp": now + 60}),                       # no version
-    lambda u, now: forge({"sv": u.session_version, "iat": now, "exp": now + 60}),                # no account
-    lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "iat": now}),               # no expiry
-    lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "iat": now + 86400 * 30,
-                          "exp": now + 86400 * 60}),                                             # from the future
-    lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "iat": now - 86400 * 30,
-                          "exp": now + 86400 * 30}),                                             # older than the setting
-    lambda u, now: forge({"sub": str(u.id), "sv": u.session_version - 1, "iat": now, "exp": now + 60}),
-    lambda u, now: forge({"sub": str(u.id), "sv": True, "iat": now, "exp": now + 60}),
-    lambda u, now: forge({"sub": str(u.id), "sv": str(u.session_version), "iat": now, "exp": now + 60}),
-    lambda u, now: forge({"sub": "1 OR 1=1", "sv": 1, "iat": now, "exp": now + 60}),
-    lambda u, now: forge({"sub": "99999", "sv": 1, "iat": now, "exp": now + 60}),
-    lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "iat": now - 120, "exp": now - 60}),
-    lambda u, now: forge({"username": "alex", "exp_date": now + 86400}),   # the first release's cookie
-    lambda u, now: jwt.encode({"sub": str(u.id), "sv": u.session_version, "iat": now, "exp": now + 60},
-                              None, algorithm="none"),
-    lambda u, now: "garbage",
-    lambda u, now: "a.b.c",
-    lambda u, now: "",
-    lambda u, now: "\x00" * 10,
-    lambda u, now: "é.é.é",
-    lambda u, now: "x" * 100_000,
-    lambda u, now: None,
-    lambda u, now: 12345,
-    lambda u, now: b"bytes",
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda u, now: forge(
+            {"sub": str(u.id), "sv": u.session_version, "iat": now, "exp": now + 60}, algorithm="HS512"
+        ),
+        lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "iat": now, "exp": now + 60}, key="k" * 40),
+        lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "exp": now + 60}),  # no iat
+        lambda u, now: forge({"sub": str(u.id), "iat": now, "exp": now + 60}),  # no version
+        lambda u, now: forge({"sv": u.session_version, "iat": now, "exp": now + 60}),  # no account
+        lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "iat": now}),  # no expiry
+        lambda u, now: forge(
+            {"sub": str(u.id), "sv": u.session_version, "iat": now + 86400 * 30, "exp": now + 86400 * 60}
+        ),  # from the future
+        lambda u, now: forge(
+            {"sub": str(u.id), "sv": u.session_version, "iat": now - 86400 * 30, "exp": now + 86400 * 30}
+        ),  # older than the setting
+        lambda u, now: forge({"sub": str(u.id), "sv": u.session_version - 1, "iat": now, "exp": now + 60}),
+        lambda u, now: forge({"sub": str(u.id), "sv": True, "iat": now, "exp": now + 60}),
+        lambda u, now: forge({"sub": str(u.id), "sv": str(u.session_version), "iat": now, "exp": now + 60}),
+        lambda u, now: forge({"sub": "1 OR 1=1", "sv": 1, "iat": now, "exp": now + 60}),
+        lambda u, now: forge({"sub": "99999", "sv": 1, "iat": now, "exp": now + 60}),
+        lambda u, now: forge({"sub": str(u.id), "sv": u.session_version, "iat": now - 120, "exp": now - 60}),
+        lambda u, now: forge({"username": "alex", "exp_date": now + 86400}),  # the first release's cookie
+        lambda u, now: jwt.encode(
+            {"sub": str(u.id), "sv": u.session_version, "iat": now, "exp": now + 60}, None, algorithm="none"
+        ),
+        lambda u, now: "garbage",
+        lambda u, now: "a.b.c",
+        lambda u, now: "",
+        lambda u, now: "\x00" * 10,
+        lambda u, now: "é.é.é",
+        lambda u, now: "x" * 100_000,
+        lambda u, now: None,
+        lambda u, now: 12345,
+        lambda u, now: b"bytes",
+    ],
+)
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 def test_anything_but_an_exact_token_is_refused_without_an_error(session, user, make):
     now = int(utcnow().timestamp())
@@ -256,9 +281,15 @@ def test_anything_but_an_exact_token_is_refused_without_an_error(session, user, 
 
 def test_the_public_demo_key_vouches_for_demo_accounts_only(session, user, monkeypatch):
     use_demo_key(monkeypatch)
-    forged = forge({"sub": str(user.id), "sv": user.session_version, "iat": int(utcnow().timestamp()),
-                    "exp": int(utcnow().timestamp()) + 60})
-    assert auth.user_for_token(session, forged) is None       # a real account: never by the demo key
+    forged = forge(
+        {
+            "sub": str(user.id),
+            "sv": user.session_version,
+            "iat": int(utcnow().timestamp()),
+            "exp": int(utcnow().timestamp()) + 60,
+        }
+    )
+    assert auth.user_for_token(session, forged) is None  # a real account: never by the demo key
     assert not auth.cookie_allowed(user) and auth.issue_login_handoff(session, user) is None
     user.is_demo = True
     session.add(user)
@@ -270,8 +301,15 @@ def test_with_a_real_key_tokens_for_real_accounts_work_and_demo_key_forgeries_do
     monkeypatch.setenv("IOP_DEMO_MODE", "false")
     config.settings.cache_clear()
     assert auth.user_for_token(session, auth.login_token(user)).id == user.id
-    forged = forge({"sub": str(user.id), "sv": user.session_version, "iat": int(utcnow().timestamp()),
-                    "exp": int(utcnow().timestamp()) + 60}, key=config.DEFAULT_COOKIE_KEY)
+    forged = forge(
+        {
+            "sub": str(user.id),
+            "sv": user.session_version,
+            "iat": int(utcnow().timestamp()),
+            "exp": int(utcnow().timestamp()) + 60,
+        },
+        key=config.DEFAULT_COOKIE_KEY,
+    )
     assert auth.user_for_token(session, forged) is None
 
 
@@ -290,6 +328,7 @@ def test_deactivation_ends_tokens_and_reactivation_revives_none(session, demo):
 
 
 # ---- the login-cookie hand-off ------------------------------------------------------------------
+
 
 @pytest.fixture
 def demo_user(session, user, monkeypatch):
@@ -341,17 +380,27 @@ def test_twenty_simultaneous_exchanges_of_one_hand_off_make_one_token(engine, se
 
 # ---- reset codes, unlocking, first passwords -------------------------------------------------------
 
+
 def actor(session, username):
     return Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
 
 
 def redeem(session, username, code, new="a new beginning", repeat=None, client=HERE, **kw):
-    return auth.redeem_reset_code(session, username=username, code=code, new=new,
-                                  repeat=new if repeat is None else repeat, client=client, **kw)
+    return auth.redeem_reset_code(
+        session, username=username, code=code, new=new, repeat=new if repeat is None else repeat, client=client, **kw
+    )
 
 
-@pytest.mark.parametrize("typed", [lambda c: c, lambda c: c.lower(), lambda c: c.replace("-", ""),
-                                   lambda c: " ".join(c.replace("-", "")).lower(), lambda c: f"  {c}  "])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda c: c,
+        lambda c: c.lower(),
+        lambda c: c.replace("-", ""),
+        lambda c: " ".join(c.replace("-", "")).lower(),
+        lambda c: f"  {c}  ",
+    ],
+)
 def test_a_reset_code_works_with_or_without_dashes_and_spaces_in_any_case(session, demo, typed):
     alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
     token = auth.login_token(alex)
@@ -436,16 +485,22 @@ def test_twenty_simultaneous_uses_of_one_reset_code_set_one_password(engine, ses
 
 def test_who_may_issue_reset_codes_and_unlock_and_every_decision_is_audited(session, demo):
     alex = actor(session, "alex")
-    therapist_id = session.exec(select(CaseloadAssignment.therapist_id).where(
-        CaseloadAssignment.participant_id == alex.id)).one()
+    therapist_id = session.exec(
+        select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == alex.id)
+    ).one()
     own = session.get(AppUser, therapist_id)
     other = session.exec(select(AppUser).where(AppUser.role == "therapist", AppUser.id != therapist_id)).first()
     assert auth.issue_reset_code(session, Actor.of(own), user_id=alex.id).username == "alex"
     auth.unlock(session, Actor.of(own), user_id=alex.id)
-    refusals = [(Actor.of(other), alex.id), (alex, alex.id), (actor(session, "pat.morgan"), alex.id),
-                (Actor.of(own), actor(session, "dr.chen" if own.username != "dr.chen" else "dr.rivera").id),
-                (actor(session, "admin"), actor(session, "admin").id), (actor(session, "admin"), 999_999),
-                (actor(session, "admin"), "1")]
+    refusals = [
+        (Actor.of(other), alex.id),
+        (alex, alex.id),
+        (actor(session, "pat.morgan"), alex.id),
+        (Actor.of(own), actor(session, "dr.chen" if own.username != "dr.chen" else "dr.rivera").id),
+        (actor(session, "admin"), actor(session, "admin").id),
+        (actor(session, "admin"), 999_999),
+        (actor(session, "admin"), "1"),
+    ]
     for who, target in refusals:
         with pytest.raises(AccessDenied):
             auth.issue_reset_code(session, who, user_id=target)
@@ -476,8 +531,15 @@ def test_unlock_lifts_the_pause_from_every_place(session, demo):
 def test_a_new_account_must_choose_its_own_password(session, demo):
     from core import accounts
 
-    user = accounts.create_account(session, actor(session, "admin"), username="quinn", name="Quinn R",
-                                   role="participant", password="first password", rounds=4)
+    user = accounts.create_account(
+        session,
+        actor(session, "admin"),
+        username="quinn",
+        name="Quinn R",
+        role="participant",
+        password="first password",
+        rounds=4,
+    )
     session.commit()
     assert user.must_change_password
     with pytest.raises(ValidationError) as same:
@@ -488,13 +550,16 @@ def test_a_new_account_must_choose_its_own_password(session, demo):
     assert auth.check_password("my own words", user.password_hash)
 
 
-@pytest.mark.parametrize("current, new, repeat, field", [
-    ("wrong", "a brand new one", "a brand new one", "current"),
-    (None, "a brand new one", "a brand new one", "current"),
-    (RIGHT, "short", "short", "new"),
-    (RIGHT, "a brand new one", "a different one", "repeat"),
-    (RIGHT, RIGHT, RIGHT, "new"),
-])
+@pytest.mark.parametrize(
+    "current, new, repeat, field",
+    [
+        ("wrong", "a brand new one", "a brand new one", "current"),
+        (None, "a brand new one", "a brand new one", "current"),
+        (RIGHT, "short", "short", "new"),
+        (RIGHT, "a brand new one", "a different one", "repeat"),
+        (RIGHT, RIGHT, RIGHT, "new"),
+    ],
+)
 def test_password_change_refusals_name_the_field(session, user, current, new, repeat, field):
     with pytest.raises(ValidationError) as caught:
         auth.change_password(session, user_id=user.id, current=current, new=new, repeat=repeat, rounds=4)
@@ -513,12 +578,19 @@ def test_streamlit_authenticators_public_hasher_checks_our_hashes():
     assert auth._verify(lambda p, h: Hasher.check_pw(p, h) and counted(p, h), "correct horse", hashed)
 
 
-@pytest.mark.parametrize("username, code, new", [
-    ("alex", "\x00" * 12, "a new beginning"), ("alex", "x" * 10_000, "a new beginning"),
-    ("alex", None, "a new beginning"), (None, "ABCD-EFGH-JKLM", "a new beginning"),
-    ("alex\x00", "ABCD-EFGH-JKLM", "a new beginning"), ("alex", "ABCD-EFGH-JKLM", None),
-    ("alex", "ABCD-EFGH-JKLM", "nul\x00in the password"), ("x" * 5000, "ABCD", "a new beginning"),
-])
+@pytest.mark.parametrize(
+    "username, code, new",
+    [
+        ("alex", "\x00" * 12, "a new beginning"),
+        ("alex", "x" * 10_000, "a new beginning"),
+        ("alex", None, "a new beginning"),
+        (None, "ABCD-EFGH-JKLM", "a new beginning"),
+        ("alex\x00", "ABCD-EFGH-JKLM", "a new beginning"),
+        ("alex", "ABCD-EFGH-JKLM", None),
+        ("alex", "ABCD-EFGH-JKLM", "nul\x00in the password"),
+        ("x" * 5000, "ABCD", "a new beginning"),
+    ],
+)
 def test_odd_reset_input_is_a_message_beside_a_field_never_an_error(session, demo, username, code, new):
     with pytest.raises(ValidationError) as caught:
         auth.redeem_reset_code(session, username=username, code=code, new=new, repeat=new, client=HERE)

@@ -27,16 +27,19 @@ def test_existing_accounts_get_a_session_version_and_no_forced_change(tmp_path):
         command.upgrade(cfg, "0006")
         engine = create_engine(url)
         with engine.begin() as conn:
-            conn.execute(text(
-                "INSERT INTO app_user (username, name, role, password_hash, is_active, is_demo, "
-                "failed_attempts, sessions_valid_after, created_at) VALUES ('old', 'Old Timer', "
-                "'participant', 'x', true, false, 3, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            conn.execute(
+                text(
+                    "INSERT INTO app_user (username, name, role, password_hash, is_active, is_demo, "
+                    "failed_attempts, sessions_valid_after, created_at) VALUES ('old', 'Old Timer', "
+                    "'participant', 'x', true, false, 3, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
         command.upgrade(cfg, "head")
         with engine.connect() as conn:
             row = conn.execute(text("SELECT session_version, must_change_password FROM app_user")).one()
             assert (row[0], bool(row[1])) == (1, False)
             assert conn.execute(text("SELECT count(*) FROM throttle")).scalar() == 0
-        command.downgrade(cfg, "0006")   # and back, keeping the account
+        command.downgrade(cfg, "0006")  # and back, keeping the account
         with engine.connect() as conn:
             assert conn.execute(text("SELECT username FROM app_user")).scalar() == "old"
         engine.dispose()

@@ -22,7 +22,7 @@ TODAY = demo_today()  # the day the demo was seeded for, on the program calendar
 
 def test_needs_come_first_alerts_then_missed_then_worsening(session, demo):
     rows = caseload.caseload_rows(session, act(session, "dr.chen"), TODAY)
-    assert [r.name for r in rows][0] == "Dana Okafor"      # open urgent alerts (item 9, self-harm)
+    assert [r.name for r in rows][0] == "Dana Okafor"  # open urgent alerts (item 9, self-harm)
     keys = [caseload.needs_order(TODAY)(r) for r in rows]
     assert keys == sorted(keys)
     rivera = caseload.caseload_rows(session, act(session, "dr.rivera"), TODAY)
@@ -38,13 +38,22 @@ def test_rows_hold_what_a_therapist_scans(session, people):
     for days_ago, mood in ((1, 8), (3, 5), (9, 2), (20, 1)):
         session.add(DiaryCard(participant_id=quinn.id, day=TODAY - timedelta(days=days_ago), mood=mood))
     for slot, days_ago, total in (("p0", 28, 16), ("p3", 7, 9)):
-        session.add(Checkup(participant_id=quinn.id, kind="phq9", slot_key=slot, day=TODAY - timedelta(days=days_ago),
-                            answers=[1] * 9, total=total, band=clinical.band("phq9", total)))
+        session.add(
+            Checkup(
+                participant_id=quinn.id,
+                kind="phq9",
+                slot_key=slot,
+                day=TODAY - timedelta(days=days_ago),
+                answers=[1] * 9,
+                total=total,
+                band=clinical.band("phq9", total),
+            )
+        )
     session.commit()
     [row] = caseload.caseload_rows(session, Actor.of(people.therapist), TODAY)
     assert row.last_card == TODAY - timedelta(days=1)
-    assert (row.mood_7d, row.mood_prev_7d) == (6.5, 2.0)        # (8 + 5) / 2 this week; 2 the week before
-    assert row.cards_14d == 3 and row.adherence(TODAY) == 21    # 3 cards in the last 14 days: 21 %
+    assert (row.mood_7d, row.mood_prev_7d) == (6.5, 2.0)  # (8 + 5) / 2 this week; 2 the week before
+    assert row.cards_14d == 3 and row.adherence(TODAY) == 21  # 3 cards in the last 14 days: 21 %
     assert (row.phq9, row.phq9_band, row.phq9_change) == (9, "Mild", -7)
     assert (row.open_alerts, row.missed(TODAY), row.worsening) == (0, False, False)
 
@@ -65,11 +74,18 @@ def _count_statements(engine, action) -> int:
 
 def _caseload_of(session, size: int, username: str) -> Actor:
     admin = act(session, "admin")
-    therapist = accounts.create_account(session, admin, username=username, name=f"Dr. {username}",
-                                        role="therapist", password="long enough", rounds=4)
+    therapist = accounts.create_account(
+        session, admin, username=username, name=f"Dr. {username}", role="therapist", password="long enough", rounds=4
+    )
     for i in range(size):
-        user = AppUser(username=f"{username}-p{i}", name=f"P {i}", role="participant", password_hash="x",
-                       program_id=admin.program_id, started_on=TODAY - timedelta(days=20))
+        user = AppUser(
+            username=f"{username}-p{i}",
+            name=f"P {i}",
+            role="participant",
+            password_hash="x",
+            program_id=admin.program_id,
+            started_on=TODAY - timedelta(days=20),
+        )
         session.add(user)
         session.flush()
         session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapist.id))
@@ -80,9 +96,10 @@ def _caseload_of(session, size: int, username: str) -> Actor:
 
 def test_the_caseload_costs_the_same_for_5_or_50_participants(engine, session, demo):
     small, large = _caseload_of(session, 5, "small"), _caseload_of(session, 50, "large")
-    caseload.caseload_rows(session, small, TODAY)   # warm-up (first-use statements)
-    counts = [_count_statements(engine, lambda who=who: caseload.caseload_rows(session, who, TODAY))
-              for who in (small, large)]
+    caseload.caseload_rows(session, small, TODAY)  # warm-up (first-use statements)
+    counts = [
+        _count_statements(engine, lambda who=who: caseload.caseload_rows(session, who, TODAY)) for who in (small, large)
+    ]
     assert counts[0] == counts[1], counts
     assert len(caseload.caseload_rows(session, large, TODAY)) == 50
 
@@ -91,13 +108,14 @@ def test_missed_checkin_alert_is_raised_once_per_gap_by_the_scheduled_job(sessio
     casey = act(session, "casey")
 
     def missed():
-        return session.exec(select(Alert).where(Alert.participant_id == casey.id,
-                                                Alert.trigger == alerts.MISSED_CHECKIN)).all()
+        return session.exec(
+            select(Alert).where(Alert.participant_id == casey.id, Alert.trigger == alerts.MISSED_CHECKIN)
+        ).all()
 
     assert missed() == []
     opened = alerts.raise_missed_checkins(session, None, TODAY)
     assert opened >= 1 and len(missed()) == 1 and "No diary card since" in missed()[0].detail
-    assert alerts.raise_missed_checkins(session, None, TODAY) == 0      # the same gap: nothing new
+    assert alerts.raise_missed_checkins(session, None, TODAY) == 0  # the same gap: nothing new
     assert len(missed()) == 1
 
 
@@ -106,19 +124,25 @@ def test_the_job_opens_one_alert_per_late_participant_in_a_large_clinic(session,
     card (their start counts), one on time, one deactivated: each alert once."""
     from sqlalchemy import func
 
-    late = [people.participant(f"late{i}", name=f"Late {i}", started_on=TODAY - timedelta(days=30))
-            for i in range(alerts.MISSED_BATCH + 5)]
+    late = [
+        people.participant(f"late{i}", name=f"Late {i}", started_on=TODAY - timedelta(days=30))
+        for i in range(alerts.MISSED_BATCH + 5)
+    ]
     for who in late[1:]:
         session.add(DiaryCard(participant_id=who.id, day=TODAY - timedelta(days=clinical.MISSED_CARD_DAYS), mood=5))
     on_time = people.participant("ontime", started_on=TODAY - timedelta(days=30))
-    session.add(DiaryCard(participant_id=on_time.id, day=TODAY - timedelta(days=clinical.MISSED_CARD_DAYS - 1),
-                          mood=5))
+    session.add(DiaryCard(participant_id=on_time.id, day=TODAY - timedelta(days=clinical.MISSED_CARD_DAYS - 1), mood=5))
     gone = people.participant("gone", started_on=TODAY - timedelta(days=30))
     session.get(AppUser, gone.id).is_active = False
     session.commit()
     assert alerts.raise_missed_checkins(session, None, TODAY, program_id=people.program.id) == len(late)
-    by_person = dict(session.exec(select(Alert.participant_id, func.count()).where(
-        Alert.trigger == alerts.MISSED_CHECKIN).group_by(Alert.participant_id)).all())
+    by_person = dict(
+        session.exec(
+            select(Alert.participant_id, func.count())
+            .where(Alert.trigger == alerts.MISSED_CHECKIN)
+            .group_by(Alert.participant_id)
+        ).all()
+    )
     assert by_person == {who.id: 1 for who in late}
     never = session.exec(select(Alert).where(Alert.participant_id == late[0].id)).one()
     assert never.detail.startswith("No diary card yet") and never.day == TODAY - timedelta(days=30)
@@ -138,8 +162,14 @@ def test_the_scheduled_job_runs_as_a_module(database_url, demo, capsys):
 
 def test_inbox_is_urgent_first_and_only_my_caseload(session, demo):
     items = alerts.inbox(session, act(session, "dr.chen"), today=TODAY)
-    assert items and {i.participant for i in items} <= {"Bailey Brooks", "Dana Okafor", "Frankie Lopez",
-                                                          "Harper Singh", "Jordan Ellis", "Lee Martin"}
+    assert items and {i.participant for i in items} <= {
+        "Bailey Brooks",
+        "Dana Okafor",
+        "Frankie Lopez",
+        "Harper Singh",
+        "Jordan Ellis",
+        "Lee Martin",
+    }
     ranks = [i.severity.rank for i in items]
     assert ranks == sorted(ranks) and items[0].severity is clinical.Severity.URGENT
 
@@ -164,8 +194,12 @@ def test_another_therapist_cannot_touch_the_alert_and_the_try_is_audited(session
     rivera = act(session, "dr.rivera")
     with pytest.raises(AccessDenied):
         alerts.acknowledge(session, rivera, alert_id=item.id, note="not mine")
-    refused = session.exec(select(AuditEvent).where(AuditEvent.allowed == False,  # noqa: E712
-                                                    AuditEvent.actor_id == rivera.id,
-                                                    AuditEvent.participant_id == item.participant_id)).all()
+    refused = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.allowed == False,  # noqa: E712
+            AuditEvent.actor_id == rivera.id,
+            AuditEvent.participant_id == item.participant_id,
+        )
+    ).all()
     assert [(e.category, e.action) for e in refused] == [("alerts", "write")]
     assert session.get(Alert, item.id).acknowledged_at is None

@@ -8,12 +8,23 @@ from types import SimpleNamespace
 from core import charts, checkups, clinical
 from core.diary import CardView
 
-DAY0 = date(2026, 3, 2)   # a Monday
+DAY0 = date(2026, 3, 2)  # a Monday
 
 
 def card(n: int, mood: int, sleep=None) -> CardView:
-    return CardView(DAY0 + timedelta(days=n), mood, dict.fromkeys(clinical.EMOTIONS), {}, None, [], sleep, None,
-                    "", False, datetime(2026, 3, 1))
+    return CardView(
+        DAY0 + timedelta(days=n),
+        mood,
+        dict.fromkeys(clinical.EMOTIONS),
+        {},
+        None,
+        [],
+        sleep,
+        None,
+        "",
+        False,
+        datetime(2026, 3, 1),
+    )
 
 
 def test_the_mood_table_has_a_row_per_day_with_the_mood_and_its_average():
@@ -34,9 +45,19 @@ def test_a_horizontal_chart_is_read_by_its_items_and_helper_lines_are_left_out()
 
 
 def test_change_markers_and_remission_are_columns_not_only_colours():
-    past = [checkups.Past(DAY0 + timedelta(weeks=n), "phq9", total, clinical.band("phq9", total), [], None, False,
-                          clinical.change_from_intake("phq9", None if n == 0 else 16, total))
-            for n, total in enumerate((16, 10, 4))]
+    past = [
+        checkups.Past(
+            DAY0 + timedelta(weeks=n),
+            "phq9",
+            total,
+            clinical.band("phq9", total),
+            [],
+            None,
+            False,
+            clinical.change_from_intake("phq9", None if n == 0 else 16, total),
+        )
+        for n, total in enumerate((16, 10, 4))
+    ]
     columns, rows = charts.as_table(charts.checkup_trajectory("phq9", past))
     assert columns[:2] == ["Date", "PHQ-9"]
     assert "Better by 5+ (reliable change)" in columns and "Remission (under 5)" in columns

@@ -39,11 +39,11 @@ def test_builders_draw_the_seeded_history(eli):
     assert len(charts.emotions(cards).data) == 5
     urges = charts.urges_acted_skills(cards, {"substance_use": "Substance use"})
     assert [t.name for t in urges.data] == ["Strongest urge (0–5)", "Skills used", "Acted on an urge"]
-    assert len(urges.data[2].x) >= 1      # the dual-diagnosis demo acted on substance urges sometimes
+    assert len(urges.data[2].x) >= 1  # the dual-diagnosis demo acted on substance urges sometimes
     assert charts.skills_by_module(cards).layout.barmode == "stack"
     trajectory = charts.checkup_trajectory("phq9", past["phq9"])
     assert trajectory.data[0].y == tuple(p.total for p in past["phq9"])
-    assert len(trajectory.layout.shapes) == 5   # the five PHQ-9 severity bands
+    assert len(trajectory.layout.shapes) == 5  # the five PHQ-9 severity bands
     weeks = charts.adherence(cards, cards[0].day, TODAY)
     assert sum(weeks.data[0].y) == len(cards)
 
@@ -60,13 +60,19 @@ def test_practice_charts_show_modules_per_week_and_the_drop_in_distress(session,
     helped = charts.helpfulness(entries)
     before, after = helped.data[-2], helped.data[-1]
     assert (before.name, after.name) == ("Before", "After") and 1 <= len(before.y) <= 6
-    assert all(a <= b for a, b in zip(after.x, before.x, strict=True))   # the demo's practice lowers distress
+    assert all(a <= b for a, b in zip(after.x, before.x, strict=True))  # the demo's practice lowers distress
 
 
 def test_builders_have_an_empty_state():
-    for fig in (charts.mood([]), charts.emotions([]), charts.urges_acted_skills([], {}),
-                charts.skills_by_module([]), charts.checkup_trajectory("gad7", []),
-                charts.practice_by_module([]), charts.helpfulness([])):
+    for fig in (
+        charts.mood([]),
+        charts.emotions([]),
+        charts.urges_acted_skills([], {}),
+        charts.skills_by_module([]),
+        charts.checkup_trajectory("gad7", []),
+        charts.practice_by_module([]),
+        charts.helpfulness([]),
+    ):
         assert not fig.data and fig.layout.annotations[0].text
 
 
@@ -84,12 +90,20 @@ def test_the_record_zip_round_trips(session, demo):
     dana = act(session, "dana")
     data = export.record_zip(session, act(session, "dr.chen"), dana.id)
     archive = zipfile.ZipFile(io.BytesIO(data))
-    assert set(archive.namelist()) == {"diary_cards.csv", "checkups.csv", "alerts.csv", "safety_plan.csv",
-                                       "practice_log.csv", "thought_records.csv", "homework.csv", "attendance.csv",
-                                       "README.txt"}
+    assert set(archive.namelist()) == {
+        "diary_cards.csv",
+        "checkups.csv",
+        "alerts.csv",
+        "safety_plan.csv",
+        "practice_log.csv",
+        "thought_records.csv",
+        "homework.csv",
+        "attendance.csv",
+        "README.txt",
+    }
     practice_rows = list(csv.DictReader(io.StringIO(archive.read("practice_log.csv").decode())))
     assert practice_rows and all(r["skill"] and r["distress_before"] for r in practice_rows)
-    assert "TIPP" in archive.read("homework.csv").decode()        # Dana's homework from the demo
+    assert "TIPP" in archive.read("homework.csv").decode()  # Dana's homework from the demo
     assert "group,attended" in archive.read("attendance.csv").decode()
     cards = list(csv.DictReader(io.StringIO(archive.read("diary_cards.csv").decode())))
     assert len(cards) == len(diary.cards_between(session, dana, dana.id, date.min, date.max))
@@ -112,13 +126,18 @@ def test_printable_report_has_summary_charts_and_escaped_notes(session, demo):
 
     dana = act(session, "dana")
     chen = act(session, "dr.chen")
-    diary.save_card(session, dana, participant_id=dana.id, day=user_today(session, dana.id),
-                    card=diary.CardInput(mood=4, note="<b>not bold</b>"))
+    diary.save_card(
+        session,
+        dana,
+        participant_id=dana.id,
+        day=user_today(session, dana.id),
+        card=diary.CardInput(mood=4, note="<b>not bold</b>"),
+    )
     page = report.progress_report(session, chen, dana.id, user_today(session, dana.id))
     assert "Progress report — Dana Okafor" in page and "PHQ-9:" in page
-    assert page.count("class='chart'") == 5 and page.count("<svg") == 5   # mood, urges, sleep, PHQ-9, GAD-7
+    assert page.count("class='chart'") == 5 and page.count("<svg") == 5  # mood, urges, sleep, PHQ-9, GAD-7
     assert "plotly" not in page.lower() and "<script" not in page.lower()
-    assert len(page.encode()) < 100_000                                  # it was 4.8 MB with plotly.js inside
+    assert len(page.encode()) < 100_000  # it was 4.8 MB with plotly.js inside
     assert "Skills practice logged:" in page and "Medication taken as prescribed on" in page
     assert "&lt;b&gt;not bold&lt;/b&gt;" in page and "<b>not bold</b>" not in page
     with pytest.raises(AccessDenied):
@@ -137,11 +156,11 @@ def test_printable_report_has_the_alert_history_and_item9_over_time(session, dem
     for alert in history:
         assert html.escape(alert.reasons[0].text) in page
         assert ("resolved " in page) if alert.resolved_at else ("open" in page)
-    assert "Dr. Marcus Chen, " in page                                    # who acknowledged, when
+    assert "Dr. Marcus Chen, " in page  # who acknowledged, when
     phq9 = checkups.history(session, chen, dana.id, "phq9")
     item9 = checkups.questionnaires()["phq9"].items[8]
     assert "<h2>PHQ-9 item 9 over time</h2>" in page
     for p in phq9:
         assert f"<tr><td>{p.day}</td><td>{html.escape(item9.choices[p.answers[8]])}" in page
-    assert any(p.answers[8] >= 1 for p in phq9) and "⚠" in page           # Dana's positive answer stands out
-    assert " EST" in page or " EDT" in page                               # times in the reader's zone, not UTC
+    assert any(p.answers[8] >= 1 for p in phq9) and "⚠" in page  # Dana's positive answer stands out
+    assert " EST" in page or " EDT" in page  # times in the reader's zone, not UTC

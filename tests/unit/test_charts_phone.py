@@ -47,14 +47,19 @@ def x_range_days(fig) -> float:
 
 def test_every_date_axis_ticks_on_the_same_mondays():
     many = cards(40, emotions={"sadness": 2})
-    figures = [charts.mood(many), charts.sleep(cards(20, sleep_hours=7.0)), charts.emotions(many),
-               charts.urges_acted_skills(many, {}), charts.adherence(many, many[0].day, many[-1].day),
-               charts.weekly("Per week", [MONDAY - timedelta(weeks=n) for n in range(8, 0, -1)], {"Mood": [5] * 8}),
-               charts.checkup_trajectory("phq9", [Past(MONDAY - timedelta(days=30), 12), Past(MONDAY, 9)])]
+    figures = [
+        charts.mood(many),
+        charts.sleep(cards(20, sleep_hours=7.0)),
+        charts.emotions(many),
+        charts.urges_acted_skills(many, {}),
+        charts.adherence(many, many[0].day, many[-1].day),
+        charts.weekly("Per week", [MONDAY - timedelta(weeks=n) for n in range(8, 0, -1)], {"Mood": [5] * 8}),
+        charts.checkup_trajectory("phq9", [Past(MONDAY - timedelta(days=30), 12), Past(MONDAY, 9)]),
+    ]
     for fig in figures:
         axis = fig.layout.xaxis
         assert axis.type == "date" and axis.tick0 == "2024-01-01 00:00", fig.layout.title.text
-        assert axis.dtick % (7 * 24 * 3600 * 1000) == 0                   # whole weeks from a Monday
+        assert axis.dtick % (7 * 24 * 3600 * 1000) == 0  # whole weeks from a Monday
         assert date(2024, 1, 1).weekday() == 0
 
 
@@ -73,23 +78,29 @@ def test_the_period_chosen_is_the_span_of_every_chart():
 
 
 def test_the_family_weekly_chart_has_no_axis_title_to_run_into_its_legend():
-    fig = charts.weekly("Program sessions per week", [MONDAY - timedelta(weeks=1), MONDAY],
-                        {"Attended": [3, 2], "Held": [3, 3]}, bars=True)
-    assert not fig.layout.xaxis.title.text                       # "Week of" ran into the legend at 390 px
-    assert fig.layout.legend.yanchor == "bottom" and fig.layout.legend.y > 1   # above the plot, under the title
-    assert fig.layout.margin.t >= 40 + 22                         # room kept for the legend's row
+    fig = charts.weekly(
+        "Program sessions per week",
+        [MONDAY - timedelta(weeks=1), MONDAY],
+        {"Attended": [3, 2], "Held": [3, 3]},
+        bars=True,
+    )
+    assert not fig.layout.xaxis.title.text  # "Week of" ran into the legend at 390 px
+    assert fig.layout.legend.yanchor == "bottom" and fig.layout.legend.y > 1  # above the plot, under the title
+    assert fig.layout.margin.t >= 40 + 22  # room kept for the legend's row
 
 
 def test_severity_bands_are_shapes_named_on_the_axis_not_over_the_markers():
     fig = charts.checkup_trajectory("phq9", [Past(MONDAY - timedelta(days=7), 16), Past(MONDAY, 10)])
     assert len(fig.layout.shapes) == len(clinical.BANDS["phq9"]) and not fig.layout.annotations
     assert [t.replace("<br>", " ") for t in fig.layout.yaxis.ticktext] == [b for _, b in clinical.BANDS["phq9"]]
-    assert list(fig.data[0].text) == ["16", "10"]                 # each total written above its point
+    assert list(fig.data[0].text) == ["16", "10"]  # each total written above its point
 
 
 def test_emotions_start_with_two_lines_and_go_weekly_over_long_periods():
-    many = [Card(MONDAY - timedelta(days=60 - i), emotions={"sadness": 4, "anxiety": 3, "anger": 1, "shame": 0,
-                                                           "joy": 2}) for i in range(60)]
+    many = [
+        Card(MONDAY - timedelta(days=60 - i), emotions={"sadness": 4, "anxiety": 3, "anger": 1, "shame": 0, "joy": 2})
+        for i in range(60)
+    ]
     assert charts.strongest_emotions(many) == ["sadness", "anxiety"]
     weekly = charts.emotions(many, charts.strongest_emotions(many))
     assert len(weekly.data) == 2 and len(weekly.data[0].x) <= 10 and "weekly average" in weekly.layout.title.text
@@ -111,11 +122,11 @@ def test_a_figure_is_built_once_per_change_of_its_data():
         built.append(1)
         return charts.mood(rows)
 
-    builder.__qualname__ = f"counting_builder_{id(built)}"     # a cache entry of its own
+    builder.__qualname__ = f"counting_builder_{id(built)}"  # a cache entry of its own
     first = cards(5)
     a = chart_widgets.figure(builder, first)
-    b = chart_widgets.figure(builder, list(first))               # a rerun: same data, new list
+    b = chart_widgets.figure(builder, list(first))  # a rerun: same data, new list
     assert a is b and len(built) == 1
     edited = [*first[:-1], Card(first[-1].day, mood=9)]
-    chart_widgets.figure(builder, edited)                         # a card changed: built again
+    chart_widgets.figure(builder, edited)  # a card changed: built again
     assert len(built) == 2

@@ -16,16 +16,38 @@ from core.skills import CatalogueError
 MONDAY = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("total, expected", [
-    (0, "Minimal"), (4, "Minimal"), (5, "Mild"), (9, "Mild"), (10, "Moderate"), (14, "Moderate"),
-    (15, "Moderately severe"), (19, "Moderately severe"), (20, "Severe"), (27, "Severe")])
+@pytest.mark.parametrize(
+    "total, expected",
+    [
+        (0, "Minimal"),
+        (4, "Minimal"),
+        (5, "Mild"),
+        (9, "Mild"),
+        (10, "Moderate"),
+        (14, "Moderate"),
+        (15, "Moderately severe"),
+        (19, "Moderately severe"),
+        (20, "Severe"),
+        (27, "Severe"),
+    ],
+)
 def test_phq9_bands_at_every_edge(total, expected):
     assert clinical.band("phq9", total) == expected
 
 
-@pytest.mark.parametrize("total, expected", [
-    (0, "Minimal"), (4, "Minimal"), (5, "Mild"), (9, "Mild"), (10, "Moderate"), (14, "Moderate"),
-    (15, "Severe"), (21, "Severe")])
+@pytest.mark.parametrize(
+    "total, expected",
+    [
+        (0, "Minimal"),
+        (4, "Minimal"),
+        (5, "Mild"),
+        (9, "Mild"),
+        (10, "Moderate"),
+        (14, "Moderate"),
+        (15, "Severe"),
+        (21, "Severe"),
+    ],
+)
 def test_gad7_bands_at_every_edge(total, expected):
     assert clinical.band("gad7", total) == expected
 
@@ -36,14 +58,23 @@ def test_every_band_has_plain_words_and_fits_its_column():
             assert len(name) <= clinical.BAND_MAX_CHARS and clinical.BAND_WORDS[name]
 
 
-@pytest.mark.parametrize("kind, intake, total, worse, better, response", [
-    ("phq9", 15, 20, True, False, False), ("phq9", 15, 19, False, False, False),
-    ("phq9", 15, 10, False, True, False), ("phq9", 15, 11, False, False, False),
-    ("phq9", 18, 9, False, True, True), ("phq9", 16, 9, False, True, False),   # 16 -> 9 drops under 50%
-    ("phq9", 10, 5, False, True, True), ("phq9", 20, 10, False, True, False),  # 10 > 9: no response
-    ("gad7", 10, 14, True, False, False), ("gad7", 10, 13, False, False, False),
-    ("gad7", 10, 6, False, True, False), ("gad7", 10, 7, False, False, False),
-])
+@pytest.mark.parametrize(
+    "kind, intake, total, worse, better, response",
+    [
+        ("phq9", 15, 20, True, False, False),
+        ("phq9", 15, 19, False, False, False),
+        ("phq9", 15, 10, False, True, False),
+        ("phq9", 15, 11, False, False, False),
+        ("phq9", 18, 9, False, True, True),
+        ("phq9", 16, 9, False, True, False),  # 16 -> 9 drops under 50%
+        ("phq9", 10, 5, False, True, True),
+        ("phq9", 20, 10, False, True, False),  # 10 > 9: no response
+        ("gad7", 10, 14, True, False, False),
+        ("gad7", 10, 13, False, False, False),
+        ("gad7", 10, 6, False, True, False),
+        ("gad7", 10, 7, False, False, False),
+    ],
+)
 def test_reliable_change_and_response(kind, intake, total, worse, better, response):
     change = clinical.change_from_intake(kind, intake, total)
     assert (change.marked_worse, change.marked_better, change.response) == (worse, better, response)
@@ -58,9 +89,16 @@ def act(session, username) -> Actor:
 def quinn(session, demo) -> Actor:
     from core import accounts
 
-    accounts.create_account(session, act(session, "admin"), username="quinn", name="Quinn Rivers",
-                            role="participant", password="long enough", rounds=4,
-                            therapist_id=act(session, "dr.rivera").id)
+    accounts.create_account(
+        session,
+        act(session, "admin"),
+        username="quinn",
+        name="Quinn Rivers",
+        role="participant",
+        password="long enough",
+        rounds=4,
+        therapist_id=act(session, "dr.rivera").id,
+    )
     return act(session, "quinn")
 
 
@@ -99,29 +137,31 @@ def test_item9_alerts_whatever_the_total(session, quinn, item9, alerted):
 def test_worse_by_five_from_intake_opens_a_worsening_alert(session, quinn):
     take(session, quinn, values=answers(8))
     week2 = MONDAY + timedelta(days=7)
-    take(session, quinn, values=answers(12), now=week2)                     # +4: no alert
+    take(session, quinn, values=answers(12), now=week2)  # +4: no alert
     assert session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all() == []
     result = take(session, quinn, values=answers(13), now=week2 + timedelta(days=7))  # +5
     assert result.change.marked_worse
     alerts = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()
     assert [a.trigger for a in alerts] == ["phq9_worsening"] and alerts[0].severity == "review"
-    assert result.risks == []   # worsening is for the therapist; no crisis screen
+    assert result.risks == []  # worsening is for the therapist; no crisis screen
 
 
 def test_schedule_intake_weekly_late_window_and_missed(session, quinn):
     def status(now):
-        return next(s for s in checkups.statuses(session, quinn, quinn.id,
-                                                  (now.astimezone(user_zone(session, quinn.id)).date()))
-                    if s.kind == "gad7")
+        return next(
+            s
+            for s in checkups.statuses(session, quinn, quinn.id, (now.astimezone(user_zone(session, quinn.id)).date()))
+            if s.kind == "gad7"
+        )
 
-    assert status(MONDAY).due_slot == "p0"                                  # intake: due at once
+    assert status(MONDAY).due_slot == "p0"  # intake: due at once
     take(session, quinn, kind="gad7", values=answers(5, 7))
     assert not status(MONDAY + timedelta(days=3)).is_due
     assert status(MONDAY + timedelta(days=3)).next_day == date(2026, 11, 30)
     on_time = status(MONDAY + timedelta(days=7))
     assert on_time.due_slot == "p1" and not on_time.late
-    assert status(MONDAY + timedelta(days=9)).late                          # 2 days late: still open
-    missed = status(MONDAY + timedelta(days=10))                            # 3 days: missed
+    assert status(MONDAY + timedelta(days=9)).late  # 2 days late: still open
+    missed = status(MONDAY + timedelta(days=10))  # 3 days: missed
     assert not missed.is_due and missed.next_day == date(2026, 12, 7)
     with pytest.raises(ValidationError, match="already done this week"):
         take(session, quinn, kind="gad7", values=answers(5, 7), now=MONDAY + timedelta(days=10))
@@ -145,12 +185,15 @@ def test_never_twice_in_a_week_unless_the_therapist_asks(session, quinn):
         checkups.request_extra(session, act(session, "dr.chen"), participant_id=quinn.id, kind="phq9")
 
 
-@pytest.mark.parametrize("values, field", [
-    ([0] * 8, "answers"),
-    ([None] + [0] * 8, "item_0"),
-    ([0] * 8 + [4], "item_8"),
-    ([0] * 8 + [-1], "item_8"),
-])
+@pytest.mark.parametrize(
+    "values, field",
+    [
+        ([0] * 8, "answers"),
+        ([None] + [0] * 8, "item_0"),
+        ([0] * 8 + [4], "item_8"),
+        ([0] * 8 + [-1], "item_8"),
+    ],
+)
 def test_bad_answers_are_refused_and_nothing_saved(session, quinn, values, field):
     with pytest.raises(ValidationError) as caught:
         take(session, quinn, values=values)
@@ -161,8 +204,9 @@ def test_bad_answers_are_refused_and_nothing_saved(session, quinn, values, field
 def test_only_the_participant_answers_their_own(session, quinn):
     for other in ("alex", "dr.rivera", "pat.morgan", "admin"):
         with pytest.raises(AccessDenied):
-            checkups.submit(session, act(session, other), participant_id=quinn.id, kind="phq9",
-                            answers=answers(3), now=MONDAY)
+            checkups.submit(
+                session, act(session, other), participant_id=quinn.id, kind="phq9", answers=answers(3), now=MONDAY
+            )
 
 
 def test_history_has_items_for_therapist_and_not_for_family(session, quinn):

@@ -18,8 +18,9 @@ def test_outside_demo_mode_the_default_cookie_key_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="cookie key"):
         load_settings({"IOP_DEMO_MODE": "false"}, secrets_path=tmp_path / "none.toml")
     with pytest.raises(ConfigError, match="cookie key"):
-        load_settings({"IOP_DEMO_MODE": "false", "IOP_COOKIE_KEY": DEFAULT_COOKIE_KEY},
-                      secrets_path=tmp_path / "none.toml")
+        load_settings(
+            {"IOP_DEMO_MODE": "false", "IOP_COOKIE_KEY": DEFAULT_COOKIE_KEY}, secrets_path=tmp_path / "none.toml"
+        )
 
 
 def test_a_short_cookie_key_is_refused_in_production(tmp_path):
@@ -50,11 +51,14 @@ def test_broken_secrets_file_names_itself(tmp_path):
         load_settings({}, secrets_path=secrets)
 
 
-@pytest.mark.parametrize("environ", [
-    {"DATABASE_URL": "postgresql://iop:secret@db.example.org/iop"},   # the first release ran this in demo mode
-    {"DATABASE_URL": "sqlite:////srv/iop/iop.db"},
-    {"DATABASE_URL": "postgresql://iop@db/iop", "IOP_COOKIE_KEY": ""},
-])
+@pytest.mark.parametrize(
+    "environ",
+    [
+        {"DATABASE_URL": "postgresql://iop:secret@db.example.org/iop"},  # the first release ran this in demo mode
+        {"DATABASE_URL": "sqlite:////srv/iop/iop.db"},
+        {"DATABASE_URL": "postgresql://iop@db/iop", "IOP_COOKIE_KEY": ""},
+    ],
+)
 def test_a_configured_database_alone_is_not_demo_mode_and_needs_a_real_key(tmp_path, environ):
     with pytest.raises(ConfigError, match="no cookie key"):
         load_settings(environ, secrets_path=tmp_path / "none.toml")
@@ -63,8 +67,9 @@ def test_a_configured_database_alone_is_not_demo_mode_and_needs_a_real_key(tmp_p
 
 
 def test_demo_mode_on_request_with_any_database(tmp_path):
-    s = load_settings({"DATABASE_URL": "postgresql://u@h/db", "IOP_DEMO_MODE": "true"},
-                      secrets_path=tmp_path / "none.toml")
+    s = load_settings(
+        {"DATABASE_URL": "postgresql://u@h/db", "IOP_DEMO_MODE": "true"}, secrets_path=tmp_path / "none.toml"
+    )
     assert s.demo_mode is True and s.uses_demo_key
 
 

@@ -34,7 +34,9 @@ def test_us_lines_include_988_its_veterans_and_spanish_options_samhsa_text_line_
 
 def test_canada_and_the_uk_have_their_own_services():
     ca, uk = links("CA"), links("UK")
-    assert ("Call 988", "tel:988") in ca["9-8-8 Suicide Crisis Helpline"] and ("Text 988", "sms:988") in ca["9-8-8 Suicide Crisis Helpline"]
+    assert ("Call 988", "tel:988") in ca["9-8-8 Suicide Crisis Helpline"] and ("Text 988", "sms:988") in ca[
+        "9-8-8 Suicide Crisis Helpline"
+    ]
     assert ("Text CONNECT to 686868", "sms:686868?&body=CONNECT") in ca["Kids Help Phone"]
     assert ca["Hope for Wellness Help Line"] == [("Call 1-855-242-3310", "tel:18552423310")]
     assert ca["Emergency"] == [("Call 911", "tel:911")]
@@ -54,16 +56,35 @@ def test_every_region_has_an_emergency_line_and_every_link_dials_digits(region):
             assert scheme in ("tel", "sms") and number.lstrip("+").isdigit(), link
 
 
-@pytest.mark.parametrize("typed, digits", [("(555) 010-9999", "5550109999"), ("+44 116 123", "+44116123"),
-                                           ("988", "988"), ("", ""), ("call me", ""), (None, "")])
+@pytest.mark.parametrize(
+    "typed, digits",
+    [
+        ("(555) 010-9999", "5550109999"),
+        ("+44 116 123", "+44116123"),
+        ("988", "988"),
+        ("", ""),
+        ("call me", ""),
+        (None, ""),
+    ],
+)
 def test_program_numbers_dial_as_digits(typed, digits):
     assert dial_digits(typed) == digits
 
 
 def test_an_added_line_with_brackets_dials_and_texts_as_digits(session, demo):
     admin = act(session, "admin")
-    programs.set_local_crisis_resources(session, admin, [
-        {"name": "County mobile crisis", "detail": "Comes to you", "call": "(555) 010-9999", "text": "(555) 010-8888"}])
+    programs.set_local_crisis_resources(
+        session,
+        admin,
+        [
+            {
+                "name": "County mobile crisis",
+                "detail": "Comes to you",
+                "call": "(555) 010-9999",
+                "text": "(555) 010-8888",
+            }
+        ],
+    )
     first = programs.crisis_resources_for(session, admin.program_id)[0]
     assert [line.href for line in crisis_links(first)] == ["tel:5550109999", "sms:5550108888"]
 
@@ -93,9 +114,17 @@ def test_a_stored_unknown_region_never_shows_another_countrys_numbers(session, d
     assert "FR" in programs.region_problem(program)
 
 
-@pytest.mark.parametrize("bad", [
-    [{"name": "x", "call": "555 0100\x00"}], [{"name": "x", "call": "5+55 0100"}], [{"name": 3, "call": "5550100"}],
-    ["not a dict"], "not a list", [{"name": "x", "call": "1" * 31}]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [{"name": "x", "call": "555 0100\x00"}],
+        [{"name": "x", "call": "5+55 0100"}],
+        [{"name": 3, "call": "5550100"}],
+        ["not a dict"],
+        "not a list",
+        [{"name": "x", "call": "1" * 31}],
+    ],
+)
 def test_added_lines_with_wrong_types_or_characters_are_refused(session, demo, bad):
     with pytest.raises(ValidationError):
         programs.set_local_crisis_resources(session, act(session, "admin"), bad)
@@ -104,8 +133,9 @@ def test_added_lines_with_wrong_types_or_characters_are_refused(session, demo, b
 def test_a_markdown_image_in_a_line_name_is_shown_as_typed():
     from ui.crisis import resource_markdown
 
-    shown = resource_markdown(CrisisResource("![x](https://evil.example/x.png)", "[click](javascript:alert(1))",
-                                             call="555 0100"))
-    links = re.findall(r"(?<!\\)\]\(([^)]*)\)", shown)      # a "](" that Markdown would read as a link
-    assert links == ["tel:5550100"]                             # only the dial link: no image, no javascript
+    shown = resource_markdown(
+        CrisisResource("![x](https://evil.example/x.png)", "[click](javascript:alert(1))", call="555 0100")
+    )
+    links = re.findall(r"(?<!\\)\]\(([^)]*)\)", shown)  # a "](" that Markdown would read as a link
+    assert links == ["tel:5550100"]  # only the dial link: no image, no javascript
     assert "\\[x\\]" in shown and "\\[click\\]" in shown

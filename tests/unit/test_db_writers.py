@@ -32,8 +32,14 @@ def test_a_crowd_reading_then_saving_at_once_loses_no_card(engine, session, peop
             barrier.wait()
             with db.unit_of_work(engine) as own:
                 diary.cards_between(own, who, who.id, NOV23 - timedelta(days=6), NOV23)
-                diary.save_card(own, who, participant_id=who.id, day=NOV23, now=NY_EVENING,
-                                card=diary.CardInput(mood=mood, note=f"card of {who.id}"))
+                diary.save_card(
+                    own,
+                    who,
+                    participant_id=who.id,
+                    day=NOV23,
+                    now=NY_EVENING,
+                    card=diary.CardInput(mood=mood, note=f"card of {who.id}"),
+                )
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             failures.append(exc)
 
@@ -48,8 +54,11 @@ def test_a_crowd_reading_then_saving_at_once_loses_no_card(engine, session, peop
     ids = [who.id for who in crowd]
     cards = session.exec(select(DiaryCard).where(DiaryCard.participant_id.in_(ids))).all()
     assert sorted((c.participant_id, c.note) for c in cards) == [(i, f"card of {i}") for i in sorted(ids)]
-    audited = session.exec(select(func.count(func.distinct(AuditEvent.participant_id)))
-                           .where(AuditEvent.participant_id.in_(ids), AuditEvent.allowed)).one()
+    audited = session.exec(
+        select(func.count(func.distinct(AuditEvent.participant_id))).where(
+            AuditEvent.participant_id.in_(ids), AuditEvent.allowed
+        )
+    ).one()
     assert audited == CROWD
 
 
@@ -74,7 +83,7 @@ def test_a_sqlite_writer_waits_for_the_one_writing_instead_of_being_refused(tmp_
                 conn.exec_driver_sql("INSERT INTO t (who) VALUES ('first')")
                 first_wrote.set()
                 second_trying.wait(10)
-                second_done.wait(1.0)    # the second cannot finish while this write is open
+                second_done.wait(1.0)  # the second cannot finish while this write is open
                 order.append("first commits")
                 conn.commit()
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
@@ -112,7 +121,7 @@ def test_the_writer_turn_is_given_back_however_a_transaction_ends(tmp_path):
     engine = _table(tmp_path)
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT count(*) FROM t")
-        assert not engine.iop_writer.locked()          # reading takes no turn
+        assert not engine.iop_writer.locked()  # reading takes no turn
         conn.exec_driver_sql("INSERT INTO t (who) VALUES ('a')")
         assert engine.iop_writer.locked()
         conn.commit()
@@ -121,10 +130,10 @@ def test_the_writer_turn_is_given_back_however_a_transaction_ends(tmp_path):
         conn.rollback()
         assert not engine.iop_writer.locked()
         conn.exec_driver_sql("DELETE FROM t")
-    assert not engine.iop_writer.locked()              # closed without a commit
+    assert not engine.iop_writer.locked()  # closed without a commit
     with Session(engine) as session:
         try:
-            session.exec(select(func.count()).select_from(DiaryCard))   # no such table here
+            session.exec(select(func.count()).select_from(DiaryCard))  # no such table here
         except Exception:  # noqa: BLE001 - the failure is the point
             session.rollback()
         session.connection().exec_driver_sql("INSERT INTO t (id, who) VALUES (100, 'c')")

@@ -29,8 +29,16 @@ def fresh_participant(session, username="quinn", tz=None) -> Actor:
     from core import accounts
 
     admin = act(session, "admin")
-    accounts.create_account(session, admin, username=username, name="Quinn Rivers", role="participant",
-                            password="long enough", rounds=4, therapist_id=act(session, "dr.rivera").id)
+    accounts.create_account(
+        session,
+        admin,
+        username=username,
+        name="Quinn Rivers",
+        role="participant",
+        password="long enough",
+        rounds=4,
+        therapist_id=act(session, "dr.rivera").id,
+    )
     user = session.exec(select(AppUser).where(AppUser.username == username)).one()
     user.timezone = tz
     session.add(user)
@@ -39,10 +47,16 @@ def fresh_participant(session, username="quinn", tz=None) -> Actor:
 
 
 def card(**overrides) -> diary.CardInput:
-    values = dict(mood=6, emotions={"sadness": 2, "joy": 3},
-                  urges={"suicidal_thoughts": (0, False), "self_harm": (1, False), "substance_use": (2, False)},
-                  craving=3, skills=["wise_mind", "tipp"], sleep_hours=7.5, medication="yes",
-                  note="Went for a walk.")
+    values = dict(
+        mood=6,
+        emotions={"sadness": 2, "joy": 3},
+        urges={"suicidal_thoughts": (0, False), "self_harm": (1, False), "substance_use": (2, False)},
+        craving=3,
+        skills=["wise_mind", "tipp"],
+        sleep_hours=7.5,
+        medication="yes",
+        note="Went for a walk.",
+    )
     values.update(overrides)
     return diary.CardInput(**values)
 
@@ -95,7 +109,7 @@ def test_two_devices_saving_at_the_same_moment_make_one_card(engine, session, de
 
 
 def test_the_day_is_the_participants_own(session, demo):
-    ny = fresh_participant(session, "quinn")                      # program zone: New York
+    ny = fresh_participant(session, "quinn")  # program zone: New York
     tokyo = fresh_participant(session, "toshi", tz="Asia/Tokyo")
     assert user_today(session, ny.id, NY_EVENING) == NOV23
     assert user_today(session, tokyo.id, NY_EVENING) == date(2026, 11, 24)
@@ -110,26 +124,29 @@ def test_the_day_is_the_participants_own(session, demo):
         save(session, ny, day=date(2026, 11, 24))
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"mood": None}, "mood"),
-    ({"mood": 11}, "mood"),
-    ({"mood": -1}, "mood"),
-    ({"mood": 5.5}, "mood"),
-    ({"emotions": {"sadness": 6}}, "sadness"),
-    ({"emotions": {"envy": 2}}, "envy"),
-    ({"urges": {"self_harm": (9, False)}}, "urge_self_harm"),
-    ({"urges": {"gambling": (1, False)}}, "urge_gambling"),
-    ({"craving": 11}, "craving"),
-    ({"sleep_hours": 25}, "sleep_hours"),
-    ({"medication": "sometimes"}, "medication"),
-    ({"skills": ["not_a_skill"]}, "skills"),
-    ({"note": "x" * (clinical.NOTE_MAX_CHARS + 1)}, "note"),
-    # (a NUL in the note is removed, not refused: tests/unit/test_inputs.py)
-    ({"note": None}, "note"),
-    ({"urges": {"self_harm": 4}}, "urge_self_harm"),
-    ({"urges": {"self_harm": (4.5, False)}}, "urge_self_harm"),
-    ({"urges": "lots"}, "urges"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"mood": None}, "mood"),
+        ({"mood": 11}, "mood"),
+        ({"mood": -1}, "mood"),
+        ({"mood": 5.5}, "mood"),
+        ({"emotions": {"sadness": 6}}, "sadness"),
+        ({"emotions": {"envy": 2}}, "envy"),
+        ({"urges": {"self_harm": (9, False)}}, "urge_self_harm"),
+        ({"urges": {"gambling": (1, False)}}, "urge_gambling"),
+        ({"craving": 11}, "craving"),
+        ({"sleep_hours": 25}, "sleep_hours"),
+        ({"medication": "sometimes"}, "medication"),
+        ({"skills": ["not_a_skill"]}, "skills"),
+        ({"note": "x" * (clinical.NOTE_MAX_CHARS + 1)}, "note"),
+        # (a NUL in the note is removed, not refused: tests/unit/test_inputs.py)
+        ({"note": None}, "note"),
+        ({"urges": {"self_harm": 4}}, "urge_self_harm"),
+        ({"urges": {"self_harm": (4.5, False)}}, "urge_self_harm"),
+        ({"urges": "lots"}, "urges"),
+    ],
+)
 def test_bad_input_is_refused_in_core_and_nothing_is_saved(session, demo, overrides, field):
     quinn = fresh_participant(session)
     with pytest.raises(ValidationError) as caught:
@@ -147,8 +164,9 @@ def test_nobody_writes_another_persons_card(session, demo):
     quinn = fresh_participant(session)
     for intruder in ("alex", "dr.rivera", "pat.morgan", "admin"):
         with pytest.raises(AccessDenied):
-            diary.save_card(session, act(session, intruder), participant_id=quinn.id, day=NOV23,
-                            card=card(), now=NY_EVENING)
+            diary.save_card(
+                session, act(session, intruder), participant_id=quinn.id, day=NOV23, card=card(), now=NY_EVENING
+            )
 
 
 def test_therapist_reads_the_caseload_card_and_family_does_not(session, demo):
@@ -160,24 +178,27 @@ def test_therapist_reads_the_caseload_card_and_family_does_not(session, demo):
             diary.card_for_day(session, act(session, outsider), quinn.id, NOV23)
 
 
-@pytest.mark.parametrize("urges, expected", [
-    ({"suicidal_thoughts": (3, False)}, set()),
-    ({"suicidal_thoughts": (4, False)}, {"urge:suicidal_thoughts"}),
-    ({"suicidal_thoughts": (5, False)}, {"urge:suicidal_thoughts"}),
-    ({"self_harm": (3, False)}, set()),
-    ({"self_harm": (4, False)}, {"urge:self_harm"}),
-    ({"self_harm": (0, True)}, {"acted:self_harm"}),
-    ({"self_harm": (5, True)}, {"urge:self_harm", "acted:self_harm"}),
-    ({"suicidal_thoughts": (None, True)}, {"acted:suicidal_thoughts"}),
-    ({"substance_use": (5, False)}, set()),              # a strong urge, not used: no alert
-    ({"substance_use": (0, True)}, {"acted:substance_use"}),   # a lapse: review
-])
+@pytest.mark.parametrize(
+    "urges, expected",
+    [
+        ({"suicidal_thoughts": (3, False)}, set()),
+        ({"suicidal_thoughts": (4, False)}, {"urge:suicidal_thoughts"}),
+        ({"suicidal_thoughts": (5, False)}, {"urge:suicidal_thoughts"}),
+        ({"self_harm": (3, False)}, set()),
+        ({"self_harm": (4, False)}, {"urge:self_harm"}),
+        ({"self_harm": (0, True)}, {"acted:self_harm"}),
+        ({"self_harm": (5, True)}, {"urge:self_harm", "acted:self_harm"}),
+        ({"suicidal_thoughts": (None, True)}, {"acted:suicidal_thoughts"}),
+        ({"substance_use": (5, False)}, set()),  # a strong urge, not used: no alert
+        ({"substance_use": (0, True)}, {"acted:substance_use"}),  # a lapse: review
+    ],
+)
 def test_risk_triggers_at_their_edges(session, demo, urges, expected):
     quinn = fresh_participant(session)
     result = save(session, quinn, urges=urges)
     alerts = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()
     assert {r["key"] for a in alerts for r in a.reasons} == expected
-    assert len(alerts) == (1 if expected else 0)          # one save, at most one alert
+    assert len(alerts) == (1 if expected else 0)  # one save, at most one alert
     assert bool(result.risks) == bool(expected)
     lapse_only = expected == {"acted:substance_use"}
     assert all(a.severity == ("review" if lapse_only else "urgent") and a.resolved_at is None for a in alerts)
@@ -195,14 +216,14 @@ def test_saving_a_risky_card_again_does_not_duplicate_the_alert(session, demo):
 def test_streak_counts_days_in_a_row_without_punishing_an_open_today():
     today = NOV23
     days = {today - timedelta(days=n) for n in (1, 2, 3, 5)}
-    assert diary.streak(days, today) == 3          # today not yet filled: yesterday's run counts
+    assert diary.streak(days, today) == 3  # today not yet filled: yesterday's run counts
     assert diary.streak(days | {today}, today) == 4
     assert diary.streak(set(), today) == 0
 
 
 def test_csv_has_every_card_and_keeps_notes_as_text(session, demo):
     quinn = fresh_participant(session)
-    save(session, quinn, day=date(2026, 11, 22), note="=HYPERLINK(\"x\")")
+    save(session, quinn, day=date(2026, 11, 22), note='=HYPERLINK("x")')
     save(session, quinn)
     targets = diary.targets_for(session, quinn.program_id)
     rows = list(csv.DictReader(io.StringIO(diary.cards_csv(session, quinn, quinn.id, targets=targets))))
@@ -232,10 +253,12 @@ def test_demo_history_has_distinct_trajectories(session, demo):
         cards = diary.cards_between(session, who, who.id, date.min, date.max)
         assert len(cards) >= 7, username
         half = len(cards) // 2
-        means[username] = (sum(c.mood for c in cards[:half]) / half,
-                           sum(c.mood for c in cards[half:]) / (len(cards) - half))
-    assert means["alex"][1] > means["alex"][0]      # improving
-    assert means["casey"][1] < means["casey"][0]    # worsening
+        means[username] = (
+            sum(c.mood for c in cards[:half]) / half,
+            sum(c.mood for c in cards[half:]) / (len(cards) - half),
+        )
+    assert means["alex"][1] > means["alex"][0]  # improving
+    assert means["casey"][1] < means["casey"][0]  # worsening
     dana = act(session, "dana")
     assert session.exec(select(Alert).where(Alert.participant_id == dana.id)).first() is not None
     eli = act(session, "eli")
@@ -253,22 +276,32 @@ def test_admin_adds_and_retires_card_targets(session, demo):
     with pytest.raises(AccessDenied):
         diary.add_target(session, act(session, "dr.rivera"), label="Shopping")
     diary.set_target_active(session, admin, target_id=added.id, active=False)
-    with pytest.raises(ValidationError):   # retired: not on new cards
+    with pytest.raises(ValidationError):  # retired: not on new cards
         save(session, quinn, urges={"gambling": (1, False)})
     assert diary.card_for_day(session, quinn, quinn.id, NOV23).urges["gambling"] == (3, False)
 
 
-@pytest.mark.parametrize("min_urge, urge_sev, acted_sev, field", [
-    (6, "review", "none", "min_urge"), (0, "review", "none", "min_urge"), (True, "review", "none", "min_urge"),
-    ("3", "review", "none", "min_urge"), (None, "review", "none", "min_urge"), (3, "none", "none", "urge_severity"),
-    (3, "critical", "none", "urge_severity"), (None, "none", "URGENT", "acted_severity"),
-    (None, "none", None, "acted_severity")])
+@pytest.mark.parametrize(
+    "min_urge, urge_sev, acted_sev, field",
+    [
+        (6, "review", "none", "min_urge"),
+        (0, "review", "none", "min_urge"),
+        (True, "review", "none", "min_urge"),
+        ("3", "review", "none", "min_urge"),
+        (None, "review", "none", "min_urge"),
+        (3, "none", "none", "urge_severity"),
+        (3, "critical", "none", "urge_severity"),
+        (None, "none", "URGENT", "acted_severity"),
+        (None, "none", None, "acted_severity"),
+    ],
+)
 def test_a_target_rule_is_checked(session, demo, min_urge, urge_sev, acted_sev, field):
     admin = act(session, "admin")
     gambling = diary.add_target(session, admin, label="Gambling")
     with pytest.raises(ValidationError) as refused:
-        diary.set_target_rule(session, admin, target_id=gambling.id, min_urge=min_urge, urge_severity=urge_sev,
-                              acted_severity=acted_sev)
+        diary.set_target_rule(
+            session, admin, target_id=gambling.id, min_urge=min_urge, urge_severity=urge_sev, acted_severity=acted_sev
+        )
     assert field in refused.value.fields
 
 
@@ -277,21 +310,30 @@ def test_target_rules_are_the_admins_audited_and_the_safety_rules_are_fixed(sess
 
     admin = act(session, "admin")
     gambling = diary.add_target(session, admin, label="Purging")
-    saved = diary.set_target_rule(session, admin, target_id=gambling.id, min_urge=4, urge_severity="urgent",
-                                  acted_severity="urgent")
+    saved = diary.set_target_rule(
+        session, admin, target_id=gambling.id, min_urge=4, urge_severity="urgent", acted_severity="urgent"
+    )
     assert saved.rule.describe() == "urge 4+ → urgent; acted → urgent"
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "rule")).one()
-    assert event.actor_id == admin.id and event.ref == f"target:{gambling.id}"   # a reference, no clinical words
+    assert event.actor_id == admin.id and event.ref == f"target:{gambling.id}"  # a reference, no clinical words
     self_harm = session.exec(select(DiaryTarget).where(DiaryTarget.key == "self_harm")).one()
     with pytest.raises(ValidationError, match="fixed clinical rules"):
-        diary.set_target_rule(session, admin, target_id=self_harm.id, min_urge=None, urge_severity="none",
-                              acted_severity="none")
+        diary.set_target_rule(
+            session, admin, target_id=self_harm.id, min_urge=None, urge_severity="none", acted_severity="none"
+        )
     with pytest.raises(AccessDenied):
-        diary.set_target_rule(session, act(session, "dr.rivera"), target_id=gambling.id, min_urge=None,
-                              urge_severity="none", acted_severity="review")
+        diary.set_target_rule(
+            session,
+            act(session, "dr.rivera"),
+            target_id=gambling.id,
+            min_urge=None,
+            urge_severity="none",
+            acted_severity="review",
+        )
     with pytest.raises(ValidationError):
-        diary.set_target_rule(session, admin, target_id=999_999, min_urge=None, urge_severity="none",
-                              acted_severity="none")
+        diary.set_target_rule(
+            session, admin, target_id=999_999, min_urge=None, urge_severity="none", acted_severity="none"
+        )
     # a stored rule on a safety target can't weaken it either
     self_harm.alert_urge_severity = self_harm.alert_acted_severity = "none"
     session.add(self_harm)

@@ -16,8 +16,17 @@ def sections() -> dict[str, str]:
 
 def test_overdose_and_naloxone_guidance_is_there():
     found = next(body for title, body in sections().items() if "naloxone" in title.lower())
-    for fact in ("tolerance drops", "fentanyl", "breathing is very slow", "emergency number", "second dose",
-                 "wear off", "onto their side", "without a", "opioids only"):
+    for fact in (
+        "tolerance drops",
+        "fentanyl",
+        "breathing is very slow",
+        "emergency number",
+        "second dose",
+        "wear off",
+        "onto their side",
+        "without a",
+        "opioids only",
+    ):
         assert fact in " ".join(found.split()), fact
 
 

@@ -77,28 +77,40 @@ RECORD_READERS = {
 def _weekly(result, series):
     weeks, *values = result
     assert len(weeks) == sharing.FAMILY_WEEKS and len(values) == series
-    assert all(len(v) == len(weeks) for v in values)            # one number per week, not per day
+    assert all(len(v) == len(weeks) for v in values)  # one number per week, not per day
 
 
 def _totals(result):
-    assert all(len(row) == 4 for row in result)                  # day, kind, total, band: never the answers
+    assert all(len(row) == 4 for row in result)  # day, kind, total, band: never the answers
 
 
 def _shared_steps(plan):
-    assert plan is None or set(plan.content) <= {"reasons_for_living"}   # only what the participant marked
+    assert plan is None or set(plan.content) <= {"reasons_for_living"}  # only what the participant marked
 
 
 # The family views: (category their consent must cover, call, what the answer may contain).
 SUMMARY_READERS = {
-    "sharing.mood_trend": (Category.MOOD_TREND, lambda s, a, p: sharing.mood_trend(s, a, p, TODAY),
-                           lambda r: _weekly(r, 1)),
-    "sharing.practice_counts": (Category.PRACTICE_COUNTS, lambda s, a, p: sharing.practice_counts(s, a, p, TODAY),
-                                lambda r: _weekly(r, 2)),
-    "sharing.attendance_weekly": (Category.ATTENDANCE, lambda s, a, p: sharing.attendance_weekly(s, a, p, TODAY),
-                                  lambda r: _weekly(r, 2)),
+    "sharing.mood_trend": (
+        Category.MOOD_TREND,
+        lambda s, a, p: sharing.mood_trend(s, a, p, TODAY),
+        lambda r: _weekly(r, 1),
+    ),
+    "sharing.practice_counts": (
+        Category.PRACTICE_COUNTS,
+        lambda s, a, p: sharing.practice_counts(s, a, p, TODAY),
+        lambda r: _weekly(r, 2),
+    ),
+    "sharing.attendance_weekly": (
+        Category.ATTENDANCE,
+        lambda s, a, p: sharing.attendance_weekly(s, a, p, TODAY),
+        lambda r: _weekly(r, 2),
+    ),
     "sharing.checkup_totals": (Category.CHECKUP_TOTALS, lambda s, a, p: sharing.checkup_totals(s, a, p), _totals),
-    "sharing.substance_use": (Category.SUBSTANCE_USE, lambda s, a, p: sharing.substance_use(s, a, p, TODAY),
-                              lambda r: _weekly(r, 2)),
+    "sharing.substance_use": (
+        Category.SUBSTANCE_USE,
+        lambda s, a, p: sharing.substance_use(s, a, p, TODAY),
+        lambda r: _weekly(r, 2),
+    ),
     "safety.current_plan": (Category.SAFETY_PLAN, lambda s, a, p: safety.current_plan(s, a, p), _shared_steps),
 }
 
@@ -120,23 +132,61 @@ ROLE_READERS = {
     "review.desk": lambda s, a: review.desk(s, a),
 }
 # The family member's own things (their links, what is shared with them, their program and day).
-OWN_READERS = {"sharing.shared_with_me", "program.program_of",
-               "audit.audit_log", "notify.is_clinical_lead"}   # (the audit log is the admin's: refused by role, tested in test_access/test_admin)
+OWN_READERS = {
+    "sharing.shared_with_me",
+    "program.program_of",
+    "audit.audit_log",
+    "notify.is_clinical_lead",
+}  # (the audit log is the admin's: refused by role, tested in test_access/test_admin)
 # Functions that change things (family never writes: see test_access) or are the gate itself.
 NOT_READERS = {
-    "access.authorize", "access.record", "access.record_many", "access.require_role",
-    "accounts.assign_therapist", "accounts.create_account", "accounts.set_active",
-    "alerts.acknowledge", "alerts.acknowledge_many", "alerts.raise_missed_checkins", "alerts.resolve",
-    "alerts.route", "alerts.save_followup", "alerts.screen_free_text", "alerts.screen_search",
-    "auth.issue_reset_code", "auth.unlock", "diary.set_target_rule", "program.set_crisis_region",
-    "attendance.record_session", "checkups.request_extra", "checkups.submit",
-    "diary.add_target", "diary.save_card", "diary.set_target_active",
-    "practice.assign_homework", "practice.remove_homework", "practice.save_practice", "practice.save_thought_record",
-    "practice.set_favourite", "program.set_checkup_interval", "program.set_local_crisis_resources",
-    "screeners.request", "screeners.submit",
-    "safety.save_plan", "sharing.create_invitation", "sharing.grant", "sharing.revoke", "sharing.withdraw_invitation",
-    "feed.turn_off", "feed.turn_on", "notify.save_reminders", "notify.send_again", "notify.send_test",
-    "notify.set_clinical_leads", "notify.set_email", "notify.set_escalation_minutes",
+    "access.authorize",
+    "access.record",
+    "access.record_many",
+    "access.require_role",
+    "accounts.assign_therapist",
+    "accounts.create_account",
+    "accounts.set_active",
+    "alerts.acknowledge",
+    "alerts.acknowledge_many",
+    "alerts.raise_missed_checkins",
+    "alerts.resolve",
+    "alerts.route",
+    "alerts.save_followup",
+    "alerts.screen_free_text",
+    "alerts.screen_search",
+    "auth.issue_reset_code",
+    "auth.unlock",
+    "diary.set_target_rule",
+    "program.set_crisis_region",
+    "attendance.record_session",
+    "checkups.request_extra",
+    "checkups.submit",
+    "diary.add_target",
+    "diary.save_card",
+    "diary.set_target_active",
+    "practice.assign_homework",
+    "practice.remove_homework",
+    "practice.save_practice",
+    "practice.save_thought_record",
+    "practice.set_favourite",
+    "program.set_checkup_interval",
+    "program.set_local_crisis_resources",
+    "screeners.request",
+    "screeners.submit",
+    "safety.save_plan",
+    "sharing.create_invitation",
+    "sharing.grant",
+    "sharing.revoke",
+    "sharing.withdraw_invitation",
+    "feed.turn_off",
+    "feed.turn_on",
+    "notify.save_reminders",
+    "notify.send_again",
+    "notify.send_test",
+    "notify.set_clinical_leads",
+    "notify.set_email",
+    "notify.set_escalation_minutes",
 }
 
 
@@ -145,7 +195,11 @@ def test_every_core_function_that_takes_an_actor_is_in_this_table():
     for info in pkgutil.iter_modules(core.__path__):
         module = importlib.import_module(f"core.{info.name}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
-            if fn.__module__ == module.__name__ and not name.startswith("_") and "actor" in inspect.signature(fn).parameters:
+            if (
+                fn.__module__ == module.__name__
+                and not name.startswith("_")
+                and "actor" in inspect.signature(fn).parameters
+            ):
                 found.add(f"{info.name}.{name}")
     listed = set(RECORD_READERS) | set(SUMMARY_READERS) | set(ROLE_READERS) | OWN_READERS | NOT_READERS
     assert found - listed == set(), "add these to the family reader table"
@@ -163,14 +217,27 @@ CONSENT_STATES = ["none", *[c.value for c in sharing.OFFERED], "all"]
 def test_every_reader_refuses_family_or_returns_only_the_consented_summary(session, demo, state):
     dana, jamie = act(session, "dana"), act(session, "jamie.okafor")
     plan = safety.current_plan(session, dana, dana.id)
-    safety.save_plan(session, dana, participant_id=dana.id, base_version=plan.version,
-                     content={**plan.content, "shared_steps": ["reasons_for_living"]})
+    safety.save_plan(
+        session,
+        dana,
+        participant_id=dana.id,
+        base_version=plan.version,
+        content={**plan.content, "shared_steps": ["reasons_for_living"]},
+    )
     consented = set(sharing.OFFERED) if state == "all" else set() if state == "none" else {Category(state)}
     now = utcnow()
     for category in consented:
-        session.add(ConsentGrant(participant_id=dana.id, family_id=jamie.id, category=category.value,
-                                 expires_at=now + timedelta(days=30), purpose="So I can support her",
-                                 signature="Dana Okafor", signed_at=now))
+        session.add(
+            ConsentGrant(
+                participant_id=dana.id,
+                family_id=jamie.id,
+                category=category.value,
+                expires_at=now + timedelta(days=30),
+                purpose="So I can support her",
+                signature="Dana Okafor",
+                signed_at=now,
+            )
+        )
     session.commit()
 
     outcomes = {}
@@ -194,10 +261,11 @@ def test_every_reader_refuses_family_or_returns_only_the_consented_summary(sessi
     expected_summaries = {name for name, (category, _, _) in SUMMARY_READERS.items() if category in consented}
     assert {n for n, o in outcomes.items() if o == "summary"} == expected_summaries
 
-    [person] = sharing.shared_with_me(session, jamie)            # and what they are told is shared
+    [person] = sharing.shared_with_me(session, jamie)  # and what they are told is shared
     assert person.categories == consented
     # Every look was recorded against Dana, refused ones included.
-    looks = session.exec(select(AuditEvent).where(AuditEvent.actor_id == jamie.id,
-                                                  AuditEvent.participant_id == dana.id)).all()
+    looks = session.exec(
+        select(AuditEvent).where(AuditEvent.actor_id == jamie.id, AuditEvent.participant_id == dana.id)
+    ).all()
     assert len([e for e in looks if e.allowed]) >= len(expected_summaries)
     assert all(e.action == "read_summary" for e in looks if e.allowed)

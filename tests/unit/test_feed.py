@@ -30,9 +30,19 @@ def fetch(path: str) -> tuple[int, dict[str, str], bytes]:
     sent: list[dict] = []
 
     async def call():
-        scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode("utf-8", "surrogateescape"),
-                 "query_string": b"", "headers": [(b"host", b"iop.test")], "http_version": "1.1", "scheme": "https",
-                 "server": ("iop.test", 443), "client": ("127.0.0.1", 5000), "root_path": ""}
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": path,
+            "raw_path": path.encode("utf-8", "surrogateescape"),
+            "query_string": b"",
+            "headers": [(b"host", b"iop.test")],
+            "http_version": "1.1",
+            "scheme": "https",
+            "server": ("iop.test", 443),
+            "client": ("127.0.0.1", 5000),
+            "root_path": "",
+        }
 
         async def receive():
             return {"type": "http.request", "body": b"", "more_body": False}
@@ -60,10 +70,26 @@ def _path(url: str) -> str:
 def quinn(session, people):
     who = people.participant(started_on=DAY - timedelta(days=7))
     for kind in ("phq9", "gad7", "pacs"):
-        session.add(Checkup(participant_id=who.id, kind=kind, slot_key="p0", day=DAY - timedelta(days=7),
-                            answers=[0], total=0, band="minimal"))
-    session.add(Homework(participant_id=who.id, skill_id="urge_surfing", assigned_by_id=people.therapist.id,
-                         assigned_on=DAY - timedelta(days=1), due_on=DAY + timedelta(days=3)))
+        session.add(
+            Checkup(
+                participant_id=who.id,
+                kind=kind,
+                slot_key="p0",
+                day=DAY - timedelta(days=7),
+                answers=[0],
+                total=0,
+                band="minimal",
+            )
+        )
+    session.add(
+        Homework(
+            participant_id=who.id,
+            skill_id="urge_surfing",
+            assigned_by_id=people.therapist.id,
+            assigned_on=DAY - timedelta(days=1),
+            due_on=DAY + timedelta(days=3),
+        )
+    )
     session.commit()
     notify.set_email(session, who, email="quinn@home.example.org")
     notify.save_reminders(session, who, diary=True, checkup=False, homework=False, remind_at="19:30")
@@ -108,12 +134,14 @@ def test_turning_it_off_or_making_a_new_link_404s_the_old_address_at_once(sessio
     second = feed.turn_on(session, quinn)
     assert fetch(_path(first))[:3:2] == (404, b"") and fetch(_path(second))[0] == 200
     feed.turn_off(session, quinn)
-    assert fetch(_path(second)) [0] == 404
+    assert fetch(_path(second))[0] == 404
     assert feed.feed_status(session, quinn).on is False
 
 
-@pytest.mark.parametrize("token", ["x", "A" * 43, "A" * 42 + "!", "..%2F..%2Fetc", "%00" + "A" * 40, "A" * 5000,
-                                   "' OR 1=1 --", "AAAA%2FBBBB"])
+@pytest.mark.parametrize(
+    "token",
+    ["x", "A" * 43, "A" * 42 + "!", "..%2F..%2Fetc", "%00" + "A" * 40, "A" * 5000, "' OR 1=1 --", "AAAA%2FBBBB"],
+)
 def test_unknown_or_malformed_tokens_get_a_bare_404(database_url, token):
     status, headers, body = fetch(f"{feed.PATH}/{token}.ics")
     assert (status, body) == (404, b"") and headers.get("cache-control") == "no-store"
@@ -143,8 +171,15 @@ def test_family_and_admins_have_no_feed(session, people):
 
 def test_a_therapists_feed_counts_what_falls_due_without_names(session, people, quinn):
     ren = people.participant("ren", name="Ren Ito", started_on=DAY - timedelta(days=7))
-    session.add(Homework(participant_id=ren.id, skill_id="stop", assigned_by_id=people.therapist.id,
-                         assigned_on=DAY - timedelta(days=1), due_on=DAY + timedelta(days=3)))
+    session.add(
+        Homework(
+            participant_id=ren.id,
+            skill_id="stop",
+            assigned_by_id=people.therapist.id,
+            assigned_on=DAY - timedelta(days=1),
+            due_on=DAY + timedelta(days=3),
+        )
+    )
     session.commit()
     therapist = people.actor(people.therapist)
     url = feed.turn_on(session, therapist)

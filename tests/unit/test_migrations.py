@@ -22,4 +22,3 @@ def test_migrations_from_empty_match_the_models(tmp_path, request):
     engine.dispose()
     assert diff == []
     assert {"app_user", "program", "caseload_assignment", "consent_grant", "audit_event"} <= tables
-

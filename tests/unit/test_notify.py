@@ -25,22 +25,38 @@ THERAPIST_EMAIL = "tess.ting@clinic.example.org"
 LEAD_EMAIL = "lee.lead@clinic.example.org"
 NOTE = "I want to end it all tonight, Rivers family farm"
 # Words that would tell a reader something clinical or who it is about.
-CLINICAL = re.compile(r"\b(suicid\w*|self.?harm|urges?|acted|crisis|phq\S*|gad\S*|scores?|diagnos\w*|mood|notes?|"
-                      r"risk|substance|quinn|rivers|tess|ting|end it all|farm|[0-9] of 5|5/5)\b", re.IGNORECASE)
+CLINICAL = re.compile(
+    r"\b(suicid\w*|self.?harm|urges?|acted|crisis|phq\S*|gad\S*|scores?|diagnos\w*|mood|notes?|"
+    r"risk|substance|quinn|rivers|tess|ting|end it all|farm|[0-9] of 5|5/5)\b",
+    re.IGNORECASE,
+)
 
 
 def _staff(session, people):
     people.therapist.email = THERAPIST_EMAIL
-    lead = AppUser(username="dr.lead", name="Dr. Lee Lead", role="therapist", password_hash="!",
-                   program_id=people.program.id, email=LEAD_EMAIL, is_clinical_lead=True)
+    lead = AppUser(
+        username="dr.lead",
+        name="Dr. Lee Lead",
+        role="therapist",
+        password_hash="!",
+        program_id=people.program.id,
+        email=LEAD_EMAIL,
+        is_clinical_lead=True,
+    )
     session.add_all([people.therapist, lead])
     session.commit()
     return lead
 
 
 def _urgent_card(session, who: Actor, now=EVENING):
-    return diary.save_card(session, who, participant_id=who.id, day=DAY, now=now,
-                           card=diary.CardInput(mood=2, urges={"suicidal_thoughts": (5, False)}, note=NOTE))
+    return diary.save_card(
+        session,
+        who,
+        participant_id=who.id,
+        day=DAY,
+        now=now,
+        card=diary.CardInput(mood=2, urges={"suicidal_thoughts": (5, False)}, note=NOTE),
+    )
 
 
 def _outbox(session, **where) -> list[OutboxMessage]:
@@ -79,10 +95,14 @@ def test_the_message_is_written_in_the_alerts_own_transaction(session, people):
     """Rolled back with the alert, committed with it: never an alert without its email, nor the reverse."""
     quinn = people.participant()
     reason = clinical.Reason("urge:suicidal_thoughts", clinical.Severity.URGENT, "Suicidal thoughts urge 5 of 5", 5)
-    alerts.route(session, None, participant_id=quinn.id, source_key=f"diary:{DAY}", day=DAY, reasons=[reason], now=EVENING)
+    alerts.route(
+        session, None, participant_id=quinn.id, source_key=f"diary:{DAY}", day=DAY, reasons=[reason], now=EVENING
+    )
     session.rollback()
     assert _outbox(session) == [] and session.exec(select(Alert)).all() == []
-    alerts.route(session, None, participant_id=quinn.id, source_key=f"diary:{DAY}", day=DAY, reasons=[reason], now=EVENING)
+    alerts.route(
+        session, None, participant_id=quinn.id, source_key=f"diary:{DAY}", day=DAY, reasons=[reason], now=EVENING
+    )
     session.commit()
     [alert] = session.exec(select(Alert)).all()
     assert [(m.kind, m.alert_id) for m in _outbox(session)] == [(Kind.URGENT_ALERT, alert.id)]
@@ -92,42 +112,56 @@ def test_saving_the_same_urgent_card_again_queues_one_email(session, people):
     _staff(session, people)
     quinn = people.participant()
     for urge in (4, 5, 5):
-        diary.save_card(session, quinn, participant_id=quinn.id, day=DAY, now=EVENING,
-                        card=diary.CardInput(mood=2, urges={"suicidal_thoughts": (urge, False)}))
+        diary.save_card(
+            session,
+            quinn,
+            participant_id=quinn.id,
+            day=DAY,
+            now=EVENING,
+            card=diary.CardInput(mood=2, urges={"suicidal_thoughts": (urge, False)}),
+        )
     assert len(_outbox(session, kind=Kind.URGENT_ALERT.value)) == 1
 
 
 def test_a_review_alert_waits_for_the_working_morning_digest(session, people, monkeypatch):
     _staff(session, people)
     quinn = people.participant(started_on=DAY - timedelta(days=20))
-    diary.save_card(session, quinn, participant_id=quinn.id, day=DAY, now=EVENING,
-                    card=diary.CardInput(mood=5, urges={"substance_use": (2, True)}))       # a lapse: review
-    assert _outbox(session) == []                                                     # nobody is told at once
+    diary.save_card(
+        session,
+        quinn,
+        participant_id=quinn.id,
+        day=DAY,
+        now=EVENING,
+        card=diary.CardInput(mood=5, urges={"substance_use": (2, True)}),
+    )  # a lapse: review
+    assert _outbox(session) == []  # nobody is told at once
     with smtp_server() as (inbox, port):
         use_smtp(monkeypatch, port)
-        wednesday_7_59 = datetime(2026, 11, 25, 12, 59, tzinfo=UTC)                  # 7:59 am in New York
+        wednesday_7_59 = datetime(2026, 11, 25, 12, 59, tzinfo=UTC)  # 7:59 am in New York
         notify.tick(now=wednesday_7_59)
         assert inbox.count() == 0
         notify.tick(now=wednesday_7_59 + timedelta(minutes=1))
-        notify.tick(now=wednesday_7_59 + timedelta(minutes=5))                        # a second tick adds nothing
+        notify.tick(now=wednesday_7_59 + timedelta(minutes=5))  # a second tick adds nothing
     [digest] = inbox.messages
     assert digest["To"] == THERAPIST_EMAIL and digest["Subject"] == "Your IOP Companion morning summary"
     assert "1 alert to review" in digest.get_content()
     assert CLINICAL.search(_text(digest)) is None, _text(digest)
     rows = _outbox(session, kind=Kind.DIGEST.value)
-    assert {(r.recipient_id, r.status) for r in rows} == {(people.therapist.id, Status.SENT),
-                                                          (rows[-1].recipient_id, Status.SKIPPED)}   # the lead: nothing
+    assert {(r.recipient_id, r.status) for r in rows} == {
+        (people.therapist.id, Status.SENT),
+        (rows[-1].recipient_id, Status.SKIPPED),
+    }  # the lead: nothing
 
 
 def test_the_digest_raises_missed_check_ins_first_and_skips_the_weekend(session, people, monkeypatch):
     _staff(session, people)
-    people.participant(started_on=date(2026, 11, 20))          # never filled in a card
+    people.participant(started_on=date(2026, 11, 20))  # never filled in a card
     saturday_9am = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
     with smtp_server() as (inbox, port):
         use_smtp(monkeypatch, port)
         notify.tick(now=saturday_9am)
         assert inbox.count() == 0 and _outbox(session, kind=Kind.DIGEST.value) == []
-        notify.tick(now=saturday_9am + timedelta(days=2))     # Monday 9 am
+        notify.tick(now=saturday_9am + timedelta(days=2))  # Monday 9 am
     [digest] = [m for m in inbox.messages if m["To"] == THERAPIST_EMAIL]
     assert "1 missed check-in" in digest.get_content()
     assert session.exec(select(Alert).where(Alert.trigger == alerts.MISSED_CHECKIN)).one()
@@ -143,7 +177,7 @@ def test_escalation_to_the_clinical_lead_after_the_window(session, people, monke
         notify.tick(now=EVENING + timedelta(minutes=29, seconds=59))
         assert [m["To"] for m in inbox.messages] == [THERAPIST_EMAIL]
         notify.tick(now=EVENING + timedelta(minutes=30))
-        notify.tick(now=EVENING + timedelta(minutes=45))        # escalated once, not on every tick
+        notify.tick(now=EVENING + timedelta(minutes=45))  # escalated once, not on every tick
     assert [m["To"] for m in inbox.messages] == [THERAPIST_EMAIL, LEAD_EMAIL]
     escalation = inbox.messages[1]
     assert "not been acknowledged" in escalation["Subject"] and "30 minutes" in escalation.get_content()
@@ -151,8 +185,10 @@ def test_escalation_to_the_clinical_lead_after_the_window(session, people, monke
     # The alert's history shows both, and the lead sees whose caseload it is on (not whose alert).
     therapist = people.actor(people.therapist)
     notices = notify.alert_notices(session, therapist, [alert_id])[alert_id]
-    assert [(n.kind, n.to, n.status) for n in notices] == [(Kind.URGENT_ALERT, "you", Status.SENT),
-                                                           (Kind.ESCALATION, "Dr. Lee Lead (clinical lead)", Status.SENT)]
+    assert [(n.kind, n.to, n.status) for n in notices] == [
+        (Kind.URGENT_ALERT, "you", Status.SENT),
+        (Kind.ESCALATION, "Dr. Lee Lead (clinical lead)", Status.SENT),
+    ]
     [waiting] = notify.escalations_for_lead(session, Actor.of(lead))
     assert waiting.therapist == "Dr. Tess Ting" and waiting.alert_ref == f"alert:{alert_id}"
     assert notify.escalations_for_lead(session, therapist) == []
@@ -209,11 +245,13 @@ def test_an_alert_acknowledged_before_its_email_left_is_not_sent(session, people
 
 # --- faults: the mail server down, refusing, a worker killed ----------------------------------------
 
+
 def test_a_mail_server_that_is_down_keeps_messages_queued_and_the_admin_sees_why(session, people, monkeypatch):
     _staff(session, people)
     quinn = people.participant()
     from tests.smtp_server import free_port
-    port = free_port()                        # nothing listens here
+
+    port = free_port()  # nothing listens here
     use_smtp(monkeypatch, port)
     _urgent_card(session, quinn)
     done = notify.tick(now=EVENING)
@@ -224,9 +262,9 @@ def test_a_mail_server_that_is_down_keeps_messages_queued_and_the_admin_sees_why
     assert row.due_at == EVENING + notify.BACKOFF_FIRST
     overview = notify.overview(session, people.actor(people.admin))
     assert overview.counts == {"queued": 1} and "Could not reach" in overview.waiting_reason
-    notify.tick(now=EVENING + timedelta(seconds=10))        # not yet due again: not tried
+    notify.tick(now=EVENING + timedelta(seconds=10))  # not yet due again: not tried
     assert _outbox(session)[0].attempts == 1
-    with smtp_server(port=port) as (inbox, _):                # the server comes back
+    with smtp_server(port=port) as (inbox, _):  # the server comes back
         notify.tick(now=EVENING + timedelta(seconds=31))
         notify.tick(now=EVENING + timedelta(minutes=5))
     assert inbox.outbox_ids() == [row.id]
@@ -237,6 +275,7 @@ def test_retries_back_off_and_give_up_as_failed_after_the_last_try(session, peop
     _staff(session, people)
     quinn = people.participant()
     from tests.smtp_server import free_port
+
     use_smtp(monkeypatch, free_port())
     _urgent_card(session, quinn)
     now, waits = EVENING, []
@@ -250,8 +289,9 @@ def test_retries_back_off_and_give_up_as_failed_after_the_last_try(session, peop
     assert max(waits[:-1]) == notify.BACKOFF_MAX
 
 
-@pytest.mark.parametrize("reply, status", [("550 5.1.1 No such mailbox", Status.FAILED),
-                                           ("451 4.3.0 Try again later", Status.QUEUED)])
+@pytest.mark.parametrize(
+    "reply, status", [("550 5.1.1 No such mailbox", Status.FAILED), ("451 4.3.0 Try again later", Status.QUEUED)]
+)
 def test_a_refused_address_fails_and_a_temporary_refusal_retries(session, people, monkeypatch, reply, status):
     _staff(session, people)
     quinn = people.participant()
@@ -282,7 +322,7 @@ def test_a_claim_left_by_a_dead_worker_is_sent_once_after_the_lease(session, peo
     [claimed] = notify.claim(session, worker="dead-worker", now=EVENING)
     with smtp_server() as (inbox, port):
         use_smtp(monkeypatch, port)
-        notify.tick(now=EVENING + timedelta(minutes=1))              # still leased: nobody else takes it
+        notify.tick(now=EVENING + timedelta(minutes=1))  # still leased: nobody else takes it
         assert inbox.count() == 0
         notify.tick(now=EVENING + notify.LEASE + timedelta(minutes=1))
         notify.tick(now=EVENING + notify.LEASE + timedelta(minutes=2))
@@ -299,7 +339,7 @@ def test_a_message_held_by_a_stale_claim_is_not_sent_by_its_old_worker(session, 
     notify.recover_stale(session, EVENING + notify.LEASE + timedelta(seconds=1))
     [new] = notify.claim(session, worker="other", now=EVENING + notify.LEASE + timedelta(seconds=2))
     assert new.id == old.id and new.token != old.token
-    assert notify._settle(session, old, status=Status.SENDING, now=EVENING) is False   # the slow one stands down
+    assert notify._settle(session, old, status=Status.SENDING, now=EVENING) is False  # the slow one stands down
 
 
 def test_send_again_is_the_admins_decision_for_failed_and_uncertain_messages(session, people, monkeypatch):
@@ -325,6 +365,7 @@ def test_send_again_is_the_admins_decision_for_failed_and_uncertain_messages(ses
 
 # --- where mail goes without SMTP, and the admin's test button ---------------------------------------
 
+
 def test_without_smtp_messages_land_in_the_mail_drop_the_admin_reads(session, people, tmp_path, monkeypatch):
     from core import config
 
@@ -341,9 +382,10 @@ def test_without_smtp_messages_land_in_the_mail_drop_the_admin_reads(session, pe
     admin = people.actor(people.admin)
     assert "To: " + THERAPIST_EMAIL in notify.maildrop_text(session, admin, message_id=row.id)
     assert "mail drop" in notify.overview(session, admin).where
-    notify.MailDrop(tmp_path / "drop").send(notify.build_email(row_id=row.id, dedupe_key="x", to="a@b.org",
-                                                               subject="s", body="b", now=EVENING), row.id)
-    assert len(list((tmp_path / "drop").glob("*"))) == 1          # written again: still one file
+    notify.MailDrop(tmp_path / "drop").send(
+        notify.build_email(row_id=row.id, dedupe_key="x", to="a@b.org", subject="s", body="b", now=EVENING), row.id
+    )
+    assert len(list((tmp_path / "drop").glob("*"))) == 1  # written again: still one file
 
 
 def test_the_smtp_test_button_reports_what_the_server_said(session, people, monkeypatch):
@@ -353,6 +395,7 @@ def test_the_smtp_test_button_reports_what_the_server_said(session, people, monk
         result = notify.send_test(session, admin, to="Admin@Clinic.Example.org ")
     assert result.status == Status.SENT and inbox.messages[0]["To"] == "Admin@clinic.example.org"
     from tests.smtp_server import free_port
+
     use_smtp(monkeypatch, free_port())
     down = notify.send_test(session, admin, to="admin@clinic.example.org")
     assert down.status == Status.FAILED and "Could not reach the mail server" in down.reason
@@ -374,14 +417,31 @@ def test_the_admin_sets_the_window_and_the_clinical_leads(session, people):
     notify.set_clinical_leads(session, admin, [people.therapist.id])
     session.refresh(people.therapist)
     assert people.therapist.is_clinical_lead
-    assert [t for t in notify.overview(session, admin).therapists if t[2]] == [(people.therapist.id, "Dr. Tess Ting", True)]
+    assert [t for t in notify.overview(session, admin).therapists if t[2]] == [
+        (people.therapist.id, "Dr. Tess Ting", True)
+    ]
 
 
 # --- what people set: email, reminder times, quiet hours ------------------------------------------------
 
-@pytest.mark.parametrize("typed", ["", "   ", "not-an-email", "a@b", "two@@example.org", "x@example.org\nBcc: y@z.org",
-                                   "nul\x00@example.org", "a" * 250 + "@example.org", "![x](https://evil.example/i.png)",
-                                   None, 12, ["a@b.org"]])
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "",
+        "   ",
+        "not-an-email",
+        "a@b",
+        "two@@example.org",
+        "x@example.org\nBcc: y@z.org",
+        "nul\x00@example.org",
+        "a" * 250 + "@example.org",
+        "![x](https://evil.example/i.png)",
+        None,
+        12,
+        ["a@b.org"],
+    ],
+)
 def test_malformed_email_addresses_are_refused_at_entry(session, people, typed):
     quinn = people.participant()
     with pytest.raises(ValidationError) as refused:
@@ -398,14 +458,21 @@ def test_an_email_another_account_uses_is_refused(session, people):
     assert notify.set_email(session, quinn, email=" quinn@home.example.org ") == "quinn@home.example.org"
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"remind_at": "25:00"}, "remind_at"), ({"remind_at": "nonsense"}, "remind_at"), ({"remind_at": None}, "remind_at"),
-    ({"remind_at": "20:07"}, "remind_at"), ({"remind_at": 1200}, "remind_at"),
-    ({"remind_at": "23:00", "quiet_start": "22:00", "quiet_end": "07:00"}, "remind_at"),
-    ({"remind_at": "06:30", "quiet_start": "22:00", "quiet_end": "07:00"}, "remind_at"),
-    ({"quiet_start": "22:00"}, "quiet_end"), ({"quiet_start": "22:00", "quiet_end": "22:00"}, "quiet_end"),
-    ({"diary": "yes"}, "diary"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"remind_at": "25:00"}, "remind_at"),
+        ({"remind_at": "nonsense"}, "remind_at"),
+        ({"remind_at": None}, "remind_at"),
+        ({"remind_at": "20:07"}, "remind_at"),
+        ({"remind_at": 1200}, "remind_at"),
+        ({"remind_at": "23:00", "quiet_start": "22:00", "quiet_end": "07:00"}, "remind_at"),
+        ({"remind_at": "06:30", "quiet_start": "22:00", "quiet_end": "07:00"}, "remind_at"),
+        ({"quiet_start": "22:00"}, "quiet_end"),
+        ({"quiet_start": "22:00", "quiet_end": "22:00"}, "quiet_end"),
+        ({"diary": "yes"}, "diary"),
+    ],
+)
 def test_reminder_times_are_validated(session, people, kwargs, field):
     quinn = people.participant()
     notify.set_email(session, quinn, email="quinn@home.example.org")
@@ -421,20 +488,27 @@ def test_reminders_need_an_email_and_only_participants_set_them(session, people)
         notify.save_reminders(session, quinn, diary=True, checkup=False, homework=False, remind_at="20:00")
     notify.save_reminders(session, quinn, diary=False, checkup=False, homework=False, remind_at="20:00")
     with pytest.raises(Exception, match="not available"):
-        notify.save_reminders(session, people.actor(people.therapist), diary=True, checkup=False, homework=False,
-                              remind_at="20:00")
+        notify.save_reminders(
+            session, people.actor(people.therapist), diary=True, checkup=False, homework=False, remind_at="20:00"
+        )
 
 
 def test_no_digest_in_the_afternoon_the_next_morning_lists_everything(session, people, monkeypatch):
     _staff(session, people)
     quinn = people.participant(started_on=DAY - timedelta(days=20))
-    diary.save_card(session, quinn, participant_id=quinn.id, day=DAY, now=EVENING,
-                    card=diary.CardInput(mood=5, urges={"substance_use": (2, True)}))
+    diary.save_card(
+        session,
+        quinn,
+        participant_id=quinn.id,
+        day=DAY,
+        now=EVENING,
+        card=diary.CardInput(mood=5, urges={"substance_use": (2, True)}),
+    )
     with smtp_server() as (inbox, port):
         use_smtp(monkeypatch, port)
-        notify.tick(now=datetime(2026, 11, 25, 17, 0, tzinfo=UTC))       # Wednesday noon in New York
+        notify.tick(now=datetime(2026, 11, 25, 17, 0, tzinfo=UTC))  # Wednesday noon in New York
         assert inbox.count() == 0
-        notify.tick(now=datetime(2026, 11, 26, 13, 30, tzinfo=UTC))      # Thursday 8:30 am
+        notify.tick(now=datetime(2026, 11, 26, 13, 30, tzinfo=UTC))  # Thursday 8:30 am
     assert [m["To"] for m in inbox.messages] == [THERAPIST_EMAIL]
 
 
@@ -455,6 +529,7 @@ def test_names_typed_by_people_never_reach_an_email(session, people, monkeypatch
 
 
 # --- holes the property suite found (tests/property/test_core_writes.py), kept as regression tests -------
+
 
 @pytest.mark.parametrize("bad", [2**31, 2**63, -(2**63), 0, -1, 1.0, "7", None, True])
 def test_a_message_id_that_cannot_be_a_row_is_a_message_not_a_database_error(session, people, bad):
@@ -519,10 +594,16 @@ def test_a_stored_address_mail_cannot_reach_fails_with_the_reason_not_a_wrong_ad
 
 def test_only_active_therapists_of_the_admins_own_program_can_lead(session, people):
     admin = people.actor(people.admin)
-    gone = AppUser(username="dr.gone", name="Dr. Gone", role="therapist", password_hash="!",
-                   program_id=people.program.id, is_active=False)
-    loose = AppUser(username="dr.loose", name="Dr. Loose", role="therapist", password_hash="!")   # no program
-    stray = AppUser(username="stray.admin", name="Stray Admin", role="admin", password_hash="!")   # no program
+    gone = AppUser(
+        username="dr.gone",
+        name="Dr. Gone",
+        role="therapist",
+        password_hash="!",
+        program_id=people.program.id,
+        is_active=False,
+    )
+    loose = AppUser(username="dr.loose", name="Dr. Loose", role="therapist", password_hash="!")  # no program
+    stray = AppUser(username="stray.admin", name="Stray Admin", role="admin", password_hash="!")  # no program
     session.add_all([gone, loose, stray])
     session.commit()
     with pytest.raises(ValidationError, match="of your program"):

@@ -29,13 +29,22 @@ from core.notify import Kind, Status
 from tests.smtp_server import Inbox, smtp_server, use_smtp
 
 ROOT = Path(__file__).resolve().parents[2]
-NOW = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)     # an evening: no digest is due
+NOW = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)  # an evening: no digest is due
 
 
 def _queue(session, count: int) -> list[int]:
-    ids = [notify.enqueue(session, dedupe_key=f"load:{i}", kind=Kind.SMTP_TEST, subject="IOP Companion test email",
-                          body="A test.", to_address=f"person{i}@clinic.example.org", now=NOW - timedelta(seconds=1))
-           for i in range(count)]
+    ids = [
+        notify.enqueue(
+            session,
+            dedupe_key=f"load:{i}",
+            kind=Kind.SMTP_TEST,
+            subject="IOP Companion test email",
+            body="A test.",
+            to_address=f"person{i}@clinic.example.org",
+            now=NOW - timedelta(seconds=1),
+        )
+        for i in range(count)
+    ]
     session.commit()
     return ids
 
@@ -61,8 +70,10 @@ def test_two_worker_processes_send_each_message_exactly_once(database_url, sessi
         use_smtp(monkeypatch, port)
         context = multiprocessing.get_context("spawn")
         barrier = context.Barrier(2)
-        workers = [context.Process(target=_worker_process, args=(barrier, name, NOW.isoformat()))
-                   for name in ("worker-a", "worker-b")]
+        workers = [
+            context.Process(target=_worker_process, args=(barrier, name, NOW.isoformat()))
+            for name in ("worker-a", "worker-b")
+        ]
         for w in workers:
             w.start()
         for w in workers:
@@ -70,10 +81,10 @@ def test_two_worker_processes_send_each_message_exactly_once(database_url, sessi
         assert [w.exitcode for w in workers] == [0, 0]
         assert inbox.overlapped.is_set(), "the two workers never had a message at the server at the same time"
     counted = Counter(inbox.outbox_ids())
-    assert sorted(counted) == sorted(ids) and set(counted.values()) == {1}      # each exactly once
+    assert sorted(counted) == sorted(ids) and set(counted.values()) == {1}  # each exactly once
     rows = _rows(session)
     assert {r.status for r in rows} == {Status.SENT}
-    assert {r.claimed_by for r in rows} == {"worker-a", "worker-b"}             # both did real work
+    assert {r.claimed_by for r in rows} == {"worker-a", "worker-b"}  # both did real work
 
 
 def test_twenty_threads_claiming_at_once_never_share_a_message(database_url, engine, session):
@@ -95,7 +106,7 @@ def test_twenty_threads_claiming_at_once_never_share_a_message(database_url, eng
     for t in threads:
         t.join(60)
     assert failures == []
-    assert sorted(i for i, _ in claims) == sorted(ids)                 # every row once, none twice
+    assert sorted(i for i, _ in claims) == sorted(ids)  # every row once, none twice
     assert len({n for _, n in claims}) > 1
     assert Counter(r.attempts for r in _rows(session)) == {1: 60}
 
@@ -107,28 +118,33 @@ def _env() -> dict[str, str]:
 def test_a_worker_killed_mid_send_leaves_the_message_uncertain_never_sent_twice(database_url, session, monkeypatch):
     [message_id] = _queue(session, 1)
     inbox = Inbox()
-    inbox.hold.set()                                  # the server takes the message and does not answer yet
+    inbox.hold.set()  # the server takes the message and does not answer yet
     with smtp_server(inbox) as (_, port):
         use_smtp(monkeypatch, port)
-        worker = subprocess.Popen([sys.executable, "-m", "core.notify", "--once"], cwd=ROOT, env=_env(),
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "core.notify", "--once"],
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         try:
             assert inbox.holding.wait(60), worker.communicate(timeout=5)[0].decode()
             [row] = _rows(session)
-            assert row.status == Status.SENDING       # marked before the server got it
+            assert row.status == Status.SENDING  # marked before the server got it
             worker.send_signal(signal.SIGKILL)
             worker.wait(10)
         finally:
             if worker.poll() is None:
                 worker.kill()
         inbox.hold.clear()
-        inbox.release.set()                           # the server had the whole message: it counts as arrived
+        inbox.release.set()  # the server had the whole message: it counts as arrived
         notify.tick(now=utcnow() + timedelta(minutes=1))
-        assert _rows(session)[0].status == Status.SENDING      # still inside its lease: nobody touches it
+        assert _rows(session)[0].status == Status.SENDING  # still inside its lease: nobody touches it
         later = utcnow() + notify.LEASE + timedelta(minutes=1)
         notify.tick(now=later)
         notify.tick(now=later + timedelta(minutes=5))
-    assert inbox.outbox_ids() == [message_id]                  # once, never again by itself
+    assert inbox.outbox_ids() == [message_id]  # once, never again by itself
     [row] = _rows(session)
     assert row.status == Status.UNCERTAIN and "may not have arrived" in row.last_error
 
@@ -136,13 +152,18 @@ def test_a_worker_killed_mid_send_leaves_the_message_uncertain_never_sent_twice(
 def test_the_worker_command_runs_as_a_service_and_stops_on_sigterm(database_url, session, monkeypatch):
     with smtp_server() as (inbox, port):
         use_smtp(monkeypatch, port)
-        worker = subprocess.Popen([sys.executable, "-m", "core.notify", "--interval", "0.2"], cwd=ROOT, env=_env(),
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "core.notify", "--interval", "0.2"],
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         try:
-            [message_id] = _queue(session, 1)             # queued while the worker is already running
+            [message_id] = _queue(session, 1)  # queued while the worker is already running
             deadline = time.monotonic() + 60
             while inbox.count() == 0 and time.monotonic() < deadline and worker.poll() is None:
-                inbox.release.wait(0.05)                  # (an Event nobody sets: a short, bounded wait)
+                inbox.release.wait(0.05)  # (an Event nobody sets: a short, bounded wait)
             assert inbox.outbox_ids() == [message_id]
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(30) == 0

@@ -12,15 +12,22 @@ from core.errors import AccessDenied, ValidationError
 from core.practice import PracticeInput, ThoughtInput
 from tests.unit.test_diary import NOV23, NY_EVENING, act, fresh_participant
 
-NEXT_MORNING = NY_EVENING + timedelta(hours=10)      # Nov 24 in New York
+NEXT_MORNING = NY_EVENING + timedelta(hours=10)  # Nov 24 in New York
 
 
 def log(session, who, key="k1", now=NY_EVENING, **overrides):
-    values = dict(skill_id="tipp", distress_before=8, distress_after=4, helped="yes",
-                  situation="argument with my sister", note="cold water worked")
+    values = dict(
+        skill_id="tipp",
+        distress_before=8,
+        distress_after=4,
+        helped="yes",
+        situation="argument with my sister",
+        note="cold water worked",
+    )
     values.update(overrides)
-    return practice.save_practice(session, who, participant_id=who.id, entry_key=key,
-                                  entry=PracticeInput(**values), now=now)
+    return practice.save_practice(
+        session, who, participant_id=who.id, entry_key=key, entry=PracticeInput(**values), now=now
+    )
 
 
 def test_a_practice_entry_round_trips_on_the_participants_own_day(session, demo):
@@ -30,7 +37,12 @@ def test_a_practice_entry_round_trips_on_the_participants_own_day(session, demo)
     assert saved.drop == 4
     [got] = practice.practice_between(session, quinn, quinn.id, NOV23, NOV23)
     assert (got.situation, got.distress_before, got.distress_after, got.helped, got.note) == (
-        "argument with my sister", 8, 4, "yes", "cold water worked")
+        "argument with my sister",
+        8,
+        4,
+        "yes",
+        "cold water worked",
+    )
 
 
 def test_a_double_tap_saves_once_and_a_same_day_change_updates_the_entry(session, demo):
@@ -78,12 +90,19 @@ def test_an_entry_from_an_earlier_day_is_kept_as_it_was(session, demo):
     assert got.distress_after == 4
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"skill_id": "juggling"}, "skill"), ({"skill_id": ""}, "skill"),
-    ({"distress_before": 11}, "distress_before"), ({"distress_before": None}, "distress_before"),
-    ({"distress_after": -1}, "distress_after"), ({"helped": "maybe"}, "helped"),
-    ({"situation": "x" * 121}, "situation"), ({"note": "x" * 1001}, "note"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"skill_id": "juggling"}, "skill"),
+        ({"skill_id": ""}, "skill"),
+        ({"distress_before": 11}, "distress_before"),
+        ({"distress_before": None}, "distress_before"),
+        ({"distress_after": -1}, "distress_after"),
+        ({"helped": "maybe"}, "helped"),
+        ({"situation": "x" * 121}, "situation"),
+        ({"note": "x" * 1001}, "note"),
+    ],
+)
 def test_bad_practice_input_is_refused_with_a_message_for_its_field(session, demo, overrides, field):
     quinn = fresh_participant(session)
     with pytest.raises(ValidationError) as refused:
@@ -115,37 +134,57 @@ def test_practice_csv_has_one_row_per_entry_with_formula_safe_text(session, demo
 
 
 def thought(**overrides):
-    values = dict(situation="Friend didn't text back", emotions=[("anxious", 80, 40), ("sad", 50, None)],
-                  automatic_thought="They're angry with me", evidence_for="Usually replies fast",
-                  evidence_against="They said they had a busy week", balanced_thought="They're probably busy",
-                  balanced_belief=70)
+    values = dict(
+        situation="Friend didn't text back",
+        emotions=[("anxious", 80, 40), ("sad", 50, None)],
+        automatic_thought="They're angry with me",
+        evidence_for="Usually replies fast",
+        evidence_against="They said they had a busy week",
+        balanced_thought="They're probably busy",
+        balanced_belief=70,
+    )
     values.update(overrides)
     return ThoughtInput(**values)
 
 
 def test_a_thought_record_round_trips_with_emotions_before_and_after(session, demo):
     quinn = fresh_participant(session)
-    practice.save_thought_record(session, quinn, participant_id=quinn.id, entry_key="t1", record=thought(), now=NY_EVENING)
-    practice.save_thought_record(session, quinn, participant_id=quinn.id, entry_key="t1", record=thought(), now=NY_EVENING)
+    practice.save_thought_record(
+        session, quinn, participant_id=quinn.id, entry_key="t1", record=thought(), now=NY_EVENING
+    )
+    practice.save_thought_record(
+        session, quinn, participant_id=quinn.id, entry_key="t1", record=thought(), now=NY_EVENING
+    )
     [got] = practice.thought_records(session, act(session, "dr.rivera"), quinn.id)
     assert got.day == NOV23 and got.balanced_belief == 70
-    assert got.emotions == [{"name": "anxious", "before": 80, "after": 40}, {"name": "sad", "before": 50, "after": None}]
+    assert got.emotions == [
+        {"name": "anxious", "before": 80, "after": 40},
+        {"name": "sad", "before": 50, "after": None},
+    ]
     assert got.as_input() == thought()
     with pytest.raises(AccessDenied):
         practice.thought_records(session, act(session, "pat.morgan"), quinn.id)
 
 
-@pytest.mark.parametrize("overrides, field", [
-    ({"situation": "  "}, "situation"), ({"automatic_thought": ""}, "automatic_thought"),
-    ({"emotions": []}, "emotions"), ({"emotions": [("anxious", 120, None)]}, "emotion_0"),
-    ({"emotions": [("anxious", None, None)]}, "emotion_0"), ({"emotions": [("anxious", 50, -5)]}, "emotion_0_after"),
-    ({"balanced_belief": 101}, "balanced_belief"), ({"evidence_for": "x" * 1001}, "evidence_for"),
-])
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"situation": "  "}, "situation"),
+        ({"automatic_thought": ""}, "automatic_thought"),
+        ({"emotions": []}, "emotions"),
+        ({"emotions": [("anxious", 120, None)]}, "emotion_0"),
+        ({"emotions": [("anxious", None, None)]}, "emotion_0"),
+        ({"emotions": [("anxious", 50, -5)]}, "emotion_0_after"),
+        ({"balanced_belief": 101}, "balanced_belief"),
+        ({"evidence_for": "x" * 1001}, "evidence_for"),
+    ],
+)
 def test_bad_thought_record_input_is_refused(session, demo, overrides, field):
     quinn = fresh_participant(session)
     with pytest.raises(ValidationError) as refused:
-        practice.save_thought_record(session, quinn, participant_id=quinn.id, entry_key="t1",
-                                     record=thought(**overrides), now=NY_EVENING)
+        practice.save_thought_record(
+            session, quinn, participant_id=quinn.id, entry_key="t1", record=thought(**overrides), now=NY_EVENING
+        )
     assert field in refused.value.fields
 
 
@@ -162,37 +201,47 @@ def test_favourites_toggle_and_ignore_repeats(session, demo):
 
 def test_homework_is_done_only_by_practice_of_that_skill_after_it_was_assigned(session, demo):
     quinn, rivera = fresh_participant(session), act(session, "dr.rivera")
-    log(session, quinn, key="before", skill_id="halt", now=NY_EVENING - timedelta(hours=2))   # too early
+    log(session, quinn, key="before", skill_id="halt", now=NY_EVENING - timedelta(hours=2))  # too early
     assigned_at = NY_EVENING - timedelta(hours=1)
-    practice.assign_homework(session, rivera, participant_id=quinn.id, skill_id="halt", due_on=date(2026, 11, 26),
-                             note="When cravings hit after work", now=assigned_at)
+    practice.assign_homework(
+        session,
+        rivera,
+        participant_id=quinn.id,
+        skill_id="halt",
+        due_on=date(2026, 11, 26),
+        note="When cravings hit after work",
+        now=assigned_at,
+    )
     practice.assign_homework(session, rivera, participant_id=quinn.id, skill_id="thought_record", now=assigned_at)
     [halt, record] = practice.homework_for(session, quinn, quinn.id)
     assert (halt.skill_name, halt.done, halt.status(NOV23)) == ("HALT", False, "Due Thu Nov 26")
     assert halt.assigned_by == "Dr. Elena Rivera" and record.due_on is None and record.status(NOV23) == "To do"
     assert halt.overdue(date(2026, 11, 27))
 
-    log(session, quinn, key="other", skill_id="tipp")                      # another skill: not done
+    log(session, quinn, key="other", skill_id="tipp")  # another skill: not done
     assert not any(h.done for h in practice.homework_for(session, quinn, quinn.id))
     log(session, quinn, key="after", skill_id="halt")
-    practice.save_thought_record(session, quinn, participant_id=quinn.id, entry_key="t", record=thought(), now=NY_EVENING)
+    practice.save_thought_record(
+        session, quinn, participant_id=quinn.id, entry_key="t", record=thought(), now=NY_EVENING
+    )
     got = {h.skill_id: h for h in practice.homework_for(session, rivera, quinn.id)}
     assert got["halt"].done_on == NOV23 and got["thought_record"].done and got["halt"].status(NOV23) == "Done Nov 23"
 
 
 def test_homework_assignment_rules(session, demo):
     quinn, rivera = fresh_participant(session), act(session, "dr.rivera")
-    for _ in range(2):    # a double tap assigns once
+    for _ in range(2):  # a double tap assigns once
         practice.assign_homework(session, rivera, participant_id=quinn.id, skill_id="tipp", now=NY_EVENING)
     assert len(practice.homework_for(session, quinn, quinn.id)) == 1
     with pytest.raises(ValidationError, match="already passed"):
-        practice.assign_homework(session, rivera, participant_id=quinn.id, skill_id="halt",
-                                 due_on=date(2026, 11, 22), now=NY_EVENING)
+        practice.assign_homework(
+            session, rivera, participant_id=quinn.id, skill_id="halt", due_on=date(2026, 11, 22), now=NY_EVENING
+        )
     with pytest.raises(ValidationError, match="Unknown skill"):
         practice.assign_homework(session, rivera, participant_id=quinn.id, skill_id="x", now=NY_EVENING)
-    with pytest.raises(AccessDenied):     # bailey is dr.chen's
+    with pytest.raises(AccessDenied):  # bailey is dr.chen's
         practice.assign_homework(session, rivera, participant_id=act(session, "bailey").id, skill_id="tipp")
-    with pytest.raises(AccessDenied):     # participants don't assign themselves homework
+    with pytest.raises(AccessDenied):  # participants don't assign themselves homework
         practice.assign_homework(session, quinn, participant_id=quinn.id, skill_id="tipp")
     [h] = practice.homework_for(session, rivera, quinn.id)
     practice.remove_homework(session, rivera, participant_id=quinn.id, homework_id=h.id)
@@ -202,7 +251,9 @@ def test_homework_assignment_rules(session, demo):
 def test_a_thought_record_counts_as_practice_of_the_cbt_module(session, demo):
     quinn = fresh_participant(session)
     log(session, quinn)
-    practice.save_thought_record(session, quinn, participant_id=quinn.id, entry_key="t", record=thought(), now=NY_EVENING)
+    practice.save_thought_record(
+        session, quinn, participant_id=quinn.id, entry_key="t", record=thought(), now=NY_EVENING
+    )
     entries = practice.practice_between(session, quinn, quinn.id, date.min, date.max)
     records = practice.thought_records(session, quinn, quinn.id)
     assert sorted(practice.practised_per_day(entries, records)) == [(NOV23, "thought_record"), (NOV23, "tipp")]

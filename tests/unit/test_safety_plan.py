@@ -13,9 +13,11 @@ def act(session, username) -> Actor:
     return Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
 
 
-PLAN = {"warning_signs": ["Not sleeping", "  ", "Skipping meals"],
-        "help_contacts": [{"name": "Sam (sister)", "phone": "555-0100"}, {"name": "", "phone": ""}],
-        "reasons_for_living": ["My dog Pepper"]}
+PLAN = {
+    "warning_signs": ["Not sleeping", "  ", "Skipping meals"],
+    "help_contacts": [{"name": "Sam (sister)", "phone": "555-0100"}, {"name": "", "phone": ""}],
+    "reasons_for_living": ["My dog Pepper"],
+}
 
 
 def test_first_save_then_versions_with_who_and_what_changed(session, demo):
@@ -23,7 +25,7 @@ def test_first_save_then_versions_with_who_and_what_changed(session, demo):
     assert safety.current_plan(session, casey, casey.id) is None
     first = safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=None)
     assert first.plan.version == 1 and first.flags == []
-    assert first.plan.items("warning_signs") == ["Not sleeping", "Skipping meals"]   # blanks dropped
+    assert first.plan.items("warning_signs") == ["Not sleeping", "Skipping meals"]  # blanks dropped
     assert first.plan.items("help_contacts") == [{"name": "Sam (sister)", "phone": "555-0100"}]
 
     second = dict(PLAN, reasons_for_living=["My dog Pepper", "Seeing my niece grow up"])
@@ -40,8 +42,7 @@ def test_a_stale_save_is_refused_and_names_the_newer_version(session, demo):
     safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=None)
     safety.save_plan(session, rivera, participant_id=casey.id, content=PLAN, base_version=1)
     with pytest.raises(safety.PlanConflict) as conflict:
-        safety.save_plan(session, casey, participant_id=casey.id, content={"warning_signs": ["mine"]},
-                         base_version=1)
+        safety.save_plan(session, casey, participant_id=casey.id, content={"warning_signs": ["mine"]}, base_version=1)
     assert conflict.value.current.version == 2 and conflict.value.current.updated_by == "Dr. Elena Rivera"
     # Seeing the newer one, the participant saves on top of it: nothing is lost, both are versions.
     safety.save_plan(session, casey, participant_id=casey.id, content={"warning_signs": ["mine"]}, base_version=2)
@@ -64,15 +65,23 @@ def test_two_first_saves_at_once_make_one_version_one(engine, session, demo):
         try:
             with Session(engine, expire_on_commit=False) as own:
                 barrier.wait()
-                saved.append(safety.save_plan(own, who, participant_id=casey.id, base_version=None,
-                                              content={**PLAN, "reasons_for_living": [reason]}))
+                saved.append(
+                    safety.save_plan(
+                        own,
+                        who,
+                        participant_id=casey.id,
+                        base_version=None,
+                        content={**PLAN, "reasons_for_living": [reason]},
+                    )
+                )
         except safety.PlanConflict as conflict:
             conflicts.append(conflict.current.version)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             failures.append(exc)
 
-    threads = [threading.Thread(target=save, args=(who, f"reason {n}"))
-               for n, who in enumerate((casey, casey, rivera, rivera))]
+    threads = [
+        threading.Thread(target=save, args=(who, f"reason {n}")) for n, who in enumerate((casey, casey, rivera, rivera))
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -82,27 +91,51 @@ def test_two_first_saves_at_once_make_one_version_one(engine, session, demo):
     session.expire_all()
     rows = session.exec(select(SafetyPlanVersion).where(SafetyPlanVersion.participant_id == casey.id)).all()
     assert [(r.version, r.content["reasons_for_living"]) for r in rows] == [
-        (1, saved[0].plan.items("reasons_for_living"))]
+        (1, saved[0].plan.items("reasons_for_living"))
+    ]
 
 
 def test_bad_numbers_are_kept_but_flagged_and_long_lines_refused(session, demo):
     casey = act(session, "casey")
-    saved = safety.save_plan(session, casey, participant_id=casey.id, base_version=None,
-                             content={"help_contacts": [{"name": "Jo", "phone": "call me maybe"}]})
+    saved = safety.save_plan(
+        session,
+        casey,
+        participant_id=casey.id,
+        base_version=None,
+        content={"help_contacts": [{"name": "Jo", "phone": "call me maybe"}]},
+    )
     assert saved.plan.items("help_contacts") == [{"name": "Jo", "phone": "call me maybe"}]
     assert "doesn't look like a phone number" in saved.flags[0]
     with pytest.raises(ValidationError) as caught:
-        safety.save_plan(session, casey, participant_id=casey.id, base_version=1,
-                         content={"warning_signs": ["x" * (safety.ITEM_MAX_CHARS + 1)]})
+        safety.save_plan(
+            session,
+            casey,
+            participant_id=casey.id,
+            base_version=1,
+            content={"warning_signs": ["x" * (safety.ITEM_MAX_CHARS + 1)]},
+        )
     assert "warning_signs" in caught.value.fields
     with pytest.raises(ValidationError, match="give each number a name"):
-        safety.save_plan(session, casey, participant_id=casey.id, base_version=1,
-                         content={"help_contacts": [{"name": "", "phone": "555-0100"}]})
+        safety.save_plan(
+            session,
+            casey,
+            participant_id=casey.id,
+            base_version=1,
+            content={"help_contacts": [{"name": "", "phone": "555-0100"}]},
+        )
 
 
-@pytest.mark.parametrize("who, can_read, can_write", [
-    ("casey", True, True), ("dr.rivera", True, True), ("dr.chen", False, False),
-    ("pat.morgan", False, False), ("admin", False, False), ("bailey", False, False)])
+@pytest.mark.parametrize(
+    "who, can_read, can_write",
+    [
+        ("casey", True, True),
+        ("dr.rivera", True, True),
+        ("dr.chen", False, False),
+        ("pat.morgan", False, False),
+        ("admin", False, False),
+        ("bailey", False, False),
+    ],
+)
 def test_access_by_role(session, demo, who, can_read, can_write):
     casey = act(session, "casey")
     safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=None)
@@ -120,8 +153,12 @@ def test_access_by_role(session, demo, who, can_read, can_write):
 
 
 def test_printable_copy_escapes_and_lists_every_step():
-    plan = safety.Plan(1, {"warning_signs": ["<script>alert(1)</script>"],
-                           "help_contacts": [{"name": "Sam", "phone": "555-0100"}]}, safety.utcnow(), "Alex")
+    plan = safety.Plan(
+        1,
+        {"warning_signs": ["<script>alert(1)</script>"], "help_contacts": [{"name": "Sam", "phone": "555-0100"}]},
+        safety.utcnow(),
+        "Alex",
+    )
     from core.program import REGION_CRISIS_RESOURCES
 
     page = safety.printable(plan, name="Alex Morgan", resources=list(REGION_CRISIS_RESOURCES["US"]))

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import create_engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core import clinical, db, screeners, sharing
 from core.access import Actor, Category
@@ -13,7 +13,7 @@ from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, AuditEvent, Checkup, CheckupRequest, ConsentGrant, FamilyLink, Program, utcnow
 from tests.unit.test_gate_concurrency import THREADS, at_once
 
-MONDAY = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)   # midday in New York
+MONDAY = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # midday in New York
 
 
 def act(session, username) -> Actor:
@@ -27,20 +27,31 @@ def take(session, who, kind="auditc", values=None, now=MONDAY):
 
 # --- scoring ------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("answers, total", [
-    ([0, 0, 0], 0),          # never drinks
-    ([1, 0, 0], 1),          # monthly or less, 1-2 drinks, never 6+
-    ([2, 1, 1], 4),          # 2-4 times a month, 3-4 drinks, 6+ less than monthly
-    ([3, 2, 2], 7),
-    ([4, 4, 4], 12),         # the maximum
-])
+
+@pytest.mark.parametrize(
+    "answers, total",
+    [
+        ([0, 0, 0], 0),  # never drinks
+        ([1, 0, 0], 1),  # monthly or less, 1-2 drinks, never 6+
+        ([2, 1, 1], 4),  # 2-4 times a month, 3-4 drinks, 6+ less than monthly
+        ([3, 2, 2], 7),
+        ([4, 4, 4], 12),  # the maximum
+    ],
+)
 def test_auditc_worked_examples(answers, total):
     assert clinical.screener_total("auditc", answers) == total
 
 
-@pytest.mark.parametrize("total, expected", [
-    (0, "Below the cut-offs"), (2, "Below the cut-offs"), (3, "At the women's cut-off"),
-    (4, "Positive screen"), (12, "Positive screen")])
+@pytest.mark.parametrize(
+    "total, expected",
+    [
+        (0, "Below the cut-offs"),
+        (2, "Below the cut-offs"),
+        (3, "At the women's cut-off"),
+        (4, "Positive screen"),
+        (12, "Positive screen"),
+    ],
+)
 def test_auditc_cut_offs_women_3_men_4(total, expected):
     assert clinical.band("auditc", total) == expected
     assert clinical.AUDITC_POSITIVE_WOMEN == 3 and clinical.AUDITC_POSITIVE_MEN == 4
@@ -49,22 +60,35 @@ def test_auditc_cut_offs_women_3_men_4(total, expected):
 NO, YES = 0, 1
 
 
-@pytest.mark.parametrize("answers, total", [
-    ([NO, NO, YES, NO, NO, NO, NO, NO, NO, NO], 0),    # "always able to stop": yes = no point
-    ([NO, NO, NO, NO, NO, NO, NO, NO, NO, NO], 1),     # all "No" still scores item 3's point
-    ([YES, NO, YES, NO, NO, NO, NO, NO, NO, NO], 1),
-    ([YES, YES, NO, NO, YES, NO, NO, NO, NO, NO], 4),  # item 3 "No" counts
-    ([YES] * 10, 9),                                    # every "Yes": item 3 scores 0
-    ([YES, YES, NO, YES, YES, YES, YES, YES, YES, YES], 10),
-])
+@pytest.mark.parametrize(
+    "answers, total",
+    [
+        ([NO, NO, YES, NO, NO, NO, NO, NO, NO, NO], 0),  # "always able to stop": yes = no point
+        ([NO, NO, NO, NO, NO, NO, NO, NO, NO, NO], 1),  # all "No" still scores item 3's point
+        ([YES, NO, YES, NO, NO, NO, NO, NO, NO, NO], 1),
+        ([YES, YES, NO, NO, YES, NO, NO, NO, NO, NO], 4),  # item 3 "No" counts
+        ([YES] * 10, 9),  # every "Yes": item 3 scores 0
+        ([YES, YES, NO, YES, YES, YES, YES, YES, YES, YES], 10),
+    ],
+)
 def test_dast10_worked_examples_item3_reversed(answers, total):
     assert clinical.screener_total("dast10", answers) == total
 
 
-@pytest.mark.parametrize("total, expected", [
-    (0, "No problems reported"), (1, "Low level"), (2, "Low level"), (3, "Moderate level"),
-    (5, "Moderate level"), (6, "Substantial level"), (8, "Substantial level"), (9, "Severe level"),
-    (10, "Severe level")])
+@pytest.mark.parametrize(
+    "total, expected",
+    [
+        (0, "No problems reported"),
+        (1, "Low level"),
+        (2, "Low level"),
+        (3, "Moderate level"),
+        (5, "Moderate level"),
+        (6, "Substantial level"),
+        (8, "Substantial level"),
+        (9, "Severe level"),
+        (10, "Severe level"),
+    ],
+)
 def test_dast10_bands_at_every_edge(total, expected):
     assert clinical.band("dast10", total) == expected
 
@@ -80,10 +104,13 @@ def test_definitions_match_the_instruments():
 
 # --- saving and the schedule ------------------------------------------------------------------
 
+
 def test_intake_scored_saved_then_only_on_request(session, people):
     quinn = people.participant()
     assert [(s.kind, s.due_slot) for s in screeners.statuses(session, quinn, quinn.id)] == [
-        ("auditc", "p0"), ("dast10", "p0")]
+        ("auditc", "p0"),
+        ("dast10", "p0"),
+    ]
     result = take(session, quinn, "auditc", [2, 1, 1])
     assert (result.total, result.band, result.intake_total) == (4, "Positive screen", None)
     assert result.words == clinical.BAND_WORDS["Positive screen"]
@@ -133,18 +160,21 @@ def test_not_offered_outside_substance_use_programs(session, people):
     assert session.exec(select(Checkup)).first() is None
 
 
-@pytest.mark.parametrize("kind, values, field", [
-    ("auditc", [0, 0], "answers"),
-    ("auditc", [None, 0, 0], "item_0"),
-    ("auditc", [0, 5, 0], "item_1"),
-    ("auditc", [0, 0, -1], "item_2"),
-    ("auditc", [0, True, 0], "item_1"),
-    ("auditc", [0, 1.0, 0], "item_1"),
-    ("auditc", "000", "answers"),
-    ("dast10", [0] * 9 + [2], "item_9"),
-    ("dast10", [0] * 9 + ["1"], "item_9"),
-    ("dast10", None, "answers"),
-])
+@pytest.mark.parametrize(
+    "kind, values, field",
+    [
+        ("auditc", [0, 0], "answers"),
+        ("auditc", [None, 0, 0], "item_0"),
+        ("auditc", [0, 5, 0], "item_1"),
+        ("auditc", [0, 0, -1], "item_2"),
+        ("auditc", [0, True, 0], "item_1"),
+        ("auditc", [0, 1.0, 0], "item_1"),
+        ("auditc", "000", "answers"),
+        ("dast10", [0] * 9 + [2], "item_9"),
+        ("dast10", [0] * 9 + ["1"], "item_9"),
+        ("dast10", None, "answers"),
+    ],
+)
 def test_bad_answers_are_refused_and_nothing_saved(session, people, kind, values, field):
     quinn = people.participant()
     with pytest.raises(ValidationError) as caught:
@@ -200,29 +230,44 @@ def test_twenty_taps_at_once_save_one(wide_engine, session, people):
 
 # --- family: Part 2 data, never read by family (even with every consent) -------------------------
 
+
 def test_family_never_sees_screeners_even_with_part_2_consent(session, demo):
     eli, robin = act(session, "eli"), act(session, "robin.thompson")
     session.add(FamilyLink(family_id=robin.id, participant_id=eli.id, relationship="Sibling"))
     now = utcnow()
     for category in (Category.SUBSTANCE_USE, Category.CHECKUP_TOTALS):
-        session.add(ConsentGrant(participant_id=eli.id, family_id=robin.id, category=category.value,
-                                 expires_at=now + timedelta(days=30), purpose="support", signature="Eli Santos",
-                                 signed_at=now))
+        session.add(
+            ConsentGrant(
+                participant_id=eli.id,
+                family_id=robin.id,
+                category=category.value,
+                expires_at=now + timedelta(days=30),
+                purpose="support",
+                signature="Eli Santos",
+                signed_at=now,
+            )
+        )
     session.commit()
     program = session.get(Program, eli.program_id)
     assert program.substance_use_tracking
     if any(s.kind == "auditc" and s.is_due for s in screeners.statuses(session, eli, eli.id)):
         take(session, eli, "auditc", [3, 3, 3], now=utcnow())
     assert session.exec(select(Checkup).where(Checkup.participant_id == eli.id, Checkup.kind == "auditc")).first()
-    for call in (lambda: screeners.histories(session, robin, eli.id),
-                 lambda: screeners.statuses(session, robin, eli.id)):
+    for call in (
+        lambda: screeners.histories(session, robin, eli.id),
+        lambda: screeners.statuses(session, robin, eli.id),
+    ):
         with pytest.raises(AccessDenied):
             call()
     # the one family view of check-ups (totals, with consent) never includes a screener
     assert {kind for _, kind, _, _ in sharing.checkup_totals(session, robin, eli.id)} <= {"phq9", "gad7"}
-    refused = session.exec(select(AuditEvent).where(AuditEvent.actor_id == robin.id,
-                                                    AuditEvent.category == Category.SUBSTANCE_USE.value,
-                                                    AuditEvent.allowed == False)).all()  # noqa: E712
+    refused = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.actor_id == robin.id,
+            AuditEvent.category == Category.SUBSTANCE_USE.value,
+            col(AuditEvent.allowed).is_(False),
+        )
+    ).all()
     assert len(refused) == 2
 
 
@@ -234,9 +279,10 @@ def test_the_record_export_carries_the_screeners(session, people):
     from core import export
 
     quinn = people.participant()
-    take(session, quinn, "dast10", [YES, YES, NO, NO, NO, NO, NO, NO, NO, NO])   # item 3 "No": 3, moderate
+    take(session, quinn, "dast10", [YES, YES, NO, NO, NO, NO, NO, NO, NO, NO])  # item 3 "No": 3, moderate
     for who in (quinn, people.actor(people.therapist)):
         with zipfile.ZipFile(io.BytesIO(export.record_zip(session, who, quinn.id))) as z:
             rows = list(csv.DictReader(io.StringIO(z.read("checkups.csv").decode())))
         assert [(r["questionnaire"], r["total"], r["band"], r["item_answers"]) for r in rows] == [
-            ("dast10", "3", "Moderate level", "1 1 0 0 0 0 0 0 0 0")]
+            ("dast10", "3", "Moderate level", "1 1 0 0 0 0 0 0 0 0")
+        ]

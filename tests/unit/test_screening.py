@@ -17,7 +17,7 @@ SHOULD_MATCH = [
     "I don't want to be here anymore",
     "i dont wanna be here",
     "I do not want to be here",
-    "thinking about taking all my pills" .replace("taking", "take"),
+    "thinking about taking all my pills".replace("taking", "take"),
     "I could take all my pills tonight",
     "There's no reason to live",
     "nothing to live for",
@@ -39,9 +39,9 @@ SHOULD_MATCH = [
     "I'm going to end it all",
     "life is not worth living",
     "I feel hopeless",
-    "I don’t want to wake up tomorrow",          # a curly apostrophe
+    "I don’t want to wake up tomorrow",  # a curly apostrophe
     "Quiero... no, I want to die",
-    "I'm not suicidal",                         # negations match on purpose: a calm panel, not a miss
+    "I'm not suicidal",  # negations match on purpose: a calm panel, not a miss
 ]
 MUST_NOT_MATCH = [
     "I'm dying to see that movie",
@@ -103,16 +103,32 @@ def test_practice_and_thought_records_are_screened_and_the_alert_does_not_quote(
     from tests.unit.test_diary import fresh_participant
 
     quinn = fresh_participant(session)
-    saved = practice.save_practice(session, quinn, participant_id=quinn.id, entry_key=practice.new_entry_key(),
-                                   entry=practice.PracticeInput("tipp", 8, 7, "no", "after the call",
-                                                                "honestly better off dead"), now=NOON)
+    saved = practice.save_practice(
+        session,
+        quinn,
+        participant_id=quinn.id,
+        entry_key=practice.new_entry_key(),
+        entry=practice.PracticeInput("tipp", 8, 7, "no", "after the call", "honestly better off dead"),
+        now=NOON,
+    )
     assert saved.risk.risky
-    thought = practice.save_thought_record(session, quinn, participant_id=quinn.id, entry_key=practice.new_entry_key(),
-                                           record=practice.ThoughtInput("at home", [("sad", 90, None)],
-                                                                        "There's no reason to live"), now=NOON)
+    thought = practice.save_thought_record(
+        session,
+        quinn,
+        participant_id=quinn.id,
+        entry_key=practice.new_entry_key(),
+        record=practice.ThoughtInput("at home", [("sad", 90, None)], "There's no reason to live"),
+        now=NOON,
+    )
     assert thought.risk.risky
-    calm = practice.save_practice(session, quinn, participant_id=quinn.id, entry_key=practice.new_entry_key(),
-                                  entry=practice.PracticeInput("tipp", 6, 3, "yes", "traffic was killing me"), now=NOON)
+    calm = practice.save_practice(
+        session,
+        quinn,
+        participant_id=quinn.id,
+        entry_key=practice.new_entry_key(),
+        entry=practice.PracticeInput("tipp", 6, 3, "yes", "traffic was killing me"),
+        now=NOON,
+    )
     assert not calm.risk.risky
     rows = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()
     assert sorted(r.severity for r in rows) == ["review", "review"]

@@ -57,8 +57,9 @@ def test_crisis_resources_are_local_then_regional(session, demo):
 
 def test_admin_edits_local_crisis_lines_with_checks(session, demo):
     admin = Actor.of(session.exec(select(AppUser).where(AppUser.username == "admin")).one())
-    program.set_local_crisis_resources(session, admin, [
-        {"name": "Mobile crisis team", "detail": "County team, 24/7", "call": "(555) 010-9999"}])
+    program.set_local_crisis_resources(
+        session, admin, [{"name": "Mobile crisis team", "detail": "County team, 24/7", "call": "(555) 010-9999"}]
+    )
     assert program.crisis_resources_for(session, admin.program_id)[0].name == "Mobile crisis team"
     with pytest.raises(ValidationError) as caught:
         program.set_local_crisis_resources(session, admin, [{"name": "", "call": "call me"}])
@@ -91,7 +92,7 @@ def test_demo_practice_matches_the_cards_and_homework_has_every_status(session, 
     cards = {(c.participant_id, c.day): set(c.skills) for c in session.exec(select(DiaryCard))}
     entries = session.exec(select(PracticeEntry).where(PracticeEntry.entry_key != "seed-homework")).all()
     assert len(entries) > 100
-    assert all(e.skill_id in cards[(e.participant_id, e.day)] for e in entries)   # a skill that day's card lists
+    assert all(e.skill_id in cards[(e.participant_id, e.day)] for e in entries)  # a skill that day's card lists
     assert all(e.distress_after <= e.distress_before for e in entries)
     assert session.exec(select(ThoughtRecord)).first() is not None
 
@@ -117,7 +118,7 @@ def test_today_is_the_persons_own_calendar_day_not_the_servers(session, demo):
     assert program.user_today(session, alex.id, now=evening) == date(2026, 11, 23)
     assert program.program_today(None, now=evening) == date(2026, 11, 24)
     user = session.get(AppUser, alex.id)
-    user.timezone = "Europe/London"   # a participant who set their own zone keeps it
+    user.timezone = "Europe/London"  # a participant who set their own zone keeps it
     session.add(user)
     session.commit()
     assert program.user_today(session, alex.id, now=evening) == date(2026, 11, 24)
@@ -132,4 +133,5 @@ def test_the_demo_leaves_today_open_on_the_program_calendar(session, demo):
     from sqlalchemy import func
 
     from core.models import DiaryCard
+
     assert session.exec(select(func.max(DiaryCard.day))).one() == demo_today() - timedelta(days=1)

@@ -7,10 +7,26 @@ from core.skills import CATALOGUE_FILE, MODULE_IDS, TOOLS, CatalogueError, catal
 
 # Every skill the clinical brief (../shared/docs/clinical.md §3) lists, by module.
 BRIEF = {
-    "mindfulness": {"Wise mind", "Observe", "Describe", "Participate", "Non-judgmentally", "One-mindfully",
-                    "Effectively"},
-    "distress_tolerance": {"STOP", "Pros and cons", "TIPP", "ACCEPTS", "Self-soothe", "IMPROVE the moment",
-                           "Radical acceptance", "Turning the mind", "Willingness"},
+    "mindfulness": {
+        "Wise mind",
+        "Observe",
+        "Describe",
+        "Participate",
+        "Non-judgmentally",
+        "One-mindfully",
+        "Effectively",
+    },
+    "distress_tolerance": {
+        "STOP",
+        "Pros and cons",
+        "TIPP",
+        "ACCEPTS",
+        "Self-soothe",
+        "IMPROVE the moment",
+        "Radical acceptance",
+        "Turning the mind",
+        "Willingness",
+    },
     "emotion_regulation": {"Check the facts", "Opposite action", "Problem solving", "ABC", "PLEASE"},
     "interpersonal_effectiveness": {"DEAR MAN", "GIVE", "FAST"},
     "cbt": {"Thought record", "Behavioural activation"},
@@ -48,15 +64,18 @@ def good_data():
     return yaml.safe_load(CATALOGUE_FILE.read_text())
 
 
-@pytest.mark.parametrize("break_it, message", [
-    (lambda d: d["modules"][0]["skills"][0].pop("steps"), "skill 'wise_mind' needs 'steps'"),
-    (lambda d: d["modules"][1]["skills"][2].update(practice=""), "skill 'tipp' needs 'practice'"),
-    (lambda d: d["modules"][1]["skills"][2].update(tool="juggling"), "unknown tool 'juggling'"),
-    (lambda d: d["modules"][2]["skills"][0].update(id="wise_mind"), "'wise_mind' is used twice"),
-    (lambda d: d["modules"][3].update(skills=[]), "'interpersonal_effectiveness' has no skills"),
-    (lambda d: d["modules"].pop(), "missing: relapse_prevention"),
-    (lambda d: d["modules"][0]["skills"][1].update(situations="panic"), "'situations' as a non-empty list"),
-])
+@pytest.mark.parametrize(
+    "break_it, message",
+    [
+        (lambda d: d["modules"][0]["skills"][0].pop("steps"), "skill 'wise_mind' needs 'steps'"),
+        (lambda d: d["modules"][1]["skills"][2].update(practice=""), "skill 'tipp' needs 'practice'"),
+        (lambda d: d["modules"][1]["skills"][2].update(tool="juggling"), "unknown tool 'juggling'"),
+        (lambda d: d["modules"][2]["skills"][0].update(id="wise_mind"), "'wise_mind' is used twice"),
+        (lambda d: d["modules"][3].update(skills=[]), "'interpersonal_effectiveness' has no skills"),
+        (lambda d: d["modules"].pop(), "missing: relapse_prevention"),
+        (lambda d: d["modules"][0]["skills"][1].update(situations="panic"), "'situations' as a non-empty list"),
+    ],
+)
 def test_a_malformed_catalogue_fails_with_the_file_name_and_the_problem(tmp_path, break_it, message):
     data = good_data()
     break_it(data)
@@ -76,7 +95,7 @@ def ids(query):
 
 def test_search_finds_skills_by_everyday_situation_and_by_name():
     assert "please" in ids("can't sleep") and set(ids("cant sleep")) == set(ids("can't sleep"))
-    assert "tipp" not in ids("can't sleep") and "tipp" not in ids("sleep")   # cold water and hard exercise: not for bed
+    assert "tipp" not in ids("can't sleep") and "tipp" not in ids("sleep")  # cold water and hard exercise: not for bed
     assert {"urge_surfing", "halt", "play_the_tape"} <= set(ids("craving"))
     assert {"opposite_action", "check_the_facts", "stop"} <= set(ids("angry at someone"))
     assert ids("TIPP")[0] == "tipp" and ids("dear man")[0] == "dear_man"
@@ -84,13 +103,21 @@ def test_search_finds_skills_by_everyday_situation_and_by_name():
 
 
 def test_search_falls_back_to_partial_matches_and_ignores_empty_queries():
-    assert "opposite_action" in ids("angry at my boss")     # "boss" is nowhere; "angry" still finds
+    assert "opposite_action" in ids("angry at my boss")  # "boss" is nowhere; "angry" still finds
     assert ids("") == [] and ids("the and of") == [] and ids("zzzz") == []
 
 
-@pytest.mark.parametrize("query, crisis", [("I want to kill myself", True), ("self-harm", True),
-                                           ("feeling hopeless", True), ("can't sleep", False),
-                                           ("dieting", False), ("urge to cut down drinking", False)])
+@pytest.mark.parametrize(
+    "query, crisis",
+    [
+        ("I want to kill myself", True),
+        ("self-harm", True),
+        ("feeling hopeless", True),
+        ("can't sleep", False),
+        ("dieting", False),
+        ("urge to cut down drinking", False),
+    ],
+)
 def test_a_search_that_sounds_like_danger_brings_the_safety_plan_first(query, crisis):
     from core.screening import suggests_crisis  # the one screen for everything typed (test_screening.py)
 
@@ -102,6 +129,11 @@ def test_paced_breathing_counts_each_phase_down_to_one():
 
     four_six = ("In 4 · out 6", 4, 0, 6)
     assert [breathing_phase(t, four_six)[:2] for t in (0, 0.5, 3.9, 4, 9.5, 10)] == [
-        ("Breathe in", 4), ("Breathe in", 4), ("Breathe in", 1), ("Breathe out", 6), ("Breathe out", 1),
-        ("Breathe in", 4)]
+        ("Breathe in", 4),
+        ("Breathe in", 4),
+        ("Breathe in", 1),
+        ("Breathe out", 6),
+        ("Breathe out", 1),
+        ("Breathe in", 4),
+    ]
     assert breathing_phase(5, ("4-7-8", 4, 7, 8))[:2] == ("Hold", 6)

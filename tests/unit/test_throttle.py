@@ -21,7 +21,7 @@ def test_the_limit_counts_down_then_blocks_for_the_window(session):
     answers = [hit(session, now=now + timedelta(seconds=i)) for i in range(5)]
     assert [a.allowed for a in answers] == [True, True, True, False, False]
     assert [a.remaining for a in answers[:3]] == [2, 1, 0]
-    assert answers[2].blocked and answers[2].minutes_left == 15   # the attempt that reached it
+    assert answers[2].blocked and answers[2].minutes_left == 15  # the attempt that reached it
     assert answers[4].minutes_left == 15
     row = session.exec(select(Throttle)).one()
     assert row.hits == 3  # refused attempts are not counted
@@ -42,8 +42,8 @@ def test_each_client_and_each_key_has_its_own_count(session):
     for _ in range(3):
         hit(session, now=now)
     assert not hit(session, now=now).allowed
-    assert hit(session, client="203.0.113.9", now=now).allowed       # someone elsewhere
-    assert hit(session, key="login:bailey", now=now).allowed         # another account
+    assert hit(session, client="203.0.113.9", now=now).allowed  # someone elsewhere
+    assert hit(session, key="login:bailey", now=now).allowed  # another account
     assert hit(session, key="login:alex", client="", now=now).allowed  # the global counter is separate
 
 
@@ -75,8 +75,10 @@ def test_blocks_in_a_row_double_up_to_the_maximum_then_a_quiet_spell_starts_over
     assert attempt.minutes_left == 15
 
 
-@pytest.mark.parametrize("key, client", [("x" * 5000, ""), ("login:\x00bad", "1.2.3.4\x00"),
-                                         ("login:ok", "c" * 300), ("login:é\u202e", "::1")])
+@pytest.mark.parametrize(
+    "key, client",
+    [("x" * 5000, ""), ("login:\x00bad", "1.2.3.4\x00"), ("login:ok", "c" * 300), ("login:é\u202e", "::1")],
+)
 def test_any_key_or_client_is_stored_safely(session, key, client):
     assert hit(session, key=key, client=client).allowed
     row = session.exec(select(Throttle)).one()
