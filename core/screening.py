@@ -34,6 +34,12 @@ _EXPANSIONS = (
     (r"\bi am\b", "im"),
     (r"\bmy self\b", "myself"),
     (r"\bself\s+harm", "self harm"),
+    # Spanish texting: "q"/"k" for "que", "x" for "por", "xq"/"pq" for "porque", "pa" for "para"
+    # ("no tengo x q vivir", "pa q vivir"); none is an English word a phrase uses.
+    (r"\b(?:xq|pq|porq)\b", "porque"),
+    (r"\b[qk]\b", "que"),
+    (r"\bx\b", "por"),
+    (r"\bpa\b", "para"),
     # Spanish: "cortarme" (cut myself) is a crisis phrase, but cutting one's hair, nails or beard, or
     # having the power cut off, is everyday speech ("voy a cortarme el pelo"); said that way it is
     # rewritten so it does not match, while "quiero cortarme" still does.
@@ -82,8 +88,28 @@ def _pattern() -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(load_phrases(), key=len, reverse=True)) + r")\b")
 
 
+# A letter typed three or more times ("moriiiir", "dieeee", "killll myselfff") is stretching a word:
+# such a text is also compared with every letter run squeezed to one letter, in the text and in
+# the phrases alike ("kill myself" and "killll myselfff" are both "kil myself").
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+_RUN = re.compile(r"([a-z])\1+")
+
+
+def _squeeze(text: str) -> str:
+    return _RUN.sub(r"\1", text)
+
+
+@lru_cache(maxsize=1)
+def _squeezed_pattern() -> re.Pattern:
+    phrases = dict.fromkeys(_squeeze(p) for p in load_phrases())
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
+
+
 def suggests_crisis(text: str) -> bool:
     """True when the text contains one of the crisis phrases (the one screening function)."""
     if not isinstance(text, str) or not text.strip():
         return False
-    return _pattern().search(normalise(text)) is not None
+    plain = normalise(text)
+    if _pattern().search(plain):
+        return True
+    return bool(_STRETCHED.search(plain)) and _squeezed_pattern().search(_squeeze(plain)) is not None

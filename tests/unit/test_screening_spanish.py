@@ -75,6 +75,13 @@ SHOULD_MATCH = [
     "pensé en ahorcarme",
     "quiero pegarme un tiro",
     "quiero tirarme de un puente",
+    # texting: shorthand and stretched letters
+    "no tengo x q vivir",
+    "pa q vivir",
+    "ya no tengo porq vivir",
+    "me quiero moriiiir",
+    "quierooo morir",
+    "ME QUIERO MATAAAR",
     # the haircut rewrite keeps a real phrase in the same sentence
     "voy a cortarme el pelo y después cortarme los brazos",
     # switching languages mid-sentence, and the app shown in either language
@@ -120,6 +127,10 @@ MUST_NOT_MATCH = [
     "hoy me siento mejor",
     "pensé en mi familia",
     "¿Qué tal? ¡Muy bien!",
+    "me muerooo de hambre",
+    "estoy taaan cansada",
+    "q onda, x fin viernes",
+    "pa la próxima",
     "",
     "  ¿ ¡ — ",
 ]
@@ -189,11 +200,15 @@ def test_normalise_folds_spanish_text_and_keeps_english_as_it_was(typed, expecte
     assert screening.normalise(typed) == expected
 
 
-def test_english_phrases_still_match_glued_to_non_ascii_punctuation():
+def test_english_phrases_still_match_glued_to_non_ascii_punctuation_or_stretched():
     """Before, a dash or emoji glued to the words was dropped, joining them ("tired—kill" became
-    "tiredkill"): a miss. Now it separates them."""
+    "tiredkill"): a miss. Now it separates them. Stretched letters are read both ways."""
     assert screening.suggests_crisis("so tired—kill myself tonight")
     assert screening.suggests_crisis("I don´t want to live")
+    assert screening.suggests_crisis("i want to dieeeee")
+    assert screening.suggests_crisis("gonna killll myselfff")
+    assert not screening.suggests_crisis("soooo tired, killing it at work tho")
+    assert not screening.suggests_crisis("take 1 x 3 a day, q4h")
 
 
 NOON = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
