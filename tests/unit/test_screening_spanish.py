@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import select
 
 from core import practice, screening
@@ -240,3 +242,24 @@ def test_a_spanish_practice_note_opens_the_same_review_alert_without_quoting_it(
     assert [r.severity for r in rows] == ["review"]
     said = rows[0].detail + rows[0].latest + str(rows[0].reasons)
     assert "vivir" not in said and "matched" in said
+
+
+PHRASES = yaml.safe_load(SPANISH_FILE.read_text(encoding="utf-8"))["phrases"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=300))
+def test_any_text_at_all_is_screened_without_crashing(text):
+    assert screening.suggests_crisis(text) in (True, False)
+    assert screening.normalise(text) == screening.normalise(screening.normalise(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    phrase=st.sampled_from(PHRASES),
+    before=st.text(alphabet=st.characters(categories=["L", "Nd"]), max_size=20),
+    after=st.text(alphabet=st.characters(categories=["L", "Nd"]), max_size=20),
+    gap=st.sampled_from([" ", "\n", "¿", "¡", "—", "...", ", ", " 😢 ", "«", "\u00a0"]),
+)
+def test_a_spanish_phrase_between_any_words_still_matches(phrase, before, after, gap):
+    assert screening.suggests_crisis(f"{before}{gap}{phrase}{gap}{after}")
