@@ -67,6 +67,17 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+def _normalise_joined(text: str) -> str:
+    """The screen's first normalisation, kept so nothing it caught is missed: every character that
+    is not ASCII after folding accents is dropped, joining what was on either side of it."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    text = re.sub(r"['`]", "", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    for pattern, replacement in _EXPANSIONS:
+        text = re.sub(pattern, replacement, text)
+    return " ".join(text.split())
+
+
 def load_phrases(path: Path | None = None) -> tuple[str, ...]:
     """The phrases of one file, or of every language's file when no path is given, normalised
     (a CatalogueError names a broken file; app start-up calls this to check them all)."""
@@ -110,6 +121,6 @@ def suggests_crisis(text: str) -> bool:
     if not isinstance(text, str) or not text.strip():
         return False
     plain = normalise(text)
-    if _pattern().search(plain):
+    if _pattern().search(plain) or _pattern().search(_normalise_joined(text)):
         return True
     return bool(_STRETCHED.search(plain)) and _squeezed_pattern().search(_squeeze(plain)) is not None

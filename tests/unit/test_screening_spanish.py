@@ -263,3 +263,16 @@ def test_any_text_at_all_is_screened_without_crashing(text):
 )
 def test_a_spanish_phrase_between_any_words_still_matches(phrase, before, after, gap):
     assert screening.suggests_crisis(f"{before}{gap}{phrase}{gap}{after}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    phrase=st.sampled_from(list(screening.load_phrases())),
+    inside=st.sampled_from(["\u3164", "\u2800", "\u0142", "\u200b", "\u00ad"]),
+    at=st.integers(min_value=1, max_value=8),
+)
+def test_whatever_the_first_normalisation_caught_is_still_caught(phrase, inside, at):
+    """The English path is unaffected: a phrase with an odd character inside a word (which the first
+    normalisation dropped, joining the word) still matches, as it did before."""
+    at = min(at, len(phrase) - 1)
+    assert screening.suggests_crisis(phrase[:at] + inside + phrase[at:])
