@@ -10,13 +10,13 @@ length of the participant's history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from core import alerts, attendance, checkups, diary, notify, practice, screeners, sharing
+from core import alerts, attendance, checkups, diary, goals, notify, practice, screeners, sharing
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
@@ -62,6 +62,8 @@ class Review:
     family: list[sharing.FamilyMember]
     alerts: list[alerts.PastAlert]  # every alert, newest first
     notices: dict[int, list[notify.Notice]]  # per alert: the emails and escalations sent (or tried)
+    goals: list[goals.GoalView] = field(default_factory=list)  # the treatment plan's goals, in order
+    goal_ratings: list[goals.RatingView] = field(default_factory=list)  # every weekly rating of them
 
     @property
     def target_labels(self) -> dict[str, str]:
@@ -105,6 +107,7 @@ def review_of(
         cards = diary.cards_between(session, actor, participant_id, since, today)
     program = program_of(session, actor)
     history = alerts.history(session, actor, participant_id)
+    plan = goals.board(session, actor, participant_id, today)  # goals and their ratings: one query
     return Review(
         participant_id=participant_id,
         today=today,
@@ -127,4 +130,6 @@ def review_of(
         family=sharing.family_of(session, actor, participant_id),
         alerts=history,
         notices=notify.alert_notices(session, actor, [a.id for a in history if a.id is not None]),
+        goals=plan.goals,
+        goal_ratings=plan.ratings,
     )

@@ -29,12 +29,14 @@ from core.models import (
     DiaryUrge,
     FamilyLink,
     FavouriteSkill,
+    GoalRating,
     Homework,
     PracticeEntry,
     Program,
     Role,
     SafetyPlanVersion,
     ThoughtRecord,
+    TreatmentGoal,
     utcnow,
 )
 from core.skills import catalogue
@@ -160,6 +162,7 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
     seed_practice(session, participants, today)
     seed_homework(session, participants, today)
     seed_attendance(session, participants, today)
+    seed_goals(session, participants, today)
     session.commit()
     return program
 
@@ -633,6 +636,66 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
                     recorded_at=_evening(day, 23),
                 )
             )
+
+
+# Treatment-plan goals by story: (goal, how we'll know). Everyone gets the first two; substance use
+# programs' dual-diagnosis participants also the third.
+DEMO_GOALS = (
+    ("Get through a hard evening without acting on urges", "Urges rated 3+ on the card, not acted on, most weeks"),
+    ("Keep a steadier sleep routine", "In bed by 11:30 on 5 nights a week, from the diary card"),
+    ("Build a sober support network", "Two mutual-help meetings and one call to a sponsor each week"),
+)
+# How the weekly ratings move over the program, by trajectory: (first week's rating, change a week).
+GOAL_ARC = {
+    "improving": (3, 0.7),
+    "flat": (4, 0.1),
+    "worsening": (5, -0.5),
+    "risk": (3, 0.2),
+    "dual_diagnosis": (2, 0.5),
+}
+
+
+def seed_goals(session: Session, participants: dict[str, AppUser], today: date) -> None:
+    """Two or three goals each, written by the therapist in the first week, and a rating for every
+    week before this one (this week's is left for the participant to give on Today)."""
+    from core.goals import week_of
+
+    rng = random.Random(SEED + 7)
+    this_week = week_of(today)
+    for username, user in participants.items():
+        trajectory = trajectory_of(username) or "flat"
+        therapist_id = _therapist_of(session, user.id)
+        chosen = DEMO_GOALS if trajectory == "dual_diagnosis" else DEMO_GOALS[:2]
+        written = datetime.combine(user.started_on, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
+        rows = [
+            TreatmentGoal(
+                participant_id=user.id,
+                position=position,
+                text=text,
+                measure=measure,
+                created_by_id=therapist_id,
+                created_at=written,
+                updated_at=written,
+            )
+            for position, (text, measure) in enumerate(chosen, start=1)
+        ]
+        session.add_all(rows)
+        session.flush()
+        start, step = GOAL_ARC[trajectory]
+        week, n = week_of(user.started_on), 0
+        while week < this_week:
+            for offset, goal in enumerate(rows):
+                value = round(start + offset + step * n + rng.uniform(-1, 1))
+                session.add(
+                    GoalRating(
+                        goal_id=goal.id,
+                        participant_id=user.id,
+                        week_start=week,
+                        rating=_clamp(value, *clinical.GOAL_RATING_RANGE),
+                        rated_at=_evening(week + timedelta(days=6), 21),
+                    )
+                )
+            week, n = week + timedelta(weeks=1), n + 1
 
 
 def main() -> int:

@@ -15,6 +15,7 @@ from core.db import session_scope
 from core.errors import AccessDenied, ValidationError
 from core.skills import skills_by_id
 from ui import charts as chart_widgets
+from ui import goals as goals_ui
 from ui import skills as skills_ui
 from ui.diary import week_grid
 from ui.forms import FieldErrors, with_limits
@@ -83,6 +84,13 @@ st.write(attendance.summary(r.attendance, period=f"in the {SPAN}"))
 if r.attendance:
     with st.expander("Sessions, newest first"):
         st.markdown("\n".join(f"- {s.describe()}" for s in r.attendance))
+
+st.subheader("Treatment-plan goals")
+if r.goals:
+    goals_ui.progress_chart(r.goals, r.goal_ratings)
+else:
+    st.caption("No goals on the plan yet: agree on 1 to 5 with the participant and write them here.")
+goals_ui.editor(actor, r.participant_id, r.goals)
 
 st.subheader("Homework")
 if not r.homework:
