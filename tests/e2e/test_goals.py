@@ -1,0 +1,51 @@
+"""On a phone (390×844), with taps only: a participant rates this week's treatment-plan goals from
+Today, sees them saved, and the database holds one rating per goal for this week (a second tap on
+Save changes the same rows)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.e2e.conftest import fits, log_in, open_app, settle
+
+pytestmark = pytest.mark.e2e
+
+
+def ratings(server, username: str) -> list[tuple[int, int]]:
+    engine = create_engine(f"sqlite:///{server.data_dir / 'iop.db'}")
+    try:
+        with engine.connect() as conn:
+            return [
+                tuple(row)
+                for row in conn.execute(
+                    text(
+                        "SELECT r.goal_id, r.rating FROM goal_rating r JOIN app_user u ON u.id = r.participant_id "
+                        "WHERE u.username = :u AND r.week_start = (SELECT MAX(week_start) FROM goal_rating) "
+                        "ORDER BY r.goal_id"
+                    ),
+                    {"u": username},
+                )
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_a_participant_rates_goals_from_today_with_taps(server, phone, artifacts):
+    open_app(phone, server.url)
+    log_in(phone, "harper")
+    phone.get_by_text("0 of 2 rated").wait_for()
+    before = ratings(server, "harper")
+    for goal_key in phone.locator("[class*='st-key-goal_rating_']").all():
+        goal_key.scroll_into_view_if_needed()
+        goal_key.locator("button").get_by_text("6", exact=True).click()
+    phone.screenshot(path=artifacts / "goals-rating-chosen.png", full_page=True)
+    phone.get_by_role("button", name="Save my ratings").click()
+    settle(phone)
+    phone.get_by_text("Your goal ratings are saved for this week.").wait_for()
+    phone.get_by_text("2 of 2 rated").wait_for()
+    phone.get_by_text("2 of 2 rated").scroll_into_view_if_needed()
+    phone.screenshot(path=artifacts / "goals-rating-saved.png")
+    assert fits(phone)
+    after = ratings(server, "harper")
+    assert len(after) == 2 and {r for _, r in after} == {6} and after != before
