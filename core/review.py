@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from core import alerts, attendance, checkups, diary, goals, notify, practice, screeners, sharing
+from core import aftercare, alerts, attendance, checkups, diary, goals, notify, practice, screeners, sharing
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
 from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
+from core.safety import Plan  # (the aftercare plan has the safety plan's shape)
 
 REVIEW_WEEKS = 8  # how far back the charts, attendance, practice and thought records go
 WEEK_DAYS = 7
@@ -64,6 +65,7 @@ class Review:
     notices: dict[int, list[notify.Notice]]  # per alert: the emails and escalations sent (or tried)
     goals: list[goals.GoalView] = field(default_factory=list)  # the treatment plan's goals, in order
     goal_ratings: list[goals.RatingView] = field(default_factory=list)  # every weekly rating of them
+    aftercare: Plan | None = None  # the relapse-prevention and aftercare plan's newest version
 
     @property
     def target_labels(self) -> dict[str, str]:
@@ -132,4 +134,5 @@ def review_of(
         notices=notify.alert_notices(session, actor, [a.id for a in history if a.id is not None]),
         goals=plan.goals,
         goal_ratings=plan.ratings,
+        aftercare=aftercare.current_plan(session, actor, participant_id),
     )

@@ -14,6 +14,7 @@ from core.clinical import HOMEWORK_NOTE_MAX, Severity
 from core.db import session_scope
 from core.errors import AccessDenied, ValidationError
 from core.skills import skills_by_id
+from ui import aftercare as aftercare_ui
 from ui import charts as chart_widgets
 from ui import goals as goals_ui
 from ui import skills as skills_ui
@@ -91,6 +92,11 @@ if r.goals:
 else:
     st.caption("No goals on the plan yet: agree on 1 to 5 with the participant and write them here.")
 goals_ui.editor(actor, r.participant_id, r.goals)
+
+st.subheader("Relapse-prevention and aftercare plan")
+aftercare_ui.show(r.aftercare)
+with st.expander("Build or change the aftercare plan", icon=":material/route:"):
+    aftercare_ui.editor(actor, r.participant_id, r.aftercare, key=f"aftercare_{r.participant_id}", zone=desk.zone)
 
 st.subheader("Homework")
 if not r.homework:

@@ -46,11 +46,8 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     "My progress": ("alex", "pages/progress.py", 17),  # + goals and ratings (one query)
     "My cards": ("alex", "pages/my_cards.py", 7),
     "Caseload": ("dr.chen", "pages/caseload.py", 8),
-    "Review": (
-        "dr.chen",
-        "pages/review.py",
-        23,
-    ),  # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one)
+    # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one); + the aftercare plan (one)
+    "Review": ("dr.chen", "pages/review.py", 24),
     "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 15),
 }

@@ -47,6 +47,7 @@ from sqlmodel import Session, SQLModel, col
 import core
 from core import (
     accounts,
+    aftercare,
     alerts,
     attendance,
     audit,
@@ -1046,6 +1047,96 @@ case(
     check=_rate_check,
     gate=frozenset({"participant_id"}),
     tables=("goal_rating", "audit_event"),
+)
+
+
+# aftercare plan ------------------------------------------------------------------------------------
+
+_AFTERCARE_LISTS = [k for k, _, _ in aftercare.LISTS]
+
+
+@st.composite
+def _aftercare_content(draw, today):
+    content = {k: draw(st.lists(typed_text(clinical.AFTERCARE_ITEM_MAX), max_size=3)) for k in _AFTERCARE_LISTS}
+    content["people"] = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "name": typed_name(safety.CONTACT_NAME_MAX),
+                    "phone": st.from_regex(r"\+?[0-9 ()-]{3,20}", fullmatch=True),
+                }
+            ),
+            max_size=2,
+        )
+    )
+    content["appointments"] = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "provider": typed_name(aftercare.PROVIDER_MAX),
+                    "date": st.integers(0, clinical.AFTERCARE_APPOINTMENT_MAX_DAYS).map(
+                        lambda n: today + timedelta(days=n)
+                    ),
+                    "contact": typed_text(aftercare.CONTACT_MAX),
+                }
+            ),
+            max_size=2,
+        )
+    )
+    content["medication"] = draw(typed_text(clinical.AFTERCARE_MEDICATION_MAX, multiline=True))
+    return content
+
+
+def _aftercare_check(session, w, a, saved):
+    plan = aftercare.current_plan(session, w.alex, w.alex.id)
+    assert plan.version == saved.version
+    for key in _AFTERCARE_LISTS:
+        assert plan.items(key) == [line for line in map(expect_line, a["content"].get(key, [])) if line]
+    assert plan.content["medication"] == expect_free(a["content"].get("medication") or "")
+    for visit in plan.items("appointments"):
+        day = date.fromisoformat(visit["date"])
+        assert w.today <= day <= w.today + timedelta(days=clinical.AFTERCARE_APPOINTMENT_MAX_DAYS)
+
+
+case(
+    "aftercare.save_plan",
+    valid=lambda w: fixed(
+        participant_id=st.just(w.alex.id), content=_aftercare_content(w.today), base_version=st.none()
+    ),
+    hostile=lambda w: dict(
+        participant_id=hostile_id(w.ids),
+        base_version=hostile_id([1]),
+        content=st.one_of(
+            wrong_type(),
+            st.dictionaries(
+                st.sampled_from([*_AFTERCARE_LISTS, "people", "appointments", "medication", "extra"]),
+                st.one_of(
+                    wrong_type(),
+                    hostile_text(clinical.AFTERCARE_MEDICATION_MAX),
+                    st.lists(
+                        st.one_of(
+                            hostile_text(clinical.AFTERCARE_ITEM_MAX),
+                            st.dictionaries(
+                                st.sampled_from(["name", "phone", "provider", "contact", "date", "x"]),
+                                st.one_of(hostile_text(60), hostile_day(w.today)),
+                                max_size=3,
+                            ),
+                        ),
+                        max_size=3,
+                    ),
+                    st.just(["line"] * 100),
+                ),
+                max_size=4,
+            ),
+        ),
+    ),
+    call=lambda s, w, a: aftercare.save_plan(
+        s, w.rivera, participant_id=a["participant_id"], content=a["content"], base_version=a["base_version"]
+    ),
+    check=_aftercare_check,
+    gate=frozenset({"participant_id"}),
+    also=(safety.PlanConflict,),
+    tables=("aftercare_plan_version", "audit_event"),
 )
 
 
