@@ -21,7 +21,7 @@ import io
 from datetime import date, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize
@@ -136,9 +136,11 @@ def _content(content) -> dict:
 
 
 class AftercareForm(inputs.Form):
-    content: inputs.Custom(_content, inputs.Limit(max_chars=clinical.AFTERCARE_ITEM_MAX))
-    base_version: inputs.RecordId("This plan changed while you were editing; open it again.", optional=True)
-    medication: inputs.FreeText(
+    content: inputs.Custom(_content, inputs.Limit(max_chars=clinical.AFTERCARE_ITEM_MAX))  # type: ignore[valid-type]
+    base_version: inputs.RecordId(  # type: ignore[valid-type]
+        "This plan changed while you were editing; open it again.", optional=True
+    )
+    medication: inputs.FreeText(  # type: ignore[valid-type]
         clinical.AFTERCARE_MEDICATION_MAX,
         "The medication plan",
         optional=True,
@@ -149,9 +151,9 @@ class AftercareForm(inputs.Form):
 def _latest(session: Session, participant_id: int):
     return session.exec(
         select(AftercarePlanVersion, AppUser.name)
-        .join(AppUser, AppUser.id == AftercarePlanVersion.created_by_id)
+        .join(AppUser, col(AppUser.id) == col(AftercarePlanVersion.created_by_id))
         .where(AftercarePlanVersion.participant_id == participant_id)
-        .order_by(AftercarePlanVersion.version.desc())
+        .order_by(col(AftercarePlanVersion.version).desc())
     ).first()
 
 
@@ -176,7 +178,9 @@ def save_plan(session: Session, actor: Actor, *, participant_id: int, content: d
     appointment must not be in the past when it is added (one kept from an earlier version may be)."""
     authorize(session, actor, participant_id, Category.AFTERCARE, Action.WRITE)
     errors = AftercareForm.errors(content=content, base_version=base_version, medication=None)
-    cleaned = None if errors else AftercareForm.check(content=content, base_version=None, medication=None).content
+    cleaned: dict | None = (
+        None if errors else AftercareForm.check(content=content, base_version=None, medication=None).content
+    )
     if cleaned is not None:
         today = user_today(session, participant_id)
         row = _latest(session, participant_id)
@@ -195,11 +199,11 @@ def save_plan(session: Session, actor: Actor, *, participant_id: int, content: d
     if latest is None and base_version is not None:  # a version that never existed: no newer plan to show
         raise ValidationError.one("base_version", "This plan changed while you were editing; open it again.")
     if latest != base_version:
-        raise PlanConflict(current_plan(session, actor, participant_id))
+        raise PlanConflict(current_plan(session, actor, participant_id))  # type: ignore[arg-type]
     version = AftercarePlanVersion(
         participant_id=participant_id,
         version=(latest or 0) + 1,
-        content=cleaned,
+        content=cleaned or {},
         created_by_id=actor.id,
         created_at=utcnow(),
     )
@@ -208,7 +212,7 @@ def save_plan(session: Session, actor: Actor, *, participant_id: int, content: d
         session.commit()
     except IntegrityError:  # the same version was saved a moment ago by someone else
         session.rollback()
-        raise PlanConflict(current_plan(session, actor, participant_id)) from None
+        raise PlanConflict(current_plan(session, actor, participant_id)) from None  # type: ignore[arg-type]
     return Plan(version.version, version.content, version.created_at, actor.name)
 
 
@@ -231,11 +235,12 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[Change]
     authorize(session, actor, participant_id, Category.AFTERCARE, Action.READ)
     rows = session.exec(
         select(AftercarePlanVersion, AppUser.name)
-        .join(AppUser, AppUser.id == AftercarePlanVersion.created_by_id)
+        .join(AppUser, col(AppUser.id) == col(AftercarePlanVersion.created_by_id))
         .where(AftercarePlanVersion.participant_id == participant_id)
-        .order_by(AftercarePlanVersion.version)
+        .order_by(col(AftercarePlanVersion.version))
     ).all()
-    changes, before = [], {}
+    changes: list[Change] = []
+    before: dict = {}
     for row, author in rows:
         summary = []
         for key, title in TITLES.items():

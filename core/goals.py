@@ -119,13 +119,13 @@ def _goal_list(value) -> list[dict]:
 class GoalForm(inputs.Form):
     """One goal as typed (LINE text: one line each)."""
 
-    text: inputs.LineText(
+    text: inputs.LineText(  # type: ignore[valid-type]
         clinical.GOAL_TEXT_MAX,
         "The goal",
         optional=True,
         too_long=f"Keep the goal under {clinical.GOAL_TEXT_MAX} characters (it has {{n}}).",
     )
-    measure: inputs.LineText(
+    measure: inputs.LineText(  # type: ignore[valid-type]
         clinical.GOAL_MEASURE_MAX,
         "How we'll know",
         optional=True,
@@ -134,7 +134,7 @@ class GoalForm(inputs.Form):
 
 
 class GoalsForm(inputs.Form):
-    goals: inputs.Custom(_goal_list, inputs.Limit(max_chars=clinical.GOAL_TEXT_MAX))
+    goals: inputs.Custom(_goal_list, inputs.Limit(max_chars=clinical.GOAL_TEXT_MAX))  # type: ignore[valid-type]
 
 
 def _views(rows) -> list[GoalView]:
@@ -148,7 +148,7 @@ def goals_for(session: Session, actor: Actor, participant_id: int, *, include_re
     if not include_retired:
         query = query.where(col(TreatmentGoal.retired_at).is_(None))
     rows = session.exec(
-        query.order_by(col(TreatmentGoal.retired_at).is_not(None), TreatmentGoal.position, TreatmentGoal.id)
+        query.order_by(col(TreatmentGoal.retired_at).is_not(None), col(TreatmentGoal.position), col(TreatmentGoal.id))
     ).all()
     return _views(rows)
 
@@ -217,8 +217,8 @@ def _ratings(value) -> dict[int, int]:
 class RatingForm(inputs.Form):
     """A week's ratings: {goal id: 0–10} for the week starting `week_start` (a Monday)."""
 
-    week_start: inputs.Day("Choose the week you are rating.")
-    ratings: inputs.Custom(_ratings, inputs.Limit(low=RATING_LOW, high=RATING_HIGH))
+    week_start: inputs.Day("Choose the week you are rating.")  # type: ignore[valid-type]
+    ratings: inputs.Custom(_ratings, inputs.Limit(low=RATING_LOW, high=RATING_HIGH))  # type: ignore[valid-type]
 
 
 def rate_goals(
@@ -270,13 +270,13 @@ def ratings_for(
         session, actor, participant_id, Category.GOAL_RATINGS, Action.READ, ref="" if since == date.min else f"{since}"
     )
     query = (
-        select(GoalRating.goal_id, GoalRating.week_start, GoalRating.rating)
-        .join(TreatmentGoal, TreatmentGoal.id == GoalRating.goal_id)
-        .where(GoalRating.participant_id == participant_id, GoalRating.week_start >= since)
+        select(col(GoalRating.goal_id), col(GoalRating.week_start), col(GoalRating.rating))
+        .join(TreatmentGoal, col(TreatmentGoal.id) == col(GoalRating.goal_id))
+        .where(col(GoalRating.participant_id) == participant_id, col(GoalRating.week_start) >= since)
     )
     if not include_retired:
         query = query.where(col(TreatmentGoal.retired_at).is_(None))
-    rows = session.exec(query.order_by(GoalRating.week_start, TreatmentGoal.position)).all()
+    rows = session.exec(query.order_by(col(GoalRating.week_start), col(TreatmentGoal.position))).all()
     return [RatingView(*row) for row in rows]
 
 
@@ -287,14 +287,14 @@ def board(session: Session, actor: Actor, participant_id: int, today: date | Non
     authorize(session, actor, participant_id, Category.GOALS, Action.READ)
     authorize(session, actor, participant_id, Category.GOAL_RATINGS, Action.READ)
     rows = session.exec(
-        select(TreatmentGoal, GoalRating.week_start, GoalRating.rating)
-        .join(GoalRating, GoalRating.goal_id == TreatmentGoal.id, isouter=True)
-        .where(TreatmentGoal.participant_id == participant_id, col(TreatmentGoal.retired_at).is_(None))
-        .order_by(TreatmentGoal.position, TreatmentGoal.id, GoalRating.week_start)
+        select(TreatmentGoal, col(GoalRating.week_start), col(GoalRating.rating))
+        .join(GoalRating, col(GoalRating.goal_id) == col(TreatmentGoal.id), isouter=True)
+        .where(col(TreatmentGoal.participant_id) == participant_id, col(TreatmentGoal.retired_at).is_(None))
+        .order_by(col(TreatmentGoal.position), col(TreatmentGoal.id), col(GoalRating.week_start))
     ).all()
     goal_rows = list({goal.id: goal for goal, _, _ in rows}.values())
     ratings = sorted(
-        (RatingView(goal.id, week, rating) for goal, week, rating in rows if week is not None),
+        (RatingView(int(goal.id or 0), week, rating) for goal, week, rating in rows if week is not None),
         key=lambda r: (r.week_start, [g.id for g in goal_rows].index(r.goal_id)),
     )
     return Board(_views(goal_rows), ratings, week_of(today))
@@ -306,15 +306,14 @@ def goals_csv(session: Session, actor: Actor, participant_id: int) -> str:
 
     goals = goals_for(session, actor, participant_id, include_retired=True)
     ratings = ratings_for(session, actor, participant_id, include_retired=True)
-    by_goal: dict[int, list[RatingView]] = {}
-    for r in ratings:
-        by_goal.setdefault(r.goal_id, []).append(r)
+    by_goal: dict[int, list[RatingView | None]] = {}
+    for rating in ratings:
+        by_goal.setdefault(rating.goal_id, []).append(rating)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["goal", "how_we_will_know", "on_plan", "week_starting", "rating_0_10"])
     for g in goals:
-        rows = by_goal.get(g.id) or [None]
-        for r in rows:
+        for r in by_goal.get(g.id) or [None]:
             writer.writerow(
                 spreadsheet_row(
                     [

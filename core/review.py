@@ -20,6 +20,7 @@ from core import aftercare, alerts, attendance, checkups, diary, goals, notify, 
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
+from core.goals import GoalView, RatingView  # (the Review has a field named goals)
 from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
 from core.safety import Plan  # (the aftercare plan has the safety plan's shape)
@@ -63,8 +64,8 @@ class Review:
     family: list[sharing.FamilyMember]
     alerts: list[alerts.PastAlert]  # every alert, newest first
     notices: dict[int, list[notify.Notice]]  # per alert: the emails and escalations sent (or tried)
-    goals: list[goals.GoalView] = field(default_factory=list)  # the treatment plan's goals, in order
-    goal_ratings: list[goals.RatingView] = field(default_factory=list)  # every weekly rating of them
+    goals: list[GoalView] = field(default_factory=list)  # the treatment plan's goals, in order
+    goal_ratings: list[RatingView] = field(default_factory=list)  # every weekly rating of them
     aftercare: Plan | None = None  # the relapse-prevention and aftercare plan's newest version
 
     @property

@@ -9,7 +9,7 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import attendance, charts, checkups, diary, export, practice, report, review, screeners, sharing
+from core import attendance, charts, checkups, diary, export, fhir, practice, report, review, screeners, sharing
 from core.clinical import HOMEWORK_NOTE_MAX, Severity
 from core.db import session_scope
 from core.errors import AccessDenied, ValidationError
@@ -255,6 +255,11 @@ def record_zip() -> bytes:
         return export.record_zip(session, actor, chosen_id)
 
 
+def handoff() -> str:
+    with session_scope() as session:
+        return fhir.handoff_json(session, actor, chosen_id)
+
+
 def progress_report() -> str:
     with session_scope() as session:
         return report.progress_report(session, actor, chosen_id, desk.today)
@@ -268,6 +273,15 @@ st.download_button(
     mime="application/zip",
     icon=":material/download:",
     width="stretch",
+)
+st.download_button(
+    "Discharge hand-off for the next provider (FHIR R4 JSON)",
+    handoff,
+    file_name=f"participant-{chosen_id}-handoff.fhir.json",
+    mime=fhir.MEDIA_TYPE,
+    icon=":material/forward_to_inbox:",
+    width="stretch",
+    help="Name, PHQ-9/GAD-7 check-ups with LOINC codes, goals and the aftercare plan; no notes, no substance-use data.",
 )
 st.download_button(
     "Printable progress report (open, then print)",
