@@ -18,6 +18,7 @@ from core.access import Category
 from core.config import ConfigError, settings
 from core.diary import ensure_default_targets
 from core.models import (
+    AftercarePlanVersion,
     Alert,
     AppUser,
     Attendance,
@@ -163,6 +164,7 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
     seed_homework(session, participants, today)
     seed_attendance(session, participants, today)
     seed_goals(session, participants, today)
+    seed_aftercare(session, participants, today)
     session.commit()
     return program
 
@@ -696,6 +698,50 @@ def seed_goals(session: Session, participants: dict[str, AppUser], today: date) 
                     )
                 )
             week, n = week + timedelta(weeks=1), n + 1
+
+
+AFTERCARE_FOR = "jordan"  # near the end of the program: the plan built with the therapist for discharge
+
+
+def seed_aftercare(session: Session, participants: dict[str, AppUser], today: date) -> None:
+    """One relapse-prevention and aftercare plan (two versions: drafted, then appointments added)."""
+    user = participants[AFTERCARE_FOR]
+    therapist_id = _therapist_of(session, user.id)
+    first = {
+        "triggers": ["Friday paydays", "Being alone after 9 pm", "Arguments about money"],
+        "warning_signs": ["Skipping group or meals", "Telling myself one won't matter", "Sleeping past noon"],
+        "coping_steps": ["Urge surfing for 10 minutes", "Text my sponsor before deciding anything", "Walk the dog"],
+        "people": [{"name": "Sam (sponsor)", "phone": "555-0101"}, {"name": "My sister Ana", "phone": "555-0123"}],
+        "appointments": [],
+        "medication": "Sertraline 50 mg each morning, prescribed by Dr. Patel.\nIf I miss a dose: take it if "
+        "before noon, otherwise skip it.",
+        "meetings": ["SMART Recovery, Tuesdays 7 pm, public library"],
+    }
+    second = {
+        **first,
+        "appointments": [
+            {
+                "provider": "Dr. Lee, outpatient therapy",
+                "date": (today + timedelta(days=10)).isoformat(),
+                "contact": "555-0199",
+            },
+            {
+                "provider": "Dr. Patel, psychiatry",
+                "date": (today + timedelta(days=24)).isoformat(),
+                "contact": "555-0150",
+            },
+        ],
+    }
+    for version, content in enumerate((first, second), start=1):
+        session.add(
+            AftercarePlanVersion(
+                participant_id=user.id,
+                version=version,
+                content=content,
+                created_by_id=therapist_id,
+                created_at=_evening(today - timedelta(days=10 - 4 * version), 19),
+            )
+        )
 
 
 def main() -> int:

@@ -2022,6 +2022,7 @@ INTERNAL = {
     "seed.seed_homework": "the demo seed",
     "seed.seed_attendance": "the demo seed",
     "seed.seed_goals": "the demo seed",
+    "seed.seed_aftercare": "the demo seed",
     "seed.main": "the demo seed",
     "notify.enqueue": "called by core with its own key, subject and body (cut to their columns); an address typed "
     "by a person reaches it only through EmailForm (send_test)",

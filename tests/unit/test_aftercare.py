@@ -194,3 +194,20 @@ def test_family_see_it_only_with_its_own_consent_and_never_the_medication_plan(s
     for reader in (aftercare.history, aftercare.aftercare_csv, aftercare.report_section):
         with pytest.raises(AccessDenied):
             reader(session, fam, quinn.id)
+
+
+def test_the_demo_has_goals_rated_weekly_for_everyone_and_one_aftercare_plan(session, demo):
+    from core import goals
+    from core.seed import AFTERCARE_FOR, PARTICIPANTS
+
+    for username, _, _ in PARTICIPANTS:
+        person = Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
+        board = goals.board(session, person, person.id)
+        assert 2 <= len(board.goals) <= 3
+        weeks = sorted({r.week_start for r in board.ratings})
+        assert weeks and weeks[-1] == board.week_start - timedelta(weeks=1)  # this week is theirs to rate
+        assert all(0 <= r.rating <= 10 for r in board.ratings)
+    jordan = Actor.of(session.exec(select(AppUser).where(AppUser.username == AFTERCARE_FOR)).one())
+    plan = aftercare.current_plan(session, jordan, jordan.id)
+    assert plan.version == 2 and plan.updated_by.startswith("Dr.")
+    assert all(visit["date"] > user_today(session, jordan.id).isoformat() for visit in plan.items("appointments"))
