@@ -18,6 +18,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
@@ -155,45 +156,64 @@ def goals_for(session: Session, actor: Actor, participant_id: int, *, include_re
 
 def save_goals(session: Session, actor: Actor, *, participant_id: int, goals: list[dict]) -> list[GoalView]:
     """Write the plan's goals (the therapist, agreed with the participant). Each row names the goal it
-    edits (`id`) or None for a new one; a goal left out is taken off the plan, its ratings kept."""
+    edits (`id`) or None for a new one; a goal left out is taken off the plan, its ratings kept.
+
+    Saves once: a new row with the same words as a goal already on the plan is that goal (a resent
+    form or a second tap changes nothing), and one active goal per position is a unique index, so
+    two saves at the same moment cannot both add goals: the second is told to look again."""
     authorize(session, actor, participant_id, Category.GOALS, Action.WRITE)
     cleaned = GoalsForm.check(goals=goals).goals
     current = {
         g.id: g
         for g in session.exec(
             select(TreatmentGoal).where(
-                TreatmentGoal.participant_id == participant_id, col(TreatmentGoal.retired_at).is_(None)
+                col(TreatmentGoal.participant_id) == participant_id, col(TreatmentGoal.retired_at).is_(None)
             )
         ).all()
     }
     unknown = [g["id"] for g in cleaned if g["id"] is not None and g["id"] not in current]
     if unknown:
         raise ValidationError.one("goals", "One of these goals was changed meanwhile; open the plan again.")
+    named = {g["id"] for g in cleaned}
+    by_words = {(r.text, r.measure): goal_id for goal_id, r in current.items() if goal_id not in named}
+    for goal in cleaned:  # the same words as a goal on the plan: that goal, not a second copy
+        if goal["id"] is None and (goal["text"], goal["measure"]) in by_words:
+            goal["id"] = by_words.pop((goal["text"], goal["measure"]))
     now = utcnow()
     kept = {g["id"] for g in cleaned}
     for goal_id, row in current.items():
         if goal_id not in kept:
             row.retired_at = now
             session.add(row)
-    for position, goal in enumerate(cleaned, start=1):
-        if goal["id"] is None:
-            session.add(
-                TreatmentGoal(
-                    participant_id=participant_id,
-                    position=position,
-                    text=goal["text"],
-                    measure=goal["measure"],
-                    created_by_id=actor.id,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            continue
-        row = current[goal["id"]]
-        if (row.position, row.text, row.measure) != (position, goal["text"], goal["measure"]):
-            row.position, row.text, row.measure, row.updated_at = position, goal["text"], goal["measure"], now
+        elif row.position != next(i for i, g in enumerate(cleaned, start=1) if g["id"] == goal_id):
+            row.position = -(row.id or 0)  # out of the way first, so two goals can swap places
             session.add(row)
-    session.commit()
+    try:
+        session.flush()  # retired and moved first: their positions are free for what follows
+        for position, goal in enumerate(cleaned, start=1):
+            if goal["id"] is None:
+                session.add(
+                    TreatmentGoal(
+                        participant_id=participant_id,
+                        position=position,
+                        text=goal["text"],
+                        measure=goal["measure"],
+                        created_by_id=actor.id,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                continue
+            row = current[goal["id"]]
+            if (row.position, row.text, row.measure) != (position, goal["text"], goal["measure"]):
+                row.position, row.text, row.measure, row.updated_at = position, goal["text"], goal["measure"], now
+                session.add(row)
+        session.commit()
+    except IntegrityError:  # saved a moment ago from another tap or device
+        session.rollback()
+        raise ValidationError.one(
+            "goals", "These goals were saved a moment ago (another tap or device); open the plan again."
+        ) from None
     return goals_for(session, actor, participant_id)
 
 

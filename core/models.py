@@ -560,7 +560,18 @@ class TreatmentGoal(SQLModel, table=True):
     being met. Written by the therapist; a goal taken off the plan keeps its ratings (`retired_at`)."""
 
     __tablename__ = "treatment_goal"
-    __table_args__ = (Index("ix_treatment_goal_participant", "participant_id", "retired_at"),)
+    __table_args__ = (
+        Index("ix_treatment_goal_participant", "participant_id", "retired_at"),
+        # One goal on the plan per position: two saves at the same moment cannot both add goals.
+        Index(
+            "uq_treatment_goal_active_position",
+            "participant_id",
+            "position",
+            unique=True,
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="app_user.id")

@@ -65,6 +65,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("treatment_goal", schema=None) as batch_op:
         batch_op.create_index("ix_treatment_goal_participant", ["participant_id", "retired_at"], unique=False)
+        batch_op.create_index(
+            "uq_treatment_goal_active_position",
+            ["participant_id", "position"],
+            unique=True,
+            sqlite_where=sa.text("retired_at IS NULL"),
+            postgresql_where=sa.text("retired_at IS NULL"),
+        )
 
     op.create_table(
         "goal_rating",
@@ -98,6 +105,7 @@ def downgrade() -> None:
 
     op.drop_table("goal_rating")
     with op.batch_alter_table("treatment_goal", schema=None) as batch_op:
+        batch_op.drop_index("uq_treatment_goal_active_position")
         batch_op.drop_index("ix_treatment_goal_participant")
 
     op.drop_table("treatment_goal")

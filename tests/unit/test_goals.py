@@ -247,3 +247,57 @@ def test_goals_and_ratings_are_in_the_record_export_and_the_printable_report(ses
     assert [first.text, first.measure, "yes", week.isoformat(), "9"] in rows
     html = report.progress_report(session, rivera, alex.id, user_today(session, rivera.id))
     assert "Treatment-plan goals" in html and first.text in html and f"week of {week:%b} {week.day}: 9" in html
+
+
+def test_a_resent_form_saves_once_and_goals_can_swap_places(session, people):
+    quinn = people.participant()
+    rows = [
+        {"id": None, "text": "Sleep before midnight", "measure": "5 nights a week, from the card"},
+        {"id": None, "text": "Call someone when urges rise", "measure": "A call logged on the card"},
+    ]
+    first = goals.save_goals(session, _therapist(people), participant_id=quinn.id, goals=[dict(r) for r in rows])
+    again = goals.save_goals(session, _therapist(people), participant_id=quinn.id, goals=[dict(r) for r in rows])
+    assert [g.id for g in again] == [g.id for g in first]  # the same goals, not two more
+    swapped = goals.save_goals(
+        session,
+        _therapist(people),
+        participant_id=quinn.id,
+        goals=[
+            {"id": first[1].id, "text": first[1].text, "measure": first[1].measure},
+            {"id": first[0].id, "text": first[0].text, "measure": first[0].measure},
+        ],
+    )
+    assert [(g.id, g.position) for g in swapped] == [(first[1].id, 1), (first[0].id, 2)]
+    assert len(session.exec(select(TreatmentGoal)).all()) == 2
+
+
+def test_twenty_saves_of_new_goals_at_once_leave_one_set_on_the_plan(engine, session, people):
+    quinn = people.participant()
+    therapist = _therapist(people)
+    barrier, outcomes = threading.Barrier(20), []
+
+    def save(n: int) -> None:
+        try:
+            with Session(engine, expire_on_commit=False) as own:
+                barrier.wait()
+                goals.save_goals(
+                    own,
+                    therapist,
+                    participant_id=quinn.id,
+                    goals=[{"id": None, "text": f"Goal from tap {n}", "measure": "weekly"}],
+                )
+            outcomes.append("saved")
+        except ValidationError as exc:
+            outcomes.append("told" if "a moment ago" in exc.fields.get("goals", "") else repr(exc))
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            outcomes.append(repr(exc))
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert set(outcomes) <= {"saved", "told"} and "saved" in outcomes, outcomes
+    session.expire_all()
+    on_plan = goals.goals_for(session, quinn, quinn.id)
+    assert len(on_plan) == 1 and on_plan[0].position == 1
