@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import fits, log_in, open_app, settle
+from tests.e2e.conftest import fits, go_to, log_in, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -49,3 +49,19 @@ def test_a_participant_rates_goals_from_today_with_taps(server, phone, artifacts
     assert fits(phone)
     after = ratings(server, "harper")
     assert len(after) == 2 and {r for _, r in after} == {6} and after != before
+
+
+def test_my_progress_charts_the_goals_by_number_on_a_phone(server, phone, artifacts):
+    open_app(phone, server.url)
+    log_in(phone, "frankie")
+    go_to(phone, "My progress")
+    phone.get_by_role("tab", name="Goals").click()
+    settle(phone)
+    chart = phone.locator(".js-plotly-plot").filter(has_text="Progress on my goals")
+    chart.wait_for()
+    chart.scroll_into_view_if_needed()
+    legend = [t.text_content() for t in chart.locator(".legend .traces .legendtext").all()]
+    assert legend == ["Goal 1", "Goal 2"]  # numbers, never the goal's typed words
+    phone.get_by_text("How we'll know").first.wait_for()
+    phone.screenshot(path=artifacts / "goals-progress-390.png", full_page=True)
+    assert fits(phone)
