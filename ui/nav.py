@@ -19,6 +19,7 @@ PAGES: dict[Role, list[tuple[str, str, str]]] = {
         ("pages/practice.py", "Practice log", ":material/edit_note:"),
         ("pages/progress.py", "My progress", ":material/monitoring:"),
         ("pages/safety_plan.py", "My safety plan", ":material/health_and_safety:"),
+        ("pages/aftercare.py", "My aftercare plan", ":material/route:"),
         ("pages/sharing.py", "Family sharing", ":material/family_restroom:"),
         ("pages/notifications.py", "Reminders", ":material/notifications:"),
         ACCOUNT,
