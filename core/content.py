@@ -239,9 +239,22 @@ def read_family(path: Path = FAMILY_FILE) -> tuple[FamilySection, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=1)
-def family_sections() -> tuple[FamilySection, ...]:
-    return read_family(FAMILY_FILE)
+@lru_cache(maxsize=4)
+def family_sections(language: str = "en") -> tuple[FamilySection, ...]:
+    """Family education in `language` (core/content/es/family.md when it exists, checked to have
+    as many sections as the English, each for the same families), else the English."""
+    from core import i18n  # (core.i18n imports nothing of ours; local keeps this module's imports plain)
+
+    english = read_family(FAMILY_FILE)
+    path = i18n.content_file("family.md", language)
+    if path == FAMILY_FILE:
+        return english
+    translated = read_family(path)
+    if [s.substance_use_only for s in english] != [s.substance_use_only for s in translated]:
+        raise CatalogueError(
+            f"es/{path.name}: its sections differ from the English file's (number or {{substance use}})"
+        )
+    return translated
 
 
 # --- reading and explaining -----------------------------------------------------------------

@@ -15,11 +15,12 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from core import clinical, inputs, screening
+from core import clinical, i18n, inputs, screening
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import upsert
 from core.errors import ValidationError
+from core.i18n import _
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, utcnow
 from core.program import user_today
 from core.skills import skills_by_id
@@ -66,6 +67,7 @@ class CardView:
     note: str
     late: bool
     updated_at: datetime
+    language: str = "en"  # the language the card was filled in (Review says "answered in Spanish")
 
     def as_input(self) -> CardInput:
         return CardInput(
@@ -353,7 +355,14 @@ def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dic
 
 
 def save_card(
-    session: Session, actor: Actor, *, participant_id: int, day: date, card: CardInput, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int,
+    day: date,
+    card: CardInput,
+    now: datetime | None = None,
+    language: str = i18n.ENGLISH,
 ) -> SaveResult:
     """Create or update the card for `day`, and route its risk answers to the therapist.
 
@@ -373,10 +382,10 @@ def save_card(
     targets = targets_for(session, participant.program_id)
     errors = {}
     if not inputs.is_day(day) or day > today:
-        errors["day"] = "That day hasn't happened yet." if inputs.is_day(day) else "Choose a day."
+        errors["day"] = _("That day hasn't happened yet.") if inputs.is_day(day) else _("Choose a day.")
     elif day not in fillable_days(today):
-        errors["day"] = (
-            f"Cards can be filled in up to {clinical.LATE_WINDOW_DAYS} days late; older days are kept as they are."
+        errors["day"] = _("Cards can be filled in up to {n} days late; older days are kept as they are.").format(
+            n=clinical.LATE_WINDOW_DAYS
         )
     clean, found = checked(card, targets=targets, craving_on=craving_on)
     errors.update(found)
@@ -422,6 +431,7 @@ def save_card(
         skills=list(dict.fromkeys(card.skills)),
         note=card.note.strip(),
         late=day < today,
+        language=i18n.normalise(language),
         created_at=now,
         updated_at=now,
     )
@@ -430,7 +440,7 @@ def save_card(
         DiaryCard,
         values,
         conflict=["participant_id", "day"],
-        update=[*emotions, "mood", "craving", "sleep_hours", "medication", "skills", "note", "updated_at"],
+        update=[*emotions, "mood", "craving", "sleep_hours", "medication", "skills", "note", "language", "updated_at"],
     )
     by_key = {t.key: t for t in targets}
     for key, (urge, acted) in card.urges.items():
@@ -492,6 +502,7 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
             note=c.note,
             late=c.late,
             updated_at=c.updated_at,
+            language=c.language,
         )
         for c in cards
     ]
@@ -579,8 +590,8 @@ def cards_csv(session: Session, actor: Actor, participant_id: int, *, targets: l
                     "yes" if c.late else "no",
                     c.mood,
                     *[_blank(c.emotions.get(k)) for k in CSV_EMOTIONS],
-                    *[_blank(urge) for urge, _ in urges],
-                    *["yes" if acted else "no" for _, acted in urges],
+                    *[_blank(urge) for urge, _acted in urges],
+                    *["yes" if acted else "no" for _urge, acted in urges],
                     _blank(c.craving),
                     _blank(c.sleep_hours),
                     c.medication or "",

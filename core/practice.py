@@ -23,6 +23,7 @@ from core.alerts import NO_RISK, RiskOutcome, screen_free_text
 from core.db import insert_if_absent, upsert
 from core.diary import spreadsheet_row
 from core.errors import ValidationError
+from core.i18n import _, short_day
 from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, utcnow
 from core.program import user_today
 from core.skills import TOOLS, skills_by_id
@@ -520,10 +521,10 @@ class HomeworkView:
 
     def status(self, today: date) -> str:
         if self.done:
-            return f"Done {self.done_on:%b} {self.done_on.day}"
+            return _("Done {day}").format(day=short_day(self.done_on))
         if self.due_on is None:
-            return "To do"
-        return f"{'Was due' if self.overdue(today) else 'Due'} {self.due_on:%a %b} {self.due_on.day}"
+            return _("To do")
+        return (_("Was due {day}") if self.overdue(today) else _("Due {day}")).format(day=short_day(self.due_on))
 
 
 class HomeworkForm(inputs.Form):

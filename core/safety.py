@@ -17,27 +17,38 @@ from sqlmodel import Session, select
 from core import inputs
 from core.access import Action, Actor, Category, authorize
 from core.errors import ValidationError
+from core.i18n import N_
 from core.models import AppUser, Role, SafetyPlanVersion, utcnow
 
 # (key, title, what the step asks of you) — in the order a person works through them in a crisis.
 STEPS: tuple[tuple[str, str, str], ...] = (
-    ("warning_signs", "My warning signs", "the thoughts, moods or situations that tell me a crisis may be building."),
-    ("coping_alone", "Things I can do on my own", "to take my mind off things for a while: a walk, music, a shower."),
+    (
+        "warning_signs",
+        N_("My warning signs"),
+        N_("the thoughts, moods or situations that tell me a crisis may be building."),
+    ),
+    (
+        "coping_alone",
+        N_("Things I can do on my own"),
+        N_("to take my mind off things for a while: a walk, music, a shower."),
+    ),
     (
         "distractions",
-        "People and places that distract me",
-        "company or a setting that helps, without having to explain.",
+        N_("People and places that distract me"),
+        N_("company or a setting that helps, without having to explain."),
     ),
-    ("help_contacts", "People I can ask for help", "someone I trust who I can tell how I really feel."),
-    ("professionals", "Professionals and crisis lines", "my therapist, the program's after-hours line, 988."),
+    ("help_contacts", N_("People I can ask for help"), N_("someone I trust who I can tell how I really feel.")),
+    ("professionals", N_("Professionals and crisis lines"), N_("my therapist, the program's after-hours line, 988.")),
     (
         "safer_environment",
-        "Making my space safer",
-        "putting distance between me and anything I could use to hurt myself: a firearm (locked and unloaded "
-        "with the ammunition apart, or kept by someone I trust for now), medicines I've saved up or no longer "
-        "need, and alcohol or drugs in the house.",
+        N_("Making my space safer"),
+        N_(
+            "putting distance between me and anything I could use to hurt myself: a firearm (locked and unloaded "
+            "with the ammunition apart, or kept by someone I trust for now), medicines I've saved up or no longer "
+            "need, and alcohol or drugs in the house."
+        ),
     ),
-    ("reasons_for_living", "My reasons for living", "what matters most to me, even on the hardest days."),
+    ("reasons_for_living", N_("My reasons for living"), N_("what matters most to me, even on the hardest days.")),
 )
 SAFETY_PLAN_STEPS = tuple((title, prompt) for _, title, prompt in STEPS)
 STEP_TITLES = {key: title for key, title, _ in STEPS}

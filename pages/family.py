@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import _
 
 actor = auth.guard(Role.FAMILY)
 
@@ -25,24 +26,26 @@ def first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
-st.title(f"Hello, {md(first_name(actor.name))}")
+st.title(_("Hello, {name}").format(name=md(first_name(actor.name))))
 with session_scope() as session:
     today = user_today(session, actor.id)
     people = sharing.shared_with_me(session, actor)
     program = program_of(session, actor)  # a family account belongs to its participant's program
 
 if not people:
-    st.info("You are not connected to anyone yet. A participant can invite you from their app.")
+    st.info(_("You are not connected to anyone yet. A participant can invite you from their app."))
 for person in people:
     first = first_name(person.name)
     in_chart = html.escape(first)  # Plotly titles read a little HTML (links included): not from a name
     st.subheader(md(person.name))
     if person.relationship:
-        st.caption(f"You are connected as: {md(person.relationship)}")
+        st.caption(_("You are connected as: {relationship}").format(relationship=md(person.relationship)))
     if not person.items:
         st.write(
-            f"{md(first)} isn't sharing anything with you right now. That's their choice to make, and "
-            "it can change at any time."
+            _(
+                "{first} isn't sharing anything with you right now. That's their choice to make, and "
+                "it can change at any time."
+            ).format(first=md(first))
         )
         continue
     st.caption(
@@ -51,7 +54,7 @@ for person in people:
             f"{item.label} (until {item.until:%b} {item.until.day}, {item.until.year})" for item in person.items
         )
     )
-    with st.expander(f"What {md(first)} shares with you, and why", icon=":material/info:"):
+    with st.expander(_("What {first} shares with you, and why").format(first=md(first)), icon=":material/info:"):
         for item in person.items:
             lines = [
                 f"**{item.label}** — until {item.until:%b} {item.until.day}, {item.until.year}",
@@ -99,14 +102,14 @@ for person in people:
                     hide_index=True,
                 )
             else:
-                st.caption("No check-ups yet.")
+                st.caption(_("No check-ups yet."))
         if Category.SAFETY_PLAN in person.categories:
             plan = safety.current_plan(session, actor, person.participant_id)
-            st.markdown(f"**Parts of {md(first)}'s safety plan they chose to share**")
+            st.markdown(_("**Parts of {first}'s safety plan they chose to share**").format(first=md(first)))
             if plan and plan.content:
                 plan_ui.show(plan, only_shared=True)
             else:
-                st.caption("No steps are marked for sharing yet.")
+                st.caption(_("No steps are marked for sharing yet."))
         if Category.SUBSTANCE_USE in person.categories:
             weeks, craving, urges = sharing.substance_use(session, actor, person.participant_id, today)
             chart_widgets.chart(
@@ -122,7 +125,7 @@ for person in people:
             )
 
 st.divider()
-st.subheader("For families")
+st.subheader(_("For families"))
 substance_use = bool(program and program.substance_use_tracking)
 for section in family_sections():  # core/content/family.md, checked when the app starts
     if section.substance_use_only and not substance_use:
@@ -130,6 +133,8 @@ for section in family_sections():  # core/content/family.md, checked when the ap
     with st.expander(section.title):
         st.markdown(section.body)
 st.caption(
-    "Everything here is read-only. Supporting someone in treatment is hard work — "
-    "the crisis lines at the top are for you too."
+    _(
+        "Everything here is read-only. Supporting someone in treatment is hard work — "
+        "the crisis lines at the top are for you too."
+    )
 )

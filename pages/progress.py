@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import _
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -15,10 +16,10 @@ from core.db import session_scope
 from core.program import participant_overview, user_today
 from ui import charts as chart_widgets
 
-st.title("My progress")
+st.title(_("My progress"))
 period = (
     st.segmented_control(
-        "Show", ["2 weeks", "4 weeks", "Whole program"], default="2 weeks", key="progress_period", width="stretch"
+        _("Show"), ["2 weeks", "4 weeks", "Whole program"], default="2 weeks", key="progress_period", width="stretch"
     )
     or "2 weeks"
 )
@@ -73,10 +74,16 @@ if checkups_tab.open:
                 sentence=words.checkup(kind, past[kind]),
             )
         st.caption(
-            f"Triangles mark a change since your first check-up: {clinical.PHQ9_RELIABLE_CHANGE}+ points on "
-            f"the PHQ-9 (bigger than day-to-day ups and downs), {clinical.GAD7_MCID}+ on the GAD-7 (the "
-            f"smallest change people notice). A ring marks a score under {clinical.REMISSION_BELOW['phq9']}: "
-            "remission. The bands are named at the left."
+            _(
+                "Triangles mark a change since your first check-up: {phq9_reliable_change}+ points on"
+                " the PHQ-9 (bigger than day-to-day ups and downs), {gad7_mcid}+ on the GAD-7 (the "
+                "smallest change people notice). A ring marks a score under {remission_below}: "
+                "remission. The bands are named at the left."
+            ).format(
+                phq9_reliable_change=clinical.PHQ9_RELIABLE_CHANGE,
+                gad7_mcid=clinical.GAD7_MCID,
+                remission_below=clinical.REMISSION_BELOW["phq9"],
+            )
         )
 if days_tab.open:
     with days_tab:

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import charts, clinical
+from ui.i18n import _
 from ui.text import md
 
 
@@ -41,7 +42,7 @@ def show(figure_: go.Figure, sentence: str = "") -> None:
     columns, rows = charts.as_table(figure_)
     if rows:
         title = figure_.layout.title.text or "this chart"
-        with st.expander(f"The numbers behind {md(title)}", icon=":material/table:"):
+        with st.expander(_("The numbers behind {title}").format(title=md(title)), icon=":material/table:"):
             st.table(pd.DataFrame(rows, columns=columns).set_index(columns[0]))
 
 
@@ -56,7 +57,7 @@ def emotions(cards, *, key: str, sentence: str = "", span=None) -> None:
     which to show: five lines at once were unreadable on a phone. A fragment, so picking redraws
     this chart alone."""
     chosen = st.pills(
-        "Emotions to show",
+        _("Emotions to show"),
         list(clinical.EMOTIONS),
         format_func=clinical.EMOTIONS.get,
         selection_mode="multi",
@@ -64,6 +65,6 @@ def emotions(cards, *, key: str, sentence: str = "", span=None) -> None:
         key=key,
     )
     if cards and not chosen:
-        st.caption("Pick an emotion above to see it over time.")
+        st.caption(_("Pick an emotion above to see it over time."))
         return
     chart(charts.emotions, cards, [k for k in clinical.EMOTIONS if k in chosen], span=span, sentence=sentence)

@@ -1,0 +1,139 @@
+"""Languages: English and Spanish, for participants and family members.
+
+Plain gettext (the standard library's `gettext` module) over catalogues that Babel extracts and
+compiles: `locale/messages.pot` (every marked string), `locale/es/LC_MESSAGES/messages.po` (the
+Spanish, written for this project) and its compiled `messages.mo`. The .mo is committed, so a
+clean checkout (CI, `make run`) needs no build step; `make i18n` extracts, updates and compiles
+again, and tests/unit/test_i18n.py fails when the .mo is older than the .po or a marked string has
+no Spanish.
+
+The language of what is being drawn is a context variable: the UI sets it once per script run
+(ui/i18n.py, from the viewer's choice), and core's user-visible messages (validation messages,
+chart sentences) read it through `_()` here, so core needs no Streamlit and defaults to English.
+Therapist and admin screens stay English; they see the language a participant answered in.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+ENGLISH, SPANISH = "en", "es"
+# The languages a person may choose, each named in its own language (what the chooser shows).
+LANGUAGES: dict[str, str] = {ENGLISH: "English", SPANISH: "Español"}
+DEFAULT = ENGLISH
+DOMAIN = "messages"
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+_current: ContextVar[str] = ContextVar("iop_language", default=DEFAULT)
+
+
+def normalise(language: object) -> str:
+    """A known language code, or the default for anything else (None, "", "fr", 3, "ES ")."""
+    if isinstance(language, str) and language.strip().lower() in LANGUAGES:
+        return language.strip().lower()
+    return DEFAULT
+
+
+def is_language(value: object) -> bool:
+    return isinstance(value, str) and value in LANGUAGES
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translator(language: str) -> _gettext.NullTranslations:
+    """The catalogue of `language` (English is the source text: no catalogue)."""
+    language = normalise(language)
+    if language == ENGLISH:
+        return _gettext.NullTranslations()
+    return _gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[language])
+
+
+def current() -> str:
+    """The language being drawn right now (English outside a script run)."""
+    return _current.get()
+
+
+def use(language: object) -> str:
+    """Draw in `language` from here on in this context (the UI calls it at the top of each run)."""
+    code = normalise(language)
+    _current.set(code)
+    return code
+
+
+@contextmanager
+def using(language: object) -> Iterator[str]:
+    """`language` inside the block only (tests, and building one text in a known language)."""
+    token = _current.set(normalise(language))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def _(message: str) -> str:
+    """`message` in the current language (the catalogue's Spanish, else the English as written)."""
+    return translator(current()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translator(current()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it (constants read at import time);
+    whoever shows it calls `_()` on it then."""
+    return message
+
+
+def content_file(name: str, language: object) -> Path:
+    """core/content/es/<name> when the viewer reads Spanish and that file exists, else the English
+    core/content/<name>. (The Spanish files have the English file's structure and ids.)"""
+    if normalise(language) != ENGLISH:
+        translated = CONTENT_DIR / normalise(language) / name
+        if translated.is_file():
+            return translated
+    return CONTENT_DIR / name
+
+
+def has_content(name: str, language: object) -> bool:
+    """True when `name` exists in `language` (English always does)."""
+    return normalise(language) == ENGLISH or (CONTENT_DIR / normalise(language) / name).is_file()
+
+
+def short_day(day) -> str:
+    """ "Thu Nov 26" in English, "jue 26 nov" in Spanish (the current language)."""
+    if current() == ENGLISH:
+        return f"{day:%a %b} {day.day}"
+    from babel.dates import format_date
+
+    return format_date(day, "EEE d MMM", locale=current())
+
+
+def long_day(day) -> str:
+    """ "Thursday, November 26" in English, "jueves, 26 de noviembre" in Spanish."""
+    if current() == ENGLISH:
+        return f"{day:%A, %B} {day.day}"
+    from babel.dates import format_date
+
+    return format_date(day, "EEEE, d 'de' MMMM", locale=current())
+
+
+def plain_list(names: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C' ('A, B y C' in Spanish)."""
+    if len(names) <= 1:
+        return "".join(names)
+    return _("{first} and {last}").format(first=", ".join(names[:-1]), last=names[-1])
+
+
+def weekday(day) -> str:
+    """ "Thu" in English, "jue" in Spanish."""
+    if current() == ENGLISH:
+        return f"{day:%a}"
+    from babel.dates import format_date
+
+    return format_date(day, "EEE", locale=current())
