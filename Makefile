@@ -49,8 +49,7 @@ lock: | $(BIN)/python
 i18n: install
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header --width 110 \
 		-k _ -k N_ -k ngettext:1,2 -o locale/messages.pot .
-	$(BIN)/pybabel update -i locale/messages.pot -d locale -l es --no-fuzzy-matching --ignore-obsolete \
-		--omit-header --width 110
+	$(BIN)/pybabel update -i locale/messages.pot -d locale -l es --no-fuzzy-matching --ignore-obsolete --width 110
 	$(BIN)/pybabel compile -d locale -l es --statistics
 
 migrate: install

@@ -29,15 +29,17 @@ from pydantic import (
     model_validator,
 )
 
+from core.i18n import N_
+
 CONTENT = Path(__file__).resolve().parent / "content"
 SKILLS_FILE = CONTENT / "skills.yaml"
 FAMILY_FILE = CONTENT / "family.md"
 
-TOOLS = {
-    "breathing": "Paced breathing",
-    "grounding": "5-4-3-2-1 grounding",
-    "urge_surfing": "Urge surfing",
-    "thought_record": "Thought record",
+TOOLS = {  # shown through _() (core.i18n.N_ marks them for the catalogue)
+    "breathing": N_("Paced breathing"),
+    "grounding": N_("5-4-3-2-1 grounding"),
+    "urge_surfing": N_("Urge surfing"),
+    "thought_record": N_("Thought record"),
 }
 MODULE_IDS = (
     "mindfulness",

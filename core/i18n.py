@@ -137,3 +137,12 @@ def weekday(day) -> str:
     from babel.dates import format_date
 
     return format_date(day, "EEE", locale=current())
+
+
+def full_date(day) -> str:
+    """ "Nov 26, 2026" in English, "26 nov 2026" in Spanish."""
+    if current() == ENGLISH:
+        return f"{day:%b} {day.day}, {day.year}"
+    from babel.dates import format_date
+
+    return format_date(day, "d MMM y", locale=current())

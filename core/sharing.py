@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from core import accounts, auth, clinical, codes, inputs, throttle
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.errors import ValidationError
+from core.i18n import N_
 from core.models import (
     AppUser,
     Attendance,
@@ -41,12 +42,12 @@ from core.models import (
 from core.program import _first_zone, user_zone
 
 CATEGORY_LABELS = {
-    Category.ATTENDANCE: "Attendance",
-    Category.MOOD_TREND: "Mood trend (weekly averages)",
-    Category.PRACTICE_COUNTS: "Skills practice counts",
-    Category.CHECKUP_TOTALS: "Check-up totals and bands",
-    Category.SAFETY_PLAN: "Safety plan (shared parts)",
-    Category.SUBSTANCE_USE: "Substance use (cravings, use urges)",
+    Category.ATTENDANCE: N_("Attendance"),
+    Category.MOOD_TREND: N_("Mood trend (weekly averages)"),
+    Category.PRACTICE_COUNTS: N_("Skills practice counts"),
+    Category.CHECKUP_TOTALS: N_("Check-up totals and bands"),
+    Category.SAFETY_PLAN: N_("Safety plan (shared parts)"),
+    Category.SUBSTANCE_USE: N_("Substance use (cravings, use urges)"),
 }
 # Exactly what each category discloses: shown in the consent, stored (by version) with it, and
 # shown to the family member beside what they were given (42 CFR 2.32(b): the scope goes with it).
@@ -68,17 +69,17 @@ CATEGORY_SCOPE = {
 }
 # The same scope as the family member reads it, beside what they were given.
 SCOPE_FOR_FAMILY = {
-    Category.ATTENDANCE: "how many program sessions they came to each week, and how many were held",
-    Category.MOOD_TREND: "their average mood (0–10) each week",
-    Category.PRACTICE_COUNTS: (
+    Category.ATTENDANCE: N_("how many program sessions they came to each week, and how many were held"),
+    Category.MOOD_TREND: N_("their average mood (0–10) each week"),
+    Category.PRACTICE_COUNTS: N_(
         "how many skills they ticked on their diary cards and how many practice sessions "
         "they logged each week (counts only, never what they wrote)"
     ),
-    Category.CHECKUP_TOTALS: (
+    Category.CHECKUP_TOTALS: N_(
         "their PHQ-9 (mood) and GAD-7 (worry) total scores and their ranges, never their answers to single questions"
     ),
-    Category.SAFETY_PLAN: "the steps of their safety plan that they mark for family",
-    Category.SUBSTANCE_USE: (
+    Category.SAFETY_PLAN: N_("the steps of their safety plan that they mark for family"),
+    Category.SUBSTANCE_USE: N_(
         "their weekly average craving (0–10) and substance-use urge (0–5) — substance use "
         "disorder information protected by federal rules (42 CFR Part 2)"
     ),
@@ -111,7 +112,7 @@ SIGNATURE_MAX = 120
 # disclosure also carry the consent or a clear explanation of its scope: the family page shows
 # CATEGORY_SCOPE, the purpose and the discloser beside it.
 REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
-REDISCLOSURE_PLAIN = (
+REDISCLOSURE_PLAIN = N_(
     "In plain words: this is shared with you alone. Please don't pass it on, show it "
     "to anyone, or use it for anything else."
 )

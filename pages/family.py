@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _
+from ui.i18n import _, full_date, short_day
 
 actor = auth.guard(Role.FAMILY)
 
@@ -49,40 +49,53 @@ for person in people:
         )
         continue
     st.caption(
-        "Shared with you: "
-        + "; ".join(
-            f"{item.label} (until {item.until:%b} {item.until.day}, {item.until.year})" for item in person.items
+        _("Shared with you: {items}").format(
+            items="; ".join(
+                _("{what} (until {day})").format(what=_(item.label), day=full_date(item.until)) for item in person.items
+            )
         )
     )
     with st.expander(_("What {first} shares with you, and why").format(first=md(first)), icon=":material/info:"):
         for item in person.items:
             lines = [
-                f"**{item.label}** — until {item.until:%b} {item.until.day}, {item.until.year}",
-                f"What: {md(item.scope)}.",
+                _("**{what}** — until {day}").format(what=_(item.label), day=full_date(item.until)),
+                _("What: {scope}.").format(scope=md(_(item.scope))),
             ]
             if item.purpose:
-                lines.append(f"Why: “{md(item.purpose)}”")
+                lines.append(_("Why: “{purpose}”").format(purpose=md(item.purpose)))
             if item.discloser:
-                lines.append(f"Shared by {md(item.discloser)}, with {md(first)}'s consent.")
+                lines.append(
+                    _("Shared by {discloser}, with {first}'s consent.").format(
+                        discloser=md(item.discloser), first=md(first)
+                    )
+                )
             st.markdown("  \n".join(lines))
     with session_scope() as session:
         if Category.MOOD_TREND in person.categories:
             weeks, values = sharing.mood_trend(session, actor, person.participant_id, today)
             chart_widgets.chart(
-                charts.weekly, f"{in_chart}'s mood, weekly average (0–10)", weeks, {"Mood": values}, y_range=[0, 10.5]
+                charts.weekly,
+                _("{name}'s mood, weekly average (0–10)").format(name=in_chart),
+                weeks,
+                {_("Mood"): values},
+                y_range=[0, 10.5],
             )
         if Category.ATTENDANCE in person.categories:
             weeks, came, held = sharing.attendance_weekly(session, actor, person.participant_id, today)
             chart_widgets.chart(
-                charts.weekly, "Program sessions per week", weeks, {"Attended": came, "Held": held}, bars=True
+                charts.weekly,
+                _("Program sessions per week"),
+                weeks,
+                {_("Attended"): came, _("Held"): held},
+                bars=True,
             )
         if Category.PRACTICE_COUNTS in person.categories:
             weeks, ticked, logged = sharing.practice_counts(session, actor, person.participant_id, today)
             chart_widgets.chart(
                 charts.weekly,
-                "Skills practice per week",
+                _("Skills practice per week"),
                 weeks,
-                {"Skills used (diary card)": ticked, "Practice sessions logged": logged},
+                {_("Skills used (diary card)"): ticked, _("Practice sessions logged"): logged},
                 bars=True,
             )
         if Category.CHECKUP_TOTALS in person.categories:
@@ -92,10 +105,10 @@ for person in people:
                 st.table(
                     [
                         {
-                            "Date": f"{d:%b} {d.day}",
-                            "Check-up": CHECKUP_NAMES.get(k, k),
-                            "Score": str(t),
-                            "Range": md(b),
+                            _("Date"): short_day(d),
+                            _("Check-up"): _(CHECKUP_NAMES.get(k, k)),
+                            _("Score"): str(t),
+                            _("Range"): md(_(b)),
                         }
                         for d, k, t, b in totals[-8:]
                     ],
@@ -114,14 +127,14 @@ for person in people:
             weeks, craving, urges = sharing.substance_use(session, actor, person.participant_id, today)
             chart_widgets.chart(
                 charts.weekly,
-                "Craving and use urges, weekly average",
+                _("Craving and use urges, weekly average"),
                 weeks,
-                {"Craving (0–10)": craving, "Use urge (0–5)": urges},
+                {_("Craving (0–10)"): craving, _("Use urge (0–5)"): urges},
                 y_range=[0, 10.5],
             )
             # 42 CFR 2.32(a): every disclosure of these records carries the notice, word for word.
             st.warning(
-                f"**{md(sharing.REDISCLOSURE_NOTICE)}**  \n{sharing.REDISCLOSURE_PLAIN}", icon=":material/gavel:"
+                f"**{md(sharing.REDISCLOSURE_NOTICE)}**  \n{_(sharing.REDISCLOSURE_PLAIN)}", icon=":material/gavel:"
             )
 
 st.divider()

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _
+from ui.i18n import _, current, long_day
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -41,12 +41,14 @@ if not cards:
     st.info(_("No cards in these seven days. That's okay — today is a fine day to start again."))
 else:
     st.html(week_grid(cards, start, targets, craving_on=bool(program and program.substance_use_tracking)))
-    names = skills_by_id()
+    names = skills_by_id(current())
     for card in cards:
         if card.note or card.skills:
-            st.markdown(f"**{card.day:%A %b} {card.day.day}**{' · filled in late' if card.late else ''}")
+            st.markdown((_("**{day}** · filled in late") if card.late else "**{day}**").format(day=long_day(card.day)))
             if card.skills:
-                st.caption("Skills: " + ", ".join(names[s].name for s in card.skills if s in names))
+                st.caption(
+                    _("Skills: {names}").format(names=", ".join(names[s].name for s in card.skills if s in names))
+                )
             if card.note:
                 st.text(card.note)  # plain text, never Markdown or HTML
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _
+from ui.i18n import _, plain_list
 
 actor = auth.guard(Role.PARTICIPANT, Role.THERAPIST)
 
@@ -97,7 +97,7 @@ if participant:
         reminder_errors.slot("homework")
         remind_at = st.time_input(_("Remind me at"), value=mine.remind_at, step=15 * 60, key="remind_at")
         reminder_errors.slot("remind_at")
-        st.caption(_("In your time zone, {key}.").format(key=md(zone.key)))
+        st.caption(_("In your time zone, {zone}.").format(zone=md(zone.key)))
         quiet_on = st.checkbox(
             _("Quiet hours: hold anything that would arrive between these times"),
             value=mine.quiet_start is not None,
@@ -126,12 +126,16 @@ if participant:
                     )
                 chosen = [
                     w
-                    for w, on in (("your diary card", diary_on), ("check-ups", checkup_on), ("practice", homework_on))
+                    for w, on in (
+                        (_("your diary card"), diary_on),
+                        (_("check-ups"), checkup_on),
+                        (_("practice"), homework_on),
+                    )
                     if on
                 ]
                 st.success(
-                    _("Saved. Reminders for {join} come at {remind_at:%H:%M}.").format(
-                        join=", ".join(chosen), remind_at=remind_at
+                    _("Saved. Reminders for {what} come at {time:%H:%M}.").format(
+                        what=plain_list(chosen), time=remind_at
                     )
                     if chosen
                     else _("Saved. No reminders will be sent.")
@@ -141,13 +145,13 @@ if participant:
 
 st.subheader(_("Your private calendar"))
 st.caption(
-    (
+    _(
         "Add your diary card (with an alarm at your reminder time), check-ups and practice due dates to your "
-        "phone's calendar. "
-        if participant
-        else "See how many check-ups and practice fall due on your caseload each day, in your own calendar. "
+        "phone's calendar. Titles never say anything private, and you can turn it off at any time."
     )
-    + "Titles never say anything private, and you can turn it off at any time."
+    if participant
+    else "See how many check-ups and practice fall due on your caseload each day, in your own calendar. "
+    "Titles never say anything private, and you can turn it off at any time."
 )
 new_url = st.session_state.get(FEED_URL)
 if calendar.on:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _
+from ui.i18n import _, skill_name
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -24,7 +24,12 @@ with st.expander(_("Log a practice"), icon=":material/add_circle:", expanded=Tru
 
 period = (
     st.segmented_control(
-        _("Show"), ["2 weeks", "4 weeks", "Everything"], default="2 weeks", key="practice_period", width="stretch"
+        _("Show"),
+        ["2 weeks", "4 weeks", "Everything"],
+        format_func=_,
+        default="2 weeks",
+        key="practice_period",
+        width="stretch",
     )
     or "2 weeks"
 )
@@ -47,8 +52,8 @@ else:
     ui.practice_table(entries)
     for entry in (e for e in entries if e.day == today):
         with st.expander(
-            _("Change today's {skill_name} ({astimezone:%H:%M})").format(
-                skill_name=entry.skill_name, astimezone=entry.created_at.astimezone(zone)
+            _("Change today's {skill} ({time:%H:%M})").format(
+                skill=skill_name(entry.skill_id, entry.skill_name), time=entry.created_at.astimezone(zone)
             )
         ):
             ui.practice_form(actor, key=f"edit_{entry.id}", existing=entry)

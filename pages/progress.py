@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _
+from ui.i18n import N_, _
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -19,7 +19,12 @@ from ui import charts as chart_widgets
 st.title(_("My progress"))
 period = (
     st.segmented_control(
-        _("Show"), ["2 weeks", "4 weeks", "Whole program"], default="2 weeks", key="progress_period", width="stretch"
+        _("Show"),
+        ["2 weeks", "4 weeks", "Whole program"],
+        format_func=_,
+        default="2 weeks",
+        key="progress_period",
+        width="stretch",
     )
     or "2 weeks"
 )
@@ -47,8 +52,8 @@ practised = practice.practised_per_day(entries, records)
 
 # Four tabs, and only the open one is drawn (on_change="rerun"): the first screen is ready after two
 # charts, not ten, and each chart is built once per change of its data (ui/charts.py).
-TABS = ("Mood", "Urges & skills", "Check-ups", "Sleep & days")
-mood_tab, urges_tab, checkups_tab, days_tab = st.tabs(TABS, key="progress_tab", on_change="rerun")
+TABS = (N_("Mood"), N_("Urges & skills"), N_("Check-ups"), N_("Sleep & days"))
+mood_tab, urges_tab, checkups_tab, days_tab = st.tabs([_(tab) for tab in TABS], key="progress_tab", on_change="rerun")
 if mood_tab.open:
     with mood_tab:
         chart_widgets.chart(charts.mood, cards, span=span, sentence=words.mood(cards))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _
+from ui.i18n import _, current, full_date
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -76,7 +76,9 @@ if pending:
             try:
                 with session_scope() as session:
                     sharing.withdraw_invitation(session, actor, invitation_id=invitation.id)
-                st.session_state["sharing_notice"] = f"The code for {invitation.name} no longer works."
+                st.session_state["sharing_notice"] = _("The code for {name} no longer works.").format(
+                    name=invitation.name
+                )
             except ValidationError as exc:
                 st.session_state["sharing_notice"] = " ".join(exc.fields.values())
             st.rerun()
@@ -89,10 +91,10 @@ for member in family:
     for category in sharing.OFFERED:
         until = member.active.get(category)
         key = f"{member.id}_{category.value}"
-        label = sharing.CATEGORY_LABELS[category]
+        label = _(sharing.CATEGORY_LABELS[category])
         if until:
             left, right = st.columns([3, 1], vertical_alignment="center")
-            left.markdown(f":material/check_circle: {label} — until {until:%b} {until.day}, {until.year}")
+            left.markdown(_(":material/check_circle: {label} — until {day}").format(label=label, day=full_date(until)))
             if right.button(_("Stop"), key=f"stop_{key}", width="stretch"):
                 with session_scope() as session:
                     sharing.revoke(session, actor, family_id=member.id, category=category)
@@ -117,6 +119,13 @@ for member in family:
                     _("Why you're sharing it"), key=f"purpose_{key}", placeholder=_("So they can support my recovery")
                 )
                 form_errors.slot("purpose")
+            if current() != "en":
+                st.caption(
+                    _(
+                        "The consent below is in English: it is the exact wording your program keeps with "
+                        "your choice. Your therapist can go through it with you."
+                    )
+                )
             st.caption(
                 md(
                     sharing.consent_text(
@@ -167,10 +176,10 @@ else:
     st.dataframe(
         [
             {
-                "When": local_time(v.at, zone),
-                "Who": v.who,
-                "What": v.what,
-                "": "" if v.allowed else "not shared: refused",
+                _("When"): local_time(v.at, zone),
+                _("Who"): v.who,
+                _("What"): _(v.what),
+                "": "" if v.allowed else _("not shared: refused"),
             }
             for v in log
         ],

@@ -4,14 +4,14 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _
+from ui.i18n import _, current, ngettext
 
 actor = auth.guard(Role.PARTICIPANT)
 
 from core import alerts, practice
 from core.db import session_scope
 from core.program import user_today
-from core.skills import search, skill, skills_by_id
+from core.skills import catalogue, search, skill, skills_by_id
 from ui import crisis
 from ui import skills as ui
 from ui.text import md
@@ -21,7 +21,7 @@ with session_scope() as session:
     homework = practice.homework_for(session, actor, actor.id)
     favourites = practice.favourites(session, actor, actor.id)
 
-opened = skill(st.query_params.get("skill", ""))
+opened = skill(st.query_params.get("skill", ""), current())
 if opened:
     if st.button(_("All skills"), icon=":material/arrow_back:", key="back"):
         del st.query_params["skill"]
@@ -53,10 +53,10 @@ if query.strip():
             st.page_link("pages/safety_plan.py", label=_("Open my safety plan"), icon=":material/health_and_safety:")
             crisis.resource_list(actor.program_id)
     else:
-        found = search(query)
+        found = search(query, catalogue(current()))
         st.caption(
-            _("{found} skill{value} for “{strip}”").format(
-                found=len(found), value="s" if len(found) != 1 else "", strip=md(query.strip())
+            ngettext("{n} skill for “{query}”", "{n} skills for “{query}”", len(found)).format(
+                n=len(found), query=md(query.strip())
             )
             if found
             else _("No skill matches those words. Try a feeling or a situation, like “worried” or “craving”.")
@@ -67,7 +67,7 @@ if query.strip():
 if favourites:
     st.subheader(_("Favourites"))
     for skill_id in favourites:
-        ui.skill_result(skills_by_id()[skill_id], "fav")
+        ui.skill_result(skills_by_id(current())[skill_id], "fav")
 
 st.subheader(_("Coping tools"))
 st.page_link(

@@ -16,7 +16,7 @@ wanted = st.query_params.get("tool")
 tool = st.segmented_control(
     _("Tool"),
     list(TOOLS),
-    format_func=TOOLS.get,
+    format_func=lambda tool: _(TOOLS[tool]),
     key="tool_choice",
     width="stretch",
     default=wanted if wanted in TOOLS else "breathing",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import i18n
-from core.i18n import LANGUAGES, N_, long_day, ngettext, plain_list, short_day, weekday  # noqa: F401
+from core.i18n import LANGUAGES, N_, full_date, long_day, ngettext, plain_list, short_day, weekday  # noqa: F401
 from core.i18n import _ as _
 from core.models import Role
 
@@ -80,6 +80,8 @@ def language_picker(*, key: str = "login_language") -> None:
 
 # Role names (core.models.Role.label) are shown translated: marked here so they are extracted.
 _ROLE_LABELS = (N_("Participant"), N_("Therapist"), N_("Family member"), N_("Program admin"))
+# The periods of My progress and the practice log (their keys are also what the pages compare).
+_PERIODS = (N_("2 weeks"), N_("4 weeks"), N_("Whole program"), N_("Everything"))
 
 
 def skill_name(skill_id: str, english: str) -> str:
@@ -138,3 +140,13 @@ def account_language_choice(actor) -> None:
             "sees which language you answered in."
         )
     )
+
+
+LANGUAGE_NAMES_IN_ENGLISH = {"en": "English", "es": "Spanish"}
+
+
+def answered_in(language: str | None) -> str:
+    """For the therapist (English screens): "answered in Spanish", or "" for English."""
+    if not language or language == i18n.ENGLISH:
+        return ""
+    return f"answered in {LANGUAGE_NAMES_IN_ENGLISH.get(language, language)}"

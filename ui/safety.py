@@ -98,9 +98,9 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
         if actor.id == participant_id:
             edited[safety.SHARED_STEPS] = st.multiselect(
                 _("Steps family may see, if you share your safety plan with them"),
-                [key for key, _, _ in STEPS],
+                [key for key, _title, _prompt in STEPS],
                 default=plan.content.get(safety.SHARED_STEPS, []) if plan else [],
-                format_func=safety.STEP_TITLES.get,
+                format_func=lambda key: _(safety.STEP_TITLES[key]),
                 key=f"{key}_shared",
             )
         saved = st.form_submit_button(

@@ -17,7 +17,7 @@ from core.practice import HomeworkView, PracticeInput, PracticeView, ThoughtInpu
 from core.skills import TOOLS, Skill, catalogue, skill_for_tool, skills_by_id
 from ui import animation, crisis, risk
 from ui.forms import FieldErrors, with_limits
-from ui.i18n import _
+from ui.i18n import N_, _, current, short_day, skill_name
 from ui.text import md
 
 SCALE_0_10 = list(range(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX + 1))
@@ -51,7 +51,7 @@ def _form_done(key: str, message: str, *, reset: str | None = None, **extra) -> 
 
 
 def skill_label(skill_id: str) -> str:
-    s = skills_by_id()[skill_id]
+    s = skills_by_id(current())[skill_id]
     return f"{s.name} · {s.module_name}"
 
 
@@ -81,7 +81,7 @@ def practice_form(
     with st.form(f"practice_{k}", border=False):
         chosen = start.skill_id
         if skill_id is None:
-            ids = list(skills_by_id())
+            ids = list(skills_by_id(current()))
             chosen = st.selectbox(
                 _("Skill"),
                 ids,
@@ -100,7 +100,7 @@ def practice_form(
             key=f"situation_{k}",
         )
         errors.slot("situation")
-        what = "Urge" if start.tool == "urge_surfing" else "Distress"
+        what = _("Urge") if start.tool == "urge_surfing" else _("Distress")
         distress_before = st.pills(
             _("**{what} before** · 0 = none, 10 = the most").format(what=what),
             SCALE_0_10,
@@ -152,8 +152,13 @@ def practice_form(
     risk.respond(actor, view.risk, page=key)
     _form_done(
         key,
-        f"Practice of {view.skill_name} saved."
-        + (f" It went from {view.distress_before} to {view.distress_after}." if view.drop else ""),
+        (
+            _("Practice of {skill} saved. It went from {before} to {after}.")
+            if view.drop
+            else _("Practice of {skill} saved.")
+        ).format(
+            skill=skill_name(view.skill_id, view.skill_name), before=view.distress_before, after=view.distress_after
+        ),
         reset=reset,
         tool=view.tool,
         after=view.distress_after,
@@ -164,13 +169,13 @@ def practice_table(entries: list[PracticeView]) -> None:
     st.dataframe(
         [
             {
-                "Day": f"{e.day:%a %b} {e.day.day}",
-                "Skill": e.skill_name,
-                "Situation": e.situation,
-                "Before": str(e.distress_before),
-                "After": "" if e.distress_after is None else str(e.distress_after),
-                "Helped": clinical.HELPED_CHOICES.get(e.helped, ""),
-                "Note": e.note,
+                _("Day"): short_day(e.day),
+                _("Skill"): skill_name(e.skill_id, e.skill_name),
+                _("Situation"): e.situation,
+                _("Before"): str(e.distress_before),
+                _("After"): "" if e.distress_after is None else str(e.distress_after),
+                _("Helped"): _(clinical.HELPED_CHOICES[e.helped]) if e.helped in clinical.HELPED_CHOICES else "",
+                _("Note"): e.note,
             }
             for e in entries
         ],
@@ -187,15 +192,17 @@ def thought_record_view(r: practice.ThoughtView) -> None:
     st.markdown(_("**Situation:** {situation}").format(situation=md(r.situation)))
     st.markdown(_("**Emotions:** {feelings}").format(feelings=feelings))
     st.markdown(_("**Automatic thought:** {automatic_thought}").format(automatic_thought=md(r.automatic_thought)))
-    for label, text in (("Evidence for", r.evidence_for), ("Evidence against", r.evidence_against)):
-        if text:
-            st.markdown(f"**{label}:** {md(text)}")
+    if r.evidence_for:
+        st.markdown(_("**Evidence for:** {text}").format(text=md(r.evidence_for)))
+    if r.evidence_against:
+        st.markdown(_("**Evidence against:** {text}").format(text=md(r.evidence_against)))
     if r.balanced_thought:
-        belief = f" (believe it {r.balanced_belief}%)" if r.balanced_belief is not None else ""
         st.markdown(
-            _("**Balanced thought:** {balanced_thought}{belief}").format(
-                balanced_thought=md(r.balanced_thought), belief=belief
-            )
+            (
+                _("**Balanced thought:** {thought} (believe it {belief}%)")
+                if r.balanced_belief is not None
+                else _("**Balanced thought:** {thought}")
+            ).format(thought=md(r.balanced_thought), belief=r.balanced_belief)
         )
 
 
@@ -227,8 +234,8 @@ def skill_page(actor: Actor, skill: Skill, *, favourite: bool, homework: Homewor
     st.markdown(f"*{skill.summary}*")
     if homework and not homework.done:
         st.info(
-            f"Your therapist asked you to practise this · {homework.status(today)}"
-            + (f"\n\n{homework.note}" if homework.note else ""),
+            _("Your therapist asked you to practise this · {status}").format(status=homework.status(today))
+            + (f"\n\n{md(homework.note)}" if homework.note else ""),
             icon=":material/assignment:",
         )
     if st.toggle(_("Favourite"), value=favourite, key=f"fav_{skill.id}") != favourite:
@@ -267,7 +274,7 @@ def _open_skill(skill_id: str) -> None:
 
 
 def module_browser() -> None:
-    for module in catalogue():
+    for module in catalogue(current()):
         with st.expander(_("**{name}** · {skills} skills").format(name=module.name, skills=len(module.skills))):
             st.caption(module.intro)
             for s in module.skills:
@@ -335,6 +342,7 @@ def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
             pattern_label = st.segmented_control(
                 _("Rhythm"),
                 [p[0] for p in clinical.BREATHING_PATTERNS],
+                format_func=_,
                 default=clinical.BREATHING_PATTERNS[0][0],
                 key=f"{key}_pattern",
                 width="stretch",
@@ -355,8 +363,8 @@ def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
                 st.rerun()
             if state["finished"] is not None:
                 st.success(
-                    _("You breathed for {state}. Notice how your body feels now.").format(
-                        state=_clock(state["finished"])
+                    _("You breathed for {duration}. Notice how your body feels now.").format(
+                        duration=_clock(state["finished"])
                     ),
                     icon=":material/spa:",
                 )
@@ -367,7 +375,7 @@ def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
             _stop(key)
             st.rerun()
         st.html(animation.breathing_html(pattern, state["seconds"], elapsed, key=key))
-        st.caption(_("{pattern} · {value} min").format(pattern=pattern[0], value=state["seconds"] // 60))
+        st.caption(_("{pattern} · {minutes} min").format(pattern=_(pattern[0]), minutes=state["seconds"] // 60))
         if st.button(_("Stop"), width="stretch", key=f"{key}_stop", icon=":material/stop:"):
             _stop(key)
             st.rerun()
@@ -379,11 +387,11 @@ def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
 
 
 GROUNDING = (
-    ("5", "things you can **see**", "Look around slowly. Name each one to yourself, even small things."),
-    ("4", "things you can **feel**", "Your feet on the floor, the chair, your clothes, the air on your skin."),
-    ("3", "things you can **hear**", "Near and far: a fan, traffic, your own breathing."),
-    ("2", "things you can **smell**", "Move if you need to. If nothing comes, name two smells you like."),
-    ("1", "thing you can **taste**", "Or take a sip of water and notice it."),
+    ("5", N_("things you can **see**"), N_("Look around slowly. Name each one to yourself, even small things.")),
+    ("4", N_("things you can **feel**"), N_("Your feet on the floor, the chair, your clothes, the air on your skin.")),
+    ("3", N_("things you can **hear**"), N_("Near and far: a fan, traffic, your own breathing.")),
+    ("2", N_("things you can **smell**"), N_("Move if you need to. If nothing comes, name two smells you like.")),
+    ("1", N_("thing you can **taste**"), N_("Or take a sip of water and notice it.")),
 )
 
 
@@ -404,9 +412,9 @@ def grounding_tool(actor: Actor, *, key: str = "grounding") -> None:
                 practice_form(actor, key=f"{key}_log", skill_id=skill_for_tool("grounding").id, tool="grounding")
             return
         number, what, hint = GROUNDING[step]
-        st.progress((step + 1) / len(GROUNDING), text=f"Step {step + 1} of {len(GROUNDING)}")
-        st.markdown(_("### Notice {number} {what}").format(number=number, what=what))
-        st.caption(hint)
+        st.progress((step + 1) / len(GROUNDING), text=_("Step {n} of {total}").format(n=step + 1, total=len(GROUNDING)))
+        st.markdown(_("### Notice {number} {what}").format(number=number, what=_(what)))
+        st.caption(_(hint))
         st.text_area(_("Name them here if it helps (not saved)"), key=f"{key}_notes_{step}", height=80)
         back, forward = st.columns(2)
         back.button(_("Back"), key=f"{key}_back", width="stretch", disabled=step == 0, on_click=go, args=(step - 1,))
@@ -416,12 +424,12 @@ def grounding_tool(actor: Actor, *, key: str = "grounding") -> None:
 
 
 SURF_PROMPTS = (
-    "Notice where you feel the urge in your body. Just notice it.",
-    "Breathe slowly. Let the breath move around the feeling.",
-    "Watch it like a wave: rising, peaking, and slowly falling.",
-    "You don't have to act on it, and you don't have to fight it.",
-    "If your mind wanders to the urge's story, come back to your body.",
-    "Notice any change in size, shape or strength. Urges pass.",
+    N_("Notice where you feel the urge in your body. Just notice it."),
+    N_("Breathe slowly. Let the breath move around the feeling."),
+    N_("Watch it like a wave: rising, peaking, and slowly falling."),
+    N_("You don't have to act on it, and you don't have to fight it."),
+    N_("If your mind wanders to the urge's story, come back to your body."),
+    N_("Notice any change in size, shape or strength. Urges pass."),
 )
 
 
@@ -462,7 +470,11 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
             if elapsed >= state["seconds"]:
                 _stop(key)
                 st.rerun()
-            st.html(animation.surfing_html(SURF_PROMPTS, SURF_PROMPT_SECONDS, state["seconds"], elapsed, key=key))
+            st.html(
+                animation.surfing_html(
+                    [_(p) for p in SURF_PROMPTS], SURF_PROMPT_SECONDS, state["seconds"], elapsed, key=key
+                )
+            )
             if st.button(_("I'm done"), width="stretch", key=f"{key}_stop", icon=":material/stop:"):
                 _stop(key)
                 st.rerun()
@@ -470,9 +482,9 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
     timer()
     if state["finished"] is not None:
         st.write(
-            _("You rode the urge for {state}. How strong is it now? Saving this keeps a record of what helps.").format(
-                state=_clock(state["finished"])
-            )
+            _(
+                "You rode the urge for {duration}. How strong is it now? Saving this keeps a record of what helps."
+            ).format(duration=_clock(state["finished"]))
         )
         practice_form(
             actor,
@@ -623,7 +635,7 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
         st.error(_("Not saved yet — fix the marked answer and tap Save again. What you wrote is still here."))
         return
     risk.respond(actor, saved.risk, page=key)
-    _form_done(key, "Thought record saved. Your therapist can go through it with you.")
+    _form_done(key, _("Thought record saved. Your therapist can go through it with you."))
 
 
 TOOL_WIDGETS = {
