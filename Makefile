@@ -48,7 +48,7 @@ lock: | $(BIN)/python
 ## translate what tests/unit/test_i18n.py reports in messages.po, run `make i18n`, commit all three.
 i18n: install
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header --width 110 \
-		-k _ -k N_ -k ngettext:1,2 -o locale/messages.pot .
+		-k _ -k N_ -k F_ -k ngettext:1,2 -o locale/messages.pot .
 	$(BIN)/pybabel update -i locale/messages.pot -d locale -l es --no-fuzzy-matching --ignore-obsolete --width 110
 	$(BIN)/pybabel compile -d locale -l es --statistics
 

@@ -20,7 +20,7 @@ from core.access import Action, Actor, Category, authorize, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import upsert
 from core.errors import ValidationError
-from core.i18n import _
+from core.i18n import F_, N_, _
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, utcnow
 from core.program import user_today
 from core.skills import skills_by_id
@@ -244,7 +244,7 @@ def set_target_active(session: Session, actor: Actor, *, target_id: int, active:
 
 def _emotions(value) -> dict[str, int | None]:
     if not isinstance(value, dict):
-        raise inputs.Problem({"emotions": "Rate each emotion from 0 to 5."})
+        raise inputs.Problem({"emotions": _("Rate each emotion from 0 to 5.")})
     problems, clean = {}, {}
     for key, rating in value.items():
         if not isinstance(key, str) or key not in clinical.EMOTIONS:
@@ -252,8 +252,8 @@ def _emotions(value) -> dict[str, int | None]:
         elif rating is not None and (
             not inputs.is_whole(rating) or not clinical.EMOTION_MIN <= rating <= clinical.EMOTION_MAX
         ):
-            problems[key] = (
-                f"{clinical.EMOTIONS[key]} is a whole number from {clinical.EMOTION_MIN} to {clinical.EMOTION_MAX}."
+            problems[key] = _("{emotion} is a whole number from {low} to {high}.").format(
+                emotion=_(clinical.EMOTIONS[key]), low=clinical.EMOTION_MIN, high=clinical.EMOTION_MAX
             )
         else:
             clean[key] = rating
@@ -266,19 +266,21 @@ def _urges(value) -> dict[str, tuple[int | None, bool]]:
     """target key -> (urge 0-5 or None, acted). Whether each target is on the card is checked
     by `validate`, which knows the program's targets."""
     if not isinstance(value, dict):
-        raise inputs.Problem({"urges": "Rate each urge and say whether you acted on it."})
+        raise inputs.Problem({"urges": _("Rate each urge and say whether you acted on it.")})
     problems, clean = {}, {}
     for key, answer in value.items():
         field = f"urge_{str(key)[:40]}"
         pair = _pair(answer)
         if not isinstance(key, str) or pair is None:
-            problems[field] = "Rate the urge and say whether you acted on it."
+            problems[field] = _("Rate the urge and say whether you acted on it.")
             continue
         urge, acted = pair
         if urge is not None and (not inputs.is_whole(urge) or not clinical.URGE_MIN <= urge <= clinical.URGE_MAX):
-            problems[field] = f"An urge is a whole number from {clinical.URGE_MIN} to {clinical.URGE_MAX}."
+            problems[field] = _("An urge is a whole number from {low} to {high}.").format(
+                low=clinical.URGE_MIN, high=clinical.URGE_MAX
+            )
         elif not isinstance(acted, bool):
-            problems[field] = "Say yes or no for 'acted on it'."
+            problems[field] = _("Say yes or no for 'acted on it'.")
         else:
             clean[key] = (urge, acted)
     if problems:
@@ -300,23 +302,23 @@ class CardForm(inputs.Form):
     mood: inputs.Whole(
         clinical.MOOD_MIN,
         clinical.MOOD_MAX,
-        f"Mood is a whole number from {clinical.MOOD_MIN} to {clinical.MOOD_MAX}.",
-        required=f"Choose your mood ({clinical.MOOD_MIN}–{clinical.MOOD_MAX}).",
+        F_("Mood is a whole number from {low} to {high}.", low=clinical.MOOD_MIN, high=clinical.MOOD_MAX),
+        required=F_("Choose your mood ({low}–{high}).", low=clinical.MOOD_MIN, high=clinical.MOOD_MAX),
     )
     emotions: inputs.Custom(_emotions, inputs.Limit(low=clinical.EMOTION_MIN, high=clinical.EMOTION_MAX))
     urges: inputs.Custom(_urges, inputs.Limit(low=clinical.URGE_MIN, high=clinical.URGE_MAX))
     craving: inputs.Whole(
         clinical.CRAVING_MIN,
         clinical.CRAVING_MAX,
-        f"Craving is a whole number from {clinical.CRAVING_MIN} to {clinical.CRAVING_MAX}.",
+        F_("Craving is a whole number from {low} to {high}.", low=clinical.CRAVING_MIN, high=clinical.CRAVING_MAX),
     )
     skills: inputs.Custom(_skills)
     sleep_hours: inputs.Number(
         clinical.SLEEP_MIN_HOURS,
         clinical.SLEEP_MAX_HOURS,
-        f"Hours of sleep go from {clinical.SLEEP_MIN_HOURS:g} to {clinical.SLEEP_MAX_HOURS:g}.",
+        F_("Hours of sleep go from {low:g} to {high:g}.", low=clinical.SLEEP_MIN_HOURS, high=clinical.SLEEP_MAX_HOURS),
     )
-    medication: inputs.OneOf(clinical.MEDICATION_CHOICES, "Choose yes, no or not prescribed.", optional=True)
+    medication: inputs.OneOf(clinical.MEDICATION_CHOICES, N_("Choose yes, no or not prescribed."), optional=True)
     note: inputs.FreeText(
         clinical.NOTE_MAX_CHARS,
         "Your note",
@@ -339,9 +341,9 @@ def checked(card: CardInput, *, targets: list[Target], craving_on: bool) -> tupl
     known = {t.key for t in targets}
     for key in card.urges if isinstance(card.urges, dict) else {}:
         if key not in known:
-            errors[f"urge_{str(key)[:40]}"] = "This urge is not on your program's card."
+            errors[f"urge_{str(key)[:40]}"] = _("This urge is not on your program's card.")
     if card.craving is not None and not craving_on:
-        errors["craving"] = "Craving is not tracked in your program."
+        errors["craving"] = _("Craving is not tracked in your program.")
     if errors or clean is None:
         return None, errors
     return CardInput(**clean.values()), {}

@@ -75,9 +75,26 @@ def using(language: object) -> Iterator[str]:
         _current.reset(token)
 
 
+# Messages formatted once, at import time, from a marked template (F_): their English text -> the
+# template and its values, so `_()` can give the same message in another language later.
+_FORMATTED: dict[str, tuple[str, dict]] = {}
+
+
 def _(message: str) -> str:
     """`message` in the current language (the catalogue's Spanish, else the English as written)."""
+    if current() != ENGLISH and message in _FORMATTED:
+        template, values = _FORMATTED[message]
+        return translator(current()).gettext(template).format(**values)
     return translator(current()).gettext(message)
+
+
+def F_(template: str, **values: object) -> str:
+    """A message made at import time from a marked template and constants ("Mood is a whole number
+    from {low} to {high}."): the English text now, and `_()` of it gives any other language later.
+    Only for constants (a module-level registry): messages formatted per call use `_().format()`."""
+    text = template.format(**values)
+    _FORMATTED[text] = (template, values)
+    return text
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -146,3 +163,12 @@ def full_date(day) -> str:
     from babel.dates import format_date
 
     return format_date(day, "d MMM y", locale=current())
+
+
+def month_day(day) -> str:
+    """ "Nov 23" in English, "23 nov" in Spanish."""
+    if current() == ENGLISH:
+        return f"{day:%b} {day.day}"
+    from babel.dates import format_date
+
+    return format_date(day, "d MMM", locale=current())

@@ -23,7 +23,7 @@ from core.alerts import NO_RISK, RiskOutcome, screen_free_text
 from core.db import insert_if_absent, upsert
 from core.diary import spreadsheet_row
 from core.errors import ValidationError
-from core.i18n import _, short_day
+from core.i18n import _, month_day, short_day
 from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, utcnow
 from core.program import user_today
 from core.skills import TOOLS, skills_by_id
@@ -521,7 +521,7 @@ class HomeworkView:
 
     def status(self, today: date) -> str:
         if self.done:
-            return _("Done {day}").format(day=short_day(self.done_on))
+            return _("Done {day}").format(day=month_day(self.done_on))
         if self.due_on is None:
             return _("To do")
         return (_("Was due {day}") if self.overdue(today) else _("Due {day}")).format(day=short_day(self.due_on))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import i18n
-from core.i18n import LANGUAGES, N_, full_date, long_day, ngettext, plain_list, short_day, weekday  # noqa: F401
+from core.i18n import F_, LANGUAGES, N_, full_date, long_day, month_day, ngettext, plain_list, short_day, weekday  # noqa: F401
 from core.i18n import _ as _
 from core.models import Role
 

@@ -38,7 +38,7 @@ def _extracted() -> set[str]:
     """Every string marked in the app's code, as `make i18n` extracts it (babel.cfg)."""
     with (ROOT / "babel.cfg").open() as handle:
         method_map, options_map = parse_mapping_cfg(handle)
-    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "N_": None, "F_": (1,), "ngettext": (1, 2)}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map, options_map, keywords=keywords
@@ -249,3 +249,26 @@ def test_therapists_and_admins_never_choose(people, session):
     with pytest.raises(ValidationError):
         accounts.set_language(session, user_id=admin.id, language="es")
     assert Role.ADMIN.value == admin.role
+
+
+def test_a_message_made_at_import_time_is_translated_when_shown():
+    """CardForm's messages are formatted once from constants (F_); shown later, they are Spanish."""
+    from core.diary import CardInput, checked
+
+    _clean, errors = checked(CardInput(mood=None), targets=[], craving_on=False)
+    assert errors["mood"] == "Choose your mood (0–10)."
+    with i18n.using("es"):
+        assert i18n._(errors["mood"]) == "Elige tu ánimo (0–10)."
+        _clean, errors = checked(CardInput(mood=None, emotions={"joy": 9}), targets=[], craving_on=False)
+        assert errors["joy"] == "Alegría es un número entero del 0 al 5."
+
+
+def test_login_messages_follow_the_reader(people, session):
+    from core import auth
+
+    with i18n.using("es"):
+        result = auth.log_in(session, username="", password="", client="t", verify=lambda *a: False)
+        assert result.message == "Escribe tu nombre de usuario y tu contraseña."
+        result = auth.log_in(session, username="nobody", password="wrong-pass", client="t", verify=lambda *a: False)
+        assert result.message.startswith("Ese nombre de usuario y esa contraseña no coinciden.")
+        assert "Te quedan 4 intentos" in result.message
