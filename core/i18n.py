@@ -16,7 +16,7 @@ Therapist and admin screens stay English; they see the language a participant an
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -30,7 +30,10 @@ DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
-_current: ContextVar[str] = ContextVar("iop_language", default=DEFAULT)
+_current: ContextVar[str | None] = ContextVar("iop_language", default=None)
+# Set by the UI (ui/i18n.py): the viewer's language when nothing was set in this context, e.g. a
+# Streamlit fragment's rerun, which runs one function and not the script that called `use()`.
+_viewer: Callable[[], str | None] | None = None
 
 
 def normalise(language: object) -> str:
@@ -55,7 +58,16 @@ def translator(language: str) -> _gettext.NullTranslations:
 
 def current() -> str:
     """The language being drawn right now (English outside a script run)."""
-    return _current.get()
+    chosen = _current.get()
+    if chosen is None and _viewer is not None:
+        chosen = _viewer()
+    return normalise(chosen)
+
+
+def set_viewer(provider: Callable[[], str | None]) -> None:
+    """Where `current()` asks when no language was set in this context (the UI's session)."""
+    global _viewer
+    _viewer = provider
 
 
 def use(language: object) -> str:
@@ -70,7 +82,7 @@ def using(language: object) -> Iterator[str]:
     """`language` inside the block only (tests, and building one text in a known language)."""
     token = _current.set(normalise(language))
     try:
-        yield _current.get()
+        yield normalise(_current.get())
     finally:
         _current.reset(token)
 

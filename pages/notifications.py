@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _, plain_list
+from ui.i18n import _
 
 actor = auth.guard(Role.PARTICIPANT, Role.THERAPIST)
 
@@ -135,7 +135,7 @@ if participant:
                 ]
                 st.success(
                     _("Saved. Reminders for {what} come at {time:%H:%M}.").format(
-                        what=plain_list(chosen), time=remind_at
+                        what=", ".join(chosen), time=remind_at
                     )
                     if chosen
                     else _("Saved. No reminders will be sent.")

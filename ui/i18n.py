@@ -54,6 +54,16 @@ def apply() -> str:
     return i18n.use(current())
 
 
+def _viewer_language() -> str | None:
+    """The session's language for core.i18n, inside a script run (a fragment's rerun included)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return current() if get_script_run_ctx(suppress_warning=True) is not None else None
+
+
+i18n.set_viewer(_viewer_language)
+
+
 def _picked(key: str) -> None:
     """Runs before the rerun, so the whole next run is drawn in the chosen language. Tapping the
     chosen one again would leave nothing chosen: the language stays as it was."""

@@ -110,13 +110,13 @@ def followup_offer(actor: Actor, alert_id: int, *, key: str) -> None:
                 continue
             choice = st.radio(
                 _(question),
-                [True, False],
+                ["Yes", "No"],  # the answers' values; shown in the reader's language
                 index=None,
                 horizontal=True,
-                format_func=lambda yes: _("Yes") if yes else _("No"),
+                format_func=_,
                 key=f"{key}_fu_{alert_id}_{question_key}",
             )
-            answers[question_key] = choice
+            answers[question_key] = None if choice is None else choice == "Yes"
         message = st.empty()
         if st.button(_("Send to my therapist"), key=f"{key}_fu_send_{alert_id}", type="primary", width="stretch"):
             try:
