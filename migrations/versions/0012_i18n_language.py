@@ -27,7 +27,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True))
     for table in ("diary_card", "checkup"):
         with op.batch_alter_table(table) as batch:
-            batch.add_column(sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), server_default="en", nullable=False))
+            batch.add_column(
+                sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=8), server_default="en", nullable=False)
+            )
 
 
 def downgrade() -> None:
