@@ -272,3 +272,10 @@ def test_login_messages_follow_the_reader(people, session):
         result = auth.log_in(session, username="nobody", password="wrong-pass", client="t", verify=lambda *a: False)
         assert result.message.startswith("Ese nombre de usuario y esa contraseña no coinciden.")
         assert "Te quedan 4 intentos" in result.message
+
+
+def test_babel_finds_nothing_wrong_with_the_catalogue():
+    """What `pybabel compile` checks (format placeholders of each kind): a problem there is an
+    error in `make i18n`, and a .mo that may be left stale."""
+    problems = [(m.id, [str(e) for e in errors]) for m, errors in _catalogue().check() if errors]
+    assert not problems
