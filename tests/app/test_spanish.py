@@ -202,3 +202,32 @@ def test_the_spanish_crisis_line_comes_first_for_a_spanish_reader(app):
     assert md("988 Línea de Prevención del Suicidio y Crisis") in spanish
     panel = "\n".join(m.value for m in app.markdown)
     assert "(sms:988?&body=AYUDA)" in panel and "Llamar al 988, luego marcar 2" in panel
+
+
+def test_the_therapist_sees_which_language_a_participant_answered_in(app, session):
+    """Review stays in English for the therapist, and says which card and check-up were answered in
+    Spanish (items are shown in English: the answers are indexes into the same official items)."""
+    from core.models import Checkup, DiaryCard
+
+    dana = session.exec(select(AppUser).where(AppUser.username == "dana")).one()
+    card = session.exec(
+        select(DiaryCard).where(DiaryCard.participant_id == dana.id).order_by(DiaryCard.day.desc())
+    ).first()
+    card.language = "es"
+    card.note = card.note or "Hoy fue difícil."
+    latest = session.exec(
+        select(Checkup).where(Checkup.participant_id == dana.id, Checkup.kind == "phq9").order_by(Checkup.id.desc())
+    ).first()
+    latest.language = "es"
+    session.add_all([card, latest])
+    session.commit()
+
+    log_in(app, "dr.chen")
+    app.query_params["p"] = str(dana.id)
+    app.query_params["day"] = card.day.isoformat()
+    open_page(app, "pages/review.py")
+    drawn = everything_drawn(app)
+    assert f"Filled in in Spanish: {card.day:%a %b} {card.day.day}" in drawn
+    assert "answered in Spanish" in drawn
+    assert "The participant answered the official Spanish version" in drawn
+    assert "Participant review" in drawn and "Ayuda en crisis" not in drawn  # the therapist's screen is English
