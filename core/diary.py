@@ -321,8 +321,10 @@ class CardForm(inputs.Form):
     medication: inputs.OneOf(clinical.MEDICATION_CHOICES, N_("Choose yes, no or not prescribed."), optional=True)
     note: inputs.FreeText(
         clinical.NOTE_MAX_CHARS,
-        "Your note",
-        too_long="Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet.",
+        N_("Your note"),
+        too_long=N_(
+            "Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet."
+        ),
     )
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, col, select
 from core import accounts, auth, clinical, codes, inputs, throttle
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.errors import ValidationError
-from core.i18n import N_
+from core.i18n import F_, N_
 from core.models import (
     AppUser,
     Attendance,
@@ -166,12 +166,12 @@ class InvitationForm(inputs.Form):
 
     name: inputs.Name(
         accounts.NAME_MAX,
-        "Their name",
-        required=f"Enter their name (up to {accounts.NAME_MAX} characters).",
-        too_long=f"Their name: keep it under {accounts.NAME_MAX} characters (it has {{n}}).",
+        N_("Their name"),
+        required=F_("Enter their name (up to {limit} characters).", limit=accounts.NAME_MAX),
+        too_long=F_("Their name: keep it under {limit} characters (it has {{n}}).", limit=accounts.NAME_MAX),
     )
     relationship: inputs.Name(
-        RELATIONSHIP_MAX, "How they're related", too_long="Keep it short, e.g. Parent, Partner, Sibling."
+        RELATIONSHIP_MAX, N_("How they're related"), too_long=N_("Keep it short, e.g. Parent, Partner, Sibling.")
     )
     email: inputs.Email(accounts.EMAIL_RE, accounts.EMAIL_MAX)
 
@@ -184,15 +184,15 @@ class ConsentForm(inputs.Form):
     until: inputs.Day("Choose an end date.")
     purpose: inputs.Name(
         PURPOSE_MAX,
-        "Purpose",
+        N_("Purpose"),
         optional=True,
-        too_long=f"Purpose: keep it under {PURPOSE_MAX} characters (it has {{n}}).",
+        too_long=F_("Purpose: keep it under {limit} characters (it has {{n}}).", limit=PURPOSE_MAX),
     )
     signature: inputs.Name(
         SIGNATURE_MAX,
-        "Signature",
+        N_("Signature"),
         optional=True,
-        too_long=f"Signature: keep it under {SIGNATURE_MAX} characters (it has {{n}}).",
+        too_long=F_("Signature: keep it under {limit} characters (it has {{n}}).", limit=SIGNATURE_MAX),
     )
 
 
