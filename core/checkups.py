@@ -48,9 +48,10 @@ class Questionnaire:
     function_choices: tuple[str, ...]
 
 
-def load_questionnaires(path=QUESTIONNAIRE_FILE) -> dict[str, Questionnaire]:
-    """The questionnaires in `path`, checked by core.content (a CatalogueError names the file)."""
-    entries = read_questionnaires(path, {kind: clinical.MAX_TOTAL[kind] for kind in KINDS})
+def load_questionnaires(path=QUESTIONNAIRE_FILE, kinds: tuple[str, ...] = KINDS) -> dict[str, Questionnaire]:
+    """The questionnaires in `path`, checked by core.content (a CatalogueError names the file). A
+    translation holds only the kinds that have one (not the English-only craving scale)."""
+    entries = read_questionnaires(path, {kind: clinical.MAX_TOTAL[kind] for kind in kinds})
     return {
         kind: Questionnaire(
             kind,
@@ -76,8 +77,8 @@ def questionnaires(language: str = "en") -> dict[str, Questionnaire]:
     path = i18n.content_file("questionnaires.yaml", language)
     if path == QUESTIONNAIRE_FILE:
         return english
-    translated = load_questionnaires(path)
-    for kind in KINDS:
+    translated = load_questionnaires(path, kinds=tuple(k for k in KINDS if k not in ENGLISH_ONLY))
+    for kind in translated:
         mine, theirs = english[kind], translated[kind]
         if [len(i.choices) for i in mine.items] != [len(i.choices) for i in theirs.items] or len(
             mine.function_choices

@@ -279,3 +279,33 @@ def test_babel_finds_nothing_wrong_with_the_catalogue():
     error in `make i18n`, and a .mo that may be left stale."""
     problems = [(m.id, [str(e) for e in errors]) for m, errors in _catalogue().check() if errors]
     assert not problems
+
+
+def test_a_spanish_questionnaire_file_without_the_craving_scale_is_read(tmp_path, monkeypatch):
+    """The official Spanish file holds the PHQ-9 and GAD-7 only (no reviewed craving scale): read,
+    checked item for item, and the craving scale stays English."""
+    import yaml
+
+    monkeypatch.setattr(i18n, "CONTENT_DIR", tmp_path)
+    (tmp_path / "es").mkdir()
+    shutil.copy(ROOT / "core" / "content" / "questionnaires.yaml", tmp_path / "questionnaires.yaml")
+    english = yaml.safe_load((ROOT / "core" / "content" / "questionnaires.yaml").read_text(encoding="utf-8"))
+    spanish = {kind: dict(english[kind]) for kind in ("phq9", "gad7")}
+    spanish["phq9"]["title"] = "Control del ánimo (PHQ-9)"
+    (tmp_path / "es" / "questionnaires.yaml").write_text(yaml.safe_dump(spanish, allow_unicode=True), encoding="utf-8")
+    checkups.questionnaires.cache_clear()
+    try:
+        found = checkups.questionnaires("es")
+        assert found["phq9"].title == "Control del ánimo (PHQ-9)"
+        assert found["pacs"] == checkups.questionnaires("en")["pacs"]
+        assert checkups.is_translated("phq9", "es") and not checkups.is_translated("pacs", "es")
+        # One choice short on an item: refused (a score would not mean the same).
+        spanish["gad7"]["choices"] = spanish["gad7"]["choices"][:-1]
+        (tmp_path / "es" / "questionnaires.yaml").write_text(
+            yaml.safe_dump(spanish, allow_unicode=True), encoding="utf-8"
+        )
+        checkups.questionnaires.cache_clear()
+        with pytest.raises(CatalogueError):
+            checkups.questionnaires("es")
+    finally:
+        checkups.questionnaires.cache_clear()
