@@ -11,7 +11,7 @@ LOCK := requirements.lock
 TEST_LOCK := requirements-test.lock
 UV := uv>=0.9,<1
 
-.PHONY: run test bench install install-test lock migrate seed clean
+.PHONY: run test bench install install-test lock migrate seed clean i18n
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,16 @@ lock: | $(BIN)/python
 		$(if $(UPGRADE),--upgrade) -o $(LOCK)
 	$(BIN)/uv pip compile pyproject.toml --extra test --constraint $(LOCK) --universal --python-version 3.11 \
 		--generate-hashes --quiet $(if $(UPGRADE),--upgrade) -o $(TEST_LOCK)
+
+## make i18n: extract every string marked _() / ngettext() / N_() into locale/messages.pot, merge it into
+## the Spanish catalogue (new strings arrive untranslated, changed ones are not guessed), and compile
+## locale/es/LC_MESSAGES/messages.mo. The .mo is committed (a clean checkout needs no build step):
+## translate what tests/unit/test_i18n.py reports in messages.po, run `make i18n`, commit all three.
+i18n: install
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header --width 110 \
+		-k _ -k N_ -k F_ -k ngettext:1,2 -o locale/messages.pot .
+	$(BIN)/pybabel update -i locale/messages.pot -d locale -l es --no-fuzzy-matching --ignore-obsolete --width 110
+	$(BIN)/pybabel compile -d locale -l es --statistics
 
 migrate: install
 	$(BIN)/alembic upgrade head

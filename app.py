@@ -13,7 +13,8 @@ import streamlit as st
 from core import db
 from core.config import ConfigError, settings
 from core.skills import CatalogueError
-from ui import auth, crisis, feed_routes, layout, nav, session_routes
+from ui import auth, crisis, feed_routes, i18n, layout, nav, session_routes
+from ui.i18n import _
 
 log = logging.getLogger("iop")
 
@@ -24,6 +25,7 @@ def main() -> None:
     )
     log.debug("script run")  # one per run: tests count them (one per page open)
     layout.configure_page()
+    i18n.apply()  # the login screen's choice, until the account is known
 
     try:
         settings()
@@ -47,13 +49,14 @@ def main() -> None:
         except Exception as exc:  # a calm message and the crisis lines, never a traceback
             log.exception("could not check the login")
             db.fail()
-            st.error(layout.DB_DOWN if layout.is_database_error(exc) else layout.UNEXPECTED)
+            st.error(_(layout.DB_DOWN if layout.is_database_error(exc) else layout.UNEXPECTED))
             crisis.resources_panel(program_id=None, fallback=True)
             st.stop()
 
+        i18n.apply()  # the account's language (participants and family), else English
         if actor is None:
             page = st.navigation(
-                [st.Page(auth.login_screen, title="Log in", icon=":material/login:", url_path="login")],
+                [st.Page(auth.login_screen, title=_("Log in"), icon=":material/login:", url_path="login")],
                 position="hidden",
             )
         elif auth.must_choose_password():
@@ -61,7 +64,7 @@ def main() -> None:
                 [
                     st.Page(
                         auth.choose_password_screen,
-                        title="Choose your password",
+                        title=_("Choose your password"),
                         icon=":material/key:",
                         url_path="choose-password",
                     )

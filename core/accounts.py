@@ -276,3 +276,22 @@ def caseload_for(session: Session, actor: Actor) -> list[PersonRef]:
     rows = [PersonRef(u.id, u.name, u.username, u.started_on) for u in session.exec(query)]
     record(session, actor, category="caseload", action="read")
     return rows
+
+
+def set_language(session: Session, *, user_id: int, language: str) -> str:
+    """A person's own choice of language (My account, or their first login after choosing one on
+    the login screen). Only participants and family members choose: therapist and admin screens
+    are in English. Returns the language saved."""
+    from core import i18n
+
+    user = session.get(AppUser, user_id) if inputs.is_id(user_id) else None
+    if user is None or not user.is_active:
+        raise ValidationError.one("language", i18n._("Please log in again."))
+    if user.role not in (Role.PARTICIPANT.value, Role.FAMILY.value):
+        raise ValidationError.one("language", i18n._("Screens for your role are in English."))
+    if not i18n.is_language(language):
+        raise ValidationError.one("language", i18n._("Choose English or Español."))
+    if user.language != language:
+        user.language = language
+        session.add(user)
+    return language

@@ -33,6 +33,7 @@ from core import codes, throttle
 from core.access import Actor, Refusal, record
 from core.config import settings
 from core.errors import AccessDenied, ValidationError
+from core.i18n import N_, _, ngettext
 from core.models import AppUser, CaseloadAssignment, OneTimeCode, Role, utcnow
 
 PASSWORD_MIN_BYTES = 8
@@ -54,8 +55,8 @@ USERNAME_MAX = 40
 
 ACCOUNT_CATEGORY = "accounts"  # audit area for logins being reset or unlocked
 
-EMPTY_MESSAGE = "Enter your username and your password."
-WRONG_MESSAGE = "That username and password don't match. Check both and try again."
+EMPTY_MESSAGE = N_("Enter your username and your password.")
+WRONG_MESSAGE = N_("That username and password don't match. Check both and try again.")
 
 PasswordCheck = Callable[[str, str], bool]
 
@@ -66,16 +67,16 @@ PasswordCheck = Callable[[str, str], bool]
 def password_problem(password: str) -> str | None:
     """The message to show beside a new password, or None when it is acceptable."""
     if not isinstance(password, str):
-        return "Enter a password."
+        return _("Enter a password.")
     size = len(password.encode("utf-8", "surrogatepass"))
     if size < PASSWORD_MIN_BYTES:
-        return f"Use at least {PASSWORD_MIN_BYTES} characters."
+        return _("Use at least {n} characters.").format(n=PASSWORD_MIN_BYTES)
     if size > PASSWORD_MAX_BYTES:
-        return f"Use at most {PASSWORD_MAX_BYTES} bytes (about {PASSWORD_MAX_BYTES} plain letters)."
+        return _("Use at most {n} bytes (about {n} plain letters).").format(n=PASSWORD_MAX_BYTES)
     if password != password.strip():
-        return "Don't start or end the password with a space."
+        return _("Don't start or end the password with a space.")
     if any(ord(ch) < 32 or 0xD800 <= ord(ch) < 0xE000 for ch in password):  # controls; unpaired surrogates
-        return "Use letters, digits, spaces and punctuation only."
+        return _("Use letters, digits, spaces and punctuation only.")
     return None
 
 
@@ -109,7 +110,7 @@ def _new_password_errors(new: str, repeat: str) -> dict[str, str]:
     if problem:
         return {"new": problem}
     if new != repeat:
-        return {"repeat": "The two new passwords are not the same."}
+        return {"repeat": _("The two new passwords are not the same.")}
     return {}
 
 
@@ -150,28 +151,38 @@ def _reset_key(username: str) -> str:
     return f"reset:{normalize_username(username)}"
 
 
-def _attempts_word(n: int) -> str:
-    return "1 more try" if n == 1 else f"{n} more tries"
-
-
-def paused_message(attempt: throttle.Attempt) -> str:
+def paused_message(attempt: throttle.Attempt, *, codes: bool = False) -> str:
     minutes = attempt.minutes_left or int(LOGIN_WINDOW.total_seconds() // 60)
-    unit = "minute" if minutes == 1 else "minutes"
-    return (
-        f"Too many tries in a row, so logging in to this account from here is paused for "
-        f"{minutes} {unit}. Your program (the front desk or your therapist) can unlock it "
-        f"or give you a reset code."
-    )
+    if codes:
+        message = ngettext(
+            "Too many tries in a row, so using codes for this account from here is paused for {n} minute. "
+            "Your program (the front desk or your therapist) can unlock it or give you a reset code.",
+            "Too many tries in a row, so using codes for this account from here is paused for {n} minutes. "
+            "Your program (the front desk or your therapist) can unlock it or give you a reset code.",
+            minutes,
+        )
+    else:
+        message = ngettext(
+            "Too many tries in a row, so logging in to this account from here is paused for {n} minute. "
+            "Your program (the front desk or your therapist) can unlock it or give you a reset code.",
+            "Too many tries in a row, so logging in to this account from here is paused for {n} minutes. "
+            "Your program (the front desk or your therapist) can unlock it or give you a reset code.",
+            minutes,
+        )
+    return message.format(n=minutes)
 
 
 def wrong_password_message(attempt: throttle.Attempt) -> str:
     if attempt.remaining == 0:
         return paused_message(attempt)
     minutes = int(LOGIN_WINDOW.total_seconds() // 60)
-    return (
-        f"{WRONG_MESSAGE} You have {_attempts_word(attempt.remaining)} before logging in from "
-        f"here pauses for {minutes} minutes."
-    )
+    return ngettext(
+        "That username and password don't match. Check both and try again. You have {n} more try before "
+        "logging in from here pauses for {minutes} minutes.",
+        "That username and password don't match. Check both and try again. You have {n} more tries before "
+        "logging in from here pauses for {minutes} minutes.",
+        attempt.remaining,
+    ).format(n=attempt.remaining, minutes=minutes)
 
 
 @dataclass(frozen=True)
@@ -199,7 +210,7 @@ def log_in(
     now = now or utcnow()
     name = normalize_username(username)
     if not name or not isinstance(password, str) or not password:
-        return LoginResult(message=EMPTY_MESSAGE)
+        return LoginResult(message=_(EMPTY_MESSAGE))
     attempt = throttle.hit(
         session,
         login_key(name),
@@ -441,7 +452,7 @@ def _checked_target(session: Session, actor: Actor, user_id: object, action: str
 
 
 def _new_reset_code() -> str:
-    raw = "".join(secrets.choice(RESET_CODE_ALPHABET) for _ in range(RESET_CODE_LENGTH))
+    raw = "".join(secrets.choice(RESET_CODE_ALPHABET) for _position in range(RESET_CODE_LENGTH))
     return "-".join(raw[i : i + 4] for i in range(0, RESET_CODE_LENGTH, 4))
 
 
@@ -495,9 +506,9 @@ def redeem_reset_code(
     name, code = normalize_username(username), normalize_code(code)
     errors = _new_password_errors(new, repeat)
     if not name:
-        errors["username"] = "Enter your username."
+        errors["username"] = _("Enter your username.")
     if not code:
-        errors["code"] = "Enter the code your program gave you."
+        errors["code"] = _("Enter the code your program gave you.")
     if errors:
         raise ValidationError(errors)
     attempt = throttle.hit(
@@ -510,7 +521,7 @@ def redeem_reset_code(
         now=now,
     )
     if not attempt.allowed:
-        raise ValidationError.one("code", paused_message(attempt).replace("logging in to", "using codes for"))
+        raise ValidationError.one("code", paused_message(attempt, codes=True))
     new_hash = hash_password(new, rounds=config.bcrypt_rounds)  # before the update: keep it short
     user = find_user(session, name)
     used = None
@@ -518,17 +529,23 @@ def redeem_reset_code(
         used = _use_code(session, "reset", code, user_id=user.id, now=now)
     if used is None:
         session.rollback()
-        left = (
-            f" You have {_attempts_word(attempt.remaining)} before codes for this username pause for a while."
+        message = (
+            ngettext(
+                "That code doesn't work with this username. It may have been used already or be more than "
+                "24 hours old: ask your program for a new one. You have {n} more try before codes for this "
+                "username pause for a while.",
+                "That code doesn't work with this username. It may have been used already or be more than "
+                "24 hours old: ask your program for a new one. You have {n} more tries before codes for this "
+                "username pause for a while.",
+                attempt.remaining,
+            )
             if attempt.remaining
-            else ""
+            else _(
+                "That code doesn't work with this username. It may have been used already or be more than "
+                "24 hours old: ask your program for a new one."
+            )
         )
-        raise ValidationError.one(
-            "code",
-            "That code doesn't work with this username. It may have been "
-            "used already or be more than 24 hours old: ask your program "
-            "for a new one." + left,
-        )
+        raise ValidationError.one("code", message.format(n=attempt.remaining))
     user.password_hash = new_hash
     user.must_change_password = False
     user.last_login_at = now
@@ -558,10 +575,10 @@ def change_password(session: Session, *, user_id: int, current: str, new: str, r
     session version, so this browser session can carry on."""
     user = session.get(AppUser, user_id) if _is_int(user_id) and 0 < user_id < 2**31 else None
     if user is None or not isinstance(current, str) or not check_password(current, user.password_hash):
-        raise ValidationError.one("current", "That is not your current password.")
+        raise ValidationError.one("current", _("That is not your current password."))
     errors = _new_password_errors(new, repeat)
     if not errors and new == current:
-        errors["new"] = "Choose a password different from the current one."
+        errors["new"] = _("Choose a password different from the current one.")
     if errors:
         raise ValidationError(errors)
     return _set_password(session, user, new, rounds=rounds)
@@ -572,10 +589,10 @@ def choose_password(session: Session, *, user_id: int, new: str, repeat: str, ro
     Returns the new session version."""
     user = session.get(AppUser, user_id) if _is_int(user_id) and 0 < user_id < 2**31 else None
     if user is None:
-        raise ValidationError.one("new", "Please log in again.")
+        raise ValidationError.one("new", _("Please log in again."))
     errors = _new_password_errors(new, repeat)
     if not errors and check_password(new, user.password_hash):
-        errors["new"] = "Choose a password different from the one you were given."
+        errors["new"] = _("Choose a password different from the one you were given.")
     if errors:
         raise ValidationError(errors)
     return _set_password(session, user, new, rounds=rounds)

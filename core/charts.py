@@ -23,7 +23,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from core import clinical
+from core import clinical, i18n
 from core.skills import skills_by_id
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
@@ -206,7 +206,7 @@ def _monday(day: date) -> date:
 
 def mood(cards, span: tuple[date, date] | None = None) -> go.Figure:
     if not cards:
-        return empty("Mood", "No diary cards yet")
+        return empty(i18n._("Mood"), i18n._("No diary cards yet"))
     days, moods = [c.day for c in cards], [c.mood for c in cards]
     return _figure(
         [
@@ -215,7 +215,7 @@ def mood(cards, span: tuple[date, date] | None = None) -> go.Figure:
                 "x": days,
                 "y": moods,
                 "mode": "markers",
-                "name": "Daily mood",
+                "name": i18n._("Daily mood"),
                 "marker": {"color": SKY, "size": 8},
             },
             {
@@ -223,11 +223,11 @@ def mood(cards, span: tuple[date, date] | None = None) -> go.Figure:
                 "x": days,
                 "y": _rolling(days, moods),
                 "mode": "lines",
-                "name": "7-day average",
+                "name": i18n._("7-day average"),
                 "line": {"color": BLUE, "width": 3},
             },
         ],
-        "Mood (0–10)",
+        i18n._("Mood (0–10)"),
         x=_date_axis(*_span(days, span)),
         y={"range": [-0.5, 10.5], "dtick": 2},
     )
@@ -248,7 +248,7 @@ def emotions(cards, keys: list[str] | None = None, span: tuple[date, date] | Non
     """Emotions over time. Over more than four weeks each line is a weekly average."""
     keys = keys or list(clinical.EMOTIONS)
     if not cards:
-        return empty("Emotions", "No diary cards yet")
+        return empty(i18n._("Emotions"), i18n._("No diary cards yet"))
     days = [c.day for c in cards]
     first, last = _span(days, span)
     weekly = (last - first).days > WEEKLY_AFTER_DAYS
@@ -269,18 +269,18 @@ def emotions(cards, keys: list[str] | None = None, span: tuple[date, date] | Non
                 "x": x,
                 "y": y,
                 "mode": "lines+markers",
-                "name": clinical.EMOTIONS[k],
+                "name": i18n._(clinical.EMOTIONS[k]),
                 "line": {"color": EMOTION_COLOURS[k], "width": 3 if weekly else 2},
                 "marker": {"size": 8 if weekly else 6},
                 "connectgaps": weekly,
             }
         )
-    what = "weekly average" if weekly else "at its strongest"
-    title = (
-        f"{clinical.EMOTIONS[keys[0]]}, {what} (0–5)"
-        if len(keys) == 1  # no legend for one line
-        else f"Emotions, {'weekly average' if weekly else 'at their strongest'} (0–5)"
-    )
+    if len(keys) == 1:  # no legend for one line
+        title = (
+            i18n._("{emotion}, weekly average (0–5)") if weekly else i18n._("{emotion}, at its strongest (0–5)")
+        ).format(emotion=i18n._(clinical.EMOTIONS[keys[0]]))
+    else:
+        title = i18n._("Emotions, weekly average (0–5)") if weekly else i18n._("Emotions, at their strongest (0–5)")
     return _figure(traces, title, height=280, x=_date_axis(first, last), y={"range": [-0.3, 5.3], "dtick": 1})
 
 
@@ -289,12 +289,15 @@ def urges_acted_skills(cards, target_labels: dict[str, str], span: tuple[date, d
     over four weeks or less; beyond that the bars and the line are per week (84 daily bars on a
     phone are a smear), while each day an urge was acted on keeps its own mark."""
     if not cards:
-        return empty("Urges and skills", "No diary cards yet")
+        return empty(i18n._("Urges and skills"), i18n._("No diary cards yet"))
     days = [c.day for c in cards]
     first, last = _span(days, span)
     acted = [c for c in cards if any(a for _, a in c.urges.values())]
     acted_labels = [
-        f"{c.day:%a %b} {c.day.day}: " + ", ".join(target_labels.get(k, k) for k, (_, a) in c.urges.items() if a)
+        i18n._("{day}: {targets}").format(
+            day=i18n.short_day(c.day),
+            targets=", ".join(i18n._(target_labels.get(k, k)) for k, (_, a) in c.urges.items() if a),
+        )
         for c in acted
     ]
     strongest = [max([u for u, _ in c.urges.values() if u is not None], default=None) for c in cards]
@@ -309,12 +312,15 @@ def urges_acted_skills(cards, target_labels: dict[str, str], span: tuple[date, d
         x_bars, bars = order, [max(urge_weeks[w]) if urge_weeks[w] else None for w in order]
         x_line, line = order, [round(sum(skill_weeks[w]) / len(skill_weeks[w]), 1) for w in order]
         names, title = (
-            ("Strongest urge that week", "Skills a day (average)"),
-            "Urges, acting on them, and skills, per week",
+            (i18n._("Strongest urge that week"), i18n._("Skills a day (average)")),
+            i18n._("Urges, acting on them, and skills, per week"),
         )
     else:
         x_bars, bars, x_line, line = days, strongest, days, [len(c.skills) for c in cards]
-        names, title = ("Strongest urge (0–5)", "Skills used"), "Urges, acting on them, and skills"
+        names, title = (
+            (i18n._("Strongest urge (0–5)"), i18n._("Skills used")),
+            i18n._("Urges, acting on them, and skills"),
+        )
     return _figure(
         [
             {"type": "bar", "x": x_bars, "y": bars, "name": names[0], "marker": {"color": ORANGE}},
@@ -330,7 +336,7 @@ def urges_acted_skills(cards, target_labels: dict[str, str], span: tuple[date, d
                 "type": "scatter",
                 "x": [c.day for c in acted],
                 "y": [5.6] * len(acted),
-                "name": "Acted on an urge",
+                "name": i18n._("Acted on an urge"),
                 "mode": "markers",
                 "marker": {"symbol": "x", "color": VERMILION, "size": 11},
                 "text": acted_labels,
@@ -347,7 +353,7 @@ def sleep(cards, span: tuple[date, date] | None = None) -> go.Figure:
     """Hours of sleep each night, with the 7-day average (nights not recorded are left out)."""
     slept = [c for c in cards if c.sleep_hours is not None]
     if not slept:
-        return empty("Sleep", "No sleep recorded yet")
+        return empty(i18n._("Sleep"), i18n._("No sleep recorded yet"))
     days, hours = [c.day for c in slept], [c.sleep_hours for c in slept]
     return _figure(
         [
@@ -356,7 +362,7 @@ def sleep(cards, span: tuple[date, date] | None = None) -> go.Figure:
                 "x": days,
                 "y": hours,
                 "mode": "markers",
-                "name": "Hours slept",
+                "name": i18n._("Hours slept"),
                 "marker": {"color": SKY, "size": 8},
             },
             {
@@ -364,11 +370,11 @@ def sleep(cards, span: tuple[date, date] | None = None) -> go.Figure:
                 "x": days,
                 "y": _rolling(days, hours),
                 "mode": "lines",
-                "name": "7-day average",
+                "name": i18n._("7-day average"),
                 "line": {"color": PURPLE, "width": 3},
             },
         ],
-        "Sleep (hours)",
+        i18n._("Sleep (hours)"),
         x=_date_axis(*_span(days, span)),
         y={"range": [0, max(12, max(hours)) + 0.5]},
     )
@@ -379,7 +385,7 @@ def medication(cards, span: tuple[date, date] | None = None) -> go.Figure:
     'Not prescribed' and unanswered days don't count either way; missed days are marked per day."""
     answered = [c for c in cards if c.medication in clinical.MEDICATION_ADHERENCE_ANSWERS]
     if not answered:
-        return empty("Medication", "No medication answers yet")
+        return empty(i18n._("Medication"), i18n._("No medication answers yet"))
     weeks: dict[date, list[bool]] = defaultdict(list)
     for c in answered:
         weeks[_monday(c.day)].append(c.medication == "yes")
@@ -392,7 +398,7 @@ def medication(cards, span: tuple[date, date] | None = None) -> go.Figure:
                 "type": "bar",
                 "x": order,
                 "y": [round(100 * sum(weeks[w]) / len(weeks[w])) for w in order],
-                "name": "% of days taken",
+                "name": i18n._("{percent} of days taken").format(percent="%"),  # (a bare % reads as printf)
                 "marker": {"color": GREEN},
                 "text": [f"{sum(weeks[w])}/{len(weeks[w])}" for w in order],
                 "textposition": "inside" if len(order) <= 6 else "none",
@@ -404,11 +410,11 @@ def medication(cards, span: tuple[date, date] | None = None) -> go.Figure:
                 "x": missed,
                 "y": [104] * len(missed),
                 "mode": "markers",
-                "name": "Not taken that day",
+                "name": i18n._("Not taken that day"),
                 "marker": {"symbol": "x", "color": VERMILION, "size": 10},
             },
         ],
-        "Medication taken as prescribed, per week",
+        i18n._("Medication taken as prescribed, per week"),
         height=260,
         x=_date_axis(first, last, weekly=True),
         y={"range": [0, 110]},
@@ -419,7 +425,7 @@ def _module_stack(
     title: str, used: list[tuple[date, str]], empty_message: str, span: tuple[date, date] | None
 ) -> go.Figure:
     """(day, skill id) pairs counted per Monday-based week, stacked by module."""
-    names = skills_by_id()
+    names = skills_by_id(i18n.current())
     weeks: dict[date, Counter] = defaultdict(Counter)
     for day, skill_id in used:
         if skill_id in names:
@@ -451,20 +457,25 @@ def _module_stack(
 def skills_by_module(cards, span: tuple[date, date] | None = None) -> go.Figure:
     """Skills ticked on the diary card, per week, stacked by module."""
     return _module_stack(
-        "Skills used per week, by module", [(c.day, s) for c in cards for s in c.skills], "No skills recorded yet", span
+        i18n._("Skills used per week, by module"),
+        [(c.day, s) for c in cards for s in c.skills],
+        i18n._("No skills recorded yet"),
+        span,
     )
 
 
 def practice_by_module(practised: list[tuple[date, str]], span: tuple[date, date] | None = None) -> go.Figure:
     """Logged practice (practice log and thought records) per week, stacked by module."""
-    return _module_stack("Skills practised per week, by module", practised, "No practice logged yet", span)
+    return _module_stack(
+        i18n._("Skills practised per week, by module"), practised, i18n._("No practice logged yet"), span
+    )
 
 
 def helpfulness(entries, top: int = 6) -> go.Figure:
     """Average distress before and after practice, for the most-practised skills: the drop is the help."""
     rated = [e for e in entries if e.distress_after is not None]
     if not rated:
-        return empty("Did practice help?", "No practice with a before and after rating yet")
+        return empty(i18n._("Did practice help?"), i18n._("No practice with a before and after rating yet"))
     by_skill: dict[str, list] = defaultdict(list)
     for e in rated:
         by_skill[e.skill_name].append(e)
@@ -493,7 +504,7 @@ def helpfulness(entries, top: int = 6) -> go.Figure:
                 "x": before,
                 "y": labels,
                 "mode": "markers",
-                "name": "Before",
+                "name": i18n._("Before"),
                 "marker": {"color": ORANGE, "size": 13},
             },
             {
@@ -501,11 +512,11 @@ def helpfulness(entries, top: int = 6) -> go.Figure:
                 "x": after,
                 "y": labels,
                 "mode": "markers",
-                "name": "After",
+                "name": i18n._("After"),
                 "marker": {"color": BLUE, "size": 13, "symbol": "diamond"},
             },
         ],
-        "Distress before → after practice (0–10)",
+        i18n._("Distress before → after practice (0–10)"),
         height=100 + 40 * len(chosen),
         hovermode="closest",
         margin_left=8,
@@ -520,7 +531,8 @@ def _band_axis(kind: str) -> tuple[list[dict], dict]:
     top = clinical.MAX_TOTAL[kind]
     bands = clinical.BANDS[kind]
     shapes, ticks, names = [], [], []
-    for i, (floor, label) in enumerate(bands):
+    for i, (floor, band) in enumerate(bands):
+        label = i18n._(band)
         ceiling = bands[i + 1][0] if i + 1 < len(bands) else top + 1
         low, high = floor - 0.5 if floor else -0.5, ceiling - 0.5
         shapes.append(
@@ -554,9 +566,9 @@ def _band_axis(kind: str) -> tuple[list[dict], dict]:
 def checkup_trajectory(kind: str, past, span: tuple[date, date] | None = None) -> go.Figure:
     """Totals over time on shaded severity bands (named on the axis), each point labelled with its
     total, with change markers against intake and remission rings."""
-    name = clinical.CHECKUP_NAMES[kind]
+    name = i18n._(clinical.CHECKUP_NAMES[kind])
     if not past:
-        return empty(name, "No check-ups yet")
+        return empty(name, i18n._("No check-ups yet"))
     top = clinical.MAX_TOTAL[kind]
     days = [p.day for p in past]
     traces: list[dict[str, Any]] = [
@@ -575,10 +587,12 @@ def checkup_trajectory(kind: str, past, span: tuple[date, date] | None = None) -
         }
     ]
     points, _ = clinical.CHANGE_MARKERS.get(kind, (None, ""))
-    what = "reliable change" if kind == "phq9" else "MCID"
+    what = i18n._("reliable change") if kind == "phq9" else "MCID"
+    better = i18n._("Better by {points}+ ({what})").format(points=points, what=what)
+    worse = i18n._("Worse by {points}+ ({what})").format(points=points, what=what)
     for chosen, label, symbol, colour in (
-        ([p for p in past if p.change.marked_better], f"Better by {points}+ ({what})", "triangle-down", GREEN),
-        ([p for p in past if p.change.marked_worse], f"Worse by {points}+ ({what})", "triangle-up", VERMILION),
+        ([p for p in past if p.change.marked_better], better, "triangle-down", GREEN),
+        ([p for p in past if p.change.marked_worse], worse, "triangle-up", VERMILION),
     ):
         if chosen:
             traces.append(
@@ -600,7 +614,7 @@ def checkup_trajectory(kind: str, past, span: tuple[date, date] | None = None) -
                 "x": [p.day for p in remitted],
                 "y": [p.total for p in remitted],
                 "mode": "markers",
-                "name": f"Remission (under {clinical.REMISSION_BELOW[kind]})",
+                "name": i18n._("Remission (under {n})").format(n=clinical.REMISSION_BELOW[kind]),
                 "hoverinfo": "skip",
                 "marker": {"symbol": "circle-open", "size": 18, "color": GREEN, "line": {"width": 2}},
             }
@@ -623,9 +637,9 @@ def checkup_trajectory(kind: str, past, span: tuple[date, date] | None = None) -
 def adherence(cards, start: date, end: date) -> go.Figure:
     """Days with a card, week by week (Monday-based weeks)."""
     if start > end:
-        return empty("Diary cards per week", "Nothing yet")
+        return empty(i18n._("Diary cards per week"), i18n._("Nothing yet"))
     if not cards:  # empty axes said nothing; the other charts say this
-        return empty("Days with a diary card, per week", "No diary cards yet")
+        return empty(i18n._("Days with a diary card, per week"), i18n._("No diary cards yet"))
     counts: Counter = Counter(_monday(c.day) for c in cards)
     first = _monday(start)
     weeks = [first + timedelta(weeks=n) for n in range((end - first).days // 7 + 1)]
@@ -636,12 +650,12 @@ def adherence(cards, start: date, end: date) -> go.Figure:
                 "x": weeks,
                 "y": [counts.get(w, 0) for w in weeks],
                 "marker": {"color": GREEN},
-                "name": "Days with a card",
+                "name": i18n._("Days with a card"),
                 "text": [str(counts.get(w, 0)) for w in weeks],
                 "textposition": "outside",
             }
         ],
-        "Days with a diary card, per week",
+        i18n._("Days with a diary card, per week"),
         height=240,
         x=_date_axis(weeks[0], weeks[-1], weekly=True),
         y={"range": [0, 8], "dtick": 7},
@@ -653,7 +667,7 @@ def weekly(title: str, weeks: list[date], series: dict[str, list], *, y_range=No
     Each bar or point sits on the Monday its week starts; the title says "per week", so the axis
     needs no "Week of" title (at 390 px it ran into the legend)."""
     if not any(v is not None and v != 0 for values in series.values() for v in values):
-        return empty(title, "Nothing recorded in these weeks")
+        return empty(title, i18n._("Nothing recorded in these weeks"))
     palette = [BLUE, ORANGE, GREEN]
     traces = [
         {"type": "bar", "x": weeks, "y": values, "name": name, "marker": {"color": palette[i % 3]}}
@@ -714,7 +728,7 @@ def as_table(figure: go.Figure) -> tuple[list[str], list[list[str]]]:
     keys = sorted(values) if dates else list(values)
     names = list(dict.fromkeys(t.name for t in traces))
     rows = [[_cell(key), *(_cell(values[key].get(name)) for name in names)] for key in keys]
-    return ["Date" if dates else "Item", *names], rows
+    return [i18n._("Date") if dates else i18n._("Item"), *names], rows
 
 
 GOAL_COLOURS = (BLUE, ORANGE, GREEN, PURPLE, VERMILION)  # up to five goals (clinical.GOALS_MAX)
@@ -724,13 +738,13 @@ def goal_progress(goals, ratings, span: tuple[date, date] | None = None) -> go.F
     """Weekly progress ratings (0–10) of each treatment-plan goal, one line per goal on the Monday its
     week starts. Lines are named "Goal 1" …: the goal's own words (typed by a person) stay out of
     Plotly's markup and are listed under the chart as plain text."""
-    title = "Progress on my goals, weekly (0–10)"
+    title = i18n._("Progress on my goals, weekly (0–10)")
     on_plan = {g.id: g for g in goals}
     rated = [r for r in ratings if r.goal_id in on_plan]
     if not goals:
-        return empty(title, "No treatment-plan goals yet")
+        return empty(title, i18n._("No treatment-plan goals yet"))
     if not rated:
-        return empty(title, "No weekly ratings yet")
+        return empty(title, i18n._("No weekly ratings yet"))
     weeks = sorted({r.week_start for r in rated})
     traces = []
     for index, goal in enumerate(goals):

@@ -13,17 +13,20 @@ from functools import lru_cache
 
 from sqlmodel import Session, col, select
 
-from core import clinical
+from core import clinical, i18n
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
-from core.content import CONTENT, read_questionnaires
+from core.content import CONTENT, CatalogueError, read_questionnaires
 from core.db import insert_if_absent
 from core.errors import AccessDenied, ValidationError
+from core.i18n import _
 from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
 from core.program import user_today
 
 QUESTIONNAIRE_FILE = CONTENT / "questionnaires.yaml"
 KINDS = ("phq9", "gad7", "pacs")
+# Shown in English whatever the viewer's language, with a note, until a reviewed translation exists.
+ENGLISH_ONLY = frozenset({"pacs"})
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,10 @@ class Questionnaire:
     function_choices: tuple[str, ...]
 
 
-def load_questionnaires(path=QUESTIONNAIRE_FILE) -> dict[str, Questionnaire]:
-    """The questionnaires in `path`, checked by core.content (a CatalogueError names the file)."""
-    entries = read_questionnaires(path, {kind: clinical.MAX_TOTAL[kind] for kind in KINDS})
+def load_questionnaires(path=QUESTIONNAIRE_FILE, kinds: tuple[str, ...] = KINDS) -> dict[str, Questionnaire]:
+    """The questionnaires in `path`, checked by core.content (a CatalogueError names the file). A
+    translation holds only the kinds that have one (not the English-only craving scale)."""
+    entries = read_questionnaires(path, {kind: clinical.MAX_TOTAL[kind] for kind in kinds})
     return {
         kind: Questionnaire(
             kind,
@@ -64,9 +68,32 @@ def load_questionnaires(path=QUESTIONNAIRE_FILE) -> dict[str, Questionnaire]:
     }
 
 
-@lru_cache(maxsize=1)
-def questionnaires() -> dict[str, Questionnaire]:
-    return load_questionnaires(QUESTIONNAIRE_FILE)
+@lru_cache(maxsize=4)
+def questionnaires(language: str = "en") -> dict[str, Questionnaire]:
+    """The questionnaires in `language`: core/content/es/questionnaires.yaml for Spanish when it
+    exists (the official Spanish versions, checked to have the English items and choices one for
+    one, so a score means the same), else the English. `is_translated` says which."""
+    english = load_questionnaires(QUESTIONNAIRE_FILE)
+    path = i18n.content_file("questionnaires.yaml", language)
+    if path == QUESTIONNAIRE_FILE:
+        return english
+    translated = load_questionnaires(path, kinds=tuple(k for k in KINDS if k not in ENGLISH_ONLY))
+    for kind in translated:
+        mine, theirs = english[kind], translated[kind]
+        if [len(i.choices) for i in mine.items] != [len(i.choices) for i in theirs.items] or len(
+            mine.function_choices
+        ) != len(theirs.function_choices):
+            raise CatalogueError(f"es/{path.name}: {kind} has other items or choices than the English file")
+    # The adapted craving scale has no reviewed translation: it stays in English (and says so).
+    return {kind: english[kind] if kind in ENGLISH_ONLY else translated[kind] for kind in KINDS}
+
+
+def is_translated(kind: str, language: str) -> bool:
+    """True when `kind` is shown in `language` (English, or a translation file exists). The
+    adapted craving scale (pacs) is English-only until a reviewed translation is added."""
+    if i18n.normalise(language) == i18n.ENGLISH:
+        return True
+    return kind in KINDS and kind not in ENGLISH_ONLY and i18n.has_content("questionnaires.yaml", language)
 
 
 def kinds_for(program: Program | None) -> list[str]:
@@ -172,8 +199,10 @@ def submit(
     answers: list[int | None],
     function_answer: int | None = None,
     now: datetime | None = None,
+    language: str = i18n.ENGLISH,
 ) -> Result:
-    """Score and save a completed check-up; route PHQ-9 item 9 and worsening at once.
+    """Score and save a completed check-up; route PHQ-9 item 9 and worsening at once. `language`
+    is the reader's: the check-up records the language its questions were shown in.
 
     Item 9 is routed even when other answers are missing: the refusal (IncompleteWithRisk) carries
     what was routed, so the crisis lines show while the participant finishes the rest.
@@ -185,10 +214,16 @@ def submit(
     today = user_today(session, participant_id, now)
     status = next((s for s in statuses(session, actor, participant_id, today) if s.kind == kind), None)
     if status is None:
-        raise ValidationError.one("kind", "This check-up is not part of your program.")
+        raise ValidationError.one("kind", _("This check-up is not part of your program."))
     if not status.is_due:
-        when = f" The next one is on {status.next_day:%A, %B} {status.next_day.day}." if status.next_day else ""
-        raise ValidationError.one("kind", "You've already done this week's check-up." + when)
+        raise ValidationError.one(
+            "kind",
+            _("You've already done this week's check-up. The next one is on {day}.").format(
+                day=i18n.long_day(status.next_day)
+            )
+            if status.next_day
+            else _("You've already done this week's check-up."),
+        )
     q = questionnaires()[kind]
     errors = {}
     if not isinstance(answers, (list, tuple)) or len(answers) != len(q.items):
@@ -196,15 +231,15 @@ def submit(
     answers = list(answers)
     for index, (answer, item) in enumerate(zip(answers, q.items, strict=True)):
         if answer is None:
-            errors[f"item_{index}"] = "Please answer this one too."
+            errors[f"item_{index}"] = _("Please answer this one too.")
         elif isinstance(answer, bool) or not isinstance(answer, int) or not 0 <= answer < len(item.choices):
-            errors[f"item_{index}"] = f"Choose one of the {len(item.choices)} answers."
+            errors[f"item_{index}"] = _("Choose one of the {n} answers.").format(n=len(item.choices))
     if function_answer is not None and (
         isinstance(function_answer, bool)
         or not isinstance(function_answer, int)
         or not 0 <= function_answer < len(q.function_choices)
     ):
-        errors["function"] = "Choose one of the answers."
+        errors["function"] = _("Choose one of the answers.")
     choices = list(q.items[clinical.PHQ9_ITEM9_INDEX].choices) if kind == "phq9" else []
     reasons = clinical.checkup_reasons(kind, answers, choices)
     source = f"{kind}:{status.due_slot}"
@@ -240,12 +275,13 @@ def submit(
             "total": total,
             "band": band,
             "late": status.late,
+            "language": i18n.normalise(language) if is_translated(kind, language) else i18n.ENGLISH,
             "taken_at": now,
         },
         conflict=["participant_id", "kind", "slot_key"],
     )
     if checkup_id is None:
-        raise ValidationError.one("kind", "This check-up was already saved — thank you.")
+        raise ValidationError.one("kind", _("This check-up was already saved — thank you."))
     if status.extra_request_id:
         request = session.get(CheckupRequest, status.extra_request_id)
         assert request is not None, "statuses() just read it, in this transaction"
@@ -310,6 +346,7 @@ class Past:
     function_answer: int | None
     late: bool
     change: clinical.Change
+    language: str = "en"  # the language its questions were shown in
 
 
 def history(session: Session, actor: Actor, participant_id: int, kind: str) -> list[Past]:
@@ -341,6 +378,7 @@ def histories(
                 r.function_answer,
                 r.late,
                 clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total),
+                r.language,
             )
             for r in mine
         ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.i18n import N_  # marks the words people read for translation (shown through _())
+
 # --- Diary card scales -------------------------------------------------------------------
 MOOD_MIN, MOOD_MAX = 0, 10
 EMOTION_MIN, EMOTION_MAX = 0, 5
@@ -17,19 +19,19 @@ SLEEP_MIN_HOURS, SLEEP_MAX_HOURS = 0.0, 24.0
 NOTE_MAX_CHARS = 2000
 LATE_WINDOW_DAYS = 2  # today, plus this many days back, can be filled in
 EMOTIONS = {  # key -> label, in the order of the paper card
-    "sadness": "Sadness",
-    "anxiety": "Anxiety / fear",
-    "anger": "Anger",
-    "shame": "Shame",
-    "joy": "Joy",
+    "sadness": N_("Sadness"),
+    "anxiety": N_("Anxiety / fear"),
+    "anger": N_("Anger"),
+    "shame": N_("Shame"),
+    "joy": N_("Joy"),
 }
-MEDICATION_CHOICES = {"yes": "Yes", "no": "No", "not_prescribed": "Not prescribed"}
+MEDICATION_CHOICES = {"yes": N_("Yes"), "no": N_("No"), "not_prescribed": N_("Not prescribed")}
 MEDICATION_ADHERENCE_ANSWERS = ("yes", "no")  # what adherence counts; "not prescribed" counts neither way
 # Targets every program starts with; programs may add more (and retire them, keeping history).
 DEFAULT_TARGETS = (
-    ("suicidal_thoughts", "Suicidal thoughts"),
-    ("self_harm", "Self-harm"),
-    ("substance_use", "Substance use"),
+    ("suicidal_thoughts", N_("Suicidal thoughts")),
+    ("self_harm", N_("Self-harm")),
+    ("substance_use", N_("Substance use")),
 )
 
 
@@ -44,7 +46,7 @@ class Severity(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"urgent": "Urgent", "same_day": "Today", "review": "Review"}[self.value]
+        return {"urgent": N_("Urgent"), "same_day": N_("Today"), "review": N_("Review")}[self.value]
 
 
 # What a program may attach to one of its card targets: nothing, a review, or an urgent alert.
@@ -235,16 +237,18 @@ def crisis_words_reason(where: str) -> Reason:
 # https://clario.com/about/legal-and-privacy/c-ssrs-licensing-application), so this covers the same
 # ground (wish to be dead, active thoughts, method, intent, plan, recent behaviour) in plain words.
 FOLLOWUP_QUESTIONS: tuple[tuple[str, str], ...] = (
-    ("wish_dead", "In the past month, have there been times you wanted to be dead, or not to wake up?"),
-    ("thoughts", "In the past month, have you had thoughts about ending your life?"),
-    ("method", "Have you thought about a way you might do it?"),
-    ("intent", "Have you felt you might really act on those thoughts?"),
-    ("plan", "Have you worked out any details of how or when?"),
+    ("wish_dead", N_("In the past month, have there been times you wanted to be dead, or not to wake up?")),
+    ("thoughts", N_("In the past month, have you had thoughts about ending your life?")),
+    ("method", N_("Have you thought about a way you might do it?")),
+    ("intent", N_("Have you felt you might really act on those thoughts?")),
+    ("plan", N_("Have you worked out any details of how or when?")),
     (
         "behaviour",
-        "In the past three months, have you done anything to end your life or to get ready to "
-        "— for example saved up pills, got hold of a weapon, written a goodbye note, or started "
-        "and stopped?",
+        N_(
+            "In the past three months, have you done anything to end your life or to get ready to "
+            "— for example saved up pills, got hold of a weapon, written a goodbye note, or started "
+            "and stopped?"
+        ),
     ),
 )
 FOLLOWUP_SHORT = {
@@ -309,9 +313,15 @@ CHECKUP_INTERVAL_DAYS = 7  # default; a program may change it
 CHECKUP_LATE_DAYS = 2  # a check-up may be taken up to this many days after it falls due
 
 # (lowest total, band) in ascending order; a total belongs to the last band whose floor it reaches.
-PHQ9_BANDS = ((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Moderately severe"), (20, "Severe"))
-GAD7_BANDS = ((0, "Minimal"), (5, "Mild"), (10, "Moderate"), (15, "Severe"))
-PACS_BANDS = ((0, "Low"), (15, "High"))  # 15+: best balance of sensitivity and specificity
+PHQ9_BANDS = (
+    (0, N_("Minimal")),
+    (5, N_("Mild")),
+    (10, N_("Moderate")),
+    (15, N_("Moderately severe")),
+    (20, N_("Severe")),
+)
+GAD7_BANDS = ((0, N_("Minimal")), (5, N_("Mild")), (10, N_("Moderate")), (15, N_("Severe")))
+PACS_BANDS = ((0, N_("Low")), (15, N_("High")))  # 15+: best balance of sensitivity and specificity
 # Substance-use screeners (sources in core/content/screeners.yaml), at intake and on request only.
 # AUDIT-C (Bush 1998; Bradley 2003): each item 0-4, total 0-12; a positive screen is 4 or more for
 # men and 3 or more for women. The app does not record sex, and asking for it only to pick a
@@ -320,24 +330,30 @@ PACS_BANDS = ((0, "Low"), (15, "High"))  # 15+: best balance of sensitivity and 
 AUDITC_POSITIVE_WOMEN = 3
 AUDITC_POSITIVE_MEN = 4
 AUDITC_BANDS = (
-    (0, "Below the cut-offs"),
-    (AUDITC_POSITIVE_WOMEN, "At the women's cut-off"),
-    (AUDITC_POSITIVE_MEN, "Positive screen"),
+    (0, N_("Below the cut-offs")),
+    (AUDITC_POSITIVE_WOMEN, N_("At the women's cut-off")),
+    (AUDITC_POSITIVE_MEN, N_("Positive screen")),
 )
 # DAST-10 (Skinner 1982): 10 yes/no items, one point each; item 3 ("always able to stop") scores
 # a point for "No". Bands: 0 none, 1-2 low, 3-5 moderate, 6-8 substantial, 9-10 severe.
 DAST10_REVERSED_ITEMS = (2,)  # 0-based: item 3
 DAST10_BANDS = (
-    (0, "No problems reported"),
-    (1, "Low level"),
-    (3, "Moderate level"),
-    (6, "Substantial level"),
-    (9, "Severe level"),
+    (0, N_("No problems reported")),
+    (1, N_("Low level")),
+    (3, N_("Moderate level")),
+    (6, N_("Substantial level")),
+    (9, N_("Severe level")),
 )
 SCREENER_KINDS = ("auditc", "dast10")
 
 MAX_TOTAL = {"phq9": 27, "gad7": 21, "pacs": 30, "auditc": 12, "dast10": 10}
-CHECKUP_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7", "pacs": "Craving scale", "auditc": "AUDIT-C", "dast10": "DAST-10"}
+CHECKUP_NAMES = {
+    "phq9": "PHQ-9",
+    "gad7": "GAD-7",
+    "pacs": N_("Craving scale"),
+    "auditc": "AUDIT-C",
+    "dast10": "DAST-10",
+}
 BANDS = {"phq9": PHQ9_BANDS, "gad7": GAD7_BANDS, "pacs": PACS_BANDS, "auditc": AUDITC_BANDS, "dast10": DAST10_BANDS}
 
 PHQ9_RELIABLE_CHANGE = 5  # points (Löwe 2004: 2 standard errors of measurement)
@@ -361,35 +377,35 @@ WORSENING_POINTS = {"phq9": PHQ9_WORSENING_POINTS, "gad7": GAD7_RELIABLE_CHANGE}
 
 # Plain words for the participant, by band.
 BAND_WORDS = {
-    "Minimal": "Few or no symptoms right now.",
-    "Mild": "Some symptoms — worth keeping an eye on.",
-    "Moderate": "A noticeable amount — your therapist will look at this with you.",
-    "Moderately severe": "A lot to carry right now — your therapist will talk this through with you.",
-    "Severe": "Very hard right now — your therapist will talk this through with you soon.",
-    "Low": "Craving was on the lower side this week.",
-    "High": "Craving was strong this week — worth talking over with your therapist.",
+    "Minimal": N_("Few or no symptoms right now."),
+    "Mild": N_("Some symptoms — worth keeping an eye on."),
+    "Moderate": N_("A noticeable amount — your therapist will look at this with you."),
+    "Moderately severe": N_("A lot to carry right now — your therapist will talk this through with you."),
+    "Severe": N_("Very hard right now — your therapist will talk this through with you soon."),
+    "Low": N_("Craving was on the lower side this week."),
+    "High": N_("Craving was strong this week — worth talking over with your therapist."),
     # Screeners: what the answers describe, never a verdict on the person.
-    "Below the cut-offs": "Your answers are below the level where this check-up suggests a closer look.",
-    "At the women's cut-off": (
+    "Below the cut-offs": N_("Your answers are below the level where this check-up suggests a closer look."),
+    "At the women's cut-off": N_(
         "Your answers are at the level where, for women, this check-up suggests a "
         "closer look (for men it is one point higher). Your therapist will go over "
         "it with you."
     ),
-    "Positive screen": (
+    "Positive screen": N_(
         "Your answers are at the level where this check-up suggests a closer look at "
         "drinking. That's useful to know — your therapist will go over it with you."
     ),
-    "No problems reported": "You didn't report problems with drug use in the past year.",
-    "Low level": "A few answers touched on drug use. Your therapist can go over them with you.",
-    "Moderate level": (
+    "No problems reported": N_("You didn't report problems with drug use in the past year."),
+    "Low level": N_("A few answers touched on drug use. Your therapist can go over them with you."),
+    "Moderate level": N_(
         "Some answers point to drug use causing problems. That's useful to know — your "
         "therapist will go over it with you."
     ),
-    "Substantial level": (
+    "Substantial level": N_(
         "Many answers point to drug use causing problems. Thank you for answering openly — "
         "your therapist will go over it with you."
     ),
-    "Severe level": (
+    "Severe level": N_(
         "Most answers point to drug use causing problems. Thank you for answering openly — "
         "your therapist will go over it with you, and you don't have to sort it out alone."
     ),
@@ -398,7 +414,7 @@ BAND_WORDS = {
 
 # Beside a positive item 9 the total's band words ("Few or no symptoms") would contradict the
 # crisis panel: these are shown instead.
-ITEM9_WORDS = (
+ITEM9_WORDS = N_(
     "You told us about thoughts of being better off dead or of hurting yourself. That matters "
     "more than the total — your therapist will follow up with you."
 )
@@ -491,7 +507,7 @@ def worsening_reason(kind: str, total: int, intake: int | None) -> Reason | None
 
 # --- Skills practice and coping tools -------------------------------------------------------------
 DISTRESS_MIN, DISTRESS_MAX = 0, 10  # distress (or an urge's strength) before and after practice
-HELPED_CHOICES = {"yes": "Yes", "a_bit": "A bit", "no": "No"}
+HELPED_CHOICES = {"yes": N_("Yes"), "a_bit": N_("A bit"), "no": N_("No")}
 PRACTICE_SITUATION_MAX = 120
 PRACTICE_NOTE_MAX = 1000
 PRACTICE_EDIT_DAYS = 0  # an entry can be changed on the day it was logged only
@@ -513,9 +529,9 @@ HOMEWORK_DUE_MAX_DAYS = 365  # a due date is within a year (a typo like 2062 is 
 # in-breath, no breath-holding (holds such as 4-7-8 can bring on air hunger during panic).
 # (label, seconds in, seconds hold, seconds out).
 BREATHING_PATTERNS = (
-    ("In 4 · out 6 · 6 a minute", 4, 0, 6),
-    ("In 5 · out 7 · 5 a minute", 5, 0, 7),
-    ("In 3 · out 5 · a gentler start", 3, 0, 5),
+    (N_("In 4 · out 6 · 6 a minute"), 4, 0, 6),
+    (N_("In 5 · out 7 · 5 a minute"), 5, 0, 7),
+    (N_("In 3 · out 5 · a gentler start"), 3, 0, 5),
 )
 BREATHS_PER_MINUTE_MAX = 8  # the gentler start is 7.5 a minute; nothing faster is offered
 BREATHING_MINUTES = (1, 2, 3, 5)

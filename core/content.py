@@ -29,15 +29,17 @@ from pydantic import (
     model_validator,
 )
 
+from core.i18n import N_
+
 CONTENT = Path(__file__).resolve().parent / "content"
 SKILLS_FILE = CONTENT / "skills.yaml"
 FAMILY_FILE = CONTENT / "family.md"
 
-TOOLS = {
-    "breathing": "Paced breathing",
-    "grounding": "5-4-3-2-1 grounding",
-    "urge_surfing": "Urge surfing",
-    "thought_record": "Thought record",
+TOOLS = {  # shown through _() (core.i18n.N_ marks them for the catalogue)
+    "breathing": N_("Paced breathing"),
+    "grounding": N_("5-4-3-2-1 grounding"),
+    "urge_surfing": N_("Urge surfing"),
+    "thought_record": N_("Thought record"),
 }
 MODULE_IDS = (
     "mindfulness",
@@ -239,9 +241,22 @@ def read_family(path: Path = FAMILY_FILE) -> tuple[FamilySection, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=1)
-def family_sections() -> tuple[FamilySection, ...]:
-    return read_family(FAMILY_FILE)
+@lru_cache(maxsize=4)
+def family_sections(language: str = "en") -> tuple[FamilySection, ...]:
+    """Family education in `language` (core/content/es/family.md when it exists, checked to have
+    as many sections as the English, each for the same families), else the English."""
+    from core import i18n  # (core.i18n imports nothing of ours; local keeps this module's imports plain)
+
+    english = read_family(FAMILY_FILE)
+    path = i18n.content_file("family.md", language)
+    if path == FAMILY_FILE:
+        return english
+    translated = read_family(path)
+    if [s.substance_use_only for s in english] != [s.substance_use_only for s in translated]:
+        raise CatalogueError(
+            f"es/{path.name}: its sections differ from the English file's (number or {{substance use}})"
+        )
+    return translated
 
 
 # --- reading and explaining -----------------------------------------------------------------

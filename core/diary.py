@@ -15,11 +15,12 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
-from core import clinical, inputs, screening
+from core import clinical, i18n, inputs, screening
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import upsert
 from core.errors import ValidationError
+from core.i18n import F_, N_, _
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, utcnow
 from core.program import user_today
 from core.skills import skills_by_id
@@ -66,6 +67,7 @@ class CardView:
     note: str
     late: bool
     updated_at: datetime
+    language: str = "en"  # the language the card was filled in (Review says "answered in Spanish")
 
     def as_input(self) -> CardInput:
         return CardInput(
@@ -242,7 +244,7 @@ def set_target_active(session: Session, actor: Actor, *, target_id: int, active:
 
 def _emotions(value) -> dict[str, int | None]:
     if not isinstance(value, dict):
-        raise inputs.Problem({"emotions": "Rate each emotion from 0 to 5."})
+        raise inputs.Problem({"emotions": _("Rate each emotion from 0 to 5.")})
     problems, clean = {}, {}
     for key, rating in value.items():
         if not isinstance(key, str) or key not in clinical.EMOTIONS:
@@ -250,8 +252,8 @@ def _emotions(value) -> dict[str, int | None]:
         elif rating is not None and (
             not inputs.is_whole(rating) or not clinical.EMOTION_MIN <= rating <= clinical.EMOTION_MAX
         ):
-            problems[key] = (
-                f"{clinical.EMOTIONS[key]} is a whole number from {clinical.EMOTION_MIN} to {clinical.EMOTION_MAX}."
+            problems[key] = _("{emotion} is a whole number from {low} to {high}.").format(
+                emotion=_(clinical.EMOTIONS[key]), low=clinical.EMOTION_MIN, high=clinical.EMOTION_MAX
             )
         else:
             clean[key] = rating
@@ -264,19 +266,21 @@ def _urges(value) -> dict[str, tuple[int | None, bool]]:
     """target key -> (urge 0-5 or None, acted). Whether each target is on the card is checked
     by `validate`, which knows the program's targets."""
     if not isinstance(value, dict):
-        raise inputs.Problem({"urges": "Rate each urge and say whether you acted on it."})
+        raise inputs.Problem({"urges": _("Rate each urge and say whether you acted on it.")})
     problems, clean = {}, {}
     for key, answer in value.items():
         field = f"urge_{str(key)[:40]}"
         pair = _pair(answer)
         if not isinstance(key, str) or pair is None:
-            problems[field] = "Rate the urge and say whether you acted on it."
+            problems[field] = _("Rate the urge and say whether you acted on it.")
             continue
         urge, acted = pair
         if urge is not None and (not inputs.is_whole(urge) or not clinical.URGE_MIN <= urge <= clinical.URGE_MAX):
-            problems[field] = f"An urge is a whole number from {clinical.URGE_MIN} to {clinical.URGE_MAX}."
+            problems[field] = _("An urge is a whole number from {low} to {high}.").format(
+                low=clinical.URGE_MIN, high=clinical.URGE_MAX
+            )
         elif not isinstance(acted, bool):
-            problems[field] = "Say yes or no for 'acted on it'."
+            problems[field] = _("Say yes or no for 'acted on it'.")
         else:
             clean[key] = (urge, acted)
     if problems:
@@ -298,27 +302,29 @@ class CardForm(inputs.Form):
     mood: inputs.Whole(
         clinical.MOOD_MIN,
         clinical.MOOD_MAX,
-        f"Mood is a whole number from {clinical.MOOD_MIN} to {clinical.MOOD_MAX}.",
-        required=f"Choose your mood ({clinical.MOOD_MIN}–{clinical.MOOD_MAX}).",
+        F_("Mood is a whole number from {low} to {high}.", low=clinical.MOOD_MIN, high=clinical.MOOD_MAX),
+        required=F_("Choose your mood ({low}–{high}).", low=clinical.MOOD_MIN, high=clinical.MOOD_MAX),
     )
     emotions: inputs.Custom(_emotions, inputs.Limit(low=clinical.EMOTION_MIN, high=clinical.EMOTION_MAX))
     urges: inputs.Custom(_urges, inputs.Limit(low=clinical.URGE_MIN, high=clinical.URGE_MAX))
     craving: inputs.Whole(
         clinical.CRAVING_MIN,
         clinical.CRAVING_MAX,
-        f"Craving is a whole number from {clinical.CRAVING_MIN} to {clinical.CRAVING_MAX}.",
+        F_("Craving is a whole number from {low} to {high}.", low=clinical.CRAVING_MIN, high=clinical.CRAVING_MAX),
     )
     skills: inputs.Custom(_skills)
     sleep_hours: inputs.Number(
         clinical.SLEEP_MIN_HOURS,
         clinical.SLEEP_MAX_HOURS,
-        f"Hours of sleep go from {clinical.SLEEP_MIN_HOURS:g} to {clinical.SLEEP_MAX_HOURS:g}.",
+        F_("Hours of sleep go from {low:g} to {high:g}.", low=clinical.SLEEP_MIN_HOURS, high=clinical.SLEEP_MAX_HOURS),
     )
-    medication: inputs.OneOf(clinical.MEDICATION_CHOICES, "Choose yes, no or not prescribed.", optional=True)
+    medication: inputs.OneOf(clinical.MEDICATION_CHOICES, N_("Choose yes, no or not prescribed."), optional=True)
     note: inputs.FreeText(
         clinical.NOTE_MAX_CHARS,
-        "Your note",
-        too_long="Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet.",
+        N_("Your note"),
+        too_long=N_(
+            "Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet."
+        ),
     )
 
 
@@ -337,9 +343,9 @@ def checked(card: CardInput, *, targets: list[Target], craving_on: bool) -> tupl
     known = {t.key for t in targets}
     for key in card.urges if isinstance(card.urges, dict) else {}:
         if key not in known:
-            errors[f"urge_{str(key)[:40]}"] = "This urge is not on your program's card."
+            errors[f"urge_{str(key)[:40]}"] = _("This urge is not on your program's card.")
     if card.craving is not None and not craving_on:
-        errors["craving"] = "Craving is not tracked in your program."
+        errors["craving"] = _("Craving is not tracked in your program.")
     if errors or clean is None:
         return None, errors
     return CardInput(**clean.values()), {}
@@ -353,7 +359,14 @@ def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dic
 
 
 def save_card(
-    session: Session, actor: Actor, *, participant_id: int, day: date, card: CardInput, now: datetime | None = None
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int,
+    day: date,
+    card: CardInput,
+    now: datetime | None = None,
+    language: str = i18n.ENGLISH,
 ) -> SaveResult:
     """Create or update the card for `day`, and route its risk answers to the therapist.
 
@@ -373,10 +386,10 @@ def save_card(
     targets = targets_for(session, participant.program_id)
     errors = {}
     if not inputs.is_day(day) or day > today:
-        errors["day"] = "That day hasn't happened yet." if inputs.is_day(day) else "Choose a day."
+        errors["day"] = _("That day hasn't happened yet.") if inputs.is_day(day) else _("Choose a day.")
     elif day not in fillable_days(today):
-        errors["day"] = (
-            f"Cards can be filled in up to {clinical.LATE_WINDOW_DAYS} days late; older days are kept as they are."
+        errors["day"] = _("Cards can be filled in up to {n} days late; older days are kept as they are.").format(
+            n=clinical.LATE_WINDOW_DAYS
         )
     clean, found = checked(card, targets=targets, craving_on=craving_on)
     errors.update(found)
@@ -422,6 +435,7 @@ def save_card(
         skills=list(dict.fromkeys(card.skills)),
         note=card.note.strip(),
         late=day < today,
+        language=i18n.normalise(language),
         created_at=now,
         updated_at=now,
     )
@@ -430,7 +444,7 @@ def save_card(
         DiaryCard,
         values,
         conflict=["participant_id", "day"],
-        update=[*emotions, "mood", "craving", "sleep_hours", "medication", "skills", "note", "updated_at"],
+        update=[*emotions, "mood", "craving", "sleep_hours", "medication", "skills", "note", "language", "updated_at"],
     )
     by_key = {t.key: t for t in targets}
     for key, (urge, acted) in card.urges.items():
@@ -492,6 +506,7 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
             note=c.note,
             late=c.late,
             updated_at=c.updated_at,
+            language=c.language,
         )
         for c in cards
     ]
@@ -579,8 +594,8 @@ def cards_csv(session: Session, actor: Actor, participant_id: int, *, targets: l
                     "yes" if c.late else "no",
                     c.mood,
                     *[_blank(c.emotions.get(k)) for k in CSV_EMOTIONS],
-                    *[_blank(urge) for urge, _ in urges],
-                    *["yes" if acted else "no" for _, acted in urges],
+                    *[_blank(urge) for urge, _acted in urges],
+                    *["yes" if acted else "no" for _urge, acted in urges],
                     _blank(c.craving),
                     _blank(c.sleep_hours),
                     c.medication or "",

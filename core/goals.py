@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core import clinical, inputs
+from core import clinical, i18n, inputs
 from core.access import Action, Actor, Category, authorize
 from core.db import upsert
 from core.errors import ValidationError
@@ -47,7 +47,7 @@ class GoalView:
     @property
     def label(self) -> str:
         """What a chart calls it: a number, never the words (typed text stays out of Plotly's markup)."""
-        return f"Goal {self.position}"
+        return i18n._("Goal {n}").format(n=self.position)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
 from core.errors import ValidationError
+from core.i18n import N_, _
 
 MAX_ID = 2**31 - 1  # id columns are 32-bit integers on PostgreSQL
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -158,9 +159,15 @@ def _text_checker(
         if value is None and optional:
             return ""
         if not isinstance(value, str):
-            raise Problem(required if value is None and required else f"{label} must be text.")
-        long_message = too_long or (
-            f"{label} is {{n:,}} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet."
+            raise Problem(
+                _(required) if value is None and required else _("{label} must be text.").format(label=_(label))
+            )
+        long_message = (
+            _(too_long)
+            if too_long
+            else _(
+                "{label} is {n:,} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet."
+            ).replace("{label}", _(label))
         )
         if len(value) > max(limit * _HUGE, limit + 4096):
             raise Problem(long_message.format(n=len(value), limit=limit))
@@ -168,15 +175,17 @@ def _text_checker(
             value = " ".join(value.split())
             if unseen(value):
                 raise Problem(
-                    f"{label} has hidden control characters in it (they come with pasted text and "
-                    "can make it read differently on screen). Please type it again."
+                    _(
+                        "{label} has hidden control characters in it (they come with pasted text and "
+                        "can make it read differently on screen). Please type it again."
+                    ).format(label=_(label))
                 )
         else:
             value = free_text(value) if kind == "free" else line_text(value)
         if len(value) > limit:
             raise Problem(long_message.format(n=len(value), limit=limit))
         if required is not None and not value:
-            raise Problem(required)
+            raise Problem(_(required))
         return value
 
     return check
@@ -222,10 +231,10 @@ def Whole(low: int, high: int, message: str, *, required: str | None = None, opt
     def check(value: Any) -> int | None:
         if value is None:
             if required is not None or not optional:
-                raise Problem(required or message)
+                raise Problem(_(required or message))
             return None
         if not is_whole(value) or not low <= value <= high:
-            raise Problem(message)
+            raise Problem(_(message))
         return value
 
     return _field(check, Limit(low=low, high=high))
@@ -243,7 +252,7 @@ def Number(low: float, high: float, message: str):
             or not math.isfinite(value)
             or not low <= value <= high
         ):
-            raise Problem(message)
+            raise Problem(_(message))
         return float(value)
 
     return _field(check, Limit(low=low, high=high))
@@ -256,7 +265,7 @@ def OneOf(options: Collection[str], message: str, *, optional: bool = False):
         if value is None and optional:
             return None
         if not isinstance(value, str) or value not in options:
-            raise Problem(message)
+            raise Problem(_(message))
         return value
 
     return _field(check)
@@ -267,7 +276,7 @@ def Flag(message: str):
 
     def check(value: Any) -> bool:
         if not isinstance(value, bool):
-            raise Problem(message)
+            raise Problem(_(message))
         return value
 
     return _field(check)
@@ -284,7 +293,7 @@ def RecordId(message: str, *, optional: bool = False):
         if value is None and optional:
             return None
         if not is_id(value):
-            raise Problem(message)
+            raise Problem(_(message))
         return value
 
     return _field(check)
@@ -303,7 +312,7 @@ def Day(message: str, *, optional: bool = False):
         if value is None and optional:
             return None
         if not is_day(value):
-            raise Problem(message)
+            raise Problem(_(message))
         return value
 
     return _field(check)
@@ -388,21 +397,21 @@ def attributes(value: Any, kind: type, *, field: str = "form") -> dict[str, Any]
     """The fields of a dataclass input (a CardInput, a PracticeInput ...) as a dict, refusing
     anything that is not one (a dict, None, a string) with a message on `field`."""
     if not (is_dataclass(value) and isinstance(value, kind)):
-        raise ValidationError.one(field, "This form is out of date; open it again.")
+        raise ValidationError.one(field, _("This form is out of date; open it again."))
     return {f.name: getattr(value, f.name) for f in dataclass_fields(value)}
 
 
-def Email(pattern: re.Pattern, limit: int, *, message: str = "That doesn't look like an email address."):
+def Email(pattern: re.Pattern, limit: int, *, message: str = N_("That doesn't look like an email address.")):
     """An email address or "" (optional on every form): lower case, no spaces, no hidden characters."""
 
     def check(value: Any) -> str:
         if value is None:
             return ""
         if not isinstance(value, str) or len(value) > limit * _HUGE:
-            raise Problem(message)
+            raise Problem(_(message))
         value = value.strip().lower()
         if value and (len(value) > limit or unseen(value) or not pattern.fullmatch(value)):
-            raise Problem(message)
+            raise Problem(_(message))
         return value
 
     return _field(check, Limit(max_chars=limit))

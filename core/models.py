@@ -65,6 +65,9 @@ class AppUser(SQLModel, table=True):
     password_hash: str = Field(max_length=100)
     program_id: int | None = Field(default=None, foreign_key="program.id")
     timezone: str | None = Field(default=None, max_length=64)
+    # "en" or "es" (core.i18n.LANGUAGES), chosen in My account by participants and family; None
+    # until chosen (the login screen's choice is used meanwhile).
+    language: str | None = Field(default=None, max_length=8)
     started_on: date | None = None  # participants: first day in the program
     is_active: bool = True
     is_demo: bool = False
@@ -243,6 +246,8 @@ class DiaryCard(SQLModel, table=True):
     skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     note: str = Field(default="", max_length=2000)
     late: bool = False  # filled in after its day
+    # The language the card was filled in ("en"/"es"), shown to the therapist on Review.
+    language: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -328,6 +333,8 @@ class Checkup(SQLModel, table=True):
     total: int
     band: str = Field(max_length=32)
     late: bool = False
+    # The language the questions were shown in ("en"/"es"), shown to the therapist on Review.
+    language: str = Field(default="en", max_length=8, sa_column_kwargs={"server_default": "en"})
     taken_at: datetime = Field(default_factory=utcnow)
 
 

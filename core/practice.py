@@ -23,6 +23,7 @@ from core.alerts import NO_RISK, RiskOutcome, screen_free_text
 from core.db import insert_if_absent, upsert
 from core.diary import spreadsheet_row
 from core.errors import ValidationError
+from core.i18n import F_, N_, _, month_day, short_day
 from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, utcnow
 from core.program import user_today
 from core.skills import TOOLS, skills_by_id
@@ -110,9 +111,9 @@ class PracticeForm(inputs.Form):
     distress_after: inputs.Whole(
         clinical.DISTRESS_MIN, clinical.DISTRESS_MAX, f"How strong it was after is a whole number {_DISTRESS}."
     )
-    helped: inputs.OneOf(clinical.HELPED_CHOICES, "Choose yes, a bit or no.", optional=True)
-    situation: inputs.LineText(clinical.PRACTICE_SITUATION_MAX, "The situation")
-    note: inputs.FreeText(clinical.PRACTICE_NOTE_MAX, "Your note")
+    helped: inputs.OneOf(clinical.HELPED_CHOICES, N_("Choose yes, a bit or no."), optional=True)
+    situation: inputs.LineText(clinical.PRACTICE_SITUATION_MAX, N_("The situation"))
+    note: inputs.FreeText(clinical.PRACTICE_NOTE_MAX, N_("Your note"))
     tool: inputs.OneOf(PRACTICE_TOOLS, "Log practice from the tool's own screen.")
 
 
@@ -277,7 +278,7 @@ class ThoughtView:
 
 
 _LOW, _HIGH = clinical.THOUGHT_INTENSITY_MIN, clinical.THOUGHT_INTENSITY_MAX
-_EMOTION_NAME = inputs.LineText(clinical.THOUGHT_LIMITS["emotion"], "An emotion's name")
+_EMOTION_NAME = inputs.LineText(clinical.THOUGHT_LIMITS["emotion"], N_("An emotion's name"))
 EMOTION_ROWS_MAX = 10  # the form sends THOUGHT_EMOTIONS_MAX rows, some of them blank
 
 
@@ -337,10 +338,12 @@ class ThoughtForm(inputs.Form):
         "This answer",
         required="Write the thought that went through your mind.",
     )
-    evidence_for: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_for"], "This answer")
-    evidence_against: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_against"], "This answer")
-    balanced_thought: inputs.FreeText(clinical.THOUGHT_LIMITS["balanced_thought"], "This answer")
-    balanced_belief: inputs.Whole(_LOW, _HIGH, f"How much you believe it goes from {_LOW} to {_HIGH}.")
+    evidence_for: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_for"], N_("This answer"))
+    evidence_against: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_against"], N_("This answer"))
+    balanced_thought: inputs.FreeText(clinical.THOUGHT_LIMITS["balanced_thought"], N_("This answer"))
+    balanced_belief: inputs.Whole(
+        _LOW, _HIGH, F_("How much you believe it goes from {low} to {high}.", low=_LOW, high=_HIGH)
+    )
 
 
 def validate_thought(record: ThoughtInput) -> dict[str, str]:
@@ -520,10 +523,10 @@ class HomeworkView:
 
     def status(self, today: date) -> str:
         if self.done:
-            return f"Done {self.done_on:%b} {self.done_on.day}"
+            return _("Done {day}").format(day=month_day(self.done_on))
         if self.due_on is None:
-            return "To do"
-        return f"{'Was due' if self.overdue(today) else 'Due'} {self.due_on:%a %b} {self.due_on.day}"
+            return _("To do")
+        return (_("Was due {day}") if self.overdue(today) else _("Due {day}")).format(day=short_day(self.due_on))
 
 
 class HomeworkForm(inputs.Form):

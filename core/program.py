@@ -14,6 +14,7 @@ from core import inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.db import on_commit, rerun_memo
 from core.errors import ValidationError
+from core.i18n import N_, _
 from core.models import AppUser, CaseloadAssignment, Program, Role
 
 
@@ -26,6 +27,7 @@ class CrisisResource:
     sms_body: str = ""  # the keyword to send, e.g. HOME
     call_label: str = ""  # how to say the call, when "Call <number>" is not enough ("…then press 1")
     text_label: str = ""
+    language: str = ""  # "es" for a line answered in Spanish: shown first to people reading Spanish
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,20 @@ def crisis_links(resource: CrisisResource) -> list[CrisisLink]:
     links = []
     call, text = dial_digits(resource.call), dial_digits(resource.text)
     if call:
-        links.append(CrisisLink(resource.call_label or f"Call {resource.call.strip()}", f"tel:{call}", "call"))
+        label = (
+            _(resource.call_label) if resource.call_label else _("Call {number}").format(number=resource.call.strip())
+        )
+        links.append(CrisisLink(label, f"tel:{call}", "call"))
     if text:
         body = f"?&body={quote(resource.sms_body)}" if resource.sms_body else ""
-        label = resource.text_label or (
-            f"Text {resource.sms_body} to {resource.text.strip()}"
-            if resource.sms_body
-            else f"Text {resource.text.strip()}"
+        label = (
+            _(resource.text_label)
+            if resource.text_label
+            else (
+                _("Text {keyword} to {number}").format(keyword=resource.sms_body, number=resource.text.strip())
+                if resource.sms_body
+                else _("Text {number}").format(number=resource.text.strip())
+            )
         )
         links.append(CrisisLink(label, f"sms:{text}{body}", "text"))
     return links
@@ -62,96 +71,111 @@ def crisis_links(resource: CrisisResource) -> list[CrisisLink]:
 
 # Region defaults, in our own words, each number checked against the service's own page (or its
 # government's) on 2026-11-24. A program adds its local lines on top; an unknown region is refused.
-REGION_NAMES = {"US": "United States", "CA": "Canada", "UK": "United Kingdom"}
+REGION_NAMES = {"US": N_("United States"), "CA": N_("Canada"), "UK": N_("United Kingdom")}
 REGION_CRISIS_RESOURCES: dict[str, tuple[CrisisResource, ...]] = {
     "US": (
         # https://988lifeline.org/get-help/what-to-expect — call or text 988; menu: Veterans press 1,
         # Spanish press 2; texts offer Spanish (AYUDA) and the Veterans Crisis Line at 838255.
         CrisisResource(
-            "988 Suicide & Crisis Lifeline",
-            "Call or text 988, any time, day or night. Chat at 988lifeline.org.",
+            N_("988 Suicide & Crisis Lifeline"),
+            N_("Call or text 988, any time, day or night. Chat at 988lifeline.org."),
             call="988",
             text="988",
         ),
         # https://www.veteranscrisisline.net — "Dial 988 then Press 1 ... or text 838255".
         CrisisResource(
-            "Veterans Crisis Line",
-            "For veterans, service members and their families: dial 988 and press 1, or text 838255.",
+            N_("Veterans Crisis Line"),
+            N_("For veterans, service members and their families: dial 988 and press 1, or text 838255."),
             call="988",
             text="838255",
-            call_label="Call 988, then press 1",
+            call_label=N_("Call 988, then press 1"),
         ),
         # https://988lifeline.org/get-help/what-to-expect — Spanish: press 2, or text AYUDA to 988.
+        # The same page: "¡Los servicios de texto y chat de 988 Lifeline ya están disponibles en Español!"
+        # (checked 2026-11-26). Written in Spanish for everyone; first on the list for Spanish readers.
         CrisisResource(
             "988 en español",
-            "Llama al 988 y marca 2, o envía AYUDA por texto al 988.",
+            "Llama al 988 y marca 2, o envía AYUDA por texto al 988. También hay chat en español en 988lifeline.org.",
             call="988",
             text="988",
             sms_body="AYUDA",
             call_label="Llamar al 988, luego marcar 2",
             text_label="Enviar AYUDA al 988",
+            language="es",
         ),
         # Crisis Text Line's own how-it-works text, "Text HOME to 741741 from anywhere in the USA,
         # anytime", as republished by schools and clinics (e.g. sfisd.net); clinical.md cites it too.
         # crisistextline.org itself was not reachable from here: re-check it before release.
         CrisisResource(
-            "Crisis Text Line",
-            "Text HOME to 741741 to reach a trained crisis counselor, 24/7.",
+            N_("Crisis Text Line"),
+            N_("Text HOME to 741741 to reach a trained crisis counselor, 24/7."),
             text="741741",
             sms_body="HOME",
         ),
         # https://www.samhsa.gov/find-help/national-helpline — 1-800-662-HELP (4357), free,
         # confidential, 24/7, English and Spanish, for mental health and substance use.
         CrisisResource(
-            "SAMHSA National Helpline",
-            "Free, confidential, 24/7 help finding treatment for "
-            "substance use and mental health, in English and Spanish.",
+            N_("SAMHSA National Helpline"),
+            N_(
+                "Free, confidential, 24/7 help finding treatment for "
+                "substance use and mental health, in English and Spanish."
+            ),
             call="1-800-662-4357",
         ),
-        CrisisResource("Emergency", "If you are in immediate danger, call 911.", call="911"),
+        CrisisResource(N_("Emergency"), N_("If you are in immediate danger, call 911."), call="911"),
     ),
     "CA": (
         # https://www.canada.ca/en/public-health/services/suicide-prevention/about-suicide.html —
         # "call or text 9-8-8", "in immediate danger, please call 9-1-1", Kids Help Phone
         # 1-800-668-6868, Hope for Wellness 1-855-242-3310. Launched 30 Nov 2023 (newswire.ca).
         CrisisResource(
-            "9-8-8 Suicide Crisis Helpline", "Call or text 988, 24/7, in English or French.", call="988", text="988"
+            N_("9-8-8 Suicide Crisis Helpline"),
+            N_("Call or text 988, 24/7, in English or French."),
+            call="988",
+            text="988",
         ),
         CrisisResource(
-            "Hope for Wellness Help Line", "For First Nations, Inuit and Métis people, 24/7.", call="1-855-242-3310"
+            N_("Hope for Wellness Help Line"),
+            N_("For First Nations, Inuit and Métis people, 24/7."),
+            call="1-855-242-3310",
         ),
         # https://kidshelpphone.ca/text-about-it — "text CONNECT to 686868", free, across Canada, 24/7.
         CrisisResource(
-            "Kids Help Phone",
-            "For young people: call, or text CONNECT to 686868, 24/7.",
+            N_("Kids Help Phone"),
+            N_("For young people: call, or text CONNECT to 686868, 24/7."),
             call="1-800-668-6868",
             text="686868",
             sms_body="CONNECT",
         ),
-        CrisisResource("Emergency", "If you are in immediate danger, call 911.", call="911"),
+        CrisisResource(N_("Emergency"), N_("If you are in immediate danger, call 911."), call="911"),
     ),
     "UK": (
         # https://www.samaritans.org/how-we-can-help/contact-samaritan/ — 116 123, free from any phone.
-        CrisisResource("Samaritans", "Call 116 123, free, any time, day or night.", call="116 123"),
+        CrisisResource(N_("Samaritans"), N_("Call 116 123, free, any time, day or night."), call="116 123"),
         # https://giveusashout.org/about-us/faq/ — text SHOUT to 85258, free, 24/7, UK.
-        CrisisResource("Shout", "Text SHOUT to 85258 for free, 24/7 support by text.", text="85258", sms_body="SHOUT"),
+        CrisisResource(
+            N_("Shout"), N_("Text SHOUT to 85258 for free, 24/7 support by text."), text="85258", sms_body="SHOUT"
+        ),
         # https://www.lpft.nhs.uk/contact-us/need-help-now — NHS 111, the mental health option, 24/7.
         CrisisResource(
-            "NHS 111, mental health option",
-            "Urgent mental health help: call 111 and choose the mental health option.",
+            N_("NHS 111, mental health option"),
+            N_("Urgent mental health help: call 111 and choose the mental health option."),
             call="111",
-            call_label="Call 111 (mental health option)",
+            call_label=N_("Call 111 (mental health option)"),
         ),
         # Same NHS page and Shout's FAQ: "call 999" when life is at risk.
-        CrisisResource("Emergency", "If your life is at risk now, call 999 or go to A&E.", call="999"),
+        CrisisResource(N_("Emergency"), N_("If your life is at risk now, call 999 or go to A&E."), call="999"),
     ),
 }
 DEFAULT_REGION = "US"
 UNKNOWN_REGION_LINE = CrisisResource(
-    "Emergency services",
-    "If you are in danger now, call your local emergency number. Ask your program for the crisis lines where you live.",
+    N_("Emergency services"),
+    N_(
+        "If you are in danger now, call your local emergency number. "
+        "Ask your program for the crisis lines where you live."
+    ),
 )
-NOT_MONITORED = (
+NOT_MONITORED = N_(
     "This app is not watched in real time. Your therapist will see what you "
     "entered, but not right away. If you need help now, call or text a crisis line."
 )
@@ -278,6 +302,14 @@ def _changed(session: Session) -> None:
 def program_of(session: Session, actor: Actor) -> ProgramSettings | None:
     """The acting user's program (settings, not participant data)."""
     return program_settings(session, actor.program_id) if actor.program_id else None
+
+
+def in_language_order(resources: list[CrisisResource], language: str) -> list[CrisisResource]:
+    """The lines answered in `language` first (988's Spanish line for a Spanish reader), the rest in
+    their usual order; English readers see the usual order."""
+    if language == "en":
+        return list(resources)
+    return [r for r in resources if r.language == language] + [r for r in resources if r.language != language]
 
 
 def crisis_resources_for(session: Session, program_id: int | None) -> list[CrisisResource]:

@@ -14,30 +14,41 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import inputs
+from core import i18n, inputs
 from core.access import Action, Actor, Category, authorize
 from core.errors import ValidationError
+from core.i18n import N_
 from core.models import AppUser, Role, SafetyPlanVersion, utcnow
 
 # (key, title, what the step asks of you) — in the order a person works through them in a crisis.
 STEPS: tuple[tuple[str, str, str], ...] = (
-    ("warning_signs", "My warning signs", "the thoughts, moods or situations that tell me a crisis may be building."),
-    ("coping_alone", "Things I can do on my own", "to take my mind off things for a while: a walk, music, a shower."),
+    (
+        "warning_signs",
+        N_("My warning signs"),
+        N_("the thoughts, moods or situations that tell me a crisis may be building."),
+    ),
+    (
+        "coping_alone",
+        N_("Things I can do on my own"),
+        N_("to take my mind off things for a while: a walk, music, a shower."),
+    ),
     (
         "distractions",
-        "People and places that distract me",
-        "company or a setting that helps, without having to explain.",
+        N_("People and places that distract me"),
+        N_("company or a setting that helps, without having to explain."),
     ),
-    ("help_contacts", "People I can ask for help", "someone I trust who I can tell how I really feel."),
-    ("professionals", "Professionals and crisis lines", "my therapist, the program's after-hours line, 988."),
+    ("help_contacts", N_("People I can ask for help"), N_("someone I trust who I can tell how I really feel.")),
+    ("professionals", N_("Professionals and crisis lines"), N_("my therapist, the program's after-hours line, 988.")),
     (
         "safer_environment",
-        "Making my space safer",
-        "putting distance between me and anything I could use to hurt myself: a firearm (locked and unloaded "
-        "with the ammunition apart, or kept by someone I trust for now), medicines I've saved up or no longer "
-        "need, and alcohol or drugs in the house.",
+        N_("Making my space safer"),
+        N_(
+            "putting distance between me and anything I could use to hurt myself: a firearm (locked and unloaded "
+            "with the ammunition apart, or kept by someone I trust for now), medicines I've saved up or no longer "
+            "need, and alcohol or drugs in the house."
+        ),
     ),
-    ("reasons_for_living", "My reasons for living", "what matters most to me, even on the hardest days."),
+    ("reasons_for_living", N_("My reasons for living"), N_("what matters most to me, even on the hardest days.")),
 )
 SAFETY_PLAN_STEPS = tuple((title, prompt) for _, title, prompt in STEPS)
 STEP_TITLES = {key: title for key, title, _ in STEPS}
@@ -95,10 +106,13 @@ def _steps(content) -> dict:
         errors[SHARED_STEPS] = "Choose the steps family may see from the list."
         shared = []
     out[SHARED_STEPS] = list(dict.fromkeys(k for k in shared if k in STEP_TITLES))
-    for key, title, _ in STEPS:
+    for key, title, _prompt in STEPS:
+        title = i18n._(title)
         raw = content.get(key) or []
         if not isinstance(raw, (list, tuple)) or len(raw) > ITEMS_PER_STEP * 4:
-            errors[key] = f"{title}: up to {ITEMS_PER_STEP} lines; the most important ones first."
+            errors[key] = i18n._("{title}: up to {n} lines; the most important ones first.").format(
+                title=title, n=ITEMS_PER_STEP
+            )
             out[key] = []
             continue
         if key in CONTACT_STEPS:
@@ -106,34 +120,36 @@ def _steps(content) -> dict:
             for item in raw:
                 parts = {part: item.get(part) for part in ("name", "phone")} if isinstance(item, dict) else {}
                 if not parts or not all(v is None or isinstance(v, str) for v in parts.values()):
-                    errors[key] = f"{title}: each entry is a name and a phone number."
+                    errors[key] = i18n._("{title}: each entry is a name and a phone number.").format(title=title)
                     continue
                 if any(len(v or "") > 8 * CONTACT_NAME_MAX for v in parts.values()):
-                    errors[key] = (
-                        f"{title}: keep names under {CONTACT_NAME_MAX} and numbers under "
-                        f"{CONTACT_PHONE_MAX} characters."
-                    )
+                    errors[key] = i18n._(
+                        "{title}: keep names under {names} and numbers under {numbers} characters."
+                    ).format(title=title, names=CONTACT_NAME_MAX, numbers=CONTACT_PHONE_MAX)
                     continue
                 entry = {part: inputs.line_text(v or "") for part, v in parts.items()}
                 if entry["name"] or entry["phone"]:
                     items.append(entry)
             for i in items:
                 if not i["name"]:
-                    errors[key] = f"{title}: give each number a name."
+                    errors[key] = i18n._("{title}: give each number a name.").format(title=title)
                 if len(i["name"]) > CONTACT_NAME_MAX or len(i["phone"]) > CONTACT_PHONE_MAX:
-                    errors[key] = (
-                        f"{title}: keep names under {CONTACT_NAME_MAX} and numbers under "
-                        f"{CONTACT_PHONE_MAX} characters."
-                    )
+                    errors[key] = i18n._(
+                        "{title}: keep names under {names} and numbers under {numbers} characters."
+                    ).format(title=title, names=CONTACT_NAME_MAX, numbers=CONTACT_PHONE_MAX)
         else:
             if not all(isinstance(i, str) for i in raw):
-                errors[key] = f"{title}: each line must be text."
+                errors[key] = i18n._("{title}: each line must be text.").format(title=title)
                 raw = [i for i in raw if isinstance(i, str)]
             items = [line for line in (inputs.line_text(i) if len(i) <= 8 * ITEM_MAX_CHARS else i for i in raw) if line]
             if any(len(i) > ITEM_MAX_CHARS for i in items):
-                errors[key] = f"{title}: keep each line under {ITEM_MAX_CHARS} characters."
+                errors[key] = i18n._("{title}: keep each line under {n} characters.").format(
+                    title=title, n=ITEM_MAX_CHARS
+                )
         if len(items) > ITEMS_PER_STEP:
-            errors[key] = f"{title}: up to {ITEMS_PER_STEP} lines; the most important ones first."
+            errors[key] = i18n._("{title}: up to {n} lines; the most important ones first.").format(
+                title=title, n=ITEMS_PER_STEP
+            )
         out[key] = items
     if errors:
         raise inputs.Problem(errors)
@@ -243,20 +259,30 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[Change]
     changes, before = [], {}
     for row, author in rows:
         summary = []
-        for key, title, _ in STEPS:
+        for key, title, _prompt in STEPS:
             old = [describe(i) for i in before.get(key, [])]
             new = [describe(i) for i in row.content.get(key, [])]
-            summary += [f"{title}: added “{i}”" for i in new if i not in old]
-            summary += [f"{title}: removed “{i}”" for i in old if i not in new]
-        changes.append(Change(row.version, row.created_at, author, summary or ["No changes to the steps"]))
+            summary += [
+                i18n._("{title}: added “{item}”").format(title=i18n._(title), item=i) for i in new if i not in old
+            ]
+            summary += [
+                i18n._("{title}: removed “{item}”").format(title=i18n._(title), item=i) for i in old if i not in new
+            ]
+        changes.append(Change(row.version, row.created_at, author, summary or [i18n._("No changes to the steps")]))
         before = row.content
     return list(reversed(changes))
+
+
+def _OUR_LINES() -> frozenset:
+    from core.program import REGION_CRISIS_RESOURCES, UNKNOWN_REGION_LINE
+
+    return frozenset(line for lines in REGION_CRISIS_RESOURCES.values() for line in lines) | {UNKNOWN_REGION_LINE}
 
 
 def printable(plan: Plan | None, *, name: str, resources: list) -> str:
     """A self-contained page to print or keep in the phone's files (all text escaped). The crisis
     lines print with their numbers and tap-to-call links, the same links as the crisis panel."""
-    from core.program import crisis_links, dial_digits
+    from core.program import crisis_links, dial_digits, in_language_order
 
     e = html.escape
 
@@ -267,8 +293,10 @@ def printable(plan: Plan | None, *, name: str, resources: list) -> str:
         link = f" — <a href='tel:{number}'>{e(item.get('phone', ''))}</a>" if number else ""
         return f"{e(item.get('name', ''))}{link}"
 
-    parts = [f"<h1>Safety plan — {e(name)}</h1>"]
+    heading = i18n._("Safety plan — {name}").format(name=name)
+    parts = [f"<h1>{e(heading)}</h1>"]
     for number, (key, title, prompt) in enumerate(STEPS, start=1):
+        title, prompt = i18n._(title), i18n._(prompt)
         items = plan.items(key) if plan else []
         lines = (
             "".join(f"<li>{contact(i)}</li>" for i in items)
@@ -279,11 +307,26 @@ def printable(plan: Plan | None, *, name: str, resources: list) -> str:
 
     def line(resource) -> str:
         links = " · ".join(f"<a href='{e(link.href)}'>{e(link.label)}</a>" for link in crisis_links(resource))
-        return f"<li><b>{e(resource.name)}</b> — {e(resource.detail)}" + (f"<br>{links}" if links else "") + "</li>"
+        ours = resource in _OUR_LINES()
+        name, detail = (i18n._(resource.name), i18n._(resource.detail)) if ours else (resource.name, resource.detail)
+        return f"<li><b>{e(name)}</b> — {e(detail)}" + (f"<br>{links}" if links else "") + "</li>"
 
-    parts.append("<h2>Crisis lines</h2><ul class='lines'>" + "".join(line(r) for r in resources) + "</ul>")
-    when = f"Version {plan.version}, {plan.updated_at:%B %d, %Y}" if plan else "Blank plan"
-    parts.append(f"<p class='prompt'>{e(when)}. If you are in danger now, call your emergency number.</p>")
+    parts.append(
+        "<h2>"
+        + e(i18n._("Crisis lines"))
+        + "</h2><ul class='lines'>"
+        + "".join(line(r) for r in in_language_order(list(resources), i18n.current()))
+        + "</ul>"
+    )
+    when = (
+        i18n._("Version {version}, {day}. If you are in danger now, call your emergency number.").format(
+            version=plan.version, day=i18n.full_date(plan.updated_at)
+        )
+        if plan
+        else i18n._("Blank plan. If you are in danger now, call your emergency number.")
+    )
+    parts.append(f"<p class='prompt'>{e(when)}</p>")
+    page_title = i18n._("Safety plan")
     style = (
         "body{font-family:system-ui,sans-serif;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1f2a2e}"
         "h1{font-size:1.5rem}h2{font-size:1.1rem;margin-bottom:.2rem}.prompt{color:#5b6b6d;margin-top:0}"
@@ -292,6 +335,6 @@ def printable(plan: Plan | None, *, name: str, resources: list) -> str:
     )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' "
-        f"content='width=device-width'><title>Safety plan</title><style>{style}</style></head>"
+        f"content='width=device-width'><title>{e(page_title)}</title><style>{style}</style></head>"
         f"<body>{''.join(parts)}</body></html>"
     )

@@ -94,9 +94,22 @@ def load_phrases(path: Path | None = None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(normalise(p) for p in phrases))
 
 
+def all_phrases() -> tuple[str, ...]:
+    """The English phrases and those of every translation that exists (core/content/es/...): a
+    person may write in either language whatever language their screens are in."""
+    from core import i18n
+
+    found = list(load_phrases(PHRASES_FILE))
+    for language in i18n.LANGUAGES:
+        path = i18n.content_file("crisis_phrases.yaml", language)
+        if path != PHRASES_FILE:
+            found.extend(load_phrases(path))
+    return tuple(dict.fromkeys(found))
+
+
 @lru_cache(maxsize=1)
 def _pattern() -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(load_phrases(), key=len, reverse=True)) + r")\b")
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(all_phrases(), key=len, reverse=True)) + r")\b")
 
 
 # A letter typed three or more times ("moriiiir", "dieeee", "killll myselfff") is stretching a word:

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from core import accounts, auth, clinical, codes, inputs, throttle
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.errors import ValidationError
+from core.i18n import F_, N_
 from core.models import (
     AppUser,
     Attendance,
@@ -41,13 +42,13 @@ from core.models import (
 from core.program import _first_zone, user_zone
 
 CATEGORY_LABELS = {
-    Category.ATTENDANCE: "Attendance",
-    Category.MOOD_TREND: "Mood trend (weekly averages)",
-    Category.PRACTICE_COUNTS: "Skills practice counts",
-    Category.CHECKUP_TOTALS: "Check-up totals and bands",
-    Category.SAFETY_PLAN: "Safety plan (shared parts)",
-    Category.SUBSTANCE_USE: "Substance use (cravings, use urges)",
-    Category.AFTERCARE: "Aftercare plan (without medication)",
+    Category.ATTENDANCE: N_("Attendance"),
+    Category.MOOD_TREND: N_("Mood trend (weekly averages)"),
+    Category.PRACTICE_COUNTS: N_("Skills practice counts"),
+    Category.CHECKUP_TOTALS: N_("Check-up totals and bands"),
+    Category.SAFETY_PLAN: N_("Safety plan (shared parts)"),
+    Category.SUBSTANCE_USE: N_("Substance use (cravings, use urges)"),
+    Category.AFTERCARE: N_("Aftercare plan (without medication)"),
 }
 # Exactly what each category discloses: shown in the consent, stored (by version) with it, and
 # shown to the family member beside what they were given (42 CFR 2.32(b): the scope goes with it).
@@ -73,17 +74,17 @@ CATEGORY_SCOPE = {
 }
 # The same scope as the family member reads it, beside what they were given.
 SCOPE_FOR_FAMILY = {
-    Category.ATTENDANCE: "how many program sessions they came to each week, and how many were held",
-    Category.MOOD_TREND: "their average mood (0–10) each week",
-    Category.PRACTICE_COUNTS: (
+    Category.ATTENDANCE: N_("how many program sessions they came to each week, and how many were held"),
+    Category.MOOD_TREND: N_("their average mood (0–10) each week"),
+    Category.PRACTICE_COUNTS: N_(
         "how many skills they ticked on their diary cards and how many practice sessions "
         "they logged each week (counts only, never what they wrote)"
     ),
-    Category.CHECKUP_TOTALS: (
+    Category.CHECKUP_TOTALS: N_(
         "their PHQ-9 (mood) and GAD-7 (worry) total scores and their ranges, never their answers to single questions"
     ),
-    Category.SAFETY_PLAN: "the steps of their safety plan that they mark for family",
-    Category.SUBSTANCE_USE: (
+    Category.SAFETY_PLAN: N_("the steps of their safety plan that they mark for family"),
+    Category.SUBSTANCE_USE: N_(
         "their weekly average craving (0–10) and substance-use urge (0–5) — substance use "
         "disorder information protected by federal rules (42 CFR Part 2)"
     ),
@@ -121,7 +122,7 @@ SIGNATURE_MAX = 120
 # disclosure also carry the consent or a clear explanation of its scope: the family page shows
 # CATEGORY_SCOPE, the purpose and the discloser beside it.
 REDISCLOSURE_NOTICE = "42 CFR part 2 prohibits unauthorized use or disclosure of these records."
-REDISCLOSURE_PLAIN = (
+REDISCLOSURE_PLAIN = N_(
     "In plain words: this is shared with you alone. Please don't pass it on, show it "
     "to anyone, or use it for anything else."
 )
@@ -175,12 +176,12 @@ class InvitationForm(inputs.Form):
 
     name: inputs.Name(
         accounts.NAME_MAX,
-        "Their name",
-        required=f"Enter their name (up to {accounts.NAME_MAX} characters).",
-        too_long=f"Their name: keep it under {accounts.NAME_MAX} characters (it has {{n}}).",
+        N_("Their name"),
+        required=F_("Enter their name (up to {limit} characters).", limit=accounts.NAME_MAX),
+        too_long=F_("Their name: keep it under {limit} characters (it has {{n}}).", limit=accounts.NAME_MAX),
     )
     relationship: inputs.Name(
-        RELATIONSHIP_MAX, "How they're related", too_long="Keep it short, e.g. Parent, Partner, Sibling."
+        RELATIONSHIP_MAX, N_("How they're related"), too_long=N_("Keep it short, e.g. Parent, Partner, Sibling.")
     )
     email: inputs.Email(accounts.EMAIL_RE, accounts.EMAIL_MAX)
 
@@ -193,15 +194,15 @@ class ConsentForm(inputs.Form):
     until: inputs.Day("Choose an end date.")
     purpose: inputs.Name(
         PURPOSE_MAX,
-        "Purpose",
+        N_("Purpose"),
         optional=True,
-        too_long=f"Purpose: keep it under {PURPOSE_MAX} characters (it has {{n}}).",
+        too_long=F_("Purpose: keep it under {limit} characters (it has {{n}}).", limit=PURPOSE_MAX),
     )
     signature: inputs.Name(
         SIGNATURE_MAX,
-        "Signature",
+        N_("Signature"),
         optional=True,
-        too_long=f"Signature: keep it under {SIGNATURE_MAX} characters (it has {{n}}).",
+        too_long=F_("Signature: keep it under {limit} characters (it has {{n}}).", limit=SIGNATURE_MAX),
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from core import i18n
 from core.content import CONTENT, MODULE_IDS, SKILLS_FILE, TOOLS, CatalogueError, read_skills
 
 CATALOGUE_FILE = SKILLS_FILE
@@ -84,18 +85,37 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> tuple[Module, ...]:
     )
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> tuple[Module, ...]:
-    return load_catalogue(CATALOGUE_FILE)
+@lru_cache(maxsize=4)
+def catalogue(language: str = "en") -> tuple[Module, ...]:
+    """The skills library in `language` (core/content/es/skills.yaml for Spanish when it exists,
+    checked to have the English file's modules and skills, in order; else the English)."""
+    english = load_catalogue(CATALOGUE_FILE)
+    path = i18n.content_file("skills.yaml", language)
+    if path == CATALOGUE_FILE:
+        return english
+    translated = load_catalogue(path)
+    same_shape(english, translated, path.name)
+    return translated
 
 
-@lru_cache(maxsize=1)
-def skills_by_id() -> dict[str, Skill]:
-    return {s.id: s for m in catalogue() for s in m.skills}
+def same_shape(english: tuple[Module, ...], translated: tuple[Module, ...], name: str) -> None:
+    """A translation has the same modules and skills, in the same order, with the same tools and
+    the same number of steps: everything saved by id means the same in both languages."""
+
+    def shape(modules):
+        return [(m.id, [(s.id, s.tool, len(s.steps)) for s in m.skills]) for m in modules]
+
+    if shape(english) != shape(translated):
+        raise CatalogueError(f"es/{name}: its modules, skills, tools or steps differ from the English file's")
 
 
-def skill(skill_id: str) -> Skill | None:
-    return skills_by_id().get(skill_id)
+@lru_cache(maxsize=4)
+def skills_by_id(language: str = "en") -> dict[str, Skill]:
+    return {s.id: s for m in catalogue(language) for s in m.skills}
+
+
+def skill(skill_id: str, language: str = "en") -> Skill | None:
+    return skills_by_id(language).get(skill_id)
 
 
 def skill_for_tool(tool: str) -> Skill:

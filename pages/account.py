@@ -3,7 +3,8 @@
 import streamlit as st
 
 from core.models import Role
-from ui import auth
+from ui import auth, i18n
+from ui.i18n import _
 
 actor = auth.guard(*Role)
 
@@ -14,24 +15,29 @@ from core.errors import ValidationError
 from ui.forms import FieldErrors
 from ui.text import md
 
-st.title("My account")
-st.markdown(f"**{md(actor.name)}** · {actor.role.label} · username {md(actor.username)}")
+st.title(_("My account"))
+st.markdown(
+    _("**{name}** · {label} · username {username}").format(
+        name=md(actor.name), label=_(actor.role.label), username=md(actor.username)
+    )
+)
+i18n.account_language_choice(actor)
 
-st.subheader("Change password")
+st.subheader(_("Change password"))
 errors = FieldErrors()
 with st.form("change_password", clear_on_submit=False):
-    current = st.text_input("Current password", type="password", autocomplete="current-password")
+    current = st.text_input(_("Current password"), type="password", autocomplete="current-password")
     errors.slot("current")
     new = st.text_input(
-        "New password",
+        _("New password"),
         type="password",
         autocomplete="new-password",
-        help="8 to 72 characters. A short sentence is easy to remember.",
+        help=_("8 to 72 characters. A short sentence is easy to remember."),
     )
     errors.slot("new")
-    repeat = st.text_input("New password again", type="password", autocomplete="new-password")
+    repeat = st.text_input(_("New password again"), type="password", autocomplete="new-password")
     errors.slot("repeat")
-    submitted = st.form_submit_button("Change password", width="stretch")
+    submitted = st.form_submit_button(_("Change password"), width="stretch")
 if submitted:
     try:
         with session_scope() as session:
@@ -39,11 +45,11 @@ if submitted:
                 session, user_id=actor.id, current=current, new=new, repeat=repeat, rounds=settings().bcrypt_rounds
             )
         auth.after_password_change(version)  # the new session version: this login carries on
-        st.success("Your password is changed. You stay logged in here; other devices will ask you to log in again.")
+        st.success(_("Your password is changed. You stay logged in here; other devices will ask you to log in again."))
     except ValidationError as exc:
         errors.show(exc.fields)
 
 st.divider()
-if st.button("Log out", width="stretch"):
+if st.button(_("Log out"), width="stretch"):
     auth.logout(actor)
     st.rerun()

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import _, current, long_day
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -15,9 +16,10 @@ from ui import checkups as view
 from ui import risk
 from ui.forms import FieldErrors
 
-st.title("Check-ups")
+st.title(_("Check-ups"))
 top = st.container()  # a crisis response, when there is one, is drawn here: first on the screen
-definitions = {**checkups.questionnaires(), **screeners.screeners()}
+language = current()
+definitions = {**checkups.questionnaires(language), **screeners.screeners()}  # the screeners are English-only
 with session_scope() as session:
     schedule = checkups.statuses(session, actor, actor.id)
     past = {s.kind: checkups.history(session, actor, actor.id, s.kind) for s in schedule}
@@ -36,33 +38,39 @@ if done:
     else:
         view.result(q, done["outcome"])
     if due:  # the form is gone, so a second tap cannot start the next questionnaire unseen
-        following = definitions[due[0].kind].name
+        following = _(definitions[due[0].kind].name)
         if st.button(
-            f"Next: {following}", type="primary", width="stretch", key="checkup_next", icon=":material/arrow_forward:"
+            _("Next: {following}").format(following=following),
+            type="primary",
+            width="stretch",
+            key="checkup_next",
+            icon=":material/arrow_forward:",
         ):
             st.session_state.pop("checkup_done", None)
             st.rerun()
     else:
         st.success(
-            "That's every check-up for now. Thank you — these help you and your therapist see how things move.",
+            _("That's every check-up for now. Thank you — these help you and your therapist see how things move."),
             icon=":material/check_circle:",
         )
-        if st.button("Done", width="stretch", key="checkup_finished"):
+        if st.button(_("Done"), width="stretch", key="checkup_finished"):
             st.session_state.pop("checkup_done", None)
             st.rerun()
 elif not due:
-    st.success("You're up to date. Thank you — these help you and your therapist see how things move.")
+    st.success(_("You're up to date. Thank you — these help you and your therapist see how things move."))
 for status in schedule:
     if not status.is_due and status.next_day and not done:
-        st.caption(f"{definitions[status.kind].title}: next one on {status.next_day:%A, %B} {status.next_day.day}.")
+        st.caption(
+            _("{title}: next one on {day}.").format(title=definitions[status.kind].title, day=long_day(status.next_day))
+        )
 
 if due and not done:
     chosen = (
         st.segmented_control(
-            "Ready for you",
+            _("Ready for you"),
             [s.kind for s in due],
             default=due[0].kind,
-            format_func=lambda k: definitions[k].name,
+            format_func=lambda k: _(definitions[k].name),
             key="checkup_kind",
             width="stretch",
         )
@@ -72,13 +80,14 @@ if due and not done:
     status = next(s for s in due if s.kind == chosen)
     st.subheader(q.title)
     if status.extra_request_id:
-        st.caption("Your therapist asked for this extra one.")
+        st.caption(_("Your therapist asked for this extra one."))
     elif status.late:
-        st.caption("This one is a day or two late — that's fine, thank you for doing it.")
+        st.caption(_("This one is a day or two late — that's fine, thank you for doing it."))
     elif chosen in screeners.KINDS:
         st.caption(
-            "Once at the start, and again only when your therapist asks. Your answers go to your care team only."
+            _("Once at the start, and again only when your therapist asks. Your answers go to your care team only.")
         )
+    view.english_only_note(chosen, language)
     errors = FieldErrors()
     submitted = view.form(q, errors)
     if submitted is not None:
@@ -95,6 +104,7 @@ if due and not done:
                         kind=chosen,
                         answers=answers,
                         function_answer=function_answer,
+                        language=language,
                     )
         except ValidationError as exc:
             st.session_state[f"checkup_errors_{chosen}"] = exc.fields  # kept after the crisis dialog closes
@@ -107,12 +117,12 @@ if due and not done:
             st.rerun()  # the result in place of the form, then "Next"
     if f"checkup_errors_{chosen}" in st.session_state:
         errors.show(st.session_state[f"checkup_errors_{chosen}"])
-        st.error("Some answers are missing — they're marked above. Your other answers are kept.")
+        st.error(_("Some answers are missing — they're marked above. Your other answers are kept."))
 
 st.divider()
-st.subheader("So far")
+st.subheader(_("So far"))
 for status in schedule:
     view.trend(definitions[status.kind], past[status.kind])
 if not any(past.values()):
-    st.caption("Your scores will show here after your first check-up.")
+    st.caption(_("Your scores will show here after your first check-up."))
 risk.show_pending(actor, top, page="checkups")

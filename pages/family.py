@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import _, full_date, short_day
 
 actor = auth.guard(Role.FAMILY)
 
@@ -26,61 +27,76 @@ def first_name(name: str) -> str:
     return name.split()[0] if name.split() else name
 
 
-st.title(f"Hello, {md(first_name(actor.name))}")
+st.title(_("Hello, {name}").format(name=md(first_name(actor.name))))
 with session_scope() as session:
     today = user_today(session, actor.id)
     people = sharing.shared_with_me(session, actor)
     program = program_of(session, actor)  # a family account belongs to its participant's program
 
 if not people:
-    st.info("You are not connected to anyone yet. A participant can invite you from their app.")
+    st.info(_("You are not connected to anyone yet. A participant can invite you from their app."))
 for person in people:
     first = first_name(person.name)
     in_chart = html.escape(first)  # Plotly titles read a little HTML (links included): not from a name
     st.subheader(md(person.name))
     if person.relationship:
-        st.caption(f"You are connected as: {md(person.relationship)}")
+        st.caption(_("You are connected as: {relationship}").format(relationship=md(person.relationship)))
     if not person.items:
         st.write(
-            f"{md(first)} isn't sharing anything with you right now. That's their choice to make, and "
-            "it can change at any time."
+            _(
+                "{first} isn't sharing anything with you right now. That's their choice to make, and "
+                "it can change at any time."
+            ).format(first=md(first))
         )
         continue
     st.caption(
-        "Shared with you: "
-        + "; ".join(
-            f"{item.label} (until {item.until:%b} {item.until.day}, {item.until.year})" for item in person.items
+        _("Shared with you: {items}").format(
+            items="; ".join(
+                _("{what} (until {day})").format(what=_(item.label), day=full_date(item.until)) for item in person.items
+            )
         )
     )
-    with st.expander(f"What {md(first)} shares with you, and why", icon=":material/info:"):
+    with st.expander(_("What {first} shares with you, and why").format(first=md(first)), icon=":material/info:"):
         for item in person.items:
             lines = [
-                f"**{item.label}** — until {item.until:%b} {item.until.day}, {item.until.year}",
-                f"What: {md(item.scope)}.",
+                _("**{what}** — until {day}").format(what=_(item.label), day=full_date(item.until)),
+                _("What: {scope}.").format(scope=md(_(item.scope))),
             ]
             if item.purpose:
-                lines.append(f"Why: “{md(item.purpose)}”")
+                lines.append(_("Why: “{purpose}”").format(purpose=md(item.purpose)))
             if item.discloser:
-                lines.append(f"Shared by {md(item.discloser)}, with {md(first)}'s consent.")
+                lines.append(
+                    _("Shared by {discloser}, with {first}'s consent.").format(
+                        discloser=md(item.discloser), first=md(first)
+                    )
+                )
             st.markdown("  \n".join(lines))
     with session_scope() as session:
         if Category.MOOD_TREND in person.categories:
             weeks, values = sharing.mood_trend(session, actor, person.participant_id, today)
             chart_widgets.chart(
-                charts.weekly, f"{in_chart}'s mood, weekly average (0–10)", weeks, {"Mood": values}, y_range=[0, 10.5]
+                charts.weekly,
+                _("{name}'s mood, weekly average (0–10)").format(name=in_chart),
+                weeks,
+                {_("Mood"): values},
+                y_range=[0, 10.5],
             )
         if Category.ATTENDANCE in person.categories:
             weeks, came, held = sharing.attendance_weekly(session, actor, person.participant_id, today)
             chart_widgets.chart(
-                charts.weekly, "Program sessions per week", weeks, {"Attended": came, "Held": held}, bars=True
+                charts.weekly,
+                _("Program sessions per week"),
+                weeks,
+                {_("Attended"): came, _("Held"): held},
+                bars=True,
             )
         if Category.PRACTICE_COUNTS in person.categories:
             weeks, ticked, logged = sharing.practice_counts(session, actor, person.participant_id, today)
             chart_widgets.chart(
                 charts.weekly,
-                "Skills practice per week",
+                _("Skills practice per week"),
                 weeks,
-                {"Skills used (diary card)": ticked, "Practice sessions logged": logged},
+                {_("Skills used (diary card)"): ticked, _("Practice sessions logged"): logged},
                 bars=True,
             )
         if Category.CHECKUP_TOTALS in person.categories:
@@ -90,43 +106,43 @@ for person in people:
                 st.table(
                     [
                         {
-                            "Date": f"{d:%b} {d.day}",
-                            "Check-up": CHECKUP_NAMES.get(k, k),
-                            "Score": str(t),
-                            "Range": md(b),
+                            _("Date"): short_day(d),
+                            _("Check-up"): _(CHECKUP_NAMES.get(k, k)),
+                            _("Score"): str(t),
+                            _("Range"): md(_(b)),
                         }
                         for d, k, t, b in totals[-8:]
                     ],
                     hide_index=True,
                 )
             else:
-                st.caption("No check-ups yet.")
+                st.caption(_("No check-ups yet."))
         if Category.SAFETY_PLAN in person.categories:
             plan = safety.current_plan(session, actor, person.participant_id)
-            st.markdown(f"**Parts of {md(first)}'s safety plan they chose to share**")
+            st.markdown(_("**Parts of {first}'s safety plan they chose to share**").format(first=md(first)))
             if plan and plan.content:
                 plan_ui.show(plan, only_shared=True)
             else:
-                st.caption("No steps are marked for sharing yet.")
+                st.caption(_("No steps are marked for sharing yet."))
         if Category.AFTERCARE in person.categories:
-            st.markdown(f"**{md(first)}'s aftercare plan** (without their medication plan)")
+            st.markdown(_("**{name}'s aftercare plan** (without their medication plan)").format(name=md(first)))
             aftercare_ui.show(aftercare.current_plan(session, actor, person.participant_id))
         if Category.SUBSTANCE_USE in person.categories:
             weeks, craving, urges = sharing.substance_use(session, actor, person.participant_id, today)
             chart_widgets.chart(
                 charts.weekly,
-                "Craving and use urges, weekly average",
+                _("Craving and use urges, weekly average"),
                 weeks,
-                {"Craving (0–10)": craving, "Use urge (0–5)": urges},
+                {_("Craving (0–10)"): craving, _("Use urge (0–5)"): urges},
                 y_range=[0, 10.5],
             )
             # 42 CFR 2.32(a): every disclosure of these records carries the notice, word for word.
             st.warning(
-                f"**{md(sharing.REDISCLOSURE_NOTICE)}**  \n{sharing.REDISCLOSURE_PLAIN}", icon=":material/gavel:"
+                f"**{md(sharing.REDISCLOSURE_NOTICE)}**  \n{_(sharing.REDISCLOSURE_PLAIN)}", icon=":material/gavel:"
             )
 
 st.divider()
-st.subheader("For families")
+st.subheader(_("For families"))
 substance_use = bool(program and program.substance_use_tracking)
 for section in family_sections():  # core/content/family.md, checked when the app starts
     if section.substance_use_only and not substance_use:
@@ -134,6 +150,8 @@ for section in family_sections():  # core/content/family.md, checked when the ap
     with st.expander(section.title):
         st.markdown(section.body)
 st.caption(
-    "Everything here is read-only. Supporting someone in treatment is hard work — "
-    "the crisis lines at the top are for you too."
+    _(
+        "Everything here is read-only. Supporting someone in treatment is hard work — "
+        "the crisis lines at the top are for you too."
+    )
 )

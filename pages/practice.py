@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import _, skill_name
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -17,13 +18,18 @@ from ui import charts as chart_widgets
 from ui import skills as ui
 from ui.text import md
 
-st.title("Practice log")
-with st.expander("Log a practice", icon=":material/add_circle:", expanded=True):
+st.title(_("Practice log"))
+with st.expander(_("Log a practice"), icon=":material/add_circle:", expanded=True):
     ui.practice_form(actor, key="practice_new")
 
 period = (
     st.segmented_control(
-        "Show", ["2 weeks", "4 weeks", "Everything"], default="2 weeks", key="practice_period", width="stretch"
+        _("Show"),
+        ["2 weeks", "4 weeks", "Everything"],
+        format_func=_,
+        default="2 weeks",
+        key="practice_period",
+        width="stretch",
     )
     or "2 weeks"
 )
@@ -35,7 +41,7 @@ with session_scope() as session:
     records = practice.thought_records(session, actor, actor.id, start, today)
 
 if not entries and not records:
-    st.info("Nothing logged in this time yet. Each practice you log shows here, with what helped.")
+    st.info(_("Nothing logged in this time yet. Each practice you log shows here, with what helped."))
 else:
     chart_widgets.chart(charts.helpfulness, entries)
     chart_widgets.chart(
@@ -45,11 +51,15 @@ else:
     )
     ui.practice_table(entries)
     for entry in (e for e in entries if e.day == today):
-        with st.expander(f"Change today's {entry.skill_name} ({entry.created_at.astimezone(zone):%H:%M})"):
+        with st.expander(
+            _("Change today's {skill} ({time:%H:%M})").format(
+                skill=skill_name(entry.skill_id, entry.skill_name), time=entry.created_at.astimezone(zone)
+            )
+        ):
             ui.practice_form(actor, key=f"edit_{entry.id}", existing=entry)
 
 if records:
-    st.subheader("Thought records")
+    st.subheader(_("Thought records"))
     for r in records:
         with st.expander(f"{r.day:%a %b} {r.day.day} · {md(r.situation[:40])}"):
             ui.thought_record_view(r)
@@ -57,7 +67,7 @@ if records:
                 ui.thought_record_tool(actor, key=f"edit_thought_{r.id}", existing=r)
 st.page_link(
     "pages/tools.py",
-    label="Write a new thought record",
+    label=_("Write a new thought record"),
     query_params={"tool": "thought_record"},
     icon=":material/psychology:",
 )
@@ -69,7 +79,7 @@ def build_csv() -> str:
 
 
 st.download_button(
-    "Download my practice log (CSV)",
+    _("Download my practice log (CSV)"),
     build_csv,
     file_name="my-practice-log.csv",
     mime="text/csv",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import N_, _
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -16,10 +17,15 @@ from core.program import participant_overview, user_today
 from ui import charts as chart_widgets
 from ui import goals as goals_ui
 
-st.title("My progress")
+st.title(_("My progress"))
 period = (
     st.segmented_control(
-        "Show", ["2 weeks", "4 weeks", "Whole program"], default="2 weeks", key="progress_period", width="stretch"
+        _("Show"),
+        ["2 weeks", "4 weeks", "Whole program"],
+        format_func=_,
+        default="2 weeks",
+        key="progress_period",
+        width="stretch",
     )
     or "2 weeks"
 )
@@ -48,8 +54,10 @@ practised = practice.practised_per_day(entries, records)
 
 # Four tabs, and only the open one is drawn (on_change="rerun"): the first screen is ready after two
 # charts, not ten, and each chart is built once per change of its data (ui/charts.py).
-TABS = ("Mood", "Urges & skills", "Check-ups", "Sleep & days", "Goals")
-mood_tab, urges_tab, checkups_tab, days_tab, goals_tab = st.tabs(TABS, key="progress_tab", on_change="rerun")
+TABS = (N_("Mood"), N_("Urges & skills"), N_("Check-ups"), N_("Sleep & days"), N_("Goals"))
+mood_tab, urges_tab, checkups_tab, days_tab, goals_tab = st.tabs(
+    [_(tab) for tab in TABS], key="progress_tab", on_change="rerun"
+)
 if mood_tab.open:
     with mood_tab:
         chart_widgets.chart(charts.mood, cards, span=span, sentence=words.mood(cards))
@@ -75,10 +83,16 @@ if checkups_tab.open:
                 sentence=words.checkup(kind, past[kind]),
             )
         st.caption(
-            f"Triangles mark a change since your first check-up: {clinical.PHQ9_RELIABLE_CHANGE}+ points on "
-            f"the PHQ-9 (bigger than day-to-day ups and downs), {clinical.GAD7_MCID}+ on the GAD-7 (the "
-            f"smallest change people notice). A ring marks a score under {clinical.REMISSION_BELOW['phq9']}: "
-            "remission. The bands are named at the left."
+            _(
+                "Triangles mark a change since your first check-up: {phq9_reliable_change}+ points on"
+                " the PHQ-9 (bigger than day-to-day ups and downs), {gad7_mcid}+ on the GAD-7 (the "
+                "smallest change people notice). A ring marks a score under {remission_below}: "
+                "remission. The bands are named at the left."
+            ).format(
+                phq9_reliable_change=clinical.PHQ9_RELIABLE_CHANGE,
+                gad7_mcid=clinical.GAD7_MCID,
+                remission_below=clinical.REMISSION_BELOW["phq9"],
+            )
         )
 if days_tab.open:
     with days_tab:
@@ -90,4 +104,4 @@ if goals_tab.open:
         if goal_board.goals:
             goals_ui.progress_chart(goal_board.goals, goal_board.ratings)
         else:
-            st.info("Your treatment-plan goals will show here once you and your therapist have agreed on them.")
+            st.info(_("Your treatment-plan goals will show here once you and your therapist have agreed on them."))

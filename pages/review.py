@@ -20,6 +20,7 @@ from ui import goals as goals_ui
 from ui import skills as skills_ui
 from ui.diary import week_grid
 from ui.forms import FieldErrors, with_limits
+from ui.i18n import answered_in
 from ui.text import md
 from ui.timefmt import local_time
 
@@ -65,9 +66,12 @@ except AccessDenied:
 st.subheader("The week's card")
 if r.week:
     st.html(week_grid(r.week, r.week_start, r.targets, craving_on=r.craving_on))
+    if in_spanish := [c for c in r.week if answered_in(c.language)]:
+        st.caption("Filled in in Spanish: " + ", ".join(f"{c.day:%a %b} {c.day.day}" for c in in_spanish))
     for card in r.week:
         if card.note:
-            st.markdown(f"**{card.day:%a %b} {card.day.day}**")
+            language = f" · {answered_in(card.language)}" if answered_in(card.language) else ""
+            st.markdown(f"**{card.day:%a %b} {card.day.day}**{language}")
             st.text(card.note)
 else:
     st.info("No diary cards in this week.")
@@ -164,10 +168,13 @@ for kind, history in r.checkups.items():
         continue
     chart_widgets.show(charts.checkup_trajectory(kind, history))
     latest = history[-1]
+    language = f", {answered_in(latest.language)}" if answered_in(latest.language) else ""
     with st.expander(
         f"Latest {definitions[kind].name} item by item ({latest.day:%b} {latest.day.day}: "
-        f"{latest.total}, {latest.band.lower()})"
+        f"{latest.total}, {latest.band.lower()}{language})"
     ):
+        if language:
+            st.caption("The participant answered the official Spanish version; its items are shown here in English.")
         st.dataframe(
             [
                 {"Item": item.text, "Answer": item.choices[answer]}

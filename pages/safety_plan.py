@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import _
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -13,19 +14,19 @@ from core.program import crisis_resources_for, user_zone
 from ui import crisis
 from ui import safety as plan_ui
 
-st.title("My safety plan")
-st.caption("Work down the steps, one at a time, until you feel safer. Step 5 and the lines below are always there.")
+st.title(_("My safety plan"))
+st.caption(_("Work down the steps, one at a time, until you feel safer. Step 5 and the lines below are always there."))
 crisis.resources_panel(actor.program_id, expanded=False)
 with session_scope() as session:
     plan = safety.current_plan(session, actor, actor.id)
     resources = crisis_resources_for(session, actor.program_id)
     zone = user_zone(session, actor.id)
 
-viewing, editing, changes = st.tabs(["My plan", "Edit", "Changes"])
+viewing, editing, changes = st.tabs([_("My plan"), _("Edit"), _("Changes")])
 with viewing:
     plan_ui.show(plan, resources)
     st.download_button(
-        "Keep a copy (printable page)",
+        _("Keep a copy (printable page)"),
         safety.printable(plan, name=actor.name, resources=resources),
         file_name="my-safety-plan.html",
         mime="text/html",
@@ -33,7 +34,7 @@ with viewing:
         width="stretch",
     )
 with editing:
-    st.caption("Your therapist can see and edit this plan with you. Every change is kept.")
+    st.caption(_("Your therapist can see and edit this plan with you. Every change is kept."))
     plan_ui.editor(actor, actor.id, plan, key="plan_edit", zone=zone)
 with changes:
     with session_scope() as session:

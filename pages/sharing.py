@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import _, current, full_date
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -18,10 +19,12 @@ from ui.forms import FieldErrors, with_limits
 from ui.text import md
 from ui.timefmt import local_time
 
-st.title("Family sharing")
+st.title(_("Family sharing"))
 st.caption(
-    "Nothing is shared unless you choose it here. Your notes, your answers to single questions and "
-    "urges to hurt yourself are never shared. You can stop sharing at any time."
+    _(
+        "Nothing is shared unless you choose it here. Your notes, your answers to single questions and "
+        "urges to hurt yourself are never shared. You can stop sharing at any time."
+    )
 )
 with session_scope() as session:
     family = sharing.family_of(session, actor, actor.id)
@@ -31,16 +34,16 @@ with session_scope() as session:
     program = program_of(session, actor)
 program_name = program.name if program else ""
 
-with st.expander("Invite a family member", expanded=not family):
+with st.expander(_("Invite a family member"), expanded=not family):
     errors = FieldErrors()
     with st.form("invite", clear_on_submit=False):
-        name = st.text_input("Their name")
+        name = st.text_input(_("Their name"))
         errors.slot("name")
-        relationship = st.text_input("How they're related to you", placeholder="Parent, partner, friend…")
+        relationship = st.text_input(_("How they're related to you"), placeholder=_("Parent, partner, friend…"))
         errors.slot("relationship")
-        email = st.text_input("Their email (optional)")
+        email = st.text_input(_("Their email (optional)"))
         errors.slot("email")
-        invited = st.form_submit_button("Create an invitation code", width="stretch")
+        invited = st.form_submit_button(_("Create an invitation code"), width="stretch")
     if invited:
         try:
             with session_scope() as session:
@@ -48,9 +51,11 @@ with st.expander("Invite a family member", expanded=not family):
                     session, actor, name=name, relationship=relationship, email=email
                 )
             st.success(
-                f"Give {md(name.strip())} this code: **{code}** — it works once, until "
-                f"{local_time(expires, zone)}. They choose “I have an invitation code” on the login screen. "
-                "They'll see nothing until you choose what to share below."
+                _(
+                    "Give {strip} this code: **{code}** — it works once, until {expires}. They choose"
+                    " “I have an invitation code” on the login screen. They'll see nothing until you "
+                    "choose what to share below."
+                ).format(strip=md(name.strip()), code=code, expires=local_time(expires, zone))
             )
         except ValidationError as exc:
             errors.show(exc.fields)
@@ -58,16 +63,22 @@ with st.expander("Invite a family member", expanded=not family):
 with session_scope() as session:
     pending = sharing.pending_invitations(session, actor, actor.id)
 if pending:
-    st.subheader("Codes not used yet")
+    st.subheader(_("Codes not used yet"))
     for invitation in pending:
         left, right = st.columns([3, 1], vertical_alignment="center")
         who = md(invitation.name) + (f" · {md(invitation.relationship)}" if invitation.relationship else "")
-        left.markdown(f"{who}  \n:gray[works until {local_time(invitation.expires_at, zone)}]")
-        if right.button("Withdraw", key=f"withdraw_{invitation.id}", width="stretch"):
+        left.markdown(
+            _("{who}  \n:gray[works until {expires_at}]").format(
+                who=who, expires_at=local_time(invitation.expires_at, zone)
+            )
+        )
+        if right.button(_("Withdraw"), key=f"withdraw_{invitation.id}", width="stretch"):
             try:
                 with session_scope() as session:
                     sharing.withdraw_invitation(session, actor, invitation_id=invitation.id)
-                st.session_state["sharing_notice"] = f"The code for {invitation.name} no longer works."
+                st.session_state["sharing_notice"] = _("The code for {name} no longer works.").format(
+                    name=invitation.name
+                )
             except ValidationError as exc:
                 st.session_state["sharing_notice"] = " ".join(exc.fields.values())
             st.rerun()
@@ -80,21 +91,21 @@ for member in family:
     for category in sharing.OFFERED:
         until = member.active.get(category)
         key = f"{member.id}_{category.value}"
-        label = sharing.CATEGORY_LABELS[category]
+        label = _(sharing.CATEGORY_LABELS[category])
         if until:
             left, right = st.columns([3, 1], vertical_alignment="center")
-            left.markdown(f":material/check_circle: {label} — until {until:%b} {until.day}, {until.year}")
-            if right.button("Stop", key=f"stop_{key}", width="stretch"):
+            left.markdown(_(":material/check_circle: {label} — until {day}").format(label=label, day=full_date(until)))
+            if right.button(_("Stop"), key=f"stop_{key}", width="stretch"):
                 with session_scope() as session:
                     sharing.revoke(session, actor, family_id=member.id, category=category)
                 st.rerun()
             continue
-        with st.expander(f"Share: {label}"):
+        with st.expander(_("Share: {label}").format(label=label)):
             # Not a form: the consent below is redrawn as the date and purpose change, so what is
             # read is exactly what is agreed to (its wording's version is stored with the consent).
             form_errors = FieldErrors()
             until_day = st.date_input(
-                "Until",
+                _("Until"),
                 value=today + timedelta(days=sharing.DEFAULT_CONSENT_DAYS),
                 min_value=today + timedelta(days=1),
                 max_value=today + timedelta(days=365),
@@ -105,9 +116,16 @@ for member in family:
             if category is Category.SUBSTANCE_USE:
                 # No max_chars (here or below): a browser given more than max_chars (a paste) keeps nothing.
                 purpose = st.text_input(
-                    "Why you're sharing it", key=f"purpose_{key}", placeholder="So they can support my recovery"
+                    _("Why you're sharing it"), key=f"purpose_{key}", placeholder=_("So they can support my recovery")
                 )
                 form_errors.slot("purpose")
+            if current() != "en":
+                st.caption(
+                    _(
+                        "The consent below is in English: it is the exact wording your program keeps with "
+                        "your choice. Your therapist can go through it with you."
+                    )
+                )
             st.caption(
                 md(
                     sharing.consent_text(
@@ -121,10 +139,12 @@ for member in family:
                 )
             )
             if category is Category.SUBSTANCE_USE:
-                signature = st.text_input("Sign by typing your full name", key=f"signature_{key}")
+                signature = st.text_input(_("Sign by typing your full name"), key=f"signature_{key}")
                 form_errors.slot("signature")
             form_errors.slot("consent")
-            if st.button(f"Share with {md(first)}", key=f"share_{key}", type="primary", width="stretch"):
+            if st.button(
+                _("Share with {first}").format(first=md(first)), key=f"share_{key}", type="primary", width="stretch"
+            ):
                 try:
                     with session_scope() as session:
                         sharing.grant(
@@ -149,17 +169,17 @@ for member in family:
                         )
                     )
 
-st.subheader("Who looked, and when")
+st.subheader(_("Who looked, and when"))
 if not log:
-    st.caption("No family member has looked at anything yet.")
+    st.caption(_("No family member has looked at anything yet."))
 else:
     st.dataframe(
         [
             {
-                "When": local_time(v.at, zone),
-                "Who": v.who,
-                "What": v.what,
-                "": "" if v.allowed else "not shared: refused",
+                _("When"): local_time(v.at, zone),
+                _("Who"): v.who,
+                _("What"): _(v.what),
+                "": "" if v.allowed else _("not shared: refused"),
             }
             for v in log
         ],

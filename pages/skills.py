@@ -4,13 +4,14 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import _, current, ngettext
 
 actor = auth.guard(Role.PARTICIPANT)
 
 from core import alerts, practice
 from core.db import session_scope
 from core.program import user_today
-from core.skills import search, skill, skills_by_id
+from core.skills import catalogue, search, skill, skills_by_id
 from ui import crisis
 from ui import skills as ui
 from ui.text import md
@@ -20,24 +21,24 @@ with session_scope() as session:
     homework = practice.homework_for(session, actor, actor.id)
     favourites = practice.favourites(session, actor, actor.id)
 
-opened = skill(st.query_params.get("skill", ""))
+opened = skill(st.query_params.get("skill", ""), current())
 if opened:
-    if st.button("All skills", icon=":material/arrow_back:", key="back"):
+    if st.button(_("All skills"), icon=":material/arrow_back:", key="back"):
         del st.query_params["skill"]
         st.rerun()
     assigned = next((h for h in homework if h.skill_id == opened.id and not h.done), None)
     ui.skill_page(actor, opened, favourite=opened.id in favourites, homework=assigned, today=today)
     st.stop()
 
-st.title("Skills")
+st.title(_("Skills"))
 todo = [h for h in homework if not h.done]
 if todo:
-    st.subheader("From your therapist")
+    st.subheader(_("From your therapist"))
     ui.homework_list(todo, today)
 
 query = st.text_input(
-    "Find a skill",
-    placeholder="e.g. can't sleep, craving, angry at someone",
+    _("Find a skill"),
+    placeholder=_("e.g. can't sleep, craving, angry at someone"),
     key="skill_search",
     icon=":material/search:",
 )
@@ -48,32 +49,34 @@ if query.strip():
         # Only the people who can help now and the safety plan: a list of skills under a crisis
         # panel reads as "try one of these instead".
         with st.container(border=True, key="search_crisis"):
-            st.markdown("**If you are thinking about hurting yourself, please reach someone now.**")
-            st.page_link("pages/safety_plan.py", label="Open my safety plan", icon=":material/health_and_safety:")
+            st.markdown(_("**If you are thinking about hurting yourself, please reach someone now.**"))
+            st.page_link("pages/safety_plan.py", label=_("Open my safety plan"), icon=":material/health_and_safety:")
             crisis.resource_list(actor.program_id)
     else:
-        found = search(query)
+        found = search(query, catalogue(current()))
         st.caption(
-            f"{len(found)} skill{'s' if len(found) != 1 else ''} for “{md(query.strip())}”"
+            ngettext("{n} skill for “{query}”", "{n} skills for “{query}”", len(found)).format(
+                n=len(found), query=md(query.strip())
+            )
             if found
-            else "No skill matches those words. Try a feeling or a situation, like “worried” or “craving”."
+            else _("No skill matches those words. Try a feeling or a situation, like “worried” or “craving”.")
         )
         for s in found[:8]:
             ui.skill_result(s, "found")
 
 if favourites:
-    st.subheader("Favourites")
+    st.subheader(_("Favourites"))
     for skill_id in favourites:
-        ui.skill_result(skills_by_id()[skill_id], "fav")
+        ui.skill_result(skills_by_id(current())[skill_id], "fav")
 
-st.subheader("Coping tools")
+st.subheader(_("Coping tools"))
 st.page_link(
-    "pages/tools.py", label="Breathing, grounding, urge surfing, thought record", icon=":material/self_improvement:"
+    "pages/tools.py", label=_("Breathing, grounding, urge surfing, thought record"), icon=":material/self_improvement:"
 )
 
-st.subheader("All skills")
+st.subheader(_("All skills"))
 ui.module_browser()
 done = [h for h in homework if h.done]
 if done:
-    with st.expander(f"Homework done · {len(done)}"):
+    with st.expander(_("Homework done · {done}").format(done=len(done))):
         ui.homework_list(done, today, link=False)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import _, current, skill_name
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -40,29 +41,41 @@ top = st.container()  # a crisis response, when there is one, is drawn here: fir
 week = week_in_program(overview.started_on, today, overview.length_weeks)
 if week:
     st.caption(
-        (f"Week {week} of {overview.length_weeks}" if overview.length_weeks else f"Week {week}")
-        + f" · {md(overview.program_name)}"
+        (_("Week {n} of {total} · {program}") if overview.length_weeks else _("Week {n} · {program}")).format(
+            n=week, total=overview.length_weeks, program=md(overview.program_name)
+        )
     )
 
 if due:
-    names = greetings.plain_list([checkups.questionnaires()[s.kind].name for s in due])
+    names = greetings.plain_list([_(checkups.questionnaires(current())[s.kind].name) for s in due])
     with st.container(border=True):
-        st.write(f"Your weekly check-up is ready: {names}. It takes a few minutes.")
-        st.page_link("pages/checkups.py", label="Take it now", icon=":material/checklist:")
+        st.write(_("Your weekly check-up is ready: {names}. It takes a few minutes.").format(names=names))
+        st.page_link("pages/checkups.py", label=_("Take it now"), icon=":material/checklist:")
 if screens:
     names = greetings.plain_list([screeners.screeners()[s.kind].name for s in screens])
     with st.container(border=True):
-        st.write(f"A short alcohol and drug check-up is waiting: {names}. Your answers go to your care team only.")
-        st.page_link("pages/checkups.py", label="Open check-ups", icon=":material/checklist:")
+        st.write(
+            _("A short alcohol and drug check-up is waiting: {names}. Your answers go to your care team only.").format(
+                names=names
+            )
+        )
+        st.page_link("pages/checkups.py", label=_("Open check-ups"), icon=":material/checklist:")
 
 if homework:
     with st.container(border=True):
         first = homework[0]
-        more = f" (and {len(homework) - 1} more)" if len(homework) > 1 else ""
-        st.write(f"From your therapist: practise **{first.skill_name}**{more} · {first.status(today)}")
+        st.write(
+            (
+                _("From your therapist: practise **{skill}** (and {more} more) · {status}")
+                if len(homework) > 1
+                else _("From your therapist: practise **{skill}** · {status}")
+            ).format(
+                skill=skill_name(first.skill_id, first.skill_name), more=len(homework) - 1, status=first.status(today)
+            )
+        )
         st.page_link(
             "pages/skills.py",
-            label="Open the skill",
+            label=_("Open the skill"),
             query_params={"skill": first.skill_id},
             icon=":material/self_improvement:",
         )
@@ -82,11 +95,11 @@ with session_scope() as session:  # read once per page run, not on every tap of 
 def the_card() -> None:
     """The day's card. A fragment: each answer reruns the card alone, and is kept as that day's
     draft for the session (ui/diary.py), so switching days or screens loses nothing."""
-    keep_drafts(days, saved_cards, targets=targets, modules=catalogue(), craving_on=craving_on)
+    keep_drafts(days, saved_cards, targets=targets, modules=catalogue(current()), craving_on=craving_on)
     unsaved = set(unsaved_days(days))
     day = (
         st.segmented_control(
-            "Diary card for",
+            _("Diary card for"),
             days,
             default=today,
             key="card_day",
@@ -98,17 +111,19 @@ def the_card() -> None:
     others = [d for d in unsaved if d != day]
     if others:
         st.caption(
-            "Not saved yet, and kept for you: "
-            + ", ".join(day_label(d, today) for d in sorted(others))
-            + " (• above). Save each card when you're ready."
+            _("Not saved yet, and kept for you: {days} (• above). Save each card when you're ready.").format(
+                days=", ".join(day_label(d, today) for d in sorted(others))
+            )
         )
     existing = saved_cards.get(day)
     if existing:
         st.caption(
-            f"You filled in this card; changes are welcome until it is {diary.clinical.LATE_WINDOW_DAYS} days old."
+            _("You filled in this card; changes are welcome until it is {late_window_days} days old.").format(
+                late_window_days=diary.clinical.LATE_WINDOW_DAYS
+            )
         )
     elif day != today:
-        st.caption("Filling in a past day is fine — it will be marked as filled in late.")
+        st.caption(_("Filling in a past day is fine — it will be marked as filled in late."))
 
     errors = FieldErrors()
     entered = card_form(
@@ -117,13 +132,15 @@ def the_card() -> None:
         existing=existing,
         targets=targets,
         craving_on=craving_on,
-        modules=catalogue(),
+        modules=catalogue(current()),
         errors=errors,
     )
     if entered is not None:
         try:
             with session_scope() as session:
-                result = diary.save_card(session, actor, participant_id=actor.id, day=day, card=entered)
+                result = diary.save_card(
+                    session, actor, participant_id=actor.id, day=day, card=entered, language=current()
+                )
                 streak = diary.streak(diary.recent_days_with_cards(session, actor, actor.id, today), today)
         except ValidationError as exc:
             # Still marked after the crisis dialog closes; a note over the limit says how much to cut.
@@ -147,25 +164,32 @@ def the_card() -> None:
     if f"card_errors_{day}" in st.session_state:
         errors.show(st.session_state[f"card_errors_{day}"])
         st.error(
-            "Your card isn't saved yet — fix the marked answer and tap Save again. Everything you "
-            "entered is still here."
+            _(
+                "Your card isn't saved yet — fix the marked answer and tap Save again. Everything you "
+                "entered is still here."
+            )
         )
     saved = st.session_state.get("card_saved")
     if saved and saved["day"] == day:
         st.session_state.pop("card_saved")  # said once
-        who = overview.therapist_name or "Your therapist"
+        who = overview.therapist_name or _("Your therapist")
         if saved["risky"]:  # no cheerful words beside a crisis response
             st.info(
-                "Your card is saved." if saved["created"] else "Your changes are saved.", icon=":material/check_circle:"
+                _("Your card is saved.") if saved["created"] else _("Your changes are saved."),
+                icon=":material/check_circle:",
             )
         else:
             st.success(
-                ("Saved. " if saved["created"] else "Changes saved. ") + "Thank you for checking in.",
+                _("Saved. Thank you for checking in.")
+                if saved["created"]
+                else _("Changes saved. Thank you for checking in."),
                 icon=":material/check_circle:",
             )
             st.write(greetings.streak_sentence(saved["streak"]))
         st.caption(
-            f"{md(who)} will see this card when they review your week: your ratings, the skills you used and your note."
+            _(
+                "{who} will see this card when they review your week: your ratings, the skills you used and your note."
+            ).format(who=md(who))
         )
 
 

@@ -4,18 +4,19 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
+from ui.i18n import _
 
 actor = auth.guard(Role.PARTICIPANT)
 
 from core.skills import TOOLS
 from ui import skills as ui
 
-st.title("Coping tools")
+st.title(_("Coping tools"))
 wanted = st.query_params.get("tool")
 tool = st.segmented_control(
-    "Tool",
+    _("Tool"),
     list(TOOLS),
-    format_func=TOOLS.get,
+    format_func=lambda tool: _(TOOLS[tool]),
     key="tool_choice",
     width="stretch",
     default=wanted if wanted in TOOLS else "breathing",

@@ -16,6 +16,8 @@ import html
 import math
 import re
 
+from ui.i18n import _
+
 
 def _css_text(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
@@ -39,14 +41,14 @@ def _frames(name: str, labels: list[str]) -> str:
 
 def breath_labels(inhale: int, hold: int, exhale: int) -> list[str]:
     """What the label says in each second of one breath: "Breathe in · 4", "Breathe in · 3", …"""
-    labels = [f"Breathe in · {inhale - t}" for t in range(inhale)]
-    labels += [f"Hold · {hold - t}" for t in range(hold)]
-    labels += [f"Breathe out · {exhale - t}" for t in range(exhale)]
+    labels = [_("Breathe in · {n}").format(n=inhale - t) for t in range(inhale)]
+    labels += [_("Hold · {n}").format(n=hold - t) for t in range(hold)]
+    labels += [_("Breathe out · {n}").format(n=exhale - t) for t in range(exhale)]
     return labels
 
 
 def countdown_labels(seconds: int) -> list[str]:
-    return [f"{clock(seconds - t)} left" for t in range(seconds)]
+    return [_("{time} left").format(time=clock(seconds - t)) for t in range(seconds)]
 
 
 def _progress_css(uid: str, seconds: int, delay: str, elapsed: float) -> str:

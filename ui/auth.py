@@ -25,13 +25,14 @@ from contextvars import ContextVar
 import streamlit as st
 from streamlit_authenticator import Hasher
 
-from core import auth
+from core import accounts, auth
 from core.access import Actor
 from core.config import settings
 from core.db import session_scope
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, Role
-from ui import crisis
+from ui import crisis, i18n
+from ui.i18n import N_, _
 from ui.session_routes import LOGOUT_PATH, SESSION_PATH
 from ui.text import md
 
@@ -67,6 +68,7 @@ def _browser_cookie() -> str | None:
 
 
 def _start_session(user: AppUser) -> None:
+    i18n.remember_account(user.role, user.language)
     st.session_state[USER_ID] = user.id
     st.session_state[SESSION_VERSION] = user.session_version
     st.session_state[MUST_CHOOSE] = user.must_change_password
@@ -75,6 +77,7 @@ def _start_session(user: AppUser) -> None:
 def _forget_session() -> None:
     for key in (USER_ID, SESSION_VERSION, MUST_CHOOSE, HANDOFF):
         st.session_state.pop(key, None)
+    i18n.forget_account()
 
 
 def _remember_login(session, user: AppUser) -> None:
@@ -129,12 +132,13 @@ def current_actor() -> Actor | None:
             user = session.get(AppUser, user_id)
             if auth.session_is_current(user, st.session_state.get(SESSION_VERSION), demo_mode=config.demo_mode):
                 st.session_state[MUST_CHOOSE] = user.must_change_password
+                i18n.remember_account(user.role, user.language)
                 actor = Actor.of(user)
             else:
                 # Logged out elsewhere (or deactivated, or the password changed). The browser's
                 # cookie is dead too, unless another tab has since logged in again: leave it be.
                 _forget_session()
-                _notice("You have been signed out. Please log in again.")
+                _notice(N_("You have been signed out. Please log in again."))
         elif not st.session_state.get(COOKIE_READ):
             # The cookie this page was opened with: looked at once per browser session (after a
             # logout here or elsewhere it is dead, and may since have been replaced by another tab).
@@ -162,29 +166,38 @@ def _try_login(username: str, password: str) -> str | None:
         result = auth.log_in(session, username=username, password=password, client=client_id(), verify=check_password)
         if result.user is None:
             return result.message
+        _keep_login_language(session, result.user)
         _start_session(result.user)
         _remember_login(session, result.user)
     return None
 
 
+def _keep_login_language(session, user: AppUser) -> None:
+    """An account that has not chosen a language yet takes the one picked on the login screen."""
+    chosen = i18n.login_choice()
+    if chosen and user.language is None and Role(user.role) in i18n.CHOOSES_LANGUAGE:
+        accounts.set_language(session, user_id=user.id, language=chosen)
+
+
 def login_screen() -> None:
     """The only thing a logged-out visitor sees: the crisis lines and a calm login form."""
     crisis.crisis_button(None)  # the same place as on every other screen
+    i18n.language_picker()
     st.title("IOP Companion")
-    st.write("Your diary card, skills and check-ups, between sessions.")
+    st.write(_("Your diary card, skills and check-ups, between sessions."))
     # Always drawn (empty or not), so the form keeps its place when the notice goes: a form that
     # moved would stay on screen twice, stale and new, while a login run is working.
     notice_slot = st.empty()
     message, shown_from = st.session_state.get(NOTICE) or ("", 0.0)
     if message and time.monotonic() - shown_from < NOTICE_SECONDS:
-        notice_slot.info(message)
+        notice_slot.info(_(message))
     else:
         st.session_state.pop(NOTICE, None)
     with st.form("login", clear_on_submit=False, enter_to_submit=True):
-        username = st.text_input("Username", key="login_username", autocomplete="username")
-        password = st.text_input("Password", type="password", key="login_password", autocomplete="current-password")
+        username = st.text_input(_("Username"), key="login_username", autocomplete="username")
+        password = st.text_input(_("Password"), type="password", key="login_password", autocomplete="current-password")
         message_slot = st.empty()
-        submitted = st.form_submit_button("Log in", type="primary", width="stretch")
+        submitted = st.form_submit_button(_("Log in"), type="primary", width="stretch")
     if submitted:
         st.session_state.pop(NOTICE, None)
         message = _try_login(username, password)
@@ -194,12 +207,14 @@ def login_screen() -> None:
             st.session_state.pop("login_password", None)
             st.rerun()
     st.caption(
-        "Forgot your password, or logging in is paused? Your program's front desk or your "
-        "therapist can unlock it or give you a reset code."
+        _(
+            "Forgot your password, or logging in is paused? Your program's front desk or your "
+            "therapist can unlock it or give you a reset code."
+        )
     )
-    with st.expander("I have a reset code"):
+    with st.expander(_("I have a reset code")):
         _reset_with_code()
-    with st.expander("I have an invitation code (family members)"):
+    with st.expander(_("I have an invitation code (family members)")):
         _join_with_invitation()
 
 
@@ -208,26 +223,28 @@ def _reset_with_code() -> None:
 
     errors = FieldErrors()
     with st.form("reset_code", clear_on_submit=False, border=False):
-        username = st.text_input("Your username", key="reset_username", autocomplete="username")
+        username = st.text_input(_("Your username"), key="reset_username", autocomplete="username")
         errors.slot("username")
         code = st.text_input(
-            "Reset code",
+            _("Reset code"),
             key="reset_code",
-            placeholder="e.g. 7KQ4-MZ2P-X9HD",
-            help="Dashes and spaces don't matter, nor do capitals.",
+            placeholder=_("e.g. {code}").format(code="7KQ4-MZ2P-X9HD"),
+            help=_("Dashes and spaces don't matter, nor do capitals."),
         )
         errors.slot("code")
         new = st.text_input(
-            "New password",
+            _("New password"),
             type="password",
             key="reset_new",
             autocomplete="new-password",
-            help="8 to 72 characters. A short sentence is easy to remember.",
+            help=_("8 to 72 characters. A short sentence is easy to remember."),
         )
         errors.slot("new")
-        repeat = st.text_input("New password again", type="password", key="reset_repeat", autocomplete="new-password")
+        repeat = st.text_input(
+            _("New password again"), type="password", key="reset_repeat", autocomplete="new-password"
+        )
         errors.slot("repeat")
-        done = st.form_submit_button("Set my password and log in", width="stretch")
+        done = st.form_submit_button(_("Set my password and log in"), width="stretch")
     if done:
         try:
             with session_scope() as session:
@@ -250,19 +267,21 @@ def _join_with_invitation() -> None:
 
     errors = FieldErrors()
     with st.form("join", clear_on_submit=False, border=False):
-        code = st.text_input("Invitation code", placeholder="e.g. 4F2A-09BC-77D1", key="join_code")
+        code = st.text_input(
+            _("Invitation code"), placeholder=_("e.g. {code}").format(code="4F2A-09BC-77D1"), key="join_code"
+        )
         errors.slot("code")
-        username = st.text_input("Choose a username", key="join_username", autocomplete="username")
+        username = st.text_input(_("Choose a username"), key="join_username", autocomplete="username")
         errors.slot("username")
         password = st.text_input(
-            "Choose a password",
+            _("Choose a password"),
             type="password",
             key="join_password",
             autocomplete="new-password",
-            help="8 to 72 characters.",
+            help=_("8 to 72 characters."),
         )
         errors.slot("password")
-        joined = st.form_submit_button("Create my account", width="stretch")
+        joined = st.form_submit_button(_("Create my account"), width="stretch")
     if joined:
         try:
             with session_scope() as session:
@@ -275,8 +294,9 @@ def _join_with_invitation() -> None:
                     client=client_id(),
                 )
             st.success(
-                f"Welcome, {md(user.name.split()[0])}. Your account is ready: log in above with "
-                f"username {user.username}."
+                _("Welcome, {name}. Your account is ready: log in above with username {username}.").format(
+                    name=md(user.name.split()[0]), username=md(user.username)
+                )
             )
         except ValidationError as exc:
             errors.show(exc.fields)
@@ -287,21 +307,23 @@ def choose_password_screen() -> None:
     from ui.forms import FieldErrors
 
     user_id = st.session_state.get(USER_ID)
-    st.title("Choose your own password")
-    st.write("Your program set up your account with a first password. Choose one only you know before you go on.")
+    st.title(_("Choose your own password"))
+    st.write(_("Your program set up your account with a first password. Choose one only you know before you go on."))
     errors = FieldErrors()
     with st.form("choose_password", clear_on_submit=False):
         new = st.text_input(
-            "New password",
+            _("New password"),
             type="password",
             key="choose_new",
             autocomplete="new-password",
-            help="8 to 72 characters. A short sentence is easy to remember.",
+            help=_("8 to 72 characters. A short sentence is easy to remember."),
         )
         errors.slot("new")
-        repeat = st.text_input("New password again", type="password", key="choose_repeat", autocomplete="new-password")
+        repeat = st.text_input(
+            _("New password again"), type="password", key="choose_repeat", autocomplete="new-password"
+        )
         errors.slot("repeat")
-        chosen = st.form_submit_button("Save my password", type="primary", width="stretch")
+        chosen = st.form_submit_button(_("Save my password"), type="primary", width="stretch")
     if chosen and user_id is not None:
         try:
             with session_scope() as session:
@@ -315,7 +337,7 @@ def choose_password_screen() -> None:
         for key in ("choose_new", "choose_repeat"):
             st.session_state.pop(key, None)
         st.rerun()
-    if st.button("Log out", key="choose_logout"):
+    if st.button(_("Log out"), key="choose_logout"):
         logout_current()
         st.rerun()
 
@@ -324,7 +346,7 @@ def logout(actor: Actor) -> None:
     """End this login everywhere: this session, and every cookie on every device."""
     with session_scope() as session:
         auth.end_all_sessions(session, actor.id)
-    _signed_out("You are logged out.")
+    _signed_out(N_("You are logged out."))
 
 
 def logout_current() -> None:
@@ -332,7 +354,7 @@ def logout_current() -> None:
     if user_id is not None:
         with session_scope() as session:
             auth.end_all_sessions(session, user_id)
-    _signed_out("You are logged out.")
+    _signed_out(N_("You are logged out."))
 
 
 def _signed_out(message: str) -> None:
@@ -426,6 +448,7 @@ def guard(*roles: Role) -> Actor:
 
         layout.configure_page()
         actor = current_actor()
+        i18n.apply()
         if actor is None:
             login_screen()
             st.stop()
@@ -436,6 +459,6 @@ def guard(*roles: Role) -> Actor:
         choose_password_screen()
         st.stop()
     if actor.role not in roles:
-        st.warning("This page is not part of your account. Use the menu to go to your pages.")
+        st.warning(_("This page is not part of your account. Use the menu to go to your pages."))
         st.stop()
     return actor

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core import charts, clinical
+from ui.i18n import _, current
 from ui.text import md
 
 
@@ -28,7 +29,8 @@ def _built(builder: str, digest: str, _build: Callable[[], go.Figure]) -> go.Fig
 
 def figure(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
     """`builder(*args, **kwargs)`, from the cache when the same data was drawn before."""
-    digest = hashlib.blake2b(repr((args, sorted(kwargs.items()))).encode(), digest_size=20).hexdigest()
+    # The language is part of the key: a figure's words (titles, legends) are in the reader's language.
+    digest = hashlib.blake2b(repr((current(), args, sorted(kwargs.items()))).encode(), digest_size=20).hexdigest()
     return _built(f"{builder.__module__}.{builder.__qualname__}", digest, lambda: builder(*args, **kwargs))
 
 
@@ -40,8 +42,8 @@ def show(figure_: go.Figure, sentence: str = "") -> None:
         st.write(sentence)
     columns, rows = charts.as_table(figure_)
     if rows:
-        title = figure_.layout.title.text or "this chart"
-        with st.expander(f"The numbers behind {md(title)}", icon=":material/table:"):
+        title = figure_.layout.title.text or _("this chart")
+        with st.expander(_("The numbers behind {title}").format(title=md(title)), icon=":material/table:"):
             st.table(pd.DataFrame(rows, columns=columns).set_index(columns[0]))
 
 
@@ -56,14 +58,14 @@ def emotions(cards, *, key: str, sentence: str = "", span=None) -> None:
     which to show: five lines at once were unreadable on a phone. A fragment, so picking redraws
     this chart alone."""
     chosen = st.pills(
-        "Emotions to show",
+        _("Emotions to show"),
         list(clinical.EMOTIONS),
-        format_func=clinical.EMOTIONS.get,
+        format_func=lambda key: _(clinical.EMOTIONS[key]),
         selection_mode="multi",
         default=charts.strongest_emotions(cards),
         key=key,
     )
     if cards and not chosen:
-        st.caption("Pick an emotion above to see it over time.")
+        st.caption(_("Pick an emotion above to see it over time."))
         return
     chart(charts.emotions, cards, [k for k in clinical.EMOTIONS if k in chosen], span=span, sentence=sentence)

@@ -13,10 +13,14 @@ from core.program import (
     NOT_MONITORED,
     REGION_CRISIS_RESOURCES,
     REGION_NAMES,
+    UNKNOWN_REGION_LINE,
     CrisisResource,
     crisis_links,
     crisis_resources_for,
+    in_language_order,
 )
+from ui import i18n
+from ui.i18n import _
 from ui.text import md
 
 log = logging.getLogger(__name__)
@@ -37,11 +41,16 @@ def links_markdown(resource: CrisisResource) -> str:
     return " · ".join(f"[{ICONS[link.kind]} {md(link.label)}]({link.href})" for link in crisis_links(resource))
 
 
+# The region's lines are ours, and translated; a program's local lines are shown as the admin typed them.
+_OURS = frozenset(line for lines in REGION_CRISIS_RESOURCES.values() for line in lines) | {UNKNOWN_REGION_LINE}
+
+
 def resource_markdown(resource: CrisisResource) -> str:
     """One crisis line: its name, what it is, and its links. Typed text is shown as typed."""
-    lines = [f"**{md(resource.name)}**"]
+    ours = resource in _OURS
+    lines = [f"**{md(_(resource.name) if ours else resource.name)}**"]
     if resource.detail:
-        lines.append(md(resource.detail))
+        lines.append(md(_(resource.detail) if ours else resource.detail))
     if links := links_markdown(resource):
         lines.append(links)
     return "  \n".join(lines)
@@ -60,13 +69,15 @@ def _lines(program_id: int | None, fallback: bool) -> tuple[list[CrisisResource]
         return _last_good[program_id], ""
     return (
         list(REGION_CRISIS_RESOURCES[DEFAULT_REGION]),
-        f"These are the {REGION_NAMES[DEFAULT_REGION]} lines. Anywhere else, call your local emergency number.",
+        _("These are the {region} lines. Anywhere else, call your local emergency number.").format(
+            region=_(REGION_NAMES[DEFAULT_REGION])
+        ),
     )
 
 
 def resource_list(program_id: int | None, fallback: bool = False) -> None:
     resources, note = _lines(program_id, fallback)
-    for resource in resources:
+    for resource in in_language_order(resources, i18n.current()):
         st.markdown(resource_markdown(resource))
     if note:
         st.caption(note)
@@ -74,15 +85,15 @@ def resource_list(program_id: int | None, fallback: bool = False) -> None:
 
 def _render(program_id: int | None, fallback: bool = False) -> None:
     resource_list(program_id, fallback)
-    st.caption(NOT_MONITORED)
+    st.caption(_(NOT_MONITORED))
 
 
 def crisis_button(program_id: int | None) -> None:
     """The button at the top of every screen; one tap opens the lines to call or text."""
-    with st.popover("Crisis help — call or text now", icon=":material/emergency:", width="stretch", wrap=True):
+    with st.popover(_("Crisis help — call or text now"), icon=":material/emergency:", width="stretch", wrap=True):
         _render(program_id)
 
 
 def resources_panel(program_id: int | None = None, *, expanded: bool = True, fallback: bool = False) -> None:
-    with st.expander("Need help right now? Crisis lines", icon=":material/emergency:", expanded=expanded):
+    with st.expander(_("Need help right now? Crisis lines"), icon=":material/emergency:", expanded=expanded):
         _render(program_id, fallback)

@@ -11,6 +11,7 @@ from core import clinical
 from core.diary import CardInput, CardView, Target
 from core.skills import Module, skills_by_id
 from ui.forms import FieldErrors, over_limit
+from ui.i18n import _, current, short_day, weekday
 from ui.text import md
 
 SCALE_0_5 = list(range(clinical.URGE_MIN, clinical.URGE_MAX + 1))
@@ -19,20 +20,20 @@ SCALE_0_10 = list(range(clinical.MOOD_MIN, clinical.MOOD_MAX + 1))
 
 def day_label(day: date, today: date) -> str:
     if day == today:
-        return "Today"
+        return _("Today")
     if day == today - timedelta(days=1):
-        return "Yesterday"
-    return f"{day:%a %b} {day.day}"
+        return _("Yesterday")
+    return short_day(day)
 
 
 def day_words(day: date, today: date) -> tuple[str, str]:
     """How the card's questions name its day: ("today", "last night") on today's card,
     ("yesterday", "the night before") on yesterday's — never "today" on a past day's card."""
     if day == today:
-        return "today", "last night"
+        return _("today"), _("last night")
     if day == today - timedelta(days=1):
-        return "yesterday", "the night before"
-    return f"on {day:%a %b} {day.day}", "the night before"
+        return _("yesterday"), _("the night before")
+    return _("on {day}").format(day=short_day(day)), _("the night before")
 
 
 DRAFTS = "diary_drafts"  # session state: day (ISO) -> CardInput not yet saved
@@ -157,37 +158,46 @@ def card_form(
     start = draft_for(day) or (existing.as_input() if existing else CardInput(mood=None))
     k = day.isoformat()
     when, night = day_words(day, today)
-    mood = st.pills(f"**Overall mood {when}** · 0 = worst, 10 = best", SCALE_0_10, default=start.mood, key=f"mood_{k}")
+    mood = st.pills(
+        _("**Overall mood {when}** · 0 = worst, 10 = best").format(when=when),
+        SCALE_0_10,
+        default=start.mood,
+        key=f"mood_{k}",
+    )
     errors.slot("mood")
 
-    st.markdown("**Emotions at their strongest** · 0 = none, 5 = extreme")
+    st.markdown(_("**Emotions at their strongest** · 0 = none, 5 = extreme"))
     emotions = {}
     for key, label in clinical.EMOTIONS.items():
         emotions[key] = st.segmented_control(
-            label, SCALE_0_5, default=start.emotions.get(key), key=f"{key}_{k}", width="stretch"
+            _(label), SCALE_0_5, default=start.emotions.get(key), key=f"{key}_{k}", width="stretch"
         )
         errors.slot(key)
 
-    st.markdown("**Urges** · 0 = none, 5 = extreme")
+    st.markdown(_("**Urges** · 0 = none, 5 = extreme"))
     urges = {}
     for target in targets:
         urge, acted = start.urges.get(target.key, (None, False))
         value = st.segmented_control(
-            md(target.label), SCALE_0_5, default=urge, key=f"urge_{target.key}_{k}", width="stretch"
+            md(_(target.label)), SCALE_0_5, default=urge, key=f"urge_{target.key}_{k}", width="stretch"
         )
-        did = st.toggle("Acted on it", value=acted, key=f"acted_{target.key}_{k}")
+        did = st.toggle(_("Acted on it"), value=acted, key=f"acted_{target.key}_{k}")
         urges[target.key] = (value, did)
         errors.slot(f"urge_{target.key}")
 
     craving = None
     if craving_on:
         craving = st.pills(
-            "**Craving** · 0 = none, 10 = strongest", SCALE_0_10, default=start.craving, key=f"craving_{k}"
+            _("**Craving** · 0 = none, 10 = strongest"), SCALE_0_10, default=start.craving, key=f"craving_{k}"
         )
         errors.slot("craving")
 
     chosen = set(start.skills)
-    with st.expander(f"**Skills I used {when}**{f' · {len(chosen)} chosen' if chosen else ''}"):
+    with st.expander(
+        (_("**Skills I used {when}** · {n} chosen") if chosen else _("**Skills I used {when}**")).format(
+            when=when, n=len(chosen)
+        )
+    ):
         skills: list[str] = []
         for module in modules:
             picked = st.pills(
@@ -195,26 +205,26 @@ def card_form(
                 [s.id for s in module.skills],
                 selection_mode="multi",
                 default=[s.id for s in module.skills if s.id in chosen],
-                format_func=lambda sid: skills_by_id()[sid].name,
+                format_func=lambda sid: skills_by_id(current())[sid].name,
                 key=f"skills_{module.id}_{k}",
             )
             skills.extend(picked)
     errors.slot("skills")
 
     sleep = st.number_input(
-        f"Hours of sleep {night}",
+        _("Hours of sleep {night}").format(night=night),
         min_value=clinical.SLEEP_MIN_HOURS,
         max_value=clinical.SLEEP_MAX_HOURS,
         step=0.5,
         value=start.sleep_hours,
-        placeholder="Tap to enter",
+        placeholder=_("Tap to enter"),
         key=f"sleep_{k}",
     )
     errors.slot("sleep_hours")
     medication = st.segmented_control(
-        "Took medication as prescribed",
+        _("Took medication as prescribed"),
         list(clinical.MEDICATION_CHOICES),
-        format_func=clinical.MEDICATION_CHOICES.get,
+        format_func=lambda value: _(clinical.MEDICATION_CHOICES[value]),
         default=start.medication,
         key=f"medication_{k}",
         width="stretch",
@@ -223,10 +233,10 @@ def card_form(
     # No max_chars: a browser given more than max_chars (a paste) keeps nothing at all. Whatever
     # is typed stays; a note over the limit is marked at once with how much to cut.
     note = st.text_area(
-        "Note · you and your therapist can read it",
+        _("Note · you and your therapist can read it"),
         value=start.note,
-        placeholder="Anything you want to remember or tell your therapist",
-        help="Only you and your therapist can read this note.",
+        placeholder=_("Anything you want to remember or tell your therapist"),
+        help=_("Only you and your therapist can read this note."),
         key=f"note_{k}",
     )
     errors.slot("note")
@@ -252,7 +262,7 @@ def card_form(
         drafts.pop(k, None)
     # One label and key whatever the card's state: a button whose identity changed between
     # runs would drop the tap that submitted it.
-    if not st.button("Save my card", type="primary", width="stretch", key=f"save_{k}"):
+    if not st.button(_("Save my card"), type="primary", width="stretch", key=f"save_{k}"):
         return None
     return entered
 
@@ -298,23 +308,29 @@ def week_grid(cards: list[CardView], week_start: date, targets: list[Target], cr
     def row(label: str, value, high: float, hue: str) -> tuple[str, list[str]]:
         return label, [_cell(value(c) if c else None, high, hue) for c in week]
 
-    rows = [row("Mood", lambda c: c.mood, clinical.MOOD_MAX, CALM)]
+    rows = [row(_("Mood"), lambda c: c.mood, clinical.MOOD_MAX, CALM)]
     rows += [
         row(
-            label.split(" /")[0],
+            _(label).split(" /")[0],
             lambda c, k=key: c.emotions.get(k),
             clinical.EMOTION_MAX,
             CALM if key == "joy" else WARM,
         )
         for key, label in clinical.EMOTIONS.items()
     ]
-    rows += [(f"{t.label} urge", [_urge_cell(c, t.key) for c in week]) for t in targets]
+    rows += [(_("{target} urge").format(target=_(t.label)), [_urge_cell(c, t.key) for c in week]) for t in targets]
     if craving_on:
-        rows.append(row("Craving", lambda c: c.craving, clinical.CRAVING_MAX, WARM))
-    rows.append(row("Skills used", lambda c: len(c.skills), 5, CALM))
-    rows.append(row("Sleep (h)", lambda c: c.sleep_hours, 9, CALM))
-    rows.append(("Medication", [_medication_cell(c) for c in week]))
-    head = "".join(f"<th>{d:%a}<br>{d.day}</th>" for d in days)
+        rows.append(row(_("Craving"), lambda c: c.craving, clinical.CRAVING_MAX, WARM))
+    rows.append(row(_("Skills used"), lambda c: len(c.skills), 5, CALM))
+    rows.append(row(_("Sleep (h)"), lambda c: c.sleep_hours, 9, CALM))
+    rows.append((_("Medication"), [_medication_cell(c) for c in week]))
+    head = "".join(f"<th>{html.escape(weekday(d))}<br>{d.day}</th>" for d in days)
+    legend = html.escape(
+        _(
+            "✔ = acted on the urge · Medication: ✔ taken as prescribed, ✘ not, n/p not prescribed · "
+            "· = no card, or not rated"
+        )
+    )
     body = "".join(f"<tr><th class='f'>{html.escape(name)}</th>{''.join(cells)}</tr>" for name, cells in rows)
     return f"""<style>
 .iop-grid {{ width: 100%; border-collapse: collapse; font-size: 0.8rem; table-layout: fixed; }}
@@ -322,5 +338,4 @@ def week_grid(cards: list[CardView], week_start: date, targets: list[Target], cr
 .iop-grid th.f {{ text-align: left; width: 6.5rem; font-weight: 600; overflow-wrap: anywhere; }}
 .iop-grid td.empty {{ color: #9aa5a6; }}
 </style><table class="iop-grid"><thead><tr><th class="f"></th>{head}</tr></thead><tbody>{body}</tbody></table>
-<p style="font-size:0.75rem;color:#5b6b6d">✔ = acted on the urge · Medication: ✔ taken as prescribed, ✘ not,
-n/p not prescribed · · = no card, or not rated</p>"""
+<p style="font-size:0.75rem;color:#5b6b6d">{legend}</p>"""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.i18n import _, ngettext
+
 
 class FieldErrors:
     """Reserve a slot under each field; after a failed save, fill the slots that have errors."""
@@ -18,9 +20,9 @@ class FieldErrors:
         leftovers = []
         for field, message in errors.items():
             if field in self._slots:
-                self._slots[field].error(message, icon="⚠️")
+                self._slots[field].error(_(message), icon="⚠️")
             else:
-                leftovers.append(message)
+                leftovers.append(_(message))
         if leftovers:
             (fallback or st).error(" ".join(leftovers), icon="⚠️")
 
@@ -31,10 +33,13 @@ def over_limit(text: str | None, limit: int) -> str | None:
     if not text or len(text) <= limit:
         return None
     over = len(text) - limit
-    return (
-        f"This is {len(text):,} characters, {over:,} more than fit ({limit:,}). Please cut "
-        f"{over:,} character{'s' if over != 1 else ''} before saving — everything you typed is still here."
-    )
+    return ngettext(
+        "This is {n:,} characters, {over:,} more than fit ({limit:,}). Please cut "
+        "{over:,} character before saving — everything you typed is still here.",
+        "This is {n:,} characters, {over:,} more than fit ({limit:,}). Please cut "
+        "{over:,} characters before saving — everything you typed is still here.",
+        over,
+    ).format(n=len(text), over=over, limit=limit)
 
 
 def with_limits(errors: dict[str, str], texts: dict[str, tuple[str | None, int]]) -> dict[str, str]:

@@ -15,19 +15,21 @@ from core.access import Actor
 from core.checkups import questionnaires
 from core.content import family_sections
 from core.errors import AccessDenied
+from core.i18n import LANGUAGES
 from core.models import Role
-from core.screening import load_phrases
+from core.screening import all_phrases
 from core.skills import catalogue
 from ui import crisis, nav
+from ui.i18n import N_, _
 from ui.text import md
 
 log = logging.getLogger("iop")
 
-DB_DOWN = (
+DB_DOWN = N_(
     "We can't reach our records right now. Nothing you see here was lost — please try "
     "again in a minute. If you need help now, the crisis lines are above."
 )
-UNEXPECTED = (
+UNEXPECTED = N_(
     "Something went wrong on our side and has been logged. Please try again; if it keeps happening, tell your program."
 )
 
@@ -74,10 +76,11 @@ a[href^="tel:"], a[href^="sms:"] { display: inline-flex; align-items: center; ga
 def check_content() -> None:
     """Read and check every content file, once per process (app.py calls this on every run; a
     broken file raises CatalogueError naming it, and is read again until it is fixed)."""
-    catalogue()
-    questionnaires()
-    family_sections()
-    load_phrases()
+    for language in LANGUAGES:  # English, and each translation that exists (checked against it)
+        catalogue(language)
+        questionnaires(language)
+        family_sections(language)
+    all_phrases()
 
 
 def is_database_error(exc: BaseException) -> bool:
@@ -102,9 +105,9 @@ def chrome(actor: Actor, here: str | None = None) -> None:
         crisis.crisis_button(actor.program_id)
         nav.menu(actor, here)
         if actor.role is Role.PARTICIPANT:
-            st.page_link("pages/safety_plan.py", label="My safety plan", icon=":material/health_and_safety:")
+            st.page_link("pages/safety_plan.py", label=_("My safety plan"), icon=":material/health_and_safety:")
     with st.sidebar:
-        st.caption(f"Logged in as **{md(actor.name)}** · {actor.role.label}")
+        st.caption(_("Logged in as **{name}** · {role}").format(name=md(actor.name), role=_(actor.role.label)))
 
 
 def run_safely(action: Callable[[], None]) -> None:
@@ -116,8 +119,8 @@ def run_safely(action: Callable[[], None]) -> None:
     except SQLAlchemyError:
         log.exception("database error")
         db.fail()  # this run's unfinished writes are undone; what it showed is still audited
-        st.error(DB_DOWN)
+        st.error(_(DB_DOWN))
     except Exception:  # the last line of defence before a traceback reaches a person
         log.exception("unexpected error")
         db.fail()
-        st.error(UNEXPECTED)
+        st.error(_(UNEXPECTED))

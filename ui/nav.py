@@ -6,40 +6,41 @@ import streamlit as st
 
 from core.access import Actor
 from core.models import Role
+from ui.i18n import N_, _
 from ui.text import md
 
-ACCOUNT = ("pages/account.py", "My account", ":material/settings:")
+ACCOUNT = ("pages/account.py", N_("My account"), ":material/settings:")
 PAGES: dict[Role, list[tuple[str, str, str]]] = {
     Role.PARTICIPANT: [
-        ("pages/today.py", "Today", ":material/wb_sunny:"),
-        ("pages/my_cards.py", "My cards", ":material/calendar_view_week:"),
-        ("pages/checkups.py", "Check-ups", ":material/checklist:"),
-        ("pages/skills.py", "Skills", ":material/self_improvement:"),
-        ("pages/tools.py", "Coping tools", ":material/air:"),
-        ("pages/practice.py", "Practice log", ":material/edit_note:"),
-        ("pages/progress.py", "My progress", ":material/monitoring:"),
-        ("pages/safety_plan.py", "My safety plan", ":material/health_and_safety:"),
-        ("pages/aftercare.py", "My aftercare plan", ":material/route:"),
-        ("pages/sharing.py", "Family sharing", ":material/family_restroom:"),
-        ("pages/notifications.py", "Reminders", ":material/notifications:"),
+        ("pages/today.py", N_("Today"), ":material/wb_sunny:"),
+        ("pages/my_cards.py", N_("My cards"), ":material/calendar_view_week:"),
+        ("pages/checkups.py", N_("Check-ups"), ":material/checklist:"),
+        ("pages/skills.py", N_("Skills"), ":material/self_improvement:"),
+        ("pages/tools.py", N_("Coping tools"), ":material/air:"),
+        ("pages/practice.py", N_("Practice log"), ":material/edit_note:"),
+        ("pages/progress.py", N_("My progress"), ":material/monitoring:"),
+        ("pages/safety_plan.py", N_("My safety plan"), ":material/health_and_safety:"),
+        ("pages/aftercare.py", N_("My aftercare plan"), ":material/route:"),
+        ("pages/sharing.py", N_("Family sharing"), ":material/family_restroom:"),
+        ("pages/notifications.py", N_("Reminders"), ":material/notifications:"),
         ACCOUNT,
     ],
     Role.THERAPIST: [
-        ("pages/caseload.py", "Caseload", ":material/groups:"),
-        ("pages/alerts.py", "Alerts", ":material/notifications_active:"),
-        ("pages/review.py", "Review", ":material/monitoring:"),
-        ("pages/attendance.py", "Attendance", ":material/how_to_reg:"),
-        ("pages/safety_plans.py", "Safety plans", ":material/health_and_safety:"),
-        ("pages/notifications.py", "Notifications", ":material/notifications:"),
+        ("pages/caseload.py", N_("Caseload"), ":material/groups:"),
+        ("pages/alerts.py", N_("Alerts"), ":material/notifications_active:"),
+        ("pages/review.py", N_("Review"), ":material/monitoring:"),
+        ("pages/attendance.py", N_("Attendance"), ":material/how_to_reg:"),
+        ("pages/safety_plans.py", N_("Safety plans"), ":material/health_and_safety:"),
+        ("pages/notifications.py", N_("Notifications"), ":material/notifications:"),
         ACCOUNT,
     ],
-    Role.FAMILY: [("pages/family.py", "Family home", ":material/home:"), ACCOUNT],
+    Role.FAMILY: [("pages/family.py", N_("Family home"), ":material/home:"), ACCOUNT],
     Role.ADMIN: [
-        ("pages/admin_accounts.py", "Accounts", ":material/manage_accounts:"),
-        ("pages/admin_assign.py", "Caseloads", ":material/link:"),
-        ("pages/admin_audit.py", "Audit log", ":material/policy:"),
-        ("pages/admin_program.py", "Program", ":material/local_hospital:"),
-        ("pages/admin_messages.py", "Messages", ":material/mail:"),
+        ("pages/admin_accounts.py", N_("Accounts"), ":material/manage_accounts:"),
+        ("pages/admin_assign.py", N_("Caseloads"), ":material/link:"),
+        ("pages/admin_audit.py", N_("Audit log"), ":material/policy:"),
+        ("pages/admin_program.py", N_("Program"), ":material/local_hospital:"),
+        ("pages/admin_messages.py", N_("Messages"), ":material/mail:"),
         ACCOUNT,
     ],
 }
@@ -47,7 +48,7 @@ PAGES: dict[Role, list[tuple[str, str, str]]] = {
 
 def pages_for(role: Role) -> list[st.Page]:
     return [
-        st.Page(path, title=title, icon=icon, default=index == 0)
+        st.Page(path, title=_(title), icon=icon, default=index == 0)
         for index, (path, title, icon) in enumerate(PAGES[role])
     ]
 
@@ -65,10 +66,12 @@ def menu(actor: Actor, here: str | None) -> None:
     key = f"nav_menu_{here or 'page'}"
     if st.session_state.pop(_OPENED, None) != key and st.session_state.get(key):
         st.session_state[key] = False
-    with st.popover("Menu", icon=":material/menu:", key=key, on_change=_opened, args=(key,)):
+    with st.popover(_("Menu"), icon=":material/menu:", key=key, on_change=_opened, args=(key,)):
         for path, title, icon in PAGES[actor.role]:
-            st.page_link(path, label=title, icon=icon, width="stretch")
-        st.caption(f"Logged in as **{md(actor.name)}** · {actor.role.label}")  # the sidebar's line, on a phone
+            st.page_link(path, label=_(title), icon=icon, width="stretch")
+        st.caption(
+            _("Logged in as **{name}** · {role}").format(name=md(actor.name), role=_(actor.role.label))
+        )  # the sidebar's line, on a phone
 
 
 _OPENED = "nav_menu_opened"

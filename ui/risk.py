@@ -18,14 +18,15 @@ from core.errors import ValidationError
 from core.program import NOT_MONITORED, crisis_resources_for
 from ui import crisis
 from ui import safety as plan_ui
+from ui.i18n import N_, _
 
 PENDING = "iop_risk_pending"
-HEADING = "You don't have to get through this alone"
+HEADING = N_("You don't have to get through this alone")
 THERAPIST_WORDS = {
-    alerts.OPENED: "Your therapist has been sent an alert and will follow up with you.",
-    alerts.ESCALATED: "Your therapist has been sent a new alert and will follow up with you.",
-    alerts.UPDATED: "Your therapist's alert has been updated with what you shared.",
-    alerts.SEEN: (
+    alerts.OPENED: N_("Your therapist has been sent an alert and will follow up with you."),
+    alerts.ESCALATED: N_("Your therapist has been sent a new alert and will follow up with you."),
+    alerts.UPDATED: N_("Your therapist's alert has been updated with what you shared."),
+    alerts.SEEN: N_(
         "Your therapist has already followed up on what you shared for this day. If things feel "
         "worse now, reach someone above."
     ),
@@ -50,7 +51,7 @@ def show_pending(actor: Actor, place, *, page: str) -> bool:
     with place:
         with st.container(border=True, key="risk_panel"):
             _response(actor, outcome, key=f"{page}_panel")
-            if st.button("Hide this", key=f"{page}_hide_risk", icon=":material/close:"):
+            if st.button(_("Hide this"), key=f"{page}_hide_risk", icon=":material/close:"):
                 st.session_state.pop(PENDING, None)
                 st.rerun()
     if pending.get("dialog"):
@@ -63,11 +64,11 @@ def _close_dialog() -> None:
         st.session_state[PENDING]["dialog"] = False
 
 
-@st.dialog(HEADING, width="small", on_dismiss=_close_dialog)
+@st.dialog(_(HEADING), width="small", on_dismiss=_close_dialog)
 def _dialog(actor: Actor, outcome: RiskOutcome, page: str) -> None:
     with st.container(key="risk_dialog"):
         _response(actor, outcome, key=f"{page}_dialog", heading=False)
-        if st.button("Close", key=f"{page}_close_risk", width="stretch"):
+        if st.button(_("Close"), key=f"{page}_close_risk", width="stretch"):
             _close_dialog()
             st.rerun()
 
@@ -75,15 +76,15 @@ def _dialog(actor: Actor, outcome: RiskOutcome, page: str) -> None:
 def _response(actor: Actor, outcome: RiskOutcome, *, key: str, heading: bool = True) -> None:
     """Crisis lines first, then what happens next, the safety plan, and the optional questions."""
     if heading:
-        st.subheader(HEADING)
-    st.markdown("**What you shared matters. If you might act on these thoughts, reach someone now:**")
+        st.subheader(_(HEADING))
+    st.markdown(_("**What you shared matters. If you might act on these thoughts, reach someone now:**"))
     crisis.resource_list(actor.program_id)
-    st.warning(NOT_MONITORED, icon=":material/schedule:")
-    st.write(THERAPIST_WORDS.get(outcome.state, THERAPIST_WORDS[alerts.OPENED]))
+    st.warning(_(NOT_MONITORED), icon=":material/schedule:")
+    st.write(_(THERAPIST_WORDS.get(outcome.state, THERAPIST_WORDS[alerts.OPENED])))
     if outcome.followup and outcome.alert_id:
         followup_offer(actor, outcome.alert_id, key=key)
-    st.markdown("**Your safety plan** — work through it, one step at a time:")
-    st.page_link("pages/safety_plan.py", label="Open my safety plan", icon=":material/health_and_safety:")
+    st.markdown(_("**Your safety plan** — work through it, one step at a time:"))
+    st.page_link("pages/safety_plan.py", label=_("Open my safety plan"), icon=":material/health_and_safety:")
     with session_scope() as session:
         plan = safety.current_plan(session, actor, actor.id)
         resources = crisis_resources_for(session, actor.program_id)
@@ -94,34 +95,41 @@ def followup_offer(actor: Actor, alert_id: int, *, key: str) -> None:
     """Six short yes/no questions for the therapist, offered and never required."""
     done = st.session_state.get(f"followup_done_{alert_id}")
     if done:
-        st.success(f"Sent to your therapist. {done}", icon=":material/check_circle:")
+        st.success(_("Sent to your therapist. {done}").format(done=_(done)), icon=":material/check_circle:")
         return
-    with st.expander("Six short questions for your therapist (optional)", icon=":material/quiz:"):
+    with st.expander(_("Six short questions for your therapist (optional)"), icon=":material/quiz:"):
         st.caption(
-            "You can skip these. Your answers help your therapist know how best to help; they are not "
-            "read in real time."
+            _(
+                "You can skip these. Your answers help your therapist know how best to help; they are not "
+                "read in real time."
+            )
         )
         answers: dict[str, bool | None] = {}
         for question_key, question in clinical.FOLLOWUP_QUESTIONS:
             if question_key in clinical.FOLLOWUP_AFTER_THOUGHTS and answers.get("thoughts") is not True:
                 continue
             choice = st.radio(
-                question, ["Yes", "No"], index=None, horizontal=True, key=f"{key}_fu_{alert_id}_{question_key}"
+                _(question),
+                ["Yes", "No"],  # the answers' values; shown in the reader's language
+                index=None,
+                horizontal=True,
+                format_func=_,
+                key=f"{key}_fu_{alert_id}_{question_key}",
             )
             answers[question_key] = None if choice is None else choice == "Yes"
         message = st.empty()
-        if st.button("Send to my therapist", key=f"{key}_fu_send_{alert_id}", type="primary", width="stretch"):
+        if st.button(_("Send to my therapist"), key=f"{key}_fu_send_{alert_id}", type="primary", width="stretch"):
             try:
                 with session_scope() as session:
                     saved = alerts.save_followup(
                         session, actor, participant_id=actor.id, alert_id=alert_id, answers=answers
                     )
             except ValidationError:
-                message.error("Please answer each question shown with yes or no — or skip them all.")
+                message.error(_("Please answer each question shown with yes or no — or skip them all."))
                 return
             if saved.level is clinical.RiskLevel.HIGH:
-                words = "Please don't wait: call or text one of the lines above now."
+                words = N_("Please don't wait: call or text one of the lines above now.")
             else:
-                words = "Thank you for answering."
+                words = N_("Thank you for answering.")
             st.session_state[f"followup_done_{alert_id}"] = words
             st.rerun()

@@ -11,6 +11,7 @@ from core.errors import ValidationError
 from core.program import dial_digits
 from core.safety import CONTACT_STEPS, STEPS, Plan, PlanConflict
 from ui import crisis
+from ui.i18n import _
 from ui.text import md
 from ui.timefmt import local_time
 
@@ -21,12 +22,14 @@ def _contact_line(item: dict) -> str:
     name = str(item.get("name", ""))
     number = dial_digits(phone)
     if not number:
-        return f"- {md(name)}" + (f" · {md(phone)}" if phone else "")
-    flag = " ⚠️ check this number" if safety.phone_flag(phone) else ""
-    return (
-        f"- **{md(name)}** · [:material/call: Call](tel:{number}) · "
-        f"[:material/sms: Text](sms:{number}) · {md(phone)}{flag}"
-    )
+        return f"- {md(name)} · {md(phone)}" if phone else f"- {md(name)}"
+    line = _("- **{name}** · [:material/call: Call](tel:{number}) · [:material/sms: Text](sms:{number}) · {phone}")
+    if safety.phone_flag(phone):
+        line = _(
+            "- **{name}** · [:material/call: Call](tel:{number}) · [:material/sms: Text](sms:{number}) · {phone}"
+            " ⚠️ check this number"
+        )
+    return line.format(name=md(name), number=number, phone=md(phone))
 
 
 def show(plan: Plan | None, resources: list | None = None, *, only_shared: bool = False) -> None:
@@ -34,12 +37,15 @@ def show(plan: Plan | None, resources: list | None = None, *, only_shared: bool 
     crisis lines (`resources`), which are always part of it."""
     if plan is None:
         st.info(
-            "There's no written plan yet. These are its steps — you can fill them in here, or "
-            "with your therapist at your next session."
+            _(
+                "There's no written plan yet. These are its steps — you can fill them in here, or "
+                "with your therapist at your next session."
+            )
         )
     for number, (key, title, prompt) in enumerate(STEPS, start=1):
         if only_shared and key not in plan.content:
             continue
+        title, prompt = _(title), _(prompt)
         st.markdown(f"**{number}. {title}**")
         items = plan.items(key) if plan else []
         lines = resources if key == "professionals" and resources else []
@@ -69,12 +75,13 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
         edited: dict = {}
         for number, (step, title, prompt) in enumerate(STEPS, start=1):
             current = plan.items(step) if plan else []
+            title, prompt = _(title), _(prompt)
             if step in CONTACT_STEPS:
                 st.markdown(f"**{number}. {title}** — {prompt}")
                 rows = st.data_editor(
                     current or [{"name": "", "phone": ""}],
                     num_rows="dynamic",
-                    column_config={"name": "Name", "phone": "Phone"},
+                    column_config={"name": _("Name"), "phone": _("Phone")},
                     key=f"{key}_{step}",
                     width="stretch",
                     placeholder="",
@@ -82,7 +89,7 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
                 edited[step] = rows
             else:
                 text = st.text_area(
-                    f"**{number}. {title}** — one per line",
+                    _("**{number}. {title}** — one per line").format(number=number, title=title),
                     "\n".join(current),
                     placeholder=prompt[0].upper() + prompt[1:],
                     key=f"{key}_{step}",
@@ -90,14 +97,14 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
                 edited[step] = _lines(text)
         if actor.id == participant_id:
             edited[safety.SHARED_STEPS] = st.multiselect(
-                "Steps family may see, if you share your safety plan with them",
-                [key for key, _, _ in STEPS],
+                _("Steps family may see, if you share your safety plan with them"),
+                [key for key, _title, _prompt in STEPS],
                 default=plan.content.get(safety.SHARED_STEPS, []) if plan else [],
-                format_func=safety.STEP_TITLES.get,
+                format_func=lambda key: _(safety.STEP_TITLES[key]),
                 key=f"{key}_shared",
             )
         saved = st.form_submit_button(
-            "Save my plan" if actor.id == participant_id else "Save plan",
+            _("Save my plan") if actor.id == participant_id else _("Save plan"),
             type="primary",
             width="stretch",
             key=f"{key}_save",
@@ -116,18 +123,21 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
     except ValidationError as exc:
         for message in exc.fields.values():
             st.error(message)
-        st.caption("Nothing was saved yet; everything you typed is still here.")
+        st.caption(_("Nothing was saved yet; everything you typed is still here."))
     except PlanConflict as conflict:
         st.warning(
-            f"{md(conflict.current.updated_by)} saved a newer version at "
-            f"{local_time(conflict.current.updated_at, zone)} while you were editing. Your text is still "
-            "here: compare it with theirs below, then tap Save again to keep yours."
+            _(
+                "{updated_by} saved a newer version at {updated_at} while you were editing. Your text"
+                " is still here: compare it with theirs below, then tap Save again to keep yours."
+            ).format(
+                updated_by=md(conflict.current.updated_by), updated_at=local_time(conflict.current.updated_at, zone)
+            )
         )
         show(conflict.current)
         st.session_state[f"{key}_base"] = conflict.current.version
     else:
         st.session_state[f"{key}_base"] = result.plan.version
-        st.success(f"Saved (version {result.plan.version}).")
+        st.success(_("Saved (version {version}).").format(version=result.plan.version))
         for flag in result.flags:
             st.warning(md(flag))
 
@@ -135,6 +145,10 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
 def history(changes: list[safety.Change], zone) -> None:
     """Every version, in the viewer's time zone (required: a page that forgot it showed UTC)."""
     for change in changes:
-        st.markdown(f"**Version {change.version}** · {md(change.by)} · {local_time(change.at, zone)}")
+        st.markdown(
+            _("**Version {version}** · {by} · {at}").format(
+                version=change.version, by=md(change.by), at=local_time(change.at, zone)
+            )
+        )
         for line in change.summary:
             st.text(f"  {line}")

@@ -17,6 +17,7 @@ from core.practice import HomeworkView, PracticeInput, PracticeView, ThoughtInpu
 from core.skills import TOOLS, Skill, catalogue, skill_for_tool, skills_by_id
 from ui import animation, crisis, risk
 from ui.forms import FieldErrors, with_limits
+from ui.i18n import N_, _, current, short_day, skill_name
 from ui.text import md
 
 SCALE_0_10 = list(range(clinical.DISTRESS_MIN, clinical.DISTRESS_MAX + 1))
@@ -50,7 +51,7 @@ def _form_done(key: str, message: str, *, reset: str | None = None, **extra) -> 
 
 
 def skill_label(skill_id: str) -> str:
-    s = skills_by_id()[skill_id]
+    s = skills_by_id(current())[skill_id]
     return f"{s.name} · {s.module_name}"
 
 
@@ -80,34 +81,39 @@ def practice_form(
     with st.form(f"practice_{k}", border=False):
         chosen = start.skill_id
         if skill_id is None:
-            ids = list(skills_by_id())
+            ids = list(skills_by_id(current()))
             chosen = st.selectbox(
-                "Skill",
+                _("Skill"),
                 ids,
                 index=ids.index(start.skill_id) if start.skill_id in ids else None,
                 format_func=skill_label,
-                placeholder="Choose a skill",
+                placeholder=_("Choose a skill"),
                 key=f"skill_{k}",
             )
             errors.slot("skill")
         # No max_chars anywhere here: a browser given more than max_chars (a paste) keeps nothing.
         # Whatever is typed stays, and a refused save says how much to cut (ui.forms.with_limits).
         situation = st.text_input(
-            "Situation (a few words)",
+            _("Situation (a few words)"),
             value=start.situation,
-            placeholder="e.g. before a hard phone call",
+            placeholder=_("e.g. before a hard phone call"),
             key=f"situation_{k}",
         )
         errors.slot("situation")
-        what = "Urge" if start.tool == "urge_surfing" else "Distress"
+        what = _("Urge") if start.tool == "urge_surfing" else _("Distress")
         distress_before = st.pills(
-            f"**{what} before** · 0 = none, 10 = the most", SCALE_0_10, default=start.distress_before, key=f"before_{k}"
+            _("**{what} before** · 0 = none, 10 = the most").format(what=what),
+            SCALE_0_10,
+            default=start.distress_before,
+            key=f"before_{k}",
         )
         errors.slot("distress_before")
-        distress_after = st.pills(f"**{what} after**", SCALE_0_10, default=start.distress_after, key=f"after_{k}")
+        distress_after = st.pills(
+            _("**{what} after**").format(what=what), SCALE_0_10, default=start.distress_after, key=f"after_{k}"
+        )
         errors.slot("distress_after")
         helped = st.segmented_control(
-            "Did it help?",
+            _("Did it help?"),
             list(clinical.HELPED_CHOICES),
             format_func=clinical.HELPED_CHOICES.get,
             default=start.helped,
@@ -116,13 +122,13 @@ def practice_form(
         )
         errors.slot("helped")
         note = st.text_area(
-            "Note (optional) · you and your therapist can read it",
+            _("Note (optional) · you and your therapist can read it"),
             value=start.note,
-            help="Only you and your therapist can read this note.",
+            help=_("Only you and your therapist can read this note."),
             key=f"note_{k}",
         )
         errors.slot("note")
-        saved = st.form_submit_button("Save practice", type="primary", width="stretch", key=f"save_{k}")
+        saved = st.form_submit_button(_("Save practice"), type="primary", width="stretch", key=f"save_{k}")
     if not saved:
         return
     entry = PracticeInput(
@@ -141,13 +147,18 @@ def practice_form(
                 },
             )
         )
-        st.error("Not saved yet — fix the marked answer and tap Save again. What you entered is still here.")
+        st.error(_("Not saved yet — fix the marked answer and tap Save again. What you entered is still here."))
         return
     risk.respond(actor, view.risk, page=key)
     _form_done(
         key,
-        f"Practice of {view.skill_name} saved."
-        + (f" It went from {view.distress_before} to {view.distress_after}." if view.drop else ""),
+        (
+            _("Practice of {skill} saved. It went from {before} to {after}.")
+            if view.drop
+            else _("Practice of {skill} saved.")
+        ).format(
+            skill=skill_name(view.skill_id, view.skill_name), before=view.distress_before, after=view.distress_after
+        ),
         reset=reset,
         tool=view.tool,
         after=view.distress_after,
@@ -158,13 +169,13 @@ def practice_table(entries: list[PracticeView]) -> None:
     st.dataframe(
         [
             {
-                "Day": f"{e.day:%a %b} {e.day.day}",
-                "Skill": e.skill_name,
-                "Situation": e.situation,
-                "Before": str(e.distress_before),
-                "After": "" if e.distress_after is None else str(e.distress_after),
-                "Helped": clinical.HELPED_CHOICES.get(e.helped, ""),
-                "Note": e.note,
+                _("Day"): short_day(e.day),
+                _("Skill"): skill_name(e.skill_id, e.skill_name),
+                _("Situation"): e.situation,
+                _("Before"): str(e.distress_before),
+                _("After"): "" if e.distress_after is None else str(e.distress_after),
+                _("Helped"): _(clinical.HELPED_CHOICES[e.helped]) if e.helped in clinical.HELPED_CHOICES else "",
+                _("Note"): e.note,
             }
             for e in entries
         ],
@@ -178,15 +189,21 @@ def thought_record_view(r: practice.ThoughtView) -> None:
         f"{md(e['name'])} {e['before']}%" + (f" → {e['after']}%" if e.get("after") is not None else "")
         for e in r.emotions
     )
-    st.markdown(f"**Situation:** {md(r.situation)}")
-    st.markdown(f"**Emotions:** {feelings}")
-    st.markdown(f"**Automatic thought:** {md(r.automatic_thought)}")
-    for label, text in (("Evidence for", r.evidence_for), ("Evidence against", r.evidence_against)):
-        if text:
-            st.markdown(f"**{label}:** {md(text)}")
+    st.markdown(_("**Situation:** {situation}").format(situation=md(r.situation)))
+    st.markdown(_("**Emotions:** {feelings}").format(feelings=feelings))
+    st.markdown(_("**Automatic thought:** {automatic_thought}").format(automatic_thought=md(r.automatic_thought)))
+    if r.evidence_for:
+        st.markdown(_("**Evidence for:** {text}").format(text=md(r.evidence_for)))
+    if r.evidence_against:
+        st.markdown(_("**Evidence against:** {text}").format(text=md(r.evidence_against)))
     if r.balanced_thought:
-        belief = f" (believe it {r.balanced_belief}%)" if r.balanced_belief is not None else ""
-        st.markdown(f"**Balanced thought:** {md(r.balanced_thought)}{belief}")
+        st.markdown(
+            (
+                _("**Balanced thought:** {thought} (believe it {belief}%)")
+                if r.balanced_belief is not None
+                else _("**Balanced thought:** {thought}")
+            ).format(thought=md(r.balanced_thought), belief=r.balanced_belief)
+        )
 
 
 # --- homework --------------------------------------------------------------------------------
@@ -202,7 +219,7 @@ def homework_list(items: list[HomeworkView], today: date, *, link: bool = True) 
             if link and not h.done:
                 st.page_link(
                     "pages/skills.py",
-                    label="Open the skill",
+                    label=_("Open the skill"),
                     query_params={"skill": h.skill_id},
                     icon=":material/arrow_forward:",
                 )
@@ -217,27 +234,27 @@ def skill_page(actor: Actor, skill: Skill, *, favourite: bool, homework: Homewor
     st.markdown(f"*{skill.summary}*")
     if homework and not homework.done:
         st.info(
-            f"Your therapist asked you to practise this · {homework.status(today)}"
-            + (f"\n\n{homework.note}" if homework.note else ""),
+            _("Your therapist asked you to practise this · {status}").format(status=homework.status(today))
+            + (f"\n\n{md(homework.note)}" if homework.note else ""),
             icon=":material/assignment:",
         )
-    if st.toggle("Favourite", value=favourite, key=f"fav_{skill.id}") != favourite:
+    if st.toggle(_("Favourite"), value=favourite, key=f"fav_{skill.id}") != favourite:
         with session_scope() as session:
             practice.set_favourite(session, actor, actor.id, skill.id, not favourite)
         st.rerun()
-    st.subheader("When it helps")
+    st.subheader(_("When it helps"))
     st.write(skill.when)
     if skill.caution:  # before the steps, so it is read before anyone tries them
         st.warning(skill.caution, icon=":material/medical_information:")
-    st.subheader("Steps")
+    st.subheader(_("Steps"))
     st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(skill.steps, 1)))
-    st.subheader("Try it")
+    st.subheader(_("Try it"))
     st.write(skill.practice)
     if skill.tool:
         with st.container(border=True):
             TOOL_WIDGETS[skill.tool](actor, key=f"{skill.id}_tool")
     if skill.tool != "thought_record":
-        with st.expander("Log a practice of this skill", icon=":material/edit_note:"):
+        with st.expander(_("Log a practice of this skill"), icon=":material/edit_note:"):
             practice_form(actor, key=f"log_{skill.id}", skill_id=skill.id)
 
 
@@ -257,8 +274,8 @@ def _open_skill(skill_id: str) -> None:
 
 
 def module_browser() -> None:
-    for module in catalogue():
-        with st.expander(f"**{module.name}** · {len(module.skills)} skills"):
+    for module in catalogue(current()):
+        with st.expander(_("**{name}** · {skills} skills").format(name=module.name, skills=len(module.skills))):
             st.caption(module.intro)
             for s in module.skills:
                 skill_button(s, f"mod_{module.id}")
@@ -297,7 +314,7 @@ def _stop(key: str) -> None:
 
 def breathing_phase(elapsed: float, pattern: tuple[str, int, int, int]) -> tuple[str, int, float]:
     """What to do `elapsed` seconds in: ("Breathe in", seconds left in this phase, fullness 0–1)."""
-    _, inhale, hold, exhale = pattern
+    _label, inhale, hold, exhale = pattern
     t = elapsed % (inhale + hold + exhale)
     if t < inhale:
         return "Breathe in", math.ceil(inhale - t), t / inhale
@@ -309,10 +326,12 @@ def breathing_phase(elapsed: float, pattern: tuple[str, int, int, int]) -> tuple
 def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
     """Paced breathing, drawn and counted by the browser (ui/animation.py): the server only hears
     Start, Stop, and once more when the time is up."""
-    st.markdown("#### :material/air: Paced breathing")
+    st.markdown(_("#### :material/air: Paced breathing"))
     st.caption(
-        "Slow breathing, about 5–6 breaths a minute, with the out-breath longer than the in-breath. "
-        "No holding your breath; if you feel short of air, breathe normally for a moment."
+        _(
+            "Slow breathing, about 5–6 breaths a minute, with the out-breath longer than the in-breath. "
+            "No holding your breath; if you feel short of air, breathe normally for a moment."
+        )
     )
     state = _timer_state(key)
 
@@ -321,14 +340,15 @@ def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
         state = st.session_state[key]
         if state["started"] is None:
             pattern_label = st.segmented_control(
-                "Rhythm",
+                _("Rhythm"),
                 [p[0] for p in clinical.BREATHING_PATTERNS],
+                format_func=_,
                 default=clinical.BREATHING_PATTERNS[0][0],
                 key=f"{key}_pattern",
                 width="stretch",
             )
             minutes = st.segmented_control(
-                "Minutes",
+                _("Minutes"),
                 clinical.BREATHING_MINUTES,
                 default=2,
                 key=f"{key}_minutes",
@@ -337,13 +357,15 @@ def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
             )
             st.session_state[f"{key}_rhythm"] = pattern_label or clinical.BREATHING_PATTERNS[0][0]
             if st.button(
-                "Start breathing", type="primary", width="stretch", key=f"{key}_start", icon=":material/play_arrow:"
+                _("Start breathing"), type="primary", width="stretch", key=f"{key}_start", icon=":material/play_arrow:"
             ):
                 _start(key, 60 * (minutes or 2))
                 st.rerun()
             if state["finished"] is not None:
                 st.success(
-                    f"You breathed for {_clock(state['finished'])}. Notice how your body feels now.",
+                    _("You breathed for {duration}. Notice how your body feels now.").format(
+                        duration=_clock(state["finished"])
+                    ),
                     icon=":material/spa:",
                 )
             return
@@ -353,29 +375,29 @@ def breathing_tool(actor: Actor, *, key: str = "breathing") -> None:
             _stop(key)
             st.rerun()
         st.html(animation.breathing_html(pattern, state["seconds"], elapsed, key=key))
-        st.caption(f"{pattern[0]} · {state['seconds'] // 60} min")
-        if st.button("Stop", width="stretch", key=f"{key}_stop", icon=":material/stop:"):
+        st.caption(_("{pattern} · {minutes} min").format(pattern=_(pattern[0]), minutes=state["seconds"] // 60))
+        if st.button(_("Stop"), width="stretch", key=f"{key}_stop", icon=":material/stop:"):
             _stop(key)
             st.rerun()
 
     countdown()
     if state["finished"]:
-        with st.expander("Log this practice", icon=":material/edit_note:"):
+        with st.expander(_("Log this practice"), icon=":material/edit_note:"):
             practice_form(actor, key=f"{key}_log", skill_id=skill_for_tool("breathing").id, tool="breathing", reset=key)
 
 
 GROUNDING = (
-    ("5", "things you can **see**", "Look around slowly. Name each one to yourself, even small things."),
-    ("4", "things you can **feel**", "Your feet on the floor, the chair, your clothes, the air on your skin."),
-    ("3", "things you can **hear**", "Near and far: a fan, traffic, your own breathing."),
-    ("2", "things you can **smell**", "Move if you need to. If nothing comes, name two smells you like."),
-    ("1", "thing you can **taste**", "Or take a sip of water and notice it."),
+    ("5", N_("things you can **see**"), N_("Look around slowly. Name each one to yourself, even small things.")),
+    ("4", N_("things you can **feel**"), N_("Your feet on the floor, the chair, your clothes, the air on your skin.")),
+    ("3", N_("things you can **hear**"), N_("Near and far: a fan, traffic, your own breathing.")),
+    ("2", N_("things you can **smell**"), N_("Move if you need to. If nothing comes, name two smells you like.")),
+    ("1", N_("thing you can **taste**"), N_("Or take a sip of water and notice it.")),
 )
 
 
 def grounding_tool(actor: Actor, *, key: str = "grounding") -> None:
     """5-4-3-2-1 grounding, one step at a time; nothing typed here is stored."""
-    st.markdown("#### :material/landscape: 5-4-3-2-1 grounding")
+    st.markdown(_("#### :material/landscape: 5-4-3-2-1 grounding"))
 
     def go(step: int) -> None:
         st.session_state[f"{key}_step"] = step
@@ -384,30 +406,30 @@ def grounding_tool(actor: Actor, *, key: str = "grounding") -> None:
     def steps() -> None:
         step = st.session_state.setdefault(f"{key}_step", 0)
         if step >= len(GROUNDING):
-            st.success("You've come back to the present moment. Take one slow breath.", icon=":material/spa:")
-            st.button("Start again", key=f"{key}_again", width="stretch", on_click=go, args=(0,))
-            with st.expander("Log this practice", icon=":material/edit_note:"):
+            st.success(_("You've come back to the present moment. Take one slow breath."), icon=":material/spa:")
+            st.button(_("Start again"), key=f"{key}_again", width="stretch", on_click=go, args=(0,))
+            with st.expander(_("Log this practice"), icon=":material/edit_note:"):
                 practice_form(actor, key=f"{key}_log", skill_id=skill_for_tool("grounding").id, tool="grounding")
             return
         number, what, hint = GROUNDING[step]
-        st.progress((step + 1) / len(GROUNDING), text=f"Step {step + 1} of {len(GROUNDING)}")
-        st.markdown(f"### Notice {number} {what}")
-        st.caption(hint)
-        st.text_area("Name them here if it helps (not saved)", key=f"{key}_notes_{step}", height=80)
+        st.progress((step + 1) / len(GROUNDING), text=_("Step {n} of {total}").format(n=step + 1, total=len(GROUNDING)))
+        st.markdown(_("### Notice {number} {what}").format(number=number, what=_(what)))
+        st.caption(_(hint))
+        st.text_area(_("Name them here if it helps (not saved)"), key=f"{key}_notes_{step}", height=80)
         back, forward = st.columns(2)
-        back.button("Back", key=f"{key}_back", width="stretch", disabled=step == 0, on_click=go, args=(step - 1,))
-        forward.button("Next", key=f"{key}_next", type="primary", width="stretch", on_click=go, args=(step + 1,))
+        back.button(_("Back"), key=f"{key}_back", width="stretch", disabled=step == 0, on_click=go, args=(step - 1,))
+        forward.button(_("Next"), key=f"{key}_next", type="primary", width="stretch", on_click=go, args=(step + 1,))
 
     steps()
 
 
 SURF_PROMPTS = (
-    "Notice where you feel the urge in your body. Just notice it.",
-    "Breathe slowly. Let the breath move around the feeling.",
-    "Watch it like a wave: rising, peaking, and slowly falling.",
-    "You don't have to act on it, and you don't have to fight it.",
-    "If your mind wanders to the urge's story, come back to your body.",
-    "Notice any change in size, shape or strength. Urges pass.",
+    N_("Notice where you feel the urge in your body. Just notice it."),
+    N_("Breathe slowly. Let the breath move around the feeling."),
+    N_("Watch it like a wave: rising, peaking, and slowly falling."),
+    N_("You don't have to act on it, and you don't have to fight it."),
+    N_("If your mind wanders to the urge's story, come back to your body."),
+    N_("Notice any change in size, shape or strength. Urges pass."),
 )
 
 
@@ -416,7 +438,7 @@ SURF_PROMPT_SECONDS = 20
 
 def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
     """Rate the urge, ride it with a timer, rate it again, and save the practice."""
-    st.markdown("#### :material/waves: Urge surfing")
+    st.markdown(_("#### :material/waves: Urge surfing"))
     caution = skill_for_tool("urge_surfing").caution
     if caution:  # an urge to hurt yourself is not one to wait out alone
         st.warning(caution, icon=":material/health_and_safety:")
@@ -426,16 +448,18 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
     def timer() -> None:
         state = st.session_state[key]
         if state["started"] is None and state["finished"] is None:
-            st.pills("**How strong is the urge right now?** · 0 = none, 10 = the most", SCALE_0_10, key=f"{key}_before")
+            st.pills(
+                _("**How strong is the urge right now?** · 0 = none, 10 = the most"), SCALE_0_10, key=f"{key}_before"
+            )
             minutes = st.segmented_control(
-                "Ride it for",
+                _("Ride it for"),
                 clinical.URGE_SURF_MINUTES,
                 default=clinical.URGE_SURF_DEFAULT_MINUTES,
                 format_func=lambda m: f"{m} min",
                 key=f"{key}_minutes",
                 width="stretch",
             )
-            if st.button("Start", type="primary", width="stretch", key=f"{key}_start", icon=":material/play_arrow:"):
+            if st.button(_("Start"), type="primary", width="stretch", key=f"{key}_start", icon=":material/play_arrow:"):
                 _start(key, 60 * (minutes or clinical.URGE_SURF_DEFAULT_MINUTES))
                 # Kept outside the widget: its own state goes once it is no longer drawn.
                 st.session_state[key]["before"] = st.session_state.get(f"{key}_before")
@@ -446,16 +470,21 @@ def urge_surfing_tool(actor: Actor, *, key: str = "surf") -> None:
             if elapsed >= state["seconds"]:
                 _stop(key)
                 st.rerun()
-            st.html(animation.surfing_html(SURF_PROMPTS, SURF_PROMPT_SECONDS, state["seconds"], elapsed, key=key))
-            if st.button("I'm done", width="stretch", key=f"{key}_stop", icon=":material/stop:"):
+            st.html(
+                animation.surfing_html(
+                    [_(p) for p in SURF_PROMPTS], SURF_PROMPT_SECONDS, state["seconds"], elapsed, key=key
+                )
+            )
+            if st.button(_("I'm done"), width="stretch", key=f"{key}_stop", icon=":material/stop:"):
                 _stop(key)
                 st.rerun()
 
     timer()
     if state["finished"] is not None:
         st.write(
-            f"You rode the urge for {_clock(state['finished'])}. How strong is it now? Saving this "
-            "keeps a record of what helps."
+            _(
+                "You rode the urge for {duration}. How strong is it now? Saving this keeps a record of what helps."
+            ).format(duration=_clock(state["finished"]))
         )
         practice_form(
             actor,
@@ -479,14 +508,14 @@ def still_strong_help(actor: Actor, after: int | None) -> None:
     """After practice, an urge still this strong: the safety plan and crisis lines, not a lecture."""
     if after is not None and after >= clinical.STILL_STRONG_AFTER:
         with st.container(border=True):
-            st.markdown("**Still strong?** That happens, and it will pass. You don't have to ride it alone.")
-            st.page_link("pages/safety_plan.py", label="Open my safety plan", icon=":material/health_and_safety:")
+            st.markdown(_("**Still strong?** That happens, and it will pass. You don't have to ride it alone."))
+            st.page_link("pages/safety_plan.py", label=_("Open my safety plan"), icon=":material/health_and_safety:")
             crisis.resource_list(actor.program_id)
 
 
 def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practice.ThoughtView | None = None) -> None:
     """The seven-column CBT thought record, saved to the participant's record."""
-    st.markdown("#### :material/psychology: Thought record")
+    st.markdown(_("#### :material/psychology: Thought record"))
     _show_flash(key)
     risk.show_pending(actor, st.container(), page=key)  # crisis words in what was just saved
     start = existing.as_input() if existing else ThoughtInput("")
@@ -498,47 +527,49 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
     limits = clinical.THOUGHT_LIMITS
     with st.form(f"thought_{k}", border=False):
         situation = st.text_area(
-            "1 · Situation: what happened, where, with whom?", value=start.situation, height=80, key=f"situation_{k}"
+            _("1 · Situation: what happened, where, with whom?"), value=start.situation, height=80, key=f"situation_{k}"
         )
         errors.slot("situation")
-        st.markdown("**2 · Emotions** and how strong each was (0–100)")
+        st.markdown(_("**2 · Emotions** and how strong each was (0–100)"))
         entered = []
-        for i, (name, before, _) in enumerate(rows):
+        for i, (name, before, _after) in enumerate(rows):
             left, right = st.columns([3, 2])
             entered.append(
                 [
                     left.text_input(
-                        f"Emotion {i + 1}",
+                        _("Emotion {value}").format(value=i + 1),
                         value=name,
-                        placeholder="e.g. anxious" if i == 0 else "(optional)",
+                        placeholder=_("e.g. anxious") if i == 0 else _("(optional)"),
                         key=f"em{i}_{k}",
                     ),
                     right.number_input(
-                        "Strength", low, high, value=before, step=5, placeholder="0–100", key=f"em{i}b_{k}"
+                        _("Strength"), low, high, value=before, step=5, placeholder="0–100", key=f"em{i}b_{k}"
                     ),
                 ]
             )
             errors.slot(f"emotion_{i}")
         errors.slot("emotions")
         automatic = st.text_area(
-            "3 · Automatic thought: what went through your mind? (the 'hot' one)",
+            _("3 · Automatic thought: what went through your mind? (the 'hot' one)"),
             value=start.automatic_thought,
             height=80,
             key=f"auto_{k}",
         )
         errors.slot("automatic_thought")
-        evidence_for = st.text_area("4 · Evidence for the thought", value=start.evidence_for, height=80, key=f"for_{k}")
+        evidence_for = st.text_area(
+            _("4 · Evidence for the thought"), value=start.evidence_for, height=80, key=f"for_{k}"
+        )
         errors.slot("evidence_for")
         evidence_against = st.text_area(
-            "5 · Evidence against the thought", value=start.evidence_against, height=80, key=f"against_{k}"
+            _("5 · Evidence against the thought"), value=start.evidence_against, height=80, key=f"against_{k}"
         )
         errors.slot("evidence_against")
         balanced = st.text_area(
-            "6 · A more balanced thought", value=start.balanced_thought, height=80, key=f"balanced_{k}"
+            _("6 · A more balanced thought"), value=start.balanced_thought, height=80, key=f"balanced_{k}"
         )
         errors.slot("balanced_thought")
         belief = st.number_input(
-            "How much do you believe it? (0–100)",
+            _("How much do you believe it? (0–100)"),
             low,
             high,
             value=start.balanced_belief,
@@ -547,15 +578,21 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
             key=f"belief_{k}",
         )
         errors.slot("balanced_belief")
-        st.markdown("**7 · Re-rate your emotions now** (0–100)")
-        for i, (_name, _, after) in enumerate(rows):
+        st.markdown(_("**7 · Re-rate your emotions now** (0–100)"))
+        for i, (_name, _before, after) in enumerate(rows):
             entered[i].append(
                 st.number_input(
-                    f"Emotion {i + 1} now", low, high, value=after, step=5, placeholder="0–100", key=f"em{i}a_{k}"
+                    _("Emotion {value} now").format(value=i + 1),
+                    low,
+                    high,
+                    value=after,
+                    step=5,
+                    placeholder="0–100",
+                    key=f"em{i}a_{k}",
                 )
             )
             errors.slot(f"emotion_{i}_after")
-        saved = st.form_submit_button("Save thought record", type="primary", width="stretch", key=f"save_{k}")
+        saved = st.form_submit_button(_("Save thought record"), type="primary", width="stretch", key=f"save_{k}")
     if not saved:
         return
     record = ThoughtInput(
@@ -581,7 +618,7 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
             "balanced_thought": record.balanced_thought,
             **{
                 f"emotion_{i}": name
-                for i, (name, _, _) in enumerate(  # numbered as core numbers them: named ones
+                for i, (name, _before, _after) in enumerate(  # numbered as core numbers them: named ones
                     e for e in record.emotions if e[0].strip()
                 )
             },
@@ -595,10 +632,10 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
                 },
             )
         )
-        st.error("Not saved yet — fix the marked answer and tap Save again. What you wrote is still here.")
+        st.error(_("Not saved yet — fix the marked answer and tap Save again. What you wrote is still here."))
         return
     risk.respond(actor, saved.risk, page=key)
-    _form_done(key, "Thought record saved. Your therapist can go through it with you.")
+    _form_done(key, _("Thought record saved. Your therapist can go through it with you."))
 
 
 TOOL_WIDGETS = {

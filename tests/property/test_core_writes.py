@@ -1370,6 +1370,15 @@ case(
 )
 
 case(
+    "accounts.set_language",
+    valid=lambda w: fixed(user_id=st.just(w.alex.id), language=st.sampled_from(["en", "es"])),
+    hostile=lambda w: dict(user_id=hostile_id(w.ids), language=hostile_choice(["en", "es"])),
+    call=lambda s, w, a: accounts.set_language(s, user_id=a["user_id"], language=a["language"]),
+    check=lambda s, w, a, saved: _truth(s.get(AppUser, a["user_id"]).language == a["language"] == saved),
+    tables=("app_user",),
+)
+
+case(
     "accounts.list_accounts",  # a reader, here because its search box reaches SQL
     valid=lambda w: fixed(role=st.none() | st.sampled_from([r.value for r in accounts.Role]), search=typed_text(40)),
     hostile=lambda w: dict(role=hostile_choice([r.value for r in accounts.Role]), search=hostile_text(80)),

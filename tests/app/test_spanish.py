@@ -1,0 +1,233 @@
+"""Spanish for participants and family: the login screen offers it, the account keeps it, every
+screen they see is drawn from the catalogue, and the crisis lines answered in Spanish come first.
+
+The language check: every catalogue entry whose Spanish differs from its English is looked for, in
+its English wording, in everything a Spanish screen draws (labels, options, text, expanders...).
+Finding one means a marked string was drawn without `_()` (or its translation is missing)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from babel.messages.pofile import read_po
+from google.protobuf.json_format import MessageToDict
+from sqlmodel import select
+
+from core import i18n
+from core.models import AppUser
+from tests.app.conftest import log_in, open_page
+from ui.i18n import LOGIN_LANGUAGE
+from ui.text import md
+
+PO = i18n.LOCALE_DIR / "es" / "LC_MESSAGES" / "messages.po"
+PARTICIPANT_PAGES = [
+    "pages/today.py",
+    "pages/my_cards.py",
+    "pages/checkups.py",
+    "pages/skills.py",
+    "pages/tools.py",
+    "pages/practice.py",
+    "pages/progress.py",
+    "pages/safety_plan.py",
+    "pages/sharing.py",
+    "pages/notifications.py",
+    "pages/account.py",
+]
+FAMILY_PAGES = ["pages/family.py", "pages/account.py"]
+
+
+def everything_drawn(at) -> str:
+    """Every string of every element and block on the screen (labels, options, help, bodies)."""
+    found: list[str] = []
+
+    def strings(value) -> None:
+        if isinstance(value, str):
+            found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                strings(item)
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            strings(MessageToDict(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(found)
+
+
+def _english_content() -> str:
+    """English that is shown as English on purpose: the content files (skill names, questionnaires)
+    where no Spanish file exists yet, and the consent wording, which is kept word for word (its
+    version is stored with each grant). A catalogue string found inside these proves nothing."""
+    from core import sharing
+
+    files = [" ".join(path.read_text(encoding="utf-8").split()) for path in sorted(i18n.CONTENT_DIR.glob("*.*"))]
+    return "\n".join([*files, sharing._CONSENT, sharing._PART2_CONSENT, *sharing.CATEGORY_SCOPE.values()])
+
+
+def _english_fragments() -> list[tuple[str, str]]:
+    """(fragment, msgid): the longest fixed piece of each msgid whose Spanish is different, long
+    enough that finding it on a screen means the English was drawn (placeholders cut out)."""
+    content = _english_content()
+    with PO.open("rb") as handle:
+        catalogue = read_po(handle)
+    found = []
+    for message in catalogue:
+        if not message.id:
+            continue
+        english = message.id[0] if isinstance(message.id, tuple) else message.id
+        spanish = message.string[0] if isinstance(message.string, tuple) else message.string
+        pieces = [p.strip(" ·:—*#-") for p in re.split(r"\{[^}]*\}|\*\*|:material/\w+:", english)]
+        piece = max(pieces, key=len)
+        if len(piece) >= 12 and " " in piece and piece not in spanish and piece not in content:
+            found.append((piece, english))
+    return found
+
+
+FRAGMENTS = _english_fragments()
+
+
+def untranslated(at) -> list[str]:
+    drawn = everything_drawn(at)
+    return [english for piece, english in FRAGMENTS if piece in drawn]
+
+
+def choose_spanish_on_login(at):
+    at.button_group(key="login_language").set_value("es").run()
+    return at
+
+
+def test_the_fragments_check_would_see_english(app):
+    """The check itself: on the English login screen it finds the English it is looking for."""
+    assert len(FRAGMENTS) > 200
+    assert "Your diary card, skills and check-ups, between sessions." in untranslated(app)
+
+
+def test_login_offers_english_and_spanish_and_switches_at_once(app):
+    picker = app.button_group(key="login_language")
+    options = [o["content"] for o in MessageToDict(picker.proto)["options"]]
+    assert options == ["English", "Español"] and picker.value == "en"
+    assert "Your diary card" in everything_drawn(app)
+    choose_spanish_on_login(app)
+    drawn = everything_drawn(app)
+    assert "Tu tarjeta diaria, tus habilidades y tus controles, entre sesiones." in drawn
+    assert "Iniciar sesión" in drawn and "Contraseña" in drawn
+    assert untranslated(app) == []
+    assert app.session_state[LOGIN_LANGUAGE] == "es"
+
+
+def test_the_login_choice_becomes_the_accounts_first_choice(app, session):
+    choose_spanish_on_login(app)
+    log_in(app, "bailey")
+    user = session.exec(select(AppUser).where(AppUser.username == "bailey")).one()
+    session.refresh(user)
+    assert user.language == "es"  # saved by the login, not by the seed
+    assert "Hoy" in everything_drawn(app) and untranslated(app) == []
+
+
+def test_an_account_that_chose_keeps_its_language_whatever_the_login_screen_says(app, session):
+    user = session.exec(select(AppUser).where(AppUser.username == "bailey")).one()
+    user.language = "en"
+    session.add(user)
+    session.commit()
+    choose_spanish_on_login(app)
+    log_in(app, "bailey")
+    session.refresh(user)
+    assert user.language == "en"
+    assert "Tarjeta diaria de" not in everything_drawn(app)
+
+
+@pytest.mark.parametrize("page", PARTICIPANT_PAGES)
+def test_every_participant_screen_in_spanish_draws_no_english_from_the_catalogue(app, page):
+    choose_spanish_on_login(app)
+    log_in(app, "alex")  # homework, favourites, check-ups, cards: most of what these screens show
+    open_page(app, page)
+    assert untranslated(app) == [], page
+    assert "Ayuda en crisis: llama o envía un texto ahora" in everything_drawn(app)
+
+
+@pytest.mark.parametrize("page", FAMILY_PAGES)
+def test_every_family_screen_in_spanish_draws_no_english_from_the_catalogue(app, page):
+    choose_spanish_on_login(app)
+    log_in(app, "pat.morgan")
+    open_page(app, page)
+    assert untranslated(app) == [], page
+
+
+def test_choosing_spanish_in_my_account_is_saved_and_applied(app, session):
+    log_in(app, "casey")
+    open_page(app, "pages/account.py")
+    assert "My account" in everything_drawn(app)
+    app.radio(key="account_language").set_value("es").run()
+    user = session.exec(select(AppUser).where(AppUser.username == "casey")).one()
+    session.refresh(user)
+    assert user.language == "es"
+    drawn = everything_drawn(app)
+    assert "Mi cuenta" in drawn and "Guardado. Tus pantallas ahora están en español." in drawn
+    assert untranslated(app) == []
+    # and back: a language is a choice, not a one-way door
+    app.radio(key="account_language").set_value("en").run()
+    session.refresh(user)
+    assert user.language == "en" and "My account" in everything_drawn(app)
+
+
+def test_therapists_read_english_even_after_choosing_spanish_on_the_login_screen(app, session):
+    choose_spanish_on_login(app)
+    log_in(app, "dr.rivera")
+    user = session.exec(select(AppUser).where(AppUser.username == "dr.rivera")).one()
+    session.refresh(user)
+    assert user.language is None  # therapists do not choose; nothing saved
+    assert "Caseload" in everything_drawn(app) and "Casos" not in everything_drawn(app)
+    open_page(app, "pages/account.py")
+    assert not [r for r in app.radio if r.key == "account_language"]
+
+
+def test_the_spanish_crisis_line_comes_first_for_a_spanish_reader(app):
+    def names(at):
+        return [m.value.split("**")[1] for m in at.markdown if m.value.startswith("**") and "tel:" in m.value]
+
+    english = names(app)
+    assert english.index(md("988 Suicide & Crisis Lifeline")) < english.index("988 en español")
+    assert english[0] != "988 en español"
+    choose_spanish_on_login(app)
+    spanish = names(app)
+    assert spanish[0] == "988 en español" and len(spanish) == len(english)
+    assert md("988 Línea de Prevención del Suicidio y Crisis") in spanish
+    panel = "\n".join(m.value for m in app.markdown)
+    assert "(sms:988?&body=AYUDA)" in panel and "Llamar al 988, luego marcar 2" in panel
+
+
+def test_the_therapist_sees_which_language_a_participant_answered_in(app, session):
+    """Review stays in English for the therapist, and says which card and check-up were answered in
+    Spanish (items are shown in English: the answers are indexes into the same official items)."""
+    from core.models import Checkup, DiaryCard
+
+    dana = session.exec(select(AppUser).where(AppUser.username == "dana")).one()
+    card = session.exec(
+        select(DiaryCard).where(DiaryCard.participant_id == dana.id).order_by(DiaryCard.day.desc())
+    ).first()
+    card.language = "es"
+    card.note = card.note or "Hoy fue difícil."
+    latest = session.exec(
+        select(Checkup).where(Checkup.participant_id == dana.id, Checkup.kind == "phq9").order_by(Checkup.id.desc())
+    ).first()
+    latest.language = "es"
+    session.add_all([card, latest])
+    session.commit()
+
+    log_in(app, "dr.chen")
+    app.query_params["p"] = str(dana.id)
+    app.query_params["day"] = card.day.isoformat()
+    open_page(app, "pages/review.py")
+    drawn = everything_drawn(app)
+    assert f"Filled in in Spanish: {card.day:%a %b} {card.day.day}" in drawn
+    assert "answered in Spanish" in drawn
+    assert "The participant answered the official Spanish version" in drawn
+    assert "Participant review" in drawn and "Ayuda en crisis" not in drawn  # the therapist's screen is English
