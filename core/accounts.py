@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
@@ -67,16 +68,19 @@ def _password(value) -> str:
 class AccountForm(inputs.Form):
     """A new account, from the admin's form or a family member's invitation."""
 
-    username: inputs.Custom(_username, inputs.Limit(max_chars=auth.USERNAME_MAX))
-    name: inputs.Name(
-        NAME_MAX,
-        "The name",
-        required="Enter the person's name.",
-        too_long=f"Keep the name under {NAME_MAX} characters.",
-    )
-    email: inputs.Email(EMAIL_RE, EMAIL_MAX)
-    role: inputs.OneOf([r.value for r in Role], "Choose a role.")
-    password: inputs.Custom(_password, inputs.Limit(max_chars=auth.PASSWORD_MAX_BYTES))
+    username: Annotated[str, inputs.Custom(_username, inputs.Limit(max_chars=auth.USERNAME_MAX))]
+    name: Annotated[
+        str,
+        inputs.Name(
+            NAME_MAX,
+            "The name",
+            required="Enter the person's name.",
+            too_long=f"Keep the name under {NAME_MAX} characters.",
+        ),
+    ]
+    email: Annotated[str, inputs.Email(EMAIL_RE, EMAIL_MAX)]
+    role: Annotated[str, inputs.OneOf([r.value for r in Role], "Choose a role.")]
+    password: Annotated[str, inputs.Custom(_password, inputs.Limit(max_chars=auth.PASSWORD_MAX_BYTES))]
 
 
 def validate_new_account(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -226,8 +227,8 @@ def _search_query(value) -> str:
 class SearchForm(inputs.Form):
     """A skills search: only screened for crisis words, never stored."""
 
-    query: inputs.Custom(_search_query, inputs.Limit(max_chars=SEARCH_MAX))
-    day: inputs.Day("Reload the page to search again.")
+    query: Annotated[str, inputs.Custom(_search_query, inputs.Limit(max_chars=SEARCH_MAX))]
+    day: Annotated[date, inputs.Day("Reload the page to search again.")]
 
 
 def screen_search(session: Session, actor: Actor, *, query: str, day: date) -> bool:
@@ -270,7 +271,7 @@ def _followup_answers(value) -> dict:
 class FollowupForm(inputs.Form):
     """Yes or no to each follow-up question asked (core.clinical.FOLLOWUP_QUESTIONS)."""
 
-    answers: inputs.Custom(_followup_answers)
+    answers: Annotated[dict, inputs.Custom(_followup_answers)]
 
 
 def save_followup(
@@ -520,13 +521,16 @@ def _alert_ids(value) -> list[int]:
 class AcknowledgeForm(inputs.Form):
     """A therapist's note on what was done, for one alert or several."""
 
-    note: inputs.FreeText(
-        ACK_NOTE_MAX,
-        "The note",
-        too_long=f"Keep the note under {ACK_NOTE_MAX} characters.",
-        required="Write what you did or plan to do — it goes in the record.",
-    )
-    alert_ids: inputs.Custom(_alert_ids)
+    note: Annotated[
+        str,
+        inputs.FreeText(
+            ACK_NOTE_MAX,
+            "The note",
+            too_long=f"Keep the note under {ACK_NOTE_MAX} characters.",
+            required="Write what you did or plan to do — it goes in the record.",
+        ),
+    ]
+    alert_ids: Annotated[list[int], inputs.Custom(_alert_ids)]
 
 
 def acknowledge_many(session: Session, actor: Actor, *, alert_ids: list[int], note: str) -> int:

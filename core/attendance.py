@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Annotated
 
 from sqlalchemy import case, func
 from sqlmodel import Session, select
@@ -48,10 +49,10 @@ def _statuses(value) -> dict[int, str]:
 class RollForm(inputs.Form):
     """What the roll call sends: one session (day and kind) and a status per participant."""
 
-    day: inputs.Day("Choose the session's date.")
-    session_kind: inputs.OneOf(clinical.SESSION_KINDS, "Choose group, individual or family session.")
-    statuses: inputs.Custom(_statuses)
-    today: inputs.Day("The date has changed since this page opened; reload it.")
+    day: Annotated[date, inputs.Day("Choose the session's date.")]
+    session_kind: Annotated[str, inputs.OneOf(clinical.SESSION_KINDS, "Choose group, individual or family session.")]
+    statuses: Annotated[dict[int, str], inputs.Custom(_statuses)]
+    today: Annotated[date, inputs.Day("The date has changed since this page opened; reload it.")]
 
 
 def record_session(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Annotated
 
 from sqlmodel import Session, select
 
@@ -85,14 +86,16 @@ def _bounds(start: date | None, end: date | None, zone) -> tuple[datetime | None
 class AuditFilter(inputs.Form):
     """The admin's filters (a reader, but its values reach SQL: checked like any input)."""
 
-    participant_id: inputs.RecordId("Choose a person from the list.", optional=True)
-    actor_id: inputs.RecordId("Choose a person from the list.", optional=True)
-    category: inputs.OneOf(CATEGORY_WORDS, "Choose a kind of record from the list.", optional=True)
-    refused_only: inputs.Flag("Choose whether to show refusals only.")
-    start: inputs.Day("Choose the first day.", optional=True)
-    end: inputs.Day("Choose the last day.", optional=True)
-    page: inputs.Whole(0, 1_000_000, "That page doesn't exist.", optional=False)
-    limit: inputs.Whole(1, 10_000, "Show up to 10,000 events a page.", optional=False)
+    participant_id: Annotated[int | None, inputs.RecordId("Choose a person from the list.", optional=True)]
+    actor_id: Annotated[int | None, inputs.RecordId("Choose a person from the list.", optional=True)]
+    category: Annotated[
+        str | None, inputs.OneOf(CATEGORY_WORDS, "Choose a kind of record from the list.", optional=True)
+    ]
+    refused_only: Annotated[bool, inputs.Flag("Choose whether to show refusals only.")]
+    start: Annotated[date | None, inputs.Day("Choose the first day.", optional=True)]
+    end: Annotated[date | None, inputs.Day("Choose the last day.", optional=True)]
+    page: Annotated[int, inputs.Whole(0, 1_000_000, "That page doesn't exist.", optional=False)]
+    limit: Annotated[int, inputs.Whole(1, 10_000, "Show up to 10,000 events a page.", optional=False)]
 
 
 def audit_log(

@@ -12,6 +12,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from sqlmodel import Session, select
 
@@ -163,12 +164,15 @@ TARGET_LABEL_MAX = 60
 
 
 class TargetForm(inputs.Form):
-    label: inputs.Name(
-        TARGET_LABEL_MAX,
-        "The behaviour's name",
-        required=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
-        too_long=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
-    )
+    label: Annotated[
+        str,
+        inputs.Name(
+            TARGET_LABEL_MAX,
+            "The behaviour's name",
+            required=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
+            too_long=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
+        ),
+    ]
 
 
 def add_target(session: Session, actor: Actor, *, label: str) -> Target:
@@ -188,13 +192,16 @@ def add_target(session: Session, actor: Actor, *, label: str) -> Target:
 class TargetRuleForm(inputs.Form):
     """A program's alert rule for a target it added (whether the three agree: clinical.check_rule_settings)."""
 
-    min_urge: inputs.Whole(1, clinical.URGE_MAX, f"The urge level is a whole number from 1 to {clinical.URGE_MAX}.")
-    urge_severity: inputs.OneOf(
-        clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}."
-    )
-    acted_severity: inputs.OneOf(
-        clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}."
-    )
+    min_urge: Annotated[
+        int | None,
+        inputs.Whole(1, clinical.URGE_MAX, f"The urge level is a whole number from 1 to {clinical.URGE_MAX}."),
+    ]
+    urge_severity: Annotated[
+        str, inputs.OneOf(clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}.")
+    ]
+    acted_severity: Annotated[
+        str, inputs.OneOf(clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}.")
+    ]
 
 
 def set_target_rule(
@@ -295,31 +302,53 @@ def _skills(value) -> list[str]:
 class CardForm(inputs.Form):
     """What the diary card's form sends (ranges from core.clinical)."""
 
-    mood: inputs.Whole(
-        clinical.MOOD_MIN,
-        clinical.MOOD_MAX,
-        f"Mood is a whole number from {clinical.MOOD_MIN} to {clinical.MOOD_MAX}.",
-        required=f"Choose your mood ({clinical.MOOD_MIN}–{clinical.MOOD_MAX}).",
-    )
-    emotions: inputs.Custom(_emotions, inputs.Limit(low=clinical.EMOTION_MIN, high=clinical.EMOTION_MAX))
-    urges: inputs.Custom(_urges, inputs.Limit(low=clinical.URGE_MIN, high=clinical.URGE_MAX))
-    craving: inputs.Whole(
-        clinical.CRAVING_MIN,
-        clinical.CRAVING_MAX,
-        f"Craving is a whole number from {clinical.CRAVING_MIN} to {clinical.CRAVING_MAX}.",
-    )
-    skills: inputs.Custom(_skills)
-    sleep_hours: inputs.Number(
-        clinical.SLEEP_MIN_HOURS,
-        clinical.SLEEP_MAX_HOURS,
-        f"Hours of sleep go from {clinical.SLEEP_MIN_HOURS:g} to {clinical.SLEEP_MAX_HOURS:g}.",
-    )
-    medication: inputs.OneOf(clinical.MEDICATION_CHOICES, "Choose yes, no or not prescribed.", optional=True)
-    note: inputs.FreeText(
-        clinical.NOTE_MAX_CHARS,
-        "Your note",
-        too_long="Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet.",
-    )
+    mood: Annotated[
+        int,
+        inputs.Whole(
+            clinical.MOOD_MIN,
+            clinical.MOOD_MAX,
+            f"Mood is a whole number from {clinical.MOOD_MIN} to {clinical.MOOD_MAX}.",
+            required=f"Choose your mood ({clinical.MOOD_MIN}–{clinical.MOOD_MAX}).",
+        ),
+    ]
+    emotions: Annotated[
+        dict[str, int | None],
+        inputs.Custom(_emotions, inputs.Limit(low=clinical.EMOTION_MIN, high=clinical.EMOTION_MAX)),
+    ]
+    urges: Annotated[
+        dict[str, tuple[int | None, bool]],
+        inputs.Custom(_urges, inputs.Limit(low=clinical.URGE_MIN, high=clinical.URGE_MAX)),
+    ]
+    craving: Annotated[
+        int | None,
+        inputs.Whole(
+            clinical.CRAVING_MIN,
+            clinical.CRAVING_MAX,
+            f"Craving is a whole number from {clinical.CRAVING_MIN} to {clinical.CRAVING_MAX}.",
+        ),
+    ]
+    skills: Annotated[list[str], inputs.Custom(_skills)]
+    sleep_hours: Annotated[
+        float | None,
+        inputs.Number(
+            clinical.SLEEP_MIN_HOURS,
+            clinical.SLEEP_MAX_HOURS,
+            f"Hours of sleep go from {clinical.SLEEP_MIN_HOURS:g} to {clinical.SLEEP_MAX_HOURS:g}.",
+        ),
+    ]
+    medication: Annotated[
+        str | None, inputs.OneOf(clinical.MEDICATION_CHOICES, "Choose yes, no or not prescribed.", optional=True)
+    ]
+    note: Annotated[
+        str,
+        inputs.FreeText(
+            clinical.NOTE_MAX_CHARS,
+            "Your note",
+            too_long=(
+                "Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet."
+            ),
+        ),
+    ]
 
 
 def _pair(value) -> tuple | None:

@@ -44,6 +44,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
@@ -1258,10 +1259,10 @@ def _address(value: object) -> str:
 class EmailForm(inputs.Form):
     """A person's own address, or the admin's test address: refused at entry when malformed."""
 
-    email: inputs.Custom(_address, inputs.Limit(max_chars=EMAIL_MAX))
+    email: Annotated[str, inputs.Custom(_address, inputs.Limit(max_chars=EMAIL_MAX))]
 
 
-def _minute(label: str, *, required: str | None = None):
+def _minute(label: str, *, required: str | None = None) -> inputs.Check:
     """A time of day on the 5-minute mark (a `time` from the page, or "20:00"), stored as minutes after midnight."""
 
     def check(value: object) -> int | None:
@@ -1289,12 +1290,12 @@ def _minute(label: str, *, required: str | None = None):
 class ReminderForm(inputs.Form):
     """A participant's reminders: three ticks, when they come, and quiet hours (both ends or neither)."""
 
-    diary: inputs.Flag("Tick the reminders you want.")
-    checkup: inputs.Flag("Tick the reminders you want.")
-    homework: inputs.Flag("Tick the reminders you want.")
-    remind_at: _minute("Reminder time", required="Choose when reminders come.")
-    quiet_start: _minute("Quiet hours start")
-    quiet_end: _minute("Quiet hours end")
+    diary: Annotated[bool, inputs.Flag("Tick the reminders you want.")]
+    checkup: Annotated[bool, inputs.Flag("Tick the reminders you want.")]
+    homework: Annotated[bool, inputs.Flag("Tick the reminders you want.")]
+    remind_at: Annotated[int, _minute("Reminder time", required="Choose when reminders come.")]
+    quiet_start: Annotated[int | None, _minute("Quiet hours start")]
+    quiet_end: Annotated[int | None, _minute("Quiet hours end")]
 
 
 def _therapist_ids(value: object) -> tuple[int, ...]:
@@ -1308,19 +1309,22 @@ def _therapist_ids(value: object) -> tuple[int, ...]:
 
 
 class LeadsForm(inputs.Form):
-    leads: inputs.Custom(_therapist_ids)
+    leads: Annotated[tuple[int, ...], inputs.Custom(_therapist_ids)]
 
 
 class EscalationForm(inputs.Form):
-    minutes: inputs.Whole(
-        *clinical.ESCALATION_MINUTES_RANGE,
-        "Choose between {} and {} minutes.".format(*clinical.ESCALATION_MINUTES_RANGE),
-        optional=False,
-    )
+    minutes: Annotated[
+        int,
+        inputs.Whole(
+            *clinical.ESCALATION_MINUTES_RANGE,
+            "Choose between {} and {} minutes.".format(*clinical.ESCALATION_MINUTES_RANGE),
+            optional=False,
+        ),
+    ]
 
 
 class MessageForm(inputs.Form):
-    message: inputs.RecordId("That message doesn't exist.")
+    message: Annotated[int, inputs.RecordId("That message doesn't exist.")]
 
 
 # --- the admin's side ------------------------------------------------------------------------------

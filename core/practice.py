@@ -13,6 +13,7 @@ import io
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from sqlalchemy import delete
 from sqlmodel import Session, select
@@ -41,7 +42,7 @@ def _skill(value) -> str:
     return value
 
 
-Skill = inputs.Custom(_skill)
+Skill = Annotated[str, inputs.Custom(_skill)]
 
 
 def _editable_day(existing_day: date | None, today: date) -> None:
@@ -101,19 +102,25 @@ class PracticeForm(inputs.Form):
     """What the practice log's form sends."""
 
     skill_id: Skill
-    distress_before: inputs.Whole(
-        clinical.DISTRESS_MIN,
-        clinical.DISTRESS_MAX,
-        f"How strong it was before is a whole number {_DISTRESS}.",
-        required=f"Choose how strong it was before ({_DISTRESS.removeprefix('from ')}).",
-    )
-    distress_after: inputs.Whole(
-        clinical.DISTRESS_MIN, clinical.DISTRESS_MAX, f"How strong it was after is a whole number {_DISTRESS}."
-    )
-    helped: inputs.OneOf(clinical.HELPED_CHOICES, "Choose yes, a bit or no.", optional=True)
-    situation: inputs.LineText(clinical.PRACTICE_SITUATION_MAX, "The situation")
-    note: inputs.FreeText(clinical.PRACTICE_NOTE_MAX, "Your note")
-    tool: inputs.OneOf(PRACTICE_TOOLS, "Log practice from the tool's own screen.")
+    distress_before: Annotated[
+        int,
+        inputs.Whole(
+            clinical.DISTRESS_MIN,
+            clinical.DISTRESS_MAX,
+            f"How strong it was before is a whole number {_DISTRESS}.",
+            required=f"Choose how strong it was before ({_DISTRESS.removeprefix('from ')}).",
+        ),
+    ]
+    distress_after: Annotated[
+        int | None,
+        inputs.Whole(
+            clinical.DISTRESS_MIN, clinical.DISTRESS_MAX, f"How strong it was after is a whole number {_DISTRESS}."
+        ),
+    ]
+    helped: Annotated[str | None, inputs.OneOf(clinical.HELPED_CHOICES, "Choose yes, a bit or no.", optional=True)]
+    situation: Annotated[str, inputs.LineText(clinical.PRACTICE_SITUATION_MAX, "The situation")]
+    note: Annotated[str, inputs.FreeText(clinical.PRACTICE_NOTE_MAX, "Your note")]
+    tool: Annotated[str, inputs.OneOf(PRACTICE_TOOLS, "Log practice from the tool's own screen.")]
 
 
 def validate_practice(entry: PracticeInput) -> dict[str, str]:
@@ -277,7 +284,6 @@ class ThoughtView:
 
 
 _LOW, _HIGH = clinical.THOUGHT_INTENSITY_MIN, clinical.THOUGHT_INTENSITY_MAX
-_EMOTION_NAME = inputs.LineText(clinical.THOUGHT_LIMITS["emotion"], "An emotion's name")
 EMOTION_ROWS_MAX = 10  # the form sends THOUGHT_EMOTIONS_MAX rows, some of them blank
 
 
@@ -326,21 +332,30 @@ def _emotion_rows(value) -> list[tuple[str, int, int | None]]:
 class ThoughtForm(inputs.Form):
     """What the thought record's form sends (limits: core.clinical.THOUGHT_LIMITS)."""
 
-    situation: inputs.FreeText(
-        clinical.THOUGHT_LIMITS["situation"], "This answer", required="Say in a few words what happened."
-    )
-    emotions: inputs.Custom(
-        _emotion_rows, inputs.Limit(max_chars=clinical.THOUGHT_LIMITS["emotion"], low=_LOW, high=_HIGH)
-    )
-    automatic_thought: inputs.FreeText(
-        clinical.THOUGHT_LIMITS["automatic_thought"],
-        "This answer",
-        required="Write the thought that went through your mind.",
-    )
-    evidence_for: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_for"], "This answer")
-    evidence_against: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_against"], "This answer")
-    balanced_thought: inputs.FreeText(clinical.THOUGHT_LIMITS["balanced_thought"], "This answer")
-    balanced_belief: inputs.Whole(_LOW, _HIGH, f"How much you believe it goes from {_LOW} to {_HIGH}.")
+    situation: Annotated[
+        str,
+        inputs.FreeText(
+            clinical.THOUGHT_LIMITS["situation"], "This answer", required="Say in a few words what happened."
+        ),
+    ]
+    emotions: Annotated[
+        list[tuple[str, int, int | None]],
+        inputs.Custom(_emotion_rows, inputs.Limit(max_chars=clinical.THOUGHT_LIMITS["emotion"], low=_LOW, high=_HIGH)),
+    ]
+    automatic_thought: Annotated[
+        str,
+        inputs.FreeText(
+            clinical.THOUGHT_LIMITS["automatic_thought"],
+            "This answer",
+            required="Write the thought that went through your mind.",
+        ),
+    ]
+    evidence_for: Annotated[str, inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_for"], "This answer")]
+    evidence_against: Annotated[str, inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_against"], "This answer")]
+    balanced_thought: Annotated[str, inputs.FreeText(clinical.THOUGHT_LIMITS["balanced_thought"], "This answer")]
+    balanced_belief: Annotated[
+        int | None, inputs.Whole(_LOW, _HIGH, f"How much you believe it goes from {_LOW} to {_HIGH}.")
+    ]
 
 
 def validate_thought(record: ThoughtInput) -> dict[str, str]:
@@ -475,7 +490,7 @@ def favourites(session: Session, actor: Actor, participant_id: int) -> list[str]
 
 class FavouriteForm(inputs.Form):
     skill_id: Skill
-    on: inputs.Flag("Choose whether it is a favourite.")
+    on: Annotated[bool, inputs.Flag("Choose whether it is a favourite.")]
 
 
 def set_favourite(session: Session, actor: Actor, participant_id: int, skill_id: str, on: bool) -> None:
@@ -530,8 +545,8 @@ class HomeworkForm(inputs.Form):
     """What the therapist's homework form sends (the due date's range depends on the participant's today)."""
 
     skill_id: Skill
-    due_on: inputs.Day("Choose a due date, or none.", optional=True)
-    note: inputs.FreeText(clinical.HOMEWORK_NOTE_MAX, "The note")
+    due_on: Annotated[date | None, inputs.Day("Choose a due date, or none.", optional=True)]
+    note: Annotated[str, inputs.FreeText(clinical.HOMEWORK_NOTE_MAX, "The note")]
 
 
 def assign_homework(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from typing import Annotated
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -309,11 +310,14 @@ def region_problem(program: Program | ProgramSettings | None) -> str | None:
 
 
 class RegionForm(inputs.Form):
-    region: inputs.OneOf(
-        REGION_CRISIS_RESOURCES,
-        "We don't have crisis lines for that region. Choose "
-        f"{', '.join(REGION_NAMES.values())} — and add your local lines below.",
-    )
+    region: Annotated[
+        str,
+        inputs.OneOf(
+            REGION_CRISIS_RESOURCES,
+            "We don't have crisis lines for that region. Choose "
+            f"{', '.join(REGION_NAMES.values())} — and add your local lines below.",
+        ),
+    ]
 
 
 def _save_setting(session: Session, actor: Actor, **values) -> Program:
@@ -360,20 +364,26 @@ class CrisisLineForm(inputs.Form):
     """One local crisis line the admin adds (shown on every screen, login included): NAMEs, so
     hidden characters are refused rather than quietly changed."""
 
-    name: inputs.Name(
-        CRISIS_NAME_MAX,
-        "The name",
-        required=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).",
-        too_long=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).",
-    )
-    detail: inputs.Name(
-        CRISIS_DETAIL_MAX,
-        "The description",
-        optional=True,
-        too_long=f"Keep the description under {CRISIS_DETAIL_MAX} characters.",
-    )
-    call: inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))
-    text: inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))
+    name: Annotated[
+        str,
+        inputs.Name(
+            CRISIS_NAME_MAX,
+            "The name",
+            required=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).",
+            too_long=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).",
+        ),
+    ]
+    detail: Annotated[
+        str,
+        inputs.Name(
+            CRISIS_DETAIL_MAX,
+            "The description",
+            optional=True,
+            too_long=f"Keep the description under {CRISIS_DETAIL_MAX} characters.",
+        ),
+    ]
+    call: Annotated[str, inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))]
+    text: Annotated[str, inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))]
 
 
 def _check_resource(index: int, item) -> tuple[dict | None, dict[str, str]]:
@@ -445,11 +455,14 @@ CHECKUP_INTERVAL_RANGE = (3, 28)
 
 
 class IntervalForm(inputs.Form):
-    interval: inputs.Whole(
-        *CHECKUP_INTERVAL_RANGE,
-        f"Choose between {CHECKUP_INTERVAL_RANGE[0]} and {CHECKUP_INTERVAL_RANGE[1]} days.",
-        optional=False,
-    )
+    interval: Annotated[
+        int,
+        inputs.Whole(
+            *CHECKUP_INTERVAL_RANGE,
+            f"Choose between {CHECKUP_INTERVAL_RANGE[0]} and {CHECKUP_INTERVAL_RANGE[1]} days.",
+            optional=False,
+        ),
+    ]
 
 
 def set_checkup_interval(session: Session, actor: Actor, days: int) -> Program:

@@ -10,6 +10,7 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -141,8 +142,10 @@ def _steps(content) -> dict:
 
 
 class PlanForm(inputs.Form):
-    content: inputs.Custom(_steps, inputs.Limit(max_chars=ITEM_MAX_CHARS))
-    base_version: inputs.RecordId("This plan changed while you were editing; open it again.", optional=True)
+    content: Annotated[dict, inputs.Custom(_steps, inputs.Limit(max_chars=ITEM_MAX_CHARS))]
+    base_version: Annotated[
+        int | None, inputs.RecordId("This plan changed while you were editing; open it again.", optional=True)
+    ]
 
 
 def clean(content: dict) -> tuple[dict, dict[str, str], list[str]]:

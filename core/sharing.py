@@ -12,6 +12,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -163,36 +164,46 @@ RELATIONSHIP_MAX = 40
 class InvitationForm(inputs.Form):
     """A participant's invitation: who the family member is (NAMEs: hidden characters refused)."""
 
-    name: inputs.Name(
-        accounts.NAME_MAX,
-        "Their name",
-        required=f"Enter their name (up to {accounts.NAME_MAX} characters).",
-        too_long=f"Their name: keep it under {accounts.NAME_MAX} characters (it has {{n}}).",
-    )
-    relationship: inputs.Name(
-        RELATIONSHIP_MAX, "How they're related", too_long="Keep it short, e.g. Parent, Partner, Sibling."
-    )
-    email: inputs.Email(accounts.EMAIL_RE, accounts.EMAIL_MAX)
+    name: Annotated[
+        str,
+        inputs.Name(
+            accounts.NAME_MAX,
+            "Their name",
+            required=f"Enter their name (up to {accounts.NAME_MAX} characters).",
+            too_long=f"Their name: keep it under {accounts.NAME_MAX} characters (it has {{n}}).",
+        ),
+    ]
+    relationship: Annotated[
+        str,
+        inputs.Name(RELATIONSHIP_MAX, "How they're related", too_long="Keep it short, e.g. Parent, Partner, Sibling."),
+    ]
+    email: Annotated[str, inputs.Email(accounts.EMAIL_RE, accounts.EMAIL_MAX)]
 
 
 class ConsentForm(inputs.Form):
     """What a consent records besides the person and category; the Part 2 purpose and signature
     are statements the participant signs, so hidden characters are refused, never removed."""
 
-    family_id: inputs.RecordId("That person isn't connected to you.")
-    until: inputs.Day("Choose an end date.")
-    purpose: inputs.Name(
-        PURPOSE_MAX,
-        "Purpose",
-        optional=True,
-        too_long=f"Purpose: keep it under {PURPOSE_MAX} characters (it has {{n}}).",
-    )
-    signature: inputs.Name(
-        SIGNATURE_MAX,
-        "Signature",
-        optional=True,
-        too_long=f"Signature: keep it under {SIGNATURE_MAX} characters (it has {{n}}).",
-    )
+    family_id: Annotated[int, inputs.RecordId("That person isn't connected to you.")]
+    until: Annotated[date, inputs.Day("Choose an end date.")]
+    purpose: Annotated[
+        str,
+        inputs.Name(
+            PURPOSE_MAX,
+            "Purpose",
+            optional=True,
+            too_long=f"Purpose: keep it under {PURPOSE_MAX} characters (it has {{n}}).",
+        ),
+    ]
+    signature: Annotated[
+        str,
+        inputs.Name(
+            SIGNATURE_MAX,
+            "Signature",
+            optional=True,
+            too_long=f"Signature: keep it under {SIGNATURE_MAX} characters (it has {{n}}).",
+        ),
+    ]
 
 
 # --- invitations ------------------------------------------------------------------------------
