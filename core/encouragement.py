@@ -10,7 +10,10 @@ own empty state speaks then).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
+from statistics import fmean
+from typing import Any
 
 from core import clinical
 from core.skills import skills_by_id
@@ -41,16 +44,23 @@ def first_card(cards) -> str:
     return "" if cards else "Your charts will grow from your first diary card."
 
 
-def _halves_mean(cards, value) -> tuple[float | None, float | None]:
+def _halves_mean(cards, value: Callable[[Any], float | None]) -> tuple[float | None, float | None]:
     earlier, later = _halves(cards)
     return _mean(value(c) for c in earlier), _mean(value(c) for c in later)
+
+
+def _halves_mean_all(cards, value: Callable[[Any], float]) -> tuple[float, float]:
+    """Like _halves_mean for a value every card has (mood, the strongest urge): from two cards on
+    both halves hold one, so both means exist."""
+    earlier, later = _halves(cards)
+    return fmean(map(value, earlier)), fmean(map(value, later))
 
 
 def mood(cards) -> str:
     if not cards:
         return ""
     if len(cards) >= MIN_CARDS_FOR_WORSE:
-        earlier, later = _halves_mean(cards, lambda c: c.mood)
+        earlier, later = _halves_mean_all(cards, lambda c: c.mood)
         if earlier - later >= MEANINGFUL_CHANGE:
             return f"Your mood has been lower lately: {later:.1f} on average, down from {earlier:.1f}. {TALK_IT_OVER}"
         if len(cards) >= MIN_CARDS_TO_COMPARE and later - earlier >= MEANINGFUL_CHANGE:
@@ -76,7 +86,7 @@ def urges(cards) -> str:
         return "No urges were recorded in this period."
     said = []
     if len(cards) >= MIN_CARDS_FOR_WORSE:
-        earlier, later = _halves_mean(cards, _strongest)
+        earlier, later = _halves_mean_all(cards, _strongest)
         if later - earlier >= MEANINGFUL_CHANGE:
             said.append(
                 f"Your urges have been stronger lately: the strongest each day averaged {later:.1f}, "
@@ -98,6 +108,10 @@ def urges(cards) -> str:
     return f"You had urges on {_plural(len(urge_days), 'day')} and did not act on them once."
 
 
+def _emotion(key: str) -> Callable[[Any], float | None]:
+    return lambda card: card.emotions.get(key)
+
+
 def emotions(cards) -> str:
     """An emotion that got worse is named first, whatever eased; joy falling counts as worse."""
     if not cards:
@@ -105,7 +119,7 @@ def emotions(cards) -> str:
     eased, worse = [], []
     if len(cards) >= MIN_CARDS_FOR_WORSE:
         for key, label in clinical.EMOTIONS.items():
-            before, after = _halves_mean(cards, lambda c, k=key: c.emotions.get(k))
+            before, after = _halves_mean(cards, _emotion(key))
             if before is None or after is None:
                 continue
             change = (before - after) if key != "joy" else (after - before)  # positive = better
