@@ -9,13 +9,13 @@ from typing import Annotated
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.db import on_commit, rerun_memo
 from core.errors import ValidationError
-from core.models import AppUser, CaseloadAssignment, Program, Role
+from core.models import AppUser, CaseloadAssignment, Program, Role, id_of, table_of
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def user_zone(session: Session, user_id: int) -> ZoneInfo:
     def read() -> ZoneInfo:
         row = session.exec(
             select(AppUser.timezone, Program.timezone)
-            .join(Program, Program.id == AppUser.program_id, isouter=True)
+            .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
             .where(AppUser.id == user_id)
         ).first()
         return _first_zone(*(row or ()))
@@ -241,7 +241,7 @@ class ProgramSettings:
     @classmethod
     def of(cls, program: Program) -> ProgramSettings:
         return cls(
-            program.id,
+            id_of(program),
             program.name,
             program.timezone,
             program.schedule,
@@ -255,12 +255,14 @@ class ProgramSettings:
 
 def program_settings(session: Session, program_id: int | None) -> ProgramSettings | None:
     """The program's settings (the first program's when `program_id` is None: before login)."""
-    key = (str(session.get_bind().url), program_id)  # (a process may serve more than one database)
+    key = (str(session.get_bind().engine.url), program_id)  # (a process may serve more than one database)
     cached = _programs.get(key)
     if cached is not None and time.monotonic() - cached[0] < PROGRAM_CACHE_SECONDS:
         return cached[1]
     program = (
-        session.get(Program, program_id) if program_id else session.exec(select(Program).order_by(Program.id)).first()
+        session.get(Program, program_id)
+        if program_id
+        else session.exec(select(Program).order_by(col(Program.id))).first()
     )
     found = ProgramSettings.of(program) if program is not None else None
     _programs[key] = (time.monotonic(), found)
@@ -409,7 +411,8 @@ def set_local_crisis_resources(session: Session, actor: Actor, resources: list[d
     for index, item in enumerate(resources):
         line, found = _check_resource(index, item)
         errors.update(found)
-        lines.append(line)
+        if line is not None:
+            lines.append(line)
     if errors:
         raise ValidationError(errors)
     return _save_setting(session, actor, local_crisis_resources=[asdict(CrisisResource(**line)) for line in lines])
@@ -429,11 +432,11 @@ class ParticipantOverview:
 def participant_overview(session: Session, actor: Actor, participant_id: int) -> ParticipantOverview:
     """Program, schedule and therapist of one participant, in one query."""
     authorize(session, actor, participant_id, Category.PROFILE, Action.READ)
-    therapist = AppUser.__table__.alias("therapist")
+    therapist = table_of(AppUser).alias("therapist")
     row = session.exec(
         select(AppUser, Program, therapist.c.name)
-        .join(Program, Program.id == AppUser.program_id, isouter=True)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id, isouter=True)
+        .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id, isouter=True)
         .join(therapist, therapist.c.id == CaseloadAssignment.therapist_id, isouter=True)
         .where(AppUser.id == participant_id)
     ).one()
