@@ -1,7 +1,7 @@
 """Participant: the practice log — log a practice, browse and change today's, thought records,
 what helped, and a CSV download."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
@@ -10,27 +10,29 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import charts, practice
+from core import charts, clinical, practice
 from core.db import session_scope
 from core.program import user_today, user_zone
 from ui import charts as chart_widgets
+from ui import coping
 from ui import skills as ui
 from ui.text import md
 
+SHORTEST = next(iter(clinical.PERIOD_DAYS))
 st.title("Practice log")
 with st.expander("Log a practice", icon=":material/add_circle:", expanded=True):
-    ui.practice_form(actor, key="practice_new")
+    coping.practice_form(actor, key="practice_new")
 
 period = (
     st.segmented_control(
-        "Show", ["2 weeks", "4 weeks", "Everything"], default="2 weeks", key="practice_period", width="stretch"
+        "Show", [*clinical.PERIOD_DAYS, "Everything"], default=SHORTEST, key="practice_period", width="stretch"
     )
-    or "2 weeks"
+    or SHORTEST
 )
 with session_scope() as session:
     today = user_today(session, actor.id)
     zone = user_zone(session, actor.id)
-    start = {"2 weeks": today - timedelta(days=13), "4 weeks": today - timedelta(days=27)}.get(period, date.min)
+    start = clinical.period_start(today, period) or date.min
     entries = practice.practice_between(session, actor, actor.id, start, today)
     records = practice.thought_records(session, actor, actor.id, start, today)
 
@@ -46,7 +48,7 @@ else:
     ui.practice_table(entries)
     for entry in (e for e in entries if e.day == today):
         with st.expander(f"Change today's {entry.skill_name} ({entry.created_at.astimezone(zone):%H:%M})"):
-            ui.practice_form(actor, key=f"edit_{entry.id}", existing=entry)
+            coping.practice_form(actor, key=f"edit_{entry.id}", existing=entry)
 
 if records:
     st.subheader("Thought records")
@@ -54,7 +56,7 @@ if records:
         with st.expander(f"{r.day:%a %b} {r.day.day} · {md(r.situation[:40])}"):
             ui.thought_record_view(r)
             if r.day == today:
-                ui.thought_record_tool(actor, key=f"edit_thought_{r.id}", existing=r)
+                coping.thought_record_tool(actor, key=f"edit_thought_{r.id}", existing=r)
 st.page_link(
     "pages/tools.py",
     label="Write a new thought record",

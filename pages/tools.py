@@ -8,7 +8,7 @@ from ui import auth
 actor = auth.guard(Role.PARTICIPANT)
 
 from core.skills import TOOLS
-from ui import skills as ui
+from ui import coping
 
 st.title("Coping tools")
 wanted = st.query_params.get("tool")
@@ -23,4 +23,4 @@ tool = st.segmented_control(
 )
 if tool:
     st.query_params["tool"] = tool
-    ui.TOOL_WIDGETS[tool](actor, key=f"tool_{tool}")
+    coping.TOOL_WIDGETS[tool](actor, key=f"tool_{tool}")
