@@ -56,11 +56,12 @@ class Row:
         if self.mood_7d is None or self.mood_prev_7d is None:
             return ""
         diff = self.mood_7d - self.mood_prev_7d
-        return "↑" if diff >= 0.5 else "↓" if diff <= -0.5 else "→"
+        return "↑" if diff >= clinical.MEANINGFUL_CHANGE else "↓" if diff <= -clinical.MEANINGFUL_CHANGE else "→"
 
     def adherence(self, today: date) -> int:
-        """% of the last 14 days (fewer, for someone newer) with a card."""
-        days = 14 if self.started_on is None else max(min(14, (today - self.started_on).days), 1)
+        """% of the last ADHERENCE_DAYS days (fewer, for someone newer) with a card."""
+        window = clinical.ADHERENCE_DAYS
+        days = window if self.started_on is None else max(min(window, (today - self.started_on).days), 1)
         return round(100 * min(self.cards_14d, days) / days)
 
     def needs(self, today: date) -> str:
@@ -89,9 +90,19 @@ class Row:
             )
         if self.worsening:
             if self.phq9_change is not None and self.phq9_change >= clinical.PHQ9_RELIABLE_CHANGE:
-                return f"Worsening: PHQ-9 up {self.phq9_change} from intake"
+                return f"Worsening: {clinical.CHECKUP_NAMES['phq9']} up {self.phq9_change} from intake"
             return f"Worsening: mood down {self.mood_prev_7d - self.mood_7d:.1f} on the week before"
         return ""
+
+
+def order_in_words() -> str:
+    """How the caseload is ordered, for the therapist, from the constants the order itself uses."""
+    c = clinical
+    return (
+        f"Order: urgent alerts, other open alerts, no card for {c.MISSED_CARD_DAYS}+ days, worsening "
+        f"({c.CHECKUP_NAMES['phq9']} up {c.PHQ9_RELIABLE_CHANGE}+ from intake, or the {c.MOOD_WINDOW_DAYS}-day "
+        f"mood average down {c.MOOD_DROP_FLAG:g}+), then by name."
+    )
 
 
 def short_reason(reason: dict) -> str:
@@ -145,7 +156,8 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
     ids = [p.id for p in people]
     if not ids:
         return []
-    week_ago, fortnight_ago = today - timedelta(days=7), today - timedelta(days=14)
+    week_ago, fortnight_ago = (today - timedelta(days=n * clinical.MOOD_WINDOW_DAYS) for n in (1, 2))
+    adherence_from = today - timedelta(days=clinical.ADHERENCE_DAYS)
     cards = {
         r[0]: r
         for r in session.exec(
@@ -154,7 +166,7 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
                 func.max(DiaryCard.day),
                 func.avg(case((DiaryCard.day > week_ago, DiaryCard.mood))),
                 func.avg(case((and_(DiaryCard.day <= week_ago, DiaryCard.day > fortnight_ago), DiaryCard.mood))),
-                func.count(case((DiaryCard.day > fortnight_ago, 1))),
+                func.count(case((DiaryCard.day > adherence_from, 1))),
             )
             .where(DiaryCard.participant_id.in_(ids))
             .group_by(DiaryCard.participant_id)

@@ -6,6 +6,7 @@ These need sign-off from the program's medical director (see shared/docs/clinica
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
 # --- Diary card scales -------------------------------------------------------------------
@@ -301,7 +302,24 @@ def followup_level(answers: dict) -> RiskLevel:
 
 # --- Caseload flags ------------------------------------------------------------------------------
 MISSED_CARD_DAYS = 3  # no card for this many days opens a "missed check-in" alert
+MOOD_WINDOW_DAYS = 7  # the caseload's mood average covers this many days, compared with the ones before
 MOOD_DROP_FLAG = 1.5  # 7-day mood average this much below the week before: "worsening"
+ADHERENCE_DAYS = 14  # the caseload's card adherence: % of this many days (fewer, for someone newer) with a card
+# A half-point move in an average (0-10 mood, 0-5 emotions) is worth naming: the caseload's mood
+# arrow turns up or down, and "My progress" says it in words (core.encouragement).
+MEANINGFUL_CHANGE = 0.5
+
+# --- How far back screens look ------------------------------------------------------------------
+HISTORY_WEEKS = 8  # a therapist's review and the participant's report cover this many weeks
+# The periods "My progress" and the practice log offer, in days counted back from today (today
+# included); the third choice ("Whole program", "Everything") is not a number of days.
+PERIOD_DAYS = {"2 weeks": 14, "4 weeks": 28}
+
+
+def period_start(today: date, period: str | None) -> date | None:
+    """The first day of a period PERIOD_DAYS names (today is its last day); None for any other choice."""
+    days = PERIOD_DAYS.get(period or "")
+    return None if days is None else today - timedelta(days=days - 1)
 
 
 # --- Weekly check-ups (PHQ-9, GAD-7, craving scale) ------------------------------------------

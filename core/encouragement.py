@@ -18,7 +18,7 @@ from typing import Any
 from core import clinical
 from core.skills import skills_by_id
 
-MEANINGFUL_CHANGE = 0.5  # a half-point move in an average (0-10 mood, 0-5 emotions) is worth naming
+MEANINGFUL_CHANGE = clinical.MEANINGFUL_CHANGE  # a half-point move in an average is worth naming
 MIN_CARDS_TO_COMPARE = 4  # fewer cards than this: don't name an improvement (too little to go on)...
 MIN_CARDS_FOR_WORSE = 2  # ...but a change for the worse is named from two cards on
 TALK_IT_OVER = (

@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from core import alerts, attendance, checkups, diary, notify, practice, screeners, sharing
+from core import alerts, attendance, checkups, clinical, diary, notify, practice, screeners, sharing
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
 from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
 
-REVIEW_WEEKS = 8  # how far back the charts, attendance, practice and thought records go
+REVIEW_WEEKS = clinical.HISTORY_WEEKS  # how far back the charts, attendance, practice and thought records go
 WEEK_DAYS = 7
 
 
