@@ -29,6 +29,14 @@ def id_of(row: _Saved) -> int:
     return row.id
 
 
+def saved_id(value: int | None) -> int:
+    """An id read back with a query (`select(AppUser.id, ...)`): never NULL in the database; the
+    models say `int | None` only because an unsaved row has none yet."""
+    if value is None:
+        raise ValueError("an id read from the database was None")
+    return value
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """A table model's Core table, for aliases and bulk statements (SQLModel sets `__table__` on
     each table class without declaring it to type checkers)."""

@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import Table
 
-from core.models import AppUser, Program, id_of, table_of
+from core.models import AppUser, Program, id_of, saved_id, table_of
 
 
 def test_an_unsaved_row_has_no_id_and_says_so(session, people):
@@ -17,3 +17,9 @@ def test_an_unsaved_row_has_no_id_and_says_so(session, people):
 def test_table_of_is_the_models_own_table():
     assert isinstance(table_of(AppUser), Table) and table_of(AppUser).name == "app_user"
     assert table_of(Program).alias("p").c.id.table.name == "p"
+
+
+def test_saved_id_refuses_a_missing_id():
+    assert saved_id(7) == 7
+    with pytest.raises(ValueError, match="was None"):
+        saved_id(None)
