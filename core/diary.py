@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import clinical, inputs, screening
-from core.access import Action, Actor, Category, authorize, record, require_role
+from core.access import REFUSED_MESSAGE, Action, Actor, Category, authorize, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import upsert
-from core.errors import ValidationError
-from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, utcnow
+from core.errors import AccessDenied, ValidationError
+from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, id_of, utcnow
 from core.program import user_today
 from core.skills import skills_by_id
 
@@ -144,12 +144,14 @@ def _rule_of(row: DiaryTarget) -> clinical.TargetRule:
 
 
 def _target(row: DiaryTarget) -> Target:
-    return Target(row.id, row.key, row.label, row.active, _rule_of(row))
+    return Target(id_of(row), row.key, row.label, row.active, _rule_of(row))
 
 
 def targets_for(session: Session, program_id: int | None, *, include_retired: bool = False) -> list[Target]:
     query = (
-        select(DiaryTarget).where(DiaryTarget.program_id == program_id).order_by(DiaryTarget.position, DiaryTarget.id)
+        select(DiaryTarget)
+        .where(DiaryTarget.program_id == program_id)
+        .order_by(col(DiaryTarget.position), col(DiaryTarget.id))
     )
     if not include_retired:
         query = query.where(DiaryTarget.active == True)  # noqa: E712
@@ -180,6 +182,8 @@ def add_target(session: Session, actor: Actor, *, label: str) -> Target:
     require_role(session, actor, Role.ADMIN, what="diary targets")
     label = TargetForm.check(label=label).label
     key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40] or "target"
+    if actor.program_id is None:  # (an account outside any program: the column would refuse it)
+        raise ValidationError.one("label", "Your account is not part of a program, so it has no card to add to.")
     existing = targets_for(session, actor.program_id, include_retired=True)
     if any(t.key == key or t.label.lower() == label.lower() for t in existing):
         raise ValidationError.one("label", "The card already has this behaviour (perhaps retired: restore it).")
@@ -397,6 +401,8 @@ def save_card(
     now = now or utcnow()
     today = user_today(session, participant_id, now)
     participant = session.get(AppUser, participant_id)
+    if participant is None:  # (authorize refused anyone unknown; a row deleted since is refused the same way)
+        raise AccessDenied(REFUSED_MESSAGE)
     program = session.get(Program, participant.program_id) if participant.program_id else None
     craving_on = bool(program and program.substance_use_tracking)
     targets = targets_for(session, participant.program_id)
@@ -431,6 +437,8 @@ def save_card(
             session.commit()
             raise IncompleteWithRisk(errors, risk)
         raise ValidationError(errors)
+    if clean is None:  # (checked() gives the card back whenever it finds nothing wrong)
+        raise ValidationError.one("form", "This form is out of date; open it again.")
     card = clean
 
     existed = (
@@ -443,7 +451,7 @@ def save_card(
     values = dict(
         participant_id=participant_id,
         day=day,
-        mood=int(card.mood),
+        mood=card.mood,
         **emotions,
         craving=card.craving,
         sleep_hours=card.sleep_hours,
@@ -497,14 +505,14 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
     cards = session.exec(
         select(DiaryCard)
         .where(DiaryCard.participant_id == participant_id, DiaryCard.day >= start, DiaryCard.day <= end)
-        .order_by(DiaryCard.day)
+        .order_by(col(DiaryCard.day))
     ).all()
-    urges: dict[int, dict[str, tuple[int | None, bool]]] = {c.id: {} for c in cards}
+    urges: dict[int, dict[str, tuple[int | None, bool]]] = {id_of(c): {} for c in cards}
     if cards:
         rows = session.exec(
             select(DiaryUrge.card_id, DiaryTarget.key, DiaryUrge.urge, DiaryUrge.acted)
-            .join(DiaryTarget, DiaryTarget.id == DiaryUrge.target_id)
-            .where(DiaryUrge.card_id.in_(list(urges)))
+            .join(DiaryTarget, col(DiaryTarget.id) == DiaryUrge.target_id)
+            .where(col(DiaryUrge.card_id).in_(list(urges)))
         )
         for card_id, key, urge, acted in rows:
             urges[card_id][key] = (urge, acted)
@@ -513,7 +521,7 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
             day=c.day,
             mood=c.mood,
             emotions={k: getattr(c, k) for k in clinical.EMOTIONS},
-            urges=urges[c.id],
+            urges=urges[id_of(c)],
             craving=c.craving,
             skills=list(c.skills or []),
             sleep_hours=c.sleep_hours,
@@ -547,7 +555,7 @@ def recent_days_with_cards(
     authorize(session, actor, participant_id, Category.DIARY, Action.READ)
     return set(
         session.exec(
-            select(DiaryCard.day).where(
+            select(col(DiaryCard.day)).where(
                 DiaryCard.participant_id == participant_id, DiaryCard.day > today - timedelta(days=days)
             )
         )
