@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize
@@ -24,7 +24,7 @@ from core.alerts import NO_RISK, RiskOutcome, screen_free_text
 from core.db import insert_if_absent, upsert
 from core.diary import spreadsheet_row
 from core.errors import ValidationError
-from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, utcnow
+from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, id_of, utcnow
 from core.program import user_today
 from core.skills import TOOLS, skills_by_id
 
@@ -130,7 +130,7 @@ def validate_practice(entry: PracticeInput) -> dict[str, str]:
 def _view(row: PracticeEntry) -> PracticeView:
     skill = skills_by_id().get(row.skill_id)
     return PracticeView(
-        row.id,
+        id_of(row),
         row.entry_key,
         row.skill_id,
         skill.name if skill else row.skill_id,
@@ -202,7 +202,7 @@ def save_practice(
         texts=[entry.situation, entry.note],
     )
     session.commit()
-    return replace(_view(session.get(PracticeEntry, entry_id, populate_existing=True)), risk=risk)
+    return replace(_view(session.get_one(PracticeEntry, entry_id, populate_existing=True)), risk=risk)
 
 
 def practice_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> list[PracticeView]:
@@ -211,7 +211,7 @@ def practice_between(session: Session, actor: Actor, participant_id: int, start:
     rows = session.exec(
         select(PracticeEntry)
         .where(PracticeEntry.participant_id == participant_id, PracticeEntry.day >= start, PracticeEntry.day <= end)
-        .order_by(PracticeEntry.day.desc(), PracticeEntry.created_at.desc(), PracticeEntry.id.desc())
+        .order_by(col(PracticeEntry.day).desc(), col(PracticeEntry.created_at).desc(), col(PracticeEntry.id).desc())
     ).all()
     return [_view(r) for r in rows]
 
@@ -233,7 +233,7 @@ def practice_csv(session: Session, actor: Actor, participant_id: int) -> str:
                     e.situation,
                     e.distress_before,
                     "" if e.distress_after is None else e.distress_after,
-                    clinical.HELPED_CHOICES.get(e.helped, ""),
+                    clinical.HELPED_CHOICES.get(e.helped or "", ""),
                     e.tool,
                     e.note,
                 ]
@@ -364,7 +364,7 @@ def validate_thought(record: ThoughtInput) -> dict[str, str]:
 
 def _thought_view(row: ThoughtRecord) -> ThoughtView:
     return ThoughtView(
-        row.id,
+        id_of(row),
         row.entry_key,
         row.day,
         row.situation,
@@ -397,7 +397,7 @@ def save_thought_record(
     now = now or utcnow()
     today = user_today(session, participant_id, now)
     existing = session.exec(
-        select(ThoughtRecord.day).where(
+        select(col(ThoughtRecord.day)).where(
             ThoughtRecord.participant_id == participant_id, ThoughtRecord.entry_key == entry_key
         )
     ).first()
@@ -450,7 +450,7 @@ def save_thought_record(
         ],
     )
     session.commit()
-    return replace(_thought_view(session.get(ThoughtRecord, record_id, populate_existing=True)), risk=risk)
+    return replace(_thought_view(session.get_one(ThoughtRecord, record_id, populate_existing=True)), risk=risk)
 
 
 def thought_records(
@@ -461,7 +461,7 @@ def thought_records(
     rows = session.exec(
         select(ThoughtRecord)
         .where(ThoughtRecord.participant_id == participant_id, ThoughtRecord.day >= start, ThoughtRecord.day <= end)
-        .order_by(ThoughtRecord.day.desc(), ThoughtRecord.created_at.desc(), ThoughtRecord.id.desc())
+        .order_by(col(ThoughtRecord.day).desc(), col(ThoughtRecord.created_at).desc(), col(ThoughtRecord.id).desc())
     ).all()
     return [_thought_view(r) for r in rows]
 
@@ -482,7 +482,7 @@ def favourites(session: Session, actor: Actor, participant_id: int) -> list[str]
         for s in session.exec(
             select(FavouriteSkill.skill_id)
             .where(FavouriteSkill.participant_id == participant_id)
-            .order_by(FavouriteSkill.created_at, FavouriteSkill.id)
+            .order_by(col(FavouriteSkill.created_at), col(FavouriteSkill.id))
         )
         if s in known
     ]
@@ -506,7 +506,7 @@ def set_favourite(session: Session, actor: Actor, participant_id: int, skill_id:
     else:
         session.execute(
             delete(FavouriteSkill).where(
-                FavouriteSkill.participant_id == participant_id, FavouriteSkill.skill_id == skill_id
+                col(FavouriteSkill.participant_id) == participant_id, col(FavouriteSkill.skill_id) == skill_id
             )
         )
     session.commit()
@@ -534,7 +534,7 @@ class HomeworkView:
         return not self.done and self.due_on is not None and self.due_on < today
 
     def status(self, today: date) -> str:
-        if self.done:
+        if self.done_on is not None:
             return f"Done {self.done_on:%b} {self.done_on.day}"
         if self.due_on is None:
             return "To do"
@@ -617,8 +617,8 @@ def homework_for(
     authorize(session, actor, participant_id, Category.HOMEWORK, Action.READ)
     rows = session.exec(
         select(Homework, AppUser.name)
-        .join(AppUser, AppUser.id == Homework.assigned_by_id)
-        .where(Homework.participant_id == participant_id, Homework.removed_at == None)  # noqa: E711
+        .join(AppUser, col(AppUser.id) == Homework.assigned_by_id)
+        .where(Homework.participant_id == participant_id, col(Homework.removed_at).is_(None))
     ).all()
     if not rows:
         return []
@@ -626,10 +626,10 @@ def homework_for(
     skill_ids = {h.skill_id for h, _ in rows}
     practised = list(
         session.exec(
-            select(PracticeEntry.skill_id, PracticeEntry.created_at, PracticeEntry.day).where(
+            select(PracticeEntry.skill_id, PracticeEntry.created_at, col(PracticeEntry.day)).where(
                 PracticeEntry.participant_id == participant_id,
                 PracticeEntry.created_at >= since,
-                PracticeEntry.skill_id.in_(skill_ids),
+                col(PracticeEntry.skill_id).in_(skill_ids),
             )
         )
     )
@@ -637,7 +637,7 @@ def homework_for(
         practised += [
             ("thought_record", at, day)
             for at, day in session.exec(
-                select(ThoughtRecord.created_at, ThoughtRecord.day).where(
+                select(ThoughtRecord.created_at, col(ThoughtRecord.day)).where(
                     ThoughtRecord.participant_id == participant_id, ThoughtRecord.created_at >= since
                 )
             )
@@ -648,7 +648,7 @@ def homework_for(
         done = [day for skill_id, at, day in practised if skill_id == h.skill_id and at >= h.assigned_at]
         views.append(
             HomeworkView(
-                h.id,
+                id_of(h),
                 h.skill_id,
                 names[h.skill_id].name if h.skill_id in names else h.skill_id,
                 by,
@@ -659,5 +659,5 @@ def homework_for(
             )
         )
     todo = sorted((v for v in views if not v.done), key=lambda v: (v.due_on or date.max, v.assigned_on))
-    done = sorted((v for v in views if v.done), key=lambda v: v.done_on, reverse=True)
-    return todo + (done if include_done else [])
+    finished = sorted((v for v in views if v.done), key=lambda v: v.done_on or date.min, reverse=True)
+    return todo + (finished if include_done else [])
