@@ -36,11 +36,12 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import CursorResult, Result, and_, case, delete, literal, or_, select
+from sqlalchemy import and_, case, delete, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+from core.db import rows_changed
 from core.models import Throttle, table_of, utcnow
 
 KEY_MAX = 120
@@ -165,7 +166,7 @@ def clear(session: Session, key: str, *, client: str | None = None) -> int:
     query = delete(Throttle).where(col(Throttle.key) == _stored(key, KEY_MAX))
     if client is not None:
         query = query.where(col(Throttle.client) == _stored(client, CLIENT_MAX))
-    return _rows_deleted(session.execute(query))
+    return rows_changed(session.execute(query)) or 0
 
 
 def blocked_keys(session: Session, keys: list[str], now: datetime | None = None) -> set[str]:
@@ -194,11 +195,4 @@ def prune(session: Session, *, before: datetime) -> int:
             or_(col(Throttle.blocked_until).is_(None), col(Throttle.blocked_until) < before),
         )
     )
-    return _rows_deleted(result)
-
-
-def _rows_deleted(result: Result) -> int:
-    """A DELETE's row count (a DELETE's result is a CursorResult; the Session types it as any Result)."""
-    if not isinstance(result, CursorResult):
-        raise TypeError(f"a DELETE gave {type(result).__name__}, not a CursorResult")
-    return result.rowcount or 0
+    return rows_changed(result) or 0
