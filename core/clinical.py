@@ -5,6 +5,7 @@ These need sign-off from the program's medical director (see shared/docs/clinica
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -484,7 +485,7 @@ def item9_reason(answer: int, answer_words: str) -> Reason:
     )
 
 
-def checkup_reasons(kind: str, answers: list[int | None], choices: list[str]) -> list[Reason]:
+def checkup_reasons(kind: str, answers: Sequence[int | None], choices: list[str]) -> list[Reason]:
     """What a check-up's answers fire at once, even when other items are still blank (item 9)."""
     if kind != "phq9" or len(answers) <= PHQ9_ITEM9_INDEX:
         return []

@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import alerts, auth, clinical
 from core.access import Category
@@ -35,6 +35,7 @@ from core.models import (
     Role,
     SafetyPlanVersion,
     ThoughtRecord,
+    id_of,
     utcnow,
 )
 from core.skills import catalogue
@@ -76,6 +77,21 @@ FAMILY = (
 
 def trajectory_of(username: str) -> str | None:
     return next((t for u, _, t in PARTICIPANTS if u == username), None)
+
+
+def _trajectory(username: str) -> str:
+    """A demo participant's trajectory (every one in PARTICIPANTS has one)."""
+    found = trajectory_of(username)
+    if found is None:
+        raise ValueError(f"{username} is not a demo participant")
+    return found
+
+
+def _start(user: AppUser) -> date:
+    """A demo participant's first day (every one is seeded with one)."""
+    if user.started_on is None:
+        raise ValueError(f"{user.username} has no start day")
+    return user.started_on
 
 
 def is_empty(session: Session) -> bool:
@@ -134,26 +150,26 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
         participants[username] = person(username, name, Role.PARTICIPANT, started_on=today - timedelta(weeks=weeks))
     session.flush()
     for index, user in enumerate(participants.values()):
-        session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapists[index % 2].id))
+        session.add(CaseloadAssignment(participant_id=id_of(user), therapist_id=id_of(therapists[index % 2])))
 
     now = utcnow()
     for username, name, participant, relationship, categories, state in FAMILY:
         relative = person(username, name, Role.FAMILY)
         session.flush()
         patient = participants[participant]
-        session.add(FamilyLink(family_id=relative.id, participant_id=patient.id, relationship=relationship))
+        session.add(FamilyLink(family_id=id_of(relative), participant_id=id_of(patient), relationship=relationship))
         for category in categories:
             expired = state == "expired"
             session.add(
                 ConsentGrant(
-                    participant_id=patient.id,
-                    family_id=relative.id,
+                    participant_id=id_of(patient),
+                    family_id=id_of(relative),
                     category=category.value,
                     granted_at=now - timedelta(days=120 if expired else 10),
                     expires_at=now - timedelta(days=30) if expired else now + timedelta(days=80),
                 )
             )
-    ensure_default_targets(session, program.id)
+    ensure_default_targets(session, id_of(program))
     seed_diary_history(session, rng, program, participants, today)
     seed_checkups(session, rng, program, participants, today)
     seed_safety_plans(session, participants, therapists)
@@ -230,14 +246,14 @@ def seed_diary_history(
     session: Session, rng: random.Random, program: Program, participants: dict[str, AppUser], today: date
 ) -> None:
     """Cards from each participant's first day to yesterday; today is left for the demo user."""
-    targets = {t.key: t.id for t in session.exec(select(DiaryTarget).where(DiaryTarget.program_id == program.id))}
+    targets = {t.key: id_of(t) for t in session.exec(select(DiaryTarget).where(DiaryTarget.program_id == program.id))}
     skill_ids = [s.id for m in catalogue() for s in m.skills]
     for username, user in participants.items():
-        trajectory = trajectory_of(username)
-        span = (today - user.started_on).days
+        trajectory = _trajectory(username)
+        span = (today - _start(user)).days
         adherence = {"improving": 0.9, "flat": 0.75, "worsening": 0.8, "risk": 0.85, "dual_diagnosis": 0.85}[trajectory]
         for offset in range(span):
-            day = user.started_on + timedelta(days=offset)
+            day = _start(user) + timedelta(days=offset)
             progress = offset / max(span - 1, 1)
             recent_gap = trajectory == "worsening" and (today - day).days <= 4
             if recent_gap or rng.random() > adherence:
@@ -247,7 +263,7 @@ def seed_diary_history(
                 skill_ids, k=_clamp(rng.gauss(1 + 3 * progress if trajectory != "flat" else 1.5, 1), 0, 5)
             )
             card = DiaryCard(
-                participant_id=user.id,
+                participant_id=id_of(user),
                 day=day,
                 mood=values["mood"],
                 **{k: values[k] for k in clinical.EMOTIONS},
@@ -261,7 +277,7 @@ def seed_diary_history(
             session.add(card)
             session.flush()
             for key, (urge, acted) in values["urges"].items():
-                session.add(DiaryUrge(card_id=card.id, target_id=targets[key], urge=urge, acted=acted))
+                session.add(DiaryUrge(card_id=id_of(card), target_id=targets[key], urge=urge, acted=acted))
             rules = {
                 key: (label, clinical.DEFAULT_TARGET_RULES.get(key, clinical.NO_RULE))
                 for key, label in clinical.DEFAULT_TARGETS
@@ -273,7 +289,7 @@ def seed_diary_history(
                 outcome = alerts.route(
                     session,
                     None,
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     source_key=f"diary:{day}",
                     day=day,
                     reasons=reasons,
@@ -281,10 +297,10 @@ def seed_diary_history(
                     now=opened,
                 )
                 if old:
-                    alert = session.get(Alert, outcome.alert_id)
+                    alert = session.get_one(Alert, outcome.alert_id)
                     alert.acknowledged_at = alert.resolved_at = opened + timedelta(hours=14)
                     alert.acknowledgement = "Reviewed in individual session; safety plan updated."
-                    alert.acknowledged_by_id = _therapist_of(session, user.id)
+                    alert.acknowledged_by_id = _therapist_of(session, id_of(user))
                     session.add(alert)
 
 
@@ -309,11 +325,11 @@ def seed_checkups(
 
     item9_choices = list(questionnaires()["phq9"].items[clinical.PHQ9_ITEM9_INDEX].choices)
     for username, user in participants.items():
-        trajectory = trajectory_of(username)
-        weeks = (today - user.started_on).days // program.checkup_interval_days
+        trajectory = _trajectory(username)
+        weeks = (today - _start(user)).days // program.checkup_interval_days
         intakes: dict[str, int] = {}
         for k in range(weeks + 1):
-            day = user.started_on + timedelta(days=k * program.checkup_interval_days)
+            day = _start(user) + timedelta(days=k * program.checkup_interval_days)
             if day >= today or (k > 0 and rng.random() < 0.1):
                 continue  # today's is left for the demo; now and then a week is missed
             progress = k / max(weeks, 1)
@@ -336,7 +352,7 @@ def seed_checkups(
                 total = sum(answers)
                 session.add(
                     Checkup(
-                        participant_id=user.id,
+                        participant_id=id_of(user),
                         kind=kind,
                         slot_key=f"p{k}",
                         day=day,
@@ -352,7 +368,7 @@ def seed_checkups(
                 alerts.route(
                     session,
                     None,
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     source_key=f"{kind}:p{k}",
                     day=day,
                     reasons=clinical.checkup_reasons(kind, answers, item9_choices),
@@ -362,7 +378,7 @@ def seed_checkups(
                 alerts.route(
                     session,
                     None,
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     source_key=f"worsening:{kind}",
                     day=day,
                     reasons=[worse] if worse else [],
@@ -370,7 +386,7 @@ def seed_checkups(
                 )
 
 
-DEMO_PLANS = {
+DEMO_PLANS: dict[str, dict[str, list]] = {
     "dana": {
         "warning_signs": ["Staying in bed past noon", "Telling myself nobody would notice", "Skipping group"],
         "coping_alone": ["Cold water on my face, then paced breathing", "Walk around the block with music on"],
@@ -396,24 +412,24 @@ def seed_safety_plans(session: Session, participants: dict[str, AppUser], therap
     for username, content in DEMO_PLANS.items():
         user = participants[username]
         therapist_id = session.exec(
-            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == user.id)
+            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == id_of(user))
         ).one()
         first = {k: v[:-1] if len(v) > 1 else v for k, v in content.items()}
         session.add(
             SafetyPlanVersion(
-                participant_id=user.id,
+                participant_id=id_of(user),
                 version=1,
                 content=first,
-                created_by_id=by_id[therapist_id].id,
+                created_by_id=id_of(by_id[therapist_id]),
                 created_at=utcnow() - timedelta(days=14),
             )
         )
         session.add(
             SafetyPlanVersion(
-                participant_id=user.id,
+                participant_id=id_of(user),
                 version=2,
                 content=content,
-                created_by_id=user.id,
+                created_by_id=id_of(user),
                 created_at=utcnow() - timedelta(days=3),
             )
         )
@@ -470,12 +486,12 @@ def seed_practice(session: Session, participants: dict[str, AppUser], today: dat
     falling more for those who are improving; a few thought records; two favourites for Alex."""
     rng = random.Random(SEED + 4)  # its own stream: adding practice doesn't change the cards
     for username, user in participants.items():
-        trajectory = trajectory_of(username)
+        trajectory = _trajectory(username)
         low, high = PRACTICE_DROPS[trajectory]
         cards = session.exec(
-            select(DiaryCard.day, DiaryCard.mood, DiaryCard.skills)
-            .where(DiaryCard.participant_id == user.id)
-            .order_by(DiaryCard.day)
+            select(col(DiaryCard.day), DiaryCard.mood, DiaryCard.skills)
+            .where(DiaryCard.participant_id == id_of(user))
+            .order_by(col(DiaryCard.day))
         ).all()
         for n, (day, mood, skills) in enumerate(cards):
             if not skills or rng.random() > 0.45:
@@ -486,7 +502,7 @@ def seed_practice(session: Session, participants: dict[str, AppUser], today: dat
             drop = before - after
             session.add(
                 PracticeEntry(
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     entry_key=f"seed-{n}",
                     skill_id=skill_id,
                     day=day,
@@ -505,7 +521,7 @@ def seed_practice(session: Session, participants: dict[str, AppUser], today: dat
                 before = rng.randint(60, 90)
                 session.add(
                     ThoughtRecord(
-                        participant_id=user.id,
+                        participant_id=id_of(user),
                         entry_key=f"seed-{n}",
                         day=day,
                         situation=situation,
@@ -520,7 +536,7 @@ def seed_practice(session: Session, participants: dict[str, AppUser], today: dat
                     )
                 )
     for skill_id in ("tipp", "wise_mind"):
-        session.add(FavouriteSkill(participant_id=participants["alex"].id, skill_id=skill_id))
+        session.add(FavouriteSkill(participant_id=id_of(participants["alex"]), skill_id=skill_id))
 
 
 # participant, skill, assigned (days ago), due (days from today, or None), note, practised since
@@ -539,12 +555,12 @@ def seed_homework(session: Session, participants: dict[str, AppUser], today: dat
     for username, skill_id, ago, due, note, practised in HOMEWORK:
         user = participants[username]
         therapist_id = session.exec(
-            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == user.id)
+            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == id_of(user))
         ).one()
         assigned = today - timedelta(days=ago)
         session.add(
             Homework(
-                participant_id=user.id,
+                participant_id=id_of(user),
                 skill_id=skill_id,
                 assigned_by_id=therapist_id,
                 assigned_on=assigned,
@@ -559,7 +575,7 @@ def seed_homework(session: Session, participants: dict[str, AppUser], today: dat
                 situation, emotion, thought, evidence_for, against, balanced = THOUGHTS[2]
                 session.add(
                     ThoughtRecord(
-                        participant_id=user.id,
+                        participant_id=id_of(user),
                         entry_key="seed-homework",
                         day=day,
                         situation=situation,
@@ -576,7 +592,7 @@ def seed_homework(session: Session, participants: dict[str, AppUser], today: dat
             else:
                 session.add(
                     PracticeEntry(
-                        participant_id=user.id,
+                        participant_id=id_of(user),
                         entry_key="seed-homework",
                         skill_id=skill_id,
                         day=day,
@@ -601,12 +617,12 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
     those who are worsening have missed the last week."""
     rng = random.Random(SEED + 5)
     for username, user in participants.items():
-        trajectory = trajectory_of(username)
+        trajectory = _trajectory(username)
         therapist_id = session.exec(
-            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == user.id)
+            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == id_of(user))
         ).one()
-        for offset in range((today - user.started_on).days):
-            day = user.started_on + timedelta(days=offset)
+        for offset in range((today - _start(user)).days):
+            day = _start(user) + timedelta(days=offset)
             kind = "group" if day.weekday() in GROUP_DAYS else "individual" if day.weekday() == INDIVIDUAL_DAY else None
             if kind is None:
                 continue
@@ -625,7 +641,7 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
                 )
             session.add(
                 Attendance(
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     day=day,
                     session_kind=kind,
                     status=status,
