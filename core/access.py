@@ -300,12 +300,14 @@ def _consent_now(session: Session, family_id: int, participant_id: int, category
             ConsentGrant.participant_id == participant_id,
             ConsentGrant.family_id == family_id,
             ConsentGrant.category == category.value,
-            ConsentGrant.revoked_at == None,  # noqa: E711 - SQL expression
+            col(ConsentGrant.revoked_at).is_(None),
             ConsentGrant.expires_at > now,
         )
     )
     if category is Category.SUBSTANCE_USE:
-        query = query.where(ConsentGrant.purpose != "", ConsentGrant.signature != "", ConsentGrant.signed_at != None)  # noqa: E711
+        query = query.where(
+            ConsentGrant.purpose != "", ConsentGrant.signature != "", col(ConsentGrant.signed_at).is_not(None)
+        )
     return session.exec(query).first() is not None
 
 

@@ -260,7 +260,7 @@ def people(session: Session, *, program_id: int | None, role: Role) -> list[Pers
         select(AppUser)
         .where(
             AppUser.role == role.value,
-            AppUser.is_active == True,  # noqa: E712
+            col(AppUser.is_active).is_(True),
             AppUser.program_id == program_id,
         )
         .order_by(AppUser.name)
@@ -274,7 +274,7 @@ def caseload_for(session: Session, actor: Actor) -> list[PersonRef]:
     query = (
         select(AppUser)
         .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id)
-        .where(CaseloadAssignment.therapist_id == actor.id, AppUser.is_active == True)  # noqa: E712
+        .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
         .order_by(AppUser.name)
     )
     rows = [PersonRef(id_of(u), u.name, u.username, u.started_on) for u in session.exec(query)]

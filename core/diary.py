@@ -154,7 +154,7 @@ def targets_for(session: Session, program_id: int | None, *, include_retired: bo
         .order_by(col(DiaryTarget.position), col(DiaryTarget.id))
     )
     if not include_retired:
-        query = query.where(DiaryTarget.active == True)  # noqa: E712
+        query = query.where(col(DiaryTarget.active).is_(True))
     return [_target(t) for t in session.exec(query)]
 
 

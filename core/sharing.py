@@ -570,7 +570,7 @@ def family_of(session: Session, actor: Actor, participant_id: int) -> list[Famil
     grants = session.exec(
         select(ConsentGrant).where(
             ConsentGrant.participant_id == participant_id,
-            ConsentGrant.revoked_at == None,  # noqa: E711
+            col(ConsentGrant.revoked_at).is_(None),
             ConsentGrant.expires_at > now,
         )
     ).all()
@@ -663,7 +663,9 @@ def shared_with_me(session: Session, actor: Actor) -> list[SharedPerson]:
     ).all()
     grants = session.exec(
         select(ConsentGrant)
-        .where(ConsentGrant.family_id == actor.id, ConsentGrant.revoked_at == None, ConsentGrant.expires_at > now)  # noqa: E711
+        .where(
+            ConsentGrant.family_id == actor.id, col(ConsentGrant.revoked_at).is_(None), ConsentGrant.expires_at > now
+        )
         .order_by(ConsentGrant.category)
     ).all()
     record_many(
