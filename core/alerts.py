@@ -346,7 +346,7 @@ MISSED_BATCH = 1000
 def raise_missed_checkins(
     session: Session, actor: Actor | None, today: date, therapist_id: int | None = None, program_id: int | None = None
 ) -> int:
-    """Open a 'no card for 3 days' alert for each active participant whose last card (or start)
+    """Open a 'no card for MISSED_CARD_DAYS days' alert for each active participant whose last card (or start)
     is that old; one alert per gap, however often it runs. Returns how many it opened.
 
     Written by the scheduled job (`python -m core.alerts`, daily; `make run` runs it once at

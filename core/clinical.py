@@ -357,6 +357,8 @@ SCREENER_KINDS = ("auditc", "dast10")
 
 MAX_TOTAL = {"phq9": 27, "gad7": 21, "pacs": 30, "auditc": 12, "dast10": 10}
 CHECKUP_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7", "pacs": "Craving scale", "auditc": "AUDIT-C", "dast10": "DAST-10"}
+# What each measures, in a word (family see "PHQ-9 (mood)"; the Review explains the screeners).
+CHECKUP_TOPICS = {"phq9": "mood", "gad7": "worry", "pacs": "craving", "auditc": "alcohol", "dast10": "drugs"}
 BANDS = {"phq9": PHQ9_BANDS, "gad7": GAD7_BANDS, "pacs": PACS_BANDS, "auditc": AUDITC_BANDS, "dast10": DAST10_BANDS}
 
 PHQ9_RELIABLE_CHANGE = 5  # points (Löwe 2004: 2 standard errors of measurement)
@@ -440,6 +442,27 @@ def band(kind: str, total: int) -> str:
         if total >= floor:
             found = name
     return found
+
+
+def band_ranges(kind: str) -> list[tuple[int, int, str]]:
+    """(lowest total, highest total, band) for each band of a measure, from BANDS and MAX_TOTAL."""
+    bands = BANDS[kind]
+    return [
+        (floor, bands[i + 1][0] - 1 if i + 1 < len(bands) else MAX_TOTAL[kind], name)
+        for i, (floor, name) in enumerate(bands)
+    ]
+
+
+def screeners_in_words() -> str:
+    """What the substance-use screeners' totals mean, for the therapist (from the constants above)."""
+    dast = ", ".join(
+        f"{low if low == high else f'{low}–{high}'} {name.lower()}" for low, high, name in band_ranges("dast10")
+    )
+    return (
+        f"{CHECKUP_NAMES['auditc']} ({CHECKUP_TOPICS['auditc']}, 0–{MAX_TOTAL['auditc']}): a positive screen is "
+        f"{AUDITC_POSITIVE_MEN} or more for men, {AUDITC_POSITIVE_WOMEN} or more for women. "
+        f"{CHECKUP_NAMES['dast10']} ({CHECKUP_TOPICS['dast10']}, 0–{MAX_TOTAL['dast10']}): {dast}."
+    )
 
 
 @dataclass(frozen=True)

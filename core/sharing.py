@@ -339,7 +339,9 @@ def redeem_invitation(
     if invitation.used_at is not None:
         raise ValidationError.one("code", USED_CODE)
     if invitation.expires_at <= now:
-        raise ValidationError.one("code", "That code has expired (codes last 7 days). Ask for a new one.")
+        raise ValidationError.one(
+            "code", f"That code has expired (codes last {INVITATION_DAYS} days). Ask for a new one."
+        )
     participant = session.get(AppUser, invitation.participant_id)
     if invitation.withdrawn_at is not None or participant is None or not participant.is_active:
         raise ValidationError.one("code", DEAD_CODE)

@@ -9,7 +9,7 @@ from ui import auth
 
 actor = auth.guard(Role.FAMILY)
 
-from core import charts, safety, sharing
+from core import charts, clinical, safety, sharing
 from core.access import Category
 from core.content import family_sections
 from core.db import session_scope
@@ -18,7 +18,7 @@ from ui import charts as chart_widgets
 from ui import safety as plan_ui
 from ui.text import md
 
-CHECKUP_NAMES = {"phq9": "PHQ-9 (mood)", "gad7": "GAD-7 (worry)"}
+CHECKUP_NAMES = {k: f"{clinical.CHECKUP_NAMES[k]} ({clinical.CHECKUP_TOPICS[k]})" for k in ("phq9", "gad7")}
 
 
 def first_name(name: str) -> str:

@@ -383,13 +383,14 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
     rows = (start.emotions + [("", None, None)] * clinical.THOUGHT_EMOTIONS_MAX)[: clinical.THOUGHT_EMOTIONS_MAX]
     errors = FieldErrors()
     low, high = clinical.THOUGHT_INTENSITY_MIN, clinical.THOUGHT_INTENSITY_MAX
+    scale = f"{low}–{high}"
     limits = clinical.THOUGHT_LIMITS
     with st.form(f"thought_{k}", border=False):
         situation = st.text_area(
             "1 · Situation: what happened, where, with whom?", value=start.situation, height=80, key=f"situation_{k}"
         )
         errors.slot("situation")
-        st.markdown("**2 · Emotions** and how strong each was (0–100)")
+        st.markdown(f"**2 · Emotions** and how strong each was ({scale})")
         entered = []
         for i, (name, before, _) in enumerate(rows):
             left, right = st.columns([3, 2])
@@ -402,7 +403,7 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
                         key=f"em{i}_{k}",
                     ),
                     right.number_input(
-                        "Strength", low, high, value=before, step=5, placeholder="0–100", key=f"em{i}b_{k}"
+                        "Strength", low, high, value=before, step=5, placeholder=scale, key=f"em{i}b_{k}"
                     ),
                 ]
             )
@@ -426,20 +427,20 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
         )
         errors.slot("balanced_thought")
         belief = st.number_input(
-            "How much do you believe it? (0–100)",
+            f"How much do you believe it? ({scale})",
             low,
             high,
             value=start.balanced_belief,
             step=5,
-            placeholder="0–100",
+            placeholder=scale,
             key=f"belief_{k}",
         )
         errors.slot("balanced_belief")
-        st.markdown("**7 · Re-rate your emotions now** (0–100)")
+        st.markdown(f"**7 · Re-rate your emotions now** ({scale})")
         for i, (_name, _, after) in enumerate(rows):
             entered[i].append(
                 st.number_input(
-                    f"Emotion {i + 1} now", low, high, value=after, step=5, placeholder="0–100", key=f"em{i}a_{k}"
+                    f"Emotion {i + 1} now", low, high, value=after, step=5, placeholder=scale, key=f"em{i}a_{k}"
                 )
             )
             errors.slot(f"emotion_{i}_after")
