@@ -66,7 +66,11 @@ for person in people:
         if Category.MOOD_TREND in person.categories:
             weeks, values = sharing.mood_trend(session, actor, person.participant_id, today)
             chart_widgets.chart(
-                charts.weekly, f"{in_chart}'s mood, weekly average (0–10)", weeks, {"Mood": values}, y_range=[0, 10.5]
+                charts.weekly,
+                f"{in_chart}'s mood, weekly average ({clinical.MOOD_MIN}–{clinical.MOOD_MAX})",
+                weeks,
+                {"Mood": values},
+                y_range=[clinical.MOOD_MIN, clinical.MOOD_MAX + 0.5],
             )
         if Category.ATTENDANCE in person.categories:
             weeks, came, held = sharing.attendance_weekly(session, actor, person.participant_id, today)
@@ -113,8 +117,11 @@ for person in people:
                 charts.weekly,
                 "Craving and use urges, weekly average",
                 weeks,
-                {"Craving (0–10)": craving, "Use urge (0–5)": urges},
-                y_range=[0, 10.5],
+                {
+                    f"Craving ({clinical.CRAVING_MIN}–{clinical.CRAVING_MAX})": craving,
+                    f"Use urge ({clinical.URGE_MIN}–{clinical.URGE_MAX})": urges,
+                },
+                y_range=[0, max(clinical.CRAVING_MAX, clinical.URGE_MAX) + 0.5],
             )
             # 42 CFR 2.32(a): every disclosure of these records carries the notice, word for word.
             st.warning(
