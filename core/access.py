@@ -55,6 +55,10 @@ class Category(StrEnum):
     PRACTICE_COUNTS = "practice_counts"
     CHECKUP_TOTALS = "checkup_totals"
     SUBSTANCE_USE = "substance_use"  # needs the 42 CFR Part 2 consent elements
+    # The program's arc (issue #19):
+    GOALS = "goals"  # treatment-plan goals: the therapist writes them, the participant reads them
+    GOAL_RATINGS = "goal_ratings"  # the participant's weekly progress ratings on those goals
+    AFTERCARE = "aftercare"  # relapse-prevention and aftercare plan; family only with its own consent
 
 
 class Action(StrEnum):
@@ -114,6 +118,7 @@ FAMILY_SHAREABLE = frozenset(
         Category.CHECKUP_TOTALS,
         Category.SAFETY_PLAN,
         Category.SUBSTANCE_USE,
+        Category.AFTERCARE,
     }
 )
 # A therapist reads everything on their caseload and writes only what care needs them to.
@@ -124,11 +129,13 @@ THERAPIST_WRITES = frozenset(
         Category.HOMEWORK,
         Category.ATTENDANCE,
         Category.CHECKUPS,
+        Category.GOALS,
+        Category.AFTERCARE,
     }
 )
 # What the care team or the program sets for a participant; the participant reads it but does not
 # change it (their own caseload included: PROFILE).
-PARTICIPANT_READ_ONLY = frozenset({Category.HOMEWORK, Category.ATTENDANCE, Category.PROFILE})
+PARTICIPANT_READ_ONLY = frozenset({Category.HOMEWORK, Category.ATTENDANCE, Category.PROFILE, Category.GOALS})
 # A program admin manages accounts, not clinical content (minimum necessary).
 ADMIN_READS = frozenset({Category.PROFILE})
 ADMIN_WRITES = frozenset({Category.PROFILE})
@@ -146,6 +153,7 @@ AREAS = frozenset(
         "family links",
         "sharing",
         "messages",
+        "handoff",
     }
 )
 # The record types an audit reference may point at.
@@ -157,6 +165,8 @@ REF_KINDS = frozenset(
         "checkup_request",
         "consent",
         "diary_card",
+        "goal",
+        "aftercare_plan",
         "homework",
         "invitation",
         "message",

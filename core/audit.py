@@ -37,6 +37,9 @@ CATEGORY_WORDS = {
     Category.PRACTICE_COUNTS.value: "Practice counts (family view)",
     Category.CHECKUP_TOTALS.value: "Check-up totals (family view)",
     Category.SUBSTANCE_USE.value: "Substance use (family view)",
+    Category.GOALS.value: "Treatment-plan goals",
+    Category.GOAL_RATINGS.value: "Goal ratings",
+    Category.AFTERCARE.value: "Aftercare plan",
     **{area: area.capitalize() for area in AREAS if area not in Category._value2member_map_},
 }
 ACTION_WORDS = {

@@ -715,3 +715,46 @@ def as_table(figure: go.Figure) -> tuple[list[str], list[list[str]]]:
     names = list(dict.fromkeys(t.name for t in traces))
     rows = [[_cell(key), *(_cell(values[key].get(name)) for name in names)] for key in keys]
     return ["Date" if dates else "Item", *names], rows
+
+
+GOAL_COLOURS = (BLUE, ORANGE, GREEN, PURPLE, VERMILION)  # up to five goals (clinical.GOALS_MAX)
+
+
+def goal_progress(goals, ratings, span: tuple[date, date] | None = None) -> go.Figure:
+    """Weekly progress ratings (0–10) of each treatment-plan goal, one line per goal on the Monday its
+    week starts. Lines are named "Goal 1" …: the goal's own words (typed by a person) stay out of
+    Plotly's markup and are listed under the chart as plain text."""
+    title = "Progress on my goals, weekly (0–10)"
+    on_plan = {g.id: g for g in goals}
+    rated = [r for r in ratings if r.goal_id in on_plan]
+    if not goals:
+        return empty(title, "No treatment-plan goals yet")
+    if not rated:
+        return empty(title, "No weekly ratings yet")
+    weeks = sorted({r.week_start for r in rated})
+    traces = []
+    for index, goal in enumerate(goals):
+        mine = {r.week_start: r.rating for r in rated if r.goal_id == goal.id}
+        if not mine:
+            continue
+        days = sorted(mine)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": days,
+                "y": [mine[d] for d in days],
+                "name": goal.label,
+                "mode": "lines+markers",
+                "line": {"color": GOAL_COLOURS[index % len(GOAL_COLOURS)], "width": 3},
+                "marker": {"size": 9, "symbol": ("circle", "square", "diamond", "triangle-up", "x")[index % 5]},
+            }
+        )
+    if len(traces) == 1:
+        traces[0]["showlegend"] = True  # the legend says which goal the single line is
+    return _figure(
+        traces,
+        title,
+        height=280,
+        x={**_date_axis(*_span(weeks, span), weekly=True), "hoverformat": "week of %b %-d"},
+        y={"range": [-0.5, 10.5], "dtick": 2},
+    )

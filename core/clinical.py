@@ -579,3 +579,17 @@ ESCALATION_MINUTES_RANGE = (5, 240)
 DIGEST_HOUR = 8
 DIGEST_UNTIL_HOUR = 12
 WORKING_DAYS = frozenset({0, 1, 2, 3, 4})
+# --- Treatment-plan goals (core/goals.py) ----------------------------------------------------------
+# Therapist and participant agree on a few goals, each with a measurable "how we'll know"; the
+# participant rates progress on each once a week. 1–5 goals keep the plan focused (issue #19).
+GOALS_MIN = 1
+GOALS_MAX = 5
+GOAL_TEXT_MAX = 200
+GOAL_MEASURE_MAX = 200
+GOAL_RATING_RANGE = (0, 10)  # 0 = no progress yet, 10 = fully there
+GOAL_RATING_LATE_WEEKS = 1  # last week's rating can still be given (or changed) this week
+# --- Relapse-prevention and aftercare plan (core/aftercare.py) -----------------------------------
+AFTERCARE_ITEM_MAX = 200
+AFTERCARE_ITEMS_MAX = 12
+AFTERCARE_MEDICATION_MAX = 1000
+AFTERCARE_APPOINTMENT_MAX_DAYS = 365  # a continuing-care appointment is booked within a year

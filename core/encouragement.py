@@ -235,3 +235,23 @@ def checkup(kind: str, past) -> str:
     if len(past) > 1 and latest.total < first.total:
         return f"{now}, down from {first.total} at your first check-up."
     return f"{now}. Your therapist sees these scores too and will go over them with you."
+
+
+def goals(goal_list, ratings) -> str:
+    """One factual sentence about the weekly goal ratings: how many goals were rated, and which moved
+    since they were first rated (by number: the goals' words are listed beside the chart)."""
+    if not goal_list:
+        return ""
+    rated = {r.goal_id for r in ratings}
+    if not rated:
+        return "Rate each goal once a week on Today: 0 is not started, 10 is fully there."
+    moves = []
+    for goal in goal_list:
+        mine = [r.rating for r in ratings if r.goal_id == goal.id]
+        if len(mine) >= 2 and mine[-1] != mine[0]:
+            direction = "up" if mine[-1] > mine[0] else "down"
+            moves.append(f"{goal.label} is {direction} from {mine[0]} to {mine[-1]}")
+    counted = f"{_plural(len(rated & {g.id for g in goal_list}), 'goal')} rated so far"
+    if moves:
+        return f"{counted}; since the first rating, " + "; ".join(moves) + "."
+    return f"{counted}; no change since the first rating yet."

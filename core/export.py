@@ -8,7 +8,7 @@ import zipfile
 
 from sqlmodel import Session
 
-from core import alerts, attendance, checkups, diary, practice, safety, screeners
+from core import aftercare, alerts, attendance, checkups, diary, goals, practice, safety, screeners
 from core.access import Actor
 from core.models import AppUser
 from core.program import user_today
@@ -118,6 +118,8 @@ def record_zip(session: Session, actor: Actor, participant_id: int) -> bytes:
             for r in reversed(attendance.history(session, actor, participant_id))
         ],
     )
+    files["goals.csv"] = goals.goals_csv(session, actor, participant_id)  # treatment-plan goals, weekly ratings
+    files["aftercare_plan.csv"] = aftercare.aftercare_csv(session, actor, participant_id)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():

@@ -583,3 +583,62 @@ class NotifyWorker(SQLModel, table=True):
     name: str = Field(max_length=64, unique=True)
     started_at: datetime = Field(default_factory=utcnow)
     last_seen_at: datetime = Field(default_factory=utcnow)
+
+
+class TreatmentGoal(SQLModel, table=True):
+    """One treatment-plan goal the therapist and participant agreed on, with how they'll know it is
+    being met. Written by the therapist; a goal taken off the plan keeps its ratings (`retired_at`)."""
+
+    __tablename__ = "treatment_goal"
+    __table_args__ = (
+        Index("ix_treatment_goal_participant", "participant_id", "retired_at"),
+        # One goal on the plan per position: two saves at the same moment cannot both add goals.
+        Index(
+            "uq_treatment_goal_active_position",
+            "participant_id",
+            "position",
+            unique=True,
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id")
+    position: int  # 1–5: the order the plan lists them in
+    text: str = Field(max_length=200)
+    measure: str = Field(max_length=200)  # "how we'll know"
+    created_by_id: int = Field(foreign_key="app_user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    retired_at: datetime | None = None
+
+
+class GoalRating(SQLModel, table=True):
+    """The participant's weekly rating (0–10) of progress on one goal: one per goal and week, so a
+    double tap or two devices make one row (an upsert on the pair)."""
+
+    __tablename__ = "goal_rating"
+    __table_args__ = (UniqueConstraint("goal_id", "week_start", name="uq_goal_rating_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="treatment_goal.id")
+    participant_id: int = Field(foreign_key="app_user.id", index=True)
+    week_start: date  # the Monday of the participant's week
+    rating: int
+    rated_at: datetime = Field(default_factory=utcnow)
+
+
+class AftercarePlanVersion(SQLModel, table=True):
+    """One saved version of a participant's relapse-prevention and aftercare plan; the newest is the
+    plan. Never edited (versioned like the safety plan)."""
+
+    __tablename__ = "aftercare_plan_version"
+    __table_args__ = (UniqueConstraint("participant_id", "version", name="uq_aftercare_plan_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id")
+    version: int
+    content: dict = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by_id: int = Field(foreign_key="app_user.id")

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from core import alerts, checkups, clinical, diary, practice
+from core import aftercare, alerts, checkups, clinical, diary, goals, practice
 from core.access import Actor
 from core.program import participant_overview, user_zone
 
@@ -315,6 +315,8 @@ def progress_report(session: Session, actor: Actor, participant_id: int, today: 
         f"<p class='meta'>{e(overview.program_name)} · therapist {e(overview.therapist_name or '—')} · "
         f"{start} to {today} · prepared by {e(actor.name)} · times in {e(zone_name)}</p>"
         f"<ul>{''.join(f'<li>{e(line)}</li>' for line in lines)}</ul>{plots}"
+        f"{goals.report_section(session, actor, participant_id)}"
+        f"{aftercare.report_section(session, actor, participant_id)}"
         f"<h2>PHQ-9 item 9 over time</h2>{_item9_rows(past['phq9'])}"
         f"<h2>Alerts</h2>{_alert_rows(alert_history, zone)}"
         f"<h2>Notes from diary cards</h2><ul>{notes or '<li>None in this period.</li>'}</ul>"

@@ -10,18 +10,20 @@ length of the participant's history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from core import alerts, attendance, checkups, clinical, diary, notify, practice, screeners, sharing
+from core import aftercare, alerts, attendance, checkups, clinical, diary, goals, notify, practice, screeners, sharing
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
+from core.goals import GoalView, RatingView  # (the Review has a field named goals)
 from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
+from core.safety import Plan  # (the aftercare plan has the safety plan's shape)
 
 REVIEW_WEEKS = clinical.HISTORY_WEEKS  # how far back the charts, attendance, practice and thought records go
 WEEK_DAYS = 7
@@ -62,6 +64,9 @@ class Review:
     family: list[sharing.FamilyMember]
     alerts: list[alerts.PastAlert]  # every alert, newest first
     notices: dict[int, list[notify.Notice]]  # per alert: the emails and escalations sent (or tried)
+    goals: list[GoalView] = field(default_factory=list)  # the treatment plan's goals, in order
+    goal_ratings: list[RatingView] = field(default_factory=list)  # every weekly rating of them
+    aftercare: Plan | None = None  # the relapse-prevention and aftercare plan's newest version
 
     @property
     def target_labels(self) -> dict[str, str]:
@@ -105,6 +110,7 @@ def review_of(
         cards = diary.cards_between(session, actor, participant_id, since, today)
     program = program_of(session, actor)
     history = alerts.history(session, actor, participant_id)
+    plan = goals.board(session, actor, participant_id, today)  # goals and their ratings: one query
     return Review(
         participant_id=participant_id,
         today=today,
@@ -127,4 +133,7 @@ def review_of(
         family=sharing.family_of(session, actor, participant_id),
         alerts=history,
         notices=notify.alert_notices(session, actor, [a.id for a in history if a.id is not None]),
+        goals=plan.goals,
+        goal_ratings=plan.ratings,
+        aftercare=aftercare.current_plan(session, actor, participant_id),
     )

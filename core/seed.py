@@ -18,6 +18,7 @@ from core.access import Category
 from core.config import ConfigError, settings
 from core.diary import ensure_default_targets
 from core.models import (
+    AftercarePlanVersion,
     Alert,
     AppUser,
     Attendance,
@@ -29,12 +30,14 @@ from core.models import (
     DiaryUrge,
     FamilyLink,
     FavouriteSkill,
+    GoalRating,
     Homework,
     PracticeEntry,
     Program,
     Role,
     SafetyPlanVersion,
     ThoughtRecord,
+    TreatmentGoal,
     id_of,
     utcnow,
 )
@@ -176,6 +179,8 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
     seed_practice(session, participants, today)
     seed_homework(session, participants, today)
     seed_attendance(session, participants, today)
+    seed_goals(session, participants, today)
+    seed_aftercare(session, participants, today)
     session.commit()
     return program
 
@@ -240,6 +245,14 @@ def _therapist_of(session: Session, participant_id: int) -> int | None:
     return session.exec(
         select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == participant_id)
     ).first()
+
+
+def _their_therapist(session: Session, participant_id: int) -> int:
+    """A demo participant's therapist (every one is on a caseload)."""
+    found = _therapist_of(session, participant_id)
+    if found is None:
+        raise ValueError(f"participant {participant_id} has no therapist")
+    return found
 
 
 def seed_diary_history(
@@ -649,6 +662,110 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
                     recorded_at=_evening(day, 23),
                 )
             )
+
+
+# Treatment-plan goals by story: (goal, how we'll know). Everyone gets the first two; substance use
+# programs' dual-diagnosis participants also the third.
+DEMO_GOALS = (
+    ("Get through a hard evening without acting on urges", "Urges rated 3+ on the card, not acted on, most weeks"),
+    ("Keep a steadier sleep routine", "In bed by 11:30 on 5 nights a week, from the diary card"),
+    ("Build a sober support network", "Two mutual-help meetings and one call to a sponsor each week"),
+)
+# How the weekly ratings move over the program, by trajectory: (first week's rating, change a week).
+GOAL_ARC = {
+    "improving": (3, 0.7),
+    "flat": (4, 0.1),
+    "worsening": (5, -0.5),
+    "risk": (3, 0.2),
+    "dual_diagnosis": (2, 0.5),
+}
+
+
+def seed_goals(session: Session, participants: dict[str, AppUser], today: date) -> None:
+    """Two or three goals each, written by the therapist in the first week, and a rating for every
+    week before this one (this week's is left for the participant to give on Today)."""
+    from core.goals import week_of
+
+    rng = random.Random(SEED + 7)
+    this_week = week_of(today)
+    for username, user in participants.items():
+        trajectory = trajectory_of(username) or "flat"
+        therapist_id = _their_therapist(session, id_of(user))
+        chosen = DEMO_GOALS if trajectory == "dual_diagnosis" else DEMO_GOALS[:2]
+        written = datetime.combine(_start(user), datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
+        rows = [
+            TreatmentGoal(
+                participant_id=id_of(user),
+                position=position,
+                text=text,
+                measure=measure,
+                created_by_id=therapist_id,
+                created_at=written,
+                updated_at=written,
+            )
+            for position, (text, measure) in enumerate(chosen, start=1)
+        ]
+        session.add_all(rows)
+        session.flush()
+        start, step = GOAL_ARC[trajectory]
+        week, n = week_of(_start(user)), 0
+        while week < this_week:
+            for offset, goal in enumerate(rows):
+                value = round(start + offset + step * n + rng.uniform(-1, 1))
+                session.add(
+                    GoalRating(
+                        goal_id=id_of(goal),
+                        participant_id=id_of(user),
+                        week_start=week,
+                        rating=_clamp(value, *clinical.GOAL_RATING_RANGE),
+                        rated_at=_evening(week + timedelta(days=6), 21),
+                    )
+                )
+            week, n = week + timedelta(weeks=1), n + 1
+
+
+AFTERCARE_FOR = "jordan"  # near the end of the program: the plan built with the therapist for discharge
+
+
+def seed_aftercare(session: Session, participants: dict[str, AppUser], today: date) -> None:
+    """One relapse-prevention and aftercare plan (two versions: drafted, then appointments added)."""
+    user = participants[AFTERCARE_FOR]
+    therapist_id = _their_therapist(session, id_of(user))
+    first = {
+        "triggers": ["Friday paydays", "Being alone after 9 pm", "Arguments about money"],
+        "warning_signs": ["Skipping group or meals", "Telling myself one won't matter", "Sleeping past noon"],
+        "coping_steps": ["Urge surfing for 10 minutes", "Text my sponsor before deciding anything", "Walk the dog"],
+        "people": [{"name": "Sam (sponsor)", "phone": "555-0101"}, {"name": "My sister Ana", "phone": "555-0123"}],
+        "appointments": [],
+        "medication": "Sertraline 50 mg each morning, prescribed by Dr. Patel.\nIf I miss a dose: take it if "
+        "before noon, otherwise skip it.",
+        "meetings": ["SMART Recovery, Tuesdays 7 pm, public library"],
+    }
+    second = {
+        **first,
+        "appointments": [
+            {
+                "provider": "Dr. Lee, outpatient therapy",
+                "date": (today + timedelta(days=10)).isoformat(),
+                "contact": "555-0199",
+            },
+            {
+                "provider": "Dr. Patel, psychiatry",
+                "date": (today + timedelta(days=24)).isoformat(),
+                "contact": "555-0150",
+            },
+        ],
+    }
+    for version, content in enumerate((first, second), start=1):
+        session.add(
+            AftercarePlanVersion(
+                participant_id=id_of(user),
+                version=version,
+                content=content,
+                created_by_id=therapist_id,
+                created_at=_evening(today - timedelta(days=10 - 4 * version), 19),
+            )
+        )
 
 
 def main() -> int:

@@ -51,6 +51,7 @@ CATEGORY_LABELS = {
     Category.CHECKUP_TOTALS: "Check-up totals and bands",
     Category.SAFETY_PLAN: "Safety plan (shared parts)",
     Category.SUBSTANCE_USE: "Substance use (cravings, use urges)",
+    Category.AFTERCARE: "Aftercare plan (without medication)",
 }
 # Exactly what each category discloses: shown in the consent, stored (by version) with it, and
 # shown to the family member beside what they were given (42 CFR 2.32(b): the scope goes with it).
@@ -69,6 +70,10 @@ CATEGORY_SCOPE = {
         "my weekly average craving (0–10) and substance-use urge (0–5) — substance use "
         "disorder information protected by federal rules (42 CFR Part 2)"
     ),
+    Category.AFTERCARE: (
+        "my relapse-prevention and aftercare plan: triggers, warning signs, coping steps, people to call, "
+        "continuing-care appointments and meetings (never my medication plan)"
+    ),
 }
 # The same scope as the family member reads it, beside what they were given.
 SCOPE_FOR_FAMILY = {
@@ -86,6 +91,10 @@ SCOPE_FOR_FAMILY = {
         "their weekly average craving (0–10) and substance-use urge (0–5) — substance use "
         "disorder information protected by federal rules (42 CFR Part 2)"
     ),
+    Category.AFTERCARE: (
+        "their relapse-prevention and aftercare plan: triggers, warning signs, coping steps, people to call, "
+        "continuing-care appointments and meetings (never their medication plan)"
+    ),
 }
 # What a participant can choose to share, in the order the Sharing page lists it.
 OFFERED = (
@@ -95,6 +104,7 @@ OFFERED = (
     Category.CHECKUP_TOTALS,
     Category.SAFETY_PLAN,
     Category.SUBSTANCE_USE,
+    Category.AFTERCARE,
 )
 DEFAULT_CONSENT_DAYS = 90
 CONSENT_MAX_DAYS = 365  # a consent ends within a year (and can be renewed)
@@ -603,6 +613,7 @@ LOOKED_AT = {
     Category.CHECKUP_TOTALS: "Your check-up totals",
     Category.SAFETY_PLAN: "The parts of your safety plan you shared",
     Category.SUBSTANCE_USE: "Your craving and use-urge averages",
+    Category.AFTERCARE: "Your aftercare plan (without medication)",
 }
 
 

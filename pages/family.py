@@ -9,11 +9,12 @@ from ui import auth
 
 actor = auth.guard(Role.FAMILY)
 
-from core import charts, clinical, safety, sharing
+from core import aftercare, charts, clinical, safety, sharing
 from core.access import Category
 from core.content import family_sections
 from core.db import session_scope
 from core.program import program_of, user_today
+from ui import aftercare as aftercare_ui
 from ui import charts as chart_widgets
 from ui import safety as plan_ui
 from ui.text import md
@@ -111,6 +112,9 @@ for person in people:
                 plan_ui.show(plan, only_shared=True)
             else:
                 st.caption("No steps are marked for sharing yet.")
+        if Category.AFTERCARE in person.categories:
+            st.markdown(f"**{md(first)}'s aftercare plan** (without their medication plan)")
+            aftercare_ui.show(aftercare.current_plan(session, actor, person.participant_id))
         if Category.SUBSTANCE_USE in person.categories:
             weeks, craving, urges = sharing.substance_use(session, actor, person.participant_id, today)
             chart_widgets.chart(

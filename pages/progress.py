@@ -9,11 +9,12 @@ from ui import auth
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import attendance, charts, checkups, clinical, diary, practice
+from core import attendance, charts, checkups, clinical, diary, goals, practice
 from core import encouragement as words
 from core.db import session_scope
 from core.program import participant_overview, user_today
 from ui import charts as chart_widgets
+from ui import goals as goals_ui
 
 SHORTEST = next(iter(clinical.PERIOD_DAYS))
 st.title("My progress")
@@ -34,6 +35,7 @@ with session_scope() as session:
     entries = practice.practice_between(session, actor, actor.id, start, today)
     records = practice.thought_records(session, actor, actor.id, start, today)
     sessions = attendance.history(session, actor, actor.id, start, today)
+    goal_board = goals.board(session, actor, actor.id, today)
 
 
 span = (start, today)  # every chart spans the period chosen, so the charts line up
@@ -45,8 +47,8 @@ practised = practice.practised_per_day(entries, records)
 
 # Four tabs, and only the open one is drawn (on_change="rerun"): the first screen is ready after two
 # charts, not ten, and each chart is built once per change of its data (ui/charts.py).
-TABS = ("Mood", "Urges & skills", "Check-ups", "Sleep & days")
-mood_tab, urges_tab, checkups_tab, days_tab = st.tabs(TABS, key="progress_tab", on_change="rerun")
+TABS = ("Mood", "Urges & skills", "Check-ups", "Sleep & days", "Goals")
+mood_tab, urges_tab, checkups_tab, days_tab, goals_tab = st.tabs(TABS, key="progress_tab", on_change="rerun")
 if mood_tab.open:
     with mood_tab:
         chart_widgets.chart(charts.mood, cards, span=span, sentence=words.mood(cards))
@@ -82,3 +84,9 @@ if days_tab.open:
         chart_widgets.chart(charts.adherence, cards, start, today, sentence=words.adherence(cards))
         chart_widgets.chart(charts.sleep, cards, span=span, sentence=words.sleep(cards))
         chart_widgets.chart(charts.medication, cards, span=span)
+if goals_tab.open:
+    with goals_tab:
+        if goal_board.goals:
+            goals_ui.progress_chart(goal_board.goals, goal_board.ratings)
+        else:
+            st.info("Your treatment-plan goals will show here once you and your therapist have agreed on them.")

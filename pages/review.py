@@ -9,12 +9,14 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import attendance, charts, checkups, diary, export, practice, report, review, screeners, sharing
+from core import attendance, charts, checkups, diary, export, fhir, practice, report, review, screeners, sharing
 from core.clinical import HOMEWORK_NOTE_MAX, Severity, screeners_in_words
 from core.db import session_scope
 from core.errors import AccessDenied, ValidationError
 from core.skills import skills_by_id
+from ui import aftercare as aftercare_ui
 from ui import charts as chart_widgets
+from ui import goals as goals_ui
 from ui import skills as skills_ui
 from ui.diary import week_grid
 from ui.forms import FieldErrors, with_limits
@@ -83,6 +85,18 @@ st.write(attendance.summary(r.attendance, period=f"in the {SPAN}"))
 if r.attendance:
     with st.expander("Sessions, newest first"):
         st.markdown("\n".join(f"- {s.describe()}" for s in r.attendance))
+
+st.subheader("Treatment-plan goals")
+if r.goals:
+    goals_ui.progress_chart(r.goals, r.goal_ratings)
+else:
+    st.caption("No goals on the plan yet: agree on 1 to 5 with the participant and write them here.")
+goals_ui.editor(actor, r.participant_id, r.goals)
+
+st.subheader("Relapse-prevention and aftercare plan")
+aftercare_ui.show(r.aftercare)
+with st.expander("Build or change the aftercare plan", icon=":material/route:"):
+    aftercare_ui.editor(actor, r.participant_id, r.aftercare, key=f"aftercare_{r.participant_id}", zone=desk.zone)
 
 st.subheader("Homework")
 if not r.homework:
@@ -240,6 +254,11 @@ def record_zip() -> bytes:
         return export.record_zip(session, actor, chosen_id)
 
 
+def handoff() -> str:
+    with session_scope() as session:
+        return fhir.handoff_json(session, actor, chosen_id)
+
+
 def progress_report() -> str:
     with session_scope() as session:
         return report.progress_report(session, actor, chosen_id, desk.today)
@@ -253,6 +272,15 @@ st.download_button(
     mime="application/zip",
     icon=":material/download:",
     width="stretch",
+)
+st.download_button(
+    "Discharge hand-off for the next provider (FHIR R4 JSON)",
+    handoff,
+    file_name=f"participant-{chosen_id}-handoff.fhir.json",
+    mime=fhir.MEDIA_TYPE,
+    icon=":material/forward_to_inbox:",
+    width="stretch",
+    help="Name, PHQ-9/GAD-7 check-ups with LOINC codes, goals and the aftercare plan; no notes, no substance-use data.",
 )
 st.download_button(
     "Printable progress report (open, then print)",

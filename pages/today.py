@@ -9,11 +9,12 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from datetime import datetime
 
-from core import alerts, checkups, diary, practice, screeners
+from core import alerts, checkups, diary, goals, practice, screeners
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import participant_overview, program_of, user_today, user_zone, week_in_program
 from core.skills import catalogue
+from ui import goals as goals_ui
 from ui import greetings, risk
 from ui.diary import card_form, day_label, forget_draft, keep_drafts, unsaved_days
 from ui.forms import FieldErrors, with_limits
@@ -32,6 +33,7 @@ with session_scope() as session:
         else []
     )  # AUDIT-C, DAST-10: intake or asked for
     homework = practice.homework_for(session, actor, actor.id, include_done=False)
+    goal_board = goals.board(session, actor, actor.id, today)
 
 st.title(md(greetings.hello(actor.name, datetime.now(zone))))
 top = st.container()  # a crisis response, when there is one, is drawn here: first on the screen
@@ -64,6 +66,8 @@ if homework:
             query_params={"skill": first.skill_id},
             icon=":material/self_improvement:",
         )
+
+goals_ui.rate_this_week(actor, goal_board)  # treatment-plan goals, rated once a week
 
 # A new participant's card starts on their first day, not before their account existed.
 days = [d for d in diary.fillable_days(today) if overview.first_day is None or d >= overview.first_day] or [today]

@@ -40,13 +40,14 @@ from ui import auth
 SCREENS = {  # (in this order: the save makes today's card, which Today then shows)
     # A save is two runs: the tap's run writes the card, then the page runs again (st.rerun) so the
     # day's saved card and any crisis response are drawn from the top.
-    "Diary save": ("alex", "pages/today.py", 43),
+    "Diary save": ("alex", "pages/today.py", 45),  # + the treatment-plan goals (one query a run)
     # + the AUDIT-C/DAST-10 waiting (two queries: the program's substance-use flag; intakes and requests)
-    "Today": ("alex", "pages/today.py", 16),
-    "My progress": ("alex", "pages/progress.py", 16),
+    "Today": ("alex", "pages/today.py", 17),  # + the treatment-plan goals and ratings (one query)
+    "My progress": ("alex", "pages/progress.py", 17),  # + goals and ratings (one query)
     "My cards": ("alex", "pages/my_cards.py", 7),
     "Caseload": ("dr.chen", "pages/caseload.py", 8),
-    "Review": ("dr.chen", "pages/review.py", 22),  # + the AUDIT-C/DAST-10 screeners (one query)
+    # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one); + the aftercare plan (one)
+    "Review": ("dr.chen", "pages/review.py", 24),
     "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 15),
 }

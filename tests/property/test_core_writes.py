@@ -47,6 +47,7 @@ from sqlmodel import Session, SQLModel, col
 import core
 from core import (
     accounts,
+    aftercare,
     alerts,
     attendance,
     audit,
@@ -56,6 +57,7 @@ from core import (
     db,
     diary,
     feed,
+    goals,
     notify,
     practice,
     program,
@@ -949,6 +951,195 @@ case(
 )
 
 
+# treatment-plan goals ------------------------------------------------------------------------------
+
+
+def _goals_check(session, w, a, saved):
+    expected = [
+        (expect_line(g.get("text") or ""), expect_line(g.get("measure") or ""))
+        for g in a["goals"]
+        if expect_line(g.get("text") or "") or expect_line(g.get("measure") or "")
+    ]
+    assert [(g.text, g.measure) for g in goals.goals_for(session, w.alex, w.alex.id)] == expected
+    assert [g.position for g in saved] == list(range(1, len(expected) + 1))
+    assert clinical.GOALS_MIN <= len(saved) <= clinical.GOALS_MAX
+
+
+case(
+    "goals.save_goals",
+    valid=lambda w: fixed(
+        participant_id=st.just(w.alex.id),
+        goals=st.lists(
+            st.fixed_dictionaries(
+                {
+                    "id": st.none(),
+                    "text": typed_text(clinical.GOAL_TEXT_MAX, min_size=1),
+                    "measure": typed_text(clinical.GOAL_MEASURE_MAX, min_size=1),
+                }
+            ),
+            min_size=1,
+            max_size=clinical.GOALS_MAX,
+        ),
+    ),
+    hostile=lambda w: dict(
+        participant_id=hostile_id(w.ids),
+        goals=st.one_of(
+            wrong_type(),
+            st.lists(
+                st.one_of(
+                    wrong_type(),
+                    st.fixed_dictionaries(
+                        {
+                            "id": st.one_of(st.none(), hostile_id(w.ids)),
+                            "text": st.one_of(hostile_text(clinical.GOAL_TEXT_MAX), wrong_type()),
+                            "measure": hostile_text(clinical.GOAL_MEASURE_MAX),
+                        }
+                    ),
+                ),
+                max_size=7,
+            ),
+            st.just([{"id": None, "text": "a", "measure": "b"}] * 30),
+        ),
+    ),
+    call=lambda s, w, a: goals.save_goals(s, w.rivera, participant_id=a["participant_id"], goals=a["goals"]),
+    check=_goals_check,
+    gate=frozenset({"participant_id"}),
+    tables=("treatment_goal", "audit_event"),
+)
+
+
+def _rate_call(session, w, a):
+    """Ratings are drawn by the goal's position on alex's plan (1, 2 …) and sent by its real id."""
+    ids = {g.position: g.id for g in goals.goals_for(session, w.alex, w.alex.id)}
+    ratings = a["ratings"]
+    if isinstance(ratings, dict) and "ratings" not in a["_hostile"]:
+        ratings = {ids[k]: v for k, v in ratings.items()}
+    return goals.rate_goals(
+        session, w.alex, participant_id=a["participant_id"], week_start=a["week_start"], ratings=ratings
+    )
+
+
+def _rate_check(session, w, a, saved):
+    this_week = goals.week_of(w.today)
+    assert a["week_start"] in (this_week, this_week - timedelta(weeks=1))
+    got = {(r.goal_id, r.week_start): r.rating for r in goals.ratings_for(session, w.alex, w.alex.id)}
+    for r in saved:
+        assert type(r.rating) is int and 0 <= r.rating <= 10
+        assert got[(r.goal_id, r.week_start)] == r.rating
+
+
+case(
+    "goals.rate_goals",
+    valid=lambda w: fixed(
+        participant_id=st.just(w.alex.id),
+        week_start=st.sampled_from([goals.week_of(w.today), goals.week_of(w.today) - timedelta(weeks=1)]),
+        ratings=st.dictionaries(st.sampled_from([1, 2]), st.integers(0, 10), min_size=1),
+    ),
+    hostile=lambda w: dict(
+        participant_id=hostile_id(w.ids),
+        week_start=hostile_day(w.today),
+        ratings=st.one_of(
+            wrong_type(),
+            st.dictionaries(hostile_id(w.ids).filter(lambda k: k.__hash__ is not None), hostile_int(0, 10), max_size=3),
+        ),
+    ),
+    call=_rate_call,
+    check=_rate_check,
+    gate=frozenset({"participant_id"}),
+    tables=("goal_rating", "audit_event"),
+)
+
+
+# aftercare plan ------------------------------------------------------------------------------------
+
+_AFTERCARE_LISTS = [k for k, _, _ in aftercare.LISTS]
+
+
+@st.composite
+def _aftercare_content(draw, today):
+    content = {k: draw(st.lists(typed_text(clinical.AFTERCARE_ITEM_MAX), max_size=3)) for k in _AFTERCARE_LISTS}
+    content["people"] = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "name": typed_name(safety.CONTACT_NAME_MAX),
+                    "phone": st.from_regex(r"\+?[0-9 ()-]{3,20}", fullmatch=True),
+                }
+            ),
+            max_size=2,
+        )
+    )
+    content["appointments"] = draw(
+        st.lists(
+            st.fixed_dictionaries(
+                {
+                    "provider": typed_name(aftercare.PROVIDER_MAX),
+                    "date": st.integers(0, clinical.AFTERCARE_APPOINTMENT_MAX_DAYS).map(
+                        lambda n: today + timedelta(days=n)
+                    ),
+                    "contact": typed_text(aftercare.CONTACT_MAX),
+                }
+            ),
+            max_size=2,
+        )
+    )
+    content["medication"] = draw(typed_text(clinical.AFTERCARE_MEDICATION_MAX, multiline=True))
+    return content
+
+
+def _aftercare_check(session, w, a, saved):
+    plan = aftercare.current_plan(session, w.alex, w.alex.id)
+    assert plan.version == saved.version
+    for key in _AFTERCARE_LISTS:
+        assert plan.items(key) == [line for line in map(expect_line, a["content"].get(key, [])) if line]
+    assert plan.content["medication"] == expect_free(a["content"].get("medication") or "")
+    for visit in plan.items("appointments"):
+        day = date.fromisoformat(visit["date"])
+        assert w.today <= day <= w.today + timedelta(days=clinical.AFTERCARE_APPOINTMENT_MAX_DAYS)
+
+
+case(
+    "aftercare.save_plan",
+    valid=lambda w: fixed(
+        participant_id=st.just(w.alex.id), content=_aftercare_content(w.today), base_version=st.none()
+    ),
+    hostile=lambda w: dict(
+        participant_id=hostile_id(w.ids),
+        base_version=hostile_id([1]),
+        content=st.one_of(
+            wrong_type(),
+            st.dictionaries(
+                st.sampled_from([*_AFTERCARE_LISTS, "people", "appointments", "medication", "extra"]),
+                st.one_of(
+                    wrong_type(),
+                    hostile_text(clinical.AFTERCARE_MEDICATION_MAX),
+                    st.lists(
+                        st.one_of(
+                            hostile_text(clinical.AFTERCARE_ITEM_MAX),
+                            st.dictionaries(
+                                st.sampled_from(["name", "phone", "provider", "contact", "date", "x"]),
+                                st.one_of(hostile_text(60), hostile_day(w.today)),
+                                max_size=3,
+                            ),
+                        ),
+                        max_size=3,
+                    ),
+                    st.just(["line"] * 100),
+                ),
+                max_size=4,
+            ),
+        ),
+    ),
+    call=lambda s, w, a: aftercare.save_plan(
+        s, w.rivera, participant_id=a["participant_id"], content=a["content"], base_version=a["base_version"]
+    ),
+    check=_aftercare_check,
+    gate=frozenset({"participant_id"}),
+    also=(safety.PlanConflict,),
+    tables=("aftercare_plan_version", "audit_event"),
+)
+
+
 # family sharing ------------------------------------------------------------------------------------
 
 
@@ -1830,6 +2021,8 @@ INTERNAL = {
     "seed.seed_practice": "the demo seed",
     "seed.seed_homework": "the demo seed",
     "seed.seed_attendance": "the demo seed",
+    "seed.seed_goals": "the demo seed",
+    "seed.seed_aftercare": "the demo seed",
     "seed.main": "the demo seed",
     "notify.enqueue": "called by core with its own key, subject and body (cut to their columns); an address typed "
     "by a person reaches it only through EmailForm (send_test)",

@@ -99,6 +99,8 @@ def test_the_record_zip_round_trips(session, demo):
         "thought_records.csv",
         "homework.csv",
         "attendance.csv",
+        "goals.csv",  # treatment-plan goals and weekly ratings (#19)
+        "aftercare_plan.csv",
         "README.txt",
     }
     practice_rows = list(csv.DictReader(io.StringIO(archive.read("practice_log.csv").decode())))

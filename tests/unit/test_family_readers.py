@@ -19,6 +19,7 @@ from sqlmodel import select
 import core
 from core import (
     accounts,
+    aftercare,
     alerts,
     attendance,
     caseload,
@@ -26,6 +27,8 @@ from core import (
     diary,
     export,
     feed,
+    fhir,
+    goals,
     notify,
     practice,
     program,
@@ -46,6 +49,9 @@ WEEK_AGO = TODAY - timedelta(days=7)
 
 # Readers of one participant's record (the record itself): refused to family whatever the consent.
 RECORD_READERS = {
+    "aftercare.aftercare_csv": lambda s, a, p: aftercare.aftercare_csv(s, a, p),
+    "aftercare.history": lambda s, a, p: aftercare.history(s, a, p),
+    "aftercare.report_section": lambda s, a, p: aftercare.report_section(s, a, p),
     "alerts.history": lambda s, a, p: alerts.history(s, a, p),
     "attendance.history": lambda s, a, p: attendance.history(s, a, p),
     "attendance.recorded": lambda s, a, p: attendance.recorded(s, a, [p], day=TODAY, session_kind="group"),
@@ -57,6 +63,13 @@ RECORD_READERS = {
     "diary.cards_csv": lambda s, a, p: diary.cards_csv(s, a, p, targets=[]),
     "diary.recent_days_with_cards": lambda s, a, p: diary.recent_days_with_cards(s, a, p, TODAY),
     "export.record_zip": lambda s, a, p: export.record_zip(s, a, p),
+    "fhir.handoff_bundle": lambda s, a, p: fhir.handoff_bundle(s, a, p),
+    "fhir.handoff_json": lambda s, a, p: fhir.handoff_json(s, a, p),
+    "goals.board": lambda s, a, p: goals.board(s, a, p, TODAY),
+    "goals.goals_csv": lambda s, a, p: goals.goals_csv(s, a, p),
+    "goals.goals_for": lambda s, a, p: goals.goals_for(s, a, p),
+    "goals.ratings_for": lambda s, a, p: goals.ratings_for(s, a, p),
+    "goals.report_section": lambda s, a, p: goals.report_section(s, a, p),
     "practice.favourites": lambda s, a, p: practice.favourites(s, a, p),
     "practice.homework_for": lambda s, a, p: practice.homework_for(s, a, p),
     "practice.practice_between": lambda s, a, p: practice.practice_between(s, a, p, WEEK_AGO, TODAY),
@@ -88,6 +101,11 @@ def _shared_steps(plan):
     assert plan is None or set(plan.content) <= {"reasons_for_living"}  # only what the participant marked
 
 
+def _no_medication(plan):
+    assert plan is not None and plan.items("triggers") == ["Payday"]  # the plan, ...
+    assert "medication" not in plan.content and plan.updated_by == ""  # ... never the medication plan
+
+
 # The family views: (category their consent must cover, call, what the answer may contain).
 SUMMARY_READERS = {
     "sharing.mood_trend": (
@@ -112,6 +130,11 @@ SUMMARY_READERS = {
         lambda r: _weekly(r, 2),
     ),
     "safety.current_plan": (Category.SAFETY_PLAN, lambda s, a, p: safety.current_plan(s, a, p), _shared_steps),
+    "aftercare.current_plan": (
+        Category.AFTERCARE,
+        lambda s, a, p: aftercare.current_plan(s, a, p),
+        _no_medication,
+    ),
 }
 
 # Readers for a role's own lists: refused to family by role.
@@ -141,6 +164,7 @@ OWN_READERS = {
 # Functions that change things (family never writes: see test_access) or are the gate itself.
 NOT_READERS = {
     "access.authorize",
+    "aftercare.save_plan",
     "access.record",
     "access.record_many",
     "access.require_role",
@@ -179,6 +203,8 @@ NOT_READERS = {
     "sharing.grant",
     "sharing.revoke",
     "sharing.withdraw_invitation",
+    "goals.rate_goals",
+    "goals.save_goals",
     "feed.turn_off",
     "feed.turn_on",
     "notify.save_reminders",
@@ -223,6 +249,14 @@ def test_every_reader_refuses_family_or_returns_only_the_consented_summary(sessi
         participant_id=dana.id,
         base_version=plan.version,
         content={**plan.content, "shared_steps": ["reasons_for_living"]},
+    )
+    current = aftercare.current_plan(session, dana, dana.id)
+    aftercare.save_plan(
+        session,
+        dana,
+        participant_id=dana.id,
+        content={"triggers": ["Payday"], "medication": "Sertraline 50 mg"},
+        base_version=current.version if current else None,
     )
     consented = set(sharing.OFFERED) if state == "all" else set() if state == "none" else {Category(state)}
     now = utcnow()

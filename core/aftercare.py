@@ -1,0 +1,329 @@
+"""The relapse-prevention and aftercare plan, built with the therapist before discharge.
+
+Versioned the way the safety plan is (core/safety.py): every save adds a version (who, when), the
+newest is the plan, and a save names the version it was based on, so when two people edit at once the
+second is told (`safety.PlanConflict`, with the newer version) and keeps their text. The plan's
+shape — `safety.Plan`, the change list `safety.Change`, contacts as name and phone with
+`safety.phone_flag` — is the safety plan's, reused rather than copied.
+
+What it holds: personal triggers, early warning signs, coping steps, people to call, continuing-care
+appointments (provider, date, contact), the medication plan and mutual-help meetings.
+
+A family member sees it only with a consent the participant gives for this category
+(`Category.AFTERCARE`, asked for as a summary): everything but the medication plan. Never by default.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from datetime import date, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from core import clinical, inputs
+from core.access import Action, Actor, Category, authorize
+from core.errors import ValidationError
+from core.models import AftercarePlanVersion, AppUser, Role, utcnow
+from core.program import user_today
+from core.safety import CONTACT_NAME_MAX, CONTACT_PHONE_MAX, Change, Plan, PlanConflict, describe, phone_flag
+
+# (key, title, what it asks) in the order the plan is read.
+LISTS: tuple[tuple[str, str, str], ...] = (
+    (
+        "triggers",
+        "My personal triggers",
+        "people, places, feelings and times that make using or a setback more likely.",
+    ),
+    ("warning_signs", "Early warning signs", "what I (or the people close to me) notice first when things slide."),
+    ("coping_steps", "What I'll do", "the steps that work for me, in the order I'll try them."),
+    ("meetings", "Mutual-help meetings", "which meetings, where and when (e.g. SMART Recovery, Tue 7 pm, library)."),
+)
+PEOPLE = ("people", "People I can call", "who I'll call when a warning sign shows up.")
+APPOINTMENTS = (
+    "appointments",
+    "Continuing-care appointments",
+    "who I'll see after the program, when, and how to reach them.",
+)
+MEDICATION = ("medication", "Medication plan", "what I take, who prescribes it, and what to do if I miss a dose.")
+TITLES = {k: t for k, t, _ in (*LISTS, PEOPLE, APPOINTMENTS, MEDICATION)}
+NOT_FOR_FAMILY = frozenset({"medication"})  # the family view is the rest of the plan
+PROVIDER_MAX = 120
+CONTACT_MAX = 120
+
+
+def _lines(key: str, raw, errors: dict) -> list[str]:
+    title = TITLES[key]
+    if not isinstance(raw, (list, tuple)) or len(raw) > clinical.AFTERCARE_ITEMS_MAX * 4:
+        errors[key] = f"{title}: up to {clinical.AFTERCARE_ITEMS_MAX} lines; the most important ones first."
+        return []
+    if not all(isinstance(i, str) for i in raw):
+        errors[key] = f"{title}: each line must be text."
+        return []
+    if any(len(i) > 8 * clinical.AFTERCARE_ITEM_MAX for i in raw):
+        errors[key] = f"{title}: keep each line under {clinical.AFTERCARE_ITEM_MAX} characters."
+        return []
+    items = [line for line in map(inputs.line_text, raw) if line]
+    if any(len(i) > clinical.AFTERCARE_ITEM_MAX for i in items):
+        errors[key] = f"{title}: keep each line under {clinical.AFTERCARE_ITEM_MAX} characters."
+    if len(items) > clinical.AFTERCARE_ITEMS_MAX:
+        errors[key] = f"{title}: up to {clinical.AFTERCARE_ITEMS_MAX} lines; the most important ones first."
+    return items
+
+
+def _records(key: str, raw, parts: dict[str, int], errors: dict) -> list[dict]:
+    """Entries of one-line parts (people: name and phone; appointments: provider and contact, plus a
+    date checked by the caller). A blank entry is dropped."""
+    title = TITLES[key]
+    if not isinstance(raw, (list, tuple)) or len(raw) > clinical.AFTERCARE_ITEMS_MAX * 4:
+        errors[key] = f"{title}: up to {clinical.AFTERCARE_ITEMS_MAX} entries."
+        return []
+    out = []
+    for item in raw:
+        allowed = set(parts) | ({"date"} if key == "appointments" else set())
+        if not isinstance(item, dict) or set(item) - allowed:
+            errors[key] = f"{title}: this form is out of date; open it again."
+            return []
+        values = {p: item.get(p) for p in parts}
+        if not all(v is None or isinstance(v, str) for v in values.values()) or any(
+            len(v or "") > 8 * limit for v, limit in zip(values.values(), parts.values(), strict=True)
+        ):
+            errors[key] = f"{title}: each entry is a few words of text."
+            return []
+        entry = {p: inputs.line_text(v or "") for p, v in values.items()}
+        if key == "appointments":
+            when = item.get("date")
+            if when is not None and not inputs.is_day(when):
+                errors[key] = f"{title}: choose each appointment's date from the calendar."
+                return []
+            entry["date"] = when.isoformat() if when else ""
+        if not any(entry.values()):
+            continue
+        too_long = [p for p, limit in parts.items() if len(entry[p]) > limit]
+        if too_long:
+            errors[key] = f"{title}: keep each part under {parts[too_long[0]]} characters."
+        out.append(entry)
+    if len(out) > clinical.AFTERCARE_ITEMS_MAX:
+        errors[key] = f"{title}: up to {clinical.AFTERCARE_ITEMS_MAX} entries."
+    return out
+
+
+def _content(content) -> dict:
+    """The plan as it will be stored (LINE text everywhere but the medication plan, which is FREE
+    text; dates as ISO days). Raises inputs.Problem naming each section that is wrong."""
+    if not isinstance(content, dict) or set(content) - set(TITLES):
+        raise inputs.Problem({"plan": "This plan could not be read; open it again."})
+    errors: dict[str, str] = {}
+    out: dict = {key: _lines(key, content.get(key) or [], errors) for key, _, _ in LISTS}
+    out["people"] = _records(
+        "people", content.get("people") or [], {"name": CONTACT_NAME_MAX, "phone": CONTACT_PHONE_MAX}, errors
+    )
+    for person in out["people"]:
+        if not person["name"]:
+            errors["people"] = "People I can call: give each number a name."
+    out["appointments"] = _records(
+        "appointments", content.get("appointments") or [], {"provider": PROVIDER_MAX, "contact": CONTACT_MAX}, errors
+    )
+    for visit in out["appointments"]:
+        if not visit["provider"] or not visit["date"]:
+            errors["appointments"] = "Continuing-care appointments: give each one a provider and a date."
+    out["medication"] = AftercareForm.value("medication", content.get("medication"), errors) or ""
+    if errors:
+        raise inputs.Problem(errors)
+    return out
+
+
+class AftercareForm(inputs.Form):
+    content: inputs.Custom(_content, inputs.Limit(max_chars=clinical.AFTERCARE_ITEM_MAX))  # type: ignore[valid-type]
+    base_version: inputs.RecordId(  # type: ignore[valid-type]
+        "This plan changed while you were editing; open it again.", optional=True
+    )
+    medication: inputs.FreeText(  # type: ignore[valid-type]
+        clinical.AFTERCARE_MEDICATION_MAX,
+        "The medication plan",
+        optional=True,
+        too_long=f"Keep the medication plan under {clinical.AFTERCARE_MEDICATION_MAX:,} characters (it has {{n:,}}).",
+    )
+
+
+def _latest(session: Session, participant_id: int):
+    return session.exec(
+        select(AftercarePlanVersion, AppUser.name)
+        .join(AppUser, col(AppUser.id) == col(AftercarePlanVersion.created_by_id))
+        .where(AftercarePlanVersion.participant_id == participant_id)
+        .order_by(col(AftercarePlanVersion.version).desc())
+    ).first()
+
+
+def current_plan(session: Session, actor: Actor, participant_id: int) -> Plan | None:
+    """The newest version. A family member (with this category's consent) gets a summary: the plan
+    without the medication plan and without who wrote it."""
+    family = actor.role is Role.FAMILY
+    authorize(session, actor, participant_id, Category.AFTERCARE, Action.READ_SUMMARY if family else Action.READ)
+    row = _latest(session, participant_id)
+    if row is None:
+        return None
+    version, author = row
+    if family:
+        shared = {k: v for k, v in version.content.items() if k not in NOT_FOR_FAMILY}
+        return Plan(version.version, shared, version.created_at, "")
+    return Plan(version.version, version.content, version.created_at, author)
+
+
+def save_plan(session: Session, actor: Actor, *, participant_id: int, content: dict, base_version: int | None) -> Plan:
+    """Save a new version (participant or their therapist). Raises safety.PlanConflict when someone
+    saved since `base_version`; ValidationError naming each wrong section. A continuing-care
+    appointment must not be in the past when it is added (one kept from an earlier version may be)."""
+    authorize(session, actor, participant_id, Category.AFTERCARE, Action.WRITE)
+    errors = AftercareForm.errors(content=content, base_version=base_version, medication=None)
+    cleaned: dict | None = (
+        None if errors else AftercareForm.check(content=content, base_version=None, medication=None).content
+    )
+    if cleaned is not None:
+        today = user_today(session, participant_id)
+        row = _latest(session, participant_id)
+        before = {(a["provider"], a["date"]) for a in row[0].content.get("appointments", [])} if row else set()
+        for visit in cleaned["appointments"]:
+            day = date.fromisoformat(visit["date"])
+            if day < today and (visit["provider"], visit["date"]) not in before:
+                errors["appointments"] = (
+                    f"The appointment on {day:%b} {day.day}, {day.year} is in the past: check the date."
+                )
+            elif day > today + timedelta(days=clinical.AFTERCARE_APPOINTMENT_MAX_DAYS):
+                errors["appointments"] = f"The appointment on {day:%b} {day.day}, {day.year} is more than a year away."
+    if errors:
+        raise ValidationError(errors)
+    latest = row[0].version if row else None
+    if latest is None and base_version is not None:  # a version that never existed: no newer plan to show
+        raise ValidationError.one("base_version", "This plan changed while you were editing; open it again.")
+    if latest != base_version:
+        raise PlanConflict(current_plan(session, actor, participant_id))  # type: ignore[arg-type]
+    version = AftercarePlanVersion(
+        participant_id=participant_id,
+        version=(latest or 0) + 1,
+        content=cleaned or {},
+        created_by_id=actor.id,
+        created_at=utcnow(),
+    )
+    session.add(version)
+    try:
+        session.commit()
+    except IntegrityError:  # the same version was saved a moment ago by someone else
+        session.rollback()
+        raise PlanConflict(current_plan(session, actor, participant_id)) from None  # type: ignore[arg-type]
+    return Plan(version.version, version.content, version.created_at, actor.name)
+
+
+def flags(plan: Plan | None) -> list[str]:
+    """Numbers that don't look diallable, kept but pointed out (as on the safety plan)."""
+    return [f for p in (plan.items("people") if plan else []) if (f := phone_flag(p.get("phone", "")))]
+
+
+def entry(key: str, item) -> str:
+    """One entry as a line of text."""
+    if key == "appointments" and isinstance(item, dict):
+        when = date.fromisoformat(item["date"]) if item.get("date") else None
+        day = f"{when:%a %b} {when.day}, {when.year}" if when else ""
+        return " · ".join(part for part in (item.get("provider", ""), day, item.get("contact", "")) if part)
+    return describe(item)
+
+
+def history(session: Session, actor: Actor, participant_id: int) -> list[Change]:
+    """Every version, newest first, with what changed from the one before (never for family)."""
+    authorize(session, actor, participant_id, Category.AFTERCARE, Action.READ)
+    rows = session.exec(
+        select(AftercarePlanVersion, AppUser.name)
+        .join(AppUser, col(AppUser.id) == col(AftercarePlanVersion.created_by_id))
+        .where(AftercarePlanVersion.participant_id == participant_id)
+        .order_by(col(AftercarePlanVersion.version))
+    ).all()
+    changes: list[Change] = []
+    before: dict = {}
+    for row, author in rows:
+        summary = []
+        for key, title in TITLES.items():
+            if key == "medication":
+                if row.content.get(key, "") != before.get(key, ""):
+                    summary.append(f"{title}: changed")
+                continue
+            old = [entry(key, i) for i in before.get(key, [])]
+            new = [entry(key, i) for i in row.content.get(key, [])]
+            summary += [f"{title}: added “{i}”" for i in new if i not in old]
+            summary += [f"{title}: removed “{i}”" for i in old if i not in new]
+        changes.append(Change(row.version, row.created_at, author, summary or ["No changes"]))
+        before = row.content
+    return list(reversed(changes))
+
+
+def aftercare_csv(session: Session, actor: Actor, participant_id: int) -> str:
+    """aftercare_plan.csv for the record: the current version, one row per entry."""
+    from core.diary import spreadsheet_row
+
+    authorize(session, actor, participant_id, Category.AFTERCARE, Action.READ)  # the record: never family
+    plan = current_plan(session, actor, participant_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["version", "section", "entry"])
+    if plan:
+        for key, title in TITLES.items():
+            values = [plan.content.get(key, "")] if key == "medication" else plan.items(key)
+            for item in values:
+                if item:
+                    writer.writerow(spreadsheet_row([plan.version, title, entry(key, item)]))
+    return out.getvalue()
+
+
+def printable(plan: Plan | None, *, name: str) -> str:
+    """A self-contained page to print or keep (every typed word escaped); people's numbers are
+    tap-to-call links, as on the printable safety plan."""
+    from core.program import dial_digits
+
+    e = html.escape
+    parts = [f"<h1>Relapse-prevention and aftercare plan — {e(name)}</h1>"]
+    sections = [*LISTS[:3], PEOPLE, APPOINTMENTS, MEDICATION, LISTS[3]]
+    for number, (key, title, prompt) in enumerate(sections, start=1):
+        if key == "medication":
+            text = plan.content.get(key, "") if plan else ""
+            body = f"<p class='free'>{e(text)}</p>" if text else "<ul><li class='blank'>&nbsp;</li></ul>"
+        else:
+            items = plan.items(key) if plan else []
+            lines = []
+            for item in items:
+                if key == "people" and isinstance(item, dict):
+                    number_ = dial_digits(item.get("phone", ""))
+                    link = f" — <a href='tel:{number_}'>{e(item.get('phone', ''))}</a>" if number_ else ""
+                    lines.append(f"<li>{e(item.get('name', ''))}{link}</li>")
+                else:
+                    lines.append(f"<li>{e(entry(key, item))}</li>")
+            body = "<ul>" + ("".join(lines) or "<li class='blank'>&nbsp;</li>" * 3) + "</ul>"
+        parts.append(f"<h2>{number}. {e(title)}</h2><p class='prompt'>{e(prompt)}</p>{body}")
+    when = f"Version {plan.version}, {plan.updated_at:%B %d, %Y}" if plan else "Blank plan"
+    parts.append(f"<p class='prompt'>{e(when)}. If you are in danger now, call your emergency number or 988.</p>")
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1f2a2e}"
+        "h1{font-size:1.5rem}h2{font-size:1.1rem;margin-bottom:.2rem}.prompt{color:#5b6b6d;margin-top:0}"
+        "li.blank{border-bottom:1px solid #999;list-style:none;height:1.6rem}.free{white-space:pre-wrap}"
+        "a{color:#1a56a8}"
+    )
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
+        f"<title>Aftercare plan</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
+    )
+
+
+def report_section(session: Session, actor: Actor, participant_id: int) -> str:
+    """The printable progress report's aftercare section (HTML, every typed word escaped)."""
+    authorize(session, actor, participant_id, Category.AFTERCARE, Action.READ)  # the record: never family
+    plan = current_plan(session, actor, participant_id)
+    if plan is None:
+        return "<h2>Aftercare plan</h2><p>Not written yet.</p>"
+    e = html.escape
+    parts = [f"<h2>Aftercare plan (version {plan.version})</h2><ul>"]
+    for key, title in TITLES.items():
+        values = [plan.content.get(key, "")] if key == "medication" else plan.items(key)
+        values = [entry(key, v) if key != "medication" else v for v in values if v]
+        if values:
+            parts.append(f"<li><b>{e(title)}</b>: {e('; '.join(values))}</li>")
+    return "".join(parts) + "</ul>"

@@ -1,0 +1,125 @@
+"""The discharge hand-off Bundle: valid FHIR (fhir.resources R4B models), round-tripped through JSON,
+with the LOINC codes, the goals and the aftercare plan; minimum necessary; the therapist's only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.observation import Observation
+from pydantic import ValidationError as PydanticError
+from sqlmodel import select
+
+from core import aftercare, checkups, fhir, goals
+from core.access import Actor
+from core.errors import AccessDenied
+from core.models import AppUser, AuditEvent
+from core.program import user_today
+
+
+def act(session, username) -> Actor:
+    return Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
+
+
+def _of(bundle: Bundle, kind: str) -> list:
+    return [e.resource for e in bundle.entry if e.resource.get_resource_type() == kind]
+
+
+def test_the_bundle_round_trips_and_holds_the_checkups_goals_and_aftercare_plan(session, demo):
+    alex, rivera = act(session, "alex"), act(session, "dr.rivera")
+    today = user_today(session, alex.id)
+    aftercare.save_plan(
+        session,
+        rivera,
+        participant_id=alex.id,
+        content={
+            "triggers": ["Paydays"],
+            "appointments": [{"provider": "Dr. Lee", "date": today + timedelta(days=9), "contact": "555-0199"}],
+            "medication": "Sertraline 50 mg mornings",
+        },
+        base_version=None,
+    )
+    text = fhir.handoff_json(session, rivera, alex.id)
+    bundle = Bundle.model_validate_json(text)  # parsed and validated again by the library
+    assert bundle.type == "collection"
+    assert bundle.model_dump_json(indent=2, exclude_none=True) == text  # round trip, nothing lost
+
+    past = checkups.histories(session, rivera, alex.id, ("phq9", "gad7"))
+    totals = {(o.code.coding[0].code, str(o.effectiveDateTime), o.valueInteger) for o in _of(bundle, "Observation")}
+    assert totals == {
+        ({"phq9": "44261-6", "gad7": "70274-6"}[k], p.day.isoformat(), p.total) for k in past for p in past[k]
+    }
+    questionnaires = {q.url.rsplit("/", 1)[-1]: q for q in _of(bundle, "Questionnaire")}
+    assert [i.linkId for i in questionnaires["phq9"].item][:2] == ["44250-9", "44255-8"]
+    assert len(questionnaires["phq9"].item) == 9 and len(questionnaires["gad7"].item) == 7
+    assert questionnaires["phq9"].code[0].code == "44249-1"
+    latest_phq9 = past["phq9"][-1]
+    response = next(
+        r
+        for r in _of(bundle, "QuestionnaireResponse")
+        if r.questionnaire.endswith("/phq9") and str(r.authored) == latest_phq9.day.isoformat()
+    )
+    assert [i.answer[0].valueCoding.code for i in response.item] == [fhir.ANSWERS[a][0] for a in latest_phq9.answers]
+
+    on_plan = goals.goals_for(session, rivera, alex.id)
+    assert [(g.description.text, g.target[0].detailString) for g in _of(bundle, "Goal")] == [
+        (g.text, g.measure) for g in on_plan
+    ]
+    [plan] = _of(bundle, "CarePlan")
+    [visit] = plan.activity
+    assert str(visit.detail.scheduledPeriod.start) == (today + timedelta(days=9)).isoformat()
+    assert visit.detail.description == "Dr. Lee · 555-0199"
+    assert any("Paydays" in n.text for n in plan.note) and any("Sertraline" in n.text for n in plan.note)
+    assert len(plan.goal) == len(on_plan)
+    refs = {e.fullUrl for e in bundle.entry}
+    assert all(r.subject.reference in refs for r in _of(bundle, "Observation"))
+
+
+def test_minimum_necessary_a_name_and_no_substance_use_data(session, demo):
+    eli, eli_therapist = act(session, "eli"), None
+    for name in ("dr.rivera", "dr.chen"):
+        try:
+            bundle = fhir.handoff_bundle(session, act(session, name), eli.id)
+        except AccessDenied:
+            continue
+        eli_therapist = name
+        break
+    assert eli_therapist is not None
+    [patient] = _of(bundle, "Patient")
+    assert patient.name[0].text == "Eli Santos"
+    dumped = patient.model_dump(exclude_none=True)
+    assert set(dumped) == {"resourceType", "active", "name"}  # no telecom, address, birth date, email
+    text = bundle.model_dump_json()
+    assert "pacs" not in text.lower() and "audit" not in text.lower() and "dast" not in text.lower()
+
+
+def test_only_the_therapist_of_the_caseload_gets_it_and_the_export_is_recorded(session, demo):
+    alex, rivera, chen = act(session, "alex"), act(session, "dr.rivera"), act(session, "dr.chen")
+    for who in (alex, chen, act(session, "pat.morgan"), act(session, "admin")):
+        with pytest.raises(AccessDenied):
+            fhir.handoff_bundle(session, who, alex.id)
+    fhir.handoff_bundle(session, rivera, alex.id)
+    events = session.exec(
+        select(AuditEvent).where(AuditEvent.actor_id == rivera.id, AuditEvent.category == "handoff")
+    ).all()
+    assert [(e.action, e.participant_id, e.ref) for e in events] == [("export", alex.id, f"participant:{alex.id}")]
+
+
+def test_hostile_goal_words_travel_as_data(session, demo):
+    alex, rivera = act(session, "alex"), act(session, "dr.rivera")
+    goals.save_goals(
+        session,
+        rivera,
+        participant_id=alex.id,
+        goals=[{"id": None, "text": '"}]},{"resourceType":"Patient" ![x](y)', "measure": "<b>weekly</b>"}],
+    )
+    bundle = Bundle.model_validate_json(fhir.handoff_json(session, rivera, alex.id))
+    [goal] = _of(bundle, "Goal")
+    assert goal.description.text == '"}]},{"resourceType":"Patient" ![x](y)'
+    assert len(_of(bundle, "Patient")) == 1
+
+
+def test_the_models_refuse_a_resource_missing_what_fhir_requires():
+    with pytest.raises(PydanticError):
+        Observation(code={"text": "PHQ-9 total"})  # no status: FHIR requires one
