@@ -16,13 +16,25 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.db import rerun_memo, unit_of
 from core.errors import AccessDenied
-from core.models import AppUser, AuditEvent, CaseloadAssignment, ConsentGrant, FamilyLink, Role, utcnow
+from core.models import (
+    AppUser,
+    AuditEvent,
+    CaseloadAssignment,
+    ConsentGrant,
+    FamilyLink,
+    Role,
+    id_of,
+    saved_id,
+    table_of,
+    utcnow,
+)
 
 
 class Category(StrEnum):
@@ -208,7 +220,9 @@ class Actor:
 
     @classmethod
     def of(cls, user: AppUser) -> Actor:
-        return cls(id=user.id, role=Role(user.role), username=user.username, name=user.name, program_id=user.program_id)
+        return cls(
+            id=id_of(user), role=Role(user.role), username=user.username, name=user.name, program_id=user.program_id
+        )
 
 
 def _facts(session: Session) -> dict | None:
@@ -219,16 +233,29 @@ def _facts(session: Session) -> dict | None:
     return None if unit is None else unit.cache
 
 
-def _people(session: Session, ids: set[int]) -> dict[int, object]:
+class _Person(NamedTuple):
+    """What the gate knows of a person."""
+
+    id: int
+    role: str
+    is_active: bool
+    program_id: int | None
+
+
+def _people(session: Session, ids: set[int]) -> dict[int, _Person]:
     """Role, active flag and program of each id, from the rerun's facts where it can."""
     facts = _facts(session)
-    known = {} if facts is None else {i: facts[("person", i)] for i in ids if ("person", i) in facts}
+    known: dict[int, _Person | None] = (
+        {} if facts is None else {i: facts[("person", i)] for i in ids if ("person", i) in facts}
+    )
     missing = ids - set(known)
     if missing:
         rows = {
-            row.id: row
-            for row in session.exec(
-                select(AppUser.id, AppUser.role, AppUser.is_active, AppUser.program_id).where(AppUser.id.in_(missing))
+            saved_id(pid): _Person(saved_id(pid), role, active, program)
+            for pid, role, active, program in session.exec(
+                select(AppUser.id, AppUser.role, AppUser.is_active, AppUser.program_id).where(
+                    col(AppUser.id).in_(missing)
+                )
             )
         }
         for i in missing:
@@ -276,19 +303,21 @@ def _consent_now(session: Session, family_id: int, participant_id: int, category
         select(ConsentGrant.id)
         .join(
             FamilyLink,
-            (FamilyLink.family_id == ConsentGrant.family_id)
-            & (FamilyLink.participant_id == ConsentGrant.participant_id),
+            (col(FamilyLink.family_id) == ConsentGrant.family_id)
+            & (col(FamilyLink.participant_id) == ConsentGrant.participant_id),
         )
         .where(
             ConsentGrant.participant_id == participant_id,
             ConsentGrant.family_id == family_id,
             ConsentGrant.category == category.value,
-            ConsentGrant.revoked_at == None,  # noqa: E711 - SQL expression
+            col(ConsentGrant.revoked_at).is_(None),
             ConsentGrant.expires_at > now,
         )
     )
     if category is Category.SUBSTANCE_USE:
-        query = query.where(ConsentGrant.purpose != "", ConsentGrant.signature != "", ConsentGrant.signed_at != None)  # noqa: E711
+        query = query.where(
+            ConsentGrant.purpose != "", ConsentGrant.signature != "", col(ConsentGrant.signed_at).is_not(None)
+        )
     return session.exec(query).first() is not None
 
 
@@ -415,7 +444,7 @@ def record(
         "ref": ref,
     }
     if unit is None:
-        session.execute(insert(AuditEvent.__table__), [row])
+        session.execute(insert(table_of(AuditEvent)), [row])
         session.commit()
         return
     _buffer(unit, row)
@@ -425,6 +454,7 @@ def record(
 
 def _buffer(unit, row: dict) -> None:
     """Add a row to the unit's pending events, folding a repeated read into the first one."""
+    key: tuple
     if row["allowed"] and row["action"] in _READS:
         key = (row["actor_id"], row["participant_id"], row["category"], row["action"])
         earlier = unit.audit.get(key)
@@ -467,7 +497,7 @@ def record_many(
     ]
     unit = unit_of(session)
     if unit is None:
-        session.execute(insert(AuditEvent.__table__), rows)
+        session.execute(insert(table_of(AuditEvent)), rows)
         session.commit()
         return
     for row in rows:

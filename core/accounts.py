@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import auth, inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.errors import ValidationError
-from core.models import AppUser, CaseloadAssignment, Role, utcnow
+from core.models import AppUser, CaseloadAssignment, Role, id_of, table_of, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -67,16 +68,19 @@ def _password(value) -> str:
 class AccountForm(inputs.Form):
     """A new account, from the admin's form or a family member's invitation."""
 
-    username: inputs.Custom(_username, inputs.Limit(max_chars=auth.USERNAME_MAX))
-    name: inputs.Name(
-        NAME_MAX,
-        "The name",
-        required="Enter the person's name.",
-        too_long=f"Keep the name under {NAME_MAX} characters.",
-    )
-    email: inputs.Email(EMAIL_RE, EMAIL_MAX)
-    role: inputs.OneOf([r.value for r in Role], "Choose a role.")
-    password: inputs.Custom(_password, inputs.Limit(max_chars=auth.PASSWORD_MAX_BYTES))
+    username: Annotated[str, inputs.Custom(_username, inputs.Limit(max_chars=auth.USERNAME_MAX))]
+    name: Annotated[
+        str,
+        inputs.Name(
+            NAME_MAX,
+            "The name",
+            required="Enter the person's name.",
+            too_long=f"Keep the name under {NAME_MAX} characters.",
+        ),
+    ]
+    email: Annotated[str, inputs.Email(EMAIL_RE, EMAIL_MAX)]
+    role: Annotated[str, inputs.OneOf([r.value for r in Role], "Choose a role.")]
+    password: Annotated[str, inputs.Custom(_password, inputs.Limit(max_chars=auth.PASSWORD_MAX_BYTES))]
 
 
 def validate_new_account(
@@ -140,7 +144,7 @@ def create_account(
         session.rollback()
         raise ValidationError.one("username", "That username (or email) was just taken. Try another.") from None
     if therapist_id is not None and role == Role.PARTICIPANT.value:
-        session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapist_id, assigned_by_id=actor.id))
+        session.add(CaseloadAssignment(participant_id=id_of(user), therapist_id=therapist_id, assigned_by_id=actor.id))
     record(
         session,
         actor,
@@ -201,7 +205,7 @@ def set_active(session: Session, actor: Actor, *, user_id: int, active: bool) ->
         raise ValidationError.one("user", "You can't deactivate your own account.")
     user.is_active = active
     if not active:
-        auth.end_all_sessions(session, user.id)
+        auth.end_all_sessions(session, id_of(user))
     session.add(user)
     record(
         session,
@@ -220,10 +224,10 @@ def list_accounts(session: Session, actor: Actor, *, role: str | None = None, se
     if role is not None and role != "" and not (isinstance(role, str) and role in Role._value2member_map_):
         raise ValidationError.one("role", "Choose a role from the list.")
     search = inputs.line_text(search)[:SEARCH_MAX] if isinstance(search, str) and len(search) < 10_000 else ""
-    therapist = AppUser.__table__.alias("therapist")
+    therapist = table_of(AppUser).alias("therapist")
     query = (
         select(AppUser, therapist.c.name)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id, isouter=True)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id, isouter=True)
         .join(therapist, therapist.c.id == CaseloadAssignment.therapist_id, isouter=True)
         .where(AppUser.program_id == actor.program_id)
         .order_by(AppUser.role, AppUser.name)
@@ -232,10 +236,10 @@ def list_accounts(session: Session, actor: Actor, *, role: str | None = None, se
         query = query.where(AppUser.role == role)
     if search.strip():
         pattern = f"%{search.strip().lower()}%"
-        query = query.where(or_(func.lower(AppUser.name).like(pattern), AppUser.username.like(pattern)))
+        query = query.where(or_(func.lower(AppUser.name).like(pattern), col(AppUser.username).like(pattern)))
     rows = [
         AccountRow(
-            id=u.id,
+            id=id_of(u),
             username=u.username,
             name=u.name,
             email=u.email or "",
@@ -256,12 +260,12 @@ def people(session: Session, *, program_id: int | None, role: Role) -> list[Pers
         select(AppUser)
         .where(
             AppUser.role == role.value,
-            AppUser.is_active == True,  # noqa: E712
+            col(AppUser.is_active).is_(True),
             AppUser.program_id == program_id,
         )
         .order_by(AppUser.name)
     )
-    return [PersonRef(u.id, u.name, u.username) for u in session.exec(query)]
+    return [PersonRef(id_of(u), u.name, u.username) for u in session.exec(query)]
 
 
 def caseload_for(session: Session, actor: Actor) -> list[PersonRef]:
@@ -269,11 +273,11 @@ def caseload_for(session: Session, actor: Actor) -> list[PersonRef]:
     require_role(session, actor, Role.THERAPIST, what="caseload")
     query = (
         select(AppUser)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
-        .where(CaseloadAssignment.therapist_id == actor.id, AppUser.is_active == True)  # noqa: E712
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id)
+        .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
         .order_by(AppUser.name)
     )
-    rows = [PersonRef(u.id, u.name, u.username, u.started_on) for u in session.exec(query)]
+    rows = [PersonRef(id_of(u), u.name, u.username, u.started_on) for u in session.exec(query)]
     record(session, actor, category="caseload", action="read")
     return rows
 

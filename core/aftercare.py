@@ -19,6 +19,7 @@ import csv
 import html
 import io
 from datetime import date, timedelta
+from typing import Annotated
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -136,16 +137,21 @@ def _content(content) -> dict:
 
 
 class AftercareForm(inputs.Form):
-    content: inputs.Custom(_content, inputs.Limit(max_chars=clinical.AFTERCARE_ITEM_MAX))  # type: ignore[valid-type]
-    base_version: inputs.RecordId(  # type: ignore[valid-type]
-        "This plan changed while you were editing; open it again.", optional=True
-    )
-    medication: inputs.FreeText(  # type: ignore[valid-type]
-        clinical.AFTERCARE_MEDICATION_MAX,
-        "The medication plan",
-        optional=True,
-        too_long=f"Keep the medication plan under {clinical.AFTERCARE_MEDICATION_MAX:,} characters (it has {{n:,}}).",
-    )
+    content: Annotated[dict, inputs.Custom(_content, inputs.Limit(max_chars=clinical.AFTERCARE_ITEM_MAX))]
+    base_version: Annotated[
+        int | None, inputs.RecordId("This plan changed while you were editing; open it again.", optional=True)
+    ]
+    medication: Annotated[
+        str,
+        inputs.FreeText(
+            clinical.AFTERCARE_MEDICATION_MAX,
+            "The medication plan",
+            optional=True,
+            too_long=(
+                f"Keep the medication plan under {clinical.AFTERCARE_MEDICATION_MAX:,} characters (it has {{n:,}})."
+            ),
+        ),
+    ]
 
 
 def _latest(session: Session, participant_id: int):

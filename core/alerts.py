@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
@@ -22,7 +23,18 @@ from core.access import Action, Actor, Category, authorize, record, record_many,
 from core.clinical import Reason, RiskLevel, Severity
 from core.db import insert_if_absent, insert_statement, upsert
 from core.errors import AccessDenied, ValidationError
-from core.models import Alert, AppUser, CaseloadAssignment, DiaryCard, Program, RiskFollowup, Role, utcnow
+from core.models import (
+    Alert,
+    AppUser,
+    CaseloadAssignment,
+    DiaryCard,
+    Program,
+    RiskFollowup,
+    Role,
+    id_of,
+    table_of,
+    utcnow,
+)
 from core.program import program_today
 
 OPENED, UPDATED, ESCALATED, SEEN, NONE = "opened", "updated", "escalated", "seen", "none"
@@ -121,7 +133,7 @@ def _route_once(
     rows = session.exec(
         select(Alert)
         .where(Alert.participant_id == participant_id, Alert.source_key == source_key)
-        .order_by(Alert.seq.desc())
+        .order_by(col(Alert.seq).desc())
     ).all()
     open_rows = [a for a in rows if a.resolved_at is None]
     if latest:
@@ -226,8 +238,8 @@ def _search_query(value) -> str:
 class SearchForm(inputs.Form):
     """A skills search: only screened for crisis words, never stored."""
 
-    query: inputs.Custom(_search_query, inputs.Limit(max_chars=SEARCH_MAX))
-    day: inputs.Day("Reload the page to search again.")
+    query: Annotated[str, inputs.Custom(_search_query, inputs.Limit(max_chars=SEARCH_MAX))]
+    day: Annotated[date, inputs.Day("Reload the page to search again.")]
 
 
 def screen_search(session: Session, actor: Actor, *, query: str, day: date) -> bool:
@@ -270,7 +282,7 @@ def _followup_answers(value) -> dict:
 class FollowupForm(inputs.Form):
     """Yes or no to each follow-up question asked (core.clinical.FOLLOWUP_QUESTIONS)."""
 
-    answers: inputs.Custom(_followup_answers)
+    answers: Annotated[dict, inputs.Custom(_followup_answers)]
 
 
 def save_followup(
@@ -334,7 +346,7 @@ MISSED_BATCH = 1000
 def raise_missed_checkins(
     session: Session, actor: Actor | None, today: date, therapist_id: int | None = None, program_id: int | None = None
 ) -> int:
-    """Open a 'no card for 3 days' alert for each active participant whose last card (or start)
+    """Open a 'no card for MISSED_CARD_DAYS days' alert for each active participant whose last card (or start)
     is that old; one alert per gap, however often it runs. Returns how many it opened.
 
     Written by the scheduled job (`python -m core.alerts`, daily; `make run` runs it once at
@@ -348,11 +360,11 @@ def raise_missed_checkins(
         .correlate(AppUser)
         .scalar_subquery()
     )
-    query = select(AppUser.id, AppUser.started_on, last.label("last")).where(
+    query = select(col(AppUser.id), col(AppUser.started_on), last.label("last")).where(
         col(AppUser.is_active).is_(True), AppUser.role == Role.PARTICIPANT.value
     )
     if therapist_id is not None:
-        query = query.join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id).where(
+        query = query.join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id).where(
             CaseloadAssignment.therapist_id == therapist_id
         )
     if program_id is not None:
@@ -362,6 +374,8 @@ def raise_missed_checkins(
     rows, now = [], utcnow()
     for participant_id, started_on, last_day in session.exec(query):
         since = last_day or started_on
+        if since is None:  # (the query's coalesce leaves out anyone with neither)
+            continue
         text = (
             f"No diary card since {since:%b} {since.day}"
             if last_day
@@ -432,9 +446,9 @@ def _followups(session: Session, participant_ids: list[int]) -> dict[tuple[int, 
         return found
     rows = session.exec(
         select(RiskFollowup, Alert.source_key)
-        .join(Alert, Alert.id == RiskFollowup.alert_id)
-        .where(RiskFollowup.participant_id.in_(participant_ids))
-        .order_by(RiskFollowup.taken_at, RiskFollowup.id)
+        .join(Alert, col(Alert.id) == RiskFollowup.alert_id)
+        .where(col(RiskFollowup.participant_id).in_(participant_ids))
+        .order_by(col(RiskFollowup.taken_at), col(RiskFollowup.id))
     ).all()
     for f, source in rows:
         found[(f.participant_id, source)] = Followup(
@@ -450,22 +464,22 @@ def inbox(session: Session, actor: Actor, *, today: date) -> list[InboxItem]:
     what triggered it, the card's note (read through the diary category, audited) and any
     follow-up answers. Four queries whatever the caseload."""
     require_role(session, actor, Role.THERAPIST, what="alerts")
-    who, acker = AppUser.__table__.alias("who"), AppUser.__table__.alias("acker")
+    who, acker = table_of(AppUser).alias("who"), table_of(AppUser).alias("acker")
     rank = case({s.value: s.rank for s in Severity}, value=Alert.severity, else_=9)
     rows = session.exec(
         select(Alert, who.c.name, acker.c.name, DiaryCard.note)
         .join(who, who.c.id == Alert.participant_id)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == Alert.participant_id)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == Alert.participant_id)
         .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)
         .join(
             DiaryCard,
-            (DiaryCard.participant_id == Alert.participant_id)
-            & (DiaryCard.day == Alert.day)
-            & Alert.source_key.startswith("diary:"),
+            (col(DiaryCard.participant_id) == Alert.participant_id)
+            & (col(DiaryCard.day) == Alert.day)
+            & col(Alert.source_key).startswith("diary:"),
             isouter=True,
         )
-        .where(CaseloadAssignment.therapist_id == actor.id, Alert.resolved_at == None)  # noqa: E711
-        .order_by(rank, Alert.opened_at.desc(), Alert.id.desc())
+        .where(CaseloadAssignment.therapist_id == actor.id, col(Alert.resolved_at).is_(None))
+        .order_by(rank, col(Alert.opened_at).desc(), col(Alert.id).desc())
     ).all()
     participants = sorted({a.participant_id for a, *_ in rows})
     record_many(session, actor, participants, category=Category.ALERTS, action="read")
@@ -474,7 +488,7 @@ def inbox(session: Session, actor: Actor, *, today: date) -> list[InboxItem]:
     followups = _followups(session, participants)
     return [
         InboxItem(
-            a.id,
+            id_of(a),
             a.participant_id,
             name,
             a.trigger,
@@ -520,13 +534,16 @@ def _alert_ids(value) -> list[int]:
 class AcknowledgeForm(inputs.Form):
     """A therapist's note on what was done, for one alert or several."""
 
-    note: inputs.FreeText(
-        ACK_NOTE_MAX,
-        "The note",
-        too_long=f"Keep the note under {ACK_NOTE_MAX} characters.",
-        required="Write what you did or plan to do — it goes in the record.",
-    )
-    alert_ids: inputs.Custom(_alert_ids)
+    note: Annotated[
+        str,
+        inputs.FreeText(
+            ACK_NOTE_MAX,
+            "The note",
+            too_long=f"Keep the note under {ACK_NOTE_MAX} characters.",
+            required="Write what you did or plan to do — it goes in the record.",
+        ),
+    ]
+    alert_ids: Annotated[list[int], inputs.Custom(_alert_ids)]
 
 
 def acknowledge_many(session: Session, actor: Actor, *, alert_ids: list[int], note: str) -> int:
@@ -591,12 +608,12 @@ class PastAlert:
 def history(session: Session, actor: Actor, participant_id: int) -> list[PastAlert]:
     """Every alert for one participant, newest first (open and resolved)."""
     authorize(session, actor, participant_id, Category.ALERTS, Action.READ)
-    acker = AppUser.__table__.alias("acker")
+    acker = table_of(AppUser).alias("acker")
     rows = session.exec(
         select(Alert, acker.c.name)
         .join(acker, acker.c.id == Alert.acknowledged_by_id, isouter=True)
         .where(Alert.participant_id == participant_id)
-        .order_by(Alert.opened_at.desc(), Alert.id.desc())
+        .order_by(col(Alert.opened_at).desc(), col(Alert.id).desc())
     ).all()
     return [
         PastAlert(

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Annotated
 
 from sqlalchemy import case, func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record_many, require_role
@@ -48,10 +49,10 @@ def _statuses(value) -> dict[int, str]:
 class RollForm(inputs.Form):
     """What the roll call sends: one session (day and kind) and a status per participant."""
 
-    day: inputs.Day("Choose the session's date.")
-    session_kind: inputs.OneOf(clinical.SESSION_KINDS, "Choose group, individual or family session.")
-    statuses: inputs.Custom(_statuses)
-    today: inputs.Day("The date has changed since this page opened; reload it.")
+    day: Annotated[date, inputs.Day("Choose the session's date.")]
+    session_kind: Annotated[str, inputs.OneOf(clinical.SESSION_KINDS, "Choose group, individual or family session.")]
+    statuses: Annotated[dict[int, str], inputs.Custom(_statuses)]
+    today: Annotated[date, inputs.Day("The date has changed since this page opened; reload it.")]
 
 
 def record_session(
@@ -102,7 +103,7 @@ def recorded(
     return dict(
         session.exec(
             select(Attendance.participant_id, Attendance.status).where(
-                Attendance.participant_id.in_(participant_ids),
+                col(Attendance.participant_id).in_(participant_ids),
                 Attendance.day == day,
                 Attendance.session_kind == session_kind,
             )
@@ -117,9 +118,9 @@ def history(
     weekly counts from `sharing.attendance_weekly`)."""
     authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, ref=f"{start}..{end}")
     rows = session.exec(
-        select(Attendance.day, Attendance.session_kind, Attendance.status)
+        select(col(Attendance.day), Attendance.session_kind, Attendance.status)
         .where(Attendance.participant_id == participant_id, Attendance.day >= start, Attendance.day <= end)
-        .order_by(Attendance.day.desc(), Attendance.session_kind)
+        .order_by(col(Attendance.day).desc(), Attendance.session_kind)
     ).all()
     return [SessionRecord(*row) for row in rows]
 
@@ -145,13 +146,13 @@ def caseload_rates(session: Session, actor: Actor, start: date) -> dict[int, tup
     appear; every participant shown is recorded in the audit log.
     """
     require_role(session, actor, Role.THERAPIST, what="attendance")
-    came = func.sum(case((Attendance.status.in_(tuple(clinical.ATTENDED)), 1), else_=0))
-    held = func.sum(case((Attendance.status != "excused", 1), else_=0))
+    came = func.sum(case((col(Attendance.status).in_(tuple(clinical.ATTENDED)), 1), else_=0))
+    held = func.sum(case((col(Attendance.status) != "excused", 1), else_=0))
     rows = session.execute(
         select(Attendance.participant_id, came, held)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == Attendance.participant_id)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == Attendance.participant_id)
         .where(CaseloadAssignment.therapist_id == actor.id, Attendance.day >= start)
-        .group_by(Attendance.participant_id)
+        .group_by(col(Attendance.participant_id))
     ).all()
     rates = {pid: (int(c or 0), int(h or 0)) for pid, c, h in rows}
     record_many(session, actor, list(rates), category=Category.ATTENDANCE, action="read", ref=f"{start}")

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Annotated
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import inputs
 from core.access import AREAS, REFUSAL_WORDS, Actor, Category, Refusal, record, require_role
-from core.models import AppUser, AuditEvent, Role
+from core.models import AppUser, AuditEvent, Role, id_of, saved_id, table_of
 from core.program import user_zone
 
 AUDIT_PAGE_SIZE = 200
@@ -88,14 +89,16 @@ def _bounds(start: date | None, end: date | None, zone) -> tuple[datetime | None
 class AuditFilter(inputs.Form):
     """The admin's filters (a reader, but its values reach SQL: checked like any input)."""
 
-    participant_id: inputs.RecordId("Choose a person from the list.", optional=True)
-    actor_id: inputs.RecordId("Choose a person from the list.", optional=True)
-    category: inputs.OneOf(CATEGORY_WORDS, "Choose a kind of record from the list.", optional=True)
-    refused_only: inputs.Flag("Choose whether to show refusals only.")
-    start: inputs.Day("Choose the first day.", optional=True)
-    end: inputs.Day("Choose the last day.", optional=True)
-    page: inputs.Whole(0, 1_000_000, "That page doesn't exist.", optional=False)
-    limit: inputs.Whole(1, 10_000, "Show up to 10,000 events a page.", optional=False)
+    participant_id: Annotated[int | None, inputs.RecordId("Choose a person from the list.", optional=True)]
+    actor_id: Annotated[int | None, inputs.RecordId("Choose a person from the list.", optional=True)]
+    category: Annotated[
+        str | None, inputs.OneOf(CATEGORY_WORDS, "Choose a kind of record from the list.", optional=True)
+    ]
+    refused_only: Annotated[bool, inputs.Flag("Choose whether to show refusals only.")]
+    start: Annotated[date | None, inputs.Day("Choose the first day.", optional=True)]
+    end: Annotated[date | None, inputs.Day("Choose the last day.", optional=True)]
+    page: Annotated[int, inputs.Whole(0, 1_000_000, "That page doesn't exist.", optional=False)]
+    limit: Annotated[int, inputs.Whole(1, 10_000, "Show up to 10,000 events a page.", optional=False)]
 
 
 def audit_log(
@@ -123,14 +126,14 @@ def audit_log(
         page=page,
         limit=limit,
     )
-    who = AppUser.__table__.alias("who")
-    whose = AppUser.__table__.alias("whose")
+    who = table_of(AppUser).alias("who")
+    whose = table_of(AppUser).alias("whose")
     query = (
         select(AuditEvent, who.c.name, whose.c.name)
         .join(who, who.c.id == AuditEvent.actor_id, isouter=True)
         .join(whose, whose.c.id == AuditEvent.participant_id, isouter=True)
-        .where((who.c.program_id == actor.program_id) | (AuditEvent.actor_id == None))  # noqa: E711
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .where((who.c.program_id == actor.program_id) | col(AuditEvent.actor_id).is_(None))
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         .offset(page * limit)
         .limit(limit + 1)
     )
@@ -141,7 +144,7 @@ def audit_log(
     if category:
         query = query.where(AuditEvent.category == str(category))
     if refused_only:
-        query = query.where(AuditEvent.allowed == False)  # noqa: E712
+        query = query.where(col(AuditEvent.allowed).is_(False))
     low, high = _bounds(start, end, user_zone(session, actor.id))
     if low is not None:
         query = query.where(AuditEvent.at >= low)
@@ -152,7 +155,7 @@ def audit_log(
     names = _people_named(session, actor, [e.ref for e, _, _ in events])
     rows = [
         AuditRow(
-            id=e.id,
+            id=id_of(e),
             at=e.at,
             actor=a or "—",
             actor_role=Role(e.actor_role).label if e.actor_role in Role._value2member_map_ else e.actor_role,
@@ -181,11 +184,10 @@ def _people_named(session: Session, actor: Actor, refs: list[str]) -> dict[int, 
     ids = {i for i in map(_person_id, refs) if i is not None}
     if not ids:
         return {}
-    return dict(
-        session.exec(
-            select(AppUser.id, AppUser.name).where(AppUser.id.in_(ids), AppUser.program_id == actor.program_id)
-        ).all()
+    found = session.exec(
+        select(AppUser.id, AppUser.name).where(col(AppUser.id).in_(ids), AppUser.program_id == actor.program_id)
     )
+    return {saved_id(person): name for person, name in found}
 
 
 def _show_ref(ref: str, names: dict[int, str]) -> str:

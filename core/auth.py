@@ -23,18 +23,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TypeGuard
 
 import bcrypt
 import jwt
 from sqlalchemy import delete, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from core import codes, throttle
 from core.access import Actor, Refusal, record
 from core.config import settings
 from core.errors import AccessDenied, ValidationError
 from core.i18n import N_, _, ngettext
-from core.models import AppUser, CaseloadAssignment, OneTimeCode, Role, utcnow
+from core.models import AppUser, CaseloadAssignment, OneTimeCode, Role, id_of, utcnow
 
 PASSWORD_MIN_BYTES = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt ignores (bcrypt 5: rejects) anything longer
@@ -125,14 +126,14 @@ def find_user(session: Session, username: str) -> AppUser | None:
     name = normalize_username(username)
     if not name or len(name) > USERNAME_MAX or not name.isprintable():
         return None
-    return session.execute(select(AppUser).where(AppUser.username == name)).scalars().first()
+    return session.execute(select(AppUser).where(col(AppUser.username) == name)).scalars().first()
 
 
-def may_log_in(user: AppUser | None, *, demo_mode: bool) -> bool:
+def may_log_in(user: AppUser | None, *, demo_mode: bool) -> TypeGuard[AppUser]:
     return user is not None and user.is_active and (demo_mode or not user.is_demo)
 
 
-def session_is_current(user: AppUser | None, version: object, *, demo_mode: bool) -> bool:
+def session_is_current(user: AppUser | None, version: object, *, demo_mode: bool) -> TypeGuard[AppUser]:
     """A login counts while the account may log in and nothing has ended its sessions since."""
     return (
         may_log_in(user, demo_mode=demo_mode)
@@ -247,7 +248,9 @@ def _verify(verify: PasswordCheck, password: str, stored: str) -> bool:
 
 
 def _bump_session_version(session: Session, user_id: int) -> None:
-    session.execute(update(AppUser).where(AppUser.id == user_id).values(session_version=AppUser.session_version + 1))
+    session.execute(
+        update(AppUser).where(col(AppUser.id) == user_id).values(session_version=col(AppUser.session_version) + 1)
+    )
 
 
 def end_all_sessions(session: Session, user_id: int) -> None:
@@ -268,7 +271,7 @@ def login_token(user: AppUser, *, now: datetime | None = None) -> str:
     )
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -325,21 +328,21 @@ def _use_code(session: Session, purpose: str, code: str, *, user_id: int | None,
     query = (
         update(OneTimeCode)
         .where(
-            OneTimeCode.code_hash == _code_hash(purpose, code),
-            OneTimeCode.purpose == purpose,
-            OneTimeCode.used_at.is_(None),
-            OneTimeCode.expires_at > now,
+            col(OneTimeCode.code_hash) == _code_hash(purpose, code),
+            col(OneTimeCode.purpose) == purpose,
+            col(OneTimeCode.used_at).is_(None),
+            col(OneTimeCode.expires_at) > now,
         )
         .values(used_at=now)
-        .returning(OneTimeCode.user_id)
+        .returning(col(OneTimeCode.user_id))
     )
     if user_id is not None:
-        query = query.where(OneTimeCode.user_id == user_id)
+        query = query.where(col(OneTimeCode.user_id) == user_id)
     return session.execute(query).scalar()
 
 
 def _prune_codes(session: Session, now: datetime) -> None:
-    session.execute(delete(OneTimeCode).where(OneTimeCode.expires_at < now - timedelta(days=7)))
+    session.execute(delete(OneTimeCode).where(col(OneTimeCode.expires_at) < now - timedelta(days=7)))
 
 
 def issue_login_handoff(session: Session, user: AppUser, *, now: datetime | None = None) -> str | None:
@@ -354,7 +357,7 @@ def issue_login_handoff(session: Session, user: AppUser, *, now: datetime | None
         OneTimeCode(
             purpose="login",
             code_hash=_code_hash("login", code),
-            user_id=user.id,
+            user_id=id_of(user),
             created_at=now,
             expires_at=now + HANDOFF_LIFETIME,
         )
@@ -368,10 +371,10 @@ def handoff_pending(session: Session, code: str, *, now: datetime | None = None)
     now = now or utcnow()
     return (
         session.execute(
-            select(OneTimeCode.id).where(
-                OneTimeCode.code_hash == _code_hash("login", code),
-                OneTimeCode.used_at.is_(None),
-                OneTimeCode.expires_at > now,
+            select(col(OneTimeCode.id)).where(
+                col(OneTimeCode.code_hash) == _code_hash("login", code),
+                col(OneTimeCode.used_at).is_(None),
+                col(OneTimeCode.expires_at) > now,
             )
         ).first()
         is not None
@@ -415,8 +418,9 @@ def _refusal_for(session: Session, actor: Actor, target: AppUser | None) -> Refu
     if actor.role is Role.THERAPIST:
         on_caseload = (
             session.execute(
-                select(CaseloadAssignment.id).where(
-                    CaseloadAssignment.therapist_id == actor.id, CaseloadAssignment.participant_id == target.id
+                select(col(CaseloadAssignment.id)).where(
+                    col(CaseloadAssignment.therapist_id) == actor.id,
+                    col(CaseloadAssignment.participant_id) == target.id,
                 )
             ).first()
             is not None
@@ -447,6 +451,8 @@ def _checked_target(session: Session, actor: Actor, user_id: object, action: str
             reason=reason,
         )
         raise AccessDenied("You can't do this for that account.")
+    if target is None:  # (_refusal_for refuses a missing account: UNKNOWN_ACCOUNT, above)
+        raise AccessDenied("You can't do this for that account.")
     record(session, actor, category=ACCOUNT_CATEGORY, action=action, participant_id=whose, ref=ref)
     return target
 
@@ -463,7 +469,11 @@ def issue_reset_code(session: Session, actor: Actor, *, user_id: int, now: datet
     target = _checked_target(session, actor, user_id, "reset_code")
     session.execute(
         update(OneTimeCode)
-        .where(OneTimeCode.user_id == target.id, OneTimeCode.purpose == "reset", OneTimeCode.used_at.is_(None))
+        .where(
+            col(OneTimeCode.user_id) == target.id,
+            col(OneTimeCode.purpose) == "reset",
+            col(OneTimeCode.used_at).is_(None),
+        )
         .values(used_at=now)
     )
     _prune_codes(session, now)
@@ -472,7 +482,7 @@ def issue_reset_code(session: Session, actor: Actor, *, user_id: int, now: datet
         OneTimeCode(
             purpose="reset",
             code_hash=_code_hash("reset", normalize_code(code)),
-            user_id=target.id,
+            user_id=id_of(target),
             issued_by_id=actor.id,
             created_at=now,
             expires_at=now + RESET_CODE_LIFETIME,
@@ -527,7 +537,7 @@ def redeem_reset_code(
     used = None
     if may_log_in(user, demo_mode=config.demo_mode) and len(code) <= 64:
         used = _use_code(session, "reset", code, user_id=user.id, now=now)
-    if used is None:
+    if used is None or user is None:  # (no user, no code used)
         session.rollback()
         message = (
             ngettext(
@@ -551,7 +561,7 @@ def redeem_reset_code(
     user.last_login_at = now
     session.add(user)
     session.flush()
-    _bump_session_version(session, user.id)
+    _bump_session_version(session, id_of(user))
     throttle.clear(session, login_key(name))
     throttle.clear(session, _reset_key(name))
     record(
@@ -603,7 +613,7 @@ def _set_password(session: Session, user: AppUser, new: str, *, rounds: int) -> 
     user.must_change_password = False
     session.add(user)
     session.flush()
-    _bump_session_version(session, user.id)
+    _bump_session_version(session, id_of(user))
     session.commit()
     session.refresh(user)
     return user.session_version

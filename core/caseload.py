@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func
-from sqlmodel import Session, select
+from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
+from sqlmodel import Session, col, select
 
 from core import clinical
 from core.access import Actor, Category, record_many, require_role
-from core.models import Alert, AppUser, CaseloadAssignment, Checkup, DiaryCard, Role
+from core.models import Alert, AppUser, CaseloadAssignment, Checkup, DiaryCard, Role, saved_id
 
 
 @dataclass(frozen=True)
@@ -56,11 +57,12 @@ class Row:
         if self.mood_7d is None or self.mood_prev_7d is None:
             return ""
         diff = self.mood_7d - self.mood_prev_7d
-        return "↑" if diff >= 0.5 else "↓" if diff <= -0.5 else "→"
+        return "↑" if diff >= clinical.MEANINGFUL_CHANGE else "↓" if diff <= -clinical.MEANINGFUL_CHANGE else "→"
 
     def adherence(self, today: date) -> int:
-        """% of the last 14 days (fewer, for someone newer) with a card."""
-        days = 14 if self.started_on is None else max(min(14, (today - self.started_on).days), 1)
+        """% of the last ADHERENCE_DAYS days (fewer, for someone newer) with a card."""
+        window = clinical.ADHERENCE_DAYS
+        days = window if self.started_on is None else max(min(window, (today - self.started_on).days), 1)
         return round(100 * min(self.cards_14d, days) / days)
 
     def needs(self, today: date) -> str:
@@ -80,8 +82,8 @@ class Row:
                 else "Alert"
             )
             return f"{severity}: {what}{when}{more}"
-        if self.missed(today):
-            since = self.last_card or self.started_on
+        since = self.last_card or self.started_on
+        if self.missed(today) and since is not None:
             return (
                 f"No card for {(today - since).days} days"
                 if self.last_card
@@ -89,9 +91,20 @@ class Row:
             )
         if self.worsening:
             if self.phq9_change is not None and self.phq9_change >= clinical.PHQ9_RELIABLE_CHANGE:
-                return f"Worsening: PHQ-9 up {self.phq9_change} from intake"
-            return f"Worsening: mood down {self.mood_prev_7d - self.mood_7d:.1f} on the week before"
+                return f"Worsening: {clinical.CHECKUP_NAMES['phq9']} up {self.phq9_change} from intake"
+            if self.mood_prev_7d is not None and self.mood_7d is not None:
+                return f"Worsening: mood down {self.mood_prev_7d - self.mood_7d:.1f} on the week before"
         return ""
+
+
+def order_in_words() -> str:
+    """How the caseload is ordered, for the therapist, from the constants the order itself uses."""
+    c = clinical
+    return (
+        f"Order: urgent alerts, other open alerts, no card for {c.MISSED_CARD_DAYS}+ days, worsening "
+        f"({c.CHECKUP_NAMES['phq9']} up {c.PHQ9_RELIABLE_CHANGE}+ from intake, or the {c.MOOD_WINDOW_DAYS}-day "
+        f"mood average down {c.MOOD_DROP_FLAG:g}+), then by name."
+    )
 
 
 def short_reason(reason: dict) -> str:
@@ -118,7 +131,7 @@ def _top_reason(reasons) -> str:
     if not found:
         return ""
     ranks = {s.value: s.rank for s in clinical.Severity}
-    return short_reason(min(found, key=lambda r: ranks.get(r.get("severity"), 9)))
+    return short_reason(min(found, key=lambda r: ranks.get(str(r.get("severity")), 9)))
 
 
 def needs_order(today: date):
@@ -138,76 +151,87 @@ def needs_order(today: date):
 def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
     require_role(session, actor, Role.THERAPIST, what="caseload")
     people = session.exec(
-        select(AppUser.id, AppUser.name, AppUser.started_on)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
-        .where(CaseloadAssignment.therapist_id == actor.id, AppUser.is_active == True)  # noqa: E712
+        select(col(AppUser.id), AppUser.name, col(AppUser.started_on))
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id)
+        .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
     ).all()
-    ids = [p.id for p in people]
+    ids = [saved_id(pid) for pid, _, _ in people]
     if not ids:
         return []
-    week_ago, fortnight_ago = today - timedelta(days=7), today - timedelta(days=14)
+    week_ago, fortnight_ago = (today - timedelta(days=n * clinical.MOOD_WINDOW_DAYS) for n in (1, 2))
+    adherence_from = today - timedelta(days=clinical.ADHERENCE_DAYS)
     cards = {
         r[0]: r
-        for r in session.exec(
-            select(
-                DiaryCard.participant_id,
-                func.max(DiaryCard.day),
-                func.avg(case((DiaryCard.day > week_ago, DiaryCard.mood))),
-                func.avg(case((and_(DiaryCard.day <= week_ago, DiaryCard.day > fortnight_ago), DiaryCard.mood))),
-                func.count(case((DiaryCard.day > fortnight_ago, 1))),
+        for r in session.execute(
+            core_select(
+                col(DiaryCard.participant_id),
+                func.max(col(DiaryCard.day)),
+                func.avg(case((col(DiaryCard.day) > week_ago, col(DiaryCard.mood)))),
+                func.avg(
+                    case(
+                        (and_(col(DiaryCard.day) <= week_ago, col(DiaryCard.day) > fortnight_ago), col(DiaryCard.mood))
+                    )
+                ),
+                func.count(case((col(DiaryCard.day) > adherence_from, 1))),
             )
-            .where(DiaryCard.participant_id.in_(ids))
-            .group_by(DiaryCard.participant_id)
+            .where(col(DiaryCard.participant_id).in_(ids))
+            .group_by(col(DiaryCard.participant_id))
         )
     }
     ranked = (
-        select(
-            Checkup.participant_id,
-            Checkup.kind,
-            Checkup.total,
-            Checkup.band,
+        core_select(
+            col(Checkup.participant_id),
+            col(Checkup.kind),
+            col(Checkup.total),
+            col(Checkup.band),
             func.row_number()
-            .over(partition_by=(Checkup.participant_id, Checkup.kind), order_by=(Checkup.day.desc(), Checkup.id.desc()))
+            .over(
+                partition_by=(col(Checkup.participant_id), col(Checkup.kind)),
+                order_by=(col(Checkup.day).desc(), col(Checkup.id).desc()),
+            )
             .label("rn"),
-            func.max(case((Checkup.slot_key == "p0", Checkup.total)))
-            .over(partition_by=(Checkup.participant_id, Checkup.kind))
+            func.max(case((col(Checkup.slot_key) == "p0", col(Checkup.total))))
+            .over(partition_by=(col(Checkup.participant_id), col(Checkup.kind)))
             .label("intake"),
         )
-        .where(Checkup.participant_id.in_(ids), Checkup.kind.in_(("phq9", "gad7")))
+        .where(col(Checkup.participant_id).in_(ids), col(Checkup.kind).in_(("phq9", "gad7")))
         .subquery()
     )
-    latest = {(r.participant_id, r.kind): r for r in session.execute(select(ranked).where(ranked.c.rn == 1))}
+    latest = {(r.participant_id, r.kind): r for r in session.execute(core_select(ranked).where(ranked.c.rn == 1))}
     # One statement: per participant, the open alerts counted and the most severe (then newest) one.
     rank = case({s.value: s.rank for s in clinical.Severity}, value=Alert.severity, else_=9)
     open_alerts = (
-        select(
-            Alert.participant_id,
-            Alert.day,
-            Alert.reasons,
-            Alert.severity,
-            func.count().over(partition_by=Alert.participant_id).label("n"),
-            func.count(case((Alert.severity == clinical.Severity.URGENT.value, 1)))
-            .over(partition_by=Alert.participant_id)
+        core_select(
+            col(Alert.participant_id),
+            col(Alert.day),
+            col(Alert.reasons),
+            col(Alert.severity),
+            func.count().over(partition_by=col(Alert.participant_id)).label("n"),
+            func.count(case((col(Alert.severity) == clinical.Severity.URGENT.value, 1)))
+            .over(partition_by=col(Alert.participant_id))
             .label("urgent"),
             func.row_number()
-            .over(partition_by=Alert.participant_id, order_by=(rank, Alert.opened_at.desc(), Alert.id.desc()))
+            .over(
+                partition_by=col(Alert.participant_id),
+                order_by=(rank, col(Alert.opened_at).desc(), col(Alert.id).desc()),
+            )
             .label("rn"),
         )
-        .where(Alert.participant_id.in_(ids), Alert.resolved_at == None)  # noqa: E711
+        .where(col(Alert.participant_id).in_(ids), col(Alert.resolved_at).is_(None))
         .subquery()
     )
-    alerts = {r.participant_id: r for r in session.execute(select(open_alerts).where(open_alerts.c.rn == 1))}
+    alerts = {r.participant_id: r for r in session.execute(core_select(open_alerts).where(open_alerts.c.rn == 1))}
     record_many(session, actor, ids, category=Category.PROFILE, action="read")
 
     rows = []
-    for p in people:
-        c, a = cards.get(p.id), alerts.get(p.id)
-        phq, gad = latest.get((p.id, "phq9")), latest.get((p.id, "gad7"))
+    for pid, name, started_on in people:
+        c, a = cards.get(pid), alerts.get(pid)
+        phq, gad = latest.get((pid, "phq9")), latest.get((pid, "gad7"))
         rows.append(
             Row(
-                participant_id=p.id,
-                name=p.name,
-                started_on=p.started_on,
+                participant_id=saved_id(pid),
+                name=name,
+                started_on=started_on,
                 last_card=c[1] if c else None,
                 mood_7d=float(c[2]) if c and c[2] is not None else None,
                 mood_prev_7d=float(c[3]) if c and c[3] is not None else None,

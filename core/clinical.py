@@ -5,7 +5,9 @@ These need sign-off from the program's medical director (see shared/docs/clinica
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 
 from core.i18n import N_  # marks the words people read for translation (shown through _())
@@ -305,7 +307,24 @@ def followup_level(answers: dict) -> RiskLevel:
 
 # --- Caseload flags ------------------------------------------------------------------------------
 MISSED_CARD_DAYS = 3  # no card for this many days opens a "missed check-in" alert
+MOOD_WINDOW_DAYS = 7  # the caseload's mood average covers this many days, compared with the ones before
 MOOD_DROP_FLAG = 1.5  # 7-day mood average this much below the week before: "worsening"
+ADHERENCE_DAYS = 14  # the caseload's card adherence: % of this many days (fewer, for someone newer) with a card
+# A half-point move in an average (0-10 mood, 0-5 emotions) is worth naming: the caseload's mood
+# arrow turns up or down, and "My progress" says it in words (core.encouragement).
+MEANINGFUL_CHANGE = 0.5
+
+# --- How far back screens look ------------------------------------------------------------------
+HISTORY_WEEKS = 8  # a therapist's review and the participant's report cover this many weeks
+# The periods "My progress" and the practice log offer, in days counted back from today (today
+# included); the third choice ("Whole program", "Everything") is not a number of days.
+PERIOD_DAYS = {N_("2 weeks"): 14, N_("4 weeks"): 28}  # shown through _()
+
+
+def period_start(today: date, period: str | None) -> date | None:
+    """The first day of a period PERIOD_DAYS names (today is its last day); None for any other choice."""
+    days = PERIOD_DAYS.get(period or "")
+    return None if days is None else today - timedelta(days=days - 1)
 
 
 # --- Weekly check-ups (PHQ-9, GAD-7, craving scale) ------------------------------------------
@@ -353,6 +372,14 @@ CHECKUP_NAMES = {
     "pacs": N_("Craving scale"),
     "auditc": "AUDIT-C",
     "dast10": "DAST-10",
+}
+# What each measures, in a word (family see "PHQ-9 (mood)"; the Review explains the screeners).
+CHECKUP_TOPICS = {
+    "phq9": N_("mood"),
+    "gad7": N_("worry"),
+    "pacs": N_("craving"),
+    "auditc": N_("alcohol"),
+    "dast10": N_("drugs"),
 }
 BANDS = {"phq9": PHQ9_BANDS, "gad7": GAD7_BANDS, "pacs": PACS_BANDS, "auditc": AUDITC_BANDS, "dast10": DAST10_BANDS}
 
@@ -439,6 +466,27 @@ def band(kind: str, total: int) -> str:
     return found
 
 
+def band_ranges(kind: str) -> list[tuple[int, int, str]]:
+    """(lowest total, highest total, band) for each band of a measure, from BANDS and MAX_TOTAL."""
+    bands = BANDS[kind]
+    return [
+        (floor, bands[i + 1][0] - 1 if i + 1 < len(bands) else MAX_TOTAL[kind], name)
+        for i, (floor, name) in enumerate(bands)
+    ]
+
+
+def screeners_in_words() -> str:
+    """What the substance-use screeners' totals mean, for the therapist (from the constants above)."""
+    dast = ", ".join(
+        f"{low if low == high else f'{low}–{high}'} {name.lower()}" for low, high, name in band_ranges("dast10")
+    )
+    return (
+        f"{CHECKUP_NAMES['auditc']} ({CHECKUP_TOPICS['auditc']}, 0–{MAX_TOTAL['auditc']}): a positive screen is "
+        f"{AUDITC_POSITIVE_MEN} or more for men, {AUDITC_POSITIVE_WOMEN} or more for women. "
+        f"{CHECKUP_NAMES['dast10']} ({CHECKUP_TOPICS['dast10']}, 0–{MAX_TOTAL['dast10']}): {dast}."
+    )
+
+
 @dataclass(frozen=True)
 class Change:
     """How a total compares with the intake total."""
@@ -482,7 +530,7 @@ def item9_reason(answer: int, answer_words: str) -> Reason:
     )
 
 
-def checkup_reasons(kind: str, answers: list[int | None], choices: list[str]) -> list[Reason]:
+def checkup_reasons(kind: str, answers: Sequence[int | None], choices: list[str]) -> list[Reason]:
     """What a check-up's answers fire at once, even when other items are still blank (item 9)."""
     if kind != "phq9" or len(answers) <= PHQ9_ITEM9_INDEX:
         return []

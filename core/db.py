@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event, insert
+from sqlalchemy import CursorResult, Result, event, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
@@ -386,3 +386,11 @@ def insert_if_absent(session: Session, model, values: dict, *, conflict: list[st
     """Insert a row unless one with the same `conflict` key exists; the new id, or None."""
     stmt = insert_statement(session)(model).values(**values).on_conflict_do_nothing(index_elements=conflict)
     return session.execute(stmt.returning(model.id)).scalar_one_or_none()
+
+
+def rows_changed(result: Result) -> int:
+    """How many rows an UPDATE or DELETE touched. Its result is a CursorResult, though
+    Session.execute() is typed as returning any Result."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"an UPDATE or DELETE gave {type(result).__name__}, not a CursorResult")
+    return result.rowcount

@@ -12,16 +12,17 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import clinical, i18n, inputs, screening
-from core.access import Action, Actor, Category, authorize, record, require_role
+from core.access import REFUSED_MESSAGE, Action, Actor, Category, authorize, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import upsert
-from core.errors import ValidationError
+from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_, _
-from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, utcnow
+from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, id_of, utcnow
 from core.program import user_today
 from core.skills import skills_by_id
 
@@ -145,15 +146,17 @@ def _rule_of(row: DiaryTarget) -> clinical.TargetRule:
 
 
 def _target(row: DiaryTarget) -> Target:
-    return Target(row.id, row.key, row.label, row.active, _rule_of(row))
+    return Target(id_of(row), row.key, row.label, row.active, _rule_of(row))
 
 
 def targets_for(session: Session, program_id: int | None, *, include_retired: bool = False) -> list[Target]:
     query = (
-        select(DiaryTarget).where(DiaryTarget.program_id == program_id).order_by(DiaryTarget.position, DiaryTarget.id)
+        select(DiaryTarget)
+        .where(DiaryTarget.program_id == program_id)
+        .order_by(col(DiaryTarget.position), col(DiaryTarget.id))
     )
     if not include_retired:
-        query = query.where(DiaryTarget.active == True)  # noqa: E712
+        query = query.where(col(DiaryTarget.active).is_(True))
     return [_target(t) for t in session.exec(query)]
 
 
@@ -165,12 +168,15 @@ TARGET_LABEL_MAX = 60
 
 
 class TargetForm(inputs.Form):
-    label: inputs.Name(
-        TARGET_LABEL_MAX,
-        "The behaviour's name",
-        required=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
-        too_long=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
-    )
+    label: Annotated[
+        str,
+        inputs.Name(
+            TARGET_LABEL_MAX,
+            "The behaviour's name",
+            required=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
+            too_long=f"Name the behaviour in 1–{TARGET_LABEL_MAX} characters.",
+        ),
+    ]
 
 
 def add_target(session: Session, actor: Actor, *, label: str) -> Target:
@@ -178,6 +184,8 @@ def add_target(session: Session, actor: Actor, *, label: str) -> Target:
     require_role(session, actor, Role.ADMIN, what="diary targets")
     label = TargetForm.check(label=label).label
     key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40] or "target"
+    if actor.program_id is None:  # (an account outside any program: the column would refuse it)
+        raise ValidationError.one("label", "Your account is not part of a program, so it has no card to add to.")
     existing = targets_for(session, actor.program_id, include_retired=True)
     if any(t.key == key or t.label.lower() == label.lower() for t in existing):
         raise ValidationError.one("label", "The card already has this behaviour (perhaps retired: restore it).")
@@ -190,13 +198,16 @@ def add_target(session: Session, actor: Actor, *, label: str) -> Target:
 class TargetRuleForm(inputs.Form):
     """A program's alert rule for a target it added (whether the three agree: clinical.check_rule_settings)."""
 
-    min_urge: inputs.Whole(1, clinical.URGE_MAX, f"The urge level is a whole number from 1 to {clinical.URGE_MAX}.")
-    urge_severity: inputs.OneOf(
-        clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}."
-    )
-    acted_severity: inputs.OneOf(
-        clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}."
-    )
+    min_urge: Annotated[
+        int | None,
+        inputs.Whole(1, clinical.URGE_MAX, f"The urge level is a whole number from 1 to {clinical.URGE_MAX}."),
+    ]
+    urge_severity: Annotated[
+        str, inputs.OneOf(clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}.")
+    ]
+    acted_severity: Annotated[
+        str, inputs.OneOf(clinical.RULE_SEVERITIES, f"Choose one of: {', '.join(clinical.RULE_SEVERITIES.values())}.")
+    ]
 
 
 def set_target_rule(
@@ -299,33 +310,57 @@ def _skills(value) -> list[str]:
 class CardForm(inputs.Form):
     """What the diary card's form sends (ranges from core.clinical)."""
 
-    mood: inputs.Whole(
-        clinical.MOOD_MIN,
-        clinical.MOOD_MAX,
-        F_("Mood is a whole number from {low} to {high}.", low=clinical.MOOD_MIN, high=clinical.MOOD_MAX),
-        required=F_("Choose your mood ({low}–{high}).", low=clinical.MOOD_MIN, high=clinical.MOOD_MAX),
-    )
-    emotions: inputs.Custom(_emotions, inputs.Limit(low=clinical.EMOTION_MIN, high=clinical.EMOTION_MAX))
-    urges: inputs.Custom(_urges, inputs.Limit(low=clinical.URGE_MIN, high=clinical.URGE_MAX))
-    craving: inputs.Whole(
-        clinical.CRAVING_MIN,
-        clinical.CRAVING_MAX,
-        F_("Craving is a whole number from {low} to {high}.", low=clinical.CRAVING_MIN, high=clinical.CRAVING_MAX),
-    )
-    skills: inputs.Custom(_skills)
-    sleep_hours: inputs.Number(
-        clinical.SLEEP_MIN_HOURS,
-        clinical.SLEEP_MAX_HOURS,
-        F_("Hours of sleep go from {low:g} to {high:g}.", low=clinical.SLEEP_MIN_HOURS, high=clinical.SLEEP_MAX_HOURS),
-    )
-    medication: inputs.OneOf(clinical.MEDICATION_CHOICES, N_("Choose yes, no or not prescribed."), optional=True)
-    note: inputs.FreeText(
-        clinical.NOTE_MAX_CHARS,
-        N_("Your note"),
-        too_long=N_(
-            "Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet."
+    mood: Annotated[
+        int,
+        inputs.Whole(
+            clinical.MOOD_MIN,
+            clinical.MOOD_MAX,
+            F_("Mood is a whole number from {low} to {high}.", low=clinical.MOOD_MIN, high=clinical.MOOD_MAX),
+            required=F_("Choose your mood ({low}–{high}).", low=clinical.MOOD_MIN, high=clinical.MOOD_MAX),
         ),
-    )
+    ]
+    emotions: Annotated[
+        dict[str, int | None],
+        inputs.Custom(_emotions, inputs.Limit(low=clinical.EMOTION_MIN, high=clinical.EMOTION_MAX)),
+    ]
+    urges: Annotated[
+        dict[str, tuple[int | None, bool]],
+        inputs.Custom(_urges, inputs.Limit(low=clinical.URGE_MIN, high=clinical.URGE_MAX)),
+    ]
+    craving: Annotated[
+        int | None,
+        inputs.Whole(
+            clinical.CRAVING_MIN,
+            clinical.CRAVING_MAX,
+            F_("Craving is a whole number from {low} to {high}.", low=clinical.CRAVING_MIN, high=clinical.CRAVING_MAX),
+        ),
+    ]
+    skills: Annotated[list[str], inputs.Custom(_skills)]
+    sleep_hours: Annotated[
+        float | None,
+        inputs.Number(
+            clinical.SLEEP_MIN_HOURS,
+            clinical.SLEEP_MAX_HOURS,
+            F_(
+                "Hours of sleep go from {low:g} to {high:g}.",
+                low=clinical.SLEEP_MIN_HOURS,
+                high=clinical.SLEEP_MAX_HOURS,
+            ),
+        ),
+    ]
+    medication: Annotated[
+        str | None, inputs.OneOf(clinical.MEDICATION_CHOICES, N_("Choose yes, no or not prescribed."), optional=True)
+    ]
+    note: Annotated[
+        str,
+        inputs.FreeText(
+            clinical.NOTE_MAX_CHARS,
+            N_("Your note"),
+            too_long=N_(
+                "Your note is {n:,} characters; the limit is {limit:,}. Shorten it a little — nothing is lost yet."
+            ),
+        ),
+    ]
 
 
 def _pair(value) -> tuple | None:
@@ -381,6 +416,8 @@ def save_card(
     now = now or utcnow()
     today = user_today(session, participant_id, now)
     participant = session.get(AppUser, participant_id)
+    if participant is None:  # (authorize refused anyone unknown; a row deleted since is refused the same way)
+        raise AccessDenied(REFUSED_MESSAGE)
     program = session.get(Program, participant.program_id) if participant.program_id else None
     craving_on = bool(program and program.substance_use_tracking)
     targets = targets_for(session, participant.program_id)
@@ -415,6 +452,8 @@ def save_card(
             session.commit()
             raise IncompleteWithRisk(errors, risk)
         raise ValidationError(errors)
+    if clean is None:  # (checked() gives the card back whenever it finds nothing wrong)
+        raise ValidationError.one("form", "This form is out of date; open it again.")
     card = clean
 
     existed = (
@@ -427,7 +466,7 @@ def save_card(
     values = dict(
         participant_id=participant_id,
         day=day,
-        mood=int(card.mood),
+        mood=card.mood,
         **emotions,
         craving=card.craving,
         sleep_hours=card.sleep_hours,
@@ -482,14 +521,14 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
     cards = session.exec(
         select(DiaryCard)
         .where(DiaryCard.participant_id == participant_id, DiaryCard.day >= start, DiaryCard.day <= end)
-        .order_by(DiaryCard.day)
+        .order_by(col(DiaryCard.day))
     ).all()
-    urges: dict[int, dict[str, tuple[int | None, bool]]] = {c.id: {} for c in cards}
+    urges: dict[int, dict[str, tuple[int | None, bool]]] = {id_of(c): {} for c in cards}
     if cards:
         rows = session.exec(
             select(DiaryUrge.card_id, DiaryTarget.key, DiaryUrge.urge, DiaryUrge.acted)
-            .join(DiaryTarget, DiaryTarget.id == DiaryUrge.target_id)
-            .where(DiaryUrge.card_id.in_(list(urges)))
+            .join(DiaryTarget, col(DiaryTarget.id) == DiaryUrge.target_id)
+            .where(col(DiaryUrge.card_id).in_(list(urges)))
         )
         for card_id, key, urge, acted in rows:
             urges[card_id][key] = (urge, acted)
@@ -498,7 +537,7 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
             day=c.day,
             mood=c.mood,
             emotions={k: getattr(c, k) for k in clinical.EMOTIONS},
-            urges=urges[c.id],
+            urges=urges[id_of(c)],
             craving=c.craving,
             skills=list(c.skills or []),
             sleep_hours=c.sleep_hours,
@@ -533,7 +572,7 @@ def recent_days_with_cards(
     authorize(session, actor, participant_id, Category.DIARY, Action.READ)
     return set(
         session.exec(
-            select(DiaryCard.day).where(
+            select(col(DiaryCard.day)).where(
                 DiaryCard.participant_id == participant_id, DiaryCard.day > today - timedelta(days=days)
             )
         )

@@ -10,13 +10,16 @@ own empty state speaks then). Sentences are whole in the catalogue (core.i18n), 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
+from statistics import fmean
+from typing import Any
 
 from core import clinical, i18n
 from core.i18n import N_, _, ngettext
 from core.skills import skills_by_id
 
-MEANINGFUL_CHANGE = 0.5  # a half-point move in an average (0-10 mood, 0-5 emotions) is worth naming
+MEANINGFUL_CHANGE = clinical.MEANINGFUL_CHANGE  # a half-point move in an average is worth naming
 MIN_CARDS_TO_COMPARE = 4  # fewer cards than this: don't name an improvement (too little to go on)...
 MIN_CARDS_FOR_WORSE = 2  # ...but a change for the worse is named from two cards on
 TALK_IT_OVER = N_(
@@ -38,16 +41,23 @@ def first_card(cards) -> str:
     return "" if cards else _("Your charts will grow from your first diary card.")
 
 
-def _halves_mean(cards, value) -> tuple[float | None, float | None]:
+def _halves_mean(cards, value: Callable[[Any], float | None]) -> tuple[float | None, float | None]:
     earlier, later = _halves(cards)
     return _mean(value(c) for c in earlier), _mean(value(c) for c in later)
+
+
+def _halves_mean_all(cards, value: Callable[[Any], float]) -> tuple[float, float]:
+    """Like _halves_mean for a value every card has (mood, the strongest urge): from two cards on
+    both halves hold one, so both means exist."""
+    earlier, later = _halves(cards)
+    return fmean(map(value, earlier)), fmean(map(value, later))
 
 
 def mood(cards) -> str:
     if not cards:
         return ""
     if len(cards) >= MIN_CARDS_FOR_WORSE:
-        earlier, later = _halves_mean(cards, lambda c: c.mood)
+        earlier, later = _halves_mean_all(cards, lambda c: c.mood)
         if earlier - later >= MEANINGFUL_CHANGE:
             return _("Your mood has been lower lately: {later:.1f} on average, down from {earlier:.1f}. {talk}").format(
                 later=later, earlier=earlier, talk=_(TALK_IT_OVER)
@@ -78,7 +88,7 @@ def urges(cards) -> str:
         return _("No urges were recorded in this period.")
     said = []
     if len(cards) >= MIN_CARDS_FOR_WORSE:
-        earlier, later = _halves_mean(cards, _strongest)
+        earlier, later = _halves_mean_all(cards, _strongest)
         if later - earlier >= MEANINGFUL_CHANGE:
             said.append(
                 _(
@@ -113,6 +123,10 @@ def urges(cards) -> str:
     ).format(n=len(urge_days))
 
 
+def _emotion(key: str) -> Callable[[Any], float | None]:
+    return lambda card: card.emotions.get(key)
+
+
 def emotions(cards) -> str:
     """An emotion that got worse is named first, whatever eased; joy falling counts as worse."""
     if not cards:
@@ -120,7 +134,7 @@ def emotions(cards) -> str:
     eased, worse, less_joy = [], [], False
     if len(cards) >= MIN_CARDS_FOR_WORSE:
         for key, label in clinical.EMOTIONS.items():
-            before, after = _halves_mean(cards, lambda c, k=key: c.emotions.get(k))
+            before, after = _halves_mean(cards, _emotion(key))
             if before is None or after is None:
                 continue
             change = (before - after) if key != "joy" else (after - before)  # positive = better

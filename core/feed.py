@@ -38,6 +38,7 @@ from core.models import (
     Program,
     Role,
     ThoughtRecord,
+    saved_id,
     utcnow,
 )
 from core.program import user_zone
@@ -70,7 +71,7 @@ def feed_status(session: Session, actor: Actor) -> FeedStatus:
     require_role(session, actor, *FEED_ROLES, what="accounts")
     row = session.exec(select(CalendarFeed).where(CalendarFeed.user_id == actor.id)).first()
     on = row is not None and row.token_hash is not None
-    return FeedStatus(on, row.created_at if on else None)
+    return FeedStatus(on, row.created_at if row is not None and on else None)
 
 
 def turn_on(session: Session, actor: Actor, *, now: datetime | None = None) -> str:
@@ -111,7 +112,7 @@ def owner_of(session: Session, token: object) -> Actor | None:
         return None
     user = session.exec(
         select(AppUser)
-        .join(CalendarFeed, CalendarFeed.user_id == AppUser.id)
+        .join(CalendarFeed, col(CalendarFeed.user_id) == AppUser.id)
         .where(CalendarFeed.token_hash == codes.secret_hash(PURPOSE, token))
     ).first()
     if user is None or not user.is_active or user.role not in {r.value for r in FEED_ROLES}:
@@ -178,6 +179,8 @@ def participant_calendar(session: Session, actor: Actor, *, now: datetime) -> Ca
     base = settings().public_url
     cal = _calendar("IOP Companion")
     user = session.get(AppUser, actor.id)
+    if user is None:  # (accounts are deactivated, never deleted: owner_of refuses those first)
+        return cal
     program = session.get(Program, user.program_id) if user.program_id else None
     feed = session.exec(select(CalendarFeed).where(CalendarFeed.user_id == actor.id)).first()
     minute = remind_minute_of(session, actor.id)
@@ -188,7 +191,7 @@ def participant_calendar(session: Session, actor: Actor, *, now: datetime) -> Ca
     card.add("summary", "Diary card")
     card.add("dtstart", datetime.combine(first, time(minute // 60, minute % 60), zone))
     card.add("duration", timedelta(minutes=CARD_MINUTES))
-    rule = {"freq": "daily"}
+    rule: dict[str, object] = {"freq": "daily"}
     if program and user.started_on:
         last = user.started_on + timedelta(weeks=program.length_weeks)
         if last >= first:
@@ -248,12 +251,14 @@ def therapist_calendar(session: Session, actor: Actor, *, now: datetime) -> Cale
     cal = _calendar("IOP Companion caseload")
     people = session.exec(
         select(AppUser.id, AppUser.program_id)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id)
         .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
     ).all()
-    ids = [pid for pid, _ in people]
+    ids = [saved_id(pid) for pid, _ in people]
     checkups: dict[date, set[int]] = defaultdict(set)
-    for pid, statuses in checkup_schedule(session, [(pid, program_id, today) for pid, program_id in people]).items():
+    for pid, statuses in checkup_schedule(
+        session, [(saved_id(pid), program_id, today) for pid, program_id in people]
+    ).items():
         for status in statuses:
             day = max(status.due_day, today) if status.is_due else status.next_day
             if day is not None and day <= horizon and status.due_slot != "p0":
@@ -262,10 +267,10 @@ def therapist_calendar(session: Session, actor: Actor, *, now: datetime) -> Cale
     rows = (
         session.exec(
             select(Homework).where(
-                Homework.participant_id.in_(ids),
-                Homework.removed_at == None,  # noqa: E711
-                Homework.due_on >= today,
-                Homework.due_on <= horizon,
+                col(Homework.participant_id).in_(ids),
+                col(Homework.removed_at).is_(None),
+                col(Homework.due_on) >= today,
+                col(Homework.due_on) <= horizon,
             )
         ).all()
         if ids
@@ -276,17 +281,19 @@ def therapist_calendar(session: Session, actor: Actor, *, now: datetime) -> Cale
         done = defaultdict(list)
         for pid, skill_id, at in session.exec(
             select(PracticeEntry.participant_id, PracticeEntry.skill_id, PracticeEntry.created_at).where(
-                PracticeEntry.participant_id.in_(ids), PracticeEntry.created_at >= since
+                col(PracticeEntry.participant_id).in_(ids), PracticeEntry.created_at >= since
             )
         ):
             done[pid].append((skill_id, at))
         for pid, at in session.exec(
             select(ThoughtRecord.participant_id, ThoughtRecord.created_at).where(
-                ThoughtRecord.participant_id.in_(ids), ThoughtRecord.created_at >= since
+                col(ThoughtRecord.participant_id).in_(ids), ThoughtRecord.created_at >= since
             )
         ):
             done[pid].append(("thought_record", at))
         for h in rows:
+            if h.due_on is None:  # (the query asked for homework due in the coming days only)
+                continue
             if not any(skill == h.skill_id and at >= h.assigned_at for skill, at in done[h.participant_id]):
                 homework[h.due_on].add(h.participant_id)
     shown = sorted(set().union(*checkups.values(), *homework.values()))

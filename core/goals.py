@@ -17,6 +17,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Annotated
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -120,22 +121,28 @@ def _goal_list(value) -> list[dict]:
 class GoalForm(inputs.Form):
     """One goal as typed (LINE text: one line each)."""
 
-    text: inputs.LineText(  # type: ignore[valid-type]
-        clinical.GOAL_TEXT_MAX,
-        "The goal",
-        optional=True,
-        too_long=f"Keep the goal under {clinical.GOAL_TEXT_MAX} characters (it has {{n}}).",
-    )
-    measure: inputs.LineText(  # type: ignore[valid-type]
-        clinical.GOAL_MEASURE_MAX,
-        "How we'll know",
-        optional=True,
-        too_long=f"Keep “how we'll know” under {clinical.GOAL_MEASURE_MAX} characters (it has {{n}}).",
-    )
+    text: Annotated[
+        str,
+        inputs.LineText(
+            clinical.GOAL_TEXT_MAX,
+            "The goal",
+            optional=True,
+            too_long=f"Keep the goal under {clinical.GOAL_TEXT_MAX} characters (it has {{n}}).",
+        ),
+    ]
+    measure: Annotated[
+        str,
+        inputs.LineText(
+            clinical.GOAL_MEASURE_MAX,
+            "How we'll know",
+            optional=True,
+            too_long=f"Keep “how we'll know” under {clinical.GOAL_MEASURE_MAX} characters (it has {{n}}).",
+        ),
+    ]
 
 
 class GoalsForm(inputs.Form):
-    goals: inputs.Custom(_goal_list, inputs.Limit(max_chars=clinical.GOAL_TEXT_MAX))  # type: ignore[valid-type]
+    goals: Annotated[list[dict], inputs.Custom(_goal_list, inputs.Limit(max_chars=clinical.GOAL_TEXT_MAX))]
 
 
 def _views(rows) -> list[GoalView]:
@@ -237,8 +244,8 @@ def _ratings(value) -> dict[int, int]:
 class RatingForm(inputs.Form):
     """A week's ratings: {goal id: 0–10} for the week starting `week_start` (a Monday)."""
 
-    week_start: inputs.Day("Choose the week you are rating.")  # type: ignore[valid-type]
-    ratings: inputs.Custom(_ratings, inputs.Limit(low=RATING_LOW, high=RATING_HIGH))  # type: ignore[valid-type]
+    week_start: Annotated[date, inputs.Day("Choose the week you are rating.")]
+    ratings: Annotated[dict[int, int], inputs.Custom(_ratings, inputs.Limit(low=RATING_LOW, high=RATING_HIGH))]
 
 
 def rate_goals(

@@ -1,7 +1,8 @@
 """One validation layer for everything a person sends to core, before it reaches the database.
 
 Every write function in core checks its arguments through a `Form` (a pydantic v2 model built
-from the field types below) declared beside it, with the limits that module already names
+from the field types below, written `note: Annotated[str, inputs.FreeText(...)]`: what the field
+holds once checked, then its check) declared beside it, with the limits that module already names
 (core.clinical, accounts.NAME_MAX, safety.ITEM_MAX_CHARS ...). Whatever arrives — text with NUL
 bytes or direction overrides, a float for a rating, a bool for an id, a date in the year 9999, a
 list where a word belongs — the function either saves what its form could have produced or
@@ -40,11 +41,11 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, is_dataclass
 from dataclasses import fields as dataclass_fields
 from datetime import date
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationInfo
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, PlainValidator
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from core.errors import ValidationError
 from core.i18n import N_, _
@@ -111,8 +112,8 @@ class Limit:
 
 def _limit(model: type[BaseModel], name: str) -> Limit:
     for item in model.model_fields[name].metadata:
-        if isinstance(item, Limit):
-            return item
+        if isinstance(item, Check) and item.limit is not None:
+            return item.limit
     raise KeyError(f"{model.__name__}.{name} has no limit")
 
 
@@ -136,20 +137,26 @@ def bounds(model: type[BaseModel], name: str) -> tuple[int | float, int | float]
 
 
 @dataclass(frozen=True)
-class _Check:
-    """A field's check, kept beside its validator so one field can be checked alone (Form.value)."""
+class Check:
+    """One Form field's check and limit, written after the type the field holds once checked:
+    `note: Annotated[str, inputs.FreeText(...)]`. Pydantic runs it in place of its own validation
+    (a plain validator); Form.value runs it on one field alone; pages read `limit`."""
 
     run: Callable[[Any], Any]
+    limit: Limit | None = None
 
-
-def _field(check: Callable[[Any], Any], limit: Limit | None = None):
-    def run(value: Any, info: ValidationInfo) -> Any:
+    def validate(self, value: Any) -> Any:
         try:
-            return check(value)
+            return self.run(value)
         except Problem as problem:
             raise _fail(str(problem), {k: v for k, v in problem.fields.items() if k}) from None
 
-    return Annotated[Any, PlainValidator(run), _Check(check), *([limit] if limit else [])]
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return PlainValidator(self.validate).__get_pydantic_core_schema__(source, handler)
+
+
+def _field(check: Callable[[Any], Any], limit: Limit | None = None) -> Check:
+    return Check(check, limit)
 
 
 def _text_checker(
@@ -193,7 +200,7 @@ def _text_checker(
 
 def FreeText(
     limit: int, label: str, *, required: str | None = None, too_long: str | None = None, optional: bool = False
-):
+) -> Check:
     """Multi-line text in the person's own words (see the module docstring). `required`: the message
     when it is empty; `optional`: None stands for ""."""
     return _field(
@@ -204,7 +211,7 @@ def FreeText(
 
 def LineText(
     limit: int, label: str, *, required: str | None = None, too_long: str | None = None, optional: bool = False
-):
+) -> Check:
     """One line in the person's own words."""
     return _field(
         _text_checker(limit, label, "line", required=required, too_long=too_long, optional=optional),
@@ -212,7 +219,9 @@ def LineText(
     )
 
 
-def Name(limit: int, label: str, *, required: str | None = None, too_long: str | None = None, optional: bool = False):
+def Name(
+    limit: int, label: str, *, required: str | None = None, too_long: str | None = None, optional: bool = False
+) -> Check:
     """Who or what something is, shown to others: hidden characters are refused, not removed."""
     return _field(
         _text_checker(limit, label, "name", required=required, too_long=too_long, optional=optional),
@@ -224,7 +233,7 @@ def is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def Whole(low: int, high: int, message: str, *, required: str | None = None, optional: bool = True):
+def Whole(low: int, high: int, message: str, *, required: str | None = None, optional: bool = True) -> Check:
     """A whole number from `low` to `high` (never a bool or a float). None is allowed unless
     `required` (its message) is given or `optional` is False."""
 
@@ -240,7 +249,7 @@ def Whole(low: int, high: int, message: str, *, required: str | None = None, opt
     return _field(check, Limit(low=low, high=high))
 
 
-def Number(low: float, high: float, message: str):
+def Number(low: float, high: float, message: str) -> Check:
     """A finite number from `low` to `high` (whole or not; never a bool), or None; stored as a float."""
 
     def check(value: Any) -> float | None:
@@ -258,7 +267,7 @@ def Number(low: float, high: float, message: str):
     return _field(check, Limit(low=low, high=high))
 
 
-def OneOf(options: Collection[str], message: str, *, optional: bool = False):
+def OneOf(options: Collection[str], message: str, *, optional: bool = False) -> Check:
     """One of a fixed set of words (a choice the form offers), or None when `optional`."""
 
     def check(value: Any) -> str | None:
@@ -271,7 +280,7 @@ def OneOf(options: Collection[str], message: str, *, optional: bool = False):
     return _field(check)
 
 
-def Flag(message: str):
+def Flag(message: str) -> Check:
     """Yes or no: True or False, nothing else (not 1, not "no")."""
 
     def check(value: Any) -> bool:
@@ -286,7 +295,7 @@ def is_id(value: Any) -> bool:
     return is_whole(value) and 0 < value <= MAX_ID
 
 
-def RecordId(message: str, *, optional: bool = False):
+def RecordId(message: str, *, optional: bool = False) -> Check:
     """A row's id: a positive 32-bit whole number (whether the row exists is the function's business)."""
 
     def check(value: Any) -> int | None:
@@ -304,7 +313,7 @@ def is_day(value: Any) -> bool:
     return type(value) is date
 
 
-def Day(message: str, *, optional: bool = False):
+def Day(message: str, *, optional: bool = False) -> Check:
     """A calendar day (not a datetime). How far back or ahead is checked by the function, which
     knows the person's today."""
 
@@ -318,7 +327,7 @@ def Day(message: str, *, optional: bool = False):
     return _field(check)
 
 
-def Custom(check: Callable[[Any], Any], limit: Limit | None = None):
+def Custom(check: Callable[[Any], Any], limit: Limit | None = None) -> Check:
     """A field with its own check (raise Problem with a message, or a mapping of field -> message)."""
     return _field(check, limit)
 
@@ -340,7 +349,7 @@ class Form(BaseModel):
         Form.registry[f"{cls.__module__}.{cls.__qualname__}"] = cls
 
     @classmethod
-    def check(cls, **values: Any):
+    def check(cls, **values: Any) -> Self:
         try:
             return cls.model_validate(values)
         except PydanticValidationError as exc:
@@ -367,7 +376,7 @@ class Form(BaseModel):
     def value(cls, name: str, value: Any, errors: dict[str, str]) -> Any:
         """One field's cleaned value, checked alone; when it is wrong its message goes into
         `errors` (first problem per field wins) and None is returned."""
-        check = next(m for m in cls.model_fields[name].metadata if isinstance(m, _Check))
+        check = next(m for m in cls.model_fields[name].metadata if isinstance(m, Check))
         try:
             return check.run(value)
         except Problem as problem:
@@ -401,7 +410,7 @@ def attributes(value: Any, kind: type, *, field: str = "form") -> dict[str, Any]
     return {f.name: getattr(value, f.name) for f in dataclass_fields(value)}
 
 
-def Email(pattern: re.Pattern, limit: int, *, message: str = N_("That doesn't look like an email address.")):
+def Email(pattern: re.Pattern, limit: int, *, message: str = N_("That doesn't look like an email address.")) -> Check:
     """An email address or "" (optional on every form): lower case, no spaces, no hidden characters."""
 
     def check(value: Any) -> str:

@@ -7,13 +7,43 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from typing import Protocol
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, false, text
+from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, false, inspect, text
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class _Saved(Protocol):
+    id: int | None
+
+
+def id_of(row: _Saved) -> int:
+    """A saved row's id. A row has one only once it is flushed; reading it earlier is a bug, said
+    here rather than stored as a NULL foreign key (what `id: int | None` on every table means)."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id until it is saved (flush first)")
+    return row.id
+
+
+def saved_id(value: int | None) -> int:
+    """An id read back with a query (`select(AppUser.id, ...)`): never NULL in the database; the
+    models say `int | None` only because an unsaved row has none yet."""
+    if value is None:
+        raise ValueError("an id read from the database was None")
+    return value
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's Core table, for aliases and bulk statements (SQLModel sets `__table__` on
+    each table class without declaring it to type checkers)."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table
 
 
 class Role(StrEnum):

@@ -44,10 +44,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, or_, update
+from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -55,7 +57,7 @@ from core import clinical, inputs
 from core.access import Actor, record, require_role
 from core.clinical import Severity
 from core.config import Settings, settings
-from core.db import insert_if_absent, session_scope, upsert
+from core.db import insert_if_absent, rows_changed, session_scope, upsert
 from core.errors import ValidationError
 from core.models import (
     Alert,
@@ -72,6 +74,9 @@ from core.models import (
     Program,
     Role,
     ThoughtRecord,
+    id_of,
+    saved_id,
+    table_of,
     utcnow,
 )
 from core.program import _first_zone
@@ -258,7 +263,7 @@ def alert_raised(session: Session, alert_id: int | None, *, now: datetime | None
         return
     row = session.exec(
         select(AppUser.program_id, CaseloadAssignment.therapist_id)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id, isouter=True)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id, isouter=True)
         .where(AppUser.id == alert.participant_id)
     ).first()
     program_id, therapist_id = row if row else (None, None)
@@ -273,11 +278,8 @@ def alert_raised(session: Session, alert_id: int | None, *, now: datetime | None
         program_id=program_id,
         alert_id=alert.id,
         now=now,
-        **(
-            {}
-            if therapist_id
-            else {"status": Status.FAILED, "last_error": "The participant has no therapist assigned."}
-        ),
+        status=Status.QUEUED if therapist_id else Status.FAILED,
+        last_error="" if therapist_id else "The participant has no therapist assigned.",
     )
 
 
@@ -289,13 +291,14 @@ def schedule_missed_alert_notices(session: Session, now: datetime) -> int:
     therapist has not been told (an alert written by other code, or before this module existed) is
     queued now. One query when there is nothing to do."""
     told = select(OutboxMessage.id).where(
-        OutboxMessage.alert_id == Alert.id, OutboxMessage.kind.in_([Kind.URGENT_ALERT.value, Kind.TODAY_ALERT.value])
+        OutboxMessage.alert_id == Alert.id,
+        col(OutboxMessage.kind).in_([Kind.URGENT_ALERT.value, Kind.TODAY_ALERT.value]),
     )
     missing = session.exec(
         select(Alert.id).where(
             col(Alert.acknowledged_at).is_(None),
-            Alert.resolved_at == None,  # noqa: E711
-            Alert.severity.in_([Severity.URGENT.value, Severity.SAME_DAY.value]),
+            col(Alert.resolved_at).is_(None),
+            col(Alert.severity).in_([Severity.URGENT.value, Severity.SAME_DAY.value]),
             ~told.exists(),
         )
     ).all()
@@ -318,15 +321,24 @@ def schedule_escalations(session: Session, now: datetime) -> int:
     """Urgent alerts still unacknowledged the program's window after the therapist was told go to
     the program's clinical lead(s) — each lead once; "no lead named" is recorded for the admin to see."""
     shortest = timedelta(minutes=clinical.ESCALATION_MINUTES_RANGE[0])
-    rows = session.exec(
-        select(Alert.id, OutboxMessage.created_at, OutboxMessage.recipient_id, Program.id, Program.escalation_minutes)
-        .join(OutboxMessage, (OutboxMessage.alert_id == Alert.id) & (OutboxMessage.kind == Kind.URGENT_ALERT.value))
-        .join(AppUser, AppUser.id == Alert.participant_id)
-        .join(Program, Program.id == AppUser.program_id)
+    rows = session.execute(
+        core_select(
+            col(Alert.id),
+            col(OutboxMessage.created_at),
+            col(OutboxMessage.recipient_id),
+            col(Program.id),
+            col(Program.escalation_minutes),
+        )
+        .join(
+            OutboxMessage,
+            (col(OutboxMessage.alert_id) == Alert.id) & (col(OutboxMessage.kind) == Kind.URGENT_ALERT.value),
+        )
+        .join(AppUser, col(AppUser.id) == Alert.participant_id)
+        .join(Program, col(Program.id) == AppUser.program_id)
         .where(
             col(Alert.acknowledged_at).is_(None),
-            Alert.resolved_at == None,  # noqa: E711
-            OutboxMessage.created_at <= now - shortest,
+            col(Alert.resolved_at).is_(None),
+            col(OutboxMessage.created_at) <= now - shortest,
         )
     ).all()
     due = [
@@ -337,20 +349,20 @@ def schedule_escalations(session: Session, now: datetime) -> int:
     if not due:
         return 0
     programs = {program_id for _, _, program_id, _ in due}
-    leads: dict[int, list[int]] = defaultdict(list)
+    leads: dict[int | None, list[int]] = defaultdict(list)
     for lead_id, program_id in session.exec(
-        select(AppUser.id, AppUser.program_id).where(
-            AppUser.program_id.in_(programs),
-            AppUser.is_clinical_lead == True,  # noqa: E712
+        select(col(AppUser.id), col(AppUser.program_id)).where(
+            col(AppUser.program_id).in_(programs),
+            col(AppUser.is_clinical_lead).is_(True),
             AppUser.role == Role.THERAPIST.value,
             col(AppUser.is_active).is_(True),
         )
     ):
-        leads[program_id].append(lead_id)
+        leads[program_id].append(saved_id(lead_id))
     existing = set(
         session.exec(
             select(OutboxMessage.dedupe_key).where(
-                OutboxMessage.kind == Kind.ESCALATION.value, OutboxMessage.alert_id.in_([d[0] for d in due])
+                OutboxMessage.kind == Kind.ESCALATION.value, col(OutboxMessage.alert_id).in_([d[0] for d in due])
             )
         )
     )
@@ -412,21 +424,23 @@ def schedule_digests(session: Session, now: datetime) -> int:
                 AppUser.program_id == program.id, AppUser.role == Role.THERAPIST.value, col(AppUser.is_active).is_(True)
             )
         ).all()
-        keys = {t: f"digest:{t}:{day}" for t in therapists}
-        done = set(session.exec(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_(keys.values()))))
+        keys = {saved_id(t): f"digest:{t}:{day}" for t in therapists}
+        done = set(
+            session.exec(select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_(keys.values())))
+        )
         if not set(keys.values()) - done:
             continue
         raise_missed_checkins(session, None, day, program_id=program.id)
         counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         for therapist_id, trigger, n in session.exec(
-            select(CaseloadAssignment.therapist_id, Alert.trigger, func.count(Alert.id))
-            .join(Alert, Alert.participant_id == CaseloadAssignment.participant_id)
+            select(CaseloadAssignment.therapist_id, Alert.trigger, func.count(col(Alert.id)))
+            .join(Alert, col(Alert.participant_id) == CaseloadAssignment.participant_id)
             .where(
-                CaseloadAssignment.therapist_id.in_(therapists),
-                Alert.resolved_at == None,  # noqa: E711
+                col(CaseloadAssignment.therapist_id).in_(therapists),
+                col(Alert.resolved_at).is_(None),
                 Alert.severity == Severity.REVIEW.value,
             )
-            .group_by(CaseloadAssignment.therapist_id, Alert.trigger)
+            .group_by(col(CaseloadAssignment.therapist_id), col(Alert.trigger))
         ):
             counts[therapist_id][1 if trigger == MISSED_CHECKIN else 0] += n
         for therapist_id, key in keys.items():
@@ -446,7 +460,8 @@ def schedule_digests(session: Session, now: datetime) -> int:
                     program_id=program.id,
                     expires_at=_end_of_day(day, zone),
                     now=now,
-                    **({"status": Status.SKIPPED, "last_error": "Nothing open that morning."} if nothing else {}),
+                    status=Status.SKIPPED if nothing else Status.QUEUED,
+                    last_error="Nothing open that morning." if nothing else "",
                 )
                 and not nothing
             ):
@@ -471,7 +486,7 @@ def in_quiet_hours(minute_of_day: int, start: int | None, end: int | None) -> bo
 def _quiet_until(local: datetime, start: int | None, end: int | None) -> datetime | None:
     """When the quiet hours around `local` end (None when `local` is not in quiet hours)."""
     minute = local.hour * 60 + local.minute
-    if not in_quiet_hours(minute, start, end):
+    if end is None or not in_quiet_hours(minute, start, end):
         return None
     end_day = local.date() if minute < end else local.date() + timedelta(days=1)
     return datetime.combine(end_day, _minute_time(end), local.tzinfo)
@@ -498,19 +513,19 @@ def checkup_schedule(session: Session, people: list[tuple[int, int | None, date]
     programs = {
         p.id: p
         for p in session.exec(
-            select(Program).where(Program.id.in_({program_id for _, program_id, _ in people if program_id}))
+            select(Program).where(col(Program.id).in_({program_id for _, program_id, _ in people if program_id}))
         )
     }
     taken: dict[int, list[Checkup]] = defaultdict(list)
-    for row in session.exec(select(Checkup).where(Checkup.participant_id.in_(ids))):
-        taken[row.participant_id].append(row)
+    for checkup in session.exec(select(Checkup).where(col(Checkup.participant_id).in_(ids))):
+        taken[checkup.participant_id].append(checkup)
     requests: dict[int, list[CheckupRequest]] = defaultdict(list)
-    for row in session.exec(
+    for request in session.exec(
         select(CheckupRequest)
-        .where(CheckupRequest.participant_id.in_(ids), CheckupRequest.fulfilled_by_id == None)  # noqa: E711
-        .order_by(CheckupRequest.id)
+        .where(col(CheckupRequest.participant_id).in_(ids), col(CheckupRequest.fulfilled_by_id).is_(None))
+        .order_by(col(CheckupRequest.id))
     ):
-        requests[row.participant_id].append(row)
+        requests[request.participant_id].append(request)
     found: dict[int, list] = {}
     for pid, program_id, today in people:
         program = programs.get(program_id)
@@ -546,7 +561,9 @@ def _homework_due(session: Session, people: list[_Due]) -> set[int]:
     days = {p.user_id: p.day for p in people}
     rows = [
         h
-        for h in session.exec(select(Homework).where(Homework.participant_id.in_(days), Homework.removed_at == None))  # noqa: E711
+        for h in session.exec(
+            select(Homework).where(col(Homework.participant_id).in_(days), col(Homework.removed_at).is_(None))
+        )
         if h.due_on == days[h.participant_id]
     ]
     if not rows:
@@ -555,13 +572,13 @@ def _homework_due(session: Session, people: list[_Due]) -> set[int]:
     practised = defaultdict(list)
     for pid, skill_id, at in session.exec(
         select(PracticeEntry.participant_id, PracticeEntry.skill_id, PracticeEntry.created_at).where(
-            PracticeEntry.participant_id.in_({h.participant_id for h in rows}), PracticeEntry.created_at >= since
+            col(PracticeEntry.participant_id).in_({h.participant_id for h in rows}), PracticeEntry.created_at >= since
         )
     ):
         practised[pid].append((skill_id, at))
     for pid, at in session.exec(
         select(ThoughtRecord.participant_id, ThoughtRecord.created_at).where(
-            ThoughtRecord.participant_id.in_({h.participant_id for h in rows}), ThoughtRecord.created_at >= since
+            col(ThoughtRecord.participant_id).in_({h.participant_id for h in rows}), ThoughtRecord.created_at >= since
         )
     ):
         practised[pid].append(("thought_record", at))
@@ -576,17 +593,19 @@ def schedule_reminders(session: Session, now: datetime) -> int:
     """Participants' reminders whose moment (their chosen time, in their zone) has just passed:
     the diary card unless today's is filled in, a check-up due, practice due today. A fixed
     number of queries however many people."""
-    rows = session.exec(
-        select(NotificationSetting, AppUser.id, AppUser.program_id, AppUser.timezone, Program.timezone)
-        .join(AppUser, AppUser.id == NotificationSetting.user_id)
-        .join(Program, Program.id == AppUser.program_id, isouter=True)
+    rows = session.execute(
+        core_select(
+            NotificationSetting, col(AppUser.id), col(AppUser.program_id), col(AppUser.timezone), col(Program.timezone)
+        )
+        .join(AppUser, col(AppUser.id) == NotificationSetting.user_id)
+        .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
         .where(
             col(AppUser.is_active).is_(True),
-            AppUser.role == Role.PARTICIPANT.value,
-            AppUser.email != None,  # noqa: E711
+            col(AppUser.role) == Role.PARTICIPANT.value,
+            col(AppUser.email).is_not(None),
             or_(
                 col(NotificationSetting.diary_reminder).is_(True),
-                NotificationSetting.checkup_reminder == True,  # noqa: E712
+                col(NotificationSetting.checkup_reminder).is_(True),
                 col(NotificationSetting.homework_reminder).is_(True),
             ),
         )
@@ -597,14 +616,15 @@ def schedule_reminders(session: Session, now: datetime) -> int:
         day = _local(now, zone).date()
         moment = datetime.combine(day, _minute_time(setting.remind_minute), zone)
         if moment <= now < moment + REMINDER_GRACE:
-            people.append(_Due(user_id, program_id, day, zone, setting))
+            people.append(_Due(saved_id(user_id), program_id, day, zone, setting))
     if not people:
         return 0
     carded = {
         (pid, d)
         for pid, d in session.exec(
-            select(DiaryCard.participant_id, DiaryCard.day).where(
-                DiaryCard.participant_id.in_([p.user_id for p in people]), DiaryCard.day.in_({p.day for p in people})
+            select(DiaryCard.participant_id, col(DiaryCard.day)).where(
+                col(DiaryCard.participant_id).in_([p.user_id for p in people]),
+                col(DiaryCard.day).in_({p.day for p in people}),
             )
         )
     }
@@ -622,7 +642,9 @@ def schedule_reminders(session: Session, now: datetime) -> int:
     if not want:
         return 0
     existing = set(
-        session.exec(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.in_([key for _, _, key in want])))
+        session.exec(
+            select(OutboxMessage.dedupe_key).where(col(OutboxMessage.dedupe_key).in_([key for _, _, key in want]))
+        )
     )
     queued = 0
     for p, kind, key in want:
@@ -829,7 +851,7 @@ class Claim:
     token: str
 
 
-_T = OutboxMessage.__table__.c
+_T = table_of(OutboxMessage).c
 
 
 def claim(session: Session, *, worker: str, now: datetime, limit: int = BATCH) -> list[Claim]:
@@ -839,12 +861,12 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int = BATCH) -
     due = (
         select(OutboxMessage.id)
         .where(OutboxMessage.status == Status.QUEUED.value, OutboxMessage.due_at <= now)
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     rows = session.execute(
-        update(OutboxMessage.__table__)
+        update(table_of(OutboxMessage))
         .where(_T.id.in_(due.scalar_subquery()))
         .values(
             status=Status.CLAIMED.value,
@@ -867,7 +889,11 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int = BATCH) -
         )
     ).all()
     session.commit()
-    return sorted((Claim(*row, token=token) for row in rows), key=lambda c: c.id)
+    claims = [
+        Claim(id_, kind, key, recipient, to, alert, subject, body, attempts, expires, token)
+        for id_, kind, key, recipient, to, alert, subject, body, attempts, expires in rows
+    ]
+    return sorted(claims, key=lambda c: c.id)
 
 
 def _settle(
@@ -893,12 +919,12 @@ def _settle(
     if status is Status.QUEUED:
         values.update(claim_token="", claimed_by="")
     result = session.execute(
-        update(OutboxMessage.__table__)
+        update(table_of(OutboxMessage))
         .where(_T.id == claim_.id, _T.claim_token == claim_.token, _T.status.in_([s.value for s in from_states]))
         .values(**values)
     )
     session.commit()
-    return result.rowcount == 1
+    return rows_changed(result) == 1
 
 
 def _retry_or_fail(
@@ -938,19 +964,19 @@ def _recipients(session: Session, claims: list[Claim]) -> dict[int, _Recipient]:
     ids = {c.recipient_id for c in claims if c.recipient_id}
     if not ids:
         return {}
-    rows = session.exec(
-        select(
-            AppUser.id,
-            AppUser.email,
-            AppUser.is_active,
-            AppUser.timezone,
-            Program.timezone,
-            NotificationSetting.quiet_start_minute,
-            NotificationSetting.quiet_end_minute,
+    rows = session.execute(
+        core_select(
+            col(AppUser.id),
+            col(AppUser.email),
+            col(AppUser.is_active),
+            col(AppUser.timezone),
+            col(Program.timezone),
+            col(NotificationSetting.quiet_start_minute),
+            col(NotificationSetting.quiet_end_minute),
         )
-        .join(Program, Program.id == AppUser.program_id, isouter=True)
-        .join(NotificationSetting, NotificationSetting.user_id == AppUser.id, isouter=True)
-        .where(AppUser.id.in_(ids))
+        .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
+        .join(NotificationSetting, col(NotificationSetting.user_id) == AppUser.id, isouter=True)
+        .where(col(AppUser.id).in_(ids))
     ).all()
     return {
         uid: _Recipient(email, active, _first_zone(own, program), (qs, qe))
@@ -991,7 +1017,7 @@ def _needless(
         set(
             session.exec(
                 select(Alert.id).where(
-                    Alert.id.in_(alert_ids),
+                    col(Alert.id).in_(alert_ids),
                     or_(col(Alert.acknowledged_at).is_not(None), col(Alert.resolved_at).is_not(None)),
                 )
             )
@@ -1006,8 +1032,9 @@ def _needless(
         carded = {
             (pid, d)
             for pid, d in session.exec(
-                select(DiaryCard.participant_id, DiaryCard.day).where(
-                    DiaryCard.participant_id.in_({p for p, _ in wanted}), DiaryCard.day.in_({d for _, d in wanted})
+                select(DiaryCard.participant_id, col(DiaryCard.day)).where(
+                    col(DiaryCard.participant_id).in_({p for p, _ in wanted}),
+                    col(DiaryCard.day).in_({d for _, d in wanted}),
                 )
             )
         }
@@ -1135,24 +1162,28 @@ def recover_stale(session: Session, now: datetime) -> tuple[int, int]:
     """Rows left by a worker that died: claimed but never handed over go back to the queue; those
     it was handing over are marked uncertain. Returns (requeued, uncertain)."""
     stale = now - LEASE
-    requeued = session.execute(
-        update(OutboxMessage.__table__)
-        .where(_T.status == Status.CLAIMED.value, _T.claimed_at < stale)
-        .values(
-            status=Status.QUEUED.value,
-            claim_token="",
-            claimed_by="",
-            last_error="A worker stopped before sending it; it was queued again.",
+    requeued = rows_changed(
+        session.execute(
+            update(table_of(OutboxMessage))
+            .where(_T.status == Status.CLAIMED.value, _T.claimed_at < stale)
+            .values(
+                status=Status.QUEUED.value,
+                claim_token="",
+                claimed_by="",
+                last_error="A worker stopped before sending it; it was queued again.",
+            )
         )
-    ).rowcount
-    uncertain = session.execute(
-        update(OutboxMessage.__table__)
-        .where(_T.status == Status.SENDING.value, _T.claimed_at < stale)
-        .values(
-            status=Status.UNCERTAIN.value,
-            last_error="A worker stopped while handing it to the mail server: it may not have arrived.",
+    )
+    uncertain = rows_changed(
+        session.execute(
+            update(table_of(OutboxMessage))
+            .where(_T.status == Status.SENDING.value, _T.claimed_at < stale)
+            .values(
+                status=Status.UNCERTAIN.value,
+                last_error="A worker stopped while handing it to the mail server: it may not have arrived.",
+            )
         )
-    ).rowcount
+    )
     session.commit()
     if requeued or uncertain:
         log.warning("recovered %s claimed message(s); %s uncertain", requeued, uncertain)
@@ -1258,10 +1289,10 @@ def _address(value: object) -> str:
 class EmailForm(inputs.Form):
     """A person's own address, or the admin's test address: refused at entry when malformed."""
 
-    email: inputs.Custom(_address, inputs.Limit(max_chars=EMAIL_MAX))
+    email: Annotated[str, inputs.Custom(_address, inputs.Limit(max_chars=EMAIL_MAX))]
 
 
-def _minute(label: str, *, required: str | None = None):
+def _minute(label: str, *, required: str | None = None) -> inputs.Check:
     """A time of day on the 5-minute mark (a `time` from the page, or "20:00"), stored as minutes after midnight."""
 
     def check(value: object) -> int | None:
@@ -1272,7 +1303,8 @@ def _minute(label: str, *, required: str | None = None):
         if isinstance(value, str):
             found = _TIME.fullmatch(value.strip()) if len(value) <= 16 else None
             try:
-                value = time(*(int(part) for part in found.groups(0))) if found else None
+                hour, minute, second = (int(part) for part in found.groups(0)) if found else (-1, 0, 0)
+                value = time(hour, minute, second) if found else None
             except ValueError:
                 value = None
             if value is None:
@@ -1289,12 +1321,12 @@ def _minute(label: str, *, required: str | None = None):
 class ReminderForm(inputs.Form):
     """A participant's reminders: three ticks, when they come, and quiet hours (both ends or neither)."""
 
-    diary: inputs.Flag("Tick the reminders you want.")
-    checkup: inputs.Flag("Tick the reminders you want.")
-    homework: inputs.Flag("Tick the reminders you want.")
-    remind_at: _minute("Reminder time", required="Choose when reminders come.")
-    quiet_start: _minute("Quiet hours start")
-    quiet_end: _minute("Quiet hours end")
+    diary: Annotated[bool, inputs.Flag("Tick the reminders you want.")]
+    checkup: Annotated[bool, inputs.Flag("Tick the reminders you want.")]
+    homework: Annotated[bool, inputs.Flag("Tick the reminders you want.")]
+    remind_at: Annotated[int, _minute("Reminder time", required="Choose when reminders come.")]
+    quiet_start: Annotated[int | None, _minute("Quiet hours start")]
+    quiet_end: Annotated[int | None, _minute("Quiet hours end")]
 
 
 def _therapist_ids(value: object) -> tuple[int, ...]:
@@ -1308,19 +1340,22 @@ def _therapist_ids(value: object) -> tuple[int, ...]:
 
 
 class LeadsForm(inputs.Form):
-    leads: inputs.Custom(_therapist_ids)
+    leads: Annotated[tuple[int, ...], inputs.Custom(_therapist_ids)]
 
 
 class EscalationForm(inputs.Form):
-    minutes: inputs.Whole(
-        *clinical.ESCALATION_MINUTES_RANGE,
-        "Choose between {} and {} minutes.".format(*clinical.ESCALATION_MINUTES_RANGE),
-        optional=False,
-    )
+    minutes: Annotated[
+        int,
+        inputs.Whole(
+            *clinical.ESCALATION_MINUTES_RANGE,
+            "Choose between {} and {} minutes.".format(*clinical.ESCALATION_MINUTES_RANGE),
+            optional=False,
+        ),
+    ]
 
 
 class MessageForm(inputs.Form):
-    message: inputs.RecordId("That message doesn't exist.")
+    message: Annotated[int, inputs.RecordId("That message doesn't exist.")]
 
 
 # --- the admin's side ------------------------------------------------------------------------------
@@ -1358,17 +1393,17 @@ def overview(session: Session, actor: Actor, *, limit: int = 100) -> Overview:
     require_role(session, actor, Role.ADMIN, what="messages")
     record(session, actor, category="messages", action="read", collapse=timedelta(hours=1))
     program = session.get(Program, actor.program_id) if actor.program_id else None
-    mine = or_(OutboxMessage.program_id == actor.program_id, OutboxMessage.program_id == None)  # noqa: E711
+    mine = or_(col(OutboxMessage.program_id) == actor.program_id, col(OutboxMessage.program_id).is_(None))
     counts = {
         status: n
         for status, n in session.exec(
-            select(OutboxMessage.status, func.count(OutboxMessage.id)).where(mine).group_by(OutboxMessage.status)
+            select(OutboxMessage.status, func.count(col(OutboxMessage.id))).where(mine).group_by(OutboxMessage.status)
         )
     }
-    who = AppUser.__table__.alias("who")
+    who = table_of(AppUser).alias("who")
     rows = [
         MessageRow(
-            m.id,
+            id_of(m),
             m.kind,
             (name or m.to_address or "—"),
             m.status,
@@ -1383,7 +1418,7 @@ def overview(session: Session, actor: Actor, *, limit: int = 100) -> Overview:
             select(OutboxMessage, who.c.name)
             .join(who, who.c.id == OutboxMessage.recipient_id, isouter=True)
             .where(mine)
-            .order_by(OutboxMessage.id.desc())
+            .order_by(col(OutboxMessage.id).desc())
             .limit(limit)
         )
     ]
@@ -1396,13 +1431,13 @@ def overview(session: Session, actor: Actor, *, limit: int = 100) -> Overview:
                 OutboxMessage.last_error != "",
                 OutboxMessage.attempts > 0,
             )
-            .order_by(OutboxMessage.due_at.desc())
+            .order_by(col(OutboxMessage.due_at).desc())
         ).first()
         or ""
     )
     seen = session.exec(select(func.max(NotifyWorker.last_seen_at))).first()
     therapists = [
-        (uid, name, lead)
+        (saved_id(uid), name, lead)
         for uid, name, lead in session.exec(
             select(AppUser.id, AppUser.name, AppUser.is_clinical_lead)
             .where(
@@ -1464,24 +1499,33 @@ def send_test(session: Session, actor: Actor, *, to: str, now: datetime | None =
     # Claim exactly this row (not other due messages) and send it through the ordinary path.
     token = uuid.uuid4().hex
     session.execute(
-        update(OutboxMessage.__table__)
+        update(table_of(OutboxMessage))
         .where(_T.id == row_id, _T.status == Status.QUEUED.value)
         .values(
             status=Status.CLAIMED.value, claimed_by=f"admin:{actor.id}", claim_token=token, claimed_at=now, attempts=1
         )
     )
     session.commit()
-    m = session.get(OutboxMessage, row_id)
+    m = session.get_one(OutboxMessage, row_id)
     _send_one(
         session,
-        Claim(m.id, m.kind, m.dedupe_key, None, address, None, m.subject, m.body, 1, None, token),
+        Claim(id_of(m), m.kind, m.dedupe_key, None, address, None, m.subject, m.body, 1, None, token),
         address,
         now,
         transport or transport_for(),
     )
     session.refresh(m)
     return MessageRow(
-        m.id, m.kind, m.to_address, m.status, m.attempts, m.created_at, m.due_at, m.sent_at, m.last_error, m.sent_via
+        id_of(m),
+        m.kind,
+        m.to_address,
+        m.status,
+        m.attempts,
+        m.created_at,
+        m.due_at,
+        m.sent_at,
+        m.last_error,
+        m.sent_via,
     )
 
 
@@ -1541,7 +1585,7 @@ def maildrop_text(session: Session, actor: Actor, *, message_id: int) -> str | N
     row = session.get(OutboxMessage, message_id) if inputs.is_id(message_id) else None
     if row is None or row.program_id not in (actor.program_id, None) or row.sent_via != MailDrop.via:
         return None
-    path = MailDrop(settings().maildrop_dir).path_for(row.id)
+    path = MailDrop(settings().maildrop_dir).path_for(id_of(row))
     try:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     except OSError:
@@ -1601,7 +1645,7 @@ def my_settings(session: Session, actor: Actor) -> MySettings:
     require_role(session, actor, Role.PARTICIPANT, Role.THERAPIST, what="accounts")
     from core.program import user_zone
 
-    user = session.get(AppUser, actor.id)
+    user = session.get_one(AppUser, actor.id)  # (require_role found the account)
     row = session.exec(select(NotificationSetting).where(NotificationSetting.user_id == actor.id)).first()
     row = row or NotificationSetting(user_id=actor.id, remind_minute=DEFAULT_REMIND_MINUTE)
     quiet = (row.quiet_start_minute, row.quiet_end_minute)
@@ -1626,7 +1670,7 @@ def set_email(session: Session, actor: Actor, *, email: str) -> str:
     ).first()
     if taken is not None:
         raise ValidationError.one("email", "Another account already uses this email.")
-    user = session.get(AppUser, actor.id)
+    user = session.get_one(AppUser, actor.id)  # (require_role found the account)
     user.email = address
     session.add(user)
     try:
@@ -1665,7 +1709,7 @@ def save_reminders(
         errors["quiet_end"] = "Quiet hours need to end at a different time from when they start."
     elif minute is not None and in_quiet_hours(minute, start, end):
         errors["remind_at"] = "That time is inside your quiet hours: choose another, or change the quiet hours."
-    user = session.get(AppUser, actor.id)
+    user = session.get_one(AppUser, actor.id)  # (require_role found the account)
     if not errors and any(flags.values()) and not user.email:
         errors["email"] = "Add your email address first, so the reminders have somewhere to go."
     if errors:
@@ -1736,14 +1780,14 @@ def alert_notices(session: Session, actor: Actor, alert_ids: list[int]) -> dict[
     found: dict[int, list[Notice]] = defaultdict(list)
     if not ids:
         return found
-    who = AppUser.__table__.alias("who")
+    who = table_of(AppUser).alias("who")
     rows = session.exec(
         select(OutboxMessage, who.c.name, who.c.is_clinical_lead)
-        .join(Alert, Alert.id == OutboxMessage.alert_id)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == Alert.participant_id)
+        .join(Alert, col(Alert.id) == OutboxMessage.alert_id)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == Alert.participant_id)
         .join(who, who.c.id == OutboxMessage.recipient_id, isouter=True)
-        .where(OutboxMessage.alert_id.in_(ids), CaseloadAssignment.therapist_id == actor.id)
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .where(col(OutboxMessage.alert_id).in_(ids), CaseloadAssignment.therapist_id == actor.id)
+        .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
     ).all()
     for m, name, lead in rows:
         to = (
@@ -1753,6 +1797,8 @@ def alert_notices(session: Session, actor: Actor, alert_ids: list[int]) -> dict[
             if lead and m.kind == Kind.ESCALATION.value
             else name or "nobody"
         )
+        if m.alert_id is None:  # (the query asked for these alerts' messages only)
+            continue
         found[m.alert_id].append(Notice(m.kind, to, m.status, m.sent_at or m.created_at, m.last_error))
     return found
 
@@ -1771,19 +1817,21 @@ def escalations_for_lead(session: Session, actor: Actor) -> list[Waiting]:
     caseload and since when, never the participant or what was entered (that stays with the
     participant's therapist, whom the lead contacts)."""
     require_role(session, actor, Role.THERAPIST, what="alerts")
-    therapist = AppUser.__table__.alias("therapist")
-    rows = session.exec(
-        select(Alert.id, therapist.c.name, therapist.c.email, Alert.opened_at, OutboxMessage.created_at)
-        .join(OutboxMessage, OutboxMessage.alert_id == Alert.id)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == Alert.participant_id)
+    therapist = table_of(AppUser).alias("therapist")
+    rows = session.execute(
+        core_select(
+            col(Alert.id), therapist.c.name, therapist.c.email, col(Alert.opened_at), col(OutboxMessage.created_at)
+        )
+        .join(OutboxMessage, col(OutboxMessage.alert_id) == Alert.id)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == Alert.participant_id)
         .join(therapist, therapist.c.id == CaseloadAssignment.therapist_id)
         .where(
-            OutboxMessage.kind == Kind.ESCALATION.value,
-            OutboxMessage.recipient_id == actor.id,
+            col(OutboxMessage.kind) == Kind.ESCALATION.value,
+            col(OutboxMessage.recipient_id) == actor.id,
             col(Alert.acknowledged_at).is_(None),
             col(Alert.resolved_at).is_(None),
         )
-        .order_by(Alert.opened_at)
+        .order_by(col(Alert.opened_at))
     ).all()
     if rows:
         record(session, actor, category="alerts", action="read_escalations")

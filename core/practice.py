@@ -13,9 +13,10 @@ import io
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize
@@ -24,7 +25,7 @@ from core.db import insert_if_absent, upsert
 from core.diary import spreadsheet_row
 from core.errors import ValidationError
 from core.i18n import F_, N_, _, month_day, short_day
-from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, utcnow
+from core.models import AppUser, FavouriteSkill, Homework, PracticeEntry, ThoughtRecord, id_of, utcnow
 from core.program import user_today
 from core.skills import TOOLS, skills_by_id
 
@@ -42,7 +43,7 @@ def _skill(value) -> str:
     return value
 
 
-Skill = inputs.Custom(_skill)
+Skill = Annotated[str, inputs.Custom(_skill)]
 
 
 def _editable_day(existing_day: date | None, today: date) -> None:
@@ -102,19 +103,25 @@ class PracticeForm(inputs.Form):
     """What the practice log's form sends."""
 
     skill_id: Skill
-    distress_before: inputs.Whole(
-        clinical.DISTRESS_MIN,
-        clinical.DISTRESS_MAX,
-        f"How strong it was before is a whole number {_DISTRESS}.",
-        required=f"Choose how strong it was before ({_DISTRESS.removeprefix('from ')}).",
-    )
-    distress_after: inputs.Whole(
-        clinical.DISTRESS_MIN, clinical.DISTRESS_MAX, f"How strong it was after is a whole number {_DISTRESS}."
-    )
-    helped: inputs.OneOf(clinical.HELPED_CHOICES, N_("Choose yes, a bit or no."), optional=True)
-    situation: inputs.LineText(clinical.PRACTICE_SITUATION_MAX, N_("The situation"))
-    note: inputs.FreeText(clinical.PRACTICE_NOTE_MAX, N_("Your note"))
-    tool: inputs.OneOf(PRACTICE_TOOLS, "Log practice from the tool's own screen.")
+    distress_before: Annotated[
+        int,
+        inputs.Whole(
+            clinical.DISTRESS_MIN,
+            clinical.DISTRESS_MAX,
+            f"How strong it was before is a whole number {_DISTRESS}.",
+            required=f"Choose how strong it was before ({_DISTRESS.removeprefix('from ')}).",
+        ),
+    ]
+    distress_after: Annotated[
+        int | None,
+        inputs.Whole(
+            clinical.DISTRESS_MIN, clinical.DISTRESS_MAX, f"How strong it was after is a whole number {_DISTRESS}."
+        ),
+    ]
+    helped: Annotated[str | None, inputs.OneOf(clinical.HELPED_CHOICES, N_("Choose yes, a bit or no."), optional=True)]
+    situation: Annotated[str, inputs.LineText(clinical.PRACTICE_SITUATION_MAX, N_("The situation"))]
+    note: Annotated[str, inputs.FreeText(clinical.PRACTICE_NOTE_MAX, N_("Your note"))]
+    tool: Annotated[str, inputs.OneOf(PRACTICE_TOOLS, "Log practice from the tool's own screen.")]
 
 
 def validate_practice(entry: PracticeInput) -> dict[str, str]:
@@ -124,7 +131,7 @@ def validate_practice(entry: PracticeInput) -> dict[str, str]:
 def _view(row: PracticeEntry) -> PracticeView:
     skill = skills_by_id().get(row.skill_id)
     return PracticeView(
-        row.id,
+        id_of(row),
         row.entry_key,
         row.skill_id,
         skill.name if skill else row.skill_id,
@@ -196,7 +203,7 @@ def save_practice(
         texts=[entry.situation, entry.note],
     )
     session.commit()
-    return replace(_view(session.get(PracticeEntry, entry_id, populate_existing=True)), risk=risk)
+    return replace(_view(session.get_one(PracticeEntry, entry_id, populate_existing=True)), risk=risk)
 
 
 def practice_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> list[PracticeView]:
@@ -205,7 +212,7 @@ def practice_between(session: Session, actor: Actor, participant_id: int, start:
     rows = session.exec(
         select(PracticeEntry)
         .where(PracticeEntry.participant_id == participant_id, PracticeEntry.day >= start, PracticeEntry.day <= end)
-        .order_by(PracticeEntry.day.desc(), PracticeEntry.created_at.desc(), PracticeEntry.id.desc())
+        .order_by(col(PracticeEntry.day).desc(), col(PracticeEntry.created_at).desc(), col(PracticeEntry.id).desc())
     ).all()
     return [_view(r) for r in rows]
 
@@ -227,7 +234,7 @@ def practice_csv(session: Session, actor: Actor, participant_id: int) -> str:
                     e.situation,
                     e.distress_before,
                     "" if e.distress_after is None else e.distress_after,
-                    clinical.HELPED_CHOICES.get(e.helped, ""),
+                    clinical.HELPED_CHOICES.get(e.helped or "", ""),
                     e.tool,
                     e.note,
                 ]
@@ -278,7 +285,6 @@ class ThoughtView:
 
 
 _LOW, _HIGH = clinical.THOUGHT_INTENSITY_MIN, clinical.THOUGHT_INTENSITY_MAX
-_EMOTION_NAME = inputs.LineText(clinical.THOUGHT_LIMITS["emotion"], N_("An emotion's name"))
 EMOTION_ROWS_MAX = 10  # the form sends THOUGHT_EMOTIONS_MAX rows, some of them blank
 
 
@@ -327,23 +333,31 @@ def _emotion_rows(value) -> list[tuple[str, int, int | None]]:
 class ThoughtForm(inputs.Form):
     """What the thought record's form sends (limits: core.clinical.THOUGHT_LIMITS)."""
 
-    situation: inputs.FreeText(
-        clinical.THOUGHT_LIMITS["situation"], "This answer", required="Say in a few words what happened."
-    )
-    emotions: inputs.Custom(
-        _emotion_rows, inputs.Limit(max_chars=clinical.THOUGHT_LIMITS["emotion"], low=_LOW, high=_HIGH)
-    )
-    automatic_thought: inputs.FreeText(
-        clinical.THOUGHT_LIMITS["automatic_thought"],
-        "This answer",
-        required="Write the thought that went through your mind.",
-    )
-    evidence_for: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_for"], N_("This answer"))
-    evidence_against: inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_against"], N_("This answer"))
-    balanced_thought: inputs.FreeText(clinical.THOUGHT_LIMITS["balanced_thought"], N_("This answer"))
-    balanced_belief: inputs.Whole(
-        _LOW, _HIGH, F_("How much you believe it goes from {low} to {high}.", low=_LOW, high=_HIGH)
-    )
+    situation: Annotated[
+        str,
+        inputs.FreeText(
+            clinical.THOUGHT_LIMITS["situation"], "This answer", required="Say in a few words what happened."
+        ),
+    ]
+    emotions: Annotated[
+        list[tuple[str, int, int | None]],
+        inputs.Custom(_emotion_rows, inputs.Limit(max_chars=clinical.THOUGHT_LIMITS["emotion"], low=_LOW, high=_HIGH)),
+    ]
+    automatic_thought: Annotated[
+        str,
+        inputs.FreeText(
+            clinical.THOUGHT_LIMITS["automatic_thought"],
+            "This answer",
+            required="Write the thought that went through your mind.",
+        ),
+    ]
+    evidence_for: Annotated[str, inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_for"], N_("This answer"))]
+    evidence_against: Annotated[str, inputs.FreeText(clinical.THOUGHT_LIMITS["evidence_against"], N_("This answer"))]
+    balanced_thought: Annotated[str, inputs.FreeText(clinical.THOUGHT_LIMITS["balanced_thought"], N_("This answer"))]
+    balanced_belief: Annotated[
+        int | None,
+        inputs.Whole(_LOW, _HIGH, F_("How much you believe it goes from {low} to {high}.", low=_LOW, high=_HIGH)),
+    ]
 
 
 def validate_thought(record: ThoughtInput) -> dict[str, str]:
@@ -352,7 +366,7 @@ def validate_thought(record: ThoughtInput) -> dict[str, str]:
 
 def _thought_view(row: ThoughtRecord) -> ThoughtView:
     return ThoughtView(
-        row.id,
+        id_of(row),
         row.entry_key,
         row.day,
         row.situation,
@@ -385,7 +399,7 @@ def save_thought_record(
     now = now or utcnow()
     today = user_today(session, participant_id, now)
     existing = session.exec(
-        select(ThoughtRecord.day).where(
+        select(col(ThoughtRecord.day)).where(
             ThoughtRecord.participant_id == participant_id, ThoughtRecord.entry_key == entry_key
         )
     ).first()
@@ -438,7 +452,7 @@ def save_thought_record(
         ],
     )
     session.commit()
-    return replace(_thought_view(session.get(ThoughtRecord, record_id, populate_existing=True)), risk=risk)
+    return replace(_thought_view(session.get_one(ThoughtRecord, record_id, populate_existing=True)), risk=risk)
 
 
 def thought_records(
@@ -449,7 +463,7 @@ def thought_records(
     rows = session.exec(
         select(ThoughtRecord)
         .where(ThoughtRecord.participant_id == participant_id, ThoughtRecord.day >= start, ThoughtRecord.day <= end)
-        .order_by(ThoughtRecord.day.desc(), ThoughtRecord.created_at.desc(), ThoughtRecord.id.desc())
+        .order_by(col(ThoughtRecord.day).desc(), col(ThoughtRecord.created_at).desc(), col(ThoughtRecord.id).desc())
     ).all()
     return [_thought_view(r) for r in rows]
 
@@ -470,7 +484,7 @@ def favourites(session: Session, actor: Actor, participant_id: int) -> list[str]
         for s in session.exec(
             select(FavouriteSkill.skill_id)
             .where(FavouriteSkill.participant_id == participant_id)
-            .order_by(FavouriteSkill.created_at, FavouriteSkill.id)
+            .order_by(col(FavouriteSkill.created_at), col(FavouriteSkill.id))
         )
         if s in known
     ]
@@ -478,7 +492,7 @@ def favourites(session: Session, actor: Actor, participant_id: int) -> list[str]
 
 class FavouriteForm(inputs.Form):
     skill_id: Skill
-    on: inputs.Flag("Choose whether it is a favourite.")
+    on: Annotated[bool, inputs.Flag("Choose whether it is a favourite.")]
 
 
 def set_favourite(session: Session, actor: Actor, participant_id: int, skill_id: str, on: bool) -> None:
@@ -494,7 +508,7 @@ def set_favourite(session: Session, actor: Actor, participant_id: int, skill_id:
     else:
         session.execute(
             delete(FavouriteSkill).where(
-                FavouriteSkill.participant_id == participant_id, FavouriteSkill.skill_id == skill_id
+                col(FavouriteSkill.participant_id) == participant_id, col(FavouriteSkill.skill_id) == skill_id
             )
         )
     session.commit()
@@ -522,7 +536,7 @@ class HomeworkView:
         return not self.done and self.due_on is not None and self.due_on < today
 
     def status(self, today: date) -> str:
-        if self.done:
+        if self.done_on is not None:
             return _("Done {day}").format(day=month_day(self.done_on))
         if self.due_on is None:
             return _("To do")
@@ -533,8 +547,8 @@ class HomeworkForm(inputs.Form):
     """What the therapist's homework form sends (the due date's range depends on the participant's today)."""
 
     skill_id: Skill
-    due_on: inputs.Day("Choose a due date, or none.", optional=True)
-    note: inputs.FreeText(clinical.HOMEWORK_NOTE_MAX, "The note")
+    due_on: Annotated[date | None, inputs.Day("Choose a due date, or none.", optional=True)]
+    note: Annotated[str, inputs.FreeText(clinical.HOMEWORK_NOTE_MAX, "The note")]
 
 
 def assign_homework(
@@ -605,8 +619,8 @@ def homework_for(
     authorize(session, actor, participant_id, Category.HOMEWORK, Action.READ)
     rows = session.exec(
         select(Homework, AppUser.name)
-        .join(AppUser, AppUser.id == Homework.assigned_by_id)
-        .where(Homework.participant_id == participant_id, Homework.removed_at == None)  # noqa: E711
+        .join(AppUser, col(AppUser.id) == Homework.assigned_by_id)
+        .where(Homework.participant_id == participant_id, col(Homework.removed_at).is_(None))
     ).all()
     if not rows:
         return []
@@ -614,10 +628,10 @@ def homework_for(
     skill_ids = {h.skill_id for h, _ in rows}
     practised = list(
         session.exec(
-            select(PracticeEntry.skill_id, PracticeEntry.created_at, PracticeEntry.day).where(
+            select(PracticeEntry.skill_id, PracticeEntry.created_at, col(PracticeEntry.day)).where(
                 PracticeEntry.participant_id == participant_id,
                 PracticeEntry.created_at >= since,
-                PracticeEntry.skill_id.in_(skill_ids),
+                col(PracticeEntry.skill_id).in_(skill_ids),
             )
         )
     )
@@ -625,7 +639,7 @@ def homework_for(
         practised += [
             ("thought_record", at, day)
             for at, day in session.exec(
-                select(ThoughtRecord.created_at, ThoughtRecord.day).where(
+                select(ThoughtRecord.created_at, col(ThoughtRecord.day)).where(
                     ThoughtRecord.participant_id == participant_id, ThoughtRecord.created_at >= since
                 )
             )
@@ -636,7 +650,7 @@ def homework_for(
         done = [day for skill_id, at, day in practised if skill_id == h.skill_id and at >= h.assigned_at]
         views.append(
             HomeworkView(
-                h.id,
+                id_of(h),
                 h.skill_id,
                 names[h.skill_id].name if h.skill_id in names else h.skill_id,
                 by,
@@ -647,5 +661,5 @@ def homework_for(
             )
         )
     todo = sorted((v for v in views if not v.done), key=lambda v: (v.due_on or date.max, v.assigned_on))
-    done = sorted((v for v in views if v.done), key=lambda v: v.done_on, reverse=True)
-    return todo + (done if include_done else [])
+    finished = sorted((v for v in views if v.done), key=lambda v: v.done_on or date.min, reverse=True)
+    return todo + (finished if include_done else [])

@@ -5,17 +5,18 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from typing import Annotated
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.db import on_commit, rerun_memo
 from core.errors import ValidationError
 from core.i18n import N_, _
-from core.models import AppUser, CaseloadAssignment, Program, Role
+from core.models import AppUser, CaseloadAssignment, Program, Role, id_of, table_of
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ def user_zone(session: Session, user_id: int) -> ZoneInfo:
     def read() -> ZoneInfo:
         row = session.exec(
             select(AppUser.timezone, Program.timezone)
-            .join(Program, Program.id == AppUser.program_id, isouter=True)
+            .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
             .where(AppUser.id == user_id)
         ).first()
         return _first_zone(*(row or ()))
@@ -264,7 +265,7 @@ class ProgramSettings:
     @classmethod
     def of(cls, program: Program) -> ProgramSettings:
         return cls(
-            program.id,
+            id_of(program),
             program.name,
             program.timezone,
             program.schedule,
@@ -278,12 +279,14 @@ class ProgramSettings:
 
 def program_settings(session: Session, program_id: int | None) -> ProgramSettings | None:
     """The program's settings (the first program's when `program_id` is None: before login)."""
-    key = (str(session.get_bind().url), program_id)  # (a process may serve more than one database)
+    key = (str(session.get_bind().engine.url), program_id)  # (a process may serve more than one database)
     cached = _programs.get(key)
     if cached is not None and time.monotonic() - cached[0] < PROGRAM_CACHE_SECONDS:
         return cached[1]
     program = (
-        session.get(Program, program_id) if program_id else session.exec(select(Program).order_by(Program.id)).first()
+        session.get(Program, program_id)
+        if program_id
+        else session.exec(select(Program).order_by(col(Program.id))).first()
     )
     found = ProgramSettings.of(program) if program is not None else None
     _programs[key] = (time.monotonic(), found)
@@ -341,11 +344,14 @@ def region_problem(program: Program | ProgramSettings | None) -> str | None:
 
 
 class RegionForm(inputs.Form):
-    region: inputs.OneOf(
-        REGION_CRISIS_RESOURCES,
-        "We don't have crisis lines for that region. Choose "
-        f"{', '.join(REGION_NAMES.values())} — and add your local lines below.",
-    )
+    region: Annotated[
+        str,
+        inputs.OneOf(
+            REGION_CRISIS_RESOURCES,
+            "We don't have crisis lines for that region. Choose "
+            f"{', '.join(REGION_NAMES.values())} — and add your local lines below.",
+        ),
+    ]
 
 
 def _save_setting(session: Session, actor: Actor, **values) -> Program:
@@ -392,20 +398,26 @@ class CrisisLineForm(inputs.Form):
     """One local crisis line the admin adds (shown on every screen, login included): NAMEs, so
     hidden characters are refused rather than quietly changed."""
 
-    name: inputs.Name(
-        CRISIS_NAME_MAX,
-        "The name",
-        required=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).",
-        too_long=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).",
-    )
-    detail: inputs.Name(
-        CRISIS_DETAIL_MAX,
-        "The description",
-        optional=True,
-        too_long=f"Keep the description under {CRISIS_DETAIL_MAX} characters.",
-    )
-    call: inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))
-    text: inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))
+    name: Annotated[
+        str,
+        inputs.Name(
+            CRISIS_NAME_MAX,
+            "The name",
+            required=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).",
+            too_long=f"Give the resource a name (up to {CRISIS_NAME_MAX} characters).",
+        ),
+    ]
+    detail: Annotated[
+        str,
+        inputs.Name(
+            CRISIS_DETAIL_MAX,
+            "The description",
+            optional=True,
+            too_long=f"Keep the description under {CRISIS_DETAIL_MAX} characters.",
+        ),
+    ]
+    call: Annotated[str, inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))]
+    text: Annotated[str, inputs.Custom(_phone_number, inputs.Limit(max_chars=CRISIS_NUMBER_MAX))]
 
 
 def _check_resource(index: int, item) -> tuple[dict | None, dict[str, str]]:
@@ -431,7 +443,8 @@ def set_local_crisis_resources(session: Session, actor: Actor, resources: list[d
     for index, item in enumerate(resources):
         line, found = _check_resource(index, item)
         errors.update(found)
-        lines.append(line)
+        if line is not None:
+            lines.append(line)
     if errors:
         raise ValidationError(errors)
     return _save_setting(session, actor, local_crisis_resources=[asdict(CrisisResource(**line)) for line in lines])
@@ -451,11 +464,11 @@ class ParticipantOverview:
 def participant_overview(session: Session, actor: Actor, participant_id: int) -> ParticipantOverview:
     """Program, schedule and therapist of one participant, in one query."""
     authorize(session, actor, participant_id, Category.PROFILE, Action.READ)
-    therapist = AppUser.__table__.alias("therapist")
+    therapist = table_of(AppUser).alias("therapist")
     row = session.exec(
         select(AppUser, Program, therapist.c.name)
-        .join(Program, Program.id == AppUser.program_id, isouter=True)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id, isouter=True)
+        .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id, isouter=True)
         .join(therapist, therapist.c.id == CaseloadAssignment.therapist_id, isouter=True)
         .where(AppUser.id == participant_id)
     ).one()
@@ -477,11 +490,14 @@ CHECKUP_INTERVAL_RANGE = (3, 28)
 
 
 class IntervalForm(inputs.Form):
-    interval: inputs.Whole(
-        *CHECKUP_INTERVAL_RANGE,
-        f"Choose between {CHECKUP_INTERVAL_RANGE[0]} and {CHECKUP_INTERVAL_RANGE[1]} days.",
-        optional=False,
-    )
+    interval: Annotated[
+        int,
+        inputs.Whole(
+            *CHECKUP_INTERVAL_RANGE,
+            f"Choose between {CHECKUP_INTERVAL_RANGE[0]} and {CHECKUP_INTERVAL_RANGE[1]} days.",
+            optional=False,
+        ),
+    ]
 
 
 def set_checkup_interval(session: Session, actor: Actor, days: int) -> Program:

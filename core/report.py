@@ -18,7 +18,7 @@ from core import aftercare, alerts, checkups, clinical, diary, goals, practice
 from core.access import Actor
 from core.program import participant_overview, user_zone
 
-REPORT_WEEKS = 8
+REPORT_WEEKS = clinical.HISTORY_WEEKS  # the same span as the therapist's review
 W, H = 640, 200  # the drawing's own units; it scales to the page width
 LEFT, RIGHT, TOP, BOTTOM = 86, 12, 44, 24
 INK, FAINT, BLUE, SKY, ORANGE, VERMILION = "#1f2a2e", "#8a9799", "#0072B2", "#56B4E9", "#E69F00", "#D55E00"

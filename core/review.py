@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from core import aftercare, alerts, attendance, checkups, diary, goals, notify, practice, screeners, sharing
+from core import aftercare, alerts, attendance, checkups, clinical, diary, goals, notify, practice, screeners, sharing
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
@@ -25,7 +25,7 @@ from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review
 from core.program import ProgramSettings, program_of, user_today, user_zone
 from core.safety import Plan  # (the aftercare plan has the safety plan's shape)
 
-REVIEW_WEEKS = 8  # how far back the charts, attendance, practice and thought records go
+REVIEW_WEEKS = clinical.HISTORY_WEEKS  # how far back the charts, attendance, practice and thought records go
 WEEK_DAYS = 7
 
 

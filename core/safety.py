@@ -10,9 +10,10 @@ import html
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import i18n, inputs
 from core.access import Action, Actor, Category, authorize
@@ -115,8 +116,9 @@ def _steps(content) -> dict:
             )
             out[key] = []
             continue
+        items: list[dict[str, str]] | list[str]
         if key in CONTACT_STEPS:
-            items = []
+            contacts: list[dict[str, str]] = []
             for item in raw:
                 parts = {part: item.get(part) for part in ("name", "phone")} if isinstance(item, dict) else {}
                 if not parts or not all(v is None or isinstance(v, str) for v in parts.values()):
@@ -129,23 +131,25 @@ def _steps(content) -> dict:
                     continue
                 entry = {part: inputs.line_text(v or "") for part, v in parts.items()}
                 if entry["name"] or entry["phone"]:
-                    items.append(entry)
-            for i in items:
+                    contacts.append(entry)
+            for i in contacts:
                 if not i["name"]:
                     errors[key] = i18n._("{title}: give each number a name.").format(title=title)
                 if len(i["name"]) > CONTACT_NAME_MAX or len(i["phone"]) > CONTACT_PHONE_MAX:
                     errors[key] = i18n._(
                         "{title}: keep names under {names} and numbers under {numbers} characters."
                     ).format(title=title, names=CONTACT_NAME_MAX, numbers=CONTACT_PHONE_MAX)
+            items = contacts
         else:
             if not all(isinstance(i, str) for i in raw):
                 errors[key] = i18n._("{title}: each line must be text.").format(title=title)
                 raw = [i for i in raw if isinstance(i, str)]
-            items = [line for line in (inputs.line_text(i) if len(i) <= 8 * ITEM_MAX_CHARS else i for i in raw) if line]
-            if any(len(i) > ITEM_MAX_CHARS for i in items):
+            lines = [line for line in (inputs.line_text(i) if len(i) <= 8 * ITEM_MAX_CHARS else i for i in raw) if line]
+            if any(len(i) > ITEM_MAX_CHARS for i in lines):
                 errors[key] = i18n._("{title}: keep each line under {n} characters.").format(
                     title=title, n=ITEM_MAX_CHARS
                 )
+            items = lines
         if len(items) > ITEMS_PER_STEP:
             errors[key] = i18n._("{title}: up to {n} lines; the most important ones first.").format(
                 title=title, n=ITEMS_PER_STEP
@@ -157,8 +161,10 @@ def _steps(content) -> dict:
 
 
 class PlanForm(inputs.Form):
-    content: inputs.Custom(_steps, inputs.Limit(max_chars=ITEM_MAX_CHARS))
-    base_version: inputs.RecordId("This plan changed while you were editing; open it again.", optional=True)
+    content: Annotated[dict, inputs.Custom(_steps, inputs.Limit(max_chars=ITEM_MAX_CHARS))]
+    base_version: Annotated[
+        int | None, inputs.RecordId("This plan changed while you were editing; open it again.", optional=True)
+    ]
 
 
 def clean(content: dict) -> tuple[dict, dict[str, str], list[str]]:
@@ -182,9 +188,9 @@ def current_plan(session: Session, actor: Actor, participant_id: int) -> Plan | 
     authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ_SUMMARY if family else Action.READ)
     row = session.exec(
         select(SafetyPlanVersion, AppUser.name)
-        .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
+        .join(AppUser, col(AppUser.id) == SafetyPlanVersion.created_by_id)
         .where(SafetyPlanVersion.participant_id == participant_id)
-        .order_by(SafetyPlanVersion.version.desc())
+        .order_by(col(SafetyPlanVersion.version).desc())
     ).first()
     if row is None:
         return None
@@ -193,6 +199,15 @@ def current_plan(session: Session, actor: Actor, participant_id: int) -> Plan | 
         shared = set(plan.content.get(SHARED_STEPS, []))
         return Plan(plan.version, {k: v for k, v in plan.content.items() if k in shared}, plan.updated_at, "")
     return plan
+
+
+def _conflict(session: Session, actor: Actor, participant_id: int) -> Exception:
+    """Why a save on top of `base_version` cannot go ahead: the newer version, or (a base version
+    of a plan that does not exist: a stale or forged form) a message instead of a crash."""
+    current = current_plan(session, actor, participant_id)
+    if current is None:
+        return ValidationError.one("plan", "This plan could not be read; open it again.")
+    return PlanConflict(current)
 
 
 @dataclass(frozen=True)
@@ -211,10 +226,10 @@ def save_plan(session: Session, actor: Actor, *, participant_id: int, content: d
     latest = session.exec(
         select(SafetyPlanVersion.version)
         .where(SafetyPlanVersion.participant_id == participant_id)
-        .order_by(SafetyPlanVersion.version.desc())
+        .order_by(col(SafetyPlanVersion.version).desc())
     ).first()
     if latest != base_version:
-        raise PlanConflict(current_plan(session, actor, participant_id))
+        raise _conflict(session, actor, participant_id)
     if actor.id != participant_id:  # only the participant decides what family may see
         previous = current_plan(session, actor, participant_id)
         cleaned[SHARED_STEPS] = previous.content.get(SHARED_STEPS, []) if previous else []
@@ -230,7 +245,7 @@ def save_plan(session: Session, actor: Actor, *, participant_id: int, content: d
         session.commit()
     except IntegrityError:  # the same version was saved a moment ago by someone else
         session.rollback()
-        raise PlanConflict(current_plan(session, actor, participant_id)) from None
+        raise _conflict(session, actor, participant_id) from None
     return Saved(_plan(row, actor.name), flags)
 
 
@@ -252,11 +267,12 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[Change]
     authorize(session, actor, participant_id, Category.SAFETY_PLAN, Action.READ)
     rows = session.exec(
         select(SafetyPlanVersion, AppUser.name)
-        .join(AppUser, AppUser.id == SafetyPlanVersion.created_by_id)
+        .join(AppUser, col(AppUser.id) == SafetyPlanVersion.created_by_id)
         .where(SafetyPlanVersion.participant_id == participant_id)
-        .order_by(SafetyPlanVersion.version)
+        .order_by(col(SafetyPlanVersion.version))
     ).all()
-    changes, before = [], {}
+    changes: list[Change] = []
+    before: dict = {}
     for row, author in rows:
         summary = []
         for key, title, _prompt in STEPS:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 from sqlalchemy import null, union_all
 from sqlmodel import Session, col, select
@@ -111,7 +111,7 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
 # --- submitting -----------------------------------------------------------------------------
 
 
-def _answers(kind: str):
+def _answers(kind: str) -> inputs.Check:
     def check(value: Any) -> list[int]:
         items = screeners()[kind].items
         if not isinstance(value, (list, tuple)) or len(value) != len(items):
@@ -129,16 +129,15 @@ def _answers(kind: str):
     return inputs.Custom(check)
 
 
-# (inputs' field factories build an Annotated type at run time, which mypy cannot follow)
 class AuditcForm(inputs.Form):
-    answers: _answers("auditc")  # type: ignore[valid-type]
+    answers: Annotated[list[int], _answers("auditc")]
 
 
 class Dast10Form(inputs.Form):
-    answers: _answers("dast10")  # type: ignore[valid-type]
+    answers: Annotated[list[int], _answers("dast10")]
 
 
-FORMS: dict[str, type[inputs.Form]] = {"auditc": AuditcForm, "dast10": Dast10Form}
+FORMS: dict[str, type[AuditcForm] | type[Dast10Form]] = {"auditc": AuditcForm, "dast10": Dast10Form}
 
 
 @dataclass(frozen=True)

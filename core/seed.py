@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import alerts, auth, clinical
 from core.access import Category
@@ -38,6 +38,7 @@ from core.models import (
     SafetyPlanVersion,
     ThoughtRecord,
     TreatmentGoal,
+    id_of,
     utcnow,
 )
 from core.skills import catalogue
@@ -79,6 +80,21 @@ FAMILY = (
 
 def trajectory_of(username: str) -> str | None:
     return next((t for u, _, t in PARTICIPANTS if u == username), None)
+
+
+def _trajectory(username: str) -> str:
+    """A demo participant's trajectory (every one in PARTICIPANTS has one)."""
+    found = trajectory_of(username)
+    if found is None:
+        raise ValueError(f"{username} is not a demo participant")
+    return found
+
+
+def _start(user: AppUser) -> date:
+    """A demo participant's first day (every one is seeded with one)."""
+    if user.started_on is None:
+        raise ValueError(f"{user.username} has no start day")
+    return user.started_on
 
 
 def is_empty(session: Session) -> bool:
@@ -137,26 +153,26 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
         participants[username] = person(username, name, Role.PARTICIPANT, started_on=today - timedelta(weeks=weeks))
     session.flush()
     for index, user in enumerate(participants.values()):
-        session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapists[index % 2].id))
+        session.add(CaseloadAssignment(participant_id=id_of(user), therapist_id=id_of(therapists[index % 2])))
 
     now = utcnow()
     for username, name, participant, relationship, categories, state in FAMILY:
         relative = person(username, name, Role.FAMILY)
         session.flush()
         patient = participants[participant]
-        session.add(FamilyLink(family_id=relative.id, participant_id=patient.id, relationship=relationship))
+        session.add(FamilyLink(family_id=id_of(relative), participant_id=id_of(patient), relationship=relationship))
         for category in categories:
             expired = state == "expired"
             session.add(
                 ConsentGrant(
-                    participant_id=patient.id,
-                    family_id=relative.id,
+                    participant_id=id_of(patient),
+                    family_id=id_of(relative),
                     category=category.value,
                     granted_at=now - timedelta(days=120 if expired else 10),
                     expires_at=now - timedelta(days=30) if expired else now + timedelta(days=80),
                 )
             )
-    ensure_default_targets(session, program.id)
+    ensure_default_targets(session, id_of(program))
     seed_diary_history(session, rng, program, participants, today)
     seed_checkups(session, rng, program, participants, today)
     seed_safety_plans(session, participants, therapists)
@@ -231,18 +247,26 @@ def _therapist_of(session: Session, participant_id: int) -> int | None:
     ).first()
 
 
+def _their_therapist(session: Session, participant_id: int) -> int:
+    """A demo participant's therapist (every one is on a caseload)."""
+    found = _therapist_of(session, participant_id)
+    if found is None:
+        raise ValueError(f"participant {participant_id} has no therapist")
+    return found
+
+
 def seed_diary_history(
     session: Session, rng: random.Random, program: Program, participants: dict[str, AppUser], today: date
 ) -> None:
     """Cards from each participant's first day to yesterday; today is left for the demo user."""
-    targets = {t.key: t.id for t in session.exec(select(DiaryTarget).where(DiaryTarget.program_id == program.id))}
+    targets = {t.key: id_of(t) for t in session.exec(select(DiaryTarget).where(DiaryTarget.program_id == program.id))}
     skill_ids = [s.id for m in catalogue() for s in m.skills]
     for username, user in participants.items():
-        trajectory = trajectory_of(username)
-        span = (today - user.started_on).days
+        trajectory = _trajectory(username)
+        span = (today - _start(user)).days
         adherence = {"improving": 0.9, "flat": 0.75, "worsening": 0.8, "risk": 0.85, "dual_diagnosis": 0.85}[trajectory]
         for offset in range(span):
-            day = user.started_on + timedelta(days=offset)
+            day = _start(user) + timedelta(days=offset)
             progress = offset / max(span - 1, 1)
             recent_gap = trajectory == "worsening" and (today - day).days <= 4
             if recent_gap or rng.random() > adherence:
@@ -252,7 +276,7 @@ def seed_diary_history(
                 skill_ids, k=_clamp(rng.gauss(1 + 3 * progress if trajectory != "flat" else 1.5, 1), 0, 5)
             )
             card = DiaryCard(
-                participant_id=user.id,
+                participant_id=id_of(user),
                 day=day,
                 mood=values["mood"],
                 **{k: values[k] for k in clinical.EMOTIONS},
@@ -266,7 +290,7 @@ def seed_diary_history(
             session.add(card)
             session.flush()
             for key, (urge, acted) in values["urges"].items():
-                session.add(DiaryUrge(card_id=card.id, target_id=targets[key], urge=urge, acted=acted))
+                session.add(DiaryUrge(card_id=id_of(card), target_id=targets[key], urge=urge, acted=acted))
             rules = {
                 key: (label, clinical.DEFAULT_TARGET_RULES.get(key, clinical.NO_RULE))
                 for key, label in clinical.DEFAULT_TARGETS
@@ -278,7 +302,7 @@ def seed_diary_history(
                 outcome = alerts.route(
                     session,
                     None,
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     source_key=f"diary:{day}",
                     day=day,
                     reasons=reasons,
@@ -286,10 +310,10 @@ def seed_diary_history(
                     now=opened,
                 )
                 if old:
-                    alert = session.get(Alert, outcome.alert_id)
+                    alert = session.get_one(Alert, outcome.alert_id)
                     alert.acknowledged_at = alert.resolved_at = opened + timedelta(hours=14)
                     alert.acknowledgement = "Reviewed in individual session; safety plan updated."
-                    alert.acknowledged_by_id = _therapist_of(session, user.id)
+                    alert.acknowledged_by_id = _therapist_of(session, id_of(user))
                     session.add(alert)
 
 
@@ -314,11 +338,11 @@ def seed_checkups(
 
     item9_choices = list(questionnaires()["phq9"].items[clinical.PHQ9_ITEM9_INDEX].choices)
     for username, user in participants.items():
-        trajectory = trajectory_of(username)
-        weeks = (today - user.started_on).days // program.checkup_interval_days
+        trajectory = _trajectory(username)
+        weeks = (today - _start(user)).days // program.checkup_interval_days
         intakes: dict[str, int] = {}
         for k in range(weeks + 1):
-            day = user.started_on + timedelta(days=k * program.checkup_interval_days)
+            day = _start(user) + timedelta(days=k * program.checkup_interval_days)
             if day >= today or (k > 0 and rng.random() < 0.1):
                 continue  # today's is left for the demo; now and then a week is missed
             progress = k / max(weeks, 1)
@@ -341,7 +365,7 @@ def seed_checkups(
                 total = sum(answers)
                 session.add(
                     Checkup(
-                        participant_id=user.id,
+                        participant_id=id_of(user),
                         kind=kind,
                         slot_key=f"p{k}",
                         day=day,
@@ -357,7 +381,7 @@ def seed_checkups(
                 alerts.route(
                     session,
                     None,
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     source_key=f"{kind}:p{k}",
                     day=day,
                     reasons=clinical.checkup_reasons(kind, answers, item9_choices),
@@ -367,7 +391,7 @@ def seed_checkups(
                 alerts.route(
                     session,
                     None,
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     source_key=f"worsening:{kind}",
                     day=day,
                     reasons=[worse] if worse else [],
@@ -375,7 +399,7 @@ def seed_checkups(
                 )
 
 
-DEMO_PLANS = {
+DEMO_PLANS: dict[str, dict[str, list]] = {
     "dana": {
         "warning_signs": ["Staying in bed past noon", "Telling myself nobody would notice", "Skipping group"],
         "coping_alone": ["Cold water on my face, then paced breathing", "Walk around the block with music on"],
@@ -401,24 +425,24 @@ def seed_safety_plans(session: Session, participants: dict[str, AppUser], therap
     for username, content in DEMO_PLANS.items():
         user = participants[username]
         therapist_id = session.exec(
-            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == user.id)
+            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == id_of(user))
         ).one()
         first = {k: v[:-1] if len(v) > 1 else v for k, v in content.items()}
         session.add(
             SafetyPlanVersion(
-                participant_id=user.id,
+                participant_id=id_of(user),
                 version=1,
                 content=first,
-                created_by_id=by_id[therapist_id].id,
+                created_by_id=id_of(by_id[therapist_id]),
                 created_at=utcnow() - timedelta(days=14),
             )
         )
         session.add(
             SafetyPlanVersion(
-                participant_id=user.id,
+                participant_id=id_of(user),
                 version=2,
                 content=content,
-                created_by_id=user.id,
+                created_by_id=id_of(user),
                 created_at=utcnow() - timedelta(days=3),
             )
         )
@@ -475,12 +499,12 @@ def seed_practice(session: Session, participants: dict[str, AppUser], today: dat
     falling more for those who are improving; a few thought records; two favourites for Alex."""
     rng = random.Random(SEED + 4)  # its own stream: adding practice doesn't change the cards
     for username, user in participants.items():
-        trajectory = trajectory_of(username)
+        trajectory = _trajectory(username)
         low, high = PRACTICE_DROPS[trajectory]
         cards = session.exec(
-            select(DiaryCard.day, DiaryCard.mood, DiaryCard.skills)
-            .where(DiaryCard.participant_id == user.id)
-            .order_by(DiaryCard.day)
+            select(col(DiaryCard.day), DiaryCard.mood, DiaryCard.skills)
+            .where(DiaryCard.participant_id == id_of(user))
+            .order_by(col(DiaryCard.day))
         ).all()
         for n, (day, mood, skills) in enumerate(cards):
             if not skills or rng.random() > 0.45:
@@ -491,7 +515,7 @@ def seed_practice(session: Session, participants: dict[str, AppUser], today: dat
             drop = before - after
             session.add(
                 PracticeEntry(
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     entry_key=f"seed-{n}",
                     skill_id=skill_id,
                     day=day,
@@ -510,7 +534,7 @@ def seed_practice(session: Session, participants: dict[str, AppUser], today: dat
                 before = rng.randint(60, 90)
                 session.add(
                     ThoughtRecord(
-                        participant_id=user.id,
+                        participant_id=id_of(user),
                         entry_key=f"seed-{n}",
                         day=day,
                         situation=situation,
@@ -525,7 +549,7 @@ def seed_practice(session: Session, participants: dict[str, AppUser], today: dat
                     )
                 )
     for skill_id in ("tipp", "wise_mind"):
-        session.add(FavouriteSkill(participant_id=participants["alex"].id, skill_id=skill_id))
+        session.add(FavouriteSkill(participant_id=id_of(participants["alex"]), skill_id=skill_id))
 
 
 # participant, skill, assigned (days ago), due (days from today, or None), note, practised since
@@ -544,12 +568,12 @@ def seed_homework(session: Session, participants: dict[str, AppUser], today: dat
     for username, skill_id, ago, due, note, practised in HOMEWORK:
         user = participants[username]
         therapist_id = session.exec(
-            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == user.id)
+            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == id_of(user))
         ).one()
         assigned = today - timedelta(days=ago)
         session.add(
             Homework(
-                participant_id=user.id,
+                participant_id=id_of(user),
                 skill_id=skill_id,
                 assigned_by_id=therapist_id,
                 assigned_on=assigned,
@@ -564,7 +588,7 @@ def seed_homework(session: Session, participants: dict[str, AppUser], today: dat
                 situation, emotion, thought, evidence_for, against, balanced = THOUGHTS[2]
                 session.add(
                     ThoughtRecord(
-                        participant_id=user.id,
+                        participant_id=id_of(user),
                         entry_key="seed-homework",
                         day=day,
                         situation=situation,
@@ -581,7 +605,7 @@ def seed_homework(session: Session, participants: dict[str, AppUser], today: dat
             else:
                 session.add(
                     PracticeEntry(
-                        participant_id=user.id,
+                        participant_id=id_of(user),
                         entry_key="seed-homework",
                         skill_id=skill_id,
                         day=day,
@@ -606,12 +630,12 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
     those who are worsening have missed the last week."""
     rng = random.Random(SEED + 5)
     for username, user in participants.items():
-        trajectory = trajectory_of(username)
+        trajectory = _trajectory(username)
         therapist_id = session.exec(
-            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == user.id)
+            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == id_of(user))
         ).one()
-        for offset in range((today - user.started_on).days):
-            day = user.started_on + timedelta(days=offset)
+        for offset in range((today - _start(user)).days):
+            day = _start(user) + timedelta(days=offset)
             kind = "group" if day.weekday() in GROUP_DAYS else "individual" if day.weekday() == INDIVIDUAL_DAY else None
             if kind is None:
                 continue
@@ -630,7 +654,7 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
                 )
             session.add(
                 Attendance(
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     day=day,
                     session_kind=kind,
                     status=status,
@@ -666,12 +690,12 @@ def seed_goals(session: Session, participants: dict[str, AppUser], today: date) 
     this_week = week_of(today)
     for username, user in participants.items():
         trajectory = trajectory_of(username) or "flat"
-        therapist_id = _therapist_of(session, user.id)
+        therapist_id = _their_therapist(session, id_of(user))
         chosen = DEMO_GOALS if trajectory == "dual_diagnosis" else DEMO_GOALS[:2]
-        written = datetime.combine(user.started_on, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
+        written = datetime.combine(_start(user), datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
         rows = [
             TreatmentGoal(
-                participant_id=user.id,
+                participant_id=id_of(user),
                 position=position,
                 text=text,
                 measure=measure,
@@ -684,14 +708,14 @@ def seed_goals(session: Session, participants: dict[str, AppUser], today: date) 
         session.add_all(rows)
         session.flush()
         start, step = GOAL_ARC[trajectory]
-        week, n = week_of(user.started_on), 0
+        week, n = week_of(_start(user)), 0
         while week < this_week:
             for offset, goal in enumerate(rows):
                 value = round(start + offset + step * n + rng.uniform(-1, 1))
                 session.add(
                     GoalRating(
-                        goal_id=goal.id,
-                        participant_id=user.id,
+                        goal_id=id_of(goal),
+                        participant_id=id_of(user),
                         week_start=week,
                         rating=_clamp(value, *clinical.GOAL_RATING_RANGE),
                         rated_at=_evening(week + timedelta(days=6), 21),
@@ -706,7 +730,7 @@ AFTERCARE_FOR = "jordan"  # near the end of the program: the plan built with the
 def seed_aftercare(session: Session, participants: dict[str, AppUser], today: date) -> None:
     """One relapse-prevention and aftercare plan (two versions: drafted, then appointments added)."""
     user = participants[AFTERCARE_FOR]
-    therapist_id = _therapist_of(session, user.id)
+    therapist_id = _their_therapist(session, id_of(user))
     first = {
         "triggers": ["Friday paydays", "Being alone after 9 pm", "Arguments about money"],
         "warning_signs": ["Skipping group or meals", "Telling myself one won't matter", "Sleeping past noon"],
@@ -735,7 +759,7 @@ def seed_aftercare(session: Session, participants: dict[str, AppUser], today: da
     for version, content in enumerate((first, second), start=1):
         session.add(
             AftercarePlanVersion(
-                participant_id=user.id,
+                participant_id=id_of(user),
                 version=version,
                 content=content,
                 created_by_id=therapist_id,

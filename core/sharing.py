@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -20,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from core import accounts, auth, clinical, codes, inputs, throttle
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
+from core.db import rows_changed
 from core.errors import ValidationError
 from core.i18n import F_, N_
 from core.models import (
@@ -37,6 +40,7 @@ from core.models import (
     Program,
     Role,
     ThoughtRecord,
+    id_of,
     utcnow,
 )
 from core.program import _first_zone, user_zone
@@ -174,36 +178,48 @@ RELATIONSHIP_MAX = 40
 class InvitationForm(inputs.Form):
     """A participant's invitation: who the family member is (NAMEs: hidden characters refused)."""
 
-    name: inputs.Name(
-        accounts.NAME_MAX,
-        N_("Their name"),
-        required=F_("Enter their name (up to {limit} characters).", limit=accounts.NAME_MAX),
-        too_long=F_("Their name: keep it under {limit} characters (it has {{n}}).", limit=accounts.NAME_MAX),
-    )
-    relationship: inputs.Name(
-        RELATIONSHIP_MAX, N_("How they're related"), too_long=N_("Keep it short, e.g. Parent, Partner, Sibling.")
-    )
-    email: inputs.Email(accounts.EMAIL_RE, accounts.EMAIL_MAX)
+    name: Annotated[
+        str,
+        inputs.Name(
+            accounts.NAME_MAX,
+            N_("Their name"),
+            required=F_("Enter their name (up to {limit} characters).", limit=accounts.NAME_MAX),
+            too_long=F_("Their name: keep it under {limit} characters (it has {{n}}).", limit=accounts.NAME_MAX),
+        ),
+    ]
+    relationship: Annotated[
+        str,
+        inputs.Name(
+            RELATIONSHIP_MAX, N_("How they're related"), too_long=N_("Keep it short, e.g. Parent, Partner, Sibling.")
+        ),
+    ]
+    email: Annotated[str, inputs.Email(accounts.EMAIL_RE, accounts.EMAIL_MAX)]
 
 
 class ConsentForm(inputs.Form):
     """What a consent records besides the person and category; the Part 2 purpose and signature
     are statements the participant signs, so hidden characters are refused, never removed."""
 
-    family_id: inputs.RecordId("That person isn't connected to you.")
-    until: inputs.Day("Choose an end date.")
-    purpose: inputs.Name(
-        PURPOSE_MAX,
-        N_("Purpose"),
-        optional=True,
-        too_long=F_("Purpose: keep it under {limit} characters (it has {{n}}).", limit=PURPOSE_MAX),
-    )
-    signature: inputs.Name(
-        SIGNATURE_MAX,
-        N_("Signature"),
-        optional=True,
-        too_long=F_("Signature: keep it under {limit} characters (it has {{n}}).", limit=SIGNATURE_MAX),
-    )
+    family_id: Annotated[int, inputs.RecordId("That person isn't connected to you.")]
+    until: Annotated[date, inputs.Day("Choose an end date.")]
+    purpose: Annotated[
+        str,
+        inputs.Name(
+            PURPOSE_MAX,
+            N_("Purpose"),
+            optional=True,
+            too_long=F_("Purpose: keep it under {limit} characters (it has {{n}}).", limit=PURPOSE_MAX),
+        ),
+    ]
+    signature: Annotated[
+        str,
+        inputs.Name(
+            SIGNATURE_MAX,
+            N_("Signature"),
+            optional=True,
+            too_long=F_("Signature: keep it under {limit} characters (it has {{n}}).", limit=SIGNATURE_MAX),
+        ),
+    ]
 
 
 # --- invitations ------------------------------------------------------------------------------
@@ -250,13 +266,13 @@ def pending_invitations(
         select(FamilyInvitation)
         .where(
             FamilyInvitation.participant_id == participant_id,
-            FamilyInvitation.used_at == None,  # noqa: E711
+            col(FamilyInvitation.used_at).is_(None),
             col(FamilyInvitation.withdrawn_at).is_(None),
             FamilyInvitation.expires_at > (now or utcnow()),
         )
-        .order_by(FamilyInvitation.created_at.desc(), FamilyInvitation.id.desc())
+        .order_by(col(FamilyInvitation.created_at).desc(), col(FamilyInvitation.id).desc())
     ).all()
-    return [PendingInvitation(r.id, r.name, r.relationship, r.created_at, r.expires_at) for r in rows]
+    return [PendingInvitation(id_of(r), r.name, r.relationship, r.created_at, r.expires_at) for r in rows]
 
 
 def withdraw_invitation(session: Session, actor: Actor, *, invitation_id: int, now: datetime | None = None) -> None:
@@ -267,16 +283,18 @@ def withdraw_invitation(session: Session, actor: Actor, *, invitation_id: int, n
     )
     withdrawn = (
         valid
-        and session.execute(
-            update(FamilyInvitation)
-            .where(
-                FamilyInvitation.id == invitation_id,
-                FamilyInvitation.participant_id == actor.id,
-                col(FamilyInvitation.used_at).is_(None),
-                col(FamilyInvitation.withdrawn_at).is_(None),
+        and rows_changed(
+            session.execute(
+                update(FamilyInvitation)
+                .where(
+                    col(FamilyInvitation.id) == invitation_id,
+                    col(FamilyInvitation.participant_id) == actor.id,
+                    col(FamilyInvitation.used_at).is_(None),
+                    col(FamilyInvitation.withdrawn_at).is_(None),
+                )
+                .values(withdrawn_at=now or utcnow())
             )
-            .values(withdrawn_at=now or utcnow())
-        ).rowcount
+        )
         == 1
     )
     session.commit()
@@ -334,7 +352,9 @@ def redeem_invitation(
     if invitation.used_at is not None:
         raise ValidationError.one("code", USED_CODE)
     if invitation.expires_at <= now:
-        raise ValidationError.one("code", "That code has expired (codes last 7 days). Ask for a new one.")
+        raise ValidationError.one(
+            "code", f"That code has expired (codes last {INVITATION_DAYS} days). Ask for a new one."
+        )
     participant = session.get(AppUser, invitation.participant_id)
     if invitation.withdrawn_at is not None or participant is None or not participant.is_active:
         raise ValidationError.one("code", DEAD_CODE)
@@ -351,18 +371,22 @@ def redeem_invitation(
     if errors:
         raise ValidationError(errors)
     password_hash = auth.hash_password(password, rounds=rounds)  # slow: before the claim, not inside it
-    active_participant = select(AppUser.id).where(AppUser.id == invitation.participant_id, AppUser.is_active == True)  # noqa: E712
-    claimed = session.execute(
-        update(FamilyInvitation)
-        .where(
-            FamilyInvitation.id == invitation.id,
-            FamilyInvitation.used_at == None,  # noqa: E711
-            col(FamilyInvitation.withdrawn_at).is_(None),
-            FamilyInvitation.expires_at > now,
-            FamilyInvitation.participant_id.in_(active_participant),
+    active_participant = select(AppUser.id).where(
+        AppUser.id == invitation.participant_id, col(AppUser.is_active).is_(True)
+    )
+    claimed = rows_changed(
+        session.execute(
+            update(FamilyInvitation)
+            .where(
+                col(FamilyInvitation.id) == invitation.id,
+                col(FamilyInvitation.used_at).is_(None),
+                col(FamilyInvitation.withdrawn_at).is_(None),
+                col(FamilyInvitation.expires_at) > now,
+                col(FamilyInvitation.participant_id).in_(active_participant),
+            )
+            .values(used_at=now)
         )
-        .values(used_at=now)
-    ).rowcount
+    )
     if claimed != 1:
         session.rollback()
         raise ValidationError.one("code", USED_CODE)
@@ -384,8 +408,10 @@ def redeem_invitation(
         raise ValidationError.one(
             "code", "That invitation's email address is already in use. Ask for a new invitation without it."
         ) from None
-    session.add(FamilyLink(family_id=user.id, participant_id=participant.id, relationship=invitation.relationship))
-    session.execute(update(FamilyInvitation).where(FamilyInvitation.id == invitation.id).values(family_id=user.id))
+    session.add(
+        FamilyLink(family_id=id_of(user), participant_id=id_of(participant), relationship=invitation.relationship)
+    )
+    session.execute(update(FamilyInvitation).where(col(FamilyInvitation.id) == invitation.id).values(family_id=user.id))
     record(
         session,
         Actor.of(user),
@@ -418,9 +444,9 @@ def _end_current(session: Session, participant_id: int, family_id: int, category
     session.execute(
         update(ConsentGrant)
         .where(
-            ConsentGrant.participant_id == participant_id,
-            ConsentGrant.family_id == family_id,
-            ConsentGrant.category == category.value,
+            col(ConsentGrant.participant_id) == participant_id,
+            col(ConsentGrant.family_id) == family_id,
+            col(ConsentGrant.category) == category.value,
             col(ConsentGrant.revoked_at).is_(None),
         )
         .values(revoked_at=now)
@@ -485,28 +511,32 @@ def grant(
         raise ValidationError(errors)
     program = (
         session.exec(
-            select(Program.name).join(AppUser, AppUser.program_id == Program.id).where(AppUser.id == actor.id)
+            select(Program.name).join(AppUser, col(AppUser.program_id) == Program.id).where(AppUser.id == actor.id)
         ).first()
         or ""
     )
-    row = dict(
-        participant_id=actor.id,
-        family_id=family_id,
-        category=category.value,
-        granted_at=now,
-        expires_at=datetime.combine(until, datetime.max.time(), tzinfo=zone).astimezone(now.tzinfo),
-        purpose=purpose,
-        signature=signature,
-        signed_at=now if signature else None,
-        discloser=program[:120],
-        consent_version=shown_version,
-    )
+    expires_at = datetime.combine(until, datetime.max.time(), tzinfo=zone).astimezone(now.tzinfo)
+
+    def new_grant() -> ConsentGrant:  # (a fresh row for each attempt)
+        return ConsentGrant(
+            participant_id=actor.id,
+            family_id=family_id,
+            category=category.value,
+            granted_at=now,
+            expires_at=expires_at,
+            purpose=purpose,
+            signature=signature,
+            signed_at=now if signature else None,
+            discloser=program[:120],
+            consent_version=shown_version,
+        )
+
     for attempt in range(3):
         if not _lock_link(session, actor.id, family_id):
             session.rollback()
             raise ValidationError.one("family", "That person isn't connected to you.")
         _end_current(session, actor.id, family_id, category, now)
-        session.add(ConsentGrant(**row))
+        session.add(new_grant())
         try:
             session.commit()
             return
@@ -548,14 +578,14 @@ def family_of(session: Session, actor: Actor, participant_id: int) -> list[Famil
     now, zone = utcnow(), _zone_of(session, participant_id)
     links = session.exec(
         select(FamilyLink, AppUser.name)
-        .join(AppUser, AppUser.id == FamilyLink.family_id)
+        .join(AppUser, col(AppUser.id) == FamilyLink.family_id)
         .where(FamilyLink.participant_id == participant_id)
         .order_by(AppUser.name)
     ).all()
     grants = session.exec(
         select(ConsentGrant).where(
             ConsentGrant.participant_id == participant_id,
-            ConsentGrant.revoked_at == None,  # noqa: E711
+            col(ConsentGrant.revoked_at).is_(None),
             ConsentGrant.expires_at > now,
         )
     ).all()
@@ -603,9 +633,9 @@ def family_access_log(session: Session, actor: Actor, participant_id: int, limit
     authorize(session, actor, participant_id, Category.SHARING, Action.READ)
     rows = session.exec(
         select(AuditEvent, AppUser.name)
-        .join(AppUser, AppUser.id == AuditEvent.actor_id)
+        .join(AppUser, col(AppUser.id) == AuditEvent.actor_id)
         .where(AuditEvent.participant_id == participant_id, AuditEvent.actor_role == Role.FAMILY.value)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         .limit(limit)
     ).all()
     return [FamilyView(e.at, name, _looked_at(e.category, e.action), e.allowed) for e, name in rows]
@@ -642,14 +672,16 @@ def shared_with_me(session: Session, actor: Actor) -> list[SharedPerson]:
     now = utcnow()
     links = session.exec(
         select(FamilyLink, AppUser.name, AppUser.timezone, Program.timezone)
-        .join(AppUser, AppUser.id == FamilyLink.participant_id)
-        .join(Program, Program.id == AppUser.program_id, isouter=True)
-        .where(FamilyLink.family_id == actor.id, AppUser.is_active == True)  # noqa: E712
+        .join(AppUser, col(AppUser.id) == FamilyLink.participant_id)
+        .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
+        .where(FamilyLink.family_id == actor.id, col(AppUser.is_active).is_(True))
         .order_by(AppUser.name)
     ).all()
     grants = session.exec(
         select(ConsentGrant)
-        .where(ConsentGrant.family_id == actor.id, ConsentGrant.revoked_at == None, ConsentGrant.expires_at > now)  # noqa: E711
+        .where(
+            ConsentGrant.family_id == actor.id, col(ConsentGrant.revoked_at).is_(None), ConsentGrant.expires_at > now
+        )
         .order_by(ConsentGrant.category)
     ).all()
     record_many(
@@ -687,7 +719,7 @@ def _weeks(today: date) -> list[date]:
     return [this_week - timedelta(weeks=n) for n in range(FAMILY_WEEKS - 1, -1, -1)]
 
 
-def _weekly(points: list[tuple[date, float]], weeks: list[date], how: str) -> list[float | None]:
+def _weekly(points: Sequence[tuple[date, float | None]], weeks: list[date], how: str) -> list[float | None]:
     buckets: dict[date, list[float]] = defaultdict(list)
     for day, value in points:
         if value is not None:
@@ -705,7 +737,7 @@ def mood_trend(session: Session, actor: Actor, participant_id: int, today: date)
     weeks = _weeks(today)
     authorize(session, actor, participant_id, Category.MOOD_TREND, Action.READ_SUMMARY, ref=_span(weeks))
     rows = session.exec(
-        select(DiaryCard.day, DiaryCard.mood).where(
+        select(col(DiaryCard.day), DiaryCard.mood).where(
             DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0]
         )
     ).all()
@@ -717,18 +749,18 @@ def practice_counts(session: Session, actor: Actor, participant_id: int, today: 
     weeks = _weeks(today)
     authorize(session, actor, participant_id, Category.PRACTICE_COUNTS, Action.READ_SUMMARY, ref=_span(weeks))
     rows = session.exec(
-        select(DiaryCard.day, DiaryCard.skills).where(
+        select(col(DiaryCard.day), DiaryCard.skills).where(
             DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0]
         )
     ).all()
     logged = [
         *session.exec(
-            select(PracticeEntry.day).where(
+            select(col(PracticeEntry.day)).where(
                 PracticeEntry.participant_id == participant_id, PracticeEntry.day >= weeks[0]
             )
         ),
         *session.exec(
-            select(ThoughtRecord.day).where(
+            select(col(ThoughtRecord.day)).where(
                 ThoughtRecord.participant_id == participant_id, ThoughtRecord.day >= weeks[0]
             )
         ),
@@ -747,7 +779,7 @@ def attendance_weekly(
     weeks = _weeks(today)
     authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ_SUMMARY, ref=_span(weeks))
     rows = session.exec(
-        select(Attendance.day, Attendance.status).where(
+        select(col(Attendance.day), Attendance.status).where(
             Attendance.participant_id == participant_id, Attendance.day >= weeks[0]
         )
     ).all()
@@ -762,11 +794,11 @@ def checkup_totals(session: Session, actor: Actor, participant_id: int) -> list[
     """Totals and bands only — never the answers to single questions."""
     authorize(session, actor, participant_id, Category.CHECKUP_TOTALS, Action.READ_SUMMARY)
     return [
-        tuple(r)
-        for r in session.exec(
-            select(Checkup.day, Checkup.kind, Checkup.total, Checkup.band)
-            .where(Checkup.participant_id == participant_id, Checkup.kind.in_(("phq9", "gad7")))
-            .order_by(Checkup.day)
+        (day, kind, total, band)
+        for day, kind, total, band in session.exec(
+            select(col(Checkup.day), Checkup.kind, Checkup.total, Checkup.band)
+            .where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(("phq9", "gad7")))
+            .order_by(col(Checkup.day))
         )
     ]
 
@@ -776,14 +808,14 @@ def substance_use(session: Session, actor: Actor, participant_id: int, today: da
     weeks = _weeks(today)
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ_SUMMARY, ref=_span(weeks))
     cravings = session.exec(
-        select(DiaryCard.day, DiaryCard.craving).where(
+        select(col(DiaryCard.day), col(DiaryCard.craving)).where(
             DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0]
         )
     ).all()
     urges = session.exec(
-        select(DiaryCard.day, DiaryUrge.urge)
-        .join(DiaryUrge, DiaryUrge.card_id == DiaryCard.id)
-        .join(DiaryTarget, DiaryTarget.id == DiaryUrge.target_id)
+        select(col(DiaryCard.day), col(DiaryUrge.urge))
+        .join(DiaryUrge, col(DiaryUrge.card_id) == DiaryCard.id)
+        .join(DiaryTarget, col(DiaryTarget.id) == DiaryUrge.target_id)
         .where(
             DiaryCard.participant_id == participant_id, DiaryCard.day >= weeks[0], DiaryTarget.key == "substance_use"
         )

@@ -37,10 +37,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, literal, or_, select
-from sqlmodel import Session
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from core.models import Throttle, utcnow
+from core.db import rows_changed
+from core.models import Throttle, table_of, utcnow
 
 KEY_MAX = 120
 CLIENT_MAX = 64
@@ -62,9 +64,10 @@ class Attempt:
     @property
     def minutes_left(self) -> int:
         """Whole minutes until the block ends (at least 1 while blocked), 0 if not blocked."""
-        if not self.blocked:
+        until, now = self.blocked_until, self.now
+        if until is None or now is None or not self.blocked:
             return 0
-        seconds = (self.blocked_until - self.now).total_seconds()
+        seconds = (until - now).total_seconds()
         return max(1, int(-(-seconds // 60)))
 
 
@@ -85,11 +88,7 @@ def _block_lengths(window: timedelta, max_block: timedelta) -> list[timedelta]:
 
 
 def _insert_for(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def hit(
@@ -111,7 +110,7 @@ def hit(
     now = now or utcnow()
     max_block = max(max_block or window, window)
     key, client = _stored(key, KEY_MAX), _stored(client, CLIENT_MAX)
-    t = Throttle.__table__.c
+    t = table_of(Throttle).c
 
     def at(moment: datetime):
         return literal(moment, UTCDateTime())
@@ -164,10 +163,10 @@ def clear(session: Session, key: str, *, client: str | None = None) -> int:
 
     Does not commit: it belongs to the caller's unit of work. Returns how many rows went.
     """
-    query = delete(Throttle).where(Throttle.key == _stored(key, KEY_MAX))
+    query = delete(Throttle).where(col(Throttle.key) == _stored(key, KEY_MAX))
     if client is not None:
-        query = query.where(Throttle.client == _stored(client, CLIENT_MAX))
-    return session.execute(query).rowcount or 0
+        query = query.where(col(Throttle.client) == _stored(client, CLIENT_MAX))
+    return rows_changed(session.execute(query)) or 0
 
 
 def blocked_keys(session: Session, keys: list[str], now: datetime | None = None) -> set[str]:
@@ -177,8 +176,12 @@ def blocked_keys(session: Session, keys: list[str], now: datetime | None = None)
     if not stored:
         return set()
     rows = session.execute(
-        select(Throttle.key)
-        .where(Throttle.key.in_(list(stored)), Throttle.blocked_until.is_not(None), Throttle.blocked_until > now)
+        select(col(Throttle.key))
+        .where(
+            col(Throttle.key).in_(list(stored)),
+            col(Throttle.blocked_until).is_not(None),
+            col(Throttle.blocked_until) > now,
+        )
         .distinct()
     ).scalars()
     return {stored[k] for k in rows}
@@ -188,7 +191,8 @@ def prune(session: Session, *, before: datetime) -> int:
     """Delete rows with no window or block after `before` (keeps the table small). No commit."""
     result = session.execute(
         delete(Throttle).where(
-            Throttle.window_started_at < before, or_(Throttle.blocked_until.is_(None), Throttle.blocked_until < before)
+            col(Throttle.window_started_at) < before,
+            or_(col(Throttle.blocked_until).is_(None), col(Throttle.blocked_until) < before),
         )
     )
-    return result.rowcount or 0
+    return rows_changed(result) or 0

@@ -7,14 +7,15 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import checkups
-from core.caseload import Row, caseload_rows
+from core import checkups, clinical
+from core.caseload import Row, caseload_rows, order_in_words
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import program_of, user_today, week_in_program
 from ui import layout
 from ui.text import md
 
+MOOD_DAYS = clinical.MOOD_WINDOW_DAYS
 layout.wide()
 st.title("Caseload")
 with session_scope() as session:
@@ -60,10 +61,12 @@ def facts(r: Row) -> str:
     parts = [
         f"Week {week} of {length}" if week and length else f"Week {week}" if week else "Week —",
         last,
-        "mood 7d —" if r.mood_7d is None else f"mood 7d {r.mood_7d:.1f} {r.mood_direction}".rstrip(),
-        f"cards 14d {r.adherence(today)}%",
-        score("PHQ-9", r.phq9, r.phq9_band),
-        score("GAD-7", r.gad7, r.gad7_band),
+        f"mood {MOOD_DAYS}d —"
+        if r.mood_7d is None
+        else f"mood {MOOD_DAYS}d {r.mood_7d:.1f} {r.mood_direction}".rstrip(),
+        f"cards {clinical.ADHERENCE_DAYS}d {r.adherence(today)}%",
+        score(clinical.CHECKUP_NAMES["phq9"], r.phq9, r.phq9_band),
+        score(clinical.CHECKUP_NAMES["gad7"], r.gad7, r.gad7_band),
     ]
     if r.open_alerts:
         parts.append(f"{r.open_alerts} open alert{'s' if r.open_alerts > 1 else ''}")
@@ -99,10 +102,7 @@ if len(shown) > limit:
         width="stretch",
         on_click=lambda: st.session_state.update(caseload_all=True),
     )
-st.caption(
-    "Order: urgent alerts, other open alerts, no card for 3+ days, worsening (PHQ-9 up 5+ from "
-    "intake, or the 7-day mood average down 1.5+), then by name. Tap a name to open their review."
-)
+st.caption(f"{order_in_words()} Tap a name to open their review.")
 
 with st.expander("Ask for an extra check-up"):
     st.caption(

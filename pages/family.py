@@ -10,7 +10,7 @@ from ui.i18n import _, full_date, short_day
 
 actor = auth.guard(Role.FAMILY)
 
-from core import aftercare, charts, safety, sharing
+from core import aftercare, charts, clinical, safety, sharing
 from core.access import Category
 from core.content import family_sections
 from core.db import session_scope
@@ -20,7 +20,10 @@ from ui import charts as chart_widgets
 from ui import safety as plan_ui
 from ui.text import md
 
-CHECKUP_NAMES = {"phq9": "PHQ-9 (mood)", "gad7": "GAD-7 (worry)"}
+
+def checkup_name(kind: str) -> str:
+    """ "PHQ-9 (mood)": the instrument's own name, and what it measures in the reader's words."""
+    return f"{clinical.CHECKUP_NAMES.get(kind, kind)} ({_(clinical.CHECKUP_TOPICS.get(kind, ''))})"
 
 
 def first_name(name: str) -> str:
@@ -79,7 +82,7 @@ for person in people:
                 _("{name}'s mood, weekly average (0–10)").format(name=in_chart),
                 weeks,
                 {_("Mood"): values},
-                y_range=[0, 10.5],
+                y_range=[clinical.MOOD_MIN, clinical.MOOD_MAX + 0.5],
             )
         if Category.ATTENDANCE in person.categories:
             weeks, came, held = sharing.attendance_weekly(session, actor, person.participant_id, today)
@@ -107,7 +110,7 @@ for person in people:
                     [
                         {
                             _("Date"): short_day(d),
-                            _("Check-up"): _(CHECKUP_NAMES.get(k, k)),
+                            _("Check-up"): checkup_name(k),
                             _("Score"): str(t),
                             _("Range"): md(_(b)),
                         }
@@ -134,7 +137,7 @@ for person in people:
                 _("Craving and use urges, weekly average"),
                 weeks,
                 {_("Craving (0–10)"): craving, _("Use urge (0–5)"): urges},
-                y_range=[0, 10.5],
+                y_range=[0, max(clinical.CRAVING_MAX, clinical.URGE_MAX) + 0.5],
             )
             # 42 CFR 2.32(a): every disclosure of these records carries the notice, word for word.
             st.warning(

@@ -1,42 +1,44 @@
 """Participant: the practice log — log a practice, browse and change today's, thought records,
 what helped, and a CSV download."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _, skill_name
+from ui.i18n import N_, _, skill_name
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import charts, practice
+from core import charts, clinical, practice
 from core.db import session_scope
 from core.program import user_today, user_zone
 from ui import charts as chart_widgets
+from ui import coping
 from ui import skills as ui
 from ui.text import md
 
+SHORTEST = next(iter(clinical.PERIOD_DAYS))
 st.title(_("Practice log"))
 with st.expander(_("Log a practice"), icon=":material/add_circle:", expanded=True):
-    ui.practice_form(actor, key="practice_new")
+    coping.practice_form(actor, key="practice_new")
 
 period = (
     st.segmented_control(
         _("Show"),
-        ["2 weeks", "4 weeks", "Everything"],
+        [*clinical.PERIOD_DAYS, N_("Everything")],
         format_func=_,
-        default="2 weeks",
+        default=SHORTEST,
         key="practice_period",
         width="stretch",
     )
-    or "2 weeks"
+    or SHORTEST
 )
 with session_scope() as session:
     today = user_today(session, actor.id)
     zone = user_zone(session, actor.id)
-    start = {"2 weeks": today - timedelta(days=13), "4 weeks": today - timedelta(days=27)}.get(period, date.min)
+    start = clinical.period_start(today, period) or date.min
     entries = practice.practice_between(session, actor, actor.id, start, today)
     records = practice.thought_records(session, actor, actor.id, start, today)
 
@@ -56,7 +58,7 @@ else:
                 skill=skill_name(entry.skill_id, entry.skill_name), time=entry.created_at.astimezone(zone)
             )
         ):
-            ui.practice_form(actor, key=f"edit_{entry.id}", existing=entry)
+            coping.practice_form(actor, key=f"edit_{entry.id}", existing=entry)
 
 if records:
     st.subheader(_("Thought records"))
@@ -64,7 +66,7 @@ if records:
         with st.expander(f"{r.day:%a %b} {r.day.day} · {md(r.situation[:40])}"):
             ui.thought_record_view(r)
             if r.day == today:
-                ui.thought_record_tool(actor, key=f"edit_thought_{r.id}", existing=r)
+                coping.thought_record_tool(actor, key=f"edit_thought_{r.id}", existing=r)
 st.page_link(
     "pages/tools.py",
     label=_("Write a new thought record"),

@@ -17,24 +17,23 @@ from core.program import participant_overview, user_today
 from ui import charts as chart_widgets
 from ui import goals as goals_ui
 
+SHORTEST = next(iter(clinical.PERIOD_DAYS))
 st.title(_("My progress"))
 period = (
     st.segmented_control(
         _("Show"),
-        ["2 weeks", "4 weeks", "Whole program"],
+        [*clinical.PERIOD_DAYS, N_("Whole program")],
         format_func=_,
-        default="2 weeks",
+        default=SHORTEST,
         key="progress_period",
         width="stretch",
     )
-    or "2 weeks"
+    or SHORTEST
 )
 with session_scope() as session:
     today = user_today(session, actor.id)
     overview = participant_overview(session, actor, actor.id)
-    start = {"2 weeks": today - timedelta(days=13), "4 weeks": today - timedelta(days=27)}.get(
-        period, overview.started_on or today - timedelta(weeks=12)
-    )
+    start = clinical.period_start(today, period) or overview.started_on or today - timedelta(weeks=12)
     cards = diary.cards_between(session, actor, actor.id, start, today)
     targets = {t.key: t.label for t in diary.targets_for(session, actor.program_id, include_retired=True)}
     kinds = [s.kind for s in checkups.statuses(session, actor, actor.id, today)]

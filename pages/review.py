@@ -10,7 +10,7 @@ from ui import auth
 actor = auth.guard(Role.THERAPIST)
 
 from core import attendance, charts, checkups, diary, export, fhir, practice, report, review, screeners, sharing
-from core.clinical import HOMEWORK_NOTE_MAX, Severity
+from core.clinical import HOMEWORK_NOTE_MAX, Severity, screeners_in_words
 from core.db import session_scope
 from core.errors import AccessDenied, ValidationError
 from core.skills import skills_by_id
@@ -187,8 +187,7 @@ for kind, history in r.checkups.items():
 if r.screeners:
     st.subheader("Substance-use screeners")
     st.caption(
-        "AUDIT-C (alcohol, 0–12): a positive screen is 4 or more for men, 3 or more for women. "
-        "DAST-10 (drugs, 0–10): 0 none, 1–2 low, 3–5 moderate, 6–8 substantial, 9–10 severe. "
+        f"{screeners_in_words()} "
         "Taken at intake and when you ask (at discharge, say). Part 2 data: never shown to family."
     )
     screener_defs = screeners.screeners()

@@ -9,7 +9,7 @@ from ui.i18n import _
 actor = auth.guard(Role.PARTICIPANT)
 
 from core.skills import TOOLS
-from ui import skills as ui
+from ui import coping
 
 st.title(_("Coping tools"))
 wanted = st.query_params.get("tool")
@@ -24,4 +24,4 @@ tool = st.segmented_control(
 )
 if tool:
     st.query_params["tool"] = tool
-    ui.TOOL_WIDGETS[tool](actor, key=f"tool_{tool}")
+    coping.TOOL_WIDGETS[tool](actor, key=f"tool_{tool}")

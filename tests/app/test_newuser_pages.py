@@ -202,3 +202,11 @@ def test_an_acknowledgement_with_no_acknowledger_never_says_none(app, session):
     picker.select_index(next(i for i, o in enumerate(picker.options) if o.startswith("Dana"))).run()
     history = texts(app)
     assert "Saw her in group." in history and "None" not in history
+
+
+def test_the_caseload_states_its_order_and_windows_with_the_clinical_numbers(app):
+    log_in(app, "dr.chen")
+    captions = " ".join(c.value for c in app.caption)
+    assert f"no card for {clinical.MISSED_CARD_DAYS}+ days" in captions
+    assert f"PHQ-9 up {clinical.PHQ9_RELIABLE_CHANGE}+ from intake" in captions
+    assert f"cards {clinical.ADHERENCE_DAYS}d " in captions and f"mood {clinical.MOOD_WINDOW_DAYS}d " in captions

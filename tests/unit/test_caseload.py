@@ -203,3 +203,44 @@ def test_another_therapist_cannot_touch_the_alert_and_the_try_is_audited(session
     ).all()
     assert [(e.category, e.action) for e in refused] == [("alerts", "write")]
     assert session.get(Alert, item.id).acknowledged_at is None
+
+
+def test_the_order_in_words_is_built_from_the_constants_the_order_uses(monkeypatch):
+    words = caseload.order_in_words()
+    assert f"no card for {clinical.MISSED_CARD_DAYS}+ days" in words
+    assert f"PHQ-9 up {clinical.PHQ9_RELIABLE_CHANGE}+ from intake" in words
+    assert f"the {clinical.MOOD_WINDOW_DAYS}-day mood average down {clinical.MOOD_DROP_FLAG:g}+" in words
+    # Change a threshold and the sentence a therapist reads changes with it.
+    monkeypatch.setattr(clinical, "MISSED_CARD_DAYS", 4)
+    monkeypatch.setattr(clinical, "MOOD_DROP_FLAG", 2.5)
+    changed = caseload.order_in_words()
+    assert "no card for 4+ days" in changed and "down 2.5+" in changed and "3+ days" not in changed
+
+
+def test_the_mood_arrow_and_adherence_follow_their_constants(monkeypatch):
+    row = caseload.Row(
+        participant_id=1,
+        name="Quinn",
+        started_on=TODAY - timedelta(days=30),
+        last_card=TODAY,
+        mood_7d=6.0,
+        mood_prev_7d=5.6,
+        cards_14d=7,
+        phq9=None,
+        phq9_band=None,
+        phq9_change=None,
+        gad7=None,
+        gad7_band=None,
+        open_alerts=0,
+        urgent_alerts=0,
+    )
+    assert row.mood_direction == "→" and row.adherence(TODAY) == 50  # 0.4 < 0.5; 7 of 14 days
+    monkeypatch.setattr(clinical, "MEANINGFUL_CHANGE", 0.3)
+    monkeypatch.setattr(clinical, "ADHERENCE_DAYS", 7)
+    assert row.mood_direction == "↑" and row.adherence(TODAY) == 100
+
+
+def test_a_period_counts_back_from_today_included():
+    assert clinical.period_start(TODAY, "2 weeks") == TODAY - timedelta(days=13)
+    assert clinical.period_start(TODAY, "4 weeks") == TODAY - timedelta(days=27)
+    assert clinical.period_start(TODAY, "Whole program") is None and clinical.period_start(TODAY, None) is None

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from core import clinical, diary
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
-from core.models import Alert, AppUser, DiaryCard, DiaryUrge
+from core.models import Alert, AppUser, DiaryCard, DiaryTarget, DiaryUrge, Role
 from core.program import user_today
 
 # 2026-11-24 03:30 UTC is still the evening of Nov 23 in New York (the demo program's zone).
@@ -263,6 +263,18 @@ def test_demo_history_has_distinct_trajectories(session, demo):
     assert session.exec(select(Alert).where(Alert.participant_id == dana.id)).first() is not None
     eli = act(session, "eli")
     assert any(c.craving for c in diary.cards_between(session, eli, eli.id, date.min, date.max))
+
+
+def test_an_admin_outside_any_program_is_told_so_rather_than_a_database_error(session, demo):
+    """(mypy found it: DiaryTarget.program_id is NOT NULL and the admin's program was passed as is.)"""
+    loose = AppUser(username="admin.loose", name="Lone Admin", role=Role.ADMIN.value, password_hash="x")
+    session.add(loose)
+    session.commit()
+    with pytest.raises(ValidationError) as refused:
+        diary.add_target(session, Actor.of(loose), label="Gambling")
+    assert "not part of a program" in refused.value.fields["label"]
+    session.commit()  # nothing half-made is waiting to be written
+    assert session.exec(select(DiaryTarget).where(DiaryTarget.key == "gambling")).first() is None
 
 
 def test_admin_adds_and_retires_card_targets(session, demo):

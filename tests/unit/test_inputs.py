@@ -12,6 +12,7 @@ import pkgutil
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Annotated
 
 import pytest
 from sqlmodel import select
@@ -54,10 +55,10 @@ def test_a_line_is_one_line():
 
 
 class _Sample(inputs.Form):
-    note: inputs.FreeText(10, "The note")
-    name: inputs.Name(10, "The name", required="Enter a name.")
-    rating: inputs.Whole(0, 5, "A whole number from 0 to 5.")
-    day: inputs.Day("Choose a day.", optional=True)
+    note: Annotated[str, inputs.FreeText(10, "The note")]
+    name: Annotated[str, inputs.Name(10, "The name", required="Enter a name.")]
+    rating: Annotated[int | None, inputs.Whole(0, 5, "A whole number from 0 to 5.")]
+    day: Annotated[date | None, inputs.Day("Choose a day.", optional=True)]
 
 
 @pytest.mark.parametrize(
@@ -120,7 +121,7 @@ def test_every_form_checks_every_field_itself():
     assert len(inputs.Form.registry) >= 14
     for name, form in inputs.Form.registry.items():
         for field, info in form.model_fields.items():
-            assert any(type(m).__name__ == "_Check" for m in info.metadata), f"{name}.{field}"
+            assert any(type(m).__name__ == "Check" for m in info.metadata), f"{name}.{field}"
         assert form.model_config["extra"] == "forbid" and form.model_config["strict"]
 
 

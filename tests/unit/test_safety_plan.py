@@ -188,3 +188,12 @@ def test_the_printed_plan_has_the_programs_own_numbers_as_tappable_links():
 def test_step_six_asks_about_firearms_saved_up_medication_and_substances():
     prompt = dict((key, p) for key, _, p in safety.STEPS)["safer_environment"]
     assert "firearm" in prompt and "medicines I've saved up" in prompt and "alcohol or drugs" in prompt
+
+
+def test_a_base_version_of_a_plan_that_does_not_exist_gets_a_message_not_a_crash(session, demo):
+    """(mypy found it: the conflict was built from current_plan(), None when there is no plan.)"""
+    casey = act(session, "casey")
+    with pytest.raises(ValidationError) as refused:
+        safety.save_plan(session, casey, participant_id=casey.id, content=PLAN, base_version=3)
+    assert refused.value.fields == {"plan": "This plan could not be read; open it again."}
+    assert safety.current_plan(session, casey, casey.id) is None

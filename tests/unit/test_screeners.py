@@ -286,3 +286,28 @@ def test_the_record_export_carries_the_screeners(session, people):
         assert [(r["questionnaire"], r["total"], r["band"], r["item_answers"]) for r in rows] == [
             ("dast10", "3", "Moderate level", "1 1 0 0 0 0 0 0 0 0")
         ]
+
+
+def test_the_bands_run_from_each_floor_to_the_next_and_end_at_the_maximum():
+    assert clinical.band_ranges("phq9") == [
+        (0, 4, "Minimal"),
+        (5, 9, "Mild"),
+        (10, 14, "Moderate"),
+        (15, 19, "Moderately severe"),
+        (20, clinical.MAX_TOTAL["phq9"], "Severe"),
+    ]
+
+
+def test_the_reviews_screener_key_is_built_from_the_cut_offs_and_bands(monkeypatch):
+    words = clinical.screeners_in_words()
+    assert f"AUDIT-C (alcohol, 0–{clinical.MAX_TOTAL['auditc']})" in words
+    assert (
+        f"{clinical.AUDITC_POSITIVE_MEN} or more for men, {clinical.AUDITC_POSITIVE_WOMEN} or more for women" in words
+    )
+    for low, high, name in clinical.band_ranges("dast10"):
+        assert f"{low if low == high else f'{low}–{high}'} {name.lower()}" in words
+    # A changed cut-off or band changes what the therapist reads.
+    monkeypatch.setattr(clinical, "AUDITC_POSITIVE_MEN", 5)
+    monkeypatch.setitem(clinical.BANDS, "dast10", ((0, "None"), (2, "Some")))
+    changed = clinical.screeners_in_words()
+    assert "5 or more for men" in changed and "0–1 none, 2–10 some." in changed

@@ -125,7 +125,7 @@ def test_a_search_that_sounds_like_danger_brings_the_safety_plan_first(query, cr
 
 
 def test_paced_breathing_counts_each_phase_down_to_one():
-    from ui.skills import breathing_phase
+    from ui.coping import breathing_phase
 
     four_six = ("In 4 · out 6", 4, 0, 6)
     assert [breathing_phase(t, four_six)[:2] for t in (0, 0.5, 3.9, 4, 9.5, 10)] == [
