@@ -134,6 +134,8 @@ AREAS = frozenset(
         "family links",
         "sharing",
         "messages",
+        "schedule",  # the program's weekly pattern and generated sessions (core/schedule.py)
+        "dashboard",  # the program dashboard: aggregates only (core/dashboard.py)
     }
 )
 # The record types an audit reference may point at.
@@ -151,6 +153,7 @@ REF_KINDS = frozenset(
         "participant",
         "practice",
         "safety_plan",
+        "session",
         "target",
         "thought_record",
         "user",

@@ -594,45 +594,89 @@ def seed_homework(session: Session, participants: dict[str, AppUser], today: dat
 GROUP_DAYS = (0, 2, 3)  # Mon, Wed, Thu: the demo program's schedule
 INDIVIDUAL_DAY = 1  # Tuesday
 ATTENDS = {"improving": 0.93, "flat": 0.85, "worsening": 0.85, "risk": 0.8, "dual_diagnosis": 0.85}
+# The demo's weekly pattern: three evening groups of three hours (9 hours a week, ASAM 2.1's floor;
+# clinical.md §5), with the topics an IOP typically runs; a weekly individual session on Tuesdays.
+DEMO_SLOTS = (
+    (0, 18 * 60, 21 * 60, "DBT skills"),
+    (2, 18 * 60, 21 * 60, "Relapse prevention"),
+    (3, 18 * 60, 21 * 60, "Process group"),
+)
+INDIVIDUAL_MINUTES = (17 * 60, 18 * 60)
 
 
 def seed_attendance(session: Session, participants: dict[str, AppUser], today: date) -> None:
-    """Group three evenings a week and a weekly individual session, recorded by the therapist;
-    those who are worsening have missed the last week."""
-    rng = random.Random(SEED + 5)
-    for username, user in participants.items():
-        trajectory = trajectory_of(username)
-        therapist_id = session.exec(
-            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == user.id)
-        ).one()
-        for offset in range((today - user.started_on).days):
+    """The weekly pattern, each enrolment's group sessions generated from it (core/schedule.py), a
+    weekly individual session, and the roll for every session before today: those who are
+    worsening have missed the last week."""
+    from core import schedule
+    from core.models import ProgramSession, ScheduleSlot
+
+    program = session.get(Program, next(iter(participants.values())).program_id)
+    for weekday, start, end, topic in DEMO_SLOTS:
+        session.add(
+            ScheduleSlot(program_id=program.id, weekday=weekday, start_minute=start, end_minute=end, topic=topic)
+        )
+    session.flush()
+    schedule._sync(session, program, None, utcnow())
+    zone = ZoneInfo(program.timezone)
+    therapist_of = dict(
+        session.exec(
+            select(CaseloadAssignment.participant_id, CaseloadAssignment.therapist_id).where(
+                CaseloadAssignment.participant_id.in_([u.id for u in participants.values()])
+            )
+        ).all()
+    )
+    for user in participants.values():
+        for offset in range(program.length_weeks * 7):
             day = user.started_on + timedelta(days=offset)
-            kind = "group" if day.weekday() in GROUP_DAYS else "individual" if day.weekday() == INDIVIDUAL_DAY else None
-            if kind is None:
+            if day.weekday() != INDIVIDUAL_DAY:
                 continue
-            roll = rng.random()
-            if trajectory == "worsening" and (today - day).days <= 7:
-                status = "missed"
-            else:
-                status = (
-                    "attended"
-                    if roll < ATTENDS[trajectory]
-                    else "late"
-                    if roll < ATTENDS[trajectory] + 0.04
-                    else "excused"
-                    if roll < ATTENDS[trajectory] + 0.08
-                    else "missed"
-                )
+            start, end = (schedule.local_moment(day, schedule._minute_time(m), zone) for m in INDIVIDUAL_MINUTES)
             session.add(
-                Attendance(
+                ProgramSession(
                     participant_id=user.id,
+                    program_id=program.id,
+                    kind="individual",
                     day=day,
-                    session_kind=kind,
-                    status=status,
-                    recorded_by_id=therapist_id,
-                    recorded_at=_evening(day, 23),
+                    starts_at=start,
+                    ends_at=end,
+                    created_by_id=therapist_of[user.id],
                 )
             )
+    session.flush()
+    held = session.exec(
+        select(ProgramSession)
+        .where(ProgramSession.program_id == program.id, ProgramSession.day < today)
+        .order_by(ProgramSession.participant_id, ProgramSession.starts_at)
+    ).all()
+    rng = random.Random(SEED + 5)
+    stories = {user.id: trajectory_of(username) for username, user in participants.items()}
+    for row in held:
+        trajectory = stories[row.participant_id]
+        roll = rng.random()
+        if trajectory == "worsening" and (today - row.day).days <= 7:
+            status = "absent"
+        else:
+            status = (
+                "present"
+                if roll < ATTENDS[trajectory]
+                else "late"
+                if roll < ATTENDS[trajectory] + 0.04
+                else "excused"
+                if roll < ATTENDS[trajectory] + 0.08
+                else "absent"
+            )
+        session.add(
+            Attendance(
+                session_id=row.id,
+                participant_id=row.participant_id,
+                day=row.day,
+                session_kind=row.kind,
+                status=status,
+                recorded_by_id=therapist_of[row.participant_id],
+                recorded_at=_evening(row.day, 23),
+            )
+        )
 
 
 def main() -> int:

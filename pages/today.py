@@ -9,7 +9,7 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from datetime import datetime
 
-from core import alerts, checkups, diary, practice, screeners
+from core import alerts, checkups, diary, practice, schedule, screeners
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import participant_overview, program_of, user_today, user_zone, week_in_program
@@ -18,6 +18,7 @@ from ui import greetings, risk
 from ui.diary import card_form, day_label, forget_draft, keep_drafts, unsaved_days
 from ui.forms import FieldErrors, with_limits
 from ui.text import md
+from ui.timefmt import local_time
 
 with session_scope() as session:
     overview = participant_overview(session, actor, actor.id)
@@ -40,6 +41,16 @@ if week:
     st.caption(
         (f"Week {week} of {overview.length_weeks}" if overview.length_weeks else f"Week {week}")
         + f" · {md(overview.program_name)}"
+    )
+
+# The next session of the program's schedule (core/schedule.py), with its topic.
+with session_scope() as session:
+    upcoming = schedule.next_session(session, actor, actor.id)
+if upcoming:
+    st.markdown(
+        f":material/event: **Next session:** {upcoming.kind_label}"
+        + (f" · {md(upcoming.topic)}" if upcoming.topic else "")
+        + f" — {upcoming.starts_at.astimezone(zone):%a} {local_time(upcoming.starts_at, zone)}"
     )
 
 if due:
