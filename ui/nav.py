@@ -38,6 +38,7 @@ PAGES: dict[Role, list[tuple[str, str, str]]] = {
         ("pages/admin_assign.py", "Caseloads", ":material/link:"),
         ("pages/admin_audit.py", "Audit log", ":material/policy:"),
         ("pages/admin_program.py", "Program", ":material/local_hospital:"),
+        ("pages/admin_schedule.py", "Schedule", ":material/calendar_month:"),
         ("pages/admin_messages.py", "Messages", ":material/mail:"),
         ACCOUNT,
     ],
