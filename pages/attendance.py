@@ -93,6 +93,8 @@ else:
                     )
                     show_count(len({p[2] for p in chosen.people if p[3]} | statuses.keys()))
 
+if said := st.session_state.pop("one_off_added", None):
+    st.success(said, icon=":material/check_circle:")
 with st.expander("Add an individual or family session", icon=":material/event:"):
     errors = FieldErrors()
     with st.form("one_off_session", border=False):
@@ -109,9 +111,9 @@ with st.expander("Add an individual or family session", icon=":material/event:")
         errors.slot("kind")
         when = st.date_input("Date", value=day, format="YYYY-MM-DD", key="one_off_day")
         errors.slot("day")
-        start = st.time_input("Starts", value=time(17, 0), step=timedelta(minutes=15), key="one_off_start")
+        start = st.time_input("Starts", value=time(13, 0), step=timedelta(minutes=15), key="one_off_start")
         errors.slot("start")
-        end = st.time_input("Ends", value=time(18, 0), step=timedelta(minutes=15), key="one_off_end")
+        end = st.time_input("Ends", value=time(14, 0), step=timedelta(minutes=15), key="one_off_end")
         errors.slot("end")
         add = st.form_submit_button("Add session", width="stretch")
     if add:
@@ -122,13 +124,13 @@ with st.expander("Add an individual or family session", icon=":material/event:")
                 )
         except ValidationError as exc:
             errors.show(exc.fields)
-        else:
-            st.success(
-                f"Added: {added.kind_label.lower()} session with {md(names[who])}, "
+        else:  # said after the rerun that puts the new session on the roll above
+            st.session_state["one_off_added"] = (
+                f"Added: {added.kind_label.lower().removesuffix(' session')} session with {md(names[who])}, "
                 f"{added.starts_at.astimezone(zone):%a %b} {added.day.day}, "
-                f"{schedule.clock(added.starts_at.astimezone(zone).time())}.",
-                icon=":material/check_circle:",
+                f"{schedule.clock(added.starts_at.astimezone(zone).time())}."
             )
+            st.rerun()
 
 st.subheader("Last 4 weeks")
 with session_scope() as session:
