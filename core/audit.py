@@ -36,6 +36,7 @@ CATEGORY_WORDS = {
     Category.PRACTICE_COUNTS.value: "Practice counts (family view)",
     Category.CHECKUP_TOTALS.value: "Check-up totals (family view)",
     Category.SUBSTANCE_USE.value: "Substance use (family view)",
+    Category.ENROLMENT.value: "Enrolment and discharge",
     **{area: area.capitalize() for area in AREAS if area not in Category._value2member_map_},
 }
 ACTION_WORDS = {

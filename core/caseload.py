@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from core import clinical
 from core.access import Actor, Category, record_many, require_role
+from core.enrolment import not_discharged
 from core.models import Alert, AppUser, CaseloadAssignment, Checkup, DiaryCard, Role
 
 
@@ -141,6 +142,7 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
         select(AppUser.id, AppUser.name, AppUser.started_on)
         .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
         .where(CaseloadAssignment.therapist_id == actor.id, AppUser.is_active == True)  # noqa: E712
+        .where(not_discharged(AppUser.id))  # discharged: the "discharged" filter (core/enrolment.py)
     ).all()
     ids = [p.id for p in people]
     if not ids:

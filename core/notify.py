@@ -56,6 +56,7 @@ from core.access import Actor, record, require_role
 from core.clinical import Severity
 from core.config import Settings, settings
 from core.db import insert_if_absent, session_scope, upsert
+from core.enrolment import not_discharged
 from core.errors import ValidationError
 from core.models import (
     Alert,
@@ -582,6 +583,7 @@ def schedule_reminders(session: Session, now: datetime) -> int:
         .join(Program, Program.id == AppUser.program_id, isouter=True)
         .where(
             col(AppUser.is_active).is_(True),
+            not_discharged(AppUser.id),  # no reminders after discharge
             AppUser.role == Role.PARTICIPANT.value,
             AppUser.email != None,  # noqa: E711
             or_(

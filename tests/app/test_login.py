@@ -67,6 +67,8 @@ PAGE_TITLES = {
     "pages/admin_program.py": "Program",
     "pages/admin_messages.py": "Messages",
     "pages/admin_schedule.py": "Schedule",
+    "pages/enrolment.py": "Enrolment",
+    "pages/dashboard.py": "Program dashboard",
     "pages/notifications.py": ("Reminders", "Notifications"),
 }  # (participants, therapists)
 

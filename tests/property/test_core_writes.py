@@ -55,6 +55,7 @@ from core import (
     clinical,
     db,
     diary,
+    enrolment,
     feed,
     notify,
     practice,
@@ -1082,6 +1083,46 @@ case(
     check=_one_off_check,
     gate=frozenset({"participant_id"}),
     tables=("program_session", "audit_event"),
+)
+
+
+# enrolment ----------------------------------------------------------------------------------------
+
+
+def _discharge_check(session, w, a, result):
+    view = enrolment.standing(session, w.rivera, a["participant_id"], w.therapist_today)
+    assert (view.state, view.discharged_on, view.status) == ("discharged", a["day"], a["status"])
+    assert a["day"] <= w.therapist_today and type(a["keep_family_consent"]) is bool
+
+
+case(
+    "enrolment.discharge",
+    valid=lambda w: fixed(
+        participant_id=st.sampled_from(w.caseload),
+        day=st.integers(0, 6).map(lambda n: w.therapist_today - timedelta(days=n)),
+        status=st.sampled_from(list(clinical.DISCHARGE_STATUSES)),
+        keep_family_consent=st.booleans(),
+        today=st.just(w.therapist_today),
+    ),
+    hostile=lambda w: dict(
+        participant_id=hostile_id(w.ids),
+        day=hostile_day(w.therapist_today),
+        status=hostile_choice(clinical.DISCHARGE_STATUSES),
+        keep_family_consent=hostile_flag(),
+        today=st.one_of(st.datetimes(), st.text(max_size=10), wrong_type(dates=False)),
+    ),
+    call=lambda s, w, a: enrolment.discharge(
+        s,
+        w.rivera,
+        participant_id=a["participant_id"],
+        day=a["day"],
+        status=a["status"],
+        keep_family_consent=a["keep_family_consent"],
+        today=a["today"],
+    ),
+    check=_discharge_check,
+    gate=frozenset({"participant_id"}),
+    tables=("discharge", "consent_grant", "program_session", "audit_event"),
 )
 
 

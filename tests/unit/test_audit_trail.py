@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core import alerts, attendance, audit, checkups, db, diary, practice, program, safety, sharing
+from core import alerts, attendance, audit, checkups, db, diary, enrolment, practice, program, safety, sharing
 from core.access import Action as A
 from core.access import Actor, Category, _merge_refs, authorize, record
 from core.errors import AccessDenied
@@ -46,6 +46,7 @@ CLINICAL_READS = {
     Category.ALERTS: lambda s, a, p: alerts.history(s, a, p),
     Category.SHARING: lambda s, a, p: sharing.family_of(s, a, p),
     Category.ATTENDANCE: lambda s, a, p: attendance.history(s, a, p, WEEK_AGO, TODAY),
+    Category.ENROLMENT: lambda s, a, p: enrolment.standing(s, a, p, TODAY),
 }
 FAMILY_READS = {
     Category.MOOD_TREND: lambda s, a, p: sharing.mood_trend(s, a, p, TODAY),
