@@ -41,13 +41,15 @@ from ui import auth
 SCREENS = {  # (in this order: the save makes today's card, which Today then shows)
     # A save is two runs: the tap's run writes the card, then the page runs again (st.rerun) so the
     # day's saved card and any crisis response are drawn from the top.
-    "Diary save": ("alex", "pages/today.py", 45),
+    "Diary save": ("alex", "pages/today.py", 47),
     # + the AUDIT-C/DAST-10 waiting (two queries: the program's substance-use flag; intakes and requests)
     # + the next session of the schedule and its topic (one query, core.schedule.next_session)
-    "Today": ("alex", "pages/today.py", 17),
+    # + where they are in the program: discharged people get a kind word instead (core.enrolment.standing)
+    "Today": ("alex", "pages/today.py", 18),
     "My progress": ("alex", "pages/progress.py", 16),
     "My cards": ("alex", "pages/my_cards.py", 7),
-    "Caseload": ("dr.chen", "pages/caseload.py", 8),
+    # + the discharged, who leave the list but stay findable (one query, core.enrolment.discharged_caseload)
+    "Caseload": ("dr.chen", "pages/caseload.py", 9),
     "Review": ("dr.chen", "pages/review.py", 22),  # + the AUDIT-C/DAST-10 screeners (one query)
     "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 15),
