@@ -159,7 +159,9 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
     seed_safety_plans(session, participants, therapists)
     seed_practice(session, participants, today)
     seed_homework(session, participants, today)
+    participants[COMPLETED[0]] = seed_completed_participant(session, program, therapists[1], password_hash, today)
     seed_attendance(session, participants, today)
+    seed_discharge(session, participants[COMPLETED[0]], therapists[1], today)
     session.commit()
     return program
 
@@ -650,7 +652,7 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
         .order_by(ProgramSession.participant_id, ProgramSession.starts_at)
     ).all()
     rng = random.Random(SEED + 5)
-    stories = {user.id: trajectory_of(username) for username, user in participants.items()}
+    stories = {user.id: trajectory_of(username) or "improving" for username, user in participants.items()}
     for row in held:
         trajectory = stories[row.participant_id]
         roll = rng.random()
@@ -677,6 +679,76 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
                 recorded_at=_evening(row.day, 23),
             )
         )
+
+
+# A participant who finished the 10-week program a week ago (discharged, completed): 12 weeks since
+# they started. Made after the other seeders, so their history (and the rng behind it) is unchanged.
+COMPLETED = ("sam", "Sam Rivera-Cole")
+COMPLETED_WEEKS_AGO = 12
+
+
+def seed_completed_participant(
+    session: Session, program: Program, therapist: AppUser, password_hash: str, today: date
+) -> AppUser:
+    """The completed participant's account, on the therapist's caseload, with a PHQ-9 and GAD-7 at
+    intake and at the end (both much better), for the program dashboard's completed cohort."""
+    started = today - timedelta(weeks=COMPLETED_WEEKS_AGO)
+    user = AppUser(
+        username=COMPLETED[0],
+        name=COMPLETED[1],
+        role=Role.PARTICIPANT.value,
+        password_hash=password_hash,
+        email=f"{COMPLETED[0]}@demo.iop.example",
+        program_id=program.id,
+        is_demo=True,
+        started_on=started,
+    )
+    session.add(user)
+    session.flush()
+    session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapist.id))
+    last = started + timedelta(weeks=program.length_weeks) - timedelta(days=1)
+    for kind, first, end, band_first, band_end in (
+        ("phq9", 16, 6, "Moderately severe", "Mild"),
+        ("gad7", 13, 5, "Moderate", "Mild"),
+    ):
+        for slot, day, total, band in (
+            ("p0", started, first, band_first),
+            ("p9", last - timedelta(days=3), end, band_end),
+        ):
+            items = 9 if kind == "phq9" else 7
+            answers = [0] * items  # spread over all but the last item (PHQ-9 item 9 stays "Not at all")
+            for i in range(total):
+                answers[i % (items - 1)] += 1
+            session.add(
+                Checkup(
+                    participant_id=user.id,
+                    kind=kind,
+                    slot_key=slot,
+                    day=day,
+                    answers=answers,
+                    total=total,
+                    band=band,
+                    taken_at=_evening(day, 22),
+                )
+            )
+    return user
+
+
+def seed_discharge(session: Session, user: AppUser, therapist: AppUser, today: date) -> None:
+    """Their discharge at the end of the program's last week: completed."""
+    from core.models import Discharge, Program
+
+    program = session.get(Program, user.program_id)
+    day = user.started_on + timedelta(weeks=program.length_weeks) - timedelta(days=1)
+    session.add(
+        Discharge(
+            participant_id=user.id,
+            day=min(day, today),
+            status="completed",
+            recorded_by_id=therapist.id,
+            recorded_at=_evening(min(day, today), 23),
+        )
+    )
 
 
 def main() -> int:

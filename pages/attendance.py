@@ -9,7 +9,7 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import accounts, attendance, clinical, schedule
+from core import accounts, attendance, clinical, enrolment, schedule
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import program_of, user_today
@@ -22,6 +22,7 @@ with session_scope() as session:
     caseload = accounts.caseload_for(session, actor)
     today = user_today(session, actor.id)
     program = program_of(session, actor)
+    discharged = {p.id for p in enrolment.discharged_caseload(session, actor)}
 zone = program_zone(program.timezone if program else None)
 if not caseload:
     st.info("No participants are assigned to you yet.")
@@ -98,7 +99,7 @@ if said := st.session_state.pop("one_off_added", None):
 with st.expander("Add an individual or family session", icon=":material/event:"):
     errors = FieldErrors()
     with st.form("one_off_session", border=False):
-        names = {p.id: p.name for p in caseload}
+        names = {p.id: p.name for p in caseload if p.id not in discharged}  # (no new sessions after discharge)
         who = st.selectbox("Participant", list(names), format_func=names.get, key="one_off_who")
         errors.slot("participant_id")
         kind = st.segmented_control(

@@ -8,7 +8,9 @@ def test_the_admin_sees_figures_by_cohort_and_no_names(app):
     open_page(app, "pages/dashboard.py")
     assert app.title[0].value == "Program dashboard"
     table = app.dataframe[0].value
-    assert list(table["Started"])[-1] == "All" and int(table["People"].iloc[-1]) == 12  # the demo's twelve
+    assert (
+        list(table["Started"])[-1] == "All" and int(table["People"].iloc[-1]) == 13
+    )  # the demo: 12 and Sam (discharged)
     shown = texts(app) + " " + table.to_csv()
     assert "Alex" not in shown and "Casey" not in shown
 
