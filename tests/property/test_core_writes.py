@@ -2007,6 +2007,8 @@ INTERNAL = {
     "seed.seed_practice": "the demo seed",
     "seed.seed_homework": "the demo seed",
     "seed.seed_attendance": "the demo seed",
+    "seed.seed_completed_participant": "the demo seed",
+    "seed.seed_discharge": "the demo seed",
     "seed.main": "the demo seed",
     "notify.enqueue": "called by core with its own key, subject and body (cut to their columns); an address typed "
     "by a person reaches it only through EmailForm (send_test)",
