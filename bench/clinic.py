@@ -41,6 +41,7 @@ from core.models import (
     Homework,
     PracticeEntry,
     Program,
+    ProgramSession,
     Role,
     SafetyPlanVersion,
     ThoughtRecord,
@@ -269,13 +270,14 @@ def _reasons(text: str, severity: clinical.Severity) -> list[dict]:
 SLEEP = (5.0, 6.0, 6.5, 7.0, 8.0)
 MEDICATION = ("yes",) * 6 + ("no", "not_prescribed")
 URGES = (0, 0, 0, 1, 1, 2, 3, 4)
-ATTENDED = ("attended",) * 8 + ("late", "missed")
+ATTENDED = ("present",) * 8 + ("late", "absent")
 AUDITED = ("diary", "checkups", "skills", "alerts")
 
 
 def _history(conn, rng, people, ids, therapists, targets, skill_ids, today) -> None:
     target_ids = list(targets.values())
     cards, card_urges, checkups, practice, thoughts, attendance, alerts, audit = [], [], [], [], [], [], [], []
+    sessions: list[dict] = []
     homework, plans = [], []
     for row, t_index in people:
         pid, tid = ids[row["username"]], ids[therapists[t_index]["username"]]
@@ -335,8 +337,23 @@ def _history(conn, rng, people, ids, therapists, targets, skill_ids, today) -> N
                 for i in range(AUDIT_PER_DAY)
             )
             if day.weekday() in (0, 2, 3):
+                sessions.append(
+                    {
+                        "id": len(sessions) + 1,
+                        "participant_id": pid,
+                        "program_id": None,
+                        "kind": "group",
+                        "day": day,
+                        "starts_at": _at(day, 23),
+                        "ends_at": _at(day, 23) + timedelta(hours=1),
+                        "topic": "",
+                        "created_by_id": None,
+                        "created_at": evening,
+                    }
+                )
                 attendance.append(
                     {
+                        "session_id": len(sessions),
                         "participant_id": pid,
                         "day": day,
                         "session_kind": "group",
@@ -461,6 +478,7 @@ def _history(conn, rng, people, ids, therapists, targets, skill_ids, today) -> N
         (Checkup, checkups),
         (PracticeEntry, practice),
         (ThoughtRecord, thoughts),
+        (ProgramSession, sessions),
         (Attendance, attendance),
         (Alert, alerts),
         (Homework, homework),

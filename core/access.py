@@ -28,10 +28,11 @@ from core.models import (
     AuditEvent,
     CaseloadAssignment,
     ConsentGrant,
+    Discharge,
     FamilyLink,
+    Program,
     Role,
     id_of,
-    saved_id,
     table_of,
     utcnow,
 )
@@ -59,6 +60,7 @@ class Category(StrEnum):
     GOALS = "goals"  # treatment-plan goals: the therapist writes them, the participant reads them
     GOAL_RATINGS = "goal_ratings"  # the participant's weekly progress ratings on those goals
     AFTERCARE = "aftercare"  # relapse-prevention and aftercare plan; family only with its own consent
+    ENROLMENT = "enrolment"  # start date, discharge date and status (core/enrolment.py)
 
 
 class Action(StrEnum):
@@ -86,6 +88,7 @@ class Refusal(StrEnum):
     WRONG_ROLE = "wrong_role"
     UNKNOWN_ACCOUNT = "unknown_account"  # reset/unlock of an account that does not exist
     OWN_ACCOUNT = "own_account"  # the admin's own login: they use My account
+    DISCHARGED = "discharged"  # the participant has left the program: their record is closed
 
 
 REFUSAL_WORDS = {
@@ -105,6 +108,7 @@ REFUSAL_WORDS = {
     Refusal.WRONG_ROLE: "not for this role",
     Refusal.UNKNOWN_ACCOUNT: "no such account",
     Refusal.OWN_ACCOUNT: "their own account",
+    Refusal.DISCHARGED: "discharged from the program",
 }
 # One message for every refusal, so a refusal never tells anyone which ids exist or why.
 REFUSED_MESSAGE = "You don't have access to this."
@@ -131,14 +135,21 @@ THERAPIST_WRITES = frozenset(
         Category.CHECKUPS,
         Category.GOALS,
         Category.AFTERCARE,
+        Category.ENROLMENT,
     }
 )
 # What the care team or the program sets for a participant; the participant reads it but does not
 # change it (their own caseload included: PROFILE).
-PARTICIPANT_READ_ONLY = frozenset({Category.HOMEWORK, Category.ATTENDANCE, Category.PROFILE, Category.GOALS})
-# A program admin manages accounts, not clinical content (minimum necessary).
-ADMIN_READS = frozenset({Category.PROFILE})
-ADMIN_WRITES = frozenset({Category.PROFILE})
+PARTICIPANT_READ_ONLY = frozenset(
+    {Category.HOMEWORK, Category.ATTENDANCE, Category.PROFILE, Category.GOALS, Category.ENROLMENT}
+)
+# A program admin manages accounts, not clinical content (minimum necessary); enrolment and discharge
+# (dates and how someone left) are the program's administration.
+ADMIN_READS = frozenset({Category.PROFILE, Category.ENROLMENT})
+ADMIN_WRITES = frozenset({Category.PROFILE, Category.ENROLMENT})
+# After discharge the record is closed: the therapist still reads it, acknowledges and resolves its
+# alerts and may correct the discharge; nothing else is written (core/enrolment.py).
+DISCHARGED_THERAPIST_WRITES = frozenset({Category.ALERTS, Category.ENROLMENT})
 
 # Things recorded in the trail that are not one participant's data (admin screens, lists).
 AREAS = frozenset(
@@ -154,6 +165,8 @@ AREAS = frozenset(
         "sharing",
         "messages",
         "handoff",
+        "schedule",  # the program's weekly pattern and generated sessions (core/schedule.py)
+        "dashboard",  # the program dashboard: aggregates only (core/dashboard.py)
     }
 )
 # The record types an audit reference may point at.
@@ -173,6 +186,7 @@ REF_KINDS = frozenset(
         "participant",
         "practice",
         "safety_plan",
+        "session",
         "target",
         "thought_record",
         "user",
@@ -251,11 +265,20 @@ def _people(session: Session, ids: set[int]) -> dict[int, _Person]:
     missing = ids - set(known)
     if missing:
         rows = {
-            saved_id(pid): _Person(saved_id(pid), role, active, program)
-            for pid, role, active, program in session.exec(
-                select(AppUser.id, AppUser.role, AppUser.is_active, AppUser.program_id).where(
-                    col(AppUser.id).in_(missing)
+            row.id: row
+            for row in session.exec(
+                select(
+                    AppUser.id,
+                    AppUser.role,
+                    AppUser.is_active,
+                    AppUser.program_id,
+                    Discharge.day.label("discharged_on"),
+                    Program.discharge_access_days,
+                    Program.timezone.label("program_zone"),
                 )
+                .outerjoin(Discharge, Discharge.participant_id == AppUser.id)
+                .outerjoin(Program, Program.id == AppUser.program_id)
+                .where(col(AppUser.id).in_(missing))
             )
         }
         for i in missing:
@@ -335,11 +358,15 @@ def _decide(session: Session, actor: Actor, participant_id: int, category: Categ
         return Refusal.UNKNOWN_PARTICIPANT
     if not subject.is_active:
         return Refusal.PARTICIPANT_INACTIVE
+    discharged = subject.discharged_on is not None
     if actor.role is Role.PARTICIPANT:
         if actor.id != participant_id:
             return Refusal.NOT_OWN_RECORD
         if action is Action.WRITE and category in PARTICIPANT_READ_ONLY:
             return Refusal.SET_BY_CARE_TEAM
+        own_status = category is Category.ENROLMENT and action is not Action.WRITE
+        if discharged and not own_status and (action is Action.WRITE or not _still_readable(subject)):
+            return Refusal.DISCHARGED
         return None
     if actor.role is Role.THERAPIST:
         if not _is_on_caseload(session, actor.id, participant_id):
@@ -348,6 +375,8 @@ def _decide(session: Session, actor: Actor, participant_id: int, category: Categ
             return Refusal.OTHER_PROGRAM
         if action is Action.WRITE and category not in THERAPIST_WRITES:
             return Refusal.THERAPIST_READS_ONLY
+        if discharged and action is Action.WRITE and category not in DISCHARGED_THERAPIST_WRITES:
+            return Refusal.DISCHARGED
         return None
     if actor.role is Role.FAMILY:
         if category not in FAMILY_SHAREABLE:
@@ -367,6 +396,20 @@ def _decide(session: Session, actor: Actor, participant_id: int, category: Categ
             return Refusal.OTHER_PROGRAM
         return None
     return Refusal.WRONG_ROLE
+
+
+def _still_readable(subject) -> bool:
+    """A discharged participant reads their own record until the program's access period after
+    their discharge day ends (in the program's zone); their enrolment status and the crisis lines
+    always."""
+    from zoneinfo import ZoneInfo
+
+    days = subject.discharge_access_days if subject.discharge_access_days is not None else 90
+    try:
+        zone = ZoneInfo(subject.program_zone or "UTC")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return utcnow().astimezone(zone).date() <= subject.discharged_on + timedelta(days=days)
 
 
 _READS = frozenset({Action.READ.value, Action.READ_SUMMARY.value})

@@ -22,6 +22,7 @@ from core import clinical, inputs, notify
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.clinical import Reason, RiskLevel, Severity
 from core.db import insert_if_absent, insert_statement, upsert
+from core.enrolment import not_discharged
 from core.errors import AccessDenied, ValidationError
 from core.models import (
     Alert,
@@ -361,7 +362,9 @@ def raise_missed_checkins(
         .scalar_subquery()
     )
     query = select(col(AppUser.id), col(AppUser.started_on), last.label("last")).where(
-        col(AppUser.is_active).is_(True), AppUser.role == Role.PARTICIPANT.value
+        col(AppUser.is_active).is_(True),
+        AppUser.role == Role.PARTICIPANT.value,
+        not_discharged(AppUser.id),  # no missed-check-in alerts after discharge
     )
     if therapist_id is not None:
         query = query.join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id).where(

@@ -1,5 +1,6 @@
-"""Program attendance: the therapist records who came to each session (group, individual,
-family). One row per participant, day and kind of session, so recording twice updates it."""
+"""Program attendance: the therapist takes the roll against the sessions of the schedule
+(core/schedule.py: generated group sessions, one-off individual and family sessions). One row per
+session (each participant has their own session row), so recording twice updates it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record_many, require_role
 from core.db import upsert
 from core.errors import ValidationError
-from core.models import Attendance, CaseloadAssignment, Role, utcnow
+from core.models import Attendance, CaseloadAssignment, ProgramSession, Role, utcnow
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,8 @@ ROLL_MAX = 500  # people on one roll call (a caseload)
 
 
 def _statuses(value) -> dict[int, str]:
-    if not isinstance(value, dict) or len(value) > ROLL_MAX or not all(inputs.is_id(k) for k in value):
-        raise inputs.Problem({"status": "Choose a status for each person on your caseload."})
+    if not isinstance(value, dict) or not value or len(value) > ROLL_MAX or not all(inputs.is_id(k) for k in value):
+        raise inputs.Problem({"status": "Choose a status for at least one person at this session."})
     unknown = [s for s in value.values() if not isinstance(s, str) or s not in clinical.ATTENDANCE_STATUSES]
     if unknown:
         raise inputs.Problem({"status": f"Unknown attendance status {str(unknown[0])[:20]!r}."})
@@ -47,68 +48,72 @@ def _statuses(value) -> dict[int, str]:
 
 
 class RollForm(inputs.Form):
-    """What the roll call sends: one session (day and kind) and a status per participant."""
+    """What the roll call sends: a status per session (each participant's own session row)."""
 
-    day: Annotated[date, inputs.Day("Choose the session's date.")]
-    session_kind: Annotated[str, inputs.OneOf(clinical.SESSION_KINDS, "Choose group, individual or family session.")]
     statuses: Annotated[dict[int, str], inputs.Custom(_statuses)]
     today: Annotated[date, inputs.Day("The date has changed since this page opened; reload it.")]
 
 
-def record_session(
-    session: Session, actor: Actor, *, day: date, session_kind: str, statuses: dict[int, str], today: date
-) -> int:
-    """Save who came to one session; each participant is checked at the gate. Returns rows saved.
+def record_session(session: Session, actor: Actor, *, statuses: dict[int, str], today: date) -> int:
+    """Save who came to a session: `statuses` maps each participant's session id (core/schedule.py)
+    to present / late / absent / excused. Each participant is checked at the gate; one roll is one
+    row per session (a double tap updates it). Returns rows saved.
 
     `today` is the therapist's own calendar day as the page saw it (core.program.user_today): the
     caller's clock, like `now` elsewhere, so only its type is checked."""
-    errors = RollForm.errors(day=day, session_kind=session_kind, statuses=statuses, today=today)
-    if not errors:
-        if day > today:
-            errors["day"] = "That session hasn't happened yet."
-        elif day < today - timedelta(days=clinical.ATTENDANCE_BACKFILL_DAYS):
-            errors["day"] = f"Sessions can be recorded up to {clinical.ATTENDANCE_BACKFILL_DAYS} days later."
-    if errors:
-        raise ValidationError(errors)
-    for participant_id in statuses:
-        authorize(session, actor, participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"{day}")
+    form = RollForm.check(statuses=statuses, today=today)
+    rows = {
+        row.id: row
+        for row in session.exec(select(ProgramSession).where(col(ProgramSession.id).in_(list(form.statuses)))).all()
+    }
+    missing = [sid for sid in form.statuses if sid not in rows]
+    if missing:
+        raise ValidationError.one("status", "That session is no longer on the schedule; reload the page.")
+    for row in rows.values():
+        if row.day > form.today:
+            raise ValidationError.one("day", "That session hasn't happened yet.")
+        if row.day < form.today - timedelta(days=clinical.ATTENDANCE_BACKFILL_DAYS):
+            raise ValidationError.one(
+                "day", f"Sessions can be recorded up to {clinical.ATTENDANCE_BACKFILL_DAYS} days later."
+            )
+    for row in sorted(rows.values(), key=lambda r: r.participant_id):
+        authorize(session, actor, row.participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"session:{row.id}")
     now = utcnow()
-    for participant_id, status in statuses.items():
+    for sid, status in form.statuses.items():
+        row = rows[sid]
         upsert(
             session,
             Attendance,
             dict(
-                participant_id=participant_id,
-                day=day,
-                session_kind=session_kind,
+                session_id=sid,
+                participant_id=row.participant_id,
+                day=row.day,
+                session_kind=row.kind,
                 status=status,
                 recorded_by_id=actor.id,
                 recorded_at=now,
             ),
-            conflict=["participant_id", "day", "session_kind"],
+            conflict=["session_id"],
             update=["status", "recorded_by_id", "recorded_at"],
         )
     session.commit()
-    return len(statuses)
+    return len(form.statuses)
 
 
-def recorded(
-    session: Session, actor: Actor, participant_ids: list[int], *, day: date, session_kind: str
-) -> dict[int, str]:
-    """What is already recorded for one session, for the roll call form (one query)."""
-    for participant_id in participant_ids:
-        authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, ref=f"{day}")
-    if not participant_ids:
+def recorded(session: Session, actor: Actor, session_ids: list[int]) -> dict[int, str]:
+    """What is already recorded for these sessions, {session id: status} (one query each way)."""
+    if not isinstance(session_ids, list | tuple) or not all(inputs.is_id(s) for s in session_ids):
+        raise ValidationError.one("status", "That session is no longer on the schedule; reload the page.")
+    if not session_ids:
         return {}
-    return dict(
-        session.exec(
-            select(Attendance.participant_id, Attendance.status).where(
-                col(Attendance.participant_id).in_(participant_ids),
-                Attendance.day == day,
-                Attendance.session_kind == session_kind,
-            )
-        ).all()
-    )
+    rows = session.exec(
+        select(ProgramSession.id, ProgramSession.participant_id, Attendance.status)
+        .outerjoin(Attendance, Attendance.session_id == ProgramSession.id)
+        .where(col(ProgramSession.id).in_(list(session_ids)))
+    ).all()
+    for participant_id in sorted({pid for _, pid, _ in rows}):
+        authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ)
+    return {sid: status for sid, _, status in rows if status is not None}
 
 
 def history(

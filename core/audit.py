@@ -40,6 +40,7 @@ CATEGORY_WORDS = {
     Category.GOALS.value: "Treatment-plan goals",
     Category.GOAL_RATINGS.value: "Goal ratings",
     Category.AFTERCARE.value: "Aftercare plan",
+    Category.ENROLMENT.value: "Enrolment and discharge",
     **{area: area.capitalize() for area in AREAS if area not in Category._value2member_map_},
 }
 ACTION_WORDS = {

@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from core import clinical
 from core.access import Actor, Category, record_many, require_role
+from core.enrolment import not_discharged
 from core.models import Alert, AppUser, CaseloadAssignment, Checkup, DiaryCard, Role, saved_id
 
 
@@ -154,6 +155,7 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
         select(col(AppUser.id), AppUser.name, col(AppUser.started_on))
         .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id)
         .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
+        .where(not_discharged(AppUser.id))  # discharged: the "discharged" filter (core/enrolment.py)
     ).all()
     ids = [saved_id(pid) for pid, _, _ in people]
     if not ids:

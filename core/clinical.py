@@ -587,9 +587,27 @@ URGE_SURF_MINUTES = (3, 5, 10)
 URGE_SURF_DEFAULT_MINUTES = 5  # the timer's default; the skill's practice prompt names the same number
 # --- Attendance -----------------------------------------------------------------------------------
 SESSION_KINDS = {"group": "Group", "individual": "Individual", "family": "Family session"}
-ATTENDANCE_STATUSES = {"attended": "Attended", "late": "Late", "excused": "Excused", "missed": "Missed"}
-ATTENDED = frozenset({"attended", "late"})  # what counts as coming to a session
+ATTENDANCE_STATUSES = {"present": "Present", "late": "Late", "absent": "Absent", "excused": "Excused"}
+ATTENDED = frozenset({"present", "late"})  # what counts as coming to a session
 ATTENDANCE_BACKFILL_DAYS = 14  # a session can be recorded up to this many days later
+# --- The program's arc: schedule, enrolment, discharge (core/schedule.py, core/enrolment.py) --------
+# An IOP runs 3-5 days a week at about 3 hours a day for 8-12 weeks (clinical.md §5); the admin sets
+# the program's own pattern within these bounds.
+PROGRAM_WEEKS_RANGE = (1, 26)
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SLOTS_MAX = 14  # weekly group sessions in one pattern
+SESSION_MINUTES_MAX = 6 * 60  # one session; longer is a partial-hospitalization day, not an IOP group
+ONE_OFF_KINDS = ("individual", "family")  # what a therapist adds by hand (group sessions are generated)
+SESSION_AHEAD_DAYS = 366  # a one-off session can be planned up to a year ahead
+DISCHARGE_STATUSES = {
+    "completed": "Completed the program",
+    "stepped_down": "Stepped down to a lower level of care",
+    "left_against_advice": "Left against advice",
+    "transferred": "Transferred",
+}
+ENROLMENT_STATES = {"enrolled": "Enrolled", "active": "Active", "discharged": "Discharged"}
+DISCHARGE_ACCESS_DAYS = 90  # default: days a discharged participant still reads their own record
+DISCHARGE_ACCESS_RANGE = (0, 730)
 # --- Notifications (core/notify.py) -------------------------------------------------------------
 # An urgent alert emails the participant's therapist at once; unacknowledged this many minutes
 # after that, it goes to the program's clinical lead. A program may set its own window.

@@ -234,8 +234,89 @@ def participant_calendar(session: Session, actor: Actor, *, now: datetime) -> Ca
                 alarm_at=timedelta(minutes=minute),
             )
         )
+    for event in session_events(session, actor, actor.id, today, now):
+        cal.add_component(event)
     cal.add_missing_timezones(first_date=first - timedelta(days=1), last_date=today + timedelta(days=400))
     return cal
+
+
+SESSION_TITLES = {"group": "Group session", "individual": "Individual session", "family": "Family session"}
+SESSIONS_BEHIND_DAYS = 7  # a week of past sessions stays on the calendar
+
+
+def _timed(uid: str, starts: datetime, ends: datetime, title: str, link: str, now: datetime) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now)
+    event.add("summary", title)
+    event.add("dtstart", starts)
+    event.add("dtend", ends)
+    event.add("url", link)
+    event.add("description", f"Open IOP Companion: {link}")
+    return event
+
+
+def session_events(session: Session, actor: Actor, participant_id: int, today: date, now: datetime) -> list[Event]:
+    """The participant's program sessions (core/schedule.py) from a week ago to DAYS_AHEAD, titled by
+    kind only ("Group session"): a group's topic can say what the program treats, so it stays out."""
+    from core import schedule
+
+    base = settings().public_url
+    return [
+        _timed(
+            f"session-{s.id}@iop-companion",
+            s.starts_at,
+            s.ends_at,
+            SESSION_TITLES.get(s.kind, "Session"),
+            f"{base}/today",
+            now,
+        )
+        for s in schedule.sessions_between(
+            session,
+            actor,
+            participant_id,
+            today - timedelta(days=SESSIONS_BEHIND_DAYS),
+            today + timedelta(days=DAYS_AHEAD),
+        )
+    ]
+
+
+def caseload_session_events(session: Session, actor: Actor, today: date, now: datetime) -> list[Event]:
+    """The therapist's sessions: one event per session time and kind, with how many of their caseload
+    are expected (a count, never names). One aggregate query joined on their own assignments."""
+    from sqlalchemy import func
+
+    from core.models import ProgramSession
+
+    require_role(session, actor, Role.THERAPIST, what="caseload")
+    rows = session.exec(
+        select(
+            ProgramSession.kind,
+            ProgramSession.starts_at,
+            ProgramSession.ends_at,
+            func.count(ProgramSession.id),
+        )
+        .join(CaseloadAssignment, CaseloadAssignment.participant_id == ProgramSession.participant_id)
+        .where(
+            CaseloadAssignment.therapist_id == actor.id,
+            ProgramSession.day >= today - timedelta(days=SESSIONS_BEHIND_DAYS),
+            ProgramSession.day <= today + timedelta(days=DAYS_AHEAD),
+        )
+        .group_by(ProgramSession.kind, ProgramSession.starts_at, ProgramSession.ends_at)
+        .order_by(ProgramSession.starts_at)
+    ).all()
+    base = settings().public_url
+    return [
+        _timed(
+            f"caseload-session-{actor.id}-{kind}-{starts:%Y%m%dT%H%M}@iop-companion",
+            starts,
+            ends,
+            f"{SESSION_TITLES.get(kind, 'Session')} ({count})",
+            f"{base}/attendance",
+            now,
+        )
+        for kind, starts, ends, count in rows
+    ]
 
 
 def therapist_calendar(session: Session, actor: Actor, *, now: datetime) -> Calendar:
@@ -308,6 +389,8 @@ def therapist_calendar(session: Session, actor: Actor, *, now: datetime) -> Cale
                 now,
             )
         )
+    for event in caseload_session_events(session, actor, today, now):
+        cal.add_component(event)
     for day, who in sorted(homework.items()):
         cal.add_component(
             _all_day(

@@ -76,6 +76,8 @@ class Program(SQLModel, table=True):
     # An urgent alert nobody has acknowledged this many minutes after the therapist was told goes
     # to the program's clinical lead (core/notify.py; default core.clinical.ESCALATION_MINUTES).
     escalation_minutes: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
+    # After discharge a participant reads their own record and safety plan for this many days.
+    discharge_access_days: int = Field(default=90, sa_column_kwargs={"server_default": "90"})
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -474,13 +476,18 @@ class FavouriteSkill(SQLModel, table=True):
 class Attendance(SQLModel, table=True):
     """Whether a participant came to a program session, recorded by their therapist."""
 
-    __table_args__ = (UniqueConstraint("participant_id", "day", "session_kind", name="uq_attendance_session"),)
+    __table_args__ = (
+        UniqueConstraint("session_id", name="uq_attendance_session_id"),
+        Index("ix_attendance_participant_day", "participant_id", "day"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
+    # The session it was taken against (one row per session); day and kind repeat the session's.
+    session_id: int = Field(foreign_key="program_session.id")
     participant_id: int = Field(foreign_key="app_user.id")
     day: date
     session_kind: str = Field(max_length=16)  # group | individual | family
-    status: str = Field(max_length=16)  # attended | late | excused | missed
+    status: str = Field(max_length=16)  # present | late | absent | excused
     recorded_by_id: int = Field(foreign_key="app_user.id")
     recorded_at: datetime = Field(default_factory=utcnow)
 
@@ -649,3 +656,61 @@ class AftercarePlanVersion(SQLModel, table=True):
     content: dict = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     created_by_id: int = Field(foreign_key="app_user.id")
+
+
+# --- the program's arc: schedule, sessions, discharge (issue #19) -------------------------------
+
+
+class ScheduleSlot(SQLModel, table=True):
+    """One weekly group session of the program's pattern: a weekday (0 = Monday), start and end as
+    minutes after midnight in the program's time zone, and the group's topic that day."""
+
+    __tablename__ = "schedule_slot"
+    __table_args__ = (UniqueConstraint("program_id", "weekday", "start_minute", name="uq_schedule_slot"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id")
+    weekday: int
+    start_minute: int
+    end_minute: int
+    topic: str = Field(default="", max_length=80)
+
+
+class ProgramSession(SQLModel, table=True):
+    """A session one participant is expected at: group sessions generated from the weekly pattern
+    for their enrolment, and individual or family sessions their therapist adds. `starts_at` and
+    `ends_at` are UTC; `day` is the program's calendar day of the start. One row per participant,
+    kind and start (a unique constraint), so generating twice never duplicates a session."""
+
+    __tablename__ = "program_session"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "kind", "starts_at", name="uq_program_session"),
+        Index("ix_program_session_participant_day", "participant_id", "day"),
+        Index("ix_program_session_program_day", "program_id", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id")
+    program_id: int | None = Field(default=None, foreign_key="program.id")
+    kind: str = Field(max_length=16)  # group | individual | family
+    day: date
+    starts_at: datetime
+    ends_at: datetime
+    topic: str = Field(default="", max_length=80)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")  # None: generated
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Discharge(SQLModel, table=True):
+    """How and when a participant left the program (one row per participant). Before it, they are
+    enrolled (until their start date) and then active."""
+
+    __tablename__ = "discharge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id", unique=True)
+    day: date
+    status: str = Field(max_length=24)  # completed | stepped_down | left_against_advice | transferred
+    family_consent_kept: bool = False
+    recorded_by_id: int = Field(foreign_key="app_user.id")
+    recorded_at: datetime = Field(default_factory=utcnow)

@@ -58,6 +58,7 @@ from core.access import Actor, record, require_role
 from core.clinical import Severity
 from core.config import Settings, settings
 from core.db import insert_if_absent, rows_changed, session_scope, upsert
+from core.enrolment import not_discharged
 from core.errors import ValidationError
 from core.models import (
     Alert,
@@ -601,6 +602,7 @@ def schedule_reminders(session: Session, now: datetime) -> int:
         .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
         .where(
             col(AppUser.is_active).is_(True),
+            not_discharged(AppUser.id),  # no reminders after discharge
             col(AppUser.role) == Role.PARTICIPANT.value,
             col(AppUser.email).is_not(None),
             or_(

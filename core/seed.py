@@ -178,9 +178,11 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
     seed_safety_plans(session, participants, therapists)
     seed_practice(session, participants, today)
     seed_homework(session, participants, today)
+    participants[COMPLETED[0]] = seed_completed_participant(session, program, therapists[1], password_hash, today)
     seed_attendance(session, participants, today)
     seed_goals(session, participants, today)
     seed_aftercare(session, participants, today)
+    seed_discharge(session, participants[COMPLETED[0]], therapists[1], today)
     session.commit()
     return program
 
@@ -623,45 +625,159 @@ def seed_homework(session: Session, participants: dict[str, AppUser], today: dat
 GROUP_DAYS = (0, 2, 3)  # Mon, Wed, Thu: the demo program's schedule
 INDIVIDUAL_DAY = 1  # Tuesday
 ATTENDS = {"improving": 0.93, "flat": 0.85, "worsening": 0.85, "risk": 0.8, "dual_diagnosis": 0.85}
+# The demo's weekly pattern: three evening groups of three hours (9 hours a week, ASAM 2.1's floor;
+# clinical.md §5), with the topics an IOP typically runs; a weekly individual session on Tuesdays.
+DEMO_SLOTS = (
+    (0, 18 * 60, 21 * 60, "DBT skills"),
+    (2, 18 * 60, 21 * 60, "Relapse prevention"),
+    (3, 18 * 60, 21 * 60, "Process group"),
+)
+INDIVIDUAL_MINUTES = (17 * 60, 18 * 60)
 
 
 def seed_attendance(session: Session, participants: dict[str, AppUser], today: date) -> None:
-    """Group three evenings a week and a weekly individual session, recorded by the therapist;
-    those who are worsening have missed the last week."""
-    rng = random.Random(SEED + 5)
-    for username, user in participants.items():
-        trajectory = _trajectory(username)
-        therapist_id = session.exec(
-            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == id_of(user))
-        ).one()
-        for offset in range((today - _start(user)).days):
-            day = _start(user) + timedelta(days=offset)
-            kind = "group" if day.weekday() in GROUP_DAYS else "individual" if day.weekday() == INDIVIDUAL_DAY else None
-            if kind is None:
+    """The weekly pattern, each enrolment's group sessions generated from it (core/schedule.py), a
+    weekly individual session, and the roll for every session before today: those who are
+    worsening have missed the last week."""
+    from core import schedule
+    from core.models import ProgramSession, ScheduleSlot
+
+    program = session.get(Program, next(iter(participants.values())).program_id)
+    for weekday, start, end, topic in DEMO_SLOTS:
+        session.add(
+            ScheduleSlot(program_id=program.id, weekday=weekday, start_minute=start, end_minute=end, topic=topic)
+        )
+    session.flush()
+    schedule._sync(session, program, None, utcnow())
+    zone = ZoneInfo(program.timezone)
+    therapist_of = dict(
+        session.exec(
+            select(CaseloadAssignment.participant_id, CaseloadAssignment.therapist_id).where(
+                CaseloadAssignment.participant_id.in_([u.id for u in participants.values()])
+            )
+        ).all()
+    )
+    for user in participants.values():
+        for offset in range(program.length_weeks * 7):
+            day = user.started_on + timedelta(days=offset)
+            if day.weekday() != INDIVIDUAL_DAY:
                 continue
-            roll = rng.random()
-            if trajectory == "worsening" and (today - day).days <= 7:
-                status = "missed"
-            else:
-                status = (
-                    "attended"
-                    if roll < ATTENDS[trajectory]
-                    else "late"
-                    if roll < ATTENDS[trajectory] + 0.04
-                    else "excused"
-                    if roll < ATTENDS[trajectory] + 0.08
-                    else "missed"
-                )
+            start, end = (schedule.local_moment(day, schedule._minute_time(m), zone) for m in INDIVIDUAL_MINUTES)
             session.add(
-                Attendance(
-                    participant_id=id_of(user),
+                ProgramSession(
+                    participant_id=user.id,
+                    program_id=program.id,
+                    kind="individual",
                     day=day,
-                    session_kind=kind,
-                    status=status,
-                    recorded_by_id=therapist_id,
-                    recorded_at=_evening(day, 23),
+                    starts_at=start,
+                    ends_at=end,
+                    created_by_id=therapist_of[user.id],
                 )
             )
+    session.flush()
+    held = session.exec(
+        select(ProgramSession)
+        .where(ProgramSession.program_id == program.id, ProgramSession.day < today)
+        .order_by(ProgramSession.participant_id, ProgramSession.starts_at)
+    ).all()
+    rng = random.Random(SEED + 5)
+    stories = {user.id: trajectory_of(username) or "improving" for username, user in participants.items()}
+    for row in held:
+        trajectory = stories[row.participant_id]
+        roll = rng.random()
+        if trajectory == "worsening" and (today - row.day).days <= 7:
+            status = "absent"
+        else:
+            status = (
+                "present"
+                if roll < ATTENDS[trajectory]
+                else "late"
+                if roll < ATTENDS[trajectory] + 0.04
+                else "excused"
+                if roll < ATTENDS[trajectory] + 0.08
+                else "absent"
+            )
+        session.add(
+            Attendance(
+                session_id=row.id,
+                participant_id=row.participant_id,
+                day=row.day,
+                session_kind=row.kind,
+                status=status,
+                recorded_by_id=therapist_of[row.participant_id],
+                recorded_at=_evening(row.day, 23),
+            )
+        )
+
+
+# A participant who finished the 10-week program a week ago (discharged, completed): 12 weeks since
+# they started. Made after the other seeders, so their history (and the rng behind it) is unchanged.
+COMPLETED = ("sam", "Sam Rivera-Cole")
+COMPLETED_WEEKS_AGO = 12
+
+
+def seed_completed_participant(
+    session: Session, program: Program, therapist: AppUser, password_hash: str, today: date
+) -> AppUser:
+    """The completed participant's account, on the therapist's caseload, with a PHQ-9 and GAD-7 at
+    intake and at the end (both much better), for the program dashboard's completed cohort."""
+    started = today - timedelta(weeks=COMPLETED_WEEKS_AGO)
+    user = AppUser(
+        username=COMPLETED[0],
+        name=COMPLETED[1],
+        role=Role.PARTICIPANT.value,
+        password_hash=password_hash,
+        email=f"{COMPLETED[0]}@demo.iop.example",
+        program_id=program.id,
+        is_demo=True,
+        started_on=started,
+    )
+    session.add(user)
+    session.flush()
+    session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapist.id))
+    last = started + timedelta(weeks=program.length_weeks) - timedelta(days=1)
+    for kind, first, end, band_first, band_end in (
+        ("phq9", 16, 6, "Moderately severe", "Mild"),
+        ("gad7", 13, 5, "Moderate", "Mild"),
+    ):
+        for slot, day, total, band in (
+            ("p0", started, first, band_first),
+            ("p9", last - timedelta(days=3), end, band_end),
+        ):
+            items = 9 if kind == "phq9" else 7
+            answers = [0] * items  # spread over all but the last item (PHQ-9 item 9 stays "Not at all")
+            for i in range(total):
+                answers[i % (items - 1)] += 1
+            session.add(
+                Checkup(
+                    participant_id=user.id,
+                    kind=kind,
+                    slot_key=slot,
+                    day=day,
+                    answers=answers,
+                    total=total,
+                    band=band,
+                    taken_at=_evening(day, 22),
+                )
+            )
+    return user
+
+
+def seed_discharge(session: Session, user: AppUser, therapist: AppUser, today: date) -> None:
+    """Their discharge at the end of the program's last week: completed."""
+    from core.models import Discharge, Program
+
+    program = session.get(Program, user.program_id)
+    day = user.started_on + timedelta(weeks=program.length_weeks) - timedelta(days=1)
+    session.add(
+        Discharge(
+            participant_id=user.id,
+            day=min(day, today),
+            status="completed",
+            recorded_by_id=therapist.id,
+            recorded_at=_evening(min(day, today), 23),
+        )
+    )
 
 
 # Treatment-plan goals by story: (goal, how we'll know). Everyone gets the first two; substance use

@@ -7,7 +7,7 @@ from ui import auth
 
 actor = auth.guard(Role.THERAPIST)
 
-from core import checkups, clinical
+from core import checkups, clinical, enrolment
 from core.caseload import Row, caseload_rows, order_in_words
 from core.db import session_scope
 from core.errors import ValidationError
@@ -131,3 +131,16 @@ with st.expander("Ask for an extra check-up"):
 with st.expander("Forgotten password or paused login"):
     st.caption("Give a participant a one-time reset code, or unlock logging in after too many wrong passwords.")
     auth.reset_and_unlock(actor, {r.participant_id: r.name for r in rows}, key="caseload_reset")
+
+# Discharged participants leave the list above (core/caseload.py); here they stay findable.
+with session_scope() as session:
+    discharged = enrolment.discharged_caseload(session, actor)
+if discharged:
+    with st.expander(f"Discharged ({len(discharged)})"):
+        for person in discharged:
+            st.page_link(
+                "pages/review.py",
+                label=f"{md(person.name)} · {clinical.DISCHARGE_STATUSES.get(person.status, person.status)} · "
+                f"{person.discharged_on:%b} {person.discharged_on.day}",
+                query_params={"p": str(person.id)},
+            )

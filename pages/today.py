@@ -10,7 +10,7 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from datetime import datetime
 
-from core import alerts, checkups, diary, goals, practice, screeners
+from core import alerts, checkups, diary, enrolment, goals, practice, schedule, screeners
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import participant_overview, program_of, user_today, user_zone, week_in_program
@@ -20,6 +20,28 @@ from ui import greetings, risk
 from ui.diary import card_form, day_label, forget_draft, keep_drafts, unsaved_days
 from ui.forms import FieldErrors, with_limits
 from ui.text import md
+from ui.timefmt import local_time
+
+# After discharge (core/enrolment.py): a kind word instead of the card; the crisis lines stay on
+# every screen, and the record and safety plan stay readable for the program's access period.
+with session_scope() as session:
+    my_day, my_zone = user_today(session, actor.id), user_zone(session, actor.id)
+    standing = enrolment.standing(session, actor, actor.id, my_day)
+if standing.state == "discharged":
+    st.title(md(greetings.hello(actor.name, datetime.now(my_zone))))
+    st.info(
+        "Your time in the program has ended. Thank you for the work you put in — it counts, "
+        "whatever comes next. If things get hard, the crisis lines are at the top of every screen, "
+        "day and night.",
+        icon=":material/favorite:",
+    )
+    if standing.can_read(my_day):
+        st.write(
+            f"You can still read your cards, your progress and your safety plan until "
+            f"{standing.reads_until:%B} {standing.reads_until.day}."
+        )
+        st.page_link("pages/safety_plan.py", label="My safety plan", icon=":material/health_and_safety:")
+    st.stop()
 
 with session_scope() as session:
     overview = participant_overview(session, actor, actor.id)
@@ -44,6 +66,16 @@ if week:
         (_("Week {n} of {total} · {program}") if overview.length_weeks else _("Week {n} · {program}")).format(
             n=week, total=overview.length_weeks, program=md(overview.program_name)
         )
+    )
+
+# The next session of the program's schedule (core/schedule.py), with its topic.
+with session_scope() as session:
+    upcoming = schedule.next_session(session, actor, actor.id)
+if upcoming:
+    st.markdown(
+        f":material/event: **Next session:** {upcoming.kind_label}"
+        + (f" · {md(upcoming.topic)}" if upcoming.topic else "")
+        + f" — {upcoming.starts_at.astimezone(zone):%a} {local_time(upcoming.starts_at, zone)}"
     )
 
 if due:

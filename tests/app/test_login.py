@@ -66,6 +66,9 @@ PAGE_TITLES = {
     "pages/admin_audit.py": "Audit log",
     "pages/admin_program.py": "Program",
     "pages/admin_messages.py": "Messages",
+    "pages/admin_schedule.py": "Schedule",
+    "pages/enrolment.py": "Enrolment",
+    "pages/dashboard.py": "Program dashboard",
     "pages/notifications.py": ("Reminders", "Notifications"),
 }  # (participants, therapists)
 

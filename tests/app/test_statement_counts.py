@@ -10,11 +10,11 @@ and say why in the commit.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import insert
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core import db, program
 from core.models import (
@@ -27,6 +27,7 @@ from core.models import (
     DiaryTarget,
     DiaryUrge,
     PracticeEntry,
+    ProgramSession,
     Role,
     ThoughtRecord,
     utcnow,
@@ -40,12 +41,16 @@ from ui import auth
 SCREENS = {  # (in this order: the save makes today's card, which Today then shows)
     # A save is two runs: the tap's run writes the card, then the page runs again (st.rerun) so the
     # day's saved card and any crisis response are drawn from the top.
-    "Diary save": ("alex", "pages/today.py", 45),  # + the treatment-plan goals (one query a run)
-    # + the AUDIT-C/DAST-10 waiting (two queries: the program's substance-use flag; intakes and requests)
-    "Today": ("alex", "pages/today.py", 17),  # + the treatment-plan goals and ratings (one query)
+    # + the treatment-plan goals (one query a run); + the AUDIT-C/DAST-10 waiting (two queries: the
+    # program's substance-use flag; intakes and requests); + the next session of the schedule and its
+    # topic (one query, core.schedule.next_session); + where they are in the program: discharged people
+    # get a kind word instead (core.enrolment.standing)
+    "Diary save": ("alex", "pages/today.py", 49),
+    "Today": ("alex", "pages/today.py", 19),
     "My progress": ("alex", "pages/progress.py", 17),  # + goals and ratings (one query)
     "My cards": ("alex", "pages/my_cards.py", 7),
-    "Caseload": ("dr.chen", "pages/caseload.py", 8),
+    # + the discharged, who leave the list but stay findable (one query, core.enrolment.discharged_caseload)
+    "Caseload": ("dr.chen", "pages/caseload.py", 9),
     # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one); + the aftercare plan (one)
     "Review": ("dr.chen", "pages/review.py", 24),
     "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
@@ -177,19 +182,45 @@ def grow(session, today) -> None:
                 select(Attendance.day).where(Attendance.participant_id == person.id, Attendance.session_kind == "group")
             ).all()
         )
+        new_days = [d for d in days[::3] if d not in held]
+        session.execute(
+            insert(ProgramSession.__table__),
+            [
+                {
+                    "participant_id": person.id,
+                    "program_id": person.program_id,
+                    "kind": "group",
+                    "day": d,
+                    "starts_at": datetime.combine(d, time(23), UTC),
+                    "ends_at": datetime.combine(d, time(23, 59), UTC),
+                    "topic": "",
+                    "created_at": utcnow(),
+                }
+                for d in new_days
+            ],
+        )
+        made = dict(
+            session.exec(
+                select(ProgramSession.day, ProgramSession.id).where(
+                    ProgramSession.participant_id == person.id,
+                    ProgramSession.kind == "group",
+                    col(ProgramSession.day).in_(new_days),
+                )
+            ).all()
+        )
         session.execute(
             insert(Attendance.__table__),
             [
                 {
+                    "session_id": made[d],
                     "participant_id": person.id,
                     "day": d,
                     "session_kind": "group",
-                    "status": "attended",
+                    "status": "present",
                     "recorded_by_id": chen.id,
                     "recorded_at": utcnow(),
                 }
-                for d in days[::3]
-                if d not in held
+                for d in new_days
             ],
         )
     for n in range(60):

@@ -56,12 +56,14 @@ from core import (
     clinical,
     db,
     diary,
+    enrolment,
     feed,
     goals,
     notify,
     practice,
     program,
     safety,
+    schedule,
     screeners,
     sharing,
     throttle,
@@ -82,6 +84,7 @@ from core.models import (
     NotificationSetting,
     OutboxMessage,
     Program,
+    ProgramSession,
     RiskFollowup,
 )
 from core.seed import DEMO_PASSWORD
@@ -126,6 +129,7 @@ class World:
     homework: list[int]  # alex's homework ids
     ids: list[int]  # every account id (for hostile ids that exist)
     plan_version: int | None
+    roll: list[int]  # sessions of dr.rivera's caseload whose roll may be taken today (the last 14 days)
 
     @classmethod
     def load(cls, session: Session) -> World:
@@ -150,6 +154,17 @@ class World:
             homework=sorted(session.execute(select(Homework.id).where(Homework.participant_id == alex.id)).scalars()),
             ids=sorted(session.execute(select(AppUser.id)).scalars()),
             plan_version=plan.version if plan else None,
+            roll=[],
+        )
+        today = world.therapist_today
+        world.roll = sorted(
+            session.execute(
+                select(ProgramSession.id).where(
+                    col(ProgramSession.participant_id).in_(world.caseload),
+                    ProgramSession.day <= today,
+                    ProgramSession.day >= today - timedelta(days=clinical.ATTENDANCE_BACKFILL_DAYS),
+                )
+            ).scalars()
         )
         session.commit()
         return world
@@ -914,16 +929,12 @@ case(
 case(
     "attendance.record_session",
     valid=lambda w: fixed(
-        day=st.integers(0, clinical.ATTENDANCE_BACKFILL_DAYS).map(lambda n: w.therapist_today - timedelta(days=n)),
-        session_kind=st.sampled_from(list(clinical.SESSION_KINDS)),
         statuses=st.dictionaries(
-            st.sampled_from(w.caseload), st.sampled_from(list(clinical.ATTENDANCE_STATUSES)), min_size=1
+            st.sampled_from(w.roll), st.sampled_from(list(clinical.ATTENDANCE_STATUSES)), min_size=1, max_size=6
         ),
         today=st.just(w.therapist_today),
     ),
     hostile=lambda w: dict(
-        day=hostile_day(w.therapist_today),
-        session_kind=hostile_choice(clinical.SESSION_KINDS),
         statuses=st.one_of(
             wrong_type(),
             st.dictionaries(
@@ -934,16 +945,10 @@ case(
         ),
         today=st.one_of(st.datetimes(), st.text(max_size=10), wrong_type(dates=False)),
     ),
-    call=lambda s, w, a: attendance.record_session(
-        s, w.rivera, day=a["day"], session_kind=a["session_kind"], statuses=a["statuses"], today=a["today"]
-    ),
+    call=lambda s, w, a: attendance.record_session(s, w.rivera, statuses=a["statuses"], today=a["today"]),
     check=lambda s, w, a, saved: _truth(
-        type(a["day"]) is date
-        and a["today"] == w.therapist_today
-        and all(
-            attendance.recorded(s, w.rivera, [pid], day=a["day"], session_kind=a["session_kind"]) == {pid: status}
-            for pid, status in a["statuses"].items()
-        )
+        a["today"] == w.therapist_today
+        and attendance.recorded(s, w.rivera, list(a["statuses"])) == a["statuses"]
         and saved == len(a["statuses"])
     ),
     gate=frozenset({"statuses"}),
@@ -1137,6 +1142,178 @@ case(
     gate=frozenset({"participant_id"}),
     also=(safety.PlanConflict,),
     tables=("aftercare_plan_version", "audit_event"),
+)
+
+
+# schedule ----------------------------------------------------------------------------------------
+
+ZONES = ["America/New_York", "America/Los_Angeles", "Europe/London", "UTC"]
+
+
+@st.composite
+def _slots(draw):
+    days = draw(st.lists(st.integers(0, 6), unique=True, max_size=4))
+    return [
+        {
+            "weekday": day,
+            "start": clock(draw(st.integers(6, 18)), draw(st.sampled_from([0, 15, 30, 45]))),
+            "end": None,
+            "topic": draw(typed_name(schedule.TOPIC_MAX)),
+            "_hours": draw(st.integers(1, 3)),
+        }
+        for day in days
+    ]
+
+
+def _slot_rows(raw):
+    return [
+        {**{k: v for k, v in r.items() if k != "_hours"}, "end": r["start"].replace(hour=r["start"].hour + r["_hours"])}
+        for r in raw
+    ]
+
+
+def _pattern_check(session, w, a, result):
+    pattern = schedule.weekly_pattern(session, w.admin)
+    assert (pattern.timezone, pattern.length_weeks) == (a["timezone"], a["length_weeks"])
+
+    def minute(t):
+        return t.replace(second=0, microsecond=0)
+
+    wanted = sorted(
+        (r["weekday"], minute(r["start"]), minute(r["end"]), expect_name(r["topic"]) or "") for r in a["slots"]
+    )
+    assert [(s.weekday, s.start, s.end, s.topic) for s in pattern.slots] == wanted
+    assert result.sessions >= 0
+
+
+case(
+    "schedule.set_pattern",
+    valid=lambda w: fixed(
+        timezone=st.sampled_from(ZONES),
+        length_weeks=st.integers(*clinical.PROGRAM_WEEKS_RANGE),
+        slots=_slots().map(_slot_rows),
+    ),
+    hostile=lambda w: dict(
+        timezone=st.one_of(hostile_text(schedule.ZONE_MAX), wrong_type(), st.just("Mars/Olympus")),
+        length_weeks=hostile_int(*clinical.PROGRAM_WEEKS_RANGE),
+        slots=st.one_of(
+            wrong_type(),
+            st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "weekday": hostile_int(0, 6),
+                        "start": st.one_of(_hostile_time(), wrong_type()),
+                        "end": st.one_of(_hostile_time(), wrong_type()),
+                        "topic": hostile_text(schedule.TOPIC_MAX),
+                    }
+                ),
+                max_size=3,
+            ),
+        ),
+    ),
+    call=lambda s, w, a: schedule.set_pattern(
+        s, w.admin, timezone=a["timezone"], length_weeks=a["length_weeks"], slots=a["slots"]
+    ),
+    check=_pattern_check,
+    tables=("schedule_slot", "program_session", "program", "audit_event"),
+)
+
+case(
+    "schedule.generate_sessions",
+    valid=lambda w: fixed(
+        participant_ids=st.none() | st.lists(st.sampled_from(w.caseload), max_size=3, unique=True),
+    ),
+    hostile=lambda w: dict(
+        participant_ids=st.one_of(wrong_type(), st.lists(hostile_id(w.ids), min_size=1, max_size=3)),
+    ),
+    call=lambda s, w, a: schedule.generate_sessions(s, w.admin, participant_ids=a["participant_ids"]),
+    check=lambda s, w, a, r: _truth(r.sessions >= 0 and r.removed >= 0),
+    tables=("program_session", "audit_event"),
+)
+
+
+def _one_off_check(session, w, a, view):
+    zone = schedule.zone_of("America/New_York")
+    assert view.participant_id == a["participant_id"] and view.kind == a["kind"] and view.day == a["day"]
+    assert view.starts_at.astimezone(zone).time() == a["start"].replace(second=0, microsecond=0)
+    assert view.ends_at.astimezone(zone).time() == a["end"].replace(second=0, microsecond=0)
+
+
+case(
+    "schedule.add_session",
+    valid=lambda w: st.integers(7, 12).flatmap(
+        lambda hour: fixed(
+            participant_id=st.sampled_from(w.caseload),
+            kind=st.sampled_from(clinical.ONE_OFF_KINDS),
+            day=st.integers(-clinical.ATTENDANCE_BACKFILL_DAYS, 60).map(
+                lambda n: w.therapist_today + timedelta(days=n)
+            ),
+            start=st.just(clock(hour)),
+            end=st.integers(15, 120).map(lambda m: clock(hour + m // 60, m % 60)),
+            today=st.just(w.therapist_today),
+        )
+    ),
+    hostile=lambda w: dict(
+        participant_id=hostile_id(w.ids),
+        kind=hostile_choice(clinical.SESSION_KINDS),
+        day=hostile_day(w.therapist_today),
+        start=st.one_of(_hostile_time(), wrong_type()),
+        end=st.one_of(_hostile_time(), wrong_type()),
+        today=st.one_of(st.datetimes(), st.text(max_size=10), wrong_type(dates=False)),
+    ),
+    call=lambda s, w, a: schedule.add_session(
+        s,
+        w.rivera,
+        participant_id=a["participant_id"],
+        kind=a["kind"],
+        day=a["day"],
+        start=a["start"],
+        end=a["end"],
+        today=a["today"],
+    ),
+    check=_one_off_check,
+    gate=frozenset({"participant_id"}),
+    tables=("program_session", "audit_event"),
+)
+
+
+# enrolment ----------------------------------------------------------------------------------------
+
+
+def _discharge_check(session, w, a, result):
+    view = enrolment.standing(session, w.rivera, a["participant_id"], w.therapist_today)
+    assert (view.state, view.discharged_on, view.status) == ("discharged", a["day"], a["status"])
+    assert a["day"] <= w.therapist_today and type(a["keep_family_consent"]) is bool
+
+
+case(
+    "enrolment.discharge",
+    valid=lambda w: fixed(
+        participant_id=st.sampled_from(w.caseload),
+        day=st.integers(0, 6).map(lambda n: w.therapist_today - timedelta(days=n)),
+        status=st.sampled_from(list(clinical.DISCHARGE_STATUSES)),
+        keep_family_consent=st.booleans(),
+        today=st.just(w.therapist_today),
+    ),
+    hostile=lambda w: dict(
+        participant_id=hostile_id(w.ids),
+        day=hostile_day(w.therapist_today),
+        status=hostile_choice(clinical.DISCHARGE_STATUSES),
+        keep_family_consent=hostile_flag(),
+        today=st.one_of(st.datetimes(), st.text(max_size=10), wrong_type(dates=False)),
+    ),
+    call=lambda s, w, a: enrolment.discharge(
+        s,
+        w.rivera,
+        participant_id=a["participant_id"],
+        day=a["day"],
+        status=a["status"],
+        keep_family_consent=a["keep_family_consent"],
+        today=a["today"],
+    ),
+    check=_discharge_check,
+    gate=frozenset({"participant_id"}),
+    tables=("discharge", "consent_grant", "program_session", "audit_event"),
 )
 
 
@@ -2032,6 +2209,8 @@ INTERNAL = {
     "seed.seed_attendance": "the demo seed",
     "seed.seed_goals": "the demo seed",
     "seed.seed_aftercare": "the demo seed",
+    "seed.seed_completed_participant": "the demo seed",
+    "seed.seed_discharge": "the demo seed",
     "seed.main": "the demo seed",
     "notify.enqueue": "called by core with its own key, subject and body (cut to their columns); an address typed "
     "by a person reaches it only through EmailForm (send_test)",

@@ -11,7 +11,21 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from core import aftercare, alerts, attendance, audit, checkups, db, diary, goals, practice, program, safety, sharing
+from core import (
+    aftercare,
+    alerts,
+    attendance,
+    audit,
+    checkups,
+    db,
+    diary,
+    enrolment,
+    goals,
+    practice,
+    program,
+    safety,
+    sharing,
+)
 from core.access import Action as A
 from core.access import Actor, Category, _merge_refs, authorize, record
 from core.errors import AccessDenied
@@ -49,6 +63,7 @@ CLINICAL_READS = {
     Category.GOALS: lambda s, a, p: goals.goals_for(s, a, p),
     Category.GOAL_RATINGS: lambda s, a, p: goals.ratings_for(s, a, p),
     Category.AFTERCARE: lambda s, a, p: aftercare.history(s, a, p),
+    Category.ENROLMENT: lambda s, a, p: enrolment.standing(s, a, p, TODAY),
 }
 FAMILY_READS = {
     Category.MOOD_TREND: lambda s, a, p: sharing.mood_trend(s, a, p, TODAY),

@@ -106,7 +106,7 @@ def test_the_record_zip_round_trips(session, demo):
     practice_rows = list(csv.DictReader(io.StringIO(archive.read("practice_log.csv").decode())))
     assert practice_rows and all(r["skill"] and r["distress_before"] for r in practice_rows)
     assert "TIPP" in archive.read("homework.csv").decode()  # Dana's homework from the demo
-    assert "group,attended" in archive.read("attendance.csv").decode()
+    assert "group,present" in archive.read("attendance.csv").decode()
     cards = list(csv.DictReader(io.StringIO(archive.read("diary_cards.csv").decode())))
     assert len(cards) == len(diary.cards_between(session, dana, dana.id, date.min, date.max))
     rows = list(csv.DictReader(io.StringIO(archive.read("checkups.csv").decode())))

@@ -24,7 +24,9 @@ from core import (
     attendance,
     caseload,
     checkups,
+    dashboard,
     diary,
+    enrolment,
     export,
     feed,
     fhir,
@@ -35,16 +37,21 @@ from core import (
     report,
     review,
     safety,
+    schedule,
     screeners,
     sharing,
 )
 from core.access import Actor, Category
 from core.errors import AccessDenied
-from core.models import AppUser, AuditEvent, ConsentGrant, utcnow
+from core.models import AppUser, AuditEvent, ConsentGrant, ProgramSession, utcnow
 from core.seed import demo_today
 
 TODAY = demo_today()
 WEEK_AGO = TODAY - timedelta(days=7)
+
+
+def _sessions_of(session, participant_id) -> list[int]:
+    return list(session.exec(select(ProgramSession.id).where(ProgramSession.participant_id == participant_id)).all())
 
 
 # Readers of one participant's record (the record itself): refused to family whatever the consent.
@@ -54,7 +61,7 @@ RECORD_READERS = {
     "aftercare.report_section": lambda s, a, p: aftercare.report_section(s, a, p),
     "alerts.history": lambda s, a, p: alerts.history(s, a, p),
     "attendance.history": lambda s, a, p: attendance.history(s, a, p),
-    "attendance.recorded": lambda s, a, p: attendance.recorded(s, a, [p], day=TODAY, session_kind="group"),
+    "attendance.recorded": lambda s, a, p: attendance.recorded(s, a, _sessions_of(s, p)),
     "checkups.histories": lambda s, a, p: checkups.histories(s, a, p),
     "checkups.history": lambda s, a, p: checkups.history(s, a, p, "phq9"),
     "checkups.statuses": lambda s, a, p: checkups.statuses(s, a, p, TODAY),
@@ -79,6 +86,10 @@ RECORD_READERS = {
     "report.progress_report": lambda s, a, p: report.progress_report(s, a, p, TODAY),
     "review.review_of": lambda s, a, p: review.review_of(s, a, participant_id=p, week_start=WEEK_AGO, today=TODAY),
     "safety.history": lambda s, a, p: safety.history(s, a, p),
+    "schedule.next_session": lambda s, a, p: schedule.next_session(s, a, p),
+    "enrolment.standing": lambda s, a, p: enrolment.standing(s, a, p, TODAY),
+    "schedule.sessions_between": lambda s, a, p: schedule.sessions_between(s, a, p, WEEK_AGO, TODAY),
+    "feed.session_events": lambda s, a, p: feed.session_events(s, a, p, TODAY, utcnow()),
     "screeners.histories": lambda s, a, p: screeners.histories(s, a, p),
     "screeners.statuses": lambda s, a, p: screeners.statuses(s, a, p, TODAY),
     "sharing.family_access_log": lambda s, a, p: sharing.family_access_log(s, a, p),
@@ -153,6 +164,12 @@ ROLE_READERS = {
     "notify.my_settings": lambda s, a: notify.my_settings(s, a),
     "notify.overview": lambda s, a: notify.overview(s, a),
     "review.desk": lambda s, a: review.desk(s, a),
+    "schedule.weekly_pattern": lambda s, a: schedule.weekly_pattern(s, a),
+    "enrolment.discharged_caseload": lambda s, a: enrolment.discharged_caseload(s, a),
+    "enrolment.roster": lambda s, a: enrolment.roster(s, a),
+    "dashboard.program_dashboard": lambda s, a: dashboard.program_dashboard(s, a, TODAY),
+    "schedule.roll_for_day": lambda s, a: schedule.roll_for_day(s, a, TODAY),
+    "feed.caseload_session_events": lambda s, a: feed.caseload_session_events(s, a, TODAY, utcnow()),
 }
 # The family member's own things (their links, what is shared with them, their program and day).
 OWN_READERS = {
@@ -184,6 +201,10 @@ NOT_READERS = {
     "diary.set_target_rule",
     "program.set_crisis_region",
     "attendance.record_session",
+    "schedule.set_pattern",
+    "schedule.generate_sessions",
+    "schedule.add_session",
+    "enrolment.discharge",
     "checkups.request_extra",
     "checkups.submit",
     "diary.add_target",

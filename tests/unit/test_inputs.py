@@ -411,38 +411,19 @@ def _calls(session):
         "alert id": (lambda: alerts.resolve(session, rivera, alert_id=2**63), "alert"),
         "search": (lambda: alerts.screen_search(session, alex, query=None, day=_today(session, alex)), "query"),
         "search day": (lambda: alerts.screen_search(session, alex, query="hi", day="today"), "day"),
-        "roll day": (
+        "roll today": (
             lambda: attendance.record_session(
-                session,
-                rivera,
-                day="2026-11-20",
-                session_kind="group",
-                statuses={alex.id: "attended"},
-                today=_today(session, alex),
+                session, rivera, statuses={1: "present"}, today=datetime(2026, 11, 20, 12, tzinfo=UTC)
             ),
-            "day",
+            "today",
         ),
         "roll statuses": (
-            lambda: attendance.record_session(
-                session,
-                rivera,
-                day=_today(session, alex),
-                session_kind="group",
-                statuses=[alex.id],
-                today=_today(session, alex),
-            ),
+            lambda: attendance.record_session(session, rivera, statuses=[alex.id], today=_today(session, alex)),
             "status",
         ),
-        "roll kind": (
-            lambda: attendance.record_session(
-                session,
-                rivera,
-                day=_today(session, alex),
-                session_kind=["group"],
-                statuses={alex.id: "attended"},
-                today=_today(session, alex),
-            ),
-            "session_kind",
+        "roll status word": (
+            lambda: attendance.record_session(session, rivera, statuses={1: ["present"]}, today=_today(session, alex)),
+            "status",
         ),
         "target rule": (
             lambda: diary.set_target_rule(

@@ -13,8 +13,8 @@ from core.seed import demo_today
 
 def test_demo_seed_has_every_role_and_a_caseload_for_everyone(session, demo):
     roles = Counter(u.role for u in session.exec(select(AppUser)))
-    assert roles == {"admin": 1, "therapist": 2, "participant": 12, "family": 3}
-    assert len(session.exec(select(CaseloadAssignment)).all()) == 12
+    assert roles == {"admin": 1, "therapist": 2, "participant": 13, "family": 3}  # 12 and Sam
+    assert len(session.exec(select(CaseloadAssignment)).all()) == 13  # with Sam, discharged (completed)
     assert len(session.exec(select(FamilyLink)).all()) == 3
     assert all(u.is_demo for u in session.exec(select(AppUser)))
 

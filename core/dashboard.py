@@ -1,0 +1,187 @@
+"""The program dashboard: how the program is doing, by cohort (the month participants started) and
+overall — census, attendance rate, diary-card adherence, average PHQ-9 / GAD-7 change from intake
+to the latest, and completion rate.
+
+Aggregates only: four grouped queries whatever the size of the program (no query per person), and
+what leaves this module is counts, rates and averages — never a name, a note or a single answer.
+The admin sees the whole program, a therapist their own caseload; each view is audited (area
+"dashboard"). Definitions, each checked against a hand-computed fixture in tests/unit/test_dashboard.py:
+
+- census: enrolled (start date still ahead), active, and discharged by status;
+- attendance rate: sessions attended (present or late) / sessions held for them (excused left out);
+- diary-card adherence: cards filled in / days in the program so far (from the start date to today,
+  the discharge day or the program's last day, whichever comes first);
+- PHQ-9 / GAD-7 change: the average over participants with two or more of that check-up of
+  latest total - first total (negative is better);
+- completion rate: discharged as "completed" / everyone discharged.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, select
+
+from core import clinical
+from core.access import Actor, record, require_role
+from core.models import AppUser, Attendance, CaseloadAssignment, Checkup, DiaryCard, Discharge, Program, Role
+
+
+@dataclass
+class Figures:
+    cohort: str  # "2026-09", or "All"
+    people: int = 0
+    enrolled: int = 0
+    active: int = 0
+    discharged: dict[str, int] = field(default_factory=dict)
+    attended: int = 0
+    held: int = 0
+    cards: int = 0
+    days: int = 0
+    changes: dict[str, list[int]] = field(default_factory=lambda: {"phq9": [], "gad7": []})
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return self.attended / self.held if self.held else None
+
+    @property
+    def adherence(self) -> float | None:
+        return self.cards / self.days if self.days else None
+
+    def change(self, kind: str) -> float | None:
+        values = self.changes[kind]
+        return sum(values) / len(values) if values else None
+
+    @property
+    def completion_rate(self) -> float | None:
+        total = sum(self.discharged.values())
+        return self.discharged.get("completed", 0) / total if total else None
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    cohorts: list[Figures]
+    total: Figures
+
+
+def program_dashboard(session: Session, actor: Actor, today: date) -> Dashboard:
+    """The figures, by cohort and overall (see the module's definitions)."""
+    require_role(session, actor, Role.ADMIN, Role.THERAPIST, what="dashboard")
+    people_query = (
+        select(AppUser.id, AppUser.started_on, Discharge.day, Discharge.status, Program.length_weeks)
+        .outerjoin(Discharge, Discharge.participant_id == AppUser.id)
+        .outerjoin(Program, Program.id == AppUser.program_id)
+        .where(
+            AppUser.role == Role.PARTICIPANT.value,
+            col(AppUser.is_active).is_(True),
+            AppUser.program_id == actor.program_id,
+        )
+    )
+    if actor.role is Role.THERAPIST:
+        people_query = people_query.join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id).where(
+            CaseloadAssignment.therapist_id == actor.id
+        )
+    scope = people_query.subquery()
+    people = session.exec(people_query).all()
+    ids = select(scope.c.id)
+
+    came = func.sum(case((col(Attendance.status).in_(tuple(clinical.ATTENDED)), 1), else_=0))
+    held = func.sum(case((Attendance.status != "excused", 1), else_=0))
+    attendance = {
+        pid: (int(c or 0), int(h or 0))
+        for pid, c, h in session.exec(
+            select(Attendance.participant_id, came, held)
+            .where(col(Attendance.participant_id).in_(ids), Attendance.day <= today)
+            .group_by(Attendance.participant_id)
+        ).all()
+    }
+    windows = {pid: _window(started, day, weeks, today) for pid, started, day, _status, weeks in people}
+    inside = {pid: w for pid, w in windows.items() if w}
+    cards: dict[int, int] = {}
+    if inside:  # cards inside each person's own window, counted in SQL
+        first_day = case({pid: w[0] for pid, w in inside.items()}, value=DiaryCard.participant_id)
+        last_day = case({pid: w[1] for pid, w in inside.items()}, value=DiaryCard.participant_id)
+        cards = {
+            pid: int(n)
+            for pid, n in session.exec(
+                select(DiaryCard.participant_id, func.count(DiaryCard.id))
+                .where(
+                    col(DiaryCard.participant_id).in_(list(inside)),
+                    DiaryCard.day >= first_day,
+                    DiaryCard.day <= last_day,
+                )
+                .group_by(DiaryCard.participant_id)
+            ).all()
+        }
+    ranked = (
+        select(
+            Checkup.participant_id,
+            Checkup.kind,
+            Checkup.total,
+            func.row_number()
+            .over(partition_by=(Checkup.participant_id, Checkup.kind), order_by=(Checkup.day, Checkup.id))
+            .label("first"),
+            func.row_number()
+            .over(
+                partition_by=(Checkup.participant_id, Checkup.kind),
+                order_by=(col(Checkup.day).desc(), col(Checkup.id).desc()),
+            )
+            .label("last"),
+            func.count().over(partition_by=(Checkup.participant_id, Checkup.kind)).label("n"),
+        )
+        .where(col(Checkup.participant_id).in_(ids), col(Checkup.kind).in_(("phq9", "gad7")))
+        .subquery()
+    )
+    ends: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for pid, kind, total, first, last in session.execute(
+        select(ranked.c.participant_id, ranked.c.kind, ranked.c.total, ranked.c.first, ranked.c.last).where(
+            ranked.c.n >= 2, (ranked.c.first == 1) | (ranked.c.last == 1)
+        )
+    ).all():
+        if first == 1:
+            ends[(pid, kind)]["first"] = total
+        if last == 1:
+            ends[(pid, kind)]["last"] = total
+
+    by_cohort: dict[str, Figures] = {}
+    total = Figures("All")
+    for pid, started, day, status, _weeks in people:
+        cohort = f"{started:%Y-%m}" if started else "No start date"
+        group = by_cohort.setdefault(cohort, Figures(cohort))
+        for figures in (group, total):
+            figures.people += 1
+            if day is not None:
+                figures.discharged[status] = figures.discharged.get(status, 0) + 1
+            elif started is not None and started > today:
+                figures.enrolled += 1
+            else:
+                figures.active += 1
+            c, h = attendance.get(pid, (0, 0))
+            figures.attended += c
+            figures.held += h
+            window = windows.get(pid)
+            if window:
+                figures.cards += cards.get(pid, 0)
+                figures.days += (window[1] - window[0]).days + 1
+            for kind in ("phq9", "gad7"):
+                pair = ends.get((pid, kind))
+                if pair and "first" in pair and "last" in pair:
+                    figures.changes[kind].append(pair["last"] - pair["first"])
+    record(session, actor, category="dashboard", action="read")
+    return Dashboard(sorted(by_cohort.values(), key=lambda f: f.cohort), total)
+
+
+def _window(started: date | None, discharged: date | None, weeks: int | None, today: date) -> tuple[date, date] | None:
+    """The days a participant was expected to fill in a card: start to today, their discharge day
+    or the program's last day, whichever is first; None before they start."""
+    if started is None or started > today:
+        return None
+    last = today
+    if discharged is not None:
+        last = min(last, discharged)
+    if weeks:
+        last = min(last, started + timedelta(weeks=weeks) - timedelta(days=1))
+    return (started, last) if last >= started else None

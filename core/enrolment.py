@@ -1,0 +1,216 @@
+"""A participant's arc through the program: enrolled (before their start date), active, then
+discharged with a status and a date.
+
+Discharge is set by their therapist or the program admin, through the gate (audited), and changes
+what the gate allows (core/access.py): the participant keeps reading their own record and safety
+plan for the program's access period (`Program.discharge_access_days`), then only their status and
+the crisis lines (which are never gated); their therapist still reads the record and closes its
+alerts, but adds nothing; they leave the active caseload (a "discharged" list keeps them
+findable), get no reminders and no missed-check-in alerts. Family consent ends at discharge, in
+the same transaction, unless the participant asked to keep it (`keep_family_consent`). Future
+sessions without a roll are removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, exists, update
+from sqlmodel import Session, col, select
+
+from core import clinical, inputs
+from core.access import Action, Actor, Category, authorize, record_many, require_role
+from core.db import upsert
+from core.errors import ValidationError
+from core.models import (
+    AppUser,
+    Attendance,
+    CaseloadAssignment,
+    ConsentGrant,
+    Discharge,
+    Program,
+    ProgramSession,
+    Role,
+    utcnow,
+)
+
+
+def not_discharged(user_id_column):
+    """A SQL condition: this participant has not been discharged (for caseload, reminder and
+    missed-check-in queries)."""
+    return ~exists().where(Discharge.participant_id == user_id_column)
+
+
+@dataclass(frozen=True)
+class Standing:
+    state: str  # enrolled | active | discharged
+    started_on: date | None
+    discharged_on: date | None = None
+    status: str | None = None
+    reads_until: date | None = None  # a discharged participant reads their record until this day
+
+    @property
+    def label(self) -> str:
+        if self.state == "discharged" and self.status:
+            return f"Discharged · {clinical.DISCHARGE_STATUSES.get(self.status, self.status)}"
+        return clinical.ENROLMENT_STATES[self.state]
+
+    def can_read(self, today: date) -> bool:
+        return self.state != "discharged" or (self.reads_until is not None and today <= self.reads_until)
+
+
+def state_of(started_on: date | None, discharged_on: date | None, today: date) -> str:
+    if discharged_on is not None:
+        return "discharged"
+    if started_on is not None and today < started_on:
+        return "enrolled"
+    return "active"
+
+
+def standing(session: Session, actor: Actor, participant_id: int, today: date) -> Standing:
+    """Where a participant is in the program (they always see their own, even after their access
+    period: it is what tells them why the rest is closed)."""
+    authorize(session, actor, participant_id, Category.ENROLMENT, Action.READ)
+    started_on, day, status, access_days = session.exec(
+        select(AppUser.started_on, Discharge.day, Discharge.status, Program.discharge_access_days)
+        .outerjoin(Discharge, Discharge.participant_id == AppUser.id)
+        .outerjoin(Program, Program.id == AppUser.program_id)
+        .where(AppUser.id == participant_id)
+    ).one()
+    days = access_days if access_days is not None else clinical.DISCHARGE_ACCESS_DAYS
+    return Standing(
+        state_of(started_on, day, today),
+        started_on,
+        day,
+        status,
+        day + timedelta(days=days) if day is not None else None,
+    )
+
+
+class DischargeForm(inputs.Form):
+    participant_id: inputs.RecordId("Choose someone on your caseload.")
+    day: inputs.Day("Choose the discharge date.")
+    status: inputs.OneOf(
+        clinical.DISCHARGE_STATUSES,
+        "Choose how they left the program: " + ", ".join(s.lower() for s in clinical.DISCHARGE_STATUSES.values()) + ".",
+    )
+    keep_family_consent: inputs.Flag("Say whether family sharing continues.")
+    today: inputs.Day("The date has changed since this page opened; reload it.")
+
+
+def discharge(
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int,
+    day: date,
+    status: str,
+    today: date,
+    keep_family_consent: bool = False,
+    now: datetime | None = None,
+) -> Standing:
+    """Discharge a participant (their therapist, or the program admin), or correct a discharge.
+    In one transaction: the discharge row, the end of every current family consent (unless the
+    participant renewed it: `keep_family_consent`), and the removal of their future sessions that
+    have no roll. A date in the future or before their start date is refused beside the field."""
+    form = DischargeForm.check(
+        participant_id=participant_id, day=day, status=status, keep_family_consent=keep_family_consent, today=today
+    )
+    if form.day > form.today:
+        raise ValidationError.one("day", "A discharge date can't be in the future.")
+    authorize(
+        session, actor, form.participant_id, Category.ENROLMENT, Action.WRITE, ref=f"participant:{form.participant_id}"
+    )
+    started_on = session.exec(select(AppUser.started_on).where(AppUser.id == form.participant_id)).one()
+    if started_on is not None and form.day < started_on:
+        raise ValidationError.one(
+            "day",
+            f"That is before they enrolled (their start date is {started_on:%b} {started_on.day}, {started_on.year}).",
+        )
+    now = now or utcnow()
+    upsert(
+        session,
+        Discharge,
+        {
+            "participant_id": form.participant_id,
+            "day": form.day,
+            "status": form.status,
+            "family_consent_kept": form.keep_family_consent,
+            "recorded_by_id": actor.id,
+            "recorded_at": now,
+        },
+        conflict=["participant_id"],
+        update=["day", "status", "family_consent_kept", "recorded_by_id", "recorded_at"],
+    )
+    if not form.keep_family_consent:
+        session.execute(
+            update(ConsentGrant)
+            .where(col(ConsentGrant.participant_id) == form.participant_id, col(ConsentGrant.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
+    session.execute(
+        delete(ProgramSession).where(
+            col(ProgramSession.participant_id) == form.participant_id,
+            col(ProgramSession.day) > form.day,
+            ~exists().where(Attendance.session_id == ProgramSession.id),
+        )
+    )
+    session.commit()
+    return Standing("discharged", started_on, form.day, form.status, None)
+
+
+@dataclass(frozen=True)
+class DischargedRow:
+    id: int
+    name: str
+    discharged_on: date
+    status: str
+
+
+def discharged_caseload(session: Session, actor: Actor) -> list[DischargedRow]:
+    """The therapist's discharged participants (the "discharged" filter of the caseload): one query
+    joined on their own assignments, newest discharge first; each person shown is audited."""
+    require_role(session, actor, Role.THERAPIST, what="caseload")
+    rows = session.exec(
+        select(AppUser.id, AppUser.name, Discharge.day, Discharge.status)
+        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
+        .join(Discharge, Discharge.participant_id == AppUser.id)
+        .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
+        .order_by(col(Discharge.day).desc(), AppUser.name)
+    ).all()
+    record_many(session, actor, [r[0] for r in rows], category=Category.ENROLMENT, action="read")
+    return [DischargedRow(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    id: int
+    name: str
+    started_on: date | None
+    discharged_on: date | None
+    status: str | None
+
+    def state(self, today: date) -> str:
+        return state_of(self.started_on, self.discharged_on, today)
+
+
+def roster(session: Session, actor: Actor) -> list[RosterRow]:
+    """Whom this person may enrol or discharge: a therapist's caseload, or every participant of the
+    admin's program; with start and discharge. One query; each person listed is audited."""
+    require_role(session, actor, Role.THERAPIST, Role.ADMIN, what="caseload")
+    query = (
+        select(AppUser.id, AppUser.name, AppUser.started_on, Discharge.day, Discharge.status)
+        .outerjoin(Discharge, Discharge.participant_id == AppUser.id)
+        .where(AppUser.role == Role.PARTICIPANT.value, col(AppUser.is_active).is_(True))
+        .order_by(AppUser.name)
+    )
+    if actor.role is Role.THERAPIST:
+        query = query.join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id).where(
+            CaseloadAssignment.therapist_id == actor.id
+        )
+    else:
+        query = query.where(AppUser.program_id == actor.program_id)
+    rows = [RosterRow(*r) for r in session.exec(query).all()]
+    record_many(session, actor, [r.id for r in rows], category=Category.ENROLMENT, action="read")
+    return rows
