@@ -150,6 +150,7 @@ REF_KINDS = frozenset(
         "message",
         "participant",
         "practice",
+        "recovery_counter",
         "safety_plan",
         "target",
         "thought_record",

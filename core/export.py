@@ -8,7 +8,7 @@ import zipfile
 
 from sqlmodel import Session
 
-from core import alerts, attendance, checkups, diary, practice, safety, screeners
+from core import alerts, attendance, checkups, diary, practice, recovery, safety, screeners
 from core.access import Actor
 from core.models import AppUser
 from core.program import user_today
@@ -118,6 +118,7 @@ def record_zip(session: Session, actor: Actor, participant_id: int) -> bytes:
             for r in reversed(attendance.history(session, actor, participant_id))
         ],
     )
+    files.update(recovery.export_files(session, actor, participant_id))  # use, triggers, MAT, counters
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():

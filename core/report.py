@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from core import alerts, checkups, clinical, diary, practice
+from core import alerts, checkups, clinical, diary, practice, recovery
 from core.access import Actor
 from core.program import participant_overview, user_zone
 
@@ -316,6 +316,7 @@ def progress_report(session: Session, actor: Actor, participant_id: int, today: 
         f"{start} to {today} · prepared by {e(actor.name)} · times in {e(zone_name)}</p>"
         f"<ul>{''.join(f'<li>{e(line)}</li>' for line in lines)}</ul>{plots}"
         f"<h2>PHQ-9 item 9 over time</h2>{_item9_rows(past['phq9'])}"
+        f"{recovery.report_html(session, actor, participant_id, start, today)}"  # substance use, AUDIT-C, DAST-10
         f"<h2>Alerts</h2>{_alert_rows(alert_history, zone)}"
         f"<h2>Notes from diary cards</h2><ul>{notes or '<li>None in this period.</li>'}</ul>"
         f"<p class='meta'>Change markers from intake: PHQ-9 ±{clinical.PHQ9_RELIABLE_CHANGE} (reliable change); "

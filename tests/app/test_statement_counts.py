@@ -40,9 +40,12 @@ from ui import auth
 SCREENS = {  # (in this order: the save makes today's card, which Today then shows)
     # A save is two runs: the tap's run writes the card, then the page runs again (st.rerun) so the
     # day's saved card and any crisis response are drawn from the top.
-    "Diary save": ("alex", "pages/today.py", 43),
+    # + dual diagnosis (#20) in both runs: the cards' use/triggers/MAT (one UNION query) and the
+    # days-in-recovery counters (one), and the save's clearing of what an edit took off (three deletes).
+    "Diary save": ("alex", "pages/today.py", 50),
     # + the AUDIT-C/DAST-10 waiting (two queries: the program's substance-use flag; intakes and requests)
-    "Today": ("alex", "pages/today.py", 16),
+    # + the cards' use/triggers/MAT (one UNION query) and the days-in-recovery counters (one)
+    "Today": ("alex", "pages/today.py", 18),
     "My progress": ("alex", "pages/progress.py", 16),
     "My cards": ("alex", "pages/my_cards.py", 7),
     "Caseload": ("dr.chen", "pages/caseload.py", 8),
