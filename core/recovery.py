@@ -46,7 +46,7 @@ from core.models import (
     SubstanceUse,
     utcnow,
 )
-from core.program import program_settings, user_today
+from core.program import user_today
 
 SUBSTANCE_TARGET = "substance_use"  # the card's default target whose "acted" is a lapse
 
@@ -79,9 +79,9 @@ def options_of(program: Program | Any | None) -> CardOptions | None:
 
 
 def options_for(session: Session, participant_id: int) -> CardOptions | None:
-    """The participant's program's options (its settings are cached per process)."""
+    """The participant's program's options."""
     user = session.get(AppUser, participant_id) if inputs.is_id(participant_id) else None
-    return options_of(program_settings(session, user.program_id)) if user and user.program_id else None
+    return options_of(session.get(Program, user.program_id)) if user and user.program_id else None
 
 
 # --- checking what the card sends ---------------------------------------------------------------
