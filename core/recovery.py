@@ -80,8 +80,13 @@ def options_of(program: Program | Any | None) -> CardOptions | None:
 
 def options_for(session: Session, participant_id: int) -> CardOptions | None:
     """The participant's program's options."""
-    user = session.get(AppUser, participant_id) if inputs.is_id(participant_id) else None
-    return options_of(session.get(Program, user.program_id)) if user and user.program_id else None
+    if not inputs.is_id(participant_id):
+        return None
+    return options_of(
+        session.exec(
+            select(Program).join(AppUser, col(AppUser.program_id) == Program.id).where(AppUser.id == participant_id)
+        ).first()
+    )
 
 
 # --- checking what the card sends ---------------------------------------------------------------

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from core import alerts, attendance, checkups, diary, notify, practice, screeners, sharing
+from core import alerts, attendance, checkups, diary, notify, practice, recovery, screeners, sharing
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
@@ -62,6 +62,7 @@ class Review:
     family: list[sharing.FamilyMember]
     alerts: list[alerts.PastAlert]  # every alert, newest first
     notices: dict[int, list[notify.Notice]]  # per alert: the emails and escalations sent (or tried)
+    recovery: recovery.Panel | None = None  # substance-use programs: counters, use, MAT, triggers (#20)
 
     @property
     def target_labels(self) -> dict[str, str]:
@@ -127,4 +128,5 @@ def review_of(
         family=sharing.family_of(session, actor, participant_id),
         alerts=history,
         notices=notify.alert_notices(session, actor, [a.id for a in history if a.id is not None]),
+        recovery=recovery.panel(session, actor, participant_id, since, today),
     )

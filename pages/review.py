@@ -15,6 +15,7 @@ from core.db import session_scope
 from core.errors import AccessDenied, ValidationError
 from core.skills import skills_by_id
 from ui import charts as chart_widgets
+from ui import recovery as recovery_ui
 from ui import skills as skills_ui
 from ui.diary import week_grid
 from ui.forms import FieldErrors, with_limits
@@ -211,6 +212,9 @@ if r.family:
             for m in r.family
         )
     )
+
+if r.recovery is not None:
+    recovery_ui.review_section(r.recovery)
 
 st.subheader("Alerts")
 if not r.alerts:

@@ -209,3 +209,42 @@ def naloxone(*, expanded: bool = False) -> None:
         )
         if section is not None:
             st.markdown(section.body)
+
+
+# --- the therapist's Review --------------------------------------------------------------------------------
+
+
+def review_section(panel: recovery.Panel) -> None:
+    """Recovery on Review: the participant's counters (as they see them), use recorded, MAT, triggers map."""
+    from ui import charts as chart_widgets
+
+    st.subheader("Recovery")
+    if panel.counters:
+        for counter in panel.counters:
+            c = counter.count
+            st.write(
+                f"**{md(counter.label)}**: {c.days} day{'s' if c.days != 1 else ''} since last use "
+                f"(counting from {counter.start_on}; longest stretch {c.longest} days; "
+                f"{c.lapses} day(s) with use since)" + ("" if counter.shown else " · hidden from their Today screen")
+            )
+    else:
+        st.caption("No days-in-recovery counter kept.")
+    uses = panel.uses
+    if uses:
+        rows = [
+            {
+                "Date": str(day),
+                "Used": clinical.USE_KINDS.get(substance, substance),
+                "Roughly": "—" if amount is None else f"{amount} {unit}",
+                "What was going on": ", ".join(clinical.TRIGGERS[t] for t in panel.details[day].triggers) or "—",
+            }
+            for day, substance, amount, unit in uses
+        ]
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:
+        st.caption("No use recorded on the cards in these weeks.")
+    for line in panel.mat:
+        st.write(line)
+    if panel.options.mat and not panel.mat:
+        st.caption("No answers yet about medication for addiction treatment.")
+    chart_widgets.chart(recovery.triggers_map, panel.triggers, sentence=recovery.triggers_sentence(panel.triggers))

@@ -49,7 +49,9 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     "My progress": ("alex", "pages/progress.py", 16),
     "My cards": ("alex", "pages/my_cards.py", 7),
     "Caseload": ("dr.chen", "pages/caseload.py", 8),
-    "Review": ("dr.chen", "pages/review.py", 22),  # + the AUDIT-C/DAST-10 screeners (one query)
+    # + the AUDIT-C/DAST-10 screeners (one query); + recovery (#20): the program's options, the
+    # counters, the cards' use/triggers/MAT (one UNION), the triggers map (cards, practice): five
+    "Review": ("dr.chen", "pages/review.py", 27),
     "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 15),
 }
