@@ -248,3 +248,20 @@ def review_section(panel: recovery.Panel) -> None:
     if panel.options.mat and not panel.mat:
         st.caption("No answers yet about medication for addiction treatment.")
     chart_widgets.chart(recovery.triggers_map, panel.triggers, sentence=recovery.triggers_sentence(panel.triggers))
+
+
+def naloxone_prompt(plan: Any) -> None:
+    """The safety plan's prompt: naloxone belongs in "Making my space safer" (step 6)."""
+    from core.safety import STEP_TITLES
+
+    step = STEP_TITLES["safer_environment"]
+    written = " ".join(str(item) for item in (plan.items("safer_environment") if plan else [])).lower()
+    if "naloxone" in written or "narcan" in written:
+        st.caption(f"Your plan says where your naloxone is ({md(step)}). Check its date now and then.")
+    else:
+        st.info(
+            f"**Naloxone in your plan?** Under “{md(step)}”, write where your naloxone is kept and who knows "
+            "where to find it — for example “Naloxone in the kitchen drawer; Sam knows.”",
+            icon=":material/medical_services:",
+        )
+    naloxone()

@@ -104,3 +104,17 @@ def test_the_therapist_sees_recovery_on_review(app, session):
     shown = texts(app)
     assert f"{DEMO_LAPSE_DAYS_AGO} days since last use" in shown
     assert "Naltrexone: taken as prescribed on" in shown
+
+
+def test_the_safety_plan_prompts_for_naloxone(app):
+    log_in(app, "eli")
+    app.switch_page("pages/safety_plan.py").run()
+    assert not app.exception
+    assert "Naloxone in your plan?" in texts(app)
+
+
+def test_the_admin_chooses_the_cards_substances_and_mat(app, session):
+    log_in(app, "admin")
+    app.switch_page("pages/admin_program.py").run()
+    form = next(p for p in app.get("button_group") if "Substances the card lists" in str(p.proto.label))
+    assert form is not None and not app.exception
