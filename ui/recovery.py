@@ -265,3 +265,24 @@ def naloxone_prompt(plan: Any) -> None:
             icon=":material/medical_services:",
         )
     naloxone()
+
+
+def practice_triggers_field(actor: Any, k: str) -> list[str] | None:
+    """On the practice log, in substance-use programs: what was going on (None elsewhere)."""
+    from core.db import session_scope
+    from core.program import program_settings
+
+    with session_scope() as session:
+        options = recovery.options_of(program_settings(session, actor.program_id) if actor.program_id else None)
+    if options is None:
+        return None
+    return list(
+        st.pills(
+            "What was going on? · optional",
+            list(clinical.TRIGGERS),
+            selection_mode="multi",
+            format_func=clinical.TRIGGERS.get,
+            key=f"ptriggers_{k}",
+        )
+        or []
+    )

@@ -9,13 +9,14 @@ from datetime import date
 
 import streamlit as st
 
-from core import clinical, practice
+from core import clinical, practice, recovery
 from core.access import Actor
 from core.db import session_scope
 from core.errors import ValidationError
 from core.practice import HomeworkView, PracticeInput, PracticeView, ThoughtInput
 from core.skills import TOOLS, Skill, catalogue, skill_for_tool, skills_by_id
 from ui import animation, crisis, risk
+from ui import recovery as recovery_ui
 from ui.forms import FieldErrors, with_limits
 from ui.text import md
 
@@ -99,6 +100,7 @@ def practice_form(
             key=f"situation_{k}",
         )
         errors.slot("situation")
+        triggers = recovery_ui.practice_triggers_field(actor, k)  # substance-use programs only (#20)
         what = "Urge" if start.tool == "urge_surfing" else "Distress"
         distress_before = st.pills(
             f"**{what} before** · 0 = none, 10 = the most", SCALE_0_10, default=start.distress_before, key=f"before_{k}"
@@ -131,6 +133,10 @@ def practice_form(
     try:
         with session_scope() as session:
             view = practice.save_practice(session, actor, participant_id=actor.id, entry_key=entry_key, entry=entry)
+            if triggers:  # what was going on, for the triggers map (kept as it was when none are chosen)
+                recovery.set_practice_triggers(
+                    session, actor, participant_id=actor.id, entry_key=entry_key, triggers=triggers
+                )
     except ValidationError as exc:
         errors.show(
             with_limits(

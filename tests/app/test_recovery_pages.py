@@ -118,3 +118,22 @@ def test_the_admin_chooses_the_cards_substances_and_mat(app, session):
     app.switch_page("pages/admin_program.py").run()
     form = next(p for p in app.get("button_group") if "Substances the card lists" in str(p.proto.label))
     assert form is not None and not app.exception
+
+
+def test_practice_logged_with_what_was_going_on_lands_on_the_triggers_map(app, session):
+    from core.models import PracticeEntry, PracticeTrigger
+
+    log_in(app, "eli")
+    app.switch_page("pages/skills.py")
+    app.query_params["skill"] = "halt"
+    app.run()
+    next(t for t in app.text_input if t.key.startswith("situation_log_halt")).input("after the party")
+    next(p for p in app.get("button_group") if p.label.startswith("**Distress before**")).set_value(6)
+    next(p for p in app.get("button_group") if p.key and p.key.startswith("ptriggers_")).set_value(["hungry", "tired"])
+    next(b for b in app.button if b.label == "Save practice").click().run()
+    assert not app.exception
+    entry = session.exec(select(PracticeEntry).where(PracticeEntry.situation == "after the party")).one()
+    assert sorted(session.exec(select(PracticeTrigger.trigger).where(PracticeTrigger.entry_id == entry.id))) == [
+        "hungry",
+        "tired",
+    ]
