@@ -439,3 +439,24 @@ def test_start_days_after_today_or_a_datetime_never_reach_the_table(session, peo
             session, quinn, participant_id=quinn.id, substance="any", start_on=tomorrow, shown=True, now=NY_EVENING
         )
     assert session.exec(select(RecoveryCounter)).all() == []
+
+
+def test_the_printable_report_has_the_screeners_with_their_totals_and_bands(session, people):
+    from core import screeners
+
+    quinn = people.participant()
+    screeners.submit(session, quinn, participant_id=quinn.id, kind="auditc", answers=[2, 1, 1], now=NY_EVENING)
+    html = report.progress_report(session, Actor.of(people.therapist), quinn.id, NOV23)
+    assert "<h2>AUDIT-C and DAST-10</h2>" in html
+    assert "<td>AUDIT-C</td><td>4 of 12</td><td>Positive screen</td>" in html
+    assert "Not taken yet" not in html
+
+
+def test_hostile_text_never_reaches_the_report_as_markup(session, people):
+    quinn = people.participant()
+    with pytest.raises(ValidationError):
+        save(session, quinn, use={"<img src=x onerror=alert(1)>": (1, "times")})
+    with pytest.raises(ValidationError):
+        save(session, quinn, triggers=["![x](http://evil/)"])
+    html = report.progress_report(session, Actor.of(people.therapist), quinn.id, NOV23)
+    assert "evil" not in html and "onerror" not in html
