@@ -221,6 +221,9 @@ def _card_call(session, w, a):
             sleep_hours=a["sleep_hours"],
             medication=a["medication"],
             note=a["note"],
+            use=a["use"],
+            triggers=a["triggers"],
+            mat=a["mat"],
         )
     )
     return diary.save_card(session, w.alex, participant_id=a["participant_id"], day=a["day"], card=card)
@@ -241,6 +244,10 @@ def _card_check(session, w, a, result):
     assert view.medication == a["medication"]
     assert view.note == expect_free(a["note"])
     assert result.late == (a["day"] < w.today)
+    details = recovery.details_between(session, w.alex, w.alex.id, a["day"], a["day"]).get(a["day"])
+    triggers = tuple(t for t in clinical.TRIGGERS if t in a["triggers"])
+    assert (details.triggers if details else ()) == triggers
+    assert (details.mat if details else {}) == {m: v for m, v in a["mat"].items() if v is not None}
 
 
 case(
@@ -263,6 +270,11 @@ case(
         sleep_hours=st.none() | st.integers(0, 48).map(lambda n: n / 2),
         medication=st.none() | st.sampled_from(list(clinical.MEDICATION_CHOICES)),
         note=typed_text(clinical.NOTE_MAX_CHARS, multiline=True),
+        use=st.just({}),  # (use needs "acted on" substance use: the hostile side tries it anyway)
+        triggers=st.lists(st.sampled_from(list(clinical.TRIGGERS)), max_size=4),
+        mat=st.dictionaries(  # the demo program asks about these two
+            st.sampled_from(["buprenorphine", "naltrexone"]), st.none() | st.sampled_from(list(clinical.MAT_CHOICES))
+        ),
     ),
     hostile=lambda w: dict(
         participant_id=hostile_id(w.ids),
@@ -286,11 +298,24 @@ case(
         sleep_hours=st.one_of(st.floats(allow_nan=True, allow_infinity=True), hostile_int(0, 24)),
         medication=hostile_choice(clinical.MEDICATION_CHOICES),
         note=hostile_text(clinical.NOTE_MAX_CHARS),
+        use=st.one_of(
+            wrong_type(),
+            st.dictionaries(
+                st.sampled_from([*clinical.USE_KINDS, "heroin\x00", "\u202e"]),
+                st.one_of(st.tuples(hostile_int(1, 40), hostile_choice(clinical.USE_UNITS)), hostile_int(1, 40)),
+                max_size=2,
+            ),
+        ),
+        triggers=st.one_of(wrong_type(), st.lists(hostile_choice(clinical.TRIGGERS), max_size=3)),
+        mat=st.one_of(
+            wrong_type(),
+            st.dictionaries(hostile_choice(clinical.MAT_MEDICATIONS), hostile_choice(clinical.MAT_CHOICES), max_size=2),
+        ),
     ),
     call=_card_call,
     check=_card_check,
     gate=frozenset({"participant_id"}),
-    tables=("diary_card", "diary_urge", "alert", "audit_event"),
+    tables=("diary_card", "diary_urge", "substance_use", "card_trigger", "mat_dose", "alert", "audit_event"),
 )
 
 
