@@ -137,3 +137,19 @@ def test_practice_logged_with_what_was_going_on_lands_on_the_triggers_map(app, s
         "hungry",
         "tired",
     ]
+
+
+def test_mat_taken_as_prescribed_is_asked_on_the_card_and_saved_with_it(app, session):
+    from core.models import MatDose
+
+    log_in(app, "alex")  # the demo program asks about buprenorphine and naltrexone
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(6)
+    widget(app, "segmented_control", f"mat_buprenorphine_{day}").set_value("yes")
+    widget(app, "segmented_control", f"mat_naltrexone_{day}").set_value("not_prescribed")
+    next(b for b in app.button if b.label == "Save my card").click()
+    app.run()
+    assert not app.exception
+    _, card = _card(session, "alex", date.fromisoformat(day))
+    doses = session.exec(select(MatDose.medication, MatDose.taken).where(MatDose.card_id == card.id)).all()
+    assert sorted(doses) == [("buprenorphine", "yes"), ("naltrexone", "not_prescribed")]
