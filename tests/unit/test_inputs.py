@@ -610,15 +610,25 @@ def test_every_text_cell_of_every_export_is_spreadsheet_safe(session, demo):
             participant_id=alex.id, skill_id="tipp", assigned_by_id=rivera.id, assigned_on=today, note=next(payload)
         )
     )
-    session.add(
-        DiaryCard(
-            participant_id=alex.id,
-            day=today - timedelta(days=400),
-            mood=5,
-            note=next(payload),
-            medication=None,
-            skills=[next(payload)],
-        )
+    old_card = DiaryCard(
+        participant_id=alex.id,
+        day=today - timedelta(days=400),
+        mood=5,
+        note=next(payload),
+        medication=None,
+        skills=[next(payload)],
+    )
+    session.add(old_card)
+    session.flush()
+    from core.models import CardTrigger, MatDose, RecoveryCounter, SubstanceUse
+
+    session.add_all(  # the dual-diagnosis files (#20): closed sets and numbers only, checked all the same
+        [
+            SubstanceUse(card_id=old_card.id, substance="alcohol", amount=3, unit="drinks"),
+            CardTrigger(card_id=old_card.id, trigger="people"),
+            MatDose(card_id=old_card.id, medication="naltrexone", taken="yes"),
+            RecoveryCounter(participant_id=alex.id, substance="alcohol", start_on=today - timedelta(days=30)),
+        ]
     )
     alert = session.exec(select(Alert).where(Alert.participant_id == alex.id)).first() or Alert(
         participant_id=alex.id, trigger="x", severity="review", source_key="legacy"
