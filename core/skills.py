@@ -8,6 +8,7 @@ tool. Saved records refer to skills by id, so ids never change.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -131,12 +132,41 @@ _STOPWORDS = frozenset(
         "really",
         "very",
         "just",
+        # Spanish, the same kind of words ("me siento sola", "estoy muy triste", "tengo ganas de ...")
+        "al",
+        "con",
+        "de",
+        "del",
+        "el",
+        "en",
+        "es",
+        "estoy",
+        "la",
+        "las",
+        "lo",
+        "los",
+        "mi",
+        "mis",
+        "muy",
+        "para",
+        "por",
+        "que",
+        "se",
+        "siento",
+        "te",
+        "tengo",
+        "un",
+        "una",
+        "y",
+        "yo",
     ]
 )
 
 
 def _words(text: str) -> list[str]:
+    """Lower-case words without accents, so "pánico", "panico" and "Pánico" are one word."""
     text = text.lower().replace("’", "'").replace("'", "")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return [w for w in re.findall(r"[a-z0-9]+", text) if w not in _STOPWORDS]
 
 

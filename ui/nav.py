@@ -56,8 +56,23 @@ def menu(actor: Actor, here: str | None) -> None:
     wider, where Streamlit shows them along the top). Picking a page opens it and the menu has gone:
     no third tap to close a sidebar. The browser keeps a popover open until the server sends a
     *different* open state, which a run interrupted by the tap on a page may never send; so each
-    page (`here`) has a menu of its own, drawn closed when the page opens."""
-    with st.popover("Menu", icon=":material/menu:", key=f"nav_menu_{here or 'page'}", on_change="rerun"):
+    page (`here`) has a menu of its own, drawn closed when the page opens.
+
+    Tapping the page you are on reruns the same page with the same menu, so that run closes it:
+    the menu holds only page links, so a run that finds it open and was not started by opening it
+    was started by one of its links."""
+    key = f"nav_menu_{here or 'page'}"
+    if st.session_state.pop(_OPENED, None) != key and st.session_state.get(key):
+        st.session_state[key] = False
+    with st.popover("Menu", icon=":material/menu:", key=key, on_change=_opened, args=(key,)):
         for path, title, icon in PAGES[actor.role]:
             st.page_link(path, label=title, icon=icon, width="stretch")
         st.caption(f"Logged in as **{md(actor.name)}** · {actor.role.label}")  # the sidebar's line, on a phone
+
+
+_OPENED = "nav_menu_opened"
+
+
+def _opened(key: str) -> None:
+    """The menu was opened or closed by its own button: the run that follows keeps what the person did."""
+    st.session_state[_OPENED] = key

@@ -87,3 +87,9 @@ def test_the_menu_is_labelled_and_one_tap_opens_a_page(server, phone, artifacts)
     phone.get_by_role("heading", name="My progress").wait_for()
     assert phone.get_by_test_id("stPopoverBody").count() == 0
     phone.screenshot(path=artifacts / "tap-targets-after-menu.png")
+    # Tapping the page you are already on closes the menu too (it used to stay open over the page).
+    phone.get_by_role("button", name="Menu").click()
+    phone.get_by_test_id("stPopoverBody").get_by_role("link", name="My progress").click()
+    settle(phone)
+    phone.get_by_test_id("stPopoverBody").wait_for(state="detached")
+    phone.get_by_role("heading", name="My progress").wait_for()
