@@ -326,33 +326,31 @@ def counters(session: Session, actor: Actor, participant_id: int, *, now: dateti
         .where(RecoveryCounter.participant_id == participant_id)
         .order_by(col(RecoveryCounter.id))
     ).all()
-    if not rows:
-        return []
+    # Always the same two queries, counters or not (a screen's cost must not depend on the data).
     today = user_today(session, participant_id, now)
-    earliest = min(r.start_on for r in rows)
-    used: dict[str, set[date]] = defaultdict(set)
-    for day, substance in session.exec(
-        select(col(DiaryCard.day), SubstanceUse.substance)
+    earliest = min((r.start_on for r in rows), default=date.max)
+    acted = (
+        sql_select(col(DiaryCard.day), literal(clinical.COUNTER_ANY))
+        .join(DiaryUrge, col(DiaryUrge.card_id) == DiaryCard.id)
+        .join(DiaryTarget, col(DiaryTarget.id) == DiaryUrge.target_id)
+        .where(
+            col(DiaryCard.participant_id) == participant_id,
+            col(DiaryCard.day) >= earliest,
+            col(DiaryTarget.key) == SUBSTANCE_TARGET,
+            col(DiaryUrge.acted).is_(True),
+        )
+    )
+    named = (
+        sql_select(col(DiaryCard.day), col(SubstanceUse.substance))
         .join(DiaryCard, col(DiaryCard.id) == SubstanceUse.card_id)
-        .where(DiaryCard.participant_id == participant_id, DiaryCard.day >= earliest)
-        .distinct()
-    ):
+        .where(col(DiaryCard.participant_id) == participant_id, col(DiaryCard.day) >= earliest)
+    )
+    used: dict[str, set[date]] = defaultdict(set)
+    query: Any = union_all(named, acted)
+    for day, substance in session.execute(query):
+        day = day if isinstance(day, date) else date.fromisoformat(day)
         used[substance].add(day)
         used[clinical.COUNTER_ANY].add(day)
-    if any(r.substance == clinical.COUNTER_ANY for r in rows):  # "acted" on substance use, whatever was named
-        used[clinical.COUNTER_ANY] |= set(
-            session.exec(
-                select(col(DiaryCard.day))
-                .join(DiaryUrge, col(DiaryUrge.card_id) == DiaryCard.id)
-                .join(DiaryTarget, col(DiaryTarget.id) == DiaryUrge.target_id)
-                .where(
-                    DiaryCard.participant_id == participant_id,
-                    DiaryCard.day >= earliest,
-                    DiaryTarget.key == SUBSTANCE_TARGET,
-                    col(DiaryUrge.acted).is_(True),
-                )
-            )
-        )
     return [
         Counter(
             r.substance,

@@ -41,17 +41,18 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # A save is two runs: the tap's run writes the card, then the page runs again (st.rerun) so the
     # day's saved card and any crisis response are drawn from the top.
     # + dual diagnosis (#20) in both runs: the cards' use/triggers/MAT (one UNION query) and the
-    # days-in-recovery counters (one), and the save's clearing of what an edit took off (three deletes).
-    "Diary save": ("alex", "pages/today.py", 50),
+    # days-in-recovery counters (two, whether or not there are any), and the save's clearing of what an
+    # edit took off (three deletes).
+    "Diary save": ("alex", "pages/today.py", 52),
     # + the AUDIT-C/DAST-10 waiting (two queries: the program's substance-use flag; intakes and requests)
-    # + the cards' use/triggers/MAT (one UNION query) and the days-in-recovery counters (one)
-    "Today": ("alex", "pages/today.py", 18),
+    # + the cards' use/triggers/MAT (one UNION query) and the days-in-recovery counters (two, always)
+    "Today": ("alex", "pages/today.py", 19),
     "My progress": ("alex", "pages/progress.py", 16),
     "My cards": ("alex", "pages/my_cards.py", 7),
     "Caseload": ("dr.chen", "pages/caseload.py", 8),
     # + the AUDIT-C/DAST-10 screeners (one query); + recovery (#20): the program's options, the
-    # counters, the cards' use/triggers/MAT (one UNION), the triggers map (cards, practice): five
-    "Review": ("dr.chen", "pages/review.py", 27),
+    # counters (two, always), the cards' use/triggers/MAT (one UNION), the triggers map (cards, practice): six
+    "Review": ("dr.chen", "pages/review.py", 28),
     "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 15),
 }
