@@ -185,6 +185,7 @@ REF_KINDS = frozenset(
         "message",
         "participant",
         "practice",
+        "recovery_counter",
         "safety_plan",
         "session",
         "target",

@@ -633,3 +633,121 @@ AFTERCARE_ITEM_MAX = 200
 AFTERCARE_ITEMS_MAX = 12
 AFTERCARE_MEDICATION_MAX = 1000
 AFTERCARE_APPOINTMENT_MAX_DAYS = 365  # a continuing-care appointment is booked within a year
+
+
+# --- Dual diagnosis: use on the card, lapses, recovery counters, MAT (core/recovery.py) --------------
+# What a program may list on the card (clinical.md §2: "record what and how much, including PRN and
+# over-the-counter medications"). A program chooses which of SUBSTANCES its card offers; the two
+# medicine kinds are always offered where substance use is tracked.
+SUBSTANCES = {
+    "alcohol": "Alcohol",
+    "cannabis": "Cannabis",
+    "opioids": "Opioids",
+    "stimulants": "Stimulants",
+    "benzodiazepines": "Benzodiazepines",
+    "other": "Another drug",
+}
+MEDICINE_USE = {
+    "prn": "An as-needed medicine, beyond what's prescribed",
+    "otc": "An over-the-counter medicine, to change how I feel",
+}
+USE_KINDS = {**SUBSTANCES, **MEDICINE_USE}
+# Plain units and the range a rough amount may take, per substance (the first unit is offered first).
+# Ranges are wide enough for a heavy day and refuse typos (a 400 where 4 was meant).
+USE_UNITS = {"drinks": "drinks", "times": "times", "pills": "pills", "doses": "doses"}
+USE_AMOUNTS: dict[str, dict[str, tuple[int, int]]] = {
+    "alcohol": {"drinks": (1, 40)},  # standard drinks
+    "cannabis": {"times": (1, 20)},
+    "opioids": {"times": (1, 20), "pills": (1, 40)},
+    "stimulants": {"times": (1, 20)},
+    "benzodiazepines": {"pills": (1, 40), "times": (1, 20)},
+    "other": {"times": (1, 20), "pills": (1, 40)},
+    "prn": {"doses": (1, 20)},
+    "otc": {"doses": (1, 20)},
+}
+# What was going on (relapse prevention, clinical.md §3): external cues (people, places, things),
+# feelings, and HALT — Hungry, Angry, Lonely, Tired.
+TRIGGERS = {
+    "people": "People",
+    "places": "Places",
+    "things": "Things that remind me",
+    "feelings": "Feelings",
+    "hungry": "Hungry",
+    "angry": "Angry",
+    "lonely": "Lonely",
+    "tired": "Tired",
+}
+HALT = ("hungry", "angry", "lonely", "tired")
+# Lapse alerts, per substance used (the card's "acted" on substance use already opens a review):
+# - opioids: tolerance falls within days of stopping, so a return to the old dose can be fatal
+#   (NIDA; WHO "Community management of opioid overdose" 2014) -> the care team looks today;
+# - benzodiazepines: respiratory depression, above all with opioids or alcohol -> today;
+# - stimulants: the US stimulant supply is widely contaminated with fentanyl (CDC) -> today;
+# - opioids together with benzodiazepines or alcohol on the same day: the combination the FDA's
+#   2016 boxed warning is about (overdose risk multiplies) -> urgent;
+# - alcohol, cannabis, another drug, as-needed and over-the-counter medicines -> review.
+LAPSE_SEVERITY: dict[str, Severity] = {
+    "opioids": Severity.SAME_DAY,
+    "benzodiazepines": Severity.SAME_DAY,
+    "stimulants": Severity.SAME_DAY,
+}
+LAPSE_DEFAULT_SEVERITY = Severity.REVIEW
+LAPSE_URGENT_COMBINATIONS: tuple[frozenset[str], ...] = (
+    frozenset({"opioids", "benzodiazepines"}),
+    frozenset({"opioids", "alcohol"}),
+)
+# Naloxone information goes to participants whose program's card lists these (fentanyl in stimulants).
+NALOXONE_SUBSTANCES = frozenset({"opioids", "stimulants"})
+# Days-in-recovery counters: per substance the participant chooses, or everything at once ("any":
+# any use recorded on the card, medicines taken to change how one feels included, and any day the
+# card's substance-use urge was acted on even when what was used is not named).
+COUNTER_ANY = "any"
+COUNTER_KINDS = {COUNTER_ANY: "Alcohol and drugs", **SUBSTANCES}
+RECOVERY_MILESTONES = (1, 7, 14, 30, 60, 90, 180, 270, 365)  # then every year
+COUNTER_START_MAX_YEARS = 50  # a start date further back is a typo
+# Medication for addiction treatment, per medication the program turns on.
+MAT_MEDICATIONS = {
+    "buprenorphine": "Buprenorphine",
+    "methadone": "Methadone",
+    "naltrexone": "Naltrexone",
+    "acamprosate": "Acamprosate",
+    "disulfiram": "Disulfiram",
+}
+MAT_CHOICES = {"yes": "Yes", "no": "No", "not_prescribed": "Not mine"}
+
+
+def lapse_reasons(used: set[str]) -> list[Reason]:
+    """What the substances used on one card fire (beyond the card's own "acted" rule). Unknown
+    keys are ignored here (validation reports them)."""
+    known = sorted(used & set(USE_KINDS))
+    fired = [
+        Reason(
+            f"lapse:{key}",
+            LAPSE_SEVERITY.get(key, LAPSE_DEFAULT_SEVERITY),
+            f"Use recorded on the diary card: {USE_KINDS[key].lower()}",
+            ACTED_LEVEL,
+        )
+        for key in known
+    ]
+    for combination in LAPSE_URGENT_COMBINATIONS:
+        if combination <= used:
+            names = " and ".join(USE_KINDS[k].lower() for k in sorted(combination))
+            fired.append(
+                Reason(
+                    f"lapse:{'+'.join(sorted(combination))}",
+                    Severity.URGENT,
+                    f"Use of {names} on the same day recorded (high overdose risk together)",
+                    ACTED_LEVEL,
+                )
+            )
+    return fired
+
+
+def milestones_up_to(days: int) -> tuple[int | None, int]:
+    """(the last milestone reached, or None; the next one) for a count of days."""
+    reached = [m for m in RECOVERY_MILESTONES if m <= days]
+    if days >= RECOVERY_MILESTONES[-1]:
+        years = days // 365
+        return 365 * years, 365 * (years + 1)
+    following = next(m for m in RECOVERY_MILESTONES if m > days)
+    return (reached[-1] if reached else None), following

@@ -16,7 +16,7 @@ from typing import Annotated
 
 from sqlmodel import Session, col, select
 
-from core import clinical, i18n, inputs, screening
+from core import clinical, i18n, inputs, recovery, screening
 from core.access import REFUSED_MESSAGE, Action, Actor, Category, authorize, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import upsert
@@ -53,6 +53,11 @@ class CardInput:
     sleep_hours: float | None = None
     medication: str | None = None
     note: str = ""
+    # Substance-use programs (core/recovery.py): what was used, roughly how much, what was going on,
+    # medication for addiction treatment.
+    use: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)  # substance -> (amount, unit)
+    triggers: list[str] = field(default_factory=list)
+    mat: dict[str, str | None] = field(default_factory=dict)  # medication -> yes | no | not_prescribed
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,9 @@ class CardView:
     late: bool
     updated_at: datetime
     language: str = "en"  # the language the card was filled in (Review says "answered in Spanish")
+    use: dict = field(default_factory=dict)  # filled in by core.recovery.with_details where it is read
+    triggers: list = field(default_factory=list)
+    mat: dict = field(default_factory=dict)
 
     def as_input(self) -> CardInput:
         return CardInput(
@@ -80,6 +88,9 @@ class CardView:
             sleep_hours=self.sleep_hours,
             medication=self.medication,
             note=self.note,
+            use=dict(self.use),
+            triggers=list(self.triggers),
+            mat=dict(self.mat),
         )
 
 
@@ -368,13 +379,17 @@ def _pair(value) -> tuple | None:
     return tuple(value) if isinstance(value, (tuple, list)) and len(value) == 2 else None
 
 
-def checked(card: CardInput, *, targets: list[Target], craving_on: bool) -> tuple[CardInput | None, dict[str, str]]:
+def checked(
+    card: CardInput, *, targets: list[Target], craving_on: bool, options: recovery.CardOptions | None = None
+) -> tuple[CardInput | None, dict[str, str]]:
     """The card as it will be stored (note cleaned, skills once each), or None and what is wrong."""
     try:
         values = inputs.attributes(card, CardInput)
     except ValidationError as exc:
         return None, dict(exc.fields)
-    clean, errors = CardForm.read(**values)
+    details, errors = _details(values, options)
+    clean, found = CardForm.read(**values)
+    errors = {**found, **errors}
     known = {t.key for t in targets}
     for key in card.urges if isinstance(card.urges, dict) else {}:
         if key not in known:
@@ -383,11 +398,22 @@ def checked(card: CardInput, *, targets: list[Target], craving_on: bool) -> tupl
         errors["craving"] = _("Craving is not tracked in your program.")
     if errors or clean is None:
         return None, errors
-    return CardInput(**clean.values()), {}
+    return CardInput(
+        **clean.values(), use=dict(details.use), triggers=list(details.triggers), mat=dict(details.mat)
+    ), {}
 
 
-def validate(card: CardInput, *, targets: list[Target], craving_on: bool) -> dict[str, str]:
-    return checked(card, targets=targets, craving_on=craving_on)[1]
+def _details(values: dict, options: recovery.CardOptions | None) -> tuple[recovery.Details, dict[str, str]]:
+    """Take the substance-use details out of the card's values (CardForm knows nothing of them)."""
+    use, triggers, mat = values.pop("use", None), values.pop("triggers", None), values.pop("mat", None)
+    pair = _pair(values["urges"].get(recovery.SUBSTANCE_TARGET)) if isinstance(values.get("urges"), dict) else None
+    return recovery.check(use, triggers, mat, options=options, acted=bool(pair and pair[1] is True))
+
+
+def validate(
+    card: CardInput, *, targets: list[Target], craving_on: bool, options: recovery.CardOptions | None = None
+) -> dict[str, str]:
+    return checked(card, targets=targets, craving_on=craving_on, options=options)[1]
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -428,11 +454,13 @@ def save_card(
         errors["day"] = _("Cards can be filled in up to {n} days late; older days are kept as they are.").format(
             n=clinical.LATE_WINDOW_DAYS
         )
-    clean, found = checked(card, targets=targets, craving_on=craving_on)
+    options = recovery.options_of(program)
+    clean, found = checked(card, targets=targets, craving_on=craving_on, options=options)
     errors.update(found)
     routed_day = day if "day" not in errors else today
     urges = {k: p for k, v in (card.urges.items() if isinstance(card.urges, dict) else []) if (p := _pair(v))}
     reasons = clinical.diary_reasons(urges, risk_targets(targets))
+    reasons += clinical.lapse_reasons(recovery.used_for_alerts(card.use, options))
     if isinstance(card.note, str) and screening.suggests_crisis(card.note):
         reasons.append(clinical.crisis_words_reason("diary note"))
     latest = clinical.card_latest(urges, risk_targets(targets))
@@ -494,6 +522,12 @@ def save_card(
             conflict=["card_id", "target_id"],
             update=["urge", "acted"],
         )
+    recovery.save_details(
+        session,
+        card_id,
+        recovery.Details(card.use, tuple(card.triggers), card.mat),  # type: ignore[arg-type]
+        new_card=not existed,
+    )
     risk = route(
         session,
         actor,

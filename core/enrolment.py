@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from sqlalchemy import delete, exists, update
 from sqlmodel import Session, col, select
@@ -89,14 +90,19 @@ def standing(session: Session, actor: Actor, participant_id: int, today: date) -
 
 
 class DischargeForm(inputs.Form):
-    participant_id: inputs.RecordId("Choose someone on your caseload.")
-    day: inputs.Day("Choose the discharge date.")
-    status: inputs.OneOf(
-        clinical.DISCHARGE_STATUSES,
-        "Choose how they left the program: " + ", ".join(s.lower() for s in clinical.DISCHARGE_STATUSES.values()) + ".",
-    )
-    keep_family_consent: inputs.Flag("Say whether family sharing continues.")
-    today: inputs.Day("The date has changed since this page opened; reload it.")
+    participant_id: Annotated[int, inputs.RecordId("Choose someone on your caseload.")]
+    day: Annotated[date, inputs.Day("Choose the discharge date.")]
+    status: Annotated[
+        str,
+        inputs.OneOf(
+            clinical.DISCHARGE_STATUSES,
+            "Choose how they left the program: "
+            + ", ".join(s.lower() for s in clinical.DISCHARGE_STATUSES.values())
+            + ".",
+        ),
+    ]
+    keep_family_consent: Annotated[bool, inputs.Flag("Say whether family sharing continues.")]
+    today: Annotated[date, inputs.Day("The date has changed since this page opened; reload it.")]
 
 
 def discharge(

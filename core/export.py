@@ -8,7 +8,7 @@ import zipfile
 
 from sqlmodel import Session
 
-from core import aftercare, alerts, attendance, checkups, diary, goals, practice, safety, screeners
+from core import aftercare, alerts, attendance, checkups, diary, goals, practice, recovery, safety, screeners
 from core.access import Actor
 from core.models import AppUser
 from core.program import user_today
@@ -120,6 +120,7 @@ def record_zip(session: Session, actor: Actor, participant_id: int) -> bytes:
     )
     files["goals.csv"] = goals.goals_csv(session, actor, participant_id)  # treatment-plan goals, weekly ratings
     files["aftercare_plan.csv"] = aftercare.aftercare_csv(session, actor, participant_id)
+    files.update(recovery.export_files(session, actor, participant_id))  # use, triggers, MAT, counters
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in files.items():

@@ -12,6 +12,9 @@ from typing import Protocol
 from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, false, inspect, text
 from sqlmodel import Field, SQLModel
 
+DEFAULT_SUBSTANCES = ("alcohol", "cannabis", "opioids", "stimulants", "benzodiazepines", "other")
+DEFAULT_SUBSTANCES_JSON = '["alcohol", "cannabis", "opioids", "stimulants", "benzodiazepines", "other"]'
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -78,6 +81,16 @@ class Program(SQLModel, table=True):
     escalation_minutes: int = Field(default=30, sa_column_kwargs={"server_default": "30"})
     # After discharge a participant reads their own record and safety plan for this many days.
     discharge_access_days: int = Field(default=90, sa_column_kwargs={"server_default": "90"})
+
+    # Substance-use programs: the substances their card offers (core.clinical.SUBSTANCES keys), and
+    # the medications for addiction treatment asked about on the card ([]: not asked).
+    substances: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_SUBSTANCES),
+        sa_column=Column(JSON, nullable=False, server_default=text(f"'{DEFAULT_SUBSTANCES_JSON}'")),
+    )
+    mat_medications: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default=text("'[]'"))
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -714,3 +727,64 @@ class Discharge(SQLModel, table=True):
     family_consent_kept: bool = False
     recorded_by_id: int = Field(foreign_key="app_user.id")
     recorded_at: datetime = Field(default_factory=utcnow)
+
+
+class SubstanceUse(SQLModel, table=True):
+    """What was used on a card's day, roughly how much (core/recovery.py): one row per substance."""
+
+    __tablename__ = "substance_use"
+    __table_args__ = (UniqueConstraint("card_id", "substance", name="uq_substance_use_card"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="diary_card.id")
+    substance: str = Field(max_length=16)
+    amount: int | None = None
+    unit: str = Field(default="", max_length=8)
+
+
+class CardTrigger(SQLModel, table=True):
+    """What was going on around a card's substance urge or use (people, places, feelings, HALT)."""
+
+    __tablename__ = "card_trigger"
+    __table_args__ = (UniqueConstraint("card_id", "trigger", name="uq_card_trigger"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="diary_card.id")
+    trigger: str = Field(max_length=16)
+
+
+class PracticeTrigger(SQLModel, table=True):
+    """What was going on when a skill was practised (the practice log's optional triggers)."""
+
+    __tablename__ = "practice_trigger"
+    __table_args__ = (UniqueConstraint("entry_id", "trigger", name="uq_practice_trigger"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="practice_entry.id")
+    trigger: str = Field(max_length=16)
+
+
+class MatDose(SQLModel, table=True):
+    """A medication for addiction treatment taken as prescribed that day, or not (one per card and medication)."""
+
+    __tablename__ = "mat_dose"
+    __table_args__ = (UniqueConstraint("card_id", "medication", name="uq_mat_dose_card"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="diary_card.id")
+    medication: str = Field(max_length=16)
+    taken: str = Field(max_length=16)  # yes | no | not_prescribed
+
+
+class RecoveryCounter(SQLModel, table=True):
+    """A days-in-recovery counter the participant keeps for one substance (or "any"), shown or hidden."""
+
+    __tablename__ = "recovery_counter"
+    __table_args__ = (UniqueConstraint("participant_id", "substance", name="uq_recovery_counter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="app_user.id")
+    substance: str = Field(max_length=16)
+    start_on: date  # the first day without it, in the participant's own calendar
+    shown: bool = True
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -261,6 +261,8 @@ class ProgramSettings:
     checkup_interval_days: int
     crisis_region: str
     local_crisis_resources: tuple[dict, ...]
+    substances: tuple[str, ...] = ()  # substance-use programs: the card's list (core/recovery.py)
+    mat_medications: tuple[str, ...] = ()  # medications for addiction treatment asked about on the card
 
     @classmethod
     def of(cls, program: Program) -> ProgramSettings:
@@ -274,6 +276,8 @@ class ProgramSettings:
             program.checkup_interval_days,
             program.crisis_region,
             tuple(dict(item) for item in program.local_crisis_resources or [] if isinstance(item, dict)),
+            tuple(program.substances or ()),
+            tuple(program.mat_medications or ()),
         )
 
 

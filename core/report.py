@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from core import aftercare, alerts, checkups, clinical, diary, goals, practice
+from core import aftercare, alerts, checkups, clinical, diary, goals, practice, recovery
 from core.access import Actor
 from core.program import participant_overview, user_zone
 
@@ -318,6 +318,7 @@ def progress_report(session: Session, actor: Actor, participant_id: int, today: 
         f"{goals.report_section(session, actor, participant_id)}"
         f"{aftercare.report_section(session, actor, participant_id)}"
         f"<h2>PHQ-9 item 9 over time</h2>{_item9_rows(past['phq9'])}"
+        f"{recovery.report_html(session, actor, participant_id, start, today)}"  # substance use, AUDIT-C, DAST-10
         f"<h2>Alerts</h2>{_alert_rows(alert_history, zone)}"
         f"<h2>Notes from diary cards</h2><ul>{notes or '<li>None in this period.</li>'}</ul>"
         f"<p class='meta'>Change markers from intake: PHQ-9 ±{clinical.PHQ9_RELIABLE_CHANGE} (reliable change); "

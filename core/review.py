@@ -16,7 +16,20 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from core import aftercare, alerts, attendance, checkups, clinical, diary, goals, notify, practice, screeners, sharing
+from core import (
+    aftercare,
+    alerts,
+    attendance,
+    checkups,
+    clinical,
+    diary,
+    goals,
+    notify,
+    practice,
+    recovery,
+    screeners,
+    sharing,
+)
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
@@ -67,6 +80,7 @@ class Review:
     goals: list[GoalView] = field(default_factory=list)  # the treatment plan's goals, in order
     goal_ratings: list[RatingView] = field(default_factory=list)  # every weekly rating of them
     aftercare: Plan | None = None  # the relapse-prevention and aftercare plan's newest version
+    recovery: recovery.Panel | None = None  # substance-use programs: counters, use, MAT, triggers (#20)
 
     @property
     def target_labels(self) -> dict[str, str]:
@@ -136,4 +150,5 @@ def review_of(
         goals=plan.goals,
         goal_ratings=plan.ratings,
         aftercare=aftercare.current_plan(session, actor, participant_id),
+        recovery=recovery.panel(session, actor, participant_id, since, today),
     )

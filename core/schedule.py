@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import delete, exists, func
@@ -133,19 +134,25 @@ def _clock(value) -> time:
 
 
 class SlotForm(inputs.Form):
-    weekday: inputs.Whole(0, 6, "Choose a day of the week.", optional=False)
-    start: inputs.Custom(_clock)
-    end: inputs.Custom(_clock)
-    topic: inputs.Name(TOPIC_MAX, "The topic", optional=True, too_long=f"Keep the topic under {TOPIC_MAX} characters.")
+    weekday: Annotated[int, inputs.Whole(0, 6, "Choose a day of the week.", optional=False)]
+    start: Annotated[time, inputs.Custom(_clock)]
+    end: Annotated[time, inputs.Custom(_clock)]
+    topic: Annotated[
+        str,
+        inputs.Name(TOPIC_MAX, "The topic", optional=True, too_long=f"Keep the topic under {TOPIC_MAX} characters."),
+    ]
 
 
 class PatternForm(inputs.Form):
-    timezone: inputs.Custom(_zone_name, inputs.Limit(max_chars=ZONE_MAX))
-    length_weeks: inputs.Whole(
-        *clinical.PROGRAM_WEEKS_RANGE,
-        f"Choose a length from {clinical.PROGRAM_WEEKS_RANGE[0]} to {clinical.PROGRAM_WEEKS_RANGE[1]} weeks.",
-        optional=False,
-    )
+    timezone: Annotated[str, inputs.Custom(_zone_name, inputs.Limit(max_chars=ZONE_MAX))]
+    length_weeks: Annotated[
+        int,
+        inputs.Whole(
+            *clinical.PROGRAM_WEEKS_RANGE,
+            f"Choose a length from {clinical.PROGRAM_WEEKS_RANGE[0]} to {clinical.PROGRAM_WEEKS_RANGE[1]} weeks.",
+            optional=False,
+        ),
+    ]
 
 
 def check_slots(slots) -> tuple[list[Slot], dict[str, str]]:
@@ -379,12 +386,12 @@ def sessions_between(session: Session, actor: Actor, participant_id: int, start:
 
 
 class OneOffForm(inputs.Form):
-    participant_id: inputs.RecordId("Choose someone on your caseload.")
-    kind: inputs.OneOf(clinical.ONE_OFF_KINDS, "Choose an individual or a family session.")
-    day: inputs.Day("Choose the session's date.")
-    start: inputs.Custom(_clock)
-    end: inputs.Custom(_clock)
-    today: inputs.Day("The date has changed since this page opened; reload it.")
+    participant_id: Annotated[int, inputs.RecordId("Choose someone on your caseload.")]
+    kind: Annotated[str, inputs.OneOf(clinical.ONE_OFF_KINDS, "Choose an individual or a family session.")]
+    day: Annotated[date, inputs.Day("Choose the session's date.")]
+    start: Annotated[time, inputs.Custom(_clock)]
+    end: Annotated[time, inputs.Custom(_clock)]
+    today: Annotated[date, inputs.Day("The date has changed since this page opened; reload it.")]
 
 
 def add_session(

@@ -22,6 +22,7 @@ from core.models import (
     Alert,
     AppUser,
     Attendance,
+    CardTrigger,
     CaseloadAssignment,
     Checkup,
     ConsentGrant,
@@ -32,10 +33,13 @@ from core.models import (
     FavouriteSkill,
     GoalRating,
     Homework,
+    MatDose,
     PracticeEntry,
     Program,
+    RecoveryCounter,
     Role,
     SafetyPlanVersion,
+    SubstanceUse,
     ThoughtRecord,
     TreatmentGoal,
     id_of,
@@ -183,8 +187,68 @@ def seed_demo(session: Session, *, rounds: int, today: date | None = None) -> Pr
     seed_goals(session, participants, today)
     seed_aftercare(session, participants, today)
     seed_discharge(session, participants[COMPLETED[0]], therapists[1], today)
+    seed_recovery(session, program, participants, today)
     session.commit()
     return program
+
+
+DEMO_LAPSE_DAYS_AGO = 9  # Eli's last lapse: his alcohol counter shows 9 days, restarted kindly
+
+
+def seed_recovery(session: Session, program: Program, participants: dict[str, AppUser], today: date) -> None:
+    """Dual diagnosis for the demo: the program asks about buprenorphine and naltrexone; Eli's lapses
+    name what he used and what was going on, his last one DEMO_LAPSE_DAYS_AGO days ago, he takes
+    naltrexone, and he keeps an alcohol counter on Today."""
+    program.mat_medications = ["buprenorphine", "naltrexone"]
+    session.add(program)
+    eli = participants["eli"]
+    target = session.exec(
+        select(DiaryTarget.id).where(DiaryTarget.program_id == program.id, DiaryTarget.key == "substance_use")
+    ).one()
+    cards = session.exec(select(DiaryCard).where(DiaryCard.participant_id == eli.id).order_by(DiaryCard.day)).all()
+    urges = {u.card_id: u for u in session.exec(select(DiaryUrge).where(DiaryUrge.target_id == target))}
+    lapse_day = today - timedelta(days=DEMO_LAPSE_DAYS_AGO)
+    last = max((c for c in cards if c.day <= lapse_day), key=lambda c: c.day)
+    rotation = (("alcohol", 5, "drinks", ["people", "lonely"]), ("cannabis", 2, "times", ["tired", "feelings"]))
+    for n, card in enumerate(cards):
+        urge = urges.get(card.id)
+        if urge is None:
+            continue
+        if card.day > last.day and urge.acted:  # nothing used since the last lapse
+            urge.acted = False
+            session.add(urge)
+        if card.id == last.id:
+            urge.acted, urge.urge = True, 4
+            session.add(urge)
+        if urge.acted:
+            substance, amount, unit, triggers = rotation[0] if card.id == last.id else rotation[n % 2]
+            session.add(SubstanceUse(card_id=card.id, substance=substance, amount=amount, unit=unit))
+            session.add_all(CardTrigger(card_id=card.id, trigger=t) for t in triggers)
+        elif (urge.urge or 0) >= 3:
+            session.add(CardTrigger(card_id=card.id, trigger=("lonely", "tired", "places")[n % 3]))
+        session.add(MatDose(card_id=card.id, medication="naltrexone", taken="no" if n % 11 == 5 else "yes"))
+    session.add(RecoveryCounter(participant_id=eli.id, substance="alcohol", start_on=eli.started_on, shown=True))
+    rules = {
+        key: (label, clinical.DEFAULT_TARGET_RULES.get(key, clinical.NO_RULE))
+        for key, label in clinical.DEFAULT_TARGETS
+    }
+    opened = datetime.combine(last.day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=23)
+    outcome = alerts.route(  # the last lapse's alert, as a real save would have opened it, since resolved
+        session,
+        None,
+        participant_id=eli.id,
+        source_key=f"diary:{last.day}",
+        day=last.day,
+        reasons=clinical.diary_reasons({"substance_use": (4, True)}, rules) + clinical.lapse_reasons({"alcohol"}),
+        latest=clinical.card_latest({"substance_use": (4, True)}, rules),
+        now=opened,
+    )
+    alert = session.get(Alert, outcome.alert_id)
+    if alert is not None and alert.resolved_at is None:
+        alert.acknowledged_at = alert.resolved_at = opened + timedelta(hours=14)
+        alert.acknowledgement = "Talked it through in session: a lapse after a family party; plan updated."
+        alert.acknowledged_by_id = _therapist_of(session, eli.id)
+        session.add(alert)
 
 
 NOTES = (

@@ -8,7 +8,7 @@ from ui import auth
 
 actor = auth.guard(Role.ADMIN)
 
-from core import clinical, diary
+from core import clinical, diary, recovery
 from core import program as programs
 from core.db import session_scope
 from core.errors import ValidationError
@@ -96,6 +96,31 @@ with st.form("checkup_interval"):
             st.success(f"Check-ups now fall due every {int(days)} days.")
         except ValidationError as exc:
             st.error(exc.fields["interval"])
+
+if current.substance_use_tracking:  # dual diagnosis (#20): what the card lists, which MAT it asks about
+    st.subheader("Substance use on the card")
+    with st.form("substance_options"):
+        chosen = st.pills(
+            "Substances the card lists (as-needed and over-the-counter medicines are always there)",
+            list(clinical.SUBSTANCES),
+            selection_mode="multi",
+            format_func=clinical.SUBSTANCES.get,
+            default=list(current.substances),
+        )
+        medicines = st.pills(
+            "Medication for addiction treatment: ask “taken as prescribed” for",
+            list(clinical.MAT_MEDICATIONS),
+            selection_mode="multi",
+            format_func=clinical.MAT_MEDICATIONS.get,
+            default=list(current.mat_medications),
+        )
+        if st.form_submit_button("Save", width="stretch"):
+            try:
+                with session_scope() as session:
+                    recovery.set_program_options(session, actor, substances=chosen, mat_medications=medicines)
+                st.success("Saved: the card asks about these from now on.")
+            except ValidationError as exc:
+                st.error(" ".join(exc.fields.values()))
 
 st.subheader("Diary-card urges")
 st.caption(

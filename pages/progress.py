@@ -10,7 +10,7 @@ from ui.i18n import N_, _
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import attendance, charts, checkups, clinical, diary, goals, practice
+from core import attendance, charts, checkups, clinical, diary, goals, practice, recovery
 from core import encouragement as words
 from core.db import session_scope
 from core.program import participant_overview, user_today
@@ -67,6 +67,14 @@ if urges_tab.open:
         chart_widgets.chart(charts.skills_by_module, cards, span=span, sentence=words.skills_used(cards))
         chart_widgets.chart(charts.practice_by_module, practised, span=span, sentence=words.practice(practised))
         chart_widgets.chart(charts.helpfulness, entries, sentence=words.helpfulness(entries))
+        with session_scope() as session:  # substance-use programs: what precedes urges and lapses
+            triggers = (
+                recovery.trigger_counts(session, actor, actor.id, start, today)
+                if recovery.options_for(session, actor.id) is not None
+                else None
+            )
+        if triggers is not None:
+            chart_widgets.chart(recovery.triggers_map, triggers, sentence=recovery.triggers_sentence(triggers))
 if checkups_tab.open:
     with checkups_tab:
         for kind in kinds:

@@ -17,6 +17,7 @@ from core.skills import skills_by_id
 from ui import aftercare as aftercare_ui
 from ui import charts as chart_widgets
 from ui import goals as goals_ui
+from ui import recovery as recovery_ui
 from ui import skills as skills_ui
 from ui.diary import week_grid
 from ui.forms import FieldErrors, with_limits
@@ -231,6 +232,9 @@ if r.family:
             for m in r.family
         )
     )
+
+if r.recovery is not None:
+    recovery_ui.review_section(r.recovery)
 
 st.subheader("Alerts")
 if not r.alerts:

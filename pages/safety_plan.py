@@ -8,10 +8,11 @@ from ui.i18n import _
 
 actor = auth.guard(Role.PARTICIPANT)
 
-from core import safety
+from core import recovery, safety
 from core.db import session_scope
-from core.program import crisis_resources_for, user_zone
+from core.program import crisis_resources_for, program_of, user_zone
 from ui import crisis
+from ui import recovery as recovery_ui
 from ui import safety as plan_ui
 
 st.title(_("My safety plan"))
@@ -21,6 +22,7 @@ with session_scope() as session:
     plan = safety.current_plan(session, actor, actor.id)
     resources = crisis_resources_for(session, actor.program_id)
     zone = user_zone(session, actor.id)
+    options = recovery.options_of(program_of(session, actor))  # naloxone, where the program lists opioids/stimulants
 
 viewing, editing, changes = st.tabs([_("My plan"), _("Edit"), _("Changes")])
 with viewing:
@@ -35,6 +37,8 @@ with viewing:
     )
 with editing:
     st.caption(_("Your therapist can see and edit this plan with you. Every change is kept."))
+    if options is not None and options.naloxone:
+        recovery_ui.naloxone_prompt(plan)
     plan_ui.editor(actor, actor.id, plan, key="plan_edit", zone=zone)
 with changes:
     with session_scope() as session:

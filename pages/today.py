@@ -10,13 +10,14 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from datetime import datetime
 
-from core import alerts, checkups, diary, enrolment, goals, practice, schedule, screeners
+from core import alerts, checkups, diary, enrolment, goals, practice, recovery, schedule, screeners
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import participant_overview, program_of, user_today, user_zone, week_in_program
 from core.skills import catalogue
 from ui import goals as goals_ui
 from ui import greetings, risk
+from ui import recovery as recovery_ui
 from ui.diary import card_form, day_label, forget_draft, keep_drafts, unsaved_days
 from ui.forms import FieldErrors, with_limits
 from ui.text import md
@@ -117,17 +118,25 @@ goals_ui.rate_this_week(actor, goal_board)  # treatment-plan goals, rated once a
 # A new participant's card starts on their first day, not before their account existed.
 days = [d for d in diary.fillable_days(today) if overview.first_day is None or d >= overview.first_day] or [today]
 craving_on = bool(program and program.substance_use_tracking)
+options = recovery.options_of(program)  # substance-use programs: what was used, triggers, MAT
 
 
 with session_scope() as session:  # read once per page run, not on every tap of the card
     saved_cards = {c.day: c for c in diary.cards_between(session, actor, actor.id, days[-1], today)}
+    if options is not None:  # the cards' details, and the days-in-recovery counters
+        details = recovery.details_between(session, actor, actor.id, days[-1], today)
+        saved_cards = {c.day: c for c in recovery.with_details(list(saved_cards.values()), details)}
+        my_counters = recovery.counters(session, actor, actor.id)
+        recovery_ui.counters_on_today(my_counters)
 
 
 @st.fragment
 def the_card() -> None:
     """The day's card. A fragment: each answer reruns the card alone, and is kept as that day's
     draft for the session (ui/diary.py), so switching days or screens loses nothing."""
-    keep_drafts(days, saved_cards, targets=targets, modules=catalogue(current()), craving_on=craving_on)
+    keep_drafts(
+        days, saved_cards, targets=targets, modules=catalogue(current()), craving_on=craving_on, options=options
+    )
     unsaved = set(unsaved_days(days))
     day = (
         st.segmented_control(
@@ -166,6 +175,7 @@ def the_card() -> None:
         craving_on=craving_on,
         modules=catalogue(current()),
         errors=errors,
+        options=options,
     )
     if entered is not None:
         try:
@@ -227,3 +237,27 @@ def the_card() -> None:
 
 the_card()
 risk.show_pending(actor, top, page="today")
+
+
+def _save_counter(substance, start_on, shown) -> dict[str, str] | None:
+    try:
+        with session_scope() as session:
+            recovery.set_counter(
+                session, actor, participant_id=actor.id, substance=substance, start_on=start_on, shown=shown
+            )
+    except ValidationError as exc:
+        return dict(exc.fields)
+    return None
+
+
+def _remove_counter(substance) -> None:
+    with session_scope() as session:
+        recovery.remove_counter(session, actor, participant_id=actor.id, substance=substance)
+
+
+if options is not None:
+    recovery_ui.counter_settings(
+        options=options, counters=my_counters, today=today, save=_save_counter, remove=_remove_counter
+    )
+    if options.naloxone:
+        recovery_ui.naloxone()

@@ -9,13 +9,14 @@ import time
 
 import streamlit as st
 
-from core import clinical, practice
+from core import clinical, practice, recovery
 from core.access import Actor
 from core.db import session_scope
 from core.errors import ValidationError
 from core.practice import PracticeInput, PracticeView, ThoughtInput
 from core.skills import TOOLS, skill_for_tool, skills_by_id
 from ui import animation, crisis, risk
+from ui import recovery as recovery_ui
 from ui.forms import FieldErrors, with_limits
 from ui.i18n import N_, _, current, skill_name
 
@@ -99,6 +100,7 @@ def practice_form(
             key=f"situation_{k}",
         )
         errors.slot("situation")
+        triggers = recovery_ui.practice_triggers_field(actor, k)  # substance-use programs only (#20)
         what = _("Urge") if start.tool == "urge_surfing" else _("Distress")
         distress_before = st.pills(
             _("**{what} before** · 0 = none, 10 = the most").format(what=what),
@@ -136,6 +138,10 @@ def practice_form(
     try:
         with session_scope() as session:
             view = practice.save_practice(session, actor, participant_id=actor.id, entry_key=entry_key, entry=entry)
+            if triggers:  # what was going on, for the triggers map (kept as it was when none are chosen)
+                recovery.set_practice_triggers(
+                    session, actor, participant_id=actor.id, entry_key=entry_key, triggers=triggers
+                )
     except ValidationError as exc:
         errors.show(
             with_limits(

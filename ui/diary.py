@@ -9,7 +9,9 @@ import streamlit as st
 
 from core import clinical
 from core.diary import CardInput, CardView, Target
+from core.recovery import SUBSTANCE_TARGET, CardOptions
 from core.skills import Module, skills_by_id
+from ui import recovery as recovery_ui
 from ui.forms import FieldErrors, over_limit
 from ui.i18n import _, current, short_day, weekday
 from ui.text import md
@@ -66,6 +68,7 @@ def _same(a: CardInput, b: CardInput, targets: list[Target]) -> bool:
             c.sleep_hours,
             c.medication,
             c.note or "",
+            *recovery_ui.normal(c),
         )
 
     return normal(a) == normal(b)
@@ -75,7 +78,12 @@ _MISSING = object()
 
 
 def _answers_in_state(
-    day: date, targets: list[Target], modules: tuple[Module, ...], craving_on: bool, base: CardInput
+    day: date,
+    targets: list[Target],
+    modules: tuple[Module, ...],
+    craving_on: bool,
+    base: CardInput,
+    options: CardOptions | None = None,
 ) -> CardInput | None:
     """The answers the browser sent for `day`'s card, read before anything is drawn (None if none).
 
@@ -112,6 +120,7 @@ def _answers_in_state(
         sleep_hours=get(f"sleep_{k}", base.sleep_hours),
         medication=get(f"medication_{k}", base.medication),
         note=get(f"note_{k}", base.note) or "",
+        **recovery_ui.answers_in_state(get, k, base, options),
     )
 
 
@@ -122,13 +131,14 @@ def keep_drafts(
     targets: list[Target],
     modules: tuple[Module, ...],
     craving_on: bool,
+    options: CardOptions | None = None,
 ) -> None:
     """Fold what the browser sent for every day's card into that day's draft (see above)."""
     drafts = st.session_state.setdefault(DRAFTS, {})
     for day in days:
         existing = saved.get(day)
         base = drafts.get(day.isoformat()) or (existing.as_input() if existing else CardInput(mood=None))
-        entered = _answers_in_state(day, targets, modules, craving_on, base)
+        entered = _answers_in_state(day, targets, modules, craving_on, base, options)
         if entered is None:
             continue
         if _same(entered, existing.as_input() if existing else CardInput(mood=None), targets):
@@ -146,6 +156,7 @@ def card_form(
     craving_on: bool,
     modules: tuple[Module, ...],
     errors: FieldErrors,
+    options: CardOptions | None = None,
 ) -> CardInput | None:
     """Draw the card; return what was entered when Save is tapped.
 
@@ -176,6 +187,8 @@ def card_form(
 
     st.markdown(_("**Urges** · 0 = none, 5 = extreme"))
     urges = {}
+    use: dict = {}
+    triggers: list[str] = []
     for target in targets:
         urge, acted = start.urges.get(target.key, (None, False))
         value = st.segmented_control(
@@ -184,6 +197,10 @@ def card_form(
         did = st.toggle(_("Acted on it"), value=acted, key=f"acted_{target.key}_{k}")
         urges[target.key] = (value, did)
         errors.slot(f"urge_{target.key}")
+        if options is not None and target.key == SUBSTANCE_TARGET:  # what, how much, what was going on
+            use, triggers = recovery_ui.use_fields(
+                k=k, start=start, urge=value, acted=did, options=options, errors=errors
+            )
 
     craving = None
     if craving_on:
@@ -230,6 +247,7 @@ def card_form(
         width="stretch",
     )
     errors.slot("medication")
+    mat = recovery_ui.mat_fields(k=k, start=start, options=options, errors=errors) if options is not None else {}
     # No max_chars: a browser given more than max_chars (a paste) keeps nothing at all. Whatever
     # is typed stays; a note over the limit is marked at once with how much to cut.
     note = st.text_area(
@@ -253,6 +271,9 @@ def card_form(
         sleep_hours=sleep,
         medication=medication,
         note=note or "",
+        use=use,
+        triggers=triggers,
+        mat=mat,
     )
     saved_input = existing.as_input() if existing else CardInput(mood=None)
     drafts = st.session_state.setdefault(DRAFTS, {})

@@ -26,7 +26,8 @@ def test_progress_page_shows_sentences_and_charts(app):
     assert charts_on(app) == 2  # Mood: mood and emotions, nothing else built
     open_tab(app, "Urges & skills")
     assert "No urges were recorded in this period." in texts(app)  # under the urges chart: Alex's last two weeks
-    assert charts_on(app) == 4
+    assert charts_on(app) == 5  # + the triggers map (the demo program tracks substance use)
+    assert "No triggers recorded yet" in " ".join(str(c.proto.spec) for c in app.get("plotly_chart"))
     open_tab(app, "Sleep & days")
     assert "diary cards in this period" in texts(app)
     assert charts_on(app) == 3

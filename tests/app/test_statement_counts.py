@@ -41,18 +41,22 @@ from ui import auth
 SCREENS = {  # (in this order: the save makes today's card, which Today then shows)
     # A save is two runs: the tap's run writes the card, then the page runs again (st.rerun) so the
     # day's saved card and any crisis response are drawn from the top.
-    # + the treatment-plan goals (one query a run); + the AUDIT-C/DAST-10 waiting (two queries: the
-    # program's substance-use flag; intakes and requests); + the next session of the schedule and its
-    # topic (one query, core.schedule.next_session); + where they are in the program: discharged people
-    # get a kind word instead (core.enrolment.standing)
-    "Diary save": ("alex", "pages/today.py", 49),
-    "Today": ("alex", "pages/today.py", 19),
+    # Today: + the treatment-plan goals (one query a run); + the AUDIT-C/DAST-10 waiting (two queries:
+    # the program's substance-use flag; intakes and requests); + the next session of the schedule and
+    # its topic (one query, core.schedule.next_session); + where they are in the program: discharged
+    # people get a kind word instead (core.enrolment.standing); + dual diagnosis (#20): the cards'
+    # use/triggers/MAT (one UNION query) and the days-in-recovery counters (two, always).
+    # A save adds the save's clearing of what an edit took off (three deletes).
+    "Diary save": ("alex", "pages/today.py", 55),
+    "Today": ("alex", "pages/today.py", 22),
     "My progress": ("alex", "pages/progress.py", 17),  # + goals and ratings (one query)
     "My cards": ("alex", "pages/my_cards.py", 7),
     # + the discharged, who leave the list but stay findable (one query, core.enrolment.discharged_caseload)
     "Caseload": ("dr.chen", "pages/caseload.py", 9),
-    # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one); + the aftercare plan (one)
-    "Review": ("dr.chen", "pages/review.py", 24),
+    # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one); + the aftercare plan (one);
+    # + recovery (#20): the program's options, the counters (two, always), the cards' use/triggers/MAT
+    # (one UNION), the triggers map (cards, practice): six
+    "Review": ("dr.chen", "pages/review.py", 30),
     "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 15),
 }

@@ -62,6 +62,7 @@ from core import (
     notify,
     practice,
     program,
+    recovery,
     safety,
     schedule,
     screeners,
@@ -83,8 +84,11 @@ from core.models import (
     Homework,
     NotificationSetting,
     OutboxMessage,
+    PracticeEntry,
+    PracticeTrigger,
     Program,
     ProgramSession,
+    RecoveryCounter,
     RiskFollowup,
 )
 from core.seed import DEMO_PASSWORD
@@ -234,6 +238,9 @@ def _card_call(session, w, a):
             sleep_hours=a["sleep_hours"],
             medication=a["medication"],
             note=a["note"],
+            use=a["use"],
+            triggers=a["triggers"],
+            mat=a["mat"],
         )
     )
     return diary.save_card(session, w.alex, participant_id=a["participant_id"], day=a["day"], card=card)
@@ -254,6 +261,10 @@ def _card_check(session, w, a, result):
     assert view.medication == a["medication"]
     assert view.note == expect_free(a["note"])
     assert result.late == (a["day"] < w.today)
+    details = recovery.details_between(session, w.alex, w.alex.id, a["day"], a["day"]).get(a["day"])
+    triggers = tuple(t for t in clinical.TRIGGERS if t in a["triggers"])
+    assert (details.triggers if details else ()) == triggers
+    assert (details.mat if details else {}) == {m: v for m, v in a["mat"].items() if v is not None}
 
 
 case(
@@ -276,6 +287,11 @@ case(
         sleep_hours=st.none() | st.integers(0, 48).map(lambda n: n / 2),
         medication=st.none() | st.sampled_from(list(clinical.MEDICATION_CHOICES)),
         note=typed_text(clinical.NOTE_MAX_CHARS, multiline=True),
+        use=st.just({}),  # (use needs "acted on" substance use: the hostile side tries it anyway)
+        triggers=st.lists(st.sampled_from(list(clinical.TRIGGERS)), max_size=4),
+        mat=st.dictionaries(  # the demo program asks about these two
+            st.sampled_from(["buprenorphine", "naltrexone"]), st.none() | st.sampled_from(list(clinical.MAT_CHOICES))
+        ),
     ),
     hostile=lambda w: dict(
         participant_id=hostile_id(w.ids),
@@ -299,11 +315,24 @@ case(
         sleep_hours=st.one_of(st.floats(allow_nan=True, allow_infinity=True), hostile_int(0, 24)),
         medication=hostile_choice(clinical.MEDICATION_CHOICES),
         note=hostile_text(clinical.NOTE_MAX_CHARS),
+        use=st.one_of(
+            wrong_type(),
+            st.dictionaries(
+                st.sampled_from([*clinical.USE_KINDS, "heroin\x00", "\u202e"]),
+                st.one_of(st.tuples(hostile_int(1, 40), hostile_choice(clinical.USE_UNITS)), hostile_int(1, 40)),
+                max_size=2,
+            ),
+        ),
+        triggers=st.one_of(wrong_type(), st.lists(hostile_choice(clinical.TRIGGERS), max_size=3)),
+        mat=st.one_of(
+            wrong_type(),
+            st.dictionaries(hostile_choice(clinical.MAT_MEDICATIONS), hostile_choice(clinical.MAT_CHOICES), max_size=2),
+        ),
     ),
     call=_card_call,
     check=_card_check,
     gate=frozenset({"participant_id"}),
-    tables=("diary_card", "diary_urge", "alert", "audit_event"),
+    tables=("diary_card", "diary_urge", "substance_use", "card_trigger", "mat_dose", "alert", "audit_event"),
 )
 
 
@@ -778,6 +807,131 @@ case(
     ),
     gate=frozenset({"participant_id"}),
     tables=("checkup_request", "audit_event"),
+)
+
+
+# dual diagnosis: recovery counters, practice triggers, the program's substances and MAT (core/recovery.py) --
+
+
+def _counter_check(session, w, a, result):
+    row = session.execute(
+        select(RecoveryCounter).where(
+            RecoveryCounter.participant_id == w.alex.id, RecoveryCounter.substance == a["substance"]
+        )
+    ).scalar_one()
+    assert row.start_on == a["start_on"] <= w.today and row.shown is a["shown"]
+    assert result.count.days >= 0
+
+
+case(
+    "recovery.set_counter",
+    valid=lambda w: fixed(
+        participant_id=st.just(w.alex.id),
+        substance=st.sampled_from(list(clinical.COUNTER_KINDS)),
+        start_on=st.dates(w.today - timedelta(days=400), w.today),
+        shown=st.booleans(),
+    ),
+    hostile=lambda w: dict(
+        participant_id=hostile_id(w.ids),
+        substance=hostile_choice(clinical.COUNTER_KINDS),
+        start_on=hostile_day(w.today),
+        shown=hostile_flag(),
+    ),
+    call=lambda s, w, a: recovery.set_counter(
+        s,
+        w.alex,
+        participant_id=a["participant_id"],
+        substance=a["substance"],
+        start_on=a["start_on"],
+        shown=a["shown"],
+    ),
+    check=_counter_check,
+    gate=frozenset({"participant_id"}),
+    tables=("recovery_counter", "audit_event"),
+)
+
+case(
+    "recovery.remove_counter",
+    valid=lambda w: fixed(participant_id=st.just(w.alex.id), substance=st.sampled_from(list(clinical.COUNTER_KINDS))),
+    hostile=lambda w: dict(participant_id=hostile_id(w.ids), substance=hostile_choice(clinical.COUNTER_KINDS)),
+    call=lambda s, w, a: recovery.remove_counter(
+        s, w.alex, participant_id=a["participant_id"], substance=a["substance"]
+    ),
+    check=lambda s, w, a, r: _truth(
+        s.execute(
+            select(RecoveryCounter.id).where(
+                RecoveryCounter.participant_id == w.alex.id, RecoveryCounter.substance == a["substance"]
+            )
+        ).first()
+        is None
+    ),
+    gate=frozenset({"participant_id"}),
+    tables=("recovery_counter", "audit_event"),
+)
+
+
+def _practice_triggers_setup(session, w):
+    key = uuid.uuid4().hex
+    practice.save_practice(
+        session,
+        w.alex,
+        participant_id=w.alex.id,
+        entry_key=key,
+        entry=practice.PracticeInput(skill_id="urge_surfing", distress_before=6),
+    )
+    return {"entry": key}
+
+
+case(
+    "recovery.set_practice_triggers",
+    valid=lambda w: fixed(
+        participant_id=st.just(w.alex.id),
+        entry_key=st.just(Ref("entry")),
+        triggers=st.lists(st.sampled_from(list(clinical.TRIGGERS)), max_size=8),
+    ),
+    hostile=lambda w: dict(
+        participant_id=hostile_id(w.ids),
+        entry_key=st.one_of(hostile_text(40), st.just("k" * 100_000)),
+        triggers=st.one_of(wrong_type(), st.lists(hostile_choice(clinical.TRIGGERS), max_size=4)),
+    ),
+    setup=_practice_triggers_setup,
+    call=lambda s, w, a: recovery.set_practice_triggers(
+        s, w.alex, participant_id=a["participant_id"], entry_key=a["entry_key"], triggers=a["triggers"]
+    ),
+    check=lambda s, w, a, r: _truth(
+        sorted(
+            s.execute(
+                select(PracticeTrigger.trigger)
+                .join(PracticeEntry, PracticeEntry.id == PracticeTrigger.entry_id)
+                .where(PracticeEntry.entry_key == a["entry_key"])
+            )
+            .scalars()
+            .all()
+        )
+        == sorted(set(a["triggers"]))
+    ),
+    gate=frozenset({"participant_id"}),
+    tables=("practice_trigger", "practice_entry", "audit_event"),
+)
+
+case(
+    "recovery.set_program_options",
+    valid=lambda w: fixed(
+        substances=st.lists(st.sampled_from(list(clinical.SUBSTANCES)), min_size=1, max_size=6),
+        mat_medications=st.lists(st.sampled_from(list(clinical.MAT_MEDICATIONS)), max_size=5),
+    ),
+    hostile=lambda w: dict(
+        substances=st.one_of(wrong_type(), st.lists(hostile_choice(clinical.SUBSTANCES), max_size=3)),
+        mat_medications=st.one_of(wrong_type(), st.lists(hostile_choice(clinical.MAT_MEDICATIONS), max_size=3)),
+    ),
+    call=lambda s, w, a: recovery.set_program_options(
+        s, w.admin, substances=a["substances"], mat_medications=a["mat_medications"]
+    ),
+    check=lambda s, w, a, r: _truth(
+        s.execute(select(Program.substances).where(Program.id == w.admin.program_id)).scalar_one()
+        == [k for k in clinical.SUBSTANCES if k in a["substances"]]
+    ),
+    tables=("program", "audit_event"),
 )
 
 
@@ -2190,6 +2344,8 @@ INTERNAL = {
     "access.record": "audit rows: category/action/ref come from closed sets in core and fail loudly otherwise",
     "access.record_many": "the same, for a list core has already queried",
     "alerts.route": "called by core with Reasons core built",
+    "recovery.save_details": "called by diary.save_card with details recovery.check already cleaned",
+    "seed.seed_recovery": "the demo seed, with core's own values",
     "alerts.screen_free_text": "called by core after the text was validated",
     "alerts.raise_missed_checkins": "the scheduled job and the worker, with core's own today",
     "auth.end_all_sessions": "called by core with a user id it just read",

@@ -101,6 +101,10 @@ def test_the_record_zip_round_trips(session, demo):
         "attendance.csv",
         "goals.csv",  # treatment-plan goals and weekly ratings (#19)
         "aftercare_plan.csv",
+        "substance_use.csv",  # dual diagnosis (#20): use, triggers, MAT, counters
+        "triggers.csv",
+        "mat.csv",
+        "recovery_counters.csv",
         "README.txt",
     }
     practice_rows = list(csv.DictReader(io.StringIO(archive.read("practice_log.csv").decode())))

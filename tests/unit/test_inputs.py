@@ -592,15 +592,25 @@ def test_every_text_cell_of_every_export_is_spreadsheet_safe(session, demo):
             participant_id=alex.id, skill_id="tipp", assigned_by_id=rivera.id, assigned_on=today, note=next(payload)
         )
     )
-    session.add(
-        DiaryCard(
-            participant_id=alex.id,
-            day=today - timedelta(days=400),
-            mood=5,
-            note=next(payload),
-            medication=None,
-            skills=[next(payload)],
-        )
+    old_card = DiaryCard(
+        participant_id=alex.id,
+        day=today - timedelta(days=400),
+        mood=5,
+        note=next(payload),
+        medication=None,
+        skills=[next(payload)],
+    )
+    session.add(old_card)
+    session.flush()
+    from core.models import CardTrigger, MatDose, RecoveryCounter, SubstanceUse
+
+    session.add_all(  # the dual-diagnosis files (#20): closed sets and numbers only, checked all the same
+        [
+            SubstanceUse(card_id=old_card.id, substance="alcohol", amount=3, unit="drinks"),
+            CardTrigger(card_id=old_card.id, trigger="people"),
+            MatDose(card_id=old_card.id, medication="naltrexone", taken="yes"),
+            RecoveryCounter(participant_id=alex.id, substance="alcohol", start_on=today - timedelta(days=30)),
+        ]
     )
     alert = session.exec(select(Alert).where(Alert.participant_id == alex.id)).first() or Alert(
         participant_id=alex.id, trigger="x", severity="review", source_key="legacy"
@@ -616,6 +626,20 @@ def test_every_text_cell_of_every_export_is_spreadsheet_safe(session, demo):
         participant_id=alex.id,
         base_version=plan.version,
         content={**plan.content, "coping_alone": ["=1+1 is maths homework"]},
+    )
+    from core import aftercare
+
+    aftercare.save_plan(  # the aftercare plan's file too (#19): typed lines, people, appointments
+        session,
+        rivera,
+        participant_id=alex.id,
+        base_version=None,  # alex has no aftercare plan in the demo
+        content={
+            "triggers": [next(payload)],
+            "people": [{"name": "+Sam", "phone": "555 0100"}],
+            "appointments": [{"provider": "@clinic", "date": today + timedelta(days=7), "contact": "-1"}],
+            "medication": "=2+2 as prescribed",
+        },
     )
 
     files = {
