@@ -50,14 +50,22 @@ TABS = ("Mood", "Urges & skills", "Check-ups", "Sleep & days")
 mood_tab, urges_tab, checkups_tab, days_tab = st.tabs(TABS, key="progress_tab", on_change="rerun")
 if mood_tab.open:
     with mood_tab:
-        chart_widgets.chart(charts.mood, cards, span=span, sentence=words.mood(cards))
-        chart_widgets.emotions(cards, key="progress_emotions", sentence=words.emotions(cards), span=span)
+        chart_widgets.chart(charts.mood, cards, span=span, sentence=words.mood(cards), owner=actor.id)
+        chart_widgets.emotions(
+            cards, key="progress_emotions", sentence=words.emotions(cards), span=span, owner=actor.id
+        )
 if urges_tab.open:
     with urges_tab:
-        chart_widgets.chart(charts.urges_acted_skills, cards, targets, span=span, sentence=words.urges(cards))
-        chart_widgets.chart(charts.skills_by_module, cards, span=span, sentence=words.skills_used(cards))
-        chart_widgets.chart(charts.practice_by_module, practised, span=span, sentence=words.practice(practised))
-        chart_widgets.chart(charts.helpfulness, entries, sentence=words.helpfulness(entries))
+        chart_widgets.chart(
+            charts.urges_acted_skills, cards, targets, span=span, sentence=words.urges(cards), owner=actor.id
+        )
+        chart_widgets.chart(
+            charts.skills_by_module, cards, span=span, sentence=words.skills_used(cards), owner=actor.id
+        )
+        chart_widgets.chart(
+            charts.practice_by_module, practised, span=span, sentence=words.practice(practised), owner=actor.id
+        )
+        chart_widgets.chart(charts.helpfulness, entries, sentence=words.helpfulness(entries), owner=actor.id)
 if checkups_tab.open:
     with checkups_tab:
         for kind in kinds:
@@ -71,6 +79,7 @@ if checkups_tab.open:
                 shown,
                 span=span if shown else None,
                 sentence=words.checkup(kind, past[kind]),
+                owner=actor.id,
             )
         st.caption(
             f"Triangles mark a change since your first check-up: {clinical.PHQ9_RELIABLE_CHANGE}+ points on "
@@ -80,6 +89,6 @@ if checkups_tab.open:
         )
 if days_tab.open:
     with days_tab:
-        chart_widgets.chart(charts.adherence, cards, start, today, sentence=words.adherence(cards))
-        chart_widgets.chart(charts.sleep, cards, span=span, sentence=words.sleep(cards))
-        chart_widgets.chart(charts.medication, cards, span=span)
+        chart_widgets.chart(charts.adherence, cards, start, today, sentence=words.adherence(cards), owner=actor.id)
+        chart_widgets.chart(charts.sleep, cards, span=span, sentence=words.sleep(cards), owner=actor.id)
+        chart_widgets.chart(charts.medication, cards, span=span, owner=actor.id)
