@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
 from core import charts, clinical
@@ -32,11 +33,24 @@ def show(figure_: go.Figure, sentence: str = "") -> None:
     st.plotly_chart(figure_, config=charts.CHART_CONFIG, width="stretch")
     if sentence:
         st.write(sentence)
-    columns, rows = charts.as_table(figure_)
-    if rows:
-        title = figure_.layout.title.text or "this chart"
+    title, table = _table_of(figure_)
+    if table is not None:
         with st.expander(f"The numbers behind {md(title)}", icon=":material/table:"):
-            st.table(pd.DataFrame(rows, columns=columns).set_index(columns[0]))
+            st.table(table, hide_index=False)  # (said, so Streamlit does not convert it back to pandas to ask)
+
+
+def _table_of(figure_: go.Figure) -> tuple[str, pa.Table | None]:
+    """The figure's title and its numbers as a table, worked out once per figure: a cached figure
+    carries its table, so a rerun that changes nothing rebuilds neither (on Review, building
+    eleven tables on every rerun cost more than drawing the charts). Kept as Arrow, which is what
+    st.table sends: the first column stays the rows' header (pandas' index, in the schema)."""
+    made = getattr(figure_, "_iop_table", None)
+    if made is None:
+        columns, rows = charts.as_table(figure_)
+        table = pa.Table.from_pandas(pd.DataFrame(rows, columns=columns).set_index(columns[0])) if rows else None
+        made = (figure_.layout.title.text or "this chart", table)
+        figure_._iop_table = made  # (never read by Plotly: an underscore attribute is ours)
+    return made
 
 
 def chart(builder: Callable[..., go.Figure], *args, sentence: str = "", owner: int | None = None, **kwargs) -> None:

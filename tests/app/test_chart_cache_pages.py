@@ -63,3 +63,6 @@ def test_a_saved_card_is_on_the_charts_at_the_next_rerun(app, new_app, session):
     chen.run()
     assert 0 in mood_points(app) and 0 in mood_points(chen)
     assert charts.FIGURES.builds > built
+    # The numbers under the chart (built once with its figure) follow it: dates as the row headers.
+    table = app.table[0].value
+    assert table.index.name == "Date" and "0" in set(table["Daily mood"])
