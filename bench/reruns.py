@@ -149,7 +149,9 @@ def screens(url: str, clinic: Clinic) -> dict[str, Screen]:
         "floor: one-line script": _floor(FLOOR_LINE),
         "floor: one-chart Plotly script": _floor(FLOOR_CHART),
         "Today": _signed_in(clinic.participant, "pages/today.py"),
-        "Diary save": _signed_in(clinic.participant, "pages/today.py"),
+        # Someone else's card: saving the card of the participant that Today, Review and Family home
+        # show made each round of those screens a rerun after a save (every chart drawn afresh).
+        "Diary save": _signed_in(clinic.crowd[-1], "pages/today.py"),
         "My progress": _signed_in(clinic.participant, "pages/progress.py"),
         "My cards": _signed_in(clinic.participant, "pages/my_cards.py"),
         "Caseload": _signed_in(clinic.therapist_15, "pages/caseload.py"),

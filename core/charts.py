@@ -17,7 +17,10 @@ On a phone the charts must agree with each other:
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import hashlib
+import threading
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable, Hashable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -60,6 +63,78 @@ _AXIS = {
 _MONDAY = "2024-01-01 00:00"  # a Monday: every date axis ticks on Mondays
 _DAY_MS = 24 * 3600 * 1000
 PHONE_PLOT_WIDTH = 300  # px of plot a chart has on a 390 px phone (page padding, margins off)
+
+# --- built once per change of the data ---------------------------------------------------------
+
+
+class FigureCache:
+    """Built figures, least recently used dropped past `size`, for the whole process.
+
+    The key is (participant, data version, figure, params): a rerun that changes nothing finds its
+    figures here, a save changes the version, and the participant is part of the key, so a figure
+    is only ever served for the person it was built from (two people with the same answers saved
+    at the same moment still get a figure each). Thread-safe: every session of a server shares it.
+    A figure is never mutated after it is built (the pages only read it).
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self.builds = 0  # figures built (tests and the bench count them)
+        self._figures: OrderedDict[Hashable, go.Figure] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], go.Figure]) -> go.Figure:
+        with self._lock:
+            figure = self._figures.get(key)
+            if figure is not None:
+                self._figures.move_to_end(key)
+                return figure
+        figure = build()  # outside the lock: two sessions may build the same figure once each, never wait
+        with self._lock:
+            self.builds += 1
+            self._figures[key] = figure
+            self._figures.move_to_end(key)
+            while len(self._figures) > self.size:
+                self._figures.popitem(last=False)
+        return figure
+
+    def clear(self) -> None:
+        with self._lock:
+            self._figures.clear()
+
+    def __len__(self) -> int:
+        return len(self._figures)
+
+
+FIGURES = FigureCache()
+
+
+def _version_of(value: Any) -> Any:
+    """A value's part of the data version. Rows that record their last write (`updated_at`: a
+    diary card's is set by every save and edit) count as (how many, the latest write), so the
+    whole history is not printed and hashed on every rerun; anything else (parameters, check-up
+    and practice rows, a few dozen at most) as its repr."""
+    if isinstance(value, list | tuple) and value and all(hasattr(v, "updated_at") for v in value):
+        return ("rows", len(value), max(v.updated_at for v in value))
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), _version_of(v)) for k, v in value.items()))
+    return repr(value)
+
+
+def data_version(*args: Any, **kwargs: Any) -> str:
+    """The version of the data one figure draws: changes whenever the data does."""
+    parts = (tuple(_version_of(a) for a in args), tuple(sorted((k, _version_of(v)) for k, v in kwargs.items())))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+
+
+def cached(owner: int | None, builder: Callable[..., go.Figure], *args: Any, **kwargs: Any) -> go.Figure:
+    """`builder(*args, **kwargs)` for participant `owner`, from FIGURES when its data has not
+    changed since it was built. `owner=None` (a figure of no one participant's data) is keyed by
+    its data alone."""
+    # The language is part of the key: a figure's words (titles, legends) are in the reader's language,
+    # and a participant's Spanish chart is not their English-reading therapist's.
+    key = (owner, i18n.current(), f"{builder.__module__}.{builder.__qualname__}", data_version(*args, **kwargs))
+    return FIGURES.get(key, lambda: builder(*args, **kwargs))
 
 
 def _legend_rows(names: list[str], width: int = PHONE_PLOT_WIDTH) -> int:

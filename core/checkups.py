@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -117,9 +118,7 @@ class Status:
         return self.due_slot is not None
 
 
-def _status(
-    kind: str, regular: list[Checkup], open_request: CheckupRequest | None, today: date, interval: int
-) -> Status:
+def _status(kind: str, regular: list[Any], open_request: CheckupRequest | None, today: date, interval: int) -> Status:
     if open_request is not None:
         return Status(kind, f"extra-{open_request.id}", today, False, None, open_request.id)
     if not regular:
@@ -140,7 +139,15 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
     program = session.get(Program, user.program_id) if user is not None and user.program_id else None
     today = today or user_today(session, participant_id)
     interval = program.checkup_interval_days if program else clinical.CHECKUP_INTERVAL_DAYS
-    rows = session.exec(select(Checkup).where(Checkup.participant_id == participant_id)).all()
+    # The three columns the schedule needs, not whole rows: Today runs this on every rerun, and a
+    # row's answers and timestamps cost more to load than the schedule does to work out.
+    rows: list[Any] = list(
+        session.exec(
+            select(col(Checkup.kind), col(Checkup.slot_key), col(Checkup.day)).where(
+                Checkup.participant_id == participant_id
+            )
+        ).all()
+    )
     requests = session.exec(
         select(CheckupRequest)
         .where(CheckupRequest.participant_id == participant_id, col(CheckupRequest.fulfilled_by_id).is_(None))

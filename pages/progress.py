@@ -59,14 +59,22 @@ mood_tab, urges_tab, checkups_tab, days_tab, goals_tab = st.tabs(
 )
 if mood_tab.open:
     with mood_tab:
-        chart_widgets.chart(charts.mood, cards, span=span, sentence=words.mood(cards))
-        chart_widgets.emotions(cards, key="progress_emotions", sentence=words.emotions(cards), span=span)
+        chart_widgets.chart(charts.mood, cards, span=span, sentence=words.mood(cards), owner=actor.id)
+        chart_widgets.emotions(
+            cards, key="progress_emotions", sentence=words.emotions(cards), span=span, owner=actor.id
+        )
 if urges_tab.open:
     with urges_tab:
-        chart_widgets.chart(charts.urges_acted_skills, cards, targets, span=span, sentence=words.urges(cards))
-        chart_widgets.chart(charts.skills_by_module, cards, span=span, sentence=words.skills_used(cards))
-        chart_widgets.chart(charts.practice_by_module, practised, span=span, sentence=words.practice(practised))
-        chart_widgets.chart(charts.helpfulness, entries, sentence=words.helpfulness(entries))
+        chart_widgets.chart(
+            charts.urges_acted_skills, cards, targets, span=span, sentence=words.urges(cards), owner=actor.id
+        )
+        chart_widgets.chart(
+            charts.skills_by_module, cards, span=span, sentence=words.skills_used(cards), owner=actor.id
+        )
+        chart_widgets.chart(
+            charts.practice_by_module, practised, span=span, sentence=words.practice(practised), owner=actor.id
+        )
+        chart_widgets.chart(charts.helpfulness, entries, sentence=words.helpfulness(entries), owner=actor.id)
         with session_scope() as session:  # substance-use programs: what precedes urges and lapses
             triggers = (
                 recovery.trigger_counts(session, actor, actor.id, start, today)
@@ -74,7 +82,9 @@ if urges_tab.open:
                 else None
             )
         if triggers is not None:
-            chart_widgets.chart(recovery.triggers_map, triggers, sentence=recovery.triggers_sentence(triggers))
+            chart_widgets.chart(
+                recovery.triggers_map, triggers, sentence=recovery.triggers_sentence(triggers), owner=actor.id
+            )
 if checkups_tab.open:
     with checkups_tab:
         for kind in kinds:
@@ -88,6 +98,7 @@ if checkups_tab.open:
                 shown,
                 span=span if shown else None,
                 sentence=words.checkup(kind, past[kind]),
+                owner=actor.id,
             )
         st.caption(
             _(
@@ -103,9 +114,9 @@ if checkups_tab.open:
         )
 if days_tab.open:
     with days_tab:
-        chart_widgets.chart(charts.adherence, cards, start, today, sentence=words.adherence(cards))
-        chart_widgets.chart(charts.sleep, cards, span=span, sentence=words.sleep(cards))
-        chart_widgets.chart(charts.medication, cards, span=span)
+        chart_widgets.chart(charts.adherence, cards, start, today, sentence=words.adherence(cards), owner=actor.id)
+        chart_widgets.chart(charts.sleep, cards, span=span, sentence=words.sleep(cards), owner=actor.id)
+        chart_widgets.chart(charts.medication, cards, span=span, owner=actor.id)
 if goals_tab.open:
     with goals_tab:
         if goal_board.goals:

@@ -77,13 +77,13 @@ if r.week:
 else:
     st.info("No diary cards in this week.")
 
-chart_widgets.show(charts.mood(r.cards))
-chart_widgets.show(charts.urges_acted_skills(r.cards, r.target_labels))
-chart_widgets.emotions(r.cards, key="review_emotions")
-chart_widgets.show(charts.skills_by_module(r.cards))
-chart_widgets.show(charts.adherence(r.cards, r.since, r.today))
-chart_widgets.show(charts.medication(r.cards))
-chart_widgets.show(charts.sleep(r.cards))
+chart_widgets.chart(charts.mood, r.cards, owner=r.participant_id)
+chart_widgets.chart(charts.urges_acted_skills, r.cards, r.target_labels, owner=r.participant_id)
+chart_widgets.emotions(r.cards, key="review_emotions", owner=r.participant_id)
+chart_widgets.chart(charts.skills_by_module, r.cards, owner=r.participant_id)
+chart_widgets.chart(charts.adherence, r.cards, r.since, r.today, owner=r.participant_id)
+chart_widgets.chart(charts.medication, r.cards, owner=r.participant_id)
+chart_widgets.chart(charts.sleep, r.cards, owner=r.participant_id)
 
 st.subheader("Attendance")
 st.write(attendance.summary(r.attendance, period=f"in the {SPAN}"))
@@ -147,8 +147,10 @@ with st.expander("Assign a skill as homework", icon=":material/assignment_add:")
             st.success(f"Assigned {skills_by_id()[hw_skill].name}. It shows first in their skills library.")
 
 st.subheader("Skills practice")
-chart_widgets.show(charts.helpfulness(r.practice))
-chart_widgets.show(charts.practice_by_module(practice.practised_per_day(r.practice, r.thought_records)))
+chart_widgets.chart(charts.helpfulness, r.practice, owner=r.participant_id)
+chart_widgets.chart(
+    charts.practice_by_module, practice.practised_per_day(r.practice, r.thought_records), owner=r.participant_id
+)
 if r.practice_this_week:
     st.markdown(f"**Practice logged this week** · {len(r.practice_this_week)}")
     skills_ui.practice_table(r.practice_this_week)
@@ -167,7 +169,7 @@ definitions = checkups.questionnaires()
 for kind, history in r.checkups.items():
     if not history:
         continue
-    chart_widgets.show(charts.checkup_trajectory(kind, history))
+    chart_widgets.chart(charts.checkup_trajectory, kind, history, owner=r.participant_id)
     latest = history[-1]
     language = f", {answered_in(latest.language)}" if answered_in(latest.language) else ""
     with st.expander(
@@ -194,7 +196,7 @@ if r.screeners:
     screener_defs = screeners.screeners()
     for kind, history in r.screeners.items():
         if history:
-            chart_widgets.show(charts.checkup_trajectory(kind, history))
+            chart_widgets.chart(charts.checkup_trajectory, kind, history, owner=r.participant_id)
             latest = history[-1]
             with st.expander(
                 f"Latest {screener_defs[kind].name} item by item ({latest.day:%b} {latest.day.day}: "

@@ -10,7 +10,7 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from datetime import datetime
 
-from core import alerts, checkups, diary, enrolment, goals, practice, recovery, schedule, screeners
+from core import checkups, diary, enrolment, goals, practice, recovery, schedule, screeners
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import participant_overview, program_of, user_today, user_zone, week_in_program
@@ -18,8 +18,8 @@ from core.skills import catalogue
 from ui import goals as goals_ui
 from ui import greetings, risk
 from ui import recovery as recovery_ui
-from ui.diary import card_form, day_label, forget_draft, keep_drafts, unsaved_days
-from ui.forms import FieldErrors, with_limits
+from ui.diary import card_form, card_to_save, day_label, keep_drafts, save_tapped, unsaved_days
+from ui.forms import FieldErrors
 from ui.text import md
 from ui.timefmt import local_time
 
@@ -50,6 +50,9 @@ with session_scope() as session:
     targets = diary.targets_for(session, actor.program_id)
     zone = user_zone(session, actor.id)
     today = user_today(session, actor.id)
+    tapped = card_to_save()  # Save was tapped: save first, in this run, and draw the saved card once
+    if tapped:
+        save_tapped(session, actor, tapped, today=today, page="today")
     due = [s for s in checkups.statuses(session, actor, actor.id, today) if s.is_due]
     screens = (
         [s for s in screeners.statuses(session, actor, actor.id, today) if s.is_due]
@@ -167,7 +170,7 @@ def the_card() -> None:
         st.caption(_("Filling in a past day is fine — it will be marked as filled in late."))
 
     errors = FieldErrors()
-    entered = card_form(
+    card_form(
         day=day,
         today=today,
         existing=existing,
@@ -177,32 +180,6 @@ def the_card() -> None:
         errors=errors,
         options=options,
     )
-    if entered is not None:
-        try:
-            with session_scope() as session:
-                result = diary.save_card(
-                    session, actor, participant_id=actor.id, day=day, card=entered, language=current()
-                )
-                streak = diary.streak(diary.recent_days_with_cards(session, actor, actor.id, today), today)
-        except ValidationError as exc:
-            # Still marked after the crisis dialog closes; a note over the limit says how much to cut.
-            st.session_state[f"card_errors_{day}"] = with_limits(
-                exc.fields, {"note": (entered.note, diary.clinical.NOTE_MAX_CHARS)}
-            )
-            risk.respond(actor, alerts.risk_of(exc), page="today")  # risk answers are routed all the same
-            if alerts.risk_of(exc).risky:
-                st.rerun(scope="app")  # the crisis response is drawn at the top of the page
-        else:
-            st.session_state.pop(f"card_errors_{day}", None)
-            forget_draft(day)
-            risk.respond(actor, result.risk, page="today")
-            st.session_state["card_saved"] = {
-                "day": day,
-                "created": result.created,
-                "risky": result.risk.risky,
-                "streak": streak,
-            }
-            st.rerun()  # the whole page: a crisis response goes at its top, and the day is no longer unsaved
     if f"card_errors_{day}" in st.session_state:
         errors.show(st.session_state[f"card_errors_{day}"])
         st.error(

@@ -1,37 +1,31 @@
 """Chart widgets shared by My progress, the therapist's review and the family home.
 
-A figure is built once per change of its data: `chart(builder, *args)` keys a process-wide cache
-by the builder and a digest of exactly the data it draws, so a rerun that changes nothing (a tap
-elsewhere on the page, the period picked again, another tab) rebuilds nothing, and any change to
-the data (a card saved or edited, its `updated_at` included) is a new key. The key is the data,
-so a figure is only ever served to someone who already read that very data through core's gate.
+A figure is built once per change of its data: `chart(builder, *args, owner=participant_id)`
+looks it up in core.charts.FIGURES (a bounded, process-wide LRU; core stays streamlit-free) by
+(participant, data version, figure, params). The version is the cards' count and last write
+(`updated_at`, set by every save) plus the repr of the small rest, so a rerun that changes nothing
+(a tap elsewhere on the page, the period picked again, another tab) rebuilds nothing, a save
+rebuilds what it changed, and a figure is only ever served for the participant it was drawn from.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
 from core import charts, clinical
-from ui.i18n import _, current
+from ui.i18n import _
 from ui.text import md
 
 
-@st.cache_resource(max_entries=512, ttl=3600, show_spinner=False)
-def _built(builder: str, digest: str, _build: Callable[[], go.Figure]) -> go.Figure:
-    # Shared by every session: never mutated after this (st.plotly_chart only reads it).
-    return _build()
-
-
-def figure(builder: Callable[..., go.Figure], *args, **kwargs) -> go.Figure:
-    """`builder(*args, **kwargs)`, from the cache when the same data was drawn before."""
-    # The language is part of the key: a figure's words (titles, legends) are in the reader's language.
-    digest = hashlib.blake2b(repr((current(), args, sorted(kwargs.items()))).encode(), digest_size=20).hexdigest()
-    return _built(f"{builder.__module__}.{builder.__qualname__}", digest, lambda: builder(*args, **kwargs))
+def figure(builder: Callable[..., go.Figure], *args, owner: int | None = None, **kwargs) -> go.Figure:
+    """`builder(*args, **kwargs)` of participant `owner`'s data, from the cache when that data has
+    not changed since it was drawn (shared by every session: never mutate what this returns)."""
+    return charts.cached(owner, builder, *args, **kwargs)
 
 
 def show(figure_: go.Figure, sentence: str = "") -> None:
@@ -40,20 +34,33 @@ def show(figure_: go.Figure, sentence: str = "") -> None:
     st.plotly_chart(figure_, config=charts.CHART_CONFIG, width="stretch")
     if sentence:
         st.write(sentence)
-    columns, rows = charts.as_table(figure_)
-    if rows:
-        title = figure_.layout.title.text or _("this chart")
+    title, table = _table_of(figure_)
+    if table is not None:
         with st.expander(_("The numbers behind {title}").format(title=md(title)), icon=":material/table:"):
-            st.table(pd.DataFrame(rows, columns=columns).set_index(columns[0]))
+            st.table(table, hide_index=False)  # (said, so Streamlit does not convert it back to pandas to ask)
 
 
-def chart(builder: Callable[..., go.Figure], *args, sentence: str = "", **kwargs) -> None:
-    """Build (or reuse) and show a chart, with its sentence."""
-    show(figure(builder, *args, **kwargs), sentence)
+def _table_of(figure_: go.Figure) -> tuple[str, pa.Table | None]:
+    """The figure's title and its numbers as a table, worked out once per figure: a cached figure
+    carries its table, so a rerun that changes nothing rebuilds neither (on Review, building
+    eleven tables on every rerun cost more than drawing the charts). Kept as Arrow, which is what
+    st.table sends: the first column stays the rows' header (pandas' index, in the schema)."""
+    made = getattr(figure_, "_iop_table", None)
+    if made is None:
+        columns, rows = charts.as_table(figure_)
+        table = pa.Table.from_pandas(pd.DataFrame(rows, columns=columns).set_index(columns[0])) if rows else None
+        made = (figure_.layout.title.text or _("this chart"), table)
+        figure_._iop_table = made  # (never read by Plotly: an underscore attribute is ours)
+    return made
+
+
+def chart(builder: Callable[..., go.Figure], *args, sentence: str = "", owner: int | None = None, **kwargs) -> None:
+    """Build (or reuse) and show a chart of participant `owner`'s data, with its sentence."""
+    show(figure(builder, *args, owner=owner, **kwargs), sentence)
 
 
 @st.fragment
-def emotions(cards, *, key: str, sentence: str = "", span=None) -> None:
+def emotions(cards, *, key: str, sentence: str = "", span=None, owner: int | None = None) -> None:
     """Emotions over time, two lines to start with (the two felt most strongly), and a choice of
     which to show: five lines at once were unreadable on a phone. A fragment, so picking redraws
     this chart alone."""
@@ -68,4 +75,6 @@ def emotions(cards, *, key: str, sentence: str = "", span=None) -> None:
     if cards and not chosen:
         st.caption(_("Pick an emotion above to see it over time."))
         return
-    chart(charts.emotions, cards, [k for k in clinical.EMOTIONS if k in chosen], span=span, sentence=sentence)
+    chart(
+        charts.emotions, cards, [k for k in clinical.EMOTIONS if k in chosen], span=span, sentence=sentence, owner=owner
+    )

@@ -7,12 +7,15 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from core import clinical
+from core import alerts, clinical, diary
+from core.access import Actor
 from core.diary import CardInput, CardView, Target
+from core.errors import ValidationError
 from core.recovery import SUBSTANCE_TARGET, CardOptions
 from core.skills import Module, skills_by_id
 from ui import recovery as recovery_ui
-from ui.forms import FieldErrors, over_limit
+from ui import risk
+from ui.forms import FieldErrors, over_limit, with_limits
 from ui.i18n import _, current, short_day, weekday
 from ui.text import md
 
@@ -147,6 +150,62 @@ def keep_drafts(
             drafts[day.isoformat()] = entered
 
 
+TAPPED = "card_to_save"  # session state: (day, CardInput) whose Save was tapped, saved by the next run
+
+
+def _tap_save(
+    day: date,
+    targets: list[Target],
+    modules: tuple[Module, ...],
+    craving_on: bool,
+    existing: CardView | None,
+    options: CardOptions | None = None,
+) -> None:
+    """Save's callback: runs before the script, with every answer the tap brought already in
+    session state. It keeps what was entered for the page to save, then asks for one run of the
+    whole page (not the card's fragment): that run saves first and draws the saved state once, with
+    a crisis response at the top. A save is one script run, one transaction, one commit."""
+    base = draft_for(day) or (existing.as_input() if existing else CardInput(mood=None))
+    st.session_state[TAPPED] = (day, _answers_in_state(day, targets, modules, craving_on, base, options) or base)
+    st.rerun()  # from a callback: the tap's fragment run is replaced by one run of the whole page
+
+
+def card_to_save() -> tuple[date, CardInput] | None:
+    """The card whose Save was just tapped, once (None when this run is not a Save tap)."""
+    return st.session_state.pop(TAPPED, None)
+
+
+def save_tapped(session, actor: Actor, tapped: tuple[date, CardInput], *, today: date, page: str) -> None:
+    """Save the tapped card in this run's unit of work, before the page reads anything, so the run
+    draws the saved card, the confirmation, and any crisis response at the top, once.
+
+    A double tap saves once (the card is an upsert on participant and day) and says "Saved" once;
+    a refusal keeps every answer as typed (the draft and the widgets are untouched) and marks the
+    fields, and risk answers are routed to the therapist whatever else was wrong."""
+    day, entered = tapped
+    try:
+        result = diary.save_card(session, actor, participant_id=actor.id, day=day, card=entered, language=current())
+    except ValidationError as exc:
+        # Still marked after the crisis dialog closes; a note over the limit says how much to cut.
+        st.session_state[f"card_errors_{day}"] = with_limits(
+            exc.fields, {"note": (entered.note, clinical.NOTE_MAX_CHARS)}
+        )
+        risk.respond(actor, alerts.risk_of(exc), page=page)  # risk answers are routed all the same
+        return
+    streak = diary.streak(diary.recent_days_with_cards(session, actor, actor.id, today), today)
+    st.session_state.pop(f"card_errors_{day}", None)
+    forget_draft(day)
+    risk.respond(actor, result.risk, page=page)
+    said = st.session_state.get("card_saved")
+    st.session_state["card_saved"] = {
+        "day": day,
+        # A second tap of the same answers, before the first "Saved" was drawn, is the same save.
+        "created": result.created or bool(said and said["day"] == day and said["created"]),
+        "risky": result.risk.risky,
+        "streak": streak,
+    }
+
+
 def card_form(
     *,
     day: date,
@@ -157,8 +216,8 @@ def card_form(
     modules: tuple[Module, ...],
     errors: FieldErrors,
     options: CardOptions | None = None,
-) -> CardInput | None:
-    """Draw the card; return what was entered when Save is tapped.
+) -> None:
+    """Draw the card. Save hands what was entered to the page's next run (`_tap_save`).
 
     Not an `st.form`: a form's answers live only in the browser until it is submitted, so moving to
     another day's card or another screen threw them away. Each answer reaches the server as it is
@@ -283,9 +342,14 @@ def card_form(
         drafts.pop(k, None)
     # One label and key whatever the card's state: a button whose identity changed between
     # runs would drop the tap that submitted it.
-    if not st.button(_("Save my card"), type="primary", width="stretch", key=f"save_{k}"):
-        return None
-    return entered
+    st.button(
+        _("Save my card"),
+        type="primary",
+        width="stretch",
+        key=f"save_{k}",
+        on_click=_tap_save,
+        args=(day, targets, modules, craving_on, existing, options),
+    )
 
 
 CALM, WARM = "47, 111, 115", "214, 110, 60"  # teal for good things, orange for intensity

@@ -13,6 +13,7 @@ from core import clinical, recovery
 from core.content import family_sections
 from core.recovery import CardOptions, Counter
 from ui.forms import FieldErrors
+from ui.i18n import _
 from ui.text import md
 
 _MISSING = object()
@@ -254,7 +255,8 @@ def naloxone_prompt(plan: Any) -> None:
     """The safety plan's prompt: naloxone belongs in "Making my space safer" (step 6)."""
     from core.safety import STEP_TITLES
 
-    step = STEP_TITLES["safer_environment"]
+    title = STEP_TITLES["safer_environment"]
+    step = _(title)
     written = " ".join(str(item) for item in (plan.items("safer_environment") if plan else [])).lower()
     if "naloxone" in written or "narcan" in written:
         st.caption(f"Your plan says where your naloxone is ({md(step)}). Check its date now and then.")

@@ -39,15 +39,17 @@ from ui import auth
 
 # screen: (who, page, statements per rerun)
 SCREENS = {  # (in this order: the save makes today's card, which Today then shows)
-    # A save is two runs: the tap's run writes the card, then the page runs again (st.rerun) so the
-    # day's saved card and any crisis response are drawn from the top.
+    # A save is one run of Today with the save at its start (the write check, the card's day and
+    # program, its upsert and urges, the use/triggers/MAT rows and the clearing of what an edit took
+    # off, the risk routing, the streak). It was two runs: the tap's fragment run wrote the card, then
+    # st.rerun() ran the page again to draw it. Save's callback now hands the card to one run of the
+    # whole page, which saves, then draws once.
     # Today: + the treatment-plan goals (one query a run); + the AUDIT-C/DAST-10 waiting (two queries:
     # the program's substance-use flag; intakes and requests); + the next session of the schedule and
     # its topic (one query, core.schedule.next_session); + where they are in the program: discharged
     # people get a kind word instead (core.enrolment.standing); + dual diagnosis (#20): the cards'
     # use/triggers/MAT (one UNION query) and the days-in-recovery counters (two, always).
-    # A save adds the save's clearing of what an edit took off (three deletes).
-    "Diary save": ("alex", "pages/today.py", 55),
+    "Diary save": ("alex", "pages/today.py", 38),
     "Today": ("alex", "pages/today.py", 22),
     "My progress": ("alex", "pages/progress.py", 17),  # + goals and ratings (one query)
     "My cards": ("alex", "pages/my_cards.py", 7),
@@ -80,9 +82,11 @@ def measure(new_app, engine, screen: str) -> db.Statements:
     if screen == "Diary save":
         day = today_key(at)
         fill_today(at, day, mood=6)  # the first save makes the card...
+        runs = len(at.routed)
         with db.counting(engine) as seen:
             fill_today(at, day, mood=7)  # ...this one changes it: a tap on Save
         assert "Changes saved." in " ".join(s.value for s in at.success)
+        assert len(at.routed) - runs == 1, "a save is one script run"
         return seen
     at.run()  # warm: first-run work is not a rerun's
     with db.counting(engine) as seen:
@@ -280,9 +284,12 @@ def test_each_screen_costs_a_fixed_number_of_statements_whatever_the_caseload_an
     )
     for screen in SCREENS:
         for seen in (small[screen], large[screen]):
-            runs = 2 if screen == "Diary save" else 1
-            assert seen.audit_inserts == runs, (screen, seen.writes)  # each run's events, one statement
-            assert seen.commits == runs, screen  # one transaction per run
+            # A save commits the card the moment it is written (core.diary.save_card), with the
+            # events so far, so nothing drawn after it can roll the card back; the run's reads
+            # after it are the second commit. Every other screen: one statement, one commit.
+            writes = 2 if screen == "Diary save" else 1
+            assert seen.audit_inserts == writes, (screen, seen.writes)
+            assert seen.commits == writes, screen
 
 
 def test_screens_that_only_read_write_nothing_but_their_audit_events(new_app, engine_of_app):

@@ -1,11 +1,13 @@
 """On a phone, with taps only: fill in today's card, save it, see the confirmation; a risky card
 shows the crisis lines at once; the week grid fits the screen."""
 
+import os
+import sqlite3
 from datetime import date
 
 import pytest
 
-from tests.e2e.conftest import fits, log_in, login_cookie, open_app, settle
+from tests.e2e.conftest import Server, fits, log_in, login_cookie, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -74,3 +76,124 @@ def test_a_risky_card_shows_crisis_lines_and_the_safety_steps(server, phone, art
     assert "tel:988" in hrefs and "tel:911" in hrefs
     panel.scroll_into_view_if_needed()
     phone.screenshot(path=artifacts / "diary-risk-panel.png")
+
+
+@pytest.fixture(scope="module")
+def counted(tmp_path_factory):
+    """A server of its own that logs one line per script run (IOP_LOG_LEVEL=DEBUG)."""
+    saved = os.environ.get("IOP_LOG_LEVEL")
+    os.environ["IOP_LOG_LEVEL"] = "DEBUG"
+    try:
+        srv = Server(tmp_path_factory.mktemp("counted-saves"))
+    finally:
+        if saved is None:
+            os.environ.pop("IOP_LOG_LEVEL")
+        else:
+            os.environ["IOP_LOG_LEVEL"] = saved
+    yield srv
+    srv.stop()
+
+
+def script_runs(srv) -> int:
+    srv.log.flush()
+    with open(srv.log.name) as log:
+        return log.read().count("iop: script run")
+
+
+def cards_on(srv, username: str, day: str) -> list[tuple[int, int]]:
+    with sqlite3.connect(srv.data_dir / "iop.db") as db:
+        return db.execute(
+            "SELECT c.id, c.mood FROM diary_card c JOIN app_user u ON u.id = c.participant_id"
+            " WHERE u.username = ? AND c.day = ?",
+            (username, day),
+        ).fetchall()
+
+
+# Every run the server starts for this page (ForwardMsg new_session, field 4), with how many
+# elements it sent (delta, field 5) and how it ended (script_finished, field 6: 0 whole script,
+# 2 stopped for a rerun, 3 a fragment run). A fragment run does not go through app.py, so the
+# server's "script run" log line alone cannot see it; this can.
+RUN_LOG = """(() => {
+  const runs = window.__iopRunLog = [];
+  const Native = window.WebSocket;
+  const varint = (b, i) => {
+    let v = 0, s = 0, x;
+    do { x = b[i++]; v += (x & 0x7f) * 2 ** s; s += 7; } while (x & 0x80);
+    return [v, i];
+  };
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (!(event.data instanceof ArrayBuffer)) return;
+        const b = new Uint8Array(event.data);
+        let i = 0;
+        while (i < b.length) {
+          let tag, value, n; [tag, i] = varint(b, i);
+          const number = Math.floor(tag / 8), wire = tag % 8;
+          if (wire === 0) { [value, i] = varint(b, i); } else if (wire === 2) { [n, i] = varint(b, i); i += n; }
+          else if (wire === 1) i += 8; else if (wire === 5) i += 4; else break;
+          if (number === 4) runs.push({elements: 0, status: null});
+          if (number === 5 && runs.length) runs[runs.length - 1].elements += 1;
+          if (number === 6 && runs.length) runs[runs.length - 1].status = value;
+        }
+      });
+    }
+  };
+})();"""
+
+
+def test_a_save_is_one_script_run_and_draws_the_saved_card(counted, phone):
+    """Save's callback hands the card to one run of the whole page, which saves and draws it. It
+    was two runs: the card's fragment run drew the card and saved, then st.rerun() ran the page."""
+    phone.context.add_init_script(script=RUN_LOG)
+    open_app(phone, counted.url)
+    log_in(phone, "harper")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "6")
+    settle(phone)
+    before, app_runs = phone.evaluate("() => window.__iopRunLog.length"), script_runs(counted)
+    save(phone)
+    phone.get_by_text("Saved. Thank you for checking in.").wait_for()
+    runs = phone.evaluate("() => window.__iopRunLog")[before:]
+    # The tap's fragment run is stopped before its body runs (no element sent); one run draws.
+    assert [r for r in runs if r["elements"]] == [runs[-1]] and runs[-1]["status"] == 0, runs
+    assert script_runs(counted) - app_runs == 1
+    assert [mood for _, mood in cards_on(counted, "harper", day)] == [6]
+    # The day is no longer marked unsaved: the page was drawn after the save, not before it.
+    assert "Not saved yet" not in phone.locator("[data-testid='stMain']").inner_text()
+
+
+def test_a_double_tap_on_save_saves_once_and_says_saved_once(counted, phone, artifacts):
+    open_app(phone, counted.url)
+    log_in(phone, "gray")
+    day = today_of(phone)
+    assert cards_on(counted, "gray", day) == []  # the demo leaves today empty
+    tap(phone, f"mood_{day}", "3")
+    settle(phone)
+    phone.get_by_role("button", name="Save my card").dblclick()
+    settle(phone)
+    phone.get_by_text("Saved. Thank you for checking in.").wait_for()
+    phone.screenshot(path=artifacts / "diary-double-tap.png")
+    main = phone.locator("[data-testid='stMain']").inner_text()
+    assert main.count("Saved. Thank you for checking in.") == 1 and "Changes saved" not in main
+    assert [mood for _, mood in cards_on(counted, "gray", day)] == [3]
+
+
+def test_a_refused_card_keeps_what_was_typed(counted, phone):
+    """No mood: refused, marked, and the note and ratings are still on the card to fix and save."""
+    open_app(phone, counted.url)
+    log_in(phone, "frankie")
+    day = today_of(phone)
+    tap(phone, f"sadness_{day}", "3")
+    phone.locator(f".st-key-note_{day} textarea").fill("Typed before the mood, kept after the refusal.")
+    save(phone)
+    phone.get_by_text("Your card isn't saved yet").wait_for()
+    assert (
+        phone.locator(f".st-key-note_{day} textarea").input_value() == "Typed before the mood, kept after the refusal."
+    )
+    assert cards_on(counted, "frankie", day) == []
+    tap(phone, f"mood_{day}", "5")
+    save(phone)
+    phone.get_by_text("Saved. Thank you for checking in.").wait_for()
+    assert [mood for _, mood in cards_on(counted, "frankie", day)] == [5]
