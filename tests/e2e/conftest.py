@@ -101,7 +101,7 @@ class Server:
         )
         self.wait_until_ready()
 
-    def wait_until_ready(self, timeout_s: float = 30) -> None:
+    def wait_until_ready(self, timeout_s: float = 120) -> None:  # a deadline, not a wait: ready is /_stcore/health
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
