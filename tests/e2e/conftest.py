@@ -59,6 +59,7 @@ def _server_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
+_STARTED = time.time()  # when this pytest process (a worker, with xdist) loaded the e2e fixtures
 _template: list[Path] = []  # the seeded database, built by the first Server of the session
 
 
@@ -136,8 +137,9 @@ def _template_cleanup():
 def artifacts() -> Path:
     folder = Path(os.environ.get("IOP_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("FAILED-*.png"):  # from an earlier run
-        stale.unlink()
+    for stale in folder.glob("FAILED-*.png"):  # from an earlier run (not another worker's, of this run)
+        if stale.stat().st_mtime < _STARTED:
+            stale.unlink(missing_ok=True)
     print(f"\nscreenshots: {folder}")
     return folder
 
