@@ -1,48 +1,73 @@
 #!/usr/bin/env bash
-# Lint (ruff, and mypy on core/), then every test on SQLite, then the database tests again on a
-# throwaway PostgreSQL server. A lint finding fails the run, after the tests have still run.
+# Lint (ruff, and mypy on core/), then every test on SQLite and, at the same time, the database
+# tests again on a throwaway PostgreSQL server. A lint finding fails the run, after the tests have
+# still run.
+#
+# Pace: each test phase runs with pytest-xdist workers (IOP_TEST_WORKERS, 2 by default; the
+# templates are built once per phase and shared, each test still gets a database of its own), and
+# the two phases run side by side: the SQLite phase waits on browsers and Streamlit servers (e2e)
+# while the PostgreSQL phase waits on its server, so together they keep both cores busy. The
+# PostgreSQL phase's output is printed, whole, once it ends.
+#
 # Prints pytest's 15 slowest steps per phase, and at the end how long each phase took: wall-clock
-# time, and the CPU time its processes used (on a shared machine the second is the steadier one).
+# time, and the CPU time its processes used (on a shared machine the second is the steadier one;
+# the PostgreSQL server's own CPU is shown on a line of its own).
 # Extra arguments go to pytest in both phases (e.g. `bash scripts/test-all.sh -x`).
+# IOP_TEST_PHASES="postgres" (or "lint", or "sqlite", or two of them) runs only those phases;
+# IOP_TEST_WORKERS=0 runs each phase in one process (pytest without xdist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-export PYTHONDONTWRITEBYTECODE=1
 export IOP_ARTIFACTS="${IOP_ARTIFACTS:-$PWD/test-artifacts}"
 mkdir -p "$IOP_ARTIFACTS"
+# Compiled bytecode is kept (in __pycache__ folders, which git ignores): with PYTHONDONTWRITEBYTECODE
+# set, as it may be in the environment, every pytest worker and every e2e server compiled the
+# project from source again, and pytest rewrote the asserts of hypothesis and of every test module
+# again (~5 CPU seconds per process, for the collection alone).
+unset PYTHONDONTWRITEBYTECODE
 
-# IOP_TEST_PHASES="postgres" (or "lint", or "sqlite") runs one phase only, for a quicker local check.
 PHASES="${IOP_TEST_PHASES:-lint sqlite postgres}"
-PYTEST=("$BIN/python" -m pytest -q --durations=15 "$@")
+WORKERS="${IOP_TEST_WORKERS:-2}"
+# loadgroup: the tests of one e2e module stay on one worker, so each module starts one server
+# (tests/conftest.py groups them); every other test goes to whichever worker is free.
+XDIST=()
+[ "$WORKERS" = 0 ] || XDIST=(-n "$WORKERS" --dist loadgroup)
+PYTEST=("$BIN/python" -m pytest -q --durations=15 "${XDIST[@]}" "$@")
 
 STARTED=$SECONDS
-TIMES=()
 PGROOT=""
-CPU_FILE=$(mktemp)
+WORK=$(mktemp -d /tmp/iop-test-all.XXXXXX)
+: > "$WORK/phases"
 cpu_seconds() {  # sets CPU: user + system seconds of this shell's finished children (bash's `times`,
-  times > "$CPU_FILE"   # which must run in this shell, not in a $(subshell))
-  CPU=$(awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$CPU_FILE")
+  local file="$WORK/times.$BASHPID"  # (in the $(...) below, BASHPID is another process's)
+  times > "$file"   # which must run in this very shell, not in a $(subshell) or a pipe)
+  CPU=$(awk 'NR == 2 { split($1, u, "m"); split($2, s, "m"); printf "%d", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$file")
 }
-timed() {  # timed "label" command...: run it, note how long it took (even when it fails)
-  local label=$1 t=$SECONDS cpu rc=0
-  cpu_seconds
-  cpu=$CPU
+# timed "label" command...: run it in a subshell of its own and note, in $WORK/phases, how long it
+# took (even when it fails): wall-clock seconds, and the user + system CPU seconds of the processes
+# it waited for (read in that subshell, so phases running side by side are counted apart).
+timed() {
+  local label=$1
   shift
-  "$@" || rc=$?
-  cpu_seconds
-  TIMES+=("$(printf '%-40s %5ds wall %5ds CPU%s' "$label" $((SECONDS - t)) $((CPU - cpu)) \
-             "$([ $rc = 0 ] || echo "  (failed: exit $rc)")")")
-  return $rc
+  (
+    t=$SECONDS
+    rc=0
+    "$@" || rc=$?
+    cpu_seconds
+    printf '%-40s %5ds wall %5ds CPU%s\n' "$label" $((SECONDS - t)) "$CPU" \
+      "$([ $rc = 0 ] || echo "  (failed: exit $rc)")" >> "$WORK/phases"
+    exit $rc
+  )
 }
 finish() {
   local rc=$?
   if [ -n "$PGROOT" ]; then stop_pg; fi
   echo
   echo "== phase times =="
-  printf '%s\n' "${TIMES[@]}"
+  cat "$WORK/phases"
   cpu_seconds
-  rm -f "$CPU_FILE"
-  printf '%-40s %5ds wall %5ds CPU\n' "total" $((SECONDS - STARTED)) "$CPU"
+  printf '%-40s %5ds wall %5ds CPU\n' "total (the server's own CPU aside)" $((SECONDS - STARTED)) "$CPU"
+  rm -rf "$WORK"
   exit $rc
 }
 trap finish EXIT
@@ -60,20 +85,21 @@ if [[ " $PHASES " == *" lint "* ]]; then
   timed "lint: ruff check/format, mypy core/" lint || LINT_FAILED=1
 fi
 
-if [[ " $PHASES " == *" sqlite "* ]]; then
-  echo "== all tests on SQLite =="
-  timed "SQLite: every test" "${PYTEST[@]}" --basetemp="$IOP_ARTIFACTS/tmp-sqlite"
-fi
-lint_verdict() {  # called last: the tests ran either way, but a lint finding fails the run
-  if [ -n "$LINT_FAILED" ]; then echo "lint failed: see the findings under '== lint ==' above"; exit 1; fi
-}
-[[ " $PHASES " == *" postgres "* ]] || { lint_verdict; exit 0; }
-
-echo "== database tests again on PostgreSQL =="
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-PGPORT=${PGPORT:-$($BIN/python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-stop_pg() { as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PGROOT"; }
+pg_cpu() {  # CPU seconds of the PostgreSQL server and the backends it has reaped (/proc/PID/stat)
+  local pid
+  pid=$(head -n 1 "$PGROOT/data/postmaster.pid" 2>/dev/null) || return 0
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15 + $16 + $17) / hz }' "/proc/$pid/stat" 2>/dev/null || true
+}
+stop_pg() {
+  local cpu
+  cpu=$(pg_cpu)
+  [ -z "$cpu" ] || printf '%-40s %5s      %5ds CPU\n' "PostgreSQL: the server itself" "" "$cpu" >> "$WORK/phases"
+  as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PGROOT"
+  PGROOT=""
+}
 start_pg() {
   PGROOT=$(mktemp -d /tmp/iop-pg.XXXXXX)
   if [ "$(id -u)" = 0 ]; then chown postgres "$PGROOT"; fi
@@ -81,7 +107,31 @@ start_pg() {
   as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/log" -w start \
     -o "-p $PGPORT -k $PGROOT -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" >/dev/null
 }
-timed "PostgreSQL: start a throwaway server" start_pg
-export TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres"
-timed "PostgreSQL: the database tests" "${PYTEST[@]}" -m db --basetemp="$IOP_ARTIFACTS/tmp-postgres"
-lint_verdict
+
+PG_PID=""
+if [[ " $PHASES " == *" postgres "* ]]; then
+  PGPORT=${PGPORT:-$($BIN/python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}
+  start_pg  # here, not in a subshell: stop_pg (on exit) needs PGROOT
+  echo "PostgreSQL phase: started in the background; its output follows the SQLite phase"
+  TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres" \
+    timed "PostgreSQL: the database tests" "${PYTEST[@]}" -m db --basetemp="$IOP_ARTIFACTS/tmp-postgres" \
+    > "$WORK/postgres.log" 2>&1 &
+  PG_PID=$!
+fi
+
+TESTS_FAILED=""
+if [[ " $PHASES " == *" sqlite "* ]]; then
+  echo "== all tests on SQLite =="
+  timed "SQLite: every test" "${PYTEST[@]}" --basetemp="$IOP_ARTIFACTS/tmp-sqlite" || TESTS_FAILED=1
+fi
+
+if [ -n "$PG_PID" ]; then
+  wait "$PG_PID" || TESTS_FAILED=1
+  echo
+  echo "== database tests again on PostgreSQL =="
+  cat "$WORK/postgres.log"
+  stop_pg
+fi
+
+if [ -n "$LINT_FAILED" ]; then echo "lint failed: see the findings under '== lint ==' above"; exit 1; fi
+[ -z "$TESTS_FAILED" ] || exit 1

@@ -6,11 +6,18 @@ Pace: the schema and the demo are built once per session, as templates (`alembic
 then `seed_demo`, exactly as `make run` builds them). Each test then gets a copy: a file copy on
 SQLite, `CREATE DATABASE … TEMPLATE …` on PostgreSQL. Tests stay isolated (every test writes to
 its own copy) without paying for migrations and the seed every time.
+
+Workers: `make test` runs pytest with two pytest-xdist workers. The templates are built once per run
+for all of them (the first worker to ask builds them under a file lock; the other waits and reuses
+them), and every test still gets its own copy, so no two workers ever share a database: a
+concurrency test's threads meet at their barrier inside one worker, on that test's own database.
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
+import json
 import os
 import shutil
 import sqlite3
@@ -67,18 +74,49 @@ def _build(url: str, folder: Path, *, seeded: bool) -> None:
     config.settings.cache_clear()
 
 
+def _worker() -> str | None:
+    """This pytest-xdist worker's name ("gw0", "gw1"...), or None when pytest runs alone."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _run_id() -> str:
+    """One id for this whole run, the same in every worker (xdist hands each worker the run's id)."""
+    return os.environ.get("PYTEST_XDIST_TESTRUNUID") or _LOCAL_RUN
+
+
+_LOCAL_RUN = uuid.uuid4().hex
+
+
+def _once_per_run(tmp_path_factory, name: str, build) -> dict:
+    """build() once for the whole run, whichever worker asks first; the others wait for it (a file
+    lock) and read what it returned (JSON) from beside the lock."""
+    base = tmp_path_factory.getbasetemp()
+    folder = (base.parent if _worker() else base) / f"shared-{name}"
+    folder.mkdir(exist_ok=True)
+    done = folder / "built.json"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            done.write_text(json.dumps(build(folder)))
+    return json.loads(done.read_text())
+
+
 @pytest.fixture(scope="session")
 def sqlite_templates(tmp_path_factory) -> dict[bool, Path]:
-    """Two SQLite files, built once: the migrated schema, and the schema with the demo in it."""
-    folder = tmp_path_factory.mktemp("templates")
-    files = {}
-    for seeded in (False, True):
-        path = folder / ("demo.db" if seeded else "empty.db")
-        _build(f"sqlite:///{path}", folder, seeded=seeded)
-        with sqlite3.connect(path) as conn:  # one self-contained file: no -wal beside it to copy
-            conn.execute("PRAGMA journal_mode=DELETE")
-        files[seeded] = path
-    return files
+    """Two SQLite files, built once per run: the migrated schema, and the schema with the demo in it."""
+
+    def build(folder: Path) -> dict[str, str]:
+        files = {}
+        for seeded in (False, True):
+            path = folder / ("demo.db" if seeded else "empty.db")
+            _build(f"sqlite:///{path}", folder, seeded=seeded)
+            with sqlite3.connect(path) as conn:  # one self-contained file: no -wal beside it to copy
+                conn.execute("PRAGMA journal_mode=DELETE")
+            files[str(seeded)] = str(path)
+        return files
+
+    built = _once_per_run(tmp_path_factory, "sqlite-templates", build)
+    return {seeded: Path(built[str(seeded)]) for seeded in (False, True)}
 
 
 def _pg_admin():
@@ -89,25 +127,41 @@ def _pg_url(name: str) -> str:
     return PG_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
+def _pg_template_names() -> dict[bool, str]:
+    run = _run_id()[:8]
+    return {False: f"iop_tmpl_{run}_empty", True: f"iop_tmpl_{run}_demo"}
+
+
+def _drop_pg_templates() -> None:
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        for name in _pg_template_names().values():
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_templates(tmp_path_factory):
-    """Two PostgreSQL databases, built once and used only as templates (nobody connects to them)."""
+    """Two PostgreSQL databases, built once per run and used only as templates (nobody connects to
+    them). With workers, the run's controller drops them at the end (pytest_sessionfinish)."""
     if not PG_URL:
         yield None
         return
-    run = uuid.uuid4().hex[:8]
-    names = {False: f"iop_tmpl_{run}_empty", True: f"iop_tmpl_{run}_demo"}
-    admin = _pg_admin()
-    folder = tmp_path_factory.mktemp("pg-templates")
-    for seeded, name in names.items():
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        _build(_pg_url(name), folder, seeded=seeded)
-    yield names
-    with admin.connect() as conn:
-        for name in names.values():
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+
+    def build(folder: Path) -> dict[str, str]:
+        names = _pg_template_names()
+        admin = _pg_admin()
+        for seeded, name in names.items():
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            _build(_pg_url(name), folder, seeded=seeded)
+        admin.dispose()
+        return {str(seeded): name for seeded, name in names.items()}
+
+    built = _once_per_run(tmp_path_factory, "pg-templates", build)
+    yield {seeded: built[str(seeded)] for seeded in (False, True)}
+    if not _worker():
+        _drop_pg_templates()
 
 
 @pytest.fixture(scope="session")
@@ -135,7 +189,7 @@ def database_url(request, tmp_path, monkeypatch):
     db.engine_for.cache_clear()
     if PG_URL:
         template = request.getfixturevalue("pg_templates")[seeded]
-        name = f"iop_t_{os.getpid()}_{next(_numbers)}"
+        name = f"iop_t_{_run_id()[:8]}_{_worker() or 'main'}_{next(_numbers)}"
         admin = _pg_admin()
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
@@ -244,15 +298,28 @@ def people(session) -> People:
     return People(session)
 
 
+E2E = ROOT / "tests" / "e2e"
+
+
 def pytest_collection_modifyitems(config, items):
-    """Tests that use a database are marked `db`, so `make test` repeats them on PostgreSQL."""
+    """Tests that use a database are marked `db`, so `make test` repeats them on PostgreSQL.
+
+    With workers (`-n 2 --dist loadgroup`), the tests of one e2e module go to one worker, so the
+    module's Streamlit server (a module-scoped fixture) starts once, not once per worker."""
     for item in items:
         if "database_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+        if E2E in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """On CI nothing may be skipped: a skipped test turns the run red."""
+    """On CI nothing may be skipped: a skipped test turns the run red. (Checked once, by the run's
+    controller, which has every worker's results; it also drops the run's PostgreSQL templates.)"""
+    if hasattr(session.config, "workerinput"):
+        return
+    if PG_URL and session.config.pluginmanager.hasplugin("dsession"):
+        _drop_pg_templates()
     if os.environ.get("CI") != "true":
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -260,3 +327,32 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"CI=true: {skipped} test(s) were skipped; nothing may be skipped on CI.", red=True)
         session.exitstatus = 1
+
+
+# --- the property suite's table, when workers ran it (tests/property/conftest.py) ----------------
+
+_property_results: list[dict] = []
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """The controller, as each xdist worker ends: keep its share of the property suite's results."""
+    results = getattr(node, "workeroutput", {}).get("property_suite")
+    if results:
+        _property_results.append(results)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if _property_results:
+        property_summary(terminalreporter, _property_results)
+
+
+def property_summary(terminalreporter, shares: list[dict]) -> None:
+    """Per core function: how its examples ended and how long they took (from one or more workers)."""
+    functions = {name: row for share in shares for name, row in share["functions"].items()}
+    first = shares[0]
+    terminalreporter.write_sep("-", f"property suite on {first['database']}: {first['examples']} examples per function")
+    for name, (seconds, outcomes) in sorted(functions.items()):
+        told = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+        terminalreporter.write_line(f"{name:<38} {seconds:6.1f}s  {told}")
+    terminalreporter.write_line(f"{'total':<38} {sum(row[0] for row in functions.values()):6.1f}s")

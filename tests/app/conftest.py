@@ -38,7 +38,9 @@ class RoutedAppTest(AppTest):
     calm_error_expected = False
     router_expected = True
 
-    def __init__(self, script_path: str | Path = APP, *, default_timeout: float = 30, **kwargs):
+    # A deadline for a hung run, not a wait: a worker's first run imports every page's modules, and
+    # with two test phases of two workers each on a busy 2-core machine that alone took over 30 s.
+    def __init__(self, script_path: str | Path = APP, *, default_timeout: float = 120, **kwargs):
         super().__init__(script_path, default_timeout=default_timeout, **kwargs)
         self.routed: list[str] = []  # each page app.py's router ran, in order
         # AppTest scans every installed package for components on each new instance (~0.7 s);

@@ -59,6 +59,7 @@ def _server_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
+_STARTED = time.time()  # when this pytest process (a worker, with xdist) loaded the e2e fixtures
 _template: list[Path] = []  # the seeded database, built by the first Server of the session
 
 
@@ -101,7 +102,7 @@ class Server:
         )
         self.wait_until_ready()
 
-    def wait_until_ready(self, timeout_s: float = 30) -> None:
+    def wait_until_ready(self, timeout_s: float = 120) -> None:  # a deadline, not a wait: ready is /_stcore/health
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             try:
@@ -136,8 +137,9 @@ def _template_cleanup():
 def artifacts() -> Path:
     folder = Path(os.environ.get("IOP_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
-    for stale in folder.glob("FAILED-*.png"):  # from an earlier run
-        stale.unlink()
+    for stale in folder.glob("FAILED-*.png"):  # from an earlier run (not another worker's, of this run)
+        if stale.stat().st_mtime < _STARTED:
+            stale.unlink(missing_ok=True)
     print(f"\nscreenshots: {folder}")
     return folder
 
@@ -165,6 +167,71 @@ def browser():
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield TrackedBrowser(chromium)
         chromium.close()
+
+
+class SlowLink:
+    """A phone on a slow network: a TCP relay in front of a server whose answers (server to
+    browser) each arrive `latency_s` late, in order; what the browser sends goes straight through.
+    It widens the gap between a tap and the screen's answer, where a wait that does not wait on
+    the app's own state returns too early (tests/e2e/test_settle.py)."""
+
+    def __init__(self, upstream_port: int, latency_s: float):
+        import asyncio
+        import threading
+
+        self.latency_s = latency_s
+        self._upstream = upstream_port
+        self._loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _serve(self, ready) -> None:
+        import asyncio
+
+        async def pipe(reader, writer, delay: float) -> None:
+            queue: asyncio.Queue = asyncio.Queue()
+
+            async def deliver() -> None:
+                while (item := await queue.get()) is not None:
+                    due, chunk = item
+                    await asyncio.sleep(max(0.0, due - self._loop.time()))  # the link's latency
+                    writer.write(chunk)
+                    await writer.drain()
+                writer.close()
+
+            delivering = asyncio.ensure_future(deliver())
+            try:
+                while chunk := await reader.read(65536):
+                    queue.put_nowait((self._loop.time() + delay, chunk))
+            except OSError:
+                pass
+            queue.put_nowait(None)
+            await delivering
+
+        async def relay(browser_reader, browser_writer) -> None:
+            server_reader, server_writer = await asyncio.open_connection("127.0.0.1", self._upstream)
+            await asyncio.gather(
+                pipe(browser_reader, server_writer, 0.0),
+                pipe(server_reader, browser_writer, self.latency_s),
+                return_exceptions=True,
+            )
+
+        async def start() -> None:
+            self._server = await asyncio.start_server(relay, "127.0.0.1", 0)
+            self.port = self._server.sockets[0].getsockname()[1]
+            ready.set()
+
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(start())
+        self._loop.run_forever()
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
 
 
 @pytest.fixture(scope="module")
@@ -205,20 +272,29 @@ def desk(browser, request, artifacts):
 
 
 # Installed in every page before Streamlit's own code (TrackedBrowser): it reads the app's own
-# messages on its websocket. The browser asks for a run with a BackMsg `rerun_script` (field 11;
-# auto-reruns of a fragment carry a fragment_id, field 5, and are not what a test waits for); the
-# server answers with a ForwardMsg `new_session` (field 4) when the run starts and
-# `script_finished` (field 6) when it ends. settle() waits until a run that started after the
-# browser's last request has finished, the frontend has painted after that (a task, then a frame),
-# and the page says notRunning. No clock is involved.
+# messages on its websocket. The browser asks for a run with a BackMsg `rerun_script` (field 11, a
+# ClientState): of the whole page, or of one fragment (`fragment_id`, field 5: a tap inside an
+# `st.fragment` reruns that fragment alone). A fragment's timer (`run_every`) asks by itself
+# (`is_auto_rerun`, field 6): not something a test waits for. The server answers each run with a
+# ForwardMsg `new_session` (field 4) when it starts and `script_finished` (field 6) when it ends:
+# 0/1 for the whole script, 3 for a fragment run, 2 for a run cut short by the next one; both carry
+# `metadata.run` (field 2 > 6), the run's id and the fragments it ran (field 2 > 6 > 2: none for a
+# whole run).
+# settle() waits until every request has been answered by a run that started after it and
+# finished: a whole-page request by a whole run, a fragment's request by a run of that fragment or
+# a whole run. Then the frontend must have painted after that (a task, then a frame), and the page
+# say notRunning. A tap whose request the frontend sends a moment later (React commits a widget's
+# value in an effect) is covered too: settle() first lets the browser finish the task and paint the
+# frame after the last tap or key. No clock is involved.
 # Custom components (the re-login cookie's CookieManager) load in iframes after the run that drew
 # them and then report a value, which asks for one more run: a tap in between is a tap during a
-# rerun. So the page is settled only once the iframes of the components the last run drew
+# rerun. So the page is settled only once the iframes of the components the last whole run drew
 # (`delta.new_element.component_instance`: fields 5, 3, 37) are on the page and have each reported.
 RUN_TRACKER = """(() => {
   if (window.__iopRuns) return;
-  const runs = {seq: 0, requested: -1, started: -1, finished: -1, finishedStart: -1, painted: -1,
-                drawing: 0, components: 0, reported: -1};
+  const runs = {seq: 0, requested: -1, fragmentsAsked: {}, wholeAnswered: -1, fragmentsAnswered: {},
+                started: -1, finished: -1, painted: -1, input: -1, inputPainted: -1,
+                drawing: 0, components: 0, reported: -1, anyAnswered: -1, open: {}};
   const fields = (bytes) => {                  // the top-level fields of a protobuf message
     const out = [];
     let i = 0;
@@ -237,8 +313,18 @@ RUN_TRACKER = """(() => {
     }
     return out;
   };
+  const field = (bytes, number) => { const f = fields(bytes).find(([n]) => n === number); return f && f[1]; };
+  const utf8 = new TextDecoder();
+  const runOf = (message) => {                 // [run id, fragment ids] from ForwardMsg.metadata.run
+    const metadata = field(message, 2), run = metadata && field(metadata, 6);
+    if (!run) return ['', []];
+    const parts = fields(run);
+    return [utf8.decode(parts.find(([n]) => n === 1)?.[1] ?? new Uint8Array()),
+            parts.filter(([n]) => n === 2).map(([, v]) => utf8.decode(v))];
+  };
   const asBytes = (data) => data instanceof ArrayBuffer ? new Uint8Array(data)
     : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+  const afterPaint = (set) => setTimeout(() => requestAnimationFrame(set));
   const Native = window.WebSocket;
   class Tracked extends Native {
     constructor(...args) {
@@ -246,19 +332,35 @@ RUN_TRACKER = """(() => {
       this.addEventListener('message', (event) => {
         const bytes = asBytes(event.data);
         if (!bytes) return;
-        for (const [number, value] of fields(bytes)) {
-          if (number === 4) { runs.started = ++runs.seq; runs.drawing = 0; }
+        const top = fields(bytes);
+        for (const [number, value] of top) {
+          if (number === 4) {                    // a run starts: the whole script, or fragments
+            const [id, fragments] = runOf(bytes);
+            runs.started = ++runs.seq;
+            runs.open[id] = {start: runs.started, fragments};
+            if (fragments.length === 0) runs.drawing = 0;
+          }
           if (number === 5) {
             for (const [n, element] of fields(value)) {
               if (n === 3 && fields(element).some(([k]) => k === 37)) runs.drawing += 1;
             }
           }
-          if (number === 6 && (value === 0 || value === 1)) {      // the whole script ran (or failed to compile)
+          if (number === 6 && (value === 0 || value === 1 || value === 3)) {   // a run ended (not cut short)
+            const [id, fragments] = runOf(bytes);
+            const run = runs.open[id] || {start: runs.started, fragments};
+            delete runs.open[id];
             runs.finished = ++runs.seq;
-            runs.finishedStart = runs.started;
-            runs.components = runs.drawing;
+            runs.anyAnswered = Math.max(runs.anyAnswered, run.start);
+            if (value === 3) {
+              for (const f of run.fragments) {
+                runs.fragmentsAnswered[f] = Math.max(runs.fragmentsAnswered[f] ?? -1, run.start);
+              }
+            } else {
+              runs.wholeAnswered = Math.max(runs.wholeAnswered, run.start);
+              runs.components = runs.drawing;
+            }
             const mark = runs.finished;
-            setTimeout(() => requestAnimationFrame(() => { runs.painted = Math.max(runs.painted, mark); }));
+            afterPaint(() => { runs.painted = Math.max(runs.painted, mark); });
           }
         }
       });
@@ -267,13 +369,23 @@ RUN_TRACKER = """(() => {
       const bytes = asBytes(data);
       if (bytes) {
         for (const [number, value] of fields(bytes)) {
-          if (number === 11 && !fields(value).some(([n, v]) => n === 5 && v.length > 0)) runs.requested = ++runs.seq;
+          if (number !== 11) continue;
+          const state = fields(value);
+          if (state.some(([n, v]) => n === 6 && v)) continue;            // a fragment's own timer
+          const fragment = state.find(([n, v]) => n === 5 && v.length > 0);
+          if (fragment) runs.fragmentsAsked[utf8.decode(fragment[1])] = ++runs.seq;
+          else runs.requested = ++runs.seq;
         }
       }
       return super.send(data);
     }
   }
   window.WebSocket = Tracked;
+  const touched = () => {                      // a tap or a key: its request may follow in a moment
+    const mark = runs.input = ++runs.seq;
+    afterPaint(() => { runs.inputPainted = Math.max(runs.inputPainted, mark); });
+  };
+  for (const type of ['pointerup', 'click', 'keyup', 'change']) window.addEventListener(type, touched, true);
   const reported = new WeakSet();              // component iframes (their windows) that sent a value
   window.addEventListener('message', (event) => {
     const data = event.data;
@@ -284,10 +396,14 @@ RUN_TRACKER = """(() => {
   });
   const components = () => [...document.querySelectorAll("iframe[data-testid='stCustomComponentV1']")];
   runs.waitingFor = () => components().filter((f) => !reported.has(f.contentWindow)).map((f) => f.title);
+  runs.unanswered = () => Object.entries(runs.fragmentsAsked)
+    .filter(([f, asked]) => Math.max(runs.wholeAnswered, runs.fragmentsAnswered[f] ?? -1) < asked)
+    .map(([f]) => f);
   runs.settled = () => {
     const app = document.querySelector("[data-testid='stApp']");
-    return runs.requested >= 0 && runs.finishedStart > Math.max(runs.requested, runs.reported)
-      && runs.painted >= runs.finished
+    return runs.requested >= 0 && runs.wholeAnswered > runs.requested && runs.anyAnswered > runs.reported
+      && runs.unanswered().length === 0
+      && runs.painted >= runs.finished && runs.inputPainted >= runs.input
       && app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
       && components().length >= runs.components && runs.waitingFor().length === 0;
   };
@@ -296,9 +412,10 @@ RUN_TRACKER = """(() => {
 
 
 def settle(page, timeout: float | None = None) -> None:
-    """Wait until Streamlit has answered the last thing this page asked for: the run that started
-    after the browser's last rerun request has finished and been drawn, and every component on
-    the page has reported in (see RUN_TRACKER)."""
+    """Wait until Streamlit has answered everything this page asked for: for the last whole-page
+    request and the last request of each fragment, a run that started after it has finished and
+    been drawn; the last tap or key has had its task and frame (its request is sent by then); and
+    every component on the page has reported in (see RUN_TRACKER)."""
     if not page.evaluate("() => typeof window.__iopRuns === 'object'"):
         raise RuntimeError("settle() needs a page from a context made by the e2e `browser` fixture")
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -306,7 +423,10 @@ def settle(page, timeout: float | None = None) -> None:
     try:
         page.wait_for_function("() => window.__iopRuns.settled()", timeout=timeout)
     except PlaywrightTimeout as exc:
-        state = page.evaluate("() => JSON.stringify({...window.__iopRuns, waitingFor: window.__iopRuns.waitingFor()})")
+        state = page.evaluate(
+            "() => JSON.stringify({...window.__iopRuns, waitingFor: window.__iopRuns.waitingFor(),"
+            " unanswered: window.__iopRuns.unanswered()})"
+        )
         raise PlaywrightTimeout(f"{exc}\nStreamlit runs on this page: {state}") from None
 
 

@@ -1,0 +1,48 @@
+"""settle() itself: it must not return before the screen shows the answer to the last tap, also when
+the tap reran a fragment alone (Today's card is an `st.fragment`). The phone is on a slow link (the
+server's answers arrive 0.3 s late, SlowLink), and the checks right after settle() read the page
+once (`count()`, no wait): the old settle(), which ignored fragment runs, returned at once, before
+the fragment had been redrawn, and failed them."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from tests.e2e.conftest import SlowLink, log_in, open_app, settle
+
+pytestmark = pytest.mark.e2e
+
+
+def today_of(page) -> date:
+    classes = page.locator("[class*='st-key-mood_']").first.get_attribute("class")
+    key = next(c for c in classes.split() if c.startswith("st-key-mood_"))
+    return date.fromisoformat(key.removeprefix("st-key-mood_"))
+
+
+def fragment_runs(page) -> int:
+    return page.evaluate("() => Object.keys(window.__iopRuns.fragmentsAnswered ?? {}).length")
+
+
+@pytest.fixture
+def slow_link(server):
+    link = SlowLink(server.port, latency_s=0.3)
+    yield link
+    link.close()
+
+
+def test_settle_waits_for_a_fragment_redraw(slow_link, phone, artifacts):
+    open_app(phone, slow_link.url)
+    log_in(phone, "jordan")
+    today = today_of(phone)
+    assert fragment_runs(phone) == 0  # so far only whole runs: the page open and the login
+    for day, label in ((today - timedelta(days=1), "Yesterday"), (today, "Today")):
+        phone.locator(".st-key-card_day button").get_by_text(label, exact=True).click()
+        settle(phone)
+        # Read once, no waiting: the card of the day just tapped, and no card of another day.
+        assert phone.locator(f"[class*='st-key-mood_{day.isoformat()}']").count() == 1, label
+        assert phone.locator("[class*='st-key-mood_']").count() == 1, label
+        assert phone.evaluate("() => window.__iopRuns.settled()")
+    # The taps were answered by runs of the card's fragment alone (not whole-page runs), so this
+    # test really covers fragment reruns.
+    assert fragment_runs(phone) == 1
+    phone.screenshot(path=artifacts / "settle-fragment-today.png")
