@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
 from sqlalchemy import insert
+from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
 from core.db import rerun_memo, unit_of
@@ -33,6 +34,7 @@ from core.models import (
     Program,
     Role,
     id_of,
+    saved_id,
     table_of,
     utcnow,
 )
@@ -255,6 +257,9 @@ class _Person(NamedTuple):
     role: str
     is_active: bool
     program_id: int | None
+    discharged_on: date | None  # (an outer join: None until they are discharged)
+    discharge_access_days: int | None
+    program_zone: str | None
 
 
 def _people(session: Session, ids: set[int]) -> dict[int, _Person]:
@@ -266,20 +271,23 @@ def _people(session: Session, ids: set[int]) -> dict[int, _Person]:
     missing = ids - set(known)
     if missing:
         rows = {
-            row.id: row
-            for row in session.exec(
-                select(
-                    AppUser.id,
-                    AppUser.role,
-                    AppUser.is_active,
-                    AppUser.program_id,
-                    Discharge.day.label("discharged_on"),
-                    Program.discharge_access_days,
-                    Program.timezone.label("program_zone"),
+            person.id: person
+            for person in (
+                _Person(saved_id(person_id), role, is_active, program_id, discharged_on, access_days, zone)
+                for person_id, role, is_active, program_id, discharged_on, access_days, zone in session.execute(
+                    core_select(
+                        col(AppUser.id),
+                        col(AppUser.role),
+                        col(AppUser.is_active),
+                        col(AppUser.program_id),
+                        col(Discharge.day).label("discharged_on"),
+                        col(Program.discharge_access_days),
+                        col(Program.timezone).label("program_zone"),
+                    )
+                    .outerjoin(Discharge, col(Discharge.participant_id) == col(AppUser.id))
+                    .outerjoin(Program, col(Program.id) == col(AppUser.program_id))
+                    .where(col(AppUser.id).in_(missing))
                 )
-                .outerjoin(Discharge, Discharge.participant_id == AppUser.id)
-                .outerjoin(Program, Program.id == AppUser.program_id)
-                .where(col(AppUser.id).in_(missing))
             )
         }
         for i in missing:
@@ -399,12 +407,14 @@ def _decide(session: Session, actor: Actor, participant_id: int, category: Categ
     return Refusal.WRONG_ROLE
 
 
-def _still_readable(subject) -> bool:
+def _still_readable(subject: _Person) -> bool:
     """A discharged participant reads their own record until the program's access period after
     their discharge day ends (in the program's zone); their enrolment status and the crisis lines
     always."""
     from zoneinfo import ZoneInfo
 
+    if subject.discharged_on is None:
+        return True  # (not discharged: no access period has begun)
     days = subject.discharge_access_days if subject.discharge_access_days is not None else 90
     try:
         zone = ZoneInfo(subject.program_zone or "UTC")

@@ -15,7 +15,7 @@ from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record_many, require_role
 from core.db import upsert
 from core.errors import ValidationError
-from core.models import Attendance, CaseloadAssignment, ProgramSession, Role, utcnow
+from core.models import Attendance, CaseloadAssignment, ProgramSession, Role, saved_id, utcnow
 
 
 @dataclass(frozen=True)
@@ -108,12 +108,12 @@ def recorded(session: Session, actor: Actor, session_ids: list[int]) -> dict[int
         return {}
     rows = session.exec(
         select(ProgramSession.id, ProgramSession.participant_id, Attendance.status)
-        .outerjoin(Attendance, Attendance.session_id == ProgramSession.id)
+        .outerjoin(Attendance, col(Attendance.session_id) == col(ProgramSession.id))
         .where(col(ProgramSession.id).in_(list(session_ids)))
     ).all()
     for participant_id in sorted({pid for _, pid, _ in rows}):
         authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ)
-    return {sid: status for sid, _, status in rows if status is not None}
+    return {saved_id(sid): status for sid, _, status in rows if status is not None}
 
 
 def history(

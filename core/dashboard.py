@@ -23,11 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import case, func
+from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
 from core import clinical
 from core.access import Actor, record, require_role
-from core.models import AppUser, Attendance, CaseloadAssignment, Checkup, DiaryCard, Discharge, Program, Role
+from core.models import AppUser, Attendance, CaseloadAssignment, Checkup, DiaryCard, Discharge, Program, Role, saved_id
 
 
 @dataclass
@@ -71,31 +72,40 @@ def program_dashboard(session: Session, actor: Actor, today: date) -> Dashboard:
     """The figures, by cohort and overall (see the module's definitions)."""
     require_role(session, actor, Role.ADMIN, Role.THERAPIST, what="dashboard")
     people_query = (
-        select(AppUser.id, AppUser.started_on, Discharge.day, Discharge.status, Program.length_weeks)
-        .outerjoin(Discharge, Discharge.participant_id == AppUser.id)
-        .outerjoin(Program, Program.id == AppUser.program_id)
+        core_select(
+            col(AppUser.id),
+            col(AppUser.started_on),
+            col(Discharge.day),
+            col(Discharge.status),
+            col(Program.length_weeks),
+        )
+        .outerjoin(Discharge, col(Discharge.participant_id) == col(AppUser.id))
+        .outerjoin(Program, col(Program.id) == col(AppUser.program_id))
         .where(
-            AppUser.role == Role.PARTICIPANT.value,
+            col(AppUser.role) == Role.PARTICIPANT.value,
             col(AppUser.is_active).is_(True),
-            AppUser.program_id == actor.program_id,
+            col(AppUser.program_id) == actor.program_id,
         )
     )
     if actor.role is Role.THERAPIST:
-        people_query = people_query.join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id).where(
-            CaseloadAssignment.therapist_id == actor.id
-        )
+        people_query = people_query.join(
+            CaseloadAssignment, col(CaseloadAssignment.participant_id) == col(AppUser.id)
+        ).where(col(CaseloadAssignment.therapist_id) == actor.id)
     scope = people_query.subquery()
-    people = session.exec(people_query).all()
+    people = [
+        (saved_id(pid), started, day, status, weeks)
+        for pid, started, day, status, weeks in session.execute(people_query).all()
+    ]
     ids = select(scope.c.id)
 
     came = func.sum(case((col(Attendance.status).in_(tuple(clinical.ATTENDED)), 1), else_=0))
-    held = func.sum(case((Attendance.status != "excused", 1), else_=0))
+    held = func.sum(case((col(Attendance.status) != "excused", 1), else_=0))
     attendance = {
         pid: (int(c or 0), int(h or 0))
         for pid, c, h in session.exec(
             select(Attendance.participant_id, came, held)
             .where(col(Attendance.participant_id).in_(ids), Attendance.day <= today)
-            .group_by(Attendance.participant_id)
+            .group_by(col(Attendance.participant_id))
         ).all()
     }
     windows = {pid: _window(started, day, weeks, today) for pid, started, day, _status, weeks in people}
@@ -107,37 +117,40 @@ def program_dashboard(session: Session, actor: Actor, today: date) -> Dashboard:
         cards = {
             pid: int(n)
             for pid, n in session.exec(
-                select(DiaryCard.participant_id, func.count(DiaryCard.id))
+                select(DiaryCard.participant_id, func.count(col(DiaryCard.id)))
                 .where(
                     col(DiaryCard.participant_id).in_(list(inside)),
                     DiaryCard.day >= first_day,
                     DiaryCard.day <= last_day,
                 )
-                .group_by(DiaryCard.participant_id)
+                .group_by(col(DiaryCard.participant_id))
             ).all()
         }
     ranked = (
-        select(
-            Checkup.participant_id,
-            Checkup.kind,
-            Checkup.total,
+        core_select(
+            col(Checkup.participant_id),
+            col(Checkup.kind),
+            col(Checkup.total),
             func.row_number()
-            .over(partition_by=(Checkup.participant_id, Checkup.kind), order_by=(Checkup.day, Checkup.id))
+            .over(
+                partition_by=(col(Checkup.participant_id), col(Checkup.kind)),
+                order_by=(col(Checkup.day), col(Checkup.id)),
+            )
             .label("first"),
             func.row_number()
             .over(
-                partition_by=(Checkup.participant_id, Checkup.kind),
+                partition_by=(col(Checkup.participant_id), col(Checkup.kind)),
                 order_by=(col(Checkup.day).desc(), col(Checkup.id).desc()),
             )
             .label("last"),
-            func.count().over(partition_by=(Checkup.participant_id, Checkup.kind)).label("n"),
+            func.count().over(partition_by=(col(Checkup.participant_id), col(Checkup.kind))).label("n"),
         )
         .where(col(Checkup.participant_id).in_(ids), col(Checkup.kind).in_(("phq9", "gad7")))
         .subquery()
     )
     ends: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
     for pid, kind, total, first, last in session.execute(
-        select(ranked.c.participant_id, ranked.c.kind, ranked.c.total, ranked.c.first, ranked.c.last).where(
+        core_select(ranked.c.participant_id, ranked.c.kind, ranked.c.total, ranked.c.first, ranked.c.last).where(
             ranked.c.n >= 2, (ranked.c.first == 1) | (ranked.c.last == 1)
         )
     ).all():

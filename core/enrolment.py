@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from sqlalchemy import delete, exists, update
+from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
@@ -33,6 +34,7 @@ from core.models import (
     Program,
     ProgramSession,
     Role,
+    saved_id,
     utcnow,
 )
 
@@ -74,9 +76,9 @@ def standing(session: Session, actor: Actor, participant_id: int, today: date) -
     period: it is what tells them why the rest is closed)."""
     authorize(session, actor, participant_id, Category.ENROLMENT, Action.READ)
     started_on, day, status, access_days = session.exec(
-        select(AppUser.started_on, Discharge.day, Discharge.status, Program.discharge_access_days)
-        .outerjoin(Discharge, Discharge.participant_id == AppUser.id)
-        .outerjoin(Program, Program.id == AppUser.program_id)
+        select(col(AppUser.started_on), col(Discharge.day), col(Discharge.status), col(Program.discharge_access_days))
+        .outerjoin(Discharge, col(Discharge.participant_id) == col(AppUser.id))
+        .outerjoin(Program, col(Program.id) == col(AppUser.program_id))
         .where(AppUser.id == participant_id)
     ).one()
     days = access_days if access_days is not None else clinical.DISCHARGE_ACCESS_DAYS
@@ -128,7 +130,7 @@ def discharge(
     authorize(
         session, actor, form.participant_id, Category.ENROLMENT, Action.WRITE, ref=f"participant:{form.participant_id}"
     )
-    started_on = session.exec(select(AppUser.started_on).where(AppUser.id == form.participant_id)).one()
+    started_on = session.exec(select(col(AppUser.started_on)).where(AppUser.id == form.participant_id)).one()
     if started_on is not None and form.day < started_on:
         raise ValidationError.one(
             "day",
@@ -159,7 +161,7 @@ def discharge(
         delete(ProgramSession).where(
             col(ProgramSession.participant_id) == form.participant_id,
             col(ProgramSession.day) > form.day,
-            ~exists().where(Attendance.session_id == ProgramSession.id),
+            ~exists().where(col(Attendance.session_id) == col(ProgramSession.id)),
         )
     )
     session.commit()
@@ -178,15 +180,18 @@ def discharged_caseload(session: Session, actor: Actor) -> list[DischargedRow]:
     """The therapist's discharged participants (the "discharged" filter of the caseload): one query
     joined on their own assignments, newest discharge first; each person shown is audited."""
     require_role(session, actor, Role.THERAPIST, what="caseload")
-    rows = session.exec(
-        select(AppUser.id, AppUser.name, Discharge.day, Discharge.status)
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
-        .join(Discharge, Discharge.participant_id == AppUser.id)
-        .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
-        .order_by(col(Discharge.day).desc(), AppUser.name)
-    ).all()
-    record_many(session, actor, [r[0] for r in rows], category=Category.ENROLMENT, action="read")
-    return [DischargedRow(*r) for r in rows]
+    rows = [
+        DischargedRow(saved_id(pid), name, discharged_on, status)
+        for pid, name, discharged_on, status in session.exec(
+            select(col(AppUser.id), col(AppUser.name), col(Discharge.day), col(Discharge.status))
+            .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == col(AppUser.id))
+            .join(Discharge, col(Discharge.participant_id) == col(AppUser.id))
+            .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
+            .order_by(col(Discharge.day).desc(), col(AppUser.name))
+        )
+    ]
+    record_many(session, actor, [r.id for r in rows], category=Category.ENROLMENT, action="read")
+    return rows
 
 
 @dataclass(frozen=True)
@@ -206,17 +211,22 @@ def roster(session: Session, actor: Actor) -> list[RosterRow]:
     admin's program; with start and discharge. One query; each person listed is audited."""
     require_role(session, actor, Role.THERAPIST, Role.ADMIN, what="caseload")
     query = (
-        select(AppUser.id, AppUser.name, AppUser.started_on, Discharge.day, Discharge.status)
-        .outerjoin(Discharge, Discharge.participant_id == AppUser.id)
-        .where(AppUser.role == Role.PARTICIPANT.value, col(AppUser.is_active).is_(True))
-        .order_by(AppUser.name)
+        core_select(
+            col(AppUser.id), col(AppUser.name), col(AppUser.started_on), col(Discharge.day), col(Discharge.status)
+        )
+        .outerjoin(Discharge, col(Discharge.participant_id) == col(AppUser.id))
+        .where(col(AppUser.role) == Role.PARTICIPANT.value, col(AppUser.is_active).is_(True))
+        .order_by(col(AppUser.name))
     )
     if actor.role is Role.THERAPIST:
-        query = query.join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id).where(
-            CaseloadAssignment.therapist_id == actor.id
+        query = query.join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == col(AppUser.id)).where(
+            col(CaseloadAssignment.therapist_id) == actor.id
         )
     else:
-        query = query.where(AppUser.program_id == actor.program_id)
-    rows = [RosterRow(*r) for r in session.exec(query).all()]
+        query = query.where(col(AppUser.program_id) == actor.program_id)
+    rows = [
+        RosterRow(saved_id(pid), name, started_on, discharged_on, status)
+        for pid, name, started_on, discharged_on, status in session.execute(query).all()
+    ]
     record_many(session, actor, [r.id for r in rows], category=Category.ENROLMENT, action="read")
     return rows

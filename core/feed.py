@@ -294,16 +294,16 @@ def caseload_session_events(session: Session, actor: Actor, today: date, now: da
             ProgramSession.kind,
             ProgramSession.starts_at,
             ProgramSession.ends_at,
-            func.count(ProgramSession.id),
+            func.count(col(ProgramSession.id)),
         )
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == ProgramSession.participant_id)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == col(ProgramSession.participant_id))
         .where(
             CaseloadAssignment.therapist_id == actor.id,
             ProgramSession.day >= today - timedelta(days=SESSIONS_BEHIND_DAYS),
             ProgramSession.day <= today + timedelta(days=DAYS_AHEAD),
         )
-        .group_by(ProgramSession.kind, ProgramSession.starts_at, ProgramSession.ends_at)
-        .order_by(ProgramSession.starts_at)
+        .group_by(col(ProgramSession.kind), col(ProgramSession.starts_at), col(ProgramSession.ends_at))
+        .order_by(col(ProgramSession.starts_at))
     ).all()
     base = settings().public_url
     return [

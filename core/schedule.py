@@ -24,6 +24,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import delete, exists, func
+from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
@@ -39,6 +40,8 @@ from core.models import (
     ProgramSession,
     Role,
     ScheduleSlot,
+    id_of,
+    saved_id,
     utcnow,
 )
 
@@ -114,7 +117,7 @@ def _aware(moment: datetime) -> datetime:
 
 def _view(row: ProgramSession) -> SessionView:
     return SessionView(
-        row.id, row.participant_id, row.kind, row.day, _aware(row.starts_at), _aware(row.ends_at), row.topic
+        id_of(row), row.participant_id, row.kind, row.day, _aware(row.starts_at), _aware(row.ends_at), row.topic
     )
 
 
@@ -202,7 +205,7 @@ def weekly_pattern(session: Session, actor: Actor) -> Pattern:
     rows = session.exec(
         select(ScheduleSlot)
         .where(ScheduleSlot.program_id == program.id)
-        .order_by(ScheduleSlot.weekday, ScheduleSlot.start_minute)
+        .order_by(col(ScheduleSlot.weekday), col(ScheduleSlot.start_minute))
     ).all()
     slots = tuple(Slot(r.weekday, _minute_time(r.start_minute), _minute_time(r.end_minute), r.topic) for r in rows)
     return Pattern(program.timezone, program.length_weeks, slots)
@@ -236,7 +239,7 @@ def set_pattern(
     for slot in checked:
         session.add(
             ScheduleSlot(
-                program_id=program.id,
+                program_id=id_of(program),
                 weekday=slot.weekday,
                 start_minute=slot.start_minute,
                 end_minute=slot.end_minute,
@@ -285,8 +288,8 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
     for slot in slots:
         by_weekday[slot.weekday].append(slot)
     query = (
-        select(AppUser.id, AppUser.started_on)
-        .outerjoin(Discharge, Discharge.participant_id == AppUser.id)
+        select(col(AppUser.id), col(AppUser.started_on))
+        .outerjoin(Discharge, col(Discharge.participant_id) == col(AppUser.id))
         .where(
             AppUser.program_id == program.id,
             AppUser.role == Role.PARTICIPANT.value,
@@ -297,7 +300,7 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
     )
     if only is not None:
         query = query.where(col(AppUser.id).in_(list(only) or [0]))
-    people = session.exec(query).all()
+    people = [(saved_id(pid), started_on) for pid, started_on in session.exec(query) if started_on is not None]
     wanted = []
     for participant_id, started_on in people:
         for offset in range(program.length_weeks * 7):
@@ -317,7 +320,7 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
                     }
                 )
     ids = [pid for pid, _ in people]
-    before = _group_count(session, program.id, ids)
+    before = _group_count(session, id_of(program), ids)
     # Future generated group sessions the pattern no longer makes, with no roll taken: removed.
     keep = {(w["participant_id"], w["starts_at"]) for w in wanted}
     stale = [
@@ -328,7 +331,7 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
                 ProgramSession.kind == "group",
                 col(ProgramSession.created_by_id).is_(None),
                 ProgramSession.starts_at > now,
-                ~exists().where(Attendance.session_id == ProgramSession.id),
+                ~exists().where(col(Attendance.session_id) == col(ProgramSession.id)),
             )
         ).all()
         if (pid, _aware(starts)) not in keep
@@ -344,13 +347,13 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
         )
         for chunk in range(0, len(wanted), 2000):
             session.execute(stmt, wanted[chunk : chunk + 2000])
-    after = _group_count(session, program.id, ids)
+    after = _group_count(session, id_of(program), ids)
     return Generated(after, max(0, after - before + len(stale)), len(stale))
 
 
 def _group_count(session: Session, program_id: int, ids: list[int]) -> int:
     return session.exec(
-        select(func.count(ProgramSession.id)).where(
+        select(func.count(col(ProgramSession.id))).where(
             col(ProgramSession.participant_id).in_(ids or [0]), ProgramSession.kind == "group"
         )
     ).one()
@@ -365,7 +368,7 @@ def next_session(session: Session, actor: Actor, participant_id: int, *, now: da
     row = session.exec(
         select(ProgramSession)
         .where(ProgramSession.participant_id == participant_id, ProgramSession.ends_at > (now or utcnow()))
-        .order_by(ProgramSession.starts_at)
+        .order_by(col(ProgramSession.starts_at))
         .limit(1)
     ).first()
     return _view(row) if row is not None else None
@@ -377,7 +380,7 @@ def sessions_between(session: Session, actor: Actor, participant_id: int, start:
     rows = session.exec(
         select(ProgramSession)
         .where(ProgramSession.participant_id == participant_id, ProgramSession.day >= start, ProgramSession.day <= end)
-        .order_by(ProgramSession.starts_at)
+        .order_by(col(ProgramSession.starts_at))
     ).all()
     return [_view(r) for r in rows]
 
@@ -425,7 +428,7 @@ def add_session(
     authorize(session, actor, form.participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"{form.day}")
     program_id, zone_name = session.exec(
         select(AppUser.program_id, Program.timezone)
-        .outerjoin(Program, Program.id == AppUser.program_id)
+        .outerjoin(Program, col(Program.id) == col(AppUser.program_id))
         .where(AppUser.id == form.participant_id)
     ).one()
     zone = zone_of(zone_name)
@@ -503,26 +506,26 @@ def roll_for_day(session: Session, actor: Actor, day: date) -> list[RollSession]
     require_role(session, actor, Role.THERAPIST, what="attendance")
     if not inputs.is_day(day):
         raise ValidationError.one("day", "Choose the session's date.")
-    rows = session.exec(
-        select(
-            ProgramSession.id,
-            ProgramSession.participant_id,
-            AppUser.name,
-            ProgramSession.kind,
-            ProgramSession.starts_at,
-            ProgramSession.ends_at,
-            ProgramSession.topic,
-            Attendance.status,
+    rows = session.execute(
+        core_select(
+            col(ProgramSession.id),
+            col(ProgramSession.participant_id),
+            col(AppUser.name),
+            col(ProgramSession.kind),
+            col(ProgramSession.starts_at),
+            col(ProgramSession.ends_at),
+            col(ProgramSession.topic),
+            col(Attendance.status),
         )
-        .join(CaseloadAssignment, CaseloadAssignment.participant_id == ProgramSession.participant_id)
-        .join(AppUser, AppUser.id == ProgramSession.participant_id)
-        .outerjoin(Attendance, Attendance.session_id == ProgramSession.id)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == col(ProgramSession.participant_id))
+        .join(AppUser, col(AppUser.id) == col(ProgramSession.participant_id))
+        .outerjoin(Attendance, col(Attendance.session_id) == col(ProgramSession.id))
         .where(
-            CaseloadAssignment.therapist_id == actor.id,
-            ProgramSession.day == day,
+            col(CaseloadAssignment.therapist_id) == actor.id,
+            col(ProgramSession.day) == day,
             col(AppUser.is_active).is_(True),
         )
-        .order_by(ProgramSession.starts_at, ProgramSession.kind, AppUser.name)
+        .order_by(col(ProgramSession.starts_at), col(ProgramSession.kind), col(AppUser.name))
     ).all()
     grouped: dict[tuple, list] = defaultdict(list)
     for sid, pid, name, kind, starts, ends, topic, status in rows:

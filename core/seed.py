@@ -94,6 +94,14 @@ def _trajectory(username: str) -> str:
     return found
 
 
+def _program_of(session: Session, user: AppUser) -> Program:
+    """A demo person's program (every one is seeded into one)."""
+    program = session.get(Program, user.program_id)
+    if program is None:
+        raise ValueError(f"{user.username} has no program")
+    return program
+
+
 def _start(user: AppUser) -> date:
     """A demo participant's first day (every one is seeded with one)."""
     if user.started_on is None:
@@ -205,13 +213,13 @@ def seed_recovery(session: Session, program: Program, participants: dict[str, Ap
     target = session.exec(
         select(DiaryTarget.id).where(DiaryTarget.program_id == program.id, DiaryTarget.key == "substance_use")
     ).one()
-    cards = session.exec(select(DiaryCard).where(DiaryCard.participant_id == eli.id).order_by(DiaryCard.day)).all()
+    cards = session.exec(select(DiaryCard).where(DiaryCard.participant_id == eli.id).order_by(col(DiaryCard.day))).all()
     urges = {u.card_id: u for u in session.exec(select(DiaryUrge).where(DiaryUrge.target_id == target))}
     lapse_day = today - timedelta(days=DEMO_LAPSE_DAYS_AGO)
     last = max((c for c in cards if c.day <= lapse_day), key=lambda c: c.day)
     rotation = (("alcohol", 5, "drinks", ["people", "lonely"]), ("cannabis", 2, "times", ["tired", "feelings"]))
     for n, card in enumerate(cards):
-        urge = urges.get(card.id)
+        urge = urges.get(id_of(card))
         if urge is None:
             continue
         if card.day > last.day and urge.acted:  # nothing used since the last lapse
@@ -222,12 +230,12 @@ def seed_recovery(session: Session, program: Program, participants: dict[str, Ap
             session.add(urge)
         if urge.acted:
             substance, amount, unit, triggers = rotation[0] if card.id == last.id else rotation[n % 2]
-            session.add(SubstanceUse(card_id=card.id, substance=substance, amount=amount, unit=unit))
-            session.add_all(CardTrigger(card_id=card.id, trigger=t) for t in triggers)
+            session.add(SubstanceUse(card_id=id_of(card), substance=substance, amount=amount, unit=unit))
+            session.add_all(CardTrigger(card_id=id_of(card), trigger=t) for t in triggers)
         elif (urge.urge or 0) >= 3:
-            session.add(CardTrigger(card_id=card.id, trigger=("lonely", "tired", "places")[n % 3]))
-        session.add(MatDose(card_id=card.id, medication="naltrexone", taken="no" if n % 11 == 5 else "yes"))
-    session.add(RecoveryCounter(participant_id=eli.id, substance="alcohol", start_on=eli.started_on, shown=True))
+            session.add(CardTrigger(card_id=id_of(card), trigger=("lonely", "tired", "places")[n % 3]))
+        session.add(MatDose(card_id=id_of(card), medication="naltrexone", taken="no" if n % 11 == 5 else "yes"))
+    session.add(RecoveryCounter(participant_id=id_of(eli), substance="alcohol", start_on=_start(eli), shown=True))
     rules = {
         key: (label, clinical.DEFAULT_TARGET_RULES.get(key, clinical.NO_RULE))
         for key, label in clinical.DEFAULT_TARGETS
@@ -236,7 +244,7 @@ def seed_recovery(session: Session, program: Program, participants: dict[str, Ap
     outcome = alerts.route(  # the last lapse's alert, as a real save would have opened it, since resolved
         session,
         None,
-        participant_id=eli.id,
+        participant_id=id_of(eli),
         source_key=f"diary:{last.day}",
         day=last.day,
         reasons=clinical.diary_reasons({"substance_use": (4, True)}, rules) + clinical.lapse_reasons({"alcohol"}),
@@ -247,7 +255,7 @@ def seed_recovery(session: Session, program: Program, participants: dict[str, Ap
     if alert is not None and alert.resolved_at is None:
         alert.acknowledged_at = alert.resolved_at = opened + timedelta(hours=14)
         alert.acknowledgement = "Talked it through in session: a lapse after a family party; plan updated."
-        alert.acknowledged_by_id = _therapist_of(session, eli.id)
+        alert.acknowledged_by_id = _therapist_of(session, id_of(eli))
         session.add(alert)
 
 
@@ -706,10 +714,10 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
     from core import schedule
     from core.models import ProgramSession, ScheduleSlot
 
-    program = session.get(Program, next(iter(participants.values())).program_id)
+    program = _program_of(session, next(iter(participants.values())))
     for weekday, start, end, topic in DEMO_SLOTS:
         session.add(
-            ScheduleSlot(program_id=program.id, weekday=weekday, start_minute=start, end_minute=end, topic=topic)
+            ScheduleSlot(program_id=id_of(program), weekday=weekday, start_minute=start, end_minute=end, topic=topic)
         )
     session.flush()
     schedule._sync(session, program, None, utcnow())
@@ -717,32 +725,32 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
     therapist_of = dict(
         session.exec(
             select(CaseloadAssignment.participant_id, CaseloadAssignment.therapist_id).where(
-                CaseloadAssignment.participant_id.in_([u.id for u in participants.values()])
+                col(CaseloadAssignment.participant_id).in_([id_of(u) for u in participants.values()])
             )
         ).all()
     )
     for user in participants.values():
         for offset in range(program.length_weeks * 7):
-            day = user.started_on + timedelta(days=offset)
+            day = _start(user) + timedelta(days=offset)
             if day.weekday() != INDIVIDUAL_DAY:
                 continue
-            start, end = (schedule.local_moment(day, schedule._minute_time(m), zone) for m in INDIVIDUAL_MINUTES)
+            starts, ends = (schedule.local_moment(day, schedule._minute_time(m), zone) for m in INDIVIDUAL_MINUTES)
             session.add(
                 ProgramSession(
-                    participant_id=user.id,
-                    program_id=program.id,
+                    participant_id=id_of(user),
+                    program_id=id_of(program),
                     kind="individual",
                     day=day,
-                    starts_at=start,
-                    ends_at=end,
-                    created_by_id=therapist_of[user.id],
+                    starts_at=starts,
+                    ends_at=ends,
+                    created_by_id=therapist_of[id_of(user)],
                 )
             )
     session.flush()
     held = session.exec(
         select(ProgramSession)
         .where(ProgramSession.program_id == program.id, ProgramSession.day < today)
-        .order_by(ProgramSession.participant_id, ProgramSession.starts_at)
+        .order_by(col(ProgramSession.participant_id), col(ProgramSession.starts_at))
     ).all()
     rng = random.Random(SEED + 5)
     stories = {user.id: trajectory_of(username) or "improving" for username, user in participants.items()}
@@ -763,7 +771,7 @@ def seed_attendance(session: Session, participants: dict[str, AppUser], today: d
             )
         session.add(
             Attendance(
-                session_id=row.id,
+                session_id=id_of(row),
                 participant_id=row.participant_id,
                 day=row.day,
                 session_kind=row.kind,
@@ -798,7 +806,7 @@ def seed_completed_participant(
     )
     session.add(user)
     session.flush()
-    session.add(CaseloadAssignment(participant_id=user.id, therapist_id=therapist.id))
+    session.add(CaseloadAssignment(participant_id=id_of(user), therapist_id=id_of(therapist)))
     last = started + timedelta(weeks=program.length_weeks) - timedelta(days=1)
     for kind, first, end, band_first, band_end in (
         ("phq9", 16, 6, "Moderately severe", "Mild"),
@@ -814,7 +822,7 @@ def seed_completed_participant(
                 answers[i % (items - 1)] += 1
             session.add(
                 Checkup(
-                    participant_id=user.id,
+                    participant_id=id_of(user),
                     kind=kind,
                     slot_key=slot,
                     day=day,
@@ -829,16 +837,16 @@ def seed_completed_participant(
 
 def seed_discharge(session: Session, user: AppUser, therapist: AppUser, today: date) -> None:
     """Their discharge at the end of the program's last week: completed."""
-    from core.models import Discharge, Program
+    from core.models import Discharge
 
-    program = session.get(Program, user.program_id)
-    day = user.started_on + timedelta(weeks=program.length_weeks) - timedelta(days=1)
+    program = _program_of(session, user)
+    day = _start(user) + timedelta(weeks=program.length_weeks) - timedelta(days=1)
     session.add(
         Discharge(
-            participant_id=user.id,
+            participant_id=id_of(user),
             day=min(day, today),
             status="completed",
-            recorded_by_id=therapist.id,
+            recorded_by_id=id_of(therapist),
             recorded_at=_evening(min(day, today), 23),
         )
     )
