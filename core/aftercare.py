@@ -272,16 +272,17 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[Change]
     before: dict = {}
     for row, author in rows:
         summary = []
-        for key, title in TITLES.items():
+        for key, english in TITLES.items():
+            title = _(english)
             if key == "medication":
                 if row.content.get(key, "") != before.get(key, ""):
-                    summary.append(f"{title}: changed")
+                    summary.append(_("{title}: changed").format(title=title))
                 continue
             old = [entry(key, i) for i in before.get(key, [])]
             new = [entry(key, i) for i in row.content.get(key, [])]
-            summary += [f"{title}: added “{i}”" for i in new if i not in old]
-            summary += [f"{title}: removed “{i}”" for i in old if i not in new]
-        changes.append(Change(row.version, row.created_at, author, summary or ["No changes"]))
+            summary += [_("{title}: added “{item}”").format(title=title, item=i) for i in new if i not in old]
+            summary += [_("{title}: removed “{item}”").format(title=title, item=i) for i in old if i not in new]
+        changes.append(Change(row.version, row.created_at, author, summary or [_("No changes")]))
         before = row.content
     return list(reversed(changes))
 
