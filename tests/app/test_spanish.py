@@ -357,3 +357,45 @@ def test_the_aftercare_page_in_spanish_with_a_plan(app, session):
     assert "Mis detonantes personales" in page and "My personal triggers" not in page
     assert message == "La cita del 2 mar 2026 ya pasó: revisa la fecha."
     assert date.today() - timedelta(days=1) > past  # (the demo's today is after it)
+
+
+@pytest.mark.parametrize(
+    "page", ["pages/today.py", "pages/progress.py", "pages/safety_plan.py", "pages/practice.py", "pages/my_cards.py"]
+)
+def test_every_screen_of_a_substance_use_participant_in_spanish(app, page):
+    """Eli's screens (counters, the triggers map, MAT, naloxone, goals) draw no English from the catalogue."""
+    _eli_in_spanish(app)
+    open_page(app, page)
+    assert untranslated(app) == [], page
+
+
+def test_a_discharged_participants_today_is_spanish(app):
+    """After discharge: the kind word, and until when the record stays readable (the date in Spanish)."""
+    from core.seed import COMPLETED
+
+    choose_spanish_on_login(app)
+    log_in(app, COMPLETED[0])
+    drawn = everything_drawn(app)
+    assert "Tu tiempo en el programa terminó. Gracias por todo lo que trabajaste" in drawn
+    assert "Todavía puedes leer tus tarjetas, tu progreso y tu plan de seguridad hasta el " in drawn
+    assert re.search(r"hasta el [a-záéíóú]+, \d{1,2} de [a-z]+\.", drawn)  # "jueves, 25 de febrero."
+    assert untranslated(app) == []
+
+
+def test_a_substance_use_participants_progress_tabs_in_spanish(app):
+    """My progress's lazily drawn tabs: the triggers map (urges tab) and the goals chart, in Spanish."""
+    _eli_in_spanish(app)
+    open_page(app, "pages/progress.py")
+    app.session_state["progress_tab"] = i18n.translator("es").gettext("Urges & skills")
+    app.run()
+    drawn = everything_drawn(app)
+    # (the chart's spec is JSON: "Qu\\u00e9 estaba pasando: detonantes")
+    assert "estaba pasando: detonantes" in drawn and "Veces anotadas" in drawn and "Before a use" not in drawn
+    assert "apareció más veces" in drawn and "What was going on" not in drawn
+    assert "Viniste a " in drawn and "You came to" not in drawn
+    assert untranslated(app) == []
+    app.session_state["progress_tab"] = i18n.translator("es").gettext("Goals")
+    app.run()
+    drawn = everything_drawn(app)
+    assert "Cómo lo sabremos:" in drawn and "How we'll know" not in drawn
+    assert untranslated(app) == []
