@@ -257,8 +257,8 @@ def test_a_substance_use_participants_today_is_spanish_counters_lapse_goals_and_
     assert "Sobredosis y naloxona" in drawn or "naloxona no le hace daño" in drawn  # es/family.md's words
     assert "Medicamento para la adicción tomado como te lo recetaron" in drawn and "No es mío" in drawn
     assert "Not mine" not in drawn and "Naltrexone" not in drawn
-    if "Próxima sesión" not in drawn:  # the schedule: shown whenever a session is ahead
-        assert "Next session" not in drawn
+    assert "**Próxima sesión:** Grupo" in drawn and "Next session" not in drawn  # the program's schedule
+    assert re.search(r"Grupo( · [^\n]+)? — (lun|mar|mié|jue|vie|sáb|dom)\.? \d{1,2} [a-z]{3}", drawn)
 
     # a lapse on the card: what was used, how much, what was going on — all in Spanish
     day = today_key(app)
@@ -399,3 +399,45 @@ def test_a_substance_use_participants_progress_tabs_in_spanish(app):
     drawn = everything_drawn(app)
     assert "Cómo lo sabremos:" in drawn and "How we'll know" not in drawn
     assert untranslated(app) == []
+
+
+def test_a_family_members_aftercare_section_in_spanish(app, session):
+    """Pat (Alex's parent), with Alex's consent for the aftercare plan, reads it in Spanish: the section's
+    titles, an appointment's date, and no English from the catalogue."""
+    from datetime import date, timedelta
+
+    from core import aftercare, sharing
+    from core.access import Actor, Category
+    from core.program import user_today
+
+    alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
+    pat = session.exec(select(AppUser).where(AppUser.username == "pat.morgan")).one()
+    today = user_today(session, alex.id)
+    visit = today + timedelta(days=10)
+    aftercare.save_plan(
+        session,
+        alex,
+        participant_id=alex.id,
+        content={
+            "warning_signs": ["Dejo de contestar mensajes"],
+            "appointments": [{"provider": "Dra. Ruiz", "date": visit, "contact": ""}],
+        },
+        base_version=None,
+    )
+    sharing.grant(
+        session,
+        alex,
+        family_id=pat.id,
+        category=Category.AFTERCARE,
+        until=today + timedelta(days=30),
+        shown_version=sharing.consent_version(Category.AFTERCARE),
+    )
+    choose_spanish_on_login(app)
+    log_in(app, "pat.morgan")
+    open_page(app, "pages/family.py")
+    drawn = everything_drawn(app)
+    assert "Señales de alerta tempranas" in drawn and "Dejo de contestar mensajes" in drawn
+    assert "Citas de atención continua" in drawn and "Continuing-care appointments" not in drawn
+    with i18n.using("es"):
+        assert f"Dra. Ruiz · {i18n.weekday(visit)} {i18n.full_date(visit)}" in drawn
+    assert isinstance(visit, date) and untranslated(app) == []
