@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize
 from core.errors import ValidationError
+from core.i18n import N_, _, full_date, weekday
 from core.models import AftercarePlanVersion, AppUser, Role, utcnow
 from core.program import user_today
 from core.safety import CONTACT_NAME_MAX, CONTACT_PHONE_MAX, Change, Plan, PlanConflict, describe, phone_flag
@@ -35,20 +36,32 @@ from core.safety import CONTACT_NAME_MAX, CONTACT_PHONE_MAX, Change, Plan, PlanC
 LISTS: tuple[tuple[str, str, str], ...] = (
     (
         "triggers",
-        "My personal triggers",
-        "people, places, feelings and times that make using or a setback more likely.",
+        N_("My personal triggers"),
+        N_("people, places, feelings and times that make using or a setback more likely."),
     ),
-    ("warning_signs", "Early warning signs", "what I (or the people close to me) notice first when things slide."),
-    ("coping_steps", "What I'll do", "the steps that work for me, in the order I'll try them."),
-    ("meetings", "Mutual-help meetings", "which meetings, where and when (e.g. SMART Recovery, Tue 7 pm, library)."),
+    (
+        "warning_signs",
+        N_("Early warning signs"),
+        N_("what I (or the people close to me) notice first when things slide."),
+    ),
+    ("coping_steps", N_("What I'll do"), N_("the steps that work for me, in the order I'll try them.")),
+    (
+        "meetings",
+        N_("Mutual-help meetings"),
+        N_("which meetings, where and when (e.g. SMART Recovery, Tue 7 pm, library)."),
+    ),
 )
-PEOPLE = ("people", "People I can call", "who I'll call when a warning sign shows up.")
+PEOPLE = ("people", N_("People I can call"), N_("who I'll call when a warning sign shows up."))
 APPOINTMENTS = (
     "appointments",
-    "Continuing-care appointments",
-    "who I'll see after the program, when, and how to reach them.",
+    N_("Continuing-care appointments"),
+    N_("who I'll see after the program, when, and how to reach them."),
 )
-MEDICATION = ("medication", "Medication plan", "what I take, who prescribes it, and what to do if I miss a dose.")
+MEDICATION = (
+    "medication",
+    N_("Medication plan"),
+    N_("what I take, who prescribes it, and what to do if I miss a dose."),
+)
 TITLES = {k: t for k, t, _ in (*LISTS, PEOPLE, APPOINTMENTS, MEDICATION)}
 NOT_FOR_FAMILY = frozenset({"medication"})  # the family view is the rest of the plan
 PROVIDER_MAX = 120
@@ -56,58 +69,66 @@ CONTACT_MAX = 120
 
 
 def _lines(key: str, raw, errors: dict) -> list[str]:
-    title = TITLES[key]
+    title = _(TITLES[key])
     if not isinstance(raw, (list, tuple)) or len(raw) > clinical.AFTERCARE_ITEMS_MAX * 4:
-        errors[key] = f"{title}: up to {clinical.AFTERCARE_ITEMS_MAX} lines; the most important ones first."
+        errors[key] = _("{title}: up to {n} lines; the most important ones first.").format(
+            title=title, n=clinical.AFTERCARE_ITEMS_MAX
+        )
         return []
     if not all(isinstance(i, str) for i in raw):
-        errors[key] = f"{title}: each line must be text."
+        errors[key] = _("{title}: each line must be text.").format(title=title)
         return []
     if any(len(i) > 8 * clinical.AFTERCARE_ITEM_MAX for i in raw):
-        errors[key] = f"{title}: keep each line under {clinical.AFTERCARE_ITEM_MAX} characters."
+        errors[key] = _("{title}: keep each line under {n} characters.").format(
+            title=title, n=clinical.AFTERCARE_ITEM_MAX
+        )
         return []
     items = [line for line in map(inputs.line_text, raw) if line]
     if any(len(i) > clinical.AFTERCARE_ITEM_MAX for i in items):
-        errors[key] = f"{title}: keep each line under {clinical.AFTERCARE_ITEM_MAX} characters."
+        errors[key] = _("{title}: keep each line under {n} characters.").format(
+            title=title, n=clinical.AFTERCARE_ITEM_MAX
+        )
     if len(items) > clinical.AFTERCARE_ITEMS_MAX:
-        errors[key] = f"{title}: up to {clinical.AFTERCARE_ITEMS_MAX} lines; the most important ones first."
+        errors[key] = _("{title}: up to {n} lines; the most important ones first.").format(
+            title=title, n=clinical.AFTERCARE_ITEMS_MAX
+        )
     return items
 
 
 def _records(key: str, raw, parts: dict[str, int], errors: dict) -> list[dict]:
     """Entries of one-line parts (people: name and phone; appointments: provider and contact, plus a
     date checked by the caller). A blank entry is dropped."""
-    title = TITLES[key]
+    title = _(TITLES[key])
     if not isinstance(raw, (list, tuple)) or len(raw) > clinical.AFTERCARE_ITEMS_MAX * 4:
-        errors[key] = f"{title}: up to {clinical.AFTERCARE_ITEMS_MAX} entries."
+        errors[key] = _("{title}: up to {n} entries.").format(title=title, n=clinical.AFTERCARE_ITEMS_MAX)
         return []
     out = []
     for item in raw:
         allowed = set(parts) | ({"date"} if key == "appointments" else set())
         if not isinstance(item, dict) or set(item) - allowed:
-            errors[key] = f"{title}: this form is out of date; open it again."
+            errors[key] = _("{title}: this form is out of date; open it again.").format(title=title)
             return []
         values = {p: item.get(p) for p in parts}
         if not all(v is None or isinstance(v, str) for v in values.values()) or any(
             len(v or "") > 8 * limit for v, limit in zip(values.values(), parts.values(), strict=True)
         ):
-            errors[key] = f"{title}: each entry is a few words of text."
+            errors[key] = _("{title}: each entry is a few words of text.").format(title=title)
             return []
         entry = {p: inputs.line_text(v or "") for p, v in values.items()}
         if key == "appointments":
             when = item.get("date")
             if when is not None and not inputs.is_day(when):
-                errors[key] = f"{title}: choose each appointment's date from the calendar."
+                errors[key] = _("{title}: choose each appointment's date from the calendar.").format(title=title)
                 return []
             entry["date"] = when.isoformat() if when else ""
         if not any(entry.values()):
             continue
         too_long = [p for p, limit in parts.items() if len(entry[p]) > limit]
         if too_long:
-            errors[key] = f"{title}: keep each part under {parts[too_long[0]]} characters."
+            errors[key] = _("{title}: keep each part under {n} characters.").format(title=title, n=parts[too_long[0]])
         out.append(entry)
     if len(out) > clinical.AFTERCARE_ITEMS_MAX:
-        errors[key] = f"{title}: up to {clinical.AFTERCARE_ITEMS_MAX} entries."
+        errors[key] = _("{title}: up to {n} entries.").format(title=title, n=clinical.AFTERCARE_ITEMS_MAX)
     return out
 
 
@@ -115,7 +136,7 @@ def _content(content) -> dict:
     """The plan as it will be stored (LINE text everywhere but the medication plan, which is FREE
     text; dates as ISO days). Raises inputs.Problem naming each section that is wrong."""
     if not isinstance(content, dict) or set(content) - set(TITLES):
-        raise inputs.Problem({"plan": "This plan could not be read; open it again."})
+        raise inputs.Problem({"plan": _("This plan could not be read; open it again.")})
     errors: dict[str, str] = {}
     out: dict = {key: _lines(key, content.get(key) or [], errors) for key, _, _ in LISTS}
     out["people"] = _records(
@@ -123,13 +144,13 @@ def _content(content) -> dict:
     )
     for person in out["people"]:
         if not person["name"]:
-            errors["people"] = "People I can call: give each number a name."
+            errors["people"] = _("People I can call: give each number a name.")
     out["appointments"] = _records(
         "appointments", content.get("appointments") or [], {"provider": PROVIDER_MAX, "contact": CONTACT_MAX}, errors
     )
     for visit in out["appointments"]:
         if not visit["provider"] or not visit["date"]:
-            errors["appointments"] = "Continuing-care appointments: give each one a provider and a date."
+            errors["appointments"] = _("Continuing-care appointments: give each one a provider and a date.")
     out["medication"] = AftercareForm.value("medication", content.get("medication"), errors) or ""
     if errors:
         raise inputs.Problem(errors)
@@ -194,16 +215,18 @@ def save_plan(session: Session, actor: Actor, *, participant_id: int, content: d
         for visit in cleaned["appointments"]:
             day = date.fromisoformat(visit["date"])
             if day < today and (visit["provider"], visit["date"]) not in before:
-                errors["appointments"] = (
-                    f"The appointment on {day:%b} {day.day}, {day.year} is in the past: check the date."
+                errors["appointments"] = _("The appointment on {day} is in the past: check the date.").format(
+                    day=full_date(day)
                 )
             elif day > today + timedelta(days=clinical.AFTERCARE_APPOINTMENT_MAX_DAYS):
-                errors["appointments"] = f"The appointment on {day:%b} {day.day}, {day.year} is more than a year away."
+                errors["appointments"] = _("The appointment on {day} is more than a year away.").format(
+                    day=full_date(day)
+                )
     if errors:
         raise ValidationError(errors)
     latest = row[0].version if row else None
     if latest is None and base_version is not None:  # a version that never existed: no newer plan to show
-        raise ValidationError.one("base_version", "This plan changed while you were editing; open it again.")
+        raise ValidationError.one("base_version", _("This plan changed while you were editing; open it again."))
     if latest != base_version:
         raise PlanConflict(current_plan(session, actor, participant_id))  # type: ignore[arg-type]
     version = AftercarePlanVersion(
@@ -231,7 +254,7 @@ def entry(key: str, item) -> str:
     """One entry as a line of text."""
     if key == "appointments" and isinstance(item, dict):
         when = date.fromisoformat(item["date"]) if item.get("date") else None
-        day = f"{when:%a %b} {when.day}, {when.year}" if when else ""
+        day = f"{weekday(when)} {full_date(when)}" if when else ""
         return " · ".join(part for part in (item.get("provider", ""), day, item.get("contact", "")) if part)
     return describe(item)
 
@@ -249,16 +272,17 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[Change]
     before: dict = {}
     for row, author in rows:
         summary = []
-        for key, title in TITLES.items():
+        for key, english in TITLES.items():
+            title = _(english)
             if key == "medication":
                 if row.content.get(key, "") != before.get(key, ""):
-                    summary.append(f"{title}: changed")
+                    summary.append(_("{title}: changed").format(title=title))
                 continue
             old = [entry(key, i) for i in before.get(key, [])]
             new = [entry(key, i) for i in row.content.get(key, [])]
-            summary += [f"{title}: added “{i}”" for i in new if i not in old]
-            summary += [f"{title}: removed “{i}”" for i in old if i not in new]
-        changes.append(Change(row.version, row.created_at, author, summary or ["No changes"]))
+            summary += [_("{title}: added “{item}”").format(title=title, item=i) for i in new if i not in old]
+            summary += [_("{title}: removed “{item}”").format(title=title, item=i) for i in old if i not in new]
+        changes.append(Change(row.version, row.created_at, author, summary or [_("No changes")]))
         before = row.content
     return list(reversed(changes))
 
@@ -287,7 +311,9 @@ def printable(plan: Plan | None, *, name: str) -> str:
     from core.program import dial_digits
 
     e = html.escape
-    parts = [f"<h1>Relapse-prevention and aftercare plan — {e(name)}</h1>"]
+    heading = _("Relapse-prevention and aftercare plan — {name}").format(name=name)
+    page_title = _("Aftercare plan")
+    parts = [f"<h1>{e(heading)}</h1>"]
     sections = [*LISTS[:3], PEOPLE, APPOINTMENTS, MEDICATION, LISTS[3]]
     for number, (key, title, prompt) in enumerate(sections, start=1):
         if key == "medication":
@@ -304,9 +330,14 @@ def printable(plan: Plan | None, *, name: str) -> str:
                 else:
                     lines.append(f"<li>{e(entry(key, item))}</li>")
             body = "<ul>" + ("".join(lines) or "<li class='blank'>&nbsp;</li>" * 3) + "</ul>"
-        parts.append(f"<h2>{number}. {e(title)}</h2><p class='prompt'>{e(prompt)}</p>{body}")
-    when = f"Version {plan.version}, {plan.updated_at:%B %d, %Y}" if plan else "Blank plan"
-    parts.append(f"<p class='prompt'>{e(when)}. If you are in danger now, call your emergency number or 988.</p>")
+        parts.append(f"<h2>{number}. {e(_(title))}</h2><p class='prompt'>{e(_(prompt))}</p>{body}")
+    when = (
+        _("Version {version}, {day}.").format(version=plan.version, day=full_date(plan.updated_at))
+        if plan
+        else _("Blank plan.")
+    )
+    danger = _("If you are in danger now, call your emergency number or 988.")
+    parts.append(f"<p class='prompt'>{e(when)} {e(danger)}</p>")
     style = (
         "body{font-family:system-ui,sans-serif;max-width:40rem;margin:1.5rem auto;padding:0 1rem;color:#1f2a2e}"
         "h1{font-size:1.5rem}h2{font-size:1.1rem;margin-bottom:.2rem}.prompt{color:#5b6b6d;margin-top:0}"
@@ -315,7 +346,7 @@ def printable(plan: Plan | None, *, name: str) -> str:
     )
     return (
         "<!doctype html><html><head><meta charset='utf-8'><meta name='viewport' content='width=device-width'>"
-        f"<title>Aftercare plan</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
+        f"<title>{e(page_title)}</title><style>{style}</style></head><body>{''.join(parts)}</body></html>"
     )
 
 

@@ -15,6 +15,7 @@ from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record_many, require_role
 from core.db import upsert
 from core.errors import ValidationError
+from core.i18n import _, ngettext
 from core.models import Attendance, CaseloadAssignment, ProgramSession, Role, saved_id, utcnow
 
 
@@ -111,9 +112,9 @@ def recorded(session: Session, actor: Actor, session_ids: list[int]) -> dict[int
         .outerjoin(Attendance, col(Attendance.session_id) == col(ProgramSession.id))
         .where(col(ProgramSession.id).in_(list(session_ids)))
     ).all()
-    for participant_id in sorted({pid for _, pid, _ in rows}):
+    for participant_id in sorted({pid for _sid, pid, _status in rows}):
         authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ)
-    return {saved_id(sid): status for sid, _, status in rows if status is not None}
+    return {saved_id(sid): status for sid, _pid, status in rows if status is not None}
 
 
 def history(
@@ -133,10 +134,20 @@ def history(
 def summary(records: list[SessionRecord], *, you: bool = False, period: str = "") -> str:
     """'Came to 9 of 10 sessions (1 excused).' Excused absences don't count against anyone."""
     if not records:
-        return "No sessions recorded yet."
+        return _("No program sessions recorded yet.") if you else "No sessions recorded yet."
     came = sum(1 for r in records if r.attended)
     excused = sum(1 for r in records if r.status == "excused")
     held = len(records) - excused
+    if you:  # the participant's own My progress: in their language
+        if excused:
+            return ngettext(
+                "You came to {came} of {held} program session ({excused} excused).",
+                "You came to {came} of {held} program sessions ({excused} excused).",
+                held,
+            ).format(came=came, held=held, excused=excused)
+        return ngettext(
+            "You came to {came} of {held} program session.", "You came to {came} of {held} program sessions.", held
+        ).format(came=came, held=held)
     text = (
         f"{'You came' if you else 'Came'} to {came} of {held} {'program ' if you else ''}"
         f"session{'s' if held != 1 else ''}{' ' + period if period else ''}"

@@ -586,7 +586,7 @@ BREATHING_MINUTES = (1, 2, 3, 5)
 URGE_SURF_MINUTES = (3, 5, 10)
 URGE_SURF_DEFAULT_MINUTES = 5  # the timer's default; the skill's practice prompt names the same number
 # --- Attendance -----------------------------------------------------------------------------------
-SESSION_KINDS = {"group": "Group", "individual": "Individual", "family": "Family session"}
+SESSION_KINDS = {"group": N_("Group"), "individual": N_("Individual"), "family": N_("Family session")}
 ATTENDANCE_STATUSES = {"present": "Present", "late": "Late", "absent": "Absent", "excused": "Excused"}
 ATTENDED = frozenset({"present", "late"})  # what counts as coming to a session
 ATTENDANCE_BACKFILL_DAYS = 14  # a session can be recorded up to this many days later
@@ -640,21 +640,21 @@ AFTERCARE_APPOINTMENT_MAX_DAYS = 365  # a continuing-care appointment is booked 
 # over-the-counter medications"). A program chooses which of SUBSTANCES its card offers; the two
 # medicine kinds are always offered where substance use is tracked.
 SUBSTANCES = {
-    "alcohol": "Alcohol",
-    "cannabis": "Cannabis",
-    "opioids": "Opioids",
-    "stimulants": "Stimulants",
-    "benzodiazepines": "Benzodiazepines",
-    "other": "Another drug",
+    "alcohol": N_("Alcohol"),
+    "cannabis": N_("Cannabis"),
+    "opioids": N_("Opioids"),
+    "stimulants": N_("Stimulants"),
+    "benzodiazepines": N_("Benzodiazepines"),
+    "other": N_("Another drug"),
 }
 MEDICINE_USE = {
-    "prn": "An as-needed medicine, beyond what's prescribed",
-    "otc": "An over-the-counter medicine, to change how I feel",
+    "prn": N_("An as-needed medicine, beyond what's prescribed"),
+    "otc": N_("An over-the-counter medicine, to change how I feel"),
 }
 USE_KINDS = {**SUBSTANCES, **MEDICINE_USE}
 # Plain units and the range a rough amount may take, per substance (the first unit is offered first).
 # Ranges are wide enough for a heavy day and refuse typos (a 400 where 4 was meant).
-USE_UNITS = {"drinks": "drinks", "times": "times", "pills": "pills", "doses": "doses"}
+USE_UNITS = {"drinks": N_("drinks"), "times": N_("times"), "pills": N_("pills"), "doses": N_("doses")}
 USE_AMOUNTS: dict[str, dict[str, tuple[int, int]]] = {
     "alcohol": {"drinks": (1, 40)},  # standard drinks
     "cannabis": {"times": (1, 20)},
@@ -668,14 +668,14 @@ USE_AMOUNTS: dict[str, dict[str, tuple[int, int]]] = {
 # What was going on (relapse prevention, clinical.md §3): external cues (people, places, things),
 # feelings, and HALT — Hungry, Angry, Lonely, Tired.
 TRIGGERS = {
-    "people": "People",
-    "places": "Places",
-    "things": "Things that remind me",
-    "feelings": "Feelings",
-    "hungry": "Hungry",
-    "angry": "Angry",
-    "lonely": "Lonely",
-    "tired": "Tired",
+    "people": N_("People"),
+    "places": N_("Places"),
+    "things": N_("Things that remind me"),
+    "feelings": N_("Feelings"),
+    "hungry": N_("Hungry"),
+    "angry": N_("Angry"),
+    "lonely": N_("Lonely"),
+    "tired": N_("Tired"),
 }
 HALT = ("hungry", "angry", "lonely", "tired")
 # Lapse alerts, per substance used (the card's "acted" on substance use already opens a review):
@@ -702,18 +702,18 @@ NALOXONE_SUBSTANCES = frozenset({"opioids", "stimulants"})
 # any use recorded on the card, medicines taken to change how one feels included, and any day the
 # card's substance-use urge was acted on even when what was used is not named).
 COUNTER_ANY = "any"
-COUNTER_KINDS = {COUNTER_ANY: "Alcohol and drugs", **SUBSTANCES}
+COUNTER_KINDS = {COUNTER_ANY: N_("Alcohol and drugs"), **SUBSTANCES}
 RECOVERY_MILESTONES = (1, 7, 14, 30, 60, 90, 180, 270, 365)  # then every year
 COUNTER_START_MAX_YEARS = 50  # a start date further back is a typo
 # Medication for addiction treatment, per medication the program turns on.
 MAT_MEDICATIONS = {
-    "buprenorphine": "Buprenorphine",
-    "methadone": "Methadone",
-    "naltrexone": "Naltrexone",
-    "acamprosate": "Acamprosate",
-    "disulfiram": "Disulfiram",
+    "buprenorphine": N_("Buprenorphine"),
+    "methadone": N_("Methadone"),
+    "naltrexone": N_("Naltrexone"),
+    "acamprosate": N_("Acamprosate"),
+    "disulfiram": N_("Disulfiram"),
 }
-MAT_CHOICES = {"yes": "Yes", "no": "No", "not_prescribed": "Not mine"}
+MAT_CHOICES = {"yes": N_("Yes"), "no": N_("No"), "not_prescribed": N_("Not mine")}
 
 
 def lapse_reasons(used: set[str]) -> list[Reason]:

@@ -229,13 +229,15 @@ def save_goals(session: Session, actor: Actor, *, participant_id: int, goals: li
 
 def _ratings(value) -> dict[int, int]:
     if not isinstance(value, dict) or not value or len(value) > clinical.GOALS_MAX * 4:
-        raise inputs.Problem({"ratings": "Rate at least one goal, 0 to 10."})
+        raise inputs.Problem({"ratings": i18n._("Rate at least one goal, 0 to 10.")})
     errors = {}
     for goal_id, rating in value.items():
         if not inputs.is_id(goal_id):
-            raise inputs.Problem({"ratings": "This form is out of date; open it again."})
+            raise inputs.Problem({"ratings": i18n._("This form is out of date; open it again.")})
         if not inputs.is_whole(rating) or not RATING_LOW <= rating <= RATING_HIGH:
-            errors[f"goal_{goal_id}"] = f"Choose a number from {RATING_LOW} to {RATING_HIGH}."
+            errors[f"goal_{goal_id}"] = i18n._("Choose a number from {low} to {high}.").format(
+                low=RATING_LOW, high=RATING_HIGH
+            )
     if errors:
         raise inputs.Problem(errors)
     return dict(value)
@@ -257,9 +259,9 @@ def rate_goals(
     form = RatingForm.check(week_start=week_start, ratings=ratings)
     this_week = week_of(user_today(session, participant_id))
     if form.week_start.weekday() != 0 or form.week_start > this_week:
-        raise ValidationError.one("week_start", "That week hasn't started yet: rate this week or last week.")
+        raise ValidationError.one("week_start", i18n._("That week hasn't started yet: rate this week or last week."))
     if form.week_start < this_week - timedelta(weeks=clinical.GOAL_RATING_LATE_WEEKS):
-        raise ValidationError.one("week_start", "Ratings can be given for this week or last week.")
+        raise ValidationError.one("week_start", i18n._("Ratings can be given for this week or last week."))
     mine = set(
         session.exec(
             select(TreatmentGoal.id).where(
@@ -272,7 +274,7 @@ def rate_goals(
     strangers = [goal_id for goal_id in form.ratings if goal_id not in mine]
     if strangers:
         raise ValidationError(
-            {f"goal_{g}": "That goal isn't on your plan now; open the page again." for g in strangers}
+            {f"goal_{g}": i18n._("That goal isn't on your plan now; open the page again.") for g in strangers}
         )
     now = utcnow()
     for goal_id, rating in sorted(form.ratings.items()):

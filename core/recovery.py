@@ -31,6 +31,7 @@ from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.db import insert_if_absent, upsert
 from core.errors import ValidationError
+from core.i18n import _, month_day, ngettext
 from core.models import (
     AppUser,
     CardTrigger,
@@ -106,8 +107,10 @@ class Details:
 
 
 def unit_words(substance: str, unit: str | None = None) -> str:
-    units = list(clinical.USE_AMOUNTS.get(substance, {}))
-    return " or ".join(units) if unit is None else unit
+    units = [_(clinical.USE_UNITS.get(u, u)) for u in clinical.USE_AMOUNTS.get(substance, {})]
+    if unit is not None:
+        return _(clinical.USE_UNITS.get(unit, unit))
+    return units[0] if len(units) == 1 else _("{first} or {last}").format(first=", ".join(units[:-1]), last=units[-1])
 
 
 def _use(value: Any, options: CardOptions | None, acted: bool) -> tuple[dict[str, tuple[int | None, str]], dict]:
@@ -115,44 +118,54 @@ def _use(value: Any, options: CardOptions | None, acted: bool) -> tuple[dict[str
     if value in (None, {}):
         return {}, problems
     if not isinstance(value, dict):
-        return {}, {"use": "Choose what you used from the list."}
+        return {}, {"use": _("Choose what you used from the list.")}
     if options is None:
-        return {}, {"use": "Substance use is not tracked in your program."}
+        return {}, {"use": _("Substance use is not tracked in your program.")}
     clean: dict[str, tuple[int | None, str]] = {}
     for key, answer in value.items():
         if not isinstance(key, str) or key not in options.substances:
-            problems["use"] = f"{str(key)[:30]!r} is not on your program's list; choose from the list."
+            problems["use"] = _("{choice} is not on your program's list; choose from the list.").format(
+                choice=repr(str(key)[:30])
+            )
             continue
-        name = clinical.USE_KINDS[key]
+        name = _(clinical.USE_KINDS[key])
         units = clinical.USE_AMOUNTS[key]
         pair = tuple(answer) if isinstance(answer, (list, tuple)) and len(answer) == 2 else None
         if pair is None:
-            problems[f"use_{key}"] = f"Say roughly how much {name.lower()}, or leave the amount empty."
+            problems[f"use_{key}"] = _("Say roughly how much {name}, or leave the amount empty.").format(
+                name=name.lower()
+            )
             continue
         amount, unit = pair
         unit = next(iter(units)) if unit in (None, "") else unit
         if not isinstance(unit, str) or unit not in units:
-            problems[f"use_{key}"] = f"{name} is counted in {unit_words(key)}."
+            problems[f"use_{key}"] = _("{name} is counted in {units}.").format(name=name, units=unit_words(key))
             continue
         low, high = units[unit]
         if amount is not None and (not inputs.is_whole(amount) or not low <= amount <= high):
-            problems[f"use_{key}"] = f"{name}: a whole number of {unit} from {low} to {high}, or leave it empty."
+            problems[f"use_{key}"] = _(
+                "{name}: a whole number of {unit} from {low} to {high}, or leave it empty."
+            ).format(name=name, unit=unit_words(key, unit), low=low, high=high)
             continue
         clean[key] = (amount, unit)
     if clean and not acted and not problems:
-        problems["use"] = "Turn on “Acted on it” for substance use to record what you used, or clear it."
+        problems["use"] = _("Turn on “Acted on it” for substance use to record what you used, or clear it.")
     return clean, problems
+
+
+def _trigger_choices() -> str:
+    return _("Choose from the list ({choices}).").format(choices=", ".join(_(t) for t in clinical.TRIGGERS.values()))
 
 
 def _triggers(value: Any, options: CardOptions | None) -> tuple[tuple[str, ...], dict]:
     if value in (None, [], ()):
         return (), {}
     if options is None:
-        return (), {"triggers": "Substance use is not tracked in your program."}
+        return (), {"triggers": _("Substance use is not tracked in your program.")}
     items = value if isinstance(value, (list, tuple)) else [value]
     unknown = [t for t in items if not isinstance(t, str) or t not in clinical.TRIGGERS]
     if unknown:
-        return (), {"triggers": f"Choose from the list ({', '.join(clinical.TRIGGERS.values())})."}
+        return (), {"triggers": _trigger_choices()}
     return tuple(t for t in clinical.TRIGGERS if t in items), {}
 
 
@@ -160,15 +173,17 @@ def _mat(value: Any, options: CardOptions | None) -> tuple[dict[str, str], dict]
     if value in (None, {}):
         return {}, {}
     if not isinstance(value, dict):
-        return {}, {"mat": "Answer for each medicine, or leave it."}
+        return {}, {"mat": _("Answer for each medicine, or leave it.")}
     problems, clean = {}, {}
     for key, answer in value.items():
         if options is None or not isinstance(key, str) or key not in options.mat:
-            problems["mat"] = "This medicine is not asked about in your program."
+            problems["mat"] = _("This medicine is not asked about in your program.")
         elif answer is None:
             continue
         elif not isinstance(answer, str) or answer not in clinical.MAT_CHOICES:
-            problems[f"mat_{key}"] = f"Choose one of: {', '.join(clinical.MAT_CHOICES.values())}."
+            problems[f"mat_{key}"] = _("Choose one of: {choices}.").format(
+                choices=", ".join(_(c) for c in clinical.MAT_CHOICES.values())
+            )
         else:
             clean[key] = answer
     return clean, problems
@@ -391,15 +406,18 @@ def set_counter(
     form = CounterForm.check(substance=substance, start_on=start_on, shown=shown)
     options = options_for(session, participant_id)
     if options is None:
-        raise ValidationError.one("substance", "Substance use is not tracked in your program.")
+        raise ValidationError.one("substance", _("Substance use is not tracked in your program."))
     if form.substance not in options.counter_kinds:
-        raise ValidationError.one("substance", "That is not on your program's list; choose from the list.")
+        raise ValidationError.one("substance", _("That is not on your program's list; choose from the list."))
     now = now or utcnow()
     today = user_today(session, participant_id, now)
     if form.start_on > today:
-        raise ValidationError.one("start_on", "That day hasn't come yet — choose today or a day before it.")
+        raise ValidationError.one("start_on", _("That day hasn't come yet — choose today or a day before it."))
     if form.start_on < today - timedelta(days=365 * clinical.COUNTER_START_MAX_YEARS):
-        raise ValidationError.one("start_on", f"Choose a day within the last {clinical.COUNTER_START_MAX_YEARS} years.")
+        raise ValidationError.one(
+            "start_on",
+            _("Choose a day within the last {years} years.").format(years=clinical.COUNTER_START_MAX_YEARS),
+        )
     counter_id = upsert(
         session,
         RecoveryCounter,
@@ -446,18 +464,22 @@ def remove_counter(session: Session, actor: Actor, *, participant_id: int, subst
 def counter_words(counter: Counter) -> str:
     """The counter in plain, kind words (no verdicts)."""
     c = counter.count
-    days = f"{c.days} day{'s' if c.days != 1 else ''}"
-    head = "Today is a fresh start: tomorrow is day 1." if c.days == 0 else f"{days} since you last used."
+    if c.days == 0:
+        parts = [_("Today is a fresh start: tomorrow is day 1.")]
+    else:
+        parts = [ngettext("{n} day since you last used.", "{n} days since you last used.", c.days).format(n=c.days)]
     if c.milestone and c.days == c.milestone:
-        head += f" Today is a milestone — {c.milestone} days."
+        parts.append(_("Today is a milestone — {n} days.").format(n=c.milestone))
     elif c.days:
-        head += f" Next milestone: {c.next_milestone} days."
+        parts.append(_("Next milestone: {n} days.").format(n=c.next_milestone))
     if counter.restarted:
-        head += (
-            f" A lapse is information, not failure: what led up to it helps you and your therapist. "
-            f"Your longest stretch since {counter.start_on:%b} {counter.start_on.day} is {c.longest} days."
+        parts.append(
+            _(
+                "A lapse is information, not failure: what led up to it helps you and your therapist. "
+                "Your longest stretch since {day} is {n} days."
+            ).format(day=month_day(counter.start_on), n=c.longest)
         )
-    return head
+    return " ".join(parts)
 
 
 # --- medication for addiction treatment ------------------------------------------------------------------
@@ -535,17 +557,17 @@ def triggers_map(counts: list[TriggerCount]) -> go.Figure:
     A pure builder in core.charts' style (its table is core.charts.as_table)."""
     from core import charts
 
-    title = "What was going on: triggers"
+    title = _("What was going on: triggers")
     if not counts:
         return charts.empty(
-            title, "No triggers recorded yet. On the card, after a substance urge, tap what was going on."
+            title, _("No triggers recorded yet. On the card, after a substance urge, tap what was going on.")
         )
     ordered = sorted(counts, key=lambda c: c.urges + c.lapses + c.practice)
-    labels = [c.label for c in ordered]
+    labels = [_(c.label) for c in ordered]
     series = [
-        ("Before a use", [c.lapses for c in ordered], charts.VERMILION),
-        ("Before an urge (no use)", [c.urges for c in ordered], charts.ORANGE),
-        ("When practising a skill", [c.practice for c in ordered], charts.BLUE),
+        (_("Before a use"), [c.lapses for c in ordered], charts.VERMILION),
+        (_("Before an urge (no use)"), [c.urges for c in ordered], charts.ORANGE),
+        (_("When practising a skill"), [c.practice for c in ordered], charts.BLUE),
     ]
     traces = [
         go.Bar(name=name, y=labels, x=values, orientation="h", marker={"color": colour}, hovertemplate="%{x}")
@@ -561,7 +583,11 @@ def triggers_map(counts: list[TriggerCount]) -> go.Figure:
             "height": height,
             "margin": {"l": 10, "r": 10, "t": 80, "b": 40},
             "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-            "xaxis": {"title": {"text": "Times recorded"}, "dtick": 1 if max(len(labels), 1) else None, **charts._AXIS},
+            "xaxis": {
+                "title": {"text": _("Times recorded")},
+                "dtick": 1 if max(len(labels), 1) else None,
+                **charts._AXIS,
+            },
             "yaxis": {**charts._AXIS, "automargin": True},
             "plot_bgcolor": "white",
             "paper_bgcolor": "white",
@@ -575,9 +601,11 @@ def triggers_sentence(counts: list[TriggerCount]) -> str:
         return ""
     top = max(counts, key=lambda c: c.urges + c.lapses + c.practice)
     halt = sum(c.urges + c.lapses for c in counts if c.trigger in clinical.HALT)
-    sentence = f"{top.label} came up most often ({top.urges + top.lapses + top.practice} times)."
+    sentence = _("{trigger} came up most often ({n} times).").format(
+        trigger=_(top.label), n=top.urges + top.lapses + top.practice
+    )
     if halt:
-        sentence += f" Hungry, angry, lonely or tired was part of it {halt} times."
+        sentence += " " + _("Hungry, angry, lonely or tired was part of it {n} times.").format(n=halt)
     return sentence
 
 
@@ -598,7 +626,7 @@ class PracticeTriggersForm(inputs.Form):
 def _triggers_only(value: Any) -> tuple[str, ...]:
     items = value if isinstance(value, (list, tuple)) else [value]
     if any(not isinstance(t, str) or t not in clinical.TRIGGERS for t in items):
-        raise inputs.Problem(f"Choose from the list ({', '.join(clinical.TRIGGERS.values())}).")
+        raise inputs.Problem(_trigger_choices())
     return tuple(t for t in clinical.TRIGGERS if t in items)
 
 
@@ -615,7 +643,7 @@ def set_practice_triggers(
         )
     ).first()
     if entry_id is None:
-        raise ValidationError.one("entry_key", "Save the practice first, then what was going on.")
+        raise ValidationError.one("entry_key", _("Save the practice first, then what was going on."))
     stale = delete(PracticeTrigger).where(col(PracticeTrigger.entry_id) == entry_id)
     if clean:
         stale = stale.where(col(PracticeTrigger.trigger).not_in(list(clean)))

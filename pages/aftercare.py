@@ -12,21 +12,24 @@ from core import aftercare
 from core.db import session_scope
 from core.program import user_zone
 from ui import aftercare as plan_ui
+from ui.i18n import _
 
-st.title("My aftercare plan")
+st.title(_("My aftercare plan"))
 st.caption(
-    "What keeps you well after the program: your triggers and warning signs, what you'll do, who you'll "
-    "call, and the care that comes next. Family see it only if you choose to share it (Family sharing)."
+    _(
+        "What keeps you well after the program: your triggers and warning signs, what you'll do, who you'll "
+        "call, and the care that comes next. Family see it only if you choose to share it (Family sharing)."
+    )
 )
 with session_scope() as session:
     plan = aftercare.current_plan(session, actor, actor.id)
     zone = user_zone(session, actor.id)
 
-viewing, editing, changes = st.tabs(["My plan", "Edit", "Changes"])
+viewing, editing, changes = st.tabs([_("My plan"), _("Edit"), _("Changes")])
 with viewing:
     plan_ui.show(plan)
     st.download_button(
-        "Keep a copy (printable page)",
+        _("Keep a copy (printable page)"),
         aftercare.printable(plan, name=actor.name),
         file_name="my-aftercare-plan.html",
         mime="text/html",
@@ -34,7 +37,7 @@ with viewing:
         width="stretch",
     )
 with editing:
-    st.caption("Your therapist can see and edit this plan with you. Every change is kept.")
+    st.caption(_("Your therapist can see and edit this plan with you. Every change is kept."))
     plan_ui.editor(actor, actor.id, plan, key="aftercare_edit", zone=zone)
 with changes:
     with session_scope() as session:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _, full_date, short_day
+from ui.i18n import _, current, full_date, short_day
 
 actor = auth.guard(Role.FAMILY)
 
@@ -147,7 +147,7 @@ for person in people:
 st.divider()
 st.subheader(_("For families"))
 substance_use = bool(program and program.substance_use_tracking)
-for section in family_sections():  # core/content/family.md, checked when the app starts
+for section in family_sections(current()):  # core/content/(es/)family.md, checked when the app starts
     if section.substance_use_only and not substance_use:
         continue
     with st.expander(section.title):

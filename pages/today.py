@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _, current, skill_name
+from ui.i18n import _, current, long_day, skill_name, weekday
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -31,17 +31,20 @@ with session_scope() as session:
 if standing.state == "discharged":
     st.title(md(greetings.hello(actor.name, datetime.now(my_zone))))
     st.info(
-        "Your time in the program has ended. Thank you for the work you put in — it counts, "
-        "whatever comes next. If things get hard, the crisis lines are at the top of every screen, "
-        "day and night.",
+        _(
+            "Your time in the program has ended. Thank you for the work you put in — it counts, "
+            "whatever comes next. If things get hard, the crisis lines are at the top of every screen, "
+            "day and night."
+        ),
         icon=":material/favorite:",
     )
     if standing.can_read(my_day):
         st.write(
-            f"You can still read your cards, your progress and your safety plan until "
-            f"{standing.reads_until:%B} {standing.reads_until.day}."
+            _("You can still read your cards, your progress and your safety plan until {day}.").format(
+                day=long_day(standing.reads_until)
+            )
         )
-        st.page_link("pages/safety_plan.py", label="My safety plan", icon=":material/health_and_safety:")
+        st.page_link("pages/safety_plan.py", label=_("My safety plan"), icon=":material/health_and_safety:")
     st.stop()
 
 with session_scope() as session:
@@ -76,10 +79,13 @@ if week:
 with session_scope() as session:
     upcoming = schedule.next_session(session, actor, actor.id)
 if upcoming:
+    when = f"{weekday(upcoming.starts_at.astimezone(zone))} {local_time(upcoming.starts_at, zone)}"
     st.markdown(
-        f":material/event: **Next session:** {upcoming.kind_label}"
-        + (f" · {md(upcoming.topic)}" if upcoming.topic else "")
-        + f" — {upcoming.starts_at.astimezone(zone):%a} {local_time(upcoming.starts_at, zone)}"
+        (
+            _(":material/event: **Next session:** {kind} · {topic} — {when}")
+            if upcoming.topic
+            else _(":material/event: **Next session:** {kind} — {when}")
+        ).format(kind=_(upcoming.kind_label), topic=md(upcoming.topic), when=when)
     )
 
 if due:

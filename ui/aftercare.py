@@ -13,6 +13,7 @@ from core.db import session_scope
 from core.errors import ValidationError
 from core.safety import Plan, PlanConflict
 from ui.forms import FieldErrors
+from ui.i18n import _
 from ui.text import md
 from ui.timefmt import local_time
 
@@ -22,16 +23,16 @@ SECTIONS = [*aftercare.LISTS[:3], aftercare.PEOPLE, aftercare.APPOINTMENTS, afte
 def show(plan: Plan | None) -> None:
     """The plan, section by section (a family member's copy has no medication plan)."""
     if plan is None:
-        st.info("No aftercare plan yet. It is built with your therapist before the program ends.")
+        st.info(_("No aftercare plan yet. It is built with your therapist before the program ends."))
         return
-    for key, title, _ in SECTIONS:
+    for key, title, _prompt in SECTIONS:
         if key not in plan.content:
             continue
         values = [plan.content.get(key, "")] if key == "medication" else plan.items(key)
         values = [v for v in values if v]
         if not values:
             continue
-        st.markdown(f"**{md(title)}**")
+        st.markdown(f"**{md(_(title))}**")
         for item in values:
             st.text(item if key == "medication" else f"• {aftercare.entry(key, item)}")
 
@@ -62,13 +63,14 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
     errors = FieldErrors()
     with st.form(key, clear_on_submit=False, border=False):
         edited: dict = {}
-        for number, (section, title, prompt) in enumerate(SECTIONS, start=1):
+        for number, (section, english_title, english_prompt) in enumerate(SECTIONS, start=1):
+            title, prompt = _(english_title), _(english_prompt)
             if section == "people":
                 st.markdown(f"**{number}. {title}** — {prompt}")
                 edited[section] = st.data_editor(
                     (plan.items(section) if plan else []) or [{"name": "", "phone": ""}],
                     num_rows="dynamic",
-                    column_config={"name": "Name", "phone": "Phone"},
+                    column_config={"name": _("Name"), "phone": _("Phone")},
                     key=f"{key}_{section}",
                     width="stretch",
                 )
@@ -82,9 +84,9 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
                     current or [{"provider": "", "date": None, "contact": ""}],
                     num_rows="dynamic",
                     column_config={
-                        "provider": "Provider",
-                        "date": st.column_config.DateColumn("Date", format="YYYY-MM-DD"),
-                        "contact": "Contact",
+                        "provider": _("Provider"),
+                        "date": st.column_config.DateColumn(_("Date"), format="YYYY-MM-DD"),
+                        "contact": _("Contact"),
                     },
                     key=f"{key}_{section}",
                     width="stretch",
@@ -99,7 +101,7 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
             else:
                 edited[section] = _lines(
                     st.text_area(
-                        f"**{number}. {title}** — one per line",
+                        _("**{number}. {title}** — one per line").format(number=number, title=title),
                         "\n".join(plan.items(section)) if plan else "",
                         placeholder=prompt[0].upper() + prompt[1:],
                         key=f"{key}_{section}",
@@ -107,7 +109,7 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
                 )
             errors.slot(section)
         errors.slot("plan")
-        saved = st.form_submit_button("Save the aftercare plan", type="primary", width="stretch", key=f"{key}_save")
+        saved = st.form_submit_button(_("Save the aftercare plan"), type="primary", width="stretch", key=f"{key}_save")
     if not saved:
         return
     edited["appointments"] = [
@@ -131,24 +133,29 @@ def editor(actor: Actor, participant_id: int, plan: Plan | None, *, key: str, zo
             )
     except ValidationError as exc:
         errors.show(exc.fields)
-        st.error("Nothing was saved yet; everything typed is still here.")
+        st.error(_("Nothing was saved yet; everything typed is still here."))
     except PlanConflict as conflict:
         st.warning(
-            f"{md(conflict.current.updated_by)} saved a newer version at "
-            f"{local_time(conflict.current.updated_at, zone)} while you were editing. Your text is still "
-            "here: compare it with theirs below, then tap Save again to keep yours."
+            _(
+                "{who} saved a newer version at {time} while you were editing. Your text is still "
+                "here: compare it with theirs below, then tap Save again to keep yours."
+            ).format(who=md(conflict.current.updated_by), time=local_time(conflict.current.updated_at, zone))
         )
         show(conflict.current)
         st.session_state[f"{key}_base"] = conflict.current.version
     else:
         st.session_state[f"{key}_base"] = result.version
-        st.success(f"Saved (version {result.version}).")
+        st.success(_("Saved (version {version}).").format(version=result.version))
         for flag in aftercare.flags(result):
             st.warning(md(flag))
 
 
 def history(changes, zone) -> None:
     for change in changes:
-        st.markdown(f"**Version {change.version}** · {md(change.by)} · {local_time(change.at, zone)}")
+        st.markdown(
+            _("**Version {version}** · {who} · {time}").format(
+                version=change.version, who=md(change.by), time=local_time(change.at, zone)
+            )
+        )
         for line in change.summary:
             st.text(f"  {line}")

@@ -12,6 +12,7 @@ from core.db import session_scope
 from core.errors import ValidationError
 from ui import charts as chart_widgets
 from ui.forms import FieldErrors
+from ui.i18n import _
 from ui.text import md
 
 SCALE = list(range(clinical.GOAL_RATING_RANGE[0], clinical.GOAL_RATING_RANGE[1] + 1))
@@ -19,7 +20,14 @@ SCALE = list(range(clinical.GOAL_RATING_RANGE[0], clinical.GOAL_RATING_RANGE[1] 
 
 def goal_lines(goal_list: list[goals.GoalView]) -> None:
     """Each goal with how you'll both know, as plain text inside Markdown."""
-    st.markdown("\n".join(f"{g.position}. **{md(g.text)}**  \n   How we'll know: {md(g.measure)}" for g in goal_list))
+    st.markdown(
+        "\n".join(
+            _("{number}. **{goal}**  \n   How we'll know: {measure}").format(
+                number=g.position, goal=md(g.text), measure=md(g.measure)
+            )
+            for g in goal_list
+        )
+    )
 
 
 def rate_this_week(actor: Actor, board: goals.Board) -> None:
@@ -30,16 +38,18 @@ def rate_this_week(actor: Actor, board: goals.Board) -> None:
     done = len(board.goals) - len(board.unrated)
     saved = st.session_state.pop("goals_saved", None)
     with st.container(border=True):
-        st.markdown(f"**My goals this week** · {done} of {len(board.goals)} rated")
+        st.markdown(_("**My goals this week** · {done} of {total} rated").format(done=done, total=len(board.goals)))
         if saved:
-            st.success("Your goal ratings are saved for this week.", icon=":material/check_circle:")
-        with st.expander("Rate my progress (0 = not started, 10 = fully there)", expanded=bool(board.unrated)):
+            st.success(_("Your goal ratings are saved for this week."), icon=":material/check_circle:")
+        with st.expander(_("Rate my progress (0 = not started, 10 = fully there)"), expanded=bool(board.unrated)):
             errors = FieldErrors()
             with st.form("goal_ratings", border=False):
                 chosen = {}
                 for g in board.goals:
                     chosen[g.id] = st.pills(
-                        f"**{g.position}. {md(g.text)}**  \nHow we'll know: {md(g.measure)}",
+                        _("**{number}. {goal}**  \nHow we'll know: {measure}").format(
+                            number=g.position, goal=md(g.text), measure=md(g.measure)
+                        ),
                         SCALE,
                         default=board.rating(g.id),
                         key=f"goal_rating_{g.id}",
@@ -47,7 +57,7 @@ def rate_this_week(actor: Actor, board: goals.Board) -> None:
                     errors.slot(f"goal_{g.id}")
                 errors.slot("ratings")
                 errors.slot("week_start")
-                submitted = st.form_submit_button("Save my ratings", type="primary", width="stretch")
+                submitted = st.form_submit_button(_("Save my ratings"), type="primary", width="stretch")
             if submitted:
                 ratings = {goal_id: value for goal_id, value in chosen.items() if value is not None}
                 try:
@@ -57,7 +67,7 @@ def rate_this_week(actor: Actor, board: goals.Board) -> None:
                         )
                 except ValidationError as exc:
                     errors.show(exc.fields)
-                    st.error("Your ratings aren't saved yet — what you chose is still here.")
+                    st.error(_("Your ratings aren't saved yet — what you chose is still here."))
                 else:
                     st.session_state["goals_saved"] = True
                     st.rerun()

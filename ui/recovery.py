@@ -13,7 +13,7 @@ from core import clinical, recovery
 from core.content import family_sections
 from core.recovery import CardOptions, Counter
 from ui.forms import FieldErrors
-from ui.i18n import _
+from ui.i18n import _, current
 from ui.text import md
 
 _MISSING = object()
@@ -24,6 +24,24 @@ _MISSING = object()
 
 def _units(substance: str) -> list[str]:
     return list(clinical.USE_AMOUNTS[substance])
+
+
+def _kind(substance: str) -> str:
+    """A substance or medicine use, in the viewer's language."""
+    name = clinical.USE_KINDS.get(substance, substance)
+    return _(name)
+
+
+def _unit(unit: str) -> str:
+    name = clinical.USE_UNITS.get(unit, unit)
+    return _(name)
+
+
+def _labels(choices: dict[str, str]) -> Callable[[str], str]:
+    """A widget's format_func: the choices translated now, in the script run (Streamlit may call a
+    format_func again outside the run, where the viewer's language is not known)."""
+    translated = {key: _(name) for key, name in choices.items()}
+    return lambda key: translated.get(key, key)
 
 
 def use_fields(
@@ -38,14 +56,16 @@ def use_fields(
     with st.container(border=True, key=f"use_box_{k}"):
         if acted:
             st.caption(
-                "A lapse is information, not failure. Recording it helps you and your therapist see "
-                "what leads up to it."
+                _(
+                    "A lapse is information, not failure. Recording it helps you and your therapist see "
+                    "what leads up to it."
+                )
             )
             chosen = st.pills(
-                "What did you use? · optional",
+                _("What did you use? · optional"),
                 list(options.substances),
                 selection_mode="multi",
-                format_func=lambda s: clinical.USE_KINDS[s],
+                format_func=_labels(clinical.USE_KINDS),
                 default=[s for s in (start.use or {}) if s in options.substances],
                 key=f"use_{k}",
             )
@@ -56,8 +76,9 @@ def use_fields(
                 if len(units) > 1:
                     unit = (
                         st.segmented_control(
-                            f"{clinical.USE_KINDS[substance]}: counted in",
+                            _("{substance}: counted in").format(substance=_kind(substance)),
                             units,
+                            format_func=_labels(clinical.USE_UNITS),
                             default=unit if unit in units else units[0],
                             key=f"use_unit_{substance}_{k}",
                             width="stretch",
@@ -67,23 +88,25 @@ def use_fields(
                 else:
                     unit = units[0]
                 amount = st.number_input(
-                    f"{clinical.USE_KINDS[substance]}: roughly how many {unit}? · optional",
+                    _("{substance}: roughly how many {unit}? · optional").format(
+                        substance=_kind(substance), unit=_unit(unit)
+                    ),
                     value=amount,
                     step=1,
                     format="%d",
-                    placeholder="Leave empty if you'd rather not say",
+                    placeholder=_("Leave empty if you'd rather not say"),
                     key=f"use_amount_{substance}_{k}",
                 )
                 use[substance] = (amount, unit)
                 errors.slot(f"use_{substance}")
         triggers = st.pills(
-            "What was going on? · optional",
+            _("What was going on? · optional"),
             list(clinical.TRIGGERS),
             selection_mode="multi",
-            format_func=clinical.TRIGGERS.get,
+            format_func=_labels(clinical.TRIGGERS),
             default=[t for t in (start.triggers or []) if t in clinical.TRIGGERS],
             key=f"triggers_{k}",
-            help="People, places or things that remind you, feelings — and HALT: hungry, angry, lonely, tired.",
+            help=_("People, places or things that remind you, feelings — and HALT: hungry, angry, lonely, tired."),
         )
         errors.slot("triggers")
     return use, list(triggers)
@@ -94,12 +117,13 @@ def mat_fields(*, k: str, start: Any, options: CardOptions, errors: FieldErrors)
     answers: dict[str, str | None] = {}
     if not options.mat:
         return answers
-    st.markdown("**Addiction medicine taken as prescribed**")
+    st.markdown(_("**Addiction medicine taken as prescribed**"))
     for medication in options.mat:
+        name = clinical.MAT_MEDICATIONS[medication]
         answers[medication] = st.segmented_control(
-            clinical.MAT_MEDICATIONS[medication],
+            _(name),
             list(clinical.MAT_CHOICES),
-            format_func=clinical.MAT_CHOICES.get,
+            format_func=_labels(clinical.MAT_CHOICES),
             default=(start.mat or {}).get(medication),
             key=f"mat_{medication}_{k}",
             width="stretch",
@@ -143,7 +167,7 @@ def normal(card: Any) -> tuple:
 
 def counter_card(counter: Counter) -> None:
     with st.container(border=True, key=f"counter_{counter.substance}"):
-        st.metric(f"{md(counter.label)}: days in recovery", counter.count.days)
+        st.metric(_("{what}: days in recovery").format(what=md(_(counter.label))), counter.count.days)
         st.write(recovery.counter_words(counter))
 
 
@@ -159,35 +183,39 @@ def counter_settings(
     """Start, change, show or hide a counter. `save(substance, start_on, shown)` raises
     ValidationError; the message goes beside the field and what was chosen stays."""
     by_kind = {c.substance: c for c in counters}
-    with st.expander("Days in recovery: my counters", icon=":material/event_available:"):
+    with st.expander(_("Days in recovery: my counters"), icon=":material/event_available:"):
         kinds = options.counter_kinds
-        substance = st.selectbox("What to count", list(kinds), format_func=kinds.get, key="counter_kind", index=0)
+        substance = st.selectbox(
+            _("What to count"), list(kinds), format_func=_labels(clinical.COUNTER_KINDS), key="counter_kind", index=0
+        )
         existing = by_kind.get(substance)
         start_on = st.date_input(
-            "First day without it",
+            _("First day without it"),
             value=existing.start_on if existing else today,
             key=f"counter_start_{substance}",
             format="YYYY-MM-DD",
         )
         start_slot = st.empty()
         shown = st.toggle(
-            "Show it on Today", value=existing.shown if existing else True, key=f"counter_shown_{substance}"
+            _("Show it on Today"), value=existing.shown if existing else True, key=f"counter_shown_{substance}"
         )
         problems = st.session_state.get("counter_errors", {})
         if problems.get("substance"):
             st.error(problems["substance"], icon="⚠️")
         if problems.get("start_on"):
             start_slot.error(problems["start_on"], icon="⚠️")
-        if st.button("Save counter", key="counter_save", type="primary", width="stretch"):
+        if st.button(_("Save counter"), key="counter_save", type="primary", width="stretch"):
             st.session_state["counter_errors"] = save(substance, start_on, shown) or {}
             st.rerun()
-        if existing and st.button("Stop this counter", key="counter_remove", width="stretch"):
+        if existing and st.button(_("Stop this counter"), key="counter_remove", width="stretch"):
             remove(substance)
             st.session_state.pop("counter_errors", None)
             st.rerun()
         st.caption(
-            "The count restarts kindly after a lapse you record on your card: the next day is day 1 again, and "
-            "your longest stretch is kept."
+            _(
+                "The count restarts kindly after a lapse you record on your card: the next day is day 1 again, "
+                "and your longest stretch is kept."
+            )
         )
 
 
@@ -200,13 +228,20 @@ NALOXONE_SECTION = "Overdose and naloxone, if your person uses alcohol or drugs"
 def naloxone(*, expanded: bool = False) -> None:
     """Naloxone for participants: a short word for them, then the same facts families read
     (core/content/family.md), so the two never drift apart."""
-    section = next((s for s in family_sections() if s.title == NALOXONE_SECTION), None)
-    with st.expander("Naloxone: reversing an opioid overdose", icon=":material/medical_services:", expanded=expanded):
+    english = family_sections()
+    place = next((i for i, s in enumerate(english) if s.title == NALOXONE_SECTION), None)
+    # The viewer's family.md (core/content/es/family.md has the English file's sections, in order).
+    section = None if place is None else family_sections(current())[place]
+    with st.expander(
+        _("Naloxone: reversing an opioid overdose"), icon=":material/medical_services:", expanded=expanded
+    ):
         st.markdown(
-            "Naloxone (Narcan and others) is a nasal spray that reverses an opioid overdose for long enough "
-            "for help to arrive. Keep it where you and the people you live with can find it, and tell them "
-            "where it is — in an overdose you can't give it to yourself. Fentanyl turns up in pills and "
-            "stimulants too, which is why your program offers this."
+            _(
+                "Naloxone (Narcan and others) is a nasal spray that reverses an opioid overdose for long enough "
+                "for help to arrive. Keep it where you and the people you live with can find it, and tell them "
+                "where it is — in an overdose you can't give it to yourself. Fentanyl turns up in pills and "
+                "stimulants too, which is why your program offers this."
+            )
         )
         if section is not None:
             st.markdown(section.body)
@@ -258,12 +293,16 @@ def naloxone_prompt(plan: Any) -> None:
     title = STEP_TITLES["safer_environment"]
     step = _(title)
     written = " ".join(str(item) for item in (plan.items("safer_environment") if plan else [])).lower()
-    if "naloxone" in written or "narcan" in written:
-        st.caption(f"Your plan says where your naloxone is ({md(step)}). Check its date now and then.")
+    if "naloxone" in written or "narcan" in written or "naloxona" in written:
+        st.caption(
+            _("Your plan says where your naloxone is ({step}). Check its date now and then.").format(step=md(step))
+        )
     else:
         st.info(
-            f"**Naloxone in your plan?** Under “{md(step)}”, write where your naloxone is kept and who knows "
-            "where to find it — for example “Naloxone in the kitchen drawer; Sam knows.”",
+            _(
+                "**Naloxone in your plan?** Under “{step}”, write where your naloxone is kept and who knows "
+                "where to find it — for example “Naloxone in the kitchen drawer; Sam knows.”"
+            ).format(step=md(step)),
             icon=":material/medical_services:",
         )
     naloxone()
@@ -280,10 +319,10 @@ def practice_triggers_field(actor: Any, k: str) -> list[str] | None:
         return None
     return list(
         st.pills(
-            "What was going on? · optional",
+            _("What was going on? · optional"),
             list(clinical.TRIGGERS),
             selection_mode="multi",
-            format_func=clinical.TRIGGERS.get,
+            format_func=_labels(clinical.TRIGGERS),
             key=f"ptriggers_{k}",
         )
         or []

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
+from core.i18n import full_date, month_day
+
 
 def local_time(moment: datetime | None, zone: tzinfo | None, *, with_year: bool = False, seconds: bool = False) -> str:
     """'Nov 23, 7:05 PM EST' (a stored UTC instant, shown in `zone`); "" for no time at all."""
@@ -13,6 +15,6 @@ def local_time(moment: datetime | None, zone: tzinfo | None, *, with_year: bool 
     if moment.tzinfo is None:  # stored UTC, read back naive by some drivers
         moment = moment.replace(tzinfo=UTC)
     here = moment.astimezone(zone or UTC)
-    day = f"{here:%b} {here.day}" + (f", {here.year}" if with_year else "")
+    day = full_date(here) if with_year else month_day(here)  # the viewer's language ("23 nov" in Spanish)
     clock = f"{here:%I:%M:%S %p}" if seconds else f"{here:%I:%M %p}"
     return f"{day}, {clock.lstrip('0')} {here.tzname()}"

@@ -231,3 +231,213 @@ def test_the_therapist_sees_which_language_a_participant_answered_in(app, sessio
     assert "answered in Spanish" in drawn
     assert "The participant answered the official Spanish version" in drawn
     assert "Participant review" in drawn and "Ayuda en crisis" not in drawn  # the therapist's screen is English
+
+
+def _eli_in_spanish(app):
+    choose_spanish_on_login(app)
+    log_in(app, "eli")  # a substance-use program: counters, a past lapse, naloxone, MAT, goals to rate
+    return app
+
+
+def test_a_substance_use_participants_today_is_spanish_counters_lapse_goals_and_naloxone(app):
+    """Eli's Today in Spanish: his alcohol counter (restarted kindly after a lapse), this week's goals to
+    rate, the counters' settings, MAT and naloxone (the Spanish family.md's section), the next session."""
+    from core.seed import DEMO_LAPSE_DAYS_AGO
+    from tests.app.test_diary_card import today_key, widget
+
+    _eli_in_spanish(app)
+    assert untranslated(app) == []
+    drawn = everything_drawn(app)
+    assert f"{DEMO_LAPSE_DAYS_AGO} días desde la última vez que consumiste." in drawn
+    assert "Alcohol: días en recuperación" in drawn and "days in recovery" not in drawn
+    assert "Un tropiezo es información, no un fracaso" in drawn  # the counter restarted after his lapse
+    assert "**Mis metas esta semana**" in drawn and "Cómo lo sabremos:" in drawn
+    assert "Días en recuperación: mis contadores" in drawn and "Alcohol y drogas" in drawn
+    assert "Naloxona: cómo revertir una sobredosis de opioides" in drawn
+    assert "Sobredosis y naloxona" in drawn or "naloxona no le hace daño" in drawn  # es/family.md's words
+    assert "Medicamento para la adicción tomado como te lo recetaron" in drawn and "No es mío" in drawn
+    assert "Not mine" not in drawn and "Naltrexone" not in drawn
+    assert "**Próxima sesión:** Grupo" in drawn and "Next session" not in drawn  # the program's schedule
+    assert re.search(r"Grupo( · [^\n]+)? — (lun|mar|mié|jue|vie|sáb|dom)\.? \d{1,2} [a-z]{3}", drawn)
+
+    # a lapse on the card: what was used, how much, what was going on — all in Spanish
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(4)
+    widget(app, "segmented_control", f"urge_substance_use_{day}").set_value(4)
+    widget(app, "toggle", f"acted_substance_use_{day}").set_value(True)
+    app.run()
+    widget(app, "pills", f"use_{day}").set_value(["opioids"])
+    app.run()
+    widget(app, "segmented_control", f"use_unit_opioids_{day}").set_value("pills")
+    widget(app, "number_input", f"use_amount_opioids_{day}").set_value(99)  # out of range: refused
+    widget(app, "pills", f"triggers_{day}").set_value(["lonely", "places"])
+    next(b for b in app.button if b.label == "Guardar mi tarjeta").click()
+    app.run()
+    assert untranslated(app) == []
+    drawn = everything_drawn(app)
+    assert "¿Qué consumiste? · opcional" in drawn and "Opioides" in drawn and "Opioids" not in drawn
+    assert "Opioides: ¿más o menos cuánto? (en pastillas) · opcional" in drawn
+    assert "¿Qué estaba pasando? · opcional" in drawn and "Con soledad" in drawn and "Lonely" not in drawn
+    assert any("Opioides: un número entero de pastillas del 1 al 40" in e.value for e in app.error)
+
+    # a counter that starts tomorrow: refused beside the field, in Spanish
+    widget(app, "selectbox", "counter_kind").set_value("cannabis")
+    app.run()
+    from datetime import date, timedelta
+
+    tomorrow = date.fromisoformat(day) + timedelta(days=1)
+    widget(app, "date_input", "counter_start_cannabis").set_value(tomorrow)
+    next(b for b in app.button if b.label == "Guardar contador").click()
+    app.run()
+    assert any("Ese día todavía no llega" in e.value for e in app.error)
+    assert untranslated(app) == []
+
+
+def test_a_participant_rates_their_goals_in_spanish(app, session):
+    from core.models import GoalRating
+
+    _eli_in_spanish(app)
+    before = len(session.exec(select(GoalRating)).all())
+    rows = [p for p in app.pills if p.key and p.key.startswith("goal_rating_")]
+    assert rows
+    for row in rows:
+        row.set_value(6)
+    next(b for b in app.button if b.label == "Guardar mis puntuaciones").click()
+    app.run()
+    session.expire_all()
+    assert len(session.exec(select(GoalRating)).all()) == before + len(rows)  # saved by this tap
+    drawn = everything_drawn(app)
+    assert "Tus puntuaciones de metas de esta semana están guardadas." in drawn
+    assert f"{len(rows)} de {len(rows)} puntuadas" in drawn
+    assert untranslated(app) == []
+
+
+def test_the_aftercare_page_in_spanish_with_a_plan(app, session):
+    """Eli's aftercare plan: the page, its sections and prompts, the plan as read, its printable copy and
+    an appointment in the past refused (the date in Spanish too)."""
+    from datetime import date, timedelta
+
+    from core import aftercare
+    from core.access import Actor
+    from core.errors import ValidationError
+
+    eli = Actor.of(session.exec(select(AppUser).where(AppUser.username == "eli")).one())
+    aftercare.save_plan(
+        session,
+        eli,
+        participant_id=eli.id,
+        content={"triggers": ["Fiestas familiares"], "people": [{"name": "Ana", "phone": "555-0100"}]},
+        base_version=None,
+    )
+    _eli_in_spanish(app)
+    open_page(app, "pages/aftercare.py")
+    assert untranslated(app) == []
+    drawn = everything_drawn(app)
+    assert "Mi plan de cuidado continuo" in drawn and "Mis detonantes personales" in drawn
+    assert "Personas a las que puedo llamar" in drawn and "Plan de medicamentos" in drawn
+    assert "Señales de alerta tempranas" in drawn and "Early warning signs" not in drawn
+    assert "Fiestas familiares" in drawn and "Guardar el plan de cuidado continuo" in drawn
+
+    with i18n.using("es"):
+        page = aftercare.printable(aftercare.current_plan(session, eli, eli.id), name="Eli")
+        past = date(2026, 3, 2)
+        try:
+            aftercare.save_plan(
+                session,
+                eli,
+                participant_id=eli.id,
+                content={"appointments": [{"provider": "Clínica", "date": past, "contact": ""}]},
+                base_version=1,
+            )
+        except ValidationError as refused:
+            message = refused.fields["appointments"]
+        else:
+            raise AssertionError("an appointment in the past was saved")
+    assert "Plan de prevención de recaídas y cuidado continuo — Eli" in page and "Versión 1," in page
+    assert "Mis detonantes personales" in page and "My personal triggers" not in page
+    assert message == "La cita del 2 mar 2026 ya pasó: revisa la fecha."
+    assert date.today() - timedelta(days=1) > past  # (the demo's today is after it)
+
+
+@pytest.mark.parametrize(
+    "page", ["pages/today.py", "pages/progress.py", "pages/safety_plan.py", "pages/practice.py", "pages/my_cards.py"]
+)
+def test_every_screen_of_a_substance_use_participant_in_spanish(app, page):
+    """Eli's screens (counters, the triggers map, MAT, naloxone, goals) draw no English from the catalogue."""
+    _eli_in_spanish(app)
+    open_page(app, page)
+    assert untranslated(app) == [], page
+
+
+def test_a_discharged_participants_today_is_spanish(app):
+    """After discharge: the kind word, and until when the record stays readable (the date in Spanish)."""
+    from core.seed import COMPLETED
+
+    choose_spanish_on_login(app)
+    log_in(app, COMPLETED[0])
+    drawn = everything_drawn(app)
+    assert "Tu tiempo en el programa terminó. Gracias por todo lo que trabajaste" in drawn
+    assert "Todavía puedes leer tus tarjetas, tu progreso y tu plan de seguridad hasta el " in drawn
+    assert re.search(r"hasta el [a-záéíóú]+, \d{1,2} de [a-z]+\.", drawn)  # "jueves, 25 de febrero."
+    assert untranslated(app) == []
+
+
+def test_a_substance_use_participants_progress_tabs_in_spanish(app):
+    """My progress's lazily drawn tabs: the triggers map (urges tab) and the goals chart, in Spanish."""
+    _eli_in_spanish(app)
+    open_page(app, "pages/progress.py")
+    app.session_state["progress_tab"] = i18n.translator("es").gettext("Urges & skills")
+    app.run()
+    drawn = everything_drawn(app)
+    # (the chart's spec is JSON: "Qu\\u00e9 estaba pasando: detonantes")
+    assert "estaba pasando: detonantes" in drawn and "Veces anotadas" in drawn and "Before a use" not in drawn
+    assert "apareció más veces" in drawn and "What was going on" not in drawn
+    assert "Viniste a " in drawn and "You came to" not in drawn
+    assert untranslated(app) == []
+    app.session_state["progress_tab"] = i18n.translator("es").gettext("Goals")
+    app.run()
+    drawn = everything_drawn(app)
+    assert "Cómo lo sabremos:" in drawn and "How we'll know" not in drawn
+    assert untranslated(app) == []
+
+
+def test_a_family_members_aftercare_section_in_spanish(app, session):
+    """Pat (Alex's parent), with Alex's consent for the aftercare plan, reads it in Spanish: the section's
+    titles, an appointment's date, and no English from the catalogue."""
+    from datetime import date, timedelta
+
+    from core import aftercare, sharing
+    from core.access import Actor, Category
+    from core.program import user_today
+
+    alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
+    pat = session.exec(select(AppUser).where(AppUser.username == "pat.morgan")).one()
+    today = user_today(session, alex.id)
+    visit = today + timedelta(days=10)
+    aftercare.save_plan(
+        session,
+        alex,
+        participant_id=alex.id,
+        content={
+            "warning_signs": ["Dejo de contestar mensajes"],
+            "appointments": [{"provider": "Dra. Ruiz", "date": visit, "contact": ""}],
+        },
+        base_version=None,
+    )
+    sharing.grant(
+        session,
+        alex,
+        family_id=pat.id,
+        category=Category.AFTERCARE,
+        until=today + timedelta(days=30),
+        shown_version=sharing.consent_version(Category.AFTERCARE),
+    )
+    choose_spanish_on_login(app)
+    log_in(app, "pat.morgan")
+    open_page(app, "pages/family.py")
+    drawn = everything_drawn(app)
+    assert "Señales de alerta tempranas" in drawn and "Dejo de contestar mensajes" in drawn
+    assert "Citas de atención continua" in drawn and "Continuing-care appointments" not in drawn
+    with i18n.using("es"):
+        assert f"Dra. Ruiz · {i18n.weekday(visit)} {i18n.full_date(visit)}" in drawn
+    assert isinstance(visit, date) and untranslated(app) == []
