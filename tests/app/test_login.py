@@ -49,6 +49,7 @@ PAGE_TITLES = {
     "pages/my_cards.py": "My cards",
     "pages/checkups.py": "Check-ups",
     "pages/safety_plan.py": "My safety plan",
+    "pages/aftercare.py": "My aftercare plan",
     "pages/safety_plans.py": "Safety plans",
     "pages/caseload.py": "Caseload",
     "pages/alerts.py": "Alerts",

@@ -38,9 +38,12 @@ def test_every_caseload_row_opens_that_participants_review(app, session):
     log_in(app, "dr.chen")
     ids = {u.name: u.id for u in session.exec(select(AppUser).where(AppUser.role == "participant"))}
     rows = [link for link in app.page_link if link.proto.page == "review" and link.value != "Review"]  # not the Menu
-    assert len(rows) == 6
+    # Six active participants, and Sam, discharged, in the Discharged section (still findable).
+    assert len(rows) == 7
+    assert any(link.value.strip("*").startswith("Sam ") for link in rows)
     for link in rows:
-        assert link.proto.query_string == f"p={ids[link.value.strip('*')]}"
+        name = link.value.strip("*").split(" · ")[0]  # a discharged row adds how and when they left
+        assert link.proto.query_string == f"p={ids[name]}"
 
 
 def test_safety_plan_changes_are_in_the_viewers_time_zone(app, session):

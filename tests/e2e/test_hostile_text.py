@@ -41,7 +41,7 @@ def watch(page) -> list[str]:
 
 def open_all(page) -> None:
     """Unfold every folded section, so what is inside is drawn too."""
-    folded = page.locator(OPEN_ME)
+    folded = page.locator(OPEN_ME).filter(visible=True)  # (one inside a closed popover waits for it)
     for _ in range(folded.count()):
         folded.first.click()
 

@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 from icalendar import Calendar
 
+from core.feed import SESSION_TITLES
 from tests.e2e.conftest import fits, go_to, log_in, open_app, settle
 
 pytestmark = pytest.mark.e2e
@@ -50,7 +51,8 @@ def test_a_participant_turns_on_reminders_and_the_calendar_on_a_phone(server, ph
     assert status == 200
     events = {str(e["SUMMARY"]): e for e in Calendar.from_ical(body).walk("VEVENT")}
     assert events["Diary card"]["RRULE"]["FREQ"] == ["DAILY"] and events["Diary card"].walk("VALARM")
-    assert set(events) <= {"Diary card", "Check-up", "Homework"}
+    assert set(events) <= {"Diary card", "Check-up", "Homework", *SESSION_TITLES.values()}
+    assert "Group session" in events  # the program's sessions are in the feed (#19), titled by kind only
 
     phone.get_by_role("button", name="Turn off").click()
     settle(phone)
