@@ -11,10 +11,10 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core import auth, inputs
+from core import auth, clinical, inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.errors import ValidationError
-from core.models import AppUser, CaseloadAssignment, Role, id_of, table_of, utcnow
+from core.models import AppUser, CaseloadAssignment, Program, Role, id_of, table_of, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -111,10 +111,21 @@ def create_account(
     rounds: int,
     therapist_id: int | None = None,
     is_demo: bool = False,
+    started_on: date | None = None,
 ) -> AppUser:
-    """Create an account in the admin's program (and, for a participant, their caseload)."""
+    """Create an account in the admin's program (and, for a participant, their caseload). A
+    participant is enrolled from `started_on` (the program's today when not given), and their group
+    sessions are made from the program's weekly pattern at once (core/schedule.py)."""
+    from core import program as programs
+
     require_role(session, actor, Role.ADMIN, what="accounts")
     errors = validate_new_account(session, username=username, name=name, email=email, role=role, password=password)
+    program_row = session.get(Program, actor.program_id) if actor.program_id else None
+    today = programs.program_today(program_row)
+    if started_on is None:
+        started_on = today
+    elif type(started_on) is not date or abs((started_on - today).days) > clinical.ENROLMENT_START_MAX_DAYS:
+        errors["started_on"] = f"Choose a start date within {clinical.ENROLMENT_START_MAX_DAYS} days of today."
     if role == Role.FAMILY.value:
         errors["role"] = "Family members join through a participant's invitation."
     if therapist_id is not None and role == Role.PARTICIPANT.value:
@@ -136,6 +147,7 @@ def create_account(
         program_id=actor.program_id,
         is_demo=is_demo,
         must_change_password=True,
+        started_on=started_on if role == Role.PARTICIPANT.value else None,
     )
     session.add(user)
     try:
@@ -145,6 +157,10 @@ def create_account(
         raise ValidationError.one("username", "That username (or email) was just taken. Try another.") from None
     if therapist_id is not None and role == Role.PARTICIPANT.value:
         session.add(CaseloadAssignment(participant_id=id_of(user), therapist_id=therapist_id, assigned_by_id=actor.id))
+    if role == Role.PARTICIPANT.value and program_row is not None:
+        from core import schedule
+
+        schedule._sync(session, program_row, [id_of(user)], utcnow())  # their sessions, from the pattern
     record(
         session,
         actor,

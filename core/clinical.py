@@ -586,6 +586,8 @@ BREATHING_MINUTES = (1, 2, 3, 5)
 URGE_SURF_MINUTES = (3, 5, 10)
 URGE_SURF_DEFAULT_MINUTES = 5  # the timer's default; the skill's practice prompt names the same number
 # --- Attendance -----------------------------------------------------------------------------------
+# A new participant's program start date: within this many days of today (a typo guard).
+ENROLMENT_START_MAX_DAYS = 365
 SESSION_KINDS = {"group": N_("Group"), "individual": N_("Individual"), "family": N_("Family session")}
 ATTENDANCE_STATUSES = {"present": "Present", "late": "Late", "absent": "Absent", "excused": "Excused"}
 ATTENDED = frozenset({"present", "late"})  # what counts as coming to a session

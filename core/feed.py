@@ -25,10 +25,11 @@ from datetime import date, datetime, time, timedelta
 from icalendar import Alarm, Calendar, Event
 from sqlmodel import Session, col, select
 
-from core import codes
+from core import codes, i18n
 from core.access import Actor, Category, record, record_many, require_role
 from core.config import settings
 from core.db import upsert
+from core.i18n import N_, _
 from core.models import (
     AppUser,
     CalendarFeed,
@@ -126,12 +127,10 @@ def calendar_for_token(session: Session, token: object, *, now: datetime | None 
     if actor is None:
         return None
     now = now or utcnow()
-    calendar = (
-        participant_calendar(session, actor, now=now)
-        if actor.role is Role.PARTICIPANT
-        else therapist_calendar(session, actor, now=now)
-    )
-    return calendar.to_ical()
+    if actor.role is Role.PARTICIPANT:  # in the language they read the app in (titles only)
+        with i18n.using(session.exec(select(AppUser.language).where(AppUser.id == actor.id)).one()):
+            return participant_calendar(session, actor, now=now).to_ical()
+    return therapist_calendar(session, actor, now=now).to_ical()
 
 
 def _calendar(name: str) -> Calendar:
@@ -188,7 +187,7 @@ def participant_calendar(session: Session, actor: Actor, *, now: datetime) -> Ca
     card = Event()
     card.add("uid", f"diary-card-{actor.id}@iop-companion")
     card.add("dtstamp", now)
-    card.add("summary", "Diary card")
+    card.add("summary", _("Diary card"))
     card.add("dtstart", datetime.combine(first, time(minute // 60, minute % 60), zone))
     card.add("duration", timedelta(minutes=CARD_MINUTES))
     rule: dict[str, object] = {"freq": "daily"}
@@ -198,8 +197,8 @@ def participant_calendar(session: Session, actor: Actor, *, now: datetime) -> Ca
             rule["until"] = datetime.combine(last, time(23, 59), zone)
     card.add("rrule", rule)
     card.add("url", f"{base}/today")
-    card.add("description", f"A minute for today's card: {base}/today")
-    card.add_component(_alarm("Diary card", timedelta(0)))
+    card.add("description", _("A minute for today's card: {url}").format(url=f"{base}/today"))
+    card.add_component(_alarm(_("Diary card"), timedelta(0)))
     cal.add_component(card)
 
     days = set()
@@ -212,7 +211,7 @@ def participant_calendar(session: Session, actor: Actor, *, now: datetime) -> Ca
             _all_day(
                 f"checkup-{actor.id}-{day}@iop-companion",
                 day,
-                "Check-up",
+                _("Check-up"),
                 f"{base}/checkups",
                 now,
                 alarm_at=timedelta(minutes=minute),
@@ -228,7 +227,7 @@ def participant_calendar(session: Session, actor: Actor, *, now: datetime) -> Ca
             _all_day(
                 f"homework-{actor.id}-{day}@iop-companion",
                 day,
-                "Homework",
+                _("Homework"),
                 f"{base}/skills",
                 now,
                 alarm_at=timedelta(minutes=minute),
@@ -240,7 +239,8 @@ def participant_calendar(session: Session, actor: Actor, *, now: datetime) -> Ca
     return cal
 
 
-SESSION_TITLES = {"group": "Group session", "individual": "Individual session", "family": "Family session"}
+SESSION_TITLES = {"group": N_("Group session"), "individual": N_("Individual session"), "family": N_("Family session")}
+SESSION_TITLE = N_("Session")  # a kind the titles do not know
 SESSIONS_BEHIND_DAYS = 7  # a week of past sessions stays on the calendar
 
 
@@ -267,7 +267,7 @@ def session_events(session: Session, actor: Actor, participant_id: int, today: d
             f"session-{s.id}@iop-companion",
             s.starts_at,
             s.ends_at,
-            SESSION_TITLES.get(s.kind, "Session"),
+            _(SESSION_TITLES.get(s.kind, SESSION_TITLE)),
             f"{base}/today",
             now,
         )

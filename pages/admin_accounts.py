@@ -47,6 +47,13 @@ with st.expander("➕ Create an account", expanded=False):
             "Therapist (participants)", therapists, index=None, format_func=lambda p: p.name, placeholder="Assign later"
         )
         errors.slot("therapist")
+        started_on = st.date_input(
+            "Program start date (participants)",
+            value="today",
+            format="YYYY-MM-DD",
+            help="Their week 1 begins here, and their group sessions are made from the program's schedule.",
+        )
+        errors.slot("started_on")
         created = st.form_submit_button("Create account", type="primary", width="stretch")
     if created:
         try:
@@ -61,6 +68,7 @@ with st.expander("➕ Create an account", expanded=False):
                     password=password,
                     rounds=settings().bcrypt_rounds,
                     therapist_id=therapist.id if therapist else None,
+                    started_on=started_on,
                 )
             st.success(f"Account created for {md(user.name)} (username `{user.username}`).")
         except ValidationError as exc:

@@ -41,7 +41,7 @@ from datetime import time as clock
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import JSON, Float, Integer, String, event, select
+from sqlalchemy import JSON, Float, Integer, String, event, func, select
 from sqlmodel import Session, SQLModel, col
 
 import core
@@ -1634,6 +1634,11 @@ def _account_check(session, w, a, user):
         select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == user.id)
     ).scalar()
     assert assignment == (a["therapist_id"] if a["role"] == "participant" else None)
+    if a["role"] == "participant":  # enrolled from the day chosen (today when none), sessions made at once
+        assert row.started_on is not None and row.started_on == (a["started_on"] or row.started_on)
+        assert session.execute(select(func.count()).where(ProgramSession.participant_id == user.id)).scalar() > 0
+    else:
+        assert row.started_on is None
 
 
 case(
@@ -1646,8 +1651,10 @@ case(
         password=_PASSWORDS,
         therapist_id=st.sampled_from([None, w.rivera.id]),
         is_demo=st.booleans(),
+        started_on=st.one_of(st.none(), st.integers(-60, 60).map(lambda n: w.today + timedelta(days=n))),
     ),
     hostile=lambda w: dict(
+        started_on=hostile_day(w.today),
         username=hostile_text(40),
         name=hostile_text(accounts.NAME_MAX),
         email=hostile_text(accounts.EMAIL_MAX),
@@ -1667,9 +1674,10 @@ case(
         rounds=4,
         therapist_id=a["therapist_id"],
         is_demo=a["is_demo"],
+        started_on=a["started_on"],
     ),
     check=_account_check,
-    tables=("app_user", "caseload_assignment", "audit_event"),
+    tables=("app_user", "caseload_assignment", "program_session", "audit_event"),
 )
 
 case(

@@ -1,10 +1,13 @@
-import pytest
-from sqlmodel import select
+from datetime import date, datetime, timedelta
 
-from core import accounts, auth
+import pytest
+from sqlmodel import func, select
+
+from core import accounts, auth, enrolment, schedule
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
-from core.models import AppUser, AuditEvent, CaseloadAssignment, Role
+from core.models import AppUser, AuditEvent, CaseloadAssignment, Program, ProgramSession, Role
+from core.program import program_today
 
 
 def act(session, username):
@@ -38,6 +41,9 @@ def test_admin_creates_a_participant_on_a_caseload(session, demo):
         ({"password": "short"}, "password"),
         ({"role": "family"}, "role"),
         ({"role": "wizard"}, "role"),
+        ({"started_on": date(2020, 1, 1)}, "started_on"),
+        ({"started_on": "2026-11-26"}, "started_on"),
+        ({"started_on": datetime(2026, 11, 26, 9, 0)}, "started_on"),
     ],
 )
 def test_bad_account_input_names_the_field(session, demo, fields, field):
@@ -94,3 +100,27 @@ def test_list_accounts_filters_and_shows_therapists(session, demo):
         "dana",
         "jamie.okafor",
     ]
+
+
+def test_a_new_participant_is_enrolled_from_their_start_date_with_their_sessions_made(session, demo):
+    """Without this a participant added after the admin saved the schedule had no start date, no
+    "week N of M" and no sessions until someone saved the schedule again."""
+    rivera = act(session, "dr.rivera")
+    program = session.get(Program, rivera.program_id)
+    start = program_today(program) + timedelta(days=3)
+    user = new(session, therapist_id=rivera.id, started_on=start)
+    session.commit()
+    assert user.started_on == start
+    sessions = session.exec(select(ProgramSession).where(ProgramSession.participant_id == user.id)).all()
+    pattern = schedule.weekly_pattern(session, act(session, "admin"))
+    weekly = len(pattern.slots)
+    assert weekly > 0 and len([s for s in sessions if s.kind == "group"]) == weekly * program.length_weeks
+    assert min(s.day for s in sessions) >= start
+    assert enrolment.standing(session, rivera, user.id, program_today(program)).state == "enrolled"
+
+
+def test_a_therapist_account_has_no_start_date_and_no_sessions(session, demo):
+    user = new(session, username="newtherapist", role="therapist")
+    session.commit()
+    assert user.started_on is None
+    assert session.exec(select(func.count()).where(ProgramSession.participant_id == user.id)).one() == 0

@@ -191,3 +191,18 @@ def test_a_therapists_feed_counts_what_falls_due_without_names(session, people, 
     text = body.decode()
     for name in ("Quinn", "Rivers", "Ren", "Ito", "stop", "STOP"):
         assert name not in text
+
+
+def test_a_participant_who_reads_spanish_gets_the_feed_titles_in_spanish(session, quinn, monkeypatch):
+    """The calendar is participant-facing too: its titles follow the language chosen in My account."""
+    from core import accounts
+
+    monkeypatch.setattr(feed, "utcnow", lambda: datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
+    accounts.set_language(session, user_id=quinn.id, language="es")
+    session.commit()
+    url = feed.turn_on(session, quinn, now=datetime(2026, 11, 24, 15, 0, tzinfo=UTC))
+    status, _headers, body = fetch(_path(url))
+    assert status == 200
+    titles = {str(e["SUMMARY"]) for e in Calendar.from_ical(body).walk("VEVENT")}
+    assert titles == {"Tarjeta diaria", "Control", "Tarea"}
+    assert "Un minuto para la tarjeta de hoy" in body.decode()
