@@ -8,6 +8,8 @@ for any other reason never hides it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core import alerts, clinical, safety
@@ -18,7 +20,7 @@ from core.errors import ValidationError
 from core.program import NOT_MONITORED, crisis_resources_for
 from ui import crisis
 from ui import safety as plan_ui
-from ui.i18n import N_, _
+from ui.i18n import N_, _, current
 
 PENDING = "iop_risk_pending"
 HEADING = N_("You don't have to get through this alone")
@@ -64,8 +66,19 @@ def _close_dialog() -> None:
         st.session_state[PENDING]["dialog"] = False
 
 
-@st.dialog(_(HEADING), width="small", on_dismiss=_close_dialog)
 def _dialog(actor: Actor, outcome: RiskOutcome, page: str) -> None:
+    """The dialog, titled in the reader's language: a title given to `st.dialog` at import time would
+    stay in the language of whoever opened the first page after the server started."""
+    language = current()
+    if language not in _DIALOGS:
+        _DIALOGS[language] = st.dialog(_(HEADING), width="small", on_dismiss=_close_dialog)(_dialog_body)
+    _DIALOGS[language](actor, outcome, page)
+
+
+_DIALOGS: dict[str, Callable[[Actor, RiskOutcome, str], None]] = {}
+
+
+def _dialog_body(actor: Actor, outcome: RiskOutcome, page: str) -> None:
     with st.container(key="risk_dialog"):
         _response(actor, outcome, key=f"{page}_dialog", heading=False)
         if st.button(_("Close"), key=f"{page}_close_risk", width="stretch"):

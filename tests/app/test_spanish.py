@@ -17,6 +17,7 @@ from sqlmodel import select
 from core import i18n
 from core.models import AppUser
 from tests.app.conftest import log_in, open_page
+from ui import risk  # noqa: F401  (imported in English first, as on a server that drew an English page before)
 from ui.i18n import LOGIN_LANGUAGE
 from ui.text import md
 
