@@ -18,12 +18,13 @@ change. A slot must end after it starts on the same day (no session crosses midn
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import delete, exists, func
+from sqlalchemy import delete, exists, func, update
 from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
@@ -388,6 +389,19 @@ def sessions_between(session: Session, actor: Actor, participant_id: int, start:
 # --- one-off sessions (therapist) -------------------------------------------------------------------
 
 
+def _hold(session: Session, participant_id: int) -> None:
+    """Hold the participant's row until this transaction ends, so two adds for one person (a double
+    tap after nudging the time, two therapists at once) check for an overlap one after the other:
+    a row lock on PostgreSQL; on SQLite a write that changes nothing takes the one writer's lock
+    before the check reads (core/db.py)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(AppUser.id).where(AppUser.id == participant_id).with_for_update()).first()
+    else:
+        session.execute(
+            update(AppUser).where(col(AppUser.id) == participant_id).values(is_active=col(AppUser.is_active))
+        )
+
+
 class OneOffForm(inputs.Form):
     participant_id: Annotated[int, inputs.RecordId("Choose someone on your caseload.")]
     kind: Annotated[str, inputs.OneOf(clinical.ONE_OFF_KINDS, "Choose an individual or a family session.")]
@@ -426,6 +440,7 @@ def add_session(
     if errors:
         raise ValidationError(errors)
     authorize(session, actor, form.participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"{form.day}")
+    _hold(session, form.participant_id)  # the overlap check and the insert, one add at a time per person
     program_id, zone_name = session.exec(
         select(AppUser.program_id, Program.timezone)
         .outerjoin(Program, col(Program.id) == col(AppUser.program_id))
@@ -494,15 +509,18 @@ class RollSession:
     def key(self) -> str:
         return f"{self.kind}-{self.starts_at:%Y%m%d%H%M}"
 
-    def describe(self, zone: ZoneInfo) -> str:
+    def describe(self, zone: ZoneInfo, typed: Callable[[str], str] = str) -> str:
+        """'Group 6:00 PM–9:00 PM · topic'; `typed` makes the admin's topic safe where the text goes
+        (ui/text.md inside Markdown)."""
         start, end = self.starts_at.astimezone(zone), self.ends_at.astimezone(zone)
-        topic = f" · {self.topic}" if self.topic else ""
+        topic = f" · {typed(self.topic)}" if self.topic else ""
         return f"{clinical.SESSION_KINDS.get(self.kind, self.kind)} {clock(start.time())}–{clock(end.time())}{topic}"
 
 
 def roll_for_day(session: Session, actor: Actor, day: date) -> list[RollSession]:
     """The sessions on `day` (program day) of the therapist's caseload, with any status already
-    taken. One query joined on the therapist's own assignments; each person shown is audited."""
+    taken; never anyone discharged (their record is closed). One query joined on the therapist's own
+    assignments; each person shown is audited."""
     require_role(session, actor, Role.THERAPIST, what="attendance")
     if not inputs.is_day(day):
         raise ValidationError.one("day", "Choose the session's date.")
@@ -524,6 +542,9 @@ def roll_for_day(session: Session, actor: Actor, day: date) -> list[RollSession]
             col(CaseloadAssignment.therapist_id) == actor.id,
             col(ProgramSession.day) == day,
             col(AppUser.is_active).is_(True),
+            col(AppUser.program_id) == actor.program_id,
+            # The discharged are off the roll: the gate refuses their attendance (core/access.py).
+            ~exists().where(col(Discharge.participant_id) == col(ProgramSession.participant_id)),
         )
         .order_by(col(ProgramSession.starts_at), col(ProgramSession.kind), col(AppUser.name))
     ).all()
