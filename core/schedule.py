@@ -24,13 +24,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import delete, exists, func, update
+from sqlalchemy import delete, exists, func
 from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
-from core.db import insert_statement, on_commit
+from core.db import hold_rows, insert_statement, on_commit
 from core.errors import ValidationError
 from core.models import (
     AppUser,
@@ -288,6 +288,12 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
     by_weekday: dict[int, list[ScheduleSlot]] = defaultdict(list)
     for slot in slots:
         by_weekday[slot.weekday].append(slot)
+    enrolled = (
+        col(AppUser.program_id) == program.id,
+        col(AppUser.role) == Role.PARTICIPANT.value,
+        *(() if only is None else (col(AppUser.id).in_(list(only) or [0]),)),
+    )
+    hold_rows(session, AppUser, *enrolled)  # a discharge at this moment waits, or is seen (core/enrolment.py)
     query = (
         select(col(AppUser.id), col(AppUser.started_on))
         .outerjoin(Discharge, col(Discharge.participant_id) == col(AppUser.id))
@@ -389,19 +395,6 @@ def sessions_between(session: Session, actor: Actor, participant_id: int, start:
 # --- one-off sessions (therapist) -------------------------------------------------------------------
 
 
-def _hold(session: Session, participant_id: int) -> None:
-    """Hold the participant's row until this transaction ends, so two adds for one person (a double
-    tap after nudging the time, two therapists at once) check for an overlap one after the other:
-    a row lock on PostgreSQL; on SQLite a write that changes nothing takes the one writer's lock
-    before the check reads (core/db.py)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.exec(select(AppUser.id).where(AppUser.id == participant_id).with_for_update()).first()
-    else:
-        session.execute(
-            update(AppUser).where(col(AppUser.id) == participant_id).values(is_active=col(AppUser.is_active))
-        )
-
-
 class OneOffForm(inputs.Form):
     participant_id: Annotated[int, inputs.RecordId("Choose someone on your caseload.")]
     kind: Annotated[str, inputs.OneOf(clinical.ONE_OFF_KINDS, "Choose an individual or a family session.")]
@@ -440,7 +433,7 @@ def add_session(
     if errors:
         raise ValidationError(errors)
     authorize(session, actor, form.participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"{form.day}")
-    _hold(session, form.participant_id)  # the overlap check and the insert, one add at a time per person
+    hold_rows(session, AppUser, col(AppUser.id) == form.participant_id)  # the overlap check and insert: one at a time
     program_id, zone_name = session.exec(
         select(AppUser.program_id, Program.timezone)
         .outerjoin(Program, col(Program.id) == col(AppUser.program_id))

@@ -9,14 +9,16 @@ from datetime import date, time, timedelta
 import pytest
 from sqlmodel import col, func, select
 
-from core import accounts, attendance, enrolment, feed, schedule
-from core.access import Actor
-from core.errors import ValidationError
+from core import accounts, attendance, enrolment, feed, goals, schedule, sharing
+from core.access import Actor, Category
+from core.errors import AccessDenied, ValidationError
 from core.models import (
     AppUser,
     Attendance,
     AuditEvent,
     CaseloadAssignment,
+    ConsentGrant,
+    Discharge,
     Homework,
     Program,
     ProgramSession,
@@ -219,3 +221,90 @@ def test_a_therapists_feed_does_not_count_the_discharged(session, people):
     assert b"Homework due (1)" in feed.therapist_calendar(session, therapist, now=utcnow()).to_ical()
     enrolment.discharge(session, therapist, participant_id=quinn.id, day=tday, status="completed", today=tday)
     assert b"Homework due" not in feed.therapist_calendar(session, therapist, now=utcnow()).to_ical()
+
+
+# --- a discharge racing other writers -----------------------------------------------------------------------
+
+
+def test_sessions_generated_during_a_discharge_are_none_after_it(database_url, wide_engine, session, people):  # noqa: F811
+    """The generator read who is enrolled, then (after the discharge committed and removed their future
+    sessions) upserted that person's sessions again: a discharged participant with months of sessions
+    ahead (on Today's "next session" and the dashboard). Rounds of one discharge against nineteen
+    generations, released together."""
+    admin, therapist = people.actor(people.admin), people.actor(people.therapist)
+    today = user_today(session, therapist.id)
+    quinn = people.participant(started_on=today - timedelta(days=3))
+    schedule.set_pattern(
+        session,
+        admin,
+        timezone="America/New_York",
+        length_weeks=20,
+        slots=[{"weekday": d, "start": time(18), "end": time(19), "topic": ""} for d in range(7)],
+    )
+    for _round in range(4):
+
+        def work(own, i):
+            if i == 0:
+                return enrolment.discharge(
+                    own, therapist, participant_id=quinn.id, day=today, status="completed", today=today
+                )
+            return schedule.generate_sessions(own, admin)
+
+        _results, errors = at_once(wide_engine, work)
+        assert errors == []
+        session.expire_all()
+        ahead = session.exec(
+            select(func.count(col(ProgramSession.id))).where(
+                ProgramSession.participant_id == quinn.id, ProgramSession.day > today
+            )
+        ).one()
+        assert ahead == 0
+        session.delete(session.exec(select(Discharge)).one())  # enrolled again, for the next round
+        session.commit()
+        schedule.generate_sessions(session, admin)
+        assert session.exec(select(func.count(col(ProgramSession.id))).where(ProgramSession.day > today)).one() > 0
+
+
+def test_a_consent_given_at_the_moment_of_a_discharge_does_not_outlive_it(database_url, wide_engine, session, demo):  # noqa: F811
+    """A grant checked the gate (not discharged yet), then wrote its consent after the discharge had
+    ended every current one: family kept reading after discharge although nobody chose to keep it."""
+    alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
+    pat = session.exec(select(AppUser).where(AppUser.username == "pat.morgan")).one()
+    rivera = Actor.of(session.exec(select(AppUser).where(AppUser.username == "dr.rivera")).one())
+    today = user_today(session, alex.id)
+    version = sharing.consent_version(Category.MOOD_TREND)
+
+    def work(own, i):
+        if i == 0:
+            return enrolment.discharge(own, rivera, participant_id=alex.id, day=today, status="completed", today=today)
+        return sharing.grant(
+            own,
+            alex,
+            family_id=pat.id,
+            category=Category.MOOD_TREND,
+            until=today + timedelta(days=30),
+            shown_version=version,
+        )
+
+    _results, errors = at_once(wide_engine, work)
+    assert all(isinstance(e, AccessDenied) for e in errors), errors[:3]
+    session.expire_all()
+    assert session.exec(select(Discharge).where(Discharge.participant_id == alex.id)).one()
+    current = session.exec(
+        select(ConsentGrant).where(ConsentGrant.participant_id == alex.id, col(ConsentGrant.revoked_at).is_(None))
+    ).all()
+    assert current == []
+
+
+# --- the gate first, whatever the id ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("bad", ["5", [3], {"a": 1}, 5.0, True, -1, 2**40])
+def test_the_goal_board_asks_the_gate_before_reading_anything(session, people, bad):
+    """The board read the participant's time zone before the gate: an id that is not an id reached the
+    database (a ProgrammingError for a list) and anyone's zone was read before the refusal."""
+    quinn = people.participant()
+    with pytest.raises(AccessDenied):
+        goals.board(session, quinn, bad)
+    refused = session.exec(select(AuditEvent).where(col(AuditEvent.allowed).is_(False))).all()
+    assert [(e.actor_id, e.category) for e in refused] == [(quinn.id, "goals")]
