@@ -313,6 +313,10 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
         for offset in range(program.length_weeks * 7):
             day = started_on + timedelta(days=offset)
             for slot in by_weekday.get(day.weekday(), ()):
+                if local_moment(day, _minute_time(slot.end_minute), zone) <= local_moment(
+                    day, _minute_time(slot.start_minute), zone
+                ):
+                    continue  # (a slot inside the hour the clocks skip: no session that night)
                 wanted.append(
                     {
                         "participant_id": participant_id,
@@ -441,6 +445,13 @@ def add_session(
     ).one()
     zone = zone_of(zone_name)
     starts, ends = local_moment(form.day, form.start, zone), local_moment(form.day, form.end, zone)
+    for field, typed, instant in (("start", form.start, starts), ("end", form.end, ends)):
+        if instant.astimezone(zone).time() != typed:  # in the hour the clocks skip (it would move, or end first)
+            raise ValidationError.one(
+                field,
+                f"The clocks go forward that night: {clock(typed)} doesn't exist on {form.day:%b} {form.day.day}. "
+                "Choose another time.",
+            )
     same_day = session.exec(
         select(ProgramSession).where(
             ProgramSession.participant_id == form.participant_id, ProgramSession.day == form.day

@@ -308,3 +308,46 @@ def test_the_goal_board_asks_the_gate_before_reading_anything(session, people, b
         goals.board(session, quinn, bad)
     refused = session.exec(select(AuditEvent).where(col(AuditEvent.allowed).is_(False))).all()
     assert [(e.actor_id, e.category) for e in refused] == [(quinn.id, "goals")]
+
+
+# --- the hour the clocks skip -------------------------------------------------------------------------------
+
+SPRING_FORWARD = date(2027, 3, 14)  # New York: 2:00 AM becomes 3:00 AM
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [(time(2, 30), time(3, 0), "start"), (time(2, 0), time(3, 0), "start"), (time(1, 0), time(2, 30), "end")],
+)
+def test_a_one_off_session_in_the_skipped_hour_is_refused_beside_the_field(session, people, start, end, field):
+    """2:30–3:00 AM on the night the clocks go forward was saved ending 30 minutes before it started
+    (2:30 does not exist; 3:00 does), and 2:00–3:00 as a session of no length."""
+    quinn = people.participant()
+    with pytest.raises(ValidationError) as told:
+        schedule.add_session(
+            session,
+            people.actor(people.therapist),
+            participant_id=quinn.id,
+            kind="individual",
+            day=SPRING_FORWARD,
+            start=start,
+            end=end,
+            today=SPRING_FORWARD - timedelta(days=3),
+        )
+    assert set(told.value.fields) == {field} and "clocks go forward" in told.value.fields[field]
+    session.rollback()
+    assert session.exec(select(func.count(col(ProgramSession.id)))).one() == 0
+
+
+def test_no_generated_session_ends_before_it_starts_on_the_night_the_clocks_go_forward(session, people):
+    quinn = people.participant(started_on=SPRING_FORWARD - timedelta(days=7))
+    schedule.set_pattern(
+        session,
+        people.actor(people.admin),
+        timezone="America/New_York",
+        length_weeks=2,
+        slots=[{"weekday": 6, "start": time(2, 0), "end": time(3, 0), "topic": ""}],  # Sundays 2–3 AM
+    )
+    rows = session.exec(select(ProgramSession).where(ProgramSession.participant_id == quinn.id)).all()
+    assert rows and all(r.ends_at > r.starts_at for r in rows)
+    assert SPRING_FORWARD not in {r.day for r in rows}
