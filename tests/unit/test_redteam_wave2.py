@@ -4,12 +4,13 @@ each test here failed before its fix."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, time, timedelta
 
 import pytest
 from sqlmodel import col, func, select
 
-from core import accounts, attendance, enrolment, feed, goals, schedule, sharing
+from core import accounts, aftercare, attendance, enrolment, feed, fhir, goals, recovery, schedule, sharing
 from core.access import Actor, Category
 from core.errors import AccessDenied, ValidationError
 from core.models import (
@@ -294,6 +295,12 @@ def test_a_consent_given_at_the_moment_of_a_discharge_does_not_outlive_it(databa
         select(ConsentGrant).where(ConsentGrant.participant_id == alex.id, col(ConsentGrant.revoked_at).is_(None))
     ).all()
     assert current == []
+    refused = session.exec(
+        select(AuditEvent).where(
+            col(AuditEvent.allowed).is_(False), AuditEvent.category == "sharing", AuditEvent.actor_id == alex.id
+        )
+    ).all()
+    assert len(refused) == len(errors) and {e.reason for e in refused} <= {"discharged"}  # each refusal on record
 
 
 # --- the gate first, whatever the id ------------------------------------------------------------------------
@@ -351,3 +358,146 @@ def test_no_generated_session_ends_before_it_starts_on_the_night_the_clocks_go_f
     rows = session.exec(select(ProgramSession).where(ProgramSession.participant_id == quinn.id)).all()
     assert rows and all(r.ends_at > r.starts_at for r in rows)
     assert SPRING_FORWARD not in {r.day for r in rows}
+
+
+# --- attempts that found nothing, kept so they keep finding nothing ------------------------------------------
+
+
+def _stranger_actors(session, people) -> dict[str, Actor]:
+    admin_b, therapist_b = _other_program(session)
+    made = [
+        AppUser(username=u, name=u, role=r, password_hash="!", program_id=people.program.id)
+        for u, r in (("dr.a2", "therapist"), ("fam.x", "family"), ("other.p", "participant"))
+    ]
+    session.add_all(made)
+    session.commit()
+    return {
+        "admin of another program": admin_b,
+        "therapist of another program": therapist_b,
+        "therapist of this program, not theirs": Actor.of(made[0]),
+        "family member, not linked": Actor.of(made[1]),
+        "another participant": Actor.of(made[2]),
+    }
+
+
+def test_strangers_are_refused_every_arc_reader_and_writer_and_each_refusal_is_on_record(session, people):
+    (quinn,) = _daily_pattern(session, people, 3)
+    therapist = people.actor(people.therapist)
+    today = user_today(session, quinn.id)
+    first = goals.save_goals(
+        session, therapist, participant_id=quinn.id, goals=[{"id": None, "text": "g", "measure": "m"}]
+    )
+    sid = session.exec(select(ProgramSession.id).where(ProgramSession.participant_id == quinn.id)).first()
+    calls = {
+        "schedule.next_session": lambda s, a: schedule.next_session(s, a, quinn.id),
+        "schedule.sessions_between": lambda s, a: schedule.sessions_between(s, a, quinn.id, today, today),
+        "schedule.add_session": lambda s, a: schedule.add_session(
+            s, a, participant_id=quinn.id, kind="individual", day=today, start=time(13), end=time(14), today=today
+        ),
+        "attendance.record_session": lambda s, a: attendance.record_session(
+            s, a, statuses={sid: "present"}, today=today
+        ),
+        "attendance.recorded": lambda s, a: attendance.recorded(s, a, [sid]),
+        "enrolment.standing": lambda s, a: enrolment.standing(s, a, quinn.id, today),
+        "enrolment.discharge": lambda s, a: enrolment.discharge(
+            s, a, participant_id=quinn.id, day=today, status="completed", today=today
+        ),
+        "goals.save_goals": lambda s, a: goals.save_goals(
+            s, a, participant_id=quinn.id, goals=[{"id": None, "text": "h", "measure": "m"}]
+        ),
+        "goals.rate_goals": lambda s, a: goals.rate_goals(
+            s, a, participant_id=quinn.id, week_start=goals.week_of(today), ratings={first[0].id: 3}
+        ),
+        "goals.board": lambda s, a: goals.board(s, a, quinn.id, today),
+        "aftercare.current_plan": lambda s, a: aftercare.current_plan(s, a, quinn.id),
+        "aftercare.save_plan": lambda s, a: aftercare.save_plan(
+            s, a, participant_id=quinn.id, content={"triggers": ["x"]}, base_version=None
+        ),
+        "fhir.handoff_json": lambda s, a: fhir.handoff_json(s, a, quinn.id),
+        "recovery.counters": lambda s, a: recovery.counters(s, a, quinn.id),
+        "recovery.set_counter": lambda s, a: recovery.set_counter(
+            s, a, participant_id=quinn.id, substance="any", start_on=today, shown=True
+        ),
+        "recovery.export_files": lambda s, a: recovery.export_files(s, a, quinn.id),
+    }
+    for who, stranger in _stranger_actors(session, people).items():
+        for name, call in calls.items():
+            before = session.exec(select(func.count(col(AuditEvent.id))).where(col(AuditEvent.allowed).is_(False)))
+            count = before.one()
+            with pytest.raises(AccessDenied):
+                call(session, stranger)
+            session.rollback()
+            after = session.exec(select(func.count(col(AuditEvent.id))).where(col(AuditEvent.allowed).is_(False)))
+            assert after.one() == count + 1, (name, who)
+
+
+HOSTILE = [
+    "\x00",
+    "\ud800",
+    "x" * 1_000_000,
+    None,
+    5,
+    ["x"],
+    {"x": 1},
+    '=HYPERLINK("http://evil")',
+    "a\r\nBEGIN:VEVENT",
+]
+
+
+@pytest.mark.parametrize("bad", HOSTILE, ids=lambda v: repr(v)[:20])
+def test_hostile_values_in_every_arc_form_get_a_message_never_a_traceback(session, people, bad):
+    (quinn,) = _daily_pattern(session, people, 3)
+    therapist, admin = people.actor(people.therapist), people.actor(people.admin)
+    today = user_today(session, quinn.id)
+    attempts = [
+        lambda: schedule.set_pattern(
+            session,
+            admin,
+            timezone="UTC",
+            length_weeks=4,
+            slots=[{"weekday": 1, "start": time(9), "end": time(10), "topic": bad}],
+        ),
+        lambda: schedule.set_pattern(session, admin, timezone=bad, length_weeks=bad, slots=bad),
+        lambda: schedule.add_session(
+            session, therapist, participant_id=bad, kind=bad, day=bad, start=bad, end=bad, today=today
+        ),
+        lambda: attendance.record_session(session, therapist, statuses={1: bad}, today=today),
+        lambda: enrolment.discharge(
+            session, therapist, participant_id=quinn.id, day=bad, status=bad, today=today, keep_family_consent=bad
+        ),
+        lambda: goals.save_goals(
+            session, therapist, participant_id=quinn.id, goals=[{"id": None, "text": bad, "measure": bad}]
+        ),
+        lambda: goals.save_goals(session, therapist, participant_id=quinn.id, goals=bad),
+        lambda: goals.rate_goals(session, quinn, participant_id=quinn.id, week_start=bad, ratings=bad),
+        lambda: aftercare.save_plan(session, therapist, participant_id=quinn.id, content=bad, base_version=None),
+        lambda: recovery.set_counter(session, quinn, participant_id=quinn.id, substance=bad, start_on=bad, shown=bad),
+        lambda: recovery.set_program_options(session, admin, substances=bad, mat_medications=bad),
+        lambda: accounts.create_account(
+            session,
+            admin,
+            username="new.one",
+            name=bad,
+            role="participant",
+            password=PASSWORD,
+            rounds=4,
+            started_on=bad,
+        ),
+    ]
+    for attempt in attempts:
+        with contextlib.suppress(ValidationError):
+            attempt()
+        session.rollback()
+    # Typed text that is saved is cleaned: no NUL, no lone surrogate, a line is one line.
+    if isinstance(bad, str) and len(bad) < 100:
+        saved = aftercare.save_plan(
+            session,
+            therapist,
+            participant_id=quinn.id,
+            content={"triggers": [bad], "medication": bad},
+            base_version=None,
+        )
+        text = " ".join([*saved.items("triggers"), saved.content["medication"]])
+        assert "\x00" not in text and "\ud800" not in text and all("\r" not in t for t in saved.items("triggers"))
+        csv_text = aftercare.aftercare_csv(session, therapist, quinn.id)
+        assert ",=HYPERLINK" not in csv_text and '"=HYPERLINK' not in csv_text
