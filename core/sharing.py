@@ -32,7 +32,7 @@ from core.access import (
     record_many,
     require_role,
 )
-from core.db import hold_rows, rows_changed
+from core.db import hold_rows, rows_changed, unit_of
 from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_
 from core.models import (
@@ -482,7 +482,8 @@ def _refuse_if_discharged(session: Session, actor: Actor) -> None:
     the gate let this grant through ends every consent, and a grant must not slip in after it."""
     hold_rows(session, AppUser, col(AppUser.id) == actor.id)
     if session.exec(select(Discharge.id).where(Discharge.participant_id == actor.id)).first() is not None:
-        session.rollback()
+        if unit_of(session) is None:
+            session.rollback()  # (as the gate: in a rerun's unit of work, what the rerun already did stands)
         record(
             session,
             actor,
