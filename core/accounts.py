@@ -130,8 +130,13 @@ def create_account(
         errors["role"] = "Family members join through a participant's invitation."
     if therapist_id is not None and role == Role.PARTICIPANT.value:
         therapist = session.get(AppUser, therapist_id) if inputs.is_id(therapist_id) else None
-        if therapist is None or therapist.role != Role.THERAPIST.value or not therapist.is_active:
-            errors["therapist"] = "Choose an active therapist."
+        if (
+            therapist is None
+            or therapist.role != Role.THERAPIST.value
+            or not therapist.is_active
+            or therapist.program_id != actor.program_id  # (as assign_therapist: never another program's)
+        ):
+            errors["therapist"] = "Choose an active therapist of your program."
     if not isinstance(is_demo, bool):
         errors["is_demo"] = "Say whether this is a demo account."
     if errors:

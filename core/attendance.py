@@ -16,7 +16,7 @@ from core.access import Action, Actor, Category, authorize, record_many, require
 from core.db import upsert
 from core.errors import ValidationError
 from core.i18n import _, ngettext
-from core.models import Attendance, CaseloadAssignment, ProgramSession, Role, saved_id, utcnow
+from core.models import Attendance, CaseloadAssignment, Discharge, ProgramSession, Role, saved_id, utcnow
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,18 @@ def record_session(session: Session, actor: Actor, *, statuses: dict[int, str], 
             raise ValidationError.one(
                 "day", f"Sessions can be recorded up to {clinical.ATTENDANCE_BACKFILL_DAYS} days later."
             )
+    left = session.exec(  # (only the actor's own caseload: anyone else's is refused at the gate below)
+        select(Discharge.participant_id)
+        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == col(Discharge.participant_id))
+        .where(
+            col(Discharge.participant_id).in_({row.participant_id for row in rows.values()}),
+            col(CaseloadAssignment.therapist_id) == actor.id,
+        )
+    ).first()
+    if left is not None:  # discharged since the page opened: off the roll now, and the gate would refuse
+        raise ValidationError.one(
+            "status", "Someone on this roll has left the program since the page opened; reload the page."
+        )
     for row in sorted(rows.values(), key=lambda r: r.participant_id):
         authorize(session, actor, row.participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"session:{row.id}")
     now = utcnow()

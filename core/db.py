@@ -364,6 +364,20 @@ def counting(engine: Engine) -> Iterator[Statements]:
 
 
 # --- statements that make a double tap save once ---------------------------------------------
+def hold_rows(session: Session, model, *where) -> None:
+    """Hold the rows of `model` matching `where` until this transaction ends, so a read-check-write
+    about them (is there an overlap? is this person discharged?) runs one at a time: SELECT … FOR
+    UPDATE on PostgreSQL (in id order: no deadlock between two holders); on SQLite, which lets one
+    connection write at a time, a write that changes nothing takes the writer's lock, so what the
+    check reads next is what the last writer committed."""
+    from sqlalchemy import false, select, update
+
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(model.id).where(*where).order_by(model.id).with_for_update())
+    else:
+        session.execute(update(model).where(false()).values(id=model.id))
+
+
 def insert_statement(session: Session):
     """The dialect's INSERT (with ON CONFLICT) for the session's database."""
     from sqlalchemy.dialects import postgresql, sqlite

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record_many, require_role
-from core.db import upsert
+from core.db import hold_rows, upsert
 from core.errors import ValidationError
 from core.models import (
     AppUser,
@@ -130,6 +130,8 @@ def discharge(
     authorize(
         session, actor, form.participant_id, Category.ENROLMENT, Action.WRITE, ref=f"participant:{form.participant_id}"
     )
+    # A consent granted or sessions generated at this moment wait for the discharge, or are ended by it.
+    hold_rows(session, AppUser, col(AppUser.id) == form.participant_id)
     started_on = session.exec(select(col(AppUser.started_on)).where(AppUser.id == form.participant_id)).one()
     if started_on is not None and form.day < started_on:
         raise ValidationError.one(

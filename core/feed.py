@@ -29,11 +29,13 @@ from core import codes, i18n
 from core.access import Actor, Category, record, record_many, require_role
 from core.config import settings
 from core.db import upsert
+from core.enrolment import not_discharged
 from core.i18n import N_, _
 from core.models import (
     AppUser,
     CalendarFeed,
     CaseloadAssignment,
+    Discharge,
     Homework,
     PracticeEntry,
     Program,
@@ -108,7 +110,7 @@ def turn_off(session: Session, actor: Actor, *, now: datetime | None = None) -> 
 
 def owner_of(session: Session, token: object) -> Actor | None:
     """Whose feed this token opens: None for anything that is not a live token of an active
-    participant or therapist (malformed, unknown, turned off, account deactivated)."""
+    participant or therapist (malformed, unknown, turned off, account deactivated, discharged)."""
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         return None
     user = session.exec(
@@ -118,7 +120,13 @@ def owner_of(session: Session, token: object) -> Actor | None:
     ).first()
     if user is None or not user.is_active or user.role not in {r.value for r in FEED_ROLES}:
         return None
+    if user.role == Role.PARTICIPANT.value and _discharged(session, saved_id(user.id)):
+        return None  # the program is over for them: no more reminders (core/enrolment.py)
     return Actor.of(user)
+
+
+def _discharged(session: Session, user_id: int) -> bool:
+    return session.exec(select(Discharge.id).where(Discharge.participant_id == user_id)).first() is not None
 
 
 def calendar_for_token(session: Session, token: object, *, now: datetime | None = None) -> bytes | None:
@@ -333,7 +341,11 @@ def therapist_calendar(session: Session, actor: Actor, *, now: datetime) -> Cale
     people = session.exec(
         select(AppUser.id, AppUser.program_id)
         .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id)
-        .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
+        .where(
+            CaseloadAssignment.therapist_id == actor.id,
+            col(AppUser.is_active).is_(True),
+            not_discharged(col(AppUser.id)),
+        )
     ).all()
     ids = [saved_id(pid) for pid, _ in people]
     checkups: dict[date, set[int]] = defaultdict(set)

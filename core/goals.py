@@ -312,9 +312,9 @@ def ratings_for(
 def board(session: Session, actor: Actor, participant_id: int, today: date | None = None) -> Board:
     """The goals on the plan, their ratings and the current week (for Today and My progress), in one
     query: goals left-joined to their ratings."""
-    today = today or user_today(session, participant_id)
     authorize(session, actor, participant_id, Category.GOALS, Action.READ)
     authorize(session, actor, participant_id, Category.GOAL_RATINGS, Action.READ)
+    today = today or user_today(session, participant_id)  # (after the gate: it reads their time zone)
     rows = session.exec(
         select(TreatmentGoal, col(GoalRating.week_start), col(GoalRating.rating))
         .join(GoalRating, col(GoalRating.goal_id) == col(TreatmentGoal.id), isouter=True)

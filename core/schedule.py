@@ -18,6 +18,7 @@ change. A slot must end after it starts on the same day (no session crosses midn
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
@@ -29,7 +30,7 @@ from sqlmodel import Session, col, select
 
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
-from core.db import insert_statement, on_commit
+from core.db import hold_rows, insert_statement, on_commit
 from core.errors import ValidationError
 from core.models import (
     AppUser,
@@ -287,6 +288,12 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
     by_weekday: dict[int, list[ScheduleSlot]] = defaultdict(list)
     for slot in slots:
         by_weekday[slot.weekday].append(slot)
+    enrolled = (
+        col(AppUser.program_id) == program.id,
+        col(AppUser.role) == Role.PARTICIPANT.value,
+        *(() if only is None else (col(AppUser.id).in_(list(only) or [0]),)),
+    )
+    hold_rows(session, AppUser, *enrolled)  # a discharge at this moment waits, or is seen (core/enrolment.py)
     query = (
         select(col(AppUser.id), col(AppUser.started_on))
         .outerjoin(Discharge, col(Discharge.participant_id) == col(AppUser.id))
@@ -306,6 +313,10 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
         for offset in range(program.length_weeks * 7):
             day = started_on + timedelta(days=offset)
             for slot in by_weekday.get(day.weekday(), ()):
+                if local_moment(day, _minute_time(slot.end_minute), zone) <= local_moment(
+                    day, _minute_time(slot.start_minute), zone
+                ):
+                    continue  # (a slot inside the hour the clocks skip: no session that night)
                 wanted.append(
                     {
                         "participant_id": participant_id,
@@ -426,6 +437,7 @@ def add_session(
     if errors:
         raise ValidationError(errors)
     authorize(session, actor, form.participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"{form.day}")
+    hold_rows(session, AppUser, col(AppUser.id) == form.participant_id)  # the overlap check and insert: one at a time
     program_id, zone_name = session.exec(
         select(AppUser.program_id, Program.timezone)
         .outerjoin(Program, col(Program.id) == col(AppUser.program_id))
@@ -433,6 +445,13 @@ def add_session(
     ).one()
     zone = zone_of(zone_name)
     starts, ends = local_moment(form.day, form.start, zone), local_moment(form.day, form.end, zone)
+    for field, typed, instant in (("start", form.start, starts), ("end", form.end, ends)):
+        if instant.astimezone(zone).time() != typed:  # in the hour the clocks skip (it would move, or end first)
+            raise ValidationError.one(
+                field,
+                f"The clocks go forward that night: {clock(typed)} doesn't exist on {form.day:%b} {form.day.day}. "
+                "Choose another time.",
+            )
     same_day = session.exec(
         select(ProgramSession).where(
             ProgramSession.participant_id == form.participant_id, ProgramSession.day == form.day
@@ -494,15 +513,18 @@ class RollSession:
     def key(self) -> str:
         return f"{self.kind}-{self.starts_at:%Y%m%d%H%M}"
 
-    def describe(self, zone: ZoneInfo) -> str:
+    def describe(self, zone: ZoneInfo, typed: Callable[[str], str] = str) -> str:
+        """'Group 6:00 PM–9:00 PM · topic'; `typed` makes the admin's topic safe where the text goes
+        (ui/text.md inside Markdown)."""
         start, end = self.starts_at.astimezone(zone), self.ends_at.astimezone(zone)
-        topic = f" · {self.topic}" if self.topic else ""
+        topic = f" · {typed(self.topic)}" if self.topic else ""
         return f"{clinical.SESSION_KINDS.get(self.kind, self.kind)} {clock(start.time())}–{clock(end.time())}{topic}"
 
 
 def roll_for_day(session: Session, actor: Actor, day: date) -> list[RollSession]:
     """The sessions on `day` (program day) of the therapist's caseload, with any status already
-    taken. One query joined on the therapist's own assignments; each person shown is audited."""
+    taken; never anyone discharged (their record is closed). One query joined on the therapist's own
+    assignments; each person shown is audited."""
     require_role(session, actor, Role.THERAPIST, what="attendance")
     if not inputs.is_day(day):
         raise ValidationError.one("day", "Choose the session's date.")
@@ -524,6 +546,9 @@ def roll_for_day(session: Session, actor: Actor, day: date) -> list[RollSession]
             col(CaseloadAssignment.therapist_id) == actor.id,
             col(ProgramSession.day) == day,
             col(AppUser.is_active).is_(True),
+            col(AppUser.program_id) == actor.program_id,
+            # The discharged are off the roll: the gate refuses their attendance (core/access.py).
+            ~exists().where(col(Discharge.participant_id) == col(ProgramSession.participant_id)),
         )
         .order_by(col(ProgramSession.starts_at), col(ProgramSession.kind), col(AppUser.name))
     ).all()

@@ -21,9 +21,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import accounts, auth, clinical, codes, inputs, throttle
-from core.access import Action, Actor, Category, authorize, record, record_many, require_role
-from core.db import rows_changed
-from core.errors import ValidationError
+from core.access import (
+    REFUSED_MESSAGE,
+    Action,
+    Actor,
+    Category,
+    Refusal,
+    authorize,
+    record,
+    record_many,
+    require_role,
+)
+from core.db import hold_rows, rows_changed, unit_of
+from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_
 from core.models import (
     AppUser,
@@ -34,6 +44,7 @@ from core.models import (
     DiaryCard,
     DiaryTarget,
     DiaryUrge,
+    Discharge,
     FamilyInvitation,
     FamilyLink,
     PracticeEntry,
@@ -466,6 +477,25 @@ def _lock_link(session: Session, participant_id: int, family_id: int) -> bool:
     )
 
 
+def _refuse_if_discharged(session: Session, actor: Actor) -> None:
+    """Checked again with the participant's row held (core.db.hold_rows): a discharge committed since
+    the gate let this grant through ends every consent, and a grant must not slip in after it."""
+    hold_rows(session, AppUser, col(AppUser.id) == actor.id)
+    if session.exec(select(Discharge.id).where(Discharge.participant_id == actor.id)).first() is not None:
+        if unit_of(session) is None:
+            session.rollback()  # (as the gate: in a rerun's unit of work, what the rerun already did stands)
+        record(
+            session,
+            actor,
+            category=Category.SHARING,
+            action=Action.WRITE,
+            participant_id=actor.id,
+            allowed=False,
+            reason=Refusal.DISCHARGED,
+        )
+        raise AccessDenied(REFUSED_MESSAGE)
+
+
 def grant(
     session: Session,
     actor: Actor,
@@ -532,6 +562,7 @@ def grant(
         )
 
     for attempt in range(3):
+        _refuse_if_discharged(session, actor)
         if not _lock_link(session, actor.id, family_id):
             session.rollback()
             raise ValidationError.one("family", "That person isn't connected to you.")

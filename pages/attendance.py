@@ -46,7 +46,9 @@ else:
         st.segmented_control(
             "Session",
             [s.key for s in sessions],
-            format_func=lambda key: next(s for s in sessions if s.key == key).describe(zone),
+            format_func=lambda key: next(s for s in sessions if s.key == key).describe(
+                zone, md
+            ),  # (labels are Markdown)
             default=sessions[0].key,
             key=f"attendance_session_{day}",
             width="stretch",
@@ -58,7 +60,7 @@ else:
 
     def show_count(count: int) -> None:
         count_slot.caption(
-            f"{md(chosen.describe(zone))} on {day:%a %b} {day.day}: {count} of {len(chosen.people)} recorded."
+            f"{chosen.describe(zone, md)} on {day:%a %b} {day.day}: {count} of {len(chosen.people)} recorded."
         )
 
     show_count(sum(1 for p in chosen.people if p[3]))

@@ -2361,6 +2361,7 @@ INTERNAL = {
     "diary.ensure_default_targets": "seeding: the program id core just made",
     "db.upsert": "the database helpers every writer above goes through",
     "db.insert_if_absent": "the database helpers every writer above goes through",
+    "db.hold_rows": "a lock for the writers above (a write that changes nothing on SQLite)",
     "db.session_scope": "the unit of work pages open",
     "throttle.clear": "called by core with the key it counted (hit hashes odd keys the same way)",
     "throttle.prune": "called by core with its own time",
