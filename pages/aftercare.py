@@ -28,14 +28,15 @@ with session_scope() as session:
 viewing, editing, changes = st.tabs([_("My plan"), _("Edit"), _("Changes")])
 with viewing:
     plan_ui.show(plan)
-    st.download_button(
-        _("Keep a copy (printable page)"),
-        aftercare.printable(plan, name=actor.name),
-        file_name="my-aftercare-plan.html",
-        mime="text/html",
-        icon=":material/download:",
-        width="stretch",
-    )
+    if aftercare.has_content(plan):  # (nothing to keep a copy of before then)
+        st.download_button(
+            _("Keep a copy (printable page)"),
+            aftercare.printable(plan, name=actor.name),
+            file_name="my-aftercare-plan.html",
+            mime="text/html",
+            icon=":material/download:",
+            width="stretch",
+        )
 with editing:
     st.caption(_("Your therapist can see and edit this plan with you. Every change is kept."))
     plan_ui.editor(actor, actor.id, plan, key="aftercare_edit", zone=zone)
