@@ -178,3 +178,16 @@ def test_a_discharge_day_in_the_future_is_already_discharged(app, database_url):
     assert CLOSING in texts(app) and not [b for b in app.button if b.label == "Save my card"]
     open_page(app, "pages/checkups.py")
     assert CLOSING in texts(app)
+
+
+def test_after_the_period_my_account_still_changes_the_language_and_logs_out(app, database_url):
+    _phase(database_url, "after")
+    log_in(app, "alex")
+    open_page(app, "pages/account.py")
+    app.radio(key="account_language").set_value("es").run()
+    assert "No tienes acceso" not in texts(app) and REFUSED_MESSAGE not in texts(app)
+    open_page(app, "pages/today.py")
+    assert "Tu tiempo en el programa terminó" in texts(app)
+    open_page(app, "pages/account.py")
+    next(b for b in app.button if b.label == "Cerrar sesión").click().run()
+    assert app.text_input(key="login_username") is not None
