@@ -7,6 +7,7 @@ import sqlite3
 import pytest
 
 from tests.e2e.conftest import fits, log_in, login_cookie, open_app, settle
+from tests.e2e.test_accessibility import blocking
 
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +33,7 @@ def test_after_the_period_today_the_menu_and_an_old_address(closed, phone, artif
     assert phone.get_by_role("button", name="Crisis help", exact=False).first.is_visible()
     assert fits(phone)
     phone.screenshot(path=artifacts / "discharged-after-today-390.png", full_page=True)
+    assert blocking(phone, "closing word") == []  # axe: no serious or critical WCAG violation
 
     phone.locator("[class*='st-key-nav_menu_']").get_by_role("button", name="Menu").click()
     body = phone.get_by_test_id("stPopoverBody")
