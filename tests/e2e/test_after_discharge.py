@@ -12,15 +12,27 @@ from tests.e2e.test_accessibility import blocking
 pytestmark = pytest.mark.e2e
 
 
+def _access_days(server, days: int) -> None:
+    with sqlite3.connect(server.data_dir / "iop.db") as db:
+        db.execute(
+            "UPDATE program SET discharge_access_days = ?"
+            " WHERE id = (SELECT program_id FROM app_user WHERE username = 'sam')",
+            (days,),
+        )
+
+
+@pytest.fixture
+def reading(server):
+    """Sam, discharged a week ago, within the program's 90 days."""
+    _access_days(server, 90)
+    return server
+
+
 @pytest.fixture
 def closed(server):
     """Sam (discharged a week ago) past the access period: this program gives 0 days after discharge.
     (This module's own server and database.)"""
-    with sqlite3.connect(server.data_dir / "iop.db") as db:
-        db.execute(
-            "UPDATE program SET discharge_access_days = 0"
-            " WHERE id = (SELECT program_id FROM app_user WHERE username = 'sam')"
-        )
+    _access_days(server, 0)
     return server
 
 
@@ -64,3 +76,24 @@ def test_an_address_that_is_no_screen(closed, phone, artifacts):
     settle(phone)
     phone.screenshot(path=artifacts / "discharged-after-no-such-address-390.png", full_page=True)
     phone.get_by_text("Your time in the program has ended", exact=False).wait_for()
+
+
+def test_the_desktop_top_bar_offers_the_same_three(closed, desk, artifacts):
+    open_app(desk, closed.url)
+    log_in(desk, "sam")
+    desk.get_by_text("Your time in the program has ended", exact=False).wait_for()
+    titles = [t.strip() for t in desk.get_by_test_id("stTopNavLink").all_inner_texts()]
+    assert [t.split("\n")[-1].strip() for t in titles] == ["Today", "Coping tools", "My account"]
+    desk.screenshot(path=artifacts / "discharged-after-desk-1280.png")
+
+
+def test_within_the_period_the_plans_are_one_tap_away(reading, phone, artifacts):
+    open_app(phone, reading.url)
+    log_in(phone, "sam")
+    phone.get_by_text("You can still read your cards", exact=False).wait_for()
+    phone.screenshot(path=artifacts / "discharged-within-today-390.png", full_page=True)
+    phone.get_by_role("link", name="My aftercare plan").click()
+    settle(phone)
+    phone.get_by_role("heading", name="My aftercare plan").wait_for()
+    assert phone.get_by_role("tab", name="Edit").count() == 0
+    assert fits(phone)
