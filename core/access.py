@@ -373,7 +373,10 @@ def _decide(session: Session, actor: Actor, participant_id: int, category: Categ
             return Refusal.NOT_OWN_RECORD
         if action is Action.WRITE and category in PARTICIPANT_READ_ONLY:
             return Refusal.SET_BY_CARE_TEAM
-        own_status = category is Category.ENROLMENT and action is not Action.WRITE
+        # Their own standing, and who in their family sees what (and stopping it), stay theirs whatever
+        # happens: a discharged participant may always read their sharing and end a consent. What would
+        # start sharing refuses a discharged participant itself (sharing.create_invitation, sharing.grant).
+        own_status = (category is Category.ENROLMENT and action is not Action.WRITE) or category is Category.SHARING
         if discharged and not own_status and (action is Action.WRITE or not _still_readable(subject)):
             return Refusal.DISCHARGED
         return None

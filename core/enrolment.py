@@ -54,7 +54,8 @@ class Use(StrEnum):
     ACCOUNT = "account"  # My account: name, password, language, log out
     TOOLS = "tools"  # the coping tools themselves (breathing, grounding, urge surfing): no record read
     READ = "read"  # their own record: cards, progress, safety plan, aftercare plan (and keeping copies)
-    WRITE = "write"  # adding to it: cards, check-ups, practice, goal ratings, plans, sharing, reminders
+    WRITE = "write"  # adding to it: cards, check-ups, practice, goal ratings, plans, new sharing, reminders
+    PRIVACY = "privacy"  # who in their family sees what, and stopping it (never taken away)
 
 
 class Phase(StrEnum):
@@ -65,8 +66,8 @@ class Phase(StrEnum):
 
 USES = {
     Phase.IN_PROGRAM: frozenset(Use),
-    Phase.READING: frozenset({Use.HOME, Use.ACCOUNT, Use.TOOLS, Use.READ}),
-    Phase.CLOSED: frozenset({Use.HOME, Use.ACCOUNT, Use.TOOLS}),
+    Phase.READING: frozenset({Use.HOME, Use.ACCOUNT, Use.TOOLS, Use.READ, Use.PRIVACY}),
+    Phase.CLOSED: frozenset({Use.HOME, Use.ACCOUNT, Use.TOOLS, Use.PRIVACY}),
 }
 
 

@@ -66,7 +66,7 @@ NEEDS: dict[str, Use] = {
     "pages/progress.py": Use.READ,
     "pages/safety_plan.py": Use.READ,
     "pages/aftercare.py": Use.READ,
-    "pages/sharing.py": Use.WRITE,
+    "pages/sharing.py": Use.PRIVACY,  # after discharge: who sees what, and stopping it (nothing new)
     "pages/notifications.py": Use.WRITE,
     "pages/account.py": Use.ACCOUNT,
 }

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, func, select
 
-from core import db, enrolment
-from core.access import REFUSED_MESSAGE, Actor
+from core import db, enrolment, sharing
+from core.access import REFUSED_MESSAGE, AccessDenied, Actor
 from core.models import AppUser, AuditEvent, Discharge, Program, Role
 from core.seed import demo_today
 from tests.app.conftest import log_in, open_page, texts
@@ -28,8 +28,9 @@ READING = {
     "pages/aftercare.py",
     "pages/tools.py",
     "pages/account.py",
+    "pages/sharing.py",  # who sees what, and stopping it, is never taken away
 }
-CLOSED = {"pages/today.py", "pages/tools.py", "pages/account.py"}
+CLOSED = {"pages/today.py", "pages/tools.py", "pages/account.py", "pages/sharing.py"}
 # Each screen as itself (not the closing word): a line only that screen draws.
 OWN = {
     "pages/my_cards.py": "My cards",
@@ -46,7 +47,7 @@ OWN = {
 }
 
 
-def _phase(database_url, phase: str) -> None:
+def _phase(database_url, phase: str, *, keep_family_consent: bool = False) -> None:
     """Alex, discharged (or not) as the phase says; "after": 91 days ago, past the 90-day period."""
     with Session(db.engine_for(database_url), expire_on_commit=False) as session:
         alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
@@ -64,6 +65,7 @@ def _phase(database_url, phase: str) -> None:
             day=TODAY - timedelta(days=days_ago),
             status="completed",
             today=TODAY,
+            keep_family_consent=keep_family_consent,
         )
         assert session.get(Program, alex.program_id).discharge_access_days == 90
 
@@ -136,7 +138,8 @@ def test_after_the_period_today_says_who_to_contact_and_nothing_of_the_record(ap
     assert CLOSING in shown and "Your therapist was Dr. " in shown
     assert "You can still read" not in shown
     links = {link.proto.page for link in app.get("page_link")}
-    assert links == {"", "tools", "account"}  # the menu (Today, Coping tools, My account) and the tools link
+    assert links == {"", "tools", "account", "sharing"}  # the menu (Today, Coping tools, My account, Family
+    # sharing) and the tools link
 
 
 def test_the_coping_tools_stay_without_the_practice_log_or_thought_record(app, database_url):
@@ -191,3 +194,25 @@ def test_after_the_period_my_account_still_changes_the_language_and_logs_out(app
     open_page(app, "pages/account.py")
     next(b for b in app.button if b.label == "Cerrar sesión").click().run()
     assert app.text_input(key="login_username") is not None
+
+
+@pytest.mark.parametrize("phase", ["within", "after"])
+def test_a_discharged_participant_who_kept_sharing_can_still_stop_it(app, database_url, phase):
+    """Alex kept sharing with Pat at discharge: long after it, he still sees what Pat sees and stops it
+    (nothing new can be shared: no invitation form, no "Share:" choices)."""
+    _phase(database_url, phase, keep_family_consent=True)
+    log_in(app, "alex")
+    open_page(app, "pages/sharing.py")
+    shown = texts(app)
+    assert "nothing new can be shared" in shown and CLOSING not in shown
+    assert not [e for e in app.expander if e.label.startswith(("Share:", "Invite"))]
+    stops = [b for b in app.button if b.label == "Stop"]
+    assert len(stops) == 3  # attendance, mood trend and practice counts, as the seed shares them with Pat
+    refused = _refusals(database_url)
+    stops[0].click().run()
+    assert len([b for b in app.button if b.label == "Stop"]) == 2
+    assert _refusals(database_url) == refused
+    with Session(db.engine_for(database_url)) as session:
+        alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
+        with pytest.raises(AccessDenied):
+            sharing.create_invitation(session, alex, name="Someone new")

@@ -105,7 +105,8 @@ AFTER_DISCHARGE = [
     ("alex", Category.ENROLMENT, R, True, True),  # their status: why the rest is closed
     ("alex", Category.DIARY, W, False, False),
     ("alex", Category.SAFETY_PLAN, W, False, False),
-    ("alex", Category.SHARING, W, False, False),
+    ("alex", Category.SHARING, R, True, True),  # who in the family sees what: always theirs to see
+    ("alex", Category.SHARING, W, True, True),  # and to stop (sharing.create_invitation/grant refuse new sharing)
     ("dr.rivera", Category.DIARY, R, True, True),  # findable, readable
     ("dr.rivera", Category.ALERTS, W, True, True),  # open alerts can be closed
     ("dr.rivera", Category.ENROLMENT, W, True, True),  # a discharge can be corrected
@@ -223,10 +224,10 @@ def _set_phase(session, who, phase: str) -> None:
     "phase, expected, uses",
     [
         ("before", enrolment.Phase.IN_PROGRAM, set(U)),
-        ("today", enrolment.Phase.READING, {U.HOME, U.ACCOUNT, U.TOOLS, U.READ}),
-        ("future", enrolment.Phase.READING, {U.HOME, U.ACCOUNT, U.TOOLS, U.READ}),
-        ("within", enrolment.Phase.READING, {U.HOME, U.ACCOUNT, U.TOOLS, U.READ}),
-        ("after", enrolment.Phase.CLOSED, {U.HOME, U.ACCOUNT, U.TOOLS}),
+        ("today", enrolment.Phase.READING, {U.HOME, U.ACCOUNT, U.TOOLS, U.READ, U.PRIVACY}),
+        ("future", enrolment.Phase.READING, {U.HOME, U.ACCOUNT, U.TOOLS, U.READ, U.PRIVACY}),
+        ("within", enrolment.Phase.READING, {U.HOME, U.ACCOUNT, U.TOOLS, U.READ, U.PRIVACY}),
+        ("after", enrolment.Phase.CLOSED, {U.HOME, U.ACCOUNT, U.TOOLS, U.PRIVACY}),
     ],
 )
 def test_what_remains_is_what_the_gate_allows(session, demo, phase, expected, uses):
@@ -240,6 +241,8 @@ def test_what_remains_is_what_the_gate_allows(session, demo, phase, expected, us
     own = [c for c in Category if c not in {Category.ENROLMENT}]
     for category in own:
         for action, use in ((Action.READ, U.READ), (Action.WRITE, U.WRITE)):
+            if category is Category.SHARING:
+                use = U.PRIVACY  # seeing and stopping family sharing (starting it: sharing's own check)
             if action is Action.WRITE and category in {Category.HOMEWORK, Category.ATTENDANCE, Category.PROFILE}:
                 continue  # set by the care team: never the participant's to write
             if action is Action.WRITE and category is Category.GOALS:
