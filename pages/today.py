@@ -158,7 +158,7 @@ def the_card() -> None:
     elif day != today:
         st.caption(_("Filling in a past day is fine — it will be marked as filled in late."))
 
-    errors = FieldErrors()
+    errors = FieldErrors(known=st.session_state.get(f"card_errors_{day}", {}))
     card_form(
         day=day,
         today=today,
