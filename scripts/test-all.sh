@@ -14,7 +14,8 @@
 # the PostgreSQL server's own CPU is shown on a line of its own).
 # Extra arguments go to pytest in both phases (e.g. `bash scripts/test-all.sh -x`).
 # IOP_TEST_PHASES="postgres" (or "lint", or "sqlite", or two of them) runs only those phases;
-# IOP_TEST_WORKERS=0 runs each phase in one process (pytest without xdist).
+# IOP_TEST_WORKERS=0 runs each phase in one process (pytest without xdist); with it, `-p tests.cpu_profile`
+# prints the CPU seconds of each test file (its processes, and the PostgreSQL server if IOP_PG_DATA is set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
