@@ -399,9 +399,11 @@ def test_a_discharged_participant_after_the_period_reads_every_screen_in_spanish
     log_in(app, COMPLETED[0])
     open_page(app, page)
     drawn = everything_drawn(app)
-    if page in ("pages/checkups.py", "pages/sharing.py"):
+    if page == "pages/checkups.py":
         assert "Tu tiempo en el programa terminó" in drawn and "Tu terapeuta fue " in drawn
         assert "Todavía puedes leer" not in drawn
+    if page == "pages/sharing.py":  # who sees what, and stopping it, stays theirs (nothing new shared)
+        assert "Tu programa ha terminado, así que desde aquí ya no se puede compartir nada nuevo" in drawn
     assert "No tienes acceso" not in drawn
     assert untranslated(app) == []
     if page == "pages/tools.py":
