@@ -90,3 +90,38 @@ def test_a_discharged_participant_is_not_offered_a_calendar_address(app, databas
     assert "Turn on my calendar" not in {b.label for b in app.button}
     with Session(db.engine_for(database_url)) as session:
         assert session.exec(select(CalendarFeed)).all() == []
+
+
+def test_the_family_aftercare_view_leaves_out_meetings_and_says_so(app, database_url):
+    """The demo program tracks substance use: a family member with a plain aftercare consent reads the
+    plan without the mutual-help meetings (Part 2 data), and a line says they were left out."""
+    from datetime import timedelta
+
+    from core.models import ConsentGrant, FamilyLink, utcnow
+
+    with Session(db.engine_for(database_url)) as session:
+        pat = session.exec(select(AppUser).where(AppUser.username == "pat.morgan")).one()
+        jordan = session.exec(select(AppUser).where(AppUser.username == "jordan")).one()
+        if (
+            session.exec(
+                select(FamilyLink).where(FamilyLink.family_id == pat.id, FamilyLink.participant_id == jordan.id)
+            ).first()
+            is None
+        ):
+            session.add(FamilyLink(family_id=pat.id, participant_id=jordan.id, relationship="Aunt"))
+        session.add(
+            ConsentGrant(
+                participant_id=jordan.id,
+                family_id=pat.id,
+                category="aftercare",
+                expires_at=utcnow() + timedelta(days=30),
+            )
+        )
+        session.commit()
+    log_in(app, "pat.morgan")
+    open_page(app, "pages/family.py")
+    assert not app.exception
+    shown = texts(app) + "\n".join(str(t.value) for t in app.text)
+    assert "Friday paydays" in shown  # the plan is there
+    assert "SMART Recovery" not in shown and "Sertraline" not in shown
+    assert "Their mutual-help meetings aren't shown" in shown
