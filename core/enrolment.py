@@ -141,7 +141,9 @@ def discharge(
             "day",
             f"That is before they enrolled (their start date is {started_on:%b} {started_on.day}, {started_on.year}).",
         )
-    if started_on is None:  # no start date to bound it: their account's first day, and no longer ago than a program
+    kept = session.exec(select(col(Discharge.day)).where(Discharge.participant_id == form.participant_id)).first()
+    if started_on is None and form.day != kept:  # (a correction keeping the recorded day stands)
+        # No start date to bound it: their account's first day, and no longer ago than a program.
         made = created_at.replace(tzinfo=created_at.tzinfo or UTC).astimezone(user_zone(session, form.participant_id))
         earliest = max(made.date(), form.today - timedelta(days=clinical.DISCHARGE_LOOKBACK_DAYS))
         if form.day < earliest:

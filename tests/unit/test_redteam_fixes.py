@@ -305,3 +305,28 @@ def test_the_feed_answers_with_nosniff(session, people):
     assert status == 200 and headers.get("x-content-type-options") == "nosniff"
     status, headers, _body = fetch(f"{feed.PATH}/{'A' * 43}.ics")
     assert status == 404 and headers.get("x-content-type-options") == "nosniff"
+
+
+def test_a_correction_keeping_an_old_discharge_day_still_saves(session, people):
+    """The bound is for a new day: correcting the status of a discharge recorded long ago keeps its day."""
+    from core import clinical
+
+    quinn = people.participant()
+    therapist = people.actor(people.therapist)
+    today = user_today(session, therapist.id)
+    long_ago = today - timedelta(days=clinical.DISCHARGE_LOOKBACK_DAYS + 30)
+    session.add(Discharge(participant_id=quinn.id, day=long_ago, status="completed", recorded_by_id=therapist.id))
+    session.commit()
+    corrected = enrolment.discharge(
+        session, therapist, participant_id=quinn.id, day=long_ago, status="transferred", today=today
+    )
+    assert (corrected.discharged_on, corrected.status) == (long_ago, "transferred")
+    with pytest.raises(ValidationError):  # moving it further back is still refused
+        enrolment.discharge(
+            session,
+            therapist,
+            participant_id=quinn.id,
+            day=long_ago - timedelta(days=1),
+            status="transferred",
+            today=today,
+        )
