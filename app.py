@@ -73,7 +73,7 @@ def main() -> None:
             )
             crisis.crisis_button(actor.program_id)  # crisis help first, as on every screen
         else:
-            page = st.navigation(nav.pages_for(actor.role), position="top")
+            page = st.navigation(nav.pages_for(actor), position="top")
             layout.chrome(actor, here=page.url_path)
 
         with auth.routed(actor):

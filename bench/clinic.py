@@ -31,6 +31,7 @@ from core.models import (
     AppUser,
     Attendance,
     AuditEvent,
+    CardTrigger,
     CaseloadAssignment,
     Checkup,
     ConsentGrant,
@@ -39,11 +40,15 @@ from core.models import (
     DiaryUrge,
     FamilyLink,
     Homework,
+    MatDose,
     PracticeEntry,
+    PracticeTrigger,
     Program,
     ProgramSession,
+    RecoveryCounter,
     Role,
     SafetyPlanVersion,
+    SubstanceUse,
     ThoughtRecord,
 )
 from core.skills import skills_by_id
@@ -52,7 +57,7 @@ PASSWORD = "bench-password-1"
 CHUNK = 2_000  # rows per INSERT batch (SQLite caps the values in one statement)
 AUDIT_PER_DAY = 4  # audit events per participant-day with a card (their reads and their therapist's)
 ZONE = "America/New_York"
-VERSION = 3  # bump when what is generated changes: cached databases are rebuilt
+VERSION = 4  # bump when what is generated changes: cached databases are rebuilt
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,7 @@ def generate(engine: Engine, *, participants: int = 2000, weeks: int = 12, seed:
                 crisis_region="US",
                 local_crisis_resources=[],
                 checkup_interval_days=7,
+                mat_medications=["naltrexone"],
                 created_at=created,
             )
             .returning(Program.__table__.c.id)
@@ -272,11 +278,15 @@ MEDICATION = ("yes",) * 6 + ("no", "not_prescribed")
 URGES = (0, 0, 0, 1, 1, 2, 3, 4)
 ATTENDED = ("present",) * 8 + ("late", "absent")
 AUDITED = ("diary", "checkups", "skills", "alerts")
+TRIGGER_KEYS = tuple(clinical.TRIGGERS)
 
 
 def _history(conn, rng, people, ids, therapists, targets, skill_ids, today) -> None:
     target_ids = list(targets.values())
     cards, card_urges, checkups, practice, thoughts, attendance, alerts, audit = [], [], [], [], [], [], [], []
+    card_details: list[tuple[list[str], list[str], bool]] = []  # (triggers, substances used, MAT dose)
+    practice_triggers: list[dict] = []
+    counters: list[dict] = []
     sessions: list[dict] = []
     homework, plans = [], []
     for row, t_index in people:
@@ -285,6 +295,10 @@ def _history(conn, rng, people, ids, therapists, targets, skill_ids, today) -> N
         span = (today - start).days
         mood_base = rng.uniform(3, 7)
         draw = rng.random
+        on_mat = rng.random() < 0.2
+        counters.append(
+            {"participant_id": pid, "substance": "any", "start_on": start, "shown": True, "updated_at": _at(start, 19)}
+        )
         for offset in range(span):
             day = start + timedelta(days=offset)
             if draw() > 0.85:
@@ -320,6 +334,15 @@ def _history(conn, rng, people, ids, therapists, targets, skill_ids, today) -> N
                     }
                     for target_id in target_ids
                 ]
+            )
+            # The substance-use details (#20): what was going on around an urge, a use now and then,
+            # and a MAT dose for those on one. The Review's recovery panel and My progress read them.
+            card_details.append(
+                (
+                    TRIGGER_KEYS[int(draw() * len(TRIGGER_KEYS)) :][: int(draw() * 3)] if draw() < 0.3 else [],
+                    ["alcohol"] if draw() < 0.05 else [],
+                    on_mat,
+                )
             )
             week = f"{day - timedelta(days=6)}..{day}"
             audit.extend(
@@ -380,6 +403,10 @@ def _history(conn, rng, people, ids, therapists, targets, skill_ids, today) -> N
                         "updated_at": _at(day, 22),
                     }
                 )
+                if draw() < 0.3:
+                    practice_triggers.append(
+                        {"entry_id": len(practice), "trigger": TRIGGER_KEYS[int(draw() * len(TRIGGER_KEYS))]}
+                    )
             if draw() < 0.03:
                 thoughts.append(
                     {
@@ -468,15 +495,28 @@ def _history(conn, rng, people, ids, therapists, targets, skill_ids, today) -> N
                 },
             }
         )
-    urges = []
-    for card_id, (card, day_urges) in enumerate(zip(cards, card_urges, strict=True), start=1):  # (an empty table)
+    urges, triggers, uses, doses = [], [], [], []
+    for card_id, (card, day_urges, (day_triggers, used, dose)) in enumerate(
+        zip(cards, card_urges, card_details, strict=True), start=1
+    ):  # (empty tables: the ids are ours to give)
         card["id"] = card_id
         urges.extend({**u, "card_id": card_id} for u in day_urges)
+        triggers.extend({"card_id": card_id, "trigger": t} for t in day_triggers)
+        uses.extend({"card_id": card_id, "substance": u, "amount": 2, "unit": "drinks"} for u in used)
+        if dose:
+            doses.append({"card_id": card_id, "medication": "naltrexone", "taken": "yes"})
+    for number, entry in enumerate(practice, start=1):
+        entry["id"] = number
     for model, rows in (
         (DiaryCard, cards),
         (DiaryUrge, urges),
+        (CardTrigger, triggers),
+        (SubstanceUse, uses),
+        (MatDose, doses),
+        (RecoveryCounter, counters),
         (Checkup, checkups),
         (PracticeEntry, practice),
+        (PracticeTrigger, practice_triggers),
         (ThoughtRecord, thoughts),
         (ProgramSession, sessions),
         (Attendance, attendance),

@@ -162,24 +162,50 @@ def screens(url: str, clinic: Clinic) -> dict[str, Screen]:
     return {name: Screen(name, _saver(at) if name == "Diary save" else at.run) for name, at in made.items()}
 
 
-def scaling_screens(url: str, clinic: Clinic) -> dict[str, Screen]:
-    """The pairs whose ratio the table shows (within one clinic)."""
+def scaling_screens(url: str, clinic: Clinic) -> list[dict[str, Screen]]:
+    """The pairs whose ratio the table shows (within one clinic), in groups measured apart.
+
+    The Review pair has rounds of its own: interleaved with the diary-save pair, the year-long
+    participant's Review ran each round just after a save of their card (a redraw of every chart),
+    and the 12-week one's after nothing (its figures cached): 1.6× that was the bench's, not the
+    screen's. Review is measured twice, as an idle rerun and as a rerun after a change of the data
+    (the figure cache emptied first, so every chart is built), like for like each time."""
     _route_like_the_server()
     use_database(url)
-    made = {
+    saves = {
         "Caseload of 15": _signed_in(clinic.therapist_15, "pages/caseload.py"),
         "Diary save, 1 week of history": _signed_in(clinic.participant_week, "pages/today.py"),
         "Diary save, 1 year of history": _signed_in(clinic.participant_year, "pages/today.py"),
-        "Review, 12 weeks of history": _signed_in(
+    }
+    if clinic.therapist_240:
+        saves["Caseload of 240"] = _signed_in(clinic.therapist_240, "pages/caseload.py")
+    reviews = {
+        "12 weeks of history": _signed_in(
             clinic.therapist_15, "pages/review.py", {"p": str(_user_id(url, clinic.participant))}
         ),
-        "Review, 1 year of history": _signed_in(
+        "1 year of history": _signed_in(
             clinic.therapist_15, "pages/review.py", {"p": str(_user_id(url, clinic.participant_year))}
         ),
     }
-    if clinic.therapist_240:
-        made["Caseload of 240"] = _signed_in(clinic.therapist_240, "pages/caseload.py")
-    return {name: Screen(name, _saver(at) if name.startswith("Diary save") else at.run) for name, at in made.items()}
+    return [
+        {name: Screen(name, _saver(at) if name.startswith("Diary save") else at.run) for name, at in saves.items()},
+        {f"Review, {span}": Screen(f"Review, {span}", at.run) for span, at in reviews.items()},
+        {
+            f"Review after a change, {span}": Screen(f"Review after a change, {span}", _redrawn(at))
+            for span, at in reviews.items()
+        },
+    ]
+
+
+def _redrawn(at) -> Callable[[], None]:
+    """A rerun that finds no figure cached, as after a save of the participant's data."""
+    from core import charts
+
+    def rerun() -> None:
+        charts.FIGURES.clear()
+        at.run()
+
+    return rerun
 
 
 def measure(found: dict[str, Screen], rounds: int, *, warm: int = 3, count: bool = True) -> dict[str, Screen]:

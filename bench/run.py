@@ -93,7 +93,10 @@ def rerun_part(url: str, clinic: generator.Clinic) -> dict:
 
 
 def scaling_part(url: str, clinic: generator.Clinic) -> dict:
-    return reruns.measure(reruns.scaling_screens(url, clinic), SCALING_ROUNDS, count=False)
+    found: dict = {}
+    for group in reruns.scaling_screens(url, clinic):
+        found.update(reruns.measure(group, SCALING_ROUNDS, count=False))
+    return found
 
 
 def caseload_alone(url: str, clinic: generator.Clinic) -> float:
@@ -254,6 +257,10 @@ def _ratio(found: dict | None, a: str, b: str) -> str:
     return _x(found[a].timing.median / found[b].timing.median)
 
 
+def _pair(found: dict | None, *names: str) -> str:
+    return " · ".join(_ratio(found, f"{n}, 1 year of history", f"{n}, 12 weeks of history") for n in names)
+
+
 def _crowd_cell(result: server.CrowdResult | None) -> str:
     if result is None:
         return "—"
@@ -324,9 +331,9 @@ def table(r: dict) -> str:
             "≤ 1.2×",
         ),
         (
-            "Review: 1 year vs 12 weeks of history",
-            _ratio(s_lite, "Review, 1 year of history", "Review, 12 weeks of history"),
-            _ratio(s_pg, "Review, 1 year of history", "Review, 12 weeks of history"),
+            "Review: 1 year vs 12 weeks of history (idle rerun · rerun after a change)",
+            _pair(s_lite, "Review", "Review after a change"),
+            _pair(s_pg, "Review", "Review after a change"),
             "≤ 1.2×",
         ),
         ("Missed-check-in job over the whole clinic, s", r.get("job_sqlite", "—"), r.get("job_pg", "—"), ""),

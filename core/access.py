@@ -373,7 +373,10 @@ def _decide(session: Session, actor: Actor, participant_id: int, category: Categ
             return Refusal.NOT_OWN_RECORD
         if action is Action.WRITE and category in PARTICIPANT_READ_ONLY:
             return Refusal.SET_BY_CARE_TEAM
-        own_status = category is Category.ENROLMENT and action is not Action.WRITE
+        # Their own standing, and who in their family sees what (and stopping it), stay theirs whatever
+        # happens: a discharged participant may always read their sharing and end a consent. What would
+        # start sharing refuses a discharged participant itself (sharing.create_invitation, sharing.grant).
+        own_status = (category is Category.ENROLMENT and action is not Action.WRITE) or category is Category.SHARING
         if discharged and not own_status and (action is Action.WRITE or not _still_readable(subject)):
             return Refusal.DISCHARGED
         return None
@@ -421,6 +424,21 @@ def _still_readable(subject: _Person) -> bool:
     except (KeyError, ValueError):
         zone = ZoneInfo("UTC")
     return utcnow().astimezone(zone).date() <= subject.discharged_on + timedelta(days=days)
+
+
+def own_discharge(session: Session, actor: Actor) -> str:
+    """Where the acting participant stands, as the gate sees it: "none" (not discharged: `_decide` lets
+    them read and write their own record), "reading" (discharged, still reading it) or "closed" (neither;
+    also an account that is unknown, deactivated or not a participant's — failing closed). The facts
+    `_decide` uses, so what a screen offers and what the gate allows cannot drift apart
+    (core/enrolment.py: `remaining`). Not a read of a record but the gate's own knowledge of the acting
+    account, like whether it is active, so not audited."""
+    me = _people(session, {actor.id}).get(actor.id) if _valid_id(actor.id) else None
+    if me is None or not me.is_active or me.role != Role.PARTICIPANT.value or actor.role is not Role.PARTICIPANT:
+        return "closed"
+    if me.discharged_on is None:
+        return "none"
+    return "reading" if _still_readable(me) else "closed"
 
 
 _READS = frozenset({Action.READ.value, Action.READ_SUMMARY.value})

@@ -288,6 +288,14 @@ def save_plan(session: Session, actor: Actor, *, participant_id: int, content: d
     return Plan(version.version, version.content, version.created_at, actor.name)
 
 
+def has_content(plan: Plan | None) -> bool:
+    """Whether the plan holds anything a person wrote (a saved plan may be all blank): nothing to print
+    or to show before then."""
+    if plan is None:
+        return False
+    return any((plan.content.get(key) or "").strip() if key == "medication" else any(plan.items(key)) for key in TITLES)
+
+
 def flags(plan: Plan | None) -> list[str]:
     """Numbers that don't look diallable, kept but pointed out (as on the safety plan)."""
     return [f for p in (plan.items("people") if plan else []) if (f := phone_flag(p.get("phone", "")))]

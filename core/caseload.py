@@ -6,17 +6,19 @@ page costs the same whether a therapist has five participants or fifty.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, bindparam, case, func
 from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core import clinical
 from core.access import Actor, Category, record_many, require_role
+from core.checkups import INTAKE_SLOT
 from core.enrolment import not_discharged
-from core.models import Alert, AppUser, CaseloadAssignment, Checkup, DiaryCard, Role, saved_id
+from core.models import Alert, AppUser, CaseloadAssignment, Checkup, DiaryCard, Role, saved_id, table_of
 
 
 @dataclass(frozen=True)
@@ -149,80 +151,92 @@ def needs_order(today: date):
     return key
 
 
+@functools.cache
+def _statements():
+    """The caseload's four statements, built once per process with bound parameters (a therapist,
+    their participants, the days the windows start): building SQLAlchemy expressions took a third
+    of a caseload rerun's time, rebuilt on every rerun to the same shape."""
+    user, card, checkup, alert = (table_of(m) for m in (AppUser, DiaryCard, Checkup, Alert))
+    assignment = table_of(CaseloadAssignment)
+    ids = bindparam("ids", expanding=True)
+    week_ago, fortnight_ago, adherence_from = bindparam("week_ago"), bindparam("fortnight_ago"), bindparam("adherence")
+    people = (
+        core_select(user.c.id, user.c.name, user.c.started_on)
+        .join(assignment, assignment.c.participant_id == user.c.id)
+        .where(assignment.c.therapist_id == bindparam("therapist"), user.c.is_active.is_(True))
+        .where(not_discharged(user.c.id))  # discharged: the "discharged" filter (core/enrolment.py)
+    )
+    cards = (
+        core_select(
+            card.c.participant_id,
+            func.max(card.c.day),
+            func.avg(case((card.c.day > week_ago, card.c.mood))),
+            func.avg(case((and_(card.c.day <= week_ago, card.c.day > fortnight_ago), card.c.mood))),
+            func.count(case((card.c.day > adherence_from, 1))),
+        )
+        .where(card.c.participant_id.in_(ids))
+        .group_by(card.c.participant_id)
+    )
+    ranked = (
+        core_select(
+            checkup.c.participant_id,
+            checkup.c.kind,
+            checkup.c.total,
+            checkup.c.band,
+            func.row_number()
+            .over(
+                partition_by=(checkup.c.participant_id, checkup.c.kind),
+                order_by=(checkup.c.day.desc(), checkup.c.id.desc()),
+            )
+            .label("rn"),
+            func.max(case((checkup.c.slot_key == INTAKE_SLOT, checkup.c.total)))
+            .over(partition_by=(checkup.c.participant_id, checkup.c.kind))
+            .label("intake"),
+        )
+        .where(checkup.c.participant_id.in_(ids), checkup.c.kind.in_(("phq9", "gad7")))
+        .subquery()
+    )
+    latest = core_select(ranked).where(ranked.c.rn == 1)
+    # Per participant, the open alerts counted and the most severe (then newest) one.
+    rank = case({s.value: s.rank for s in clinical.Severity}, value=alert.c.severity, else_=9)
+    open_alerts = (
+        core_select(
+            alert.c.participant_id,
+            alert.c.day,
+            alert.c.reasons,
+            alert.c.severity,
+            func.count().over(partition_by=alert.c.participant_id).label("n"),
+            func.count(case((alert.c.severity == clinical.Severity.URGENT.value, 1)))
+            .over(partition_by=alert.c.participant_id)
+            .label("urgent"),
+            func.row_number()
+            .over(partition_by=alert.c.participant_id, order_by=(rank, alert.c.opened_at.desc(), alert.c.id.desc()))
+            .label("rn"),
+        )
+        .where(alert.c.participant_id.in_(ids), alert.c.resolved_at.is_(None))
+        .subquery()
+    )
+    return people, cards, latest, core_select(open_alerts).where(open_alerts.c.rn == 1)
+
+
 def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
     require_role(session, actor, Role.THERAPIST, what="caseload")
-    people = session.exec(
-        select(col(AppUser.id), AppUser.name, col(AppUser.started_on))
-        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id)
-        .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
-        .where(not_discharged(AppUser.id))  # discharged: the "discharged" filter (core/enrolment.py)
-    ).all()
+    people_of, cards_of, latest_of, alerts_of = _statements()
+    run = session.connection().execute  # plain rows: nothing here is an ORM object
+    people = run(people_of, {"therapist": actor.id}).all()
     ids = [saved_id(pid) for pid, _, _ in people]
     if not ids:
         return []
     week_ago, fortnight_ago = (today - timedelta(days=n * clinical.MOOD_WINDOW_DAYS) for n in (1, 2))
-    adherence_from = today - timedelta(days=clinical.ADHERENCE_DAYS)
-    cards = {
-        r[0]: r
-        for r in session.execute(
-            core_select(
-                col(DiaryCard.participant_id),
-                func.max(col(DiaryCard.day)),
-                func.avg(case((col(DiaryCard.day) > week_ago, col(DiaryCard.mood)))),
-                func.avg(
-                    case(
-                        (and_(col(DiaryCard.day) <= week_ago, col(DiaryCard.day) > fortnight_ago), col(DiaryCard.mood))
-                    )
-                ),
-                func.count(case((col(DiaryCard.day) > adherence_from, 1))),
-            )
-            .where(col(DiaryCard.participant_id).in_(ids))
-            .group_by(col(DiaryCard.participant_id))
-        )
+    windows = {
+        "ids": ids,
+        "week_ago": week_ago,
+        "fortnight_ago": fortnight_ago,
+        "adherence": today - timedelta(days=clinical.ADHERENCE_DAYS),
     }
-    ranked = (
-        core_select(
-            col(Checkup.participant_id),
-            col(Checkup.kind),
-            col(Checkup.total),
-            col(Checkup.band),
-            func.row_number()
-            .over(
-                partition_by=(col(Checkup.participant_id), col(Checkup.kind)),
-                order_by=(col(Checkup.day).desc(), col(Checkup.id).desc()),
-            )
-            .label("rn"),
-            func.max(case((col(Checkup.slot_key) == "p0", col(Checkup.total))))
-            .over(partition_by=(col(Checkup.participant_id), col(Checkup.kind)))
-            .label("intake"),
-        )
-        .where(col(Checkup.participant_id).in_(ids), col(Checkup.kind).in_(("phq9", "gad7")))
-        .subquery()
-    )
-    latest = {(r.participant_id, r.kind): r for r in session.execute(core_select(ranked).where(ranked.c.rn == 1))}
-    # One statement: per participant, the open alerts counted and the most severe (then newest) one.
-    rank = case({s.value: s.rank for s in clinical.Severity}, value=Alert.severity, else_=9)
-    open_alerts = (
-        core_select(
-            col(Alert.participant_id),
-            col(Alert.day),
-            col(Alert.reasons),
-            col(Alert.severity),
-            func.count().over(partition_by=col(Alert.participant_id)).label("n"),
-            func.count(case((col(Alert.severity) == clinical.Severity.URGENT.value, 1)))
-            .over(partition_by=col(Alert.participant_id))
-            .label("urgent"),
-            func.row_number()
-            .over(
-                partition_by=col(Alert.participant_id),
-                order_by=(rank, col(Alert.opened_at).desc(), col(Alert.id).desc()),
-            )
-            .label("rn"),
-        )
-        .where(col(Alert.participant_id).in_(ids), col(Alert.resolved_at).is_(None))
-        .subquery()
-    )
-    alerts = {r.participant_id: r for r in session.execute(core_select(open_alerts).where(open_alerts.c.rn == 1))}
+    cards = {r[0]: r for r in run(cards_of, windows)}
+    latest = {(r.participant_id, r.kind): r for r in run(latest_of, {"ids": ids})}
+    alerts = {r.participant_id: r for r in run(alerts_of, {"ids": ids})}
     record_many(session, actor, ids, category=Category.PROFILE, action="read")
 
     rows = []
@@ -233,8 +247,8 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
             Row(
                 participant_id=saved_id(pid),
                 name=name,
-                started_on=started_on,
-                last_card=c[1] if c else None,
+                started_on=_day(started_on),
+                last_card=_day(c[1]) if c else None,
                 mood_7d=float(c[2]) if c and c[2] is not None else None,
                 mood_prev_7d=float(c[3]) if c and c[3] is not None else None,
                 cards_14d=c[4] if c else 0,
@@ -246,8 +260,14 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
                 open_alerts=a.n if a else 0,
                 urgent_alerts=a.urgent if a else 0,
                 top_alert=_top_reason(a.reasons) if a else "",
-                top_alert_day=a.day if a else None,
+                top_alert_day=_day(a.day) if a else None,
                 top_alert_severity=a.severity if a else "",
             )
         )
     return sorted(rows, key=needs_order(today))
+
+
+def _day(value) -> date | None:
+    """A date column's value (typed by the table, so a date on both databases; a string only from
+    an aggregate SQLite cannot type, such as max(day))."""
+    return date.fromisoformat(value) if isinstance(value, str) else value

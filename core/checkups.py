@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from core import clinical, i18n
@@ -23,6 +24,8 @@ from core.errors import AccessDenied, ValidationError
 from core.i18n import _
 from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
 from core.program import user_today
+
+INTAKE_SLOT = "p0"  # the first check-up of each kind: the baseline every change is measured from
 
 QUESTIONNAIRE_FILE = CONTENT / "questionnaires.yaml"
 KINDS = ("phq9", "gad7", "pacs")
@@ -122,7 +125,7 @@ def _status(kind: str, regular: list[Any], open_request: CheckupRequest | None, 
     if open_request is not None:
         return Status(kind, f"extra-{open_request.id}", today, False, None, open_request.id)
     if not regular:
-        return Status(kind, "p0", today, False, None)
+        return Status(kind, INTAKE_SLOT, today, False, None)
     intake_day = min(c.day for c in regular)
     taken = {c.slot_key for c in regular}
     k = max((today - intake_day).days // interval, 0)
@@ -192,7 +195,7 @@ class Result:
 def _intake_total(session: Session, participant_id: int, kind: str) -> int | None:
     return session.exec(
         select(Checkup.total).where(
-            Checkup.participant_id == participant_id, Checkup.kind == kind, Checkup.slot_key == "p0"
+            Checkup.participant_id == participant_id, Checkup.kind == kind, Checkup.slot_key == INTAKE_SLOT
         )
     ).first()
 
@@ -268,7 +271,7 @@ def submit(
 
     total = sum(a for a in answers if a is not None)  # (none is None here: the loop above refused it)
     band = clinical.band(kind, total)
-    intake = None if status.due_slot == "p0" else _intake_total(session, participant_id, kind)
+    intake = None if status.due_slot == INTAKE_SLOT else _intake_total(session, participant_id, kind)
     checkup_id = insert_if_absent(
         session,
         Checkup,
@@ -362,19 +365,25 @@ def history(session: Session, actor: Actor, participant_id: int, kind: str) -> l
 
 
 def histories(
-    session: Session, actor: Actor, participant_id: int, kinds: tuple[str, ...] | list[str] = KINDS
+    session: Session,
+    actor: Actor,
+    participant_id: int,
+    kinds: tuple[str, ...] | list[str] = KINDS,
+    *,
+    since: date | None = None,
 ) -> dict[str, list[Past]]:
-    """`history` of several kinds in one query: {kind: check-ups oldest first} (empty lists too)."""
+    """`history` of several kinds in one query: {kind: check-ups oldest first} (empty lists too).
+    With `since`, the intake (the baseline every change is measured from) and the check-ups from
+    `since` on: what a screen showing a span reads, the same few rows whatever the history's length."""
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
-    rows = session.exec(
-        select(Checkup)
-        .where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(kinds))
-        .order_by(col(Checkup.day), col(Checkup.id))
-    ).all()
+    query = select(Checkup).where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(kinds))
+    if since is not None:
+        query = query.where(or_(col(Checkup.day) >= since, col(Checkup.slot_key) == INTAKE_SLOT))
+    rows = session.exec(query.order_by(col(Checkup.day), col(Checkup.id))).all()
     found: dict[str, list[Past]] = {kind: [] for kind in kinds}
     for kind in found:
         mine = [r for r in rows if r.kind == kind]
-        intake = next((r.total for r in mine if r.slot_key == "p0"), None)
+        intake = next((r.total for r in mine if r.slot_key == INTAKE_SLOT), None)
         found[kind] = [
             Past(
                 r.day,
@@ -384,7 +393,7 @@ def histories(
                 list(r.answers),
                 r.function_answer,
                 r.late,
-                clinical.change_from_intake(kind, None if r.slot_key == "p0" else intake, r.total),
+                clinical.change_from_intake(kind, None if r.slot_key == INTAKE_SLOT else intake, r.total),
                 r.language,
             )
             for r in mine

@@ -614,6 +614,16 @@ ENROLMENT_STATES = {"enrolled": "Enrolled", "active": "Active", "discharged": "D
 DISCHARGE_LOOKBACK_DAYS = PROGRAM_WEEKS_RANGE[1] * 7 + 28
 DISCHARGE_ACCESS_DAYS = 90  # default: days a discharged participant still reads their own record
 DISCHARGE_ACCESS_RANGE = (0, 730)
+# --- Program dashboard: small numbers (core/dashboard.py) ----------------------------------------
+# A figure computed from 1 to MIN_CELL_SIZE - 1 people is not shown ("fewer than 5"): in a cohort of two,
+# an average PHQ-9 change is one person's. CMS's cell-size rule for released data is 11 (no cell of 1-10,
+# ResDAC "CMS Cell Size Suppression Policy"); the Manitoba Centre for Health Policy suppresses five or
+# fewer. This dashboard is internal — seen only by the program's admin and its therapists, who are the
+# program's workforce — and an IOP cohort is 8-12 people, so 11 would hide nearly every cohort figure; 5 is
+# the usual floor for internal reporting and still hides the one-, two- and three-person cells that point
+# at someone. Zero is shown (it identifies no one). A cell that would give a hidden one away by
+# subtraction from a shown total is hidden too (core/dashboard.py: _complementary).
+MIN_CELL_SIZE = 5
 # --- Notifications (core/notify.py) -------------------------------------------------------------
 # An urgent alert emails the participant's therapist at once; unacknowledged this many minutes
 # after that, it goes to the program's clinical lead. A program may set its own window.

@@ -14,6 +14,14 @@ The admin sees the whole program, a therapist their own caseload; each view is a
 - PHQ-9 / GAD-7 change: the average over participants with two or more of that check-up of
   latest total - first total (negative is better);
 - completion rate: discharged as "completed" / everyone discharged.
+
+Small numbers (`Dashboard.rows`, what the screen shows): a figure computed from fewer than
+clinical.MIN_CELL_SIZE people is hidden — a count of 1 to 4, a rate or average over 1 to 4 people —
+and so is one more cell wherever a total and all but one of its parts would give a hidden count away
+by subtraction (a cohort's people = enrolled + active + each discharge status; the "All" row = the sum
+of the cohorts; discharged = the sum of the statuses). A completion rate is hidden with its completed
+count (the rate times the shown number discharged would give it back). The raw `Figures` stay in core
+for tests; pages show `rows` only.
 """
 
 from __future__ import annotations
@@ -43,6 +51,8 @@ class Figures:
     cards: int = 0
     days: int = 0
     changes: dict[str, list[int]] = field(default_factory=lambda: {"phq9": [], "gad7": []})
+    attending: int = 0  # people with a session held for them (the attendance rate's people)
+    expected: int = 0  # people with days in the program so far (the adherence's people)
 
     @property
     def attendance_rate(self) -> float | None:
@@ -63,9 +73,109 @@ class Figures:
 
 
 @dataclass(frozen=True)
+class Hidden:
+    """A figure not shown. `small`: it came from 1 to MIN_CELL_SIZE - 1 people (or is such a count, or 0);
+    otherwise it is hidden only so that a hidden one cannot be worked out from a total."""
+
+    small: bool = True
+
+    def __str__(self) -> str:
+        return f"fewer than {clinical.MIN_CELL_SIZE}" if self.small else "hidden"
+
+
+Count = int | Hidden
+Rate = float | None | Hidden
+Cell = tuple[int, str]  # (row, column) of the census
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the dashboard as shown: each figure, or Hidden (small numbers)."""
+
+    cohort: str
+    people: Count
+    enrolled: Count
+    active: Count
+    discharged: dict[str, Count]  # each of clinical.DISCHARGE_STATUSES
+    discharged_total: Count
+    attendance_rate: Rate
+    adherence: Rate
+    change: dict[str, Rate]  # "phq9", "gad7"
+    completion_rate: Rate
+
+
+@dataclass(frozen=True)
 class Dashboard:
     cohorts: list[Figures]
     total: Figures
+
+    @property
+    def rows(self) -> list[Row]:
+        """What may be shown: the cohorts, then "All", with small numbers hidden."""
+        return _shown([*self.cohorts, self.total])
+
+
+def _rate(value: float | None, people: int) -> Rate:
+    return Hidden() if 0 < people < clinical.MIN_CELL_SIZE else value
+
+
+def _shown(groups: list[Figures]) -> list[Row]:
+    statuses = list(clinical.DISCHARGE_STATUSES)
+    columns = ["people", "enrolled", "active", *statuses]
+    cells: dict[Cell, int] = {}
+    for r, f in enumerate(groups):
+        cells.update({(r, "people"): f.people, (r, "enrolled"): f.enrolled, (r, "active"): f.active})
+        cells.update({(r, s): f.discharged.get(s, 0) for s in statuses})
+    last = len(groups) - 1  # the "All" row
+    cells[(last, "discharged")] = sum(groups[last].discharged.values())
+    sums: list[tuple[Cell, list[Cell]]] = [((r, "people"), [(r, c) for c in columns[1:]]) for r in range(len(groups))]
+    sums += [((last, c), [(r, c) for r in range(last)]) for c in columns]
+    sums.append(((last, "discharged"), [(last, s) for s in statuses]))
+    hidden = _complementary(cells, sums)
+
+    def count(key: Cell) -> Count:
+        return Hidden(small=cells[key] < clinical.MIN_CELL_SIZE) if key in hidden else cells[key]
+
+    rows = []
+    for r, f in enumerate(groups):
+        discharged = sum(f.discharged.values())
+        completion = _rate(f.completion_rate, discharged)
+        if (r, "completed") in hidden:
+            completion = Hidden(small=True)
+        rows.append(
+            Row(
+                cohort=f.cohort,
+                people=count((r, "people")),
+                enrolled=count((r, "enrolled")),
+                active=count((r, "active")),
+                discharged={s: count((r, s)) for s in statuses},
+                discharged_total=count((r, "discharged")) if r == last else Hidden(small=False),  # (not shown)
+                attendance_rate=_rate(f.attendance_rate, f.attending),
+                adherence=_rate(f.adherence, f.expected),
+                change={kind: _rate(f.change(kind), len(f.changes[kind])) for kind in ("phq9", "gad7")},
+                completion_rate=completion,
+            )
+        )
+    return rows
+
+
+def _complementary(cells: dict[Cell, int], sums: list[tuple[Cell, list[Cell]]]) -> set[Cell]:
+    """The cells to hide: every count of 1 to MIN_CELL_SIZE - 1 (primary), then, wherever a total and its
+    parts have exactly one hidden cell between them (so subtraction would give it back), the smallest
+    shown part as well (or the total, when no part is left) until no sum has a single hidden cell. The
+    usual secondary suppression; it stops simple subtraction, not a determined solver of the whole table."""
+    hidden = {key for key, value in cells.items() if 0 < value < clinical.MIN_CELL_SIZE}
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in sums:
+            members = [total, *parts]
+            if sum(key in hidden for key in members) != 1:
+                continue
+            candidates = [key for key in parts if key not in hidden] or [total]
+            hidden.add(min(candidates, key=lambda key: cells[key]))
+            changed = True
+    return hidden
 
 
 def program_dashboard(session: Session, actor: Actor, today: date) -> Dashboard:
@@ -175,8 +285,10 @@ def program_dashboard(session: Session, actor: Actor, today: date) -> Dashboard:
             c, h = attendance.get(pid, (0, 0))
             figures.attended += c
             figures.held += h
+            figures.attending += h > 0
             window = windows.get(pid)
             if window:
+                figures.expected += 1
                 figures.cards += cards.get(pid, 0)
                 figures.days += (window[1] - window[0]).days + 1
             for kind in ("phq9", "gad7"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
 from typing import Annotated
 
 from sqlalchemy import delete, exists, update
@@ -22,7 +23,7 @@ from sqlalchemy import select as core_select  # (sqlmodel's select types four co
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
-from core.access import Action, Actor, Category, authorize, record_many, require_role
+from core.access import Action, Actor, Category, authorize, own_discharge, record_many, require_role
 from core.db import hold_rows, upsert
 from core.errors import ValidationError
 from core.models import (
@@ -35,6 +36,7 @@ from core.models import (
     ProgramSession,
     Role,
     saved_id,
+    table_of,
     utcnow,
 )
 from core.program import user_zone
@@ -46,6 +48,51 @@ def not_discharged(user_id_column):
     return ~exists().where(Discharge.participant_id == user_id_column)
 
 
+class Use(StrEnum):
+    """What a participant does with the app, as far as the end of the program changes it."""
+
+    HOME = "home"  # Today: the day's card in the program; after it, a closing word and who to contact
+    ACCOUNT = "account"  # My account: name, password, language, log out
+    TOOLS = "tools"  # the coping tools themselves (breathing, grounding, urge surfing): no record read
+    READ = "read"  # their own record: cards, progress, safety plan, aftercare plan (and keeping copies)
+    WRITE = "write"  # adding to it: cards, check-ups, practice, goal ratings, plans, new sharing, reminders
+    PRIVACY = "privacy"  # who in their family sees what, and stopping it (never taken away)
+
+
+class Phase(StrEnum):
+    IN_PROGRAM = "in_program"  # enrolled or active (and every role but a participant's)
+    READING = "reading"  # discharged, within the program's access period: reads, adds nothing
+    CLOSED = "closed"  # discharged, after the access period: home, account, coping tools, crisis lines
+
+
+USES = {
+    Phase.IN_PROGRAM: frozenset(Use),
+    Phase.READING: frozenset({Use.HOME, Use.ACCOUNT, Use.TOOLS, Use.READ, Use.PRIVACY}),
+    Phase.CLOSED: frozenset({Use.HOME, Use.ACCOUNT, Use.TOOLS, Use.PRIVACY}),
+}
+
+
+@dataclass(frozen=True)
+class Remaining:
+    """What a (discharged) participant may still do: the menu, the page guards and the screens that
+    write all ask this, and it follows the gate's own rule (`access.own_discharge`), so nothing on
+    offer is refused when used. The crisis lines are never gated and are on every screen."""
+
+    phase: Phase
+
+    def may(self, use: Use) -> bool:
+        return use in USES[self.phase]
+
+
+def remaining(session: Session, actor: Actor) -> Remaining:
+    """What this person may still use of the app (everything, unless they are a discharged participant)."""
+    if actor.role is not Role.PARTICIPANT:
+        return Remaining(Phase.IN_PROGRAM)
+    return Remaining(
+        {"none": Phase.IN_PROGRAM, "reading": Phase.READING}.get(own_discharge(session, actor), Phase.CLOSED)
+    )
+
+
 @dataclass(frozen=True)
 class Standing:
     state: str  # enrolled | active | discharged
@@ -53,6 +100,8 @@ class Standing:
     discharged_on: date | None = None
     status: str | None = None
     reads_until: date | None = None  # a discharged participant reads their record until this day
+    program_name: str = ""  # who to contact after the program: the program, and their therapist
+    therapist_name: str | None = None
 
     @property
     def label(self) -> str:
@@ -76,11 +125,23 @@ def standing(session: Session, actor: Actor, participant_id: int, today: date) -
     """Where a participant is in the program (they always see their own, even after their access
     period: it is what tells them why the rest is closed)."""
     authorize(session, actor, participant_id, Category.ENROLMENT, Action.READ)
-    started_on, day, status, access_days = session.exec(
-        select(col(AppUser.started_on), col(Discharge.day), col(Discharge.status), col(Program.discharge_access_days))
+    therapist = table_of(AppUser).alias("therapist")
+    started_on, day, status, access_days, program_name, therapist_name = session.execute(
+        core_select(
+            col(AppUser.started_on),
+            col(Discharge.day),
+            col(Discharge.status),
+            col(Program.discharge_access_days),
+            col(Program.name),
+            therapist.c.name,
+        )
         .outerjoin(Discharge, col(Discharge.participant_id) == col(AppUser.id))
         .outerjoin(Program, col(Program.id) == col(AppUser.program_id))
-        .where(AppUser.id == participant_id)
+        .outerjoin(CaseloadAssignment, col(CaseloadAssignment.participant_id) == col(AppUser.id))
+        .outerjoin(therapist, therapist.c.id == col(CaseloadAssignment.therapist_id))
+        .where(col(AppUser.id) == participant_id)
+        .order_by(col(CaseloadAssignment.id))
+        .limit(1)
     ).one()
     days = access_days if access_days is not None else clinical.DISCHARGE_ACCESS_DAYS
     return Standing(
@@ -89,6 +150,8 @@ def standing(session: Session, actor: Actor, participant_id: int, today: date) -
         day,
         status,
         day + timedelta(days=days) if day is not None else None,
+        program_name or "",
+        therapist_name,
     )
 
 

@@ -5,7 +5,10 @@
 `R4B` sub-package (4.3.0): its author chose not to keep a separate R4 (4.0.1) package, as R4B only
 changed resources we do not use (medication definitions, evidence, subscriptions). Every resource
 here — Patient, Questionnaire, QuestionnaireResponse, Observation, Goal, CarePlan, Bundle — has the
-same shape in R4 and R4B.
+same shape in R4 and R4B. That claim is checked, not assumed: tests/unit/test_fhir.py parses every
+hand-off with SMART on FHIR's `fhirclient` (models generated from R4 4.0.1, strict: a wrong type, an
+element R4 lacks or a missing required one is refused) and gets back exactly what we sent. Nothing the
+R4B models produce here differed from R4.
 
 What goes in (minimum necessary): the Patient's name only (the app records no birth date, address
 or identifier a receiving system could use, and no contact details leave with it); the PHQ-9 and
@@ -65,7 +68,7 @@ from core.program import participant_overview
 
 LOINC = "http://loinc.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-FHIR_VERSION = "4.3.0"  # R4B, as fhir.resources names it (see the module docstring)
+FHIR_VERSION = "4.0.1"  # R4: what the Bundle is (built with the R4B models, checked as R4; see the docstring)
 # Per questionnaire: (panel code or None, total code, item codes in the questionnaire's order).
 CODES = {
     "phq9": (

@@ -2,10 +2,12 @@
 
 A screen that needs many reads gets one function that returns them all (the full-stack FastAPI
 template's "one session per request"): `review_of` reads the week's cards, the last REVIEW_WEEKS
-of cards, check-ups, attendance, homework, practice, thought records, family sharing and alerts,
-each through the gate (one access decision and one audit event per category), and
-pages/review.py only lays them out. The cost is a fixed number of statements, whatever the
-length of the participant's history.
+of cards, check-ups (with the intake they are measured from), attendance, practice and thought
+records, homework, family sharing and alerts, each through the gate (one access decision and one
+audit event per category), and pages/review.py only lays them out. The cost is a fixed number of
+statements reading a bounded number of rows, whatever the length of the participant's history
+(what grows with it, every alert and goal rating and the days-in-recovery counters, is counted in
+the README's Performance section).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ class Review:
     cards: list[diary.CardView]  # since .. today, for the charts
     targets: list[diary.Target]  # the program's urge targets, retired ones too
     craving_on: bool
-    checkups: dict[str, list[checkups.Past]]  # every check-up of each kind, oldest first
+    checkups: dict[str, list[checkups.Past]]  # each kind's intake and its check-ups since `since`, oldest first
     screeners: dict[str, list[Past]]  # AUDIT-C and DAST-10, oldest first ({} outside substance-use programs)
     attendance: list[attendance.SessionRecord]
     homework: list[HomeworkView]
@@ -142,7 +144,7 @@ def review_of(
         cards=cards,
         targets=diary.targets_for(session, program.id if program else None, include_retired=True),
         craving_on=bool(program and program.substance_use_tracking),
-        checkups=checkups.histories(session, actor, participant_id),
+        checkups=checkups.histories(session, actor, participant_id, since=since),
         screeners=(
             screeners.histories(session, actor, participant_id) if program and program.substance_use_tracking else {}
         ),

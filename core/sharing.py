@@ -241,6 +241,7 @@ def create_invitation(
 ) -> tuple[str, datetime]:
     """A one-time code for a family member, valid INVITATION_DAYS days. Returns (code, expiry)."""
     authorize(session, actor, actor.id, Category.SHARING, Action.WRITE)
+    _refuse_if_discharged(session, actor)  # (the gate lets a discharged participant stop sharing, not start)
     invitation = InvitationForm.check(name=name, relationship=relationship, email=email)
     name, relationship, email = invitation.name, invitation.relationship, invitation.email
     code = codes.new_code()

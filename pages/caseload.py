@@ -74,7 +74,8 @@ def facts(r: Row) -> str:
 
 
 def row_card(r: Row) -> None:
-    """One participant: the name opens their Review; what is needed, then the numbers."""
+    """One participant: the name opens their Review; what is needed, then the numbers (one element
+    for both: a caseload of 15 drew 30 of them)."""
     needs = r.needs(today)
     with st.container(border=True, key=f"caseload_row_{r.participant_id}"):
         st.page_link(
@@ -83,18 +84,17 @@ def row_card(r: Row) -> None:
             query_params={"p": str(r.participant_id)},
             icon=":material/person:",
         )
-        if needs:
-            colour = "red" if r.urgent_alerts else "orange"
-            st.markdown(f":{colour}[**{md(needs)}**]")
-        st.caption(facts(r))
+        colour = "red" if r.urgent_alerts else "orange"
+        st.caption((f":{colour}[**{md(needs)}**]  \n" if needs else "") + facts(r))
 
 
 limit = len(shown) if st.session_state.get("caseload_all") else PAGE
-per_line = 3  # side by side on a desktop; Streamlit stacks columns on a phone, in the same order
-for first in range(0, min(len(shown), limit), per_line):
-    for column, r in zip(st.columns(per_line), shown[first : first + per_line], strict=False):
-        with column:
-            row_card(r)
+# One wrapping row of cards: three side by side on a desktop, one under another on a phone, in the
+# same needs-first order (ui/layout.py sizes them). A grid of st.columns was four more elements for
+# every three people.
+with st.container(horizontal=True, key="caseload_rows"):
+    for r in shown[:limit]:
+        row_card(r)
 if len(shown) > limit:
     st.button(
         f"Show all {len(shown)}",

@@ -19,23 +19,33 @@ with session_scope() as session:
 st.caption(
     ("Your caseload" if actor.role is Role.THERAPIST else "The whole program")
     + ", by the month people started. Attendance counts present and late; excused sessions are left out. "
-    "Check-up change is the latest total minus the first (lower is better)."
+    "Check-up change is the latest total minus the first (lower is better). "
+    f"A figure from fewer than {clinical.MIN_CELL_SIZE} people is not shown, nor one that would give such a "
+    'figure away by subtraction ("hidden").'
 )
 
 
-def percent(value: float | None) -> str:
+def percent(value: dashboard.Rate) -> str:
+    if isinstance(value, dashboard.Hidden):
+        return str(value)
     return "—" if value is None else f"{round(100 * value)}%"
 
 
-def signed(value: float | None) -> str:
+def signed(value: dashboard.Rate) -> str:
+    if isinstance(value, dashboard.Hidden):
+        return str(value)
     return "—" if value is None else f"{value:+.1f}"
 
 
-total = result.total
+def count(value: dashboard.Count) -> str:
+    return str(value)
+
+
+*cohorts, total = result.rows
 top = st.columns(3)
-top[0].metric("Active", total.active)
-top[1].metric("Enrolled, not started", total.enrolled)
-top[2].metric("Discharged", sum(total.discharged.values()))
+top[0].metric("Active", count(total.active))
+top[1].metric("Enrolled, not started", count(total.enrolled))
+top[2].metric("Discharged", count(total.discharged_total))
 rates = st.columns(3)
 rates[0].metric("Attendance", percent(total.attendance_rate))
 rates[1].metric("Diary cards", percent(total.adherence))
@@ -44,18 +54,18 @@ st.subheader("By cohort")
 st.dataframe(
     [
         {
-            "Started": f.cohort,
-            "People": f.people,
-            "Active": f.active,
-            "Enrolled": f.enrolled,
-            **{label: f.discharged.get(key, 0) for key, label in clinical.DISCHARGE_STATUSES.items()},
-            "Attendance": percent(f.attendance_rate),
-            "Diary cards": percent(f.adherence),
-            "PHQ-9 change": signed(f.change("phq9")),
-            "GAD-7 change": signed(f.change("gad7")),
-            "Completion": percent(f.completion_rate),
+            "Started": row.cohort,
+            "People": count(row.people),
+            "Active": count(row.active),
+            "Enrolled": count(row.enrolled),
+            **{label: count(row.discharged[key]) for key, label in clinical.DISCHARGE_STATUSES.items()},
+            "Attendance": percent(row.attendance_rate),
+            "Diary cards": percent(row.adherence),
+            "PHQ-9 change": signed(row.change["phq9"]),
+            "GAD-7 change": signed(row.change["gad7"]),
+            "Completion": percent(row.completion_rate),
         }
-        for f in [*result.cohorts, total]
+        for row in [*cohorts, total]
     ],
     hide_index=True,
     width="stretch",

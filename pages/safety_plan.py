@@ -10,8 +10,9 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from core import recovery, safety
 from core.db import session_scope
+from core.enrolment import Use
 from core.program import crisis_resources_for, program_of, user_zone
-from ui import crisis
+from ui import crisis, nav
 from ui import recovery as recovery_ui
 from ui import safety as plan_ui
 
@@ -24,7 +25,10 @@ with session_scope() as session:
     zone = user_zone(session, actor.id)
     options = recovery.options_of(program_of(session, actor))  # naloxone, where the program lists opioids/stimulants
 
-viewing, editing, changes = st.tabs([_("My plan"), _("Edit"), _("Changes")])
+# After discharge the plan is read, kept and printed, not changed (core/enrolment.py: Remaining).
+writes = nav.remaining(actor).may(Use.WRITE)
+tabs = st.tabs([_("My plan"), *([_("Edit")] if writes else []), _("Changes")])
+viewing, changes = tabs[0], tabs[-1]
 with viewing:
     plan_ui.show(plan, resources)
     st.download_button(
@@ -35,11 +39,12 @@ with viewing:
         icon=":material/download:",
         width="stretch",
     )
-with editing:
-    st.caption(_("Your therapist can see and edit this plan with you. Every change is kept."))
-    if options is not None and options.naloxone:
-        recovery_ui.naloxone_prompt(plan)
-    plan_ui.editor(actor, actor.id, plan, key="plan_edit", zone=zone)
+if writes:
+    with tabs[1]:
+        st.caption(_("Your therapist can see and edit this plan with you. Every change is kept."))
+        if options is not None and options.naloxone:
+            recovery_ui.naloxone_prompt(plan)
+        plan_ui.editor(actor, actor.id, plan, key="plan_edit", zone=zone)
 with changes:
     with session_scope() as session:
         plan_ui.history(safety.history(session, actor, actor.id), zone)

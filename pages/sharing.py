@@ -13,8 +13,10 @@ actor = auth.guard(Role.PARTICIPANT)
 from core import sharing
 from core.access import Category
 from core.db import session_scope
+from core.enrolment import Use
 from core.errors import ValidationError
 from core.program import program_of, user_today, user_zone
+from ui import nav
 from ui.forms import FieldErrors, with_limits
 from ui.text import md
 from ui.timefmt import local_time
@@ -33,32 +35,41 @@ with session_scope() as session:
     zone = user_zone(session, actor.id)
     program = program_of(session, actor)
 program_name = program.name if program else ""
-
-with st.expander(_("Invite a family member"), expanded=not family):
-    errors = FieldErrors()
-    with st.form("invite", clear_on_submit=False):
-        name = st.text_input(_("Their name"))
-        errors.slot("name")
-        relationship = st.text_input(_("How they're related to you"), placeholder=_("Parent, partner, friend…"))
-        errors.slot("relationship")
-        email = st.text_input(_("Their email (optional)"))
-        errors.slot("email")
-        invited = st.form_submit_button(_("Create an invitation code"), width="stretch")
-    if invited:
-        try:
-            with session_scope() as session:
-                code, expires = sharing.create_invitation(
-                    session, actor, name=name, relationship=relationship, email=email
+# After discharge nothing new is shared, but who sees what, and stopping it, stays theirs.
+starting = nav.remaining(actor).may(Use.WRITE)
+if not starting:
+    st.info(
+        _(
+            "Your program has ended, so nothing new can be shared from here. You can still see who sees "
+            "what, and stop it at any time."
+        )
+    )
+else:
+    with st.expander(_("Invite a family member"), expanded=not family):
+        errors = FieldErrors()
+        with st.form("invite", clear_on_submit=False):
+            name = st.text_input(_("Their name"))
+            errors.slot("name")
+            relationship = st.text_input(_("How they're related to you"), placeholder=_("Parent, partner, friend…"))
+            errors.slot("relationship")
+            email = st.text_input(_("Their email (optional)"))
+            errors.slot("email")
+            invited = st.form_submit_button(_("Create an invitation code"), width="stretch")
+        if invited:
+            try:
+                with session_scope() as session:
+                    code, expires = sharing.create_invitation(
+                        session, actor, name=name, relationship=relationship, email=email
+                    )
+                st.success(
+                    _(
+                        "Give {strip} this code: **{code}** — it works once, until {expires}. They choose"
+                        " “I have an invitation code” on the login screen. They'll see nothing until you "
+                        "choose what to share below."
+                    ).format(strip=md(name.strip()), code=code, expires=local_time(expires, zone))
                 )
-            st.success(
-                _(
-                    "Give {strip} this code: **{code}** — it works once, until {expires}. They choose"
-                    " “I have an invitation code” on the login screen. They'll see nothing until you "
-                    "choose what to share below."
-                ).format(strip=md(name.strip()), code=code, expires=local_time(expires, zone))
-            )
-        except ValidationError as exc:
-            errors.show(exc.fields)
+            except ValidationError as exc:
+                errors.show(exc.fields)
 
 with session_scope() as session:
     pending = sharing.pending_invitations(session, actor, actor.id)
@@ -99,6 +110,8 @@ for member in family:
                 with session_scope() as session:
                     sharing.revoke(session, actor, family_id=member.id, category=category)
                 st.rerun()
+            continue
+        if not starting:
             continue
         with st.expander(_("Share: {label}").format(label=label)):
             # Not a form: the consent below is redrawn as the date and purpose change, so what is

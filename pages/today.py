@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _, current, long_day, skill_name, weekday
+from ui.i18n import _, current, skill_name, weekday
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -15,8 +15,8 @@ from core.db import session_scope
 from core.errors import ValidationError
 from core.program import participant_overview, program_of, user_today, user_zone, week_in_program
 from core.skills import catalogue
+from ui import farewell, greetings, nav, risk
 from ui import goals as goals_ui
-from ui import greetings, risk
 from ui import recovery as recovery_ui
 from ui.diary import card_form, card_to_save, day_label, keep_drafts, save_tapped, unsaved_days
 from ui.forms import FieldErrors
@@ -25,26 +25,9 @@ from ui.timefmt import local_time
 
 # After discharge (core/enrolment.py): a kind word instead of the card; the crisis lines stay on
 # every screen, and the record and safety plan stay readable for the program's access period.
-with session_scope() as session:
-    my_day, my_zone = user_today(session, actor.id), user_zone(session, actor.id)
-    standing = enrolment.standing(session, actor, actor.id, my_day)
-if standing.state == "discharged":
-    st.title(md(greetings.hello(actor.name, datetime.now(my_zone))))
-    st.info(
-        _(
-            "Your time in the program has ended. Thank you for the work you put in — it counts, "
-            "whatever comes next. If things get hard, the crisis lines are at the top of every screen, "
-            "day and night."
-        ),
-        icon=":material/favorite:",
-    )
-    if standing.can_read(my_day):
-        st.write(
-            _("You can still read your cards, your progress and your safety plan until {day}.").format(
-                day=long_day(standing.reads_until)
-            )
-        )
-        st.page_link("pages/safety_plan.py", label=_("My safety plan"), icon=":material/health_and_safety:")
+left = nav.remaining(actor)
+if left.phase is not enrolment.Phase.IN_PROGRAM:
+    farewell.show(actor, left)
     st.stop()
 
 with session_scope() as session:
@@ -175,7 +158,7 @@ def the_card() -> None:
     elif day != today:
         st.caption(_("Filling in a past day is fine — it will be marked as filled in late."))
 
-    errors = FieldErrors()
+    errors = FieldErrors(known=st.session_state.get(f"card_errors_{day}", {}))
     card_form(
         day=day,
         today=today,

@@ -8,18 +8,22 @@ from ui.i18n import _
 
 actor = auth.guard(Role.PARTICIPANT)
 
+from core.enrolment import Use
 from core.skills import TOOLS
-from ui import coping
+from ui import coping, nav
 
 st.title(_("Coping tools"))
+# After discharge the tools stay; the thought record (a record kept for the therapist) goes, and the
+# others no longer offer to log a practice (ui/coping.py: practice_form).
+offered = [t for t in TOOLS if t not in coping.RECORD_TOOLS or nav.remaining(actor).may(Use.WRITE)]
 wanted = st.query_params.get("tool")
 tool = st.segmented_control(
     _("Tool"),
-    list(TOOLS),
+    offered,
     format_func=lambda tool: _(TOOLS[tool]),
     key="tool_choice",
     width="stretch",
-    default=wanted if wanted in TOOLS else "breathing",
+    default=wanted if wanted in offered else "breathing",
     label_visibility="collapsed",
 )
 if tool:

@@ -22,9 +22,10 @@ SECTIONS = [*aftercare.LISTS[:3], aftercare.PEOPLE, aftercare.APPOINTMENTS, afte
 
 def show(plan: Plan | None) -> None:
     """The plan, section by section (a family member's copy has no medication plan)."""
-    if plan is None:
+    if not aftercare.has_content(plan):
         st.info(_("No aftercare plan yet. It is built with your therapist before the program ends."))
         return
+    assert plan is not None
     for key, title, _prompt in SECTIONS:
         if key not in plan.content:
             continue

@@ -17,10 +17,12 @@ draws the forms and keeps the browser's side in step:
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 import streamlit as st
 from streamlit_authenticator import Hasher
@@ -29,6 +31,7 @@ from core import accounts, auth
 from core.access import Actor
 from core.config import settings
 from core.db import session_scope
+from core.enrolment import Phase
 from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, Role
 from ui import crisis, i18n
@@ -461,4 +464,21 @@ def guard(*roles: Role) -> Actor:
     if actor.role not in roles:
         st.warning(_("This page is not part of your account. Use the menu to go to your pages."))
         st.stop()
+    if actor.role is Role.PARTICIPANT:
+        _after_the_program(actor, sys._getframe(1).f_globals.get("__file__"))
     return actor
+
+
+def _after_the_program(actor: Actor, page_file: str | None) -> None:
+    """A discharged participant who opens a screen they no longer use (by an old link or a typed
+    address) gets the same closing word as Today, not a refusal. `page_file` is the page that called
+    `guard` (its `__file__`)."""
+    from ui import farewell, nav  # local: nav and farewell draw with this module's helpers
+
+    left = nav.remaining(actor)
+    if left.phase is Phase.IN_PROGRAM:
+        return
+    path = f"pages/{Path(page_file).name}" if page_file else ""
+    if not nav.offered(actor, path, left):
+        farewell.show(actor, left)
+        st.stop()

@@ -12,10 +12,11 @@ import streamlit as st
 from core import clinical, practice, recovery
 from core.access import Actor
 from core.db import session_scope
+from core.enrolment import Use
 from core.errors import ValidationError
 from core.practice import PracticeInput, PracticeView, ThoughtInput
 from core.skills import TOOLS, skill_for_tool, skills_by_id
-from ui import animation, crisis, risk
+from ui import animation, crisis, nav, risk
 from ui import recovery as recovery_ui
 from ui.forms import FieldErrors, with_limits
 from ui.i18n import N_, _, current, skill_name
@@ -70,6 +71,9 @@ def practice_form(
 
     `reset` names a tool's state to clear once saved, so the tool starts over.
     """
+    if not nav.remaining(actor).may(Use.WRITE):  # discharged: the tool is theirs, the log has closed
+        st.caption(_("Your program has ended, so practice is no longer logged. The tool is still yours to use."))
+        return
     saved_before = _show_flash(key)
     risk.show_pending(actor, st.container(), page=key)  # crisis words in what was just saved
     if saved_before:
@@ -525,6 +529,8 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
     risk.respond(actor, saved.risk, page=key)
     _form_done(key, _("Thought record saved. Your therapist can go through it with you."))
 
+
+RECORD_TOOLS = frozenset({"thought_record"})  # a tool that is itself a record for the therapist
 
 TOOL_WIDGETS = {
     "breathing": breathing_tool,

@@ -8,12 +8,19 @@ from ui.i18n import _, ngettext
 
 
 class FieldErrors:
-    """Reserve a slot under each field; after a failed save, fill the slots that have errors."""
+    """Reserve a slot under each field; after a failed save, fill the slots that have errors.
 
-    def __init__(self) -> None:
+    `known`: the errors are known before the form is drawn (the diary card's refused save is kept
+    in session state for the next run), so only their fields get a slot. An empty slot is still an
+    element sent to the phone: a card drawn with no errors had seventeen of them on every run."""
+
+    def __init__(self, known: dict[str, str] | None = None) -> None:
         self._slots: dict[str, st.delta_generator.DeltaGenerator] = {}
+        self._known = known
 
     def slot(self, field: str) -> None:
+        if self._known is not None and field not in self._known:
+            return  # nothing will be said here this run
         self._slots[field] = st.empty()
 
     def show(self, errors: dict[str, str], fallback=None) -> None:

@@ -48,6 +48,8 @@ FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.png"
 # behind a bare "»" button) the pages are behind our labelled "Menu" button instead (ui/nav.py),
 # and the sidebar is not drawn at all: folded away, its links were still the first eleven stops
 # of the keyboard's Tab, invisible, before the crisis button.
+# The caseload's cards (pages/caseload.py) wrap in one row: three to a line on a desktop, one on a
+# phone, in the same needs-first order.
 # Captions: Streamlit draws them in the text colour at 60% opacity, 2.8:1 on our background
 # (axe color-contrast asks 4.5:1); #4b5558 at full opacity on #fbfaf7 is about 7:1.
 _CSS = """<style>
@@ -67,6 +69,9 @@ a[href^="tel:"], a[href^="sms:"] { display: inline-flex; align-items: center; ga
 [data-testid="stTimeInput"] [role="spinbutton"], [data-testid="stDateInput"] [role="spinbutton"] {
   display: inline-block; min-width: 24px; min-height: 24px;
   text-align: center; }
+.st-key-caseload_rows > [data-testid="stLayoutWrapper"] { flex: 1 1 18rem; }
+@media (min-width: 768px) { .st-key-caseload_rows > [data-testid="stLayoutWrapper"] {
+  flex-basis: 20rem; max-width: calc((100% - 2rem) / 3); } }
 @media (max-width: 767.98px) { [data-testid="stExpandSidebarButton"], [data-testid="stSidebar"] { display: none; } }
 @media (min-width: 768px) { [class*="st-key-nav_menu_"] { display: none; } }
 </style>"""
@@ -104,7 +109,7 @@ def chrome(actor: Actor, here: str | None = None) -> None:
     with st.container(horizontal=True, key="crisis_bar"):
         crisis.crisis_button(actor.program_id)
         nav.menu(actor, here)
-        if actor.role is Role.PARTICIPANT:
+        if actor.role is Role.PARTICIPANT and nav.offered(actor, "pages/safety_plan.py", nav.remaining(actor)):
             st.page_link("pages/safety_plan.py", label=_("My safety plan"), icon=":material/health_and_safety:")
     with st.sidebar:
         st.caption(_("Logged in as **{name}** · {role}").format(name=md(actor.name), role=_(actor.role.label)))

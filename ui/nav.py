@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import enrolment
 from core.access import Actor
+from core.db import session_scope
+from core.enrolment import Remaining, Use
 from core.models import Role
 from ui.i18n import N_, _
 from ui.text import md
@@ -51,10 +54,51 @@ PAGES: dict[Role, list[tuple[str, str, str]]] = {
 }
 
 
-def pages_for(role: Role) -> list[st.Page]:
+# What each participant screen is for, as far as the end of the program changes it
+# (core/enrolment.py: `Remaining`). A participant screen missing here counts as one that writes.
+NEEDS: dict[str, Use] = {
+    "pages/today.py": Use.HOME,
+    "pages/my_cards.py": Use.READ,
+    "pages/checkups.py": Use.WRITE,
+    "pages/skills.py": Use.WRITE,  # homework, favourites and practice, around the skill cards
+    "pages/tools.py": Use.TOOLS,
+    "pages/practice.py": Use.WRITE,
+    "pages/progress.py": Use.READ,
+    "pages/safety_plan.py": Use.READ,
+    "pages/aftercare.py": Use.READ,
+    "pages/sharing.py": Use.PRIVACY,  # after discharge: who sees what, and stopping it (nothing new)
+    "pages/notifications.py": Use.WRITE,
+    "pages/account.py": Use.ACCOUNT,
+}
+
+
+def remaining(actor: Actor) -> Remaining:
+    """What this person may still use (all of it, unless they are a discharged participant). Read from
+    the gate's facts for this run: asking again costs no query."""
+    with session_scope() as session:
+        return enrolment.remaining(session, actor)
+
+
+def offered(actor: Actor, path: str, left: Remaining) -> bool:
+    """Whether the screen at `path` is for this person now."""
+    if actor.role is not Role.PARTICIPANT:
+        return True
+    return left.may(NEEDS.get(path, Use.WRITE))
+
+
+def pages_for(actor: Actor) -> list[st.Page]:
+    """The router's pages: the role's, those a discharged participant no longer uses kept out of the
+    menu (still routed: opened by URL, their guard shows the closing word, not an error)."""
+    left = remaining(actor)
     return [
-        st.Page(path, title=_(title), icon=icon, default=index == 0)
-        for index, (path, title, icon) in enumerate(PAGES[role])
+        st.Page(
+            path,
+            title=_(title),
+            icon=icon,
+            default=index == 0,
+            visibility="visible" if offered(actor, path, left) else "hidden",
+        )
+        for index, (path, title, icon) in enumerate(PAGES[actor.role])
     ]
 
 
@@ -71,9 +115,11 @@ def menu(actor: Actor, here: str | None) -> None:
     key = f"nav_menu_{here or 'page'}"
     if st.session_state.pop(_OPENED, None) != key and st.session_state.get(key):
         st.session_state[key] = False
+    left = remaining(actor)
     with st.popover(_("Menu"), icon=":material/menu:", key=key, on_change=_opened, args=(key,)):
         for path, title, icon in PAGES[actor.role]:
-            st.page_link(path, label=_(title), icon=icon, width="stretch")
+            if offered(actor, path, left):
+                st.page_link(path, label=_(title), icon=icon, width="stretch")
         st.caption(
             _("Logged in as **{name}** · {role}").format(name=md(actor.name), role=_(actor.role.label))
         )  # the sidebar's line, on a phone

@@ -67,3 +67,29 @@ def test_review_shows_the_plan_and_offers_the_fhir_hand_off_next_to_the_csv(app)
     labels = [str(e.proto) for e in app.get("download_button")]
     record = next(i for i, label in enumerate(labels) if "Download the record" in label)
     assert "Discharge hand-off for the next provider" in labels[record + 1]
+
+
+def _save(database_url, username, content):
+    with Session(db.engine_for(database_url)) as session:
+        person = Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
+        plan = aftercare.current_plan(session, person, person.id)
+        aftercare.save_plan(
+            session, person, participant_id=person.id, content=content, base_version=plan.version if plan else None
+        )
+
+
+def _offers_a_copy(app) -> bool:
+    return any("printable page" in str(e.proto) for e in app.get("download_button"))
+
+
+def test_an_empty_plan_offers_no_printable_copy_until_something_is_written(app, database_url):
+    log_in(app, "alex")
+    open_page(app, "pages/aftercare.py")
+    assert not _offers_a_copy(app) and "No aftercare plan yet" in texts(app)
+    _save(database_url, "alex", {"triggers": [], "medication": "   ", "appointments": []})  # saved, all blank
+    assert _plan(database_url, "alex") is not None
+    open_page(app, "pages/aftercare.py")
+    assert not _offers_a_copy(app) and "No aftercare plan yet" in texts(app)
+    _save(database_url, "alex", {"medication": "Sertraline 50 mg"})
+    open_page(app, "pages/aftercare.py")
+    assert _offers_a_copy(app) and "No aftercare plan yet" not in texts(app)

@@ -72,7 +72,7 @@ def test_caseload_puts_dana_first_for_dr_chen(app):
     log_in(app, "dr.chen")
     rows = [link for link in app.page_link if link.proto.page == "review" and link.value != "Review"]  # not the Menu
     assert rows[0].value == "**Dana Okafor**"
-    needs = [m.value for m in app.markdown if m.value.startswith(":red[**Urgent")]
+    needs = [c.value for c in app.caption if c.value.startswith(":red[**Urgent")]  # with her numbers under it
     assert needs and " urge " in needs[0]  # what is needed ("Urgent: self-harm urge 4, Sun"), not just "alert"
 
 

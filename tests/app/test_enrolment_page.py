@@ -46,5 +46,5 @@ def test_a_discharged_participants_today_is_a_kind_word_and_no_card(app, session
     log_in(app, "alex")
     open_page(app, "pages/today.py")
     assert "Your time in the program has ended" in texts(app)
-    assert "You can still read your cards, your progress and your safety plan until" in texts(app)
+    assert "You can still read your cards, your progress, your safety plan and your aftercare plan until" in texts(app)
     assert not [b for b in app.button if b.label == "Save my card"]

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from core import i18n
 from core.models import AppUser
+from core.seed import demo_today
 from tests.app.conftest import log_in, open_page
 from ui import risk  # noqa: F401  (imported in English first, as on a server that drew an English page before)
 from ui.i18n import LOGIN_LANGUAGE
@@ -378,9 +379,53 @@ def test_a_discharged_participants_today_is_spanish(app):
     log_in(app, COMPLETED[0])
     drawn = everything_drawn(app)
     assert "Tu tiempo en el programa terminó. Gracias por todo lo que trabajaste" in drawn
-    assert "Todavía puedes leer tus tarjetas, tu progreso y tu plan de seguridad hasta el " in drawn
+    assert (
+        "Todavía puedes leer tus tarjetas, tu progreso, tu plan de seguridad y tu plan de cuidado continuo hasta el "
+        in drawn
+    )
     assert re.search(r"hasta el [a-záéíóú]+, \d{1,2} de [a-z]+\.", drawn)  # "jueves, 25 de febrero."
+    assert "comunícate con" in drawn and "Las herramientas para afrontar siguen aquí" in drawn
     assert untranslated(app) == []
+
+
+@pytest.mark.parametrize("page", ["pages/checkups.py", "pages/sharing.py", "pages/tools.py", "pages/account.py"])
+def test_a_discharged_participant_after_the_period_reads_every_screen_in_spanish(app, database_url, page):
+    """Past the access period: any screen opened (by menu or address) is the closing word or one they
+    still use, in Spanish; nothing left in English, no refusal."""
+    from core.seed import COMPLETED
+
+    _close_the_access_period(database_url, COMPLETED[0])
+    choose_spanish_on_login(app)
+    log_in(app, COMPLETED[0])
+    open_page(app, page)
+    drawn = everything_drawn(app)
+    if page in ("pages/checkups.py", "pages/sharing.py"):
+        assert "Tu tiempo en el programa terminó" in drawn and "Tu terapeuta fue " in drawn
+        assert "Todavía puedes leer" not in drawn
+    assert "No tienes acceso" not in drawn
+    assert untranslated(app) == []
+    if page == "pages/tools.py":
+        app.session_state["tool_breathing"] = {"started": None, "seconds": 60, "finished": 1.0}
+        app.run()
+        assert "Tu programa terminó, así que la práctica ya no se anota" in everything_drawn(app)
+        assert untranslated(app) == []
+
+
+def _close_the_access_period(database_url, username):
+    """The program gives no days after discharge: the period is over the day after."""
+    from sqlmodel import Session
+
+    from core import db
+    from core.models import AppUser, Discharge, Program
+
+    with Session(db.engine_for(database_url)) as session:
+        user = session.exec(select(AppUser).where(AppUser.username == username)).one()
+        program = session.get(Program, user.program_id)
+        program.discharge_access_days = 0
+        discharge = session.exec(select(Discharge).where(Discharge.participant_id == user.id)).one()
+        assert discharge.day < demo_today()
+        session.add(program)
+        session.commit()
 
 
 def test_a_substance_use_participants_progress_tabs_in_spanish(app):

@@ -46,11 +46,12 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # whole page, which saves, then draws once.
     # Today: + the treatment-plan goals (one query a run); + the AUDIT-C/DAST-10 waiting (two queries:
     # the program's substance-use flag; intakes and requests); + the next session of the schedule and
-    # its topic (one query, core.schedule.next_session); + where they are in the program: discharged
-    # people get a kind word instead (core.enrolment.standing); + dual diagnosis (#20): the cards'
+    # its topic (one query, core.schedule.next_session); where they are in the program costs nothing:
+    # the gate's own facts of the rerun (core.enrolment.remaining; only the discharged read their
+    # standing, for the closing word); + dual diagnosis (#20): the cards'
     # use/triggers/MAT (one UNION query) and the days-in-recovery counters (two, always).
-    "Diary save": ("alex", "pages/today.py", 38),
-    "Today": ("alex", "pages/today.py", 22),
+    "Diary save": ("alex", "pages/today.py", 37),
+    "Today": ("alex", "pages/today.py", 21),
     "My progress": ("alex", "pages/progress.py", 17),  # + goals and ratings (one query)
     "My cards": ("alex", "pages/my_cards.py", 7),
     # + the discharged, who leave the list but stay findable (one query, core.enrolment.discharged_caseload)

@@ -142,3 +142,73 @@ def test_a_fixed_number_of_queries_whatever_the_size(session, fixture, engine):
     with db.counting(engine) as many:
         dashboard.program_dashboard(session, admin, TODAY)
     assert many.total == few.total
+
+
+# --- Small numbers (clinical.MIN_CELL_SIZE = 5) ----------------------------------------------------------
+
+
+def test_the_small_fixture_shows_no_figure_from_fewer_than_five_people(session, fixture):
+    """Every cohort here has 1 or 2 people: Sep's PHQ-9 change (-8, two people) and every non-zero count
+    is hidden; zeros stay (they point at no one)."""
+    people, _ = fixture
+    rows = dashboard.program_dashboard(session, people.actor(people.admin), TODAY).rows
+    sep, octo, dec, total = rows
+    assert [r.cohort for r in rows] == ["2026-09", "2026-10", "2026-12", "All"]
+    hidden = dashboard.Hidden(small=True)
+    assert sep.change["phq9"] == hidden and sep.change["gad7"] == hidden
+    assert (sep.people, sep.active, sep.discharged["completed"], sep.enrolled) == (hidden, hidden, hidden, 0)
+    assert (octo.people, octo.discharged["left_against_advice"], octo.active) == (hidden, hidden, 0)
+    assert (dec.people, dec.enrolled) == (hidden, hidden)
+    assert (total.people, total.active, total.enrolled, total.discharged_total) == (hidden,) * 4
+    assert sep.attendance_rate == hidden and sep.adherence == hidden and total.adherence == hidden
+    assert sep.completion_rate == hidden and total.completion_rate == hidden
+    assert octo.change["phq9"] is None  # nobody has two: nothing to hide, nothing to show
+    assert str(hidden) == "fewer than 5"
+
+
+def test_figures_from_five_or_more_are_shown_and_a_lone_hidden_count_gets_a_partner(session, fixture):
+    """Five more active people in September, each PHQ-9 20 -> 10. By hand: September has 7 people
+    (A, B, E1-E5): active 6, completed 1 (hidden), so 7 = enrolled 0 + 6 + completed would give the 1
+    away: enrolled (0, the smallest shown part) is hidden too. PHQ-9 change (-6 - 10 - 5 * 10) / 7;
+    diary cards (15 + 0) / (66 + 5 * 44). All: 9 people = 7 + 1 + 1 (October's and December's 1 are
+    hidden: two hidden in the sum), active 6; completion hidden with its completed count."""
+    people, _ = fixture
+    for n in range(5):
+        extra = people.participant(f"e{n}", name=f"E{n}", started_on=date(2026, 9, 7))
+        _checkup(session, extra.id, "phq9", date(2026, 9, 7), 20, "p0")
+        _checkup(session, extra.id, "phq9", date(2026, 9, 21), 10, "p2")
+    session.commit()
+    sep, octo, dec, total = dashboard.program_dashboard(session, people.actor(people.admin), TODAY).rows
+    hidden = dashboard.Hidden(small=True)
+    assert (sep.people, sep.active, sep.discharged["completed"], sep.enrolled) == (7, 6, hidden, hidden)
+    assert sep.discharged["stepped_down"] == 0  # (the secondary is the first smallest: enrolled)
+    assert sep.change["phq9"] == pytest.approx(-66 / 7) and sep.change["gad7"] == hidden  # GAD-7: A only
+    assert sep.adherence == pytest.approx(15 / 286)
+    assert sep.attendance_rate == hidden  # sessions were held for A and B only
+    assert sep.completion_rate == hidden
+    assert (octo.people, dec.people) == (hidden, hidden)
+    assert (total.people, total.active) == (9, 6)
+    assert total.discharged_total == hidden and total.completion_rate == hidden
+    # No sum on the screen has exactly one hidden cell: nothing comes back by one subtraction.
+    for row in (sep, octo, dec, total):
+        parts = [row.enrolled, row.active, *row.discharged.values()]
+        assert sum(isinstance(v, dashboard.Hidden) for v in [row.people, *parts]) != 1
+    for column in ("people", "enrolled", "active"):
+        cells = [getattr(r, column) for r in (sep, octo, dec, total)]
+        assert sum(isinstance(v, dashboard.Hidden) for v in cells) != 1
+
+
+def test_a_secondary_cell_of_five_or_more_says_hidden_not_fewer_than_five():
+    """A cohort of 12: 11 active, 1 stepped down; and one of 1, active. By hand: the 1 stepped down is
+    hidden; its row's smallest shown part is a 0 (hidden, "fewer than 5", true). The people column
+    12 + 1 = 13: the 1 is hidden, so the smallest other cohort (12) is hidden as "hidden" (not small); the
+    same in the active column (12 = 11 + 1): September's 11 goes too."""
+    big = dashboard.Figures("2026-09", people=12, active=11, discharged={"stepped_down": 1})
+    one = dashboard.Figures("2026-10", people=1, active=1)
+    total = dashboard.Figures("All", people=13, active=12, discharged={"stepped_down": 1})
+    sep, octo, all_ = dashboard._shown([big, one, total])
+    assert sep.discharged["stepped_down"] == dashboard.Hidden(small=True) and sep.enrolled == dashboard.Hidden()
+    assert sep.people == dashboard.Hidden(small=False) and str(sep.people) == "hidden"
+    assert octo.people == dashboard.Hidden(small=True) and all_.people == 13
+    assert sep.active == dashboard.Hidden(small=False) and str(octo.active) == "fewer than 5"
+    assert all_.active == 12 and all_.discharged["stepped_down"] == dashboard.Hidden(small=True)

@@ -16,6 +16,7 @@ from core.errors import AccessDenied, ValidationError
 from core.models import Alert, AppUser, ConsentGrant, Discharge, Program, ProgramSession
 from core.seed import demo_today
 from tests.unit.test_diary import act
+from tests.unit.test_gate_concurrency import wide_engine  # noqa: F401 - a fixture (a connection per thread)
 
 TODAY = demo_today()
 
@@ -104,7 +105,8 @@ AFTER_DISCHARGE = [
     ("alex", Category.ENROLMENT, R, True, True),  # their status: why the rest is closed
     ("alex", Category.DIARY, W, False, False),
     ("alex", Category.SAFETY_PLAN, W, False, False),
-    ("alex", Category.SHARING, W, False, False),
+    ("alex", Category.SHARING, R, True, True),  # who in the family sees what: always theirs to see
+    ("alex", Category.SHARING, W, True, True),  # and to stop (sharing.create_invitation/grant refuse new sharing)
     ("dr.rivera", Category.DIARY, R, True, True),  # findable, readable
     ("dr.rivera", Category.ALERTS, W, True, True),  # open alerts can be closed
     ("dr.rivera", Category.ENROLMENT, W, True, True),  # a discharge can be corrected
@@ -190,3 +192,112 @@ def test_no_missed_checkin_alert_after_discharge(session, people):
     opened = alerts.raise_missed_checkins(session, None, TODAY, program_id=people.program.id)
     who = session.exec(select(Alert.participant_id)).all()
     assert opened == 1 and who == [quiet.id]  # neither has a card; only the one still in the program
+
+
+# --- What a discharged participant may still do (enrolment.remaining), and that it is what the gate does --
+
+U = enrolment.Use
+
+
+def _set_phase(session, who, phase: str) -> None:
+    """Put `who` in a phase: before discharge, discharged today / a day ago / on a future day (a row
+    written directly: core refuses that date, but a clock or zone skew could still produce one), or
+    after the access period."""
+    user = session.get(AppUser, who.id)
+    user.started_on = min(user.started_on, TODAY - timedelta(days=120))
+    session.add(user)
+    session.commit()
+    if phase == "before":
+        return
+    if phase == "future":
+        rivera = act(session, "dr.rivera").id
+        session.add(
+            Discharge(participant_id=who.id, day=TODAY + timedelta(days=3), status="completed", recorded_by_id=rivera)
+        )
+        session.commit()
+        return
+    days_ago = {"today": 0, "within": 1, "after": 91}[phase]
+    _discharge(session, who, act(session, "dr.rivera"), day=TODAY - timedelta(days=days_ago))
+
+
+@pytest.mark.parametrize(
+    "phase, expected, uses",
+    [
+        ("before", enrolment.Phase.IN_PROGRAM, set(U)),
+        ("today", enrolment.Phase.READING, {U.HOME, U.ACCOUNT, U.TOOLS, U.READ, U.PRIVACY}),
+        ("future", enrolment.Phase.READING, {U.HOME, U.ACCOUNT, U.TOOLS, U.READ, U.PRIVACY}),
+        ("within", enrolment.Phase.READING, {U.HOME, U.ACCOUNT, U.TOOLS, U.READ, U.PRIVACY}),
+        ("after", enrolment.Phase.CLOSED, {U.HOME, U.ACCOUNT, U.TOOLS, U.PRIVACY}),
+    ],
+)
+def test_what_remains_is_what_the_gate_allows(session, demo, phase, expected, uses):
+    """The menu and page guards ask `remaining`; every read and write asks the gate: they agree, for
+    every category the participant's own screens read or write."""
+    alex = act(session, "alex")
+    _set_phase(session, alex, phase)
+    left = enrolment.remaining(session, alex)
+    assert left.phase is expected
+    assert {u for u in U if left.may(u)} == uses
+    own = [c for c in Category if c not in {Category.ENROLMENT}]
+    for category in own:
+        for action, use in ((Action.READ, U.READ), (Action.WRITE, U.WRITE)):
+            if category is Category.SHARING:
+                use = U.PRIVACY  # seeing and stopping family sharing (starting it: sharing's own check)
+            if action is Action.WRITE and category in {Category.HOMEWORK, Category.ATTENDANCE, Category.PROFILE}:
+                continue  # set by the care team: never the participant's to write
+            if action is Action.WRITE and category is Category.GOALS:
+                continue
+            try:
+                authorize(session, alex, alex.id, category, action)
+                allowed = True
+            except AccessDenied:
+                allowed = False
+            assert allowed == left.may(use), (phase, category, action)
+    authorize(session, alex, alex.id, Category.ENROLMENT, Action.READ)  # their own standing: always
+
+
+def test_remaining_fails_closed_for_an_unknown_or_deactivated_account(session, demo):
+    from core.access import Actor
+    from core.models import Role
+
+    ghost = Actor(id=987654, role=Role.PARTICIPANT, username="ghost", name="Ghost")
+    assert enrolment.remaining(session, ghost).phase is enrolment.Phase.CLOSED
+    for forged in (0, -1, 2**40):
+        assert enrolment.remaining(session, Actor(id=forged, role=Role.PARTICIPANT, username="x", name="x")).phase is (
+            enrolment.Phase.CLOSED
+        )
+    therapist_as_participant = Actor(id=act(session, "dr.rivera").id, role=Role.PARTICIPANT, username="x", name="x")
+    assert enrolment.remaining(session, therapist_as_participant).phase is enrolment.Phase.CLOSED
+    alex = act(session, "alex")
+    user = session.get(AppUser, alex.id)
+    user.is_active = False
+    session.add(user)
+    session.commit()
+    assert enrolment.remaining(session, alex).phase is enrolment.Phase.CLOSED
+    assert enrolment.remaining(session, act(session, "dr.rivera")).phase is enrolment.Phase.IN_PROGRAM
+
+
+def test_twenty_discharges_of_one_participant_at_once_leave_one_row(session, demo, wide_engine):  # noqa: F811
+    """Twenty taps (or the therapist and the admin, on many devices) at the same moment: one discharge
+    row, consents ended once, no error shown to anyone."""
+    from tests.unit.test_gate_concurrency import THREADS, at_once
+
+    alex = act(session, "alex")
+    rivera = act(session, "dr.rivera")
+    engine = wide_engine
+
+    def work(own, i):
+        return enrolment.discharge(
+            own,
+            rivera,
+            participant_id=alex.id,
+            day=TODAY,
+            status="completed" if i % 2 else "stepped_down",
+            today=TODAY,
+        )
+
+    results, errors = at_once(engine, work)
+    assert errors == [] and len(results) == THREADS
+    rows = session.exec(select(Discharge).where(Discharge.participant_id == alex.id)).all()
+    assert len(rows) == 1 and rows[0].status in {"completed", "stepped_down"}
+    assert enrolment.remaining(session, alex).phase is enrolment.Phase.READING

@@ -184,6 +184,8 @@ OWN_READERS = {
     "program.program_of",
     "audit.audit_log",
     "notify.is_clinical_lead",
+    "access.own_discharge",  # the acting participant's own discharge phase (a family member: "closed")
+    "enrolment.remaining",  # what the acting person may still use; a family member's is their own
 }  # (the audit log is the admin's: refused by role, tested in test_access/test_admin)
 # Functions that change things (family never writes: see test_access) or are the gate itself.
 NOT_READERS = {

@@ -3,6 +3,8 @@ with the LOINC codes, the goals and the aftercare plan; minimum necessary; the t
 
 from __future__ import annotations
 
+import copy
+import json
 from datetime import timedelta
 
 import pytest
@@ -126,3 +128,110 @@ def test_hostile_goal_words_travel_as_data(session, demo):
 def test_the_models_refuse_a_resource_missing_what_fhir_requires():
     with pytest.raises(PydanticError):
         Observation(code={"text": "PHQ-9 total"})  # no status: FHIR requires one
+
+
+# --- Checked against FHIR R4 (4.0.1) by a second, independent implementation ---------------------------
+# fhir.resources builds the Bundle with its R4B (4.3.0) models; SMART on FHIR's client-py (`fhirclient`)
+# has models generated from the R4 4.0.1 specification, and its strict parsing refuses a wrong type, an
+# element R4 does not define, or a missing required element (FHIRValidationError). A receiving system on
+# R4 reads what passes here.
+
+
+def _therapist_of(session, participant: Actor) -> Actor:
+    for name in ("dr.rivera", "dr.chen"):
+        try:
+            fhir.handoff_bundle(session, act(session, name), participant.id)
+        except AccessDenied:
+            continue
+        return act(session, name)
+    raise AssertionError("no therapist has this participant on their caseload")
+
+
+def _r4(data: dict):
+    from fhirclient.models.bundle import Bundle as R4Bundle
+
+    return R4Bundle(data, strict=True)
+
+
+def _alex_with_everything(session) -> tuple[Actor, Actor]:
+    alex, rivera = act(session, "alex"), act(session, "dr.rivera")
+    today = user_today(session, alex.id)
+    aftercare.save_plan(
+        session,
+        rivera,
+        participant_id=alex.id,
+        content={
+            "triggers": ["Paydays"],
+            "warning_signs": ["Skipping meals"],
+            "appointments": [{"provider": "Dr. Lee", "date": today + timedelta(days=9), "contact": "555-0199"}],
+            "medication": "Sertraline 50 mg mornings",
+        },
+        base_version=None,
+    )
+    return alex, rivera
+
+
+@pytest.mark.parametrize("who", ["sam", "jordan", "alex"])
+def test_the_handoff_is_valid_fhir_r4_4_0_1(session, demo, who):
+    """The demo's hand-offs (Sam, discharged; Jordan, with the seed's aftercare plan) and Alex with
+    everything (PHQ-9, GAD-7, goals with weekly ratings, an aftercare plan with an appointment): every
+    resource parses as R4, and R4's models give back exactly what we sent (nothing dropped as unknown)."""
+    if who == "alex":
+        participant, therapist = _alex_with_everything(session)
+    else:
+        participant = act(session, who)
+        therapist = _therapist_of(session, participant)
+    data = json.loads(fhir.handoff_json(session, therapist, participant.id))
+    kinds = {entry["resource"]["resourceType"] for entry in data["entry"]}
+    expected = {"Patient", "Questionnaire", "QuestionnaireResponse", "Observation", "Goal"} | (
+        {"CarePlan"} if who != "sam" else set()
+    )
+    assert expected <= kinds
+    parsed = _r4(data)
+    assert parsed.as_json() == data
+    goal_notes = [e.resource.note for e in parsed.entry if e.resource.resource_type == "Goal"]
+    if who == "alex":
+        assert any(notes and "week of" in notes[0].text for notes in goal_notes)
+
+
+def _set(path: tuple, value):
+    def change(data: dict) -> None:
+        target = data
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = value
+
+    return change
+
+
+def _first(data: dict, kind: str) -> int:
+    return next(i for i, e in enumerate(data["entry"]) if e["resource"]["resourceType"] == kind)
+
+
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        # A wrong type: an Observation's valueInteger as text.
+        lambda d: _set(("entry", _first(d, "Observation"), "resource", "valueInteger"), "seven")(d),
+        # R5-only elements: Goal.continuous, Bundle.issues.
+        lambda d: _set(("entry", _first(d, "Goal"), "resource", "continuous"), True)(d),
+        lambda d: _set(("issues",), {"reference": "OperationOutcome/1"})(d),
+        # A required element missing: a Goal's description (1..1 in R4).
+        lambda d: d["entry"][_first(d, "Goal")]["resource"].pop("description"),
+        # A repeating element given once: CarePlan.activity is 0..* (an array in JSON).
+        lambda d: _set(
+            ("entry", _first(d, "CarePlan"), "resource", "activity"),
+            d["entry"][_first(d, "CarePlan")]["resource"]["activity"][0],
+        )(d),
+    ],
+    ids=["wrong-type", "r5-goal-continuous", "r5-bundle-issues", "missing-required", "array-as-object"],
+)
+def test_the_r4_check_refuses_a_broken_bundle(session, demo, break_it):
+    from fhirclient.models.fhirabstractbase import FHIRValidationError
+
+    alex, rivera = _alex_with_everything(session)
+    data = json.loads(fhir.handoff_json(session, rivera, alex.id))
+    _r4(copy.deepcopy(data))  # (the unbroken bundle passes: the failure below is the change's)
+    break_it(data)
+    with pytest.raises(FHIRValidationError):
+        _r4(data)

@@ -1,0 +1,62 @@
+"""What the caseload draws per person, counted (issue #22: the caseload at most 5× the floor).
+
+Each person is three elements: their bordered card, the link to their Review, and one caption with
+what is needed (in colour and words) above their numbers. It was four or five: the needs line was a
+Markdown element of its own and every three people took a row of st.columns (four blocks).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from core.models import Alert, AppUser, CaseloadAssignment, DiaryCard, Role
+from core.program import user_today
+from tests.app.conftest import log_in
+
+
+def elements(node) -> int:
+    """Every element and block under `node` (AppTest's tree)."""
+    children = getattr(node, "children", {}) or {}
+    return 1 + sum(elements(child) for child in children.values())
+
+
+def test_each_person_on_the_caseload_is_three_elements_whatever_they_need(app, session):
+    log_in(app, "dr.chen")
+    before = elements(app.main)
+    chen = session.exec(select(AppUser).where(AppUser.username == "dr.chen")).one()
+    today = user_today(session, chen.id)
+    for n in range(9):
+        person = AppUser(
+            username=f"more{n}",
+            name=f"More {n}",
+            role=Role.PARTICIPANT.value,
+            password_hash="!",
+            program_id=chen.program_id,
+            started_on=today - timedelta(days=20),
+        )
+        session.add(person)
+        session.flush()
+        session.add(CaseloadAssignment(participant_id=person.id, therapist_id=chen.id))
+        if n % 3 == 0:  # an urgent alert: their needs line in red
+            session.add(
+                Alert(
+                    participant_id=person.id,
+                    trigger="self_harm_urge",
+                    severity="urgent",
+                    source_key=f"diary:{today}",
+                    day=today,
+                    detail="Self-harm urge 4 of 5",
+                )
+            )
+        elif n % 3 == 1:  # a card yesterday: nothing needed, numbers only
+            session.add(DiaryCard(participant_id=person.id, day=today - timedelta(days=1), mood=5))
+        # else: no card since starting, three weeks ago (needed: in orange)
+    session.commit()
+    app.run()
+    cards = [c for c in app.caption if "Week " in c.value and "cards 14d" in c.value]
+    assert len(cards) == 6 + 9
+    assert sum(c.value.startswith(":red[**Urgent") for c in cards) == 1 + 3
+    assert sum(c.value.startswith(":orange[**No card since starting") for c in cards) == 3
+    assert elements(app.main) - before == 3 * 9
