@@ -10,7 +10,9 @@ What it holds: personal triggers, early warning signs, coping steps, people to c
 appointments (provider, date, contact), the medication plan and mutual-help meetings.
 
 A family member sees it only with a consent the participant gives for this category
-(`Category.AFTERCARE`, asked for as a summary): everything but the medication plan. Never by default.
+(`Category.AFTERCARE`, asked for as a summary): everything but the medication plan (and, in a
+program that tracks substance use, the mutual-help meetings unless that consent carries the 42 CFR
+Part 2 elements: see PART2_SECTIONS). Never by default.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize
 from core.errors import ValidationError
 from core.i18n import N_, _, full_date, weekday
-from core.models import AftercarePlanVersion, AppUser, Role, utcnow
+from core.models import AftercarePlanVersion, AppUser, ConsentGrant, Program, Role, utcnow
 from core.program import user_today
 from core.safety import CONTACT_NAME_MAX, CONTACT_PHONE_MAX, Change, Plan, PlanConflict, describe, phone_flag
 
@@ -64,6 +66,11 @@ MEDICATION = (
 )
 TITLES = {k: t for k, t, _ in (*LISTS, PEOPLE, APPOINTMENTS, MEDICATION)}
 NOT_FOR_FAMILY = frozenset({"medication"})  # the family view is the rest of the plan
+# In a program that tracks substance use, the medication plan and mutual-help meetings (AA, NA, SMART…)
+# reveal substance-use disorder treatment: 42 CFR Part 2 data. They leave the app only with a consent
+# carrying Part 2's elements (purpose, typed signature): never in the FHIR hand-off (core/fhir.py),
+# and the family summary shows the meetings only when the aftercare consent carries them.
+PART2_SECTIONS = frozenset({"medication", "meetings"})
 PROVIDER_MAX = 120
 CONTACT_MAX = 120
 
@@ -184,6 +191,39 @@ def _latest(session: Session, participant_id: int):
     ).first()
 
 
+def tracks_substance_use(session: Session, participant_id: int) -> bool:
+    """Whether the participant's program tracks substance use (its aftercare plan's PART2_SECTIONS are
+    then Part 2 data)."""
+    return bool(
+        session.exec(
+            select(Program.substance_use_tracking)
+            .join(AppUser, col(AppUser.program_id) == Program.id)
+            .where(AppUser.id == participant_id)
+        ).first()
+    )
+
+
+def _part2_consent(session: Session, family_id: int, participant_id: int) -> bool:
+    """The family member's current aftercare consent carries the 42 CFR Part 2 elements (purpose,
+    typed signature, when signed) that the substance-use category requires."""
+    now = utcnow()
+    return (
+        session.exec(
+            select(ConsentGrant.id).where(
+                ConsentGrant.participant_id == participant_id,
+                ConsentGrant.family_id == family_id,
+                ConsentGrant.category == Category.AFTERCARE.value,
+                col(ConsentGrant.revoked_at).is_(None),
+                ConsentGrant.expires_at > now,
+                ConsentGrant.purpose != "",
+                ConsentGrant.signature != "",
+                col(ConsentGrant.signed_at).is_not(None),
+            )
+        ).first()
+        is not None
+    )
+
+
 def current_plan(session: Session, actor: Actor, participant_id: int) -> Plan | None:
     """The newest version. A family member (with this category's consent) gets a summary: the plan
     without the medication plan and without who wrote it."""
@@ -194,7 +234,10 @@ def current_plan(session: Session, actor: Actor, participant_id: int) -> Plan | 
         return None
     version, author = row
     if family:
-        shared = {k: v for k, v in version.content.items() if k not in NOT_FOR_FAMILY}
+        hidden = NOT_FOR_FAMILY
+        if tracks_substance_use(session, participant_id) and not _part2_consent(session, actor.id, participant_id):
+            hidden = NOT_FOR_FAMILY | PART2_SECTIONS
+        shared = {k: v for k, v in version.content.items() if k not in hidden}
         return Plan(version.version, shared, version.created_at, "")
     return Plan(version.version, version.content, version.created_at, author)
 

@@ -608,6 +608,10 @@ DISCHARGE_STATUSES = {
     "transferred": "Transferred",
 }
 ENROLMENT_STATES = {"enrolled": "Enrolled", "active": "Active", "discharged": "Discharged"}
+# A discharge day for someone with no start date on file is not before their account was made, nor
+# more than the longest program (PROGRAM_WEEKS_RANGE) and a four-week margin ago: a mistyped year
+# would otherwise close their access at once.
+DISCHARGE_LOOKBACK_DAYS = PROGRAM_WEEKS_RANGE[1] * 7 + 28
 DISCHARGE_ACCESS_DAYS = 90  # default: days a discharged participant still reads their own record
 DISCHARGE_ACCESS_RANGE = (0, 730)
 # --- Program dashboard: small numbers (core/dashboard.py) ----------------------------------------

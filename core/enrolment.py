@@ -14,7 +14,7 @@ sessions without a roll are removed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
@@ -39,6 +39,7 @@ from core.models import (
     table_of,
     utcnow,
 )
+from core.program import user_zone
 
 
 def not_discharged(user_id_column):
@@ -195,12 +196,25 @@ def discharge(
     )
     # A consent granted or sessions generated at this moment wait for the discharge, or are ended by it.
     hold_rows(session, AppUser, col(AppUser.id) == form.participant_id)
-    started_on = session.exec(select(col(AppUser.started_on)).where(AppUser.id == form.participant_id)).one()
+    started_on, created_at = session.exec(
+        select(col(AppUser.started_on), col(AppUser.created_at)).where(AppUser.id == form.participant_id)
+    ).one()
     if started_on is not None and form.day < started_on:
         raise ValidationError.one(
             "day",
             f"That is before they enrolled (their start date is {started_on:%b} {started_on.day}, {started_on.year}).",
         )
+    kept = session.exec(select(col(Discharge.day)).where(Discharge.participant_id == form.participant_id)).first()
+    if started_on is None and form.day != kept:  # (a correction keeping the recorded day stands)
+        # No start date to bound it: their account's first day, and no longer ago than a program.
+        made = created_at.replace(tzinfo=created_at.tzinfo or UTC).astimezone(user_zone(session, form.participant_id))
+        earliest = max(made.date(), form.today - timedelta(days=clinical.DISCHARGE_LOOKBACK_DAYS))
+        if form.day < earliest:
+            raise ValidationError.one(
+                "day",
+                f"That is before they could have been in the program (the earliest is {earliest:%b} "
+                f"{earliest.day}, {earliest.year}): check the year.",
+            )
     now = now or utcnow()
     upsert(
         session,

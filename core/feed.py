@@ -30,6 +30,7 @@ from core.access import Actor, Category, record, record_many, require_role
 from core.config import settings
 from core.db import upsert
 from core.enrolment import not_discharged
+from core.errors import ValidationError
 from core.i18n import N_, _
 from core.models import (
     AppUser,
@@ -68,18 +69,27 @@ def webcal_url(url: str) -> str:
 class FeedStatus:
     on: bool
     since: datetime | None
+    closed: bool = False  # a discharged participant: no feed to offer (its address would answer 404)
 
 
 def feed_status(session: Session, actor: Actor) -> FeedStatus:
     require_role(session, actor, *FEED_ROLES, what="accounts")
     row = session.exec(select(CalendarFeed).where(CalendarFeed.user_id == actor.id)).first()
-    on = row is not None and row.token_hash is not None
-    return FeedStatus(on, row.created_at if row is not None and on else None)
+    closed = actor.role is Role.PARTICIPANT and _discharged(session, actor.id)
+    on = row is not None and row.token_hash is not None and not closed
+    return FeedStatus(on, row.created_at if row is not None and on else None, closed)
+
+
+def closed_message() -> str:
+    """Why a discharged participant has no calendar feed (shown instead of the button)."""
+    return i18n._("Your program has ended, so there is no calendar to add any more: the reminders stopped with it.")
 
 
 def turn_on(session: Session, actor: Actor, *, now: datetime | None = None) -> str:
     """A new private address (any earlier one stops working). Returned once: only its hash is kept."""
     require_role(session, actor, *FEED_ROLES, what="accounts")
+    if actor.role is Role.PARTICIPANT and _discharged(session, actor.id):
+        raise ValidationError.one("calendar", closed_message())  # its address would only answer 404
     token = secrets.token_urlsafe(TOKEN_BYTES)
     upsert(
         session,

@@ -16,7 +16,9 @@ GAD-7 check-ups as QuestionnaireResponses with their Questionnaires and LOINC co
 Observation for each total; the treatment-plan goals as Goals (their weekly ratings as notes); the
 aftercare plan as a CarePlan (appointments as scheduled activities). Never the diary, free-text
 notes, safety plan or family data, and never substance-use (42 CFR Part 2) data: no craving scale,
-AUDIT-C or DAST-10 — those need their own Part 2 consent to the receiving provider.
+AUDIT-C or DAST-10, and in a program that tracks substance use no medication plan or mutual-help
+meetings (the CarePlan says they were left out) — those need their own Part 2 consent to the
+receiving provider.
 
 LOINC codes, checked against loinc.org (LOINC terms are © Regenstrief Institute, free to use):
 - PHQ-9 total 44261-6 (https://loinc.org/44261-6, "Patient Health Questionnaire 9 item (PHQ-9)
@@ -182,15 +184,25 @@ def _goal(goal: goals.GoalView, ratings: list[goals.RatingView], patient: str) -
     )
 
 
-def _care_plan(plan, patient: str, goal_refs: list[str]) -> CarePlan:
+PART2_LEFT_OUT = (
+    "Left out: the medication plan and mutual-help meetings (substance use disorder treatment information "
+    "under 42 CFR Part 2): sharing them needs its own Part 2 consent to the receiving provider."
+)
+
+
+def _care_plan(plan, patient: str, goal_refs: list[str], *, part2: bool = False) -> CarePlan:
+    """The aftercare plan; in a program that tracks substance use (`part2`), without its Part 2 sections
+    (aftercare.PART2_SECTIONS), and a note saying so."""
     notes = []
     for key, title in aftercare.TITLES.items():
-        if key == "appointments":
+        if key == "appointments" or (part2 and key in aftercare.PART2_SECTIONS):
             continue
         values = [plan.content.get(key, "")] if key == "medication" else plan.items(key)
         values = [v if key == "medication" else aftercare.entry(key, v) for v in values if v]
         if values:
             notes.append(Annotation(text=f"{title}: " + "; ".join(values)))
+    if part2:
+        notes.append(Annotation(text=PART2_LEFT_OUT))
     activities = [
         CarePlanActivity(
             detail=CarePlanActivityDetail(
@@ -254,7 +266,8 @@ def handoff_bundle(session: Session, actor: Actor, participant_id: int, *, now: 
         goal_refs.append(ref)
         entries.append((ref, _goal(goal, board.ratings, patient_ref)))
     if plan is not None:
-        entries.append((_urn(), _care_plan(plan, patient_ref, goal_refs)))
+        part2 = aftercare.tracks_substance_use(session, participant_id)
+        entries.append((_urn(), _care_plan(plan, patient_ref, goal_refs, part2=part2)))
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     return Bundle(
         type="collection",

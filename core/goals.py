@@ -14,7 +14,9 @@ them (they are not among `access.FAMILY_SHAREABLE`).
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated
@@ -24,9 +26,9 @@ from sqlmodel import Session, col, select
 
 from core import clinical, i18n, inputs
 from core.access import Action, Actor, Category, authorize
-from core.db import upsert
+from core.db import hold_rows, unit_of, upsert
 from core.errors import ValidationError
-from core.models import GoalRating, TreatmentGoal, utcnow
+from core.models import AppUser, GoalRating, TreatmentGoal, utcnow
 from core.program import user_today
 
 RATING_LOW, RATING_HIGH = clinical.GOAL_RATING_RANGE
@@ -161,15 +163,46 @@ def goals_for(session: Session, actor: Actor, participant_id: int, *, include_re
     return _views(rows)
 
 
-def save_goals(session: Session, actor: Actor, *, participant_id: int, goals: list[dict]) -> list[GoalView]:
+def version_of(goal_list: list[GoalView]) -> str | None:
+    """The version of the goals on the plan, as a save names it (`base_version`): None for no goals,
+    else a fingerprint of each goal's id, place and words (any save that changes them changes it)."""
+    active = sorted((g.id, g.position, g.text, g.measure) for g in goal_list if not g.retired)
+    if not active:
+        return None
+    return hashlib.sha256(json.dumps(active, ensure_ascii=False).encode()).hexdigest()[:20]
+
+
+class GoalsConflict(ValidationError):
+    """Someone saved the goals since the editor was drawn: `current` is what is on the plan now."""
+
+    def __init__(self, current: list[GoalView]):
+        super().__init__(
+            {
+                "goals": "Someone else changed these goals since you opened them: nothing was saved. What you "
+                "typed is still here; compare it with the goals now on the plan (below), then save again."
+            }
+        )
+        self.current = current
+
+
+def save_goals(
+    session: Session, actor: Actor, *, participant_id: int, goals: list[dict], base_version: str | None
+) -> list[GoalView]:
     """Write the plan's goals (the therapist, agreed with the participant). Each row names the goal it
     edits (`id`) or None for a new one; a goal left out is taken off the plan, its ratings kept.
 
+    Versioned like the safety and aftercare plans: `base_version` is `version_of` the goals the editor
+    showed; when someone saved since, nothing is written and GoalsConflict carries the goals now on the
+    plan. The participant's row is held for the check and the write (core.db.hold_rows), so of two saves
+    at the same moment over the same version one is written and the other is told.
+
     Saves once: a new row with the same words as a goal already on the plan is that goal (a resent
-    form or a second tap changes nothing), and one active goal per position is a unique index, so
-    two saves at the same moment cannot both add goals: the second is told to look again."""
+    form or a second tap changes nothing), and one active goal per position is a unique index."""
     authorize(session, actor, participant_id, Category.GOALS, Action.WRITE)
     cleaned = GoalsForm.check(goals=goals).goals
+    if base_version is not None and not (isinstance(base_version, str) and len(base_version) <= 64):
+        raise ValidationError.one("goals", "This form is out of date; open it again.")
+    hold_rows(session, AppUser, col(AppUser.id) == participant_id)
     current = {
         g.id: g
         for g in session.exec(
@@ -178,6 +211,15 @@ def save_goals(session: Session, actor: Actor, *, participant_id: int, goals: li
             )
         ).all()
     }
+    on_plan = _views(sorted(current.values(), key=lambda r: (r.position, r.id or 0)))
+    if [(g["text"], g["measure"]) for g in cleaned] == [(g.text, g.measure) for g in on_plan]:
+        if unit_of(session) is None:
+            session.rollback()
+        return on_plan  # already the plan, word for word (a resent form, a second tap): nothing to write
+    if version_of(on_plan) != base_version:
+        if unit_of(session) is None:
+            session.rollback()  # (lets go of the held row; in a rerun's unit of work, what it did stands)
+        raise GoalsConflict(on_plan)
     unknown = [g["id"] for g in cleaned if g["id"] is not None and g["id"] not in current]
     if unknown:
         raise ValidationError.one("goals", "One of these goals was changed meanwhile; open the plan again.")

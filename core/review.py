@@ -35,6 +35,7 @@ from core import (
 from core.access import Actor
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
+from core.enrolment import Standing, standing
 from core.goals import GoalView, RatingView  # (the Review has a field named goals)
 from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
@@ -83,6 +84,12 @@ class Review:
     goal_ratings: list[RatingView] = field(default_factory=list)  # every weekly rating of them
     aftercare: Plan | None = None  # the relapse-prevention and aftercare plan's newest version
     recovery: recovery.Panel | None = None  # substance-use programs: counters, use, MAT, triggers (#20)
+    standing: Standing | None = None  # where they are in the program: discharged means closed for additions
+
+    @property
+    def closed(self) -> bool:
+        """Discharged: the record is read (and its alerts closed) but nothing is added to it."""
+        return self.standing is not None and self.standing.state == "discharged"
 
     @property
     def target_labels(self) -> dict[str, str]:
@@ -153,4 +160,5 @@ def review_of(
         goal_ratings=plan.ratings,
         aftercare=aftercare.current_plan(session, actor, participant_id),
         recovery=recovery.panel(session, actor, participant_id, since, today),
+        standing=standing(session, actor, participant_id, today),
     )

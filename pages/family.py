@@ -129,7 +129,16 @@ for person in people:
                 st.caption(_("No steps are marked for sharing yet."))
         if Category.AFTERCARE in person.categories:
             st.markdown(_("**{name}'s aftercare plan** (without their medication plan)").format(name=md(first)))
-            aftercare_ui.show(aftercare.current_plan(session, actor, person.participant_id))
+            shared_plan = aftercare.current_plan(session, actor, person.participant_id)
+            aftercare_ui.show(shared_plan)
+            if shared_plan is not None and "meetings" not in shared_plan.content:  # left out (Part 2)
+                st.caption(
+                    _(
+                        "Their mutual-help meetings aren't shown: in this program they are substance use "
+                        "treatment information, shared only with a consent that carries the federal (42 CFR "
+                        "Part 2) elements."
+                    )
+                )
         if Category.SUBSTANCE_USE in person.categories:
             weeks, craving, urges = sharing.substance_use(session, actor, person.participant_id, today)
             chart_widgets.chart(

@@ -154,7 +154,9 @@ st.caption(
     "Titles never say anything private, and you can turn it off at any time."
 )
 new_url = st.session_state.get(FEED_URL)
-if calendar.on:
+if calendar.closed:
+    st.info(feed.closed_message(), icon=":material/event_busy:")
+elif calendar.on:
     st.markdown(_(":green[**On**] since {since}").format(since=local_time(calendar.since, zone)))
     if new_url:
         st.markdown(_("Your calendar address (keep it private; it is shown only now):"))

@@ -64,6 +64,15 @@ except AccessDenied:
     )
     st.stop()
 
+if r.closed and r.standing is not None and r.standing.discharged_on is not None:
+    gone = r.standing.discharged_on
+    st.info(
+        f"{md(person.name) if person is not None else 'This participant'} was discharged on "
+        f"{gone:%b} {gone.day}, {gone.year} ({r.standing.label.removeprefix('Discharged · ').lower()}): "
+        "the record is closed for additions; alerts can still be closed.",
+        icon=":material/lock:",
+    )
+
 st.subheader("The week's card")
 if r.week:
     st.html(week_grid(r.week, r.week_start, r.targets, craving_on=r.craving_on))
@@ -95,13 +104,19 @@ st.subheader("Treatment-plan goals")
 if r.goals:
     goals_ui.progress_chart(r.goals, r.goal_ratings)
 else:
-    st.caption("No goals on the plan yet: agree on 1 to 5 with the participant and write them here.")
-goals_ui.editor(actor, r.participant_id, r.goals)
+    st.caption(
+        "No goals on the plan."
+        if r.closed
+        else "No goals on the plan yet: agree on 1 to 5 with the participant and write them here."
+    )
+if not r.closed:
+    goals_ui.editor(actor, r.participant_id, r.goals)
 
 st.subheader("Relapse-prevention and aftercare plan")
 aftercare_ui.show(r.aftercare)
-with st.expander("Build or change the aftercare plan", icon=":material/route:"):
-    aftercare_ui.editor(actor, r.participant_id, r.aftercare, key=f"aftercare_{r.participant_id}", zone=desk.zone)
+if not r.closed:
+    with st.expander("Build or change the aftercare plan", icon=":material/route:"):
+        aftercare_ui.editor(actor, r.participant_id, r.aftercare, key=f"aftercare_{r.participant_id}", zone=desk.zone)
 
 st.subheader("Homework")
 if not r.homework:
@@ -111,40 +126,46 @@ for h in r.homework:
         st.markdown(
             f"**{md(h.skill_name)}** · {h.status(r.participant_today)}" + (f"  \n{md(h.note)}" if h.note else "")
         )
-        if not h.done and st.button("Remove", key=f"remove_hw_{h.id}", icon=":material/close:"):
+        if not h.done and not r.closed and st.button("Remove", key=f"remove_hw_{h.id}", icon=":material/close:"):
             with session_scope() as session:
                 practice.remove_homework(session, actor, participant_id=chosen_id, homework_id=h.id)
             st.rerun()
-with st.expander("Assign a skill as homework", icon=":material/assignment_add:"):
-    hw_errors = FieldErrors()
-    with st.form("assign_homework", border=False):
-        hw_skill = st.selectbox(
-            "Skill",
-            list(skills_by_id()),
-            index=None,
-            format_func=skills_ui.skill_label,
-            placeholder="Choose a skill",
-            key="hw_skill",
-        )
-        hw_errors.slot("skill")
-        hw_due = st.date_input(
-            "Due (optional)", value=None, min_value=r.participant_today, format="YYYY-MM-DD", key="hw_due"
-        )
-        hw_errors.slot("due_on")
-        # No max_chars: a browser given more than max_chars (a paste) keeps nothing at all.
-        hw_note = st.text_input("Note for the participant (optional)", key="hw_note")
-        hw_errors.slot("note")
-        assign = st.form_submit_button("Assign", type="primary", width="stretch")
-    if assign:
-        try:
-            with session_scope() as session:
-                practice.assign_homework(
-                    session, actor, participant_id=chosen_id, skill_id=hw_skill or "", due_on=hw_due, note=hw_note or ""
-                )
-        except ValidationError as exc:
-            hw_errors.show(with_limits(exc.fields, {"note": (hw_note, HOMEWORK_NOTE_MAX)}))
-        else:
-            st.success(f"Assigned {skills_by_id()[hw_skill].name}. It shows first in their skills library.")
+if not r.closed:
+    with st.expander("Assign a skill as homework", icon=":material/assignment_add:"):
+        hw_errors = FieldErrors()
+        with st.form("assign_homework", border=False):
+            hw_skill = st.selectbox(
+                "Skill",
+                list(skills_by_id()),
+                index=None,
+                format_func=skills_ui.skill_label,
+                placeholder="Choose a skill",
+                key="hw_skill",
+            )
+            hw_errors.slot("skill")
+            hw_due = st.date_input(
+                "Due (optional)", value=None, min_value=r.participant_today, format="YYYY-MM-DD", key="hw_due"
+            )
+            hw_errors.slot("due_on")
+            # No max_chars: a browser given more than max_chars (a paste) keeps nothing at all.
+            hw_note = st.text_input("Note for the participant (optional)", key="hw_note")
+            hw_errors.slot("note")
+            assign = st.form_submit_button("Assign", type="primary", width="stretch")
+        if assign:
+            try:
+                with session_scope() as session:
+                    practice.assign_homework(
+                        session,
+                        actor,
+                        participant_id=chosen_id,
+                        skill_id=hw_skill or "",
+                        due_on=hw_due,
+                        note=hw_note or "",
+                    )
+            except ValidationError as exc:
+                hw_errors.show(with_limits(exc.fields, {"note": (hw_note, HOMEWORK_NOTE_MAX)}))
+            else:
+                st.success(f"Assigned {skills_by_id()[hw_skill].name}. It shows first in their skills library.")
 
 st.subheader("Skills practice")
 chart_widgets.chart(charts.helpfulness, r.practice, owner=r.participant_id)
@@ -212,7 +233,7 @@ if r.screeners:
                 )
         else:
             st.caption(f"{screener_defs[kind].name}: not taken yet (it is offered at intake).")
-        if st.button(
+        if not r.closed and st.button(
             f"Ask for the {screener_defs[kind].name} again",
             key=f"ask_screener_{kind}",
             width="stretch",
@@ -295,6 +316,11 @@ st.download_button(
     width="stretch",
     help="Name, PHQ-9/GAD-7 check-ups with LOINC codes, goals and the aftercare plan; no notes, no substance-use data.",
 )
+if r.craving_on:
+    st.caption(
+        "Left out of the hand-off: the medication plan and mutual-help meetings (substance-use treatment, "
+        "42 CFR Part 2) — sharing them needs its own Part 2 consent."
+    )
 st.download_button(
     "Printable progress report (open, then print)",
     progress_report,

@@ -21,7 +21,12 @@ from core.db import session_scope
 
 log = logging.getLogger("iop")
 
-PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
+PRIVATE = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "X-Content-Type-Options": "nosniff",  # a calendar, never sniffed into something a browser runs
+}
 
 
 def _calendar(token: str) -> bytes | None:

@@ -82,8 +82,11 @@ def progress_chart(goal_list: list[goals.GoalView], ratings: list[goals.RatingVi
 
 def editor(actor: Actor, participant_id: int, goal_list: list[goals.GoalView]) -> None:
     """The therapist writes the plan's goals (agreed with the participant): up to five rows, each a
-    goal and how you'll both know. Blank rows are ignored; a goal cleared is taken off the plan."""
+    goal and how you'll both know. Blank rows are ignored; a goal cleared is taken off the plan.
+    The save names the version of the goals the form was drawn from (kept in the session: the rerun
+    that submits reads the goals afresh), so a colleague's newer save is never silently undone."""
     key = f"goals_{participant_id}"
+    st.session_state.setdefault(f"{key}_base", goals.version_of(goal_list))
     if st.session_state.pop("goals_written", None) == participant_id:
         st.success("Goals saved. The participant sees them on Today and My progress.", icon=":material/check_circle:")
     with st.expander("Write or change the goals", icon=":material/flag:", expanded=not goal_list):
@@ -108,10 +111,26 @@ def editor(actor: Actor, participant_id: int, goal_list: list[goals.GoalView]) -
         if saved:
             try:
                 with session_scope() as session:
-                    goals.save_goals(session, actor, participant_id=participant_id, goals=rows)
+                    saved_goals = goals.save_goals(
+                        session,
+                        actor,
+                        participant_id=participant_id,
+                        goals=rows,
+                        base_version=st.session_state[f"{key}_base"],
+                    )
+            except goals.GoalsConflict as conflict:
+                errors.show(conflict.fields)
+                st.warning(
+                    "Someone else changed these goals since you opened them: nothing was saved. What you typed "
+                    "is still here; compare it with the goals now on the plan, then tap Save again to keep yours."
+                )
+                if conflict.current:
+                    goal_lines(conflict.current)
+                st.session_state[f"{key}_base"] = goals.version_of(conflict.current)
             except ValidationError as exc:
                 errors.show(exc.fields)
                 st.error("The goals aren't saved yet — everything typed is still here.")
             else:
+                st.session_state[f"{key}_base"] = goals.version_of(saved_goals)
                 st.session_state["goals_written"] = participant_id
                 st.rerun()

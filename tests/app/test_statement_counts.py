@@ -58,8 +58,9 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     "Caseload": ("dr.chen", "pages/caseload.py", 9),
     # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one); + the aftercare plan (one);
     # + recovery (#20): the program's options, the counters (two, always), the cards' use/triggers/MAT
-    # (one UNION), the triggers map (cards, practice): six
-    "Review": ("dr.chen", "pages/review.py", 30),
+    # (one UNION), the triggers map (cards, practice): six; + where they are in the program (one query,
+    # core.enrolment.standing): a discharged participant's record offers no editors
+    "Review": ("dr.chen", "pages/review.py", 31),
     "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 15),
 }

@@ -90,6 +90,7 @@ from core.models import (
     ProgramSession,
     RecoveryCounter,
     RiskFollowup,
+    TreatmentGoal,
 )
 from core.seed import DEMO_PASSWORD
 from core.skills import skills_by_id
@@ -1113,6 +1114,21 @@ case(
 # treatment-plan goals ------------------------------------------------------------------------------
 
 
+CURRENT = "(the version on the plan now)"  # a valid save names the goals it was drawn from
+
+
+def _goals_version(session, participant_id) -> str | None:
+    """The version of the goals on the plan (read directly: the call's own gate decides access)."""
+    if not isinstance(participant_id, int) or isinstance(participant_id, bool) or not 0 < participant_id < 2**31:
+        return None
+    rows = session.scalars(
+        select(TreatmentGoal).where(
+            col(TreatmentGoal.participant_id) == participant_id, col(TreatmentGoal.retired_at).is_(None)
+        )
+    ).all()
+    return goals.version_of([goals.GoalView(r.id, r.position, r.text, r.measure, False) for r in rows])
+
+
 def _goals_check(session, w, a, saved):
     expected = [
         (expect_line(g.get("text") or ""), expect_line(g.get("measure") or ""))
@@ -1139,9 +1155,11 @@ case(
             min_size=1,
             max_size=clinical.GOALS_MAX,
         ),
+        base_version=st.just(CURRENT),
     ),
     hostile=lambda w: dict(
         participant_id=hostile_id(w.ids),
+        base_version=st.one_of(wrong_type(), st.none(), st.text(max_size=80)),
         goals=st.one_of(
             wrong_type(),
             st.lists(
@@ -1160,7 +1178,13 @@ case(
             st.just([{"id": None, "text": "a", "measure": "b"}] * 30),
         ),
     ),
-    call=lambda s, w, a: goals.save_goals(s, w.rivera, participant_id=a["participant_id"], goals=a["goals"]),
+    call=lambda s, w, a: goals.save_goals(
+        s,
+        w.rivera,
+        participant_id=a["participant_id"],
+        goals=a["goals"],
+        base_version=_goals_version(s, a["participant_id"]) if a["base_version"] == CURRENT else a["base_version"],
+    ),
     check=_goals_check,
     gate=frozenset({"participant_id"}),
     tables=("treatment_goal", "audit_event"),

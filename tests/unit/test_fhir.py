@@ -72,7 +72,9 @@ def test_the_bundle_round_trips_and_holds_the_checkups_goals_and_aftercare_plan(
     [visit] = plan.activity
     assert str(visit.detail.scheduledPeriod.start) == (today + timedelta(days=9)).isoformat()
     assert visit.detail.description == "Dr. Lee · 555-0199"
-    assert any("Paydays" in n.text for n in plan.note) and any("Sertraline" in n.text for n in plan.note)
+    assert any("Paydays" in n.text for n in plan.note)
+    # The demo program tracks substance use: the medication plan and meetings are Part 2 data, left out.
+    assert not any("Sertraline" in n.text for n in plan.note) and any("Part 2" in n.text for n in plan.note)
     assert len(plan.goal) == len(on_plan)
     refs = {e.fullUrl for e in bundle.entry}
     assert all(r.subject.reference in refs for r in _of(bundle, "Observation"))
@@ -115,6 +117,7 @@ def test_hostile_goal_words_travel_as_data(session, demo):
         rivera,
         participant_id=alex.id,
         goals=[{"id": None, "text": '"}]},{"resourceType":"Patient" ![x](y)', "measure": "<b>weekly</b>"}],
+        base_version=goals.version_of(goals.goals_for(session, rivera, alex.id)),
     )
     bundle = Bundle.model_validate_json(fhir.handoff_json(session, rivera, alex.id))
     [goal] = _of(bundle, "Goal")

@@ -385,7 +385,11 @@ def test_strangers_are_refused_every_arc_reader_and_writer_and_each_refusal_is_o
     therapist = people.actor(people.therapist)
     today = user_today(session, quinn.id)
     first = goals.save_goals(
-        session, therapist, participant_id=quinn.id, goals=[{"id": None, "text": "g", "measure": "m"}]
+        session,
+        therapist,
+        participant_id=quinn.id,
+        goals=[{"id": None, "text": "g", "measure": "m"}],
+        base_version=None,
     )
     sid = session.exec(select(ProgramSession.id).where(ProgramSession.participant_id == quinn.id)).first()
     calls = {
@@ -403,7 +407,7 @@ def test_strangers_are_refused_every_arc_reader_and_writer_and_each_refusal_is_o
             s, a, participant_id=quinn.id, day=today, status="completed", today=today
         ),
         "goals.save_goals": lambda s, a: goals.save_goals(
-            s, a, participant_id=quinn.id, goals=[{"id": None, "text": "h", "measure": "m"}]
+            s, a, participant_id=quinn.id, goals=[{"id": None, "text": "h", "measure": "m"}], base_version=None
         ),
         "goals.rate_goals": lambda s, a: goals.rate_goals(
             s, a, participant_id=quinn.id, week_start=goals.week_of(today), ratings={first[0].id: 3}
@@ -466,9 +470,13 @@ def test_hostile_values_in_every_arc_form_get_a_message_never_a_traceback(sessio
             session, therapist, participant_id=quinn.id, day=bad, status=bad, today=today, keep_family_consent=bad
         ),
         lambda: goals.save_goals(
-            session, therapist, participant_id=quinn.id, goals=[{"id": None, "text": bad, "measure": bad}]
+            session,
+            therapist,
+            participant_id=quinn.id,
+            goals=[{"id": None, "text": bad, "measure": bad}],
+            base_version=bad,
         ),
-        lambda: goals.save_goals(session, therapist, participant_id=quinn.id, goals=bad),
+        lambda: goals.save_goals(session, therapist, participant_id=quinn.id, goals=bad, base_version=None),
         lambda: goals.rate_goals(session, quinn, participant_id=quinn.id, week_start=bad, ratings=bad),
         lambda: aftercare.save_plan(session, therapist, participant_id=quinn.id, content=bad, base_version=None),
         lambda: recovery.set_counter(session, quinn, participant_id=quinn.id, substance=bad, start_on=bad, shown=bad),
