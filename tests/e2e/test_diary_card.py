@@ -6,6 +6,7 @@ import sqlite3
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import Server, fits, log_in, login_cookie, open_app, settle
 
@@ -173,10 +174,14 @@ def test_a_double_tap_on_save_saves_once_and_says_saved_once(counted, phone, art
     settle(phone)
     phone.get_by_role("button", name="Save my card").dblclick()
     settle(phone)
-    phone.get_by_text("Saved. Thank you for checking in.").wait_for()
+    # The second tap's run may start after settle() has seen the first one end (the browser sends it a
+    # moment later), so wait on the page the taps end with: "Saved" exactly once, never "Changes saved".
+    main = phone.locator("[data-testid='stMain']")
+    expect(main.get_by_text("Saved. Thank you for checking in.")).to_have_count(1)
+    settle(phone)
     phone.screenshot(path=artifacts / "diary-double-tap.png")
-    main = phone.locator("[data-testid='stMain']").inner_text()
-    assert main.count("Saved. Thank you for checking in.") == 1 and "Changes saved" not in main
+    text = main.inner_text()
+    assert text.count("Saved. Thank you for checking in.") == 1 and "Changes saved" not in text
     assert [mood for _, mood in cards_on(counted, "gray", day)] == [3]
 
 
