@@ -56,19 +56,17 @@ def main() -> None:
         i18n.apply()  # the account's language (participants and family), else English
         if actor is None:
             page = st.navigation(
-                [st.Page(auth.login_screen, title=_("Log in"), icon=":material/login:", url_path="login")],
+                nav.everywhere(auth.login_screen, title=_("Log in"), icon=":material/login:", url_path="login"),
                 position="hidden",
             )
         elif auth.must_choose_password():
             page = st.navigation(
-                [
-                    st.Page(
-                        auth.choose_password_screen,
-                        title=_("Choose your password"),
-                        icon=":material/key:",
-                        url_path="choose-password",
-                    )
-                ],
+                nav.everywhere(
+                    auth.choose_password_screen,
+                    title=_("Choose your password"),
+                    icon=":material/key:",
+                    url_path="choose-password",
+                ),
                 position="hidden",
             )
             crisis.crisis_button(actor.program_id)  # crisis help first, as on every screen

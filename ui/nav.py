@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import streamlit as st
 
 from core import enrolment
@@ -86,19 +89,54 @@ def offered(actor: Actor, path: str, left: Remaining) -> bool:
     return left.may(NEEDS.get(path, Use.WRITE))
 
 
+# Every screen's own address (/today, /caseload, ...): Streamlit names a page after its file.
+ADDRESSES = sorted({Path(path).stem for pages in PAGES.values() for path, _title, _icon in pages})
+# The address Streamlit gives a role's first page is the app's root ("/"), so its own name
+# (/today, /caseload) would match no page: Streamlit then shows "Page not found" over the screen.
+# The first page is registered under this name instead, and again, hidden, under its own.
+HOME = "home"
+
+
+def address(path: str) -> str:
+    return Path(path).stem
+
+
 def pages_for(actor: Actor) -> list[st.Page]:
     """The router's pages: the role's, those a discharged participant no longer uses kept out of the
-    menu (still routed: opened by URL, their guard shows the closing word, not an error)."""
+    menu (still routed: opened by URL, their guard shows the closing word, not an error).
+
+    The first page opens at "/" and, from a bookmark, at its own address too (a second, hidden
+    entry for the same file, registered last so the menu's links and `st.switch_page` still pick
+    the first)."""
     left = remaining(actor)
-    return [
+    pages = [
         st.Page(
             path,
             title=_(title),
             icon=icon,
             default=index == 0,
+            url_path=HOME if index == 0 else None,
             visibility="visible" if offered(actor, path, left) else "hidden",
         )
         for index, (path, title, icon) in enumerate(PAGES[actor.role])
+    ]
+    first, title, icon = PAGES[actor.role][0]
+    return [*pages, st.Page(first, title=_(title), icon=icon, url_path=address(first), visibility="hidden")]
+
+
+def everywhere(screen: Callable[[], None], *, title: str, icon: str, url_path: str) -> list[st.Page]:
+    """The one screen a person may have before the app (logging in, choosing a password), at its
+    own address and, hidden, at every screen's: a bookmark opened after the login has lapsed shows
+    the login, not Streamlit's "Page not found" over it, and once logged in the run that follows
+    opens that address's screen (the hidden entry has the same address, so the same page key) when
+    the role has it, else the role's first page."""
+    return [
+        st.Page(screen, title=title, icon=icon, url_path=url_path, default=True),
+        *(
+            st.Page(screen, title=title, icon=icon, url_path=name, visibility="hidden")
+            for name in ADDRESSES
+            if name != url_path
+        ),
     ]
 
 

@@ -74,6 +74,26 @@ def test_log_in_reload_log_out(server, phone, artifacts, username):
     assert HOMES[username] not in body(phone)
 
 
+def test_a_bookmark_opened_after_the_login_lapsed_shows_the_login_then_that_screen(server, phone, artifacts):
+    """A participant bookmarked My cards; their login has lapsed. The address shows the login (not
+    Streamlit's "Page not found" box, which also made the form unusable until closed), and logging
+    in opens My cards. The role's first page, opened by its own name (/today), is that page too."""
+    open_app(phone, server.url)  # (a server no session has opened yet serves pages/ by itself)
+    open_app(phone, f"{server.url}/my_cards")
+    phone.get_by_role("button", name="Log in").wait_for()
+    assert phone.get_by_text("Page not found").count() == 0
+    log_in(phone, "alex")
+    phone.get_by_role("heading", name="My cards").wait_for()
+    assert phone.url.endswith("/my_cards")
+    assert "Overall mood today" not in body(phone)
+    phone.screenshot(path=artifacts / "bookmark-my-cards-after-login.png")
+
+    open_app(phone, f"{server.url}/today")  # a new session: the cookie logs them in
+    phone.get_by_text(HOMES["alex"]).wait_for()
+    assert phone.get_by_text("Page not found").count() == 0
+    assert phone.url.endswith("/today")
+
+
 def test_crisis_help_is_one_tap_from_home(server, phone, artifacts):
     open_app(phone, server.url)
     log_in(phone, "dana")
