@@ -10,16 +10,22 @@ actor = auth.guard(Role.PARTICIPANT)
 
 from core import alerts, practice
 from core.db import session_scope
+from core.enrolment import Use
 from core.program import user_today
+from core.screening import suggests_crisis
 from core.skills import catalogue, search, skill, skills_by_id
-from ui import crisis
+from ui import crisis, nav
 from ui import skills as ui
 from ui.text import md
 
+# After discharge the skills stay theirs to read and try; homework, favourites and the practice log
+# (their record, for the therapist) belong to the program.
+left = nav.remaining(actor)
+in_program = left.may(Use.WRITE)
 with session_scope() as session:
     today = user_today(session, actor.id)
-    homework = practice.homework_for(session, actor, actor.id)
-    favourites = practice.favourites(session, actor, actor.id)
+    homework = practice.homework_for(session, actor, actor.id) if in_program else []
+    favourites = practice.favourites(session, actor, actor.id) if in_program else []
 
 opened = skill(st.query_params.get("skill", ""), current())
 if opened:
@@ -27,7 +33,9 @@ if opened:
         del st.query_params["skill"]
         st.rerun()
     assigned = next((h for h in homework if h.skill_id == opened.id and not h.done), None)
-    ui.skill_page(actor, opened, favourite=opened.id in favourites, homework=assigned, today=today)
+    ui.skill_page(
+        actor, opened, favourite=opened.id in favourites, homework=assigned, today=today, in_program=in_program
+    )
     st.stop()
 
 st.title(_("Skills"))
@@ -40,17 +48,24 @@ query = st.text_input(
     _("Find a skill"),
     placeholder=_("e.g. can't sleep, craving, angry at someone"),
     key="skill_search",
+    max_chars=alerts.SEARCH_MAX,
     icon=":material/search:",
 )
 if query.strip():
-    with session_scope() as session:
-        crisis_words = alerts.screen_search(session, actor, query=query, day=today)
+    if in_program:  # a match also tells their therapist (a review alert)
+        with session_scope() as session:
+            crisis_words = alerts.screen_search(session, actor, query=query, day=today)
+    else:  # discharged: no one's caseload any more; the crisis lines still answer
+        crisis_words = suggests_crisis(query)
     if crisis_words:
         # Only the people who can help now and the safety plan: a list of skills under a crisis
         # panel reads as "try one of these instead".
         with st.container(border=True, key="search_crisis"):
             st.markdown(_("**If you are thinking about hurting yourself, please reach someone now.**"))
-            st.page_link("pages/safety_plan.py", label=_("Open my safety plan"), icon=":material/health_and_safety:")
+            if left.may(Use.READ):
+                st.page_link(
+                    "pages/safety_plan.py", label=_("Open my safety plan"), icon=":material/health_and_safety:"
+                )
             crisis.resource_list(actor.program_id)
     else:
         found = search(query, catalogue(current()))

@@ -56,5 +56,6 @@ def show(actor: Actor, left: Remaining) -> None:
         st.page_link("pages/aftercare.py", label=_("My aftercare plan"), icon=":material/route:")
         st.page_link("pages/my_cards.py", label=_("My cards"), icon=":material/calendar_view_week:")
         st.page_link("pages/progress.py", label=_("My progress"), icon=":material/monitoring:")
-    st.write(_("The coping tools are still here whenever you need them."))
+    st.write(_("The skills and coping tools are still here whenever you need them."))
+    st.page_link("pages/skills.py", label=_("Skills"), icon=":material/self_improvement:")
     st.page_link("pages/tools.py", label=_("Coping tools"), icon=":material/air:")

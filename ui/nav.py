@@ -63,7 +63,7 @@ NEEDS: dict[str, Use] = {
     "pages/today.py": Use.HOME,
     "pages/my_cards.py": Use.READ,
     "pages/checkups.py": Use.WRITE,
-    "pages/skills.py": Use.WRITE,  # homework, favourites and practice, around the skill cards
+    "pages/skills.py": Use.TOOLS,  # the skills to read and try; homework, favourites and logging only in the program
     "pages/tools.py": Use.TOOLS,
     "pages/practice.py": Use.WRITE,
     "pages/progress.py": Use.READ,

@@ -13,7 +13,7 @@ from core.access import Actor
 from core.db import session_scope
 from core.practice import HomeworkView, PracticeView
 from core.skills import Skill, catalogue
-from ui.coping import TOOL_WIDGETS, practice_form
+from ui.coping import RECORD_TOOLS, TOOL_WIDGETS, practice_form
 from ui.coping import skill_label as skill_label  # pages/review.py reads it from here
 from ui.i18n import _, current, short_day, skill_name
 from ui.text import md
@@ -82,7 +82,11 @@ def homework_list(items: list[HomeworkView], today: date, *, link: bool = True) 
 # --- the skill page --------------------------------------------------------------------------
 
 
-def skill_page(actor: Actor, skill: Skill, *, favourite: bool, homework: HomeworkView | None, today: date) -> None:
+def skill_page(
+    actor: Actor, skill: Skill, *, favourite: bool, homework: HomeworkView | None, today: date, in_program: bool = True
+) -> None:
+    """One skill: what it is, when it helps, its steps, and trying it. `in_program` False (discharged):
+    the same page without the favourite switch, the practice log or a tool that is itself a record."""
     st.caption(skill.module_name)
     st.title(skill.name)
     st.markdown(f"*{skill.summary}*")
@@ -92,7 +96,7 @@ def skill_page(actor: Actor, skill: Skill, *, favourite: bool, homework: Homewor
             + (f"\n\n{md(homework.note)}" if homework.note else ""),
             icon=":material/assignment:",
         )
-    if st.toggle(_("Favourite"), value=favourite, key=f"fav_{skill.id}") != favourite:
+    if in_program and st.toggle(_("Favourite"), value=favourite, key=f"fav_{skill.id}") != favourite:
         with session_scope() as session:
             practice.set_favourite(session, actor, actor.id, skill.id, not favourite)
         st.rerun()
@@ -104,10 +108,10 @@ def skill_page(actor: Actor, skill: Skill, *, favourite: bool, homework: Homewor
     st.markdown("\n".join(f"{n}. {step}" for n, step in enumerate(skill.steps, 1)))
     st.subheader(_("Try it"))
     st.write(skill.practice)
-    if skill.tool:
+    if skill.tool and (in_program or skill.tool not in RECORD_TOOLS):
         with st.container(border=True):
             TOOL_WIDGETS[skill.tool](actor, key=f"{skill.id}_tool")
-    if skill.tool != "thought_record":
+    if in_program and skill.tool not in RECORD_TOOLS:
         with st.expander(_("Log a practice of this skill"), icon=":material/edit_note:"):
             practice_form(actor, key=f"log_{skill.id}", skill_id=skill.id)
 

@@ -27,10 +27,11 @@ READING = {
     "pages/safety_plan.py",
     "pages/aftercare.py",
     "pages/tools.py",
+    "pages/skills.py",  # to read and try; no homework, favourites or practice log
     "pages/account.py",
     "pages/sharing.py",  # who sees what, and stopping it, is never taken away
 }
-CLOSED = {"pages/today.py", "pages/tools.py", "pages/account.py", "pages/sharing.py"}
+CLOSED = {"pages/today.py", "pages/tools.py", "pages/skills.py", "pages/account.py", "pages/sharing.py"}
 # Each screen as itself (not the closing word): a line only that screen draws.
 OWN = {
     "pages/my_cards.py": "My cards",
@@ -138,8 +139,8 @@ def test_after_the_period_today_says_who_to_contact_and_nothing_of_the_record(ap
     assert CLOSING in shown and "Your therapist was Dr. " in shown
     assert "You can still read" not in shown
     links = {link.proto.page for link in app.get("page_link")}
-    assert links == {"", "tools", "account", "sharing"}  # the menu (Today, Coping tools, My account, Family
-    # sharing) and the tools link
+    assert links == {"", "tools", "skills", "account", "sharing"}  # the menu (Today, Skills, Coping tools, My
+    # account, Family sharing) and the tools link
 
 
 def test_the_coping_tools_stay_without_the_practice_log_or_thought_record(app, database_url):
@@ -152,6 +153,67 @@ def test_the_coping_tools_stay_without_the_practice_log_or_thought_record(app, d
     app.run()
     assert "Your program has ended, so practice is no longer logged" in texts(app)
     assert not [b for b in app.button if b.label == "Save practice"]
+
+
+@pytest.mark.parametrize("phase", ["within", "after"])
+def test_the_skills_stay_to_read_and_try_without_homework_favourites_or_the_log(app, database_url, phase):
+    """Alex has homework due and favourites: in the program the library leads with them (and the gate
+    would still let them be read within the period), so only the page's own rule keeps them out."""
+    _phase(database_url, phase)
+    log_in(app, "alex")
+    refused = _refusals(database_url)
+    open_page(app, "pages/skills.py")
+    shown = texts(app)
+    assert "From your therapist" not in shown and "Favourites" not in shown and "Homework done" not in shown
+    assert len([e for e in app.expander if " skills" in e.label]) >= 6  # every module, to browse
+    app.query_params["skill"] = "halt"
+    app.run()
+    assert app.title[0].value == "HALT" and "Steps" in texts(app)
+    assert not [t for t in app.toggle if t.label == "Favourite"]
+    assert not [e for e in app.expander if e.label.startswith("Log a practice")]
+    app.query_params["skill"] = "thought_record"  # the skill is there to read; its record-keeping tool is not
+    app.run()
+    assert app.title[0].value == "Thought record" and "Steps" in texts(app)
+    assert not [t for t in app.text_area if t.key and "thought_record_tool" in t.key]
+    assert _refusals(database_url) == refused
+
+
+def test_the_skill_page_in_the_program_has_favourite_the_log_and_the_thought_record(app, database_url):
+    """(The same steps in the program, so the test above fails if its checks go.)"""
+    log_in(app, "alex")
+    open_page(app, "pages/skills.py")
+    assert "From your therapist" in texts(app)
+    app.query_params["skill"] = "halt"
+    app.run()
+    assert [t for t in app.toggle if t.label == "Favourite"]
+    assert [e for e in app.expander if e.label.startswith("Log a practice")]
+    app.query_params["skill"] = "thought_record"
+    app.run()
+    assert [t for t in app.text_area if t.key and "thought_record_tool" in t.key]
+
+
+@pytest.mark.parametrize("phase", ["within", "after"])
+def test_a_crisis_search_after_discharge_shows_the_crisis_lines_and_opens_no_alert(app, database_url, phase):
+    _phase(database_url, phase)
+    log_in(app, "alex")
+    open_page(app, "pages/skills.py")
+    alerts_before = _alerts(database_url)
+    refused = _refusals(database_url)
+    app.text_input(key="skill_search").input("I want to kill myself").run()
+    shown = texts(app)
+    assert "please reach someone now" in shown and "988" in shown
+    assert not [b for b in app.button if b.key and b.key.startswith("found_")]
+    safety_link = [link for link in app.page_link if link.label == "Open my safety plan"]
+    assert bool(safety_link) == (phase == "within")  # the plan is theirs to read only within the period
+    assert _alerts(database_url) == alerts_before  # no one's caseload: nothing routed, nothing refused
+    assert _refusals(database_url) == refused
+
+
+def _alerts(database_url) -> int:
+    from core.models import Alert
+
+    with Session(db.engine_for(database_url)) as session:
+        return session.exec(select(func.count(col(Alert.id)))).one()
 
 
 def test_the_practice_log_is_there_before_discharge(app, database_url):

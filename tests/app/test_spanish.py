@@ -384,7 +384,7 @@ def test_a_discharged_participants_today_is_spanish(app):
         in drawn
     )
     assert re.search(r"hasta el [a-záéíóú]+, \d{1,2} de [a-z]+\.", drawn)  # "jueves, 25 de febrero."
-    assert "comunícate con" in drawn and "Las herramientas para afrontar siguen aquí" in drawn
+    assert "comunícate con" in drawn and "Las habilidades y las herramientas para afrontar siguen aquí" in drawn
     assert untranslated(app) == []
 
 

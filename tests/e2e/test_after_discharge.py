@@ -51,7 +51,13 @@ def test_after_the_period_today_the_menu_and_an_old_address(closed, phone, artif
     body = phone.get_by_test_id("stPopoverBody")
     body.wait_for()
     links = [t.strip() for t in body.get_by_role("link").all_inner_texts()]
-    assert [link.split("\n")[-1].strip() for link in links] == ["Today", "Coping tools", "Family sharing", "My account"]
+    assert [link.split("\n")[-1].strip() for link in links] == [
+        "Today",
+        "Skills",
+        "Coping tools",
+        "Family sharing",
+        "My account",
+    ]
     phone.screenshot(path=artifacts / "discharged-after-menu-390.png")
     assert login_cookie(phone), "the re-login cookie was never stored"
 
@@ -83,7 +89,13 @@ def test_the_desktop_top_bar_offers_the_same_four(closed, desk, artifacts):
     log_in(desk, "sam")
     desk.get_by_text("Your time in the program has ended", exact=False).wait_for()
     titles = [t.strip() for t in desk.get_by_test_id("stTopNavLink").all_inner_texts()]
-    assert [t.split("\n")[-1].strip() for t in titles] == ["Today", "Coping tools", "Family sharing", "My account"]
+    assert [t.split("\n")[-1].strip() for t in titles] == [
+        "Today",
+        "Skills",
+        "Coping tools",
+        "Family sharing",
+        "My account",
+    ]
     desk.screenshot(path=artifacts / "discharged-after-desk-1280.png")
 
 
