@@ -106,8 +106,9 @@ def pages_for(actor: Actor) -> list[st.Page]:
     menu (still routed: opened by URL, their guard shows the closing word, not an error).
 
     The first page opens at "/" and, from a bookmark, at its own address too (a second, hidden
-    entry for the same file, registered last so the menu's links and `st.switch_page` still pick
-    the first)."""
+    entry for the same file, registered after the first so the menu's links and `st.switch_page`
+    still pick the first); another role's address opens this role's first page at "/" (Streamlit
+    alone would show "Page not found" over it)."""
     left = remaining(actor)
     pages = [
         st.Page(
@@ -121,7 +122,20 @@ def pages_for(actor: Actor) -> list[st.Page]:
         for index, (path, title, icon) in enumerate(PAGES[actor.role])
     ]
     first, title, icon = PAGES[actor.role][0]
-    return [*pages, st.Page(first, title=_(title), icon=icon, url_path=address(first), visibility="hidden")]
+    own = {address(path) for path, _title, _icon in PAGES[actor.role]}
+    elsewhere = [  # another role's screen (an old link, a shared device): this role's first page
+        st.Page(_to_first(first), title=_(title), icon=icon, url_path=name, visibility="hidden")
+        for name in ADDRESSES
+        if name not in own
+    ]
+    return [*pages, st.Page(first, title=_(title), icon=icon, url_path=address(first), visibility="hidden"), *elsewhere]
+
+
+def _to_first(first: str) -> Callable[[], None]:
+    def go() -> None:
+        st.switch_page(first)  # (to "/", so the address shown is the screen drawn)
+
+    return go
 
 
 def everywhere(screen: Callable[[], None], *, title: str, icon: str, url_path: str) -> list[st.Page]:

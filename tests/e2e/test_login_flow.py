@@ -77,7 +77,8 @@ def test_log_in_reload_log_out(server, phone, artifacts, username):
 def test_a_bookmark_opened_after_the_login_lapsed_shows_the_login_then_that_screen(server, phone, artifacts):
     """A participant bookmarked My cards; their login has lapsed. The address shows the login (not
     Streamlit's "Page not found" box, which also made the form unusable until closed), and logging
-    in opens My cards. The role's first page, opened by its own name (/today), is that page too."""
+    in opens My cards. The role's first page, opened by its own name (/today), is that page too; another
+    role's address (/caseload) opens their own first page."""
     open_app(phone, server.url)  # (a server no session has opened yet serves pages/ by itself)
     open_app(phone, f"{server.url}/my_cards")
     phone.get_by_role("button", name="Log in").wait_for()
@@ -92,6 +93,12 @@ def test_a_bookmark_opened_after_the_login_lapsed_shows_the_login_then_that_scre
     phone.get_by_text(HOMES["alex"]).wait_for()
     assert phone.get_by_text("Page not found").count() == 0
     assert phone.url.endswith("/today")
+
+    open_app(phone, f"{server.url}/caseload")  # another role's screen: their own first page, at "/"
+    phone.get_by_text(HOMES["alex"]).wait_for()
+    assert phone.get_by_text("Page not found").count() == 0
+    assert phone.url == f"{server.url}/"
+    assert "participants assigned to you" not in body(phone)
 
 
 def test_crisis_help_is_one_tap_from_home(server, phone, artifacts):
