@@ -220,10 +220,12 @@ for kind, history in r.checkups.items():
         if language:
             st.caption("The participant answered the official Spanish version; its items are shown here in English.")
         st.dataframe(
-            [
-                {"Item": item.text, "Answer": item.choices[answer]}
-                for item, answer in zip(definitions[kind].items, latest.answers, strict=False)
-            ],
+            review_ui.rows(
+                [
+                    {"Item": item.text, "Answer": item.choices[answer]}
+                    for item, answer in zip(definitions[kind].items, latest.answers, strict=False)
+                ]
+            ),
             hide_index=True,
             width="stretch",
         )
@@ -244,10 +246,12 @@ if r.screeners:
                 f"{latest.total}, {latest.band.lower()})"
             ):
                 st.dataframe(
-                    [
-                        {"Item": item.text, "Answer": item.choices[answer]}
-                        for item, answer in zip(screener_defs[kind].items, latest.answers, strict=False)
-                    ],
+                    review_ui.rows(
+                        [
+                            {"Item": item.text, "Answer": item.choices[answer]}
+                            for item, answer in zip(screener_defs[kind].items, latest.answers, strict=False)
+                        ]
+                    ),
                     hide_index=True,
                     width="stretch",
                 )

@@ -16,7 +16,15 @@ colleague's save made since is what the form shows, and what a save is checked a
 
 from __future__ import annotations
 
+import pyarrow as pa
 import streamlit as st
+
+
+def rows(records: list[dict]) -> pa.Table:
+    """Rows of plain text for `st.dataframe`, as the Arrow table it sends: handed a list of dicts,
+    Streamlit builds a pandas frame and converts that to Arrow on every rerun (Review draws six such
+    tables; pandas was most of their cost). The columns keep the first row's order."""
+    return pa.Table.from_pylist(records)
 
 
 def _flag(what: str, participant_id: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pyarrow as pa
 import streamlit as st
 
 from core import clinical, practice
@@ -20,19 +21,21 @@ from ui.text import md
 
 
 def practice_table(entries: list[PracticeView]) -> None:
-    st.dataframe(
-        [
-            {
-                _("Day"): short_day(e.day),
-                _("Skill"): skill_name(e.skill_id, e.skill_name),
-                _("Situation"): e.situation,
-                _("Before"): str(e.distress_before),
-                _("After"): "" if e.distress_after is None else str(e.distress_after),
-                _("Helped"): _(clinical.HELPED_CHOICES[e.helped]) if e.helped in clinical.HELPED_CHOICES else "",
-                _("Note"): e.note,
-            }
-            for e in entries
-        ],
+    st.dataframe(  # an Arrow table: Streamlit turns a list of dicts into pandas first, on every rerun
+        pa.Table.from_pylist(
+            [
+                {
+                    _("Day"): short_day(e.day),
+                    _("Skill"): skill_name(e.skill_id, e.skill_name),
+                    _("Situation"): e.situation,
+                    _("Before"): str(e.distress_before),
+                    _("After"): "" if e.distress_after is None else str(e.distress_after),
+                    _("Helped"): _(clinical.HELPED_CHOICES[e.helped]) if e.helped in clinical.HELPED_CHOICES else "",
+                    _("Note"): e.note,
+                }
+                for e in entries
+            ]
+        ),
         hide_index=True,
         width="stretch",
     )
