@@ -138,3 +138,18 @@ def test_a_discharged_record_offers_no_editor_even_when_the_session_says_one_is_
     assert "the record is closed for additions" in texts(app)
     assert editor_widgets(app) == []
     assert not {b.label for b in app.button} & (OPENERS | {"Save the goals", "Save the aftercare plan", "Assign"})
+
+
+def test_a_flag_for_someone_elses_participant_opens_nothing_and_is_refused(app, database_url):
+    """dr.rivera's participant, asked for by dr.chen with every editor flagged open in the session: the
+    gate refuses the record before anything is drawn, editors included."""
+    log_in(app, "dr.chen")
+    open_page(app, "pages/review.py")
+    alex = _actor(database_url, "alex")  # on dr.rivera's caseload, not dr.chen's
+    for what in ("goals", "aftercare", "homework"):
+        app.session_state[f"review_editing_{what}_{alex.id}"] = True
+    app.query_params["p"] = str(alex.id)
+    app.run()
+    assert "You don't have access to that record" in texts(app)
+    assert editor_widgets(app) == []
+    assert not {b.label for b in app.button} & (OPENERS | {"Save the goals", "Save the aftercare plan", "Assign"})
