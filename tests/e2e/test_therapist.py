@@ -121,3 +121,8 @@ def test_review_editors_open_with_one_tap_on_a_phone(server, phone, artifacts):
     settle(phone)
     phone.get_by_role("button", name="Change the goals").wait_for()
     assert phone.get_by_label("Goal 1", exact=True).count() == 0
+    # A thought record of this week, open: one element now, a paragraph per part (ui/skills.py).
+    record = phone.get_by_text("Automatic thought:").first
+    record.scroll_into_view_if_needed()
+    assert "Situation:" in record.locator("xpath=ancestor::*[@data-testid='stMarkdownContainer'][1]").inner_text()
+    phone.screenshot(path=artifacts / "therapist-review-390-thought-record.png")
