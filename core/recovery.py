@@ -582,7 +582,7 @@ def triggers_map(counts: list[TriggerCount]) -> go.Figure:
         if any(values)
     ]
     height = 140 + 34 * len(labels)
-    return go.Figure(
+    return charts.Figure(
         data=traces,
         layout={
             "title": {"text": title, "x": 0, "font": {"size": 16}},

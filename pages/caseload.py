@@ -42,6 +42,10 @@ search = search_col.text_input("Find a participant", placeholder="Name")
 only_needing = filter_col.toggle("Needs attention only")
 shown = [r for r in rows if search.strip().lower() in r.name.lower() and (r.needs(today) or not only_needing)]
 PAGE = 30  # a long caseload opens with its first 30, needs first; the rest one tap away
+# Every person's link opens Review. Given the script's path, st.page_link resolves it against the
+# working directory on every call (a getcwd and a realpath per person); given the page itself (the
+# same script the router registered, so the same page), it only looks it up: found once per run.
+REVIEW = st.Page("pages/review.py")
 
 
 def score(name: str, total, band) -> str:
@@ -79,7 +83,7 @@ def row_card(r: Row) -> None:
     needs = r.needs(today)
     with st.container(border=True, key=f"caseload_row_{r.participant_id}"):
         st.page_link(
-            "pages/review.py",
+            REVIEW,
             label=f"**{md(r.name)}**",
             query_params={"p": str(r.participant_id)},
             icon=":material/person:",
@@ -139,7 +143,7 @@ if discharged:
     with st.expander(f"Discharged ({len(discharged)})"):
         for person in discharged:
             st.page_link(
-                "pages/review.py",
+                REVIEW,
                 label=f"{md(person.name)} · {clinical.DISCHARGE_STATUSES.get(person.status, person.status)} · "
                 f"{person.discharged_on:%b} {person.discharged_on.day}",
                 query_params={"p": str(person.id)},

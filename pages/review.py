@@ -18,6 +18,7 @@ from ui import aftercare as aftercare_ui
 from ui import charts as chart_widgets
 from ui import goals as goals_ui
 from ui import recovery as recovery_ui
+from ui import review as review_ui
 from ui import skills as skills_ui
 from ui.diary import week_grid
 from ui.forms import FieldErrors, with_limits
@@ -109,14 +110,30 @@ else:
         if r.closed
         else "No goals on the plan yet: agree on 1 to 5 with the participant and write them here."
     )
-if not r.closed:
-    goals_ui.editor(actor, r.participant_id, r.goals)
+# Each editor is one tap away (ui/review.py): most reruns of Review read, and build no form.
+if not r.closed and review_ui.opened(
+    "goals",
+    r.participant_id,
+    "Change the goals" if r.goals else "Write the goals",
+    icon=":material/flag:",
+    prefix=f"goals_{r.participant_id}_",
+):
+    with st.container(border=True):
+        goals_ui.editor(actor, r.participant_id, r.goals)
+        review_ui.close_button("goals", r.participant_id, "Close the goals without saving")
 
 st.subheader("Relapse-prevention and aftercare plan")
 aftercare_ui.show(r.aftercare)
-if not r.closed:
-    with st.expander("Build or change the aftercare plan", icon=":material/route:"):
+if not r.closed and review_ui.opened(
+    "aftercare",
+    r.participant_id,
+    "Build or change the aftercare plan",
+    icon=":material/route:",
+    prefix=f"aftercare_{r.participant_id}_",
+):
+    with st.container(border=True):
         aftercare_ui.editor(actor, r.participant_id, r.aftercare, key=f"aftercare_{r.participant_id}", zone=desk.zone)
+        review_ui.close_button("aftercare", r.participant_id, "Close the aftercare plan without saving")
 
 st.subheader("Homework")
 if not r.homework:
@@ -130,8 +147,10 @@ for h in r.homework:
             with session_scope() as session:
                 practice.remove_homework(session, actor, participant_id=chosen_id, homework_id=h.id)
             st.rerun()
-if not r.closed:
-    with st.expander("Assign a skill as homework", icon=":material/assignment_add:"):
+if not r.closed and review_ui.opened(
+    "homework", r.participant_id, "Assign a skill as homework", icon=":material/assignment_add:", prefix="hw_"
+):
+    with st.container(border=True):
         hw_errors = FieldErrors()
         with st.form("assign_homework", border=False):
             hw_skill = st.selectbox(
@@ -166,6 +185,7 @@ if not r.closed:
                 hw_errors.show(with_limits(exc.fields, {"note": (hw_note, HOMEWORK_NOTE_MAX)}))
             else:
                 st.success(f"Assigned {skills_by_id()[hw_skill].name}. It shows first in their skills library.")
+        review_ui.close_button("homework", r.participant_id, "Close without assigning")
 
 st.subheader("Skills practice")
 chart_widgets.chart(charts.helpfulness, r.practice, owner=r.participant_id)
@@ -200,10 +220,12 @@ for kind, history in r.checkups.items():
         if language:
             st.caption("The participant answered the official Spanish version; its items are shown here in English.")
         st.dataframe(
-            [
-                {"Item": item.text, "Answer": item.choices[answer]}
-                for item, answer in zip(definitions[kind].items, latest.answers, strict=False)
-            ],
+            review_ui.rows(
+                [
+                    {"Item": item.text, "Answer": item.choices[answer]}
+                    for item, answer in zip(definitions[kind].items, latest.answers, strict=False)
+                ]
+            ),
             hide_index=True,
             width="stretch",
         )
@@ -224,10 +246,12 @@ if r.screeners:
                 f"{latest.total}, {latest.band.lower()})"
             ):
                 st.dataframe(
-                    [
-                        {"Item": item.text, "Answer": item.choices[answer]}
-                        for item, answer in zip(screener_defs[kind].items, latest.answers, strict=False)
-                    ],
+                    review_ui.rows(
+                        [
+                            {"Item": item.text, "Answer": item.choices[answer]}
+                            for item, answer in zip(screener_defs[kind].items, latest.answers, strict=False)
+                        ]
+                    ),
                     hide_index=True,
                     width="stretch",
                 )

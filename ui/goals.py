@@ -84,53 +84,51 @@ def editor(actor: Actor, participant_id: int, goal_list: list[goals.GoalView]) -
     """The therapist writes the plan's goals (agreed with the participant): up to five rows, each a
     goal and how you'll both know. Blank rows are ignored; a goal cleared is taken off the plan.
     The save names the version of the goals the form was drawn from (kept in the session: the rerun
-    that submits reads the goals afresh), so a colleague's newer save is never silently undone."""
+    that submits reads the goals afresh), so a colleague's newer save is never silently undone.
+    Review draws it only once its "Change the goals" button was tapped (ui/review.py)."""
     key = f"goals_{participant_id}"
     st.session_state.setdefault(f"{key}_base", goals.version_of(goal_list))
     if st.session_state.pop("goals_written", None) == participant_id:
         st.success("Goals saved. The participant sees them on Today and My progress.", icon=":material/check_circle:")
-    with st.expander("Write or change the goals", icon=":material/flag:", expanded=not goal_list):
-        errors = FieldErrors()
-        with st.form(f"goal_editor_{participant_id}", border=False):
-            rows = []
-            for number in range(1, clinical.GOALS_MAX + 1):
-                existing = goal_list[number - 1] if number <= len(goal_list) else None
-                text = st.text_input(
-                    f"Goal {number}", value=existing.text if existing else "", key=f"{key}_text_{number}"
+    errors = FieldErrors()
+    with st.form(f"goal_editor_{participant_id}", border=False):
+        rows = []
+        for number in range(1, clinical.GOALS_MAX + 1):
+            existing = goal_list[number - 1] if number <= len(goal_list) else None
+            text = st.text_input(f"Goal {number}", value=existing.text if existing else "", key=f"{key}_text_{number}")
+            measure = st.text_input(
+                f"How we'll know (goal {number})",
+                value=existing.measure if existing else "",
+                key=f"{key}_measure_{number}",
+                placeholder="e.g. 3 evenings a week without drinking, counted on the diary card",
+            )
+            errors.slot(f"goal_{number}")
+            rows.append({"id": existing.id if existing else None, "text": text, "measure": measure})
+        errors.slot("goals")
+        saved = st.form_submit_button("Save the goals", type="primary", width="stretch")
+    if saved:
+        try:
+            with session_scope() as session:
+                saved_goals = goals.save_goals(
+                    session,
+                    actor,
+                    participant_id=participant_id,
+                    goals=rows,
+                    base_version=st.session_state[f"{key}_base"],
                 )
-                measure = st.text_input(
-                    f"How we'll know (goal {number})",
-                    value=existing.measure if existing else "",
-                    key=f"{key}_measure_{number}",
-                    placeholder="e.g. 3 evenings a week without drinking, counted on the diary card",
-                )
-                errors.slot(f"goal_{number}")
-                rows.append({"id": existing.id if existing else None, "text": text, "measure": measure})
-            errors.slot("goals")
-            saved = st.form_submit_button("Save the goals", type="primary", width="stretch")
-        if saved:
-            try:
-                with session_scope() as session:
-                    saved_goals = goals.save_goals(
-                        session,
-                        actor,
-                        participant_id=participant_id,
-                        goals=rows,
-                        base_version=st.session_state[f"{key}_base"],
-                    )
-            except goals.GoalsConflict as conflict:
-                errors.show(conflict.fields)
-                st.warning(
-                    "Someone else changed these goals since you opened them: nothing was saved. What you typed "
-                    "is still here; compare it with the goals now on the plan, then tap Save again to keep yours."
-                )
-                if conflict.current:
-                    goal_lines(conflict.current)
-                st.session_state[f"{key}_base"] = goals.version_of(conflict.current)
-            except ValidationError as exc:
-                errors.show(exc.fields)
-                st.error("The goals aren't saved yet — everything typed is still here.")
-            else:
-                st.session_state[f"{key}_base"] = goals.version_of(saved_goals)
-                st.session_state["goals_written"] = participant_id
-                st.rerun()
+        except goals.GoalsConflict as conflict:
+            errors.show(conflict.fields)
+            st.warning(
+                "Someone else changed these goals since you opened them: nothing was saved. What you typed "
+                "is still here; compare it with the goals now on the plan, then tap Save again to keep yours."
+            )
+            if conflict.current:
+                goal_lines(conflict.current)
+            st.session_state[f"{key}_base"] = goals.version_of(conflict.current)
+        except ValidationError as exc:
+            errors.show(exc.fields)
+            st.error("The goals aren't saved yet — everything typed is still here.")
+        else:
+            st.session_state[f"{key}_base"] = goals.version_of(saved_goals)
+            st.session_state["goals_written"] = participant_id
+            st.rerun()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pyarrow as pa
 import streamlit as st
 
 from core import clinical, recovery
@@ -276,7 +277,7 @@ def review_section(panel: recovery.Panel) -> None:
             }
             for day, substance, amount, unit in uses
         ]
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch")  # (no pandas on the way)
     else:
         st.caption("No use recorded on the cards in these weeks.")
     for line in panel.mat:

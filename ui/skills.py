@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pyarrow as pa
 import streamlit as st
 
 from core import clinical, practice
@@ -20,19 +21,21 @@ from ui.text import md
 
 
 def practice_table(entries: list[PracticeView]) -> None:
-    st.dataframe(
-        [
-            {
-                _("Day"): short_day(e.day),
-                _("Skill"): skill_name(e.skill_id, e.skill_name),
-                _("Situation"): e.situation,
-                _("Before"): str(e.distress_before),
-                _("After"): "" if e.distress_after is None else str(e.distress_after),
-                _("Helped"): _(clinical.HELPED_CHOICES[e.helped]) if e.helped in clinical.HELPED_CHOICES else "",
-                _("Note"): e.note,
-            }
-            for e in entries
-        ],
+    st.dataframe(  # an Arrow table: Streamlit turns a list of dicts into pandas first, on every rerun
+        pa.Table.from_pylist(
+            [
+                {
+                    _("Day"): short_day(e.day),
+                    _("Skill"): skill_name(e.skill_id, e.skill_name),
+                    _("Situation"): e.situation,
+                    _("Before"): str(e.distress_before),
+                    _("After"): "" if e.distress_after is None else str(e.distress_after),
+                    _("Helped"): _(clinical.HELPED_CHOICES[e.helped]) if e.helped in clinical.HELPED_CHOICES else "",
+                    _("Note"): e.note,
+                }
+                for e in entries
+            ]
+        ),
         hide_index=True,
         width="stretch",
     )
@@ -43,21 +46,26 @@ def thought_record_view(r: practice.ThoughtView) -> None:
         f"{md(e['name'])} {e['before']}%" + (f" → {e['after']}%" if e.get("after") is not None else "")
         for e in r.emotions
     )
-    st.markdown(_("**Situation:** {situation}").format(situation=md(r.situation)))
-    st.markdown(_("**Emotions:** {feelings}").format(feelings=feelings))
-    st.markdown(_("**Automatic thought:** {automatic_thought}").format(automatic_thought=md(r.automatic_thought)))
+    parts = [
+        _("**Situation:** {situation}").format(situation=md(r.situation)),
+        _("**Emotions:** {feelings}").format(feelings=feelings),
+        _("**Automatic thought:** {automatic_thought}").format(automatic_thought=md(r.automatic_thought)),
+    ]
     if r.evidence_for:
-        st.markdown(_("**Evidence for:** {text}").format(text=md(r.evidence_for)))
+        parts.append(_("**Evidence for:** {text}").format(text=md(r.evidence_for)))
     if r.evidence_against:
-        st.markdown(_("**Evidence against:** {text}").format(text=md(r.evidence_against)))
+        parts.append(_("**Evidence against:** {text}").format(text=md(r.evidence_against)))
     if r.balanced_thought:
-        st.markdown(
+        parts.append(
             (
                 _("**Balanced thought:** {thought} (believe it {belief}%)")
                 if r.balanced_belief is not None
                 else _("**Balanced thought:** {thought}")
             ).format(thought=md(r.balanced_thought), belief=r.balanced_belief)
         )
+    # One element, a paragraph each: Review lists every thought record of eight weeks, and an element
+    # per line was four to six for each (every element is work on every rerun).
+    st.markdown("\n\n".join(parts))
 
 
 # --- homework --------------------------------------------------------------------------------

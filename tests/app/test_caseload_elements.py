@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from core.models import Alert, AppUser, CaseloadAssignment, DiaryCard, Role
 from core.program import user_today
-from tests.app.conftest import log_in
+from tests.app.conftest import log_in, open_page
 
 
 def elements(node) -> int:
@@ -60,3 +60,28 @@ def test_each_person_on_the_caseload_is_three_elements_whatever_they_need(app, s
     assert sum(c.value.startswith(":red[**Urgent") for c in cards) == 1 + 3
     assert sum(c.value.startswith(":orange[**No card since starting") for c in cards) == 3
     assert elements(app.main) - before == 3 * 9
+
+
+def test_each_persons_link_is_the_routers_review_page_with_their_id(app, session):
+    """The links are handed the page itself (resolved once per run, pages/caseload.py), not its path:
+    each must still be the very page the router registered (same script hash as the menu's Review)
+    and carry that person's id."""
+    log_in(app, "dr.chen")
+    open_page(app, "pages/caseload.py")
+    chen = session.exec(select(AppUser).where(AppUser.username == "dr.chen")).one()
+    ids = {
+        name: pid
+        for name, pid in session.exec(
+            select(AppUser.name, AppUser.id)
+            .join(CaseloadAssignment, CaseloadAssignment.participant_id == AppUser.id)
+            .where(CaseloadAssignment.therapist_id == chen.id)
+        )
+    }
+    menu = [link for link in app.page_link if link.proto.page == "review" and not link.proto.query_string]
+    people = [link for link in app.page_link if link.proto.page == "review" and link.proto.query_string]
+    assert len(menu) == 1 and menu[0].proto.page_script_hash
+    assert len(people) >= 5
+    for link in people:
+        assert link.proto.page_script_hash == menu[0].proto.page_script_hash
+        name = link.value.strip("*").split(" · ")[0]
+        assert link.proto.query_string == f"p={ids[name]}", (link.value, link.proto.query_string)

@@ -62,6 +62,8 @@ def test_the_therapist_writes_goals_on_review_and_a_sixth_is_impossible_a_blank_
     app.selectbox[0].select(next(o for o in app.selectbox[0].options if o.startswith("Alex")))
     app.run()
     assert "Treatment-plan goals" in texts(app)
+    assert not [t for t in app.text_input if t.label.startswith("Goal ")]  # read first: the editor is one tap away
+    next(b for b in app.button if b.label in {"Change the goals", "Write the goals"}).click().run()
     goal_inputs = [t for t in app.text_input if t.label.startswith("Goal ")]
     assert len(goal_inputs) == 5  # five rows: a sixth goal cannot even be typed
     alex, _ = _alex(database_url)

@@ -155,6 +155,7 @@ def test_a_long_homework_note_is_kept_and_says_how_much_to_cut(app, session):
     open_page(app, "pages/review.py")
     pasted = "After work, before the drive home. " * 10  # 350 characters
     over = len(pasted) - clinical.HOMEWORK_NOTE_MAX
+    next(b for b in app.button if b.label == "Assign a skill as homework").click().run()  # opens the form
     app.selectbox(key="hw_skill").select("halt")
     app.text_input(key="hw_note").input(pasted)
     app.button(key="FormSubmitter:assign_homework-Assign").click().run()

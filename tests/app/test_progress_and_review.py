@@ -95,6 +95,7 @@ def test_review_shows_homework_practice_and_thought_records_and_assigns_homework
     assert any("Automatic thought" in m.value for m in app.markdown)
     assert any("Distress before" in c.proto.spec for c in app.get("plotly_chart"))  # the helpfulness chart
 
+    next(b for b in app.button if b.label == "Assign a skill as homework").click().run()  # opens the form
     app.button(key="FormSubmitter:assign_homework-Assign").click().run()  # no skill chosen
     assert "Choose a skill from the list." in [e.value for e in app.error]
     app.selectbox(key="hw_skill").select("halt")

@@ -35,8 +35,13 @@ def test_a_discharged_participants_review_offers_no_editors_and_says_why(app, da
     assert not labels & {"Save the goals", "Save the aftercare plan", "Assign", "Remove"}, labels
     assert not [b for b in app.button if b.label.startswith("Ask for the")]
     assert not [t for t in app.text_input if (t.key or "").startswith("goals_")]
-    assert "Build or change the aftercare plan" not in [e.label for e in app.expander]
-    assert "Assign a skill as homework" not in [e.label for e in app.expander]
+    # Not even the taps that open an editor (ui/review.py).
+    assert not labels & {
+        "Write the goals",
+        "Change the goals",
+        "Build or change the aftercare plan",
+        "Assign a skill as homework",
+    }, labels
     # Everything is still read: the week, the check-ups, the alerts.
     assert "Check-ups" in shown and "Alerts" in shown
 
@@ -47,14 +52,18 @@ def test_someone_still_in_the_program_gets_the_editors_and_no_such_sentence(app,
     _choose(app, "Bailey")
     assert not app.exception
     assert "record is closed" not in texts(app)
+    labels = {b.label for b in app.button}
+    assert {"Change the goals", "Build or change the aftercare plan", "Assign a skill as homework"} <= labels, labels
+    assert "Save the goals" not in labels  # each editor is one tap away, and built only then
+    next(b for b in app.button if b.label == "Change the goals").click().run()
     assert "Save the goals" in {b.label for b in app.button}
-    assert "Assign a skill as homework" in [e.label for e in app.expander]
 
 
 def test_a_goals_save_over_a_colleagues_newer_goals_is_refused_and_keeps_what_was_typed(app, database_url):
     log_in(app, "dr.rivera")
     open_page(app, "pages/review.py")
     _choose(app, "Alex")
+    next(b for b in app.button if b.label == "Change the goals").click().run()  # the editor opens with one tap
     alex, rivera = _user(database_url, "alex"), _user(database_url, "dr.rivera")
     with Session(db.engine_for(database_url)) as session:  # a colleague adds a goal meanwhile
         drawn = goals.goals_for(session, rivera, alex.id)

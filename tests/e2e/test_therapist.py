@@ -82,3 +82,47 @@ def test_review_on_a_phone(server, phone, artifacts):
     phone.get_by_role("heading", name="Homework").scroll_into_view_if_needed()
     phone.get_by_text("Thought record").first.wait_for()
     phone.screenshot(path=artifacts / "therapist-review-390-homework.png")
+
+
+def test_review_editors_open_with_one_tap_on_a_phone(server, phone, artifacts):
+    """#22: Review draws no form until an editor is asked for. One tap on "Change the goals" opens the
+    goals editor for this participant; it saves, the goal reads back above it, and it folds away again."""
+    signed_in_at(phone, server.url, "dr.chen", "review")  # Bailey
+    phone.locator("table.iop-grid").wait_for(timeout=60_000)
+    heading = phone.get_by_role("heading", name="Treatment-plan goals")
+    heading.scroll_into_view_if_needed()
+    assert phone.get_by_role("button", name="Save the goals").count() == 0  # read first: no form built
+    assert phone.get_by_label("Goal 1", exact=True).count() == 0
+    opener = phone.get_by_role("button", name="Change the goals").or_(
+        phone.get_by_role("button", name="Write the goals")
+    )
+    opener.first.scroll_into_view_if_needed()
+    assert fits(phone)
+    phone.screenshot(path=artifacts / "therapist-review-390-editors-closed.png")
+
+    opener.first.click()  # one tap
+    settle(phone)
+    goal = phone.get_by_label("Goal 1", exact=True)
+    goal.wait_for()
+    goal.fill("Walk to the pharmacy on my own, twice a week")
+    phone.get_by_label("How we'll know (goal 1)", exact=True).fill("Ticked on the card each time")
+    goal.scroll_into_view_if_needed()
+    assert fits(phone)
+    phone.screenshot(path=artifacts / "therapist-review-390-goals-editor-open.png")
+    phone.get_by_role("button", name="Save the goals").click()
+    settle(phone)
+    phone.get_by_text("Goals saved.").first.wait_for()
+    # Read back in the plan's read-only list above the editor, which stays open until closed.
+    phone.get_by_text("Walk to the pharmacy on my own, twice a week").first.wait_for()
+    assert phone.get_by_label("Goal 1", exact=True).input_value() == "Walk to the pharmacy on my own, twice a week"
+    phone.screenshot(path=artifacts / "therapist-review-390-goals-saved.png")
+
+    phone.get_by_role("button", name="Close the goals without saving").click()
+    settle(phone)
+    phone.get_by_role("button", name="Change the goals").wait_for()
+    assert phone.get_by_label("Goal 1", exact=True).count() == 0
+    # A thought record of this week, open: one element now, a paragraph per part (ui/skills.py).
+    record = phone.get_by_text("Automatic thought:").first
+    record.scroll_into_view_if_needed()
+    assert "Situation:" in record.locator("xpath=ancestor::*[@data-testid='stMarkdownContainer'][1]").inner_text()
+    phone.screenshot(path=artifacts / "therapist-review-390-thought-record.png")

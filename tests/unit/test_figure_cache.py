@@ -86,3 +86,38 @@ def test_memory_is_bounded_least_recently_used_first():
     cache.get(0, lambda: figure)
     cache.get(1, lambda: figure)
     assert cache.builds == 5  # 0 was still there, 1 was built again
+
+
+# --- what st.plotly_chart is handed: the dict worked out once per figure -------------------------------
+
+
+def test_a_built_figure_works_out_its_dict_once_and_it_is_plotlys_own():
+    """`st.plotly_chart` calls `to_dict()` on every draw; a cached figure answers with the dict made on
+    the first call (no deep copy, no walk of its arrays), equal to what a plain Plotly figure gives."""
+    import plotly.graph_objects as go
+
+    figure = charts.mood(rows([4, 5, 6]))
+    assert isinstance(figure, charts.Figure)
+    first = figure.to_dict()
+    assert figure.to_dict() is first  # the same dict, not rebuilt
+    assert first == go.Figure(figure).to_dict()  # what Plotly itself would send
+    assert json.loads(figure.to_json()) == json.loads(go.Figure(figure).to_json())
+
+
+def test_every_figure_builder_makes_the_cached_kind():
+    """A builder that called go.Figure(...) itself would still draw, but pay the deep copy on every
+    rerun again: only charts.Figure subclasses it."""
+    import ast
+    from pathlib import Path
+
+    core = Path(charts.__file__).parent
+    for path in sorted(core.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Figure":
+                target = node.func.value
+                assert not (isinstance(target, ast.Name) and target.id == "go"), f"{path.name}:{node.lineno}"
+
+
+def test_figures_of_other_data_never_share_a_dict():
+    a, b = charts.mood(rows([4, 5, 6])), charts.mood(rows([1, 2, 3]))
+    assert a.to_dict() is not b.to_dict() and moods_drawn(a) == [4, 5, 6] and moods_drawn(b) == [1, 2, 3]
