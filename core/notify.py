@@ -475,6 +475,18 @@ def _minute_time(minute: int) -> time:
     return time(minute // 60, minute % 60)
 
 
+def _stored_minute(value: object) -> int | None:
+    """A minute of the day as stored, or None for one out of range. The form never writes one and the
+    table has no CHECK: a script's or an import's 1440 made `time(24, 0)` raise inside the worker's
+    tick, before delivery, so no email left the outbox for anyone (urgent alerts included)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60 else None
+
+
+def _remind_minute(value: object) -> int:
+    found = _stored_minute(value)
+    return DEFAULT_REMIND_MINUTE if found is None else found
+
+
 def in_quiet_hours(minute_of_day: int, start: int | None, end: int | None) -> bool:
     """Quiet hours may run past midnight (22:00–07:00)."""
     if start is None or end is None or start == end:
@@ -616,7 +628,7 @@ def schedule_reminders(session: Session, now: datetime) -> int:
     for setting, user_id, program_id, own_zone, program_zone in rows:
         zone = _first_zone(own_zone, program_zone)
         day = _local(now, zone).date()
-        moment = datetime.combine(day, _minute_time(setting.remind_minute), zone)
+        moment = datetime.combine(day, _minute_time(_remind_minute(setting.remind_minute)), zone)
         if moment <= now < moment + REMINDER_GRACE:
             people.append(_Due(saved_id(user_id), program_id, day, zone, setting))
     if not people:
@@ -981,7 +993,7 @@ def _recipients(session: Session, claims: list[Claim]) -> dict[int, _Recipient]:
         .where(col(AppUser.id).in_(ids))
     ).all()
     return {
-        uid: _Recipient(email, active, _first_zone(own, program), (qs, qe))
+        uid: _Recipient(email, active, _first_zone(own, program), (_stored_minute(qs), _stored_minute(qe)))
         for uid, email, active, own, program, qs, qe in rows
     }
 
@@ -1650,13 +1662,13 @@ def my_settings(session: Session, actor: Actor) -> MySettings:
     user = session.get_one(AppUser, actor.id)  # (require_role found the account)
     row = session.exec(select(NotificationSetting).where(NotificationSetting.user_id == actor.id)).first()
     row = row or NotificationSetting(user_id=actor.id, remind_minute=DEFAULT_REMIND_MINUTE)
-    quiet = (row.quiet_start_minute, row.quiet_end_minute)
+    quiet = (_stored_minute(row.quiet_start_minute), _stored_minute(row.quiet_end_minute))
     return MySettings(
         user.email or "",
         row.diary_reminder,
         row.checkup_reminder,
         row.homework_reminder,
-        _minute_time(row.remind_minute),
+        _minute_time(_remind_minute(row.remind_minute)),
         _minute_time(quiet[0]) if quiet[0] is not None else None,
         _minute_time(quiet[1]) if quiet[1] is not None else None,
         user_zone(session, actor.id).key,
@@ -1750,7 +1762,7 @@ def remind_minute_of(session: Session, user_id: int) -> int:
     minute = session.exec(
         select(NotificationSetting.remind_minute).where(NotificationSetting.user_id == user_id)
     ).first()
-    return DEFAULT_REMIND_MINUTE if minute is None else minute
+    return _remind_minute(minute)
 
 
 # --- what therapists see: an alert's notifications, escalations waiting for a lead ------------------

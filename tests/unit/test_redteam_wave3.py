@@ -1,0 +1,89 @@
+"""Red team, wave 3 (core and routes): odd data in the notification worker, the login-cookie and
+calendar-feed routes. Each test either failed before its fix (said in its docstring) or keeps an
+attempt that found nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core import notify
+from core.models import AppUser, NotificationSetting
+from core.notify import Kind, Status
+from tests.smtp_server import smtp_server, use_smtp
+from tests.unit.test_notify import DAY, EVENING, _outbox, _staff, _urgent_card
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"remind_minute": 24 * 60},  # 24:00, written by a script or an old import, not by the form
+        {"remind_minute": -1},
+    ],
+)
+def test_one_odd_reminder_row_does_not_stop_urgent_alert_emails(session, people, monkeypatch, odd):
+    """A reminder setting out of range (the form never writes one; the table has no CHECK) made
+    `time(24, 0)` raise inside schedule_reminders, every tick, before delivery: no email left the
+    outbox for anyone, urgent alerts included, while the worker logged the same error forever."""
+    _staff(session, people)
+    quinn = people.participant()
+    odd_one = people.participant("odd", name="Odd Row")
+    row = session.get(AppUser, odd_one.id)
+    row.email = "odd@example.org"
+    session.add(row)
+    session.add(NotificationSetting(user_id=odd_one.id, diary_reminder=True, **odd))
+    session.commit()
+    with smtp_server() as (inbox, port):
+        use_smtp(monkeypatch, port)
+        _urgent_card(session, quinn)
+        for minutes in (0, 1, 2):  # the odd row's moment, whatever the tick, may come around
+            notify.tick(now=EVENING + timedelta(minutes=minutes, seconds=5))
+    urgent = _outbox(session, kind=Kind.URGENT_ALERT)
+    assert [m.status for m in urgent] == [Status.SENT]
+    assert len(inbox.messages) >= 1
+
+
+def test_odd_quiet_hours_do_not_stop_delivery_to_everyone(session, people, monkeypatch):
+    """Quiet hours out of range (0 to 99:00) put every moment "in quiet hours", and the end of them
+    raised `time(99, 0)` while delivering that person's reminder: the tick stopped there, every tick."""
+    _staff(session, people)
+    quinn = people.participant()
+    odd_one = people.participant("odd", name="Odd Row")
+    row = session.get(AppUser, odd_one.id)
+    row.email = "odd@example.org"
+    session.add(row)
+    session.add(
+        NotificationSetting(user_id=odd_one.id, diary_reminder=True, quiet_start_minute=0, quiet_end_minute=99 * 60)
+    )
+    notify.enqueue(
+        session,
+        dedupe_key=f"diary:{odd_one.id}:{DAY}",
+        kind=Kind.DIARY_REMINDER,
+        subject="s",
+        body="b",
+        recipient_id=odd_one.id,
+        program_id=people.program.id,
+        now=EVENING,
+    )
+    session.commit()
+    with smtp_server() as (inbox, port):
+        use_smtp(monkeypatch, port)
+        _urgent_card(session, quinn)
+        notify.tick(now=EVENING + timedelta(seconds=5))
+    assert [m.status for m in _outbox(session, kind=Kind.URGENT_ALERT)] == [Status.SENT]
+    assert [m.status for m in _outbox(session, kind=Kind.DIARY_REMINDER)] == [Status.SENT]  # no quiet hours
+
+
+def test_an_odd_reminder_row_still_shows_the_persons_settings_and_calendar(session, people):
+    """The same odd row broke the person's own Reminders screen (my_settings) and their calendar feed."""
+    from core import feed
+
+    quinn = people.participant()
+    session.add(NotificationSetting(user_id=quinn.id, remind_minute=24 * 60, quiet_start_minute=-5, quiet_end_minute=7))
+    session.commit()
+    mine = notify.my_settings(session, quinn)
+    assert (mine.remind_at.hour, mine.quiet_start, mine.quiet_end) == (20, None, mine.quiet_end)
+    url = feed.turn_on(session, quinn)
+    body = feed.calendar_for_token(session, url.rsplit("/", 1)[1].removesuffix(".ics"))
+    assert body is not None and b"BEGIN:VCALENDAR" in body
