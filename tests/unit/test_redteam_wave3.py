@@ -87,3 +87,89 @@ def test_an_odd_reminder_row_still_shows_the_persons_settings_and_calendar(sessi
     url = feed.turn_on(session, quinn)
     body = feed.calendar_for_token(session, url.rsplit("/", 1)[1].removesuffix(".ics"))
     assert body is not None and b"BEGIN:VCALENDAR" in body
+
+
+# --- the login-cookie and calendar routes (ui/session_routes.py, ui/feed_routes.py), called as ASGI ---
+
+
+def _call(handler, body: bytes | list[bytes] = b"", *, headers=None, method="POST", path_params=None):
+    """One request to a route handler, as the server passes it; returns (response, chunks left unread)."""
+    import asyncio
+
+    from starlette.requests import Request
+
+    scope = {
+        "type": "http",
+        "method": method,
+        "path": "/",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+        "query_string": b"",
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "path_params": path_params or {},
+    }
+    chunks = [body] if isinstance(body, bytes) else list(body)
+
+    async def receive():
+        if chunks:
+            return {"type": "http.request", "body": chunks.pop(0), "more_body": bool(chunks)}
+        return {"type": "http.disconnect"}
+
+    response = asyncio.run(handler(Request(scope, receive)))
+    return response, len(chunks)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"null", b"[]", b"1", b'"x"', b'{"code": {"a": 1}}', b'{"code": "\\u0000"}', b"\xff\xfe", b'{"code": 12}'],
+)
+def test_the_cookie_route_answers_odd_bodies_without_a_cookie(database_url, body):
+    from ui import session_routes
+
+    response, _left = _call(session_routes.set_login_cookie, body)
+    assert response.status_code in (400, 410) and "set-cookie" not in response.headers
+
+
+def test_a_deeply_nested_body_is_a_bad_request_not_a_server_error(database_url):
+    """1,000 '[' fit in the 1 KB a hand-off may be: json.loads raised RecursionError, which the route
+    did not catch (only ValueError and the like), so anyone could make the server log a traceback and
+    answer 500."""
+    from ui import session_routes
+
+    response, _left = _call(session_routes.set_login_cookie, b"[" * 1000)
+    assert response.status_code == 400
+
+
+def test_a_huge_body_is_refused_before_it_is_all_read(database_url):
+    """The route read the whole body (up to the server's upload limit, 200 MB) before checking its
+    1 KB limit: anyone, logged in or not, could make the server hold that much per request."""
+    from ui import session_routes
+
+    response, left = _call(session_routes.set_login_cookie, [b"x" * 1024] * 1000)
+    assert response.status_code == 413
+    assert left > 990  # stopped reading soon after the limit
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "../../etc/passwd", "A" * 42 + "\x00", "A" * 43 + "\n", "٣" * 43, "A" * 10_000, "%41" * 15, "A" * 44],
+)
+def test_the_calendar_route_answers_a_bare_404_to_any_odd_token(database_url, token):
+    from ui import feed_routes
+
+    response, _left = _call(feed_routes.calendar_feed, method="GET", path_params={"token": token})
+    assert response.status_code == 404 and response.body == b""
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_a_turned_off_feed_and_a_discharged_owner_answer_404(session, people):
+    from core import feed
+    from ui import feed_routes
+
+    quinn = people.participant()
+    token = feed.turn_on(session, quinn).rsplit("/", 1)[1].removesuffix(".ics")
+    ok, _ = _call(feed_routes.calendar_feed, method="GET", path_params={"token": token})
+    assert ok.status_code == 200 and b"BEGIN:VCALENDAR" in ok.body
+    feed.turn_off(session, quinn)
+    gone, _ = _call(feed_routes.calendar_feed, method="GET", path_params={"token": token})
+    assert gone.status_code == 404 and gone.body == b""
