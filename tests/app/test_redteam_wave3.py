@@ -112,3 +112,64 @@ def test_the_same_person_after_a_lapsed_login_keeps_their_review_link(app, sessi
     assert app.routed[-1] == "pages/review.py"
     assert "Alex Morgan" in [s.value.name for s in app.selectbox if s.label == "Participant"]
     assert _refusals(session, rivera.id) == 0
+
+
+def test_a_first_password_holds_at_every_address_and_then_opens_the_bookmark(app, session):
+    """Alex must choose his own password: every screen's address (his, another role's, the first
+    page's own name) runs only the choose-password screen; once chosen, the bookmark opens."""
+    alex = _user(session, "alex")
+    alex.must_change_password = True
+    session.add(alex)
+    session.commit()
+    _at_address(app, "practice").run()
+    log_in(app, "alex")
+    assert app.routed[-1] == "choose_password_screen", app.routed
+    for name in [*ADDRESSES, "home", "login"]:
+        _at_address(app, name).run()
+        assert app.routed[-1] == "choose_password_screen", name
+        assert [t.value for t in app.title] == ["Choose your own password"], name
+    _at_address(app, "practice").run()
+    app.text_input(key="choose_new").input("my own evening words")
+    app.text_input(key="choose_repeat").input("my own evening words")
+    next(b for b in app.button if b.label == "Save my password").click().run()
+    assert app.routed[-1] == "pages/practice.py", app.routed
+
+
+def test_a_discharged_participant_cannot_favourite_by_session_state(app, session, database_url):
+    """The favourite switch is not drawn after discharge; a value for its key sent anyway (a crafted
+    widget state) writes nothing, and nothing is refused either."""
+    from core.models import FavouriteSkill
+    from tests.app.test_after_discharge import _phase
+
+    _phase(database_url, "within")
+    alex = _user(session, "alex")
+    session.expire_all()
+    before = session.exec(select(func.count()).select_from(FavouriteSkill)).one()
+    log_in(app, "alex")
+    open_page(app, "pages/skills.py")
+    app.query_params["skill"] = "halt"
+    app.session_state["fav_halt"] = True
+    app.run()
+    app.session_state["fav_halt"] = False
+    app.run()
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(FavouriteSkill)).one() == before
+    assert _refusals(session, alex.id) == 0
+
+
+def test_a_hostile_language_value_falls_back_and_is_never_saved(app, session):
+    """A language in the session that is not one (a path, a number, a list, a NUL) reads as English on
+    the login screen, and logging in does not store it on an account that has no language yet."""
+    from ui.i18n import LOGIN_LANGUAGE
+
+    bailey = _user(session, "bailey")
+    assert bailey.language is None
+    for odd in ("../../etc/passwd", 3, ["es"], "es\x00", " ES ", None):
+        app.session_state[LOGIN_LANGUAGE] = odd
+        app.run()
+        assert app.routed[-1] == "login_screen"
+        assert "Your diary card, skills and check-ups, between sessions." in texts(app), odd
+    log_in(app, "bailey")
+    session.expire_all()
+    assert _user(session, "bailey").language is None
+    assert app.title[0].value.startswith("Good ")
