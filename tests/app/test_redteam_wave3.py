@@ -2,6 +2,7 @@
 library after discharge, and the login/feed routes, attacked as a hostile or careless user would.
 Each test either failed before its fix (said in its docstring) or keeps an attempt that found nothing."""
 
+import pytest
 from sqlmodel import func, select
 from streamlit.navigation.page import calc_hash
 
@@ -173,3 +174,18 @@ def test_a_hostile_language_value_falls_back_and_is_never_saved(app, session):
     session.expire_all()
     assert _user(session, "bailey").language is None
     assert app.title[0].value.startswith("Good ")
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "0001-01-02", "0001-01-09", "1900-02-28"])
+def test_a_review_link_with_a_day_from_long_ago_opens_the_usual_week(app, session, day):
+    """?day=0001-01-01 (typed, or a mangled link) on Review: counting back from it overflowed `date`
+    and the page showed the calm error box instead of the participant's week."""
+    alex = _user(session, "alex")
+    log_in(app, "dr.rivera")
+    open_page(app, "pages/review.py")
+    app.query_params["p"] = str(alex.id)
+    app.query_params["day"] = day
+    app.run()
+    assert app.routed[-1] == "pages/review.py"
+    assert app.date_input[0].value.year >= 2000
+    assert "The week's card" in texts(app)
