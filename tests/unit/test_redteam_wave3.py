@@ -173,3 +173,36 @@ def test_a_turned_off_feed_and_a_discharged_owner_answer_404(session, people):
     feed.turn_off(session, quinn)
     gone, _ = _call(feed_routes.calendar_feed, method="GET", path_params={"token": token})
     assert gone.status_code == 404 and gone.body == b""
+
+
+def test_twenty_simultaneous_new_feed_links_leave_one_row_and_one_live_address(engine, session, people):
+    """A double (or twentyfold) tap on "Make a new link": one feed row, and exactly one of the
+    addresses handed out still opens (each new one stops the last)."""
+    import threading
+
+    from sqlmodel import Session, func, select
+
+    from core import feed
+    from core.models import CalendarFeed
+
+    quinn = people.participant()
+    barrier, urls, errors = threading.Barrier(20), [], []
+
+    def tap():
+        try:
+            with Session(engine, expire_on_commit=False) as own:
+                barrier.wait()
+                urls.append(feed.turn_on(own, quinn))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=tap) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(CalendarFeed)).one() == 1
+    live = [u for u in urls if feed.owner_of(session, u.rsplit("/", 1)[1].removesuffix(".ics")) is not None]
+    assert len(urls) == 20 and len(live) == 1
