@@ -189,3 +189,33 @@ def test_a_review_link_with_a_day_from_long_ago_opens_the_usual_week(app, sessio
     assert app.routed[-1] == "pages/review.py"
     assert app.date_input[0].value.year >= 2000
     assert "The week's card" in texts(app)
+
+
+ODD_VALUES = [
+    "",
+    "../../etc/passwd",
+    "halt\x00",
+    "HALT",
+    "halt" * 500,
+    "٣",
+    "-1",
+    "[x](javascript:alert(1))",
+    "__class__",
+]
+
+
+def test_odd_query_values_on_the_participant_screens_fall_back_calmly(app, session):
+    """?skill= and ?tool= with a path, a NUL, another case, 2,000 characters, a Markdown link, a dunder:
+    the library or the breathing tool, never an error, a traceback or the value drawn as Markdown."""
+    log_in(app, "alex")
+    open_page(app, "pages/skills.py")
+    for odd in ODD_VALUES:
+        app.query_params["skill"] = odd
+        app.run()
+        assert app.title[0].value == "Skills", odd
+        assert "javascript" not in texts(app)
+    open_page(app, "pages/tools.py")
+    for odd in ODD_VALUES:
+        app.query_params["tool"] = odd
+        app.run()
+        assert app.segmented_control(key="tool_choice").value == "breathing", odd

@@ -206,3 +206,65 @@ def test_twenty_simultaneous_new_feed_links_leave_one_row_and_one_live_address(e
     assert session.exec(select(func.count()).select_from(CalendarFeed)).one() == 1
     live = [u for u in urls if feed.owner_of(session, u.rsplit("/", 1)[1].removesuffix(".ics")) is not None]
     assert len(urls) == 20 and len(live) == 1
+
+
+def test_an_admin_cannot_reach_another_programs_people_or_messages(session, demo, people):
+    """The demo program's admin with the ids of another program's participant, therapist and outbox
+    message: every admin action refuses (nothing written, nothing read), never an error of another kind."""
+    from datetime import date
+
+    from sqlmodel import select
+
+    from core import accounts, auth, enrolment, program
+    from core.access import Actor
+    from core.errors import AccessDenied, ValidationError
+    from core.models import CaseloadAssignment, Discharge, OutboxMessage
+
+    admin = Actor.of(session.exec(select(AppUser).where(AppUser.username == "admin")).one())
+    rivera = session.exec(select(AppUser).where(AppUser.username == "dr.rivera")).one()
+    theirs = people.participant()
+    their_therapist = people.therapist
+    message = notify.enqueue(
+        session,
+        dedupe_key="other:1",
+        kind=Kind.DIARY_REMINDER,
+        subject="s",
+        body="b",
+        recipient_id=theirs.id,
+        program_id=people.program.id,
+        status=Status.FAILED,
+    )
+    session.commit()
+    refused = (AccessDenied, ValidationError)
+    attempts = [
+        lambda: accounts.set_active(session, admin, user_id=theirs.id, active=False),
+        lambda: accounts.assign_therapist(session, admin, participant_id=theirs.id, therapist_id=rivera.id),
+        lambda: accounts.assign_therapist(session, admin, participant_id=theirs.id, therapist_id=their_therapist.id),
+        lambda: auth.issue_reset_code(session, admin, user_id=theirs.id),
+        lambda: auth.unlock(session, admin, user_id=their_therapist.id),
+        lambda: notify.send_again(session, admin, message_id=message),
+        lambda: notify.set_clinical_leads(session, admin, [their_therapist.id]),
+        lambda: program.participant_overview(session, admin, theirs.id),
+        lambda: enrolment.discharge(
+            session, admin, participant_id=theirs.id, day=date.today(), status="completed", today=date.today()
+        ),
+    ]
+    for attempt in attempts:
+        with pytest.raises(refused):
+            attempt()
+        session.rollback()
+    assert notify.maildrop_text(session, admin, message_id=message) is None
+    session.expire_all()
+    mine = session.get(AppUser, theirs.id)
+    assert mine.is_active and not session.get(AppUser, their_therapist.id).is_clinical_lead
+    assert (
+        session.exec(
+            select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == theirs.id)
+        ).one()
+        == their_therapist.id
+    )
+    assert session.get(OutboxMessage, message).status == Status.FAILED
+    assert session.exec(select(Discharge).where(Discharge.participant_id == theirs.id)).first() is None
+    seen = notify.overview(session, admin)
+    assert message not in [r.id for r in seen.rows]
+    assert their_therapist.id not in [t[0] for t in seen.therapists]
