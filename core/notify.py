@@ -821,7 +821,11 @@ def sendable(address: str) -> str | None:
     """The address as the mail goes to it: an international domain in its ASCII (IDNA) form; None
     when it can't be sent without SMTPUTF8 (letters beyond ASCII before the @), which neither
     smtplib's headers nor most servers handle: the email package would encode it into a
-    different, wrong address."""
+    different, wrong address. None too for one with a line break or another control character (only
+    an import or a script writes one; the email package refused it with a ValueError that stopped the
+    worker's whole batch, urgent alerts included)."""
+    if not address.isprintable():
+        return None
     if address.isascii():
         return address
     try:
@@ -1088,7 +1092,9 @@ def deliver(
         address = c.to_address or (person.email if person else None)
         if not address or not sendable(address):
             reason = (
-                "The address has accents or non-Latin letters before the @, which this mail setup can't send to."
+                "The address has a line break or another hidden character: correct it on the account."
+                if address and not address.isprintable()
+                else "The address has accents or non-Latin letters before the @, which this mail setup can't send to."
                 if address
                 else "The recipient's account has no email address."
                 if c.recipient_id

@@ -268,3 +268,38 @@ def test_an_admin_cannot_reach_another_programs_people_or_messages(session, demo
     seen = notify.overview(session, admin)
     assert message not in [r.id for r in seen.rows]
     assert their_therapist.id not in [t[0] for t in seen.therapists]
+
+
+@pytest.mark.parametrize(
+    "address", ["odd@example.org\r\nBcc: evil@example.net", "odd@exa mple.org", "", "not an address", "ödd@例え.jp"]
+)
+def test_one_odd_stored_address_does_not_stop_urgent_alert_emails(session, people, monkeypatch, address):
+    """An address written straight into the table (an import, a script; the form refuses these) on a
+    message queued before the urgent one: that message fails or is skipped on its own, the urgent alert
+    still goes, and no second header ever reaches the mail server."""
+    _staff(session, people)
+    quinn = people.participant()
+    odd_one = people.participant("odd", name="Odd Row")
+    row = session.get(AppUser, odd_one.id)
+    row.email = address
+    session.add(row)
+    notify.enqueue(
+        session,
+        dedupe_key=f"checkup:{odd_one.id}:{DAY}",
+        kind=Kind.CHECKUP_REMINDER,
+        subject="s",
+        body="b",
+        recipient_id=odd_one.id,
+        program_id=people.program.id,
+        now=EVENING - timedelta(minutes=1),
+    )
+    session.commit()
+    with smtp_server() as (inbox, port):
+        use_smtp(monkeypatch, port)
+        _urgent_card(session, quinn)
+        notify.tick(now=EVENING + timedelta(seconds=5))
+    assert [m.status for m in _outbox(session, kind=Kind.URGENT_ALERT)] == [Status.SENT]
+    assert all("evil" not in str(m) for m in inbox.messages)
+    [odd_message] = _outbox(session, kind=Kind.CHECKUP_REMINDER)
+    if "\n" in address:
+        assert odd_message.status == Status.FAILED and "hidden character" in odd_message.last_error
