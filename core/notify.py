@@ -342,10 +342,13 @@ def schedule_escalations(session: Session, now: datetime) -> int:
             col(OutboxMessage.created_at) <= now - shortest,
         )
     ).all()
+    # (read within the clinical range: a window written straight into the table, 10**12 minutes say,
+    # overflowed the date in every tick, before delivery, and nothing was sent)
+    low, high = clinical.ESCALATION_MINUTES_RANGE
     due = [
-        (alert_id, therapist_id, program_id, minutes)
+        (alert_id, therapist_id, program_id, window)
         for alert_id, told_at, therapist_id, program_id, minutes in rows
-        if told_at + timedelta(minutes=minutes) <= now
+        if told_at + timedelta(minutes=(window := min(max(minutes, low), high))) <= now
     ]
     if not due:
         return 0

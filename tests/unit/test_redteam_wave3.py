@@ -303,3 +303,32 @@ def test_one_odd_stored_address_does_not_stop_urgent_alert_emails(session, peopl
     [odd_message] = _outbox(session, kind=Kind.CHECKUP_REMINDER)
     if "\n" in address:
         assert odd_message.status == Status.FAILED and "hidden character" in odd_message.last_error
+
+
+@pytest.mark.parametrize("minutes", [2**31 - 1, -5, 0])
+def test_an_odd_stored_escalation_window_still_escalates_within_the_clinical_range(
+    session, people, monkeypatch, minutes
+):
+    """A program's escalation window written straight into the table (the form keeps it in range): the
+    largest integer meant an urgent alert was never escalated (and on SQLite, which stores more, 10**12
+    overflowed the date in every tick, before delivery: nothing was sent); 0 or -5 must not escalate
+    before the shortest window. Read within clinical.ESCALATION_MINUTES_RANGE."""
+    from core import clinical
+    from core.models import Program
+
+    lead = _staff(session, people)
+    quinn = people.participant()
+    program = session.get(Program, people.program.id)
+    program.escalation_minutes = minutes
+    session.add(program)
+    session.commit()
+    low, high = clinical.ESCALATION_MINUTES_RANGE
+    with smtp_server() as (inbox, port):
+        use_smtp(monkeypatch, port)
+        _urgent_card(session, quinn)
+        notify.tick(now=EVENING)
+        notify.tick(now=EVENING + timedelta(minutes=low) - timedelta(seconds=1))
+        assert not _outbox(session, kind=Kind.ESCALATION)  # never before the shortest window
+        notify.tick(now=EVENING + timedelta(minutes=high))
+    assert [m.status for m in _outbox(session, kind=Kind.URGENT_ALERT)] == [Status.SENT]
+    assert [m.recipient_id for m in _outbox(session, kind=Kind.ESCALATION)] == [lead.id]
