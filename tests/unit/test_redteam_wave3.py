@@ -332,3 +332,46 @@ def test_an_odd_stored_escalation_window_still_escalates_within_the_clinical_ran
         notify.tick(now=EVENING + timedelta(minutes=high))
     assert [m.status for m in _outbox(session, kind=Kind.URGENT_ALERT)] == [Status.SENT]
     assert [m.recipient_id for m in _outbox(session, kind=Kind.ESCALATION)] == [lead.id]
+
+
+@pytest.mark.parametrize("days", [0, -7])
+def test_an_odd_stored_checkup_interval_is_read_within_the_programs_range(session, people, monkeypatch, days):
+    """A check-up interval of 0 written straight into the program (the admin's form allows 3 to 28)
+    divided by zero wherever the schedule is worked out: Today, Check-ups, the calendar feed, and the
+    reminder worker's tick (before delivery: no email left, urgent alerts included)."""
+    from datetime import date
+
+    from core import checkups, feed
+    from core.models import Checkup, Program
+
+    _staff(session, people)
+    quinn = people.participant()
+    odd_one = people.participant("odd", name="Odd Row")
+    row = session.get(AppUser, odd_one.id)
+    row.email = "odd@example.org"
+    session.add(row)
+    session.add(NotificationSetting(user_id=odd_one.id, checkup_reminder=True, remind_minute=18 * 60 + 30))
+    for kind in checkups.KINDS:  # an intake taken two weeks ago, so the schedule counts intervals
+        session.add(
+            Checkup(
+                participant_id=odd_one.id,
+                kind=kind,
+                slot_key="p0",
+                day=date(2026, 11, 10),
+                answers=[],
+                total=0,
+                band="minimal",
+            )
+        )
+    program = session.get(Program, people.program.id)
+    program.checkup_interval_days = days
+    session.add(program)
+    session.commit()
+    assert checkups.statuses(session, odd_one, odd_one.id, date(2026, 11, 24))
+    url = feed.turn_on(session, odd_one)
+    assert feed.calendar_for_token(session, url.rsplit("/", 1)[1].removesuffix(".ics")) is not None
+    with smtp_server() as (inbox, port):
+        use_smtp(monkeypatch, port)
+        _urgent_card(session, quinn)
+        notify.tick(now=EVENING + timedelta(seconds=5))
+    assert [m.status for m in _outbox(session, kind=Kind.URGENT_ALERT)] == [Status.SENT]
