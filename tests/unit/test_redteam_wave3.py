@@ -375,3 +375,30 @@ def test_an_odd_stored_checkup_interval_is_read_within_the_programs_range(sessio
         _urgent_card(session, quinn)
         notify.tick(now=EVENING + timedelta(seconds=5))
     assert [m.status for m in _outbox(session, kind=Kind.URGENT_ALERT)] == [Status.SENT]
+
+
+def test_an_odd_stored_program_length_still_gives_a_calendar_and_a_bounded_schedule(session, people):
+    """A program length written straight into the table (the schedule form allows 1 to 26 weeks):
+    the participant's calendar feed overflowed the date (a 503 to their calendar app, every hour), and
+    generating sessions would have walked millions of days. Read within clinical.PROGRAM_WEEKS_RANGE."""
+    from datetime import date
+
+    from sqlmodel import func, select
+
+    from core import feed, schedule
+    from core.access import Actor
+    from core.models import Program, ProgramSession, ScheduleSlot
+
+    quinn = people.participant(started_on=date(2026, 11, 2))
+    program = session.get(Program, people.program.id)
+    program.length_weeks = 2**31 - 1
+    session.add(program)
+    session.add(ScheduleSlot(program_id=program.id, weekday=0, start_minute=18 * 60, end_minute=21 * 60, topic=""))
+    session.commit()
+    url = feed.turn_on(session, quinn)
+    assert feed.calendar_for_token(session, url.rsplit("/", 1)[1].removesuffix(".ics")) is not None
+    schedule.generate_sessions(session, Actor.of(people.admin), participant_ids=[quinn.id])
+    made = session.exec(
+        select(func.count()).select_from(ProgramSession).where(ProgramSession.participant_id == quinn.id)
+    ).one()
+    assert 0 < made <= 26  # one Monday a week, for at most the longest program
