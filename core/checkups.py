@@ -23,7 +23,7 @@ from core.db import insert_if_absent
 from core.errors import AccessDenied, ValidationError
 from core.i18n import _
 from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
-from core.program import user_today
+from core.program import CHECKUP_INTERVAL_RANGE, user_today
 
 INTAKE_SLOT = "p0"  # the first check-up of each kind: the baseline every change is measured from
 
@@ -128,6 +128,9 @@ def _status(kind: str, regular: list[Any], open_request: CheckupRequest | None, 
         return Status(kind, INTAKE_SLOT, today, False, None)
     intake_day = min(c.day for c in regular)
     taken = {c.slot_key for c in regular}
+    # (within the range the admin's form allows: an interval of 0 written straight into the table
+    # divided by zero on Today, Check-ups, the calendar feed and in the reminder worker's tick)
+    interval = min(max(interval, CHECKUP_INTERVAL_RANGE[0]), CHECKUP_INTERVAL_RANGE[1])
     k = max((today - intake_day).days // interval, 0)
     slot_day = intake_day + timedelta(days=k * interval)
     if f"p{k}" not in taken and k > 0 and (today - slot_day).days <= clinical.CHECKUP_LATE_DAYS:

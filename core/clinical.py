@@ -596,6 +596,15 @@ ATTENDANCE_BACKFILL_DAYS = 14  # a session can be recorded up to this many days 
 # An IOP runs 3-5 days a week at about 3 hours a day for 8-12 weeks (clinical.md §5); the admin sets
 # the program's own pattern within these bounds.
 PROGRAM_WEEKS_RANGE = (1, 26)
+
+
+def program_weeks(stored: int) -> int:
+    """A program's length as stored, read within PROGRAM_WEEKS_RANGE: one written straight into the
+    table (a script, an import; the schedule form keeps it in range) made the calendar feed overflow
+    the date and the session generator loop over millions of days."""
+    return min(max(stored, PROGRAM_WEEKS_RANGE[0]), PROGRAM_WEEKS_RANGE[1])
+
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SLOTS_MAX = 14  # weekly group sessions in one pattern
 SESSION_MINUTES_MAX = 6 * 60  # one session; longer is a partial-hospitalization day, not an IOP group

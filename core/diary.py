@@ -109,13 +109,19 @@ class SaveResult:
 # --- time ----------------------------------------------------------------------------------
 
 
+LINK_YEARS_BACK = 10  # a day from a link further back than this is not one the app made
+
+
 def parse_day(value, *, latest: date) -> date | None:
-    """A day from a link (?day=2026-11-23), or None when it isn't one or is after `latest`."""
+    """A day from a link (?day=2026-11-23), or None when it isn't one, is after `latest` or is more
+    than LINK_YEARS_BACK years before it (a typed ?day=0001-01-01 left the review page no room to
+    count back a week: `date` overflowed and the page showed the calm error box)."""
     try:
         day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
     except ValueError:
         return None
-    return day if day is not None and day <= latest else None
+    earliest = latest - timedelta(days=366 * LINK_YEARS_BACK)
+    return day if day is not None and earliest <= day <= latest else None
 
 
 def fillable_days(today: date) -> list[date]:

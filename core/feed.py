@@ -25,7 +25,7 @@ from datetime import date, datetime, time, timedelta
 from icalendar import Alarm, Calendar, Event
 from sqlmodel import Session, col, select
 
-from core import codes, i18n
+from core import clinical, codes, i18n
 from core.access import Actor, Category, record, record_many, require_role
 from core.config import settings
 from core.db import upsert
@@ -210,7 +210,7 @@ def participant_calendar(session: Session, actor: Actor, *, now: datetime) -> Ca
     card.add("duration", timedelta(minutes=CARD_MINUTES))
     rule: dict[str, object] = {"freq": "daily"}
     if program and user.started_on:
-        last = user.started_on + timedelta(weeks=program.length_weeks)
+        last = user.started_on + timedelta(weeks=clinical.program_weeks(program.length_weeks))
         if last >= first:
             rule["until"] = datetime.combine(last, time(23, 59), zone)
     card.add("rrule", rule)

@@ -342,10 +342,13 @@ def schedule_escalations(session: Session, now: datetime) -> int:
             col(OutboxMessage.created_at) <= now - shortest,
         )
     ).all()
+    # (read within the clinical range: a window written straight into the table, 10**12 minutes say,
+    # overflowed the date in every tick, before delivery, and nothing was sent)
+    low, high = clinical.ESCALATION_MINUTES_RANGE
     due = [
-        (alert_id, therapist_id, program_id, minutes)
+        (alert_id, therapist_id, program_id, window)
         for alert_id, told_at, therapist_id, program_id, minutes in rows
-        if told_at + timedelta(minutes=minutes) <= now
+        if told_at + timedelta(minutes=(window := min(max(minutes, low), high))) <= now
     ]
     if not due:
         return 0
@@ -473,6 +476,18 @@ def schedule_digests(session: Session, now: datetime) -> int:
 
 def _minute_time(minute: int) -> time:
     return time(minute // 60, minute % 60)
+
+
+def _stored_minute(value: object) -> int | None:
+    """A minute of the day as stored, or None for one out of range. The form never writes one and the
+    table has no CHECK: a script's or an import's 1440 made `time(24, 0)` raise inside the worker's
+    tick, before delivery, so no email left the outbox for anyone (urgent alerts included)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60 else None
+
+
+def _remind_minute(value: object) -> int:
+    found = _stored_minute(value)
+    return DEFAULT_REMIND_MINUTE if found is None else found
 
 
 def in_quiet_hours(minute_of_day: int, start: int | None, end: int | None) -> bool:
@@ -616,7 +631,7 @@ def schedule_reminders(session: Session, now: datetime) -> int:
     for setting, user_id, program_id, own_zone, program_zone in rows:
         zone = _first_zone(own_zone, program_zone)
         day = _local(now, zone).date()
-        moment = datetime.combine(day, _minute_time(setting.remind_minute), zone)
+        moment = datetime.combine(day, _minute_time(_remind_minute(setting.remind_minute)), zone)
         if moment <= now < moment + REMINDER_GRACE:
             people.append(_Due(saved_id(user_id), program_id, day, zone, setting))
     if not people:
@@ -809,7 +824,11 @@ def sendable(address: str) -> str | None:
     """The address as the mail goes to it: an international domain in its ASCII (IDNA) form; None
     when it can't be sent without SMTPUTF8 (letters beyond ASCII before the @), which neither
     smtplib's headers nor most servers handle: the email package would encode it into a
-    different, wrong address."""
+    different, wrong address. None too for one with a line break or another control character (only
+    an import or a script writes one; the email package refused it with a ValueError that stopped the
+    worker's whole batch, urgent alerts included)."""
+    if not address.isprintable():
+        return None
     if address.isascii():
         return address
     try:
@@ -981,7 +1000,7 @@ def _recipients(session: Session, claims: list[Claim]) -> dict[int, _Recipient]:
         .where(col(AppUser.id).in_(ids))
     ).all()
     return {
-        uid: _Recipient(email, active, _first_zone(own, program), (qs, qe))
+        uid: _Recipient(email, active, _first_zone(own, program), (_stored_minute(qs), _stored_minute(qe)))
         for uid, email, active, own, program, qs, qe in rows
     }
 
@@ -1076,7 +1095,9 @@ def deliver(
         address = c.to_address or (person.email if person else None)
         if not address or not sendable(address):
             reason = (
-                "The address has accents or non-Latin letters before the @, which this mail setup can't send to."
+                "The address has a line break or another hidden character: correct it on the account."
+                if address and not address.isprintable()
+                else "The address has accents or non-Latin letters before the @, which this mail setup can't send to."
                 if address
                 else "The recipient's account has no email address."
                 if c.recipient_id
@@ -1650,13 +1671,13 @@ def my_settings(session: Session, actor: Actor) -> MySettings:
     user = session.get_one(AppUser, actor.id)  # (require_role found the account)
     row = session.exec(select(NotificationSetting).where(NotificationSetting.user_id == actor.id)).first()
     row = row or NotificationSetting(user_id=actor.id, remind_minute=DEFAULT_REMIND_MINUTE)
-    quiet = (row.quiet_start_minute, row.quiet_end_minute)
+    quiet = (_stored_minute(row.quiet_start_minute), _stored_minute(row.quiet_end_minute))
     return MySettings(
         user.email or "",
         row.diary_reminder,
         row.checkup_reminder,
         row.homework_reminder,
-        _minute_time(row.remind_minute),
+        _minute_time(_remind_minute(row.remind_minute)),
         _minute_time(quiet[0]) if quiet[0] is not None else None,
         _minute_time(quiet[1]) if quiet[1] is not None else None,
         user_zone(session, actor.id).key,
@@ -1750,7 +1771,7 @@ def remind_minute_of(session: Session, user_id: int) -> int:
     minute = session.exec(
         select(NotificationSetting.remind_minute).where(NotificationSetting.user_id == user_id)
     ).first()
-    return DEFAULT_REMIND_MINUTE if minute is None else minute
+    return _remind_minute(minute)
 
 
 # --- what therapists see: an alert's notifications, escalations waiting for a lead ------------------

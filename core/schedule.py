@@ -310,7 +310,7 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
     people = [(saved_id(pid), started_on) for pid, started_on in session.exec(query) if started_on is not None]
     wanted = []
     for participant_id, started_on in people:
-        for offset in range(program.length_weeks * 7):
+        for offset in range(clinical.program_weeks(program.length_weeks) * 7):
             day = started_on + timedelta(days=offset)
             for slot in by_weekday.get(day.weekday(), ()):
                 if local_moment(day, _minute_time(slot.end_minute), zone) <= local_moment(

@@ -46,6 +46,7 @@ HANDOFF = "iop_cookie_handoff"  # a code the page still has to exchange for its 
 CLEAR_COOKIE = "iop_clear_cookie"  # the browser holds a cookie that no longer counts
 COOKIE_READ = "iop_cookie_read"  # this session has looked at the cookie it was opened with
 NOTICE = "iop_notice"
+LAST_USER = "iop_last_user_id"  # whose login this session last held (it lapsed or was logged out)
 NOTICE_SECONDS = 30
 
 # Set by app.py around pg.run(): the actor it validated in this very script run.
@@ -71,6 +72,11 @@ def _browser_cookie() -> str | None:
 
 
 def _start_session(user: AppUser) -> None:
+    if st.session_state.pop(LAST_USER, user.id) != user.id:
+        # Someone else on the same tab (a shared computer): the address keeps its screen (the bookmark
+        # routing), not the last person's query string (?p=<their participant>), which would open, or
+        # be refused and audited against this person for, a record they never asked for.
+        st.query_params.clear()
     i18n.remember_account(user.role, user.language)
     st.session_state[USER_ID] = user.id
     st.session_state[SESSION_VERSION] = user.session_version
@@ -78,6 +84,8 @@ def _start_session(user: AppUser) -> None:
 
 
 def _forget_session() -> None:
+    if st.session_state.get(USER_ID) is not None:
+        st.session_state[LAST_USER] = st.session_state[USER_ID]
     for key in (USER_ID, SESSION_VERSION, MUST_CHOOSE, HANDOFF):
         st.session_state.pop(key, None)
     i18n.forget_account()

@@ -53,16 +53,27 @@ def _token_for(code: object) -> str | None:
         return auth.redeem_login_handoff(session, code)
 
 
+async def _body(request: Request) -> bytes | None:
+    """The request's body, or None once it passes BODY_MAX_BYTES: read no further than that (the
+    whole body would be held first, up to the server's upload limit, for anyone who sends one)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > BODY_MAX_BYTES:
+            return None
+    return body
+
+
 async def set_login_cookie(request: Request) -> Response:
     """Exchange a hand-off code for the login cookie (once; the code expires in minutes)."""
     if not _same_site(request):
         return _no_store(403)
-    body = await request.body()
-    if len(body) > BODY_MAX_BYTES:
+    body = await _body(request)
+    if body is None:
         return _no_store(413)
     try:
         code = json.loads(body).get("code")
-    except (ValueError, AttributeError, UnicodeDecodeError):
+    except (ValueError, AttributeError, UnicodeDecodeError, RecursionError):  # ("[" * 1000 fits in 1 KB)
         return _no_store(400)
     try:
         token = await run_in_threadpool(_token_for, code)
