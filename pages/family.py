@@ -130,7 +130,12 @@ for person in people:
         if Category.AFTERCARE in person.categories:
             st.markdown(_("**{name}'s aftercare plan** (without their medication plan)").format(name=md(first)))
             shared_plan = aftercare.current_plan(session, actor, person.participant_id)
-            aftercare_ui.show(shared_plan)
+            aftercare_ui.show(
+                shared_plan,
+                empty=_(
+                    "No aftercare plan yet. {first} builds it with their therapist before the program ends."
+                ).format(first=md(first)),
+            )
             if shared_plan is not None and "meetings" not in shared_plan.content:  # left out (Part 2)
                 st.caption(
                     _(

@@ -123,7 +123,7 @@ if not r.closed and review_ui.opened(
         review_ui.close_button("goals", r.participant_id, "Close the goals without saving")
 
 st.subheader("Relapse-prevention and aftercare plan")
-aftercare_ui.show(r.aftercare)
+aftercare_ui.show(r.aftercare, empty="No aftercare plan yet: build it with them before the program ends.")
 if not r.closed and review_ui.opened(
     "aftercare",
     r.participant_id,

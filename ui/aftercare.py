@@ -20,10 +20,11 @@ from ui.timefmt import local_time
 SECTIONS = [*aftercare.LISTS[:3], aftercare.PEOPLE, aftercare.APPOINTMENTS, aftercare.MEDICATION, aftercare.LISTS[3]]
 
 
-def show(plan: Plan | None) -> None:
-    """The plan, section by section (a family member's copy has no medication plan)."""
+def show(plan: Plan | None, *, empty: str | None = None) -> None:
+    """The plan, section by section (a family member's copy has no medication plan). `empty` is what
+    an empty plan says to this reader (by default, to the participant)."""
     if not aftercare.has_content(plan):
-        st.info(_("No aftercare plan yet. It is built with your therapist before the program ends."))
+        st.info(empty or _("No aftercare plan yet. It is built with your therapist before the program ends."))
         return
     assert plan is not None
     for key, title, _prompt in SECTIONS:

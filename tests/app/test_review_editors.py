@@ -57,7 +57,8 @@ def test_the_aftercare_plan_is_written_on_review_after_one_tap_and_shows_read_on
     open_page(app, "pages/review.py")
     _choose(app, "Alex")
     alex = _actor(database_url, "alex")
-    assert "No aftercare plan yet" in texts(app)
+    assert "No aftercare plan yet: build it with them" in texts(app)  # said to the therapist, not "your therapist"
+    assert "your therapist" not in texts(app)
     _tap(app, "Build or change the aftercare plan")
     area = next(t for t in app.text_area if t.key == f"aftercare_{alex.id}_triggers")
     area.input("Paydays, walking past the old bar")

@@ -17,7 +17,7 @@ from sqlmodel import select
 from core import i18n
 from core.models import AppUser
 from core.seed import demo_today
-from tests.app.conftest import log_in, open_page
+from tests.app.conftest import log_in, open_page, texts
 from ui import risk  # noqa: F401  (imported in English first, as on a server that drew an English page before)
 from ui.i18n import LOGIN_LANGUAGE
 from ui.text import md
@@ -489,3 +489,33 @@ def test_a_family_members_aftercare_section_in_spanish(app, session):
     with i18n.using("es"):
         assert f"Dra. Ruiz · {i18n.weekday(visit)} {i18n.full_date(visit)}" in drawn
     assert isinstance(visit, date) and untranslated(app) == []
+
+
+def test_a_family_member_shown_an_empty_aftercare_plan_reads_whose_plan_it_will_be(app, new_app, session):
+    """Shared but not yet written: the line speaks of the participant (not "your therapist"), in
+    Spanish too."""
+    from datetime import timedelta
+
+    from core import sharing
+    from core.access import Actor, Category
+    from core.program import user_today
+
+    alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
+    pat = session.exec(select(AppUser).where(AppUser.username == "pat.morgan")).one()
+    sharing.grant(
+        session,
+        alex,
+        family_id=pat.id,
+        category=Category.AFTERCARE,
+        until=user_today(session, alex.id) + timedelta(days=30),
+        shown_version=sharing.consent_version(Category.AFTERCARE),
+    )
+    log_in(app, "pat.morgan")
+    open_page(app, "pages/family.py")
+    assert "No aftercare plan yet. Alex builds it with their therapist" in texts(app)
+    assert "your therapist" not in texts(app)
+    spanish = new_app().run()
+    choose_spanish_on_login(spanish)
+    log_in(spanish, "pat.morgan")
+    open_page(spanish, "pages/family.py")
+    assert "Alex lo prepara con su terapeuta" in everything_drawn(spanish) and untranslated(spanish) == []
