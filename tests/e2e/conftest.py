@@ -269,6 +269,9 @@ SITE_DATA = (
 )
 
 
+FRESH_CONTEXTS = os.environ.get("IOP_E2E_FRESH_CONTEXTS") == "1"  # to measure what reusing contexts saves
+
+
 class Devices:
     """The phone and the desktop browser of one test module: one browser context per size, handed to
     each test as a new page after everything the last test left in it is wiped (its pages closed;
@@ -285,6 +288,8 @@ class Devices:
 
     def page(self, options: dict):
         key = repr(sorted(options.items()))
+        if FRESH_CONTEXTS and key in self._contexts:  # measuring: a context of its own per test, as before
+            self._contexts.pop(key).close()
         context = self._contexts.get(key)
         if context is None:
             context = self._contexts[key] = self._browser.new_context(**options)
