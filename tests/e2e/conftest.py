@@ -4,7 +4,6 @@ Debian's Chromium at a 390×844 phone viewport. Screenshots go to $IOP_ARTIFACTS
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -75,7 +74,7 @@ def _server_env(data_dir: Path) -> dict[str, str]:
 
 
 _STARTED = time.time()  # when this pytest process (a worker, with xdist) loaded the e2e fixtures
-_template: list[Path] = []  # the seeded database, built by the first Server of the session
+_template: list[Path] = []  # the seeded database every Server copies (_demo_template)
 
 
 class Server:
@@ -87,7 +86,7 @@ class Server:
         self.data_dir = data_dir
         self.env = _server_env(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
-        if not _template:
+        if not _template:  # a Server made outside pytest: its own template
             _template.append(_seed_template(Path(tempfile.mkdtemp(prefix="iop-e2e-template-"))))
         with sqlite3.connect(_template[0]) as source, sqlite3.connect(data_dir / "iop.db") as copy:
             source.backup(copy)  # a consistent copy, whatever journal mode the file is in
@@ -142,10 +141,15 @@ class Server:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _template_cleanup():
+def _demo_template(tmp_path_factory):
+    """`make run`'s database, built once per run for every worker (the first to ask builds it under a
+    file lock, in the run's temporary folder; it was built once per worker)."""
+    from tests.conftest import _once_per_run
+
+    built = _once_per_run(tmp_path_factory, "e2e-demo", lambda folder: {"db": str(_seed_template(folder))})
+    _template[:] = [Path(built["db"])]
     yield
-    while _template:
-        shutil.rmtree(_template.pop().parent, ignore_errors=True)
+    _template.clear()
 
 
 @pytest.fixture(scope="session")
