@@ -11,11 +11,14 @@
 #
 # Prints pytest's 15 slowest steps per phase, and at the end how long each phase took: wall-clock
 # time, and the CPU time its processes used (on a shared machine the second is the steadier one;
-# the PostgreSQL server's own CPU is shown on a line of its own).
+# the PostgreSQL server's own CPU is shown on a line of its own). Each phase's pytest runs under
+# scripts/reap.py, which adopts the processes whose parent ends first (Chromium's renderers and
+# helpers, a third of the SQLite phase's CPU, were never waited for, so `times` never counted them).
 # Extra arguments go to pytest in both phases (e.g. `bash scripts/test-all.sh -x`).
 # IOP_TEST_PHASES="postgres" (or "lint", or "sqlite", or two of them) runs only those phases;
 # IOP_TEST_WORKERS=0 runs each phase in one process (pytest without xdist); with it, `-p tests.cpu_profile`
-# prints the CPU seconds of each test file (its processes, and the PostgreSQL server if IOP_PG_DATA is set).
+# prints the CPU seconds of each test file (its processes, Chromium's included, and in the PostgreSQL phase the
+# server's, IOP_PG_DATA); IOP_CPU_PROFILE_TESTS=1 adds the 40 dearest tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -33,7 +36,7 @@ WORKERS="${IOP_TEST_WORKERS:-2}"
 # (tests/conftest.py groups them); every other test goes to whichever worker is free.
 XDIST=()
 [ "$WORKERS" = 0 ] || XDIST=(-n "$WORKERS" --dist loadgroup)
-PYTEST=("$BIN/python" -m pytest -q --durations=15 "${XDIST[@]}" "$@")
+PYTEST=("$BIN/python" scripts/reap.py "$BIN/python" -m pytest -q --durations=15 "${XDIST[@]}" "$@")
 
 STARTED=$SECONDS
 PGROOT=""
@@ -123,7 +126,7 @@ if [[ " $PHASES " == *" postgres "* ]]; then
   PGPORT=${PGPORT:-$($BIN/python -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])")}
   start_pg  # here, not in a subshell: stop_pg (on exit) needs PGROOT
   echo "PostgreSQL phase: started in the background; its output follows the SQLite phase"
-  TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres" \
+  TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PGPORT/postgres" IOP_PG_DATA="$PGROOT/data" \
     timed "PostgreSQL: the database tests" "${PYTEST[@]}" -m db --basetemp="$IOP_ARTIFACTS/tmp-postgres" \
     > "$WORK/postgres.log" 2>&1 &
   PG_PID=$!

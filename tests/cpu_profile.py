@@ -60,10 +60,18 @@ def _pg_pid() -> int | None:
         return None
 
 
+def _root() -> int:
+    """Where the count starts: scripts/reap.py's process when pytest runs under it (it adopts the
+    processes whose parent ended first, Chromium's renderers among them, and reaps them, so their
+    CPU is in its children's times), else this pytest process (orphans' CPU is then lost)."""
+    reaper = os.environ.get("IOP_REAPER_PID", "")
+    return int(reaper) if reaper.isdigit() and Path(f"/proc/{reaper}").exists() else os.getpid()
+
+
 def _now() -> tuple[float, float]:
     stats = _stats()
     pg = _pg_pid()
-    return _tree_cpu(os.getpid(), stats), (_tree_cpu(pg, stats) if pg else 0.0)
+    return _tree_cpu(_root(), stats), (_tree_cpu(pg, stats) if pg else 0.0)
 
 
 class CpuProfile:
@@ -73,6 +81,7 @@ class CpuProfile:
         self.mark = self.start
         self.collected = (0.0, 0.0)
         self.phases: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        self.per_test: dict[str, float] = {}
 
     def pytest_collection_finish(self, session):
         now = _now()
@@ -88,6 +97,7 @@ class CpuProfile:
         row[0] += after[0] - before[0]
         row[1] += after[1] - before[1]
         row[2] += 1
+        self.per_test[item.nodeid] = after[0] - before[0] + after[1] - before[1]
 
     def _phase(self, when):
         before = _now()
@@ -116,6 +126,9 @@ class CpuProfile:
         tr.write_sep("-", "CPU seconds per test file (pytest and its child processes; PostgreSQL server)")
         for name, (cpu, pg, count) in sorted(self.per_file.items(), key=lambda kv: -(kv[1][0] + kv[1][1])):
             tr.write_line(f"{name:<58} {count:5d} tests {cpu:8.1f} {pg:8.1f}")
+        if os.environ.get("IOP_CPU_PROFILE_TESTS"):  # and the 40 dearest tests
+            for name, cpu in sorted(self.per_test.items(), key=lambda kv: -kv[1])[:40]:
+                tr.write_line(f"  {cpu:6.1f}  {name}")
         for when, (cpu, pg) in self.phases.items():
             tr.write_line(f"{'all tests: ' + when:<58} {'':11} {cpu:8.1f} {pg:8.1f}")
         tr.write_line(f"{'collection':<58} {'':11} {self.collected[0]:8.1f} {self.collected[1]:8.1f}")

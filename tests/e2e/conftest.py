@@ -4,7 +4,6 @@ Debian's Chromium at a 390×844 phone viewport. Screenshots go to $IOP_ARTIFACTS
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import sqlite3
 import subprocess
@@ -26,6 +25,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # Chromium 15x preloads its address bar's popup (two chrome://omnibox-popup.top-chrome pages, in a
+    # renderer of their own) for every new window, so for every browser context: ~0.6 s of CPU per
+    # context, a quarter of a first page open, for a bar a headless browser never shows. Chromium
+    # keeps only the last --disable-features, so Playwright's own list (chromiumSwitches in Playwright 1.65) is
+    # repeated here.
+    "--disable-features="
+    + ",".join(
+        [
+            *("AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades"),
+            *("HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding"),
+            *("ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin"),
+            *("OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch"),
+            *("WebUIOmniboxPopup", "WebUIOmniboxAimPopup"),
+        ]
+    ),
 ]
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESK = {"viewport": {"width": 1280, "height": 800}}
@@ -60,7 +74,7 @@ def _server_env(data_dir: Path) -> dict[str, str]:
 
 
 _STARTED = time.time()  # when this pytest process (a worker, with xdist) loaded the e2e fixtures
-_template: list[Path] = []  # the seeded database, built by the first Server of the session
+_template: list[Path] = []  # the seeded database every Server copies (_demo_template)
 
 
 class Server:
@@ -72,7 +86,7 @@ class Server:
         self.data_dir = data_dir
         self.env = _server_env(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
-        if not _template:
+        if not _template:  # a Server made outside pytest: its own template
             _template.append(_seed_template(Path(tempfile.mkdtemp(prefix="iop-e2e-template-"))))
         with sqlite3.connect(_template[0]) as source, sqlite3.connect(data_dir / "iop.db") as copy:
             source.backup(copy)  # a consistent copy, whatever journal mode the file is in
@@ -127,10 +141,15 @@ class Server:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _template_cleanup():
+def _demo_template(tmp_path_factory):
+    """`make run`'s database, built once per run for every worker (the first to ask builds it under a
+    file lock, in the run's temporary folder; it was built once per worker)."""
+    from tests.conftest import _once_per_run
+
+    built = _once_per_run(tmp_path_factory, "e2e-demo", lambda folder: {"db": str(_seed_template(folder))})
+    _template[:] = [Path(built["db"])]
     yield
-    while _template:
-        shutil.rmtree(_template.pop().parent, ignore_errors=True)
+    _template.clear()
 
 
 @pytest.fixture(scope="session")
@@ -247,9 +266,109 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{call.when}", outcome.get_result())
 
 
-def _page(browser, request, artifacts, options: dict):
+# Everything a browser keeps for a site except its HTTP cache (Storage.clearDataForOrigin's types).
+SITE_DATA = (
+    "cookies,file_systems,indexeddb,local_storage,shader_cache,websql,service_workers,cache_storage,"
+    "shared_storage,storage_buckets"
+)
+
+
+FRESH_CONTEXTS = os.environ.get("IOP_E2E_FRESH_CONTEXTS") == "1"  # to measure what reusing contexts saves
+
+
+class Devices:
+    """The phone and the desktop browser of one test module: one browser context per size, handed to
+    each test as a new page after everything the last test left in it is wiped (its pages closed;
+    cookies, localStorage, sessionStorage, IndexedDB... of every site it opened), so each test starts
+    logged out with nothing stored, as on a fresh device. Only the HTTP cache is kept: Streamlit's
+    JavaScript (a few MB) is then downloaded and compiled once per module and server instead of once
+    per test, which was most of Chromium's CPU in the suite (a new context cost ~1 s of CPU more per
+    page open than a new page in a used one). A test about a fresh browser uses `browser.new_context`."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self._contexts: dict[str, object] = {}
+        self._sites: dict[str, set[str]] = {}
+
+    def page(self, options: dict):
+        key = repr(sorted(options.items()))
+        if FRESH_CONTEXTS and key in self._contexts:  # measuring: a context of its own per test, as before
+            self._contexts.pop(key).close()
+        context = self._contexts.get(key)
+        if context is None:
+            context = self._contexts[key] = self._browser.new_context(**options)
+            self._sites[key] = set()
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        sites = self._sites[key]
+        page.on("framenavigated", lambda frame: sites.add(_site(frame.url)))
+        return page
+
+    def wipe(self, page) -> None:
+        """Close the test's pages and clear what the sites it opened stored (not the HTTP cache)."""
+        context = page.context
+        key = next(k for k, c in self._contexts.items() if c is context)
+        sites = self._sites[key]
+        if sites - {""}:
+            probe = page if not page.is_closed() else context.new_page()
+            cdp = context.new_cdp_session(probe)
+            for site in sites - {""}:
+                cdp.send("Storage.clearDataForOrigin", {"origin": site, "storageTypes": SITE_DATA})
+            cdp.detach()
+        sites.clear()
+        context.clear_cookies()
+        context.clear_permissions()
+        for open_page in context.pages:
+            open_page.close()
+        assert not context.cookies(), "a cookie outlived the wipe"
+
+    def close(self) -> None:
+        for context in self._contexts.values():
+            context.close()
+        self._contexts.clear()
+
+
+def _site(url: str) -> str:
+    """The origin of an http(s) address ("" for about:blank, data: ...)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
+
+
+@pytest.fixture(scope="module")
+def devices(browser):
+    made = Devices(browser)
+    yield made
+    made.close()
+
+
+def _page(devices, request, artifacts, options: dict):
     """A page of the given size; if the test fails, a screenshot of what the person saw is kept."""
-    context = browser.new_context(**options)
+    page = devices.page(options)
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
+    devices.wipe(page)
+
+
+@pytest.fixture
+def phone(devices, request, artifacts):
+    """A 390×844 phone, touch and all (a used one, wiped: see Devices)."""
+    yield from _page(devices, request, artifacts, PHONE)
+
+
+@pytest.fixture
+def desk(devices, request, artifacts):
+    """A therapist's 1280×800 desktop browser (a used one, wiped: see Devices)."""
+    yield from _page(devices, request, artifacts, DESK)
+
+
+@pytest.fixture
+def fresh_phone(browser, request, artifacts):
+    """A phone never used before (its own browser context): nothing cached either."""
+    context = browser.new_context(**PHONE)
     context.set_default_timeout(20_000)
     page = context.new_page()
     yield page
@@ -257,18 +376,6 @@ def _page(browser, request, artifacts, options: dict):
     if report is not None and report.failed:
         page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
     context.close()
-
-
-@pytest.fixture
-def phone(browser, request, artifacts):
-    """A 390×844 phone, touch and all."""
-    yield from _page(browser, request, artifacts, PHONE)
-
-
-@pytest.fixture
-def desk(browser, request, artifacts):
-    """A therapist's 1280×800 desktop browser."""
-    yield from _page(browser, request, artifacts, DESK)
 
 
 # Installed in every page before Streamlit's own code (TrackedBrowser): it reads the app's own
@@ -411,6 +518,11 @@ RUN_TRACKER = """(() => {
 })();"""
 
 
+# How often settle() asks the page (ms). Playwright's default asks on every animation frame, which keeps
+# the renderer drawing frames the whole time a test waits (about 5x the CPU of an idle page).
+SETTLE_POLL_MS = int(os.environ.get("IOP_SETTLE_POLL_MS", "20")) or "raf"
+
+
 def settle(page, timeout: float | None = None) -> None:
     """Wait until Streamlit has answered everything this page asked for: for the last whole-page
     request and the last request of each fragment, a run that started after it has finished and
@@ -421,7 +533,7 @@ def settle(page, timeout: float | None = None) -> None:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function("() => window.__iopRuns.settled()", timeout=timeout)
+        page.wait_for_function("() => window.__iopRuns.settled()", timeout=timeout, polling=SETTLE_POLL_MS)
     except PlaywrightTimeout as exc:
         state = page.evaluate(
             "() => JSON.stringify({...window.__iopRuns, waitingFor: window.__iopRuns.waitingFor(),"

@@ -88,13 +88,26 @@ def report(problems: list[str]) -> None:
     assert not problems, "axe found serious/critical violations:\n" + "\n".join(problems)
 
 
-def log_in_as(browser, size: dict, server_url: str, username: str):
-    context = browser.new_context(**size)
-    context.set_default_timeout(20_000)
-    page = context.new_page()
+@pytest.fixture
+def pages(devices):
+    """new(size): a page of the module's phone or desktop browser, wiped after the test, pass or
+    fail (conftest.Devices: the same browser context per size, its HTTP cache kept)."""
+    made = []
+
+    def new(size: dict):
+        made.append(devices.page(size))
+        return made[-1]
+
+    yield new
+    for page in made:
+        devices.wipe(page)
+
+
+def log_in_as(pages, size: dict, server_url: str, username: str):
+    page = pages(size)
     open_app(page, server_url)
     log_in(page, username)
-    return context, page
+    return page
 
 
 def crisis_open(page, where: str) -> list[str]:
@@ -115,9 +128,8 @@ def menu_open(page, where: str) -> list[str]:
     return found
 
 
-def test_login_screen(server, browser, artifacts):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
+def test_login_screen(server, pages, artifacts):
+    page = pages(PHONE)
     open_app(page, server.url)
     problems = blocking(page, "login 390")
     page.get_by_label("Username", exact=True).fill("nobody")
@@ -126,13 +138,12 @@ def test_login_screen(server, browser, artifacts):
     settle(page)
     problems += blocking(page, "login 390 (refused)")
     page.screenshot(path=artifacts / "axe-login-refused.png")
-    context.close()
     report(problems)
 
 
-def test_participant_screens_on_a_phone(server, browser, artifacts):
+def test_participant_screens_on_a_phone(server, pages, artifacts):
     """casey has no card today: the card is empty; Save shows the messages beside the fields."""
-    context, page = log_in_as(browser, PHONE, server.url, "casey")
+    page = log_in_as(pages, PHONE, server.url, "casey")
 
     def refused_card(page, where):
         page.get_by_role("button", name="Save my card").click()
@@ -145,12 +156,11 @@ def test_participant_screens_on_a_phone(server, browser, artifacts):
     problems += crisis_open(page, "participant 390 Today") + menu_open(page, "participant 390 Today")
     problems += refused_card(page, "participant 390 Today")
     problems += walk(page, Role.PARTICIPANT, "participant 390", phone=True, artifacts=artifacts)
-    context.close()
     report(problems)
 
 
-def test_the_crisis_response_after_a_high_risk_card(server, browser, artifacts):
-    context, page = log_in_as(browser, PHONE, server.url, "frankie")
+def test_the_crisis_response_after_a_high_risk_card(server, pages, artifacts):
+    page = log_in_as(pages, PHONE, server.url, "frankie")
     classes = page.locator("[class*='st-key-mood_']").first.get_attribute("class")
     day = next(c for c in classes.split() if c.startswith("st-key-mood_")).removeprefix("st-key-mood_")
     page.locator(f".st-key-mood_{day} button").get_by_text("2", exact=True).click()
@@ -164,29 +174,25 @@ def test_the_crisis_response_after_a_high_risk_card(server, browser, artifacts):
     settle(page)
     page.locator(".st-key-risk_panel").wait_for()
     problems += blocking(page, "participant 390 risk panel kept")
-    context.close()
     report(problems)
 
 
 @pytest.mark.parametrize("size", ["phone", "desk"])
-def test_therapist_screens(server, browser, artifacts, size):
-    context, page = log_in_as(browser, PHONE if size == "phone" else DESK, server.url, "dr.rivera")
+def test_therapist_screens(server, pages, artifacts, size):
+    page = log_in_as(pages, PHONE if size == "phone" else DESK, server.url, "dr.rivera")
     problems = walk(page, Role.THERAPIST, f"therapist {size}", phone=size == "phone", artifacts=artifacts)
     page.screenshot(path=artifacts / f"axe-therapist-{size}-last.png")
-    context.close()
     report(problems)
 
 
-def test_family_screens_on_a_phone(server, browser, artifacts):
-    context, page = log_in_as(browser, PHONE, server.url, "pat.morgan")
+def test_family_screens_on_a_phone(server, pages, artifacts):
+    page = log_in_as(pages, PHONE, server.url, "pat.morgan")
     problems = walk(page, Role.FAMILY, "family 390", phone=True, artifacts=artifacts)
-    context.close()
     report(problems)
 
 
 @pytest.mark.parametrize("size", ["phone", "desk"])
-def test_admin_screens(server, browser, artifacts, size):
-    context, page = log_in_as(browser, PHONE if size == "phone" else DESK, server.url, "admin")
+def test_admin_screens(server, pages, artifacts, size):
+    page = log_in_as(pages, PHONE if size == "phone" else DESK, server.url, "admin")
     problems = walk(page, Role.ADMIN, f"admin {size}", phone=size == "phone", artifacts=artifacts)
-    context.close()
     report(problems)

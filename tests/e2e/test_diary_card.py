@@ -147,7 +147,7 @@ RUN_LOG = """(() => {
 def test_a_save_is_one_script_run_and_draws_the_saved_card(counted, phone):
     """Save's callback hands the card to one run of the whole page, which saves and draws it. It
     was two runs: the card's fragment run drew the card and saved, then st.rerun() ran the page."""
-    phone.context.add_init_script(script=RUN_LOG)
+    phone.add_init_script(script=RUN_LOG)  # this page only (the phone is used by the next test too)
     open_app(phone, counted.url)
     log_in(phone, "harper")
     day = today_of(phone)

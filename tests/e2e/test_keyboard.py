@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from tests.e2e.conftest import DESK, PHONE, settle, signed_in_at
+from tests.e2e.conftest import settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -41,9 +41,8 @@ def tab_until(page, key_prefix: str, limit: int = 40) -> dict:
 
 
 @pytest.mark.parametrize("username,path", [("alex", "my_cards"), ("dr.rivera", "alerts")])
-def test_on_a_phone_crisis_help_is_the_first_control_after_the_skip_link(server, browser, username, path):
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
+def test_on_a_phone_crisis_help_is_the_first_control_after_the_skip_link(server, phone, username, path):
+    page = phone
     signed_in_at(page, server.url, username, path)
     page.locator("h1").first.wait_for()
     assert tab(page)["testid"] == "stSkipToContent"
@@ -51,26 +50,22 @@ def test_on_a_phone_crisis_help_is_the_first_control_after_the_skip_link(server,
     assert focused["key"] == "crisis_bar" and "Crisis help — call or text now" in focused["text"], focused
     page.keyboard.press("Enter")  # and it opens with the keyboard
     page.get_by_test_id("stPopoverBody").locator("a[href^='tel:']").first.wait_for()
-    context.close()
 
 
-def test_at_a_desk_the_skip_link_lands_just_before_crisis_help(server, browser):
-    context = browser.new_context(**DESK)
-    page = context.new_page()
+def test_at_a_desk_the_skip_link_lands_just_before_crisis_help(server, desk):
+    page = desk
     signed_in_at(page, server.url, "dr.rivera", "alerts")
     page.locator("h1").first.wait_for()
     assert tab(page)["testid"] == "stSkipToContent"
     page.keyboard.press("Enter")  # past the row of page links along the top
     focused = next_control(page)
     assert focused["key"] == "crisis_bar" and "Crisis help — call or text now" in focused["text"], focused
-    context.close()
 
 
-def test_the_diary_card_is_filled_and_saved_with_the_keyboard_alone(server, browser, artifacts):
+def test_the_diary_card_is_filled_and_saved_with_the_keyboard_alone(server, phone, artifacts):
     """casey has no card today. Tab moves between questions, the arrow keys along a scale, Space
     chooses; typing fills the sleep box; Enter on Save saves."""
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
+    page = phone
     signed_in_at(page, server.url, "casey", "")
     page.locator("[class*='st-key-mood_'] button").first.wait_for()
 
@@ -95,7 +90,6 @@ def test_the_diary_card_is_filled_and_saved_with_the_keyboard_alone(server, brow
     settle(page)
     page.get_by_text("Thank you for checking in").wait_for()
     page.screenshot(path=artifacts / "keyboard-card-saved.png")
-    context.close()
 
     with sqlite3.connect(server.data_dir / "iop.db") as db:
         saved = db.execute(

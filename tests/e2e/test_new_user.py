@@ -73,21 +73,21 @@ def test_the_note_shows_no_keyboard_shortcut_on_a_phone(server, phone):
     assert "Ctrl+Enter" not in phone.locator(f".st-key-note_{day}").inner_text()
 
 
-def test_nothing_is_fetched_from_outside_this_machine(server, phone):
+def test_nothing_is_fetched_from_outside_this_machine(server, fresh_phone):
     """#16: the favicon came from fonts.gstatic.com; a clinic network may reach nothing outside.
     Every request a participant's phone makes, on the screens with icons, fonts and charts, goes
-    to the app's own server."""
+    to the app's own server. (A phone never used before: nothing it would ask for comes from a cache.)"""
     seen: list[str] = []
-    phone.on("request", lambda request: seen.append(request.url))
-    open_app(phone, server.url)
-    log_in(phone, "alex")
+    fresh_phone.on("request", lambda request: seen.append(request.url))
+    open_app(fresh_phone, server.url)
+    log_in(fresh_phone, "alex")
     for path in ("progress", "tools?tool=breathing", "skills", "safety_plan", "checkups"):
-        phone.goto(f"{server.url}/{path}")
-        settle(phone)
-    phone.locator(".js-plotly-plot").count()
+        fresh_phone.goto(f"{server.url}/{path}")
+        settle(fresh_phone)
+    fresh_phone.locator(".js-plotly-plot").count()
     outside = sorted(
         {url.split("?")[0] for url in seen if not url.startswith((server.url, "data:", "blob:", "about:"))}
     )
     assert outside == [], outside
-    icon = phone.evaluate("() => [...document.querySelectorAll(\"link[rel*='icon']\")].map(l => l.href)")
+    icon = fresh_phone.evaluate("() => [...document.querySelectorAll(\"link[rel*='icon']\")].map(l => l.href)")
     assert icon and all(href.startswith(server.url) or href.startswith("data:") for href in icon), icon

@@ -2,13 +2,15 @@
 the tap reran a fragment alone (Today's card is an `st.fragment`). The phone is on a slow link (the
 server's answers arrive 0.3 s late, SlowLink), and the checks right after settle() read the page
 once (`count()`, no wait): the old settle(), which ignored fragment runs, returned at once, before
-the fragment had been redrawn, and failed them."""
+the fragment had been redrawn, and failed them.
+
+And the `phone` fixture's used browser (conftest.Devices): what one test stored is gone for the next."""
 
 from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.conftest import SlowLink, log_in, open_app, settle
+from tests.e2e.conftest import PHONE, SlowLink, log_in, open_app, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -46,3 +48,23 @@ def test_settle_waits_for_a_fragment_redraw(slow_link, phone, artifacts):
     # test really covers fragment reruns.
     assert fragment_runs(phone) == 1
     phone.screenshot(path=artifacts / "settle-fragment-today.png")
+
+
+def test_a_used_phone_keeps_nothing_a_test_stored(server, devices):
+    """The next test gets the same browser context (its HTTP cache kept) with no cookie, no
+    localStorage, no sessionStorage and no login left by the last one."""
+    page = devices.page(PHONE)
+    open_app(page, server.url)
+    log_in(page, "jordan")
+    page.evaluate("() => { localStorage.setItem('left', '1'); sessionStorage.setItem('left', '1'); }")
+    page.context.add_cookies([{"name": "left", "value": "1", "url": server.url}])
+    assert {c["name"] for c in page.context.cookies()} >= {"left", "iop_companion_login"}
+    devices.wipe(page)
+    again = devices.page(PHONE)
+    assert again.context is page.context and page.is_closed()
+    open_app(again, server.url)
+    stored = again.evaluate("() => [Object.keys(localStorage), Object.keys(sessionStorage), document.cookie]")
+    assert "left" not in stored[0] and "left" not in stored[1] and "left" not in stored[2], stored
+    assert {c["name"] for c in again.context.cookies()} <= {"_streamlit_xsrf"}  # what the page open set
+    again.get_by_role("button", name="Log in", exact=True).wait_for()  # logged out
+    devices.wipe(again)
