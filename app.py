@@ -56,7 +56,13 @@ def main() -> None:
         i18n.apply()  # the account's language (participants and family), else English
         if actor is None:
             page = st.navigation(
-                nav.everywhere(auth.login_screen, title=_("Log in"), icon=":material/login:", url_path="login"),
+                nav.everywhere(
+                    auth.login_screen,
+                    title=_("Log in"),
+                    icon=":material/login:",
+                    url_path="login",
+                    bookmarks=auth.bookmarks_open(),
+                ),
                 position="hidden",
             )
         elif auth.must_choose_password():

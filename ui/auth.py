@@ -47,6 +47,7 @@ CLEAR_COOKIE = "iop_clear_cookie"  # the browser holds a cookie that no longer c
 COOKIE_READ = "iop_cookie_read"  # this session has looked at the cookie it was opened with
 NOTICE = "iop_notice"
 LAST_USER = "iop_last_user_id"  # whose login this session last held (it lapsed or was logged out)
+LOGGED_OUT = "iop_logged_out"  # this session tapped "Log out": its address is no bookmark to go back to
 NOTICE_SECONDS = 30
 
 # Set by app.py around pg.run(): the actor it validated in this very script run.
@@ -72,6 +73,7 @@ def _browser_cookie() -> str | None:
 
 
 def _start_session(user: AppUser) -> None:
+    st.session_state.pop(LOGGED_OUT, None)
     if st.session_state.pop(LAST_USER, user.id) != user.id:
         # Someone else on the same tab (a shared computer): the address keeps its screen (the bookmark
         # routing), not the last person's query string (?p=<their participant>), which would open, or
@@ -164,6 +166,12 @@ def current_actor() -> Actor | None:
                     st.session_state[CLEAR_COOKIE] = True
         _cookie_requests(session)
     return actor
+
+
+def bookmarks_open() -> bool:
+    """Whether the address this logged-out session is at should open its screen after a login: yes
+    for an address opened (a bookmark, a lapsed login), no once the person has tapped "Log out"."""
+    return not st.session_state.get(LOGGED_OUT)
 
 
 def must_choose_password() -> bool:
@@ -370,6 +378,10 @@ def logout_current() -> None:
 
 def _signed_out(message: str) -> None:
     _forget_session()
+    # Logging out happens on My account (or the password screen): the login that follows opens the
+    # role's first page at "/", not My account again as a bookmark would (app.py: nav.everywhere).
+    st.session_state[LOGGED_OUT] = True
+    st.query_params.clear()
     st.session_state[CLEAR_COOKIE] = True  # and the route deletes the cookie in this browser
     _notice(message)
 

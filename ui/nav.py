@@ -138,17 +138,20 @@ def _to_first(first: str) -> Callable[[], None]:
     return go
 
 
-def everywhere(screen: Callable[[], None], *, title: str, icon: str, url_path: str) -> list[st.Page]:
+def everywhere(
+    screen: Callable[[], None], *, title: str, icon: str, url_path: str, bookmarks: bool = True
+) -> list[st.Page]:
     """The one screen a person may have before the app (logging in, choosing a password), at its
     own address and, hidden, at every screen's: a bookmark opened after the login has lapsed shows
     the login, not Streamlit's "Page not found" over it, and once logged in the run that follows
     opens that address's screen (the hidden entry has the same address, so the same page key) when
-    the role has it, else the role's first page."""
+    the role has it, else the role's first page. `bookmarks` False (after "Log out"): the screen at
+    its own address only, so the address the person logged out from falls back to it quietly ("/")."""
     return [
         st.Page(screen, title=title, icon=icon, url_path=url_path, default=True),
         *(
             st.Page(screen, title=title, icon=icon, url_path=name, visibility="hidden")
-            for name in ADDRESSES
+            for name in (ADDRESSES if bookmarks else ())
             if name != url_path
         ),
     ]

@@ -100,6 +100,12 @@ def test_a_bookmark_opened_after_the_login_lapsed_shows_the_login_then_that_scre
     assert phone.url == f"{server.url}/"
     assert "participants assigned to you" not in body(phone)
 
+    log_out(phone, server.url)  # (on My account) logging in again is not a bookmark of My account
+    assert phone.url == f"{server.url}/"
+    log_in(phone, "alex")
+    phone.get_by_text(HOMES["alex"]).wait_for()
+    assert "Change password" not in body(phone)
+
 
 def test_crisis_help_is_one_tap_from_home(server, phone, artifacts):
     open_app(phone, server.url)
