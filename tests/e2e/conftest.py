@@ -3,6 +3,7 @@ Debian's Chromium at a 390×844 phone viewport. Screenshots go to $IOP_ARTIFACTS
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sqlite3
@@ -350,6 +351,8 @@ def _page(devices, request, artifacts, options: dict):
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
+        with contextlib.suppress(Exception):  # the whole page's text (a screenshot shows one screenful)
+            (artifacts / f"FAILED-{request.node.name}.txt").write_text(page.inner_text("[data-testid='stApp']"))
     devices.wipe(page)
 
 
@@ -375,6 +378,8 @@ def fresh_phone(browser, request, artifacts):
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
+        with contextlib.suppress(Exception):  # the whole page's text (a screenshot shows one screenful)
+            (artifacts / f"FAILED-{request.node.name}.txt").write_text(page.inner_text("[data-testid='stApp']"))
     context.close()
 
 

@@ -14,6 +14,8 @@ def test_share_see_revoke(server, browser, phone, artifacts):
     go_to(phone, "Family sharing")
     mood = phone.get_by_test_id("stExpander").filter(has_text="Share: Mood trend (weekly averages)")
     mood.get_by_text("Share: Mood trend (weekly averages)").click()
+    mood.get_by_role("group", name="Until").wait_for()  # the consent drawn, as a person reads it before tapping
+    settle(phone)
     mood.get_by_role("button", name="Share with Jamie").click()  # the button of this expander
     settle(phone)
     phone.get_by_text("Mood trend (weekly averages) — until").wait_for()
