@@ -17,6 +17,7 @@ draws the forms and keeps the browser's side in step:
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -25,7 +26,6 @@ from contextvars import ContextVar
 from pathlib import Path
 
 import streamlit as st
-from streamlit_authenticator import Hasher
 
 from core import accounts, auth
 from core.access import Actor
@@ -38,6 +38,25 @@ from ui import crisis, i18n
 from ui.i18n import N_, _
 from ui.session_routes import LOGOUT_PATH, SESSION_PATH
 from ui.text import md
+
+# `streamlit run` imports app.py, and so this module, once outside any browser session (to serve its
+# routes). streamlit-authenticator declares its cookie components as it is imported, and each one then
+# logs "missing ScriptRunContext! This warning can be ignored" in the terminal of whoever ran
+# `make run`: lines that look like trouble and are not. Only this import is quieted (a filter, since
+# Streamlit sets its loggers' levels again when it reads its config during the import).
+BARE_MODE_LOGGER_NAMES = (
+    "streamlit.runtime.scriptrunner_utils.script_run_context",
+    "streamlit.runtime.caching.cache_data_api",
+)
+_BARE_MODE_LOGGERS = [logging.getLogger(name) for name in BARE_MODE_LOGGER_NAMES]
+_quiet = logging.Filter("nothing.at.all")  # passes no record from these loggers
+for _logger in _BARE_MODE_LOGGERS:
+    _logger.addFilter(_quiet)
+try:
+    from streamlit_authenticator import Hasher
+finally:
+    for _logger in _BARE_MODE_LOGGERS:
+        _logger.removeFilter(_quiet)
 
 USER_ID = "iop_user_id"
 SESSION_VERSION = "iop_session_version"

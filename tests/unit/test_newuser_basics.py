@@ -2,6 +2,7 @@
 prompt that named a different timer than the tool's, and one "week N of the program" everywhere."""
 
 import subprocess
+import sys
 from datetime import date, timedelta
 
 from core import caseload, clinical, program
@@ -100,3 +101,21 @@ def test_needs_says_what_is_needed():
     )
     assert _row(mood_7d=3.0, mood_prev_7d=5.0).needs(today) == "Worsening: mood down 2.0 on the week before"
     assert _row().needs(today) == ""
+
+
+def test_starting_the_server_prints_no_bare_mode_warnings_and_leaves_them_on_for_sessions():
+    # `streamlit run app.py` imports app.py outside any session; streamlit-authenticator's components
+    # used to log "missing ScriptRunContext! This warning can be ignored" four times at every start.
+    started = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import logging, app; print([len(logging.getLogger(n).filters) for n in app.auth.BARE_MODE_LOGGER_NAMES])",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "ScriptRunContext" not in started.stderr and "No runtime found" not in started.stderr
+    assert started.stdout.strip() == "[0, 0]"  # the quieting ends with that import
