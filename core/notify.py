@@ -480,7 +480,7 @@ def _minute_time(minute: int) -> time:
 
 def _stored_minute(value: object) -> int | None:
     """A minute of the day as stored, or None for one out of range. The form never writes one and the
-    table has no CHECK: a script's or an import's 1440 made `time(24, 0)` raise inside the worker's
+    table had no CHECK before migration 0016: a script's or an import's 1440 made `time(24, 0)` raise in the worker's
     tick, before delivery, so no email left the outbox for anyone (urgent alerts included)."""
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60 else None
 
