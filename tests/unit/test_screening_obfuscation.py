@@ -133,3 +133,24 @@ def test_any_mix_of_look_alikes_zero_width_breaks_and_a_soft_hyphen_still_matche
     if at and text[at - 1].isalpha() and at < len(text) and text[at].isalpha():
         text = text[:at] + "\u00ad" + text[at:]
     assert screening.suggests_crisis(f"notes: {text}!")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Сегодня я ходил в группу, всё хорошо",  # ordinary Russian: folded, still nothing
+        "Мне грустно, но я справлюсь",
+        "Καλημέρα, είμαι καλά σήμερα",  # ordinary Greek
+        "\u200b" * 5000,
+        "к" * 5000,
+        "\u00ad" * 5000,
+        "dí\u200bet\u00ad plan, \u0434\u0438\u0435\u0442\u0430",  # "diet" split: no "die" alone
+    ],
+)
+def test_other_alphabets_and_invisible_floods_stay_ordinary(text):
+    assert not screening.suggests_crisis(text)
+
+
+def test_a_nul_byte_is_a_break_like_any_other_control():
+    assert screening.suggests_crisis("kill\x00myself")
+    assert screening.suggests_crisis("kіll\x00\u200bmyself")
