@@ -60,7 +60,6 @@ def main() -> None:
                     auth.login_screen,
                     title=_("Log in"),
                     icon=":material/login:",
-                    url_path="login",
                     bookmarks=auth.bookmarks_open(),
                 ),
                 position="hidden",
@@ -71,7 +70,6 @@ def main() -> None:
                     auth.choose_password_screen,
                     title=_("Choose your password"),
                     icon=":material/key:",
-                    url_path="choose-password",
                 ),
                 position="hidden",
             )

@@ -329,6 +329,7 @@ def period_start(today: date, period: str | None) -> date | None:
 
 # --- Weekly check-ups (PHQ-9, GAD-7, craving scale) ------------------------------------------
 CHECKUP_INTERVAL_DAYS = 7  # default; a program may change it
+CHECKUP_INTERVAL_RANGE = (3, 28)  # what a program may choose (the admin's form; a CHECK on the table)
 CHECKUP_LATE_DAYS = 2  # a check-up may be taken up to this many days after it falls due
 
 # (lowest total, band) in ascending order; a total belongs to the last band whose floor it reaches.
@@ -604,6 +605,11 @@ def program_weeks(stored: int) -> int:
     the date and the session generator loop over millions of days."""
     return min(max(stored, PROGRAM_WEEKS_RANGE[0]), PROGRAM_WEEKS_RANGE[1])
 
+
+# A time of day stored as minutes after midnight (a reminder, quiet hours, a session's start and end):
+# 24:00 is no time of day (`time(24, 0)` raises), so the last one is 23:59. The tables CHECK it.
+MINUTE_OF_DAY_RANGE = (0, 24 * 60 - 1)
+WEEKDAY_RANGE = (0, 6)  # 0 = Monday
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 SLOTS_MAX = 14  # weekly group sessions in one pattern

@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import JSON, Column, Index, Table, UniqueConstraint, false, inspect, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Table, UniqueConstraint, false, inspect, text
 from sqlmodel import Field, SQLModel
+
+from core import clinical
 
 DEFAULT_SUBSTANCES = ("alcohol", "cannabis", "opioids", "stimulants", "benzodiazepines", "other")
 DEFAULT_SUBSTANCES_JSON = '["alcohol", "cannabis", "opioids", "stimulants", "benzodiazepines", "other"]'
@@ -40,6 +42,14 @@ def saved_id(value: int | None) -> int:
     return value
 
 
+def in_range(table: str, column: str, low: int, high: int | None = None) -> CheckConstraint:
+    """A named CHECK that keeps a stored number (a minute of the day, a window, an interval, a length,
+    a count) in the range its reader expects: a row written by a script or an import could otherwise
+    stop the notification worker or the pages (the readers clamp too). NULL passes, as in SQL."""
+    rule = f"{column} >= {low}" if high is None else f"{column} BETWEEN {low} AND {high}"
+    return CheckConstraint(rule, name=f"ck_{table}_{column}")
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """A table model's Core table, for aliases and bulk statements (SQLModel sets `__table__` on
     each table class without declaring it to type checkers)."""
@@ -66,6 +76,13 @@ class Role(StrEnum):
 
 
 class Program(SQLModel, table=True):
+    __table_args__ = (
+        in_range("program", "length_weeks", *clinical.PROGRAM_WEEKS_RANGE),
+        in_range("program", "checkup_interval_days", *clinical.CHECKUP_INTERVAL_RANGE),
+        in_range("program", "escalation_minutes", *clinical.ESCALATION_MINUTES_RANGE),
+        in_range("program", "discharge_access_days", *clinical.DISCHARGE_ACCESS_RANGE),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=120)
     timezone: str = Field(default="America/New_York", max_length=64)
@@ -509,7 +526,11 @@ class Throttle(SQLModel, table=True):
     """Attempts at something guessable (a password, a code) per key and client; see core/throttle.py."""
 
     __tablename__ = "throttle"
-    __table_args__ = (UniqueConstraint("key", "client", name="uq_throttle_key_client"),)
+    __table_args__ = (
+        UniqueConstraint("key", "client", name="uq_throttle_key_client"),
+        in_range("throttle", "hits", 0),  # a negative count would allow more attempts than the limit
+        in_range("throttle", "strikes", 0),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=120)
@@ -547,7 +568,7 @@ class OutboxMessage(SQLModel, table=True):
     """
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_outbox_status_due", "status", "due_at"), in_range("outbox_message", "attempts", 0))
 
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(max_length=96, unique=True)
@@ -576,6 +597,11 @@ class NotificationSetting(SQLModel, table=True):
     and their quiet hours. Reminders are off until the person turns them on."""
 
     __tablename__ = "notification_setting"
+    __table_args__ = (
+        in_range("notification_setting", "remind_minute", *clinical.MINUTE_OF_DAY_RANGE),
+        in_range("notification_setting", "quiet_start_minute", *clinical.MINUTE_OF_DAY_RANGE),
+        in_range("notification_setting", "quiet_end_minute", *clinical.MINUTE_OF_DAY_RANGE),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", unique=True)
@@ -679,7 +705,12 @@ class ScheduleSlot(SQLModel, table=True):
     minutes after midnight in the program's time zone, and the group's topic that day."""
 
     __tablename__ = "schedule_slot"
-    __table_args__ = (UniqueConstraint("program_id", "weekday", "start_minute", name="uq_schedule_slot"),)
+    __table_args__ = (
+        UniqueConstraint("program_id", "weekday", "start_minute", name="uq_schedule_slot"),
+        in_range("schedule_slot", "weekday", *clinical.WEEKDAY_RANGE),
+        in_range("schedule_slot", "start_minute", *clinical.MINUTE_OF_DAY_RANGE),
+        in_range("schedule_slot", "end_minute", *clinical.MINUTE_OF_DAY_RANGE),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     program_id: int = Field(foreign_key="program.id")

@@ -48,7 +48,7 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_, update
+from sqlalchemy import ColumnElement, and_, func, or_, update
 from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -480,7 +480,7 @@ def _minute_time(minute: int) -> time:
 
 def _stored_minute(value: object) -> int | None:
     """A minute of the day as stored, or None for one out of range. The form never writes one and the
-    table has no CHECK: a script's or an import's 1440 made `time(24, 0)` raise inside the worker's
+    table had no CHECK before migration 0016: a script's or an import's 1440 made `time(24, 0)` raise in the worker's
     tick, before delivery, so no email left the outbox for anyone (urgent alerts included)."""
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60 else None
 
@@ -1409,6 +1409,28 @@ class Overview:
     waiting_reason: str  # the newest reason a queued message gave, if any
 
 
+def _admin_sees(actor: Actor) -> ColumnElement[bool]:
+    """Which outbox messages an admin may read (or send again): their program's, and those with no
+    program whose recipient is in their program. A message queued for someone with no program (an
+    account made before it had one; a program-less admin's own test) carries no program: every
+    program's admin used to see it, recipient's name and all. An admin with no program sees only
+    the ones addressed to themselves. (No `program_id == None` here: that would read as IS NULL.)"""
+    programless = col(OutboxMessage.program_id).is_(None)
+    if actor.program_id is None:
+        return and_(programless, col(OutboxMessage.recipient_id) == actor.id)
+    ours = select(AppUser.id).where(col(AppUser.program_id) == actor.program_id)
+    return or_(
+        col(OutboxMessage.program_id) == actor.program_id,
+        and_(programless, col(OutboxMessage.recipient_id).in_(ours)),
+    )
+
+
+def _admins_message(session: Session, actor: Actor, message_id: object) -> OutboxMessage | None:
+    if not inputs.is_id(message_id):
+        return None
+    return session.exec(select(OutboxMessage).where(OutboxMessage.id == message_id, _admin_sees(actor))).first()
+
+
 def overview(session: Session, actor: Actor, *, limit: int = 100) -> Overview:
     """The program's outbox for its admin: counts by status, the newest messages with their reason,
     whether a worker is alive, the escalation window and the clinical leads. No clinical content
@@ -1416,7 +1438,7 @@ def overview(session: Session, actor: Actor, *, limit: int = 100) -> Overview:
     require_role(session, actor, Role.ADMIN, what="messages")
     record(session, actor, category="messages", action="read", collapse=timedelta(hours=1))
     program = session.get(Program, actor.program_id) if actor.program_id else None
-    mine = or_(col(OutboxMessage.program_id) == actor.program_id, col(OutboxMessage.program_id).is_(None))
+    mine = _admin_sees(actor)
     counts = {
         status: n
         for status, n in session.exec(
@@ -1486,8 +1508,8 @@ def send_again(session: Session, actor: Actor, *, message_id: int, now: datetime
     """The admin puts a failed or uncertain message back in the queue (for an uncertain one, after
     deciding a second copy is better than none)."""
     require_role(session, actor, Role.ADMIN, what="messages")
-    row = session.get(OutboxMessage, MessageForm.check(message=message_id).message)
-    if row is None or row.program_id not in (actor.program_id, None):
+    row = _admins_message(session, actor, MessageForm.check(message=message_id).message)
+    if row is None:
         raise ValidationError.one("message", "That message doesn't exist.")
     if row.status not in (Status.FAILED.value, Status.UNCERTAIN.value):
         raise ValidationError.one("message", "Only failed or uncertain messages can be sent again.")
@@ -1605,8 +1627,8 @@ def _send_one(session: Session, claim_: Claim, address: str, now: datetime, tran
 def maildrop_text(session: Session, actor: Actor, *, message_id: int) -> str | None:
     """The admin reads a message that went to the mail drop (their program's only)."""
     require_role(session, actor, Role.ADMIN, what="messages")
-    row = session.get(OutboxMessage, message_id) if inputs.is_id(message_id) else None
-    if row is None or row.program_id not in (actor.program_id, None) or row.sent_via != MailDrop.via:
+    row = _admins_message(session, actor, message_id)
+    if row is None or row.sent_via != MailDrop.via:
         return None
     path = MailDrop(settings().maildrop_dir).path_for(id_of(row))
     try:

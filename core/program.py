@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
 
-from core import inputs
+from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.db import on_commit, rerun_memo
 from core.errors import ValidationError
@@ -490,7 +490,7 @@ def participant_overview(session: Session, actor: Actor, participant_id: int) ->
     )
 
 
-CHECKUP_INTERVAL_RANGE = (3, 28)
+CHECKUP_INTERVAL_RANGE = clinical.CHECKUP_INTERVAL_RANGE
 
 
 class IntervalForm(inputs.Form):

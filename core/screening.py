@@ -10,9 +10,13 @@ tests/unit/test_screening_spanish.py checks ordinary sentences of both against b
 
 from __future__ import annotations
 
+import json
 import re
+import string
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import yaml
@@ -51,14 +55,85 @@ _EXPANSIONS = (
 )
 
 
+# Zero-width characters separate words where they stand ("kill\u200bmyself" is two words, as it looks
+# on screen); a soft hyphen is a hyphenation point inside a word and goes ("sui\u00adcide"). A zero-width
+# space inside one word is caught too: the joined reading drops it (_normalise_joined).
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u180e]")
+_SOFT_HYPHEN = "\u00ad"
+# Look-alike letters Unicode's confusables data does not list as one, seen written for Latin ones in
+# obfuscated text: Cyrillic and Greek lower case that look like a Latin letter in common fonts (the
+# data has the capitals: К -> K, but к only as the Latin kra). Only letters a phrase could use.
+_LOOK_ALIKES_TOO = {
+    "ӏ": "l",  # Cyrillic palochka, a plain stroke: the data reads it as "i"; in lower-case text it stands for "l"
+    "к": "k",  # Cyrillic ka
+    "м": "m",  # Cyrillic em
+    "т": "t",  # Cyrillic te
+    "н": "h",  # Cyrillic en (a small capital H)
+    "в": "b",  # Cyrillic ve (a small capital B)
+    "п": "n",  # Cyrillic pe
+    "ь": "b",  # Cyrillic soft sign
+    "κ": "k",  # Greek kappa
+    "τ": "t",  # Greek tau
+    "ε": "e",  # Greek epsilon
+    "η": "n",  # Greek eta
+    "μ": "u",  # Greek mu
+    "ω": "w",  # Greek omega
+    "χ": "x",  # Greek chi
+    "β": "b",  # Greek beta
+}
+
+
+@lru_cache(maxsize=1)
+def look_alikes() -> dict[int, str]:
+    """A translation table from letters of other alphabets that look like a Latin letter to that
+    letter, lower case ("кіll" -> "kill", "ΚΙLL" -> "kill"), from Unicode's confusables data (as the
+    confusable-homoglyphs package ships it) and the few in _LOOK_ALIKES_TOO. Only letters are folded
+    (no symbol: "3×2" stays), and no Latin letter with an accent or a tilde ("ñ", "á" stay as typed,
+    for the accent folding after it): a Latin letter is folded only if it has no decomposition
+    ("ı", "ɑ"). Capitals that look like "I" fold to "i" and small letters that look like "l" to "l"."""
+    data = json.loads(resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8"))
+    table: dict[int, str] = {}
+    for latin in string.ascii_letters:
+        for glyph in data.get(latin, ()):
+            c = glyph.get("c", "")
+            if (
+                len(c) != 1
+                or c.isascii()
+                or not unicodedata.category(c).startswith("L")
+                or ("LATIN" in unicodedata.name(c, "") and unicodedata.decomposition(c))
+            ):
+                continue
+            letter = latin.lower()
+            if latin in "Il":  # the one pair the data confuses across cases: read the glyph's own case
+                letter = "i" if unicodedata.category(c) == "Lu" else "l"
+            # (keyed as NFKC leaves it too: the text is NFKC'd first, and "ϲ" becomes "ς" there)
+            for key in dict.fromkeys((c, unicodedata.normalize("NFKC", c))):
+                if len(key) == 1 and not key.isascii():
+                    table.setdefault(ord(key), letter)
+    table.update({ord(c): letter for c, letter in _LOOK_ALIKES_TOO.items()})
+    table.update({ord(c.upper()): letter for c, letter in _LOOK_ALIKES_TOO.items() if ord(c.upper()) not in table})
+    return table
+
+
+def _plain_letters(text: str) -> str:
+    """The steps every reading shares: apostrophes out, compatibility forms made plain (fullwidth
+    "ｋｉｌｌ", mathematical "𝐤𝐢𝐥𝐥", ligatures: NFKC), and look-alike letters of other alphabets read as
+    the Latin letter they imitate."""
+    text = unicodedata.normalize("NFKC", _APOSTROPHES.sub("", text)).translate(look_alikes())
+    return _APOSTROPHES.sub("", text).replace(_SOFT_HYPHEN, "")  # (a fullwidth apostrophe is one after NFKC)
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents or apostrophes, punctuation as spaces, one space between words.
 
-    Accents go ("daño" -> "dano", "aquí" -> "aqui") and so do invisible characters (a zero-width
-    space inside a word keeps the word whole); any other character that is not a plain letter or
-    digit (¿ ¡ « » — an emoji) separates words, so "más—me quiero matar" is two phrases' words.
+    Accents go ("daño" -> "dano", "aquí" -> "aqui"); look-alike letters of other alphabets and
+    fullwidth ones are read as the Latin letter (_plain_letters); a zero-width space or joiner
+    separates words, a soft hyphen and other invisible format characters are dropped (the word
+    stays whole); any other character that is not a plain letter or digit (¿ ¡ « » — an emoji)
+    separates words, so "más—me quiero matar" is two phrases' words.
     """
-    text = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", text)).lower()
+    text = _ZERO_WIDTH.sub(" ", _plain_letters(text))
+    text = unicodedata.normalize("NFKD", text).lower()
     text = "".join(c for c in text if not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
     text = _APOSTROPHES.sub("", text)  # a fullwidth apostrophe is one only after NFKD
     text = re.sub(r"[^a-z0-9]+", " ", text)
@@ -69,8 +144,9 @@ def normalise(text: str) -> str:
 
 def _normalise_joined(text: str) -> str:
     """The screen's first normalisation, kept so nothing it caught is missed: every character that
-    is not ASCII after folding accents is dropped, joining what was on either side of it."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    is not ASCII after folding accents is dropped, joining what was on either side of it (so a
+    zero-width space inside one word, "su\u200bicide", keeps it whole here)."""
+    text = unicodedata.normalize("NFKD", _plain_letters(text)).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"['`]", "", text)
     text = re.sub(r"[^a-z0-9]+", " ", text)
     for pattern, replacement in _EXPANSIONS:
@@ -129,11 +205,22 @@ def _squeezed_pattern() -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
 
 
+def _readings(text: str) -> Iterator[str]:
+    """The text as the screen reads it, then (only if that finds nothing) as the joined reading."""
+    plain = normalise(text)
+    yield plain
+    joined = _normalise_joined(text)
+    if joined != plain:
+        yield joined
+
+
 def suggests_crisis(text: str) -> bool:
     """True when the text contains one of the crisis phrases (the one screening function)."""
     if not isinstance(text, str) or not text.strip():
         return False
-    plain = normalise(text)
-    if _pattern().search(plain) or _pattern().search(_normalise_joined(text)):
-        return True
-    return bool(_STRETCHED.search(plain)) and _squeezed_pattern().search(_squeeze(plain)) is not None
+    for reading in _readings(text):
+        if _pattern().search(reading):
+            return True
+        if _STRETCHED.search(reading) and _squeezed_pattern().search(_squeeze(reading)):
+            return True
+    return False

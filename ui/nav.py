@@ -91,10 +91,16 @@ def offered(actor: Actor, path: str, left: Remaining) -> bool:
 
 # Every screen's own address (/today, /caseload, ...): Streamlit names a page after its file.
 ADDRESSES = sorted({Path(path).stem for pages in PAGES.values() for path, _title, _icon in pages})
-# The address Streamlit gives a role's first page is the app's root ("/"), so its own name
-# (/today, /caseload) would match no page: Streamlit then shows "Page not found" over the screen.
-# The first page is registered under this name instead, and again, hidden, under its own.
-HOME = "home"
+# Addresses a person types that are no role's screen: home, the login, the choice of a first
+# password. Each opens what they expect in every state (logged out: the login; choosing a first
+# password: that; logged in: the role's first page), never Streamlit's "Page not found".
+HOME, LOGIN, CHOOSE_PASSWORD = "home", "login", "choose-password"
+ENTRY = (HOME, LOGIN, CHOOSE_PASSWORD)
+# The default page (the role's first, the login, the password choice) opens at the app's root ("/"),
+# but Streamlit still reserves the url_path it is given and no typed address reaches it ("/home"
+# given to the default page showed "Page not found"): it gets this name, which nobody types, and
+# every address a person might type is a hidden entry of its own.
+ROOT = "iop-root"
 
 
 def address(path: str) -> str:
@@ -116,16 +122,16 @@ def pages_for(actor: Actor) -> list[st.Page]:
             title=_(title),
             icon=icon,
             default=index == 0,
-            url_path=HOME if index == 0 else None,
+            url_path=ROOT if index == 0 else None,
             visibility="visible" if offered(actor, path, left) else "hidden",
         )
         for index, (path, title, icon) in enumerate(PAGES[actor.role])
     ]
     first, title, icon = PAGES[actor.role][0]
     own = {address(path) for path, _title, _icon in PAGES[actor.role]}
-    elsewhere = [  # another role's screen (an old link, a shared device): this role's first page
+    elsewhere = [  # another role's screen (an old link, a shared device), /home, /login: the first page
         st.Page(_to_first(first), title=_(title), icon=icon, url_path=name, visibility="hidden")
-        for name in ADDRESSES
+        for name in (*ADDRESSES, *ENTRY)
         if name not in own
     ]
     return [*pages, st.Page(first, title=_(title), icon=icon, url_path=address(first), visibility="hidden"), *elsewhere]
@@ -138,21 +144,19 @@ def _to_first(first: str) -> Callable[[], None]:
     return go
 
 
-def everywhere(
-    screen: Callable[[], None], *, title: str, icon: str, url_path: str, bookmarks: bool = True
-) -> list[st.Page]:
-    """The one screen a person may have before the app (logging in, choosing a password), at its
-    own address and, hidden, at every screen's: a bookmark opened after the login has lapsed shows
-    the login, not Streamlit's "Page not found" over it, and once logged in the run that follows
-    opens that address's screen (the hidden entry has the same address, so the same page key) when
-    the role has it, else the role's first page. `bookmarks` False (after "Log out"): the screen at
-    its own address only, so the address the person logged out from falls back to it quietly ("/")."""
+def everywhere(screen: Callable[[], None], *, title: str, icon: str, bookmarks: bool = True) -> list[st.Page]:
+    """The one screen a person may have before the app (logging in, choosing a password), at "/", at
+    its own address and the other typed ones (/home, /login, /choose-password: ENTRY) and, hidden,
+    at every screen's: a bookmark opened after the login has lapsed shows the login, not Streamlit's
+    "Page not found" over it, and once logged in the run that follows opens that address's screen
+    (the hidden entry has the same address, so the same page key) when the role has it, else the
+    role's first page. `bookmarks` False (after "Log out"): not at the screens' addresses, so the
+    address the person logged out from falls back to it quietly ("/")."""
     return [
-        st.Page(screen, title=title, icon=icon, url_path=url_path, default=True),
+        st.Page(screen, title=title, icon=icon, url_path=ROOT, default=True),
         *(
             st.Page(screen, title=title, icon=icon, url_path=name, visibility="hidden")
-            for name in (ADDRESSES if bookmarks else ())
-            if name != url_path
+            for name in (*ENTRY, *(ADDRESSES if bookmarks else ()))
         ),
     ]
 

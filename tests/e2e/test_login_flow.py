@@ -107,6 +107,30 @@ def test_a_bookmark_opened_after_the_login_lapsed_shows_the_login_then_that_scre
     assert "Change password" not in body(phone)
 
 
+def test_home_login_and_choose_password_typed_in_the_address_bar(server, phone, artifacts):
+    """/home, /login and /choose-password are no screen's file: each showed Streamlit's "Page not
+    found" box over the screen. Logged out they show the login; logged in, the person's first page
+    (at "/"); /choose-password means the password choice only while one must be chosen."""
+    open_app(phone, server.url)
+    for name in ("home", "login", "choose-password"):
+        open_app(phone, f"{server.url}/{name}")
+        phone.get_by_role("button", name="Log in").wait_for()
+        assert phone.get_by_text("Page not found").count() == 0, name
+        phone.screenshot(path=artifacts / f"typed-{name}-logged-out.png")
+    log_in(phone, "dana")  # at /choose-password: Dana has her own password, so her first page
+    phone.get_by_text(HOMES["alex"]).wait_for()
+    assert phone.get_by_text("Page not found").count() == 0
+    assert phone.url == f"{server.url}/"
+    assert login_cookie(phone), "the re-login cookie was never stored"
+    for name in ("home", "login", "choose-password"):
+        open_app(phone, f"{server.url}/{name}")  # a new session: the cookie logs her in
+        phone.get_by_text(HOMES["alex"]).wait_for()
+        assert phone.get_by_text("Page not found").count() == 0, name
+        assert phone.url == f"{server.url}/", name
+        assert "Choose your own password" not in body(phone)
+        phone.screenshot(path=artifacts / f"typed-{name}-logged-in.png")
+
+
 def test_crisis_help_is_one_tap_from_home(server, phone, artifacts):
     open_app(phone, server.url)
     log_in(phone, "dana")

@@ -12,6 +12,7 @@ from core import notify
 from core.models import AppUser, NotificationSetting
 from core.notify import Kind, Status
 from tests.smtp_server import smtp_server, use_smtp
+from tests.unchecked import lift_range_checks
 from tests.unit.test_notify import DAY, EVENING, _outbox, _staff, _urgent_card
 
 
@@ -32,6 +33,7 @@ def test_one_odd_reminder_row_does_not_stop_urgent_alert_emails(session, people,
     row = session.get(AppUser, odd_one.id)
     row.email = "odd@example.org"
     session.add(row)
+    lift_range_checks(session, "notification_setting")  # (the table refuses it since 0016: the reader still copes)
     session.add(NotificationSetting(user_id=odd_one.id, diary_reminder=True, **odd))
     session.commit()
     with smtp_server() as (inbox, port):
@@ -53,6 +55,7 @@ def test_odd_quiet_hours_do_not_stop_delivery_to_everyone(session, people, monke
     row = session.get(AppUser, odd_one.id)
     row.email = "odd@example.org"
     session.add(row)
+    lift_range_checks(session, "notification_setting")
     session.add(
         NotificationSetting(user_id=odd_one.id, diary_reminder=True, quiet_start_minute=0, quiet_end_minute=99 * 60)
     )
@@ -80,6 +83,7 @@ def test_an_odd_reminder_row_still_shows_the_persons_settings_and_calendar(sessi
     from core import feed
 
     quinn = people.participant()
+    lift_range_checks(session, "notification_setting")
     session.add(NotificationSetting(user_id=quinn.id, remind_minute=24 * 60, quiet_start_minute=-5, quiet_end_minute=7))
     session.commit()
     mine = notify.my_settings(session, quinn)
@@ -325,6 +329,7 @@ def test_an_odd_stored_escalation_window_still_escalates_within_the_clinical_ran
     lead = _staff(session, people)
     quinn = people.participant()
     program = session.get(Program, people.program.id)
+    lift_range_checks(session, "program")
     program.escalation_minutes = minutes
     session.add(program)
     session.commit()
@@ -370,6 +375,7 @@ def test_an_odd_stored_checkup_interval_is_read_within_the_programs_range(sessio
             )
         )
     program = session.get(Program, people.program.id)
+    lift_range_checks(session, "program")
     program.checkup_interval_days = days
     session.add(program)
     session.commit()
@@ -397,6 +403,7 @@ def test_an_odd_stored_program_length_still_gives_a_calendar_and_a_bounded_sched
 
     quinn = people.participant(started_on=date(2026, 11, 2))
     program = session.get(Program, people.program.id)
+    lift_range_checks(session, "program")
     program.length_weeks = 2**31 - 1
     session.add(program)
     session.add(ScheduleSlot(program_id=program.id, weekday=0, start_minute=18 * 60, end_minute=21 * 60, topic=""))

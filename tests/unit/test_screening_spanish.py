@@ -190,7 +190,9 @@ def test_both_languages_are_screened_and_a_broken_spanish_file_is_named(tmp_path
         ("daño—aquí", "dano aqui"),
         ("don´t want to live", "dont want to live"),  # a Spanish keyboard's apostrophe
         ("don\uff07t", "dont"),  # a fullwidth apostrophe
-        ("ki\u200bll myself", "kill myself"),  # a zero-width space inside a word keeps it whole
+        ("kill\u200bmyself", "kill myself"),  # a zero-width space separates words, as on screen
+        ("ki\u200bll myself", "ki ll myself"),  # (inside a word the joined reading still matches it)
+        ("sui\u00adcida", "suicida"),  # a soft hyphen inside a word goes
         ("kill😭myself", "kill myself"),  # an emoji between words separates them
         ("«me quiero matar»", "me quiero matar"),
         ("voy a cortarme el pelo", "voy a cortar el pelo"),
