@@ -13,9 +13,10 @@ import io
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, literal, union_all
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
@@ -615,7 +616,7 @@ def remove_homework(session: Session, actor: Actor, *, participant_id: int, home
 def homework_for(
     session: Session, actor: Actor, participant_id: int, *, include_done: bool = True
 ) -> list[HomeworkView]:
-    """Current homework, to-do first (soonest due first), then done (newest first). Three queries."""
+    """Current homework, to-do first (soonest due first), then done (newest first). Two queries."""
     authorize(session, actor, participant_id, Category.HOMEWORK, Action.READ)
     rows = session.exec(
         select(Homework, AppUser.name)
@@ -626,24 +627,23 @@ def homework_for(
         return []
     since = min(h.assigned_at for h, _ in rows)
     skill_ids = {h.skill_id for h, _ in rows}
-    practised = list(
-        session.exec(
-            select(PracticeEntry.skill_id, PracticeEntry.created_at, col(PracticeEntry.day)).where(
-                PracticeEntry.participant_id == participant_id,
-                PracticeEntry.created_at >= since,
-                col(PracticeEntry.skill_id).in_(skill_ids),
-            )
-        )
+    # What counts as doing each skill since it was assigned: its practice entries and, for the
+    # thought record, the thought records, in one statement (one round trip on every Today).
+    done_query: Any = sql_select(
+        col(PracticeEntry.skill_id), col(PracticeEntry.created_at), col(PracticeEntry.day)
+    ).where(
+        col(PracticeEntry.participant_id) == participant_id,
+        col(PracticeEntry.created_at) >= since,
+        col(PracticeEntry.skill_id).in_(skill_ids),
     )
     if "thought_record" in skill_ids:
-        practised += [
-            ("thought_record", at, day)
-            for at, day in session.exec(
-                select(ThoughtRecord.created_at, col(ThoughtRecord.day)).where(
-                    ThoughtRecord.participant_id == participant_id, ThoughtRecord.created_at >= since
-                )
-            )
-        ]
+        done_query = union_all(
+            done_query,
+            sql_select(
+                literal("thought_record").label("skill_id"), col(ThoughtRecord.created_at), col(ThoughtRecord.day)
+            ).where(col(ThoughtRecord.participant_id) == participant_id, col(ThoughtRecord.created_at) >= since),
+        )
+    practised = [tuple(row) for row in session.execute(done_query)]
     names = skills_by_id()
     views = []
     for h, by in rows:
