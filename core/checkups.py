@@ -7,6 +7,7 @@ asks for. Scoring and alert rules are in core.clinical.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -378,10 +379,20 @@ def histories(
     With `since`, the intake (the baseline every change is measured from) and the check-ups from
     `since` on: what a screen showing a span reads, the same few rows whatever the history's length."""
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
+    rows = session.exec(rows_query(participant_id, kinds, since).order_by(col(Checkup.day), col(Checkup.id))).all()
+    return pasts_of(rows, kinds)
+
+
+def rows_query(participant_id: int, kinds: tuple[str, ...] | list[str], since: date | None = None):
+    """The check-up rows `histories` reads (a WHERE to combine with another reader's, as Review does)."""
     query = select(Checkup).where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(kinds))
     if since is not None:
         query = query.where(or_(col(Checkup.day) >= since, col(Checkup.slot_key) == INTAKE_SLOT))
-    rows = session.exec(query.order_by(col(Checkup.day), col(Checkup.id))).all()
+    return query
+
+
+def pasts_of(rows: Sequence[Checkup], kinds: tuple[str, ...] | list[str]) -> dict[str, list[Past]]:
+    """{kind: its rows as Past, oldest first} from rows read oldest first (other kinds ignored)."""
     found: dict[str, list[Past]] = {kind: [] for kind in kinds}
     for kind in found:
         mine = [r for r in rows if r.kind == kind]

@@ -11,6 +11,7 @@ Scoring, bands and words are in core.clinical; wording and sources in content/sc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -241,6 +242,11 @@ def histories(session: Session, actor: Actor, participant_id: int) -> dict[str, 
         .where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(KINDS))
         .order_by(col(Checkup.day), col(Checkup.id))
     ).all()
+    return pasts_of(rows)
+
+
+def pasts_of(rows: Sequence[Checkup]) -> dict[str, list[Past]]:
+    """{screener kind: its rows as Past, oldest first} from rows read oldest first (other kinds ignored)."""
     found: dict[str, list[Past]] = {}
     for kind in KINDS:
         mine = [r for r in rows if r.kind == kind]
