@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from sqlalchemy import insert
+from sqlalchemy import insert, literal
 from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
@@ -260,41 +260,79 @@ class _Person(NamedTuple):
     discharged_on: date | None  # (an outer join: None until they are discharged)
     discharge_access_days: int | None
     program_zone: str | None
+    timezone: str | None = None  # their own zone, if they set one (core.program.user_zone reads it here)
 
 
-def _people(session: Session, ids: set[int]) -> dict[int, _Person]:
-    """Role, active flag and program of each id, from the rerun's facts where it can."""
+def _people(session: Session, ids: set[int], *, caseload_of: int | None = None) -> dict[int, _Person]:
+    """Role, active flag and program of each id, from the rerun's facts where it can. With
+    `caseload_of` (a therapist's id), the same statement also answers whether each person it reads
+    is on that therapist's caseload (the gate's next question about them: one round trip, not two)."""
     facts = _facts(session)
     known: dict[int, _Person | None] = (
         {} if facts is None else {i: facts[("person", i)] for i in ids if ("person", i) in facts}
     )
     missing = ids - set(known)
     if missing:
-        rows = {
-            person.id: person
-            for person in (
-                _Person(saved_id(person_id), role, is_active, program_id, discharged_on, access_days, zone)
-                for person_id, role, is_active, program_id, discharged_on, access_days, zone in session.execute(
-                    core_select(
-                        col(AppUser.id),
-                        col(AppUser.role),
-                        col(AppUser.is_active),
-                        col(AppUser.program_id),
-                        col(Discharge.day).label("discharged_on"),
-                        col(Program.discharge_access_days),
-                        col(Program.timezone).label("program_zone"),
-                    )
-                    .outerjoin(Discharge, col(Discharge.participant_id) == col(AppUser.id))
-                    .outerjoin(Program, col(Program.id) == col(AppUser.program_id))
-                    .where(col(AppUser.id).in_(missing))
-                )
+        on_caseload = (
+            core_select(col(CaseloadAssignment.id))
+            .where(
+                col(CaseloadAssignment.therapist_id) == caseload_of,
+                col(CaseloadAssignment.participant_id) == col(AppUser.id),
             )
-        }
+            .exists()
+            if caseload_of is not None
+            else literal(None)
+        )
+        rows: dict[int, _Person] = {}
+        caseload: dict[int, bool] = {}
+        for (
+            person_id,
+            role,
+            is_active,
+            program_id,
+            discharged_on,
+            access_days,
+            zone,
+            own_zone,
+            assigned,
+        ) in session.execute(
+            core_select(
+                col(AppUser.id),
+                col(AppUser.role),
+                col(AppUser.is_active),
+                col(AppUser.program_id),
+                col(Discharge.day).label("discharged_on"),
+                col(Program.discharge_access_days),
+                col(Program.timezone).label("program_zone"),
+                col(AppUser.timezone),
+                on_caseload.label("on_caseload"),
+            )
+            .outerjoin(Discharge, col(Discharge.participant_id) == col(AppUser.id))
+            .outerjoin(Program, col(Program.id) == col(AppUser.program_id))
+            .where(col(AppUser.id).in_(missing))
+        ):
+            person = _Person(
+                saved_id(person_id), role, is_active, program_id, discharged_on, access_days, zone, own_zone
+            )
+            rows[person.id] = person
+            caseload[person.id] = bool(assigned)
         for i in missing:
             known[i] = rows.get(i)
             if facts is not None:
                 facts[("person", i)] = known[i]
+                if caseload_of is not None:
+                    facts[("caseload", caseload_of, i)] = caseload.get(i, False)
     return {i: row for i, row in known.items() if row is not None}
+
+
+def known_person(session: Session, person_id: int) -> tuple[str | None, str | None, int | None] | None:
+    """(their own zone, their program's zone, their program's id) if the gate read this person
+    earlier in the rerun (every core read authorizes first, so a read's own subject is always
+    known), else None. Not a decision, and not audited: what the gate already holds, so a core read
+    need not ask the database again for a person's zone or program."""
+    facts = _facts(session)
+    person = None if facts is None else facts.get(("person", person_id))
+    return None if person is None else (person.timezone, person.program_zone, person.program_id)
 
 
 def _cached(session: Session, key: tuple, ask) -> bool:
@@ -358,7 +396,11 @@ def _valid_id(value: object) -> bool:
 
 
 def _decide(session: Session, actor: Actor, participant_id: int, category: Category, action: Action) -> Refusal | None:
-    people = _people(session, {actor.id, participant_id} if _valid_id(participant_id) else {actor.id})
+    people = _people(
+        session,
+        {actor.id, participant_id} if _valid_id(participant_id) else {actor.id},
+        caseload_of=actor.id if actor.role is Role.THERAPIST and _valid_id(participant_id) else None,
+    )
     # Only a real id finds a person: 4.0, Decimal(4) or True would otherwise match id 4 (or 1).
     me, subject = people.get(actor.id), people.get(participant_id) if _valid_id(participant_id) else None
     if me is None or not me.is_active or me.role != actor.role.value:

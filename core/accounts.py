@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from core import auth, clinical, inputs
 from core.access import Action, Actor, Category, authorize, record, require_role
 from core.errors import ValidationError
-from core.models import AppUser, CaseloadAssignment, Program, Role, id_of, table_of, utcnow
+from core.models import AppUser, CaseloadAssignment, Program, Role, id_of, saved_id, table_of, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -292,13 +292,13 @@ def people(session: Session, *, program_id: int | None, role: Role) -> list[Pers
 def caseload_for(session: Session, actor: Actor) -> list[PersonRef]:
     """The therapist's own participants, and nobody else's."""
     require_role(session, actor, Role.THERAPIST, what="caseload")
-    query = (
-        select(AppUser)
+    query = (  # the four columns shown, not whole accounts (Review's picker reads it on every rerun)
+        select(col(AppUser.id), col(AppUser.name), col(AppUser.username), col(AppUser.started_on))
         .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id)
         .where(CaseloadAssignment.therapist_id == actor.id, col(AppUser.is_active).is_(True))
         .order_by(AppUser.name)
     )
-    rows = [PersonRef(id_of(u), u.name, u.username, u.started_on) for u in session.exec(query)]
+    rows = [PersonRef(saved_id(i), name, username, started_on) for i, name, username, started_on in session.exec(query)]
     record(session, actor, category="caseload", action="read")
     return rows
 

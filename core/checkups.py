@@ -7,6 +7,7 @@ asks for. Scoring and alert rules are in core.clinical.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -22,8 +23,8 @@ from core.content import CONTENT, CatalogueError, read_questionnaires
 from core.db import insert_if_absent
 from core.errors import AccessDenied, ValidationError
 from core.i18n import _
-from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
-from core.program import CHECKUP_INTERVAL_RANGE, user_today
+from core.models import Checkup, CheckupRequest, Program, Role, utcnow
+from core.program import CHECKUP_INTERVAL_RANGE, ProgramSettings, program_for, user_today
 
 INTAKE_SLOT = "p0"  # the first check-up of each kind: the baseline every change is measured from
 
@@ -100,7 +101,7 @@ def is_translated(kind: str, language: str) -> bool:
     return kind in KINDS and kind not in ENGLISH_ONLY and i18n.has_content("questionnaires.yaml", language)
 
 
-def kinds_for(program: Program | None) -> list[str]:
+def kinds_for(program: Program | ProgramSettings | None) -> list[str]:
     return ["phq9", "gad7", *(["pacs"] if program and program.substance_use_tracking else [])]
 
 
@@ -141,8 +142,7 @@ def _status(kind: str, regular: list[Any], open_request: CheckupRequest | None, 
 def statuses(session: Session, actor: Actor, participant_id: int, today: date | None = None) -> list[Status]:
     """What is due now for each of the program's questionnaires; two queries."""
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
-    user = session.get(AppUser, participant_id)
-    program = session.get(Program, user.program_id) if user is not None and user.program_id else None
+    program = program_for(session, participant_id)
     today = today or user_today(session, participant_id)
     interval = program.checkup_interval_days if program else clinical.CHECKUP_INTERVAL_DAYS
     # The three columns the schedule needs, not whole rows: Today runs this on every rerun, and a
@@ -379,10 +379,20 @@ def histories(
     With `since`, the intake (the baseline every change is measured from) and the check-ups from
     `since` on: what a screen showing a span reads, the same few rows whatever the history's length."""
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
+    rows = session.exec(rows_query(participant_id, kinds, since).order_by(col(Checkup.day), col(Checkup.id))).all()
+    return pasts_of(rows, kinds)
+
+
+def rows_query(participant_id: int, kinds: tuple[str, ...] | list[str], since: date | None = None):
+    """The check-up rows `histories` reads (a WHERE to combine with another reader's, as Review does)."""
     query = select(Checkup).where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(kinds))
     if since is not None:
         query = query.where(or_(col(Checkup.day) >= since, col(Checkup.slot_key) == INTAKE_SLOT))
-    rows = session.exec(query.order_by(col(Checkup.day), col(Checkup.id))).all()
+    return query
+
+
+def pasts_of(rows: Sequence[Checkup], kinds: tuple[str, ...] | list[str]) -> dict[str, list[Past]]:
+    """{kind: its rows as Past, oldest first} from rows read oldest first (other kinds ignored)."""
     found: dict[str, list[Past]] = {kind: [] for kind in kinds}
     for kind in found:
         mine = [r for r in rows if r.kind == kind]

@@ -17,13 +17,13 @@ from typing import Annotated
 from sqlmodel import Session, col, select
 
 from core import clinical, i18n, inputs, recovery, screening
-from core.access import REFUSED_MESSAGE, Action, Actor, Category, authorize, record, require_role
+from core.access import REFUSED_MESSAGE, Action, Actor, Category, authorize, known_person, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
-from core.db import upsert
+from core.db import insert_statement, rerun_memo, upsert
 from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_, _
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, id_of, utcnow
-from core.program import user_today
+from core.program import ProgramSettings, program_settings, user_today
 from core.skills import skills_by_id
 
 
@@ -174,7 +174,11 @@ def targets_for(session: Session, program_id: int | None, *, include_retired: bo
     )
     if not include_retired:
         query = query.where(col(DiaryTarget.active).is_(True))
-    return [_target(t) for t in session.exec(query)]
+    # Once per rerun (the program's configuration, not participant data): a save reads them to check
+    # the card, after the page read them to draw it.
+    return list(
+        rerun_memo(session, ("targets", program_id, include_retired), lambda: [_target(t) for t in session.exec(query)])
+    )
 
 
 def risk_targets(targets: list[Target]) -> dict[str, tuple[str, clinical.TargetRule]]:
@@ -447,12 +451,21 @@ def save_card(
     inputs.attributes(card, CardInput, field="form")
     now = now or utcnow()
     today = user_today(session, participant_id, now)
-    participant = session.get(AppUser, participant_id)
-    if participant is None:  # (authorize refused anyone unknown; a row deleted since is refused the same way)
-        raise AccessDenied(REFUSED_MESSAGE)
-    program = session.get(Program, participant.program_id) if participant.program_id else None
+    # Their program as the gate read it just now (authorize above), and its settings from the
+    # process's cache, as the card they filled in was drawn from: no round trip of its own.
+    known = known_person(session, participant_id)
+    program: Program | ProgramSettings | None
+    if known is None:  # (authorize refused anyone unknown; outside a rerun, ask the database)
+        participant = session.get(AppUser, participant_id)
+        if participant is None:
+            raise AccessDenied(REFUSED_MESSAGE)
+        program_id = participant.program_id
+        program = session.get(Program, program_id) if program_id else None
+    else:
+        program_id = known[2]
+        program = program_settings(session, program_id) if program_id else None
     craving_on = bool(program and program.substance_use_tracking)
-    targets = targets_for(session, participant.program_id)
+    targets = targets_for(session, program_id)
     errors = {}
     if not inputs.is_day(day) or day > today:
         errors["day"] = _("That day hasn't happened yet.") if inputs.is_day(day) else _("Choose a day.")
@@ -520,13 +533,18 @@ def save_card(
         update=[*emotions, "mood", "craving", "sleep_hours", "medication", "skills", "note", "language", "updated_at"],
     )
     by_key = {t.key: t for t in targets}
-    for key, (urge, acted) in card.urges.items():
-        upsert(
-            session,
-            DiaryUrge,
-            {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": bool(acted)},
-            conflict=["card_id", "target_id"],
-            update=["urge", "acted"],
+    if card.urges:  # every urge in one statement (an upsert: a double tap saves once)
+        urge_rows = insert_statement(session)(DiaryUrge).values(
+            [
+                {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": bool(acted)}
+                for key, (urge, acted) in card.urges.items()
+            ]
+        )
+        session.execute(
+            urge_rows.on_conflict_do_update(
+                index_elements=["card_id", "target_id"],
+                set_={"urge": urge_rows.excluded.urge, "acted": urge_rows.excluded.acted},
+            )
         )
     recovery.save_details(
         session,

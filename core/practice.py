@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from sqlalchemy import delete
+from sqlalchemy import case, delete, func, null
+from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
@@ -612,51 +613,61 @@ def remove_homework(session: Session, actor: Actor, *, participant_id: int, home
     session.commit()
 
 
+def _as_day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)  # (SQLite's min() of a day: text)
+
+
 def homework_for(
     session: Session, actor: Actor, participant_id: int, *, include_done: bool = True
 ) -> list[HomeworkView]:
-    """Current homework, to-do first (soonest due first), then done (newest first). Three queries."""
+    """Current homework, to-do first (soonest due first), then done (newest first). One query: each
+    homework's first day of doing it since it was assigned (its practice entries and, for the thought
+    record, the thought records too) is a correlated subquery on the homework's own row."""
     authorize(session, actor, participant_id, Category.HOMEWORK, Action.READ)
-    rows = session.exec(
-        select(Homework, AppUser.name)
-        .join(AppUser, col(AppUser.id) == Homework.assigned_by_id)
-        .where(Homework.participant_id == participant_id, col(Homework.removed_at).is_(None))
-    ).all()
-    if not rows:
-        return []
-    since = min(h.assigned_at for h, _ in rows)
-    skill_ids = {h.skill_id for h, _ in rows}
-    practised = list(
-        session.exec(
-            select(PracticeEntry.skill_id, PracticeEntry.created_at, col(PracticeEntry.day)).where(
-                PracticeEntry.participant_id == participant_id,
-                PracticeEntry.created_at >= since,
-                col(PracticeEntry.skill_id).in_(skill_ids),
-            )
+    practised = (
+        sql_select(func.min(col(PracticeEntry.day)))
+        .where(
+            col(PracticeEntry.participant_id) == col(Homework.participant_id),
+            col(PracticeEntry.skill_id) == col(Homework.skill_id),
+            col(PracticeEntry.created_at) >= col(Homework.assigned_at),
         )
+        .scalar_subquery()
     )
-    if "thought_record" in skill_ids:
-        practised += [
-            ("thought_record", at, day)
-            for at, day in session.exec(
-                select(ThoughtRecord.created_at, col(ThoughtRecord.day)).where(
-                    ThoughtRecord.participant_id == participant_id, ThoughtRecord.created_at >= since
-                )
-            )
-        ]
+    recorded = (
+        sql_select(func.min(col(ThoughtRecord.day)))
+        .where(
+            col(ThoughtRecord.participant_id) == col(Homework.participant_id),
+            col(ThoughtRecord.created_at) >= col(Homework.assigned_at),
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sql_select(
+            col(Homework.id),
+            col(Homework.skill_id),
+            col(AppUser.name),
+            col(Homework.assigned_on),
+            col(Homework.due_on),
+            col(Homework.note),
+            practised.label("practised"),
+            case((col(Homework.skill_id) == "thought_record", recorded), else_=null()).label("recorded"),
+        )
+        .join(AppUser, col(AppUser.id) == col(Homework.assigned_by_id))
+        .where(col(Homework.participant_id) == participant_id, col(Homework.removed_at).is_(None))
+    ).all()
     names = skills_by_id()
     views = []
-    for h, by in rows:
-        done = [day for skill_id, at, day in practised if skill_id == h.skill_id and at >= h.assigned_at]
+    for homework_id, skill_id, by, assigned_on, due_on, note, *firsts in rows:
+        done = [_as_day(d) for d in firsts if d is not None]
         views.append(
             HomeworkView(
-                id_of(h),
-                h.skill_id,
-                names[h.skill_id].name if h.skill_id in names else h.skill_id,
+                homework_id,
+                skill_id,
+                names[skill_id].name if skill_id in names else skill_id,
                 by,
-                h.assigned_on,
-                h.due_on,
-                h.note,
+                assigned_on,
+                due_on,
+                note,
                 min(done) if done else None,
             )
         )

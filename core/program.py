@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
-from core.access import Action, Actor, Category, authorize, record, require_role
+from core.access import Action, Actor, Category, authorize, known_person, record, require_role
 from core.db import on_commit, rerun_memo
 from core.errors import ValidationError
 from core.i18n import N_, _
@@ -222,6 +222,9 @@ def user_zone(session: Session, user_id: int) -> ZoneInfo:
     """A person's own time zone if they set one, else their program's, else UTC (read once per rerun)."""
 
     def read() -> ZoneInfo:
+        known = known_person(session, user_id)  # (the gate read them this rerun: no second round trip)
+        if known is not None:
+            return _first_zone(known[0], known[1])
         row = session.exec(
             select(AppUser.timezone, Program.timezone)
             .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
@@ -295,6 +298,16 @@ def program_settings(session: Session, program_id: int | None) -> ProgramSetting
     found = ProgramSettings.of(program) if program is not None else None
     _programs[key] = (time.monotonic(), found)
     return found
+
+
+def program_for(session: Session, participant_id: int) -> Program | ProgramSettings | None:
+    """A participant's program: inside a rerun whose gate has read them (every core read authorizes
+    first), its cached settings, as the rest of the screen is drawn from; else the row itself."""
+    known = known_person(session, participant_id)
+    if known is not None:
+        return program_settings(session, known[2]) if known[2] is not None else None
+    user = session.get(AppUser, participant_id)
+    return session.get(Program, user.program_id) if user is not None and user.program_id else None
 
 
 def forget_programs() -> None:

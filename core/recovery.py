@@ -20,7 +20,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 import plotly.graph_objects as go
 from sqlalchemy import case, delete, func, literal, null, union_all
@@ -28,7 +28,7 @@ from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
-from core.access import Action, Actor, Category, authorize, record, require_role
+from core.access import Action, Actor, Category, authorize, known_person, record, require_role
 from core.db import insert_if_absent, upsert
 from core.errors import ValidationError
 from core.i18n import _, month_day, ngettext
@@ -47,7 +47,7 @@ from core.models import (
     SubstanceUse,
     utcnow,
 )
-from core.program import user_today
+from core.program import program_settings, user_today
 
 SUBSTANCE_TARGET = "substance_use"  # the card's default target whose "acted" is a lapse
 
@@ -83,6 +83,9 @@ def options_for(session: Session, participant_id: int) -> CardOptions | None:
     """The participant's program's options."""
     if not inputs.is_id(participant_id):
         return None
+    known = known_person(session, participant_id)  # (the gate read them this rerun: their program's id)
+    if known is not None:
+        return options_of(program_settings(session, known[2]) if known[2] is not None else None)
     return options_of(
         session.exec(
             select(Program).join(AppUser, col(AppUser.program_id) == Program.id).where(AppUser.id == participant_id)
@@ -333,19 +336,33 @@ class Counter:
         return self.count.lapses > 0
 
 
+class _CounterRow(NamedTuple):
+    substance: str
+    start_on: date
+    shown: bool
+
+
 def counters(session: Session, actor: Actor, participant_id: int, *, now: datetime | None = None) -> list[Counter]:
-    """The participant's counters (shown and hidden), counted to *their* today. Two queries."""
+    """The participant's counters (shown and hidden), counted to *their* today. One query: the
+    counters, and the days of use since the earliest of them, as one UNION ALL (the same statement
+    whether they have counters or not: a screen's cost must not depend on the data)."""
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ)
-    rows = session.exec(
-        select(RecoveryCounter)
-        .where(RecoveryCounter.participant_id == participant_id)
-        .order_by(col(RecoveryCounter.id))
-    ).all()
-    # Always the same two queries, counters or not (a screen's cost must not depend on the data).
     today = user_today(session, participant_id, now)
-    earliest = min((r.start_on for r in rows), default=date.max)
+    earliest = (
+        sql_select(func.min(col(RecoveryCounter.start_on)))
+        .where(col(RecoveryCounter.participant_id) == participant_id)
+        .scalar_subquery()
+    )
+    # (kind, counter id, substance, day, shown): a counter's day is its start; a use row's the card's
+    listed: Any = sql_select(
+        literal("counter").label("kind"),
+        col(RecoveryCounter.id),
+        col(RecoveryCounter.substance),
+        col(RecoveryCounter.start_on).label("day"),
+        col(RecoveryCounter.shown),
+    ).where(col(RecoveryCounter.participant_id) == participant_id)
     acted = (
-        sql_select(col(DiaryCard.day), literal(clinical.COUNTER_ANY))
+        sql_select(literal("use"), null(), literal(clinical.COUNTER_ANY), col(DiaryCard.day), null())
         .join(DiaryUrge, col(DiaryUrge.card_id) == DiaryCard.id)
         .join(DiaryTarget, col(DiaryTarget.id) == DiaryUrge.target_id)
         .where(
@@ -356,16 +373,21 @@ def counters(session: Session, actor: Actor, participant_id: int, *, now: dateti
         )
     )
     named = (
-        sql_select(col(DiaryCard.day), col(SubstanceUse.substance))
+        sql_select(literal("use"), null(), col(SubstanceUse.substance), col(DiaryCard.day), null())
         .join(DiaryCard, col(DiaryCard.id) == SubstanceUse.card_id)
         .where(col(DiaryCard.participant_id) == participant_id, col(DiaryCard.day) >= earliest)
     )
     used: dict[str, set[date]] = defaultdict(set)
-    query: Any = union_all(named, acted)
-    for day, substance in session.execute(query):
+    found: list[tuple[int, str, date, bool]] = []
+    query: Any = union_all(listed, named, acted)
+    for kind, counter_id, substance, day, shown in session.execute(query):
         day = day if isinstance(day, date) else date.fromisoformat(day)
-        used[substance].add(day)
-        used[clinical.COUNTER_ANY].add(day)
+        if kind == "counter":
+            found.append((counter_id, substance, day, bool(shown)))
+        else:
+            used[substance].add(day)
+            used[clinical.COUNTER_ANY].add(day)
+    rows = [_CounterRow(substance, start_on, shown) for _, substance, start_on, shown in sorted(found)]
     return [
         Counter(
             r.substance,
@@ -517,7 +539,7 @@ class TriggerCount:
 
 
 def trigger_counts(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> list[TriggerCount]:
-    """What was going on before urges and lapses (cards) and practice, counted in SQL. Two queries."""
+    """What was going on before urges and lapses (cards) and practice, counted in SQL. One query."""
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ, ref=f"{start}..{end}")
     # Correlated with each card (EXISTS on the card's own rows, by their unique indexes): an
     # uncorrelated `card.id IN (SELECT card_id FROM diary_urge …)` had the database build the list
@@ -533,23 +555,31 @@ def trigger_counts(session: Session, actor: Actor, participant_id: int, start: d
     )
     used = select(SubstanceUse.card_id).where(col(SubstanceUse.card_id) == DiaryCard.id).exists()
     is_lapse = case((lapse | used, 1), else_=0)
-    cards = {
-        trigger: (total, lapses)
-        for trigger, total, lapses in session.exec(
-            select(CardTrigger.trigger, func.count(), func.sum(is_lapse))
-            .join(DiaryCard, col(DiaryCard.id) == CardTrigger.card_id)
-            .where(DiaryCard.participant_id == participant_id, DiaryCard.day >= start, DiaryCard.day <= end)
-            .group_by(CardTrigger.trigger)
-        )
-    }
-    practised = dict(
-        session.exec(
-            select(PracticeTrigger.trigger, func.count())
-            .join(PracticeEntry, col(PracticeEntry.id) == PracticeTrigger.entry_id)
-            .where(PracticeEntry.participant_id == participant_id, PracticeEntry.day >= start, PracticeEntry.day <= end)
-            .group_by(PracticeTrigger.trigger)
-        ).all()
+    # The cards' and the practice's counts in one statement (a source column tells them apart).
+    on_cards = (
+        sql_select(literal("card").label("source"), col(CardTrigger.trigger), func.count(), func.sum(is_lapse))
+        .join(DiaryCard, col(DiaryCard.id) == CardTrigger.card_id)
+        .where(col(DiaryCard.participant_id) == participant_id, col(DiaryCard.day) >= start, col(DiaryCard.day) <= end)
+        .group_by(col(CardTrigger.trigger))
     )
+    in_practice = (
+        sql_select(literal("practice"), col(PracticeTrigger.trigger), func.count(), literal(0))
+        .join(PracticeEntry, col(PracticeEntry.id) == PracticeTrigger.entry_id)
+        .where(
+            col(PracticeEntry.participant_id) == participant_id,
+            col(PracticeEntry.day) >= start,
+            col(PracticeEntry.day) <= end,
+        )
+        .group_by(col(PracticeTrigger.trigger))
+    )
+    cards: dict[str, tuple[int, int]] = {}
+    practised: dict[str, int] = {}
+    query: Any = union_all(on_cards, in_practice)
+    for source, trigger, total, lapses in session.execute(query):
+        if source == "card":
+            cards[trigger] = (total, lapses)
+        else:
+            practised[trigger] = total
     found = []
     for key, label in clinical.TRIGGERS.items():
         total, lapses = cards.get(key, (0, 0))

@@ -11,6 +11,7 @@ Scoring, bands and words are in core.clinical; wording and sources in content/sc
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -25,8 +26,8 @@ from core.checkups import Item, Past, Questionnaire, Status
 from core.content import CONTENT, read_questionnaires
 from core.db import insert_if_absent
 from core.errors import AccessDenied, ValidationError
-from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
-from core.program import user_today
+from core.models import Checkup, CheckupRequest, Program, Role, utcnow
+from core.program import ProgramSettings, program_for, user_today
 
 SCREENER_FILE = CONTENT / "screeners.yaml"
 KINDS = clinical.SCREENER_KINDS
@@ -55,23 +56,17 @@ def screeners() -> dict[str, Questionnaire]:
     return load_screeners(SCREENER_FILE)
 
 
-def offered(program: Program | None) -> bool:
+def offered(program: Program | ProgramSettings | None) -> bool:
     return bool(program and program.substance_use_tracking)
 
 
-def _program_of(session: Session, participant_id: int) -> Program | None:
-    user = session.get(AppUser, participant_id)
-    return session.get(Program, user.program_id) if user is not None and user.program_id else None
+def _program_of(session: Session, participant_id: int) -> Program | ProgramSettings | None:
+    return program_for(session, participant_id)
 
 
 def _tracks_substance_use(session: Session, participant_id: int) -> bool:
-    return bool(
-        session.exec(
-            select(Program.substance_use_tracking)
-            .join(AppUser, col(AppUser.program_id) == Program.id)
-            .where(AppUser.id == participant_id)
-        ).first()
-    )
+    program = program_for(session, participant_id)
+    return bool(program and program.substance_use_tracking)
 
 
 # --- what is due ----------------------------------------------------------------------------
@@ -247,6 +242,11 @@ def histories(session: Session, actor: Actor, participant_id: int) -> dict[str, 
         .where(Checkup.participant_id == participant_id, col(Checkup.kind).in_(KINDS))
         .order_by(col(Checkup.day), col(Checkup.id))
     ).all()
+    return pasts_of(rows)
+
+
+def pasts_of(rows: Sequence[Checkup]) -> dict[str, list[Past]]:
+    """{screener kind: its rows as Past, oldest first} from rows read oldest first (other kinds ignored)."""
     found: dict[str, list[Past]] = {}
     for kind in KINDS:
         mine = [r for r in rows if r.kind == kind]

@@ -16,7 +16,8 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import and_, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -608,28 +609,35 @@ def family_of(session: Session, actor: Actor, participant_id: int) -> list[Famil
     """Who is connected and what each may see now (participant and their therapist)."""
     authorize(session, actor, participant_id, Category.SHARING, Action.READ)
     now, zone = utcnow(), _zone_of(session, participant_id)
-    links = session.exec(
-        select(FamilyLink, AppUser.name)
-        .join(AppUser, col(AppUser.id) == FamilyLink.family_id)
-        .where(FamilyLink.participant_id == participant_id)
-        .order_by(AppUser.name)
-    ).all()
-    grants = session.exec(
-        select(ConsentGrant).where(
-            ConsentGrant.participant_id == participant_id,
-            col(ConsentGrant.revoked_at).is_(None),
-            ConsentGrant.expires_at > now,
+    # One statement: each link with its consents in force (an outer join: a link sharing nothing is
+    # one row with no category).
+    rows = session.execute(
+        sql_select(
+            col(FamilyLink.family_id),
+            col(AppUser.name),
+            col(FamilyLink.relationship),
+            col(ConsentGrant.category),
+            col(ConsentGrant.expires_at),
         )
-    ).all()
-    return [
-        FamilyMember(
-            link.family_id,
-            name,
-            link.relationship,
-            {Category(g.category): _last_day(g.expires_at, zone) for g in grants if g.family_id == link.family_id},
+        .join(AppUser, col(AppUser.id) == col(FamilyLink.family_id))
+        .outerjoin(
+            ConsentGrant,
+            and_(
+                col(ConsentGrant.participant_id) == col(FamilyLink.participant_id),
+                col(ConsentGrant.family_id) == col(FamilyLink.family_id),
+                col(ConsentGrant.revoked_at).is_(None),
+                col(ConsentGrant.expires_at) > now,
+            ),
         )
-        for link, name in links
-    ]
+        .where(col(FamilyLink.participant_id) == participant_id)
+        .order_by(col(AppUser.name), col(FamilyLink.family_id))
+    ).all()
+    members: dict[int, FamilyMember] = {}
+    for family_id, name, relationship, category, expires_at in rows:
+        member = members.setdefault(family_id, FamilyMember(family_id, name, relationship, {}))
+        if category is not None:
+            member.active[Category(category)] = _last_day(expires_at, zone)
+    return list(members.values())
 
 
 @dataclass(frozen=True)

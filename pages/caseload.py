@@ -78,18 +78,19 @@ def facts(r: Row) -> str:
 
 
 def row_card(r: Row) -> None:
-    """One participant: the name opens their Review; what is needed, then the numbers (one element
-    for both: a caseload of 15 drew 30 of them)."""
+    """One participant, one element: a link to their Review that is the whole card (ui/layout.py
+    draws its border and lets it wrap), their name, then what is needed in colour and words, then
+    the numbers. It was a bordered container holding the link and a caption: three elements a
+    person, each one the server builds and sends on every rerun."""
     needs = r.needs(today)
-    with st.container(border=True, key=f"caseload_row_{r.participant_id}"):
-        st.page_link(
-            REVIEW,
-            label=f"**{md(r.name)}**",
-            query_params={"p": str(r.participant_id)},
-            icon=":material/person:",
-        )
-        colour = "red" if r.urgent_alerts else "orange"
-        st.caption((f":{colour}[**{md(needs)}**]  \n" if needs else "") + facts(r))
+    colour = "red" if r.urgent_alerts else "orange"
+    st.page_link(
+        REVIEW,
+        label=f"**{md(r.name)}**  \n" + (f":{colour}[**{md(needs)}**]  \n" if needs else "") + f":gray[{facts(r)}]",
+        query_params={"p": str(r.participant_id)},
+        icon=":material/person:",
+        width="stretch",
+    )
 
 
 limit = len(shown) if st.session_state.get("caseload_all") else PAGE

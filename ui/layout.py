@@ -69,9 +69,13 @@ a[href^="tel:"], a[href^="sms:"] { display: inline-flex; align-items: center; ga
 [data-testid="stTimeInput"] [role="spinbutton"], [data-testid="stDateInput"] [role="spinbutton"] {
   display: inline-block; min-width: 24px; min-height: 24px;
   text-align: center; }
-.st-key-caseload_rows > [data-testid="stLayoutWrapper"] { flex: 1 1 18rem; }
-@media (min-width: 768px) { .st-key-caseload_rows > [data-testid="stLayoutWrapper"] {
+.st-key-caseload_rows > [data-testid="stElementContainer"] { flex: 1 1 18rem; }
+@media (min-width: 768px) { .st-key-caseload_rows > [data-testid="stElementContainer"] {
   flex-basis: 20rem; max-width: calc((100% - 2rem) / 3); } }
+.st-key-caseload_rows [data-testid="stPageLink-NavLink"] { border: 1px solid rgba(49, 51, 63, 0.2);
+  border-radius: 0.5rem; padding: 0.75rem 1rem; align-items: flex-start; height: 100%; }
+.st-key-caseload_rows [data-testid="stPageLink-NavLink"] * { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }
 @media (max-width: 767.98px) { [data-testid="stExpandSidebarButton"], [data-testid="stSidebar"] { display: none; } }
 @media (min-width: 768px) { [class*="st-key-nav_menu_"] { display: none; } }
 </style>"""

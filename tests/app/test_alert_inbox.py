@@ -71,9 +71,11 @@ def test_an_alert_shows_its_ratings_the_note_a_review_link_and_local_times(app, 
 def test_caseload_puts_dana_first_for_dr_chen(app):
     log_in(app, "dr.chen")
     rows = [link for link in app.page_link if link.proto.page == "review" and link.value != "Review"]  # not the Menu
-    assert rows[0].value == "**Dana Okafor**"
-    needs = [c.value for c in app.caption if c.value.startswith(":red[**Urgent")]  # with her numbers under it
-    assert needs and " urge " in needs[0]  # what is needed ("Urgent: self-harm urge 4, Sun"), not just "alert"
+    name, needs, numbers = rows[0].value.split("  \n")  # her card: name, what is needed, her numbers
+    assert name == "**Dana Okafor**" and numbers.startswith(":gray[Week ")
+    assert (
+        needs.startswith(":red[**Urgent") and " urge " in needs
+    )  # ("Urgent: self-harm urge 4, Sun"), not just "alert"
 
 
 def test_the_review_opens_at_the_alerts_day(app, session):

@@ -1,8 +1,9 @@
 """What the caseload draws per person, counted (issue #22: the caseload at most 5× the floor).
 
-Each person is three elements: their bordered card, the link to their Review, and one caption with
-what is needed (in colour and words) above their numbers. It was four or five: the needs line was a
-Markdown element of its own and every three people took a row of st.columns (four blocks).
+Each person is one element: the link to their Review, which is the whole bordered card (ui/layout.py),
+with their name, what is needed (in colour and words) and their numbers. It was three (a bordered
+container, the link and a caption), and before that four or five: the needs line was a Markdown
+element of its own and every three people took a row of st.columns (four blocks).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ def elements(node) -> int:
     return 1 + sum(elements(child) for child in children.values())
 
 
-def test_each_person_on_the_caseload_is_three_elements_whatever_they_need(app, session):
+def test_each_person_on_the_caseload_is_one_element_whatever_they_need(app, session):
     log_in(app, "dr.chen")
     before = elements(app.main)
     chen = session.exec(select(AppUser).where(AppUser.username == "dr.chen")).one()
@@ -55,11 +56,13 @@ def test_each_person_on_the_caseload_is_three_elements_whatever_they_need(app, s
         # else: no card since starting, three weeks ago (needed: in orange)
     session.commit()
     app.run()
-    cards = [c for c in app.caption if "Week " in c.value and "cards 14d" in c.value]
+    cards = [link.value for link in app.page_link if "Week " in link.value and "cards 14d" in link.value]
     assert len(cards) == 6 + 9
-    assert sum(c.value.startswith(":red[**Urgent") for c in cards) == 1 + 3
-    assert sum(c.value.startswith(":orange[**No card since starting") for c in cards) == 3
-    assert elements(app.main) - before == 3 * 9
+    needs = [card.split("  \n")[1] for card in cards if card.count("  \n") == 2]  # name, needs, numbers
+    assert sum(n.startswith(":red[**Urgent") for n in needs) == 1 + 3
+    assert sum(n.startswith(":orange[**No card since starting") for n in needs) == 3
+    assert sum(card.count("  \n") == 1 for card in cards) == len(cards) - len(needs)  # nothing needed: no line
+    assert elements(app.main) - before == 9
 
 
 def test_each_persons_link_is_the_routers_review_page_with_their_id(app, session):
@@ -83,5 +86,5 @@ def test_each_persons_link_is_the_routers_review_page_with_their_id(app, session
     assert len(people) >= 5
     for link in people:
         assert link.proto.page_script_hash == menu[0].proto.page_script_hash
-        name = link.value.strip("*").split(" · ")[0]
+        name = link.value.split("  \n")[0].strip("*").split(" · ")[0]  # a discharged row adds how and when they left
         assert link.proto.query_string == f"p={ids[name]}", (link.value, link.proto.query_string)

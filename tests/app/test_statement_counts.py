@@ -50,17 +50,29 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # the gate's own facts of the rerun (core.enrolment.remaining; only the discharged read their
     # standing, for the closing word); + dual diagnosis (#20): the cards'
     # use/triggers/MAT (one UNION query) and the days-in-recovery counters (two, always).
-    "Diary save": ("alex", "pages/today.py", 37),
-    "Today": ("alex", "pages/today.py", 21),
-    "My progress": ("alex", "pages/progress.py", 17),  # + goals and ratings (one query)
-    "My cards": ("alex", "pages/my_cards.py", 7),
+    # #22's fifth slice (each read's round trip is ~1.3 ms on PostgreSQL): a person's zone and
+    # program come from the gate's own read of them (core.access.known_person: user_zone, the program's
+    # settings from the process cache in save_card, checkups/screeners statuses and recovery options),
+    # homework's "done" is one UNION ALL (practice and thought records), the counters and their days
+    # of use are one UNION ALL, the urge upserts one multi-row statement, the targets read once a run,
+    # and each homework's first day done is a correlated subquery on its own row (homework: one query):
+    # Diary save 37 -> 25, Today 21 -> 15, My progress 17 -> 14, My cards 7 -> 6.
+    "Diary save": ("alex", "pages/today.py", 25),
+    "Today": ("alex", "pages/today.py", 15),
+    "My progress": ("alex", "pages/progress.py", 14),  # + goals and ratings (one query)
+    "My cards": ("alex", "pages/my_cards.py", 6),
     # + the discharged, who leave the list but stay findable (one query, core.enrolment.discharged_caseload)
     "Caseload": ("dr.chen", "pages/caseload.py", 9),
     # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one); + the aftercare plan (one);
     # + recovery (#20): the program's options, the counters (two, always), the cards' use/triggers/MAT
     # (one UNION), the triggers map (cards, practice): six; + where they are in the program (one query,
-    # core.enrolment.standing): a discharged participant's record offers no editors
-    "Review": ("dr.chen", "pages/review.py", 31),
+    # core.enrolment.standing): a discharged participant's record offers no editors.
+    # Fifth slice: the gate asks "is this person on the therapist's caseload" in the same statement
+    # that reads the person (an EXISTS), both zones come from the gate's reads, the recovery options
+    # from the program's cached settings, the triggers map's two counts are one UNION ALL, the
+    # check-ups and the screeners one read of their table, the family and their consents one outer
+    # join, and the shared reads above (homework, counters): 31 -> 21.
+    "Review": ("dr.chen", "pages/review.py", 21),
     "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 15),
 }

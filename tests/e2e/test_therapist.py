@@ -25,15 +25,16 @@ def test_caseload_and_inbox(server, browser, artifacts, width, height):
         open_app(page, server.url)
         log_in(page, "dr.chen")
         page.get_by_text("attention").first.wait_for()
-        dana = page.locator("[class*='st-key-caseload_row_']", has_text="Dana Okafor").first
+        # Each person's card is their link to Review (one element, bordered by ui/layout.py)
+        dana = page.locator(".st-key-caseload_rows [data-testid='stPageLink']", has_text="Dana Okafor").first
         dana.wait_for()
         facts = dana.get_by_text("GAD-7")
         assert visible_in(page, facts) and "open alert" in dana.inner_text()  # nothing cut off
         assert "Urgent:" in dana.inner_text()  # what is needed, in words
-        assert page.locator("[class*='st-key-caseload_row_']").count() == 6
+        assert page.locator(".st-key-caseload_rows [data-testid='stPageLink']").count() == 6
         assert fits(page)
         page.screenshot(path=artifacts / f"therapist-caseload-{width}.png", full_page=True)
-        dana.get_by_role("link", name="Dana Okafor").click()  # the row opens her Review
+        dana.get_by_role("link", name="Dana Okafor").click()  # the card opens her Review
         settle(page)
         page.get_by_text("Participant review").first.wait_for()
         assert "p=" in page.url

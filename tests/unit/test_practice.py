@@ -228,6 +228,27 @@ def test_homework_is_done_only_by_practice_of_that_skill_after_it_was_assigned(s
     assert got["halt"].done_on == NOV23 and got["thought_record"].done and got["halt"].status(NOV23) == "Done Nov 23"
 
 
+def test_homework_done_counts_only_what_came_after_it_was_assigned(session, demo):
+    """Each homework's 'done' is worked out in SQL from its own row: practice of the same skill (and,
+    for the thought record, a thought record) logged at or after the assignment, its first day."""
+    quinn, rivera = fresh_participant(session), act(session, "dr.rivera")
+    before = NY_EVENING - timedelta(days=2)
+    log(session, quinn, key="early", skill_id="halt", now=before)
+    practice.save_thought_record(
+        session, quinn, participant_id=quinn.id, entry_key="early", record=thought(), now=before
+    )
+    for skill in ("halt", "thought_record", "tipp"):
+        practice.assign_homework(
+            session, rivera, participant_id=quinn.id, skill_id=skill, now=NY_EVENING - timedelta(hours=1)
+        )
+    assert not any(h.done for h in practice.homework_for(session, rivera, quinn.id))
+    practice.save_thought_record(
+        session, quinn, participant_id=quinn.id, entry_key="late", record=thought(), now=NY_EVENING
+    )
+    got = {h.skill_id: h for h in practice.homework_for(session, rivera, quinn.id)}
+    assert got["thought_record"].done_on == NOV23 and not got["halt"].done and not got["tipp"].done
+
+
 def test_homework_assignment_rules(session, demo):
     quinn, rivera = fresh_participant(session), act(session, "dr.rivera")
     for _ in range(2):  # a double tap assigns once
