@@ -50,6 +50,9 @@ FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.png"
 # of the keyboard's Tab, invisible, before the crisis button.
 # The caseload's cards (pages/caseload.py) wrap in one row: three to a line on a desktop, one on a
 # phone, in the same needs-first order.
+# Headings carry no "#" link: it is a hover affordance for documentation sites, here an extra stop for
+# the keyboard's Tab on every heading, and on a phone a title that fills the line ("Participant review")
+# wrapped its invisible link onto a blank second line of its own, 70 px of an 844 px screen.
 # Captions: Streamlit draws them in the text colour at 60% opacity, 2.8:1 on our background
 # (axe color-contrast asks 4.5:1); #4b5558 at full opacity on #fbfaf7 is about 7:1.
 _CSS = """<style>
@@ -66,6 +69,7 @@ a[href^="tel:"], a[href^="sms:"] { display: inline-flex; align-items: center; ga
 [data-testid="stPopoverButton"], [data-testid="stExpanderToggleIcon"] { min-height: 44px; }
 [data-testid="stExpander"] summary { min-height: 44px; }
 [data-testid="stCaptionContainer"] { opacity: 1; color: #4b5558; }
+[data-testid="stHeaderActionElements"] { display: none; }
 [data-testid="stTimeInput"] [role="spinbutton"], [data-testid="stDateInput"] [role="spinbutton"] {
   display: inline-block; min-width: 24px; min-height: 24px;
   text-align: center; }
