@@ -89,8 +89,7 @@ class Server:
         data_dir.mkdir(parents=True, exist_ok=True)
         if not _template:  # a Server made outside pytest: its own template
             _template.append(_seed_template(Path(tempfile.mkdtemp(prefix="iop-e2e-template-"))))
-        with sqlite3.connect(_template[0]) as source, sqlite3.connect(data_dir / "iop.db") as copy:
-            source.backup(copy)  # a consistent copy, whatever journal mode the file is in
+        self._copy_demo()
         self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - open while the server runs; stop() closes it
         self.proc = subprocess.Popen(
             [
@@ -116,6 +115,18 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         self.wait_until_ready()
+
+    def _copy_demo(self) -> None:
+        source, copy = sqlite3.connect(_template[0]), sqlite3.connect(self.data_dir / "iop.db")
+        with contextlib.closing(source), contextlib.closing(copy):
+            source.backup(copy)  # a consistent copy, whatever journal mode either file is in
+
+    def reset(self) -> None:
+        """Put the seeded demo back under the running server: SQLite's backup writes every page of
+        the template into the live file (in one transaction, under its locks), and the server's
+        connections read the new pages from their next transaction on. The tests before have ended
+        (their pages closed, each settled), so no run of theirs is writing."""
+        self._copy_demo()
 
     def wait_until_ready(self, timeout_s: float = 120) -> None:  # a deadline, not a wait: ready is /_stcore/health
         deadline = time.monotonic() + timeout_s
@@ -254,8 +265,28 @@ class SlowLink:
         self._thread.join(10)
 
 
+@pytest.fixture(scope="session")
+def _shared_server(tmp_path_factory):
+    """One `streamlit run` per worker, shared by the modules that run there (see `server`)."""
+    srv = Server(tmp_path_factory.mktemp("server"))
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(_shared_server):
+    """The demo as `make run` seeds it, for this module: the worker's server, its database put back to
+    the seeded demo before each module (Server.reset). A server of its own per module cost ~3 s of CPU
+    (starting Streamlit, importing the app's pages on the first run) and a new browser cache. A module
+    that changes what a server keeps in memory across runs (the program's settings, cached for
+    PROGRAM_CACHE_SECONDS, when written straight to the database) uses `own_server`."""
+    _shared_server.reset()
+    yield _shared_server
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory):
+    """A server of this module's own, started on the seeded demo and stopped after the module."""
     srv = Server(tmp_path_factory.mktemp("server"))
     yield srv
     srv.stop()
@@ -278,13 +309,14 @@ FRESH_CONTEXTS = os.environ.get("IOP_E2E_FRESH_CONTEXTS") == "1"  # to measure w
 
 
 class Devices:
-    """The phone and the desktop browser of one test module: one browser context per size, handed to
+    """The phone and the desktop browser of one worker: one browser context per size, handed to
     each test as a new page after everything the last test left in it is wiped (its pages closed;
     cookies, localStorage, sessionStorage, IndexedDB... of every site it opened), so each test starts
     logged out with nothing stored, as on a fresh device. Only the HTTP cache is kept: Streamlit's
-    JavaScript (a few MB) is then downloaded and compiled once per module and server instead of once
-    per test, which was most of Chromium's CPU in the suite (a new context cost ~1 s of CPU more per
-    page open than a new page in a used one). A test about a fresh browser uses `browser.new_context`."""
+    JavaScript (a few MB) is then downloaded and compiled once per server (the modules of a worker share
+    one: `server`) instead of once per test, which was most of Chromium's CPU in the suite (a new context
+    cost ~1 s of CPU more per page open than a new page in a used one). A test about a fresh browser uses
+    `browser.new_context`."""
 
     def __init__(self, browser):
         self._browser = browser
@@ -337,7 +369,7 @@ def _site(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def devices(browser):
     made = Devices(browser)
     yield made
