@@ -75,6 +75,7 @@ def _server_env(data_dir: Path) -> dict[str, str]:
 
 
 _STARTED = time.time()  # when this pytest process (a worker, with xdist) loaded the e2e fixtures
+_servers: dict[str, Server] = {}  # every Server this process started, by address (signed_in_at)
 _template: list[Path] = []  # the seeded database every Server copies (_demo_template)
 
 
@@ -85,6 +86,7 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
+        _servers[self.url] = self
         self.env = _server_env(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         if not _template:  # a Server made outside pytest: its own template
@@ -610,13 +612,50 @@ def login_cookie(page, timeout_s: float = 15) -> list[dict]:
     return []
 
 
-def signed_in_at(page, server_url: str, username: str, path: str) -> None:
-    """Log in as `username`, then open `path` by URL (a new session, so it needs the cookie)."""
-    open_app(page, server_url)
-    log_in(page, username)
-    assert login_cookie(page), "the re-login cookie was never stored"
-    page.goto(f"{server_url}/{path.lstrip('/')}")
-    settle(page)
+def signed_in_at(page, server_url: str, username: str, path: str = "") -> None:
+    """Open `path` logged in as `username`, for a test that is not about logging in: the browser is
+    given the login cookie a password login leaves behind (the same signed token, for the account's
+    current session version, made from the server's database with the demo key the server signs
+    with), then the address is opened, one page load. Typing the form first cost the login screen,
+    the login's run, the person's home and the cookie's hand-off before the page the test is about.
+    Logging in by hand, and the cookie it leaves, are what test_login_flow.py and others test (log_in)."""
+    server = _servers[server_url]
+    page.context.add_cookies(
+        [
+            {
+                "name": LOGIN_COOKIE,
+                "value": _login_token(server, username),
+                "url": server_url,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
+    open_app(page, f"{server_url}/{path.lstrip('/')}")
+    if page.get_by_role("button", name="Log in", exact=True).count():
+        raise AssertionError(f"the login cookie of {username!r} was refused: the login screen is showing")
+
+
+LOGIN_COOKIE = "iop_companion_login"  # core.config's default cookie_name (the e2e servers set none)
+
+
+def _login_token(server: Server, username: str) -> str:
+    """What the server would put in the login cookie of `username` now (core.auth.login_token)."""
+    from sqlmodel import Session, select
+
+    from core import auth, config, db
+    from core.models import AppUser
+
+    if (server.data_dir / "none.toml").exists():
+        raise ValueError("signed_in_at signs with the demo key: log in by hand on a server with secrets")
+    engine = db.make_engine(f"sqlite:///{server.data_dir / 'iop.db'}")
+    try:
+        with Session(engine) as session:
+            user = session.exec(select(AppUser).where(AppUser.username == username)).one()
+            assert config.settings().uses_demo_key and config.settings().cookie_name == LOGIN_COOKIE
+            return auth.login_token(user)
+    finally:
+        engine.dispose()
 
 
 def fits(page) -> bool:
