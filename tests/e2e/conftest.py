@@ -436,6 +436,12 @@ def fresh_phone(browser, request, artifacts):
 # them and then report a value, which asks for one more run: a tap in between is a tap during a
 # rerun. So the page is settled only once the iframes of the components the last whole run drew
 # (`delta.new_element.component_instance`: fields 5, 3, 37) are on the page and have each reported.
+# And no element is still a placeholder (`stSkeleton`): Streamlit's Markdown draws a grey bar, dimmed
+# at that, until the plugins its text needs have loaded (a script chunk fetched and compiled after the
+# run that sent it, slower on a loaded machine): the run has finished and been painted, yet the text is
+# not on the screen, and when it arrives whatever sits below it moves down. On a page opened with the
+# login cookie that was the first screen's captions (axe measured their contrast at 0.6 opacity); a tap
+# aimed at a button below such a bar, in the frame the text arrived, met whatever had moved under it.
 RUN_TRACKER = """(() => {
   if (window.__iopRuns) return;
   const runs = {seq: 0, requested: -1, fragmentsAsked: {}, wholeAnswered: -1, fragmentsAnswered: {},
@@ -551,7 +557,8 @@ RUN_TRACKER = """(() => {
       && runs.unanswered().length === 0
       && runs.painted >= runs.finished && runs.inputPainted >= runs.input
       && app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
-      && components().length >= runs.components && runs.waitingFor().length === 0;
+      && components().length >= runs.components && runs.waitingFor().length === 0
+      && document.querySelector("[data-testid='stSkeleton']") === null;
   };
   window.__iopRuns = runs;
 })();"""
