@@ -260,6 +260,13 @@ class SlowLink:
         asyncio.set_event_loop(self._loop)
         self._loop.run_until_complete(start())
         self._loop.run_forever()
+        # Stopped (close()): end the relays still open here, then the loop, so no coroutine of it is
+        # left for the garbage collector to finish on a closed loop (pytest's "Event loop is closed").
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.close()
 
     def close(self) -> None:
         self._loop.call_soon_threadsafe(self._server.close)
