@@ -385,15 +385,27 @@ def devices(browser):
     made.close()
 
 
+def _keep_failure(page, artifacts: Path, name: str) -> None:
+    """What a failed test's page showed: a screenshot, the whole page's text (a screenshot shows one
+    screenful), and where its Streamlit runs stood (RUN_TRACKER: which requests were sent and
+    answered, e.g. whether a lost tap asked for a run at all)."""
+    page.screenshot(path=artifacts / f"FAILED-{name}.png", full_page=True)
+    with contextlib.suppress(Exception):
+        text = page.inner_text("[data-testid='stApp']")
+        runs = page.evaluate(
+            "() => window.__iopRuns ? JSON.stringify({...window.__iopRuns, waitingFor: window.__iopRuns.waitingFor(),"
+            " unanswered: window.__iopRuns.unanswered()}) : 'no run tracker'"
+        )
+        (artifacts / f"FAILED-{name}.txt").write_text(f"{text}\n\n--- Streamlit runs on this page ---\n{runs}\n")
+
+
 def _page(devices, request, artifacts, options: dict):
     """A page of the given size; if the test fails, a screenshot of what the person saw is kept."""
     page = devices.page(options)
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
-        page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
-        with contextlib.suppress(Exception):  # the whole page's text (a screenshot shows one screenful)
-            (artifacts / f"FAILED-{request.node.name}.txt").write_text(page.inner_text("[data-testid='stApp']"))
+        _keep_failure(page, artifacts, request.node.name)
     devices.wipe(page)
 
 
@@ -418,9 +430,7 @@ def fresh_phone(browser, request, artifacts):
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
-        page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
-        with contextlib.suppress(Exception):  # the whole page's text (a screenshot shows one screenful)
-            (artifacts / f"FAILED-{request.node.name}.txt").write_text(page.inner_text("[data-testid='stApp']"))
+        _keep_failure(page, artifacts, request.node.name)
     context.close()
 
 
