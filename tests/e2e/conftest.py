@@ -75,6 +75,7 @@ def _server_env(data_dir: Path) -> dict[str, str]:
 
 
 _STARTED = time.time()  # when this pytest process (a worker, with xdist) loaded the e2e fixtures
+_servers: dict[str, Server] = {}  # every Server this process started, by address (signed_in_at)
 _template: list[Path] = []  # the seeded database every Server copies (_demo_template)
 
 
@@ -85,12 +86,12 @@ class Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
+        _servers[self.url] = self
         self.env = _server_env(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         if not _template:  # a Server made outside pytest: its own template
             _template.append(_seed_template(Path(tempfile.mkdtemp(prefix="iop-e2e-template-"))))
-        with sqlite3.connect(_template[0]) as source, sqlite3.connect(data_dir / "iop.db") as copy:
-            source.backup(copy)  # a consistent copy, whatever journal mode the file is in
+        self._copy_demo()
         self.log = open(data_dir / "server.log", "w")  # noqa: SIM115 - open while the server runs; stop() closes it
         self.proc = subprocess.Popen(
             [
@@ -116,6 +117,18 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         self.wait_until_ready()
+
+    def _copy_demo(self) -> None:
+        source, copy = sqlite3.connect(_template[0]), sqlite3.connect(self.data_dir / "iop.db")
+        with contextlib.closing(source), contextlib.closing(copy):
+            source.backup(copy)  # a consistent copy, whatever journal mode either file is in
+
+    def reset(self) -> None:
+        """Put the seeded demo back under the running server: SQLite's backup writes every page of
+        the template into the live file (in one transaction, under its locks), and the server's
+        connections read the new pages from their next transaction on. The tests before have ended
+        (their pages closed, each settled), so no run of theirs is writing."""
+        self._copy_demo()
 
     def wait_until_ready(self, timeout_s: float = 120) -> None:  # a deadline, not a wait: ready is /_stcore/health
         deadline = time.monotonic() + timeout_s
@@ -247,6 +260,13 @@ class SlowLink:
         asyncio.set_event_loop(self._loop)
         self._loop.run_until_complete(start())
         self._loop.run_forever()
+        # Stopped (close()): end the relays still open here, then the loop, so no coroutine of it is
+        # left for the garbage collector to finish on a closed loop (pytest's "Event loop is closed").
+        pending = asyncio.all_tasks(self._loop)
+        for task in pending:
+            task.cancel()
+        self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        self._loop.close()
 
     def close(self) -> None:
         self._loop.call_soon_threadsafe(self._server.close)
@@ -254,8 +274,28 @@ class SlowLink:
         self._thread.join(10)
 
 
+@pytest.fixture(scope="session")
+def _shared_server(tmp_path_factory):
+    """One `streamlit run` per worker, shared by the modules that run there (see `server`)."""
+    srv = Server(tmp_path_factory.mktemp("server"))
+    yield srv
+    srv.stop()
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(_shared_server):
+    """The demo as `make run` seeds it, for this module: the worker's server, its database put back to
+    the seeded demo before each module (Server.reset). A server of its own per module cost ~3 s of CPU
+    (starting Streamlit, importing the app's pages on the first run) and a new browser cache. A module
+    that changes what a server keeps in memory across runs (the program's settings, cached for
+    PROGRAM_CACHE_SECONDS, when written straight to the database) uses `own_server`."""
+    _shared_server.reset()
+    yield _shared_server
+
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory):
+    """A server of this module's own, started on the seeded demo and stopped after the module."""
     srv = Server(tmp_path_factory.mktemp("server"))
     yield srv
     srv.stop()
@@ -278,13 +318,14 @@ FRESH_CONTEXTS = os.environ.get("IOP_E2E_FRESH_CONTEXTS") == "1"  # to measure w
 
 
 class Devices:
-    """The phone and the desktop browser of one test module: one browser context per size, handed to
+    """The phone and the desktop browser of one worker: one browser context per size, handed to
     each test as a new page after everything the last test left in it is wiped (its pages closed;
     cookies, localStorage, sessionStorage, IndexedDB... of every site it opened), so each test starts
     logged out with nothing stored, as on a fresh device. Only the HTTP cache is kept: Streamlit's
-    JavaScript (a few MB) is then downloaded and compiled once per module and server instead of once
-    per test, which was most of Chromium's CPU in the suite (a new context cost ~1 s of CPU more per
-    page open than a new page in a used one). A test about a fresh browser uses `browser.new_context`."""
+    JavaScript (a few MB) is then downloaded and compiled once per server (the modules of a worker share
+    one: `server`) instead of once per test, which was most of Chromium's CPU in the suite (a new context
+    cost ~1 s of CPU more per page open than a new page in a used one). A test about a fresh browser uses
+    `browser.new_context`."""
 
     def __init__(self, browser):
         self._browser = browser
@@ -337,11 +378,25 @@ def _site(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") else ""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def devices(browser):
     made = Devices(browser)
     yield made
     made.close()
+
+
+def _keep_failure(page, artifacts: Path, name: str) -> None:
+    """What a failed test's page showed: a screenshot, the whole page's text (a screenshot shows one
+    screenful), and where its Streamlit runs stood (RUN_TRACKER: which requests were sent and
+    answered, e.g. whether a lost tap asked for a run at all)."""
+    page.screenshot(path=artifacts / f"FAILED-{name}.png", full_page=True)
+    with contextlib.suppress(Exception):
+        text = page.inner_text("[data-testid='stApp']")
+        runs = page.evaluate(
+            "() => window.__iopRuns ? JSON.stringify({...window.__iopRuns, waitingFor: window.__iopRuns.waitingFor(),"
+            " unanswered: window.__iopRuns.unanswered()}) : 'no run tracker'"
+        )
+        (artifacts / f"FAILED-{name}.txt").write_text(f"{text}\n\n--- Streamlit runs on this page ---\n{runs}\n")
 
 
 def _page(devices, request, artifacts, options: dict):
@@ -350,9 +405,7 @@ def _page(devices, request, artifacts, options: dict):
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
-        page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
-        with contextlib.suppress(Exception):  # the whole page's text (a screenshot shows one screenful)
-            (artifacts / f"FAILED-{request.node.name}.txt").write_text(page.inner_text("[data-testid='stApp']"))
+        _keep_failure(page, artifacts, request.node.name)
     devices.wipe(page)
 
 
@@ -377,9 +430,7 @@ def fresh_phone(browser, request, artifacts):
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
-        page.screenshot(path=artifacts / f"FAILED-{request.node.name}.png", full_page=True)
-        with contextlib.suppress(Exception):  # the whole page's text (a screenshot shows one screenful)
-            (artifacts / f"FAILED-{request.node.name}.txt").write_text(page.inner_text("[data-testid='stApp']"))
+        _keep_failure(page, artifacts, request.node.name)
     context.close()
 
 
@@ -402,6 +453,12 @@ def fresh_phone(browser, request, artifacts):
 # them and then report a value, which asks for one more run: a tap in between is a tap during a
 # rerun. So the page is settled only once the iframes of the components the last whole run drew
 # (`delta.new_element.component_instance`: fields 5, 3, 37) are on the page and have each reported.
+# And no element is still a placeholder (`stSkeleton`): Streamlit's Markdown draws a grey bar, dimmed
+# at that, until the plugins its text needs have loaded (a script chunk fetched and compiled after the
+# run that sent it, slower on a loaded machine): the run has finished and been painted, yet the text is
+# not on the screen, and when it arrives whatever sits below it moves down. On a page opened with the
+# login cookie that was the first screen's captions (axe measured their contrast at 0.6 opacity); a tap
+# aimed at a button below such a bar, in the frame the text arrived, met whatever had moved under it.
 RUN_TRACKER = """(() => {
   if (window.__iopRuns) return;
   const runs = {seq: 0, requested: -1, fragmentsAsked: {}, wholeAnswered: -1, fragmentsAnswered: {},
@@ -517,7 +574,8 @@ RUN_TRACKER = """(() => {
       && runs.unanswered().length === 0
       && runs.painted >= runs.finished && runs.inputPainted >= runs.input
       && app !== null && app.getAttribute('data-test-script-state') === 'notRunning'
-      && components().length >= runs.components && runs.waitingFor().length === 0;
+      && components().length >= runs.components && runs.waitingFor().length === 0
+      && document.querySelector("[data-testid='stSkeleton']") === null;
   };
   window.__iopRuns = runs;
 })();"""
@@ -578,13 +636,50 @@ def login_cookie(page, timeout_s: float = 15) -> list[dict]:
     return []
 
 
-def signed_in_at(page, server_url: str, username: str, path: str) -> None:
-    """Log in as `username`, then open `path` by URL (a new session, so it needs the cookie)."""
-    open_app(page, server_url)
-    log_in(page, username)
-    assert login_cookie(page), "the re-login cookie was never stored"
-    page.goto(f"{server_url}/{path.lstrip('/')}")
-    settle(page)
+def signed_in_at(page, server_url: str, username: str, path: str = "") -> None:
+    """Open `path` logged in as `username`, for a test that is not about logging in: the browser is
+    given the login cookie a password login leaves behind (the same signed token, for the account's
+    current session version, made from the server's database with the demo key the server signs
+    with), then the address is opened, one page load. Typing the form first cost the login screen,
+    the login's run, the person's home and the cookie's hand-off before the page the test is about.
+    Logging in by hand, and the cookie it leaves, are what test_login_flow.py and others test (log_in)."""
+    server = _servers[server_url]
+    page.context.add_cookies(
+        [
+            {
+                "name": LOGIN_COOKIE,
+                "value": _login_token(server, username),
+                "url": server_url,
+                "httpOnly": True,
+                "sameSite": "Lax",
+            }
+        ]
+    )
+    open_app(page, f"{server_url}/{path.lstrip('/')}")
+    if page.get_by_role("button", name="Log in", exact=True).count():
+        raise AssertionError(f"the login cookie of {username!r} was refused: the login screen is showing")
+
+
+LOGIN_COOKIE = "iop_companion_login"  # core.config's default cookie_name (the e2e servers set none)
+
+
+def _login_token(server: Server, username: str) -> str:
+    """What the server would put in the login cookie of `username` now (core.auth.login_token)."""
+    from sqlmodel import Session, select
+
+    from core import auth, config, db
+    from core.models import AppUser
+
+    if (server.data_dir / "none.toml").exists():
+        raise ValueError("signed_in_at signs with the demo key: log in by hand on a server with secrets")
+    engine = db.make_engine(f"sqlite:///{server.data_dir / 'iop.db'}")
+    try:
+        with Session(engine) as session:
+            user = session.exec(select(AppUser).where(AppUser.username == username)).one()
+            assert config.settings().uses_demo_key and config.settings().cookie_name == LOGIN_COOKIE
+            return auth.login_token(user)
+    finally:
+        engine.dispose()
 
 
 def fits(page) -> bool:

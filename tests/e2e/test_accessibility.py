@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from core.models import Role
-from tests.e2e.conftest import DESK, PHONE, go_to, log_in, open_app, settle
+from tests.e2e.conftest import DESK, PHONE, go_to, open_app, settle, signed_in_at
 from ui.nav import PAGES
 
 pytestmark = pytest.mark.e2e
@@ -105,8 +105,7 @@ def pages(devices):
 
 def log_in_as(pages, size: dict, server_url: str, username: str):
     page = pages(size)
-    open_app(page, server_url)
-    log_in(page, username)
+    signed_in_at(page, server_url, username)
     return page
 
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from tests.e2e.conftest import fits, log_in, login_cookie, open_app, settle
+from tests.e2e.conftest import fits, login_cookie, settle, signed_in_at
 from tests.e2e.test_accessibility import blocking
 
 pytestmark = pytest.mark.e2e
@@ -31,14 +31,13 @@ def reading(server):
 @pytest.fixture
 def closed(server):
     """Sam (discharged a week ago) past the access period: this program gives 0 days after discharge.
-    (This module's own server and database.)"""
+    (This module's database: `server` puts the seeded demo back before each module.)"""
     _access_days(server, 0)
     return server
 
 
 def test_after_the_period_today_the_menu_and_an_old_address(closed, phone, artifacts):
-    open_app(phone, closed.url)
-    log_in(phone, "sam")
+    signed_in_at(phone, closed.url, "sam")
     phone.get_by_text("Your time in the program has ended", exact=False).wait_for()
     phone.get_by_text("Your therapist was", exact=False).wait_for()
     assert phone.get_by_text("You can still read", exact=False).count() == 0
@@ -76,8 +75,7 @@ def test_after_the_period_today_the_menu_and_an_old_address(closed, phone, artif
 def test_an_address_that_is_no_screen(closed, phone, artifacts):
     """Not one of their screens at all: the router has no such page, so Streamlit says "Page not found"
     in its own dialog (as for everyone) and runs the main page — Today's closing word, underneath."""
-    open_app(phone, closed.url)
-    log_in(phone, "sam")
+    signed_in_at(phone, closed.url, "sam")
     phone.goto(f"{closed.url}/caseload")  # a therapist's screen, and one that does not exist
     settle(phone)
     phone.screenshot(path=artifacts / "discharged-after-no-such-address-390.png", full_page=True)
@@ -85,8 +83,7 @@ def test_an_address_that_is_no_screen(closed, phone, artifacts):
 
 
 def test_the_desktop_top_bar_offers_the_same_four(closed, desk, artifacts):
-    open_app(desk, closed.url)
-    log_in(desk, "sam")
+    signed_in_at(desk, closed.url, "sam")
     desk.get_by_text("Your time in the program has ended", exact=False).wait_for()
     titles = [t.strip() for t in desk.get_by_test_id("stTopNavLink").all_inner_texts()]
     assert [t.split("\n")[-1].strip() for t in titles] == [
@@ -100,8 +97,7 @@ def test_the_desktop_top_bar_offers_the_same_four(closed, desk, artifacts):
 
 
 def test_within_the_period_the_plans_are_one_tap_away(reading, phone, artifacts):
-    open_app(phone, reading.url)
-    log_in(phone, "sam")
+    signed_in_at(phone, reading.url, "sam")
     phone.get_by_text("You can still read your cards", exact=False).wait_for()
     phone.screenshot(path=artifacts / "discharged-within-today-390.png", full_page=True)
     phone.get_by_role("link", name="My aftercare plan").click()

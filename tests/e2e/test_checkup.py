@@ -2,14 +2,13 @@
 
 import pytest
 
-from tests.e2e.conftest import fits, log_in, open_app, settle
+from tests.e2e.conftest import fits, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
 
 def test_take_a_gad7_on_a_phone(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "harper")
+    signed_in_at(phone, server.url, "harper")
     phone.get_by_role("link", name="Take it now").click()
     settle(phone)
     phone.locator(".st-key-checkup_kind button").get_by_text("GAD-7", exact=True).click()

@@ -4,7 +4,7 @@ answer — the first crisis line to call is inside the screen."""
 
 import pytest
 
-from tests.e2e.conftest import PHONE, log_in, open_app, settle
+from tests.e2e.conftest import PHONE, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 WIDTH, HEIGHT = PHONE["viewport"]["width"], PHONE["viewport"]["height"]
@@ -28,8 +28,7 @@ def first_call_link_in_view(page) -> dict:
 
 
 def test_a_high_risk_card_puts_the_crisis_lines_in_view(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "frankie")
+    signed_in_at(phone, server.url, "frankie")
     classes = phone.locator("[class*='st-key-mood_']").first.get_attribute("class")
     day = next(c for c in classes.split() if c.startswith("st-key-mood_")).removeprefix("st-key-mood_")
     tap(phone, f"mood_{day}", "2")
@@ -46,8 +45,7 @@ def test_a_high_risk_card_puts_the_crisis_lines_in_view(server, phone, artifacts
 
 
 def test_a_phq9_with_item9_and_a_blank_item_puts_the_crisis_lines_in_view(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "indigo")
+    signed_in_at(phone, server.url, "indigo")
     phone.get_by_role("link", name="Take it now").click()
     settle(phone)
     phone.get_by_text("Mood check-up (PHQ-9)").wait_for()

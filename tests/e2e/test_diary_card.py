@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Server, fits, log_in, login_cookie, open_app, settle
+from tests.e2e.conftest import Server, fits, login_cookie, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -29,8 +29,7 @@ def save(page) -> None:
 
 
 def test_fill_a_card_with_taps_and_see_it_in_the_week(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "jordan")
+    signed_in_at(phone, server.url, "jordan")
     day = today_of(phone)
     tap(phone, f"mood_{day}", "7")
     tap(phone, f"sadness_{day}", "2")
@@ -64,8 +63,7 @@ def test_fill_a_card_with_taps_and_see_it_in_the_week(server, phone, artifacts):
 
 
 def test_a_risky_card_shows_crisis_lines_and_the_safety_steps(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "lee")
+    signed_in_at(phone, server.url, "lee")
     day = today_of(phone)
     tap(phone, f"mood_{day}", "2")
     tap(phone, f"urge_suicidal_thoughts_{day}", "4")
@@ -148,8 +146,7 @@ def test_a_save_is_one_script_run_and_draws_the_saved_card(counted, phone):
     """Save's callback hands the card to one run of the whole page, which saves and draws it. It
     was two runs: the card's fragment run drew the card and saved, then st.rerun() ran the page."""
     phone.add_init_script(script=RUN_LOG)  # this page only (the phone is used by the next test too)
-    open_app(phone, counted.url)
-    log_in(phone, "harper")
+    signed_in_at(phone, counted.url, "harper")
     day = today_of(phone)
     tap(phone, f"mood_{day}", "6")
     settle(phone)
@@ -166,8 +163,7 @@ def test_a_save_is_one_script_run_and_draws_the_saved_card(counted, phone):
 
 
 def test_a_double_tap_on_save_saves_once_and_says_saved_once(counted, phone, artifacts):
-    open_app(phone, counted.url)
-    log_in(phone, "gray")
+    signed_in_at(phone, counted.url, "gray")
     day = today_of(phone)
     assert cards_on(counted, "gray", day) == []  # the demo leaves today empty
     tap(phone, f"mood_{day}", "3")
@@ -187,8 +183,7 @@ def test_a_double_tap_on_save_saves_once_and_says_saved_once(counted, phone, art
 
 def test_a_refused_card_keeps_what_was_typed(counted, phone):
     """No mood: refused, marked, and the note and ratings are still on the card to fix and save."""
-    open_app(phone, counted.url)
-    log_in(phone, "frankie")
+    signed_in_at(phone, counted.url, "frankie")
     day = today_of(phone)
     tap(phone, f"sadness_{day}", "3")
     phone.locator(f".st-key-note_{day} textarea").fill("Typed before the mood, kept after the refusal.")

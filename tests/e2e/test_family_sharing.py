@@ -3,14 +3,13 @@ stops sharing, and the family member no longer sees it."""
 
 import pytest
 
-from tests.e2e.conftest import PHONE, go_to, log_in, open_app, settle
+from tests.e2e.conftest import PHONE, go_to, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
 
 def test_share_see_revoke(server, browser, phone, artifacts):
-    open_app(phone, server.url)  # the participant
-    log_in(phone, "dana")
+    signed_in_at(phone, server.url, "dana")  # the participant
     go_to(phone, "Family sharing")
     mood = phone.get_by_test_id("stExpander").filter(has_text="Share: Mood trend (weekly averages)")
     mood.get_by_text("Share: Mood trend (weekly averages)").click()
@@ -25,8 +24,7 @@ def test_share_see_revoke(server, browser, phone, artifacts):
     family.set_default_timeout(20_000)
     relative = family.new_page()
     try:
-        open_app(relative, server.url)
-        log_in(relative, "jamie.okafor")
+        signed_in_at(relative, server.url, "jamie.okafor")
         relative.get_by_text("Dana's mood, weekly average").first.wait_for()  # the chart's title, and its table's
         relative.screenshot(path=artifacts / "family-sees-mood-trend.png", full_page=True)
 

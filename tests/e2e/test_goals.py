@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import fits, go_to, log_in, open_app, settle
+from tests.e2e.conftest import fits, go_to, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +32,7 @@ def ratings(server, username: str) -> list[tuple[int, int]]:
 
 
 def test_a_participant_rates_goals_from_today_with_taps(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "harper")
+    signed_in_at(phone, server.url, "harper")
     phone.get_by_text("0 of 2 rated").wait_for()
     before = ratings(server, "harper")
     for goal_key in phone.locator("[class*='st-key-goal_rating_']").all():
@@ -52,8 +51,7 @@ def test_a_participant_rates_goals_from_today_with_taps(server, phone, artifacts
 
 
 def test_my_progress_charts_the_goals_by_number_on_a_phone(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "frankie")
+    signed_in_at(phone, server.url, "frankie")
     go_to(phone, "My progress")
     phone.get_by_role("tab", name="Goals").click()
     settle(phone)

@@ -23,7 +23,8 @@ FROM_PAYLOAD = "img[src*='evil'], a[href*='evil']:not([href^='#']), source[srcse
 
 
 @pytest.fixture(scope="module")
-def hostile_server(server):
+def hostile_server(own_server):  # its own: the program's name is planted beneath the server's settings cache
+    server = own_server
     engine = db.make_engine(f"sqlite:///{Path(server.env['IOP_DATA_DIR']) / 'iop.db'}")
     with Session(engine, expire_on_commit=False) as session:
         plant(session)

@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from core.feed import SESSION_TITLES
-from tests.e2e.conftest import fits, go_to, log_in, open_app, settle
+from tests.e2e.conftest import fits, go_to, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +24,7 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 def test_a_participant_turns_on_reminders_and_the_calendar_on_a_phone(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "alex")
+    signed_in_at(phone, server.url, "alex")
     go_to(phone, "Reminders")
     phone.get_by_text("Remind me to fill in my diary card").click()
     phone.get_by_text("Tell me when a check-up is due").click()
@@ -62,8 +61,7 @@ def test_a_participant_turns_on_reminders_and_the_calendar_on_a_phone(server, ph
 
 
 def test_the_admin_reads_where_mail_goes_on_a_phone(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "admin")
+    signed_in_at(phone, server.url, "admin")
     go_to(phone, "Messages")
     phone.get_by_text("Where mail goes:").wait_for()
     phone.get_by_label("Send a test email to").fill("admin@clinic.example.org")

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.conftest import fits, go_to, log_in, open_app, settle
+from tests.e2e.conftest import fits, go_to, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -69,8 +69,7 @@ def check_charts(charts: list[dict], today: date) -> None:
 
 
 def open_progress(page, server_url: str) -> date:
-    open_app(page, server_url)
-    log_in(page, "alex")
+    signed_in_at(page, server_url, "alex")
     go_to(page, "My progress")  # on a phone the pages sit behind the menu
     page.locator(".js-plotly-plot").first.wait_for()
     return date.today()
@@ -133,8 +132,7 @@ def test_picking_one_emotion_draws_one_line(server, phone, artifacts):
 
 
 def test_the_family_home_charts_on_a_phone(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "pat.morgan")
+    signed_in_at(phone, server.url, "pat.morgan")
     phone.locator(".js-plotly-plot .gtitle", has_text="Alex's mood, weekly average").wait_for()  # drawn, not
     phone.wait_for_function(
         "() => document.querySelectorAll('.js-plotly-plot .gtitle').length >= 3"
@@ -150,8 +148,7 @@ def test_the_family_home_charts_on_a_phone(server, phone, artifacts):
 
 
 def test_my_progress_at_a_desk(server, desk, artifacts):
-    open_app(desk, server.url)
-    log_in(desk, "alex")
+    signed_in_at(desk, server.url, "alex")
     desk.get_by_role("link", name="My progress").first.click()
     settle(desk)
     two_weeks = desk.get_by_text("Your mood averaged").inner_text()

@@ -10,15 +10,14 @@ from sqlmodel import Session, select
 
 from core import db
 from core.models import Alert, AppUser, CardTrigger, DiaryCard, SubstanceUse
-from tests.e2e.conftest import fits, log_in, open_app, settle
+from tests.e2e.conftest import fits, settle, signed_in_at
 from tests.e2e.test_diary_card import save, tap, today_of
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_card_with_a_lapse_recorded_by_thumb(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "eli")
+    signed_in_at(phone, server.url, "eli")
     phone.get_by_text("days since you last used").first.wait_for()
     started = time.monotonic()
     day = today_of(phone)

@@ -2,14 +2,13 @@
 
 import pytest
 
-from tests.e2e.conftest import fits, go_to, log_in, open_app, settle
+from tests.e2e.conftest import fits, go_to, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
 
 def test_one_tap_from_every_participant_screen_to_the_plan(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "dana")
+    signed_in_at(phone, server.url, "dana")
     for screen in ("Today", "My cards", "Check-ups", "My account"):
         if screen != "Today":
             go_to(phone, screen)

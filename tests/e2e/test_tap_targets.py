@@ -5,7 +5,7 @@ the card's 0–10 rating buttons 33×32, the "Acted on it" toggle 21 tall."""
 
 import pytest
 
-from tests.e2e.conftest import log_in, open_app, settle
+from tests.e2e.conftest import settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 MIN = 44
@@ -30,8 +30,7 @@ def assert_big_enough(what: str, boxes: list[dict]) -> None:
 
 
 def test_every_crisis_card_and_menu_control_is_at_least_44_px(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "alex")
+    signed_in_at(phone, server.url, "alex")
     bar = phone.locator(".st-key-crisis_bar")
 
     crisis = bar.get_by_role("button", name="Crisis help — call or text now")
@@ -68,8 +67,7 @@ def test_every_crisis_card_and_menu_control_is_at_least_44_px(server, phone, art
 
 def test_the_menu_is_labelled_and_one_tap_opens_a_page(server, phone, artifacts):
     """Tap "Menu", tap a page: the page opens and the menu has gone (no third tap to close it)."""
-    open_app(phone, server.url)
-    log_in(phone, "alex")
+    signed_in_at(phone, server.url, "alex")
     phone.get_by_role("button", name="Menu").click()
     body = phone.get_by_test_id("stPopoverBody")
     pages = body.get_by_role("link")

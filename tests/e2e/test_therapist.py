@@ -22,8 +22,7 @@ def test_caseload_and_inbox(server, browser, artifacts, width, height):
     context.set_default_timeout(20_000)
     page = context.new_page()
     try:
-        open_app(page, server.url)
-        log_in(page, "dr.chen")
+        signed_in_at(page, server.url, "dr.chen")
         page.get_by_text("attention").first.wait_for()
         # Each person's card is their link to Review (one element, bordered by ui/layout.py)
         dana = page.locator(".st-key-caseload_rows [data-testid='stPageLink']", has_text="Dana Okafor").first

@@ -5,14 +5,13 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import fits, log_in, open_app, settle
+from tests.e2e.conftest import fits, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
 
 def test_today_shows_the_next_session_and_the_week(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "alex")
+    signed_in_at(phone, server.url, "alex")
     settle(phone)
     phone.get_by_text("Next session:", exact=False).wait_for()
     paragraph = phone.locator("[data-testid='stMarkdownContainer']", has_text="Next session:").first
