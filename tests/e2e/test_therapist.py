@@ -39,6 +39,11 @@ def test_caseload_and_inbox(server, browser, artifacts, width, height):
         assert "p=" in page.url
         page.locator("table.iop-grid").wait_for(timeout=60_000)
         assert page.get_by_role("combobox", name="Participant").input_value() == "Dana Okafor"  # her record
+        # No blank line under the title: on a phone, "Participant review" fills the line and Streamlit's
+        # hover "#" link beside it wrapped onto a line of its own (53 px more than the words need).
+        title = page.locator("h1", has_text="Participant review")
+        words = title.locator("span").first.bounding_box()
+        assert words is not None and title.bounding_box()["height"] - words["height"] < 40
         page.screenshot(path=artifacts / f"therapist-review-from-caseload-{width}.png")
         page.go_back()
         settle(page)
