@@ -4,6 +4,7 @@ the outbox's scope, the quieted loggers), attacked as a hostile or careless pers
 import pytest
 
 from core import screening
+from tests.unit.test_stored_ranges import empty_url  # noqa: F401  (the fixture)
 
 # --- Crisis screening: obfuscations the fix5 normalisation still missed (each failed on ba8632e) ----------
 
@@ -130,3 +131,88 @@ def test_pathological_inputs_are_screened_without_raising(text):
 def test_the_nul_and_surrogate_ones_still_match():
     assert screening.suggests_crisis("\x00kill\x00myself\x00")
     assert screening.suggests_crisis("\ud800kill myself")
+
+
+# --- Migration 0016 on a database holding odd rows (SQLite and PostgreSQL) --------------------------------
+
+
+def _insert_odd_rows(url: str) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from core import db
+
+    at = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
+    engine = db.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO program (id, name, timezone, schedule, length_weeks, substance_use_tracking, "
+                "checkup_interval_days, crisis_region, local_crisis_resources, escalation_minutes, "
+                "discharge_access_days, created_at) VALUES (1, 'P', 'UTC', '', 10, false, 7, 'US', '[]', 30, 90, :at)"
+            ),
+            {"at": at},
+        )
+        for uid, quiet_start, quiet_end in [(1, -5, 7 * 60), (2, 22 * 60, 24 * 60), (3, 22 * 60, 7 * 60)]:
+            conn.execute(
+                text(
+                    "INSERT INTO app_user (id, username, name, role, password_hash, program_id, is_active, "
+                    "is_demo, created_at) VALUES (:id, :u, :u, 'participant', 'x', 1, true, false, :at)"
+                ),
+                {"id": uid, "u": f"u{uid}", "at": at},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO notification_setting (user_id, diary_reminder, checkup_reminder, homework_reminder,"
+                    " remind_minute, quiet_start_minute, quiet_end_minute, updated_at)"
+                    " VALUES (:u, true, false, false, 1200, :qs, :qe, :at)"
+                ),
+                {"u": uid, "qs": quiet_start, "qe": quiet_end, "at": at},
+            )
+        slots = [  # id, weekday, start, end
+            (1, 2, 25 * 60, 26 * 60),  # wholly after the day: would be 23:59-23:59
+            (2, 3, -90, -30),  # wholly before it: would be 00:00-00:00
+            (3, 3, -10, 60),  # starts before the day, ends in it: 00:00-01:00
+            (4, 4, 18 * 60, 20 * 60),  # in range
+        ]
+        for sid, weekday, start, end in slots:
+            conn.execute(
+                text(
+                    "INSERT INTO schedule_slot (id, program_id, weekday, start_minute, end_minute, topic)"
+                    " VALUES (:id, 1, :w, :s, :e, '')"
+                ),
+                {"id": sid, "w": weekday, "s": start, "e": end},
+            )
+    engine.dispose()
+
+
+@pytest.mark.db
+def test_the_migration_clears_both_quiet_hours_and_drops_slots_wholly_outside_the_day(empty_url):  # noqa: F811
+    """Before: quiet hours with one odd end kept the other (a half pair on the Reminders screen, whose
+    next save was refused: "Give both ends"), and a slot wholly outside the day stayed as a session
+    lasting no time (23:59-23:59). Down and up again gives the same."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from core import db
+    from tests.unit.test_stored_ranges import NEW, OLD, _config
+
+    command.upgrade(_config(empty_url), OLD)
+    _insert_odd_rows(empty_url)
+    command.upgrade(_config(empty_url), NEW)
+    for attempt in ("up", "down-and-up"):
+        engine = db.make_engine(empty_url)
+        with engine.connect() as conn:
+            quiet = conn.execute(
+                text("SELECT user_id, quiet_start_minute, quiet_end_minute FROM notification_setting ORDER BY user_id")
+            ).all()
+            slots = conn.execute(
+                text("SELECT id, weekday, start_minute, end_minute FROM schedule_slot ORDER BY id")
+            ).all()
+        engine.dispose()
+        assert [tuple(r) for r in quiet] == [(1, None, None), (2, None, None), (3, 22 * 60, 7 * 60)], attempt
+        assert [tuple(r) for r in slots] == [(3, 3, 0, 60), (4, 4, 18 * 60, 20 * 60)], attempt
+        if attempt == "up":
+            command.downgrade(_config(empty_url), OLD)
+            command.upgrade(_config(empty_url), NEW)
