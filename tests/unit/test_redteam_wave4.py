@@ -216,3 +216,186 @@ def test_the_migration_clears_both_quiet_hours_and_drops_slots_wholly_outside_th
         if attempt == "up":
             command.downgrade(_config(empty_url), OLD)
             command.upgrade(_config(empty_url), NEW)
+
+
+# --- Every writer of a CHECKed column, at and past its limits: a message beside the field, never the
+# --- database's refusal (IntegrityError) or a TypeError (attempts that found nothing, kept as guards) ------
+
+HOSTILE_NUMBERS = [-1, 0, 10**20, -(10**20), True, 2.5, "7", "", None, float("nan"), float("inf"), "\x00"]
+
+
+def _limits(low, high):
+    return [low - 1, high + 1, *HOSTILE_NUMBERS]
+
+
+def _admin(people):
+    return people.actor(people.admin)
+
+
+@pytest.mark.parametrize(
+    ("writer", "low", "high", "column"),
+    [
+        ("interval", *__import__("core.clinical").clinical.CHECKUP_INTERVAL_RANGE, "checkup_interval_days"),
+        ("escalation", *__import__("core.clinical").clinical.ESCALATION_MINUTES_RANGE, "escalation_minutes"),
+    ],
+)
+def test_program_numbers_at_their_limits_save_and_past_them_get_a_message(session, people, writer, low, high, column):
+    from core import notify, program
+    from core.errors import ValidationError
+    from core.models import Program
+
+    write = {
+        "interval": lambda v: program.set_checkup_interval(session, _admin(people), v),
+        "escalation": lambda v: notify.set_escalation_minutes(session, _admin(people), v),
+    }[writer]
+    for value in (low, high):
+        write(value)
+        session.commit()
+        session.expire_all()
+        assert getattr(session.get(Program, people.program.id), column) == value
+    for value in _limits(low, high):
+        if value in (low, high) and type(value) is int:
+            continue
+        with pytest.raises(ValidationError) as refused:
+            write(value)
+        session.rollback()
+        assert refused.value.fields, value
+        session.expire_all()
+        assert getattr(session.get(Program, people.program.id), column) == high, value
+
+
+def test_the_weekly_pattern_at_and_past_its_limits(session, people):
+    from datetime import time
+
+    from core import clinical, schedule
+    from core.errors import ValidationError
+    from core.models import Program, ScheduleSlot
+
+    admin = _admin(people)
+    low, high = clinical.PROGRAM_WEEKS_RANGE
+    last = [{"weekday": 6, "start": time(23, 0), "end": time(23, 59), "topic": ""}]
+    first = [{"weekday": 0, "start": time(0, 0), "end": time(0, 5), "topic": ""}]
+    schedule.set_pattern(session, admin, timezone="UTC", length_weeks=high, slots=last)
+    session.commit()
+    schedule.set_pattern(session, admin, timezone="UTC", length_weeks=low, slots=first + last)
+    session.commit()
+    session.expire_all()
+    assert session.get(Program, people.program.id).length_weeks == low
+    bad_slots = [
+        {"weekday": 7, "start": time(9), "end": time(10)},
+        {"weekday": -1, "start": time(9), "end": time(10)},
+        {"weekday": True, "start": time(9), "end": time(10)},
+        {"weekday": 10**20, "start": time(9), "end": time(10)},
+        {"weekday": "1", "start": time(9), "end": time(10)},
+        {"weekday": 1, "start": "24:00", "end": time(10)},
+        {"weekday": 1, "start": 1440, "end": 1500},
+        {"weekday": 1, "start": time(9), "end": None},
+        {"weekday": 1, "start": time(23, 59), "end": time(0, 0)},
+    ]
+    for slot in bad_slots:
+        with pytest.raises(ValidationError) as refused:
+            schedule.set_pattern(session, admin, timezone="UTC", length_weeks=10, slots=[slot])
+        session.rollback()
+        assert refused.value.fields, slot
+    for weeks in _limits(low, high):
+        with pytest.raises(ValidationError) as refused:
+            schedule.set_pattern(session, admin, timezone="UTC", length_weeks=weeks, slots=last)
+        session.rollback()
+        assert "length_weeks" in refused.value.fields, weeks
+    session.expire_all()
+    assert sorted(
+        (s.weekday, s.start_minute, s.end_minute)
+        for s in session.exec(__import__("sqlmodel").select(ScheduleSlot)).all()
+    ) == [(0, 0, 5), (6, 23 * 60, 23 * 60 + 59)]
+
+
+def test_reminder_times_at_and_past_the_ends_of_the_day(session, people):
+    from datetime import time
+
+    from core import notify
+    from core.errors import ValidationError
+    from core.models import AppUser, NotificationSetting
+
+    quinn = people.participant()
+    user = session.get(AppUser, quinn.id)
+    user.email = "quinn@example.org"
+    session.add(user)
+    session.commit()
+    notify.save_reminders(
+        session,
+        quinn,
+        diary=True,
+        checkup=False,
+        homework=False,
+        remind_at=time(0, 0),
+        quiet_start=time(23, 55),
+        quiet_end=time(0, 0),
+    )
+    session.commit()
+    for remind_at, quiet_start, quiet_end in [
+        ("24:00", None, None),
+        (1440, None, None),
+        (-5, None, None),
+        (True, None, None),
+        (time(20), "25:00", time(6)),
+        (time(20), time(22), 10**20),
+        (time(20), time(22), "\x00"),
+        (float("nan"), None, None),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            notify.save_reminders(
+                session,
+                quinn,
+                diary=True,
+                checkup=False,
+                homework=False,
+                remind_at=remind_at,
+                quiet_start=quiet_start,
+                quiet_end=quiet_end,
+            )
+        session.rollback()
+        assert refused.value.fields, (remind_at, quiet_start, quiet_end)
+    session.expire_all()
+    row = session.exec(__import__("sqlmodel").select(NotificationSetting)).one()
+    assert (row.remind_minute, row.quiet_start_minute, row.quiet_end_minute) == (0, 23 * 60 + 55, 0)
+
+
+# --- Outbox scope (core/notify.py _admin_sees) ----------------------------------------------------------------
+
+
+def test_an_admin_with_no_program_sees_and_can_send_again_their_own_test_email(session, people, monkeypatch):
+    """Old code: the test button's message has no program and no recipient (only the typed address),
+    and a program-less admin saw only messages with their own id as recipient: their failed test
+    vanished from their Messages screen and could not be sent again. Other programs' admins still
+    do not see it."""
+    from core import notify
+    from core.models import AppUser, OutboxMessage, Role
+    from core.notify import Status
+    from tests.smtp_server import free_port, use_smtp
+
+    none = AppUser(username="admin.none", name="Ned None", role=Role.ADMIN.value, password_hash="!")
+    session.add(none)
+    session.commit()
+    programless, ours = people.actor(none), people.actor(people.admin)
+    use_smtp(monkeypatch, free_port())
+    sent = notify.send_test(session, programless, to="ned@clinic.example.org")
+    assert sent.status == Status.FAILED
+    assert [r.id for r in notify.overview(session, programless).rows] == [sent.id]
+    assert sent.id not in {r.id for r in notify.overview(session, ours).rows}
+    notify.send_again(session, programless, message_id=sent.id)
+    session.commit()
+    assert session.get(OutboxMessage, sent.id).status == Status.QUEUED.value
+    theirs = notify.send_test(session, ours, to="ada@clinic.example.org")  # a program's: its admin only
+    assert theirs.id in {r.id for r in notify.overview(session, ours).rows}
+    assert theirs.id not in {r.id for r in notify.overview(session, programless).rows}
+
+
+@pytest.mark.parametrize("odd", [None, 0, -1, True, "1", 2**31, 2**40, 2**63, 1.5, float("nan"), 999_999])
+def test_sending_again_a_crafted_message_id_is_a_message_not_a_crash(session, people, odd):
+    """(Found nothing: 2**40 never reaches PostgreSQL's integer column; 999,999 does not exist.)"""
+    from core import notify
+    from core.errors import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        notify.send_again(session, people.actor(people.admin), message_id=odd)
+    assert "message" in refused.value.fields
