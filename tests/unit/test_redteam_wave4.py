@@ -399,3 +399,59 @@ def test_sending_again_a_crafted_message_id_is_a_message_not_a_crash(session, pe
     with pytest.raises(ValidationError) as refused:
         notify.send_again(session, people.actor(people.admin), message_id=odd)
     assert "message" in refused.value.fields
+
+
+# --- ui/auth.py quiets two Streamlit loggers during one import only (attempts that found nothing) ---------
+
+
+_HEAR = """
+import logging, sys
+heard = []
+class Ear(logging.Handler):
+    def emit(self, record):
+        heard.append(record.getMessage())
+{before}
+try:
+    import ui.auth
+except ImportError:
+    pass
+names = ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit.runtime.caching.cache_data_api")
+for name in names:
+    logger = logging.getLogger(name)
+    assert logger.filters == [], (name, logger.filters)
+    logger.addHandler(Ear(level=logging.WARNING))
+    logger.warning("in a session: %s", name)
+assert heard == [f"in a session: {{n}}" for n in names], heard
+import ui.auth
+assert ui.auth.BARE_MODE_LOGGER_NAMES == names
+print("heard")
+"""
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "",
+        # the import fails (a broken install): the filter comes off all the same
+        "import builtins\nreal = builtins.__import__\n"
+        "def broken(name, *a, **k):\n"
+        "    if name == 'streamlit_authenticator':\n"
+        "        builtins.__import__ = real\n"
+        "        raise ImportError('broken install')\n"
+        "    return real(name, *a, **k)\n"
+        "builtins.__import__ = broken",
+    ],
+    ids=["import", "failed-import"],
+)
+def test_the_quieted_loggers_speak_again_after_the_import(before):
+    """A fresh interpreter, as at start-up: after ui/auth.py's import, warnings on both loggers are
+    heard again (the filter is gone), also when the import itself failed."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    done = subprocess.run(
+        [sys.executable, "-c", _HEAR.format(before=before)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.strip().endswith("heard"), done.stderr[-2000:]
