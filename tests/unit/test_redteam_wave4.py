@@ -455,3 +455,27 @@ def test_the_quieted_loggers_speak_again_after_the_import(before):
         [sys.executable, "-c", _HEAR.format(before=before)], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0 and done.stdout.strip().endswith("heard"), done.stderr[-2000:]
+
+
+def test_an_admin_with_no_program_setting_program_numbers_gets_a_message(session, people):
+    """(Found nothing: each writer names the missing program beside its field.)"""
+    from datetime import time
+
+    from core import notify, program, schedule
+    from core.errors import ValidationError
+    from core.models import AppUser, Role
+
+    none = AppUser(username="admin.none", name="Ned None", role=Role.ADMIN.value, password_hash="!")
+    session.add(none)
+    session.commit()
+    actor = people.actor(none)
+    slot = [{"weekday": 1, "start": time(9), "end": time(10), "topic": ""}]
+    for write in (
+        lambda: program.set_checkup_interval(session, actor, 7),
+        lambda: notify.set_escalation_minutes(session, actor, 30),
+        lambda: schedule.set_pattern(session, actor, timezone="UTC", length_weeks=10, slots=slot),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            write()
+        session.rollback()
+        assert refused.value.fields
