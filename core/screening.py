@@ -254,6 +254,14 @@ def _run_together_pattern() -> re.Pattern:
     return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
 
 
+@lru_cache(maxsize=1)
+def _hashtag_pattern() -> re.Pattern:
+    """A phrase of several words written as one ("#killmyself", "#selfharm", "wanttodie", or words
+    joined by an invisible character inside and between them): the whole word is the phrase."""
+    phrases = dict.fromkeys(p.replace(" ", "") for p in load_phrases() if " " in p)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
+
+
 def _readings(text: str) -> Iterator[tuple[str, bool]]:
     """The text as the screen reads it, then (each only if the ones before find nothing) as the joined
     reading, with letters spelled out one by one read as the words they spell, and each such run of
@@ -278,8 +286,10 @@ def suggests_crisis(text: str) -> bool:
         if spelled_run:
             if _run_together_pattern().search(reading):
                 return True
-        elif _pattern().search(reading) or (
-            _STRETCHED.search(reading) and _squeezed_pattern().search(_squeeze(reading))
+        elif (
+            _pattern().search(reading)
+            or _hashtag_pattern().search(reading)
+            or (_STRETCHED.search(reading) and _squeezed_pattern().search(_squeeze(reading)))
         ):
             return True
     return False

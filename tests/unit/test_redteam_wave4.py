@@ -27,6 +27,12 @@ MISSED_BEFORE = [
     "k.i.l.l.m.y.s.e.l.f",  # spelled out with the words run together
     "i w a n t t o d i e",
     "m.e q.u.i.e.r.o m.a.t.a.r",
+    "#killmyself",  # a phrase written as one word (a hashtag)
+    "#selfharm",
+    "honestly #wanttodie",
+    "i want to endmylife",
+    "ki\u200bll\u200bmyself",  # invisible characters inside the words and between them
+    "#QuieroMorir",
 ]
 
 
@@ -101,6 +107,9 @@ ORDINARY = [
     "a b c d e f g",
     "hopelessness",  # one word that only contains a phrase: as before, no match
     "x y z suicidelike",
+    "#blessed #sober #recovery #onedayatatime",
+    "nowhere to be today, a takeaway dinner",
+    "recortarme el pelo",
 ]
 
 
