@@ -262,6 +262,26 @@ def _hashtag_pattern() -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
 
 
+# Digits and symbols written for letters inside a word ("k1ll mys3lf", "su1c1de", "$uicide", "k!ll"):
+# a text with one next to a letter is also read with them as letters ("1" once as "i", once as "l":
+# "k1ll", "ki11"). Digits that stand alone ("I took 2", "at 10") are left as they are.
+_LEET_NEXT_TO_LETTER = re.compile(r"(?<=[a-z])[0134579@$!]+|[0134579@$!]+(?=[a-z])")
+_LEET_AS_I = str.maketrans("0134579@$!", "oieastgasi")
+_LEET_AS_L = str.maketrans("0134579@$!", "oleastgasi")
+
+
+def _leet_readings(text: str) -> Iterator[str]:
+    lowered = unicodedata.normalize("NFKC", text).lower()
+    if not _LEET_NEXT_TO_LETTER.search(lowered):
+        return
+    for table in (_LEET_AS_I, _LEET_AS_L):
+
+        def as_letters(found: re.Match[str], table: dict[int, int] = table) -> str:
+            return found.group().translate(table)
+
+        yield _expand(_folded(_LEET_NEXT_TO_LETTER.sub(as_letters, lowered)))
+
+
 def _readings(text: str) -> Iterator[tuple[str, bool]]:
     """The text as the screen reads it, then (each only if the ones before find nothing) as the joined
     reading, with letters spelled out one by one read as the words they spell, and each such run of
@@ -276,6 +296,7 @@ def _readings(text: str) -> Iterator[tuple[str, bool]]:
     if runs:
         yield _expand(_SPELLED.sub(lambda m: m.group().replace(" ", ""), folded)), False
         yield from ((run, True) for run in runs)
+    yield from ((reading, False) for reading in _leet_readings(text))
 
 
 def suggests_crisis(text: str) -> bool:

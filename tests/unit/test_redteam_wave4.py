@@ -33,6 +33,14 @@ MISSED_BEFORE = [
     "i want to endmylife",
     "ki\u200bll\u200bmyself",  # invisible characters inside the words and between them
     "#QuieroMorir",
+    "k1ll mys3lf",  # digits and symbols for letters
+    "ki11 myself",
+    "su1c1de",
+    "$uicide",
+    "k!ll myself",
+    "0verd0se",
+    "w4nt t0 d1e",
+    "m3 qu13r0 m4t4r",
 ]
 
 
@@ -110,6 +118,12 @@ ORDINARY = [
     "#blessed #sober #recovery #onedayatatime",
     "nowhere to be today, a takeaway dinner",
     "recortarme el pelo",
+    "I took 2 pills at 10am",
+    "b4 class I had 5 cups of coffee, my 1st day, 4th week",
+    "help!! I need a ride at 5pm!",
+    "5k run done! I am 100% ok, wow!!!",
+    "tengo 2 hijos, el 1ro de mayo es su cumple",
+    "r2d2 and c3po",
 ]
 
 
@@ -129,8 +143,9 @@ def test_ordinary_english_spanish_and_names_stay_ordinary(text):
         "\U000e0041" * 300_000,
         "\x00kill\x00myself\x00",
         "\ud800kill myself",  # a lone surrogate
+        "a1 " * 330_000,  # a megabyte of digits next to letters
     ],
-    ids=["combining", "megabyte", "zw", "letters", "doubles", "tags", "nul", "surrogate"],
+    ids=["combining", "megabyte", "zw", "letters", "doubles", "tags", "nul", "surrogate", "leet"],
 )
 def test_pathological_inputs_are_screened_without_raising(text):
     assert screening.suggests_crisis(text) in (True, False)
