@@ -1413,11 +1413,16 @@ def _admin_sees(actor: Actor) -> ColumnElement[bool]:
     """Which outbox messages an admin may read (or send again): their program's, and those with no
     program whose recipient is in their program. A message queued for someone with no program (an
     account made before it had one; a program-less admin's own test) carries no program: every
-    program's admin used to see it, recipient's name and all. An admin with no program sees only
-    the ones addressed to themselves. (No `program_id == None` here: that would read as IS NULL.)"""
+    program's admin used to see it, recipient's name and all. An admin with no program sees the
+    program-less ones addressed to themselves and those addressed to no account (a test email a
+    program-less admin sent from the Messages screen: typed address only; it vanished from their
+    screen and could not be sent again). (No `program_id == None` here: that would read as IS NULL.)"""
     programless = col(OutboxMessage.program_id).is_(None)
     if actor.program_id is None:
-        return and_(programless, col(OutboxMessage.recipient_id) == actor.id)
+        return and_(
+            programless,
+            or_(col(OutboxMessage.recipient_id) == actor.id, col(OutboxMessage.recipient_id).is_(None)),
+        )
     ours = select(AppUser.id).where(col(AppUser.program_id) == actor.program_id)
     return or_(
         col(OutboxMessage.program_id) == actor.program_id,

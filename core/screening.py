@@ -83,6 +83,35 @@ _LOOK_ALIKES_TOO = {
 }
 
 
+# A Latin letter with a mark that does not decompose (so NFKD leaves it: "ł", "ø", "đ", "ħ", "ɨ") or a
+# small capital ("ᴋ", "ɪ", "ʟ") is read as its plain letter, as accented letters are.
+_MARKED_LATIN = re.compile(r"LATIN (?:SMALL|CAPITAL) LETTER ([A-Z])(?: WITH .+)?|LATIN LETTER SMALL CAPITAL ([A-Z])")
+_LATIN_BLOCKS = (  # where such letters are
+    range(0x00C0, 0x0250),  # Latin-1 letters, Latin Extended-A and -B
+    range(0x0250, 0x02B0),  # IPA extensions
+    range(0x1D00, 0x1D80),  # phonetic extensions (small capitals)
+    range(0x1E00, 0x1F00),  # Latin Extended Additional
+    range(0x2C60, 0x2C80),  # Latin Extended-C
+    range(0xA720, 0xA800),  # Latin Extended-D
+    range(0xAB30, 0xAB70),  # Latin Extended-E
+)
+
+
+@lru_cache(maxsize=1)
+def marked_latin() -> dict[int, str]:
+    """A translation table from Latin letters with a mark NFKD keeps ("ł", "ø") and small capitals to
+    the plain letter ("kiłł" -> "kill", "ᴋɪʟʟ" -> "kill"), for the screen's reading only: the joined
+    reading drops them as before ("suiłcide" -> "suicide"), so both are caught."""
+    table: dict[int, str] = {}
+    for block in _LATIN_BLOCKS:
+        for code in block:
+            c = chr(code)
+            found = _MARKED_LATIN.fullmatch(unicodedata.name(c, ""))
+            if found and not unicodedata.decomposition(c) and unicodedata.category(c).startswith("L"):
+                table[code] = (found.group(1) or found.group(2)).lower()
+    return table
+
+
 @lru_cache(maxsize=1)
 def look_alikes() -> dict[int, str]:
     """A translation table from letters of other alphabets that look like a Latin letter to that
@@ -127,19 +156,34 @@ def normalise(text: str) -> str:
     """Lower case, no accents or apostrophes, punctuation as spaces, one space between words.
 
     Accents go ("daño" -> "dano", "aquí" -> "aqui"); look-alike letters of other alphabets and
-    fullwidth ones are read as the Latin letter (_plain_letters); a zero-width space or joiner
-    separates words, a soft hyphen and other invisible format characters are dropped (the word
-    stays whole); any other character that is not a plain letter or digit (¿ ¡ « » — an emoji)
-    separates words, so "más—me quiero matar" is two phrases' words.
+    fullwidth ones are read as the Latin letter (_plain_letters); an invisible character (a
+    zero-width space or joiner, a direction mark, a tag character: Unicode's "format" characters)
+    separates words where it stands (dropped, it made "kill\u200emyself" one word "killmyself" and
+    hid the phrase; one inside a word, "ki\u200ell", is caught by the joined reading), a soft hyphen
+    is dropped (the word stays whole); any other character that is not a plain letter or digit
+    (¿ ¡ « » — an emoji) separates words, so "más—me quiero matar" is two phrases' words.
     """
-    text = _ZERO_WIDTH.sub(" ", _plain_letters(text))
+    return _expand(_folded(text))
+
+
+def _folded(text: str) -> str:
+    """normalise() before the everyday spellings are expanded (one space between words)."""
+    text = _ZERO_WIDTH.sub(" ", _plain_letters(text).translate(marked_latin()))
     text = unicodedata.normalize("NFKD", text).lower()
-    text = "".join(c for c in text if not unicodedata.combining(c) and unicodedata.category(c) != "Cf")
+    text = "".join(" " if unicodedata.category(c) == "Cf" else c for c in text if not unicodedata.combining(c))
     text = _APOSTROPHES.sub("", text)  # a fullwidth apostrophe is one only after NFKD
-    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def _expand(text: str) -> str:
     for pattern, replacement in _EXPANSIONS:
         text = re.sub(pattern, replacement, text)
     return " ".join(text.split())
+
+
+# Letters spelled out one by one ("k.i.l.l myself", "k i l l myself", "k-i-l-l"): three or more
+# one-letter words in a row are also read as the word they spell.
+_SPELLED = re.compile(r"\b[a-z](?: [a-z]\b){2,}")
 
 
 def _normalise_joined(text: str) -> str:
@@ -148,10 +192,7 @@ def _normalise_joined(text: str) -> str:
     zero-width space inside one word, "su\u200bicide", keeps it whole here)."""
     text = unicodedata.normalize("NFKD", _plain_letters(text)).encode("ascii", "ignore").decode().lower()
     text = re.sub(r"['`]", "", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    for pattern, replacement in _EXPANSIONS:
-        text = re.sub(pattern, replacement, text)
-    return " ".join(text.split())
+    return _expand(re.sub(r"[^a-z0-9]+", " ", text))
 
 
 def load_phrases(path: Path | None = None) -> tuple[str, ...]:
@@ -188,10 +229,10 @@ def _pattern() -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(all_phrases(), key=len, reverse=True)) + r")\b")
 
 
-# A letter typed three or more times ("moriiiir", "dieeee", "killll myselfff") is stretching a word:
-# such a text is also compared with every letter run squeezed to one letter, in the text and in
-# the phrases alike ("kill myself" and "killll myselfff" are both "kil myself").
-_STRETCHED = re.compile(r"([a-z])\1{2,}")
+# A letter typed more than once ("moriiiir", "dieeee", "killll myselfff", "kiill") may be stretching a
+# word: such a text is also compared with every letter run squeezed to one letter, in the text and in
+# the phrases alike ("kill myself", "kiill myself" and "killll myselfff" are all "kil myself").
+_STRETCHED = re.compile(r"([a-z])\1")
 _RUN = re.compile(r"([a-z])\1+")
 
 
@@ -205,22 +246,71 @@ def _squeezed_pattern() -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
 
 
-def _readings(text: str) -> Iterator[str]:
-    """The text as the screen reads it, then (only if that finds nothing) as the joined reading."""
-    plain = normalise(text)
-    yield plain
+@lru_cache(maxsize=1)
+def _run_together_pattern() -> re.Pattern:
+    """The phrases with their spaces taken out ("killmyself"), for words spelled out letter by letter
+    with no word break either ("k.i.l.l.m.y.s.e.l.f")."""
+    phrases = dict.fromkeys(p.replace(" ", "") for p in load_phrases())
+    return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+
+
+@lru_cache(maxsize=1)
+def _hashtag_pattern() -> re.Pattern:
+    """A phrase of several words written as one ("#killmyself", "#selfharm", "wanttodie", or words
+    joined by an invisible character inside and between them): the whole word is the phrase."""
+    phrases = dict.fromkeys(p.replace(" ", "") for p in load_phrases() if " " in p)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
+
+
+# Digits and symbols written for letters inside a word ("k1ll mys3lf", "su1c1de", "$uicide", "k!ll"):
+# a text with one next to a letter is also read with them as letters ("1" once as "i", once as "l":
+# "k1ll", "ki11"). Digits that stand alone ("I took 2", "at 10") are left as they are.
+_LEET_NEXT_TO_LETTER = re.compile(r"(?<=[a-z])[0134579@$!]+|[0134579@$!]+(?=[a-z])")
+_LEET_AS_I = str.maketrans("0134579@$!", "oieastgasi")
+_LEET_AS_L = str.maketrans("0134579@$!", "oleastgasi")
+
+
+def _leet_readings(text: str) -> Iterator[str]:
+    lowered = unicodedata.normalize("NFKC", text).lower()
+    if not _LEET_NEXT_TO_LETTER.search(lowered):
+        return
+    for table in (_LEET_AS_I, _LEET_AS_L):
+
+        def as_letters(found: re.Match[str], table: dict[int, int] = table) -> str:
+            return found.group().translate(table)
+
+        yield _expand(_folded(_LEET_NEXT_TO_LETTER.sub(as_letters, lowered)))
+
+
+def _readings(text: str) -> Iterator[tuple[str, bool]]:
+    """The text as the screen reads it, then (each only if the ones before find nothing) as the joined
+    reading, with letters spelled out one by one read as the words they spell, and each such run of
+    letters alone (True: to be searched for phrases run together, "k.i.l.l.m.y.s.e.l.f")."""
+    folded = _folded(text)
+    plain = _expand(folded)
+    yield plain, False
     joined = _normalise_joined(text)
     if joined != plain:
-        yield joined
+        yield joined, False
+    runs = [m.group().replace(" ", "") for m in _SPELLED.finditer(folded)]
+    if runs:
+        yield _expand(_SPELLED.sub(lambda m: m.group().replace(" ", ""), folded)), False
+        yield from ((run, True) for run in runs)
+    yield from ((reading, False) for reading in _leet_readings(text))
 
 
 def suggests_crisis(text: str) -> bool:
     """True when the text contains one of the crisis phrases (the one screening function)."""
     if not isinstance(text, str) or not text.strip():
         return False
-    for reading in _readings(text):
-        if _pattern().search(reading):
-            return True
-        if _STRETCHED.search(reading) and _squeezed_pattern().search(_squeeze(reading)):
+    for reading, spelled_run in _readings(text):
+        if spelled_run:
+            if _run_together_pattern().search(reading):
+                return True
+        elif (
+            _pattern().search(reading)
+            or _hashtag_pattern().search(reading)
+            or (_STRETCHED.search(reading) and _squeezed_pattern().search(_squeeze(reading)))
+        ):
             return True
     return False

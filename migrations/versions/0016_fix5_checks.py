@@ -14,11 +14,12 @@ tables refuse them too. Existing rows are first brought into range the way the r
   clamped into their ranges (core.clinical PROGRAM_WEEKS_RANGE, CHECKUP_INTERVAL_RANGE,
   ESCALATION_MINUTES_RANGE, DISCHARGE_ACCESS_RANGE).
 - notification_setting: a remind_minute outside 0..1439 becomes 20:00 (core.notify's default, what
-  the worker used for it); a quiet-hours end outside the day becomes NULL (what the worker read: no
-  quiet hours).
+  the worker used for it); quiet hours with an end outside the day become NULL, both ends (what the
+  worker read: no quiet hours).
 - schedule_slot: a start or end minute outside the day is clamped into it (an end of 24:00 is 23:59);
   a slot whose weekday is not 0..6 names no day and is removed, as is a clamped slot whose start
-  another slot of the same day already has (the unique pattern key).
+  another slot of the same day already has (the unique pattern key) or that no longer ends after it
+  starts (a session wholly outside the day: 25:00-26:00 would be 23:59-23:59).
 - throttle.hits, throttle.strikes and outbox_message.attempts below 0 become 0.
 
 The ranges are written out here as they are today (a migration is a record of its time); the
@@ -76,8 +77,12 @@ def _bring_into_range() -> None:
         f"UPDATE notification_setting SET remind_minute = {DEFAULT_REMIND_MINUTE}"
         f" WHERE {_outside('remind_minute', *DAY)}"
     )
-    for column in ("quiet_start_minute", "quiet_end_minute"):
-        op.execute(f"UPDATE notification_setting SET {column} = NULL WHERE {_outside(column, *DAY)}")
+    # Quiet hours are a pair: one end outside the day meant none to the worker, and so both go (one
+    # left alone showed a half on the Reminders screen, which its next save refused).
+    op.execute(
+        "UPDATE notification_setting SET quiet_start_minute = NULL, quiet_end_minute = NULL"
+        f" WHERE {_outside('quiet_start_minute', *DAY)} OR {_outside('quiet_end_minute', *DAY)}"
+    )
     op.execute(f"DELETE FROM schedule_slot WHERE {_outside('weekday', 0, 6)}")
     conn = op.get_bind()
     odd = conn.execute(
@@ -94,7 +99,7 @@ def _bring_into_range() -> None:
             ),
             {"p": program_id, "w": weekday, "s": start, "id": slot_id},
         ).first()
-        if taken:
+        if taken or end <= start:  # (a session wholly outside the day, clamped, would last no time)
             conn.execute(sa.text("DELETE FROM schedule_slot WHERE id = :id"), {"id": slot_id})
         else:
             conn.execute(
