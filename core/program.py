@@ -374,7 +374,7 @@ class RegionForm(inputs.Form):
 def _save_setting(session: Session, actor: Actor, **values) -> Program:
     """Write checked values to the admin's own program, audited; other processes forget their
     cached copy once this commits."""
-    program = session.get(Program, actor.program_id)
+    program = session.get(Program, actor.program_id) if actor.program_id is not None else None
     if program is None:
         raise ValidationError.one("program", "Your account is not attached to a program.")
     for name, value in values.items():
