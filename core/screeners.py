@@ -60,13 +60,8 @@ def offered(program: Program | ProgramSettings | None) -> bool:
     return bool(program and program.substance_use_tracking)
 
 
-def _program_of(session: Session, participant_id: int) -> Program | ProgramSettings | None:
-    return program_for(session, participant_id)
-
-
 def _tracks_substance_use(session: Session, participant_id: int) -> bool:
-    program = program_for(session, participant_id)
-    return bool(program and program.substance_use_tracking)
+    return offered(program_for(session, participant_id))
 
 
 # --- what is due ----------------------------------------------------------------------------
@@ -216,7 +211,7 @@ def request(session: Session, actor: Actor, *, participant_id: int, kind: str) -
         raise AccessDenied("Only the participant's therapist can ask for a check-up.")
     if not isinstance(kind, str) or kind not in KINDS:
         raise ValidationError.one("kind", "Unknown check-up.")
-    if not offered(_program_of(session, participant_id)):
+    if not _tracks_substance_use(session, participant_id):
         raise ValidationError.one("kind", "This program does not track substance use.")
     pending = session.exec(
         select(CheckupRequest.id).where(

@@ -37,13 +37,19 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_migrations(url: str) -> None:
-    from alembic import command
+def alembic_config(url: str):
+    """Alembic's configuration for the database at `url` (migrations/env.py reads the url from it)."""
     from alembic.config import Config
 
     cfg = Config(str(ROOT / "alembic.ini"))
     cfg.attributes["url"] = url
-    command.upgrade(cfg, "head")
+    return cfg
+
+
+def run_migrations(url: str) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
 
 
 def _quiet_settings(mp: pytest.MonkeyPatch, folder: Path) -> None:
@@ -172,6 +178,22 @@ def pg_templates(tmp_path_factory):
     yield {seeded: built[str(seeded)] for seeded in (False, True)}
     if not _worker():
         _drop_pg_templates()
+
+
+@pytest.fixture
+def empty_url(tmp_path):
+    """An empty database, not migrated (a migration test upgrades it step by step): a SQLite file, or
+    under `make test`'s PostgreSQL phase a database of its own on that server, dropped afterwards."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"iop_empty_{uuid.uuid4().hex[:8]}"
+    with _pg_admin().connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield _pg_url(name)
+    db.engine_for.cache_clear()  # (engines a test made for it hold connections that would block the drop)
+    with _pg_admin().connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

@@ -15,13 +15,16 @@ app.py's router really ran the page (`at.routed` names the pages it ran).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.commands import navigation
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from tests.e2e.conftest import DEMO_PASSWORD, ROOT
 
@@ -162,3 +165,29 @@ def texts(at: AppTest) -> str:
         for e in (*at.title, *at.markdown, *at.caption, *at.info, *at.warning, *at.error, *at.success, *at.subheader)
     ]
     return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture
+def typed(monkeypatch):
+    """`typed(at, "home")` makes the next run the browser's request for /home: a page *name* from the
+    address bar, no page hash (AppTest's own runs send a hash, which never meets "Page not found":
+    an unknown hash falls back to the default page quietly). Each "Page not found" the router sends
+    is counted in `typed.not_found`."""
+    wanted: list[str] = []
+    request_rerun = LocalScriptRunner.request_rerun
+
+    def as_typed(self, rerun_data):
+        if wanted:
+            rerun_data = dataclasses.replace(rerun_data, page_name=wanted.pop(), page_script_hash="")
+        return request_rerun(self, rerun_data)
+
+    monkeypatch.setattr(LocalScriptRunner, "request_rerun", as_typed)
+    monkeypatch.setattr(navigation, "send_page_not_found", lambda ctx: typed_at.not_found.append(ctx))
+
+    def typed_at(at, name: str):
+        wanted[:] = [name]
+        at._page_hash = ""
+        return at
+
+    typed_at.not_found = []
+    return typed_at

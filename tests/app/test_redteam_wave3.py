@@ -4,17 +4,10 @@ Each test either failed before its fix (said in its docstring) or keeps an attem
 
 import pytest
 from sqlmodel import func, select
-from streamlit.navigation.page import calc_hash
 
 from core.models import AppUser, AuditEvent
 from tests.app.conftest import log_in, open_page, texts
 from ui.nav import ADDRESSES
-
-
-def _at_address(at, name: str):
-    """The run a browser makes for a bookmark (/name): Streamlit sends that page's hash."""
-    at._page_hash = calc_hash(name)
-    return at
 
 
 def _refusals(session, actor_id: int) -> int:
@@ -28,26 +21,27 @@ def _user(session, username: str) -> AppUser:
     return session.exec(select(AppUser).where(AppUser.username == username)).one()
 
 
-def test_a_logged_out_bookmark_runs_only_the_login(app):
+def test_a_logged_out_bookmark_runs_only_the_login(typed, app):
     """Every screen's address, logged out: the login runs, no page file (its content before any guard)."""
     for name in ADDRESSES:
-        _at_address(app, name).run()
+        typed(app, name).run()
         assert app.routed[-1] == "login_screen", name
         assert [b.label for b in app.button if b.label == "Log in"], name
+    assert typed.not_found == []  # (a bookmark once showed "Page not found" over the login)
 
 
-def test_a_family_member_logging_in_at_a_participant_bookmark_gets_family_home(app, session):
+def test_a_family_member_logging_in_at_a_participant_bookmark_gets_family_home(typed, app, session):
     app.query_params["skill"] = "wise_mind"
-    _at_address(app, "progress").run()
+    typed(app, "progress").run()
     log_in(app, "pat.morgan")
     assert app.routed[-1] == "pages/family.py", app.routed
     assert not any(r.startswith("pages/") and r != "pages/family.py" for r in app.routed), app.routed
     assert _refusals(session, _user(session, "pat.morgan").id) == 0
 
 
-def test_a_participant_at_a_therapist_review_bookmark_is_sent_home_without_a_refusal(app, session):
+def test_a_participant_at_a_therapist_review_bookmark_is_sent_home_without_a_refusal(typed, app, session):
     app.query_params["p"] = str(_user(session, "bailey").id)
-    _at_address(app, "review").run()
+    typed(app, "review").run()
     log_in(app, "alex")
     assert app.routed[-1] == "pages/today.py", app.routed
     assert "pages/review.py" not in app.routed
@@ -115,21 +109,21 @@ def test_the_same_person_after_a_lapsed_login_keeps_their_review_link(app, sessi
     assert _refusals(session, rivera.id) == 0
 
 
-def test_a_first_password_holds_at_every_address_and_then_opens_the_bookmark(app, session):
+def test_a_first_password_holds_at_every_address_and_then_opens_the_bookmark(typed, app, session):
     """Alex must choose his own password: every screen's address (his, another role's, the first
     page's own name) runs only the choose-password screen; once chosen, the bookmark opens."""
     alex = _user(session, "alex")
     alex.must_change_password = True
     session.add(alex)
     session.commit()
-    _at_address(app, "practice").run()
+    typed(app, "practice").run()
     log_in(app, "alex")
     assert app.routed[-1] == "choose_password_screen", app.routed
     for name in [*ADDRESSES, "home", "login"]:
-        _at_address(app, name).run()
+        typed(app, name).run()
         assert app.routed[-1] == "choose_password_screen", name
         assert [t.value for t in app.title] == ["Choose your own password"], name
-    _at_address(app, "practice").run()
+    typed(app, "practice").run()
     app.text_input(key="choose_new").input("my own evening words")
     app.text_input(key="choose_repeat").input("my own evening words")
     next(b for b in app.button if b.label == "Save my password").click().run()

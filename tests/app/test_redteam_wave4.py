@@ -5,11 +5,10 @@ from sqlmodel import select
 
 from core.models import AppUser
 from tests.app.conftest import log_in, open_page
-from tests.app.test_typed_addresses import FIRST, typed  # noqa: F401  (the fixture)
 from ui.nav import ENTRY, ROOT
 
 
-def test_the_roots_reserved_name_is_an_address_like_any_unknown_one(typed, app):  # noqa: F811
+def test_the_roots_reserved_name_is_an_address_like_any_unknown_one(typed, app):
     """Nobody is shown /iop-root (the default page's address bar reads "/"): typed anyway, it is an
     unknown address, as a typo is (Streamlit's own "Page not found" over the first page, no error)."""
     log_in(app, "dr.rivera")
@@ -19,7 +18,7 @@ def test_the_roots_reserved_name_is_an_address_like_any_unknown_one(typed, app):
 
 
 @pytest.mark.parametrize("phase", ["within", "after"])
-def test_a_discharged_participant_typing_home_login_or_choose_password_gets_today(typed, app, database_url, phase):  # noqa: F811
+def test_a_discharged_participant_typing_home_login_or_choose_password_gets_today(typed, app, database_url, phase):
     from tests.app.test_after_discharge import _phase
 
     _phase(database_url, phase)
@@ -31,7 +30,7 @@ def test_a_discharged_participant_typing_home_login_or_choose_password_gets_toda
 
 
 def test_a_family_member_typing_a_therapists_review_with_a_participant_id_gets_the_family_home(
-    typed,  # noqa: F811
+    typed,
     app,
     session,
 ):
@@ -46,7 +45,7 @@ def test_a_family_member_typing_a_therapists_review_with_a_participant_id_gets_t
 
 
 def test_a_bookmark_with_a_query_string_opened_logged_out_then_logging_in_as_another_role(
-    typed,  # noqa: F811
+    typed,
     new_app,
     database_url,
     demo,
@@ -63,7 +62,7 @@ def test_a_bookmark_with_a_query_string_opened_logged_out_then_logging_in_as_ano
     assert typed.not_found == []
 
 
-def test_logging_out_from_a_typed_address_shows_the_login_without_page_not_found(typed, app):  # noqa: F811
+def test_logging_out_from_a_typed_address_shows_the_login_without_page_not_found(typed, app):
     log_in(app, "dr.rivera")
     typed(app, "login").run()
     assert app.routed[-1] == "pages/caseload.py"

@@ -3,12 +3,8 @@ Each opened Streamlit's "Page not found" over the screen (the default page answe
 whatever url_path it is given). Now: the login when logged out, the password choice while one must
 be chosen, the role's first page when logged in (ui/nav.py: ENTRY, ROOT)."""
 
-import dataclasses
-
 import pytest
 from sqlmodel import select
-from streamlit.commands import navigation
-from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from core.models import AppUser
 from tests.app.conftest import log_in
@@ -20,32 +16,6 @@ FIRST = {
     "pat.morgan": "pages/family.py",
     "admin": "pages/admin_accounts.py",
 }
-
-
-@pytest.fixture
-def typed(monkeypatch):
-    """`typed(at, "home")` makes the next run the browser's request for /home: a page *name* from the
-    address bar, no page hash (AppTest's own runs send a hash, which never meets "Page not found":
-    an unknown hash falls back to the default page quietly). Each "Page not found" the router sends
-    is counted in `typed.not_found`."""
-    wanted: list[str] = []
-    request_rerun = LocalScriptRunner.request_rerun
-
-    def as_typed(self, rerun_data):
-        if wanted:
-            rerun_data = dataclasses.replace(rerun_data, page_name=wanted.pop(), page_script_hash="")
-        return request_rerun(self, rerun_data)
-
-    monkeypatch.setattr(LocalScriptRunner, "request_rerun", as_typed)
-    monkeypatch.setattr(navigation, "send_page_not_found", lambda ctx: typed_at.not_found.append(ctx))
-
-    def typed_at(at, name: str):
-        wanted[:] = [name]
-        at._page_hash = ""
-        return at
-
-    typed_at.not_found = []
-    return typed_at
 
 
 def test_the_harness_sees_page_not_found_for_an_address_that_is_nowhere(typed, new_app, database_url, demo):

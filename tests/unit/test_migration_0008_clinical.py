@@ -1,43 +1,19 @@
 """Migration 0008 on a database that already has alerts: nothing is lost, rows that shared a
 source become a sequence, and the lapse rule reaches existing programs."""
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from core import db
-from tests.conftest import PG_URL, ROOT
-
-
-def _config(url: str) -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["url"] = url
-    return cfg
-
-
-@pytest.fixture
-def empty_url(tmp_path):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'm7.db'}"
-        return
-    name = f"iop_m7_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    db.engine_for.cache_clear()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+from tests.conftest import alembic_config
 
 
 @pytest.mark.db
 def test_existing_alerts_survive_and_become_sequences(empty_url):
-    command.upgrade(_config(empty_url), "0007")
+    command.upgrade(alembic_config(empty_url), "0007")
     engine = db.make_engine(empty_url)
     at = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
     with engine.begin() as conn:
@@ -72,7 +48,7 @@ def test_existing_alerts_survive_and_become_sequences(empty_url):
                 {"t": trigger, "d": f"old {trigger}", "at": at},
             )
     engine.dispose()
-    command.upgrade(_config(empty_url), "head")
+    command.upgrade(alembic_config(empty_url), "head")
     engine = db.make_engine(empty_url)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT seq, day, trigger, reasons, detail FROM alert ORDER BY id")).all()
@@ -83,4 +59,4 @@ def test_existing_alerts_survive_and_become_sequences(empty_url):
     assert [r.detail for r in rows] == ["old self_harm_urge_high", "old self_harm_acted"]
     assert all("old" in str(r.reasons) for r in rows)
     assert rules == {"substance_use": "review", "gambling": "none"}
-    command.downgrade(_config(empty_url), "0007")  # and back, for a release that must be undone
+    command.downgrade(alembic_config(empty_url), "0007")  # and back, for a release that must be undone

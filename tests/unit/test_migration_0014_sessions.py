@@ -2,42 +2,18 @@
 every roll is kept, each moved onto a session of its own at the program's evening time in its
 zone, statuses take the roll's new words, and the downgrade gives the old rows back."""
 
-import uuid
 from datetime import UTC, date, datetime
 
 import pytest
 from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from core import db
-from tests.conftest import PG_URL, ROOT
+from tests.conftest import alembic_config
 
 OLD = "0013_i18n"
 NEW = "0014_arc_sched"
-
-
-def _config(url: str) -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["url"] = url
-    return cfg
-
-
-@pytest.fixture
-def empty_url(tmp_path):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'm12.db'}"
-        return
-    name = f"iop_m12_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    db.engine_for.cache_clear()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 ROWS = [  # participant, day, kind, status (the summer day is EDT, the November ones EST)
@@ -50,7 +26,7 @@ ROWS = [  # participant, day, kind, status (the summer day is EDT, the November 
 
 @pytest.mark.db
 def test_existing_rolls_move_onto_sessions_and_nothing_is_lost(empty_url):
-    command.upgrade(_config(empty_url), OLD)
+    command.upgrade(alembic_config(empty_url), OLD)
     engine = db.make_engine(empty_url)
     at = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
     with engine.begin() as conn:
@@ -80,7 +56,7 @@ def test_existing_rolls_move_onto_sessions_and_nothing_is_lost(empty_url):
             )
     engine.dispose()
 
-    command.upgrade(_config(empty_url), NEW)
+    command.upgrade(alembic_config(empty_url), NEW)
     engine = db.make_engine(empty_url)
     with engine.connect() as conn:
         moved = conn.execute(
@@ -121,7 +97,7 @@ def test_existing_rolls_move_onto_sessions_and_nothing_is_lost(empty_url):
         )
     engine.dispose()
 
-    command.downgrade(_config(empty_url), OLD)
+    command.downgrade(alembic_config(empty_url), OLD)
     engine = db.make_engine(empty_url)
     with engine.connect() as conn:
         back = conn.execute(

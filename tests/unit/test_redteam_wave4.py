@@ -4,7 +4,6 @@ the outbox's scope, the quieted loggers), attacked as a hostile or careless pers
 import pytest
 
 from core import screening
-from tests.unit.test_stored_ranges import empty_url  # noqa: F401  (the fixture)
 
 # --- Crisis screening: obfuscations the fix5 normalisation still missed (each failed on ba8632e) ----------
 
@@ -212,7 +211,7 @@ def _insert_odd_rows(url: str) -> None:
 
 
 @pytest.mark.db
-def test_the_migration_clears_both_quiet_hours_and_drops_slots_wholly_outside_the_day(empty_url):  # noqa: F811
+def test_the_migration_clears_both_quiet_hours_and_drops_slots_wholly_outside_the_day(empty_url):
     """Before: quiet hours with one odd end kept the other (a half pair on the Reminders screen, whose
     next save was refused: "Give both ends"), and a slot wholly outside the day stayed as a session
     lasting no time (23:59-23:59). Down and up again gives the same."""
@@ -220,11 +219,12 @@ def test_the_migration_clears_both_quiet_hours_and_drops_slots_wholly_outside_th
     from sqlalchemy import text
 
     from core import db
-    from tests.unit.test_stored_ranges import NEW, OLD, _config
+    from tests.conftest import alembic_config
+    from tests.unit.test_stored_ranges import NEW, OLD
 
-    command.upgrade(_config(empty_url), OLD)
+    command.upgrade(alembic_config(empty_url), OLD)
     _insert_odd_rows(empty_url)
-    command.upgrade(_config(empty_url), NEW)
+    command.upgrade(alembic_config(empty_url), NEW)
     for attempt in ("up", "down-and-up"):
         engine = db.make_engine(empty_url)
         with engine.connect() as conn:
@@ -238,8 +238,8 @@ def test_the_migration_clears_both_quiet_hours_and_drops_slots_wholly_outside_th
         assert [tuple(r) for r in quiet] == [(1, None, None), (2, None, None), (3, 22 * 60, 7 * 60)], attempt
         assert [tuple(r) for r in slots] == [(3, 3, 0, 60), (4, 4, 18 * 60, 20 * 60)], attempt
         if attempt == "up":
-            command.downgrade(_config(empty_url), OLD)
-            command.upgrade(_config(empty_url), NEW)
+            command.downgrade(alembic_config(empty_url), OLD)
+            command.upgrade(alembic_config(empty_url), NEW)
 
 
 # --- Every writer of a CHECKed column, at and past its limits: a message beside the field, never the

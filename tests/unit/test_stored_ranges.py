@@ -6,19 +6,17 @@ clamp as well: tests/unit/test_redteam_wave3.py)."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from alembic import command
-from alembic.config import Config
-from sqlalchemy import CheckConstraint, create_engine, inspect, text
+from sqlalchemy import CheckConstraint, inspect, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from core import clinical, db
 from core.models import NotificationSetting, OutboxMessage, ScheduleSlot, Throttle
-from tests.conftest import PG_URL, ROOT
+from tests.conftest import alembic_config
 
 DAY = clinical.MINUTE_OF_DAY_RANGE
 RANGES = [  # table, column, lowest, highest (None: no upper bound), from the named constants
@@ -104,28 +102,6 @@ def test_the_models_and_the_migrated_database_name_the_same_checks(engine):
 OLD, NEW = "0015_dual2", "0016_fix5"
 
 
-def _config(url: str) -> Config:
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.attributes["url"] = url
-    return cfg
-
-
-@pytest.fixture
-def empty_url(tmp_path):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'm16.db'}"
-        return
-    name = f"iop_m16_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    db.engine_for.cache_clear()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 PROGRAMS = [  # id, length_weeks, checkup_interval_days, escalation_minutes, discharge_access_days
     (1, 0, 0, 10**6, -3),
     (2, 2**31 - 1, 1000, -5, 10**6),
@@ -147,7 +123,7 @@ SLOTS = [  # id, program, weekday, start, end
 
 @pytest.mark.db
 def test_the_migration_brings_odd_rows_into_range_before_it_adds_the_checks(empty_url):
-    command.upgrade(_config(empty_url), OLD)
+    command.upgrade(alembic_config(empty_url), OLD)
     engine = db.make_engine(empty_url)
     at = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)
     with engine.begin() as conn:
@@ -202,7 +178,7 @@ def test_the_migration_brings_odd_rows_into_range_before_it_adds_the_checks(empt
         )
     engine.dispose()
 
-    command.upgrade(_config(empty_url), NEW)
+    command.upgrade(alembic_config(empty_url), NEW)
     engine = db.make_engine(empty_url)
     with engine.connect() as conn:
 
@@ -229,7 +205,7 @@ def test_the_migration_brings_odd_rows_into_range_before_it_adds_the_checks(empt
         conn.rollback()
     engine.dispose()
 
-    command.downgrade(_config(empty_url), OLD)  # and back: the CHECKs go, the rows stay
+    command.downgrade(alembic_config(empty_url), OLD)  # and back: the CHECKs go, the rows stay
     engine = db.make_engine(empty_url)
     with engine.begin() as conn:
         conn.execute(text("UPDATE program SET length_weeks = 0 WHERE id = 3"))
