@@ -296,3 +296,20 @@ def test_saves_of_the_card_in_units_of_their_own_at_once_make_one_card(database_
         )
     ).all()
     assert len(writes) == 20
+
+
+def test_someone_else_logging_in_on_the_tab_never_sees_the_last_persons_unsaved_answers(app, session):
+    """A login that lapses keeps the person's typed answers for them; the next person to log in on the
+    same tab (a clinic's shared tablet) gets an empty card, and cannot save the last person's note."""
+    log_in(app, "alex")
+    day = today_key(app)
+    alex = _user(session, "alex")
+    auth.end_all_sessions(session, alex.id)  # logged out elsewhere
+    session.commit()
+    _tap_save(app, day, mood=2, note="Alex's words, not Bailey's to read.")
+    assert app.text_input(key="login_username") and _moods(session, "alex", day) == []
+    log_in(app, "bailey")
+    assert widget(app, "pills", f"mood_{day}").value is None
+    assert widget(app, "text_area", f"note_{day}").value == ""
+    assert "Not saved yet" not in texts(app)
+    assert "Alex's words" not in texts(app)
