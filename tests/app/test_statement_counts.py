@@ -39,11 +39,10 @@ from ui import auth
 
 # screen: (who, page, statements per rerun)
 SCREENS = {  # (in this order: the save makes today's card, which Today then shows)
-    # A save is one run of Today with the save at its start (the write check, the card's day and
+    # A save was one run of Today with the save at its start (the write check, the card's day and
     # program, its upsert and urges, the use/triggers/MAT rows and the clearing of what an edit took
-    # off, the risk routing, the streak). It was two runs: the tap's fragment run wrote the card, then
-    # st.rerun() ran the page again to draw it. Save's callback now hands the card to one run of the
-    # whole page, which saves, then draws once.
+    # off, the risk routing, the streak); before that, two runs (the card's, then the page's). Since
+    # #22's sixth slice it is one run of the card's fragment alone (below).
     # Today: + the treatment-plan goals (one query a run); + the AUDIT-C/DAST-10 waiting (two queries:
     # the program's substance-use flag; intakes and requests); + the next session of the schedule and
     # its topic (one query, core.schedule.next_session); where they are in the program costs nothing:
