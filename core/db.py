@@ -283,6 +283,12 @@ def _forget_writes(conn) -> None:
     conn.info.pop(_WROTE, None)
 
 
+def in_unit_of_work() -> bool:
+    """Whether this code runs inside a rerun's unit of work. A Streamlit fragment's run of its own
+    (ui/diary.py: the diary card's save) does not go through app.py, so it has none until it opens one."""
+    return _unit.get() is not None
+
+
 def fail() -> None:
     """The page failed (ui.layout.run_safely caught it): undo this rerun's unfinished writes now,
     keeping its audit events, and end the unit with a rollback."""

@@ -18,7 +18,7 @@ from core.skills import catalogue
 from ui import farewell, greetings, nav, risk
 from ui import goals as goals_ui
 from ui import recovery as recovery_ui
-from ui.diary import card_form, card_to_save, day_label, keep_drafts, save_tapped, unsaved_days
+from ui.diary import CARD_FRAGMENT, calm_errors, card_form, day_label, keep_drafts, save_if_tapped, unsaved_days
 from ui.forms import FieldErrors
 from ui.text import md
 from ui.timefmt import local_time
@@ -36,9 +36,6 @@ with session_scope() as session:
     targets = diary.targets_for(session, actor.program_id)
     zone = user_zone(session, actor.id)
     today = user_today(session, actor.id)
-    tapped = card_to_save()  # Save was tapped: save first, in this run, and draw the saved card once
-    if tapped:
-        save_tapped(session, actor, tapped, today=today, page="today")
     due = [s for s in checkups.statuses(session, actor, actor.id, today) if s.is_due]
     screens = (
         [s for s in screeners.statuses(session, actor, actor.id, today) if s.is_due]
@@ -122,10 +119,19 @@ with session_scope() as session:  # read once per page run, not on every tap of 
         recovery_ui.counters_on_today(my_counters)
 
 
-@st.fragment
+@st.fragment(key=CARD_FRAGMENT)
 def the_card() -> None:
     """The day's card. A fragment: each answer reruns the card alone, and is kept as that day's
-    draft for the session (ui/diary.py), so switching days or screens loses nothing."""
+    draft for the session (ui/diary.py), so switching days or screens loses nothing. Save reruns the
+    card alone too: it saves first (in a unit of work of its own, after the login check) and asks for
+    the whole page only when the save changed what is drawn outside the card (ui.diary.save_if_tapped)."""
+    with calm_errors(actor):  # a save that failed still draws the card below, with what was typed
+        save_if_tapped(actor, today=today, saved=saved_cards, options=options, page="today")
+    with calm_errors(actor):
+        _draw_card()
+
+
+def _draw_card() -> None:
     keep_drafts(
         days, saved_cards, targets=targets, modules=catalogue(current()), craving_on=craving_on, options=options
     )

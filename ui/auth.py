@@ -98,6 +98,9 @@ def _start_session(user: AppUser) -> None:
         # routing), not the last person's query string (?p=<their participant>), which would open, or
         # be refused and audited against this person for, a record they never asked for.
         st.query_params.clear()
+        from ui import diary  # local: ui.diary checks the login with this module
+
+        diary.forget_unsaved()  # nor the last one's unsaved diary answers (their note, on this person's card)
     i18n.remember_account(user.role, user.language)
     st.session_state[USER_ID] = user.id
     st.session_state[SESSION_VERSION] = user.session_version

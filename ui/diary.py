@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import html
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import streamlit as st
 
-from core import alerts, clinical, diary
+from core import alerts, clinical, db, diary, recovery
 from core.access import Actor
+from core.db import session_scope
 from core.diary import CardInput, CardView, Target
-from core.errors import ValidationError
+from core.errors import AccessDenied, ValidationError
+from core.program import user_today
 from core.recovery import SUBSTANCE_TARGET, CardOptions
 from core.skills import Module, skills_by_id
+from ui import auth, crisis, layout, risk
 from ui import recovery as recovery_ui
-from ui import risk
 from ui.forms import FieldErrors, over_limit, with_limits
 from ui.i18n import _, current, short_day, weekday
 from ui.text import md
+
+log = logging.getLogger("iop")
 
 SCALE_0_5 = list(range(clinical.URGE_MIN, clinical.URGE_MAX + 1))
 SCALE_0_10 = list(range(clinical.MOOD_MIN, clinical.MOOD_MAX + 1))
@@ -50,6 +57,15 @@ def draft_for(day: date) -> CardInput | None:
 
 def forget_draft(day: date) -> None:
     st.session_state.get(DRAFTS, {}).pop(day.isoformat(), None)
+
+
+def forget_unsaved() -> None:
+    """Forget every unsaved card answer of this browser session: someone else has logged in on the
+    same tab (ui.auth), and the last person's drafts (a lapsed login keeps them for that person) are
+    not theirs to see or to save."""
+    state = st.session_state
+    for key in [DRAFTS, TAPPED, "card_saved", risk.PENDING, *(k for k in state if str(k).startswith("card_errors_"))]:
+        state.pop(key, None)  # (and their crisis response, kept until closed)
 
 
 def unsaved_days(days: list[date]) -> list[date]:
@@ -151,6 +167,7 @@ def keep_drafts(
 
 
 TAPPED = "card_to_save"  # session state: (day, CardInput) whose Save was tapped, saved by the next run
+CARD_FRAGMENT = "diary_card"  # the card's fragment (pages/today.py): a tap on Save reruns it alone
 
 
 def _tap_save(
@@ -162,12 +179,14 @@ def _tap_save(
     options: CardOptions | None = None,
 ) -> None:
     """Save's callback: runs before the script, with every answer the tap brought already in
-    session state. It keeps what was entered for the page to save, then asks for one run of the
-    whole page (not the card's fragment): that run saves first and draws the saved state once, with
-    a crisis response at the top. A save is one script run, one transaction, one commit."""
+    session state. It keeps what was entered for the card's next run, and asks for a run of the card's
+    fragment alone (`save_if_tapped` saves first in it, then the card is drawn once). A browser's tap
+    inside the fragment asks for that run already; naming it here makes every caller's tap (AppTest's,
+    a tap merged into a whole-page run) the same run. The fragment asks for the whole page itself
+    when the save changed something drawn outside it."""
     base = draft_for(day) or (existing.as_input() if existing else CardInput(mood=None))
     st.session_state[TAPPED] = (day, _answers_in_state(day, targets, modules, craving_on, base, options) or base)
-    st.rerun()  # from a callback: the tap's fragment run is replaced by one run of the whole page
+    st.rerun(CARD_FRAGMENT)  # from a callback: this tap's run is the card's fragment alone
 
 
 def card_to_save() -> tuple[date, CardInput] | None:
@@ -175,24 +194,91 @@ def card_to_save() -> tuple[date, CardInput] | None:
     return st.session_state.pop(TAPPED, None)
 
 
-def save_tapped(session, actor: Actor, tapped: tuple[date, CardInput], *, today: date, page: str) -> None:
-    """Save the tapped card in this run's unit of work, before the page reads anything, so the run
-    draws the saved card, the confirmation, and any crisis response at the top, once.
+def _records_use(card: CardInput | CardView | None) -> bool:
+    """Whether a card records use: what the days-in-recovery counters count (core.recovery.counters)."""
+    if card is None:
+        return False
+    _urge, acted = card.urges.get(SUBSTANCE_TARGET, (None, False))
+    return bool(acted) or bool(card.use)
 
-    A double tap saves once (the card is an upsert on participant and day) and says "Saved" once;
-    a refusal keeps every answer as typed (the draft and the widgets are untouched) and marks the
-    fields, and risk answers are routed to the therapist whatever else was wrong."""
-    day, entered = tapped
-    try:
-        result = diary.save_card(session, actor, participant_id=actor.id, day=day, card=entered, language=current())
-    except ValidationError as exc:
-        # Still marked after the crisis dialog closes; a note over the limit says how much to cut.
-        st.session_state[f"card_errors_{day}"] = with_limits(
-            exc.fields, {"note": (entered.note, clinical.NOTE_MAX_CHARS)}
-        )
-        risk.respond(actor, alerts.risk_of(exc), page=page)  # risk answers are routed all the same
+
+def save_if_tapped(
+    actor: Actor, *, today: date, saved: dict[date, CardView], options: CardOptions | None, page: str
+) -> None:
+    """First thing in every run of the card's fragment: save the card whose Save was just tapped.
+
+    A save is a run of the card alone (its fragment), not of the whole page: a crowd saving at once
+    costs the server the card, not every screen's reads. That run does not go through app.py, so it
+    opens its own unit of work (one transaction, the audit events written as the router writes them)
+    and first checks the login as the router does (`auth.current_actor`): a session logged out
+    elsewhere, a changed password or a deactivated account saves nothing, keeps the answers as this
+    day's draft, and the whole page shows the login. Whatever the save changed outside the card (a
+    crisis response at the top of the page, the days-in-recovery counters above the card, a day that
+    rolled over since the page was drawn) asks for a run of the whole page (`st.rerun()`): the card is
+    committed by then and the tap consumed, so that run draws the saved card, "Saved" and the crisis
+    response, once. Inside a whole-page run (a tap merged into one) the router's unit and login check
+    are this run's.
+
+    `saved` is the page's read of the saved cards, which the card draws from: the saved day's card is
+    read again into it, so the next runs of the card start from what was stored."""
+    tapped = card_to_save()
+    if tapped is None:
         return
-    streak = diary.streak(diary.recent_days_with_cards(session, actor, actor.id, today), today)
+    day, entered = tapped
+    # What was typed is this day's draft until the card is stored: a refusal, a login that lapsed, a
+    # failure mid-save (the card is drawn again under the calm message) all keep it.
+    st.session_state.setdefault(DRAFTS, {})[day.isoformat()] = entered
+    uses = options is not None and (_records_use(saved.get(day)) or _records_use(entered))
+    if db.in_unit_of_work():  # a whole-page run: the router checked the login, and holds the unit
+        whole_page = _save(actor, day, entered, today=today, saved=saved, options=options, page=page)
+        if uses and whole_page is not None:  # the counters above the card were drawn before this save
+            st.rerun()
+        return
+    with db.unit_of_work():
+        checked = auth.current_actor()
+        if checked is None or checked.id != actor.id or auth.must_choose_password():
+            st.rerun()  # the whole page: the login (or the password to choose), then this card again
+        outcome = _save(checked, day, entered, today=today, saved=saved, options=options, page=page)
+        with session_scope() as session:  # (their zone is the gate's fact of this run: no query)
+            rolled_over = user_today(session, actor.id) != today
+    if outcome is None:  # refused: the marks and the draft are the card's own, unless risk was routed
+        if st.session_state.get(risk.PENDING, {}).get("page") == page:
+            st.rerun()
+        return
+    if outcome or uses or rolled_over:
+        st.rerun()
+
+
+def _save(
+    actor: Actor,
+    day: date,
+    entered: CardInput,
+    *,
+    today: date,
+    saved: dict[date, CardView],
+    options: CardOptions | None,
+    page: str,
+) -> bool | None:
+    """Save the card in this run's unit of work: None if refused (the fields are marked, the draft
+    and widgets untouched, risk answers routed all the same), else whether it routed risk.
+
+    A double tap saves once (the card is an upsert on participant and day) and says "Saved" once."""
+    with session_scope() as session:
+        try:
+            result = diary.save_card(session, actor, participant_id=actor.id, day=day, card=entered, language=current())
+        except ValidationError as exc:
+            # Still marked after the crisis dialog closes; a note over the limit says how much to cut.
+            st.session_state[f"card_errors_{day}"] = with_limits(
+                exc.fields, {"note": (entered.note, clinical.NOTE_MAX_CHARS)}
+            )
+            risk.respond(actor, alerts.risk_of(exc), page=page)  # risk answers are routed all the same
+            return None
+        streak = diary.streak(diary.recent_days_with_cards(session, actor, actor.id, today), today)
+        stored = diary.cards_between(session, actor, actor.id, day, day)
+        if options is not None:
+            stored = recovery.with_details(stored, recovery.details_between(session, actor, actor.id, day, day))
+    if stored:
+        saved[day] = stored[0]
     st.session_state.pop(f"card_errors_{day}", None)
     forget_draft(day)
     risk.respond(actor, result.risk, page=page)
@@ -204,6 +290,24 @@ def save_tapped(session, actor: Actor, tapped: tuple[date, CardInput], *, today:
         "risky": result.risk.risky,
         "streak": streak,
     }
+    return result.risk.risky
+
+
+@contextmanager
+def calm_errors(actor: Actor) -> Iterator[None]:
+    """The card's own calm-error boundary: a run of the card alone does not go through app.py's
+    (ui.layout.run_safely), and inside a whole-page run Streamlit would draw a fragment's exception
+    itself before app.py's boundary saw it. What was typed stays in the session (the drafts); the
+    person sees the calm message and the crisis lines, never a traceback."""
+    try:
+        yield
+    except AccessDenied as exc:
+        st.warning(str(exc))
+    except Exception as exc:
+        log.exception("the diary card failed")
+        db.fail()  # a whole-page run's unfinished writes are undone (a card's own unit already was)
+        st.error(_(layout.DB_DOWN if layout.is_database_error(exc) else layout.UNEXPECTED))
+        crisis.resources_panel(actor.program_id, fallback=True)
 
 
 def card_form(

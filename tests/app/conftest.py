@@ -10,7 +10,13 @@ again right after AppTest resets it, so every page runs inside app.py, as users 
 After every run (every `.run()`, `.click().run()`, `switch_page(...).run()`) the harness also
 checks what a person would have seen: no traceback (`at.exception`), no calm "something went
 wrong" box (the boundary catches what used to be a traceback, so that is the new failure), and that
-app.py's router really ran the page (`at.routed` names the pages it ran).
+app.py's router really ran the page (`at.routed` names the pages it ran) — or that the run was a
+fragment's alone (`at.fragment_runs` counts them), which never goes through app.py.
+
+Fragment runs: AppTest runs the whole script for a widget's interaction (a browser reruns only the
+fragment the widget is in), but a callback's `st.rerun("<fragment key>")` makes its run the
+fragment's alone, as on a server (the diary card's Save, ui/diary.py). Its screen is then what a
+browser shows: the last run's elements, with the fragment's replaced by what its run drew.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ import pytest
 import streamlit as st
 from streamlit.commands import navigation
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+from streamlit.testing.v1 import AppTest, app_test
+from streamlit.testing.v1.element_tree import parse_tree_from_messages
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from tests.e2e.conftest import DEMO_PASSWORD, ROOT
@@ -46,6 +54,9 @@ class RoutedAppTest(AppTest):
     def __init__(self, script_path: str | Path = APP, *, default_timeout: float = 120, **kwargs):
         super().__init__(script_path, default_timeout=default_timeout, **kwargs)
         self.routed: list[str] = []  # each page app.py's router ran, in order
+        self.fragment_runs = 0  # runs that were a fragment's alone (never through app.py)
+        self.last_run_fragment = False
+        self._shown: list = []  # the ForwardMsgs behind the screen (a fragment's run replaces its own)
         # AppTest scans every installed package for components on each new instance (~0.7 s);
         # a server scans once per process, and so do we.
         self._bidi_component_manager = _components()
@@ -55,9 +66,16 @@ class RoutedAppTest(AppTest):
 
         before = len(self.routed)
         _current_app.append(self)
+        owner = self
+
+        class Runner(_ScreenKeepingRunner):
+            app = owner
+
+        app_test.LocalScriptRunner = Runner  # type: ignore[misc]  # (AppTest makes one runner per run)
         try:
             result = super()._run(widget_state, timeout=timeout)
         finally:
+            app_test.LocalScriptRunner = LocalScriptRunner  # type: ignore[misc]
             _current_app.pop()
         assert not self.exception, f"a traceback reached the screen: {[e.value for e in self.exception]}"
         calm_boxes = {m for text in (layout.UNEXPECTED, layout.DB_DOWN) for m in (text, _spanish(text))}
@@ -67,12 +85,39 @@ class RoutedAppTest(AppTest):
                 "the page failed and showed the calm error box instead; the traceback is in "
                 f"the captured log ('iop' logger): {calm}"
             )
-        if self.router_expected:
+        if self.router_expected and not self.last_run_fragment:
             assert len(self.routed) > before, "this run never went through app.py's router (ui.layout.run_safely)"
         return result
 
 
 _current_app: list[RoutedAppTest] = []
+
+
+class _ScreenKeepingRunner(LocalScriptRunner):
+    """AppTest's runner, keeping the screen across runs as a browser does: a whole run replaces it,
+    a fragment's run replaces that fragment's elements only (see the module doc)."""
+
+    app: RoutedAppTest
+
+    def run(self, *args, **kwargs):
+        tree = super().run(*args, **kwargs)
+        started = [
+            data
+            for event, data in zip(self.events, self.event_data, strict=True)
+            if event == ScriptRunnerEvent.SCRIPT_STARTED
+        ]
+        # A fragment's run may end in st.rerun() and a whole run after it (in the same AppTest run).
+        alone = [set(data.get("fragment_ids_this_run") or []) for data in started]
+        self.app.fragment_runs += sum(1 for ids in alone if ids)
+        fragments = alone[-1] if alone else set()
+        messages = list(self.forward_msgs())
+        self.app.last_run_fragment = bool(fragments)
+        if fragments:
+            kept = [m for m in self.app._shown if not (m.HasField("delta") and m.delta.fragment_id in fragments)]
+            messages = kept + messages
+            tree = parse_tree_from_messages(messages)
+        self.app._shown = messages
+        return tree
 
 
 def _spanish(text: str) -> str:

@@ -39,11 +39,10 @@ from ui import auth
 
 # screen: (who, page, statements per rerun)
 SCREENS = {  # (in this order: the save makes today's card, which Today then shows)
-    # A save is one run of Today with the save at its start (the write check, the card's day and
+    # A save was one run of Today with the save at its start (the write check, the card's day and
     # program, its upsert and urges, the use/triggers/MAT rows and the clearing of what an edit took
-    # off, the risk routing, the streak). It was two runs: the tap's fragment run wrote the card, then
-    # st.rerun() ran the page again to draw it. Save's callback now hands the card to one run of the
-    # whole page, which saves, then draws once.
+    # off, the risk routing, the streak); before that, two runs (the card's, then the page's). Since
+    # #22's sixth slice it is one run of the card's fragment alone (below).
     # Today: + the treatment-plan goals (one query a run); + the AUDIT-C/DAST-10 waiting (two queries:
     # the program's substance-use flag; intakes and requests); + the next session of the schedule and
     # its topic (one query, core.schedule.next_session); where they are in the program costs nothing:
@@ -57,7 +56,13 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # of use are one UNION ALL, the urge upserts one multi-row statement, the targets read once a run,
     # and each homework's first day done is a correlated subquery on its own row (homework: one query):
     # Diary save 37 -> 25, Today 21 -> 15, My progress 17 -> 14, My cards 7 -> 6.
-    "Diary save": ("alex", "pages/today.py", 25),
+    # #22's sixth slice: a save is a run of the card's fragment alone (ui.diary.save_if_tapped), not of
+    # the whole page: the login check (the account), the save as before (the gate's facts, the targets,
+    # the card's upsert and urges, the clearing of use/triggers/MAT, the risk routing, the audit), then
+    # the gate's facts again after the commit, the streak, and the saved card read back for the card to
+    # draw from (the card, its urges, its use/triggers/MAT): 25 -> 17. No check-ups, screeners,
+    # homework, goals, schedule or counters: the page around the card is not drawn again.
+    "Diary save": ("alex", "pages/today.py", 17),
     "Today": ("alex", "pages/today.py", 15),
     "My progress": ("alex", "pages/progress.py", 14),  # + goals and ratings (one query)
     "My cards": ("alex", "pages/my_cards.py", 6),
@@ -96,11 +101,11 @@ def measure(new_app, engine, screen: str) -> db.Statements:
     if screen == "Diary save":
         day = today_key(at)
         fill_today(at, day, mood=6)  # the first save makes the card...
-        runs = len(at.routed)
+        runs, alone = len(at.routed), at.fragment_runs
         with db.counting(engine) as seen:
             fill_today(at, day, mood=7)  # ...this one changes it: a tap on Save
         assert "Changes saved." in " ".join(s.value for s in at.success)
-        assert len(at.routed) - runs == 1, "a save is one script run"
+        assert (len(at.routed) - runs, at.fragment_runs - alone) == (0, 1), "a save is one run of the card alone"
         return seen
     at.run()  # warm: first-run work is not a rerun's
     with db.counting(engine) as seen:

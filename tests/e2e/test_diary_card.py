@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Server, fits, login_cookie, settle, signed_in_at
+from tests.e2e.conftest import Server, fits, log_in, login_cookie, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -142,9 +142,9 @@ RUN_LOG = """(() => {
 })();"""
 
 
-def test_a_save_is_one_script_run_and_draws_the_saved_card(counted, phone):
-    """Save's callback hands the card to one run of the whole page, which saves and draws it. It
-    was two runs: the card's fragment run drew the card and saved, then st.rerun() ran the page."""
+def test_a_save_is_a_run_of_the_card_alone_and_draws_the_saved_card(counted, phone):
+    """Save reruns the card's fragment alone (#22: a crowd saving at once costs the server the card,
+    not the whole page): no run of app.py, one fragment run that saves and draws the saved card."""
     phone.add_init_script(script=RUN_LOG)  # this page only (the phone is used by the next test too)
     signed_in_at(phone, counted.url, "harper")
     day = today_of(phone)
@@ -154,12 +154,52 @@ def test_a_save_is_one_script_run_and_draws_the_saved_card(counted, phone):
     save(phone)
     phone.get_by_text("Saved. Thank you for checking in.").wait_for()
     runs = phone.evaluate("() => window.__iopRunLog")[before:]
-    # The tap's fragment run is stopped before its body runs (no element sent); one run draws.
-    assert [r for r in runs if r["elements"]] == [runs[-1]] and runs[-1]["status"] == 0, runs
-    assert script_runs(counted) - app_runs == 1
+    # One run drew, and it was a fragment's (3); a run stopped for it before its body sent nothing.
+    assert [r["status"] for r in runs if r["elements"]] == [3] and runs[-1]["status"] == 3, runs
+    assert script_runs(counted) == app_runs  # app.py did not run
     assert [mood for _, mood in cards_on(counted, "harper", day)] == [6]
-    # The day is no longer marked unsaved: the page was drawn after the save, not before it.
-    assert "Not saved yet" not in phone.locator("[data-testid='stMain']").inner_text()
+    # The day is no longer marked unsaved: the card was drawn after the save, not before it.
+    main = phone.locator("[data-testid='stMain']")
+    assert "Not saved yet" not in main.inner_text()
+    assert "You filled in this card" in main.inner_text()  # drawn from the card just stored
+    assert phone.get_by_role("button", name="Crisis help — call or text now").is_visible()  # the page around it
+
+
+def test_a_risky_save_draws_the_crisis_response_in_a_run_of_the_whole_page(counted, phone):
+    """A card that routes risk: the card's run saves it, then asks for the whole page, which draws the
+    crisis response at the top (outside the card) and the dialog."""
+    phone.add_init_script(script=RUN_LOG)
+    signed_in_at(phone, counted.url, "lee")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "2")
+    tap(phone, f"urge_suicidal_thoughts_{day}", "4")
+    settle(phone)
+    app_runs = script_runs(counted)
+    save(phone)
+    phone.locator(".st-key-risk_panel").get_by_text("You don't have to get through this alone").wait_for()
+    assert script_runs(counted) == app_runs + 1  # the whole page, once
+    assert [mood for _, mood in cards_on(counted, "lee", day)] == [2]
+
+
+def test_a_save_from_a_tab_logged_out_elsewhere_saves_nothing_and_keeps_the_answers(counted, phone):
+    """Logged out in another tab (every login of this person ends): Save in this tab saves nothing,
+    the login is shown, and after logging in again the card still holds what was typed."""
+    signed_in_at(phone, counted.url, "indigo")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "4")
+    phone.locator(f".st-key-note_{day} textarea").fill("Typed in the tab that was logged out.")
+    settle(phone)
+    with sqlite3.connect(counted.data_dir / "iop.db") as db:  # what "Log out" in the other tab does
+        db.execute("UPDATE app_user SET session_version = session_version + 1 WHERE username = 'indigo'")
+    save(phone)
+    phone.get_by_text("You have been signed out. Please log in again.").wait_for()
+    assert cards_on(counted, "indigo", day) == []
+    log_in(phone, "indigo")
+    phone.locator(f".st-key-note_{day} textarea").wait_for()
+    assert phone.locator(f".st-key-note_{day} textarea").input_value() == "Typed in the tab that was logged out."
+    save(phone)
+    phone.get_by_text("Saved. Thank you for checking in.").wait_for()
+    assert [mood for _, mood in cards_on(counted, "indigo", day)] == [4]
 
 
 def test_a_double_tap_on_save_saves_once_and_says_saved_once(counted, phone, artifacts):
