@@ -18,6 +18,7 @@ from core import clinical
 from core.access import Actor, Category, record_many, require_role
 from core.checkups import INTAKE_SLOT
 from core.models import Alert, AppUser, CaseloadAssignment, Checkup, DiaryCard, Discharge, Role, saved_id, table_of
+from core.program import user_today
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ class Caseload:
 
     rows: list[Row]
     discharged: int
+    today: date  # the therapist's own calendar day, which the rows were read for
 
 
 def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
@@ -238,11 +240,14 @@ def caseload_rows(session: Session, actor: Actor, today: date) -> list[Row]:
     return caseload(session, actor, today).rows
 
 
-def caseload(session: Session, actor: Actor, today: date) -> Caseload:
+def caseload(session: Session, actor: Actor, today: date | None = None) -> Caseload:
     """The caseload screen's read: one statement whatever its size (plain rows: nothing here is an
     ORM object). Each participant listed is audited (their profile), and each one counted as
-    discharged (their enrolment), as the list of the discharged is when it is read."""
+    discharged (their enrolment), as the list of the discharged is when it is read. Without `today`,
+    the therapist's own day (their zone comes from the gate's read of them: no statement of its own)."""
     require_role(session, actor, Role.THERAPIST, what="caseload")
+    if today is None:
+        today = user_today(session, actor.id)
     week_ago, fortnight_ago = (today - timedelta(days=n * clinical.MOOD_WINDOW_DAYS) for n in (1, 2))
     found = session.connection().execute(
         _statement(),
@@ -281,7 +286,7 @@ def caseload(session: Session, actor: Actor, today: date) -> Caseload:
         )
     record_many(session, actor, [row.participant_id for row in rows], category=Category.PROFILE, action="read")
     record_many(session, actor, gone, category=Category.ENROLMENT, action="read")
-    return Caseload(sorted(rows, key=needs_order(today)), len(gone))
+    return Caseload(sorted(rows, key=needs_order(today)), len(gone), today)
 
 
 def _day(value) -> date | None:

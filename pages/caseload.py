@@ -11,7 +11,7 @@ from core import checkups, clinical, enrolment
 from core.caseload import Row, caseload, order_in_words
 from core.db import session_scope
 from core.errors import ValidationError
-from core.program import program_of, user_today, week_in_program
+from core.program import program_of, week_in_program
 from ui import layout
 from ui.text import md
 
@@ -19,11 +19,10 @@ MOOD_DAYS = clinical.MOOD_WINDOW_DAYS
 layout.wide()
 st.title("Caseload")
 with session_scope() as session:
-    today = user_today(session, actor.id)
-    mine = caseload(session, actor, today)
+    mine = caseload(session, actor)  # (and the therapist's own day)
     program = program_of(session, actor)
 length = program.length_weeks if program else None
-rows = mine.rows
+rows, today = mine.rows, mine.today
 
 if not rows:
     st.info("No participants are assigned to you yet. The program admin assigns caseloads.")

@@ -135,6 +135,18 @@ def pages_for(actor: Actor) -> list[st.Page]:
 _PAGES = "nav_pages"
 
 
+def forget() -> None:
+    """Nobody is logged in: the last person's pages go (the next login builds its own anyway)."""
+    st.session_state.pop(_PAGES, None)
+
+
+def page_of(actor: Actor, path: str) -> st.Page:
+    """The router's own page for the role's script at `path`: a link given it only looks it up (given
+    the path, `st.page_link` resolves it on the disk on every call)."""
+    index = next(i for i, (script, _title, _icon) in enumerate(PAGES[actor.role]) if script == path)
+    return pages_for(actor)[index]
+
+
 def _build(actor: Actor, left: Remaining) -> list[st.Page]:
     pages = [
         st.Page(
@@ -203,7 +215,7 @@ def menu(actor: Actor, here: str | None) -> None:
             return
         left = remaining(actor)
         for (path, _title, _icon), page in zip(PAGES[actor.role], pages_for(actor), strict=False):
-            if offered(actor, path, left):
+            if offered(actor, path, left):  # (the role's pages come first in the router's list)
                 st.page_link(page, label=page.title, icon=page.icon, width="stretch")
         st.caption(
             _("Logged in as **{name}** · {role}").format(name=md(actor.name), role=_(actor.role.label))

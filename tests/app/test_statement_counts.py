@@ -64,8 +64,9 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # + the discharged, who leave the list but stay findable (one query, core.enrolment.discharged_caseload)
     # #22's sixth slice: the caseload is one statement (each person's row with correlated subqueries
     # for their cards, check-ups and alerts; it was four), the discharged are counted in it and their
-    # list is read only when "Discharged (n)" is opened: 9 -> 5.
-    "Caseload": ("dr.chen", "pages/caseload.py", 5),
+    # list is read only when "Discharged (n)" is opened, and the therapist's day (their zone) comes
+    # from the gate's read of them: 9 -> 4 (the login check, the gate, the caseload, the audit INSERT).
+    "Caseload": ("dr.chen", "pages/caseload.py", 4),
     # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one); + the aftercare plan (one);
     # + recovery (#20): the program's options, the counters (two, always), the cards' use/triggers/MAT
     # (one UNION), the triggers map (cards, practice): six; + where they are in the program (one query,
