@@ -12,7 +12,7 @@ from core.caseload import Row, caseload, order_in_words
 from core.db import session_scope
 from core.errors import ValidationError
 from core.program import program_of, week_in_program
-from ui import layout
+from ui import layout, nav
 from ui.text import md
 
 MOOD_DAYS = clinical.MOOD_WINDOW_DAYS
@@ -35,7 +35,9 @@ st.caption(
     f"{'needs' if len(needing) == 1 else 'need'} attention" + (f" · {alerting} with open alerts" if alerting else "")
 )
 if alerting:
-    st.page_link("pages/alerts.py", label="Open the alert inbox", icon=":material/notifications_active:")
+    st.page_link(
+        nav.page_of(actor, "pages/alerts.py"), label="Open the alert inbox", icon=":material/notifications_active:"
+    )
 
 with st.container(horizontal=True, vertical_alignment="bottom"):  # (st.columns: three blocks for two widgets)
     search = st.text_input("Find a participant", placeholder="Name", width=360)
@@ -43,9 +45,9 @@ with st.container(horizontal=True, vertical_alignment="bottom"):  # (st.columns:
 shown = [r for r in rows if search.strip().lower() in r.name.lower() and (r.needs(today) or not only_needing)]
 PAGE = 30  # a long caseload opens with its first 30, needs first; the rest one tap away
 # Every person's link opens Review. Given the script's path, st.page_link resolves it against the
-# working directory on every call (a getcwd and a realpath per person); given the page itself (the
-# same script the router registered, so the same page), it only looks it up: found once per run.
-REVIEW = st.Page("pages/review.py")
+# working directory on every call (a getcwd and a realpath per person); given the router's own page
+# (kept for the session, ui/nav.py), it only looks it up.
+REVIEW = nav.page_of(actor, "pages/review.py")
 
 
 def score(name: str, total, band) -> str:
