@@ -125,7 +125,7 @@ def pages_for(actor: Actor) -> list[st.Page]:
     left = remaining(actor)
     key = (actor.id, actor.role, i18n.current(), left)
     kept = st.session_state.get(_PAGES)
-    if kept is not None and kept[0] == key:
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key:
         return kept[1]
     pages = _build(actor, left)
     st.session_state[_PAGES] = (key, pages)

@@ -176,3 +176,40 @@ def test_a_discharged_participant_on_the_caseload_is_counted_not_listed(app, ses
     assert not [link for link in app.page_link if link.label.startswith("**Casey Nguyen**")]
     shown = [e.label for e in app.expander if e.label.startswith("Discharged")]
     assert shown == [f"Discharged ({int(before[0][12:-1]) + 1 if before else 1})"]
+
+
+def test_typed_markdown_in_a_name_stays_text_in_the_caseloads_folded_parts(app, session):
+    """The parts built only when opened get the same escaping as the rest (tests/app/test_hostile_text.py
+    sees only what is drawn closed): the extra check-up's confirmation and the discharged list."""
+    from tests.hostile_text import DANGEROUS, plant
+
+    plant(session)  # Alex's name carries an image, a link, HTML...
+    alex = user(session, "alex")
+    log_in(app, "dr.rivera")
+    app.session_state["caseload_extra_open"] = True
+    app.run()
+    picker = app.selectbox[0]
+    picker.select(next(o for o in picker.options if o.startswith("Alex")))
+    next(b for b in app.button if b.label == "Ask for it").click()
+    app.run()
+    [done] = [s.value for s in app.success if "extra PHQ-9" in s.value]
+    assert "evil" in done and not DANGEROUS.search(done)
+    rivera = Actor.of(user(session, "dr.rivera"))
+    today = user_today(session, alex.id)
+    enrolment.discharge(session, rivera, participant_id=alex.id, day=today, status="completed", today=today)
+    session.commit()
+    app.session_state["caseload_discharged_open"] = True
+    app.run()
+    [row] = [link.label for link in app.page_link if "evil" in link.label and " · " in link.label]
+    assert not DANGEROUS.search(row)
+
+
+def test_a_kept_page_list_that_is_not_this_persons_is_never_used(app, session):
+    """Whatever the session holds under the pages' key (another person's, or not pages at all), the
+    router uses only pages built for the person the login check found in this run."""
+    log_in(app, "alex")
+    mine = kept(app)
+    for planted in (((user(session, "dr.chen").id, Role.THERAPIST, "en", mine[0][3]), mine[1]), "junk", 7, None):
+        app.session_state[nav._PAGES] = planted
+        app.run()
+        assert kept(app)[0][0] == user(session, "alex").id and app.routed[-1] == "pages/today.py"
