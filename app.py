@@ -55,6 +55,7 @@ def main() -> None:
 
         i18n.apply()  # the account's language (participants and family), else English
         if actor is None:
+            nav.forget()
             page = st.navigation(
                 nav.everywhere(
                     auth.login_screen,

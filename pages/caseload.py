@@ -8,21 +8,21 @@ from ui import auth
 actor = auth.guard(Role.THERAPIST)
 
 from core import checkups, clinical, enrolment
-from core.caseload import Row, caseload_rows, order_in_words
+from core.caseload import Row, caseload, order_in_words
 from core.db import session_scope
 from core.errors import ValidationError
-from core.program import program_of, user_today, week_in_program
-from ui import layout
+from core.program import program_of, week_in_program
+from ui import layout, nav
 from ui.text import md
 
 MOOD_DAYS = clinical.MOOD_WINDOW_DAYS
 layout.wide()
 st.title("Caseload")
 with session_scope() as session:
-    today = user_today(session, actor.id)
-    rows = caseload_rows(session, actor, today)
+    mine = caseload(session, actor)  # (and the therapist's own day)
     program = program_of(session, actor)
 length = program.length_weeks if program else None
+rows, today = mine.rows, mine.today
 
 if not rows:
     st.info("No participants are assigned to you yet. The program admin assigns caseloads.")
@@ -35,17 +35,19 @@ st.caption(
     f"{'needs' if len(needing) == 1 else 'need'} attention" + (f" · {alerting} with open alerts" if alerting else "")
 )
 if alerting:
-    st.page_link("pages/alerts.py", label="Open the alert inbox", icon=":material/notifications_active:")
+    st.page_link(
+        nav.page_of(actor, "pages/alerts.py"), label="Open the alert inbox", icon=":material/notifications_active:"
+    )
 
-search_col, filter_col = st.columns([2, 1], vertical_alignment="bottom")
-search = search_col.text_input("Find a participant", placeholder="Name")
-only_needing = filter_col.toggle("Needs attention only")
+with st.container(horizontal=True, vertical_alignment="bottom"):  # (st.columns: three blocks for two widgets)
+    search = st.text_input("Find a participant", placeholder="Name", width=360)
+    only_needing = st.toggle("Needs attention only")
 shown = [r for r in rows if search.strip().lower() in r.name.lower() and (r.needs(today) or not only_needing)]
 PAGE = 30  # a long caseload opens with its first 30, needs first; the rest one tap away
 # Every person's link opens Review. Given the script's path, st.page_link resolves it against the
-# working directory on every call (a getcwd and a realpath per person); given the page itself (the
-# same script the router registered, so the same page), it only looks it up: found once per run.
-REVIEW = st.Page("pages/review.py")
+# working directory on every call (a getcwd and a realpath per person); given the router's own page
+# (kept for the session, ui/nav.py), it only looks it up.
+REVIEW = nav.page_of(actor, "pages/review.py")
 
 
 def score(name: str, total, band) -> str:
@@ -109,43 +111,51 @@ if len(shown) > limit:
     )
 st.caption(f"{order_in_words()} Tap a name to open their review.")
 
-with st.expander("Ask for an extra check-up"):
-    st.caption(
-        "For when something changed and you want a fresh score before the weekly one. "
-        "It shows on their Check-ups screen at once."
-    )
-    with st.form("extra_checkup"):
-        who = st.selectbox(
-            "Participant", rows, index=None, format_func=lambda r: r.name, placeholder="Choose a participant"
+# What is folded away is built only when opened (each expander reruns the page when tapped): a
+# form, two pickers and the list of the discharged were built and sent on every rerun, folded.
+with st.expander("Ask for an extra check-up", key="caseload_extra_open", on_change="rerun") as folded:
+    if folded.open:
+        st.caption(
+            "For when something changed and you want a fresh score before the weekly one. "
+            "It shows on their Check-ups screen at once."
         )
-        kind = st.segmented_control(
-            "Check-up", list(checkups.KINDS), default="phq9", format_func=lambda k: checkups.questionnaires()[k].name
-        )
-        asked = st.form_submit_button("Ask for it", width="stretch")
-    if asked:
-        if who is None or kind is None:
-            st.error("Choose a participant and a check-up.")
-        else:
-            try:
-                with session_scope() as session:
-                    checkups.request_extra(session, actor, participant_id=who.participant_id, kind=kind)
-                st.success(f"{md(who.name)} will see an extra {checkups.questionnaires()[kind].name} to fill in.")
-            except ValidationError as exc:
-                st.error(str(exc))
+        with st.form("extra_checkup"):
+            who = st.selectbox(
+                "Participant", rows, index=None, format_func=lambda r: r.name, placeholder="Choose a participant"
+            )
+            kind = st.segmented_control(
+                "Check-up",
+                list(checkups.KINDS),
+                default="phq9",
+                format_func=lambda k: checkups.questionnaires()[k].name,
+            )
+            asked = st.form_submit_button("Ask for it", width="stretch")
+        if asked:
+            if who is None or kind is None:
+                st.error("Choose a participant and a check-up.")
+            else:
+                try:
+                    with session_scope() as session:
+                        checkups.request_extra(session, actor, participant_id=who.participant_id, kind=kind)
+                    st.success(f"{md(who.name)} will see an extra {checkups.questionnaires()[kind].name} to fill in.")
+                except ValidationError as exc:
+                    st.error(str(exc))
 
-with st.expander("Forgotten password or paused login"):
-    st.caption("Give a participant a one-time reset code, or unlock logging in after too many wrong passwords.")
-    auth.reset_and_unlock(actor, {r.participant_id: r.name for r in rows}, key="caseload_reset")
+with st.expander("Forgotten password or paused login", key="caseload_reset_open", on_change="rerun") as folded:
+    if folded.open:
+        st.caption("Give a participant a one-time reset code, or unlock logging in after too many wrong passwords.")
+        auth.reset_and_unlock(actor, {r.participant_id: r.name for r in rows}, key="caseload_reset")
 
 # Discharged participants leave the list above (core/caseload.py); here they stay findable.
-with session_scope() as session:
-    discharged = enrolment.discharged_caseload(session, actor)
-if discharged:
-    with st.expander(f"Discharged ({len(discharged)})"):
-        for person in discharged:
-            st.page_link(
-                REVIEW,
-                label=f"{md(person.name)} · {clinical.DISCHARGE_STATUSES.get(person.status, person.status)} · "
-                f"{person.discharged_on:%b} {person.discharged_on.day}",
-                query_params={"p": str(person.id)},
-            )
+if mine.discharged:
+    with st.expander(f"Discharged ({mine.discharged})", key="caseload_discharged_open", on_change="rerun") as folded:
+        if folded.open:
+            with session_scope() as session:
+                discharged = enrolment.discharged_caseload(session, actor)
+            for person in discharged:
+                st.page_link(
+                    REVIEW,
+                    label=f"{md(person.name)} · {clinical.DISCHARGE_STATUSES.get(person.status, person.status)} · "
+                    f"{person.discharged_on:%b} {person.discharged_on.day}",
+                    query_params={"p": str(person.id)},
+                )

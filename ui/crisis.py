@@ -76,9 +76,10 @@ def _lines(program_id: int | None, fallback: bool) -> tuple[list[CrisisResource]
 
 
 def resource_list(program_id: int | None, fallback: bool = False) -> None:
+    """The lines, one paragraph each, in one Markdown element: drawn on every rerun of every screen
+    (the crisis button), they were an element each, seven for the demo program."""
     resources, note = _lines(program_id, fallback)
-    for resource in in_language_order(resources, i18n.current()):
-        st.markdown(resource_markdown(resource))
+    st.markdown("\n\n".join(resource_markdown(r) for r in in_language_order(resources, i18n.current())))
     if note:
         st.caption(note)
 

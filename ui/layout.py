@@ -118,7 +118,11 @@ def chrome(actor: Actor, here: str | None = None) -> None:
         crisis.crisis_button(actor.program_id)
         nav.menu(actor, here)
         if actor.role is Role.PARTICIPANT and nav.offered(actor, "pages/safety_plan.py", nav.remaining(actor)):
-            st.page_link("pages/safety_plan.py", label=_("My safety plan"), icon=":material/health_and_safety:")
+            st.page_link(
+                nav.page_of(actor, "pages/safety_plan.py"),
+                label=_("My safety plan"),
+                icon=":material/health_and_safety:",
+            )
     with st.sidebar:
         st.caption(_("Logged in as **{name}** · {role}").format(name=md(actor.name), role=_(actor.role.label)))
 

@@ -12,6 +12,7 @@ from core.access import Actor
 from core.db import session_scope
 from core.enrolment import Remaining, Use
 from core.models import Role
+from ui import i18n
 from ui.i18n import N_, _
 from ui.text import md
 
@@ -114,8 +115,39 @@ def pages_for(actor: Actor) -> list[st.Page]:
     The first page opens at "/" and, from a bookmark, at its own address too (a second, hidden
     entry for the same file, registered after the first so the menu's links and `st.switch_page`
     still pick the first); another role's address opens this role's first page at "/" (Streamlit
-    alone would show "Page not found" over it)."""
+    alone would show "Page not found" over it).
+
+    Built once per browser session and kept while nothing they depend on changes: the person, their
+    role, the language the titles are in, and what a discharged participant may still use. Thirty
+    `st.Page`s each resolve their script on the disk; built on every rerun they were about a twelfth
+    of a caseload rerun. Anything else (another person logging in in the same browser, a language
+    changed on My account, a discharge) is a different key, and the pages are built afresh."""
     left = remaining(actor)
+    key = (actor.id, actor.role, i18n.current(), left)
+    kept = st.session_state.get(_PAGES)
+    if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key:
+        return kept[1]
+    pages = _build(actor, left)
+    st.session_state[_PAGES] = (key, pages)
+    return pages
+
+
+_PAGES = "nav_pages"
+
+
+def forget() -> None:
+    """Nobody is logged in: the last person's pages go (the next login builds its own anyway)."""
+    st.session_state.pop(_PAGES, None)
+
+
+def page_of(actor: Actor, path: str) -> st.Page:
+    """The router's own page for the role's script at `path`: a link given it only looks it up (given
+    the path, `st.page_link` resolves it on the disk on every call)."""
+    index = next(i for i, (script, _title, _icon) in enumerate(PAGES[actor.role]) if script == path)
+    return pages_for(actor)[index]
+
+
+def _build(actor: Actor, left: Remaining) -> list[st.Page]:
     pages = [
         st.Page(
             path,
@@ -170,15 +202,21 @@ def menu(actor: Actor, here: str | None) -> None:
 
     Tapping the page you are on reruns the same page with the same menu, so that run closes it:
     the menu holds only page links, so a run that finds it open and was not started by opening it
-    was started by one of its links."""
+    was started by one of its links.
+
+    Its links are drawn only while it is open (opening it reruns the page: `on_change`): closed,
+    it was ten elements built and sent on every rerun of every screen. The links are the router's
+    own pages (`pages_for`, kept for the session), so no link resolves its script on the disk."""
     key = f"nav_menu_{here or 'page'}"
     if st.session_state.pop(_OPENED, None) != key and st.session_state.get(key):
         st.session_state[key] = False
-    left = remaining(actor)
-    with st.popover(_("Menu"), icon=":material/menu:", key=key, on_change=_opened, args=(key,)):
-        for path, title, icon in PAGES[actor.role]:
-            if offered(actor, path, left):
-                st.page_link(path, label=_(title), icon=icon, width="stretch")
+    with st.popover(_("Menu"), icon=":material/menu:", key=key, on_change=_opened, args=(key,)) as drawn:
+        if not drawn.open:  # drawn only when open: nine links built and sent on every rerun, folded
+            return
+        left = remaining(actor)
+        for (path, _title, _icon), page in zip(PAGES[actor.role], pages_for(actor), strict=False):
+            if offered(actor, path, left):  # (the role's pages come first in the router's list)
+                st.page_link(page, label=page.title, icon=page.icon, width="stretch")
         st.caption(
             _("Logged in as **{name}** · {role}").format(name=md(actor.name), role=_(actor.role.label))
         )  # the sidebar's line, on a phone

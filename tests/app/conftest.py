@@ -204,6 +204,18 @@ def open_page(at: RoutedAppTest, path: str) -> RoutedAppTest:
     return at
 
 
+def open_menu(at: AppTest, *, open: bool = True) -> AppTest:
+    """Tap "Menu" (a phone's list of the role's pages, ui/nav.py), whose links are drawn only while it
+    is open. AppTest sends no popover state, so this does what the popover's own on_change does
+    (ui/nav.py `_opened`). Each page has a menu of its own, and only this page's is a widget now."""
+    from ui import nav
+
+    [key] = [k for k in at.session_state if str(k).startswith("nav_menu_") and k != nav._OPENED]
+    at.session_state[key] = open
+    at.session_state[nav._OPENED] = key
+    return at.run()
+
+
 def texts(at: AppTest) -> str:
     parts = [
         e.value

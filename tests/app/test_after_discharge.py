@@ -14,7 +14,7 @@ from core import db, enrolment, sharing
 from core.access import REFUSED_MESSAGE, AccessDenied, Actor
 from core.models import AppUser, AuditEvent, Discharge, Program, Role
 from core.seed import demo_today
-from tests.app.conftest import log_in, open_page, texts
+from tests.app.conftest import log_in, open_menu, open_page, texts
 from ui.nav import NEEDS, PAGES
 
 TODAY = demo_today()
@@ -72,6 +72,7 @@ def _phase(database_url, phase: str, *, keep_family_consent: bool = False) -> No
 
 
 def menu_links(app) -> list[str]:
+    open_menu(app)  # (its links are drawn only while it is open)
     menus = [b for b in _blocks(app.main) if b.type == "popover" and b.proto.popover.label == "Menu"]
     assert len(menus) == 1
     return [c.proto.page for c in menus[0].children.values() if c.type == "page_link"]
@@ -112,9 +113,9 @@ def test_each_screen_before_within_and_after_the_access_period(app, database_url
     else:
         assert CLOSING in shown  # the same kind word as Today, on whatever was opened
         assert "Coping tools" in [link.label for link in app.get("page_link")]
-    assert set(menu_links(app)) == {p.removeprefix("pages/").removesuffix(".py") for p in offered} - {"today"} | {""}
     chrome_safety_link = [link for link in app.get("page_link") if link.proto.page == "safety_plan"]
     assert bool(chrome_safety_link) == ("pages/safety_plan.py" in offered)
+    assert set(menu_links(app)) == {p.removeprefix("pages/").removesuffix(".py") for p in offered} - {"today"} | {""}
 
 
 @pytest.mark.parametrize("phase", ["today", "within"])
@@ -138,6 +139,7 @@ def test_after_the_period_today_says_who_to_contact_and_nothing_of_the_record(ap
     shown = texts(app)
     assert CLOSING in shown and "Your therapist was Dr. " in shown
     assert "You can still read" not in shown
+    open_menu(app)
     links = {link.proto.page for link in app.get("page_link")}
     assert links == {"", "tools", "skills", "account", "sharing"}  # the menu (Today, Skills, Coping tools, My
     # account, Family sharing) and the tools link

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from core.models import Alert, AppUser, CaseloadAssignment, DiaryCard, Role
 from core.program import user_today
-from tests.app.conftest import log_in, open_page
+from tests.app.conftest import log_in, open_menu, open_page
 
 
 def elements(node) -> int:
@@ -80,6 +80,7 @@ def test_each_persons_link_is_the_routers_review_page_with_their_id(app, session
             .where(CaseloadAssignment.therapist_id == chen.id)
         )
     }
+    open_menu(app)  # (the menu's links are drawn only while it is open)
     menu = [link for link in app.page_link if link.proto.page == "review" and not link.proto.query_string]
     people = [link for link in app.page_link if link.proto.page == "review" and link.proto.query_string]
     assert len(menu) == 1 and menu[0].proto.page_script_hash

@@ -69,6 +69,8 @@ def test_therapist_asks_for_an_extra_checkup_and_the_participant_sees_it(app, se
     from core.access import Actor
 
     log_in(app, "dr.rivera")
+    app.session_state["caseload_extra_open"] = True  # "Ask for an extra check-up", opened
+    app.run()
     alex_row = next(o for o in app.selectbox[0].options if o.startswith("Alex"))
     app.selectbox[0].select(alex_row)
     next(b for b in app.button if b.label == "Ask for it").click()

@@ -20,10 +20,11 @@ def test_safety_plan_step_five_reuses_the_crisis_panels_links(app, session):
     log_in(app, "dana")
     app.switch_page("pages/safety_plan.py").run()
     shown = markdown(app)
-    for resource in programs.crisis_resources_for(session, None):
-        # once in the crisis button's list at the top, once in step 5: the very same text
-        assert shown.count(resource_markdown(resource)) >= 2, resource.name
     everything = "\n".join(shown)
+    for resource in programs.crisis_resources_for(session, None):
+        # once in the crisis button's list at the top (one paragraph of it), once in step 5: the very same text
+        assert resource_markdown(resource) in shown, resource.name  # step 5: an element each
+        assert everything.count(resource_markdown(resource)) >= 2, resource.name
     assert "Text 911" not in everything and "Call 741741" not in everything and "%28" not in everything
 
 

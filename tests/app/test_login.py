@@ -379,6 +379,8 @@ def test_the_admin_sees_a_paused_login_and_unlocks_it(app, session, monkeypatch)
 
 def test_a_therapist_resets_only_their_own_caseload(app, session):
     log_in(app, "dr.rivera")
+    app.session_state["caseload_reset_open"] = True  # "Forgotten password or paused login", opened
+    app.run()
     box = app.selectbox(key="caseload_reset_who")
     mine = {p.name for p in accounts_of(session, "dr.rivera")}
     assert set(box.options) == mine and mine

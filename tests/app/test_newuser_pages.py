@@ -35,6 +35,9 @@ def test_participant_and_therapist_see_the_same_week(app, new_app, session):
 
 def test_every_caseload_row_opens_that_participants_review(app, session):
     log_in(app, "dr.chen")
+    assert [e.label for e in app.expander if e.label.startswith("Discharged")] == ["Discharged (1)"]
+    app.session_state["caseload_discharged_open"] = True  # opened (its list is read only then)
+    app.run()
     ids = {u.name: u.id for u in session.exec(select(AppUser).where(AppUser.role == "participant"))}
     rows = [link for link in app.page_link if link.proto.page == "review" and link.value != "Review"]  # not the Menu
     # Six active participants, and Sam, discharged, in the Discharged section (still findable).

@@ -67,7 +67,11 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     "My progress": ("alex", "pages/progress.py", 14),  # + goals and ratings (one query)
     "My cards": ("alex", "pages/my_cards.py", 6),
     # + the discharged, who leave the list but stay findable (one query, core.enrolment.discharged_caseload)
-    "Caseload": ("dr.chen", "pages/caseload.py", 9),
+    # #22's sixth slice: the caseload is one statement (each person's row with correlated subqueries
+    # for their cards, check-ups and alerts; it was four), the discharged are counted in it and their
+    # list is read only when "Discharged (n)" is opened, and the therapist's day (their zone) comes
+    # from the gate's read of them: 9 -> 4 (the login check, the gate, the caseload, the audit INSERT).
+    "Caseload": ("dr.chen", "pages/caseload.py", 4),
     # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one); + the aftercare plan (one);
     # + recovery (#20): the program's options, the counters (two, always), the cards' use/triggers/MAT
     # (one UNION), the triggers map (cards, practice): six; + where they are in the program (one query,

@@ -48,7 +48,8 @@ def test_after_the_period_today_the_menu_and_an_old_address(closed, phone, artif
 
     phone.locator("[class*='st-key-nav_menu_']").get_by_role("button", name="Menu").click()
     body = phone.get_by_test_id("stPopoverBody")
-    body.wait_for()
+    body.get_by_role("link").first.wait_for()  # (the menu's links are drawn by the run its opening starts)
+    settle(phone)
     links = [t.strip() for t in body.get_by_role("link").all_inner_texts()]
     assert [link.split("\n")[-1].strip() for link in links] == [
         "Today",

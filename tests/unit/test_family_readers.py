@@ -162,6 +162,7 @@ ROLE_READERS = {
     "alerts.inbox": lambda s, a: alerts.inbox(s, a, today=TODAY),
     "attendance.caseload_rates": lambda s, a: attendance.caseload_rates(s, a, WEEK_AGO),
     "caseload.caseload_rows": lambda s, a: caseload.caseload_rows(s, a, TODAY),
+    "caseload.caseload": lambda s, a: caseload.caseload(s, a, TODAY),
     "feed.feed_status": lambda s, a: feed.feed_status(s, a),
     "feed.participant_calendar": lambda s, a: feed.participant_calendar(s, a, now=utcnow()),
     "feed.therapist_calendar": lambda s, a: feed.therapist_calendar(s, a, now=utcnow()),
