@@ -4,13 +4,17 @@ server's answers arrive 0.3 s late, SlowLink), and the checks right after settle
 once (`count()`, no wait): the old settle(), which ignored fragment runs, returned at once, before
 the fragment had been redrawn, and failed them.
 
+It must not return while an expander is still opening either (Streamlit animates its height for
+half a second, its content clipped meanwhile): no run is involved, so the old settle() returned a
+frame after the tap, with the expander a few dozen pixels high.
+
 And the `phone` fixture's used browser (conftest.Devices): what one test stored is gone for the next."""
 
 from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.conftest import PHONE, SlowLink, log_in, open_app, settle
+from tests.e2e.conftest import PHONE, SlowLink, go_to, log_in, open_app, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +52,23 @@ def test_settle_waits_for_a_fragment_redraw(slow_link, phone, artifacts):
     # test really covers fragment reruns.
     assert fragment_runs(phone) == 1
     phone.screenshot(path=artifacts / "settle-fragment-today.png")
+
+
+def test_settle_waits_for_an_expander_to_open(server, phone, artifacts):
+    signed_in_at(phone, server.url, "dana")
+    go_to(phone, "Family sharing")
+    mood = phone.get_by_test_id("stExpander").filter(has_text="Share: Mood trend (weekly averages)")
+    mood.get_by_text("Share: Mood trend (weekly averages)").click()
+    settle(phone)
+    # Read once, no waiting: the expander is open at its full height (Streamlit clears the inline
+    # height and overflow its animation set), and its last element lies wholly inside it.
+    details = mood.locator("details")
+    assert details.evaluate("(d) => d.open && d.style.height === '' && d.style.overflow === ''")
+    inside = mood.get_by_role("button", name="Share with Jamie").bounding_box()
+    box = details.bounding_box()
+    assert inside["y"] + inside["height"] <= box["y"] + box["height"]
+    assert phone.evaluate("() => window.__iopRuns.settled()")
+    phone.screenshot(path=artifacts / "settle-expander-open.png", full_page=True)
 
 
 def test_a_used_phone_keeps_nothing_a_test_stored(server, devices):
