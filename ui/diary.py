@@ -234,18 +234,41 @@ def save_if_tapped(
         if uses and whole_page is not None:  # the counters above the card were drawn before this save
             st.rerun()
         return
-    with db.unit_of_work():
-        checked = auth.current_actor()
-        if checked is None or checked.id != actor.id or auth.must_choose_password():
-            st.rerun()  # the whole page: the login (or the password to choose), then this card again
-        outcome = _save(checked, day, entered, today=today, saved=saved, options=options, page=page)
-        with session_scope() as session:  # (their zone is the gate's fact of this run: no query)
-            rolled_over = user_today(session, actor.id) != today
-    if outcome is None:  # refused: the marks and the draft are the card's own, unless risk was routed
-        if st.session_state.get(risk.PENDING, {}).get("page") == page:
-            st.rerun()
+    try:
+        with db.unit_of_work():
+            checked = auth.current_actor()
+            if checked is None or checked.id != actor.id or auth.must_choose_password():
+                st.rerun()  # the whole page: the login (or the password to choose), then this card again
+            with session_scope() as session:  # (read once per run: the save's own check reads no more)
+                on_card = {t.key for t in diary.targets_for(session, checked.program_id)}
+            outcome = _save(checked, day, entered, today=today, saved=saved, options=options, page=page)
+            with session_scope() as session:  # (their zone is the gate's fact of this run: no query)
+                rolled_over = user_today(session, actor.id) != today
+    except AccessDenied as exc:
+        # Refused by the gate (the refusal is on record: the unit wrote it as it rolled back), most
+        # likely a discharge since the page was drawn: the page's guard, which this run skipped, decides
+        # what is drawn now (Today's closing word). Should the page still draw the card, it says why.
+        st.session_state[f"card_errors_{day}"] = {"form": str(exc)}
+        st.rerun()
+    # The program's card changed since the page was drawn (a behaviour retired or added): the card is
+    # drawn again as the page draws it now. A behaviour no longer on it is not the person's to fix: its
+    # mark goes (the answers typed stay, as the draft), and the next tap saves the card without it.
+    drawn_with = set(entered.urges) if isinstance(entered.urges, dict) else on_card
+    if drawn_with != on_card:
+        errors = st.session_state.get(f"card_errors_{day}") or {}
+        for key in drawn_with - on_card:
+            errors.pop(f"urge_{key}", None)
+        if not errors:
+            st.session_state.pop(f"card_errors_{day}", None)
+    # A day that rolled over asks for the whole page even when the save was refused: the days offered
+    # are the new today's (a card refused for a day now out of the window can never be saved here).
+    if rolled_over or drawn_with != on_card:
+        st.rerun()
+    if outcome is None and st.session_state.get(risk.PENDING, {}).get("page") == page:
+        st.rerun()
+    if outcome is None:  # refused: the marks and the draft are the card's own
         return
-    if outcome or uses or rolled_over:
+    if outcome or uses:
         st.rerun()
 
 
