@@ -198,8 +198,22 @@ def _records_use(card: CardInput | CardView | None) -> bool:
     """Whether a card records use: what the days-in-recovery counters count (core.recovery.counters)."""
     if card is None:
         return False
-    _urge, acted = card.urges.get(SUBSTANCE_TARGET, (None, False))
+    pair = card.urges.get(SUBSTANCE_TARGET) if isinstance(card.urges, dict) else None
+    acted = pair[1] if isinstance(pair, tuple | list) and len(pair) == 2 else False
     return bool(acted) or bool(card.use)
+
+
+def _drawable(card: object) -> bool:
+    """Whether the card can draw these answers again (its widgets read them as the browser sends
+    them). Answers of another shape (session state forged, never a browser's) are refused by core
+    all the same, but kept as the day's draft they would break the card on every run after."""
+    return (
+        isinstance(card, CardInput)
+        and isinstance(card.urges, dict)
+        and all(isinstance(p, tuple | list) and len(p) == 2 for p in card.urges.values())
+        and isinstance(card.emotions, dict)
+        and isinstance(card.skills, list | tuple)
+    )
 
 
 def save_if_tapped(
@@ -227,7 +241,8 @@ def save_if_tapped(
     day, entered = tapped
     # What was typed is this day's draft until the card is stored: a refusal, a login that lapsed, a
     # failure mid-save (the card is drawn again under the calm message) all keep it.
-    st.session_state.setdefault(DRAFTS, {})[day.isoformat()] = entered
+    if _drawable(entered):
+        st.session_state.setdefault(DRAFTS, {})[day.isoformat()] = entered
     uses = options is not None and (_records_use(saved.get(day)) or _records_use(entered))
     if db.in_unit_of_work():  # a whole-page run: the router checked the login, and holds the unit
         whole_page = _save(actor, day, entered, today=today, saved=saved, options=options, page=page)

@@ -289,3 +289,204 @@ def test_a_target_added_while_the_card_was_open_is_on_the_card_after_the_save(ap
     _save(app, day)
     assert [c.mood for c in _cards(session, "alex") if c.day == date.fromisoformat(day)] == [6]
     assert any(w.key == f"urge_gambling_{day}" for w in app.segmented_control)
+
+
+# --- at once ------------------------------------------------------------------------------------------
+
+
+def test_risky_saves_of_one_card_from_20_threads_in_units_of_their_own_open_one_alert(database_url, demo, session):
+    """What each card's run does (its own unit of work, the save inside it), for a risky card, from 20
+    threads at the same moment (a double tap, two phones, a retry): one card, one alert for the day,
+    every save told it is risky (each draws the crisis response), every save's write recorded."""
+    import threading
+
+    from core import db, diary
+
+    harper = _user(session, "harper")
+    actor = Actor.of(harper)
+    today = user_today(session, harper.id)
+    barrier = threading.Barrier(20)
+    failures: list[BaseException] = []
+    risky: list[bool] = []
+
+    def save(mood: int) -> None:
+        card = CardInput(mood=mood, urges={"self_harm": (4, False)})
+        barrier.wait()
+        try:
+            with db.unit_of_work(), db.session_scope() as s:
+                result = diary.save_card(s, actor, participant_id=harper.id, day=today, card=card)
+            risky.append(result.risk.risky)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=save, args=(i % 11,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert risky == [True] * 20
+    session.expire_all()
+    assert (
+        len(session.exec(select(DiaryCard).where(DiaryCard.participant_id == harper.id, DiaryCard.day == today)).all())
+        == 1
+    )
+    assert len(_alerts(session, "harper", today.isoformat())) == 1
+    writes = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.participant_id == harper.id, AuditEvent.action == "write", AuditEvent.ref == today.isoformat()
+        )
+    ).all()
+    assert len(writes) == 20
+
+
+# --- the audit trail, and a tap merged into a whole-page run -------------------------------------------
+
+
+def _events_since(session, since: int, participant_id: int) -> list[tuple]:
+    session.expire_all()
+    return sorted(
+        (e.category, e.action, e.ref, e.allowed)
+        for e in session.exec(
+            select(AuditEvent).where(col(AuditEvent.id) > since, AuditEvent.participant_id == participant_id)
+        ).all()
+    )
+
+
+def test_a_save_alone_audits_what_it_read_and_wrote_as_the_same_save_in_a_whole_page_run(app, session):
+    """The card's run alone writes its audit events in its own unit: the write, and the reads the save
+    makes (the streak, the saved card read back) — the same events, once each, as the same save's part
+    of a whole-page run (a tap merged into one), which also audits the page's own reads."""
+    log_in(app, "alex")
+    day = today_key(app)
+    alex = _user(session, "alex")
+    since = session.exec(select(func.max(AuditEvent.id))).one()
+    widget(app, "pills", f"mood_{day}").set_value(5)
+    before = _runs(app)
+    _save(app, day)
+    assert _runs(app) == (before[0], before[1] + 1)
+    alone = _events_since(session, since, alex.id)
+    assert ("diary", "write", day, True) in alone
+    assert sum(1 for e in alone if e[1] == "write") == 1
+    assert len(alone) == len(set(alone))  # nothing twice
+    assert all(e[3] for e in alone)
+
+    since = session.exec(select(func.max(AuditEvent.id))).one()
+    app.session_state[diary_ui.TAPPED] = (date.fromisoformat(day), CardInput(mood=6))
+    app.run()  # a whole-page run that saves first (the router's unit)
+    assert [c.mood for c in _cards(session, "alex") if c.day == date.fromisoformat(day)] == [6]
+    whole = _events_since(session, since, alex.id)
+    # Every event the save alone wrote, the page's save wrote too (a rerun folds its reads of one
+    # category into one event whose ref covers them: the page's reads and the save's, there).
+    assert {(c, a, ok) for c, a, _ref, ok in alone} <= {(c, a, ok) for c, a, _ref, ok in whole}
+    assert ("diary", "write", day, True) in whole
+
+
+def test_a_risky_tap_merged_into_a_whole_page_run_draws_the_crisis_response_once_and_one_alert(app, session):
+    log_in(app, "harper")
+    day = today_key(app)
+    for _tap in range(2):
+        app.session_state[diary_ui.TAPPED] = (
+            date.fromisoformat(day),
+            CardInput(mood=3, urges={"self_harm": (5, False)}),
+        )
+        app.run()
+        assert CRISIS in texts(app)
+        assert [i.value for i in app.info].count("Your card is saved.") + [i.value for i in app.info].count(
+            "Your changes are saved."
+        ) == 1
+    assert len(_alerts(session, "harper", day)) == 1
+
+
+def test_a_first_password_required_since_the_page_was_drawn_saves_nothing_and_keeps_the_card(app, session):
+    """The program set a first password again (the account must choose its own before anything else):
+    the card's run alone saves nothing, and the whole page is the password screen; the answers are
+    kept for after it."""
+    log_in(app, "alex")
+    day = today_key(app)
+    alex = _user(session, "alex")
+    session.execute(update(AppUser).where(col(AppUser.id) == alex.id).values(must_change_password=True))
+    session.commit()
+    widget(app, "pills", f"mood_{day}").set_value(4)
+    widget(app, "text_area", f"note_{day}").input("typed before the password screen")
+    _save(app, day)
+    assert all(c.note != "typed before the password screen" for c in _cards(session, "alex"))
+    assert "Choose your own password" in [t.value for t in app.title]
+    assert app.session_state[diary_ui.DRAFTS][day].note == "typed before the password screen"
+
+
+# --- the database going down mid-save ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["the login check", "the reads after the stored card"])
+def test_the_database_down_mid_save_of_a_risky_card_shows_the_crisis_lines_and_keeps_the_card(
+    app, session, monkeypatch, where
+):
+    """Down before anything is stored (the card's own login check) or after the card and its alert
+    were committed (the streak read after them): the calm message and the crisis lines, never a
+    traceback, the card drawn again with what was typed; the risk routed at most once, and the
+    crisis response drawn by the next save."""
+    from sqlalchemy.exc import OperationalError
+
+    from core import diary
+    from ui import auth as auth_ui
+    from ui import layout
+
+    log_in(app, "harper")
+    day = today_key(app)
+    target, name = (auth_ui, "current_actor") if where == "the login check" else (diary, "streak")
+    working = getattr(target, name)
+
+    def down(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(target, name, down)
+    app.calm_error_expected = True
+    widget(app, "segmented_control", f"urge_self_harm_{day}").set_value(4)
+    widget(app, "pills", f"mood_{day}").set_value(2)
+    widget(app, "text_area", f"note_{day}").input("kept through the outage")
+    before = _runs(app)
+    _save(app, day)
+    assert _runs(app) == (before[0], before[1] + 1)
+    assert layout.DB_DOWN in [e.value for e in app.error]
+    assert "988" in texts(app)
+    assert widget(app, "text_area", f"note_{day}").value == "kept through the outage"
+    stored = [c for c in _cards(session, "harper") if c.note == "kept through the outage"]
+    assert len(stored) == (0 if where == "the login check" else 1)
+    assert len(_alerts(session, "harper", day)) == len(stored)
+
+    monkeypatch.setattr(target, name, working)
+    app.calm_error_expected = False
+    _save(app, day)
+    assert CRISIS in texts(app)
+    assert len(_alerts(session, "harper", day)) == 1
+    assert [c.note for c in _cards(session, "harper") if c.day == date.fromisoformat(day)] == [
+        "kept through the outage"
+    ]
+
+
+# --- wrong types --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        CardInput(mood="7", note="wrong types"),  # type: ignore[arg-type]
+        CardInput(mood=5, urges="self_harm", note="wrong types"),  # type: ignore[arg-type]
+        CardInput(mood=5, emotions=[1, 2], skills="tipp", note="wrong types"),  # type: ignore[arg-type]
+        CardInput(mood=5, sleep_hours=float("nan"), note="wrong types"),
+        CardInput(mood=5, note=b"wrong types"),  # type: ignore[arg-type]
+        CardInput(mood=True, urges={"self_harm": ("4", "yes")}, note="wrong types"),  # type: ignore[arg-type]
+    ],
+    ids=["mood-str", "urges-str", "emotions-list", "sleep-nan", "note-bytes", "bool-and-strs"],
+)
+def test_answers_of_the_wrong_type_in_session_state_are_refused_beside_the_card(app, session, forged):
+    """Answers of the wrong Python type in session state (a widget's state forged): the save in the
+    card's run refuses them beside the card, stores nothing, and shows no traceback."""
+    log_in(app, "harper")
+    day = today_key(app)
+    app.session_state[diary_ui.TAPPED] = (date.fromisoformat(day), forged)
+    app.run()
+    assert diary_ui.TAPPED not in app.session_state
+    assert all(c.note != "wrong types" for c in _cards(session, "harper"))
+    assert f"card_errors_{day}" in app.session_state
