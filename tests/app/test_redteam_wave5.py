@@ -490,3 +490,38 @@ def test_answers_of_the_wrong_type_in_session_state_are_refused_beside_the_card(
     assert diary_ui.TAPPED not in app.session_state
     assert all(c.note != "wrong types" for c in _cards(session, "harper"))
     assert f"card_errors_{day}" in app.session_state
+
+
+# --- a tap's run cut short -----------------------------------------------------------------------------
+
+
+def test_a_save_whose_run_is_cut_short_before_it_saved_is_saved_by_the_next_run(app, session, monkeypatch):
+    """Streamlit ends a running script at its next element when another request arrives (a browser's
+    tap inside a fragment preempts the run in progress). The card's run alone draws an element before
+    it saves (the login check's hidden container): a tap there — a second answer, "Yesterday" — ended
+    the Save tap's run before anything was stored, and the tap was gone (taken from session state
+    first). The tap stays until the card is saved, so the next run saves it."""
+    import streamlit as st
+
+    from ui import auth as auth_ui
+
+    log_in(app, "alex")
+    day = today_key(app)
+    checking = auth_ui.current_actor
+    cut = []
+
+    def cut_short():
+        if not cut:
+            cut.append(True)
+            st.stop()  # the run ends here, as a preempting request ends it (at an element)
+        return checking()
+
+    monkeypatch.setattr(auth_ui, "current_actor", cut_short)
+    widget(app, "pills", f"mood_{day}").set_value(3)
+    widget(app, "text_area", f"note_{day}").input("tapped, then tapped again at once")
+    _save(app, day)
+    assert cut and all(c.note != "tapped, then tapped again at once" for c in _cards(session, "alex"))
+    app.run()  # the next run (the second tap's): the card runs in it, and saves the tap first
+    assert [c.mood for c in _cards(session, "alex") if c.note == "tapped, then tapped again at once"] == [3]
+    assert "Saved. Thank you for checking in." in texts(app)
+    assert diary_ui.TAPPED not in app.session_state
