@@ -525,3 +525,27 @@ def test_a_save_whose_run_is_cut_short_before_it_saved_is_saved_by_the_next_run(
     assert [c.mood for c in _cards(session, "alex") if c.note == "tapped, then tapped again at once"] == [3]
     assert "Saved. Thank you for checking in." in texts(app)
     assert diary_ui.TAPPED not in app.session_state
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "I want to kill myself " + "x" * clinical.NOTE_MAX_CHARS,  # over the limit: refused, risk routed
+        "I want to\x00 kill myself",  # a NUL inside the words
+    ],
+    ids=["over-long", "nul"],
+)
+def test_crisis_words_in_a_hostile_note_are_routed_once_and_answered_in_a_save_alone(app, session, note):
+    """Crisis words in a note that is over the limit (refused) or carries a NUL: the risk is routed
+    once for two taps, and each tap draws the crisis response (a run of the whole page)."""
+    log_in(app, "alex")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(3)
+    widget(app, "text_area", f"note_{day}").input(note)
+    for _tap in range(2):
+        before = _runs(app)
+        _save(app, day)
+        assert _runs(app) == (before[0] + 1, before[1] + 1)
+        assert CRISIS in texts(app)
+    assert len(_alerts(session, "alex", day)) == 1
+    assert widget(app, "text_area", f"note_{day}").value == note
