@@ -190,16 +190,39 @@ def _tap_save(
 
 
 def card_to_save() -> tuple[date, CardInput] | None:
-    """The card whose Save was just tapped, once (None when this run is not a Save tap)."""
-    return st.session_state.pop(TAPPED, None)
+    """The card whose Save was tapped and is not saved yet (None when there is none).
+
+    Left in session state until the save is done (`_tap_done`): Streamlit ends a running script at
+    its next element when another request arrives (a tap inside a fragment preempts the run in
+    progress), and the card's run alone draws an element before it saves (the login check's hidden
+    container). A tap taken first would be lost with the run; left there, the next run saves it."""
+    return st.session_state.get(TAPPED)
+
+
+def _tap_done() -> None:
+    st.session_state.pop(TAPPED, None)
 
 
 def _records_use(card: CardInput | CardView | None) -> bool:
     """Whether a card records use: what the days-in-recovery counters count (core.recovery.counters)."""
     if card is None:
         return False
-    _urge, acted = card.urges.get(SUBSTANCE_TARGET, (None, False))
+    pair = card.urges.get(SUBSTANCE_TARGET) if isinstance(card.urges, dict) else None
+    acted = pair[1] if isinstance(pair, tuple | list) and len(pair) == 2 else False
     return bool(acted) or bool(card.use)
+
+
+def _drawable(card: object) -> bool:
+    """Whether the card can draw these answers again (its widgets read them as the browser sends
+    them). Answers of another shape (session state forged, never a browser's) are refused by core
+    all the same, but kept as the day's draft they would break the card on every run after."""
+    return (
+        isinstance(card, CardInput)
+        and isinstance(card.urges, dict)
+        and all(isinstance(p, tuple | list) and len(p) == 2 for p in card.urges.values())
+        and isinstance(card.emotions, dict)
+        and isinstance(card.skills, list | tuple)
+    )
 
 
 def save_if_tapped(
@@ -215,37 +238,81 @@ def save_if_tapped(
     day's draft, and the whole page shows the login. Whatever the save changed outside the card (a
     crisis response at the top of the page, the days-in-recovery counters above the card, a day that
     rolled over since the page was drawn) asks for a run of the whole page (`st.rerun()`): the card is
-    committed by then and the tap consumed, so that run draws the saved card, "Saved" and the crisis
-    response, once. Inside a whole-page run (a tap merged into one) the router's unit and login check
-    are this run's.
+    committed by then and the tap done, so that run draws the saved card, "Saved" and the crisis
+    response, once (the tap stays in session state until its save is done: see `card_to_save`).
+    Inside a whole-page run (a tap merged into one) the router's unit and login check are this run's.
 
     `saved` is the page's read of the saved cards, which the card draws from: the saved day's card is
     read again into it, so the next runs of the card start from what was stored."""
     tapped = card_to_save()
     if tapped is None:
         return
+    try:
+        _save_tapped(tapped, actor, today=today, saved=saved, options=options, page=page)
+    except Exception:
+        _tap_done()  # a failure is shown (calm_errors) and not tried again by every run after it
+        raise
+
+
+def _save_tapped(
+    tapped: tuple[date, CardInput],
+    actor: Actor,
+    *,
+    today: date,
+    saved: dict[date, CardView],
+    options: CardOptions | None,
+    page: str,
+) -> None:
     day, entered = tapped
     # What was typed is this day's draft until the card is stored: a refusal, a login that lapsed, a
     # failure mid-save (the card is drawn again under the calm message) all keep it.
-    st.session_state.setdefault(DRAFTS, {})[day.isoformat()] = entered
+    if _drawable(entered):
+        st.session_state.setdefault(DRAFTS, {})[day.isoformat()] = entered
     uses = options is not None and (_records_use(saved.get(day)) or _records_use(entered))
     if db.in_unit_of_work():  # a whole-page run: the router checked the login, and holds the unit
         whole_page = _save(actor, day, entered, today=today, saved=saved, options=options, page=page)
+        _tap_done()
         if uses and whole_page is not None:  # the counters above the card were drawn before this save
             st.rerun()
         return
-    with db.unit_of_work():
-        checked = auth.current_actor()
-        if checked is None or checked.id != actor.id or auth.must_choose_password():
-            st.rerun()  # the whole page: the login (or the password to choose), then this card again
-        outcome = _save(checked, day, entered, today=today, saved=saved, options=options, page=page)
-        with session_scope() as session:  # (their zone is the gate's fact of this run: no query)
-            rolled_over = user_today(session, actor.id) != today
-    if outcome is None:  # refused: the marks and the draft are the card's own, unless risk was routed
-        if st.session_state.get(risk.PENDING, {}).get("page") == page:
-            st.rerun()
+    try:
+        with db.unit_of_work():
+            checked = auth.current_actor()
+            if checked is None or checked.id != actor.id or auth.must_choose_password():
+                _tap_done()  # (what was typed is the draft: saved by a tap after the login, not before)
+                st.rerun()  # the whole page: the login (or the password to choose), then this card again
+            with session_scope() as session:  # (read once per run: the save's own check reads no more)
+                on_card = {t.key for t in diary.targets_for(session, checked.program_id)}
+            outcome = _save(checked, day, entered, today=today, saved=saved, options=options, page=page)
+            _tap_done()
+            with session_scope() as session:  # (their zone is the gate's fact of this run: no query)
+                rolled_over = user_today(session, actor.id) != today
+    except AccessDenied as exc:
+        # Refused by the gate (the refusal is on record: the unit wrote it as it rolled back), most
+        # likely a discharge since the page was drawn: the page's guard, which this run skipped, decides
+        # what is drawn now (Today's closing word). Should the page still draw the card, it says why.
+        _tap_done()
+        st.session_state[f"card_errors_{day}"] = {"form": str(exc)}
+        st.rerun()
+    # The program's card changed since the page was drawn (a behaviour retired or added): the card is
+    # drawn again as the page draws it now. A behaviour no longer on it is not the person's to fix: its
+    # mark goes (the answers typed stay, as the draft), and the next tap saves the card without it.
+    drawn_with = set(entered.urges) if isinstance(entered.urges, dict) else on_card
+    if drawn_with != on_card:
+        errors = st.session_state.get(f"card_errors_{day}") or {}
+        for key in drawn_with - on_card:
+            errors.pop(f"urge_{key}", None)
+        if not errors:
+            st.session_state.pop(f"card_errors_{day}", None)
+    # A day that rolled over asks for the whole page even when the save was refused: the days offered
+    # are the new today's (a card refused for a day now out of the window can never be saved here).
+    if rolled_over or drawn_with != on_card:
+        st.rerun()
+    if outcome is None and st.session_state.get(risk.PENDING, {}).get("page") == page:
+        st.rerun()
+    if outcome is None:  # refused: the marks and the draft are the card's own
         return
-    if outcome or uses or rolled_over:
+    if outcome or uses:
         st.rerun()
 
 
