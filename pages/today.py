@@ -18,7 +18,16 @@ from core.skills import catalogue
 from ui import farewell, greetings, nav, risk
 from ui import goals as goals_ui
 from ui import recovery as recovery_ui
-from ui.diary import CARD_FRAGMENT, calm_errors, card_form, day_label, keep_drafts, save_if_tapped, unsaved_days
+from ui.diary import (
+    CARD_FRAGMENT,
+    calm_errors,
+    card_form,
+    day_label,
+    keep_drafts,
+    save_if_tapped,
+    start_card_run,
+    unsaved_days,
+)
 from ui.forms import FieldErrors
 from ui.text import md
 from ui.timefmt import local_time
@@ -126,7 +135,8 @@ def the_card() -> None:
     card alone too: it saves first (in a unit of work of its own, after the login check) and asks for
     the whole page only when the save changed what is drawn outside the card (ui.diary.save_if_tapped)."""
     with calm_errors(actor):  # a save that failed still draws the card below, with what was typed
-        save_if_tapped(actor, today=today, saved=saved_cards, options=options, page="today")
+        me = start_card_run(actor, page="today")  # alone, it checks the login as a page run does
+        save_if_tapped(me, today=today, saved=saved_cards, options=options, page="today")
     with calm_errors(actor):
         _draw_card()
 

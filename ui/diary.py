@@ -254,6 +254,38 @@ def save_if_tapped(
         raise
 
 
+def start_card_run(actor: Actor, *, page: str) -> Actor:
+    """First thing in every run of the card alone: the login check app.py does for a page run, and
+    the crisis response a page run was to draw.
+
+    Every tap on the card (an answer, another day, Save) reruns the card alone, and it draws from
+    what the page read when it was drawn: the last days' saved cards and notes. Unchecked, a phone
+    whose login ended elsewhere (logged out, the password changed after it was lost, the account
+    deactivated) would go on showing them, day by day, until a whole-page run. So each card run checks
+    the login (one read of the person by id, in a unit of work of its own); a login that ended asks for
+    the whole page, which shows the login. What was typed stays this day's draft, for the same person
+    after they log in again; a Save tapped meanwhile is not kept as a tap (saved by a tap after the
+    login, not before).
+
+    A risk response set by a save is drawn at the top of the page, at the end of the page's run; a
+    tap that preempted that run leaves it waiting (`risk.waiting`), and a card run cannot draw it: it
+    asks for the whole page, whose card saves the tap (if any) and which then draws the response.
+    Inside a whole-page run the router's check is this run's: `actor` is returned."""
+    if db.in_unit_of_work():
+        return actor
+    with db.unit_of_work():
+        checked = auth.current_actor()
+    if checked is None or checked.id != actor.id or auth.must_choose_password():
+        tapped = card_to_save()
+        if tapped is not None and _drawable(tapped[1]):
+            st.session_state.setdefault(DRAFTS, {})[tapped[0].isoformat()] = tapped[1]
+        _tap_done()
+        st.rerun()  # the whole page: the login (or the password to choose), then this card again
+    if risk.waiting(page):
+        st.rerun()
+    return checked
+
+
 def _save_tapped(
     tapped: tuple[date, CardInput],
     actor: Actor,
@@ -275,15 +307,11 @@ def _save_tapped(
         if uses and whole_page is not None:  # the counters above the card were drawn before this save
             st.rerun()
         return
-    try:
+    try:  # (`actor` is this run's own login check's: `start_card_run`, first thing in every card run)
         with db.unit_of_work():
-            checked = auth.current_actor()
-            if checked is None or checked.id != actor.id or auth.must_choose_password():
-                _tap_done()  # (what was typed is the draft: saved by a tap after the login, not before)
-                st.rerun()  # the whole page: the login (or the password to choose), then this card again
             with session_scope() as session:  # (read once per run: the save's own check reads no more)
-                on_card = {t.key for t in diary.targets_for(session, checked.program_id)}
-            outcome = _save(checked, day, entered, today=today, saved=saved, options=options, page=page)
+                on_card = {t.key for t in diary.targets_for(session, actor.program_id)}
+            outcome = _save(actor, day, entered, today=today, saved=saved, options=options, page=page)
             _tap_done()
             with session_scope() as session:  # (their zone is the gate's fact of this run: no query)
                 rolled_over = user_today(session, actor.id) != today

@@ -58,7 +58,16 @@ def show_pending(actor: Actor, place, *, page: str) -> bool:
                 st.rerun()
     if pending.get("dialog"):
         _dialog(actor, outcome, page)
+    pending["drawn"] = True  # (a response set since, by `respond`, is a new one: not drawn yet)
     return True
+
+
+def waiting(page: str) -> bool:
+    """Whether a risk response for `page` is waiting to be drawn: set by a save, but the run that was
+    to draw it (at the end of the page) ended first (a tap preempts the run in progress). A run of a
+    fragment alone cannot draw it (it is drawn at the top of the page), so it asks for the whole page."""
+    pending = st.session_state.get(PENDING)
+    return bool(pending) and pending.get("page") == page and not pending.get("drawn")
 
 
 def _close_dialog() -> None:

@@ -133,6 +133,25 @@ def test_a_card_that_routes_risk_draws_the_crisis_response_in_a_run_of_the_whole
     assert _moods(session, "harper", day) == [2]
 
 
+def test_a_card_run_finding_a_crisis_response_not_yet_drawn_asks_for_the_whole_page(app, session):
+    """The crisis response a save set is drawn at the top, at the end of the page's run; a tap that
+    preempts that run leaves it waiting. The next run of the card alone cannot draw it there: it asks
+    for the whole page (whose card then saves the tap), instead of going on without it."""
+    from ui import risk
+
+    log_in(app, "harper")
+    day = today_key(app)
+    widget(app, "segmented_control", f"urge_self_harm_{day}").set_value(4)
+    _tap_save(app, day, mood=2)
+    assert app.session_state[risk.PENDING]["drawn"] is True  # the page run drew it
+    del app.session_state[risk.PENDING]["drawn"]  # as a run preempted before the end of the page leaves it
+    widget(app, "segmented_control", f"urge_self_harm_{day}").set_value(0)  # a save that routes no risk
+    before = _runs(app)
+    _tap_save(app, day, mood=3)
+    assert _runs(app) == (before[0] + 1, before[1] + 1)  # the card's run asked for the whole page
+    assert _moods(session, "harper", day) == [3]
+
+
 def test_a_refused_card_with_risk_answers_draws_the_crisis_response_and_keeps_the_card(app, session):
     log_in(app, "harper")
     day = today_key(app)

@@ -202,6 +202,22 @@ def test_a_save_from_a_tab_logged_out_elsewhere_saves_nothing_and_keeps_the_answ
     assert [mood for _, mood in cards_on(counted, "indigo", day)] == [4]
 
 
+def test_a_phone_whose_login_ended_elsewhere_shows_no_other_days_card(counted, phone):
+    """A lost phone, its password changed from another device: every tap on the card (here, another
+    day) reruns the card alone, which drew from the last days' cards read while the login was good.
+    The tap checks the login as a page run does: the login is shown, not yesterday's card and note."""
+    signed_in_at(phone, counted.url, "eli")
+    phone.locator(".st-key-card_day").wait_for()
+    with sqlite3.connect(counted.data_dir / "iop.db") as db:  # what a password change elsewhere does
+        db.execute("UPDATE app_user SET session_version = session_version + 1 WHERE username = 'eli'")
+    phone.locator(".st-key-card_day button").get_by_text("Yesterday", exact=True).click()
+    phone.get_by_text("You have been signed out. Please log in again.").wait_for()
+    settle(phone)
+    main = phone.locator("[data-testid='stMain']").inner_text()
+    assert "You filled in this card" not in main and "Diary card for" not in main
+    assert phone.get_by_label("Password", exact=True).is_visible()
+
+
 def test_a_double_tap_on_save_saves_once_and_says_saved_once(counted, phone, artifacts):
     signed_in_at(phone, counted.url, "gray")
     day = today_of(phone)
