@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import sqlite3
+import threading
 import uuid
 from pathlib import Path
 
@@ -35,6 +36,27 @@ from core import config, db
 TEST_ROUNDS = "4"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def at_once(count: int, work) -> list[BaseException]:
+    """Run `work(i)` for i in range(count) on that many threads released together by a barrier (a
+    double tap, two phones, a retry: really at the same moment); returns what they raised."""
+    barrier = threading.Barrier(count)
+    failures: list[BaseException] = []
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            work(i)
+        except BaseException as exc:  # noqa: BLE001 - returned to the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return failures
 
 
 def alembic_config(url: str):

@@ -225,6 +225,12 @@ def _drawable(card: object) -> bool:
     )
 
 
+def _keep_as_draft(day: date, entered: CardInput) -> None:
+    """What was tapped becomes the day's draft (unless it is of a shape the card cannot draw)."""
+    if _drawable(entered):
+        st.session_state.setdefault(DRAFTS, {})[day.isoformat()] = entered
+
+
 def save_if_tapped(
     actor: Actor, *, today: date, saved: dict[date, CardView], options: CardOptions | None, page: str
 ) -> None:
@@ -232,10 +238,10 @@ def save_if_tapped(
 
     A save is a run of the card alone (its fragment), not of the whole page: a crowd saving at once
     costs the server the card, not every screen's reads. That run does not go through app.py, so it
-    opens its own unit of work (one transaction, the audit events written as the router writes them)
-    and first checks the login as the router does (`auth.current_actor`): a session logged out
-    elsewhere, a changed password or a deactivated account saves nothing, keeps the answers as this
-    day's draft, and the whole page shows the login. Whatever the save changed outside the card (a
+    opens its own unit of work (one transaction, the audit events written as the router writes them),
+    after `start_card_run` has checked the login as the router does (a session logged out elsewhere, a
+    changed password or a deactivated account saves nothing, keeps the answers as this day's draft,
+    and the whole page shows the login). Whatever the save changed outside the card (a
     crisis response at the top of the page, the days-in-recovery counters above the card, a day that
     rolled over since the page was drawn) asks for a run of the whole page (`st.rerun()`): the card is
     committed by then and the tap done, so that run draws the saved card, "Saved" and the crisis
@@ -277,8 +283,8 @@ def start_card_run(actor: Actor, *, page: str) -> Actor:
         checked = auth.current_actor()
     if checked is None or checked.id != actor.id or auth.must_choose_password():
         tapped = card_to_save()
-        if tapped is not None and _drawable(tapped[1]):
-            st.session_state.setdefault(DRAFTS, {})[tapped[0].isoformat()] = tapped[1]
+        if tapped is not None:
+            _keep_as_draft(*tapped)
         _tap_done()
         st.rerun()  # the whole page: the login (or the password to choose), then this card again
     if risk.waiting(page):
@@ -298,8 +304,7 @@ def _save_tapped(
     day, entered = tapped
     # What was typed is this day's draft until the card is stored: a refusal, a login that lapsed, a
     # failure mid-save (the card is drawn again under the calm message) all keep it.
-    if _drawable(entered):
-        st.session_state.setdefault(DRAFTS, {})[day.isoformat()] = entered
+    _keep_as_draft(day, entered)
     uses = options is not None and (_records_use(saved.get(day)) or _records_use(entered))
     if db.in_unit_of_work():  # a whole-page run: the router checked the login, and holds the unit
         whole_page = _save(actor, day, entered, today=today, saved=saved, options=options, page=page)
@@ -336,11 +341,10 @@ def _save_tapped(
     # are the new today's (a card refused for a day now out of the window can never be saved here).
     if rolled_over or drawn_with != on_card:
         st.rerun()
-    if outcome is None and st.session_state.get(risk.PENDING, {}).get("page") == page:
-        st.rerun()
-    if outcome is None:  # refused: the marks and the draft are the card's own
-        return
-    if outcome or uses:
+    if outcome is None:  # refused: the marks and the draft are the card's own, unless risk was routed
+        if st.session_state.get(risk.PENDING, {}).get("page") == page:
+            st.rerun()
+    elif outcome or uses:
         st.rerun()
 
 

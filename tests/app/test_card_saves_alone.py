@@ -9,7 +9,6 @@ calm message and the crisis lines, never a traceback, and the card again with wh
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,6 +23,7 @@ from core.models import AppUser, AuditEvent, DiaryCard
 from core.program import user_today
 from tests.app.conftest import log_in, texts
 from tests.app.test_diary_card import today_key, widget
+from tests.conftest import at_once
 from tests.e2e.conftest import DEMO_PASSWORD
 from ui import layout
 
@@ -289,23 +289,12 @@ def test_saves_of_the_card_in_units_of_their_own_at_once_make_one_card(database_
     alex = _user(session, "alex")
     actor = Actor.of(alex)
     today = user_today(session, alex.id)
-    barrier = threading.Barrier(20)
-    failures: list[BaseException] = []
 
-    def save(mood: int) -> None:
-        barrier.wait()
-        try:
-            with db.unit_of_work(), db.session_scope() as s:
-                diary.save_card(s, actor, participant_id=alex.id, day=today, card=diary.CardInput(mood=mood))
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
+    def save(i: int) -> None:
+        with db.unit_of_work(), db.session_scope() as s:
+            diary.save_card(s, actor, participant_id=alex.id, day=today, card=diary.CardInput(mood=i % 11))
 
-    threads = [threading.Thread(target=save, args=(i % 11,)) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
+    assert at_once(20, save) == []
     session.expire_all()
     cards = session.exec(select(DiaryCard).where(DiaryCard.participant_id == alex.id, DiaryCard.day == today)).all()
     assert len(cards) == 1

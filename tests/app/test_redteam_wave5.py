@@ -22,6 +22,7 @@ from core.models import Alert, AppUser, AuditEvent, DiaryCard
 from core.program import user_today
 from tests.app.conftest import log_in, texts
 from tests.app.test_diary_card import today_key, widget
+from tests.conftest import at_once
 from ui import diary as diary_ui
 
 CRISIS = "You don't have to get through this alone"
@@ -298,33 +299,19 @@ def test_risky_saves_of_one_card_from_20_threads_in_units_of_their_own_open_one_
     """What each card's run does (its own unit of work, the save inside it), for a risky card, from 20
     threads at the same moment (a double tap, two phones, a retry): one card, one alert for the day,
     every save told it is risky (each draws the crisis response), every save's write recorded."""
-    import threading
-
     from core import db, diary
 
     harper = _user(session, "harper")
     actor = Actor.of(harper)
     today = user_today(session, harper.id)
-    barrier = threading.Barrier(20)
-    failures: list[BaseException] = []
     risky: list[bool] = []
 
-    def save(mood: int) -> None:
-        card = CardInput(mood=mood, urges={"self_harm": (4, False)})
-        barrier.wait()
-        try:
-            with db.unit_of_work(), db.session_scope() as s:
-                result = diary.save_card(s, actor, participant_id=harper.id, day=today, card=card)
-            risky.append(result.risk.risky)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            failures.append(exc)
+    def save(i: int) -> None:
+        card = CardInput(mood=i % 11, urges={"self_harm": (4, False)})
+        with db.unit_of_work(), db.session_scope() as s:
+            risky.append(diary.save_card(s, actor, participant_id=harper.id, day=today, card=card).risk.risky)
 
-    threads = [threading.Thread(target=save, args=(i % 11,)) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
+    assert at_once(20, save) == []
     assert risky == [True] * 20
     session.expire_all()
     assert (
