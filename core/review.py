@@ -139,6 +139,7 @@ def review_of(
     past = _checkups_and_screeners(
         session, actor, participant_id, since, bool(program and program.substance_use_tracking)
     )
+    done = practice.practice_and_thoughts(session, actor, participant_id, since, today)  # one statement
     return Review(
         participant_id=participant_id,
         today=today,
@@ -154,8 +155,8 @@ def review_of(
         attendance=attendance.history(session, actor, participant_id, since, today),
         homework=practice.homework_for(session, actor, participant_id),
         participant_today=user_today(session, participant_id),
-        practice=practice.practice_between(session, actor, participant_id, since, today),
-        thought_records=practice.thought_records(session, actor, participant_id, since, today),
+        practice=done[0],
+        thought_records=done[1],
         family=sharing.family_of(session, actor, participant_id),
         alerts=history,
         notices=notify.alert_notices(session, actor, [a.id for a in history if a.id is not None]),

@@ -88,7 +88,11 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # from the program's cached settings, the triggers map's two counts are one UNION ALL, the
     # check-ups and the screeners one read of their table, the family and their consents one outer
     # join, and the shared reads above (homework, counters): 31 -> 21.
-    "Review": ("dr.chen", "pages/review.py", 20),
+    # Seventh slice: + the login check's read is the gate's (above): 21 -> 20; the practice log and the
+    # thought records in one statement (core.practice.practice_and_thoughts: a two-row constant table
+    # outer-joined to each), the days-in-recovery counters and the cards' use/triggers/MAT in one
+    # UNION ALL (core.recovery.panel): 20 -> 18.
+    "Review": ("dr.chen", "pages/review.py", 18),
     "Alerts": ("dr.chen", "pages/alerts.py", 5),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 13),
 }

@@ -1,0 +1,80 @@
+"""Review's folded reads (#22, seventh slice) return what the separate reads return, and audit the
+same categories: the practice log with the thought records (core.practice.practice_and_thoughts),
+and the days-in-recovery counters with the cards' use, triggers and MAT (core.recovery.panel). On
+SQLite and PostgreSQL (a UNION's column types are resolved there branch by branch)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from core import db, practice, recovery
+from core.access import Actor, Category
+from core.errors import AccessDenied
+from core.models import AppUser, AuditEvent
+from core.seed import demo_today
+
+TODAY = demo_today()
+SINCE = TODAY - timedelta(weeks=12)
+
+
+def actor(session, username: str) -> Actor:
+    return Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
+
+
+def events(engine, work_of) -> list[tuple]:
+    with db.unit_of_work(engine) as work:
+        first = max(work.exec(select(AuditEvent.id)).all(), default=0) or 0
+        result = work_of(work)
+    with db.unit_of_work(engine) as work:
+        rows = work.exec(select(AuditEvent).where(col(AuditEvent.id) > first).order_by(col(AuditEvent.id))).all()
+        return result, sorted((e.participant_id, e.category, e.action, e.allowed, e.ref) for e in rows)
+
+
+@pytest.mark.parametrize("username", ["dana", "alex", "bailey"])
+def test_practice_and_thought_records_in_one_read_are_the_two_reads(engine, session, demo, username):
+    therapist, person = actor(session, "dr.chen"), actor(session, username)
+    if username == "alex":
+        therapist = actor(session, "dr.rivera")
+    one, audited_once = events(engine, lambda w: practice.practice_and_thoughts(w, therapist, person.id, SINCE, TODAY))
+    two, audited_twice = events(
+        engine,
+        lambda w: (
+            practice.practice_between(w, therapist, person.id, SINCE, TODAY),
+            practice.thought_records(w, therapist, person.id, SINCE, TODAY),
+        ),
+    )
+    assert one == two
+    assert audited_once == audited_twice == [(person.id, Category.SKILLS.value, "read", True, f"{SINCE}..{TODAY}")]
+
+
+def test_the_folded_practice_read_has_rows_to_compare(session, demo):
+    bailey = actor(session, "bailey")
+    with db.unit_of_work() as work:
+        entries, records = practice.practice_and_thoughts(work, bailey, bailey.id, SINCE, TODAY)
+    assert entries and records  # (the comparison above is not of two empty lists)
+    assert [e.day for e in entries] == sorted((e.day for e in entries), reverse=True)
+
+
+@pytest.mark.parametrize("username", ["dana", "alex", "bailey"])
+def test_the_recovery_panel_in_one_read_is_the_separate_reads(engine, session, demo, username):
+    person = actor(session, username)
+    panel, audited = events(engine, lambda w: recovery.panel(w, person, person.id, SINCE, TODAY))
+    if panel is None:
+        pytest.fail(f"{username}'s program tracks substance use in the demo")
+    with db.unit_of_work(engine) as work:
+        assert panel.counters == recovery.counters(work, person, person.id)
+        assert panel.details == recovery.details_between(work, person, person.id, SINCE, TODAY)
+    assert {(c, a) for _, c, a, _, _ in audited} == {(Category.SUBSTANCE_USE.value, "read")}
+
+
+def test_the_folded_reads_are_refused_before_anything_is_read(engine, session, demo):
+    stranger, dana = actor(session, "dr.rivera"), actor(session, "dana")  # not on Dr. Rivera's caseload
+    with db.counting(engine) as seen, db.unit_of_work(engine) as work:
+        with pytest.raises(AccessDenied):
+            practice.practice_and_thoughts(work, stranger, dana.id, SINCE, TODAY)
+        with pytest.raises(AccessDenied):
+            recovery.panel(work, stranger, dana.id, SINCE, TODAY)
+    assert not [s for s in seen.sql if "practice_entry" in s or "recovery_counter" in s]
