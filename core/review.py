@@ -12,11 +12,13 @@ the README's Performance section).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
+from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
 from core import (
@@ -33,12 +35,12 @@ from core import (
     screeners,
     sharing,
 )
-from core.access import Action, Actor, Category, authorize
+from core.access import Action, Actor, Category, authorize, require_role
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
 from core.enrolment import Standing, standing
 from core.goals import GoalView, RatingView  # (the Review has a field named goals)
-from core.models import Checkup
+from core.models import Alert, AppUser, CaseloadAssignment, Checkup, OutboxMessage, Role, id_of, table_of
 from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
 from core.safety import Plan  # (the aftercare plan has the safety plan's shape)
@@ -134,7 +136,7 @@ def review_of(
         week = diary.cards_between(session, actor, participant_id, week_start, week_end)
         cards = diary.cards_between(session, actor, participant_id, since, today)
     program = program_of(session, actor)
-    history = alerts.history(session, actor, participant_id)
+    history, notices = _alerts_and_notices(session, actor, participant_id)
     plan = goals.board(session, actor, participant_id, today)  # goals and their ratings: one query
     past = _checkups_and_screeners(
         session, actor, participant_id, since, bool(program and program.substance_use_tracking)
@@ -159,7 +161,7 @@ def review_of(
         thought_records=done[1],
         family=sharing.family_of(session, actor, participant_id),
         alerts=history,
-        notices=notify.alert_notices(session, actor, [a.id for a in history if a.id is not None]),
+        notices=notices,
         goals=plan.goals,
         goal_ratings=plan.ratings,
         aftercare=aftercare.current_plan(session, actor, participant_id),
@@ -187,3 +189,40 @@ def _checkups_and_screeners(
         )
     rows = session.exec(query.order_by(col(Checkup.day), col(Checkup.id))).all()
     return checkups.pasts_of(rows, kinds), (screeners.pasts_of(rows) if substance_use else {})
+
+
+def _alerts_and_notices(
+    session: Session, actor: Actor, participant_id: int
+) -> tuple[list[alerts.PastAlert], dict[int, list[notify.Notice]]]:
+    """`alerts.history` and, for those alerts, `notify.alert_notices` (each asked of the gate as those
+    do), in one statement: every alert, newest first, outer-joined to the emails and escalations sent
+    (or tried) about it, oldest first, for the therapist's own caseload only."""
+    authorize(session, actor, participant_id, Category.ALERTS, Action.READ)
+    require_role(session, actor, Role.THERAPIST, what="alerts")
+    acker, who = table_of(AppUser).alias("acker"), table_of(AppUser).alias("who")
+    theirs = (
+        core_select(col(CaseloadAssignment.id))
+        .where(
+            col(CaseloadAssignment.participant_id) == col(Alert.participant_id),
+            col(CaseloadAssignment.therapist_id) == actor.id,
+        )
+        .exists()
+    )
+    rows = session.execute(
+        core_select(Alert, acker.c.name, OutboxMessage, who.c.name, who.c.is_clinical_lead)
+        .outerjoin(acker, acker.c.id == col(Alert.acknowledged_by_id))
+        .outerjoin(OutboxMessage, and_(col(OutboxMessage.alert_id) == col(Alert.id), theirs))
+        .outerjoin(who, who.c.id == col(OutboxMessage.recipient_id))
+        .where(col(Alert.participant_id) == participant_id)
+        .order_by(
+            col(Alert.opened_at).desc(), col(Alert.id).desc(), col(OutboxMessage.created_at), col(OutboxMessage.id)
+        )
+    ).all()
+    history: list[alerts.PastAlert] = []
+    notices: dict[int, list[notify.Notice]] = defaultdict(list)
+    for alert, acknowledged_by, message, name, lead in rows:
+        if not history or history[-1].id != alert.id:
+            history.append(alerts.past_alert(alert, acknowledged_by))
+        if message is not None:
+            notices[id_of(alert)].append(notify.notice_of(message, name, lead, actor.id))
+    return history, notices

@@ -78,3 +78,44 @@ def test_the_folded_reads_are_refused_before_anything_is_read(engine, session, d
         with pytest.raises(AccessDenied):
             recovery.panel(work, stranger, dana.id, SINCE, TODAY)
     assert not [s for s in seen.sql if "practice_entry" in s or "recovery_counter" in s]
+
+
+def test_alerts_with_their_notices_in_one_read_are_the_two_reads(engine, session, demo):
+    """Two notices about one of Dana's alerts (to Dr. Chen and to a clinical lead, queued in that
+    order), one about another: the folded read lists every alert once, newest first, each with its
+    notices oldest first, as alerts.history and notify.alert_notices do."""
+    from core import alerts, notify, review
+    from core.models import Alert, OutboxMessage, utcnow
+
+    chen, dana = actor(session, "dr.chen"), actor(session, "dana")
+    lead = session.exec(select(AppUser).where(AppUser.username == "dr.rivera")).one()
+    ids = session.exec(select(Alert.id).where(Alert.participant_id == dana.id).order_by(col(Alert.id))).all()
+    assert len(ids) >= 2, "Dana has alerts in the demo"
+    now = utcnow()
+    for n, (alert_id, to, kind) in enumerate(
+        [(ids[0], chen.id, "urgent_alert"), (ids[0], lead.id, "escalation"), (ids[1], chen.id, "urgent_alert")]
+    ):
+        session.add(
+            OutboxMessage(
+                dedupe_key=f"test:{n}",
+                kind=kind,
+                recipient_id=to,
+                alert_id=alert_id,
+                subject="s",
+                body="b",
+                created_at=now + timedelta(seconds=n),
+            )
+        )
+    session.commit()
+    (history, notices), audited_once = events(engine, lambda w: review._alerts_and_notices(w, chen, dana.id))
+    (two_history, two_notices), audited_twice = events(
+        engine,
+        lambda w: (
+            h := alerts.history(w, chen, dana.id),
+            notify.alert_notices(w, chen, [a.id for a in h if a.id is not None]),
+        ),
+    )
+    assert history == two_history and len({a.id for a in history}) == len(history) == len(ids)
+    assert dict(notices) == dict(two_notices)
+    assert [n.to for n in notices[ids[0]]][-2:] == ["you", lead.name] and notices[ids[1]]  # (the demo's own too)
+    assert audited_once == audited_twice == [(dana.id, Category.ALERTS.value, "read", True, "")]
