@@ -91,8 +91,11 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # Seventh slice: + the login check's read is the gate's (above): 21 -> 20; the practice log and the
     # thought records in one statement (core.practice.practice_and_thoughts: a two-row constant table
     # outer-joined to each), the days-in-recovery counters and the cards' use/triggers/MAT in one
-    # UNION ALL (core.recovery.panel): 20 -> 18.
-    "Review": ("dr.chen", "pages/review.py", 18),
+    # UNION ALL (core.recovery.panel): 20 -> 18; the goals and their ratings, the newest aftercare plan and
+    # the sessions in one statement (core.review._plan_and_attendance: a three-row constant table
+    # outer-joined to each): 18 -> 16. (And the alerts with their notices, core.review._alerts_and_notices:
+    # one statement whether the participant has alerts or not; it was two when they had some.)
+    "Review": ("dr.chen", "pages/review.py", 16),
     "Alerts": ("dr.chen", "pages/alerts.py", 5),  # + who was emailed about each alert (one query)
     "Family home": ("pat.morgan", "pages/family.py", 13),
 }

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from core import db, practice, recovery
 from core.access import Actor, Category
 from core.errors import AccessDenied
-from core.models import AppUser, AuditEvent
+from core.models import AppUser, AuditEvent, CaseloadAssignment
 from core.seed import demo_today
 
 TODAY = demo_today()
@@ -119,3 +119,69 @@ def test_alerts_with_their_notices_in_one_read_are_the_two_reads(engine, session
     assert dict(notices) == dict(two_notices)
     assert [n.to for n in notices[ids[0]]][-2:] == ["you", lead.name] and notices[ids[1]]  # (the demo's own too)
     assert audited_once == audited_twice == [(dana.id, Category.ALERTS.value, "read", True, "")]
+
+
+@pytest.fixture
+def dana_has_two_plans(session, demo):
+    """Two versions of Dana's aftercare plan, by Dr. Chen then by Dana (the newest is the one read)."""
+    from core import aftercare
+    from tests.unit.test_aftercare import _plan
+
+    dana, chen = actor(session, "dana"), actor(session, "dr.chen")
+    aftercare.save_plan(session, chen, participant_id=dana.id, content=_plan(TODAY), base_version=None)
+    changed = {**_plan(TODAY), "meetings": ["AA, Thu 8 pm"]}
+    aftercare.save_plan(session, dana, participant_id=dana.id, content=changed, base_version=1)
+    session.commit()
+
+
+@pytest.mark.parametrize("username", ["dana", "alex", "bailey", "casey"])
+def test_goals_aftercare_and_attendance_in_one_read_are_the_three_reads(
+    engine, session, demo, dana_has_two_plans, username
+):
+    from core import aftercare, attendance, goals, review
+
+    person = actor(session, username)
+    therapist = next(
+        actor(session, name)
+        for name in ("dr.chen", "dr.rivera")
+        if session.exec(
+            select(CaseloadAssignment).where(
+                CaseloadAssignment.participant_id == person.id,
+                CaseloadAssignment.therapist_id == actor(session, name).id,
+            )
+        ).first()
+    )
+    one, audited_once = events(engine, lambda w: review._plan_and_attendance(w, therapist, person.id, SINCE, TODAY))
+    three, audited_thrice = events(
+        engine,
+        lambda w: (
+            goals.board(w, therapist, person.id, TODAY),
+            aftercare.current_plan(w, therapist, person.id),
+            attendance.history(w, therapist, person.id, SINCE, TODAY),
+        ),
+    )
+    assert one == three
+    assert audited_once == audited_thrice
+    assert {c for _, c, _, _, _ in audited_once} == {"goals", "goal_ratings", "aftercare", "attendance"}
+
+
+def test_the_folded_plan_read_has_goals_ratings_a_plan_and_sessions_to_compare(
+    engine, session, demo, dana_has_two_plans
+):
+    """(So the comparison above is not of empty lists: one participant with all four, and a second
+    aftercare version, the newest of which is the one read.)"""
+    from core import review
+
+    found = []
+    for username in ("dana", "alex", "bailey", "casey"):
+        person = actor(session, username)
+        therapist = actor(session, "dr.chen") if username != "alex" else actor(session, "dr.rivera")
+        with db.unit_of_work(engine) as work:
+            try:
+                found.append(review._plan_and_attendance(work, therapist, person.id, SINCE, TODAY))
+            except AccessDenied:
+                continue
+    assert any(b.goals for b, _, _ in found) and any(b.ratings for b, _, _ in found)
+    assert any(s for _, _, s in found)
+    [plan] = [p for _, p, _ in found if p is not None]
+    assert plan.version == 2 and plan.items("meetings") == ["AA, Thu 8 pm"] and plan.updated_by == "Dana Okafor"
