@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, NamedTuple
 
 import plotly.graph_objects as go
-from sqlalchemy import Boolean, Integer, String, case, cast, delete, func, literal, null, union_all
+from sqlalchemy import Boolean, Integer, String, case, cast, delete, func, literal, literal_column, null, union_all
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -392,18 +392,30 @@ def _counter_parts(participant_id: int) -> list:
         _NO_TEXT,
         col(RecoveryCounter.shown),
     ).where(col(RecoveryCounter.participant_id) == participant_id)
-    acted = (
-        sql_select(
-            literal("used"), _NO_ID, literal(clinical.COUNTER_ANY), col(DiaryCard.day), _NO_AMOUNT, _NO_TEXT, _NO_SHOWN
-        )
-        .join(DiaryUrge, col(DiaryUrge.card_id) == DiaryCard.id)
+    # Whether the card's substance urge was acted on: a scalar subquery on the card's own urge rows, so
+    # every database searches the (card, target) index once per card. As a join (or an EXISTS, which
+    # PostgreSQL turns into one) PostgreSQL misjudged how many urges are acted on and read the whole
+    # diary_urge table of the clinic instead: 23-51 ms per Review, Today and My progress on the clinic
+    # of 2,000 (0.4 ms now), and ten times that at 20,000.
+    acted_on = (
+        sql_select(literal_column("1"))
+        .select_from(DiaryUrge)
         .join(DiaryTarget, col(DiaryTarget.id) == DiaryUrge.target_id)
         .where(
-            col(DiaryCard.participant_id) == participant_id,
-            col(DiaryCard.day) >= earliest,
+            col(DiaryUrge.card_id) == col(DiaryCard.id),
             col(DiaryTarget.key) == SUBSTANCE_TARGET,
             col(DiaryUrge.acted).is_(True),
         )
+        .correlate(DiaryCard)
+        .limit(1)
+        .scalar_subquery()
+    )
+    acted = sql_select(
+        literal("used"), _NO_ID, literal(clinical.COUNTER_ANY), col(DiaryCard.day), _NO_AMOUNT, _NO_TEXT, _NO_SHOWN
+    ).where(
+        col(DiaryCard.participant_id) == participant_id,
+        col(DiaryCard.day) >= earliest,
+        acted_on.is_not(None),
     )
     named = (
         sql_select(

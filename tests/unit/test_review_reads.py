@@ -5,7 +5,7 @@ SQLite and PostgreSQL (a UNION's column types are resolved there branch by branc
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import col, select
@@ -185,3 +185,30 @@ def test_the_folded_plan_read_has_goals_ratings_a_plan_and_sessions_to_compare(
     assert any(s for _, _, s in found)
     [plan] = [p for _, p, _ in found if p is not None]
     assert plan.version == 2 and plan.items("meetings") == ["AA, Thu 8 pm"] and plan.updated_by == "Dana Okafor"
+
+
+@pytest.mark.parametrize(
+    ("urges", "restarted"),
+    [
+        ({"substance_use": (4, True)}, True),  # acted on the substance urge, no use named: a lapse for "any"
+        ({"substance_use": (4, False)}, False),  # the urge alone is not a lapse
+        ({"substance_use": (0, False), "self_harm": (3, True)}, False),  # another behaviour acted on is not
+    ],
+)
+def test_an_any_counter_restarts_on_a_card_whose_substance_urge_was_acted_on(engine, session, people, urges, restarted):
+    """The counters' "acted" rows (one correlated search per card of its own urges, see
+    core.recovery._counter_parts), in counters() and in the panel Review and My progress read."""
+    from tests.unit.test_recovery import NOV23, NY_EVENING, save
+
+    quinn = people.participant()
+    recovery.set_counter(
+        session, quinn, participant_id=quinn.id, substance="any", start_on=date(2026, 11, 1), shown=True, now=NY_EVENING
+    )
+    save(session, quinn, day=NOV23 - timedelta(days=1), urges=urges, use={})
+    session.commit()
+    [counter] = recovery.counters(session, quinn, quinn.id, now=NY_EVENING)
+    assert counter.restarted is restarted
+    assert counter.count.days == (1 if restarted else 23)
+    with db.unit_of_work(engine) as work:
+        panel = recovery.panel(work, quinn, quinn.id, date(2026, 11, 1), NOV23)
+    assert panel is not None and [c.restarted for c in panel.counters] == [restarted]
