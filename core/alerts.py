@@ -618,22 +618,24 @@ def history(session: Session, actor: Actor, participant_id: int) -> list[PastAle
         .where(Alert.participant_id == participant_id)
         .order_by(col(Alert.opened_at).desc(), col(Alert.id).desc())
     ).all()
-    return [
-        PastAlert(
-            a.opened_at,
-            a.severity,
-            a.detail,
-            a.acknowledgement,
-            by,
-            a.resolved_at,
-            a.id,
-            a.day,
-            _reasons(a),
-            a.latest,
-            a.acknowledged_at,
-        )
-        for a, by in rows
-    ]
+    return [past_alert(a, by) for a, by in rows]
+
+
+def past_alert(a: Alert, acknowledged_by: str | None) -> PastAlert:
+    """One row of `history` (core.review reads the alerts with their notices in one statement)."""
+    return PastAlert(
+        a.opened_at,
+        a.severity,
+        a.detail,
+        a.acknowledgement,
+        acknowledged_by,
+        a.resolved_at,
+        a.id,
+        a.day,
+        _reasons(a),
+        a.latest,
+        a.acknowledged_at,
+    )
 
 
 if __name__ == "__main__":

@@ -363,6 +363,13 @@ def board(session: Session, actor: Actor, participant_id: int, today: date | Non
         .where(col(TreatmentGoal.participant_id) == participant_id, col(TreatmentGoal.retired_at).is_(None))
         .order_by(col(TreatmentGoal.position), col(TreatmentGoal.id), col(GoalRating.week_start))
     ).all()
+    return board_from(rows, today)
+
+
+def board_from(rows, today: date) -> Board:
+    """`board`'s answer from its rows, (goal, rating's week or None, rating or None) in any order
+    (core.review reads them in one statement with other things)."""
+    rows = sorted(rows, key=lambda r: (r[0].position, r[0].id, r[1] or date.min))
     goal_rows = list({goal.id: goal for goal, _, _ in rows}.values())
     ratings = sorted(
         (RatingView(int(goal.id or 0), week, rating) for goal, week, rating in rows if week is not None),

@@ -1840,17 +1840,23 @@ def alert_notices(session: Session, actor: Actor, alert_ids: list[int]) -> dict[
         .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))
     ).all()
     for m, name, lead in rows:
-        to = (
-            "you"
-            if m.recipient_id == actor.id
-            else f"{name} (clinical lead)"
-            if lead and m.kind == Kind.ESCALATION.value
-            else name or "nobody"
-        )
         if m.alert_id is None:  # (the query asked for these alerts' messages only)
             continue
-        found[m.alert_id].append(Notice(m.kind, to, m.status, m.sent_at or m.created_at, m.last_error))
+        found[m.alert_id].append(notice_of(m, name, lead, actor.id))
     return found
+
+
+def notice_of(m: OutboxMessage, name: str | None, lead: bool | None, viewer_id: int) -> Notice:
+    """One notice of `alert_notices`, as the therapist reads it (core.review reads the alerts with
+    their notices in one statement)."""
+    to = (
+        "you"
+        if m.recipient_id == viewer_id
+        else f"{name} (clinical lead)"
+        if lead and m.kind == Kind.ESCALATION.value
+        else name or "nobody"
+    )
+    return Notice(m.kind, to, m.status, m.sent_at or m.created_at, m.last_error)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from sqlalchemy import case, delete, func, null
+from sqlalchemy import and_, case, delete, func, literal_column, null, union_all
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -467,6 +467,42 @@ def thought_records(
         .order_by(col(ThoughtRecord.day).desc(), col(ThoughtRecord.created_at).desc(), col(ThoughtRecord.id).desc())
     ).all()
     return [_thought_view(r) for r in rows]
+
+
+def practice_and_thoughts(
+    session: Session, actor: Actor, participant_id: int, start: date, end: date
+) -> tuple[list[PracticeView], list[ThoughtView]]:
+    """`practice_between` and `thought_records` (one category, authorized and audited as they are), read in
+    one statement: two rows of a constant table, the first outer-joined to the practice entries and
+    the second to the thought records (each side an index lookup on participant and day)."""
+    authorize(session, actor, participant_id, Category.SKILLS, Action.READ, ref=f"{start}..{end}")  # (both: skills)
+    side = union_all(sql_select(literal_column("1").label("side")), sql_select(literal_column("2"))).subquery("side")
+    rows = session.execute(
+        sql_select(PracticeEntry, ThoughtRecord)
+        .select_from(side)
+        .outerjoin(
+            PracticeEntry,
+            and_(
+                side.c.side == 1,
+                col(PracticeEntry.participant_id) == participant_id,
+                col(PracticeEntry.day) >= start,
+                col(PracticeEntry.day) <= end,
+            ),
+        )
+        .outerjoin(
+            ThoughtRecord,
+            and_(
+                side.c.side == 2,
+                col(ThoughtRecord.participant_id) == participant_id,
+                col(ThoughtRecord.day) >= start,
+                col(ThoughtRecord.day) <= end,
+            ),
+        )
+    ).all()
+    newest_first = lambda row: (row.day, row.created_at, row.id)  # noqa: E731 (the two reads' ORDER BY)
+    entries = sorted((e for e, _ in rows if e is not None), key=newest_first, reverse=True)
+    records = sorted((r for _, r in rows if r is not None), key=newest_first, reverse=True)
+    return [_view(e) for e in entries], [_thought_view(r) for r in records]
 
 
 def practised_per_day(entries: list[PracticeView], records: list[ThoughtView]) -> list[tuple[date, str]]:

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Any, NamedTuple
 
 import plotly.graph_objects as go
-from sqlalchemy import case, delete, func, literal, null, union_all
+from sqlalchemy import Boolean, Integer, String, case, cast, delete, func, literal, literal_column, null, union_all
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -254,29 +254,52 @@ def save_details(session: Session, card_id: int, details: Details, *, new_card: 
 def details_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> dict[date, Details]:
     """Each card's details from `start` to `end`, by day (days without any left out). One query."""
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ, ref=f"{start}..{end}")
+    query: Any = union_all(*_detail_parts(participant_id, start, end))
+    return _details_from(session.execute(query))
+
+
+# counters() and details_between() read rows of one layout, so a screen showing both (Review, My
+# progress: `panel`) reads them in one statement: (kind, counter id, substance or key, day, amount,
+# text, shown). The NULLs are typed: PostgreSQL resolves a UNION's column types branch by branch.
+_NO_ID, _NO_AMOUNT = cast(null(), Integer), cast(null(), Integer)
+_NO_TEXT, _NO_SHOWN = cast(null(), String), cast(null(), Boolean)
+
+
+def _detail_parts(participant_id: int, start: date, end: date) -> list:
     day = col(DiaryCard.day)
     days = (col(DiaryCard.participant_id) == participant_id, day >= start, day <= end)
-    query: Any = union_all(
-        sql_select(day, literal("use"), col(SubstanceUse.substance), col(SubstanceUse.amount), col(SubstanceUse.unit))
+    return [
+        sql_select(
+            literal("use"),
+            _NO_ID,
+            col(SubstanceUse.substance),
+            day,
+            col(SubstanceUse.amount),
+            col(SubstanceUse.unit),
+            _NO_SHOWN,
+        )
         .join(DiaryCard, col(DiaryCard.id) == SubstanceUse.card_id)
         .where(*days),
-        sql_select(day, literal("trigger"), col(CardTrigger.trigger), null(), literal(""))
+        sql_select(literal("trigger"), _NO_ID, col(CardTrigger.trigger), day, _NO_AMOUNT, literal(""), _NO_SHOWN)
         .join(DiaryCard, col(DiaryCard.id) == CardTrigger.card_id)
         .where(*days),
-        sql_select(day, literal("mat"), col(MatDose.medication), null(), col(MatDose.taken))
+        sql_select(literal("mat"), _NO_ID, col(MatDose.medication), day, _NO_AMOUNT, col(MatDose.taken), _NO_SHOWN)
         .join(DiaryCard, col(DiaryCard.id) == MatDose.card_id)
         .where(*days),
-    )
+    ]
+
+
+def _details_from(rows) -> dict[date, Details]:
     use: dict[date, dict] = defaultdict(dict)
     triggers: dict[date, list[str]] = defaultdict(list)
     mat: dict[date, dict] = defaultdict(dict)
-    for when, kind, key, amount, text in session.execute(query):
+    for kind, _id, key, when, amount, text, _shown in rows:
         when = when if isinstance(when, date) else date.fromisoformat(when)
         if kind == "use":
             use[when][key] = (amount, text)
         elif kind == "trigger":
             triggers[when].append(key)
-        else:
+        elif kind == "mat":
             mat[when][key] = text
     found = {}
     for when in set(use) | set(triggers) | set(mat):
@@ -348,39 +371,68 @@ def counters(session: Session, actor: Actor, participant_id: int, *, now: dateti
     whether they have counters or not: a screen's cost must not depend on the data)."""
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ)
     today = user_today(session, participant_id, now)
+    query: Any = union_all(*_counter_parts(participant_id))
+    return _counters_from(session.execute(query), today)
+
+
+def _counter_parts(participant_id: int) -> list:
+    """The counters (kind "counter": a counter's day is its start) and the days of use since the
+    earliest of them (kind "used": a use row's day is its card's), in `_detail_parts`' layout."""
     earliest = (
         sql_select(func.min(col(RecoveryCounter.start_on)))
         .where(col(RecoveryCounter.participant_id) == participant_id)
         .scalar_subquery()
     )
-    # (kind, counter id, substance, day, shown): a counter's day is its start; a use row's the card's
-    listed: Any = sql_select(
-        literal("counter").label("kind"),
+    listed = sql_select(
+        literal("counter"),
         col(RecoveryCounter.id),
         col(RecoveryCounter.substance),
-        col(RecoveryCounter.start_on).label("day"),
+        col(RecoveryCounter.start_on),
+        _NO_AMOUNT,
+        _NO_TEXT,
         col(RecoveryCounter.shown),
     ).where(col(RecoveryCounter.participant_id) == participant_id)
-    acted = (
-        sql_select(literal("use"), null(), literal(clinical.COUNTER_ANY), col(DiaryCard.day), null())
-        .join(DiaryUrge, col(DiaryUrge.card_id) == DiaryCard.id)
+    # Whether the card's substance urge was acted on: a scalar subquery on the card's own urge rows, so
+    # every database searches the (card, target) index once per card. As a join (or an EXISTS, which
+    # PostgreSQL turns into one) PostgreSQL misjudged how many urges are acted on and read the whole
+    # diary_urge table of the clinic instead: 23-51 ms per Review, Today and My progress on the clinic
+    # of 2,000 (0.4 ms now), and ten times that at 20,000.
+    acted_on = (
+        sql_select(literal_column("1"))
+        .select_from(DiaryUrge)
         .join(DiaryTarget, col(DiaryTarget.id) == DiaryUrge.target_id)
         .where(
-            col(DiaryCard.participant_id) == participant_id,
-            col(DiaryCard.day) >= earliest,
+            col(DiaryUrge.card_id) == col(DiaryCard.id),
             col(DiaryTarget.key) == SUBSTANCE_TARGET,
             col(DiaryUrge.acted).is_(True),
         )
+        .correlate(DiaryCard)
+        .limit(1)
+        .scalar_subquery()
+    )
+    acted = sql_select(
+        literal("used"), _NO_ID, literal(clinical.COUNTER_ANY), col(DiaryCard.day), _NO_AMOUNT, _NO_TEXT, _NO_SHOWN
+    ).where(
+        col(DiaryCard.participant_id) == participant_id,
+        col(DiaryCard.day) >= earliest,
+        acted_on.is_not(None),
     )
     named = (
-        sql_select(literal("use"), null(), col(SubstanceUse.substance), col(DiaryCard.day), null())
+        sql_select(
+            literal("used"), _NO_ID, col(SubstanceUse.substance), col(DiaryCard.day), _NO_AMOUNT, _NO_TEXT, _NO_SHOWN
+        )
         .join(DiaryCard, col(DiaryCard.id) == SubstanceUse.card_id)
         .where(col(DiaryCard.participant_id) == participant_id, col(DiaryCard.day) >= earliest)
     )
+    return [listed, named, acted]
+
+
+def _counters_from(rows, today: date) -> list[Counter]:
     used: dict[str, set[date]] = defaultdict(set)
     found: list[tuple[int, str, date, bool]] = []
-    query: Any = union_all(listed, named, acted)
-    for kind, counter_id, substance, day, shown in session.execute(query):
+    for kind, counter_id, substance, day, _amount, _text, shown in rows:
+        if kind not in ("counter", "used"):
+            continue  # (a detail row, read in the same statement by `panel`)
         day = day if isinstance(day, date) else date.fromisoformat(day)
         if kind == "counter":
             found.append((counter_id, substance, day, bool(shown)))
@@ -857,9 +909,14 @@ def panel(session: Session, actor: Actor, participant_id: int, since: date, toda
     options = options_for(session, participant_id)
     if options is None:
         return None
+    # counters() and details_between(), each authorized (and audited) as they are, read in one statement.
+    authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ)
+    authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ, ref=f"{since}..{today}")
+    query: Any = union_all(*_counter_parts(participant_id), *_detail_parts(participant_id, since, today))
+    rows = session.execute(query).all()
     return Panel(
-        counters(session, actor, participant_id),
-        details_between(session, actor, participant_id, since, today),
+        _counters_from(rows, user_today(session, participant_id)),
+        _details_from(rows),
         trigger_counts(session, actor, participant_id, since, today),
         options,
     )

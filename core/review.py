@@ -12,15 +12,16 @@ the README's Performance section).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, literal_column, or_, union_all
+from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
 from core import (
-    aftercare,
     alerts,
     attendance,
     checkups,
@@ -33,12 +34,25 @@ from core import (
     screeners,
     sharing,
 )
-from core.access import Action, Actor, Category, authorize
+from core.access import Action, Actor, Category, authorize, require_role
 from core.accounts import PersonRef, caseload_for
 from core.checkups import Past  # (the Review has a field named checkups)
 from core.enrolment import Standing, standing
 from core.goals import GoalView, RatingView  # (the Review has a field named goals)
-from core.models import Checkup
+from core.models import (
+    AftercarePlanVersion,
+    Alert,
+    AppUser,
+    Attendance,
+    CaseloadAssignment,
+    Checkup,
+    GoalRating,
+    OutboxMessage,
+    Role,
+    TreatmentGoal,
+    id_of,
+    table_of,
+)
 from core.practice import HomeworkView, PracticeView, ThoughtView  # (the Review has a field named practice)
 from core.program import ProgramSettings, program_of, user_today, user_zone
 from core.safety import Plan  # (the aftercare plan has the safety plan's shape)
@@ -134,11 +148,12 @@ def review_of(
         week = diary.cards_between(session, actor, participant_id, week_start, week_end)
         cards = diary.cards_between(session, actor, participant_id, since, today)
     program = program_of(session, actor)
-    history = alerts.history(session, actor, participant_id)
-    plan = goals.board(session, actor, participant_id, today)  # goals and their ratings: one query
+    history, notices = _alerts_and_notices(session, actor, participant_id)
+    plan, aftercare_plan, sessions = _plan_and_attendance(session, actor, participant_id, since, today)
     past = _checkups_and_screeners(
         session, actor, participant_id, since, bool(program and program.substance_use_tracking)
     )
+    done = practice.practice_and_thoughts(session, actor, participant_id, since, today)  # one statement
     return Review(
         participant_id=participant_id,
         today=today,
@@ -151,17 +166,17 @@ def review_of(
         craving_on=bool(program and program.substance_use_tracking),
         checkups=past[0],
         screeners=past[1],
-        attendance=attendance.history(session, actor, participant_id, since, today),
+        attendance=sessions,
         homework=practice.homework_for(session, actor, participant_id),
         participant_today=user_today(session, participant_id),
-        practice=practice.practice_between(session, actor, participant_id, since, today),
-        thought_records=practice.thought_records(session, actor, participant_id, since, today),
+        practice=done[0],
+        thought_records=done[1],
         family=sharing.family_of(session, actor, participant_id),
         alerts=history,
-        notices=notify.alert_notices(session, actor, [a.id for a in history if a.id is not None]),
+        notices=notices,
         goals=plan.goals,
         goal_ratings=plan.ratings,
-        aftercare=aftercare.current_plan(session, actor, participant_id),
+        aftercare=aftercare_plan,
         recovery=recovery.panel(session, actor, participant_id, since, today),
         standing=standing(session, actor, participant_id, today),
     )
@@ -186,3 +201,116 @@ def _checkups_and_screeners(
         )
     rows = session.exec(query.order_by(col(Checkup.day), col(Checkup.id))).all()
     return checkups.pasts_of(rows, kinds), (screeners.pasts_of(rows) if substance_use else {})
+
+
+def _alerts_and_notices(
+    session: Session, actor: Actor, participant_id: int
+) -> tuple[list[alerts.PastAlert], dict[int, list[notify.Notice]]]:
+    """`alerts.history` and, for those alerts, `notify.alert_notices` (each asked of the gate as those
+    do), in one statement: every alert, newest first, outer-joined to the emails and escalations sent
+    (or tried) about it, oldest first, for the therapist's own caseload only."""
+    authorize(session, actor, participant_id, Category.ALERTS, Action.READ)
+    require_role(session, actor, Role.THERAPIST, what="alerts")
+    acker, who = table_of(AppUser).alias("acker"), table_of(AppUser).alias("who")
+    theirs = (
+        core_select(col(CaseloadAssignment.id))
+        .where(
+            col(CaseloadAssignment.participant_id) == col(Alert.participant_id),
+            col(CaseloadAssignment.therapist_id) == actor.id,
+        )
+        .exists()
+    )
+    rows = session.execute(
+        core_select(Alert, acker.c.name, OutboxMessage, who.c.name, who.c.is_clinical_lead)
+        .outerjoin(acker, acker.c.id == col(Alert.acknowledged_by_id))
+        .outerjoin(OutboxMessage, and_(col(OutboxMessage.alert_id) == col(Alert.id), theirs))
+        .outerjoin(who, who.c.id == col(OutboxMessage.recipient_id))
+        .where(col(Alert.participant_id) == participant_id)
+        .order_by(
+            col(Alert.opened_at).desc(), col(Alert.id).desc(), col(OutboxMessage.created_at), col(OutboxMessage.id)
+        )
+    ).all()
+    history: list[alerts.PastAlert] = []
+    notices: dict[int, list[notify.Notice]] = defaultdict(list)
+    for alert, acknowledged_by, message, name, lead in rows:
+        if not history or history[-1].id != alert.id:
+            history.append(alerts.past_alert(alert, acknowledged_by))
+        if message is not None:
+            notices[id_of(alert)].append(notify.notice_of(message, name, lead, actor.id))
+    return history, notices
+
+
+def _plan_and_attendance(
+    session: Session, actor: Actor, participant_id: int, since: date, today: date
+) -> tuple[goals.Board, Plan | None, list[attendance.SessionRecord]]:
+    """`goals.board`, `aftercare.current_plan` (as the care team reads it) and `attendance.history`
+    from `since` to `today`, each category asked of the gate (and audited) as those do, in one
+    statement: three rows of a constant table, the first outer-joined to the goals on the plan and
+    their ratings, the second to the newest aftercare plan and who wrote it, the third to the sessions
+    (each side an index search on the participant)."""
+    authorize(session, actor, participant_id, Category.GOALS, Action.READ)
+    authorize(session, actor, participant_id, Category.GOAL_RATINGS, Action.READ)
+    authorize(session, actor, participant_id, Category.AFTERCARE, Action.READ)
+    authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, ref=f"{since}..{today}")
+    side = union_all(*(core_select(literal_column(str(n)).label("side")) for n in (1, 2, 3))).subquery("side")
+    newest = (
+        core_select(func.max(col(AftercarePlanVersion.version)))
+        .where(col(AftercarePlanVersion.participant_id) == participant_id)
+        .scalar_subquery()
+    )
+    author = table_of(AppUser).alias("author")
+    rows = session.execute(
+        core_select(
+            TreatmentGoal,
+            col(GoalRating.week_start),
+            col(GoalRating.rating),
+            AftercarePlanVersion,
+            author.c.name,
+            col(Attendance.day),
+            col(Attendance.session_kind),
+            col(Attendance.status),
+        )
+        .select_from(side)
+        .outerjoin(
+            TreatmentGoal,
+            and_(
+                side.c.side == 1,
+                col(TreatmentGoal.participant_id) == participant_id,
+                col(TreatmentGoal.retired_at).is_(None),
+            ),
+        )
+        .outerjoin(GoalRating, col(GoalRating.goal_id) == col(TreatmentGoal.id))
+        .outerjoin(
+            AftercarePlanVersion,
+            and_(
+                side.c.side == 2,
+                col(AftercarePlanVersion.participant_id) == participant_id,
+                col(AftercarePlanVersion.version) == newest,
+            ),
+        )
+        .outerjoin(author, author.c.id == col(AftercarePlanVersion.created_by_id))
+        .outerjoin(
+            Attendance,
+            and_(
+                side.c.side == 3,
+                col(Attendance.participant_id) == participant_id,
+                col(Attendance.day) >= since,
+                col(Attendance.day) <= today,
+            ),
+        )
+    ).all()
+    board = goals.board_from([(goal, week, rating) for goal, week, rating, *_ in rows if goal is not None], today)
+    plan = next(
+        (
+            Plan(version.version, version.content, version.created_at, by)
+            for *_, version, by, _day, _kind, _status in rows
+            if version is not None and by is not None
+        ),
+        None,
+    )
+    sessions = sorted(
+        (attendance.SessionRecord(day, kind, status) for *_, day, kind, status in rows if day is not None),
+        key=lambda r: r.session_kind,
+    )
+    sessions.sort(key=lambda r: r.day, reverse=True)  # (stable: newest day first, then by kind, as history)
+    return board, plan, sessions

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core import accounts, auth
+from core import access, accounts, auth
 from core.access import Actor
 from core.config import settings
 from core.db import session_scope
@@ -164,7 +164,9 @@ def current_actor() -> Actor | None:
         user_id = st.session_state.get(USER_ID)
         actor = None
         if user_id is not None:
-            user = session.get(AppUser, user_id)
+            # One read of the account, which also hands the gate what it knows of this person for
+            # the rest of the rerun (core.access.person_for_login): the gate does not read them again.
+            user = access.person_for_login(session, user_id)
             if auth.session_is_current(user, st.session_state.get(SESSION_VERSION), demo_mode=config.demo_mode):
                 st.session_state[MUST_CHOOSE] = user.must_change_password
                 i18n.remember_account(user.role, user.language)

@@ -63,15 +63,22 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # draw from (the card, its urges, its use/triggers/MAT): 25 -> 17. No check-ups, screeners,
     # homework, goals, schedule or counters: the page around the card is not drawn again.
     "Diary save": ("alex", "pages/today.py", 17),
-    "Today": ("alex", "pages/today.py", 15),
-    "My progress": ("alex", "pages/progress.py", 14),  # + goals and ratings (one query)
-    "My cards": ("alex", "pages/my_cards.py", 6),
+    # #22's seventh slice: the login check's read of the account (ui.auth.current_actor, every rerun)
+    # carries what the gate knows of that person (core.access.person_for_login), so the gate does not
+    # read the acting person again, nor does their zone's read (core.program.user_zone, from the gate's
+    # facts): one statement less on every page run (Alerts and Family home two: their zone was a read of
+    # its own), Caseload 4 -> 3, Today 15 -> 14, My progress 14 -> 13, My cards 6 -> 5, Review 21 -> 20,
+    # Alerts 7 -> 5, Family home 15 -> 13. The save keeps 17: its card run checks the login in a unit of
+    # work of its own (ui.diary.start_card_run), and the save's gate reads the person in the next.
+    "Today": ("alex", "pages/today.py", 14),
+    "My progress": ("alex", "pages/progress.py", 13),  # + goals and ratings (one query)
+    "My cards": ("alex", "pages/my_cards.py", 5),
     # + the discharged, who leave the list but stay findable (one query, core.enrolment.discharged_caseload)
     # #22's sixth slice: the caseload is one statement (each person's row with correlated subqueries
     # for their cards, check-ups and alerts; it was four), the discharged are counted in it and their
     # list is read only when "Discharged (n)" is opened, and the therapist's day (their zone) comes
     # from the gate's read of them: 9 -> 4 (the login check, the gate, the caseload, the audit INSERT).
-    "Caseload": ("dr.chen", "pages/caseload.py", 4),
+    "Caseload": ("dr.chen", "pages/caseload.py", 3),
     # + the AUDIT-C/DAST-10 screeners (one query); + goals and ratings (one); + the aftercare plan (one);
     # + recovery (#20): the program's options, the counters (two, always), the cards' use/triggers/MAT
     # (one UNION), the triggers map (cards, practice): six; + where they are in the program (one query,
@@ -81,9 +88,16 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # from the program's cached settings, the triggers map's two counts are one UNION ALL, the
     # check-ups and the screeners one read of their table, the family and their consents one outer
     # join, and the shared reads above (homework, counters): 31 -> 21.
-    "Review": ("dr.chen", "pages/review.py", 21),
-    "Alerts": ("dr.chen", "pages/alerts.py", 7),  # + who was emailed about each alert (one query)
-    "Family home": ("pat.morgan", "pages/family.py", 15),
+    # Seventh slice: + the login check's read is the gate's (above): 21 -> 20; the practice log and the
+    # thought records in one statement (core.practice.practice_and_thoughts: a two-row constant table
+    # outer-joined to each), the days-in-recovery counters and the cards' use/triggers/MAT in one
+    # UNION ALL (core.recovery.panel): 20 -> 18; the goals and their ratings, the newest aftercare plan and
+    # the sessions in one statement (core.review._plan_and_attendance: a three-row constant table
+    # outer-joined to each): 18 -> 16. (And the alerts with their notices, core.review._alerts_and_notices:
+    # one statement whether the participant has alerts or not; it was two when they had some.)
+    "Review": ("dr.chen", "pages/review.py", 16),
+    "Alerts": ("dr.chen", "pages/alerts.py", 5),  # + who was emailed about each alert (one query)
+    "Family home": ("pat.morgan", "pages/family.py", 13),
 }
 READ_ONLY = set(SCREENS) - {"Diary save"}
 

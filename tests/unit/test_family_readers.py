@@ -82,6 +82,7 @@ RECORD_READERS = {
     "practice.homework_for": lambda s, a, p: practice.homework_for(s, a, p),
     "practice.practice_between": lambda s, a, p: practice.practice_between(s, a, p, WEEK_AGO, TODAY),
     "practice.practice_csv": lambda s, a, p: practice.practice_csv(s, a, p),
+    "practice.practice_and_thoughts": lambda s, a, p: practice.practice_and_thoughts(s, a, p, WEEK_AGO, TODAY),
     "practice.thought_records": lambda s, a, p: practice.thought_records(s, a, p),
     "program.participant_overview": lambda s, a, p: program.participant_overview(s, a, p),
     "report.progress_report": lambda s, a, p: report.progress_report(s, a, p, TODAY),
