@@ -60,6 +60,27 @@ def phase(name: str, people, action, pid: int) -> None:
     )
 
 
+def _spy(path: str, pid: int):
+    import subprocess
+
+    recorder = subprocess.Popen(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-o", path]
+        + ["--format", "raw", "-r", "200", "--nonblocking"]
+        + os.environ.get("BENCH_PROBE_SPY_ARGS", "").split(),  # e.g. "--gil": the interpreter's own CPU
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)  # py-spy attaching
+    return recorder
+
+
+def _stop(recorder) -> None:
+    import signal
+
+    recorder.send_signal(signal.SIGINT)
+    recorder.wait(30)
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     url = os.environ.get("BENCH_PROBE_URL")
@@ -109,24 +130,19 @@ def main() -> None:
         def rerun(person, _i):
             server._post(srv.url, {"session_id": person.session, "widget_state": {}})
 
-        spy = os.environ.get("BENCH_PROBE_SPY")  # a file: py-spy's collapsed stacks of the server, all phases
-        if spy:
-            import signal
-            import subprocess
-
-            recorder = subprocess.Popen(
-                [str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(srv.proc.pid), "-o", spy]
-                + ["--format", "raw", "-r", "50", "--nonblocking"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(1)  # py-spy attaching
-        phase("login", people, log_in, srv.proc.pid)
-        phase("save", people, save, srv.proc.pid)
-        phase("rerun", people, rerun, srv.proc.pid)
-        if spy:
-            recorder.send_signal(signal.SIGINT)
-            recorder.wait(30)
+        # BENCH_PROBE_SPY=file: py-spy's raw (collapsed) stacks of the server over all three phases, or
+        # over one of them with BENCH_PROBE_SPY_PHASE=login|save|rerun.
+        spy, only = os.environ.get("BENCH_PROBE_SPY"), os.environ.get("BENCH_PROBE_SPY_PHASE")
+        recorder = None
+        for name, action in (("login", log_in), ("save", save), ("rerun", rerun)):
+            if spy and recorder is None and only in (None, name):
+                recorder = _spy(spy, srv.proc.pid)
+            phase(name, people, action, srv.proc.pid)
+            if recorder is not None and only == name:
+                _stop(recorder)
+                recorder = None
+        if recorder is not None:
+            _stop(recorder)
     finally:
         srv.stop()
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from core import clinical, i18n, inputs, recovery, screening
 from core.access import REFUSED_MESSAGE, Action, Actor, Category, authorize, known_person, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
-from core.db import insert_statement, rerun_memo, upsert
+from core.db import insert_statement, rerun_memo
 from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_, _
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, id_of, utcnow
@@ -99,6 +99,13 @@ class SaveResult:
     created: bool
     late: bool
     risk: RiskOutcome = NO_RISK  # what the card's answers routed to the therapist
+    # The card as it was written: what reading it back would give for the card's own fields (the
+    # card's form draws from it), without the round trips.
+    stored: CardView | None = None
+    today: date | None = None  # the participant's today as the save saw it (a rollover is the caller's)
+    # The days with a card in the `recent_days` before `today`, the saved one included, read in the
+    # save's own transaction when asked for (the streak said beside "Saved"), else empty.
+    days_with_cards: frozenset[date] = frozenset()
 
     @property
     def risks(self) -> list[str]:
@@ -438,12 +445,19 @@ def save_card(
     card: CardInput,
     now: datetime | None = None,
     language: str = i18n.ENGLISH,
+    recent_days: int = 0,
 ) -> SaveResult:
     """Create or update the card for `day`, and route its risk answers to the therapist.
 
     Risk is routed whatever else is wrong with the form: a card refused for a missing mood still
     opens (or updates) the alert from its urges and note, and the refusal carries what was routed
     (IncompleteWithRisk), so the participant sees the crisis lines while they finish the card.
+
+    One transaction and one commit: the card, its urges and details, the alert, and (`recent_days`
+    > 0) the days with a card in that many days before today, for the streak (an indexed read of at
+    most that many dates, audited as a read, made before the commit so that the save's events are
+    one INSERT in that commit). The card as written comes back in the result (`stored`): nothing is
+    read back.
     """
     authorize(
         session, actor, participant_id, Category.DIARY, Action.WRITE, ref=day.isoformat() if inputs.is_day(day) else ""
@@ -503,13 +517,9 @@ def save_card(
         raise ValidationError.one("form", "This form is out of date; open it again.")
     card = clean
 
-    existed = (
-        session.exec(
-            select(DiaryCard.id).where(DiaryCard.participant_id == participant_id, DiaryCard.day == day)
-        ).first()
-        is not None
-    )
     emotions = {key: card.emotions.get(key) for key in clinical.EMOTIONS}
+    skills = list(dict.fromkeys(card.skills))
+    note, language = card.note.strip(), i18n.normalise(language)
     values = dict(
         participant_id=participant_id,
         day=day,
@@ -518,26 +528,39 @@ def save_card(
         craving=card.craving,
         sleep_hours=card.sleep_hours,
         medication=card.medication,
-        skills=list(dict.fromkeys(card.skills)),
-        note=card.note.strip(),
+        skills=skills,
+        note=note,
         late=day < today,
-        language=i18n.normalise(language),
+        language=language,
         created_at=now,
         updated_at=now,
     )
-    card_id = upsert(
-        session,
-        DiaryCard,
-        values,
-        conflict=["participant_id", "day"],
-        update=[*emotions, "mood", "craving", "sleep_hours", "medication", "skills", "note", "language", "updated_at"],
-    )
+    # A new card is one statement (most saves are a day's first); a card already there, a second one
+    # that updates it. A double tap or two devices make one card all the same: the insert does
+    # nothing where the card exists (it waits for another transaction's insert of it to commit).
+    made = session.execute(
+        insert_statement(session)(DiaryCard)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["participant_id", "day"])
+        .returning(col(DiaryCard.id), col(DiaryCard.late))
+    ).first()
+    created = made is not None
+    if made is None:  # the card was there: its answers change, its day's `late` and creation stay
+        changed = {c: values[c] for c in [*emotions, "mood", "craving", "sleep_hours", "medication", "skills"]}
+        made = session.execute(
+            update(DiaryCard)
+            .where(col(DiaryCard.participant_id) == participant_id, col(DiaryCard.day) == day)
+            .values(**changed, note=note, language=language, updated_at=now)
+            .returning(col(DiaryCard.id), col(DiaryCard.late))
+        ).one()
+    card_id, late = made
     by_key = {t.key: t for t in targets}
-    if card.urges:  # every urge in one statement (an upsert: a double tap saves once)
+    urges = {key: (urge, bool(acted)) for key, (urge, acted) in card.urges.items()}
+    if urges:  # every urge in one statement (an upsert: a double tap saves once)
         urge_rows = insert_statement(session)(DiaryUrge).values(
             [
-                {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": bool(acted)}
-                for key, (urge, acted) in card.urges.items()
+                {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": acted}
+                for key, (urge, acted) in urges.items()
             ]
         )
         session.execute(
@@ -550,7 +573,7 @@ def save_card(
         session,
         card_id,
         recovery.Details(card.use, tuple(card.triggers), card.mat),  # type: ignore[arg-type]
-        new_card=not existed,
+        new_card=created,
     )
     risk = route(
         session,
@@ -562,8 +585,29 @@ def save_card(
         latest=latest,
         now=now,
     )
+    recent = recent_days_with_cards(session, actor, participant_id, today, recent_days) if recent_days > 0 else set()
     session.commit()
-    return SaveResult(created=not existed, late=day < today, risk=risk)
+    stored = CardView(
+        day=day,
+        mood=card.mood,  # type: ignore[arg-type]  # (checked: a stored card has a mood)
+        emotions=emotions,
+        urges=urges,
+        craving=card.craving,
+        skills=skills,
+        sleep_hours=card.sleep_hours,
+        medication=card.medication,
+        note=note,
+        late=bool(late),
+        updated_at=now,
+        language=language,
+        # (in the order a read gives them)
+        use={k: card.use[k] for k in clinical.USE_KINDS if k in card.use},
+        triggers=[t for t in clinical.TRIGGERS if t in card.triggers],
+        mat=dict(card.mat),
+    )
+    return SaveResult(
+        created=created, late=day < today, risk=risk, stored=stored, today=today, days_with_cards=frozenset(recent)
+    )
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -624,10 +668,15 @@ def streak(days_with_cards: set[date], today: date) -> int:
     return count
 
 
+STREAK_DAYS = 60  # how far back a streak is counted
+
+
 def recent_days_with_cards(
-    session: Session, actor: Actor, participant_id: int, today: date, days: int = 60
+    session: Session, actor: Actor, participant_id: int, today: date, days: int = STREAK_DAYS
 ) -> set[date]:
-    authorize(session, actor, participant_id, Category.DIARY, Action.READ)
+    authorize(
+        session, actor, participant_id, Category.DIARY, Action.READ, ref=f"{today - timedelta(days=days - 1)}..{today}"
+    )
     return set(
         session.exec(
             select(col(DiaryCard.day)).where(
