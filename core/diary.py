@@ -12,14 +12,17 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated
 
+from sqlalchemy import bindparam
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select, update
 
 from core import clinical, i18n, inputs, recovery, screening
 from core.access import REFUSED_MESSAGE, Action, Actor, Category, authorize, known_person, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
-from core.db import insert_statement, rerun_memo
+from core.db import rerun_memo
 from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_, _
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, id_of, utcnow
@@ -436,6 +439,39 @@ def validate(
 # --- writing -------------------------------------------------------------------------------
 
 
+# What a later save of a day's card changes (its day, `late` and creation stay the first save's).
+_CHANGED = (*clinical.EMOTIONS, "mood", "craving", "sleep_hours", "medication", "skills", "note", "language")
+_CHANGED += ("updated_at",)
+
+
+@lru_cache(maxsize=2)
+def _card_statements(dialect: str):
+    """The save's statements, built once per database dialect (every save sends the same ones with its
+    own values: building a statement's values and its ON CONFLICT clause anew was a good part of a
+    save's CPU). The card's INSERT takes the card's values as parameters; its UPDATE `new_<column>`
+    and the card's participant and day; the urges' upsert gets its rows with `.values()`."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    made_new = (
+        insert(DiaryCard)
+        .on_conflict_do_nothing(index_elements=["participant_id", "day"])
+        .returning(col(DiaryCard.id), col(DiaryCard.late))
+    )
+    made_changed = (
+        update(DiaryCard)
+        .where(
+            col(DiaryCard.participant_id) == bindparam("card_participant"),
+            col(DiaryCard.day) == bindparam("card_day"),
+        )
+        .values({c: bindparam(f"new_{c}") for c in _CHANGED})
+        .returning(col(DiaryCard.id), col(DiaryCard.late))
+    )
+    urges = insert(DiaryUrge)
+    urges = urges.on_conflict_do_update(
+        index_elements=["card_id", "target_id"], set_={"urge": urges.excluded.urge, "acted": urges.excluded.acted}
+    )
+    return made_new, made_changed, urges
+
+
 def save_card(
     session: Session,
     actor: Actor,
@@ -538,35 +574,22 @@ def save_card(
     # A new card is one statement (most saves are a day's first); a card already there, a second one
     # that updates it. A double tap or two devices make one card all the same: the insert does
     # nothing where the card exists (it waits for another transaction's insert of it to commit).
-    made = session.execute(
-        insert_statement(session)(DiaryCard)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["participant_id", "day"])
-        .returning(col(DiaryCard.id), col(DiaryCard.late))
-    ).first()
+    made_new, made_changed, urge_rows = _card_statements(session.get_bind().dialect.name)
+    made = session.execute(made_new, values).first()
     created = made is not None
     if made is None:  # the card was there: its answers change, its day's `late` and creation stay
-        changed = {c: values[c] for c in [*emotions, "mood", "craving", "sleep_hours", "medication", "skills"]}
-        made = session.execute(
-            update(DiaryCard)
-            .where(col(DiaryCard.participant_id) == participant_id, col(DiaryCard.day) == day)
-            .values(**changed, note=note, language=language, updated_at=now)
-            .returning(col(DiaryCard.id), col(DiaryCard.late))
-        ).one()
+        changed = {f"new_{c}": values[c] for c in _CHANGED}
+        made = session.execute(made_changed, {**changed, "card_participant": participant_id, "card_day": day}).one()
     card_id, late = made
     by_key = {t.key: t for t in targets}
     urges = {key: (urge, bool(acted)) for key, (urge, acted) in card.urges.items()}
     if urges:  # every urge in one statement (an upsert: a double tap saves once)
-        urge_rows = insert_statement(session)(DiaryUrge).values(
-            [
-                {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": acted}
-                for key, (urge, acted) in urges.items()
-            ]
-        )
         session.execute(
-            urge_rows.on_conflict_do_update(
-                index_elements=["card_id", "target_id"],
-                set_={"urge": urge_rows.excluded.urge, "acted": urge_rows.excluded.acted},
+            urge_rows.values(
+                [
+                    {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": acted}
+                    for key, (urge, acted) in urges.items()
+                ]
             )
         )
     recovery.save_details(
