@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Any
 
 from sqlalchemy import bindparam
+from sqlalchemy import select as sql_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select, update
 
@@ -160,7 +161,7 @@ def _rule_columns(rule: clinical.TargetRule) -> dict:
     }
 
 
-def _rule_of(row: DiaryTarget) -> clinical.TargetRule:
+def _rule_of(row: Any) -> clinical.TargetRule:  # (a DiaryTarget, or a row of its columns)
     if row.key in clinical.SAFETY_TARGETS:  # fixed clinical rules, whatever is stored
         return clinical.DEFAULT_TARGET_RULES[row.key]
     stored = clinical.rule_from_settings(row.alert_min_urge, row.alert_urge_severity, row.alert_acted_severity)
@@ -172,14 +173,27 @@ def _rule_of(row: DiaryTarget) -> clinical.TargetRule:
     return stored
 
 
-def _target(row: DiaryTarget) -> Target:
+def _target(row: Any) -> Target:  # (a DiaryTarget, or a row of its columns)
     return Target(id_of(row), row.key, row.label, row.active, _rule_of(row))
 
 
+_TARGET_COLUMNS = (
+    col(DiaryTarget.id),
+    col(DiaryTarget.key),
+    col(DiaryTarget.label),
+    col(DiaryTarget.active),
+    col(DiaryTarget.alert_min_urge),
+    col(DiaryTarget.alert_urge_severity),
+    col(DiaryTarget.alert_acted_severity),
+)
+
+
 def targets_for(session: Session, program_id: int | None, *, include_retired: bool = False) -> list[Target]:
+    # The columns a Target is made of, as plain rows (no ORM objects to build and track: read on every
+    # page run of Today and in every save).
     query = (
-        select(DiaryTarget)
-        .where(DiaryTarget.program_id == program_id)
+        sql_select(*_TARGET_COLUMNS)
+        .where(col(DiaryTarget.program_id) == program_id)
         .order_by(col(DiaryTarget.position), col(DiaryTarget.id))
     )
     if not include_retired:
@@ -187,7 +201,9 @@ def targets_for(session: Session, program_id: int | None, *, include_retired: bo
     # Once per rerun (the program's configuration, not participant data): a save reads them to check
     # the card, after the page read them to draw it.
     return list(
-        rerun_memo(session, ("targets", program_id, include_retired), lambda: [_target(t) for t in session.exec(query)])
+        rerun_memo(
+            session, ("targets", program_id, include_retired), lambda: [_target(t) for t in session.execute(query)]
+        )
     )
 
 
