@@ -103,8 +103,10 @@ class SaveResult:
     created: bool
     late: bool
     risk: RiskOutcome = NO_RISK  # what the card's answers routed to the therapist
-    # The card as it was written: what reading it back would give for the card's own fields (the
-    # card's form draws from it), without the round trips.
+    # The card as it was written: what reading it back would give (the card's form draws from it),
+    # without the round trips. Its urges are the ones this save wrote: the card's form sends every
+    # behaviour on the card; an answer for a behaviour no longer on it (retired) stays in the database
+    # and a read would give it too, but the form neither draws nor sends it.
     stored: CardView | None = None
     today: date | None = None  # the participant's today as the save saw it (a rollover is the caller's)
     # The days with a card in the `recent_days` before `today`, the saved one included, read in the
