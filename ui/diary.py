@@ -186,7 +186,23 @@ def _tap_save(
     when the save changed something drawn outside it."""
     base = draft_for(day) or (existing.as_input() if existing else CardInput(mood=None))
     st.session_state[TAPPED] = (day, _answers_in_state(day, targets, modules, craving_on, base, options) or base)
-    st.rerun(CARD_FRAGMENT)  # from a callback: this tap's run is the card's fragment alone
+    if not _in_the_cards_run():
+        st.rerun(CARD_FRAGMENT)  # from a callback: this tap's run is the card's fragment alone
+
+
+def _in_the_cards_run() -> bool:
+    """Whether this run already is the card's fragment alone (a browser's tap inside the card asks for
+    it). Naming it again from the callback would stop the run and start it afresh: a second start of a
+    run (its widget states, its new-session message) in every save, for the same run."""
+    from streamlit.errors import StreamlitAPIException
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    try:
+        wanted = ctx.fragment_storage.resolve_target(CARD_FRAGMENT) if ctx is not None else None
+    except (StreamlitAPIException, AttributeError):  # (no card drawn yet, or Streamlit changed: ask for it)
+        return False
+    return bool(wanted) and list(ctx.fragment_ids_this_run or []) == list(wanted)  # type: ignore[union-attr]
 
 
 def card_to_save() -> tuple[date, CardInput] | None:
