@@ -66,7 +66,7 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # (no second transaction, so no second read of the gate's facts and no second audit INSERT), and the
     # saved card comes back from the save as it was written (no read back of the card, its urges and its
     # use/triggers/MAT). The card exists here (the second save): its insert does nothing and an UPDATE
-    # changes it (a day's first save is the insert alone, one statement fewer): 17 -> 12.
+    # changes it (a day's first save is the insert alone, with no use/triggers/MAT to clear: 14 -> 8): 17 -> 12.
     "Diary save": ("alex", "pages/today.py", 12),
     "Today": ("alex", "pages/today.py", 15),
     "My progress": ("alex", "pages/progress.py", 14),  # + goals and ratings (one query)
