@@ -592,12 +592,16 @@ def save_card(
     # A new card is one statement (most saves are a day's first); a card already there, a second one
     # that updates it. A double tap or two devices make one card all the same: the insert does
     # nothing where the card exists (it waits for another transaction's insert of it to commit).
+    # (Sent as Core statements on the session's connection, in its transaction: every column written as
+    # given, None as NULL, and one compiled statement whatever is left unanswered; the ORM's bulk INSERT
+    # would leave out the None columns, a different statement for each pattern of blanks.)
     made_new, made_changed, urge_rows = _card_statements(session.get_bind().dialect.name)
-    made = session.execute(made_new, values).first()
+    connection = session.connection()
+    made = connection.execute(made_new, values).first()
     created = made is not None
     if made is None:  # the card was there: its answers change, its day's `late` and creation stay
         changed = {f"new_{c}": values[c] for c in _CHANGED}
-        made = session.execute(made_changed, {**changed, "card_participant": participant_id, "card_day": day}).one()
+        made = connection.execute(made_changed, {**changed, "card_participant": participant_id, "card_day": day}).one()
     card_id, late = made
     by_key = {t.key: t for t in targets}
     urges = {key: (urge, bool(acted)) for key, (urge, acted) in card.urges.items()}
