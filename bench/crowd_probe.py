@@ -7,11 +7,17 @@ Each phase is released by a barrier, so logins and saves are timed apart (the be
 releases everyone into login *and* save, so a save there also waits behind other people's logins).
 CPU seconds come from /proc/<pid>/stat: wall ≈ CPU means the one interpreter is the queue (the GIL),
 wall ≫ CPU means waiting on something else (a lock, the database).
+
+The agent API the probe drives the server with is part of what it measures: after every interaction
+the server builds a snapshot of the whole page for the caller, and each call is an HTTP request (a
+browser has one websocket and no snapshot). Profiled with yappi (BENCH_PROBE_YAPPI), that is about a
+fifth of a save's server CPU here.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import statistics
 import sys
 import tempfile
@@ -60,6 +66,25 @@ def phase(name: str, people, action, pid: int) -> None:
     )
 
 
+def _spy(path: str, pid: int):
+    import subprocess
+
+    recorder = subprocess.Popen(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid), "-o", path]
+        + ["--format", "raw", "-r", "200", "--nonblocking"]
+        + os.environ.get("BENCH_PROBE_SPY_ARGS", "").split(),  # e.g. "--gil": the interpreter's own CPU
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1)  # py-spy attaching
+    return recorder
+
+
+def _stop(recorder) -> None:
+    recorder.send_signal(signal.SIGINT)
+    recorder.wait(30)
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     url = os.environ.get("BENCH_PROBE_URL")
@@ -70,6 +95,14 @@ def main() -> None:
     else:
         clinic = databases.sqlite_clinic(2000).clinic
     env = server.server_env(url, COOKIE_KEY)
+    # BENCH_PROBE_YAPPI=file: yappi's CPU profile (all threads) of the server over the save phase (or
+    # BENCH_PROBE_YAPPI_PHASE=login|rerun), a pstats file; yappi slows the server about fivefold, so
+    # read it for shares, not times. Not a dependency: `pip install yappi`.
+    yappi_out = os.environ.get("BENCH_PROBE_YAPPI")
+    if yappi_out:
+        Path(yappi_out + ".done").unlink(missing_ok=True)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench" / "probe_site"), env.get("PYTHONPATH", "")])
+        env["YAPPI_OUT"] = yappi_out
     srv = server.AppServer(ROOT / "app.py", env, Path(tempfile.mkdtemp(prefix="iop-probe-logs-")))
     try:
         warm = server.Person(srv.url, clinic.participant)
@@ -109,24 +142,28 @@ def main() -> None:
         def rerun(person, _i):
             server._post(srv.url, {"session_id": person.session, "widget_state": {}})
 
-        spy = os.environ.get("BENCH_PROBE_SPY")  # a file: py-spy's collapsed stacks of the server, all phases
-        if spy:
-            import signal
-            import subprocess
-
-            recorder = subprocess.Popen(
-                [str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(srv.proc.pid), "-o", spy]
-                + ["--format", "raw", "-r", "50", "--nonblocking"],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            time.sleep(1)  # py-spy attaching
-        phase("login", people, log_in, srv.proc.pid)
-        phase("save", people, save, srv.proc.pid)
-        phase("rerun", people, rerun, srv.proc.pid)
-        if spy:
-            recorder.send_signal(signal.SIGINT)
-            recorder.wait(30)
+        # BENCH_PROBE_SPY=file: py-spy's raw (collapsed) stacks of the server over all three phases, or
+        # over one of them with BENCH_PROBE_SPY_PHASE=login|save|rerun.
+        spy, only = os.environ.get("BENCH_PROBE_SPY"), os.environ.get("BENCH_PROBE_SPY_PHASE")
+        recorder = None
+        for name, action in (("login", log_in), ("save", save), ("rerun", rerun)):
+            if spy and recorder is None and only in (None, name):
+                recorder = _spy(spy, srv.proc.pid)
+            if yappi_out and name == os.environ.get("BENCH_PROBE_YAPPI_PHASE", "save"):
+                os.kill(srv.proc.pid, signal.SIGUSR1)  # (bench/probe_site/sitecustomize.py)
+                time.sleep(0.5)
+                phase(name, people, action, srv.proc.pid)
+                os.kill(srv.proc.pid, signal.SIGUSR2)
+                while not Path(yappi_out + ".done").exists():
+                    time.sleep(0.2)
+                print(f"  yappi's CPU profile of the server over this phase: {yappi_out}")
+                continue
+            phase(name, people, action, srv.proc.pid)
+            if recorder is not None and only == name:
+                _stop(recorder)
+                recorder = None
+        if recorder is not None:
+            _stop(recorder)
     finally:
         srv.stop()
 

@@ -12,14 +12,18 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from functools import lru_cache
+from typing import Annotated, Any
 
-from sqlmodel import Session, col, select
+from sqlalchemy import bindparam
+from sqlalchemy import select as sql_select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select, update
 
 from core import clinical, i18n, inputs, recovery, screening
 from core.access import REFUSED_MESSAGE, Action, Actor, Category, authorize, known_person, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
-from core.db import insert_statement, rerun_memo, upsert
+from core.db import rerun_memo
 from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_, _
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, id_of, utcnow
@@ -99,6 +103,15 @@ class SaveResult:
     created: bool
     late: bool
     risk: RiskOutcome = NO_RISK  # what the card's answers routed to the therapist
+    # The card as it was written: what reading it back would give (the card's form draws from it),
+    # without the round trips. Its urges are the ones this save wrote: the card's form sends every
+    # behaviour on the card; an answer for a behaviour no longer on it (retired) stays in the database
+    # and a read would give it too, but the form neither draws nor sends it.
+    stored: CardView | None = None
+    today: date | None = None  # the participant's today as the save saw it (a rollover is the caller's)
+    # The days with a card in the `recent_days` before `today`, the saved one included, read in the
+    # save's own transaction when asked for (the streak said beside "Saved"), else empty.
+    days_with_cards: frozenset[date] = frozenset()
 
     @property
     def risks(self) -> list[str]:
@@ -150,7 +163,7 @@ def _rule_columns(rule: clinical.TargetRule) -> dict:
     }
 
 
-def _rule_of(row: DiaryTarget) -> clinical.TargetRule:
+def _rule_of(row: Any) -> clinical.TargetRule:  # (a DiaryTarget, or a row of its columns)
     if row.key in clinical.SAFETY_TARGETS:  # fixed clinical rules, whatever is stored
         return clinical.DEFAULT_TARGET_RULES[row.key]
     stored = clinical.rule_from_settings(row.alert_min_urge, row.alert_urge_severity, row.alert_acted_severity)
@@ -162,14 +175,27 @@ def _rule_of(row: DiaryTarget) -> clinical.TargetRule:
     return stored
 
 
-def _target(row: DiaryTarget) -> Target:
+def _target(row: Any) -> Target:  # (a DiaryTarget, or a row of its columns)
     return Target(id_of(row), row.key, row.label, row.active, _rule_of(row))
 
 
+_TARGET_COLUMNS = (
+    col(DiaryTarget.id),
+    col(DiaryTarget.key),
+    col(DiaryTarget.label),
+    col(DiaryTarget.active),
+    col(DiaryTarget.alert_min_urge),
+    col(DiaryTarget.alert_urge_severity),
+    col(DiaryTarget.alert_acted_severity),
+)
+
+
 def targets_for(session: Session, program_id: int | None, *, include_retired: bool = False) -> list[Target]:
+    # The columns a Target is made of, as plain rows (no ORM objects to build and track: read on every
+    # page run of Today and in every save).
     query = (
-        select(DiaryTarget)
-        .where(DiaryTarget.program_id == program_id)
+        sql_select(*_TARGET_COLUMNS)
+        .where(col(DiaryTarget.program_id) == program_id)
         .order_by(col(DiaryTarget.position), col(DiaryTarget.id))
     )
     if not include_retired:
@@ -177,7 +203,9 @@ def targets_for(session: Session, program_id: int | None, *, include_retired: bo
     # Once per rerun (the program's configuration, not participant data): a save reads them to check
     # the card, after the page read them to draw it.
     return list(
-        rerun_memo(session, ("targets", program_id, include_retired), lambda: [_target(t) for t in session.exec(query)])
+        rerun_memo(
+            session, ("targets", program_id, include_retired), lambda: [_target(t) for t in session.execute(query)]
+        )
     )
 
 
@@ -429,6 +457,39 @@ def validate(
 # --- writing -------------------------------------------------------------------------------
 
 
+# What a later save of a day's card changes (its day, `late` and creation stay the first save's).
+_CHANGED = (*clinical.EMOTIONS, "mood", "craving", "sleep_hours", "medication", "skills", "note", "language")
+_CHANGED += ("updated_at",)
+
+
+@lru_cache(maxsize=2)
+def _card_statements(dialect: str):
+    """The save's statements, built once per database dialect (every save sends the same ones with its
+    own values: building a statement's values and its ON CONFLICT clause anew was a good part of a
+    save's CPU). The card's INSERT takes the card's values as parameters; its UPDATE `new_<column>`
+    and the card's participant and day; the urges' upsert gets its rows with `.values()`."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    made_new = (
+        insert(DiaryCard)
+        .on_conflict_do_nothing(index_elements=["participant_id", "day"])
+        .returning(col(DiaryCard.id), col(DiaryCard.late))
+    )
+    made_changed = (
+        update(DiaryCard)
+        .where(
+            col(DiaryCard.participant_id) == bindparam("card_participant"),
+            col(DiaryCard.day) == bindparam("card_day"),
+        )
+        .values({c: bindparam(f"new_{c}") for c in _CHANGED})
+        .returning(col(DiaryCard.id), col(DiaryCard.late))
+    )
+    urges = insert(DiaryUrge)
+    urges = urges.on_conflict_do_update(
+        index_elements=["card_id", "target_id"], set_={"urge": urges.excluded.urge, "acted": urges.excluded.acted}
+    )
+    return made_new, made_changed, urges
+
+
 def save_card(
     session: Session,
     actor: Actor,
@@ -438,12 +499,19 @@ def save_card(
     card: CardInput,
     now: datetime | None = None,
     language: str = i18n.ENGLISH,
+    recent_days: int = 0,
 ) -> SaveResult:
     """Create or update the card for `day`, and route its risk answers to the therapist.
 
     Risk is routed whatever else is wrong with the form: a card refused for a missing mood still
     opens (or updates) the alert from its urges and note, and the refusal carries what was routed
     (IncompleteWithRisk), so the participant sees the crisis lines while they finish the card.
+
+    One transaction and one commit: the card, its urges and details, the alert, and (`recent_days`
+    > 0) the days with a card in that many days before today, for the streak (an indexed read of at
+    most that many dates, audited as a read, made before the commit so that the save's events are
+    one INSERT in that commit). The card as written comes back in the result (`stored`): nothing is
+    read back.
     """
     authorize(
         session, actor, participant_id, Category.DIARY, Action.WRITE, ref=day.isoformat() if inputs.is_day(day) else ""
@@ -503,13 +571,9 @@ def save_card(
         raise ValidationError.one("form", "This form is out of date; open it again.")
     card = clean
 
-    existed = (
-        session.exec(
-            select(DiaryCard.id).where(DiaryCard.participant_id == participant_id, DiaryCard.day == day)
-        ).first()
-        is not None
-    )
     emotions = {key: card.emotions.get(key) for key in clinical.EMOTIONS}
+    skills = list(dict.fromkeys(card.skills))
+    note, language = card.note.strip(), i18n.normalise(language)
     values = dict(
         participant_id=participant_id,
         day=day,
@@ -518,39 +582,43 @@ def save_card(
         craving=card.craving,
         sleep_hours=card.sleep_hours,
         medication=card.medication,
-        skills=list(dict.fromkeys(card.skills)),
-        note=card.note.strip(),
+        skills=skills,
+        note=note,
         late=day < today,
-        language=i18n.normalise(language),
+        language=language,
         created_at=now,
         updated_at=now,
     )
-    card_id = upsert(
-        session,
-        DiaryCard,
-        values,
-        conflict=["participant_id", "day"],
-        update=[*emotions, "mood", "craving", "sleep_hours", "medication", "skills", "note", "language", "updated_at"],
-    )
+    # A new card is one statement (most saves are a day's first); a card already there, a second one
+    # that updates it. A double tap or two devices make one card all the same: the insert does
+    # nothing where the card exists (it waits for another transaction's insert of it to commit).
+    # (Sent as Core statements on the session's connection, in its transaction: every column written as
+    # given, None as NULL, and one compiled statement whatever is left unanswered; the ORM's bulk INSERT
+    # would leave out the None columns, a different statement for each pattern of blanks.)
+    made_new, made_changed, urge_rows = _card_statements(session.get_bind().dialect.name)
+    connection = session.connection()
+    made = connection.execute(made_new, values).first()
+    created = made is not None
+    if made is None:  # the card was there: its answers change, its day's `late` and creation stay
+        changed = {f"new_{c}": values[c] for c in _CHANGED}
+        made = connection.execute(made_changed, {**changed, "card_participant": participant_id, "card_day": day}).one()
+    card_id, late = made
     by_key = {t.key: t for t in targets}
-    if card.urges:  # every urge in one statement (an upsert: a double tap saves once)
-        urge_rows = insert_statement(session)(DiaryUrge).values(
-            [
-                {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": bool(acted)}
-                for key, (urge, acted) in card.urges.items()
-            ]
-        )
+    urges = {key: (urge, bool(acted)) for key, (urge, acted) in card.urges.items()}
+    if urges:  # every urge in one statement (an upsert: a double tap saves once)
         session.execute(
-            urge_rows.on_conflict_do_update(
-                index_elements=["card_id", "target_id"],
-                set_={"urge": urge_rows.excluded.urge, "acted": urge_rows.excluded.acted},
+            urge_rows.values(
+                [
+                    {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": acted}
+                    for key, (urge, acted) in urges.items()
+                ]
             )
         )
     recovery.save_details(
         session,
         card_id,
         recovery.Details(card.use, tuple(card.triggers), card.mat),  # type: ignore[arg-type]
-        new_card=not existed,
+        new_card=created,
     )
     risk = route(
         session,
@@ -562,8 +630,29 @@ def save_card(
         latest=latest,
         now=now,
     )
+    recent = recent_days_with_cards(session, actor, participant_id, today, recent_days) if recent_days > 0 else set()
     session.commit()
-    return SaveResult(created=not existed, late=day < today, risk=risk)
+    stored = CardView(
+        day=day,
+        mood=card.mood,  # type: ignore[arg-type]  # (checked: a stored card has a mood)
+        emotions=emotions,
+        urges=urges,
+        craving=card.craving,
+        skills=skills,
+        sleep_hours=card.sleep_hours,
+        medication=card.medication,
+        note=note,
+        late=bool(late),
+        updated_at=now,
+        language=language,
+        # (in the order a read gives them)
+        use={k: card.use[k] for k in clinical.USE_KINDS if k in card.use},
+        triggers=[t for t in clinical.TRIGGERS if t in card.triggers],
+        mat=dict(card.mat),
+    )
+    return SaveResult(
+        created=created, late=day < today, risk=risk, stored=stored, today=today, days_with_cards=frozenset(recent)
+    )
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -624,10 +713,15 @@ def streak(days_with_cards: set[date], today: date) -> int:
     return count
 
 
+STREAK_DAYS = 60  # how far back a streak is counted
+
+
 def recent_days_with_cards(
-    session: Session, actor: Actor, participant_id: int, today: date, days: int = 60
+    session: Session, actor: Actor, participant_id: int, today: date, days: int = STREAK_DAYS
 ) -> set[date]:
-    authorize(session, actor, participant_id, Category.DIARY, Action.READ)
+    authorize(
+        session, actor, participant_id, Category.DIARY, Action.READ, ref=f"{today - timedelta(days=days - 1)}..{today}"
+    )
     return set(
         session.exec(
             select(col(DiaryCard.day)).where(

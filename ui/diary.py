@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from core import alerts, clinical, db, diary, recovery
+from core import alerts, clinical, db, diary
 from core.access import Actor
 from core.db import session_scope
 from core.diary import CardInput, CardView, Target
@@ -18,7 +18,7 @@ from core.errors import AccessDenied, ValidationError
 from core.program import user_today
 from core.recovery import SUBSTANCE_TARGET, CardOptions
 from core.skills import Module, skills_by_id
-from ui import auth, crisis, layout, risk
+from ui import auth, crisis, i18n, layout, risk
 from ui import recovery as recovery_ui
 from ui.forms import FieldErrors, over_limit, with_limits
 from ui.i18n import _, current, short_day, weekday
@@ -186,7 +186,23 @@ def _tap_save(
     when the save changed something drawn outside it."""
     base = draft_for(day) or (existing.as_input() if existing else CardInput(mood=None))
     st.session_state[TAPPED] = (day, _answers_in_state(day, targets, modules, craving_on, base, options) or base)
-    st.rerun(CARD_FRAGMENT)  # from a callback: this tap's run is the card's fragment alone
+    if not _in_the_cards_run():
+        st.rerun(CARD_FRAGMENT)  # from a callback: this tap's run is the card's fragment alone
+
+
+def _in_the_cards_run() -> bool:
+    """Whether this run already is the card's fragment alone (a browser's tap inside the card asks for
+    it). Naming it again from the callback would stop the run and start it afresh: a second start of a
+    run (its widget states, its new-session message) in every save, for the same run."""
+    from streamlit.errors import StreamlitAPIException
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    try:
+        wanted = ctx.fragment_storage.resolve_target(CARD_FRAGMENT) if ctx is not None else None
+    except (StreamlitAPIException, AttributeError):  # (no card drawn yet, or Streamlit changed: ask for it)
+        return False
+    return bool(wanted) and list(ctx.fragment_ids_this_run or []) == list(wanted)  # type: ignore[union-attr]
 
 
 def card_to_save() -> tuple[date, CardInput] | None:
@@ -281,6 +297,9 @@ def start_card_run(actor: Actor, *, page: str) -> Actor:
         return actor
     with db.unit_of_work():
         checked = auth.current_actor()
+    # This run's language, as app.py sets it for a page run: every text of the card is then one
+    # look-up, not a look into the session's state.
+    i18n.apply()
     if checked is None or checked.id != actor.id or auth.must_choose_password():
         tapped = card_to_save()
         if tapped is not None:
@@ -318,8 +337,13 @@ def _save_tapped(
                 on_card = {t.key for t in diary.targets_for(session, actor.program_id)}
             outcome = _save(actor, day, entered, today=today, saved=saved, options=options, page=page)
             _tap_done()
-            with session_scope() as session:  # (their zone is the gate's fact of this run: no query)
-                rolled_over = user_today(session, actor.id) != today
+            # The participant's today: as the save saw it (one transaction, no query), or, refused, as
+            # the gate read it for the refusal (their zone is its fact of this run).
+            now_today = outcome.today if outcome is not None else None
+            if now_today is None:
+                with session_scope() as session:
+                    now_today = user_today(session, actor.id)
+            rolled_over = now_today != today
     except AccessDenied as exc:
         # Refused by the gate (the refusal is on record: the unit wrote it as it rolled back), most
         # likely a discharge since the page was drawn: the page's guard, which this run skipped, decides
@@ -344,7 +368,7 @@ def _save_tapped(
     if outcome is None:  # refused: the marks and the draft are the card's own, unless risk was routed
         if st.session_state.get(risk.PENDING, {}).get("page") == page:
             st.rerun()
-    elif outcome or uses:
+    elif outcome.risk.risky or uses:
         st.rerun()
 
 
@@ -357,14 +381,25 @@ def _save(
     saved: dict[date, CardView],
     options: CardOptions | None,
     page: str,
-) -> bool | None:
+) -> diary.SaveResult | None:
     """Save the card in this run's unit of work: None if refused (the fields are marked, the draft
-    and widgets untouched, risk answers routed all the same), else whether it routed risk.
+    and widgets untouched, risk answers routed all the same), else what the save did.
 
-    A double tap saves once (the card is an upsert on participant and day) and says "Saved" once."""
+    A double tap saves once (the card is an upsert on participant and day) and says "Saved" once.
+    One transaction and one commit: the card and the days with a card for the streak come back from
+    the save (core.diary.save_card), and the saved card becomes the page's saved card for that day
+    as it was written (what a read back would give), so the card's next runs start from it."""
     with session_scope() as session:
         try:
-            result = diary.save_card(session, actor, participant_id=actor.id, day=day, card=entered, language=current())
+            result = diary.save_card(
+                session,
+                actor,
+                participant_id=actor.id,
+                day=day,
+                card=entered,
+                language=current(),
+                recent_days=diary.STREAK_DAYS,
+            )
         except ValidationError as exc:
             # Still marked after the crisis dialog closes; a note over the limit says how much to cut.
             st.session_state[f"card_errors_{day}"] = with_limits(
@@ -372,12 +407,8 @@ def _save(
             )
             risk.respond(actor, alerts.risk_of(exc), page=page)  # risk answers are routed all the same
             return None
-        streak = diary.streak(diary.recent_days_with_cards(session, actor, actor.id, today), today)
-        stored = diary.cards_between(session, actor, actor.id, day, day)
-        if options is not None:
-            stored = recovery.with_details(stored, recovery.details_between(session, actor, actor.id, day, day))
-    if stored:
-        saved[day] = stored[0]
+    if result.stored is not None:
+        saved[day] = result.stored
     st.session_state.pop(f"card_errors_{day}", None)
     forget_draft(day)
     risk.respond(actor, result.risk, page=page)
@@ -387,9 +418,9 @@ def _save(
         # A second tap of the same answers, before the first "Saved" was drawn, is the same save.
         "created": result.created or bool(said and said["day"] == day and said["created"]),
         "risky": result.risk.risky,
-        "streak": streak,
+        "streak": diary.streak(set(result.days_with_cards), today),
     }
-    return result.risk.risky
+    return result
 
 
 @contextmanager
@@ -478,13 +509,14 @@ def card_form(
         )
     ):
         skills: list[str] = []
+        names = skills_by_id(current())
         for module in modules:
             picked = st.pills(
                 module.name,
                 [s.id for s in module.skills],
                 selection_mode="multi",
                 default=[s.id for s in module.skills if s.id in chosen],
-                format_func=lambda sid: skills_by_id(current())[sid].name,
+                format_func=lambda sid: names[sid].name,
                 key=f"skills_{module.id}_{k}",
             )
             skills.extend(picked)

@@ -57,6 +57,27 @@ def _user(session, username: str) -> AppUser:
     return session.exec(select(AppUser).where(AppUser.username == username)).one()
 
 
+def test_a_save_in_spanish_is_drawn_and_stored_in_spanish_in_the_cards_run_alone(app, session):
+    """The card's run alone sets its language from the login check (as app.py does for a page run):
+    "Saved" in Spanish, the card stored as answered in Spanish, and a card already saved read the same."""
+    alex = _user(session, "alex")
+    alex.language = "es"
+    session.add(alex)
+    session.commit()
+    log_in(app, "alex")
+    day = today_key(app)
+    before = _runs(app)
+    _tap_save(app, day, mood=4)
+    assert _runs(app) == (before[0], before[1] + 1)  # the card's fragment alone
+    assert "Guardada. Gracias por registrarte hoy." in texts(app) and SAVED not in texts(app)
+    session.expire_all()
+    stored = session.exec(
+        select(DiaryCard).where(DiaryCard.participant_id == alex.id, DiaryCard.day == date.fromisoformat(day))
+    ).one()
+    assert (stored.mood, stored.language) == (4, "es")
+    assert "Save my card" not in [b.label for b in app.button]  # every label of the card in Spanish
+
+
 def test_a_common_save_is_the_cards_run_alone_and_draws_the_saved_card(app, session):
     log_in(app, "alex")
     day = today_key(app)

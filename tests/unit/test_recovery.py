@@ -41,6 +41,80 @@ def card_id(session, who, day=NOV23):
     return session.exec(select(DiaryCard.id).where(DiaryCard.participant_id == who.id, DiaryCard.day == day)).one()
 
 
+# --- the saved card handed back -------------------------------------------------------------------
+
+
+def _read_back(session, who, day):
+    views = diary.cards_between(session, who, who.id, day, day)
+    return recovery.with_details(views, recovery.details_between(session, who, who.id, day, day))[0]
+
+
+def _same_card(a, b) -> bool:
+    """Every field the card's form and its draft bookkeeping use (`updated_at` is the save's `now`)."""
+    from dataclasses import replace
+
+    return replace(a, updated_at=None) == replace(b, updated_at=None)
+
+
+def test_the_card_a_save_hands_back_is_the_card_a_read_gives(session, people):
+    """The card's run draws from what the save hands back (core.diary.SaveResult.stored), not from a
+    read of it: a new card, a late one, a change of it (its `late` kept), use cleared, each as a read
+    would give it, with its details (in the read's order) and its urges."""
+    people.program.mat_medications = ["buprenorphine", "naltrexone"]
+    session.add(people.program)
+    session.commit()
+    forget_programs()
+    quinn = people.participant()
+    late_day = NOV23 - timedelta(days=1)
+    first = save(
+        session,
+        quinn,
+        day=late_day,
+        urges={"suicidal_thoughts": (0, False), "self_harm": (1, False), "substance_use": (4, True)},
+        use={"otc": (None, None), "alcohol": (6, "drinks"), "opioids": (2, "pills")},
+        triggers=["lonely", "people", "lonely"],
+        mat={"naltrexone": "not_prescribed", "buprenorphine": "no"},
+        skills=["tipp", "wise_mind", "tipp"],
+        note="  spaces around  ",
+    )
+    assert first.created and first.late and first.stored is not None
+    assert _same_card(first.stored, _read_back(session, quinn, late_day))
+    assert first.stored.late and first.stored.note == "spaces around" and first.stored.skills == ["tipp", "wise_mind"]
+
+    # (the card's form sends every behaviour on the card; a read also gives a behaviour's answer that a
+    # save did not send, which this save left as it was)
+    everything = {"suicidal_thoughts": (0, False), "self_harm": (0, False), "substance_use": (1, False)}
+    changed = save(session, quinn, day=late_day, mood=2, note="changed", urges=everything, use={}, triggers=[], mat={})
+    assert not changed.created and changed.stored is not None
+    assert _same_card(changed.stored, _read_back(session, quinn, late_day))
+    assert changed.stored.late and changed.stored.mood == 2 and not changed.stored.use  # late kept, use cleared
+
+    today = diary.save_card(
+        session, quinn, participant_id=quinn.id, day=NOV23, card=card(), now=NY_EVENING, language="es"
+    )
+    assert today.created and not today.stored.late and today.stored.language == "es"
+    assert _same_card(today.stored, _read_back(session, quinn, NOV23))
+    assert today.today == NOV23 and today.days_with_cards == frozenset()  # (no streak asked for)
+
+    # A card made on its day and changed the next day stays on time (the first save's `late`).
+    on_time = NOV23 + timedelta(days=1)
+    save(session, quinn, day=on_time, now=NY_EVENING + timedelta(days=1))
+    next_day = save(session, quinn, day=on_time, now=NY_EVENING + timedelta(days=2), mood=9)
+    assert not next_day.created and next_day.late and not next_day.stored.late  # (late as a change, not as a card)
+    assert _same_card(next_day.stored, _read_back(session, quinn, on_time))
+
+
+def test_a_save_asked_for_the_streak_reads_the_days_with_cards_in_its_own_transaction(session, people):
+    quinn = people.participant()
+    for back in (3, 1):  # (each saved on its own day)
+        save(session, quinn, day=NOV23 - timedelta(days=back), now=NY_EVENING - timedelta(days=back))
+    result = diary.save_card(
+        session, quinn, participant_id=quinn.id, day=NOV23, card=card(), now=NY_EVENING, recent_days=diary.STREAK_DAYS
+    )
+    assert result.days_with_cards == {NOV23, NOV23 - timedelta(days=1), NOV23 - timedelta(days=3)}
+    assert diary.streak(set(result.days_with_cards), NOV23) == 2
+
+
 # --- use on the card -----------------------------------------------------------------------------
 
 
