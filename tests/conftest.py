@@ -4,8 +4,9 @@ seed, and small factories for tests that need one person.
 
 Pace: the schema and the demo are built once per session, as templates (`alembic upgrade head`,
 then `seed_demo`, exactly as `make run` builds them). Each test then gets a copy: a file copy on
-SQLite, `CREATE DATABASE … TEMPLATE …` on PostgreSQL. Tests stay isolated (every test writes to
-its own copy) without paying for migrations and the seed every time.
+SQLite; on PostgreSQL, this worker's copy of the template (`CREATE DATABASE … TEMPLATE …` once per
+worker), put back to the template after every test (PgPool). Tests stay isolated (every test starts
+from exactly the template) without paying for migrations and the seed every time.
 
 Workers: `make test` runs pytest with two pytest-xdist workers. The templates are built once per run
 for all of them (the first worker to ask builds them under a file lock; the other waits and reuses
@@ -33,6 +34,7 @@ from sqlmodel import Session, SQLModel, select
 
 import core.models  # noqa: F401 - registers the tables
 from core import config, db
+from core.program import _programs as program_cache
 
 TEST_ROUNDS = "4"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -455,6 +457,9 @@ def database_url(request, tmp_path, monkeypatch):
         monkeypatch.setattr(
             db, "make_engine", lambda u: pool.shared_engine(make_engine) if u == url else make_engine(u)
         )
+        # Program settings are cached per database URL for 30 s (core.program): the worker's database keeps
+        # its URL from test to test, so a test would see the settings the one before it read.
+        program_cache.clear()
     else:
         path = tmp_path / "test.db"
         shutil.copyfile(request.getfixturevalue("sqlite_templates")[seeded], path)
