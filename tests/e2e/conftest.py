@@ -328,20 +328,16 @@ class Devices:
     logged out with nothing stored, as on a fresh device. Only the HTTP cache is kept: Streamlit's
     JavaScript (a few MB) is then downloaded and compiled once per server (the modules of a worker share
     one: `server`) instead of once per test, which was most of Chromium's CPU in the suite (a new context
-    cost ~1 s of CPU more per page open than a new page in a used one). A second device of the same size
-    (two people at once: `other_phone`) is a context of its own, kept and wiped the same way. A test
-    about a browser never used before uses `fresh_phone` or `browser.new_context`."""
+    cost ~1 s of CPU more per page open than a new page in a used one). A test about a fresh browser uses
+    `browser.new_context`."""
 
     def __init__(self, browser):
         self._browser = browser
         self._contexts: dict[str, object] = {}
         self._sites: dict[str, set[str]] = {}
 
-    def page(self, options: dict, device: str = ""):
-        """A new page in this worker's browser context for `options` (wiped after each test: `wipe`).
-        `device` names a second device of the same size, e.g. a family member's own phone beside the
-        participant's: a context of its own, as separate from the first as two phones are."""
-        key = repr((device, sorted(options.items())))
+    def page(self, options: dict):
+        key = repr(sorted(options.items()))
         if FRESH_CONTEXTS and key in self._contexts:  # measuring: a context of its own per test, as before
             self._contexts.pop(key).close()
         context = self._contexts.get(key)
@@ -407,13 +403,13 @@ def _keep_failure(page, artifacts: Path, name: str) -> None:
         (artifacts / f"FAILED-{name}.txt").write_text(f"{text}\n\n--- Streamlit runs on this page ---\n{runs}\n")
 
 
-def _page(devices, request, artifacts, options: dict, device: str = ""):
+def _page(devices, request, artifacts, options: dict):
     """A page of the given size; if the test fails, a screenshot of what the person saw is kept."""
-    page = devices.page(options, device)
+    page = devices.page(options)
     yield page
     report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed and not page.is_closed():
-        _keep_failure(page, artifacts, request.node.name + (f"-{device}" if device else ""))
+    if report is not None and report.failed:
+        _keep_failure(page, artifacts, request.node.name)
     devices.wipe(page)
 
 
@@ -427,13 +423,6 @@ def phone(devices, request, artifacts):
 def desk(devices, request, artifacts):
     """A therapist's 1280×800 desktop browser (a used one, wiped: see Devices)."""
     yield from _page(devices, request, artifacts, DESK)
-
-
-@pytest.fixture
-def other_phone(devices, request, artifacts):
-    """A second 390×844 phone, for a test with two people (or devices) at once: a browser context
-    apart from `phone`'s (its own cookies and storage), used and wiped like it (see Devices)."""
-    yield from _page(devices, request, artifacts, PHONE, device="other")
 
 
 @pytest.fixture

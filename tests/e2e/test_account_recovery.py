@@ -73,23 +73,29 @@ def test_admin_gives_a_reset_code_and_the_person_logs_in_with_a_new_password(ser
     phone.get_by_text(HOME).wait_for()
 
 
-def test_a_paused_login_is_unlocked_by_the_admin(server, other_phone, phone, artifacts):
-    page = other_phone  # the guesser's phone; the admin uses another
-    open_app(page, server.url)
-    for _ in range(5):
-        log_in(page, "lee", "a wrong guess", succeeds=False)
-    page.get_by_text("paused for 15 minutes").wait_for()
-    page.screenshot(path=artifacts / "login-paused.png")
+def test_a_paused_login_is_unlocked_by_the_admin(server, browser, phone, artifacts):
+    from tests.e2e.conftest import PHONE
 
-    open_app(phone, server.url)
-    log_in(phone, "admin")
-    choose_login_of(phone, "lee")
-    phone.get_by_role("button", name="Unlock logging in").click()
-    settle(phone)
-    phone.get_by_text("Logging in is unlocked").wait_for()
+    guesser = browser.new_context(**PHONE)
+    try:
+        page = guesser.new_page()
+        open_app(page, server.url)
+        for _ in range(5):
+            log_in(page, "lee", "a wrong guess", succeeds=False)
+        page.get_by_text("paused for 15 minutes").wait_for()
+        page.screenshot(path=artifacts / "login-paused.png")
 
-    log_in(page, "lee")
-    page.get_by_text(HOME).wait_for()
+        open_app(phone, server.url)
+        log_in(phone, "admin")
+        choose_login_of(phone, "lee")
+        phone.get_by_role("button", name="Unlock logging in").click()
+        settle(phone)
+        phone.get_by_text("Logging in is unlocked").wait_for()
+
+        log_in(page, "lee")
+        page.get_by_text(HOME).wait_for()
+    finally:
+        guesser.close()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from core import db
 from core.models import AppUser
-from tests.e2e.conftest import settle, signed_in_at
+from tests.e2e.conftest import DESK, settle, signed_in_at
 from tests.hostile_text import IMG, plant
 
 pytestmark = pytest.mark.e2e
@@ -78,17 +78,23 @@ def test_typed_markdown_stays_text_on_a_phone(hostile_server, phone, artifacts, 
     phone.screenshot(path=artifacts / f"hostile-{shot}.png")
 
 
-def test_typed_markdown_stays_text_on_the_therapists_review(hostile_server, desk, artifacts):
-    asked = watch(desk)
-    signed_in_at(desk, hostile_server.url, "dr.rivera", f"review?p={hostile_server.alex_id}")
-    desk.get_by_text("Thought records, last 8 weeks").wait_for()
-    open_all(desk)
-    settle(desk)
-    assert desk.locator(FROM_PAYLOAD).count() == 0
-    assert desk.locator("img, a:not([href^='#'])").filter(has_text="evil").count() == 0
-    text = shown_as_text(desk)
-    assert IMG in text and "[a](http://evil.example/l)" in text and "<img src=http://evil.example/h.gif>" in text
-    assert ":material/skull:" in text and ":red[EVILRED]" in text and "$EVILMATH$" in text
-    assert asked == []
-    desk.locator(SHOWN).filter(has_text="Automatic thought").first.scroll_into_view_if_needed()
-    desk.screenshot(path=artifacts / "hostile-therapist-review.png")
+def test_typed_markdown_stays_text_on_the_therapists_review(hostile_server, browser, artifacts):
+    context = browser.new_context(**DESK)
+    context.set_default_timeout(20_000)
+    desk = context.new_page()
+    try:
+        asked = watch(desk)
+        signed_in_at(desk, hostile_server.url, "dr.rivera", f"review?p={hostile_server.alex_id}")
+        desk.get_by_text("Thought records, last 8 weeks").wait_for()
+        open_all(desk)
+        settle(desk)
+        assert desk.locator(FROM_PAYLOAD).count() == 0
+        assert desk.locator("img, a:not([href^='#'])").filter(has_text="evil").count() == 0
+        text = shown_as_text(desk)
+        assert IMG in text and "[a](http://evil.example/l)" in text and "<img src=http://evil.example/h.gif>" in text
+        assert ":material/skull:" in text and ":red[EVILRED]" in text and "$EVILMATH$" in text
+        assert asked == []
+        desk.locator(SHOWN).filter(has_text="Automatic thought").first.scroll_into_view_if_needed()
+        desk.screenshot(path=artifacts / "hostile-therapist-review.png")
+    finally:
+        context.close()

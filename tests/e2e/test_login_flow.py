@@ -141,26 +141,29 @@ def test_crisis_help_is_one_tap_from_home(server, phone, artifacts):
     phone.screenshot(path=artifacts / "crisis-help.png")
 
 
-def test_a_copied_cookie_stops_working_after_logout(server, phone, other_phone):
+def test_a_copied_cookie_stops_working_after_logout(server, browser, phone):
     open_app(phone, server.url)
     log_in(phone, "frankie")
     phone.get_by_text(HOMES["alex"]).wait_for()
     stolen = login_cookie(phone)
     assert stolen, "the login cookie was not set"
 
-    other = other_phone.context  # another device holding a copy of the cookie (and nothing else: wiped)
-    other.add_cookies(stolen)
-    page = other_phone
-    open_app(page, server.url)
-    page.get_by_text(HOMES["alex"]).wait_for()  # the copy works while the login is live
+    other = browser.new_context(**PHONE)  # another device holding a copy of the cookie
+    try:
+        other.add_cookies(stolen)
+        page = other.new_page()
+        open_app(page, server.url)
+        page.get_by_text(HOMES["alex"]).wait_for()  # the copy works while the login is live
 
-    log_out(phone, server.url)
+        log_out(phone, server.url)
 
-    page2 = other.new_page()
-    open_app(page2, server.url)
-    page2.get_by_role("button", name="Log in").wait_for()
-    assert HOMES["alex"] not in body(page2)
-    assert cookie_gone(page2), "the dead copy was not deleted"
+        page2 = other.new_page()
+        open_app(page2, server.url)
+        page2.get_by_role("button", name="Log in").wait_for()
+        assert HOMES["alex"] not in body(page2)
+        assert cookie_gone(page2), "the dead copy was not deleted"
+    finally:
+        other.close()
 
 
 def test_wrong_password_message_at_phone_width(server, phone, artifacts):
@@ -189,20 +192,23 @@ FORGED = {
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 @pytest.mark.parametrize("kind", FORGED)
-def test_a_forged_or_malformed_cookie_shows_the_login_and_is_deleted(server, phone, artifacts, kind):
+def test_a_forged_or_malformed_cookie_shows_the_login_and_is_deleted(server, browser, artifacts, kind):
     import time
 
-    # The phone is wiped (no cookie, nothing stored): the forged cookie is the only one it holds.
-    phone.context.add_cookies([{"name": COOKIE, "value": FORGED[kind](int(time.time())), "url": server.url}])
-    page = phone
-    open_app(page, server.url)
-    page.get_by_role("button", name="Log in").wait_for()
-    shown = body(page)
-    assert "Something went wrong" not in shown and "can't reach" not in shown
-    assert cookie_gone(page), "the bad cookie was not deleted"
-    page.screenshot(path=artifacts / f"forged-cookie-{kind}.png")
-    log_in(page, "bailey")  # and the person simply logs in
-    page.get_by_text(HOMES["alex"]).wait_for()
+    context = browser.new_context(**PHONE)
+    try:
+        context.add_cookies([{"name": COOKIE, "value": FORGED[kind](int(time.time())), "url": server.url}])
+        page = context.new_page()
+        open_app(page, server.url)
+        page.get_by_role("button", name="Log in").wait_for()
+        shown = body(page)
+        assert "Something went wrong" not in shown and "can't reach" not in shown
+        assert cookie_gone(page), "the bad cookie was not deleted"
+        page.screenshot(path=artifacts / f"forged-cookie-{kind}.png")
+        log_in(page, "bailey")  # and the person simply logs in
+        page.get_by_text(HOMES["alex"]).wait_for()
+    finally:
+        context.close()
 
 
 def _post(url: str, payload: bytes, headers: dict) -> tuple[int, str]:
