@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Install the system packages the tests need (Debian's chromium and postgresql), only if missing.
+# Install the system packages the tests need (Debian's chromium, its chromium-headless-shell, which the
+# browser tests run, and postgresql), only if missing.
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/chromium-headless-shell ] || missing+=(chromium-headless-shell)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
