@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import CursorResult, Result, event, insert
+from sqlalchemy import CursorResult, Result, and_, event, insert, literal_column, union_all
+from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, col, create_engine
 
 from core.config import settings
 
@@ -414,3 +415,25 @@ def rows_changed(result: Result) -> int:
     if not isinstance(result, CursorResult):
         raise TypeError(f"an UPDATE or DELETE gave {type(result).__name__}, not a CursorResult")
     return result.rowcount
+
+
+# --- several kinds of row in one statement ---------------------------------------------------------
+
+
+def sides(count: int):
+    """A constant table of `count` rows, its column `side` numbered 1..count. A statement selecting from it
+    and outer-joining one kind of row to each side (`on_side`) reads several kinds in one round trip: each
+    result row carries one kind, the other kinds' columns NULL (core.practice.practice_and_thoughts,
+    core.review's plans and sessions)."""
+    return union_all(*(core_select(literal_column(str(n)).label("side")) for n in range(1, count + 1))).subquery("side")
+
+
+def on_side(side, number: int, model, participant_id: int, start, end):
+    """The join condition of side `number`: `model`'s rows of one participant whose `day` is from `start` to
+    `end` (both included); an index lookup on (participant, day)."""
+    return and_(
+        side.c.side == number,
+        col(model.participant_id) == participant_id,
+        col(model.day) >= start,
+        col(model.day) <= end,
+    )

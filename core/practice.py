@@ -15,14 +15,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from sqlalchemy import and_, case, delete, func, literal_column, null, union_all
+from sqlalchemy import case, delete, func, null
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, RiskOutcome, screen_free_text
-from core.db import insert_if_absent, upsert
+from core.db import insert_if_absent, on_side, sides, upsert
 from core.diary import spreadsheet_row
 from core.errors import ValidationError
 from core.i18n import F_, N_, _, month_day, short_day
@@ -476,28 +476,12 @@ def practice_and_thoughts(
     one statement: two rows of a constant table, the first outer-joined to the practice entries and
     the second to the thought records (each side an index lookup on participant and day)."""
     authorize(session, actor, participant_id, Category.SKILLS, Action.READ, ref=f"{start}..{end}")  # (both: skills)
-    side = union_all(sql_select(literal_column("1").label("side")), sql_select(literal_column("2"))).subquery("side")
+    side = sides(2)
     rows = session.execute(
         sql_select(PracticeEntry, ThoughtRecord)
         .select_from(side)
-        .outerjoin(
-            PracticeEntry,
-            and_(
-                side.c.side == 1,
-                col(PracticeEntry.participant_id) == participant_id,
-                col(PracticeEntry.day) >= start,
-                col(PracticeEntry.day) <= end,
-            ),
-        )
-        .outerjoin(
-            ThoughtRecord,
-            and_(
-                side.c.side == 2,
-                col(ThoughtRecord.participant_id) == participant_id,
-                col(ThoughtRecord.day) >= start,
-                col(ThoughtRecord.day) <= end,
-            ),
-        )
+        .outerjoin(PracticeEntry, on_side(side, 1, PracticeEntry, participant_id, start, end))
+        .outerjoin(ThoughtRecord, on_side(side, 2, ThoughtRecord, participant_id, start, end))
     ).all()
     newest_first = lambda row: (row.day, row.created_at, row.id)  # noqa: E731 (the two reads' ORDER BY)
     entries = sorted((e for e, _ in rows if e is not None), key=newest_first, reverse=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, literal_column, or_, union_all
+from sqlalchemy import and_, func, or_
 from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,7 @@ from core import (
     attendance,
     checkups,
     clinical,
+    db,
     diary,
     goals,
     notify,
@@ -252,7 +253,7 @@ def _plan_and_attendance(
     authorize(session, actor, participant_id, Category.GOAL_RATINGS, Action.READ)
     authorize(session, actor, participant_id, Category.AFTERCARE, Action.READ)
     authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ, ref=f"{since}..{today}")
-    side = union_all(*(core_select(literal_column(str(n)).label("side")) for n in (1, 2, 3))).subquery("side")
+    side = db.sides(3)
     newest = (
         core_select(func.max(col(AftercarePlanVersion.version)))
         .where(col(AftercarePlanVersion.participant_id) == participant_id)
@@ -289,15 +290,7 @@ def _plan_and_attendance(
             ),
         )
         .outerjoin(author, author.c.id == col(AftercarePlanVersion.created_by_id))
-        .outerjoin(
-            Attendance,
-            and_(
-                side.c.side == 3,
-                col(Attendance.participant_id) == participant_id,
-                col(Attendance.day) >= since,
-                col(Attendance.day) <= today,
-            ),
-        )
+        .outerjoin(Attendance, db.on_side(side, 3, Attendance, participant_id, since, today))
     ).all()
     board = goals.board_from([(goal, week, rating) for goal, week, rating, *_ in rows if goal is not None], today)
     plan = next(
