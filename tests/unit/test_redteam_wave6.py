@@ -383,3 +383,36 @@ def test_twenty_threads_changing_an_existing_card_at_once(engine, session, peopl
     assert count(session, DiaryUrge) == len(RISKY)
     back = read_back(session, quinn, NOV23 - timedelta(days=1))
     assert back.late and any(same(h, back) for h in handed)
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"mat": {"naltrexone": None}},
+        {"mat": {"naltrexone": "yes", "buprenorphine": None}},
+        {"mat": {"naltrexone": "no", "buprenorphine": "yes"}},
+        {"use": {"alcohol": (None, "drinks")}},
+        {"use": {"alcohol": (3, None)}},
+        {"use": {"otc": (None, None), "alcohol": (2, "drinks")}},
+        {"emotions": {"sadness": None}},
+        {"craving": 0},
+        {"sleep_hours": 0.0},
+        {"sleep_hours": 24},
+        {"skills": ["tipp", "tipp", "wise_mind"]},
+        {"note": "  \n\t  "},
+    ],
+)
+def test_half_answered_details_are_handed_back_as_a_read_gives_them(session, people, answers):
+    """Unanswered MAT doses, an amount without its unit or a unit without its amount, blank emotions,
+    zeros, repeated skills, a blank note: what the save hands back equals a read, new and changed."""
+    from core.program import forget_programs
+
+    people.program.mat_medications = ["buprenorphine", "naltrexone"]
+    session.add(people.program)
+    session.commit()
+    forget_programs()
+    quinn = people.participant()
+    first = save(session, quinn, **answers)
+    assert first.created and same(first.stored, read_back(session, quinn, NOV23))
+    changed = save(session, quinn, mood=2, **answers)
+    assert not changed.created and same(changed.stored, read_back(session, quinn, NOV23))
