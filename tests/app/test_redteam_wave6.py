@@ -64,3 +64,34 @@ def test_a_risky_save_failing_after_its_alert_was_routed_keeps_neither_and_keeps
     app.run()
     assert _counts(session, "alex", day) == (1, 1)
     assert "988" in texts(app)
+
+
+def test_two_people_saving_on_two_tabs_at_the_same_moment_each_get_their_own_card(app, new_app, session):
+    """Two sessions (two phones) whose card runs save at once: each run's login check, facts and unit
+    of work are its own; neither card nor "Saved" nor the typed note crosses to the other person."""
+    from tests.conftest import at_once
+
+    other = new_app().run()
+    log_in(app, "alex")
+    log_in(other, "bailey")
+    tabs = {"alex": (app, 2, "Alex wrote this."), "bailey": (other, 5, "Bailey wrote this.")}
+    days = {name: today_key(at) for name, (at, _m, _n) in tabs.items()}
+    for name, (at, mood, note) in tabs.items():
+        widget(at, "pills", f"mood_{days[name]}").set_value(mood)
+        widget(at, "text_area", f"note_{days[name]}").input(note)
+        next(b for b in at.button if b.key == f"save_{days[name]}").click()
+    names = list(tabs)
+    assert at_once(2, lambda i: tabs[names[i]][0].run()) == []
+    for name, (at, mood, note) in tabs.items():
+        assert SAVED in texts(at)
+        session.expire_all()
+        user = session.exec(select(AppUser).where(AppUser.username == name)).one()
+        stored = session.exec(
+            select(DiaryCard).where(
+                col(DiaryCard.participant_id) == user.id, col(DiaryCard.day) == date.fromisoformat(days[name])
+            )
+        ).one()
+        assert (stored.mood, stored.note) == (mood, note)
+        assert widget(at, "text_area", f"note_{days[name]}").value == note
+        other_note = tabs["bailey" if name == "alex" else "alex"][2]
+        assert other_note not in texts(at)
