@@ -416,3 +416,53 @@ def test_half_answered_details_are_handed_back_as_a_read_gives_them(session, peo
     assert first.created and same(first.stored, read_back(session, quinn, NOV23))
     changed = save(session, quinn, mood=2, **answers)
     assert not changed.created and same(changed.stored, read_back(session, quinn, NOV23))
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "../../etc/passwd", "UTC\x00", "", "  "])
+def test_a_broken_stored_zone_read_by_the_login_check_falls_back_to_the_programs(engine, session, people, zone):
+    """The login check hands the gate the person's own zone (core.access.person_for_login) and the save
+    takes its day from it: a zone no one can use falls back to the program's (New York), calmly."""
+    quinn = people.participant()
+    user = session.get(AppUser, quinn.id)
+    user.timezone = zone
+    session.add(user)
+    session.commit()
+    with db.unit_of_work(engine) as rerun:
+        assert person_for_login(rerun, quinn.id) is not None
+        result = diary.save_card(rerun, quinn, participant_id=quinn.id, day=NOV23, card=card(), now=NY_EVENING)
+    assert result.today == NOV23 and result.created and not result.stored.late
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"mood": True},
+        {"mood": "5"},
+        {"mood": 10**100},
+        {"note": None},
+        {"note": b"bytes"},
+        {"skills": None},
+        {"skills": "tipp"},
+        {"emotions": []},
+        {"emotions": {"sadness": float("nan")}},
+        {"urges": {"suicidal_thoughts": (10**100, "yes")}},
+        {"urges": {"suicidal_thoughts": (3,)}},
+        {"urges": {"x" * 10_000: (3, False)}},
+        {"urges": {("a", "b"): (3, False)}},
+        {"sleep_hours": float("inf")},
+        {"medication": "\x00"},
+        {"use": {"alcohol": (10**100, "drinks")}},
+        {"mat": {"naltrexone": "\x00"}},
+    ],
+)
+def test_wrong_types_reach_the_compiled_statements_never(session, people, answers):
+    """Whatever a forged form sends, the save refuses it with a message (or stores what a read gives):
+    no database error, no half-written card."""
+    quinn = people.participant()
+    try:
+        result = save(session, quinn, **answers)
+    except ValidationError:
+        session.rollback()
+        assert count(session, DiaryCard, col(DiaryCard.participant_id) == quinn.id) == 0
+    else:
+        assert same(result.stored, read_back(session, quinn, NOV23))
