@@ -66,11 +66,12 @@ def test_a_risky_save_failing_after_its_alert_was_routed_keeps_neither_and_keeps
     assert "988" in texts(app)
 
 
-def test_two_people_saving_on_two_tabs_at_the_same_moment_each_get_their_own_card(app, new_app, session):
-    """Two sessions (two phones) whose card runs save at once: each run's login check, facts and unit
-    of work are its own; neither card nor "Saved" nor the typed note crosses to the other person."""
-    from tests.conftest import at_once
-
+def test_two_people_saving_on_two_tabs_one_after_the_other_each_get_their_own_card(app, new_app, session):
+    """Two sessions (two phones) whose card runs save in turn, each typed before either saves: each
+    run's login check, facts and unit of work are its own; neither card nor "Saved" nor the typed note
+    crosses to the other person. (AppTest is not thread-safe: two AppTests run at once fail inside
+    Streamlit's test harness, AttributeError('children'); runs at once are tested in core, on threads:
+    tests/unit/test_redteam_wave6.py::test_facts_from_one_rerun_never_reach_another_rerun.)"""
     other = new_app().run()
     log_in(app, "alex")
     log_in(other, "bailey")
@@ -80,8 +81,8 @@ def test_two_people_saving_on_two_tabs_at_the_same_moment_each_get_their_own_car
         widget(at, "pills", f"mood_{days[name]}").set_value(mood)
         widget(at, "text_area", f"note_{days[name]}").input(note)
         next(b for b in at.button if b.key == f"save_{days[name]}").click()
-    names = list(tabs)
-    assert at_once(2, lambda i: tabs[names[i]][0].run()) == []
+    for at, _mood, _note in tabs.values():
+        at.run()
     for name, (at, mood, note) in tabs.items():
         assert SAVED in texts(at)
         session.expire_all()
