@@ -17,13 +17,12 @@ from typing import Annotated, Any
 
 from sqlalchemy import bindparam
 from sqlalchemy import select as sql_select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select, update
 
 from core import clinical, i18n, inputs, recovery, screening
 from core.access import REFUSED_MESSAGE, Action, Actor, Category, authorize, known_person, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
-from core.db import rerun_memo
+from core.db import insert_statement, rerun_memo
 from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_, _
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, id_of, utcnow
@@ -463,12 +462,12 @@ _CHANGED += ("updated_at",)
 
 
 @lru_cache(maxsize=2)
-def _card_statements(dialect: str):
-    """The save's statements, built once per database dialect (every save sends the same ones with its
+def _card_statements(insert):
+    """The save's statements, built once per database dialect (`insert`: core.db.insert_statement's, the
+    dialect's INSERT with ON CONFLICT; every save sends the same statements with its
     own values: building a statement's values and its ON CONFLICT clause anew was a good part of a
     save's CPU). The card's INSERT takes the card's values as parameters; its UPDATE `new_<column>`
     and the card's participant and day; the urges' upsert gets its rows with `.values()`."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     made_new = (
         insert(DiaryCard)
         .on_conflict_do_nothing(index_elements=["participant_id", "day"])
@@ -595,7 +594,7 @@ def save_card(
     # (Sent as Core statements on the session's connection, in its transaction: every column written as
     # given, None as NULL, and one compiled statement whatever is left unanswered; the ORM's bulk INSERT
     # would leave out the None columns, a different statement for each pattern of blanks.)
-    made_new, made_changed, urge_rows = _card_statements(session.get_bind().dialect.name)
+    made_new, made_changed, urge_rows = _card_statements(insert_statement(session))
     connection = session.connection()
     made = connection.execute(made_new, values).first()
     created = made is not None

@@ -21,20 +21,9 @@ from core.access import Action, Actor, Category, authorize, person_for_login
 from core.errors import AccessDenied, ValidationError
 from core.models import Alert, AppUser, AuditEvent, CardTrigger, DiaryCard, DiaryUrge, SubstanceUse
 from tests.conftest import at_once
+from tests.unit.test_recovery import NOV23, NY_EVENING, card, save  # (the card and save of a New York evening)
 
-NY_EVENING = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)  # Nov 23, 22:30 in New York
-NOV23 = date(2026, 11, 23)
 RISKY = {"suicidal_thoughts": (5, True), "self_harm": (4, False), "substance_use": (3, True)}
-
-
-def card(**overrides) -> diary.CardInput:
-    values = dict(mood=5, urges={"substance_use": (4, True)})
-    values.update(overrides)
-    return diary.CardInput(**values)
-
-
-def save(session, who, day=NOV23, now=NY_EVENING, **overrides):
-    return diary.save_card(session, who, participant_id=who.id, day=day, card=card(**overrides), now=now)
 
 
 def read_back(session, who, day):
