@@ -94,6 +94,7 @@ def test_twenty_threads_claiming_at_once_never_share_a_message(database_url, eng
     def worker(n: int) -> None:
         try:
             with Session(engine, expire_on_commit=False) as own:
+                own.connection()  # each thread holds its connection before the barrier: all claim at once
                 barrier.wait(timeout=30)
                 while batch := notify.claim(own, worker=f"t{n}", now=NOW, limit=2):
                     claims.extend((c.id, n) for c in batch)
