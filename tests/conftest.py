@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.orm import close_all_sessions
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel, select
@@ -313,6 +313,7 @@ class PgPool:
         self.origin: dict[str, tuple] = {}  # the template's fingerprint, read from the fresh copy
         self.engine = None
         self.listeners: list = []
+        self.kept: set[int] = set()  # server backend pids of the kept engine's connections
 
     @staticmethod
     def _listeners(engine) -> list:
@@ -321,6 +322,10 @@ class PgPool:
     def shared_engine(self, make_engine):
         if self.engine is None:
             self.engine = make_engine(_pg_url(self.name))
+            kept = self.kept = set()
+            # (noted on the DB-API connection as the pool makes it: how the reset tells the kept connections
+            # from every other backend on the database)
+            event.listen(self.engine, "connect", lambda dbapi, _record: kept.add(dbapi.info.backend_pid))
             self.listeners = self._listeners(self.engine)
         return self.engine
 
@@ -328,6 +333,7 @@ class PgPool:
         if self.engine is not None:
             self.engine.dispose()
             self.engine = None
+        self.kept = set()
 
     def _create(self) -> None:
         with _pg_admin().connect() as conn:
@@ -345,16 +351,21 @@ class PgPool:
         return _pg_url(self.name)
 
     def reset(self) -> None:
-        """Put the database back to its template; any connection the test left open is ended first
-        (its transaction rolled back), so nothing holds a lock or writes after the reset."""
+        """Put the database back to its template. Every other connection to it is ended first, and waited for
+        (its transaction rolled back), except the kept engine's idle ones: one a test left in a transaction,
+        and any of another process (a server, a worker, a process the test started that outlived it) even
+        when idle, which would otherwise go on reading and writing in the next test's database. Nothing then
+        holds a lock or writes after the reset."""
         if self.engine is not None and self._listeners(self.engine) != self.listeners:
             self._drop_engine()
         conn = self.connection
         conn.execute(
             text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid() AND state IS DISTINCT FROM 'idle'"
-            )
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                " AND (state IS DISTINCT FROM 'idle' OR pid <> ALL (CAST(:kept AS int[])))"
+            ),
+            {"kept": sorted(self.kept)},
         )
         if conn.execute(text("SELECT EXISTS (SELECT FROM iop_reset.ddl)")).scalar_one():
             self._drop_engine()

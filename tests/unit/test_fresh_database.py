@@ -8,12 +8,15 @@ with the template it came from (`template_fingerprint`)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from sqlalchemy import inspect, text
 from sqlmodel import Session, SQLModel
 
 from core.models import Program
 from core.seed import seed_demo
-from tests.conftest import TEST_ROUNDS, fingerprint
+from tests.conftest import ROOT, TEST_ROUNDS, fingerprint
 from tests.unchecked import lift_range_checks
 
 
@@ -102,3 +105,56 @@ def test_a_transaction_left_open_by_a_test_is_not_kept(engine, template_fingerpr
     assert _now(engine) == template_fingerprint
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM program")).scalar_one() == 0
+
+
+_LEFT_RUNNING = """
+import sys
+from sqlalchemy import text
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, create_engine
+from core.models import Program
+
+engine = create_engine(sys.argv[1], poolclass=NullPool)
+with engine.connect() as connection, Session(bind=connection) as session:
+    session.execute(text("SELECT 1"))
+    session.commit()  # connected, idle, in no transaction: as a server or a worker waits between two requests
+    print("connected", flush=True)
+    sys.stdin.readline()
+    try:
+        session.add(Program(name="Written by a process left running", timezone="UTC"))
+        session.commit()
+        print("written", flush=True)
+    except Exception as exc:  # noqa: BLE001 - told to the test
+        print("refused", type(exc).__name__, flush=True)
+"""
+
+
+def test_a_process_a_test_left_running_cannot_write_into_the_next_tests_database(
+    database_url, engine, template_fingerprint, reset_database
+):
+    """A process a test started and never stopped (a worker, a server) keeps its connection open and idle
+    between two requests. On PostgreSQL the worker's database outlives the test, so the reset ends every
+    connection to it but the kept engine's idle ones: such a process must find its connection gone, not write
+    into the next test's database (as a fresh database per test did, dropped WITH (FORCE))."""
+    left = subprocess.Popen(
+        [sys.executable, "-c", _LEFT_RUNNING, database_url],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert left.stdout.readline().strip() == "connected", left.communicate(timeout=30)[0]
+        if engine.dialect.name == "sqlite":  # (each SQLite test has a file of its own; nothing outlives the test)
+            left.kill()
+        reset_database()
+        if engine.dialect.name == "postgresql":
+            said = left.communicate("go\n", timeout=60)[0]
+            assert said.startswith("refused"), said
+    finally:
+        if left.poll() is None:
+            left.kill()
+        left.wait(10)
+
+    assert _now(engine) == template_fingerprint
