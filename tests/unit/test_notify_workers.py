@@ -107,7 +107,7 @@ def _what_happened(session, inbox: Inbox, workers) -> str:
             for row in session.execute(
                 text(
                     "SELECT c.reltuples, c.relpages, s.last_analyze, s.last_autoanalyze FROM pg_class c"
-                    " JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.relname = 'outbox_message'"
+                    " JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = 'public.outbox_message'::regclass"
                 )
             )
         ]
