@@ -877,7 +877,13 @@ _T = table_of(OutboxMessage).c
 
 def claim(session: Session, *, worker: str, now: datetime, limit: int = BATCH) -> list[Claim]:
     """Take up to `limit` due messages for this worker, in one statement, and commit. Rows another
-    worker holds are skipped (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time)."""
+    worker holds are skipped (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one writer at a time).
+
+    The rows to take are chosen once, in a MATERIALIZED CTE. As `id IN (SELECT … LIMIT … FOR UPDATE SKIP
+    LOCKED)`, PostgreSQL could plan a nested-loop semi-join that ran the subquery again for every row of the
+    table (it does once the table's statistics say it is empty: an ANALYZE while the queue was empty); each
+    run skipped the rows this statement had just updated and locked the next ones, so one claim took the
+    whole queue whatever the limit, and a second worker found every row locked and nothing to send."""
     token = uuid.uuid4().hex
     due = (
         select(OutboxMessage.id)
@@ -885,10 +891,12 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int = BATCH) -
         .order_by(col(OutboxMessage.due_at), col(OutboxMessage.id))
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
     rows = session.execute(
         update(table_of(OutboxMessage))
-        .where(_T.id.in_(due.scalar_subquery()))
+        .where(_T.id.in_(select(due.c.id)))
         .values(
             status=Status.CLAIMED.value,
             claimed_by=worker[:64],

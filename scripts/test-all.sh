@@ -118,12 +118,15 @@ pg_folder() {
   free=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 && $1 == "tmpfs" { print $4 }')
   if [ -n "$free" ] && [ "$free" -gt $((3 * 1024 * 1024)) ]; then echo /dev/shm; else echo /tmp; fi
 }
+# max_connections: each worker keeps the app's engine for each of its two databases from test to test
+# (tests/conftest.py, PgPool), up to 10 idle connections each, beside a test's own up to 40 (db.PG_POOL +
+# PG_OVERFLOW); two workers at their worst would pass the default 100.
 start_pg() {
   PGROOT=$(mktemp -d "$(pg_folder)/iop-pg.XXXXXX")
   if [ "$(id -u)" = 0 ]; then chown postgres "$PGROOT"; fi
   as_pg "$PGBIN/initdb" -D "$PGROOT/data" -U postgres --auth=trust >/dev/null
   as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/log" -w start \
-    -o "-p $PGPORT -k $PGROOT -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off" >/dev/null
+    -o "-p $PGPORT -k $PGROOT -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200" >/dev/null
 }
 
 PG_PID=""

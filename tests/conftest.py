@@ -4,8 +4,9 @@ seed, and small factories for tests that need one person.
 
 Pace: the schema and the demo are built once per session, as templates (`alembic upgrade head`,
 then `seed_demo`, exactly as `make run` builds them). Each test then gets a copy: a file copy on
-SQLite, `CREATE DATABASE … TEMPLATE …` on PostgreSQL. Tests stay isolated (every test writes to
-its own copy) without paying for migrations and the seed every time.
+SQLite; on PostgreSQL, this worker's copy of the template (`CREATE DATABASE … TEMPLATE …` once per
+worker), put back to the template after every test (PgPool). Tests stay isolated (every test starts
+from exactly the template) without paying for migrations and the seed every time.
 
 Workers: `make test` runs pytest with two pytest-xdist workers. The templates are built once per run
 for all of them (the first worker to ask builds them under a file lock; the other waits and reuses
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import itertools
 import json
 import os
 import shutil
@@ -27,11 +27,14 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlmodel import Session, select
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.orm import close_all_sessions
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, SQLModel, select
 
 import core.models  # noqa: F401 - registers the tables
 from core import config, db
+from core.program import _programs as program_cache
 
 TEST_ROUNDS = "4"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -180,6 +183,223 @@ def _drop_pg_templates() -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+# --- PostgreSQL: a database per worker, put back to its template after each test ----------------
+
+# Run once in a worker's database right after it is copied from a template (so while it is still exactly
+# the template). Schema iop_reset holds: a copy of every table's rows and every sequence's value as they
+# are now; `dirty`, where a statement trigger on every table notes each table a statement wrote to;
+# `ddl`, where an event trigger notes any change of the schema (a test that drops a CHECK, say); and
+# reset(), which puts back the tables noted in `dirty` (their rows deleted and copied back, foreign keys
+# and triggers off while it does) and every sequence whose value moved (a rolled-back insert moves one
+# too, and notes nothing).
+_POOL_SETUP = r"""
+CREATE SCHEMA iop_reset;
+CREATE UNLOGGED TABLE iop_reset.dirty (name text NOT NULL);
+CREATE UNLOGGED TABLE iop_reset.ddl (tag text);
+CREATE TABLE iop_reset.tables (name text PRIMARY KEY, cols text NOT NULL, match text);
+CREATE TABLE iop_reset.state (since bigint NOT NULL);
+INSERT INTO iop_reset.state VALUES (pg_current_xact_id()::text::bigint % 4294967296);
+CREATE FUNCTION iop_reset.mark() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO iop_reset.dirty VALUES (TG_TABLE_NAME);
+  RETURN NULL;
+END $$;
+CREATE FUNCTION iop_reset.ddl_mark() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO iop_reset.ddl VALUES (tg_tag);
+END $$;
+DO $$
+DECLARE t text;
+BEGIN
+  FOR t IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP
+    EXECUTE format('CREATE TABLE iop_reset.%I AS SELECT * FROM public.%I', t, t);
+    EXECUTE format('CREATE TRIGGER iop_reset_mark AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON public.%I '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION iop_reset.mark()', t);
+    INSERT INTO iop_reset.tables
+      SELECT t, string_agg(quote_ident(attname), ', ' ORDER BY attnum),
+             (SELECT string_agg(format('x.%1$I = p.%1$I', k.attname), ' AND ')
+              FROM pg_index i JOIN pg_attribute k ON k.attrelid = i.indrelid AND k.attnum = ANY (i.indkey)
+              WHERE i.indrelid = format('public.%I', t)::regclass AND i.indisprimary)
+      FROM pg_attribute
+      WHERE attrelid = format('public.%I', t)::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '';
+  END LOOP;
+END $$;
+CREATE TABLE iop_reset.seqs AS
+  SELECT sequencename AS name, start_value, last_value FROM pg_sequences WHERE schemaname = 'public';
+CREATE FUNCTION iop_reset.reset() RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+  t record;
+  n int := 0;
+  since bigint;
+BEGIN
+  PERFORM set_config('session_replication_role', 'replica', true);
+  SELECT s.since INTO since FROM iop_reset.state s;
+  FOR t IN SELECT r.name, r.cols, r.match FROM iop_reset.tables r
+           WHERE r.name IN (SELECT d.name FROM iop_reset.dirty d) LOOP
+    IF t.match IS NOT NULL THEN
+      -- The rows written since the last reset go (an insert or an update gives a row a newer xmin than
+      -- `since`), then the template's rows missing by primary key (deleted, or changed and just gone) come back.
+      EXECUTE format('DELETE FROM public.%I WHERE xmin::text::bigint >= $1', t.name) USING since;
+      EXECUTE format('INSERT INTO public.%1$I (%2$s) OVERRIDING SYSTEM VALUE SELECT %2$s FROM iop_reset.%1$I p '
+                     'WHERE NOT EXISTS (SELECT FROM public.%1$I x WHERE %3$s)', t.name, t.cols, t.match);
+    ELSE  -- (no primary key: all its rows)
+      EXECUTE format('DELETE FROM public.%I', t.name);
+      EXECUTE format('INSERT INTO public.%1$I (%2$s) OVERRIDING SYSTEM VALUE SELECT %2$s FROM iop_reset.%1$I',
+                     t.name, t.cols);
+    END IF;
+    n := n + 1;
+  END LOOP;
+  DELETE FROM iop_reset.dirty;
+  FOR t IN SELECT s.name, s.start_value, s.last_value FROM iop_reset.seqs s
+           JOIN pg_sequences c ON c.schemaname = 'public' AND c.sequencename = s.name
+           WHERE c.last_value IS DISTINCT FROM s.last_value LOOP
+    IF t.last_value IS NULL THEN
+      PERFORM setval(format('public.%I', t.name), t.start_value, false);
+    ELSE
+      PERFORM setval(format('public.%I', t.name), t.last_value, true);
+    END IF;
+  END LOOP;
+  -- (xids are 32 bits in xmin; a test run is far from wrapping around)
+  UPDATE iop_reset.state SET since = pg_current_xact_id()::text::bigint % 4294967296 + 1;
+  RETURN n;
+END $$;
+CREATE EVENT TRIGGER iop_reset_ddl ON ddl_command_end EXECUTE FUNCTION iop_reset.ddl_mark();
+"""
+
+
+def fingerprint(connection) -> dict[str, tuple]:
+    """What a database holds, to compare two of them: per table of the app's schema its row count and a
+    hash of its rows, per sequence its value (None when never used)."""
+    dialect = connection.dialect.name
+    out: dict[str, tuple] = {}
+    for table in sorted(SQLModel.metadata.tables):
+        if dialect == "postgresql":
+            row = connection.execute(
+                text(
+                    f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM \"{table}\" t"
+                )
+            ).one()
+        else:
+            rows = sorted(repr(tuple(r)) for r in connection.execute(text(f'SELECT * FROM "{table}"')))
+            row = (len(rows), hash("|".join(rows)))
+        out[table] = tuple(row)
+    if dialect == "postgresql":
+        for name, value in connection.execute(
+            text("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
+        ):
+            out[f"sequence {name}"] = (value,)
+    # (SQLite: the tables have no AUTOINCREMENT, so a new row's id is the largest id + 1: the rows say it)
+    return out
+
+
+class PgPool:
+    """This worker's database for one template (the demo, or the empty schema), reused by its tests.
+
+    Copied from the template once (CREATE DATABASE … TEMPLATE), then put back after each test by
+    iop_reset.reset() (see _POOL_SETUP): only the tables the test wrote to are copied back, instead of a
+    database created and dropped per test (~30 ms of the server's CPU each). Every test still starts from
+    exactly the template: rows and sequences put back, and a database whose schema a test changed is
+    dropped and copied from the template again.
+
+    The app's engine for the database (db.make_engine's, through db.engine_for) is kept too, with its
+    connections: a new backend cost the server ~4 ms of CPU to start and more to end, and a test opened one
+    to three. Connections go back to the pool between tests (rolled back); one still in a transaction
+    after the test is ended by the reset; an engine a test added event listeners to is replaced."""
+
+    def __init__(self, template: str, name: str):
+        self.template = template
+        self.name = name
+        self.connection = None
+        self.origin: dict[str, tuple] = {}  # the template's fingerprint, read from the fresh copy
+        self.engine = None
+        self.listeners: list = []
+        self.kept: set[int] = set()  # server backend pids of the kept engine's connections
+
+    @staticmethod
+    def _listeners(engine) -> list:
+        return [list(getattr(d, name)) for d in (engine.dispatch, engine.pool.dispatch) for name in d._event_names]
+
+    def shared_engine(self, make_engine):
+        if self.engine is None:
+            self.engine = make_engine(_pg_url(self.name))
+            kept = self.kept = set()
+            # (noted on the DB-API connection as the pool makes it: how the reset tells the kept connections
+            # from every other backend on the database)
+            event.listen(self.engine, "connect", lambda dbapi, _record: kept.add(dbapi.info.backend_pid))
+            self.listeners = self._listeners(self.engine)
+        return self.engine
+
+    def _drop_engine(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None
+        self.kept = set()
+
+    def _create(self) -> None:
+        with _pg_admin().connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.template}"{_pg_copy_strategy()}'))
+        engine = create_engine(_pg_url(self.name), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self.connection = engine.connect()
+        if not self.origin:
+            self.origin = fingerprint(self.connection)
+        self.connection.connection.driver_connection.execute(_POOL_SETUP)  # (no parameters: sent as it is)
+
+    def url(self) -> str:
+        if self.connection is None:
+            self._create()
+        return _pg_url(self.name)
+
+    def reset(self) -> None:
+        """Put the database back to its template. Every other connection to it is ended first, and waited for
+        (its transaction rolled back), except the kept engine's idle ones: one a test left in a transaction,
+        and any of another process (a server, a worker, a process the test started that outlived it) even
+        when idle, which would otherwise go on reading and writing in the next test's database. Nothing then
+        holds a lock or writes after the reset."""
+        if self.engine is not None and self._listeners(self.engine) != self.listeners:
+            self._drop_engine()
+        conn = self.connection
+        conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                " AND (state IS DISTINCT FROM 'idle' OR pid <> ALL (CAST(:kept AS int[])))"
+            ),
+            {"kept": sorted(self.kept)},
+        )
+        if conn.execute(text("SELECT EXISTS (SELECT FROM iop_reset.ddl)")).scalar_one():
+            self._drop_engine()
+            self.close()
+            self._create()
+            return
+        conn.execute(text("SELECT iop_reset.reset()"))
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+_pools: dict[bool, PgPool] = {}
+
+
+def _pg_pool(request, seeded: bool) -> PgPool:
+    if seeded not in _pools:
+        template = request.getfixturevalue("pg_templates")[seeded]
+        kind = "demo" if seeded else "empty"
+        _pools[seeded] = PgPool(template, f"iop_w_{_run_id()[:8]}_{_worker() or 'main'}_{kind}")
+    return _pools[seeded]
+
+
+def _drop_pg_pools() -> None:
+    for pool in _pools.values():
+        pool._drop_engine()
+        pool.close()
+        with _pg_admin().connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{pool.name}" WITH (FORCE)'))
+    _pools.clear()
+
+
 @pytest.fixture(scope="session")
 def pg_templates(tmp_path_factory):
     """Two PostgreSQL databases, built once per run and used only as templates (nobody connects to
@@ -198,6 +418,7 @@ def pg_templates(tmp_path_factory):
 
     built = _once_per_run(tmp_path_factory, "pg-templates", build)
     yield {seeded: built[str(seeded)] for seeded in (False, True)}
+    _drop_pg_pools()
     if not _worker():
         _drop_pg_templates()
 
@@ -232,21 +453,24 @@ def test_settings(monkeypatch, tmp_path):
     config.settings.cache_clear()
 
 
-_numbers = itertools.count()
-
-
 @pytest.fixture
 def database_url(request, tmp_path, monkeypatch):
     """Each test gets a database of its own and DATABASE_URL pointing at it (for the app too):
-    the demo if the test uses the `demo` fixture (directly or through another), else empty."""
+    the demo if the test uses the `demo` fixture (directly or through another), else empty. On SQLite a
+    copy of the template file; on PostgreSQL this worker's database for that template, put back to the
+    template after the test (PgPool)."""
     seeded = "demo" in request.fixturenames
     db.engine_for.cache_clear()
     if PG_URL:
-        template = request.getfixturevalue("pg_templates")[seeded]
-        name = f"iop_t_{_run_id()[:8]}_{_worker() or 'main'}_{next(_numbers)}"
-        with _pg_admin().connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{_pg_copy_strategy()}'))
-        url = _pg_url(name)
+        pool = _pg_pool(request, seeded)
+        url = pool.url()
+        make_engine = db.make_engine
+        monkeypatch.setattr(
+            db, "make_engine", lambda u: pool.shared_engine(make_engine) if u == url else make_engine(u)
+        )
+        # Program settings are cached per database URL for 30 s (core.program): the worker's database keeps
+        # its URL from test to test, so a test would see the settings the one before it read.
+        program_cache.clear()
     else:
         path = tmp_path / "test.db"
         shutil.copyfile(request.getfixturevalue("sqlite_templates")[seeded], path)
@@ -254,11 +478,47 @@ def database_url(request, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", url)
     config.settings.cache_clear()
     yield url
-    db.engine_for(url).dispose()
-    db.engine_for.cache_clear()
     if PG_URL:
-        with _pg_admin().connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        db.engine_for.cache_clear()
+        pool.reset()
+    else:
+        db.engine_for(url).dispose()
+        db.engine_for.cache_clear()
+
+
+@pytest.fixture
+def reset_database(request, database_url):
+    """Puts this test's database back to its template now, exactly as happens after every test (on
+    SQLite, by copying the template file again); tests/unit/test_fresh_database.py checks it."""
+    seeded = "demo" in request.fixturenames
+
+    def reset() -> None:
+        close_all_sessions()  # (as after a test, when the `session` fixture has closed its own)
+        db.engine_for(database_url).dispose()
+        if PG_URL:
+            _pg_pool(request, seeded).reset()
+        else:  # the backup API writes into the live file (its WAL included) while a connection is open
+            template = sqlite3.connect(request.getfixturevalue("sqlite_templates")[seeded])
+            live = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+            try:
+                template.backup(live)
+            finally:
+                template.close()
+                live.close()
+
+    return reset
+
+
+@pytest.fixture
+def template_fingerprint(request, database_url) -> dict[str, tuple]:
+    """fingerprint() of the template this test's database was copied from (on PostgreSQL, read from the
+    worker's database when it was a fresh copy, before any test ran on it)."""
+    seeded = "demo" in request.fixturenames
+    if PG_URL:
+        return _pg_pool(request, seeded).origin
+    engine = create_engine(f"sqlite:///{request.getfixturevalue('sqlite_templates')[seeded]}", poolclass=NullPool)
+    with engine.connect() as conn:
+        return fingerprint(conn)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import jwt
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core import auth, config
 from core.access import Actor
@@ -506,7 +506,9 @@ def test_who_may_issue_reset_codes_and_unlock_and_every_decision_is_audited(sess
             auth.issue_reset_code(session, who, user_id=target)
         with pytest.raises(AccessDenied):
             auth.unlock(session, who, user_id=target)
-    rows = session.exec(select(AuditEvent).where(AuditEvent.category == auth.ACCOUNT_CATEGORY)).all()
+    rows = session.exec(  # (in the order they were written: a table's rows come in no set order without one)
+        select(AuditEvent).where(AuditEvent.category == auth.ACCOUNT_CATEGORY).order_by(col(AuditEvent.id))
+    ).all()
     assert [(r.action, r.allowed) for r in rows[:2]] == [("reset_code", True), ("unlock", True)]
     assert sum(not r.allowed for r in rows) == 2 * len(refusals)
     assert all(r.participant_id in (alex.id, None) for r in rows)

@@ -21,6 +21,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import delete, text
 from sqlmodel import Session, select
 
 from core import notify
@@ -49,6 +50,18 @@ def _queue(session, count: int) -> list[int]:
     return ids
 
 
+def _after_a_quiet_night(session) -> None:
+    """The queue as a real one often is when the database gathers its statistics: some messages came and went,
+    and ANALYZE (autovacuum's, on PostgreSQL) saw the table empty. With those statistics PostgreSQL planned
+    the old claim (`id IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)`) as a nested loop that ran the subquery
+    once per row: one claim took every due message whatever its limit, and the other workers found nothing."""
+    _queue(session, 5)
+    session.execute(delete(OutboxMessage))
+    session.commit()
+    session.execute(text("ANALYZE outbox_message"))
+    session.commit()
+
+
 def _rows(session) -> list[OutboxMessage]:
     session.expire_all()
     return session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
@@ -64,7 +77,51 @@ def _worker_process(barrier, name: str, now_iso: str) -> None:
     worker.tick(now=datetime.fromisoformat(now_iso), worker=name)
 
 
+def _what_happened(session, inbox: Inbox, workers) -> str:
+    """Read when the test is about to fail, while a worker that hangs still hangs: each worker's exit code, the
+    queue's rows by status and worker, what reached the server, and (PostgreSQL) every backend on the test's
+    database with what it waits on and the locks nobody was granted."""
+    session.rollback()
+    lines = [
+        f"exit codes {[w.exitcode for w in workers]}; the server had {inbox.count()} message(s) from "
+        f"{len(set(inbox.peers))} connection(s)"
+    ]
+    lines += [
+        f"queue: {status} by {worker or '-'}: {count}"
+        for status, worker, count in session.execute(
+            text("SELECT status, claimed_by, count(*) FROM outbox_message GROUP BY 1, 2 ORDER BY 1, 2")
+        )
+    ]
+    if session.get_bind().dialect.name == "postgresql":
+        lines += [
+            f"backend {row}"
+            for row in session.execute(
+                text(
+                    "SELECT pid, state, wait_event_type, wait_event, backend_xid, xact_start, left(query, 100)"
+                    " FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        ]
+        lines += [
+            f"outbox statistics {row}"
+            for row in session.execute(
+                text(
+                    "SELECT c.reltuples, c.relpages, s.last_analyze, s.last_autoanalyze FROM pg_class c"
+                    " JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = 'public.outbox_message'::regclass"
+                )
+            )
+        ]
+        lines += [
+            f"lock not granted {row}"
+            for row in session.execute(
+                text("SELECT pid, locktype, relation::regclass, mode, transactionid FROM pg_locks WHERE NOT granted")
+            )
+        ]
+    return "\n".join(lines)
+
+
 def test_two_worker_processes_send_each_message_exactly_once(database_url, session, monkeypatch):
+    _after_a_quiet_night(session)
     ids = _queue(session, 3 * notify.BATCH)
     with smtp_server(Inbox(overlap=2)) as (inbox, port):
         use_smtp(monkeypatch, port)
@@ -76,10 +133,18 @@ def test_two_worker_processes_send_each_message_exactly_once(database_url, sessi
         ]
         for w in workers:
             w.start()
-        for w in workers:
-            w.join(120)
-        assert [w.exitcode for w in workers] == [0, 0]
-        assert inbox.overlapped.is_set(), "the two workers never had a message at the server at the same time"
+        try:
+            for w in workers:
+                w.join(120)
+            assert [w.exitcode for w in workers] == [0, 0], _what_happened(session, inbox, workers)
+            assert inbox.overlapped.is_set(), "the two workers never had a message at the server at the same time\n" + (
+                _what_happened(session, inbox, workers)
+            )
+        finally:  # a worker that hangs is stopped with its test: it never goes on in the next test's database
+            for w in workers:
+                if w.is_alive():
+                    w.kill()
+                    w.join(10)
     counted = Counter(inbox.outbox_ids())
     assert sorted(counted) == sorted(ids) and set(counted.values()) == {1}  # each exactly once
     rows = _rows(session)
@@ -88,12 +153,14 @@ def test_two_worker_processes_send_each_message_exactly_once(database_url, sessi
 
 
 def test_twenty_threads_claiming_at_once_never_share_a_message(database_url, engine, session):
+    _after_a_quiet_night(session)
     ids = _queue(session, 60)
     barrier, claims, failures = threading.Barrier(20), [], []
 
     def worker(n: int) -> None:
         try:
             with Session(engine, expire_on_commit=False) as own:
+                own.connection()  # each thread holds its connection before the barrier: all claim at once
                 barrier.wait(timeout=30)
                 while batch := notify.claim(own, worker=f"t{n}", now=NOW, limit=2):
                     claims.extend((c.id, n) for c in batch)
@@ -109,6 +176,18 @@ def test_twenty_threads_claiming_at_once_never_share_a_message(database_url, eng
     assert sorted(i for i, _ in claims) == sorted(ids)  # every row once, none twice
     assert len({n for _, n in claims}) > 1
     assert Counter(r.attempts for r in _rows(session)) == {1: 60}
+
+
+def test_a_claim_takes_no_more_than_its_batch_whatever_the_tables_statistics(database_url, session):
+    _after_a_quiet_night(session)
+    ids = _queue(session, 3 * notify.BATCH)
+
+    first = notify.claim(session, worker="worker-a", now=NOW)
+    second = notify.claim(session, worker="worker-b", now=NOW, limit=2)
+
+    assert [c.id for c in first] == ids[: notify.BATCH]  # (the old claim took all 60 here, and left none)
+    assert [c.id for c in second] == ids[notify.BATCH : notify.BATCH + 2]
+    assert Counter(r.status for r in _rows(session)) == {Status.CLAIMED: notify.BATCH + 2, Status.QUEUED: 38}
 
 
 def _env() -> dict[str, str]:
