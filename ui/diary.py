@@ -167,7 +167,15 @@ def keep_drafts(
 
 
 TAPPED = "card_to_save"  # session state: (day, CardInput) whose Save was tapped, saved by the next run
-CARD_FRAGMENT = "diary_card"  # the card's fragment (pages/today.py): a tap on Save reruns it alone
+CARD_FRAGMENT = "diary_card"  # the card's fragment (pages/today.py): an answer's tap reruns it alone
+# Inside the card, two small fragments of their own (pages/today.py): the card's head (the day
+# picker, with a • on each day not saved yet, and what the day's card is: filled in, or late) and its
+# Save (the button, and "Saved" after it). A save changes what those two draw and nothing else, so a
+# save is a run of those two alone: the card's answers (nineteen button groups, toggles, the note)
+# are not drawn again, and keep in the browser what they show.
+CARD_HEAD = "diary_card_head"
+CARD_SAVE = "diary_card_save"
+SAVE_RUN = [CARD_HEAD, CARD_SAVE]
 
 
 def _tap_save(
@@ -179,30 +187,92 @@ def _tap_save(
     options: CardOptions | None = None,
 ) -> None:
     """Save's callback: runs before the script, with every answer the tap brought already in
-    session state. It keeps what was entered for the card's next run, and asks for a run of the card's
-    fragment alone (`save_if_tapped` saves first in it, then the card is drawn once). A browser's tap
-    inside the fragment asks for that run already; naming it here makes every caller's tap (AppTest's,
-    a tap merged into a whole-page run) the same run. The fragment asks for the whole page itself
-    when the save changed something drawn outside it."""
+    session state. It keeps what was entered for the save's run (`save_if_tapped` saves first in it),
+    and names that run:
+
+    - the card's head and Save alone (`SAVE_RUN`), when the answers pass the card's own checks and no
+      field is marked: a save then changes nothing else the card draws. Should the save turn out to
+      change more (refused after all, a crisis response, use recorded, a day that rolled over), that
+      run asks for the whole page (`save_if_tapped(..., alone=True)`);
+    - the card's whole fragment otherwise: the marks beside the fields are drawn (or taken away) with
+      the fields themselves.
+
+    A browser's tap inside Save's fragment asks for Save's run alone: naming the run here stops it
+    before its body (nothing drawn yet) and starts the named one. AppTest's and the agent API's taps
+    are whole-page runs, turned into the same run."""
     base = draft_for(day) or (existing.as_input() if existing else CardInput(mood=None))
-    st.session_state[TAPPED] = (day, _answers_in_state(day, targets, modules, craving_on, base, options) or base)
-    if not _in_the_cards_run():
-        st.rerun(CARD_FRAGMENT)  # from a callback: this tap's run is the card's fragment alone
+    entered = _answers_in_state(day, targets, modules, craving_on, base, options) or base
+    st.session_state[TAPPED] = (day, entered)
+    marked = f"card_errors_{day}" in st.session_state
+    light = not marked and _passes(entered, targets, craving_on, options)
+    # (The whole card's run names Save's fragment too, nested in it and drawn by it: the run then says it
+    # answers the tap's own fragment, which a browser's tap on Save asked for.)
+    drawn = _registered(SAVE_RUN)  # (the card's two small fragments, drawn with it)
+    wanted = SAVE_RUN if light and drawn else [CARD_FRAGMENT, CARD_SAVE] if drawn else [CARD_FRAGMENT]
+    if not _in_run(wanted):
+        st.rerun(wanted)  # from a callback: this tap's run is those fragments alone
 
 
-def _in_the_cards_run() -> bool:
-    """Whether this run already is the card's fragment alone (a browser's tap inside the card asks for
-    it). Naming it again from the callback would stop the run and start it afresh: a second start of a
-    run (its widget states, its new-session message) in every save, for the same run."""
+def _passes(card: CardInput, targets: list[Target], craving_on: bool, options: CardOptions | None) -> bool:
+    """Whether the card's own checks (core.diary.validate) find nothing to mark: the save's run then
+    draws no mark beside a field. (The save checks again, and has the last word.)"""
+    if not _drawable(card) or over_limit(card.note, clinical.NOTE_MAX_CHARS):
+        return False
+    try:
+        return not diary.validate(card, targets=targets, craving_on=craving_on, options=options)
+    except Exception:  # noqa: BLE001 - answers of a shape the checks cannot read: the card's run says why
+        return False
+
+
+def _registered(keys: list[str]) -> bool:
     from streamlit.errors import StreamlitAPIException
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
     try:
-        wanted = ctx.fragment_storage.resolve_target(CARD_FRAGMENT) if ctx is not None else None
+        return ctx is not None and bool(ctx.fragment_storage.resolve_target(keys))
+    except (StreamlitAPIException, AttributeError):
+        return False
+
+
+def _in_run(keys: list[str]) -> bool:
+    """Whether this run already is exactly the run of these fragments (naming them again from a
+    callback would stop the run and start it afresh: a second start of a run, for the same run)."""
+    from streamlit.errors import StreamlitAPIException
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    try:
+        wanted = ctx.fragment_storage.resolve_target(keys) if ctx is not None else None
     except (StreamlitAPIException, AttributeError):  # (no card drawn yet, or Streamlit changed: ask for it)
         return False
     return bool(wanted) and list(ctx.fragment_ids_this_run or []) == list(wanted)  # type: ignore[union-attr]
+
+
+def _in_the_cards_run() -> bool:
+    """Whether this run is the card's fragment alone (a browser's tap on an answer asks for it)."""
+    return _in_run([CARD_FRAGMENT])
+
+
+def in_save_run() -> bool:
+    """Whether this run is Save's alone (`SAVE_RUN`): the card's head then checks the login and saves
+    first, as the card's fragment does in its own runs (in a run of the card or of the page, the card
+    has done both before its head is drawn)."""
+    return _in_run(SAVE_RUN)
+
+
+def change_day() -> None:
+    """The day picker's callback: another day's card is the card's whole fragment (the picker sits in
+    the card's head, whose run alone would not draw the other day's answers)."""
+    if not _in_the_cards_run() and _in_a_fragment_run():
+        st.rerun([CARD_FRAGMENT])
+
+
+def _in_a_fragment_run() -> bool:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 def card_to_save() -> tuple[date, CardInput] | None:
@@ -248,7 +318,13 @@ def _keep_as_draft(day: date, entered: CardInput) -> None:
 
 
 def save_if_tapped(
-    actor: Actor, *, today: date, saved: dict[date, CardView], options: CardOptions | None, page: str
+    actor: Actor,
+    *,
+    today: date,
+    saved: dict[date, CardView],
+    options: CardOptions | None,
+    page: str,
+    alone: bool = False,
 ) -> None:
     """First thing in every run of the card's fragment: save the card whose Save was just tapped.
 
@@ -265,12 +341,15 @@ def save_if_tapped(
     Inside a whole-page run (a tap merged into one) the router's unit and login check are this run's.
 
     `saved` is the page's read of the saved cards, which the card draws from: the saved day's card is
-    read again into it, so the next runs of the card start from what was stored."""
+    read again into it, so the next runs of the card start from what was stored.
+
+    `alone`: this is Save's run alone (`SAVE_RUN`: the card's head and Save, not its answers), which
+    draws no mark beside a field: a save refused after all asks for the whole page, which does."""
     tapped = card_to_save()
     if tapped is None:
         return
     try:
-        _save_tapped(tapped, actor, today=today, saved=saved, options=options, page=page)
+        _save_tapped(tapped, actor, today=today, saved=saved, options=options, page=page, alone=alone)
     except Exception:
         _tap_done()  # a failure is shown (calm_errors) and not tried again by every run after it
         raise
@@ -319,6 +398,7 @@ def _save_tapped(
     saved: dict[date, CardView],
     options: CardOptions | None,
     page: str,
+    alone: bool = False,
 ) -> None:
     day, entered = tapped
     # What was typed is this day's draft until the card is stored: a refusal, a login that lapsed, a
@@ -366,8 +446,8 @@ def _save_tapped(
     if rolled_over or drawn_with != on_card:
         st.rerun()
     if outcome is None:  # refused: the marks and the draft are the card's own, unless risk was routed
-        if st.session_state.get(risk.PENDING, {}).get("page") == page:
-            st.rerun()
+        if alone or st.session_state.get(risk.PENDING, {}).get("page") == page:
+            st.rerun()  # (Save's run alone draws no field: the whole page draws the marks)
     elif outcome.risk.risky or uses:
         st.rerun()
 
@@ -451,7 +531,7 @@ def card_form(
     errors: FieldErrors,
     options: CardOptions | None = None,
 ) -> None:
-    """Draw the card. Save hands what was entered to the page's next run (`_tap_save`).
+    """Draw the card's answers (Save is `save_button`, drawn after them in a fragment of its own).
 
     Not an `st.form`: a form's answers live only in the browser until it is submitted, so moving to
     another day's card or another screen threw them away. Each answer reaches the server as it is
@@ -575,6 +655,19 @@ def card_form(
         drafts[k] = entered  # kept for the session, whatever day or screen comes next
     else:
         drafts.pop(k, None)
+
+
+def save_button(
+    *,
+    day: date,
+    targets: list[Target],
+    modules: tuple[Module, ...],
+    craving_on: bool,
+    existing: CardView | None,
+    options: CardOptions | None = None,
+) -> None:
+    """The card's Save (drawn under the card, in a fragment of its own: see `_tap_save`)."""
+    k = day.isoformat()
     # One label and key whatever the card's state: a button whose identity changed between
     # runs would drop the tap that submitted it.
     st.button(

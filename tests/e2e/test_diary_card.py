@@ -142,27 +142,52 @@ RUN_LOG = """(() => {
 })();"""
 
 
-def test_a_save_is_a_run_of_the_card_alone_and_draws_the_saved_card(counted, phone):
-    """Save reruns the card's fragment alone (#22: a crowd saving at once costs the server the card,
-    not the whole page): no run of app.py, one fragment run that saves and draws the saved card."""
+def test_a_save_is_a_run_of_the_cards_head_and_save_alone_and_keeps_the_answers(counted, phone, artifacts):
+    """Save reruns the card's head and Save alone (#22: a crowd saving at once costs the server the
+    card's day picker and "Saved", not its answers, nor the page): no run of app.py; the answers are
+    not drawn again and show what was given; the head is drawn from the card just stored."""
     phone.add_init_script(script=RUN_LOG)  # this page only (the phone is used by the next test too)
     signed_in_at(phone, counted.url, "harper")
     day = today_of(phone)
     tap(phone, f"mood_{day}", "6")
     settle(phone)
+    tap(phone, f"joy_{day}", "3")
+    phone.locator(f".st-key-note_{day} textarea").fill("Still here after the save.")
+    settle(phone)
+    answer = phone.evaluate("() => window.__iopRunLog")[-1]  # the last answer's run: the card's fragment
+    assert answer["status"] == 3, answer
+    assert "•" in phone.locator(".st-key-card_day").inner_text()  # today: not saved yet
     before, app_runs = phone.evaluate("() => window.__iopRunLog.length"), script_runs(counted)
     save(phone)
     phone.get_by_text("Saved. Thank you for checking in.").wait_for()
     runs = phone.evaluate("() => window.__iopRunLog")[before:]
-    # One run, a fragment's (3): the tap's own (Save's callback does not stop it to start it again).
-    assert [r["status"] for r in runs] == [3], runs
+    # The tap's own run (Save's fragment) is stopped by Save's callback before it draws anything, and the
+    # head and Save run: a fragment run (3) of a handful of elements, not the card's answers.
+    assert [r["status"] for r in runs] == [2, 3], runs
+    assert runs[0]["elements"] == 0, runs
+    assert runs[1]["elements"] * 3 < answer["elements"], (runs, answer)
     assert script_runs(counted) == app_runs  # app.py did not run
     assert [mood for _, mood in cards_on(counted, "harper", day)] == [6]
-    # The day is no longer marked unsaved: the card was drawn after the save, not before it.
     main = phone.locator("[data-testid='stMain']")
+    # The day is no longer marked unsaved: the head was drawn after the save, not before it.
+    assert "•" not in phone.locator(".st-key-card_day").inner_text()
     assert "Not saved yet" not in main.inner_text()
     assert "You filled in this card" in main.inner_text()  # drawn from the card just stored
+    # The answers, not drawn again, show what was given.
+    assert phone.locator(f".st-key-mood_{day} [aria-checked='true']").inner_text() == "6"
+    assert phone.locator(f".st-key-joy_{day} [aria-checked='true']").inner_text() == "3"
+    assert phone.locator(f".st-key-note_{day} textarea").input_value() == "Still here after the save."
     assert phone.get_by_role("button", name="Crisis help — call or text now").is_visible()  # the page around it
+    phone.get_by_text("will see this card").scroll_into_view_if_needed()
+    phone.screenshot(path=artifacts / "diary-saved-head-and-save-alone.png")
+    # The next answer is a run of the card again, from the stored card: the day is marked unsaved again.
+    tap(phone, f"mood_{day}", "8")
+    settle(phone)
+    assert "•" in phone.locator(".st-key-card_day").inner_text()
+    assert phone.locator(f".st-key-note_{day} textarea").input_value() == "Still here after the save."
+    save(phone)
+    phone.get_by_text("Changes saved. Thank you for checking in.").wait_for()
+    assert [mood for _, mood in cards_on(counted, "harper", day)] == [8]
 
 
 def test_a_risky_save_draws_the_crisis_response_in_a_run_of_the_whole_page(counted, phone):
@@ -245,6 +270,11 @@ def test_a_refused_card_keeps_what_was_typed(counted, phone):
     phone.locator(f".st-key-note_{day} textarea").fill("Typed before the mood, kept after the refusal.")
     save(phone)
     phone.get_by_text("Your card isn't saved yet").wait_for()
+    # The mark is beside its field: under the mood's pills, above the emotions.
+    mark = phone.locator("[data-testid='stAlert']", has_text="Choose your mood").first
+    mood_box = phone.locator(f".st-key-mood_{day}").bounding_box()
+    emotions = phone.get_by_text("Emotions at their strongest").bounding_box()
+    assert mood_box["y"] < mark.bounding_box()["y"] < emotions["y"]
     assert (
         phone.locator(f".st-key-note_{day} textarea").input_value() == "Typed before the mood, kept after the refusal."
     )
