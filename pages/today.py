@@ -30,6 +30,7 @@ from ui.diary import (
     keep_drafts,
     save_button,
     save_if_tapped,
+    save_unit,
     start_card_run,
     unsaved_days,
 )
@@ -181,7 +182,7 @@ def card_head():
     """Which day's card, and what it is: a save changes these (its day's • goes; "You filled in this
     card"), so Save's run draws them again (ui.diary.SAVE_RUN), saving first."""
     if in_save_run():
-        with calm_errors(actor):
+        with calm_errors(actor), save_unit():  # one unit of work: the login check's read is the save's gate's
             me = start_card_run(actor, page="today")
             save_if_tapped(me, today=today, saved=saved_cards, options=options, page="today", alone=True)
     unsaved = set(unsaved_days(days))

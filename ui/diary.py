@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 import streamlit as st
@@ -355,6 +356,28 @@ def save_if_tapped(
         raise
 
 
+_CARD_UNIT: ContextVar[bool] = ContextVar("iop_card_unit", default=False)
+
+
+@contextmanager
+def save_unit() -> Iterator[None]:
+    """Save's run alone (`SAVE_RUN`): one unit of work for its login check and its save. The login
+    check's read of the person is then the gate's too (one statement, one transaction less per save),
+    as in a page run, where the router's unit holds both. (A run of the card alone that does not save,
+    an answer's or another day's, keeps its login check in a unit of its own: it has nothing else.)"""
+    with db.unit_of_work():
+        token = _CARD_UNIT.set(True)
+        try:
+            yield
+        finally:
+            _CARD_UNIT.reset(token)
+
+
+def _in_page_unit() -> bool:
+    """Whether this runs in a page run's unit of work (the router's), not the card's own `save_unit`."""
+    return db.in_unit_of_work() and not _CARD_UNIT.get()
+
+
 def start_card_run(actor: Actor, *, page: str) -> Actor:
     """First thing in every run of the card alone: the login check app.py does for a page run, and
     the crisis response a page run was to draw.
@@ -371,10 +394,11 @@ def start_card_run(actor: Actor, *, page: str) -> Actor:
     A risk response set by a save is drawn at the top of the page, at the end of the page's run; a
     tap that preempted that run leaves it waiting (`risk.waiting`), and a card run cannot draw it: it
     asks for the whole page, whose card saves the tap (if any) and which then draws the response.
-    Inside a whole-page run the router's check is this run's: `actor` is returned."""
-    if db.in_unit_of_work():
+    Inside a whole-page run the router's check is this run's: `actor` is returned. Inside `save_unit`
+    the check is made in that unit (the save's)."""
+    if _in_page_unit():
         return actor
-    with db.unit_of_work():
+    with nullcontext() if db.in_unit_of_work() else db.unit_of_work():
         checked = auth.current_actor()
     # This run's language, as app.py sets it for a page run: every text of the card is then one
     # look-up, not a look into the session's state.
@@ -405,14 +429,15 @@ def _save_tapped(
     # failure mid-save (the card is drawn again under the calm message) all keep it.
     _keep_as_draft(day, entered)
     uses = options is not None and (_records_use(saved.get(day)) or _records_use(entered))
-    if db.in_unit_of_work():  # a whole-page run: the router checked the login, and holds the unit
+    if _in_page_unit():  # a whole-page run: the router checked the login, and holds the unit
         whole_page = _save(actor, day, entered, today=today, saved=saved, options=options, page=page)
         _tap_done()
         if uses and whole_page is not None:  # the counters above the card were drawn before this save
             st.rerun()
         return
+    own = db.in_unit_of_work()  # Save's run alone: `save_unit`, its login check's unit
     try:  # (`actor` is this run's own login check's: `start_card_run`, first thing in every card run)
-        with db.unit_of_work():
+        with nullcontext() if own else db.unit_of_work():
             with session_scope() as session:  # (read once per run: the save's own check reads no more)
                 on_card = {t.key for t in diary.targets_for(session, actor.program_id)}
             outcome = _save(actor, day, entered, today=today, saved=saved, options=options, page=page)
@@ -428,6 +453,8 @@ def _save_tapped(
         # Refused by the gate (the refusal is on record: the unit wrote it as it rolled back), most
         # likely a discharge since the page was drawn: the page's guard, which this run skipped, decides
         # what is drawn now (Today's closing word). Should the page still draw the card, it says why.
+        if own:
+            db.fail()  # (the unit is `save_unit`'s: it ends with a rollback, the refusal on record)
         _tap_done()
         st.session_state[f"card_errors_{day}"] = {"form": str(exc)}
         st.rerun()
