@@ -610,23 +610,37 @@ def card_form(
         errors.slot("craving")
 
     chosen = set(start.skills)
+    # The skills' four pickers (dozens of options) are built only while their expander is open (a
+    # stateful expander: tapping it reruns the card, whose run then builds or leaves them): most taps
+    # on the card do not pay for them. What was picked is the day's draft (or its saved card) while
+    # they are folded away, so closing the expander loses nothing, and Save saves it.
+    # The label carries the count, and a stateful expander's identity includes its label and its
+    # starting state: each is given as the person left it (`expanded` from its own state), so a new
+    # count never folds it shut under the person's thumb.
+    opened = f"skills_open_{k}"
     with st.expander(
         (_("**Skills I used {when}** · {n} chosen") if chosen else _("**Skills I used {when}**")).format(
             when=when, n=len(chosen)
-        )
-    ):
-        skills: list[str] = []
-        names = skills_by_id(current())
-        for module in modules:
-            picked = st.pills(
-                module.name,
-                [s.id for s in module.skills],
-                selection_mode="multi",
-                default=[s.id for s in module.skills if s.id in chosen],
-                format_func=lambda sid: names[sid].name,
-                key=f"skills_{module.id}_{k}",
-            )
-            skills.extend(picked)
+        ),
+        key=opened,
+        on_change="rerun",
+        expanded=st.session_state.get(opened) is True,
+    ) as folded:
+        if folded.open:
+            skills: list[str] = []
+            names = skills_by_id(current())
+            for module in modules:
+                picked = st.pills(
+                    module.name,
+                    [s.id for s in module.skills],
+                    selection_mode="multi",
+                    default=[s.id for s in module.skills if s.id in chosen],
+                    format_func=lambda sid: names[sid].name,
+                    key=f"skills_{module.id}_{k}",
+                )
+                skills.extend(picked)
+        else:
+            skills = list(start.skills)
     errors.slot("skills")
 
     sleep = st.number_input(

@@ -141,22 +141,60 @@ def test_a_risky_save_in_saves_run_draws_the_crisis_response_in_a_run_of_the_pag
     assert _card(session, "lee", day).mood == 2
 
 
-def test_skills_picked_then_saved_in_saves_run_are_stored(app, session, builds):
-    """The skills' pickers sit in an expander the person may have closed by the time they tap Save:
-    what they picked is in the session's state, which the save reads, not in what is drawn."""
+def _skills_pickers(at, day: str) -> list:
+    return [p for p in at.pills if p.key and p.key.startswith("skills_") and p.key.endswith(day)]
+
+
+def _skills_label(at) -> str:
+    return next(e.label for e in at.expander if "Skills I used" in e.label)
+
+
+def test_skills_are_built_only_while_open_and_picks_survive_closing_and_are_saved(app, session, builds):
+    """The skills' pickers sit in a stateful expander whose body runs only while open: folded, the card
+    builds none of them. Picked, then folded away: the picks are the day's draft, the label counts them,
+    Save stores them (in Save's run alone), and opening again shows them picked."""
     log_in(app, "alex")
     day = today_key(app)
-    pickers = [p for p in app.pills if p.key and p.key.startswith("skills_") and p.key.endswith(day)]
+    assert _skills_pickers(app, day) == []  # folded: not built
+    app.session_state[f"skills_open_{day}"] = True  # a tap on "Skills I used today"
+    app.run()
+    pickers = _skills_pickers(app, day)
     first, second = pickers[0], pickers[-1]
+    picks = sorted([_ids(first)[0], _ids(second)[1]])
     first.set_value([_ids(first)[0]])
-    second.set_value([_ids(second)[0]])
+    second.set_value([_ids(second)[1]])
+    app.run()
+    assert "· 2 chosen" in _skills_label(app)
+    assert app.session_state[f"skills_open_{day}"] is True  # the new count did not fold it shut
+    assert len(_skills_pickers(app, day)) == len(pickers) > 1
+    app.session_state[f"skills_open_{day}"] = False  # folded away
     widget(app, "pills", f"mood_{day}").set_value(6)
     app.run()
+    assert _skills_pickers(app, day) == [] and "· 2 chosen" in _skills_label(app)
     built = builds["n"]
     _save(app, day)
-    assert builds["n"] == built
+    assert builds["n"] == built  # Save's run alone
     assert SAVED in texts(app)
-    assert sorted(_card(session, "alex", day).skills) == sorted([_ids(first)[0], _ids(second)[0]])
+    assert sorted(_card(session, "alex", day).skills) == picks
+    app.session_state[f"skills_open_{day}"] = True
+    app.run()
+    shown = sorted(v for p in _skills_pickers(app, day) for v in p.value)
+    assert len(shown) == 2  # (AppTest lists the names shown; two picked, as saved)
+    assert "Today •" not in _day_options(app)  # the saved card, no draft
+
+
+def test_skills_picked_with_the_expander_open_are_saved(app, session):
+    log_in(app, "bailey")
+    day = today_key(app)
+    app.session_state[f"skills_open_{day}"] = True
+    app.run()
+    picker = _skills_pickers(app, day)[0]
+    picker.set_value(_ids(picker)[:2])
+    widget(app, "pills", f"mood_{day}").set_value(4)
+    app.run()
+    _save(app, day)
+    assert SAVED in texts(app)
+    assert sorted(_card(session, "bailey", day).skills) == sorted(_ids(picker)[:2])
 
 
 def _ids(picker) -> list[str]:

@@ -1,6 +1,7 @@
 """On a phone, with taps only: fill in today's card, save it, see the confirmation; a risky card
 shows the crisis lines at once; the week grid fits the screen."""
 
+import json
 import os
 import sqlite3
 from datetime import date
@@ -8,6 +9,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from core.skills import catalogue
 from tests.e2e.conftest import Server, fits, log_in, login_cookie, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
@@ -283,3 +285,45 @@ def test_a_refused_card_keeps_what_was_typed(counted, phone):
     save(phone)
     phone.get_by_text("Saved. Thank you for checking in.").wait_for()
     assert [mood for _, mood in cards_on(counted, "frankie", day)] == [5]
+
+
+def test_skills_picked_then_folded_away_are_saved_and_the_expander_stays_open_while_picking(counted, phone, artifacts):
+    """The skills' pickers are built only while their expander is open. Opening it, the first pick (its
+    label then counts "· 1 chosen") does not fold it shut; folded away, the picks are kept, Save stores
+    them, and opening it again shows them picked."""
+    signed_in_at(phone, counted.url, "casey")
+    day = today_of(phone)
+    skills = phone.locator(f".st-key-skills_open_{day}")
+    assert phone.locator(f"[class*='st-key-skills_mindfulness_{day}']").count() == 0  # folded: not built
+    skills.locator("summary").click()
+    settle(phone)
+    picker = phone.locator(f".st-key-skills_mindfulness_{day}")
+    picker.get_by_text("Wise mind", exact=True).click()
+    settle(phone)
+    assert "1 chosen" in skills.locator("summary").inner_text()
+    assert picker.is_visible()  # still open under the thumb
+    picker.get_by_text("Observe", exact=True).click()
+    settle(phone)
+    assert "2 chosen" in skills.locator("summary").inner_text()
+    phone.screenshot(path=artifacts / "diary-skills-open-picked.png")
+    skills.locator("summary").click()  # folded away
+    settle(phone)
+    assert phone.locator(f"[class*='st-key-skills_mindfulness_{day}']").count() == 0
+    tap(phone, f"mood_{day}", "5")
+    settle(phone)
+    save(phone)
+    phone.get_by_text("Saved. Thank you for checking in.").wait_for()
+    with sqlite3.connect(counted.data_dir / "iop.db") as db:
+        stored = db.execute(
+            "SELECT c.skills FROM diary_card c JOIN app_user u ON u.id = c.participant_id"
+            " WHERE u.username = 'casey' AND c.day = ?",
+            (day,),
+        ).fetchall()
+    ids = {s.name: s.id for m in catalogue("en") for s in m.skills}
+    assert len(stored) == 1 and sorted(json.loads(stored[0][0])) == sorted([ids["Wise mind"], ids["Observe"]])
+    skills.locator("summary").click()
+    settle(phone)
+    on = "button[aria-checked='true'], button[aria-pressed='true']"
+    chosen = [b.inner_text() for b in picker.locator(on).all()]
+    assert sorted(chosen) == ["Observe", "Wise mind"]
+    phone.screenshot(path=artifacts / "diary-skills-saved-reopened.png")
