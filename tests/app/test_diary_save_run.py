@@ -11,9 +11,9 @@ refusal after all still draw what they draw today (the whole card, or the whole 
 from datetime import date, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, delete, select
 
-from core.models import AppUser, DiaryCard
+from core.models import AppUser, CardTrigger, DiaryCard, DiaryUrge, MatDose, SubstanceUse
 from tests.app.conftest import log_in, texts
 from tests.app.test_diary_card import today_key, widget
 from ui import diary as diary_ui
@@ -242,3 +242,58 @@ def test_save_tapped_with_a_switch_to_yesterday_saves_todays_card_and_draws_yest
     assert _card(session, "alex", day).mood == 9
     assert widget(app, "segmented_control", "card_day").value.isoformat() == yesterday
     assert any(w.key == f"mood_{yesterday}" for w in app.pills)
+
+
+def test_a_past_days_save_in_saves_run_is_marked_late_and_its_head_says_filled_in(app, session, builds):
+    """Yesterday's card (none saved): "Filling in a past day is fine" before the save; after it, in
+    Save's run alone, the head says the card is filled in, and the card is stored as late."""
+    log_in(app, "gray")
+    today = date.fromisoformat(today_key(app))
+    yesterday = today - timedelta(days=1)
+    _forget(session, _card(session, "gray", yesterday.isoformat()))  # the demo's, so the day is empty
+    app.run()  # (the page reads the saved cards afresh)
+    widget(app, "segmented_control", "card_day").set_value(yesterday)
+    app.run()
+    k = yesterday.isoformat()
+    widget(app, "pills", f"mood_{k}").set_value(4)
+    app.run()
+    assert "Filling in a past day is fine" in texts(app) and FILLED not in texts(app)
+    built = builds["n"]
+    _save(app, k)
+    assert builds["n"] == built
+    shown = texts(app)
+    assert FILLED in shown and "Filling in a past day is fine" not in shown and SAVED in shown
+    stored = _card(session, "gray", k)
+    assert (stored.mood, stored.late) == (4, True)
+
+
+def _forget(session, card: DiaryCard | None) -> None:
+    if card is None:
+        return
+    for model in (DiaryUrge, SubstanceUse, CardTrigger, MatDose):
+        session.exec(delete(model).where(col(model.card_id) == card.id))
+    session.delete(card)
+    session.commit()
+
+
+def test_two_tabs_saving_the_same_day_in_saves_runs_make_one_card_with_the_last_answers(app, new_app, session):
+    """Two tabs of the same person, both drawn before either saved: each save is Save's run alone; the
+    second is a change of the card the first made (one card, the second tab's answers)."""
+    other = new_app().run()
+    log_in(app, "harper")
+    log_in(other, "harper")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(3)
+    widget(other, "pills", f"mood_{day}").set_value(9)
+    app.run()
+    other.run()
+    _save(app, day)
+    assert SAVED in texts(app)
+    _save(other, day)
+    assert "Changes saved. Thank you for checking in." in texts(other)
+    session.expire_all()
+    user = session.exec(select(AppUser).where(AppUser.username == "harper")).one()
+    cards = session.exec(
+        select(DiaryCard).where(DiaryCard.participant_id == user.id, DiaryCard.day == date.fromisoformat(day))
+    ).all()
+    assert [c.mood for c in cards] == [9]
