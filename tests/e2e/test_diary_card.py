@@ -153,8 +153,8 @@ def test_a_save_is_a_run_of_the_cards_head_and_save_alone_and_keeps_the_answers(
     day = today_of(phone)
     tap(phone, f"mood_{day}", "6")
     settle(phone)
-    tap(phone, f"joy_{day}", "3")
     phone.locator(f".st-key-note_{day} textarea").fill("Still here after the save.")
+    tap(phone, f"joy_{day}", "3")  # (the note is sent when it loses focus: here, not with the tap on Save)
     settle(phone)
     answer = phone.evaluate("() => window.__iopRunLog")[-1]  # the last answer's run: the card's fragment
     assert answer["status"] == 3, answer
