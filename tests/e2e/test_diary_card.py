@@ -327,3 +327,28 @@ def test_skills_picked_then_folded_away_are_saved_and_the_expander_stays_open_wh
     chosen = [b.inner_text() for b in picker.locator(on).all()]
     assert sorted(chosen) == ["Observe", "Wise mind"]
     phone.screenshot(path=artifacts / "diary-skills-saved-reopened.png")
+
+
+def test_a_note_typed_then_save_tapped_at_once_is_saved_with_the_note(counted, phone):
+    """The common thumb: type the note, tap Save. The note is sent as the text area loses focus, with
+    the tap (the note's run of the card and Save's arrive together, one stopping the other): the card
+    is saved with the note, "Saved" is said once, and the note is still in its box."""
+    signed_in_at(phone, counted.url, "bailey")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "4")
+    settle(phone)
+    note = phone.locator(f".st-key-note_{day} textarea")
+    note.fill("Typed, then Save at once.")
+    save(phone)  # no wait between the typing and the tap
+    main = phone.locator("[data-testid='stMain']")
+    expect(main.get_by_text("Saved. Thank you for checking in.")).to_have_count(1)
+    settle(phone)
+    with sqlite3.connect(counted.data_dir / "iop.db") as db:
+        stored = db.execute(
+            "SELECT c.mood, c.note FROM diary_card c JOIN app_user u ON u.id = c.participant_id"
+            " WHERE u.username = 'bailey' AND c.day = ?",
+            (day,),
+        ).fetchall()
+    assert stored == [(4, "Typed, then Save at once.")]
+    assert note.input_value() == "Typed, then Save at once."
+    assert "•" not in phone.locator(".st-key-card_day").inner_text()
