@@ -142,7 +142,11 @@ def the_card() -> None:
     fields are to be marked; either saves first (in a unit of work of its own, after the login check)
     and asks for the whole page only when the save changed what is drawn outside the card
     (ui.diary.save_if_tapped)."""
-    with calm_errors(actor):  # a save that failed still draws the card below, with what was typed
+    # What the card's run alone draws before the card (the login check's hidden element, a calm message)
+    # goes in a container of its own, empty in a page run: the card's elements, and its head's and Save's
+    # fragments, are then in the same places in every run (a browser matches elements by place).
+    notice = st.container()
+    with notice, calm_errors(actor):  # a save that failed still draws the card below, with what was typed
         me = start_card_run(actor, page="today")  # alone, it checks the login as a page run does
         save_if_tapped(me, today=today, saved=saved_cards, options=options, page="today")
     with calm_errors(actor):

@@ -210,7 +210,9 @@ def _tap_save(
     # answers the tap's own fragment, which a browser's tap on Save asked for.)
     drawn = _registered(SAVE_RUN)  # (the card's two small fragments, drawn with it)
     wanted = SAVE_RUN if light and drawn else [CARD_FRAGMENT, CARD_SAVE] if drawn else [CARD_FRAGMENT]
-    if not _in_run(wanted):
+    # (A run of the card's fragment already draws Save in it: a tap whose run is the card's is not stopped
+    # to start the same card again.)
+    if not _in_run(wanted) and not (wanted != SAVE_RUN and _in_the_cards_run()):
         st.rerun(wanted)  # from a callback: this tap's run is those fragments alone
 
 
