@@ -20,11 +20,17 @@ from ui import goals as goals_ui
 from ui import recovery as recovery_ui
 from ui.diary import (
     CARD_FRAGMENT,
+    CARD_HEAD,
+    CARD_SAVE,
     calm_errors,
     card_form,
+    change_day,
     day_label,
+    in_save_run,
     keep_drafts,
+    save_button,
     save_if_tapped,
+    save_unit,
     start_card_run,
     unsaved_days,
 )
@@ -131,10 +137,16 @@ with session_scope() as session:  # read once per page run, not on every tap of 
 @st.fragment(key=CARD_FRAGMENT)
 def the_card() -> None:
     """The day's card. A fragment: each answer reruns the card alone, and is kept as that day's
-    draft for the session (ui/diary.py), so switching days or screens loses nothing. Save reruns the
-    card alone too: it saves first (in a unit of work of its own, after the login check) and asks for
-    the whole page only when the save changed what is drawn outside the card (ui.diary.save_if_tapped)."""
-    with calm_errors(actor):  # a save that failed still draws the card below, with what was typed
+    draft for the session (ui/diary.py), so switching days or screens loses nothing. A save is a run of
+    the card's head and Save alone (below: the answers are not drawn again), or of the whole card when
+    fields are to be marked; either saves first (in a unit of work of its own, after the login check)
+    and asks for the whole page only when the save changed what is drawn outside the card
+    (ui.diary.save_if_tapped)."""
+    # What the card's run alone draws before the card (the login check's hidden element, a calm message)
+    # goes in a container of its own, empty in a page run: the card's elements, and its head's and Save's
+    # fragments, are then in the same places in every run (a browser matches elements by place).
+    notice = st.container()
+    with notice, calm_errors(actor):  # a save that failed still draws the card below, with what was typed
         me = start_card_run(actor, page="today")  # alone, it checks the login as a page run does
         save_if_tapped(me, today=today, saved=saved_cards, options=options, page="today")
     with calm_errors(actor):
@@ -145,6 +157,38 @@ def _draw_card() -> None:
     keep_drafts(
         days, saved_cards, targets=targets, modules=catalogue(current()), craving_on=craving_on, options=options
     )
+    day = card_head()
+    errors = FieldErrors(known=st.session_state.get(f"card_errors_{day}", {}))
+    with st.container():  # (the answers, however many elements: Save's place in the card stays the same)
+        card_form(
+            day=day,
+            today=today,
+            existing=saved_cards.get(day),
+            targets=targets,
+            craving_on=craving_on,
+            modules=catalogue(current()),
+            errors=errors,
+            options=options,
+        )
+    card_save(day)
+    if f"card_errors_{day}" in st.session_state:
+        errors.show(st.session_state[f"card_errors_{day}"])
+        st.error(
+            _(
+                "Your card isn't saved yet — fix the marked answer and tap Save again. Everything you "
+                "entered is still here."
+            )
+        )
+
+
+@st.fragment(key=CARD_HEAD)
+def card_head():
+    """Which day's card, and what it is: a save changes these (its day's • goes; "You filled in this
+    card"), so Save's run draws them again (ui.diary.SAVE_RUN), saving first."""
+    if in_save_run():
+        with calm_errors(actor), save_unit():  # one unit of work: the login check's read is the save's gate's
+            me = start_card_run(actor, page="today")
+            save_if_tapped(me, today=today, saved=saved_cards, options=options, page="today", alone=True)
     unsaved = set(unsaved_days(days))
     day = (
         st.segmented_control(
@@ -154,6 +198,7 @@ def _draw_card() -> None:
             key="card_day",
             width="stretch",
             format_func=lambda d: day_label(d, today) + (" •" if d in unsaved else ""),
+            on_change=change_day,
         )
         or today
     )
@@ -164,8 +209,7 @@ def _draw_card() -> None:
                 days=", ".join(day_label(d, today) for d in sorted(others))
             )
         )
-    existing = saved_cards.get(day)
-    if existing:
+    if saved_cards.get(day):
         st.caption(
             _("You filled in this card; changes are welcome until it is {late_window_days} days old.").format(
                 late_window_days=diary.clinical.LATE_WINDOW_DAYS
@@ -173,26 +217,20 @@ def _draw_card() -> None:
         )
     elif day != today:
         st.caption(_("Filling in a past day is fine — it will be marked as filled in late."))
+    return day
 
-    errors = FieldErrors(known=st.session_state.get(f"card_errors_{day}", {}))
-    card_form(
+
+@st.fragment(key=CARD_SAVE)
+def card_save(day) -> None:
+    """Save, and what a save says under it."""
+    save_button(
         day=day,
-        today=today,
-        existing=existing,
         targets=targets,
-        craving_on=craving_on,
         modules=catalogue(current()),
-        errors=errors,
+        craving_on=craving_on,
+        existing=saved_cards.get(day),
         options=options,
     )
-    if f"card_errors_{day}" in st.session_state:
-        errors.show(st.session_state[f"card_errors_{day}"])
-        st.error(
-            _(
-                "Your card isn't saved yet — fix the marked answer and tap Save again. Everything you "
-                "entered is still here."
-            )
-        )
     saved = st.session_state.get("card_saved")
     if saved and saved["day"] == day:
         st.session_state.pop("card_saved")  # said once

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 import streamlit as st
@@ -167,7 +168,15 @@ def keep_drafts(
 
 
 TAPPED = "card_to_save"  # session state: (day, CardInput) whose Save was tapped, saved by the next run
-CARD_FRAGMENT = "diary_card"  # the card's fragment (pages/today.py): a tap on Save reruns it alone
+CARD_FRAGMENT = "diary_card"  # the card's fragment (pages/today.py): an answer's tap reruns it alone
+# Inside the card, two small fragments of their own (pages/today.py): the card's head (the day
+# picker, with a • on each day not saved yet, and what the day's card is: filled in, or late) and its
+# Save (the button, and "Saved" after it). A save changes what those two draw and nothing else, so a
+# save is a run of those two alone: the card's answers (nineteen button groups, toggles, the note)
+# are not drawn again, and keep in the browser what they show.
+CARD_HEAD = "diary_card_head"
+CARD_SAVE = "diary_card_save"
+SAVE_RUN = [CARD_HEAD, CARD_SAVE]
 
 
 def _tap_save(
@@ -179,30 +188,94 @@ def _tap_save(
     options: CardOptions | None = None,
 ) -> None:
     """Save's callback: runs before the script, with every answer the tap brought already in
-    session state. It keeps what was entered for the card's next run, and asks for a run of the card's
-    fragment alone (`save_if_tapped` saves first in it, then the card is drawn once). A browser's tap
-    inside the fragment asks for that run already; naming it here makes every caller's tap (AppTest's,
-    a tap merged into a whole-page run) the same run. The fragment asks for the whole page itself
-    when the save changed something drawn outside it."""
+    session state. It keeps what was entered for the save's run (`save_if_tapped` saves first in it),
+    and names that run:
+
+    - the card's head and Save alone (`SAVE_RUN`), when the answers pass the card's own checks and no
+      field is marked: a save then changes nothing else the card draws. Should the save turn out to
+      change more (refused after all, a crisis response, use recorded, a day that rolled over), that
+      run asks for the whole page (`save_if_tapped(..., alone=True)`);
+    - the card's whole fragment otherwise: the marks beside the fields are drawn (or taken away) with
+      the fields themselves.
+
+    A browser's tap inside Save's fragment asks for Save's run alone: naming the run here stops it
+    before its body (nothing drawn yet) and starts the named one. AppTest's and the agent API's taps
+    are whole-page runs, turned into the same run."""
     base = draft_for(day) or (existing.as_input() if existing else CardInput(mood=None))
-    st.session_state[TAPPED] = (day, _answers_in_state(day, targets, modules, craving_on, base, options) or base)
-    if not _in_the_cards_run():
-        st.rerun(CARD_FRAGMENT)  # from a callback: this tap's run is the card's fragment alone
+    entered = _answers_in_state(day, targets, modules, craving_on, base, options) or base
+    st.session_state[TAPPED] = (day, entered)
+    marked = f"card_errors_{day}" in st.session_state
+    light = not marked and _passes(entered, targets, craving_on, options)
+    # (The whole card's run names Save's fragment too, nested in it and drawn by it: the run then says it
+    # answers the tap's own fragment, which a browser's tap on Save asked for.)
+    drawn = _registered(SAVE_RUN)  # (the card's two small fragments, drawn with it)
+    wanted = SAVE_RUN if light and drawn else [CARD_FRAGMENT, CARD_SAVE] if drawn else [CARD_FRAGMENT]
+    # (A run of the card's fragment already draws Save in it: a tap whose run is the card's is not stopped
+    # to start the same card again.)
+    if not _in_run(wanted) and not (wanted != SAVE_RUN and _in_the_cards_run()):
+        st.rerun(wanted)  # from a callback: this tap's run is those fragments alone
 
 
-def _in_the_cards_run() -> bool:
-    """Whether this run already is the card's fragment alone (a browser's tap inside the card asks for
-    it). Naming it again from the callback would stop the run and start it afresh: a second start of a
-    run (its widget states, its new-session message) in every save, for the same run."""
+def _passes(card: CardInput, targets: list[Target], craving_on: bool, options: CardOptions | None) -> bool:
+    """Whether the card's own checks (core.diary.validate) find nothing to mark: the save's run then
+    draws no mark beside a field. (The save checks again, and has the last word.)"""
+    if not _drawable(card) or over_limit(card.note, clinical.NOTE_MAX_CHARS):
+        return False
+    try:
+        return not diary.validate(card, targets=targets, craving_on=craving_on, options=options)
+    except Exception:  # noqa: BLE001 - answers of a shape the checks cannot read: the card's run says why
+        return False
+
+
+def _registered(keys: list[str]) -> bool:
     from streamlit.errors import StreamlitAPIException
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
     try:
-        wanted = ctx.fragment_storage.resolve_target(CARD_FRAGMENT) if ctx is not None else None
+        return ctx is not None and bool(ctx.fragment_storage.resolve_target(keys))
+    except (StreamlitAPIException, AttributeError):
+        return False
+
+
+def _in_run(keys: list[str]) -> bool:
+    """Whether this run already is exactly the run of these fragments (naming them again from a
+    callback would stop the run and start it afresh: a second start of a run, for the same run)."""
+    from streamlit.errors import StreamlitAPIException
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    try:
+        wanted = ctx.fragment_storage.resolve_target(keys) if ctx is not None else None
     except (StreamlitAPIException, AttributeError):  # (no card drawn yet, or Streamlit changed: ask for it)
         return False
     return bool(wanted) and list(ctx.fragment_ids_this_run or []) == list(wanted)  # type: ignore[union-attr]
+
+
+def _in_the_cards_run() -> bool:
+    """Whether this run is the card's fragment alone (a browser's tap on an answer asks for it)."""
+    return _in_run([CARD_FRAGMENT])
+
+
+def in_save_run() -> bool:
+    """Whether this run is Save's alone (`SAVE_RUN`): the card's head then checks the login and saves
+    first, as the card's fragment does in its own runs (in a run of the card or of the page, the card
+    has done both before its head is drawn)."""
+    return _in_run(SAVE_RUN)
+
+
+def change_day() -> None:
+    """The day picker's callback: another day's card is the card's whole fragment (the picker sits in
+    the card's head, whose run alone would not draw the other day's answers)."""
+    if not _in_the_cards_run() and _in_a_fragment_run():
+        st.rerun([CARD_FRAGMENT])
+
+
+def _in_a_fragment_run() -> bool:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 def card_to_save() -> tuple[date, CardInput] | None:
@@ -248,7 +321,13 @@ def _keep_as_draft(day: date, entered: CardInput) -> None:
 
 
 def save_if_tapped(
-    actor: Actor, *, today: date, saved: dict[date, CardView], options: CardOptions | None, page: str
+    actor: Actor,
+    *,
+    today: date,
+    saved: dict[date, CardView],
+    options: CardOptions | None,
+    page: str,
+    alone: bool = False,
 ) -> None:
     """First thing in every run of the card's fragment: save the card whose Save was just tapped.
 
@@ -265,15 +344,40 @@ def save_if_tapped(
     Inside a whole-page run (a tap merged into one) the router's unit and login check are this run's.
 
     `saved` is the page's read of the saved cards, which the card draws from: the saved day's card is
-    read again into it, so the next runs of the card start from what was stored."""
+    read again into it, so the next runs of the card start from what was stored.
+
+    `alone`: this is Save's run alone (`SAVE_RUN`: the card's head and Save, not its answers), which
+    draws no mark beside a field: a save refused after all asks for the whole page, which does."""
     tapped = card_to_save()
     if tapped is None:
         return
     try:
-        _save_tapped(tapped, actor, today=today, saved=saved, options=options, page=page)
+        _save_tapped(tapped, actor, today=today, saved=saved, options=options, page=page, alone=alone)
     except Exception:
         _tap_done()  # a failure is shown (calm_errors) and not tried again by every run after it
         raise
+
+
+_CARD_UNIT: ContextVar[bool] = ContextVar("iop_card_unit", default=False)
+
+
+@contextmanager
+def save_unit() -> Iterator[None]:
+    """Save's run alone (`SAVE_RUN`): one unit of work for its login check and its save. The login
+    check's read of the person is then the gate's too (one statement, one transaction less per save),
+    as in a page run, where the router's unit holds both. (A run of the card alone that does not save,
+    an answer's or another day's, keeps its login check in a unit of its own: it has nothing else.)"""
+    with db.unit_of_work():
+        token = _CARD_UNIT.set(True)
+        try:
+            yield
+        finally:
+            _CARD_UNIT.reset(token)
+
+
+def _in_page_unit() -> bool:
+    """Whether this runs in a page run's unit of work (the router's), not the card's own `save_unit`."""
+    return db.in_unit_of_work() and not _CARD_UNIT.get()
 
 
 def start_card_run(actor: Actor, *, page: str) -> Actor:
@@ -292,10 +396,11 @@ def start_card_run(actor: Actor, *, page: str) -> Actor:
     A risk response set by a save is drawn at the top of the page, at the end of the page's run; a
     tap that preempted that run leaves it waiting (`risk.waiting`), and a card run cannot draw it: it
     asks for the whole page, whose card saves the tap (if any) and which then draws the response.
-    Inside a whole-page run the router's check is this run's: `actor` is returned."""
-    if db.in_unit_of_work():
+    Inside a whole-page run the router's check is this run's: `actor` is returned. Inside `save_unit`
+    the check is made in that unit (the save's)."""
+    if _in_page_unit():
         return actor
-    with db.unit_of_work():
+    with nullcontext() if db.in_unit_of_work() else db.unit_of_work():
         checked = auth.current_actor()
     # This run's language, as app.py sets it for a page run: every text of the card is then one
     # look-up, not a look into the session's state.
@@ -319,20 +424,22 @@ def _save_tapped(
     saved: dict[date, CardView],
     options: CardOptions | None,
     page: str,
+    alone: bool = False,
 ) -> None:
     day, entered = tapped
     # What was typed is this day's draft until the card is stored: a refusal, a login that lapsed, a
     # failure mid-save (the card is drawn again under the calm message) all keep it.
     _keep_as_draft(day, entered)
     uses = options is not None and (_records_use(saved.get(day)) or _records_use(entered))
-    if db.in_unit_of_work():  # a whole-page run: the router checked the login, and holds the unit
+    if _in_page_unit():  # a whole-page run: the router checked the login, and holds the unit
         whole_page = _save(actor, day, entered, today=today, saved=saved, options=options, page=page)
         _tap_done()
         if uses and whole_page is not None:  # the counters above the card were drawn before this save
             st.rerun()
         return
+    own = db.in_unit_of_work()  # Save's run alone: `save_unit`, its login check's unit
     try:  # (`actor` is this run's own login check's: `start_card_run`, first thing in every card run)
-        with db.unit_of_work():
+        with nullcontext() if own else db.unit_of_work():
             with session_scope() as session:  # (read once per run: the save's own check reads no more)
                 on_card = {t.key for t in diary.targets_for(session, actor.program_id)}
             outcome = _save(actor, day, entered, today=today, saved=saved, options=options, page=page)
@@ -348,6 +455,8 @@ def _save_tapped(
         # Refused by the gate (the refusal is on record: the unit wrote it as it rolled back), most
         # likely a discharge since the page was drawn: the page's guard, which this run skipped, decides
         # what is drawn now (Today's closing word). Should the page still draw the card, it says why.
+        if own:
+            db.fail()  # (the unit is `save_unit`'s: it ends with a rollback, the refusal on record)
         _tap_done()
         st.session_state[f"card_errors_{day}"] = {"form": str(exc)}
         st.rerun()
@@ -366,8 +475,8 @@ def _save_tapped(
     if rolled_over or drawn_with != on_card:
         st.rerun()
     if outcome is None:  # refused: the marks and the draft are the card's own, unless risk was routed
-        if st.session_state.get(risk.PENDING, {}).get("page") == page:
-            st.rerun()
+        if alone or st.session_state.get(risk.PENDING, {}).get("page") == page:
+            st.rerun()  # (Save's run alone draws no field: the whole page draws the marks)
     elif outcome.risk.risky or uses:
         st.rerun()
 
@@ -451,7 +560,7 @@ def card_form(
     errors: FieldErrors,
     options: CardOptions | None = None,
 ) -> None:
-    """Draw the card. Save hands what was entered to the page's next run (`_tap_save`).
+    """Draw the card's answers (Save is `save_button`, drawn after them in a fragment of its own).
 
     Not an `st.form`: a form's answers live only in the browser until it is submitted, so moving to
     another day's card or another screen threw them away. Each answer reaches the server as it is
@@ -503,23 +612,37 @@ def card_form(
         errors.slot("craving")
 
     chosen = set(start.skills)
+    # The skills' four pickers (dozens of options) are built only while their expander is open (a
+    # stateful expander: tapping it reruns the card, whose run then builds or leaves them): most taps
+    # on the card do not pay for them. What was picked is the day's draft (or its saved card) while
+    # they are folded away, so closing the expander loses nothing, and Save saves it.
+    # The label carries the count, and a stateful expander's identity includes its label and its
+    # starting state: each is given as the person left it (`expanded` from its own state), so a new
+    # count never folds it shut under the person's thumb.
+    opened = f"skills_open_{k}"
     with st.expander(
         (_("**Skills I used {when}** · {n} chosen") if chosen else _("**Skills I used {when}**")).format(
             when=when, n=len(chosen)
-        )
-    ):
-        skills: list[str] = []
-        names = skills_by_id(current())
-        for module in modules:
-            picked = st.pills(
-                module.name,
-                [s.id for s in module.skills],
-                selection_mode="multi",
-                default=[s.id for s in module.skills if s.id in chosen],
-                format_func=lambda sid: names[sid].name,
-                key=f"skills_{module.id}_{k}",
-            )
-            skills.extend(picked)
+        ),
+        key=opened,
+        on_change="rerun",
+        expanded=st.session_state.get(opened) is True,
+    ) as folded:
+        if folded.open:
+            skills: list[str] = []
+            names = skills_by_id(current())
+            for module in modules:
+                picked = st.pills(
+                    module.name,
+                    [s.id for s in module.skills],
+                    selection_mode="multi",
+                    default=[s.id for s in module.skills if s.id in chosen],
+                    format_func=lambda sid: names[sid].name,
+                    key=f"skills_{module.id}_{k}",
+                )
+                skills.extend(picked)
+        else:
+            skills = list(start.skills)
     errors.slot("skills")
 
     sleep = st.number_input(
@@ -575,6 +698,19 @@ def card_form(
         drafts[k] = entered  # kept for the session, whatever day or screen comes next
     else:
         drafts.pop(k, None)
+
+
+def save_button(
+    *,
+    day: date,
+    targets: list[Target],
+    modules: tuple[Module, ...],
+    craving_on: bool,
+    existing: CardView | None,
+    options: CardOptions | None = None,
+) -> None:
+    """The card's Save (drawn under the card, in a fragment of its own: see `_tap_save`)."""
+    k = day.isoformat()
     # One label and key whatever the card's state: a button whose identity changed between
     # runs would drop the tap that submitted it.
     st.button(

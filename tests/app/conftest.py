@@ -112,8 +112,14 @@ class _ScreenKeepingRunner(LocalScriptRunner):
         fragments = alone[-1] if alone else set()
         messages = list(self.forward_msgs())
         self.app.last_run_fragment = bool(fragments)
-        if fragments:
-            kept = [m for m in self.app._shown if not (m.HasField("delta") and m.delta.fragment_id in fragments)]
+        if fragments:  # (a fragment's run draws the fragments nested in it afresh too)
+            storage = self._fragment_storage
+
+            def redrawn(m) -> bool:
+                fid = m.delta.fragment_id if m.HasField("delta") else ""
+                return bool(fid) and (fid in fragments or storage.has_ancestor_in(fid, fragments))
+
+            kept = [m for m in self.app._shown if not redrawn(m)]
             messages = kept + messages
             tree = parse_tree_from_messages(messages)
         self.app._shown = messages

@@ -67,7 +67,10 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # saved card comes back from the save as it was written (no read back of the card, its urges and its
     # use/triggers/MAT). The card exists here (the second save): its insert does nothing and an UPDATE
     # changes it (a day's first save is the insert alone, with no use/triggers/MAT to clear: 14 -> 8): 17 -> 12.
-    "Diary save": ("alex", "pages/today.py", 12),
+    # #22's eighth slice (perf8c): a save is a run of the card's head and Save alone (ui.diary.SAVE_RUN),
+    # whose login check and save share one unit of work (ui.diary.save_unit), as a page run's router and
+    # page do: the login check's read of the account is the save's gate's read of the person: 12 -> 11.
+    "Diary save": ("alex", "pages/today.py", 11),
     # #22's seventh slice: the login check's read of the account (ui.auth.current_actor, every rerun)
     # carries what the gate knows of that person (core.access.person_for_login), so the gate does not
     # read the acting person again, nor does their zone's read (core.program.user_zone, from the gate's

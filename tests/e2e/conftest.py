@@ -466,7 +466,7 @@ def fresh_phone(browser, request, artifacts):
 RUN_TRACKER = """(() => {
   if (window.__iopRuns) return;
   const runs = {seq: 0, requested: -1, fragmentsAsked: {}, wholeAnswered: -1, fragmentsAnswered: {},
-                started: -1, finished: -1, painted: -1, input: -1, inputPainted: -1,
+                handedOn: {}, started: -1, finished: -1, painted: -1, input: -1, inputPainted: -1,
                 drawing: 0, components: 0, reported: -1, anyAnswered: -1, open: {}};
   const fields = (bytes) => {                  // the top-level fields of a protobuf message
     const out = [];
@@ -518,12 +518,24 @@ RUN_TRACKER = """(() => {
               if (n === 3 && fields(element).some(([k]) => k === 37)) runs.drawing += 1;
             }
           }
+          if (number === 6 && value === 2) {     // stopped for a rerun: the run replacing it answers for it
+            const [id, fragments] = runOf(bytes);   // (a callback naming other fragments, e.g. the card's Save)
+            const run = runs.open[id] || {start: runs.started, fragments};
+            delete runs.open[id];
+            for (const f of run.fragments) runs.handedOn[f] = Math.max(runs.handedOn[f] ?? -1, run.start);
+          }
           if (number === 6 && (value === 0 || value === 1 || value === 3)) {   // a run ended (not cut short)
             const [id, fragments] = runOf(bytes);
             const run = runs.open[id] || {start: runs.started, fragments};
             delete runs.open[id];
             runs.finished = ++runs.seq;
             runs.anyAnswered = Math.max(runs.anyAnswered, run.start);
+            for (const [f, stopped] of Object.entries(runs.handedOn)) {
+              if (stopped < run.start) {
+                runs.fragmentsAnswered[f] = Math.max(runs.fragmentsAnswered[f] ?? -1, run.start);
+                delete runs.handedOn[f];
+              }
+            }
             if (value === 3) {
               for (const f of run.fragments) {
                 runs.fragmentsAnswered[f] = Math.max(runs.fragmentsAnswered[f] ?? -1, run.start);

@@ -1,6 +1,7 @@
 """On a phone, with taps only: fill in today's card, save it, see the confirmation; a risky card
 shows the crisis lines at once; the week grid fits the screen."""
 
+import json
 import os
 import sqlite3
 from datetime import date
@@ -8,6 +9,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
+from core.skills import catalogue
 from tests.e2e.conftest import Server, fits, log_in, login_cookie, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
@@ -142,27 +144,52 @@ RUN_LOG = """(() => {
 })();"""
 
 
-def test_a_save_is_a_run_of_the_card_alone_and_draws_the_saved_card(counted, phone):
-    """Save reruns the card's fragment alone (#22: a crowd saving at once costs the server the card,
-    not the whole page): no run of app.py, one fragment run that saves and draws the saved card."""
+def test_a_save_is_a_run_of_the_cards_head_and_save_alone_and_keeps_the_answers(counted, phone, artifacts):
+    """Save reruns the card's head and Save alone (#22: a crowd saving at once costs the server the
+    card's day picker and "Saved", not its answers, nor the page): no run of app.py; the answers are
+    not drawn again and show what was given; the head is drawn from the card just stored."""
     phone.add_init_script(script=RUN_LOG)  # this page only (the phone is used by the next test too)
     signed_in_at(phone, counted.url, "harper")
     day = today_of(phone)
     tap(phone, f"mood_{day}", "6")
     settle(phone)
+    phone.locator(f".st-key-note_{day} textarea").fill("Still here after the save.")
+    tap(phone, f"joy_{day}", "3")  # (the note is sent when it loses focus: here, not with the tap on Save)
+    settle(phone)
+    answer = phone.evaluate("() => window.__iopRunLog")[-1]  # the last answer's run: the card's fragment
+    assert answer["status"] == 3, answer
+    assert "•" in phone.locator(".st-key-card_day").inner_text()  # today: not saved yet
     before, app_runs = phone.evaluate("() => window.__iopRunLog.length"), script_runs(counted)
     save(phone)
     phone.get_by_text("Saved. Thank you for checking in.").wait_for()
     runs = phone.evaluate("() => window.__iopRunLog")[before:]
-    # One run, a fragment's (3): the tap's own (Save's callback does not stop it to start it again).
-    assert [r["status"] for r in runs] == [3], runs
+    # The tap's own run (Save's fragment) is stopped by Save's callback before it draws anything, and the
+    # head and Save run: a fragment run (3) of a handful of elements, not the card's answers.
+    assert [r["status"] for r in runs] == [2, 3], runs
+    assert runs[0]["elements"] == 0, runs
+    assert runs[1]["elements"] * 3 < answer["elements"], (runs, answer)
     assert script_runs(counted) == app_runs  # app.py did not run
     assert [mood for _, mood in cards_on(counted, "harper", day)] == [6]
-    # The day is no longer marked unsaved: the card was drawn after the save, not before it.
     main = phone.locator("[data-testid='stMain']")
+    # The day is no longer marked unsaved: the head was drawn after the save, not before it.
+    assert "•" not in phone.locator(".st-key-card_day").inner_text()
     assert "Not saved yet" not in main.inner_text()
     assert "You filled in this card" in main.inner_text()  # drawn from the card just stored
+    # The answers, not drawn again, show what was given.
+    assert phone.locator(f".st-key-mood_{day} [aria-checked='true']").inner_text() == "6"
+    assert phone.locator(f".st-key-joy_{day} [aria-checked='true']").inner_text() == "3"
+    assert phone.locator(f".st-key-note_{day} textarea").input_value() == "Still here after the save."
     assert phone.get_by_role("button", name="Crisis help — call or text now").is_visible()  # the page around it
+    phone.get_by_text("will see this card").scroll_into_view_if_needed()
+    phone.screenshot(path=artifacts / "diary-saved-head-and-save-alone.png")
+    # The next answer is a run of the card again, from the stored card: the day is marked unsaved again.
+    tap(phone, f"mood_{day}", "8")
+    settle(phone)
+    assert "•" in phone.locator(".st-key-card_day").inner_text()
+    assert phone.locator(f".st-key-note_{day} textarea").input_value() == "Still here after the save."
+    save(phone)
+    phone.get_by_text("Changes saved. Thank you for checking in.").wait_for()
+    assert [mood for _, mood in cards_on(counted, "harper", day)] == [8]
 
 
 def test_a_risky_save_draws_the_crisis_response_in_a_run_of_the_whole_page(counted, phone):
@@ -245,6 +272,11 @@ def test_a_refused_card_keeps_what_was_typed(counted, phone):
     phone.locator(f".st-key-note_{day} textarea").fill("Typed before the mood, kept after the refusal.")
     save(phone)
     phone.get_by_text("Your card isn't saved yet").wait_for()
+    # The mark is beside its field: under the mood's pills, above the emotions.
+    mark = phone.locator("[data-testid='stAlert']", has_text="Choose your mood").first
+    mood_box = phone.locator(f".st-key-mood_{day}").bounding_box()
+    emotions = phone.get_by_text("Emotions at their strongest").bounding_box()
+    assert mood_box["y"] < mark.bounding_box()["y"] < emotions["y"]
     assert (
         phone.locator(f".st-key-note_{day} textarea").input_value() == "Typed before the mood, kept after the refusal."
     )
@@ -253,3 +285,70 @@ def test_a_refused_card_keeps_what_was_typed(counted, phone):
     save(phone)
     phone.get_by_text("Saved. Thank you for checking in.").wait_for()
     assert [mood for _, mood in cards_on(counted, "frankie", day)] == [5]
+
+
+def test_skills_picked_then_folded_away_are_saved_and_the_expander_stays_open_while_picking(counted, phone, artifacts):
+    """The skills' pickers are built only while their expander is open. Opening it, the first pick (its
+    label then counts "· 1 chosen") does not fold it shut; folded away, the picks are kept, Save stores
+    them, and opening it again shows them picked."""
+    signed_in_at(phone, counted.url, "casey")
+    day = today_of(phone)
+    skills = phone.locator(f".st-key-skills_open_{day}")
+    assert phone.locator(f"[class*='st-key-skills_mindfulness_{day}']").count() == 0  # folded: not built
+    skills.locator("summary").click()
+    settle(phone)
+    picker = phone.locator(f".st-key-skills_mindfulness_{day}")
+    picker.get_by_text("Wise mind", exact=True).click()
+    settle(phone)
+    assert "1 chosen" in skills.locator("summary").inner_text()
+    assert picker.is_visible()  # still open under the thumb
+    picker.get_by_text("Observe", exact=True).click()
+    settle(phone)
+    assert "2 chosen" in skills.locator("summary").inner_text()
+    phone.screenshot(path=artifacts / "diary-skills-open-picked.png")
+    skills.locator("summary").click()  # folded away
+    settle(phone)
+    assert phone.locator(f"[class*='st-key-skills_mindfulness_{day}']").count() == 0
+    tap(phone, f"mood_{day}", "5")
+    settle(phone)
+    save(phone)
+    phone.get_by_text("Saved. Thank you for checking in.").wait_for()
+    with sqlite3.connect(counted.data_dir / "iop.db") as db:
+        stored = db.execute(
+            "SELECT c.skills FROM diary_card c JOIN app_user u ON u.id = c.participant_id"
+            " WHERE u.username = 'casey' AND c.day = ?",
+            (day,),
+        ).fetchall()
+    ids = {s.name: s.id for m in catalogue("en") for s in m.skills}
+    assert len(stored) == 1 and sorted(json.loads(stored[0][0])) == sorted([ids["Wise mind"], ids["Observe"]])
+    skills.locator("summary").click()
+    settle(phone)
+    on = "button[aria-checked='true'], button[aria-pressed='true']"
+    chosen = [b.inner_text() for b in picker.locator(on).all()]
+    assert sorted(chosen) == ["Observe", "Wise mind"]
+    phone.screenshot(path=artifacts / "diary-skills-saved-reopened.png")
+
+
+def test_a_note_typed_then_save_tapped_at_once_is_saved_with_the_note(counted, phone):
+    """The common thumb: type the note, tap Save. The note is sent as the text area loses focus, with
+    the tap (the note's run of the card and Save's arrive together, one stopping the other): the card
+    is saved with the note, "Saved" is said once, and the note is still in its box."""
+    signed_in_at(phone, counted.url, "bailey")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "4")
+    settle(phone)
+    note = phone.locator(f".st-key-note_{day} textarea")
+    note.fill("Typed, then Save at once.")
+    save(phone)  # no wait between the typing and the tap
+    main = phone.locator("[data-testid='stMain']")
+    expect(main.get_by_text("Saved. Thank you for checking in.")).to_have_count(1)
+    settle(phone)
+    with sqlite3.connect(counted.data_dir / "iop.db") as db:
+        stored = db.execute(
+            "SELECT c.mood, c.note FROM diary_card c JOIN app_user u ON u.id = c.participant_id"
+            " WHERE u.username = 'bailey' AND c.day = ?",
+            (day,),
+        ).fetchall()
+    assert stored == [(4, "Typed, then Save at once.")]
+    assert note.input_value() == "Typed, then Save at once."
+    assert "•" not in phone.locator(".st-key-card_day").inner_text()
