@@ -1,0 +1,251 @@
+"""Red team, wave 8, on a 390×844 phone: the new diary save (a run of the card's head and Save alone;
+the skills' pickers built only while their expander is open), tapped as a hurried or careless person
+taps: answers then Save at once, Save right after a pick or a cut, a double tap. Every answer must be
+saved exactly as shown, and the screen after Save must agree with a fresh open of the page."""
+
+import json
+import sqlite3
+
+import pytest
+
+from core import clinical
+from core.skills import catalogue
+from tests.e2e.conftest import open_app, settle, signed_in_at
+from tests.e2e.test_diary_card import save, tap, today_of
+
+pytestmark = pytest.mark.e2e
+
+SAVED = "Saved. Thank you for checking in."
+OVER = "more than fit"  # the note's over-the-limit warning (ui.forms.over_limit)
+IDS = {s.name: s.id for m in catalogue("en") for s in m.skills}
+
+
+def _db(server):
+    return sqlite3.connect(server.data_dir / "iop.db")
+
+
+def _card(server, username: str, day: str) -> dict | None:
+    with _db(server) as db:
+        db.row_factory = sqlite3.Row
+        rows = db.execute(
+            "SELECT c.* FROM diary_card c JOIN app_user u ON u.id = c.participant_id"
+            " WHERE u.username = ? AND c.day = ?",
+            (username, day),
+        ).fetchall()
+    assert len(rows) <= 1, rows  # one card a day, whatever was tapped
+    return dict(rows[0]) if rows else None
+
+
+def _urges(server, username: str, day: str) -> dict:
+    with _db(server) as db:
+        rows = db.execute(
+            "SELECT t.key, du.urge, du.acted FROM diary_urge du JOIN diary_card c ON c.id = du.card_id"
+            " JOIN diary_target t ON t.id = du.target_id JOIN app_user u ON u.id = c.participant_id"
+            " WHERE u.username = ? AND c.day = ?",
+            (username, day),
+        ).fetchall()
+    return {r[0]: (r[1], bool(r[2])) for r in rows}
+
+
+def _alerts(server, username: str, day: str) -> int:
+    with _db(server) as db:
+        return db.execute(
+            "SELECT count(*) FROM alert a JOIN app_user u ON u.id = a.participant_id"
+            " WHERE u.username = ? AND a.source_key = ?",
+            (username, f"diary:{day}"),
+        ).fetchone()[0]
+
+
+def _main(page) -> str:
+    return page.locator("[data-testid='stMain']").inner_text()
+
+
+def _chosen(page, key: str) -> list[str]:
+    on = "button[aria-checked='true'], button[aria-pressed='true']"
+    return sorted(b.inner_text() for b in page.locator(f".st-key-{key}").locator(on).all())
+
+
+def _shown(page, day: str) -> dict:
+    """What the card's answers show, as the person sees them."""
+    keys = [
+        f"mood_{day}",
+        *(f"{e}_{day}" for e in clinical.EMOTIONS),
+        *(f"urge_{t}_{day}" for t in ("suicidal_thoughts", "self_harm", "substance_use")),
+        f"craving_{day}",
+        f"medication_{day}",
+    ]
+    shown = {k: _chosen(page, k) for k in keys}
+    shown["sleep"] = page.locator(f".st-key-sleep_{day} input").input_value()
+    shown["note"] = page.locator(f".st-key-note_{day} textarea").input_value()
+    shown["day_marks"] = page.locator(".st-key-card_day").inner_text()
+    shown["skills_label"] = page.locator(f".st-key-skills_open_{day} summary").inner_text()
+    return shown
+
+
+def _fresh_open(page, server) -> None:
+    open_app(page, server.url)  # a new session: the page drawn from the database only
+
+
+def test_a_whole_card_tapped_in_a_hurry_is_saved_exactly_as_shown_and_a_fresh_open_agrees(server, phone, artifacts):
+    """Every answer tapped without waiting for the app between taps, the skills opened, picked and
+    folded several times, then Save: the database holds what the screen shows, and opening the page
+    afresh shows the same card, the same day marks and the same skills count."""
+    signed_in_at(phone, server.url, "gray")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "6")
+    for n, emotion in enumerate(clinical.EMOTIONS):
+        tap(phone, f"{emotion}_{day}", str(n % 6))
+    tap(phone, f"urge_suicidal_thoughts_{day}", "3")
+    tap(phone, f"urge_self_harm_{day}", "1")
+    tap(phone, f"urge_substance_use_{day}", "2")
+    tap(phone, f"craving_{day}", "7")
+    tap(phone, f"medication_{day}", "No")
+    settle(phone)
+    skills = phone.locator(f".st-key-skills_open_{day} summary")
+    for pick in ("Wise mind", "Observe"):
+        skills.click()  # open
+        settle(phone)
+        phone.locator(f".st-key-skills_mindfulness_{day}").get_by_text(pick, exact=True).click()
+        settle(phone)
+        skills.click()  # folded away again
+        settle(phone)
+    sleep = phone.locator(f".st-key-sleep_{day} input")
+    sleep.fill("6.5")
+    sleep.press("Tab")
+    phone.locator(f".st-key-note_{day} textarea").fill("Line one *not bold*\nline two <b>x</b> — ñ")
+    save(phone)  # (the note's blur and Save's tap arrive together)
+    phone.get_by_text(SAVED).wait_for()
+    after = _shown(phone, day)
+    phone.screenshot(path=artifacts / "rt8-hurried-card-saved.png", full_page=True)
+    stored = _card(server, "gray", day)
+    assert stored is not None
+    assert (stored["mood"], stored["craving"], stored["sleep_hours"], stored["medication"]) == (6, 7, 6.5, "no")
+    assert {e: stored[e] for e in clinical.EMOTIONS} == {e: n % 6 for n, e in enumerate(clinical.EMOTIONS)}
+    assert stored["note"] == "Line one *not bold*\nline two <b>x</b> — ñ"
+    assert sorted(json.loads(stored["skills"])) == sorted([IDS["Wise mind"], IDS["Observe"]])
+    assert _urges(server, "gray", day) == {
+        "suicidal_thoughts": (3, False),
+        "self_harm": (1, False),
+        "substance_use": (2, False),
+    }
+    assert "•" not in after["day_marks"] and "2 chosen" in after["skills_label"]
+    _fresh_open(phone, server)
+    assert _shown(phone, day) == after
+
+
+def test_a_note_cut_under_the_limit_and_saved_at_once_leaves_no_warning_beside_saved(server, phone, artifacts):
+    """A pasted note over the limit is marked with how much to cut; cut, then Save tapped at once (the
+    note's blur and the tap arrive together): saved, and the screen must no longer say the note is too
+    long — a fresh open of the page does not."""
+    signed_in_at(phone, server.url, "bailey")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "5")
+    note = phone.locator(f".st-key-note_{day} textarea")
+    note.fill("y" * (clinical.NOTE_MAX_CHARS + 20))
+    note.press("Tab")
+    settle(phone)
+    phone.get_by_text(OVER).first.wait_for()
+    note.fill("cut short")
+    save(phone)
+    phone.get_by_text(SAVED).wait_for()
+    assert _card(server, "bailey", day)["note"] == "cut short"
+    phone.screenshot(path=artifacts / "rt8-note-cut-and-saved.png", full_page=True)
+    on_screen = OVER in _main(phone)
+    _fresh_open(phone, server)
+    assert OVER not in _main(phone)
+    assert not on_screen, "the screen beside 'Saved' still says the saved note is too long"
+
+
+def test_a_skill_picked_then_save_tapped_at_once_is_saved_and_counted_as_a_fresh_open_counts(server, phone, artifacts):
+    signed_in_at(phone, server.url, "indigo")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "4")
+    settle(phone)
+    skills = phone.locator(f".st-key-skills_open_{day} summary")
+    skills.click()
+    settle(phone)
+    phone.locator(f".st-key-skills_mindfulness_{day}").get_by_text("Describe", exact=True).click()
+    save(phone)  # no wait for the pick's run
+    phone.get_by_text(SAVED).wait_for()
+    assert json.loads(_card(server, "indigo", day)["skills"]) == [IDS["Describe"]]
+    label = skills.inner_text()
+    phone.screenshot(path=artifacts / "rt8-skill-picked-and-saved.png")
+    _fresh_open(phone, server)
+    assert "1 chosen" in phone.locator(f".st-key-skills_open_{day} summary").inner_text()
+    assert "1 chosen" in label, f"the screen after Save says {label!r}"
+
+
+def test_an_answer_then_save_at_once_saves_the_answer_and_takes_the_days_mark_away(server, phone):
+    signed_in_at(phone, server.url, "frankie")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "3")
+    tap(phone, f"anger_{day}", "5")
+    save(phone)  # Save tapped before the answers' runs
+    phone.get_by_text(SAVED).wait_for()
+    stored = _card(server, "frankie", day)
+    assert (stored["mood"], stored["anger"]) == (3, 5)
+    marks = phone.locator(".st-key-card_day").inner_text()
+    assert "•" not in marks and "You filled in this card" in _main(phone)
+    _fresh_open(phone, server)
+    assert phone.locator(".st-key-card_day").inner_text() == marks
+    assert _chosen(phone, f"mood_{day}") == ["3"] and _chosen(phone, f"anger_{day}") == ["5"]
+
+
+def test_a_double_tap_on_a_risky_card_saves_once_and_alerts_once(server, phone, artifacts):
+    signed_in_at(phone, server.url, "kai")
+    day = today_of(phone)
+    before = _alerts(server, "kai", day)
+    tap(phone, f"mood_{day}", "2")
+    tap(phone, f"urge_suicidal_thoughts_{day}", str(clinical.RISK_URGE_THRESHOLD))
+    settle(phone)
+    phone.get_by_role("button", name="Save my card").dblclick()
+    settle(phone)
+    panel = phone.locator(".st-key-risk_panel")
+    panel.get_by_text("You don't have to get through this alone").wait_for()
+    assert "tel:988" in [a.get_attribute("href") for a in panel.locator("a").all()]
+    phone.screenshot(path=artifacts / "rt8-risky-double-tap.png")
+    assert _card(server, "kai", day)["mood"] == 2
+    assert _urges(server, "kai", day)  # the urges stored with it
+    assert _alerts(server, "kai", day) == before + 1
+
+
+def test_a_double_tap_on_save_says_saved_once_and_stores_one_card(server, phone):
+    signed_in_at(phone, server.url, "casey")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "8")
+    settle(phone)
+    phone.get_by_role("button", name="Save my card").dblclick()
+    settle(phone)
+    phone.get_by_text("Thank you for checking in.").first.wait_for()
+    assert _main(phone).count("Thank you for checking in.") == 1
+    assert _card(server, "casey", day)["mood"] == 8
+
+
+def test_a_day_switched_and_back_before_save_saves_what_the_day_shows(server, phone):
+    signed_in_at(phone, server.url, "jordan")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "9")
+    settle(phone)
+    tap(phone, f"joy_{day}", "4")
+    phone.locator(".st-key-card_day").get_by_text("Yesterday").click()  # (before the joy's run)
+    settle(phone)
+    phone.locator(".st-key-card_day").get_by_text("Today").click()
+    settle(phone)
+    assert _chosen(phone, f"mood_{day}") == ["9"] and _chosen(phone, f"joy_{day}") == ["4"]
+    save(phone)
+    phone.get_by_text(SAVED).wait_for()
+    stored = _card(server, "jordan", day)
+    assert (stored["mood"], stored["joy"]) == (9, 4)
+
+
+def test_a_login_ended_elsewhere_then_save_saves_nothing_and_shows_the_login(server, phone):
+    signed_in_at(phone, server.url, "harper")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "5")
+    settle(phone)
+    with _db(server) as db:
+        db.execute("UPDATE app_user SET session_version = session_version + 1 WHERE username = 'harper'")
+    save(phone)
+    phone.get_by_role("button", name="Log in", exact=True).wait_for()
+    assert "Traceback" not in phone.content()
+    assert _card(server, "harper", day) is None
