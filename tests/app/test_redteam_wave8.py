@@ -466,3 +466,58 @@ def test_the_forged_tap_of_another_day_outside_the_window_saves_nothing(app, ses
     app.run()
     after = _card(session, "gray", old.isoformat())
     assert ((after.mood, after.note) if after else None) == before
+
+
+def test_a_substance_urge_rated_in_the_same_tap_as_save_shows_what_was_going_on_as_a_fresh_open_does(
+    app, session, new_app
+):
+    """An urge rated brings "what was going on" under it (ui.recovery.use_fields). Rated in the same
+    tap as Save (before the urge's own run): the card is saved with it, and the screen after Save
+    must show the card a fresh open shows, the question under the urge included."""
+    log_in(app, "gray")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(5)
+    app.run()
+    assert not any(p.key == f"triggers_{day}" for p in app.pills)
+    widget(app, "segmented_control", f"urge_substance_use_{day}").set_value(3)
+    _save_button(app, day).click()
+    app.run()
+    [view] = diary.cards_between(
+        session, diary_actor(session, "gray"), _user(session, "gray").id, *[date.fromisoformat(day)] * 2
+    )
+    assert tuple(view.urges["substance_use"]) == (3, False)
+    fresh = _fresh(new_app, "gray")
+    assert any(p.key == f"triggers_{day}" for p in fresh.pills)
+    assert any(p.key == f"triggers_{day}" for p in app.pills), (
+        "the screen after Save lacks the question a fresh open asks"
+    )
+
+
+def test_a_risky_card_changed_and_saved_again_updates_its_one_open_alert(app, session):
+    log_in(app, "gray")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(3)
+    widget(app, "segmented_control", f"urge_suicidal_thoughts_{day}").set_value(clinical.RISK_URGE_THRESHOLD)
+    app.run()
+    _save(app, day)
+    assert len(_alerts(session, "gray", day)) == 1
+    next(b for b in app.button if b.label == "Hide this").click()
+    app.run()
+    widget(app, "pills", f"mood_{day}").set_value(1)
+    app.run()
+    _save(app, day)
+    assert CRISIS in texts(app)  # shown again for the changed card
+    assert len(_alerts(session, "gray", day)) == 1 and _card(session, "gray", day).mood == 1
+
+
+def test_a_note_with_nul_and_control_characters_is_saved_clean_in_saves_run(app, session):
+    log_in(app, "gray")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(5)
+    widget(app, "text_area", f"note_{day}").input("before\x00after\u202e evil\x07")
+    app.run()
+    runs = _runs(app)
+    _save(app, day)
+    assert _runs(app)[0] == runs[0] or _runs(app)[0] == runs[0] + 1
+    note = _card(session, "gray", day).note
+    assert "\x00" not in note and "\u202e" not in note and "\x07" not in note and "before" in note
