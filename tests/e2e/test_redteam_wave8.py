@@ -249,3 +249,77 @@ def test_a_login_ended_elsewhere_then_save_saves_nothing_and_shows_the_login(ser
     phone.get_by_role("button", name="Log in", exact=True).wait_for()
     assert "Traceback" not in phone.content()
     assert _card(server, "harper", day) is None
+
+
+def test_a_substance_urge_then_save_at_once_shows_what_was_going_on_as_a_fresh_open_does(server, phone, artifacts):
+    signed_in_at(phone, server.url, "dana")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "5")
+    settle(phone)
+    tap(phone, f"urge_substance_use_{day}", "3")
+    save(phone)  # no wait for the urge's run
+    phone.get_by_text(SAVED).wait_for()
+    assert _urges(server, "dana", day)["substance_use"] == (3, False)
+    shown = phone.locator(f".st-key-triggers_{day}").count()
+    phone.screenshot(path=artifacts / "rt8-urge-and-save-at-once.png", full_page=True)
+    _fresh_open(phone, server)
+    assert phone.locator(f".st-key-triggers_{day}").count() == 1
+    assert shown == 1, "the screen after Save lacks 'what was going on' under the urge"
+
+
+def test_a_disabled_account_tapping_save_saves_nothing_and_shows_the_login(server, phone):
+    signed_in_at(phone, server.url, "eli")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "6")
+    settle(phone)
+    with _db(server) as db:
+        db.execute("UPDATE app_user SET is_active = 0 WHERE username = 'eli'")
+    try:
+        save(phone)
+        phone.get_by_role("button", name="Log in", exact=True).wait_for()
+        assert "Traceback" not in phone.content() and "went wrong" not in _main(phone)
+        assert _card(server, "eli", day) is None
+    finally:
+        with _db(server) as db:
+            db.execute("UPDATE app_user SET is_active = 1 WHERE username = 'eli'")
+
+
+def test_a_save_in_spanish_says_saved_in_spanish_and_takes_the_mark_away(server, phone, artifacts):
+    with _db(server) as db:
+        db.execute("UPDATE app_user SET language = 'es' WHERE username = 'alex'")
+    signed_in_at(phone, server.url, "alex")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "7")
+    settle(phone)
+    assert "•" in phone.locator(".st-key-card_day").inner_text()
+    phone.get_by_role("button", name="Guardar mi tarjeta").click()
+    settle(phone)
+    phone.get_by_text("Guardada. Gracias por registrarte hoy.").wait_for()
+    head = phone.locator(".st-key-card_day").inner_text()
+    assert "•" not in head and "Hoy" in head and "Today" not in head
+    assert "Saved" not in _main(phone) and "You filled in" not in _main(phone)
+    phone.screenshot(path=artifacts / "rt8-spanish-saved.png")
+    assert _card(server, "alex", day)["language"] == "es"
+
+
+def test_a_save_after_midnight_rolled_the_day_over_saves_the_day_filled_and_offers_the_new_days(server, phone):
+    with _db(server) as db:
+        db.execute("UPDATE app_user SET timezone = 'Pacific/Pago_Pago' WHERE username = 'lee'")  # UTC-11
+    signed_in_at(phone, server.url, "lee")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "4")
+    settle(phone)
+    head_before = phone.locator(".st-key-card_day").inner_text()
+    with _db(server) as db:  # UTC+14: the participant's day is now a day (or two) on
+        db.execute("UPDATE app_user SET timezone = 'Pacific/Kiritimati' WHERE username = 'lee'")
+    save(phone)
+    phone.get_by_text("Thank you for checking in.").first.wait_for()
+    stored = _card(server, "lee", day)
+    assert stored["mood"] == 4 and stored["late"]  # saved for its day, marked late as it now is
+    head_after = phone.locator(".st-key-card_day").inner_text()
+    assert head_after != head_before  # the days offered are the new today's
+    assert today_of(phone) == day  # the card filled in stays on the screen, now one of the past days
+    _fresh_open(phone, server)
+    assert (
+        phone.locator(".st-key-card_day").inner_text().replace("•", "").split() == head_after.replace("•", "").split()
+    )
