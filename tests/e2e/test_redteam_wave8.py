@@ -323,3 +323,31 @@ def test_a_save_after_midnight_rolled_the_day_over_saves_the_day_filled_and_offe
     assert (
         phone.locator(".st-key-card_day").inner_text().replace("•", "").split() == head_after.replace("•", "").split()
     )
+
+
+def test_yesterday_tapped_then_save_at_once_saves_today_and_draws_yesterday_whole(server, phone, artifacts):
+    """The day picker (in the card's head) and Save tapped one after the other without waiting: today's
+    card is saved as shown; the screen then is one day's card throughout (head, answers and Save)."""
+    signed_in_at(phone, server.url, "bailey")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "2")
+    tap(phone, f"sadness_{day}", "5")
+    settle(phone)
+    save_button = phone.get_by_role("button", name="Save my card")
+    phone.locator(".st-key-card_day").get_by_text("Yesterday").click()
+    save_button.click()  # Today's Save, still on the screen
+    settle(phone)
+    phone.screenshot(path=artifacts / "rt8-yesterday-then-save.png", full_page=True)
+    stored = _card(server, "bailey", day)
+    shown_day = today_of(phone)
+    head = phone.locator(".st-key-card_day [aria-checked='true'], .st-key-card_day [aria-pressed='true']")
+    saves = [
+        c for c in phone.locator("[class*='st-key-save_']").first.get_attribute("class").split() if "st-key-save_" in c
+    ]
+    assert phone.locator("[class*='st-key-mood_']").count() == 1  # one day's answers on the screen
+    assert saves == [f"st-key-save_{shown_day}"], (saves, shown_day)  # Save is the shown day's
+    assert head.count() == 1
+    if stored is not None:  # the tap on Save reached today's card: saved as shown
+        assert (stored["mood"], stored["sadness"]) == (2, 5)
+    else:  # the tap landed after the switch: today's answers are still its draft, marked unsaved
+        assert "•" in phone.locator(".st-key-card_day").inner_text()
