@@ -521,3 +521,21 @@ def test_a_note_with_nul_and_control_characters_is_saved_clean_in_saves_run(app,
     assert _runs(app)[0] == runs[0] or _runs(app)[0] == runs[0] + 1
     note = _card(session, "gray", day).note
     assert "\x00" not in note and "\u202e" not in note and "\x07" not in note and "before" in note
+
+
+def test_a_note_ending_in_a_space_saved_is_not_marked_unsaved_by_the_next_tap(app, session, new_app):
+    """Phones' keyboards end a sentence with a space; the save trims the note's ends. Saved, the card
+    is the stored card: a tap that changes no answer (opening the skills) must not mark the day
+    unsaved (•, "Not saved yet"), as a fresh open of the page does not."""
+    log_in(app, "gray")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(6)
+    widget(app, "text_area", f"note_{day}").input("Feeling ok today. ")
+    app.run()
+    _save(app, day)
+    assert _card(session, "gray", day).note == "Feeling ok today."
+    assert "Today •" not in _day_options(app)
+    _open_skills(app, day)  # a tap that changes no answer
+    fresh = _fresh(new_app, "gray")
+    assert "Today •" not in _day_options(fresh)
+    assert "Today •" not in _day_options(app), "the saved card is marked unsaved after a tap that changed nothing"
