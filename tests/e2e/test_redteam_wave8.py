@@ -351,3 +351,22 @@ def test_yesterday_tapped_then_save_at_once_saves_today_and_draws_yesterday_whol
         assert (stored["mood"], stored["sadness"]) == (2, 5)
     else:  # the tap landed after the switch: today's answers are still its draft, marked unsaved
         assert "•" in phone.locator(".st-key-card_day").inner_text()
+
+
+def test_a_note_ending_in_a_space_saved_stays_saved_after_a_tap_that_changes_nothing(server, phone, artifacts):
+    """Phone keyboards leave a space after the last word; the save trims it. A tap that changes no
+    answer (opening the skills) must not mark the saved day unsaved: a fresh open does not."""
+    signed_in_at(phone, server.url, "casey")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "6")
+    phone.locator(f".st-key-note_{day} textarea").fill("Feeling ok today. ")
+    save(phone)
+    phone.get_by_text("Thank you for checking in.").first.wait_for()
+    assert _card(server, "casey", day)["note"] == "Feeling ok today."
+    phone.locator(f".st-key-skills_open_{day} summary").click()
+    settle(phone)
+    head = phone.locator(".st-key-card_day").inner_text()
+    phone.screenshot(path=artifacts / "rt8-note-space-marked-unsaved.png")
+    _fresh_open(phone, server)
+    assert "•" not in phone.locator(".st-key-card_day").inner_text()
+    assert "•" not in head, f"the saved day is marked unsaved: {head!r}"
