@@ -539,3 +539,43 @@ def test_a_note_ending_in_a_space_saved_is_not_marked_unsaved_by_the_next_tap(ap
     fresh = _fresh(new_app, "gray")
     assert "Today •" not in _day_options(fresh)
     assert "Today •" not in _day_options(app), "the saved card is marked unsaved after a tap that changed nothing"
+
+
+def test_use_fields_are_saved_exactly_as_shown_and_a_fresh_open_shows_them(app, session, new_app):
+    """Use recorded (what, how much, what was going on) asks for the whole page; every detail is
+    stored as shown, and a fresh open shows the same."""
+    from core import recovery
+
+    log_in(app, "gray")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(4)
+    widget(app, "segmented_control", f"urge_substance_use_{day}").set_value(4)
+    widget(app, "toggle", f"acted_substance_use_{day}").set_value(True)
+    app.run()
+    widget(app, "pills", f"use_{day}").set_value(["alcohol", "cannabis"])
+    widget(app, "pills", f"triggers_{day}").set_value(["lonely", "places"])
+    app.run()
+    widget(app, "number_input", f"use_amount_alcohol_{day}").set_value(3)
+    widget(app, "number_input", f"use_amount_cannabis_{day}").set_value(2)
+    app.run()
+    shown = {
+        "use": sorted(widget(app, "pills", f"use_{day}").value),
+        "triggers": sorted(widget(app, "pills", f"triggers_{day}").value),
+        "alcohol": widget(app, "number_input", f"use_amount_alcohol_{day}").value,
+        "cannabis": widget(app, "number_input", f"use_amount_cannabis_{day}").value,
+    }
+    _save(app, day)
+    gray = _user(session, "gray")
+    details = recovery.details_between(
+        session, diary_actor(session, "gray"), gray.id, date.fromisoformat(day), date.fromisoformat(day)
+    )[date.fromisoformat(day)]
+    assert sorted(details.triggers) == ["lonely", "places"]
+    assert {s: a for s, (a, _unit) in details.use.items()} == {"alcohol": 3, "cannabis": 2}
+    fresh = _fresh(new_app, "gray")
+    again = {
+        "use": sorted(widget(fresh, "pills", f"use_{day}").value),
+        "triggers": sorted(widget(fresh, "pills", f"triggers_{day}").value),
+        "alcohol": widget(fresh, "number_input", f"use_amount_alcohol_{day}").value,
+        "cannabis": widget(fresh, "number_input", f"use_amount_cannabis_{day}").value,
+    }
+    assert again == shown
