@@ -579,3 +579,39 @@ def test_use_fields_are_saved_exactly_as_shown_and_a_fresh_open_shows_them(app, 
         "cannabis": widget(fresh, "number_input", f"use_amount_cannabis_{day}").value,
     }
     assert again == shown
+
+
+def test_a_risky_card_saved_after_a_discharge_still_shows_the_crisis_response(app, session):
+    """Discharged between the page's draw and the tap (the gate refuses the save, in Save's run): the
+    card told of a suicidal urge at the threshold. Nothing is saved, the refusal is on record; the
+    person who just said so is still shown the crisis response, not only the closing word."""
+    from core import enrolment
+
+    log_in(app, "gray")
+    day = today_key(app)
+    gray = _user(session, "gray")
+    rivera = diary_actor(session, "dr.rivera")
+    today = user_today(session, gray.id)
+    gray.started_on = min(gray.started_on, today - timedelta(days=30))
+    session.add(gray)
+    session.commit()
+    from core.models import CaseloadAssignment
+
+    therapist = session.exec(
+        select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == gray.id)
+    ).first()
+    if therapist is not None:
+        rivera = diary_actor(session, session.get(AppUser, therapist).username)
+    enrolment.discharge(session, rivera, participant_id=gray.id, day=today, status="completed", today=today)
+    session.commit()
+    since = session.exec(select(func.max(AuditEvent.id))).one()
+    widget(app, "pills", f"mood_{day}").set_value(1)
+    widget(app, "segmented_control", f"urge_suicidal_thoughts_{day}").set_value(clinical.RISK_URGE_THRESHOLD)
+    _save(app, day)  # (the answers and Save in one tap: AppTest's runs are the whole page's)
+    assert _card(session, "gray", day) is None
+    refused = session.exec(
+        select(AuditEvent).where(col(AuditEvent.id) > since, col(AuditEvent.allowed).is_(False))
+    ).all()
+    assert [(e.category, e.reason) for e in refused] == [("diary", "discharged")]
+    assert "988" in texts(app) or any("988" in str(b.label) for b in app.button)  # the crisis lines are there
+    assert CRISIS in texts(app), "a suicidal urge at the threshold, refused after discharge: no crisis response"
