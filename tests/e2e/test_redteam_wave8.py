@@ -330,6 +330,7 @@ def test_yesterday_tapped_then_save_at_once_saves_today_and_draws_yesterday_whol
     card is saved as shown; the screen then is one day's card throughout (head, answers and Save)."""
     signed_in_at(phone, server.url, "bailey")
     day = today_of(phone)
+    before = _card(server, "bailey", day)  # (another test of this module may have saved one)
     tap(phone, f"mood_{day}", "2")
     tap(phone, f"sadness_{day}", "5")
     settle(phone)
@@ -347,7 +348,7 @@ def test_yesterday_tapped_then_save_at_once_saves_today_and_draws_yesterday_whol
     assert phone.locator("[class*='st-key-mood_']").count() == 1  # one day's answers on the screen
     assert saves == [f"st-key-save_{shown_day}"], (saves, shown_day)  # Save is the shown day's
     assert head.count() == 1
-    if stored is not None:  # the tap on Save reached today's card: saved as shown
+    if stored != before:  # the tap on Save reached today's card: saved as shown
         assert (stored["mood"], stored["sadness"]) == (2, 5)
     else:  # the tap landed after the switch: today's answers are still its draft, marked unsaved
         assert "•" in phone.locator(".st-key-card_day").inner_text()
@@ -370,3 +371,28 @@ def test_a_note_ending_in_a_space_saved_stays_saved_after_a_tap_that_changes_not
     _fresh_open(phone, server)
     assert "•" not in phone.locator(".st-key-card_day").inner_text()
     assert "•" not in head, f"the saved day is marked unsaved: {head!r}"
+
+
+def test_an_answer_tapped_right_after_save_is_either_saved_or_marked_unsaved(server, phone, artifacts):
+    """Save, then another answer before Save's run is drawn: whichever run takes the answer, the screen
+    must say the truth: the answer saved (no •), or kept as the day's draft (•, "Not saved yet" is for
+    other days only) — never an answer shown, unsaved, under a day that looks saved."""
+    signed_in_at(phone, server.url, "frankie")
+    day = today_of(phone)
+    tap(phone, f"mood_{day}", "7")
+    settle(phone)
+    phone.get_by_role("button", name="Save my card").click()
+    tap(phone, f"joy_{day}", "3")  # no wait for Save's run
+    settle(phone)
+    stored = _card(server, "frankie", day)
+    head = phone.locator(".st-key-card_day").inner_text()
+    phone.screenshot(path=artifacts / "rt8-answer-right-after-save.png")
+    assert stored is not None and stored["mood"] == 7
+    assert _chosen(phone, f"joy_{day}") == ["3"]
+    if stored["joy"] == 3:
+        assert "•" not in head, head
+    else:
+        assert "Today •" in head, (head, stored["joy"])
+        save(phone)
+        phone.get_by_text("Changes saved. Thank you for checking in.").wait_for()
+        assert _card(server, "frankie", day)["joy"] == 3
