@@ -615,3 +615,22 @@ def test_a_risky_card_saved_after_a_discharge_still_shows_the_crisis_response(ap
     assert [(e.category, e.reason) for e in refused] == [("diary", "discharged")]
     assert "988" in texts(app) or any("988" in str(b.label) for b in app.button)  # the crisis lines are there
     assert CRISIS in texts(app), "a suicidal urge at the threshold, refused after discharge: no crisis response"
+
+
+def test_acted_on_an_urge_is_saved_as_shown_and_a_fresh_open_shows_it(app, session, new_app):
+    log_in(app, "gray")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(4)
+    widget(app, "segmented_control", f"urge_self_harm_{day}").set_value(1)
+    widget(app, "toggle", f"acted_self_harm_{day}").set_value(True)
+    app.run()
+    _save(app, day)
+    [view] = diary.cards_between(
+        session, diary_actor(session, "gray"), _user(session, "gray").id, *[date.fromisoformat(day)] * 2
+    )
+    assert tuple(view.urges["self_harm"]) == (1, True)
+    assert tuple(view.urges["suicidal_thoughts"])[1] is False
+    fresh = _fresh(new_app, "gray")
+    assert widget(fresh, "toggle", f"acted_self_harm_{day}").value is True
+    assert widget(fresh, "segmented_control", f"urge_self_harm_{day}").value == 1
+    assert widget(app, "toggle", f"acted_self_harm_{day}").value is True
