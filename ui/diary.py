@@ -16,6 +16,7 @@ from core.access import Actor
 from core.db import session_scope
 from core.diary import CardInput, CardView, Target
 from core.errors import AccessDenied, ValidationError
+from core.inputs import free_text
 from core.program import user_today
 from core.recovery import SUBSTANCE_TARGET, CardOptions
 from core.skills import Module, skills_by_id
@@ -50,6 +51,8 @@ def day_words(day: date, today: date) -> tuple[str, str]:
 
 
 DRAFTS = "diary_drafts"  # session state: day (ISO) -> CardInput not yet saved
+DRAWN = "diary_drawn"  # session state: day (ISO) -> the answers the card's last run drew (CardInput)
+SHOWN_FAILURE = "diary_failure_shown"  # session state: a calm message is on the card (the next Save redraws it)
 
 
 def draft_for(day: date) -> CardInput | None:
@@ -65,7 +68,14 @@ def forget_unsaved() -> None:
     same tab (ui.auth), and the last person's drafts (a lapsed login keeps them for that person) are
     not theirs to see or to save."""
     state = st.session_state
-    for key in [DRAFTS, TAPPED, "card_saved", risk.PENDING, *(k for k in state if str(k).startswith("card_errors_"))]:
+    for key in [
+        DRAFTS,
+        DRAWN,
+        TAPPED,
+        "card_saved",
+        risk.PENDING,
+        *(k for k in state if str(k).startswith("card_errors_")),
+    ]:
         state.pop(key, None)  # (and their crisis response, kept until closed)
 
 
@@ -87,7 +97,7 @@ def _same(a: CardInput, b: CardInput, targets: list[Target]) -> bool:
             sorted(c.skills),
             c.sleep_hours,
             c.medication,
-            c.note or "",
+            free_text(c.note or ""),  # as stored: a note ending in a space is the note saved without it
             *recovery_ui.normal(c),
         )
 
@@ -205,7 +215,15 @@ def _tap_save(
     entered = _answers_in_state(day, targets, modules, craving_on, base, options) or base
     st.session_state[TAPPED] = (day, entered)
     marked = f"card_errors_{day}" in st.session_state
-    light = not marked and _passes(entered, targets, craving_on, options)
+    # Save's run alone draws none of the answers: only when the answers are the ones the card's last run
+    # drew. An answer that reaches the server with the tap (a note typed and Save tapped at once, a pick
+    # whose own run the tap overtook) may change what the card draws beside it (a warning, a count, a
+    # follow-up question): the whole card's run draws it.
+    shown = st.session_state.get(DRAWN, {}).get(day.isoformat())
+    unchanged = shown is not None and _same(entered, shown, targets)
+    # (A calm message drawn in the card's run stays until that run is drawn again: the whole card's.)
+    failed = st.session_state.pop(SHOWN_FAILURE, False)
+    light = unchanged and not failed and not marked and _passes(entered, targets, craving_on, options)
     # (The whole card's run names Save's fragment too, nested in it and drawn by it: the run then says it
     # answers the tap's own fragment, which a browser's tap on Save asked for.)
     drawn = _registered(SAVE_RUN)  # (the card's two small fragments, drawn with it)
@@ -541,8 +559,10 @@ def calm_errors(actor: Actor) -> Iterator[None]:
     try:
         yield
     except AccessDenied as exc:
+        st.session_state[SHOWN_FAILURE] = True
         st.warning(str(exc))
     except Exception as exc:
+        st.session_state[SHOWN_FAILURE] = True
         log.exception("the diary card failed")
         db.fail()  # a whole-page run's unfinished writes are undone (a card's own unit already was)
         st.error(_(layout.DB_DOWN if layout.is_database_error(exc) else layout.UNEXPECTED))
@@ -692,6 +712,7 @@ def card_form(
         triggers=triggers,
         mat=mat,
     )
+    st.session_state.setdefault(DRAWN, {})[k] = entered
     saved_input = existing.as_input() if existing else CardInput(mood=None)
     drafts = st.session_state.setdefault(DRAFTS, {})
     if not _same(entered, saved_input, targets):
