@@ -10,6 +10,7 @@ rebuilds what it changed, and a figure is only ever served for the participant i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -36,8 +37,22 @@ def show(figure_: go.Figure, sentence: str = "") -> None:
         st.write(sentence)
     title, table = _table_of(figure_)
     if table is not None:
-        with st.expander(_("The numbers behind {title}").format(title=md(title)), icon=":material/table:"):
-            st.table(table, hide_index=False)  # (said, so Streamlit does not convert it back to pandas to ask)
+        # Drawn only when opened (opening it reruns the page, or the chart's fragment): folded, each
+        # table still went to the browser and was drawn there, every cell a Markdown element of its own
+        # (Review's thirteen: ~700 cells, about a second of a phone's CPU on every page open).
+        with st.expander(
+            _("The numbers behind {title}").format(title=md(title)),
+            icon=":material/table:",
+            key=numbers_key(title),
+            on_change="rerun",
+        ) as folded:
+            if folded.open:
+                st.table(table, hide_index=False)  # (said, so Streamlit does not convert it back to pandas to ask)
+
+
+def numbers_key(title: str) -> str:
+    """The key of the folded table under the chart titled `title` (its open state, per session)."""
+    return "numbers_" + re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_")
 
 
 def _table_of(figure_: go.Figure) -> tuple[str, pa.Table | None]:
