@@ -37,17 +37,23 @@ def show(figure_: go.Figure, sentence: str = "") -> None:
         st.write(sentence)
     title, table = _table_of(figure_)
     if table is not None:
-        # Drawn only when opened (opening it reruns the page, or the chart's fragment): folded, each
-        # table still went to the browser and was drawn there, every cell a Markdown element of its own
-        # (Review's thirteen: ~700 cells, about a second of a phone's CPU on every page open).
-        with st.expander(
-            _("The numbers behind {title}").format(title=md(title)),
-            icon=":material/table:",
-            key=numbers_key(title),
-            on_change="rerun",
-        ) as folded:
-            if folded.open:
-                st.table(table, hide_index=False)  # (said, so Streamlit does not convert it back to pandas to ask)
+        _numbers(title, table)
+
+
+@st.fragment
+def _numbers(title: str, table: pa.Table) -> None:
+    """The chart's numbers, folded, and drawn only once opened: folded, each table was still sent and
+    drawn in the browser, every cell a Markdown element of its own (Review's: ~700 cells, about a
+    second of a phone's CPU on every page open). A fragment, so opening it reruns this table alone,
+    not the whole screen (Review's nineteen folded tables and lists each reran Review)."""
+    with st.expander(
+        _("The numbers behind {title}").format(title=md(title)),
+        icon=":material/table:",
+        key=numbers_key(title),
+        on_change="rerun",
+    ) as folded:
+        if folded.open:
+            st.table(table, hide_index=False)  # (said, so Streamlit does not convert it back to pandas to ask)
 
 
 def numbers_key(title: str) -> str:

@@ -99,6 +99,14 @@ def test_my_progress_charts_on_a_phone(server, phone, artifacts):
     charts = phone.evaluate(GEOMETRY)
     emotions = next(c for c in charts if c["title"].startswith("Emotions"))
     assert emotions["emotionLines"] == 2  # not five lines at once
+    # A chart's numbers are drawn once their fold is opened, by a run of that table alone (ui/charts.py).
+    assert phone.get_by_test_id("stTable").count() == 0
+    whole_runs = phone.evaluate("() => window.__iopRuns.requested")
+    phone.get_by_text("The numbers behind Mood").click()
+    settle(phone)
+    phone.get_by_test_id("stTable").first.wait_for()
+    assert phone.get_by_test_id("stTable").first.get_by_text("Daily mood").count() == 1
+    assert phone.evaluate("() => window.__iopRuns.requested") == whole_runs  # no run of the whole page
     for period in ("2 weeks", "Whole program"):
         if period != "2 weeks":
             phone.locator("[class*='st-key-progress_period'] button").get_by_text(period, exact=True).click()
