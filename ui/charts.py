@@ -29,19 +29,22 @@ def figure(builder: Callable[..., go.Figure], *args, owner: int | None = None, *
     return charts.cached(owner, builder, *args, **kwargs)
 
 
-def show(figure_: go.Figure, sentence: str = "") -> None:
+def show(figure_: go.Figure, sentence: str = "", owner: int | None = None) -> None:
     """A chart and, under it, one factual sentence about it and its numbers as a table (folded): the
     text alternative for a screen reader, or for anyone who cannot tell the markers apart."""
-    st.plotly_chart(figure_, config=charts.CHART_CONFIG, width="stretch")
+    title, table = _table_of(figure_)
+    # Keyed by participant: a relative of two people draws two charts of one title, which may hold the
+    # same numbers (the same sessions attended), and Streamlit refuses two unkeyed charts alike.
+    key = None if owner is None else "chart_" + _slug(title, owner)
+    st.plotly_chart(figure_, config=charts.CHART_CONFIG, width="stretch", key=key)
     if sentence:
         st.write(sentence)
-    title, table = _table_of(figure_)
     if table is not None:
-        _numbers(title, table)
+        _numbers(title, table, numbers_key(title, owner))
 
 
 @st.fragment
-def _numbers(title: str, table: pa.Table) -> None:
+def _numbers(title: str, table: pa.Table, key: str) -> None:
     """The chart's numbers, folded, and drawn only once opened: folded, each table was still sent and
     drawn in the browser, every cell a Markdown element of its own (Review's: ~700 cells, about a
     second of a phone's CPU on every page open). A fragment, so opening it reruns this table alone,
@@ -49,16 +52,21 @@ def _numbers(title: str, table: pa.Table) -> None:
     with st.expander(
         _("The numbers behind {title}").format(title=md(title)),
         icon=":material/table:",
-        key=numbers_key(title),
+        key=key,
         on_change="rerun",
     ) as folded:
         if folded.open:
             st.table(table, hide_index=False)  # (said, so Streamlit does not convert it back to pandas to ask)
 
 
-def numbers_key(title: str) -> str:
-    """The key of the folded table under the chart titled `title` (its open state, per session)."""
-    return "numbers_" + re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_")
+def numbers_key(title: str, owner: int | None = None) -> str:
+    """The key of the folded table under participant `owner`'s chart titled `title` (its open state, per
+    session). Two charts of one title on a screen are two people's (a relative of two Alexes)."""
+    return "numbers_" + _slug(title, owner)
+
+
+def _slug(title: str, owner: int | None) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_") + ("" if owner is None else f"_{owner}")
 
 
 def _table_of(figure_: go.Figure) -> tuple[str, pa.Table | None]:
@@ -77,7 +85,7 @@ def _table_of(figure_: go.Figure) -> tuple[str, pa.Table | None]:
 
 def chart(builder: Callable[..., go.Figure], *args, sentence: str = "", owner: int | None = None, **kwargs) -> None:
     """Build (or reuse) and show a chart of participant `owner`'s data, with its sentence."""
-    show(figure(builder, *args, owner=owner, **kwargs), sentence)
+    show(figure(builder, *args, owner=owner, **kwargs), sentence, owner)
 
 
 @st.fragment
