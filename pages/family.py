@@ -83,6 +83,7 @@ for person in people:
                 weeks,
                 {_("Mood"): values},
                 y_range=[clinical.MOOD_MIN, clinical.MOOD_MAX + 0.5],
+                owner=person.participant_id,  # (two people's charts may share a title: ui/charts.numbers_key)
             )
         if Category.ATTENDANCE in person.categories:
             weeks, came, held = sharing.attendance_weekly(session, actor, person.participant_id, today)
@@ -92,6 +93,7 @@ for person in people:
                 weeks,
                 {_("Attended"): came, _("Held"): held},
                 bars=True,
+                owner=person.participant_id,
             )
         if Category.PRACTICE_COUNTS in person.categories:
             weeks, ticked, logged = sharing.practice_counts(session, actor, person.participant_id, today)
@@ -101,6 +103,7 @@ for person in people:
                 weeks,
                 {_("Skills used (diary card)"): ticked, _("Practice sessions logged"): logged},
                 bars=True,
+                owner=person.participant_id,
             )
         if Category.CHECKUP_TOTALS in person.categories:
             totals = sharing.checkup_totals(session, actor, person.participant_id)
@@ -152,6 +155,7 @@ for person in people:
                 weeks,
                 {_("Craving (0–10)"): craving, _("Use urge (0–5)"): urges},
                 y_range=[0, max(clinical.CRAVING_MAX, clinical.URGE_MAX) + 0.5],
+                owner=person.participant_id,
             )
             # 42 CFR 2.32(a): every disclosure of these records carries the notice, word for word.
             st.warning(

@@ -213,22 +213,18 @@ for kind, history in r.checkups.items():
     chart_widgets.chart(charts.checkup_trajectory, kind, history, owner=r.participant_id)
     latest = history[-1]
     language = f", {answered_in(latest.language)}" if answered_in(latest.language) else ""
-    with st.expander(
+    review_ui.item_by_item(
         f"Latest {definitions[kind].name} item by item ({latest.day:%b} {latest.day.day}: "
-        f"{latest.total}, {latest.band.lower()}{language})"
-    ):
-        if language:
-            st.caption("The participant answered the official Spanish version; its items are shown here in English.")
-        st.dataframe(
-            review_ui.rows(
-                [
-                    {"Item": item.text, "Answer": item.choices[answer]}
-                    for item, answer in zip(definitions[kind].items, latest.answers, strict=False)
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        f"{latest.total}, {latest.band.lower()}{language})",
+        key=f"review_items_{kind}",
+        records=[
+            {"Item": item.text, "Answer": item.choices[answer]}
+            for item, answer in zip(definitions[kind].items, latest.answers, strict=False)
+        ],
+        note="The participant answered the official Spanish version; its items are shown here in English."
+        if language
+        else "",
+    )
 
 if r.screeners:
     st.subheader("Substance-use screeners")
@@ -241,20 +237,15 @@ if r.screeners:
         if history:
             chart_widgets.chart(charts.checkup_trajectory, kind, history, owner=r.participant_id)
             latest = history[-1]
-            with st.expander(
+            review_ui.item_by_item(
                 f"Latest {screener_defs[kind].name} item by item ({latest.day:%b} {latest.day.day}: "
-                f"{latest.total}, {latest.band.lower()})"
-            ):
-                st.dataframe(
-                    review_ui.rows(
-                        [
-                            {"Item": item.text, "Answer": item.choices[answer]}
-                            for item, answer in zip(screener_defs[kind].items, latest.answers, strict=False)
-                        ]
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
+                f"{latest.total}, {latest.band.lower()})",
+                key=f"review_items_{kind}",
+                records=[
+                    {"Item": item.text, "Answer": item.choices[answer]}
+                    for item, answer in zip(screener_defs[kind].items, latest.answers, strict=False)
+                ],
+            )
         else:
             st.caption(f"{screener_defs[kind].name}: not taken yet (it is offered at intake).")
         if not r.closed and st.button(

@@ -10,6 +10,7 @@ rebuilds what it changed, and a figure is only ever served for the participant i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -28,16 +29,44 @@ def figure(builder: Callable[..., go.Figure], *args, owner: int | None = None, *
     return charts.cached(owner, builder, *args, **kwargs)
 
 
-def show(figure_: go.Figure, sentence: str = "") -> None:
+def show(figure_: go.Figure, sentence: str = "", owner: int | None = None) -> None:
     """A chart and, under it, one factual sentence about it and its numbers as a table (folded): the
     text alternative for a screen reader, or for anyone who cannot tell the markers apart."""
-    st.plotly_chart(figure_, config=charts.CHART_CONFIG, width="stretch")
+    title, table = _table_of(figure_)
+    # Keyed by participant: a relative of two people draws two charts of one title, which may hold the
+    # same numbers (the same sessions attended), and Streamlit refuses two unkeyed charts alike.
+    key = None if owner is None else "chart_" + _slug(title, owner)
+    st.plotly_chart(figure_, config=charts.CHART_CONFIG, width="stretch", key=key)
     if sentence:
         st.write(sentence)
-    title, table = _table_of(figure_)
     if table is not None:
-        with st.expander(_("The numbers behind {title}").format(title=md(title)), icon=":material/table:"):
+        _numbers(title, table, numbers_key(title, owner))
+
+
+@st.fragment
+def _numbers(title: str, table: pa.Table, key: str) -> None:
+    """The chart's numbers, folded, and drawn only once opened: folded, each table was still sent and
+    drawn in the browser, every cell a Markdown element of its own (Review's: ~700 cells, about a
+    second of a phone's CPU on every page open). A fragment, so opening it reruns this table alone,
+    not the whole screen (Review's nineteen folded tables and lists each reran Review)."""
+    with st.expander(
+        _("The numbers behind {title}").format(title=md(title)),
+        icon=":material/table:",
+        key=key,
+        on_change="rerun",
+    ) as folded:
+        if folded.open:
             st.table(table, hide_index=False)  # (said, so Streamlit does not convert it back to pandas to ask)
+
+
+def numbers_key(title: str, owner: int | None = None) -> str:
+    """The key of the folded table under participant `owner`'s chart titled `title` (its open state, per
+    session). Two charts of one title on a screen are two people's (a relative of two Alexes)."""
+    return "numbers_" + _slug(title, owner)
+
+
+def _slug(title: str, owner: int | None) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_") + ("" if owner is None else f"_{owner}")
 
 
 def _table_of(figure_: go.Figure) -> tuple[str, pa.Table | None]:
@@ -56,7 +85,7 @@ def _table_of(figure_: go.Figure) -> tuple[str, pa.Table | None]:
 
 def chart(builder: Callable[..., go.Figure], *args, sentence: str = "", owner: int | None = None, **kwargs) -> None:
     """Build (or reuse) and show a chart of participant `owner`'s data, with its sentence."""
-    show(figure(builder, *args, owner=owner, **kwargs), sentence)
+    show(figure(builder, *args, owner=owner, **kwargs), sentence, owner)
 
 
 @st.fragment

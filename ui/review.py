@@ -27,6 +27,18 @@ def rows(records: list[dict]) -> pa.Table:
     return pa.Table.from_pylist(records)
 
 
+@st.fragment
+def item_by_item(label: str, *, key: str, records: list[dict], note: str = "") -> None:
+    """A check-up's or screener's answers, item by item, folded, and drawn only once opened: folded,
+    Review's five data grids were still drawn in the browser on every open. A fragment, so opening
+    one reruns this list alone, not all of Review."""
+    with st.expander(label, key=key, on_change="rerun") as folded:
+        if folded.open:
+            if note:
+                st.caption(note)
+            st.dataframe(rows(records), hide_index=True, width="stretch")
+
+
 def _flag(what: str, participant_id: int) -> str:
     return f"review_editing_{what}_{participant_id}"
 

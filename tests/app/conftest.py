@@ -222,6 +222,14 @@ def open_menu(at: AppTest, *, open: bool = True) -> AppTest:
     return at.run()
 
 
+def open_tables(at: AppTest) -> AppTest:
+    """Open every chart's folded table of numbers ("The numbers behind …", ui/charts.py), drawn only
+    once opened, as tapping each would; a run then draws them."""
+    for key in [k for k in at.session_state if str(k).startswith("numbers_")]:
+        at.session_state[key] = True
+    return at.run()
+
+
 def texts(at: AppTest) -> str:
     parts = [
         e.value

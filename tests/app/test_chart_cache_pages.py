@@ -12,7 +12,7 @@ from core.access import Actor
 from core.diary import CardInput
 from core.models import AppUser
 from core.program import user_today
-from tests.app.conftest import log_in, open_page
+from tests.app.conftest import log_in, open_page, open_tables
 
 
 def mood_points(at) -> list:
@@ -64,5 +64,6 @@ def test_a_saved_card_is_on_the_charts_at_the_next_rerun(app, new_app, session):
     assert 0 in mood_points(app) and 0 in mood_points(chen)
     assert charts.FIGURES.builds > built
     # The numbers under the chart (built once with its figure) follow it: dates as the row headers.
-    table = app.table[0].value
+    assert not app.table  # folded, the tables are not drawn (nor sent) until opened
+    table = open_tables(app).table[0].value
     assert table.index.name == "Date" and "0" in set(table["Daily mood"])

@@ -58,3 +58,32 @@ def test_participant_shares_from_the_sharing_page(app, session):
     alex = actor(session, "alex")
     shared = sharing.family_of(session, alex, alex.id)[0].active
     assert set(shared) == {Category.ATTENDANCE, Category.MOOD_TREND, Category.PRACTICE_COUNTS, Category.CHECKUP_TOTALS}
+
+
+def test_two_peoples_charts_of_one_title_each_keep_their_own_table(app, session):
+    """A relative of two participants who both share attendance sees two charts titled "Program
+    sessions per week": each chart's folded table of numbers has a key of its own (ui/charts.py,
+    by participant), so the screen draws both instead of failing on a duplicate key."""
+    from datetime import timedelta
+
+    from core.models import FamilyLink
+    from tests.app.conftest import open_tables
+
+    pat, frankie = actor(session, "pat.morgan"), actor(session, "frankie")
+    session.add(FamilyLink(family_id=pat.id, participant_id=frankie.id, relationship="Parent"))
+    session.commit()
+    sharing.grant(
+        session,
+        frankie,
+        family_id=pat.id,
+        category=Category.ATTENDANCE,
+        until=sharing.utcnow().date() + timedelta(days=30),
+        shown_version=sharing.consent_version(Category.ATTENDANCE),
+    )
+    session.commit()
+    log_in(app, "pat.morgan")
+    titled = [c for c in app.get("plotly_chart") if "Program sessions per week" in c.proto.spec]
+    assert len(titled) == 2
+    folds = [e.label for e in app.expander if e.label == "The numbers behind Program sessions per week"]
+    assert len(folds) == 2
+    assert len([t for t in open_tables(app).table if "Attended" in t.value.columns]) == 2

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from core.models import AppUser
-from tests.app.conftest import log_in
+from tests.app.conftest import log_in, open_tables
 from tests.hostile_text import DANGEROUS, MARKER, plant
 
 # Streamlit renders these as Markdown: bodies, labels, and the options of radios and pills/segments.
@@ -78,6 +78,8 @@ def render(at, session, username, page) -> list[str]:
     if page == "pages/review.py":
         at.query_params["p"] = str(session.exec(select(AppUser.id).where(AppUser.username == "alex")).one())
     at.switch_page(page).run()
+    assert not at.exception, at.exception
+    open_tables(at)  # the charts' tables of numbers (target labels, names in titles), drawn once opened
     assert not at.exception, at.exception
     carrying = [s for s in markdown_sources(at) if MARKER in s]
     unescaped = [s for s in carrying if DANGEROUS.search(s)]

@@ -232,7 +232,8 @@ def test_the_therapist_sees_which_language_a_participant_answered_in(app, sessio
     drawn = everything_drawn(app)
     assert f"Filled in in Spanish: {card.day:%a %b} {card.day.day}" in drawn
     assert "answered in Spanish" in drawn
-    assert "The participant answered the official Spanish version" in drawn
+    app.session_state["review_items_phq9"] = True  # "Latest PHQ-9 item by item", opened (drawn only then)
+    assert "The participant answered the official Spanish version" in everything_drawn(app.run())
     assert "Participant review" in drawn and "Ayuda en crisis" not in drawn  # the therapist's screen is English
 
 

@@ -84,7 +84,8 @@ def walk(page, role: Role, where: str, *, phone: bool, artifacts, states=None) -
         page.locator("h1").first.wait_for()
         if title in CHARTS:  # charts drawn, and their tables of numbers opened
             page.locator(".js-plotly-plot .main-svg").first.wait_for()
-            page.get_by_text("The numbers behind").first.click()
+            page.get_by_text("The numbers behind").first.click()  # the table is drawn once opened (a rerun)
+            settle(page)
             page.get_by_test_id("stTable").first.wait_for()
             page.get_by_test_id("stTable").first.scroll_into_view_if_needed()
             page.screenshot(path=artifacts / f"axe-{where}-{title}-table.png".replace(" ", "-"))

@@ -3,14 +3,13 @@ stops sharing, and the family member no longer sees it."""
 
 import pytest
 
-from tests.e2e.conftest import PHONE, go_to, settle, signed_in_at
+from tests.e2e.conftest import PHONE, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
 
 def test_share_see_revoke(server, browser, phone, artifacts):
-    signed_in_at(phone, server.url, "dana")  # the participant
-    go_to(phone, "Family sharing")
+    signed_in_at(phone, server.url, "dana", "sharing")  # the participant (not through Today's card and the menu)
     mood = phone.get_by_test_id("stExpander").filter(has_text="Share: Mood trend (weekly averages)")
     mood.get_by_text("Share: Mood trend (weekly averages)").click()
     mood.get_by_role("group", name="Until").wait_for()  # the consent drawn, as a person reads it before tapping

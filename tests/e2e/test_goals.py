@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.e2e.conftest import fits, go_to, settle, signed_in_at
+from tests.e2e.conftest import fits, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -51,8 +51,7 @@ def test_a_participant_rates_goals_from_today_with_taps(server, phone, artifacts
 
 
 def test_my_progress_charts_the_goals_by_number_on_a_phone(server, phone, artifacts):
-    signed_in_at(phone, server.url, "frankie")
-    go_to(phone, "My progress")
+    signed_in_at(phone, server.url, "frankie", "progress")  # (not through Today's card and the menu)
     phone.get_by_role("tab", name="Goals").click()
     settle(phone)
     chart = phone.locator(".js-plotly-plot").filter(has_text="Progress on my goals")

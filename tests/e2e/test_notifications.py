@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from core.feed import SESSION_TITLES
-from tests.e2e.conftest import fits, go_to, settle, signed_in_at
+from tests.e2e.conftest import fits, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +24,7 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 def test_a_participant_turns_on_reminders_and_the_calendar_on_a_phone(server, phone, artifacts):
-    signed_in_at(phone, server.url, "alex")
-    go_to(phone, "Reminders")
+    signed_in_at(phone, server.url, "alex", "notifications")  # (not through Today's card and the menu)
     phone.get_by_text("Remind me to fill in my diary card").click()
     phone.get_by_text("Tell me when a check-up is due").click()
     phone.get_by_role("button", name="Save reminders").click()
@@ -61,8 +60,7 @@ def test_a_participant_turns_on_reminders_and_the_calendar_on_a_phone(server, ph
 
 
 def test_the_admin_reads_where_mail_goes_on_a_phone(server, phone, artifacts):
-    signed_in_at(phone, server.url, "admin")
-    go_to(phone, "Messages")
+    signed_in_at(phone, server.url, "admin", "admin_messages")
     phone.get_by_text("Where mail goes:").wait_for()
     phone.get_by_label("Send a test email to").fill("admin@clinic.example.org")
     phone.get_by_role("button", name="Send a test email").click()
