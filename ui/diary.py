@@ -215,12 +215,12 @@ def _tap_save(
     entered = _answers_in_state(day, targets, modules, craving_on, base, options) or base
     st.session_state[TAPPED] = (day, entered)
     marked = f"card_errors_{day}" in st.session_state
-    # Save's run alone draws none of the answers: only when the answers are the ones the card's last run
-    # drew. An answer that reaches the server with the tap (a note typed and Save tapped at once, a pick
-    # whose own run the tap overtook) may change what the card draws beside it (a warning, a count, a
-    # follow-up question): the whole card's run draws it.
+    # Save's run alone draws none of the answers: only when the card drawn for these answers looks as the
+    # one last drawn does. An answer that reaches the server with the tap (a note typed and Save tapped at
+    # once, a pick whose own run the tap overtook) may change what the card draws beside it (a warning, a
+    # count, a follow-up question): the whole card's run draws it.
     shown = st.session_state.get(DRAWN, {}).get(day.isoformat())
-    unchanged = shown is not None and _same(entered, shown, targets)
+    unchanged = shown is not None and _drawn_alike(entered, shown)
     # (A calm message drawn in the card's run stays until that run is drawn again: the whole card's.)
     failed = st.session_state.pop(SHOWN_FAILURE, False)
     light = unchanged and not failed and not marked and _passes(entered, targets, craving_on, options)
@@ -232,6 +232,24 @@ def _tap_save(
     # to start the same card again.)
     if not _in_run(wanted) and not (wanted != SAVE_RUN and _in_the_cards_run()):
         st.rerun(wanted)  # from a callback: this tap's run is those fragments alone
+
+
+def _drawn_alike(a: CardInput, b: CardInput) -> bool:
+    """Whether the card's answers drawn for `a` look as those drawn for `b`, beyond what each widget shows of
+    its own answer (which the browser already shows): the note's too-long warning, the skills' count in
+    their expander's label, and the substance urge's follow-up questions (what, how much, what was going
+    on) with the rest of what recovery asks. Anything else an answer changes on the card is a mark beside
+    a field, which Save's run never takes alone (`_passes`, the marks on the screen)."""
+
+    def drawn(c: CardInput) -> tuple:
+        return (
+            bool(over_limit(c.note or "", clinical.NOTE_MAX_CHARS)),
+            sorted(set(c.skills)),
+            tuple(c.urges.get(SUBSTANCE_TARGET, (None, False))),
+            *recovery_ui.normal(c),
+        )
+
+    return drawn(a) == drawn(b)
 
 
 def _passes(card: CardInput, targets: list[Target], craving_on: bool, options: CardOptions | None) -> bool:
