@@ -10,6 +10,7 @@ rebuilds what it changed, and a figure is only ever served for the participant i
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 
@@ -66,7 +67,10 @@ def numbers_key(title: str, owner: int | None = None) -> str:
 
 
 def _slug(title: str, owner: int | None) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_") + ("" if owner is None else f"_{owner}")
+    # (readable, and exact: two titles alike but for accents or punctuation, "Sueño" and "Sueno", differ)
+    exact = hashlib.blake2s(title.encode(), digest_size=4).hexdigest()
+    readable = re.sub(r"[^0-9a-z]+", "_", title.lower()).strip("_")
+    return f"{readable}_{exact}" + ("" if owner is None else f"_{owner}")
 
 
 def _table_of(figure_: go.Figure) -> tuple[str, pa.Table | None]:

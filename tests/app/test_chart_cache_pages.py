@@ -67,3 +67,14 @@ def test_a_saved_card_is_on_the_charts_at_the_next_rerun(app, new_app, session):
     assert not app.table  # folded, the tables are not drawn (nor sent) until opened
     table = open_tables(app).table[0].value
     assert table.index.name == "Date" and "0" in set(table["Daily mood"])
+
+
+def test_two_titles_alike_but_for_accents_or_punctuation_keep_tables_of_their_own():
+    """A folded table's key is the chart's title made readable, and exact: "Sueño" and "Sueno", or
+    "Craving (0–10)" and "Craving 0-10", must not share one (Streamlit refuses a page with two alike)."""
+    from ui.charts import numbers_key
+
+    pairs = [("Sueño", "Sueno"), ("Craving (0–10)", "Craving 0-10"), ("Mood", "mood")]
+    for a, b in pairs:
+        assert numbers_key(a, 7) != numbers_key(b, 7)
+    assert numbers_key("Mood", 7) == numbers_key("Mood", 7) != numbers_key("Mood", 8)
