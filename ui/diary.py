@@ -263,29 +263,31 @@ def _passes(card: CardInput, targets: list[Target], craving_on: bool, options: C
         return False
 
 
-def _registered(keys: list[str]) -> bool:
+def _fragments(keys: list[str]) -> tuple[list[str], list[str]]:
+    """The fragment ids these keys name (empty when none is drawn yet), and the ids this run is a run of
+    (empty for a whole-page run). Streamlit's internals: should they change, both come back empty, and
+    the callers ask for the run they want (a run too many, never one too few)."""
     from streamlit.errors import StreamlitAPIException
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
+    if ctx is None:
+        return [], []
     try:
-        return ctx is not None and bool(ctx.fragment_storage.resolve_target(keys))
+        return list(ctx.fragment_storage.resolve_target(keys) or []), list(ctx.fragment_ids_this_run or [])
     except (StreamlitAPIException, AttributeError):
-        return False
+        return [], []
+
+
+def _registered(keys: list[str]) -> bool:
+    return bool(_fragments(keys)[0])
 
 
 def _in_run(keys: list[str]) -> bool:
     """Whether this run already is exactly the run of these fragments (naming them again from a
     callback would stop the run and start it afresh: a second start of a run, for the same run)."""
-    from streamlit.errors import StreamlitAPIException
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    try:
-        wanted = ctx.fragment_storage.resolve_target(keys) if ctx is not None else None
-    except (StreamlitAPIException, AttributeError):  # (no card drawn yet, or Streamlit changed: ask for it)
-        return False
-    return bool(wanted) and list(ctx.fragment_ids_this_run or []) == list(wanted)  # type: ignore[union-attr]
+    wanted, running = _fragments(keys)
+    return bool(wanted) and running == wanted
 
 
 def _in_the_cards_run() -> bool:
