@@ -53,6 +53,16 @@ FAVICON = Path(__file__).resolve().parents[1] / "static" / "favicon.png"
 # Headings carry no "#" link: it is a hover affordance for documentation sites, here an extra stop for
 # the keyboard's Tab on every heading, and on a phone a title that fills the line ("Participant review")
 # wrapped its invisible link onto a blank second line of its own, 70 px of an 844 px screen.
+# Expanders open and close at once. Streamlit's own script animates an expander's height (half a
+# second, its content clipped meanwhile; again whenever the content changes size while it is open) by
+# writing the <details>' inline height as the animation starts and clearing it in the animation's
+# "finish" event, which Chromium dispatches with the next frame: in between, the height the animation
+# started from is back (as low as the bare header), and whatever lies below the expander moves up under
+# the finger for a frame, longer on a busy phone. A tap on the expander's last button in that moment
+# met the accounts table instead ("Create account" lost: tests/e2e/test_settle.py). An !important
+# height outranks both the animation and the inline height, so an expander is always as tall as what it
+# shows; while it closes (its content `inert` from the tap on) the content is hidden at once, as it
+# would otherwise stay for the half second before Streamlit closes the <details>.
 # Captions: Streamlit draws them in the text colour at 60% opacity, 2.8:1 on our background
 # (axe color-contrast asks 4.5:1); #4b5558 at full opacity on #fbfaf7 is about 7:1.
 _CSS = """<style>
@@ -68,6 +78,8 @@ a[href^="tel:"], a[href^="sms:"] { display: inline-flex; align-items: center; ga
 [data-testid="stBaseButton-secondaryFormSubmit"], [data-testid="stBaseButton-primaryFormSubmit"],
 [data-testid="stPopoverButton"], [data-testid="stExpanderToggleIcon"] { min-height: 44px; }
 [data-testid="stExpander"] summary { min-height: 44px; }
+[data-testid="stExpander"] > details { height: auto !important; overflow: visible !important; }
+[data-testid="stExpanderDetails"][inert] { display: none; }
 [data-testid="stCaptionContainer"] { opacity: 1; color: #4b5558; }
 [data-testid="stHeaderActionElements"] { display: none; }
 [data-testid="stTimeInput"] [role="spinbutton"], [data-testid="stDateInput"] [role="spinbutton"] {

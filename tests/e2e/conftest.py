@@ -595,10 +595,14 @@ RUN_TRACKER = """(() => {
       && !runs.resizing();
   };
   // An expander opening or closing is animated by Streamlit's own script (element.animate on its
-  // <details>, 500 ms, overflow hidden): while it runs, the expander's content is clipped at a height
-  // that grows frame by frame, and a tap aimed at a button inside it is aimed at a moving, partly
-  // hidden target (Playwright scrolls the clipped <details> itself to reach it). No run is involved,
-  // so the checks above are already true; the page is at rest once no such animation is running.
+  // <details>, 500 ms, overflow hidden): while it ran, the expander's content was clipped at a height
+  // that grew frame by frame, and a tap aimed at a button inside it was aimed at a moving, partly
+  // hidden target. No run is involved, so the checks above are already true; the page is at rest
+  // once no such animation is running. That alone did not make a tap safe: the height the animation
+  // started from stayed on the <details> for a frame after it ended (the animation's finish event
+  // clears it, a frame later), and a tap then met what lay below. ui/layout.py now keeps every
+  // expander as tall as its content (the animations still run, moving nothing; an opening one is not
+  // even started): this wait is for any other script animation.
   // (CSS animations and transitions are not waited for: a spinner or the breathing timer never ends.)
   runs.resizing = () => document.getAnimations().some(
     (a) => !(a instanceof CSSAnimation) && !(a instanceof CSSTransition) && a.playState === 'running');
