@@ -234,6 +234,7 @@ def _log_in_tapped() -> None:
     takes it: ui.layout.run_safely)."""
     state = st.session_state
     state.pop(LOGIN_OUTCOME, None)
+    home = not bookmarks_open()  # (the login forgets that this session tapped "Log out")
     try:
         message = _try_login(str(state.get("login_username") or ""), str(state.get("login_password") or ""))
     except Exception as exc:  # noqa: BLE001 - raised again in the run (a callback's would be a traceback)
@@ -244,6 +245,19 @@ def _log_in_tapped() -> None:
     else:
         state.pop(NOTICE, None)
         state.pop("login_password", None)
+        if home:
+            state[HOME_AFTER_LOGIN] = True
+
+
+HOME_AFTER_LOGIN = "iop_home_after_login"
+
+
+def opens_home() -> bool:
+    """Whether this run follows a login made after "Log out" (asked once, by the router): it opens the
+    role's first page at "/", not the screen the person logged out from. A browser already asks for
+    "/" by then (the login screen was drawn there); the router makes sure of it for any client that
+    asks for the address it was at (the login's own `st.rerun` used to)."""
+    return bool(st.session_state.pop(HOME_AFTER_LOGIN, False))
 
 
 def login_screen() -> None:
