@@ -76,7 +76,10 @@ def main() -> None:
             )
             crisis.crisis_button(actor.program_id)  # crisis help first, as on every screen
         else:
-            page = st.navigation(nav.pages_for(actor), position="top")
+            pages = nav.pages_for(actor)
+            page = st.navigation(pages, position="top")
+            if auth.opens_home() and page is not pages[0]:
+                st.switch_page(pages[0])
             layout.chrome(actor, here=page.url_path)
 
         with auth.routed(actor):

@@ -14,21 +14,17 @@ compare code (figures, never assertions).
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench import databases  # noqa: E402
-from bench.reruns import _route_like_the_server, _signed_in, _user_id, use_database  # noqa: E402
+from bench.reruns import _signed_in, _user_id, on_a_copy_of_the_clinic  # noqa: E402
 from bench.run import quiet  # noqa: E402  (and the bench's environment: no demo, a cookie key)
 
 _queued: list[list[str]] = []
@@ -59,12 +55,7 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     quiet()
-    built = databases.sqlite_clinic(2000)
-    work = Path(tempfile.mkdtemp(prefix="iop-save-cpu-"))
-    atexit.register(shutil.rmtree, work, ignore_errors=True)  # (a copy of the clinic: 200 MB)
-    url = databases.working_copy(built, work)
-    use_database(url)
-    _route_like_the_server()
+    built, url = on_a_copy_of_the_clinic("iop-save-cpu-")
     _as_a_browser()
     from sqlalchemy import text
 

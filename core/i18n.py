@@ -38,6 +38,8 @@ _viewer: Callable[[], str | None] | None = None
 
 def normalise(language: object) -> str:
     """A known language code, or the default for anything else (None, "", "fr", 3, "ES ")."""
+    if isinstance(language, str) and language in LANGUAGES:  # (the usual case: asked hundreds of times a run)
+        return language
     if isinstance(language, str) and language.strip().lower() in LANGUAGES:
         return language.strip().lower()
     return DEFAULT
@@ -94,10 +96,11 @@ _FORMATTED: dict[str, tuple[str, dict]] = {}
 
 def _(message: str) -> str:
     """`message` in the current language (the catalogue's Spanish, else the English as written)."""
-    if current() != ENGLISH and message in _FORMATTED:
+    language = current()
+    if language != ENGLISH and message in _FORMATTED:
         template, values = _FORMATTED[message]
-        return translator(current()).gettext(template).format(**values)
-    return translator(current()).gettext(message)
+        return translator(language).gettext(template).format(**values)
+    return translator(language).gettext(message)
 
 
 def F_(template: str, **values: object) -> str:

@@ -222,6 +222,44 @@ def _keep_login_language(session, user: AppUser) -> None:
         accounts.set_language(session, user_id=user.id, language=chosen)
 
 
+LOGIN_OUTCOME = "iop_login_outcome"  # a login refused (its message) or failed (the error), for the run
+
+
+def _log_in_tapped() -> None:
+    """Log in's callback: the password is checked before the script runs, so a login that works is
+    one run, the person's page, not a run of the login screen that stops and starts another
+    (`st.rerun`): on a clinic's first morning, fifty people logging in at once each cost the server a
+    whole run less. A refusal's message, or the error a failure raised, is left for the run, which
+    draws the login screen with it as before (an error is raised there, where the page's calm message
+    takes it: ui.layout.run_safely)."""
+    state = st.session_state
+    state.pop(LOGIN_OUTCOME, None)
+    home = not bookmarks_open()  # (the login forgets that this session tapped "Log out")
+    try:
+        message = _try_login(str(state.get("login_username") or ""), str(state.get("login_password") or ""))
+    except Exception as exc:  # noqa: BLE001 - raised again in the run (a callback's would be a traceback)
+        state[LOGIN_OUTCOME] = exc
+        return
+    if message:
+        state[LOGIN_OUTCOME] = message
+    else:
+        state.pop(NOTICE, None)
+        state.pop("login_password", None)
+        if home:
+            state[HOME_AFTER_LOGIN] = True
+
+
+HOME_AFTER_LOGIN = "iop_home_after_login"
+
+
+def opens_home() -> bool:
+    """Whether this run follows a login made after "Log out" (asked once, by the router): it opens the
+    role's first page at "/", not the screen the person logged out from. A browser already asks for
+    "/" by then (the login screen was drawn there); the router makes sure of it for any client that
+    asks for the address it was at (the login's own `st.rerun` used to)."""
+    return bool(st.session_state.pop(HOME_AFTER_LOGIN, False))
+
+
 def login_screen() -> None:
     """The only thing a logged-out visitor sees: the crisis lines and a calm login form."""
     crisis.crisis_button(None)  # the same place as on every other screen
@@ -237,18 +275,17 @@ def login_screen() -> None:
     else:
         st.session_state.pop(NOTICE, None)
     with st.form("login", clear_on_submit=False, enter_to_submit=True):
-        username = st.text_input(_("Username"), key="login_username", autocomplete="username")
-        password = st.text_input(_("Password"), type="password", key="login_password", autocomplete="current-password")
+        st.text_input(_("Username"), key="login_username", autocomplete="username")
+        st.text_input(_("Password"), type="password", key="login_password", autocomplete="current-password")
         message_slot = st.empty()
-        submitted = st.form_submit_button(_("Log in"), type="primary", width="stretch")
-    if submitted:
+        submitted = st.form_submit_button(_("Log in"), type="primary", width="stretch", on_click=_log_in_tapped)
+    if submitted:  # (a login that worked never gets here: the run after its callback is the person's page)
         st.session_state.pop(NOTICE, None)
-        message = _try_login(username, password)
-        if message:
-            message_slot.error(message)
-        else:
-            st.session_state.pop("login_password", None)
-            st.rerun()
+        outcome = st.session_state.pop(LOGIN_OUTCOME, None)
+        if isinstance(outcome, Exception):
+            raise outcome  # the page's own failure, as if it had happened here (ui.layout.run_safely)
+        if outcome:
+            message_slot.error(outcome)
     st.caption(
         _(
             "Forgot your password, or logging in is paused? Your program's front desk or your "

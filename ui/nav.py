@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 
@@ -117,19 +118,36 @@ def pages_for(actor: Actor) -> list[st.Page]:
     still pick the first); another role's address opens this role's first page at "/" (Streamlit
     alone would show "Page not found" over it).
 
-    Built once per browser session and kept while nothing they depend on changes: the person, their
-    role, the language the titles are in, and what a discharged participant may still use. Thirty
-    `st.Page`s each resolve their script on the disk; built on every rerun they were about a twelfth
-    of a caseload rerun. Anything else (another person logging in in the same browser, a language
-    changed on My account, a discharge) is a different key, and the pages are built afresh."""
+    Kept for the browser session while nothing they depend on changes: the person, their role, the
+    language the titles are in, and what a discharged participant may still use. Thirty `st.Page`s
+    each resolve their script on the disk; built on every rerun they were about a twelfth of a
+    caseload rerun, so they are made once per process for a role, language and phase (`_made`) and
+    the session keeps its own copies. Anything else (another person logging in in the same browser, a
+    language changed on My account, a discharge) is a different key, and the session takes others."""
     left = remaining(actor)
     key = (actor.id, actor.role, i18n.current(), left)
     kept = st.session_state.get(_PAGES)
     if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key:
         return kept[1]
-    pages = _build(actor, left)
+    pages = _made(("role", actor.role, i18n.current(), left), lambda: _build(actor, left))
     st.session_state[_PAGES] = (key, pages)
     return pages
+
+
+_MADE: dict[tuple, tuple[st.Page, ...]] = {}
+
+
+def _made(key: tuple, build: Callable[[], list[st.Page]]) -> list[st.Page]:
+    """The pages `build` makes, made once per process for `key` (what they depend on: a role's, in a
+    language; the login's), and copied for each caller. Each `st.Page` resolves its script on the disk
+    and checks its address: a person's first run after logging in built thirty of them, and every run of
+    the login screen thirty more. Copies, because `st.navigation` marks the page it picked for this run
+    on the object itself (which `run()` then clears): a list shared between sessions would let one
+    session's run clear another's mark."""
+    made = _MADE.get(key)
+    if made is None:
+        made = _MADE[key] = tuple(build())
+    return [copy.copy(page) for page in made]
 
 
 _PAGES = "nav_pages"
@@ -184,13 +202,16 @@ def everywhere(screen: Callable[[], None], *, title: str, icon: str, bookmarks: 
     (the hidden entry has the same address, so the same page key) when the role has it, else the
     role's first page. `bookmarks` False (after "Log out"): not at the screens' addresses, so the
     address the person logged out from falls back to it quietly ("/")."""
-    return [
-        st.Page(screen, title=title, icon=icon, url_path=ROOT, default=True),
-        *(
-            st.Page(screen, title=title, icon=icon, url_path=name, visibility="hidden")
-            for name in (*ENTRY, *(ADDRESSES if bookmarks else ()))
-        ),
-    ]
+    return _made(
+        ("everywhere", screen, title, icon, bookmarks),
+        lambda: [
+            st.Page(screen, title=title, icon=icon, url_path=ROOT, default=True),
+            *(
+                st.Page(screen, title=title, icon=icon, url_path=name, visibility="hidden")
+                for name in (*ENTRY, *(ADDRESSES if bookmarks else ()))
+            ),
+        ],
+    )
 
 
 def menu(actor: Actor, here: str | None) -> None:

@@ -213,3 +213,22 @@ def test_a_kept_page_list_that_is_not_this_persons_is_never_used(app, session):
         app.session_state[nav._PAGES] = planted
         app.run()
         assert kept(app)[0][0] == user(session, "alex").id and app.routed[-1] == "pages/today.py"
+
+
+def test_the_pages_are_made_once_per_process_and_each_session_has_its_own(new_app, demo, monkeypatch):
+    """A role's pages are made once per process (`nav._made`), and copied for each session: a list
+    shared between sessions would let one session's run clear the mark `st.navigation` puts on the
+    page it picked for another's (the page then refuses to run)."""
+    made = []
+    build = nav._build
+    monkeypatch.setattr(nav, "_build", lambda actor, left: made.append(actor.id) or build(actor, left))
+    first, second = new_app().run(), new_app().run()
+    log_in(first, "alex")
+    log_in(second, "bailey")
+    mine, theirs = kept(first)[1], kept(second)[1]
+    assert len(made) <= 1  # (none when an earlier test of this process made them)
+    assert [p.url_path for p in mine] == [p.url_path for p in theirs]
+    assert not {id(p) for p in mine} & {id(p) for p in theirs}
+    for app in (first, second, first):
+        open_page(app, "pages/my_cards.py")
+        open_page(app, "pages/today.py")

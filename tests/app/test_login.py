@@ -103,6 +103,41 @@ def test_wrong_password_keeps_the_username_and_says_so(app):
     assert app.title[0].value == "IOP Companion"
 
 
+def test_a_login_is_one_run_of_the_router_which_draws_home(app):
+    """Log in's callback checks the password before the script runs: the tap's run is the person's
+    home, not a run of the login screen that starts another (`st.rerun`), as it was."""
+    before = len(app.routed)
+    log_in(app, "alex")
+    assert app.routed[before:] == ["pages/today.py"]
+    assert app.title[0].value.startswith("Good")
+
+
+def test_a_refused_login_is_one_run_too_and_says_why_under_the_form(app):
+    before = len(app.routed)
+    log_in(app, "alex", "not-the-password")
+    assert app.routed[before:] == ["login_screen"]
+    [refused] = [e.value for e in app.error]
+    assert "don't match" in refused and "4 more tries" in refused
+
+
+def test_a_database_error_while_logging_in_is_the_calm_message_under_the_login(app, monkeypatch):
+    """The login's own writes fail (the login check before them worked): the calm message, the form
+    with the username kept, no traceback; raised from Log in's callback, it is shown by the run."""
+    from sqlalchemy.exc import OperationalError
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("INSERT INTO throttle ...", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(core_auth, "log_in", down)
+    app.calm_error_expected = True
+    log_in(app, "alex")
+    assert not app.exception
+    assert [e.value for e in app.error] == [layout.DB_DOWN]
+    assert app.title[0].value == "IOP Companion"
+    assert app.text_input(key="login_username").value == "alex"
+    assert ui_auth.USER_ID not in app.session_state
+
+
 def test_five_wrong_passwords_pause_logging_in_even_for_the_right_one(app):
     for left in ("4 more tries", "3 more tries", "2 more tries", "1 more try"):
         log_in(app, "bailey", "wrong password")

@@ -125,6 +125,16 @@ def test_login_offers_english_and_spanish_and_switches_at_once(app):
     assert app.session_state[LOGIN_LANGUAGE] == "es"
 
 
+def test_a_refused_login_says_why_in_the_language_picked_on_the_login_screen(app):
+    """Log in's callback checks the password before the run sets the language: core's refusal is
+    still in the language picked on the login screen."""
+    choose_spanish_on_login(app)
+    log_in(app, "bailey", "not-the-password")
+    [refused] = [e.value for e in app.error]
+    assert refused.startswith("Ese nombre de usuario y esa contraseña no coinciden.")
+    assert untranslated(app) == []
+
+
 def test_the_login_choice_becomes_the_accounts_first_choice(app, session):
     choose_spanish_on_login(app)
     log_in(app, "bailey")
