@@ -26,6 +26,7 @@ from ui.diary import (
     card_form,
     change_day,
     day_label,
+    drawn_to_the_end,
     in_save_run,
     keep_drafts,
     save_button,
@@ -151,6 +152,7 @@ def the_card() -> None:
         save_if_tapped(me, today=today, saved=saved_cards, options=options, page="today")
     with calm_errors(actor):
         _draw_card()
+    drawn_to_the_end()
 
 
 def _draw_card() -> None:
@@ -217,6 +219,7 @@ def card_head():
         )
     elif day != today:
         st.caption(_("Filling in a past day is fine — it will be marked as filled in late."))
+    drawn_to_the_end()
     return day
 
 
@@ -253,6 +256,7 @@ def card_save(day) -> None:
                 "{who} will see this card when they review your week: your ratings, the skills you used and your note."
             ).format(who=md(who))
         )
+    drawn_to_the_end()
 
 
 the_card()
@@ -281,3 +285,5 @@ if options is not None:
     )
     if options.naloxone:
         recovery_ui.naloxone()
+
+drawn_to_the_end(page=True)  # last: the card drawn in this run is on the screen whole (ui/diary.py)

@@ -52,6 +52,9 @@ def day_words(day: date, today: date) -> tuple[str, str]:
 
 DRAFTS = "diary_drafts"  # session state: day (ISO) -> CardInput not yet saved
 DRAWN = "diary_drawn"  # session state: day (ISO) -> the answers the card's last run drew (CardInput)
+# ... and the answers a run has drawn but not yet seen to its end (`drawn_to_the_end`): a run cut short by
+# the next tap leaves the browser showing part of it over the last whole run's elements.
+DRAWING = "diary_drawing"
 SHOWN_FAILURE = "diary_failure_shown"  # session state: a calm message is on the card (the next Save redraws it)
 
 
@@ -71,6 +74,7 @@ def forget_unsaved() -> None:
     for key in [
         DRAFTS,
         DRAWN,
+        DRAWING,
         TAPPED,
         "card_saved",
         risk.PENDING,
@@ -219,8 +223,12 @@ def _tap_save(
     # one last drawn does. An answer that reaches the server with the tap (a note typed and Save tapped at
     # once, a pick whose own run the tap overtook) may change what the card draws beside it (a warning, a
     # count, a follow-up question): the whole card's run draws it.
+    # Only what a run drew to its end: a card drawn by a run the next tap cut short is partly the last run's
+    # on the screen (Streamlit takes an element away only when a run that no longer draws it ends), so its
+    # Save is the whole card's run, which takes what is left over away.
     shown = st.session_state.get(DRAWN, {}).get(day.isoformat())
-    unchanged = shown is not None and _drawn_alike(entered, shown)
+    unfinished = day.isoformat() in st.session_state.get(DRAWING, {})
+    unchanged = shown is not None and not unfinished and _drawn_alike(entered, shown)
     # (A calm message drawn in the card's run stays until that run is drawn again: the whole card's.)
     failed = st.session_state.pop(SHOWN_FAILURE, False)
     light = unchanged and not failed and not marked and _passes(entered, targets, craving_on, options)
@@ -288,6 +296,53 @@ def _in_run(keys: list[str]) -> bool:
     callback would stop the run and start it afresh: a second start of a run, for the same run)."""
     wanted, running = _fragments(keys)
     return bool(wanted) and running == wanted
+
+
+def drawn_to_the_end(*, page: bool = False) -> None:
+    """Called last in the page (`page`) and last in each of the card's fragments: when nothing can follow in
+    this run, what the card's answers drew in it (`DRAWING`) is what the screen shows (`DRAWN`).
+
+    Streamlit ends a run at its next element when a tap asks for another, and the browser then keeps the
+    elements that run did not reach, and those it no longer drew (a note's "too long" warning, after the
+    note was cut): it takes them away only when a run ends. A run's last line is past its last element, so
+    a run that gets there is drawn whole: a page's run at the page's end; a run of fragments at the end of
+    the last one it runs itself (one nested in another it runs is called by that one, and ends inside it).
+    Should Streamlit's internals change, nothing is ever taken as drawn, and every Save is the whole card's
+    run (a run too many, never a screen that says less than the truth)."""
+    whole, last = _run_ends()
+    if whole is None or (not whole if page else (whole or last is None or last != _fragment_running())):
+        return
+    drawing = st.session_state.pop(DRAWING, None)
+    if drawing:
+        st.session_state.setdefault(DRAWN, {}).update(drawing)
+
+
+def _run_ends() -> tuple[bool | None, str | None]:
+    """Whether this is a page's run (None: unknown), and for a run of fragments the last one it runs itself
+    (Streamlit runs the ids asked for ancestors first, and skips one whose ancestor it has run)."""
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        if ctx is None:
+            return None, None
+        running = list(ctx.fragment_ids_this_run or [])
+        if not running:
+            return True, None
+        asked = set(running)
+        own = [f for f in running if not ctx.fragment_storage.has_ancestor_in(f, asked)]
+        return False, own[-1] if own else None
+    except (ImportError, AttributeError):
+        return None, None
+
+
+def _fragment_running() -> str | None:
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
+
+        return ThreadState.get().fragment_id
+    except (ImportError, AttributeError):
+        return None
 
 
 def _in_the_cards_run() -> bool:
@@ -640,8 +695,9 @@ def card_form(
         urges[target.key] = (value, did)
         errors.slot(f"urge_{target.key}")
         if options is not None and target.key == SUBSTANCE_TARGET:  # what, how much, what was going on
+            # (in a place of its own in every run, empty when not asked: see the note's warning below)
             use, triggers = recovery_ui.use_fields(
-                k=k, start=start, urge=value, acted=did, options=options, errors=errors
+                k=k, start=start, urge=value, acted=did, options=options, errors=errors, place=st.empty()
             )
 
     craving = None
@@ -715,9 +771,14 @@ def card_form(
         key=f"note_{k}",
     )
     errors.slot("note")
+    # The warning's place is kept in every run (an empty one when the note fits): the next run puts what it
+    # draws there in its place. Left out, the warning would go only when the browser clears what a run no
+    # longer drew, which it skips for a run when another tap's run is already asked for (a note cut and Save
+    # tapped at once: Save's run alone, which does not draw the note, left "20 more than fit" beside "Saved").
+    warning = st.empty()
     too_long = over_limit(note, clinical.NOTE_MAX_CHARS)
     if too_long:
-        st.warning(too_long, icon=":material/content_cut:")
+        warning.warning(too_long, icon=":material/content_cut:")
 
     entered = CardInput(
         mood=mood,
@@ -732,7 +793,7 @@ def card_form(
         triggers=triggers,
         mat=mat,
     )
-    st.session_state.setdefault(DRAWN, {})[k] = entered
+    st.session_state.setdefault(DRAWING, {})[k] = entered  # DRAWN once the run has ended (drawn_to_the_end)
     saved_input = existing.as_input() if existing else CardInput(mood=None)
     drafts = st.session_state.setdefault(DRAFTS, {})
     if not _same(entered, saved_input, targets):

@@ -46,15 +46,16 @@ def _labels(choices: dict[str, str]) -> Callable[[str], str]:
 
 
 def use_fields(
-    *, k: str, start: Any, urge: int | None, acted: bool, options: CardOptions, errors: FieldErrors
+    *, k: str, start: Any, urge: int | None, acted: bool, options: CardOptions, errors: FieldErrors, place: Any = None
 ) -> tuple[dict, list[str]]:
     """Under the substance-use urge: what was going on (an urge rated, or acted on) and, when acted on,
-    what was used and roughly how much. All optional, one thumb."""
+    what was used and roughly how much. All optional, one thumb. `place`: an `st.empty()` to draw them in
+    (left empty when they are not asked), so a run that no longer asks them replaces them at once."""
     use: dict[str, tuple[int | None, str | None]] = {}
     triggers: list[str] = []
     if not acted and not urge:
         return use, triggers
-    with st.container(border=True, key=f"use_box_{k}"):
+    with (place or st).container(border=True, key=f"use_box_{k}"):
         if acted:
             st.caption(
                 _(

@@ -49,6 +49,11 @@ def _save(at, day: str):
     return at.run()
 
 
+def _drawing(at) -> dict:
+    """The card's answers drawn by a run not (yet) seen to its end (ui.diary.DRAWING)."""
+    return at.session_state.get(diary_ui.DRAWING, {})
+
+
 def _runs(at) -> tuple[int, int]:
     return len(at.routed), at.fragment_runs
 
@@ -297,3 +302,36 @@ def test_two_tabs_saving_the_same_day_in_saves_runs_make_one_card_with_the_last_
         select(DiaryCard).where(DiaryCard.participant_id == user.id, DiaryCard.day == date.fromisoformat(day))
     ).all()
     assert [c.mood for c in cards] == [9]
+
+
+def test_a_card_whose_run_was_cut_short_is_saved_by_the_whole_cards_run_which_draws_it_whole(app, session, builds):
+    """A run of the card that the next tap cut short (the note cut under its limit, Save tapped at once)
+    leaves the browser showing elements of the run before it (the "too long" warning). Its answers are
+    then not taken as drawn (ui.diary.drawn_to_the_end): Save's run is the whole card's, which draws the
+    card whole, so "Saved" never stands under the warning of a note that was saved."""
+    from core import clinical
+
+    log_in(app, "bailey")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(5)
+    widget(app, "text_area", f"note_{day}").input("y" * (clinical.NOTE_MAX_CHARS + 20))
+    app.run()
+    assert any("20 more than fit" in w.value for w in app.warning)
+    widget(app, "text_area", f"note_{day}").input("cut short")
+    app.run()  # drawn to its end: what it drew is what the screen shows
+    assert not _drawing(app)
+    assert app.session_state[diary_ui.DRAWN][day].note == "cut short"
+    # As a browser whose run of the card was cut short by the tap on Save: drawn, not to its end.
+    app.session_state[diary_ui.DRAWING] = {day: app.session_state[diary_ui.DRAWN][day]}
+    built = builds["n"]
+    _save(app, day)
+    assert builds["n"] == built + 1, "Save's run alone left the card as a cut-short run drew it"
+    assert _card(session, "bailey", day).note == "cut short"
+    assert SAVED in texts(app) and not any("more than fit" in w.value for w in app.warning)
+    # That run (the card and Save, fragments) went to its end: the next save is Save's run alone again.
+    assert not _drawing(app)
+    widget(app, "pills", f"mood_{day}").set_value(6)
+    app.run()
+    built = builds["n"]
+    _save(app, day)
+    assert builds["n"] == built and _card(session, "bailey", day).mood == 6

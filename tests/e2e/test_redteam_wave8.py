@@ -345,7 +345,9 @@ def test_yesterday_tapped_then_save_at_once_saves_today_and_draws_yesterday_whol
     saves = [
         c for c in phone.locator("[class*='st-key-save_']").first.get_attribute("class").split() if "st-key-save_" in c
     ]
-    assert phone.locator("[class*='st-key-mood_']").count() == 1  # one day's answers on the screen
+    # One day's answers on the screen. (Under load, when the two taps' runs overlap, Streamlit may keep the
+    # other day's row in the page, hidden and 0 px tall: a person sees one card.)
+    assert phone.locator("[class*='st-key-mood_']:visible").count() == 1
     assert saves == [f"st-key-save_{shown_day}"], (saves, shown_day)  # Save is the shown day's
     assert head.count() == 1
     if stored != before:  # the tap on Save reached today's card: saved as shown
