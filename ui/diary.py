@@ -332,7 +332,7 @@ def _run_ends() -> tuple[bool | None, str | None]:
         asked = set(running)
         own = [f for f in running if not ctx.fragment_storage.has_ancestor_in(f, asked)]
         return False, own[-1] if own else None
-    except (ImportError, AttributeError):
+    except Exception:  # noqa: BLE001 - Streamlit's internals changed: unknown, so nothing is taken as drawn
         return None, None
 
 
@@ -341,7 +341,7 @@ def _fragment_running() -> str | None:
         from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
 
         return ThreadState.get().fragment_id
-    except (ImportError, AttributeError):
+    except Exception:  # noqa: BLE001 - as in _run_ends
         return None
 
 
