@@ -148,17 +148,22 @@ def the_card() -> None:
     # fragments, are then in the same places in every run (a browser matches elements by place).
     notice = st.container()
     with notice, calm_errors(actor):  # a save that failed still draws the card below, with what was typed
-        me = start_card_run(actor, page="today")  # alone, it checks the login as a page run does
+        me = start_card_run(actor, page="today", keep=_keep_drafts)  # alone, it checks the login as a page run does
         save_if_tapped(me, today=today, saved=saved_cards, options=options, page="today")
     with calm_errors(actor):
         _draw_card()
     drawn_to_the_end()
 
 
-def _draw_card() -> None:
+def _keep_drafts() -> None:
+    """What the browser sent for each day's card becomes that day's draft (ui.diary.keep_drafts)."""
     keep_drafts(
         days, saved_cards, targets=targets, modules=catalogue(current()), craving_on=craving_on, options=options
     )
+
+
+def _draw_card() -> None:
+    _keep_drafts()
     day = card_head()
     errors = FieldErrors(known=st.session_state.get(f"card_errors_{day}", {}))
     with st.container():  # (the answers, however many elements: Save's place in the card stays the same)

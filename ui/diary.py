@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import date, timedelta
@@ -473,7 +473,7 @@ def _in_page_unit() -> bool:
     return db.in_unit_of_work() and not _CARD_UNIT.get()
 
 
-def start_card_run(actor: Actor, *, page: str) -> Actor:
+def start_card_run(actor: Actor, *, page: str, keep: Callable[[], None] | None = None) -> Actor:
     """First thing in every run of the card alone: the login check app.py does for a page run, and
     the crisis response a page run was to draw.
 
@@ -484,7 +484,9 @@ def start_card_run(actor: Actor, *, page: str) -> Actor:
     the login (one read of the person by id, in a unit of work of its own); a login that ended asks for
     the whole page, which shows the login. What was typed stays this day's draft, for the same person
     after they log in again; a Save tapped meanwhile is not kept as a tap (saved by a tap after the
-    login, not before).
+    login, not before). `keep` folds what the browser sent into the days' drafts: a run of the card
+    alone for an answer (the note's blur, sent just before a Save tapped at once) that meets the ended
+    login draws no card, and would otherwise leave that answer behind.
 
     A risk response set by a save is drawn at the top of the page, at the end of the page's run; a
     tap that preempted that run leaves it waiting (`risk.waiting`), and a card run cannot draw it: it
@@ -499,6 +501,8 @@ def start_card_run(actor: Actor, *, page: str) -> Actor:
     # look-up, not a look into the session's state.
     i18n.apply()
     if checked is None or checked.id != actor.id or auth.must_choose_password():
+        if keep is not None:
+            keep()
         tapped = card_to_save()
         if tapped is not None:
             _keep_as_draft(*tapped)

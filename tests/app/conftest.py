@@ -56,6 +56,7 @@ class RoutedAppTest(AppTest):
         self.routed: list[str] = []  # each page app.py's router ran, in order
         self.fragment_runs = 0  # runs that were a fragment's alone (never through app.py)
         self.last_run_fragment = False
+        self._fragment_asked: str | None = None  # run_in_fragment's: the next run is this fragment's alone
         self._shown: list = []  # the ForwardMsgs behind the screen (a fragment's run replaces its own)
         # AppTest scans every installed package for components on each new instance (~0.7 s);
         # a server scans once per process, and so do we.
@@ -89,6 +90,16 @@ class RoutedAppTest(AppTest):
             assert len(self.routed) > before, "this run never went through app.py's router (ui.layout.run_safely)"
         return result
 
+    def run_in_fragment(self, key: str) -> AppTest:
+        """The run a browser asks for after a tap on a widget inside the fragment `key` (`@st.fragment(
+        key=...)`): that fragment's alone, with every widget's value (AppTest's own `.run()` after a
+        widget's change runs the whole script)."""
+        self._fragment_asked = key
+        try:
+            return self.run()
+        finally:
+            self._fragment_asked = None
+
 
 _current_app: list[RoutedAppTest] = []
 
@@ -98,6 +109,19 @@ class _ScreenKeepingRunner(LocalScriptRunner):
     a fragment's run replaces that fragment's elements only (see the module doc)."""
 
     app: RoutedAppTest
+
+    def request_rerun(self, rerun_data):
+        asked = super().request_rerun(rerun_data)
+        if self.app._fragment_asked:  # (a widget's run in a fragment: not scoped by a callback's st.rerun)
+            # The runner starts with a whole run pending, which would absorb a fragment's request: the
+            # pending request becomes the fragment's.
+            requests = self._requests
+            with requests._lock:
+                requests._rerun_data = dataclasses.replace(
+                    requests._rerun_data,
+                    fragment_id_queue=self._fragment_storage.resolve_target(self.app._fragment_asked),
+                )
+        return asked
 
     def run(self, *args, **kwargs):
         tree = super().run(*args, **kwargs)

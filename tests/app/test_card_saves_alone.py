@@ -25,6 +25,7 @@ from tests.app.conftest import log_in, texts
 from tests.app.test_diary_card import today_key, widget
 from tests.conftest import at_once
 from tests.e2e.conftest import DEMO_PASSWORD
+from ui import diary as diary_ui
 from ui import layout
 
 SAVED = "Saved. Thank you for checking in."
@@ -139,6 +140,28 @@ def test_a_login_that_ended_elsewhere_saves_nothing_and_keeps_what_was_typed(app
     app.run()
     assert _moods(session, "alex", day) == [3] and SAVED in texts(app)
     assert _runs(app) == (before[0], before[1] + 1)
+
+
+def test_an_answers_run_that_meets_a_login_ended_elsewhere_keeps_the_answer_for_after_the_login(app, session):
+    """A note typed, then Save tapped in a tab logged out elsewhere: the browser sends the note's own
+    run (its blur) before Save's. That run of the card alone meets the ended login first and shows the
+    login (no card drawn, so its answers are not folded into the day's draft by drawing it); the note
+    must still be on the card after logging in again."""
+    log_in(app, "alex")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(3)
+    app.run_in_fragment(diary_ui.CARD_FRAGMENT)
+    auth.end_all_sessions(session, _user(session, "alex").id)
+    session.commit()
+    widget(app, "text_area", f"note_{day}").input("Typed; its blur's run met the ended login.")
+    before = app.fragment_runs
+    app.run_in_fragment(diary_ui.CARD_FRAGMENT)
+    assert app.fragment_runs == before + 1  # the note's run was the card's alone (then the whole page)
+    assert app.text_input(key="login_username") and "You have been signed out. Please log in again." in texts(app)
+    log_in(app, "alex")
+    assert widget(app, "pills", f"mood_{day}").value == 3
+    assert widget(app, "text_area", f"note_{day}").value == "Typed; its blur's run met the ended login."
+    assert _moods(session, "alex", day) == []  # nothing saved by the run that met the ended login
 
 
 def test_a_card_that_routes_risk_draws_the_crisis_response_in_a_run_of_the_whole_page(app, session):
