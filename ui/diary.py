@@ -502,7 +502,10 @@ def start_card_run(actor: Actor, *, page: str, keep: Callable[[], None] | None =
     i18n.apply()
     if checked is None or checked.id != actor.id or auth.must_choose_password():
         if keep is not None:
-            keep()
+            try:
+                keep()
+            except Exception:  # (what was typed may be lost; the login check's outcome may not)
+                log.exception("the answers of a card whose login ended could not be kept")
         tapped = card_to_save()
         if tapped is not None:
             _keep_as_draft(*tapped)

@@ -164,6 +164,25 @@ def test_an_answers_run_that_meets_a_login_ended_elsewhere_keeps_the_answer_for_
     assert _moods(session, "alex", day) == []  # nothing saved by the run that met the ended login
 
 
+def test_an_answers_run_whose_answers_cannot_be_kept_still_shows_only_the_login(app, session, monkeypatch):
+    """Keeping the answers must never stand in the login check's way: should it fail, the run that met
+    the ended login still shows the login, not the card drawn from the last days' saved cards."""
+    log_in(app, "alex")
+    day = today_key(app)
+    auth.end_all_sessions(session, _user(session, "alex").id)
+    session.commit()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("keeping the drafts failed")
+
+    monkeypatch.setattr(diary_ui, "_answers_in_state", broken)  # (what keep_drafts reads the answers with)
+
+    widget(app, "text_area", f"note_{day}").input("Lost, but the login still comes first.")
+    app.run_in_fragment(diary_ui.CARD_FRAGMENT)
+    assert app.text_input(key="login_username") and "You have been signed out. Please log in again." in texts(app)
+    assert not [b for b in app.button if b.key == f"save_{day}"]  # no card under the login
+
+
 def test_a_card_that_routes_risk_draws_the_crisis_response_in_a_run_of_the_whole_page(app, session):
     log_in(app, "harper")
     day = today_key(app)
