@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from core import db
 from core.models import AppUser
-from tests.e2e.conftest import DESK, settle, signed_in_at
+from tests.e2e.conftest import settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -64,31 +64,24 @@ def alex_id(server) -> int:
     return found
 
 
-def test_two_taps_read_together_each_get_their_run(server, browser, alex_id):
-    context = browser.new_context(**DESK)
-    context.add_init_script(script=HOLD)
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    try:
-        signed_in_at(page, server.url, "dr.rivera", f"review?p={alex_id}")
-        tables = page.locator(FOLDED_TABLES)
-        count = tables.count()
-        assert count >= 12, count  # Review's charts' numbers and the check-ups' items
-        for opening in (True, False, True):  # open all, fold all, open all: every tap a fragment's request
-            for i in range(0, count - 1, 2):
-                first, second = tables.nth(i), tables.nth(i + 1)
-                _tap_two_at_once(page, first, second)
-                asked_first, asked_second = page.evaluate(LAST_TWO_ASKED)
-                # Both requests left in one go, the first first: by the time the second tap's run has
-                # been answered, the first one's has been (the server keeps their order)...
-                page.wait_for_function(ANSWERED, arg=asked_second)
-                assert page.evaluate(ANSWERED, asked_first), f"the first tap's run never came (pair {i})"
-                settle(page)
-                # ...and both are drawn: each table is shown in its opened expander (none in a folded one)
-                for expander in (first, second):
-                    shown = expander.locator("[data-testid='stTable'], [data-testid='stDataFrame']").filter(
-                        visible=True
-                    )
-                    assert shown.count() == (1 if opening else 0)
-    finally:
-        context.close()
+def test_two_taps_read_together_each_get_their_run(server, desk, alex_id):
+    page = desk
+    page.add_init_script(script=HOLD)  # this page's alone (the desk's context serves the next tests)
+    signed_in_at(page, server.url, "dr.rivera", f"review?p={alex_id}")
+    tables = page.locator(FOLDED_TABLES)
+    count = tables.count()
+    assert count >= 12, count  # Review's charts' numbers and the check-ups' items
+    for turn, opening in enumerate((True, False, True)):  # open all, fold all, open all: each tap a request
+        for i in range(0, count - 1, 2):
+            first, second = tables.nth(i), tables.nth(i + 1)
+            _tap_two_at_once(page, first, second)
+            asked_first, asked_second = page.evaluate(LAST_TWO_ASKED)
+            # Both requests left in one go, the first first: by the time the second tap's run has
+            # been answered, the first one's has been (the server keeps their order)...
+            page.wait_for_function(ANSWERED, arg=asked_second)
+            assert page.evaluate(ANSWERED, asked_first), f"the first tap's run never came (turn {turn}, pair {i})"
+            settle(page)
+            # ...and both are drawn: each table is shown in its opened expander (none in a folded one)
+            for expander in (first, second):
+                shown = expander.locator("[data-testid='stTable'], [data-testid='stDataFrame']").filter(visible=True)
+                assert shown.count() == (1 if opening else 0)
