@@ -62,12 +62,14 @@ def _tally_process(url: str, barrier, failures) -> None:
     engine.dispose()
 
 
-def _spawn(target, *args) -> list[str]:
+def _spawn(target, each: list[tuple]) -> list[str]:
+    """One spawned process per tuple of `each`, running `target(*args, barrier, failures)` (the barrier
+    holds PROCESSES × THREADS); what they reported as failed."""
     context = multiprocessing.get_context("spawn")
     failures = context.Queue()
     barrier = context.Barrier(PROCESSES * THREADS)
     workers = [
-        context.Process(target=target, args=(*args, barrier, failures), name=f"app{i}") for i in range(PROCESSES)
+        context.Process(target=target, args=(*args, barrier, failures), name=f"app{i}") for i, args in enumerate(each)
     ]
     for w in workers:
         w.start()
@@ -93,7 +95,7 @@ def test_two_processes_writing_at_once_are_queued_not_refused(tmp_path):
         conn.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)")
         conn.exec_driver_sql("CREATE TABLE tally (n INTEGER NOT NULL)")
         conn.exec_driver_sql("INSERT INTO tally (n) VALUES (0)")
-    assert _spawn(_tally_process, url) == []
+    assert _spawn(_tally_process, [(url,)] * PROCESSES) == []
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar_one() == PROCESSES * THREADS * ROUNDS
         # every read-then-write saw the write before it: no lost update between the processes
@@ -173,29 +175,8 @@ def test_two_app_processes_save_cards_while_the_scheduled_job_runs(sqlite_file):
     long_ago = datetime.now(UTC).date() - timedelta(days=30)
     quiet = [people.participant(f"quiet{i}", name=f"Quiet {i}", started_on=long_ago) for i in range(3)]
     crowd = [people.participant(f"p{i}", name=f"Person {i}") for i in range(2 * THREADS - 1)]
-    context = multiprocessing.get_context("spawn")
-    failures = context.Queue()
-    barrier = context.Barrier(2 * THREADS)
-    halves = [crowd[: THREADS - 1], crowd[THREADS - 1 :]]
-    workers = [
-        context.Process(target=_saving_process, args=(url, half, i == 0, barrier, failures))
-        for i, half in enumerate(halves)
-    ]
-    for w in workers:
-        w.start()
-    try:
-        for w in workers:
-            w.join(180)
-        assert [w.exitcode for w in workers] == [0, 0]
-    finally:
-        for w in workers:
-            if w.is_alive():
-                w.kill()
-                w.join(10)
-    found = []
-    while not failures.empty():
-        found.append(failures.get())
-    assert found == []
+    halves = [crowd[: THREADS - 1], crowd[THREADS - 1 :]]  # and the job in the first: THREADS threads each
+    assert _spawn(_saving_process, [(url, half, i == 0) for i, half in enumerate(halves)]) == []
     session.expire_all()
     ids = [who.id for who in crowd]
     cards = session.exec(select(DiaryCard).where(DiaryCard.participant_id.in_(ids))).all()
