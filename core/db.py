@@ -16,7 +16,6 @@ import logging
 import os
 import re
 import threading
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -85,14 +84,14 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     `flock` on a file beside the database, which every process using this engine takes the same way:
     two app processes, the scheduled job, the notification workers). Both are given back once the
     transaction has ended: after the commit or rollback itself, so the next writer never meets
-    SQLite's lock still held by the one before."""
-    writer = threading.Lock()
-    engine.iop_writer = writer  # type: ignore[attr-defined]  # our own mark on the engine; the tests look at it
+    SQLite's lock still held by the one before. Engines of one file in one process share both (a
+    second engine's writer would otherwise wait on the file for a first engine's writer in its own
+    thread, for ever, where SQLite alone refused it after its busy timeout)."""
     database = engine.url.database
     assert database, "only a SQLite file has writers to queue"
-    between_processes = WriterFile(Path(database + WRITER_FILE_SUFFIX))
+    writer, between_processes = _writers_of(Path(database))
+    engine.iop_writer = writer  # type: ignore[attr-defined]  # our own mark on the engine; the tests look at it
     engine.iop_writer_file = between_processes  # type: ignore[attr-defined]  # (the tests look at it too)
-    weakref.finalize(engine, between_processes.close)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _wait_to_write(conn, _cursor, statement, *_args) -> None:
@@ -147,6 +146,17 @@ def _info_of(pooled) -> dict | None:
 
 
 WRITER_FILE_SUFFIX = ".writer-lock"
+_writers: dict[str, tuple[threading.Lock, WriterFile]] = {}
+_writers_lock = threading.Lock()
+
+
+def _writers_of(database: Path) -> tuple[threading.Lock, WriterFile]:
+    """This process's writer lock and writer file for one SQLite file, the same for every engine of it."""
+    key = os.path.realpath(database)
+    with _writers_lock:
+        if key not in _writers:
+            _writers[key] = (threading.Lock(), WriterFile(Path(key + WRITER_FILE_SUFFIX)))
+        return _writers[key]
 
 
 class WriterFile:
@@ -175,11 +185,6 @@ class WriterFile:
     def release(self) -> None:
         if self._fd is not None and self._pid == os.getpid():
             fcntl.flock(self._fd, fcntl.LOCK_UN)
-
-    def close(self) -> None:
-        if self._fd is not None:
-            _close_quietly(self._fd)
-            self._fd = None
 
 
 def _close_quietly(fd: int) -> None:

@@ -145,3 +145,23 @@ def test_the_writer_turn_is_given_back_however_a_transaction_ends(tmp_path):
     with engine.connect() as conn:
         assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM t")] == ["a"]
     engine.dispose()
+
+
+def test_two_engines_of_one_file_in_one_process_share_one_turn(tmp_path):
+    """A second engine of the same file (a script's, a test's) waits for the same turn: the file lock
+    between processes would otherwise make a write of one engine wait for ever on another's in its own
+    thread (SQLite alone refused it after its busy timeout)."""
+    first = _table(tmp_path)
+    second = db.make_engine(str(first.url))
+    assert second.iop_writer is first.iop_writer and second.iop_writer_file is first.iop_writer_file
+    with first.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO t (who) VALUES ('first')")
+        assert second.iop_writer.locked()
+        conn.commit()
+    assert not second.iop_writer.locked()
+    with second.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO t (who) VALUES ('second')")
+        conn.commit()
+        assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM t ORDER BY id")] == ["first", "second"]
+    first.dispose()
+    second.dispose()
