@@ -132,7 +132,7 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     setattr(dialect, "do_rollback", _rollback_then_done)  # noqa: B010
 
     @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_conn, record) -> None:  # a connection back in the pool writes no more
+    def _returned(_dbapi_conn, record) -> None:  # a connection back in the pool (or invalidated) writes no more
         _done(record.info)
 
 
@@ -372,7 +372,8 @@ def _note_writes(conn, _cursor, statement, *_args) -> None:
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _forget_writes(conn) -> None:
-    conn.info.pop(_WROTE, None)
+    if not conn.invalidated:  # (an invalidated one has no DB-API connection to ask; a new one starts clean)
+        conn.info.pop(_WROTE, None)
 
 
 def in_unit_of_work() -> bool:

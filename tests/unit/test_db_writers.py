@@ -5,6 +5,8 @@ polling SQLite until its busy timeout and failing with "database is locked" (iss
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -165,3 +167,39 @@ def test_two_engines_of_one_file_in_one_process_share_one_turn(tmp_path):
         assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM t ORDER BY id")] == ["first", "second"]
     first.dispose()
     second.dispose()
+
+
+def _file_turn_free(engine) -> bool:
+    """Whether another process could take the writers' turn now (a lock of its own on the file)."""
+    fd = os.open(engine.iop_writer_file.path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # (closing it lets go of the lock it took)
+    return True
+
+
+def test_the_turn_between_processes_is_given_back_with_the_processs_own(tmp_path):
+    """The file lock is held exactly while the process's writer lock is: from the first write to the
+    commit, the rollback, or a connection invalidated mid-write (its pool record forgets everything)."""
+    engine = _table(tmp_path)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT count(*) FROM t")
+        assert _file_turn_free(engine)
+        conn.exec_driver_sql("INSERT INTO t (who) VALUES ('a')")
+        assert engine.iop_writer.locked() and not _file_turn_free(engine)
+        conn.commit()
+        assert not engine.iop_writer.locked() and _file_turn_free(engine)
+        conn.exec_driver_sql("INSERT INTO t (who) VALUES ('b')")
+        assert not _file_turn_free(engine)
+        conn.rollback()
+        assert _file_turn_free(engine)
+        conn.exec_driver_sql("INSERT INTO t (who) VALUES ('c')")
+        conn.invalidate()
+        assert not engine.iop_writer.locked() and _file_turn_free(engine)
+        conn.rollback()  # (what SQLAlchemy asks of a connection invalidated in a transaction)
+    with engine.connect() as conn:
+        assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM t")] == ["a"]
+    engine.dispose()
