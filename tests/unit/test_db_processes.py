@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import shutil
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, func, text
@@ -19,10 +19,9 @@ from sqlmodel import Session, select
 from core import config, db
 from core.models import Alert, DiaryCard
 from tests.conftest import People
+from tests.unit.test_db_writers import NOV23, read_the_week_then_save
 
 PROCESSES, THREADS, ROUNDS = 2, 8, 5
-NY_EVENING = datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
-NOV23 = date(2026, 11, 23)
 DAYS = [NOV23 - timedelta(days=n) for n in range(3)]  # today and two days late: in the card's window
 
 
@@ -106,7 +105,7 @@ def test_two_processes_writing_at_once_are_queued_not_refused(tmp_path):
 def _saving_process(url: str, crowd: list, job: bool, barrier, failures) -> None:
     """One app process saving diary cards (three days each), each in a rerun's unit of work (a read of
     the week, then the save); with `job`, one more thread runs the scheduled job (`python -m core.alerts`'s main)."""
-    from core import alerts, diary
+    from core import alerts
 
     engine = db.get_engine()
     assert str(engine.url) == url
@@ -116,16 +115,7 @@ def _saving_process(url: str, crowd: list, job: bool, barrier, failures) -> None
         try:
             barrier.wait(60)
             for day in DAYS:
-                with db.unit_of_work(engine) as own:
-                    diary.cards_between(own, who, who.id, day - timedelta(days=6), day)
-                    diary.save_card(
-                        own,
-                        who,
-                        participant_id=who.id,
-                        day=day,
-                        now=NY_EVENING,
-                        card=diary.CardInput(mood=mood, note=f"card of {who.id}"),
-                    )
+                read_the_week_then_save(engine, who, day, mood)
         except Exception as exc:  # noqa: BLE001 - sent back to the test and asserted there
             failures.put(f"{type(exc).__name__}: {exc}"[:300])
 

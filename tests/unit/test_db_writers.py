@@ -22,6 +22,21 @@ NOV23 = date(2026, 11, 23)
 CROWD = 30
 
 
+def read_the_week_then_save(engine, who, day: date, mood: int) -> None:
+    """One rerun of Today with a save, as a unit of work: the person's week read, then their card for
+    `day` saved (the note names them), on the evening of Nov 23 in New York."""
+    with db.unit_of_work(engine) as own:
+        diary.cards_between(own, who, who.id, day - timedelta(days=6), day)
+        diary.save_card(
+            own,
+            who,
+            participant_id=who.id,
+            day=day,
+            now=NY_EVENING,
+            card=diary.CardInput(mood=mood, note=f"card of {who.id}"),
+        )
+
+
 def test_a_crowd_reading_then_saving_at_once_loses_no_card(engine, session, people):
     """As a group's evening check-in: each rerun (a unit of work) reads the person's week, then
     saves their card, all at the same moment. Every card is written, none refused, and every read
@@ -32,16 +47,7 @@ def test_a_crowd_reading_then_saving_at_once_loses_no_card(engine, session, peop
     def rerun(who, mood):
         try:
             barrier.wait()
-            with db.unit_of_work(engine) as own:
-                diary.cards_between(own, who, who.id, NOV23 - timedelta(days=6), NOV23)
-                diary.save_card(
-                    own,
-                    who,
-                    participant_id=who.id,
-                    day=NOV23,
-                    now=NY_EVENING,
-                    card=diary.CardInput(mood=mood, note=f"card of {who.id}"),
-                )
+            read_the_week_then_save(engine, who, NOV23, mood)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             failures.append(exc)
 
