@@ -2,6 +2,10 @@
 on one app process over SQLite (or `BENCH_PROBE_URL`), with the server's CPU seconds per phase.
 
     .venv/bin/python bench/crowd_probe.py [N]
+    BENCH_PROBE_PROCESSES=2 .venv/bin/python bench/crowd_probe.py [N]   # two app processes, one SQLite file
+
+With two processes person i talks to process i mod 2 (as the bench's crowd row), and the CPU seconds are
+both processes' together (the profilers below watch the first process only).
 
 Each phase is released by a barrier, so logins and saves are timed apart (the bench's crowd row
 releases everyone into login *and* save, so a save there also waits behind other people's logins).
@@ -44,7 +48,7 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def phase(name: str, people, action, pid: int) -> None:
+def phase(name: str, people, action, pids: list[int]) -> None:
     barrier = threading.Barrier(len(people))
     took: list[float] = []
 
@@ -54,13 +58,13 @@ def phase(name: str, people, action, pid: int) -> None:
         action(person, i)
         took.append(time.perf_counter() - started)
 
-    cpu, wall = cpu_seconds(pid), time.perf_counter()
+    cpu, wall = sum(map(cpu_seconds, pids)), time.perf_counter()
     threads = [threading.Thread(target=go, args=(x, i)) for i, x in enumerate(people)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    wall, cpu = time.perf_counter() - wall, cpu_seconds(pid) - cpu
+    wall, cpu = time.perf_counter() - wall, sum(map(cpu_seconds, pids)) - cpu
     print(
         f"{name:>8}: N={len(people)} p50 {statistics.median(took):.2f} s, p95 {p(took, 0.95):.2f} s, "
         f"wall {wall:.2f} s, server CPU {cpu:.2f} s ({1000 * cpu / len(people):.0f} ms each)",
@@ -107,21 +111,29 @@ def main() -> None:
         Path(yappi_out + ".done").unlink(missing_ok=True)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench" / "probe_site"), env.get("PYTHONPATH", "")])
         env["YAPPI_OUT"] = yappi_out
-    srv = server.AppServer(ROOT / "app.py", env, Path(tempfile.mkdtemp(prefix="iop-probe-logs-")))
+    logs = Path(tempfile.mkdtemp(prefix="iop-probe-logs-"))
+    servers = [server.AppServer(ROOT / "app.py", env, logs)]
+    env.pop("YAPPI_OUT", None)  # (the first process alone is profiled)
+    servers += [
+        server.AppServer(ROOT / "app.py", env, logs)
+        for _ in range(int(os.environ.get("BENCH_PROBE_PROCESSES", "1")) - 1)
+    ]
+    srv, pids = servers[0], [s.proc.pid for s in servers]
     try:
-        warm = server.Person(srv.url, clinic.participant)
-        warm.open()
-        warm.log_in_and_save("5")
+        for each in servers:
+            warm = server.Person(each.url, clinic.participant)
+            warm.open()
+            warm.log_in_and_save("5")
         names = list(clinic.crowd[:n])
         _forget_todays_cards(url, names)
-        people = [server.Person(srv.url, u) for u in names]
+        people = [server.Person(servers[i % len(servers)].url, u) for i, u in enumerate(names)]
         for person in people:
             person.open()
         keys: dict[str, str] = {}
 
         def log_in(person, _i):
             snapshot = server._post(
-                srv.url,
+                person.url,
                 {
                     "session_id": person.session,
                     "widget_state": {"login_username": person.username, "login_password": person.password},
@@ -133,7 +145,7 @@ def main() -> None:
         def save(person, i):
             key = keys[person.username]
             answer = server._post(
-                srv.url,
+                person.url,
                 {
                     "session_id": person.session,
                     "widget_state": {f"mood_{key[5:]}": str(3 + i % 6)},
@@ -144,7 +156,7 @@ def main() -> None:
                 print("NOT SAVED", person.username, server._messages(answer.get("tree", {}))[:2])
 
         def rerun(person, _i):
-            server._post(srv.url, {"session_id": person.session, "widget_state": {}})
+            server._post(person.url, {"session_id": person.session, "widget_state": {}})
 
         # BENCH_PROBE_SPY=file: py-spy's raw (collapsed) stacks of the server over all three phases, or
         # over one of them with BENCH_PROBE_SPY_PHASE=login|save|rerun.
@@ -156,20 +168,21 @@ def main() -> None:
             if yappi_out and name == os.environ.get("BENCH_PROBE_YAPPI_PHASE", "save"):
                 os.kill(srv.proc.pid, signal.SIGUSR1)  # (bench/probe_site/sitecustomize.py)
                 time.sleep(0.5)
-                phase(name, people, action, srv.proc.pid)
+                phase(name, people, action, pids)
                 os.kill(srv.proc.pid, signal.SIGUSR2)
                 while not Path(yappi_out + ".done").exists():
                     time.sleep(0.2)
                 print(f"  yappi's CPU profile of the server over this phase: {yappi_out}")
                 continue
-            phase(name, people, action, srv.proc.pid)
+            phase(name, people, action, pids)
             if recorder is not None and only == name:
                 _stop(recorder)
                 recorder = None
         if recorder is not None:
             _stop(recorder)
     finally:
-        srv.stop()
+        for each in servers:
+            each.stop()
 
 
 if __name__ == "__main__":

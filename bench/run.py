@@ -5,6 +5,7 @@
     BENCH_ROUNDS=40 make bench # more reruns per screen (default 25)
     BENCH_PHONE=0 make bench   # skips the phone (Chromium) measurement
     BENCH_PG=0 make bench      # skips PostgreSQL
+    BENCH_CROWD_ONLY=1 make bench  # the real server's crowd rows alone (with BENCH_PG=0: SQLite's alone)
 
 A part that fails (a server that does not start, Chromium timing out) is reported under the table
 and shown as "—"; the other parts still run.
@@ -24,6 +25,7 @@ import logging
 import os
 import platform
 import secrets
+import shutil
 import sqlite3
 import sys
 import tempfile
@@ -56,6 +58,7 @@ def _flag(name: str, default: str) -> bool:
 QUICK = _flag("BENCH_QUICK", "")
 PHONE = _flag("BENCH_PHONE", "1")
 PG = _flag("BENCH_PG", "1")
+CROWD_ONLY = _flag("BENCH_CROWD_ONLY", "")
 FAILED: list[str] = []
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "25"))
 SCALING_ROUNDS = max(ROUNDS, 20)
@@ -285,6 +288,36 @@ def _clinic_rows(sizes: dict[int, float]) -> list[tuple[str, str, str, str]]:
     ]
 
 
+def crowd_rows(r: dict) -> list[tuple[str, str, str, str]]:
+    """The real server's rows: two app processes on either database (as the README tells a clinic to run
+    it), and one process on SQLite for comparison."""
+    rows = []
+    for n in CROWDS:
+        rows.append(
+            (
+                f"Real server, {n} at once, two app processes: cards written · p50 / p95 tap-to-Saved · refused",
+                _crowd_cell(r.get("crowd_sqlite2", {}).get(n)),
+                _crowd_cell(r.get("crowd_pg", {}).get(n)),
+                "0 lost, p95 ≤ 1 s" if n == 50 else "",
+            )
+        )
+    for n in CROWDS:
+        rows.append(
+            (
+                f"Real server, {n} at once, one app process (for comparison)",
+                _crowd_cell(r.get("crowd_sqlite", {}).get(n)),
+                "—",
+                "",
+            )
+        )
+    return rows
+
+
+def _markdown(rows: list[tuple[str, str, str, str]]) -> str:
+    head = ("| Measure | SQLite | PostgreSQL | Target |", "|---|---|---|---|")
+    return "\n".join([*head, *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)])
+
+
 def table(r: dict) -> str:
     lite, pg = r.get("sqlite"), r.get("pg")
     rows = [
@@ -338,15 +371,7 @@ def table(r: dict) -> str:
         ),
         ("Missed-check-in job over the whole clinic, s", r.get("job_sqlite", "—"), r.get("job_pg", "—"), ""),
     ]
-    for n in CROWDS:
-        rows.append(
-            (
-                f"Real server, {n} at once: cards written · p50 / p95 tap-to-Saved · refused",
-                _crowd_cell(r.get("crowd_sqlite", {}).get(n)),
-                _crowd_cell(r.get("crowd_pg", {}).get(n)),
-                "0 lost, p95 ≤ 1 s" if n == 50 else "",
-            )
-        )
+    rows += crowd_rows(r)
     for n in CROWDS:
         rows.append(
             (f"Floor: a bare form with one insert, {n} at once", _crowd_cell(r.get("form", {}).get(n)), "—", "")
@@ -380,8 +405,7 @@ def table(r: dict) -> str:
             )
         )
         rows.append(("Phone, 4× CPU: s to the one-line page", f"{line.seconds:.2f}", "—", ""))
-    head = ("| Measure | SQLite | PostgreSQL | Target |", "|---|---|---|---|")
-    return "\n".join([*head, *(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)])
+    return _markdown(rows)
 
 
 def machine(r: dict) -> str:
@@ -434,7 +458,59 @@ def postgres_parts(pg: databases.Postgres, r: dict, logs: Path) -> None:
         pg.drop(name)
 
 
+def sqlite_crowds(big, work: Path, r: dict, logs: Path) -> None:
+    say("  the real server (SQLite, two processes)")
+    r["crowd_sqlite2"] = (
+        part("real server (SQLite, two processes)", crowd_part, databases.working_copy(big, work), big.clinic, 2, logs)
+        or {}
+    )
+    say("  the real server (SQLite, one process)")
+    r["crowd_sqlite"] = (
+        part("real server (SQLite)", crowd_part, databases.working_copy(big, work), big.clinic, 1, logs) or {}
+    )
+
+
+def crowd_only() -> None:
+    """BENCH_CROWD_ONLY=1: the real server's rows alone (SQLite two processes and one; PostgreSQL two
+    unless BENCH_PG=0), on the clinic of 2,000, and nothing else."""
+    quiet()
+    work = Path(tempfile.mkdtemp(prefix="iop-bench-"))
+    logs = ROOT / "test-artifacts" / "bench-logs"
+    r: dict = {}
+    try:
+        big = databases.sqlite_clinic(2000, log=say)
+        sqlite_crowds(big, work, r, logs)
+        if PG:
+            pg = part("PostgreSQL server", databases.Postgres, say)
+            if pg is not None:
+                try:
+                    built = pg.clinic(2000)
+                    r["crowd_pg"] = (
+                        part(
+                            "real server (PostgreSQL)",
+                            crowd_part,
+                            pg.working_copy(built, "bench_crowd"),
+                            built.clinic,
+                            2,
+                            logs,
+                        )
+                        or {}
+                    )
+                    pg.drop("bench_crowd")
+                finally:
+                    pg.stop()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    load = os.getloadavg()
+    print(_markdown(crowd_rows(r)) + f"\n\n{datetime.now():%Y-%m-%d %H:%M} · load average {load[0]:.1f} at the end")
+    if FAILED:
+        print("\nNot measured this run: " + "; ".join(FAILED))
+
+
 def main() -> None:
+    if CROWD_ONLY:
+        crowd_only()
+        return
     quiet()
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="iop-bench-"))
@@ -470,10 +546,7 @@ def main() -> None:
             if found is not None:
                 sizes[built.clinic.participants] = found[0]
     r["clinic_ratios"] = sizes
-    say("  the real server (SQLite, one process)")
-    r["crowd_sqlite"] = (
-        part("real server (SQLite)", crowd_part, databases.working_copy(big, work), big.clinic, 1, logs) or {}
-    )
+    sqlite_crowds(big, work, r, logs)
     say("  a bare form, for comparison")
     r["form"] = part("bare form", form_floor_part, work, logs) or {}
     if PHONE:

@@ -11,11 +11,13 @@ session of its own that commits on success, as before.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -77,28 +79,117 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     fail with "database is locked". Under many sessions at once (a group's evening check-in) the
     pollers also crowd the one writer out of the interpreter, so its transaction lasts longer and
     more of them time out. Here a thread about to write waits, asleep, for this process's other
-    writers to commit first, so nobody polls and nobody times out (after WRITER_WAIT_SECONDS it
-    goes on and SQLite's own timeout decides, as before). Other processes (the scheduled job)
-    still meet SQLite's lock."""
-    writer = threading.Lock()
+    writers to commit first (a threading lock; after WRITER_WAIT_SECONDS it goes on and SQLite's own
+    timeout decides, as before), then for every other process's writer (`WriterFile`: an exclusive
+    `flock` on a file beside the database, which every process using this engine takes the same way:
+    two app processes, the scheduled job, the notification workers). Both are given back once the
+    transaction has ended: after the commit or rollback itself, so the next writer never meets
+    SQLite's lock still held by the one before. Engines of one file in one process share both (a
+    second engine's writer would otherwise wait on the file for a first engine's writer in its own
+    thread, for ever, where SQLite alone refused it after its busy timeout)."""
+    database = engine.url.database
+    assert database, "only a SQLite file has writers to queue"
+    writer, between_processes = _writers_of(Path(database))
     engine.iop_writer = writer  # type: ignore[attr-defined]  # our own mark on the engine; the tests look at it
+    engine.iop_writer_file = between_processes  # type: ignore[attr-defined]  # (the tests look at it too)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _wait_to_write(conn, _cursor, statement, *_args) -> None:
         if not conn.info.get(_WRITER) and _WRITE.match(statement):
-            conn.info[_WRITER] = writer.acquire(timeout=WRITER_WAIT_SECONDS)
+            if writer.acquire(timeout=WRITER_WAIT_SECONDS):
+                try:
+                    between_processes.acquire()
+                except BaseException:
+                    writer.release()
+                    raise
+                conn.info[_WRITER] = True
+            else:
+                conn.info[_WRITER] = False
 
-    def _done(conn) -> None:
-        if conn.info.pop(_WRITER, False):
+    def _done(info: dict | None) -> None:
+        if info is not None and info.pop(_WRITER, False):
+            between_processes.release()
             writer.release()
 
-    event.listen(engine, "commit", _done)
-    event.listen(engine, "rollback", _done)
+    # SQLAlchemy's own "commit" and "rollback" events come just *before* the DB-API call: the turn is
+    # given back after it, from the dialect's call itself (this engine's dialect alone).
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def _commit_then_done(dbapi_conn) -> None:
+        try:
+            commit(dbapi_conn)
+        finally:
+            _done(_info_of(dbapi_conn))
+
+    def _rollback_then_done(dbapi_conn) -> None:
+        try:
+            rollback(dbapi_conn)
+        finally:
+            _done(_info_of(dbapi_conn))
+
+    setattr(dialect, "do_commit", _commit_then_done)  # noqa: B010 - an instance's method replaced on purpose
+    setattr(dialect, "do_rollback", _rollback_then_done)  # noqa: B010
 
     @event.listens_for(engine, "checkin")
-    def _returned(_dbapi_conn, record) -> None:  # a connection back in the pool writes no more
-        if record.info.pop(_WRITER, False):
-            writer.release()
+    def _returned(_dbapi_conn, record) -> None:  # a connection back in the pool (or invalidated) writes no more
+        _done(record.info)
+
+
+def _info_of(pooled) -> dict | None:
+    """The pool's record of a connection (where `_wait_to_write` noted its turn); None for the
+    engine's own first connection, which the dialect sets up outside the pool and never writes on."""
+    try:
+        return pooled.info
+    except NotImplementedError:
+        return None
+
+
+WRITER_FILE_SUFFIX = ".writer-lock"
+_writers: dict[str, tuple[threading.Lock, WriterFile]] = {}
+_writers_lock = threading.Lock()
+
+
+def _writers_of(database: Path) -> tuple[threading.Lock, WriterFile]:
+    """This process's writer lock and writer file for one SQLite file, the same for every engine of it."""
+    key = os.path.realpath(database)
+    with _writers_lock:
+        if key not in _writers:
+            _writers[key] = (threading.Lock(), WriterFile(Path(key + WRITER_FILE_SUFFIX)))
+        return _writers[key]
+
+
+class WriterFile:
+    """The writers' turn between processes on one SQLite file: an exclusive `flock` on
+    `<database>.writer-lock`. Waiting for it sleeps in the kernel (the interpreter lock is let go, so
+    the process's other threads run meanwhile); a process that dies lets go of it with its files. Each
+    process opens the file for itself (a forked child would otherwise share its parent's lock); the
+    threading lock in front of it means one thread per process holds or waits for it at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            if self._fd is not None:
+                _close_quietly(self._fd)  # a forked child's copy of its parent's (closing it frees nothing)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self) -> None:
+        fcntl.flock(self._file(), fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def _close_quietly(fd: int) -> None:
+    with suppress(OSError):
+        os.close(fd)
 
 
 _WRITER = "iop_writer"
@@ -281,7 +372,8 @@ def _note_writes(conn, _cursor, statement, *_args) -> None:
 @event.listens_for(Engine, "commit")
 @event.listens_for(Engine, "rollback")
 def _forget_writes(conn) -> None:
-    conn.info.pop(_WROTE, None)
+    if not conn.invalidated:  # (an invalidated one has no DB-API connection to ask; a new one starts clean)
+        conn.info.pop(_WROTE, None)
 
 
 def in_unit_of_work() -> bool:

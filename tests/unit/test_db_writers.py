@@ -5,6 +5,8 @@ polling SQLite until its busy timeout and failing with "database is locked" (iss
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from datetime import UTC, date, datetime, timedelta
 
@@ -20,6 +22,21 @@ NOV23 = date(2026, 11, 23)
 CROWD = 30
 
 
+def read_the_week_then_save(engine, who, day: date, mood: int) -> None:
+    """One rerun of Today with a save, as a unit of work: the person's week read, then their card for
+    `day` saved (the note names them), on the evening of Nov 23 in New York."""
+    with db.unit_of_work(engine) as own:
+        diary.cards_between(own, who, who.id, day - timedelta(days=6), day)
+        diary.save_card(
+            own,
+            who,
+            participant_id=who.id,
+            day=day,
+            now=NY_EVENING,
+            card=diary.CardInput(mood=mood, note=f"card of {who.id}"),
+        )
+
+
 def test_a_crowd_reading_then_saving_at_once_loses_no_card(engine, session, people):
     """As a group's evening check-in: each rerun (a unit of work) reads the person's week, then
     saves their card, all at the same moment. Every card is written, none refused, and every read
@@ -30,16 +47,7 @@ def test_a_crowd_reading_then_saving_at_once_loses_no_card(engine, session, peop
     def rerun(who, mood):
         try:
             barrier.wait()
-            with db.unit_of_work(engine) as own:
-                diary.cards_between(own, who, who.id, NOV23 - timedelta(days=6), NOV23)
-                diary.save_card(
-                    own,
-                    who,
-                    participant_id=who.id,
-                    day=NOV23,
-                    now=NY_EVENING,
-                    card=diary.CardInput(mood=mood, note=f"card of {who.id}"),
-                )
+            read_the_week_then_save(engine, who, NOV23, mood)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             failures.append(exc)
 
@@ -142,6 +150,62 @@ def test_the_writer_turn_is_given_back_however_a_transaction_ends(tmp_path):
         except Exception:  # noqa: BLE001 - a unique-key failure mid-transaction
             session.rollback()
     assert not engine.iop_writer.locked()
+    with engine.connect() as conn:
+        assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM t")] == ["a"]
+    engine.dispose()
+
+
+def test_two_engines_of_one_file_in_one_process_share_one_turn(tmp_path):
+    """A second engine of the same file (a script's, a test's) waits for the same turn: the file lock
+    between processes would otherwise make a write of one engine wait for ever on another's in its own
+    thread (SQLite alone refused it after its busy timeout)."""
+    first = _table(tmp_path)
+    second = db.make_engine(str(first.url))
+    assert second.iop_writer is first.iop_writer and second.iop_writer_file is first.iop_writer_file
+    with first.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO t (who) VALUES ('first')")
+        assert second.iop_writer.locked()
+        conn.commit()
+    assert not second.iop_writer.locked()
+    with second.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO t (who) VALUES ('second')")
+        conn.commit()
+        assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM t ORDER BY id")] == ["first", "second"]
+    first.dispose()
+    second.dispose()
+
+
+def _file_turn_free(engine) -> bool:
+    """Whether another process could take the writers' turn now (a lock of its own on the file)."""
+    fd = os.open(engine.iop_writer_file.path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # (closing it lets go of the lock it took)
+    return True
+
+
+def test_the_turn_between_processes_is_given_back_with_the_processs_own(tmp_path):
+    """The file lock is held exactly while the process's writer lock is: from the first write to the
+    commit, the rollback, or a connection invalidated mid-write (its pool record forgets everything)."""
+    engine = _table(tmp_path)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT count(*) FROM t")
+        assert _file_turn_free(engine)
+        conn.exec_driver_sql("INSERT INTO t (who) VALUES ('a')")
+        assert engine.iop_writer.locked() and not _file_turn_free(engine)
+        conn.commit()
+        assert not engine.iop_writer.locked() and _file_turn_free(engine)
+        conn.exec_driver_sql("INSERT INTO t (who) VALUES ('b')")
+        assert not _file_turn_free(engine)
+        conn.rollback()
+        assert _file_turn_free(engine)
+        conn.exec_driver_sql("INSERT INTO t (who) VALUES ('c')")
+        conn.invalidate()
+        assert not engine.iop_writer.locked() and _file_turn_free(engine)
+        conn.rollback()  # (what SQLAlchemy asks of a connection invalidated in a transaction)
     with engine.connect() as conn:
         assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM t")] == ["a"]
     engine.dispose()
