@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
@@ -96,15 +97,17 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _wait_to_write(conn, _cursor, statement, *_args) -> None:
         if not conn.info.get(_WRITER) and _WRITE.match(statement):
-            if writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            waited_from = time.monotonic()
+            queued = writer.acquire(timeout=WRITER_WAIT_SECONDS)
+            if queued:
                 try:
-                    between_processes.acquire()
+                    queued = between_processes.acquire(WRITER_WAIT_SECONDS - (time.monotonic() - waited_from))
                 except BaseException:
                     writer.release()
                     raise
-                conn.info[_WRITER] = True
-            else:
-                conn.info[_WRITER] = False
+                if not queued:  # another process has held the turn too long (hung mid-write?): go on
+                    writer.release()
+            conn.info[_WRITER] = queued
 
     def _done(info: dict | None) -> None:
         if info is not None and info.pop(_WRITER, False):
@@ -159,9 +162,12 @@ def _writers_of(database: Path) -> tuple[threading.Lock, WriterFile]:
         return _writers[key]
 
 
+WRITER_FILE_PAUSE = 0.002  # s: the longest pause between two asks for the turn another process holds
+
+
 class WriterFile:
     """The writers' turn between processes on one SQLite file: an exclusive `flock` on
-    `<database>.writer-lock`. Waiting for it sleeps in the kernel (the interpreter lock is let go, so
+    `<database>.writer-lock`. Waiting for it sleeps (short pauses: the interpreter lock is let go, so
     the process's other threads run meanwhile); a process that dies lets go of it with its files. Each
     process opens the file for itself (a forked child would otherwise share its parent's lock); the
     threading lock in front of it means one thread per process holds or waits for it at a time."""
@@ -179,8 +185,25 @@ class WriterFile:
             self._pid = os.getpid()
         return self._fd
 
-    def acquire(self) -> None:
-        fcntl.flock(self._file(), fcntl.LOCK_EX)
+    def acquire(self, timeout: float) -> bool:
+        """Take the turn; False after `timeout` seconds without it (the writer then goes on, and
+        SQLite's busy timeout decides, as a writer did before the queue: refused with a message after
+        a few seconds, never a save waiting for ever behind a process hung mid-write). A blocking
+        `flock` cannot be given up, so a writer that finds the turn taken asks again after a pause
+        that doubles up to WRITER_FILE_PAUSE (one thread per process asks: the threading lock)."""
+        fd = self._file()
+        deadline = time.monotonic() + timeout
+        pause = WRITER_FILE_PAUSE / 8
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    log.warning("no turn to write on %s after %.0f s: SQLite's own lock decides", self.path, timeout)
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, WRITER_FILE_PAUSE)
 
     def release(self) -> None:
         if self._fd is not None and self._pid == os.getpid():

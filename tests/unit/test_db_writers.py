@@ -209,3 +209,37 @@ def test_the_turn_between_processes_is_given_back_with_the_processs_own(tmp_path
     with engine.connect() as conn:
         assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM t")] == ["a"]
     engine.dispose()
+
+
+def test_a_turn_held_too_long_by_another_process_leaves_the_write_to_sqlite(tmp_path, monkeypatch):
+    """Another process holding the writers' turn for ever (stopped, or stuck mid-write) must not make
+    this process's saves wait for ever: after WRITER_WAIT_SECONDS the writer goes on without the turn
+    and SQLite's own lock decides, as before the queue (here nobody holds SQLite's lock: it writes)."""
+    monkeypatch.setattr(db, "WRITER_WAIT_SECONDS", 0.3)
+    engine = _table(tmp_path)
+    other = os.open(engine.iop_writer_file.path, os.O_RDWR | os.O_CREAT, 0o600)  # as another process's
+    fcntl.flock(other, fcntl.LOCK_EX)
+    done: list[object] = []
+
+    def write() -> None:
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("INSERT INTO t (who) VALUES ('went on')")
+                conn.commit()
+            done.append("written")
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            done.append(exc)
+
+    writer = threading.Thread(target=write)
+    try:
+        writer.start()
+        writer.join(30)  # (a deadline for a hang, not a timing: the write gives up its wait after 0.3 s)
+        assert not writer.is_alive(), "the write waited for ever for a turn another process never gave back"
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+        writer.join(30)
+    assert done == ["written"] and not engine.iop_writer.locked()
+    with engine.connect() as conn:
+        assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM t")] == ["went on"]
+    engine.dispose()
