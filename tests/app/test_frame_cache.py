@@ -232,18 +232,3 @@ def test_the_pages_are_made_once_per_process_and_each_session_has_its_own(new_ap
     for app in (first, second, first):
         open_page(app, "pages/my_cards.py")
         open_page(app, "pages/today.py")
-
-
-def test_a_run_of_the_app_settles_the_processs_heap_once(app):
-    """The first run in a process freezes what the process has built (ui.layout.settle_the_heap: out of
-    the garbage collector's full collections, which a crowd met at about 240 ms each); later runs leave
-    it as it is (what they build stays collectable)."""
-    import gc
-
-    from ui import layout
-
-    assert gc.get_freeze_count() > 0  # `app` has run app.py once (and this process may have before)
-    frozen = gc.get_freeze_count()
-    log_in(app, "alex")
-    assert gc.get_freeze_count() <= frozen  # nothing more frozen (a frozen object may still be freed)
-    assert layout.settle_the_heap.cache_info().currsize == 1
