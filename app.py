@@ -39,7 +39,6 @@ def main() -> None:
         st.error(f"IOP Companion's content has a problem, so it will not start: {exc}")
         crisis.resources_panel(program_id=None, fallback=True)
         st.stop()
-    layout.settle_the_heap()  # once per process: what it has built is frozen, out of the collector's sight
 
     # One unit of work for the whole run: every session_scope() below (the login check, the page,
     # the crisis lines) shares its session; one commit at the end writes the run's audit events.

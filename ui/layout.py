@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -107,20 +106,6 @@ def check_content() -> None:
         questionnaires(language)
         family_sections(language)
     all_phrases()
-
-
-@functools.cache
-def settle_the_heap() -> None:
-    """Once per process, at its first script run (app.py, after the content files are read): what the
-    process has built by then (Streamlit, SQLAlchemy, Plotly and the app, imported; the content files)
-    is collected once and then frozen, out of the garbage collector's sight (`gc.freeze`). It lives as
-    long as the process anyway, and Python's full collections walked all of it: a crowd of 50 logging in
-    and saving at once met five of them, about 240 ms each with the interpreter lock held (everyone's
-    run stopped meanwhile); with the heap settled, about 55 ms each (bench/crowd_probe.py, README
-    *Performance*, #22's tenth slice). What is frozen is never freed: built once per process, it is never
-    garbage either."""
-    gc.collect()
-    gc.freeze()
 
 
 def is_database_error(exc: BaseException) -> bool:
