@@ -141,10 +141,12 @@ def _one_writer_at_a_time(engine: Engine) -> None:
 
 def _info_of(pooled) -> dict | None:
     """The pool's record of a connection (where `_wait_to_write` noted its turn); None for the
-    engine's own first connection, which the dialect sets up outside the pool and never writes on."""
+    engine's own first connection, which the dialect sets up outside the pool and never writes on:
+    SQLAlchemy hands that one over as an `_AdhocProxiedConnection`, whose `info` it does not provide
+    (it raises, by design: there is no pool record behind it)."""
     try:
         return pooled.info
-    except NotImplementedError:
+    except NotImplementedError:  # (SQLAlchemy's answer for that first connection, above)
         return None
 
 
