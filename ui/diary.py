@@ -52,6 +52,7 @@ def day_words(day: date, today: date) -> tuple[str, str]:
 
 DRAFTS = "diary_drafts"  # session state: day (ISO) -> CardInput not yet saved
 DRAWN = "diary_drawn"  # session state: day (ISO) -> the answers the card's last run drew (CardInput)
+LAST_SAVE = "card_last_save"  # session state: the day, answers and "made the card" of this session's last save
 # ... and the answers a run has drawn but not yet seen to its end (`drawn_to_the_end`): a run cut short by
 # the next tap leaves the browser showing part of it over the last whole run's elements.
 DRAWING = "diary_drawing"
@@ -77,6 +78,7 @@ def forget_unsaved() -> None:
         DRAWING,
         TAPPED,
         "card_saved",
+        LAST_SAVE,
         risk.PENDING,
         *(k for k in state if str(k).startswith("card_errors_")),
     ]:
@@ -621,11 +623,15 @@ def _save(
     st.session_state.pop(f"card_errors_{day}", None)
     forget_draft(day)
     risk.respond(actor, result.risk, page=page)
-    said = st.session_state.get("card_saved")
+    # A second tap of the same answers is the same save, whether its run comes before the first
+    # "Saved" is drawn or after (a double tap's second run can be delivered once the first is drawn):
+    # a card this session has just made is "Saved" again, never "Changes saved".
+    last = st.session_state.get(LAST_SAVE)
+    again = bool(last and last["day"] == day and last["created"] and last["answers"] == entered)
+    st.session_state[LAST_SAVE] = {"day": day, "answers": entered, "created": result.created or again}
     st.session_state["card_saved"] = {
         "day": day,
-        # A second tap of the same answers, before the first "Saved" was drawn, is the same save.
-        "created": result.created or bool(said and said["day"] == day and said["created"]),
+        "created": result.created or again,
         "risky": result.risk.risky,
         "streak": diary.streak(set(result.days_with_cards), today),
     }
