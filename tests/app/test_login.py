@@ -9,7 +9,7 @@ from core import auth as core_auth
 from core import config
 from core.access import Actor
 from core.models import AppUser, AuditEvent, Role, utcnow
-from tests.app.conftest import log_in, texts
+from tests.app.conftest import log_in, texts, unrouted_app
 from tests.e2e.conftest import ROOT
 from tests.hostile_text import DANGEROUS
 from ui import auth as ui_auth
@@ -216,7 +216,7 @@ def user_named(session, username: str) -> AppUser:
 def fresh_app(monkeypatch, cookie: str | None = None) -> AppTest:
     """A new browser session (a reload, a new tab) that sends `cookie`."""
     monkeypatch.setattr(ui_auth, "_browser_cookie", lambda: cookie)
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    return unrouted_app(ROOT / "app.py").run()
 
 
 def test_a_password_login_asks_the_server_for_the_cookie_once(app, session):
@@ -351,7 +351,7 @@ def test_a_page_opened_directly_still_asks_for_the_new_password_first(session, m
     session.add(user)
     session.commit()
     monkeypatch.setattr(ui_auth, "_browser_cookie", lambda: core_auth.login_token(user))
-    at = AppTest.from_file(str(ROOT / "pages" / "today.py"), default_timeout=30).run()
+    at = unrouted_app(ROOT / "pages" / "today.py").run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Choose your own password"]
 

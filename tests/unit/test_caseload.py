@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlmodel import select
 
 from core import accounts, alerts, caseload, clinical
@@ -124,12 +124,19 @@ def test_the_job_opens_one_alert_per_late_participant_in_a_large_clinic(session,
     card (their start counts), one on time, one deactivated: each alert once."""
     from sqlalchemy import func
 
-    late = [
-        people.participant(f"late{i}", name=f"Late {i}", started_on=TODAY - timedelta(days=30))
-        for i in range(alerts.MISSED_BATCH + 5)
-    ]
-    for who in late[1:]:
-        session.add(DiaryCard(participant_id=who.id, day=TODAY - timedelta(days=clinical.MISSED_CARD_DAYS), mood=5))
+    late = people.participants(alerts.MISSED_BATCH + 5, "late", started_on=TODAY - timedelta(days=30))
+    session.execute(
+        insert(DiaryCard.__table__),
+        [
+            {
+                "participant_id": who.id,
+                "day": TODAY - timedelta(days=clinical.MISSED_CARD_DAYS),
+                "mood": 5,
+                "skills": [],
+            }
+            for who in late[1:]
+        ],
+    )
     on_time = people.participant("ontime", started_on=TODAY - timedelta(days=30))
     session.add(DiaryCard(participant_id=on_time.id, day=TODAY - timedelta(days=clinical.MISSED_CARD_DAYS - 1), mood=5))
     gone = people.participant("gone", started_on=TODAY - timedelta(days=30))

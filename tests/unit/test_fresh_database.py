@@ -146,7 +146,9 @@ def test_a_process_a_test_left_running_cannot_write_into_the_next_tests_database
     )
     try:
         assert left.stdout.readline().strip() == "connected", left.communicate(timeout=30)[0]
-        if engine.dialect.name == "sqlite":  # (each SQLite test has a file of its own; nothing outlives the test)
+        if (
+            engine.dialect.name == "sqlite"
+        ):  # (each SQLite test gets a new file: a connection left open keeps the old one)
             left.kill()
         reset_database()
         if engine.dialect.name == "postgresql":
