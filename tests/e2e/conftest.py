@@ -86,12 +86,15 @@ _template: list[Path] = []  # the seeded database every Server copies (_demo_tem
 class Server:
     """One `streamlit run app.py` process on its own copy of the seeded demo database."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *, log_runs: bool = False):
+        """`log_runs`: the app logs one line per script run (IOP_LOG_LEVEL=DEBUG), which `script_runs` counts."""
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         _servers[self.url] = self
         self.env = _server_env(data_dir)
+        if log_runs:
+            self.env["IOP_LOG_LEVEL"] = "DEBUG"
         data_dir.mkdir(parents=True, exist_ok=True)
         if not _template:  # a Server made outside pytest: its own template
             _template.append(_seed_template(Path(tempfile.mkdtemp(prefix="iop-e2e-template-"))))
@@ -121,6 +124,12 @@ class Server:
             stderr=subprocess.STDOUT,
         )
         self.wait_until_ready()
+
+    def script_runs(self) -> int:
+        """How many times app.py has run on this server so far (a fragment's run is not one): needs `log_runs`."""
+        assert self.env.get("IOP_LOG_LEVEL") == "DEBUG", "this server does not log its runs (log_runs)"
+        with open(self.log.name) as log:
+            return log.read().count("iop: script run")
 
     def _copy_demo(self) -> None:
         source, copy = sqlite3.connect(_template[0]), sqlite3.connect(self.data_dir / "iop.db")
@@ -280,8 +289,9 @@ class SlowLink:
 
 @pytest.fixture(scope="session")
 def _shared_server(tmp_path_factory):
-    """One `streamlit run` per worker, shared by the modules that run there (see `server`)."""
-    srv = Server(tmp_path_factory.mktemp("server"))
+    """One `streamlit run` per worker, shared by the modules that run there (see `server`); it logs its
+    script runs, which tests count (Server.script_runs)."""
+    srv = Server(tmp_path_factory.mktemp("server"), log_runs=True)
     yield srv
     srv.stop()
 

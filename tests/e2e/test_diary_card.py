@@ -2,7 +2,6 @@
 shows the crisis lines at once; the week grid fits the screen."""
 
 import json
-import os
 import sqlite3
 from datetime import date
 
@@ -10,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from core.skills import catalogue
-from tests.e2e.conftest import Server, fits, log_in, login_cookie, settle, signed_in_at
+from tests.e2e.conftest import fits, log_in, login_cookie, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -80,25 +79,11 @@ def test_a_risky_card_shows_crisis_lines_and_the_safety_steps(server, phone, art
 
 
 @pytest.fixture(scope="module")
-def counted(tmp_path_factory):
-    """A server of its own that logs one line per script run (IOP_LOG_LEVEL=DEBUG)."""
-    saved = os.environ.get("IOP_LOG_LEVEL")
-    os.environ["IOP_LOG_LEVEL"] = "DEBUG"
-    try:
-        srv = Server(tmp_path_factory.mktemp("counted-saves"))
-    finally:
-        if saved is None:
-            os.environ.pop("IOP_LOG_LEVEL")
-        else:
-            os.environ["IOP_LOG_LEVEL"] = saved
-    yield srv
-    srv.stop()
-
-
-def script_runs(srv) -> int:
-    srv.log.flush()
-    with open(srv.log.name) as log:
-        return log.read().count("iop: script run")
+def counted(server):
+    """The worker's server, which logs one line per script run (Server.script_runs), with the seeded demo
+    put back under it once the tests above are done (they saved cards it must not hold: lee's, today)."""
+    server.reset()
+    return server
 
 
 def cards_on(srv, username: str, day: str) -> list[tuple[int, int]]:
@@ -159,7 +144,7 @@ def test_a_save_is_a_run_of_the_cards_head_and_save_alone_and_keeps_the_answers(
     answer = phone.evaluate("() => window.__iopRunLog")[-1]  # the last answer's run: the card's fragment
     assert answer["status"] == 3, answer
     assert "•" in phone.locator(".st-key-card_day").inner_text()  # today: not saved yet
-    before, app_runs = phone.evaluate("() => window.__iopRunLog.length"), script_runs(counted)
+    before, app_runs = phone.evaluate("() => window.__iopRunLog.length"), counted.script_runs()
     save(phone)
     phone.get_by_text("Saved. Thank you for checking in.").wait_for()
     runs = phone.evaluate("() => window.__iopRunLog")[before:]
@@ -168,7 +153,7 @@ def test_a_save_is_a_run_of_the_cards_head_and_save_alone_and_keeps_the_answers(
     assert [r["status"] for r in runs] == [2, 3], runs
     assert runs[0]["elements"] == 0, runs
     assert runs[1]["elements"] * 3 < answer["elements"], (runs, answer)
-    assert script_runs(counted) == app_runs  # app.py did not run
+    assert counted.script_runs() == app_runs  # app.py did not run
     assert [mood for _, mood in cards_on(counted, "harper", day)] == [6]
     main = phone.locator("[data-testid='stMain']")
     # The day is no longer marked unsaved: the head was drawn after the save, not before it.
@@ -201,10 +186,10 @@ def test_a_risky_save_draws_the_crisis_response_in_a_run_of_the_whole_page(count
     tap(phone, f"mood_{day}", "2")
     tap(phone, f"urge_suicidal_thoughts_{day}", "4")
     settle(phone)
-    app_runs = script_runs(counted)
+    app_runs = counted.script_runs()
     save(phone)
     phone.locator(".st-key-risk_panel").get_by_text("You don't have to get through this alone").wait_for()
-    assert script_runs(counted) == app_runs + 1  # the whole page, once
+    assert counted.script_runs() == app_runs + 1  # the whole page, once
     assert [mood for _, mood in cards_on(counted, "lee", day)] == [2]
 
 

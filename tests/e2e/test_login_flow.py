@@ -5,7 +5,6 @@ person back in with it; logout kills it everywhere; anything forged or malformed
 """
 
 import json
-import os
 import urllib.error
 import urllib.request
 
@@ -237,46 +236,33 @@ def test_the_cookie_routes_refuse_other_sites_and_bad_codes(server):
 
 @pytest.fixture(scope="module")
 def counted_server(tmp_path_factory):
-    """A server that logs one line per script run (IOP_LOG_LEVEL=DEBUG)."""
-    saved = os.environ.get("IOP_LOG_LEVEL")
-    os.environ["IOP_LOG_LEVEL"] = "DEBUG"
-    try:
-        srv = Server(tmp_path_factory.mktemp("counted"))
-    finally:
-        if saved is None:
-            os.environ.pop("IOP_LOG_LEVEL")
-        else:
-            os.environ["IOP_LOG_LEVEL"] = saved
+    """A fresh server that logs one line per script run (its first page open is one of those counted)."""
+    srv = Server(tmp_path_factory.mktemp("counted"), log_runs=True)
     yield srv
     srv.stop()
-
-
-def script_runs(srv: Server) -> int:
-    with open(srv.log.name) as log:
-        return log.read().count("iop: script run")
 
 
 def test_one_script_run_per_page_open(counted_server, phone):
     """A page open (a fresh server's first, a reload with the cookie, a page by URL) runs the
     script once: nothing on the page triggers a second run (the old cookie component did)."""
     srv = counted_server
-    start = script_runs(srv)
+    start = srv.script_runs()
     open_app(phone, srv.url)
     phone.get_by_role("button", name="Log in").wait_for()
-    assert script_runs(srv) - start == 1
+    assert srv.script_runs() - start == 1
     log_in(phone, "alex")  # the tap runs the script once: its callback logs in, and the run draws home
     phone.get_by_text(HOMES["alex"]).wait_for()
     assert login_cookie(phone)
-    assert script_runs(srv) - start == 2
+    assert srv.script_runs() - start == 2
     paths = ("", "progress", "account", "skills", "")
     for path in paths:
-        before = script_runs(srv)
+        before = srv.script_runs()
         phone.goto(f"{srv.url}/{path}")
         settle(phone)
         phone.get_by_role("button", name="Crisis help — call or text now").wait_for()
-        assert script_runs(srv) - before == 1, path
+        assert srv.script_runs() - before == 1, path
     # A run that came late (after a page had settled) would show in the total.
-    assert script_runs(srv) - start == 2 + len(paths)
+    assert srv.script_runs() - start == 2 + len(paths)
 
 
 def test_six_people_log_in_at_once_on_a_fresh_server_each_with_one_tap(browser, tmp_path):
