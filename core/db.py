@@ -321,22 +321,21 @@ def rerun_memo(session: Session, key: tuple, compute: Callable[[], object]):
     return unit.cache[key]
 
 
-_AUDIT_COLUMNS = {
-    "at": "timestamptz",
-    "actor_id": "integer",
-    "actor_role": "varchar",
-    "participant_id": "integer",
-    "category": "varchar",
-    "action": "varchar",
-    "allowed": "boolean",
-    "reason": "varchar",
-    "ref": "varchar",
-}
-_AUDIT_ROWS_AS_ARRAYS = text(
-    f"INSERT INTO audit_event ({', '.join(_AUDIT_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"CAST(:{c} AS {t}[])" for c, t in _AUDIT_COLUMNS.items())
-    + ")"
-)
+@lru_cache(maxsize=1)
+def _audit_rows_as_arrays():
+    """PostgreSQL's INSERT of a rerun's audit events as one array per column (`_write_audit`), its
+    columns and their types read from the table (all but the id)."""
+    from sqlalchemy.dialects import postgresql
+
+    from core.models import AuditEvent
+
+    columns = [c for c in AuditEvent.metadata.tables["audit_event"].columns if not c.primary_key]
+    dialect = postgresql.dialect()
+    # (VARCHAR without its length: an explicit cast to VARCHAR(16) would cut a longer text short, where
+    # the INSERT itself refuses it)
+    arrays = ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=dialect).split('(')[0]}[])" for c in columns)
+    names = [c.name for c in columns]
+    return text(f"INSERT INTO audit_event ({', '.join(names)}) SELECT * FROM unnest({arrays})"), names
 
 
 def _write_audit(session: OrmSession, unit: UnitOfWork) -> None:
@@ -352,7 +351,8 @@ def _write_audit(session: OrmSession, unit: UnitOfWork) -> None:
             # as one array per column. Given as an executemany, psycopg sent one INSERT per row in a
             # pipeline (three waits); as one INSERT of many VALUES, a text of every row's placeholders
             # that the driver parsed again on every rerun.
-            session.execute(_AUDIT_ROWS_AS_ARRAYS, {c: [row[c] for row in rows] for c in _AUDIT_COLUMNS})
+            statement, columns = _audit_rows_as_arrays()
+            session.execute(statement, {c: [row[c] for row in rows] for c in columns})
         else:  # (SQLite runs in this process: an executemany is one call into it)
             session.execute(insert(AuditEvent.metadata.tables["audit_event"]), rows)  # one statement
 
