@@ -83,11 +83,6 @@ def _route_like_the_server() -> None:
         return run_safely(action)
 
     layout.run_safely = reporting
-    # The server's process imports every page's modules at its start and freezes the collector's view
-    # of them (app.py, ui/warm.py); so does this one, which stands in for it.
-    from ui import warm
-
-    warm.warm_up()
 
 
 def on_a_copy_of_the_clinic(prefix: str, participants: int = 2000):
