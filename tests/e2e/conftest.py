@@ -625,25 +625,17 @@ RUN_TRACKER = """(() => {
 SETTLE_POLL_MS = int(os.environ.get("IOP_SETTLE_POLL_MS", "20")) or "raf"
 
 
-SETTLED = """() => {
-  if (typeof window.__iopRuns !== 'object') {
-    throw new Error("settle() needs a page from a context made by the e2e `browser` fixture");
-  }
-  return window.__iopRuns.settled();
-}"""
-
-
 def settle(page, timeout: float | None = None) -> None:
     """Wait until Streamlit has answered everything this page asked for: for the last whole-page
     request and the last request of each fragment, a run that started after it has finished and
     been drawn; the last tap or key has had its task and frame (its request is sent by then); and
-    every component on the page has reported in (see RUN_TRACKER). One round trip to the browser: the
-    check that the page has the tracker is part of the wait (asked first, on its own, it doubled the
-    CPU of a settle() on a page at rest, ~4.5 -> ~2.5 ms across pytest, Playwright's driver and Chromium)."""
+    every component on the page has reported in (see RUN_TRACKER)."""
+    if not page.evaluate("() => typeof window.__iopRuns === 'object'"):
+        raise RuntimeError("settle() needs a page from a context made by the e2e `browser` fixture")
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        page.wait_for_function(SETTLED, timeout=timeout, polling=SETTLE_POLL_MS)
+        page.wait_for_function("() => window.__iopRuns.settled()", timeout=timeout, polling=SETTLE_POLL_MS)
     except PlaywrightTimeout as exc:
         state = page.evaluate(
             "() => JSON.stringify({...window.__iopRuns, waitingFor: window.__iopRuns.waitingFor(),"
