@@ -11,7 +11,7 @@ import urllib.request
 import jwt
 import pytest
 
-from tests.e2e.conftest import PHONE, Server, fits, log_in, login_cookie, open_app, settle
+from tests.e2e.conftest import PHONE, Server, fits, log_in, login_cookie, open_app, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -131,8 +131,7 @@ def test_home_login_and_choose_password_typed_in_the_address_bar(server, phone, 
 
 
 def test_crisis_help_is_one_tap_from_home(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "dana")
+    signed_in_at(phone, server.url, "dana")  # her home (logging in by hand is the tests' above)
     phone.get_by_role("button", name="Crisis help — call or text now").click()
     phone.get_by_text("988 Suicide & Crisis Lifeline").wait_for()
     hrefs = [a.get_attribute("href") for a in phone.query_selector_all("a[href^='tel:'], a[href^='sms:']")]
@@ -140,29 +139,27 @@ def test_crisis_help_is_one_tap_from_home(server, phone, artifacts):
     phone.screenshot(path=artifacts / "crisis-help.png")
 
 
-def test_a_copied_cookie_stops_working_after_logout(server, browser, phone):
+def test_a_copied_cookie_stops_working_after_logout(server, phone, desk):
     open_app(phone, server.url)
     log_in(phone, "frankie")
     phone.get_by_text(HOMES["alex"]).wait_for()
     stolen = login_cookie(phone)
     assert stolen, "the login cookie was not set"
 
-    other = browser.new_context(**PHONE)  # another device holding a copy of the cookie
-    try:
-        other.add_cookies(stolen)
-        page = other.new_page()
-        open_app(page, server.url)
-        page.get_by_text(HOMES["alex"]).wait_for()  # the copy works while the login is live
+    other = desk.context  # another device holding a copy of the cookie (the worker's desktop browser, wiped after)
+    assert other is not phone.context and not other.cookies()
+    other.add_cookies(stolen)
+    page = desk
+    open_app(page, server.url)
+    page.get_by_text(HOMES["alex"]).wait_for()  # the copy works while the login is live
 
-        log_out(phone, server.url)
+    log_out(phone, server.url)
 
-        page2 = other.new_page()
-        open_app(page2, server.url)
-        page2.get_by_role("button", name="Log in").wait_for()
-        assert HOMES["alex"] not in body(page2)
-        assert cookie_gone(page2), "the dead copy was not deleted"
-    finally:
-        other.close()
+    page2 = other.new_page()
+    open_app(page2, server.url)
+    page2.get_by_role("button", name="Log in").wait_for()
+    assert HOMES["alex"] not in body(page2)
+    assert cookie_gone(page2), "the dead copy was not deleted"
 
 
 def test_wrong_password_message_at_phone_width(server, phone, artifacts):
@@ -191,23 +188,19 @@ FORGED = {
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
 @pytest.mark.parametrize("kind", FORGED)
-def test_a_forged_or_malformed_cookie_shows_the_login_and_is_deleted(server, browser, artifacts, kind):
+def test_a_forged_or_malformed_cookie_shows_the_login_and_is_deleted(server, phone, artifacts, kind):
     import time
 
-    context = browser.new_context(**PHONE)
-    try:
-        context.add_cookies([{"name": COOKIE, "value": FORGED[kind](int(time.time())), "url": server.url}])
-        page = context.new_page()
-        open_app(page, server.url)
-        page.get_by_role("button", name="Log in").wait_for()
-        shown = body(page)
-        assert "Something went wrong" not in shown and "can't reach" not in shown
-        assert cookie_gone(page), "the bad cookie was not deleted"
-        page.screenshot(path=artifacts / f"forged-cookie-{kind}.png")
-        log_in(page, "bailey")  # and the person simply logs in
-        page.get_by_text(HOMES["alex"]).wait_for()
-    finally:
-        context.close()
+    page = phone  # (the worker's phone, wiped: no cookie but this one)
+    page.context.add_cookies([{"name": COOKIE, "value": FORGED[kind](int(time.time())), "url": server.url}])
+    open_app(page, server.url)
+    page.get_by_role("button", name="Log in").wait_for()
+    shown = body(page)
+    assert "Something went wrong" not in shown and "can't reach" not in shown
+    assert cookie_gone(page), "the bad cookie was not deleted"
+    page.screenshot(path=artifacts / f"forged-cookie-{kind}.png")
+    log_in(page, "bailey")  # and the person simply logs in
+    page.get_by_text(HOMES["alex"]).wait_for()
 
 
 def _post(url: str, payload: bytes, headers: dict) -> tuple[int, str]:

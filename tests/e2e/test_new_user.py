@@ -5,7 +5,7 @@ with how much to cut, no "Press Ctrl+Enter" under the note, and nothing fetched 
 import pytest
 
 from core import clinical
-from tests.e2e.conftest import log_in, open_app, settle
+from tests.e2e.conftest import log_in, open_app, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -26,8 +26,7 @@ def today_of(page) -> str:
 
 
 def test_unsaved_answers_survive_switching_days_on_a_phone(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "frankie")
+    signed_in_at(phone, server.url, "frankie")
     day = today_of(phone)
     tap(phone, f"mood_{day}", "6")
     tap(phone, f"sadness_{day}", "3")
@@ -43,8 +42,7 @@ def test_unsaved_answers_survive_switching_days_on_a_phone(server, phone, artifa
 
 
 def test_a_pasted_long_note_is_kept_and_says_how_much_to_cut(server, phone, artifacts):
-    open_app(phone, server.url)
-    log_in(phone, "harper")
+    signed_in_at(phone, server.url, "harper")
     day = today_of(phone)
     note = phone.locator(f".st-key-note_{day} textarea")
     note.click()
@@ -61,8 +59,7 @@ def test_a_pasted_long_note_is_kept_and_says_how_much_to_cut(server, phone, arti
 
 
 def test_the_note_shows_no_keyboard_shortcut_on_a_phone(server, phone):
-    open_app(phone, server.url)
-    log_in(phone, "jordan")
+    signed_in_at(phone, server.url, "jordan")
     day = today_of(phone)
     note = phone.locator(f".st-key-note_{day} textarea")
     note.click()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import fits, log_in, login_cookie, open_app, settle, signed_in_at
+from tests.e2e.conftest import fits, settle, signed_in_at
 
 pytestmark = pytest.mark.e2e
 
@@ -14,13 +14,12 @@ def visible_in(page, locator) -> bool:
 
 
 @pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
-def test_caseload_and_inbox(server, browser, artifacts, width, height):
+def test_caseload_and_inbox(server, devices, artifacts, width, height):
     """#16: at 390 px the caseload showed Participant, Needs and Week only; at 1280 px the centred
     layout cut off GAD-7 and Alerts; rows opened nothing. Every participant's facts are on screen,
     and tapping a name opens their Review."""
-    context = browser.new_context(viewport={"width": width, "height": height})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
+    # A page of the worker's browser for this size (at 1280×800 the desk's: its HTTP cache kept), wiped after
+    page = devices.page({"viewport": {"width": width, "height": height}})
     try:
         signed_in_at(page, server.url, "dr.chen")
         page.get_by_text("attention").first.wait_for()
@@ -53,30 +52,23 @@ def test_caseload_and_inbox(server, browser, artifacts, width, height):
         page.get_by_text("Dana Okafor").first.wait_for()
         page.screenshot(path=artifacts / f"therapist-alerts-{width}.png", full_page=True)
     finally:
-        context.close()
+        devices.wipe(page)
 
 
-def test_review_at_a_desk(server, browser, artifacts):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(20_000)
-    page = context.new_page()
-    try:
-        open_app(page, server.url)
-        log_in(page, "dr.rivera")
-        assert login_cookie(page)
-        page.goto(f"{server.url}/review")  # a therapist's bookmark
-        page.get_by_text("Participant review").first.wait_for(timeout=60_000)
-        settle(page)
-        page.locator("table.iop-grid").wait_for(timeout=60_000)  # eight charts and a grid
-        page.locator(".js-plotly-plot").first.wait_for()
-        page.screenshot(path=artifacts / "therapist-review-1280.png", full_page=True)
-        page.get_by_role("heading", name="Homework").scroll_into_view_if_needed()
-        page.get_by_text("Opposite action").first.wait_for()  # the demo's homework for Alex
-        page.screenshot(path=artifacts / "therapist-review-1280-homework.png")
-        page.get_by_text("Thought records, last 8 weeks").first.scroll_into_view_if_needed()
-        page.screenshot(path=artifacts / "therapist-review-1280-practice.png")
-    finally:
-        context.close()
+def test_review_at_a_desk(server, desk, artifacts):
+    # A therapist's bookmark, opened with the login cookie (logging in by hand, and the cookie it leaves
+    # for dr.rivera, are test_login_flow.py's): one page load, in the desk's browser with its HTTP cache.
+    page = desk
+    signed_in_at(page, server.url, "dr.rivera", "review")
+    page.get_by_text("Participant review").first.wait_for(timeout=60_000)
+    page.locator("table.iop-grid").wait_for(timeout=60_000)  # eight charts and a grid
+    page.locator(".js-plotly-plot").first.wait_for()
+    page.screenshot(path=artifacts / "therapist-review-1280.png", full_page=True)
+    page.get_by_role("heading", name="Homework").scroll_into_view_if_needed()
+    page.get_by_text("Opposite action").first.wait_for()  # the demo's homework for Alex
+    page.screenshot(path=artifacts / "therapist-review-1280-homework.png")
+    page.get_by_text("Thought records, last 8 weeks").first.scroll_into_view_if_needed()
+    page.screenshot(path=artifacts / "therapist-review-1280-practice.png")
 
 
 def test_review_on_a_phone(server, phone, artifacts):
