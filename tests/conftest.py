@@ -22,6 +22,7 @@ import json
 import os
 import shutil
 import sqlite3
+import tempfile
 import threading
 import uuid
 from pathlib import Path
@@ -446,10 +447,33 @@ class SqliteSlot:
 _slots: dict[bool, SqliteSlot] = {}
 
 
+def _slots_folder(request) -> Path:
+    """Where this process's slot files live: a folder in memory (/dev/shm, a tmpfs) when there is one with room,
+    removed at the end of the session (pytest_sessionfinish), else the run's base temp. A test's database is
+    copied there before each test and thrown away after it, and each connection's last close checkpoints its
+    WAL with an fsync: on ext4, alternated with the same 390 unit tests in memory (three pairs), that was ~5%
+    more CPU (a fifth more system time) and ~15% more wall time (the `scripts/test-all.sh` PostgreSQL cluster
+    lives there for the same reason)."""
+    if _slots_dir:
+        return _slots_dir[0]
+    base = request.getfixturevalue("tmp_path_factory").getbasetemp()
+    try:
+        shm = os.statvfs("/dev/shm")
+        roomy = shm.f_bavail * shm.f_frsize > 1024**3 and Path("/dev/shm").is_dir()
+    except OSError:
+        roomy = False
+    folder = Path(tempfile.mkdtemp(prefix=f"iop-slots-{_worker() or 'main'}-", dir="/dev/shm")) if roomy else base
+    _slots_dir.append(folder)
+    return folder
+
+
+_slots_dir: list[Path] = []
+
+
 def _sqlite_slot(request, seeded: bool) -> SqliteSlot:
     if seeded not in _slots:
         template = request.getfixturevalue("sqlite_templates")[seeded]
-        folder = request.getfixturevalue("tmp_path_factory").getbasetemp() / f"db-{'demo' if seeded else 'empty'}"
+        folder = _slots_folder(request) / f"db-{'demo' if seeded else 'empty'}"
         _slots[seeded] = SqliteSlot(template, folder / "test.db")
     return _slots[seeded]
 
@@ -735,7 +759,13 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_sessionfinish(session, exitstatus):
     """On CI nothing may be skipped: a skipped test turns the run red. (Checked once, by the run's
-    controller, which has every worker's results; it also drops the run's PostgreSQL templates.)"""
+    controller, which has every worker's results; it also drops the run's PostgreSQL templates.) Each
+    process removes its SQLite slots' folder in memory (_slots_folder)."""
+    for slot in _slots.values():
+        if slot.engine is not None:
+            slot.engine.dispose()
+    if _slots_dir and str(_slots_dir[0]).startswith("/dev/shm/"):
+        shutil.rmtree(_slots_dir[0], ignore_errors=True)
     if hasattr(session.config, "workerinput"):
         return
     if PG_URL and session.config.pluginmanager.hasplugin("dsession"):
