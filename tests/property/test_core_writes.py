@@ -37,11 +37,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, timedelta
 from datetime import time as clock
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import JSON, Float, Integer, String, event, func, select
+from sqlalchemy import JSON, Column, Float, Integer, MetaData, String, Table, event, func, select, text
 from sqlmodel import Session, SQLModel, col
 
 import core
@@ -2483,13 +2484,63 @@ def _storable(value, column, where: str) -> None:
             assert isinstance(value, (list, dict)), f"{where}: {value!r} in a JSON column"
 
 
-def assert_storable(session: Session, tables: tuple[str, ...]) -> None:
+def assert_all_storable(session: Session, tables: tuple[str, ...]) -> None:
     """Nothing in these tables that the app's forms could not have produced."""
     for name in tables:
         table = SQLModel.metadata.tables[name]
-        for row in session.execute(select(table)).mappings():
-            for column in table.columns:
-                _storable(row[column.name], column, f"{name}.{column.name}")
+        _rows_storable(session, table, select(table))
+
+
+def _rows_storable(session: Session, table: Table, query) -> None:
+    for row in session.execute(query).mappings():
+        for column in table.columns:
+            _storable(row[column.name], column, f"{table.name}.{column.name}")
+
+
+# After each example only the rows it wrote are read back: every other row is as the test started, and
+# assert_all_storable() checked them all then, once (read whole after every example, the tables cost a fifth
+# of the suite). A row written is one not identical to a row the test started with: on SQLite, `EXCEPT` a
+# copy of the table made in the connection's temp schema when the test's connection opened (before any
+# example; rollback_engine); on PostgreSQL, a row whose version (xmin) is newer than the test's start
+# (examples_begin): the examples before were rolled back, so a visible one is the example's own, or of its
+# savepoints. A row a function committed on a connection of its own is one too, either way (and is read
+# again after the examples that follow it: more rows, never fewer).
+BEFORE = "iop_before_"
+_BEFORE_TABLES = MetaData()
+
+
+def _checked_tables() -> list[str]:
+    return sorted({name for case in CASES.values() for name in case.tables})
+
+
+def _before(table: Table) -> Table:
+    name = BEFORE + table.name
+    if f"temp.{name}" not in _BEFORE_TABLES.tables:
+        Table(name, _BEFORE_TABLES, *(Column(c.name, c.type) for c in table.columns), schema="temp")
+    return _BEFORE_TABLES.tables[f"temp.{name}"]
+
+
+_since: int | None = None  # PostgreSQL: the transaction id the test's examples began after (as xmin holds it)
+
+
+def examples_begin(engine) -> None:
+    """Before a test's first example: where its writes begin, on PostgreSQL (see above)."""
+    global _since
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:  # (a transaction id taken, and rolled back: every later one is newer)
+            _since = connection.execute(text("SELECT pg_current_xact_id()::text::bigint % 4294967296")).scalar_one()
+
+
+def assert_storable(session: Session, tables: tuple[str, ...]) -> None:
+    """Nothing the example (a rolled_back() session) wrote to these tables that the app's forms could not have
+    produced (see above)."""
+    for name in tables:
+        table = SQLModel.metadata.tables[name]
+        if session.get_bind().dialect.name == "sqlite":
+            written = select(table).except_(select(_before(table)))
+        else:
+            written = select(table).where(text("xmin::text::bigint >= :since").bindparams(since=session.info["since"]))
+        _rows_storable(session, table, written)
 
 
 def _refusal_is_calm(exc: ValidationError) -> None:
@@ -2499,20 +2550,40 @@ def _refusal_is_calm(exc: ValidationError) -> None:
         assert isinstance(message, str) and message.strip() and len(message) < 600, message
 
 
+_MAKE_ENGINE = db.make_engine  # (the app's own: a test's database_url hands out the worker's kept engine instead)
+_ROLLBACK_ENGINES: dict[str, object] = {}
+
+
 def rollback_engine(url: str):
     """An engine whose sessions can be rolled back whole around the functions' own commits:
-    SQLite through pysqlite needs BEGIN emitted by us for SAVEPOINTs to work (SQLAlchemy's recipe)."""
-    engine = db.make_engine(url)
-    if engine.dialect.name == "sqlite":
+    SQLite through pysqlite needs BEGIN emitted by us for SAVEPOINTs to work (SQLAlchemy's recipe).
 
-        @event.listens_for(engine, "connect")
-        def _no_pysqlite_transactions(dbapi_connection, _record):
-            dbapi_connection.isolation_level = None
+    On SQLite an engine of its own, kept for the process (the worker's test file has one path: a new copy of
+    the demo is put there before each test, and the engine's connections are closed after each), so its cache
+    of compiled statements is kept too: an engine per test compiled every statement again. Each connection
+    it opens first copies the tables the cases check into its temp schema (BEFORE). On PostgreSQL the
+    worker's kept engine, as every test gets it."""
+    if not url.startswith("sqlite"):
+        return db.make_engine(url)
+    engine = _ROLLBACK_ENGINES.get(url)
+    if engine is not None:
+        if engine.iop_writer is db._writers_of(Path(engine.url.database))[0]:
+            return engine
+        engine.dispose()  # (the file's writers' turn was replaced since: a new engine takes the new one)
+    engine = _MAKE_ENGINE(url)
+    tables = _checked_tables()
 
-        @event.listens_for(engine, "begin")
-        def _begin(connection):
-            connection.exec_driver_sql("BEGIN")
+    @event.listens_for(engine, "connect")
+    def _no_pysqlite_transactions(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        for name in tables:  # the rows as the test starts (each example's are rolled back)
+            dbapi_connection.execute(f'CREATE TEMP TABLE "{BEFORE}{name}" AS SELECT * FROM main."{name}"')
 
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    _ROLLBACK_ENGINES[url] = engine
     return engine
 
 
@@ -2520,7 +2591,9 @@ def rollback_engine(url: str):
 def rolled_back(engine):
     with engine.connect() as connection:
         outer = connection.begin()
-        session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        session = Session(
+            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False, info={"since": _since}
+        )
         try:
             yield session
         finally:
@@ -2576,6 +2649,10 @@ def run_case(case: Case, engine, world: World, examples: int) -> Counter:
                 outcomes["saved despite hostile"] += 1 if hostile else 0
             assert_storable(session, case.tables)
 
+    # (example's source is hypothesis's seed for it, derandomized: changed, the examples change)
+    examples_begin(engine)
+    with rolled_back(engine) as session:  # every row as the examples start from, once
+        assert_all_storable(session, case.tables)
     example()
     return outcomes
 
@@ -2599,3 +2676,25 @@ def test_hostile_arguments_are_refused_or_saved_as_the_form_could_have(name, wor
     assert outcomes["saved"] + outcomes["saved despite hostile"] > 0, f"nothing was ever saved: {dict(outcomes)}"
     if case.needs_refusal:
         assert outcomes["refused"] + outcomes["denied"] > 0, f"nothing was ever refused: {dict(outcomes)}"
+
+
+def test_after_an_example_every_row_it_wrote_is_read_back(world_engine):
+    """The readback after each example (assert_storable) sees a row the example changed and a row it added,
+    through the function's own commits, and after the rollback none of them."""
+    world, engine = world_engine
+    tables = ("app_user", "audit_event")
+    examples_begin(engine)
+    with rolled_back(engine) as session:  # as the test starts (on SQLite the connection's BEFORE tables are made)
+        assert_all_storable(session, tables)
+    for write in ("changed", "added"):
+        with rolled_back(engine) as session:
+            assert_storable(session, tables)  # nothing written yet
+            if write == "changed":
+                session.get(AppUser, world.alex.id).name = "Alex\u202e"
+            else:
+                session.add(AppUser(username="new.one", name="New\x07One", role="participant", password_hash="!"))
+            session.commit()
+            with pytest.raises(AssertionError, match="app_user.name"):
+                assert_storable(session, tables)
+        with rolled_back(engine) as session:
+            assert_storable(session, tables)
