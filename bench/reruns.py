@@ -83,6 +83,11 @@ def _route_like_the_server() -> None:
         return run_safely(action)
 
     layout.run_safely = reporting
+    # The server's process sets its garbage collector's pace at its start (app.py, ui/collector.py);
+    # so does this one, which stands in for it.
+    from ui import collector
+
+    collector.tune()
 
 
 def on_a_copy_of_the_clinic(prefix: str, participants: int = 2000):
