@@ -28,38 +28,40 @@ PHRASES_FILES = (PHRASES_FILE, CONTENT / "es" / "crisis_phrases.yaml")
 # Apostrophes join the word ("don't", "don’t", "don´t" -> "dont"); the acute accent "´" is what a
 # Spanish keyboard often types for one. Removed before accents are folded (NFKD makes "´" a space).
 _APOSTROPHES = re.compile("['`\u2018\u2019\u02bc\u00b4\uff07]")
-# Everyday contractions and spellings, so one phrase covers them ("do not" and "don't" alike). Each
-# comes with the words it needs: a rewrite is tried only on a reading that has them all, for one of
-# its alternatives ("can not": both "can" and "not"), so a long note pays for the rewrites it can use.
-# (No rewrite writes a word a later one needs: tests/unit/test_screening_differential.py checks it.)
+# Everyday contractions and spellings, so one phrase covers them ("do not" and "don't" alike): whole
+# words rewritten, in this order. (Before scr13 also "self\s+harm" -> "self harm": a reading already
+# has one space between words.)
 _EXPANSIONS = (
-    (r"\bwanna\b", "want to", ("wanna",)),
-    (r"\bgonna\b", "going to", ("gonna",)),
-    (r"\bcannot\b", "cant", ("cannot",)),
-    (r"\bcan not\b", "cant", ("can not",)),
-    (r"\bdo not\b", "dont", ("do not",)),
-    (r"\bi am\b", "im", ("i am",)),
-    (r"\bmy self\b", "myself", ("my self",)),
-    (r"\bself\s+harm", "self harm", ("self",)),
+    ("wanna", "want to"),
+    ("gonna", "going to"),
+    ("cannot", "cant"),
+    ("can not", "cant"),
+    ("do not", "dont"),
+    ("i am", "im"),
+    ("my self", "myself"),
     # Spanish texting: "q"/"k" for "que", "x" for "por", "xq"/"pq" for "porque", "pa" for "para"
     # ("no tengo x q vivir", "pa q vivir"); none is an English word a phrase uses.
-    (r"\b(?:xq|pq|porq)\b", "porque", ("xq", "pq", "porq")),
-    (r"\b[qk]\b", "que", ("q", "k")),
-    (r"\bx\b", "por", ("x",)),
-    (r"\bpa\b", "para", ("pa",)),
-    # Spanish: "cortarme" (cut myself) is a crisis phrase, but cutting one's hair, nails or beard, or
-    # having the power cut off, is everyday speech ("voy a cortarme el pelo"); said that way it is
-    # rewritten so it does not match, while "quiero cortarme" still does.
-    (
-        r"\bcort(?:arme|andome) ((?:el|la|las|los) (?:pelo|cabello|fleco|flequillo|puntas|barba|bigote|unas|"
-        r"luz|agua|gas|telefono|internet|cable|servicio)\b)",
-        r"cortar \1",
-        ("cortarme", "cortandome"),
-    ),
+    ("xq", "porque"),
+    ("pq", "porque"),
+    ("porq", "porque"),
+    ("q", "que"),
+    ("k", "que"),
+    ("x", "por"),
+    ("pa", "para"),
 )
+# Spanish: "cortarme" (cut myself) is a crisis phrase, but cutting one's hair, nails or beard, or
+# having the power cut off, is everyday speech ("voy a cortarme el pelo"); said that way it is
+# rewritten (after the ones above) so it does not match, while "quiero cortarme" still does.
+_HAIRCUT = re.compile(  # ("cortarme " -> "cortar " where these follow)
+    r"\bcort(?:arme|andome) (?=(?:el|la|las|los) (?:pelo|cabello|fleco|flequillo|puntas|barba|bigote|unas|"
+    r"luz|agua|gas|telefono|internet|cable|servicio)\b)"
+)
+_HAIRCUT_WORDS = frozenset(("cortarme", "cortandome"))
+# Each rewrite as its words, and as it stands in a reading with every word between two spaces of its
+# own (" i  am "), where str.replace finds whole words as the regex "\bi am\b" did.
 _REWRITES = tuple(
-    (re.compile(pattern), replacement, tuple(frozenset(words.split(" ")) for words in needs))
-    for pattern, replacement, needs in _EXPANSIONS
+    (frozenset(old.split(" ")), f" {old.replace(' ', '  ')} ", f" {new.replace(' ', '  ')} ")
+    for old, new in _EXPANSIONS
 )
 
 
@@ -152,11 +154,38 @@ def look_alikes() -> dict[int, str]:
     return table
 
 
+def _translated(text: str, table: dict[int, str], keys: frozenset[str]) -> str:
+    """`text.translate(table)` for a table of characters that are not ASCII, each read as an ASCII
+    letter, asking only about the characters the text has: usually none of the table's, or a few
+    (each replaced in turn), rarely many (translated)."""
+    if text.isascii():
+        return text
+    found = keys.intersection(text)
+    if len(found) > _FEW:
+        return text.translate(table)
+    for c in found:
+        text = text.replace(c, table[ord(c)])
+    return text
+
+
+_FEW = 8  # characters replaced one by one (each a pass over the text) rather than translated (one slower pass)
+
+
+@lru_cache(maxsize=1)
+def _look_alike_letters() -> frozenset[str]:
+    return frozenset(map(chr, look_alikes()))
+
+
+@lru_cache(maxsize=1)
+def _marked_latin_letters() -> frozenset[str]:
+    return frozenset(map(chr, marked_latin()))
+
+
 def _plain_letters(text: str) -> str:
     """The steps every reading shares: apostrophes out, compatibility forms made plain (fullwidth
     "ｋｉｌｌ", mathematical "𝐤𝐢𝐥𝐥", ligatures: NFKC), and look-alike letters of other alphabets read as
     the Latin letter they imitate."""
-    text = unicodedata.normalize("NFKC", _APOSTROPHES.sub("", text)).translate(look_alikes())
+    text = _translated(unicodedata.normalize("NFKC", _APOSTROPHES.sub("", text)), look_alikes(), _look_alike_letters())
     return _APOSTROPHES.sub("", text).replace(_SOFT_HYPHEN, "")  # (a fullwidth apostrophe is one after NFKC)
 
 
@@ -188,8 +217,12 @@ def _marks_dropped(text: str) -> str:
     """Combining marks dropped, asking Unicode's data once per distinct character of the text rather
     than once per character. (Format characters, Unicode's "Cf", were made spaces here before: any
     character that is not ASCII separates words in _words_of all the same.)"""
-    marks = {ord(c): None for c in set(text) if unicodedata.combining(c)}
-    return text.translate(marks) if marks else text
+    marks = [c for c in set(text) if unicodedata.combining(c)]
+    if len(marks) > _FEW:
+        return text.translate(dict.fromkeys(map(ord, marks)))
+    for c in marks:
+        text = text.replace(c, "")
+    return text
 
 
 def _folded(text: str) -> str:
@@ -203,29 +236,32 @@ def _folded_letters(text: str) -> str:
     apostrophes left)."""
     if text.isascii():
         return _words_of(text.lower())
-    text = _ZERO_WIDTH.sub(" ", text.translate(marked_latin()))
+    text = _ZERO_WIDTH.sub(" ", _translated(text, marked_latin(), _marked_latin_letters()))
     text = _marks_dropped(unicodedata.normalize("NFKD", text).lower())
     return _words_of(_APOSTROPHES.sub("", text))  # a fullwidth apostrophe is one only after NFKD
 
 
 def _expand(text: str) -> str:
-    return _expanded(text, set(text.split()))[0]
+    return _expanded(text, frozenset(text.split()))[0]
 
 
-def _expanded(text: str, words: set[str]) -> tuple[str, set[str]]:
+def _expanded(text: str, words: frozenset[str]) -> tuple[str, frozenset[str]]:
     """The reading with the everyday spellings expanded, and its set of words. `text` is words of
     a-z and 0-9 separated by one space, `words` their set: a rewrite whose words are not all there
-    cannot match, and is not run."""
-    changed = False
-    for pattern, replacement, needs in _REWRITES:
-        if any(need <= words for need in needs):
-            rewritten = pattern.sub(replacement, text)
-            changed = changed or rewritten != text
-            text = rewritten
-    if changed:
-        text = " ".join(text.split())
-        words = set(text.split())
-    return text, words
+    cannot match, and is not run. (The words are those before any rewrite: right because no rewrite
+    writes a word that another one reads, which tests/unit/test_screening_differential.py checks.)"""
+    todo = [(old, new) for needs, old, new in _REWRITES if needs <= words]
+    haircut = not _HAIRCUT_WORDS.isdisjoint(words)
+    if not todo and not haircut:
+        return text, words
+    if todo:
+        spaced = f" {text.replace(' ', '  ')} "
+        for old, new in todo:
+            spaced = spaced.replace(old, new)
+        text = " ".join(spaced.split())
+    if haircut:
+        text = " ".join(_HAIRCUT.sub("cortar ", text).split())
+    return text, frozenset(text.split())
 
 
 # Letters spelled out one by one ("k.i.l.l myself", "k i l l myself", "k-i-l-l"): three or more
@@ -294,10 +330,10 @@ class _Phrases:
                 node = node.setdefault(word, {})
             node[_END] = True
 
-    def may_be_in(self, words: set[str]) -> bool:
+    def may_be_in(self, words: frozenset[str]) -> bool:
         return (self.empty and bool(words)) or any(need <= words for need in self.needs)
 
-    def in_reading(self, reading: str, words: set[str]) -> bool:
+    def in_reading(self, reading: str, words: frozenset[str]) -> bool:
         """True when a phrase is in the reading; `words` is the reading's set of words."""
         if not self.may_be_in(words):
             return False
@@ -344,11 +380,10 @@ def _squeezed_phrases() -> _Phrases:
 
 
 @lru_cache(maxsize=1)
-def _run_together_pattern() -> re.Pattern:
+def _run_together() -> tuple[str, ...]:
     """The phrases with their spaces taken out ("killmyself"), for words spelled out letter by letter
-    with no word break either ("k.i.l.l.m.y.s.e.l.f")."""
-    phrases = dict.fromkeys(p.replace(" ", "") for p in load_phrases())
-    return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+    with no word break either ("k.i.l.l.m.y.s.e.l.f"): found anywhere in such a run of letters."""
+    return tuple(dict.fromkeys(p.replace(" ", "") for p in load_phrases()))
 
 
 @lru_cache(maxsize=1)
@@ -370,7 +405,10 @@ def _leet_readings(text: str) -> Iterator[str]:
     """The text with digits and symbols next to letters read as letters, once with "1" as "i" and
     once as "l" (each before _folded()). The runs are translated all at once: split out, joined
     with a NUL (not a digit or symbol read as a letter), translated and split again."""
-    parts = _LEET_NEXT_TO_LETTER.split(unicodedata.normalize("NFKC", text).lower())
+    lowered = unicodedata.normalize("NFKC", text).lower()
+    if not _LEET.search(lowered):  # (a quick look for any such character first)
+        return
+    parts = _LEET_NEXT_TO_LETTER.split(lowered)
     if len(parts) == 1:
         return
     runs = "\0".join(parts[1::2])
@@ -379,39 +417,44 @@ def _leet_readings(text: str) -> Iterator[str]:
         yield "".join(parts)
 
 
-def _readings(text: str) -> Iterator[tuple[str, bool]]:
-    """The text as the screen reads it, before the everyday spellings are expanded, then (each only
-    if the ones before find nothing) as the joined reading, with letters spelled out one by one read
-    as the words they spell, and every such run of letters alone (True: one text of the runs, one a
-    line, to be searched for phrases run together, "k.i.l.l.m.y.s.e.l.f"); then the digits and
-    symbols read as letters."""
+_LEET = re.compile("[0134579@$!]")
+_ONE_LETTER_WORDS = frozenset(string.ascii_lowercase)
+
+
+def _readings(text: str) -> Iterator[tuple[str, frozenset[str] | None, bool]]:
+    """The text as the screen reads it, before the everyday spellings are expanded (with its set of
+    words where it was needed already), then (each only if the ones before find nothing) as the
+    joined reading, with letters spelled out one by one read as the words they spell, and every such
+    run of letters alone (True: one text of the runs, one a line, to be searched for phrases run
+    together, "k.i.l.l.m.y.s.e.l.f"); then the digits and symbols read as letters."""
     letters = _plain_letters(text)
     folded = _folded_letters(letters)
-    yield folded, False
+    words = frozenset(folded.split())
+    yield folded, words, False
     if not letters.isascii():  # (the joined reading of ASCII is the one above)
-        yield _joined_letters(letters), False
-    parts = _SPELLED.split(folded)
-    if len(parts) > 1:
-        runs = "\n".join(parts[1::2]).replace(" ", "")
-        parts[1::2] = runs.split("\n")
-        yield "".join(parts), False
-        yield runs, True
-    yield from ((_folded(reading), False) for reading in _leet_readings(text))
+        yield _joined_letters(letters), None, False
+    if not _ONE_LETTER_WORDS.isdisjoint(words):  # (no letters spelled out without a one-letter word)
+        parts = _SPELLED.split(folded)
+        if len(parts) > 1:
+            runs = "\n".join(parts[1::2]).replace(" ", "")
+            parts[1::2] = runs.split("\n")
+            yield "".join(parts), None, False
+            yield runs, None, True
+    yield from ((_folded(reading), None, False) for reading in _leet_readings(text))
 
 
-def _found(reading: str) -> bool:
-    """A phrase in one reading (before expansion): as words, as one word (a hashtag), or with its
-    letters' runs squeezed."""
-    reading, words = _expanded(reading, set(reading.split()))
+def _found(reading: str, words: frozenset[str] | None) -> bool:
+    """A phrase in one reading (before expansion; `words` its set of words, or None): as words, as
+    one word (a hashtag), or with its letters' runs squeezed."""
+    reading, words = _expanded(reading, frozenset(reading.split()) if words is None else words)
     if _phrases().in_reading(reading, words) or not _hashtags().isdisjoint(words):
         return True
-    distinct = " ".join(
-        words
-    )  # (a doubled letter is in a word: squeezing the distinct ones says whether it may matter)
+    # A doubled letter is inside a word: the distinct words say whether squeezing may find anything.
+    distinct = " ".join(words)
     if not _STRETCHED.search(distinct):
         return False
     squeezed = _squeezed_phrases()
-    squeezed_words = set(_squeeze(distinct).split())
+    squeezed_words = frozenset(_squeeze(distinct).split())
     return squeezed.may_be_in(squeezed_words) and squeezed.in_reading(_squeeze(reading), squeezed_words)
 
 
@@ -420,12 +463,12 @@ def suggests_crisis(text: str) -> bool:
     if not isinstance(text, str) or not text.strip():
         return False
     seen: set[str] = set()
-    for reading, spelled_run in _readings(text):
+    for reading, words, spelled_run in _readings(text):
         if spelled_run:
-            if _run_together_pattern().search(reading):
+            if any(phrase in reading for phrase in _run_together()):
                 return True
         elif reading not in seen:  # (a reading equal to one searched already finds nothing new)
             seen.add(reading)
-            if _found(reading):
+            if _found(reading, words):
                 return True
     return False
