@@ -35,7 +35,23 @@ TEXTS = {  # the lead's finding (brief scr13), plus a crisis phrase at the very 
     '"😀x"': _mb("😀x"),
     '"a" * 10**6': "a" * MB,
     "ASCII, phrase at the end": _mb("I felt ok today and went for a walk. ")[: MB - 20] + " I want to die",
+    # built against the new screen: every spelling rewrite's words, and every word of the multi-word
+    # phrases (so each phrase passes the word-set check) with a word between them that no phrase has
+    "every rewrite's words": _mb(
+        "wanna gonna cannot can not do not i am my self harm xq pq q k x pa cortarme el pelo "
+    ),
 }
+
+
+def _phrase_words_apart() -> str:
+    from core import screening
+
+    phrases = screening.all_phrases()
+    words = sorted({w for p in phrases if " " in p for w in p.split(" ")} - set(phrases))
+    return _mb(" zz ".join(words) + " zz ")
+
+
+TEXTS["phrase words, never a phrase"] = _phrase_words_apart()
 
 
 def screens(which: str):
