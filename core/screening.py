@@ -14,7 +14,7 @@ import json
 import re
 import string
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -28,30 +28,40 @@ PHRASES_FILES = (PHRASES_FILE, CONTENT / "es" / "crisis_phrases.yaml")
 # Apostrophes join the word ("don't", "don’t", "don´t" -> "dont"); the acute accent "´" is what a
 # Spanish keyboard often types for one. Removed before accents are folded (NFKD makes "´" a space).
 _APOSTROPHES = re.compile("['`\u2018\u2019\u02bc\u00b4\uff07]")
-# Everyday contractions and spellings, so one phrase covers them ("do not" and "don't" alike).
+# Everyday contractions and spellings, so one phrase covers them ("do not" and "don't" alike): whole
+# words rewritten, in this order. (Before scr13 also "self\s+harm" -> "self harm": a reading already
+# has one space between words.)
 _EXPANSIONS = (
-    (r"\bwanna\b", "want to"),
-    (r"\bgonna\b", "going to"),
-    (r"\bcannot\b", "cant"),
-    (r"\bcan not\b", "cant"),
-    (r"\bdo not\b", "dont"),
-    (r"\bi am\b", "im"),
-    (r"\bmy self\b", "myself"),
-    (r"\bself\s+harm", "self harm"),
+    ("wanna", "want to"),
+    ("gonna", "going to"),
+    ("cannot", "cant"),
+    ("can not", "cant"),
+    ("do not", "dont"),
+    ("i am", "im"),
+    ("my self", "myself"),
     # Spanish texting: "q"/"k" for "que", "x" for "por", "xq"/"pq" for "porque", "pa" for "para"
     # ("no tengo x q vivir", "pa q vivir"); none is an English word a phrase uses.
-    (r"\b(?:xq|pq|porq)\b", "porque"),
-    (r"\b[qk]\b", "que"),
-    (r"\bx\b", "por"),
-    (r"\bpa\b", "para"),
-    # Spanish: "cortarme" (cut myself) is a crisis phrase, but cutting one's hair, nails or beard, or
-    # having the power cut off, is everyday speech ("voy a cortarme el pelo"); said that way it is
-    # rewritten so it does not match, while "quiero cortarme" still does.
-    (
-        r"\bcort(?:arme|andome) ((?:el|la|las|los) (?:pelo|cabello|fleco|flequillo|puntas|barba|bigote|unas|"
-        r"luz|agua|gas|telefono|internet|cable|servicio)\b)",
-        r"cortar \1",
-    ),
+    ("xq", "porque"),
+    ("pq", "porque"),
+    ("porq", "porque"),
+    ("q", "que"),
+    ("k", "que"),
+    ("x", "por"),
+    ("pa", "para"),
+)
+# Spanish: "cortarme" (cut myself) is a crisis phrase, but cutting one's hair, nails or beard, or
+# having the power cut off, is everyday speech ("voy a cortarme el pelo"); said that way it is
+# rewritten (after the ones above) so it does not match, while "quiero cortarme" still does.
+_HAIRCUT = re.compile(  # ("cortarme " -> "cortar " where these follow)
+    r"\bcort(?:arme|andome) (?=(?:el|la|las|los) (?:pelo|cabello|fleco|flequillo|puntas|barba|bigote|unas|"
+    r"luz|agua|gas|telefono|internet|cable|servicio)\b)"
+)
+_HAIRCUT_WORDS = frozenset(("cortarme", "cortandome"))
+# Each rewrite as its words, and as it stands in a reading with every word between two spaces of its
+# own (" i  am "), where str.replace finds whole words as the regex "\bi am\b" did.
+_REWRITES = tuple(
+    (frozenset(old.split(" ")), f" {old.replace(' ', '  ')} ", f" {new.replace(' ', '  ')} ")
+    for old, new in _EXPANSIONS
 )
 
 
@@ -144,11 +154,38 @@ def look_alikes() -> dict[int, str]:
     return table
 
 
+def _translated(text: str, table: dict[int, str], keys: frozenset[str]) -> str:
+    """`text.translate(table)` for a table of characters that are not ASCII, each read as an ASCII
+    letter, asking only about the characters the text has: usually none of the table's, or a few
+    (each replaced in turn), rarely many (translated)."""
+    if text.isascii():
+        return text
+    found = keys.intersection(text)
+    if len(found) > _FEW:
+        return text.translate(table)
+    for c in found:
+        text = text.replace(c, table[ord(c)])
+    return text
+
+
+_FEW = 8  # characters replaced one by one (each a pass over the text) rather than translated (one slower pass)
+
+
+@lru_cache(maxsize=1)
+def _look_alike_letters() -> frozenset[str]:
+    return frozenset(map(chr, look_alikes()))
+
+
+@lru_cache(maxsize=1)
+def _marked_latin_letters() -> frozenset[str]:
+    return frozenset(map(chr, marked_latin()))
+
+
 def _plain_letters(text: str) -> str:
     """The steps every reading shares: apostrophes out, compatibility forms made plain (fullwidth
     "ｋｉｌｌ", mathematical "𝐤𝐢𝐥𝐥", ligatures: NFKC), and look-alike letters of other alphabets read as
     the Latin letter they imitate."""
-    text = unicodedata.normalize("NFKC", _APOSTROPHES.sub("", text)).translate(look_alikes())
+    text = _translated(unicodedata.normalize("NFKC", _APOSTROPHES.sub("", text)), look_alikes(), _look_alike_letters())
     return _APOSTROPHES.sub("", text).replace(_SOFT_HYPHEN, "")  # (a fullwidth apostrophe is one after NFKC)
 
 
@@ -166,33 +203,83 @@ def normalise(text: str) -> str:
     return _expand(_folded(text))
 
 
+# What each ASCII byte is in a reading: a letter or digit stays, anything else separates words.
+_WORD_BYTES = bytes(c if chr(c) in string.ascii_lowercase + string.digits else 0x20 for c in range(256))
+
+
+def _words_of(text: str) -> str:
+    """`" ".join(re.sub(r"[^a-z0-9]+", " ", text).split())`, without a Python step per word: every
+    character that is not a-z or 0-9 (a non-ASCII one is "?" first) separates words."""
+    return b" ".join(text.encode("ascii", "replace").translate(_WORD_BYTES).split()).decode("ascii")
+
+
+def _marks_dropped(text: str) -> str:
+    """Combining marks dropped, asking Unicode's data once per distinct character of the text rather
+    than once per character. (Format characters, Unicode's "Cf", were made spaces here before: any
+    character that is not ASCII separates words in _words_of all the same.)"""
+    marks = [c for c in set(text) if unicodedata.combining(c)]
+    if len(marks) > _FEW:
+        return text.translate(dict.fromkeys(map(ord, marks)))
+    for c in marks:
+        text = text.replace(c, "")
+    return text
+
+
 def _folded(text: str) -> str:
     """normalise() before the everyday spellings are expanded (one space between words)."""
-    text = _ZERO_WIDTH.sub(" ", _plain_letters(text).translate(marked_latin()))
-    text = unicodedata.normalize("NFKD", text).lower()
-    text = "".join(" " if unicodedata.category(c) == "Cf" else c for c in text if not unicodedata.combining(c))
-    text = _APOSTROPHES.sub("", text)  # a fullwidth apostrophe is one only after NFKD
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+    return _folded_letters(_plain_letters(text))
+
+
+def _folded_letters(text: str) -> str:
+    """_folded() of a text _plain_letters() has made. Plain ASCII needs no folding: it is only lower-cased
+    and split into words (NFKD leaves it as it is, and it has no marks, format characters or
+    apostrophes left)."""
+    if text.isascii():
+        return _words_of(text.lower())
+    text = _ZERO_WIDTH.sub(" ", _translated(text, marked_latin(), _marked_latin_letters()))
+    text = _marks_dropped(unicodedata.normalize("NFKD", text).lower())
+    return _words_of(_APOSTROPHES.sub("", text))  # a fullwidth apostrophe is one only after NFKD
 
 
 def _expand(text: str) -> str:
-    for pattern, replacement in _EXPANSIONS:
-        text = re.sub(pattern, replacement, text)
-    return " ".join(text.split())
+    return _expanded(text, frozenset(text.split()))[0]
+
+
+def _expanded(text: str, words: frozenset[str]) -> tuple[str, frozenset[str]]:
+    """The reading with the everyday spellings expanded, and its set of words. `text` is words of
+    a-z and 0-9 separated by one space, `words` their set: a rewrite whose words are not all there
+    cannot match, and is not run. (The words are those before any rewrite: right because no rewrite
+    writes a word that another one reads, which tests/unit/test_screening_differential.py checks.)"""
+    todo = [(old, new) for needs, old, new in _REWRITES if needs <= words]
+    haircut = not _HAIRCUT_WORDS.isdisjoint(words)
+    if not todo and not haircut:
+        return text, words
+    if todo:
+        spaced = f" {text.replace(' ', '  ')} "
+        for old, new in todo:
+            spaced = spaced.replace(old, new)
+        text = " ".join(spaced.split())
+    if haircut:
+        text = " ".join(_HAIRCUT.sub("cortar ", text).split())
+    return text, frozenset(text.split())
 
 
 # Letters spelled out one by one ("k.i.l.l myself", "k i l l myself", "k-i-l-l"): three or more
 # one-letter words in a row are also read as the word they spell.
-_SPELLED = re.compile(r"\b[a-z](?: [a-z]\b){2,}")
+_SPELLED = re.compile(r"(\b[a-z](?: [a-z]\b){2,})")
 
 
 def _normalise_joined(text: str) -> str:
     """The screen's first normalisation, kept so nothing it caught is missed: every character that
     is not ASCII after folding accents is dropped, joining what was on either side of it (so a
     zero-width space inside one word, "su\u200bicide", keeps it whole here)."""
-    text = unicodedata.normalize("NFKD", _plain_letters(text)).encode("ascii", "ignore").decode().lower()
-    text = re.sub(r"['`]", "", text)
-    return _expand(re.sub(r"[^a-z0-9]+", " ", text))
+    return _expand(_joined_letters(_plain_letters(text)))
+
+
+def _joined_letters(text: str) -> str:
+    """_normalise_joined() of a text _plain_letters() has made, before the spellings are expanded."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return _words_of(text.replace("'", "").replace("`", ""))
 
 
 def load_phrases(path: Path | None = None) -> tuple[str, ...]:
@@ -224,9 +311,56 @@ def all_phrases() -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+class _Phrases:
+    """Phrases of whole words, found in a reading (words of a-z and 0-9 separated by one space) where
+    `re.search(r"\b(?:one|or another)\b", reading)` finds them, by words instead of characters: a
+    phrase can be there only if each of its words is in the reading's set of words (checked in C
+    for every phrase at once), and only then is the reading walked word by word."""
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        phrases = tuple(dict.fromkeys(phrases))
+        self.empty = "" in phrases  # (an empty phrase matches any reading with a word, as the regex did)
+        split = [p.split(" ") for p in phrases if p]
+        self.needs = tuple(frozenset(words) for words in split)
+        self.single = frozenset(words[0] for words in split if len(words) == 1)
+        self.tree: dict = {}  # word -> the words that may follow it; _END where a phrase ends
+        for words in split:
+            node = self.tree
+            for word in words:
+                node = node.setdefault(word, {})
+            node[_END] = True
+
+    def may_be_in(self, words: frozenset[str]) -> bool:
+        return (self.empty and bool(words)) or any(need <= words for need in self.needs)
+
+    def in_reading(self, reading: str, words: frozenset[str]) -> bool:
+        """True when a phrase is in the reading; `words` is the reading's set of words."""
+        if not self.may_be_in(words):
+            return False
+        if self.empty or not self.single.isdisjoint(words):
+            return True
+        seq = reading.split()
+        last = len(seq)
+        tree = self.tree
+        for at, word in enumerate(seq):
+            node = tree.get(word)
+            nxt = at + 1
+            while node is not None:
+                if _END in node:
+                    return True
+                if nxt == last:
+                    break
+                node = node.get(seq[nxt])
+                nxt += 1
+        return False
+
+
+_END = ""  # (no word of a reading is empty)
+
+
 @lru_cache(maxsize=1)
-def _pattern() -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(all_phrases(), key=len, reverse=True)) + r")\b")
+def _phrases() -> _Phrases:
+    return _Phrases(all_phrases())
 
 
 # A letter typed more than once ("moriiiir", "dieeee", "killll myselfff", "kiill") may be stretching a
@@ -241,76 +375,100 @@ def _squeeze(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _squeezed_pattern() -> re.Pattern:
-    phrases = dict.fromkeys(_squeeze(p) for p in load_phrases())
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
+def _squeezed_phrases() -> _Phrases:
+    return _Phrases(_squeeze(p) for p in load_phrases())
 
 
 @lru_cache(maxsize=1)
-def _run_together_pattern() -> re.Pattern:
+def _run_together() -> tuple[str, ...]:
     """The phrases with their spaces taken out ("killmyself"), for words spelled out letter by letter
-    with no word break either ("k.i.l.l.m.y.s.e.l.f")."""
-    phrases = dict.fromkeys(p.replace(" ", "") for p in load_phrases())
-    return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+    with no word break either ("k.i.l.l.m.y.s.e.l.f"): found anywhere in such a run of letters."""
+    return tuple(dict.fromkeys(p.replace(" ", "") for p in load_phrases()))
 
 
 @lru_cache(maxsize=1)
-def _hashtag_pattern() -> re.Pattern:
+def _hashtags() -> frozenset[str]:
     """A phrase of several words written as one ("#killmyself", "#selfharm", "wanttodie", or words
     joined by an invisible character inside and between them): the whole word is the phrase."""
-    phrases = dict.fromkeys(p.replace(" ", "") for p in load_phrases() if " " in p)
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
+    return frozenset(p.replace(" ", "") for p in load_phrases() if " " in p)
 
 
 # Digits and symbols written for letters inside a word ("k1ll mys3lf", "su1c1de", "$uicide", "k!ll"):
 # a text with one next to a letter is also read with them as letters ("1" once as "i", once as "l":
 # "k1ll", "ki11"). Digits that stand alone ("I took 2", "at 10") are left as they are.
-_LEET_NEXT_TO_LETTER = re.compile(r"(?<=[a-z])[0134579@$!]+|[0134579@$!]+(?=[a-z])")
+_LEET_NEXT_TO_LETTER = re.compile(r"((?<=[a-z])[0134579@$!]+|[0134579@$!]+(?=[a-z]))")
 _LEET_AS_I = str.maketrans("0134579@$!", "oieastgasi")
 _LEET_AS_L = str.maketrans("0134579@$!", "oleastgasi")
 
 
 def _leet_readings(text: str) -> Iterator[str]:
+    """The text with digits and symbols next to letters read as letters, once with "1" as "i" and
+    once as "l" (each before _folded()). The runs are translated all at once: split out, joined
+    with a NUL (not a digit or symbol read as a letter), translated and split again."""
     lowered = unicodedata.normalize("NFKC", text).lower()
-    if not _LEET_NEXT_TO_LETTER.search(lowered):
+    if not _LEET.search(lowered):  # (a quick look for any such character first)
         return
+    parts = _LEET_NEXT_TO_LETTER.split(lowered)
+    if len(parts) == 1:
+        return
+    runs = "\0".join(parts[1::2])
     for table in (_LEET_AS_I, _LEET_AS_L):
-
-        def as_letters(found: re.Match[str], table: dict[int, int] = table) -> str:
-            return found.group().translate(table)
-
-        yield _expand(_folded(_LEET_NEXT_TO_LETTER.sub(as_letters, lowered)))
+        parts[1::2] = runs.translate(table).split("\0")
+        yield "".join(parts)
 
 
-def _readings(text: str) -> Iterator[tuple[str, bool]]:
-    """The text as the screen reads it, then (each only if the ones before find nothing) as the joined
-    reading, with letters spelled out one by one read as the words they spell, and each such run of
-    letters alone (True: to be searched for phrases run together, "k.i.l.l.m.y.s.e.l.f")."""
-    folded = _folded(text)
-    plain = _expand(folded)
-    yield plain, False
-    joined = _normalise_joined(text)
-    if joined != plain:
-        yield joined, False
-    runs = [m.group().replace(" ", "") for m in _SPELLED.finditer(folded)]
-    if runs:
-        yield _expand(_SPELLED.sub(lambda m: m.group().replace(" ", ""), folded)), False
-        yield from ((run, True) for run in runs)
-    yield from ((reading, False) for reading in _leet_readings(text))
+_LEET = re.compile("[0134579@$!]")
+_ONE_LETTER_WORDS = frozenset(string.ascii_lowercase)
+
+
+def _readings(text: str) -> Iterator[tuple[str, frozenset[str] | None, bool]]:
+    """The text as the screen reads it, before the everyday spellings are expanded (with its set of
+    words where it was needed already), then (each only if the ones before find nothing) as the
+    joined reading, with letters spelled out one by one read as the words they spell, and every such
+    run of letters alone (True: one text of the runs, one a line, to be searched for phrases run
+    together, "k.i.l.l.m.y.s.e.l.f"); then the digits and symbols read as letters."""
+    letters = _plain_letters(text)
+    folded = _folded_letters(letters)
+    words = frozenset(folded.split())
+    yield folded, words, False
+    if not letters.isascii():  # (the joined reading of ASCII is the one above)
+        yield _joined_letters(letters), None, False
+    if not _ONE_LETTER_WORDS.isdisjoint(words):  # (no letters spelled out without a one-letter word)
+        parts = _SPELLED.split(folded)
+        if len(parts) > 1:
+            runs = "\n".join(parts[1::2]).replace(" ", "")
+            parts[1::2] = runs.split("\n")
+            yield "".join(parts), None, False
+            yield runs, None, True
+    yield from ((_folded(reading), None, False) for reading in _leet_readings(text))
+
+
+def _found(reading: str, words: frozenset[str] | None) -> bool:
+    """A phrase in one reading (before expansion; `words` its set of words, or None): as words, as
+    one word (a hashtag), or with its letters' runs squeezed."""
+    reading, words = _expanded(reading, frozenset(reading.split()) if words is None else words)
+    if _phrases().in_reading(reading, words) or not _hashtags().isdisjoint(words):
+        return True
+    # A doubled letter is inside a word: the distinct words say whether squeezing may find anything.
+    distinct = " ".join(words)
+    if not _STRETCHED.search(distinct):
+        return False
+    squeezed = _squeezed_phrases()
+    squeezed_words = frozenset(_squeeze(distinct).split())
+    return squeezed.may_be_in(squeezed_words) and squeezed.in_reading(_squeeze(reading), squeezed_words)
 
 
 def suggests_crisis(text: str) -> bool:
     """True when the text contains one of the crisis phrases (the one screening function)."""
     if not isinstance(text, str) or not text.strip():
         return False
-    for reading, spelled_run in _readings(text):
+    seen: set[str] = set()
+    for reading, words, spelled_run in _readings(text):
         if spelled_run:
-            if _run_together_pattern().search(reading):
+            if any(phrase in reading for phrase in _run_together()):
                 return True
-        elif (
-            _pattern().search(reading)
-            or _hashtag_pattern().search(reading)
-            or (_STRETCHED.search(reading) and _squeezed_pattern().search(_squeeze(reading)))
-        ):
-            return True
+        elif reading not in seen:  # (a reading equal to one searched already finds nothing new)
+            seen.add(reading)
+            if _found(reading, words):
+                return True
     return False

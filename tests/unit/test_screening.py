@@ -147,3 +147,25 @@ def test_a_search_opens_one_review_alert_a_day(session, demo):
     assert not alerts.screen_search(session, quinn, query="can't sleep", day=day)
     rows = session.exec(select(Alert).where(Alert.participant_id == quinn.id)).all()
     assert len(rows) == 1 and rows[0].severity == "review" and "die" not in rows[0].detail
+
+
+def test_a_note_fifty_times_too_long_is_screened_whole_before_it_is_refused(session, people):
+    """scr13: the note is screened before its length is checked (core/diary.py), all of it: crisis words
+    at the very end of a note fifty times the limit open the review alert, and the refusal names the
+    note and carries the routed risk, so the page keeps the note and shows the crisis lines."""
+    from core import clinical, diary
+    from core.alerts import IncompleteWithRisk
+
+    who = people.participant()
+    day, evening = date(2026, 11, 23), datetime(2026, 11, 24, 3, 30, tzinfo=UTC)
+    filler = "Long day at work, then group, then dinner with my sister. "
+    note = (filler * (50 * clinical.NOTE_MAX_CHARS // len(filler) + 1))[: 50 * clinical.NOTE_MAX_CHARS - 14]
+    note += "I want to die"
+    with pytest.raises(IncompleteWithRisk) as refused:
+        diary.save_card(
+            session, who, participant_id=who.id, day=day, now=evening, card=diary.CardInput(mood=4, note=note)
+        )
+    assert set(refused.value.fields) == {"note"}
+    assert refused.value.risk.reasons == [clinical.crisis_words_reason("diary note").text]
+    [row] = session.exec(select(Alert).where(Alert.participant_id == who.id)).all()
+    assert row.source_key == f"diary:{day}" and "die" not in row.detail
