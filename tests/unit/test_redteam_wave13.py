@@ -219,3 +219,65 @@ def test_a_process_killed_while_it_holds_the_writer_turn_lets_the_others_write(t
         assert [r[0] for r in conn.exec_driver_sql("SELECT who FROM t")] == ["after"]
     assert not engine.iop_writer.locked()
     engine.dispose()
+
+
+# --- 3. writes that do not begin with their verb ---------------------------------------------------
+
+
+def _due_message(session: Session) -> int:
+    from core.models import OutboxMessage, utcnow
+
+    message = OutboxMessage(
+        dedupe_key="wave13", kind="test", subject="s", body="b", due_at=utcnow() - timedelta(minutes=1)
+    )
+    session.add(message)
+    session.commit()
+    assert message.id is not None
+    return message.id
+
+
+def test_a_write_that_begins_with_a_cte_is_kept_by_the_reruns_commit(engine, session):
+    """An UPDATE whose rows a CTE chooses is sent as "WITH due AS (...) UPDATE ..." (notify.claim's
+    shape). Inside a rerun's unit of work, with nothing else to commit, it must still be committed at
+    the rerun's end, not rolled back as if the rerun had only read."""
+    from sqlalchemy import update
+
+    from core.models import OutboxMessage
+
+    table = OutboxMessage.__table__
+    message = _due_message(session)
+    due = select(OutboxMessage.id).where(OutboxMessage.status == "queued").cte("due")
+    with db.unit_of_work(engine) as work:
+        work.execute(update(table).where(table.c.id.in_(select(due.c.id))).values(status="claimed"))
+    session.expire_all()
+    assert session.get(OutboxMessage, message).status == "claimed"
+
+
+def test_the_notification_workers_claim_takes_the_sqlite_writer_turn(tmp_path, monkeypatch):
+    """The notification workers are processes on the same SQLite file as the app (README: writers queue
+    across processes). Their claim is one "WITH due AS (...) UPDATE ...": it must take the writers'
+    turn as every other write does, or it meets the other processes' writes in SQLite's own lock (a
+    poll, then "database is locked") instead of waiting its turn."""
+    from sqlmodel import SQLModel
+
+    from core import notify
+    from core.models import utcnow
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'outbox.db'}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as setup:
+        message = _due_message(setup)
+    turns: list[float] = []
+    take = engine.iop_writer_file.acquire
+
+    def counted(timeout: float) -> bool:
+        turns.append(timeout)
+        return take(timeout)
+
+    monkeypatch.setattr(engine.iop_writer_file, "acquire", counted)
+    with Session(engine) as worker:
+        claimed = notify.claim(worker, worker="w1", now=utcnow())
+    assert [c.id for c in claimed] == [message]
+    assert len(turns) == 1  # the claim's one write, in its turn
+    assert not engine.iop_writer.locked()
+    engine.dispose()
