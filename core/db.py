@@ -58,6 +58,19 @@ def make_engine(url: str) -> Engine:
         if not memory:
             _one_writer_at_a_time(engine)
 
+        @event.listens_for(engine, "before_cursor_execute")
+        def _begin_before_a_write(conn, cursor, statement, _parameters, context, _executemany) -> None:
+            # Python's sqlite3 opens the transaction itself only before a statement whose first word is
+            # INSERT, UPDATE, DELETE or REPLACE; a write that begins otherwise ("WITH due AS (...) UPDATE",
+            # notify.claim) would run outside it, committed at once, and stay when the rerun is undone.
+            if (
+                context is not None
+                and (context.isinsert or context.isupdate or context.isdelete)
+                and not _WRITE.match(statement)
+                and not conn.connection.dbapi_connection.in_transaction
+            ):
+                cursor.execute("BEGIN")
+
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # a DB-API connection
             cur = dbapi_conn.cursor()

@@ -281,3 +281,21 @@ def test_the_notification_workers_claim_takes_the_sqlite_writer_turn(tmp_path, m
     assert len(turns) == 1  # the claim's one write, in its turn
     assert not engine.iop_writer.locked()
     engine.dispose()
+
+
+def test_a_write_that_begins_with_a_cte_is_undone_with_the_failed_rerun(engine, session):
+    """The same shape of write in a rerun that then fails: undone with the rest of the rerun. (SQLite's
+    Python driver opens a transaction only before a statement whose first word is INSERT, UPDATE,
+    DELETE or REPLACE: a "WITH ... UPDATE" ran outside the transaction and stayed.)"""
+    from sqlalchemy import update
+
+    from core.models import OutboxMessage
+
+    table = OutboxMessage.__table__
+    message = _due_message(session)
+    due = select(OutboxMessage.id).where(OutboxMessage.status == "queued").cte("due")
+    with pytest.raises(RuntimeError), db.unit_of_work(engine) as work:
+        work.execute(update(table).where(table.c.id.in_(select(due.c.id))).values(status="claimed"))
+        raise RuntimeError("the page fails after the write")
+    session.expire_all()
+    assert session.get(OutboxMessage, message).status == "queued"
