@@ -58,6 +58,19 @@ def make_engine(url: str) -> Engine:
         if not memory:
             _one_writer_at_a_time(engine)
 
+        @event.listens_for(engine, "before_cursor_execute")
+        def _begin_before_a_write(conn, cursor, statement, _parameters, context, _executemany) -> None:
+            # Python's sqlite3 opens the transaction itself only before a statement whose first word is
+            # INSERT, UPDATE, DELETE or REPLACE; a write that begins otherwise ("WITH due AS (...) UPDATE",
+            # notify.claim) would run outside it, committed at once, and stay when the rerun is undone.
+            if (
+                context is not None
+                and (context.isinsert or context.isupdate or context.isdelete)
+                and not _WRITE.match(statement)
+                and not conn.connection.dbapi_connection.in_transaction
+            ):
+                cursor.execute("BEGIN")
+
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):  # a DB-API connection
             cur = dbapi_conn.cursor()
@@ -124,8 +137,8 @@ def _one_writer_at_a_time(engine: Engine) -> None:
     engine.iop_writer_file = between_processes  # type: ignore[attr-defined]  # (the tests look at it too)
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _wait_to_write(conn, _cursor, statement, *_args) -> None:
-        if not conn.info.get(_WRITER) and _WRITE.match(statement):
+    def _wait_to_write(conn, _cursor, statement, _parameters, context, _executemany) -> None:
+        if not conn.info.get(_WRITER) and _writes(statement, context):
             waited_from = time.monotonic()
             queued = writer.acquire(timeout=WRITER_WAIT_SECONDS)
             if queued:
@@ -261,6 +274,17 @@ def get_engine() -> Engine:
 # --- the unit of work ------------------------------------------------------------------------
 
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+def _writes(statement: str, context) -> bool:
+    """Whether a statement about to be sent writes: a compiled INSERT, UPDATE or DELETE whatever its
+    text begins with (notify.claim's UPDATE begins "WITH due AS (...)": by its first word it read as a
+    read, took no SQLite writer turn and, in a rerun with nothing else to commit, was rolled back at
+    the rerun's end on PostgreSQL), or a textual statement that begins with one of those verbs."""
+    compiled_write = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    return bool(compiled_write or _WRITE.match(statement))
+
+
 _UNIT = "iop_unit"  # session.info key: this session is a rerun's unit of work
 _unit: ContextVar[Session | None] = ContextVar("iop_unit_of_work", default=None)
 
@@ -444,8 +468,8 @@ _WROTE = "iop_wrote"
 
 
 @event.listens_for(Engine, "before_cursor_execute")
-def _note_writes(conn, _cursor, statement, *_args) -> None:
-    if _WRITE.match(statement):
+def _note_writes(conn, _cursor, statement, _parameters, context, _executemany) -> None:
+    if _writes(statement, context):
         conn.info[_WROTE] = True
 
 
