@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import CursorResult, Result, and_, event, insert, literal_column, text, union_all
+from sqlalchemy import CursorResult, Result, and_, event, insert, literal_column, union_all
 from sqlalchemy import select as core_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -356,10 +356,13 @@ def _audit_rows_as_arrays():
     columns = [c for c in AuditEvent.metadata.tables["audit_event"].columns if not c.primary_key]
     dialect = postgresql.dialect()
     # (VARCHAR without its length: an explicit cast to VARCHAR(16) would cut a longer text short, where
-    # the INSERT itself refuses it)
-    arrays = ", ".join(f"CAST(:{c.name} AS {c.type.compile(dialect=dialect).split('(')[0]}[])" for c in columns)
+    # the INSERT itself refuses it.) The arrays go in psycopg's binary format (`%(name)b`, so the text is
+    # given to the driver as it is, not through SQLAlchemy's `text()`): as text, psycopg quoted every
+    # element of every array with a regular expression and wrote each timestamp out, ~1 ms of a rerun
+    # for a caseload of 240 (in binary: a fifth of it); the server reads binary arrays as they come.
+    arrays = ", ".join(f"CAST(%({c.name})b AS {c.type.compile(dialect=dialect).split('(')[0]}[])" for c in columns)
     names = [c.name for c in columns]
-    return text(f"INSERT INTO audit_event ({', '.join(names)}) SELECT * FROM unnest({arrays})"), names
+    return f"INSERT INTO audit_event ({', '.join(names)}) SELECT * FROM unnest({arrays})", names
 
 
 def _write_audit(session: OrmSession, unit: UnitOfWork) -> None:
@@ -376,7 +379,7 @@ def _write_audit(session: OrmSession, unit: UnitOfWork) -> None:
             # pipeline (three waits); as one INSERT of many VALUES, a text of every row's placeholders
             # that the driver parsed again on every rerun.
             statement, columns = _audit_rows_as_arrays()
-            session.execute(statement, {c: [row[c] for row in rows] for c in columns})
+            session.connection().exec_driver_sql(statement, {c: [row[c] for row in rows] for c in columns})
         else:  # (SQLite runs in this process: an executemany is one call into it)
             session.execute(insert(AuditEvent.metadata.tables["audit_event"]), rows)  # one statement
 
