@@ -28,7 +28,9 @@ if not rows:
     st.info("No participants are assigned to you yet. The program admin assigns caseloads.")
     st.stop()
 
-needing = [r for r in rows if r.needs(today)]
+# What each person needs, worked out once a rerun (the count, the filter and the cards all ask).
+need = {r.participant_id: r.needs(today) for r in rows}
+needing = [r for r in rows if need[r.participant_id]]
 alerting = sum(1 for r in rows if r.open_alerts)
 st.caption(
     f"{len(rows)} participants assigned to you · {len(needing)} "
@@ -42,7 +44,8 @@ if alerting:
 with st.container(horizontal=True, vertical_alignment="bottom"):  # (st.columns: three blocks for two widgets)
     search = st.text_input("Find a participant", placeholder="Name", width=360)
     only_needing = st.toggle("Needs attention only")
-shown = [r for r in rows if search.strip().lower() in r.name.lower() and (r.needs(today) or not only_needing)]
+wanted = search.strip().lower()
+shown = [r for r in rows if (need[r.participant_id] or not only_needing) and wanted in r.name.lower()]
 PAGE = 30  # a long caseload opens with its first 30, needs first; the rest one tap away
 # Every person's link opens Review. Given the script's path, st.page_link resolves it against the
 # working directory on every call (a getcwd and a realpath per person); given the router's own page
@@ -84,7 +87,7 @@ def row_card(r: Row) -> None:
     draws its border and lets it wrap), their name, then what is needed in colour and words, then
     the numbers. It was a bordered container holding the link and a caption: three elements a
     person, each one the server builds and sends on every rerun."""
-    needs = r.needs(today)
+    needs = need[r.participant_id]
     colour = "red" if r.urgent_alerts else "orange"
     st.page_link(
         REVIEW,
