@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, cast, null, or_, union_all
+from sqlalchemy import Date, Integer, String, bindparam, cast, null, or_, union_all
 from sqlmodel import Session, col, select
 
 from core import clinical, i18n
@@ -152,16 +152,22 @@ def read_schedule(session: Session, participant_id: int) -> tuple[list[Any], lis
     here and in core.screeners, after theirs): every check-up of the participant, the three columns
     the schedule needs (Today runs this on every rerun, and a row's answers and timestamps cost more
     to load than the schedule does to work out), and the open requests as (id, kind), oldest first."""
-    taken = select(
-        col(Checkup.kind), col(Checkup.slot_key), col(Checkup.day), cast(null(), Integer).label("request_id")
-    ).where(Checkup.participant_id == participant_id)
-    asked = select(col(CheckupRequest.kind), cast(null(), String), cast(null(), Date), col(CheckupRequest.id)).where(
-        CheckupRequest.participant_id == participant_id, col(CheckupRequest.fulfilled_by_id).is_(None)
-    )
-    rows = session.execute(union_all(taken, asked)).all()
+    rows = session.execute(_schedule_statement(), {"participant_id": participant_id}).all()
     return [r for r in rows if r.request_id is None], sorted(
         (r.request_id, r.kind) for r in rows if r.request_id is not None
     )
+
+
+@lru_cache(maxsize=1)
+def _schedule_statement() -> Any:
+    """`read_schedule`'s statement, built once (the participant is its parameter)."""
+    taken = select(
+        col(Checkup.kind), col(Checkup.slot_key), col(Checkup.day), cast(null(), Integer).label("request_id")
+    ).where(Checkup.participant_id == bindparam("participant_id"))
+    asked = select(col(CheckupRequest.kind), cast(null(), String), cast(null(), Date), col(CheckupRequest.id)).where(
+        CheckupRequest.participant_id == bindparam("participant_id"), col(CheckupRequest.fulfilled_by_id).is_(None)
+    )
+    return union_all(taken, asked)
 
 
 def statuses_from(
