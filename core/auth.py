@@ -28,7 +28,7 @@ from typing import TypeGuard
 
 import bcrypt
 import jwt
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
 from core import codes, throttle
@@ -127,7 +127,13 @@ def find_user(session: Session, username: str) -> AppUser | None:
     name = normalize_username(username)
     if not name or len(name) > USERNAME_MAX or not name.isprintable():
         return None
-    return session.execute(select(AppUser).where(col(AppUser.username) == name)).scalars().first()
+    return session.execute(_user_by_name(), {"username": name}).scalars().first()
+
+
+@lru_cache(maxsize=1)
+def _user_by_name():
+    """`find_user`'s statement, built once (every login reads it): the name is its parameter."""
+    return select(AppUser).where(col(AppUser.username) == bindparam("username"))
 
 
 def may_log_in(user: AppUser | None, *, demo_mode: bool) -> TypeGuard[AppUser]:
@@ -391,15 +397,16 @@ def issue_login_handoff(session: Session, user: AppUser, *, now: datetime | None
 def handoff_pending(session: Session, code: str, *, now: datetime | None = None) -> bool:
     """Whether the browser has yet to exchange this hand-off code for its cookie."""
     now = now or utcnow()
-    return (
-        session.execute(
-            select(col(OneTimeCode.id)).where(
-                col(OneTimeCode.code_hash) == _code_hash("login", code),
-                col(OneTimeCode.used_at).is_(None),
-                col(OneTimeCode.expires_at) > now,
-            )
-        ).first()
-        is not None
+    return session.execute(_pending_code(), {"code_hash": _code_hash("login", code), "now": now}).first() is not None
+
+
+@lru_cache(maxsize=1)
+def _pending_code():
+    """`handoff_pending`'s statement, built once (a login's next run reads it): its values are parameters."""
+    return select(col(OneTimeCode.id)).where(
+        col(OneTimeCode.code_hash) == bindparam("code_hash"),
+        col(OneTimeCode.used_at).is_(None),
+        col(OneTimeCode.expires_at) > bindparam("now"),
     )
 
 

@@ -185,10 +185,15 @@ def clear(session: Session, key: str, *, client: str | None = None) -> int:
 
     Does not commit: it belongs to the caller's unit of work. Returns how many rows went.
     """
-    query = delete(Throttle).where(col(Throttle.key) == _stored(key, KEY_MAX))
-    if client is not None:
-        query = query.where(col(Throttle.client) == _stored(client, CLIENT_MAX))
-    return rows_changed(session.execute(query)) or 0
+    values = {"key": _stored(key, KEY_MAX), "client": _stored(client, CLIENT_MAX) if client is not None else None}
+    return rows_changed(session.execute(_clear_statement(client is not None), values)) or 0
+
+
+@lru_cache(maxsize=2)
+def _clear_statement(one_client: bool):
+    """`clear`'s DELETE, built once (every login that works sends it): key and client are its parameters."""
+    query = delete(Throttle).where(col(Throttle.key) == bindparam("key"))
+    return query.where(col(Throttle.client) == bindparam("client")) if one_client else query
 
 
 def blocked_keys(session: Session, keys: list[str], now: datetime | None = None) -> set[str]:
