@@ -13,7 +13,7 @@ import streamlit as st
 from core import db
 from core.config import ConfigError, settings
 from core.skills import CatalogueError
-from ui import auth, collector, crisis, feed_routes, i18n, layout, nav, run_order, session_routes
+from ui import auth, collector, crisis, feed_routes, i18n, layout, nav, run_order, session_routes, theme_once
 from ui.i18n import _
 
 log = logging.getLogger("iop")
@@ -91,4 +91,5 @@ if __name__ == "__main__":  # Streamlit runs this file as __main__ for each sess
 else:  # `streamlit run app.py` imports it to serve `app`
     run_order.install()  # every tap's run reaches the browser (ui/run_order.py)
     collector.tune()  # fewer, cheaper garbage collections in every rerun (ui/collector.py)
+    theme_once.install()  # the theme of the message that starts every run, worked out once (ui/theme_once.py)
     app = st.App(os.path.abspath(__file__), routes=session_routes.ROUTES + feed_routes.ROUTES)  # + the calendar feed

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated
 
-from sqlalchemy import case, func
+from sqlalchemy import bindparam, case, func
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs, notify
@@ -121,6 +122,17 @@ def route(
     raise RuntimeError(f"alert for {source_key} kept colliding with concurrent saves")
 
 
+@lru_cache(maxsize=1)
+def _alerts_of_source():
+    """`_route_once`'s read of a source's alerts, newest first, built once (every save of a card reads it;
+    the participant and the source are its parameters)."""
+    return (
+        select(Alert)
+        .where(Alert.participant_id == bindparam("participant_id"), Alert.source_key == bindparam("source_key"))
+        .order_by(col(Alert.seq).desc())
+    )
+
+
 def _route_once(
     session: Session,
     actor: Actor | None,
@@ -131,11 +143,7 @@ def _route_once(
     latest: str,
     now: datetime,
 ) -> RiskOutcome | None:
-    rows = session.exec(
-        select(Alert)
-        .where(Alert.participant_id == participant_id, Alert.source_key == source_key)
-        .order_by(col(Alert.seq).desc())
-    ).all()
+    rows = session.exec(_alerts_of_source(), params={"participant_id": participant_id, "source_key": source_key}).all()
     open_rows = [a for a in rows if a.resolved_at is None]
     if latest:
         for alert in open_rows:  # an open alert always shows the current answers

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +28,7 @@ from typing import TypeGuard
 
 import bcrypt
 import jwt
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
 from core import codes, throttle
@@ -126,7 +127,13 @@ def find_user(session: Session, username: str) -> AppUser | None:
     name = normalize_username(username)
     if not name or len(name) > USERNAME_MAX or not name.isprintable():
         return None
-    return session.execute(select(AppUser).where(col(AppUser.username) == name)).scalars().first()
+    return session.execute(_user_by_name(), {"username": name}).scalars().first()
+
+
+@lru_cache(maxsize=1)
+def _user_by_name():
+    """`find_user`'s statement, built once (every login reads it): the name is its parameter."""
+    return select(AppUser).where(col(AppUser.username) == bindparam("username"))
 
 
 def may_log_in(user: AppUser | None, *, demo_mode: bool) -> TypeGuard[AppUser]:
@@ -230,7 +237,8 @@ def log_in(
         session.rollback()
         return LoginResult(message=wrong_password_message(attempt))
     throttle.clear(session, login_key(name), client=client)
-    throttle.prune(session, before=now - LOGIN_WINDOW - LOGIN_MAX_PAUSE)
+    if _prune_due(session, "throttle", now):
+        throttle.prune(session, before=now - LOGIN_WINDOW - LOGIN_MAX_PAUSE)
     user.last_login_at = now
     session.add(user)
     session.commit()
@@ -342,7 +350,27 @@ def _use_code(session: Session, purpose: str, code: str, *, user_id: int | None,
 
 
 def _prune_codes(session: Session, now: datetime) -> None:
-    session.execute(delete(OneTimeCode).where(col(OneTimeCode.expires_at) < now - timedelta(days=7)))
+    if _prune_due(session, "codes", now):
+        session.execute(delete(OneTimeCode).where(col(OneTimeCode.expires_at) < now - timedelta(days=7)))
+
+
+# Housekeeping: the throttle's rows of long-quiet windows (which `throttle.hit` would start afresh anyway)
+# and codes expired a week ago (which nothing accepts) are deleted by a login or a code issued, at most once
+# every PRUNE_EVERY per process and database. Done on every login, it was two DELETEs in each (two of a
+# login's statements that fifty people logging in at once each paid); what they delete is only dead weight.
+PRUNE_EVERY = timedelta(minutes=10)
+_pruned_at: dict[tuple[str, str], datetime] = {}  # (database, what) -> when this process last pruned it
+_pruning = threading.Lock()
+
+
+def _prune_due(session: Session, what: str, now: datetime) -> bool:
+    key = (str(session.get_bind().engine.url), what)
+    with _pruning:
+        last = _pruned_at.get(key)
+        if last is not None and last <= now < last + PRUNE_EVERY:
+            return False
+        _pruned_at[key] = now
+        return True
 
 
 def issue_login_handoff(session: Session, user: AppUser, *, now: datetime | None = None) -> str | None:
@@ -369,15 +397,16 @@ def issue_login_handoff(session: Session, user: AppUser, *, now: datetime | None
 def handoff_pending(session: Session, code: str, *, now: datetime | None = None) -> bool:
     """Whether the browser has yet to exchange this hand-off code for its cookie."""
     now = now or utcnow()
-    return (
-        session.execute(
-            select(col(OneTimeCode.id)).where(
-                col(OneTimeCode.code_hash) == _code_hash("login", code),
-                col(OneTimeCode.used_at).is_(None),
-                col(OneTimeCode.expires_at) > now,
-            )
-        ).first()
-        is not None
+    return session.execute(_pending_code(), {"code_hash": _code_hash("login", code), "now": now}).first() is not None
+
+
+@lru_cache(maxsize=1)
+def _pending_code():
+    """`handoff_pending`'s statement, built once (a login's next run reads it): its values are parameters."""
+    return select(col(OneTimeCode.id)).where(
+        col(OneTimeCode.code_hash) == bindparam("code_hash"),
+        col(OneTimeCode.used_at).is_(None),
+        col(OneTimeCode.expires_at) > bindparam("now"),
     )
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import Date, Integer, String, bindparam, cast, null, or_, union_all
 from sqlmodel import Session, col, select
 
 from core import clinical, i18n
@@ -122,9 +122,9 @@ class Status:
         return self.due_slot is not None
 
 
-def _status(kind: str, regular: list[Any], open_request: CheckupRequest | None, today: date, interval: int) -> Status:
+def _status(kind: str, regular: list[Any], open_request: int | None, today: date, interval: int) -> Status:
     if open_request is not None:
-        return Status(kind, f"extra-{open_request.id}", today, False, None, open_request.id)
+        return Status(kind, f"extra-{open_request}", today, False, None, open_request)
     if not regular:
         return Status(kind, INTAKE_SLOT, today, False, None)
     intake_day = min(c.day for c in regular)
@@ -140,30 +140,46 @@ def _status(kind: str, regular: list[Any], open_request: CheckupRequest | None, 
 
 
 def statuses(session: Session, actor: Actor, participant_id: int, today: date | None = None) -> list[Status]:
-    """What is due now for each of the program's questionnaires; two queries."""
+    """What is due now for each of the program's questionnaires; one query."""
     authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
     program = program_for(session, participant_id)
     today = today or user_today(session, participant_id)
-    interval = program.checkup_interval_days if program else clinical.CHECKUP_INTERVAL_DAYS
-    # The three columns the schedule needs, not whole rows: Today runs this on every rerun, and a
-    # row's answers and timestamps cost more to load than the schedule does to work out.
-    rows: list[Any] = list(
-        session.exec(
-            select(col(Checkup.kind), col(Checkup.slot_key), col(Checkup.day)).where(
-                Checkup.participant_id == participant_id
-            )
-        ).all()
+    return statuses_from(program, *read_schedule(session, participant_id), today)
+
+
+def read_schedule(session: Session, participant_id: int) -> tuple[list[Any], list[tuple[int, str]]]:
+    """What the schedules are worked out from, in one statement (no access check: for the callers
+    here and in core.screeners, after theirs): every check-up of the participant, the three columns
+    the schedule needs (Today runs this on every rerun, and a row's answers and timestamps cost more
+    to load than the schedule does to work out), and the open requests as (id, kind), oldest first."""
+    rows = session.execute(_schedule_statement(), {"participant_id": participant_id}).all()
+    return [r for r in rows if r.request_id is None], sorted(
+        (r.request_id, r.kind) for r in rows if r.request_id is not None
     )
-    requests = session.exec(
-        select(CheckupRequest)
-        .where(CheckupRequest.participant_id == participant_id, col(CheckupRequest.fulfilled_by_id).is_(None))
-        .order_by(col(CheckupRequest.id))
-    ).all()
+
+
+@lru_cache(maxsize=1)
+def _schedule_statement() -> Any:
+    """`read_schedule`'s statement, built once (the participant is its parameter)."""
+    taken = select(
+        col(Checkup.kind), col(Checkup.slot_key), col(Checkup.day), cast(null(), Integer).label("request_id")
+    ).where(Checkup.participant_id == bindparam("participant_id"))
+    asked = select(col(CheckupRequest.kind), cast(null(), String), cast(null(), Date), col(CheckupRequest.id)).where(
+        CheckupRequest.participant_id == bindparam("participant_id"), col(CheckupRequest.fulfilled_by_id).is_(None)
+    )
+    return union_all(taken, asked)
+
+
+def statuses_from(
+    program: Program | ProgramSettings | None, rows: list[Any], requests: list[tuple[int, str]], today: date
+) -> list[Status]:
+    """Each of the program's questionnaires' status, from `read_schedule`'s rows and requests."""
+    interval = program.checkup_interval_days if program else clinical.CHECKUP_INTERVAL_DAYS
     return [
         _status(
             kind,
             [r for r in rows if r.kind == kind and r.slot_key.startswith("p")],
-            next((q for q in requests if q.kind == kind), None),
+            next((request_id for request_id, k in requests if k == kind), None),
             today,
             interval,
         )

@@ -25,7 +25,7 @@ from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.db import insert_statement, rerun_memo
 from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_, _
-from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, id_of, utcnow
+from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, id_of, table_of, utcnow
 from core.program import ProgramSettings, program_settings, user_today
 from core.skills import skills_by_id
 
@@ -192,20 +192,35 @@ _TARGET_COLUMNS = (
 def targets_for(session: Session, program_id: int | None, *, include_retired: bool = False) -> list[Target]:
     # The columns a Target is made of, as plain rows (no ORM objects to build and track: read on every
     # page run of Today and in every save).
-    query = (
-        sql_select(*_TARGET_COLUMNS)
-        .where(col(DiaryTarget.program_id) == program_id)
-        .order_by(col(DiaryTarget.position), col(DiaryTarget.id))
-    )
-    if not include_retired:
-        query = query.where(col(DiaryTarget.active).is_(True))
     # Once per rerun (the program's configuration, not participant data): a save reads them to check
     # the card, after the page read them to draw it.
     return list(
         rerun_memo(
-            session, ("targets", program_id, include_retired), lambda: [_target(t) for t in session.execute(query)]
+            session,
+            ("targets", program_id, include_retired),
+            lambda: [
+                _target(t)
+                for t in session.execute(
+                    _targets_statement(include_retired, program_id is None), {"program_id": program_id}
+                )
+            ],
         )
     )
+
+
+@lru_cache(maxsize=4)
+def _targets_statement(include_retired: bool, no_program: bool):
+    """`targets_for`'s statement, built once (the program is its parameter; no program, IS NULL)."""
+    query = (
+        sql_select(*_TARGET_COLUMNS)
+        .where(
+            col(DiaryTarget.program_id).is_(None)
+            if no_program
+            else col(DiaryTarget.program_id) == bindparam("program_id")
+        )
+        .order_by(col(DiaryTarget.position), col(DiaryTarget.id))
+    )
+    return query if include_retired else query.where(col(DiaryTarget.active).is_(True))
 
 
 def risk_targets(targets: list[Target]) -> dict[str, tuple[str, clinical.TargetRule]]:
@@ -467,7 +482,7 @@ def _card_statements(insert):
     dialect's INSERT with ON CONFLICT; every save sends the same statements with its
     own values: building a statement's values and its ON CONFLICT clause anew was a good part of a
     save's CPU). The card's INSERT takes the card's values as parameters; its UPDATE `new_<column>`
-    and the card's participant and day; the urges' upsert gets its rows with `.values()`."""
+    and the card's participant and day; the urges' upsert its rows as one executemany's parameters."""
     made_new = (
         insert(DiaryCard)
         .on_conflict_do_nothing(index_elements=["participant_id", "day"])
@@ -604,14 +619,16 @@ def save_card(
     card_id, late = made
     by_key = {t.key: t for t in targets}
     urges = {key: (urge, bool(acted)) for key, (urge, acted) in card.urges.items()}
-    if urges:  # every urge in one statement (an upsert: a double tap saves once)
-        session.execute(
-            urge_rows.values(
-                [
-                    {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": acted}
-                    for key, (urge, acted) in urges.items()
-                ]
-            )
+    if urges:  # every urge in one call (an upsert: a double tap saves once)
+        # The upsert's one compiled statement given every row (the driver's executemany: one call, and on
+        # PostgreSQL one round trip). A multi-row VALUES was compiled afresh for every save (SQLAlchemy keeps
+        # no compiled statement for one): 0.47 -> 0.17 ms of CPU a save on PostgreSQL, 0.31 -> 0.03 on SQLite.
+        connection.execute(
+            urge_rows,
+            [
+                {"card_id": card_id, "target_id": by_key[key].id, "urge": urge, "acted": acted}
+                for key, (urge, acted) in urges.items()
+            ],
         )
     recovery.save_details(
         session,
@@ -664,26 +681,18 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
     therapist ever hold it (family access is never granted to DIARY).
     """
     authorize(session, actor, participant_id, Category.DIARY, Action.READ, ref=f"{start}..{end}")
-    cards = session.exec(
-        select(DiaryCard)
-        .where(DiaryCard.participant_id == participant_id, DiaryCard.day >= start, DiaryCard.day <= end)
-        .order_by(col(DiaryCard.day))
-    ).all()
-    urges: dict[int, dict[str, tuple[int | None, bool]]] = {id_of(c): {} for c in cards}
+    read_cards, read_urges = _reading_statements()
+    cards = session.execute(read_cards, {"participant_id": participant_id, "start": start, "end": end}).all()
+    urges: dict[int, dict[str, tuple[int | None, bool]]] = {c.id: {} for c in cards}
     if cards:
-        rows = session.exec(
-            select(DiaryUrge.card_id, DiaryTarget.key, DiaryUrge.urge, DiaryUrge.acted)
-            .join(DiaryTarget, col(DiaryTarget.id) == DiaryUrge.target_id)
-            .where(col(DiaryUrge.card_id).in_(list(urges)))
-        )
-        for card_id, key, urge, acted in rows:
+        for card_id, key, urge, acted in session.execute(read_urges, {"card_ids": list(urges)}):
             urges[card_id][key] = (urge, acted)
     return [
         CardView(
             day=c.day,
             mood=c.mood,
             emotions={k: getattr(c, k) for k in clinical.EMOTIONS},
-            urges=urges[id_of(c)],
+            urges=urges[c.id],
             craving=c.craving,
             skills=list(c.skills or []),
             sleep_hours=c.sleep_hours,
@@ -695,6 +704,29 @@ def cards_between(session: Session, actor: Actor, participant_id: int, start: da
         )
         for c in cards
     ]
+
+
+@lru_cache(maxsize=1)
+def _reading_statements():
+    """`cards_between`'s two statements, built once with their values as parameters, read as plain rows
+    (a card as an ORM object cost Today's every run more to load than to read)."""
+    card, urge, target = table_of(DiaryCard).c, table_of(DiaryUrge).c, table_of(DiaryTarget).c
+    columns = ("id", "day", "mood", *clinical.EMOTIONS, "craving", "skills", "sleep_hours", "medication", "note")
+    read_cards = (
+        sql_select(*(card[name] for name in (*columns, "late", "updated_at", "language")))
+        .where(
+            card.participant_id == bindparam("participant_id"),
+            card.day >= bindparam("start"),
+            card.day <= bindparam("end"),
+        )
+        .order_by(card.day)
+    )
+    read_urges = (
+        sql_select(urge.card_id, target.key, urge.urge, urge.acted)
+        .select_from(table_of(DiaryUrge).join(table_of(DiaryTarget), target.id == urge.target_id))
+        .where(urge.card_id.in_(bindparam("card_ids", expanding=True)))
+    )
+    return read_cards, read_urges
 
 
 def card_for_day(session: Session, actor: Actor, participant_id: int, day: date) -> CardView | None:
@@ -722,12 +754,19 @@ def recent_days_with_cards(
         session, actor, participant_id, Category.DIARY, Action.READ, ref=f"{today - timedelta(days=days - 1)}..{today}"
     )
     return set(
-        session.exec(
-            select(col(DiaryCard.day)).where(
-                DiaryCard.participant_id == participant_id, DiaryCard.day > today - timedelta(days=days)
-            )
+        session.execute(
+            _recent_days_statement(), {"participant_id": participant_id, "after": today - timedelta(days=days)}
         )
+        .scalars()
+        .all()
     )
+
+
+@lru_cache(maxsize=1)
+def _recent_days_statement():
+    """`recent_days_with_cards`' statement, built once (every save reads it, for the streak)."""
+    card = table_of(DiaryCard).c
+    return sql_select(card.day).where(card.participant_id == bindparam("participant_id"), card.day > bindparam("after"))
 
 
 CSV_EMOTIONS = list(clinical.EMOTIONS)

@@ -19,8 +19,10 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Annotated
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -357,13 +359,21 @@ def board(session: Session, actor: Actor, participant_id: int, today: date | Non
     authorize(session, actor, participant_id, Category.GOALS, Action.READ)
     authorize(session, actor, participant_id, Category.GOAL_RATINGS, Action.READ)
     today = today or user_today(session, participant_id)  # (after the gate: it reads their time zone)
-    rows = session.exec(
+    rows = session.exec(_board_statement(), params={"participant_id": participant_id}).all()
+    return board_from(rows, today)
+
+
+@lru_cache(maxsize=1)
+def _board_statement():
+    """`board`'s statement, built once (Today reads it on every run): the participant is its parameter."""
+    return (
         select(TreatmentGoal, col(GoalRating.week_start), col(GoalRating.rating))
         .join(GoalRating, col(GoalRating.goal_id) == col(TreatmentGoal.id), isouter=True)
-        .where(col(TreatmentGoal.participant_id) == participant_id, col(TreatmentGoal.retired_at).is_(None))
+        .where(
+            col(TreatmentGoal.participant_id) == bindparam("participant_id"), col(TreatmentGoal.retired_at).is_(None)
+        )
         .order_by(col(TreatmentGoal.position), col(TreatmentGoal.id), col(GoalRating.week_start))
-    ).all()
-    return board_from(rows, today)
+    )
 
 
 def board_from(rows, today: date) -> Board:

@@ -550,7 +550,7 @@ def checkup_schedule(session: Session, people: list[tuple[int, int | None, date]
             _status(
                 kind,
                 [c for c in taken[pid] if c.kind == kind and c.slot_key.startswith("p")],
-                next((q for q in requests[pid] if q.kind == kind), None),
+                next((q.id for q in requests[pid] if q.kind == kind), None),
                 today,
                 interval,
             )

@@ -13,9 +13,10 @@ import io
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from functools import lru_cache
+from typing import Annotated, Any
 
-from sqlalchemy import case, delete, func, null
+from sqlalchemy import bindparam, case, delete, func, null
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -637,13 +638,10 @@ def _as_day(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)  # (SQLite's min() of a day: text)
 
 
-def homework_for(
-    session: Session, actor: Actor, participant_id: int, *, include_done: bool = True
-) -> list[HomeworkView]:
-    """Current homework, to-do first (soonest due first), then done (newest first). One query: each
-    homework's first day of doing it since it was assigned (its practice entries and, for the thought
-    record, the thought records too) is a correlated subquery on the homework's own row."""
-    authorize(session, actor, participant_id, Category.HOMEWORK, Action.READ)
+@lru_cache(maxsize=1)
+def _homework_statement() -> Any:
+    """`homework_for`'s one statement, built once (the participant is its parameter): Today reads it on every
+    run, and building its two correlated subqueries afresh cost more than running them."""
     practised = (
         sql_select(func.min(col(PracticeEntry.day)))
         .where(
@@ -661,7 +659,7 @@ def homework_for(
         )
         .scalar_subquery()
     )
-    rows = session.execute(
+    return (
         sql_select(
             col(Homework.id),
             col(Homework.skill_id),
@@ -673,8 +671,18 @@ def homework_for(
             case((col(Homework.skill_id) == "thought_record", recorded), else_=null()).label("recorded"),
         )
         .join(AppUser, col(AppUser.id) == col(Homework.assigned_by_id))
-        .where(col(Homework.participant_id) == participant_id, col(Homework.removed_at).is_(None))
-    ).all()
+        .where(col(Homework.participant_id) == bindparam("participant_id"), col(Homework.removed_at).is_(None))
+    )
+
+
+def homework_for(
+    session: Session, actor: Actor, participant_id: int, *, include_done: bool = True
+) -> list[HomeworkView]:
+    """Current homework, to-do first (soonest due first), then done (newest first). One query: each
+    homework's first day of doing it since it was assigned (its practice entries and, for the thought
+    record, the thought records too) is a correlated subquery on the homework's own row."""
+    authorize(session, actor, participant_id, Category.HOMEWORK, Action.READ)
+    rows = session.execute(_homework_statement(), {"participant_id": participant_id}).all()
     names = skills_by_id()
     views = []
     for homework_id, skill_id, by, assigned_on, due_on, note, *firsts in rows:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Annotated
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs
@@ -478,28 +480,50 @@ class ParticipantOverview:
     first_day: date | None = None  # the first day they can have a card: their start, else the day the account began
 
 
+@lru_cache(maxsize=1)
+def _overview_statement():
+    """`participant_overview`'s one statement, built once: the columns it uses, read as a plain row (the
+    account and program as ORM objects cost Today's run more to load than the statement costs to run)."""
+    user, program = table_of(AppUser), table_of(Program)
+    therapist = user.alias("therapist")
+    assignment = table_of(CaseloadAssignment)
+    return (
+        select(
+            user.c.name,
+            user.c.created_at,
+            user.c.timezone,
+            user.c.started_on,
+            program.c.id.label("program_id"),
+            program.c.name.label("program_name"),
+            program.c.schedule,
+            program.c.length_weeks,
+            program.c.timezone.label("program_zone"),
+            therapist.c.name.label("therapist_name"),
+        )
+        .select_from(
+            user.outerjoin(program, program.c.id == user.c.program_id)
+            .outerjoin(assignment, assignment.c.participant_id == user.c.id)
+            .outerjoin(therapist, therapist.c.id == assignment.c.therapist_id)
+        )
+        .where(user.c.id == bindparam("participant_id"))
+    )
+
+
 def participant_overview(session: Session, actor: Actor, participant_id: int) -> ParticipantOverview:
     """Program, schedule and therapist of one participant, in one query."""
     authorize(session, actor, participant_id, Category.PROFILE, Action.READ)
-    therapist = table_of(AppUser).alias("therapist")
-    row = session.exec(
-        select(AppUser, Program, therapist.c.name)
-        .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
-        .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id, isouter=True)
-        .join(therapist, therapist.c.id == CaseloadAssignment.therapist_id, isouter=True)
-        .where(AppUser.id == participant_id)
-    ).one()
-    user, program, therapist_name = row
-    created = user.created_at.replace(tzinfo=user.created_at.tzinfo or UTC)
-    joined = created.astimezone(_first_zone(user.timezone, program.timezone if program else None)).date()
+    row = session.execute(_overview_statement(), {"participant_id": participant_id}).one()
+    created = row.created_at.replace(tzinfo=row.created_at.tzinfo or UTC)
+    has_program = row.program_id is not None
+    joined = created.astimezone(_first_zone(row.timezone, row.program_zone if has_program else None)).date()
     return ParticipantOverview(
-        name=user.name,
-        program_name=program.name if program else "",
-        schedule=program.schedule if program else "",
-        length_weeks=program.length_weeks if program else 0,
-        therapist_name=therapist_name,
-        started_on=user.started_on,
-        first_day=user.started_on or joined,
+        name=row.name,
+        program_name=row.program_name if has_program else "",
+        schedule=row.schedule if has_program else "",
+        length_weeks=row.length_weeks if has_program else 0,
+        therapist_name=row.therapist_name,
+        started_on=row.started_on,
+        first_day=row.started_on or joined,
     )
 
 

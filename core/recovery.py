@@ -20,10 +20,24 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Annotated, Any, NamedTuple
 
 import plotly.graph_objects as go
-from sqlalchemy import Boolean, Integer, String, case, cast, delete, func, literal, literal_column, null, union_all
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    delete,
+    func,
+    literal,
+    literal_column,
+    null,
+    union_all,
+)
 from sqlalchemy import select as sql_select
 from sqlmodel import Session, col, select
 
@@ -254,8 +268,9 @@ def save_details(session: Session, card_id: int, details: Details, *, new_card: 
 def details_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> dict[date, Details]:
     """Each card's details from `start` to `end`, by day (days without any left out). One query."""
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ, ref=f"{start}..{end}")
-    query: Any = union_all(*_detail_parts(participant_id, start, end))
-    return _details_from(session.execute(query))
+    return _details_from(
+        session.execute(_details_statement(), {"participant_id": participant_id, "start": start, "end": end})
+    )
 
 
 # counters() and details_between() read rows of one layout, so a screen showing both (Review, My
@@ -265,9 +280,31 @@ _NO_ID, _NO_AMOUNT = cast(null(), Integer), cast(null(), Integer)
 _NO_TEXT, _NO_SHOWN = cast(null(), String), cast(null(), Boolean)
 
 
-def _detail_parts(participant_id: int, start: date, end: date) -> list:
+# The statements below are built once, their participant and days given as parameters when they run
+# ("participant_id", "start", "end"): Today, My progress and Review read them on every run, and building
+# their UNION ALL afresh cost more than running it.
+@lru_cache(maxsize=1)
+def _details_statement() -> Any:
+    return union_all(*_detail_parts())
+
+
+@lru_cache(maxsize=1)
+def _counters_statement() -> Any:
+    return union_all(*_counter_parts())
+
+
+@lru_cache(maxsize=1)
+def _panel_statement() -> Any:
+    return union_all(*_counter_parts(), *_detail_parts())
+
+
+def _detail_parts() -> list:
     day = col(DiaryCard.day)
-    days = (col(DiaryCard.participant_id) == participant_id, day >= start, day <= end)
+    days = (
+        col(DiaryCard.participant_id) == bindparam("participant_id"),
+        day >= bindparam("start"),
+        day <= bindparam("end"),
+    )
     return [
         sql_select(
             literal("use"),
@@ -371,16 +408,15 @@ def counters(session: Session, actor: Actor, participant_id: int, *, now: dateti
     whether they have counters or not: a screen's cost must not depend on the data)."""
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ)
     today = user_today(session, participant_id, now)
-    query: Any = union_all(*_counter_parts(participant_id))
-    return _counters_from(session.execute(query), today)
+    return _counters_from(session.execute(_counters_statement(), {"participant_id": participant_id}), today)
 
 
-def _counter_parts(participant_id: int) -> list:
+def _counter_parts() -> list:
     """The counters (kind "counter": a counter's day is its start) and the days of use since the
     earliest of them (kind "used": a use row's day is its card's), in `_detail_parts`' layout."""
     earliest = (
         sql_select(func.min(col(RecoveryCounter.start_on)))
-        .where(col(RecoveryCounter.participant_id) == participant_id)
+        .where(col(RecoveryCounter.participant_id) == bindparam("participant_id"))
         .scalar_subquery()
     )
     listed = sql_select(
@@ -391,7 +427,7 @@ def _counter_parts(participant_id: int) -> list:
         _NO_AMOUNT,
         _NO_TEXT,
         col(RecoveryCounter.shown),
-    ).where(col(RecoveryCounter.participant_id) == participant_id)
+    ).where(col(RecoveryCounter.participant_id) == bindparam("participant_id"))
     # Whether the card's substance urge was acted on: a scalar subquery on the card's own urge rows, so
     # every database searches the (card, target) index once per card. As a join (or an EXISTS, which
     # PostgreSQL turns into one) PostgreSQL misjudged how many urges are acted on and read the whole
@@ -413,7 +449,7 @@ def _counter_parts(participant_id: int) -> list:
     acted = sql_select(
         literal("used"), _NO_ID, literal(clinical.COUNTER_ANY), col(DiaryCard.day), _NO_AMOUNT, _NO_TEXT, _NO_SHOWN
     ).where(
-        col(DiaryCard.participant_id) == participant_id,
+        col(DiaryCard.participant_id) == bindparam("participant_id"),
         col(DiaryCard.day) >= earliest,
         acted_on.is_not(None),
     )
@@ -422,7 +458,7 @@ def _counter_parts(participant_id: int) -> list:
             literal("used"), _NO_ID, col(SubstanceUse.substance), col(DiaryCard.day), _NO_AMOUNT, _NO_TEXT, _NO_SHOWN
         )
         .join(DiaryCard, col(DiaryCard.id) == SubstanceUse.card_id)
-        .where(col(DiaryCard.participant_id) == participant_id, col(DiaryCard.day) >= earliest)
+        .where(col(DiaryCard.participant_id) == bindparam("participant_id"), col(DiaryCard.day) >= earliest)
     )
     return [listed, named, acted]
 
@@ -912,8 +948,7 @@ def panel(session: Session, actor: Actor, participant_id: int, since: date, toda
     # counters() and details_between(), each authorized (and audited) as they are, read in one statement.
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ)
     authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ, ref=f"{since}..{today}")
-    query: Any = union_all(*_counter_parts(participant_id), *_detail_parts(participant_id, since, today))
-    rows = session.execute(query).all()
+    rows = session.execute(_panel_statement(), {"participant_id": participant_id, "start": since, "end": today}).all()
     return Panel(
         _counters_from(rows, user_today(session, participant_id)),
         _details_from(rows),

@@ -21,10 +21,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import delete, exists, func
+from sqlalchemy import bindparam, delete, exists, func
 from sqlalchemy import select as core_select  # (sqlmodel's select types four columns at most)
 from sqlmodel import Session, col, select
 
@@ -376,13 +377,21 @@ def _group_count(session: Session, program_id: int, ids: list[int]) -> int:
 def next_session(session: Session, actor: Actor, participant_id: int, *, now: datetime | None = None):
     """The participant's next session (one that has not ended yet), or None."""
     authorize(session, actor, participant_id, Category.ATTENDANCE, Action.READ)
-    row = session.exec(
+    row = session.exec(_next_statement(), params={"participant_id": participant_id, "after": now or utcnow()}).first()
+    return _view(row) if row is not None else None
+
+
+@lru_cache(maxsize=1)
+def _next_statement():
+    """`next_session`'s statement, built once (Today reads it on every run): its values are parameters."""
+    return (
         select(ProgramSession)
-        .where(ProgramSession.participant_id == participant_id, ProgramSession.ends_at > (now or utcnow()))
+        .where(
+            ProgramSession.participant_id == bindparam("participant_id"), ProgramSession.ends_at > bindparam("after")
+        )
         .order_by(col(ProgramSession.starts_at))
         .limit(1)
-    ).first()
-    return _view(row) if row is not None else None
+    )
 
 
 def sessions_between(session: Session, actor: Actor, participant_id: int, start: date, end: date) -> list[SessionView]:

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from sqlalchemy import null, union_all
 from sqlmodel import Session, col, select
 
-from core import clinical, inputs
+from core import checkups, clinical, inputs
 from core.access import Action, Actor, Category, authorize
 from core.checkups import Item, Past, Questionnaire, Status
 from core.content import CONTENT, read_questionnaires
@@ -86,6 +86,10 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
     rows = session.execute(union_all(taken, asked)).all()
     intake_done = {kind for kind, request_id in rows if request_id is None}
     requests = sorted((request_id, kind) for kind, request_id in rows if request_id is not None)
+    return _statuses(intake_done, requests, today)
+
+
+def _statuses(intake_done: set[str], requests: list[tuple[int, str]], today: date) -> list[Status]:
     found = []
     for kind in KINDS:
         request = next((request_id for request_id, k in requests if k == kind), None)
@@ -96,6 +100,26 @@ def statuses(session: Session, actor: Actor, participant_id: int, today: date | 
         else:
             found.append(Status(kind, None, None, False, None))
     return found
+
+
+def due_with_checkups(
+    session: Session, actor: Actor, participant_id: int, today: date
+) -> tuple[list[checkups.Status], list[Status]]:
+    """Today's two questions in one read: each check-up's status (`checkups.statuses`) and, in
+    substance-use programs, each screener's (`statuses`; empty elsewhere). Each category is authorized
+    and audited as those two do it; the check-ups and open requests of every kind are one statement
+    (`checkups.read_schedule`), where the two functions read them in two."""
+    authorize(session, actor, participant_id, Category.CHECKUPS, Action.READ)
+    program = program_for(session, participant_id)
+    screening = offered(program)
+    if screening:
+        authorize(session, actor, participant_id, Category.SUBSTANCE_USE, Action.READ)
+    rows, requests = checkups.read_schedule(session, participant_id)
+    due = checkups.statuses_from(program, rows, requests, today)
+    if not screening:
+        return due, []
+    intake_done = {r.kind for r in rows if r.kind in KINDS and r.slot_key == "p0"}
+    return due, _statuses(intake_done, [(i, k) for i, k in requests if k in KINDS], today)
 
 
 # --- submitting -----------------------------------------------------------------------------

@@ -52,12 +52,10 @@ with session_scope() as session:
     targets = diary.targets_for(session, actor.program_id)
     zone = user_zone(session, actor.id)
     today = user_today(session, actor.id)
-    due = [s for s in checkups.statuses(session, actor, actor.id, today) if s.is_due]
-    screens = (
-        [s for s in screeners.statuses(session, actor, actor.id, today) if s.is_due]
-        if program and program.substance_use_tracking
-        else []
-    )  # AUDIT-C, DAST-10: intake or asked for
+    # The check-ups due, and the AUDIT-C/DAST-10 (intake or asked for) in substance-use programs: one read.
+    due, screens = (
+        [s for s in statuses if s.is_due] for statuses in screeners.due_with_checkups(session, actor, actor.id, today)
+    )
     homework = practice.homework_for(session, actor, actor.id, include_done=False)
     goal_board = goals.board(session, actor, actor.id, today)
 

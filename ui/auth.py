@@ -62,6 +62,7 @@ USER_ID = "iop_user_id"
 SESSION_VERSION = "iop_session_version"
 MUST_CHOOSE = "iop_must_choose_password"
 HANDOFF = "iop_cookie_handoff"  # a code the page still has to exchange for its cookie
+HANDOFF_NEW = "iop_cookie_handoff_new"  # ... issued since the last run looked: the page has not posted it yet
 CLEAR_COOKIE = "iop_clear_cookie"  # the browser holds a cookie that no longer counts
 COOKIE_READ = "iop_cookie_read"  # this session has looked at the cookie it was opened with
 NOTICE = "iop_notice"
@@ -110,7 +111,7 @@ def _start_session(user: AppUser) -> None:
 def _forget_session() -> None:
     if st.session_state.get(USER_ID) is not None:
         st.session_state[LAST_USER] = st.session_state[USER_ID]
-    for key in (USER_ID, SESSION_VERSION, MUST_CHOOSE, HANDOFF):
+    for key in (USER_ID, SESSION_VERSION, MUST_CHOOSE, HANDOFF, HANDOFF_NEW):
         st.session_state.pop(key, None)
     i18n.forget_account()
 
@@ -120,7 +121,7 @@ def _remember_login(session, user: AppUser) -> None:
     st.session_state.pop(CLEAR_COOKIE, None)
     code = auth.issue_login_handoff(session, user)
     if code:
-        st.session_state[HANDOFF] = code
+        st.session_state[HANDOFF] = st.session_state[HANDOFF_NEW] = code
 
 
 def _notice(message: str) -> None:
@@ -143,7 +144,11 @@ def _post(path: str, payload: dict) -> None:
 def _cookie_requests(session) -> None:
     """The cookie work this browser still owes: fetch a new cookie, or delete a dead one."""
     code = st.session_state.get(HANDOFF)
-    if code and auth.handoff_pending(session, code):
+    # A code issued since the last run looked (a login's callback, just before this run) has never been
+    # posted, so nothing can have exchanged it yet: no read to ask. Each login's first run, the person's
+    # page, had asked the database about the code the login had written a moment before.
+    new = st.session_state.pop(HANDOFF_NEW, None)
+    if code and (new == code or auth.handoff_pending(session, code)):
         _post(SESSION_PATH, {"code": code})
     elif code:
         st.session_state.pop(HANDOFF, None)  # exchanged (or expired): nothing more to do

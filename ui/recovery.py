@@ -179,13 +179,26 @@ def counters_on_today(counters: list[Counter]) -> None:
             counter_card(counter)
 
 
+COUNTER_SETTINGS = "counter_settings_open"  # session state: "Days in recovery: my counters" is open
+
+
 def counter_settings(
     *, options: CardOptions, counters: list[Counter], today: date, save: Callable[..., Any], remove: Callable[..., Any]
 ) -> None:
     """Start, change, show or hide a counter. `save(substance, start_on, shown)` raises
     ValidationError; the message goes beside the field and what was chosen stays."""
     by_kind = {c.substance: c for c in counters}
-    with st.expander(_("Days in recovery: my counters"), icon=":material/event_available:"):
+    # A stateful expander: what is in it is built only while it is open (tapping it reruns the page).
+    # Folded, as nearly every run of Today has it, its picker, date, toggle and buttons cost nothing: a
+    # fifth of what Today's run draws below the card, on every login and every page run.
+    with st.expander(
+        _("Days in recovery: my counters"),
+        icon=":material/event_available:",
+        key=COUNTER_SETTINGS,
+        on_change="rerun",
+    ) as folded:
+        if not folded.open:
+            return
         kinds = options.counter_kinds
         substance = st.selectbox(
             _("What to count"), list(kinds), format_func=_labels(clinical.COUNTER_KINDS), key="counter_kind", index=0

@@ -6,10 +6,10 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from core import auth as core_auth
-from core import config
+from core import config, db
 from core.access import Actor
 from core.models import AppUser, AuditEvent, Role, utcnow
-from tests.app.conftest import log_in, texts, unrouted_app
+from tests.app.conftest import DEMO_PASSWORD, log_in, texts, unrouted_app
 from tests.e2e.conftest import ROOT
 from tests.hostile_text import DANGEROUS
 from ui import auth as ui_auth
@@ -228,6 +228,24 @@ def test_a_password_login_asks_the_server_for_the_cookie_once(app, session):
     app.run()
     assert not posts(app, "/iop/session")  # exchanged: nothing more to ask
     assert app.title[0].value.startswith("Good")
+
+
+def test_a_logins_own_run_posts_its_new_hand_off_without_asking_the_database_about_it(app, database_url):
+    """The code was written by the login a moment before its run: nothing can have exchanged it yet (the page
+    has not posted it), so that run posts it without reading it back. A later run still asks."""
+    engine = db.engine_for(database_url)
+    app.text_input(key="login_username").input("alex")
+    app.text_input(key="login_password").input(DEMO_PASSWORD)
+    app.button[0].click()
+    with db.counting(engine) as seen:
+        app.run()
+    assert app.title[0].value.startswith("Good") and posts(app, "/iop/session")
+    codes = [s.split()[0] for s in seen.sql if "one_time_code" in s]
+    assert "INSERT" in codes and "SELECT" not in codes, codes  # (the new code written, never read back)
+    with db.counting(engine) as seen:
+        app.run()  # not exchanged yet (AppTest has no browser): asked, and posted again
+    assert posts(app, "/iop/session")
+    assert [s.split()[0] for s in seen.sql if "one_time_code" in s] == ["SELECT"]
 
 
 def test_a_valid_cookie_logs_a_new_session_in(app, session, monkeypatch):

@@ -10,6 +10,7 @@ from core.models import Alert, AppUser, CardTrigger, CaseloadAssignment, DiaryCa
 from core.seed import DEMO_LAPSE_DAYS_AGO
 from tests.app.conftest import log_in, texts
 from tests.app.test_diary_card import today_key, widget
+from ui import recovery as recovery_ui
 
 
 def _card(session, username, day):
@@ -66,6 +67,9 @@ def test_a_lapse_recorded_on_the_card_is_saved_with_it_and_alerts_today(app, ses
 def test_a_counter_starting_tomorrow_is_refused_beside_the_field(app, session):
     log_in(app, "eli")
     day = date.fromisoformat(today_key(app))
+    assert not [w for w in app.selectbox if w.key == "counter_kind"]  # folded: not built
+    app.session_state[recovery_ui.COUNTER_SETTINGS] = True  # a tap on "Days in recovery: my counters"
+    app.run()
     widget(app, "selectbox", "counter_kind").set_value("cannabis")
     app.run()
     widget(app, "date_input", "counter_start_cannabis").set_value(day + timedelta(days=1))

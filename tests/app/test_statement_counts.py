@@ -78,8 +78,12 @@ SCREENS = {  # (in this order: the save makes today's card, which Today then sho
     # its own), Caseload 4 -> 3, Today 15 -> 14, My progress 14 -> 13, My cards 6 -> 5, Review 21 -> 20,
     # Alerts 7 -> 5, Family home 15 -> 13. The save is not changed by this: its card run checks the login in a unit of
     # work of its own (ui.diary.start_card_run), and the save's gate reads the person in the next.
-    "Today": ("alex", "pages/today.py", 14),
-    "My progress": ("alex", "pages/progress.py", 13),  # + goals and ratings (one query)
+    # #22's fourteenth session (crowd14): the check-ups and their open requests are one UNION ALL
+    # (core.checkups.read_schedule), and Today's AUDIT-C/DAST-10 come from that same read
+    # (core.screeners.due_with_checkups; each category still authorized and audited): Today 14 -> 12
+    # (two in a substance-use program), My progress 13 -> 12.
+    "Today": ("alex", "pages/today.py", 12),
+    "My progress": ("alex", "pages/progress.py", 12),  # + goals and ratings (one query)
     "My cards": ("alex", "pages/my_cards.py", 5),
     # + the discharged, who leave the list but stay findable (one query, core.enrolment.discharged_caseload)
     # #22's sixth slice: the caseload is one statement (each person's row with correlated subqueries

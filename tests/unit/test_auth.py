@@ -597,3 +597,40 @@ def test_odd_reset_input_is_a_message_beside_a_field_never_an_error(session, dem
     with pytest.raises(ValidationError) as caught:
         auth.redeem_reset_code(session, username=username, code=code, new=new, repeat=new, client=HERE)
     assert set(caught.value.fields) <= {"username", "code", "new", "repeat"}
+
+
+def test_logins_prune_the_dead_rows_once_in_a_while_not_each_time(session, demo_user, monkeypatch):
+    """The throttle's long-quiet rows and codes expired a week ago are deleted by a login at most once every
+    PRUNE_EVERY per process (they were two DELETEs in every login): still deleted, and nothing live with them."""
+    from core import db
+
+    monkeypatch.setattr(auth, "_pruned_at", {})
+    now = utcnow()
+    long_ago = now - timedelta(days=30)
+
+    def dead_rows() -> None:
+        session.add(Throttle(key="login:gone", client=THERE, hits=2, window_started_at=long_ago, strikes=0))
+        session.add(
+            OneTimeCode(
+                purpose="login", code_hash="d" * 64, user_id=demo_user.id, created_at=long_ago, expires_at=long_ago
+            )
+        )
+        session.commit()
+
+    def deletes(at) -> list[str]:
+        with db.counting(session.get_bind()) as seen:
+            assert login(session, username=demo_user.username, password=RIGHT, now=at).user is not None
+            auth.issue_login_handoff(session, demo_user, now=at)
+        return [s.split("WHERE")[0].split()[-1] for s in seen.sql if s.lstrip().upper().startswith("DELETE")]
+
+    dead_rows()
+    assert sorted(deletes(now)) == ["one_time_code", "throttle", "throttle"]  # (its own clear, and the prune)
+    assert session.exec(select(Throttle).where(Throttle.key == "login:gone")).first() is None
+    assert session.exec(select(OneTimeCode).where(OneTimeCode.code_hash == "d" * 64)).first() is None
+    dead_rows()
+    assert deletes(now + timedelta(minutes=3)) == ["throttle"]  # the login's own clear alone
+    assert session.exec(select(OneTimeCode).where(OneTimeCode.code_hash == "d" * 64)).first() is not None
+    assert sorted(deletes(now + auth.PRUNE_EVERY + timedelta(minutes=1))) == ["one_time_code", "throttle", "throttle"]
+    assert session.exec(select(Throttle).where(Throttle.key == "login:gone")).first() is None
+    assert session.exec(select(OneTimeCode).where(OneTimeCode.code_hash == "d" * 64)).first() is None
+    assert len(session.exec(select(OneTimeCode).where(col(OneTimeCode.used_at).is_(None))).all()) >= 3  # the live ones

@@ -100,6 +100,7 @@ RECORD_READERS = {
     "feed.session_events": lambda s, a, p: feed.session_events(s, a, p, TODAY, utcnow()),
     "screeners.histories": lambda s, a, p: screeners.histories(s, a, p),
     "screeners.statuses": lambda s, a, p: screeners.statuses(s, a, p, TODAY),
+    "screeners.due_with_checkups": lambda s, a, p: screeners.due_with_checkups(s, a, p, TODAY),
     "sharing.family_access_log": lambda s, a, p: sharing.family_access_log(s, a, p),
     "sharing.family_of": lambda s, a, p: sharing.family_of(s, a, p),
     "sharing.pending_invitations": lambda s, a, p: sharing.pending_invitations(s, a, p),

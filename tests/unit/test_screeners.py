@@ -311,3 +311,65 @@ def test_the_reviews_screener_key_is_built_from_the_cut_offs_and_bands(monkeypat
     monkeypatch.setitem(clinical.BANDS, "dast10", ((0, "None"), (2, "Some")))
     changed = clinical.screeners_in_words()
     assert "5 or more for men" in changed and "0–1 none, 2–10 some." in changed
+
+
+def _audited(session, who) -> list[str]:
+    session.commit()
+    return [
+        e.category
+        for e in session.exec(
+            select(AuditEvent).where(AuditEvent.actor_id == who.id).order_by(col(AuditEvent.id))
+        ).all()
+    ]
+
+
+def test_todays_one_read_answers_as_the_two_do_and_is_audited_alike(session, people):
+    """Today asks for the check-ups and the screeners due in one statement (screeners.due_with_checkups):
+    the same answers as checkups.statuses and screeners.statuses, through intakes, requests of both
+    kinds (one made before its intake) and weeks going by; each category recorded as those two do."""
+    from core import checkups
+
+    quinn = people.participant()
+    therapist = people.actor(people.therapist)
+    day = MONDAY.date()
+
+    def same() -> None:
+        before = _audited(session, quinn)
+        apart = (checkups.statuses(session, quinn, quinn.id, day), screeners.statuses(session, quinn, quinn.id, day))
+        between = _audited(session, quinn)
+        with db.counting(session.get_bind()) as seen:
+            together = screeners.due_with_checkups(session, quinn, quinn.id, day)
+        after = _audited(session, quinn)
+        assert together == apart
+        assert (
+            after[len(between) :] == between[len(before) :] == [Category.CHECKUPS.value, Category.SUBSTANCE_USE.value]
+        )
+        assert len([s for s in seen.sql if "checkup" in s]) == 1, seen.sql  # (the gate's reads aside)
+
+    same()  # nothing taken: every intake due
+    screeners.request(session, therapist, participant_id=quinn.id, kind="dast10")  # asked before its intake
+    same()
+    take(session, quinn, "auditc", [2, 1, 1])
+    checkups.request_extra(session, therapist, participant_id=quinn.id, kind="phq9")
+    same()
+    screeners.request(session, therapist, participant_id=quinn.id, kind="auditc")
+    take(session, quinn, "dast10")
+    same()
+    day += timedelta(days=8)
+    same()
+    assert any(
+        s.due_slot and s.due_slot.startswith("extra-")
+        for s in screeners.due_with_checkups(session, quinn, quinn.id, day)[0]
+    )
+    assert any(
+        s.due_slot and s.due_slot.startswith("extra-")
+        for s in screeners.due_with_checkups(session, quinn, quinn.id, day)[1]
+    )
+
+    people.program.substance_use_tracking = False  # elsewhere: no screeners, and none read or recorded
+    session.add(people.program)
+    session.commit()
+    before = _audited(session, quinn)
+    due, screens = screeners.due_with_checkups(session, quinn, quinn.id, day)
+    assert screens == [] and due == checkups.statuses(session, quinn, quinn.id, day)
+    assert _audited(session, quinn)[len(before) :] == [Category.CHECKUPS.value, Category.CHECKUPS.value]

@@ -125,3 +125,18 @@ def test_twenty_simultaneous_attempts_get_exactly_the_limit(engine):
     assert sum(a.allowed for a in answers) == limit
     with Session(engine) as check:
         assert check.exec(select(Throttle.hits)).one() == limit
+
+
+def test_one_statement_per_rule_each_attempt_its_own_key_client_and_times(session):
+    """The upsert is built once per dialect and rule and takes its key, client and times as parameters
+    (throttle._hit_statement): two keys, two clients and three moments share it, and still count apart."""
+    throttle._hit_statement.cache_clear()
+    now = utcnow()
+    a = [hit(session, key="login:sam", client=c, now=now + timedelta(seconds=i)) for i, c in enumerate("xyx")]
+    b = hit(session, key="login:kim", client="x", now=now + timedelta(seconds=5))
+    assert [x.remaining for x in a] == [2, 2, 1] and b.remaining == 2
+    later = hit(session, key="login:sam", client="x", now=now + WINDOW + timedelta(minutes=1))
+    assert later.remaining == 2  # its own moment: the old window was over
+    assert throttle._hit_statement.cache_info().misses == 1
+    hit(session, key="login:sam", client="x", limit=1, now=now + WINDOW + timedelta(minutes=2))  # another rule
+    assert throttle._hit_statement.cache_info().misses == 2

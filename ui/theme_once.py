@@ -1,0 +1,58 @@
+"""The theme's part of the message that starts every script run, worked out once per process.
+
+Streamlit 1.67 sends a "new session" message at the start of every run (every tap, every save) and fills
+its six theme sections (`[theme]`, `[theme.light]`, `[theme.dark]` and their sidebars) from the config
+each time: `_populate_theme_msg` reads every config option of the process once per section, about 1,200
+option reads a run. Under `bench/crowd_probe.py`'s saves (yappi, every thread) that was 6% of a save's
+server CPU (the agent API's save starts two runs) and 1-2% of a login. The config is read once at the
+server's start (no file watcher here: `server.fileWatcherType none`) and a theme option cannot be set
+while the server runs, so each section's message is the same in every run: this works it out once and
+copies it in.
+
+Should Streamlit reparse its config (its options become a new dict), the sections are worked out afresh.
+This reaches into Streamlit's internals (`streamlit.runtime.app_session._populate_theme_msg`);
+tests/unit/test_theme_once.py checks that the message is the one Streamlit builds, and `install()` leaves
+Streamlit as it is (and logs why) if that function is not there.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+log = logging.getLogger("iop")
+
+_INSTALLED = "_iop_theme_once"
+
+
+def install() -> bool:
+    """Patch Streamlit's theme sections once per process. True when it is (or already was) in place."""
+    from streamlit import config
+    from streamlit.runtime import app_session
+
+    populate = getattr(app_session, "_populate_theme_msg", None)
+    if populate is None or not callable(getattr(config, "get_config_options", None)):
+        log.warning("Streamlit's new-session message has changed: its theme is worked out every run (ui/theme_once.py)")
+        return False
+    if getattr(populate, _INSTALLED, False):
+        return True
+    made: dict[tuple[int, str], Any] = {}
+    lock = threading.Lock()
+
+    def _populate_theme_msg(msg: Any, section: str = "theme") -> None:
+        key = (id(config.get_config_options()), section)
+        with lock:
+            done = made.get(key)
+        if done is None:
+            done = type(msg)()
+            populate(done, section)
+            with lock:
+                made[key] = done
+        if done.ByteSize():  # (merging an empty section would mark it present, which Streamlit's does not)
+            msg.MergeFrom(done)
+
+    setattr(_populate_theme_msg, _INSTALLED, True)
+    _populate_theme_msg.__wrapped__ = populate  # type: ignore[attr-defined]
+    app_session._populate_theme_msg = _populate_theme_msg
+    return True
