@@ -37,18 +37,23 @@ def install() -> bool:
         return False
     if getattr(populate, _INSTALLED, False):
         return True
-    made: dict[tuple[int, str], Any] = {}
+    # Keyed by the options dict's id, and each entry keeps that dict alive: a dict Streamlit dropped
+    # after a reparse could otherwise be freed and its id given to the next one, whose theme would
+    # then be the old one's.
+    made: dict[tuple[int, str], tuple[Any, Any]] = {}
     lock = threading.Lock()
 
     def _populate_theme_msg(msg: Any, section: str = "theme") -> None:
-        key = (id(config.get_config_options()), section)
+        options = config.get_config_options()
+        key = (id(options), section)
         with lock:
-            done = made.get(key)
+            kept = made.get(key)
+        done = kept[1] if kept is not None and kept[0] is options else None
         if done is None:
             done = type(msg)()
             populate(done, section)
             with lock:
-                made[key] = done
+                made[key] = (options, done)
         if done.ByteSize():  # (merging an empty section would mark it present, which Streamlit's does not)
             msg.MergeFrom(done)
 
