@@ -259,6 +259,18 @@ def _bump_session_version(session: Session, user_id: int) -> None:
     session.execute(
         update(AppUser).where(col(AppUser.id) == user_id).values(session_version=col(AppUser.session_version) + 1)
     )
+    # A login's hand-off code not exchanged yet ends with the logins it belongs to: exchanged after this,
+    # it would make a cookie of the new session version (a logout, or a new password, undone by a code
+    # still on its way from a browser, or read off the network, in its two minutes).
+    session.execute(
+        update(OneTimeCode)
+        .where(
+            col(OneTimeCode.user_id) == user_id,
+            col(OneTimeCode.purpose) == "login",
+            col(OneTimeCode.used_at).is_(None),
+        )
+        .values(used_at=utcnow())
+    )
 
 
 def end_all_sessions(session: Session, user_id: int) -> None:
