@@ -29,6 +29,7 @@ _INSTALLED = "_iop_theme_once"
 def install() -> bool:
     """Patch Streamlit's theme sections once per process. True when it is (or already was) in place."""
     from streamlit import config
+    from streamlit.proto.NewSession_pb2 import NewSession
     from streamlit.runtime import app_session
 
     populate = getattr(app_session, "_populate_theme_msg", None)
@@ -40,7 +41,7 @@ def install() -> bool:
     # Keyed by the options dict's id, and each entry keeps that dict alive: a dict Streamlit dropped
     # after a reparse could otherwise be freed and its id given to the next one, whose theme would
     # then be the old one's.
-    made: dict[tuple[int, str], tuple[Any, Any]] = {}
+    made: dict[tuple[int, str], tuple[Any, Any]] = {}  # -> (options, the section, None when left absent)
     lock = threading.Lock()
 
     def _populate_theme_msg(msg: Any, section: str = "theme") -> None:
@@ -48,13 +49,18 @@ def install() -> bool:
         key = (id(options), section)
         with lock:
             kept = made.get(key)
-        done = kept[1] if kept is not None and kept[0] is options else None
-        if done is None:
-            done = type(msg)()
-            populate(done, section)
+        if kept is not None and kept[0] is options:
+            done = kept[1]
+        else:
+            # Worked out inside a parent, to learn whether Streamlit's fill marks the section present:
+            # it may set only fields at their default (`[theme] base = "light"` alone is base 0), an
+            # empty section the browser must still see (present: a light theme; absent: the browser's).
+            holder = NewSession()
+            populate(holder.custom_theme, section)
+            done = holder.custom_theme if holder.HasField("custom_theme") else None
             with lock:
                 made[key] = (options, done)
-        if done.ByteSize():  # (merging an empty section would mark it present, which Streamlit's does not)
+        if done is not None:  # (merging marks the section present, even an empty one, as Streamlit's fill does)
             msg.MergeFrom(done)
 
     setattr(_populate_theme_msg, _INSTALLED, True)

@@ -15,6 +15,8 @@ Database tests run on SQLite and on PostgreSQL (the `database_url` fixture)."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from core import auth, config
@@ -79,3 +81,47 @@ def test_a_hand_off_code_of_someone_elses_logout_stays_good(session, account):
     token = auth.redeem_login_handoff(session, code)
     assert token is not None and auth.user_for_token(session, token).id == account.id
 
+
+# ---- 4. the theme of the message that starts every run ------------------------------------------
+
+
+THEMES = {
+    "the project's": {},
+    "a light base alone": {"theme.base": "light"},  # (base 0: Streamlit's fill sets only a default)
+    "a dark base alone": {"theme.base": "dark"},
+    "a light section alone": {"theme.light.primaryColor": "#102030"},
+    "a sidebar alone": {"theme.sidebar.backgroundColor": "#ffffff"},
+    "nothing": {"theme.base": None},
+}
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_the_first_message_of_a_run_is_streamlits_own_whatever_the_theme(monkeypatch, theme):
+    """ui/theme_once.py copies each theme section Streamlit worked out once into every run's first message.
+    Streamlit's own fill marks a section present when it sets any field, even one at its default value
+    (`[theme] base = "light"` alone): the browser then keeps the light theme; a section left absent lets
+    it follow the system's dark mode. The patched message must be the very same bytes."""
+    from streamlit import config as st_config
+    from streamlit.runtime import app_session
+
+    from tests.unit.test_theme_once import filled
+    from ui import theme_once
+
+    monkeypatch.setattr(app_session, "_populate_theme_msg", app_session._populate_theme_msg)  # (put back after)
+    original = getattr(app_session._populate_theme_msg, "__wrapped__", app_session._populate_theme_msg)
+    monkeypatch.setattr(app_session, "_populate_theme_msg", original)
+    options = copy.deepcopy(st_config.get_config_options())
+    if THEMES[theme]:
+        for name, option in options.items():
+            if name.startswith("theme."):
+                option.set_value(None, "a test")
+        for name, value in THEMES[theme].items():
+            options[name].set_value(value, "a test")
+    monkeypatch.setattr(st_config, "_config_options", options)
+    expected = filled(original)
+    assert theme_once.install()
+    patched = app_session._populate_theme_msg
+    for _ in range(2):  # worked out, then copied
+        got = filled(patched)
+        assert got.SerializeToString() == expected.SerializeToString()
+        assert got.new_session.HasField("custom_theme") == expected.new_session.HasField("custom_theme")
