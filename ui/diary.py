@@ -80,6 +80,8 @@ def forget_unsaved() -> None:
         "card_saved",
         LAST_SAVE,
         risk.PENDING,
+        recovery_ui.COUNTER_DRAFT,  # (a counter chosen and not saved: which substance is theirs alone)
+        recovery_ui.COUNTER_ERRORS,
         *(k for k in state if str(k).startswith("card_errors_")),
     ]:
         state.pop(key, None)  # (and their crisis response, kept until closed)

@@ -180,6 +180,24 @@ def counters_on_today(counters: list[Counter]) -> None:
 
 
 COUNTER_SETTINGS = "counter_settings_open"  # session state: "Days in recovery: my counters" is open
+# What was chosen in them and not saved yet: {what: (the value it was chosen over, the value chosen)}. Folded,
+# their widgets are not built and Streamlit drops their state; opened again, they start from this (a value
+# whose counter has changed since, by a save or a lapse on the card, is the counter's again).
+COUNTER_DRAFT = "counter_settings_draft"
+COUNTER_ERRORS = "counter_errors"
+
+
+def _kept(draft: dict, what: tuple, base: Any) -> Any:
+    """The value chosen over `base` and not saved yet, else `base`."""
+    entry = draft.get(what)
+    return entry[1] if entry is not None and entry[0] == base else base
+
+
+def _keep(draft: dict, what: tuple, value: Any, base: Any) -> None:
+    if value == base:
+        draft.pop(what, None)
+    else:
+        draft[what] = (base, value)
 
 
 def counter_settings(
@@ -199,32 +217,51 @@ def counter_settings(
     ) as folded:
         if not folded.open:
             return
-        kinds = options.counter_kinds
+        draft = st.session_state.get(COUNTER_DRAFT)
+        if draft is None:
+            draft = st.session_state[COUNTER_DRAFT] = {}
+        kinds = list(options.counter_kinds)
+        first = _kept(draft, ("kind",), kinds[0])
         substance = st.selectbox(
-            _("What to count"), list(kinds), format_func=_labels(clinical.COUNTER_KINDS), key="counter_kind", index=0
+            _("What to count"),
+            kinds,
+            format_func=_labels(clinical.COUNTER_KINDS),
+            key="counter_kind",
+            index=kinds.index(first) if first in kinds else 0,
         )
         existing = by_kind.get(substance)
+        start_base, shown_base = (existing.start_on, existing.shown) if existing else (today, True)
         start_on = st.date_input(
             _("First day without it"),
-            value=existing.start_on if existing else today,
+            value=_kept(draft, ("start", substance), start_base),
             key=f"counter_start_{substance}",
             format="YYYY-MM-DD",
         )
         start_slot = st.empty()
         shown = st.toggle(
-            _("Show it on Today"), value=existing.shown if existing else True, key=f"counter_shown_{substance}"
+            _("Show it on Today"),
+            value=_kept(draft, ("shown", substance), shown_base),
+            key=f"counter_shown_{substance}",
         )
-        problems = st.session_state.get("counter_errors", {})
+        _keep(draft, ("kind",), substance, kinds[0])
+        _keep(draft, ("start", substance), start_on, start_base)
+        _keep(draft, ("shown", substance), shown, shown_base)
+        problems = st.session_state.get(COUNTER_ERRORS, {})
         if problems.get("substance"):
             st.error(problems["substance"], icon="⚠️")
         if problems.get("start_on"):
             start_slot.error(problems["start_on"], icon="⚠️")
         if st.button(_("Save counter"), key="counter_save", type="primary", width="stretch"):
-            st.session_state["counter_errors"] = save(substance, start_on, shown) or {}
+            st.session_state[COUNTER_ERRORS] = save(substance, start_on, shown) or {}
+            if not st.session_state[COUNTER_ERRORS]:  # saved: nothing of it is a draft any more
+                for what in (("start", substance), ("shown", substance)):
+                    draft.pop(what, None)
             st.rerun()
         if existing and st.button(_("Stop this counter"), key="counter_remove", width="stretch"):
             remove(substance)
-            st.session_state.pop("counter_errors", None)
+            st.session_state.pop(COUNTER_ERRORS, None)
+            for what in (("start", substance), ("shown", substance)):
+                draft.pop(what, None)
             st.rerun()
         st.caption(
             _(
