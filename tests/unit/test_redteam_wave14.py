@@ -53,14 +53,8 @@ def test_a_hand_off_code_issued_before_a_logout_gives_no_cookie_after_it(session
         auth.end_all_sessions(session, account.id)
         session.commit()
     elif ending == "new password":
-        auth.change_password(
-            session,
-            user_id=account.id,
-            current=RIGHT,
-            new="a brand new phrase 42",
-            repeat="a brand new phrase 42",
-            rounds=4,
-        )
+        new = "a brand new phrase 42"
+        auth.change_password(session, user_id=account.id, current=RIGHT, new=new, repeat=new, rounds=4)
     else:
         auth._bump_session_version(session, account.id)  # (what a reset by code does, in its unit of work)
         session.commit()
