@@ -7,7 +7,9 @@ the page's cached builder again for the same data (ui/charts.py).
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -17,7 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-workdir = tempfile.mkdtemp(prefix="iop-bench-")
+workdir = tempfile.mkdtemp(prefix="iop-bench-charts-")
+atexit.register(shutil.rmtree, workdir, ignore_errors=True)  # (the demo database it builds)
 os.environ.update(IOP_DATA_DIR=workdir, IOP_BCRYPT_ROUNDS="4", IOP_SECRETS_FILE=f"{workdir}/none.toml")
 os.environ.pop("DATABASE_URL", None)
 
@@ -27,6 +30,7 @@ from core import charts, checkups, diary, practice  # noqa: E402
 from core.access import Actor  # noqa: E402
 from core.db import get_engine  # noqa: E402
 from core.models import AppUser  # noqa: E402
+from core.program import user_today  # noqa: E402
 from core.seed import seed_demo  # noqa: E402
 
 RUNS = 20
@@ -68,7 +72,7 @@ def main() -> None:
         seed_demo(session, rounds=4)
         user = session.exec(select(AppUser).where(AppUser.username == "dana")).one()
         actor = Actor.of(user)
-        today = diary.today_for(session, user.id)
+        today = user_today(session, user.id)
         cards = diary.cards_between(session, actor, user.id, today - timedelta(weeks=12), today)
         targets = {t.key: t.label for t in diary.targets_for(session, user.program_id, include_retired=True)}
         past = {k: checkups.history(session, actor, user.id, k) for k in checkups.KINDS}

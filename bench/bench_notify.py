@@ -10,8 +10,10 @@ claim, the per-message "sending"/"sent" commits and the SMTP conversation.
 from __future__ import annotations
 
 import argparse
+import atexit
 import multiprocessing
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -23,6 +25,8 @@ sys.path.insert(0, str(ROOT))
 # Worker processes (spawned) run this module again: they find the parent's folder in the environment.
 parent = "IOP_BENCH_WORKDIR" not in os.environ
 workdir = os.environ.get("IOP_BENCH_WORKDIR") or tempfile.mkdtemp(prefix="iop-bench-notify-")
+if parent:  # (the folder is the parent's: its workers use it, and it goes when the parent ends)
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
 os.environ.update(
     IOP_BENCH_WORKDIR=workdir,
     IOP_DATA_DIR=workdir,
