@@ -428,11 +428,14 @@ def redeem_login_handoff(session: Session, code: object, *, now: datetime | None
     if not isinstance(code, str) or not code or len(code) > 100 or not code.isascii():
         return None
     user_id = _use_code(session, "login", code, user_id=None, now=now)
+    # The account as it was when the code was used, read before that commits: a logout committed just after
+    # would otherwise give this token its new session version, and the cookie would outlive the logout.
+    user = session.get(AppUser, user_id, populate_existing=True) if user_id is not None else None
+    token = None  # (made before the commit, whatever the commit expires)
+    if may_log_in(user, demo_mode=settings().demo_mode) and cookie_allowed(user):
+        token = login_token(user, now=now)
     session.commit()
-    user = session.get(AppUser, user_id) if user_id is not None else None
-    if not may_log_in(user, demo_mode=settings().demo_mode) or not cookie_allowed(user):
-        return None
-    return login_token(user, now=now)
+    return token
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,11 @@ import copy
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from core import auth, config, seed, throttle
 from core.models import AppUser, utcnow
+from tests.conftest import at_once
 from tests.unit.test_auth import REAL_KEY, RIGHT
 
 # ---- 1. the login -------------------------------------------------------------------------------
@@ -65,6 +66,47 @@ def test_a_hand_off_code_issued_before_a_logout_gives_no_cookie_after_it(session
     again = auth.issue_login_handoff(session, account)
     token = auth.redeem_login_handoff(session, again)
     assert token is not None and auth.user_for_token(session, token).id == account.id
+
+
+def test_a_logout_committed_right_after_the_code_is_used_leaves_no_cookie_that_works(engine, session, account):
+    """The exchange marks the code used and commits; a logout that commits in the moment after it must not
+    be undone: the token is made from the account as it was when the code was used, so the logout's new
+    session version refuses it. (Read after the commit, the account already had the new version.)"""
+    code = auth.issue_login_handoff(session, account)
+    with Session(engine, expire_on_commit=False) as exchanging:
+        commit = exchanging.commit
+
+        def commit_then_a_logout_elsewhere() -> None:
+            commit()
+            with Session(engine) as elsewhere:
+                auth.end_all_sessions(elsewhere, account.id)
+                elsewhere.commit()
+
+        exchanging.commit = commit_then_a_logout_elsewhere  # type: ignore[method-assign]
+        token = auth.redeem_login_handoff(exchanging, code)
+    assert token is not None  # (the code was good when it was used)
+    with Session(engine) as reading:
+        assert auth.user_for_token(reading, token) is None
+
+
+def test_a_logout_and_the_codes_exchange_at_the_same_moment_leave_no_cookie_that_works(engine, session, account):
+    """Real threads, released together, ten times: whichever commits first, no cookie outlives the logout."""
+    for _ in range(10):
+        code = auth.issue_login_handoff(session, account)
+        tokens: list[str | None] = []
+
+        def either(i: int, code: str = code, tokens: list = tokens) -> None:
+            with Session(engine, expire_on_commit=False) as own:
+                if i == 0:
+                    tokens.append(auth.redeem_login_handoff(own, code))
+                else:
+                    auth.end_all_sessions(own, account.id)
+                    own.commit()
+
+        assert at_once(2, either) == []
+        with Session(engine) as reading:
+            assert tokens[0] is None or auth.user_for_token(reading, tokens[0]) is None
+        session.refresh(account)
 
 
 def test_a_hand_off_code_of_someone_elses_logout_stays_good(session, account):
