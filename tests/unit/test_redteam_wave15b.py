@@ -1,0 +1,173 @@
+"""Red team, wave 15 (second team): the staff side and the machinery, attacked as a stranger would.
+
+1. The alert inbox: an alert that rose (same source, same alert) after the therapist read it, then
+   acknowledged from the screen they read; a rise and an acknowledgement at the same moment; two
+   acknowledgements of one alert at once (two tabs).
+
+Each test either failed before its fix (said in its docstring) or keeps an attempt that found nothing
+and guards what no other test does. Database tests run on SQLite and on PostgreSQL (`database_url`).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from core import alerts, diary, notify
+from core.errors import ValidationError
+from core.models import Alert, OutboxMessage
+from tests.conftest import at_once
+from tests.unit.test_alert_loop import DAY, EVENING, alert_loop_people
+
+# ---- 1. the alert inbox -------------------------------------------------------------------------
+
+CRISIS_NOTE = "Honestly I don't want to be here anymore."
+
+
+@pytest.fixture
+def loop(session):
+    return alert_loop_people(session)
+
+
+def _save(session, who, *, urges=None, note="", now=EVENING):
+    return diary.save_card(
+        session,
+        who,
+        participant_id=who.id,
+        day=DAY,
+        now=now,
+        card=diary.CardInput(mood=4, urges=urges or {}, note=note),
+    ).risk
+
+
+def _inbox(session, therapist):
+    session.expire_all()
+    return [i for i in alerts.inbox(session, therapist, today=DAY) if i.trigger != alerts.MISSED_CHECKIN]
+
+
+def _urgent_emails(session, alert_id: int) -> int:
+    return len(
+        session.exec(
+            select(OutboxMessage.id).where(
+                OutboxMessage.alert_id == alert_id, OutboxMessage.kind == notify.Kind.URGENT_ALERT.value
+            )
+        ).all()
+    )
+
+
+def test_an_alert_that_rose_after_the_therapist_read_it_is_not_acknowledged_unseen(session, loop):
+    """The therapist reads a review-level alert (crisis words in a note) and writes what they will do;
+    meanwhile the participant edits the same day's card to a suicidal urge of 5, acted on: the same alert
+    rises to urgent (it is not acknowledged yet, so the save updates it). The acknowledgement sent from the
+    screen drawn before the rise must not close the loop on the urgent answers nobody has read: it is
+    refused with a message, the alert stays unacknowledged, and its urgent email still goes out.
+    (Before the fix the acknowledgement took the alert's id alone: the urgent rise was acknowledged with a
+    note about the crisis words, the worker dropped the urgent email as "acknowledged before this was sent",
+    and no escalation ever reached the clinical lead.)"""
+    who = loop.participant
+    assert _save(session, who, note=CRISIS_NOTE).state == alerts.OPENED
+    [seen] = _inbox(session, loop.therapist)
+    assert seen.severity == "review"
+    rose = _save(
+        session, who, urges={"suicidal_thoughts": (5, True)}, note=CRISIS_NOTE, now=EVENING + timedelta(minutes=3)
+    )
+    assert rose.state == alerts.UPDATED and rose.alert_id == seen.id
+    with pytest.raises(ValidationError) as refused:
+        alerts.acknowledge_many(
+            session,
+            loop.therapist,
+            alert_ids=[seen.id],
+            note="Read the note; we will talk in group tomorrow.",
+            seen={seen.id: seen.updated_at},
+        )
+    assert "changed" in " ".join(refused.value.fields.values())
+    session.expire_all()
+    alert = session.get(Alert, seen.id)
+    assert alert.acknowledged_at is None and alert.severity == "urgent"
+    assert _urgent_emails(session, alert.id) == 1  # queued by the rise, and still due: nobody acknowledged it
+    [now_shown] = _inbox(session, loop.therapist)  # read again, it acknowledges
+    assert (
+        alerts.acknowledge_many(
+            session,
+            loop.therapist,
+            alert_ids=[now_shown.id],
+            note="Called them now.",
+            seen={now_shown.id: now_shown.updated_at},
+        )
+        == 1
+    )
+    session.expire_all()
+    assert session.get(Alert, seen.id).acknowledgement == "Called them now."
+
+
+def test_an_alert_read_and_acknowledged_unchanged_is_acknowledged(session, loop):
+    """The version check refuses only a change: an alert read as it is (never updated) acknowledges."""
+    who = loop.participant
+    _save(session, who, urges={"self_harm": (4, False)})
+    [seen] = _inbox(session, loop.therapist)
+    assert seen.updated_at is None
+    assert (
+        alerts.acknowledge_many(session, loop.therapist, alert_ids=[seen.id], note="Called.", seen={seen.id: None}) == 1
+    )
+
+
+def test_an_acknowledgement_committed_between_a_rises_read_and_its_write_leaves_the_rise_unacknowledged(
+    engine, session, loop, monkeypatch
+):
+    """The participant's save reads the open, unacknowledged review-level alert; before it writes the rise,
+    the therapist's acknowledgement of what they read commits (injected at that moment, on PostgreSQL; on
+    SQLite the save holds the one writer's turn, so the acknowledgement there comes first). The rise must
+    not be merged into the alert the therapist just acknowledged: it opens the next alert, unacknowledged,
+    urgent, with its urgent email queued. (Before the fix the save's UPDATE wrote the urgent answers into
+    the acknowledged alert: no new alert, the urgent email dropped as "acknowledged", no escalation.)"""
+    who = loop.participant
+    _save(session, who, note=CRISIS_NOTE)
+    [seen] = _inbox(session, loop.therapist)
+    describe, injected = alerts._describe, []
+
+    def acknowledge_elsewhere() -> None:
+        with Session(engine, expire_on_commit=False) as own:
+            alerts.acknowledge_many(own, loop.therapist, alert_ids=[seen.id], note="Read it.", seen={seen.id: None})
+
+    def describe_after_an_acknowledgement(reasons):
+        if not injected:
+            injected.append(True)
+            assert at_once(1, lambda _: acknowledge_elsewhere()) == []
+        return describe(reasons)
+
+    if engine.dialect.name == "postgresql":
+        monkeypatch.setattr(alerts, "_describe", describe_after_an_acknowledgement)
+    else:
+        acknowledge_elsewhere()
+    rose = _save(
+        session, who, urges={"suicidal_thoughts": (5, True)}, note=CRISIS_NOTE, now=EVENING + timedelta(minutes=1)
+    )
+    assert rose.state == alerts.ESCALATED
+    session.expire_all()
+    first, second = session.exec(select(Alert).where(Alert.participant_id == who.id).order_by(Alert.seq)).all()
+    assert first.acknowledgement == "Read it." and first.severity == "review"
+    assert second.id == rose.alert_id and second.severity == "urgent" and second.acknowledged_at is None
+    assert _urgent_emails(session, second.id) == 1
+
+
+def test_two_acknowledgements_of_one_alert_at_once_keep_one_note(engine, session, loop):
+    """Two tabs (or a double tap on a slow line) acknowledge the same alert at the same moment with
+    different notes: one acknowledgement counts, the other is told, and the note kept is the one counted
+    (before the fix both read the alert unacknowledged and the later write replaced the first note)."""
+    who = loop.participant
+    _save(session, who, urges={"self_harm": (5, False)})
+    [seen] = _inbox(session, loop.therapist)
+    counted: list[int] = [0, 0]
+
+    def work(i: int) -> None:
+        with Session(engine, expire_on_commit=False) as own:
+            counted[i] = alerts.acknowledge_many(
+                own, loop.therapist, alert_ids=[seen.id], note=f"Note from tab {i}.", seen={seen.id: None}
+            )
+
+    assert at_once(2, work) == []
+    assert sorted(counted) == [0, 1]
+    session.expire_all()
+    assert session.get(Alert, seen.id).acknowledgement == f"Note from tab {counted.index(1)}."
