@@ -3,6 +3,8 @@
 1. The alert inbox: an alert that rose (same source, same alert) after the therapist read it, then
    acknowledged from the screen they read; a rise and an acknowledgement at the same moment; two
    acknowledgements of one alert at once (two tabs).
+2. Who sees what: every core function that takes a participant's id, called by another caseload's
+   therapist and by the program admin.
 
 Each test either failed before its fix (said in its docstring) or keeps an attempt that found nothing
 and guards what no other test does. Database tests run on SQLite and on PostgreSQL (`database_url`).
@@ -10,14 +12,20 @@ and guards what no other test does. Database tests run on SQLite and on PostgreS
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
+import core
 from core import alerts, diary, notify
-from core.errors import ValidationError
-from core.models import Alert, OutboxMessage
+from core.access import Actor
+from core.errors import AccessDenied, ValidationError
+from core.models import Alert, AppUser, AuditEvent, OutboxMessage
 from tests.conftest import at_once
 from tests.unit.test_alert_loop import DAY, EVENING, alert_loop_people
 
@@ -171,3 +179,87 @@ def test_two_acknowledgements_of_one_alert_at_once_keep_one_note(engine, session
     assert sorted(counted) == [0, 1]
     session.expire_all()
     assert session.get(Alert, seen.id).acknowledgement == f"Note from tab {counted.index(1)}."
+
+
+# ---- 2. who sees what: every core function that takes a participant's id -------------------------
+
+# The caller has already asked the gate (core.alerts: route and screen_free_text), or it is the gate.
+_GATE_ITSELF = {"access.authorize", "access.record", "alerts.route", "alerts.screen_free_text"}
+# Their form is checked before the gate, with messages that are the same for anyone's id: nothing written.
+_FORM_FIRST = {"enrolment.discharge", "schedule.add_session", "accounts.assign_therapist"}
+# The program admin's own categories (PROFILE, ENROLMENT: core.access.ADMIN_READS) and the audit log.
+_ADMIN_READS = {"enrolment.standing", "program.participant_overview", "audit.audit_log"}
+
+
+def _stand_in(parameter: inspect.Parameter, *, session, actor, participant_id):
+    """A value of the right kind for each argument, so that only the gate can stop the call."""
+    name = parameter.name
+    if name == "session":
+        return session
+    if name == "actor":
+        return actor
+    if name == "participant_id":
+        return participant_id
+    if name == "now":
+        return EVENING
+    if any(part in name for part in ("day", "start", "end", "today", "since", "until", "week", "first", "last")):
+        return DAY
+    return None
+
+
+def _takers_of_a_participant_id():
+    for info in pkgutil.iter_modules(core.__path__):
+        module = importlib.import_module(f"core.{info.name}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            parameters = inspect.signature(fn).parameters
+            if (
+                fn.__module__ == module.__name__
+                and not name.startswith("_")
+                and {"session", "actor", "participant_id"} <= set(parameters)
+                and f"{info.name}.{name}" not in _GATE_ITSELF
+            ):
+                yield f"{info.name}.{name}", fn, parameters
+
+
+def test_every_core_function_taking_a_participant_id_refuses_another_caseload_and_the_admin(session, demo):
+    """Dr. Rivera (another caseload, same program) and the program admin call every core function that
+    takes a participant's id, with Dana's id and every other argument of the right kind: each is refused by
+    the gate with one refusal on record (or, for the few whose form is checked first, refused with the
+    form's message), except the admin's own categories. A new reader or writer that forgets the gate
+    fails here without anyone listing it."""
+    dana = Actor.of(session.exec(select(AppUser).where(AppUser.username == "dana")).one())
+    strangers = {
+        role: Actor.of(session.exec(select(AppUser).where(AppUser.username == username)).one())
+        for role, username in (("therapist", "dr.rivera"), ("admin", "admin"))
+    }
+    refusals = select(func.count()).select_from(AuditEvent).where(col(AuditEvent.allowed).is_(False))
+    outcomes: dict[str, str] = {}
+    for qualified, fn, parameters in _takers_of_a_participant_id():
+        for role, actor in strangers.items():
+            args, kwargs = [], {}
+            for p in parameters.values():
+                if p.default is not inspect.Parameter.empty and p.name != "participant_id":
+                    continue
+                value = _stand_in(p, session=session, actor=actor, participant_id=dana.id)
+                (kwargs.__setitem__(p.name, value) if p.kind is p.KEYWORD_ONLY else args.append(value))
+            refused_before = session.exec(refusals).one()
+            try:
+                fn(*args, **kwargs)
+                outcome = "allowed"
+            except AccessDenied:
+                outcome = "refused"
+            except ValidationError:
+                outcome = "form"
+            session.rollback()
+            if outcome == "refused":
+                assert session.exec(refusals).one() == refused_before + 1, (qualified, role)
+            outcomes[f"{qualified} {role}"] = outcome
+    unexpected = {
+        key: outcome
+        for key, outcome in outcomes.items()
+        if outcome != "refused"
+        and not (outcome == "form" and key.split()[0] in _FORM_FIRST)
+        and not (outcome == "allowed" and key.endswith(" admin") and key.split()[0] in _ADMIN_READS)
+    }
+    assert unexpected == {}
+    assert len(outcomes) > 60  # (the sweep found the readers and writers)
