@@ -2,7 +2,7 @@
 
 1. The alert inbox: an alert that rose (same source, same alert) after the therapist read it, then
    acknowledged from the screen they read; a rise and an acknowledgement at the same moment; two
-   acknowledgements of one alert at once (two tabs).
+   acknowledgements of one alert at once (two tabs); the open alert of a participant deactivated since.
 2. Who sees what: every core function that takes a participant's id, called by another caseload's
    therapist and by the program admin.
 
@@ -22,7 +22,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 import core
-from core import alerts, diary, notify
+from core import accounts, alerts, diary, notify
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
 from core.models import Alert, AppUser, AuditEvent, OutboxMessage
@@ -179,6 +179,27 @@ def test_two_acknowledgements_of_one_alert_at_once_keep_one_note(engine, session
     assert sorted(counted) == [0, 1]
     session.expire_all()
     assert session.get(Alert, seen.id).acknowledgement == f"Note from tab {counted.index(1)}."
+
+
+def test_a_deactivated_participants_open_alert_can_still_be_closed_by_their_therapist(session, loop):
+    """The admin deactivates a participant whose urgent alert is open. The inbox keeps it at the top (an
+    open alert stays until resolved), so their therapist must be able to close the loop: acknowledge with
+    what was done, then resolve. Everything else of the record stays closed to them. (Before the fix the
+    gate refused both, "You don't have access to this.", and the urgent alert sat at the top of the inbox
+    for good.)"""
+    who = loop.participant
+    _save(session, who, urges={"self_harm": (5, False)})
+    accounts.set_active(session, loop.admin, user_id=who.id, active=False)
+    session.commit()
+    [item] = _inbox(session, loop.therapist)
+    assert item.severity == "urgent"
+    assert alerts.acknowledge_many(
+        session, loop.therapist, alert_ids=[item.id], note="Called; they left the program.", seen={item.id: None}
+    )
+    alerts.resolve(session, loop.therapist, alert_id=item.id)
+    assert _inbox(session, loop.therapist) == []
+    with pytest.raises(AccessDenied):
+        diary.cards_between(session, loop.therapist, who.id, DAY, DAY)
 
 
 # ---- 2. who sees what: every core function that takes a participant's id -------------------------
