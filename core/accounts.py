@@ -12,8 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import auth, clinical, inputs
-from core.access import Action, Actor, Category, authorize, record, require_role
-from core.errors import ValidationError
+from core.access import REFUSED_MESSAGE, Action, Actor, Category, Refusal, authorize, record, require_role
+from core.db import hold_rows, unit_of
+from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, CaseloadAssignment, Program, Role, id_of, saved_id, table_of, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
@@ -224,6 +225,17 @@ def set_active(session: Session, actor: Actor, *, user_id: int, active: bool) ->
         raise ValidationError.one("active", "Choose whether the account is active.")
     if user.id == actor.id and not active:
         raise ValidationError.one("user", "You can't deactivate your own account.")
+    # An admin can't deactivate their own account, so one always remains, one tap at a time; two admins
+    # deactivating each other at the same moment both passed the check above and left none. The program's
+    # admins are held while the acting admin is read again: the later of the two finds itself deactivated.
+    hold_rows(session, AppUser, col(AppUser.program_id) == actor.program_id, col(AppUser.role) == Role.ADMIN.value)
+    if not session.exec(
+        select(AppUser.is_active).where(col(AppUser.id) == actor.id).execution_options(populate_existing=True)
+    ).first():
+        if unit_of(session) is None:
+            session.rollback()
+        record(session, actor, category="accounts", action="denied", allowed=False, reason=Refusal.ACCOUNT_INACTIVE)
+        raise AccessDenied(REFUSED_MESSAGE)
     user.is_active = active
     if not active:
         auth.end_all_sessions(session, id_of(user))

@@ -5,6 +5,7 @@
    acknowledgements of one alert at once (two tabs); the open alert of a participant deactivated since.
 2. Who sees what: every core function that takes a participant's id, called by another caseload's
    therapist and by the program admin.
+3. The admin's accounts: two admins deactivating each other at the same moment.
 
 Each test either failed before its fix (said in its docstring) or keeps an attempt that found nothing
 and guards what no other test does. Database tests run on SQLite and on PostgreSQL (`database_url`).
@@ -284,3 +285,35 @@ def test_every_core_function_taking_a_participant_id_refuses_another_caseload_an
     }
     assert unexpected == {}
     assert len(outcomes) > 60  # (the sweep found the readers and writers)
+
+
+# ---- 3. the admin's accounts ----------------------------------------------------------------------
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one_active(engine, session, people):
+    """Neither admin can deactivate their own account, so one admin always remains, one tap at a time. Two
+    admins deactivating each other at the same moment (ten rounds) must not leave the program with no
+    active admin: nobody could then create an account, reset a password or reassign a caseload without
+    the database itself. One deactivation counts, the other is refused. (Before the fix both counted, on
+    SQLite and on PostgreSQL, in the first round.)"""
+    second = AppUser(
+        username="admin.two", name="Abe Admin", role="admin", password_hash="!", program_id=people.program.id
+    )
+    session.add(second)
+    session.commit()
+    admins = [people.actor(people.admin), people.actor(second)]
+    for round_ in range(10):
+        for admin in admins:
+            session.get(AppUser, admin.id).is_active = True
+        session.commit()
+
+        def work(i: int) -> None:
+            with Session(engine, expire_on_commit=False) as own:
+                accounts.set_active(own, admins[i], user_id=admins[1 - i].id, active=False)
+                own.commit()
+
+        failures = at_once(2, work)
+        session.expire_all()
+        active = [a.id for a in admins if session.get(AppUser, a.id).is_active]
+        assert len(active) == 1, (round_, failures)
+        assert len(failures) == 1 and isinstance(failures[0], AccessDenied | ValidationError), failures
