@@ -2,7 +2,8 @@
 
 1. The alert inbox: an alert that rose (same source, same alert) after the therapist read it, then
    acknowledged from the screen they read; a rise and an acknowledgement at the same moment; two
-   acknowledgements of one alert at once (two tabs); the open alert of a participant deactivated since.
+   acknowledgements of one alert at once (two tabs); the open alert of a participant deactivated since;
+   an extra check-up asked for from two taps at once.
 2. Who sees what: every core function that takes a participant's id, called by another caseload's
    therapist and by the program admin.
 3. The admin's accounts: two admins deactivating each other at the same moment.
@@ -23,10 +24,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 import core
-from core import accounts, alerts, diary, notify
+from core import accounts, alerts, checkups, diary, notify
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
-from core.models import Alert, AppUser, AuditEvent, OutboxMessage
+from core.models import Alert, AppUser, AuditEvent, CheckupRequest, OutboxMessage
 from tests.conftest import at_once
 from tests.unit.test_alert_loop import DAY, EVENING, alert_loop_people
 
@@ -285,6 +286,31 @@ def test_every_core_function_taking_a_participant_id_refuses_another_caseload_an
     }
     assert unexpected == {}
     assert len(outcomes) > 60  # (the sweep found the readers and writers)
+
+
+def test_an_extra_check_up_requested_from_two_taps_at_once_is_asked_once(engine, session, loop):
+    """The therapist's "ask for an extra PHQ-9" tapped twice on a slow line (or from two tabs), really at
+    once: one request waits for the participant, the other tap is told one is already waiting. (Before the
+    fix both passed the "already waiting?" read and two requests were written: the participant's PHQ-9
+    fulfilled one and the other asked them for another PHQ-9 straight after.)"""
+    who = loop.participant
+    told: list[BaseException] = []
+
+    def work(_: int) -> None:
+        with Session(engine, expire_on_commit=False) as own:
+            try:
+                checkups.request_extra(own, loop.therapist, participant_id=who.id, kind="phq9")
+            except ValidationError as exc:
+                told.append(exc)
+
+    assert at_once(6, work) == []
+    session.expire_all()
+    waiting = session.exec(
+        select(CheckupRequest).where(
+            CheckupRequest.participant_id == who.id, col(CheckupRequest.fulfilled_by_id).is_(None)
+        )
+    ).all()
+    assert len(waiting) == 1 and len(told) == 5
 
 
 # ---- 3. the admin's accounts ----------------------------------------------------------------------
