@@ -11,7 +11,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core import auth, clinical, inputs
+from core import auth, clinical, inputs, notify
 from core.access import REFUSED_MESSAGE, Action, Actor, Category, Refusal, authorize, record, require_role
 from core.db import hold_rows, unit_of
 from core.errors import AccessDenied, ValidationError
@@ -210,8 +210,11 @@ def assign_therapist(session: Session, actor: Actor, *, participant_id: int, the
     ).first()
     if current is None:
         current = CaseloadAssignment(participant_id=participant_id, therapist_id=therapist_id)
+    moved = current.therapist_id != therapist_id or current.id is None
     current.therapist_id, current.assigned_at, current.assigned_by_id = therapist_id, utcnow(), actor.id
     session.add(current)
+    if moved:  # their open urgent alerts are in the new therapist's inbox now: tell them, as the first was told
+        notify.caseload_moved(session, participant_id, therapist_id)
     session.commit()
 
 

@@ -284,6 +284,36 @@ def alert_raised(session: Session, alert_id: int | None, *, now: datetime | None
     )
 
 
+def caseload_moved(session: Session, participant_id: int, therapist_id: int, *, now: datetime | None = None) -> None:
+    """Called in the transaction that puts a participant on a new therapist's caseload: their open,
+    unacknowledged urgent and same-day alerts are now in that therapist's inbox, so that therapist is told
+    of each as the one before was when it opened (its own key: the first email's key is the alert's)."""
+    rows = session.exec(
+        select(Alert.id, Alert.severity, AppUser.program_id)
+        .join(AppUser, col(AppUser.id) == Alert.participant_id)
+        .where(
+            Alert.participant_id == participant_id,
+            col(Alert.acknowledged_at).is_(None),
+            col(Alert.resolved_at).is_(None),
+            col(Alert.severity).in_([Severity.URGENT.value, Severity.SAME_DAY.value]),
+        )
+    ).all()
+    for alert_id, severity, program_id in rows:
+        kind = Kind.URGENT_ALERT if severity == Severity.URGENT.value else Kind.TODAY_ALERT
+        subject, body = _alert_text(kind)
+        enqueue(
+            session,
+            dedupe_key=f"alert:{alert_id}:{kind.value}:to:{therapist_id}",
+            kind=kind,
+            subject=subject,
+            body=body,
+            recipient_id=therapist_id,
+            program_id=program_id,
+            alert_id=alert_id,
+            now=now,
+        )
+
+
 # --- scheduling what time makes due --------------------------------------------------------------
 
 

@@ -41,15 +41,19 @@ def loop(session):
     return alert_loop_people(session)
 
 
-def _save(session, who, *, urges=None, note="", now=EVENING):
+def _save(session, who, *, urges=None, note="", now=EVENING, day=DAY):
     return diary.save_card(
         session,
         who,
         participant_id=who.id,
-        day=DAY,
+        day=day,
         now=now,
         card=diary.CardInput(mood=4, urges=urges or {}, note=note),
     ).risk
+
+
+def people_actor(user: AppUser) -> Actor:
+    return Actor.of(user)
 
 
 def _inbox(session, therapist):
@@ -202,6 +206,39 @@ def test_a_deactivated_participants_open_alert_can_still_be_closed_by_their_ther
     assert _inbox(session, loop.therapist) == []
     with pytest.raises(AccessDenied):
         diary.cards_between(session, loop.therapist, who.id, DAY, DAY)
+
+
+def test_a_participant_moved_to_another_therapist_with_an_urgent_alert_open_brings_the_new_therapist_word(
+    session, loop
+):
+    """An urgent alert opens and its email goes to the participant's therapist; before anyone acknowledges
+    it, the admin moves the participant to a colleague (the first therapist is away, say). The alert is now
+    in the colleague's inbox, so the colleague must be told too, as the first therapist was; an alert
+    already acknowledged tells nobody again. (Before the fix the email's dedupe key was the alert's own: the
+    colleague was never told and learnt of it at their next login, or from the clinical lead.)"""
+    who = loop.participant
+    colleague = AppUser(
+        username="dr.two", name="Dr. Two", role="therapist", password_hash="!", program_id=loop.participant.program_id
+    )
+    session.add(colleague)
+    session.commit()
+    _save(session, who, urges={"suicidal_thoughts": (5, False)})
+    _save(session, who, urges={"self_harm": (5, False)}, now=EVENING, day=DAY - timedelta(days=1))
+    first, second = sorted(i.id for i in _inbox(session, loop.therapist))
+    alerts.acknowledge_many(session, loop.therapist, alert_ids=[second], note="Called.", seen={second: None})
+    accounts.assign_therapist(session, loop.admin, participant_id=who.id, therapist_id=colleague.id)
+    told = session.exec(
+        select(OutboxMessage.alert_id, OutboxMessage.recipient_id, OutboxMessage.status).where(
+            OutboxMessage.kind == notify.Kind.URGENT_ALERT.value
+        )
+    ).all()
+    assert sorted((a, r) for a, r, _ in told) == sorted(
+        [(first, loop.therapist.id), (second, loop.therapist.id), (first, colleague.id)]
+    )
+    waiting = [i.id for i in _inbox(session, people_actor(colleague)) if i.acknowledged_at is None]
+    assert waiting == [first]  # (in the colleague's inbox, as the email says)
+    accounts.assign_therapist(session, loop.admin, participant_id=who.id, therapist_id=colleague.id)  # again
+    assert len(session.exec(select(OutboxMessage.id).where(OutboxMessage.recipient_id == colleague.id)).all()) == 1
 
 
 # ---- 2. who sees what: every core function that takes a participant's id -------------------------
