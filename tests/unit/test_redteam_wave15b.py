@@ -24,10 +24,10 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 import core
-from core import accounts, alerts, checkups, diary, notify, screeners
+from core import accounts, alerts, audit, checkups, diary, notify, screeners
 from core.access import Actor
 from core.errors import AccessDenied, ValidationError
-from core.models import Alert, AppUser, AuditEvent, CheckupRequest, OutboxMessage
+from core.models import Alert, AppUser, AuditEvent, CheckupRequest, OutboxMessage, Program
 from tests.conftest import at_once
 from tests.unit.test_alert_loop import DAY, EVENING, alert_loop_people
 
@@ -350,6 +350,27 @@ def test_an_extra_check_up_requested_from_two_taps_at_once_is_asked_once(engine,
         )
     ).all()
     assert len(waiting) == 1 and len(told) == 5
+
+
+def test_the_audit_log_never_names_another_programs_participant(session, people):
+    """A therapist of this program tries another program's participant by id (a typed address, a script):
+    the refusal is on record, and the admin reads it. The row says someone of another program was tried,
+    never their name: the admin of one program must not learn who is in treatment in another. (Before the
+    fix the log joined the participant's name whatever their program.)"""
+    other = Program(name="Other IOP", timezone="America/Chicago", crisis_region="US")
+    session.add(other)
+    session.flush()
+    stranger = AppUser(
+        username="elsewhere", name="Elsie Where", role="participant", password_hash="!", program_id=other.id
+    )
+    session.add(stranger)
+    session.commit()
+    with pytest.raises(AccessDenied):
+        diary.cards_between(session, people.actor(people.therapist), stranger.id, DAY, DAY)
+    rows = audit.audit_log(session, people.actor(people.admin), refused_only=True).rows
+    [row] = [r for r in rows if r.category == audit.CATEGORY_WORDS["diary"]]
+    assert "Elsie" not in row.participant + row.ref and row.actor == "Dr. Tess Ting"
+    assert row.participant == f"not in this program (#{stranger.id})"
 
 
 # ---- 3. the admin's accounts ----------------------------------------------------------------------
