@@ -40,6 +40,8 @@ class AccountRow:
     is_active: bool
     therapist: str
     last_login_at: datetime | None
+    therapist_id: int | None = None  # (names may repeat, or look alike: the screens tell people apart by id)
+    therapist_username: str = ""
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,7 @@ def list_accounts(session: Session, actor: Actor, *, role: str | None = None, se
     search = inputs.line_text(search)[:SEARCH_MAX] if isinstance(search, str) and len(search) < 10_000 else ""
     therapist = table_of(AppUser).alias("therapist")
     query = (
-        select(AppUser, therapist.c.name)
+        select(AppUser, therapist.c.name, therapist.c.id, therapist.c.username)
         .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id, isouter=True)
         .join(therapist, therapist.c.id == CaseloadAssignment.therapist_id, isouter=True)
         .where(AppUser.program_id == actor.program_id)
@@ -283,8 +285,10 @@ def list_accounts(session: Session, actor: Actor, *, role: str | None = None, se
             is_active=u.is_active,
             therapist=t or "",
             last_login_at=u.last_login_at,
+            therapist_id=t_id,
+            therapist_username=t_username or "",
         )
-        for u, t in session.exec(query)
+        for u, t, t_id, t_username in session.exec(query)
     ]
     record(session, actor, category="accounts", action="read", collapse=ADMIN_LIST_AUDIT_WINDOW)
     return rows

@@ -2,6 +2,8 @@
 
 1. The alert inbox: answers that came in between the page the therapist read and their tap on
    Acknowledge (the tap's run reads the inbox afresh) are not acknowledged unseen.
+2. The admin's Caseloads screen with two therapists (and two participants) of the same name, one written
+   with a look-alike letter.
 
 Each test either failed before its fix (said in its docstring) or keeps an attempt that found nothing.
 On SQLite and PostgreSQL (the `database_url` fixture, through `app`).
@@ -15,7 +17,7 @@ from sqlmodel import col, select
 
 from core import alerts, diary
 from core.access import Actor
-from core.models import Alert, AppUser
+from core.models import Alert, AppUser, CaseloadAssignment
 from core.program import user_today
 from tests.app.conftest import log_in
 
@@ -83,3 +85,37 @@ def test_answers_that_came_in_after_the_inbox_was_drawn_are_not_acknowledged_uns
     assert len(_waiting(session, alex.id)) == 3
     _acknowledge(app, alex.id, "Called Alex; safety plan reviewed; all three days.")  # the page shows all three
     assert not app.error and _waiting(session, alex.id) == []
+
+
+def test_two_therapists_of_the_same_name_are_told_apart_on_the_caseloads_screen(app, session):
+    """A second "Dr. Marcus Chen" joins (a namesake, or a name typed with a Cyrillic "С" that looks the
+    same), and so does a second "Dana Okafor". On Caseloads (and in the audit log's filters) every choice
+    must still name one person (the username beside the name), and each therapist's list must show their
+    own caseload, not both: an admin
+    who cannot tell them apart puts a participant on a stranger's caseload, who then reads their record.
+    (Before the fix the pickers showed the names alone, and the lists were matched by name: both Dr. Chens
+    listed the first one's participants.)"""
+    program_id = session.exec(select(AppUser.program_id).where(AppUser.username == "dr.chen")).one()
+    for username, name, role in (
+        ("dr.chen2", "Dr. Marcus Chen", "therapist"),
+        ("dr.chen3", "Dr. Marcus \u0421hen", "therapist"),
+        ("dana2", "Dana Okafor", "participant"),
+    ):
+        session.add(AppUser(username=username, name=name, role=role, password_hash="!", program_id=program_id))
+    session.commit()
+    log_in(app, "admin")
+    app.switch_page("pages/admin_assign.py").run()
+    participant, therapist = app.selectbox
+    assert len(set(therapist.options)) == len(therapist.options) and "Dr. Marcus Chen (dr.chen2)" in therapist.options
+    assert len(set(participant.options)) == len(participant.options)
+    chen = session.exec(select(AppUser.id).where(AppUser.username == "dr.chen")).one()
+    his = len(session.exec(select(CaseloadAssignment.id).where(CaseloadAssignment.therapist_id == chen)).all())
+    chens = sorted(h.value for h in app.subheader if "hen (" in h.value)
+    assert chens == [
+        f"Dr. Marcus Chen (dr.chen) · {his}",
+        "Dr. Marcus Chen (dr.chen2) · 0",
+        "Dr. Marcus \u0421hen (dr.chen3) · 0",
+    ]
+    app.switch_page("pages/admin_audit.py").run()  # the audit log's filters tell them apart too
+    whose, who = app.selectbox(key="audit_participant"), app.selectbox(key="audit_actor")
+    assert len(set(whose.options)) == len(whose.options) and len(set(who.options)) == len(who.options)
