@@ -268,16 +268,28 @@ def alert_raised(session: Session, alert_id: int | None, *, now: datetime | None
         .where(AppUser.id == alert.participant_id)
     ).first()
     program_id, therapist_id = row if row else (None, None)
+    _tell_therapist(session, id_of(alert), kind, f"alert:{alert.id}:{kind.value}", therapist_id, program_id, now)
+
+
+def _tell_therapist(
+    session: Session,
+    alert_id: int,
+    kind: Kind,
+    dedupe_key: str,
+    therapist_id: int | None,
+    program_id: int | None,
+    now: datetime | None,
+) -> None:
     subject, body = _alert_text(kind)
     enqueue(
         session,
-        dedupe_key=f"alert:{alert.id}:{kind.value}",
+        dedupe_key=dedupe_key,
         kind=kind,
         subject=subject,
         body=body,
         recipient_id=therapist_id,
         program_id=program_id,
-        alert_id=alert.id,
+        alert_id=alert_id,
         now=now,
         status=Status.QUEUED if therapist_id else Status.FAILED,
         last_error="" if therapist_id else "The participant has no therapist assigned.",
@@ -300,18 +312,8 @@ def caseload_moved(session: Session, participant_id: int, therapist_id: int, *, 
     ).all()
     for alert_id, severity, program_id in rows:
         kind = Kind.URGENT_ALERT if severity == Severity.URGENT.value else Kind.TODAY_ALERT
-        subject, body = _alert_text(kind)
-        enqueue(
-            session,
-            dedupe_key=f"alert:{alert_id}:{kind.value}:to:{therapist_id}",
-            kind=kind,
-            subject=subject,
-            body=body,
-            recipient_id=therapist_id,
-            program_id=program_id,
-            alert_id=alert_id,
-            now=now,
-        )
+        key = f"alert:{alert_id}:{kind.value}:to:{therapist_id}"
+        _tell_therapist(session, saved_id(alert_id), kind, key, therapist_id, program_id, now)
 
 
 # --- scheduling what time makes due --------------------------------------------------------------
