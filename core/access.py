@@ -153,6 +153,9 @@ ADMIN_WRITES = frozenset({Category.PROFILE, Category.ENROLMENT})
 # After discharge the record is closed: the therapist still reads it, acknowledges and resolves its
 # alerts and may correct the discharge; nothing else is written (core/enrolment.py).
 DISCHARGED_THERAPIST_WRITES = frozenset({Category.ALERTS, Category.ENROLMENT})
+# A deactivated participant's record is closed to everyone, except that their therapist still closes the
+# loop on the alerts they raised before (the inbox keeps an open alert at the top until it is resolved).
+INACTIVE_THERAPIST_CLOSES = frozenset({Category.ALERTS})
 
 # Things recorded in the trail that are not one participant's data (admin screens, lists).
 AREAS = frozenset(
@@ -456,7 +459,7 @@ def _decide(session: Session, actor: Actor, participant_id: int, category: Categ
         return Refusal.ACCOUNT_INACTIVE
     if subject is None or subject.role != Role.PARTICIPANT.value:
         return Refusal.UNKNOWN_PARTICIPANT
-    if not subject.is_active:
+    if not subject.is_active and not (actor.role is Role.THERAPIST and category in INACTIVE_THERAPIST_CLOSES):
         return Refusal.PARTICIPANT_INACTIVE
     discharged = subject.discharged_on is not None
     if actor.role is Role.PARTICIPANT:

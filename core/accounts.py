@@ -11,9 +11,10 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core import auth, clinical, inputs
-from core.access import Action, Actor, Category, authorize, record, require_role
-from core.errors import ValidationError
+from core import auth, clinical, inputs, notify
+from core.access import REFUSED_MESSAGE, Action, Actor, Category, Refusal, authorize, record, require_role
+from core.db import hold_rows, unit_of
+from core.errors import AccessDenied, ValidationError
 from core.models import AppUser, CaseloadAssignment, Program, Role, id_of, saved_id, table_of, utcnow
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
@@ -39,6 +40,8 @@ class AccountRow:
     is_active: bool
     therapist: str
     last_login_at: datetime | None
+    therapist_id: int | None = None  # (names may repeat, or look alike: the screens tell people apart by id)
+    therapist_username: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,8 +212,11 @@ def assign_therapist(session: Session, actor: Actor, *, participant_id: int, the
     ).first()
     if current is None:
         current = CaseloadAssignment(participant_id=participant_id, therapist_id=therapist_id)
+    moved = current.therapist_id != therapist_id or current.id is None
     current.therapist_id, current.assigned_at, current.assigned_by_id = therapist_id, utcnow(), actor.id
     session.add(current)
+    if moved:  # their open urgent alerts are in the new therapist's inbox now: tell them, as the first was told
+        notify.caseload_moved(session, participant_id, therapist_id)
     session.commit()
 
 
@@ -224,6 +230,17 @@ def set_active(session: Session, actor: Actor, *, user_id: int, active: bool) ->
         raise ValidationError.one("active", "Choose whether the account is active.")
     if user.id == actor.id and not active:
         raise ValidationError.one("user", "You can't deactivate your own account.")
+    # An admin can't deactivate their own account, so one always remains, one tap at a time; two admins
+    # deactivating each other at the same moment both passed the check above and left none. The program's
+    # admins are held while the acting admin is read again: the later of the two finds itself deactivated.
+    hold_rows(session, AppUser, col(AppUser.program_id) == actor.program_id, col(AppUser.role) == Role.ADMIN.value)
+    if not session.exec(
+        select(AppUser.is_active).where(col(AppUser.id) == actor.id).execution_options(populate_existing=True)
+    ).first():
+        if unit_of(session) is None:
+            session.rollback()
+        record(session, actor, category="accounts", action="denied", allowed=False, reason=Refusal.ACCOUNT_INACTIVE)
+        raise AccessDenied(REFUSED_MESSAGE)
     user.is_active = active
     if not active:
         auth.end_all_sessions(session, id_of(user))
@@ -247,7 +264,7 @@ def list_accounts(session: Session, actor: Actor, *, role: str | None = None, se
     search = inputs.line_text(search)[:SEARCH_MAX] if isinstance(search, str) and len(search) < 10_000 else ""
     therapist = table_of(AppUser).alias("therapist")
     query = (
-        select(AppUser, therapist.c.name)
+        select(AppUser, therapist.c.name, therapist.c.id, therapist.c.username)
         .join(CaseloadAssignment, col(CaseloadAssignment.participant_id) == AppUser.id, isouter=True)
         .join(therapist, therapist.c.id == CaseloadAssignment.therapist_id, isouter=True)
         .where(AppUser.program_id == actor.program_id)
@@ -268,8 +285,10 @@ def list_accounts(session: Session, actor: Actor, *, role: str | None = None, se
             is_active=u.is_active,
             therapist=t or "",
             last_login_at=u.last_login_at,
+            therapist_id=t_id,
+            therapist_username=t_username or "",
         )
-        for u, t in session.exec(query)
+        for u, t, t_id, t_username in session.exec(query)
     ]
     record(session, actor, category="accounts", action="read", collapse=ADMIN_LIST_AUDIT_WINDOW)
     return rows

@@ -16,13 +16,14 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Annotated
 
-from sqlalchemy import bindparam, case, func
+from sqlalchemy import bindparam, case, func, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from core import clinical, inputs, notify
 from core.access import Action, Actor, Category, authorize, record, record_many, require_role
 from core.clinical import Reason, RiskLevel, Severity
-from core.db import insert_if_absent, insert_statement, upsert
+from core.db import hold_rows, insert_if_absent, insert_statement, rows_changed, unit_of, upsert
 from core.enrolment import not_discharged
 from core.errors import AccessDenied, ValidationError
 from core.models import (
@@ -133,6 +134,15 @@ def _alerts_of_source():
     )
 
 
+@lru_cache(maxsize=1)
+def _update_if_unacknowledged():
+    return update(Alert).where(
+        col(Alert.id) == bindparam("alert_id"),
+        col(Alert.acknowledged_at).is_(None),
+        col(Alert.resolved_at).is_(None),
+    )
+
+
 def _route_once(
     session: Session,
     actor: Actor | None,
@@ -157,11 +167,15 @@ def _route_once(
     active = next((a for a in open_rows if a.acknowledged_at is None), None)
     if active is not None:
         before = _reasons(active)
-        for name, value in _describe(clinical.merge(before, reasons)).items():
-            setattr(active, name, value)
-        active.updated_at = now
-        session.add(active)
-        session.flush()
+        values = {**_describe(clinical.merge(before, reasons)), "updated_at": now}
+        session.flush()  # (the latest answers, above)
+        # Only while it is still unacknowledged: a therapist who acknowledged it since it was read
+        # closed the loop on what they saw; the rise then opens the next alert (the retry, below).
+        if not rows_changed(session.execute(_update_if_unacknowledged().values(**values), {"alert_id": active.id})):
+            session.expire_all()
+            return None
+        for name, value in values.items():
+            set_committed_value(active, name, value)
         notify.alert_raised(session, active.id, now=now)  # now urgent: its email, in this transaction
         if actor is not None and clinical.rises(before, reasons):
             record(
@@ -557,18 +571,55 @@ class AcknowledgeForm(inputs.Form):
     alert_ids: Annotated[list[int], inputs.Custom(_alert_ids)]
 
 
-def acknowledge_many(session: Session, actor: Actor, *, alert_ids: list[int], note: str) -> int:
+CHANGED_SINCE_READ = (
+    "This alert changed after you opened the page (new answers came in): read it again, then acknowledge."
+)
+
+
+def _seen(value, ids: list[int]) -> dict[int, datetime | None] | None:
+    """`seen`: each alert's `updated_at` as the screen showed it (None: never updated), or None (no check)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or any(
+        i not in value or not (value[i] is None or isinstance(value[i], datetime)) for i in ids
+    ):
+        raise ValidationError.one("alert", "This page is out of date; open it again.")
+    return value
+
+
+def acknowledge_many(
+    session: Session,
+    actor: Actor,
+    *,
+    alert_ids: list[int],
+    note: str,
+    seen: dict[int, datetime | None] | None = None,
+) -> int:
     """Acknowledge related alerts with one note: each alert records it (and each is audited).
-    Alerts already acknowledged keep their first note. Returns how many were acknowledged."""
+    Alerts already acknowledged keep their first note. Returns how many were acknowledged.
+
+    `seen` is what the screen showed of each alert (its `updated_at`): an alert that rose after the
+    therapist read it is not acknowledged unseen (its urgent email and escalation would be dropped);
+    none of them is, and the therapist is told to read it again. The alerts are held while they are
+    checked, so a save raising one at the same moment, or a second tab acknowledging it, waits or
+    finds it acknowledged (core.alerts.route then opens the next alert)."""
     form = AcknowledgeForm.check(note=note, alert_ids=alert_ids)
     note, ids = form.note, form.alert_ids
+    shown = _seen(seen, ids)
     now, count = utcnow(), 0
-    alerts = [_alert_for_write(session, actor, alert_id, "acknowledge") for alert_id in ids]
-    for alert in alerts:
-        if alert.acknowledged_at is None:
-            alert.acknowledged_at, alert.acknowledged_by_id, alert.acknowledgement = now, actor.id, note
-            session.add(alert)
-            count += 1
+    for alert_id in ids:
+        _alert_for_write(session, actor, alert_id, "acknowledge")
+    hold_rows(session, Alert, col(Alert.id).in_(ids))
+    current = session.exec(select(Alert).where(col(Alert.id).in_(ids)).execution_options(populate_existing=True)).all()
+    waiting = [a for a in current if a.acknowledged_at is None and a.resolved_at is None]
+    if shown is not None and any(a.updated_at != shown[id_of(a)] for a in waiting):
+        if unit_of(session) is None:
+            session.rollback()  # (lets go of the held rows; in a rerun's unit of work, what it did stands)
+        raise ValidationError.one("alert", CHANGED_SINCE_READ)
+    for alert in waiting:
+        alert.acknowledged_at, alert.acknowledged_by_id, alert.acknowledgement = now, actor.id, note
+        session.add(alert)
+        count += 1
     session.commit()
     return count
 

@@ -132,7 +132,8 @@ def audit_log(
     query = (
         select(AuditEvent, who.c.name, whose.c.name)
         .join(who, who.c.id == AuditEvent.actor_id, isouter=True)
-        .join(whose, whose.c.id == AuditEvent.participant_id, isouter=True)
+        # (a name only of this program's people: a refused try at another program's participant names nobody)
+        .join(whose, (whose.c.id == AuditEvent.participant_id) & (whose.c.program_id == actor.program_id), isouter=True)
         .where((who.c.program_id == actor.program_id) | col(AuditEvent.actor_id).is_(None))
         .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
         .offset(page * limit)
@@ -160,7 +161,7 @@ def audit_log(
             at=e.at,
             actor=a or "—",
             actor_role=Role(e.actor_role).label if e.actor_role in Role._value2member_map_ else e.actor_role,
-            participant=p or "",
+            participant=p or (f"not in this program (#{e.participant_id})" if e.participant_id is not None else ""),
             category=CATEGORY_WORDS.get(e.category, e.category),
             action=ACTION_WORDS.get(e.action, e.action),
             allowed=e.allowed,

@@ -20,10 +20,10 @@ from core import clinical, i18n
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
 from core.content import CONTENT, CatalogueError, read_questionnaires
-from core.db import insert_if_absent
+from core.db import hold_rows, insert_if_absent
 from core.errors import AccessDenied, ValidationError
 from core.i18n import _
-from core.models import Checkup, CheckupRequest, Program, Role, utcnow
+from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
 from core.program import CHECKUP_INTERVAL_RANGE, ProgramSettings, program_for, user_today
 
 INTAKE_SLOT = "p0"  # the first check-up of each kind: the baseline every change is measured from
@@ -349,6 +349,9 @@ def request_extra(session: Session, actor: Actor, *, participant_id: int, kind: 
         raise AccessDenied("Only the participant's therapist can ask for an extra check-up.")
     if kind not in KINDS:
         raise ValidationError.one("kind", "Unknown check-up.")
+    # One request waiting per kind: two taps at once (a slow line, two tabs) take turns, and the later reads
+    # the earlier's request (both read "none waiting" and wrote two; the second asked again after the first).
+    hold_rows(session, AppUser, col(AppUser.id) == participant_id)
     pending = session.exec(
         select(CheckupRequest.id).where(
             CheckupRequest.participant_id == participant_id,

@@ -268,20 +268,52 @@ def alert_raised(session: Session, alert_id: int | None, *, now: datetime | None
         .where(AppUser.id == alert.participant_id)
     ).first()
     program_id, therapist_id = row if row else (None, None)
+    _tell_therapist(session, id_of(alert), kind, f"alert:{alert.id}:{kind.value}", therapist_id, program_id, now)
+
+
+def _tell_therapist(
+    session: Session,
+    alert_id: int,
+    kind: Kind,
+    dedupe_key: str,
+    therapist_id: int | None,
+    program_id: int | None,
+    now: datetime | None,
+) -> None:
     subject, body = _alert_text(kind)
     enqueue(
         session,
-        dedupe_key=f"alert:{alert.id}:{kind.value}",
+        dedupe_key=dedupe_key,
         kind=kind,
         subject=subject,
         body=body,
         recipient_id=therapist_id,
         program_id=program_id,
-        alert_id=alert.id,
+        alert_id=alert_id,
         now=now,
         status=Status.QUEUED if therapist_id else Status.FAILED,
         last_error="" if therapist_id else "The participant has no therapist assigned.",
     )
+
+
+def caseload_moved(session: Session, participant_id: int, therapist_id: int, *, now: datetime | None = None) -> None:
+    """Called in the transaction that puts a participant on a new therapist's caseload: their open,
+    unacknowledged urgent and same-day alerts are now in that therapist's inbox, so that therapist is told
+    of each as the one before was when it opened (its own key: the first email's key is the alert's)."""
+    rows = session.exec(
+        select(Alert.id, Alert.severity, AppUser.program_id)
+        .join(AppUser, col(AppUser.id) == Alert.participant_id)
+        .where(
+            Alert.participant_id == participant_id,
+            col(Alert.acknowledged_at).is_(None),
+            col(Alert.resolved_at).is_(None),
+            col(Alert.severity).in_([Severity.URGENT.value, Severity.SAME_DAY.value]),
+        )
+    ).all()
+    for alert_id, severity, program_id in rows:
+        kind = Kind.URGENT_ALERT if severity == Severity.URGENT.value else Kind.TODAY_ALERT
+        key = f"alert:{alert_id}:{kind.value}:to:{therapist_id}"
+        _tell_therapist(session, saved_id(alert_id), kind, key, therapist_id, program_id, now)
 
 
 # --- scheduling what time makes due --------------------------------------------------------------

@@ -24,9 +24,9 @@ from core import checkups, clinical, inputs
 from core.access import Action, Actor, Category, authorize
 from core.checkups import Item, Past, Questionnaire, Status
 from core.content import CONTENT, read_questionnaires
-from core.db import insert_if_absent
+from core.db import hold_rows, insert_if_absent
 from core.errors import AccessDenied, ValidationError
-from core.models import Checkup, CheckupRequest, Program, Role, utcnow
+from core.models import AppUser, Checkup, CheckupRequest, Program, Role, utcnow
 from core.program import ProgramSettings, program_for, user_today
 
 SCREENER_FILE = CONTENT / "screeners.yaml"
@@ -237,6 +237,9 @@ def request(session: Session, actor: Actor, *, participant_id: int, kind: str) -
         raise ValidationError.one("kind", "Unknown check-up.")
     if not _tracks_substance_use(session, participant_id):
         raise ValidationError.one("kind", "This program does not track substance use.")
+    hold_rows(
+        session, AppUser, col(AppUser.id) == participant_id
+    )  # two taps at once: one request (checkups.request_extra)
     pending = session.exec(
         select(CheckupRequest.id).where(
             CheckupRequest.participant_id == participant_id,

@@ -97,7 +97,7 @@ st.dataframe(
             "Name": r.name,
             "Username": r.username,
             "Role": r.role.label,
-            "Therapist": r.therapist,
+            "Therapist": f"{r.therapist} ({r.therapist_username})" if r.therapist else "",
             "Active": "yes" if r.is_active else "no",
             "Last login": f"{r.last_login_at:%Y-%m-%d %H:%M}" if r.last_login_at else "never",
             "Login paused": "yes" if r.username in paused else "",

@@ -26,11 +26,19 @@ with st.form("assign"):
         "Participant",
         [r for r in rows if r.is_active],
         index=None,
-        format_func=lambda r: f"{r.name} — {r.therapist or 'no therapist'}",
+        # (with usernames: two people may share a name, or write it with a look-alike letter)
+        format_func=lambda r: (
+            f"{r.name} ({r.username}) — "
+            + (f"{r.therapist} ({r.therapist_username})" if r.therapist else "no therapist")
+        ),
         placeholder="Choose a participant",
     )
     therapist = st.selectbox(
-        "Therapist", therapists, index=None, format_func=lambda p: p.name, placeholder="Choose a therapist"
+        "Therapist",
+        therapists,
+        index=None,
+        format_func=lambda p: f"{p.name} ({p.username})",
+        placeholder="Choose a therapist",
     )
     assign = st.form_submit_button("Assign", type="primary", width="stretch")
 if assign:
@@ -47,8 +55,8 @@ if assign:
             st.rerun()
 
 for person in therapists:
-    mine = [r.name for r in rows if r.therapist == person.name]
-    st.subheader(f"{md(person.name)} · {len(mine)}")
+    mine = [r.name for r in rows if r.therapist_id == person.id]
+    st.subheader(f"{md(person.name)} ({md(person.username)}) · {len(mine)}")
     st.markdown(", ".join(md(name) for name in mine) if mine else "No participants yet.")
 unassigned = [md(r.name) for r in rows if not r.therapist and r.is_active]
 if unassigned:

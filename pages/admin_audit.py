@@ -32,7 +32,7 @@ with st.container(border=True):
         "Whose record",
         participants,
         index=None,
-        format_func=lambda r: r.name,
+        format_func=lambda r: f"{r.name} ({r.username})",  # (two people may share a name)
         placeholder="Any participant",
         key="audit_participant",
     )
@@ -40,7 +40,7 @@ with st.container(border=True):
         "Who acted",
         everyone,
         index=None,
-        format_func=lambda r: f"{r.name} ({r.role.label})",
+        format_func=lambda r: f"{r.name} ({r.username}, {r.role.label})",
         placeholder="Anyone",
         key="audit_actor",
     )

@@ -89,6 +89,11 @@ for participant_id, group in people.items():
         waiting = [i for i in group if i.acknowledged_at is None]
         if not waiting:
             continue
+        # What the therapist read: the alerts as the run before this one drew them (a submit's run reads
+        # the inbox afresh, so this run's read would acknowledge answers that came in after they read it).
+        shown_key = f"ack_seen_{participant_id}"
+        shown = st.session_state.get(shown_key) or {i.id: i.updated_at for i in waiting}
+        st.session_state[shown_key] = {i.id: i.updated_at for i in waiting}
         with st.form(f"ack_{participant_id}", clear_on_submit=False, border=False):
             chosen = (
                 [i.id for i in waiting]
@@ -112,8 +117,12 @@ for participant_id, group in people.items():
             label = "Acknowledge" if len(waiting) == 1 else "Acknowledge the ticked alerts"
             if st.form_submit_button(label, type="primary", width="stretch"):
                 try:
+                    if any(i not in shown for i in chosen):  # came in after the page they read was drawn
+                        raise ValidationError.one("alert", alerts.CHANGED_SINCE_READ)
                     with session_scope() as session:
-                        alerts.acknowledge_many(session, actor, alert_ids=chosen, note=note)
+                        alerts.acknowledge_many(
+                            session, actor, alert_ids=chosen, note=note, seen={i: shown[i] for i in chosen}
+                        )
                     st.rerun()
                 except ValidationError as exc:
                     message.error(" ".join(with_limits(exc.fields, {"note": (note, alerts.ACK_NOTE_MAX)}).values()))
