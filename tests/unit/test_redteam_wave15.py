@@ -1,0 +1,62 @@
+"""Red team, wave 15: the whole app attacked as a stranger would, with fresh eyes (SQLite and
+PostgreSQL). Each test is an attack that broke the app (and guards its fix) or that guards
+something no earlier test did."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from core import alerts, checkups, clinical
+from core.errors import ValidationError
+from core.models import Alert, Checkup
+
+MONDAY = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # midday in New York, the test program's zone
+
+
+def _phq9(item9: int) -> list[int]:
+    return [1] * 8 + [item9]
+
+
+def _item9_alerts(session, participant_id: int) -> list[Alert]:
+    session.expire_all()
+    return list(
+        session.exec(select(Alert).where(Alert.participant_id == participant_id, Alert.trigger == "phq9_item9")).all()
+    )
+
+
+def test_a_phq9_sent_again_from_a_second_tab_with_item_9_above_zero_still_alerts(session, people):
+    """Two tabs (or two phones) had this week's PHQ-9 open: the first sent with item 9 at 0, the
+    second, a moment later, with item 9 at 2. The second cannot be saved (one a week), but its
+    item 9 answer is a risk signal: it was dropped with "already done this week" and no crisis
+    lines — the therapist never heard of it."""
+    quinn = people.participant()
+    checkups.submit(session, quinn, participant_id=quinn.id, kind="phq9", answers=_phq9(0), now=MONDAY)
+    assert _item9_alerts(session, quinn.id) == []
+    with pytest.raises(ValidationError) as refused:
+        checkups.submit(session, quinn, participant_id=quinn.id, kind="phq9", answers=_phq9(2), now=MONDAY)
+    assert "kind" in refused.value.fields  # still one check-up this week: nothing saved twice
+    assert alerts.risk_of(refused.value).risky, "the crisis lines must show for the refused answer too"
+    opened = _item9_alerts(session, quinn.id)
+    choice = checkups.questionnaires()["phq9"].items[clinical.PHQ9_ITEM9_INDEX].choices[2]
+    assert len(opened) == 1 and opened[0].severity == "urgent" and choice in opened[0].detail
+    assert session.exec(select(Checkup).where(Checkup.participant_id == quinn.id)).all()[0].answers == _phq9(0)
+
+
+def test_two_phq9s_sent_at_the_same_moment_the_one_not_saved_still_routes_its_item_9(session, people, monkeypatch):
+    """The same race one step later: both sends read "due" before either saved, so the second loses at
+    the insert ("already saved — thank you"). Its item 9 answer of 3 must still open the urgent alert
+    (on the check-up that was saved) and bring the crisis lines."""
+    quinn = people.participant()
+    read_before_either_saved = checkups.statuses(session, quinn, quinn.id)
+    checkups.submit(session, quinn, participant_id=quinn.id, kind="phq9", answers=_phq9(0), now=MONDAY)
+    monkeypatch.setattr(checkups, "statuses", lambda *args, **kwargs: read_before_either_saved)
+    with pytest.raises(ValidationError) as refused:
+        checkups.submit(session, quinn, participant_id=quinn.id, kind="phq9", answers=_phq9(3), now=MONDAY)
+    assert "already saved" in refused.value.fields["kind"]
+    assert alerts.risk_of(refused.value).risky
+    opened = _item9_alerts(session, quinn.id)
+    assert len(opened) == 1 and opened[0].severity == "urgent" and opened[0].source_key == "phq9:p0"
+    assert len(session.exec(select(Checkup).where(Checkup.participant_id == quinn.id)).all()) == 1
