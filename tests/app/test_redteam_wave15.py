@@ -60,3 +60,25 @@ def test_a_gad7_sent_from_a_second_tab_says_it_was_done_and_is_gone_on_the_next_
     app.run()
     assert not any(r.key.startswith("gad7_item_") for r in app.radio)  # not offered again
     assert not app.warning
+
+
+def test_crisis_words_in_a_practice_refused_for_a_missing_rating_bring_the_crisis_response_at_once(app, session):
+    """A practice note in crisis words, saved without the distress rating: refused beside the rating,
+    what was typed kept — and the crisis lines shown and the therapist alerted in that same tap, as
+    on the diary card (before, nothing until the rating was fixed and saved)."""
+    log_in(app, "alex")
+    app.switch_page("pages/skills.py")
+    app.query_params["skill"] = "halt"
+    app.run()
+    situation = next(t.key for t in app.text_input if t.key.startswith("situation_log_halt"))
+    app.text_input(key=situation).input("honestly I want to end it all")
+    next(b for b in app.button if b.label == "Save practice").click().run()
+    assert not app.exception
+    shown = texts(app)
+    assert "You don't have to get through this alone" in shown and "not watched in real time" in shown
+    assert any("Not saved yet" in e.value for e in app.error)
+    assert app.text_input(key=situation).value == "honestly I want to end it all"  # kept, not saved
+    alex = _person(session, "alex")
+    session.expire_all()
+    rows = session.exec(select(Alert).where(Alert.participant_id == alex.id)).all()
+    assert [a.source_key.split(":")[0] for a in rows if a.source_key.startswith("practice:")] == ["practice"]

@@ -60,3 +60,46 @@ def test_two_phq9s_sent_at_the_same_moment_the_one_not_saved_still_routes_its_it
     opened = _item9_alerts(session, quinn.id)
     assert len(opened) == 1 and opened[0].severity == "urgent" and opened[0].source_key == "phq9:p0"
     assert len(session.exec(select(Checkup).where(Checkup.participant_id == quinn.id)).all()) == 1
+
+
+CRISIS_THOUGHT = "I want to kill myself, nobody would miss me"
+
+
+def _review_alerts(session, participant_id: int, source_prefix: str) -> list[Alert]:
+    session.expire_all()
+    rows = session.exec(select(Alert).where(Alert.participant_id == participant_id)).all()
+    return [a for a in rows if a.source_key.startswith(source_prefix)]
+
+
+def test_a_thought_record_refused_for_a_missing_rating_still_routes_the_crisis_words_in_it(session, people):
+    """A distressed person writes their automatic thought — crisis words — and skips the 0–100 rating of
+    the emotion. The record is refused for the rating (what was typed stays on the form), but the words
+    were written: as on the diary card and the PHQ-9, they reach the therapist and bring the crisis
+    lines now, not only if the person comes back to fix the rating."""
+    from core import practice
+
+    quinn = people.participant()
+    record = practice.ThoughtInput("after the call", [("hopeless", None, None)], CRISIS_THOUGHT)
+    with pytest.raises(ValidationError) as refused:
+        practice.save_thought_record(
+            session, quinn, participant_id=quinn.id, entry_key=practice.new_entry_key(), record=record, now=MONDAY
+        )
+    assert "emotion_0" in refused.value.fields
+    assert alerts.risk_of(refused.value).risky
+    assert len(_review_alerts(session, quinn.id, "thought:")) == 1
+    assert practice.thought_records(session, quinn, quinn.id) == []  # nothing saved
+
+
+def test_a_practice_log_refused_for_a_missing_skill_still_routes_the_crisis_words_in_it(session, people):
+    """The same on the practice log: a note with crisis words and no skill chosen."""
+    from core import practice
+
+    quinn = people.participant()
+    entry = practice.PracticeInput("", 9, note=CRISIS_THOUGHT)
+    with pytest.raises(ValidationError) as refused:
+        practice.save_practice(
+            session, quinn, participant_id=quinn.id, entry_key=practice.new_entry_key(), entry=entry, now=MONDAY
+        )
+    assert "skill" in refused.value.fields
+    assert alerts.risk_of(refused.value).risky
+    assert len(_review_alerts(session, quinn.id, "practice:")) == 1
