@@ -511,15 +511,7 @@ def issue_reset_code(session: Session, actor: Actor, *, user_id: int, now: datet
     working. The person types it with their username and a new password on the login screen."""
     now = now or utcnow()
     target = _checked_target(session, actor, user_id, "reset_code")
-    session.execute(
-        update(OneTimeCode)
-        .where(
-            col(OneTimeCode.user_id) == target.id,
-            col(OneTimeCode.purpose) == "reset",
-            col(OneTimeCode.used_at).is_(None),
-        )
-        .values(used_at=now)
-    )
+    _void_reset_codes(session, id_of(target), now)
     _prune_codes(session, now)
     code = _new_reset_code()
     session.add(
@@ -534,6 +526,20 @@ def issue_reset_code(session: Session, actor: Actor, *, user_id: int, now: datet
     )
     session.commit()
     return ResetCode(code=code, expires_at=now + RESET_CODE_LIFETIME, username=target.username)
+
+
+def _void_reset_codes(session: Session, user_id: int, now: datetime) -> None:
+    """Unused reset codes for this account stop working: a new one was issued, or the person set a
+    password of their own (a slip left at the desk must not let anyone replace it for a day)."""
+    session.execute(
+        update(OneTimeCode)
+        .where(
+            col(OneTimeCode.user_id) == user_id,
+            col(OneTimeCode.purpose) == "reset",
+            col(OneTimeCode.used_at).is_(None),
+        )
+        .values(used_at=now)
+    )
 
 
 def unlock(session: Session, actor: Actor, *, user_id: int) -> int:
@@ -658,6 +664,7 @@ def _set_password(session: Session, user: AppUser, new: str, *, rounds: int) -> 
     session.add(user)
     session.flush()
     _bump_session_version(session, id_of(user))
+    _void_reset_codes(session, id_of(user), utcnow())
     session.commit()
     session.refresh(user)
     return user.session_version

@@ -103,3 +103,37 @@ def test_a_practice_log_refused_for_a_missing_skill_still_routes_the_crisis_word
     assert "skill" in refused.value.fields
     assert alerts.risk_of(refused.value).risky
     assert len(_review_alerts(session, quinn.id, "practice:")) == 1
+
+
+@pytest.mark.parametrize("how", ["change", "choose"])
+def test_a_reset_code_stops_working_once_the_person_sets_their_own_password(session, people, how):
+    """The admin gives Quinn a reset code (a slip at the front desk, an e-mail to an old address). Quinn
+    remembers the password after all, logs in and changes it — or sets one of their own after a first
+    password. The code must die with it: before, anyone holding the slip could still set a password of
+    their choosing for a day and take the account, and its new password ended Quinn's logins."""
+    from core import auth
+
+    quinn = people.participant()
+    user = session.get(type(people.therapist), quinn.id)
+    user.password_hash = auth.hash_password("quinns own words", rounds=4)
+    session.add(user)
+    session.commit()
+    slip = auth.issue_reset_code(session, people.actor(people.admin), user_id=quinn.id)
+    if how == "change":
+        auth.change_password(
+            session,
+            user_id=quinn.id,
+            current="quinns own words",
+            new="a newer secret",
+            repeat="a newer secret",
+            rounds=4,
+        )
+    else:
+        auth.choose_password(session, user_id=quinn.id, new="a newer secret", repeat="a newer secret", rounds=4)
+    with pytest.raises(ValidationError) as refused:
+        auth.redeem_reset_code(
+            session, username="quinn", code=slip.code, new="the takeover", repeat="the takeover", client="x"
+        )
+    assert "code" in refused.value.fields
+    session.expire_all()
+    assert auth.check_password("a newer secret", session.get(type(people.therapist), quinn.id).password_hash)
