@@ -137,3 +137,30 @@ def test_a_reset_code_stops_working_once_the_person_sets_their_own_password(sess
     assert "code" in refused.value.fields
     session.expire_all()
     assert auth.check_password("a newer secret", session.get(type(people.therapist), quinn.id).password_hash)
+
+
+def test_an_invitation_code_given_before_a_discharge_no_longer_opens_an_account_after_it(session, people):
+    """Quinn gave Mum a code, then was discharged before Mum used it. A discharged participant can no
+    longer start sharing (no new invitation, no new consent): the code made before must not start it
+    either — before, it made Mum an account linked to Quinn's record after the program had ended."""
+    from datetime import timedelta
+
+    from core import enrolment, sharing
+    from core.models import AppUser, FamilyLink, utcnow
+
+    today = utcnow().date()
+    quinn = people.participant(started_on=today - timedelta(days=30))
+    code, _expires = sharing.create_invitation(session, quinn, name="Mum Rivers", relationship="parent")
+    enrolment.discharge(
+        session,
+        people.actor(people.therapist),
+        participant_id=quinn.id,
+        day=today - timedelta(days=1),
+        status="completed",
+        today=today,
+    )
+    with pytest.raises(ValidationError) as refused:
+        sharing.redeem_invitation(session, code=code, username="mum", password="long enough pw", rounds=4, client="x")
+    assert refused.value.fields["code"] == sharing.DEAD_CODE
+    assert session.exec(select(FamilyLink)).all() == []
+    assert session.exec(select(AppUser).where(AppUser.username == "mum")).first() is None
