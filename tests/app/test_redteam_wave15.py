@@ -82,3 +82,38 @@ def test_crisis_words_in_a_practice_refused_for_a_missing_rating_bring_the_crisi
     session.expire_all()
     rows = session.exec(select(Alert).where(Alert.participant_id == alex.id)).all()
     assert [a.source_key.split(":")[0] for a in rows if a.source_key.startswith("practice:")] == ["practice"]
+
+
+def test_the_next_person_on_a_shared_tablet_sees_nothing_the_last_one_left_on_its_screens(app, session):
+    """The clinic's tablet: Gray answers the PHQ-9 (item 9 above zero: their score, their crisis panel)
+    and turns on their calendar (its private address, shown once), then logs out on My account. Bailey
+    logs in on the same tab. Before, Bailey's Check-ups showed Gray's score and crisis response and
+    Bailey's Reminders offered Gray's calendar address as theirs: what a screen kept for this session
+    outlived the person it was kept for."""
+    log_in(app, "gray")
+    app.switch_page("pages/checkups.py").run()
+    for index, value in enumerate([1, 1, 1, 1, 0, 1, 0, 0, 2]):
+        next(r for r in app.radio if r.key == f"phq9_item_{index}").set_value(value)
+    next(b for b in app.button if b.label == "Submit check-up").click()
+    app.run()
+    assert "PHQ-9: 7 of 27" in texts(app) and "You don't have to get through this alone" in texts(app)
+    app.switch_page("pages/notifications.py").run()
+    next(b for b in app.button if b.label == "Turn on my calendar").click()
+    app.run()
+    gray_address = app.session_state["iop_feed_url"]  # (pages/notifications.py: FEED_URL)
+    assert [c.value for c in app.code] == [gray_address]  # shown once, to Gray
+    app.switch_page("pages/account.py").run()
+    next(b for b in app.button if b.label == "Log out").click()
+    app.run()
+    log_in(app, "bailey")
+    app.switch_page("pages/checkups.py").run()
+    shown = texts(app)
+    assert not app.exception
+    assert "7 of 27" not in shown and "You don't have to get through this alone" not in shown
+    assert any(r.key == "phq9_item_0" for r in app.radio)  # Bailey's own check-up, to answer
+    bailey = _person(session, "bailey")
+    from core import feed
+
+    feed.turn_on(session, bailey)  # (Bailey's feed is on too: the page shows an address only just made)
+    app.switch_page("pages/notifications.py").run()
+    assert gray_address not in [c.value for c in app.code]
