@@ -29,10 +29,11 @@ with session_scope() as session:
 schedule = schedule + screens
 
 due = [s for s in schedule if s.is_due]
+done = st.session_state.get("checkup_done")  # the result just saved, shown until they go on
 # A form sent from a tab drawn before the same check-up was saved elsewhere (another tab, another phone) is
 # drawn once more, so its answers reach core: it saves nothing twice but routes a PHQ-9 item 9 all the same.
-sent = next((s for s in schedule if not s.is_due and st.session_state.get(f"submit_{s.kind}") is True), None)
-done = None if sent else st.session_state.get("checkup_done")  # the result just saved, shown until they go on
+# (While a result is shown, the form is not on screen: a tap then is a double tap of the one just saved.)
+sent = None if done else next((s for s in schedule if not s.is_due and st.session_state.get(f"submit_{s.kind}")), None)
 if done:
     q = definitions[done["kind"]]
     st.subheader(q.title)
