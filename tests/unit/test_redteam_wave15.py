@@ -164,3 +164,30 @@ def test_an_invitation_code_given_before_a_discharge_no_longer_opens_an_account_
     assert refused.value.fields["code"] == sharing.DEAD_CODE
     assert session.exec(select(FamilyLink)).all() == []
     assert session.exec(select(AppUser).where(AppUser.username == "mum")).first() is None
+
+
+@pytest.mark.parametrize("then", ["deactivated", "reassigned"])
+def test_a_reset_code_dies_with_its_givers_right_to_give_it(session, people, then):
+    """Dr. Ting gives Quinn a reset code, then leaves the program (deactivated) — or Quinn moves to
+    another therapist's caseload. The code was Dr. Ting's to give only while Quinn was theirs: before,
+    whoever held it (Dr. Ting included) could still set Quinn's password for the rest of the day."""
+    from core import accounts, auth
+    from core.models import AppUser, Role
+
+    quinn = people.participant()
+    slip = auth.issue_reset_code(session, people.actor(people.therapist), user_id=quinn.id)
+    admin = people.actor(people.admin)
+    if then == "deactivated":
+        accounts.set_active(session, admin, user_id=people.therapist.id, active=False)
+    else:
+        other = AppUser(username="dr.other", name="Dr. Other", role=Role.THERAPIST.value, password_hash="!")
+        other.program_id = people.program.id
+        session.add(other)
+        session.commit()
+        accounts.assign_therapist(session, admin, participant_id=quinn.id, therapist_id=other.id)
+    session.commit()
+    with pytest.raises(ValidationError) as refused:
+        auth.redeem_reset_code(
+            session, username="quinn", code=slip.code, new="the takeover", repeat="the takeover", client="x"
+        )
+    assert "code" in refused.value.fields
