@@ -511,15 +511,7 @@ def issue_reset_code(session: Session, actor: Actor, *, user_id: int, now: datet
     working. The person types it with their username and a new password on the login screen."""
     now = now or utcnow()
     target = _checked_target(session, actor, user_id, "reset_code")
-    session.execute(
-        update(OneTimeCode)
-        .where(
-            col(OneTimeCode.user_id) == target.id,
-            col(OneTimeCode.purpose) == "reset",
-            col(OneTimeCode.used_at).is_(None),
-        )
-        .values(used_at=now)
-    )
+    _void_reset_codes(session, id_of(target), now)
     _prune_codes(session, now)
     code = _new_reset_code()
     session.add(
@@ -534,6 +526,36 @@ def issue_reset_code(session: Session, actor: Actor, *, user_id: int, now: datet
     )
     session.commit()
     return ResetCode(code=code, expires_at=now + RESET_CODE_LIFETIME, username=target.username)
+
+
+def _giver_still_may(session: Session, user: AppUser, code: str, now: datetime) -> bool:
+    """A reset code is good only while whoever gave it could still give it: not after they were
+    deactivated, nor (a therapist's) after the person left their caseload."""
+    giver_id = session.execute(
+        select(col(OneTimeCode.issued_by_id)).where(
+            col(OneTimeCode.code_hash) == _code_hash("reset", code),
+            col(OneTimeCode.purpose) == "reset",
+            col(OneTimeCode.user_id) == user.id,
+            col(OneTimeCode.used_at).is_(None),
+            col(OneTimeCode.expires_at) > now,
+        )
+    ).scalar()
+    giver = session.get(AppUser, giver_id) if giver_id is not None else None
+    return giver is not None and _refusal_for(session, Actor.of(giver), user) is None
+
+
+def _void_reset_codes(session: Session, user_id: int, now: datetime) -> None:
+    """Unused reset codes for this account stop working: a new one was issued, or the person set a
+    password of their own (a slip left at the desk must not let anyone replace it for a day)."""
+    session.execute(
+        update(OneTimeCode)
+        .where(
+            col(OneTimeCode.user_id) == user_id,
+            col(OneTimeCode.purpose) == "reset",
+            col(OneTimeCode.used_at).is_(None),
+        )
+        .values(used_at=now)
+    )
 
 
 def unlock(session: Session, actor: Actor, *, user_id: int) -> int:
@@ -579,7 +601,7 @@ def redeem_reset_code(
     new_hash = hash_password(new, rounds=config.bcrypt_rounds)  # before the update: keep it short
     user = find_user(session, name)
     used = None
-    if may_log_in(user, demo_mode=config.demo_mode) and len(code) <= 64:
+    if may_log_in(user, demo_mode=config.demo_mode) and len(code) <= 64 and _giver_still_may(session, user, code, now):
         used = _use_code(session, "reset", code, user_id=user.id, now=now)
     if used is None or user is None:  # (no user, no code used)
         session.rollback()
@@ -658,6 +680,7 @@ def _set_password(session: Session, user: AppUser, new: str, *, rounds: int) -> 
     session.add(user)
     session.flush()
     _bump_session_version(session, id_of(user))
+    _void_reset_codes(session, id_of(user), utcnow())
     session.commit()
     session.refresh(user)
     return user.session_version

@@ -244,16 +244,21 @@ def submit(
     status = next((s for s in statuses(session, actor, participant_id, today) if s.kind == kind), None)
     if status is None:
         raise ValidationError.one("kind", _("This check-up is not part of your program."))
+    q = questionnaires()[kind]
+    choices = list(q.items[clinical.PHQ9_ITEM9_INDEX].choices) if kind == "phq9" else []
+    reasons = clinical.checkup_reasons(kind, answers if isinstance(answers, (list, tuple)) else [], choices)
     if not status.is_due:
-        raise ValidationError.one(
-            "kind",
+        message = (
             _("You've already done this week's check-up. The next one is on {day}.").format(
                 day=i18n.long_day(status.next_day)
             )
             if status.next_day
-            else _("You've already done this week's check-up."),
+            else _("You've already done this week's check-up.")
         )
-    q = questionnaires()[kind]
+        slot = _last_slot(session, participant_id, kind)
+        raise _refused(
+            session, actor, participant_id, f"{kind}:{slot}", today, reasons, now, {"kind": message}, SENT_AGAIN
+        )
     errors = {}
     if not isinstance(answers, (list, tuple)) or len(answers) != len(q.items):
         raise ValidationError.one("answers", f"Expected {len(q.items)} answers.")
@@ -269,24 +274,9 @@ def submit(
         or not 0 <= function_answer < len(q.function_choices)
     ):
         errors["function"] = _("Choose one of the answers.")
-    choices = list(q.items[clinical.PHQ9_ITEM9_INDEX].choices) if kind == "phq9" else []
-    reasons = clinical.checkup_reasons(kind, answers, choices)
     source = f"{kind}:{status.due_slot}"
     if errors:
-        if reasons:
-            risk = route(
-                session,
-                actor,
-                participant_id=participant_id,
-                source_key=source,
-                day=today,
-                reasons=reasons,
-                latest="The rest of the check-up was not finished yet",
-                now=now,
-            )
-            session.commit()
-            raise IncompleteWithRisk(errors, risk)
-        raise ValidationError(errors)
+        raise _refused(session, actor, participant_id, source, today, reasons, now, errors, NOT_FINISHED)
 
     total = sum(a for a in answers if a is not None)  # (none is None here: the loop above refused it)
     band = clinical.band(kind, total)
@@ -309,8 +299,9 @@ def submit(
         },
         conflict=["participant_id", "kind", "slot_key"],
     )
-    if checkup_id is None:
-        raise ValidationError.one("kind", _("This check-up was already saved — thank you."))
+    if checkup_id is None:  # the same slot saved a moment ago, from another tap, tab or phone
+        message = _("This check-up was already saved — thank you.")
+        raise _refused(session, actor, participant_id, source, today, reasons, now, {"kind": message}, SENT_AGAIN)
     if status.extra_request_id:
         request = session.get(CheckupRequest, status.extra_request_id)
         assert request is not None, "statuses() just read it, in this transaction"
@@ -340,6 +331,50 @@ def submit(
     )
     session.commit()
     return Result(kind, total, band, clinical.change_from_intake(kind, intake, total), risk, worsening)
+
+
+def _last_slot(session: Session, participant_id: int, kind: str) -> str | None:
+    """The slot of the participant's latest saved check-up of this kind (what a resent one was for)."""
+    return session.exec(
+        select(Checkup.slot_key)
+        .where(Checkup.participant_id == participant_id, Checkup.kind == kind)
+        .order_by(col(Checkup.taken_at).desc(), col(Checkup.id).desc())
+        .limit(1)
+    ).first()
+
+
+NOT_FINISHED = "The rest of the check-up was not finished yet"
+SENT_AGAIN = "Sent again after this check-up was saved (not saved twice)"
+
+
+def _refused(
+    session: Session,
+    actor: Actor,
+    participant_id: int,
+    source: str,
+    today: date,
+    reasons: list,
+    now: datetime,
+    fields: dict[str, str],
+    latest: str,
+) -> ValidationError:
+    """A check-up that cannot be saved — an answer missing, or this week's already saved from another
+    tab or phone (`source` is then the saved one's): its item 9 answer is routed all the same, so the
+    crisis lines show and the therapist hears of it; the answers themselves are not kept."""
+    if not reasons:
+        return ValidationError(fields)
+    risk = route(
+        session,
+        actor,
+        participant_id=participant_id,
+        source_key=source,
+        day=today,
+        reasons=reasons,
+        latest=latest,
+        now=now,
+    )
+    session.commit()
+    return IncompleteWithRisk(fields, risk)
 
 
 def request_extra(session: Session, actor: Actor, *, participant_id: int, kind: str) -> None:

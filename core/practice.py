@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize
-from core.alerts import NO_RISK, RiskOutcome, screen_free_text
+from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, screen_free_text
 from core.db import insert_if_absent, on_side, sides, upsert
 from core.diary import spreadsheet_row
 from core.errors import ValidationError
@@ -48,11 +48,50 @@ def _skill(value) -> str:
 Skill = Annotated[str, inputs.Custom(_skill)]
 
 
-def _editable_day(existing_day: date | None, today: date) -> None:
+def _editable_day(existing_day: date | None, today: date) -> dict[str, str]:
     if existing_day is not None and existing_day < today - timedelta(days=clinical.PRACTICE_EDIT_DAYS):
-        raise ValidationError.one(
-            "day", "This entry is from an earlier day and is kept as it was. Log a new one instead."
-        )
+        return {"day": "This entry is from an earlier day and is kept as it was. Log a new one instead."}
+    return {}
+
+
+def _key_of(entry_key: object) -> str:
+    """The entry key as an alert's source names it (a malformed one is not put into the source)."""
+    return entry_key if isinstance(entry_key, str) and inputs.ENTRY_KEY.fullmatch(entry_key) else "refused"
+
+
+def _thought_texts(record: object) -> list[str]:
+    """Everything written on a thought record, as typed (anything not text is left out)."""
+    fields = ("situation", "automatic_thought", "evidence_for", "evidence_against", "balanced_thought")
+    emotions = getattr(record, "emotions", None)
+    names = (
+        [row[0] for row in emotions if isinstance(row, (list, tuple)) and row]
+        if isinstance(emotions, (list, tuple))
+        else []
+    )
+    return [t for t in [*(getattr(record, f, "") for f in fields), *names] if isinstance(t, str)]
+
+
+def _refused(
+    session: Session,
+    actor: Actor,
+    participant_id: int,
+    source: str,
+    where: str,
+    texts: list,
+    errors: dict[str, str],
+    now: datetime,
+) -> ValidationError:
+    """A log entry that cannot be saved as sent: what was written in it is screened all the same, as
+    on the diary card, so crisis words reach the therapist and bring the crisis lines now (the
+    entry itself is not saved; the form keeps it)."""
+    today = user_today(session, participant_id, now)
+    risk = screen_free_text(
+        session, actor, participant_id=participant_id, source_key=source, day=today, where=where, texts=texts
+    )
+    if not risk.risky:
+        return ValidationError(errors)
+    session.commit()
+    return IncompleteWithRisk(errors, risk)
 
 
 # --- practice log ----------------------------------------------------------------------------
@@ -160,20 +199,22 @@ def save_practice(
 ) -> PracticeView:
     """Log a practice, or change the one saved under `entry_key` today."""
     authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
+    now = now or utcnow()
+    source, texts = f"practice:{_key_of(entry_key)}", [getattr(entry, "situation", ""), getattr(entry, "note", "")]
     errors = validate_practice(entry)
     if not isinstance(entry_key, str) or not inputs.ENTRY_KEY.fullmatch(entry_key):
         errors["form"] = "This form has expired; open it again."
     if errors:
-        raise ValidationError(errors)
+        raise _refused(session, actor, participant_id, source, "practice log", texts, errors, now)
     entry = PracticeInput(**PracticeForm.check(**inputs.attributes(entry, PracticeInput)).values())
-    now = now or utcnow()
     today = user_today(session, participant_id, now)
     existing = session.exec(
         select(PracticeEntry).where(
             PracticeEntry.participant_id == participant_id, PracticeEntry.entry_key == entry_key
         )
     ).first()
-    _editable_day(existing.day if existing else None, today)
+    if problem := _editable_day(existing.day if existing else None, today):
+        raise _refused(session, actor, participant_id, source, "practice log", texts, problem, now)
     values = dict(
         participant_id=participant_id,
         entry_key=entry_key,
@@ -392,20 +433,22 @@ def save_thought_record(
     now: datetime | None = None,
 ) -> ThoughtView:
     authorize(session, actor, participant_id, Category.SKILLS, Action.WRITE)
+    now = now or utcnow()
+    source, texts = f"thought:{_key_of(entry_key)}", _thought_texts(record)
     errors = validate_thought(record)
     if not isinstance(entry_key, str) or not inputs.ENTRY_KEY.fullmatch(entry_key):
         errors["form"] = "This form has expired; open it again."
     if errors:
-        raise ValidationError(errors)
+        raise _refused(session, actor, participant_id, source, "thought record", texts, errors, now)
     record = ThoughtInput(**ThoughtForm.check(**inputs.attributes(record, ThoughtInput)).values())
-    now = now or utcnow()
     today = user_today(session, participant_id, now)
     existing = session.exec(
         select(col(ThoughtRecord.day)).where(
             ThoughtRecord.participant_id == participant_id, ThoughtRecord.entry_key == entry_key
         )
     ).first()
-    _editable_day(existing, today)
+    if problem := _editable_day(existing, today):
+        raise _refused(session, actor, participant_id, source, "thought record", texts, problem, now)
     emotions = [{"name": " ".join(n.split()), "before": b, "after": a} for n, b, a in record.emotions if n.strip()]
     values = dict(
         participant_id=participant_id,
@@ -444,14 +487,7 @@ def save_thought_record(
         source_key=f"thought:{entry_key}",
         day=today,
         where="thought record",
-        texts=[
-            record.situation,
-            record.automatic_thought,
-            record.evidence_for,
-            record.evidence_against,
-            record.balanced_thought,
-            *(str(e[0]) for e in record.emotions),
-        ],
+        texts=_thought_texts(record),
     )
     session.commit()
     return replace(_thought_view(session.get_one(ThoughtRecord, record_id, populate_existing=True)), risk=risk)

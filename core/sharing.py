@@ -34,6 +34,7 @@ from core.access import (
     require_role,
 )
 from core.db import hold_rows, rows_changed, unit_of
+from core.enrolment import not_discharged
 from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_
 from core.models import (
@@ -369,8 +370,9 @@ def redeem_invitation(
             "code", f"That code has expired (codes last {INVITATION_DAYS} days). Ask for a new one."
         )
     participant = session.get(AppUser, invitation.participant_id)
-    if invitation.withdrawn_at is not None or participant is None or not participant.is_active:
-        raise ValidationError.one("code", DEAD_CODE)
+    discharged = session.exec(select(Discharge.id).where(Discharge.participant_id == invitation.participant_id))
+    if invitation.withdrawn_at is not None or participant is None or not participant.is_active or discharged.first():
+        raise ValidationError.one("code", DEAD_CODE)  # (after discharge no sharing starts: see create_invitation)
     username = username.strip().lower() if isinstance(username, str) else ""
     password = password if isinstance(password, str) else ""
     errors = accounts.validate_new_account(
@@ -385,7 +387,7 @@ def redeem_invitation(
         raise ValidationError(errors)
     password_hash = auth.hash_password(password, rounds=rounds)  # slow: before the claim, not inside it
     active_participant = select(AppUser.id).where(
-        AppUser.id == invitation.participant_id, col(AppUser.is_active).is_(True)
+        AppUser.id == invitation.participant_id, col(AppUser.is_active).is_(True), not_discharged(AppUser.id)
     )
     claimed = rows_changed(
         session.execute(

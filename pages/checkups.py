@@ -30,6 +30,10 @@ schedule = schedule + screens
 
 due = [s for s in schedule if s.is_due]
 done = st.session_state.get("checkup_done")  # the result just saved, shown until they go on
+# A form sent from a tab drawn before the same check-up was saved elsewhere (another tab, another phone) is
+# drawn once more, so its answers reach core: it saves nothing twice but routes a PHQ-9 item 9 all the same.
+# (While a result is shown, the form is not on screen: a tap then is a double tap of the one just saved.)
+sent = None if done else next((s for s in schedule if not s.is_due and st.session_state.get(f"submit_{s.kind}")), None)
 if done:
     q = definitions[done["kind"]]
     st.subheader(q.title)
@@ -56,7 +60,7 @@ if done:
         if st.button(_("Done"), width="stretch", key="checkup_finished"):
             st.session_state.pop("checkup_done", None)
             st.rerun()
-elif not due:
+elif not due and not sent:
     st.success(_("You're up to date. Thank you — these help you and your therapist see how things move."))
 for status in schedule:
     if not status.is_due and status.next_day and not done:
@@ -64,20 +68,23 @@ for status in schedule:
             _("{title}: next one on {day}.").format(title=definitions[status.kind].title, day=long_day(status.next_day))
         )
 
-if due and not done:
-    chosen = (
-        st.segmented_control(
-            _("Ready for you"),
-            [s.kind for s in due],
-            default=due[0].kind,
-            format_func=lambda k: _(definitions[k].name),
-            key="checkup_kind",
-            width="stretch",
+if sent or (due and not done):
+    if sent:
+        chosen = sent.kind
+    else:
+        chosen = (
+            st.segmented_control(
+                _("Ready for you"),
+                [s.kind for s in due],
+                default=due[0].kind,
+                format_func=lambda k: _(definitions[k].name),
+                key="checkup_kind",
+                width="stretch",
+            )
+            or due[0].kind
         )
-        or due[0].kind
-    )
     q = definitions[chosen]
-    status = next(s for s in due if s.kind == chosen)
+    status = sent or next(s for s in due if s.kind == chosen)
     st.subheader(q.title)
     if status.extra_request_id:
         st.caption(_("Your therapist asked for this extra one."))
@@ -90,6 +97,7 @@ if due and not done:
     view.english_only_note(chosen, language)
     errors = FieldErrors()
     submitted = view.form(q, errors)
+    refused = None
     if submitted is not None:
         answers, function_answer = submitted
         try:
@@ -107,15 +115,19 @@ if due and not done:
                         language=language,
                     )
         except ValidationError as exc:
-            st.session_state[f"checkup_errors_{chosen}"] = exc.fields  # kept after the crisis dialog closes
             risk.respond(actor, alerts.risk_of(exc), page="checkups")  # item 9 is routed all the same
+            refused = exc.fields.get("kind")  # saved already: nothing to mark on the form, nothing to keep
+            if refused is None:
+                st.session_state[f"checkup_errors_{chosen}"] = exc.fields  # kept after the crisis dialog closes
         else:
             st.session_state.pop(f"checkup_errors_{chosen}", None)
             if chosen not in screeners.KINDS:  # (the screeners carry no crisis item)
                 risk.respond(actor, outcome.risk, page="checkups")
             st.session_state["checkup_done"] = {"kind": chosen, "outcome": outcome}
             st.rerun()  # the result in place of the form, then "Next"
-    if f"checkup_errors_{chosen}" in st.session_state:
+    if refused:
+        st.warning(refused, icon=":material/info:")
+    elif f"checkup_errors_{chosen}" in st.session_state:
         errors.show(st.session_state[f"checkup_errors_{chosen}"])
         st.error(_("Some answers are missing — they're marked above. Your other answers are kept."))
 

@@ -99,13 +99,22 @@ def _start_session(user: AppUser) -> None:
         # routing), not the last person's query string (?p=<their participant>), which would open, or
         # be refused and audited against this person for, a record they never asked for.
         st.query_params.clear()
-        from ui import diary  # local: ui.diary checks the login with this module
-
-        diary.forget_unsaved()  # nor the last one's unsaved diary answers (their note, on this person's card)
+        _forget_last_person()
     i18n.remember_account(user.role, user.language)
     st.session_state[USER_ID] = user.id
     st.session_state[SESSION_VERSION] = user.session_version
     st.session_state[MUST_CHOOSE] = user.must_change_password
+
+
+def _forget_last_person() -> None:
+    """Forget everything the screens kept for the last person on this tab (a shared tablet): their
+    unsaved diary answers, a check-up result and its crisis response, a calendar address shown once, a
+    reset code they gave, a saved-practice message... Only the login's own state stays, and the language
+    picked on the login screen. (A lapsed login of the same person keeps all of it, for that person.)"""
+    keep = {USER_ID, SESSION_VERSION, MUST_CHOOSE, HANDOFF, HANDOFF_NEW, CLEAR_COOKIE, COOKIE_READ, NOTICE}
+    keep |= {LOGIN_OUTCOME, HOME_AFTER_LOGIN, i18n.LOGIN_LANGUAGE}
+    for key in [k for k in st.session_state if k not in keep and not str(k).startswith("login_")]:
+        del st.session_state[key]
 
 
 def _forget_session() -> None:

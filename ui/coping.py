@@ -9,7 +9,7 @@ import time
 
 import streamlit as st
 
-from core import clinical, practice, recovery
+from core import alerts, clinical, practice, recovery
 from core.access import Actor
 from core.db import session_scope
 from core.enrolment import Use
@@ -48,6 +48,16 @@ def _form_done(key: str, message: str, *, reset: str | None = None, **extra) -> 
     st.rerun()
 
 
+def _refused_with_risk(actor: Actor, exc: ValidationError, *, key: str, place, drawn: bool) -> None:
+    """A save refused for a field, whose words core screened all the same: the crisis response at the
+    top of the form now, in this run (a response drawn there already stays; the new one follows it)."""
+    outcome = alerts.risk_of(exc)
+    if outcome.risky:
+        risk.respond(actor, outcome, page=key)
+        if not drawn:
+            risk.show_pending(actor, place, page=key)
+
+
 # --- practice log ----------------------------------------------------------------------------
 
 
@@ -75,7 +85,8 @@ def practice_form(
         st.caption(_("Your program has ended, so practice is no longer logged. The tool is still yours to use."))
         return
     saved_before = _show_flash(key)
-    risk.show_pending(actor, st.container(), page=key)  # crisis words in what was just saved
+    place = st.container()
+    drawn = risk.show_pending(actor, place, page=key)  # crisis words in what was just saved
     if saved_before:
         still_strong_help(actor, saved_before.get("after") if saved_before.get("tool") == "urge_surfing" else None)
     start = existing.as_input() if existing else PracticeInput(skill_id or "", before, after, tool=tool)
@@ -157,6 +168,7 @@ def practice_form(
             )
         )
         st.error(_("Not saved yet — fix the marked answer and tap Save again. What you entered is still here."))
+        _refused_with_risk(actor, exc, key=key, place=place, drawn=drawn)
         return
     risk.respond(actor, view.risk, page=key)
     _form_done(
@@ -409,7 +421,8 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
     """The seven-column CBT thought record, saved to the participant's record."""
     st.markdown(_("#### :material/psychology: Thought record"))
     _show_flash(key)
-    risk.show_pending(actor, st.container(), page=key)  # crisis words in what was just saved
+    place = st.container()
+    drawn = risk.show_pending(actor, place, page=key)  # crisis words in what was just saved
     start = existing.as_input() if existing else ThoughtInput("")
     entry_key = _entry_key(key, existing.entry_key if existing else None)
     k = f"{key}_{entry_key[:8]}"
@@ -525,6 +538,7 @@ def thought_record_tool(actor: Actor, *, key: str = "thought", existing: practic
             )
         )
         st.error(_("Not saved yet — fix the marked answer and tap Save again. What you wrote is still here."))
+        _refused_with_risk(actor, exc, key=key, place=place, drawn=drawn)
         return
     risk.respond(actor, saved.risk, page=key)
     _form_done(key, _("Thought record saved. Your therapist can go through it with you."))

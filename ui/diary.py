@@ -67,26 +67,6 @@ def forget_draft(day: date) -> None:
     st.session_state.get(DRAFTS, {}).pop(day.isoformat(), None)
 
 
-def forget_unsaved() -> None:
-    """Forget every unsaved card answer of this browser session: someone else has logged in on the
-    same tab (ui.auth), and the last person's drafts (a lapsed login keeps them for that person) are
-    not theirs to see or to save."""
-    state = st.session_state
-    for key in [
-        DRAFTS,
-        DRAWN,
-        DRAWING,
-        TAPPED,
-        "card_saved",
-        LAST_SAVE,
-        risk.PENDING,
-        recovery_ui.COUNTER_DRAFT,  # (a counter chosen and not saved: which substance is theirs alone)
-        recovery_ui.COUNTER_ERRORS,
-        *(k for k in state if str(k).startswith("card_errors_")),
-    ]:
-        state.pop(key, None)  # (and their crisis response, kept until closed)
-
-
 def unsaved_days(days: list[date]) -> list[date]:
     """Days whose card has answers not saved yet (a draft is kept only while it differs)."""
     drafts = st.session_state.get(DRAFTS, {})

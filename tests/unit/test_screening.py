@@ -42,6 +42,9 @@ SHOULD_MATCH = [
     "I don’t want to wake up tomorrow",  # a curly apostrophe
     "Quiero... no, I want to die",
     "I'm not suicidal",  # negations match on purpose: a calm panel, not a miss
+    "thought about slitting my wrists",  # (wave 15: the English twins of listed Spanish phrases)
+    "I want to jump off a bridge",
+    "I want to go to sleep and never wake up",
 ]
 MUST_NOT_MATCH = [
     "I'm dying to see that movie",

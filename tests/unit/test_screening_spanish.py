@@ -90,6 +90,11 @@ SHOULD_MATCH = [
     "I can't sleep y ya no quiero vivir",
     "hoy fue horrible, I want to die",
     "No me quiero matar",  # negations match on purpose, as in English: a calm panel, not a miss
+    "me quiero pegar un tiro",  # (wave 15: the pronoun before the verb, as "me quiero matar" is listed)
+    "Me voy a dar un tiro",
+    "me quiero tirar de un puente",
+    "me voy a aventar de un puente",
+    "me quiero cortar las venas",
 ]
 
 MUST_NOT_MATCH = [
