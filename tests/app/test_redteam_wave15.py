@@ -117,3 +117,27 @@ def test_the_next_person_on_a_shared_tablet_sees_nothing_the_last_one_left_on_it
     feed.turn_on(session, bailey)  # (Bailey's feed is on too: the page shows an address only just made)
     app.switch_page("pages/notifications.py").run()
     assert gray_address not in [c.value for c in app.code]
+
+
+def test_a_double_tap_on_submit_keeps_the_result_on_screen(app, session):
+    """Submit tapped twice on this week's PHQ-9: the first tap saves it and its result is shown; the
+    second tap's trigger arrives in the next run while that result is on screen (the form is no longer
+    drawn, so Streamlit still holds the button's last value for its key). It is a double tap of the
+    check-up just saved, not a form sent from another tab: the result stays, and the form does not come
+    back with "already done" beside it (the first version of the second-tab fix drew it again)."""
+    log_in(app, "alex")
+    app.switch_page("pages/checkups.py").run()
+    for index, value in enumerate([1, 1, 1, 1, 0, 1, 1, 0, 0]):
+        next(r for r in app.radio if r.key == f"phq9_item_{index}").set_value(value)
+    next(b for b in app.button if b.label == "Submit check-up").click()
+    app.run()
+    assert "PHQ-9: 6 of 27" in texts(app)
+    app.session_state["submit_phq9"] = True  # the second tap of the same Submit
+    app.run()
+    assert not app.exception
+    assert "PHQ-9: 6 of 27" in texts(app)  # the result, still
+    assert not any(r.key.startswith("phq9_item_") for r in app.radio)  # not the form again
+    assert not app.warning
+    alex = _person(session, "alex")
+    saved = session.exec(select(Checkup).where(Checkup.participant_id == alex.id, Checkup.kind == "phq9")).all()
+    assert sum(1 for c in saved if c.answers == [1, 1, 1, 1, 0, 1, 1, 0, 0]) == 1
