@@ -234,6 +234,9 @@ def set_pattern(
     program = session.get(Program, actor.program_id) if actor.program_id else None
     if program is None:
         raise ValidationError.one("slots", "Your account is not attached to a program.")
+    # Two saves at once (two tabs, two admins) one after the other: else each deleted only the slots it
+    # could see, and both new patterns stayed on PostgreSQL.
+    hold_rows(session, Program, col(Program.id) == program.id)
     program.timezone, program.length_weeks = form.timezone, form.length_weeks
     session.add(program)
     session.execute(delete(ScheduleSlot).where(col(ScheduleSlot.program_id) == program.id))

@@ -2,6 +2,7 @@
 attacked as a stranger would.
 
 1. Homework: a Remove tapped on a Review page drawn before the participant did the homework.
+2. The schedule: two saves of the weekly pattern at the same moment (two admins, or one admin's two tabs).
 
 Each test either failed before its fix (said in its docstring) or keeps an attempt that found nothing
 and guards what no other test does. Database tests run on SQLite and on PostgreSQL (`database_url`).
@@ -9,10 +10,15 @@ and guards what no other test does. Database tests run on SQLite and on PostgreS
 
 from __future__ import annotations
 
-import pytest
+from datetime import time
 
-from core import practice
+import pytest
+from sqlmodel import Session, col, select
+
+from core import practice, schedule
 from core.errors import ValidationError
+from core.models import ScheduleSlot
+from tests.conftest import at_once
 from tests.unit.test_practice import log
 
 # ---- 1. homework ------------------------------------------------------------------------------------
@@ -33,3 +39,37 @@ def test_homework_done_since_the_review_was_drawn_is_not_removed_by_its_stale_re
     session.expire_all()
     [kept] = practice.homework_for(session, therapist, quinn.id)
     assert kept.id == drawn.id and kept.done and kept.note == "Try it"
+
+
+# ---- 2. the schedule ------------------------------------------------------------------------------
+
+
+def _slots(hour: int) -> list[dict]:
+    return [{"weekday": d, "start": time(hour), "end": time(hour + 1), "topic": f"at {hour}"} for d in range(5)]
+
+
+def test_two_weekly_patterns_saved_at_once_leave_one_of_them_not_both(engine, session, people):
+    """Two tabs save different weekly patterns at the same moment (the zone and length unchanged, as
+    when only the times are moved): the program keeps one of them, whole. (On PostgreSQL each save
+    deleted the old slots it could see and added its own, so both new patterns stayed: ten group
+    sessions a week, overlapping, and everyone's sessions generated from both. Ten rounds failed in
+    each of three runs before the fix; the window is the gap between the two deletes.)"""
+    admin = people.actor(people.admin)
+    schedule.set_pattern(session, admin, timezone="America/New_York", length_weeks=6, slots=_slots(9))
+
+    for _round in range(10):
+
+        def work(i: int) -> None:
+            with Session(engine, expire_on_commit=False) as own:
+                schedule.set_pattern(own, admin, timezone="America/New_York", length_weeks=6, slots=_slots((13, 17)[i]))
+
+        assert at_once(2, work) == []
+        session.expire_all()
+        hours = {
+            start // 60
+            for start in session.exec(
+                select(col(ScheduleSlot.start_minute)).where(ScheduleSlot.program_id == admin.program_id)
+            ).all()
+        }
+        assert hours in ({13}, {17})
+        assert len(schedule.weekly_pattern(session, admin).slots) == 5
