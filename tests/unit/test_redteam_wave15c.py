@@ -3,6 +3,7 @@ attacked as a stranger would.
 
 1. Homework: a Remove tapped on a Review page drawn before the participant did the homework.
 2. The schedule: two saves of the weekly pattern at the same moment (two admins, or one admin's two tabs).
+3. Program settings: an admin's change committed while another screen of the same process was reading them.
 
 Each test either failed before its fix (said in its docstring) or keeps an attempt that found nothing
 and guards what no other test does. Database tests run on SQLite and on PostgreSQL (`database_url`).
@@ -15,7 +16,7 @@ from datetime import time
 import pytest
 from sqlmodel import Session, col, select
 
-from core import practice, schedule
+from core import practice, program, schedule
 from core.errors import ValidationError
 from core.models import ScheduleSlot
 from tests.conftest import at_once
@@ -73,3 +74,29 @@ def test_two_weekly_patterns_saved_at_once_leave_one_of_them_not_both(engine, se
         }
         assert hours in ({13}, {17})
         assert len(schedule.weekly_pattern(session, admin).slots) == 5
+
+
+# ---- 3. program settings ----------------------------------------------------------------------------
+
+
+def test_settings_read_before_an_admins_change_and_cached_after_it_are_not_kept(engine, session, people, monkeypatch):
+    """Another screen of the same process read the program (before the admin's change committed) and put
+    it in the cache after the change had emptied it: every screen of the process then showed the old
+    crisis region for PROGRAM_CACHE_SECONDS more, the admin's own included, right after "saved"."""
+    admin = people.actor(people.admin)
+    program.forget_programs()
+    real = program.ProgramSettings.of
+
+    def read_then_change(row):
+        read = real(row)  # what the slower screen read
+        with Session(engine, expire_on_commit=False) as own:  # the admin's change commits now
+            program.set_crisis_region(own, admin, "UK")
+            own.commit()
+        return read
+
+    monkeypatch.setattr(program.ProgramSettings, "of", staticmethod(read_then_change))
+    with Session(engine) as slower:
+        assert program.program_settings(slower, admin.program_id).crisis_region == "US"
+    monkeypatch.setattr(program.ProgramSettings, "of", staticmethod(real))
+    with Session(engine) as next_screen:
+        assert program.program_settings(next_screen, admin.program_id).crisis_region == "UK"
