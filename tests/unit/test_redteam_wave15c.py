@@ -4,6 +4,7 @@ attacked as a stranger would.
 1. Homework: a Remove tapped on a Review page drawn before the participant did the homework.
 2. The schedule: two saves of the weekly pattern at the same moment (two admins, or one admin's two tabs).
 3. Program settings: an admin's change committed while another screen of the same process was reading them.
+4. Diary-card targets: one behaviour added from two tabs at the same moment.
 
 Each test either failed before its fix (said in its docstring) or keeps an attempt that found nothing
 and guards what no other test does. Database tests run on SQLite and on PostgreSQL (`database_url`).
@@ -16,7 +17,7 @@ from datetime import time
 import pytest
 from sqlmodel import Session, col, select
 
-from core import practice, program, schedule
+from core import diary, practice, program, schedule
 from core.errors import ValidationError
 from core.models import ScheduleSlot
 from tests.conftest import at_once
@@ -100,3 +101,27 @@ def test_settings_read_before_an_admins_change_and_cached_after_it_are_not_kept(
     monkeypatch.setattr(program.ProgramSettings, "of", staticmethod(real))
     with Session(engine) as next_screen:
         assert program.program_settings(next_screen, admin.program_id).crisis_region == "UK"
+
+
+# ---- 4. diary-card targets ----------------------------------------------------------------------------
+
+
+def test_one_behaviour_added_from_two_tabs_at_once_is_one_target_and_the_other_is_told(engine, session, people):
+    """Two tabs (or two admins) add the same behaviour to the card at once: both read the card without it
+    and both inserted, so one hit the unique key and the admin got "the database is not answering"
+    instead of "the card already has this behaviour" (failed on SQLite before the fix)."""
+    admin = people.actor(people.admin)
+    told: list[str] = []
+
+    def work(i: int) -> None:
+        with Session(engine, expire_on_commit=False) as own:
+            try:
+                diary.add_target(own, admin, label="Gambling")
+                own.commit()
+            except ValidationError as exc:
+                told.append(exc.fields["label"])
+
+    assert at_once(2, work) == []
+    session.expire_all()
+    assert [t.label for t in diary.targets_for(session, admin.program_id)].count("Gambling") == 1
+    assert len(told) == 1
