@@ -5,6 +5,7 @@ attacked as a stranger would.
 2. The schedule: two saves of the weekly pattern at the same moment (two admins, or one admin's two tabs).
 3. Program settings: an admin's change committed while another screen of the same process was reading them.
 4. Diary-card targets: one behaviour added from two tabs at the same moment.
+5. The schedule again: a pattern changed while an enrolment's sessions exist, past ones among them.
 
 Each test either failed before its fix (said in its docstring) or keeps an attempt that found nothing
 and guards what no other test does. Database tests run on SQLite and on PostgreSQL (`database_url`).
@@ -12,14 +13,14 @@ and guards what no other test does. Database tests run on SQLite and on PostgreS
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import UTC, date, datetime, time
 
 import pytest
 from sqlmodel import Session, col, select
 
 from core import diary, practice, program, schedule
 from core.errors import ValidationError
-from core.models import ScheduleSlot
+from core.models import ProgramSession, ScheduleSlot
 from tests.conftest import at_once
 from tests.unit.test_practice import log
 
@@ -125,3 +126,45 @@ def test_one_behaviour_added_from_two_tabs_at_once_is_one_target_and_the_other_i
     session.expire_all()
     assert [t.label for t in diary.targets_for(session, admin.program_id)].count("Gambling") == 1
     assert len(told) == 1
+
+
+# ---- 5. the schedule: a pattern changed mid-programme ---------------------------------------------------
+
+
+def test_a_pattern_changed_mid_programme_puts_no_sessions_on_days_already_past(session, people):
+    """The group moved from Monday evening to Monday morning, and a Friday group was added, on a Wednesday
+    in the second week: every past Monday got a morning session and every past Friday a group that never
+    met (on the roll to backfill, in the calendar), beside the evening sessions that did. The past stays as
+    it was; the new pattern makes sessions from now on."""
+    admin = people.actor(people.admin)
+    quinn = people.participant(started_on=date(2026, 9, 7))
+    evening = {"start": time(18), "end": time(21), "topic": ""}
+    schedule.set_pattern(
+        session,
+        admin,
+        timezone="America/New_York",
+        length_weeks=3,
+        slots=[{"weekday": 0, **evening}],
+        now=datetime(2026, 9, 6, tzinfo=UTC),  # (generated before the programme began)
+    )
+    now = datetime(2026, 9, 16, 12, tzinfo=UTC)
+    schedule.set_pattern(
+        session,
+        admin,
+        timezone="America/New_York",
+        length_weeks=3,
+        slots=[{"weekday": 0, "start": time(9), "end": time(12), "topic": ""}, {"weekday": 4, **evening}],
+        now=now,
+    )
+    sessions = session.exec(
+        select(ProgramSession.day, ProgramSession.starts_at)
+        .where(ProgramSession.participant_id == quinn.id)
+        .order_by(col(ProgramSession.starts_at))
+    ).all()
+    past = [(day, starts.hour) for day, starts in sessions if day < date(2026, 9, 16)]
+    assert past == [(date(2026, 9, 7), 22), (date(2026, 9, 14), 22)]  # 6 pm in New York, as held
+    assert [day for day, _ in sessions if day >= date(2026, 9, 16)] == [
+        date(2026, 9, 18),
+        date(2026, 9, 21),
+        date(2026, 9, 25),
+    ]
