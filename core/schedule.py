@@ -468,6 +468,9 @@ def add_session(
         raise ValidationError(errors)
     authorize(session, actor, form.participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"{form.day}")
     hold_rows(session, AppUser, col(AppUser.id) == form.participant_id)  # the overlap check and insert: one at a time
+    if session.exec(select(Discharge.id).where(Discharge.participant_id == form.participant_id)).first() is not None:
+        # (discharged since the gate's look: the discharge removed their future sessions, this one too)
+        raise ValidationError.one("participant_id", "They have left the program since the page opened; reload it.")
     program_id, zone_name = session.exec(
         select(AppUser.program_id, Program.timezone)
         .outerjoin(Program, col(Program.id) == col(AppUser.program_id))

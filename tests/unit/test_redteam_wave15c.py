@@ -6,6 +6,7 @@ attacked as a stranger would.
 3. Program settings: an admin's change committed while another screen of the same process was reading them.
 4. Diary-card targets: one behaviour added from two tabs at the same moment.
 5. The schedule again: a pattern changed while an enrolment's sessions exist, past ones among them.
+6. A discharge and a one-off session saved at the same moment.
 
 Each test either failed before its fix (said in its docstring) or keeps an attempt that found nothing
 and guards what no other test does. Database tests run on SQLite and on PostgreSQL (`database_url`).
@@ -13,14 +14,16 @@ and guards what no other test does. Database tests run on SQLite and on PostgreS
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+import contextlib
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlmodel import Session, col, select
 
-from core import diary, practice, program, schedule
-from core.errors import ValidationError
-from core.models import ProgramSession, ScheduleSlot
+from core import diary, enrolment, practice, program, schedule
+from core.errors import AccessDenied, ValidationError
+from core.models import Discharge, ProgramSession, ScheduleSlot
+from core.program import user_today
 from tests.conftest import at_once
 from tests.unit.test_practice import log
 
@@ -168,3 +171,51 @@ def test_a_pattern_changed_mid_programme_puts_no_sessions_on_days_already_past(s
         date(2026, 9, 21),
         date(2026, 9, 25),
     ]
+
+
+# ---- 6. a discharge racing a one-off session --------------------------------------------------------------
+
+
+def test_a_session_added_at_the_moment_of_a_discharge_is_not_left_ahead_of_it(engine, session, people):
+    """The therapist (or a colleague's tab) adds next week's individual session while the discharge is
+    saved: the session must not outlive the discharge (it would show on the discharged person's Today and
+    calendar, and the roll could never be taken). It did, in the first of six rounds, on both databases:
+    add_session asked the gate, then waited for the participant's row while the discharge removed their
+    future sessions, then added its own."""
+    therapist = people.actor(people.therapist)
+    today = user_today(session, therapist.id)
+    quinn = people.participant(started_on=today - timedelta(days=7))
+    ahead = today + timedelta(days=7)
+    for minute in range(6):
+
+        def work(i: int, minute: int = minute) -> None:
+            with Session(engine, expire_on_commit=False) as own:
+                if i == 0:
+                    enrolment.discharge(
+                        own, therapist, participant_id=quinn.id, day=today, status="completed", today=today
+                    )
+                else:  # (after the discharge: refused, as it should be)
+                    with contextlib.suppress(AccessDenied, ValidationError):
+                        schedule.add_session(
+                            own,
+                            therapist,
+                            participant_id=quinn.id,
+                            kind="individual",
+                            day=ahead,
+                            start=time(10, minute),
+                            end=time(11),
+                            today=today,
+                        )
+
+        assert at_once(2, work) == []
+        session.expire_all()
+        assert (
+            session.exec(
+                select(col(ProgramSession.day)).where(
+                    ProgramSession.participant_id == quinn.id, ProgramSession.day > today
+                )
+            ).all()
+            == []
+        )
+        session.delete(session.exec(select(Discharge).where(Discharge.participant_id == quinn.id)).one())
+        session.commit()
