@@ -185,7 +185,9 @@ def test_a_session_added_at_the_moment_of_a_discharge_is_not_left_ahead_of_it(en
     therapist = people.actor(people.therapist)
     today = user_today(session, therapist.id)
     quinn = people.participant(started_on=today - timedelta(days=7))
-    ahead = today + timedelta(days=7)
+    next_week = dict(
+        participant_id=quinn.id, kind="individual", day=today + timedelta(days=7), end=time(11), today=today
+    )
     for minute in range(6):
 
         def work(i: int, minute: int = minute) -> None:
@@ -196,16 +198,7 @@ def test_a_session_added_at_the_moment_of_a_discharge_is_not_left_ahead_of_it(en
                     )
                 else:  # (after the discharge: refused, as it should be)
                     with contextlib.suppress(AccessDenied, ValidationError):
-                        schedule.add_session(
-                            own,
-                            therapist,
-                            participant_id=quinn.id,
-                            kind="individual",
-                            day=ahead,
-                            start=time(10, minute),
-                            end=time(11),
-                            today=today,
-                        )
+                        schedule.add_session(own, therapist, start=time(10, minute), **next_week)
 
         assert at_once(2, work) == []
         session.expire_all()
