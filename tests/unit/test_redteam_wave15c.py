@@ -1,7 +1,8 @@
 """Red team, wave 15 (third team): the therapist's record-keeping and the program's calendar,
 attacked as a stranger would.
 
-1. Homework: a Remove tapped on a Review page drawn before the participant did the homework.
+1. Homework: a Remove tapped on a Review page drawn before the participant did the homework; homework
+   removed and given again the same day.
 2. The schedule: two saves of the weekly pattern at the same moment (two admins, or one admin's two tabs).
 3. Program settings: an admin's change committed while another screen of the same process was reading them.
 4. Diary-card targets: one behaviour added from two tabs at the same moment.
@@ -45,6 +46,20 @@ def test_homework_done_since_the_review_was_drawn_is_not_removed_by_its_stale_re
     session.expire_all()
     [kept] = practice.homework_for(session, therapist, quinn.id)
     assert kept.id == drawn.id and kept.done and kept.note == "Try it"
+
+
+def test_homework_removed_then_given_again_the_same_day_is_not_done_by_practice_from_before(session, people):
+    """Assigned, removed, then given again later the same day (the same skill: the same row, revived):
+    it kept its first assignment time, so practice logged in between, before it was given again, made
+    it show as done the moment it was set."""
+    therapist, quinn = people.actor(people.therapist), people.participant()
+    first = practice.assign_homework(session, therapist, participant_id=quinn.id, skill_id="tipp")
+    practice.remove_homework(session, therapist, participant_id=quinn.id, homework_id=first.id)
+    log(session, quinn, key="between", skill_id="tipp", now=None)  # practice, not homework
+    again = practice.assign_homework(session, therapist, participant_id=quinn.id, skill_id="tipp", note="Again")
+    assert again.id == first.id and again.note == "Again"
+    assert not again.done
+    assert practice.assign_homework(session, therapist, participant_id=quinn.id, skill_id="tipp").done is False
 
 
 # ---- 2. the schedule ------------------------------------------------------------------------------
