@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select, update
 from core import clinical, i18n, inputs, recovery, screening
 from core.access import REFUSED_MESSAGE, Action, Actor, Category, authorize, known_person, record, require_role
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, route
-from core.db import insert_statement, rerun_memo
+from core.db import hold_rows, insert_statement, rerun_memo
 from core.errors import AccessDenied, ValidationError
 from core.i18n import F_, N_, _
 from core.models import AppUser, DiaryCard, DiaryTarget, DiaryUrge, Program, Role, id_of, table_of, utcnow
@@ -249,7 +249,9 @@ def add_target(session: Session, actor: Actor, *, label: str) -> Target:
     key = re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")[:40] or "target"
     if actor.program_id is None:  # (an account outside any program: the column would refuse it)
         raise ValidationError.one("label", "Your account is not part of a program, so it has no card to add to.")
-    existing = targets_for(session, actor.program_id, include_retired=True)
+    hold_rows(session, Program, col(Program.id) == actor.program_id)  # (two tabs adding at once: one at a time)
+    # (read afresh, not this rerun's copy of the card: a target the other tab added is seen)
+    existing = [_target(t) for t in session.execute(_targets_statement(True, False), {"program_id": actor.program_id})]
     if any(t.key == key or t.label.lower() == label.lower() for t in existing):
         raise ValidationError.one("label", "The card already has this behaviour (perhaps retired: restore it).")
     target = DiaryTarget(program_id=actor.program_id, key=key, label=label, position=len(existing))

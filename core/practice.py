@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from core import clinical, inputs
 from core.access import Action, Actor, Category, authorize
 from core.alerts import NO_RISK, IncompleteWithRisk, RiskOutcome, screen_free_text
-from core.db import insert_if_absent, on_side, sides, upsert
+from core.db import insert_if_absent, insert_statement, on_side, sides, upsert
 from core.diary import spreadsheet_row
 from core.errors import ValidationError
 from core.i18n import F_, N_, _, month_day, short_day
@@ -634,22 +634,30 @@ def assign_homework(
     if errors:
         raise ValidationError(errors)
     note = HomeworkForm.check(skill_id=skill_id, due_on=due_on, note=note).note
-    # Assigning the same skill twice on one day (a double tap) updates the first assignment.
-    upsert(
-        session,
-        Homework,
-        dict(
-            participant_id=participant_id,
-            skill_id=skill_id,
-            assigned_by_id=actor.id,
-            assigned_on=today,
-            assigned_at=now,
-            due_on=due_on,
-            note=note.strip(),
-            removed_at=None,
-        ),
-        conflict=["participant_id", "skill_id", "assigned_on"],
-        update=["due_on", "note", "removed_at"],
+    # Assigning the same skill twice on one day (a double tap) updates the first assignment; one removed
+    # and given again starts afresh (else practice from before it was given again counted as doing it).
+    stmt = insert_statement(session)(Homework).values(
+        participant_id=participant_id,
+        skill_id=skill_id,
+        assigned_by_id=actor.id,
+        assigned_on=today,
+        assigned_at=now,
+        due_on=due_on,
+        note=note.strip(),
+        removed_at=None,
+    )
+    removed = col(Homework.removed_at).is_not(None)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["participant_id", "skill_id", "assigned_on"],
+            set_={
+                "due_on": stmt.excluded.due_on,
+                "note": stmt.excluded.note,
+                "removed_at": None,
+                "assigned_at": case((removed, stmt.excluded.assigned_at), else_=col(Homework.assigned_at)),
+                "assigned_by_id": case((removed, stmt.excluded.assigned_by_id), else_=col(Homework.assigned_by_id)),
+            },
+        )
     )
     session.commit()
     return next(
@@ -665,6 +673,12 @@ def remove_homework(session: Session, actor: Actor, *, participant_id: int, home
     row = session.get(Homework, homework_id) if valid else None
     if row is None or row.participant_id != participant_id:
         raise ValidationError.one("homework", "No such homework for this participant.")
+    # Review offers Remove only while it is to do; done since the page was drawn, it stays on the record.
+    firsts = session.execute(
+        _homework_statement().where(col(Homework.id) == homework_id), {"participant_id": participant_id}
+    ).one_or_none()
+    if firsts is not None and any(day is not None for day in firsts[-2:]):
+        raise ValidationError.one("homework", "They have done this homework since the page opened: it stays.")
     row.removed_at = utcnow()
     session.add(row)
     session.commit()

@@ -250,6 +250,7 @@ def user_today(session: Session, user_id: int, now: datetime | None = None) -> d
 
 PROGRAM_CACHE_SECONDS = 30.0
 _programs: dict[tuple[str, int | None], tuple[float, ProgramSettings | None]] = {}
+_forgotten = [0]  # how many times the cache was emptied: a read begun before the last time is not kept
 
 
 @dataclass(frozen=True)
@@ -292,13 +293,15 @@ def program_settings(session: Session, program_id: int | None) -> ProgramSetting
     cached = _programs.get(key)
     if cached is not None and time.monotonic() - cached[0] < PROGRAM_CACHE_SECONDS:
         return cached[1]
+    began, generation = time.monotonic(), _forgotten[0]
     program = (
         session.get(Program, program_id)
         if program_id
         else session.exec(select(Program).order_by(col(Program.id))).first()
     )
     found = ProgramSettings.of(program) if program is not None else None
-    _programs[key] = (time.monotonic(), found)
+    if generation == _forgotten[0]:  # (an admin's change committed meanwhile: this read may be older)
+        _programs[key] = (began, found)
     return found
 
 
@@ -314,6 +317,7 @@ def program_for(session: Session, participant_id: int) -> Program | ProgramSetti
 
 def forget_programs() -> None:
     """Drop the cached settings (after an admin's change commits; tests)."""
+    _forgotten[0] += 1
     _programs.clear()
 
 

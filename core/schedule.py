@@ -8,7 +8,8 @@ individual and family sessions. Attendance is taken against these sessions (core
 Generating is idempotent: one row per participant, kind and start is a unique constraint and the
 rows go in with one `INSERT … ON CONFLICT DO UPDATE`, so generating again (or twenty times at once)
 never makes a second copy; a changed topic or end time updates the future sessions, and future
-group sessions the new pattern no longer has (and nobody took a roll for) are removed.
+group sessions the new pattern no longer has (and nobody took a roll for) are removed. Days already past
+keep the sessions they had: a changed pattern adds none before now to an enrolment generated before.
 
 Times: a slot is minutes after midnight in the program's zone; each session is stored as a UTC
 instant made from that local time on its own day, so 6 pm stays 6 pm across a daylight-saving
@@ -234,6 +235,9 @@ def set_pattern(
     program = session.get(Program, actor.program_id) if actor.program_id else None
     if program is None:
         raise ValidationError.one("slots", "Your account is not attached to a program.")
+    # Two saves at once (two tabs, two admins) one after the other: else each deleted only the slots it
+    # could see, and both new patterns stayed on PostgreSQL.
+    hold_rows(session, Program, col(Program.id) == program.id)
     program.timezone, program.length_weeks = form.timezone, form.length_weeks
     session.add(program)
     session.execute(delete(ScheduleSlot).where(col(ScheduleSlot.program_id) == program.id))
@@ -309,6 +313,20 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
     if only is not None:
         query = query.where(col(AppUser.id).in_(list(only) or [0]))
     people = [(saved_id(pid), started_on) for pid, started_on in session.exec(query) if started_on is not None]
+    # The past stays as it was held: a changed pattern makes no session before now for anyone whose group
+    # sessions were generated already (a first generation, a start date in the past, makes them all).
+    held = {
+        (pid, _aware(starts))
+        for pid, starts in session.exec(
+            select(ProgramSession.participant_id, ProgramSession.starts_at).where(
+                col(ProgramSession.participant_id).in_([pid for pid, _ in people] or [0]),
+                ProgramSession.kind == "group",
+                col(ProgramSession.created_by_id).is_(None),
+                ProgramSession.starts_at <= now,
+            )
+        ).all()
+    }
+    generated = {pid for pid, _ in held}
     wanted = []
     for participant_id, started_on in people:
         for offset in range(clinical.program_weeks(program.length_weeks) * 7):
@@ -318,13 +336,16 @@ def _sync(session: Session, program: Program, only: list[int] | None, now: datet
                     day, _minute_time(slot.start_minute), zone
                 ):
                     continue  # (a slot inside the hour the clocks skip: no session that night)
+                starts = local_moment(day, _minute_time(slot.start_minute), zone)
+                if starts <= now and participant_id in generated and (participant_id, starts) not in held:
+                    continue  # (held already, as the pattern was then)
                 wanted.append(
                     {
                         "participant_id": participant_id,
                         "program_id": program.id,
                         "kind": "group",
                         "day": day,
-                        "starts_at": local_moment(day, _minute_time(slot.start_minute), zone),
+                        "starts_at": starts,
                         "ends_at": local_moment(day, _minute_time(slot.end_minute), zone),
                         "topic": slot.topic,
                         "created_by_id": None,
@@ -447,6 +468,9 @@ def add_session(
         raise ValidationError(errors)
     authorize(session, actor, form.participant_id, Category.ATTENDANCE, Action.WRITE, ref=f"{form.day}")
     hold_rows(session, AppUser, col(AppUser.id) == form.participant_id)  # the overlap check and insert: one at a time
+    if session.exec(select(Discharge.id).where(Discharge.participant_id == form.participant_id)).first() is not None:
+        # (discharged since the gate's look: the discharge removed their future sessions, this one too)
+        raise ValidationError.one("participant_id", "They have left the program since the page opened; reload it.")
     program_id, zone_name = session.exec(
         select(AppUser.program_id, Program.timezone)
         .outerjoin(Program, col(Program.id) == col(AppUser.program_id))

@@ -70,19 +70,31 @@ else:
         with st.form(f"roll_{chosen.key}", border=False):
             picked = {}
             for _participant_id, name, session_id, status in chosen.people:
+                # What this tab drew for each person: a status not touched here shows (and stays) what is
+                # saved now, so a roll saved from an older tab never puts back a correction made since.
+                key, seen = f"roll_{session_id}", f"roll_seen_{session_id}"
+                if key not in st.session_state or (
+                    st.session_state[key] == st.session_state.get(seen) and status != st.session_state.get(seen)
+                ):
+                    st.session_state[key] = st.session_state[seen] = status
                 picked[session_id] = st.segmented_control(
                     md(name),
                     list(clinical.ATTENDANCE_STATUSES),
                     format_func=clinical.ATTENDANCE_STATUSES.get,
-                    default=status,
-                    key=f"roll_{session_id}",
+                    key=key,
                     width="stretch",
                 )
             save = st.form_submit_button("Save attendance", type="primary", width="stretch")
         if save:
-            statuses = {sid: status for sid, status in picked.items() if status}
-            if not statuses:
+            statuses = {
+                sid: status
+                for sid, status in picked.items()
+                if status and status != st.session_state.get(f"roll_seen_{sid}")
+            }
+            if not any(picked.values()):
                 st.warning("Choose a status for at least one person.")
+            elif not statuses:
+                st.info("Nothing changed on this roll since it was saved.")
             else:
                 try:
                     with session_scope() as session:
@@ -90,6 +102,8 @@ else:
                 except ValidationError as exc:
                     st.error(" ".join(exc.fields.values()))
                 else:
+                    for sid, status in statuses.items():
+                        st.session_state[f"roll_seen_{sid}"] = status
                     st.success(
                         f"Saved attendance for {saved} participant{'s' if saved != 1 else ''}.",
                         icon=":material/check_circle:",

@@ -144,9 +144,13 @@ for h in r.homework:
             f"**{md(h.skill_name)}** · {h.status(r.participant_today)}" + (f"  \n{md(h.note)}" if h.note else "")
         )
         if not h.done and not r.closed and st.button("Remove", key=f"remove_hw_{h.id}", icon=":material/close:"):
-            with session_scope() as session:
-                practice.remove_homework(session, actor, participant_id=chosen_id, homework_id=h.id)
-            st.rerun()
+            try:
+                with session_scope() as session:
+                    practice.remove_homework(session, actor, participant_id=chosen_id, homework_id=h.id)
+            except ValidationError as exc:  # (done, or gone, since the page was drawn)
+                st.warning(" ".join(exc.fields.values()))
+            else:
+                st.rerun()
 if not r.closed and review_ui.opened(
     "homework", r.participant_id, "Assign a skill as homework", icon=":material/assignment_add:", prefix="hw_"
 ):
