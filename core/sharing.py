@@ -105,7 +105,7 @@ SCOPE_FOR_FAMILY = {
         "their weekly average craving (0–10) and substance-use urge (0–5) — substance use "
         "disorder information protected by federal rules (42 CFR Part 2)"
     ),
-    Category.AFTERCARE: (
+    Category.AFTERCARE: N_(
         "their relapse-prevention and aftercare plan: triggers, warning signs, coping steps, people to call, "
         "continuing-care appointments and meetings (never their medication plan)"
     ),
