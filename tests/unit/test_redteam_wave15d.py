@@ -4,7 +4,12 @@ attack that broke the app (and guards its fix) or that guards something no earli
 
 from __future__ import annotations
 
-from core import i18n, sharing
+import pytest
+from sqlmodel import select
+
+from core import goals, i18n, sharing
+from core.models import GoalRating
+from core.program import user_today
 
 
 def test_a_spanish_family_member_reads_every_shared_scope_in_spanish():
@@ -15,3 +20,46 @@ def test_a_spanish_family_member_reads_every_shared_scope_in_spanish():
         labels = [c for c, label in sharing.CATEGORY_LABELS.items() if i18n._(label) == label]
     assert untranslated == [] and labels == []
     assert set(sharing.SCOPE_FOR_FAMILY) == set(sharing.OFFERED) == set(sharing.CATEGORY_LABELS)
+
+
+def test_a_rating_given_to_a_goal_the_therapist_has_just_rewritten_is_not_saved_to_the_new_words(session, people):
+    """The participant opened Today (goal 1: "Sleep before midnight") and, while they chose 8, their
+    therapist rewrote goal 1 in place (same id) as "Go to every group session". The rating went by id
+    onto the new words: an 8 for a goal the participant never saw. Now nothing is saved and they are
+    told; a form drawn from the plan as it is saves as before."""
+    quinn = people.participant()
+    therapist = people.actor(people.therapist)
+    drawn = goals.save_goals(
+        session,
+        therapist,
+        participant_id=quinn.id,
+        goals=[{"id": None, "text": "Sleep before midnight", "measure": "5 nights a week"}],
+        base_version=None,
+    )
+    week = goals.week_of(user_today(session, quinn.id))
+    rewritten = goals.save_goals(
+        session,
+        therapist,
+        participant_id=quinn.id,
+        goals=[{"id": drawn[0].id, "text": "Go to every group session", "measure": "From attendance"}],
+        base_version=goals.version_of(drawn),
+    )
+    assert rewritten[0].id == drawn[0].id  # an edit keeps its id: the rating would land on the new words
+
+    def rate(shown: list[goals.GoalView], rating: int) -> None:  # the form as drawn from `shown`
+        goals.rate_goals(
+            session,
+            quinn,
+            participant_id=quinn.id,
+            week_start=week,
+            ratings={shown[0].id: rating},
+            shown_version=goals.version_of(shown),
+        )
+
+    with pytest.raises(goals.GoalsChanged) as refused:
+        rate(drawn, 8)
+    assert "changed since you opened" in refused.value.fields["ratings"]
+    session.expire_all()
+    assert session.exec(select(GoalRating).where(GoalRating.participant_id == quinn.id)).all() == []
+    rate(rewritten, 3)
+    assert [(r.goal_id, r.rating) for r in goals.ratings_for(session, quinn, quinn.id)] == [(rewritten[0].id, 3)]
