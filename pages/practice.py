@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import N_, _, skill_name
+from ui.i18n import N_, _, short_day, skill_name
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -63,7 +63,7 @@ else:
 if records:
     st.subheader(_("Thought records"))
     for r in records:
-        with st.expander(f"{r.day:%a %b} {r.day.day} · {md(r.situation[:40])}"):
+        with st.expander(f"{short_day(r.day)} · {md(r.situation[:40])}"):
             ui.thought_record_view(r)
             if r.day == today:
                 coping.thought_record_tool(actor, key=f"edit_thought_{r.id}", existing=r)

@@ -3,13 +3,17 @@ on what family sees that only show on a page (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlmodel import Session, select
 
 from core import db, goals
 from core.access import Actor
-from core.models import AppUser, CaseloadAssignment, GoalRating
+from core.models import AppUser, CaseloadAssignment, GoalRating, ThoughtRecord
 from core.program import user_today
 from tests.app.conftest import log_in, open_page, texts
+from tests.app.test_spanish import choose_spanish_on_login, everything_drawn
 
 
 def test_goals_rewritten_by_the_therapist_while_today_is_open_are_shown_before_any_rating_is_saved(app, database_url):
@@ -47,3 +51,35 @@ def test_goals_rewritten_by_the_therapist_while_today_is_open_are_shown_before_a
         assert session.exec(
             select(GoalRating.rating).where(GoalRating.goal_id == plan[0].id, GoalRating.week_start == week)
         ).all() == [9]
+
+
+MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+ENGLISH_DATE = re.compile(rf"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ({MONTHS}) \d|\*\*({MONTHS}) \d")
+
+
+@pytest.mark.parametrize("page", ["pages/my_cards.py", "pages/practice.py"])
+def test_a_spanish_participant_reads_the_dates_of_their_own_cards_and_records_in_spanish(app, database_url, page):
+    """Alex reads the app in Spanish: My cards' week ("**Nov 21 – Nov 27**") and the thought records'
+    titles ("Thu Nov 26 · …") were drawn with English month and day names (an f-string, not the
+    reader's language; the catalogue check of test_spanish cannot see a date)."""
+    with Session(db.engine_for(database_url)) as session:
+        alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
+        session.add(
+            ThoughtRecord(
+                participant_id=alex.id,
+                entry_key="wave15d",
+                day=user_today(session, alex.id),
+                situation="Una reunión de trabajo",
+                emotions=[{"name": "ansioso", "before": 80, "after": 50}],
+                automatic_thought="Lo voy a hacer mal",
+            )
+        )
+        session.commit()
+    choose_spanish_on_login(app)
+    log_in(app, "alex")
+    open_page(app, page)
+    drawn = everything_drawn(app)
+    assert not app.exception and "Ayuda en crisis" in drawn
+    assert ENGLISH_DATE.findall(drawn) == []
+    if page == "pages/practice.py":
+        assert "Una reunión de trabajo" in drawn  # the record's title, with its date, was drawn
