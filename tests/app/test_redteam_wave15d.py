@@ -10,10 +10,12 @@ from sqlmodel import Session, select
 
 from core import db, goals
 from core.access import Actor
-from core.models import AppUser, CaseloadAssignment, GoalRating, ThoughtRecord
-from core.program import user_today
+from core.models import AppUser, CaseloadAssignment, GoalRating, Program, RecoveryCounter, ThoughtRecord
+from core.program import forget_programs, user_today
 from tests.app.conftest import log_in, open_page, texts
+from tests.app.test_diary_card import widget
 from tests.app.test_spanish import choose_spanish_on_login, everything_drawn
+from ui import recovery as recovery_ui
 
 
 def test_goals_rewritten_by_the_therapist_while_today_is_open_are_shown_before_any_rating_is_saved(app, database_url):
@@ -83,3 +85,35 @@ def test_a_spanish_participant_reads_the_dates_of_their_own_cards_and_records_in
     assert ENGLISH_DATE.findall(drawn) == []
     if page == "pages/practice.py":
         assert "Una reunión de trabajo" in drawn  # the record's title, with its date, was drawn
+
+
+def test_a_counter_for_a_substance_the_program_stopped_listing_can_still_be_hidden_and_stopped(app, session):
+    """Eli keeps an alcohol counter on Today; the program then drops alcohol from its card's list. The
+    counter stays on Today (its count can no longer see a lapse), but "What to count" offered only the
+    listed kinds: Eli could neither hide it nor stop it. It is offered while Eli keeps it."""
+    eli = session.exec(select(AppUser).where(AppUser.username == "eli")).one()
+    program = session.get(Program, eli.program_id)
+    program.substances = [s for s in program.substances if s != "alcohol"]
+    session.add(program)
+    session.commit()
+    forget_programs()
+    log_in(app, "eli")
+    assert any("Alcohol" in m.label for m in app.metric)  # still on Today
+    app.session_state[recovery_ui.COUNTER_SETTINGS] = True  # a tap on "Days in recovery: my counters"
+    app.run()
+    picker = widget(app, "selectbox", "counter_kind")
+    assert "alcohol" in picker.options or "Alcohol" in picker.options
+    picker.set_value("alcohol")
+    app.run()
+    widget(app, "toggle", "counter_shown_alcohol").set_value(False)
+    next(b for b in app.button if b.label == "Save counter").click()
+    app.run()
+    assert not app.exception and not app.error
+    assert not any("Alcohol" in m.label for m in app.metric)  # hidden from Today, kept
+    session.expire_all()
+    kept = session.exec(select(RecoveryCounter).where(RecoveryCounter.participant_id == eli.id)).one()
+    assert (kept.substance, kept.shown) == ("alcohol", False)
+    next(b for b in app.button if b.label == "Stop this counter").click()
+    app.run()
+    session.expire_all()
+    assert session.exec(select(RecoveryCounter).where(RecoveryCounter.participant_id == eli.id)).all() == []

@@ -4,12 +4,15 @@ attack that broke the app (and guards its fix) or that guards something no earli
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlmodel import select
 
-from core import goals, i18n, sharing
-from core.models import GoalRating
-from core.program import user_today
+from core import goals, i18n, recovery, sharing
+from core.errors import ValidationError
+from core.models import GoalRating, Program
+from core.program import forget_programs, user_today
 
 
 def test_a_spanish_family_member_reads_every_shared_scope_in_spanish():
@@ -63,3 +66,27 @@ def test_a_rating_given_to_a_goal_the_therapist_has_just_rewritten_is_not_saved_
     assert session.exec(select(GoalRating).where(GoalRating.participant_id == quinn.id)).all() == []
     rate(rewritten, 3)
     assert [(r.goal_id, r.rating) for r in goals.ratings_for(session, quinn, quinn.id)] == [(rewritten[0].id, 3)]
+
+
+def test_a_counter_kept_for_a_substance_the_program_stopped_listing_can_be_changed_but_none_started(session, people):
+    """The program drops cannabis from its list: Quinn's cannabis counter may still be hidden (it was
+    refused as "not on your program's list", so it stayed on Today for good), but a counter for a
+    kind the program does not list is still never started."""
+    quinn = people.participant()
+    start = user_today(session, quinn.id) - timedelta(days=10)
+    recovery.set_counter(session, quinn, participant_id=quinn.id, substance="cannabis", start_on=start, shown=True)
+    program = session.get(Program, people.program.id)
+    program.substances = [s for s in program.substances if s not in ("cannabis", "stimulants")]
+    session.add(program)
+    session.commit()
+    forget_programs()
+    hidden = recovery.set_counter(
+        session, quinn, participant_id=quinn.id, substance="cannabis", start_on=start, shown=False
+    )
+    assert (hidden.substance, hidden.shown) == ("cannabis", False)
+    with pytest.raises(ValidationError) as refused:
+        recovery.set_counter(
+            session, quinn, participant_id=quinn.id, substance="stimulants", start_on=start, shown=True
+        )
+    assert "not on your program's list" in refused.value.fields["substance"]
+    assert [c.substance for c in recovery.counters(session, quinn, quinn.id)] == ["cannabis"]
