@@ -1019,6 +1019,7 @@ class _Recipient:
     active: bool
     zone: ZoneInfo
     quiet: tuple[int | None, int | None]
+    discharged: bool = False
 
 
 def _recipients(session: Session, claims: list[Claim]) -> dict[int, _Recipient]:
@@ -1034,14 +1035,17 @@ def _recipients(session: Session, claims: list[Claim]) -> dict[int, _Recipient]:
             col(Program.timezone),
             col(NotificationSetting.quiet_start_minute),
             col(NotificationSetting.quiet_end_minute),
+            ~not_discharged(AppUser.id),
         )
         .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
         .join(NotificationSetting, col(NotificationSetting.user_id) == AppUser.id, isouter=True)
         .where(col(AppUser.id).in_(ids))
     ).all()
     return {
-        uid: _Recipient(email, active, _first_zone(own, program), (_stored_minute(qs), _stored_minute(qe)))
-        for uid, email, active, own, program, qs, qe in rows
+        uid: _Recipient(
+            email, active, _first_zone(own, program), (_stored_minute(qs), _stored_minute(qe)), bool(discharged)
+        )
+        for uid, email, active, own, program, qs, qe, discharged in rows
     }
 
 
@@ -1112,6 +1116,8 @@ def _needless(
             why[c.id] = "That day's card was already filled in."
         elif person is not None and not person.active:
             why[c.id] = "The account is deactivated."
+        elif person is not None and person.discharged and c.kind in {k.value for k in PARTICIPANT_KINDS}:
+            why[c.id] = "They were discharged before this reminder was sent."  # (scheduling skips them too)
     return why
 
 

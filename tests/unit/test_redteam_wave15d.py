@@ -9,10 +9,13 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from core import goals, i18n, recovery, sharing
+from core import enrolment, goals, i18n, notify, recovery, sharing
 from core.errors import ValidationError
 from core.models import GoalRating, Program
+from core.notify import Status
 from core.program import forget_programs, user_today
+from tests.smtp_server import free_port, smtp_server, use_smtp
+from tests.unit.test_reminders import DAY, NY_8PM, _opted_in, _sent
 
 
 def test_a_spanish_family_member_reads_every_shared_scope_in_spanish():
@@ -90,3 +93,21 @@ def test_a_counter_kept_for_a_substance_the_program_stopped_listing_can_be_chang
         )
     assert "not on your program's list" in refused.value.fields["substance"]
     assert [c.substance for c in recovery.counters(session, quinn, quinn.id)] == ["cannabis"]
+
+
+def test_a_reminder_held_for_quiet_hours_is_not_sent_after_the_participant_is_discharged(session, people, monkeypatch):
+    """Quinn's 9 pm diary reminder was queued, then held for quiet hours (9:30–11:45 pm); at 10 pm
+    their therapist discharged them. At 11:45 the held "Time for today's diary card" went out to
+    someone no longer in the program (scheduling skips the discharged; delivery did not look)."""
+    quinn = _opted_in(session, people, at="21:00", quiet=("21:30", "23:45"))
+    use_smtp(monkeypatch, free_port())
+    notify.tick(now=NY_8PM + timedelta(hours=1))  # 9 pm: queued, but the server is down
+    notify.tick(now=NY_8PM + timedelta(hours=1, minutes=40))  # 9:40 pm: held for quiet hours
+    enrolment.discharge(
+        session, people.actor(people.therapist), participant_id=quinn.id, day=DAY, status="completed", today=DAY
+    )
+    with smtp_server() as (inbox, port):
+        use_smtp(monkeypatch, port)
+        notify.tick(now=NY_8PM + timedelta(hours=3, minutes=45))  # 11:45 pm: quiet hours over
+    [row] = _sent(session)
+    assert inbox.count() == 0 and row.status == Status.SKIPPED and "discharged" in row.last_error
