@@ -90,6 +90,11 @@ def homework_list(items: list[HomeworkView], today: date, *, link: bool = True) 
 # --- the skill page --------------------------------------------------------------------------
 
 
+def _flip_favourite(actor: Actor, skill_id: str, key: str) -> None:
+    with session_scope() as session:
+        practice.set_favourite(session, actor, actor.id, skill_id, bool(st.session_state[key]))
+
+
 def skill_page(
     actor: Actor, skill: Skill, *, favourite: bool, homework: HomeworkView | None, today: date, in_program: bool = True
 ) -> None:
@@ -104,10 +109,13 @@ def skill_page(
             + (f"\n\n{md(homework.note)}" if homework.note else ""),
             icon=":material/assignment:",
         )
-    if in_program and st.toggle(_("Favourite"), value=favourite, key=f"fav_{skill.id}") != favourite:
-        with session_scope() as session:
-            practice.set_favourite(session, actor, actor.id, skill.id, not favourite)
-        st.rerun()
+    if in_program:
+        # Written only when the person flips it (on_change), and drawn from what is saved: a switch
+        # compared with the saved value wrote its stale state back on any rerun, so a favourite taken
+        # off on another device came back by itself.
+        key = f"fav_{skill.id}"
+        st.session_state[key] = favourite
+        st.toggle(_("Favourite"), key=key, on_change=_flip_favourite, args=(actor, skill.id, key))
     st.subheader(_("When it helps"))
     st.write(skill.when)
     if skill.caution:  # before the steps, so it is read before anyone tries them

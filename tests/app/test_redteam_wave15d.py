@@ -4,17 +4,28 @@ on what family sees that only show on a page (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from core import db, goals
 from core.access import Actor
-from core.models import AppUser, CaseloadAssignment, GoalRating, Program, RecoveryCounter, ThoughtRecord
+from core.models import (
+    Alert,
+    AppUser,
+    CaseloadAssignment,
+    DiaryCard,
+    FavouriteSkill,
+    GoalRating,
+    Program,
+    RecoveryCounter,
+    ThoughtRecord,
+)
 from core.program import forget_programs, user_today
 from tests.app.conftest import log_in, open_page, texts
-from tests.app.test_diary_card import widget
-from tests.app.test_spanish import choose_spanish_on_login, everything_drawn
+from tests.app.test_diary_card import today_key, widget
+from tests.app.test_spanish import choose_spanish_on_login, everything_drawn, untranslated
 from ui import recovery as recovery_ui
 
 
@@ -117,3 +128,66 @@ def test_a_counter_for_a_substance_the_program_stopped_listing_can_still_be_hidd
     app.run()
     session.expire_all()
     assert session.exec(select(RecoveryCounter).where(RecoveryCounter.participant_id == eli.id)).all() == []
+
+
+def test_a_half_filled_risky_card_survives_a_switch_to_spanish_and_its_risk_response_is_spanish(app, session):
+    """Harper starts today's card in English (mood, a self-harm urge of 4, a note), leaves it unsaved
+    for My account, switches to Spanish and comes back: nothing typed is lost, and the save shows the
+    crisis response in Spanish (the card's language is recorded as Spanish) and alerts the therapist."""
+    log_in(app, "harper")
+    day = today_key(app)
+    widget(app, "pills", f"mood_{day}").set_value(2)
+    widget(app, "segmented_control", f"urge_self_harm_{day}").set_value(4)
+    widget(app, "text_area", f"note_{day}").input("a hard evening")
+    app.run()
+    open_page(app, "pages/account.py")
+    app.radio(key="account_language").set_value("es").run()
+    open_page(app, "pages/today.py")
+    assert not app.exception
+    assert widget(app, "text_area", f"note_{day}").value == "a hard evening"
+    assert widget(app, "pills", f"mood_{day}").value == 2
+    assert widget(app, "segmented_control", f"urge_self_harm_{day}").value == 4
+    next(b for b in app.button if b.label == "Guardar mi tarjeta").click().run()
+    shown = everything_drawn(app)
+    assert not app.exception and "988" in shown
+    assert "You don't have to get through this alone" not in shown and untranslated(app) == []
+    harper = session.exec(select(AppUser).where(AppUser.username == "harper")).one()
+    session.expire_all()
+    card = session.exec(
+        select(DiaryCard).where(DiaryCard.participant_id == harper.id, DiaryCard.day == date.fromisoformat(day))
+    ).one()
+    assert (card.note, card.mood, card.language) == ("a hard evening", 2, "es")
+    alerts = session.exec(select(Alert).where(Alert.participant_id == harper.id, Alert.source_key == f"diary:{day}"))
+    assert [a.trigger for a in alerts] == ["urge:self_harm"]
+
+
+def _favourite(session, participant_id: int, skill_id: str) -> bool:
+    session.expire_all()
+    found = select(FavouriteSkill.id).where(
+        FavouriteSkill.participant_id == participant_id, FavouriteSkill.skill_id == skill_id
+    )
+    return session.exec(found).first() is not None
+
+
+def test_a_favourite_taken_off_on_another_device_does_not_come_back_on_the_next_rerun(app, session):
+    """Casey stars HALT on the laptop, then un-stars it on the phone. Back on the laptop, any tap
+    (a rerun) compared the switch's own stale "on" with the saved "off" and wrote it back: the
+    favourite returned by itself. Now only a flip of the switch writes, and it shows what is saved."""
+    casey = session.exec(select(AppUser).where(AppUser.username == "casey")).one()
+    log_in(app, "casey")
+    open_page(app, "pages/skills.py")
+    app.query_params["skill"] = "halt"
+    app.run()
+    widget(app, "toggle", "fav_halt").set_value(True).run()
+    assert _favourite(session, casey.id, "halt")
+    session.execute(
+        delete(FavouriteSkill).where(FavouriteSkill.participant_id == casey.id, FavouriteSkill.skill_id == "halt")
+    )
+    session.commit()  # the phone
+    app.run()  # any tap on the laptop's page
+    assert not app.exception
+    assert not _favourite(session, casey.id, "halt") and widget(app, "toggle", "fav_halt").value is False
+    widget(app, "toggle", "fav_halt").set_value(True).run()  # a real flip still writes
+    assert _favourite(session, casey.id, "halt")
+    widget(app, "toggle", "fav_halt").set_value(False).run()
+    assert not _favourite(session, casey.id, "halt")
