@@ -111,3 +111,39 @@ def test_a_reminder_held_for_quiet_hours_is_not_sent_after_the_participant_is_di
         notify.tick(now=NY_8PM + timedelta(hours=3, minutes=45))  # 11:45 pm: quiet hours over
     [row] = _sent(session)
     assert inbox.count() == 0 and row.status == Status.SKIPPED and "discharged" in row.last_error
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        dict(remind_at="23:00", quiet_start="22:00", quiet_end="07:00"),  # inside quiet hours (past midnight)
+        dict(remind_at="20:00", quiet_start="22:00", quiet_end="22:00"),
+        dict(remind_at="20:00", quiet_start="22:00", quiet_end=None),
+    ],
+)
+def test_a_spanish_participants_reminder_settings_are_refused_in_spanish(session, people, typed):
+    """Quinn reads the app in Spanish and picks a reminder inside their quiet hours (22:00–07:00),
+    or quiet hours that start and end at once: the refusal beside the field was English (the
+    messages were never marked for translation, so the page's `_()` found nothing)."""
+    quinn = people.participant()
+    notify.set_email(session, quinn, email="quinn@home.example.org")
+    with pytest.raises(ValidationError) as refused:
+        notify.save_reminders(session, quinn, diary=True, checkup=False, homework=False, **typed)
+    with i18n.using("es"):
+        untranslated = [m for m in refused.value.fields.values() if i18n._(m) == m]
+    assert refused.value.fields and untranslated == []
+
+
+def test_a_spanish_participants_email_problems_are_refused_in_spanish(session, people):
+    quinn, olive = people.participant(), people.participant("olive")
+    notify.set_email(session, olive, email="olive@home.example.org")
+    refusals = []
+    for email in ("olive@home.example.org", "josé@example.org", "not an address"):
+        with pytest.raises(ValidationError) as refused:
+            notify.set_email(session, quinn, email=email)
+        refusals.append(refused.value.fields["email"])
+    with pytest.raises(ValidationError) as no_email:
+        notify.save_reminders(session, quinn, diary=True, checkup=False, homework=False, remind_at="20:00")
+    refusals.append(no_email.value.fields["email"])
+    with i18n.using("es"):
+        assert [m for m in refusals if i18n._(m) == m] == []
