@@ -36,7 +36,7 @@ from core.access import (
 from core.db import hold_rows, rows_changed, unit_of
 from core.enrolment import not_discharged
 from core.errors import AccessDenied, ValidationError
-from core.i18n import F_, N_
+from core.i18n import F_, N_, _
 from core.models import (
     AppUser,
     Attendance,
@@ -533,14 +533,14 @@ def grant(
     if ConsentForm.value("until", until, errors) is None:
         pass
     elif until <= today or until > today + timedelta(days=CONSENT_MAX_DAYS):
-        errors["until"] = "Choose an end date after today and within a year."
+        errors["until"] = _("Choose an end date after today and within a year.")
     if category is Category.SUBSTANCE_USE:
         if "purpose" not in errors and not purpose:
-            errors["purpose"] = "Say why you're sharing this (for example: so they can support my recovery)."
+            errors["purpose"] = _("Say why you're sharing this (for example: so they can support my recovery).")
         if "signature" not in errors and signature.lower() != " ".join(actor.name.split()).lower():
-            errors["signature"] = f"Type your full name exactly as “{actor.name}” to sign."
+            errors["signature"] = _("Type your full name exactly as “{name}” to sign.").format(name=actor.name)
     if shown_version != consent_version(category):
-        errors["consent"] = "The wording of this consent has changed. Read it again, then share."
+        errors["consent"] = _("The wording of this consent has changed. Read it again, then share.")
     if errors:
         raise ValidationError(errors)
     program = (
