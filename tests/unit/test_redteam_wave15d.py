@@ -10,12 +10,13 @@ import pytest
 from sqlmodel import select
 
 from core import enrolment, goals, i18n, notify, recovery, sharing
-from core.access import Actor, Category
+from core.access import Category
 from core.errors import ValidationError
-from core.models import AppUser, FamilyLink, GoalRating, Program, Role
+from core.models import GoalRating, Program
 from core.notify import Status
 from core.program import forget_programs, user_today
 from tests.smtp_server import free_port, smtp_server, use_smtp
+from tests.unit.test_aftercare import _family
 from tests.unit.test_reminders import DAY, NY_8PM, _opted_in, _sent
 
 
@@ -150,24 +151,13 @@ def test_a_spanish_participants_email_problems_are_refused_in_spanish(session, p
         assert [m for m in refusals if i18n._(m) == m] == []
 
 
-def _family_of(session, people, participant) -> Actor:
-    family = AppUser(
-        username="fam15d", name="Fam Ily", role=Role.FAMILY.value, password_hash="!", program_id=people.program.id
-    )
-    session.add(family)
-    session.flush()
-    session.add(FamilyLink(family_id=family.id, participant_id=participant.id, relationship="Sibling"))
-    session.commit()
-    return Actor.of(family)
-
-
 def test_a_spanish_participant_sharing_substance_use_is_told_what_is_missing_in_spanish(session, people):
     """Quinn, in Spanish, shares craving averages (a 42 CFR Part 2 consent) without a purpose, with a
     signature that is not their name, an end date past a year and an old wording: every message beside
     the fields was English (plain strings in core, never marked; the page escapes them for Markdown
     before its `_()`, so they must be translated where they are made)."""
     quinn = people.participant()
-    fam = _family_of(session, people, quinn)
+    fam = _family(session, people, quinn)
     today = user_today(session, quinn.id)
 
     def refused(language: str) -> dict[str, str]:
