@@ -313,7 +313,7 @@ def withdraw_invitation(session: Session, actor: Actor, *, invitation_id: int, n
     )
     session.commit()
     if not withdrawn:
-        raise ValidationError.one("invitation", "That code has already been used or withdrawn.")
+        raise ValidationError.one("invitation", _("That code has already been used or withdrawn."))
 
 
 WRONG_CODE = "That code isn't right. Check it with the person who invited you."

@@ -178,3 +178,16 @@ def test_a_spanish_participant_sharing_substance_use_is_told_what_is_missing_in_
     assert set(english) == set(spanish) == {"until", "purpose", "signature", "consent"}
     assert [field for field in english if english[field] == spanish[field]] == []
     assert quinn.name in spanish["signature"]
+
+
+def test_a_spanish_participant_withdrawing_a_code_already_used_is_told_in_spanish(session, people):
+    """Quinn, in Spanish, taps Withdraw on a code their sister redeemed a moment ago (or withdrew in
+    another tab): the notice was English, joined from core's plain string with no `_()` anywhere."""
+    quinn = people.participant()
+    sharing.create_invitation(session, quinn, name="Sam Rivers")
+    [pending] = sharing.pending_invitations(session, quinn, quinn.id)
+    sharing.withdraw_invitation(session, quinn, invitation_id=pending.id)
+    with i18n.using("es"), pytest.raises(ValidationError) as refused:
+        sharing.withdraw_invitation(session, quinn, invitation_id=pending.id)
+    [message] = refused.value.fields.values()
+    assert message != "That code has already been used or withdrawn." and "código" in message
