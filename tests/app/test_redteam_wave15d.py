@@ -191,3 +191,33 @@ def test_a_favourite_taken_off_on_another_device_does_not_come_back_on_the_next_
     assert _favourite(session, casey.id, "halt")
     widget(app, "toggle", "fav_halt").set_value(False).run()
     assert not _favourite(session, casey.id, "halt")
+
+
+def test_consent_stopped_while_a_spanish_family_members_page_is_drawn_shows_nothing_more(app, session, monkeypatch):
+    """Pat reads Alex's page in Spanish; Alex taps Stop on every consent just after Pat's page read
+    what is shared and before it read the first chart. The gate refuses the chart (nothing of it is
+    drawn) and the refusal is the page's calm notice, in Spanish (it was English); the next run says
+    Alex shares nothing."""
+    from core import sharing
+
+    alex = session.exec(select(AppUser).where(AppUser.username == "alex")).one()
+    pat = session.exec(select(AppUser).where(AppUser.username == "pat.morgan")).one()
+    read_shared = sharing.shared_with_me
+
+    def then_alex_stops(db_session, actor):
+        shared = read_shared(db_session, actor)
+        for category in sharing.OFFERED:
+            sharing.revoke(session, Actor.of(alex), family_id=pat.id, category=category)
+        return shared
+
+    choose_spanish_on_login(app)
+    log_in(app, "pat.morgan")
+    open_page(app, "pages/family.py")
+    assert app.get("plotly_chart")  # Alex shares a mood trend, attendance and practice with Pat
+    monkeypatch.setattr(sharing, "shared_with_me", then_alex_stops)
+    app.run()
+    assert not app.exception and not app.get("plotly_chart")
+    assert [w.value for w in app.warning if "access" in w.value or "acceso" in w.value] == ["No tienes acceso a esto."]
+    monkeypatch.setattr(sharing, "shared_with_me", read_shared)
+    app.run()
+    assert "no está compartiendo nada" in everything_drawn(app) and not app.get("plotly_chart")
