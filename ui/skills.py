@@ -12,6 +12,7 @@ import streamlit as st
 from core import clinical, practice
 from core.access import Actor
 from core.db import session_scope
+from core.errors import AccessDenied
 from core.practice import HomeworkView, PracticeView
 from core.skills import Skill, catalogue
 from ui.coping import RECORD_TOOLS, TOOL_WIDGETS, practice_form
@@ -91,8 +92,13 @@ def homework_list(items: list[HomeworkView], today: date, *, link: bool = True) 
 
 
 def _flip_favourite(actor: Actor, skill_id: str, key: str) -> None:
-    with session_scope() as session:
-        practice.set_favourite(session, actor, actor.id, skill_id, bool(st.session_state[key]))
+    """Runs before the rerun (outside the page's calm error handling): a refusal, e.g. a discharge
+    since the page was drawn, is already on record, and the page then draws without the switch."""
+    try:
+        with session_scope() as session:
+            practice.set_favourite(session, actor, actor.id, skill_id, bool(st.session_state[key]))
+    except AccessDenied:
+        pass
 
 
 def skill_page(

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session, delete, select
 
-from core import db, goals
+from core import db, enrolment, goals
 from core.access import Actor
 from core.models import (
     Alert,
@@ -221,3 +221,29 @@ def test_consent_stopped_while_a_spanish_family_members_page_is_drawn_shows_noth
     monkeypatch.setattr(sharing, "shared_with_me", read_shared)
     app.run()
     assert "no está compartiendo nada" in everything_drawn(app) and not app.get("plotly_chart")
+
+
+def test_a_favourite_flipped_after_a_discharge_since_the_page_was_drawn_saves_nothing_calmly(app, session):
+    """The switch writes in a callback, before the page's calm error handling: Casey discharged while
+    the skill page was open, then a flip, must not put a traceback on the screen. Nothing is saved and
+    the page is drawn without the switch, as for anyone discharged."""
+    casey = session.exec(select(AppUser).where(AppUser.username == "casey")).one()
+    log_in(app, "casey")
+    open_page(app, "pages/skills.py")
+    app.query_params["skill"] = "halt"
+    app.run()
+    therapist_id = session.exec(
+        select(CaseloadAssignment.therapist_id).where(CaseloadAssignment.participant_id == casey.id)
+    ).first()
+    today = user_today(session, casey.id)
+    enrolment.discharge(
+        session,
+        Actor.of(session.get(AppUser, therapist_id)),
+        participant_id=casey.id,
+        day=today,
+        status="completed",
+        today=today,
+    )
+    widget(app, "toggle", "fav_halt").set_value(True).run()
+    assert not app.exception and not _favourite(session, casey.id, "halt")
+    assert not [t for t in app.toggle if t.key == "fav_halt"]
