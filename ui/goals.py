@@ -37,11 +37,13 @@ def rate_this_week(actor: Actor, board: goals.Board) -> None:
         return
     done = len(board.goals) - len(board.unrated)
     saved = st.session_state.pop("goals_saved", None)
-    # The goals as the participant last saw them: a tap on Save reruns the page, which reads the plan
-    # afresh, so the version the rating is for is the one drawn on the run before (core.goals.rate_goals).
-    now_version = goals.version_of(board.goals)
-    shown_version = st.session_state.get("goals_shown_version", now_version)
-    st.session_state["goals_shown_version"] = now_version
+    # The goals and week as the participant last saw them: a tap on Save reruns the page, which reads
+    # the plan and the day afresh, so the rating is for what the run before drew (core.goals.rate_goals):
+    # words the therapist changed meanwhile are not rated, and a form drawn on Sunday night and sent
+    # after midnight rates the week it showed.
+    now_shown = (goals.version_of(board.goals), board.week_start)
+    shown_version, shown_week = st.session_state.get("goals_shown", now_shown)
+    st.session_state["goals_shown"] = now_shown
     with st.container(border=True):
         st.markdown(_("**My goals this week** · {done} of {total} rated").format(done=done, total=len(board.goals)))
         if saved:
@@ -74,7 +76,7 @@ def rate_this_week(actor: Actor, board: goals.Board) -> None:
                             session,
                             actor,
                             participant_id=actor.id,
-                            week_start=board.week_start,
+                            week_start=shown_week,
                             ratings=ratings,
                             shown_version=shown_version,
                         )

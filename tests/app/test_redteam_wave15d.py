@@ -4,7 +4,7 @@ on what family sees that only show on a page (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import Session, delete, select
@@ -29,13 +29,17 @@ from tests.app.test_spanish import choose_spanish_on_login, everything_drawn, un
 from ui import recovery as recovery_ui
 
 
+def _alex(session) -> tuple[Actor, list[goals.GoalView]]:
+    alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
+    return alex, goals.goals_for(session, alex, alex.id)
+
+
 def test_goals_rewritten_by_the_therapist_while_today_is_open_are_shown_before_any_rating_is_saved(app, database_url):
     """Alex has Today open and chooses 9 for goal 1; meanwhile their therapist rewrites goal 1 (same
     id). Saving used to put the 9 on words Alex never saw. Now nothing is saved, Alex is told, the
     new words are on the page and the 9 is still chosen."""
     with Session(db.engine_for(database_url)) as session:
-        alex = Actor.of(session.exec(select(AppUser).where(AppUser.username == "alex")).one())
-        plan = goals.goals_for(session, alex, alex.id)
+        alex, plan = _alex(session)
     log_in(app, "alex")
     open_page(app, "pages/today.py")
     pill = next(p for p in app.pills if p.key == f"goal_rating_{plan[0].id}")
@@ -247,3 +251,32 @@ def test_a_favourite_flipped_after_a_discharge_since_the_page_was_drawn_saves_no
     widget(app, "toggle", "fav_halt").set_value(True).run()
     assert not app.exception and not _favourite(session, casey.id, "halt")
     assert not [t for t in app.toggle if t.key == "fav_halt"]
+
+
+def test_goal_ratings_chosen_on_sunday_night_and_sent_after_midnight_rate_the_week_shown(
+    app, database_url, monkeypatch
+):
+    """Alex chose 6 for goal 1 on Sunday night's form ("My goals this week") and tapped Save just after
+    midnight: the tap's run read the new day, and the 6 went to the new week; the week Alex rated kept
+    its old number. The rating is for the week the form showed."""
+    from core import program
+
+    with Session(db.engine_for(database_url)) as session:
+        alex, plan = _alex(session)
+        sunday = goals.week_of(program.user_today(session, alex.id)) - timedelta(days=1)
+    day = {"today": sunday}
+    for module in (program, goals):  # the participant's calendar, as the page and the save read it
+        monkeypatch.setattr(module, "user_today", lambda session, user_id, now=None: day["today"])
+    log_in(app, "alex")
+    open_page(app, "pages/today.py")
+    next(p for p in app.pills if p.key == f"goal_rating_{plan[0].id}").set_value(6)
+    day["today"] = sunday + timedelta(days=1)  # midnight passes before the tap
+    next(b for b in app.button if b.label == "Save my ratings").click().run()
+    assert not app.exception
+    with Session(db.engine_for(database_url)) as session:
+        rated = session.exec(
+            select(GoalRating.week_start, GoalRating.rating).where(
+                GoalRating.goal_id == plan[0].id, GoalRating.week_start >= goals.week_of(sunday)
+            )
+        ).all()
+    assert rated == [(goals.week_of(sunday), 6)]  # (the seed leaves the new week unrated)
