@@ -280,3 +280,43 @@ def test_goal_ratings_chosen_on_sunday_night_and_sent_after_midnight_rate_the_we
             )
         ).all()
     assert rated == [(goals.week_of(sunday), 6)]  # (the seed leaves the new week unrated)
+
+
+def test_a_thought_record_changed_before_midnight_and_sent_after_it_is_not_dropped_unseen(
+    app, database_url, monkeypatch
+):
+    """Alex was changing today's thought record at 11:58 pm and tapped Save at 12:01 am. The tap's run
+    read the new day and no longer drew the form (only today's entries can be changed): what Alex
+    typed vanished with no word, nothing saved. Now the form is drawn for that run, the save says why
+    yesterday's record is kept as it was, and the words are still on the screen."""
+    from core import practice, program
+
+    with Session(db.engine_for(database_url)) as session:
+        alex, _ = _alex(session)
+        today = program.user_today(session, alex.id)
+        session.add(
+            ThoughtRecord(
+                participant_id=alex.id,
+                entry_key="wave15d-midnight",
+                day=today,
+                situation="Work meeting",
+                emotions=[{"name": "anxious", "before": 80, "after": 50}],
+                automatic_thought="I'll fail",
+            )
+        )
+        session.commit()
+    day = {"today": today}
+    for module in (program, practice):  # the participant's calendar, as the page and the save read it
+        monkeypatch.setattr(module, "user_today", lambda session, user_id, now=None: day["today"])
+    log_in(app, "alex")
+    open_page(app, "pages/practice.py")
+    [thought] = [t for t in app.text_area if t.key.startswith("auto_edit_thought")]
+    thought.input("I'll fail, and here is everything else I wrote")
+    day["today"] = today + timedelta(days=1)  # midnight passes before the tap
+    next(b for b in app.button if b.label == "Save thought record" and "edit" in b.key).click().run()
+    assert not app.exception
+    shown = [e.value for e in app.error] + [w.value for w in app.warning]
+    assert any("kept as it was" in message for message in shown), shown
+    assert [t.value for t in app.text_area if t.key.startswith("auto_edit_thought")] == [
+        "I'll fail, and here is everything else I wrote"
+    ]
