@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from core.db import rerun_memo, unit_of
 from core.errors import AccessDenied
+from core.i18n import N_
 from core.models import (
     AppUser,
     AuditEvent,
@@ -114,7 +115,7 @@ REFUSAL_WORDS = {
     Refusal.DISCHARGED: "discharged from the program",
 }
 # One message for every refusal, so a refusal never tells anyone which ids exist or why.
-REFUSED_MESSAGE = "You don't have access to this."
+REFUSED_MESSAGE = N_("You don't have access to this.")  # (translated where it is shown)
 
 
 FAMILY_SHAREABLE = frozenset(

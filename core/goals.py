@@ -294,13 +294,49 @@ class RatingForm(inputs.Form):
     ratings: Annotated[dict[int, int], inputs.Custom(_ratings, inputs.Limit(low=RATING_LOW, high=RATING_HIGH))]
 
 
+class GoalsChanged(ValidationError):
+    """The goals were changed (by the therapist) since the participant's rating form was drawn."""
+
+    def __init__(self):
+        super().__init__(
+            {
+                "ratings": i18n._(
+                    "Your goals were changed since you opened this page, so nothing was saved. "
+                    "Read them again (below), then save your ratings."
+                )
+            }
+        )
+
+
 def rate_goals(
-    session: Session, actor: Actor, *, participant_id: int, week_start: date, ratings: dict[int, int]
+    session: Session,
+    actor: Actor,
+    *,
+    participant_id: int,
+    week_start: date,
+    ratings: dict[int, int],
+    shown_version: str | None = None,
 ) -> list[RatingView]:
     """Save the participant's progress ratings for one week: one row per goal and week whatever
-    arrives at once (an upsert on the pair). This week or last week only, their own goals on the plan."""
+    arrives at once (an upsert on the pair). This week or last week only, their own goals on the plan.
+
+    `shown_version` is `version_of` the goals the form showed: a goal is rated by its id, and the
+    therapist may rewrite a goal's words in place (same id), so a rating given to the old words would
+    land on the new ones. When the plan changed since, nothing is saved (GoalsChanged); the
+    participant's row is held for the check and the write, as `save_goals` holds it."""
     authorize(session, actor, participant_id, Category.GOAL_RATINGS, Action.WRITE)
     form = RatingForm.check(week_start=week_start, ratings=ratings)
+    if shown_version is not None:
+        hold_rows(session, AppUser, col(AppUser.id) == participant_id)
+        on_plan = session.exec(
+            select(TreatmentGoal).where(
+                col(TreatmentGoal.participant_id) == participant_id, col(TreatmentGoal.retired_at).is_(None)
+            )
+        ).all()
+        if version_of(_views(on_plan)) != shown_version:
+            if unit_of(session) is None:
+                session.rollback()  # (lets go of the held row)
+            raise GoalsChanged()
     this_week = week_of(user_today(session, participant_id))
     if form.week_start.weekday() != 0 or form.week_start > this_week:
         raise ValidationError.one("week_start", i18n._("That week hasn't started yet: rate this week or last week."))

@@ -60,6 +60,7 @@ from core.config import Settings, settings
 from core.db import insert_if_absent, rows_changed, session_scope, upsert
 from core.enrolment import not_discharged
 from core.errors import ValidationError
+from core.i18n import N_
 from core.models import (
     Alert,
     AppUser,
@@ -1019,6 +1020,7 @@ class _Recipient:
     active: bool
     zone: ZoneInfo
     quiet: tuple[int | None, int | None]
+    discharged: bool = False
 
 
 def _recipients(session: Session, claims: list[Claim]) -> dict[int, _Recipient]:
@@ -1034,14 +1036,17 @@ def _recipients(session: Session, claims: list[Claim]) -> dict[int, _Recipient]:
             col(Program.timezone),
             col(NotificationSetting.quiet_start_minute),
             col(NotificationSetting.quiet_end_minute),
+            ~not_discharged(AppUser.id),
         )
         .join(Program, col(Program.id) == AppUser.program_id, isouter=True)
         .join(NotificationSetting, col(NotificationSetting.user_id) == AppUser.id, isouter=True)
         .where(col(AppUser.id).in_(ids))
     ).all()
     return {
-        uid: _Recipient(email, active, _first_zone(own, program), (_stored_minute(qs), _stored_minute(qe)))
-        for uid, email, active, own, program, qs, qe in rows
+        uid: _Recipient(
+            email, active, _first_zone(own, program), (_stored_minute(qs), _stored_minute(qe)), bool(discharged)
+        )
+        for uid, email, active, own, program, qs, qe, discharged in rows
     }
 
 
@@ -1112,6 +1117,8 @@ def _needless(
             why[c.id] = "That day's card was already filled in."
         elif person is not None and not person.active:
             why[c.id] = "The account is deactivated."
+        elif person is not None and person.discharged and c.kind in {k.value for k in PARTICIPANT_KINDS}:
+            why[c.id] = "They were discharged before this reminder was sent."  # (scheduling skips them too)
     return why
 
 
@@ -1330,22 +1337,24 @@ def _address(value: object) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         raise inputs.Problem("Enter an email address.")
     if not isinstance(value, str) or len(value) > EMAIL_MAX * 2:
-        raise inputs.Problem("That doesn't look like an email address.")
+        raise inputs.Problem(N_("That doesn't look like an email address."))
     typed = value.strip()
     if len(typed) > EMAIL_MAX or inputs.unseen(typed):
-        raise inputs.Problem("That doesn't look like an email address.")
+        raise inputs.Problem(N_("That doesn't look like an email address."))
     local = typed.rpartition("@")[0]
     if local and not local.isascii():
         raise inputs.Problem(
-            "Our mail can't reach an address with accents or non-Latin letters before the @ "
-            "(after it is fine). Please use another address."
+            N_(
+                "Our mail can't reach an address with accents or non-Latin letters before the @ "
+                "(after it is fine). Please use another address."
+            )
         )
     try:
         address = validate_email(typed, check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError:
-        raise inputs.Problem("That doesn't look like an email address (like name@example.org).") from None
+        raise inputs.Problem(N_("That doesn't look like an email address (like name@example.org).")) from None
     if len(address) > EMAIL_MAX or inputs.unseen(address):  # normalising can change the length
-        raise inputs.Problem("That doesn't look like an email address.")
+        raise inputs.Problem(N_("That doesn't look like an email address."))
     return address
 
 
@@ -1759,7 +1768,7 @@ def set_email(session: Session, actor: Actor, *, email: str) -> str:
         select(AppUser.id).where(func.lower(AppUser.email) == address.lower(), AppUser.id != actor.id)
     ).first()
     if taken is not None:
-        raise ValidationError.one("email", "Another account already uses this email.")
+        raise ValidationError.one("email", N_("Another account already uses this email."))
     user = session.get_one(AppUser, actor.id)  # (require_role found the account)
     user.email = address
     session.add(user)
@@ -1767,7 +1776,7 @@ def set_email(session: Session, actor: Actor, *, email: str) -> str:
         session.commit()
     except IntegrityError:  # taken a moment ago by someone else
         session.rollback()
-        raise ValidationError.one("email", "Another account already uses this email.") from None
+        raise ValidationError.one("email", N_("Another account already uses this email.")) from None
     record(session, actor, category="accounts", action="write", ref=f"user:{actor.id}")
     return address
 
@@ -1794,14 +1803,14 @@ def save_reminders(
     start = ReminderForm.value("quiet_start", quiet_start, errors)
     end = ReminderForm.value("quiet_end", quiet_end, errors)
     if (start is None) != (end is None) and "quiet_start" not in errors and "quiet_end" not in errors:
-        errors["quiet_end" if end is None else "quiet_start"] = "Give both ends of your quiet hours, or neither."
+        errors["quiet_end" if end is None else "quiet_start"] = N_("Give both ends of your quiet hours, or neither.")
     elif start is not None and start == end:
-        errors["quiet_end"] = "Quiet hours need to end at a different time from when they start."
+        errors["quiet_end"] = N_("Quiet hours need to end at a different time from when they start.")
     elif minute is not None and in_quiet_hours(minute, start, end):
-        errors["remind_at"] = "That time is inside your quiet hours: choose another, or change the quiet hours."
+        errors["remind_at"] = N_("That time is inside your quiet hours: choose another, or change the quiet hours.")
     user = session.get_one(AppUser, actor.id)  # (require_role found the account)
     if not errors and any(flags.values()) and not user.email:
-        errors["email"] = "Add your email address first, so the reminders have somewhere to go."
+        errors["email"] = N_("Add your email address first, so the reminders have somewhere to go.")
     if errors:
         raise ValidationError(errors)
     upsert(

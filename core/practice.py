@@ -50,7 +50,7 @@ Skill = Annotated[str, inputs.Custom(_skill)]
 
 def _editable_day(existing_day: date | None, today: date) -> dict[str, str]:
     if existing_day is not None and existing_day < today - timedelta(days=clinical.PRACTICE_EDIT_DAYS):
-        return {"day": "This entry is from an earlier day and is kept as it was. Log a new one instead."}
+        return {"day": N_("This entry is from an earlier day and is kept as it was. Log a new one instead.")}
     return {}
 
 

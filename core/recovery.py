@@ -517,7 +517,8 @@ def set_counter(
     options = options_for(session, participant_id)
     if options is None:
         raise ValidationError.one("substance", _("Substance use is not tracked in your program."))
-    if form.substance not in options.counter_kinds:
+    if form.substance not in options.counter_kinds and not _kept_counter(session, participant_id, form.substance):
+        # (a counter kept from before the program stopped listing it may still be changed, hidden or stopped)
         raise ValidationError.one("substance", _("That is not on your program's list; choose from the list."))
     now = now or utcnow()
     today = user_today(session, participant_id, now)
@@ -552,6 +553,17 @@ def set_counter(
     session.commit()
     found = next(c for c in counters(session, actor, participant_id, now=now) if c.substance == form.substance)
     return found
+
+
+def _kept_counter(session: Session, participant_id: int, substance: str) -> bool:
+    return (
+        session.exec(
+            select(RecoveryCounter.id).where(
+                RecoveryCounter.participant_id == participant_id, RecoveryCounter.substance == substance
+            )
+        ).first()
+        is not None
+    )
 
 
 class CounterChoiceForm(inputs.Form):

@@ -36,7 +36,7 @@ from core.access import (
 from core.db import hold_rows, rows_changed, unit_of
 from core.enrolment import not_discharged
 from core.errors import AccessDenied, ValidationError
-from core.i18n import F_, N_
+from core.i18n import F_, N_, _
 from core.models import (
     AppUser,
     Attendance,
@@ -105,7 +105,7 @@ SCOPE_FOR_FAMILY = {
         "their weekly average craving (0–10) and substance-use urge (0–5) — substance use "
         "disorder information protected by federal rules (42 CFR Part 2)"
     ),
-    Category.AFTERCARE: (
+    Category.AFTERCARE: N_(
         "their relapse-prevention and aftercare plan: triggers, warning signs, coping steps, people to call, "
         "continuing-care appointments and meetings (never their medication plan)"
     ),
@@ -313,7 +313,7 @@ def withdraw_invitation(session: Session, actor: Actor, *, invitation_id: int, n
     )
     session.commit()
     if not withdrawn:
-        raise ValidationError.one("invitation", "That code has already been used or withdrawn.")
+        raise ValidationError.one("invitation", _("That code has already been used or withdrawn."))
 
 
 WRONG_CODE = "That code isn't right. Check it with the person who invited you."
@@ -533,14 +533,14 @@ def grant(
     if ConsentForm.value("until", until, errors) is None:
         pass
     elif until <= today or until > today + timedelta(days=CONSENT_MAX_DAYS):
-        errors["until"] = "Choose an end date after today and within a year."
+        errors["until"] = _("Choose an end date after today and within a year.")
     if category is Category.SUBSTANCE_USE:
         if "purpose" not in errors and not purpose:
-            errors["purpose"] = "Say why you're sharing this (for example: so they can support my recovery)."
+            errors["purpose"] = _("Say why you're sharing this (for example: so they can support my recovery).")
         if "signature" not in errors and signature.lower() != " ".join(actor.name.split()).lower():
-            errors["signature"] = f"Type your full name exactly as “{actor.name}” to sign."
+            errors["signature"] = _("Type your full name exactly as “{name}” to sign.").format(name=actor.name)
     if shown_version != consent_version(category):
-        errors["consent"] = "The wording of this consent has changed. Read it again, then share."
+        errors["consent"] = _("The wording of this consent has changed. Read it again, then share.")
     if errors:
         raise ValidationError(errors)
     program = (

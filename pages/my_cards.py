@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import _, current, long_day
+from ui.i18n import _, current, long_day, month_day
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -30,7 +30,7 @@ with st.container(horizontal=True, horizontal_alignment="distribute", vertical_a
     if st.button("", icon=":material/chevron_left:", help=_("Earlier week"), key="earlier"):
         st.session_state.weeks_back += 1
         st.rerun()
-    st.markdown(f"**{start:%b} {start.day} – {end:%b} {end.day}**")
+    st.markdown(f"**{month_day(start)} – {month_day(end)}**")  # (the reader's language: "21 nov – 27 nov")
     if st.button("", icon=":material/chevron_right:", help=_("Later week"), key="later", disabled=weeks_back == 0):
         st.session_state.weeks_back -= 1
         st.rerun()

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.models import Role
 from ui import auth
-from ui.i18n import N_, _, skill_name
+from ui.i18n import N_, _, short_day, skill_name
 
 actor = auth.guard(Role.PARTICIPANT)
 
@@ -42,6 +42,13 @@ with session_scope() as session:
     entries = practice.practice_between(session, actor, actor.id, start, today)
     records = practice.thought_records(session, actor, actor.id, start, today)
 
+# Today's entries can be changed; so can those of the day the run before drew, for one run: a change
+# opened before midnight and sent after it is then saved or refused with a word (core.practice keeps
+# an earlier day's entry as it was), never dropped unseen with its form.
+drawn_today = st.session_state.get("practice_drawn_today", today)
+st.session_state["practice_drawn_today"] = today
+editable = {today, drawn_today}
+
 if not entries and not records:
     st.info(_("Nothing logged in this time yet. Each practice you log shows here, with what helped."))
 else:
@@ -52,7 +59,7 @@ else:
         span=(start, today) if start > date.min else None,
     )
     ui.practice_table(entries)
-    for entry in (e for e in entries if e.day == today):
+    for entry in (e for e in entries if e.day in editable):
         with st.expander(
             _("Change today's {skill} ({time:%H:%M})").format(
                 skill=skill_name(entry.skill_id, entry.skill_name), time=entry.created_at.astimezone(zone)
@@ -63,9 +70,9 @@ else:
 if records:
     st.subheader(_("Thought records"))
     for r in records:
-        with st.expander(f"{r.day:%a %b} {r.day.day} · {md(r.situation[:40])}"):
+        with st.expander(f"{short_day(r.day)} · {md(r.situation[:40])}"):
             ui.thought_record_view(r)
-            if r.day == today:
+            if r.day in editable:
                 coping.thought_record_tool(actor, key=f"edit_thought_{r.id}", existing=r)
 st.page_link(
     "pages/tools.py",

@@ -37,10 +37,20 @@ def rate_this_week(actor: Actor, board: goals.Board) -> None:
         return
     done = len(board.goals) - len(board.unrated)
     saved = st.session_state.pop("goals_saved", None)
+    # The goals and week as the participant last saw them: a tap on Save reruns the page, which reads
+    # the plan and the day afresh, so the rating is for what the run before drew (core.goals.rate_goals):
+    # words the therapist changed meanwhile are not rated, and a form drawn on Sunday night and sent
+    # after midnight rates the week it showed.
+    now_shown = (goals.version_of(board.goals), board.week_start)
+    shown_version, shown_week = st.session_state.get("goals_shown", now_shown)
+    st.session_state["goals_shown"] = now_shown
     with st.container(border=True):
         st.markdown(_("**My goals this week** · {done} of {total} rated").format(done=done, total=len(board.goals)))
         if saved:
             st.success(_("Your goal ratings are saved for this week."), icon=":material/check_circle:")
+        changed = st.session_state.pop("goals_changed", None)
+        if changed:
+            st.warning(changed, icon=":material/edit_note:")
         with st.expander(_("Rate my progress (0 = not started, 10 = fully there)"), expanded=bool(board.unrated)):
             errors = FieldErrors()
             with st.form("goal_ratings", border=False):
@@ -63,8 +73,16 @@ def rate_this_week(actor: Actor, board: goals.Board) -> None:
                 try:
                     with session_scope() as session:
                         goals.rate_goals(
-                            session, actor, participant_id=actor.id, week_start=board.week_start, ratings=ratings
+                            session,
+                            actor,
+                            participant_id=actor.id,
+                            week_start=shown_week,
+                            ratings=ratings,
+                            shown_version=shown_version,
                         )
+                except goals.GoalsChanged as exc:  # the next run draws the goals as they are now
+                    st.session_state["goals_changed"] = exc.fields["ratings"]
+                    st.rerun()
                 except ValidationError as exc:
                     errors.show(exc.fields)
                     st.error(_("Your ratings aren't saved yet — what you chose is still here."))

@@ -144,7 +144,7 @@ def run_safely(action: Callable[[], None]) -> None:
     try:
         action()
     except AccessDenied as exc:
-        st.warning(str(exc))
+        st.warning(_(str(exc)))  # (core's refusal, in the reader's language)
     except SQLAlchemyError:
         log.exception("database error")
         db.fail()  # this run's unfinished writes are undone; what it showed is still audited

@@ -220,7 +220,8 @@ def counter_settings(
         draft = st.session_state.get(COUNTER_DRAFT)
         if draft is None:
             draft = st.session_state[COUNTER_DRAFT] = {}
-        kinds = list(options.counter_kinds)
+        # What the program lists, and any counter kept for what it no longer lists (hide or stop it).
+        kinds = [*options.counter_kinds, *(c.substance for c in counters if c.substance not in options.counter_kinds)]
         first = _kept(draft, ("kind",), kinds[0])
         substance = st.selectbox(
             _("What to count"),

@@ -12,6 +12,7 @@ import streamlit as st
 from core import clinical, practice
 from core.access import Actor
 from core.db import session_scope
+from core.errors import AccessDenied
 from core.practice import HomeworkView, PracticeView
 from core.skills import Skill, catalogue
 from ui.coping import RECORD_TOOLS, TOOL_WIDGETS, practice_form
@@ -90,6 +91,16 @@ def homework_list(items: list[HomeworkView], today: date, *, link: bool = True) 
 # --- the skill page --------------------------------------------------------------------------
 
 
+def _flip_favourite(actor: Actor, skill_id: str, key: str) -> None:
+    """Runs before the rerun (outside the page's calm error handling): a refusal, e.g. a discharge
+    since the page was drawn, is already on record, and the page then draws without the switch."""
+    try:
+        with session_scope() as session:
+            practice.set_favourite(session, actor, actor.id, skill_id, bool(st.session_state[key]))
+    except AccessDenied:
+        pass
+
+
 def skill_page(
     actor: Actor, skill: Skill, *, favourite: bool, homework: HomeworkView | None, today: date, in_program: bool = True
 ) -> None:
@@ -104,10 +115,13 @@ def skill_page(
             + (f"\n\n{md(homework.note)}" if homework.note else ""),
             icon=":material/assignment:",
         )
-    if in_program and st.toggle(_("Favourite"), value=favourite, key=f"fav_{skill.id}") != favourite:
-        with session_scope() as session:
-            practice.set_favourite(session, actor, actor.id, skill.id, not favourite)
-        st.rerun()
+    if in_program:
+        # Written only when the person flips it (on_change), and drawn from what is saved: a switch
+        # compared with the saved value wrote its stale state back on any rerun, so a favourite taken
+        # off on another device came back by itself.
+        key = f"fav_{skill.id}"
+        st.session_state[key] = favourite
+        st.toggle(_("Favourite"), key=key, on_change=_flip_favourite, args=(actor, skill.id, key))
     st.subheader(_("When it helps"))
     st.write(skill.when)
     if skill.caution:  # before the steps, so it is read before anyone tries them
