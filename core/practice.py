@@ -674,10 +674,10 @@ def remove_homework(session: Session, actor: Actor, *, participant_id: int, home
     if row is None or row.participant_id != participant_id:
         raise ValidationError.one("homework", "No such homework for this participant.")
     # Review offers Remove only while it is to do; done since the page was drawn, it stays on the record.
-    firsts = session.execute(
+    row_now = session.execute(
         _homework_statement().where(col(Homework.id) == homework_id), {"participant_id": participant_id}
     ).one_or_none()
-    if firsts is not None and any(day is not None for day in firsts[-2:]):
+    if row_now is not None and (row_now.practised is not None or row_now.recorded is not None):
         raise ValidationError.one("homework", "They have done this homework since the page opened: it stays.")
     row.removed_at = utcnow()
     session.add(row)
